@@ -1,0 +1,84 @@
+/*
+ * strata/config.h - project settings: strata.ini, environment, flags.
+ *
+ * Precedence, highest first: command-line flag > STRATA_DATABASE_URL >
+ * DATABASE_URL > strata.ini > built-in default. (The two environment
+ * variables only set the database; the other keys come from flags or
+ * the file.)
+ *
+ * The project folder is the folder of the config file: the one given by
+ * -c/--config, else the nearest strata.ini found from the working folder
+ * upwards, else the working folder itself. Relative paths in the config
+ * (migrations, schema, sqlite: database files) resolve against it.
+ *
+ * strata.ini:
+ *     [strata]
+ *     database = postgres://app@localhost/app
+ *     migrations = migrations
+ *     schema = schema.sql
+ *     version_table = strata_version     (schema-qualified allowed)
+ *     lock_timeout = 5s
+ *     statement_timeout = 0
+ *     lock_wait = 60s
+ *     lock_retries = 5
+ *     shadow_database =
+ *
+ * Unknown keys or sections ([lint] is reserved for lint) are errors naming
+ * the file and line, so a typo never silently falls back to a default.
+ */
+#ifndef STRATA_CONFIG_H
+#define STRATA_CONFIG_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct strata_config {
+	char *root;            /* project folder (absolute) */
+	char *config_path;     /* the strata.ini read, or NULL */
+	char *database;        /* connection string; may hold a password: never print it */
+	const char *database_source; /* "--database", "STRATA_DATABASE_URL", "DATABASE_URL", "strata.ini", "default" */
+	char *migrations;      /* migrations folder, resolved against root */
+	char *schema;          /* declarative schema file, resolved against root */
+	char *version_table;   /* as configured, e.g. "strata_version" or "ops.strata_version" */
+	char *history_table;   /* same schema as version_table, table "strata_history" */
+	char *shadow_database; /* or NULL */
+	long lock_timeout_ms;      /* default 5000 */
+	long statement_timeout_ms; /* default 0 (none) */
+	long lock_wait_ms;         /* how long to wait for another runner; default 60000 */
+	int lock_retries;          /* retries of a migration whose lock_timeout fired; default 5 */
+} strata_config;
+
+/* What the caller knows before reading the file: flags and environment. */
+typedef struct strata_config_input {
+	int version;            /* STRATA_CONFIG_INPUT_VERSION */
+	const char *cwd;        /* working folder; NULL = getcwd() */
+	const char *config_file;/* -c/--config, or NULL */
+	const char *database;   /* -d/--database, or NULL */
+	const char *migrations; /* --migrations, or NULL */
+	const char *env_strata_database_url; /* getenv("STRATA_DATABASE_URL") */
+	const char *env_database_url;        /* getenv("DATABASE_URL") */
+	const char *lock_timeout;      /* --lock-timeout, or NULL */
+	const char *statement_timeout; /* --statement-timeout, or NULL */
+	const char *lock_wait;         /* --lock-wait, or NULL */
+} strata_config_input;
+#define STRATA_CONFIG_INPUT_VERSION 1
+#define STRATA_CONFIG_INPUT_INIT { STRATA_CONFIG_INPUT_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+
+/**
+ * Work out the configuration.
+ * @param[out] out  free with strata_config_free()
+ * @return 0, STRATA_ENOTFOUND (an explicit -c file is missing),
+ *         STRATA_EPARSE (bad file, naming file:line), STRATA_EINVALID (bad duration)
+ */
+int strata_config_load(strata_config **out, const strata_config_input *in);
+
+void strata_config_free(strata_config *c);
+
+/** The file name strata looks for. */
+#define STRATA_CONFIG_FILE "strata.ini"
+
+#ifdef __cplusplus
+}
+#endif
+#endif

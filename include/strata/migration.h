@@ -1,0 +1,85 @@
+/*
+ * strata/migration.h - one migration file: header, up section, down section.
+ *
+ * File format (docs/migrations.md):
+ *
+ *     -- revision: 3f9a1c2b7d10
+ *     -- revises: 8e21d0a4c6f2          ("base" for a first revision; a merge lists several)
+ *     -- message: add users.org_id
+ *     -- transaction: on                ("off" runs statement by statement, outside a transaction)
+ *     -- depends-on: 1a2b3c4d5e6f       (optional extra edges)
+ *     -- branch: billing                (optional branch label)
+ *     -- irreversible: reason           (required when the down section is empty)
+ *
+ *     -- +up
+ *     ...SQL...
+ *     -- +down
+ *     ...SQL...
+ *
+ * Header lines come first (blank lines and other "--" comments may sit
+ * among them); the first non-comment line or "-- +up" ends the header.
+ * Keys are case-insensitive; an unknown key is an error (typos must not be
+ * silently ignored). Every error names the file and the line.
+ *
+ * Checksums: "sha256-v1:" + hex SHA-256 of the up text, a NUL, and the
+ * down text, after CRLF -> LF normalisation. Header edits (message, branch)
+ * do not change the checksum; SQL edits do.
+ */
+#ifndef STRATA_MIGRATION_H
+#define STRATA_MIGRATION_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define STRATA_REVISION_LEN 12
+#define STRATA_MIGRATION_MAX_BYTES (8u * 1024u * 1024u)
+#define STRATA_CHECKSUM_PREFIX "sha256-v1:"
+
+typedef struct strata_migration {
+	char *path;       /* as loaded (directory + filename) */
+	const char *filename; /* points into path */
+	char revision[STRATA_REVISION_LEN + 1];
+	char **revises;   /* parent ids; empty (nrevises 0) for a base revision */
+	size_t nrevises;
+	char **depends_on;
+	size_t ndepends_on;
+	char *message;    /* "" when absent */
+	char *branch;     /* NULL when absent */
+	char *irreversible; /* the reason, or NULL */
+	int transactional; /* 1 = "transaction: on" (default), 0 = off */
+	char *text;       /* the whole file, NUL-terminated */
+	size_t text_len;
+	size_t up_offset, up_len;     /* the up section's SQL within text (after the marker line) */
+	size_t down_offset, down_len; /* the down section's SQL; 0/0 when absent */
+	int has_down_marker;          /* 1 if a "-- +down" line exists */
+	char checksum[80];            /* "sha256-v1:<64 hex>" */
+} strata_migration;
+
+/**
+ * Parse a migration from memory.
+ *
+ * @param[out] out  the migration; free with strata_migration_free()
+ * @param path      the file's path, used in messages and kept (copied)
+ * @param text      the file's contents (copied); need not be NUL-terminated
+ * @return 0, or STRATA_EPARSE with "path:line: what is wrong" and a hint
+ */
+int strata_migration_parse(strata_migration **out, const char *path, const char *text, size_t len);
+
+/** Read and parse a file (at most STRATA_MIGRATION_MAX_BYTES). */
+int strata_migration_load(strata_migration **out, const char *path);
+
+void strata_migration_free(strata_migration *m);
+
+/** 1-based line and column in the file of a byte offset into m->text. */
+void strata_migration_position(const strata_migration *m, size_t offset, int *line, int *col);
+
+/** 1 if the string is a well-formed revision id (12 lowercase hex characters). */
+int strata_revision_id_valid(const char *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

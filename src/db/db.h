@@ -1,0 +1,151 @@
+/*
+ * db/db.h - the database driver interface: one small vtable per engine.
+ *
+ * Layer: db (above util, below core/schema/lint/online). Only src/db/
+ * includes libpq-fe.h and sqlite3.h; only src/db/sqlparse.c includes
+ * pg_query.h (the one wrapper of libpg_query, shared later by lint and
+ * schema, which sit above this layer).
+ *
+ * Callers use the db_* wrappers below, never the vtable pointers.
+ *
+ * Invariants:
+ *  1. Every driver function returns 0 or a negative strata_errcode, and on
+ *     failure has set the thread's strata_error. Engine errors keep their
+ *     SQLSTATE (PostgreSQL) or extended result code (SQLite) in
+ *     strata_error.sqlstate.
+ *  2. No message, hint or log line ever contains the connection password:
+ *     drivers only ever show db_display_name(), which is redacted.
+ *  3. Parameters are bound, never spliced: SQL text uses $1, $2, ... for
+ *     both engines (the SQLite driver binds them by name), values are text
+ *     (NULL pointer = SQL NULL).
+ *  4. Row callbacks get values as NUL-terminated text (NULL for SQL NULL),
+ *     valid only during the call: copy what you keep.
+ *
+ * Adding an engine: a new db_<engine>.c filling strata_db_vtable, and a
+ * line in db_open() (db.c) that recognises its connection strings.
+ */
+#ifndef STRATA_DB_DB_H
+#define STRATA_DB_DB_H
+
+#include <stddef.h>
+
+typedef enum db_engine {
+	DB_SQLITE = 1,
+	DB_POSTGRES = 2,
+} db_engine;
+
+typedef struct strata_db strata_db;
+
+/* Options for opening a connection. */
+typedef struct db_open_options {
+	int version;               /* DB_OPEN_OPTIONS_VERSION */
+	const char *project_root;  /* relative sqlite: paths resolve against this; NULL = cwd */
+	long connect_timeout_ms;   /* 0 = engine default */
+	const char *application_name; /* PostgreSQL application_name, e.g. "strata" */
+} db_open_options;
+#define DB_OPEN_OPTIONS_VERSION 1
+#define DB_OPEN_OPTIONS_INIT { DB_OPEN_OPTIONS_VERSION, NULL, 0, "strata" }
+
+/* One statement of a script, located in the script's text. */
+typedef struct db_stmt {
+	size_t offset;      /* start of the statement text (after leading blanks/comments) */
+	size_t len;         /* its length, without the terminating ';' */
+	size_t data_offset; /* PostgreSQL COPY ... FROM STDIN: the data lines after it, */
+	size_t data_len;    /*   up to and excluding the "\." line; 0/0 otherwise */
+} db_stmt;
+
+/* Row callback: return 0 to go on, anything else stops the query and is returned. */
+typedef int (*db_row_cb)(void *payload, int ncols, const char *const *values);
+
+typedef struct strata_db_vtable {
+	int version; /* STRATA_DB_VTABLE_VERSION */
+	const char *name; /* "sqlite" or "postgres" */
+	db_engine engine;
+	void (*close)(strata_db *db);
+	/* Run one statement, with optional bound text parameters; results discarded. */
+	int (*exec)(strata_db *db, const char *sql, int nparams, const char *const *params);
+	/* Run one statement and hand each row to cb. */
+	int (*query)(strata_db *db, const char *sql, int nparams, const char *const *params,
+		     db_row_cb cb, void *payload);
+	/* Run one statement of a migration: text [sql, sql+len), and COPY data when given. */
+	int (*exec_stmt)(strata_db *db, const char *sql, size_t len, const char *copy_data,
+			 size_t copy_len);
+	/* Transactions. SQLite's begin is BEGIN IMMEDIATE (takes the write lock,
+	 * waiting up to the lock-wait time); PostgreSQL's is BEGIN. */
+	int (*begin)(strata_db *db);
+	int (*commit)(strata_db *db);
+	int (*rollback)(strata_db *db);
+	/* The run lock that serialises concurrent strata runners on one database.
+	 * PostgreSQL: a session advisory lock, keyed by the given name, waited for
+	 * up to wait_ms, and on failure an STRATA_ELOCKED error naming the holder
+	 * (pid, host, since when). SQLite: sets the busy timeout to wait_ms; the
+	 * lock itself is each transaction's BEGIN IMMEDIATE. */
+	int (*lock)(strata_db *db, const char *key, long wait_ms);
+	int (*unlock)(strata_db *db, const char *key);
+	/* Session timeouts (PostgreSQL: SET lock_timeout / statement_timeout;
+	 * SQLite: statement_timeout via a progress handler, lock_timeout via
+	 * the busy timeout). 0 = no limit. */
+	int (*set_timeouts)(strata_db *db, long lock_timeout_ms, long statement_timeout_ms);
+	/* The database user this session runs as (malloc'ed, caller frees). */
+	int (*current_user)(strata_db *db, char **out);
+	/* The engine's version as a number (PostgreSQL server_version_num, SQLite 3xxxyyy). */
+	int (*server_version)(strata_db *db);
+} strata_db_vtable;
+#define STRATA_DB_VTABLE_VERSION 1
+
+/* The common head of every driver's connection struct. */
+struct strata_db {
+	const strata_db_vtable *vt;
+	char *display; /* the connection string with any password masked */
+	int in_transaction;
+};
+
+/*
+ * Open a connection. conninfo: "sqlite:PATH", "sqlite::memory:", a path
+ * ending in .db/.sqlite/.sqlite3, "postgres://..." / "postgresql://...",
+ * or libpq key=value pairs ("host=... dbname=..."). Unknown forms are
+ * STRATA_EINVALID with a hint listing the accepted forms.
+ */
+int db_open(strata_db **out, const char *conninfo, const db_open_options *opts);
+void db_close(strata_db *db);
+/* Which engine a connection string names, without connecting; 0 if none. */
+db_engine db_engine_of(const char *conninfo);
+const char *db_display_name(const strata_db *db);
+db_engine db_engine_kind(const strata_db *db);
+
+int db_exec(strata_db *db, const char *sql, int nparams, const char *const *params);
+int db_query(strata_db *db, const char *sql, int nparams, const char *const *params,
+	     db_row_cb cb, void *payload);
+int db_exec_stmt(strata_db *db, const char *sql, size_t len, const char *copy_data,
+		 size_t copy_len);
+int db_begin(strata_db *db);
+int db_commit(strata_db *db);
+int db_rollback(strata_db *db);
+int db_lock(strata_db *db, const char *key, long wait_ms);
+int db_unlock(strata_db *db, const char *key);
+int db_set_timeouts(strata_db *db, long lock_timeout_ms, long statement_timeout_ms);
+int db_current_user(strata_db *db, char **out);
+int db_server_version(strata_db *db);
+
+/*
+ * Split a migration script into statements without connecting.
+ * PostgreSQL: with libpg_query's parser (dollar quotes, function bodies,
+ * DO blocks, comments, COPY ... FROM STDIN data). SQLite: with SQLite's own
+ * sqlite3_complete() (strings, comments, CREATE TRIGGER ... END).
+ * A syntax error is STRATA_EPARSE with *err_offset set to the byte offset
+ * of the error in sql (the caller turns it into file:line:col).
+ * Empty statements (";;", comment-only text) are dropped.
+ * *out is malloc'ed (strata_free); *n may be 0.
+ */
+int db_split(db_stmt **out, size_t *n, size_t *err_offset, db_engine engine, const char *sql,
+	     size_t len);
+
+/* Append the SQL identifier, quoted for the engine, to a strata_buf (util/buf.h).
+ * A dotted name "ops.strata_version" is quoted part by part. */
+struct strata_buf;
+int db_quote_qualified(struct strata_buf *out, const char *name);
+
+/* SQLSTATE of PostgreSQL's lock_not_available (lock_timeout fired). */
+#define DB_SQLSTATE_LOCK_NOT_AVAILABLE "55P03"
+
+#endif

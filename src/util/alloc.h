@@ -1,0 +1,26 @@
+/*
+ * util/alloc.h - the one route for heap allocation in libstrata.
+ *
+ * Every allocation goes through these wrappers so that tests can make the
+ * N-th allocation fail (strata_alloc_fail_after) and check that each caller
+ * reports STRATA_ERROR cleanly instead of crashing. They return NULL on
+ * failure and set the thread's error; they never abort.
+ */
+#ifndef STRATA_UTIL_ALLOC_H
+#define STRATA_UTIL_ALLOC_H
+
+#include <stddef.h>
+
+void *strata_malloc(size_t n);
+void *strata_calloc(size_t count, size_t size);
+void *strata_realloc(void *p, size_t n);
+/* Grow an array of `elem`-sized items to hold at least `need`; updates *cap. */
+int strata_grow(void **p, size_t *cap, size_t need, size_t elem);
+char *strata_strdup(const char *s);
+char *strata_strndup(const char *s, size_t n);
+void strata_free(void *p);
+
+/* Test hook: the (n+1)-th allocation from now on fails; -1 turns it off. */
+void strata_alloc_fail_after(long n);
+
+#endif
