@@ -18,6 +18,21 @@ passed=0
 failed=0
 failures=()
 
+# One throwaway PostgreSQL for the whole run (127.0.0.1 only, its own
+# temp folder), always stopped on exit. PostgreSQL tests never skip: if it
+# cannot start, that is a failure.
+pgdir=$(mktemp -d "${TMPDIR:-/tmp}/strata-pg.XXXXXX")
+stop_pg() { tests/pgserver.sh stop "$pgdir" >/dev/null 2>&1 || true; }
+trap stop_pg EXIT INT TERM
+if pgenv=$(tests/pgserver.sh start "$pgdir"); then
+  eval "$pgenv"
+  export STRATA_TEST_PG_URL STRATA_TEST_PG_PORT STRATA_TEST_PG_PASSWORD STRATA_TEST_PG_DIR
+else
+  echo "could not start the test PostgreSQL server" >&2
+  failed=$((failed + 1))
+  failures+=("postgres-server")
+fi
+
 # Unit tests: cmocka binaries, TAP output, one line per case.
 for t in "$build"/tests/*/test_*; do
   [ -x "$t" ] || continue

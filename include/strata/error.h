@@ -62,6 +62,9 @@ void strata_error_sqlstate(const char *state);
 /** The last error of this thread; never NULL (code 0 when none). */
 const strata_error *strata_error_last(void);
 
+/** Put back an error saved earlier (after clean-up work that may have set others). */
+void strata_error_restore(const strata_error *saved);
+
 /** Forget the last error. */
 void strata_error_clear(void);
 

@@ -57,6 +57,12 @@ const strata_error *strata_error_last(void)
 	return &last;
 }
 
+void strata_error_restore(const strata_error *saved)
+{
+	if (saved != &last)
+		last = *saved;
+}
+
 void strata_error_clear(void)
 {
 	memset(&last, 0, sizeof(last));

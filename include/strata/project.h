@@ -1,0 +1,66 @@
+/*
+ * strata/project.h - files strata writes in a project: new revisions and strata.sum.
+ *
+ * strata.sum (in the migrations folder) pins the directory's contents:
+ *
+ *     sha256-v1:<hash of the lines below>
+ *     <file name> sha256-v1:<hash of the file, CRLF normalised to LF>
+ *     ...
+ *
+ * one line per *.sql file, sorted by name. When it exists and does not
+ * match, verify and upgrade stop before touching any database; `strata
+ * hash` rewrites it after a deliberate edit. When it is absent nothing is
+ * checked. revision, merge and hash rewrite it.
+ */
+#ifndef STRATA_PROJECT_H
+#define STRATA_PROJECT_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define STRATA_SUM_FILE "strata.sum"
+
+/** Rewrite dir/strata.sum from the directory's current contents. */
+int strata_sum_write(const char *dir);
+
+/**
+ * Compare dir/strata.sum with the directory.
+ * @param[out] report  when it differs: one line per file added, removed or
+ *                     changed (malloc'ed; free with strata_free-compatible free()), else NULL
+ * @return 0 (matches, or no strata.sum), STRATA_ECHECK (differs; the error
+ *         says so with the hint to run `strata hash`), STRATA_EPARSE (malformed)
+ */
+int strata_sum_check(char **report, const char *dir);
+
+typedef struct strata_revision_spec {
+	const char *message;
+	const char *const *parents;     /* revises; none = base */
+	size_t nparents;
+	const char *const *depends_on;
+	size_t ndepends_on;
+	const char *branch;             /* or NULL */
+	int transactional;              /* 1 = on */
+	const char *up_sql;             /* or NULL for a placeholder comment */
+	const char *down_sql;
+	const char *irreversible;       /* or NULL */
+} strata_revision_spec;
+
+/**
+ * Write a new revision file <id>_<slug>.sql into dir with a fresh random
+ * id, and rewrite strata.sum.
+ * @param[out] path_out  the new file's path (free with free())
+ * @param[out] id_out    the new revision id (13 bytes)
+ */
+int strata_revision_write(char **path_out, char id_out[13], const char *dir,
+			  const strata_revision_spec *spec);
+
+/** Create strata.ini and the migrations folder in root; existing files are never overwritten. */
+int strata_project_init(const char *root, const char *database);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

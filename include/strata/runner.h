@@ -1,0 +1,99 @@
+/*
+ * strata/runner.h - applying, reverting and stamping revisions.
+ *
+ * Each function opens its own connection to cfg->database, takes the run
+ * lock (PostgreSQL: an advisory lock for the whole run; SQLite: each
+ * step's BEGIN IMMEDIATE), creates the bookkeeping tables when missing,
+ * and works step by step:
+ *
+ *  1. Every statement of every planned step is split before anything runs;
+ *     a syntax error stops the run with file:line:col and nothing applied.
+ *  2. A transactional step runs in one transaction together with its
+ *     version-table and history rows: whole or not at all. Inside that
+ *     transaction the version table is read again; if another runner moved
+ *     it, the plan is recomputed (so concurrent runners apply each revision
+ *     exactly once).
+ *  3. A non-transactional step records a "running" row, runs statement by
+ *     statement, and on failure records "failed" with the statement; later
+ *     runs refuse to go on until --retry-failed or `strata stamp`.
+ *  4. When lock_timeout fires (PostgreSQL 55P03) the step is rolled back
+ *     and retried with back-off, up to cfg->lock_retries times.
+ *  5. Applied revisions whose file changed since are refused unless
+ *     allow_changed, which records an "accepted" history row.
+ *
+ * With sql_only nothing is run: the script that would run (transaction
+ * boundaries and bookkeeping included) goes to opts->emit.
+ */
+#ifndef STRATA_RUNNER_H
+#define STRATA_RUNNER_H
+
+#include <stddef.h>
+#include "strata/config.h"
+#include "strata/graph.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum strata_log_level {
+	STRATA_LOG_ERROR = 0,
+	STRATA_LOG_WARN = 1,
+	STRATA_LOG_INFO = 2,
+	STRATA_LOG_DEBUG = 3,
+} strata_log_level;
+
+typedef struct strata_run_options {
+	int version;              /* STRATA_RUN_OPTIONS_VERSION */
+	const char *target;       /* see strata/graph.h; NULL = "heads" (upgrade) */
+	int sql_only;             /* print the script, touch nothing */
+	const char *sql_from;     /* with sql_only: start from "base" or a revision; NULL = the database's state */
+	int single_transaction;   /* the whole run in one transaction */
+	int allow_changed;        /* run over applied revisions whose file changed */
+	int retry_failed;         /* run a failed non-transactional revision again */
+	int purge;                /* stamp: clear the version table first, even unknown rows */
+	void (*emit)(void *payload, const char *text, size_t len);
+	void (*log)(void *payload, strata_log_level level, const char *msg);
+	void (*progress)(void *payload, size_t done, size_t total, const strata_migration *m);
+	void *payload;
+} strata_run_options;
+#define STRATA_RUN_OPTIONS_VERSION 1
+#define STRATA_RUN_OPTIONS_INIT { STRATA_RUN_OPTIONS_VERSION, NULL, 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL }
+
+typedef struct strata_run_result {
+	size_t planned;   /* steps in the plan */
+	size_t done;      /* steps completed */
+	double elapsed_ms;
+} strata_run_result;
+
+int strata_upgrade(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
+		   const strata_run_options *opts);
+int strata_downgrade(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
+		     const strata_run_options *opts);
+/** Set the version table to target's state without running SQL. */
+int strata_stamp(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
+		 const strata_run_options *opts);
+
+/* What the database says, set against the migrations directory. */
+typedef struct strata_status {
+	int tables_exist;
+	char **versions;          /* version-table rows */
+	size_t nversions;
+	unsigned char *applied;   /* per graph index */
+	size_t *changed;          /* applied revisions whose file's checksum differs from the recorded one */
+	size_t nchanged;
+	char **changed_recorded;  /* the recorded checksum of each changed revision */
+	long failed;              /* graph index of a failed / interrupted non-transactional revision, or -1 */
+	char *failed_error;
+	char *failed_statement;
+	char *failed_at;
+	long failed_statements_run;
+} strata_status;
+
+/** Read the database's state (read-only: creates nothing). Unknown version rows: STRATA_ENOTFOUND. */
+int strata_status_read(strata_status **out, const strata_config *cfg, const strata_graph *g);
+void strata_status_free(strata_status *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

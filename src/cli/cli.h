@@ -1,0 +1,129 @@
+/*
+ * cli/cli.h - what the command files share: the command table, option
+ * parsing, the context (global options, config, graph) and output helpers.
+ *
+ * Layer: cli, the only layer that prints or exits. Commands parse their
+ * options (exit 2 on misuse), call one or two library functions, print data
+ * on stdout and diagnostics on stderr, and map errors with cli_report_error().
+ *
+ * Adding a command: write src/cli/cmd_<name>.c with cmd_<name>(), declare it
+ * below, add a row to the table in main.c and a help page in help.c.
+ */
+#ifndef STRATA_CLI_H
+#define STRATA_CLI_H
+
+#include <stdio.h>
+#include "strata/config.h"
+#include "strata/graph.h"
+#include "strata/runner.h"
+
+/* Exit codes (DESIGN.md): 0 ok, 1 a check found something, 2 bad usage/input, 3 runtime. */
+enum { EXIT_OK = 0, EXIT_CHECK = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
+
+typedef enum cli_opt_type {
+	OPT_END = 0,
+	OPT_FLAG,     /* int *: set to 1 */
+	OPT_STRING,   /* const char **: the argument */
+	OPT_LIST,     /* cli_list *: may repeat; each argument appended */
+} cli_opt_type;
+
+typedef struct cli_list {
+	const char *items[64];
+	size_t n;
+} cli_list;
+
+typedef struct cli_option {
+	cli_opt_type type;
+	char short_name;
+	const char *long_name;
+	void *value;
+	const char *argh; /* argument name for help, e.g. "URL" */
+	const char *help;
+} cli_option;
+
+typedef struct cli_globals {
+	const char *database;
+	const char *config;
+	const char *migrations;
+	int json;
+	int quiet;
+	int verbose;
+	int help;
+} cli_globals;
+
+typedef struct cli_ctx {
+	cli_globals g;
+	const char *command;
+	strata_config *config;
+	strata_graph *graph;
+	/* Run-control options shared by upgrade/downgrade/stamp. */
+	const char *lock_timeout, *statement_timeout, *lock_wait;
+	int color_err; /* colour on stderr */
+	int progress;  /* progress bar on stderr */
+} cli_ctx;
+
+typedef int (*cli_cmd_fn)(int argc, char **argv, cli_ctx *ctx);
+
+typedef struct cli_command {
+	const char *name;
+	cli_cmd_fn fn;
+	const char *summary;
+} cli_command;
+
+extern const cli_command cli_commands[];
+const cli_command *cli_find_command(const char *name);
+
+/*
+ * Parse argv (argv[0] is the command name) against a command's options
+ * plus the global ones. Positional arguments are gathered into args (at
+ * most max_args, more is a usage error). "--" ends options.
+ * Returns 0, or EXIT_USAGE after printing what is wrong and the usage.
+ */
+int cli_parse(int argc, char **argv, const cli_option *opts, cli_ctx *ctx, const char **args,
+	      size_t max_args, size_t *nargs);
+/* Print a command's help (usage lines and options) to f. */
+void cli_usage(FILE *f, const char *command);
+
+/* Load config (and the graph) once; on failure print the error and return the exit code. */
+int cli_load_config(cli_ctx *ctx);
+int cli_load_graph(cli_ctx *ctx);
+/* strata.sum check before touching a database; exit code or 0. */
+int cli_check_sum(cli_ctx *ctx);
+
+/* Print the last library error ("strata: error: ..." + "hint: ...") and return its exit code. */
+int cli_report_error(int code);
+/* "strata: error: ..." for CLI-level problems; returns EXIT_USAGE. */
+int cli_usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_info(cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Run options wired to the CLI's log, progress and stdout. */
+void cli_run_options(strata_run_options *o, cli_ctx *ctx);
+/* Print JSON (a json_t *, consumed) to stdout. */
+void cli_print_json(void *json);
+
+/* One-line description of a revision: "<id> (head, branch) message". */
+void cli_describe(FILE *f, const strata_graph *g, size_t i, int verbose);
+
+/* Help pages (help.c). */
+const char *cli_help_text(const char *command);
+
+/* Commands. */
+int cmd_init(int argc, char **argv, cli_ctx *ctx);
+int cmd_revision(int argc, char **argv, cli_ctx *ctx);
+int cmd_merge(int argc, char **argv, cli_ctx *ctx);
+int cmd_upgrade(int argc, char **argv, cli_ctx *ctx);
+int cmd_downgrade(int argc, char **argv, cli_ctx *ctx);
+int cmd_stamp(int argc, char **argv, cli_ctx *ctx);
+int cmd_current(int argc, char **argv, cli_ctx *ctx);
+int cmd_history(int argc, char **argv, cli_ctx *ctx);
+int cmd_heads(int argc, char **argv, cli_ctx *ctx);
+int cmd_branches(int argc, char **argv, cli_ctx *ctx);
+int cmd_show(int argc, char **argv, cli_ctx *ctx);
+int cmd_graph(int argc, char **argv, cli_ctx *ctx);
+int cmd_verify(int argc, char **argv, cli_ctx *ctx);
+int cmd_hash(int argc, char **argv, cli_ctx *ctx);
+int cmd_help(int argc, char **argv, cli_ctx *ctx);
+int cmd_version(int argc, char **argv, cli_ctx *ctx);
+
+#endif

@@ -1,0 +1,109 @@
+/*
+ * cli/cmd_history.c - strata history [-r FROM:TO]: revisions, newest first.
+ *
+ * Reads only the migrations folder. A range FROM:TO lists the revisions
+ * that are ancestors of TO (inclusive) and not ancestors of FROM, plus FROM;
+ * either side may be empty ("base" / "heads").
+ */
+#include "cli/cli.h"
+#include "strata/error.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *revision_json(const strata_graph *g, size_t i)
+{
+	const strata_migration *m = strata_graph_at(g, i);
+	json_t *o = json_object(), *rev = json_array(), *dep = json_array();
+	const size_t *heads;
+	size_t k, nheads = strata_graph_heads(g, &heads);
+	int is_head = 0;
+
+	for (k = 0; k < m->nrevises; k++)
+		json_array_append_new(rev, json_string(m->revises[k]));
+	for (k = 0; k < m->ndepends_on; k++)
+		json_array_append_new(dep, json_string(m->depends_on[k]));
+	for (k = 0; k < nheads; k++)
+		is_head |= heads[k] == i;
+	json_object_set_new(o, "revision", json_string(m->revision));
+	json_object_set_new(o, "revises", rev);
+	json_object_set_new(o, "depends_on", dep);
+	json_object_set_new(o, "message", json_string(m->message));
+	json_object_set_new(o, "branch", m->branch ? json_string(m->branch) : json_null());
+	json_object_set_new(o, "head", json_boolean(is_head));
+	json_object_set_new(o, "transactional", json_boolean(m->transactional));
+	json_object_set_new(o, "irreversible", m->irreversible ? json_string(m->irreversible) : json_null());
+	json_object_set_new(o, "file", json_string(m->path));
+	json_object_set_new(o, "checksum", json_string(m->checksum));
+	return o;
+}
+
+int cmd_history(int argc, char **argv, cli_ctx *ctx)
+{
+	const char *range = NULL, *args[1];
+	unsigned char *upper = NULL, *lower = NULL;
+	size_t nargs, n, i;
+	long from_idx = -1;
+	int rc;
+	const cli_option opts[] = {
+		{ OPT_STRING, 'r', "rev-range", &range, "FROM:TO", "only revisions in this range" },
+		{ OPT_END, 0, NULL, NULL, NULL, NULL },
+	};
+
+	if ((rc = cli_parse(argc, argv, opts, ctx, args, 0, &nargs)) != 0)
+		return rc;
+	if ((rc = cli_load_graph(ctx)) != 0)
+		return rc;
+	n = strata_graph_count(ctx->graph);
+	upper = calloc(n ? n : 1, 1);
+	lower = calloc(n ? n : 1, 1);
+	if (!upper || !lower) {
+		rc = EXIT_RUNTIME;
+		goto done;
+	}
+	memset(upper, 1, n);
+	if (range) {
+		const char *colon = strchr(range, ':');
+		char from[128] = "";
+		const char *to;
+
+		if (!colon || (size_t)(colon - range) >= sizeof(from)) {
+			rc = cli_usage_error("history", "range '%s' must be FROM:TO", range);
+			goto done;
+		}
+		memcpy(from, range, (size_t)(colon - range));
+		to = colon + 1;
+		if (*to && (rc = strata_plan_stamp(upper, ctx->graph, to)) < 0) {
+			rc = cli_report_error(rc);
+			goto done;
+		}
+		if (*from && strcmp(from, "base") != 0) {
+			size_t idx;
+
+			if ((rc = strata_plan_stamp(lower, ctx->graph, from)) < 0 ||
+			    (rc = strata_graph_lookup(&idx, ctx->graph, from)) < 0) {
+				rc = cli_report_error(rc);
+				goto done;
+			}
+			from_idx = (long)idx;
+		}
+	}
+	if (ctx->g.json) {
+		json_t *arr = json_array();
+
+		for (i = n; i-- > 0;)
+			if (upper[i] && (!lower[i] || (long)i == from_idx))
+				json_array_append_new(arr, revision_json(ctx->graph, i));
+		cli_print_json(arr);
+	} else {
+		for (i = n; i-- > 0;)
+			if (upper[i] && (!lower[i] || (long)i == from_idx))
+				cli_describe(stdout, ctx->graph, i, ctx->g.verbose);
+	}
+	rc = EXIT_OK;
+done:
+	free(upper);
+	free(lower);
+	return rc;
+}

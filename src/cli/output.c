@@ -1,0 +1,249 @@
+/*
+ * cli/output.c - everything the CLI shows: errors and hints, logs, the
+ * progress bar, JSON; and loading the config and the graph for commands.
+ *
+ * stdout carries data only; stderr carries diagnostics. Colour only on a
+ * terminal and never with NO_COLOR. The connection string is never shown
+ * except through redact_conninfo().
+ */
+#include "cli/cli.h"
+#include "strata/error.h"
+#include "strata/project.h"
+#include "util/strutil.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int err_color(void)
+{
+	static int cached = -1;
+
+	if (cached < 0)
+		cached = isatty(2) && !getenv("NO_COLOR");
+	return cached;
+}
+
+int cli_report_error(int code)
+{
+	const strata_error *e = strata_error_last();
+	int exit_code = strata_error_exit_code(code);
+	const char *red = err_color() ? "\033[31m" : "", *reset = err_color() ? "\033[0m" : "";
+
+	if (exit_code == EXIT_OK)
+		exit_code = EXIT_RUNTIME;
+	fprintf(stderr, "strata: %serror%s: %s\n", red, reset,
+		e->message[0] ? e->message : "unknown error");
+	if (e->sqlstate[0] && e->code == STRATA_EDB)
+		fprintf(stderr, "  (SQLSTATE %s)\n", e->sqlstate);
+	if (e->hint[0])
+		fprintf(stderr, "hint: %s\n", e->hint);
+	return exit_code;
+}
+
+int cli_usage_error(const char *command, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("strata: error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fprintf(stderr, "hint: see 'strata help%s%s'\n", command ? " " : "", command ? command : "");
+	return EXIT_USAGE;
+}
+
+void cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "strata: %swarning%s: ", err_color() ? "\033[33m" : "",
+		err_color() ? "\033[0m" : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void cli_info(cli_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ctx->g.quiet)
+		return;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int progress_shown;
+
+static void clear_progress(void)
+{
+	if (progress_shown) {
+		fputs("\r\033[K", stderr);
+		progress_shown = 0;
+	}
+}
+
+static void on_log(void *payload, strata_log_level level, const char *msg)
+{
+	cli_ctx *ctx = payload;
+
+	if (level == STRATA_LOG_DEBUG && !ctx->g.verbose)
+		return;
+	if (level >= STRATA_LOG_INFO && ctx->g.quiet)
+		return;
+	clear_progress();
+	if (level <= STRATA_LOG_WARN)
+		cli_warn("%s", msg);
+	else
+		fprintf(stderr, "%s\n", msg);
+}
+
+static void on_progress(void *payload, size_t done, size_t total, const strata_migration *m)
+{
+	cli_ctx *ctx = payload;
+	int width = 30, filled;
+
+	if (!ctx->progress || ctx->g.quiet || total < 2)
+		return;
+	filled = (int)(total ? (double)done / (double)total * width : 0);
+	fprintf(stderr, "\r\033[K[%.*s%*s] %zu/%zu %s", filled, "==============================",
+		width - filled, "", done, total, m->revision);
+	progress_shown = 1;
+}
+
+static void on_emit(void *payload, const char *text, size_t len)
+{
+	fwrite(text, 1, len, stdout);
+}
+
+void cli_run_options(strata_run_options *o, cli_ctx *ctx)
+{
+	o->log = on_log;
+	o->progress = on_progress;
+	o->emit = on_emit;
+	o->payload = ctx;
+}
+
+void cli_print_json(void *json)
+{
+	json_t *j = json;
+
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(j);
+}
+
+int cli_load_config(cli_ctx *ctx)
+{
+	strata_config_input in = STRATA_CONFIG_INPUT_INIT;
+	int rc;
+
+	if (ctx->config)
+		return 0;
+	in.config_file = ctx->g.config;
+	in.database = ctx->g.database;
+	in.migrations = ctx->g.migrations;
+	in.env_strata_database_url = getenv("STRATA_DATABASE_URL");
+	in.env_database_url = getenv("DATABASE_URL");
+	in.lock_timeout = ctx->lock_timeout;
+	in.statement_timeout = ctx->statement_timeout;
+	in.lock_wait = ctx->lock_wait;
+	if ((rc = strata_config_load(&ctx->config, &in)) < 0)
+		return cli_report_error(rc);
+	if (ctx->g.verbose) {
+		strata_buf shown = STRATA_BUF_INIT;
+
+		redact_conninfo(&shown, ctx->config->database);
+		fprintf(stderr, "database: %s (from %s)\n", buf_cstr(&shown),
+			ctx->config->database_source);
+		buf_release(&shown);
+	}
+	return 0;
+}
+
+int cli_load_graph(cli_ctx *ctx)
+{
+	int rc;
+
+	if ((rc = cli_load_config(ctx)) != 0)
+		return rc;
+	if (ctx->graph)
+		return 0;
+	rc = strata_graph_load(&ctx->graph, ctx->config->migrations);
+	if (rc == STRATA_ENOTFOUND && !strata_error_last()->hint[0])
+		strata_error_hint("run 'strata init' to create a project, or pass --migrations DIR");
+	return rc < 0 ? cli_report_error(rc) : 0;
+}
+
+int cli_check_sum(cli_ctx *ctx)
+{
+	char *report = NULL;
+	int rc;
+
+	if ((rc = cli_load_config(ctx)) != 0)
+		return rc;
+	rc = strata_sum_check(&report, ctx->config->migrations);
+	free(report);
+	return rc < 0 ? cli_report_error(rc) : 0;
+}
+
+void cli_describe(FILE *f, const strata_graph *g, size_t i, int verbose)
+{
+	const strata_migration *m = strata_graph_at(g, i);
+	const size_t *heads, *kids;
+	size_t nheads = strata_graph_heads(g, &heads), k, nkids = strata_graph_children(g, i, &kids);
+	const char *sep = " (";
+	int tags = 0;
+
+	fputs(m->revision, f);
+	for (k = 0; k < nheads; k++) {
+		if (heads[k] == i) {
+			fprintf(f, "%shead", sep);
+			sep = ", ";
+			tags = 1;
+		}
+	}
+	if (nkids > 1) {
+		fprintf(f, "%sbranchpoint", sep);
+		sep = ", ";
+		tags = 1;
+	}
+	if (m->nrevises > 1) {
+		fprintf(f, "%smergepoint", sep);
+		sep = ", ";
+		tags = 1;
+	}
+	if (m->branch) {
+		fprintf(f, "%sbranch %s", sep, m->branch);
+		tags = 1;
+	}
+	if (tags)
+		fputc(')', f);
+	fprintf(f, " %s\n", m->message);
+	if (verbose) {
+		fprintf(f, "    revises: ");
+		if (!m->nrevises)
+			fputs("base", f);
+		for (k = 0; k < m->nrevises; k++)
+			fprintf(f, "%s%s", k ? " " : "", m->revises[k]);
+		fputc('\n', f);
+		if (m->ndepends_on) {
+			fputs("    depends-on:", f);
+			for (k = 0; k < m->ndepends_on; k++)
+				fprintf(f, " %s", m->depends_on[k]);
+			fputc('\n', f);
+		}
+		fprintf(f, "    file: %s\n", m->path);
+		if (!m->transactional)
+			fputs("    transaction: off\n", f);
+		if (m->irreversible)
+			fprintf(f, "    irreversible: %s\n", m->irreversible);
+	}
+}

@@ -1,0 +1,59 @@
+/*
+ * cli/run_common.c - what upgrade, downgrade and stamp share: their run
+ * options (timeouts, --sql) and the summary they print.
+ */
+#include "cli/run_common.h"
+#include "strata/error.h"
+
+#include <string.h>
+
+int run_common_execute(cli_ctx *ctx, run_fn fn, strata_run_options *o, const char *verb_done,
+		       const char *nothing)
+{
+	strata_run_result res = { 0 };
+	int rc;
+
+	if ((rc = cli_load_graph(ctx)) != 0)
+		return rc;
+	if ((rc = cli_check_sum(ctx)) != 0)
+		return rc;
+	cli_run_options(o, ctx);
+	rc = fn(&res, ctx->config, ctx->graph, o);
+	if (ctx->progress && !ctx->g.quiet && res.planned > 1)
+		fputs("\r\033[K", stderr);
+	if (rc < 0) {
+		if (res.done)
+			cli_info(ctx, "%zu of %zu step(s) completed before the error", res.done,
+				 res.planned);
+		return cli_report_error(rc);
+	}
+	if (o->sql_only)
+		return EXIT_OK;
+	if (res.done == 0)
+		cli_info(ctx, "%s", nothing);
+	else
+		cli_info(ctx, "%s %zu revision%s in %.0f ms", verb_done, res.done,
+			 res.done == 1 ? "" : "s", res.elapsed_ms);
+	return EXIT_OK;
+}
+
+int run_common_sql_range(strata_run_options *o, const char *arg, char *buf, size_t bufsize,
+			 const char *command)
+{
+	const char *colon = strchr(arg, ':');
+
+	o->sql_only = 1;
+	if (!colon) {
+		o->target = arg;
+		return 0;
+	}
+	if ((size_t)(colon - arg) + 1 > bufsize)
+		return cli_usage_error(command, "range '%s' is too long", arg);
+	memcpy(buf, arg, (size_t)(colon - arg));
+	buf[colon - arg] = '\0';
+	o->sql_from = buf;
+	o->target = colon + 1;
+	if (!*o->sql_from || !*o->target)
+		return cli_usage_error(command, "range '%s' needs FROM:TO", arg);
+	return 0;
+}

@@ -1,0 +1,28 @@
+/*
+ * cli/run_common.h - shared parts of the upgrade, downgrade and stamp commands.
+ */
+#ifndef STRATA_CLI_RUN_COMMON_H
+#define STRATA_CLI_RUN_COMMON_H
+
+#include "cli/cli.h"
+
+typedef int (*run_fn)(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
+		      const strata_run_options *opts);
+
+/* The timeout options every run command takes (entries for an option table). */
+#define RUN_TIMEOUT_OPTIONS(ctx) \
+	{ OPT_STRING, 0, "lock-timeout", &(ctx)->lock_timeout, "DURATION", \
+	  "give up a lock after this long (default 5s; then retry)" }, \
+	{ OPT_STRING, 0, "statement-timeout", &(ctx)->statement_timeout, "DURATION", \
+	  "cancel any statement running longer (default 0: none)" }, \
+	{ OPT_STRING, 0, "lock-wait", &(ctx)->lock_wait, "DURATION", \
+	  "how long to wait for another strata run (default 60s)" }
+
+/* Load graph, check strata.sum, run fn, print the summary; returns the exit code. */
+int run_common_execute(cli_ctx *ctx, run_fn fn, strata_run_options *o, const char *verb_done,
+		       const char *nothing);
+/* --sql [FROM:]TO: fill o->sql_from / o->target (FROM copied into buf). */
+int run_common_sql_range(strata_run_options *o, const char *arg, char *buf, size_t bufsize,
+			 const char *command);
+
+#endif

@@ -1,0 +1,447 @@
+/*
+ * core/bookkeeping.c - version and history tables (see bookkeeping.h).
+ *
+ * Layer: core; talks to the database only through db/db.h. Table names
+ * come from the config and are always quoted with db_quote_qualified();
+ * values are always bound ($1, $2, ...) in live runs.
+ */
+#include "core/bookkeeping.h"
+#include "strata/error.h"
+#include "util/alloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HISTORY_COLUMNS \
+	"revision, direction, checksum, started_at, finished_at, duration_ms, db_user, " \
+	"client_host, tool_version, outcome, error, failed_statement, statements_run, note"
+
+static int quoted(strata_buf *out, const char *name)
+{
+	buf_clear(out);
+	return db_quote_qualified(out, name);
+}
+
+/* "ops" of "ops.strata_version", quoted; empty when unqualified. */
+static int schema_of(strata_buf *out, const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	char *schema;
+	int rc;
+
+	buf_clear(out);
+	if (!dot)
+		return 0;
+	if (!(schema = strata_strndup(name, (size_t)(dot - name))))
+		return STRATA_ERROR;
+	rc = db_quote_qualified(out, schema);
+	strata_free(schema);
+	return rc;
+}
+
+static int ensure_sql(strata_buf *out, db_engine engine, const strata_config *cfg)
+{
+	strata_buf name = STRATA_BUF_INIT;
+	int rc = STRATA_ERROR;
+
+	if (engine == DB_POSTGRES) {
+		if (schema_of(&name, cfg->version_table) < 0)
+			goto done;
+		if (name.len && buf_printf(out, "CREATE SCHEMA IF NOT EXISTS %s;\n", name.ptr) < 0)
+			goto done;
+	}
+	if (quoted(&name, cfg->version_table) < 0 ||
+	    buf_printf(out, "CREATE TABLE IF NOT EXISTS %s (revision %s PRIMARY KEY);\n", name.ptr,
+		       engine == DB_POSTGRES ? "varchar(32)" : "TEXT NOT NULL") < 0)
+		goto done;
+	if (quoted(&name, cfg->history_table) < 0)
+		goto done;
+	if (engine == DB_POSTGRES)
+		rc = buf_printf(out,
+			"CREATE TABLE IF NOT EXISTS %s (\n"
+			"    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
+			"    revision varchar(32) NOT NULL,\n"
+			"    direction varchar(8) NOT NULL,\n"
+			"    checksum text,\n"
+			"    started_at timestamptz NOT NULL,\n"
+			"    finished_at timestamptz,\n"
+			"    duration_ms bigint,\n"
+			"    db_user text,\n"
+			"    client_host text,\n"
+			"    tool_version text,\n"
+			"    outcome varchar(16) NOT NULL,\n"
+			"    error text,\n"
+			"    failed_statement text,\n"
+			"    statements_run integer,\n"
+			"    note text\n"
+			");\n", name.ptr);
+	else
+		rc = buf_printf(out,
+			"CREATE TABLE IF NOT EXISTS %s (\n"
+			"    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+			"    revision TEXT NOT NULL,\n"
+			"    direction TEXT NOT NULL,\n"
+			"    checksum TEXT,\n"
+			"    started_at TEXT NOT NULL,\n"
+			"    finished_at TEXT,\n"
+			"    duration_ms INTEGER,\n"
+			"    db_user TEXT,\n"
+			"    client_host TEXT,\n"
+			"    tool_version TEXT,\n"
+			"    outcome TEXT NOT NULL,\n"
+			"    error TEXT,\n"
+			"    failed_statement TEXT,\n"
+			"    statements_run INTEGER,\n"
+			"    note TEXT\n"
+			");\n", name.ptr);
+done:
+	buf_release(&name);
+	return rc;
+}
+
+int bk_render_ensure(strata_buf *out, db_engine engine, const strata_config *cfg)
+{
+	return ensure_sql(out, engine, cfg);
+}
+
+/* Run a multi-statement text of our own, statement by statement. */
+static int exec_script(strata_db *db, const char *sql)
+{
+	db_stmt *stmts = NULL;
+	size_t n = 0, i, err_off = 0;
+	int rc;
+
+	rc = db_split(&stmts, &n, &err_off, db_engine_kind(db), sql, strlen(sql));
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = db_exec_stmt(db, sql + stmts[i].offset, stmts[i].len, NULL, 0);
+	strata_free(stmts);
+	return rc;
+}
+
+typedef struct exists_ctx { int found; } exists_ctx;
+
+static int on_exists(void *payload, int ncols, const char *const *values)
+{
+	((exists_ctx *)payload)->found = values[0] && strcmp(values[0], "0") != 0 &&
+					 strcmp(values[0], "f") != 0;
+	return 0;
+}
+
+/* Does the version table exist? Checked first so read-only commands never create it. */
+static int tables_exist(int *out, strata_db *db, const strata_config *cfg)
+{
+	exists_ctx ctx = { 0 };
+	const char *dot = strrchr(cfg->version_table, '.');
+	strata_buf sql = STRATA_BUF_INIT, name = STRATA_BUF_INIT;
+	const char *params[1];
+	int rc = STRATA_ERROR;
+
+	if (db_engine_kind(db) == DB_POSTGRES) {
+		/* to_regclass of the quoted name honours search_path as every statement does. */
+		if (db_quote_qualified(&name, cfg->version_table) < 0)
+			goto done;
+		params[0] = buf_cstr(&name);
+		rc = db_query(db, "SELECT to_regclass($1) IS NOT NULL", 1, params, on_exists, &ctx);
+		goto done;
+	}
+	/* SQLite: a qualified name is "<attached schema>.<table>". */
+	if (dot) {
+		if (buf_putn(&name, cfg->version_table, (size_t)(dot - cfg->version_table)) < 0 ||
+		    db_quote_qualified(&sql, buf_cstr(&name)) < 0 || buf_putc(&sql, '.') < 0)
+			goto done;
+	}
+	buf_clear(&name);
+	if (buf_puts(&name, dot ? dot + 1 : cfg->version_table) < 0)
+		goto done;
+	{
+		strata_buf full = STRATA_BUF_INIT;
+
+		if (buf_printf(&full, "SELECT count(*) FROM %ssqlite_master WHERE type = 'table' "
+				      "AND name = $1", buf_cstr(&sql)) < 0) {
+			buf_release(&full);
+			goto done;
+		}
+		params[0] = buf_cstr(&name);
+		rc = db_query(db, buf_cstr(&full), 1, params, on_exists, &ctx);
+		buf_release(&full);
+	}
+done:
+	buf_release(&sql);
+	buf_release(&name);
+	*out = ctx.found;
+	return rc;
+}
+
+int bk_ensure(strata_db *db, const strata_config *cfg)
+{
+	strata_buf sql = STRATA_BUF_INIT;
+	int exists = 0, rc;
+
+	if ((rc = tables_exist(&exists, db, cfg)) < 0 || exists)
+		return rc;
+	if (ensure_sql(&sql, db_engine_kind(db), cfg) < 0)
+		return STRATA_ERROR;
+	rc = exec_script(db, buf_cstr(&sql));
+	if (rc < 0)
+		strata_error_append(" (creating the bookkeeping tables %s and %s)", cfg->version_table,
+				    cfg->history_table);
+	buf_release(&sql);
+	return rc;
+}
+
+typedef struct versions_ctx {
+	char **rows;
+	size_t n, cap;
+} versions_ctx;
+
+static int on_version(void *payload, int ncols, const char *const *values)
+{
+	versions_ctx *v = payload;
+
+	if (!values[0])
+		return 0;
+	if (strata_grow((void **)&v->rows, &v->cap, v->n + 1, sizeof(char *)) < 0 ||
+	    !(v->rows[v->n] = strata_strdup(values[0])))
+		return STRATA_ERROR;
+	v->n++;
+	return 0;
+}
+
+int bk_read_versions(char ***out, size_t *n, strata_db *db, const strata_config *cfg)
+{
+	strata_buf sql = STRATA_BUF_INIT;
+	versions_ctx v = { 0 };
+	int rc = STRATA_ERROR;
+
+	if (buf_puts(&sql, "SELECT revision FROM ") < 0 ||
+	    db_quote_qualified(&sql, cfg->version_table) < 0 ||
+	    buf_puts(&sql, " ORDER BY revision") < 0)
+		goto done;
+	rc = db_query(db, buf_cstr(&sql), 0, NULL, on_version, &v);
+done:
+	buf_release(&sql);
+	if (rc < 0) {
+		bk_free_versions(v.rows, v.n);
+		return rc;
+	}
+	*out = v.rows;
+	*n = v.n;
+	return 0;
+}
+
+void bk_free_versions(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		strata_free(v[i]);
+	strata_free(v);
+}
+
+static void revision_state_free(bk_revision_state *r)
+{
+	if (!r)
+		return;
+	strata_free(r->checksum);
+	strata_free(r->outcome);
+	strata_free(r->error);
+	strata_free(r->failed_statement);
+	strata_free(r->started_at);
+	strata_free(r);
+}
+
+static int replace(char **slot, const char *v)
+{
+	strata_free(*slot);
+	*slot = NULL;
+	if (v && !(*slot = strata_strdup(v)))
+		return STRATA_ERROR;
+	return 0;
+}
+
+/* Rows arrive in id order; the last row of a revision wins. */
+static int on_history(void *payload, int ncols, const char *const *v)
+{
+	bk_state *s = payload;
+	bk_revision_state *r;
+	const char *outcome = v[2] ? v[2] : "";
+
+	if (!v[0])
+		return 0;
+	r = map_get(&s->revisions, v[0]);
+	if (!r) {
+		char *id;
+
+		if (!(r = strata_calloc(1, sizeof(*r))))
+			return STRATA_ERROR;
+		if (strata_grow((void **)&s->ids, &s->idcap, s->nids + 1, sizeof(char *)) < 0) {
+			revision_state_free(r);
+			return STRATA_ERROR;
+		}
+		if (!(id = strata_strdup(v[0])) || map_put(&s->revisions, id, r) < 0) {
+			strata_free(id);
+			revision_state_free(r);
+			return STRATA_ERROR;
+		}
+		s->ids[s->nids++] = id;
+	}
+	if (replace(&r->outcome, outcome) < 0 || replace(&r->error, v[3]) < 0 ||
+	    replace(&r->failed_statement, v[4]) < 0 || replace(&r->started_at, v[5]) < 0)
+		return STRATA_ERROR;
+	r->statements_run = v[6] ? atol(v[6]) : 0;
+	if (strcmp(v[1] ? v[1] : "", "up") == 0 &&
+	    (strcmp(outcome, "applied") == 0 || strcmp(outcome, "stamped") == 0 ||
+	     strcmp(outcome, "accepted") == 0) && replace(&r->checksum, v[7]) < 0)
+		return STRATA_ERROR;
+	return 0;
+}
+
+int bk_read(bk_state *out, strata_db *db, const strata_config *cfg)
+{
+	strata_buf sql = STRATA_BUF_INIT;
+	int rc, exists = 0;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = tables_exist(&exists, db, cfg)) < 0 || !exists)
+		return rc;
+	out->tables_exist = 1;
+	if ((rc = bk_read_versions(&out->versions, &out->nversions, db, cfg)) < 0)
+		return rc;
+	rc = STRATA_ERROR;
+	if (buf_puts(&sql, "SELECT revision, direction, outcome, error, failed_statement, "
+			   "CAST(started_at AS TEXT), statements_run, checksum FROM ") < 0 ||
+	    db_quote_qualified(&sql, cfg->history_table) < 0 || buf_puts(&sql, " ORDER BY id") < 0)
+		goto done;
+	rc = db_query(db, buf_cstr(&sql), 0, NULL, on_history, out);
+done:
+	buf_release(&sql);
+	if (rc < 0)
+		bk_state_release(out);
+	return rc;
+}
+
+void bk_state_release(bk_state *s)
+{
+	size_t i;
+
+	bk_free_versions(s->versions, s->nversions);
+	for (i = 0; i < s->nids; i++) {
+		revision_state_free(map_get(&s->revisions, s->ids[i]));
+		strata_free(s->ids[i]);
+	}
+	strata_free(s->ids);
+	map_release(&s->revisions);
+	memset(s, 0, sizeof(*s));
+}
+
+int bk_set_heads(strata_db *db, const strata_config *cfg, const char *const *heads, size_t n)
+{
+	strata_buf del = STRATA_BUF_INIT, ins = STRATA_BUF_INIT;
+	size_t i;
+	int rc = STRATA_ERROR;
+
+	if (buf_puts(&del, "DELETE FROM ") < 0 || db_quote_qualified(&del, cfg->version_table) < 0 ||
+	    buf_puts(&ins, "INSERT INTO ") < 0 || db_quote_qualified(&ins, cfg->version_table) < 0 ||
+	    buf_puts(&ins, " (revision) VALUES ($1)") < 0)
+		goto done;
+	if ((rc = db_exec(db, buf_cstr(&del), 0, NULL)) < 0)
+		goto done;
+	for (i = 0; i < n && rc == 0; i++)
+		rc = db_exec(db, buf_cstr(&ins), 1, &heads[i]);
+done:
+	buf_release(&del);
+	buf_release(&ins);
+	return rc;
+}
+
+int bk_insert(strata_db *db, const strata_config *cfg, const bk_entry *e)
+{
+	strata_buf sql = STRATA_BUF_INIT;
+	char duration[32], stmts[32];
+	const char *params[14];
+	int rc = STRATA_ERROR;
+
+	snprintf(duration, sizeof(duration), "%ld", e->duration_ms);
+	snprintf(stmts, sizeof(stmts), "%ld", e->statements_run);
+	params[0] = e->revision;
+	params[1] = e->direction;
+	params[2] = e->checksum;
+	params[3] = e->started_at;
+	params[4] = e->finished_at;
+	params[5] = duration;
+	params[6] = e->db_user;
+	params[7] = e->client_host;
+	params[8] = STRATA_VERSION;
+	params[9] = e->outcome;
+	params[10] = e->error;
+	params[11] = e->failed_statement;
+	params[12] = stmts;
+	params[13] = e->note;
+	if (buf_puts(&sql, "INSERT INTO ") < 0 || db_quote_qualified(&sql, cfg->history_table) < 0 ||
+	    buf_puts(&sql, " (" HISTORY_COLUMNS ") VALUES "
+			   "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)") < 0)
+		goto done;
+	if (db_engine_kind(db) == DB_POSTGRES) {
+		/* Typed casts so PostgreSQL infers the right parameter types. */
+		buf_clear(&sql);
+		if (buf_puts(&sql, "INSERT INTO ") < 0 ||
+		    db_quote_qualified(&sql, cfg->history_table) < 0 ||
+		    buf_puts(&sql, " (" HISTORY_COLUMNS ") VALUES "
+				   "($1, $2, $3, $4::timestamptz, $5::timestamptz, $6::bigint, $7, $8, $9, "
+				   "$10, $11, $12, $13::integer, $14)") < 0)
+			goto done;
+	}
+	rc = db_exec(db, buf_cstr(&sql), 14, params);
+done:
+	buf_release(&sql);
+	return rc;
+}
+
+static int put_literal_or_null(strata_buf *out, const char *v)
+{
+	return v ? buf_put_sql_literal(out, v) : buf_puts(out, "NULL");
+}
+
+int bk_render_set_heads(strata_buf *out, const strata_config *cfg, const char *const *heads,
+			size_t n)
+{
+	size_t i;
+
+	if (buf_puts(out, "DELETE FROM ") < 0 || db_quote_qualified(out, cfg->version_table) < 0 ||
+	    buf_puts(out, ";\n") < 0)
+		return STRATA_ERROR;
+	for (i = 0; i < n; i++) {
+		if (buf_puts(out, "INSERT INTO ") < 0 ||
+		    db_quote_qualified(out, cfg->version_table) < 0 ||
+		    buf_puts(out, " (revision) VALUES (") < 0 || buf_put_sql_literal(out, heads[i]) < 0 ||
+		    buf_puts(out, ");\n") < 0)
+			return STRATA_ERROR;
+	}
+	return 0;
+}
+
+int bk_render_insert(strata_buf *out, db_engine engine, const strata_config *cfg,
+		     const bk_entry *e)
+{
+	const char *now = engine == DB_POSTGRES ? "now()"
+			  : "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+	const char *finished = engine == DB_POSTGRES ? "clock_timestamp()" : now;
+	const char *duration = engine == DB_POSTGRES
+		? "CAST(round(extract(epoch FROM clock_timestamp() - now()) * 1000) AS bigint)" : "0";
+	const char *user = engine == DB_POSTGRES ? "current_user" : "NULL";
+
+	if (buf_puts(out, "INSERT INTO ") < 0 || db_quote_qualified(out, cfg->history_table) < 0 ||
+	    buf_puts(out, " (" HISTORY_COLUMNS ")\nVALUES (") < 0 ||
+	    buf_put_sql_literal(out, e->revision) < 0 || buf_puts(out, ", ") < 0 ||
+	    buf_put_sql_literal(out, e->direction) < 0 || buf_puts(out, ", ") < 0 ||
+	    put_literal_or_null(out, e->checksum) < 0 ||
+	    buf_printf(out, ", %s, %s, %s, %s, ", now, finished, duration, user) < 0 ||
+	    put_literal_or_null(out, e->client_host) < 0 || buf_puts(out, ", ") < 0 ||
+	    buf_put_sql_literal(out, STRATA_VERSION) < 0 || buf_puts(out, ", ") < 0 ||
+	    buf_put_sql_literal(out, e->outcome) < 0 ||
+	    buf_printf(out, ", NULL, NULL, %ld, ", e->statements_run) < 0 ||
+	    put_literal_or_null(out, e->note) < 0 || buf_puts(out, ");\n") < 0)
+		return STRATA_ERROR;
+	return 0;
+}

@@ -1,0 +1,963 @@
+/*
+ * core/runner.c - upgrade, downgrade, stamp and status (see strata/runner.h).
+ *
+ * Layer: core. Uses db/ for the connection, core/bookkeeping for the
+ * version and history tables, and the graph's planners for what to run.
+ *
+ * Run state machine (one run):
+ *
+ *   open_run()      connect, timeouts, run lock, bookkeeping tables, read state
+ *     -> check()    failed revisions and changed files stop the run here
+ *     -> plan       strata_plan_upgrade / _downgrade from the applied set
+ *     -> split_all  every statement of every step, before anything runs
+ *     -> step()*    one revision: BEGIN, re-read versions (replan if moved),
+ *                   statements, version rows, history row, COMMIT
+ *   close_run()     unlock, disconnect (also on every error path)
+ *
+ * Invariants:
+ *  1. A transactional step's SQL and its bookkeeping commit together.
+ *  2. After an error the original message is what the user sees: clean-up
+ *     work (ROLLBACK, the rolled-back history row) saves and restores it.
+ *  3. Nothing here prints; messages go through opts->log.
+ */
+#include "strata/runner.h"
+#include "strata/error.h"
+#include "core/bookkeeping.h"
+#include "db/db.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/strutil.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RESTART 1          /* step() result: the version table moved; plan again */
+#define MAX_RESTARTS 100000
+
+typedef struct step_sql {
+	db_stmt *stmts;
+	size_t n;
+	size_t base;           /* offset of the section within the file's text */
+} step_sql;
+
+typedef struct run {
+	const strata_config *cfg;
+	const strata_graph *g;
+	const strata_run_options *o;
+	strata_db *db;
+	char *db_user;
+	char host[256];
+	size_t count;
+	unsigned char *applied;
+	bk_state state;
+	int locked;
+	int in_single_tx;
+	strata_run_result *res;
+} run;
+
+static void logf_(run *r, strata_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void logf_(run *r, strata_log_level level, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (!r->o->log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	r->o->log(r->o->payload, level, msg);
+}
+
+static void emit(run *r, const char *text, size_t len)
+{
+	if (r->o->emit)
+		r->o->emit(r->o->payload, text, len);
+}
+
+static const char *section(const strata_migration *m, strata_direction dir, size_t *len,
+			   size_t *off)
+{
+	*off = dir == STRATA_UP ? m->up_offset : m->down_offset;
+	*len = dir == STRATA_UP ? m->up_len : m->down_len;
+	return m->text + *off;
+}
+
+/* Split one step's section; a syntax error names file:line:col. */
+static int split_step(step_sql *out, const strata_migration *m, strata_direction dir,
+		      db_engine engine)
+{
+	size_t len, off, err_off = 0;
+	const char *sql = section(m, dir, &len, &off);
+	int rc, line, col;
+
+	out->base = off;
+	rc = db_split(&out->stmts, &out->n, &err_off, engine, sql, len);
+	if (rc == STRATA_EPARSE) {
+		strata_error err = *strata_error_last();
+
+		strata_migration_position(m, off + err_off, &line, &col);
+		strata_error_set(STRATA_EPARSE, "%s:%d:%d: %s (%s section of revision %s)", m->path,
+				 line, col, err.message, dir == STRATA_UP ? "up" : "down", m->revision);
+		strata_error_hint("fix the SQL; nothing was run");
+	}
+	return rc;
+}
+
+static void free_steps(step_sql *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; s && i < n; i++)
+		strata_free(s[i].stmts);
+	strata_free(s);
+}
+
+static int open_db(run *r)
+{
+	db_open_options oo = DB_OPEN_OPTIONS_INIT;
+
+	oo.project_root = r->cfg->root;
+	return db_open(&r->db, r->cfg->database, &oo);
+}
+
+/* Connect, lock, create the tables, read the state. */
+static int open_run(run *r, int create_tables)
+{
+	int rc;
+
+	if (gethostname(r->host, sizeof(r->host) - 1) < 0)
+		strcpy(r->host, "unknown");
+	r->count = strata_graph_count(r->g);
+	if (!(r->applied = strata_calloc(r->count ? r->count : 1, 1)))
+		return STRATA_ERROR;
+	if ((rc = open_db(r)) < 0)
+		return rc;
+	if ((rc = db_set_timeouts(r->db, r->cfg->lock_timeout_ms, r->cfg->statement_timeout_ms)) < 0)
+		return rc;
+	if ((rc = db_lock(r->db, r->cfg->version_table, r->cfg->lock_wait_ms)) < 0)
+		return rc;
+	r->locked = 1;
+	if ((rc = db_current_user(r->db, &r->db_user)) < 0)
+		return rc;
+	if (create_tables) {
+		/* SQLite: create inside a write transaction so concurrent runners serialise. */
+		if (db_engine_kind(r->db) == DB_SQLITE && (rc = db_begin(r->db)) < 0)
+			return rc;
+		rc = bk_ensure(r->db, r->cfg);
+		if (db_engine_kind(r->db) == DB_SQLITE)
+			rc = rc < 0 ? (db_rollback(r->db), rc) : db_commit(r->db);
+		if (rc < 0)
+			return rc;
+	}
+	if ((rc = bk_read(&r->state, r->db, r->cfg)) < 0)
+		return rc;
+	return strata_graph_applied(r->applied, r->g, (const char *const *)r->state.versions,
+				    r->state.nversions);
+}
+
+static void close_run(run *r)
+{
+	strata_error saved = *strata_error_last();
+
+	if (r->db) {
+		if (r->locked)
+			db_unlock(r->db, r->cfg->version_table);
+		db_close(r->db);
+	}
+	strata_error_restore(&saved);
+	bk_state_release(&r->state);
+	strata_free(r->applied);
+	strata_free(r->db_user);
+}
+
+/* The history's word on a revision, if any. */
+static const bk_revision_state *history_of(const run *r, const char *revision)
+{
+	return map_get(&r->state.revisions, revision);
+}
+
+static int is_unfinished(const bk_revision_state *h)
+{
+	return h && (strcmp(h->outcome, "failed") == 0 || strcmp(h->outcome, "running") == 0);
+}
+
+/* Refuse to go on over a failed non-transactional revision. */
+static int check_failed(run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->count; i++) {
+		const strata_migration *m = strata_graph_at(r->g, i);
+		const bk_revision_state *h = history_of(r, m->revision);
+
+		if (r->applied[i] || !is_unfinished(h))
+			continue;
+		if (r->o->retry_failed) {
+			logf_(r, STRATA_LOG_WARN, "running revision %s again from its first statement "
+			      "(--retry-failed)", m->revision);
+			continue;
+		}
+		strata_error_set(STRATA_ECONFLICT,
+				 "revision %s (%s) %s on %s and is not applied%s%s%s%s; %ld statement(s) "
+				 "had completed",
+				 m->revision, m->path,
+				 strcmp(h->outcome, "running") == 0 ? "was interrupted part-way"
+								   : "failed part-way",
+				 h->started_at ? h->started_at : "?",
+				 h->error ? ": " : "", h->error ? h->error : "",
+				 h->failed_statement ? "\n  failing statement: " : "",
+				 h->failed_statement ? h->failed_statement : "", h->statements_run);
+		strata_error_hint("it ran outside a transaction, so part of it may be in the database. "
+				  "Fix the cause, then either run 'strata upgrade --retry-failed' to run "
+				  "it again from its first statement (its statements must be safe to "
+				  "repeat, e.g. IF NOT EXISTS; drop any INVALID index first), or finish it "
+				  "by hand and run 'strata stamp %s' to record it as applied",
+				  m->revision);
+		return STRATA_ECONFLICT;
+	}
+	return 0;
+}
+
+/* Applied revisions whose file changed since: refuse, or accept with a history row. */
+static int check_changed(run *r)
+{
+	strata_buf list = STRATA_BUF_INIT;
+	size_t i, n = 0;
+	int rc = 0;
+
+	for (i = 0; i < r->count; i++) {
+		const strata_migration *m = strata_graph_at(r->g, i);
+		const bk_revision_state *h;
+
+		if (!r->applied[i] || !(h = history_of(r, m->revision)) || !h->checksum ||
+		    strcmp(h->checksum, m->checksum) == 0)
+			continue;
+		n++;
+		if (r->o->allow_changed) {
+			char now[32];
+			bk_entry e = { 0 };
+
+			utc_timestamp(now);
+			e.revision = m->revision;
+			e.direction = "up";
+			e.checksum = m->checksum;
+			e.started_at = e.finished_at = now;
+			e.db_user = r->db_user;
+			e.client_host = r->host;
+			e.outcome = "accepted";
+			e.note = "applied file changed since; accepted with --allow-changed";
+			if ((rc = bk_insert(r->db, r->cfg, &e)) < 0)
+				break;
+			logf_(r, STRATA_LOG_WARN, "revision %s (%s) changed since it was applied; "
+			      "accepted (--allow-changed), recorded in the history", m->revision, m->path);
+			continue;
+		}
+		buf_printf(&list, "\n  %s (%s)", m->revision, m->path);
+	}
+	if (rc == 0 && list.len) {
+		rc = strata_error_set(STRATA_ECHECK,
+				      "%zu applied revision(s) changed since they were applied:%s", n,
+				      buf_cstr(&list));
+		strata_error_hint("restore the applied files (see 'strata verify'), or run again with "
+				  "--allow-changed to accept the new contents (recorded in the history)");
+	}
+	buf_release(&list);
+	return rc;
+}
+
+static int heads_rows(run *r, const unsigned char *applied, char ***rows, size_t *n)
+{
+	size_t *idx = strata_calloc(r->count ? r->count : 1, sizeof(size_t));
+	size_t k, i;
+
+	*rows = NULL;
+	*n = 0;
+	if (!idx)
+		return STRATA_ERROR;
+	k = strata_graph_applied_heads(r->g, applied, idx, r->count);
+	if (!(*rows = strata_calloc(k ? k : 1, sizeof(char *)))) {
+		strata_free(idx);
+		return STRATA_ERROR;
+	}
+	for (i = 0; i < k; i++)
+		(*rows)[i] = (char *)strata_graph_at(r->g, idx[i])->revision;
+	*n = k;
+	strata_free(idx);
+	return 0;
+}
+
+/* Inside a step's transaction: has another runner moved the version table? */
+static int versions_moved(run *r, int *moved)
+{
+	char **rows = NULL;
+	size_t n = 0;
+	unsigned char *now = NULL;
+	int rc;
+
+	*moved = 0;
+	if ((rc = bk_read_versions(&rows, &n, r->db, r->cfg)) < 0)
+		return rc;
+	if (!(now = strata_calloc(r->count ? r->count : 1, 1))) {
+		rc = STRATA_ERROR;
+		goto done;
+	}
+	if ((rc = strata_graph_applied(now, r->g, (const char *const *)rows, n)) < 0)
+		goto done;
+	if (memcmp(now, r->applied, r->count) != 0) {
+		memcpy(r->applied, now, r->count);
+		*moved = 1;
+	}
+done:
+	strata_free(now);
+	bk_free_versions(rows, n);
+	return rc;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Record a failed or rolled-back step; keeps the original error. */
+static void record_failure(run *r, const strata_migration *m, strata_direction dir,
+			   const char *outcome, const char *started, double t0, const char *stmt,
+			   size_t stmt_len, size_t ran)
+{
+	strata_error saved = *strata_error_last();
+	char now[32], *stmt_text = stmt ? strata_strndup(stmt, stmt_len) : NULL;
+	bk_entry e = { 0 };
+
+	utc_timestamp(now);
+	e.revision = m->revision;
+	e.direction = dir == STRATA_UP ? "up" : "down";
+	e.checksum = m->checksum;
+	e.started_at = started;
+	e.finished_at = now;
+	e.duration_ms = (long)(now_ms() - t0);
+	e.db_user = r->db_user;
+	e.client_host = r->host;
+	e.outcome = outcome;
+	e.error = saved.message;
+	e.failed_statement = stmt_text;
+	e.statements_run = (long)ran;
+	if (bk_insert(r->db, r->cfg, &e) < 0)
+		logf_(r, STRATA_LOG_WARN, "could not record the failure in %s: %s",
+		      r->cfg->history_table, strata_error_last()->message);
+	strata_free(stmt_text);
+	strata_error_restore(&saved);
+}
+
+/* PostgreSQL: name INVALID indexes a failed concurrent build left behind. */
+static void report_invalid_indexes(run *r);
+
+static int on_invalid_index(void *payload, int ncols, const char *const *v)
+{
+	strata_buf *b = payload;
+
+	return buf_printf(b, "%s%s", b->len ? ", " : "", v[0] ? v[0] : "?");
+}
+
+static void report_invalid_indexes(run *r)
+{
+	strata_error saved = *strata_error_last();
+	strata_buf names = STRATA_BUF_INIT;
+
+	if (db_engine_kind(r->db) != DB_POSTGRES)
+		return;
+	if (db_query(r->db, "SELECT indexrelid::regclass::text FROM pg_index WHERE NOT indisvalid "
+			    "ORDER BY 1", 0, NULL, on_invalid_index, &names) == 0 && names.len) {
+		strata_error_restore(&saved);
+		strata_error_append("\n  INVALID index(es) left by a failed concurrent build: %s "
+				    "(drop them with DROP INDEX CONCURRENTLY before retrying)",
+				    buf_cstr(&names));
+	} else {
+		strata_error_restore(&saved);
+	}
+	buf_release(&names);
+}
+
+static void locate_failure(const strata_migration *m, const step_sql *s, size_t i,
+			   strata_direction dir)
+{
+	strata_error saved = *strata_error_last();
+	int line, col;
+
+	strata_migration_position(m, s->base + s->stmts[i].offset, &line, &col);
+	strata_error_set(saved.code, "revision %s, %s:%d (%s, statement %zu): %s", m->revision,
+			 m->path, line, dir == STRATA_UP ? "up" : "down", i + 1, saved.message);
+	strata_error_sqlstate(saved.sqlstate);
+	if (saved.hint[0])
+		strata_error_hint("%s", saved.hint);
+}
+
+/* Run one step. Returns 0, RESTART, or an error. */
+static int step(run *r, size_t idx, strata_direction dir, const step_sql *s)
+{
+	const strata_migration *m = strata_graph_at(r->g, idx);
+	int tx = m->transactional, attempt, rc = 0, moved;
+	char started[32], now[32];
+	char **rows = NULL;
+	size_t nrows = 0, i = 0;
+	double t0 = 0;
+	bk_entry e = { 0 };
+
+	for (attempt = 0;; attempt++) {
+		utc_timestamp(started);
+		t0 = now_ms();
+		if (!r->in_single_tx && (rc = db_begin(r->db)) < 0)
+			return rc;
+		if ((rc = versions_moved(r, &moved)) < 0)
+			goto fail_tx;
+		if (moved) {
+			if (!r->in_single_tx)
+				db_rollback(r->db);
+			return RESTART;
+		}
+		if (!tx) {
+			/* Mark it running, visibly to everyone, then leave the transaction. */
+			bk_entry run_row = { 0 };
+
+			run_row.revision = m->revision;
+			run_row.direction = dir == STRATA_UP ? "up" : "down";
+			run_row.checksum = m->checksum;
+			run_row.started_at = started;
+			run_row.db_user = r->db_user;
+			run_row.client_host = r->host;
+			run_row.outcome = "running";
+			if ((rc = bk_insert(r->db, r->cfg, &run_row)) < 0 || (rc = db_commit(r->db)) < 0)
+				goto fail_tx;
+		}
+		for (i = 0; i < s->n; i++) {
+			const db_stmt *st = &s->stmts[i];
+			const char *base = m->text + s->base;
+
+			rc = db_exec_stmt(r->db, base + st->offset, st->len,
+					  st->data_len ? base + st->data_offset : NULL, st->data_len);
+			if (rc < 0)
+				break;
+		}
+		if (rc == 0)
+			break;
+		locate_failure(m, s, i, dir);
+		if (!tx) {
+			report_invalid_indexes(r);
+			record_failure(r, m, dir, "failed", started, t0, m->text + s->base + s->stmts[i].offset,
+				       s->stmts[i].len, i);
+			strata_error_hint("the revision ran outside a transaction and stopped part-way "
+					  "(%zu of %zu statements done). Fix the cause, then run "
+					  "'strata upgrade --retry-failed' to run it again from the start, "
+					  "or finish it by hand and 'strata stamp %s'", i, s->n,
+					  m->revision);
+			return rc;
+		}
+		if (r->in_single_tx)
+			return rc;
+		{
+			strata_error saved = *strata_error_last();
+
+			db_rollback(r->db);
+			strata_error_restore(&saved);
+		}
+		if (strcmp(strata_error_last()->sqlstate, DB_SQLSTATE_LOCK_NOT_AVAILABLE) == 0 &&
+		    attempt < r->cfg->lock_retries) {
+			long wait = 200L << (attempt < 5 ? attempt : 5);
+
+			logf_(r, STRATA_LOG_WARN, "revision %s: lock not had within lock_timeout (%ldms); "
+			      "retry %d of %d in %ldms", m->revision, r->cfg->lock_timeout_ms,
+			      attempt + 1, r->cfg->lock_retries, wait);
+			sleep_ms(wait);
+			continue;
+		}
+		record_failure(r, m, dir, "rolled-back", started, t0,
+			       m->text + s->base + s->stmts[i].offset, s->stmts[i].len, i);
+		if (strcmp(strata_error_last()->sqlstate, DB_SQLSTATE_LOCK_NOT_AVAILABLE) == 0) {
+			strata_error_append("\n  gave up after %d retries", r->cfg->lock_retries);
+			strata_error_hint("the migration was rolled back; nothing changed. Run it when the "
+					  "blocking session has finished, or end that session");
+		} else if (!strata_error_last()->hint[0]) {
+			strata_error_hint("the revision was rolled back; the database is as it was before "
+					  "it. Fix the statement and run the command again");
+		}
+		return rc;
+	}
+
+	/* Success: bookkeeping, in the step's transaction (or a new one after a non-tx step). */
+	if (!tx && !r->in_single_tx && (rc = db_begin(r->db)) < 0)
+		return rc;
+	r->applied[idx] = dir == STRATA_UP;
+	if ((rc = heads_rows(r, r->applied, &rows, &nrows)) < 0 ||
+	    (rc = bk_set_heads(r->db, r->cfg, (const char *const *)rows, nrows)) < 0)
+		goto fail_tx;
+	utc_timestamp(now);
+	e.revision = m->revision;
+	e.direction = dir == STRATA_UP ? "up" : "down";
+	e.checksum = m->checksum;
+	e.started_at = started;
+	e.finished_at = now;
+	e.duration_ms = (long)(now_ms() - t0);
+	e.db_user = r->db_user;
+	e.client_host = r->host;
+	e.outcome = dir == STRATA_UP ? "applied" : "reverted";
+	e.statements_run = (long)s->n;
+	if ((rc = bk_insert(r->db, r->cfg, &e)) < 0)
+		goto fail_tx;
+	if (!r->in_single_tx && (rc = db_commit(r->db)) < 0)
+		goto fail_tx;
+	strata_free(rows);
+	logf_(r, STRATA_LOG_INFO, "%s %s %s (%.1f ms)", dir == STRATA_UP ? "applied " : "reverted",
+	      m->revision, m->message, now_ms() - t0);
+	return 0;
+
+fail_tx:
+	strata_free(rows);
+	r->applied[idx] = dir != STRATA_UP;
+	if (!r->in_single_tx) {
+		strata_error saved = *strata_error_last();
+
+		db_rollback(r->db);
+		strata_error_restore(&saved);
+	}
+	return rc;
+}
+
+typedef int (*planner)(strata_plan *out, const strata_graph *g, const unsigned char *applied,
+		       const char *target);
+
+static int plan_and_split(run *r, planner plan_fn, strata_direction dir, strata_plan *plan,
+			  step_sql **sqls)
+{
+	const char *target = r->o->target;
+	size_t i;
+	int rc;
+
+	if ((rc = plan_fn(plan, r->g, r->applied, target)) < 0)
+		return rc;
+	if (!(*sqls = strata_calloc(plan->nsteps ? plan->nsteps : 1, sizeof(step_sql))))
+		return STRATA_ERROR;
+	for (i = 0; i < plan->nsteps; i++) {
+		const strata_migration *m = strata_graph_at(r->g, plan->steps[i]);
+
+		if (dir == STRATA_DOWN && m->irreversible) {
+			strata_error_set(STRATA_EIRREVERSIBLE, "revision %s (%s) is irreversible: %s",
+					 m->revision, m->path, m->irreversible);
+			strata_error_hint("nothing was reverted; downgrade to a target above it, or restore "
+					  "from a backup");
+			return STRATA_EIRREVERSIBLE;
+		}
+		if (r->o->single_transaction && !m->transactional) {
+			strata_error_set(STRATA_EINVALID, "revision %s (%s) has 'transaction: off' and "
+					 "cannot run inside --single-transaction", m->revision, m->path);
+			strata_error_hint("run without --single-transaction");
+			return STRATA_EINVALID;
+		}
+		if ((rc = split_step(&(*sqls)[i], m, dir, db_engine_kind(r->db))) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Apply (or revert) until the plan is done; replan when another runner moved things. */
+static int execute(run *r, planner plan_fn, strata_direction dir)
+{
+	strata_plan plan = { 0 };
+	step_sql *sqls = NULL;
+	size_t i, restarts = 0;
+	int rc;
+
+again:
+	if ((rc = plan_and_split(r, plan_fn, dir, &plan, &sqls)) < 0)
+		goto done;
+	if (r->res->planned == 0)
+		r->res->planned = plan.nsteps;
+	if (r->o->single_transaction && !r->in_single_tx && plan.nsteps) {
+		if ((rc = db_begin(r->db)) < 0)
+			goto done;
+		r->in_single_tx = 1;
+	}
+	for (i = 0; i < plan.nsteps; i++) {
+		const strata_migration *m = strata_graph_at(r->g, plan.steps[i]);
+
+		if (r->o->progress)
+			r->o->progress(r->o->payload, r->res->done, r->res->planned, m);
+		rc = step(r, plan.steps[i], dir, &sqls[i]);
+		if (rc == RESTART) {
+			if (++restarts > MAX_RESTARTS) {
+				rc = strata_error_set(STRATA_ECONFLICT, "the version table keeps changing "
+						      "under this run");
+				goto done;
+			}
+			logf_(r, STRATA_LOG_DEBUG, "another runner moved the version table; planning again");
+			free_steps(sqls, plan.nsteps);
+			sqls = NULL;
+			strata_plan_release(&plan);
+			goto again;
+		}
+		if (rc < 0)
+			goto done;
+		r->res->done++;
+	}
+	if (r->in_single_tx) {
+		rc = db_commit(r->db);
+		r->in_single_tx = 0;
+	}
+done:
+	if (rc < 0 && r->in_single_tx) {
+		strata_error saved = *strata_error_last();
+
+		db_rollback(r->db);
+		strata_error_restore(&saved);
+		strata_error_hint("the whole run was one transaction (--single-transaction) and was "
+				  "rolled back; nothing changed");
+		r->in_single_tx = 0;
+	}
+	free_steps(sqls, plan.nsteps);
+	strata_plan_release(&plan);
+	return rc;
+}
+
+/* --sql: the starting state is given ("base", a revision) or read from the database. */
+static int offline_state(run *r)
+{
+	const char *from = r->o->sql_from;
+	int rc;
+
+	r->count = strata_graph_count(r->g);
+	if (!(r->applied = strata_calloc(r->count ? r->count : 1, 1)))
+		return STRATA_ERROR;
+	if (from)
+		return strata_plan_stamp(r->applied, r->g, from);
+	if ((rc = open_db(r)) < 0)
+		return rc;
+	if ((rc = bk_read(&r->state, r->db, r->cfg)) < 0)
+		return rc;
+	return strata_graph_applied(r->applied, r->g, (const char *const *)r->state.versions,
+				    r->state.nversions);
+}
+
+static int emit_buf(run *r, strata_buf *b)
+{
+	emit(r, buf_cstr(b), b->len);
+	buf_clear(b);
+	return 0;
+}
+
+static int render_step(run *r, strata_buf *out, db_engine engine, size_t idx,
+		       strata_direction dir, const step_sql *s)
+{
+	const strata_migration *m = strata_graph_at(r->g, idx);
+	const char *base = m->text + s->base;
+	char **rows = NULL;
+	size_t nrows = 0, i;
+	bk_entry e = { 0 };
+	int tx = m->transactional && !r->o->single_transaction;
+
+	if (buf_printf(out, "\n-- %s %s: %s\n-- %s%s\n", dir == STRATA_UP ? "upgrade" : "downgrade",
+		       m->revision, m->message, m->path,
+		       m->transactional ? "" : " (transaction: off, runs statement by statement)") < 0)
+		return STRATA_ERROR;
+	if (tx && buf_puts(out, "BEGIN;\n") < 0)
+		return STRATA_ERROR;
+	for (i = 0; i < s->n; i++) {
+		const db_stmt *st = &s->stmts[i];
+
+		if (buf_putn(out, base + st->offset, st->len) < 0 || buf_puts(out, ";\n") < 0)
+			return STRATA_ERROR;
+		if (st->data_len && (buf_putn(out, base + st->data_offset, st->data_len) < 0 ||
+				     buf_puts(out, "\\.\n") < 0))
+			return STRATA_ERROR;
+	}
+	if (!m->transactional && !r->o->single_transaction && buf_puts(out, "BEGIN;\n") < 0)
+		return STRATA_ERROR;
+	r->applied[idx] = dir == STRATA_UP;
+	if (heads_rows(r, r->applied, &rows, &nrows) < 0)
+		return STRATA_ERROR;
+	e.revision = m->revision;
+	e.direction = dir == STRATA_UP ? "up" : "down";
+	e.checksum = m->checksum;
+	e.client_host = r->host;
+	e.outcome = dir == STRATA_UP ? "applied" : "reverted";
+	e.statements_run = (long)s->n;
+	e.note = "applied from a --sql script";
+	if (bk_render_set_heads(out, r->cfg, (const char *const *)rows, nrows) < 0 ||
+	    bk_render_insert(out, engine, r->cfg, &e) < 0) {
+		strata_free(rows);
+		return STRATA_ERROR;
+	}
+	strata_free(rows);
+	if (!r->o->single_transaction && buf_puts(out, "COMMIT;\n") < 0)
+		return STRATA_ERROR;
+	return 0;
+}
+
+static int offline(run *r, planner plan_fn, strata_direction dir)
+{
+	db_engine engine = db_engine_of(r->cfg->database);
+	strata_plan plan = { 0 };
+	step_sql *sqls = NULL;
+	strata_buf out = STRATA_BUF_INIT;
+	size_t i;
+	int rc;
+
+	if (gethostname(r->host, sizeof(r->host) - 1) < 0)
+		strcpy(r->host, "unknown");
+	if (!engine) {
+		rc = strata_error_set(STRATA_EINVALID, "cannot tell the database engine of '%s'",
+				      r->cfg->database);
+		goto done;
+	}
+	if ((rc = offline_state(r)) < 0)
+		goto done;
+	if ((rc = plan_fn(&plan, r->g, r->applied, r->o->target)) < 0)
+		goto done;
+	rc = STRATA_ERROR;
+	if (!(sqls = strata_calloc(plan.nsteps ? plan.nsteps : 1, sizeof(step_sql))))
+		goto done;
+	for (i = 0; i < plan.nsteps; i++) {
+		const strata_migration *m = strata_graph_at(r->g, plan.steps[i]);
+
+		if (dir == STRATA_DOWN && m->irreversible) {
+			rc = strata_error_set(STRATA_EIRREVERSIBLE, "revision %s (%s) is irreversible: %s",
+					      m->revision, m->path, m->irreversible);
+			goto done;
+		}
+		if ((rc = split_step(&sqls[i], m, dir, engine)) < 0)
+			goto done;
+	}
+	rc = STRATA_ERROR;
+	if (buf_printf(&out, "-- strata %s script (%s, %zu step%s), generated by strata %s\n",
+		       dir == STRATA_UP ? "upgrade" : "downgrade",
+		       engine == DB_POSTGRES ? "PostgreSQL" : "SQLite", plan.nsteps,
+		       plan.nsteps == 1 ? "" : "s", STRATA_VERSION) < 0)
+		goto done;
+	if (engine == DB_POSTGRES &&
+	    buf_printf(&out, "SET lock_timeout = %ld;\nSET statement_timeout = %ld;\n",
+		       r->cfg->lock_timeout_ms, r->cfg->statement_timeout_ms) < 0)
+		goto done;
+	if (r->o->single_transaction && buf_puts(&out, "BEGIN;\n") < 0)
+		goto done;
+	if (bk_render_ensure(&out, engine, r->cfg) < 0)
+		goto done;
+	emit_buf(r, &out);
+	for (i = 0; i < plan.nsteps; i++) {
+		if (render_step(r, &out, engine, plan.steps[i], dir, &sqls[i]) < 0)
+			goto done;
+		emit_buf(r, &out);
+		r->res->done++;
+	}
+	if (r->o->single_transaction && buf_puts(&out, "COMMIT;\n") < 0)
+		goto done;
+	emit_buf(r, &out);
+	r->res->planned = plan.nsteps;
+	rc = 0;
+done:
+	buf_release(&out);
+	free_steps(sqls, plan.nsteps);
+	strata_plan_release(&plan);
+	return rc;
+}
+
+static int plan_up(strata_plan *out, const strata_graph *g, const unsigned char *applied,
+		   const char *target)
+{
+	return strata_plan_upgrade(out, g, applied, target ? target : "heads");
+}
+
+static int run_command(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
+		       const strata_run_options *opts, planner plan_fn, strata_direction dir)
+{
+	strata_run_result local = { 0 };
+	run r = { 0 };
+	double t0 = now_ms();
+	int rc;
+
+	r.cfg = cfg;
+	r.g = g;
+	r.o = opts;
+	r.res = res ? res : &local;
+	memset(r.res, 0, sizeof(*r.res));
+	if (opts->sql_only) {
+		rc = offline(&r, plan_fn, dir);
+	} else if ((rc = open_run(&r, 1)) == 0 && (rc = check_failed(&r)) == 0 &&
+		   (rc = check_changed(&r)) == 0) {
+		rc = execute(&r, plan_fn, dir);
+	}
+	close_run(&r);
+	r.res->elapsed_ms = now_ms() - t0;
+	return rc;
+}
+
+int strata_upgrade(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
+		   const strata_run_options *opts)
+{
+	return run_command(res, cfg, g, opts, plan_up, STRATA_UP);
+}
+
+int strata_downgrade(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
+		     const strata_run_options *opts)
+{
+	if (!opts->target) {
+		strata_error_set(STRATA_EINVALID, "downgrade needs a target");
+		strata_error_hint("give a revision, -1 for one step, or base for everything");
+		return STRATA_EINVALID;
+	}
+	return run_command(res, cfg, g, opts, strata_plan_downgrade, STRATA_DOWN);
+}
+
+int strata_stamp(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
+		 const strata_run_options *opts)
+{
+	strata_run_result local = { 0 };
+	run r = { 0 };
+	unsigned char *want = NULL;
+	char **rows = NULL;
+	size_t nrows = 0, i;
+	int rc;
+
+	r.cfg = cfg;
+	r.g = g;
+	r.o = opts;
+	r.res = res ? res : &local;
+	memset(r.res, 0, sizeof(*r.res));
+	if (!opts->target) {
+		rc = strata_error_set(STRATA_EINVALID, "stamp needs a target");
+		strata_error_hint("give a revision, heads, or base");
+		goto done;
+	}
+	r.count = strata_graph_count(g);
+	if (!(want = strata_calloc(r.count ? r.count : 1, 1))) {
+		rc = STRATA_ERROR;
+		goto done;
+	}
+	if ((rc = strata_plan_stamp(want, g, opts->target)) < 0)
+		goto done;
+	rc = open_run(&r, 1);
+	if (rc == STRATA_ENOTFOUND && opts->purge)
+		rc = 0; /* unknown rows are what --purge is for */
+	if (rc < 0)
+		goto done;
+	if ((rc = db_begin(r.db)) < 0)
+		goto done;
+	if ((rc = heads_rows(&r, want, &rows, &nrows)) < 0 ||
+	    (rc = bk_set_heads(r.db, cfg, (const char *const *)rows, nrows)) < 0)
+		goto rollback;
+	for (i = 0; i < r.count; i++) {
+		const strata_migration *m = strata_graph_at(g, i);
+		const bk_revision_state *h = history_of(&r, m->revision);
+		bk_entry e = { 0 };
+		char now[32];
+
+		/* A row for each revision whose state changes, and for an unfinished one resolved. */
+		if (want[i] == r.applied[i] && !(want[i] && is_unfinished(h)))
+			continue;
+		utc_timestamp(now);
+		e.revision = m->revision;
+		e.direction = want[i] ? "up" : "down";
+		e.checksum = m->checksum;
+		e.started_at = e.finished_at = now;
+		e.db_user = r.db_user;
+		e.client_host = r.host;
+		e.outcome = "stamped";
+		e.note = opts->purge ? "strata stamp --purge" : "strata stamp";
+		if ((rc = bk_insert(r.db, cfg, &e)) < 0)
+			goto rollback;
+		r.res->done++;
+	}
+	rc = db_commit(r.db);
+	goto done;
+rollback:
+	{
+		strata_error saved = *strata_error_last();
+
+		db_rollback(r.db);
+		strata_error_restore(&saved);
+	}
+done:
+	strata_free(rows);
+	strata_free(want);
+	close_run(&r);
+	return rc;
+}
+
+int strata_status_read(strata_status **out, const strata_config *cfg, const strata_graph *g)
+{
+	strata_run_options o = STRATA_RUN_OPTIONS_INIT;
+	strata_status *s = NULL;
+	run r = { 0 };
+	size_t i;
+	int rc = STRATA_ERROR;
+
+	*out = NULL;
+	r.cfg = cfg;
+	r.g = g;
+	r.o = &o;
+	r.count = strata_graph_count(g);
+	if (!(s = strata_calloc(1, sizeof(*s))) ||
+	    !(s->applied = strata_calloc(r.count ? r.count : 1, 1)) ||
+	    !(s->changed = strata_calloc(r.count ? r.count : 1, sizeof(size_t))) ||
+	    !(s->changed_recorded = strata_calloc(r.count ? r.count : 1, sizeof(char *))))
+		goto done;
+	s->failed = -1;
+	if ((rc = open_db(&r)) < 0 || (rc = bk_read(&r.state, r.db, cfg)) < 0)
+		goto done;
+	s->tables_exist = r.state.tables_exist;
+	s->versions = r.state.versions;
+	s->nversions = r.state.nversions;
+	r.state.versions = NULL;
+	r.state.nversions = 0;
+	if ((rc = strata_graph_applied(s->applied, g, (const char *const *)s->versions,
+				       s->nversions)) < 0)
+		goto done;
+	rc = STRATA_ERROR;
+	for (i = 0; i < r.count; i++) {
+		const strata_migration *m = strata_graph_at(g, i);
+		const bk_revision_state *h = history_of(&r, m->revision);
+
+		if (s->applied[i] && h && h->checksum && strcmp(h->checksum, m->checksum) != 0) {
+			if (!(s->changed_recorded[s->nchanged] = strata_strdup(h->checksum)))
+				goto done;
+			s->changed[s->nchanged++] = i;
+		}
+		if (!s->applied[i] && is_unfinished(h) && s->failed < 0) {
+			s->failed = (long)i;
+			s->failed_statements_run = h->statements_run;
+			if ((h->error && !(s->failed_error = strata_strdup(h->error))) ||
+			    (h->failed_statement &&
+			     !(s->failed_statement = strata_strdup(h->failed_statement))) ||
+			    (h->started_at && !(s->failed_at = strata_strdup(h->started_at))))
+				goto done;
+		}
+	}
+	*out = s;
+	s = NULL;
+	rc = 0;
+done:
+	strata_status_free(s);
+	close_run(&r);
+	return rc;
+}
+
+void strata_status_free(strata_status *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	bk_free_versions(s->versions, s->nversions);
+	for (i = 0; i < s->nchanged; i++)
+		strata_free(s->changed_recorded[i]);
+	strata_free(s->changed_recorded);
+	strata_free(s->changed);
+	strata_free(s->applied);
+	strata_free(s->failed_error);
+	strata_free(s->failed_statement);
+	strata_free(s->failed_at);
+	strata_free(s);
+}

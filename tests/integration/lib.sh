@@ -1,0 +1,152 @@
+# tests/integration/lib.sh - shared helpers for the integration suites.
+#
+# A suite sources this file, defines test_* functions, and ends with
+# run_tests. Each test runs in a subshell in its own temp folder, with
+# errexit; it prints "PASS name" or "FAIL name: why". Tests are written
+# once for both engines: ENGINE=sqlite or ENGINE=postgres picks the
+# database new_db creates and what q runs queries with.
+#
+# PostgreSQL tests need STRATA_TEST_PG_URL (tests/run-all.sh starts a
+# throwaway server and exports it); without it they FAIL, never skip.
+set -u
+export LC_ALL=C
+export NO_COLOR=1
+unset DATABASE_URL STRATA_DATABASE_URL PGPASSWORD
+
+STRATA=${STRATA_BIN:?STRATA_BIN must point at the strata binary}
+ENGINE=${ENGINE:-sqlite}
+SUITE_TMP=$(mktemp -d "${TMPDIR:-/tmp}/strata-it.XXXXXX")
+[ -n "${STRATA_KEEP_TMP:-}" ] || trap 'rm -rf "$SUITE_TMP"' EXIT
+CORPUS=${STRATA_CORPUS:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)/shared/corpus}
+
+fail() { echo "assertion failed: $*" >&2; exit 1; }
+
+# expect_exit CODE CMD...: run CMD, check its exit code; output in $OUT/$ERR.
+expect_exit() {
+  local want=$1; shift
+  set +e
+  "$@" >"$T/.out" 2>"$T/.err"
+  local got=$?
+  set -e
+  OUT=$(cat "$T/.out"); ERR=$(cat "$T/.err")
+  if [ "$got" -ne "$want" ]; then
+    echo "--- stdout:" >&2; cat "$T/.out" >&2
+    echo "--- stderr:" >&2; cat "$T/.err" >&2
+    fail "'$*' exited $got, expected $want"
+  fi
+}
+ok() { expect_exit 0 "$@"; }
+st() { "$STRATA" "$@"; }
+
+contains() { case "$1" in *"$2"*) ;; *) fail "expected to find '$2' in: $1" ;; esac; }
+lacks() { case "$1" in *"$2"*) fail "did not expect '$2' in: $1" ;; *) ;; esac; }
+equals() { [ "$1" = "$2" ] || fail "expected '$2', got '$1'"; }
+
+# A fresh database for the current test; sets DB (the URL) and exports it.
+DB_SEQ=0
+new_db() {
+  DB_SEQ=$((DB_SEQ + 1))
+  if [ "$ENGINE" = postgres ]; then
+    [ -n "${STRATA_TEST_PG_URL:-}" ] || fail "STRATA_TEST_PG_URL is not set (run via tests/run-all.sh)"
+    local name="it_$(basename "$SUITE_TMP" | tr -dc 'a-z0-9' | tail -c 8)_${TEST_SEQ}_${DB_SEQ}"
+    PGDB_NAME=$name
+    psql -X -q -v ON_ERROR_STOP=1 "$STRATA_TEST_PG_URL" -c "DROP DATABASE IF EXISTS \"$name\"" -c "CREATE DATABASE \"$name\"" >/dev/null
+    DB="${STRATA_TEST_PG_URL%/*}/$name"
+  else
+    DB="sqlite:$T/db$DB_SEQ.sqlite"
+  fi
+  export STRATA_DATABASE_URL=$DB
+}
+
+# q SQL: run a query on $DB, rows as "a|b" lines.
+q() {
+  if [ "$ENGINE" = postgres ]; then
+    psql -X -A -t -q -v ON_ERROR_STOP=1 "$DB" -c "$1"
+  else
+    sqlite3 -batch -noheader "${DB#sqlite:}" "$1"
+  fi
+}
+
+# Run a SQL script file the way the engine's own shell does.
+run_script() {
+  if [ "$ENGINE" = postgres ]; then
+    psql -X -q -v ON_ERROR_STOP=1 "$DB" -f "$1" >/dev/null
+  else
+    sqlite3 -batch -bail "${DB#sqlite:}" <"$1" >/dev/null
+  fi
+}
+
+# Names of user tables, sorted, one per line (bookkeeping excluded).
+tables() {
+  if [ "$ENGINE" = postgres ]; then
+    q "SELECT table_schema || '.' || table_name FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog','information_schema') AND table_name NOT LIKE 'strata_%' ORDER BY 1" | sed 's/^public\.//'
+  else
+    q "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'strata_%' AND name NOT LIKE 'sqlite_%' ORDER BY 1"
+  fi
+}
+
+# A schema fingerprint: tables, columns, indexes (for "same state" checks).
+schema_dump() {
+  if [ "$ENGINE" = postgres ]; then
+    q "SELECT table_name || '.' || column_name || ':' || data_type FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1"
+    q "SELECT indexname || ':' || indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1"
+  else
+    q "SELECT type || ':' || name || ':' || coalesce(sql,'') FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name"
+  fi
+}
+
+versions() { q "SELECT revision FROM strata_version ORDER BY revision" | tr '\n' ' ' | sed 's/ $//'; }
+
+# A project folder with strata.ini and migrations/.
+new_project() {
+  mkdir -p "$T/proj/migrations"
+  cd "$T/proj"
+  printf '[strata]\nmigrations = migrations\n' >strata.ini
+}
+
+# mig ID PARENTS UP DOWN [EXTRA-HEADER-LINES]: write migrations/ID_mID.sql.
+mig() {
+  local id=$1 parents=$2 up=$3 down=$4 extra=${5:-}
+  {
+    echo "-- revision: $id"
+    echo "-- revises: $parents"
+    echo "-- message: migration $id"
+    [ -n "$extra" ] && printf '%s\n' "$extra"
+    echo
+    echo "-- +up"
+    printf '%s\n' "$up"
+    echo
+    echo "-- +down"
+    printf '%s\n' "$down"
+  } >"migrations/${id}_m${id}.sql"
+}
+
+# id N: a deterministic 12-hex revision id for number N.
+id() { printf 'a%011x' "$1"; }
+
+# chain N: N linear revisions, each creating table tN.
+chain() {
+  local n=$1 i parent=base
+  for i in $(seq 1 "$n"); do
+    mig "$(id "$i")" "$parent" "CREATE TABLE t$i (id integer primary key, v text);" "DROP TABLE t$i;"
+    parent=$(id "$i")
+  done
+}
+
+TEST_SEQ=0
+run_tests() {
+  local fn
+  for fn in $(declare -F | awk '{print $3}' | grep '^test_'); do
+    if [ -n "${TEST_FILTER:-}" ] && ! [[ "$fn" =~ $TEST_FILTER ]]; then continue; fi
+    TEST_SEQ=$((TEST_SEQ + 1))
+    T="$SUITE_TMP/$fn"
+    mkdir -p "$T"
+    ( set -e; cd "$T"; "$fn" ) >"$T/.log" 2>&1
+    if [ $? -eq 0 ]; then
+      echo "PASS $ENGINE/${fn#test_}"
+    else
+      echo "FAIL $ENGINE/${fn#test_}"
+      sed 's/^/    /' "$T/.log" | tail -n 40
+    fi
+  done
+}

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Integration suite on a throwaway PostgreSQL (started by tests/run-all.sh):
+# the shared scenarios, plus what only PostgreSQL has: lock_timeout and the
+# blocker's name, non-transactional CONCURRENTLY migrations, kill -9 of the
+# runner, schema-qualified bookkeeping, and passwords never shown.
+ENGINE=postgres
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/scenarios.sh"
+
+# psql as the test superuser on the test's database, in the background.
+bg_psql() { psql -X -q "$DB" "$@" >/dev/null 2>&1 & BG_PID=$!; }
+
+wait_for() { # wait_for SQL-returning-t [seconds]
+  local i
+  for i in $(seq 1 "$((${2:-10} * 10))"); do
+    [ "$(q "$1")" = t ] && return 0
+    sleep 0.1
+  done
+  fail "timed out waiting for: $1"
+}
+
+test_pg_lock_timeout_gives_up_and_names_the_blocker() {
+  new_db; new_project; chain 1
+  printf '[strata]\nmigrations = migrations\nlock_timeout = 200ms\nlock_retries = 2\n' >strata.ini
+  ok st upgrade
+  mig "$(id 2)" "$(id 1)" "ALTER TABLE t1 ADD COLUMN extra integer;" "ALTER TABLE t1 DROP COLUMN extra;"
+  bg_psql -c "BEGIN; LOCK TABLE t1 IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60);"
+  wait_for "SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 't1' AND l.mode = 'AccessExclusiveLock' AND l.granted)"
+  blocker=$(q "SELECT pid FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()")
+  start=$(date +%s%N)
+  expect_exit 3 st upgrade
+  elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  contains "$ERR" "$blocker"
+  contains "$ERR" "pg_sleep(60)"
+  contains "$ERR" "gave up after 2 retries"
+  [ "$elapsed_ms" -lt 10000 ] || fail "gave up only after ${elapsed_ms}ms"
+  equals "$(versions)" "$(id 1)"
+  kill "$BG_PID" 2>/dev/null; q "SELECT pg_terminate_backend($blocker)" >/dev/null
+  ok st upgrade
+  equals "$(versions)" "$(id 2)"
+}
+
+test_pg_waiting_migration_does_not_stall_other_traffic() {
+  new_db; new_project; chain 1
+  printf '[strata]\nmigrations = migrations\nlock_timeout = 300ms\nlock_retries = 3\n' >strata.ini
+  ok st upgrade
+  q "INSERT INTO t1 (id, v) VALUES (1, 'a')"
+  mig "$(id 2)" "$(id 1)" "ALTER TABLE t1 ADD COLUMN extra integer;" "ALTER TABLE t1 DROP COLUMN extra;"
+  # a long reader holds ACCESS SHARE; the migration's ALTER would queue behind it
+  bg_psql -c "BEGIN; SELECT count(*) FROM t1; SELECT pg_sleep(60);"
+  reader_bg=$BG_PID
+  wait_for "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND state = 'active')"
+  "$STRATA" upgrade >"$T/up.out" 2>"$T/up.err" &
+  up_pid=$!
+  wait_for "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE query LIKE 'ALTER TABLE t1%' AND wait_event_type = 'Lock')"
+  # traffic arriving now queues behind the ALTER for at most lock_timeout
+  start=$(date +%s%N)
+  equals "$(q "SET statement_timeout = '2s'; SELECT count(*) FROM t1" | tail -n 1)" 1
+  waited=$(( ($(date +%s%N) - start) / 1000000 ))
+  [ "$waited" -lt 1500 ] || fail "a reader waited ${waited}ms behind the migration"
+  set +e; wait "$up_pid"; rc=$?; set -e
+  equals "$rc" 3
+  kill "$reader_bg" 2>/dev/null || true
+  q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()" >/dev/null
+}
+
+test_pg_nontransactional_concurrent_index_failure_and_recovery() {
+  new_db; new_project
+  mig "$(id 1)" base "CREATE TABLE items (id integer primary key, v text, u integer);
+INSERT INTO items SELECT g, 'v' || g, g % 10 FROM generate_series(1, 1000) g;" "DROP TABLE items;"
+  mig "$(id 2)" "$(id 1)" "CREATE INDEX CONCURRENTLY IF NOT EXISTS items_v ON items (v);
+CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS items_u ON items (u);" "DROP INDEX CONCURRENTLY IF EXISTS items_u;
+DROP INDEX CONCURRENTLY IF EXISTS items_v;" "-- transaction: off"
+  expect_exit 3 st upgrade
+  contains "$ERR" "statement 2"
+  contains "$ERR" "INVALID"
+  contains "$ERR" "items_u"
+  equals "$(versions)" "$(id 1)"
+  equals "$(q "SELECT outcome FROM strata_history ORDER BY id DESC LIMIT 1")" failed
+  equals "$(q "SELECT statements_run FROM strata_history ORDER BY id DESC LIMIT 1")" 1
+  # the next run refuses and says how to resolve it
+  expect_exit 3 st upgrade
+  contains "$ERR" "--retry-failed"
+  contains "$ERR" "strata stamp $(id 2)"
+  ok st current
+  contains "$ERR" "failed part-way"
+  # fix the data, drop the invalid index, retry
+  q "UPDATE items SET u = id; DROP INDEX items_u" >/dev/null
+  ok st upgrade --retry-failed
+  equals "$(versions)" "$(id 2)"
+  equals "$(q "SELECT count(*) FROM pg_index WHERE NOT indisvalid")" 0
+  ok st downgrade "$(id 1)"
+  equals "$(q "SELECT count(*) FROM pg_indexes WHERE tablename = 'items'")" 1
+}
+
+test_pg_kill9_mid_transaction_then_upgrade_finishes() {
+  new_db; new_project; chain 2
+  mig "$(id 3)" "$(id 2)" "CREATE TABLE t3 (id integer);
+INSERT INTO t3 SELECT generate_series(1, 100);
+SELECT pg_sleep(3);" "DROP TABLE t3;"
+  "$STRATA" upgrade >"$T/up.out" 2>"$T/up.err" &
+  up_pid=$!
+  wait_for "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(3)%')"
+  kill -9 "$up_pid"; wait "$up_pid" 2>/dev/null || true
+  # what the database says agrees with itself: t3's transaction never committed
+  equals "$(versions)" "$(id 2)"
+  equals "$(q "SELECT count(*) FROM pg_tables WHERE tablename = 't3'")" 0
+  ok st upgrade --lock-wait 30s
+  equals "$(versions)" "$(id 3)"
+  equals "$(q "SELECT count(*) FROM t3")" 100
+}
+
+test_pg_schema_qualified_version_table() {
+  new_db; new_project; chain 2
+  printf '[strata]\nmigrations = migrations\nversion_table = ops.strata_version\n' >strata.ini
+  ok st upgrade
+  equals "$(q "SELECT revision FROM ops.strata_version")" "$(id 2)"
+  equals "$(q "SELECT count(*) FROM ops.strata_history")" 2
+  equals "$(q "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'strata_%'")" 0
+  ok st current
+  contains "$OUT" "$(id 2)"
+}
+
+test_pg_password_never_printed() {
+  new_db; new_project; chain 2
+  local pw=${STRATA_TEST_PG_PASSWORD:?}
+  local port=${STRATA_TEST_PG_PORT:?}
+  local kv="host=127.0.0.1 port=$port dbname=$PGDB_NAME user=strata_test password=$pw"
+  local all="$T/all-output"
+  : >"$all"
+  capture() { set +e; "$@" >>"$all" 2>&1; set -e; }
+  unset STRATA_DATABASE_URL
+  capture st -d "$DB" upgrade
+  capture st -d "$DB" --json current
+  capture st -d "$DB" -v current
+  capture st -d "$kv" downgrade -1
+  capture st -d "$kv" --json verify
+  PGPASSWORD=$pw capture st -d "postgres://strata_test@127.0.0.1:$port/$PGDB_NAME" upgrade
+  # failure paths: wrong database, wrong password, bad SQL, lock not had
+  capture st -d "${DB%/*}/no_such_db" upgrade
+  capture st -d "postgres://strata_test:${pw}x@127.0.0.1:$port/$PGDB_NAME" upgrade
+  capture st -d "host=127.0.0.1 port=$port dbname=nope user=strata_test password=$pw" --json current
+  PGPASSWORD=$pw capture st -d "host=127.0.0.1 port=$port dbname=nope user=strata_test" upgrade
+  mig "$(id 3)" "$(id 2)" "SELEC broken;" "SELECT 1;"
+  capture st -d "$DB" upgrade
+  capture st -d "$DB" upgrade --sql
+  grep -c . "$all" >/dev/null || fail "captured nothing"
+  if grep -F -- "$pw" "$all"; then fail "the password appeared in the output"; fi
+  grep -q "no_such_db" "$all" || fail "expected the connection error in the output"
+}
+
+test_pg_keyword_value_connection_string() {
+  new_db; new_project; chain 1
+  unset STRATA_DATABASE_URL
+  PGPASSWORD=$STRATA_TEST_PG_PASSWORD ok st -d "host=127.0.0.1 port=$STRATA_TEST_PG_PORT dbname=$PGDB_NAME user=strata_test" upgrade
+  equals "$(versions)" "$(id 1)"
+}
+
+run_tests
