@@ -29,12 +29,12 @@ int fs_read_file(strata_buf *out, const char *path, size_t max)
 		goto done;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		strata_error_set(STRATA_EPARSE, "'%s' is not a regular file", path);
+		rc = strata_error_set(STRATA_EPARSE, "'%s' is not a regular file", path);
 		goto done;
 	}
 	if ((unsigned long long)st.st_size > max) {
-		strata_error_set(STRATA_EPARSE, "'%s' is too large (%lld bytes; the limit is %zu)",
-				 path, (long long)st.st_size, max);
+		rc = strata_error_set(STRATA_EPARSE, "'%s' is too large (%lld bytes; the limit is %zu)",
+				      path, (long long)st.st_size, max);
 		goto done;
 	}
 	want = (size_t)st.st_size;
@@ -56,8 +56,8 @@ int fs_read_file(strata_buf *out, const char *path, size_t max)
 			break;
 		out->len += (size_t)n;
 		if (out->len > max) {
-			strata_error_set(STRATA_EPARSE, "'%s' is too large (the limit is %zu bytes)",
-					 path, max);
+			rc = strata_error_set(STRATA_EPARSE, "'%s' is too large (the limit is %zu bytes)",
+					      path, max);
 			goto done;
 		}
 	}

@@ -1,0 +1,812 @@
+/*
+ * core/migfile.c - one migration file: header, up and down sections,
+ * checksum (strata/migration.h).
+ *
+ * Layer: core. Uses util only (alloc, buf, fs, sha256, strutil); never
+ * touches a database and never prints.
+ *
+ * The file is read line by line. Lines end at '\n'; a '\r' before it and
+ * any trailing blanks are ignored when a line is classified, so CRLF files
+ * and markers with trailing spaces behave like LF files. A leading UTF-8
+ * byte-order mark is skipped. Three kinds of line matter:
+ *
+ *   header   "-- key: value" before "-- +up" (a word, then ':')
+ *   marker   exactly "-- +up" or "-- +down"; a near miss ("--+down",
+ *            "-- +Down", "-- +down here") is an error, because a down
+ *            section silently taken as up SQL would run on upgrade
+ *   other    blank lines and other "--" comments (allowed anywhere), SQL
+ *            (only in sections)
+ *
+ * Invariants of a strata_migration returned by the parser:
+ *  1. text is a NUL-terminated copy of the file, with no NUL byte inside,
+ *     and is valid UTF-8.
+ *  2. up_offset/up_len and down_offset/down_len index text, so a statement
+ *     offset maps back to the real file (strata_migration_position). A
+ *     section starts on the line after its marker and ends where the next
+ *     marker line starts, or at the end of the file. No down marker: 0/0.
+ *  3. revision is a well-formed id; revises and depends_on hold well-formed
+ *     ids, each once, never the revision itself; nrevises 0 is "base".
+ *  4. The up section has SQL (a line that is neither blank nor a comment).
+ *     The down section has SQL exactly when irreversible is NULL.
+ *  5. checksum = "sha256-v1:" + hex SHA-256(up, NUL, down) with CRLF -> LF
+ *     in both sections: header edits never change it, SQL edits always do.
+ *
+ * Every parse error is STRATA_EPARSE, with a message "path:line: what is
+ * wrong" and a hint saying how to fix it.
+ *
+ * New header key: add it to key_names[] and enum hkey, handle it in
+ * set_header(), and document it in strata/migration.h and DESIGN.md.
+ */
+#include "core/migfile.h"
+#include "strata/error.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/fs.h"
+#include "util/sha256.h"
+#include "util/strutil.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+enum hkey {
+	H_REVISION,
+	H_REVISES,
+	H_MESSAGE,
+	H_TRANSACTION,
+	H_DEPENDS_ON,
+	H_BRANCH,
+	H_IRREVERSIBLE,
+	H_COUNT
+};
+
+static const char *const key_names[H_COUNT] = {
+	"revision", "revises", "message", "transaction", "depends-on", "branch", "irreversible",
+};
+
+#define KNOWN_KEYS "revision, revises, message, transaction, depends-on, branch, irreversible"
+#define DOWN_HINT "write the down SQL, or add '-- irreversible: <reason>'"
+
+/* One line of the file; end excludes the '\n', a '\r' and trailing blanks. */
+typedef struct mline {
+	size_t start;
+	size_t end;
+	size_t next; /* start of the next line, or the text length */
+	int no;      /* 1-based */
+} mline;
+
+enum { LINE_OTHER, LINE_UP, LINE_DOWN, LINE_BAD_MARKER };
+
+typedef struct parser {
+	const char *path;
+	const char *t;
+	size_t len;
+	strata_migration *m;
+	int key_line[H_COUNT]; /* where each header key was seen, 0 = not seen */
+} parser;
+
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static size_t bom_len(const char *t, size_t len)
+{
+	return len >= 3 && memcmp(t, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+}
+
+/* Advance to the next line; 0 at the end of the text. Start with next = 0, no = 0. */
+static int next_line(mline *l, const char *t, size_t len)
+{
+	const char *nl;
+
+	if (l->next >= len)
+		return 0;
+	l->start = l->next;
+	nl = memchr(t + l->start, '\n', len - l->start);
+	l->end = nl ? (size_t)(nl - t) : len;
+	l->next = nl ? l->end + 1 : len;
+	while (l->end > l->start && is_blank(t[l->end - 1]))
+		l->end--;
+	l->no++;
+	return 1;
+}
+
+static size_t skip_blanks(const char *t, size_t p, size_t end)
+{
+	while (p < end && is_blank(t[p]))
+		p++;
+	return p;
+}
+
+static int line_is(const char *t, const mline *l, const char *s)
+{
+	size_t n = strlen(s);
+
+	return l->end - l->start == n && memcmp(t + l->start, s, n) == 0;
+}
+
+static int classify(const char *t, const mline *l)
+{
+	size_t p, w;
+
+	if (line_is(t, l, "-- +up"))
+		return LINE_UP;
+	if (line_is(t, l, "-- +down"))
+		return LINE_DOWN;
+	/* Near misses: "--", blanks, "+", blanks, up/down as a whole word. */
+	p = skip_blanks(t, l->start, l->end);
+	if (l->end - p < 2 || t[p] != '-' || t[p + 1] != '-')
+		return LINE_OTHER;
+	p = skip_blanks(t, p + 2, l->end);
+	if (p >= l->end || t[p] != '+')
+		return LINE_OTHER;
+	p = skip_blanks(t, p + 1, l->end);
+	for (w = p; w < l->end && isalnum((unsigned char)t[w]); w++)
+		;
+	if ((w - p == 2 && strncasecmp(t + p, "up", 2) == 0) ||
+	    (w - p == 4 && strncasecmp(t + p, "down", 4) == 0))
+		return LINE_BAD_MARKER;
+	return LINE_OTHER;
+}
+
+/* 1 if the line holds SQL: not blank and not a "--" comment. */
+static int line_has_sql(const char *t, const mline *l)
+{
+	size_t p = skip_blanks(t, l->start, l->end);
+
+	return p < l->end && !(l->end - p >= 2 && t[p] == '-' && t[p + 1] == '-');
+}
+
+/*
+ * "-- key: value": 1 with the key and value spans (value trimmed) if the
+ * line has that shape, i.e. a word starting with a letter right before ':'.
+ */
+static int header_kv(const char *t, const mline *l, size_t *ks, size_t *ke, size_t *vs)
+{
+	size_t p = skip_blanks(t, l->start, l->end);
+
+	if (l->end - p < 2 || t[p] != '-' || t[p + 1] != '-')
+		return 0;
+	p = skip_blanks(t, p + 2, l->end);
+	if (p >= l->end || !isalpha((unsigned char)t[p]))
+		return 0;
+	*ks = p;
+	while (p < l->end && (isalnum((unsigned char)t[p]) || t[p] == '-' || t[p] == '_'))
+		p++;
+	*ke = p;
+	p = skip_blanks(t, p, l->end);
+	if (p >= l->end || t[p] != ':')
+		return 0;
+	*vs = skip_blanks(t, p + 1, l->end);
+	return 1;
+}
+
+static int key_index(const char *k, size_t n)
+{
+	int i;
+
+	for (i = 0; i < H_COUNT; i++)
+		if (strlen(key_names[i]) == n && strncasecmp(key_names[i], k, n) == 0)
+			return i;
+	return -1;
+}
+
+/* Edit distance (case-insensitive), capped: enough to suggest a known key for a typo. */
+static size_t edit_distance(const char *a, size_t na, const char *b)
+{
+	size_t nb = strlen(b), row[32], i, j;
+
+	if (na >= 31 || nb >= 31)
+		return 99;
+	for (j = 0; j <= nb; j++)
+		row[j] = j;
+	for (i = 1; i <= na; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (j = 1; j <= nb; j++) {
+			size_t up = row[j];
+			size_t cost = tolower((unsigned char)a[i - 1]) !=
+				      tolower((unsigned char)b[j - 1]);
+			size_t best = diag + cost;
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[nb];
+}
+
+static int perr(const parser *p, int lineno, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Set a STRATA_EPARSE error "path:line: message"; the caller adds the hint. */
+static int perr(const parser *p, int lineno, const char *fmt, ...)
+{
+	char msg[STRATA_ERROR_MESSAGE_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return strata_error_set(STRATA_EPARSE, "%s:%d: %s", p->path, lineno, msg);
+}
+
+int strata_revision_id_valid(const char *s)
+{
+	size_t i;
+
+	if (!s)
+		return 0;
+	for (i = 0; i < STRATA_REVISION_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[STRATA_REVISION_LEN] == '\0';
+}
+
+static int id_span_valid(const char *s, size_t n)
+{
+	char id[STRATA_REVISION_LEN + 1];
+
+	if (n != STRATA_REVISION_LEN)
+		return 0;
+	memcpy(id, s, n);
+	id[n] = '\0';
+	return strata_revision_id_valid(id);
+}
+
+static int label_valid(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 64 || !isalpha((unsigned char)s[0]))
+		return 0;
+	for (i = 1; i < n; i++)
+		if (!(isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '-' || s[i] == '.'))
+			return 0;
+	if ((n == 4 && (memcmp(s, "head", 4) == 0 || memcmp(s, "base", 4) == 0)) ||
+	    (n == 5 && memcmp(s, "heads", 5) == 0))
+		return 0;
+	return !id_span_valid(s, n);
+}
+
+/*
+ * A space-separated id list ("revises" or "depends-on") into *out. For
+ * "revises", "base" alone is the empty list and an empty value is an error.
+ */
+static int parse_ids(parser *p, int lineno, int key, size_t vs, size_t ve, char ***out,
+		     size_t *nout)
+{
+	const char *t = p->t;
+	const char *name = key_names[key];
+	size_t cap = 0, pos = vs;
+
+	if (key == H_REVISES && vs == ve) {
+		perr(p, lineno, "the 'revises' header is empty");
+		strata_error_hint("name the parent revision, or write '-- revises: base' for a "
+				  "first revision");
+		return STRATA_EPARSE;
+	}
+	if (key == H_REVISES && ve - vs == 4 && memcmp(t + vs, "base", 4) == 0)
+		return 0;
+	while (pos < ve) {
+		size_t s = pos, e, i;
+
+		while (pos < ve && !is_blank(t[pos]))
+			pos++;
+		e = pos;
+		pos = skip_blanks(t, pos, ve);
+		if (e - s == 4 && memcmp(t + s, "base", 4) == 0) {
+			if (key == H_REVISES) {
+				perr(p, lineno, "'base' cannot be combined with other revisions in "
+				     "'revises'");
+				strata_error_hint("a first revision has '-- revises: base'; a merge "
+						  "lists only revision ids");
+			} else {
+				perr(p, lineno, "'base' is not a revision id in 'depends-on'");
+				strata_error_hint("list the revision ids this revision depends on, "
+						  "or leave 'depends-on' empty");
+			}
+			return STRATA_EPARSE;
+		}
+		if (!id_span_valid(t + s, e - s)) {
+			perr(p, lineno, "malformed revision id '%.*s' in '%s'", (int)(e - s), t + s,
+			     name);
+			strata_error_hint("a revision id is 12 lowercase hex characters, like "
+					  "3f9a1c2b7d10; separate several ids with spaces");
+			return STRATA_EPARSE;
+		}
+		for (i = 0; i < *nout; i++) {
+			if (memcmp((*out)[i], t + s, STRATA_REVISION_LEN) == 0) {
+				perr(p, lineno, "revision '%.*s' is listed twice in '%s'", (int)(e - s),
+				     t + s, name);
+				strata_error_hint("list each revision once");
+				return STRATA_EPARSE;
+			}
+		}
+		if (strata_grow((void **)out, &cap, *nout + 1, sizeof(**out)) < 0)
+			return STRATA_ERROR;
+		if (!((*out)[*nout] = strata_strndup(t + s, e - s)))
+			return STRATA_ERROR;
+		(*nout)++;
+	}
+	return 0;
+}
+
+/* Store one header line's value; ks/ke is the key, vs the value (ends at l->end). */
+static int set_header(parser *p, const mline *l, size_t ks, size_t ke, size_t vs)
+{
+	strata_migration *m = p->m;
+	const char *t = p->t;
+	size_t ve = l->end, vlen = ve - vs;
+	int key = key_index(t + ks, ke - ks);
+
+	if (key < 0) {
+		int i, best = -1;
+		size_t bestd = 3;
+
+		perr(p, l->no, "unknown header key '%.*s'", (int)(ke - ks), t + ks);
+		for (i = 0; i < H_COUNT; i++) {
+			size_t d = edit_distance(t + ks, ke - ks, key_names[i]);
+
+			if (d < bestd) {
+				bestd = d;
+				best = i;
+			}
+		}
+		if (best >= 0)
+			strata_error_hint("did you mean '%s'? the known keys are " KNOWN_KEYS,
+					  key_names[best]);
+		else
+			strata_error_hint("the known keys are " KNOWN_KEYS "; a comment in the "
+					  "header must not start with 'word:'");
+		return STRATA_EPARSE;
+	}
+	if (p->key_line[key]) {
+		perr(p, l->no, "duplicate header '%s' (first on line %d)", key_names[key],
+		     p->key_line[key]);
+		strata_error_hint("keep one '-- %s:' line", key_names[key]);
+		return STRATA_EPARSE;
+	}
+	p->key_line[key] = l->no;
+
+	switch (key) {
+	case H_REVISION:
+		if (!id_span_valid(t + vs, vlen)) {
+			if (vlen)
+				perr(p, l->no, "malformed revision id '%.*s'", (int)vlen, t + vs);
+			else
+				perr(p, l->no, "the 'revision' header is empty");
+			strata_error_hint("a revision id is 12 lowercase hex characters, like "
+					  "3f9a1c2b7d10");
+			return STRATA_EPARSE;
+		}
+		memcpy(m->revision, t + vs, STRATA_REVISION_LEN);
+		m->revision[STRATA_REVISION_LEN] = '\0';
+		return 0;
+	case H_REVISES:
+		return parse_ids(p, l->no, key, vs, ve, &m->revises, &m->nrevises);
+	case H_DEPENDS_ON:
+		return parse_ids(p, l->no, key, vs, ve, &m->depends_on, &m->ndepends_on);
+	case H_MESSAGE:
+		strata_free(m->message);
+		return (m->message = strata_strndup(t + vs, vlen)) ? 0 : STRATA_ERROR;
+	case H_TRANSACTION:
+		if (vlen == 2 && strncasecmp(t + vs, "on", 2) == 0) {
+			m->transactional = 1;
+		} else if (vlen == 3 && strncasecmp(t + vs, "off", 3) == 0) {
+			m->transactional = 0;
+		} else {
+			perr(p, l->no, "'transaction' must be 'on' or 'off', not '%.*s'", (int)vlen,
+			     t + vs);
+			strata_error_hint("write '-- transaction: off' for statements that cannot "
+					  "run in a transaction (CREATE INDEX CONCURRENTLY), else "
+					  "'on' or nothing");
+			return STRATA_EPARSE;
+		}
+		return 0;
+	case H_BRANCH:
+		if (vlen == 0)
+			return 0;
+		if (!label_valid(t + vs, vlen)) {
+			perr(p, l->no, "malformed branch label '%.*s'", (int)vlen, t + vs);
+			strata_error_hint("a branch label is one word of letters, digits, '_', '-' "
+					  "or '.', starting with a letter; not 'head', 'heads', "
+					  "'base' or a revision id");
+			return STRATA_EPARSE;
+		}
+		return (m->branch = strata_strndup(t + vs, vlen)) ? 0 : STRATA_ERROR;
+	case H_IRREVERSIBLE:
+		if (vlen == 0) {
+			perr(p, l->no, "the 'irreversible' header has no reason");
+			strata_error_hint("say why it cannot be reverted, e.g. '-- irreversible: "
+					  "drops the old column's data'");
+			return STRATA_EPARSE;
+		}
+		return (m->irreversible = strata_strndup(t + vs, vlen)) ? 0 : STRATA_ERROR;
+	default:
+		return 0;
+	}
+}
+
+static int bad_marker(const parser *p, const mline *l)
+{
+	perr(p, l->no, "malformed section marker '%.*s'", (int)(l->end - l->start), p->t + l->start);
+	strata_error_hint("write the marker exactly as '-- +up' or '-- +down', alone on its line");
+	return STRATA_EPARSE;
+}
+
+/* NUL bytes, invalid UTF-8, nothing but blanks. */
+static int check_text(const parser *p)
+{
+	const char *nul = memchr(p->t, '\0', p->len);
+	size_t bad, i;
+	int line, col;
+
+	if (nul) {
+		strata_migration_position(p->m, (size_t)(nul - p->t), &line, &col);
+		perr(p, line, "NUL byte at column %d", col);
+		strata_error_hint("a migration is UTF-8 text: remove the NUL byte (was the file saved "
+				  "as UTF-16?)");
+		return STRATA_EPARSE;
+	}
+	if (!utf8_valid(p->t, p->len, &bad)) {
+		strata_migration_position(p->m, bad, &line, &col);
+		perr(p, line, "invalid UTF-8 at column %d (byte 0x%02x)", col, (unsigned char)p->t[bad]);
+		strata_error_hint("save the file as UTF-8");
+		return STRATA_EPARSE;
+	}
+	for (i = bom_len(p->t, p->len); i < p->len; i++)
+		if (!is_blank(p->t[i]) && p->t[i] != '\n')
+			return 0;
+	perr(p, 1, "the file is empty");
+	strata_error_hint("a migration starts with '-- revision: <id>' and '-- revises: <parent>' "
+			  "headers, then '-- +up' and its SQL; `strata revision` writes one");
+	return STRATA_EPARSE;
+}
+
+/* Header lines up to "-- +up"; on success *l is the marker's line. */
+static int parse_header(parser *p, mline *l)
+{
+	const char *t = p->t;
+	int rc;
+
+	while (next_line(l, t, p->len)) {
+		size_t ks, ke, vs;
+
+		switch (classify(t, l)) {
+		case LINE_UP:
+			return 0;
+		case LINE_DOWN:
+			perr(p, l->no, "'-- +down' before '-- +up'");
+			strata_error_hint("put the upgrade SQL after a '-- +up' line, then "
+					  "'-- +down' and the SQL that reverts it");
+			return STRATA_EPARSE;
+		case LINE_BAD_MARKER:
+			return bad_marker(p, l);
+		default:
+			break;
+		}
+		if (l->start == l->end)
+			continue;
+		if (header_kv(t, l, &ks, &ke, &vs)) {
+			if ((rc = set_header(p, l, ks, ke, vs)) < 0)
+				return rc;
+			continue;
+		}
+		if (!line_has_sql(t, l))
+			continue;
+		perr(p, l->no, "missing '-- +up' marker");
+		if (p->key_line[H_REVISION])
+			strata_error_hint("put '-- +up' on its own line between the header and the "
+					  "upgrade SQL");
+		else
+			strata_error_hint("this is not a migration: one starts with '-- revision: "
+					  "<id>' and '-- revises: <parent>' headers, then '-- +up' "
+					  "and its SQL");
+		return STRATA_EPARSE;
+	}
+	perr(p, l->no ? l->no : 1, "missing '-- +up' marker");
+	strata_error_hint("after the header, write '-- +up' on its own line, then the upgrade SQL");
+	return STRATA_EPARSE;
+}
+
+/* Sections after the "-- +up" line *l; fills the offsets. */
+static int parse_sections(parser *p, mline *l, int *down_line, int *up_sql, int *down_sql)
+{
+	strata_migration *m = p->m;
+	const char *t = p->t;
+	int up_line = l->no;
+
+	m->up_offset = l->next;
+	while (next_line(l, t, p->len)) {
+		switch (classify(t, l)) {
+		case LINE_UP:
+			perr(p, l->no, "second '-- +up' marker (the first is on line %d)", up_line);
+			strata_error_hint("a migration has one up and one down section; remove the "
+					  "extra marker or split the file into two revisions");
+			return STRATA_EPARSE;
+		case LINE_DOWN:
+			if (*down_line) {
+				perr(p, l->no, "second '-- +down' marker (the first is on line %d)",
+				     *down_line);
+				strata_error_hint("a migration has one down section; remove the extra "
+						  "marker");
+				return STRATA_EPARSE;
+			}
+			*down_line = l->no;
+			m->has_down_marker = 1;
+			m->up_len = l->start - m->up_offset;
+			m->down_offset = l->next;
+			break;
+		case LINE_BAD_MARKER:
+			return bad_marker(p, l);
+		default:
+			if (line_has_sql(t, l))
+				*(*down_line ? down_sql : up_sql) = 1;
+			break;
+		}
+	}
+	if (*down_line)
+		m->down_len = p->len - m->down_offset;
+	else
+		m->up_len = p->len - m->up_offset;
+	return 0;
+}
+
+/* Rules that need the whole file: required headers, self-edges, down vs irreversible. */
+static int check_rules(parser *p, int up_line, int down_line, int up_sql, int down_sql, int last_line)
+{
+	strata_migration *m = p->m;
+	size_t i;
+
+	if (!p->key_line[H_REVISION]) {
+		perr(p, 1, "missing '-- revision:' header");
+		strata_error_hint("start the file with '-- revision: <id>', 12 lowercase hex characters "
+				  "named in the file name too (<id>_<slug>.sql)");
+		return STRATA_EPARSE;
+	}
+	if (!p->key_line[H_REVISES]) {
+		perr(p, 1, "missing '-- revises:' header");
+		strata_error_hint("name the parent revision in '-- revises: <id>', or write "
+				  "'-- revises: base' for a first revision");
+		return STRATA_EPARSE;
+	}
+	for (i = 0; i < m->nrevises; i++) {
+		if (strcmp(m->revises[i], m->revision) == 0) {
+			perr(p, p->key_line[H_REVISES], "revision %s revises itself", m->revision);
+			strata_error_hint("'revises' names the parent revision(s), never the file's "
+					  "own id");
+			return STRATA_EPARSE;
+		}
+	}
+	for (i = 0; i < m->ndepends_on; i++) {
+		if (strcmp(m->depends_on[i], m->revision) == 0) {
+			perr(p, p->key_line[H_DEPENDS_ON], "revision %s depends on itself", m->revision);
+			strata_error_hint("remove the file's own id from 'depends-on'");
+			return STRATA_EPARSE;
+		}
+	}
+	if (!up_sql) {
+		perr(p, up_line, "the up section is empty");
+		strata_error_hint("write the upgrade SQL after '-- +up'");
+		return STRATA_EPARSE;
+	}
+	if (m->irreversible && down_sql) {
+		perr(p, p->key_line[H_IRREVERSIBLE],
+		     "'irreversible' is set but the down section has SQL");
+		strata_error_hint("remove the down SQL, or remove the '-- irreversible:' header");
+		return STRATA_EPARSE;
+	}
+	if (!m->irreversible && !down_sql) {
+		if (down_line)
+			perr(p, down_line, "the down section is empty");
+		else
+			perr(p, last_line, "no '-- +down' section");
+		strata_error_hint(DOWN_HINT);
+		return STRATA_EPARSE;
+	}
+	return 0;
+}
+
+static void hash_normalised(sha256_ctx *c, const char *s, size_t n)
+{
+	const char *end = s + n, *cr;
+
+	while ((cr = memchr(s, '\r', (size_t)(end - s))) != NULL) {
+		if (cr + 1 < end && cr[1] == '\n') {
+			sha256_update(c, s, (size_t)(cr - s));
+			s = cr + 1;
+		} else {
+			sha256_update(c, s, (size_t)(cr + 1 - s));
+			s = cr + 1;
+		}
+	}
+	sha256_update(c, s, (size_t)(end - s));
+}
+
+static void compute_checksum(strata_migration *m)
+{
+	unsigned char digest[32];
+	char hex[65];
+	sha256_ctx c;
+
+	sha256_init(&c);
+	hash_normalised(&c, m->text + m->up_offset, m->up_len);
+	sha256_update(&c, "", 1);
+	hash_normalised(&c, m->text + m->down_offset, m->down_len);
+	sha256_final(&c, digest);
+	sha256_hex(digest, hex);
+	snprintf(m->checksum, sizeof(m->checksum), "%s%s", STRATA_CHECKSUM_PREFIX, hex);
+}
+
+/* Parse text (len bytes + a NUL, from strata_malloc), which m takes in all cases. */
+static int parse_take(strata_migration **out, const char *path, char *text, size_t len)
+{
+	strata_migration *m;
+	parser p;
+	mline l = { 0, 0, 0, 0 };
+	int rc, down_line = 0, up_sql = 0, down_sql = 0;
+	const char *slash;
+
+	*out = NULL;
+	if (!text)
+		return STRATA_ERROR; /* the allocation that should have made it failed */
+	if (!(m = strata_calloc(1, sizeof(*m)))) {
+		strata_free(text);
+		return STRATA_ERROR;
+	}
+	m->text = text;
+	m->text_len = len;
+	m->transactional = 1;
+	if (!(m->path = strata_strdup(path)) || !(m->message = strata_strdup(""))) {
+		rc = STRATA_ERROR;
+		goto done;
+	}
+	slash = strrchr(m->path, '/');
+	m->filename = slash ? slash + 1 : m->path;
+
+	memset(&p, 0, sizeof(p));
+	p.path = m->path;
+	p.t = text;
+	p.len = len;
+	p.m = m;
+	if ((rc = check_text(&p)) < 0)
+		goto done;
+	l.next = bom_len(text, len);
+	if ((rc = parse_header(&p, &l)) < 0)
+		goto done;
+	{
+		int up_line = l.no;
+
+		if ((rc = parse_sections(&p, &l, &down_line, &up_sql, &down_sql)) < 0)
+			goto done;
+		if ((rc = check_rules(&p, up_line, down_line, up_sql, down_sql, l.no)) < 0)
+			goto done;
+	}
+	compute_checksum(m);
+	*out = m;
+	m = NULL;
+	rc = 0;
+done:
+	strata_migration_free(m);
+	return rc;
+}
+
+int strata_migration_parse(strata_migration **out, const char *path, const char *text, size_t len)
+{
+	char *copy;
+
+	if (!out || !path || (!text && len))
+		return strata_error_set(STRATA_EINVALID, "strata_migration_parse: missing argument");
+	*out = NULL;
+	if (!(copy = strata_malloc(len + 1)))
+		return STRATA_ERROR;
+	if (len)
+		memcpy(copy, text, len);
+	copy[len] = '\0';
+	return parse_take(out, path, copy, len);
+}
+
+int strata_migration_load(strata_migration **out, const char *path)
+{
+	strata_buf b = STRATA_BUF_INIT;
+	struct stat st;
+	size_t len;
+	int rc;
+
+	if (!out || !path)
+		return strata_error_set(STRATA_EINVALID, "strata_migration_load: missing argument");
+	*out = NULL;
+	if ((rc = fs_read_file(&b, path, STRATA_MIGRATION_MAX_BYTES)) < 0) {
+		buf_release(&b);
+		/*
+		 * fs_read_file refuses an oversized file before reading it. Say so
+		 * in the "path:line: " form of every migration error; the stat is
+		 * only paid on this error path, not for each file loaded.
+		 */
+		if (rc == STRATA_EPARSE && stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (unsigned long long)st.st_size > STRATA_MIGRATION_MAX_BYTES) {
+			strata_error_set(STRATA_EPARSE, "%s:1: the file is too large (%lld bytes; the "
+					 "limit is %u)", path, (long long)st.st_size,
+					 STRATA_MIGRATION_MAX_BYTES);
+			strata_error_hint("split it into several migrations; load bulk data with a "
+					  "separate tool");
+		}
+		return rc;
+	}
+	if (!b.ptr && buf_grow(&b, 1) < 0)
+		return STRATA_ERROR;
+	len = b.len;
+	return parse_take(out, path, buf_detach(&b), len);
+}
+
+static void free_ids(char **ids, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		strata_free(ids[i]);
+	strata_free(ids);
+}
+
+void strata_migration_free(strata_migration *m)
+{
+	if (!m)
+		return;
+	strata_free(m->path);
+	free_ids(m->revises, m->nrevises);
+	free_ids(m->depends_on, m->ndepends_on);
+	strata_free(m->message);
+	strata_free(m->branch);
+	strata_free(m->irreversible);
+	strata_free(m->text);
+	strata_free(m);
+}
+
+void strata_migration_position(const strata_migration *m, size_t offset, int *line, int *col)
+{
+	const char *t = m->text;
+	size_t i, ls = 0;
+	int ln = 1, c = 1;
+
+	if (offset > m->text_len)
+		offset = m->text_len;
+	for (i = 0; i < offset; i++) {
+		if (t[i] == '\n') {
+			ln++;
+			ls = i + 1;
+		}
+	}
+	/* Columns count characters: every byte but UTF-8 continuation bytes. */
+	for (i = ls; i < offset; i++)
+		if (((unsigned char)t[i] & 0xc0) != 0x80)
+			c++;
+	if (line)
+		*line = ln;
+	if (col)
+		*col = c;
+}
+
+int migfile_header_line(const strata_migration *m, const char *key)
+{
+	mline l = { 0, 0, 0, 0 };
+	size_t ks, ke, vs, klen = strlen(key);
+
+	l.next = bom_len(m->text, m->text_len);
+	while (next_line(&l, m->text, m->text_len)) {
+		if (classify(m->text, &l) != LINE_OTHER)
+			break;
+		if (header_kv(m->text, &l, &ks, &ke, &vs) && ke - ks == klen &&
+		    strncasecmp(m->text + ks, key, klen) == 0)
+			return l.no;
+	}
+	return 1;
+}
