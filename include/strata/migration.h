@@ -56,6 +56,8 @@ typedef struct strata_migration {
 	size_t down_offset, down_len; /* the down section's SQL; 0/0 when absent */
 	int has_down_marker;          /* 1 if a "-- +down" line exists */
 	char checksum[80];            /* "sha256-v1:<64 hex>" */
+	char *incomplete;             /* "path:line: why" when the revision cannot run yet, else NULL */
+	const char *incomplete_hint;
 } strata_migration;
 
 /**
@@ -75,6 +77,15 @@ void strata_migration_free(strata_migration *m);
 
 /** 1-based line and column in the file of a byte offset into m->text. */
 void strata_migration_position(const strata_migration *m, size_t offset, int *line, int *col);
+
+/**
+ * A revision is incomplete when its up section is empty, or its down
+ * section is empty or missing without an "irreversible" header (merge
+ * revisions may be empty). Such a file parses, so a fresh `strata
+ * revision` never blocks browsing, but it cannot run.
+ * @return 0, or STRATA_EPARSE "path:line: the up section is empty" + hint
+ */
+int strata_migration_check_complete(const strata_migration *m);
 
 /** 1 if the string is a well-formed revision id (12 lowercase hex characters). */
 int strata_revision_id_valid(const char *s);

@@ -3,7 +3,9 @@
  *
  * Checks, in order, and reports every finding (exit 1 if any):
  *  1. migrations/strata.sum matches the folder (before any database is touched);
- *  2. the revision graph has a single head (unless --allow-multiple-heads);
+ *  2. the revision graph has a single head (unless --allow-multiple-heads),
+ *     and every revision is complete (SQL in its up section; a down section
+ *     or an "irreversible" header);
  *  3. unless --offline: every applied revision's file still has the checksum
  *     recorded when it ran, and no non-transactional revision is left failed.
  */
@@ -75,6 +77,19 @@ int cmd_verify(int argc, char **argv, cli_ctx *ctx)
 			}
 			fputs("hint: run 'strata merge -m \"merge heads\"' to join them\n", stderr);
 		}
+	}
+	for (i = 0; i < strata_graph_count(ctx->graph); i++) {
+		const strata_migration *m = strata_graph_at(ctx->graph, i);
+
+		if (!m->incomplete)
+			continue;
+		findings++;
+		if (problems)
+			json_array_append_new(problems, json_pack("{s:s,s:s,s:s}", "check", "complete",
+				"revision", m->revision, "detail", m->incomplete));
+		else
+			fprintf(stderr, "strata: error: %s (revision %s)\nhint: %s\n", m->incomplete,
+				m->revision, m->incomplete_hint);
 	}
 	if (!offline) {
 		if ((rc = strata_status_read(&st, ctx->config, ctx->graph)) < 0) {

@@ -239,6 +239,28 @@ static int perr(const parser *p, int lineno, const char *fmt, ...)
 	return strata_error_set(STRATA_EPARSE, "%s:%d: %s", p->path, lineno, msg);
 }
 
+/* Record why a revision cannot run yet; parsing itself succeeds. */
+static int incomplete(strata_migration *m, const parser *p, int lineno, const char *what,
+		      const char *hint)
+{
+	strata_buf b = STRATA_BUF_INIT;
+
+	if (buf_printf(&b, "%s:%d: %s", p->path, lineno, what) < 0)
+		return STRATA_ERROR;
+	m->incomplete = buf_detach(&b);
+	m->incomplete_hint = hint;
+	return m->incomplete ? 0 : STRATA_ERROR;
+}
+
+int strata_migration_check_complete(const strata_migration *m)
+{
+	if (!m->incomplete)
+		return 0;
+	strata_error_set(STRATA_EPARSE, "%s", m->incomplete);
+	strata_error_hint("%s", m->incomplete_hint);
+	return STRATA_EPARSE;
+}
+
 int strata_revision_id_valid(const char *s)
 {
 	size_t i;
@@ -594,25 +616,23 @@ static int check_rules(parser *p, int up_line, int down_line, int up_sql, int do
 			return STRATA_EPARSE;
 		}
 	}
-	if (!up_sql) {
-		perr(p, up_line, "the up section is empty");
-		strata_error_hint("write the upgrade SQL after '-- +up'");
-		return STRATA_EPARSE;
-	}
+	/* Empty sections make a revision incomplete, not unreadable: a fresh
+	 * `strata revision` file must not stop `history` or the next
+	 * `revision`. Commands that run SQL refuse incomplete revisions
+	 * (strata_migration_check_complete). A merge may be empty. */
+	if (!up_sql && m->nrevises < 2)
+		return incomplete(m, p, up_line, "the up section is empty",
+				  "write the upgrade SQL after '-- +up'");
 	if (m->irreversible && down_sql) {
 		perr(p, p->key_line[H_IRREVERSIBLE],
 		     "'irreversible' is set but the down section has SQL");
 		strata_error_hint("remove the down SQL, or remove the '-- irreversible:' header");
 		return STRATA_EPARSE;
 	}
-	if (!m->irreversible && !down_sql) {
-		if (down_line)
-			perr(p, down_line, "the down section is empty");
-		else
-			perr(p, last_line, "no '-- +down' section");
-		strata_error_hint(DOWN_HINT);
-		return STRATA_EPARSE;
-	}
+	if (!m->irreversible && !down_sql && m->nrevises < 2)
+		return incomplete(m, p, down_line ? down_line : last_line,
+				  down_line ? "the down section is empty" : "no '-- +down' section",
+				  DOWN_HINT);
 	return 0;
 }
 
@@ -766,6 +786,7 @@ void strata_migration_free(strata_migration *m)
 	free_ids(m->depends_on, m->ndepends_on);
 	strata_free(m->message);
 	strata_free(m->branch);
+	strata_free(m->incomplete);
 	strata_free(m->irreversible);
 	strata_free(m->text);
 	strata_free(m);

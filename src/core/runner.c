@@ -545,6 +545,8 @@ static int plan_and_split(run *r, planner plan_fn, strata_direction dir, strata_
 	for (i = 0; i < plan->nsteps; i++) {
 		const strata_migration *m = strata_graph_at(r->g, plan->steps[i]);
 
+		if ((rc = strata_migration_check_complete(m)) < 0)
+			return rc;
 		if (dir == STRATA_DOWN && m->irreversible) {
 			strata_error_set(STRATA_EIRREVERSIBLE, "revision %s (%s) is irreversible: %s",
 					 m->revision, m->path, m->irreversible);
@@ -723,6 +725,8 @@ static int offline(run *r, planner plan_fn, strata_direction dir)
 	for (i = 0; i < plan.nsteps; i++) {
 		const strata_migration *m = strata_graph_at(r->g, plan.steps[i]);
 
+		if ((rc = strata_migration_check_complete(m)) < 0)
+			goto done;
 		if (dir == STRATA_DOWN && m->irreversible) {
 			rc = strata_error_set(STRATA_EIRREVERSIBLE, "revision %s (%s) is irreversible: %s",
 					      m->revision, m->path, m->irreversible);
@@ -783,12 +787,17 @@ static int run_command(strata_run_result *res, const strata_config *cfg, const s
 	r.o = opts;
 	r.res = res ? res : &local;
 	memset(r.res, 0, sizeof(*r.res));
+	/* A folder with an incomplete revision is bad input: refuse before connecting. */
+	for (size_t i = 0; i < strata_graph_count(g); i++)
+		if ((rc = strata_migration_check_complete(strata_graph_at(g, i))) < 0)
+			goto done;
 	if (opts->sql_only) {
 		rc = offline(&r, plan_fn, dir);
 	} else if ((rc = open_run(&r, 1)) == 0 && (rc = check_failed(&r)) == 0 &&
 		   (rc = check_changed(&r)) == 0) {
 		rc = execute(&r, plan_fn, dir);
 	}
+done:
 	close_run(&r);
 	r.res->elapsed_ms = now_ms() - t0;
 	return rc;

@@ -70,6 +70,19 @@ static void expect_error(const char *text, const char *message, const char *hint
 	expect_error_n(text, strlen(text), message, hint_part);
 }
 
+/* Parses, but strata_migration_check_complete() refuses it with this message. */
+static void expect_incomplete(const char *text, const char *message, const char *hint_part)
+{
+	strata_migration *m = parse_str(text);
+
+	assert_non_null(m->incomplete);
+	assert_int_equal(strata_migration_check_complete(m), STRATA_EPARSE);
+	assert_string_equal(strata_error_last()->message, message);
+	if (hint_part && !strstr(strata_error_last()->hint, hint_part))
+		fail_msg("hint '%s' lacks '%s'", strata_error_last()->hint, hint_part);
+	strata_migration_free(m);
+}
+
 static void assert_section(const strata_migration *m, size_t off, size_t len, const char *want)
 {
 	assert_int_equal(len, strlen(want));
@@ -319,9 +332,17 @@ static void test_migfile__markers_with_trailing_blanks(void **state)
 
 static void test_migfile__empty_up_section(void **state)
 {
-	expect_error(HEAD "-- +up\n\n-- nothing yet\n  \n-- +down\nDROP TABLE t;\n",
-		     P ":3: the up section is empty", "-- +up");
-	expect_error(HEAD "-- +up", P ":3: the up section is empty", NULL);
+	strata_migration *m;
+
+	expect_incomplete(HEAD "-- +up\n\n-- nothing yet\n  \n-- +down\nDROP TABLE t;\n",
+			  P ":3: the up section is empty", "-- +up");
+	expect_incomplete(HEAD "-- +up", P ":3: the up section is empty", NULL);
+	/* A merge may have no SQL of its own. */
+	m = parse_str("-- revision: 3f9a1c2b7d10\n-- revises: 8e21d0a4c6f2 1a2b3c4d5e6f\n"
+		      "-- +up\n-- merge\n-- +down\n-- merge\n");
+	assert_null(m->incomplete);
+	assert_int_equal(strata_migration_check_complete(m), 0);
+	strata_migration_free(m);
 	(void)state;
 }
 
@@ -329,10 +350,10 @@ static void test_migfile__down_section_rules(void **state)
 {
 	strata_migration *m;
 
-	expect_error(HEAD "-- +up\nCREATE TABLE t (id int);\n",
+	expect_incomplete(HEAD "-- +up\nCREATE TABLE t (id int);\n",
 		     P ":4: no '-- +down' section",
 		     "write the down SQL, or add '-- irreversible: <reason>'");
-	expect_error(HEAD "-- +up\nCREATE TABLE t (id int);\n-- +down\n\n-- later\n",
+	expect_incomplete(HEAD "-- +up\nCREATE TABLE t (id int);\n-- +down\n\n-- later\n",
 		     P ":5: the down section is empty",
 		     "write the down SQL, or add '-- irreversible: <reason>'");
 	expect_error(HEAD "-- irreversible:\n-- +up\nSELECT 1;\n",
