@@ -24,7 +24,8 @@ int buf_putn(strata_buf *b, const char *s, size_t n);
 int buf_puts(strata_buf *b, const char *s);
 int buf_putc(strata_buf *b, char c);
 int buf_printf(strata_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int buf_vprintf(strata_buf *b, const char *fmt, va_list ap);
+int buf_vprintf(strata_buf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 /* Append s as a SQL string literal ('...' with quotes doubled). */
 int buf_put_sql_literal(strata_buf *b, const char *s);
 /* Append s as a double-quoted SQL identifier. */
