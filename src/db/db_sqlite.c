@@ -1,0 +1,498 @@
+/*
+ * db/db_sqlite.c - the SQLite driver: strata_db_vtable over the sqlite3 C API.
+ *
+ * Layer: db. Only this file (and sqlparse.c, for sqlite3_complete) includes
+ * sqlite3.h. Files are opened with SQLITE_OPEN_NOFOLLOW: a symlink in place
+ * of the database is refused, never followed.
+ *
+ * Locking model: SQLite has no session lock to name a holder by. lock()
+ * only sets the busy timeout (how long a writer waits for another), and
+ * each transaction's BEGIN IMMEDIATE takes the database's write lock; a
+ * lock not had within that time is STRATA_ELOCKED.
+ *
+ * Invariants:
+ *  1. Parameters are bound by name: "$1" is SQLite's named parameter $1,
+ *     so the same SQL text serves both engines. A statement that uses a
+ *     parameter the caller did not give is STRATA_EINVALID.
+ *  2. Every sqlite3_stmt is finalized in the function that prepared it.
+ *  3. Every engine error keeps its extended result code (decimal) in
+ *     strata_error.sqlstate and names it (SQLITE_CONSTRAINT_UNIQUE...).
+ *  4. db->in_transaction mirrors !sqlite3_get_autocommit() after every
+ *     call, so it stays right when SQLite rolls back on its own (full
+ *     disk, interrupt) or a script says BEGIN/COMMIT itself.
+ *  5. The statement timeout is a progress handler that interrupts a
+ *     statement running past its deadline; `timed_out` tells that apart
+ *     from any other SQLITE_INTERRUPT.
+ */
+#include "db/driver.h"
+#include "strata/error.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/fs.h"
+#include "util/strutil.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* How long a writer waits for another until lock() says otherwise. */
+#define DEFAULT_BUSY_TIMEOUT_MS 5000
+/* VM steps between two looks at the clock for the statement timeout. */
+#define PROGRESS_STEPS 1000
+
+typedef struct sqlite_db {
+	strata_db base;
+	sqlite3 *h;
+	char *path;                /* as opened (resolved against project_root) */
+	long statement_timeout_ms; /* 0 = none */
+	double deadline_ms;        /* now_ms() past which the running statement stops */
+	int timed_out;
+} sqlite_db;
+
+static const strata_db_vtable sqlite_vtable;
+
+/* ---- errors ---------------------------------------------------------- */
+
+static const char *code_name(int code)
+{
+	static const struct { int code; const char *name; } names[] = {
+		{ SQLITE_CONSTRAINT_UNIQUE, "SQLITE_CONSTRAINT_UNIQUE" },
+		{ SQLITE_CONSTRAINT_PRIMARYKEY, "SQLITE_CONSTRAINT_PRIMARYKEY" },
+		{ SQLITE_CONSTRAINT_NOTNULL, "SQLITE_CONSTRAINT_NOTNULL" },
+		{ SQLITE_CONSTRAINT_FOREIGNKEY, "SQLITE_CONSTRAINT_FOREIGNKEY" },
+		{ SQLITE_CONSTRAINT_CHECK, "SQLITE_CONSTRAINT_CHECK" },
+		{ SQLITE_CONSTRAINT_TRIGGER, "SQLITE_CONSTRAINT_TRIGGER" },
+		{ SQLITE_READONLY_DBMOVED, "SQLITE_READONLY_DBMOVED" },
+		{ SQLITE_IOERR_WRITE, "SQLITE_IOERR_WRITE" },
+		{ SQLITE_IOERR_FSYNC, "SQLITE_IOERR_FSYNC" },
+		{ SQLITE_BUSY_SNAPSHOT, "SQLITE_BUSY_SNAPSHOT" },
+		{ SQLITE_CANTOPEN_ISDIR, "SQLITE_CANTOPEN_ISDIR" },
+#ifdef SQLITE_CANTOPEN_SYMLINK
+		{ SQLITE_CANTOPEN_SYMLINK, "SQLITE_CANTOPEN_SYMLINK" },
+#endif
+		{ SQLITE_ERROR, "SQLITE_ERROR" }, { SQLITE_INTERNAL, "SQLITE_INTERNAL" },
+		{ SQLITE_PERM, "SQLITE_PERM" }, { SQLITE_ABORT, "SQLITE_ABORT" },
+		{ SQLITE_BUSY, "SQLITE_BUSY" }, { SQLITE_LOCKED, "SQLITE_LOCKED" },
+		{ SQLITE_NOMEM, "SQLITE_NOMEM" }, { SQLITE_READONLY, "SQLITE_READONLY" },
+		{ SQLITE_INTERRUPT, "SQLITE_INTERRUPT" }, { SQLITE_IOERR, "SQLITE_IOERR" },
+		{ SQLITE_CORRUPT, "SQLITE_CORRUPT" }, { SQLITE_NOTFOUND, "SQLITE_NOTFOUND" },
+		{ SQLITE_FULL, "SQLITE_FULL" }, { SQLITE_CANTOPEN, "SQLITE_CANTOPEN" },
+		{ SQLITE_PROTOCOL, "SQLITE_PROTOCOL" }, { SQLITE_SCHEMA, "SQLITE_SCHEMA" },
+		{ SQLITE_TOOBIG, "SQLITE_TOOBIG" }, { SQLITE_CONSTRAINT, "SQLITE_CONSTRAINT" },
+		{ SQLITE_MISMATCH, "SQLITE_MISMATCH" }, { SQLITE_MISUSE, "SQLITE_MISUSE" },
+		{ SQLITE_RANGE, "SQLITE_RANGE" }, { SQLITE_NOTADB, "SQLITE_NOTADB" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].code == code)
+			return names[i].name;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].code == (code & 0xff))
+			return names[i].name;
+	return "SQLITE_UNKNOWN";
+}
+
+/* The extended result code, in decimal, as the error's sqlstate. */
+static void set_state(int rc)
+{
+	char state[16];
+
+	snprintf(state, sizeof(state), "%d", rc);
+	strata_error_sqlstate(state);
+}
+
+/* Record the engine error rc (an extended result code) for the connection. */
+static int fail(sqlite_db *s, int rc)
+{
+	const char *msg = s->h ? sqlite3_errmsg(s->h) : sqlite3_errstr(rc);
+	int code = STRATA_EDB;
+
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		code = strata_error_set(STRATA_ELOCKED, "the database is locked by another writer (%s)",
+					s->path);
+		strata_error_hint("another process is writing to it; wait for it to finish, "
+				  "or raise --lock-wait to wait longer");
+		break;
+	case SQLITE_INTERRUPT:
+		if (s->timed_out) {
+			strata_error_set(STRATA_EDB, "statement timeout (%ldms) reached",
+					 s->statement_timeout_ms);
+			strata_error_hint("raise --statement-timeout (0 means no limit) or make the "
+					  "statement faster");
+			break;
+		}
+		strata_error_set(STRATA_EDB, "%s (%s)", msg, code_name(rc));
+		break;
+	case SQLITE_READONLY:
+		strata_error_set(STRATA_EDB, "cannot write to %s: %s (%s)", s->path, msg,
+				 code_name(rc));
+		strata_error_hint("check the permissions of the file and of its folder: SQLite "
+				  "writes a journal file beside the database");
+		break;
+	case SQLITE_FULL:
+		strata_error_set(STRATA_EDB, "cannot write to %s: the database or its disk is full (%s)",
+				 s->path, code_name(rc));
+		strata_error_hint("free space on that disk and run again; the failed statement "
+				  "changed nothing");
+		break;
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		strata_error_set(STRATA_EDB, "%s is not a usable SQLite database: %s (%s)", s->path,
+				 msg, code_name(rc));
+		strata_error_hint("check that the database setting names the right file");
+		break;
+	default:
+		strata_error_set(STRATA_EDB, "%s (%s)", msg, code_name(rc));
+		break;
+	}
+	set_state(rc);
+	return code;
+}
+
+/* ---- statement timeout ----------------------------------------------- */
+
+static int progress(void *payload)
+{
+	sqlite_db *s = payload;
+
+	if (now_ms() < s->deadline_ms)
+		return 0;
+	s->timed_out = 1;
+	return 1;
+}
+
+/* Start the clock of the statement timeout for the next statement. */
+static void arm_timeout(sqlite_db *s)
+{
+	s->timed_out = 0;
+	s->deadline_ms = now_ms() + (double)s->statement_timeout_ms;
+}
+
+static void sync_transaction(sqlite_db *s)
+{
+	s->base.in_transaction = !sqlite3_get_autocommit(s->h);
+}
+
+/* ---- running statements ---------------------------------------------- */
+
+/* Bind $1..$nparams by name; every parameter the statement uses must be given. */
+static int bind_params(sqlite_db *s, sqlite3_stmt *st, int nparams, const char *const *params)
+{
+	int i, count = sqlite3_bind_parameter_count(st);
+
+	for (i = 1; i <= count; i++) {
+		const char *name = sqlite3_bind_parameter_name(st, i);
+		char *end;
+		long k;
+		int rc;
+
+		if (!name || name[0] != '$')
+			return strata_error_set(STRATA_EINVALID,
+						"parameter %d: strata binds only $1, $2, ...", i);
+		k = strtol(name + 1, &end, 10);
+		if (*end || k < 1 || k > nparams)
+			return strata_error_set(STRATA_EINVALID,
+						"the statement uses %s but %d parameter(s) were given",
+						name, nparams);
+		if (params[k - 1])
+			rc = sqlite3_bind_text(st, i, params[k - 1], -1, SQLITE_TRANSIENT);
+		else
+			rc = sqlite3_bind_null(st, i);
+		if (rc != SQLITE_OK)
+			return fail(s, rc);
+	}
+	return 0;
+}
+
+/* Prepare sql (exactly one statement) and bind its parameters. */
+static int prepare(sqlite_db *s, sqlite3_stmt **out, const char *sql, int nparams,
+		   const char *const *params)
+{
+	sqlite3_stmt *st = NULL, *extra = NULL;
+	const char *tail = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = sqlite3_prepare_v2(s->h, sql, -1, &st, &tail)) != SQLITE_OK) {
+		rc = fail(s, rc);
+		goto cleanup;
+	}
+	if (!st) {
+		rc = strata_error_set(STRATA_EINVALID, "no statement to run");
+		goto cleanup;
+	}
+	if (tail && *tail && (sqlite3_prepare_v2(s->h, tail, -1, &extra, NULL) != SQLITE_OK ||
+			      extra)) {
+		rc = strata_error_set(STRATA_EINVALID, "more than one statement given to run as one");
+		goto cleanup;
+	}
+	if ((rc = bind_params(s, st, nparams, params)) < 0)
+		goto cleanup;
+	*out = st;
+	st = NULL;
+cleanup:
+	sqlite3_finalize(extra);
+	sqlite3_finalize(st);
+	return rc < 0 ? rc : 0;
+}
+
+/* Step st to completion, handing rows to cb when given. */
+static int run(sqlite_db *s, sqlite3_stmt *st, db_row_cb cb, void *payload)
+{
+	const char **values = NULL;
+	int ncols = sqlite3_column_count(st), rc, i;
+
+	if (cb && ncols > 0 && !(values = strata_calloc((size_t)ncols, sizeof(*values))))
+		return STRATA_ERROR;
+	arm_timeout(s);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!cb)
+			continue;
+		for (i = 0; i < ncols; i++)
+			values[i] = (const char *)sqlite3_column_text(st, i);
+		if ((rc = cb(payload, ncols, values)) != 0)
+			goto cleanup;
+	}
+	rc = rc == SQLITE_DONE ? 0 : fail(s, sqlite3_extended_errcode(s->h));
+cleanup:
+	strata_free(values);
+	sync_transaction(s);
+	return rc;
+}
+
+static int sq_query(strata_db *db, const char *sql, int nparams, const char *const *params,
+		    db_row_cb cb, void *payload)
+{
+	sqlite_db *s = (sqlite_db *)db;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = prepare(s, &st, sql, nparams, params)) < 0)
+		return rc;
+	rc = run(s, st, cb, payload);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int sq_exec(strata_db *db, const char *sql, int nparams, const char *const *params)
+{
+	return sq_query(db, sql, nparams, params, NULL, NULL);
+}
+
+/* Run every statement of sql[0..len) (normally exactly one), rows discarded. */
+static int sq_exec_stmt(strata_db *db, const char *sql, size_t len, const char *copy_data,
+			size_t copy_len)
+{
+	sqlite_db *s = (sqlite_db *)db;
+	const char *end = sql + len, *tail;
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	if (copy_data)
+		return strata_error_set(STRATA_EINVALID, "COPY data is for PostgreSQL only");
+	if (len > INT_MAX)
+		return strata_error_set(STRATA_EINVALID, "statement too long (%zu bytes)", len);
+	while (rc == 0 && sql < end) {
+		st = NULL;
+		rc = sqlite3_prepare_v2(s->h, sql, (int)(end - sql), &st, &tail);
+		if (rc != SQLITE_OK) {
+			rc = fail(s, sqlite3_extended_errcode(s->h));
+			sync_transaction(s);
+			break;
+		}
+		if (!st)
+			break; /* only blanks and comments left */
+		rc = run(s, st, NULL, NULL);
+		sqlite3_finalize(st);
+		sql = tail;
+	}
+	return rc;
+}
+
+/* ---- transactions and locking ---------------------------------------- */
+
+static int sq_begin(strata_db *db)
+{
+	/* Takes the write lock now, waiting up to the busy timeout; a writer
+	 * still busy after that is reported by fail() as STRATA_ELOCKED. */
+	return sq_exec(db, "BEGIN IMMEDIATE", 0, NULL);
+}
+
+static int sq_commit(strata_db *db)
+{
+	return sq_exec(db, "COMMIT", 0, NULL);
+}
+
+static int sq_rollback(strata_db *db)
+{
+	sqlite_db *s = (sqlite_db *)db;
+
+	/* SQLite may have rolled back already (full disk, interrupt). */
+	if (sqlite3_get_autocommit(s->h)) {
+		db->in_transaction = 0;
+		return 0;
+	}
+	return sq_exec(db, "ROLLBACK", 0, NULL);
+}
+
+static int sq_lock(strata_db *db, const char *key, long wait_ms)
+{
+	sqlite_db *s = (sqlite_db *)db;
+
+	sqlite3_busy_timeout(s->h, wait_ms > INT_MAX ? INT_MAX : (int)wait_ms);
+	return 0;
+}
+
+static int sq_unlock(strata_db *db, const char *key)
+{
+	return 0;
+}
+
+static int sq_set_timeouts(strata_db *db, long lock_timeout_ms, long statement_timeout_ms)
+{
+	sqlite_db *s = (sqlite_db *)db;
+
+	s->statement_timeout_ms = statement_timeout_ms;
+	if (statement_timeout_ms > 0)
+		sqlite3_progress_handler(s->h, PROGRESS_STEPS, progress, s);
+	else
+		sqlite3_progress_handler(s->h, 0, NULL, NULL);
+	return 0;
+}
+
+/* ---- session facts --------------------------------------------------- */
+
+static int sq_current_user(strata_db *db, char **out)
+{
+	struct passwd pw, *found = NULL;
+	char buf[4096];
+	const char *name = NULL;
+
+	if (getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &found) == 0 && found && found->pw_name)
+		name = found->pw_name;
+	if (!name || !*name)
+		name = getenv("USER");
+	if (!name || !*name)
+		name = "unknown";
+	*out = strata_strdup(name);
+	return *out ? 0 : STRATA_ERROR;
+}
+
+static int sq_server_version(strata_db *db)
+{
+	return sqlite3_libversion_number();
+}
+
+/* ---- open and close -------------------------------------------------- */
+
+static void sq_close(strata_db *db)
+{
+	sqlite_db *s = (sqlite_db *)db;
+
+	if (!s)
+		return;
+	sqlite3_close_v2(s->h);
+	strata_free(s->path);
+	strata_free(s->base.display);
+	strata_free(s);
+}
+
+/* Why a file could not be opened, in words a user can act on. */
+static int open_failed(sqlite_db *s, int rc)
+{
+	struct stat st;
+
+	if (lstat(s->path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		strata_error_set(STRATA_EDB, "cannot open SQLite database %s: it is a symbolic link",
+				 s->path);
+		strata_error_hint("strata does not follow symlinks for SQLite databases; "
+				  "give the real path of the file");
+	} else if (lstat(s->path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		strata_error_set(STRATA_EDB, "cannot open SQLite database %s: it is a directory",
+				 s->path);
+		strata_error_hint("give the path of a database file, for example sqlite:%s/strata.db",
+				  s->path);
+	} else {
+		strata_error_set(STRATA_EDB, "cannot open SQLite database %s: %s", s->path,
+				 s->h ? sqlite3_errmsg(s->h) : sqlite3_errstr(rc));
+		strata_error_hint("check that its folder exists and that you may write there");
+	}
+	set_state(rc);
+	return STRATA_EDB;
+}
+
+static int resolve_path(sqlite_db *s, const char *path, const db_open_options *opts)
+{
+	strata_buf b = STRATA_BUF_INIT;
+
+	if (strcmp(path, ":memory:") == 0 || path[0] == '/' || !opts->project_root ||
+	    !*opts->project_root)
+		s->path = strata_strdup(path);
+	else if (fs_join(&b, opts->project_root, path) == 0)
+		s->path = buf_detach(&b);
+	buf_release(&b);
+	if (!s->path)
+		return STRATA_ERROR;
+	if (buf_printf(&b, "sqlite:%s", s->path) < 0)
+		return STRATA_ERROR;
+	s->base.display = buf_detach(&b);
+	return 0;
+}
+
+int db_sqlite_open(strata_db **out, const char *path, const db_open_options *opts)
+{
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	sqlite_db *s;
+	int rc;
+
+	*out = NULL;
+	if (!(s = strata_calloc(1, sizeof(*s))))
+		return STRATA_ERROR;
+	s->base.vt = &sqlite_vtable;
+	if ((rc = resolve_path(s, path, opts)) < 0)
+		goto cleanup;
+#ifdef SQLITE_OPEN_NOFOLLOW
+	flags |= SQLITE_OPEN_NOFOLLOW;
+#endif
+	if ((rc = sqlite3_open_v2(s->path, &s->h, flags, NULL)) != SQLITE_OK) {
+		rc = open_failed(s, rc);
+		goto cleanup;
+	}
+	sqlite3_extended_result_codes(s->h, 1);
+	sqlite3_busy_timeout(s->h, DEFAULT_BUSY_TIMEOUT_MS);
+	/* Reading the schema now turns "not a database" into an open error. */
+	if ((rc = sq_exec(&s->base, "SELECT count(*) FROM sqlite_master", 0, NULL)) < 0)
+		goto cleanup;
+	*out = &s->base;
+	return 0;
+cleanup:
+	sq_close(&s->base);
+	return rc;
+}
+
+static const strata_db_vtable sqlite_vtable = {
+	STRATA_DB_VTABLE_VERSION,
+	"sqlite",
+	DB_SQLITE,
+	sq_close,
+	sq_exec,
+	sq_query,
+	sq_exec_stmt,
+	sq_begin,
+	sq_commit,
+	sq_rollback,
+	sq_lock,
+	sq_unlock,
+	sq_set_timeouts,
+	sq_current_user,
+	sq_server_version,
+};

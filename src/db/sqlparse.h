@@ -1,0 +1,26 @@
+/*
+ * db/sqlparse.h - script splitters behind db_split(), one per engine.
+ *
+ * Layer: db. sqlparse.c is the only file of libstrata that includes
+ * pg_query.h; layers above that need libpg_query (lint, schema) get their
+ * wrappers added here rather than including it themselves.
+ *
+ * Both splitters follow db_split()'s contract (db.h): offsets index the
+ * caller's text, a statement starts at its first token (leading blanks and
+ * comments skipped) and its length excludes the terminating ';'; empty
+ * statements are dropped; *out is strata_malloc'ed (NULL when *n is 0).
+ */
+#ifndef STRATA_DB_SQLPARSE_H
+#define STRATA_DB_SQLPARSE_H
+
+#include <stddef.h>
+#include "db/db.h"
+
+/* PostgreSQL, with libpg_query's parser; psql-style COPY ... FROM STDIN data
+ * blocks (ended by a "\." line) are cut out into data_offset/data_len. */
+int sqlparse_split_pg(db_stmt **out, size_t *n, size_t *err_offset, const char *sql, size_t len);
+/* SQLite, with sqlite3_complete(); never fails on SQL syntax. */
+int sqlparse_split_sqlite(db_stmt **out, size_t *n, size_t *err_offset, const char *sql,
+			  size_t len);
+
+#endif

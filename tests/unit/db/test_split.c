@@ -1,0 +1,357 @@
+/*
+ * tests/unit/db/test_split.c - db_split(): scripts into statements.
+ *
+ * PostgreSQL scripts are split with libpg_query (dollar quotes, DO blocks,
+ * comments, psql-style COPY ... FROM STDIN data ended by "\."), SQLite
+ * scripts with sqlite3_complete() (triggers, strings, comments). Every
+ * case checks exact offsets and lengths into the original text: the caller
+ * turns them into file:line:col. No database is needed.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "db/db.h"
+#include "strata/error.h"
+#include "util/alloc.h"
+
+typedef struct split {
+	db_stmt *v;
+	size_t n;
+	size_t err_offset;
+	int rc;
+} split;
+
+static split run(db_engine engine, const char *sql)
+{
+	split s = { NULL, 0, (size_t)-1, 0 };
+
+	s.rc = db_split(&s.v, &s.n, &s.err_offset, engine, sql, strlen(sql));
+	return s;
+}
+
+/* Statement i is exactly `expect`, found at the first occurrence of `expect` in sql. */
+static void check_stmt(const char *sql, const split *s, size_t i, const char *expect)
+{
+	const char *at = strstr(sql, expect);
+
+	assert_true(i < s->n);
+	assert_non_null(at);
+	assert_int_equal(s->v[i].offset, (size_t)(at - sql));
+	assert_int_equal(s->v[i].len, strlen(expect));
+	assert_int_equal(s->v[i].data_len, 0);
+}
+
+static void test_split__pg_plain_statements(void **state)
+{
+	const char *sql = "CREATE TABLE t (a int);\nINSERT INTO t VALUES (1);\n  SELECT 1  ;\n";
+	split s = run(DB_POSTGRES, sql);
+
+	assert_int_equal(s.rc, 0);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.v[0].offset, 0);
+	assert_int_equal(s.v[0].len, 22);
+	check_stmt(sql, &s, 1, "INSERT INTO t VALUES (1)");
+	check_stmt(sql, &s, 2, "SELECT 1");
+	strata_free(s.v);
+}
+
+static void test_split__pg_dollar_quoted_function(void **state)
+{
+	const char *fn = "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $body$\n"
+			 "BEGIN\n  PERFORM 1; RETURN 2; -- ; not an end\nEND;\n$body$";
+	char sql[512];
+	split s;
+
+	snprintf(sql, sizeof(sql), "%s;\nSELECT f();", fn);
+	s = run(DB_POSTGRES, sql);
+	assert_int_equal(s.rc, 0);
+	assert_int_equal(s.n, 2);
+	check_stmt(sql, &s, 0, fn);
+	check_stmt(sql, &s, 1, "SELECT f()");
+	strata_free(s.v);
+}
+
+static void test_split__pg_do_block(void **state)
+{
+	const char *sql = "DO $$ BEGIN RAISE NOTICE 'a;b'; END $$;\nDO LANGUAGE plpgsql $x$ BEGIN "
+			  "PERFORM 1; END $x$;";
+	split s = run(DB_POSTGRES, sql);
+
+	assert_int_equal(s.rc, 0);
+	assert_int_equal(s.n, 2);
+	check_stmt(sql, &s, 0, "DO $$ BEGIN RAISE NOTICE 'a;b'; END $$");
+	check_stmt(sql, &s, 1, "DO LANGUAGE plpgsql $x$ BEGIN PERFORM 1; END $x$");
+	strata_free(s.v);
+}
+
+static void test_split__pg_comments_between_statements(void **state)
+{
+	const char *sql = "-- header; with a semicolon\n/* block; /* nested; */ */\nSELECT 1 -- tail;\n"
+			  ";\n\n-- only a comment\n;;\n/* c */ SELECT 2 /* after */;\n-- end\n";
+	split s = run(DB_POSTGRES, sql);
+
+	assert_int_equal(s.rc, 0);
+	assert_int_equal(s.n, 2);
+	check_stmt(sql, &s, 0, "SELECT 1");
+	check_stmt(sql, &s, 1, "SELECT 2");
+	strata_free(s.v);
+}
+
+static void test_split__pg_string_with_semicolon(void **state)
+{
+	const char *sql = "INSERT INTO t VALUES ('a;b', E'c\\';d', 'it''s;');SELECT ';'";
+	split s = run(DB_POSTGRES, sql);
+
+	assert_int_equal(s.rc, 0);
+	assert_int_equal(s.n, 2);
+	check_stmt(sql, &s, 0, "INSERT INTO t VALUES ('a;b', E'c\\';d', 'it''s;')");
+	check_stmt(sql, &s, 1, "SELECT ';'");
+	strata_free(s.v);
+}
+
+static void test_split__pg_unicode_escapes_and_bodies(void **state)
+{
+	/* libpg_query's scanner reports U&'...' tokens with end == start: a
+	 * statement must still end after them */
+	const char *sql = "SELECT U&'d\\0061t' AS U&\"x\\0061\";\n"
+			  "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; "
+			  "SELECT 2; END;\n"
+			  "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO u VALUES (1); "
+			  "INSERT INTO u VALUES (2));\n"
+			  "SELECT U&'x' -- trailing comment\n";
+	split s = run(DB_POSTGRES, sql);
+
+	assert_int_equal(s.rc, 0);
+	assert_int_equal(s.n, 4);
+	check_stmt(sql, &s, 0, "SELECT U&'d\\0061t' AS U&\"x\\0061\"");
+	check_stmt(sql, &s, 1, "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC "
+		   "SELECT 1; SELECT 2; END");
+	check_stmt(sql, &s, 2, "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO u VALUES (1); "
+		   "INSERT INTO u VALUES (2))");
+	check_stmt(sql, &s, 3, "SELECT U&'x'");
+	strata_free(s.v);
+}
+
+static void test_split__pg_copy_from_stdin(void **state)
+{
+	const char *data = "1\tsemi;colon\n2\tO'Brien\n3\t\\N\n";
+	char sql[512];
+	const char *copy = "COPY t (a, b) FROM STDIN";
+	size_t data_at;
+	split s;
+
+	snprintf(sql, sizeof(sql), "CREATE TABLE t (a int, b text);\n%s; -- the rows\n%s\\.\n"
+		 "SELECT count(*) FROM t;\n", copy, data);
+	data_at = (size_t)(strstr(sql, data) - sql);
+	s = run(DB_POSTGRES, sql);
+	assert_int_equal(s.rc, 0);
+	assert_int_equal(s.n, 3);
+	check_stmt(sql, &s, 0, "CREATE TABLE t (a int, b text)");
+	assert_int_equal(s.v[1].offset, (size_t)(strstr(sql, copy) - sql));
+	assert_int_equal(s.v[1].len, strlen(copy));
+	assert_int_equal(s.v[1].data_offset, data_at);
+	assert_int_equal(s.v[1].data_len, strlen(data));
+	check_stmt(sql, &s, 2, "SELECT count(*) FROM t");
+	strata_free(s.v);
+}
+
+static void test_split__pg_two_copies_and_csv(void **state)
+{
+	const char *sql = "COPY a FROM stdin WITH (FORMAT csv);\r\n\"x;y\",'q\r\n\\.\r\n"
+			  "COPY b FROM STDIN;\n\\.\nCOPY (SELECT 1) TO STDOUT;\nSELECT 3";
+	split s = run(DB_POSTGRES, sql);
+
+	assert_int_equal(s.rc, 0);
+	assert_int_equal(s.n, 4);
+	assert_int_equal(s.v[0].offset, 0);
+	assert_int_equal(s.v[0].len, strlen("COPY a FROM stdin WITH (FORMAT csv)"));
+	assert_int_equal(s.v[0].data_offset, (size_t)(strstr(sql, "\"x;y\"") - sql));
+	assert_int_equal(s.v[0].data_len, strlen("\"x;y\",'q\r\n"));
+	assert_int_equal(s.v[1].offset, (size_t)(strstr(sql, "COPY b") - sql));
+	assert_int_equal(s.v[1].len, strlen("COPY b FROM STDIN"));
+	assert_int_equal(s.v[1].data_offset, (size_t)(strstr(sql, "COPY b") - sql) + 19);
+	assert_int_equal(s.v[1].data_len, 0);
+	check_stmt(sql, &s, 2, "COPY (SELECT 1) TO STDOUT");
+	check_stmt(sql, &s, 3, "SELECT 3");
+	strata_free(s.v);
+}
+
+static void test_split__pg_copy_without_end_marker(void **state)
+{
+	const char *sql = "SELECT 1;\nCOPY t FROM STDIN;\n1\t2\n";
+	split s = run(DB_POSTGRES, sql);
+
+	assert_int_equal(s.rc, STRATA_EPARSE);
+	assert_null(s.v);
+	assert_int_equal(s.err_offset, 10);
+	assert_non_null(strstr(strata_error_last()->message, "end-of-data"));
+
+	s = run(DB_POSTGRES, "SELECT 1; COPY t FROM STDIN");
+	assert_int_equal(s.rc, STRATA_EPARSE);
+	assert_int_equal(s.err_offset, 10);
+
+	/* psql reads the data from the next line: nothing may follow the ';' */
+	s = run(DB_POSTGRES, "COPY t FROM STDIN; SELECT 1;\n1\n\\.\n");
+	assert_int_equal(s.rc, STRATA_EPARSE);
+	assert_int_equal(s.err_offset, 19);
+	assert_true(strata_error_last()->hint[0] != '\0');
+}
+
+static void test_split__pg_syntax_error_offset(void **state)
+{
+	const char *sql = "SELECT 1;\n-- é comment\nSELECT 'ü', 1 2;";
+	split s = run(DB_POSTGRES, sql);
+
+	assert_int_equal(s.rc, STRATA_EPARSE);
+	assert_null(s.v);
+	assert_int_equal(s.n, 0);
+	/* a byte offset, though libpg_query counts characters */
+	assert_int_equal(s.err_offset, (size_t)(strstr(sql, "2;") - sql));
+	assert_non_null(strstr(strata_error_last()->message, "syntax error at or near \"2\""));
+}
+
+static void test_split__pg_syntax_error_after_copy_data(void **state)
+{
+	const char *sql = "COPY t FROM STDIN;\nSELEC 1;\n\\.\nSELECT 1;\nCREAT TABLE x ();\n";
+	split s = run(DB_POSTGRES, sql);
+
+	assert_int_equal(s.rc, STRATA_EPARSE);
+	assert_int_equal(s.err_offset, (size_t)(strstr(sql, "CREAT") - sql));
+}
+
+static void test_split__pg_unterminated_string(void **state)
+{
+	const char *sql = "SELECT 1;\nSELECT 'abc\nSELECT 2;\n";
+	split s = run(DB_POSTGRES, sql);
+
+	assert_int_equal(s.rc, STRATA_EPARSE);
+	assert_int_equal(s.err_offset, (size_t)(strstr(sql, "'abc") - sql));
+	assert_non_null(strstr(strata_error_last()->message, "unterminated quoted string"));
+	assert_null(strchr(strata_error_last()->message, '\n'));
+}
+
+static void test_split__pg_empty_input(void **state)
+{
+	split s = run(DB_POSTGRES, "");
+
+	assert_int_equal(s.rc, 0);
+	assert_int_equal(s.n, 0);
+	assert_null(s.v);
+	s = run(DB_POSTGRES, "  \n-- nothing here;\n/* nor; here */ ;; \n");
+	assert_int_equal(s.rc, 0);
+	assert_int_equal(s.n, 0);
+	strata_free(s.v);
+}
+
+static void test_split__pg_last_statement_without_semicolon(void **state)
+{
+	const char *sql = "SELECT 1;\n  ALTER TABLE t ADD COLUMN b int -- trailing\n";
+	split s = run(DB_POSTGRES, sql);
+
+	assert_int_equal(s.rc, 0);
+	assert_int_equal(s.n, 2);
+	check_stmt(sql, &s, 1, "ALTER TABLE t ADD COLUMN b int");
+	strata_free(s.v);
+}
+
+static void test_split__pg_length_bounded(void **state)
+{
+	const char *sql = "SELECT 1; SELECT 2; garbage that is not parsed";
+	db_stmt *v = NULL;
+	size_t n = 0;
+
+	assert_int_equal(db_split(&v, &n, NULL, DB_POSTGRES, sql, 19), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[1].offset, 10);
+	assert_int_equal(v[1].len, 8);
+	strata_free(v);
+}
+
+static void test_split__sqlite_trigger(void **state)
+{
+	const char *trg = "CREATE TRIGGER tr AFTER INSERT ON t BEGIN\n"
+			  "  INSERT INTO log VALUES ('a;b');\n  UPDATE t SET n = n + 1;\nEND";
+	char sql[512];
+	split s;
+
+	snprintf(sql, sizeof(sql), "CREATE TABLE t (n int);\n%s;\nSELECT 1;", trg);
+	s = run(DB_SQLITE, sql);
+	assert_int_equal(s.rc, 0);
+	assert_int_equal(s.n, 3);
+	check_stmt(sql, &s, 0, "CREATE TABLE t (n int)");
+	check_stmt(sql, &s, 1, trg);
+	check_stmt(sql, &s, 2, "SELECT 1");
+	strata_free(s.v);
+}
+
+static void test_split__sqlite_strings_and_comments(void **state)
+{
+	const char *sql = "-- lead; comment\n/* block; */ INSERT INTO t VALUES ('x;y', \"q;\");\n"
+			  ";;\n-- just a comment;\n  SELECT 'it''s;'  ;\n-- tail\n";
+	split s = run(DB_SQLITE, sql);
+
+	assert_int_equal(s.rc, 0);
+	assert_int_equal(s.n, 2);
+	check_stmt(sql, &s, 0, "INSERT INTO t VALUES ('x;y', \"q;\")");
+	check_stmt(sql, &s, 1, "SELECT 'it''s;'");
+	strata_free(s.v);
+}
+
+static void test_split__sqlite_missing_final_semicolon(void **state)
+{
+	const char *sql = "CREATE TABLE a (x);\n\nCREATE TABLE b (y)\n\n";
+	split s = run(DB_SQLITE, sql);
+
+	assert_int_equal(s.rc, 0);
+	assert_int_equal(s.n, 2);
+	check_stmt(sql, &s, 0, "CREATE TABLE a (x)");
+	check_stmt(sql, &s, 1, "CREATE TABLE b (y)");
+	strata_free(s.v);
+	s = run(DB_SQLITE, "");
+	assert_int_equal(s.rc, 0);
+	assert_int_equal(s.n, 0);
+}
+
+static void test_split__bad_arguments(void **state)
+{
+	db_stmt *v = NULL;
+	size_t n = 0, at = 0;
+
+	assert_int_equal(db_split(&v, &n, NULL, (db_engine)99, "SELECT 1", 8), STRATA_EINVALID);
+	assert_int_equal(db_split(&v, &n, &at, DB_POSTGRES, "SELECT 1;\0SELECT 2", 18),
+			 STRATA_EPARSE);
+	assert_int_equal(at, 9);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_split__pg_plain_statements),
+		cmocka_unit_test(test_split__pg_dollar_quoted_function),
+		cmocka_unit_test(test_split__pg_do_block),
+		cmocka_unit_test(test_split__pg_comments_between_statements),
+		cmocka_unit_test(test_split__pg_string_with_semicolon),
+		cmocka_unit_test(test_split__pg_unicode_escapes_and_bodies),
+		cmocka_unit_test(test_split__pg_copy_from_stdin),
+		cmocka_unit_test(test_split__pg_two_copies_and_csv),
+		cmocka_unit_test(test_split__pg_copy_without_end_marker),
+		cmocka_unit_test(test_split__pg_syntax_error_offset),
+		cmocka_unit_test(test_split__pg_syntax_error_after_copy_data),
+		cmocka_unit_test(test_split__pg_unterminated_string),
+		cmocka_unit_test(test_split__pg_empty_input),
+		cmocka_unit_test(test_split__pg_last_statement_without_semicolon),
+		cmocka_unit_test(test_split__pg_length_bounded),
+		cmocka_unit_test(test_split__sqlite_trigger),
+		cmocka_unit_test(test_split__sqlite_strings_and_comments),
+		cmocka_unit_test(test_split__sqlite_missing_final_semicolon),
+		cmocka_unit_test(test_split__bad_arguments),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
