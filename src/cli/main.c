@@ -68,6 +68,8 @@ int main(int argc, char **argv)
 	ctx.color_err = isatty(2) && !getenv("NO_COLOR");
 	ctx.progress = isatty(2);
 
+	if (argc > 1 && strcmp(argv[1], "--version") == 0)
+		return cmd_version(0, NULL, &ctx);
 	/* Global options before the command. */
 	for (i = 1; i < argc && argv[i][0] == '-' && strcmp(argv[i], "-") != 0; i++) {
 		const char *a = argv[i];

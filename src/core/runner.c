@@ -787,6 +787,19 @@ static int run_command(strata_run_result *res, const strata_config *cfg, const s
 	r.o = opts;
 	r.res = res ? res : &local;
 	memset(r.res, 0, sizeof(*r.res));
+	/* An unknown target is bad input too: resolve names before connecting. */
+	if (opts->target && opts->target[0] != '+' && opts->target[0] != '-') {
+		unsigned char *probe = strata_calloc(strata_graph_count(g) + 1, 1);
+
+		if (!probe) {
+			rc = STRATA_ERROR;
+			goto done;
+		}
+		rc = strata_plan_stamp(probe, g, opts->target);
+		strata_free(probe);
+		if (rc < 0)
+			goto done;
+	}
 	/* A folder with an incomplete revision is bad input: refuse before connecting. */
 	for (size_t i = 0; i < strata_graph_count(g); i++)
 		if ((rc = strata_migration_check_complete(strata_graph_at(g, i))) < 0)

@@ -24,8 +24,9 @@ test_linear_up_down_and_back() {
   ok st upgrade
   contains "$ERR" "already up to date"
   # the audit trail keeps every step, with checksum, user, host, version
-  equals "$(q "SELECT count(*) FROM strata_history")" 16
-  equals "$(q "SELECT count(*) FROM strata_history WHERE checksum LIKE 'sha256-v1:%' AND db_user IS NOT NULL AND client_host IS NOT NULL AND tool_version IS NOT NULL AND finished_at IS NOT NULL AND duration_ms >= 0")" 16
+  # 5 up, 2 + 2 + 1 down, 2 + 3 up
+  equals "$(q "SELECT count(*) FROM strata_history")" 15
+  equals "$(q "SELECT count(*) FROM strata_history WHERE checksum LIKE 'sha256-v1:%' AND db_user IS NOT NULL AND client_host IS NOT NULL AND tool_version IS NOT NULL AND finished_at IS NOT NULL AND duration_ms >= 0")" 15
 }
 
 test_branch_and_merge() {
@@ -297,7 +298,14 @@ test_revision_and_merge_commands() {
   ok st merge -m "join"
   ok st heads --json
   equals "$(echo "$OUT" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" 1
+  # the two revisions still holding placeholders are reported, then pass once filled
+  expect_exit 1 st verify --offline
+  contains "$ERR" "the up section is empty"
+  contains "$ERR" "$(basename "$second")"
+  sed -i 's/^-- write the upgrade SQL here$/SELECT 1;/; s/^-- write the downgrade SQL here$/SELECT 1;/' "$second" "$third"
+  ok st hash
   ok st verify --offline
+  ok st upgrade
   ok st show "$first_id"
   contains "$OUT" "CREATE TABLE users"
   expect_exit 2 st show "${first_id:0:2}"
