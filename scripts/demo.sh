@@ -7,7 +7,8 @@ demo=$(mktemp -d "${TMPDIR:-/tmp}/strata-demo.XXXXXX")
 trap 'rm -rf "$demo"' EXIT
 cd "$demo"
 strata() { "$bin" "$@"; }
-say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then b=$'\033[1m'; r=$'\033[0m'; else b=; r=; fi
+say() { printf '\n%s$ %s%s\n' "$b" "$*" "$r"; }
 run() { say "$*"; "$@"; }
 # A revision file gets its SQL: replace the placeholders strata writes.
 fill() {
@@ -32,6 +33,8 @@ f2=$(strata -q revision -m "create orders"); echo "$f2"
 fill "$f2" "CREATE TABLE orders (id integer PRIMARY KEY, customer_id integer NOT NULL REFERENCES customers (id), total_cents integer NOT NULL);
 CREATE INDEX orders_customer ON orders (customer_id);" "DROP TABLE orders;"
 say "cat $f2"; cat "$f2"
+say "# files edited by hand on purpose: record them in migrations/strata.sum"
+run strata hash
 run strata upgrade
 run strata current
 say 'two people branch off at once...'
@@ -40,11 +43,13 @@ fill "$b1" "ALTER TABLE customers ADD COLUMN name text;" "ALTER TABLE customers 
 head2=$(basename "$f2" | cut -c1-12)
 b2=$(strata -q revision -m "add orders.status" --head "$head2"); echo "$b2"
 fill "$b2" "ALTER TABLE orders ADD COLUMN status text NOT NULL DEFAULT 'new';" "ALTER TABLE orders DROP COLUMN status;"
+run strata hash
 run strata heads
 run strata merge -m "merge name and status"
 run strata upgrade
 run strata history
-run strata upgrade --sql base:head
+say "strata upgrade --sql base:head | head -n 20   # the exact script, for review or psql"
+strata upgrade --sql base:head | head -n 20
 say "strata downgrade -2"; strata downgrade -2
 run strata current
 run strata graph --format mermaid

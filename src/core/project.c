@@ -196,6 +196,7 @@ int strata_sum_check(char **report, const char *dir)
 		goto done;
 	if (!diff.len && buf_puts(&diff, "  strata.sum itself was edited\n") < 0)
 		goto done;
+	buf_truncate(&diff, diff.len - 1); /* the last line's newline */
 	rc = strata_error_set(STRATA_ECHECK, "%s does not match the migrations in %s:\n%s",
 			      buf_cstr(&path), dir, buf_cstr(&diff));
 	strata_error_hint("if these changes are intended, run 'strata hash' to record them; "

@@ -326,3 +326,20 @@ test_help_and_usage() {
   contains "$OUT" "strata "
 }
 
+
+test_single_transaction_is_all_or_nothing() {
+  new_db; new_project; chain 3
+  mig "$(id 4)" "$(id 3)" "CREATE TABLE t4 (id integer);
+INSERT INTO missing_table VALUES (1);" "DROP TABLE t4;"
+  expect_exit 3 st upgrade --single-transaction
+  contains "$ERR" "single-transaction"
+  equals "$(tables | wc -l)" 0
+  equals "$(versions)" ""
+  ok st upgrade --single-transaction "$(id 3)"
+  equals "$(versions)" "$(id 3)"
+  equals "$(tables | tr '\n' ' ')" "t1 t2 t3 "
+  mig "$(id 5)" "$(id 3)" "CREATE INDEX t3_v ON t3 (v);" "DROP INDEX t3_v;" "-- transaction: off"
+  rm "migrations/$(id 4)_m$(id 4).sql"
+  expect_exit 2 st upgrade --single-transaction
+  contains "$ERR" "transaction: off"
+}
