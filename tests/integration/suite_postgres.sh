@@ -156,4 +156,55 @@ test_pg_keyword_value_connection_string() {
   equals "$(versions)" "$(id 1)"
 }
 
+test_pg_functions_do_blocks_and_copy_data() {
+  new_db; new_project
+  cat >"migrations/$(id 1)_rich.sql" <<SQL
+-- revision: $(id 1)
+-- revises: base
+-- message: functions, DO blocks and COPY data
+
+-- +up
+CREATE TABLE prices (id integer PRIMARY KEY, label text, cents integer);
+-- a function whose body holds semicolons
+CREATE FUNCTION bump(p integer) RETURNS integer LANGUAGE plpgsql AS \$\$
+BEGIN
+  UPDATE prices SET cents = cents + p; -- inside the body
+  RETURN p;
+END;
+\$\$;
+DO \$do\$ BEGIN
+  INSERT INTO prices VALUES (100, 'from a DO block; really', 1);
+END \$do\$;
+COPY prices (id, label, cents) FROM stdin;
+1	one; with a semicolon	100
+2	two	200
+\.
+SELECT bump(5);
+
+-- +down
+DROP FUNCTION bump(integer);
+DROP TABLE prices;
+SQL
+  ok st hash
+  ok st upgrade
+  equals "$(q "SELECT string_agg(id || ':' || label || ':' || cents, ',' ORDER BY id) FROM prices")" "1:one; with a semicolon:105,2:two:205,100:from a DO block; really:6"
+  ok st downgrade base
+  equals "$(q "SELECT count(*) FROM pg_tables WHERE tablename = 'prices'")" 0
+  # the --sql script carries the COPY data and runs under psql
+  ok st upgrade --sql base:head
+  printf '%s\n' "$OUT" >"$T/s.sql"
+  run_script "$T/s.sql"
+  equals "$(q "SELECT sum(cents) FROM prices")" 316
+  # a syntax error is reported with file:line:col before anything runs
+  ok st downgrade base
+  mig "$(id 2)" "$(id 1)" "CREATE TABLE ok_table (id integer);
+SELEC 1;" "DROP TABLE ok_table;"
+  ok st hash
+  expect_exit 2 st upgrade
+  contains "$ERR" "$(id 2)_m$(id 2).sql:7:1"
+  contains "$ERR" "syntax error"
+  equals "$(versions)" ""
+  equals "$(q "SELECT count(*) FROM pg_tables WHERE tablename IN ('prices', 'ok_table')")" 0
+}
+
 run_tests
