@@ -16,8 +16,11 @@ CC      ?= cc
 SAN     ?=
 VERSION := 0.1.0
 
-PKGS     := sqlite3 libpq jansson inih
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# libpq is compiled against (its header gives the types) but not linked:
+# src/db/libpq_dyn.c dlopen()s it on the first PostgreSQL connection, so
+# that SQLite runs do not load it and the two dozen libraries it needs.
+PKGS     := sqlite3 jansson inih
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libpq 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpg_query -lprotobuf-c
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -31,7 +34,7 @@ LDSAN   := -fsanitize=address,undefined
 endif
 CFLAGS  += $(CSTD) $(OPT) $(WARN) -Iinclude -Isrc $(PKG_CFLAGS) -DSTRATA_VERSION='"$(VERSION)"'
 LDFLAGS += $(LDSAN)
-LDLIBS  += $(PKG_LIBS) -lpthread -lm
+LDLIBS  += $(PKG_LIBS) -ldl -lpthread -lm
 
 LIB_SRC := $(sort $(wildcard src/util/*.c src/db/*.c src/core/*.c src/schema/*.c src/lint/*.c src/online/*.c))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
