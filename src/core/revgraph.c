@@ -492,27 +492,27 @@ int strata_graph_load(strata_graph **out, const char *dir)
 {
 	strata_buf path = STRATA_BUF_INIT;
 	strata_migration **migs = NULL;
-	char **names = NULL;
-	size_t nnames = 0, n = 0, i;
+	fs_dir d;
+	size_t n = 0, i;
 	int rc;
 
 	if (!out || !dir)
 		return strata_error_set(STRATA_EINVALID, "strata_graph_load: missing argument");
 	*out = NULL;
-	if ((rc = fs_list_dir(&names, &nnames, dir)) < 0) {
+	if ((rc = fs_dir_open(&d, dir)) < 0) {
 		if (rc == STRATA_ENOTFOUND)
 			strata_error_hint("create the migrations directory, or point --migrations (or "
 					  "'migrations' in strata.ini) at it");
-		return rc;
+		goto done;
 	}
 	rc = STRATA_ERROR;
-	if (!(migs = strata_calloc(nnames ? nnames : 1, sizeof(*migs))))
+	if (!(migs = strata_calloc(d.count ? d.count : 1, sizeof(*migs))))
 		goto done;
-	for (i = 0; i < nnames; i++) {
-		if (!has_suffix(names[i], ".sql"))
+	for (i = 0; i < d.count; i++) {
+		if (!has_suffix(d.names[i], ".sql"))
 			continue; /* strata.sum, READMEs, editor leftovers */
-		if ((rc = fs_join(&path, dir, names[i])) < 0 ||
-		    (rc = strata_migration_load(&migs[n], buf_cstr(&path))) < 0)
+		if ((rc = fs_join(&path, dir, d.names[i])) < 0 ||
+		    (rc = migfile_load_at(&migs[n], &d, d.names[i], buf_cstr(&path))) < 0)
 			goto done;
 		n++;
 	}
@@ -524,7 +524,7 @@ done:
 			strata_migration_free(migs[i]);
 		strata_free(migs);
 	}
-	fs_free_names(names, nnames);
+	fs_dir_close(&d);
 	buf_release(&path);
 	return rc;
 }
