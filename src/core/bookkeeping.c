@@ -173,6 +173,11 @@ done:
 	return rc;
 }
 
+int bk_tables_exist(int *out, strata_db *db, const strata_config *cfg)
+{
+	return tables_exist(out, db, cfg);
+}
+
 int bk_ensure(strata_db *db, const strata_config *cfg)
 {
 	strata_buf sql = STRATA_BUF_INIT;
@@ -253,6 +258,8 @@ static void revision_state_free(bk_revision_state *r)
 
 static int replace(char **slot, const char *v)
 {
+	if (*slot && v && strcmp(*slot, v) == 0)
+		return 0;
 	strata_free(*slot);
 	*slot = NULL;
 	if (v && !(*slot = strata_strdup(v)))
@@ -266,6 +273,7 @@ static int on_history(void *payload, int ncols, const char *const *v)
 	bk_state *s = payload;
 	bk_revision_state *r;
 	const char *outcome = v[2] ? v[2] : "";
+	int unfinished;
 
 	if (!v[0])
 		return 0;
@@ -286,8 +294,11 @@ static int on_history(void *payload, int ncols, const char *const *v)
 		}
 		s->ids[s->nids++] = id;
 	}
-	if (replace(&r->outcome, outcome) < 0 || replace(&r->error, v[3]) < 0 ||
-	    replace(&r->failed_statement, v[4]) < 0 || replace(&r->started_at, v[5]) < 0)
+	/* Only an unfinished step's details are ever shown: keep no others. */
+	unfinished = strcmp(outcome, "failed") == 0 || strcmp(outcome, "running") == 0;
+	if (replace(&r->outcome, outcome) < 0 || replace(&r->error, unfinished ? v[3] : NULL) < 0 ||
+	    replace(&r->failed_statement, unfinished ? v[4] : NULL) < 0 ||
+	    replace(&r->started_at, unfinished ? v[5] : NULL) < 0)
 		return STRATA_ERROR;
 	r->statements_run = v[6] ? atol(v[6]) : 0;
 	if (strcmp(v[1] ? v[1] : "", "up") == 0 &&
@@ -299,12 +310,20 @@ static int on_history(void *payload, int ncols, const char *const *v)
 
 int bk_read(bk_state *out, strata_db *db, const strata_config *cfg)
 {
-	strata_buf sql = STRATA_BUF_INIT;
 	int rc, exists = 0;
 
 	memset(out, 0, sizeof(*out));
 	if ((rc = tables_exist(&exists, db, cfg)) < 0 || !exists)
 		return rc;
+	return bk_read_rows(out, db, cfg);
+}
+
+int bk_read_rows(bk_state *out, strata_db *db, const strata_config *cfg)
+{
+	strata_buf sql = STRATA_BUF_INIT;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
 	out->tables_exist = 1;
 	if ((rc = bk_read_versions(&out->versions, &out->nversions, db, cfg)) < 0)
 		return rc;

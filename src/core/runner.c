@@ -126,10 +126,29 @@ static int open_db(run *r)
 	return db_open(&r->db, r->cfg->database, &oo);
 }
 
+/*
+ * The bookkeeping tables were missing: create them. SQLite does it in a
+ * write transaction (BEGIN IMMEDIATE), in which bk_ensure() looks again,
+ * so two runners racing to create them serialise and the second finds
+ * them. Runs that find the tables (all but the first) take no write lock
+ * here at all: open_run() checks with a read first.
+ */
+static int create_bk_tables(run *r)
+{
+	int sqlite = db_engine_kind(r->db) == DB_SQLITE, rc;
+
+	if (sqlite && (rc = db_begin(r->db)) < 0)
+		return rc;
+	rc = bk_ensure(r->db, r->cfg);
+	if (sqlite)
+		rc = rc < 0 ? (db_rollback(r->db), rc) : db_commit(r->db);
+	return rc;
+}
+
 /* Connect, lock, create the tables, read the state. */
 static int open_run(run *r, int create_tables)
 {
-	int rc;
+	int rc, exists = 0;
 
 	if (gethostname(r->host, sizeof(r->host) - 1) < 0)
 		strcpy(r->host, "unknown");
@@ -145,17 +164,12 @@ static int open_run(run *r, int create_tables)
 	r->locked = 1;
 	if ((rc = db_current_user(r->db, &r->db_user)) < 0)
 		return rc;
-	if (create_tables) {
-		/* SQLite: create inside a write transaction so concurrent runners serialise. */
-		if (db_engine_kind(r->db) == DB_SQLITE && (rc = db_begin(r->db)) < 0)
-			return rc;
-		rc = bk_ensure(r->db, r->cfg);
-		if (db_engine_kind(r->db) == DB_SQLITE)
-			rc = rc < 0 ? (db_rollback(r->db), rc) : db_commit(r->db);
-		if (rc < 0)
-			return rc;
-	}
-	if ((rc = bk_read(&r->state, r->db, r->cfg)) < 0)
+	if ((rc = bk_tables_exist(&exists, r->db, r->cfg)) < 0)
+		return rc;
+	if (!exists && create_tables && (rc = create_bk_tables(r)) < 0)
+		return rc;
+	if ((rc = exists ? bk_read_rows(&r->state, r->db, r->cfg) :
+			   bk_read(&r->state, r->db, r->cfg)) < 0)
 		return rc;
 	return strata_graph_applied(r->applied, r->g, (const char *const *)r->state.versions,
 				    r->state.nversions);
