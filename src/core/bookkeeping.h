@@ -46,9 +46,11 @@ typedef struct bk_entry {
 typedef struct bk_revision_state {
 	char *checksum;      /* checksum of the latest applied/stamped/accepted row, or NULL */
 	char *outcome;       /* outcome of the latest row */
-	char *error;         /* these three only when that outcome is "failed" or */
-	char *failed_statement; /*   "running" (the only time they are shown); */
-	char *started_at;    /*   else NULL */
+	/* When that outcome is "failed" or "running" (the only time they are
+	 * shown), that step's details; else NULL and 0. */
+	char *error;
+	char *failed_statement;
+	char *started_at;
 	long statements_run;
 } bk_revision_state;
 

@@ -30,4 +30,25 @@ test_config_precedence() {
   contains "$ERR" "databse"
 }
 
+# What a failed non-transactional revision left is read back in full: the
+# refusal names the error, the failing statement and how far it got.
+test_failed_nontransactional_revision_is_described() {
+  new_db; new_project; chain 1
+  mig "$(id 2)" "$(id 1)" "CREATE TABLE a2 (id integer);
+INSERT INTO no_such_table VALUES (1);" "DROP TABLE a2;" "-- transaction: off"
+  expect_exit 3 st upgrade
+  equals "$(q "SELECT outcome FROM strata_history ORDER BY id DESC LIMIT 1")" failed
+  expect_exit 3 st upgrade
+  contains "$ERR" "$(id 2)"
+  contains "$ERR" "failed part-way"
+  contains "$ERR" "no such table: no_such_table"
+  contains "$ERR" "failing statement: INSERT INTO no_such_table"
+  contains "$ERR" "1 statement(s) had completed"
+  ok st current
+  contains "$ERR" "failed part-way"
+  ok st stamp "$(id 2)"
+  ok st upgrade
+  contains "$ERR" "already up to date"
+}
+
 run_tests
