@@ -378,6 +378,8 @@ int db_pg_open(strata_db **out, const char *conninfo, const db_open_options *opt
 	int rc = 0;
 
 	*out = NULL;
+	if (opts->read_only)
+		return strata_error_set(STRATA_EINVALID, "read-only connections are for SQLite only");
 	if ((rc = libpq_dyn_load()) < 0)
 		return rc;
 	if (!(p = strata_calloc(1, sizeof(*p))))
