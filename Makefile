@@ -16,12 +16,18 @@ CC      ?= cc
 SAN     ?=
 VERSION := 0.1.0
 
-# libpq is compiled against (its header gives the types) but not linked:
-# src/db/libpq_dyn.c dlopen()s it on the first PostgreSQL connection, so
-# that SQLite runs do not load it and the two dozen libraries it needs.
+# libpq and libpg_query are compiled against (their headers give the
+# types) but not linked: src/db/libpq_dyn.c and pgquery_dyn.c dlopen() them
+# when PostgreSQL first needs them, so other runs do not load them (nor
+# the two dozen libraries libpq needs). libpg_query is opened by the
+# soname of the library found here, and named by its Debian package.
 PKGS     := sqlite3 jansson inih
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libpq 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpg_query -lprotobuf-c
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PGQUERY_SONAME := $(shell objdump -p "$$($(CC) -print-file-name=libpg_query.so)" 2>/dev/null | \
+                    awk '/SONAME/ { print $$2 }')
+PGQUERY_DEFS := $(if $(PGQUERY_SONAME),-DPGQUERY_SONAME='"$(PGQUERY_SONAME)"' \
+                -DPGQUERY_PACKAGE='"libpg-query$(patsubst libpg_query.so.%,%,$(PGQUERY_SONAME))"')
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wno-unused-parameter -Wformat=2 -Wvla
@@ -32,7 +38,8 @@ CC      := clang
 OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 LDSAN   := -fsanitize=address,undefined
 endif
-CFLAGS  += $(CSTD) $(OPT) $(WARN) -Iinclude -Isrc $(PKG_CFLAGS) -DSTRATA_VERSION='"$(VERSION)"'
+CFLAGS  += $(CSTD) $(OPT) $(WARN) -Iinclude -Isrc $(PKG_CFLAGS) -DSTRATA_VERSION='"$(VERSION)"' \
+           $(PGQUERY_DEFS)
 LDFLAGS += $(LDSAN)
 LDLIBS  += $(PKG_LIBS) -ldl -lpthread -lm
 

@@ -2,9 +2,10 @@
  * db/db.h - the database driver interface: one small vtable per engine.
  *
  * Layer: db (above util, below core/schema/lint/online). Only src/db/
- * includes libpq-fe.h and sqlite3.h; only src/db/sqlparse.c includes
- * pg_query.h (the one wrapper of libpg_query, shared later by lint and
- * schema, which sit above this layer).
+ * includes libpq-fe.h and sqlite3.h; only src/db/sqlparse.c uses
+ * libpg_query (the one wrapper of it, shared later by lint and schema,
+ * which sit above this layer). libpq and libpg_query are not linked but
+ * loaded when PostgreSQL first needs them (dynload.h).
  *
  * Callers use the db_* wrappers below, never the vtable pointers.
  *

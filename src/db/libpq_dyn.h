@@ -1,23 +1,14 @@
 /*
  * db/libpq_dyn.h - libpq, loaded at run time on the first PostgreSQL
- * connection (internal to src/db/).
+ * connection (internal to src/db/; see dynload.h for why and how).
  *
- * Layer: db. strata is not linked with libpq: linking it drags some
- * twenty-five shared libraries (Kerberos, LDAP, TLS, p11-kit...) into
- * every process, which costs more start-up time than a no-op SQLite run
- * takes in all. Instead libpq_dyn_load() dlopen()s "libpq.so.5" and
- * resolves the functions db_pg.c calls into the table libpq_dyn. The
- * types still come from libpq-fe.h, so every slot has the exact prototype
- * of the function it stands for.
+ * Layer: db. Only db_pg.c and libpq_dyn.c include this file (and so
+ * libpq-fe.h, for the types). libpq_dyn_load() dlopen()s "libpq.so.5"
+ * and resolves the functions db_pg.c calls into the table libpq_dyn.
  *
- * Invariants:
- *  1. The table is written once, inside pthread_once; after
- *     libpq_dyn_load() has returned 0 in a thread, every slot is set and
- *     may be called from that thread without further synchronisation.
- *  2. A failed load (library or symbol missing) is remembered: every later
- *     call fails the same way, with STRATA_ERROR and a hint naming the
- *     Debian package libpq5, and the table stays unusable.
- *  3. Once loaded, the library is never unloaded.
+ * Invariant: once libpq_dyn_load() has returned 0 in a thread, every slot
+ * is set and may be called from that thread (the table is written once,
+ * inside pthread_once, before that).
  *
  * Calling a new libpq function from db_pg.c: add it to LIBPQ_FUNCTIONS.
  */
