@@ -53,6 +53,10 @@
 #include <sched.h>
 #include <string.h>
 
+#if defined(__GLIBC__) && defined(CPU_SET)
+#define PLACE_THREAD 1 /* see away_from_caller() */
+#endif
+
 struct strata_prefetch {
 	const strata_config *cfg;
 	pthread_t thread;
@@ -62,17 +66,18 @@ struct strata_prefetch {
 	int ready;            /* rc and state are final */
 	int rc;               /* the read's outcome */
 	bk_state state;
-#if defined(__GLIBC__) && defined(CPU_SET)
-	cpu_set_t allowed; /* the process's CPUs, given back to the thread once it runs */
+#ifdef PLACE_THREAD
+	cpu_set_t allowed; /* the process's CPUs, given back to the thread when waited for */
 #endif
 };
 
-#if defined(__GLIBC__) && defined(CPU_SET)
+#ifdef PLACE_THREAD
 /*
- * Start the thread on another CPU than the caller's. Left to itself,
- * Linux often queues a new thread behind the one that created it, on the
- * same CPU, for milliseconds before an idle CPU takes it over: the whole
- * time there is to save. With a single CPU allowed, nothing is set.
+ * Keep the thread off the caller's CPU while the caller works. Left to
+ * itself, Linux often queues a new thread behind the one that created it,
+ * on the same CPU, for milliseconds before an idle CPU takes it over, or
+ * moves it back there soon after: the whole time there is to save. With
+ * a single CPU allowed, nothing is set.
  */
 static void away_from_caller(pthread_attr_t *at, cpu_set_t *allowed)
 {
@@ -86,14 +91,22 @@ static void away_from_caller(pthread_attr_t *at, cpu_set_t *allowed)
 	CPU_CLR(me, &others);
 	pthread_attr_setaffinity_np(at, sizeof(others), &others);
 }
-
-/* Once running elsewhere, the thread may go anywhere the process may. */
-static void anywhere(const cpu_set_t *allowed)
-{
-	if (CPU_COUNT(allowed) >= 2)
-		pthread_setaffinity_np(pthread_self(), sizeof(*allowed), allowed);
-}
 #endif
+
+/*
+ * The caller is about to wait for the thread: from now on the thread may
+ * run anywhere the process may, the caller's CPU included. Called with
+ * p->lock held and p->ready not set, so the thread has not ended.
+ */
+static void let_run_anywhere(strata_prefetch *p)
+{
+#ifdef PLACE_THREAD
+	if (CPU_COUNT(&p->allowed) >= 2)
+		pthread_setaffinity_np(p->thread, sizeof(p->allowed), &p->allowed);
+#else
+	(void)p;
+#endif
+}
 
 static void *read_ahead(void *arg)
 {
@@ -101,9 +114,6 @@ static void *read_ahead(void *arg)
 	db_open_options oo = DB_OPEN_OPTIONS_INIT;
 	strata_db *db = NULL;
 
-#if defined(__GLIBC__) && defined(CPU_SET)
-	anywhere(&p->allowed);
-#endif
 	oo.project_root = p->cfg->root;
 	oo.read_only = 1;
 	if ((p->rc = db_open(&db, p->cfg->database, &oo)) == 0)
@@ -145,7 +155,7 @@ int strata_prefetch_start(strata_prefetch **out, const strata_config *cfg)
 		prefetch_destroy(p);
 		return strata_error_set(STRATA_ERROR, "cannot start a thread: %s", strerror(err));
 	}
-#if defined(__GLIBC__) && defined(CPU_SET)
+#ifdef PLACE_THREAD
 	CPU_ZERO(&p->allowed);
 	away_from_caller(&at, &p->allowed);
 #endif
@@ -160,12 +170,20 @@ int strata_prefetch_start(strata_prefetch **out, const strata_config *cfg)
 	return 0;
 }
 
-int prefetch_state(const bk_state **out, strata_prefetch *p)
+/* Wait until the state is handed over. */
+static void wait_ready(strata_prefetch *p)
 {
 	pthread_mutex_lock(&p->lock);
+	if (!p->ready)
+		let_run_anywhere(p);
 	while (!p->ready)
 		pthread_cond_wait(&p->done, &p->lock);
 	pthread_mutex_unlock(&p->lock);
+}
+
+int prefetch_state(const bk_state **out, strata_prefetch *p)
+{
+	wait_ready(p);
 	*out = &p->state;
 	return p->rc;
 }
@@ -174,7 +192,9 @@ void strata_prefetch_free(strata_prefetch *p)
 {
 	if (!p)
 		return;
-	if (p->running)
+	if (p->running) {
+		wait_ready(p);
 		pthread_join(p->thread, NULL);
+	}
 	prefetch_destroy(p);
 }
