@@ -654,17 +654,19 @@ static void hash_normalised(sha256_ctx *c, const char *s, size_t n)
 
 static void compute_checksum(strata_migration *m)
 {
+	const size_t prefix = sizeof(STRATA_CHECKSUM_PREFIX) - 1;
 	unsigned char digest[32];
-	char hex[65];
 	sha256_ctx c;
 
+	_Static_assert(sizeof(m->checksum) >= sizeof(STRATA_CHECKSUM_PREFIX) - 1 + 65,
+		       "checksum too small for its prefix and 64 hex digits");
 	sha256_init(&c);
 	hash_normalised(&c, m->text + m->up_offset, m->up_len);
 	sha256_update(&c, "", 1);
 	hash_normalised(&c, m->text + m->down_offset, m->down_len);
 	sha256_final(&c, digest);
-	sha256_hex(digest, hex);
-	snprintf(m->checksum, sizeof(m->checksum), "%s%s", STRATA_CHECKSUM_PREFIX, hex);
+	memcpy(m->checksum, STRATA_CHECKSUM_PREFIX, prefix);
+	sha256_hex(digest, m->checksum + prefix);
 }
 
 /* Parse text (len bytes + a NUL, from strata_malloc), which m takes in all cases. */

@@ -78,6 +78,16 @@ static int cmp_id_rank(const void *a, const void *b)
 	return strcmp(((const id_rank *)a)->id, ((const id_rank *)b)->id);
 }
 
+static int is_sorted(const id_rank *v, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (cmp_id_rank(&v[i - 1], &v[i]) > 0)
+			return 0;
+	return 1;
+}
+
 static size_t *new_sizes(size_t n)
 {
 	return strata_calloc(n ? n : 1, sizeof(size_t));
@@ -401,7 +411,8 @@ int strata_graph_build(strata_graph **out, strata_migration **migs, size_t n)
 		sorted[i].id = migs[i]->revision;
 		sorted[i].idx = i;
 	}
-	if (n)
+	/* Files are listed in name order, and names start with their ids: mostly sorted already. */
+	if (n && !is_sorted(sorted, n))
 		qsort(sorted, n, sizeof(*sorted), cmp_id_rank);
 	for (i = 0; i < n; i++)
 		rank[sorted[i].idx] = i;
