@@ -40,6 +40,14 @@
  *  4. The state is a snapshot as good as the usual path's: that one too
  *     reads it outside any transaction, and every step re-reads the
  *     version table under the write lock before it runs.
+ *  5. Placement (Linux/glibc): the thread starts on the process's CPUs
+ *     but the caller's, and is given the caller's too only when the
+ *     caller waits for it (let_run_anywhere), so the two halves do not
+ *     share a CPU while both have work, and the thread never waits for a
+ *     CPU the caller has left idle.
+ *
+ * Another engine to read ahead: it needs a read-only open in its driver
+ * (db_open_options.read_only) and a test in strata_prefetch_start().
  */
 #if defined(__linux__) && !defined(_GNU_SOURCE)
 #define _GNU_SOURCE /* sched_getcpu, CPU_SET, pthread_attr_setaffinity_np */
