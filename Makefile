@@ -16,9 +16,18 @@ CC      ?= cc
 SAN     ?=
 VERSION := 0.1.0
 
-PKGS     := sqlite3 libpq jansson inih
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpg_query -lprotobuf-c
+# libpq and libpg_query are compiled against (their headers give the
+# types) but not linked: src/db/libpq_dyn.c and pgquery_dyn.c dlopen() them
+# when PostgreSQL first needs them, so other runs do not load them (nor
+# the two dozen libraries libpq needs). libpg_query is opened by the
+# soname of the library found here, and named by its Debian package.
+PKGS     := sqlite3 jansson inih
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libpq 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PGQUERY_SONAME := $(shell objdump -p "$$($(CC) -print-file-name=libpg_query.so)" 2>/dev/null | \
+                    awk '/SONAME/ { print $$2 }')
+PGQUERY_DEFS := $(if $(PGQUERY_SONAME),-DPGQUERY_SONAME='"$(PGQUERY_SONAME)"' \
+                -DPGQUERY_PACKAGE='"libpg-query$(patsubst libpg_query.so.%,%,$(PGQUERY_SONAME))"')
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wno-unused-parameter -Wformat=2 -Wvla
@@ -29,9 +38,10 @@ CC      := clang
 OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 LDSAN   := -fsanitize=address,undefined
 endif
-CFLAGS  += $(CSTD) $(OPT) $(WARN) -Iinclude -Isrc $(PKG_CFLAGS) -DSTRATA_VERSION='"$(VERSION)"'
+CFLAGS  += $(CSTD) $(OPT) $(WARN) -Iinclude -Isrc $(PKG_CFLAGS) -DSTRATA_VERSION='"$(VERSION)"' \
+           $(PGQUERY_DEFS)
 LDFLAGS += $(LDSAN)
-LDLIBS  += $(PKG_LIBS) -lpthread -lm
+LDLIBS  += $(PKG_LIBS) -ldl -lpthread -lm
 
 LIB_SRC := $(sort $(wildcard src/util/*.c src/db/*.c src/core/*.c src/schema/*.c src/lint/*.c src/online/*.c))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))

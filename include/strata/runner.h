@@ -42,6 +42,9 @@ typedef enum strata_log_level {
 	STRATA_LOG_DEBUG = 3,
 } strata_log_level;
 
+/* The database's state read ahead on a second thread: see strata_prefetch_start(). */
+typedef struct strata_prefetch strata_prefetch;
+
 typedef struct strata_run_options {
 	int version;              /* STRATA_RUN_OPTIONS_VERSION */
 	const char *target;       /* see strata/graph.h; NULL = "heads" (upgrade) */
@@ -55,9 +58,10 @@ typedef struct strata_run_options {
 	void (*log)(void *payload, strata_log_level level, const char *msg);
 	void (*progress)(void *payload, size_t done, size_t total, const strata_migration *m);
 	void *payload;
+	strata_prefetch *prefetch; /* upgrade, downgrade: the state read ahead, or NULL */
 } strata_run_options;
 #define STRATA_RUN_OPTIONS_VERSION 1
-#define STRATA_RUN_OPTIONS_INIT { STRATA_RUN_OPTIONS_VERSION, NULL, 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL }
+#define STRATA_RUN_OPTIONS_INIT { STRATA_RUN_OPTIONS_VERSION, NULL, 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL }
 
 typedef struct strata_run_result {
 	size_t planned;   /* steps in the plan */
@@ -72,6 +76,29 @@ int strata_downgrade(strata_run_result *res, const strata_config *cfg, const str
 /** Set the version table to target's state without running SQL. */
 int strata_stamp(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
 		 const strata_run_options *opts);
+
+/**
+ * Start reading the database's bookkeeping state on a second thread, so
+ * that it overlaps with loading the migrations (strata_graph_load()).
+ * Pass the handle to one strata_upgrade() or strata_downgrade() in
+ * opts->prefetch: when the state shows nothing to run and nothing to
+ * refuse, the run ends there without ever connecting for writing;
+ * otherwise, or when the read failed, it goes the usual way.
+ *
+ * Only read-only work happens ahead: the SQLite file is opened read-only,
+ * never created and never written, and closed again before the thread
+ * ends; so a bad migrations folder found meanwhile still leaves the
+ * database as it was. Only SQLite databases are read ahead: for other
+ * engines, and for none, *out is NULL.
+ *
+ * @param[out] out  free with strata_prefetch_free(); NULL when nothing is read ahead
+ * @param cfg  borrowed until strata_prefetch_free(), and not changed meanwhile
+ * @return 0, or STRATA_ERROR (out of memory, no thread: nothing started)
+ */
+int strata_prefetch_start(strata_prefetch **out, const strata_config *cfg);
+
+/** Wait for the thread to end (if it has not) and free what it read. NULL is fine. */
+void strata_prefetch_free(strata_prefetch *p);
 
 /* What the database says, set against the migrations directory. */
 typedef struct strata_status {

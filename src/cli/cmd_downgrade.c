@@ -31,5 +31,6 @@ int cmd_downgrade(int argc, char **argv, cli_ctx *ctx)
 		return rc;
 	o.single_transaction = single;
 	o.allow_changed = allow_changed;
-	return run_common_execute(ctx, strata_downgrade, &o, "reverted", "nothing to revert");
+	return run_common_execute(ctx, strata_downgrade, &o, RUN_READ_AHEAD, "reverted",
+				  "nothing to revert");
 }

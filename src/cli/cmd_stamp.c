@@ -26,5 +26,6 @@ int cmd_stamp(int argc, char **argv, cli_ctx *ctx)
 		return cli_usage_error("stamp", "stamp needs a target (a revision, heads, or base)");
 	o.target = args[0];
 	o.purge = purge;
-	return run_common_execute(ctx, strata_stamp, &o, "stamped", "nothing to stamp: already there");
+	return run_common_execute(ctx, strata_stamp, &o, 0, "stamped",
+				  "nothing to stamp: already there");
 }

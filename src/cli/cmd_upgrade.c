@@ -32,5 +32,6 @@ int cmd_upgrade(int argc, char **argv, cli_ctx *ctx)
 	o.single_transaction = single;
 	o.allow_changed = allow_changed;
 	o.retry_failed = retry;
-	return run_common_execute(ctx, strata_upgrade, &o, "applied", "already up to date");
+	return run_common_execute(ctx, strata_upgrade, &o, RUN_READ_AHEAD, "applied",
+				  "already up to date");
 }

@@ -7,16 +7,13 @@
 
 #include <string.h>
 
-int run_common_execute(cli_ctx *ctx, run_fn fn, strata_run_options *o, const char *verb_done,
-		       const char *nothing)
+/* Run fn and print its summary; returns the exit code. */
+static int run_and_report(cli_ctx *ctx, run_fn fn, strata_run_options *o, const char *verb_done,
+			  const char *nothing)
 {
 	strata_run_result res = { 0 };
 	int rc;
 
-	if ((rc = cli_load_graph(ctx)) != 0)
-		return rc;
-	if ((rc = cli_check_sum(ctx)) != 0)
-		return rc;
 	cli_run_options(o, ctx);
 	rc = fn(&res, ctx->config, ctx->graph, o);
 	if (ctx->progress && !ctx->g.quiet && res.planned > 1)
@@ -35,6 +32,29 @@ int run_common_execute(cli_ctx *ctx, run_fn fn, strata_run_options *o, const cha
 		cli_info(ctx, "%s %zu revision%s in %.0f ms", verb_done, res.done,
 			 res.done == 1 ? "" : "s", res.elapsed_ms);
 	return EXIT_OK;
+}
+
+int run_common_execute(cli_ctx *ctx, run_fn fn, strata_run_options *o, int flags,
+		       const char *verb_done, const char *nothing)
+{
+	strata_prefetch *ahead = NULL;
+	int rc;
+
+	if ((rc = cli_load_config(ctx)) != 0)
+		return rc;
+	/* Read the database's state while the migrations load (read-only, see
+	 * strata/runner.h). It only saves time: if it cannot start, run without. */
+	if ((flags & RUN_READ_AHEAD) && !o->sql_only &&
+	    strata_prefetch_start(&ahead, ctx->config) < 0)
+		ahead = NULL;
+	if ((rc = cli_load_graph(ctx)) != 0 || (rc = cli_check_sum(ctx)) != 0)
+		goto done;
+	o->prefetch = ahead;
+	rc = run_and_report(ctx, fn, o, verb_done, nothing);
+done:
+	o->prefetch = NULL;
+	strata_prefetch_free(ahead);
+	return rc;
 }
 
 int run_common_sql_range(strata_run_options *o, const char *arg, char *buf, size_t bufsize,

@@ -18,9 +18,16 @@ typedef int (*run_fn)(strata_run_result *res, const strata_config *cfg, const st
 	{ OPT_STRING, 0, "lock-wait", &(ctx)->lock_wait, "DURATION", \
 	  "how long to wait for another strata run (default 60s)" }
 
+/* run_common_execute flags. */
+enum run_common_flags {
+	/* Read the database's state on a second thread while the migrations
+	 * load (strata_prefetch_start): for runs that are often no-ops. */
+	RUN_READ_AHEAD = 1 << 0,
+};
+
 /* Load graph, check strata.sum, run fn, print the summary; returns the exit code. */
-int run_common_execute(cli_ctx *ctx, run_fn fn, strata_run_options *o, const char *verb_done,
-		       const char *nothing);
+int run_common_execute(cli_ctx *ctx, run_fn fn, strata_run_options *o, int flags,
+		       const char *verb_done, const char *nothing);
 /* --sql [FROM:]TO: fill o->sql_from / o->target (FROM copied into buf). */
 int run_common_sql_range(strata_run_options *o, const char *arg, char *buf, size_t bufsize,
 			 const char *command);

@@ -133,8 +133,8 @@ static int tables_exist(int *out, strata_db *db, const strata_config *cfg)
 {
 	exists_ctx ctx = { 0 };
 	const char *dot = strrchr(cfg->version_table, '.');
-	strata_buf sql = STRATA_BUF_INIT, name = STRATA_BUF_INIT;
-	const char *params[1];
+	strata_buf schema = STRATA_BUF_INIT, name = STRATA_BUF_INIT;
+	const char *params[2];
 	int rc = STRATA_ERROR;
 
 	if (db_engine_kind(db) == DB_POSTGRES) {
@@ -145,32 +145,30 @@ static int tables_exist(int *out, strata_db *db, const strata_config *cfg)
 		rc = db_query(db, "SELECT to_regclass($1) IS NOT NULL", 1, params, on_exists, &ctx);
 		goto done;
 	}
-	/* SQLite: a qualified name is "<attached schema>.<table>". */
-	if (dot) {
-		if (buf_putn(&name, cfg->version_table, (size_t)(dot - cfg->version_table)) < 0 ||
-		    db_quote_qualified(&sql, buf_cstr(&name)) < 0 || buf_putc(&sql, '.') < 0)
-			goto done;
-	}
-	buf_clear(&name);
-	if (buf_puts(&name, dot ? dot + 1 : cfg->version_table) < 0)
+	/*
+	 * SQLite: its columns, which SQLite finds by name in the schema it has
+	 * parsed, as it resolves the name in every statement (a scan of
+	 * sqlite_master costs a read of every row). A qualified name is
+	 * "<attached schema>.<table>".
+	 */
+	if ((dot && buf_putn(&schema, cfg->version_table, (size_t)(dot - cfg->version_table)) < 0) ||
+	    buf_puts(&name, dot ? dot + 1 : cfg->version_table) < 0)
 		goto done;
-	{
-		strata_buf full = STRATA_BUF_INIT;
-
-		if (buf_printf(&full, "SELECT count(*) FROM %ssqlite_master WHERE type = 'table' "
-				      "AND name = $1", buf_cstr(&sql)) < 0) {
-			buf_release(&full);
-			goto done;
-		}
-		params[0] = buf_cstr(&name);
-		rc = db_query(db, buf_cstr(&full), 1, params, on_exists, &ctx);
-		buf_release(&full);
-	}
+	params[0] = buf_cstr(&name);
+	params[1] = buf_cstr(&schema);
+	rc = db_query(db, dot ? "SELECT count(*) FROM pragma_table_info($1, $2)"
+			      : "SELECT count(*) FROM pragma_table_info($1)",
+		      dot ? 2 : 1, params, on_exists, &ctx);
 done:
-	buf_release(&sql);
+	buf_release(&schema);
 	buf_release(&name);
 	*out = ctx.found;
 	return rc;
+}
+
+int bk_tables_exist(int *out, strata_db *db, const strata_config *cfg)
+{
+	return tables_exist(out, db, cfg);
 }
 
 int bk_ensure(strata_db *db, const strata_config *cfg)
@@ -253,6 +251,8 @@ static void revision_state_free(bk_revision_state *r)
 
 static int replace(char **slot, const char *v)
 {
+	if (*slot && v && strcmp(*slot, v) == 0)
+		return 0;
 	strata_free(*slot);
 	*slot = NULL;
 	if (v && !(*slot = strata_strdup(v)))
@@ -260,7 +260,31 @@ static int replace(char **slot, const char *v)
 	return 0;
 }
 
-/* Rows arrive in id order; the last row of a revision wins. */
+static int is_unfinished(const char *outcome)
+{
+	return strcmp(outcome, "failed") == 0 || strcmp(outcome, "running") == 0;
+}
+
+/* The state of revision in s, added empty on its first row; NULL if out of memory. */
+static bk_revision_state *state_of(bk_state *s, const char *revision)
+{
+	bk_revision_state *r = map_get(&s->revisions, revision);
+	char *id = NULL;
+
+	if (r)
+		return r;
+	if (!(r = strata_calloc(1, sizeof(*r))) ||
+	    strata_grow((void **)&s->ids, &s->idcap, s->nids + 1, sizeof(char *)) < 0 ||
+	    !(id = strata_strdup(revision)) || map_put(&s->revisions, id, r) < 0) {
+		strata_free(id);
+		revision_state_free(r);
+		return NULL;
+	}
+	s->ids[s->nids++] = id;
+	return r;
+}
+
+/* Rows (revision, direction, outcome, checksum) arrive in id order; the last row wins. */
 static int on_history(void *payload, int ncols, const char *const *v)
 {
 	bk_state *s = payload;
@@ -269,51 +293,83 @@ static int on_history(void *payload, int ncols, const char *const *v)
 
 	if (!v[0])
 		return 0;
-	r = map_get(&s->revisions, v[0]);
-	if (!r) {
-		char *id;
-
-		if (!(r = strata_calloc(1, sizeof(*r))))
-			return STRATA_ERROR;
-		if (strata_grow((void **)&s->ids, &s->idcap, s->nids + 1, sizeof(char *)) < 0) {
-			revision_state_free(r);
-			return STRATA_ERROR;
-		}
-		if (!(id = strata_strdup(v[0])) || map_put(&s->revisions, id, r) < 0) {
-			strata_free(id);
-			revision_state_free(r);
-			return STRATA_ERROR;
-		}
-		s->ids[s->nids++] = id;
-	}
-	if (replace(&r->outcome, outcome) < 0 || replace(&r->error, v[3]) < 0 ||
-	    replace(&r->failed_statement, v[4]) < 0 || replace(&r->started_at, v[5]) < 0)
+	if (!(r = state_of(s, v[0])) || replace(&r->outcome, outcome) < 0)
 		return STRATA_ERROR;
-	r->statements_run = v[6] ? atol(v[6]) : 0;
 	if (strcmp(v[1] ? v[1] : "", "up") == 0 &&
 	    (strcmp(outcome, "applied") == 0 || strcmp(outcome, "stamped") == 0 ||
-	     strcmp(outcome, "accepted") == 0) && replace(&r->checksum, v[7]) < 0)
+	     strcmp(outcome, "accepted") == 0) && replace(&r->checksum, v[3]) < 0)
 		return STRATA_ERROR;
 	return 0;
 }
 
-int bk_read(bk_state *out, strata_db *db, const strata_config *cfg)
+/* An unfinished step's row: error, failed statement, start, statements run. */
+static int on_details(void *payload, int ncols, const char *const *v)
+{
+	bk_revision_state *r = payload;
+
+	if (replace(&r->error, v[0]) < 0 || replace(&r->failed_statement, v[1]) < 0 ||
+	    replace(&r->started_at, v[2]) < 0)
+		return STRATA_ERROR;
+	r->statements_run = v[3] ? atol(v[3]) : 0;
+	return 0;
+}
+
+/*
+ * The details of the revisions whose latest row is unfinished: the only
+ * ones ever shown, so they are not read for every row (they are rare).
+ */
+static int read_details(bk_state *s, strata_db *db, const strata_config *cfg)
 {
 	strata_buf sql = STRATA_BUF_INIT;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < s->nids && rc == 0; i++) {
+		bk_revision_state *r = map_get(&s->revisions, s->ids[i]);
+		const char *params[1] = { s->ids[i] };
+
+		if (!is_unfinished(r->outcome))
+			continue;
+		if (!sql.len &&
+		    (buf_puts(&sql, "SELECT error, failed_statement, CAST(started_at AS TEXT), "
+				    "statements_run FROM ") < 0 ||
+		     db_quote_qualified(&sql, cfg->history_table) < 0 ||
+		     buf_puts(&sql, " WHERE revision = $1 AND outcome IN ('failed', 'running') "
+				    "ORDER BY id DESC LIMIT 1") < 0)) {
+			rc = STRATA_ERROR;
+			break;
+		}
+		rc = db_query(db, buf_cstr(&sql), 1, params, on_details, r);
+	}
+	buf_release(&sql);
+	return rc;
+}
+
+int bk_read(bk_state *out, strata_db *db, const strata_config *cfg)
+{
 	int rc, exists = 0;
 
 	memset(out, 0, sizeof(*out));
 	if ((rc = tables_exist(&exists, db, cfg)) < 0 || !exists)
 		return rc;
+	return bk_read_rows(out, db, cfg);
+}
+
+int bk_read_rows(bk_state *out, strata_db *db, const strata_config *cfg)
+{
+	strata_buf sql = STRATA_BUF_INIT;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
 	out->tables_exist = 1;
 	if ((rc = bk_read_versions(&out->versions, &out->nversions, db, cfg)) < 0)
 		return rc;
 	rc = STRATA_ERROR;
-	if (buf_puts(&sql, "SELECT revision, direction, outcome, error, failed_statement, "
-			   "CAST(started_at AS TEXT), statements_run, checksum FROM ") < 0 ||
+	if (buf_puts(&sql, "SELECT revision, direction, outcome, checksum FROM ") < 0 ||
 	    db_quote_qualified(&sql, cfg->history_table) < 0 || buf_puts(&sql, " ORDER BY id") < 0)
 		goto done;
-	rc = db_query(db, buf_cstr(&sql), 0, NULL, on_history, out);
+	if ((rc = db_query(db, buf_cstr(&sql), 0, NULL, on_history, out)) == 0)
+		rc = read_details(out, db, cfg);
 done:
 	buf_release(&sql);
 	if (rc < 0)

@@ -46,6 +46,8 @@ typedef struct bk_entry {
 typedef struct bk_revision_state {
 	char *checksum;      /* checksum of the latest applied/stamped/accepted row, or NULL */
 	char *outcome;       /* outcome of the latest row */
+	/* When that outcome is "failed" or "running" (the only time they are
+	 * shown), that step's details; else NULL and 0. */
 	char *error;
 	char *failed_statement;
 	char *started_at;
@@ -61,10 +63,14 @@ typedef struct bk_state {
 	int tables_exist;
 } bk_state;
 
+/* Whether the version table exists (a read: creates nothing). */
+int bk_tables_exist(int *out, strata_db *db, const strata_config *cfg);
 /* Create the tables (and the schema of a qualified name) when missing. */
 int bk_ensure(strata_db *db, const strata_config *cfg);
 /* Read the version rows and each revision's latest history. Missing tables: empty state. */
 int bk_read(bk_state *out, strata_db *db, const strata_config *cfg);
+/* bk_read when the caller has just seen the tables exist (bk_tables_exist): one query less. */
+int bk_read_rows(bk_state *out, strata_db *db, const strata_config *cfg);
 void bk_state_release(bk_state *s);
 /* Replace the version rows by these heads. */
 int bk_set_heads(strata_db *db, const strata_config *cfg, const char *const *heads, size_t n);

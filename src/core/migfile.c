@@ -654,17 +654,19 @@ static void hash_normalised(sha256_ctx *c, const char *s, size_t n)
 
 static void compute_checksum(strata_migration *m)
 {
+	const size_t prefix = sizeof(STRATA_CHECKSUM_PREFIX) - 1;
 	unsigned char digest[32];
-	char hex[65];
 	sha256_ctx c;
 
+	_Static_assert(sizeof(m->checksum) >= sizeof(STRATA_CHECKSUM_PREFIX) - 1 + 65,
+		       "checksum too small for its prefix and 64 hex digits");
 	sha256_init(&c);
 	hash_normalised(&c, m->text + m->up_offset, m->up_len);
 	sha256_update(&c, "", 1);
 	hash_normalised(&c, m->text + m->down_offset, m->down_len);
 	sha256_final(&c, digest);
-	sha256_hex(digest, hex);
-	snprintf(m->checksum, sizeof(m->checksum), "%s%s", STRATA_CHECKSUM_PREFIX, hex);
+	memcpy(m->checksum, STRATA_CHECKSUM_PREFIX, prefix);
+	sha256_hex(digest, m->checksum + prefix);
 }
 
 /* Parse text (len bytes + a NUL, from strata_malloc), which m takes in all cases. */
@@ -735,37 +737,59 @@ int strata_migration_parse(strata_migration **out, const char *path, const char 
 	return parse_take(out, path, copy, len);
 }
 
+/*
+ * After a failed read: fs refuses an oversized file before reading it. Say
+ * so in the "path:line: " form of every migration error; the stat is only
+ * paid on this error path, not for each file loaded.
+ */
+static int load_failed(int rc, const char *path)
+{
+	struct stat st;
+
+	if (rc == STRATA_EPARSE && stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (unsigned long long)st.st_size > STRATA_MIGRATION_MAX_BYTES) {
+		strata_error_set(STRATA_EPARSE, "%s:1: the file is too large (%lld bytes; the "
+				 "limit is %u)", path, (long long)st.st_size,
+				 STRATA_MIGRATION_MAX_BYTES);
+		strata_error_hint("split it into several migrations; load bulk data with a "
+				  "separate tool");
+	}
+	return rc;
+}
+
+/* Parse what a read left in b (rc its result), which is consumed either way. */
+static int parse_read(strata_migration **out, const char *path, strata_buf *b, int rc)
+{
+	size_t len;
+
+	if (rc < 0) {
+		buf_release(b);
+		return load_failed(rc, path);
+	}
+	if (!b->ptr && buf_grow(b, 1) < 0)
+		return STRATA_ERROR;
+	len = b->len;
+	return parse_take(out, path, buf_detach(b), len);
+}
+
 int strata_migration_load(strata_migration **out, const char *path)
 {
 	strata_buf b = STRATA_BUF_INIT;
-	struct stat st;
-	size_t len;
-	int rc;
 
 	if (!out || !path)
 		return strata_error_set(STRATA_EINVALID, "strata_migration_load: missing argument");
 	*out = NULL;
-	if ((rc = fs_read_file(&b, path, STRATA_MIGRATION_MAX_BYTES)) < 0) {
-		buf_release(&b);
-		/*
-		 * fs_read_file refuses an oversized file before reading it. Say so
-		 * in the "path:line: " form of every migration error; the stat is
-		 * only paid on this error path, not for each file loaded.
-		 */
-		if (rc == STRATA_EPARSE && stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-		    (unsigned long long)st.st_size > STRATA_MIGRATION_MAX_BYTES) {
-			strata_error_set(STRATA_EPARSE, "%s:1: the file is too large (%lld bytes; the "
-					 "limit is %u)", path, (long long)st.st_size,
-					 STRATA_MIGRATION_MAX_BYTES);
-			strata_error_hint("split it into several migrations; load bulk data with a "
-					  "separate tool");
-		}
-		return rc;
-	}
-	if (!b.ptr && buf_grow(&b, 1) < 0)
-		return STRATA_ERROR;
-	len = b.len;
-	return parse_take(out, path, buf_detach(&b), len);
+	return parse_read(out, path, &b, fs_read_file(&b, path, STRATA_MIGRATION_MAX_BYTES));
+}
+
+int migfile_load_at(strata_migration **out, const fs_dir *dir, const char *name,
+		    const char *path)
+{
+	strata_buf b = STRATA_BUF_INIT;
+
+	*out = NULL;
+	return parse_read(out, path, &b,
+			  fs_dir_read(&b, dir, name, path, STRATA_MIGRATION_MAX_BYTES));
 }
 
 static void free_ids(char **ids, size_t n)

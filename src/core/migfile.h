@@ -8,6 +8,7 @@
 #define STRATA_CORE_MIGFILE_H
 
 #include "strata/migration.h"
+#include "util/fs.h"
 
 /*
  * 1-based line of the header `-- key: ...` in m's file (key compared
@@ -15,5 +16,13 @@
  * on error paths: it rescans the header.
  */
 int migfile_header_line(const strata_migration *m, const char *key);
+
+/*
+ * strata_migration_load() of the file name in an open directory (opened
+ * relative to it, never through a symlink); path is what m->path and the
+ * messages say.
+ */
+int migfile_load_at(strata_migration **out, const fs_dir *dir, const char *name,
+		    const char *path);
 
 #endif

@@ -51,24 +51,26 @@ static int ends_with(const char *s, const char *suffix)
 static int compute_sum(strata_buf *out, const char *dir)
 {
 	strata_buf lines = STRATA_BUF_INIT, path = STRATA_BUF_INIT, text = STRATA_BUF_INIT;
-	char **names = NULL, hash[80];
-	size_t n = 0, i;
+	char hash[80];
+	fs_dir d;
+	size_t i;
 	int rc;
 
-	if ((rc = fs_list_dir(&names, &n, dir)) < 0)
-		return rc;
+	if ((rc = fs_dir_open(&d, dir)) < 0)
+		goto done;
 	rc = STRATA_ERROR;
-	for (i = 0; i < n; i++) {
-		if (!ends_with(names[i], ".sql"))
+	for (i = 0; i < d.count; i++) {
+		if (!ends_with(d.names[i], ".sql"))
 			continue;
 		buf_clear(&text);
-		if (fs_join(&path, dir, names[i]) < 0)
+		if (fs_join(&path, dir, d.names[i]) < 0)
 			goto done;
-		if ((rc = fs_read_file(&text, buf_cstr(&path), STRATA_MIGRATION_MAX_BYTES)) < 0)
+		if ((rc = fs_dir_read(&text, &d, d.names[i], buf_cstr(&path),
+				      STRATA_MIGRATION_MAX_BYTES)) < 0)
 			goto done;
 		rc = STRATA_ERROR;
 		hash_normalised(hash, text.ptr ? text.ptr : "", text.len);
-		if (buf_printf(&lines, "%s %s\n", names[i], hash) < 0)
+		if (buf_printf(&lines, "%s %s\n", d.names[i], hash) < 0)
 			goto done;
 	}
 	hash_normalised(hash, buf_cstr(&lines), lines.len);
@@ -76,7 +78,7 @@ static int compute_sum(strata_buf *out, const char *dir)
 		goto done;
 	rc = 0;
 done:
-	fs_free_names(names, n);
+	fs_dir_close(&d);
 	buf_release(&lines);
 	buf_release(&path);
 	buf_release(&text);

@@ -78,6 +78,16 @@ static int cmp_id_rank(const void *a, const void *b)
 	return strcmp(((const id_rank *)a)->id, ((const id_rank *)b)->id);
 }
 
+static int is_sorted(const id_rank *v, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (cmp_id_rank(&v[i - 1], &v[i]) > 0)
+			return 0;
+	return 1;
+}
+
 static size_t *new_sizes(size_t n)
 {
 	return strata_calloc(n ? n : 1, sizeof(size_t));
@@ -401,7 +411,8 @@ int strata_graph_build(strata_graph **out, strata_migration **migs, size_t n)
 		sorted[i].id = migs[i]->revision;
 		sorted[i].idx = i;
 	}
-	if (n)
+	/* Files are listed in name order, and names start with their ids: mostly sorted already. */
+	if (n && !is_sorted(sorted, n))
 		qsort(sorted, n, sizeof(*sorted), cmp_id_rank);
 	for (i = 0; i < n; i++)
 		rank[sorted[i].idx] = i;
@@ -492,27 +503,27 @@ int strata_graph_load(strata_graph **out, const char *dir)
 {
 	strata_buf path = STRATA_BUF_INIT;
 	strata_migration **migs = NULL;
-	char **names = NULL;
-	size_t nnames = 0, n = 0, i;
+	fs_dir d;
+	size_t n = 0, i;
 	int rc;
 
 	if (!out || !dir)
 		return strata_error_set(STRATA_EINVALID, "strata_graph_load: missing argument");
 	*out = NULL;
-	if ((rc = fs_list_dir(&names, &nnames, dir)) < 0) {
+	if ((rc = fs_dir_open(&d, dir)) < 0) {
 		if (rc == STRATA_ENOTFOUND)
 			strata_error_hint("create the migrations directory, or point --migrations (or "
 					  "'migrations' in strata.ini) at it");
-		return rc;
+		goto done;
 	}
 	rc = STRATA_ERROR;
-	if (!(migs = strata_calloc(nnames ? nnames : 1, sizeof(*migs))))
+	if (!(migs = strata_calloc(d.count ? d.count : 1, sizeof(*migs))))
 		goto done;
-	for (i = 0; i < nnames; i++) {
-		if (!has_suffix(names[i], ".sql"))
+	for (i = 0; i < d.count; i++) {
+		if (!has_suffix(d.names[i], ".sql"))
 			continue; /* strata.sum, READMEs, editor leftovers */
-		if ((rc = fs_join(&path, dir, names[i])) < 0 ||
-		    (rc = strata_migration_load(&migs[n], buf_cstr(&path))) < 0)
+		if ((rc = fs_join(&path, dir, d.names[i])) < 0 ||
+		    (rc = migfile_load_at(&migs[n], &d, d.names[i], buf_cstr(&path))) < 0)
 			goto done;
 		n++;
 	}
@@ -524,7 +535,7 @@ done:
 			strata_migration_free(migs[i]);
 		strata_free(migs);
 	}
-	fs_free_names(names, nnames);
+	fs_dir_close(&d);
 	buf_release(&path);
 	return rc;
 }

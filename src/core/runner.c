@@ -6,6 +6,8 @@
  *
  * Run state machine (one run):
  *
+ *   settled_ahead() with opts->prefetch: the state read ahead, read-only
+ *                   (core/prefetch.c); nothing to run or refuse: done
  *   open_run()      connect, timeouts, run lock, bookkeeping tables, read state
  *     -> check()    failed revisions and changed files stop the run here
  *     -> plan       strata_plan_upgrade / _downgrade from the applied set
@@ -23,6 +25,7 @@
 #include "strata/runner.h"
 #include "strata/error.h"
 #include "core/bookkeeping.h"
+#include "core/prefetch.h"
 #include "db/db.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -126,10 +129,29 @@ static int open_db(run *r)
 	return db_open(&r->db, r->cfg->database, &oo);
 }
 
+/*
+ * The bookkeeping tables were missing: create them. SQLite does it in a
+ * write transaction (BEGIN IMMEDIATE), in which bk_ensure() looks again,
+ * so two runners racing to create them serialise and the second finds
+ * them. Runs that find the tables (all but the first) take no write lock
+ * here at all: open_run() checks with a read first.
+ */
+static int create_bk_tables(run *r)
+{
+	int sqlite = db_engine_kind(r->db) == DB_SQLITE, rc;
+
+	if (sqlite && (rc = db_begin(r->db)) < 0)
+		return rc;
+	rc = bk_ensure(r->db, r->cfg);
+	if (sqlite)
+		rc = rc < 0 ? (db_rollback(r->db), rc) : db_commit(r->db);
+	return rc;
+}
+
 /* Connect, lock, create the tables, read the state. */
 static int open_run(run *r, int create_tables)
 {
-	int rc;
+	int rc, exists = 0;
 
 	if (gethostname(r->host, sizeof(r->host) - 1) < 0)
 		strcpy(r->host, "unknown");
@@ -145,17 +167,12 @@ static int open_run(run *r, int create_tables)
 	r->locked = 1;
 	if ((rc = db_current_user(r->db, &r->db_user)) < 0)
 		return rc;
-	if (create_tables) {
-		/* SQLite: create inside a write transaction so concurrent runners serialise. */
-		if (db_engine_kind(r->db) == DB_SQLITE && (rc = db_begin(r->db)) < 0)
-			return rc;
-		rc = bk_ensure(r->db, r->cfg);
-		if (db_engine_kind(r->db) == DB_SQLITE)
-			rc = rc < 0 ? (db_rollback(r->db), rc) : db_commit(r->db);
-		if (rc < 0)
-			return rc;
-	}
-	if ((rc = bk_read(&r->state, r->db, r->cfg)) < 0)
+	if ((rc = bk_tables_exist(&exists, r->db, r->cfg)) < 0)
+		return rc;
+	if (!exists && create_tables && (rc = create_bk_tables(r)) < 0)
+		return rc;
+	if ((rc = exists ? bk_read_rows(&r->state, r->db, r->cfg) :
+			   bk_read(&r->state, r->db, r->cfg)) < 0)
 		return rc;
 	return strata_graph_applied(r->applied, r->g, (const char *const *)r->state.versions,
 				    r->state.nversions);
@@ -177,14 +194,25 @@ static void close_run(run *r)
 }
 
 /* The history's word on a revision, if any. */
+static const bk_revision_state *latest_row(const bk_state *s, const char *revision)
+{
+	return map_get(&s->revisions, revision);
+}
+
 static const bk_revision_state *history_of(const run *r, const char *revision)
 {
-	return map_get(&r->state.revisions, revision);
+	return latest_row(&r->state, revision);
 }
 
 static int is_unfinished(const bk_revision_state *h)
 {
 	return h && (strcmp(h->outcome, "failed") == 0 || strcmp(h->outcome, "running") == 0);
+}
+
+/* Was m applied with other contents than its file's now? */
+static int changed_since(const bk_revision_state *h, const strata_migration *m)
+{
+	return h && h->checksum && strcmp(h->checksum, m->checksum) != 0;
 }
 
 /* Refuse to go on over a failed non-transactional revision. */
@@ -235,8 +263,7 @@ static int check_changed(run *r)
 		const strata_migration *m = strata_graph_at(r->g, i);
 		const bk_revision_state *h;
 
-		if (!r->applied[i] || !(h = history_of(r, m->revision)) || !h->checksum ||
-		    strcmp(h->checksum, m->checksum) == 0)
+		if (!r->applied[i] || !changed_since(h = history_of(r, m->revision), m))
 			continue;
 		n++;
 		if (r->o->allow_changed) {
@@ -774,6 +801,45 @@ static int plan_up(strata_plan *out, const strata_graph *g, const unsigned char 
 	return strata_plan_upgrade(out, g, applied, target ? target : "heads");
 }
 
+/*
+ * Settle the run from the state read ahead (core/prefetch.c), if that can
+ * be done without writing: 1 when it shows nothing to run and nothing to
+ * refuse, and the run is then over. 0 sends the run the usual way: steps
+ * to run, a failed or changed revision to refuse (or to retry or accept
+ * with their options), tables to create, or a read that failed. The
+ * usual path meets the same conditions and reports them; the checks here
+ * are check_failed() and check_changed() without their side effects.
+ */
+static int settled_ahead(run *r, planner plan_fn)
+{
+	strata_plan plan = { 0 };
+	const bk_state *st;
+	unsigned char *applied = NULL;
+	size_t n = strata_graph_count(r->g), i;
+	int settled = 0;
+
+	if (prefetch_state(&st, r->o->prefetch) < 0 || !st->tables_exist ||
+	    !(applied = strata_calloc(n ? n : 1, 1)) ||
+	    strata_graph_applied(applied, r->g, (const char *const *)st->versions, st->nversions) < 0)
+		goto done;
+	for (i = 0; i < n; i++) {
+		const strata_migration *m = strata_graph_at(r->g, i);
+		const bk_revision_state *h = latest_row(st, m->revision);
+
+		if (applied[i] ? changed_since(h, m) : is_unfinished(h))
+			goto done;
+	}
+	if (plan_fn(&plan, r->g, applied, r->o->target) < 0)
+		goto done;
+	settled = plan.nsteps == 0;
+	if (settled)
+		logf_(r, STRATA_LOG_DEBUG, "nothing to do (the state was read ahead, read-only)");
+done:
+	strata_plan_release(&plan);
+	strata_free(applied);
+	return settled;
+}
+
 static int run_command(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
 		       const strata_run_options *opts, planner plan_fn, strata_direction dir)
 {
@@ -806,6 +872,8 @@ static int run_command(strata_run_result *res, const strata_config *cfg, const s
 			goto done;
 	if (opts->sql_only) {
 		rc = offline(&r, plan_fn, dir);
+	} else if (opts->prefetch && settled_ahead(&r, plan_fn)) {
+		rc = 0;
 	} else if ((rc = open_run(&r, 1)) == 0 && (rc = check_failed(&r)) == 0 &&
 		   (rc = check_changed(&r)) == 0) {
 		rc = execute(&r, plan_fn, dir);
@@ -942,7 +1010,7 @@ int strata_status_read(strata_status **out, const strata_config *cfg, const stra
 		const strata_migration *m = strata_graph_at(g, i);
 		const bk_revision_state *h = history_of(&r, m->revision);
 
-		if (s->applied[i] && h && h->checksum && strcmp(h->checksum, m->checksum) != 0) {
+		if (s->applied[i] && changed_since(h, m)) {
 			if (!(s->changed_recorded[s->nchanged] = strata_strdup(h->checksum)))
 				goto done;
 			s->changed[s->nchanged++] = i;

@@ -2,9 +2,10 @@
  * db/db.h - the database driver interface: one small vtable per engine.
  *
  * Layer: db (above util, below core/schema/lint/online). Only src/db/
- * includes libpq-fe.h and sqlite3.h; only src/db/sqlparse.c includes
- * pg_query.h (the one wrapper of libpg_query, shared later by lint and
- * schema, which sit above this layer).
+ * includes libpq-fe.h and sqlite3.h; only src/db/sqlparse.c uses
+ * libpg_query (the one wrapper of it, shared later by lint and schema,
+ * which sit above this layer). libpq and libpg_query are not linked but
+ * loaded when PostgreSQL first needs them (dynload.h).
  *
  * Callers use the db_* wrappers below, never the vtable pointers.
  *
@@ -42,9 +43,11 @@ typedef struct db_open_options {
 	const char *project_root;  /* relative sqlite: paths resolve against this; NULL = cwd */
 	long connect_timeout_ms;   /* 0 = engine default */
 	const char *application_name; /* PostgreSQL application_name, e.g. "strata" */
+	int read_only;             /* SQLite only: open an existing file read-only, never */
+				   /*   creating it; PostgreSQL refuses it (STRATA_EINVALID) */
 } db_open_options;
 #define DB_OPEN_OPTIONS_VERSION 1
-#define DB_OPEN_OPTIONS_INIT { DB_OPEN_OPTIONS_VERSION, NULL, 0, "strata" }
+#define DB_OPEN_OPTIONS_INIT { DB_OPEN_OPTIONS_VERSION, NULL, 0, "strata", 0 }
 
 /* One statement of a script, located in the script's text. */
 typedef struct db_stmt {

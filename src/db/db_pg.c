@@ -1,8 +1,11 @@
 /*
  * db/db_pg.c - the PostgreSQL driver: strata_db_vtable over libpq.
  *
- * Layer: db. Only this file includes libpq-fe.h. Connection strings are
- * libpq's own (URL or key=value, expanded by PQconnectdbParams).
+ * Layer: db. Only this file and libpq_dyn.c use libpq, and only through
+ * the table libpq_dyn.h loads on the first connection (pq->PQexec...):
+ * strata is not linked with libpq, so SQLite runs never load it.
+ * Connection strings are libpq's own (URL or key=value, expanded by
+ * PQconnectStartParams).
  *
  * Every statement is sent asynchronously (PQsendQuery*) and its results
  * are collected in one loop (collect) that polls the socket. A statement
@@ -30,6 +33,7 @@
  *     monitor connection, and is never shown: db->display is redacted.
  */
 #include "db/driver.h"
+#include "db/libpq_dyn.h"
 #include "strata/error.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -37,7 +41,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <libpq-fe.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -95,6 +98,9 @@ typedef struct collect_io {
 } collect_io;
 
 static const strata_db_vtable pg_vtable;
+
+/* libpq's functions, loaded by db_pg_open() before any other use (db/libpq_dyn.h). */
+static const libpq_api *const pq = &libpq_dyn;
 
 /* ---- errors ---------------------------------------------------------- */
 
@@ -163,7 +169,7 @@ static int connection_lost(const pg_db *p, const char *sqlstate, const char *why
 	strata_buf msg = STRATA_BUF_INIT;
 	int rc;
 
-	one_line(&msg, why && *why ? why : PQerrorMessage(p->conn));
+	one_line(&msg, why && *why ? why : pq->PQerrorMessage(p->conn));
 	rc = pg_error(p, STRATA_EDB, sqlstate && *sqlstate ? sqlstate : "08006",
 		      "check that the server is still running and reachable; if this happened "
 		      "during a commit, check whether the migration was applied before running again",
@@ -176,19 +182,19 @@ static int connection_lost(const pg_db *p, const char *sqlstate, const char *why
 /* The error of a failed result (or of the connection, when res is NULL). */
 static int result_error(pg_db *p, const PGresult *res)
 {
-	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-	const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
-	const char *hint = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_HINT) : NULL;
+	const char *state = res ? pq->PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *primary = res ? pq->PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *detail = res ? pq->PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
+	const char *hint = res ? pq->PQresultErrorField(res, PG_DIAG_MESSAGE_HINT) : NULL;
 	strata_buf msg = STRATA_BUF_INIT, h = STRATA_BUF_INIT;
 	int rc;
 
-	if (PQstatus(p->conn) == CONNECTION_BAD)
+	if (pq->PQstatus(p->conn) == CONNECTION_BAD)
 		return connection_lost(p, state, primary);
 	if (primary)
 		buf_puts(&msg, primary);
 	else
-		one_line(&msg, res ? PQresultErrorMessage(res) : PQerrorMessage(p->conn));
+		one_line(&msg, res ? pq->PQresultErrorMessage(res) : pq->PQerrorMessage(p->conn));
 	if (detail)
 		buf_printf(&msg, " (%s)", detail);
 	if (hint)
@@ -227,13 +233,13 @@ static int connect_failed(const pg_db *p, PGconn *conn, int timed_out, int repor
 	if (timed_out)
 		buf_printf(&msg, "timeout expired after %ldms", p->connect_timeout_ms);
 	else
-		one_line(&msg, PQerrorMessage(conn));
+		one_line(&msg, pq->PQerrorMessage(conn));
 	rc = pg_error(p, STRATA_EDB, "08001", connect_hint(buf_cstr(&msg)),
 		      "cannot connect to %s: %s", p->base.display,
 		      msg.len ? buf_cstr(&msg) : "the connection failed");
 cleanup:
 	buf_release(&msg);
-	PQfinish(conn);
+	pq->PQfinish(conn);
 	return rc;
 }
 
@@ -250,16 +256,16 @@ static int connect_with(const pg_db *p, const char *app, int report, PGconn **ou
 	const char *vals[] = { p->conninfo, app, NULL };
 	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
 	double deadline = p->connect_timeout_ms > 0 ? now_ms() + (double)p->connect_timeout_ms : 0;
-	PGconn *conn = PQconnectStartParams(keys, vals, 1);
+	PGconn *conn = pq->PQconnectStartParams(keys, vals, 1);
 
 	*out = NULL;
 	if (!conn)
 		return report ? strata_error_set(STRATA_ERROR, "out of memory connecting") : STRATA_ERROR;
-	PQsetNoticeProcessor(conn, swallow_notice, NULL);
-	if (PQstatus(conn) == CONNECTION_BAD)
+	pq->PQsetNoticeProcessor(conn, swallow_notice, NULL);
+	if (pq->PQstatus(conn) == CONNECTION_BAD)
 		return connect_failed(p, conn, 0, report);
 	while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
-		struct pollfd pfd = { PQsocket(conn), st == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0 };
+		struct pollfd pfd = { pq->PQsocket(conn), st == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0 };
 		double left = deadline > 0 ? deadline - now_ms() : -1;
 		int n;
 
@@ -269,9 +275,9 @@ static int connect_with(const pg_db *p, const char *app, int report, PGconn **ou
 		if (n < 0 && errno != EINTR)
 			return connect_failed(p, conn, 0, report);
 		if (n > 0)
-			st = PQconnectPoll(conn);
+			st = pq->PQconnectPoll(conn);
 	}
-	if (st != PGRES_POLLING_OK || PQstatus(conn) != CONNECTION_OK)
+	if (st != PGRES_POLLING_OK || pq->PQstatus(conn) != CONNECTION_OK)
 		return connect_failed(p, conn, 0, report);
 	*out = conn;
 	return 0;
@@ -300,7 +306,7 @@ static const char *connect_hint(const char *msg)
 static int read_conninfo(pg_db *p)
 {
 	char *errmsg = NULL;
-	PQconninfoOption *opts = PQconninfoParse(p->conninfo, &errmsg), *o;
+	PQconninfoOption *opts = pq->PQconninfoParse(p->conninfo, &errmsg), *o;
 	const char *env = getenv("PGPASSWORD"), *timeout = NULL;
 	int rc = 0;
 
@@ -339,9 +345,9 @@ static int read_conninfo(pg_db *p)
 		p->connect_timeout_ms = (atol(timeout) < 2 ? 2 : atol(timeout)) * 1000;
 cleanup:
 	if (errmsg)
-		PQfreemem(errmsg);
+		pq->PQfreemem(errmsg);
 	if (opts)
-		PQconninfoFree(opts);
+		pq->PQconninfoFree(opts);
 	return rc;
 }
 
@@ -353,9 +359,9 @@ static void pg_close(strata_db *db)
 	if (!p)
 		return;
 	if (p->conn)
-		PQfinish(p->conn);
+		pq->PQfinish(p->conn);
 	if (p->monitor)
-		PQfinish(p->monitor);
+		pq->PQfinish(p->monitor);
 	for (i = 0; i < sizeof(p->secrets) / sizeof(p->secrets[0]); i++)
 		strata_free(p->secrets[i]);
 	strata_free(p->conninfo);
@@ -372,6 +378,10 @@ int db_pg_open(strata_db **out, const char *conninfo, const db_open_options *opt
 	int rc = 0;
 
 	*out = NULL;
+	if (opts->read_only)
+		return strata_error_set(STRATA_EINVALID, "read-only connections are for SQLite only");
+	if ((rc = libpq_dyn_load()) < 0)
+		return rc;
 	if (!(p = strata_calloc(1, sizeof(*p))))
 		return STRATA_ERROR;
 	p->base.vt = &pg_vtable;
@@ -398,17 +408,17 @@ cleanup:
 
 static void put_blocker(strata_buf *b, const PGresult *res, int row)
 {
-	const char *addr = PQgetisnull(res, row, 2) ? "local socket" : PQgetvalue(res, row, 2);
-	double secs = atof(PQgetvalue(res, row, 5));
+	const char *addr = pq->PQgetisnull(res, row, 2) ? "local socket" : pq->PQgetvalue(res, row, 2);
+	double secs = atof(pq->PQgetvalue(res, row, 5));
 	const char *q;
 
 	if (b->len)
 		buf_puts(b, "; ");
 	buf_printf(b, "pid %s (user %s, client %s, application \"%s\", %s, transaction open for "
-		   "%.1fs), last query: ", PQgetvalue(res, row, 0), PQgetvalue(res, row, 1), addr,
-		   PQgetvalue(res, row, 3), PQgetisnull(res, row, 4) ? "state unknown" :
-		   PQgetvalue(res, row, 4), secs);
-	for (q = PQgetvalue(res, row, 6); *q; q++)
+		   "%.1fs), last query: ", pq->PQgetvalue(res, row, 0), pq->PQgetvalue(res, row, 1), addr,
+		   pq->PQgetvalue(res, row, 3), pq->PQgetisnull(res, row, 4) ? "state unknown" :
+		   pq->PQgetvalue(res, row, 4), secs);
+	for (q = pq->PQgetvalue(res, row, 6); *q; q++)
 		buf_putc(b, (*q == '\n' || *q == '\r' || *q == '\t') ? ' ' : *q);
 }
 
@@ -431,22 +441,22 @@ static void watch_blockers(pg_db *p)
 		}
 		if (!p->monitor)
 			return;
-		PQclear(PQexec(p->monitor, "SET statement_timeout = 2000"));
+		pq->PQclear(pq->PQexec(p->monitor, "SET statement_timeout = 2000"));
 		p->monitor_failed = 0;
 	}
 	if (!p->monitor)
 		return;
-	snprintf(pid, sizeof(pid), "%d", PQbackendPID(p->conn));
-	res = PQexecParams(p->monitor, BLOCKERS_SQL, 1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0) {
+	snprintf(pid, sizeof(pid), "%d", pq->PQbackendPID(p->conn));
+	res = pq->PQexecParams(p->monitor, BLOCKERS_SQL, 1, NULL, params, NULL, NULL, 0);
+	if (pq->PQresultStatus(res) == PGRES_TUPLES_OK && pq->PQntuples(res) > 0) {
 		buf_clear(&p->blockers);
-		p->first_blocker = atoi(PQgetvalue(res, 0, 0));
-		for (i = 0; i < PQntuples(res) && i < 5; i++)
+		p->first_blocker = atoi(pq->PQgetvalue(res, 0, 0));
+		for (i = 0; i < pq->PQntuples(res) && i < 5; i++)
 			put_blocker(&p->blockers, res, i);
 	}
-	PQclear(res);
-	if (PQstatus(p->monitor) == CONNECTION_BAD) {
-		PQfinish(p->monitor);
+	pq->PQclear(res);
+	if (pq->PQstatus(p->monitor) == CONNECTION_BAD) {
+		pq->PQfinish(p->monitor);
 		p->monitor = NULL;
 		p->monitor_failed = 1;
 	}
@@ -467,9 +477,9 @@ static double first_watch_ms(const pg_db *p)
 /* Wait until a result can be read without blocking, watching for lock waits. */
 static int wait_result(pg_db *p, double *next_watch)
 {
-	int sock = PQsocket(p->conn);
+	int sock = pq->PQsocket(p->conn);
 
-	while (PQisBusy(p->conn)) {
+	while (pq->PQisBusy(p->conn)) {
 		struct pollfd pfd = { sock, POLLIN, 0 };
 		double left = *next_watch - now_ms();
 		int n = poll(&pfd, 1, left <= 0 ? 0 : (int)left + 1);
@@ -484,7 +494,7 @@ static int wait_result(pg_db *p, double *next_watch)
 			*next_watch = now_ms() + WATCH_EVERY_MS;
 			continue;
 		}
-		if (!PQconsumeInput(p->conn))
+		if (!pq->PQconsumeInput(p->conn))
 			return connection_lost(p, NULL, NULL);
 	}
 	return 0;
@@ -496,19 +506,19 @@ static int send_copy_data(pg_db *p, const collect_io *io)
 	size_t left = io->copy_len;
 
 	if (!data) {
-		if (PQputCopyEnd(p->conn, "the script gives no data for COPY ... FROM STDIN") != 1)
+		if (pq->PQputCopyEnd(p->conn, "the script gives no data for COPY ... FROM STDIN") != 1)
 			return connection_lost(p, NULL, NULL);
 		return 0;
 	}
 	while (left > 0) {
 		int chunk = left > COPY_CHUNK ? COPY_CHUNK : (int)left;
 
-		if (PQputCopyData(p->conn, data, chunk) != 1)
+		if (pq->PQputCopyData(p->conn, data, chunk) != 1)
 			return connection_lost(p, NULL, NULL);
 		data += chunk;
 		left -= (size_t)chunk;
 	}
-	if (PQputCopyEnd(p->conn, NULL) != 1)
+	if (pq->PQputCopyEnd(p->conn, NULL) != 1)
 		return connection_lost(p, NULL, NULL);
 	return 0;
 }
@@ -517,13 +527,13 @@ static void drain_copy_out(pg_db *p)
 {
 	char *row;
 
-	while (PQgetCopyData(p->conn, &row, 0) > 0)
-		PQfreemem(row);
+	while (pq->PQgetCopyData(p->conn, &row, 0) > 0)
+		pq->PQfreemem(row);
 }
 
 static int hand_rows(const PGresult *res, const collect_io *io)
 {
-	int ncols = PQnfields(res), nrows = PQntuples(res), r, c, rc = 0;
+	int ncols = pq->PQnfields(res), nrows = pq->PQntuples(res), r, c, rc = 0;
 	const char **values;
 
 	if (!io->cb || nrows == 0)
@@ -532,7 +542,7 @@ static int hand_rows(const PGresult *res, const collect_io *io)
 		return STRATA_ERROR;
 	for (r = 0; r < nrows && rc == 0; r++) {
 		for (c = 0; c < ncols; c++)
-			values[c] = PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c);
+			values[c] = pq->PQgetisnull(res, r, c) ? NULL : pq->PQgetvalue(res, r, c);
 		rc = io->cb(io->payload, ncols, values);
 	}
 	strata_free(values);
@@ -553,9 +563,9 @@ static int collect(pg_db *p, const collect_io *io)
 			rc = rc ? rc : step;
 			break;
 		}
-		if (!(res = PQgetResult(p->conn)))
+		if (!(res = pq->PQgetResult(p->conn)))
 			break;
-		switch (PQresultStatus(res)) {
+		switch (pq->PQresultStatus(res)) {
 		case PGRES_COMMAND_OK:
 		case PGRES_EMPTY_QUERY:
 			break;
@@ -575,14 +585,14 @@ static int collect(pg_db *p, const collect_io *io)
 				rc = result_error(p, res);
 			break;
 		}
-		PQclear(res);
-		if (PQstatus(p->conn) == CONNECTION_BAD) {
+		pq->PQclear(res);
+		if (pq->PQstatus(p->conn) == CONNECTION_BAD) {
 			rc = rc ? rc : connection_lost(p, NULL, NULL);
 			break;
 		}
 	}
-	p->base.in_transaction = PQtransactionStatus(p->conn) == PQTRANS_INTRANS ||
-				 PQtransactionStatus(p->conn) == PQTRANS_INERROR;
+	p->base.in_transaction = pq->PQtransactionStatus(p->conn) == PQTRANS_INTRANS ||
+				 pq->PQtransactionStatus(p->conn) == PQTRANS_INERROR;
 	return rc;
 }
 
@@ -591,9 +601,9 @@ static int send_failed(pg_db *p)
 	strata_buf msg = STRATA_BUF_INIT;
 	int rc;
 
-	if (PQstatus(p->conn) == CONNECTION_BAD)
+	if (pq->PQstatus(p->conn) == CONNECTION_BAD)
 		return connection_lost(p, NULL, NULL);
-	one_line(&msg, PQerrorMessage(p->conn));
+	one_line(&msg, pq->PQerrorMessage(p->conn));
 	rc = pg_error(p, STRATA_EDB, NULL, NULL, "cannot send the statement: %s", buf_cstr(&msg));
 	buf_release(&msg);
 	return rc;
@@ -605,7 +615,7 @@ static int pg_run_query(strata_db *db, const char *sql, int nparams, const char 
 	pg_db *p = (pg_db *)db;
 	collect_io io = { cb, payload, NULL, 0 };
 
-	if (!PQsendQueryParams(p->conn, sql, nparams, NULL, params, NULL, NULL, 0))
+	if (!pq->PQsendQueryParams(p->conn, sql, nparams, NULL, params, NULL, NULL, 0))
 		return send_failed(p);
 	return collect(p, &io);
 }
@@ -628,7 +638,7 @@ static int pg_exec_stmt(strata_db *db, const char *sql, size_t len, const char *
 		return strata_error_set(STRATA_EINVALID, "the statement contains a NUL byte");
 	if (!(text = strata_strndup(sql, len)))
 		return STRATA_ERROR;
-	rc = PQsendQuery(p->conn, text) ? collect(p, &io) : send_failed(p);
+	rc = pq->PQsendQuery(p->conn, text) ? collect(p, &io) : send_failed(p);
 	strata_free(text);
 	return rc;
 }
@@ -637,21 +647,22 @@ static int pg_exec_stmt(strata_db *db, const char *sql, size_t len, const char *
 static int query_value(pg_db *p, char **out, const char *sql, int nparams,
 		       const char *const *params)
 {
-	PGresult *res = PQexecParams(p->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	PGresult *res = pq->PQexecParams(p->conn, sql, nparams, NULL, params, NULL, NULL, 0);
 	int rc = 0;
 
 	*out = NULL;
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+	if (pq->PQresultStatus(res) != PGRES_TUPLES_OK) {
 		rc = result_error(p, res);
 		goto cleanup;
 	}
-	*out = strata_strdup(PQntuples(res) > 0 && PQnfields(res) > 0 ? PQgetvalue(res, 0, 0) : "");
+	*out = strata_strdup(pq->PQntuples(res) > 0 && pq->PQnfields(res) > 0 ?
+			     pq->PQgetvalue(res, 0, 0) : "");
 	if (!*out)
 		rc = STRATA_ERROR;
 cleanup:
-	PQclear(res);
-	p->base.in_transaction = PQtransactionStatus(p->conn) == PQTRANS_INTRANS ||
-				 PQtransactionStatus(p->conn) == PQTRANS_INERROR;
+	pq->PQclear(res);
+	p->base.in_transaction = pq->PQtransactionStatus(p->conn) == PQTRANS_INTRANS ||
+				 pq->PQtransactionStatus(p->conn) == PQTRANS_INERROR;
 	return rc;
 }
 
@@ -668,21 +679,21 @@ static int pg_commit(strata_db *db)
 	PGresult *res;
 	int rc = 0;
 
-	if (!PQsendQuery(p->conn, "COMMIT"))
+	if (!pq->PQsendQuery(p->conn, "COMMIT"))
 		return send_failed(p);
 	/* COMMIT of a failed transaction "succeeds" as ROLLBACK: say so. */
-	res = PQgetResult(p->conn);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+	res = pq->PQgetResult(p->conn);
+	if (pq->PQresultStatus(res) != PGRES_COMMAND_OK)
 		rc = result_error(p, res);
-	else if (strcmp(PQcmdStatus(res), "ROLLBACK") == 0)
+	else if (strcmp(pq->PQcmdStatus(res), "ROLLBACK") == 0)
 		rc = pg_error(p, STRATA_EDB, "25P02", NULL,
 			      "the transaction was rolled back, not committed: a statement in it "
 			      "had failed");
-	PQclear(res);
-	while ((res = PQgetResult(p->conn)) != NULL)
-		PQclear(res);
-	db->in_transaction = PQtransactionStatus(p->conn) == PQTRANS_INTRANS ||
-			     PQtransactionStatus(p->conn) == PQTRANS_INERROR;
+	pq->PQclear(res);
+	while ((res = pq->PQgetResult(p->conn)) != NULL)
+		pq->PQclear(res);
+	db->in_transaction = pq->PQtransactionStatus(p->conn) == PQTRANS_INTRANS ||
+			     pq->PQtransactionStatus(p->conn) == PQTRANS_INERROR;
 	return rc;
 }
 
@@ -738,15 +749,15 @@ static int lock_held(pg_db *p, const char *key, long wait_ms)
 	lock_key_halves(hi, lo, key);
 	if (wait_ms > 0)
 		snprintf(waited, sizeof(waited), " within %ldms", wait_ms);
-	res = PQexecParams(p->conn, LOCK_HOLDER_SQL, 2, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0) {
-		const char *pid = PQgetisnull(res, 0, 0) ? "?" : PQgetvalue(res, 0, 0);
+	res = pq->PQexecParams(p->conn, LOCK_HOLDER_SQL, 2, NULL, params, NULL, NULL, 0);
+	if (pq->PQresultStatus(res) == PGRES_TUPLES_OK && pq->PQntuples(res) > 0) {
+		const char *pid = pq->PQgetisnull(res, 0, 0) ? "?" : pq->PQgetvalue(res, 0, 0);
 
 		buf_printf(&who, "pid %s (user %s, client %s, application \"%s\"), connected since "
-			   "%s (%.0fs ago), %s", pid, PQgetvalue(res, 0, 1),
-			   PQgetisnull(res, 0, 2) ? "local socket" : PQgetvalue(res, 0, 2),
-			   PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 4), atof(PQgetvalue(res, 0, 5)),
-			   PQgetisnull(res, 0, 6) ? "state unknown" : PQgetvalue(res, 0, 6));
+			   "%s (%.0fs ago), %s", pid, pq->PQgetvalue(res, 0, 1),
+			   pq->PQgetisnull(res, 0, 2) ? "local socket" : pq->PQgetvalue(res, 0, 2),
+			   pq->PQgetvalue(res, 0, 3), pq->PQgetvalue(res, 0, 4), atof(pq->PQgetvalue(res, 0, 5)),
+			   pq->PQgetisnull(res, 0, 6) ? "state unknown" : pq->PQgetvalue(res, 0, 6));
 		buf_printf(&hint, "another strata run holds the migration lock; wait for it, raise "
 			   "--lock-wait, or end that session if it is stuck: "
 			   "SELECT pg_terminate_backend(%s)", pid);
@@ -755,7 +766,7 @@ static int lock_held(pg_db *p, const char *key, long wait_ms)
 		buf_puts(&hint, "another strata run holds the migration lock; wait for it, raise "
 			 "--lock-wait, or end that session if it is stuck");
 	}
-	PQclear(res);
+	pq->PQclear(res);
 	rc = pg_error(p, STRATA_ELOCKED, NULL, buf_cstr(&hint),
 		      "cannot get the migration lock \"%s\"%s: it is held by %s", key, waited,
 		      buf_cstr(&who));
@@ -877,7 +888,7 @@ static int pg_current_user(strata_db *db, char **out)
 
 static int pg_server_version(strata_db *db)
 {
-	return PQserverVersion(((pg_db *)db)->conn);
+	return pq->PQserverVersion(((pg_db *)db)->conn);
 }
 
 static const strata_db_vtable pg_vtable = {

@@ -3,7 +3,10 @@
  *
  * Layer: db. Only this file (and sqlparse.c, for sqlite3_complete) includes
  * sqlite3.h. Files are opened with SQLITE_OPEN_NOFOLLOW: a symlink in place
- * of the database is refused, never followed.
+ * of the database is refused, never followed. A read_only open uses
+ * SQLITE_OPEN_READONLY without SQLITE_OPEN_CREATE: a missing file stays
+ * missing, and nothing is written (a hot journal it cannot roll back is
+ * an error, SQLITE_READONLY_ROLLBACK).
  *
  * Locking model: SQLite has no session lock to name a holder by. lock()
  * only sets the busy timeout (how long a writer waits for another), and
@@ -450,7 +453,7 @@ static int resolve_path(sqlite_db *s, const char *path, const db_open_options *o
 
 int db_sqlite_open(strata_db **out, const char *path, const db_open_options *opts)
 {
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	int flags = opts->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	sqlite_db *s;
 	int rc;
 

@@ -1,7 +1,9 @@
 /*
  * db/sqlparse.c - splitting migration scripts into statements, per engine.
  *
- * Layer: db. The one wrapper of libpg_query in libstrata (see sqlparse.h).
+ * Layer: db. The one wrapper of libpg_query in libstrata (see sqlparse.h),
+ * which it calls through the table pgquery_dyn.h loads on first use
+ * (pgq->pg_query_scan...): strata is not linked with libpg_query.
  * No SQL is lexed by hand here: PostgreSQL scripts are split by
  * libpg_query's parser and trimmed with its scanner's tokens, SQLite scripts
  * by sqlite3_complete(). The only text this file reads itself is what
@@ -29,14 +31,16 @@
  *  3. libpg_query results and unpacked protobuf messages are freed in the
  *     function that got them.
  */
+#include "db/pgquery_dyn.h"
 #include "db/sqlparse.h"
 #include "strata/error.h"
 #include "util/alloc.h"
 
-#include <pg_query.h>
-#include <pg_query/pg_query.pb-c.h>
 #include <sqlite3.h>
 #include <string.h>
+
+/* libpg_query's functions, loaded by sqlparse_split_pg() before any use (db/pgquery_dyn.h). */
+static const pgquery_api *const pgq = &pgquery_dyn;
 
 typedef struct stmt_list {
 	db_stmt *v;
@@ -117,7 +121,7 @@ static int parse_error(size_t *err_offset, size_t at, const char *msg)
 
 static int scan_tokens(tokens *t, const char *text)
 {
-	PgQueryScanResult r = pg_query_scan(text);
+	PgQueryScanResult r = pgq->pg_query_scan(text);
 	int rc = 0;
 
 	t->res = NULL;
@@ -126,18 +130,19 @@ static int scan_tokens(tokens *t, const char *text)
 		rc = strata_error_set(STRATA_EPARSE, "%s", r.error->message);
 		goto cleanup;
 	}
-	t->res = pg_query__scan_result__unpack(NULL, r.pbuf.len, (const uint8_t *)r.pbuf.data);
+	t->res = pgq->pg_query__scan_result__unpack(NULL, r.pbuf.len,
+						    (const uint8_t *)r.pbuf.data);
 	if (!t->res)
 		rc = strata_error_set(STRATA_ERROR, "cannot decode libpg_query's token list");
 cleanup:
-	pg_query_free_scan_result(r);
+	pgq->pg_query_free_scan_result(r);
 	return rc;
 }
 
 static void tokens_release(tokens *t)
 {
 	if (t->res)
-		pg_query__scan_result__free_unpacked(t->res, NULL);
+		pgq->pg_query__scan_result__free_unpacked(t->res, NULL);
 	t->res = NULL;
 }
 
@@ -199,9 +204,9 @@ static int is_copy_from_stdin(const char *text, size_t len)
 
 	if (!one)
 		return STRATA_ERROR;
-	r = pg_query_parse_protobuf(one);
+	r = pgq->pg_query_parse_protobuf(one);
 	if (!r.error)
-		tree = pg_query__parse_result__unpack(NULL, r.parse_tree.len,
+		tree = pgq->pg_query__parse_result__unpack(NULL, r.parse_tree.len,
 						      (const uint8_t *)r.parse_tree.data);
 	if (tree && tree->n_stmts == 1 && tree->stmts[0]->stmt &&
 	    tree->stmts[0]->stmt->node_case == PG_QUERY__NODE__NODE_COPY_STMT) {
@@ -210,8 +215,8 @@ static int is_copy_from_stdin(const char *text, size_t len)
 		yes = copy->is_from && !copy->is_program && (!copy->filename || !*copy->filename);
 	}
 	if (tree)
-		pg_query__parse_result__free_unpacked(tree, NULL);
-	pg_query_free_protobuf_parse_result(r);
+		pgq->pg_query__parse_result__free_unpacked(tree, NULL);
+	pgq->pg_query_free_protobuf_parse_result(r);
 	strata_free(one);
 	return yes;
 }
@@ -230,7 +235,7 @@ static int copy_before_error(size_t *cut, char *text, size_t at)
 	int i, found = 0;
 
 	text[at] = '\0';
-	r = pg_query_split_with_scanner(text);
+	r = pgq->pg_query_split_with_scanner(text);
 	if (r.error || scan_tokens(&t, text) < 0)
 		goto cleanup;
 	for (i = 0; !found && i < r.n_stmts; i++) {
@@ -248,7 +253,7 @@ static int copy_before_error(size_t *cut, char *text, size_t at)
 	}
 cleanup:
 	tokens_release(&t);
-	pg_query_free_split_result(r);
+	pgq->pg_query_free_split_result(r);
 	text[at] = saved;
 	return found;
 }
@@ -357,7 +362,7 @@ cleanup:
 static int split_pg_round(stmt_list *l, size_t *consumed, size_t *err_offset, char *text,
 			  size_t n, size_t base)
 {
-	PgQuerySplitResult r = pg_query_split_with_parser(text);
+	PgQuerySplitResult r = pgq->pg_query_split_with_parser(text);
 	size_t upto = n, at, cut = 0;
 	int rc = 0, found;
 	char saved;
@@ -369,11 +374,11 @@ static int split_pg_round(stmt_list *l, size_t *consumed, size_t *err_offset, ch
 			rc = found < 0 ? found : parse_error(err_offset, base + at, r.error->message);
 			goto cleanup;
 		}
-		pg_query_free_split_result(r);
+		pgq->pg_query_free_split_result(r);
 		upto = cut;
 		saved = text[cut];
 		text[cut] = '\0';
-		r = pg_query_split_with_parser(text);
+		r = pgq->pg_query_split_with_parser(text);
 		text[cut] = saved;
 		if (r.error) {
 			rc = parse_error(err_offset, base + char_to_byte(text, cut, r.error->cursorpos),
@@ -383,7 +388,7 @@ static int split_pg_round(stmt_list *l, size_t *consumed, size_t *err_offset, ch
 	}
 	rc = keep_statements(l, consumed, err_offset, &r, text, upto, n, base);
 cleanup:
-	pg_query_free_split_result(r);
+	pgq->pg_query_free_split_result(r);
 	return rc;
 }
 
@@ -394,7 +399,7 @@ int sqlparse_split_pg(db_stmt **out, size_t *n, size_t *err_offset, const char *
 	size_t pos = 0;
 	int rc;
 
-	if ((rc = check_no_nul(sql, len, err_offset)) < 0)
+	if ((rc = pgquery_dyn_load()) < 0 || (rc = check_no_nul(sql, len, err_offset)) < 0)
 		goto cleanup;
 	if (!(text = strata_strndup(sql, len))) {
 		rc = STRATA_ERROR;
@@ -466,7 +471,7 @@ int sqlparse_split_sqlite(db_stmt **out, size_t *n, size_t *err_offset, const ch
 	size_t start = 0, i;
 	int rc;
 
-	if ((rc = check_no_nul(sql, len, err_offset)) < 0)
+	if ((rc = pgquery_dyn_load()) < 0 || (rc = check_no_nul(sql, len, err_offset)) < 0)
 		goto cleanup;
 	if (!(text = strata_strndup(sql, len))) {
 		rc = STRATA_ERROR;

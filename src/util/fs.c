@@ -1,5 +1,10 @@
 /*
  * util/fs.c - bounded reads and crash-safe writes (see fs.h).
+ *
+ * Layer: util. Every read goes through read_fd(), which holds the rules of
+ * fs.h: regular files only (checked on the open descriptor, so a file
+ * swapped after a check is still checked), at most max bytes, and one
+ * read() of size + 1 bytes for a file whose size did not change.
  */
 #include "util/fs.h"
 #include "util/alloc.h"
@@ -14,56 +19,76 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int fs_read_file(strata_buf *out, const char *path, size_t max)
+/* Refuse what fs_read_file must not read: not a regular file, or larger than max. */
+static int check_readable(const struct stat *st, const char *shown, size_t max)
+{
+	if (!S_ISREG(st->st_mode))
+		return strata_error_set(STRATA_EPARSE, "'%s' is not a regular file", shown);
+	if ((unsigned long long)st->st_size > max)
+		return strata_error_set(STRATA_EPARSE, "'%s' is too large (%lld bytes; the limit is %zu)",
+					shown, (long long)st->st_size, max);
+	return 0;
+}
+
+/*
+ * Read the open file fd to its end, appending to out. One read of its size
+ * + 1 bytes does it: getting fewer bytes than asked, and at least the size,
+ * is the end of the file. A file that shrank, or a read cut short, is read
+ * on until read() returns 0; one that grew meanwhile is read on in 4 KiB
+ * steps, still bounded by max.
+ */
+static int read_fd(strata_buf *out, int fd, const char *shown, size_t max)
 {
 	struct stat st;
-	int fd, rc = STRATA_ERROR;
-	size_t want;
+	size_t start = out->len, size, want;
+	int rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return strata_error_set(errno == ENOENT ? STRATA_ENOTFOUND : STRATA_ERROR,
-					"cannot read '%s': %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0) {
-		strata_error_set(STRATA_ERROR, "cannot stat '%s': %s", path, strerror(errno));
-		goto done;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = strata_error_set(STRATA_EPARSE, "'%s' is not a regular file", path);
-		goto done;
-	}
-	if ((unsigned long long)st.st_size > max) {
-		rc = strata_error_set(STRATA_EPARSE, "'%s' is too large (%lld bytes; the limit is %zu)",
-				      path, (long long)st.st_size, max);
-		goto done;
-	}
-	want = (size_t)st.st_size;
-	if (buf_grow(out, want) < 0)
-		goto done;
+	if (fstat(fd, &st) < 0)
+		return strata_error_set(STRATA_ERROR, "cannot stat '%s': %s", shown, strerror(errno));
+	if ((rc = check_readable(&st, shown, max)) < 0)
+		return rc;
+	size = (size_t)st.st_size;
+	want = size + 1;
 	for (;;) {
 		ssize_t n;
 
-		if (buf_grow(out, 4096) < 0)
-			goto done;
-		n = read(fd, out->ptr + out->len, out->cap - out->len - 1);
+		if ((rc = buf_grow(out, want)) < 0)
+			goto fail;
+		n = read(fd, out->ptr + out->len, want);
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			strata_error_set(STRATA_ERROR, "cannot read '%s': %s", path, strerror(errno));
-			goto done;
+			rc = strata_error_set(STRATA_ERROR, "cannot read '%s': %s", shown, strerror(errno));
+			goto fail;
 		}
-		if (n == 0)
-			break;
 		out->len += (size_t)n;
-		if (out->len > max) {
+		if (out->len - start > max) {
 			rc = strata_error_set(STRATA_EPARSE, "'%s' is too large (the limit is %zu bytes)",
-					      path, max);
-			goto done;
+					      shown, max);
+			goto fail;
 		}
+		if (n == 0 || ((size_t)n < want && out->len - start >= size))
+			break;
+		want = (size_t)n == want ? 4096 : want - (size_t)n;
 	}
 	out->ptr[out->len] = '\0';
-	rc = 0;
-done:
+	return 0;
+fail:
+	buf_truncate(out, start);
+	return rc;
+}
+
+/* O_NONBLOCK: opening a FIFO must not hang; it is then refused as not a regular file. */
+#define READ_FLAGS (O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+
+int fs_read_file(strata_buf *out, const char *path, size_t max)
+{
+	int fd = open(path, READ_FLAGS), rc;
+
+	if (fd < 0)
+		return strata_error_set(errno == ENOENT ? STRATA_ENOTFOUND : STRATA_ERROR,
+					"cannot read '%s': %s", path, strerror(errno));
+	rc = read_fd(out, fd, path, max);
 	close(fd);
 	return rc;
 }
@@ -128,40 +153,105 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int fs_list_dir(char ***names_out, size_t *count_out, const char *dir)
+/* Whether a directory entry is a regular file, never following a symlink. */
+static int is_regular(DIR *d, const struct dirent *e)
 {
-	DIR *d = opendir(dir);
+	struct stat st;
+
+	/* The entry's own type is lstat's answer, without the system call. */
+	if (e->d_type != DT_UNKNOWN)
+		return e->d_type == DT_REG;
+	return fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The sorted regular-file names of an open directory (not those starting with '.'). */
+static int list_names(char ***names_out, size_t *count_out, DIR *d)
+{
 	struct dirent *e;
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 
-	*names_out = NULL;
-	*count_out = 0;
-	if (!d)
-		return strata_error_set(errno == ENOENT ? STRATA_ENOTFOUND : STRATA_ERROR,
-					"cannot open directory '%s': %s", dir, strerror(errno));
 	while ((e = readdir(d)) != NULL) {
-		struct stat st;
-
-		if (e->d_name[0] == '.')
-			continue;
-		/* Not following symlinks: a link cannot pull a file from outside in. */
-		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+		if (e->d_name[0] == '.' || !is_regular(d, e))
 			continue;
 		if (strata_grow((void **)&names, &cap, n + 1, sizeof(*names)) < 0 ||
 		    !(names[n] = strata_strdup(e->d_name))) {
-			closedir(d);
 			fs_free_names(names, n);
 			return STRATA_ERROR;
 		}
 		n++;
 	}
-	closedir(d);
 	if (n)
 		qsort(names, n, sizeof(*names), cmp_names);
 	*names_out = names;
 	*count_out = n;
 	return 0;
+}
+
+static int open_dir(DIR **out, const char *dir)
+{
+	if (!(*out = opendir(dir)))
+		return strata_error_set(errno == ENOENT ? STRATA_ENOTFOUND : STRATA_ERROR,
+					"cannot open directory '%s': %s", dir, strerror(errno));
+	return 0;
+}
+
+int fs_list_dir(char ***names_out, size_t *count_out, const char *dir)
+{
+	DIR *d;
+	int rc;
+
+	*names_out = NULL;
+	*count_out = 0;
+	if ((rc = open_dir(&d, dir)) < 0)
+		return rc;
+	rc = list_names(names_out, count_out, d);
+	closedir(d);
+	return rc;
+}
+
+int fs_dir_open(fs_dir *out, const char *path)
+{
+	DIR *d;
+	int rc;
+
+	out->fd = -1;
+	out->names = NULL;
+	out->count = 0;
+	if ((rc = open_dir(&d, path)) < 0)
+		return rc;
+	/* The listing's descriptor dies with closedir(); keep a copy to open files by. */
+	if ((rc = list_names(&out->names, &out->count, d)) == 0 &&
+	    (out->fd = fcntl(dirfd(d), F_DUPFD_CLOEXEC, 0)) < 0)
+		rc = strata_error_set(STRATA_ERROR, "cannot open directory '%s': %s", path,
+				      strerror(errno));
+	closedir(d);
+	return rc;
+}
+
+int fs_dir_read(strata_buf *out, const fs_dir *d, const char *name, const char *shown,
+		size_t max)
+{
+	int fd = openat(d->fd, name, READ_FLAGS | O_NOFOLLOW), rc;
+
+	if (fd < 0 && errno == ELOOP)
+		return strata_error_set(STRATA_EPARSE, "'%s' is not a regular file", shown);
+	if (fd < 0)
+		return strata_error_set(errno == ENOENT ? STRATA_ENOTFOUND : STRATA_ERROR,
+					"cannot read '%s': %s", shown, strerror(errno));
+	rc = read_fd(out, fd, shown, max);
+	close(fd);
+	return rc;
+}
+
+void fs_dir_close(fs_dir *d)
+{
+	if (d->fd >= 0)
+		close(d->fd);
+	fs_free_names(d->names, d->count);
+	d->fd = -1;
+	d->names = NULL;
+	d->count = 0;
 }
 
 void fs_free_names(char **names, size_t count)
@@ -215,5 +305,7 @@ int fs_join(strata_buf *out, const char *dir, const char *name)
 	buf_clear(out);
 	if (!dir || !*dir || (name[0] == '/'))
 		return buf_puts(out, name);
-	return buf_printf(out, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", name);
+	if (buf_puts(out, dir) < 0 || (dir[strlen(dir) - 1] != '/' && buf_putc(out, '/') < 0))
+		return STRATA_ERROR;
+	return buf_puts(out, name);
 }

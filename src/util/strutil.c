@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,21 @@ bad:
 	return STRATA_EINVALID;
 }
 
+/* The end of the run of ASCII bytes from i: eight bytes at a time where it can. */
+static size_t ascii_run_end(const unsigned char *s, size_t i, size_t n)
+{
+	uint64_t w;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		if (w & UINT64_C(0x8080808080808080))
+			break;
+	}
+	while (i < n && s[i] < 0x80)
+		i++;
+	return i;
+}
+
 int utf8_valid(const char *str, size_t n, size_t *bad_offset)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -74,7 +90,7 @@ int utf8_valid(const char *str, size_t n, size_t *bad_offset)
 		unsigned long cp;
 
 		if (c < 0x80) {
-			i++;
+			i = ascii_run_end(s, i + 1, n);
 			continue;
 		}
 		if (c >= 0xc2 && c <= 0xdf) {

@@ -30,4 +30,55 @@ test_config_precedence() {
   contains "$ERR" "databse"
 }
 
+# What a failed non-transactional revision left is read back in full: the
+# refusal names the error, the failing statement and how far it got.
+test_failed_nontransactional_revision_is_described() {
+  new_db; new_project; chain 1
+  mig "$(id 2)" "$(id 1)" "CREATE TABLE a2 (id integer);
+INSERT INTO no_such_table VALUES (1);" "DROP TABLE a2;" "-- transaction: off"
+  expect_exit 3 st upgrade
+  equals "$(q "SELECT outcome FROM strata_history ORDER BY id DESC LIMIT 1")" failed
+  expect_exit 3 st upgrade
+  contains "$ERR" "$(id 2)"
+  contains "$ERR" "failed part-way"
+  contains "$ERR" "no such table: no_such_table"
+  contains "$ERR" "failing statement: INSERT INTO no_such_table"
+  contains "$ERR" "1 statement(s) had completed"
+  ok st current
+  contains "$ERR" "failed part-way"
+  ok st stamp "$(id 2)"
+  ok st upgrade
+  contains "$ERR" "already up to date"
+}
+
+# A run with nothing to do writes nothing: not even a lock or a journal.
+# A bad migrations folder found meanwhile leaves the file as it was.
+test_noop_and_bad_folder_leave_the_file_alone() {
+  new_db; new_project; chain 3
+  local file=${DB#sqlite:}
+  ok st upgrade
+  cp "$file" "$T/before.sqlite"
+  touch -d '2001-01-01' "$file"
+  ok st upgrade
+  contains "$ERR" "already up to date"
+  ok st downgrade "$(id 3)"
+  contains "$ERR" "nothing to revert"
+  cmp -s "$file" "$T/before.sqlite" || fail "a no-op run changed the database"
+  equals "$(stat -c %Y "$file")" "$(date -d '2001-01-01' +%s)"
+  [ ! -e "$file-journal" ] || fail "a no-op run left a journal"
+  printf -- '-- revision: %s\n-- revises: base\n-- colour: blue\n\n-- +up\nSELECT 1;\n-- +down\nSELECT 1;\n' "$(id 9)" >"migrations/$(id 9)_x.sql"
+  expect_exit 2 st upgrade
+  contains "$ERR" "colour"
+  cmp -s "$file" "$T/before.sqlite" || fail "a bad folder changed the database"
+  equals "$(stat -c %Y "$file")" "$(date -d '2001-01-01' +%s)"
+  rm "migrations/$(id 9)_x.sql"
+  # pending work still runs, a changed file is still refused
+  mig "$(id 4)" "$(id 3)" "CREATE TABLE t4 (id integer);" "DROP TABLE t4;"
+  ok st upgrade
+  equals "$(versions)" "$(id 4)"
+  sed -i 's/CREATE TABLE t4 (id integer)/CREATE TABLE t4 (id integer, w text)/' "migrations/$(id 4)_m$(id 4).sql"
+  expect_exit 1 st upgrade
+  contains "$ERR" "allow-changed"
+}
+
 run_tests
