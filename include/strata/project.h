@@ -35,6 +35,14 @@ int strata_sum_write(const char *dir);
  */
 int strata_sum_check(char **report, const char *dir);
 
+struct strata_graph;
+/**
+ * strata_sum_check() without reading the files again: the expected sum is
+ * computed from the migration texts already loaded into g (which holds
+ * every .sql file of dir). Same results and errors.
+ */
+int strata_sum_check_graph(char **report, const char *dir, const struct strata_graph *g);
+
 typedef struct strata_revision_spec {
 	const char *message;
 	const char *const *parents;     /* revises; none = base */

@@ -189,7 +189,8 @@ int cli_check_sum(cli_ctx *ctx)
 
 	if ((rc = cli_load_config(ctx)) != 0)
 		return rc;
-	rc = strata_sum_check(&report, ctx->config->migrations);
+	rc = ctx->graph ? strata_sum_check_graph(&report, ctx->config->migrations, ctx->graph)
+			: strata_sum_check(&report, ctx->config->migrations);
 	free(report);
 	return rc < 0 ? cli_report_error(rc) : 0;
 }

@@ -8,6 +8,7 @@
 #include "strata/project.h"
 #include "strata/config.h"
 #include "strata/error.h"
+#include "strata/graph.h"
 #include "strata/migration.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -16,6 +17,7 @@
 #include "util/strutil.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Hash of a file with CRLF turned into LF, as "sha256-v1:<hex>". */
@@ -173,43 +175,106 @@ static int report_changed(strata_buf *report, const char *want, const char *have
 	return 0;
 }
 
-int strata_sum_check(char **report, const char *dir)
+/* Compare strata.sum (have) with what the folder holds (want); fills report. */
+static int compare_sum(char **report, const char *path, const char *dir, const strata_buf *have,
+		       const strata_buf *want)
 {
-	strata_buf path = STRATA_BUF_INIT, have = STRATA_BUF_INIT, want = STRATA_BUF_INIT;
 	strata_buf diff = STRATA_BUF_INIT;
-	int rc;
+	int rc = STRATA_ERROR;
 
-	*report = NULL;
-	if ((rc = fs_join(&path, dir, STRATA_SUM_FILE)) < 0)
-		goto done;
-	rc = fs_read_file(&have, buf_cstr(&path), STRATA_MIGRATION_MAX_BYTES);
-	if (rc == STRATA_ENOTFOUND) {
-		rc = 0;
-		goto done;
-	}
-	if (rc < 0 || (rc = compute_sum(&want, dir)) < 0)
-		goto done;
-	if (have.len == want.len && memcmp(have.ptr, want.ptr, have.len) == 0)
-		goto done;
-	rc = STRATA_ERROR;
-	if (report_missing(&diff, buf_cstr(&want), buf_cstr(&have), "added") < 0 ||
-	    report_missing(&diff, buf_cstr(&have), buf_cstr(&want), "removed") < 0 ||
-	    report_changed(&diff, buf_cstr(&want), buf_cstr(&have)) < 0)
+	if (have->len == want->len && memcmp(have->ptr, want->ptr, have->len) == 0)
+		return 0;
+	if (report_missing(&diff, buf_cstr(want), buf_cstr(have), "added") < 0 ||
+	    report_missing(&diff, buf_cstr(have), buf_cstr(want), "removed") < 0 ||
+	    report_changed(&diff, buf_cstr(want), buf_cstr(have)) < 0)
 		goto done;
 	if (!diff.len && buf_puts(&diff, "  strata.sum itself was edited\n") < 0)
 		goto done;
 	buf_truncate(&diff, diff.len - 1); /* the last line's newline */
-	rc = strata_error_set(STRATA_ECHECK, "%s does not match the migrations in %s:\n%s",
-			      buf_cstr(&path), dir, buf_cstr(&diff));
+	rc = strata_error_set(STRATA_ECHECK, "%s does not match the migrations in %s:\n%s", path,
+			      dir, buf_cstr(&diff));
 	strata_error_hint("if these changes are intended, run 'strata hash' to record them; "
 			  "otherwise restore the files (e.g. from version control)");
 	*report = buf_detach(&diff);
 done:
+	buf_release(&diff);
+	return rc;
+}
+
+/* Read strata.sum into have; 1 when it exists, 0 when not. */
+static int read_sum(strata_buf *have, strata_buf *path, const char *dir)
+{
+	int rc;
+
+	if ((rc = fs_join(path, dir, STRATA_SUM_FILE)) < 0)
+		return rc;
+	rc = fs_read_file(have, buf_cstr(path), STRATA_MIGRATION_MAX_BYTES);
+	if (rc == STRATA_ENOTFOUND)
+		return 0;
+	return rc < 0 ? rc : 1;
+}
+
+int strata_sum_check(char **report, const char *dir)
+{
+	strata_buf path = STRATA_BUF_INIT, have = STRATA_BUF_INIT, want = STRATA_BUF_INIT;
+	int rc;
+
+	*report = NULL;
+	if ((rc = read_sum(&have, &path, dir)) > 0 && (rc = compute_sum(&want, dir)) == 0)
+		rc = compare_sum(report, buf_cstr(&path), dir, &have, &want);
 	buf_release(&path);
 	buf_release(&have);
 	buf_release(&want);
-	buf_release(&diff);
-	return rc;
+	return rc < 0 ? rc : 0;
+}
+
+static int cmp_by_filename(const void *a, const void *b)
+{
+	const strata_migration *x = *(const strata_migration *const *)a;
+	const strata_migration *y = *(const strata_migration *const *)b;
+
+	return strcmp(x->filename, y->filename);
+}
+
+/*
+ * The same check from the texts already loaded into the graph: every .sql
+ * file of the folder is in the graph (strata_graph_load refuses any other),
+ * so nothing needs reading twice.
+ */
+int strata_sum_check_graph(char **report, const char *dir, const strata_graph *g)
+{
+	strata_buf path = STRATA_BUF_INIT, have = STRATA_BUF_INIT, want = STRATA_BUF_INIT;
+	strata_buf lines = STRATA_BUF_INIT;
+	size_t n = strata_graph_count(g), i;
+	const strata_migration **byname = NULL;
+	char hash[80];
+	int rc;
+
+	*report = NULL;
+	if ((rc = read_sum(&have, &path, dir)) <= 0)
+		goto done;
+	rc = STRATA_ERROR;
+	if (!(byname = strata_calloc(n ? n : 1, sizeof(*byname))))
+		goto done;
+	for (i = 0; i < n; i++)
+		byname[i] = strata_graph_at(g, i);
+	qsort(byname, n, sizeof(*byname), cmp_by_filename);
+	for (i = 0; i < n; i++) {
+		hash_normalised(hash, byname[i]->text, byname[i]->text_len);
+		if (buf_printf(&lines, "%s %s\n", byname[i]->filename, hash) < 0)
+			goto done;
+	}
+	hash_normalised(hash, buf_cstr(&lines), lines.len);
+	if (buf_printf(&want, "%s\n%s", hash, buf_cstr(&lines)) < 0)
+		goto done;
+	rc = compare_sum(report, buf_cstr(&path), dir, &have, &want);
+done:
+	strata_free(byname);
+	buf_release(&path);
+	buf_release(&have);
+	buf_release(&want);
+	buf_release(&lines);
+	return rc < 0 ? rc : 0;
 }
 
 /* "Add users.org_id!" -> "add_users_org_id" (ASCII letters and digits, at most 40). */
