@@ -11,7 +11,13 @@ libinih-dev libcmocka-dev"
 for extra in "$@"; do
   case "$extra" in
     asan) pkgs="$pkgs clang libclang-rt-14-dev" ;;
-    bench) pkgs="$pkgs python3-alembic python3-sqlalchemy python3-psycopg2 sqitch libdbd-pg-perl libdbd-sqlite3-perl hyperfine nodejs npm" ;;
+    # bench: the peers strata is measured against (alembic is the package
+    # with the alembic command; sqitch needs its DBD drivers, and psql for
+    # pg), and npm to fetch dbmate. A node from elsewhere (NodeSource's
+    # nodejs ships npm and conflicts with Debian's npm) is used as it is.
+    bench)
+      pkgs="$pkgs alembic python3-alembic python3-sqlalchemy python3-psycopg2 sqitch libdbd-pg-perl libdbd-sqlite3-perl"
+      command -v npm >/dev/null 2>&1 || pkgs="$pkgs nodejs npm" ;;
     *) echo "deps.sh: unknown extra '$extra'" >&2; exit 2 ;;
   esac
 done

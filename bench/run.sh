@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The versioned-migration benchmarks, SQLite then PostgreSQL, in one run.
+#
+#   bench/run.sh [STRATA_BINARY]      (default build/strata; `make bench` passes it)
+#
+# Installs what is missing (scripts/deps.sh bench: Debian packages for the
+# peers; dbmate with npm, under bench/node_modules, pinned by
+# bench/package.json), starts a throwaway PostgreSQL with tests/pgserver.sh
+# (stopped again on any exit), runs bench/versioned.py for both engines and
+# prints both tables at the end. Not a test: nothing here fails on a slow
+# figure; the tables say which targets are met.
+#
+# Environment: BENCH_N (revisions, 1000), BENCH_RUNS (apply/downgrade rounds, 5),
+# BENCH_NOOP_RUNS (21), BENCH_SLOW_RUNS (sqitch rounds, 1), BENCH_SLOW_NOOP_RUNS
+# (alembic and sqitch no-op runs, 7), BENCH_PEERS (alembic,sqitch,dbmate),
+# BENCH_ENGINES (sqlite postgres), BENCH_OUT (directory for the tables and raw
+# JSON; default: a temporary one, removed).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+bin=${1:-$root/build/strata}
+case "$bin" in /*) ;; *) bin=$root/$bin ;; esac
+
+N=${BENCH_N:-1000}
+RUNS=${BENCH_RUNS:-5}
+NOOP_RUNS=${BENCH_NOOP_RUNS:-21}
+SLOW_RUNS=${BENCH_SLOW_RUNS:-1}
+SLOW_NOOP_RUNS=${BENCH_SLOW_NOOP_RUNS:-7}
+PEERS=${BENCH_PEERS:-alembic,sqitch,dbmate}
+ENGINES=${BENCH_ENGINES:-sqlite postgres}
+
+say() { echo "bench: $*" >&2; }
+
+"$root/scripts/deps.sh" bench
+if [ ! -x "$bin" ]; then
+  say "building $bin"
+  make -C "$root" --no-print-directory all >&2
+fi
+
+# dbmate: the npm package ships the Go binary per platform; versioned.py runs
+# that binary directly. A failed install is reported in the table, not fatal.
+if [[ ",$PEERS," == *,dbmate,* ]] && ! compgen -G "$here/node_modules/@dbmate/*/bin/dbmate" >/dev/null; then
+  if command -v npm >/dev/null 2>&1; then
+    say "installing dbmate with npm into bench/node_modules"
+    npm install --prefix "$here" --no-audit --no-fund --no-package-lock --loglevel=error >&2 ||
+      say "npm install failed; dbmate will be reported as not installed"
+  else
+    say "npm not found; dbmate will be reported as not installed"
+  fi
+fi
+
+out=${BENCH_OUT:-}
+pgdir=
+# shellcheck disable=SC2317  # called by the EXIT trap
+cleanup() {
+  if [ -n "$pgdir" ]; then "$root/tests/pgserver.sh" stop "$pgdir" || true; fi
+  if [ -z "${BENCH_OUT:-}" ] && [ -n "$out" ]; then rm -rf "$out"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+if [ -z "$out" ]; then out=$(mktemp -d); else mkdir -p "$out"; fi
+
+common=(--strata "$bin" --n "$N" --runs "$RUNS" --noop-runs "$NOOP_RUNS"
+        --slow-runs "$SLOW_RUNS" --slow-noop-runs "$SLOW_NOOP_RUNS" --peers "$PEERS")
+status=0
+for engine in $ENGINES; do
+  extra=()
+  if [ "$engine" = postgres ]; then
+    pgdir=$(mktemp -d)
+    say "starting a throwaway PostgreSQL in $pgdir"
+    if ! env_lines=$("$root/tests/pgserver.sh" start "$pgdir"); then
+      say "could not start PostgreSQL; skipping the postgres benchmark"
+      status=1
+      continue
+    fi
+    pg_url=$(printf '%s\n' "$env_lines" | sed -n 's/^STRATA_TEST_PG_URL=//p')
+    extra=(--pg-url "$pg_url" --pg-socket-dir "$pgdir")
+  fi
+  say "$engine: $N revisions"
+  python3 "$here/versioned.py" --engine "$engine" "${common[@]}" "${extra[@]}" \
+    --json "$out/$engine.json" >"$out/$engine.md" || status=1
+  if [ "$engine" = postgres ]; then
+    "$root/tests/pgserver.sh" stop "$pgdir"
+    pgdir=
+  fi
+done
+
+echo
+echo "== machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo), $(uname -sr)"
+for engine in $ENGINES; do
+  [ -f "$out/$engine.md" ] && cat "$out/$engine.md"
+done
+exit $status
