@@ -5,11 +5,12 @@
  * Layer: core; talks to the database through db/db.h and reads the state
  * with core/bookkeeping, like the runner.
  *
- * Why: a run on SQLite spends its time in two independent halves, loading
- * the migrations folder (reading, parsing and hashing every file) and
- * opening the database (SQLite parses the whole schema on the first
- * statement: milliseconds for a thousand tables). Done one after the
- * other they add up; on two cores they overlap. Most runs find nothing
+ * Why: a run spends its time in two independent halves, loading the
+ * migrations folder (reading, parsing and hashing every file) and opening
+ * the database (SQLite parses the whole schema on the first statement;
+ * PostgreSQL needs TCP, TLS and SCRAM's key stretching before the first
+ * query: milliseconds each). Done one after the other they add up; on two
+ * cores they overlap. Most runs find nothing
  * to do, and then the state read ahead is the whole answer.
  *
  *   caller (CLI)                          prefetch thread
@@ -28,6 +29,8 @@
  *     existing one is not written, whatever the main thread then finds
  *     (a bad migrations folder exits 2 with the database untouched). In
  *     WAL mode SQLite may open or create the -shm file, as every reader.
+ *     A PostgreSQL session is made read-only (default_transaction_read_only)
+ *     and only runs bk_read()'s SELECTs; it takes no lock a runner waits on.
  *  2. The connection is the thread's alone, and holds no lock once the
  *     state is read: every bk_read() query runs to its end in autocommit
  *     mode, so nothing of it can meet the usual run's write transactions
@@ -47,7 +50,7 @@
  *     CPU the caller has left idle.
  *
  * Another engine to read ahead: it needs a read-only open in its driver
- * (db_open_options.read_only) and a test in strata_prefetch_start().
+ * (db_open_options.read_only); db_engine_of() must know its connection strings.
  */
 #if defined(__linux__) && !defined(_GNU_SOURCE)
 #define _GNU_SOURCE /* sched_getcpu, CPU_SET, pthread_attr_setaffinity_np */
@@ -152,7 +155,7 @@ int strata_prefetch_start(strata_prefetch **out, const strata_config *cfg)
 	if (!out || !cfg)
 		return strata_error_set(STRATA_EINVALID, "strata_prefetch_start: missing argument");
 	*out = NULL;
-	if (!cfg->database || db_engine_of(cfg->database) != DB_SQLITE)
+	if (!cfg->database || !db_engine_of(cfg->database))
 		return 0;
 	if (!(p = strata_calloc(1, sizeof(*p))))
 		return STRATA_ERROR;

@@ -43,8 +43,8 @@ typedef struct db_open_options {
 	const char *project_root;  /* relative sqlite: paths resolve against this; NULL = cwd */
 	long connect_timeout_ms;   /* 0 = engine default */
 	const char *application_name; /* PostgreSQL application_name, e.g. "strata" */
-	int read_only;             /* SQLite only: open an existing file read-only, never */
-				   /*   creating it; PostgreSQL refuses it (STRATA_EINVALID) */
+	int read_only;             /* SQLite: open an existing file read-only, never creating */
+				   /*   it; PostgreSQL: a session with default_transaction_read_only */
 } db_open_options;
 #define DB_OPEN_OPTIONS_VERSION 1
 #define DB_OPEN_OPTIONS_INIT { DB_OPEN_OPTIONS_VERSION, NULL, 0, "strata", 0 }

@@ -371,6 +371,8 @@ static void pg_close(strata_db *db)
 	strata_free(p);
 }
 
+static int pg_exec(strata_db *db, const char *sql, int nparams, const char *const *params);
+
 int db_pg_open(strata_db **out, const char *conninfo, const db_open_options *opts)
 {
 	strata_buf shown = STRATA_BUF_INIT;
@@ -378,8 +380,6 @@ int db_pg_open(strata_db **out, const char *conninfo, const db_open_options *opt
 	int rc = 0;
 
 	*out = NULL;
-	if (opts->read_only)
-		return strata_error_set(STRATA_EINVALID, "read-only connections are for SQLite only");
 	if ((rc = libpq_dyn_load()) < 0)
 		return rc;
 	if (!(p = strata_calloc(1, sizeof(*p))))
@@ -395,6 +395,10 @@ int db_pg_open(strata_db **out, const char *conninfo, const db_open_options *opt
 	if ((rc = read_conninfo(p)) < 0)
 		goto cleanup;
 	if ((rc = connect_with(p, p->app, 1, &p->conn)) < 0)
+		goto cleanup;
+	/* A read-only session: the server refuses any write made through it. */
+	if (opts->read_only &&
+	    (rc = pg_exec(&p->base, "SET default_transaction_read_only = on", 0, NULL)) < 0)
 		goto cleanup;
 	*out = &p->base;
 cleanup:

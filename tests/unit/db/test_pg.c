@@ -112,6 +112,23 @@ static void test_pg__connect_url(void **state)
 	db_close(db);
 }
 
+/* A read-only session (used to read the state ahead) can read but never write. */
+static void test_pg__read_only_session_refuses_writes(void **state)
+{
+	db_open_options oo = DB_OPEN_OPTIONS_INIT;
+	strata_db *db = NULL;
+	const char *sql = "CREATE TABLE read_only_probe (id integer)";
+
+	oo.read_only = 1;
+	if (db_open(&db, pg_url(), &oo) != 0)
+		fail_msg("db_open: %s", strata_error_last()->message);
+	assert_value(db, "SELECT 1 + 1", "2");
+	assert_int_equal(db_exec_stmt(db, sql, strlen(sql), NULL, 0), STRATA_EDB);
+	assert_string_equal(strata_error_last()->sqlstate, "25006");
+	db_close(db);
+	(void)state;
+}
+
 static void test_pg__connect_keywords(void **state)
 {
 	const char *password = env_or_fail("STRATA_TEST_PG_PASSWORD");
@@ -387,6 +404,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pg__connect_url),
+		cmocka_unit_test(test_pg__read_only_session_refuses_writes),
 		cmocka_unit_test(test_pg__connect_keywords),
 		cmocka_unit_test(test_pg__wrong_password_not_shown),
 		cmocka_unit_test(test_pg__params),
