@@ -204,6 +204,23 @@ static const bk_revision_state *history_of(const run *r, const char *revision)
 	return latest_row(&r->state, revision);
 }
 
+/* A history row about m by this run's user and host; the caller adds the rest. */
+static bk_entry history_row(const run *r, const strata_migration *m, strata_direction dir,
+			    const char *outcome, const char *started, const char *finished)
+{
+	bk_entry e = { 0 };
+
+	e.revision = m->revision;
+	e.direction = dir == STRATA_UP ? "up" : "down";
+	e.checksum = m->checksum;
+	e.started_at = started;
+	e.finished_at = finished;
+	e.db_user = r->db_user;
+	e.client_host = r->host;
+	e.outcome = outcome;
+	return e;
+}
+
 static int is_unfinished(const bk_revision_state *h)
 {
 	return h && (strcmp(h->outcome, "failed") == 0 || strcmp(h->outcome, "running") == 0);
@@ -268,16 +285,10 @@ static int check_changed(run *r)
 		n++;
 		if (r->o->allow_changed) {
 			char now[32];
-			bk_entry e = { 0 };
+			bk_entry e;
 
 			utc_timestamp(now);
-			e.revision = m->revision;
-			e.direction = "up";
-			e.checksum = m->checksum;
-			e.started_at = e.finished_at = now;
-			e.db_user = r->db_user;
-			e.client_host = r->host;
-			e.outcome = "accepted";
+			e = history_row(r, m, STRATA_UP, "accepted", now, now);
 			e.note = "applied file changed since; accepted with --allow-changed";
 			if ((rc = bk_insert(r->db, r->cfg, &e)) < 0)
 				break;
@@ -360,18 +371,11 @@ static void record_failure(run *r, const strata_migration *m, strata_direction d
 {
 	strata_error saved = *strata_error_last();
 	char now[32], *stmt_text = stmt ? strata_strndup(stmt, stmt_len) : NULL;
-	bk_entry e = { 0 };
+	bk_entry e;
 
 	utc_timestamp(now);
-	e.revision = m->revision;
-	e.direction = dir == STRATA_UP ? "up" : "down";
-	e.checksum = m->checksum;
-	e.started_at = started;
-	e.finished_at = now;
+	e = history_row(r, m, dir, outcome, started, now);
 	e.duration_ms = (long)(now_ms() - t0);
-	e.db_user = r->db_user;
-	e.client_host = r->host;
-	e.outcome = outcome;
 	e.error = saved.message;
 	e.failed_statement = stmt_text;
 	e.statements_run = (long)ran;
@@ -450,15 +454,8 @@ static int step(run *r, size_t idx, strata_direction dir, const step_sql *s)
 		}
 		if (!tx) {
 			/* Mark it running, visibly to everyone, then leave the transaction. */
-			bk_entry run_row = { 0 };
+			bk_entry run_row = history_row(r, m, dir, "running", started, NULL);
 
-			run_row.revision = m->revision;
-			run_row.direction = dir == STRATA_UP ? "up" : "down";
-			run_row.checksum = m->checksum;
-			run_row.started_at = started;
-			run_row.db_user = r->db_user;
-			run_row.client_host = r->host;
-			run_row.outcome = "running";
 			if ((rc = bk_insert(r->db, r->cfg, &run_row)) < 0 || (rc = db_commit(r->db)) < 0)
 				goto fail_tx;
 		}
@@ -524,15 +521,8 @@ static int step(run *r, size_t idx, strata_direction dir, const step_sql *s)
 	    (rc = bk_set_heads(r->db, r->cfg, (const char *const *)rows, nrows)) < 0)
 		goto fail_tx;
 	utc_timestamp(now);
-	e.revision = m->revision;
-	e.direction = dir == STRATA_UP ? "up" : "down";
-	e.checksum = m->checksum;
-	e.started_at = started;
-	e.finished_at = now;
+	e = history_row(r, m, dir, dir == STRATA_UP ? "applied" : "reverted", started, now);
 	e.duration_ms = (long)(now_ms() - t0);
-	e.db_user = r->db_user;
-	e.client_host = r->host;
-	e.outcome = dir == STRATA_UP ? "applied" : "reverted";
 	e.statements_run = (long)s->n;
 	if ((rc = bk_insert(r->db, r->cfg, &e)) < 0)
 		goto fail_tx;
@@ -708,11 +698,8 @@ static int render_step(run *r, strata_buf *out, db_engine engine, size_t idx,
 	r->applied[idx] = dir == STRATA_UP;
 	if (heads_rows(r, r->applied, &rows, &nrows) < 0)
 		return STRATA_ERROR;
-	e.revision = m->revision;
-	e.direction = dir == STRATA_UP ? "up" : "down";
-	e.checksum = m->checksum;
-	e.client_host = r->host;
-	e.outcome = dir == STRATA_UP ? "applied" : "reverted";
+	/* Times and user come from the database running the script (bk_render_insert). */
+	e = history_row(r, m, dir, dir == STRATA_UP ? "applied" : "reverted", NULL, NULL);
 	e.statements_run = (long)s->n;
 	e.note = "applied from a --sql script";
 	if (bk_render_set_heads(out, r->cfg, (const char *const *)rows, nrows) < 0 ||
@@ -941,20 +928,14 @@ int strata_stamp(strata_run_result *res, const strata_config *cfg, const strata_
 	for (i = 0; i < r.count; i++) {
 		const strata_migration *m = strata_graph_at(g, i);
 		const bk_revision_state *h = history_of(&r, m->revision);
-		bk_entry e = { 0 };
+		bk_entry e;
 		char now[32];
 
 		/* A row for each revision whose state changes, and for an unfinished one resolved. */
 		if (want[i] == r.applied[i] && !(want[i] && is_unfinished(h)))
 			continue;
 		utc_timestamp(now);
-		e.revision = m->revision;
-		e.direction = want[i] ? "up" : "down";
-		e.checksum = m->checksum;
-		e.started_at = e.finished_at = now;
-		e.db_user = r.db_user;
-		e.client_host = r.host;
-		e.outcome = "stamped";
+		e = history_row(&r, m, want[i] ? STRATA_UP : STRATA_DOWN, "stamped", now, now);
 		e.note = opts->purge ? "strata stamp --purge" : "strata stamp";
 		if ((rc = bk_insert(r.db, cfg, &e)) < 0)
 			goto rollback;
