@@ -503,9 +503,14 @@ static int step(run *r, size_t idx, strata_direction dir, const step_sql *s)
 		record_failure(r, m, dir, "rolled-back", started, t0,
 			       m->text + s->base + s->stmts[i].offset, s->stmts[i].len, i);
 		if (strcmp(strata_error_last()->sqlstate, DB_SQLSTATE_LOCK_NOT_AVAILABLE) == 0) {
+			char driver_hint[STRATA_ERROR_HINT_MAX];
+
+			/* Keep the driver's hint: it names the blocker's pid to end. */
+			snprintf(driver_hint, sizeof(driver_hint), "%s", strata_error_last()->hint);
 			strata_error_append("\n  gave up after %d retries", r->cfg->lock_retries);
-			strata_error_hint("the migration was rolled back; nothing changed. Run it when the "
-					  "blocking session has finished, or end that session");
+			strata_error_hint("the migration was rolled back; nothing changed. %s",
+					  driver_hint[0] ? driver_hint
+					  : "Run it when the blocking session has finished, or end that session");
 		} else if (!strata_error_last()->hint[0]) {
 			strata_error_hint("the revision was rolled back; the database is as it was before "
 					  "it. Fix the statement and run the command again");

@@ -33,6 +33,7 @@ test_pg_lock_timeout_gives_up_and_names_the_blocker() {
   contains "$ERR" "$blocker"
   contains "$ERR" "pg_sleep(60)"
   contains "$ERR" "gave up after 2 retries"
+  contains "$ERR" "pg_terminate_backend($blocker)"
   [ "$elapsed_ms" -lt 10000 ] || fail "gave up only after ${elapsed_ms}ms"
   equals "$(versions)" "$(id 1)"
   kill "$BG_PID" 2>/dev/null; q "SELECT pg_terminate_backend($blocker)" >/dev/null
