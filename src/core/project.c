@@ -119,39 +119,18 @@ static const char *find_line(const char *text, const char *name, size_t *hash_le
 	return NULL;
 }
 
-/* Lines of a sum file in a that are missing from b, reported with a label. */
-static int report_missing(strata_buf *report, const char *a, const char *b, const char *label)
+/*
+ * For each "name hash" line of sum text a: report "label: name" when b has
+ * no line for that name, and with changed_too "changed: name" when b has
+ * it with another hash.
+ */
+static int report_lines(strata_buf *report, const char *a, const char *b, const char *label,
+			int changed_too)
 {
 	const char *p = strchr(a, '\n');
+	int rc = 0;
 
-	while (p && *++p) {
-		const char *eol = strchr(p, '\n'), *sp;
-		size_t hash_len;
-		char *name;
-
-		if (!eol)
-			eol = p + strlen(p);
-		sp = memchr(p, ' ', (size_t)(eol - p));
-		if (sp) {
-			if (!(name = strata_strndup(p, (size_t)(sp - p))))
-				return STRATA_ERROR;
-			if (!find_line(b, name, &hash_len) &&
-			    buf_printf(report, "  %s: %s\n", label, name) < 0) {
-				strata_free(name);
-				return STRATA_ERROR;
-			}
-			strata_free(name);
-		}
-		p = *eol ? eol : NULL;
-	}
-	return 0;
-}
-
-static int report_changed(strata_buf *report, const char *want, const char *have)
-{
-	const char *p = strchr(want, '\n');
-
-	while (p && *++p) {
+	while (rc == 0 && p && *++p) {
 		const char *eol = strchr(p, '\n'), *sp, *h;
 		size_t hash_len;
 		char *name;
@@ -162,17 +141,17 @@ static int report_changed(strata_buf *report, const char *want, const char *have
 		if (sp) {
 			if (!(name = strata_strndup(p, (size_t)(sp - p))))
 				return STRATA_ERROR;
-			h = find_line(have, name, &hash_len);
-			if (h && (hash_len != (size_t)(eol - sp - 1) || memcmp(h, sp + 1, hash_len) != 0) &&
-			    buf_printf(report, "  changed: %s\n", name) < 0) {
-				strata_free(name);
-				return STRATA_ERROR;
-			}
+			h = find_line(b, name, &hash_len);
+			if (!h)
+				rc = buf_printf(report, "  %s: %s\n", label, name);
+			else if (changed_too && (hash_len != (size_t)(eol - sp - 1) ||
+						 memcmp(h, sp + 1, hash_len) != 0))
+				rc = buf_printf(report, "  changed: %s\n", name);
 			strata_free(name);
 		}
 		p = *eol ? eol : NULL;
 	}
-	return 0;
+	return rc;
 }
 
 /* Compare strata.sum (have) with what the folder holds (want); fills report. */
@@ -184,9 +163,8 @@ static int compare_sum(char **report, const char *path, const char *dir, const s
 
 	if (have->len == want->len && memcmp(have->ptr, want->ptr, have->len) == 0)
 		return 0;
-	if (report_missing(&diff, buf_cstr(want), buf_cstr(have), "added") < 0 ||
-	    report_missing(&diff, buf_cstr(have), buf_cstr(want), "removed") < 0 ||
-	    report_changed(&diff, buf_cstr(want), buf_cstr(have)) < 0)
+	if (report_lines(&diff, buf_cstr(want), buf_cstr(have), "added", 1) < 0 ||
+	    report_lines(&diff, buf_cstr(have), buf_cstr(want), "removed", 0) < 0)
 		goto done;
 	if (!diff.len && buf_puts(&diff, "  strata.sum itself was edited\n") < 0)
 		goto done;

@@ -832,19 +832,26 @@ done:
 	return settled;
 }
 
+static void run_init(run *r, const strata_config *cfg, const strata_graph *g,
+		     const strata_run_options *opts, strata_run_result *res)
+{
+	memset(r, 0, sizeof(*r));
+	r->cfg = cfg;
+	r->g = g;
+	r->o = opts;
+	r->res = res;
+	memset(res, 0, sizeof(*res));
+}
+
 static int run_command(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
 		       const strata_run_options *opts, planner plan_fn, strata_direction dir)
 {
 	strata_run_result local = { 0 };
-	run r = { 0 };
+	run r;
 	double t0 = now_ms();
 	int rc;
 
-	r.cfg = cfg;
-	r.g = g;
-	r.o = opts;
-	r.res = res ? res : &local;
-	memset(r.res, 0, sizeof(*r.res));
+	run_init(&r, cfg, g, opts, res ? res : &local);
 	/* An unknown target is bad input too: resolve names before connecting. */
 	if (opts->target && opts->target[0] != '+' && opts->target[0] != '-') {
 		unsigned char *probe = strata_calloc(strata_graph_count(g) + 1, 1);
@@ -897,17 +904,13 @@ int strata_stamp(strata_run_result *res, const strata_config *cfg, const strata_
 		 const strata_run_options *opts)
 {
 	strata_run_result local = { 0 };
-	run r = { 0 };
+	run r;
 	unsigned char *want = NULL;
 	char **rows = NULL;
 	size_t nrows = 0, i;
 	int rc;
 
-	r.cfg = cfg;
-	r.g = g;
-	r.o = opts;
-	r.res = res ? res : &local;
-	memset(r.res, 0, sizeof(*r.res));
+	run_init(&r, cfg, g, opts, res ? res : &local);
 	if (!opts->target) {
 		rc = strata_error_set(STRATA_EINVALID, "stamp needs a target");
 		strata_error_hint("give a revision, heads, or base");
