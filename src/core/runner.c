@@ -984,7 +984,18 @@ int strata_status_read(strata_status **out, const strata_config *cfg, const stra
 	    !(s->changed_recorded = strata_calloc(r.count ? r.count : 1, sizeof(char *))))
 		goto done;
 	s->failed = -1;
-	if ((rc = open_db(&r)) < 0 || (rc = bk_read(&r.state, r.db, cfg)) < 0)
+	/* A read: never create or write the database. A SQLite file that does
+	 * not exist yet is a database with nothing applied. */
+	{
+		db_open_options oo = DB_OPEN_OPTIONS_INIT;
+
+		oo.project_root = cfg->root;
+		oo.read_only = 1;
+		rc = db_open(&r.db, cfg->database, &oo);
+	}
+	if (rc == STRATA_ENOTFOUND && db_engine_of(cfg->database) == DB_SQLITE)
+		rc = 0;
+	else if (rc < 0 || (rc = bk_read(&r.state, r.db, cfg)) < 0)
 		goto done;
 	s->tables_exist = r.state.tables_exist;
 	s->versions = r.state.versions;

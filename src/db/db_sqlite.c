@@ -467,6 +467,14 @@ int db_sqlite_open(strata_db **out, const char *path, const db_open_options *opt
 	flags |= SQLITE_OPEN_NOFOLLOW;
 #endif
 	if ((rc = sqlite3_open_v2(s->path, &s->h, flags, NULL)) != SQLITE_OK) {
+		struct stat st;
+
+		/* Read-only opens never create: a missing file is "not found", not a failure. */
+		if (opts->read_only && lstat(s->path, &st) < 0 && errno == ENOENT) {
+			rc = strata_error_set(STRATA_ENOTFOUND, "SQLite database %s does not exist",
+					      s->path);
+			goto cleanup;
+		}
 		rc = open_failed(s, rc);
 		goto cleanup;
 	}

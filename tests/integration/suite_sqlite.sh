@@ -81,4 +81,17 @@ test_noop_and_bad_folder_leave_the_file_alone() {
   contains "$ERR" "allow-changed"
 }
 
+test_read_commands_never_create_the_database() {
+  new_db; new_project; chain 2
+  ok st current
+  contains "$ERR" "no revision applied (2 pending)"
+  ok st verify
+  ok st current --json
+  contains "$OUT" '"pending": 2'
+  [ ! -e "${DB#sqlite:}" ] || fail "a read command created the database file"
+  ok st upgrade
+  ok st current
+  contains "$OUT" "$(id 2)"
+}
+
 run_tests
