@@ -1,0 +1,247 @@
+/*
+ * schema/catalog.c - building, sorting and looking up catalog objects (see
+ * catalog.h), and quoting names the way PostgreSQL prints them.
+ */
+#include "schema/catalog.h"
+#include "strata/error.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const kind_names[SC_KIND_END] = {
+	[SC_SCHEMA] = "schema",       [SC_EXTENSION] = "extension", [SC_COLLATION] = "collation",
+	[SC_ENUM] = "enum",           [SC_DOMAIN] = "domain",       [SC_COMPOSITE] = "type",
+	[SC_SEQUENCE] = "sequence",   [SC_FUNCTION] = "function",   [SC_TABLE] = "table",
+	[SC_VIEW] = "view",           [SC_MATVIEW] = "materialized view",
+	[SC_INDEX] = "index",         [SC_CONSTRAINT] = "constraint", [SC_TRIGGER] = "trigger",
+	[SC_POLICY] = "policy",
+};
+
+/* PostgreSQL 15's keywords that are not unreserved (pg_get_keywords()
+ * catcode <> 'U'): as identifiers they must be quoted. Sorted for bsearch. */
+static const char *const pg_keywords[] = {
+	"all", "analyse", "analyze", "and", "any", "array", "as", "asc",
+	"asymmetric", "authorization", "between", "bigint", "binary", "bit",
+	"boolean", "both", "case", "cast", "char", "character", "check",
+	"coalesce", "collate", "collation", "column", "concurrently", "constraint",
+	"create", "cross", "current_catalog", "current_date", "current_role",
+	"current_schema", "current_time", "current_timestamp", "current_user",
+	"dec", "decimal", "default", "deferrable", "desc", "distinct", "do",
+	"else", "end", "except", "exists", "extract", "false", "fetch", "float",
+	"for", "foreign", "freeze", "from", "full", "grant", "greatest", "group",
+	"grouping", "having", "ilike", "in", "initially", "inner", "inout", "int",
+	"integer", "intersect", "interval", "into", "is", "isnull", "join",
+	"lateral", "leading", "least", "left", "like", "limit", "localtime",
+	"localtimestamp", "national", "natural", "nchar", "none", "normalize",
+	"not", "notnull", "null", "nullif", "numeric", "offset", "on", "only",
+	"or", "order", "out", "outer", "overlaps", "overlay", "placing",
+	"position", "precision", "primary", "real", "references", "returning",
+	"right", "row", "select", "session_user", "setof", "similar", "smallint",
+	"some", "substring", "symmetric", "table", "tablesample", "then", "time",
+	"timestamp", "to", "trailing", "treat", "trim", "true", "union", "unique",
+	"user", "using", "values", "varchar", "variadic", "verbose", "when",
+	"where", "window", "with", "xmlattributes", "xmlconcat", "xmlelement",
+	"xmlexists", "xmlforest", "xmlnamespaces", "xmlparse", "xmlpi", "xmlroot",
+	"xmlserialize", "xmltable"
+};
+
+const char *sc_kind_name(sc_kind kind)
+{
+	return kind > 0 && kind < SC_KIND_END ? kind_names[kind] : "object";
+}
+
+sc_catalog *sc_catalog_new(int engine)
+{
+	sc_catalog *cat = strata_calloc(1, sizeof(*cat));
+
+	if (cat)
+		cat->engine = engine;
+	return cat;
+}
+
+static void strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		strata_free(v[i]);
+	strata_free(v);
+}
+
+static void column_free(sc_column *c)
+{
+	strata_free(c->name);
+	strata_free(c->type);
+	strata_free(c->collation);
+	strata_free(c->default_expr);
+	strata_free(c->generated);
+	strata_free(c->comment);
+}
+
+static void object_free(sc_object *o)
+{
+	if (!o)
+		return;
+	strata_free(o->schema);
+	strata_free(o->name);
+	strata_free(o->table);
+	strata_free(o->key);
+	strata_free(o->def);
+	strata_free(o->comment);
+	strv_free(o->grants, o->ngrants);
+	for (size_t i = 0; i < o->ncols; i++)
+		column_free(&o->cols[i]);
+	strata_free(o->cols);
+	strata_free(o->partition_of);
+	strata_free(o->partition_bound);
+	strata_free(o->partition_key);
+	strata_free(o->inherits);
+	strata_free(o->options);
+	strv_free(o->labels, o->nlabels);
+	strata_free(o->ref_table);
+	strv_free(o->con_columns, o->ncon_columns);
+	strv_free(o->ref_columns, o->nref_columns);
+	strata_free(o->owned_by);
+	strata_free(o->result_type);
+	strv_free(o->deps, o->ndeps);
+	strata_free(o);
+}
+
+void sc_catalog_free(sc_catalog *cat)
+{
+	if (!cat)
+		return;
+	for (size_t i = 0; i < cat->n; i++)
+		object_free(cat->objs[i]);
+	strata_free(cat->objs);
+	map_release(&cat->by_key);
+	strata_free(cat);
+}
+
+sc_object *sc_catalog_add(sc_catalog *cat, sc_kind kind)
+{
+	sc_object *o;
+
+	if (strata_grow((void **)&cat->objs, &cat->cap, cat->n + 1, sizeof(*cat->objs)) != 0)
+		return NULL;
+	if (!(o = strata_calloc(1, sizeof(*o))))
+		return NULL;
+	o->kind = kind;
+	cat->objs[cat->n++] = o;
+	return o;
+}
+
+sc_column *sc_object_add_column(sc_object *obj)
+{
+	size_t cap = obj->ncols;
+	sc_column *c;
+
+	/* Columns arrive one by one and are few: grow by one keeps it simple. */
+	if (strata_grow((void **)&obj->cols, &cap, obj->ncols + 1, sizeof(*obj->cols)) != 0)
+		return NULL;
+	c = &obj->cols[obj->ncols++];
+	memset(c, 0, sizeof(*c));
+	return c;
+}
+
+int sc_strv_add(char ***v, size_t *n, const char *s)
+{
+	size_t cap = *n;
+	char *copy;
+
+	if (!(copy = strata_strdup(s ? s : "")))
+		return STRATA_ERROR;
+	if (strata_grow((void **)v, &cap, *n + 1, sizeof(**v)) != 0) {
+		strata_free(copy);
+		return STRATA_ERROR;
+	}
+	(*v)[(*n)++] = copy;
+	return 0;
+}
+
+char *sc_make_key(sc_kind kind, const char *schema, const char *table, const char *name)
+{
+	strata_buf b = STRATA_BUF_INIT;
+
+	if (buf_printf(&b, "%s/", sc_kind_name(kind)) != 0 ||
+	    (schema && buf_printf(&b, "%s.", schema) != 0) ||
+	    (table && buf_printf(&b, "%s.", table) != 0) || buf_puts(&b, name ? name : "") != 0) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b);
+}
+
+static int object_cmp(const void *pa, const void *pb)
+{
+	const sc_object *a = *(sc_object *const *)pa, *b = *(sc_object *const *)pb;
+
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	return strcmp(a->key, b->key);
+}
+
+int sc_catalog_finish(sc_catalog *cat)
+{
+	for (size_t i = 0; i < cat->n; i++) {
+		sc_object *o = cat->objs[i];
+
+		if (!o->key && !(o->key = sc_make_key(o->kind, o->schema, o->table, o->name)))
+			return STRATA_ERROR;
+	}
+	if (cat->n)
+		qsort(cat->objs, cat->n, sizeof(*cat->objs), object_cmp);
+	map_release(&cat->by_key);
+	for (size_t i = 0; i < cat->n; i++)
+		if (map_put(&cat->by_key, cat->objs[i]->key, cat->objs[i]) != 0)
+			return STRATA_ERROR;
+	return 0;
+}
+
+sc_object *sc_catalog_find(const sc_catalog *cat, const char *key)
+{
+	return cat && key ? map_get(&cat->by_key, key) : NULL;
+}
+
+static int keyword_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Whether PostgreSQL would print the name without quotes (quote_ident). */
+static int plain_ident(const char *s)
+{
+	if (!*s || !((*s >= 'a' && *s <= 'z') || *s == '_'))
+		return 0;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+			return 0;
+	return !bsearch(&s, pg_keywords, sizeof(pg_keywords) / sizeof(*pg_keywords),
+			sizeof(*pg_keywords), keyword_cmp);
+}
+
+int sc_put_ident(strata_buf *out, const char *name)
+{
+	return plain_ident(name) ? buf_puts(out, name) : buf_put_sql_ident(out, name);
+}
+
+int sc_put_qualified(strata_buf *out, const char *schema, const char *name)
+{
+	if (schema && (sc_put_ident(out, schema) != 0 || buf_putc(out, '.') != 0))
+		return STRATA_ERROR;
+	return sc_put_ident(out, name);
+}
+
+int sc_str_eq(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+int sc_column_equal(const sc_column *a, const sc_column *b)
+{
+	return sc_str_eq(a->name, b->name) && sc_str_eq(a->type, b->type) &&
+	       sc_str_eq(a->collation, b->collation) && sc_str_eq(a->default_expr, b->default_expr) &&
+	       sc_str_eq(a->generated, b->generated) && a->identity == b->identity &&
+	       a->not_null == b->not_null && a->pk == b->pk && a->hidden == b->hidden &&
+	       sc_str_eq(a->comment, b->comment);
+}

@@ -1,0 +1,178 @@
+/*
+ * schema/catalog.h - the catalog model: one engine-neutral description of a
+ * database schema, read from a live database by introspection (one catalog
+ * query per object kind) and compared by the diff (never SQL text).
+ *
+ * Layer: schema (above db and util). Introspection lives in
+ * introspect_pg.c / introspect_sqlite.c, the diff and DDL emission in
+ * diff_pg.c / diff_sqlite.c, canonical dumps in dump.c, diagrams in erd.c.
+ *
+ * Model:
+ *  - A catalog is a flat, sorted array of objects. Each object has a kind,
+ *    a schema (NULL on SQLite), a name and, for objects that belong to a
+ *    table (constraints, indexes, triggers, policies), the table's name.
+ *  - key identifies an object across two databases: "kind/schema.name" or
+ *    "kind/schema.table.name" (functions: name with their identity
+ *    arguments). Two catalogs are compared by key.
+ *  - def is the object's canonical definition, as the engine itself prints
+ *    it (PostgreSQL: pg_get_indexdef, pg_get_constraintdef, pg_get_viewdef,
+ *    pg_get_functiondef, pg_get_triggerdef, format_type, with an empty
+ *    search_path so every name is schema-qualified; SQLite: the normalised
+ *    statement from sqlite_schema). Equal defs mean equal objects.
+ *  - Tables (and composite types) carry their columns; comparing tables is
+ *    done column by column, so a column change is an ALTER, not a rebuild.
+ *  - deps lists the keys of the objects this one depends on (PostgreSQL:
+ *    from pg_depend; SQLite: from the statement's table references). A
+ *    dependency on one column is "column/schema.table.column", so that a
+ *    column type change drops and recreates exactly the views that read it.
+ *
+ * All strings are owned by the catalog (freed by sc_catalog_free).
+ */
+#ifndef STRATA_SCHEMA_CATALOG_H
+#define STRATA_SCHEMA_CATALOG_H
+
+#include <stddef.h>
+
+#include "util/map.h"
+
+/* Object kinds, in the order a dump creates them when no dependency says
+ * otherwise (the diff sorts topologically and breaks ties by this). */
+typedef enum sc_kind {
+	SC_SCHEMA = 1,
+	SC_EXTENSION,
+	SC_COLLATION,
+	SC_ENUM,
+	SC_DOMAIN,
+	SC_COMPOSITE,
+	SC_SEQUENCE,
+	SC_FUNCTION,   /* functions, procedures and aggregates */
+	SC_TABLE,      /* tables, partitioned tables, partitions */
+	SC_VIEW,
+	SC_MATVIEW,
+	SC_INDEX,
+	SC_CONSTRAINT,
+	SC_TRIGGER,
+	SC_POLICY,
+	SC_KIND_END
+} sc_kind;
+
+/* The word for a kind in messages, JSON and keys ("table", "index", ...). */
+const char *sc_kind_name(sc_kind kind);
+
+typedef struct sc_column {
+	char *name;
+	char *type;         /* with modifiers: "character varying(20)", "public.mood[]" */
+	char *collation;    /* qualified collation name when not the type's default, else NULL */
+	char *default_expr; /* NULL: no default */
+	char *generated;    /* GENERATED ALWAYS AS (expr) STORED: expr; else NULL */
+	char identity;      /* 0, 'a' (ALWAYS) or 'd' (BY DEFAULT) */
+	int not_null;
+	int position;       /* 1-based order in the table */
+	int pk;             /* SQLite: 1-based position in the primary key, 0 if none */
+	int hidden;         /* SQLite: table_xinfo's hidden (2/3: generated) */
+	int inherited;      /* PostgreSQL: inherited from a parent, not local */
+	char *comment;
+} sc_column;
+
+typedef struct sc_object {
+	sc_kind kind;
+	char *schema;       /* NULL on SQLite */
+	char *name;         /* functions: "name(identity args)" */
+	char *table;        /* index, constraint, trigger, policy: its table; else NULL */
+	char *key;          /* identity across databases, see above */
+	char *def;          /* canonical definition (meaning per kind, see above) */
+	char *comment;      /* COMMENT ON ..., NULL when none */
+
+	/* Grants: sorted "grantee privilege[ WITH GRANT OPTION]" lines,
+	 * PostgreSQL tables, views, sequences. */
+	char **grants;
+	size_t ngrants;
+
+	/* SC_TABLE, SC_COMPOSITE, SC_VIEW (view columns, for the ERD) */
+	sc_column *cols;
+	size_t ncols;
+	char relkind;          /* PostgreSQL relkind: 'r', 'p', 'f', 'v', 'm' */
+	char *partition_of;    /* partition: "schema.parent" (quoted, qualified) */
+	char *partition_bound; /* partition: "FOR VALUES ..." / "DEFAULT" */
+	char *partition_key;   /* partitioned table: "RANGE (col)" */
+	char *inherits;        /* INHERITS list, quoted and qualified, comma separated */
+	char *options;         /* reloptions "fillfactor=70", WITHOUT ROWID / STRICT on SQLite */
+	int rls_enabled;
+	int rls_forced;
+
+	/* SC_ENUM: the labels in sort order */
+	char **labels;
+	size_t nlabels;
+
+	/* SC_CONSTRAINT */
+	char contype;          /* 'p' primary, 'u' unique, 'f' foreign, 'c' check, 'x' exclusion */
+	char *ref_table;       /* foreign key: the referenced table's key ("table/s.t") */
+	char **con_columns;    /* the constrained columns (for the ERD and the lint) */
+	size_t ncon_columns;
+	char **ref_columns;    /* foreign key: the referenced columns */
+	size_t nref_columns;
+	int not_valid;
+
+	/* SC_SEQUENCE: owned by "schema.table.column" (serial), or NULL */
+	char *owned_by;
+	/* SC_FUNCTION: CREATE OR REPLACE can change it in place only when the
+	 * result type stays the same; the result type is kept to decide that. */
+	char *result_type;
+	/* SC_INDEX: the index backs a constraint (not created on its own) */
+	int constraint_index;
+
+	char **deps;
+	size_t ndeps;
+} sc_object;
+
+typedef struct sc_catalog {
+	int engine;          /* db_engine: DB_SQLITE or DB_POSTGRES */
+	int server_version;  /* server_version_num / SQLite's version number */
+	sc_object **objs;    /* sorted by (kind, key) after sc_catalog_finish */
+	size_t n;
+	size_t cap;
+	strata_map by_key;   /* key -> sc_object*, built by sc_catalog_finish */
+} sc_catalog;
+
+/* A new, empty catalog; NULL on out of memory (error set). */
+sc_catalog *sc_catalog_new(int engine);
+void sc_catalog_free(sc_catalog *cat);
+
+/* Append a zeroed object of the given kind; NULL on out of memory. The
+ * caller fills its fields with strings from sc_strdup (owned by the
+ * catalog once stored in the object). */
+sc_object *sc_catalog_add(sc_catalog *cat, sc_kind kind);
+
+/* Append a zeroed column to a table or composite type; NULL on OOM. */
+sc_column *sc_object_add_column(sc_object *obj);
+
+/* Append a copy of s to a string array (deps, grants, labels, ...). */
+int sc_strv_add(char ***v, size_t *n, const char *s);
+
+/* Build each object's key (when not set), sort the objects, index them by
+ * key. Called once introspection is complete. */
+int sc_catalog_finish(sc_catalog *cat);
+
+/* The object with this key, or NULL. */
+sc_object *sc_catalog_find(const sc_catalog *cat, const char *key);
+
+/* Keys: "kind/schema.name", or "kind/schema.table.name" for objects of a
+ * table; schema and table omitted when NULL. Malloc'ed. */
+char *sc_make_key(sc_kind kind, const char *schema, const char *table, const char *name);
+
+/* The object's name for people and SQL: "schema"."name" quoted as needed
+ * (buf append). Functions print their name and arguments unquoted as
+ * stored. */
+struct strata_buf;
+int sc_put_qualified(struct strata_buf *out, const char *schema, const char *name);
+/* One identifier, quoted only when PostgreSQL would quote it (not a plain
+ * lowercase name, or a keyword that is not unreserved). */
+int sc_put_ident(struct strata_buf *out, const char *name);
+
+/* Both NULL, or both equal strings. */
+int sc_str_eq(const char *a, const char *b);
+
+/* Equality of two columns in everything the diff compares. */
+int sc_column_equal(const sc_column *a, const sc_column *b);
+
+#endif

@@ -1,0 +1,83 @@
+/*
+ * schema/diff.c - the engine-neutral parts of the diff (see diff.h): the
+ * change list, and dispatching introspection and diffing to the engine.
+ */
+#include "schema/diff.h"
+#include "db/db.h"
+#include "strata/error.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+
+#include <string.h>
+
+int sc_changes_add(sc_changes *c, sc_change_op op, sc_kind kind, const char *object,
+		   const char *detail, const char *sql, int destructive)
+{
+	sc_change ch = { op, kind, NULL, NULL, NULL, destructive };
+
+	if (strata_grow((void **)&c->v, &c->cap, c->n + 1, sizeof(*c->v)) != 0)
+		return STRATA_ERROR;
+	if (!(ch.object = strata_strdup(object ? object : "")) ||
+	    (detail && !(ch.detail = strata_strdup(detail))) ||
+	    (sql && !(ch.sql = strata_strdup(sql)))) {
+		strata_free(ch.object);
+		strata_free(ch.detail);
+		return STRATA_ERROR;
+	}
+	c->v[c->n++] = ch;
+	return 0;
+}
+
+void sc_changes_release(sc_changes *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		strata_free(c->v[i].object);
+		strata_free(c->v[i].detail);
+		strata_free(c->v[i].sql);
+	}
+	strata_free(c->v);
+	memset(c, 0, sizeof(*c));
+}
+
+int sc_changes_sql(const sc_changes *c, strata_buf *out)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->v[i].sql && buf_puts(out, c->v[i].sql) != 0)
+			return STRATA_ERROR;
+	return 0;
+}
+
+int sc_diff(const sc_catalog *from, const sc_catalog *to, const sc_diff_options *opts,
+	    sc_changes *out)
+{
+	sc_diff_options defaults = SC_DIFF_OPTIONS_INIT;
+
+	if (from->engine != to->engine)
+		return strata_error_set(STRATA_EINVALID,
+					"cannot compare a SQLite schema with a PostgreSQL one");
+	if (!opts)
+		opts = &defaults;
+	return from->engine == DB_POSTGRES ? sc_diff_pg(from, to, opts, out)
+					   : sc_diff_sqlite(from, to, opts, out);
+}
+
+int sc_introspect(strata_db *db, const char *version_table, sc_catalog **out)
+{
+	sc_catalog *cat;
+	int rc;
+
+	*out = NULL;
+	if (!(cat = sc_catalog_new(db_engine_kind(db))))
+		return STRATA_ERROR;
+	cat->server_version = db_server_version(db);
+	rc = cat->engine == DB_POSTGRES ? sc_introspect_pg(db, version_table, cat)
+					: sc_introspect_sqlite(db, version_table, cat);
+	if (rc == 0)
+		rc = sc_catalog_finish(cat);
+	if (rc != 0) {
+		sc_catalog_free(cat);
+		return rc;
+	}
+	*out = cat;
+	return 0;
+}

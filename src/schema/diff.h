@@ -1,0 +1,77 @@
+/*
+ * schema/diff.h - comparing two catalogs and the DDL that turns one into
+ * the other, per engine.
+ *
+ * sc_diff(from, to) returns the ordered list of changes that, applied to a
+ * database whose schema is `from`, leaves it with the schema `to`:
+ * dependency-ordered (whatever depends on an object being changed is
+ * dropped before and recreated after), each change with the SQL for the
+ * catalogs' engine and a destructive flag (it drops data or an object that
+ * holds data). Renames are never guessed: a renamed column is a drop and an
+ * add, marked destructive, so a person sees it.
+ *
+ * A dump is sc_diff(empty, catalog): the creation of every object in
+ * dependency order, canonical and deterministic.
+ */
+#ifndef STRATA_SCHEMA_DIFF_H
+#define STRATA_SCHEMA_DIFF_H
+
+#include <stddef.h>
+
+#include "schema/catalog.h"
+
+struct strata_db;
+
+typedef enum sc_change_op {
+	SC_OP_CREATE = 1,
+	SC_OP_DROP,
+	SC_OP_ALTER,
+} sc_change_op;
+
+typedef struct sc_change {
+	sc_change_op op;
+	sc_kind kind;
+	char *object;      /* "public.users", "public.users.email" (column), ... */
+	char *detail;      /* for people: "type integer -> bigint", "missing", ... */
+	char *sql;         /* one or more statements, each ending in ";\n" */
+	int destructive;
+} sc_change;
+
+typedef struct sc_changes {
+	sc_change *v;
+	size_t n;
+	size_t cap;
+} sc_changes;
+
+typedef struct sc_diff_options {
+	int with_grants;        /* compare GRANTs (default on) */
+	int extension_versions; /* compare extension versions (default off) */
+} sc_diff_options;
+#define SC_DIFF_OPTIONS_INIT { 1, 0 }
+
+/* The changes from `from` to `to`; both catalogs of the same engine. */
+int sc_diff(const sc_catalog *from, const sc_catalog *to, const sc_diff_options *opts,
+	    sc_changes *out);
+/* Engine parts (diff_pg.c, diff_sqlite.c), called by sc_diff. */
+int sc_diff_pg(const sc_catalog *from, const sc_catalog *to, const sc_diff_options *opts,
+	       sc_changes *out);
+int sc_diff_sqlite(const sc_catalog *from, const sc_catalog *to, const sc_diff_options *opts,
+		   sc_changes *out);
+
+/* Append one change (strings copied); the sql may be NULL for a change
+ * that only reports. */
+int sc_changes_add(sc_changes *c, sc_change_op op, sc_kind kind, const char *object,
+		   const char *detail, const char *sql, int destructive);
+void sc_changes_release(sc_changes *c);
+
+/* All the SQL of a change list, in order ("" when there is nothing). */
+int sc_changes_sql(const sc_changes *c, struct strata_buf *out);
+
+/* Read a live database's schema. Objects of strata's own bookkeeping
+ * tables (the version and history tables named by version_table) and of
+ * the engine's own schemas are left out. */
+int sc_introspect(struct strata_db *db, const char *version_table, sc_catalog **out);
+int sc_introspect_pg(struct strata_db *db, const char *version_table, sc_catalog *cat);
+int sc_introspect_sqlite(struct strata_db *db, const char *version_table, sc_catalog *cat);
+
+#endif

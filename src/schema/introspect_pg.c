@@ -1,0 +1,11 @@
+/*
+ * schema/introspect_pg.c - reading a PostgreSQL database's schema into the
+ * catalog model (see catalog.h).
+ */
+#include "schema/diff.h"
+#include "strata/error.h"
+
+int sc_introspect_pg(struct strata_db *db, const char *version_table, sc_catalog *cat)
+{
+	return strata_error_set(STRATA_EINVALID, "schema introspection is not available for PostgreSQL yet");
+}
