@@ -148,6 +148,10 @@ int db_split(db_stmt **out, size_t *n, size_t *err_offset, db_engine engine, con
 struct strata_buf;
 int db_quote_qualified(struct strata_buf *out, const char *name);
 
+/* The same PostgreSQL connection string naming another database (URL
+ * path replaced, or a dbname keyword added). Appends to out. */
+int db_conninfo_with_dbname(struct strata_buf *out, const char *conninfo, const char *dbname);
+
 /* SQLSTATE of PostgreSQL's lock_not_available (lock_timeout fired). */
 #define DB_SQLSTATE_LOCK_NOT_AVAILABLE "55P03"
 
