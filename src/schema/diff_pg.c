@@ -74,6 +74,7 @@ typedef struct pgd {
 	strata_map recreated;    /* keys in both catalogs, dropped and created again */
 	strata_map replaced;     /* enum keys replaced by rename + create */
 	strata_map changed_cols; /* "<table key>\x1f<column>" dropped or retyped */
+	strata_map cascaded;     /* recreated only because of what they depend on */
 	char **owned;            /* strings the maps borrow */
 	size_t nowned, capowned;
 	int functions_created;
@@ -156,8 +157,10 @@ static int emit(pgd *d, sc_change_op op, const sc_object *o, const char *object_
 		buf_release(&obj);
 		return STRATA_ERROR;
 	}
-	rc = sc_changes_add(d->out, op, o->kind, buf_cstr(&obj), detail,
+	rc = sc_changes_add(d->out, op, object_suffix ? SC_COLUMN : o->kind, buf_cstr(&obj), detail,
 			    sql && sql->len ? buf_cstr(sql) : NULL, destructive);
+	if (rc == 0 && map_has(&d->cascaded, o->key) && !object_suffix)
+		d->out->v[d->out->n - 1].consequential = 1;
 	strata_free(name);
 	buf_release(&obj);
 	buf_clear(sql);
@@ -712,7 +715,8 @@ static int classify(pgd *d)
 			if (!hit)
 				continue;
 			if (map_put(&d->dropped, o->key, (void *)o) != 0 ||
-			    map_put(&d->recreated, o->key, (void *)o) != 0)
+			    map_put(&d->recreated, o->key, (void *)o) != 0 ||
+			    map_put(&d->cascaded, o->key, (void *)o) != 0)
 				return STRATA_ERROR;
 			grew = 1;
 		}
@@ -1334,7 +1338,7 @@ int sc_diff_pg(const sc_catalog *from, const sc_catalog *to, const sc_diff_optio
 	       sc_changes *out)
 {
 	pgd d = { from, to, opts, out, STRATA_MAP_INIT, STRATA_MAP_INIT, STRATA_MAP_INIT,
-		  STRATA_MAP_INIT, NULL, 0, 0, 0 };
+		  STRATA_MAP_INIT, STRATA_MAP_INIT, NULL, 0, 0, 0 };
 	int rc = classify(&d);
 
 	if (rc == 0)
@@ -1349,6 +1353,7 @@ int sc_diff_pg(const sc_catalog *from, const sc_catalog *to, const sc_diff_optio
 	map_release(&d.recreated);
 	map_release(&d.replaced);
 	map_release(&d.changed_cols);
+	map_release(&d.cascaded);
 	for (size_t i = 0; i < d.nowned; i++)
 		strata_free(d.owned[i]);
 	strata_free(d.owned);
