@@ -13,7 +13,8 @@
 # Environment: BENCH_N (revisions, 1000), BENCH_RUNS (apply/downgrade rounds, 5),
 # BENCH_NOOP_RUNS (21), BENCH_SLOW_RUNS (sqitch rounds, 1), BENCH_SLOW_NOOP_RUNS
 # (alembic and sqitch no-op runs, 7), BENCH_PEERS (alembic,sqitch,dbmate),
-# BENCH_ENGINES (sqlite postgres), BENCH_OUT (directory for the tables and raw
+# BENCH_ENGINES (sqlite postgres), BENCH_SCHEMA (1: also bench/schema.py),
+# BENCH_SCHEMA_RUNS (5), BENCH_SCHEMA_SIZES (500,1000,2000), BENCH_OUT (directory for the tables and raw
 # JSON; default: a temporary one, removed).
 set -euo pipefail
 
@@ -86,9 +87,27 @@ for engine in $ENGINES; do
   fi
 done
 
+# Schema introspection and diff (bench/schema.py), on its own server.
+if [ "${BENCH_SCHEMA:-1}" = 1 ]; then
+  pgdir=$(mktemp -d)
+  say "schema: starting a throwaway PostgreSQL in $pgdir"
+  if env_lines=$("$root/tests/pgserver.sh" start "$pgdir"); then
+    pg_url=$(printf '%s\n' "$env_lines" | sed -n 's/^STRATA_TEST_PG_URL=//p')
+    python3 "$here/schema.py" --strata "$bin" --pg-url "$pg_url" \
+      --runs "${BENCH_SCHEMA_RUNS:-5}" --sizes "${BENCH_SCHEMA_SIZES:-500,1000,2000}" \
+      >"$out/schema.md" || status=1
+    "$root/tests/pgserver.sh" stop "$pgdir"
+  else
+    say "could not start PostgreSQL; skipping the schema benchmark"
+    status=1
+  fi
+  pgdir=
+fi
+
 echo
 echo "== machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo), $(uname -sr)"
 for engine in $ENGINES; do
   [ -f "$out/$engine.md" ] && cat "$out/$engine.md"
 done
+[ -f "$out/schema.md" ] && cat "$out/schema.md"
 exit $status

@@ -38,8 +38,7 @@ int cmd_diff(int argc, char **argv, cli_ctx *ctx)
 	schema_guard_signals();
 	dopts.with_grants = !no_grants;
 	dopts.extension_versions = ext_versions;
-	if ((rc = schema_load(ctx, &from, args[0], engine)) != 0 ||
-	    (rc = schema_load(ctx, &to, args[1], engine)) != 0)
+	if ((rc = schema_load_pair(ctx, &from, args[0], &to, args[1], engine)) != 0)
 		goto done;
 	if ((rc = sc_diff(from, to, &dopts, &changes)) != 0) {
 		rc = cli_report_error(rc);

@@ -56,8 +56,8 @@ static int autogenerate(cli_ctx *ctx, strata_buf *up, strata_buf *down)
 		return cli_usage_error("revision", "--autogenerate needs the project's database "
 						   "(-d URL or database in strata.ini) for its engine");
 	schema_guard_signals();
-	if ((rc = schema_load(ctx, &have, ctx->config->migrations, engine)) != 0 ||
-	    (rc = schema_load(ctx, &want, ctx->config->schema, engine)) != 0)
+	if ((rc = schema_load_pair(ctx, &have, ctx->config->migrations, &want, ctx->config->schema,
+				   engine)) != 0)
 		goto done;
 	if ((rc = sc_diff(have, want, NULL, &fwd)) != 0 || (rc = sc_diff(want, have, NULL, &back)) != 0 ||
 	    (rc = schema_changes_sql(&fwd, up)) != 0 || (rc = schema_changes_sql(&back, down)) != 0) {

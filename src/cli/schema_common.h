@@ -24,6 +24,12 @@ void schema_guard_signals(void);
 /* Load a schema source; on failure print the error and return the exit code. */
 int schema_load(cli_ctx *ctx, sc_catalog **out, const char *spec, int engine);
 
+/* Load two sources at the same time (each reading is mostly waiting on
+ * a server); on failure print the first error and return its exit code,
+ * with both catalogs freed. */
+int schema_load_pair(cli_ctx *ctx, sc_catalog **a, const char *spec_a, sc_catalog **b,
+		     const char *spec_b, int engine);
+
 /* The changes' SQL, each destructive one preceded by a warning comment. */
 int schema_changes_sql(const sc_changes *c, strata_buf *out);
 /* The changes as a JSON array (json_t *). */

@@ -432,8 +432,10 @@ static const char q_columns[] =
 	" FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = "
 	" co.collnamespace WHERE co.oid = a.attcollation) END, "
 	"pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attnotnull, a.attgenerated, a.attidentity, "
-	"a.attislocal, pg_catalog.col_description(a.attrelid, a.attnum), a.attnum "
+	"a.attislocal, ds.description, a.attnum "
 	"FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
+	"LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = a.attrelid AND ds.classoid = "
+	" 'pg_catalog.pg_class'::pg_catalog.regclass AND ds.objsubid = a.attnum "
 	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
 	"JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
 	"LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
@@ -478,9 +480,11 @@ static int on_constraint(void *p, int n, const char *const *v)
 
 static const char q_constraints[] =
 	"SELECT k.oid, k.conrelid, k.conname, k.contype, pg_catalog.pg_get_constraintdef(k.oid), "
-	"pg_catalog.obj_description(k.oid, 'pg_constraint'), " ATTNAMES("k.conrelid", "k.conkey")
+	"ds.description, " ATTNAMES("k.conrelid", "k.conkey")
 	", NULLIF(k.confrelid, 0), " ATTNAMES("k.confrelid", "k.confkey") ", k.convalidated, "
 	"k.conindid FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_class c ON c.oid = k.conrelid "
+	"LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = k.oid AND ds.classoid = "
+	" 'pg_catalog.pg_constraint'::pg_catalog.regclass AND ds.objsubid = 0 "
 	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
 	"WHERE k.contype IN ('p', 'u', 'f', 'c', 'x') AND k.conislocal AND k.conparentid = 0 AND "
 	USER_SCHEMA("n");
@@ -504,8 +508,9 @@ static int on_index(void *p, int n, const char *const *v)
 
 static const char q_indexes[] =
 	"SELECT i.indexrelid, i.indrelid, c.relname, pg_catalog.pg_get_indexdef(i.indexrelid), "
-	"pg_catalog.obj_description(i.indexrelid, 'pg_class') "
-	"FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
+	"ds.description FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
+	"LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = i.indexrelid AND ds.classoid = "
+	" 'pg_catalog.pg_class'::pg_catalog.regclass AND ds.objsubid = 0 "
 	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE " USER_SCHEMA("n")
 	" AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid)"
 	" AND " NOT_EXTENSION_MEMBER("pg_class", "i.indexrelid");

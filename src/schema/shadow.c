@@ -160,6 +160,21 @@ static int create_pg(sc_shadow *s, const char *server)
 		     buf_puts(&b, " TEMPLATE template0")
 		     ? STRATA_ERROR
 		     : db_exec(db, buf_cstr(&b), 0, NULL);
+	/* A throwaway database need not wait for the disk at each commit:
+	 * loading a schema statement by statement is many commits. */
+	buf_clear(&b);
+	if (rc == 0) {
+		rc = buf_puts(&b, "ALTER DATABASE ") || buf_put_sql_ident(&b, s->dbname) ||
+			     buf_puts(&b, " SET synchronous_commit = off")
+			     ? STRATA_ERROR
+			     : db_exec(db, buf_cstr(&b), 0, NULL);
+		if (rc != 0) {
+			strata_error saved = *strata_error_last();
+
+			drop_pg(s);
+			strata_error_restore(&saved);
+		}
+	}
 	db_close(db);
 	buf_clear(&b);
 	if (rc != 0) {
