@@ -28,6 +28,7 @@ const cli_command cli_commands[] = {
 	{ "graph", cmd_graph, "draw the revision graph (dot or mermaid)" },
 	{ "verify", cmd_verify, "check strata.sum and applied revisions' checksums" },
 	{ "hash", cmd_hash, "rewrite strata.sum after deliberate edits" },
+	{ "lint", cmd_lint, "check migrations for locks, rewrites and data loss" },
 	{ "help", cmd_help, "show help for a command" },
 	{ "version", cmd_version, "print the version" },
 	{ NULL, NULL, NULL },
