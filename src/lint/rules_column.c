@@ -76,12 +76,14 @@ static int is_null_const(const PgQuery__Node *e)
 	return e && e->node_case == PG_QUERY__NODE__NODE_A_CONST && e->a_const->isnull;
 }
 
+/* PostgreSQL's scanner truncates longer names to 63 bytes before the tree is
+ * built, so a name that reaches 63 bytes was (almost surely) cut. */
 static void ident(lint_file *f, const char *name, int location, const char *what)
 {
-	if (name && strlen(name) > PG_IDENT_MAX)
+	if (name && strlen(name) >= PG_IDENT_MAX)
 		lint_emit(f, R_IDENT_TOO_LONG, location, NULL,
-			  "%s name \"%.20s...\" is %zu bytes; PostgreSQL truncates it to 63", what,
-			  name, strlen(name));
+			  "%s name \"%.24s...\" reaches 63 bytes: PostgreSQL truncates longer names "
+			  "to \"%s\"", what, name, name);
 }
 
 /* Type rules for a column's type. */

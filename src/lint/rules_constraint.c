@@ -173,7 +173,10 @@ void lint_rules_constraint(lint_file *f)
 		}
 		break;
 	case PG_QUERY__NODE__NODE_ALTER_DOMAIN_STMT:
-		if (s->alter_domain_stmt->subtype && strcmp(s->alter_domain_stmt->subtype, "C") == 0)
+		if (s->alter_domain_stmt->subtype && strcmp(s->alter_domain_stmt->subtype, "C") == 0 &&
+		    !(s->alter_domain_stmt->def &&
+		      s->alter_domain_stmt->def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
+		      s->alter_domain_stmt->def->constraint->skip_validation))
 			lint_emit(f, R_ALTER_DOMAIN, -1, NULL,
 				  "ALTER DOMAIN ... ADD CONSTRAINT checks every column of the domain");
 		break;
