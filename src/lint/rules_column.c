@@ -76,14 +76,32 @@ static int is_null_const(const PgQuery__Node *e)
 	return e && e->node_case == PG_QUERY__NODE__NODE_A_CONST && e->a_const->isnull;
 }
 
-/* PostgreSQL's scanner truncates longer names to 63 bytes before the tree is
- * built, so a name that reaches 63 bytes was (almost surely) cut. */
+static int ident_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '$' || (unsigned char)c >= 0x80;
+}
+
+/*
+ * PostgreSQL's scanner cuts names longer than 63 bytes before the tree is
+ * built, so the tree holds the cut name: a 63-byte name is too long when,
+ * in the statement's text, it goes on with more identifier characters.
+ */
 static void ident(lint_file *f, const char *name, int location, const char *what)
 {
-	if (name && strlen(name) >= PG_IDENT_MAX)
+	size_t n = name ? strlen(name) : 0, i;
+
+	if (n < PG_IDENT_MAX)
+		return;
+	for (i = f->stmt_start; i + n < f->stmt_end; i++) {
+		if (strncasecmp(f->sql + i, name, n) != 0 || !ident_char(f->sql[i + n]) ||
+		    (i > 0 && ident_char(f->sql[i - 1])))
+			continue;
 		lint_emit(f, R_IDENT_TOO_LONG, location, NULL,
-			  "%s name \"%.24s...\" reaches 63 bytes: PostgreSQL truncates longer names "
-			  "to \"%s\"", what, name, name);
+			  "%s name \"%.24s...\" is longer than 63 bytes: PostgreSQL truncates it to "
+			  "\"%s\"", what, name, name);
+		return;
+	}
 }
 
 /* Type rules for a column's type. */

@@ -152,6 +152,12 @@ static void robust(lint_file *f)
 			lint_emit(f, R_ROBUST, -1, NULL, "CREATE INDEX %s without IF NOT EXISTS",
 				  s->index_stmt->idxname ? s->index_stmt->idxname : "");
 		break;
+	case PG_QUERY__NODE__NODE_RENAME_STMT:
+		if (s->rename_stmt->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE ||
+		    s->rename_stmt->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN)
+			lint_emit(f, R_ROBUST, -1, NULL,
+				  "RENAME fails when run a second time; run it in a transaction");
+		break;
 	case PG_QUERY__NODE__NODE_DROP_STMT:
 		if (!s->drop_stmt->missing_ok &&
 		    (s->drop_stmt->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE ||
