@@ -51,6 +51,14 @@ if [[ ",$PEERS," == *,dbmate,* ]] && ! compgen -G "$here/node_modules/@dbmate/*/
   fi
 fi
 
+# squawk (npm squawk-cli, pinned in bench/package.json) for bench/lint.py.
+if [[ ",${BENCH_LINT_PEERS:-squawk}," == *,squawk,* ]] && [ ! -x "$here/node_modules/.bin/squawk" ] &&
+   command -v npm >/dev/null 2>&1; then
+  say "installing squawk-cli with npm into bench/node_modules"
+  npm install --prefix "$here" --no-audit --no-fund --no-package-lock --loglevel=error >&2 ||
+    say "npm install failed; squawk will be reported as not installed"
+fi
+
 out=${BENCH_OUT:-}
 pgdir=
 # shellcheck disable=SC2317  # called by the EXIT trap
@@ -104,10 +112,22 @@ if [ "${BENCH_SCHEMA:-1}" = 1 ]; then
   pgdir=
 fi
 
+# strata lint vs squawk on the shared corpus of real migrations.
+corpus=${BENCH_CORPUS:-$(cd "$root/.." && pwd)/shared/corpus}
+if [ -d "$corpus/kratos" ] && [ -d "$corpus/supabase-storage" ]; then
+  say "lint: strata vs squawk on $corpus"
+  python3 "$here/lint.py" --strata "$bin" --squawk "$here/node_modules/.bin/squawk" \
+    --corpus "$corpus" --runs "${BENCH_LINT_RUNS:-11}" --table "$out/lint_comparison.md" \
+    >"$out/lint.md" || status=1
+else
+  say "corpus not found at $corpus: lint comparison skipped"
+fi
+
 echo
 echo "== machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo), $(uname -sr)"
 for engine in $ENGINES; do
   [ -f "$out/$engine.md" ] && cat "$out/$engine.md"
 done
 [ -f "$out/schema.md" ] && cat "$out/schema.md"
+[ -f "$out/lint.md" ] && cat "$out/lint.md"
 exit $status

@@ -23,11 +23,16 @@
  *     lock_retries = 5
  *     shadow_database =
  *
+ * [lint] holds rule severities and lint settings (strata/lint.h); it is
+ * kept as read here and checked by lint.
+ *
  * Unknown keys or sections ([lint] is reserved for lint) are errors naming
  * the file and line, so a typo never silently falls back to a default.
  */
 #ifndef STRATA_CONFIG_H
 #define STRATA_CONFIG_H
+
+#include <stddef.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -47,6 +52,9 @@ typedef struct strata_config {
 	long statement_timeout_ms; /* default 0 (none) */
 	long lock_wait_ms;         /* how long to wait for another runner; default 60000 */
 	int lock_retries;          /* retries of a migration whose lock_timeout fired; default 5 */
+	char **lint_keys;          /* [lint] entries as read (checked by strata_lint_settings_load) */
+	char **lint_values;
+	size_t nlint;
 } strata_config;
 
 /* What the caller knows before reading the file: flags and environment. */

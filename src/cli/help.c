@@ -122,6 +122,36 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "usage: strata erd [SOURCE] [-f dot|mermaid] [--all-columns]\n\n"
 	  "Draw the tables, their key columns and foreign keys of SOURCE (default: the\n"
 	  "project's database). Render with: strata erd | dot -Tsvg > schema.svg\n" },
+	{ "lint",
+	  "usage: strata lint [FILES...] [--all] [--format text|json|sarif|github]\n"
+	  "                   [--severity warning|error] [--engine postgres|sqlite]\n"
+	  "                   [--pg-version N] [--assume-in-transaction]\n\n"
+	  "Check migrations for statements that lock tables, rewrite them, lose data or\n"
+	  "break running code, and say the safe way to do each (docs/lint.md lists every\n"
+	  "rule with a bad and a good example).\n\n"
+	  "Without FILES: the revisions not yet applied to the database, as one range\n"
+	  "(a table created by one of them is new to the others), and applied revisions\n"
+	  "whose file changed. --all: every revision, each on its own. FILES may be strata\n"
+	  "migrations or plain SQL files. With -d (or when pending revisions are read\n"
+	  "from it) a PostgreSQL server's version and table sizes are used: locking\n"
+	  "findings on tables below [lint] small_table_rows (10000) are warnings.\n\n"
+	  "Options:\n"
+	  "  --all                    every revision, not only those not yet applied\n"
+	  "  --format F               text (file:line:col: severity RULE message, then the\n"
+	  "                           hint), json, sarif (SARIF 2.1.0) or github (annotations)\n"
+	  "  --severity L             show only findings at L and above (warning, error)\n"
+	  "  --engine E               postgres or sqlite (default: the configured database's)\n"
+	  "  --pg-version N           target PostgreSQL major version (default: the server's,\n"
+	  "                           [lint] pg_version, or 12)\n"
+	  "  --assume-in-transaction  plain SQL files run inside one transaction\n\n"
+	  "Suppress one finding with a comment line directly above the statement:\n"
+	  "  -- strata:ignore SL101 the table has 20 rows\n"
+	  "Change severities in strata.ini:\n"
+	  "  [lint]\n  SL301 = off\n  prefer-timestamptz = error\n  pg_version = 15\n\n"
+	  "Exit status: 0 no error-level finding, 1 some, 2 unparsable SQL or bad usage,\n"
+	  "3 database error.\n\n"
+	  "Examples:\n  strata lint\n  strata lint --all --format sarif > lint.sarif\n"
+	  "  strata lint migrations/*.sql --format github\n" },
 	{ "help", "usage: strata help [COMMAND]\n" },
 	{ "version", "usage: strata version\n" },
 	{ "config",

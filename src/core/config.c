@@ -29,6 +29,8 @@ typedef struct file_values {
 	const char *path;
 	char *database, *migrations, *schema, *version_table, *shadow_database;
 	char *lock_timeout, *statement_timeout, *lock_wait, *lock_retries;
+	char **lint_keys, **lint_values; /* [lint] entries, in file order */
+	size_t nlint;
 	int error_line;
 	strata_buf error;
 } file_values;
@@ -58,8 +60,29 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
 
 	if (fv->error.len)
 		return 0;
+	/* [lint] is kept as read and checked by lint (strata_lint_settings_load). */
+	if (strcasecmp(section, "lint") == 0) {
+		char **k = strata_realloc(fv->lint_keys, (fv->nlint + 1) * sizeof(char *));
+		char **v = k ? strata_realloc(fv->lint_values, (fv->nlint + 1) * sizeof(char *)) : NULL;
+
+		if (k)
+			fv->lint_keys = k;
+		if (v)
+			fv->lint_values = v;
+		if (!k || !v || !(k[fv->nlint] = strata_strdup(name))) {
+			buf_puts(&fv->error, "out of memory");
+			return 0;
+		}
+		if (!(v[fv->nlint] = strata_strdup(value))) {
+			strata_free(k[fv->nlint]);
+			buf_puts(&fv->error, "out of memory");
+			return 0;
+		}
+		fv->nlint++;
+		return 1;
+	}
 	/* Sections owned by other modules are read by them. */
-	if (strcasecmp(section, "lint") == 0 || strcasecmp(section, "online") == 0 ||
+	if (strcasecmp(section, "online") == 0 ||
 	    strcasecmp(section, "test") == 0)
 		return 1;
 	if (strcasecmp(section, "strata") != 0) {
@@ -79,6 +102,15 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
 	return 0;
 }
 
+static void free_strings(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v && i < n; i++)
+		strata_free(v[i]);
+	strata_free(v);
+}
+
 static void file_values_release(file_values *fv)
 {
 	strata_free(fv->database);
@@ -90,6 +122,8 @@ static void file_values_release(file_values *fv)
 	strata_free(fv->statement_timeout);
 	strata_free(fv->lock_wait);
 	strata_free(fv->lock_retries);
+	free_strings(fv->lint_keys, fv->nlint);
+	free_strings(fv->lint_values, fv->nlint);
 	buf_release(&fv->error);
 }
 
@@ -305,6 +339,11 @@ int strata_config_load(strata_config **out, const strata_config_input *in)
 		}
 		c->lock_retries = (int)retries;
 	}
+	c->lint_keys = fv.lint_keys;
+	c->lint_values = fv.lint_values;
+	c->nlint = fv.nlint;
+	fv.lint_keys = fv.lint_values = NULL;
+	fv.nlint = 0;
 	*out = c;
 	c = NULL;
 	rc = 0;
@@ -327,5 +366,7 @@ void strata_config_free(strata_config *c)
 	strata_free(c->version_table);
 	strata_free(c->history_table);
 	strata_free(c->shadow_database);
+	free_strings(c->lint_keys, c->nlint);
+	free_strings(c->lint_values, c->nlint);
 	strata_free(c);
 }

@@ -424,6 +424,34 @@ cleanup:
 	return 0;
 }
 
+int sqlparse_parse_pg(PgQuery__ParseResult **out, size_t *err_offset, const char *sql, size_t len)
+{
+	PgQueryProtobufParseResult r;
+	int rc;
+
+	*out = NULL;
+	if ((rc = pgquery_dyn_load()) < 0 || (rc = check_no_nul(sql, len, err_offset)) < 0)
+		return rc;
+	r = pgq->pg_query_parse_protobuf(sql);
+	if (r.error) {
+		rc = parse_error(err_offset, char_to_byte(sql, len, r.error->cursorpos),
+				 r.error->message);
+	} else {
+		*out = pgq->pg_query__parse_result__unpack(NULL, r.parse_tree.len,
+							  (const uint8_t *)r.parse_tree.data);
+		if (!*out)
+			rc = strata_error_set(STRATA_ERROR, "cannot decode libpg_query's parse tree");
+	}
+	pgq->pg_query_free_protobuf_parse_result(r);
+	return rc;
+}
+
+void sqlparse_tree_free(PgQuery__ParseResult *tree)
+{
+	if (tree)
+		pgq->pg_query__parse_result__free_unpacked(tree, NULL);
+}
+
 /* ---- SQLite ---------------------------------------------------------- */
 
 /* Past blanks and comments ("--" to end of line, C-style) from s[i], up to n. */

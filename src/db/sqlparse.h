@@ -23,4 +23,14 @@ int sqlparse_split_pg(db_stmt **out, size_t *n, size_t *err_offset, const char *
 int sqlparse_split_sqlite(db_stmt **out, size_t *n, size_t *err_offset, const char *sql,
 			  size_t len);
 
+/* The parse tree of a PostgreSQL script, for lint and schema (which walk
+ * the protobuf-c structs of <pg_query/pg_query.pb-c.h> but never call
+ * libpg_query themselves). sql must be NUL-terminated at sql[len]. Node
+ * locations are byte offsets into sql. A syntax error is STRATA_EPARSE with
+ * *err_offset the byte offset of the error. Free with sqlparse_tree_free(). */
+struct PgQuery__ParseResult;
+int sqlparse_parse_pg(struct PgQuery__ParseResult **out, size_t *err_offset, const char *sql,
+		      size_t len);
+void sqlparse_tree_free(struct PgQuery__ParseResult *tree);
+
 #endif

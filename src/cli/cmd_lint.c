@@ -1,0 +1,227 @@
+/*
+ * cli/cmd_lint.c - strata lint [FILES...]: catch locking, rewriting and
+ * destructive migrations before they run.
+ *
+ * Which SQL: the FILES given (strata migrations or plain SQL files, each
+ * on its own); else the revisions not yet applied to the database, in
+ * apply order and as one range (a table created by one is new to the
+ * next), plus applied revisions whose file changed; or with --all every
+ * revision, each on its own. With -d (or when the database is read for
+ * pending revisions) a PostgreSQL server's version and table sizes are
+ * used too. Findings go to stdout in the chosen format; the exit code is
+ * 1 when an error-level finding remains, 2 for unparsable SQL.
+ */
+#include "cli/cli.h"
+#include "db/db.h"
+#include "strata/error.h"
+#include "strata/lint.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_FILES 4096
+
+typedef struct lint_run {
+	strata_lint_report *report;
+	strata_lint_options opts;
+	int parse_failed;
+} lint_run;
+
+/* A syntax or file error: shown, remembered, and linting goes on. */
+static int file_failed(lint_run *run, int rc)
+{
+	if (rc == STRATA_EPARSE || rc == STRATA_ENOTFOUND) {
+		cli_report_error(rc);
+		run->parse_failed = 1;
+		return 0;
+	}
+	return rc;
+}
+
+static int lint_files(lint_run *run, const char *const *files, size_t n)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		strata_lint_report_new_range(run->report);
+		rc = strata_lint_file(run->report, files[i], &run->opts);
+		if (rc < 0 && (rc = file_failed(run, rc)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Every revision (all), or the pending ones as one range plus changed applied ones. */
+static int lint_revisions(lint_run *run, cli_ctx *ctx, int all)
+{
+	strata_status *st = NULL;
+	size_t i, n = strata_graph_count(ctx->graph);
+	int rc = 0;
+
+	if (!all && (rc = strata_status_read(&st, ctx->config, ctx->graph)) < 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		const strata_migration *m = strata_graph_at(ctx->graph, i);
+
+		if (st && st->applied[i])
+			continue;
+		if (all)
+			strata_lint_report_new_range(run->report);
+		rc = strata_lint_migration(run->report, m, &run->opts);
+		if (rc < 0 && (rc = file_failed(run, rc)) < 0)
+			goto done;
+	}
+	for (i = 0; st && i < st->nchanged; i++)
+		if ((rc = strata_lint_applied_changed(run->report, strata_graph_at(ctx->graph, st->changed[i]),
+						      st->changed_recorded[i], &run->opts)) < 0)
+			goto done;
+	rc = 0;
+done:
+	strata_status_free(st);
+	return rc;
+}
+
+static int parse_format(strata_lint_format *out, const char *s)
+{
+	static const struct { const char *name; strata_lint_format f; } formats[] = {
+		{ "text", STRATA_LINT_FORMAT_TEXT }, { "json", STRATA_LINT_FORMAT_JSON },
+		{ "sarif", STRATA_LINT_FORMAT_SARIF }, { "github", STRATA_LINT_FORMAT_GITHUB },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (strcmp(s, formats[i].name) == 0) {
+			*out = formats[i].f;
+			return 0;
+		}
+	return -1;
+}
+
+int cmd_lint(int argc, char **argv, cli_ctx *ctx)
+{
+	static const char *args[MAX_FILES];
+	const char *format_arg = NULL, *severity_arg = NULL, *engine_arg = NULL, *pg_version_arg = NULL;
+	int all = 0, in_tx = 0, rc, exit_code = EXIT_OK;
+	strata_lint_format format = STRATA_LINT_FORMAT_TEXT;
+	strata_lint_severity threshold = STRATA_LINT_WARNING;
+	strata_lint_settings settings;
+	strata_lint_live *live = NULL;
+	lint_run run;
+	char *out = NULL;
+	size_t nargs = 0;
+	const char *live_db = NULL;
+	const cli_option opts[] = {
+		{ OPT_FLAG, 0, "all", &all, NULL, "every revision, not only those not yet applied" },
+		{ OPT_STRING, 0, "format", &format_arg, "FORMAT", "text (default), json, sarif or github" },
+		{ OPT_STRING, 0, "severity", &severity_arg, "LEVEL",
+		  "show findings at this level and above: warning (default) or error" },
+		{ OPT_STRING, 0, "engine", &engine_arg, "ENGINE",
+		  "postgres or sqlite (default: the configured database's)" },
+		{ OPT_STRING, 0, "pg-version", &pg_version_arg, "N",
+		  "target PostgreSQL major version (default: the server's, [lint] pg_version, or 12)" },
+		{ OPT_FLAG, 0, "assume-in-transaction", &in_tx, NULL,
+		  "plain SQL files run inside one transaction" },
+		{ OPT_END, 0, NULL, NULL, NULL, NULL },
+	};
+
+	memset(&run, 0, sizeof(run));
+	if ((rc = cli_parse(argc, argv, opts, ctx, args, MAX_FILES, &nargs)) != 0)
+		return rc;
+	if (ctx->g.json)
+		format = STRATA_LINT_FORMAT_JSON;
+	if (format_arg && parse_format(&format, format_arg) < 0)
+		return cli_usage_error("lint", "unknown format '%s' (text, json, sarif or github)",
+				       format_arg);
+	if (severity_arg) {
+		if (strcmp(severity_arg, "warning") == 0)
+			threshold = STRATA_LINT_WARNING;
+		else if (strcmp(severity_arg, "error") == 0)
+			threshold = STRATA_LINT_ERROR;
+		else
+			return cli_usage_error("lint", "unknown severity '%s' (warning or error)",
+					       severity_arg);
+	}
+	if (engine_arg && strcmp(engine_arg, "postgres") != 0 && strcmp(engine_arg, "sqlite") != 0)
+		return cli_usage_error("lint", "unknown engine '%s' (postgres or sqlite)", engine_arg);
+	if (all && nargs)
+		return cli_usage_error("lint", "give FILES or --all, not both");
+	if ((rc = cli_load_config(ctx)) != 0)
+		return rc;
+	strata_lint_settings_init(&settings);
+	if ((rc = strata_lint_settings_load(&settings, ctx->config)) < 0)
+		return cli_report_error(rc);
+	if (pg_version_arg) {
+		char *end;
+		long v = strtol(pg_version_arg, &end, 10);
+
+		if (*end || v < 9 || v > 99)
+			return cli_usage_error("lint", "--pg-version wants a major version like 15, not '%s'",
+					       pg_version_arg);
+		settings.pg_version = (int)v;
+	}
+
+	run.opts = (strata_lint_options)STRATA_LINT_OPTIONS_INIT;
+	run.opts.settings = &settings;
+	run.opts.assume_in_transaction = in_tx;
+	run.opts.runner_sets_lock_timeout = ctx->config->lock_timeout_ms > 0;
+	if (engine_arg)
+		run.opts.engine = strcmp(engine_arg, "sqlite") == 0 ? STRATA_LINT_SQLITE : STRATA_LINT_PG;
+	else if (strcmp(ctx->config->database_source, "default") != 0)
+		run.opts.engine = db_engine_of(ctx->config->database) == DB_SQLITE ? STRATA_LINT_SQLITE
+										   : STRATA_LINT_PG;
+	else
+		run.opts.engine = nargs ? STRATA_LINT_PG : STRATA_LINT_SQLITE;
+	/* The live database: with -d, or when it is read anyway for pending revisions. */
+	if (ctx->g.database || (!nargs && !all))
+		live_db = ctx->config->database;
+	if (live_db && run.opts.engine == STRATA_LINT_PG &&
+	    (rc = strata_lint_live_open(&live, &run.opts, live_db, ctx->config->root)) < 0)
+		return cli_report_error(rc);
+	if (pg_version_arg)
+		run.opts.pg_version = settings.pg_version;
+
+	if ((rc = strata_lint_report_new(&run.report)) < 0) {
+		exit_code = cli_report_error(rc);
+		goto done;
+	}
+	if (nargs) {
+		rc = lint_files(&run, args, nargs);
+	} else {
+		if ((exit_code = cli_load_graph(ctx)) != 0)
+			goto done;
+		rc = lint_revisions(&run, ctx, all);
+	}
+	if (rc < 0) {
+		exit_code = cli_report_error(rc);
+		goto done;
+	}
+	if ((rc = strata_lint_render(&out, run.report, format, threshold)) < 0) {
+		exit_code = cli_report_error(rc);
+		goto done;
+	}
+	fputs(out, stdout);
+	if (format == STRATA_LINT_FORMAT_TEXT && !ctx->g.quiet) {
+		size_t i, errors = 0, warnings = 0;
+
+		for (i = 0; i < strata_lint_report_count(run.report); i++) {
+			const strata_lint_finding *f = strata_lint_report_at(run.report, i);
+
+			errors += f->severity == STRATA_LINT_ERROR;
+			warnings += f->severity == STRATA_LINT_WARNING && threshold <= STRATA_LINT_WARNING;
+		}
+		fprintf(stderr, "%zu error(s), %zu warning(s) in %zu file(s), %zu statement(s)",
+			errors, warnings, strata_lint_report_files(run.report),
+			strata_lint_report_statements(run.report));
+		if (strata_lint_report_suppressed(run.report))
+			fprintf(stderr, "; %zu suppressed", strata_lint_report_suppressed(run.report));
+		fputc('\n', stderr);
+	}
+	exit_code = run.parse_failed ? EXIT_USAGE
+		    : strata_lint_report_errors(run.report) ? EXIT_CHECK : EXIT_OK;
+done:
+	free(out);
+	strata_lint_report_free(run.report);
+	strata_lint_live_free(live);
+	return exit_code;
+}

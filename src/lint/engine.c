@@ -1,0 +1,867 @@
+/*
+ * lint/engine.c - the lint engine: statements in, findings out.
+ *
+ * Layer: lint. For each file (a plain SQL file, or a migration's up
+ * section) the text is parsed with libpg_query through db/sqlparse.c, in
+ * one call when it parses as a whole; otherwise it is split first
+ * (db_split: psql COPY data, the exact error position) and each statement
+ * parsed alone. Every statement goes through every rule family
+ * (lint.h), then lint_track() records what it created for later ones.
+ *
+ * Invariants:
+ *  1. Offsets given to lint_emit() index f->sql; f->base + offset indexes
+ *     the file's text, so every finding maps to the file's line and column.
+ *  2. A finding is dropped when its rule is off (settings), does not apply
+ *     to the engine, or a "-- strata:ignore RULE" comment sits in the
+ *     comment lines directly above its statement or its own line.
+ *  3. The range context (tables, indexes and checks created) lives in the
+ *     report until strata_lint_report_new_range(); per-file state (BEGIN
+ *     depth, timeouts) lives in lint_file and dies with the file.
+ *  4. Findings of one file are sorted by line, column and rule id.
+ *  5. The library never prints: syntax errors are STRATA_EPARSE with
+ *     "path:line:col: message".
+ */
+#include "lint/lint.h"
+#include "db/db.h"
+#include "db/sqlparse.h"
+#include "strata/error.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/fs.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct strata_lint_report {
+	strata_lint_finding *v;
+	size_t n, cap;
+	char **strings; /* owned strings: paths and map keys */
+	size_t nstrings, strings_cap;
+	size_t statements, files, suppressed;
+	/* Range context (invariant 3). Keys are lower-case "schema.name" or
+	 * "name"; NOT VALID constraints map to their notnull column or "". */
+	strata_map tables, indexes, checks, foreign, notnull_ok;
+};
+
+/* ---- report ----------------------------------------------------------- */
+
+int strata_lint_report_new(strata_lint_report **out)
+{
+	*out = strata_calloc(1, sizeof(**out));
+	return *out ? 0 : STRATA_ERROR;
+}
+
+void strata_lint_report_new_range(strata_lint_report *r)
+{
+	map_release(&r->tables);
+	map_release(&r->indexes);
+	map_release(&r->checks);
+	map_release(&r->foreign);
+	map_release(&r->notnull_ok);
+}
+
+void strata_lint_report_free(strata_lint_report *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	strata_lint_report_new_range(r);
+	for (i = 0; i < r->n; i++)
+		strata_free(r->v[i].message);
+	for (i = 0; i < r->nstrings; i++)
+		strata_free(r->strings[i]);
+	strata_free(r->strings);
+	strata_free(r->v);
+	strata_free(r);
+}
+
+size_t strata_lint_report_count(const strata_lint_report *r) { return r->n; }
+const strata_lint_finding *strata_lint_report_at(const strata_lint_report *r, size_t i) { return &r->v[i]; }
+size_t strata_lint_report_statements(const strata_lint_report *r) { return r->statements; }
+size_t strata_lint_report_files(const strata_lint_report *r) { return r->files; }
+size_t strata_lint_report_suppressed(const strata_lint_report *r) { return r->suppressed; }
+
+size_t strata_lint_report_errors(const strata_lint_report *r)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->n; i++)
+		n += r->v[i].severity == STRATA_LINT_ERROR;
+	return n;
+}
+
+/* Keep s (taken) in the report; returns it, or NULL when out of memory. */
+static char *keep(strata_lint_report *r, char *s)
+{
+	void *v = r->strings;
+
+	if (!s)
+		return NULL;
+	if (strata_grow(&v, &r->strings_cap, r->nstrings + 1, sizeof(char *)) < 0) {
+		strata_free(s);
+		return NULL;
+	}
+	r->strings = v;
+	r->strings[r->nstrings++] = s;
+	return s;
+}
+
+/* ---- positions -------------------------------------------------------- */
+
+static int index_lines(lint_file *f)
+{
+	size_t i, n = 1;
+	void *v = NULL;
+	size_t cap = 0;
+
+	for (i = 0; i < f->text_len; i++)
+		n += f->text[i] == '\n';
+	if (strata_grow(&v, &cap, n, sizeof(size_t)) < 0)
+		return STRATA_ERROR;
+	f->line_starts = v;
+	f->line_starts[0] = 0;
+	f->nlines = 1;
+	for (i = 0; i < f->text_len; i++)
+		if (f->text[i] == '\n')
+			f->line_starts[f->nlines++] = i + 1;
+	return 0;
+}
+
+/* 1-based line and character column of a file offset. */
+static void position(const lint_file *f, size_t off, int *line, int *col)
+{
+	size_t lo = 0, hi = f->nlines, i;
+	int c = 1;
+
+	if (off > f->text_len)
+		off = f->text_len;
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+
+		if (f->line_starts[mid] <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	for (i = f->line_starts[lo]; i < off; i++)
+		if (((unsigned char)f->text[i] & 0xc0) != 0x80)
+			c++;
+	*line = (int)lo + 1;
+	*col = c;
+}
+
+/* Line `no` (1-based) without its end of line, trimmed; len 0 when out of range. */
+static const char *line_text(const lint_file *f, int no, size_t *len)
+{
+	size_t s, e;
+
+	*len = 0;
+	if (no < 1 || (size_t)no > f->nlines)
+		return "";
+	s = f->line_starts[no - 1];
+	e = (size_t)no < f->nlines ? f->line_starts[no] : f->text_len;
+	while (s < e && isspace((unsigned char)f->text[s]))
+		s++;
+	while (e > s && isspace((unsigned char)f->text[e - 1]))
+		e--;
+	*len = e - s;
+	return f->text + s;
+}
+
+static int is_comment_line(const char *t, size_t n)
+{
+	return n >= 2 && t[0] == '-' && t[1] == '-';
+}
+
+/* 1 if the comment line t[0..n) is "-- strata:ignore ..." naming rule. */
+static int ignores(const char *t, size_t n, const strata_lint_rule *rule)
+{
+	static const char tag[] = "strata:ignore";
+	size_t i = 2;
+
+	while (i < n && (t[i] == ' ' || t[i] == '\t'))
+		i++;
+	if (n - i < sizeof(tag) - 1 || strncasecmp(t + i, tag, sizeof(tag) - 1) != 0)
+		return 0;
+	i += sizeof(tag) - 1;
+	/* Rule ids or names, separated by blanks or commas; the reason follows. */
+	for (;;) {
+		char word[80];
+		size_t w = 0;
+
+		while (i < n && (t[i] == ' ' || t[i] == '\t' || t[i] == ','))
+			i++;
+		while (i < n && t[i] != ' ' && t[i] != '\t' && t[i] != ',' && w + 1 < sizeof(word))
+			word[w++] = t[i++];
+		word[w] = '\0';
+		if (!w || !strata_lint_rule_find(word))
+			return 0;
+		if (strcasecmp(word, rule->id) == 0 || strcasecmp(word, rule->name) == 0)
+			return 1;
+	}
+}
+
+/* The comment lines directly above line `no`: does one ignore rule? */
+static int ignored_above(const lint_file *f, int no, const strata_lint_rule *rule)
+{
+	int l;
+
+	for (l = no - 1; l >= 1; l--) {
+		size_t n;
+		const char *t = line_text(f, l, &n);
+
+		if (!is_comment_line(t, n))
+			return 0;
+		if (ignores(t, n, rule))
+			return 1;
+	}
+	return 0;
+}
+
+/* ---- findings --------------------------------------------------------- */
+
+static strata_lint_severity rule_severity(const lint_file *f, lint_rule_no rule)
+{
+	const strata_lint_settings *s = f->o ? f->o->settings : NULL;
+
+	if (s && s->severity[rule] >= 0)
+		return (strata_lint_severity)s->severity[rule];
+	return lint_rule(rule)->severity;
+}
+
+void lint_emit(lint_file *f, lint_rule_no rule, int location, const PgQuery__RangeVar *rel,
+	       const char *fmt, ...)
+{
+	const strata_lint_rule *def = lint_rule(rule);
+	strata_lint_severity sev = rule_severity(f, rule);
+	strata_buf msg = STRATA_BUF_INIT;
+	strata_lint_finding *fd;
+	size_t at, stmt_at;
+	int line, col, stmt_line, stmt_col;
+	va_list ap;
+	void *v;
+
+	if (sev == STRATA_LINT_OFF || !(def->engines & f->engine))
+		return;
+	at = f->base + (location >= 0 && (size_t)location >= f->stmt_start &&
+				(size_t)location < f->stmt_end ? (size_t)location : f->stmt_start);
+	stmt_at = f->base + f->stmt_start;
+	position(f, at, &line, &col);
+	position(f, stmt_at, &stmt_line, &stmt_col);
+	if (ignored_above(f, stmt_line, def) || (line != stmt_line && ignored_above(f, line, def))) {
+		f->r->suppressed++;
+		return;
+	}
+	va_start(ap, fmt);
+	buf_vprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (rel && rel->relname && f->o && f->o->table_rows && lint_rule_locks(rule)) {
+		long rows = f->o->table_rows(f->o->payload, rel->schemaname && *rel->schemaname
+					     ? rel->schemaname : NULL, rel->relname);
+		long small = f->o->settings ? f->o->settings->small_table_rows : 10000;
+
+		if (rows >= 0 && rows < small) {
+			if (sev == STRATA_LINT_ERROR)
+				sev = STRATA_LINT_WARNING;
+			buf_printf(&msg, " (small table: about %ld rows)", rows);
+		} else if (rows >= 0) {
+			buf_printf(&msg, " (about %ld rows)", rows);
+		}
+	}
+	v = f->r->v;
+	if (!msg.ptr || strata_grow(&v, &f->r->cap, f->r->n + 1, sizeof(*fd)) < 0) {
+		buf_release(&msg);
+		return; /* out of memory: the finding is lost, never the process */
+	}
+	f->r->v = v;
+	fd = &f->r->v[f->r->n++];
+	fd->rule = def;
+	fd->severity = sev;
+	fd->path = f->path;
+	fd->line = line;
+	fd->col = col;
+	fd->message = buf_detach(&msg);
+}
+
+static int finding_cmp(const void *a, const void *b)
+{
+	const strata_lint_finding *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->col != y->col)
+		return x->col < y->col ? -1 : 1;
+	return strcmp(x->rule->id, y->rule->id);
+}
+
+/* ---- tree helpers ----------------------------------------------------- */
+
+const char *lint_str(const PgQuery__Node *n)
+{
+	return n && n->node_case == PG_QUERY__NODE__NODE_STRING && n->string ? n->string->sval : NULL;
+}
+
+const char *lint_type_last(const PgQuery__TypeName *t)
+{
+	if (!t || !t->n_names)
+		return "";
+	return lint_str(t->names[t->n_names - 1]) ? lint_str(t->names[t->n_names - 1]) : "";
+}
+
+const char *lint_rel_name(const PgQuery__RangeVar *rel)
+{
+	static _Thread_local char name[300];
+
+	if (!rel || !rel->relname)
+		return "?";
+	if (rel->schemaname && *rel->schemaname)
+		snprintf(name, sizeof(name), "%s.%s", rel->schemaname, rel->relname);
+	else
+		snprintf(name, sizeof(name), "%s", rel->relname);
+	return name;
+}
+
+int lint_is_constant(const PgQuery__Node *n)
+{
+	size_t i;
+
+	if (!n)
+		return 1;
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_A_CONST:
+	case PG_QUERY__NODE__NODE_SQLVALUE_FUNCTION:
+		return 1;
+	case PG_QUERY__NODE__NODE_TYPE_CAST:
+		return lint_is_constant(n->type_cast->arg);
+	case PG_QUERY__NODE__NODE_A_EXPR:
+		return lint_is_constant(n->a_expr->lexpr) && lint_is_constant(n->a_expr->rexpr);
+	case PG_QUERY__NODE__NODE_A_ARRAY_EXPR:
+		for (i = 0; i < n->a_array_expr->n_elements; i++)
+			if (!lint_is_constant(n->a_array_expr->elements[i]))
+				return 0;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int lint_has_option(PgQuery__Node **opts, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const PgQuery__DefElem *d;
+
+		if (opts[i]->node_case != PG_QUERY__NODE__NODE_DEF_ELEM)
+			continue;
+		d = opts[i]->def_elem;
+		if (!d->defname || strcasecmp(d->defname, name) != 0)
+			continue;
+		if (d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_BOOLEAN && d->arg->boolean)
+			return d->arg->boolean->boolval;
+		if (d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+		    d->arg->a_const->val_case == PG_QUERY__A__CONST__VAL_BOOLVAL)
+			return d->arg->a_const->boolval->boolval;
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- range context ---------------------------------------------------- */
+
+/* Lower-case "schema.name" (schema "public" and none are the same). */
+static void object_key(char *out, size_t size, const char *schema, const char *name)
+{
+	size_t i;
+
+	if (schema && *schema && strcasecmp(schema, "public") != 0)
+		snprintf(out, size, "%s.%s", schema, name ? name : "");
+	else
+		snprintf(out, size, "%s", name ? name : "");
+	for (i = 0; out[i]; i++)
+		out[i] = (char)tolower((unsigned char)out[i]);
+}
+
+static void put(lint_file *f, strata_map *m, const char *key, void *value)
+{
+	char *k = keep(f->r, strata_strdup(key));
+
+	if (k)
+		map_put(m, k, value);
+}
+
+int lint_table_is_new(const lint_file *f, const PgQuery__RangeVar *rel)
+{
+	char key[300];
+
+	if (!rel)
+		return 0;
+	object_key(key, sizeof(key), rel->schemaname, rel->relname);
+	return map_has(&f->r->tables, key);
+}
+
+void lint_table_created(lint_file *f, const PgQuery__RangeVar *rel)
+{
+	char key[300];
+
+	if (!rel || !rel->relname)
+		return;
+	object_key(key, sizeof(key), rel->schemaname, rel->relname);
+	put(f, &f->r->tables, key, (void *)1);
+}
+
+void lint_table_renamed(lint_file *f, const PgQuery__RangeVar *rel, const char *newname)
+{
+	char key[300];
+
+	if (!lint_table_is_new(f, rel) || !newname)
+		return;
+	object_key(key, sizeof(key), rel->schemaname, newname);
+	put(f, &f->r->tables, key, (void *)1);
+}
+
+int lint_index_is_new(const lint_file *f, const char *schema, const char *name)
+{
+	char key[300];
+
+	object_key(key, sizeof(key), schema, name);
+	return map_has(&f->r->indexes, key);
+}
+
+void lint_index_created(lint_file *f, const char *schema, const char *name)
+{
+	char key[300];
+
+	if (!name)
+		return;
+	object_key(key, sizeof(key), schema, name);
+	put(f, &f->r->indexes, key, (void *)1);
+}
+
+/* "table/constraint" keys; a constraint name is unique per table. */
+static void constraint_key(char *out, size_t size, const PgQuery__RangeVar *rel, const char *con)
+{
+	char t[300];
+
+	object_key(t, sizeof(t), rel ? rel->schemaname : NULL, rel ? rel->relname : NULL);
+	snprintf(out, size, "%s/%s", t, con ? con : "");
+}
+
+void lint_check_added(lint_file *f, const PgQuery__RangeVar *rel, const char *conname,
+		      const char *notnull_col, int foreign)
+{
+	char key[700];
+	char *col;
+
+	if (!conname)
+		return;
+	constraint_key(key, sizeof(key), rel, conname);
+	col = keep(f->r, strata_strdup(notnull_col ? notnull_col : ""));
+	if (!col)
+		return;
+	put(f, &f->r->checks, key, col);
+	put(f, &f->r->foreign, key, (void *)(long)(foreign ? 2 : 1));
+	put(f, &f->added_here, key, (void *)1);
+}
+
+int lint_added_in_file(const lint_file *f, const PgQuery__RangeVar *rel, const char *conname)
+{
+	char key[700];
+
+	constraint_key(key, sizeof(key), rel, conname);
+	return map_has(&f->added_here, key);
+}
+
+int lint_check_validated(lint_file *f, const PgQuery__RangeVar *rel, const char *conname,
+			 int *foreign)
+{
+	char key[700], col_key[700];
+	const char *col;
+	void *kind;
+
+	constraint_key(key, sizeof(key), rel, conname);
+	col = map_get(&f->r->checks, key);
+	kind = map_get(&f->r->foreign, key);
+	*foreign = kind == (void *)2;
+	if (!col)
+		return 0;
+	if (*col) {
+		constraint_key(col_key, sizeof(col_key), rel, col);
+		put(f, &f->r->notnull_ok, col_key, (void *)1);
+	}
+	return 1;
+}
+
+int lint_notnull_validated(const lint_file *f, const PgQuery__RangeVar *rel, const char *col)
+{
+	char key[700];
+
+	constraint_key(key, sizeof(key), rel, col);
+	return map_has(&f->r->notnull_ok, key);
+}
+
+int lint_in_transaction(const lint_file *f)
+{
+	return f->transactional || f->tx_depth > 0;
+}
+
+void lint_track(lint_file *f)
+{
+	const PgQuery__Node *s = f->stmt;
+
+	switch (s->node_case) {
+	case PG_QUERY__NODE__NODE_CREATE_STMT:
+		lint_table_created(f, s->create_stmt->relation);
+		break;
+	case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
+		if (s->create_table_as_stmt->into)
+			lint_table_created(f, s->create_table_as_stmt->into->rel);
+		break;
+	case PG_QUERY__NODE__NODE_INDEX_STMT:
+		lint_index_created(f, s->index_stmt->relation ? s->index_stmt->relation->schemaname
+				   : NULL, s->index_stmt->idxname);
+		break;
+	case PG_QUERY__NODE__NODE_RENAME_STMT:
+		if (s->rename_stmt->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
+			lint_table_renamed(f, s->rename_stmt->relation, s->rename_stmt->newname);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- statements ------------------------------------------------------- */
+
+/* Past blanks and comments from sql[i] (statement locations include them). */
+static size_t skip_space(const char *sql, size_t i, size_t end)
+{
+	while (i < end) {
+		if (isspace((unsigned char)sql[i])) {
+			i++;
+		} else if (sql[i] == '-' && i + 1 < end && sql[i + 1] == '-') {
+			while (i < end && sql[i] != '\n')
+				i++;
+		} else if (sql[i] == '/' && i + 1 < end && sql[i + 1] == '*') {
+			const char *close = NULL;
+			size_t j;
+
+			for (j = i + 2; j + 1 < end; j++)
+				if (sql[j] == '*' && sql[j + 1] == '/') {
+					close = sql + j;
+					break;
+				}
+			i = close ? (size_t)(close - sql) + 2 : end;
+		} else {
+			break;
+		}
+	}
+	return i;
+}
+
+static void lint_statement(lint_file *f, const PgQuery__Node *stmt, size_t start, size_t end)
+{
+	f->stmt = stmt;
+	f->stmt_start = skip_space(f->sql, start, end);
+	f->stmt_end = end;
+	f->r->statements++;
+	if (f->engine == STRATA_LINT_SQLITE) {
+		lint_rules_sqlite(f);
+		lint_rules_destructive(f);
+		lint_rules_column(f);
+		lint_rules_transaction(f);
+	} else {
+		lint_rules_transaction(f);
+		lint_rules_index(f);
+		lint_rules_constraint(f);
+		lint_rules_column(f);
+		lint_rules_destructive(f);
+	}
+	lint_track(f);
+}
+
+/* Every statement of one parse of f->sql[0..len). */
+static void lint_tree(lint_file *f, const PgQuery__ParseResult *tree, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < tree->n_stmts; i++) {
+		const PgQuery__RawStmt *raw = tree->stmts[i];
+		size_t start = (size_t)(raw->stmt_location > 0 ? raw->stmt_location : 0);
+		size_t end = raw->stmt_len > 0 ? start + (size_t)raw->stmt_len : len;
+
+		if (!raw->stmt || start > len)
+			continue;
+		lint_statement(f, raw->stmt, start, end > len ? len : end);
+	}
+}
+
+static int syntax_error(const lint_file *f, size_t err_offset)
+{
+	strata_error saved = *strata_error_last();
+	int line, col;
+
+	position(f, f->base + err_offset, &line, &col);
+	strata_error_set(STRATA_EPARSE, "%s:%d:%d: %s", f->path, line, col, saved.message);
+	strata_error_hint("fix the SQL (strata lint parses it with PostgreSQL's own parser)");
+	return STRATA_EPARSE;
+}
+
+/*
+ * Lint text[off..off+len) of the file. The whole section is parsed in one
+ * call; when that fails it is split and each statement parsed on its own
+ * (COPY data, or a real error whose position the split reports).
+ */
+static int lint_section(lint_file *f, size_t off, size_t len)
+{
+	PgQuery__ParseResult *tree = NULL;
+	db_stmt *stmts = NULL;
+	char *buf = strata_strndup(f->text + off, len);
+	size_t err = 0, n = 0, i;
+	int rc;
+
+	if (!buf)
+		return STRATA_ERROR;
+	f->sql = buf;
+	f->base = off;
+	rc = sqlparse_parse_pg(&tree, &err, buf, len);
+	if (rc == 0) {
+		lint_tree(f, tree, len);
+		goto done;
+	}
+	if (rc != STRATA_EPARSE)
+		goto done;
+	rc = db_split(&stmts, &n, &err, f->engine == STRATA_LINT_SQLITE ? DB_SQLITE : DB_POSTGRES,
+		      buf, len);
+	if (rc == STRATA_EPARSE) {
+		rc = syntax_error(f, err);
+		goto done;
+	}
+	if (rc < 0)
+		goto done;
+	for (i = 0; i < n; i++) {
+		char *one = strata_strndup(buf + stmts[i].offset, stmts[i].len);
+		PgQuery__ParseResult *t = NULL;
+
+		if (!one) {
+			rc = STRATA_ERROR;
+			goto done;
+		}
+		rc = sqlparse_parse_pg(&t, &err, one, stmts[i].len);
+		if (rc == 0) {
+			f->sql = buf + stmts[i].offset;
+			f->base = off + stmts[i].offset;
+			lint_tree(f, t, stmts[i].len);
+			f->sql = buf;
+			f->base = off;
+		} else if (rc == STRATA_EPARSE && f->engine == STRATA_LINT_SQLITE) {
+			/* SQLite's dialect: what PostgreSQL's parser cannot read is skipped. */
+			f->r->statements++;
+			rc = 0;
+		} else if (rc == STRATA_EPARSE) {
+			rc = syntax_error(f, stmts[i].offset + err);
+		}
+		sqlparse_tree_free(t);
+		strata_free(one);
+		if (rc < 0)
+			goto done;
+	}
+	rc = 0;
+done:
+	sqlparse_tree_free(tree);
+	strata_free(stmts);
+	strata_free(buf);
+	f->sql = NULL;
+	return rc;
+}
+
+static int file_begin(lint_file *f, strata_lint_report *r, const char *path, const char *text,
+		      size_t len, const strata_lint_options *o)
+{
+	memset(f, 0, sizeof(*f));
+	f->r = r;
+	f->o = o;
+	f->text = text;
+	f->text_len = len;
+	f->engine = o && o->engine == STRATA_LINT_SQLITE ? STRATA_LINT_SQLITE : STRATA_LINT_PG;
+	f->pg_version = o && o->pg_version ? o->pg_version
+			: o && o->settings && o->settings->pg_version ? o->settings->pg_version : 12;
+	if (!(f->path = keep(r, strata_strdup(path ? path : "<string>"))))
+		return STRATA_ERROR;
+	return index_lines(f);
+}
+
+static void file_end(lint_file *f, size_t first_finding)
+{
+	if (f->r->n > first_finding)
+		qsort(f->r->v + first_finding, f->r->n - first_finding, sizeof(strata_lint_finding),
+		      finding_cmp);
+	f->r->files++;
+	map_release(&f->added_here);
+	strata_free(f->line_starts);
+	f->line_starts = NULL;
+}
+
+int strata_lint_sql(strata_lint_report *r, const char *path, const char *text, size_t len,
+		    const strata_lint_options *opts)
+{
+	lint_file f;
+	size_t first = r->n;
+	int rc;
+
+	if (!r || (!text && len))
+		return strata_error_set(STRATA_EINVALID, "strata_lint_sql: missing argument");
+	if ((rc = file_begin(&f, r, path, text ? text : "", len, opts)) < 0)
+		goto done;
+	f.transactional = opts && opts->assume_in_transaction;
+	if ((rc = lint_section(&f, 0, len)) < 0)
+		goto done;
+	f.stmt_start = f.stmt_end = 0;
+	lint_rules_transaction_end(&f);
+done:
+	file_end(&f, first);
+	return rc;
+}
+
+/* 1 if text[off..off+len) has a line that is neither blank nor a "--" comment. */
+static int has_sql(const char *text, size_t off, size_t len)
+{
+	size_t i = off, end = off + len;
+
+	while (i < end) {
+		while (i < end && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r'))
+			i++;
+		if (i < end && text[i] != '\n' && !(text[i] == '-' && i + 1 < end && text[i + 1] == '-'))
+			return 1;
+		while (i < end && text[i] != '\n')
+			i++;
+		i++;
+	}
+	return 0;
+}
+
+int strata_lint_migration(strata_lint_report *r, const strata_migration *m,
+			  const strata_lint_options *opts)
+{
+	lint_file f;
+	size_t first = r->n;
+	int rc;
+
+	if ((rc = file_begin(&f, r, m->path, m->text, m->text_len, opts)) < 0)
+		goto done;
+	f.transactional = m->transactional;
+	f.is_migration = 1;
+	f.lock_timeout_set = opts && opts->runner_sets_lock_timeout;
+	if ((rc = lint_section(&f, m->up_offset, m->up_len)) < 0)
+		goto done;
+	f.sql = m->text;
+	f.base = 0;
+	f.stmt_start = f.stmt_end = m->up_offset + m->up_len;
+	lint_rules_transaction_end(&f);
+	if (!m->irreversible && m->nrevises < 2 && !has_sql(m->text, m->down_offset, m->down_len)) {
+		/* Point at the down marker, or at the end of the up section. */
+		size_t at = m->has_down_marker ? m->down_offset : m->up_offset + m->up_len;
+
+		f.stmt_start = at;
+		f.stmt_end = at + 1;
+		lint_emit(&f, R_MISSING_DOWN, -1, NULL, "%s", m->has_down_marker
+			  ? "the down section is empty and there is no '-- irreversible:' header"
+			  : "no '-- +down' section and no '-- irreversible:' header");
+	}
+	f.sql = NULL;
+done:
+	file_end(&f, first);
+	return rc;
+}
+
+int strata_lint_applied_changed(strata_lint_report *r, const strata_migration *m,
+				const char *recorded_checksum, const strata_lint_options *opts)
+{
+	lint_file f;
+	size_t first = r->n;
+	int rc;
+
+	if ((rc = file_begin(&f, r, m->path, m->text, m->text_len, opts)) < 0)
+		goto done;
+	f.sql = m->text;
+	f.stmt_start = m->up_offset;
+	f.stmt_end = m->up_offset + 1;
+	lint_emit(&f, R_APPLIED_EDITED, -1, NULL,
+		  "revision %s was applied with checksum %s; the file now has %s", m->revision,
+		  recorded_checksum ? recorded_checksum : "(none)", m->checksum);
+	f.r->files--; /* the file is counted when its SQL is linted */
+done:
+	file_end(&f, first);
+	return rc;
+}
+
+int strata_lint_string(strata_lint_report **out, const char *sql, size_t len,
+		       const strata_lint_options *opts)
+{
+	int rc;
+
+	if ((rc = strata_lint_report_new(out)) < 0)
+		return rc;
+	rc = strata_lint_sql(*out, "<string>", sql, len, opts);
+	if (rc < 0 && rc != STRATA_EPARSE) {
+		strata_lint_report_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/* 1 if the comment lines heading text include "-- revision:" (a strata migration). */
+static int has_revision_header(const char *t, size_t n)
+{
+	size_t i = n >= 3 && memcmp(t, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+
+	while (i < n) {
+		size_t e = i, k;
+
+		while (e < n && t[e] != '\n')
+			e++;
+		k = i;
+		while (k < e && (t[k] == ' ' || t[k] == '\t' || t[k] == '\r'))
+			k++;
+		if (k < e) {
+			if (e - k < 2 || t[k] != '-' || t[k + 1] != '-')
+				return 0;
+			k += 2;
+			while (k < e && (t[k] == ' ' || t[k] == '\t'))
+				k++;
+			if (e - k >= 9 && strncasecmp(t + k, "revision", 8) == 0) {
+				k += 8;
+				while (k < e && (t[k] == ' ' || t[k] == '\t'))
+					k++;
+				if (k < e && t[k] == ':')
+					return 1;
+			}
+		}
+		i = e + 1;
+	}
+	return 0;
+}
+
+int strata_lint_file(strata_lint_report *r, const char *path, const strata_lint_options *opts)
+{
+	strata_buf text = STRATA_BUF_INIT;
+	strata_migration *m = NULL;
+	int rc;
+
+	if ((rc = fs_read_file(&text, path, STRATA_MIGRATION_MAX_BYTES)) < 0)
+		goto done;
+	if (has_revision_header(buf_cstr(&text), text.len)) {
+		if ((rc = strata_migration_parse(&m, path, buf_cstr(&text), text.len)) == 0)
+			rc = strata_lint_migration(r, m, opts);
+	} else {
+		rc = strata_lint_sql(r, path, buf_cstr(&text), text.len, opts);
+	}
+done:
+	strata_migration_free(m);
+	buf_release(&text);
+	return rc;
+}

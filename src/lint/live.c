@@ -1,0 +1,132 @@
+/*
+ * lint/live.c - what lint reads from a live PostgreSQL database: the
+ * server version and each table's estimated row count.
+ *
+ * Layer: lint (uses db only through db.h). The connection is read-only
+ * and closed as soon as both are read; rows come from pg_class.reltuples
+ * (-1 for a table never analyzed: then 0 when the table has no pages,
+ * else unknown). Tables are keyed "schema.table" and, for tables in the
+ * schemas of search_path, also by bare name.
+ */
+#include "lint/lint.h"
+#include "db/db.h"
+#include "strata/error.h"
+#include "util/alloc.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct strata_lint_live {
+	strata_map rows;   /* key -> (void *)(rows + 1) */
+	char **keys;
+	size_t nkeys, cap;
+};
+
+static int keep_key(strata_lint_live *l, const char *key, long rows)
+{
+	void *v = l->keys;
+	char *k;
+
+	if (map_has(&l->rows, key))
+		return 0;
+	if (strata_grow(&v, &l->cap, l->nkeys + 1, sizeof(char *)) < 0 || !(k = strata_strdup(key)))
+		return STRATA_ERROR;
+	l->keys = v;
+	l->keys[l->nkeys++] = k;
+	return map_put(&l->rows, k, (void *)(long)(rows + 1));
+}
+
+/* Row: schema, table, reltuples, has_pages, visible_by_bare_name. */
+static int on_table(void *payload, int ncols, const char *const *v)
+{
+	strata_lint_live *l = payload;
+	char key[300];
+	double tuples;
+	long rows;
+
+	if (ncols < 5 || !v[0] || !v[1] || !v[2])
+		return 0;
+	tuples = strtod(v[2], NULL);
+	rows = tuples >= 0 ? (long)tuples : (v[3] && v[3][0] == 't' ? -1 : 0);
+	if (rows < 0)
+		return 0;
+	snprintf(key, sizeof(key), "%s.%s", v[0], v[1]);
+	if (keep_key(l, key, rows) < 0)
+		return STRATA_ERROR;
+	if (v[4] && v[4][0] == 't' && keep_key(l, v[1], rows) < 0)
+		return STRATA_ERROR;
+	return 0;
+}
+
+static long live_rows(void *payload, const char *schema, const char *table)
+{
+	const strata_lint_live *l = payload;
+	char key[300];
+	void *v;
+
+	if (schema)
+		snprintf(key, sizeof(key), "%s.%s", schema, table);
+	else
+		snprintf(key, sizeof(key), "%s", table);
+	v = map_get(&l->rows, key);
+	return v ? (long)v - 1 : -1;
+}
+
+int strata_lint_live_open(strata_lint_live **out, strata_lint_options *opts, const char *conninfo,
+			  const char *project_root)
+{
+	db_open_options oo = DB_OPEN_OPTIONS_INIT;
+	strata_db *db = NULL;
+	strata_lint_live *l = NULL;
+	int rc, version;
+
+	*out = NULL;
+	if (db_engine_of(conninfo) != DB_POSTGRES)
+		return 0;
+	oo.project_root = project_root;
+	oo.read_only = 1;
+	if ((rc = db_open(&db, conninfo, &oo)) < 0)
+		return rc;
+	if (!(l = strata_calloc(1, sizeof(*l)))) {
+		rc = STRATA_ERROR;
+		goto done;
+	}
+	version = db_server_version(db);
+	rc = db_query(db,
+		      "SELECT n.nspname, c.relname, c.reltuples::float8, "
+		      "pg_relation_size(c.oid) > 0, pg_table_is_visible(c.oid) "
+		      "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+		      "WHERE c.relkind IN ('r', 'p', 'm') "
+		      "AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+		      "ORDER BY n.nspname, c.relname",
+		      0, NULL, on_table, l);
+	if (rc < 0)
+		goto done;
+	if (version > 0) {
+		opts->pg_version_num = version;
+		opts->pg_version = version / 10000;
+	}
+	opts->table_rows = live_rows;
+	opts->payload = l;
+	*out = l;
+	l = NULL;
+done:
+	strata_lint_live_free(l);
+	db_close(db);
+	return rc;
+}
+
+void strata_lint_live_free(strata_lint_live *l)
+{
+	size_t i;
+
+	if (!l)
+		return;
+	map_release(&l->rows);
+	for (i = 0; i < l->nkeys; i++)
+		strata_free(l->keys[i]);
+	strata_free(l->keys);
+	strata_free(l);
+}

@@ -1,0 +1,265 @@
+/*
+ * lint/rules_transaction.c - the script as a whole: transaction control,
+ * lock and statement timeouts, unbatched data changes, and statements a
+ * retry cannot run twice (SL115, SL116, SL213, SL401-SL403).
+ *
+ * Layer: lint. Reads one statement (f->stmt) and keeps per-file state in
+ * lint_file (BEGIN depth, timeouts set); see lint.h. strata runs each
+ * "transaction: on" migration in its own transaction and sets lock_timeout
+ * itself (strata.ini lock_timeout, 5s by default), which the options say
+ * (runner_sets_lock_timeout); plain SQL files get no such help.
+ */
+#include "lint/lint.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* 1 if SET name = value sets a limit (anything but 0 / DEFAULT / RESET). */
+static int sets_limit(const PgQuery__VariableSetStmt *v)
+{
+	const PgQuery__Node *a;
+
+	if (v->kind != PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE || !v->n_args)
+		return 0;
+	a = v->args[0];
+	if (a->node_case != PG_QUERY__NODE__NODE_A_CONST)
+		return 1;
+	if (a->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL)
+		return a->a_const->ival->ival != 0;
+	if (a->a_const->val_case == PG_QUERY__A__CONST__VAL_SVAL)
+		return strtol(a->a_const->sval->sval, NULL, 10) != 0;
+	return 1;
+}
+
+/* The existing table a statement locks so that other sessions wait, or NULL
+ * (*found set) when it locks no table of interest. */
+static const PgQuery__RangeVar *locked_table(lint_file *f, const PgQuery__Node *s, int *found)
+{
+	static _Thread_local PgQuery__RangeVar unknown;
+	const PgQuery__RangeVar *rel = NULL;
+
+	*found = 0;
+	switch (s->node_case) {
+	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
+		rel = s->alter_table_stmt->relation;
+		break;
+	case PG_QUERY__NODE__NODE_INDEX_STMT:
+		if (!s->index_stmt->concurrent)
+			rel = s->index_stmt->relation;
+		break;
+	case PG_QUERY__NODE__NODE_RENAME_STMT:
+		rel = s->rename_stmt->relation;
+		break;
+	case PG_QUERY__NODE__NODE_CREATE_TRIG_STMT:
+		rel = s->create_trig_stmt->relation;
+		break;
+	case PG_QUERY__NODE__NODE_DROP_STMT:
+		if ((s->drop_stmt->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE ||
+		     s->drop_stmt->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_INDEX) &&
+		    !s->drop_stmt->concurrent)
+			rel = &unknown;
+		break;
+	case PG_QUERY__NODE__NODE_TRUNCATE_STMT:
+	case PG_QUERY__NODE__NODE_CLUSTER_STMT:
+		rel = &unknown;
+		break;
+	case PG_QUERY__NODE__NODE_REINDEX_STMT:
+		if (!lint_has_option(s->reindex_stmt->params, s->reindex_stmt->n_params, "concurrently"))
+			rel = s->reindex_stmt->relation ? s->reindex_stmt->relation : &unknown;
+		break;
+	case PG_QUERY__NODE__NODE_VACUUM_STMT:
+		if (lint_has_option(s->vacuum_stmt->options, s->vacuum_stmt->n_options, "full"))
+			rel = &unknown;
+		break;
+	default:
+		break;
+	}
+	if (!rel || (rel != &unknown && lint_table_is_new(f, rel)))
+		return NULL;
+	*found = 1;
+	return rel == &unknown ? NULL : rel;
+}
+
+static void timeouts(lint_file *f)
+{
+	const PgQuery__RangeVar *rel;
+	int found;
+
+	if (f->lock_timeout_set && f->statement_timeout_set)
+		return;
+	rel = locked_table(f, f->stmt, &found);
+	if (!found)
+		return;
+	if (!f->lock_timeout_set && !f->lock_timeout_reported) {
+		f->lock_timeout_reported = 1;
+		lint_emit(f, R_LOCK_TIMEOUT, -1, NULL,
+			  "this statement locks %s but no lock_timeout is set: it can wait behind a "
+			  "long transaction while every query on the table waits behind it",
+			  rel ? lint_rel_name(rel) : "a table");
+	}
+	if (!f->statement_timeout_set && !f->statement_timeout_reported) {
+		f->statement_timeout_reported = 1;
+		lint_emit(f, R_STATEMENT_TIMEOUT, -1, NULL,
+			  "this statement locks %s but no statement_timeout is set",
+			  rel ? lint_rel_name(rel) : "a table");
+	}
+}
+
+static void transaction(lint_file *f, const PgQuery__TransactionStmt *t)
+{
+	int opens = t->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN ||
+		    t->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_START;
+	int closes = t->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT ||
+		     t->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK;
+
+	if (!opens && !closes)
+		return;
+	if (f->transactional) {
+		lint_emit(f, R_TX_NESTING, -1, NULL, "%s inside a %s", opens ? "BEGIN" : "COMMIT/ROLLBACK",
+			  f->is_migration ? "migration strata runs in a transaction ('transaction: on')"
+					  : "file assumed to run in one transaction");
+		return;
+	}
+	if (opens) {
+		if (f->tx_depth > 0)
+			lint_emit(f, R_TX_NESTING, -1, NULL, "BEGIN inside a transaction already open");
+		else
+			f->tx_begin_at = f->base + f->stmt_start;
+		f->tx_depth++;
+	} else if (f->tx_depth > 0) {
+		f->tx_depth = 0;
+	} else {
+		lint_emit(f, R_TX_NESTING, -1, NULL, "COMMIT/ROLLBACK without a BEGIN");
+	}
+}
+
+static void robust(lint_file *f)
+{
+	const PgQuery__Node *s = f->stmt;
+	size_t i, j;
+
+	if (lint_in_transaction(f))
+		return;
+	switch (s->node_case) {
+	case PG_QUERY__NODE__NODE_CREATE_STMT:
+		if (!s->create_stmt->if_not_exists)
+			lint_emit(f, R_ROBUST, -1, NULL, "CREATE TABLE %s without IF NOT EXISTS",
+				  lint_rel_name(s->create_stmt->relation));
+		break;
+	case PG_QUERY__NODE__NODE_INDEX_STMT:
+		if (!s->index_stmt->if_not_exists)
+			lint_emit(f, R_ROBUST, -1, NULL, "CREATE INDEX %s without IF NOT EXISTS",
+				  s->index_stmt->idxname ? s->index_stmt->idxname : "");
+		break;
+	case PG_QUERY__NODE__NODE_RENAME_STMT:
+		if (s->rename_stmt->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE ||
+		    s->rename_stmt->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN)
+			lint_emit(f, R_ROBUST, -1, NULL,
+				  "RENAME fails when run a second time; run it in a transaction");
+		break;
+	case PG_QUERY__NODE__NODE_DROP_STMT:
+		if (!s->drop_stmt->missing_ok &&
+		    (s->drop_stmt->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE ||
+		     s->drop_stmt->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_INDEX))
+			lint_emit(f, R_ROBUST, -1, NULL, "DROP %s without IF EXISTS",
+				  s->drop_stmt->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE
+				  ? "TABLE" : "INDEX");
+		break;
+	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
+		for (i = 0; i < s->alter_table_stmt->n_cmds; i++) {
+			const PgQuery__AlterTableCmd *c;
+			int dropped_first = 0;
+
+			if (s->alter_table_stmt->cmds[i]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
+				continue;
+			c = s->alter_table_stmt->cmds[i]->alter_table_cmd;
+			switch (c->subtype) {
+			case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
+				if (!c->missing_ok)
+					lint_emit(f, R_ROBUST, -1, NULL, "ADD COLUMN without IF NOT EXISTS");
+				break;
+			case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
+			case PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint:
+				if (!c->missing_ok)
+					lint_emit(f, R_ROBUST, -1, NULL, "DROP %s without IF EXISTS",
+						  c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn
+						  ? "COLUMN" : "CONSTRAINT");
+				break;
+			case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint:
+				if (!c->def || c->def->node_case != PG_QUERY__NODE__NODE_CONSTRAINT ||
+				    !c->def->constraint->conname)
+					break;
+				for (j = 0; j < i; j++) {
+					const PgQuery__Node *o = s->alter_table_stmt->cmds[j];
+
+					if (o->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_CMD &&
+					    o->alter_table_cmd->subtype ==
+						    PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint &&
+					    o->alter_table_cmd->missing_ok && o->alter_table_cmd->name &&
+					    strcmp(o->alter_table_cmd->name, c->def->constraint->conname) == 0)
+						dropped_first = 1;
+				}
+				if (!dropped_first)
+					lint_emit(f, R_ROBUST, -1, NULL,
+						  "ADD CONSTRAINT %s cannot run twice; precede it with DROP "
+						  "CONSTRAINT IF EXISTS %s", c->def->constraint->conname,
+						  c->def->constraint->conname);
+				break;
+			default:
+				break;
+			}
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+void lint_rules_transaction(lint_file *f)
+{
+	const PgQuery__Node *s = f->stmt;
+
+	switch (s->node_case) {
+	case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
+		transaction(f, s->transaction_stmt);
+		return;
+	case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT:
+		if (s->variable_set_stmt->name && strcasecmp(s->variable_set_stmt->name, "lock_timeout") == 0)
+			f->lock_timeout_set = sets_limit(s->variable_set_stmt) ||
+					      (f->is_migration && f->o && f->o->runner_sets_lock_timeout &&
+					       s->variable_set_stmt->kind != PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE);
+		else if (s->variable_set_stmt->name &&
+			 strcasecmp(s->variable_set_stmt->name, "statement_timeout") == 0)
+			f->statement_timeout_set = sets_limit(s->variable_set_stmt);
+		return;
+	case PG_QUERY__NODE__NODE_UPDATE_STMT:
+		if (!s->update_stmt->where_clause && !lint_table_is_new(f, s->update_stmt->relation))
+			lint_emit(f, R_UNBATCHED_DATA, -1, s->update_stmt->relation,
+				  "UPDATE %s without WHERE rewrites every row in one transaction",
+				  lint_rel_name(s->update_stmt->relation));
+		break;
+	case PG_QUERY__NODE__NODE_DELETE_STMT:
+		if (!s->delete_stmt->where_clause && !lint_table_is_new(f, s->delete_stmt->relation))
+			lint_emit(f, R_UNBATCHED_DATA, -1, s->delete_stmt->relation,
+				  "DELETE FROM %s without WHERE deletes every row in one transaction",
+				  lint_rel_name(s->delete_stmt->relation));
+		break;
+	default:
+		break;
+	}
+	if (f->engine == STRATA_LINT_PG) {
+		timeouts(f);
+		robust(f);
+	}
+}
+
+void lint_rules_transaction_end(lint_file *f)
+{
+	if (f->tx_depth <= 0)
+		return;
+	f->base = 0;
+	f->stmt_start = f->tx_begin_at;
+	f->stmt_end = f->tx_begin_at + 1;
+	lint_emit(f, R_UNCOMMITTED, -1, NULL, "BEGIN without a matching COMMIT");
+}

@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# Integration suite for strata lint: the real binary on files, on a
+# project's pending revisions (SQLite), with a live PostgreSQL for table
+# sizes, and over the shared corpus of real migrations (no crash, output
+# stable between runs). The rules themselves are tested case by case in
+# tests/unit/lint/test_lint.c.
+ENGINE=sqlite
+. "$(dirname "$0")/lib.sh"
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+
+test_text_output_and_exit_codes() {
+  printf 'CREATE TABLE n (id bigint);\nCREATE INDEX users_email ON users (email);\n' >a.sql
+  expect_exit 1 st lint a.sql
+  contains "$OUT" "a.sql:2:29: error SL101 CREATE INDEX users_email on existing table users"
+  contains "$OUT" "[require-concurrent-index-creation]"
+  contains "$OUT" "    hint: CREATE INDEX CONCURRENTLY"
+  contains "$ERR" "1 error(s)"
+  printf 'CREATE TABLE IF NOT EXISTS n (id bigint GENERATED ALWAYS AS IDENTITY, note text);\n' >clean.sql
+  ok st lint clean.sql
+  equals "$OUT" ""
+}
+
+test_severity_threshold() {
+  printf 'CREATE TABLE IF NOT EXISTS n (at timestamp);\n' >w.sql
+  ok st lint w.sql
+  contains "$OUT" "warning SL305"
+  ok st lint --severity error w.sql
+  lacks "$OUT" "SL305"
+  expect_exit 2 st lint --severity loud w.sql
+  contains "$ERR" "unknown severity 'loud'"
+}
+
+test_suppression_comment() {
+  printf -- '-- strata:ignore SL101 the table has 20 rows\nCREATE INDEX IF NOT EXISTS i ON t (a);\n' >s.sql
+  ok st lint s.sql
+  lacks "$OUT" "SL101"
+  contains "$ERR" "1 suppressed"
+}
+
+test_lint_section_of_strata_ini() {
+  new_project
+  printf 'CREATE TABLE IF NOT EXISTS n (a int);\nDROP TABLE IF EXISTS old;\n' >f.sql
+  expect_exit 1 st lint f.sql
+  printf '[strata]\nmigrations = migrations\n[lint]\nban-drop-table = warning\nSL301 = error\n' >strata.ini
+  expect_exit 1 st lint f.sql
+  contains "$OUT" "error SL301"
+  contains "$OUT" "warning SL203"
+  printf '[strata]\nmigrations = migrations\n[lint]\nSL301 = off\nSL203 = off\n' >strata.ini
+  ok st lint f.sql
+  printf '[strata]\n[lint]\n\nno-such-rule = off\n' >strata.ini
+  expect_exit 2 st lint f.sql
+  contains "$ERR" "strata.ini:4: [lint] no-such-rule"
+}
+
+test_formats() {
+  printf 'CREATE INDEX i ON t (a);\n' >a.sql
+  expect_exit 1 st lint --format json a.sql
+  contains "$OUT" '"rule": "SL101"'
+  contains "$OUT" '"line": 1'
+  expect_exit 1 st lint --json a.sql
+  contains "$OUT" '"errors": 1'
+  expect_exit 1 st lint --format sarif a.sql
+  contains "$OUT" '"version": "2.1.0"'
+  contains "$OUT" '"ruleId": "SL101"'
+  contains "$OUT" '"startLine": 1'
+  expect_exit 1 st lint --format github a.sql
+  contains "$OUT" "::error file=a.sql,line=1,col=19,title=SL101 require-concurrent-index-creation::"
+  expect_exit 2 st lint --format xml a.sql
+}
+
+test_unparsable_sql_is_exit_2_with_position() {
+  printf 'CREATE TABLE n (a int);\nALTER TABLE n ADD COLUM b int;\n' >bad.sql
+  expect_exit 2 st lint bad.sql
+  contains "$ERR" "bad.sql:2:"
+  contains "$ERR" "syntax error"
+  expect_exit 2 st lint no-such-file.sql
+}
+
+test_pending_revisions_by_default_and_all() {
+  new_db; new_project
+  mig "$(id 1)" base "CREATE TABLE t1 (id integer primary key, v text);" "DROP TABLE t1;"
+  ok st upgrade
+  mig "$(id 2)" "$(id 1)" "ALTER TABLE t1 RENAME COLUMN v TO w;" "ALTER TABLE t1 RENAME COLUMN w TO v;"
+  mig "$(id 3)" "$(id 2)" "CREATE TABLE t3 (a text);
+ALTER TABLE t3 RENAME COLUMN a TO b;" "DROP TABLE t3;"
+  expect_exit 1 st lint
+  contains "$OUT" "$(id 2)_m$(id 2).sql:6:1: error SL206"
+  lacks "$OUT" "$(id 3)_m"
+  contains "$ERR" "in 2 file(s)"
+  expect_exit 1 st lint --all
+  contains "$ERR" "in 3 file(s)"
+  # The database was only read.
+  equals "$(versions)" "$(id 1)"
+}
+
+test_pending_range_exempts_tables_created_earlier() {
+  new_db; new_project
+  mig "$(id 1)" base "CREATE TABLE big (id bigint, a text);" "DROP TABLE big;"
+  mig "$(id 2)" "$(id 1)" "CREATE INDEX big_a ON big (a);" "DROP INDEX big_a;"
+  ok st lint --engine postgres
+  lacks "$OUT" "SL101"
+  ok st upgrade
+  # Once big exists, the same index (in a new revision) is flagged.
+  mig "$(id 3)" "$(id 2)" "CREATE INDEX big_id ON big (id);" "DROP INDEX big_id;"
+  expect_exit 1 st lint --engine postgres
+  contains "$OUT" "error SL101 CREATE INDEX big_id"
+}
+
+test_applied_revision_edited_and_missing_down() {
+  new_db; new_project; chain 1
+  ok st upgrade
+  sed -i 's/v text/v text, w text/' "migrations/$(id 1)_m$(id 1).sql"
+  expect_exit 1 st lint
+  contains "$OUT" "error SL502 revision $(id 1) was applied with checksum"
+  printf -- '-- revision: %s\n-- revises: %s\n\n-- +up\nCREATE TABLE x (a text);\n' "$(id 2)" "$(id 1)" \
+    >"migrations/$(id 2)_x.sql"
+  expect_exit 1 st lint
+  contains "$OUT" "error SL501 no '-- +down' section"
+}
+
+test_transaction_header_decides_concurrently() {
+  new_db; new_project
+  mig "$(id 1)" base "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);" "DROP INDEX CONCURRENTLY IF EXISTS i;"
+  expect_exit 1 st lint --engine postgres
+  contains "$OUT" "error SL103 CREATE INDEX CONCURRENTLY inside a transaction (this migration has 'transaction: on')"
+  mig "$(id 1)" base "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);" "DROP INDEX CONCURRENTLY IF EXISTS i;" "-- transaction: off"
+  ok st lint --engine postgres
+  lacks "$OUT" "SL103"
+}
+
+test_sqlite_rules() {
+  new_db; new_project
+  mig "$(id 1)" base "ALTER TABLE t ALTER COLUMN a TYPE text;" "SELECT 1;"
+  expect_exit 1 st lint
+  contains "$OUT" "error SL601 SQLite's ALTER TABLE cannot do ALTER COLUMN ... TYPE"
+}
+
+test_postgres_live_table_sizes() {
+  [ -n "${STRATA_TEST_PG_URL:-}" ] || fail "STRATA_TEST_PG_URL is not set (run via tests/run-all.sh)"
+  ENGINE=postgres new_db
+  ENGINE=postgres q "CREATE TABLE tiny (a int); INSERT INTO tiny SELECT generate_series(1, 5);
+    CREATE TABLE big (a int); INSERT INTO big SELECT generate_series(1, 20000); ANALYZE tiny; ANALYZE big;" >/dev/null
+  printf 'SET lock_timeout = 1000;\nCREATE INDEX IF NOT EXISTS ta ON tiny (a);\nCREATE INDEX IF NOT EXISTS ba ON big (a);\n' >s.sql
+  expect_exit 1 st lint -d "$DB" s.sql
+  contains "$OUT" "s.sql:2:34: warning SL101 CREATE INDEX ta on existing table tiny blocks writes while it builds; use CONCURRENTLY (small table: about 5 rows)"
+  contains "$OUT" "s.sql:3:34: error SL101 CREATE INDEX ba on existing table big blocks writes while it builds; use CONCURRENTLY (about 20000 rows)"
+  # Without -d nothing is known about sizes: both are errors.
+  expect_exit 1 st lint s.sql
+  contains "$OUT" "s.sql:2:34: error SL101"
+  # The server's version is used: PostgreSQL 15 stores constant defaults, no rewrite.
+  printf 'SET lock_timeout = 1000;\nALTER TABLE big ADD COLUMN IF NOT EXISTS b text DEFAULT $$x$$;\n' >d.sql
+  ok st lint -d "$DB" d.sql
+  expect_exit 1 st lint --pg-version 10 d.sql
+  contains "$OUT" "SL113 before PostgreSQL 11"
+  lacks "$OUT$ERR" "$STRATA_TEST_PG_PASSWORD"
+}
+
+test_every_rule_is_documented() {
+  : >empty.sql; st lint --format sarif empty.sql >rules.json || true
+  ids=$(grep -o '"id": "SL[0-9]*"' rules.json | grep -o 'SL[0-9]*' | sort -u)
+  [ "$(printf '%s\n' "$ids" | wc -l)" -ge 40 ] || fail "expected at least 40 rules, got: $ids"
+  for id in $ids; do
+    grep -q "^### $id " "$ROOT/docs/lint.md" || fail "$id is not documented in docs/lint.md"
+  done
+  ok st help lint
+  contains "$OUT" "strata:ignore"
+}
+
+test_corpus_lints_without_crash_and_stably() {
+  local files=()
+  if [ ! -d "$CORPUS/kratos" ] || [ ! -d "$CORPUS/supabase-storage" ]; then
+    echo "NOTE corpus not found at $CORPUS: corpus lint skipped"
+    return 0
+  fi
+  mapfile -t files < <(ls "$CORPUS"/kratos/sql/*.postgres.up.sql "$CORPUS"/kratos/sql/*.postgres.down.sql \
+    "$CORPUS"/supabase-storage/migrations/*/*.sql | sort)
+  [ "${#files[@]}" -gt 300 ] || fail "expected the corpus files, got ${#files[@]}"
+  set +e
+  "$STRATA" lint --engine postgres --format json "${files[@]}" >run1.json 2>run1.err
+  rc1=$?
+  "$STRATA" lint --engine postgres --format json "${files[@]}" >run2.json 2>run2.err
+  rc2=$?
+  set -e
+  [ "$rc1" -le 1 ] || { cat run1.err >&2; fail "lint over the corpus exited $rc1"; }
+  equals "$rc2" "$rc1"
+  cmp -s run1.json run2.json || fail "lint output differs between two runs"
+  contains "$(cat run1.json)" '"files": '"${#files[@]}"
+  # One file at a time gives the same findings as all at once.
+  for f in "${files[@]:0:20}"; do
+    set +e; "$STRATA" lint --engine postgres "$f" >/dev/null 2>&1; rc=$?; set -e
+    [ "$rc" -le 1 ] || fail "lint $f exited $rc"
+  done
+}
+
+run_tests

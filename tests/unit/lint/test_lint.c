@@ -1,0 +1,599 @@
+/*
+ * tests/unit/lint/test_lint.c - the lint rules and engine.
+ *
+ * For every rule, one SQL case that must trigger it and one safe variant
+ * that must not (the table `cases`; test_lint__every_rule_has_a_case keeps
+ * it complete). Then the engine: suppression comments, the same-migration
+ * and same-range exemptions, positions in migration files, syntax errors,
+ * table sizes, [lint] settings and the output formats. No database: the
+ * rules read libpg_query's parse tree only (live sizes come through the
+ * table_rows callback, exercised here with a fixed table).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "strata/error.h"
+#include "strata/lint.h"
+#include "util/alloc.h"
+
+enum mode { PLAIN, PLAIN_TX, MIG_TX, MIG_NOTX, SQLITE };
+
+typedef struct lint_case {
+	const char *rule;
+	enum mode mode;
+	int pg_version;     /* 0: default */
+	int pg_version_num; /* 0: unknown */
+	int enable;         /* turn an opt-in rule on */
+	const char *bad;
+	const char *good;
+} lint_case;
+
+static const lint_case cases[] = {
+	{ "SL101", PLAIN, 0, 0, 0, "CREATE INDEX i ON t (a);", "CREATE INDEX CONCURRENTLY i ON t (a);" },
+	{ "SL102", PLAIN, 0, 0, 0, "DROP INDEX i;", "DROP INDEX CONCURRENTLY i;" },
+	{ "SL103", MIG_TX, 0, 0, 0, "CREATE INDEX CONCURRENTLY i ON t (a);", "CREATE INDEX i ON t (a);" },
+	{ "SL103", MIG_NOTX, 0, 0, 0, "BEGIN; DROP INDEX CONCURRENTLY i; COMMIT;",
+	  "DROP INDEX CONCURRENTLY IF EXISTS i;" },
+	{ "SL103", PLAIN_TX, 0, 0, 0, "REINDEX TABLE CONCURRENTLY t;", "SELECT 1;" },
+	{ "SL104", PLAIN, 0, 0, 0, "REINDEX TABLE t;", "REINDEX TABLE CONCURRENTLY t;" },
+	{ "SL105", PLAIN, 0, 0, 0, "ALTER TABLE p DETACH PARTITION c;",
+	  "ALTER TABLE p DETACH PARTITION c CONCURRENTLY;" },
+	{ "SL106", PLAIN, 0, 0, 0, "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0);",
+	  "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;" },
+	{ "SL106", MIG_TX, 0, 0, 0,
+	  "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;\nALTER TABLE t VALIDATE CONSTRAINT c;",
+	  "ALTER TABLE t VALIDATE CONSTRAINT c;" },
+	{ "SL107", PLAIN, 0, 0, 0, "ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u (id);",
+	  "ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u (id) NOT VALID;" },
+	{ "SL107", PLAIN, 0, 0, 0, "ALTER TABLE t ADD COLUMN u_id bigint REFERENCES u (id);",
+	  "CREATE TABLE n (u_id bigint REFERENCES u (id));" },
+	{ "SL108", PLAIN, 0, 0, 0, "ALTER TABLE t ALTER COLUMN a SET NOT NULL;",
+	  "ALTER TABLE t ADD CONSTRAINT a_nn CHECK (a IS NOT NULL) NOT VALID;\n"
+	  "ALTER TABLE t VALIDATE CONSTRAINT a_nn;\nALTER TABLE t ALTER COLUMN a SET NOT NULL;" },
+	{ "SL109", PLAIN, 0, 0, 0, "ALTER TABLE t ADD CONSTRAINT u UNIQUE (a);",
+	  "ALTER TABLE t ADD CONSTRAINT u UNIQUE USING INDEX t_a_key;" },
+	{ "SL110", PLAIN, 0, 0, 0, "ALTER TABLE t ADD PRIMARY KEY (id);",
+	  "ALTER TABLE t ADD CONSTRAINT t_pkey PRIMARY KEY USING INDEX t_id_key;" },
+	{ "SL111", PLAIN, 0, 0, 0, "ALTER TABLE t ADD CONSTRAINT x EXCLUDE USING gist (r WITH &&);",
+	  "CREATE TABLE n (r int4range, EXCLUDE USING gist (r WITH &&));" },
+	{ "SL112", PLAIN, 0, 0, 0, "ALTER TABLE t ALTER COLUMN a TYPE bigint;",
+	  "CREATE TABLE n (a bigint);\nALTER TABLE n ALTER COLUMN a TYPE text;" },
+	{ "SL113", PLAIN, 0, 0, 0, "ALTER TABLE t ADD COLUMN u uuid DEFAULT gen_random_uuid();",
+	  "ALTER TABLE t ADD COLUMN s text DEFAULT 'x', ADD COLUMN at timestamptz DEFAULT now();" },
+	{ "SL113", PLAIN, 10, 0, 0, "ALTER TABLE t ADD COLUMN s text DEFAULT 'x';",
+	  "ALTER TABLE t ADD COLUMN s text;" },
+	{ "SL114", PLAIN, 0, 0, 0, "ALTER TABLE t ADD COLUMN n bigserial;",
+	  "ALTER TABLE t ADD COLUMN n bigint;" },
+	{ "SL114", PLAIN, 0, 0, 0, "ALTER TABLE t ADD COLUMN n bigint GENERATED ALWAYS AS (a * 2) STORED;",
+	  "CREATE TABLE n (a bigint, b bigint GENERATED ALWAYS AS (a * 2) STORED);" },
+	{ "SL115", PLAIN, 0, 0, 0, "ALTER TABLE t ADD COLUMN a text;",
+	  "SET lock_timeout = '2s';\nALTER TABLE t ADD COLUMN a text;" },
+	{ "SL115", MIG_TX, 0, 0, 0, "SET lock_timeout = 0;\nALTER TABLE t ADD COLUMN a text;",
+	  "ALTER TABLE t ADD COLUMN a text;" },
+	{ "SL116", PLAIN, 0, 0, 1, "ALTER TABLE t ADD COLUMN a text;",
+	  "SET statement_timeout = '10min';\nALTER TABLE t ADD COLUMN a text;" },
+	{ "SL117", PLAIN, 0, 0, 0, "VACUUM FULL t;", "VACUUM t;" },
+	{ "SL117", PLAIN, 0, 0, 0, "CLUSTER t USING t_pkey;", "ANALYZE t;" },
+	{ "SL118", PLAIN, 0, 0, 0, "ALTER DOMAIN d ADD CONSTRAINT c CHECK (VALUE > 0);",
+	  "ALTER DOMAIN d ADD CONSTRAINT c CHECK (VALUE > 0) NOT VALID;" },
+	{ "SL119", PLAIN, 0, 0, 0, "CREATE DOMAIN d AS int CHECK (VALUE > 0);", "CREATE DOMAIN d AS int;" },
+	{ "SL120", PLAIN, 0, 0, 0, "CREATE INDEX CONCURRENTLY i ON t (a, b, c, d);",
+	  "CREATE UNIQUE INDEX CONCURRENTLY i ON t (a, b, c, d);" },
+	{ "SL121", PLAIN, 14, 140002, 0, "CREATE INDEX CONCURRENTLY i ON t (a);",
+	  "CREATE TABLE n (a int);\nCREATE INDEX i ON n (a);" },
+	{ "SL201", PLAIN, 0, 0, 0, "ALTER TABLE t ADD COLUMN a text NOT NULL;",
+	  "ALTER TABLE t ADD COLUMN a text NOT NULL DEFAULT '';" },
+	{ "SL202", PLAIN, 0, 0, 0, "ALTER TABLE t DROP COLUMN a;",
+	  "CREATE TABLE n (a int, b int);\nALTER TABLE n DROP COLUMN a;" },
+	{ "SL203", PLAIN, 0, 0, 0, "DROP TABLE t;", "CREATE TABLE n (a int);\nDROP TABLE n;" },
+	{ "SL204", PLAIN, 0, 0, 0, "DROP DATABASE d;", "CREATE DATABASE d;" },
+	{ "SL205", PLAIN, 0, 0, 0, "DROP SCHEMA s CASCADE;", "CREATE SCHEMA s;" },
+	{ "SL206", PLAIN, 0, 0, 0, "ALTER TABLE t RENAME COLUMN a TO b;",
+	  "CREATE TABLE n (a int);\nALTER TABLE n RENAME COLUMN a TO b;" },
+	{ "SL207", PLAIN, 0, 0, 0, "ALTER TABLE t RENAME TO u;",
+	  "CREATE TABLE n (a int);\nALTER TABLE n RENAME TO m;\nALTER TABLE m RENAME TO k;" },
+	{ "SL208", PLAIN, 0, 0, 0, "ALTER SCHEMA s RENAME TO r;", "CREATE SCHEMA r;" },
+	{ "SL209", PLAIN, 0, 0, 0, "ALTER TYPE e RENAME VALUE 'a' TO 'b';",
+	  "ALTER TYPE e ADD VALUE 'c' AFTER 'b';" },
+	{ "SL210", PLAIN, 0, 0, 0, "ALTER TABLE t ALTER COLUMN a DROP NOT NULL;",
+	  "ALTER TABLE t ALTER COLUMN a SET DEFAULT 1;" },
+	{ "SL211", PLAIN, 0, 0, 0, "TRUNCATE t CASCADE;", "TRUNCATE t;" },
+	{ "SL212", PLAIN, 0, 0, 0, "ALTER TYPE e ADD VALUE 'c';", "ALTER TYPE e ADD VALUE 'c' BEFORE 'd';" },
+	{ "SL213", PLAIN, 0, 0, 0, "UPDATE t SET a = 1;", "UPDATE t SET a = 1 WHERE id BETWEEN 1 AND 1000;" },
+	{ "SL213", PLAIN, 0, 0, 0, "DELETE FROM t;",
+	  "CREATE TABLE n (a int);\nINSERT INTO n VALUES (1);\nDELETE FROM n;" },
+	{ "SL301", PLAIN, 0, 0, 0, "CREATE TABLE n (id int PRIMARY KEY);", "CREATE TABLE n (id bigint PRIMARY KEY);" },
+	{ "SL302", PLAIN, 0, 0, 0, "CREATE TABLE n (a smallint);", "CREATE TABLE n (a bigint);" },
+	{ "SL303", PLAIN, 0, 0, 0, "CREATE TABLE n (id bigserial PRIMARY KEY);",
+	  "CREATE TABLE n (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY);" },
+	{ "SL304", PLAIN, 0, 0, 0, "CREATE TABLE n (a varchar(10));", "CREATE TABLE n (a text, b varchar);" },
+	{ "SL305", PLAIN, 0, 0, 0, "CREATE TABLE n (a timestamp);", "CREATE TABLE n (a timestamptz);" },
+	{ "SL306", PLAIN, 0, 0, 0, "CREATE TABLE n (a char(2));", "CREATE TABLE n (a text);" },
+	{ "SL307", PLAIN, 0, 0, 0, "ALTER TABLE t ADD COLUMN a json;", "ALTER TABLE t ADD COLUMN a jsonb;" },
+	{ "SL308", PLAIN, 0, 0, 0,
+	  "CREATE TABLE a_table_name_that_goes_on_and_on_well_past_the_limit_of_sixty_three (a text);",
+	  "CREATE TABLE a_short_name (a text);" },
+	{ "SL309", PLAIN, 0, 0, 0, "CREATE TABLE n (a int, a int);", "CREATE TABLE n (a int, b int);" },
+	{ "SL309", PLAIN, 0, 0, 0, "UPDATE t SET a = 1, a = 2 WHERE id = 1;",
+	  "UPDATE t SET a = 1, b = 2 WHERE id = 1;" },
+	{ "SL310", PLAIN, 0, 0, 1, "CREATE TABLE n (a text);", "CREATE TABLE app.n (a text);" },
+	{ "SL401", MIG_TX, 0, 0, 0, "BEGIN;\nCREATE TABLE n (a text);\nCOMMIT;", "CREATE TABLE n (a text);" },
+	{ "SL401", PLAIN, 0, 0, 0, "BEGIN;\nBEGIN;\nCOMMIT;", "BEGIN;\nCREATE TABLE n (a text);\nCOMMIT;" },
+	{ "SL402", PLAIN, 0, 0, 0, "BEGIN;\nCREATE TABLE n (a text);", "BEGIN;\nCREATE TABLE n (a text);\nCOMMIT;" },
+	{ "SL403", MIG_NOTX, 0, 0, 0, "CREATE INDEX CONCURRENTLY i ON t (a);",
+	  "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);" },
+	{ "SL403", PLAIN, 0, 0, 0, "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;",
+	  "ALTER TABLE t DROP CONSTRAINT IF EXISTS c, ADD CONSTRAINT c CHECK (a > 0) NOT VALID;" },
+	{ "SL601", SQLITE, 0, 0, 0, "ALTER TABLE t ALTER COLUMN a TYPE text;",
+	  "ALTER TABLE t RENAME COLUMN a TO b;" },
+	{ "SL602", SQLITE, 0, 0, 0, "ALTER TABLE t ADD COLUMN b text NOT NULL;",
+	  "ALTER TABLE t ADD COLUMN b text NOT NULL DEFAULT '';" },
+	{ "SL602", SQLITE, 0, 0, 0, "ALTER TABLE t ADD COLUMN b timestamp DEFAULT CURRENT_TIMESTAMP;",
+	  "ALTER TABLE t ADD COLUMN b timestamp DEFAULT '2020-01-01';" },
+	/* SL501 and SL502 are about migration files: see their own tests below. */
+	{ "SL501", MIG_TX, 0, 0, 0, NULL, NULL },
+	{ "SL502", MIG_TX, 0, 0, 0, NULL, NULL },
+};
+
+static char *migration_text(const char *up, int transactional, const char *down)
+{
+#define MIGRATION_FMT "-- revision: aaaaaaaaaaaa\n-- revises: base\n-- transaction: %s\n\n" \
+		      "-- +up\n%s\n\n-- +down\n%s\n"
+	size_t n = sizeof(MIGRATION_FMT) + strlen(up) + strlen(down) + 8;
+	char *s = malloc(n);
+
+	snprintf(s, n, MIGRATION_FMT, transactional ? "on" : "off", up, down);
+	return s;
+}
+
+static strata_migration *parse_migration(const char *text)
+{
+	strata_migration *m = NULL;
+
+	assert_int_equal(strata_migration_parse(&m, "migrations/aaaaaaaaaaaa_x.sql", text,
+						strlen(text)), 0);
+	return m;
+}
+
+/* Lint sql the way the case's mode says; the report (never NULL). */
+static strata_lint_report *lint_as(const lint_case *c, const char *sql)
+{
+	strata_lint_options o = STRATA_LINT_OPTIONS_INIT;
+	strata_lint_settings s;
+	strata_lint_report *r = NULL;
+	const strata_lint_rule *rule = strata_lint_rule_find(c->rule), *all;
+	int rc;
+
+	strata_lint_settings_init(&s);
+	if (c->enable)
+		s.severity[rule - (strata_lint_rules(&all), all)] = STRATA_LINT_WARNING;
+	o.settings = &s;
+	o.pg_version = c->pg_version;
+	o.pg_version_num = c->pg_version_num;
+	o.engine = c->mode == SQLITE ? STRATA_LINT_SQLITE : STRATA_LINT_PG;
+	o.assume_in_transaction = c->mode == PLAIN_TX;
+	o.runner_sets_lock_timeout = 1;
+	if (c->mode == MIG_TX || c->mode == MIG_NOTX) {
+		char *text = migration_text(sql, c->mode == MIG_TX, "SELECT 1;");
+		strata_migration *m = parse_migration(text);
+
+		assert_int_equal(strata_lint_report_new(&r), 0);
+		rc = strata_lint_migration(r, m, &o);
+		strata_migration_free(m);
+		free(text);
+	} else {
+		rc = strata_lint_string(&r, sql, strlen(sql), &o);
+	}
+	if (rc != 0)
+		fail_msg("lint failed: %s", strata_error_last()->message);
+	return r;
+}
+
+static size_t count(const strata_lint_report *r, const char *rule)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < strata_lint_report_count(r); i++)
+		n += strcmp(strata_lint_report_at(r, i)->rule->id, rule) == 0;
+	return n;
+}
+
+/* The i-th finding of rule (0-based), or fail. */
+static const strata_lint_finding *nth(const strata_lint_report *r, const char *rule, size_t k)
+{
+	size_t i;
+
+	for (i = 0; i < strata_lint_report_count(r); i++)
+		if (strcmp(strata_lint_report_at(r, i)->rule->id, rule) == 0 && k-- == 0)
+			return strata_lint_report_at(r, i);
+	fail_msg("no finding %s", rule);
+	return NULL;
+}
+
+static void test_lint__rule_case(void **state)
+{
+	const lint_case *c = *state;
+	strata_lint_report *r;
+
+	r = lint_as(c, c->bad);
+	if (count(r, c->rule) == 0)
+		fail_msg("%s did not trigger on: %s", c->rule, c->bad);
+	strata_lint_report_free(r);
+	r = lint_as(c, c->good);
+	if (count(r, c->rule) != 0)
+		fail_msg("%s triggered on the safe variant: %s (%s)", c->rule, c->good,
+			 strata_lint_report_at(r, 0)->message);
+	strata_lint_report_free(r);
+}
+
+static void test_lint__every_rule_has_a_case(void **state)
+{
+	const strata_lint_rule *rules;
+	size_t n = strata_lint_rules(&rules), i, j;
+
+	for (i = 0; i < n; i++) {
+		int found = 0;
+
+		for (j = 0; j < sizeof(cases) / sizeof(cases[0]); j++)
+			found |= strcmp(cases[j].rule, rules[i].id) == 0;
+		if (!found)
+			fail_msg("rule %s (%s) has no test case", rules[i].id, rules[i].name);
+		assert_non_null(rules[i].hint);
+		assert_ptr_equal(strata_lint_rule_find(rules[i].name), &rules[i]);
+		assert_ptr_equal(strata_lint_rule_find(rules[i].id), &rules[i]);
+		if (i)
+			assert_true(strcmp(rules[i - 1].id, rules[i].id) < 0);
+	}
+}
+
+static void test_lint__missing_down(void **state)
+{
+	strata_lint_options o = STRATA_LINT_OPTIONS_INIT;
+	const char *no_down = "-- revision: aaaaaaaaaaaa\n-- revises: base\n\n-- +up\nCREATE TABLE n (a text);\n";
+	const char *empty = "-- revision: aaaaaaaaaaaa\n-- revises: base\n\n-- +up\nCREATE TABLE n (a text);\n"
+			    "\n-- +down\n-- nothing\n";
+	const char *irreversible = "-- revision: aaaaaaaaaaaa\n-- revises: base\n"
+				   "-- irreversible: data is gone\n\n-- +up\nDROP TABLE n;\n";
+	const char *texts[] = { no_down, empty, irreversible };
+	size_t want[] = { 1, 1, 0 }, i;
+
+	for (i = 0; i < 3; i++) {
+		strata_lint_report *r;
+		strata_migration *m = parse_migration(texts[i]);
+
+		assert_int_equal(strata_lint_report_new(&r), 0);
+		assert_int_equal(strata_lint_migration(r, m, &o), 0);
+		assert_int_equal(count(r, "SL501"), want[i]);
+		if (want[i] && i == 1) /* points at the empty down section */
+			assert_int_equal(strata_lint_report_at(r, 0)->line, 8);
+		strata_lint_report_free(r);
+		strata_migration_free(m);
+	}
+}
+
+static void test_lint__applied_revision_edited(void **state)
+{
+	strata_lint_options o = STRATA_LINT_OPTIONS_INIT;
+	char *text = migration_text("CREATE TABLE n (a text);", 1, "DROP TABLE n;");
+	strata_migration *m = parse_migration(text);
+	strata_lint_report *r;
+
+	assert_int_equal(strata_lint_report_new(&r), 0);
+	assert_int_equal(strata_lint_applied_changed(r, m, "sha256-v1:00", &o), 0);
+	assert_int_equal(count(r, "SL502"), 1);
+	assert_non_null(strstr(strata_lint_report_at(r, 0)->message, "sha256-v1:00"));
+	assert_int_equal(strata_lint_report_errors(r), 1);
+	strata_lint_report_free(r);
+	strata_migration_free(m);
+	free(text);
+}
+
+static strata_lint_report *lint_plain(const char *sql)
+{
+	strata_lint_report *r = NULL;
+
+	assert_int_equal(strata_lint_string(&r, sql, strlen(sql), NULL), 0);
+	return r;
+}
+
+static void test_lint__suppression_comment(void **state)
+{
+	strata_lint_report *r = lint_plain(
+		"-- strata:ignore SL101 the table has 20 rows\nCREATE INDEX i ON t (a);\n"
+		"-- strata:ignore require-concurrent-index-deletion, SL403 tiny\n"
+		"-- second comment line\nDROP INDEX j;\n"
+		"CREATE INDEX k ON t (b);\n");
+
+	assert_int_equal(count(r, "SL101"), 1); /* only the unsuppressed k */
+	assert_int_equal(nth(r, "SL101", 0)->line, 6);
+	assert_int_equal(count(r, "SL403"), 2); /* i and k: only j's comment names SL403 */
+	assert_int_equal(count(r, "SL102"), 0);
+	assert_int_equal(strata_lint_report_suppressed(r) >= 3, 1);
+	strata_lint_report_free(r);
+	/* A comment naming another rule, or separated by SQL, does not suppress. */
+	r = lint_plain("-- strata:ignore SL102\nCREATE INDEX i ON t (a);\n"
+		       "-- strata:ignore SL101\nSELECT 1;\nCREATE INDEX j ON t (a);\n");
+	assert_int_equal(count(r, "SL101"), 2);
+	strata_lint_report_free(r);
+}
+
+static void test_lint__same_migration_exemption(void **state)
+{
+	strata_lint_report *r = lint_plain(
+		"CREATE TABLE orders (id bigint, user_id bigint, note text);\n"
+		"CREATE INDEX orders_user ON orders (user_id);\n"
+		"ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id);\n"
+		"ALTER TABLE orders ADD COLUMN total bigint NOT NULL;\n"
+		"ALTER TABLE orders ALTER COLUMN note TYPE varchar;\n"
+		"ALTER TABLE public.orders ALTER COLUMN note SET NOT NULL;\n"
+		"UPDATE orders SET note = '';\n");
+
+	assert_int_equal(strata_lint_report_errors(r), 0);
+	strata_lint_report_free(r);
+}
+
+static void test_lint__range_exemption_across_migrations(void **state)
+{
+	strata_lint_options o = STRATA_LINT_OPTIONS_INIT;
+	char *t1 = migration_text("CREATE TABLE n (a text);", 1, "DROP TABLE n;");
+	char *t2 = migration_text("CREATE INDEX n_a ON n (a);", 1, "DROP INDEX n_a;");
+	strata_migration *m1 = parse_migration(t1), *m2 = parse_migration(t2);
+	strata_lint_report *r;
+
+	assert_int_equal(strata_lint_report_new(&r), 0);
+	assert_int_equal(strata_lint_migration(r, m1, &o), 0);
+	assert_int_equal(strata_lint_migration(r, m2, &o), 0);
+	assert_int_equal(count(r, "SL101"), 0);
+	strata_lint_report_new_range(r); /* the next file runs on its own */
+	assert_int_equal(strata_lint_migration(r, m2, &o), 0);
+	assert_int_equal(count(r, "SL101"), 1);
+	strata_lint_report_free(r);
+	strata_migration_free(m1);
+	strata_migration_free(m2);
+	free(t1);
+	free(t2);
+}
+
+static void test_lint__positions_map_to_the_file(void **state)
+{
+	strata_lint_options o = STRATA_LINT_OPTIONS_INIT;
+	char *text = migration_text("SELECT 1;\n\n  CREATE INDEX i ON t (a);", 1, "DROP INDEX i;");
+	strata_migration *m = parse_migration(text);
+	strata_lint_report *r;
+	const strata_lint_finding *f;
+
+	o.runner_sets_lock_timeout = 1;
+	assert_int_equal(strata_lint_report_new(&r), 0);
+	assert_int_equal(strata_lint_migration(r, m, &o), 0);
+	assert_int_equal(strata_lint_report_count(r), 1);
+	f = strata_lint_report_at(r, 0);
+	assert_string_equal(f->rule->id, "SL101");
+	assert_int_equal(f->line, 8);
+	assert_int_equal(f->col, 21); /* the table name */
+	assert_string_equal(f->path, "migrations/aaaaaaaaaaaa_x.sql");
+	strata_lint_report_free(r);
+	strata_migration_free(m);
+	free(text);
+}
+
+static void test_lint__syntax_error_names_line_and_column(void **state)
+{
+	strata_lint_report *r = NULL;
+	const char *sql = "SELECT 1;\nCREATE TABLE (;\n";
+	int rc = strata_lint_string(&r, sql, strlen(sql), NULL);
+
+	assert_int_equal(rc, STRATA_EPARSE);
+	assert_non_null(strstr(strata_error_last()->message, "<string>:2:14:"));
+	assert_int_equal(strata_error_exit_code(rc), 2);
+	strata_lint_report_free(r);
+}
+
+static void test_lint__copy_data_and_function_bodies(void **state)
+{
+	strata_lint_report *r = lint_plain(
+		"CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$;\n"
+		"COPY t (a) FROM STDIN;\n1\n2\n\\.\nCREATE INDEX i ON t (a);\n");
+
+	assert_int_equal(count(r, "SL101"), 1);
+	assert_int_equal(strata_lint_report_at(r, strata_lint_report_count(r) - 1)->line, 6);
+	strata_lint_report_free(r);
+}
+
+static void test_lint__sqlite_skips_its_own_dialect(void **state)
+{
+	strata_lint_options o = STRATA_LINT_OPTIONS_INIT;
+	strata_lint_report *r = NULL;
+	const char *sql = "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT);\n"
+			  "ALTER TABLE t ADD COLUMN b text NOT NULL;\nCREATE INDEX i ON t (b);\n";
+
+	o.engine = STRATA_LINT_SQLITE;
+	assert_int_equal(strata_lint_string(&r, sql, strlen(sql), &o), 0);
+	assert_int_equal(count(r, "SL602"), 1);
+	assert_int_equal(count(r, "SL101"), 0); /* no CONCURRENTLY in SQLite */
+	assert_int_equal(count(r, "SL201"), 0);
+	strata_lint_report_free(r);
+}
+
+static long fixed_rows(void *payload, const char *schema, const char *table)
+{
+	if (strcmp(table, "tiny") == 0)
+		return 12;
+	if (strcmp(table, "big") == 0)
+		return 5000000;
+	return -1;
+}
+
+static void test_lint__live_table_size_softens_locking_rules(void **state)
+{
+	strata_lint_options o = STRATA_LINT_OPTIONS_INIT;
+	strata_lint_report *r = NULL;
+	const char *sql = "SET lock_timeout = '1s';\nCREATE INDEX a ON tiny (x);\nCREATE INDEX b ON big (x);\n"
+			  "CREATE INDEX c ON unknown (x);\nALTER TABLE tiny RENAME COLUMN x TO y;\n";
+
+	o.table_rows = fixed_rows;
+	assert_int_equal(strata_lint_string(&r, sql, strlen(sql), &o), 0);
+	assert_int_equal(count(r, "SL101"), 3);
+	assert_int_equal(nth(r, "SL101", 0)->severity, STRATA_LINT_WARNING);
+	assert_non_null(strstr(nth(r, "SL101", 0)->message, "small table: about 12 rows"));
+	assert_int_equal(nth(r, "SL101", 1)->severity, STRATA_LINT_ERROR);
+	assert_non_null(strstr(nth(r, "SL101", 1)->message, "about 5000000 rows"));
+	assert_int_equal(nth(r, "SL101", 2)->severity, STRATA_LINT_ERROR);
+	/* Renames break code whatever the size. */
+	assert_int_equal(nth(r, "SL206", 0)->severity, STRATA_LINT_ERROR);
+	strata_lint_report_free(r);
+}
+
+static void test_lint__settings_from_config(void **state)
+{
+	char dir[] = "/tmp/strata-lint-XXXXXX", path[256];
+	strata_config_input in = STRATA_CONFIG_INPUT_INIT;
+	strata_lint_settings s;
+	strata_config *cfg = NULL;
+	const strata_lint_rule *rules;
+	FILE *f;
+
+	strata_lint_rules(&rules);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/strata.ini", dir);
+	f = fopen(path, "w");
+	fputs("[strata]\nmigrations = m\n\n[lint]\nSL301 = off\nprefer-timestamptz = error\n"
+	      "pg_version = 10\nsmall_table_rows = 50\n", f);
+	fclose(f);
+	in.cwd = dir;
+	assert_int_equal(strata_config_load(&cfg, &in), 0);
+	strata_lint_settings_init(&s);
+	assert_int_equal(strata_lint_settings_load(&s, cfg), 0);
+	assert_int_equal(s.severity[strata_lint_rule_find("SL301") - rules], STRATA_LINT_OFF);
+	assert_int_equal(s.severity[strata_lint_rule_find("SL305") - rules], STRATA_LINT_ERROR);
+	assert_int_equal(s.pg_version, 10);
+	assert_int_equal(s.small_table_rows, 50);
+	strata_config_free(cfg);
+
+	f = fopen(path, "w");
+	fputs("[strata]\n[lint]\n\nSL999 = off\n", f);
+	fclose(f);
+	assert_int_equal(strata_config_load(&cfg, &in), 0);
+	strata_lint_settings_init(&s);
+	assert_int_equal(strata_lint_settings_load(&s, cfg), STRATA_EPARSE);
+	assert_non_null(strstr(strata_error_last()->message, "strata.ini:4:"));
+	assert_non_null(strstr(strata_error_last()->message, "SL999"));
+	strata_config_free(cfg);
+
+	f = fopen(path, "w");
+	fputs("[lint]\nSL101 = loud\n", f);
+	fclose(f);
+	assert_int_equal(strata_config_load(&cfg, &in), 0);
+	assert_int_equal(strata_lint_settings_load(&s, cfg), STRATA_EPARSE);
+	assert_non_null(strstr(strata_error_last()->message, "off, warning or error"));
+	strata_config_free(cfg);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void test_lint__settings_change_severity(void **state)
+{
+	strata_lint_options o = STRATA_LINT_OPTIONS_INIT;
+	strata_lint_settings s;
+	strata_lint_report *r = NULL;
+	const strata_lint_rule *rules;
+	const char *sql = "CREATE TABLE n (a int, b timestamp);";
+
+	strata_lint_rules(&rules);
+	strata_lint_settings_init(&s);
+	s.severity[strata_lint_rule_find("SL301") - rules] = STRATA_LINT_OFF;
+	s.severity[strata_lint_rule_find("SL305") - rules] = STRATA_LINT_ERROR;
+	o.settings = &s;
+	assert_int_equal(strata_lint_string(&r, sql, strlen(sql), &o), 0);
+	assert_int_equal(count(r, "SL301"), 0);
+	assert_int_equal(count(r, "SL305"), 1);
+	assert_int_equal(strata_lint_report_errors(r), 1);
+	strata_lint_report_free(r);
+}
+
+static void test_lint__render_formats(void **state)
+{
+	strata_lint_report *r = lint_plain("CREATE TABLE n (a timestamp);\nCREATE INDEX i ON t (a);\n");
+	json_t *j, *res;
+	json_error_t err;
+	char *out = NULL;
+
+	assert_int_equal(strata_lint_render(&out, r, STRATA_LINT_FORMAT_TEXT, STRATA_LINT_WARNING), 0);
+	assert_non_null(strstr(out, "<string>:2:19: error SL101 "));
+	assert_non_null(strstr(out, "    hint: CREATE INDEX CONCURRENTLY"));
+	strata_free(out);
+	assert_int_equal(strata_lint_render(&out, r, STRATA_LINT_FORMAT_TEXT, STRATA_LINT_ERROR), 0);
+	assert_null(strstr(out, "SL305"));
+	strata_free(out);
+
+	assert_int_equal(strata_lint_render(&out, r, STRATA_LINT_FORMAT_JSON, STRATA_LINT_WARNING), 0);
+	j = json_loads(out, 0, &err);
+	assert_non_null(j);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "summary"), "errors")), 1);
+	assert_true(json_array_size(json_object_get(j, "findings")) >= 2);
+	json_decref(j);
+	strata_free(out);
+
+	assert_int_equal(strata_lint_render(&out, r, STRATA_LINT_FORMAT_SARIF, STRATA_LINT_WARNING), 0);
+	j = json_loads(out, 0, &err);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "version")), "2.1.0");
+	res = json_object_get(json_array_get(json_object_get(j, "runs"), 0), "results");
+	assert_true(json_array_size(res) >= 2);
+	{
+		json_t *last = json_array_get(res, json_array_size(res) - 1);
+		json_t *loc = json_array_get(json_object_get(last, "locations"), 0);
+		json_t *region = json_object_get(json_object_get(loc, "physicalLocation"), "region");
+
+		assert_int_equal(json_integer_value(json_object_get(region, "startLine")), 2);
+	}
+	json_decref(j);
+	strata_free(out);
+
+	assert_int_equal(strata_lint_render(&out, r, STRATA_LINT_FORMAT_GITHUB, STRATA_LINT_WARNING), 0);
+	assert_non_null(strstr(out, "::error file=<string>,line=2,col=19,title=SL101 "));
+	assert_non_null(strstr(out, "%0Ahint: "));
+	assert_null(strstr(out, "\nhint"));
+	strata_free(out);
+	strata_lint_report_free(r);
+}
+
+int main(void)
+{
+	struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0]) + 16];
+	size_t n = 0, i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		static char names[sizeof(cases) / sizeof(cases[0])][64];
+
+		if (!cases[i].bad)
+			continue;
+		snprintf(names[i], sizeof(names[i]), "test_lint__rule_%s_%zu", cases[i].rule, i);
+		tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate(test_lint__rule_case,
+									(void *)&cases[i]);
+		tests[n++].name = names[i];
+	}
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__every_rule_has_a_case);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__missing_down);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__applied_revision_edited);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__suppression_comment);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__same_migration_exemption);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__range_exemption_across_migrations);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__positions_map_to_the_file);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__syntax_error_names_line_and_column);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__copy_data_and_function_bodies);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__sqlite_skips_its_own_dialect);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__live_table_size_softens_locking_rules);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__settings_from_config);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__settings_change_severity);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__render_formats);
+	return _cmocka_run_group_tests("lint", tests, n, NULL, NULL);
+}
