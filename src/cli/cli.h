@@ -115,6 +115,8 @@ int cmd_merge(int argc, char **argv, cli_ctx *ctx);
 int cmd_upgrade(int argc, char **argv, cli_ctx *ctx);
 int cmd_downgrade(int argc, char **argv, cli_ctx *ctx);
 int cmd_stamp(int argc, char **argv, cli_ctx *ctx);
+int cmd_diff(int argc, char **argv, cli_ctx *ctx);
+int cmd_dump(int argc, char **argv, cli_ctx *ctx);
 int cmd_current(int argc, char **argv, cli_ctx *ctx);
 int cmd_history(int argc, char **argv, cli_ctx *ctx);
 int cmd_heads(int argc, char **argv, cli_ctx *ctx);

@@ -28,6 +28,8 @@ const cli_command cli_commands[] = {
 	{ "graph", cmd_graph, "draw the revision graph (dot or mermaid)" },
 	{ "verify", cmd_verify, "check strata.sum and applied revisions' checksums" },
 	{ "hash", cmd_hash, "rewrite strata.sum after deliberate edits" },
+	{ "diff", cmd_diff, "print the SQL that turns one schema into another" },
+	{ "dump", cmd_dump, "print a schema as canonical SQL" },
 	{ "help", cmd_help, "show help for a command" },
 	{ "version", cmd_version, "print the version" },
 	{ NULL, NULL, NULL },

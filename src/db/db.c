@@ -285,3 +285,40 @@ cleanup:
 		buf_truncate(out, start_len);
 	return rc;
 }
+
+int db_conninfo_with_dbname(struct strata_buf *out, const char *conninfo, const char *dbname)
+{
+	const char *scheme = strstr(conninfo, "://");
+
+	if (!scheme || db_engine_of(conninfo) != DB_POSTGRES) {
+		/* libpq keyword form: a later keyword wins over an earlier one. */
+		if (db_engine_of(conninfo) != DB_POSTGRES)
+			return strata_error_set(STRATA_EINVALID,
+						"only PostgreSQL connections name a database");
+		return buf_printf(out, "%s dbname='", conninfo) < 0 || buf_puts(out, dbname) < 0 ||
+			       buf_putc(out, '\'') < 0
+			       ? STRATA_ERROR
+			       : 0;
+	}
+	{
+		/* URL: replace the path (after the authority, before '?'). */
+		const char *auth = scheme + 3;
+		const char *path = auth + strcspn(auth, "/?");
+		const char *query = strchr(path, '?');
+
+		if (buf_putn(out, conninfo, (size_t)(path - conninfo)) < 0 || buf_putc(out, '/') < 0)
+			return STRATA_ERROR;
+		for (const char *p = dbname; *p; p++) {
+			unsigned char c = (unsigned char)*p;
+
+			if (((c | 32) >= 'a' && (c | 32) <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+			    c == '-' || c == '.') {
+				if (buf_putc(out, (char)c) < 0)
+					return STRATA_ERROR;
+			} else if (buf_printf(out, "%%%02X", c) < 0) {
+				return STRATA_ERROR;
+			}
+		}
+		return query && buf_puts(out, query) < 0 ? STRATA_ERROR : 0;
+	}
+}

@@ -152,6 +152,10 @@ int db_quote_qualified(struct strata_buf *out, const char *name);
  * must be quoted to serve as an identifier (sqlite3_keyword_check). */
 int db_sqlite_is_keyword(const char *word, size_t n);
 
+/* The same PostgreSQL connection string naming another database (URL
+ * path replaced, or a dbname keyword added). Appends to out. */
+int db_conninfo_with_dbname(struct strata_buf *out, const char *conninfo, const char *dbname);
+
 /* SQLSTATE of PostgreSQL's lock_not_available (lock_timeout fired). */
 #define DB_SQLSTATE_LOCK_NOT_AVAILABLE "55P03"
 

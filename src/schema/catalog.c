@@ -104,6 +104,10 @@ static void object_free(sc_object *o)
 	strata_free(o->owned_by);
 	strata_free(o->result_type);
 	strv_free(o->deps, o->ndeps);
+	strv_free(o->col_deps, o->ncol_deps);
+	strata_free(o->func_name);
+	strata_free(o->func_args);
+	strata_free(o->domain_default);
 	strata_free(o);
 }
 
@@ -181,6 +185,29 @@ static int object_cmp(const void *pa, const void *pb)
 	return strcmp(a->key, b->key);
 }
 
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sort a string vector and drop repeats (dependencies arrive once per
+ * column read). */
+static void strv_sort_unique(char **v, size_t *n)
+{
+	size_t out = 0;
+
+	if (*n < 2)
+		return;
+	qsort(v, *n, sizeof(*v), str_cmp);
+	for (size_t i = 0; i < *n; i++) {
+		if (out && strcmp(v[out - 1], v[i]) == 0)
+			strata_free(v[i]);
+		else
+			v[out++] = v[i];
+	}
+	*n = out;
+}
+
 int sc_catalog_finish(sc_catalog *cat)
 {
 	for (size_t i = 0; i < cat->n; i++) {
@@ -188,6 +215,8 @@ int sc_catalog_finish(sc_catalog *cat)
 
 		if (!o->key && !(o->key = sc_make_key(o->kind, o->schema, o->table, o->name)))
 			return STRATA_ERROR;
+		strv_sort_unique(o->deps, &o->ndeps);
+		strv_sort_unique(o->col_deps, &o->ncol_deps);
 	}
 	if (cat->n)
 		qsort(cat->objs, cat->n, sizeof(*cat->objs), object_cmp);

@@ -83,8 +83,8 @@ typedef struct sc_object {
 	char *def;          /* canonical definition (meaning per kind, see above) */
 	char *comment;      /* COMMENT ON ..., NULL when none */
 
-	/* Grants: sorted "grantee privilege[ WITH GRANT OPTION]" lines,
-	 * PostgreSQL tables, views, sequences. */
+	/* Grants: sorted "PRIVILEGE TO grantee[ WITH GRANT OPTION]" lines
+	 * (PostgreSQL schemas, tables, views, sequences, functions). */
 	char **grants;
 	size_t ngrants;
 
@@ -113,7 +113,8 @@ typedef struct sc_object {
 	size_t nref_columns;
 	int not_valid;
 
-	/* SC_SEQUENCE: owned by "schema.table.column" (serial), or NULL */
+	/* SC_SEQUENCE: owned by "schema.table.column" (serial, quoted), or
+	 * NULL; the owning table's key is then in ref_table. */
 	char *owned_by;
 	/* SC_FUNCTION: CREATE OR REPLACE can change it in place only when the
 	 * result type stays the same; the result type is kept to decide that. */
@@ -123,6 +124,18 @@ typedef struct sc_object {
 
 	char **deps;
 	size_t ndeps;
+
+	/* Dependencies on single columns: "<table key>\x1f<column name>"
+	 * (PostgreSQL views, functions, policies reading a column). */
+	char **col_deps;
+	size_t ncol_deps;
+	/* SC_FUNCTION: the bare name and the identity arguments, for SQL. */
+	char *func_name;
+	char *func_args;
+	/* SC_DOMAIN: base type (with COLLATE) in result_type, the checks as
+	 * "CONSTRAINT name CHECK (...)" lines in labels, and: */
+	char *domain_default;
+	int domain_not_null;
 } sc_object;
 
 typedef struct sc_catalog {

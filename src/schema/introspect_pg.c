@@ -1,11 +1,675 @@
 /*
  * schema/introspect_pg.c - reading a PostgreSQL database's schema into the
  * catalog model (see catalog.h).
+ *
+ * One catalog query per object kind, never one per table, so the cost
+ * grows with the schema and not with round trips. The session's
+ * search_path is emptied first, so that every name PostgreSQL prints
+ * (format_type, pg_get_viewdef, pg_get_indexdef, ...) is schema-qualified
+ * and the definitions of two databases compare as text.
+ *
+ * Left out: the system schemas, objects that belong to an extension
+ * (pg_depend 'e'), strata's own bookkeeping tables, the implicit sequences
+ * of identity columns, indexes and constraints that a partition inherits
+ * from its parent, and internal triggers. Array types and table row types
+ * are reached through their element type and their table.
+ *
+ * Dependencies come from one pg_depend query: an object's entry is
+ * attributed to the object users see (a view's rewrite rule to the view, a
+ * column default to its table), and a reference to a table column keeps
+ * the column ("column/s.t.c").
  */
+#include "db/db.h"
 #include "schema/diff.h"
 #include "strata/error.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/map.h"
 
-int sc_introspect_pg(struct strata_db *db, const char *version_table, sc_catalog *cat)
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Objects with OIDs below this were made by initdb (FirstNormalObjectId). */
+#define USER_OID_MIN "16384"
+
+#define USER_SCHEMA(nsp)                                                                  \
+	"(" nsp ".nspname <> 'information_schema' AND " nsp ".nspname NOT LIKE 'pg\\_%')"
+#define NOT_EXTENSION_MEMBER(catalog, oid)                                                \
+	"NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid = '" catalog        \
+	"'::pg_catalog.regclass AND e.objid = " oid " AND e.deptype = 'e')"
+
+#define QUALIFIED(nsp, name) \
+	"pg_catalog.quote_ident(" nsp ") || '.' || pg_catalog.quote_ident(" name ")"
+
+typedef struct pg_ctx {
+	strata_db *db;
+	sc_catalog *cat;
+	strata_map by_oid;  /* "catalog:oid" -> sc_object* */
+	char **oid_keys;    /* the map's keys, owned here */
+	size_t noid_keys, cap_oid_keys;
+	const char *skip_schema; /* bookkeeping tables: their schema, or NULL = any */
+	const char *skip_version;
+	int rc;
+} pg_ctx;
+
+static int remember(pg_ctx *x, const char *catalog, const char *oid, sc_object *o)
 {
-	return strata_error_set(STRATA_EINVALID, "schema introspection is not available for PostgreSQL yet");
+	strata_buf b = STRATA_BUF_INIT;
+	char *key;
+
+	if (buf_printf(&b, "%s:%s", catalog, oid) != 0)
+		return STRATA_ERROR;
+	key = buf_detach(&b);
+	if (strata_grow((void **)&x->oid_keys, &x->cap_oid_keys, x->noid_keys + 1,
+			sizeof(*x->oid_keys)) != 0) {
+		strata_free(key);
+		return STRATA_ERROR;
+	}
+	x->oid_keys[x->noid_keys++] = key;
+	return map_put(&x->by_oid, key, o);
+}
+
+static sc_object *lookup(pg_ctx *x, const char *catalog, const char *oid)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "%s:%s", catalog, oid ? oid : "");
+	return map_get(&x->by_oid, key);
+}
+
+static int dup_into(char **dst, const char *s)
+{
+	if (!s) {
+		*dst = NULL;
+		return 0;
+	}
+	return (*dst = strata_strdup(s)) ? 0 : STRATA_ERROR;
+}
+
+static int is_true(const char *v)
+{
+	return v && v[0] == 't';
+}
+
+/* A JSON array of strings (json_agg / to_json output) into a string vector. */
+static int json_strv(const char *text, char ***v, size_t *n)
+{
+	json_error_t jerr;
+	json_t *arr;
+	size_t i;
+	json_t *item;
+	int rc = 0;
+
+	if (!text || !*text)
+		return 0;
+	if (!(arr = json_loads(text, JSON_DECODE_ANY, &jerr)))
+		return strata_error_set(STRATA_ERROR, "unexpected catalog value %.40s: %s", text,
+					jerr.text);
+	json_array_foreach (arr, i, item) {
+		if (json_is_string(item) && (rc = sc_strv_add(v, n, json_string_value(item))) != 0)
+			break;
+	}
+	json_decref(arr);
+	return rc;
+}
+
+/* Whether a table is one of strata's bookkeeping tables. */
+static int is_bookkeeping(const pg_ctx *x, const char *schema, const char *name)
+{
+	if (x->skip_schema && strcmp(schema, x->skip_schema) != 0)
+		return 0;
+	return strcmp(name, x->skip_version) == 0 || strcmp(name, "strata_history") == 0;
+}
+
+static sc_object *add(pg_ctx *x, sc_kind kind, const char *schema, const char *table,
+		      const char *name)
+{
+	sc_object *o = sc_catalog_add(x->cat, kind);
+
+	if (!o || dup_into(&o->schema, schema) != 0 || dup_into(&o->table, table) != 0 ||
+	    dup_into(&o->name, name) != 0)
+		return NULL;
+	return o;
+}
+
+#define ROW_FAIL(x) ((x)->rc = STRATA_ERROR)
+
+/* --- schemas ------------------------------------------------------------ */
+
+static int on_schema(void *p, int n, const char *const *v)
+{
+	pg_ctx *x = p;
+	sc_object *o = add(x, SC_SCHEMA, NULL, NULL, v[1]);
+
+	if (!o || dup_into(&o->comment, v[2]) != 0 || json_strv(v[3], &o->grants, &o->ngrants) ||
+	    remember(x, "pg_namespace", v[0], o) != 0)
+		return ROW_FAIL(x);
+	return 0;
+}
+
+/* Grants as sorted "PRIVILEGE TO grantee[ WITH GRANT OPTION]" lines (a
+ * NULL ACL is the type's default), leaving out what the owner has by
+ * owning the object. */
+#define GRANTS(acl, type, owner)                                                            \
+	"(SELECT pg_catalog.json_agg(g ORDER BY g) FROM (SELECT a.privilege_type || ' TO ' || "  \
+	"CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE "                                          \
+	"pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END || "               \
+	"CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END AS g "                 \
+	"FROM pg_catalog.aclexplode(COALESCE(" acl ", pg_catalog.acldefault('" type "', " owner \
+	"))) a WHERE a.grantee <> " owner ") gs)"
+
+static const char q_schemas[] =
+	"SELECT n.oid, n.nspname, pg_catalog.obj_description(n.oid, 'pg_namespace'), "
+	GRANTS("n.nspacl", "n", "n.nspowner")
+	" FROM pg_catalog.pg_namespace n WHERE " USER_SCHEMA("n")
+	" AND " NOT_EXTENSION_MEMBER("pg_namespace", "n.oid");
+
+/* --- extensions --------------------------------------------------------- */
+
+static int on_extension(void *p, int n, const char *const *v)
+{
+	pg_ctx *x = p;
+	sc_object *o = add(x, SC_EXTENSION, NULL, NULL, v[0]);
+	strata_buf b = STRATA_BUF_INIT;
+
+	/* def: the schema and version; the diff compares the version only
+	 * when asked (sc_diff_options.extension_versions). */
+	if (!o || buf_printf(&b, "%s %s", v[1], v[2]) != 0)
+		return ROW_FAIL(x);
+	o->def = buf_detach(&b);
+	if (dup_into(&o->result_type, v[2]) != 0 || !(o->options = strata_strdup(v[1])))
+		return ROW_FAIL(x);
+	return 0;
+}
+
+static const char q_extensions[] =
+	"SELECT x.extname, n.nspname, x.extversion FROM pg_catalog.pg_extension x "
+	"JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace WHERE x.extname <> 'plpgsql'";
+
+/* --- collations ---------------------------------------------------------- */
+
+static int on_collation(void *p, int n, const char *const *v)
+{
+	pg_ctx *x = p;
+	sc_object *o = add(x, SC_COLLATION, v[1], NULL, v[2]);
+
+	if (!o || dup_into(&o->def, v[3]) != 0 || dup_into(&o->comment, v[4]) != 0 ||
+	    remember(x, "pg_collation", v[0], o) != 0)
+		return ROW_FAIL(x);
+	return 0;
+}
+
+static const char q_collations[] =
+	"SELECT c.oid, n.nspname, c.collname, "
+	"'provider = ' || CASE c.collprovider WHEN 'i' THEN 'icu' WHEN 'c' THEN 'libc' "
+	"ELSE 'default' END || CASE WHEN c.collprovider = 'i' THEN ', locale = ' || "
+	"pg_catalog.quote_literal(c.colliculocale) ELSE ', lc_collate = ' || "
+	"pg_catalog.quote_literal(c.collcollate) || ', lc_ctype = ' || "
+	"pg_catalog.quote_literal(c.collctype) END || CASE WHEN NOT c.collisdeterministic "
+	"THEN ', deterministic = false' ELSE '' END, "
+	"pg_catalog.obj_description(c.oid, 'pg_collation') "
+	"FROM pg_catalog.pg_collation c JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace "
+	"WHERE " USER_SCHEMA("n") " AND " NOT_EXTENSION_MEMBER("pg_collation", "c.oid");
+
+/* --- types: enums, domains, composites ---------------------------------- */
+
+static int on_type(void *p, int n, const char *const *v)
+{
+	pg_ctx *x = p;
+	sc_kind kind = v[3][0] == 'e' ? SC_ENUM : v[3][0] == 'd' ? SC_DOMAIN : SC_COMPOSITE;
+	sc_object *o = add(x, kind, v[1], NULL, v[2]);
+
+	if (!o || dup_into(&o->comment, v[4]) != 0 || remember(x, "pg_type", v[0], o) != 0)
+		return ROW_FAIL(x);
+	if (kind == SC_ENUM && json_strv(v[5], &o->labels, &o->nlabels) != 0)
+		return ROW_FAIL(x);
+	if (kind == SC_DOMAIN &&
+	    (dup_into(&o->result_type, v[6]) != 0 || dup_into(&o->domain_default, v[8]) != 0 ||
+	     json_strv(v[10], &o->labels, &o->nlabels) != 0))
+		return ROW_FAIL(x);
+	o->domain_not_null = is_true(v[9]);
+	if (kind == SC_COMPOSITE && remember(x, "pg_class", v[7], o) != 0)
+		return ROW_FAIL(x);
+	return 0;
+}
+
+static const char q_types[] =
+	"SELECT t.oid, n.nspname, t.typname, t.typtype, "
+	"pg_catalog.obj_description(t.oid, 'pg_type'), "
+	"(SELECT pg_catalog.json_agg(e.enumlabel ORDER BY e.enumsortorder) "
+	" FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid), "
+	"CASE WHEN t.typtype = 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod) || "
+	" CASE WHEN t.typcollation <> 0 AND t.typcollation <> bt.typcollation THEN ' COLLATE ' ||"
+	"  (SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname)"
+	"   FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = "
+	"   co.collnamespace WHERE co.oid = t.typcollation) ELSE '' END || "
+	" '' END, t.typrelid, t.typdefault, t.typnotnull, "
+	"(SELECT pg_catalog.json_agg('CONSTRAINT ' || pg_catalog.quote_ident(k.conname) || ' ' || "
+	" pg_catalog.pg_get_constraintdef(k.oid) ORDER BY k.conname) "
+	" FROM pg_catalog.pg_constraint k WHERE k.contypid = t.oid) "
+	"FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
+	"LEFT JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype "
+	"LEFT JOIN pg_catalog.pg_class r ON r.oid = t.typrelid "
+	"WHERE " USER_SCHEMA("n") " AND (t.typtype IN ('e', 'd') OR "
+	" (t.typtype = 'c' AND r.relkind = 'c')) AND " NOT_EXTENSION_MEMBER("pg_type", "t.oid");
+
+/* --- sequences ----------------------------------------------------------- */
+
+static int on_sequence(void *p, int n, const char *const *v)
+{
+	pg_ctx *x = p;
+	sc_object *o;
+
+	if (v[5] && v[6] && is_bookkeeping(x, v[5], v[6]))
+		return 0;
+	if (!(o = add(x, SC_SEQUENCE, v[1], NULL, v[2])) || dup_into(&o->def, v[3]) != 0 ||
+	    dup_into(&o->comment, v[4]) != 0 || json_strv(v[8], &o->grants, &o->ngrants) != 0 ||
+	    remember(x, "pg_class", v[0], o) != 0)
+		return ROW_FAIL(x);
+	if (v[5]) {
+		strata_buf b = STRATA_BUF_INIT;
+
+		if (sc_put_qualified(&b, v[5], v[6]) != 0 || buf_putc(&b, '.') != 0 ||
+		    sc_put_ident(&b, v[7]) != 0)
+			return ROW_FAIL(x);
+		o->owned_by = buf_detach(&b);
+		if (!(o->ref_table = sc_make_key(SC_TABLE, v[5], NULL, v[6])))
+			return ROW_FAIL(x);
+	}
+	return 0;
+}
+
+static const char q_sequences[] =
+	"SELECT c.oid, n.nspname, c.relname, "
+	"'AS ' || pg_catalog.format_type(s.seqtypid, NULL) || ' START WITH ' || s.seqstart || "
+	"' INCREMENT BY ' || s.seqincrement || ' MINVALUE ' || s.seqmin || ' MAXVALUE ' || "
+	"s.seqmax || ' CACHE ' || s.seqcache || CASE WHEN s.seqcycle THEN ' CYCLE' ELSE '' END, "
+	"pg_catalog.obj_description(c.oid, 'pg_class'), tn.nspname, t.relname, a.attname, "
+	GRANTS("c.relacl", "s", "c.relowner")
+	" FROM pg_catalog.pg_sequence s JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid "
+	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	"LEFT JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass"
+	" AND d.objid = c.oid AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+	" AND d.deptype IN ('a', 'i') "
+	"LEFT JOIN pg_catalog.pg_class t ON t.oid = d.refobjid "
+	"LEFT JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace "
+	"LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid "
+	"WHERE " USER_SCHEMA("n") " AND " NOT_EXTENSION_MEMBER("pg_class", "c.oid")
+	" AND (d.deptype IS NULL OR d.deptype <> 'i')";
+
+/* --- functions and procedures -------------------------------------------- */
+
+static int on_function(void *p, int n, const char *const *v)
+{
+	pg_ctx *x = p;
+	strata_buf name = STRATA_BUF_INIT;
+	sc_object *o;
+
+	if (buf_printf(&name, "%s(%s)", v[2], v[3]) != 0)
+		return ROW_FAIL(x);
+	o = add(x, SC_FUNCTION, v[1], NULL, buf_cstr(&name));
+	buf_release(&name);
+	if (!o || dup_into(&o->def, v[4]) != 0 || dup_into(&o->result_type, v[5]) != 0 ||
+	    dup_into(&o->comment, v[6]) != 0 || json_strv(v[7], &o->grants, &o->ngrants) != 0 ||
+	    remember(x, "pg_proc", v[0], o) != 0)
+		return ROW_FAIL(x);
+	o->relkind = v[8][0]; /* prokind: 'f' function, 'p' procedure, 'a' aggregate */
+	if (dup_into(&o->func_name, v[2]) != 0 || dup_into(&o->func_args, v[3]) != 0)
+		return ROW_FAIL(x);
+	return 0;
+}
+
+static const char q_functions[] =
+	"SELECT p.oid, n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid), "
+	"CASE WHEN p.prokind = 'a' THEN 'CREATE OR REPLACE AGGREGATE ' || "
+	QUALIFIED("n.nspname", "p.proname") " || '(' || "
+	" pg_catalog.pg_get_function_identity_arguments(p.oid) || ') (SFUNC = ' || "
+	" ag.aggtransfn::pg_catalog.regproc::text || ', STYPE = ' || "
+	" pg_catalog.format_type(ag.aggtranstype, NULL) || "
+	" CASE WHEN ag.aggfinalfn <> 0 THEN ', FINALFUNC = ' || ag.aggfinalfn::pg_catalog.regproc::text"
+	"  ELSE '' END || CASE WHEN ag.aggcombinefn <> 0 THEN ', COMBINEFUNC = ' || "
+	"  ag.aggcombinefn::pg_catalog.regproc::text ELSE '' END || "
+	" CASE WHEN ag.aggserialfn <> 0 THEN ', SERIALFUNC = ' || ag.aggserialfn::pg_catalog.regproc::text"
+	"  || ', DESERIALFUNC = ' || ag.aggdeserialfn::pg_catalog.regproc::text ELSE '' END || "
+	" CASE WHEN ag.agginitval IS NOT NULL THEN ', INITCOND = ' || "
+	"  pg_catalog.quote_literal(ag.agginitval) ELSE '' END || "
+	" CASE WHEN ag.aggsortop <> 0 THEN ', SORTOP = ' || ag.aggsortop::pg_catalog.regoperator::text"
+	"  ELSE '' END || CASE p.proparallel WHEN 's' THEN ', PARALLEL = SAFE' WHEN 'r' THEN "
+	"  ', PARALLEL = RESTRICTED' ELSE '' END || ')' "
+	"ELSE pg_catalog.pg_get_functiondef(p.oid) END, pg_catalog.pg_get_function_result(p.oid), "
+	"pg_catalog.obj_description(p.oid, 'pg_proc'), " GRANTS("p.proacl", "f", "p.proowner")
+	", p.prokind FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = "
+	"p.pronamespace LEFT JOIN pg_catalog.pg_aggregate ag ON ag.aggfnoid = p.oid "
+	"WHERE " USER_SCHEMA("n") " AND (p.prokind IN ('f', 'p') OR (p.prokind = 'a' AND "
+	"ag.aggkind = 'n')) AND "
+	NOT_EXTENSION_MEMBER("pg_proc", "p.oid");
+
+/* --- tables, views, materialized views ----------------------------------- */
+
+static int on_relation(void *p, int n, const char *const *v)
+{
+	pg_ctx *x = p;
+	char relkind = v[3][0];
+	sc_kind kind = relkind == 'v' ? SC_VIEW : relkind == 'm' ? SC_MATVIEW : SC_TABLE;
+	sc_object *o;
+
+	if (kind == SC_TABLE && is_bookkeeping(x, v[1], v[2]))
+		return 0;
+	if (!(o = add(x, kind, v[1], NULL, v[2])) || dup_into(&o->comment, v[4]) != 0 ||
+	    json_strv(v[5], &o->grants, &o->ngrants) != 0 || dup_into(&o->def, v[6]) != 0 ||
+	    dup_into(&o->options, v[7]) != 0 || dup_into(&o->partition_key, v[10]) != 0 ||
+	    dup_into(&o->partition_bound, v[11]) != 0 || dup_into(&o->partition_of, v[12]) != 0 ||
+	    dup_into(&o->inherits, v[13]) != 0 || remember(x, "pg_class", v[0], o) != 0)
+		return ROW_FAIL(x);
+	if (v[14]) { /* a partition depends on its parent */
+		char *key = sc_make_key(SC_TABLE, v[14], NULL, v[15]);
+
+		if (!key || sc_strv_add(&o->deps, &o->ndeps, key) != 0) {
+			strata_free(key);
+			return ROW_FAIL(x);
+		}
+		strata_free(key);
+	}
+	o->relkind = relkind;
+	o->rls_enabled = is_true(v[8]);
+	o->rls_forced = is_true(v[9]);
+	return 0;
+}
+
+static const char q_relations[] =
+	"SELECT c.oid, n.nspname, c.relname, c.relkind, "
+	"pg_catalog.obj_description(c.oid, 'pg_class'), " GRANTS("c.relacl", "r", "c.relowner") ", "
+	"CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END, "
+	"NULLIF(pg_catalog.concat_ws(', ', CASE WHEN c.relpersistence = 'u' THEN 'UNLOGGED' END, "
+	" pg_catalog.array_to_string(c.reloptions, ', ')), ''), "
+	"c.relrowsecurity, c.relforcerowsecurity, "
+	"CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END, "
+	"CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END, "
+	"CASE WHEN pc.oid IS NOT NULL THEN " QUALIFIED("pn.nspname", "pc.relname") " END, "
+	"(SELECT pg_catalog.string_agg(" QUALIFIED("hn.nspname", "hc.relname") ", ', ' ORDER BY "
+	" i.inhseqno) FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class hc ON hc.oid = "
+	" i.inhparent JOIN pg_catalog.pg_namespace hn ON hn.oid = hc.relnamespace "
+	" WHERE NOT c.relispartition AND i.inhrelid = c.oid), pn.nspname, pc.relname "
+	"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	"LEFT JOIN pg_catalog.pg_inherits pi ON c.relispartition AND pi.inhrelid = c.oid "
+	"LEFT JOIN pg_catalog.pg_class pc ON pc.oid = pi.inhparent "
+	"LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace "
+	"WHERE c.relkind IN ('r', 'p', 'v', 'm') AND " USER_SCHEMA("n")
+	" AND " NOT_EXTENSION_MEMBER("pg_class", "c.oid");
+
+/* --- columns of tables, views and composite types ------------------------- */
+
+static int on_column(void *p, int n, const char *const *v)
+{
+	pg_ctx *x = p;
+	sc_object *o = lookup(x, "pg_class", v[0]);
+	sc_column *c;
+
+	if (!o) /* a relation left out (bookkeeping, extension member) */
+		return 0;
+	if (!(c = sc_object_add_column(o)) || dup_into(&c->name, v[1]) != 0 ||
+	    dup_into(&c->type, v[2]) != 0 || dup_into(&c->collation, v[3]) != 0 ||
+	    dup_into(&c->comment, v[9]) != 0)
+		return ROW_FAIL(x);
+	if (v[6] && v[6][0] == 's') {
+		if (dup_into(&c->generated, v[4]) != 0)
+			return ROW_FAIL(x);
+	} else if (dup_into(&c->default_expr, v[4]) != 0) {
+		return ROW_FAIL(x);
+	}
+	c->not_null = is_true(v[5]);
+	c->identity = v[7] && v[7][0] ? v[7][0] : 0;
+	c->inherited = !is_true(v[8]);
+	c->position = atoi(v[10]);
+	return 0;
+}
+
+static const char q_columns[] =
+	"SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), "
+	"CASE WHEN a.attcollation <> t.typcollation THEN (SELECT " QUALIFIED("cn.nspname",
+									   "co.collname")
+	" FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = "
+	" co.collnamespace WHERE co.oid = a.attcollation) END, "
+	"pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attnotnull, a.attgenerated, a.attidentity, "
+	"a.attislocal, pg_catalog.col_description(a.attrelid, a.attnum), a.attnum "
+	"FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
+	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	"JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+	"LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+	"WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'c') AND "
+	USER_SCHEMA("n") " ORDER BY a.attrelid, a.attnum";
+
+/* --- constraints --------------------------------------------------------- */
+
+static int on_constraint(void *p, int n, const char *const *v)
+{
+	pg_ctx *x = p;
+	sc_object *t = lookup(x, "pg_class", v[1]), *o;
+
+	if (!t || t->kind != SC_TABLE)
+		return 0;
+	if (!(o = add(x, SC_CONSTRAINT, t->schema, t->name, v[2])) || dup_into(&o->def, v[4]) != 0 ||
+	    dup_into(&o->comment, v[5]) != 0 ||
+	    json_strv(v[6], &o->con_columns, &o->ncon_columns) != 0 ||
+	    json_strv(v[8], &o->ref_columns, &o->nref_columns) != 0 ||
+	    remember(x, "pg_constraint", v[0], o) != 0)
+		return ROW_FAIL(x);
+	o->contype = v[3][0];
+	o->not_valid = !is_true(v[9]);
+	if (v[7]) {
+		sc_object *ref = lookup(x, "pg_class", v[7]);
+
+		if (ref && !(o->ref_table = sc_make_key(ref->kind, ref->schema, NULL, ref->name)))
+			return ROW_FAIL(x);
+	}
+	/* The index behind a primary key, unique or exclusion constraint is
+	 * the constraint's: what depends on the index depends on it. */
+	if (v[10] && strcmp(v[10], "0") != 0 && o->contype != 'f' &&
+	    remember(x, "pg_class", v[10], o) != 0)
+		return ROW_FAIL(x);
+	return 0;
+}
+
+#define ATTNAMES(rel, keys)                                                                \
+	"(SELECT pg_catalog.json_agg(a.attname ORDER BY ak.o) FROM pg_catalog.unnest(" keys   \
+	") WITH ORDINALITY ak(n, o) JOIN pg_catalog.pg_attribute a ON a.attrelid = " rel     \
+	" AND a.attnum = ak.n)"
+
+static const char q_constraints[] =
+	"SELECT k.oid, k.conrelid, k.conname, k.contype, pg_catalog.pg_get_constraintdef(k.oid), "
+	"pg_catalog.obj_description(k.oid, 'pg_constraint'), " ATTNAMES("k.conrelid", "k.conkey")
+	", NULLIF(k.confrelid, 0), " ATTNAMES("k.confrelid", "k.confkey") ", k.convalidated, "
+	"k.conindid FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_class c ON c.oid = k.conrelid "
+	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	"WHERE k.contype IN ('p', 'u', 'f', 'c', 'x') AND k.conislocal AND k.conparentid = 0 AND "
+	USER_SCHEMA("n");
+
+/* --- indexes ------------------------------------------------------------- */
+
+static int on_index(void *p, int n, const char *const *v)
+{
+	pg_ctx *x = p;
+	sc_object *t = lookup(x, "pg_class", v[1]), *o;
+
+	if (!t || (t->kind != SC_TABLE && t->kind != SC_MATVIEW))
+		return 0;
+	if (lookup(x, "pg_class", v[0])) /* behind a constraint */
+		return 0;
+	if (!(o = add(x, SC_INDEX, t->schema, t->name, v[2])) || dup_into(&o->def, v[3]) != 0 ||
+	    dup_into(&o->comment, v[4]) != 0 || remember(x, "pg_class", v[0], o) != 0)
+		return ROW_FAIL(x);
+	return 0;
+}
+
+static const char q_indexes[] =
+	"SELECT i.indexrelid, i.indrelid, c.relname, pg_catalog.pg_get_indexdef(i.indexrelid), "
+	"pg_catalog.obj_description(i.indexrelid, 'pg_class') "
+	"FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
+	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE " USER_SCHEMA("n")
+	" AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid)"
+	" AND " NOT_EXTENSION_MEMBER("pg_class", "i.indexrelid");
+
+/* --- triggers and policies ----------------------------------------------- */
+
+static int on_trigger(void *p, int n, const char *const *v)
+{
+	pg_ctx *x = p;
+	sc_object *t = lookup(x, "pg_class", v[1]), *o;
+	if (!t)
+		return 0;
+	if (!(o = add(x, SC_TRIGGER, t->schema, t->name, v[2])) || dup_into(&o->def, v[3]) != 0 ||
+	    dup_into(&o->comment, v[4]) != 0 ||
+	    remember(x, "pg_trigger", v[0], o) != 0)
+		return ROW_FAIL(x);
+	/* The enabled state (O, D, R, A) is compared too: a trigger disabled
+	 * by hand differs from the one the migrations made. */
+	o->relkind = v[5][0];
+	return 0;
+}
+
+static const char q_triggers[] =
+	"SELECT g.oid, g.tgrelid, g.tgname, pg_catalog.pg_get_triggerdef(g.oid), "
+	"pg_catalog.obj_description(g.oid, 'pg_trigger'), g.tgenabled "
+	"FROM pg_catalog.pg_trigger g WHERE NOT g.tgisinternal AND g.tgparentid = 0";
+
+static int on_policy(void *p, int n, const char *const *v)
+{
+	pg_ctx *x = p;
+	sc_object *t = lookup(x, "pg_class", v[1]), *o;
+
+	if (!t)
+		return 0;
+	if (!(o = add(x, SC_POLICY, t->schema, t->name, v[2])) || dup_into(&o->def, v[3]) != 0 ||
+	    dup_into(&o->comment, v[4]) != 0 || remember(x, "pg_policy", v[0], o) != 0)
+		return ROW_FAIL(x);
+	return 0;
+}
+
+static const char q_policies[] =
+	"SELECT p.oid, p.polrelid, p.polname, "
+	"'AS ' || CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END || ' FOR ' ||"
+	" CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' "
+	" WHEN 'd' THEN 'DELETE' ELSE 'ALL' END || ' TO ' || "
+	" (SELECT pg_catalog.string_agg(CASE WHEN r = 0 THEN 'PUBLIC' ELSE "
+	"  pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(r)) END, ', ' ORDER BY 1) "
+	"  FROM pg_catalog.unnest(p.polroles) r) || "
+	" COALESCE(' USING (' || pg_catalog.pg_get_expr(p.polqual, p.polrelid) || ')', '') || "
+	" COALESCE(' WITH CHECK (' || pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) || ')', ''),"
+	" pg_catalog.obj_description(p.oid, 'pg_policy') FROM pg_catalog.pg_policy p";
+
+/* --- dependencies -------------------------------------------------------- */
+
+static int on_depend(void *p, int n, const char *const *v)
+{
+	pg_ctx *x = p;
+	sc_object *from = lookup(x, v[0], v[1]), *to = lookup(x, v[2], v[3]);
+	strata_buf col = STRATA_BUF_INIT;
+	char *key;
+	int rc;
+
+	if (!from || !to || from == to)
+		return 0;
+	if (!(key = sc_make_key(to->kind, to->schema, to->table, to->name)))
+		return ROW_FAIL(x);
+	rc = sc_strv_add(&from->deps, &from->ndeps, key);
+	if (rc == 0 && v[4] && (to->kind == SC_TABLE || to->kind == SC_VIEW ||
+				to->kind == SC_MATVIEW)) /* one column of it */
+		rc = buf_printf(&col, "%s\x1f%s", key, v[4]) != 0 ||
+		     sc_strv_add(&from->col_deps, &from->ncol_deps, buf_cstr(&col)) != 0;
+	buf_release(&col);
+	strata_free(key);
+	return rc != 0 ? ROW_FAIL(x) : 0;
+}
+
+/* Each dependency attributed to what users see: a view's rule to the
+ * view, a column default to its table, a row type or an array type to
+ * its table or element type. */
+static const char q_depends[] =
+	"SELECT DISTINCT "
+	"CASE WHEN d.classid IN ('pg_catalog.pg_rewrite'::pg_catalog.regclass, "
+	" 'pg_catalog.pg_attrdef'::pg_catalog.regclass) THEN 'pg_class' "
+	" ELSE d.classid::pg_catalog.regclass::text END, "
+	"COALESCE(r.ev_class, ad.adrelid, d.objid), "
+	"CASE WHEN t.typrelid <> 0 THEN 'pg_class' ELSE d.refclassid::pg_catalog.regclass::text END, "
+	"CASE WHEN t.typrelid <> 0 THEN t.typrelid WHEN t.typelem <> 0 AND t.typlen = -1 "
+	" THEN t.typelem ELSE d.refobjid END, "
+	"CASE WHEN d.refobjsubid > 0 THEN a.attname END "
+	"FROM pg_catalog.pg_depend d "
+	"LEFT JOIN pg_catalog.pg_rewrite r ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass"
+	" AND r.oid = d.objid "
+	"LEFT JOIN pg_catalog.pg_attrdef ad ON d.classid = "
+	" 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND ad.oid = d.objid "
+	"LEFT JOIN pg_catalog.pg_type t ON d.refclassid = 'pg_catalog.pg_type'::pg_catalog.regclass "
+	" AND t.oid = d.refobjid "
+	"LEFT JOIN pg_catalog.pg_attribute a ON d.refclassid = "
+	" 'pg_catalog.pg_class'::pg_catalog.regclass AND a.attrelid = d.refobjid AND "
+	" a.attnum = d.refobjsubid "
+	"WHERE d.deptype = 'n' AND d.objid >= " USER_OID_MIN " AND d.refobjid >= " USER_OID_MIN;
+
+/* --- putting it together ------------------------------------------------- */
+
+typedef struct pg_query_step {
+	const char *what;
+	const char *sql;
+	db_row_cb cb;
+} pg_query_step;
+
+static int set_skip(pg_ctx *x, const char *version_table, char **schema_out)
+{
+	const char *dot = version_table ? strrchr(version_table, '.') : NULL;
+
+	*schema_out = NULL;
+	x->skip_version = version_table && *version_table ? version_table : "strata_version";
+	if (dot) {
+		if (!(*schema_out = strata_strndup(version_table, (size_t)(dot - version_table))))
+			return STRATA_ERROR;
+		x->skip_schema = *schema_out;
+		x->skip_version = dot + 1;
+	}
+	return 0;
+}
+
+int sc_introspect_pg(strata_db *db, const char *version_table, sc_catalog *cat)
+{
+	/* Order matters: tables before their columns, constraints before
+	 * indexes (which skips constraint indexes), everything before the
+	 * dependencies that link them. */
+	static const pg_query_step steps[] = {
+		{ "schemas", q_schemas, on_schema },
+		{ "extensions", q_extensions, on_extension },
+		{ "collations", q_collations, on_collation },
+		{ "types", q_types, on_type },
+		{ "sequences", q_sequences, on_sequence },
+		{ "functions", q_functions, on_function },
+		{ "tables and views", q_relations, on_relation },
+		{ "columns", q_columns, on_column },
+		{ "constraints", q_constraints, on_constraint },
+		{ "indexes", q_indexes, on_index },
+		{ "triggers", q_triggers, on_trigger },
+		{ "policies", q_policies, on_policy },
+		{ "dependencies", q_depends, on_depend },
+	};
+	pg_ctx x = { db, cat, STRATA_MAP_INIT, NULL, 0, 0, NULL, NULL, 0 };
+	char *skip_schema = NULL;
+	int rc;
+
+	if ((rc = set_skip(&x, version_table, &skip_schema)) != 0)
+		return rc;
+	/* Every name PostgreSQL prints comes out schema-qualified. The
+	 * session is strata's own (a dedicated connection). */
+	rc = db_exec(db, "SELECT pg_catalog.set_config('search_path', '', false)", 0, NULL);
+	for (size_t i = 0; rc == 0 && i < sizeof(steps) / sizeof(*steps); i++) {
+		rc = db_query(db, steps[i].sql, 0, NULL, steps[i].cb, &x);
+		if (rc == 0 && x.rc != 0)
+			rc = x.rc;
+		if (rc != 0)
+			strata_error_append(", reading %s", steps[i].what);
+	}
+	for (size_t i = 0; i < x.noid_keys; i++)
+		strata_free(x.oid_keys[i]);
+	strata_free(x.oid_keys);
+	map_release(&x.by_oid);
+	strata_free(skip_schema);
+	return rc;
 }

@@ -1,0 +1,120 @@
+/*
+ * cli/schema_common.c - shared parts of the schema commands (see
+ * schema_common.h).
+ */
+#include "cli/schema_common.h"
+#include "db/db.h"
+#include "strata/error.h"
+#include "util/buf.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+int schema_engine(cli_ctx *ctx, const char *const *specs, size_t n)
+{
+	int engine = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int e = sc_source_engine(specs[i]);
+
+		if (e && engine && e != engine) {
+			cli_usage_error(ctx->command, "cannot compare a SQLite schema with a PostgreSQL one");
+			return 0;
+		}
+		if (e)
+			engine = e;
+	}
+	if (!engine && ctx->config && ctx->config->database)
+		engine = db_engine_of(ctx->config->database);
+	if (!engine)
+		cli_usage_error(ctx->command,
+				"cannot tell the database engine for schema files and migrations; "
+				"name a database on one side or pass -d URL");
+	return engine;
+}
+
+static void *signal_thread(void *arg)
+{
+	sigset_t *set = arg;
+	int sig = 0;
+
+	if (sigwait(set, &sig) == 0) {
+		static const char msg[] = "\nstrata: interrupted: dropping shadow databases\n";
+
+		if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+			/* nothing more to say */
+		}
+		sc_shadow_abort_all();
+		_exit(128 + sig);
+	}
+	return NULL;
+}
+
+void schema_guard_signals(void)
+{
+	static sigset_t set;
+	static int started;
+	pthread_t t;
+
+	if (started)
+		return;
+	started = 1;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	/* Blocked here and in every thread started later; the guard thread
+	 * takes them with sigwait. */
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (pthread_create(&t, NULL, signal_thread, &set) == 0)
+		pthread_detach(t);
+	else
+		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
+int schema_load(cli_ctx *ctx, sc_catalog **out, const char *spec, int engine)
+{
+	int rc = sc_load(out, spec, engine, ctx->config);
+
+	return rc != 0 ? cli_report_error(rc) : 0;
+}
+
+int schema_changes_sql(const sc_changes *c, strata_buf *out)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		const sc_change *ch = &c->v[i];
+
+		if (!ch->sql)
+			continue;
+		if (ch->destructive &&
+		    buf_printf(out, "-- destructive: %s %s: %s\n", sc_kind_name(ch->kind), ch->object,
+			       ch->detail ? ch->detail : "") != 0)
+			return STRATA_ERROR;
+		if (buf_puts(out, ch->sql) != 0)
+			return STRATA_ERROR;
+	}
+	return 0;
+}
+
+static const char *op_name(sc_change_op op)
+{
+	return op == SC_OP_CREATE ? "create" : op == SC_OP_DROP ? "drop" : "alter";
+}
+
+void *schema_changes_json(const sc_changes *c)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr && i < c->n; i++) {
+		const sc_change *ch = &c->v[i];
+
+		json_array_append_new(
+			arr, json_pack("{s:s, s:s, s:s, s:s?, s:b, s:s?}", "op", op_name(ch->op), "kind",
+				       sc_kind_name(ch->kind), "object", ch->object, "detail",
+				       ch->detail, "destructive", ch->destructive, "sql", ch->sql));
+	}
+	return arr;
+}

@@ -1,0 +1,32 @@
+/*
+ * cli/schema_common.h - what the schema commands (diff, dump, drift,
+ * baseline, erd, revision --autogenerate) share: choosing the engine for
+ * files and directories, the signal guard that drops shadow databases on
+ * Ctrl-C, and printing change lists as SQL or JSON.
+ */
+#ifndef STRATA_CLI_SCHEMA_COMMON_H
+#define STRATA_CLI_SCHEMA_COMMON_H
+
+#include "cli/cli.h"
+#include "schema/diff.h"
+#include "schema/shadow.h"
+#include "util/buf.h"
+
+/* The engine for schema files and migrations directories: a database on
+ * either side, else the configured database's. 0 (after printing why)
+ * when none can be told. */
+int schema_engine(cli_ctx *ctx, const char *const *specs, size_t n);
+
+/* From here on, SIGINT/SIGTERM/SIGHUP drop every shadow database and end
+ * the process with 128+signal. Idempotent. */
+void schema_guard_signals(void);
+
+/* Load a schema source; on failure print the error and return the exit code. */
+int schema_load(cli_ctx *ctx, sc_catalog **out, const char *spec, int engine);
+
+/* The changes' SQL, each destructive one preceded by a warning comment. */
+int schema_changes_sql(const sc_changes *c, strata_buf *out);
+/* The changes as a JSON array (json_t *). */
+void *schema_changes_json(const sc_changes *c);
+
+#endif

@@ -1,0 +1,414 @@
+/*
+ * schema/shadow.c - shadow databases and reading schemas from databases,
+ * files and migrations directories (see shadow.h).
+ */
+#include "schema/shadow.h"
+#include "db/db.h"
+#include "schema/diff.h"
+#include "strata/error.h"
+#include "strata/graph.h"
+#include "strata/runner.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/fs.h"
+#include "util/strutil.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Largest schema file read. */
+#define SCHEMA_FILE_MAX (64u * 1024 * 1024)
+#define MAX_SHADOWS 8
+
+struct sc_shadow {
+	int engine;
+	char *conninfo; /* the shadow's own connection string */
+	char *server;   /* PostgreSQL: where it was created (to drop it) */
+	char *dbname;   /* PostgreSQL: its name */
+	char *path;     /* SQLite: its file */
+};
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static sc_shadow *registry[MAX_SHADOWS];
+
+static int registry_add(sc_shadow *s)
+{
+	int rc = STRATA_ERROR;
+
+	pthread_mutex_lock(&registry_lock);
+	for (size_t i = 0; i < MAX_SHADOWS; i++)
+		if (!registry[i]) {
+			registry[i] = s;
+			rc = 0;
+			break;
+		}
+	pthread_mutex_unlock(&registry_lock);
+	if (rc != 0)
+		strata_error_set(STRATA_ERROR, "too many shadow databases at once");
+	return rc;
+}
+
+/* Take s out of the registry; 0 if it was not there (already dropped). */
+static int registry_take(sc_shadow *s)
+{
+	int found = 0;
+
+	pthread_mutex_lock(&registry_lock);
+	for (size_t i = 0; i < MAX_SHADOWS; i++)
+		if (registry[i] == s) {
+			registry[i] = NULL;
+			found = 1;
+		}
+	pthread_mutex_unlock(&registry_lock);
+	return found;
+}
+
+static void remove_sqlite_files(const char *path)
+{
+	static const char *const suffixes[] = { "", "-journal", "-wal", "-shm" };
+	strata_buf b = STRATA_BUF_INIT;
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(*suffixes); i++) {
+		buf_clear(&b);
+		if (buf_printf(&b, "%s%s", path, suffixes[i]) == 0)
+			unlink(buf_cstr(&b));
+	}
+	buf_release(&b);
+}
+
+/* Drop the PostgreSQL shadow database through a new connection. */
+static int drop_pg(const sc_shadow *s)
+{
+	db_open_options o = DB_OPEN_OPTIONS_INIT;
+	strata_buf sql = STRATA_BUF_INIT;
+	strata_db *db = NULL;
+	int rc;
+
+	o.application_name = "strata shadow";
+	if ((rc = db_open(&db, s->server, &o)) != 0)
+		return rc;
+	rc = buf_puts(&sql, "DROP DATABASE IF EXISTS ") || buf_put_sql_ident(&sql, s->dbname) ||
+		     buf_puts(&sql, db_server_version(db) >= 130000 ? " WITH (FORCE)" : "")
+		     ? STRATA_ERROR
+		     : db_exec(db, buf_cstr(&sql), 0, NULL);
+	buf_release(&sql);
+	db_close(db);
+	return rc;
+}
+
+static void shadow_free(sc_shadow *s)
+{
+	if (!s)
+		return;
+	strata_free(s->conninfo);
+	strata_free(s->server);
+	strata_free(s->dbname);
+	strata_free(s->path);
+	strata_free(s);
+}
+
+static int create_sqlite(sc_shadow *s)
+{
+	const char *tmp = getenv("TMPDIR");
+	strata_buf b = STRATA_BUF_INIT;
+	int fd;
+
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	if (buf_printf(&b, "%s/strata-shadow-XXXXXX", tmp) != 0)
+		return STRATA_ERROR;
+	s->path = buf_detach(&b);
+	if ((fd = mkstemp(s->path)) < 0) {
+		strata_error_set(STRATA_ERROR, "cannot create a shadow database in %s: %s", tmp,
+				 strerror(errno));
+		strata_error_hint("set TMPDIR to a writable directory");
+		strata_free(s->path);
+		s->path = NULL;
+		return STRATA_ERROR;
+	}
+	close(fd);
+	if (buf_printf(&b, "sqlite:%s", s->path) != 0)
+		return STRATA_ERROR;
+	s->conninfo = buf_detach(&b);
+	return 0;
+}
+
+static int create_pg(sc_shadow *s, const char *server)
+{
+	db_open_options o = DB_OPEN_OPTIONS_INIT;
+	strata_buf b = STRATA_BUF_INIT;
+	strata_db *db = NULL;
+	char hex[17];
+	int rc;
+
+	if (!server || !*server)
+		return strata_error_set(STRATA_EINVALID,
+					"no PostgreSQL server to create a shadow database on");
+	if (random_hex(hex, 16) != 0 || buf_printf(&b, "strata_shadow_%s", hex) != 0 ||
+	    !(s->server = strata_strdup(server)))
+		return STRATA_ERROR;
+	s->dbname = buf_detach(&b);
+	o.application_name = "strata shadow";
+	if ((rc = db_open(&db, server, &o)) != 0)
+		return rc;
+	/* template0: a clean database, whatever the server's template1 holds. */
+	rc = buf_puts(&b, "CREATE DATABASE ") || buf_put_sql_ident(&b, s->dbname) ||
+		     buf_puts(&b, " TEMPLATE template0")
+		     ? STRATA_ERROR
+		     : db_exec(db, buf_cstr(&b), 0, NULL);
+	db_close(db);
+	buf_clear(&b);
+	if (rc != 0) {
+		strata_error_append(", creating the shadow database");
+		if (!strata_error_last()->hint[0])
+			strata_error_hint("the role needs CREATEDB on the shadow server; set "
+					  "shadow_database in strata.ini to a server where it has it");
+		buf_release(&b);
+		return rc;
+	}
+	if (db_conninfo_with_dbname(&b, server, s->dbname) != 0) {
+		buf_release(&b);
+		drop_pg(s);
+		return STRATA_ERROR;
+	}
+	s->conninfo = buf_detach(&b);
+	return 0;
+}
+
+int sc_shadow_create(sc_shadow **out, int engine, const char *server)
+{
+	sc_shadow *s = strata_calloc(1, sizeof(*s));
+	int rc;
+
+	*out = NULL;
+	if (!s)
+		return STRATA_ERROR;
+	s->engine = engine;
+	/* Registered before it exists, so a signal during CREATE DATABASE
+	 * still drops it (IF EXISTS). */
+	if ((rc = registry_add(s)) != 0) {
+		shadow_free(s);
+		return rc;
+	}
+	rc = engine == DB_POSTGRES ? create_pg(s, server) : create_sqlite(s);
+	if (rc != 0) {
+		registry_take(s);
+		if (s->path)
+			remove_sqlite_files(s->path);
+		shadow_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+const char *sc_shadow_conninfo(const sc_shadow *s)
+{
+	return s->conninfo;
+}
+
+int sc_shadow_drop(sc_shadow *s)
+{
+	int rc = 0;
+
+	if (!s)
+		return 0;
+	if (registry_take(s)) {
+		if (s->engine == DB_POSTGRES) {
+			strata_error saved = *strata_error_last();
+
+			rc = drop_pg(s);
+			if (rc == 0)
+				strata_error_restore(&saved);
+		} else if (s->path) {
+			remove_sqlite_files(s->path);
+		}
+	}
+	shadow_free(s);
+	return rc;
+}
+
+void sc_shadow_abort_all(void)
+{
+	pthread_mutex_lock(&registry_lock);
+	for (size_t i = 0; i < MAX_SHADOWS; i++) {
+		sc_shadow *s = registry[i];
+
+		if (!s)
+			continue;
+		registry[i] = NULL;
+		if (s->engine == DB_POSTGRES && s->dbname && s->server)
+			drop_pg(s);
+		else if (s->path)
+			remove_sqlite_files(s->path);
+	}
+	pthread_mutex_unlock(&registry_lock);
+}
+
+/* 1-based line of a byte offset. */
+static int line_of(const char *text, size_t offset)
+{
+	int line = 1;
+
+	for (size_t i = 0; i < offset && text[i]; i++)
+		line += text[i] == '\n';
+	return line;
+}
+
+int sc_shadow_load_file(sc_shadow *s, const char *path)
+{
+	db_open_options o = DB_OPEN_OPTIONS_INIT;
+	strata_buf text = STRATA_BUF_INIT;
+	db_stmt *stmts = NULL;
+	size_t n = 0, err_at = 0;
+	strata_db *db = NULL;
+	int rc;
+
+	if ((rc = fs_read_file(&text, path, SCHEMA_FILE_MAX)) != 0)
+		return rc;
+	rc = db_split(&stmts, &n, &err_at, (db_engine)s->engine, buf_cstr(&text), text.len);
+	if (rc != 0) {
+		if (rc == STRATA_EPARSE)
+			strata_error_append(", in %s:%d", path, line_of(buf_cstr(&text), err_at));
+		goto done;
+	}
+	o.application_name = "strata shadow";
+	if ((rc = db_open(&db, s->conninfo, &o)) != 0)
+		goto done;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const char *sql = buf_cstr(&text) + stmts[i].offset;
+
+		rc = db_exec_stmt(db, sql, stmts[i].len,
+				  stmts[i].data_len ? buf_cstr(&text) + stmts[i].data_offset : NULL,
+				  stmts[i].data_len);
+		if (rc != 0) {
+			strata_error_append(", in %s:%d", path,
+					    line_of(buf_cstr(&text), stmts[i].offset));
+			if (!strata_error_last()->hint[0])
+				strata_error_hint("the file must load into an empty database as it is "
+						  "(plain SQL; no psql meta-commands)");
+		}
+	}
+done:
+	db_close(db);
+	strata_free(stmts);
+	buf_release(&text);
+	return rc;
+}
+
+int sc_shadow_replay(sc_shadow *s, const strata_config *cfg, const char *dir)
+{
+	strata_run_options o = STRATA_RUN_OPTIONS_INIT;
+	strata_run_result res;
+	strata_config copy = *cfg;
+	strata_graph *g = NULL;
+	int rc;
+
+	if ((rc = strata_graph_load(&g, dir)) != 0)
+		return rc;
+	copy.database = s->conninfo;
+	copy.migrations = (char *)dir;
+	copy.database_source = "shadow";
+	o.target = "heads";
+	rc = strata_upgrade(&res, &copy, g, &o);
+	if (rc != 0)
+		strata_error_append(", replaying %s in the shadow database", dir);
+	strata_graph_free(g);
+	return rc;
+}
+
+int sc_source_classify(sc_source_kind *out, const char *spec)
+{
+	struct stat st;
+
+	if (!spec || !*spec)
+		return strata_error_set(STRATA_EINVALID, "an empty schema source");
+	if (stat(spec, &st) == 0) {
+		*out = S_ISDIR(st.st_mode) ? SC_SOURCE_MIGRATIONS : SC_SOURCE_FILE;
+		return 0;
+	}
+	if (db_engine_of(spec) && !strstr(spec, ".sql")) {
+		*out = SC_SOURCE_DATABASE;
+		return 0;
+	}
+	if (db_engine_of(spec) == DB_SQLITE || strstr(spec, ".sql")) {
+		/* A path that does not exist. */
+		strata_error_set(STRATA_ENOTFOUND, "'%s' does not exist", spec);
+		strata_error_hint("give a database URL, a schema .sql file or a migrations directory");
+		return STRATA_ENOTFOUND;
+	}
+	strata_error_set(STRATA_EINVALID,
+			 "'%s' is neither a database URL, a schema .sql file nor a migrations "
+			 "directory",
+			 spec);
+	strata_error_hint("e.g. postgres://user@host/db, sqlite:app.db, schema.sql or migrations/");
+	return STRATA_EINVALID;
+}
+
+int sc_source_engine(const char *spec)
+{
+	sc_source_kind k;
+
+	if (sc_source_classify(&k, spec) != 0) {
+		strata_error_clear();
+		return 0;
+	}
+	if (k == SC_SOURCE_DATABASE)
+		return db_engine_of(spec);
+	/* An existing SQLite file given as a plain path is a database too. */
+	if (k == SC_SOURCE_FILE && db_engine_of(spec) == DB_SQLITE)
+		return DB_SQLITE;
+	return 0;
+}
+
+int sc_load_database(sc_catalog **out, const char *conninfo, const strata_config *cfg)
+{
+	db_open_options o = DB_OPEN_OPTIONS_INIT;
+	strata_db *db = NULL;
+	int rc;
+
+	*out = NULL;
+	o.read_only = 1;
+	o.project_root = cfg ? cfg->root : NULL;
+	if ((rc = db_open(&db, conninfo, &o)) != 0)
+		return rc;
+	rc = sc_introspect(db, cfg ? cfg->version_table : NULL, out);
+	db_close(db);
+	return rc;
+}
+
+int sc_load(sc_catalog **out, const char *spec, int engine, const strata_config *cfg)
+{
+	sc_source_kind kind;
+	sc_shadow *shadow = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = sc_source_classify(&kind, spec)) != 0)
+		return rc;
+	if (kind == SC_SOURCE_DATABASE || sc_source_engine(spec) == DB_SQLITE)
+		return sc_load_database(out, spec, cfg);
+	if (!engine)
+		return strata_error_set(STRATA_EINVALID,
+					"cannot tell which database engine '%s' is for", spec);
+	if ((rc = sc_shadow_create(&shadow, engine,
+				   cfg && cfg->shadow_database ? cfg->shadow_database
+							       : cfg ? cfg->database : NULL)) != 0)
+		return rc;
+	rc = kind == SC_SOURCE_FILE ? sc_shadow_load_file(shadow, spec)
+				    : sc_shadow_replay(shadow, cfg, spec);
+	if (rc == 0)
+		rc = sc_load_database(out, sc_shadow_conninfo(shadow), cfg);
+	if (rc != 0) {
+		strata_error saved = *strata_error_last();
+
+		sc_shadow_drop(shadow);
+		strata_error_restore(&saved);
+		return rc;
+	}
+	return sc_shadow_drop(shadow);
+}

@@ -1,0 +1,66 @@
+/*
+ * schema/shadow.h - shadow databases, and reading a schema from any of the
+ * three places a user names one: a live database, a schema .sql file or a
+ * migrations directory.
+ *
+ * A file or a directory is read by loading it into a shadow database and
+ * introspecting that (the diff never reads SQL text):
+ *  - SQLite: a new database file in the temporary directory ($TMPDIR or
+ *    /tmp), removed afterwards. A file rather than :memory: because the
+ *    migration runner opens connections of its own.
+ *  - PostgreSQL: CREATE DATABASE strata_shadow_<random> on the server of
+ *    the config's shadow_database (or, when unset, of the target
+ *    database), dropped afterwards WITH (FORCE). strata never empties or
+ *    reuses an existing database: a misconfigured shadow_database cannot
+ *    lose anything; the role needs CREATEDB there.
+ * Every live shadow is registered, so that sc_shadow_abort_all() (called
+ * by the CLI on SIGINT/SIGTERM/SIGHUP, from its signal thread) drops them
+ * all even while the main thread is blocked in a query.
+ */
+#ifndef STRATA_SCHEMA_SHADOW_H
+#define STRATA_SCHEMA_SHADOW_H
+
+#include "schema/catalog.h"
+#include "strata/config.h"
+
+typedef struct sc_shadow sc_shadow;
+
+/* Create an empty shadow database for the engine. server: PostgreSQL
+ * connection string of the server to create it on (ignored for SQLite). */
+int sc_shadow_create(sc_shadow **out, int engine, const char *server);
+/* Its connection string (may carry the server's password: never print). */
+const char *sc_shadow_conninfo(const sc_shadow *s);
+/* Drop and free; NULL is fine. Returns the drop's error, if any. */
+int sc_shadow_drop(sc_shadow *s);
+/* Drop every shadow still alive (signal path; thread-safe). */
+void sc_shadow_abort_all(void);
+
+/* Run the statements of a SQL file in the shadow (file:line on error). */
+int sc_shadow_load_file(sc_shadow *s, const char *path);
+/* Apply a migrations directory to its heads in the shadow. */
+int sc_shadow_replay(sc_shadow *s, const strata_config *cfg, const char *dir);
+
+/* What a spec names. */
+typedef enum sc_source_kind {
+	SC_SOURCE_DATABASE = 1,
+	SC_SOURCE_FILE,
+	SC_SOURCE_MIGRATIONS,
+} sc_source_kind;
+
+/* Classify a spec: an existing directory, an existing file, or a
+ * connection string; anything else is STRATA_EINVALID saying so. */
+int sc_source_classify(sc_source_kind *out, const char *spec);
+
+/* The engine a spec implies (a connection string's), or 0 for files and
+ * directories, which take the engine of the other side or the config's. */
+int sc_source_engine(const char *spec);
+
+/* Read the schema a spec names. engine: for files and directories. The
+ * config gives the version table to leave out, shadow_database, and the
+ * settings the replay runs with. */
+int sc_load(sc_catalog **out, const char *spec, int engine, const strata_config *cfg);
+
+/* Read a live database (read-only session). */
+int sc_load_database(sc_catalog **out, const char *conninfo, const strata_config *cfg);
+
+#endif
