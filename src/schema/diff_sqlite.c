@@ -502,6 +502,29 @@ static int is_rowid_name(const char *name)
 	       strcasecmp(name, "_rowid_") == 0;
 }
 
+/* An INTEGER PRIMARY KEY is the rowid: when both shapes have the same one,
+ * copying that column copies the rowid. */
+static int rowid_alias(const sc_object *t, const char **name)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < t->ncols; i++)
+		if (t->cols[i].pk) {
+			n++;
+			*name = t->cols[i].name;
+			if (!t->cols[i].type || strcasecmp(t->cols[i].type, "INTEGER") != 0)
+				return 0;
+		}
+	return n == 1;
+}
+
+static int copies_rowid_alias(const sc_object *f, const sc_object *t)
+{
+	const char *fn = NULL, *tn = NULL;
+
+	return rowid_alias(f, &fn) && rowid_alias(t, &tn) && strcasecmp(fn, tn) == 0;
+}
+
 static int has_autoincrement(sc_object **cons, size_t n)
 {
 	for (size_t k = 0; k < n; k++)
@@ -546,7 +569,7 @@ static int emit_rebuild(dctx *d, const sc_object *f, const sc_object *t, sc_obje
 		if (is_rowid_name(f->cols[i].name))
 			rowid = 0;
 	if ((f->options && strstr(f->options, "WITHOUT ROWID")) ||
-	    (t->options && strstr(t->options, "WITHOUT ROWID")))
+	    (t->options && strstr(t->options, "WITHOUT ROWID")) || copies_rowid_alias(f, t))
 		rowid = 0;
 
 	if (buf_puts(&sql, "PRAGMA foreign_keys = OFF;\nCREATE TABLE ") != 0 ||

@@ -173,21 +173,31 @@ static int on_table(void *payload, int ncols, const char *const *v)
 	t = &c->tables[c->ntables++];
 	memset(t, 0, sizeof(*t));
 	t->obj = o;
-	t->virtual_table = v[2] && strcmp(v[2], "virtual") == 0;
-	if (!(o->name = strata_strdup(v[0])) || !(t->sql = strata_strdup(v[1] ? v[1] : "")))
+	t->virtual_table = v[1] && strcmp(v[1], "virtual") == 0;
+	if (!(o->name = strata_strdup(v[0])))
 		return STRATA_ERROR;
-	if (v[3] && strcmp(v[3], "1") == 0 && v[4] && strcmp(v[4], "1") == 0)
+	if (v[2] && strcmp(v[2], "1") == 0 && v[3] && strcmp(v[3], "1") == 0)
 		o->options = strata_strdup("WITHOUT ROWID, STRICT");
-	else if (v[3] && strcmp(v[3], "1") == 0)
+	else if (v[2] && strcmp(v[2], "1") == 0)
 		o->options = strata_strdup("WITHOUT ROWID");
-	else if (v[4] && strcmp(v[4], "1") == 0)
+	else if (v[3] && strcmp(v[3], "1") == 0)
 		o->options = strata_strdup("STRICT");
 	else if (t->virtual_table)
 		o->options = strata_strdup("VIRTUAL");
-	if ((v[3] && strcmp(v[3], "1") == 0) || (v[4] && strcmp(v[4], "1") == 0) ||
+	if ((v[2] && strcmp(v[2], "1") == 0) || (v[3] && strcmp(v[3], "1") == 0) ||
 	    t->virtual_table)
 		if (!o->options)
 			return STRATA_ERROR;
+	return 0;
+}
+
+static int on_table_sql(void *payload, int ncols, const char *const *v)
+{
+	ctx *c = payload;
+	table_info *t = find_table(c, v[0]);
+
+	if (t && !t->sql && !(t->sql = strata_strdup(v[1] ? v[1] : "")))
+		return STRATA_ERROR;
 	return 0;
 }
 
@@ -688,6 +698,8 @@ static int build_table(ctx *c, table_info *t)
 	size_t nnames = 0;
 	int rc = STRATA_ERROR;
 
+	if (!t->sql && !(t->sql = strata_strdup("")))
+		return STRATA_ERROR;
 	if (t->virtual_table) {
 		sqt_tokens tk;
 		size_t i = 0;
@@ -1113,31 +1125,36 @@ int sc_introspect_sqlite(strata_db *db, const char *version_table, sc_catalog *c
 	c.params[0] = dot ? dot + 1 : version_table ? version_table : "strata_version";
 	c.params[1] = "strata_history";
 
+	/* pragma_table_list is read once, not per table: called with a
+	 * table's name it still walks every table. */
 	rc = db_query(db,
-		      "SELECT s.name, s.sql, l.type, l.wr, l.strict"
-		      " FROM sqlite_schema AS s JOIN pragma_table_list(s.name) AS l"
-		      " WHERE s.type = 'table' AND l.schema = 'main'"
-		      " AND l.type IN ('table', 'virtual') AND" NOT_OURS("s.name")
-		      "ORDER BY s.name",
+		      "SELECT name, type, wr, strict FROM pragma_table_list"
+		      " WHERE schema = 'main' AND type IN ('table', 'virtual') AND" NOT_OURS("name")
+		      "ORDER BY name",
 		      2, c.params, on_table, &c);
 	for (size_t i = 0; rc == 0 && i < c.ntables; i++)
 		rc = map_put(&c.by_name, c.tables[i].obj->name, (void *)(uintptr_t)(i + 1));
 	if (rc == 0)
 		rc = db_query(db,
+			      "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND"
+			      NOT_OURS("name"),
+			      2, c.params, on_table_sql, &c);
+	/* columns and foreign keys of ordinary tables (virtual tables may need
+	 * a module this connection lacks; shadow tables are not in c.tables) */
+	if (rc == 0)
+		rc = db_query(db,
 			      "SELECT s.name, c.cid, c.name, c.type, c.\"notnull\", c.dflt_value,"
 			      " c.pk, c.hidden"
-			      " FROM sqlite_schema AS s JOIN pragma_table_list(s.name) AS l"
-			      " JOIN pragma_table_xinfo(s.name) AS c"
-			      " WHERE s.type = 'table' AND l.schema = 'main' AND l.type = 'table'"
+			      " FROM sqlite_schema AS s JOIN pragma_table_xinfo(s.name) AS c"
+			      " WHERE s.type = 'table' AND s.sql NOT LIKE 'CREATE VIRTUAL %'"
 			      " AND" NOT_OURS("s.name") "ORDER BY s.name, c.cid",
 			      2, c.params, on_column, &c);
 	if (rc == 0)
 		rc = db_query(db,
 			      "SELECT s.name, f.id, f.seq, f.\"table\", f.\"from\", f.\"to\","
 			      " f.on_update, f.on_delete, f.\"match\""
-			      " FROM sqlite_schema AS s JOIN pragma_table_list(s.name) AS l"
-			      " JOIN pragma_foreign_key_list(s.name) AS f"
-			      " WHERE s.type = 'table' AND l.schema = 'main' AND l.type = 'table'"
+			      " FROM sqlite_schema AS s JOIN pragma_foreign_key_list(s.name) AS f"
+			      " WHERE s.type = 'table' AND s.sql NOT LIKE 'CREATE VIRTUAL %'"
 			      " AND" NOT_OURS("s.name") "ORDER BY s.name, f.id, f.seq",
 			      2, c.params, on_fk, &c);
 	if (rc == 0)
