@@ -110,9 +110,7 @@ typedef struct ctx {
 	strata_map lower;   /* lower-case table or view name -> sc_object* */
 	char **lower_keys;
 	size_t nlower_keys;
-	/* rows being grouped by name */
-	sc_object *cur;
-	int rc;
+	sc_object *cur;     /* the index whose column rows are being read */
 } ctx;
 
 static void strv_release(char **v, size_t n)
@@ -223,16 +221,18 @@ static int on_column(void *payload, int ncols, const char *const *v)
 		sqt_tokens_release(&tk);
 		if (!col->type)
 			return STRATA_ERROR;
+		/* type names are not case-sensitive (varchar(3) is VARCHAR(3)) */
+		for (char *s = col->type, quote = 0; *s; s++) {
+			if (quote ? *s == quote : (*s == '\'' || *s == '"'))
+				quote = quote ? 0 : *s;
+			else if (!quote)
+				*s = (char)toupper((unsigned char)*s);
+		}
 	}
 	col->not_null = v[4] && strcmp(v[4], "1") == 0;
 	col->pk = v[6] ? atoi(v[6]) : 0;
 	col->hidden = v[7] ? atoi(v[7]) : 0;
 	return 0;
-}
-
-static int split_into(char ***out, size_t *n, const char *s)
-{
-	return sc_strv_add(out, n, s);
 }
 
 static int on_fk(void *payload, int ncols, const char *const *v)
@@ -260,8 +260,8 @@ static int on_fk(void *payload, int ncols, const char *const *v)
 			return STRATA_ERROR;
 	}
 	fk = &t->fks[t->nfks - 1];
-	if (split_into(&fk->from, &fk->nfrom, v[4]) != 0 ||
-	    split_into(&fk->to, &fk->nto, v[5] ? v[5] : "") != 0)
+	if (sc_strv_add(&fk->from, &fk->nfrom, v[4]) != 0 ||
+	    sc_strv_add(&fk->to, &fk->nto, v[5] ? v[5] : "") != 0)
 		return STRATA_ERROR;
 	if (v[5])
 		fk->to_null = 0;

@@ -156,11 +156,12 @@ int sqt_tokenize(sqt_tokens *out, const char *sql)
 	}
 	return 0;
 open_quote:
-	strata_error_set(STRATA_EPARSE, "unterminated quote at offset %zu of a schema statement",
-			 (size_t)(p - sql));
+	sqt_tokens_release(out);
+	return strata_error_set(STRATA_EPARSE, "unterminated quote at offset %zu of a schema statement",
+				(size_t)(p - sql));
 fail:
 	sqt_tokens_release(out);
-	return p && *p && strata_error_last()->code == STRATA_EPARSE ? STRATA_EPARSE : STRATA_ERROR;
+	return STRATA_ERROR;
 }
 
 void sqt_tokens_release(sqt_tokens *t)

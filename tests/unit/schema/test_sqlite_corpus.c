@@ -42,11 +42,13 @@ static char *read_corpus(const char *path)
 
 static int corpus_present(const char *dir)
 {
+	static int said;
 	struct stat st;
 
 	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
 		return 1;
-	print_message("SKIP %s is absent: corpus checks not run\n", dir);
+	if (!said++)
+		print_message("SKIP %s is absent: corpus checks not run\n", dir);
 	return 0;
 }
 

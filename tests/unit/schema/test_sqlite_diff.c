@@ -212,6 +212,56 @@ static void test_sqlite_diff__added_column_equals_created(void **state)
 	db_close(b);
 }
 
+/* Spellings SQLite accepts that mean the same schema: comments, quote
+ * styles, IF NOT EXISTS, keyword case, a column after a table constraint
+ * (what ALTER TABLE ADD COLUMN leaves), a parent named in another case. */
+static void test_sqlite_diff__spellings_compare_equal(void **state)
+{
+	strata_db *a = mem_db(), *b = mem_db();
+	sc_catalog *ca, *cb;
+	char *sql;
+
+	run_script(a, "create table if not exists [Parent] ( [Id] integer primary key /* k */, n varchar (3));"
+		      "create table Child (x int, y int, unique (x), foreign key (y) references "
+		      "PARENT ([Id]));"
+		      "alter table Child add column z text default 'q';"
+		      "create index if not exists `ci` on Child (x) where y  >  0;"
+		      "create view if not exists v (a, b) as select x, /* c */ y from Child;"
+		      "create trigger if not exists tr instead of insert on v begin\n"
+		      "  insert into Child (x) values (new.a);\nend;");
+	run_script(b, "CREATE TABLE Parent (Id INTEGER PRIMARY KEY, n VARCHAR(3));"
+		      "CREATE TABLE Child (x INT, y INT, z TEXT DEFAULT 'q', UNIQUE (x),"
+		      " FOREIGN KEY (y) REFERENCES PARENT (Id));"
+		      "CREATE INDEX ci ON Child (x) WHERE y > 0;"
+		      "CREATE VIEW v (a, b) AS SELECT x, y FROM Child;"
+		      "CREATE TRIGGER tr INSTEAD OF INSERT ON v BEGIN INSERT INTO Child (x) VALUES "
+		      "(new.a); END;");
+	ca = introspect(a);
+	cb = introspect(b);
+	sql = diff_sql(ca, cb);
+	assert_string_equal(sql, "");
+	strata_free(sql);
+	assert_string_equal(sc_catalog_find(ca, "constraint/Child.Child_y_fkey")->ref_table,
+			    "table/Parent");
+	sc_catalog_free(ca);
+	sc_catalog_free(cb);
+	db_close(a);
+	db_close(b);
+}
+
+/* A table made by CREATE TABLE ... AS SELECT has only what the pragmas say. */
+static void test_sqlite_diff__create_table_as(void **state)
+{
+	strata_db *db = converge("CREATE TABLE src(a INT, b TEXT);",
+				 "INSERT INTO src VALUES (1, 'x');",
+				 "CREATE TABLE src(a INT, b TEXT);"
+				 "CREATE TABLE copy AS SELECT a, b FROM src;",
+				 NULL);
+
+	assert_dump_round_trip(db);
+	db_close(db);
+}
+
 static void test_sqlite_diff__identical_schemas_give_nothing(void **state)
 {
 	const char *schema =
@@ -577,6 +627,8 @@ int main(void)
 		cmocka_unit_test(test_sqlite_diff__pairs),
 		cmocka_unit_test(test_sqlite_diff__added_column_equals_created),
 		cmocka_unit_test(test_sqlite_diff__identical_schemas_give_nothing),
+		cmocka_unit_test(test_sqlite_diff__spellings_compare_equal),
+		cmocka_unit_test(test_sqlite_diff__create_table_as),
 		cmocka_unit_test(test_sqlite_diff__rename_is_drop_and_add),
 		cmocka_unit_test(test_sqlite_diff__destructive_flags),
 		cmocka_unit_test(test_sqlite_diff__rebuild_keeps_rows),
