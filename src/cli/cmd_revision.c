@@ -4,13 +4,21 @@
  * The parent is --head (a revision, label, or "base"), else the single
  * head (or base in an empty folder). Several heads without --head is an
  * error that suggests `strata merge`. Prints the new file's path.
+ *
+ * --autogenerate writes the up and down SQL itself: the migrations are
+ * replayed in one shadow database, schema.sql loaded into another, and the
+ * diff between them (both ways) is the revision. Nothing is written when
+ * they already match.
  */
 #include "cli/cli.h"
+#include "cli/schema_common.h"
+#include "db/db.h"
 #include "strata/error.h"
 #include "strata/project.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Resolve names (ids, prefixes, labels) to full ids; "base" gives none. */
 static int resolve_all(const strata_graph *g, const cli_list *names, const char **out, size_t *n)
@@ -29,12 +37,49 @@ static int resolve_all(const strata_graph *g, const cli_list *names, const char 
 	return 0;
 }
 
+/* Fill up/down from the diff between the migrations and schema.sql.
+ * Returns 0, an exit code, or -1 when there is nothing to write. */
+static int autogenerate(cli_ctx *ctx, strata_buf *up, strata_buf *down)
+{
+	sc_catalog *have = NULL, *want = NULL;
+	sc_changes fwd = { 0 }, back = { 0 };
+	int engine, rc;
+
+	if (!ctx->config->schema || access(ctx->config->schema, R_OK) != 0) {
+		fprintf(stderr, "strata: error: no schema file %s to generate the revision from\n",
+			ctx->config->schema ? ctx->config->schema : "(schema.sql)");
+		fputs("hint: write the schema you want in schema.sql (or set schema in strata.ini)\n",
+		      stderr);
+		return EXIT_USAGE;
+	}
+	if (!ctx->config->database || !(engine = db_engine_of(ctx->config->database)))
+		return cli_usage_error("revision", "--autogenerate needs the project's database "
+						   "(-d URL or database in strata.ini) for its engine");
+	schema_guard_signals();
+	if ((rc = schema_load(ctx, &have, ctx->config->migrations, engine)) != 0 ||
+	    (rc = schema_load(ctx, &want, ctx->config->schema, engine)) != 0)
+		goto done;
+	if ((rc = sc_diff(have, want, NULL, &fwd)) != 0 || (rc = sc_diff(want, have, NULL, &back)) != 0 ||
+	    (rc = schema_changes_sql(&fwd, up)) != 0 || (rc = schema_changes_sql(&back, down)) != 0) {
+		rc = cli_report_error(rc);
+		goto done;
+	}
+	rc = fwd.n ? 0 : -1;
+done:
+	sc_changes_release(&fwd);
+	sc_changes_release(&back);
+	sc_catalog_free(have);
+	sc_catalog_free(want);
+	return rc;
+}
+
 int cmd_revision(int argc, char **argv, cli_ctx *ctx)
 {
 	const char *message = NULL, *branch = NULL, *irreversible = NULL, *args[1];
 	cli_list heads_opt = { { 0 }, 0 }, depends = { { 0 }, 0 };
 	const char *parents[64], *deps[64];
-	int no_tx = 0, rc;
+	int no_tx = 0, autogen = 0, rc;
+	strata_buf up = STRATA_BUF_INIT, down = STRATA_BUF_INIT;
 	size_t nargs, nparents = 0, ndeps = 0;
 	strata_revision_spec spec = { 0 };
 	char *path = NULL, id[13];
@@ -45,6 +90,7 @@ int cmd_revision(int argc, char **argv, cli_ctx *ctx)
 		{ OPT_LIST, 0, "depends-on", &depends, "REV", "an extra dependency (repeatable)" },
 		{ OPT_FLAG, 0, "no-transaction", &no_tx, NULL, "run outside a transaction (CREATE INDEX CONCURRENTLY)" },
 		{ OPT_STRING, 0, "irreversible", &irreversible, "REASON", "mark as irreversible (no down section)" },
+		{ OPT_FLAG, 0, "autogenerate", &autogen, NULL, "write the SQL from the diff between the migrations and schema.sql" },
 		{ OPT_END, 0, NULL, NULL, NULL, NULL },
 	};
 
@@ -85,7 +131,23 @@ int cmd_revision(int argc, char **argv, cli_ctx *ctx)
 	spec.irreversible = irreversible;
 	if (irreversible)
 		spec.down_sql = "";
-	if ((rc = strata_revision_write(&path, id, ctx->config->migrations, &spec)) < 0)
+	if (autogen) {
+		if ((rc = autogenerate(ctx, &up, &down)) != 0) {
+			buf_release(&up);
+			buf_release(&down);
+			if (rc < 0) {
+				cli_info(ctx, "schema.sql matches the migrations: no revision written");
+				return EXIT_OK;
+			}
+			return rc;
+		}
+		spec.up_sql = buf_cstr(&up);
+		spec.down_sql = irreversible ? "" : buf_cstr(&down);
+	}
+	rc = strata_revision_write(&path, id, ctx->config->migrations, &spec);
+	buf_release(&up);
+	buf_release(&down);
+	if (rc < 0)
 		return cli_report_error(rc);
 	puts(path);
 	cli_info(ctx, "created revision %s", id);

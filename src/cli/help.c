@@ -25,8 +25,11 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "  --branch LABEL           label the branch this revision starts\n"
 	  "  --depends-on REV         an extra dependency edge (repeatable)\n"
 	  "  --no-transaction         run outside a transaction (CREATE INDEX CONCURRENTLY)\n"
-	  "  --irreversible REASON    no down section; downgrade stops here with REASON\n\n"
-	  "Example:\n  strata revision -m \"add users.org_id\"\n" },
+	  "  --irreversible REASON    no down section; downgrade stops here with REASON\n"
+	  "  --autogenerate           write the up and down SQL from the diff between the\n"
+	  "                           migrations (replayed in a shadow database) and schema.sql\n\n"
+	  "Examples:\n  strata revision -m \"add users.org_id\"\n"
+	  "  strata revision --autogenerate -m \"add users.org_id\"\n" },
 	{ "merge",
 	  "usage: strata merge -m MESSAGE [REV...]\n\n"
 	  "Write a revision whose parents are REV... (default: every head), joining\n"
@@ -86,6 +89,39 @@ static const struct { const char *name; const char *text; } pages[] = {
 	{ "hash",
 	  "usage: strata hash\n\n"
 	  "Rewrite migrations/strata.sum after adding or editing files by hand on purpose.\n" },
+	{ "diff",
+	  "usage: strata diff FROM TO [--json] [--exit-code] [--no-grants] [--extension-versions]\n\n"
+	  "Print the SQL that turns FROM's schema into TO's. Each side is a database URL,\n"
+	  "a schema .sql file or a migrations directory; files and directories are loaded\n"
+	  "into shadow databases (always dropped). Changes come in dependency order;\n"
+	  "destructive ones are preceded by a '-- destructive:' comment. Renames are never\n"
+	  "guessed: a renamed column shows as a drop and an add.\n\n"
+	  "Options:\n"
+	  "  --json                 the change list (op, kind, object, detail, destructive, sql)\n"
+	  "  --exit-code            exit 1 when there are differences\n"
+	  "  --no-grants            leave GRANT/REVOKE out\n"
+	  "  --extension-versions   compare extension versions too\n\n"
+	  "Examples:\n  strata diff postgres://app@staging/app postgres://app@prod/app\n"
+	  "  strata diff migrations schema.sql\n" },
+	{ "dump",
+	  "usage: strata dump [SOURCE] [-o FILE]\n\n"
+	  "Print the schema of SOURCE (default: the project's database) as canonical SQL:\n"
+	  "every object in dependency order, in a stable order, loadable into an empty\n"
+	  "database.\n" },
+	{ "drift",
+	  "usage: strata drift [--sql] [--json]\n\n"
+	  "Replay the revisions the database has applied into a shadow database and compare\n"
+	  "its schema with the live one. Exit 0 when they match; exit 1 with every\n"
+	  "difference (extra: in the database only; missing: made by the migrations but\n"
+	  "gone; changed). --sql prints the SQL that brings the database back.\n" },
+	{ "baseline",
+	  "usage: strata baseline [-m MESSAGE]\n\n"
+	  "Adopt an existing database: write its live schema as the project's first\n"
+	  "revision (down: drop it all) and stamp the database at it. Data is untouched.\n" },
+	{ "erd",
+	  "usage: strata erd [SOURCE] [-f dot|mermaid] [--all-columns]\n\n"
+	  "Draw the tables, their key columns and foreign keys of SOURCE (default: the\n"
+	  "project's database). Render with: strata erd | dot -Tsvg > schema.svg\n" },
 	{ "help", "usage: strata help [COMMAND]\n" },
 	{ "version", "usage: strata version\n" },
 	{ "config",
@@ -98,7 +134,8 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "  lock_timeout = 5s\n"
 	  "  statement_timeout = 0\n"
 	  "  lock_wait = 60s\n"
-	  "  lock_retries = 5\n\n"
+	  "  lock_retries = 5\n"
+	  "  shadow_database = postgres://app@localhost/postgres ; server for shadow databases\n\n"
 	  "The database comes from, in order: -d/--database, STRATA_DATABASE_URL,\n"
 	  "DATABASE_URL, strata.ini, then sqlite:strata.db in the project folder.\n"
 	  "Prefer ~/.pgpass or PGPASSFILE to a password in the URL.\n" },

@@ -16,7 +16,7 @@ static const char *const kind_names[SC_KIND_END] = {
 	[SC_SEQUENCE] = "sequence",   [SC_FUNCTION] = "function",   [SC_TABLE] = "table",
 	[SC_VIEW] = "view",           [SC_MATVIEW] = "materialized view",
 	[SC_INDEX] = "index",         [SC_CONSTRAINT] = "constraint", [SC_TRIGGER] = "trigger",
-	[SC_POLICY] = "policy",
+	[SC_POLICY] = "policy",       [SC_COLUMN] = "column",
 };
 
 /* PostgreSQL 15's keywords that are not unreserved (pg_get_keywords()

@@ -53,6 +53,7 @@ typedef enum sc_kind {
 	SC_CONSTRAINT,
 	SC_TRIGGER,
 	SC_POLICY,
+	SC_COLUMN,     /* never an object: the kind of a change to one column */
 	SC_KIND_END
 } sc_kind;
 

@@ -13,7 +13,7 @@
 int sc_changes_add(sc_changes *c, sc_change_op op, sc_kind kind, const char *object,
 		   const char *detail, const char *sql, int destructive)
 {
-	sc_change ch = { op, kind, NULL, NULL, NULL, destructive };
+	sc_change ch = { op, kind, NULL, NULL, NULL, destructive, 0 };
 
 	if (strata_grow((void **)&c->v, &c->cap, c->n + 1, sizeof(*c->v)) != 0)
 		return STRATA_ERROR;
@@ -80,4 +80,35 @@ int sc_introspect(strata_db *db, const char *version_table, sc_catalog **out)
 	}
 	*out = cat;
 	return 0;
+}
+
+/* The changes between cat and an empty catalog of its engine, in the
+ * direction asked, as SQL. */
+static int against_empty(const sc_catalog *cat, int create, strata_buf *out)
+{
+	sc_catalog *empty = sc_catalog_new(cat->engine);
+	sc_changes changes = { 0 };
+	int rc;
+
+	if (!empty)
+		return STRATA_ERROR;
+	empty->server_version = cat->server_version;
+	rc = sc_catalog_finish(empty);
+	if (rc == 0)
+		rc = create ? sc_diff(empty, cat, NULL, &changes) : sc_diff(cat, empty, NULL, &changes);
+	if (rc == 0)
+		rc = sc_changes_sql(&changes, out);
+	sc_changes_release(&changes);
+	sc_catalog_free(empty);
+	return rc;
+}
+
+int sc_dump_sql(const sc_catalog *cat, strata_buf *out)
+{
+	return against_empty(cat, 1, out);
+}
+
+int sc_drop_all_sql(const sc_catalog *cat, strata_buf *out)
+{
+	return against_empty(cat, 0, out);
 }

@@ -35,6 +35,9 @@ typedef struct sc_change {
 	char *detail;      /* for people: "type integer -> bigint", "missing", ... */
 	char *sql;         /* one or more statements, each ending in ";\n" */
 	int destructive;
+	int consequential; /* only there because something it depends on changes
+			    * (a view dropped and recreated around a column
+			    * change): not a difference of its own */
 } sc_change;
 
 typedef struct sc_changes {
@@ -66,6 +69,15 @@ void sc_changes_release(sc_changes *c);
 
 /* All the SQL of a change list, in order ("" when there is nothing). */
 int sc_changes_sql(const sc_changes *c, struct strata_buf *out);
+
+/* The whole schema as canonical SQL that creates it in an empty database
+ * (a dump), and the SQL that drops all of it again. */
+int sc_dump_sql(const sc_catalog *cat, struct strata_buf *out);
+int sc_drop_all_sql(const sc_catalog *cat, struct strata_buf *out);
+
+/* The schema's tables, their key columns (all columns with all_columns)
+ * and foreign keys as a diagram: format "dot" (Graphviz) or "mermaid". */
+int sc_erd(const sc_catalog *cat, const char *format, int all_columns, struct strata_buf *out);
 
 /* Read a live database's schema. Objects of strata's own bookkeeping
  * tables (the version and history tables named by version_table) and of

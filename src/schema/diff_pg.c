@@ -74,6 +74,7 @@ typedef struct pgd {
 	strata_map recreated;    /* keys in both catalogs, dropped and created again */
 	strata_map replaced;     /* enum keys replaced by rename + create */
 	strata_map changed_cols; /* "<table key>\x1f<column>" dropped or retyped */
+	strata_map cascaded;     /* recreated only because of what they depend on */
 	char **owned;            /* strings the maps borrow */
 	size_t nowned, capowned;
 	int functions_created;
@@ -156,8 +157,10 @@ static int emit(pgd *d, sc_change_op op, const sc_object *o, const char *object_
 		buf_release(&obj);
 		return STRATA_ERROR;
 	}
-	rc = sc_changes_add(d->out, op, o->kind, buf_cstr(&obj), detail,
+	rc = sc_changes_add(d->out, op, object_suffix ? SC_COLUMN : o->kind, buf_cstr(&obj), detail,
 			    sql && sql->len ? buf_cstr(sql) : NULL, destructive);
+	if (rc == 0 && map_has(&d->cascaded, o->key) && !object_suffix)
+		d->out->v[d->out->n - 1].consequential = 1;
 	strata_free(name);
 	buf_release(&obj);
 	buf_clear(sql);
@@ -601,6 +604,28 @@ static const sc_object *replaced_enum_of(const pgd *d, const char *type)
 	return NULL;
 }
 
+/* Whether a column type names an enum of the catalog (or an array of one). */
+static int is_enum_type(const sc_catalog *cat, const char *type)
+{
+	for (size_t i = 0; i < cat->n; i++) {
+		const sc_object *e = cat->objs[i];
+		char *name;
+		size_t len;
+		int hit;
+
+		if (e->kind != SC_ENUM)
+			continue;
+		if (!(name = type_name(e)))
+			return 0;
+		len = strlen(name);
+		hit = strncmp(type, name, len) == 0 && (!type[len] || strcmp(type + len, "[]") == 0);
+		strata_free(name);
+		if (hit)
+			return 1;
+	}
+	return 0;
+}
+
 static int column_retyped(const pgd *d, const sc_column *ca, const sc_column *cb)
 {
 	return !sc_str_eq(ca->type, cb->type) || !sc_str_eq(ca->collation, cb->collation) ||
@@ -690,7 +715,8 @@ static int classify(pgd *d)
 			if (!hit)
 				continue;
 			if (map_put(&d->dropped, o->key, (void *)o) != 0 ||
-			    map_put(&d->recreated, o->key, (void *)o) != 0)
+			    map_put(&d->recreated, o->key, (void *)o) != 0 ||
+			    map_put(&d->cascaded, o->key, (void *)o) != 0)
 				return STRATA_ERROR;
 			grew = 1;
 		}
@@ -750,7 +776,7 @@ static void visit(walk *w, node *nd)
 		return; /* done, or a cycle: leave the order as it is */
 	nd->state = 1;
 	if (nd->type == NODE_OWNED) {
-		if ((dep = nodes_find(w->ns, o->ref_table)))
+		if (o->ref_table && (dep = nodes_find(w->ns, o->ref_table)))
 			visit(w, dep);
 		if ((dep = nodes_find(w->ns, o->key)))
 			visit(w, dep);
@@ -842,7 +868,8 @@ static int alter_column(pgd *d, strata_buf *s, const sc_object *ta, const sc_obj
 	}
 	if (!rc && column_retyped(d, ca, cb)) {
 		const sc_object *e = replaced_enum_of(d, cb->type);
-		const char *via = e ? (strstr(cb->type, "[]") ? "::text[]" : "::text") : "";
+		int through_text = e || is_enum_type(d->a, ca->type) || is_enum_type(d->b, cb->type);
+		const char *via = through_text ? (strstr(cb->type, "[]") ? "::text[]" : "::text") : "";
 
 		if (a_default) {
 			rc = ALTER_COL() || buf_puts(s, " DROP DEFAULT;\n");
@@ -930,7 +957,16 @@ static int inherit_changes(strata_buf *s, const sc_object *b, const char *from, 
 
 static int alter_table(pgd *d, strata_buf *s, const sc_object *a, const sc_object *b)
 {
-	/* Drops first (names may be reused), then changes, then adds. */
+	int moved = !sc_str_eq(a->partition_of, b->partition_of) ||
+		    !sc_str_eq(a->partition_bound, b->partition_bound);
+
+	/* (Partitions that move were detached in phase 1, before their
+	 * parent's columns change.) */
+	if (!sc_str_eq(a->inherits, b->inherits) &&
+	    inherit_changes(s, b, a->inherits, b->inherits, "NO INHERIT"))
+		return STRATA_ERROR;
+	/* Drops first (names may be reused), then changes, then adds. A
+	 * column the target inherits follows its parent's changes. */
 	for (size_t i = 0; i < a->ncols; i++) {
 		const sc_column *ca = &a->cols[i];
 
@@ -944,15 +980,25 @@ static int alter_table(pgd *d, strata_buf *s, const sc_object *a, const sc_objec
 	for (size_t i = 0; i < b->ncols; i++) {
 		const sc_column *cb = &b->cols[i], *ca = find_column(a, cb->name);
 
-		if (cb->inherited || !ca || ca->inherited)
+		if (cb->inherited || !ca)
 			continue;
+		if (ca->inherited && !moved && sc_str_eq(a->inherits, b->inherits)) {
+			/* Inherited before, its own now: it goes when the parent
+			 * drops it, so it is added back (IF NOT EXISTS: the parent
+			 * may keep it, and then it stays as it is). */
+			if (put_alter_table(s, b) || buf_puts(s, " ADD COLUMN IF NOT EXISTS ") ||
+			    put_column_def(s, cb) || buf_puts(s, ";\n") ||
+			    emit(d, SC_OP_ALTER, b, cb->name, "no longer inherited", s, 0) != 0)
+				return STRATA_ERROR;
+			continue;
+		}
 		if (alter_column(d, s, a, b, ca, cb) != 0)
 			return STRATA_ERROR;
 	}
 	for (size_t i = 0; i < b->ncols; i++) {
-		const sc_column *cb = &b->cols[i], *ca = find_column(a, cb->name);
+		const sc_column *cb = &b->cols[i];
 
-		if (cb->inherited || (ca && !ca->inherited))
+		if (cb->inherited || find_column(a, cb->name))
 			continue;
 		if (put_alter_table(s, b) || buf_puts(s, " ADD COLUMN ") || put_column_def(s, cb) ||
 		    buf_puts(s, ";\n") ||
@@ -960,22 +1006,13 @@ static int alter_table(pgd *d, strata_buf *s, const sc_object *a, const sc_objec
 		    emit(d, SC_OP_CREATE, b, cb->name, "column added", s, 0) != 0)
 			return STRATA_ERROR;
 	}
-	/* The table itself. */
-	if (!sc_str_eq(a->partition_of, b->partition_of) ||
-	    !sc_str_eq(a->partition_bound, b->partition_bound)) {
-		if (a->partition_of && (buf_printf(s, "ALTER TABLE %s DETACH PARTITION ",
-						   a->partition_of) ||
-					sc_put_qualified(s, a->schema, a->name) || buf_puts(s, ";\n")))
-			return STRATA_ERROR;
-		if (b->partition_of && (buf_printf(s, "ALTER TABLE %s ATTACH PARTITION ",
-						   b->partition_of) ||
-					sc_put_qualified(s, b->schema, b->name) ||
-					buf_printf(s, " %s;\n", b->partition_bound)))
-			return STRATA_ERROR;
-	}
+	/* The table itself; attached last, once its columns match. */
+	if (moved && b->partition_of &&
+	    (buf_printf(s, "ALTER TABLE %s ATTACH PARTITION ", b->partition_of) ||
+	     sc_put_qualified(s, b->schema, b->name) || buf_printf(s, " %s;\n", b->partition_bound)))
+		return STRATA_ERROR;
 	if (!sc_str_eq(a->inherits, b->inherits) &&
-	    (inherit_changes(s, b, a->inherits, b->inherits, "NO INHERIT") ||
-	     inherit_changes(s, b, b->inherits, a->inherits, "INHERIT")))
+	    inherit_changes(s, b, b->inherits, a->inherits, "INHERIT"))
 		return STRATA_ERROR;
 	if (has_unlogged(a->options) != has_unlogged(b->options) &&
 	    (put_alter_table(s, b) ||
@@ -1140,6 +1177,31 @@ static int dropped_with_owner(const pgd *d, const sc_object *o)
 	return owner && map_has(&d->dropped, owner->key);
 }
 
+/* Whether the target has an object of another kind under o's name in
+ * the same namespace (a table that becomes a view): o must go first. */
+static int name_taken(const sc_catalog *b, const sc_object *o)
+{
+	static const sc_kind kinds[] = { SC_TABLE, SC_VIEW, SC_MATVIEW, SC_SEQUENCE,
+					 SC_ENUM,  SC_DOMAIN, SC_COMPOSITE };
+
+	if (o->table)
+		return 0;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(*kinds); i++) {
+		char *key;
+		int hit;
+
+		if (kinds[i] == o->kind)
+			continue;
+		if (!(key = sc_make_key(kinds[i], o->schema, NULL, o->name)))
+			return 0;
+		hit = sc_catalog_find(b, key) != NULL;
+		strata_free(key);
+		if (hit)
+			return 1;
+	}
+	return 0;
+}
+
 static int drop_phase(pgd *d, int late)
 {
 	node_set ns = { NULL, 0, 0, STRATA_MAP_INIT };
@@ -1155,14 +1217,14 @@ static int drop_phase(pgd *d, int late)
 			continue;
 		/* Recreated objects go first (they are created again in phase
 		 * 2); removed ones by kind. */
-		if ((recreated ? 0 : drops_late(o)) != late)
+		if ((recreated || name_taken(d->b, o) ? 0 : drops_late(o)) != late)
 			continue;
 		rc = nodes_add(&ns, NODE_DROP, o, NULL, o->key);
 	}
 	if (rc == 0 && late) /* the old versions of replaced enums */
 		for (size_t i = 0; rc == 0 && i < d->a->n; i++)
 			if (map_has(&d->replaced, d->a->objs[i]->key))
-				rc = nodes_add(&ns, NODE_DROP, d->a->objs[i], NULL, "");
+				rc = nodes_add(&ns, NODE_DROP, d->a->objs[i], NULL, d->a->objs[i]->key);
 	if (rc == 0)
 		rc = nodes_index(&ns);
 	if (rc == 0)
@@ -1171,7 +1233,7 @@ static int drop_phase(pgd *d, int late)
 	for (size_t i = ns.n; rc == 0 && i-- > 0;) {
 		const sc_object *o = order[i]->a;
 
-		if (!*order[i]->key) { /* replaced enum: drop the renamed old type */
+		if (map_has(&d->replaced, o->key)) { /* drop the renamed old type */
 			char old[64];
 
 			snprintf(old, sizeof(old), "%.50s__strata_old", o->name);
@@ -1248,13 +1310,39 @@ static int create_phase(pgd *d)
 	return rc ? STRATA_ERROR : 0;
 }
 
+/* Partitions that leave their parent or change bounds are detached
+ * before anything else, so that no change of the old parent reaches them. */
+static int detach_phase(pgd *d)
+{
+	strata_buf s = STRATA_BUF_INIT;
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < d->a->n; i++) {
+		const sc_object *a = d->a->objs[i], *b;
+
+		if (a->kind != SC_TABLE || !a->partition_of || map_has(&d->dropped, a->key) ||
+		    !(b = sc_catalog_find(d->b, a->key)))
+			continue;
+		if (sc_str_eq(a->partition_of, b->partition_of) &&
+		    sc_str_eq(a->partition_bound, b->partition_bound))
+			continue;
+		rc = buf_printf(&s, "ALTER TABLE %s DETACH PARTITION ", a->partition_of) ||
+		     sc_put_qualified(&s, a->schema, a->name) || buf_puts(&s, ";\n") ||
+		     emit(d, SC_OP_ALTER, b, NULL, "detached from its partitioned table", &s, 0);
+	}
+	buf_release(&s);
+	return rc ? STRATA_ERROR : 0;
+}
+
 int sc_diff_pg(const sc_catalog *from, const sc_catalog *to, const sc_diff_options *opts,
 	       sc_changes *out)
 {
 	pgd d = { from, to, opts, out, STRATA_MAP_INIT, STRATA_MAP_INIT, STRATA_MAP_INIT,
-		  STRATA_MAP_INIT, NULL, 0, 0, 0 };
+		  STRATA_MAP_INIT, STRATA_MAP_INIT, NULL, 0, 0, 0 };
 	int rc = classify(&d);
 
+	if (rc == 0)
+		rc = detach_phase(&d);
 	if (rc == 0)
 		rc = drop_phase(&d, 0);
 	if (rc == 0)
@@ -1265,6 +1353,7 @@ int sc_diff_pg(const sc_catalog *from, const sc_catalog *to, const sc_diff_optio
 	map_release(&d.recreated);
 	map_release(&d.replaced);
 	map_release(&d.changed_cols);
+	map_release(&d.cascaded);
 	for (size_t i = 0; i < d.nowned; i++)
 		strata_free(d.owned[i]);
 	strata_free(d.owned);

@@ -286,6 +286,12 @@ int sc_shadow_load_file(sc_shadow *s, const char *path)
 				  stmts[i].data_len ? buf_cstr(&text) + stmts[i].data_offset : NULL,
 				  stmts[i].data_len);
 		if (rc != 0) {
+			/* A file that does not load is bad input (exit 2), whatever
+			 * the database said about it. */
+			strata_error e = *strata_error_last();
+
+			e.code = rc = STRATA_EPARSE;
+			strata_error_restore(&e);
 			strata_error_append(", in %s:%d", path,
 					    line_of(buf_cstr(&text), stmts[i].offset));
 			if (!strata_error_last()->hint[0])
@@ -300,7 +306,8 @@ done:
 	return rc;
 }
 
-int sc_shadow_replay(sc_shadow *s, const strata_config *cfg, const char *dir)
+int sc_shadow_replay(sc_shadow *s, const strata_config *cfg, const char *dir,
+		     const char *const *targets, size_t ntargets)
 {
 	strata_run_options o = STRATA_RUN_OPTIONS_INIT;
 	strata_run_result res;
@@ -314,7 +321,12 @@ int sc_shadow_replay(sc_shadow *s, const strata_config *cfg, const char *dir)
 	copy.migrations = (char *)dir;
 	copy.database_source = "shadow";
 	o.target = "heads";
-	rc = strata_upgrade(&res, &copy, g, &o);
+	if (!targets)
+		rc = strata_upgrade(&res, &copy, g, &o);
+	for (size_t i = 0; targets && rc == 0 && i < ntargets; i++) {
+		o.target = targets[i];
+		rc = strata_upgrade(&res, &copy, g, &o);
+	}
 	if (rc != 0)
 		strata_error_append(", replaying %s in the shadow database", dir);
 	strata_graph_free(g);
@@ -400,7 +412,7 @@ int sc_load(sc_catalog **out, const char *spec, int engine, const strata_config 
 							       : cfg ? cfg->database : NULL)) != 0)
 		return rc;
 	rc = kind == SC_SOURCE_FILE ? sc_shadow_load_file(shadow, spec)
-				    : sc_shadow_replay(shadow, cfg, spec);
+				    : sc_shadow_replay(shadow, cfg, spec, NULL, 0);
 	if (rc == 0)
 		rc = sc_load_database(out, sc_shadow_conninfo(shadow), cfg);
 	if (rc != 0) {

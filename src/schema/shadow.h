@@ -37,8 +37,10 @@ void sc_shadow_abort_all(void);
 
 /* Run the statements of a SQL file in the shadow (file:line on error). */
 int sc_shadow_load_file(sc_shadow *s, const char *path);
-/* Apply a migrations directory to its heads in the shadow. */
-int sc_shadow_replay(sc_shadow *s, const strata_config *cfg, const char *dir);
+/* Apply a migrations directory in the shadow: up to each of targets
+ * (revision ids), or to its heads when ntargets is 0 and targets NULL. */
+int sc_shadow_replay(sc_shadow *s, const strata_config *cfg, const char *dir,
+		     const char *const *targets, size_t ntargets);
 
 /* What a spec names. */
 typedef enum sc_source_kind {
