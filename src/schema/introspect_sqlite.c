@@ -825,10 +825,12 @@ static int build_table(ctx *c, table_info *t)
 		strata_buf pk = STRATA_BUF_INIT;
 		int bad;
 
+		/* a one-column key is written on its column, with its name
+		 * whether the statement gave it there or at the table level */
 		if (npk == 1 && o->cols[i].pk == 1 &&
-		    ((pc && pc->pk_name && (buf_puts(&pk, "CONSTRAINT ") != 0 ||
-					    sqt_put_ident(&pk, pc->pk_name) != 0 ||
-					    buf_putc(&pk, ' ') != 0)) ||
+		    ((d[0].given_name && (buf_puts(&pk, "CONSTRAINT ") != 0 ||
+					  sqt_put_ident(&pk, d[0].given_name) != 0 ||
+					  buf_putc(&pk, ' ') != 0)) ||
 		     buf_puts(&pk, "PRIMARY KEY") != 0 ||
 		     (pc && pc->autoincrement && buf_puts(&pk, " AUTOINCREMENT") != 0))) {
 			buf_release(&pk);

@@ -117,6 +117,48 @@ EOF
   ok st diff --exit-code sqlite:a.db b.sql
 }
 
+# The commands built on the SQLite diff, end to end: baseline adopts a
+# database, autogenerate writes a revision that rebuilds a table, upgrade
+# applies it keeping every row, drift sees nothing, downgrade goes back;
+# erd draws the foreign keys.
+test_baseline_autogenerate_drift_erd() {
+  cat >app.sql <<'EOF2'
+CREATE TABLE author (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT);
+CREATE TABLE book (id INTEGER PRIMARY KEY, author_id INT REFERENCES author (id), title TEXT);
+CREATE INDEX book_author ON book (author_id);
+CREATE VIEW titles AS SELECT a.name, b.title FROM book b JOIN author a ON a.id = b.author_id;
+INSERT INTO author (name) VALUES ('A'), ('B'), (NULL);
+INSERT INTO book (author_id, title) VALUES (1, 'x'), (2, 'y'), (2, 'z');
+EOF2
+  mkdir proj && cd proj
+  load app.db ../app.sql
+  ok st init . -d sqlite:app.db
+  ok st baseline -m initial
+  ok st drift
+  ok st erd -f mermaid
+  contains "$OUT" "book }o--||"
+  ok st dump sqlite:app.db
+  printf '%s\n' "$OUT" | sed -e 's/    name TEXT$/    name TEXT NOT NULL DEFAULT '"''"' COLLATE NOCASE,\n    born INT/' >schema.sql
+  contains "$(cat schema.sql)" "born INT"
+  ok st revision --autogenerate -m "author born"
+  contains "$(cat migrations/*_author_born.sql)" "_strata_new_author"
+  # the NULL name cannot become NOT NULL: the revision fails whole
+  expect_exit 3 st upgrade
+  equals "$(count app.db "SELECT count(*) FROM author")" 3
+  count app.db "UPDATE author SET name = 'C' WHERE name IS NULL"
+  ok st upgrade
+  equals "$(count app.db "SELECT group_concat(id || name, ',') FROM author")" "1A,2B,3C"
+  equals "$(count app.db "SELECT count(*) FROM titles")" 3
+  ok st drift
+  ok st diff --exit-code sqlite:app.db schema.sql
+  ok st downgrade -1
+  ok st drift
+  equals "$(count app.db "SELECT count(*) FROM book")" 3
+  count app.db "ALTER TABLE book ADD COLUMN isbn TEXT"
+  expect_exit 1 st drift
+  contains "$OUT" "book"
+}
+
 test_chinook_round_trip_and_rebuild() {
   have_corpus || return 0
   local f

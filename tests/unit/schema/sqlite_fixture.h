@@ -133,6 +133,27 @@ FIXTURE void assert_query(strata_db *db, const char *sql, const char *expect)
 	strata_free(got);
 }
 
+/* Both catalogs hold the same objects (keys) with the same definitions:
+ * what the diff compares and more (constraint names, index columns). */
+FIXTURE void assert_same_catalog(const sc_catalog *a, const sc_catalog *b)
+{
+	for (size_t i = 0; i < a->n || i < b->n; i++) {
+		const sc_object *x = i < a->n ? a->objs[i] : NULL, *y = i < b->n ? b->objs[i] : NULL;
+
+		if (!x || !y || strcmp(x->key, y->key) != 0)
+			fail_msg("catalogs differ at %zu: %s vs %s", i, x ? x->key : "(end)",
+				 y ? y->key : "(end)");
+		if (!sc_str_eq(x->def, y->def))
+			fail_msg("%s differs:\n%s\n---\n%s", x->key, x->def, y->def);
+		if (x->ncols != y->ncols || x->ncon_columns != y->ncon_columns ||
+		    x->nref_columns != y->nref_columns || !sc_str_eq(x->ref_table, y->ref_table))
+			fail_msg("%s: columns or references differ", x->key);
+		for (size_t k = 0; k < x->ncols; k++)
+			if (!sc_column_equal(&x->cols[k], &y->cols[k]))
+				fail_msg("%s: column %s differs", x->key, x->cols[k].name);
+	}
+}
+
 /*
  * Load schema a into one database (with the rows of data_a) and b into
  * another, apply diff(a, b) to the first, and check that diffing again
@@ -164,6 +185,7 @@ FIXTURE strata_db *converge(const char *a, const char *data_a, const char *b, ch
 	if (*rest)
 		fail_msg("reverse diff after applying is not empty:\n%s", rest);
 	strata_free(rest);
+	assert_same_catalog(again, cb);
 	sc_catalog_free(ca);
 	sc_catalog_free(cb);
 	sc_catalog_free(again);
@@ -191,6 +213,7 @@ FIXTURE void assert_dump_round_trip(strata_db *db)
 	if (*rest)
 		fail_msg("the loaded dump differs:\n%s\n--- dump ---\n%s", rest, dump);
 	strata_free(rest);
+	assert_same_catalog(cat, again);
 	dump2 = dump_of(again);
 	assert_string_equal(dump, dump2);
 	strata_free(dump);

@@ -155,6 +155,7 @@ static void follow(strata_db *follower, strata_db *chain, const char *where)
 		fail_msg("%s: diff after applying is not empty:\n%s\n--- applied ---\n%s", where, rest,
 			 sql);
 	strata_free(rest);
+	assert_same_catalog(again, b);
 	strata_free(sql);
 	sc_catalog_free(a);
 	sc_catalog_free(b);
