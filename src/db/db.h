@@ -148,6 +148,10 @@ int db_split(db_stmt **out, size_t *n, size_t *err_offset, db_engine engine, con
 struct strata_buf;
 int db_quote_qualified(struct strata_buf *out, const char *name);
 
+/* Whether the n bytes at word are one of SQLite's keywords (any case), which
+ * must be quoted to serve as an identifier (sqlite3_keyword_check). */
+int db_sqlite_is_keyword(const char *word, size_t n);
+
 /* The same PostgreSQL connection string naming another database (URL
  * path replaced, or a dbname keyword added). Appends to out. */
 int db_conninfo_with_dbname(struct strata_buf *out, const char *conninfo, const char *dbname);

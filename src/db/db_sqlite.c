@@ -395,6 +395,11 @@ static int sq_server_version(strata_db *db)
 	return sqlite3_libversion_number();
 }
 
+int db_sqlite_is_keyword(const char *word, size_t n)
+{
+	return n > 0 && n <= INT_MAX && sqlite3_keyword_check(word, (int)n);
+}
+
 /* ---- open and close -------------------------------------------------- */
 
 static void sq_close(strata_db *db)
