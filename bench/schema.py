@@ -207,7 +207,7 @@ def main():
                 continue
             py = alembic_python()
             if not py:
-                alembic_rows.append((n, None, None))
+                alembic_rows.append((n, None, None, None))
                 continue
             strata_file, _ = timed([S, "-d", pg.db(f"syn{n}"), "diff", pg.db(f"syn{n}"), changed], a.runs)
             adir = os.path.join(tmp, f"alembic{n}")
@@ -222,7 +222,7 @@ def main():
             if r.returncode != 0:
                 print(r.stderr[-500:], file=sys.stderr)
                 alem = None
-            alembic_rows.append((n, strata_file, alem))
+            alembic_rows.append((n, strata_file, alem, rows[-1][4]))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -235,15 +235,20 @@ def main():
               f"{same / pgd:.2f}x | {other:.0f} ms | {other / pgd:.2f}x | {rss / 1024:.1f} MiB |")
     print("\n`diff A A` and `diff A B` read two databases; pg_dump reads one.\n")
     if alembic_rows:
-        print("| synthetic tables | strata diff DB schema.sql | alembic revision --autogenerate | alembic / strata |")
-        print("|---|---|---|---|")
-        for n, s, al in alembic_rows:
+        print("Autogenerate: alembic reflects the database and compares it with SQLAlchemy models of the")
+        print("changed schema. strata's same work is `diff A B` (read the database, compare with the target")
+        print("schema, here already in a database); `diff DB schema.sql` also loads the SQL into a shadow")
+        print("database first, which is PostgreSQL running the DDL.\n")
+        print("| synthetic tables | alembic autogenerate | strata diff A B | alembic / strata | "
+              "strata diff DB schema.sql | alembic / strata |")
+        print("|---|---|---|---|---|---|")
+        for n, s, al, ab in alembic_rows:
             if s is None:
-                print(f"| {n} | - | not installed | - |")
+                print(f"| {n} | not installed | - | - | - | - |")
             elif al is None:
-                print(f"| {n} | {s:.0f} ms | failed | - |")
+                print(f"| {n} | failed | {ab:.0f} ms | - | {s:.0f} ms | - |")
             else:
-                print(f"| {n} | {s:.0f} ms | {al:.0f} ms | {al / s:.1f}x |")
+                print(f"| {n} | {al:.0f} ms | {ab:.0f} ms | {al / ab:.1f}x | {s:.0f} ms | {al / s:.1f}x |")
 
 
 if __name__ == "__main__":

@@ -27,28 +27,12 @@ static const char *describe(const sc_change *ch)
 
 static int expected_catalog(cli_ctx *ctx, sc_catalog **out, int engine, strata_status **st)
 {
-	sc_shadow *shadow = NULL;
-	int rc;
+	int rc = strata_status_read(st, ctx->config, ctx->graph);
 
-	if ((rc = strata_status_read(st, ctx->config, ctx->graph)) != 0)
+	if (rc != 0)
 		return rc;
-	if ((rc = sc_shadow_create(&shadow, engine,
-				   ctx->config->shadow_database ? ctx->config->shadow_database
-								: ctx->config->database)) != 0)
-		return rc;
-	if ((*st)->nversions)
-		rc = sc_shadow_replay(shadow, ctx->config, ctx->config->migrations,
-				      (const char *const *)(*st)->versions, (*st)->nversions);
-	if (rc == 0)
-		rc = sc_load_database(out, sc_shadow_conninfo(shadow), ctx->config);
-	if (rc != 0) {
-		strata_error saved = *strata_error_last();
-
-		sc_shadow_drop(shadow);
-		strata_error_restore(&saved);
-		return rc;
-	}
-	return sc_shadow_drop(shadow);
+	return sc_load_replayed(out, ctx->config->migrations, (const char *const *)(*st)->versions,
+				(*st)->nversions, engine, ctx->config);
 }
 
 int cmd_drift(int argc, char **argv, cli_ctx *ctx)

@@ -582,47 +582,39 @@ static char *col_key(const sc_object *t, const char *col)
 	return buf_detach(&b);
 }
 
-/* The replaced enum a column's type names (itself or an array of it). */
+/* Whether a column type is the enum e or an array of it. */
+static int type_is_enum(const sc_object *e, const char *type)
+{
+	char *name = type_name(e);
+	size_t len;
+	int hit;
+
+	if (!name)
+		return 0;
+	len = strlen(name);
+	hit = strncmp(type, name, len) == 0 && (!type[len] || strcmp(type + len, "[]") == 0);
+	strata_free(name);
+	return hit;
+}
+
+/* The replaced enum a column's type names, or NULL. */
 static const sc_object *replaced_enum_of(const pgd *d, const char *type)
 {
 	for (size_t i = 0; i < d->a->n; i++) {
 		const sc_object *e = d->a->objs[i];
-		char *name;
-		size_t len;
-		int hit;
 
-		if (e->kind != SC_ENUM || !map_has(&d->replaced, e->key))
-			continue;
-		if (!(name = type_name(e)))
-			return NULL;
-		len = strlen(name);
-		hit = strncmp(type, name, len) == 0 && (!type[len] || strcmp(type + len, "[]") == 0);
-		strata_free(name);
-		if (hit)
+		if (e->kind == SC_ENUM && map_has(&d->replaced, e->key) && type_is_enum(e, type))
 			return e;
 	}
 	return NULL;
 }
 
-/* Whether a column type names an enum of the catalog (or an array of one). */
+/* Whether a column type names an enum of the catalog. */
 static int is_enum_type(const sc_catalog *cat, const char *type)
 {
-	for (size_t i = 0; i < cat->n; i++) {
-		const sc_object *e = cat->objs[i];
-		char *name;
-		size_t len;
-		int hit;
-
-		if (e->kind != SC_ENUM)
-			continue;
-		if (!(name = type_name(e)))
-			return 0;
-		len = strlen(name);
-		hit = strncmp(type, name, len) == 0 && (!type[len] || strcmp(type + len, "[]") == 0);
-		strata_free(name);
-		if (hit)
+	for (size_t i = 0; i < cat->n; i++)
+		if (cat->objs[i]->kind == SC_ENUM && type_is_enum(cat->objs[i], type))
 			return 1;
-	}
 	return 0;
 }
 

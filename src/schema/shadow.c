@@ -408,17 +408,13 @@ int sc_load_database(sc_catalog **out, const char *conninfo, const strata_config
 	return rc;
 }
 
-int sc_load(sc_catalog **out, const char *spec, int engine, const strata_config *cfg)
+/* Load a file or replay a directory in a new shadow, read it, drop it. */
+static int load_in_shadow(sc_catalog **out, const char *spec, sc_source_kind kind, int engine,
+			  const strata_config *cfg, const char *const *targets, size_t ntargets)
 {
-	sc_source_kind kind;
 	sc_shadow *shadow = NULL;
 	int rc;
 
-	*out = NULL;
-	if ((rc = sc_source_classify(&kind, spec)) != 0)
-		return rc;
-	if (kind == SC_SOURCE_DATABASE || sc_source_engine(spec) == DB_SQLITE)
-		return sc_load_database(out, spec, cfg);
 	if (!engine)
 		return strata_error_set(STRATA_EINVALID,
 					"cannot tell which database engine '%s' is for", spec);
@@ -426,8 +422,10 @@ int sc_load(sc_catalog **out, const char *spec, int engine, const strata_config 
 				   cfg && cfg->shadow_database ? cfg->shadow_database
 							       : cfg ? cfg->database : NULL)) != 0)
 		return rc;
-	rc = kind == SC_SOURCE_FILE ? sc_shadow_load_file(shadow, spec)
-				    : sc_shadow_replay(shadow, cfg, spec, NULL, 0);
+	if (kind == SC_SOURCE_FILE)
+		rc = sc_shadow_load_file(shadow, spec);
+	else if (!targets || ntargets)
+		rc = sc_shadow_replay(shadow, cfg, spec, targets, ntargets);
 	if (rc == 0)
 		rc = sc_load_database(out, sc_shadow_conninfo(shadow), cfg);
 	if (rc != 0) {
@@ -438,4 +436,25 @@ int sc_load(sc_catalog **out, const char *spec, int engine, const strata_config 
 		return rc;
 	}
 	return sc_shadow_drop(shadow);
+}
+
+int sc_load_replayed(sc_catalog **out, const char *dir, const char *const *targets,
+		     size_t ntargets, int engine, const strata_config *cfg)
+{
+	*out = NULL;
+	return load_in_shadow(out, dir, SC_SOURCE_MIGRATIONS, engine, cfg,
+			      targets ? targets : (const char *const[]){ NULL }, ntargets);
+}
+
+int sc_load(sc_catalog **out, const char *spec, int engine, const strata_config *cfg)
+{
+	sc_source_kind kind;
+	int rc;
+
+	*out = NULL;
+	if ((rc = sc_source_classify(&kind, spec)) != 0)
+		return rc;
+	if (kind == SC_SOURCE_DATABASE || sc_source_engine(spec) == DB_SQLITE)
+		return sc_load_database(out, spec, cfg);
+	return load_in_shadow(out, spec, kind, engine, cfg, NULL, 0);
 }

@@ -62,6 +62,11 @@ int sc_source_engine(const char *spec);
  * settings the replay runs with. */
 int sc_load(sc_catalog **out, const char *spec, int engine, const strata_config *cfg);
 
+/* Read the schema a migrations directory makes when applied up to each of
+ * targets (ntargets may be 0: nothing applied, an empty schema). */
+int sc_load_replayed(sc_catalog **out, const char *dir, const char *const *targets,
+		     size_t ntargets, int engine, const strata_config *cfg);
+
 /* Read a live database (read-only session). */
 int sc_load_database(sc_catalog **out, const char *conninfo, const strata_config *cfg);
 
