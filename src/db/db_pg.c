@@ -200,6 +200,13 @@ static int result_error(pg_db *p, const PGresult *res)
 		buf_printf(&msg, " (%s)", detail);
 	if (hint)
 		buf_puts(&h, hint);
+	if (state && strcmp(state, "42501") == 0 && !h.len) {
+		const char *role = pq->PQuser(p->conn);
+
+		buf_printf(&h, "the role '%s' lacks that privilege: grant it (GRANT ... TO %s, or "
+			   "make %s the owner of the object), or run strata as a role that has it",
+			   role ? role : "?", role ? role : "ROLE", role ? role : "ROLE");
+	}
 	if (state && strcmp(state, DB_SQLSTATE_LOCK_NOT_AVAILABLE) == 0 && p->blockers.len) {
 		buf_printf(&msg, ": blocked by %s", buf_cstr(&p->blockers));
 		buf_clear(&h);
