@@ -19,6 +19,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Hash of a file with CRLF turned into LF, as "sha256-v1:<hex>". */
 static void hash_normalised(char out[80], const char *text, size_t len)
@@ -372,8 +373,12 @@ int strata_revision_write(char **path_out, char id_out[13], const char *dir,
 	}
 	if (rc < 0)
 		goto done;
-	if ((rc = strata_sum_write(dir)) < 0)
+	if ((rc = strata_sum_write(dir)) < 0) {
+		/* All or nothing: a revision strata.sum does not list would stop
+		 * every later upgrade, so the new file goes again. */
+		unlink(buf_cstr(&path));
 		goto done;
+	}
 	*path_out = buf_detach(&path);
 done:
 	buf_release(&text);
