@@ -76,7 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		*secret++ = '\0';
 		redact_secret(text, secret);
 		if (*secret)
-			FUZZ_CHECK(strstr(text, secret) == NULL || strspn(secret, "*") == strlen(secret));
+			FUZZ_CHECK(strstr(text, secret) == NULL);
 	}
 	free(s);
 	strata_error_clear();

@@ -305,19 +305,39 @@ int redact_conninfo(strata_buf *out, const char *conninfo)
 	return redact_keywords(out, conninfo);
 }
 
+/*
+ * The mask is "****" (shorter for a shorter secret), in a character the
+ * secret does not contain: a mask that could join the text around it into
+ * another copy of the secret ("*" + "abc" for the secret "*abc"), or match
+ * the secret itself ("**"), would leave the secret in the output.
+ */
+static char mask_char(const char *secret)
+{
+	static const char preferred[] = "*#x";
+	int c;
+
+	for (c = 0; preferred[c]; c++)
+		if (!strchr(secret, preferred[c]))
+			return preferred[c];
+	for (c = '!'; c <= '~'; c++)
+		if (!strchr(secret, c))
+			return (char)c;
+	return '\0';
+}
+
 void redact_secret(char *text, const char *secret)
 {
 	size_t slen;
-	char *p = text;
+	char *p = text, mask_with;
 
 	if (!secret || !*secret)
 		return;
 	slen = strlen(secret);
-	/* Search on after each mask: a secret of asterisks must not match its own mask. */
+	mask_with = mask_char(secret);
 	while ((p = strstr(p, secret)) != NULL) {
-		size_t mask = slen < 4 ? slen : 4;
+		size_t mask = !mask_with ? 0 : slen < 4 ? slen : 4;
 
-		memset(p, '*', mask);
+		memset(p, mask_with, mask);
 		memmove(p + mask, p + slen, strlen(p + slen) + 1);
 		p += mask;
 	}

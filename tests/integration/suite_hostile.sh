@@ -21,12 +21,13 @@ HOSTILE_NAMES=(
   "Mixed.Case"
 )
 
-# Commands run on a database whose tables and columns bear the names above;
-# each must exit 0 and its output must name every table. (None of them
-# exists yet: diff, dump and erd are to be listed here when they land, e.g.
-# "dump", "erd --format mermaid", "diff URL1 URL2".)
+# Commands run on a database whose tables and columns bear the names above
+# (DB stands for its URL); each must exit 0. The schema commands are to be
+# listed here when they are on this branch: "dump DB", "erd DB -f mermaid",
+# "diff DB DB" (and a check that dump's output loads back).
 NAME_COMMANDS=(
   "history -v"
+  "upgrade --sql base:head"
 )
 
 # A message with shell and SQL metacharacters, quotes, format directives and unicode.
@@ -78,6 +79,7 @@ DROP TABLE $qn;"
   done
   for line in "${NAME_COMMANDS[@]}"; do
     read -r -a args <<<"$line"
+    args=("${args[@]/#DB/$DB}")
     ok st "${args[@]}"
   done
   ok st downgrade base
