@@ -4,6 +4,7 @@
 #   make demo       install what is missing, build, run a sample project on SQLite
 #   make test       install what is missing, build, run every test
 #   make test-asan  the same suite built with AddressSanitizer + UBSan (clang)
+#   make fuzz       every fuzz/fuzz_*.c (libFuzzer) for FUZZ_SECONDS each (default 60)
 #   make bench      benchmarks (not timed tests; see bench/README.md)
 #   make install PREFIX=/usr/local
 #
@@ -38,6 +39,14 @@ CC      := clang
 OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 LDSAN   := -fsanitize=address,undefined
 endif
+# SAN=fuzz: the library instrumented for libFuzzer (the fuzz targets add
+# -fsanitize=fuzzer when linked), with ASan and UBSan.
+ifeq ($(SAN),fuzz)
+CC      := clang
+OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+           -fno-sanitize-recover=all
+LDSAN   := -fsanitize=address,undefined
+endif
 CFLAGS  += $(CSTD) $(OPT) $(WARN) -Iinclude -Isrc $(PKG_CFLAGS) -DSTRATA_VERSION='"$(VERSION)"' \
            $(PGQUERY_DEFS)
 LDFLAGS += $(LDSAN)
@@ -46,15 +55,18 @@ LDLIBS  += $(PKG_LIBS) -ldl -lpthread -lm
 LIB_SRC := $(sort $(wildcard src/util/*.c src/db/*.c src/core/*.c src/schema/*.c src/lint/*.c src/online/*.c))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/*/test_*.c))
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_SECONDS ?= 60
 
 LIB := $(BUILD)/libstrata.a
 BIN := $(BUILD)/strata
 
-.PHONY: all deps demo test test-asan unit integration bench install clean check-headers fuzz
+.PHONY: all deps demo test test-asan unit integration bench install clean check-headers fuzz fuzz-build
 all: $(BIN)
 
 deps:
@@ -79,6 +91,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@echo "  TEST    $@"
 	@$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS) -lcmocka
 
+$(BUILD)/fuzz/%: fuzz/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	@$(CC) $(CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+
 # Every public header must compile on its own.
 check-headers:
 	@for h in include/strata/*.h; do \
@@ -99,7 +116,27 @@ test-asan:
 	@scripts/deps.sh asan
 	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 all unit
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	  STRATA_KILL_TRIALS_SQLITE=$${STRATA_KILL_TRIALS_SQLITE:-10} \
+	  STRATA_KILL_TRIALS_POSTGRES=$${STRATA_KILL_TRIALS_POSTGRES:-5} \
 	  tests/run-all.sh build-asan
+
+# Fuzzing: every fuzz/fuzz_*.c, built with libFuzzer + ASan + UBSan into
+# build-fuzz, runs FUZZ_SECONDS seconds on its seeds (fuzz/run.sh: the
+# target's own fuzz/seeds/<name>/ plus the tests/ and ../shared/corpus
+# folders listed in fuzz/seeds/<name>.dirs, read where they are). A crash
+# is kept under build-fuzz/crashes/ and fails the run.
+#
+# CI (.ci/run) runs make test, then make test-asan, then make fuzz
+# FUZZ_SECONDS=20, and ends with one summary line adding the three up.
+# make test-asan runs every test, with fewer SIGKILL trials (10 SQLite, 5
+# PostgreSQL instead of 50 and 20: make test runs the full count) so that
+# the whole CI run stays near ten minutes.
+fuzz-build: $(FUZZ_BIN)
+
+fuzz:
+	@scripts/deps.sh asan
+	@$(MAKE) --no-print-directory BUILD=build-fuzz SAN=fuzz fuzz-build
+	@fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 bench: deps
 	@scripts/deps.sh bench
@@ -115,4 +152,4 @@ install: $(BIN)
 clean:
 	rm -rf build build-*
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d) $(FUZZ_BIN:=.d)

@@ -5,7 +5,7 @@ set -eu
 
 pkgs="build-essential pkg-config libsqlite3-dev sqlite3 libpq-dev postgresql
 postgresql-contrib libpg-query-dev libprotobuf-c-dev libjansson-dev
-libinih-dev libcmocka-dev graphviz"
+libinih-dev libcmocka-dev graphviz valgrind"
 
 # Extra packages for particular targets: "asan" adds clang and its runtime.
 for extra in "$@"; do

@@ -9,6 +9,8 @@
 #                                   STRATA_TEST_PG_DIR=DIR
 #                                 (eval "$(tests/pgserver.sh start "$dir")")
 #   tests/pgserver.sh stop DIR    stop it (immediate) and remove DIR
+#   tests/pgserver.sh halt DIR    stop it (fast: sessions are ended) and keep DIR
+#   tests/pgserver.sh resume DIR  start a halted server again, on the same port
 #
 # Runs as root: initdb refuses root, so the server runs as the postgres
 # user (runuser). As any other user it runs as that user. The superuser
@@ -101,8 +103,21 @@ stop() {
   rm -rf "$dir"
 }
 
+# For tests of a server going away mid-run: only servers this script made.
+halt() {
+  [ -f "$1/$MARKER" ] || die "$1 was not made by pgserver.sh"
+  as_owner "$PG_BIN/pg_ctl" -D "$1/data" -m fast -w stop >/dev/null
+}
+
+resume() {
+  [ -f "$1/$MARKER" ] || die "$1 was not made by pgserver.sh"
+  as_owner "$PG_BIN/pg_ctl" -D "$1/data" -l "$1/server.log" -w -t 60 start >/dev/null
+}
+
 case "${1:-}" in
   start) [ $# -eq 2 ] || die "usage: pgserver.sh start DIR"; start "$2" ;;
   stop)  [ $# -eq 2 ] || die "usage: pgserver.sh stop DIR"; stop "$2" ;;
-  *) die "usage: pgserver.sh start|stop DIR" ;;
+  halt)  [ $# -eq 2 ] || die "usage: pgserver.sh halt DIR"; halt "$2" ;;
+  resume) [ $# -eq 2 ] || die "usage: pgserver.sh resume DIR"; resume "$2" ;;
+  *) die "usage: pgserver.sh start|stop|halt|resume DIR" ;;
 esac

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "strata/error.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -70,6 +71,10 @@ int main(int argc, char **argv)
 	size_t nargs = 0;
 	int i, rc;
 
+	/* Over a file-size limit (ulimit -f) a write fails with EFBIG, which
+	 * SQLite reports as a full disk and strata rolls back, instead of the
+	 * process being killed part-way. */
+	signal(SIGXFSZ, SIG_IGN);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.color_err = isatty(2) && !getenv("NO_COLOR");
 	ctx.progress = isatty(2);

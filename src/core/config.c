@@ -32,6 +32,7 @@ typedef struct file_values {
 	char **lint_keys, **lint_values; /* [lint] entries, in file order */
 	size_t nlint;
 	int error_line;
+	int out_of_memory;      /* an allocation failed: not the file's fault */
 	strata_buf error;
 } file_values;
 
@@ -86,19 +87,21 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
 	    strcasecmp(section, "test") == 0)
 		return 1;
 	if (strcasecmp(section, "strata") != 0) {
-		buf_printf(&fv->error, "unknown section [%s]", section);
+		if (buf_printf(&fv->error, "unknown section [%s]", section) < 0)
+			fv->out_of_memory = 1;
 		return 0;
 	}
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		if (strcasecmp(name, keys[i].key) == 0) {
 			if (!set_once((char **)((char *)fv + keys[i].off), value)) {
-				buf_puts(&fv->error, "out of memory");
+				fv->out_of_memory = 1;
 				return 0;
 			}
 			return 1;
 		}
 	}
-	buf_printf(&fv->error, "unknown key '%s' in [strata]", name);
+	if (buf_printf(&fv->error, "unknown key '%s' in [strata]", name) < 0)
+		fv->out_of_memory = 1;
 	return 0;
 }
 
@@ -136,6 +139,8 @@ static int read_file(file_values *fv, const char *path)
 		return strata_error_set(STRATA_ERROR, "cannot read '%s': %s", path, strerror(errno));
 	line = ini_parse_file(f, on_ini_entry, fv);
 	fclose(f);
+	if (fv->out_of_memory)
+		return strata_error_set(STRATA_ERROR, "out of memory reading '%s'", path);
 	if (line == 0)
 		return 0;
 	if (line < 0)

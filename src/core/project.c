@@ -19,6 +19,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Hash of a file with CRLF turned into LF, as "sha256-v1:<hex>". */
 static void hash_normalised(char out[80], const char *text, size_t len)
@@ -295,6 +296,30 @@ static int put_list(strata_buf *b, const char *const *ids, size_t n)
 	return 0;
 }
 
+/*
+ * What is written must read back: the file is parsed before it is
+ * created, so a value the parser refuses (a branch label with shell or
+ * SQL characters, say) is an error now, not a project every later command
+ * refuses.
+ */
+static int check_reads_back(const strata_buf *text, const char *name)
+{
+	strata_migration *m = NULL;
+	strata_error saved;
+
+	if (strata_migration_parse(&m, name, text->ptr, text->len) == 0) {
+		strata_migration_free(m);
+		return 0;
+	}
+	saved = *strata_error_last();
+	if (saved.code == STRATA_ERROR)
+		return STRATA_ERROR;
+	strata_error_set(STRATA_EINVALID, "the new revision would not be readable: %s", saved.message);
+	if (saved.hint[0])
+		strata_error_hint("%s", saved.hint);
+	return STRATA_EINVALID;
+}
+
 int strata_revision_write(char **path_out, char id_out[13], const char *dir,
 			  const strata_revision_spec *spec)
 {
@@ -340,14 +365,20 @@ int strata_revision_write(char **path_out, char id_out[13], const char *dir,
 		if (buf_printf(&name, "%s_", id_out) < 0 || slugify(&name, message) < 0 ||
 		    buf_puts(&name, ".sql") < 0 || fs_join(&path, dir, buf_cstr(&name)) < 0)
 			goto done;
+		if ((rc = check_reads_back(&text, buf_cstr(&name))) < 0)
+			goto done;
 		rc = fs_create_file(buf_cstr(&path), text.ptr, text.len);
 		if (rc != STRATA_ECONFLICT)
 			break;
 	}
 	if (rc < 0)
 		goto done;
-	if ((rc = strata_sum_write(dir)) < 0)
+	if ((rc = strata_sum_write(dir)) < 0) {
+		/* All or nothing: a revision strata.sum does not list would stop
+		 * every later upgrade, so the new file goes again. */
+		unlink(buf_cstr(&path));
 		goto done;
+	}
 	*path_out = buf_detach(&path);
 done:
 	buf_release(&text);

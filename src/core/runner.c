@@ -673,6 +673,22 @@ static int emit_buf(run *r, strata_buf *b)
 	return 0;
 }
 
+/*
+ * Text from a file's name or header inside a "--" comment of a --sql
+ * script. A line break would end the comment and turn the rest into SQL
+ * (PostgreSQL also ends a comment at a lone '\r'), so every control
+ * character is shown as '?'.
+ */
+static int put_comment_text(strata_buf *out, const char *text)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)text; *p; p++)
+		if (buf_putc(out, *p < 0x20 || *p == 0x7f ? '?' : (char)*p) < 0)
+			return STRATA_ERROR;
+	return 0;
+}
+
 static int render_step(run *r, strata_buf *out, db_engine engine, size_t idx,
 		       strata_direction dir, const step_sql *s)
 {
@@ -683,8 +699,10 @@ static int render_step(run *r, strata_buf *out, db_engine engine, size_t idx,
 	bk_entry e = { 0 };
 	int tx = m->transactional && !r->o->single_transaction;
 
-	if (buf_printf(out, "\n-- %s %s: %s\n-- %s%s\n", dir == STRATA_UP ? "upgrade" : "downgrade",
-		       m->revision, m->message, m->path,
+	if (buf_printf(out, "\n-- %s %s: ", dir == STRATA_UP ? "upgrade" : "downgrade",
+		       m->revision) < 0 || put_comment_text(out, m->message) < 0 ||
+	    buf_puts(out, "\n-- ") < 0 || put_comment_text(out, m->path) < 0 ||
+	    buf_printf(out, "%s\n",
 		       m->transactional ? "" : " (transaction: off, runs statement by statement)") < 0)
 		return STRATA_ERROR;
 	if (tx && buf_puts(out, "BEGIN;\n") < 0)

@@ -21,9 +21,10 @@
  *
  * Invariants:
  *  1. No message or hint stored by this file contains a password: each
- *     goes through pg_error(), which scrubs the conninfo's password and
- *     PGPASSWORD from it (redact_secret). When the conninfo cannot even be
- *     parsed and carries a password, libpq's message is not shown at all.
+ *     goes through pg_error(), which scrubs the conninfo's password,
+ *     sslpassword and PGPASSWORD from it (redact_secret). When the conninfo
+ *     cannot even be parsed and carries a password, libpq's message is not
+ *     shown at all.
  *  2. Notices never reach stderr: a notice processor swallows them.
  *  3. Every PGresult is cleared in the function that got it, and collect()
  *     reads results until PQgetResult() gives NULL, so the connection is
@@ -82,7 +83,7 @@ typedef struct pg_db {
 	int monitor_failed;       /* do not try to open it again */
 	char *conninfo;           /* as given: may hold the password, never shown */
 	char *app;                /* fallback_application_name */
-	char *secrets[2];         /* conninfo password, PGPASSWORD: scrubbed from messages */
+	char *secrets[3];         /* conninfo password, PGPASSWORD, sslpassword: scrubbed from messages */
 	long connect_timeout_ms;  /* 0 = wait as long as the network does */
 	long lock_timeout_ms;     /* as last set by set_timeouts */
 	strata_buf blockers;      /* who blocked the running statement, in words */
@@ -199,6 +200,13 @@ static int result_error(pg_db *p, const PGresult *res)
 		buf_printf(&msg, " (%s)", detail);
 	if (hint)
 		buf_puts(&h, hint);
+	if (state && strcmp(state, "42501") == 0 && !h.len) {
+		const char *role = pq->PQuser(p->conn);
+
+		buf_printf(&h, "the role '%s' lacks that privilege: grant it (GRANT ... TO %s, or "
+			   "make %s the owner of the object), or run strata as a role that has it",
+			   role ? role : "?", role ? role : "ROLE", role ? role : "ROLE");
+	}
 	if (state && strcmp(state, DB_SQLSTATE_LOCK_NOT_AVAILABLE) == 0 && p->blockers.len) {
 		buf_printf(&msg, ": blocked by %s", buf_cstr(&p->blockers));
 		buf_clear(&h);
@@ -333,6 +341,9 @@ static int read_conninfo(pg_db *p)
 			continue;
 		if (strcmp(o->keyword, "password") == 0 && *o->val &&
 		    !(p->secrets[0] = strata_strdup(o->val)))
+			rc = STRATA_ERROR;
+		if (strcmp(o->keyword, "sslpassword") == 0 && *o->val &&
+		    !(p->secrets[2] = strata_strdup(o->val)))
 			rc = STRATA_ERROR;
 		if (strcmp(o->keyword, "connect_timeout") == 0)
 			timeout = o->val;

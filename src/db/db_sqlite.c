@@ -147,6 +147,13 @@ static int fail(sqlite_db *s, int rc)
 		strata_error_hint("free space on that disk and run again; the failed statement "
 				  "changed nothing");
 		break;
+	case SQLITE_IOERR:
+		/* A write over a file-size limit (EFBIG) lands here, not in SQLITE_FULL. */
+		strata_error_set(STRATA_EDB, "cannot write to %s: %s (%s)", s->path, msg,
+				 code_name(rc));
+		strata_error_hint("check free space, the file-size limit (ulimit -f) and the disk, "
+				  "then run again; the failed statement changed nothing");
+		break;
 	case SQLITE_NOTADB:
 	case SQLITE_CORRUPT:
 		strata_error_set(STRATA_EDB, "%s is not a usable SQLite database: %s (%s)", s->path,

@@ -52,7 +52,8 @@
 	X(PQsetNoticeProcessor) \
 	X(PQsocket)            \
 	X(PQstatus)            \
-	X(PQtransactionStatus)
+	X(PQtransactionStatus) \
+	X(PQuser)
 
 typedef struct libpq_api {
 #define LIBPQ_SLOT(fn) __typeof__(fn) *fn;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -137,123 +138,208 @@ int random_hex(char *out, size_t n)
 	return 0;
 }
 
-/* postgres://user:secret@host/db -> postgres://user:****@host/db */
-static int redact_url(strata_buf *out, const char *url)
+/*
+ * Redaction follows libpq's own reading of a connection string, and where
+ * the two could disagree it masks more, never less:
+ *  - URL form ("scheme://..."): the user info runs to the last '@' before
+ *    the first '/' (libpq stops at the first '@'; a password with an
+ *    unencoded '@' or '?' is still masked whole), and every query
+ *    parameter whose name, percent-decoded, ends in "password" (password,
+ *    sslpassword) has its value masked.
+ *  - key=value form: values are read as libpq reads them (quoted with
+ *    '...', or up to a blank, a backslash escaping the next character), and
+ *    the value of every keyword ending in "password" is masked, even when
+ *    the '=' is missing.
+ */
+static int ends_with_password(const char *name, size_t n)
 {
-	const char *scheme_end = strstr(url, "://");
-	const char *auth, *at, *colon, *p;
+	static const char word[] = "password";
+	size_t k = sizeof(word) - 1;
 
-	if (!scheme_end)
-		return buf_puts(out, url);
-	auth = scheme_end + 3;
-	at = NULL;
-	for (p = auth; *p && *p != '/' && *p != '?'; p++)
+	return n >= k && strncasecmp(name + n - k, word, k) == 0;
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)tolower((unsigned char)c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* A URL query parameter's name, percent-decoded (cut at 63 bytes), names a password. */
+static int url_param_is_password(const char *name, size_t n)
+{
+	char dec[64];
+	size_t i, d = 0;
+
+	for (i = 0; i < n && d < sizeof(dec) - 1; i++) {
+		if (name[i] == '%' && i + 2 < n && hex_value(name[i + 1]) >= 0 &&
+		    hex_value(name[i + 2]) >= 0) {
+			dec[d++] = (char)(hex_value(name[i + 1]) * 16 + hex_value(name[i + 2]));
+			i += 2;
+		} else {
+			dec[d++] = name[i];
+		}
+	}
+	return ends_with_password(dec, d);
+}
+
+/* "scheme://" at the start: letters, then letters, digits, '+', '-' or '.'. */
+static size_t url_scheme_len(const char *s)
+{
+	size_t i = 0;
+
+	if (!isalpha((unsigned char)s[0]))
+		return 0;
+	while (isalnum((unsigned char)s[i]) || s[i] == '+' || s[i] == '-' || s[i] == '.')
+		i++;
+	return strncmp(s + i, "://", 3) == 0 ? i + 3 : 0;
+}
+
+/* postgres://user:secret@host/db?sslpassword=x -> postgres://user:****@host/db?sslpassword=**** */
+static int redact_url(strata_buf *out, const char *url, size_t scheme_len)
+{
+	const char *auth = url + scheme_len, *at = NULL, *p, *colon;
+
+	if (buf_putn(out, url, scheme_len) < 0)
+		return STRATA_ERROR;
+	for (p = auth; *p && *p != '/'; p++)
 		if (*p == '@')
 			at = p;
-	if (buf_putn(out, url, (size_t)(auth - url)) < 0)
-		return STRATA_ERROR;
 	if (at) {
 		colon = memchr(auth, ':', (size_t)(at - auth));
-		if (colon) {
-			if (buf_putn(out, auth, (size_t)(colon - auth)) < 0 || buf_puts(out, ":****") < 0)
-				return STRATA_ERROR;
-		} else if (buf_putn(out, auth, (size_t)(at - auth)) < 0) {
+		if (buf_putn(out, auth, colon ? (size_t)(colon - auth) : (size_t)(at - auth)) < 0 ||
+		    (colon && buf_puts(out, ":****") < 0))
 			return STRATA_ERROR;
-		}
 		auth = at;
 	}
-	/* Query parameters may carry password=...; mask their values too. */
-	for (p = auth; *p; p++) {
-		if ((p[-1] == '?' || p[-1] == '&') && strncmp(p, "password=", 9) == 0) {
-			const char *end = p + 9;
+	for (p = auth; *p; ) {
+		if (*p == '?' || *p == '&') {
+			const char *name = p + 1, *eq = name;
 
-			while (*end && *end != '&')
-				end++;
-			if (buf_puts(out, "password=****") < 0)
-				return STRATA_ERROR;
-			p = end - 1;
-			continue;
+			while (*eq && *eq != '=' && *eq != '&')
+				eq++;
+			if (*eq == '=' && url_param_is_password(name, (size_t)(eq - name))) {
+				const char *end = eq + 1;
+
+				while (*end && *end != '&')
+					end++;
+				if (buf_putn(out, p, (size_t)(eq + 1 - p)) < 0 || buf_puts(out, "****") < 0)
+					return STRATA_ERROR;
+				p = end;
+				continue;
+			}
 		}
-		if (buf_putc(out, *p) < 0)
+		if (buf_putc(out, *p++) < 0)
 			return STRATA_ERROR;
 	}
 	return 0;
+}
+
+/* The end of a key=value value as libpq reads it: '...' quoted, or up to a blank. */
+static const char *keyword_value_end(const char *s)
+{
+	if (*s == '\'') {
+		s++;
+		while (*s && *s != '\'') {
+			if (*s == '\\' && s[1])
+				s++;
+			s++;
+		}
+		return *s ? s + 1 : s;
+	}
+	while (*s && !isspace((unsigned char)*s)) {
+		if (*s == '\\' && s[1])
+			s++;
+		s++;
+	}
+	return s;
 }
 
 /* host=x password='a b' dbname=y -> host=x password=**** dbname=y */
 static int redact_keywords(strata_buf *out, const char *s)
 {
 	while (*s) {
-		const char *kw = s, *eq;
+		const char *kw = s, *kw_end, *v;
+		int secret;
 
 		if (isspace((unsigned char)*s)) {
 			if (buf_putc(out, *s++) < 0)
 				return STRATA_ERROR;
 			continue;
 		}
-		eq = kw;
-		while (*eq && *eq != '=' && !isspace((unsigned char)*eq))
-			eq++;
-		while (*eq && isspace((unsigned char)*eq))
-			eq++;
-		if (*eq != '=') {
-			if (buf_putn(out, kw, (size_t)(eq - kw)) < 0)
+		while (*s && *s != '=' && !isspace((unsigned char)*s))
+			s++;
+		kw_end = s;
+		secret = ends_with_password(kw, (size_t)(kw_end - kw));
+		while (isspace((unsigned char)*s))
+			s++;
+		if (*s != '=' && !secret) {
+			/* Not key=value (libpq refuses it): show the word, go on. */
+			if (buf_putn(out, kw, (size_t)(s - kw)) < 0)
 				return STRATA_ERROR;
-			s = eq;
 			continue;
 		}
-		s = eq + 1;
-		while (*s && isspace((unsigned char)*s))
+		if (*s == '=')
 			s++;
-		{
-			const char *vstart = s;
-
-			if (*s == '\'') {
-				s++;
-				while (*s && *s != '\'') {
-					if (*s == '\\' && s[1])
-						s++;
-					s++;
-				}
-				if (*s)
-					s++;
-			} else {
-				while (*s && !isspace((unsigned char)*s))
-					s++;
-			}
-			if (buf_putn(out, kw, (size_t)(eq + 1 - kw)) < 0)
-				return STRATA_ERROR;
-			if (strncmp(kw, "password", 8) == 0 && (kw[8] == '=' || isspace((unsigned char)kw[8]))) {
-				if (buf_puts(out, "****") < 0)
-					return STRATA_ERROR;
-			} else if (buf_putn(out, vstart, (size_t)(s - vstart)) < 0) {
-				return STRATA_ERROR;
-			}
-		}
+		/* shown: the keyword up to its '=', then the value (blanks between dropped) */
+		if (buf_putn(out, kw, (size_t)(s - kw)) < 0)
+			return STRATA_ERROR;
+		while (isspace((unsigned char)*s))
+			s++;
+		v = s;
+		s = keyword_value_end(v);
+		if (secret ? (s > v && buf_puts(out, "****") < 0) : buf_putn(out, v, (size_t)(s - v)) < 0)
+			return STRATA_ERROR;
 	}
 	return 0;
 }
 
 int redact_conninfo(strata_buf *out, const char *conninfo)
 {
-	if (strstr(conninfo, "://"))
-		return redact_url(out, conninfo);
+	size_t scheme = url_scheme_len(conninfo);
+
+	if (scheme)
+		return redact_url(out, conninfo, scheme);
 	return redact_keywords(out, conninfo);
+}
+
+/*
+ * The mask is "****" (shorter for a shorter secret), in a character the
+ * secret does not contain: a mask that could join the text around it into
+ * another copy of the secret ("*" + "abc" for the secret "*abc"), or match
+ * the secret itself ("**"), would leave the secret in the output.
+ */
+static char mask_char(const char *secret)
+{
+	static const char preferred[] = "*#x";
+	int c;
+
+	for (c = 0; preferred[c]; c++)
+		if (!strchr(secret, preferred[c]))
+			return preferred[c];
+	for (c = '!'; c <= '~'; c++)
+		if (!strchr(secret, c))
+			return (char)c;
+	return '\0';
 }
 
 void redact_secret(char *text, const char *secret)
 {
 	size_t slen;
-	char *p;
+	char *p = text, mask_with;
 
 	if (!secret || !*secret)
 		return;
 	slen = strlen(secret);
-	while ((p = strstr(text, secret)) != NULL) {
-		size_t mask = slen < 4 ? slen : 4;
+	mask_with = mask_char(secret);
+	while ((p = strstr(p, secret)) != NULL) {
+		size_t mask = !mask_with ? 0 : slen < 4 ? slen : 4;
 
-		memset(p, '*', mask);
+		memset(p, mask_with, mask);
 		memmove(p + mask, p + slen, strlen(p + slen) + 1);
+		p += mask;
 	}
 }
 

@@ -20,6 +20,8 @@ SUITE_TMP=$(mktemp -d "${TMPDIR:-/tmp}/strata-it.XXXXXX")
 CORPUS=${STRATA_CORPUS:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)/shared/corpus}
 
 fail() { echo "assertion failed: $*" >&2; exit 1; }
+# note TEXT: a "NOTE" line in the suite's own output (run-all.sh shows it).
+note() { echo "NOTE $*" >&3; }
 
 # expect_exit CODE CMD...: run CMD, check its exit code; output in $OUT/$ERR.
 expect_exit() {
@@ -141,7 +143,7 @@ run_tests() {
     TEST_SEQ=$((TEST_SEQ + 1))
     T="$SUITE_TMP/$fn"
     mkdir -p "$T"
-    ( set -e; cd "$T"; "$fn" ) >"$T/.log" 2>&1
+    ( set -e; cd "$T"; "$fn" ) 3>&1 >"$T/.log" 2>&1
     if [ $? -eq 0 ]; then
       echo "PASS $ENGINE/${fn#test_}"
     else

@@ -1,0 +1,5 @@
+DO $body$ BEGIN RAISE NOTICE ';'; END $body$;
+CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t USING gin (d);
+COPY t FROM stdin;
+a	b
+\.

@@ -1,0 +1,4 @@
+CREATE TABLE a (x text DEFAULT 'a;b');
+CREATE TRIGGER t AFTER INSERT ON a BEGIN INSERT INTO a VALUES ('x;'); END;
+/* ; */ -- ;
+SELECT "we;ird" FROM a;;
