@@ -152,6 +152,26 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "3 database error.\n\n"
 	  "Examples:\n  strata lint\n  strata lint --all --format sarif > lint.sarif\n"
 	  "  strata lint migrations/*.sql --format github\n" },
+	{ "test",
+	  "usage: strata test [--only NAME]... [--from REV] [--heads N] [--json]\n"
+	  "                   [-d SCRATCH_URL]\n\n"
+	  "Prove the migrations on a shadow database (SQLite: a temporary file;\n"
+	  "PostgreSQL: a temporary database on the shadow_database or database server,\n"
+	  "always dropped; or -d URL: an empty scratch database, left at the heads).\n"
+	  "The checks, each reported by name:\n\n"
+	  "  single-head           one head (or --heads N); no orphaned base revision\n"
+	  "  upgrade               base to heads applies, revision by revision\n"
+	  "  stairway              each revision: up, down, up again\n"
+	  "  down-leaves-no-trace  the schema after a down equals the one before its up;\n"
+	  "                        leftover and missing objects are named\n"
+	  "  schema-matches        the schema at the heads equals strata.ini's schema file\n"
+	  "  data-survives         migrations/tests/<revision>.sql: -- +before statements,\n"
+	  "                        -- +check / -- +check-down queries that must be true\n"
+	  "  lint                  no error-level lint finding in any revision\n\n"
+	  "Exit status: 0 every check passed, 1 one failed, 2 bad usage or a bad\n"
+	  "data-check file, 3 database error. docs/testing.md has the details.\n\n"
+	  "Examples:\n  strata test\n  strata test --only stairway --from 3f9a1c2b\n"
+	  "  strata test --json > strata-test.json\n" },
 	{ "help", "usage: strata help [COMMAND]\n" },
 	{ "version", "usage: strata version\n" },
 	{ "config",

@@ -1,0 +1,696 @@
+/*
+ * cli/cmd_test.c - strata test: prove on a shadow database that the
+ * migrations go up, come down without a trace and match the declared
+ * schema.
+ *
+ * One shadow database serves the whole run. The revisions are walked once
+ * in apply order; for each: read the catalog, run its data-check
+ * "+before" statements, up (upgrade), its "+check" queries, down, read
+ * the catalog again and compare (down-leaves-no-trace), its "+check-down"
+ * queries, up again (stairway). At the end the schema at the heads is
+ * compared with schema.sql, and the lint's error-level findings over all
+ * revisions are reported. Each check is reported by name; exit 1 when one
+ * fails.
+ */
+#include "cli/schema_common.h"
+#include "core/revtest.h"
+#include "db/db.h"
+#include "strata/error.h"
+#include "strata/lint.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/fs.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum {
+	CHECK_SINGLE_HEAD,
+	CHECK_UPGRADE,
+	CHECK_STAIRWAY,
+	CHECK_NO_TRACE,
+	CHECK_SCHEMA,
+	CHECK_DATA,
+	CHECK_LINT,
+	NCHECKS
+};
+
+static const char *const check_names[NCHECKS] = {
+	"single-head", "upgrade", "stairway", "down-leaves-no-trace",
+	"schema-matches", "data-survives", "lint",
+};
+
+typedef struct check_result {
+	int enabled;
+	const char *skipped; /* why it did not run, or NULL */
+	json_t *failures;    /* [{revision?, message, differences?}] */
+} check_result;
+
+typedef struct test_run {
+	cli_ctx *ctx;
+	const strata_graph *g;
+	strata_config cfg;   /* the project's, pointed at the shadow */
+	strata_db *db;       /* the shadow: catalogs and data checks */
+	int engine;
+	revtest **datatests; /* per graph index, or NULL */
+	check_result checks[NCHECKS];
+} test_run;
+
+static int enabled(const test_run *t, int check)
+{
+	return t->checks[check].enabled;
+}
+
+static void add_failure(test_run *t, int check, const char *revision, const char *message,
+			json_t *differences)
+{
+	json_t *f = json_pack("{s:s}", "message", message);
+
+	if (revision)
+		json_object_set_new(f, "revision", json_string(revision));
+	if (differences)
+		json_object_set_new(f, "differences", differences);
+	json_array_append_new(t->checks[check].failures, f);
+}
+
+/* Where a failed up is reported: the upgrade check, or when it is not
+ * selected, the first selected check the walk serves. */
+static int up_check(const test_run *t)
+{
+	static const int order[] = { CHECK_UPGRADE, CHECK_STAIRWAY, CHECK_NO_TRACE, CHECK_DATA,
+				     CHECK_SCHEMA };
+
+	for (size_t i = 0; i < sizeof(order) / sizeof(*order); i++)
+		if (t->checks[order[i]].enabled)
+			return order[i];
+	return CHECK_UPGRADE;
+}
+
+static void skip_rest(test_run *t, const char *why, const int *checks, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!t->checks[checks[i]].skipped)
+			t->checks[checks[i]].skipped = why;
+}
+
+/* One step on the shadow: up to revision i, or down by one. */
+static int run_step(test_run *t, size_t i, strata_direction dir)
+{
+	strata_run_options o = STRATA_RUN_OPTIONS_INIT;
+	strata_run_result res;
+
+	o.target = dir == STRATA_UP ? strata_graph_at(t->g, i)->revision : "-1";
+	return dir == STRATA_UP ? strata_upgrade(&res, &t->cfg, t->g, &o)
+				: strata_downgrade(&res, &t->cfg, t->g, &o);
+}
+
+/* The differences of a change list as JSON, ignoring consequential ones;
+ * labels name what each op means from the checker's point of view. */
+static json_t *differences_json(const sc_changes *c, const char *create, const char *drop)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < c->n; i++) {
+		const sc_change *ch = &c->v[i];
+
+		if (ch->consequential)
+			continue;
+		json_array_append_new(
+			arr, json_pack("{s:s, s:s, s:s, s:s?}", "difference",
+				       ch->op == SC_OP_CREATE ? create
+				       : ch->op == SC_OP_DROP ? drop
+							      : "changed",
+				       "kind", sc_kind_name(ch->kind), "object", ch->object, "detail",
+				       ch->op == SC_OP_ALTER ? ch->detail : NULL));
+	}
+	return arr;
+}
+
+typedef struct query_answer {
+	size_t rows;
+	int first_true;
+} query_answer;
+
+static int on_check_row(void *payload, int ncols, const char *const *values)
+{
+	query_answer *a = payload;
+
+	if (a->rows++ == 0)
+		a->first_true = ncols > 0 && revtest_is_true(values[0]);
+	return 0;
+}
+
+/* Run one section of revision i's data checks; failures are recorded. */
+static void run_datatest(test_run *t, size_t i, revtest_section section)
+{
+	const revtest *dt = t->datatests ? t->datatests[i] : NULL;
+	const char *revision = strata_graph_at(t->g, i)->revision;
+	strata_buf msg = STRATA_BUF_INIT;
+
+	if (!dt || !enabled(t, CHECK_DATA))
+		return;
+	for (size_t k = 0; k < dt->n[section]; k++) {
+		const revtest_stmt *s = &dt->stmts[section][k];
+		query_answer a = { 0, 0 };
+		int rc;
+
+		buf_clear(&msg);
+		if (section == REVTEST_BEFORE) {
+			rc = db_exec_stmt(t->db, s->sql, strlen(s->sql), NULL, 0);
+			if (rc != 0)
+				buf_printf(&msg, "%s:%d: the +before statement failed: %s", dt->path,
+					   s->line, strata_error_last()->message);
+		} else {
+			rc = db_query(t->db, s->sql, 0, NULL, on_check_row, &a);
+			if (rc != 0)
+				buf_printf(&msg, "%s:%d: the check failed after the %s: %s", dt->path,
+					   s->line, section == REVTEST_CHECK ? "up" : "down",
+					   strata_error_last()->message);
+			else if (a.rows != 1 || !a.first_true)
+				buf_printf(&msg, "%s:%d: after the %s, %s: %s", dt->path, s->line,
+					   section == REVTEST_CHECK ? "up" : "down",
+					   a.rows != 1 ? "the check did not return exactly one row"
+						       : "the check is not true",
+					   s->sql);
+		}
+		if (msg.len)
+			add_failure(t, CHECK_DATA, revision, buf_cstr(&msg), NULL);
+		strata_error_clear();
+	}
+	buf_release(&msg);
+}
+
+static int snapshot(test_run *t, sc_catalog **out)
+{
+	int rc = sc_introspect(t->db, t->cfg.version_table, out);
+
+	/* The introspection empties the session's search_path; the data
+	 * checks that run on the same connection name tables as users do. */
+	if (rc == 0 && t->engine == DB_POSTGRES &&
+	    (rc = db_exec(t->db, "RESET search_path", 0, NULL)) != 0) {
+		sc_catalog_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/* Compare the catalog before revision i's up with the one after its down. */
+static int compare_no_trace(test_run *t, size_t i, const sc_catalog *before)
+{
+	sc_catalog *after = NULL;
+	sc_changes changes = { 0 };
+	size_t ndiff = 0;
+	int rc;
+
+	if ((rc = snapshot(t, &after)) != 0 || (rc = sc_diff(before, after, NULL, &changes)) != 0) {
+		sc_catalog_free(after);
+		return rc;
+	}
+	for (size_t k = 0; k < changes.n; k++)
+		ndiff += !changes.v[k].consequential;
+	if (ndiff) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "the down leaves %zu difference(s) from the schema before the up",
+			 ndiff);
+		add_failure(t, CHECK_NO_TRACE, strata_graph_at(t->g, i)->revision, msg,
+			    differences_json(&changes, "leftover", "missing"));
+	}
+	sc_changes_release(&changes);
+	sc_catalog_free(after);
+	return 0;
+}
+
+/*
+ * The walk: every revision from `from` on, in apply order. Returns 0, or
+ * the code of an error that is not a finding (the shadow went away).
+ * *at_heads is set when it reached the end with everything applied.
+ */
+static int walk(test_run *t, size_t from, int *at_heads)
+{
+	static const int after_up[] = { CHECK_STAIRWAY, CHECK_NO_TRACE, CHECK_DATA, CHECK_SCHEMA };
+	size_t n = strata_graph_count(t->g);
+	int need_down = enabled(t, CHECK_STAIRWAY) || enabled(t, CHECK_NO_TRACE) || enabled(t, CHECK_DATA);
+	int rc;
+
+	*at_heads = 0;
+	if (from > 0) {
+		strata_run_options o = STRATA_RUN_OPTIONS_INIT;
+		strata_run_result res;
+		char target[32];
+
+		snprintf(target, sizeof(target), "+%zu", from);
+		o.target = target;
+		if (strata_upgrade(&res, &t->cfg, t->g, &o) != 0) {
+			add_failure(t, up_check(t), NULL, strata_error_last()->message, NULL);
+			skip_rest(t, "the revisions before --from did not apply", after_up, 4);
+			return 0;
+		}
+	}
+	for (size_t i = from; i < n; i++) {
+		const strata_migration *m = strata_graph_at(t->g, i);
+		int reversible = need_down && !m->irreversible;
+		sc_catalog *before = NULL;
+
+		if (reversible && enabled(t, CHECK_NO_TRACE) && (rc = snapshot(t, &before)) != 0)
+			return rc;
+		run_datatest(t, i, REVTEST_BEFORE);
+		if (run_step(t, i, STRATA_UP) != 0) {
+			add_failure(t, up_check(t), m->revision, strata_error_last()->message, NULL);
+			skip_rest(t, "the upgrade failed", after_up, 4);
+			sc_catalog_free(before);
+			return 0;
+		}
+		run_datatest(t, i, REVTEST_CHECK);
+		if (!reversible) {
+			sc_catalog_free(before);
+			continue;
+		}
+		if (run_step(t, i, STRATA_DOWN) != 0) {
+			add_failure(t, enabled(t, CHECK_STAIRWAY) ? CHECK_STAIRWAY : up_check(t), m->revision, strata_error_last()->message, NULL);
+			skip_rest(t, "the stairway stopped", after_up, 4);
+			sc_catalog_free(before);
+			return 0;
+		}
+		rc = before ? compare_no_trace(t, i, before) : 0;
+		sc_catalog_free(before);
+		if (rc != 0)
+			return rc;
+		run_datatest(t, i, REVTEST_CHECK_DOWN);
+		if (run_step(t, i, STRATA_UP) != 0) {
+			strata_buf msg = STRATA_BUF_INIT;
+
+			buf_printf(&msg, "up again after the down: %s", strata_error_last()->message);
+			add_failure(t, enabled(t, CHECK_STAIRWAY) ? CHECK_STAIRWAY : up_check(t), m->revision, buf_cstr(&msg), NULL);
+			buf_release(&msg);
+			skip_rest(t, "the stairway stopped", after_up, 4);
+			return 0;
+		}
+	}
+	*at_heads = 1;
+	return 0;
+}
+
+static void check_single_head(test_run *t, long want_heads)
+{
+	const size_t *heads, *bases;
+	size_t nheads = strata_graph_heads(t->g, &heads);
+	size_t nbases = strata_graph_bases(t->g, &bases);
+	strata_buf msg = STRATA_BUF_INIT;
+
+	if (strata_graph_count(t->g) && nheads != (size_t)want_heads) {
+		buf_printf(&msg, "%zu heads, expected %ld:", nheads, want_heads);
+		for (size_t i = 0; i < nheads; i++)
+			buf_printf(&msg, " %s", strata_graph_at(t->g, heads[i])->revision);
+		add_failure(t, CHECK_SINGLE_HEAD, NULL, buf_cstr(&msg), NULL);
+	}
+	/* More than one base: every base but the first starts a line of
+	 * revisions that nothing before it leads to. */
+	for (size_t i = 1; i < nbases; i++) {
+		buf_clear(&msg);
+		buf_printf(&msg, "orphaned: revises base, but %s is already the first revision",
+			   strata_graph_at(t->g, bases[0])->revision);
+		add_failure(t, CHECK_SINGLE_HEAD, strata_graph_at(t->g, bases[i])->revision,
+			    buf_cstr(&msg), NULL);
+	}
+	buf_release(&msg);
+}
+
+static int check_schema(test_run *t)
+{
+	sc_catalog *head = NULL, *declared = NULL;
+	sc_changes changes = { 0 };
+	size_t ndiff = 0;
+	int rc;
+
+	if ((rc = snapshot(t, &head)) != 0 ||
+	    (rc = sc_load(&declared, t->ctx->config->schema, t->engine, &t->cfg)) != 0 ||
+	    (rc = sc_diff(declared, head, NULL, &changes)) != 0)
+		goto done;
+	for (size_t k = 0; k < changes.n; k++)
+		ndiff += !changes.v[k].consequential;
+	if (ndiff) {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "the schema at the heads differs from %s in %zu place(s)",
+			 t->ctx->config->schema, ndiff);
+		add_failure(t, CHECK_SCHEMA, NULL, msg,
+			    differences_json(&changes, "only in the migrations", "only in the schema file"));
+	}
+done:
+	sc_changes_release(&changes);
+	sc_catalog_free(head);
+	sc_catalog_free(declared);
+	return rc;
+}
+
+static int check_lint(test_run *t)
+{
+	strata_lint_options lo = STRATA_LINT_OPTIONS_INIT;
+	strata_lint_settings settings;
+	strata_lint_report *report = NULL;
+	size_t n = strata_graph_count(t->g), seen = 0;
+	int rc;
+
+	strata_lint_settings_init(&settings);
+	if ((rc = strata_lint_settings_load(&settings, t->ctx->config)) < 0)
+		return rc;
+	lo.settings = &settings;
+	lo.engine = t->engine == DB_SQLITE ? STRATA_LINT_SQLITE : STRATA_LINT_PG;
+	lo.runner_sets_lock_timeout = t->cfg.lock_timeout_ms > 0;
+	if ((rc = strata_lint_report_new(&report)) < 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		const strata_migration *m = strata_graph_at(t->g, i);
+
+		strata_lint_report_new_range(report);
+		if ((rc = strata_lint_migration(report, m, &lo)) < 0) {
+			if (rc != STRATA_EPARSE)
+				break;
+			add_failure(t, CHECK_LINT, m->revision, strata_error_last()->message, NULL);
+			rc = 0;
+		}
+		for (; seen < strata_lint_report_count(report); seen++) {
+			const strata_lint_finding *f = strata_lint_report_at(report, seen);
+			strata_buf msg = STRATA_BUF_INIT;
+
+			if (f->severity != STRATA_LINT_ERROR)
+				continue;
+			buf_printf(&msg, "%s:%d:%d: %s %s [%s]", f->path, f->line, f->col, f->rule->id,
+				   f->message, f->rule->name);
+			add_failure(t, CHECK_LINT, m->revision, buf_cstr(&msg), NULL);
+			buf_release(&msg);
+		}
+	}
+	strata_lint_report_free(report);
+	return rc < 0 ? rc : 0;
+}
+
+/* Read migrations/tests/<revision>.sql files; exit code on bad input. */
+static int load_datatests(test_run *t)
+{
+	strata_buf dir = STRATA_BUF_INIT, path = STRATA_BUF_INIT;
+	char **names = NULL;
+	size_t nnames = 0;
+	int rc = 0;
+
+	if (fs_join(&dir, t->ctx->config->migrations, "tests") != 0) {
+		rc = cli_report_error(STRATA_ERROR);
+		goto done;
+	}
+	if (!fs_is_dir(buf_cstr(&dir)))
+		goto done;
+	if (fs_list_dir(&names, &nnames, buf_cstr(&dir)) != 0) {
+		rc = cli_report_error(STRATA_ERROR);
+		goto done;
+	}
+	if (!(t->datatests = strata_calloc(strata_graph_count(t->g) + 1, sizeof(revtest *)))) {
+		rc = cli_report_error(STRATA_ERROR);
+		goto done;
+	}
+	for (size_t k = 0; k < nnames; k++) {
+		size_t len = strlen(names[k]), idx;
+		char revision[64];
+
+		if (len < 5 || strcmp(names[k] + len - 4, ".sql") != 0)
+			continue;
+		buf_clear(&path);
+		if (fs_join(&path, buf_cstr(&dir), names[k]) != 0) {
+			rc = cli_report_error(STRATA_ERROR);
+			goto done;
+		}
+		snprintf(revision, sizeof(revision), "%.*s", (int)(len - 4), names[k]);
+		if (strata_graph_lookup(&idx, t->g, revision) != 0) {
+			strata_error_clear();
+			strata_error_set(STRATA_EPARSE, "%s: no revision '%s' in %s", buf_cstr(&path),
+					 revision, t->ctx->config->migrations);
+			strata_error_hint("name a data-check file after its revision: tests/<revision>.sql");
+			rc = cli_report_error(STRATA_EPARSE);
+			goto done;
+		}
+		if (t->datatests[idx]) {
+			strata_error_set(STRATA_EPARSE, "%s: a second data-check file for revision %s",
+					 buf_cstr(&path), strata_graph_at(t->g, idx)->revision);
+			rc = cli_report_error(STRATA_EPARSE);
+			goto done;
+		}
+		if ((rc = revtest_load(&t->datatests[idx], buf_cstr(&path), t->engine)) != 0) {
+			rc = cli_report_error(rc);
+			goto done;
+		}
+	}
+done:
+	fs_free_names(names, nnames);
+	buf_release(&dir);
+	buf_release(&path);
+	return rc;
+}
+
+static int select_checks(test_run *t, const cli_list *only)
+{
+	for (size_t c = 0; c < NCHECKS; c++)
+		t->checks[c].enabled = only->n == 0;
+	for (size_t k = 0; k < only->n; k++) {
+		const char *p = only->items[k];
+
+		while (*p) {
+			size_t len = strcspn(p, ","), c;
+
+			for (c = 0; c < NCHECKS; c++)
+				if (strlen(check_names[c]) == len && strncmp(check_names[c], p, len) == 0)
+					break;
+			if (c == NCHECKS)
+				return cli_usage_error("test",
+						       "unknown check '%.*s' (single-head, upgrade, stairway, "
+						       "down-leaves-no-trace, schema-matches, data-survives, lint)",
+						       (int)len, p);
+			t->checks[c].enabled = 1;
+			p += len + (p[len] == ',');
+		}
+	}
+	return 0;
+}
+
+static const char *status_of(const check_result *c)
+{
+	return json_array_size(c->failures) ? "fail" : c->skipped ? "skipped" : "pass";
+}
+
+static void print_text(const test_run *t, double elapsed_ms)
+{
+	size_t failed = 0, run = 0;
+
+	for (size_t c = 0; c < NCHECKS; c++) {
+		const check_result *r = &t->checks[c];
+		size_t k;
+		json_t *f;
+
+		if (!r->enabled)
+			continue;
+		run++;
+		if (json_array_size(r->failures)) {
+			failed++;
+			printf("FAIL %s\n", check_names[c]);
+		} else if (r->skipped) {
+			printf("SKIP %s: %s\n", check_names[c], r->skipped);
+		} else {
+			printf("PASS %s\n", check_names[c]);
+		}
+		json_array_foreach(r->failures, k, f) {
+			json_t *rev = json_object_get(f, "revision"), *diffs = json_object_get(f, "differences");
+			size_t d;
+			json_t *x;
+
+			if (rev) {
+				long i = strata_graph_index(t->g, json_string_value(rev));
+				const char *msg = i >= 0 ? strata_graph_at(t->g, (size_t)i)->message : "";
+
+				printf("  revision %s%s%s%s: %s\n", json_string_value(rev), *msg ? " (" : "",
+				       msg, *msg ? ")" : "", json_string_value(json_object_get(f, "message")));
+			} else {
+				printf("  %s\n", json_string_value(json_object_get(f, "message")));
+			}
+			json_array_foreach(diffs, d, x) {
+				const char *detail = json_string_value(json_object_get(x, "detail"));
+
+				printf("    %s %s %s%s%s\n",
+				       json_string_value(json_object_get(x, "difference")),
+				       json_string_value(json_object_get(x, "kind")),
+				       json_string_value(json_object_get(x, "object")), detail ? ": " : "",
+				       detail ? detail : "");
+			}
+		}
+	}
+	printf("%zu of %zu check(s) failed; %zu revision(s), %.0f ms\n", failed, run,
+	       strata_graph_count(t->g), elapsed_ms);
+}
+
+static void print_json(const test_run *t, double elapsed_ms, int failed)
+{
+	json_t *checks = json_array();
+
+	for (size_t c = 0; c < NCHECKS; c++) {
+		const check_result *r = &t->checks[c];
+
+		if (!r->enabled)
+			continue;
+		json_array_append_new(checks, json_pack("{s:s, s:s, s:s?, s:O}", "name", check_names[c],
+							"status", status_of(r), "reason",
+							json_array_size(r->failures) ? NULL : r->skipped,
+							"failures", r->failures));
+	}
+	cli_print_json(json_pack("{s:b, s:s, s:I, s:f, s:o}", "passed", !failed, "engine",
+				 t->engine == DB_SQLITE ? "sqlite" : "postgres", "revisions",
+				 (json_int_t)strata_graph_count(t->g), "elapsed_ms", elapsed_ms,
+				 "checks", checks));
+}
+
+/* A scratch database named with --database must hold nothing yet. */
+static int check_scratch_empty(test_run *t)
+{
+	sc_catalog *cat = NULL;
+	int rc = snapshot(t, &cat), filled = 0;
+
+	if (rc != 0)
+		return cli_report_error(rc);
+	/* Schemas (PostgreSQL's public) and extensions come with a new
+	 * database; anything else means someone's data. */
+	for (size_t i = 0; i < cat->n; i++)
+		if (cat->objs[i]->kind != SC_SCHEMA && cat->objs[i]->kind != SC_EXTENSION)
+			filled = 1;
+	if (filled) {
+		sc_catalog_free(cat);
+		return cli_usage_error("test",
+				       "the database given with --database is not empty; strata test "
+				       "needs a scratch database it may fill (or none: it then creates "
+				       "a shadow database and drops it)");
+	}
+	sc_catalog_free(cat);
+	return 0;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+int cmd_test(int argc, char **argv, cli_ctx *ctx)
+{
+	db_open_options dbo = DB_OPEN_OPTIONS_INIT;
+	const char *from_arg = NULL, *heads_arg = NULL;
+	cli_list only = { { 0 }, 0 };
+	sc_shadow *shadow = NULL;
+	test_run t;
+	size_t from = 0, nargs;
+	const char *args[1];
+	long want_heads = 1;
+	int rc, failed = 0, at_heads = 0;
+	double started = now_ms();
+	const cli_option opts[] = {
+		{ OPT_LIST, 0, "only", &only, "NAME", "run only this check (repeatable; or NAME,NAME)" },
+		{ OPT_STRING, 0, "from", &from_arg, "REV",
+		  "walk the revisions from REV on (those before it are applied unchecked)" },
+		{ OPT_STRING, 0, "heads", &heads_arg, "N", "the number of heads expected (default 1)" },
+		{ OPT_END, 0, NULL, NULL, NULL, NULL },
+	};
+
+	memset(&t, 0, sizeof(t));
+	t.ctx = ctx;
+	if ((rc = cli_parse(argc, argv, opts, ctx, args, 0, &nargs)) != 0)
+		return rc;
+	if ((rc = select_checks(&t, &only)) != 0)
+		return rc;
+	if (heads_arg) {
+		char *end;
+
+		want_heads = strtol(heads_arg, &end, 10);
+		if (*end || want_heads < 1 || want_heads > 1000)
+			return cli_usage_error("test", "--heads wants a number of heads, not '%s'",
+					       heads_arg);
+	}
+	if ((rc = cli_load_graph(ctx)) != 0)
+		return rc;
+	t.g = ctx->graph;
+	if (from_arg && strata_graph_lookup(&from, t.g, from_arg) != 0)
+		return cli_report_error(STRATA_EINVALID);
+	if (!(t.engine = db_engine_of(ctx->config->database)))
+		return cli_usage_error("test", "cannot tell the database engine; pass -d URL of a "
+					       "scratch database or set database in strata.ini");
+	if ((rc = load_datatests(&t)) != 0)
+		goto done;
+	for (size_t c = 0; c < NCHECKS; c++)
+		t.checks[c].failures = json_array();
+
+	schema_guard_signals();
+	t.cfg = *ctx->config;
+	if (!ctx->g.database) {
+		if ((rc = sc_shadow_create(&shadow, t.engine,
+					   ctx->config->shadow_database ? ctx->config->shadow_database
+									 : ctx->config->database)) != 0) {
+			rc = cli_report_error(rc);
+			goto done;
+		}
+		t.cfg.database = (char *)sc_shadow_conninfo(shadow);
+		t.cfg.database_source = "shadow";
+	}
+	dbo.project_root = ctx->config->root;
+	dbo.application_name = "strata test";
+	if ((rc = db_open(&t.db, t.cfg.database, &dbo)) != 0) {
+		rc = cli_report_error(rc);
+		goto done;
+	}
+	if (ctx->g.database && (rc = check_scratch_empty(&t)) != 0)
+		goto done;
+
+	if (enabled(&t, CHECK_SINGLE_HEAD))
+		check_single_head(&t, want_heads);
+	if (enabled(&t, CHECK_UPGRADE) || enabled(&t, CHECK_STAIRWAY) || enabled(&t, CHECK_NO_TRACE) ||
+	    enabled(&t, CHECK_DATA) || enabled(&t, CHECK_SCHEMA)) {
+		if ((rc = walk(&t, from, &at_heads)) != 0) {
+			rc = cli_report_error(rc);
+			goto done;
+		}
+	}
+	if (enabled(&t, CHECK_SCHEMA) && !t.checks[CHECK_SCHEMA].skipped) {
+		if (!ctx->config->schema || !fs_exists(ctx->config->schema))
+			t.checks[CHECK_SCHEMA].skipped = "no schema file (schema in strata.ini)";
+		else if (at_heads && (rc = check_schema(&t)) != 0) {
+			rc = cli_report_error(rc);
+			goto done;
+		}
+	}
+	if (enabled(&t, CHECK_DATA) && !t.datatests && !t.checks[CHECK_DATA].skipped)
+		t.checks[CHECK_DATA].skipped = "no data-check files (migrations/tests/<revision>.sql)";
+	if (enabled(&t, CHECK_LINT) && (rc = check_lint(&t)) != 0) {
+		rc = cli_report_error(rc);
+		goto done;
+	}
+
+	for (size_t c = 0; c < NCHECKS; c++)
+		failed += t.checks[c].enabled && json_array_size(t.checks[c].failures) > 0;
+	if (ctx->g.json)
+		print_json(&t, now_ms() - started, failed);
+	else
+		print_text(&t, now_ms() - started);
+	rc = failed ? EXIT_CHECK : EXIT_OK;
+done:
+	db_close(t.db);
+	if (shadow) {
+		int drop_rc = sc_shadow_drop(shadow);
+
+		if (drop_rc != 0 && rc == EXIT_OK)
+			rc = cli_report_error(drop_rc);
+	}
+	for (size_t i = 0; t.datatests && i < strata_graph_count(t.g); i++)
+		revtest_free(t.datatests[i]);
+	strata_free(t.datatests);
+	for (size_t c = 0; c < NCHECKS; c++)
+		json_decref(t.checks[c].failures);
+	return rc;
+}

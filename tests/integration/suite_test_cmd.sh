@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# Integration suite for `strata test`, on SQLite and on a throwaway
+# PostgreSQL: one migrations directory that passes every check, and one
+# for each check that breaks exactly that check (a down that leaves an
+# index, one that leaves an enum type / a view, two heads, a schema file
+# that disagrees, a data migration that drops rows); each must fail with
+# the right check, revision and leftover named. Also: --json, --only,
+# --from, bad data-check files (exit 2), a scratch --database, and no
+# shadow database left behind.
+. "$(dirname "$0")/lib.sh"
+
+R1=$(id 1); R2=$(id 2); R3=$(id 3)
+
+# The good project: users, an index with its down, a data migration that
+# keeps every row, data checks, and a schema file that matches.
+good_project() {
+  rm -rf "$T/proj"
+  new_project
+  new_db
+  printf '[strata]\nmigrations = migrations\nschema = schema.sql\n' >strata.ini
+  mig "$R1" base "CREATE TABLE users (id integer PRIMARY KEY, email text);
+CREATE INDEX users_email ON users (email);" "DROP TABLE users;"
+  mig "$R2" "$R1" "CREATE TABLE audit (id integer PRIMARY KEY, note text);" "DROP TABLE audit;"
+  mig "$R3" "$R2" "CREATE TABLE contacts (id integer PRIMARY KEY, email text);
+INSERT INTO contacts (id, email) SELECT id, email FROM users;" "DROP TABLE contacts;"
+  mkdir -p migrations/tests
+  cat >"migrations/tests/$R3.sql" <<SQL
+-- +before
+INSERT INTO users (id, email) VALUES (1, 'a@example.com');
+INSERT INTO users (id, email) VALUES (2, 'b@example.com');
+-- +check
+SELECT count(*) = 2 FROM contacts;
+-- +check-down
+SELECT count(*) = 2 FROM users;
+SQL
+  cat >schema.sql <<SQL
+CREATE TABLE users (id integer PRIMARY KEY, email text);
+CREATE INDEX users_email ON users (email);
+CREATE TABLE audit (id integer PRIMARY KEY, note text);
+CREATE TABLE contacts (id integer PRIMARY KEY, email text);
+SQL
+}
+
+no_shadows_left() {
+  if [ "$ENGINE" = postgres ]; then
+    equals "$(psql -X -A -t -q "$STRATA_TEST_PG_URL" -c "SELECT count(*) FROM pg_database WHERE datname LIKE 'strata_shadow_%'")" 0
+  fi
+}
+
+test_good_project_passes_every_check() {
+  good_project
+  ok st test
+  for c in single-head upgrade stairway down-leaves-no-trace schema-matches data-survives lint; do
+    contains "$OUT" "PASS $c"
+  done
+  contains "$OUT" "0 of 7 check(s) failed; 3 revision(s)"
+  # The project's own database is never touched.
+  equals "$(tables)" ""
+  no_shadows_left
+}
+
+test_json_report() {
+  good_project
+  ok st test --json
+  equals "$(printf '%s' "$OUT" | jq -r '.passed')" true
+  equals "$(printf '%s' "$OUT" | jq -r '[.checks[].name] | join(",")')" \
+    "single-head,upgrade,stairway,down-leaves-no-trace,schema-matches,data-survives,lint"
+  equals "$(printf '%s' "$OUT" | jq -r '[.checks[].status] | unique | join(",")')" pass
+  equals "$(printf '%s' "$OUT" | jq -r ".engine")" "$ENGINE"
+}
+
+test_down_that_leaves_an_index() {
+  good_project
+  mig "$R2" "$R1" "CREATE INDEX audit_note ON users (email);" "SELECT 1;"
+  expect_exit 1 st test
+  contains "$OUT" "FAIL down-leaves-no-trace"
+  contains "$OUT" "revision $R2 (migration $R2): the down leaves 1 difference(s)"
+  contains "$OUT" "leftover index"
+  contains "$OUT" "audit_note"
+  contains "$OUT" "PASS upgrade"
+  expect_exit 1 st test --json --only down-leaves-no-trace
+  equals "$(printf '%s' "$OUT" | jq -r '.checks[0].failures[0].revision')" "$R2"
+  equals "$(printf '%s' "$OUT" | jq -r '.checks[0].failures[0].differences[0] | "\(.difference) \(.kind)"')" "leftover index"
+  no_shadows_left
+}
+
+test_down_that_leaves_a_type() {
+  good_project
+  rm -f schema.sql
+  if [ "$ENGINE" = postgres ]; then
+    mig "$R2" "$R1" "CREATE TYPE mood AS ENUM ('ok', 'sad');
+ALTER TABLE users ADD COLUMN mood mood;" "ALTER TABLE users DROP COLUMN mood;"
+    kind=enum
+  else
+    # SQLite has no types: a view the down forgets is the same mistake.
+    mig "$R2" "$R1" "CREATE VIEW user_emails AS SELECT email FROM users;" "SELECT 1;"
+    kind=view
+  fi
+  expect_exit 1 st test
+  contains "$OUT" "FAIL down-leaves-no-trace"
+  contains "$OUT" "revision $R2"
+  contains "$OUT" "leftover $kind"
+  # The re-up trips over the leftover: the stairway says so too.
+  contains "$OUT" "FAIL stairway"
+  no_shadows_left
+}
+
+test_two_heads() {
+  good_project
+  rm -f schema.sql
+  mig "$(id 4)" "$R1" "CREATE TABLE other (id integer PRIMARY KEY);" "DROP TABLE other;"
+  expect_exit 1 st test --only single-head
+  contains "$OUT" "FAIL single-head"
+  contains "$OUT" "2 heads, expected 1: $R3 $(id 4)"
+  ok st test --only single-head --heads 2
+  # A second base revision is an orphan.
+  mig "$(id 5)" base "CREATE TABLE lone (id integer PRIMARY KEY);" "DROP TABLE lone;"
+  expect_exit 1 st test --only single-head --heads 3
+  contains "$OUT" "revision $(id 5) (migration $(id 5)): orphaned: revises base"
+}
+
+test_schema_file_that_disagrees() {
+  good_project
+  printf 'CREATE TABLE users (id integer PRIMARY KEY, email text, name text);\nCREATE INDEX users_email ON users (email);\nCREATE TABLE audit (id integer PRIMARY KEY, note text);\nCREATE TABLE contacts (id integer PRIMARY KEY, email text);\n' >schema.sql
+  expect_exit 1 st test
+  contains "$OUT" "FAIL schema-matches"
+  contains "$OUT" "differs from"
+  contains "$OUT" "users"
+  contains "$OUT" "PASS stairway"
+  expect_exit 1 st test --json --only schema-matches
+  contains "$(printf '%s' "$OUT" | jq -r '.checks[0].failures[0].differences[] | .object')" "users"
+  no_shadows_left
+}
+
+test_data_migration_that_drops_rows() {
+  good_project
+  mig "$R3" "$R2" "CREATE TABLE contacts (id integer PRIMARY KEY, email text);
+INSERT INTO contacts (id, email) SELECT id, email FROM users WHERE id > 1;" "DROP TABLE contacts;"
+  expect_exit 1 st test
+  contains "$OUT" "FAIL data-survives"
+  contains "$OUT" "revision $R3"
+  contains "$OUT" "tests/$R3.sql:5: after the up, the check is not true: SELECT count(*) = 2 FROM contacts"
+  contains "$OUT" "PASS down-leaves-no-trace"
+  no_shadows_left
+}
+
+test_failing_up_names_the_revision() {
+  good_project
+  rm -f schema.sql
+  mig "$R2" "$R1" "CREATE INDEX audit_note ON no_such_table (note);" "DROP INDEX audit_note;"
+  expect_exit 1 st test
+  contains "$OUT" "FAIL upgrade"
+  contains "$OUT" "revision $R2"
+  contains "$OUT" "SKIP stairway: the upgrade failed"
+  expect_exit 1 st test --only stairway
+  contains "$OUT" "FAIL stairway"
+  no_shadows_left
+}
+
+test_from_skips_earlier_revisions() {
+  good_project
+  mig "$R1" base "CREATE TABLE users (id integer PRIMARY KEY, email text);
+CREATE TABLE junk (id integer);" "DROP TABLE users;"
+  rm -f schema.sql
+  expect_exit 1 st test --only down-leaves-no-trace
+  contains "$OUT" "revision $R1"
+  ok st test --only down-leaves-no-trace --from "$R2"
+}
+
+test_bad_data_check_files_exit_2() {
+  good_project
+  printf -- '-- +check\nSELECT 1;\n-- +after\nSELECT 2;\n' >"migrations/tests/$R2.sql"
+  expect_exit 2 st test
+  contains "$ERR" "tests/$R2.sql:3: unknown section '-- +after'"
+  rm "migrations/tests/$R2.sql"
+  printf -- '-- +check\nSELECT 1;\n' >migrations/tests/ffffffffffff.sql
+  expect_exit 2 st test
+  contains "$ERR" "no revision 'ffffffffffff'"
+  rm migrations/tests/ffffffffffff.sql
+  expect_exit 2 st test --only no-such-check
+  contains "$ERR" "unknown check 'no-such-check'"
+  no_shadows_left
+}
+
+test_scratch_database() {
+  good_project
+  scratch=$DB
+  ok st test -d "$scratch" --only stairway
+  contains "$OUT" "PASS stairway"
+  # Not empty any more: refused, nothing changed.
+  expect_exit 2 st test -d "$scratch"
+  contains "$ERR" "not empty"
+}
+
+ENGINE=sqlite run_tests
+ENGINE=postgres run_tests
