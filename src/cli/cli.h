@@ -123,6 +123,7 @@ int cmd_show(int argc, char **argv, cli_ctx *ctx);
 int cmd_graph(int argc, char **argv, cli_ctx *ctx);
 int cmd_verify(int argc, char **argv, cli_ctx *ctx);
 int cmd_hash(int argc, char **argv, cli_ctx *ctx);
+int cmd_online(int argc, char **argv, cli_ctx *ctx);
 int cmd_help(int argc, char **argv, cli_ctx *ctx);
 int cmd_version(int argc, char **argv, cli_ctx *ctx);
 

@@ -86,6 +86,39 @@ static const struct { const char *name; const char *text; } pages[] = {
 	{ "hash",
 	  "usage: strata hash\n\n"
 	  "Rewrite migrations/strata.sum after adding or editing files by hand on purpose.\n" },
+	{ "online",
+	  "usage: strata online start FILE [--complete] [--schema NAME] [--batch-size N]\n"
+	  "                    [--batch-pause D] [--max-replica-lag D] [timeouts]\n"
+	  "       strata online complete | rollback | status [--json]\n\n"
+	  "Zero-downtime schema changes on PostgreSQL, from an operation file in pgroll's\n"
+	  "JSON format ({\"operations\": [{\"alter_column\": {...}}, ...]}).\n\n"
+	  "start     expand: add the new shape beside the old (new columns, triggers that\n"
+	  "          keep old and new in step with the up/down expressions), backfill the\n"
+	  "          rows in batches by primary key, and create the schema <schema>_<name>\n"
+	  "          of views showing the new shape. The previous version keeps working.\n"
+	  "complete  contract: validate constraints, drop the old columns and the old\n"
+	  "          version's schema, give the new columns their names.\n"
+	  "rollback  undo a started migration; writes made through either version stay.\n"
+	  "status    the migration in progress and the latest completed one.\n\n"
+	  "Clients pick a version with SET search_path TO <version schema>. State is kept\n"
+	  "in the database (schema strata_online): any machine can complete or roll back,\n"
+	  "and each step can be run again after a crash (start resumes the backfill).\n\n"
+	  "Options:\n"
+	  "  --complete               start, then complete at once\n"
+	  "  --schema NAME            schema the operations act on (default public)\n"
+	  "  --batch-size N           rows per backfill batch (default 1000)\n"
+	  "  --batch-pause D          pause between batches (default 0)\n"
+	  "  --max-replica-lag D      pause the backfill while a standby's lag exceeds D\n"
+	  "  --lock-timeout D         lock_timeout of every statement (default 5s); a step\n"
+	  "                           whose lock is not had is retried with back-off\n"
+	  "  --statement-timeout D    cancel statements running longer (default: none)\n"
+	  "  --lock-wait D            wait this long for another strata online run\n\n"
+	  "Operations: create_table, drop_table, rename_table, add_column, drop_column,\n"
+	  "rename_column, alter_column, create_index, drop_index, create_constraint,\n"
+	  "drop_constraint, drop_multicolumn_constraint, rename_constraint,\n"
+	  "set_replica_identity, sql. See docs/online.md.\n\n"
+	  "Example:\n  strata online start migrations/online/02_price_type.json\n"
+	  "  strata online complete\n" },
 	{ "help", "usage: strata help [COMMAND]\n" },
 	{ "version", "usage: strata version\n" },
 	{ "config",

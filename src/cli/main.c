@@ -28,6 +28,7 @@ const cli_command cli_commands[] = {
 	{ "graph", cmd_graph, "draw the revision graph (dot or mermaid)" },
 	{ "verify", cmd_verify, "check strata.sum and applied revisions' checksums" },
 	{ "hash", cmd_hash, "rewrite strata.sum after deliberate edits" },
+	{ "online", cmd_online, "zero-downtime expand/contract migrations (PostgreSQL)" },
 	{ "help", cmd_help, "show help for a command" },
 	{ "version", cmd_version, "print the version" },
 	{ NULL, NULL, NULL },
