@@ -371,7 +371,8 @@ static int check_object(checker *c, const json_t *obj, const field *fields)
 			return bad(c, "the required key \"%s\" is missing", f->key);
 		v = json_object_get(obj, f->key);
 		if (v && json_is_string(v) && f->required && json_string_length(v) == 0 &&
-		    strcmp(f->key, "up") != 0 && strcmp(f->key, "down") != 0)
+		    strcmp(f->key, "up") != 0 && strcmp(f->key, "down") != 0 &&
+		    strcmp(f->key, "index") != 0)
 			return bad(c, "\"%s\" must not be empty", f->key);
 	}
 	return 0;

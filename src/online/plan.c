@@ -742,6 +742,73 @@ cleanup:
 	return rc;
 }
 
+static int on_constraint(void *payload, int ncols, const char *const *v)
+{
+	json_t *arr = payload;
+	json_t *o = json_pack("{s:s?, s:s?, s:s?}", "name", v[0], "def", v[1], "columns", v[2]);
+
+	if (!o || json_array_append_new(arr, o) < 0)
+		return STRATA_ERROR;
+	return 0;
+}
+
+#define CONSTRAINTS_SQL                                                                \
+	"SELECT c.conname, pg_get_constraintdef(c.oid), "                              \
+	"(SELECT json_agg(a.attname) FROM pg_attribute a WHERE a.attrelid = c.conrelid " \
+	" AND a.attnum = ANY (c.conkey))::text FROM pg_constraint c "                 \
+	"WHERE c.conrelid = format('%I.%I', $1::text, $2::text)::regclass "          \
+	"AND c.contype IN ('c', 'f') AND c.conname NOT LIKE '\\_strata\\_%' ORDER BY c.conname"
+
+/*
+ * Carry the check and foreign-key constraints of the duplicated columns
+ * over to the new ones: added NOT VALID under a _strata_ name now,
+ * validated and given their names at complete.
+ */
+static int copy_constraints(planner *p, online_table *t)
+{
+	const char *params[2] = { schema_of(p), t->phys };
+	strata_buf sql = STRATA_BUF_INIT;
+	json_t *found = json_array(), *con;
+	size_t i;
+	int rc;
+
+	if (!found)
+		return oom();
+	if ((rc = db_query(p->ctx->db, CONSTRAINTS_SQL, 2, params, on_constraint, found)) < 0)
+		goto cleanup;
+	json_array_foreach(found, i, con) {
+		json_t *cols = json_loads(str(con, "columns") ? str(con, "columns") : "[]", 0, NULL), *k;
+		const char *name = str(con, "name");
+		char tmp[MAX_IDENT + 2];
+		int covers = 0;
+		size_t j, rest;
+
+		json_array_foreach(cols, j, k)
+			covers |= dup_named(t, json_string_value(k), &rest) != NULL;
+		json_decref(cols);
+		if (!covers)
+			continue;
+		if ((rc = prefixed(p, tmp, sizeof(tmp), "_strata_", name)) < 0)
+			goto cleanup;
+		sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I %s NOT VALID", schema_of(p), t->phys, tmp,
+		     str(con, "def"));
+		rc = with_new_names(p, t, buf_cstr(&sql));
+		buf_clear(&sql);
+		if (rc < 0)
+			goto cleanup;
+		sqlf(&sql, "ALTER TABLE %Q VALIDATE CONSTRAINT %I", schema_of(p), t->phys, tmp);
+		if ((rc = push(p->validate, &sql)) < 0)
+			goto cleanup;
+		sqlf(&sql, "ALTER TABLE %Q RENAME CONSTRAINT %I TO %I", schema_of(p), t->phys, tmp, name);
+		if ((rc = push(p->late, &sql)) < 0)
+			goto cleanup;
+	}
+cleanup:
+	json_decref(found);
+	buf_release(&sql);
+	return rc;
+}
+
 /*
  * Duplicate column c of t: a new physical column _strata_new_<name> of type
  * (NULL = unchanged), its default copied, NOT NULL (when notnull) as a NOT
@@ -1825,7 +1892,8 @@ int plan_expand(online_plan_ctx *ctx)
 
 		if (!t->touched || t->dropped)
 			continue;
-		if ((rc = copy_indexes(&p, t)) < 0 || (rc = make_trigger(&p, t)) < 0 ||
+		if ((rc = copy_indexes(&p, t)) < 0 || (rc = copy_constraints(&p, t)) < 0 ||
+		    (rc = make_trigger(&p, t)) < 0 ||
 		    (rc = backfill_entry(&p, t)) < 0)
 			goto cleanup;
 	}
