@@ -77,6 +77,27 @@ static int on_batch(void *payload, int ncols, const char *const *v)
 	return 0;
 }
 
+/* "(a, b)" of the key columns, optionally qualified. */
+static void key_list(strata_buf *sql, const json_t *key, const char *qualifier)
+{
+	const json_t *k;
+	size_t i;
+
+	buf_putc(sql, '(');
+	json_array_foreach(key, i, k) {
+		buf_puts(sql, i ? ", " : "");
+		if (qualifier)
+			sqlf(sql, "%s.", qualifier);
+		sqlf(sql, "%I", json_string_value(k));
+	}
+	buf_putc(sql, ')');
+}
+
+/*
+ * One batch: the last key of the next batch_size rows after the cursor
+ * (an index-only walk of the key), then one UPDATE of the key range
+ * (cursor, last], which PostgreSQL runs as an index range scan.
+ */
 static int batch_sql(strata_buf *sql, const char *schema, const json_t *entry, int with_cursor,
 		     long batch_size)
 {
@@ -84,15 +105,14 @@ static int batch_sql(strata_buf *sql, const char *schema, const json_t *entry, i
 	const char *table = json_string_value(json_object_get(entry, "table"));
 	size_t i, n = json_array_size(key);
 
-	sqlf(sql, "WITH batch AS (SELECT ");
+	buf_puts(sql, "WITH bound AS (SELECT * FROM (SELECT ");
 	json_array_foreach(key, i, k)
 		sqlf(sql, "%s%I AS _strata_k%d", i ? ", " : "", json_string_value(k), (int)i);
 	sqlf(sql, " FROM %Q", schema, table);
 	if (with_cursor) {
-		buf_puts(sql, " WHERE (");
-		json_array_foreach(key, i, k)
-			sqlf(sql, "%s%I", i ? ", " : "", json_string_value(k));
-		buf_puts(sql, ") > (");
+		buf_puts(sql, " WHERE ");
+		key_list(sql, key, NULL);
+		buf_puts(sql, " > (");
 		for (i = 0; i < n; i++)
 			buf_printf(sql, "%s$%zu", i ? ", " : "", i + 1);
 		buf_putc(sql, ')');
@@ -100,21 +120,26 @@ static int batch_sql(strata_buf *sql, const char *schema, const json_t *entry, i
 	buf_puts(sql, " ORDER BY ");
 	json_array_foreach(key, i, k)
 		sqlf(sql, "%s%I", i ? ", " : "", json_string_value(k));
-	buf_printf(sql, " LIMIT %ld), upd AS (UPDATE ", batch_size);
-	sqlf(sql, "%Q AS _strata_t SET %s FROM batch WHERE (", schema, table,
-	     json_string_value(json_object_get(entry, "set")));
-	json_array_foreach(key, i, k)
-		sqlf(sql, "%s_strata_t.%I", i ? ", " : "", json_string_value(k));
-	buf_puts(sql, ") = (");
-	for (i = 0; i < n; i++)
-		buf_printf(sql, "%sbatch._strata_k%zu", i ? ", " : "", i);
-	buf_puts(sql, ") RETURNING 1) SELECT (SELECT count(*) FROM upd)");
-	for (i = 0; i < n; i++)
-		buf_printf(sql, ", last._strata_k%zu::text", i);
-	buf_puts(sql, " FROM (SELECT * FROM batch ORDER BY ");
+	buf_printf(sql, " LIMIT %ld) AS b ORDER BY ", batch_size);
 	for (i = 0; i < n; i++)
 		buf_printf(sql, "%s_strata_k%zu DESC", i ? ", " : "", i);
-	return buf_puts(sql, " LIMIT 1) AS last");
+	sqlf(sql, " LIMIT 1), upd AS (UPDATE %Q AS _strata_t SET %s WHERE ", schema, table,
+	     json_string_value(json_object_get(entry, "set")));
+	if (with_cursor) {
+		key_list(sql, key, "_strata_t");
+		buf_puts(sql, " > (");
+		for (i = 0; i < n; i++)
+			buf_printf(sql, "%s$%zu", i ? ", " : "", i + 1);
+		buf_puts(sql, ") AND ");
+	}
+	key_list(sql, key, "_strata_t");
+	buf_puts(sql, " <= (SELECT ");
+	for (i = 0; i < n; i++)
+		buf_printf(sql, "%s_strata_k%zu", i ? ", " : "", i);
+	buf_puts(sql, " FROM bound) RETURNING 1) SELECT (SELECT count(*) FROM upd)");
+	for (i = 0; i < n; i++)
+		buf_printf(sql, ", bound._strata_k%zu::text", i);
+	return buf_puts(sql, " FROM bound");
 }
 
 static int on_lag(void *payload, int ncols, const char *const *v)

@@ -210,6 +210,16 @@ test_kill9_during_backfill_then_rerun_finishes() {
   equals "$(q "SELECT data_type FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'big' AND column_name = 'v'")" bigint
 }
 
+test_composite_key_backfill_walks_every_row() {
+  new_db
+  q "CREATE TABLE pairs (a integer, b text, v integer NOT NULL, PRIMARY KEY (a, b)); INSERT INTO pairs SELECT g % 7, 'k' || g, g FROM generate_series(1, 500) g" >/dev/null
+  migration p '{"alter_column": {"table": "pairs", "column": "v", "type": "bigint", "up": "v * 3", "down": "(v / 3)::integer"}}'
+  ok onl start "$T/p.json" --batch-size 37
+  equals "$(q "SELECT count(*) FROM pairs WHERE _strata_new_v IS DISTINCT FROM v * 3")" 0
+  ok onl complete
+  equals "$(q "SELECT count(*), sum(v) FROM pairs")" "500|375750"
+}
+
 test_crash_during_expand_leaves_nothing() {
   fixture
   before=$(shape)
