@@ -91,4 +91,9 @@ echo "== machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048
 for engine in $ENGINES; do
   [ -f "$out/$engine.md" ] && cat "$out/$engine.md"
 done
+
+# Online migrations under load (strata online against the naive ALTER TABLE).
+if [ "${BENCH_ONLINE:-1}" = 1 ]; then
+  "$here/online.sh" "$bin" || status=1
+fi
 exit $status
