@@ -213,7 +213,7 @@ fresh_table
 standby=$pgdir/standby
 sport=$((STRATA_TEST_PG_PORT + 1))
 as_pg env PGPASSWORD="$STRATA_TEST_PG_PASSWORD" "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$STRATA_TEST_PG_PORT" \
-  -U strata_test -D "$standby" -R -X stream >/dev/null 2>&1
+  -U strata_test -D "$standby" -R -X stream -c fast >/dev/null 2>&1
 printf "port = %s\nhot_standby = on\n" "$sport" >>"$standby/postgresql.conf"
 as_pg "$PG_BIN/pg_ctl" -D "$standby" -l "$pgdir/standby.log" -w start >/dev/null
 SDB=$base
