@@ -873,10 +873,15 @@ static int duplicate(planner *p, online_table *t, online_column *c, const char *
 		if ((rc = push(p->stage1, &sql)) < 0)
 			goto cleanup;
 	}
-	strata_free(c->phys);
-	strata_free(c->type);
-	c->phys = strata_strdup(newname);
-	c->type = strata_strdup(type);
+	{
+		/* type may be c->type itself: copy before freeing. */
+		char *t_new = strata_strdup(type);
+
+		strata_free(c->phys);
+		strata_free(c->type);
+		c->phys = strata_strdup(newname);
+		c->type = t_new;
+	}
 	buf_put_sql_ident(&ident, c->old_phys);
 	c->up = strata_strdup(up ? up : buf_cstr(&ident));
 	buf_clear(&ident);
