@@ -130,4 +130,9 @@ for engine in $ENGINES; do
 done
 [ -f "$out/schema.md" ] && cat "$out/schema.md"
 [ -f "$out/lint.md" ] && cat "$out/lint.md"
+
+# Online migrations under load (strata online against the naive ALTER TABLE).
+if [ "${BENCH_ONLINE:-1}" = 1 ]; then
+  "$here/online.sh" "$bin" || status=1
+fi
 exit $status

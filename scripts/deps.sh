@@ -17,6 +17,7 @@ for extra in "$@"; do
     # nodejs ships npm and conflicts with Debian's npm) is used as it is.
     bench)
       pkgs="$pkgs alembic python3-alembic python3-sqlalchemy python3-psycopg2 sqitch libdbd-pg-perl libdbd-sqlite3-perl"
+      pkgs="$pkgs bc python3" # bench/online.sh (pgbench comes with postgresql)
       command -v npm >/dev/null 2>&1 || pkgs="$pkgs nodejs npm" ;;
     *) echo "deps.sh: unknown extra '$extra'" >&2; exit 2 ;;
   esac

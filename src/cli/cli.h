@@ -130,6 +130,7 @@ int cmd_verify(int argc, char **argv, cli_ctx *ctx);
 int cmd_hash(int argc, char **argv, cli_ctx *ctx);
 int cmd_lint(int argc, char **argv, cli_ctx *ctx);
 int cmd_test(int argc, char **argv, cli_ctx *ctx);
+int cmd_online(int argc, char **argv, cli_ctx *ctx);
 int cmd_help(int argc, char **argv, cli_ctx *ctx);
 int cmd_version(int argc, char **argv, cli_ctx *ctx);
 

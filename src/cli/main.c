@@ -36,6 +36,7 @@ const cli_command cli_commands[] = {
 	{ "erd", cmd_erd, "draw the schema's tables and foreign keys (dot or mermaid)" },
 	{ "lint", cmd_lint, "check migrations for locks, rewrites and data loss" },
 	{ "test", cmd_test, "prove on a shadow database that migrations go up, down and match" },
+	{ "online", cmd_online, "zero-downtime expand/contract migrations (PostgreSQL)" },
 	{ "help", cmd_help, "show help for a command" },
 	{ "version", cmd_version, "print the version" },
 	{ NULL, NULL, NULL },

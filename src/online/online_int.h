@@ -1,0 +1,164 @@
+/*
+ * online/online_int.h - what the files of src/online/ share.
+ *
+ * Layer: online (above db and util, below cli). Nothing here prints.
+ *
+ *   opfile.c    operation files: parse and check (no database)
+ *   model.c     the tables and columns of the target schema, as the
+ *               old and the new version see them
+ *   plan.c      operations -> expand statements (run at once) and the
+ *               stored plan for backfill, complete and rollback
+ *   state.c     the strata_online schema: one row per migration
+ *   backfill.c  batched, keyset backfill with throttling
+ *   engine.c    start / complete / rollback / status
+ *
+ * A plan is a JSON object (stored in the state row, so any machine can
+ * finish the work):
+ *   { "concurrent": [ {"index": name, "sql": create}, ... ],
+ *     "backfill":   [ {"table": t, "key": [cols], "set": "a = (..), b = (..)"}, ... ],
+ *     "validate":   [ sql, ... ],        each its own transaction, at complete
+ *     "complete":   [ sql, ... ],        one transaction, at complete
+ *     "rollback":   [ sql, ... ] }       one transaction, at rollback
+ */
+#ifndef STRATA_ONLINE_INT_H
+#define STRATA_ONLINE_INT_H
+
+#include <jansson.h>
+#include "db/db.h"
+#include "strata/online.h"
+#include "util/buf.h"
+
+struct strata_online_migration {
+	char *name;
+	char *version_schema; /* from the file, or NULL */
+	char *source;         /* file name for messages */
+	json_t *root;         /* owned */
+	json_t *ops;          /* borrowed: root's "operations" */
+};
+
+/* The i-th operation's kind and body (borrowed). */
+const char *online_op_kind(const strata_online_migration *m, size_t i, json_t **body);
+
+/* Prefix of the physical columns that stand for a column's new shape. */
+#define ONLINE_NEW_PREFIX "_strata_new_"
+/* Name of the sync trigger on each table, and schema of its function. */
+#define ONLINE_TRIGGER "_strata_online_sync"
+#define ONLINE_SCHEMA "strata_online"
+/* Session setting the backfill uses so the sync triggers skip its rows. */
+#define ONLINE_BACKFILL_GUC "strata.online_backfill"
+
+/* ---- model.c ---------------------------------------------------------- */
+
+typedef struct online_column {
+	char *name;      /* as the new version sees it */
+	char *phys;      /* the physical column behind it in the new version */
+	char *old_phys;  /* behind it in the old version (NULL: added by this migration) */
+	char *type;      /* format_type of phys */
+	int notnull;
+	int dropped;     /* gone in the new version */
+	char *up;        /* old -> new expression (added or duplicated columns) */
+	char *down;      /* new -> old expression (duplicated or dropped columns) */
+} online_column;
+
+typedef struct online_table {
+	char *name;      /* as the new version sees it */
+	char *phys;      /* the physical table (its name until complete) */
+	unsigned oid;
+	int created;     /* created by this migration */
+	int dropped;     /* gone in the new version */
+	int touched;     /* has columns to keep in step */
+	online_column *cols;
+	size_t ncols, capcols;
+	char **key;      /* primary key (or unique not-null) columns, physical */
+	size_t nkey;
+	int keys_loaded;
+} online_table;
+
+typedef struct online_model {
+	char *schema;
+	online_table *tables;
+	size_t ntables, cap;
+} online_model;
+
+/* Load every table of schema (relkind r/p). */
+int model_load(online_model *m, strata_db *db, const char *schema);
+/* Add tables and columns that appeared since (after raw SQL). */
+int model_refresh(online_model *m, strata_db *db);
+void model_release(online_model *m);
+online_table *model_table(online_model *m, const char *name);
+online_column *model_column(online_table *t, const char *name);
+online_column *model_add_column(online_table *t, const char *name, const char *phys,
+				const char *old_phys, const char *type);
+
+/* ---- sql helpers (plan.c) --------------------------------------------- */
+
+/*
+ * Append SQL to b from fmt: %I an identifier (quoted), %Q two arguments
+ * schema and name ("schema"."name"), %L a literal (quoted), %s raw text
+ * (SQL written by the user: expressions, types), %d an int, %u unsigned,
+ * %% a percent sign. Returns 0 or STRATA_ERROR.
+ */
+int sqlf(strata_buf *b, const char *fmt, ...);
+
+/* ---- plan.c ----------------------------------------------------------- */
+
+typedef struct online_plan_ctx {
+	strata_db *db;
+	const strata_online_migration *m;
+	online_model model;
+	const char *schema;
+	const char *version_schema;
+	json_t *plan; /* owned */
+	void (*log)(void *payload, strata_log_level level, const char *msg);
+	void *payload;
+} online_plan_ctx;
+
+/* Run the expand statements of every operation (in the caller's
+ * transaction), create the version schema's views, and fill ctx->plan. */
+int plan_expand(online_plan_ctx *ctx);
+/* Create schema vs and one view per table of the model (new shape). */
+int plan_create_views(strata_db *db, online_model *model, const char *vs);
+
+/* ---- state.c ---------------------------------------------------------- */
+
+typedef struct online_state {
+	long long id;
+	char *schema;
+	char *name;
+	char *version_schema;
+	char *previous_schema; /* NULL for the first */
+	char *phase;
+	json_t *plan;
+	json_t *progress;      /* {"table": i, "cursor": [...], "rows": n} or null */
+	int backfilled;
+	char *started_at;
+} online_state;
+
+int state_ensure(strata_db *db);
+int state_exists(strata_db *db, int *out);
+/* The migration in progress (*out NULL when none). */
+int state_active(online_state **out, strata_db *db);
+/* The version schema of the latest completed migration on schema (*out NULL if none). */
+int state_latest_schema(char **out, strata_db *db, const char *schema);
+int state_insert(strata_db *db, const char *schema, const char *name, const char *vs,
+		 const char *prev, const char *migration_json, const char *plan_json);
+int state_save_progress(strata_db *db, long long id, const char *progress_json, int backfilled);
+int state_set_phase(strata_db *db, long long id, const char *phase);
+void state_free(online_state *s);
+
+/* ---- backfill.c ------------------------------------------------------- */
+
+typedef struct online_run {
+	strata_db *db;
+	const strata_config *cfg;
+	const strata_online_options *o;
+	online_state *st;
+} online_run;
+
+void online_log(const online_run *r, strata_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Backfill what st->plan asks, from st->progress on; marks st backfilled. */
+int backfill_run(online_run *r);
+void sleep_ms_(long ms);
+
+#endif
