@@ -71,12 +71,12 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
 		if (v)
 			fv->lint_values = v;
 		if (!k || !v || !(k[fv->nlint] = strata_strdup(name))) {
-			buf_puts(&fv->error, "out of memory");
+			fv->out_of_memory = 1;
 			return 0;
 		}
 		if (!(v[fv->nlint] = strata_strdup(value))) {
 			strata_free(k[fv->nlint]);
-			buf_puts(&fv->error, "out of memory");
+			fv->out_of_memory = 1;
 			return 0;
 		}
 		fv->nlint++;

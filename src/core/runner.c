@@ -130,22 +130,22 @@ static int open_db(run *r)
 }
 
 /*
- * The bookkeeping tables were missing: create them. SQLite does it in a
- * write transaction (BEGIN IMMEDIATE), in which bk_ensure() looks again,
+ * The bookkeeping tables were missing: create them, in one transaction
+ * (SQLite: a write transaction, BEGIN IMMEDIATE), in which bk_ensure() looks again,
  * so two runners racing to create them serialise and the second finds
  * them. Runs that find the tables (all but the first) take no write lock
  * here at all: open_run() checks with a read first.
  */
 static int create_bk_tables(run *r)
 {
-	int sqlite = db_engine_kind(r->db) == DB_SQLITE, rc;
+	int rc;
 
-	if (sqlite && (rc = db_begin(r->db)) < 0)
+	/* One transaction on both engines, so that a run killed half-way
+	 * never leaves one table without the other. */
+	if ((rc = db_begin(r->db)) < 0)
 		return rc;
 	rc = bk_ensure(r->db, r->cfg);
-	if (sqlite)
-		rc = rc < 0 ? (db_rollback(r->db), rc) : db_commit(r->db);
-	return rc;
+	return rc < 0 ? (db_rollback(r->db), rc) : db_commit(r->db);
 }
 
 /* Connect, lock, create the tables, read the state. */

@@ -40,7 +40,7 @@ static void test_alloc_failures__config_load(void **state)
 	f = fopen(ini, "w");
 	assert_non_null(f);
 	fputs("[strata]\ndatabase = postgres://u:pw@h/db\nmigrations = m\nversion_table = ops.v\n"
-	      "lock_timeout = 2s\nlock_wait = 1min\n[lint]\nx = 1\n", f);
+	      "lock_timeout = 2s\nlock_wait = 1min\n[lint]\nsmall_table_rows = 5\n", f);
 	fclose(f);
 	in.cwd = dir;
 	in.config_file = ini;
