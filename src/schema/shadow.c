@@ -358,12 +358,11 @@ int sc_source_classify(sc_source_kind *out, const char *spec)
 		*out = S_ISDIR(st.st_mode) ? SC_SOURCE_MIGRATIONS : SC_SOURCE_FILE;
 		return 0;
 	}
-	if (db_engine_of(spec) && !strstr(spec, ".sql")) {
+	if (db_engine_of(spec)) {
 		*out = SC_SOURCE_DATABASE;
 		return 0;
 	}
-	if (db_engine_of(spec) == DB_SQLITE || strstr(spec, ".sql")) {
-		/* A path that does not exist. */
+	if (strlen(spec) > 4 && strcmp(spec + strlen(spec) - 4, ".sql") == 0) {
 		strata_error_set(STRATA_ENOTFOUND, "'%s' does not exist", spec);
 		strata_error_hint("give a database URL, a schema .sql file or a migrations directory");
 		return STRATA_ENOTFOUND;

@@ -198,9 +198,43 @@ static size_t url_scheme_len(const char *s)
 }
 
 /* postgres://user:secret@host/db?sslpassword=x -> postgres://user:****@host/db?sslpassword=**** */
+/* Scrub the percent-decoded form of a URL password [pw, end) from what was
+ * written from start on: a password written encoded in its place may
+ * stand decoded in another parameter's value. */
+static int scrub_decoded(strata_buf *out, size_t start, const char *pw, const char *end)
+{
+	strata_buf dec = STRATA_BUF_INIT;
+	int changed = 0;
+
+	for (const char *p = pw; p < end; p++) {
+		int c = (unsigned char)*p;
+
+		if (c == '%' && end - p >= 3 && isxdigit((unsigned char)p[1]) &&
+		    isxdigit((unsigned char)p[2])) {
+			char hex[3] = { p[1], p[2], 0 };
+
+			c = (int)strtol(hex, NULL, 16);
+			p += 2;
+			changed = 1;
+		}
+		if (c == 0 || buf_putc(&dec, (char)c) < 0) {
+			buf_release(&dec);
+			return c == 0 ? 0 : STRATA_ERROR;
+		}
+	}
+	if (changed && dec.len && out->ptr) {
+		redact_secret(out->ptr + start, buf_cstr(&dec));
+		out->len = start + strlen(out->ptr + start);
+	}
+	buf_release(&dec);
+	return 0;
+}
+
 static int redact_url(strata_buf *out, const char *url, size_t scheme_len)
 {
-	const char *auth = url + scheme_len, *at = NULL, *p, *colon;
+	const char *auth = url + scheme_len, *at = NULL, *p, *colon, *pw = NULL, *pw_end = NULL;
+	size_t start = out->len;
+	int rc;
 
 	if (buf_putn(out, url, scheme_len) < 0)
 		return STRATA_ERROR;
@@ -212,6 +246,10 @@ static int redact_url(strata_buf *out, const char *url, size_t scheme_len)
 		if (buf_putn(out, auth, colon ? (size_t)(colon - auth) : (size_t)(at - auth)) < 0 ||
 		    (colon && buf_puts(out, ":****") < 0))
 			return STRATA_ERROR;
+		if (colon) {
+			pw = colon + 1;
+			pw_end = at;
+		}
 		auth = at;
 	}
 	for (p = auth; *p; ) {
@@ -234,7 +272,8 @@ static int redact_url(strata_buf *out, const char *url, size_t scheme_len)
 		if (buf_putc(out, *p++) < 0)
 			return STRATA_ERROR;
 	}
-	return 0;
+	rc = pw ? scrub_decoded(out, start, pw, pw_end) : 0;
+	return rc;
 }
 
 /* The end of a key=value value as libpq reads it: '...' quoted, or up to a blank. */

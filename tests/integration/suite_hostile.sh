@@ -28,6 +28,10 @@ HOSTILE_NAMES=(
 NAME_COMMANDS=(
   "history -v"
   "upgrade --sql base:head"
+  "dump DB"
+  "erd DB -f mermaid"
+  "erd DB"
+  "diff DB DB"
 )
 
 # A message with shell and SQL metacharacters, quotes, format directives and unicode.

@@ -37,6 +37,13 @@ COMMANDS=(
   "-v upgrade"
   "-v stamp REV1"
   "-v stamp REV2"
+  "-v dump"
+  "-v erd"
+  "-v drift"
+  "drift --json"
+  "-v lint --all"
+  "-v diff --json migrations migrations"
+  "-v test --only upgrade"
   "-v hash"
   "-v revision -m secret-check"
   "-v revision --head base -m other-root"
@@ -50,7 +57,7 @@ WRONG_PW="Wr0ng-$RANDOM$RANDOM-pw"
 setup_role() {
   new_db
   ROLE="sec_${PGDB_NAME}"
-  q "CREATE ROLE $ROLE LOGIN PASSWORD '$PW'; ALTER DATABASE \"$PGDB_NAME\" OWNER TO $ROLE;
+  q "CREATE ROLE $ROLE LOGIN CREATEDB PASSWORD '$PW'; ALTER DATABASE \"$PGDB_NAME\" OWNER TO $ROLE;
      GRANT CREATE ON SCHEMA public TO $ROLE" >/dev/null
   psql -X -q "$DB" -c "ALTER SCHEMA public OWNER TO $ROLE" >/dev/null
   trap 'psql -X -q "$STRATA_TEST_PG_URL" -c "DROP DATABASE IF EXISTS \"$PGDB_NAME\"" -c "DROP ROLE IF EXISTS $ROLE" >/dev/null 2>&1' EXIT

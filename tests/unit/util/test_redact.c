@@ -37,6 +37,10 @@ static void test_redact__url_forms(void **state)
 	expect_shown("postgres://u:pa@ss@h/db", "postgres://u:****@h/db");
 	/* fuzz: libpq percent-decodes parameter names */
 	expect_shown("postgres://h/db?%70assword=topsecret", "postgres://h/db?%70assword=****");
+	/* found by fuzz_conninfo: a password written encoded (p%40ss) whose
+	 * decoded form stands in another parameter's value */
+	expect_shown("postgresql://u:p%40ss@h1:1,h2:2/db?connect_timeout=2p@ssG",
+		     "postgresql://u:****@h1:1,h2:2/db?connect_timeout=2****G");
 	/* fuzz: sslpassword (the client key's passphrase) is a secret too */
 	expect_shown("postgres://h/db?sslpassword=keypw", "postgres://h/db?sslpassword=****");
 	expect_shown("postgres://?password=x", "postgres://?password=****");
