@@ -15,8 +15,7 @@
 int cmd_dump(int argc, char **argv, cli_ctx *ctx)
 {
 	const char *output = NULL, *args[1], *source;
-	sc_catalog *cat = NULL, *empty = NULL;
-	sc_changes changes = { 0 };
+	sc_catalog *cat = NULL;
 	strata_buf sql = STRATA_BUF_INIT;
 	size_t nargs;
 	int engine, rc;
@@ -37,9 +36,8 @@ int cmd_dump(int argc, char **argv, cli_ctx *ctx)
 	schema_guard_signals();
 	if ((rc = schema_load(ctx, &cat, source, engine)) != 0)
 		goto done;
-	if (!(empty = sc_catalog_new(engine)) || sc_catalog_finish(empty) != 0 ||
-	    (rc = sc_diff(empty, cat, NULL, &changes)) != 0 || sc_changes_sql(&changes, &sql) != 0) {
-		rc = cli_report_error(rc ? rc : STRATA_ERROR);
+	if ((rc = sc_dump_sql(cat, &sql)) != 0) {
+		rc = cli_report_error(rc);
 		goto done;
 	}
 	if (output) {
@@ -53,8 +51,6 @@ int cmd_dump(int argc, char **argv, cli_ctx *ctx)
 	rc = EXIT_OK;
 done:
 	buf_release(&sql);
-	sc_changes_release(&changes);
 	sc_catalog_free(cat);
-	sc_catalog_free(empty);
 	return rc;
 }

@@ -307,6 +307,19 @@ static int constraint_exists(planner *p, online_table *t, const char *name, int 
 	return rc;
 }
 
+/* A constraint the operation names must exist on the table. */
+static int need_constraint(planner *p, online_table *t, const char *name)
+{
+	int found = 0, rc = constraint_exists(p, t, name, &found);
+
+	if (rc < 0)
+		return rc;
+	if (!found)
+		return opfail(p, STRATA_EINVALID, "constraint \"%s\" does not exist on \"%s\"",
+			      name, t->name);
+	return 0;
+}
+
 /*
  * Is the expression volatile (random(), nextval(), ...)? A default that is
  * not can be added with ADD COLUMN ... DEFAULT without rewriting the table.
@@ -1510,15 +1523,12 @@ static int op_drop_constraint(planner *p, const json_t *body)
 {
 	online_table *t = need_table(p, str(body, "table"));
 	strata_buf sql = STRATA_BUF_INIT;
-	int found = 0, rc;
+	int rc;
 
 	if (!t)
 		return STRATA_EINVALID;
-	if ((rc = constraint_exists(p, t, str(body, "name"), &found)) < 0)
+	if ((rc = need_constraint(p, t, str(body, "name"))) < 0)
 		return rc;
-	if (!found)
-		return opfail(p, STRATA_EINVALID, "constraint \"%s\" does not exist on \"%s\"",
-			      str(body, "name"), t->name);
 	sqlf(&sql, "ALTER TABLE %Q DROP CONSTRAINT %I", schema_of(p), t->phys, str(body, "name"));
 	rc = push(p->stage1, &sql);
 	buf_release(&sql);
@@ -1529,15 +1539,12 @@ static int op_rename_constraint(planner *p, const json_t *body)
 {
 	online_table *t = need_table(p, str(body, "table"));
 	strata_buf sql = STRATA_BUF_INIT;
-	int found = 0, rc;
+	int rc;
 
 	if (!t)
 		return STRATA_EINVALID;
-	if ((rc = constraint_exists(p, t, str(body, "from"), &found)) < 0)
+	if ((rc = need_constraint(p, t, str(body, "from"))) < 0)
 		return rc;
-	if (!found)
-		return opfail(p, STRATA_EINVALID, "constraint \"%s\" does not exist on \"%s\"",
-			      str(body, "from"), t->name);
 	sqlf(&sql, "ALTER TABLE %Q RENAME CONSTRAINT %I TO %I", schema_of(p), t->phys,
 	     str(body, "from"), str(body, "to"));
 	rc = push(p->stage1, &sql);

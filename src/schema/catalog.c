@@ -227,6 +227,14 @@ int sc_catalog_finish(sc_catalog *cat)
 	return 0;
 }
 
+int sc_strv_has(char *const *v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
 sc_object *sc_catalog_find(const sc_catalog *cat, const char *key)
 {
 	return cat && key ? map_get(&cat->by_key, key) : NULL;

@@ -163,6 +163,9 @@ sc_column *sc_object_add_column(sc_object *obj);
 /* Append a copy of s to a string array (deps, grants, labels, ...). */
 int sc_strv_add(char ***v, size_t *n, const char *s);
 
+/* Whether the string vector holds s. */
+int sc_strv_has(char *const *v, size_t n, const char *s);
+
 /* Build each object's key (when not set), sort the objects, index them by
  * key. Called once introspection is complete. */
 int sc_catalog_finish(sc_catalog *cat);

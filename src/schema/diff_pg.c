@@ -203,14 +203,6 @@ static int put_grant(strata_buf *s, const sc_object *o, const char *grant, int r
 	return rc ? STRATA_ERROR : 0;
 }
 
-static int strv_has(char *const *v, size_t n, const char *s)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(v[i], s) == 0)
-			return 1;
-	return 0;
-}
-
 /* Grants of b missing in a are granted; those of a missing in b revoked. */
 static int put_grant_changes(strata_buf *s, const sc_object *a, const sc_object *b)
 {
@@ -219,10 +211,10 @@ static int put_grant_changes(strata_buf *s, const sc_object *a, const sc_object 
 	size_t an = a ? a->ngrants : 0;
 
 	for (size_t i = 0; i < an; i++)
-		if (!strv_has(b->grants, b->ngrants, av[i]) && put_grant(s, b, av[i], 1) != 0)
+		if (!sc_strv_has(b->grants, b->ngrants, av[i]) && put_grant(s, b, av[i], 1) != 0)
 			return STRATA_ERROR;
 	for (size_t i = 0; i < b->ngrants; i++)
-		if (!strv_has(av, an, b->grants[i]) && put_grant(s, b, b->grants[i], 0) != 0)
+		if (!sc_strv_has(av, an, b->grants[i]) && put_grant(s, b, b->grants[i], 0) != 0)
 			return STRATA_ERROR;
 	return 0;
 }
@@ -302,12 +294,11 @@ static int put_trigger_state(strata_buf *s, const sc_object *o)
 	return buf_puts(s, ";\n");
 }
 
-static int put_rls(strata_buf *s, const sc_object *t, int enabled, int forced)
+static int put_rls(strata_buf *s, const sc_object *t, int enabled)
 {
 	if (put_alter_table(s, t) != 0 ||
 	    buf_printf(s, " %s ROW LEVEL SECURITY;\n", enabled ? "ENABLE" : "DISABLE") != 0)
 		return STRATA_ERROR;
-	(void)forced;
 	return 0;
 }
 
@@ -375,7 +366,7 @@ static int put_create_table(strata_buf *s, const sc_object *t)
 		return STRATA_ERROR;
 	/* Partitions inherit their parent's columns; their own defaults and
 	 * NOT NULLs beyond the parent's are set here. */
-	if (t->rls_enabled && put_rls(s, t, 1, 0) != 0)
+	if (t->rls_enabled && put_rls(s, t, 1) != 0)
 		return STRATA_ERROR;
 	if (t->rls_forced && put_force_rls(s, t, 1) != 0)
 		return STRATA_ERROR;
@@ -812,7 +803,7 @@ static int alter_enum(pgd *d, strata_buf *s, const sc_object *a, const sc_object
 			    1);
 	}
 	for (size_t i = 0; i < b->nlabels; i++) {
-		int have = strv_has(a->labels, a->nlabels, b->labels[i]);
+		int have = sc_strv_has(a->labels, a->nlabels, b->labels[i]);
 
 		if (have)
 			continue;
@@ -824,7 +815,7 @@ static int alter_enum(pgd *d, strata_buf *s, const sc_object *a, const sc_object
 				return STRATA_ERROR;
 		} else {
 			for (size_t j = 1; j < b->nlabels; j++)
-				if (strv_has(a->labels, a->nlabels, b->labels[j])) {
+				if (sc_strv_has(a->labels, a->nlabels, b->labels[j])) {
 					if (buf_puts(s, " BEFORE ") ||
 					    buf_put_sql_literal(s, b->labels[j]))
 						return STRATA_ERROR;
@@ -837,8 +828,8 @@ static int alter_enum(pgd *d, strata_buf *s, const sc_object *a, const sc_object
 	return s->len ? emit(d, SC_OP_ALTER, b, NULL, "values added", s, 0) : 0;
 }
 
-static int alter_column(pgd *d, strata_buf *s, const sc_object *ta, const sc_object *tb,
-			const sc_column *ca, const sc_column *cb)
+static int alter_column(pgd *d, strata_buf *s, const sc_object *tb, const sc_column *ca,
+			const sc_column *cb)
 {
 	strata_buf detail = STRATA_BUF_INIT;
 	int destructive = 0, rc = 0;
@@ -906,7 +897,6 @@ done:
 		rc = emit(d, SC_OP_ALTER, tb, cb->name, buf_cstr(&detail), s, destructive);
 	}
 	buf_release(&detail);
-	(void)ta;
 	return rc ? STRATA_ERROR : 0;
 }
 
@@ -984,7 +974,7 @@ static int alter_table(pgd *d, strata_buf *s, const sc_object *a, const sc_objec
 				return STRATA_ERROR;
 			continue;
 		}
-		if (alter_column(d, s, a, b, ca, cb) != 0)
+		if (alter_column(d, s, b, ca, cb) != 0)
 			return STRATA_ERROR;
 	}
 	for (size_t i = 0; i < b->ncols; i++) {
@@ -1031,7 +1021,7 @@ static int alter_table(pgd *d, strata_buf *s, const sc_object *a, const sc_objec
 		if (bo && (put_alter_table(s, b) || buf_printf(s, " SET (%s);\n", bo)))
 			return STRATA_ERROR;
 	}
-	if (a->rls_enabled != b->rls_enabled && put_rls(s, b, b->rls_enabled, 0))
+	if (a->rls_enabled != b->rls_enabled && put_rls(s, b, b->rls_enabled))
 		return STRATA_ERROR;
 	if (a->rls_forced != b->rls_forced && put_force_rls(s, b, b->rls_forced))
 		return STRATA_ERROR;
@@ -1056,7 +1046,7 @@ static int alter_domain(pgd *d, strata_buf *s, const sc_object *a, const sc_obje
 	for (size_t i = 0; i < a->nlabels; i++) {
 		const char *name = a->labels[i] + strlen("CONSTRAINT "), *sp;
 
-		if (strv_has(b->labels, b->nlabels, a->labels[i]))
+		if (sc_strv_has(b->labels, b->nlabels, a->labels[i]))
 			continue;
 		/* "CONSTRAINT name CHECK (...)": the name ends at the space before CHECK. */
 		sp = strstr(name, " CHECK ");
@@ -1065,7 +1055,7 @@ static int alter_domain(pgd *d, strata_buf *s, const sc_object *a, const sc_obje
 			return STRATA_ERROR;
 	}
 	for (size_t i = 0; i < b->nlabels; i++)
-		if (!strv_has(a->labels, a->nlabels, b->labels[i]) &&
+		if (!sc_strv_has(a->labels, a->nlabels, b->labels[i]) &&
 		    (ALTER_DOMAIN() || buf_printf(s, " ADD %s;\n", b->labels[i])))
 			return STRATA_ERROR;
 #undef ALTER_DOMAIN

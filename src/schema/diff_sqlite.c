@@ -80,6 +80,19 @@ static uintptr_t mark_of(dctx *d, const char *key)
 	return (uintptr_t)map_get(&d->marks, key);
 }
 
+/* The marks of the table an index (or trigger) belongs to; -1 on OOM. */
+static intptr_t table_mark_of(dctx *d, const char *table)
+{
+	char *tkey = sc_make_key(SC_TABLE, NULL, NULL, table);
+	uintptr_t m;
+
+	if (!tkey)
+		return -1;
+	m = mark_of(d, tkey);
+	strata_free(tkey);
+	return (intptr_t)m;
+}
+
 static int mark(dctx *d, const char *key, uintptr_t flags)
 {
 	return map_put(&d->marks, key, (void *)(mark_of(d, key) | flags));
@@ -748,14 +761,11 @@ static int run_diff(dctx *d)
 		goto done;
 	for (size_t i = 0; i < n; i++) {
 		sc_object *t = sc_catalog_find(d->to, list[i]->key);
-		char *tkey = sc_make_key(SC_TABLE, NULL, NULL, list[i]->table);
-		int gone;
+		intptr_t tm = table_mark_of(d, list[i]->table);
 
-		if (!tkey)
+		if (tm < 0)
 			goto done;
-		gone = (mark_of(d, tkey) & MARK_GONE) != 0;
-		strata_free(tkey);
-		if (!gone && (!t || strcmp(t->def, list[i]->def) != 0) &&
+		if (!((uintptr_t)tm & MARK_GONE) && (!t || strcmp(t->def, list[i]->def) != 0) &&
 		    (rc = emit_drop(d, list[i], t ? "changed" : "not in target")) != 0)
 			goto done;
 	}
@@ -797,14 +807,11 @@ static int run_diff(dctx *d)
 		goto done;
 	for (size_t i = 0; i < n; i++) {
 		sc_object *f = sc_catalog_find(d->from, list[i]->key);
-		char *tkey = sc_make_key(SC_TABLE, NULL, NULL, list[i]->table);
-		int fresh;
+		intptr_t tm = table_mark_of(d, list[i]->table);
 
-		if (!tkey)
+		if (tm < 0)
 			goto done;
-		fresh = (mark_of(d, tkey) & MARK_NEW) != 0;
-		strata_free(tkey);
-		if ((fresh || !f || strcmp(f->def, list[i]->def) != 0) &&
+		if ((((uintptr_t)tm & MARK_NEW) || !f || strcmp(f->def, list[i]->def) != 0) &&
 		    (rc = emit_create(d, list[i], NULL)) != 0)
 			goto done;
 	}

@@ -71,14 +71,6 @@ static char *table_label(const sc_object *t)
 	return buf_detach(&b);
 }
 
-static int strv_has(char *const *v, size_t n, const char *s)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(v[i], s) == 0)
-			return 1;
-	return 0;
-}
-
 /* Whether a column is in the table's primary key (SQLite: pk position;
  * PostgreSQL: its primary-key constraint). */
 static int in_pk(const sc_catalog *cat, const sc_object *t, const sc_column *c)
@@ -89,7 +81,7 @@ static int in_pk(const sc_catalog *cat, const sc_object *t, const sc_column *c)
 		const sc_object *o = cat->objs[i];
 
 		if (o->kind == SC_CONSTRAINT && o->contype == 'p' && sc_str_eq(o->schema, t->schema) &&
-		    sc_str_eq(o->table, t->name) && strv_has(o->con_columns, o->ncon_columns, c->name))
+		    sc_str_eq(o->table, t->name) && sc_strv_has(o->con_columns, o->ncon_columns, c->name))
 			return 1;
 	}
 	return 0;
@@ -101,7 +93,7 @@ static int in_fk(const sc_catalog *cat, const sc_object *t, const sc_column *c)
 		const sc_object *o = cat->objs[i];
 
 		if (o->kind == SC_CONSTRAINT && o->contype == 'f' && sc_str_eq(o->schema, t->schema) &&
-		    sc_str_eq(o->table, t->name) && strv_has(o->con_columns, o->ncon_columns, c->name))
+		    sc_str_eq(o->table, t->name) && sc_strv_has(o->con_columns, o->ncon_columns, c->name))
 			return 1;
 	}
 	return 0;

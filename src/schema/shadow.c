@@ -409,7 +409,8 @@ int sc_load_database(sc_catalog **out, const char *conninfo, const strata_config
 
 /* Load a file or replay a directory in a new shadow, read it, drop it. */
 static int load_in_shadow(sc_catalog **out, const char *spec, sc_source_kind kind, int engine,
-			  const strata_config *cfg, const char *const *targets, size_t ntargets)
+			  const strata_config *cfg, int to_heads, const char *const *targets,
+			  size_t ntargets)
 {
 	sc_shadow *shadow = NULL;
 	int rc;
@@ -423,7 +424,9 @@ static int load_in_shadow(sc_catalog **out, const char *spec, sc_source_kind kin
 		return rc;
 	if (kind == SC_SOURCE_FILE)
 		rc = sc_shadow_load_file(shadow, spec);
-	else if (!targets || ntargets)
+	else if (to_heads)
+		rc = sc_shadow_replay(shadow, cfg, spec, NULL, 0);
+	else if (ntargets)
 		rc = sc_shadow_replay(shadow, cfg, spec, targets, ntargets);
 	if (rc == 0)
 		rc = sc_load_database(out, sc_shadow_conninfo(shadow), cfg);
@@ -441,8 +444,7 @@ int sc_load_replayed(sc_catalog **out, const char *dir, const char *const *targe
 		     size_t ntargets, int engine, const strata_config *cfg)
 {
 	*out = NULL;
-	return load_in_shadow(out, dir, SC_SOURCE_MIGRATIONS, engine, cfg,
-			      targets ? targets : (const char *const[]){ NULL }, ntargets);
+	return load_in_shadow(out, dir, SC_SOURCE_MIGRATIONS, engine, cfg, 0, targets, ntargets);
 }
 
 int sc_load(sc_catalog **out, const char *spec, int engine, const strata_config *cfg)
@@ -455,5 +457,5 @@ int sc_load(sc_catalog **out, const char *spec, int engine, const strata_config 
 		return rc;
 	if (kind == SC_SOURCE_DATABASE || sc_source_engine(spec) == DB_SQLITE)
 		return sc_load_database(out, spec, cfg);
-	return load_in_shadow(out, spec, kind, engine, cfg, NULL, 0);
+	return load_in_shadow(out, spec, kind, engine, cfg, 1, NULL, 0);
 }
