@@ -14,7 +14,8 @@
 # BENCH_NOOP_RUNS (21), BENCH_SLOW_RUNS (sqitch rounds, 1), BENCH_SLOW_NOOP_RUNS
 # (alembic and sqitch no-op runs, 7), BENCH_PEERS (alembic,sqitch,dbmate),
 # BENCH_ENGINES (sqlite postgres), BENCH_SCHEMA (1: also bench/schema.py),
-# BENCH_SCHEMA_RUNS (5), BENCH_SCHEMA_SIZES (500,1000,2000), BENCH_OUT (directory for the tables and raw
+# BENCH_SCHEMA_RUNS (5), BENCH_SCHEMA_SIZES (500,1000,2000), BENCH_TEST (1: also
+# bench/test_cmd.sh), BENCH_ONLINE (1: also bench/online.sh), BENCH_OUT (directory for the tables and raw
 # JSON; default: a temporary one, removed).
 set -euo pipefail
 
@@ -130,6 +131,13 @@ for engine in $ENGINES; do
 done
 [ -f "$out/schema.md" ] && cat "$out/schema.md"
 [ -f "$out/lint.md" ] && cat "$out/lint.md"
+
+# strata test on the same N-revision project (bench/test_cmd.sh), next to apply-all.
+if [ "${BENCH_TEST:-1}" = 1 ]; then
+  echo
+  echo "== strata test (N = $N)"
+  BENCH_N=$N BENCH_ENGINES="$ENGINES" "$here/test_cmd.sh" "$bin" || status=1
+fi
 
 # Online migrations under load (strata online against the naive ALTER TABLE).
 if [ "${BENCH_ONLINE:-1}" = 1 ]; then

@@ -23,6 +23,9 @@
  *     lock_retries = 5
  *     shadow_database =
  *
+ * [test] heads = N: the number of heads strata test's single-head check
+ * expects (default 1).
+ *
  * [lint] holds rule severities and lint settings (strata/lint.h); it is
  * kept as read here and checked by lint.
  *
@@ -52,6 +55,7 @@ typedef struct strata_config {
 	long statement_timeout_ms; /* default 0 (none) */
 	long lock_wait_ms;         /* how long to wait for another runner; default 60000 */
 	int lock_retries;          /* retries of a migration whose lock_timeout fired; default 5 */
+	int test_heads;            /* [test] heads: the heads strata test expects; default 1 */
 	char **lint_keys;          /* [lint] entries as read (checked by strata_lint_settings_load) */
 	char **lint_values;
 	size_t nlint;

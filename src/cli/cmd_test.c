@@ -3,16 +3,33 @@
  * migrations go up, come down without a trace and match the declared
  * schema.
  *
- * One shadow database serves the whole run. The revisions are walked once
- * in apply order; for each: read the catalog, run its data-check
- * "+before" statements, up (upgrade), its "+check" queries, down, read
- * the catalog again and compare (down-leaves-no-trace), its "+check-down"
- * queries, up again (stairway). At the end the schema at the heads is
- * compared with schema.sql, and the lint's error-level findings over all
- * revisions are reported. Each check is reported by name; exit 1 when one
- * fails.
+ * One database serves the whole run (SQLite: in memory; PostgreSQL: a
+ * shadow database, dropped at the end; or --database), on one connection:
+ * each step goes through a runner session (strata_session_step), which
+ * keeps the run lock and the bookkeeping state between steps. The
+ * revisions are walked once in apply order; for each: a snapshot, its
+ * data-check "+before" statements, up, its "+check" queries, down, a
+ * snapshot again and the comparison (down-leaves-no-trace), its
+ * "+check-down" queries, up again (stairway). At the end the schema at the
+ * heads is compared with schema.sql, and the lint's error-level findings
+ * over all revisions are reported. Each check is reported by name; exit 1
+ * when one fails.
+ *
+ * Snapshots cost what the revision touches, not what the schema holds, so
+ * the run's time grows linearly with the number of revisions:
+ *  - SQLite: sqlite_schema's rows (type, name, SQL text), which determine
+ *    the schema. Equal rows: nothing differs. Otherwise the catalog model
+ *    is read from the database and, for the before side, from the earlier
+ *    rows replayed into a scratch in-memory database, and compared.
+ *  - PostgreSQL: the catalog model of the objects the revision's SQL
+ *    names and everything that depends on them (sc_introspect_scope; the
+ *    snapshot after the down also reaches every object the one before
+ *    held). A revision whose statements can do more than their names say
+ *    (DO, CALL, extensions, ...: schema/sqlnames.h) is snapshotted whole.
  */
 #include "cli/schema_common.h"
+#include "schema/sqlnames.h"
+#include "strata/runner.h"
 #include "core/revtest.h"
 #include "db/db.h"
 #include "strata/error.h"
@@ -53,8 +70,10 @@ typedef struct test_run {
 	cli_ctx *ctx;
 	const strata_graph *g;
 	strata_config cfg;   /* the project's, pointed at the shadow */
-	strata_db *db;       /* the shadow: catalogs and data checks */
+	strata_db *db;       /* the shadow: steps, catalogs and data checks */
+	strata_session *session;
 	int engine;
+	int whole_reads;     /* PostgreSQL: always snapshot the whole schema (event triggers) */
 	revtest **datatests; /* per graph index, or NULL */
 	check_result checks[NCHECKS];
 } test_run;
@@ -96,15 +115,10 @@ static void skip_rest(test_run *t, const char *why, const int *checks, size_t n)
 			t->checks[checks[i]].skipped = why;
 }
 
-/* One step on the shadow: up to revision i, or down by one. */
+/* One step on the shadow: revision i up or down. */
 static int run_step(test_run *t, size_t i, strata_direction dir)
 {
-	strata_run_options o = STRATA_RUN_OPTIONS_INIT;
-	strata_run_result res;
-
-	o.target = dir == STRATA_UP ? strata_graph_at(t->g, i)->revision : "-1";
-	return dir == STRATA_UP ? strata_upgrade(&res, &t->cfg, t->g, &o)
-				: strata_downgrade(&res, &t->cfg, t->g, &o);
+	return strata_session_step(t->session, i, dir);
 }
 
 /* The differences of a change list as JSON, ignoring consequential ones;
@@ -197,18 +211,250 @@ static int snapshot(test_run *t, sc_catalog **out)
 	return rc;
 }
 
-/* Compare the catalog before revision i's up with the one after its down. */
-static int compare_no_trace(test_run *t, size_t i, const sc_catalog *before)
+/* What a revision's snapshot holds: see the top of this file. */
+typedef struct rev_snap {
+	sc_catalog *cat;     /* PostgreSQL */
+	char **rows;         /* SQLite: "type\x1fname\x1fsql" per sqlite_schema row, sorted */
+	size_t nrows;
+	sc_names names;      /* PostgreSQL: what the revision names; opaque = whole reads */
+	char **pair_schemas; /* PostgreSQL, after the down: the objects the before snapshot held */
+	char **pair_names;
+	size_t npairs;
+} rev_snap;
+
+static void rev_snap_release(rev_snap *s)
 {
-	sc_catalog *after = NULL;
+	sc_catalog_free(s->cat);
+	for (size_t i = 0; i < s->nrows; i++)
+		strata_free(s->rows[i]);
+	strata_free(s->rows);
+	sc_names_release(&s->names);
+	for (size_t i = 0; i < s->npairs; i++) {
+		strata_free(s->pair_schemas[i]);
+		strata_free(s->pair_names[i]);
+	}
+	strata_free(s->pair_schemas);
+	strata_free(s->pair_names);
+	memset(s, 0, sizeof(*s));
+}
+
+typedef struct row_list {
+	char **v;
+	size_t n, cap;
+	int rc;
+} row_list;
+
+static int on_schema_row(void *payload, int ncols, const char *const *v)
+{
+	row_list *l = payload;
+	strata_buf b = STRATA_BUF_INIT;
+
+	if (ncols != 3 || buf_printf(&b, "%s\x1f%s\x1f%s", v[0], v[1], v[2]) != 0)
+		goto fail;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		char **nv = strata_realloc(l->v, cap * sizeof(*nv));
+
+		if (!nv)
+			goto fail;
+		l->v = nv;
+		l->cap = cap;
+	}
+	l->v[l->n++] = buf_detach(&b);
+	return 0;
+fail:
+	buf_release(&b);
+	l->rc = STRATA_ERROR;
+	return STRATA_ERROR;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int sqlite_rows(strata_db *db, char ***rows, size_t *n)
+{
+	row_list l = { NULL, 0, 0, 0 };
+	int rc = db_query(db,
+			  "SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND "
+			  "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY CASE type WHEN 'table' "
+			  "THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, rowid",
+			  0, NULL, on_schema_row, &l);
+
+	if (rc == 0 && l.rc != 0)
+		rc = l.rc;
+	if (rc != 0) {
+		for (size_t i = 0; i < l.n; i++)
+			strata_free(l.v[i]);
+		strata_free(l.v);
+		return rc;
+	}
+	*rows = l.v;
+	*n = l.n;
+	return 0;
+}
+
+/* The catalog model of the schema that sqlite_schema rows (in creation
+ * order) describe: replayed into a scratch in-memory database and read. */
+static int sqlite_catalog_of_rows(test_run *t, char *const *rows, size_t n, sc_catalog **out)
+{
+	db_open_options o = DB_OPEN_OPTIONS_INIT;
+	strata_db *scratch = NULL;
+	int rc = db_open(&scratch, "sqlite::memory:", &o);
+
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const char *sql = strchr(strchr(rows[i], '\x1f') + 1, '\x1f') + 1;
+
+		rc = db_exec_stmt(scratch, sql, strlen(sql), NULL, 0);
+	}
+	if (rc == 0)
+		rc = sc_introspect(scratch, t->cfg.version_table, out);
+	db_close(scratch);
+	return rc;
+}
+
+/* PostgreSQL: what revision i (and its data checks) names. */
+static int revision_names(test_run *t, size_t i, sc_names *names)
+{
+	const strata_migration *m = strata_graph_at(t->g, i);
+	const revtest *dt = t->datatests ? t->datatests[i] : NULL;
+	int rc;
+
+	if ((rc = sc_names_add_sql(names, m->text + m->up_offset, m->up_len)) != 0 ||
+	    (rc = sc_names_add_sql(names, m->text + m->down_offset, m->down_len)) != 0)
+		return rc;
+	for (size_t s = 0; dt && s < REVTEST_NSECTIONS; s++)
+		for (size_t k = 0; k < dt->n[s]; k++)
+			if ((rc = sc_names_add_sql(names, dt->stmts[s][k].sql,
+						   strlen(dt->stmts[s][k].sql))) != 0)
+				return rc;
+	return 0;
+}
+
+static int scoped_snapshot(test_run *t, const rev_snap *s, sc_catalog **out)
+{
+	sc_scope_names sn;
+	int rc;
+
+	if (s->names.opaque || t->whole_reads)
+		return snapshot(t, out);
+	sn.names = (const char *const *)s->names.v;
+	sn.nnames = s->names.n;
+	sn.pair_schemas = (const char *const *)s->pair_schemas;
+	sn.pair_names = (const char *const *)s->pair_names;
+	sn.npairs = s->npairs;
+	rc = sc_introspect_scope(t->db, t->cfg.version_table, &sn, out);
+	if (rc == 0 && (rc = db_exec(t->db, "RESET search_path", 0, NULL)) != 0) {
+		sc_catalog_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/* The snapshot before revision i's up. */
+static int snapshot_before(test_run *t, size_t i, rev_snap *s)
+{
+	int rc;
+
+	if (t->engine == DB_SQLITE)
+		return sqlite_rows(t->db, &s->rows, &s->nrows);
+	if ((rc = revision_names(t, i, &s->names)) != 0)
+		return rc;
+	return scoped_snapshot(t, s, &s->cat);
+}
+
+/* The differences between the schema before revision i's up (s) and now,
+ * after its down: *before and *after are set to two catalogs to compare,
+ * or both left NULL when nothing differs. */
+static int snapshot_after(test_run *t, rev_snap *s, sc_catalog **before, sc_catalog **after)
+{
+	int rc, same = 0;
+
+	*before = *after = NULL;
+	if (t->engine == DB_SQLITE) {
+		char **now = NULL, **a, **b;
+		size_t n = 0;
+
+		if ((rc = sqlite_rows(t->db, &now, &n)) != 0)
+			return rc;
+		if (n == s->nrows) {
+			a = strata_malloc((n ? n : 1) * sizeof(*a));
+			b = strata_malloc((n ? n : 1) * sizeof(*b));
+			if (!a || !b) {
+				rc = STRATA_ERROR;
+			} else {
+				memcpy(a, now, n * sizeof(*a));
+				memcpy(b, s->rows, n * sizeof(*b));
+				qsort(a, n, sizeof(*a), cmp_str);
+				qsort(b, n, sizeof(*b), cmp_str);
+				same = 1;
+				for (size_t k = 0; same && k < n; k++)
+					same = strcmp(a[k], b[k]) == 0;
+			}
+			strata_free(a);
+			strata_free(b);
+		}
+		for (size_t k = 0; k < n; k++)
+			strata_free(now[k]);
+		strata_free(now);
+		if (rc != 0 || same)
+			return rc;
+		/* Some SQL text differs: compare what it means. */
+		if ((rc = sqlite_catalog_of_rows(t, s->rows, s->nrows, before)) != 0 ||
+		    (rc = snapshot(t, after)) != 0) {
+			sc_catalog_free(*before);
+			*before = NULL;
+		}
+		return rc;
+	}
+	/* PostgreSQL: the same names, and exactly the objects the before
+	 * snapshot held (by schema and name: a bare name could reach an
+	 * unrelated namesake the before snapshot did not hold). */
+	if (s->cat && s->cat->n) {
+		s->pair_schemas = strata_calloc(s->cat->n, sizeof(char *));
+		s->pair_names = strata_calloc(s->cat->n, sizeof(char *));
+		if (!s->pair_schemas || !s->pair_names)
+			return STRATA_ERROR;
+	}
+	for (size_t k = 0; s->cat && k < s->cat->n; k++) {
+		const sc_object *o = s->cat->objs[k];
+		const char *name = o->table ? o->table : o->name;
+		size_t len = o->kind == SC_FUNCTION ? strcspn(name, "(") : strlen(name);
+
+		if (o->kind == SC_SCHEMA) {
+			if ((rc = sc_names_add(&s->names, o->name, strlen(o->name))) != 0)
+				return rc;
+			continue;
+		}
+		if (!o->schema)
+			continue;
+		if (!(s->pair_schemas[s->npairs] = strata_strdup(o->schema)) ||
+		    !(s->pair_names[s->npairs] = strata_strndup(name, len))) {
+			strata_free(s->pair_schemas[s->npairs]);
+			return STRATA_ERROR;
+		}
+		s->npairs++;
+	}
+	if ((rc = scoped_snapshot(t, s, after)) != 0)
+		return rc;
+	*before = s->cat;
+	s->cat = NULL;
+	return 0;
+}
+
+/* Compare the schema before revision i's up with the one after its down. */
+static int compare_no_trace(test_run *t, size_t i, rev_snap *s)
+{
+	sc_catalog *before = NULL, *after = NULL;
 	sc_changes changes = { 0 };
 	size_t ndiff = 0;
 	int rc;
 
-	if ((rc = snapshot(t, &after)) != 0 || (rc = sc_diff(before, after, NULL, &changes)) != 0) {
-		sc_catalog_free(after);
+	if ((rc = snapshot_after(t, s, &before, &after)) != 0 || !after)
 		return rc;
-	}
+	if ((rc = sc_diff(before, after, NULL, &changes)) != 0)
+		goto done;
 	for (size_t k = 0; k < changes.n; k++)
 		ndiff += !changes.v[k].consequential;
 	if (ndiff) {
@@ -219,9 +465,44 @@ static int compare_no_trace(test_run *t, size_t i, const sc_catalog *before)
 		add_failure(t, CHECK_NO_TRACE, strata_graph_at(t->g, i)->revision, msg,
 			    differences_json(&changes, "leftover", "missing"));
 	}
+done:
 	sc_changes_release(&changes);
+	sc_catalog_free(before);
 	sc_catalog_free(after);
+	return rc;
+}
+
+/* After an opaque revision on PostgreSQL: event triggers mean any DDL can
+ * do more than it names, so every later snapshot reads the whole schema. */
+static int on_flag(void *payload, int ncols, const char *const *v)
+{
+	*(int *)payload = ncols == 1 && revtest_is_true(v[0]);
 	return 0;
+}
+
+static int note_event_triggers(test_run *t)
+{
+	int found = 0, rc;
+
+	rc = db_query(t->db, "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger)", 0, NULL,
+		      on_flag, &found);
+	if (found)
+		t->whole_reads = 1;
+	return rc;
+}
+
+/* After revision i is applied: whether later snapshots must read everything. */
+static int opaque_revision(test_run *t, size_t i)
+{
+	sc_names names = { NULL, 0, 0 };
+	int rc;
+
+	if (t->engine != DB_POSTGRES || t->whole_reads)
+		return 0;
+	if ((rc = revision_names(t, i, &names)) == 0 && names.opaque)
+		rc = note_event_triggers(t);
+	sc_names_release(&names);
+	return rc;
 }
 
 /*
@@ -238,45 +519,48 @@ static int walk(test_run *t, size_t from, int *at_heads)
 
 	*at_heads = 0;
 	if (from > 0) {
-		strata_run_options o = STRATA_RUN_OPTIONS_INIT;
-		strata_run_result res;
 		char target[32];
 
 		snprintf(target, sizeof(target), "+%zu", from);
-		o.target = target;
-		if (strata_upgrade(&res, &t->cfg, t->g, &o) != 0) {
+		if (strata_session_upgrade(t->session, target) != 0) {
 			add_failure(t, up_check(t), NULL, strata_error_last()->message, NULL);
 			skip_rest(t, "the revisions before --from did not apply", after_up, 4);
 			return 0;
 		}
+		if (t->engine == DB_POSTGRES && (rc = note_event_triggers(t)) != 0)
+			return rc;
 	}
 	for (size_t i = from; i < n; i++) {
 		const strata_migration *m = strata_graph_at(t->g, i);
 		int reversible = need_down && !m->irreversible;
-		sc_catalog *before = NULL;
+		int snapped = reversible && enabled(t, CHECK_NO_TRACE);
+		rev_snap before;
 
-		if (reversible && enabled(t, CHECK_NO_TRACE) && (rc = snapshot(t, &before)) != 0)
+		memset(&before, 0, sizeof(before));
+		if (snapped && (rc = snapshot_before(t, i, &before)) != 0) {
+			rev_snap_release(&before);
 			return rc;
+		}
 		run_datatest(t, i, REVTEST_BEFORE);
 		if (run_step(t, i, STRATA_UP) != 0) {
 			add_failure(t, up_check(t), m->revision, strata_error_last()->message, NULL);
 			skip_rest(t, "the upgrade failed", after_up, 4);
-			sc_catalog_free(before);
+			rev_snap_release(&before);
 			return 0;
 		}
 		run_datatest(t, i, REVTEST_CHECK);
 		if (!reversible) {
-			sc_catalog_free(before);
+			rev_snap_release(&before);
 			continue;
 		}
 		if (run_step(t, i, STRATA_DOWN) != 0) {
 			add_failure(t, enabled(t, CHECK_STAIRWAY) ? CHECK_STAIRWAY : up_check(t), m->revision, strata_error_last()->message, NULL);
 			skip_rest(t, "the stairway stopped", after_up, 4);
-			sc_catalog_free(before);
+			rev_snap_release(&before);
 			return 0;
 		}
-		rc = before ? compare_no_trace(t, i, before) : 0;
-		sc_catalog_free(before);
+		rc = snapped ? compare_no_trace(t, i, &before) : 0;
+		rev_snap_release(&before);
 		if (rc != 0)
 			return rc;
 		run_datatest(t, i, REVTEST_CHECK_DOWN);
@@ -289,6 +573,8 @@ static int walk(test_run *t, size_t from, int *at_heads)
 			skip_rest(t, "the stairway stopped", after_up, 4);
 			return 0;
 		}
+		if ((rc = opaque_revision(t, i)) != 0)
+			return rc;
 	}
 	*at_heads = 1;
 	return 0;
@@ -584,19 +870,22 @@ int cmd_test(int argc, char **argv, cli_ctx *ctx)
 {
 	db_open_options dbo = DB_OPEN_OPTIONS_INIT;
 	const char *from_arg = NULL, *heads_arg = NULL;
+	int whole = 0;
 	cli_list only = { { 0 }, 0 };
 	sc_shadow *shadow = NULL;
 	test_run t;
 	size_t from = 0, nargs;
 	const char *args[1];
-	long want_heads = 1;
+	long want_heads = 0;
 	int rc, failed = 0, at_heads = 0;
 	double started = now_ms();
 	const cli_option opts[] = {
 		{ OPT_LIST, 0, "only", &only, "NAME", "run only this check (repeatable; or NAME,NAME)" },
 		{ OPT_STRING, 0, "from", &from_arg, "REV",
 		  "walk the revisions from REV on (those before it are applied unchecked)" },
-		{ OPT_STRING, 0, "heads", &heads_arg, "N", "the number of heads expected (default 1)" },
+		{ OPT_STRING, 0, "heads", &heads_arg, "N", "the number of heads expected (default: [test] heads in strata.ini, else 1)" },
+		{ OPT_FLAG, 0, "whole-snapshots", &whole, NULL,
+		  "PostgreSQL: snapshot the whole schema, not what each revision names (slower)" },
 		{ OPT_END, 0, NULL, NULL, NULL, NULL },
 	};
 
@@ -616,6 +905,8 @@ int cmd_test(int argc, char **argv, cli_ctx *ctx)
 	}
 	if ((rc = cli_load_graph(ctx)) != 0)
 		return rc;
+	if (!heads_arg)
+		want_heads = ctx->config->test_heads;
 	t.g = ctx->graph;
 	if (from_arg && strata_graph_lookup(&from, t.g, from_arg) != 0)
 		return cli_report_error(STRATA_EINVALID);
@@ -629,7 +920,12 @@ int cmd_test(int argc, char **argv, cli_ctx *ctx)
 
 	schema_guard_signals();
 	t.cfg = *ctx->config;
-	if (!ctx->g.database) {
+	t.whole_reads = whole;
+	if (!ctx->g.database && t.engine == DB_SQLITE) {
+		/* SQLite: in memory, gone with the connection. */
+		t.cfg.database = "sqlite::memory:";
+		t.cfg.database_source = "shadow";
+	} else if (!ctx->g.database) {
 		if ((rc = sc_shadow_create(&shadow, t.engine,
 					   ctx->config->shadow_database ? ctx->config->shadow_database
 									 : ctx->config->database)) != 0) {
@@ -647,6 +943,14 @@ int cmd_test(int argc, char **argv, cli_ctx *ctx)
 	}
 	if (ctx->g.database && (rc = check_scratch_empty(&t)) != 0)
 		goto done;
+	{
+		strata_run_options so = STRATA_RUN_OPTIONS_INIT;
+
+		if ((rc = strata_session_open(&t.session, &t.cfg, t.g, t.db, &so)) != 0) {
+			rc = cli_report_error(rc);
+			goto done;
+		}
+	}
 
 	if (enabled(&t, CHECK_SINGLE_HEAD))
 		check_single_head(&t, want_heads);
@@ -680,6 +984,7 @@ int cmd_test(int argc, char **argv, cli_ctx *ctx)
 		print_text(&t, now_ms() - started);
 	rc = failed ? EXIT_CHECK : EXIT_OK;
 done:
+	strata_session_close(t.session);
 	db_close(t.db);
 	if (shadow) {
 		int drop_rc = sc_shadow_drop(shadow);

@@ -29,6 +29,7 @@ typedef struct file_values {
 	const char *path;
 	char *database, *migrations, *schema, *version_table, *shadow_database;
 	char *lock_timeout, *statement_timeout, *lock_wait, *lock_retries;
+	char *test_heads;       /* [test] heads */
 	char **lint_keys, **lint_values; /* [lint] entries, in file order */
 	size_t nlint;
 	int error_line;
@@ -82,9 +83,19 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
 		fv->nlint++;
 		return 1;
 	}
-	/* Sections owned by other modules are read by them. */
-	if (strcasecmp(section, "online") == 0 ||
-	    strcasecmp(section, "test") == 0)
+	/* [test]: strata test's settings. */
+	if (strcasecmp(section, "test") == 0) {
+		if (strcasecmp(name, "heads") == 0) {
+			if (!set_once(&fv->test_heads, value))
+				fv->out_of_memory = 1;
+			return !fv->out_of_memory;
+		}
+		if (buf_printf(&fv->error, "unknown key '%s' in [test] (heads)", name) < 0)
+			fv->out_of_memory = 1;
+		return 0;
+	}
+	/* [online] is reserved for online migrations' settings (none yet). */
+	if (strcasecmp(section, "online") == 0)
 		return 1;
 	if (strcasecmp(section, "strata") != 0) {
 		if (buf_printf(&fv->error, "unknown section [%s]", section) < 0)
@@ -125,6 +136,7 @@ static void file_values_release(file_values *fv)
 	strata_free(fv->statement_timeout);
 	strata_free(fv->lock_wait);
 	strata_free(fv->lock_retries);
+	strata_free(fv->test_heads);
 	free_strings(fv->lint_keys, fv->nlint);
 	free_strings(fv->lint_values, fv->nlint);
 	buf_release(&fv->error);
@@ -343,6 +355,16 @@ int strata_config_load(strata_config **out, const strata_config_input *in)
 			goto done;
 		}
 		c->lock_retries = (int)retries;
+	}
+	c->test_heads = 1;
+	if (fv.test_heads && *fv.test_heads) {
+		if ((rc = parse_count(&retries, fv.test_heads)) < 0 || retries < 1 || retries > 1000) {
+			rc = strata_error_set(STRATA_EPARSE, "%s: [test] heads must be 1 to 1000, not '%s'",
+					      c->config_path, fv.test_heads);
+			strata_error_hint("the number of heads the project has on purpose");
+			goto done;
+		}
+		c->test_heads = (int)retries;
 	}
 	c->lint_keys = fv.lint_keys;
 	c->lint_values = fv.lint_values;

@@ -61,17 +61,22 @@ int sc_diff(const sc_catalog *from, const sc_catalog *to, const sc_diff_options 
 					   : sc_diff_sqlite(from, to, opts, out);
 }
 
-int sc_introspect(strata_db *db, const char *version_table, sc_catalog **out)
+static int introspect(strata_db *db, const char *version_table, const sc_scope_names *names,
+		      sc_catalog **out)
 {
+	int scoped = names != NULL;
 	sc_catalog *cat;
 	int rc;
 
 	*out = NULL;
+	if (scoped && db_engine_kind(db) != DB_POSTGRES)
+		return strata_error_set(STRATA_EINVALID, "a scoped schema read is for PostgreSQL");
 	if (!(cat = sc_catalog_new(db_engine_kind(db))))
 		return STRATA_ERROR;
 	cat->server_version = db_server_version(db);
-	rc = cat->engine == DB_POSTGRES ? sc_introspect_pg(db, version_table, cat)
-					: sc_introspect_sqlite(db, version_table, cat);
+	rc = scoped			   ? sc_introspect_pg_scope(db, version_table, names, cat)
+	     : cat->engine == DB_POSTGRES ? sc_introspect_pg(db, version_table, cat)
+					  : sc_introspect_sqlite(db, version_table, cat);
 	if (rc == 0)
 		rc = sc_catalog_finish(cat);
 	if (rc != 0) {
@@ -80,6 +85,17 @@ int sc_introspect(strata_db *db, const char *version_table, sc_catalog **out)
 	}
 	*out = cat;
 	return 0;
+}
+
+int sc_introspect(strata_db *db, const char *version_table, sc_catalog **out)
+{
+	return introspect(db, version_table, NULL, out);
+}
+
+int sc_introspect_scope(strata_db *db, const char *version_table, const sc_scope_names *names,
+			sc_catalog **out)
+{
+	return introspect(db, version_table, names, out);
 }
 
 /* The changes between cat and an empty catalog of its engine, in the

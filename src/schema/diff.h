@@ -86,4 +86,25 @@ int sc_introspect(struct strata_db *db, const char *version_table, sc_catalog **
 int sc_introspect_pg(struct strata_db *db, const char *version_table, sc_catalog *cat);
 int sc_introspect_sqlite(struct strata_db *db, const char *version_table, sc_catalog *cat);
 
+/* PostgreSQL only: the part of the schema that names reach, as
+ * sc_introspect() would read it: the user objects with one of the bare
+ * names (in any schema: relations and indexes, types, routines,
+ * collations, schemas) or one of the schema-qualified pairs, and
+ * everything that depends on them through pg_depend, each table with all
+ * its columns, constraints, indexes, triggers, policies, comments and
+ * grants. Dependencies and extensions are not read: a scoped catalog is
+ * for comparing (strata test's snapshots), not for ordering a diff's SQL. */
+typedef struct sc_scope_names {
+	const char *const *names;        /* bare names */
+	size_t nnames;
+	const char *const *pair_schemas; /* schema and name pairs */
+	const char *const *pair_names;
+	size_t npairs;
+} sc_scope_names;
+
+int sc_introspect_scope(struct strata_db *db, const char *version_table,
+			const sc_scope_names *names, sc_catalog **out);
+int sc_introspect_pg_scope(struct strata_db *db, const char *version_table,
+			   const sc_scope_names *names, sc_catalog *cat);
+
 #endif

@@ -618,7 +618,110 @@ typedef struct pg_query_step {
 	const char *what;
 	const char *sql;
 	db_row_cb cb;
+	const char *scope_col; /* scoped reads: the column an object's scope oid is in */
+	int scope;             /* scoped reads: the q_scope column to filter by; SCOPE_ALL: none */
+	int only_if;           /* scoped reads: a q_scope flag column that must be set, or -1 */
+	const char *order_by;  /* scoped reads: the order the base query had, or NULL */
 } pg_query_step;
+
+/*
+ * The scope of a scoped read: the user objects named ($1: bare names;
+ * $2, $3: schema and name pairs, for exactly that object) (relations and
+ * indexes, types, routines, collations, schemas: constraints, triggers
+ * and policies are always named together with their table or domain), and
+ * everything that depends on them, transitively through pg_depend (a
+ * view's rule leads on to the view; nothing is followed out of a schema,
+ * which would be all of it). Each object is put down as what the catalog
+ * queries filter on: a sub-object as its table or domain, an index as its
+ * table, a composite type also as its relation. Out come one oid[] per
+ * catalog query's filter, and whether any of the relations has user
+ * triggers or policies (the queries for those are skipped when not).
+ * Every lookup goes through an index, so the cost follows the scope, not
+ * the schema.
+ */
+static const char q_scope[] =
+	"WITH RECURSIVE seed(classid, objid) AS ("
+	" SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, c.oid FROM pg_catalog.pg_class c "
+	"  WHERE c.relname = ANY ($1::pg_catalog.name[]) "
+	" UNION ALL SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, t.oid FROM pg_catalog.pg_type t "
+	"  WHERE t.typname = ANY ($1::pg_catalog.name[]) "
+	" UNION ALL SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid FROM pg_catalog.pg_proc p "
+	"  WHERE p.proname = ANY ($1::pg_catalog.name[]) "
+	" UNION ALL SELECT 'pg_catalog.pg_collation'::pg_catalog.regclass, o.oid "
+	"  FROM pg_catalog.pg_collation o WHERE o.collname = ANY ($1::pg_catalog.name[]) "
+	" UNION ALL SELECT 'pg_catalog.pg_namespace'::pg_catalog.regclass, s.oid "
+	"  FROM pg_catalog.pg_namespace s WHERE s.nspname = ANY ($1::pg_catalog.name[]) "
+	" UNION ALL SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, c.oid "
+	"  FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.text[]), "
+	"  pg_catalog.unnest($3::pg_catalog.text[])) u(s, n) "
+	"  JOIN pg_catalog.pg_class c ON c.relname = u.n::pg_catalog.name "
+	"  JOIN pg_catalog.pg_namespace cn ON cn.oid = c.relnamespace AND cn.nspname = u.s "
+	" UNION ALL SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, t.oid "
+	"  FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.text[]), "
+	"  pg_catalog.unnest($3::pg_catalog.text[])) u(s, n) "
+	"  JOIN pg_catalog.pg_type t ON t.typname = u.n::pg_catalog.name "
+	"  JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace AND tn.nspname = u.s "
+	" UNION ALL SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid "
+	"  FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.text[]), "
+	"  pg_catalog.unnest($3::pg_catalog.text[])) u(s, n) "
+	"  JOIN pg_catalog.pg_proc p ON p.proname = u.n::pg_catalog.name "
+	"  JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace AND pn.nspname = u.s "
+	" UNION ALL SELECT 'pg_catalog.pg_collation'::pg_catalog.regclass, o.oid "
+	"  FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.text[]), "
+	"  pg_catalog.unnest($3::pg_catalog.text[])) u(s, n) "
+	"  JOIN pg_catalog.pg_collation o ON o.collname = u.n::pg_catalog.name "
+	"  JOIN pg_catalog.pg_namespace on_ ON on_.oid = o.collnamespace AND on_.nspname = u.s), "
+	"walk(classid, objid) AS ("
+	" SELECT classid, objid FROM seed WHERE objid >= " USER_OID_MIN
+	" OR classid = 'pg_catalog.pg_namespace'::pg_catalog.regclass"
+	" UNION SELECT x.classid, x.objid FROM walk w JOIN pg_catalog.pg_depend d "
+	"  ON d.refclassid = w.classid AND d.refobjid = w.objid "
+	"  CROSS JOIN LATERAL (VALUES (d.classid, d.objid), ('pg_catalog.pg_class'::pg_catalog.regclass, "
+	"  (SELECT r.ev_class FROM pg_catalog.pg_rewrite r WHERE d.classid = "
+	"  'pg_catalog.pg_rewrite'::pg_catalog.regclass AND r.oid = d.objid))) x(classid, objid) "
+	"  WHERE w.classid <> 'pg_catalog.pg_namespace'::pg_catalog.regclass "
+	"  AND d.deptype NOT IN ('e', 'x') AND x.objid IS NOT NULL), "
+	"owner AS (SELECT DISTINCT v.o FROM walk w CROSS JOIN LATERAL (VALUES (w.objid), "
+	" ((SELECT k.conrelid FROM pg_catalog.pg_constraint k WHERE w.classid = "
+	"  'pg_catalog.pg_constraint'::pg_catalog.regclass AND k.oid = w.objid)), "
+	" ((SELECT k.contypid FROM pg_catalog.pg_constraint k WHERE w.classid = "
+	"  'pg_catalog.pg_constraint'::pg_catalog.regclass AND k.oid = w.objid)), "
+	" ((SELECT g.tgrelid FROM pg_catalog.pg_trigger g WHERE w.classid = "
+	"  'pg_catalog.pg_trigger'::pg_catalog.regclass AND g.oid = w.objid)), "
+	" ((SELECT y.polrelid FROM pg_catalog.pg_policy y WHERE w.classid = "
+	"  'pg_catalog.pg_policy'::pg_catalog.regclass AND y.oid = w.objid)), "
+	" ((SELECT ad.adrelid FROM pg_catalog.pg_attrdef ad WHERE w.classid = "
+	"  'pg_catalog.pg_attrdef'::pg_catalog.regclass AND ad.oid = w.objid)), "
+	" ((SELECT i.indrelid FROM pg_catalog.pg_index i WHERE w.classid = "
+	"  'pg_catalog.pg_class'::pg_catalog.regclass AND i.indexrelid = w.objid)), "
+	" ((SELECT t.typrelid FROM pg_catalog.pg_type t WHERE w.classid = "
+	"  'pg_catalog.pg_type'::pg_catalog.regclass AND t.oid = w.objid)), "
+	" ((SELECT t.typelem FROM pg_catalog.pg_type t WHERE w.classid = "
+	"  'pg_catalog.pg_type'::pg_catalog.regclass AND t.oid = w.objid))) v(o) "
+	" WHERE v.o IS NOT NULL AND v.o <> 0) "
+	"SELECT "
+	"(SELECT pg_catalog.array_agg(c.oid) FROM owner JOIN pg_catalog.pg_class c ON c.oid = owner.o "
+	" WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c')), "
+	"(SELECT pg_catalog.array_agg(c.oid) FROM owner JOIN pg_catalog.pg_class c ON c.oid = owner.o "
+	" WHERE c.relkind = 'S'), "
+	"(SELECT pg_catalog.array_agg(t.oid) FROM owner JOIN pg_catalog.pg_type t ON t.oid = owner.o), "
+	"(SELECT pg_catalog.array_agg(p.oid) FROM owner JOIN pg_catalog.pg_proc p ON p.oid = owner.o), "
+	"(SELECT pg_catalog.array_agg(n.oid) FROM owner JOIN pg_catalog.pg_namespace n "
+	" ON n.oid = owner.o), "
+	"(SELECT pg_catalog.array_agg(c.oid) FROM owner JOIN pg_catalog.pg_collation c "
+	" ON c.oid = owner.o), "
+	"EXISTS (SELECT 1 FROM owner JOIN pg_catalog.pg_trigger g ON g.tgrelid = owner.o "
+	" WHERE NOT g.tgisinternal), "
+	"EXISTS (SELECT 1 FROM owner JOIN pg_catalog.pg_policy y ON y.polrelid = owner.o)";
+
+/* What q_scope returns, in its order. */
+enum { SCOPE_RELATIONS, SCOPE_SEQUENCES, SCOPE_TYPES, SCOPE_ROUTINES, SCOPE_SCHEMAS,
+       SCOPE_COLLATIONS, SCOPE_HAS_TRIGGERS, SCOPE_HAS_POLICIES, SCOPE_NCOLS, SCOPE_ALL };
+
+typedef struct pg_scope {
+	char *v[SCOPE_NCOLS]; /* oid[] literals, NULL when empty; "t"/"f" for the flags */
+	int rc;
+} pg_scope;
 
 static int set_skip(pg_ctx *x, const char *version_table, char **schema_out)
 {
@@ -635,46 +738,144 @@ static int set_skip(pg_ctx *x, const char *version_table, char **schema_out)
 	return 0;
 }
 
-int sc_introspect_pg(strata_db *db, const char *version_table, sc_catalog *cat)
+/* names as a text[] literal: {"a","b"} with " and \ escaped. */
+static int text_array(strata_buf *out, const char *const *names, size_t n)
+{
+	int rc = buf_putc(out, '{');
+
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		rc = buf_puts(out, i ? ",\"" : "\"");
+		for (const char *c = names[i]; rc == 0 && *c; c++)
+			rc = (*c == '"' || *c == '\\' ? buf_putc(out, '\\') : 0) || buf_putc(out, *c);
+		if (rc == 0)
+			rc = buf_putc(out, '"');
+	}
+	return rc == 0 ? buf_putc(out, '}') : STRATA_ERROR;
+}
+
+static int on_scope(void *p, int n, const char *const *v)
+{
+	pg_scope *s = p;
+
+	if (n != SCOPE_NCOLS)
+		return s->rc = STRATA_ERROR;
+	for (int i = 0; i < SCOPE_NCOLS; i++)
+		if (v[i] && strcmp(v[i], "f") != 0 && !(s->v[i] = strata_strdup(v[i])))
+			return s->rc = STRATA_ERROR;
+	return 0;
+}
+
+/* The scoped form of one catalog query: the same rows, for the scope's objects only. */
+static int scoped_sql(strata_buf *out, const pg_query_step *s)
+{
+	const char *order = NULL;
+	size_t len;
+
+	/* The base query's own ORDER BY (the last one; inner ones stay) moves outside. */
+	for (const char *p = s->sql; s->order_by && (p = strstr(p, " ORDER BY ")); p++)
+		order = p;
+	len = order ? (size_t)(order - s->sql) : strlen(s->sql);
+
+	buf_clear(out);
+	return buf_printf(out, "SELECT * FROM (%.*s) q WHERE q.%s = ANY($1::pg_catalog.oid[])%s%s",
+			  (int)len, s->sql, s->scope_col, s->order_by ? " ORDER BY " : "",
+			  s->order_by ? s->order_by : "");
+}
+
+static int introspect(strata_db *db, const char *version_table, sc_catalog *cat,
+		      const sc_scope_names *scope_names)
 {
 	/* Order matters: tables before their columns, constraints before
 	 * indexes (which skips constraint indexes), everything before the
 	 * dependencies that link them. */
 	static const pg_query_step steps[] = {
-		{ "schemas", q_schemas, on_schema },
-		{ "extensions", q_extensions, on_extension },
-		{ "collations", q_collations, on_collation },
-		{ "types", q_types, on_type },
-		{ "sequences", q_sequences, on_sequence },
-		{ "functions", q_functions, on_function },
-		{ "tables and views", q_relations, on_relation },
-		{ "columns", q_columns, on_column },
-		{ "constraints", q_constraints, on_constraint },
-		{ "indexes", q_indexes, on_index },
-		{ "triggers", q_triggers, on_trigger },
-		{ "policies", q_policies, on_policy },
-		{ "dependencies", q_depends, on_depend },
+		{ "schemas", q_schemas, on_schema, "oid", SCOPE_SCHEMAS, -1, NULL },
+		{ "extensions", q_extensions, on_extension, NULL, SCOPE_ALL, -1, NULL },
+		{ "collations", q_collations, on_collation, "oid", SCOPE_COLLATIONS, -1, NULL },
+		{ "types", q_types, on_type, "oid", SCOPE_TYPES, -1, NULL },
+		{ "sequences", q_sequences, on_sequence, "oid", SCOPE_SEQUENCES, -1, NULL },
+		{ "functions", q_functions, on_function, "oid", SCOPE_ROUTINES, -1, NULL },
+		{ "tables and views", q_relations, on_relation, "oid", SCOPE_RELATIONS, -1, NULL },
+		{ "columns", q_columns, on_column, "attrelid", SCOPE_RELATIONS, -1,
+		  "q.attrelid, q.attnum" },
+		{ "constraints", q_constraints, on_constraint, "conrelid", SCOPE_RELATIONS, -1, NULL },
+		{ "indexes", q_indexes, on_index, "indrelid", SCOPE_RELATIONS, -1, NULL },
+		{ "triggers", q_triggers, on_trigger, "tgrelid", SCOPE_RELATIONS, SCOPE_HAS_TRIGGERS,
+		  NULL },
+		{ "policies", q_policies, on_policy, "polrelid", SCOPE_RELATIONS, SCOPE_HAS_POLICIES,
+		  NULL },
+		{ "dependencies", q_depends, on_depend, NULL, SCOPE_ALL, -1, NULL },
 	};
 	pg_ctx x = { db, cat, STRATA_MAP_INIT, NULL, 0, 0, NULL, NULL, 0 };
+	pg_scope scope;
+	strata_buf sql = STRATA_BUF_INIT;
 	char *skip_schema = NULL;
-	int rc;
+	int scoped = scope_names != NULL, rc;
 
+	memset(&scope, 0, sizeof(scope));
 	if ((rc = set_skip(&x, version_table, &skip_schema)) != 0)
 		return rc;
 	/* Every name PostgreSQL prints comes out schema-qualified. The
 	 * session is strata's own (a dedicated connection). */
 	rc = db_exec(db, "SELECT pg_catalog.set_config('search_path', '', false)", 0, NULL);
+	if (rc == 0 && scoped) {
+		strata_buf arrays[3] = { STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT };
+		const char *params[3];
+
+		if ((rc = text_array(&arrays[0], scope_names->names, scope_names->nnames)) == 0 &&
+		    (rc = text_array(&arrays[1], scope_names->pair_schemas, scope_names->npairs)) == 0 &&
+		    (rc = text_array(&arrays[2], scope_names->pair_names, scope_names->npairs)) == 0) {
+			for (int k = 0; k < 3; k++)
+				params[k] = buf_cstr(&arrays[k]);
+			rc = db_query(db, q_scope, 3, params, on_scope, &scope);
+		}
+		for (int k = 0; k < 3; k++)
+			buf_release(&arrays[k]);
+		if (rc == 0 && scope.rc != 0)
+			rc = scope.rc;
+		if (rc != 0) {
+			strata_error_append(", reading the objects the names reach");
+			goto done;
+		}
+	}
 	for (size_t i = 0; rc == 0 && i < sizeof(steps) / sizeof(*steps); i++) {
-		rc = db_query(db, steps[i].sql, 0, NULL, steps[i].cb, &x);
+		const char *param = steps[i].scope == SCOPE_ALL ? NULL : scope.v[steps[i].scope];
+
+		if (!scoped) {
+			rc = db_query(db, steps[i].sql, 0, NULL, steps[i].cb, &x);
+		} else if (steps[i].scope == SCOPE_ALL || !param ||
+			   (steps[i].only_if >= 0 && !scope.v[steps[i].only_if])) {
+			/* Nothing of this kind in scope. Dependencies: a scoped
+			 * catalog is compared, never ordered. Extensions: a
+			 * revision that changes them is read whole. */
+			continue;
+		} else if ((rc = scoped_sql(&sql, &steps[i])) == 0) {
+			rc = db_query(db, buf_cstr(&sql), 1, &param, steps[i].cb, &x);
+		}
 		if (rc == 0 && x.rc != 0)
 			rc = x.rc;
 		if (rc != 0)
 			strata_error_append(", reading %s", steps[i].what);
 	}
+done:
 	for (size_t i = 0; i < x.noid_keys; i++)
 		strata_free(x.oid_keys[i]);
 	strata_free(x.oid_keys);
 	map_release(&x.by_oid);
 	strata_free(skip_schema);
+	for (int i = 0; i < SCOPE_NCOLS; i++)
+		strata_free(scope.v[i]);
+	buf_release(&sql);
 	return rc;
+}
+
+int sc_introspect_pg(strata_db *db, const char *version_table, sc_catalog *cat)
+{
+	return introspect(db, version_table, cat, NULL);
+}
+
+int sc_introspect_pg_scope(strata_db *db, const char *version_table,
+			   const sc_scope_names *names, sc_catalog *cat)
+{
+	return introspect(db, version_table, cat, names);
 }

@@ -41,6 +41,14 @@ CREATE TABLE contacts (id integer PRIMARY KEY, email text);
 SQL
 }
 
+# PostgreSQL: the scoped snapshots report exactly what whole ones do.
+same_as_whole() {
+  [ "$ENGINE" = postgres ] || return 0
+  local scoped=$OUT
+  expect_exit "$1" st test --only down-leaves-no-trace --whole-snapshots
+  equals "$(printf '%s\n' "$OUT" | sed '$d')" "$(printf '%s\n' "$scoped" | sed '$d')"
+}
+
 no_shadows_left() {
   if [ "$ENGINE" = postgres ]; then
     equals "$(psql -X -A -t -q "$STRATA_TEST_PG_URL" -c "SELECT count(*) FROM pg_database WHERE datname LIKE 'strata_shadow_%'")" 0
@@ -81,6 +89,8 @@ test_down_that_leaves_an_index() {
   expect_exit 1 st test --json --only down-leaves-no-trace
   equals "$(printf '%s' "$OUT" | jq -r '.checks[0].failures[0].revision')" "$R2"
   equals "$(printf '%s' "$OUT" | jq -r '.checks[0].failures[0].differences[0] | "\(.difference) \(.kind)"')" "leftover index"
+  expect_exit 1 st test --only down-leaves-no-trace
+  same_as_whole 1
   no_shadows_left
 }
 
@@ -113,6 +123,14 @@ test_two_heads() {
   contains "$OUT" "FAIL single-head"
   contains "$OUT" "2 heads, expected 1: $R3 $(id 4)"
   ok st test --only single-head --heads 2
+  # The same, said once in strata.ini; the flag still wins.
+  printf '[strata]\nmigrations = migrations\n[test]\nheads = 2\n' >strata.ini
+  ok st test --only single-head
+  expect_exit 1 st test --only single-head --heads 1
+  printf '[strata]\nmigrations = migrations\n[test]\nheads = two\n' >strata.ini
+  expect_exit 2 st test --only single-head
+  contains "$ERR" "[test] heads must be 1 to 1000, not 'two'"
+  printf '[strata]\nmigrations = migrations\n' >strata.ini
   # A second base revision is an orphan.
   mig "$(id 5)" base "CREATE TABLE lone (id integer PRIMARY KEY);" "DROP TABLE lone;"
   expect_exit 1 st test --only single-head --heads 3
@@ -190,6 +208,71 @@ test_scratch_database() {
   # Not empty any more: refused, nothing changed.
   expect_exit 2 st test -d "$scratch"
   contains "$ERR" "not empty"
+}
+
+# Snapshots read only what a revision names, and what depends on it: a
+# view that a DROP ... CASCADE takes away without naming it is still
+# missed when the down forgets it (PostgreSQL; SQLite views do not
+# cascade). A down that only rewrites a table's SQL text the same way
+# passes (SQLite compares the meaning when the text differs).
+test_down_forgets_a_dependent_the_revision_never_names() {
+  good_project
+  rm -f schema.sql
+  if [ "$ENGINE" = postgres ]; then
+    mig "$R2" "$R1" "CREATE VIEW user_ids AS SELECT id FROM users;" "DROP VIEW user_ids;"
+    mig "$R3" "$R2" "ALTER TABLE users RENAME TO users_old;
+CREATE TABLE users (id integer PRIMARY KEY, email text);
+DROP TABLE users_old CASCADE;" "SELECT 1;"
+    expect_exit 1 st test --only down-leaves-no-trace
+    contains "$OUT" "revision $R3"
+    contains "$OUT" "missing view public.user_ids"
+    contains "$OUT" "missing index public.users.users_email"
+    same_as_whole 1
+    # A namesake in another schema that the revision never reaches is
+    # not read after the down either: no false leftover.
+    mig "$R1" base "CREATE TABLE users (id integer PRIMARY KEY, email text);
+CREATE INDEX users_email ON users (email);
+CREATE SCHEMA other; CREATE TABLE other.x (id integer); CREATE VIEW other.user_ids AS SELECT id FROM other.x;" \
+      "DROP VIEW other.user_ids; DROP TABLE other.x; DROP SCHEMA other; DROP TABLE users;"
+    mig "$R3" "$R2" "ALTER TABLE users ADD COLUMN age integer;" "ALTER TABLE users DROP COLUMN age;"
+    ok st test --only down-leaves-no-trace
+    same_as_whole 0
+    mig "$R3" "$R2" "ALTER TABLE users ADD COLUMN age integer;" "SELECT 1;"
+    expect_exit 1 st test --only down-leaves-no-trace
+    contains "$OUT" "leftover"
+    lacks "$OUT" "other.user_ids"
+    same_as_whole 1
+  else
+    mig "$R2" "$R1" "ALTER TABLE users ADD COLUMN note text;" "ALTER TABLE users DROP COLUMN note;"
+    ok st test --only down-leaves-no-trace
+    mig "$R2" "$R1" "ALTER TABLE users ADD COLUMN note text;" "SELECT 1;"
+    expect_exit 1 st test --only down-leaves-no-trace
+    contains "$OUT" "revision $R2"
+    contains "$OUT" "note"
+  fi
+}
+
+# A statement whose effect its names do not bound (a DO block, a function
+# called by SELECT) makes its revision's snapshots read the whole schema.
+test_do_block_leftover_is_found() {
+  good_project
+  rm -f schema.sql
+  if [ "$ENGINE" = sqlite ]; then
+    # SQLite has no DO or functions: a trigger the down forgets stands in.
+    mig "$R2" "$R1" "CREATE TRIGGER users_touch AFTER INSERT ON users BEGIN SELECT 1; END;" "SELECT 1;"
+    expect_exit 1 st test --only down-leaves-no-trace
+    contains "$OUT" "leftover trigger"
+    return 0
+  fi
+  mig "$R2" "$R1" "DO \$\$ BEGIN EXECUTE 'CREATE TABLE made_' || 'inside (id int)'; END \$\$;" "SELECT 1;"
+  expect_exit 1 st test --only down-leaves-no-trace
+  contains "$OUT" "revision $R2"
+  contains "$OUT" "leftover table public.made_inside"
+  mig "$R2" "$R1" "CREATE FUNCTION make_it() RETURNS void LANGUAGE plpgsql AS \$\$ BEGIN EXECUTE 'CREATE TABLE made_' || 'by_call (id int)'; END \$\$;" "DROP FUNCTION make_it();"
+  mig "$R3" "$R2" "SELECT make_it();" "SELECT 1;"
+  expect_exit 1 st test --only down-leaves-no-trace
+  contains "$OUT" "revision $R3"
+  contains "$OUT" "leftover table public.made_by_call"
 }
 
 ENGINE=sqlite run_tests

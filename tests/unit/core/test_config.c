@@ -117,7 +117,7 @@ static void test_config__file_keys_and_inline_comments(void **state)
 		  "migrations = db/migrations\n"
 		  "version_table = ops.strata_version\n"
 		  "lock_timeout = 2s\nstatement_timeout = 1min\nlock_wait = 500ms\nlock_retries = 3\n"
-		  "[lint]\nsome-rule = off\n");
+		  "[lint]\nsome-rule = off\n[test]\nheads = 2\n");
 	c = load(NULL, NULL, NULL);
 	assert_string_equal(c->database, "postgres://app@localhost/app");
 	assert_non_null(strstr(c->migrations, "/db/migrations"));
@@ -127,6 +127,7 @@ static void test_config__file_keys_and_inline_comments(void **state)
 	assert_int_equal(c->statement_timeout_ms, 60000);
 	assert_int_equal(c->lock_wait_ms, 500);
 	assert_int_equal(c->lock_retries, 3);
+	assert_int_equal(c->test_heads, 2);
 	strata_config_free(c);
 }
 
@@ -189,6 +190,8 @@ static void test_config__bad_files_name_the_line(void **state)
 	expect_parse_error("[strata]\nlock_timeout = soon\n", "soon");
 	expect_parse_error("[strata]\nversion_table = a.b.c\n", "a.b.c");
 	expect_parse_error("[strata]\nlock_retries = many\n", "many");
+	expect_parse_error("[test]\nheads = 0\n", "[test] heads must be 1 to 1000, not '0'");
+	expect_parse_error("[test]\nhead = 2\n", "unknown key 'head' in [test]");
 }
 
 static void test_config__missing_explicit_file(void **state)
