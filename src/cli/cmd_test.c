@@ -17,10 +17,12 @@
  *
  * Snapshots cost what the revision touches, not what the schema holds, so
  * the run's time grows linearly with the number of revisions:
- *  - SQLite: sqlite_schema's rows (type, name, SQL text), which determine
- *    the schema. Equal rows: nothing differs. Otherwise the catalog model
- *    is read from the database and, for the before side, from the earlier
- *    rows replayed into a scratch in-memory database, and compared.
+ *  - SQLite: sqlite_schema's rows (type, name, SQL text: they determine
+ *    the schema) of what the revision names and what belongs to it. Equal
+ *    rows: nothing differs. Otherwise both sets of rows are replayed into
+ *    scratch in-memory databases, read into the catalog model and
+ *    compared. The snapshot after the down also reaches every object the
+ *    one before held.
  *  - PostgreSQL: the catalog model of the objects the revision's SQL
  *    names and everything that depends on them (sc_introspect_scope; the
  *    snapshot after the down also reaches every object the one before
@@ -42,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 enum {
@@ -214,7 +217,7 @@ static int snapshot(test_run *t, sc_catalog **out)
 /* What a revision's snapshot holds: see the top of this file. */
 typedef struct rev_snap {
 	sc_catalog *cat;     /* PostgreSQL */
-	char **rows;         /* SQLite: "type\x1fname\x1fsql" per sqlite_schema row, sorted */
+	char **rows;         /* SQLite: "type\x1fname\x1ftbl_name\x1fsql" per sqlite_schema row */
 	size_t nrows;
 	sc_names names;      /* PostgreSQL: what the revision names; opaque = whole reads */
 	char **pair_schemas; /* PostgreSQL, after the down: the objects the before snapshot held */
@@ -249,7 +252,7 @@ static int on_schema_row(void *payload, int ncols, const char *const *v)
 	row_list *l = payload;
 	strata_buf b = STRATA_BUF_INIT;
 
-	if (ncols != 3 || buf_printf(&b, "%s\x1f%s\x1f%s", v[0], v[1], v[2]) != 0)
+	if (ncols != 4 || buf_printf(&b, "%s\x1f%s\x1f%s\x1f%s", v[0], v[1], v[2], v[3]) != 0)
 		goto fail;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 64;
@@ -273,17 +276,85 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int sqlite_rows(strata_db *db, char ***rows, size_t *n)
+/*
+ * sqlite_schema's rows (in creation order, tables first) of the objects
+ * one of the names is or belongs to (an index or trigger of a named
+ * table); with names NULL (an opaque revision), all of them. One scan
+ * inside SQLite, whose catalog has no index by name; what comes out is the
+ * revision's own. An object whose table was not named brings its table's
+ * rows in too (a second scan), so the rows always replay.
+ */
+static int sqlite_rows_once(strata_db *db, const char *param, row_list *l)
+{
+	const char *params[1] = { param };
+	int rc = db_query(db,
+			  "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND "
+			  "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND ($1 IS NULL OR tbl_name COLLATE "
+			  "NOCASE IN (SELECT value FROM json_each($1)) OR name COLLATE NOCASE IN "
+			  "(SELECT value FROM json_each($1))) ORDER BY CASE type WHEN 'table' "
+			  "THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, rowid",
+			  1, params, on_schema_row, l);
+
+	return rc == 0 && l->rc != 0 ? l->rc : rc;
+}
+
+static const char *row_field(const char *row, int k, size_t *len);
+
+static int sqlite_rows(strata_db *db, const sc_names *names, char ***rows, size_t *n)
 {
 	row_list l = { NULL, 0, 0, 0 };
-	int rc = db_query(db,
-			  "SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND "
-			  "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY CASE type WHEN 'table' "
-			  "THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, rowid",
-			  0, NULL, on_schema_row, &l);
+	json_t *arr = NULL;
+	char *param = NULL;
+	int rc, again = 0;
 
-	if (rc == 0 && l.rc != 0)
-		rc = l.rc;
+	if (names && !names->opaque) {
+		if (!(arr = json_array()))
+			return STRATA_ERROR;
+		for (size_t i = 0; i < names->n; i++)
+			if (json_array_append_new(arr, json_string(names->v[i])) != 0) {
+				json_decref(arr);
+				return STRATA_ERROR;
+			}
+		if (!(param = json_dumps(arr, JSON_COMPACT))) {
+			json_decref(arr);
+			return STRATA_ERROR;
+		}
+	}
+	rc = sqlite_rows_once(db, param, &l);
+	/* Tables of rows that came in by their own name only. */
+	for (size_t i = 0; rc == 0 && arr && i < l.n; i++) {
+		size_t len;
+		const char *tbl = row_field(l.v[i], 2, &len);
+		char *name = strata_strndup(tbl, len);
+		int known = 0;
+		size_t k;
+		json_t *x;
+
+		if (!name) {
+			rc = STRATA_ERROR;
+			break;
+		}
+		json_array_foreach(arr, k, x)
+			known |= strcasecmp(json_string_value(x), name) == 0;
+		if (!known) {
+			again = 1;
+			rc = json_array_append_new(arr, json_string(name)) != 0 ? STRATA_ERROR : 0;
+		}
+		strata_free(name);
+	}
+	if (rc == 0 && again) {
+		free(param);
+		if (!(param = json_dumps(arr, JSON_COMPACT))) {
+			rc = STRATA_ERROR;
+		} else {
+			for (size_t i = 0; i < l.n; i++)
+				strata_free(l.v[i]);
+			l.n = 0;
+			rc = sqlite_rows_once(db, param, &l);
+		}
+	}
+	json_decref(arr);
+	free(param);
 	if (rc != 0) {
 		for (size_t i = 0; i < l.n; i++)
 			strata_free(l.v[i]);
@@ -295,6 +366,15 @@ static int sqlite_rows(strata_db *db, char ***rows, size_t *n)
 	return 0;
 }
 
+/* A row's field k (0 type, 1 name, 2 tbl_name, 3 sql) and its length. */
+static const char *row_field(const char *row, int k, size_t *len)
+{
+	for (int i = 0; i < k && i < 3; i++)
+		row = strchr(row, '\x1f') + 1;
+	*len = k < 3 ? strcspn(row, "\x1f") : strlen(row);
+	return row;
+}
+
 /* The catalog model of the schema that sqlite_schema rows (in creation
  * order) describe: replayed into a scratch in-memory database and read. */
 static int sqlite_catalog_of_rows(test_run *t, char *const *rows, size_t n, sc_catalog **out)
@@ -304,9 +384,10 @@ static int sqlite_catalog_of_rows(test_run *t, char *const *rows, size_t n, sc_c
 	int rc = db_open(&scratch, "sqlite::memory:", &o);
 
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		const char *sql = strchr(strchr(rows[i], '\x1f') + 1, '\x1f') + 1;
+		size_t len;
+		const char *sql = row_field(rows[i], 3, &len);
 
-		rc = db_exec_stmt(scratch, sql, strlen(sql), NULL, 0);
+		rc = db_exec_stmt(scratch, sql, len, NULL, 0);
 	}
 	if (rc == 0)
 		rc = sc_introspect(scratch, t->cfg.version_table, out);
@@ -357,10 +438,10 @@ static int snapshot_before(test_run *t, size_t i, rev_snap *s)
 {
 	int rc;
 
-	if (t->engine == DB_SQLITE)
-		return sqlite_rows(t->db, &s->rows, &s->nrows);
 	if ((rc = revision_names(t, i, &s->names)) != 0)
 		return rc;
+	if (t->engine == DB_SQLITE)
+		return sqlite_rows(t->db, t->whole_reads ? NULL : &s->names, &s->rows, &s->nrows);
 	return scoped_snapshot(t, s, &s->cat);
 }
 
@@ -376,9 +457,25 @@ static int snapshot_after(test_run *t, rev_snap *s, sc_catalog **before, sc_cata
 		char **now = NULL, **a, **b;
 		size_t n = 0;
 
-		if ((rc = sqlite_rows(t->db, &now, &n)) != 0)
+		/* The same names, and those of every object the before rows hold. */
+		for (size_t k = 0; k < s->nrows; k++) {
+			size_t len;
+			const char *f = row_field(s->rows[k], 1, &len);
+
+			if ((rc = sc_names_add(&s->names, f, len)) != 0)
+				return rc;
+			f = row_field(s->rows[k], 2, &len);
+			if ((rc = sc_names_add(&s->names, f, len)) != 0)
+				return rc;
+		}
+		if ((rc = sqlite_rows(t->db, t->whole_reads ? NULL : &s->names, &now, &n)) != 0)
 			return rc;
 		if (n == s->nrows) {
+			same = 1;
+			for (size_t k = 0; same && k < n; k++)
+				same = strcmp(now[k], s->rows[k]) == 0;
+		}
+		if (n == s->nrows && !same) { /* the same rows in another order? */
 			a = strata_malloc((n ? n : 1) * sizeof(*a));
 			b = strata_malloc((n ? n : 1) * sizeof(*b));
 			if (!a || !b) {
@@ -395,17 +492,16 @@ static int snapshot_after(test_run *t, rev_snap *s, sc_catalog **before, sc_cata
 			strata_free(a);
 			strata_free(b);
 		}
-		for (size_t k = 0; k < n; k++)
-			strata_free(now[k]);
-		strata_free(now);
-		if (rc != 0 || same)
-			return rc;
-		/* Some SQL text differs: compare what it means. */
-		if ((rc = sqlite_catalog_of_rows(t, s->rows, s->nrows, before)) != 0 ||
-		    (rc = snapshot(t, after)) != 0) {
+		/* Some SQL text differs: compare what the two sets of rows mean. */
+		if (rc == 0 && !same &&
+		    (rc = sqlite_catalog_of_rows(t, s->rows, s->nrows, before)) == 0 &&
+		    (rc = sqlite_catalog_of_rows(t, now, n, after)) != 0) {
 			sc_catalog_free(*before);
 			*before = NULL;
 		}
+		for (size_t k = 0; k < n; k++)
+			strata_free(now[k]);
+		strata_free(now);
 		return rc;
 	}
 	/* PostgreSQL: the same names, and exactly the objects the before

@@ -154,7 +154,7 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "  strata lint migrations/*.sql --format github\n" },
 	{ "test",
 	  "usage: strata test [--only NAME]... [--from REV] [--heads N] [--json]\n"
-	  "                   [-d SCRATCH_URL]\n\n"
+	  "                   [--whole-snapshots] [-d SCRATCH_URL]\n\n"
 	  "Prove the migrations on a shadow database (SQLite: in memory;\n"
 	  "PostgreSQL: a temporary database on the shadow_database or database server,\n"
 	  "always dropped; or -d URL: an empty scratch database, left at the heads).\n"

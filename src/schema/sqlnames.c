@@ -177,6 +177,20 @@ static tok_kind next(lexer *x)
 		return quoted(x, '\'', 0, TOK_STRING);
 	if (c == '"')
 		return quoted(x, '"', 0, TOK_QUOTED);
+	if (c == '`') /* SQLite's other quotes */
+		return quoted(x, '`', 0, TOK_QUOTED);
+	if (c == '[') {
+		/* SQLite: [a name]; PostgreSQL: a subscript or ARRAY[...]. The
+		 * contents count as one name and are read on as usual too. */
+		const char *close = memchr(x->s + x->i, ']', x->len - x->i);
+
+		x->i++;
+		if (!close)
+			return TOK_OTHER;
+		x->start = x->i;
+		x->end = (size_t)(close - x->s);
+		return TOK_QUOTED;
+	}
 	if (c == '$')
 		return dollar(x);
 	if (ident_start(c)) {

@@ -1,9 +1,11 @@
 /*
- * schema/sqlnames.h - the names a PostgreSQL script mentions, for reading
+ * schema/sqlnames.h - the names a SQL script mentions (PostgreSQL or
+ * SQLite), for reading
  * only the part of a schema a revision can change (strata test).
  *
  * A lexical pass, deliberately generous: every identifier (unquoted ones
- * folded to lower case, quoted ones as written) and every short string
+ * folded to lower case, quoted ones as written; SQLite's `name` and
+ * [name] too) and every short string
  * literal without blanks (and its dot-separated parts: 'app.t'::regclass)
  * is a name. Extra names only widen the read; a missed one could hide a
  * difference, so statements whose effect on the schema cannot be bounded

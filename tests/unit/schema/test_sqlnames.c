@@ -125,6 +125,19 @@ static void opaque_statements(void **state)
 	}
 }
 
+static void sqlite_quotes(void **state)
+{
+	sc_names n = scan("CREATE TABLE [my table] (`Odd Col` int); SELECT a[1] FROM t;");
+
+	(void)state;
+	assert_true(has(&n, "my table"));
+	assert_true(has(&n, "my"));
+	assert_true(has(&n, "Odd Col"));
+	assert_true(has(&n, "a"));
+	assert_false(n.opaque);
+	sc_names_release(&n);
+}
+
 static void added_across_calls(void **state)
 {
 	sc_names n = { NULL, 0, 0 };
@@ -146,6 +159,7 @@ int main(void)
 		cmocka_unit_test(literals_and_their_parts),
 		cmocka_unit_test(bodies_are_not_names),
 		cmocka_unit_test(opaque_statements),
+		cmocka_unit_test(sqlite_quotes),
 		cmocka_unit_test(added_across_calls),
 	};
 
