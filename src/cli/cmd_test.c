@@ -200,9 +200,11 @@ static void run_datatest(test_run *t, size_t i, revtest_section section)
 	buf_release(&msg);
 }
 
-static int snapshot(test_run *t, sc_catalog **out)
+/* The catalog model: whole, or (names given, PostgreSQL) scoped to them. */
+static int read_catalog(test_run *t, const sc_scope_names *names, sc_catalog **out)
 {
-	int rc = sc_introspect(t->db, t->cfg.version_table, out);
+	int rc = names ? sc_introspect_scope(t->db, t->cfg.version_table, names, out)
+		       : sc_introspect(t->db, t->cfg.version_table, out);
 
 	/* The introspection empties the session's search_path; the data
 	 * checks that run on the same connection name tables as users do. */
@@ -212,6 +214,11 @@ static int snapshot(test_run *t, sc_catalog **out)
 		*out = NULL;
 	}
 	return rc;
+}
+
+static int snapshot(test_run *t, sc_catalog **out)
+{
+	return read_catalog(t, NULL, out);
 }
 
 /* What a revision's snapshot holds: see the top of this file. */
@@ -243,7 +250,7 @@ static void rev_snap_release(rev_snap *s)
 
 typedef struct row_list {
 	char **v;
-	size_t n, cap;
+	size_t n;
 	int rc;
 } row_list;
 
@@ -252,23 +259,11 @@ static int on_schema_row(void *payload, int ncols, const char *const *v)
 	row_list *l = payload;
 	strata_buf b = STRATA_BUF_INIT;
 
-	if (ncols != 4 || buf_printf(&b, "%s\x1f%s\x1f%s\x1f%s", v[0], v[1], v[2], v[3]) != 0)
-		goto fail;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		char **nv = strata_realloc(l->v, cap * sizeof(*nv));
-
-		if (!nv)
-			goto fail;
-		l->v = nv;
-		l->cap = cap;
-	}
-	l->v[l->n++] = buf_detach(&b);
-	return 0;
-fail:
+	if (ncols != 4 || buf_printf(&b, "%s\x1f%s\x1f%s\x1f%s", v[0], v[1], v[2], v[3]) != 0 ||
+	    sc_strv_add(&l->v, &l->n, buf_cstr(&b)) != 0)
+		l->rc = STRATA_ERROR;
 	buf_release(&b);
-	l->rc = STRATA_ERROR;
-	return STRATA_ERROR;
+	return l->rc;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -302,7 +297,7 @@ static const char *row_field(const char *row, int k, size_t *len);
 
 static int sqlite_rows(strata_db *db, const sc_names *names, char ***rows, size_t *n)
 {
-	row_list l = { NULL, 0, 0, 0 };
+	row_list l = { NULL, 0, 0 };
 	json_t *arr = NULL;
 	char *param = NULL;
 	int rc, again = 0;
@@ -416,7 +411,6 @@ static int revision_names(test_run *t, size_t i, sc_names *names)
 static int scoped_snapshot(test_run *t, const rev_snap *s, sc_catalog **out)
 {
 	sc_scope_names sn;
-	int rc;
 
 	if (s->names.opaque || t->whole_reads)
 		return snapshot(t, out);
@@ -425,12 +419,7 @@ static int scoped_snapshot(test_run *t, const rev_snap *s, sc_catalog **out)
 	sn.pair_schemas = (const char *const *)s->pair_schemas;
 	sn.pair_names = (const char *const *)s->pair_names;
 	sn.npairs = s->npairs;
-	rc = sc_introspect_scope(t->db, t->cfg.version_table, &sn, out);
-	if (rc == 0 && (rc = db_exec(t->db, "RESET search_path", 0, NULL)) != 0) {
-		sc_catalog_free(*out);
-		*out = NULL;
-	}
-	return rc;
+	return read_catalog(t, &sn, out);
 }
 
 /* The snapshot before revision i's up. */
@@ -507,16 +496,12 @@ static int snapshot_after(test_run *t, rev_snap *s, sc_catalog **before, sc_cata
 	/* PostgreSQL: the same names, and exactly the objects the before
 	 * snapshot held (by schema and name: a bare name could reach an
 	 * unrelated namesake the before snapshot did not hold). */
-	if (s->cat && s->cat->n) {
-		s->pair_schemas = strata_calloc(s->cat->n, sizeof(char *));
-		s->pair_names = strata_calloc(s->cat->n, sizeof(char *));
-		if (!s->pair_schemas || !s->pair_names)
-			return STRATA_ERROR;
-	}
 	for (size_t k = 0; s->cat && k < s->cat->n; k++) {
 		const sc_object *o = s->cat->objs[k];
 		const char *name = o->table ? o->table : o->name;
 		size_t len = o->kind == SC_FUNCTION ? strcspn(name, "(") : strlen(name);
+		char *bare;
+		size_t nnames = s->npairs;
 
 		if (o->kind == SC_SCHEMA) {
 			if ((rc = sc_names_add(&s->names, o->name, strlen(o->name))) != 0)
@@ -525,12 +510,17 @@ static int snapshot_after(test_run *t, rev_snap *s, sc_catalog **before, sc_cata
 		}
 		if (!o->schema)
 			continue;
-		if (!(s->pair_schemas[s->npairs] = strata_strdup(o->schema)) ||
-		    !(s->pair_names[s->npairs] = strata_strndup(name, len))) {
-			strata_free(s->pair_schemas[s->npairs]);
+		if (!(bare = strata_strndup(name, len)))
+			return STRATA_ERROR;
+		/* Both lists stay npairs long, also when an allocation fails. */
+		rc = sc_strv_add(&s->pair_names, &nnames, bare);
+		strata_free(bare);
+		if (rc != 0)
+			return STRATA_ERROR;
+		if (sc_strv_add(&s->pair_schemas, &s->npairs, o->schema) != 0) {
+			strata_free(s->pair_names[nnames - 1]);
 			return STRATA_ERROR;
 		}
-		s->npairs++;
 	}
 	if ((rc = scoped_snapshot(t, s, after)) != 0)
 		return rc;
