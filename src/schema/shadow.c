@@ -80,23 +80,60 @@ static void remove_sqlite_files(const char *path)
 	buf_release(&b);
 }
 
-/* Drop the PostgreSQL shadow database through a new connection. */
-static int drop_pg(const sc_shadow *s)
+/* One DROP DATABASE of the shadow, with or without WITH (FORCE). */
+static int drop_pg_once(strata_db *db, const sc_shadow *s, int force)
+{
+	strata_buf sql = STRATA_BUF_INIT;
+	int rc;
+
+	rc = buf_puts(&sql, "DROP DATABASE IF EXISTS ") || buf_put_sql_ident(&sql, s->dbname) ||
+		     buf_puts(&sql, force ? " WITH (FORCE)" : "")
+		     ? STRATA_ERROR
+		     : db_exec(db, buf_cstr(&sql), 0, NULL);
+	buf_release(&sql);
+	return rc;
+}
+
+/*
+ * Drop the PostgreSQL shadow database through a new connection.
+ *
+ * A plain DROP DATABASE comes first when strata holds no connection to the
+ * shadow (the normal end of a command): it makes autovacuum workers in the
+ * shadow give way, and waits up to 5 s for sessions that are still ending.
+ * WITH (FORCE) (PostgreSQL 13+) is the fallback when sessions remain
+ * (55006, object in use). The order is not a detail: for a role that is
+ * not a superuser, FORCE refuses outright ("must be a member of the role
+ * whose process is being terminated") whenever an autovacuum worker is
+ * in the database, which a busy server makes likely.
+ *
+ * On the signal path (ours_connected) our own blocked session is still in
+ * the shadow, so FORCE comes first, and a plain DROP is the fallback when
+ * FORCE is refused.
+ */
+static int drop_pg(const sc_shadow *s, int ours_connected)
 {
 	db_open_options o = DB_OPEN_OPTIONS_INIT;
-	strata_buf sql = STRATA_BUF_INIT;
 	strata_db *db = NULL;
-	int rc;
+	int can_force, rc;
 
 	o.application_name = "strata shadow";
 	if ((rc = db_open(&db, s->server, &o)) != 0)
 		return rc;
-	rc = buf_puts(&sql, "DROP DATABASE IF EXISTS ") || buf_put_sql_ident(&sql, s->dbname) ||
-		     buf_puts(&sql, db_server_version(db) >= 130000 ? " WITH (FORCE)" : "")
-		     ? STRATA_ERROR
-		     : db_exec(db, buf_cstr(&sql), 0, NULL);
-	buf_release(&sql);
+	can_force = db_server_version(db) >= 130000;
+	if (ours_connected && can_force) {
+		if ((rc = drop_pg_once(db, s, 1)) != 0)
+			rc = drop_pg_once(db, s, 0);
+	} else {
+		rc = drop_pg_once(db, s, 0);
+		if (rc != 0 && can_force && strcmp(strata_error_last()->sqlstate, "55006") == 0)
+			rc = drop_pg_once(db, s, 1);
+	}
 	db_close(db);
+	if (rc != 0) {
+		strata_error_append(", dropping the shadow database \"%s\"", s->dbname);
+		strata_error_hint("drop it by hand once nothing uses it: DROP DATABASE \"%s\"%s",
+				  s->dbname, can_force ? " WITH (FORCE)" : "");
+	}
 	return rc;
 }
 
@@ -171,7 +208,7 @@ static int create_pg(sc_shadow *s, const char *server)
 		if (rc != 0) {
 			strata_error saved = *strata_error_last();
 
-			drop_pg(s);
+			drop_pg(s, 0);
 			strata_error_restore(&saved);
 		}
 	}
@@ -187,7 +224,7 @@ static int create_pg(sc_shadow *s, const char *server)
 	}
 	if (db_conninfo_with_dbname(&b, server, s->dbname) != 0) {
 		buf_release(&b);
-		drop_pg(s);
+		drop_pg(s, 0);
 		return STRATA_ERROR;
 	}
 	s->conninfo = buf_detach(&b);
@@ -236,7 +273,7 @@ int sc_shadow_drop(sc_shadow *s)
 		if (s->engine == DB_POSTGRES) {
 			strata_error saved = *strata_error_last();
 
-			rc = drop_pg(s);
+			rc = drop_pg(s, 0);
 			if (rc == 0)
 				strata_error_restore(&saved);
 		} else if (s->path) {
@@ -257,7 +294,7 @@ void sc_shadow_abort_all(void)
 			continue;
 		registry[i] = NULL;
 		if (s->engine == DB_POSTGRES && s->dbname && s->server)
-			drop_pg(s);
+			drop_pg(s, 1);
 		else if (s->path)
 			remove_sqlite_files(s->path);
 	}

@@ -10,9 +10,10 @@
  *    migration runner opens connections of its own.
  *  - PostgreSQL: CREATE DATABASE strata_shadow_<random> on the server of
  *    the config's shadow_database (or, when unset, of the target
- *    database), dropped afterwards WITH (FORCE). strata never empties or
- *    reuses an existing database: a misconfigured shadow_database cannot
- *    lose anything; the role needs CREATEDB there.
+ *    database), dropped afterwards (plain DROP first, then WITH (FORCE):
+ *    see drop_pg). strata never empties or reuses an existing database:
+ *    a misconfigured shadow_database cannot lose anything; the role needs
+ *    CREATEDB there.
  * Every live shadow is registered, so that sc_shadow_abort_all() (called
  * by the CLI on SIGINT/SIGTERM/SIGHUP, from its signal thread) drops them
  * all even while the main thread is blocked in a query.

@@ -23,61 +23,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "db/db.h"
+#include "pg_fixture.h"
 #include "strata/error.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/strutil.h"
-
-static const char *env_or_fail(const char *name)
-{
-	const char *v = getenv(name);
-
-	if (!v || !*v)
-		fail_msg("%s is not set: start a server with eval \"$(tests/pgserver.sh start "
-			 "$(mktemp -d))\", export the variables it prints, and run again", name);
-	return v;
-}
-
-static const char *pg_url(void)
-{
-	return env_or_fail("STRATA_TEST_PG_URL");
-}
-
-static strata_db *open_ok(const char *conninfo)
-{
-	strata_db *db = NULL;
-
-	if (db_open(&db, conninfo, NULL) != 0)
-		fail_msg("db_open: %s (hint: %s)", strata_error_last()->message,
-			 strata_error_last()->hint);
-	return db;
-}
-
-static void exec_ok(strata_db *db, const char *sql)
-{
-	if (db_exec_stmt(db, sql, strlen(sql), NULL, 0) != 0)
-		fail_msg("%s: %s", sql, strata_error_last()->message);
-}
-
-static int keep_value(void *payload, int ncols, const char *const *values)
-{
-	strata_buf *b = payload;
-
-	buf_clear(b);
-	buf_puts(b, values[0] ? values[0] : "<null>");
-	return 0;
-}
-
-/* The first column of the last row of sql, malloc'ed. */
-static char *value_of(strata_db *db, const char *sql)
-{
-	strata_buf b = STRATA_BUF_INIT;
-
-	if (db_query(db, sql, 0, NULL, keep_value, &b) != 0)
-		fail_msg("%s: %s", sql, strata_error_last()->message);
-	return buf_detach(&b);
-}
 
 static void assert_value(strata_db *db, const char *sql, const char *expect)
 {

@@ -1,0 +1,156 @@
+/*
+ * tests/unit/schema/test_shadow_pg.c - PostgreSQL shadow databases are
+ * always dropped, on a real server (STRATA_TEST_PG_URL, as printed by
+ * tests/pgserver.sh start DIR; without it every case FAILS).
+ *
+ * Covered: a role that is not a superuser drops its shadow while an
+ * autovacuum worker is in it (DROP ... WITH (FORCE) alone refuses that),
+ * and the signal path drops a shadow that one of our own sessions is
+ * still connected to.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../db/pg_fixture.h"
+#include "schema/shadow.h"
+#include "strata/error.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+
+#define ROLE "strata_t_shadow_role"
+#define ROLE_PW "Shadow-pw-1"
+
+/* How many rows of pg_stat_activity match, for the database named. */
+static long count_in(strata_db *db, const char *dbname, const char *backend_type)
+{
+	const char *params[2] = { dbname, backend_type };
+	strata_buf b = STRATA_BUF_INIT;
+	long n;
+
+	if (db_query(db,
+		     "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 "
+		     "AND ($2 = '' OR backend_type = $2)",
+		     2, params, keep_value, &b) != 0)
+		fail_msg("pg_stat_activity: %s", strata_error_last()->message);
+	n = atol(buf_cstr(&b));
+	buf_release(&b);
+	return n;
+}
+
+static long databases_named(strata_db *db, const char *dbname)
+{
+	const char *params[1] = { dbname };
+	strata_buf b = STRATA_BUF_INIT;
+	long n;
+
+	if (db_query(db, "SELECT count(*) FROM pg_database WHERE datname = $1", 1, params,
+		     keep_value, &b) != 0)
+		fail_msg("pg_database: %s", strata_error_last()->message);
+	n = atol(buf_cstr(&b));
+	buf_release(&b);
+	return n;
+}
+
+/* The shadow's database name: the last path part of its connection string. */
+static const char *dbname_of(const sc_shadow *s)
+{
+	const char *ci = sc_shadow_conninfo(s), *slash = strrchr(ci, '/');
+
+	assert_non_null(slash);
+	return slash + 1;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static void test_drop_with_an_autovacuum_worker_inside(void **state)
+{
+	strata_db *admin = open_ok(pg_url()), *db;
+	const char *port = env_or_fail("STRATA_TEST_PG_PORT");
+	strata_buf url = STRATA_BUF_INIT;
+	sc_shadow *s = NULL;
+	char name[64];
+	long workers = 0;
+
+	(void)state;
+	exec_ok(admin, "DROP ROLE IF EXISTS " ROLE);
+	exec_ok(admin, "CREATE ROLE " ROLE " LOGIN CREATEDB PASSWORD '" ROLE_PW "'");
+	/* The launcher visits each database every naptime; at the default
+	 * minute a worker would seldom arrive in time. */
+	exec_ok(admin, "ALTER SYSTEM SET autovacuum_naptime = 1");
+	exec_ok(admin, "SELECT pg_reload_conf()");
+	buf_printf(&url, "postgres://" ROLE ":" ROLE_PW "@127.0.0.1:%s/postgres", port);
+
+	if (sc_shadow_create(&s, DB_POSTGRES, buf_cstr(&url)) != 0)
+		fail_msg("sc_shadow_create: %s", strata_error_last()->message);
+	snprintf(name, sizeof(name), "%s", dbname_of(s));
+	db = open_ok(sc_shadow_conninfo(s));
+	/* Dead rows for autovacuum to find, and a cost delay that keeps the
+	 * worker there long enough to be caught in the act. */
+	exec_ok(db, "CREATE TABLE dead (id integer) WITH (autovacuum_vacuum_threshold = 0, "
+		    "autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_cost_delay = 100, "
+		    "autovacuum_vacuum_cost_limit = 1)");
+	exec_ok(db, "INSERT INTO dead SELECT g FROM generate_series(1, 200000) g");
+	exec_ok(db, "DELETE FROM dead");
+	db_close(db);
+	for (int i = 0; i < 300 && (workers = count_in(admin, name, "autovacuum worker")) == 0; i++)
+		sleep_ms(100);
+	exec_ok(admin, "ALTER SYSTEM RESET autovacuum_naptime");
+	exec_ok(admin, "SELECT pg_reload_conf()");
+	if (workers == 0) {
+		sc_shadow_drop(s);
+		fail_msg("no autovacuum worker came to %s within 30 s", name);
+	}
+
+	if (sc_shadow_drop(s) != 0)
+		fail_msg("sc_shadow_drop: %s (hint: %s)", strata_error_last()->message,
+			 strata_error_last()->hint);
+	assert_int_equal(databases_named(admin, name), 0);
+	exec_ok(admin, "DROP ROLE " ROLE);
+	buf_release(&url);
+	db_close(admin);
+}
+
+static void test_abort_drops_a_shadow_we_are_still_in(void **state)
+{
+	strata_db *admin = open_ok(pg_url()), *db;
+	sc_shadow *s = NULL;
+	char name[64];
+
+	(void)state;
+	if (sc_shadow_create(&s, DB_POSTGRES, pg_url()) != 0)
+		fail_msg("sc_shadow_create: %s", strata_error_last()->message);
+	snprintf(name, sizeof(name), "%s", dbname_of(s));
+	db = open_ok(sc_shadow_conninfo(s));
+	exec_ok(db, "CREATE TABLE t (id integer)");
+	assert_int_equal(count_in(admin, name, "client backend"), 1);
+
+	sc_shadow_abort_all();
+	assert_int_equal(databases_named(admin, name), 0);
+	/* Already dropped: the later drop only frees it. */
+	assert_int_equal(sc_shadow_drop(s), 0);
+	db_close(db);
+	db_close(admin);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_drop_with_an_autovacuum_worker_inside),
+		cmocka_unit_test(test_abort_drops_a_shadow_we_are_still_in),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
