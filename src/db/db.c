@@ -165,6 +165,18 @@ int db_query(strata_db *db, const char *sql, int nparams, const char *const *par
 	return db->vt->query(db, sql, nparams, params, cb, payload);
 }
 
+int db_query_prepared(strata_db *db, const char *name, const char *sql, int nparams,
+		      const char *const *params, db_row_cb cb, void *payload)
+{
+	DB_CHECK(db, "db_query_prepared");
+	if (!name || strncmp(name, "strata_", 7) != 0 || !sql || !cb || nparams < 0 ||
+	    (nparams > 0 && !params))
+		return strata_error_set(STRATA_EINVALID, "db_query_prepared: bad arguments");
+	if (!db->vt->query_prepared)
+		return db->vt->query(db, sql, nparams, params, cb, payload);
+	return db->vt->query_prepared(db, name, sql, nparams, params, cb, payload);
+}
+
 int db_exec_stmt(strata_db *db, const char *sql, size_t len, const char *copy_data,
 		 size_t copy_len)
 {

@@ -93,6 +93,11 @@ typedef struct strata_db_vtable {
 	int (*current_user)(strata_db *db, char **out);
 	/* The engine's version as a number (PostgreSQL server_version_num, SQLite 3xxxyyy). */
 	int (*server_version)(strata_db *db);
+	/* query, for a statement run many times on this connection: name is
+	 * its name there, always for the same sql. NULL: db_query_prepared
+	 * runs it with query. */
+	int (*query_prepared)(strata_db *db, const char *name, const char *sql, int nparams,
+			      const char *const *params, db_row_cb cb, void *payload);
 } strata_db_vtable;
 #define STRATA_DB_VTABLE_VERSION 1
 
@@ -119,6 +124,16 @@ db_engine db_engine_kind(const strata_db *db);
 int db_exec(strata_db *db, const char *sql, int nparams, const char *const *params);
 int db_query(strata_db *db, const char *sql, int nparams, const char *const *params,
 	     db_row_cb cb, void *payload);
+/*
+ * db_query for a statement a caller runs many times on one connection.
+ * PostgreSQL prepares it under name on first use and afterwards only
+ * binds and runs it: no parsing, and once the server settles on a generic
+ * plan (after five runs) no planning either. A name always stands for the
+ * same sql on a connection; names start with "strata_". A statement the
+ * session lost (DEALLOCATE, DISCARD) is prepared again. SQLite: db_query.
+ */
+int db_query_prepared(strata_db *db, const char *name, const char *sql, int nparams,
+		      const char *const *params, db_row_cb cb, void *payload);
 int db_exec_stmt(strata_db *db, const char *sql, size_t len, const char *copy_data,
 		 size_t copy_len);
 int db_begin(strata_db *db);

@@ -88,6 +88,8 @@ typedef struct pg_db {
 	long lock_timeout_ms;     /* as last set by set_timeouts */
 	strata_buf blockers;      /* who blocked the running statement, in words */
 	int first_blocker;        /* its pid, for the hint; 0 if none known */
+	char **prepared;          /* names of the statements prepared in this session */
+	size_t nprepared;
 } pg_db;
 
 /* What collect() does with the results of one statement. */
@@ -375,6 +377,9 @@ static void pg_close(strata_db *db)
 		pq->PQfinish(p->monitor);
 	for (i = 0; i < sizeof(p->secrets) / sizeof(p->secrets[0]); i++)
 		strata_free(p->secrets[i]);
+	for (i = 0; i < p->nprepared; i++)
+		strata_free(p->prepared[i]);
+	strata_free(p->prepared);
 	strata_free(p->conninfo);
 	strata_free(p->app);
 	buf_release(&p->blockers);
@@ -638,6 +643,59 @@ static int pg_run_query(strata_db *db, const char *sql, int nparams, const char 
 static int pg_exec(strata_db *db, const char *sql, int nparams, const char *const *params)
 {
 	return pg_run_query(db, sql, nparams, params, NULL, NULL);
+}
+
+/* Index of a prepared statement's name, or -1. */
+static long find_prepared(const pg_db *p, const char *name)
+{
+	for (size_t i = 0; i < p->nprepared; i++)
+		if (strcmp(p->prepared[i], name) == 0)
+			return (long)i;
+	return -1;
+}
+
+static int prepare(pg_db *p, const char *name, const char *sql, int nparams)
+{
+	collect_io none = { NULL, NULL, NULL, 0 };
+	char **grown, *copy;
+	int rc;
+
+	if (!pq->PQsendPrepare(p->conn, name, sql, nparams, NULL))
+		return send_failed(p);
+	if ((rc = collect(p, &none)) != 0)
+		return rc;
+	if (!(copy = strata_strdup(name)) ||
+	    !(grown = strata_realloc(p->prepared, (p->nprepared + 1) * sizeof(*grown)))) {
+		strata_free(copy);
+		return STRATA_ERROR;
+	}
+	p->prepared = grown;
+	p->prepared[p->nprepared++] = copy;
+	return 0;
+}
+
+static int pg_query_prepared(strata_db *db, const char *name, const char *sql, int nparams,
+			     const char *const *params, db_row_cb cb, void *payload)
+{
+	pg_db *p = (pg_db *)db;
+	collect_io io = { cb, payload, NULL, 0 };
+	long at = find_prepared(p, name);
+	int rc;
+
+	for (int attempt = 0;; attempt++) {
+		if (at < 0 && (rc = prepare(p, name, sql, nparams)) != 0)
+			return rc;
+		if (!pq->PQsendQueryPrepared(p->conn, name, nparams, params, NULL, NULL, 0))
+			return send_failed(p);
+		rc = collect(p, &io);
+		/* 26000: the session dropped it (DEALLOCATE, DISCARD): prepare it again. */
+		if (rc == 0 || attempt > 0 || at < 0 ||
+		    strcmp(strata_error_last()->sqlstate, "26000") != 0)
+			return rc;
+		strata_free(p->prepared[at]);
+		p->prepared[at] = p->prepared[--p->nprepared];
+		at = -1;
+	}
 }
 
 /* One statement of a script, by the simple protocol (COPY and dollar quotes work). */
@@ -922,4 +980,5 @@ static const strata_db_vtable pg_vtable = {
 	pg_set_timeouts,
 	pg_current_user,
 	pg_server_version,
+	pg_query_prepared,
 };

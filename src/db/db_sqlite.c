@@ -518,4 +518,5 @@ static const strata_db_vtable sqlite_vtable = {
 	sq_set_timeouts,
 	sq_current_user,
 	sq_server_version,
+	NULL, /* query_prepared: SQLite compiles a statement in microseconds */
 };

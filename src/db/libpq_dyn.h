@@ -46,8 +46,10 @@
 	X(PQresultErrorField)  \
 	X(PQresultErrorMessage) \
 	X(PQresultStatus)      \
+	X(PQsendPrepare)       \
 	X(PQsendQuery)         \
 	X(PQsendQueryParams)   \
+	X(PQsendQueryPrepared) \
 	X(PQserverVersion)     \
 	X(PQsetNoticeProcessor) \
 	X(PQsocket)            \

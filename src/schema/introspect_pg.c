@@ -18,6 +18,10 @@
  * attributed to the object users see (a view's rewrite rule to the view, a
  * column default to its table), and a reference to a table column keeps
  * the column ("column/s.t.c").
+ *
+ * Scoped reads (sc_introspect_pg_scope, many per strata test run) wrap
+ * each query in a filter by oid and run it prepared with generic plans:
+ * planning the catalog queries costs more than running them on a scope.
  */
 #include "db/db.h"
 #include "schema/diff.h"
@@ -808,7 +812,7 @@ static int introspect(strata_db *db, const char *version_table, sc_catalog *cat,
 	};
 	pg_ctx x = { db, cat, STRATA_MAP_INIT, NULL, 0, 0, NULL, NULL, 0 };
 	pg_scope scope;
-	strata_buf sql = STRATA_BUF_INIT;
+	strata_buf sql = STRATA_BUF_INIT, name = STRATA_BUF_INIT;
 	char *skip_schema = NULL;
 	int scoped = scope_names != NULL, rc;
 
@@ -818,6 +822,11 @@ static int introspect(strata_db *db, const char *version_table, sc_catalog *cat,
 	/* Every name PostgreSQL prints comes out schema-qualified. The
 	 * session is strata's own (a dedicated connection). */
 	rc = db_exec(db, "SELECT pg_catalog.set_config('search_path', '', false)", 0, NULL);
+	/* Scoped reads run prepared, many times over; a generic plan (index
+	 * lookups by oid, whatever the array holds) spares the planning that
+	 * would otherwise cost more than the reads. Put back at the end. */
+	if (rc == 0 && scoped)
+		rc = db_exec(db, "SET plan_cache_mode = force_generic_plan", 0, NULL);
 	if (rc == 0 && scoped) {
 		strata_buf arrays[3] = { STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT };
 		const char *params[3];
@@ -827,7 +836,8 @@ static int introspect(strata_db *db, const char *version_table, sc_catalog *cat,
 		    (rc = text_array(&arrays[2], scope_names->pair_names, scope_names->npairs)) == 0) {
 			for (int k = 0; k < 3; k++)
 				params[k] = buf_cstr(&arrays[k]);
-			rc = db_query(db, q_scope, 3, params, on_scope, &scope);
+			rc = db_query_prepared(db, "strata_scope", q_scope, 3, params, on_scope,
+					       &scope);
 		}
 		for (int k = 0; k < 3; k++)
 			buf_release(&arrays[k]);
@@ -849,8 +859,12 @@ static int introspect(strata_db *db, const char *version_table, sc_catalog *cat,
 			 * catalog is compared, never ordered. Extensions: a
 			 * revision that changes them is read whole. */
 			continue;
-		} else if ((rc = scoped_sql(&sql, &steps[i])) == 0) {
-			rc = db_query(db, buf_cstr(&sql), 1, &param, steps[i].cb, &x);
+		} else if ((rc = scoped_sql(&sql, &steps[i])) == 0 && (buf_clear(&name), 1) &&
+			   (rc = buf_printf(&name, "strata_scoped_%zu", i)) == 0) {
+			/* Prepared: a session of strata test reads a scope at
+			 * every step, and planning these costs more than running them. */
+			rc = db_query_prepared(db, buf_cstr(&name), buf_cstr(&sql), 1, &param,
+					       steps[i].cb, &x);
 		}
 		if (rc == 0 && x.rc != 0)
 			rc = x.rc;
@@ -858,6 +872,15 @@ static int introspect(strata_db *db, const char *version_table, sc_catalog *cat,
 			strata_error_append(", reading %s", steps[i].what);
 	}
 done:
+	if (scoped) {
+		strata_error saved = *strata_error_last();
+		int reset_rc = db_exec(db, "RESET plan_cache_mode", 0, NULL);
+
+		if (rc != 0)
+			strata_error_restore(&saved);
+		else
+			rc = reset_rc;
+	}
 	for (size_t i = 0; i < x.noid_keys; i++)
 		strata_free(x.oid_keys[i]);
 	strata_free(x.oid_keys);
@@ -866,6 +889,7 @@ done:
 	for (int i = 0; i < SCOPE_NCOLS; i++)
 		strata_free(scope.v[i]);
 	buf_release(&sql);
+	buf_release(&name);
 	return rc;
 }
 

@@ -150,6 +150,45 @@ static void test_pg__params(void **state)
 	db_close(db);
 }
 
+/* A prepared query: prepared once, run with new parameters, prepared again
+ * when the session loses it, and kept apart from a same-named user one. */
+static void test_pg__query_prepared(void **state)
+{
+	strata_db *db = open_ok(pg_url());
+	const char *sql = "SELECT $1::int * 2";
+	const char *three[] = { "3" }, *five[] = { "5" };
+	strata_buf b = STRATA_BUF_INIT;
+
+	(void)state;
+	assert_int_equal(db_query_prepared(db, "strata_t_double", sql, 1, three, keep_value, &b), 0);
+	assert_string_equal(buf_cstr(&b), "6");
+	assert_value(db, "SELECT count(*) FROM pg_prepared_statements WHERE name = 'strata_t_double'",
+		     "1");
+	assert_int_equal(db_query_prepared(db, "strata_t_double", sql, 1, five, keep_value, &b), 0);
+	assert_string_equal(buf_cstr(&b), "10");
+	/* Still one prepared statement: the second call only ran it. */
+	assert_value(db, "SELECT count(*) FROM pg_prepared_statements", "1");
+
+	exec_ok(db, "DEALLOCATE ALL");
+	assert_int_equal(db_query_prepared(db, "strata_t_double", sql, 1, three, keep_value, &b), 0);
+	assert_string_equal(buf_cstr(&b), "6");
+
+	/* Only strata's own names, and the usual argument checks. */
+	assert_int_equal(db_query_prepared(db, "mine", sql, 1, three, keep_value, &b),
+			 STRATA_EINVALID);
+	assert_int_equal(db_query_prepared(db, "strata_t_double", sql, 1, NULL, keep_value, &b),
+			 STRATA_EINVALID);
+	/* A statement that does not prepare: the error, and nothing remembered. */
+	assert_int_equal(db_query_prepared(db, "strata_t_bad", "SELEC 1", 0, NULL, keep_value, &b),
+			 STRATA_EDB);
+	assert_string_equal(strata_error_last()->sqlstate, "42601");
+	assert_int_equal(db_query_prepared(db, "strata_t_bad", "SELECT 7", 0, NULL, keep_value, &b),
+			 0);
+	assert_string_equal(buf_cstr(&b), "7");
+	buf_release(&b);
+	db_close(db);
+}
+
 static void test_pg__exec_stmt_dollar_function(void **state)
 {
 	strata_db *db = open_ok(pg_url());
@@ -358,6 +397,7 @@ int main(void)
 		cmocka_unit_test(test_pg__connect_keywords),
 		cmocka_unit_test(test_pg__wrong_password_not_shown),
 		cmocka_unit_test(test_pg__params),
+		cmocka_unit_test(test_pg__query_prepared),
 		cmocka_unit_test(test_pg__exec_stmt_dollar_function),
 		cmocka_unit_test(test_pg__exec_stmt_copy_from_stdin),
 		cmocka_unit_test(test_pg__advisory_lock_names_holder),

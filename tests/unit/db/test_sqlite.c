@@ -161,6 +161,25 @@ static void test_sqlite__open_refuses_symlink_and_junk(void **state)
 	assert_true(strata_error_last()->hint[0] != '\0');
 }
 
+/* SQLite has no server-side preparing: db_query_prepared runs the query. */
+static void test_sqlite__query_prepared_runs_the_query(void **state)
+{
+	strata_db *db = open_ok("sqlite::memory:");
+	const char *three[] = { "3" };
+	strata_buf b = STRATA_BUF_INIT;
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(db_query_prepared(db, "strata_t_double", "SELECT $1 * 2", 1, three,
+						   keep_value, &b), 0);
+		assert_string_equal(buf_cstr(&b), "6");
+	}
+	assert_int_equal(db_query_prepared(db, "mine", "SELECT 1", 0, NULL, keep_value, &b),
+			 STRATA_EINVALID);
+	buf_release(&b);
+	db_close(db);
+}
+
 static void test_sqlite__params_stored_verbatim(void **state)
 {
 	strata_db *db = open_ok("sqlite:params.db");
@@ -372,6 +391,7 @@ int main(void)
 		cmocka_unit_test(test_sqlite__open_bad_forms),
 		cmocka_unit_test(test_sqlite__open_refuses_symlink_and_junk),
 		cmocka_unit_test(test_sqlite__params_stored_verbatim),
+		cmocka_unit_test(test_sqlite__query_prepared_runs_the_query),
 		cmocka_unit_test(test_sqlite__query_callback_stops),
 		cmocka_unit_test(test_sqlite__exec_stmt_error),
 		cmocka_unit_test(test_sqlite__rollback_rolls_back),
