@@ -261,7 +261,8 @@ int backfill_run(online_run *r)
 		memset(&pr, 0, sizeof(pr));
 		pr.table = table;
 		pr.replica_lag_ms = -1;
-		if ((rc = db_query(r->db, "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE "
+		/* reltuples is -1 until the table is first vacuumed or analyzed. */
+		if ((rc = db_query(r->db, "SELECT reltuples::bigint FROM pg_class WHERE "
 				   "oid = format('%I.%I', $1::text, $2::text)::regclass", 2, params,
 				   on_count, &total)) < 0)
 			goto cleanup;
@@ -271,8 +272,12 @@ int backfill_run(online_run *r)
 			json_object_set_new(progress, "rows", json_integer(0));
 		}
 		start_rows = json_integer_value(json_object_get(progress, "rows"));
-		online_log(r, STRATA_LOG_INFO, "backfilling %s.%s (about %lld rows%s)", r->st->schema,
-			   table, total, start_rows ? ", resuming" : "");
+		if (total >= 0)
+			online_log(r, STRATA_LOG_INFO, "backfilling %s.%s (about %lld rows%s)",
+				   r->st->schema, table, total, start_rows ? ", resuming" : "");
+		else
+			online_log(r, STRATA_LOG_INFO, "backfilling %s.%s (row count not known: never "
+				   "analyzed%s)", r->st->schema, table, start_rows ? ", resuming" : "");
 		for (;;) {
 			const json_t *cursor = json_object_get(progress, "cursor");
 			batch_result br;
@@ -284,7 +289,16 @@ int backfill_run(online_run *r)
 			batch_sql(&sql, r->st->schema, entry, json_is_array(cursor), batch);
 			if ((rc = run_batch(r, buf_cstr(&sql), json_is_array(cursor) ? cursor : NULL,
 					    progress, &br)) < 0) {
+				const char *state = strata_error_last()->sqlstate;
+
 				strata_error_append(", backfilling %s.%s", r->st->schema, table);
+				/* Connection lost or ended by an administrator: nothing
+				 * is lost, and the way on is the same command. */
+				if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
+					strata_error_hint("the rows filled so far are kept and both versions "
+							  "stay usable; run strata online start with the same "
+							  "file again to resume the backfill, or strata online "
+							  "rollback to undo the migration");
 				goto cleanup;
 			}
 			json_decref(br.last);
@@ -294,7 +308,9 @@ int backfill_run(online_run *r)
 			pr.total = total > pr.done ? total : pr.done;
 			secs = (now_ms() - t0) / 1000;
 			pr.rows_per_s = secs > 0 ? (double)(pr.done - start_rows) / secs : 0;
-			pr.eta_s = pr.rows_per_s > 0 ? (double)(pr.total - pr.done) / pr.rows_per_s : -1;
+			pr.eta_s = total >= 0 && pr.rows_per_s > 0
+					   ? (double)(pr.total - pr.done) / pr.rows_per_s
+					   : -1;
 			if (r->o->progress)
 				r->o->progress(r->o->payload, &pr);
 			if (r->o->batch_pause_ms > 0)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Fault injection on PostgreSQL: the runner killed at random moments; the
-# connection cut (pg_terminate_backend) in the middle of a migration and of
-# a backfill; the server stopped and started again during a run (on a
-# second throwaway server this suite starts and always stops); a role
+# connection cut (pg_terminate_backend) in the middle of a migration, of
+# a backfill and of strata online's backfill; the server stopped and
+# started again during a run (on a second throwaway server this suite
+# starts and always stops); a role
 # without the privilege a migration needs. Each must end with a clear
 # error (exit 3), nothing half-applied, nothing lost, and a hint saying
 # what to do.
@@ -96,6 +97,43 @@ UPDATE accounts SET balance_cents = balance * 100 WHERE id > 2500;" \
   ok st upgrade --retry-failed
   equals "$(versions)" "$(id 2)"
   equals "$(q "SELECT count(*) FROM accounts WHERE balance_cents = balance * 100")" 5000
+}
+
+# strata online's backfill cut part-way (its session terminated): a clear
+# error naming the way on, the rows already filled kept, writes through
+# the old shape go on, and the next start resumes and finishes.
+test_pg_connection_cut_during_online_backfill_resumes() {
+  new_db
+  q "CREATE TABLE big (id bigint PRIMARY KEY, v integer NOT NULL); INSERT INTO big SELECT g, g FROM generate_series(1, 3000) g" >/dev/null
+  printf '{"operations": [{"alter_column": {"table": "big", "column": "v", "type": "bigint", "up": "v::bigint * 2", "down": "(v / 2)::integer"}}]}\n' >"$T/cut.json"
+  "$STRATA" -d "$DB" online start "$T/cut.json" --batch-size 100 --batch-pause 150ms >"$T/run.out" 2>"$T/run.err" &
+  local pid=$! i cut=
+  for i in $(seq 1 100); do
+    if [ "$(q "SELECT coalesce((progress->>'rows')::int, 0) >= 300 FROM strata_online.migrations WHERE phase = 'started'" 2>/dev/null)" = t ]; then
+      cut=$(q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'strata online' AND datname = current_database() AND pid <> pg_backend_pid()")
+      break
+    fi
+    sleep 0.1
+  done
+  set +e; wait "$pid"; rc=$?; set -e
+  ERR=$(cat "$T/run.err")
+  case "$cut" in *t*) ;; *) echo "$ERR" >&2; fail "the backfill was never caught running" ;; esac
+  [ "$rc" -eq 3 ] || { echo "$ERR" >&2; fail "exit $rc, expected 3"; }
+  contains "$ERR" "terminating connection"
+  contains "$ERR" "backfilling public.big"
+  contains "$ERR" "run strata online start with the same file again to resume"
+  lacks "$ERR" "$STRATA_TEST_PG_PASSWORD"
+  local done_rows
+  done_rows=$(q "SELECT (progress->>'rows')::int FROM strata_online.migrations WHERE phase = 'started'")
+  [ "$done_rows" -ge 300 ] && [ "$done_rows" -lt 3000 ] || fail "cut after $done_rows rows"
+  equals "$(q "SELECT count(*) FROM big")" 3000
+  # writes go on meanwhile, through the old shape, and reach the new column
+  q "UPDATE big SET v = 7 WHERE id = 2999; INSERT INTO big VALUES (3001, 5)" >/dev/null
+  ok "$STRATA" -d "$DB" online start "$T/cut.json" --batch-size 500
+  contains "$ERR" "resuming"
+  equals "$(q "SELECT count(*) FROM big WHERE _strata_new_v IS DISTINCT FROM v::bigint * 2")" 0
+  ok "$STRATA" -d "$DB" online complete
+  equals "$(q "SELECT count(*), sum(v) FROM big")" "3001|8997026"
 }
 
 test_pg_server_stopped_and_restarted_during_a_run() {
