@@ -94,6 +94,19 @@ static int drop_pg_once(strata_db *db, const sc_shadow *s, int force)
 	return rc;
 }
 
+/* End the sessions of our own role still in the shadow (a role may end
+ * its own without any privilege); best effort. */
+static void end_own_sessions(strata_db *db, const sc_shadow *s)
+{
+	const char *params[1] = { s->dbname };
+	strata_error saved = *strata_error_last();
+
+	db_exec(db, "SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity "
+		    "WHERE datname = $1 AND usename = current_user AND pid <> pg_catalog.pg_backend_pid()",
+		1, params);
+	strata_error_restore(&saved);
+}
+
 /*
  * Drop the PostgreSQL shadow database through a new connection.
  *
@@ -107,8 +120,9 @@ static int drop_pg_once(strata_db *db, const sc_shadow *s, int force)
  * in the database, which a busy server makes likely.
  *
  * On the signal path (ours_connected) our own blocked session is still in
- * the shadow, so FORCE comes first, and a plain DROP is the fallback when
- * FORCE is refused.
+ * the shadow, so FORCE comes first. When FORCE is refused or missing, the
+ * last resort is the same on both paths: end our own role's sessions in
+ * the shadow, then a plain DROP.
  */
 static int drop_pg(const sc_shadow *s, int ours_connected)
 {
@@ -120,14 +134,20 @@ static int drop_pg(const sc_shadow *s, int ours_connected)
 	if ((rc = db_open(&db, s->server, &o)) != 0)
 		return rc;
 	can_force = db_server_version(db) >= 130000;
-	if (ours_connected && can_force) {
-		if ((rc = drop_pg_once(db, s, 1)) != 0)
-			rc = drop_pg_once(db, s, 0);
+	if (ours_connected) {
+		rc = can_force ? drop_pg_once(db, s, 1) : STRATA_EDB;
 	} else {
 		rc = drop_pg_once(db, s, 0);
-		if (rc != 0 && can_force && strcmp(strata_error_last()->sqlstate, "55006") == 0)
+		if (rc != 0 && strcmp(strata_error_last()->sqlstate, "55006") != 0)
+			goto done;
+		if (rc != 0 && can_force)
 			rc = drop_pg_once(db, s, 1);
 	}
+	if (rc != 0) {
+		end_own_sessions(db, s);
+		rc = drop_pg_once(db, s, 0);
+	}
+done:
 	db_close(db);
 	if (rc != 0) {
 		strata_error_append(", dropping the shadow database \"%s\"", s->dbname);
