@@ -676,15 +676,17 @@ static const char q_scope[] =
 	"  JOIN pg_catalog.pg_collation o ON o.collname = u.n::pg_catalog.name "
 	"  JOIN pg_catalog.pg_namespace on_ ON on_.oid = o.collnamespace AND on_.nspname = u.s), "
 	"walk(classid, objid) AS ("
-	" SELECT classid, objid FROM seed WHERE objid >= " USER_OID_MIN
+	" SELECT classid, objid FROM seed WHERE objid::pg_catalog.int8 >= " USER_OID_MIN
 	" OR classid = 'pg_catalog.pg_namespace'::pg_catalog.regclass"
-	" UNION SELECT x.classid, x.objid FROM walk w JOIN pg_catalog.pg_depend d "
-	"  ON d.refclassid = w.classid AND d.refobjid = w.objid "
+	" UNION SELECT x.classid, x.objid FROM walk w CROSS JOIN LATERAL ("
+	"  SELECT d.classid, d.objid FROM pg_catalog.pg_depend d "
+	"  WHERE d.refclassid = w.classid AND d.refobjid = w.objid "
+	"  AND d.deptype NOT IN ('e', 'x') OFFSET 0) d "
 	"  CROSS JOIN LATERAL (VALUES (d.classid, d.objid), ('pg_catalog.pg_class'::pg_catalog.regclass, "
 	"  (SELECT r.ev_class FROM pg_catalog.pg_rewrite r WHERE d.classid = "
 	"  'pg_catalog.pg_rewrite'::pg_catalog.regclass AND r.oid = d.objid))) x(classid, objid) "
 	"  WHERE w.classid <> 'pg_catalog.pg_namespace'::pg_catalog.regclass "
-	"  AND d.deptype NOT IN ('e', 'x') AND x.objid IS NOT NULL), "
+	"  AND x.objid IS NOT NULL), "
 	"owner AS (SELECT DISTINCT v.o FROM walk w CROSS JOIN LATERAL (VALUES (w.objid), "
 	" ((SELECT k.conrelid FROM pg_catalog.pg_constraint k WHERE w.classid = "
 	"  'pg_catalog.pg_constraint'::pg_catalog.regclass AND k.oid = w.objid)), "
@@ -717,6 +719,27 @@ static const char q_scope[] =
 	"EXISTS (SELECT 1 FROM owner JOIN pg_catalog.pg_trigger g ON g.tgrelid = owner.o "
 	" WHERE NOT g.tgisinternal), "
 	"EXISTS (SELECT 1 FROM owner JOIN pg_catalog.pg_policy y ON y.polrelid = owner.o)";
+
+/*
+ * The session settings of a scoped read. Its queries run prepared, many
+ * times over, so they get generic plans (planning them each time would
+ * cost more than running them). A generic plan is made once, at the first
+ * read, when the shadow's catalogs are still nearly empty and a
+ * sequential scan looks cheapest; kept as the catalogs grow, it would
+ * make every read cost what the schema holds. With sequential scans, hash
+ * and merge joins off, the plans are index lookups by name and oid whatever
+ * the sizes. SCOPED_SETTINGS_RESET puts the settings back for the
+ * revisions' own statements.
+ */
+#define SCOPED_SETTINGS                                                                    \
+	"SELECT pg_catalog.set_config('search_path', '', false), "                        \
+	"pg_catalog.set_config('plan_cache_mode', 'force_generic_plan', false), "         \
+	"pg_catalog.set_config('enable_seqscan', 'off', false), "                         \
+	"pg_catalog.set_config('enable_hashjoin', 'off', false), "                        \
+	"pg_catalog.set_config('enable_mergejoin', 'off', false)"
+#define SCOPED_SETTINGS_RESET                                                              \
+	"RESET plan_cache_mode; RESET enable_seqscan; RESET enable_hashjoin; "              \
+	"RESET enable_mergejoin"
 
 /* What q_scope returns, in its order. */
 enum { SCOPE_RELATIONS, SCOPE_SEQUENCES, SCOPE_TYPES, SCOPE_ROUTINES, SCOPE_SCHEMAS,
@@ -821,12 +844,8 @@ static int introspect(strata_db *db, const char *version_table, sc_catalog *cat,
 		return rc;
 	/* Every name PostgreSQL prints comes out schema-qualified. The
 	 * session is strata's own (a dedicated connection). */
-	rc = db_exec(db, "SELECT pg_catalog.set_config('search_path', '', false)", 0, NULL);
-	/* Scoped reads run prepared, many times over; a generic plan (index
-	 * lookups by oid, whatever the array holds) spares the planning that
-	 * would otherwise cost more than the reads. Put back at the end. */
-	if (rc == 0 && scoped)
-		rc = db_exec(db, "SET plan_cache_mode = force_generic_plan", 0, NULL);
+	rc = db_exec(db, scoped ? SCOPED_SETTINGS : "SELECT pg_catalog.set_config('search_path', '', "
+						    "false)", 0, NULL);
 	if (rc == 0 && scoped) {
 		strata_buf arrays[3] = { STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT };
 		const char *params[3];
@@ -874,7 +893,9 @@ static int introspect(strata_db *db, const char *version_table, sc_catalog *cat,
 done:
 	if (scoped) {
 		strata_error saved = *strata_error_last();
-		int reset_rc = db_exec(db, "RESET plan_cache_mode", 0, NULL);
+		/* One round trip: the simple protocol takes the four at once. */
+		int reset_rc = db_exec_stmt(db, SCOPED_SETTINGS_RESET,
+					    sizeof(SCOPED_SETTINGS_RESET) - 1, NULL, 0);
 
 		if (rc != 0)
 			strata_error_restore(&saved);

@@ -210,6 +210,25 @@ test_scratch_database() {
   contains "$ERR" "not empty"
 }
 
+# PostgreSQL: the snapshots' own session settings (empty search_path,
+# generic plans, no sequential scans or hash joins) are put back before
+# the revisions' statements and data checks run on the same session.
+test_snapshots_leave_the_session_settings_alone() {
+  [ "$ENGINE" = postgres ] || return 0
+  good_project
+  rm -f schema.sql
+  cat >"migrations/tests/$R2.sql" <<SQL
+-- +check
+SELECT current_setting('search_path') <> '' AND current_setting('plan_cache_mode') = 'auto'
+  AND current_setting('enable_seqscan') = 'on' AND current_setting('enable_hashjoin') = 'on'
+  AND current_setting('enable_mergejoin') = 'on';
+-- +check-down
+SELECT current_setting('enable_seqscan') = 'on' AND current_setting('plan_cache_mode') = 'auto';
+SQL
+  ok st test --only down-leaves-no-trace,data-survives
+  contains "$OUT" "PASS data-survives"
+}
+
 # Snapshots read only what a revision names, and what depends on it: a
 # view that a DROP ... CASCADE takes away without naming it is still
 # missed when the down forgets it (PostgreSQL; SQLite views do not
