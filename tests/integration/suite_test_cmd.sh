@@ -4,9 +4,10 @@
 # for each check that breaks exactly that check (a down that leaves an
 # index, one that leaves an enum type / a view, two heads, a schema file
 # that disagrees, a data migration that drops rows); each must fail with
-# the right check, revision and leftover named. Also: --json, --only,
-# --from, bad data-check files (exit 2), a scratch --database, and no
-# shadow database left behind.
+# the right check, revision and leftover named (index, enum type, view,
+# sequence, constraint). Also: --json, --only, --from, bad data-check
+# files (exit 2), a scratch --database, and no shadow database left
+# behind.
 . "$(dirname "$0")/lib.sh"
 
 R1=$(id 1); R2=$(id 2); R3=$(id 3)
@@ -112,6 +113,35 @@ ALTER TABLE users ADD COLUMN mood mood;" "ALTER TABLE users DROP COLUMN mood;"
   contains "$OUT" "leftover $kind"
   # The re-up trips over the leftover: the stairway says so too.
   contains "$OUT" "FAIL stairway"
+  no_shadows_left
+}
+
+# A down that forgets a sequence or a constraint: the leftover is named
+# (PostgreSQL; SQLite has neither sequences nor ALTER TABLE ... ADD
+# CONSTRAINT, and its tables are compared whole: a forgotten column is
+# the nearest mistake there).
+test_down_that_leaves_a_sequence_or_a_constraint() {
+  good_project
+  rm -f schema.sql
+  if [ "$ENGINE" = postgres ]; then
+    mig "$R2" "$R1" "CREATE SEQUENCE invoice_numbers START 1000;" "SELECT 1;"
+    expect_exit 1 st test --only down-leaves-no-trace
+    contains "$OUT" "revision $R2"
+    contains "$OUT" "leftover sequence public.invoice_numbers"
+    same_as_whole 1
+    mig "$R2" "$R1" "ALTER TABLE users ADD CONSTRAINT email_short CHECK (length(email) < 200);
+ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);" "ALTER TABLE users DROP CONSTRAINT users_email_key;"
+    expect_exit 1 st test --only down-leaves-no-trace
+    contains "$OUT" "revision $R2"
+    contains "$OUT" "leftover constraint public.users.email_short"
+    lacks "$OUT" "users_email_key"
+    same_as_whole 1
+  else
+    mig "$R2" "$R1" "ALTER TABLE users ADD COLUMN nickname text;" "SELECT 1;"
+    expect_exit 1 st test --only down-leaves-no-trace
+    contains "$OUT" "revision $R2"
+    contains "$OUT" "nickname"
+  fi
   no_shadows_left
 }
 
