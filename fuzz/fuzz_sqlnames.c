@@ -12,7 +12,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	sc_names n = { NULL, 0, 0 };
+	sc_names n = { NULL, 0, 0, 0, 0 };
 
 	if (sc_names_add_sql(&n, (const char *)data, size) == 0) {
 		for (size_t i = 0; i < n.n; i++) {

@@ -27,7 +27,9 @@
  *    names and everything that depends on them (sc_introspect_scope; the
  *    snapshot after the down also reaches every object the one before
  *    held). A revision whose statements can do more than their names say
- *    (DO, CALL, extensions, ...: schema/sqlnames.h) is snapshotted whole.
+ *    (DO, CALL, extensions, ...: schema/sqlnames.h), or that writes rows
+ *    while user triggers or functions exist or are being defined, is
+ *    snapshotted whole.
  */
 #include "cli/schema_common.h"
 #include "schema/sqlnames.h"
@@ -390,21 +392,59 @@ static int sqlite_catalog_of_rows(test_run *t, char *const *rows, size_t n, sc_c
 	return rc;
 }
 
-/* PostgreSQL: what revision i (and its data checks) names. */
-static int revision_names(test_run *t, size_t i, sc_names *names)
+/* What revision i's SQL (and its data checks) names. Whether it writes
+ * or defines code is the revision's own up and down only. */
+static int revision_text_names(test_run *t, size_t i, sc_names *names)
 {
 	const strata_migration *m = strata_graph_at(t->g, i);
 	const revtest *dt = t->datatests ? t->datatests[i] : NULL;
-	int rc;
+	int rc, writes, defines_code;
 
 	if ((rc = sc_names_add_sql(names, m->text + m->up_offset, m->up_len)) != 0 ||
 	    (rc = sc_names_add_sql(names, m->text + m->down_offset, m->down_len)) != 0)
 		return rc;
+	writes = names->writes;
+	defines_code = names->defines_code;
 	for (size_t s = 0; dt && s < REVTEST_NSECTIONS; s++)
 		for (size_t k = 0; k < dt->n[s]; k++)
 			if ((rc = sc_names_add_sql(names, dt->stmts[s][k].sql,
 						   strlen(dt->stmts[s][k].sql))) != 0)
 				return rc;
+	names->writes = writes;
+	names->defines_code = defines_code;
+	return 0;
+}
+
+static int on_flag(void *payload, int ncols, const char *const *v)
+{
+	*(int *)payload = ncols == 1 && revtest_is_true(v[0]);
+	return 0;
+}
+
+/* User code that DML can run: triggers, and functions (outside extensions)
+ * that defaults, checks, policies and the statements themselves can call. */
+#define USER_CODE_SQL                                                                       \
+	"SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g WHERE NOT g.tgisinternal) "    \
+	"OR EXISTS (SELECT 1 FROM pg_catalog.pg_proc p WHERE p.oid >= 16384 AND NOT EXISTS " \
+	"(SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = "                           \
+	"'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objid = p.oid AND d.deptype = 'e'))"
+
+/* PostgreSQL: what revision i (and its data checks) names. A revision
+ * that writes rows while user code exists, or that defines code and
+ * writes, is opaque: a trigger or a function its DML runs could change
+ * objects it never names. */
+static int revision_names(test_run *t, size_t i, sc_names *names)
+{
+	int rc, code = 0;
+
+	if ((rc = revision_text_names(t, i, names)) != 0 || names->opaque || !names->writes ||
+	    t->engine != DB_POSTGRES)
+		return rc;
+	if (names->defines_code)
+		code = 1;
+	else if ((rc = db_query(t->db, USER_CODE_SQL, 0, NULL, on_flag, &code)) != 0)
+		return rc;
+	names->opaque = code;
 	return 0;
 }
 
@@ -560,12 +600,6 @@ done:
 
 /* After an opaque revision on PostgreSQL: event triggers mean any DDL can
  * do more than it names, so every later snapshot reads the whole schema. */
-static int on_flag(void *payload, int ncols, const char *const *v)
-{
-	*(int *)payload = ncols == 1 && revtest_is_true(v[0]);
-	return 0;
-}
-
 static int note_event_triggers(test_run *t)
 {
 	int found = 0, rc;
@@ -580,7 +614,7 @@ static int note_event_triggers(test_run *t)
 /* After revision i is applied: whether later snapshots must read everything. */
 static int opaque_revision(test_run *t, size_t i)
 {
-	sc_names names = { NULL, 0, 0 };
+	sc_names names = { NULL, 0, 0, 0, 0 };
 	int rc;
 
 	if (t->engine != DB_POSTGRES || t->whole_reads)

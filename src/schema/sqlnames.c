@@ -213,7 +213,7 @@ static tok_kind next(lexer *x)
 /* --- statements ------------------------------------------------------------- */
 
 typedef struct stmt_state {
-	char kw[3][NAME_MAX_LEN + 1]; /* the first three words */
+	char kw[5][NAME_MAX_LEN + 1]; /* the first five words */
 	size_t nkw;
 	int saw_in;                   /* the last word was IN (GRANT ... IN SCHEMA) */
 	int qualified;                /* the previous tokens were "pg_catalog ." */
@@ -265,6 +265,30 @@ static int known_function(const char *w)
 	return word_in(w, known);
 }
 
+/* DML: statements that can fire triggers and call functions implicitly. */
+static int is_write(const stmt_state *st)
+{
+	static const char *const dml[] = { "insert", "update", "delete", "merge", "copy",
+					   "truncate", NULL };
+
+	return st->nkw && word_in(st->kw[0], dml);
+}
+
+/* CREATE [OR REPLACE] [CONSTRAINT] FUNCTION | PROCEDURE | TRIGGER, by the first words so far. */
+static int defines_code(const stmt_state *st)
+{
+	static const char *const code[] = { "function", "procedure", "trigger", NULL };
+	size_t at = 1;
+
+	if (!st->nkw || strcmp(st->kw[0], "create") != 0)
+		return 0;
+	if (at < st->nkw && strcmp(st->kw[at], "or") == 0)
+		at += 2;
+	if (at < st->nkw && strcmp(st->kw[at], "constraint") == 0)
+		at++;
+	return at < st->nkw && word_in(st->kw[at], code);
+}
+
 static int is_query(const stmt_state *st)
 {
 	return st->nkw && (strcmp(st->kw[0], "select") == 0 || strcmp(st->kw[0], "with") == 0 ||
@@ -296,12 +320,14 @@ int sc_names_add_sql(sc_names *out, const char *sql, size_t len)
 			continue;
 		}
 		if (k == TOK_WORD) {
-			if (st.nkw < 3) {
+			if (st.nkw < 5) {
 				strcpy(st.kw[st.nkw++], x.word);
-				if (st.nkw == 2 && opaque_start(&st))
+				if (st.nkw <= 2 && opaque_start(&st))
 					out->opaque = 1;
-				if (st.nkw == 1 && opaque_start(&st))
-					out->opaque = 1;
+				if (st.nkw == 1 && is_write(&st))
+					out->writes = 1;
+				if (defines_code(&st))
+					out->defines_code = 1;
 			}
 			if (st.saw_in && strcmp(x.word, "schema") == 0 &&
 			    (strcmp(st.kw[0], "grant") == 0 || strcmp(st.kw[0], "revoke") == 0))

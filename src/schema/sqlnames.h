@@ -20,8 +20,12 @@
  *   functions can run DDL; and text the lexer cannot finish (an open
  *   quote or comment).
  *
- * Not followed: DDL run by triggers that DML fires, or by functions that
- * INSERT, UPDATE or DELETE call. docs/testing.md says so.
+ * DML (INSERT, UPDATE, DELETE, MERGE, COPY, TRUNCATE) can run code the
+ * names do not show: triggers, and functions called by the statement or
+ * by defaults, checks and policies. A script with DML sets `writes`, and
+ * one that creates a function, procedure or trigger sets `defines_code`;
+ * the caller reads the whole schema when it writes and user code exists
+ * or is being defined (strata test).
  */
 #ifndef STRATA_SCHEMA_SQLNAMES_H
 #define STRATA_SCHEMA_SQLNAMES_H
@@ -31,7 +35,9 @@
 typedef struct sc_names {
 	char **v;
 	size_t n;
-	int opaque; /* some statement's effect cannot be bounded by names */
+	int opaque;       /* some statement's effect cannot be bounded by names */
+	int writes;       /* some statement is DML (can fire triggers, call functions) */
+	int defines_code; /* some statement creates a function, procedure or trigger */
 } sc_names;
 
 /* Add the names of sql[0..len) to out (without repeats); sets out->opaque. */

@@ -330,5 +330,36 @@ test_do_block_leftover_is_found() {
   contains "$OUT" "leftover table public.made_by_call"
 }
 
+# PostgreSQL: DML runs code its names do not show. A trigger that an
+# INSERT fires and a function that an UPDATE calls each create a table the
+# revision never names; the revisions are snapshotted whole, and the
+# leftovers are found. A revision that writes where no user code exists
+# stays scoped and passes.
+test_dml_that_runs_user_code_is_snapshotted_whole() {
+  [ "$ENGINE" = postgres ] || return 0
+  good_project
+  rm -f schema.sql
+  rm -rf migrations/tests
+  mig "$R2" "$R1" "CREATE FUNCTION note_user() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN EXECUTE 'CREATE TABLE IF NOT EXISTS seen_' || 'by_trigger (id int)'; RETURN NEW; END \$\$;
+CREATE TRIGGER users_note AFTER INSERT ON users FOR EACH ROW EXECUTE FUNCTION note_user();" \
+      "DROP TRIGGER users_note ON users; DROP FUNCTION note_user();"
+  mig "$R3" "$R2" "INSERT INTO users (id, email) VALUES (1, 'a@example.com');" "DELETE FROM users;"
+  expect_exit 1 st test --only down-leaves-no-trace
+  contains "$OUT" "revision $R3"
+  contains "$OUT" "leftover table public.seen_by_trigger"
+  same_as_whole 1
+  mig "$R2" "$R1" "CREATE FUNCTION tidy(t text) RETURNS text LANGUAGE plpgsql AS \$\$ BEGIN EXECUTE 'CREATE TABLE IF NOT EXISTS made_' || 'by_update (id int)'; RETURN lower(t); END \$\$;
+INSERT INTO users (id, email) VALUES (1, 'A@example.com');" "DELETE FROM users; DROP FUNCTION tidy(text);"
+  mig "$R3" "$R2" "UPDATE users SET email = tidy(email);" "SELECT 1;"
+  expect_exit 1 st test --only down-leaves-no-trace
+  contains "$OUT" "revision $R3"
+  contains "$OUT" "leftover table public.made_by_update"
+  # No user code anywhere: the same kind of revision passes, read scoped.
+  mig "$R2" "$R1" "CREATE TABLE audit (id integer PRIMARY KEY, note text);" "DROP TABLE audit;"
+  mig "$R3" "$R2" "INSERT INTO audit (id, note) VALUES (1, 'x');" "DELETE FROM audit;"
+  ok st test --only down-leaves-no-trace
+  same_as_whole 0
+}
+
 ENGINE=sqlite run_tests
 ENGINE=postgres run_tests

@@ -1,6 +1,7 @@
 /*
- * tests/unit/schema/test_sqlnames.c - the names a script mentions, and
- * which statements make it opaque (schema/sqlnames.h).
+ * tests/unit/schema/test_sqlnames.c - the names a script mentions, which
+ * statements make it opaque, and which write rows or define code
+ * (schema/sqlnames.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,7 +23,7 @@ static int has(const sc_names *n, const char *name)
 
 static sc_names scan(const char *sql)
 {
-	sc_names n = { NULL, 0, 0 };
+	sc_names n = { NULL, 0, 0, 0, 0 };
 
 	assert_int_equal(sc_names_add_sql(&n, sql, strlen(sql)), 0);
 	return n;
@@ -138,9 +139,56 @@ static void sqlite_quotes(void **state)
 	sc_names_release(&n);
 }
 
+/* DML can run triggers and functions; creating code is noted too. */
+static void writes_and_code(void **state)
+{
+	static const char *const writing[] = {
+		"INSERT INTO t VALUES (1);", "update t set a = 1", "DELETE FROM t;",
+		"MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE;",
+		"COPY t FROM STDIN;", "TRUNCATE t;", "CREATE TABLE a (); INSERT INTO a DEFAULT VALUES;",
+	};
+	static const char *const defining[] = {
+		"CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';",
+		"create or replace function f() returns int language sql as 'select 1'",
+		"CREATE PROCEDURE p() LANGUAGE sql AS 'SELECT 1';",
+		"CREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();",
+		"CREATE OR REPLACE CONSTRAINT TRIGGER tr AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();",
+		"CREATE CONSTRAINT TRIGGER tr AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();",
+	};
+	static const char *const neither[] = {
+		"CREATE TABLE t (id int); -- INSERT INTO t VALUES (1)",
+		"SELECT 'INSERT INTO t';", "ALTER TABLE t ADD COLUMN updated_at timestamptz;",
+		"CREATE INDEX insert_idx ON t (a);", "DROP FUNCTION f();", "DROP TRIGGER tr ON t;",
+		"CREATE TABLE function (id int);",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(writing) / sizeof(*writing); i++) {
+		sc_names n = scan(writing[i]);
+
+		if (!n.writes || n.defines_code)
+			fail_msg("writes %d, defines code %d: %s", n.writes, n.defines_code, writing[i]);
+		sc_names_release(&n);
+	}
+	for (size_t i = 0; i < sizeof(defining) / sizeof(*defining); i++) {
+		sc_names n = scan(defining[i]);
+
+		if (n.writes || !n.defines_code)
+			fail_msg("writes %d, defines code %d: %s", n.writes, n.defines_code, defining[i]);
+		sc_names_release(&n);
+	}
+	for (size_t i = 0; i < sizeof(neither) / sizeof(*neither); i++) {
+		sc_names n = scan(neither[i]);
+
+		if (n.writes || n.defines_code)
+			fail_msg("writes %d, defines code %d: %s", n.writes, n.defines_code, neither[i]);
+		sc_names_release(&n);
+	}
+}
+
 static void added_across_calls(void **state)
 {
-	sc_names n = { NULL, 0, 0 };
+	sc_names n = { NULL, 0, 0, 0, 0 };
 
 	(void)state;
 	assert_int_equal(sc_names_add_sql(&n, "CREATE TABLE a ();", 18), 0);
@@ -160,6 +208,7 @@ int main(void)
 		cmocka_unit_test(bodies_are_not_names),
 		cmocka_unit_test(opaque_statements),
 		cmocka_unit_test(sqlite_quotes),
+		cmocka_unit_test(writes_and_code),
 		cmocka_unit_test(added_across_calls),
 	};
 
