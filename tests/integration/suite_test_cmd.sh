@@ -361,5 +361,28 @@ INSERT INTO users (id, email) VALUES (1, 'A@example.com');" "DELETE FROM users; 
   same_as_whole 0
 }
 
+# Interrupted in the middle of a step (PostgreSQL: the shadow's own session
+# is busy in it): exit 130, and the shadow database is still dropped.
+test_interrupted_run_drops_its_shadow() {
+  [ "$ENGINE" = postgres ] || return 0
+  good_project
+  mig "$R2" "$R1" "CREATE TABLE slow (id int); SELECT pg_sleep(30);" "DROP TABLE slow;"
+  "$STRATA" test >"$T/o" 2>"$T/e" &
+  local pid=$! n=0
+  for _ in $(seq 1 100); do
+    n=$(psql -X -A -t -q "$STRATA_TEST_PG_URL" -c "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()")
+    [ "$n" -gt 0 ] && break
+    sleep 0.1
+  done
+  [ "$n" -gt 0 ] || fail "the step never started"
+  kill -INT "$pid"
+  set +e; wait "$pid"; code=$?; set -e
+  equals "$code" 130
+  contains "$(cat "$T/e")" "interrupted"
+  no_shadows_left
+  # The project's own database was never touched.
+  equals "$(tables)" ""
+}
+
 ENGINE=sqlite run_tests
 ENGINE=postgres run_tests
