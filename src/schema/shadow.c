@@ -24,12 +24,25 @@
 #define SCHEMA_FILE_MAX (64u * 1024 * 1024)
 #define MAX_SHADOWS 8
 
+/*
+ * PostgreSQL: the session that created a shadow stays open (on the
+ * server's database, not the shadow) with application_name KEEPER_APP
+ * followed by the shadow's name, for as long as the shadow lives. A
+ * shadow with no such session and nobody connected to it was left behind
+ * by a run that was killed before it could drop it (kill -9, a lost
+ * machine); the next shadow created on the server drops it (see
+ * sweep_orphans). pg_stat_activity shows every session's
+ * application_name to every role, whichever database each is in.
+ */
+#define KEEPER_APP "strata shadow "
+
 struct sc_shadow {
 	int engine;
-	char *conninfo; /* the shadow's own connection string */
-	char *server;   /* PostgreSQL: where it was created (to drop it) */
-	char *dbname;   /* PostgreSQL: its name */
-	char *path;     /* SQLite: its file */
+	char *conninfo;     /* the shadow's own connection string */
+	char *server;       /* PostgreSQL: where it was created (to drop it) */
+	char *dbname;       /* PostgreSQL: its name */
+	strata_db *keeper;  /* PostgreSQL: the session that marks it alive */
+	char *path;         /* SQLite: its file */
 };
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -161,6 +174,7 @@ static void shadow_free(sc_shadow *s)
 {
 	if (!s)
 		return;
+	db_close(s->keeper);
 	strata_free(s->conninfo);
 	strata_free(s->server);
 	strata_free(s->dbname);
@@ -194,6 +208,46 @@ static int create_sqlite(sc_shadow *s)
 	return 0;
 }
 
+static int on_orphan(void *payload, int ncols, const char *const *v)
+{
+	strata_buf *names = payload;
+
+	return ncols == 1 && v[0] && (buf_puts(names, v[0]) || buf_putc(names, '\n'))
+		       ? STRATA_ERROR
+		       : 0;
+}
+
+/*
+ * Drop the shadows on this server that runs left behind: named like one,
+ * owned by a role this one is a member of, with no keeper session and
+ * nobody connected. Best effort, and silent: a plain DROP (never FORCE)
+ * that fails because someone just connected changes nothing.
+ */
+static void sweep_orphans(strata_db *db)
+{
+	static const char q[] =
+		"SELECT d.datname FROM pg_catalog.pg_database d "
+		"WHERE d.datname LIKE 'strata\\_shadow\\_%' "
+		"AND pg_catalog.pg_has_role(d.datdba, 'MEMBER') "
+		"AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a "
+		"WHERE a.datname = d.datname OR a.application_name = '" KEEPER_APP "' || d.datname)";
+	strata_error saved = *strata_error_last();
+	strata_buf names = STRATA_BUF_INIT, sql = STRATA_BUF_INIT;
+
+	if (db_query(db, q, 0, NULL, on_orphan, &names) == 0) {
+		for (char *name = names.ptr, *nl; name && (nl = strchr(name, '\n')); name = nl + 1) {
+			*nl = '\0';
+			buf_clear(&sql);
+			if (buf_puts(&sql, "DROP DATABASE IF EXISTS ") == 0 &&
+			    buf_put_sql_ident(&sql, name) == 0)
+				db_exec(db, buf_cstr(&sql), 0, NULL);
+		}
+	}
+	buf_release(&names);
+	buf_release(&sql);
+	strata_error_restore(&saved);
+}
+
 static int create_pg(sc_shadow *s, const char *server)
 {
 	db_open_options o = DB_OPEN_OPTIONS_INIT;
@@ -209,9 +263,14 @@ static int create_pg(sc_shadow *s, const char *server)
 	    !(s->server = strata_strdup(server)))
 		return STRATA_ERROR;
 	s->dbname = buf_detach(&b);
-	o.application_name = "strata shadow";
-	if ((rc = db_open(&db, server, &o)) != 0)
+	if (buf_printf(&b, KEEPER_APP "%s", s->dbname) != 0)
+		return STRATA_ERROR;
+	o.application_name = buf_cstr(&b);
+	rc = db_open(&db, server, &o);
+	buf_clear(&b);
+	if (rc != 0)
 		return rc;
+	sweep_orphans(db);
 	/* template0: a clean database, whatever the server's template1 holds. */
 	rc = buf_puts(&b, "CREATE DATABASE ") || buf_put_sql_ident(&b, s->dbname) ||
 		     buf_puts(&b, " TEMPLATE template0")
@@ -232,7 +291,10 @@ static int create_pg(sc_shadow *s, const char *server)
 			strata_error_restore(&saved);
 		}
 	}
-	db_close(db);
+	if (rc == 0)
+		s->keeper = db; /* closed when the shadow is dropped */
+	else
+		db_close(db);
 	buf_clear(&b);
 	if (rc != 0) {
 		strata_error_append(", creating the shadow database");

@@ -13,7 +13,8 @@
  *    database), dropped afterwards (plain DROP first, then WITH (FORCE):
  *    see drop_pg). strata never empties or reuses an existing database:
  *    a misconfigured shadow_database cannot lose anything; the role needs
- *    CREATEDB there.
+ *    CREATEDB there. Shadows that killed runs left behind are dropped by
+ *    the next creation on the server (see KEEPER_APP in shadow.c).
  * Every live shadow is registered, so that sc_shadow_abort_all() (called
  * by the CLI on SIGINT/SIGTERM/SIGHUP, from its signal thread) drops them
  * all even while the main thread is blocked in a query.

@@ -97,6 +97,28 @@ schema_dump() {
   fi
 }
 
+# server_q SQL: one query on the test server's maintenance database.
+server_q() { psql -X -A -t -q "$STRATA_TEST_PG_URL" -c "$1"; }
+
+# PostgreSQL: no strata_shadow_* database is left on the test server.
+no_shadows_left() {
+  if [ "$ENGINE" = postgres ]; then
+    equals "$(server_q "SELECT count(*) FROM pg_database WHERE datname LIKE 'strata_shadow_%'")" 0
+  fi
+}
+
+# wait_running TEXT: wait (up to 10 s) until another session on the test
+# server runs a query containing TEXT.
+wait_running() {
+  local n=0
+  for _ in $(seq 1 100); do
+    n=$(server_q "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%$1%' AND pid <> pg_backend_pid()")
+    [ "$n" -gt 0 ] && return 0
+    sleep 0.1
+  done
+  fail "no session ever ran '$1'"
+}
+
 versions() { q "SELECT revision FROM strata_version ORDER BY revision" | tr '\n' ' ' | sed 's/ $//'; }
 
 # A project folder with strata.ini and migrations/.

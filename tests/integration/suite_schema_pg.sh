@@ -21,12 +21,6 @@ db_from() { # db_from VAR FILE...
   printf -v "$var" '%s' "$DB"
 }
 
-no_shadows_left() {
-  local left
-  left=$(psql -X -A -t -q "$STRATA_TEST_PG_URL" -c "SELECT count(*) FROM pg_database WHERE datname LIKE 'strata_shadow_%'")
-  equals "$left" 0
-}
-
 # One migra case: diff FROM -> TO, apply, diff again: nothing.
 converge() { # converge NAME FROM_URL TO_URL
   st diff "$2" "$3" >"$T/$1.sql" 2>"$T/$1.err" || { cat "$T/$1.err" >&2; fail "$1: diff failed"; }
@@ -128,12 +122,7 @@ test_shadow_is_dropped_on_sigint() {
   mig "$(id 1)" base "CREATE TABLE a (id int); SELECT pg_sleep(30);" "DROP TABLE a;"
   "$STRATA" diff migrations "$DB" >"$T/o" 2>"$T/e" &
   pid=$!
-  for _ in $(seq 1 100); do
-    n=$(psql -X -A -t -q "$STRATA_TEST_PG_URL" -c "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()")
-    [ "$n" -gt 0 ] && break
-    sleep 0.1
-  done
-  [ "$n" -gt 0 ] || fail "the replay never started"
+  wait_running "pg_sleep(30)"
   kill -INT "$pid"
   set +e; wait "$pid"; code=$?; set -e
   equals "$code" 130

@@ -50,12 +50,6 @@ same_as_whole() {
   equals "$(printf '%s\n' "$OUT" | sed '$d')" "$(printf '%s\n' "$scoped" | sed '$d')"
 }
 
-no_shadows_left() {
-  if [ "$ENGINE" = postgres ]; then
-    equals "$(psql -X -A -t -q "$STRATA_TEST_PG_URL" -c "SELECT count(*) FROM pg_database WHERE datname LIKE 'strata_shadow_%'")" 0
-  fi
-}
-
 test_good_project_passes_every_check() {
   good_project
   ok st test
@@ -368,13 +362,8 @@ test_interrupted_run_drops_its_shadow() {
   good_project
   mig "$R2" "$R1" "CREATE TABLE slow (id int); SELECT pg_sleep(30);" "DROP TABLE slow;"
   "$STRATA" test >"$T/o" 2>"$T/e" &
-  local pid=$! n=0
-  for _ in $(seq 1 100); do
-    n=$(psql -X -A -t -q "$STRATA_TEST_PG_URL" -c "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()")
-    [ "$n" -gt 0 ] && break
-    sleep 0.1
-  done
-  [ "$n" -gt 0 ] || fail "the step never started"
+  local pid=$!
+  wait_running "pg_sleep(30)"
   kill -INT "$pid"
   set +e; wait "$pid"; code=$?; set -e
   equals "$code" 130
@@ -382,6 +371,28 @@ test_interrupted_run_drops_its_shadow() {
   no_shadows_left
   # The project's own database was never touched.
   equals "$(tables)" ""
+}
+
+# Killed outright (kill -9), a run cannot drop its shadow; the next run on
+# the server drops it once nobody is left in it.
+test_shadow_left_by_a_killed_run_is_dropped_by_the_next() {
+  [ "$ENGINE" = postgres ] || return 0
+  good_project
+  mig "$R2" "$R1" "CREATE TABLE slow (id int); SELECT pg_sleep(2);" "DROP TABLE slow;"
+  "$STRATA" test >"$T/o" 2>"$T/e" &
+  local pid=$! n=1
+  wait_running "pg_sleep(2)"
+  kill -9 "$pid"; wait "$pid" 2>/dev/null || true
+  equals "$(server_q "SELECT count(*) FROM pg_database WHERE datname LIKE 'strata_shadow_%'")" 1
+  # The killed run's session in the shadow ends with its statement.
+  for _ in $(seq 1 100); do
+    n=$(server_q "SELECT count(*) FROM pg_stat_activity WHERE datname LIKE 'strata_shadow_%'")
+    [ "$n" -eq 0 ] && break
+    sleep 0.1
+  done
+  mig "$R2" "$R1" "CREATE TABLE slow (id int);" "DROP TABLE slow;"
+  ok st test --only upgrade
+  no_shadows_left
 }
 
 ENGINE=sqlite run_tests

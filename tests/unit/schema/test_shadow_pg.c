@@ -6,8 +6,9 @@
  * Covered: a role that is not a superuser drops its shadow while an
  * autovacuum worker is in it (DROP ... WITH (FORCE) alone refuses that),
  * at the end of a command and on the signal path with one of its own
- * sessions still inside; and the signal path drops a shadow that one of
- * our own sessions is still connected to.
+ * sessions still inside; the signal path drops a shadow that one of our
+ * own sessions is still connected to; and shadows left behind by killed
+ * runs are dropped by the next one, live ones kept.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -194,11 +195,50 @@ static void test_abort_drops_a_shadow_we_are_still_in(void **state)
 	db_close(admin);
 }
 
+/* A shadow left behind (no keeper session, nobody in it) is dropped when
+ * the next one is made; a live one, even with nobody in it, is kept; and
+ * so is a left-behind one that belongs to a role this one cannot drop. */
+static void test_orphans_are_swept_and_live_shadows_kept(void **state)
+{
+	strata_db *admin = open_ok(pg_url());
+	strata_buf url = STRATA_BUF_INIT;
+	sc_shadow *live, *next;
+	char live_name[64];
+
+	(void)state;
+	exec_ok(admin, "DROP DATABASE IF EXISTS strata_shadow_0rphan000000000");
+	exec_ok(admin, "DROP DATABASE IF EXISTS strata_shadow_0therrole000000");
+	exec_ok(admin, "CREATE DATABASE strata_shadow_0rphan000000000 OWNER " ROLE);
+	exec_ok(admin, "CREATE DATABASE strata_shadow_0therrole000000");
+	buf_printf(&url, "postgres://" ROLE ":" ROLE_PW "@127.0.0.1:%s/postgres",
+		   env_or_fail("STRATA_TEST_PG_PORT"));
+
+	if (sc_shadow_create(&live, DB_POSTGRES, buf_cstr(&url)) != 0)
+		fail_msg("sc_shadow_create: %s", strata_error_last()->message);
+	snprintf(live_name, sizeof(live_name), "%s", dbname_of(live));
+	assert_int_equal(databases_named(admin, "strata_shadow_0rphan000000000"), 0);
+	assert_int_equal(databases_named(admin, "strata_shadow_0therrole000000"), 1);
+
+	/* Nobody is connected to the live one: its keeper still marks it. */
+	assert_int_equal(count_in(admin, live_name, ""), 0);
+	if (sc_shadow_create(&next, DB_POSTGRES, buf_cstr(&url)) != 0)
+		fail_msg("sc_shadow_create: %s", strata_error_last()->message);
+	assert_int_equal(databases_named(admin, live_name), 1);
+
+	assert_int_equal(sc_shadow_drop(next), 0);
+	assert_int_equal(sc_shadow_drop(live), 0);
+	assert_int_equal(databases_named(admin, live_name), 0);
+	exec_ok(admin, "DROP DATABASE strata_shadow_0therrole000000");
+	buf_release(&url);
+	db_close(admin);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_drop_with_an_autovacuum_worker_inside),
 		cmocka_unit_test(test_abort_drops_a_shadow_we_are_still_in),
+		cmocka_unit_test(test_orphans_are_swept_and_live_shadows_kept),
 	};
 
 	return cmocka_run_group_tests(tests, set_up, tear_down);
