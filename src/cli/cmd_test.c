@@ -438,7 +438,7 @@ static int revision_names(test_run *t, size_t i, sc_names *names)
 	int rc, code = 0;
 
 	if ((rc = revision_text_names(t, i, names)) != 0 || names->opaque || !names->writes ||
-	    t->engine != DB_POSTGRES)
+	    t->engine != DB_POSTGRES || t->whole_reads)
 		return rc;
 	if (names->defines_code)
 		code = 1;
