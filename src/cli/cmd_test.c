@@ -611,15 +611,19 @@ static int note_event_triggers(test_run *t)
 	return rc;
 }
 
-/* After revision i is applied: whether later snapshots must read everything. */
-static int opaque_revision(test_run *t, size_t i)
+/* After revision i is applied: whether later snapshots must read
+ * everything. opaque: what its snapshot before found, or -1 when it took
+ * none (its names are read here then). */
+static int opaque_revision(test_run *t, size_t i, int opaque)
 {
 	sc_names names = { NULL, 0, 0, 0, 0 };
-	int rc;
+	int rc = 0;
 
 	if (t->engine != DB_POSTGRES || t->whole_reads)
 		return 0;
-	if ((rc = revision_names(t, i, &names)) == 0 && names.opaque)
+	if (opaque < 0 && (rc = revision_names(t, i, &names)) == 0)
+		opaque = names.opaque;
+	if (rc == 0 && opaque)
 		rc = note_event_triggers(t);
 	sc_names_release(&names);
 	return rc;
@@ -653,7 +657,7 @@ static int walk(test_run *t, size_t from, int *at_heads)
 	for (size_t i = from; i < n; i++) {
 		const strata_migration *m = strata_graph_at(t->g, i);
 		int reversible = need_down && !m->irreversible;
-		int snapped = reversible && enabled(t, CHECK_NO_TRACE);
+		int snapped = reversible && enabled(t, CHECK_NO_TRACE), opaque = -1;
 		rev_snap before;
 
 		memset(&before, 0, sizeof(before));
@@ -661,6 +665,8 @@ static int walk(test_run *t, size_t from, int *at_heads)
 			rev_snap_release(&before);
 			return rc;
 		}
+		if (snapped)
+			opaque = before.names.opaque;
 		run_datatest(t, i, REVTEST_BEFORE);
 		if (run_step(t, i, STRATA_UP) != 0) {
 			add_failure(t, up_check(t), m->revision, strata_error_last()->message, NULL);
@@ -693,7 +699,7 @@ static int walk(test_run *t, size_t from, int *at_heads)
 			skip_rest(t, "the stairway stopped", after_up, 4);
 			return 0;
 		}
-		if ((rc = opaque_revision(t, i)) != 0)
+		if ((rc = opaque_revision(t, i, opaque)) != 0)
 			return rc;
 	}
 	*at_heads = 1;

@@ -462,6 +462,15 @@ static int emit_alter(dctx *d, const sc_object *t, const alter_plan *p)
 	return rc;
 }
 
+/* Whether one of the n constraints has exactly this definition. */
+static int has_def(sc_object *const *cons, size_t n, const char *def)
+{
+	for (size_t j = 0; j < n; j++)
+		if (strcmp(cons[j]->def, def) == 0)
+			return 1;
+	return 0;
+}
+
 /* For people: what differs between two shapes of a table. */
 static int describe_rebuild(strata_buf *b, const sc_object *f, const sc_object *t,
 			    sc_object **fcons, size_t nfcons, sc_object **tcons, size_t ntcons)
@@ -483,22 +492,14 @@ static int describe_rebuild(strata_buf *b, const sc_object *f, const sc_object *
 		if (!column_named(f, t->cols[i].name) &&
 		    buf_printf(b, " add column %s;", t->cols[i].name) != 0)
 			return STRATA_ERROR;
-	for (size_t k = 0; k < nfcons; k++) {
-		int found = 0;
-
-		for (size_t j = 0; j < ntcons && !found; j++)
-			found = strcmp(fcons[k]->def, tcons[j]->def) == 0;
-		if (!found && buf_printf(b, " drop %s;", fcons[k]->def) != 0)
+	for (size_t k = 0; k < nfcons; k++)
+		if (!has_def(tcons, ntcons, fcons[k]->def) &&
+		    buf_printf(b, " drop %s;", fcons[k]->def) != 0)
 			return STRATA_ERROR;
-	}
-	for (size_t k = 0; k < ntcons; k++) {
-		int found = 0;
-
-		for (size_t j = 0; j < nfcons && !found; j++)
-			found = strcmp(tcons[k]->def, fcons[j]->def) == 0;
-		if (!found && buf_printf(b, " add %s;", tcons[k]->def) != 0)
+	for (size_t k = 0; k < ntcons; k++)
+		if (!has_def(fcons, nfcons, tcons[k]->def) &&
+		    buf_printf(b, " add %s;", tcons[k]->def) != 0)
 			return STRATA_ERROR;
-	}
 	if (!sc_str_eq(f->options, t->options) &&
 	    buf_printf(b, " options %s -> %s;", f->options ? f->options : "none",
 		       t->options ? t->options : "none") != 0)

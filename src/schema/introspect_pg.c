@@ -31,6 +31,7 @@
 #include "util/map.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -835,7 +836,7 @@ static int introspect(strata_db *db, const char *version_table, sc_catalog *cat,
 	};
 	pg_ctx x = { db, cat, STRATA_MAP_INIT, NULL, 0, 0, NULL, NULL, 0 };
 	pg_scope scope;
-	strata_buf sql = STRATA_BUF_INIT, name = STRATA_BUF_INIT;
+	strata_buf sql = STRATA_BUF_INIT;
 	char *skip_schema = NULL;
 	int scoped = scope_names != NULL, rc;
 
@@ -878,12 +879,13 @@ static int introspect(strata_db *db, const char *version_table, sc_catalog *cat,
 			 * catalog is compared, never ordered. Extensions: a
 			 * revision that changes them is read whole. */
 			continue;
-		} else if ((rc = scoped_sql(&sql, &steps[i])) == 0 && (buf_clear(&name), 1) &&
-			   (rc = buf_printf(&name, "strata_scoped_%zu", i)) == 0) {
+		} else if ((rc = scoped_sql(&sql, &steps[i])) == 0) {
 			/* Prepared: a session of strata test reads a scope at
 			 * every step, and planning these costs more than running them. */
-			rc = db_query_prepared(db, buf_cstr(&name), buf_cstr(&sql), 1, &param,
-					       steps[i].cb, &x);
+			char name[32];
+
+			snprintf(name, sizeof(name), "strata_scoped_%zu", i);
+			rc = db_query_prepared(db, name, buf_cstr(&sql), 1, &param, steps[i].cb, &x);
 		}
 		if (rc == 0 && x.rc != 0)
 			rc = x.rc;
@@ -910,7 +912,6 @@ done:
 	for (int i = 0; i < SCOPE_NCOLS; i++)
 		strata_free(scope.v[i]);
 	buf_release(&sql);
-	buf_release(&name);
 	return rc;
 }
 

@@ -121,7 +121,8 @@ static void end_own_sessions(strata_db *db, const sc_shadow *s)
 }
 
 /*
- * Drop the PostgreSQL shadow database through a new connection.
+ * Drop the PostgreSQL shadow database: through via, a session on the
+ * server's database (the keeper), or when NULL a new connection.
  *
  * A plain DROP DATABASE comes first when strata holds no connection to the
  * shadow (the normal end of a command): it makes autovacuum workers in the
@@ -137,15 +138,17 @@ static void end_own_sessions(strata_db *db, const sc_shadow *s)
  * last resort is the same on both paths: end our own role's sessions in
  * the shadow, then a plain DROP.
  */
-static int drop_pg(const sc_shadow *s, int ours_connected)
+static int drop_pg(const sc_shadow *s, strata_db *via, int ours_connected)
 {
 	db_open_options o = DB_OPEN_OPTIONS_INIT;
-	strata_db *db = NULL;
+	strata_db *db = via, *own = NULL;
 	int can_force, rc;
 
 	o.application_name = "strata shadow";
-	if ((rc = db_open(&db, s->server, &o)) != 0)
+	if (!db && (rc = db_open(&own, s->server, &o)) != 0)
 		return rc;
+	if (!db)
+		db = own;
 	can_force = db_server_version(db) >= 130000;
 	if (ours_connected) {
 		rc = can_force ? drop_pg_once(db, s, 1) : STRATA_EDB;
@@ -161,7 +164,7 @@ static int drop_pg(const sc_shadow *s, int ours_connected)
 		rc = drop_pg_once(db, s, 0);
 	}
 done:
-	db_close(db);
+	db_close(own);
 	if (rc != 0) {
 		strata_error_append(", dropping the shadow database \"%s\"", s->dbname);
 		strata_error_hint("drop it by hand once nothing uses it: DROP DATABASE \"%s\"%s",
@@ -287,7 +290,7 @@ static int create_pg(sc_shadow *s, const char *server)
 		if (rc != 0) {
 			strata_error saved = *strata_error_last();
 
-			drop_pg(s, 0);
+			drop_pg(s, db, 0);
 			strata_error_restore(&saved);
 		}
 	}
@@ -306,7 +309,7 @@ static int create_pg(sc_shadow *s, const char *server)
 	}
 	if (db_conninfo_with_dbname(&b, server, s->dbname) != 0) {
 		buf_release(&b);
-		drop_pg(s, 0);
+		drop_pg(s, s->keeper, 0);
 		return STRATA_ERROR;
 	}
 	s->conninfo = buf_detach(&b);
@@ -355,7 +358,11 @@ int sc_shadow_drop(sc_shadow *s)
 		if (s->engine == DB_POSTGRES) {
 			strata_error saved = *strata_error_last();
 
-			rc = drop_pg(s, 0);
+			/* Through the keeper; a new connection if it was lost. */
+			rc = drop_pg(s, s->keeper, 0);
+			if (rc != 0 && s->keeper &&
+			    strncmp(strata_error_last()->sqlstate, "08", 2) == 0)
+				rc = drop_pg(s, NULL, 0);
 			if (rc == 0)
 				strata_error_restore(&saved);
 		} else if (s->path) {
@@ -376,7 +383,7 @@ void sc_shadow_abort_all(void)
 			continue;
 		registry[i] = NULL;
 		if (s->engine == DB_POSTGRES && s->dbname && s->server)
-			drop_pg(s, 1);
+			drop_pg(s, NULL, 1); /* the main thread may be using the keeper */
 		else if (s->path)
 			remove_sqlite_files(s->path);
 	}
