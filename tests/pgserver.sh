@@ -65,7 +65,7 @@ start() {
   if [ "$(id -u)" -eq 0 ]; then chown postgres: "$pwfile"; fi
   as_owner "$PG_BIN/initdb" -D "$data" -U "$SUPERUSER" --pwfile="$pwfile" \
     --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 \
-    --no-instructions >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+    >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
   rm -f "$pwfile"
 
   for try in 1 2 3 4 5; do
