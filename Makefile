@@ -3,7 +3,8 @@
 #   make            build libstrata.a and the strata binary into $(BUILD)
 #   make demo       install what is missing, build, run a sample project on SQLite
 #   make test       install what is missing, build, run every test
-#   make test-asan  the same suite built with AddressSanitizer + UBSan (clang)
+#   make test-asan  the same suite built with AddressSanitizer + UBSan (clang),
+#                   on PostgreSQL 15 only (the version matrix runs in make test)
 #   make fuzz       every fuzz/fuzz_*.c (libFuzzer) for FUZZ_SECONDS each (default 60)
 #   make bench      benchmarks (not timed tests; see bench/README.md)
 #   make install PREFIX=/usr/local
@@ -116,6 +117,7 @@ test-asan:
 	@scripts/deps.sh asan
 	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 all unit
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	  STRATA_TEST_PG_VERSIONS=$${STRATA_TEST_PG_VERSIONS:-none} \
 	  STRATA_KILL_TRIALS_SQLITE=$${STRATA_KILL_TRIALS_SQLITE:-10} \
 	  STRATA_KILL_TRIALS_POSTGRES=$${STRATA_KILL_TRIALS_POSTGRES:-5} \
 	  tests/run-all.sh build-asan

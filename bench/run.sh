@@ -15,7 +15,7 @@
 # (alembic and sqitch no-op runs, 7), BENCH_PEERS (alembic,sqitch,dbmate),
 # BENCH_ENGINES (sqlite postgres), BENCH_SCHEMA (1: also bench/schema.py),
 # BENCH_SCHEMA_RUNS (5), BENCH_SCHEMA_SIZES (500,1000,2000), BENCH_TEST (1: also
-# bench/test_cmd.sh), BENCH_ONLINE (1: also bench/online.sh), BENCH_OUT (directory for the tables and raw
+# bench/test_cmd.sh), BENCH_GRAPH (1: also bench/graph_load.sh), BENCH_ONLINE (1: also bench/online.sh), BENCH_OUT (directory for the tables and raw
 # JSON; default: a temporary one, removed).
 set -euo pipefail
 
@@ -137,6 +137,13 @@ if [ "${BENCH_TEST:-1}" = 1 ]; then
   echo
   echo "== strata test (N = $N)"
   BENCH_N=$N BENCH_ENGINES="$ENGINES" "$here/test_cmd.sh" "$bin" || status=1
+fi
+
+# Loading the revision graph (bench/graph_load.sh).
+if [ "${BENCH_GRAPH:-1}" = 1 ]; then
+  echo
+  echo "== graph load (N = $N)"
+  BENCH_N=$N "$here/graph_load.sh" "$bin" || status=1
 fi
 
 # Online migrations under load (strata online against the naive ALTER TABLE).

@@ -7,6 +7,7 @@
  * or after the command. The exit code is the command's (see cli.h).
  */
 #include "cli/cli.h"
+#include "cli/schema_common.h"
 #include "strata/error.h"
 
 #include <signal.h>
@@ -116,6 +117,7 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	rc = cmd->fn(argc - i, argv + i, &ctx);
+	schema_hold_if_interrupted();
 	strata_graph_free(ctx.graph);
 	strata_config_free(ctx.config);
 	fflush(stdout);

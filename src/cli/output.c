@@ -7,6 +7,7 @@
  * except through redact_conninfo().
  */
 #include "cli/cli.h"
+#include "cli/schema_common.h"
 #include "strata/error.h"
 #include "strata/project.h"
 #include "util/strutil.h"
@@ -32,6 +33,7 @@ int cli_report_error(int code)
 	int exit_code = strata_error_exit_code(code);
 	const char *red = err_color() ? "\033[31m" : "", *reset = err_color() ? "\033[0m" : "";
 
+	schema_hold_if_interrupted();
 	if (exit_code == EXIT_OK)
 		exit_code = EXIT_RUNTIME;
 	fprintf(stderr, "strata: %serror%s: %s\n", red, reset,

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -36,6 +37,18 @@ int schema_engine(cli_ctx *ctx, const char *const *specs, size_t n)
 	return engine;
 }
 
+/* Set by the guard thread before it drops the shadows. Dropping them ends
+ * the main thread's sessions, so the main thread may see an error at any
+ * moment after this; it must not report it or exit with its own code. */
+static atomic_int interrupting;
+
+void schema_hold_if_interrupted(void)
+{
+	if (atomic_load(&interrupting))
+		for (;;)
+			pause(); /* the guard thread ends the process */
+}
+
 static void *signal_thread(void *arg)
 {
 	sigset_t *set = arg;
@@ -43,6 +56,8 @@ static void *signal_thread(void *arg)
 
 	if (sigwait(set, &sig) == 0) {
 		static const char msg[] = "\nstrata: interrupted: dropping shadow databases\n";
+
+		atomic_store(&interrupting, 1);
 
 		if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
 			/* nothing more to say */

@@ -20,6 +20,9 @@ int schema_engine(cli_ctx *ctx, const char *const *specs, size_t n);
 /* From here on, SIGINT/SIGTERM/SIGHUP drop every shadow database and end
  * the process with 128+signal. Idempotent. */
 void schema_guard_signals(void);
+/* After the guard thread has taken a signal, wait for it to end the
+ * process instead of reporting the errors its clean-up causes. */
+void schema_hold_if_interrupted(void);
 
 /* Load a schema source; on failure print the error and return the exit code. */
 int schema_load(cli_ctx *ctx, sc_catalog **out, const char *spec, int engine);

@@ -278,7 +278,8 @@ int sc_column_equal(const sc_column *a, const sc_column *b)
 {
 	return sc_str_eq(a->name, b->name) && sc_str_eq(a->type, b->type) &&
 	       sc_str_eq(a->collation, b->collation) && sc_str_eq(a->default_expr, b->default_expr) &&
-	       sc_str_eq(a->generated, b->generated) && a->identity == b->identity &&
+	       sc_str_eq(a->generated, b->generated) &&
+	       a->virtual_generated == b->virtual_generated && a->identity == b->identity &&
 	       a->not_null == b->not_null && a->pk == b->pk && a->hidden == b->hidden &&
 	       sc_str_eq(a->comment, b->comment);
 }

@@ -66,6 +66,7 @@ typedef struct sc_column {
 	char *collation;    /* qualified collation name when not the type's default, else NULL */
 	char *default_expr; /* NULL: no default */
 	char *generated;    /* GENERATED ALWAYS AS (expr) STORED: expr; else NULL */
+	int virtual_generated; /* PostgreSQL 18: the generated column is VIRTUAL */
 	char identity;      /* 0, 'a' (ALWAYS) or 'd' (BY DEFAULT) */
 	int not_null;
 	int position;       /* 1-based order in the table */

@@ -246,7 +246,8 @@ static int put_column_def(strata_buf *s, const sc_column *c)
 	if (sc_put_ident(s, c->name) != 0 || buf_printf(s, " %s", c->type) != 0 ||
 	    (c->collation && buf_printf(s, " COLLATE %s", c->collation) != 0))
 		return STRATA_ERROR;
-	if (c->generated && buf_printf(s, " GENERATED ALWAYS AS (%s) STORED", c->generated) != 0)
+	if (c->generated && buf_printf(s, " GENERATED ALWAYS AS (%s) %s", c->generated,
+				       c->virtual_generated ? "VIRTUAL" : "STORED") != 0)
 		return STRATA_ERROR;
 	if (c->default_expr && buf_printf(s, " DEFAULT %s", c->default_expr) != 0)
 		return STRATA_ERROR;
@@ -619,7 +620,8 @@ static int generated_changes(const sc_column *ca, const sc_column *cb)
 {
 	/* Dropping the expression keeps the values (DROP EXPRESSION); any
 	 * other change of a generated column is a drop and an add. */
-	return !sc_str_eq(ca->generated, cb->generated) && cb->generated;
+	return cb->generated && (!sc_str_eq(ca->generated, cb->generated) ||
+				 ca->virtual_generated != cb->virtual_generated);
 }
 
 static const sc_object *owner_of(const sc_catalog *cat, const sc_object *o)
@@ -838,6 +840,25 @@ static int alter_column(pgd *d, strata_buf *s, const sc_object *tb, const sc_col
 #define ALTER_COL()                                                                       \
 	(put_alter_table(s, tb) || buf_puts(s, " ALTER COLUMN ") || sc_put_ident(s, cb->name))
 
+	if (ca->generated && !cb->generated &&
+	    (ca->virtual_generated ||
+	     (d->a->server_version > 0 && d->a->server_version < 130000))) {
+		/* ALTER COLUMN ... DROP EXPRESSION is from PostgreSQL 13, and
+		 * not for a VIRTUAL column (18): there a column stops being
+		 * generated only by being made again. */
+		rc = put_alter_table(s, tb) || buf_puts(s, " DROP COLUMN ") ||
+		     sc_put_ident(s, ca->name) || buf_puts(s, ";\n") || put_alter_table(s, tb) ||
+		     buf_puts(s, " ADD COLUMN ") || put_column_def(s, cb) || buf_puts(s, ";\n") ||
+		     buf_puts(&detail, ca->virtual_generated
+					       ? "no longer generated: a virtual column's expression "
+						 "cannot be dropped, so the column is dropped and added "
+						 "again and its values are lost"
+					       : "no longer generated: PostgreSQL 12 cannot drop the "
+						 "expression (13 can), so the column is dropped and added "
+						 "again and its values are lost");
+		destructive = 1;
+		goto done;
+	}
 	if (generated_changes(ca, cb)) {
 		rc = put_alter_table(s, tb) || buf_puts(s, " DROP COLUMN ") ||
 		     sc_put_ident(s, ca->name) || buf_puts(s, ";\n") || put_alter_table(s, tb) ||

@@ -47,6 +47,21 @@
 #define QUALIFIED(nsp, name) \
 	"pg_catalog.quote_ident(" nsp ") || '.' || pg_catalog.quote_ident(" name ")"
 
+/* The oldest server whose catalogs the queries here know (server_version_num). */
+#define PG_OLDEST_SUPPORTED 120000
+
+/*
+ * A catalog query that differs between server versions, as pg_dump does it:
+ * one form per range of versions, newest first, each giving the same
+ * columns under the same names (a real column where the version has it, a
+ * constant where it does not). The first form whose `since` is at most the
+ * server's version_num is the one run; the last form has since 0.
+ */
+typedef struct pg_query_form {
+	int since;
+	const char *sql;
+} pg_query_form;
+
 typedef struct pg_ctx {
 	strata_db *db;
 	sc_catalog *cat;
@@ -205,17 +220,33 @@ static int on_collation(void *p, int n, const char *const *v)
 	return 0;
 }
 
-static const char q_collations[] =
-	"SELECT c.oid, n.nspname, c.collname, "
-	"'provider = ' || CASE c.collprovider WHEN 'i' THEN 'icu' WHEN 'c' THEN 'libc' "
-	"ELSE 'default' END || CASE WHEN c.collprovider = 'i' THEN ', locale = ' || "
-	"pg_catalog.quote_literal(c.colliculocale) ELSE ', lc_collate = ' || "
-	"pg_catalog.quote_literal(c.collcollate) || ', lc_ctype = ' || "
-	"pg_catalog.quote_literal(c.collctype) END || CASE WHEN NOT c.collisdeterministic "
-	"THEN ', deterministic = false' ELSE '' END, "
-	"pg_catalog.obj_description(c.oid, 'pg_collation') "
-	"FROM pg_catalog.pg_collation c JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace "
-	"WHERE " USER_SCHEMA("n") " AND " NOT_EXTENSION_MEMBER("pg_collation", "c.oid");
+/*
+ * Where the locale of a collation is kept moved twice: an ICU collation's
+ * locale is collcollate up to 14, colliculocale in 15 and 16, and
+ * colllocale from 17 (which also has the builtin provider); ICU tailoring
+ * rules (collicurules) exist from 16. One query per form, the same columns.
+ */
+#define Q_COLLATIONS(locale, rules)                                                        \
+	"SELECT c.oid, n.nspname, c.collname, "                                            \
+	"'provider = ' || CASE c.collprovider WHEN 'i' THEN 'icu' WHEN 'c' THEN 'libc' "    \
+	"WHEN 'b' THEN 'builtin' ELSE 'default' END || "                                    \
+	"CASE WHEN c.collprovider IN ('i', 'b') THEN ', locale = ' || "                     \
+	"pg_catalog.quote_literal(" locale ") ELSE ', lc_collate = ' || "                   \
+	"pg_catalog.quote_literal(c.collcollate) || ', lc_ctype = ' || "                    \
+	"pg_catalog.quote_literal(c.collctype) END || " rules " || "                        \
+	"CASE WHEN NOT c.collisdeterministic THEN ', deterministic = false' ELSE '' END, "  \
+	"pg_catalog.obj_description(c.oid, 'pg_collation') "                               \
+	"FROM pg_catalog.pg_collation c JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace " \
+	"WHERE " USER_SCHEMA("n") " AND " NOT_EXTENSION_MEMBER("pg_collation", "c.oid")
+#define COLLATION_RULES                                                                    \
+	"COALESCE(', rules = ' || pg_catalog.quote_literal(c.collicurules), '')"
+
+static const pg_query_form q_collations[] = {
+	{ 170000, Q_COLLATIONS("c.colllocale", COLLATION_RULES) },
+	{ 160000, Q_COLLATIONS("c.colliculocale", COLLATION_RULES) },
+	{ 150000, Q_COLLATIONS("c.colliculocale", "''") },
+	{ 0, Q_COLLATIONS("c.collcollate", "''") },
+};
 
 /* --- types: enums, domains, composites ---------------------------------- */
 
@@ -417,9 +448,10 @@ static int on_column(void *p, int n, const char *const *v)
 	    dup_into(&c->type, v[2]) != 0 || dup_into(&c->collation, v[3]) != 0 ||
 	    dup_into(&c->comment, v[9]) != 0)
 		return ROW_FAIL(x);
-	if (v[6] && v[6][0] == 's') {
+	if (v[6] && (v[6][0] == 's' || v[6][0] == 'v')) { /* 'v': VIRTUAL, from 18 */
 		if (dup_into(&c->generated, v[4]) != 0)
 			return ROW_FAIL(x);
+		c->virtual_generated = v[6][0] == 'v';
 	} else if (dup_into(&c->default_expr, v[4]) != 0) {
 		return ROW_FAIL(x);
 	}
@@ -538,10 +570,16 @@ static int on_trigger(void *p, int n, const char *const *v)
 	return 0;
 }
 
-static const char q_triggers[] =
-	"SELECT g.oid, g.tgrelid, g.tgname, pg_catalog.pg_get_triggerdef(g.oid), "
-	"pg_catalog.obj_description(g.oid, 'pg_trigger'), g.tgenabled "
-	"FROM pg_catalog.pg_trigger g WHERE NOT g.tgisinternal AND g.tgparentid = 0";
+/* A partition's copy of its parent's trigger is not the user's own: from
+ * 13 it has tgparentid set, before 13 it is marked internal. */
+#define Q_TRIGGERS(own)                                                                    \
+	"SELECT g.oid, g.tgrelid, g.tgname, pg_catalog.pg_get_triggerdef(g.oid), "          \
+	"pg_catalog.obj_description(g.oid, 'pg_trigger'), g.tgenabled "                      \
+	"FROM pg_catalog.pg_trigger g WHERE NOT g.tgisinternal" own
+static const pg_query_form q_triggers[] = {
+	{ 130000, Q_TRIGGERS(" AND g.tgparentid = 0") },
+	{ 0, Q_TRIGGERS("") },
+};
 
 static int on_policy(void *p, int n, const char *const *v)
 {
@@ -621,7 +659,8 @@ static const char q_depends[] =
 
 typedef struct pg_query_step {
 	const char *what;
-	const char *sql;
+	const char *sql;             /* the query, or NULL: it has forms */
+	const pg_query_form *forms;  /* per server version, when sql is NULL */
 	db_row_cb cb;
 	const char *scope_col; /* scoped reads: the column an object's scope oid is in */
 	int scope;             /* scoped reads: the q_scope column to filter by; SCOPE_ALL: none */
@@ -793,20 +832,32 @@ static int on_scope(void *p, int n, const char *const *v)
 	return 0;
 }
 
+/* The query of a step for a server of that version_num. */
+static const char *step_sql(const pg_query_step *s, int version)
+{
+	const pg_query_form *f = s->forms;
+
+	if (s->sql)
+		return s->sql;
+	while (f->since > version)
+		f++;
+	return f->sql;
+}
+
 /* The scoped form of one catalog query: the same rows, for the scope's objects only. */
-static int scoped_sql(strata_buf *out, const pg_query_step *s)
+static int scoped_sql(strata_buf *out, const pg_query_step *s, const char *base)
 {
 	const char *order = NULL;
 	size_t len;
 
 	/* The base query's own ORDER BY (the last one; inner ones stay) moves outside. */
-	for (const char *p = s->sql; s->order_by && (p = strstr(p, " ORDER BY ")); p++)
+	for (const char *p = base; s->order_by && (p = strstr(p, " ORDER BY ")); p++)
 		order = p;
-	len = order ? (size_t)(order - s->sql) : strlen(s->sql);
+	len = order ? (size_t)(order - base) : strlen(base);
 
 	buf_clear(out);
 	return buf_printf(out, "SELECT * FROM (%.*s) q WHERE q.%s = ANY($1::pg_catalog.oid[])%s%s",
-			  (int)len, s->sql, s->scope_col, s->order_by ? " ORDER BY " : "",
+			  (int)len, base, s->scope_col, s->order_by ? " ORDER BY " : "",
 			  s->order_by ? s->order_by : "");
 }
 
@@ -817,30 +868,39 @@ static int introspect(strata_db *db, const char *version_table, sc_catalog *cat,
 	 * indexes (which skips constraint indexes), everything before the
 	 * dependencies that link them. */
 	static const pg_query_step steps[] = {
-		{ "schemas", q_schemas, on_schema, "oid", SCOPE_SCHEMAS, -1, NULL },
-		{ "extensions", q_extensions, on_extension, NULL, SCOPE_ALL, -1, NULL },
-		{ "collations", q_collations, on_collation, "oid", SCOPE_COLLATIONS, -1, NULL },
-		{ "types", q_types, on_type, "oid", SCOPE_TYPES, -1, NULL },
-		{ "sequences", q_sequences, on_sequence, "oid", SCOPE_SEQUENCES, -1, NULL },
-		{ "functions", q_functions, on_function, "oid", SCOPE_ROUTINES, -1, NULL },
-		{ "tables and views", q_relations, on_relation, "oid", SCOPE_RELATIONS, -1, NULL },
-		{ "columns", q_columns, on_column, "attrelid", SCOPE_RELATIONS, -1,
+		{ "schemas", q_schemas, NULL, on_schema, "oid", SCOPE_SCHEMAS, -1, NULL },
+		{ "extensions", q_extensions, NULL, on_extension, NULL, SCOPE_ALL, -1, NULL },
+		{ "collations", NULL, q_collations, on_collation, "oid", SCOPE_COLLATIONS, -1, NULL },
+		{ "types", q_types, NULL, on_type, "oid", SCOPE_TYPES, -1, NULL },
+		{ "sequences", q_sequences, NULL, on_sequence, "oid", SCOPE_SEQUENCES, -1, NULL },
+		{ "functions", q_functions, NULL, on_function, "oid", SCOPE_ROUTINES, -1, NULL },
+		{ "tables and views", q_relations, NULL, on_relation, "oid", SCOPE_RELATIONS, -1, NULL },
+		{ "columns", q_columns, NULL, on_column, "attrelid", SCOPE_RELATIONS, -1,
 		  "q.attrelid, q.attnum" },
-		{ "constraints", q_constraints, on_constraint, "conrelid", SCOPE_RELATIONS, -1, NULL },
-		{ "indexes", q_indexes, on_index, "indrelid", SCOPE_RELATIONS, -1, NULL },
-		{ "triggers", q_triggers, on_trigger, "tgrelid", SCOPE_RELATIONS, SCOPE_HAS_TRIGGERS,
+		{ "constraints", q_constraints, NULL, on_constraint, "conrelid", SCOPE_RELATIONS, -1, NULL },
+		{ "indexes", q_indexes, NULL, on_index, "indrelid", SCOPE_RELATIONS, -1, NULL },
+		{ "triggers", NULL, q_triggers, on_trigger, "tgrelid", SCOPE_RELATIONS, SCOPE_HAS_TRIGGERS,
 		  NULL },
-		{ "policies", q_policies, on_policy, "polrelid", SCOPE_RELATIONS, SCOPE_HAS_POLICIES,
+		{ "policies", q_policies, NULL, on_policy, "polrelid", SCOPE_RELATIONS, SCOPE_HAS_POLICIES,
 		  NULL },
-		{ "dependencies", q_depends, on_depend, NULL, SCOPE_ALL, -1, NULL },
+		{ "dependencies", q_depends, NULL, on_depend, NULL, SCOPE_ALL, -1, NULL },
 	};
 	pg_ctx x = { db, cat, STRATA_MAP_INIT, NULL, 0, 0, NULL, NULL, 0 };
 	pg_scope scope;
 	strata_buf sql = STRATA_BUF_INIT;
 	char *skip_schema = NULL;
 	int scoped = scope_names != NULL, rc;
+	int version = db_server_version(db);
 
 	memset(&scope, 0, sizeof(scope));
+	if (version > 0 && version < PG_OLDEST_SUPPORTED) {
+		strata_error_set(STRATA_EINVALID,
+				 "the server is PostgreSQL %d.%d; strata reads the catalogs of "
+				 "PostgreSQL 12 and later", version / 10000, version % 10000);
+		strata_error_hint("run it against a server of version 12 or later, "
+				  "or load a pg_dump of this database into one");
+		return STRATA_EINVALID;
+	}
 	if ((rc = set_skip(&x, version_table, &skip_schema)) != 0)
 		return rc;
 	/* Every name PostgreSQL prints comes out schema-qualified. The
@@ -870,16 +930,17 @@ static int introspect(strata_db *db, const char *version_table, sc_catalog *cat,
 	}
 	for (size_t i = 0; rc == 0 && i < sizeof(steps) / sizeof(*steps); i++) {
 		const char *param = steps[i].scope == SCOPE_ALL ? NULL : scope.v[steps[i].scope];
+		const char *base = step_sql(&steps[i], version);
 
 		if (!scoped) {
-			rc = db_query(db, steps[i].sql, 0, NULL, steps[i].cb, &x);
+			rc = db_query(db, base, 0, NULL, steps[i].cb, &x);
 		} else if (steps[i].scope == SCOPE_ALL || !param ||
 			   (steps[i].only_if >= 0 && !scope.v[steps[i].only_if])) {
 			/* Nothing of this kind in scope. Dependencies: a scoped
 			 * catalog is compared, never ordered. Extensions: a
 			 * revision that changes them is read whole. */
 			continue;
-		} else if ((rc = scoped_sql(&sql, &steps[i])) == 0) {
+		} else if ((rc = scoped_sql(&sql, &steps[i], base)) == 0) {
 			/* Prepared: a session of strata test reads a scope at
 			 * every step, and planning these costs more than running them. */
 			char name[32];

@@ -20,6 +20,18 @@ SUITE_TMP=$(mktemp -d "${TMPDIR:-/tmp}/strata-it.XXXXXX")
 CORPUS=${STRATA_CORPUS:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)/shared/corpus}
 
 fail() { echo "assertion failed: $*" >&2; exit 1; }
+# skip WHY: end the current test as skipped; run_tests prints
+# "SKIP engine/name: WHY" and run-all.sh counts it as skipped.
+skip() { printf '%s\n' "$*" >"$T/.skip"; exit 77; }
+# corpus PATH...: the files or folders of ../shared/corpus a test reads
+# (relative to $CORPUS). Without the corpus (a clone without ../shared)
+# the test is skipped by name; a path missing from a corpus that is there
+# is a failure, never a silent pass.
+corpus() {
+  [ -d "$CORPUS" ] || skip "the corpus is absent ($CORPUS)"
+  local p
+  for p in "$@"; do [ -e "$CORPUS/$p" ] || fail "the corpus has no $p (looked in $CORPUS)"; done
+}
 # note TEXT: a "NOTE" line in the suite's own output (run-all.sh shows it).
 note() { echo "NOTE $*" >&3; }
 
@@ -159,15 +171,18 @@ chain() {
 
 TEST_SEQ=0
 run_tests() {
-  local fn
+  local fn rc
   for fn in $(declare -F | awk '{print $3}' | grep '^test_'); do
     if [ -n "${TEST_FILTER:-}" ] && ! [[ "$fn" =~ $TEST_FILTER ]]; then continue; fi
     TEST_SEQ=$((TEST_SEQ + 1))
     T="$SUITE_TMP/$fn"
     mkdir -p "$T"
     ( set -e; cd "$T"; "$fn" ) 3>&1 >"$T/.log" 2>&1
-    if [ $? -eq 0 ]; then
+    rc=$?
+    if [ "$rc" -eq 0 ]; then
       echo "PASS $ENGINE/${fn#test_}"
+    elif [ "$rc" -eq 77 ] && [ -f "$T/.skip" ]; then
+      echo "SKIP $ENGINE/${fn#test_}: $(cat "$T/.skip")"
     else
       echo "FAIL $ENGINE/${fn#test_}"
       sed 's/^/    /' "$T/.log" | tail -n 40
