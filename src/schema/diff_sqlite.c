@@ -38,6 +38,10 @@
  *     column behind (a renamed column is one of those: drop plus add).
  *  3. sc_diff_sqlite(empty, cat) is the whole schema in creation order:
  *     the canonical dump.
+ *  4. An index, view or trigger that both catalogs hold with the same
+ *     definition, dropped or created only because its table is rebuilt
+ *     (or a view or trigger it reads is), is a consequential change: the
+ *     SQL needs it, but it is not a difference of its own.
  */
 #include "schema/diff.h"
 #include "schema/sqlite_sql.h"
@@ -184,6 +188,13 @@ static int emit(dctx *d, sc_change_op op, const sc_object *o, const char *object
 	int rc = sc_changes_add(d->out, op, o->kind, object ? object : o->name, detail,
 				sql ? buf_cstr(sql) : NULL, destructive);
 
+	if (rc == 0 && op != SC_OP_ALTER && o->kind != SC_TABLE) {
+		const sc_object *f = sc_catalog_find(d->from, o->key);
+		const sc_object *t = sc_catalog_find(d->to, o->key);
+
+		if (f && t && sc_str_eq(f->def, t->def))
+			d->out->v[d->out->n - 1].consequential = 1;
+	}
 	if (sql)
 		buf_clear(sql);
 	return rc;
