@@ -706,7 +706,77 @@ static int walk(test_run *t, size_t from, int *at_heads)
 	return 0;
 }
 
-static void check_single_head(test_run *t, long want_heads)
+/* Union-find over revision indexes: the root of i's set. */
+static size_t set_of(size_t *up, size_t i)
+{
+	while (up[i] != i) {
+		up[i] = up[up[i]];
+		i = up[i];
+	}
+	return i;
+}
+
+/*
+ * The revisions fall into lines joined by any edge, revises or
+ * depends-on: a second base joined to the others (a branch started at
+ * base and later merged, or depended on) belongs with them. The line with
+ * the most revisions (the first base's on a tie) is the project's; every
+ * base of another line is orphaned, and named.
+ */
+static int check_orphans(test_run *t, const size_t *bases, size_t nbases)
+{
+	size_t n = strata_graph_count(t->g), *up, *size, main_set = 0, main_base = 0;
+	strata_buf msg = STRATA_BUF_INIT;
+
+	if (nbases < 2)
+		return 0;
+	up = strata_calloc(n, sizeof(*up));
+	size = strata_calloc(n, sizeof(*size));
+	if (!up || !size) {
+		strata_free(up);
+		strata_free(size);
+		return STRATA_ERROR;
+	}
+	for (size_t i = 0; i < n; i++)
+		up[i] = i;
+	for (size_t i = 0; i < n; i++) {
+		const size_t *e;
+		size_t ne = strata_graph_parents(t->g, i, &e);
+
+		for (int pass = 0; pass < 2; pass++) {
+			for (size_t k = 0; k < ne; k++)
+				up[set_of(up, e[k])] = set_of(up, i);
+			ne = strata_graph_dependencies(t->g, i, &e);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		size[set_of(up, i)]++;
+	for (size_t b = 0; b < nbases; b++) {
+		size_t s = set_of(up, bases[b]);
+
+		if (b == 0 || size[s] > size[main_set]) {
+			main_set = s;
+			main_base = bases[b];
+		}
+	}
+	for (size_t b = 0; b < nbases; b++) {
+		if (set_of(up, bases[b]) == main_set)
+			continue;
+		buf_clear(&msg);
+		buf_printf(&msg,
+			   "orphaned: revises base, and no revision joins it (by revises or depends-on) "
+			   "to the revisions from %s",
+			   strata_graph_at(t->g, main_base)->revision);
+		add_failure(t, CHECK_SINGLE_HEAD, strata_graph_at(t->g, bases[b])->revision,
+			    buf_cstr(&msg), NULL);
+	}
+	buf_release(&msg);
+	strata_free(up);
+	strata_free(size);
+	return 0;
+}
+
+static int check_single_head(test_run *t, long want_heads)
 {
 	const size_t *heads, *bases;
 	size_t nheads = strata_graph_heads(t->g, &heads);
@@ -719,16 +789,8 @@ static void check_single_head(test_run *t, long want_heads)
 			buf_printf(&msg, " %s", strata_graph_at(t->g, heads[i])->revision);
 		add_failure(t, CHECK_SINGLE_HEAD, NULL, buf_cstr(&msg), NULL);
 	}
-	/* More than one base: every base but the first starts a line of
-	 * revisions that nothing before it leads to. */
-	for (size_t i = 1; i < nbases; i++) {
-		buf_clear(&msg);
-		buf_printf(&msg, "orphaned: revises base, but %s is already the first revision",
-			   strata_graph_at(t->g, bases[0])->revision);
-		add_failure(t, CHECK_SINGLE_HEAD, strata_graph_at(t->g, bases[i])->revision,
-			    buf_cstr(&msg), NULL);
-	}
 	buf_release(&msg);
+	return check_orphans(t, bases, nbases);
 }
 
 static int check_schema(test_run *t)
@@ -1078,8 +1140,10 @@ int cmd_test(int argc, char **argv, cli_ctx *ctx)
 		}
 	}
 
-	if (enabled(&t, CHECK_SINGLE_HEAD))
-		check_single_head(&t, want_heads);
+	if (enabled(&t, CHECK_SINGLE_HEAD) && (rc = check_single_head(&t, want_heads)) != 0) {
+		rc = cli_report_error(rc);
+		goto done;
+	}
 	if (enabled(&t, CHECK_UPGRADE) || enabled(&t, CHECK_STAIRWAY) || enabled(&t, CHECK_NO_TRACE) ||
 	    enabled(&t, CHECK_DATA) || enabled(&t, CHECK_SCHEMA)) {
 		if ((rc = walk(&t, from, &at_heads)) != 0) {

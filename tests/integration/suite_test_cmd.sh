@@ -204,6 +204,39 @@ test_two_heads() {
   contains "$OUT" "revision $(id 5) (migration $(id 5)): orphaned: revises base"
 }
 
+# A second root (a branch started at base, as `strata revision --head base
+# --branch reports` makes it) that a merge or a depends-on joins to the
+# rest is no orphan. The root's id sorts before the first revision's, so
+# the first base in apply order is the branch's. One that nothing joins is
+# an orphan, and it is the one named, not the project's first revision.
+test_joined_second_root_is_not_orphaned() {
+  good_project
+  rm -f schema.sql
+  local reports=0a0000000004 join=$(id 5)
+  mig "$reports" base "CREATE TABLE report (id integer PRIMARY KEY);" "DROP TABLE report;" "-- branch: reports"
+  mig "$join" "$R3 $reports" "SELECT 1;" "SELECT 1;"
+  ok st test
+  contains "$OUT" "PASS single-head"
+  contains "$OUT" "0 of 7 check(s) failed; 5 revision(s)"
+  # Joined by depends-on instead of a merge.
+  rm "migrations/${join}_m${join}.sql"
+  mig "$R3" "$R2" "CREATE TABLE contacts (id integer PRIMARY KEY, email text);
+INSERT INTO contacts (id, email) SELECT id, email FROM users;" "DROP TABLE contacts;" "-- depends-on: $reports"
+  ok st test --only single-head
+  # Joined further down its own line: the branch has revisions of its own.
+  mig "$(id 6)" "$reports" "CREATE TABLE report_line (id integer PRIMARY KEY);" "DROP TABLE report_line;"
+  mig "$R3" "$R2" "CREATE TABLE contacts (id integer PRIMARY KEY, email text);" "DROP TABLE contacts;" "-- depends-on: $(id 6)"
+  ok st test --only single-head
+  # Nothing joins it: the branch root is the orphan, and named as such.
+  mig "$R3" "$R2" "CREATE TABLE contacts (id integer PRIMARY KEY, email text);" "DROP TABLE contacts;"
+  expect_exit 1 st test --only single-head --heads 2
+  contains "$OUT" "revision $reports (migration $reports): orphaned: revises base"
+  contains "$OUT" "to the revisions from $R1"
+  lacks "$OUT" "revision $R1"
+  expect_exit 1 st test --json --only single-head --heads 2
+  equals "$(printf '%s' "$OUT" | jq -r '[.checks[0].failures[].revision] | join(",")')" "$reports"
+}
+
 test_schema_file_that_disagrees() {
   good_project
   printf 'CREATE TABLE users (id integer PRIMARY KEY, email text, name text);\nCREATE INDEX users_email ON users (email);\nCREATE TABLE audit (id integer PRIMARY KEY, note text);\nCREATE TABLE contacts (id integer PRIMARY KEY, email text);\n' >schema.sql
