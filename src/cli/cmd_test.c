@@ -13,7 +13,8 @@
  * "+check-down" queries, up again (stairway). At the end the schema at the
  * heads is compared with schema.sql, and the lint's error-level findings
  * over all revisions are reported. Each check is reported by name; exit 1
- * when one fails.
+ * when one fails. A failing up or down stops the walk; with --keep-going
+ * it goes on with every revision whose ancestors are applied.
  *
  * Snapshots cost what the revision touches, not what the schema holds, so
  * the run's time grows linearly with the number of revisions:
@@ -79,6 +80,7 @@ typedef struct test_run {
 	strata_session *session;
 	int engine;
 	int whole_reads;     /* PostgreSQL: always snapshot the whole schema (event triggers) */
+	int keep_going;      /* walk on past a failing step */
 	revtest **datatests; /* per graph index, or NULL */
 	check_result checks[NCHECKS];
 } test_run;
@@ -629,17 +631,58 @@ static int opaque_revision(test_run *t, size_t i, int opaque)
 	return rc;
 }
 
+/* Whether everything revision i builds on is applied on the shadow. */
+static int can_apply(const test_run *t, size_t i)
+{
+	const unsigned char *applied = strata_session_applied(t->session);
+	const size_t *e;
+	size_t n = strata_graph_parents(t->g, i, &e);
+
+	for (size_t k = 0; k < n; k++)
+		if (!applied[e[k]])
+			return 0;
+	n = strata_graph_dependencies(t->g, i, &e);
+	for (size_t k = 0; k < n; k++)
+		if (!applied[e[k]])
+			return 0;
+	return 1;
+}
+
+/* A step of revision i failed: the failure goes to check, and the checks
+ * that needed the rest of the walk are skipped, for why (the walk stops)
+ * or for why_on (--keep-going: the walk goes on, but not every revision is
+ * walked whole, and the heads are not reached). Returns whether the walk
+ * goes on. */
+static int step_failed(test_run *t, int check, size_t i, const char *prefix, const char *why,
+		       const char *why_on)
+{
+	static const int after_up[] = { CHECK_STAIRWAY, CHECK_NO_TRACE, CHECK_DATA, CHECK_SCHEMA };
+	strata_buf msg = STRATA_BUF_INIT;
+
+	buf_printf(&msg, "%s%s", prefix, strata_error_last()->message);
+	add_failure(t, check, strata_graph_at(t->g, i)->revision, buf_cstr(&msg), NULL);
+	buf_release(&msg);
+	strata_error_clear();
+	skip_rest(t, t->keep_going ? why_on : why, after_up, 4);
+	return t->keep_going;
+}
+
 /*
  * The walk: every revision from `from` on, in apply order. Returns 0, or
  * the code of an error that is not a finding (the shadow went away).
  * *at_heads is set when it reached the end with everything applied.
+ * Without --keep-going it stops at the first failing step; with it, every
+ * revision whose ancestors are applied is walked, and those that build on
+ * a failed one are listed as not run.
  */
 static int walk(test_run *t, size_t from, int *at_heads)
 {
 	static const int after_up[] = { CHECK_STAIRWAY, CHECK_NO_TRACE, CHECK_DATA, CHECK_SCHEMA };
 	size_t n = strata_graph_count(t->g);
 	int need_down = enabled(t, CHECK_STAIRWAY) || enabled(t, CHECK_NO_TRACE) || enabled(t, CHECK_DATA);
-	int rc;
+	strata_buf not_run = STRATA_BUF_INIT;
+	size_t nnot_run = 0;
+	int rc = 0, stopped = 0, failed = 0;
 
 	*at_heads = 0;
 	if (from > 0) {
@@ -654,25 +697,33 @@ static int walk(test_run *t, size_t from, int *at_heads)
 		if (t->engine == DB_POSTGRES && (rc = note_event_triggers(t)) != 0)
 			return rc;
 	}
-	for (size_t i = from; i < n; i++) {
+	for (size_t i = from; i < n && !stopped; i++) {
 		const strata_migration *m = strata_graph_at(t->g, i);
 		int reversible = need_down && !m->irreversible;
 		int snapped = reversible && enabled(t, CHECK_NO_TRACE), opaque = -1;
+		int down_check = enabled(t, CHECK_STAIRWAY) ? CHECK_STAIRWAY : up_check(t);
 		rev_snap before;
 
+		if (!can_apply(t, i)) {
+			/* --keep-going, past a failed step this revision builds on */
+			buf_printf(&not_run, " %s", m->revision);
+			nnot_run++;
+			continue;
+		}
 		memset(&before, 0, sizeof(before));
 		if (snapped && (rc = snapshot_before(t, i, &before)) != 0) {
 			rev_snap_release(&before);
-			return rc;
+			break;
 		}
 		if (snapped)
 			opaque = before.names.opaque;
 		run_datatest(t, i, REVTEST_BEFORE);
 		if (run_step(t, i, STRATA_UP) != 0) {
-			add_failure(t, up_check(t), m->revision, strata_error_last()->message, NULL);
-			skip_rest(t, "the upgrade failed", after_up, 4);
 			rev_snap_release(&before);
-			return 0;
+			failed = 1;
+			stopped = !step_failed(t, up_check(t), i, "", "the upgrade failed",
+					       "not every revision was walked: an up failed");
+			continue;
 		}
 		run_datatest(t, i, REVTEST_CHECK);
 		if (!reversible) {
@@ -680,30 +731,41 @@ static int walk(test_run *t, size_t from, int *at_heads)
 			continue;
 		}
 		if (run_step(t, i, STRATA_DOWN) != 0) {
-			add_failure(t, enabled(t, CHECK_STAIRWAY) ? CHECK_STAIRWAY : up_check(t), m->revision, strata_error_last()->message, NULL);
-			skip_rest(t, "the stairway stopped", after_up, 4);
 			rev_snap_release(&before);
-			return 0;
+			failed = 1;
+			stopped = !step_failed(t, down_check, i, "", "the stairway stopped",
+					       "not every revision was walked: a down failed");
+			if (!stopped && (rc = opaque_revision(t, i, opaque)) != 0)
+				break;
+			continue;
 		}
 		rc = snapped ? compare_no_trace(t, i, &before) : 0;
 		rev_snap_release(&before);
 		if (rc != 0)
-			return rc;
+			break;
 		run_datatest(t, i, REVTEST_CHECK_DOWN);
 		if (run_step(t, i, STRATA_UP) != 0) {
-			strata_buf msg = STRATA_BUF_INIT;
-
-			buf_printf(&msg, "up again after the down: %s", strata_error_last()->message);
-			add_failure(t, enabled(t, CHECK_STAIRWAY) ? CHECK_STAIRWAY : up_check(t), m->revision, buf_cstr(&msg), NULL);
-			buf_release(&msg);
-			skip_rest(t, "the stairway stopped", after_up, 4);
-			return 0;
+			failed = 1;
+			stopped = !step_failed(t, down_check, i, "up again after the down: ",
+					       "the stairway stopped",
+					       "not every revision was walked: an up again failed");
+			continue;
 		}
 		if ((rc = opaque_revision(t, i, opaque)) != 0)
-			return rc;
+			break;
 	}
-	*at_heads = 1;
-	return 0;
+	if (rc == 0 && nnot_run) {
+		strata_buf msg = STRATA_BUF_INIT;
+
+		buf_printf(&msg, "not run: %zu revision(s) build on one whose step failed:%s",
+			   nnot_run, buf_cstr(&not_run));
+		add_failure(t, up_check(t), NULL, buf_cstr(&msg), NULL);
+		buf_release(&msg);
+	}
+	buf_release(&not_run);
+	if (rc == 0 && !failed)
+		*at_heads = 1;
+	return rc;
 }
 
 /* Union-find over revision indexes: the root of i's set. */
@@ -1058,7 +1120,7 @@ int cmd_test(int argc, char **argv, cli_ctx *ctx)
 {
 	db_open_options dbo = DB_OPEN_OPTIONS_INIT;
 	const char *from_arg = NULL, *heads_arg = NULL;
-	int whole = 0;
+	int whole = 0, keep_going = 0;
 	cli_list only = { { 0 }, 0 };
 	sc_shadow *shadow = NULL;
 	test_run t;
@@ -1074,6 +1136,8 @@ int cmd_test(int argc, char **argv, cli_ctx *ctx)
 		{ OPT_STRING, 0, "heads", &heads_arg, "N", "the number of heads expected (default: [test] heads in strata.ini, else 1)" },
 		{ OPT_FLAG, 0, "whole-snapshots", &whole, NULL,
 		  "PostgreSQL: snapshot the whole schema, not what each revision names (slower)" },
+		{ OPT_FLAG, 0, "keep-going", &keep_going, NULL,
+		  "walk on past a failing step and report every one (exit status still 1)" },
 		{ OPT_END, 0, NULL, NULL, NULL, NULL },
 	};
 
@@ -1109,6 +1173,7 @@ int cmd_test(int argc, char **argv, cli_ctx *ctx)
 	schema_guard_signals();
 	t.cfg = *ctx->config;
 	t.whole_reads = whole;
+	t.keep_going = keep_going;
 	if (!ctx->g.database && t.engine == DB_SQLITE) {
 		/* SQLite: in memory, gone with the connection. */
 		t.cfg.database = "sqlite::memory:";

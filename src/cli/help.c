@@ -153,8 +153,8 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "Examples:\n  strata lint\n  strata lint --all --format sarif > lint.sarif\n"
 	  "  strata lint migrations/*.sql --format github\n" },
 	{ "test",
-	  "usage: strata test [--only NAME]... [--from REV] [--heads N] [--json]\n"
-	  "                   [--whole-snapshots] [-d SCRATCH_URL]\n\n"
+	  "usage: strata test [--only NAME]... [--from REV] [--heads N] [--keep-going]\n"
+	  "                   [--json] [--whole-snapshots] [-d SCRATCH_URL]\n\n"
 	  "Prove the migrations on a shadow database (SQLite: in memory;\n"
 	  "PostgreSQL: a temporary database on the shadow_database or database server,\n"
 	  "always dropped; or -d URL: an empty scratch database, left at the heads).\n"
@@ -170,9 +170,13 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "  data-survives         migrations/tests/<revision>.sql: -- +before statements,\n"
 	  "                        -- +check / -- +check-down queries that must be true\n"
 	  "  lint                  no error-level lint finding in any revision\n\n"
+	  "The walk stops at the first up or down that fails; with --keep-going it goes\n"
+	  "on and reports every failing step (revisions built on a failed one are listed\n"
+	  "as not run), and the exit status is still 1.\n\n"
 	  "Exit status: 0 every check passed, 1 one failed, 2 bad usage or a bad\n"
 	  "data-check file, 3 database error. docs/testing.md has the details.\n\n"
 	  "Examples:\n  strata test\n  strata test --only stairway --from 3f9a1c2b\n"
+	  "  strata test --keep-going\n"
 	  "  strata test --json > strata-test.json\n" },
 	{ "online",
 	  "usage: strata online start FILE [--complete] [--schema NAME] [--batch-size N]\n"

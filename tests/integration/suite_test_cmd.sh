@@ -5,7 +5,7 @@
 # index, one that leaves an enum type / a view, two heads, a schema file
 # that disagrees, a data migration that drops rows); each must fail with
 # the right check, revision and leftover named (index, enum type, view,
-# sequence, constraint). Also: --json, --only, --from, bad data-check
+# sequence, constraint). Also: --json, --only, --from, --keep-going, bad data-check
 # files (exit 2), a scratch --database, and no shadow database left
 # behind.
 . "$(dirname "$0")/lib.sh"
@@ -272,6 +272,50 @@ test_failing_up_names_the_revision() {
   contains "$OUT" "SKIP stairway: the upgrade failed"
   expect_exit 1 st test --only stairway
   contains "$OUT" "FAIL stairway"
+  no_shadows_left
+}
+
+# --keep-going: every broken step is reported in one run. Three branches
+# off the first revision: an up that fails, a down that fails, and a down
+# that leaves a table (whose up again then fails too). The revisions built
+# on a failed one cannot run and are named; the exit status is still 1.
+test_keep_going_reports_every_failing_step() {
+  good_project
+  rm -rf migrations/tests
+  mig "$R2" "$R1" "CREATE INDEX audit_note ON no_such_table (note);" "DROP INDEX audit_note;"
+  mig "$R3" "$R1" "CREATE TABLE t3 (id integer);" "DROP TABLE no_such_3;"
+  mig "$(id 4)" "$R1" "CREATE TABLE t4 (id integer);" "SELECT 1;"
+  mig "$(id 5)" "$R2" "CREATE TABLE t5 (id integer);" "DROP TABLE t5;"
+  mig "$(id 6)" "$(id 4)" "CREATE TABLE t6 (id integer);" "DROP TABLE t6;"
+  # Without it, the walk stops at the first failure.
+  expect_exit 1 st test --heads 3
+  contains "$OUT" "FAIL upgrade"
+  contains "$OUT" "revision $R2"
+  contains "$OUT" "SKIP stairway: the upgrade failed"
+  lacks "$OUT" "revision $R3"
+  expect_exit 1 st test --heads 3 --keep-going
+  contains "$OUT" "FAIL upgrade"
+  contains "$OUT" "revision $R2 (migration $R2): "
+  contains "$OUT" "no_such_table"
+  contains "$OUT" "not run: 2 revision(s) build on one whose step failed: $(id 5) $(id 6)"
+  contains "$OUT" "FAIL stairway"
+  contains "$OUT" "revision $R3 (migration $R3): "
+  contains "$OUT" "no_such_3"
+  contains "$OUT" "revision $(id 4) (migration $(id 4)): up again after the down: "
+  contains "$OUT" "FAIL down-leaves-no-trace"
+  contains "$OUT" "leftover table"
+  contains "$OUT" "t4"
+  contains "$OUT" "SKIP schema-matches: not every revision was walked: an up failed"
+  contains "$OUT" "PASS single-head"
+  expect_exit 1 st test --heads 3 --keep-going --json
+  equals "$(printf '%s' "$OUT" | jq -r '.passed')" false
+  equals "$(printf '%s' "$OUT" | jq -r '.checks[] | select(.name == "upgrade") | [.failures[] | .revision // "-"] | join(",")')" "$R2,-"
+  equals "$(printf '%s' "$OUT" | jq -r '.checks[] | select(.name == "stairway") | [.failures[].revision] | join(",")')" "$R3,$(id 4)"
+  equals "$(printf '%s' "$OUT" | jq -r '.checks[] | select(.name == "down-leaves-no-trace") | [.failures[].revision] | join(",")')" "$(id 4)"
+  # A project with nothing broken passes the same with it.
+  good_project
+  ok st test --keep-going
+  contains "$OUT" "0 of 7 check(s) failed"
   no_shadows_left
 }
 
