@@ -14,7 +14,9 @@
  * heads is compared with schema.sql, and the lint's error-level findings
  * over all revisions are reported. Each check is reported by name; exit 1
  * when one fails. A failing up or down stops the walk; with --keep-going
- * it goes on with every revision whose ancestors are applied.
+ * it goes on with every revision whose ancestors are applied. strata's
+ * own objects (bookkeeping, strata online's) are left out of every
+ * catalog compared (drop_own_objects).
  *
  * Snapshots cost what the revision touches, not what the schema holds, so
  * the run's time grows linearly with the number of revisions:
@@ -39,6 +41,7 @@
 #include "db/db.h"
 #include "strata/error.h"
 #include "strata/lint.h"
+#include "strata/online.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/fs.h"
@@ -81,6 +84,8 @@ typedef struct test_run {
 	int engine;
 	int whole_reads;     /* PostgreSQL: always snapshot the whole schema (event triggers) */
 	int keep_going;      /* walk on past a failing step */
+	char **view_schemas; /* PostgreSQL: strata online's versioned schemas the shadow holds */
+	size_t nview_schemas;
 	revtest **datatests; /* per graph index, or NULL */
 	check_result checks[NCHECKS];
 } test_run;
@@ -204,6 +209,131 @@ static void run_datatest(test_run *t, size_t i, revtest_section section)
 	buf_release(&msg);
 }
 
+/*
+ * strata's own objects are never part of a user's schema: the bookkeeping
+ * tables (version_table and strata_history) with their indexes,
+ * constraints and triggers, views named after them (strata online makes
+ * those in its versioned schemas), the schema of a schema-qualified
+ * version_table, and strata online's objects (strata/online.h): its
+ * schema, its sync triggers and its versioned schemas of views. They are
+ * left out of every catalog this command compares. The versioned schemas
+ * are those the shadow's state table names; a catalog without those rows
+ * (a schema file dumped from a database) that holds the strata_online
+ * schema also loses each schema named "<schema>_<suffix>" after another of
+ * its schemas that holds nothing but views, as strata online names them.
+ */
+typedef struct own_objects {
+	const test_run *t;
+	const char *version;  /* bookkeeping tables: the version table's bare name */
+	char *bk_schema;      /* their schema, or NULL: any */
+	char **schemas;       /* schemas left out with all they hold */
+	size_t nschemas;
+} own_objects;
+
+static int own_name_eq(const own_objects *w, const char *a, const char *b)
+{
+	return w->t->engine == DB_SQLITE ? strcasecmp(a, b) == 0 : strcmp(a, b) == 0;
+}
+
+static int is_own(const sc_object *o, void *payload)
+{
+	const own_objects *w = payload;
+	const char *name = o->table ? o->table : o->name;
+
+	if (o->kind == SC_SCHEMA)
+		return sc_strv_has(w->schemas, w->nschemas, o->name) ||
+		       (w->bk_schema && strcmp(o->name, w->bk_schema) == 0);
+	if (o->schema && sc_strv_has(w->schemas, w->nschemas, o->schema))
+		return 1;
+	if (o->kind == SC_TRIGGER && strcmp(o->name, STRATA_ONLINE_TRIGGER) == 0)
+		return 1;
+	if (!o->table && o->kind != SC_TABLE && o->kind != SC_VIEW)
+		return 0;
+	if (w->bk_schema && o->schema && strcmp(o->schema, w->bk_schema) != 0)
+		return 0;
+	return own_name_eq(w, name, w->version) || own_name_eq(w, name, "strata_history");
+}
+
+/* A schema that only strata online's naming and views explain (see above). */
+static int looks_versioned(const sc_catalog *cat, const char *schema)
+{
+	int named_after = 0;
+
+	for (size_t i = 0; i < cat->n; i++) {
+		const sc_object *o = cat->objs[i];
+		size_t len;
+
+		if (o->schema && strcmp(o->schema, schema) == 0 && o->kind != SC_VIEW)
+			return 0;
+		if (o->kind == SC_SCHEMA && (len = strlen(o->name)) < strlen(schema) &&
+		    strncmp(schema, o->name, len) == 0 && schema[len] == '_')
+			named_after = 1;
+	}
+	return named_after;
+}
+
+static int drop_own_objects(const test_run *t, sc_catalog *cat)
+{
+	const char *vt = t->cfg.version_table ? t->cfg.version_table : "strata_version";
+	const char *dot = strrchr(vt, '.');
+	own_objects w = { t, dot ? dot + 1 : vt, NULL, NULL, 0 };
+	int rc = 0, online = 0;
+
+	if (dot && t->engine == DB_POSTGRES && !(w.bk_schema = strata_strndup(vt, (size_t)(dot - vt))))
+		return STRATA_ERROR;
+	if (t->engine == DB_POSTGRES) {
+		rc = sc_strv_add(&w.schemas, &w.nschemas, STRATA_ONLINE_SCHEMA);
+		for (size_t i = 0; rc == 0 && i < t->nview_schemas; i++)
+			rc = sc_strv_add(&w.schemas, &w.nschemas, t->view_schemas[i]);
+		for (size_t i = 0; i < cat->n && !online; i++)
+			online = (cat->objs[i]->kind == SC_SCHEMA &&
+				  strcmp(cat->objs[i]->name, STRATA_ONLINE_SCHEMA) == 0) ||
+				 (cat->objs[i]->schema &&
+				  strcmp(cat->objs[i]->schema, STRATA_ONLINE_SCHEMA) == 0);
+		for (size_t i = 0; rc == 0 && online && i < cat->n; i++) {
+			const sc_object *o = cat->objs[i];
+
+			if (o->kind == SC_SCHEMA && !sc_strv_has(w.schemas, w.nschemas, o->name) &&
+			    looks_versioned(cat, o->name))
+				rc = sc_strv_add(&w.schemas, &w.nschemas, o->name);
+		}
+	}
+	if (rc == 0)
+		rc = sc_catalog_drop_if(cat, is_own, &w);
+	for (size_t i = 0; i < w.nschemas; i++)
+		strata_free(w.schemas[i]);
+	strata_free(w.schemas);
+	strata_free(w.bk_schema);
+	return rc;
+}
+
+static int on_flag(void *payload, int ncols, const char *const *v);
+
+static int on_view_schema(void *payload, int ncols, const char *const *v)
+{
+	test_run *t = payload;
+
+	return ncols == 1 && v[0] ? sc_strv_add(&t->view_schemas, &t->nview_schemas, v[0]) : 0;
+}
+
+/* PostgreSQL: the versioned schemas that strata online's state table in
+ * the shadow (a scratch database given with -d) names. */
+static int read_view_schemas(test_run *t)
+{
+	int exists = 0, rc;
+
+	if (t->engine != DB_POSTGRES)
+		return 0;
+	rc = db_query(t->db, "SELECT pg_catalog.to_regclass('" STRATA_ONLINE_SCHEMA ".migrations') IS NOT NULL",
+		      0, NULL, on_flag, &exists);
+	if (rc != 0 || !exists)
+		return rc;
+	return db_query(t->db, "SELECT version_schema FROM " STRATA_ONLINE_SCHEMA ".migrations UNION "
+			"SELECT previous_schema FROM " STRATA_ONLINE_SCHEMA ".migrations "
+			"WHERE previous_schema IS NOT NULL",
+			0, NULL, on_view_schema, t);
+}
+
 /* The catalog model: whole, or (names given, PostgreSQL) scoped to them. */
 static int read_catalog(test_run *t, const sc_scope_names *names, sc_catalog **out)
 {
@@ -212,8 +342,11 @@ static int read_catalog(test_run *t, const sc_scope_names *names, sc_catalog **o
 
 	/* The introspection empties the session's search_path; the data
 	 * checks that run on the same connection name tables as users do. */
-	if (rc == 0 && t->engine == DB_POSTGRES &&
-	    (rc = db_exec(t->db, "RESET search_path", 0, NULL)) != 0) {
+	if (rc == 0 && t->engine == DB_POSTGRES)
+		rc = db_exec(t->db, "RESET search_path", 0, NULL);
+	if (rc == 0)
+		rc = drop_own_objects(t, *out);
+	if (rc != 0 && *out) {
 		sc_catalog_free(*out);
 		*out = NULL;
 	}
@@ -283,24 +416,27 @@ static int cmp_str(const void *a, const void *b)
  * revision's own. An object whose table was not named brings its table's
  * rows in too (a second scan), so the rows always replay.
  */
-static int sqlite_rows_once(strata_db *db, const char *param, row_list *l)
+static int sqlite_rows_once(strata_db *db, const char *version, const char *param, row_list *l)
 {
-	const char *params[1] = { param };
+	const char *params[2] = { param, version };
 	int rc = db_query(db,
 			  "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND "
-			  "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND ($1 IS NULL OR tbl_name COLLATE "
+			  "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND tbl_name COLLATE NOCASE NOT IN "
+			  "($2, 'strata_history') AND ($1 IS NULL OR tbl_name COLLATE "
 			  "NOCASE IN (SELECT value FROM json_each($1)) OR name COLLATE NOCASE IN "
 			  "(SELECT value FROM json_each($1))) ORDER BY CASE type WHEN 'table' "
 			  "THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, rowid",
-			  1, params, on_schema_row, l);
+			  2, params, on_schema_row, l);
 
 	return rc == 0 && l->rc != 0 ? l->rc : rc;
 }
 
 static const char *row_field(const char *row, int k, size_t *len);
 
-static int sqlite_rows(strata_db *db, const sc_names *names, char ***rows, size_t *n)
+static int sqlite_rows(const test_run *t, const sc_names *names, char ***rows, size_t *n)
 {
+	const char *vt = t->cfg.version_table ? t->cfg.version_table : "strata_version";
+	const char *version = strrchr(vt, '.') ? strrchr(vt, '.') + 1 : vt;
 	row_list l = { NULL, 0, 0 };
 	json_t *arr = NULL;
 	char *param = NULL;
@@ -319,7 +455,7 @@ static int sqlite_rows(strata_db *db, const sc_names *names, char ***rows, size_
 			return STRATA_ERROR;
 		}
 	}
-	rc = sqlite_rows_once(db, param, &l);
+	rc = sqlite_rows_once(t->db, version, param, &l);
 	/* Tables of rows that came in by their own name only. */
 	for (size_t i = 0; rc == 0 && arr && i < l.n; i++) {
 		size_t len;
@@ -349,7 +485,7 @@ static int sqlite_rows(strata_db *db, const sc_names *names, char ***rows, size_
 			for (size_t i = 0; i < l.n; i++)
 				strata_free(l.v[i]);
 			l.n = 0;
-			rc = sqlite_rows_once(db, param, &l);
+			rc = sqlite_rows_once(t->db, version, param, &l);
 		}
 	}
 	json_decref(arr);
@@ -388,8 +524,11 @@ static int sqlite_catalog_of_rows(test_run *t, char *const *rows, size_t n, sc_c
 
 		rc = db_exec_stmt(scratch, sql, len, NULL, 0);
 	}
-	if (rc == 0)
-		rc = sc_introspect(scratch, t->cfg.version_table, out);
+	if (rc == 0 && (rc = sc_introspect(scratch, t->cfg.version_table, out)) == 0 &&
+	    (rc = drop_own_objects(t, *out)) != 0) {
+		sc_catalog_free(*out);
+		*out = NULL;
+	}
 	db_close(scratch);
 	return rc;
 }
@@ -472,7 +611,7 @@ static int snapshot_before(test_run *t, size_t i, rev_snap *s)
 	if ((rc = revision_names(t, i, &s->names)) != 0)
 		return rc;
 	if (t->engine == DB_SQLITE)
-		return sqlite_rows(t->db, t->whole_reads ? NULL : &s->names, &s->rows, &s->nrows);
+		return sqlite_rows(t, t->whole_reads ? NULL : &s->names, &s->rows, &s->nrows);
 	return scoped_snapshot(t, s, &s->cat);
 }
 
@@ -499,7 +638,7 @@ static int snapshot_after(test_run *t, rev_snap *s, sc_catalog **before, sc_cata
 			if ((rc = sc_names_add(&s->names, f, len)) != 0)
 				return rc;
 		}
-		if ((rc = sqlite_rows(t->db, t->whole_reads ? NULL : &s->names, &now, &n)) != 0)
+		if ((rc = sqlite_rows(t, t->whole_reads ? NULL : &s->names, &now, &n)) != 0)
 			return rc;
 		if (n == s->nrows) {
 			same = 1;
@@ -864,6 +1003,7 @@ static int check_schema(test_run *t)
 
 	if ((rc = snapshot(t, &head)) != 0 ||
 	    (rc = sc_load(&declared, t->ctx->config->schema, t->engine, &t->cfg)) != 0 ||
+	    (rc = drop_own_objects(t, declared)) != 0 ||
 	    (rc = sc_diff(declared, head, NULL, &changes)) != 0)
 		goto done;
 	for (size_t k = 0; k < changes.n; k++)
@@ -1194,6 +1334,10 @@ int cmd_test(int argc, char **argv, cli_ctx *ctx)
 		rc = cli_report_error(rc);
 		goto done;
 	}
+	if ((rc = read_view_schemas(&t)) != 0) {
+		rc = cli_report_error(rc);
+		goto done;
+	}
 	if (ctx->g.database && (rc = check_scratch_empty(&t)) != 0)
 		goto done;
 	{
@@ -1252,5 +1396,8 @@ done:
 	strata_free(t.datatests);
 	for (size_t c = 0; c < NCHECKS; c++)
 		json_decref(t.checks[c].failures);
+	for (size_t i = 0; i < t.nview_schemas; i++)
+		strata_free(t.view_schemas[i]);
+	strata_free(t.view_schemas);
 	return rc;
 }

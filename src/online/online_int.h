@@ -42,8 +42,8 @@ const char *online_op_kind(const strata_online_migration *m, size_t i, json_t **
 /* Prefix of the physical columns that stand for a column's new shape. */
 #define ONLINE_NEW_PREFIX "_strata_new_"
 /* Name of the sync trigger on each table, and schema of its function. */
-#define ONLINE_TRIGGER "_strata_online_sync"
-#define ONLINE_SCHEMA "strata_online"
+#define ONLINE_TRIGGER STRATA_ONLINE_TRIGGER
+#define ONLINE_SCHEMA STRATA_ONLINE_SCHEMA
 /* Session setting the backfill uses so the sync triggers skip its rows. */
 #define ONLINE_BACKFILL_GUC "strata.online_backfill"
 

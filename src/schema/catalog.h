@@ -170,6 +170,12 @@ int sc_strv_has(char *const *v, size_t n, const char *s);
  * key. Called once introspection is complete. */
 int sc_catalog_finish(sc_catalog *cat);
 
+/* Remove (and free) every object drop() says yes to, after
+ * sc_catalog_finish; the order stays sorted. Objects that depend on a
+ * removed one keep its key in their deps. 0 or STRATA_ERROR (out of
+ * memory while indexing again). */
+int sc_catalog_drop_if(sc_catalog *cat, int (*drop)(const sc_object *o, void *payload),
+		       void *payload);
 /* The object with this key, or NULL. */
 sc_object *sc_catalog_find(const sc_catalog *cat, const char *key);
 

@@ -5,7 +5,8 @@
 # index, one that leaves an enum type / a view, two heads, a schema file
 # that disagrees, a data migration that drops rows); each must fail with
 # the right check, revision and leftover named (index, enum type, view,
-# sequence, constraint). Also: --json, --only, --from, --keep-going, bad data-check
+# sequence, constraint). strata's own objects (bookkeeping, strata
+# online's) are never differences. Also: --json, --only, --from, --keep-going, bad data-check
 # files (exit 2), a scratch --database, and no shadow database left
 # behind.
 . "$(dirname "$0")/lib.sh"
@@ -259,6 +260,66 @@ INSERT INTO contacts (id, email) SELECT id, email FROM users WHERE id > 1;" "DRO
   contains "$OUT" "revision $R3"
   contains "$OUT" "tests/$R3.sql:5: after the up, the check is not true: SELECT count(*) = 2 FROM contacts"
   contains "$OUT" "PASS down-leaves-no-trace"
+  no_shadows_left
+}
+
+# strata's own objects are not the user's schema. The schema file is a
+# schema-only dump of a database that strata migrated: it holds the
+# bookkeeping tables, and on PostgreSQL also what two completed
+# `strata online` migrations leave (the strata_online schema and its
+# state table, a versioned schema of views, views over the bookkeeping
+# tables in it). None of it is a difference; a real one still is. A
+# schema-qualified version_table's schema is strata's too. A scratch
+# database holding only strata online's objects is empty for the user.
+test_strata_own_objects_are_not_the_users_schema() {
+  good_project
+  rm -rf migrations/tests
+  ok st upgrade
+  if [ "$ENGINE" = postgres ]; then
+    printf '{"name": "rename_email", "operations": [{"rename_column": {"table": "users", "from": "email", "to": "mail"}}]}\n' >"$T/op1.json"
+    printf '{"name": "rename_back", "operations": [{"rename_column": {"table": "users", "from": "mail", "to": "email"}}]}\n' >"$T/op2.json"
+    ok st online start "$T/op1.json" --complete
+    ok st online start "$T/op2.json" --complete
+    equals "$(q "SELECT count(*) FROM pg_views WHERE schemaname = 'public_rename_back'")" 5
+    # pg_dump's psql meta-commands (\restrict) are not SQL.
+    pg_dump --schema-only --no-owner "$DB" | sed '/^\\/d' >schema.sql
+    contains "$(cat schema.sql)" "CREATE SCHEMA strata_online"
+  else
+    sqlite3 "${DB#sqlite:}" .schema | grep -v sqlite_sequence >schema.sql
+  fi
+  contains "$(cat schema.sql)" "strata_history"
+  ok st test --only schema-matches
+  contains "$OUT" "PASS schema-matches"
+  if [ "$ENGINE" = postgres ]; then
+    printf 'CREATE TABLE public.extra (id integer);\n' >>schema.sql
+  else
+    printf 'CREATE TABLE extra (id integer);\n' >>schema.sql
+  fi
+  expect_exit 1 st test --only schema-matches
+  contains "$OUT" "differs from $PWD/schema.sql in 1 place(s)"
+  contains "$OUT" "only in the schema file table"
+  contains "$OUT" "extra"
+  lacks "$OUT" "strata_version"
+  lacks "$OUT" "strata_history"
+  lacks "$OUT" "strata_online"
+  lacks "$OUT" "rename"
+  if [ "$ENGINE" = postgres ]; then
+    # The bookkeeping in a schema of its own.
+    good_project
+    printf '[strata]\nmigrations = migrations\nschema = schema.sql\nversion_table = ops.strata_version\n' >strata.ini
+    ok st test
+    contains "$OUT" "PASS schema-matches"
+    contains "$OUT" "PASS down-leaves-no-trace"
+    # A scratch database where strata online ran, its table since dropped.
+    new_db
+    q "CREATE TABLE gone (id integer PRIMARY KEY, v text)" >/dev/null
+    printf '{"name": "drop_v", "operations": [{"drop_column": {"table": "gone", "column": "v"}}]}\n' >"$T/op3.json"
+    ok st online start "$T/op3.json" --complete
+    q "DROP TABLE gone CASCADE" >/dev/null
+    ok st test -d "$DB" --only stairway,down-leaves-no-trace,schema-matches
+    contains "$OUT" "PASS down-leaves-no-trace"
+    contains "$OUT" "PASS schema-matches"
+  fi
   no_shadows_left
 }
 
