@@ -159,7 +159,8 @@ int db_split(db_stmt **out, size_t *n, size_t *err_offset, db_engine engine, con
 	     size_t len);
 
 /* Append the SQL identifier, quoted for the engine, to a strata_buf (util/buf.h).
- * A dotted name "ops.strata_version" is quoted part by part. */
+ * A dotted name "ops.strata_version" is quoted part by part. An empty part
+ * is STRATA_EINVALID with out as it was; out of memory leaves out failed. */
 struct strata_buf;
 int db_quote_qualified(struct strata_buf *out, const char *name);
 

@@ -274,7 +274,7 @@ void lint_emit(lint_file *f, lint_rule_no rule, int location, const PgQuery__Ran
 		}
 	}
 	v = f->r->v;
-	if (!msg.ptr || strata_grow(&v, &f->r->cap, f->r->n + 1, sizeof(*fd)) < 0) {
+	if (!msg.ptr || buf_oom(&msg) || strata_grow(&v, &f->r->cap, f->r->n + 1, sizeof(*fd)) < 0) {
 		buf_release(&msg);
 		return; /* out of memory: the finding is lost, never the process */
 	}
