@@ -88,7 +88,12 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "and none is left failed. Exit 1 when anything is found.\n" },
 	{ "hash",
 	  "usage: strata hash\n\n"
-	  "Rewrite migrations/strata.sum after adding or editing files by hand on purpose.\n" },
+	  "Rewrite migrations/strata.sum after adding or editing files by hand on purpose,\n"
+	  "including a revision you created with 'strata revision' and then edited.\n"
+	  "It holds one line per migration file, so git merges two branches that each\n"
+	  "add a revision; after a merge that left conflict markers in it, check the\n"
+	  ".sql files and run 'strata hash' to rewrite it. A strata.sum written by\n"
+	  "older versions is still read; this rewrites it in the current format.\n" },
 	{ "diff",
 	  "usage: strata diff FROM TO [--json] [--exit-code] [--no-grants] [--extension-versions]\n\n"
 	  "Print the SQL that turns FROM's schema into TO's. Each side is a database URL,\n"
