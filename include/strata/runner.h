@@ -59,9 +59,12 @@ typedef struct strata_run_options {
 	void (*progress)(void *payload, size_t done, size_t total, const strata_migration *m);
 	void *payload;
 	strata_prefetch *prefetch; /* upgrade, downgrade: the state read ahead, or NULL */
+	int sum_auto;             /* strata.sum differs and cfg says sum = auto: once the run
+	                             lock is held and the state read, record the files whose
+	                             revision is not applied (strata_sum_refresh_unapplied) */
 } strata_run_options;
 #define STRATA_RUN_OPTIONS_VERSION 1
-#define STRATA_RUN_OPTIONS_INIT { STRATA_RUN_OPTIONS_VERSION, NULL, 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL }
+#define STRATA_RUN_OPTIONS_INIT { STRATA_RUN_OPTIONS_VERSION, NULL, 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, 0 }
 
 typedef struct strata_run_result {
 	size_t planned;   /* steps in the plan */

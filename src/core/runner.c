@@ -24,6 +24,7 @@
  */
 #include "strata/runner.h"
 #include "strata/error.h"
+#include "strata/project.h"
 #include "core/bookkeeping.h"
 #include "core/prefetch.h"
 #include "db/db.h"
@@ -151,6 +152,24 @@ static int create_bk_tables(run *r)
 	return rc < 0 ? (db_rollback(r->db), rc) : db_commit(r->db);
 }
 
+/*
+ * sum = auto: strata.sum is brought up to date here, under the run lock and
+ * from the applied set just read, so "not applied on this database" is
+ * what this run sees and no other runner can apply those revisions
+ * meanwhile.
+ */
+static int refresh_sum(run *r)
+{
+	char *names = NULL;
+	int rc = strata_sum_refresh_unapplied(&names, r->cfg->migrations, r->g, r->applied);
+
+	if (rc == 0 && names)
+		logf_(r, STRATA_LOG_INFO, "recorded %s in %s (not applied on this database; sum = auto)",
+		      names, STRATA_SUM_FILE);
+	strata_free(names);
+	return rc;
+}
+
 /* Connect, lock, create the tables, read the state. */
 static int open_run(run *r, int create_tables)
 {
@@ -177,8 +196,10 @@ static int open_run(run *r, int create_tables)
 	if ((rc = exists ? bk_read_rows(&r->state, r->db, r->cfg) :
 			   bk_read(&r->state, r->db, r->cfg)) < 0)
 		return rc;
-	return strata_graph_applied(r->applied, r->g, (const char *const *)r->state.versions,
-				    r->state.nversions);
+	if ((rc = strata_graph_applied(r->applied, r->g, (const char *const *)r->state.versions,
+				       r->state.nversions)) < 0)
+		return rc;
+	return r->o->sum_auto ? refresh_sum(r) : 0;
 }
 
 static void close_run(run *r)

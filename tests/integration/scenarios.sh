@@ -343,3 +343,52 @@ INSERT INTO missing_table VALUES (1);" "DROP TABLE t4;"
   expect_exit 2 st upgrade --single-transaction
   contains "$ERR" "transaction: off"
 }
+
+# write_sql FILE UP DOWN: fill in the sections of a file strata revision wrote.
+write_sql() { sed -i "s/^-- write the upgrade SQL here\$/$2/; s/^-- write the downgrade SQL here\$/$3/" "$1"; }
+
+# A revision created, then edited: strict mode says to run strata hash;
+# sum = auto records it because the database has not applied it, and
+# still refuses an edit of an applied revision.
+test_sum_auto_records_only_unapplied_revisions() {
+  new_db; new_project; chain 1
+  ok st hash
+  ok st upgrade
+  ok st revision -m "add t2"
+  local f2=$OUT
+  write_sql "$f2" "CREATE TABLE t2 (id integer);" "DROP TABLE t2;"
+  expect_exit 1 st upgrade
+  contains "$ERR" "changed: $(basename "$f2")"
+  contains "$ERR" "run 'strata hash' to record them"
+  contains "$ERR" "sum = auto"
+  equals "$(tables | tr '\n' ' ')" "t1 "
+  printf 'sum = auto\n' >>strata.ini
+  # --sql has no database state to decide by: strict
+  expect_exit 1 st upgrade --sql
+  contains "$ERR" "changed: $(basename "$f2")"
+  ok st upgrade
+  contains "$ERR" "recorded $(basename "$f2") in strata.sum (not applied on this database; sum = auto)"
+  equals "$(tables | tr '\n' ' ')" "t1 t2 "
+  ok st verify
+  # an applied revision's edit is refused, and strata.sum is left as it was
+  ok st revision -m "add t3"
+  local f3=$OUT
+  write_sql "$f3" "CREATE TABLE t3 (id integer);" "DROP TABLE t3;"
+  sed -i 's/CREATE TABLE t2 (id integer)/CREATE TABLE t2 (id integer, w text)/' "$f2"
+  cp migrations/strata.sum "$T/sum.before"
+  expect_exit 1 st upgrade
+  contains "$ERR" "changed: $(basename "$f2") (revision $(basename "$f2" | cut -c1-12) is applied on this database)"
+  lacks "$ERR" "$(basename "$f3")"
+  cmp -s migrations/strata.sum "$T/sum.before" || fail "a refused run rewrote strata.sum"
+  equals "$(tables | tr '\n' ' ')" "t1 t2 "
+  expect_exit 1 st verify --offline
+  # once reverted it is not applied, so auto records the edit
+  sed -i 's/CREATE TABLE t2 (id integer, w text)/CREATE TABLE t2 (id integer)/' "$f2"
+  ok st downgrade "$(id 1)"
+  contains "$ERR" "recorded $(basename "$f3") in strata.sum"
+  sed -i 's/CREATE TABLE t2 (id integer)/CREATE TABLE t2 (id integer, w text)/' "$f2"
+  ok st upgrade
+  contains "$ERR" "recorded $(basename "$f2") in strata.sum"
+  equals "$(tables | tr '\n' ' ')" "t1 t2 t3 "
+  ok st verify
+}
