@@ -2,9 +2,10 @@
  * strata/runner.h - applying, reverting and stamping revisions.
  *
  * Each function opens its own connection to cfg->database, takes the run
- * lock (PostgreSQL: an advisory lock for the whole run; SQLite: each
- * step's BEGIN IMMEDIATE), creates the bookkeeping tables when missing,
- * and works step by step:
+ * lock for the whole run (PostgreSQL: an advisory lock; SQLite: a flock on
+ * "<db>.strata-lock"; both outlive a `transaction: off` step), reads the
+ * bookkeeping only once it holds that lock, creates the bookkeeping tables
+ * when missing, and works step by step:
  *
  *  1. Every statement of every planned step is split before anything runs;
  *     a syntax error stops the run with file:line:col and nothing applied.
@@ -140,6 +141,8 @@ typedef struct strata_status {
 	char *failed_statement;
 	char *failed_at;
 	long failed_statements_run;
+	int failed_in_progress;   /* failed is a "running" row whose run still holds the run lock:
+	                             being applied right now, not interrupted */
 } strata_status;
 
 /** Read the database's state (read-only: creates nothing). Unknown version rows: STRATA_ENOTFOUND. */

@@ -273,6 +273,8 @@ static int check_failed(run *r)
 			      "(--retry-failed)", m->revision);
 			continue;
 		}
+		/* This run holds the run lock, and a lock dies with its holder: so
+		 * a "running" row here is a run that is no longer alive. */
 		strata_error_set(STRATA_ECONFLICT,
 				 "revision %s (%s) %s on %s and is not applied%s%s%s%s; %ld statement(s) "
 				 "had completed",
@@ -1066,6 +1068,12 @@ int strata_status_read(strata_status **out, const strata_config *cfg, const stra
 			     !(s->failed_statement = strata_strdup(h->failed_statement))) ||
 			    (h->started_at && !(s->failed_at = strata_strdup(h->started_at))))
 				goto done;
+			/* A "running" row is a run in progress while someone holds the
+			 * run lock (held only by live processes); else that run died. */
+			if (r.db && strcmp(h->outcome, "running") == 0 &&
+			    (rc = db_lock_held(r.db, cfg->version_table, &s->failed_in_progress)) < 0)
+				goto done;
+			rc = STRATA_ERROR;
 		}
 	}
 	*out = s;
