@@ -88,7 +88,12 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "and none is left failed. Exit 1 when anything is found.\n" },
 	{ "hash",
 	  "usage: strata hash\n\n"
-	  "Rewrite migrations/strata.sum after adding or editing files by hand on purpose.\n" },
+	  "Rewrite migrations/strata.sum after adding or editing files by hand on purpose,\n"
+	  "including a revision you created with 'strata revision' and then edited.\n"
+	  "It holds one line per migration file, so git merges two branches that each\n"
+	  "add a revision; after a merge that left conflict markers in it, check the\n"
+	  ".sql files and run 'strata hash' to rewrite it. A strata.sum written by\n"
+	  "older versions is still read; this rewrites it in the current format.\n" },
 	{ "diff",
 	  "usage: strata diff FROM TO [--json] [--exit-code] [--no-grants] [--extension-versions]\n\n"
 	  "Print the SQL that turns FROM's schema into TO's. Each side is a database URL,\n"
@@ -224,11 +229,16 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "  statement_timeout = 0\n"
 	  "  lock_wait = 60s\n"
 	  "  lock_retries = 5\n"
+	  "  sum = strict                            ; or auto (below)\n"
 	  "  shadow_database = postgres://app@localhost/postgres ; server for shadow databases\n\n"
 	  "  [test]\n"
 	  "  heads = 1                               ; the heads strata test expects\n\n"
-	  "  [test]\n"
-	  "  heads = 1                               ; heads strata test expects\n\n"
+	  "sum: what upgrade, downgrade and stamp do when migrations/strata.sum does not\n"
+	  "match the folder. strict (default): stop; run 'strata hash' to record the\n"
+	  "change. auto (for local development): under the migration lock, rehash each\n"
+	  "added or changed file whose revision is not applied on the target database,\n"
+	  "and go on; a difference about an applied revision or a removed file still\n"
+	  "stops the run. --sql and verify are always strict.\n\n"
 	  "The database comes from, in order: -d/--database, STRATA_DATABASE_URL,\n"
 	  "DATABASE_URL, strata.ini, then sqlite:strata.db in the project folder.\n"
 	  "Prefer ~/.pgpass or PGPASSFILE to a password in the URL.\n" },

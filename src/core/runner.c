@@ -24,6 +24,7 @@
  */
 #include "strata/runner.h"
 #include "strata/error.h"
+#include "strata/project.h"
 #include "core/bookkeeping.h"
 #include "core/prefetch.h"
 #include "db/db.h"
@@ -151,6 +152,24 @@ static int create_bk_tables(run *r)
 	return rc < 0 ? (db_rollback(r->db), rc) : db_commit(r->db);
 }
 
+/*
+ * sum = auto: strata.sum is brought up to date here, under the run lock and
+ * from the applied set just read, so "not applied on this database" is
+ * what this run sees and no other runner can apply those revisions
+ * meanwhile.
+ */
+static int refresh_sum(run *r)
+{
+	char *names = NULL;
+	int rc = strata_sum_refresh_unapplied(&names, r->cfg->migrations, r->g, r->applied);
+
+	if (rc == 0 && names)
+		logf_(r, STRATA_LOG_INFO, "recorded %s in %s (not applied on this database; sum = auto)",
+		      names, STRATA_SUM_FILE);
+	strata_free(names);
+	return rc;
+}
+
 /* Connect, lock, create the tables, read the state. */
 static int open_run(run *r, int create_tables)
 {
@@ -177,8 +196,10 @@ static int open_run(run *r, int create_tables)
 	if ((rc = exists ? bk_read_rows(&r->state, r->db, r->cfg) :
 			   bk_read(&r->state, r->db, r->cfg)) < 0)
 		return rc;
-	return strata_graph_applied(r->applied, r->g, (const char *const *)r->state.versions,
-				    r->state.nversions);
+	if ((rc = strata_graph_applied(r->applied, r->g, (const char *const *)r->state.versions,
+				       r->state.nversions)) < 0)
+		return rc;
+	return r->o->sum_auto ? refresh_sum(r) : 0;
 }
 
 static void close_run(run *r)
@@ -252,6 +273,8 @@ static int check_failed(run *r)
 			      "(--retry-failed)", m->revision);
 			continue;
 		}
+		/* This run holds the run lock, and a lock dies with its holder: so
+		 * a "running" row here is a run that is no longer alive. */
 		strata_error_set(STRATA_ECONFLICT,
 				 "revision %s (%s) %s on %s and is not applied%s%s%s%s; %ld statement(s) "
 				 "had completed",
@@ -1045,6 +1068,12 @@ int strata_status_read(strata_status **out, const strata_config *cfg, const stra
 			     !(s->failed_statement = strata_strdup(h->failed_statement))) ||
 			    (h->started_at && !(s->failed_at = strata_strdup(h->started_at))))
 				goto done;
+			/* A "running" row is a run in progress while someone holds the
+			 * run lock (held only by live processes); else that run died. */
+			if (r.db && strcmp(h->outcome, "running") == 0 &&
+			    (rc = db_lock_held(r.db, cfg->version_table, &s->failed_in_progress)) < 0)
+				goto done;
+			rc = STRATA_ERROR;
 		}
 	}
 	*out = s;

@@ -220,6 +220,14 @@ int db_unlock(strata_db *db, const char *key)
 	return db->vt->unlock(db, key);
 }
 
+int db_lock_held(strata_db *db, const char *key, int *held)
+{
+	DB_CHECK(db, "db_lock_held");
+	if (!key || !held)
+		return strata_error_set(STRATA_EINVALID, "db_lock_held: bad arguments");
+	return db->vt->lock_held(db, key, held);
+}
+
 int db_set_timeouts(strata_db *db, long lock_timeout_ms, long statement_timeout_ms)
 {
 	DB_CHECK(db, "db_set_timeouts");

@@ -936,6 +936,27 @@ static int pg_unlock(strata_db *db, const char *key)
 	return rc;
 }
 
+#define LOCK_HELD_SQL                                                                  \
+	"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "      \
+	"AND classid = $1::oid AND objid = $2::oid AND objsubid = 1 "                 \
+	"AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+
+/* A session advisory lock ends with its session: held means a live runner. */
+static int pg_lock_held(strata_db *db, const char *key, int *held)
+{
+	pg_db *p = (pg_db *)db;
+	char hi[16], lo[16], *n = NULL;
+	const char *params[2] = { hi, lo };
+	int rc;
+
+	lock_key_halves(hi, lo, key);
+	*held = 0;
+	if ((rc = query_value(p, &n, LOCK_HELD_SQL, 2, params)) == 0)
+		*held = strcmp(n, "0") != 0;
+	strata_free(n);
+	return rc;
+}
+
 /* ---- session settings and facts -------------------------------------- */
 
 static int pg_set_timeouts(strata_db *db, long lock_timeout_ms, long statement_timeout_ms)
@@ -981,4 +1002,5 @@ static const strata_db_vtable pg_vtable = {
 	pg_current_user,
 	pg_server_version,
 	pg_query_prepared,
+	pg_lock_held,
 };

@@ -343,3 +343,129 @@ INSERT INTO missing_table VALUES (1);" "DROP TABLE t4;"
   expect_exit 2 st upgrade --single-transaction
   contains "$ERR" "transaction: off"
 }
+
+# write_sql FILE UP DOWN: fill in the sections of a file strata revision wrote.
+write_sql() { sed -i "s/^-- write the upgrade SQL here\$/$2/; s/^-- write the downgrade SQL here\$/$3/" "$1"; }
+
+# A revision created, then edited: strict mode says to run strata hash;
+# sum = auto records it because the database has not applied it, and
+# still refuses an edit of an applied revision.
+test_sum_auto_records_only_unapplied_revisions() {
+  new_db; new_project; chain 1
+  ok st hash
+  ok st upgrade
+  ok st revision -m "add t2"
+  local f2=$OUT
+  write_sql "$f2" "CREATE TABLE t2 (id integer);" "DROP TABLE t2;"
+  expect_exit 1 st upgrade
+  contains "$ERR" "changed: $(basename "$f2")"
+  contains "$ERR" "run 'strata hash' to record them"
+  contains "$ERR" "sum = auto"
+  equals "$(tables | tr '\n' ' ')" "t1 "
+  printf 'sum = auto\n' >>strata.ini
+  # --sql has no database state to decide by: strict
+  expect_exit 1 st upgrade --sql
+  contains "$ERR" "changed: $(basename "$f2")"
+  ok st upgrade
+  contains "$ERR" "recorded $(basename "$f2") in strata.sum (not applied on this database; sum = auto)"
+  equals "$(tables | tr '\n' ' ')" "t1 t2 "
+  ok st verify
+  # an applied revision's edit is refused, and strata.sum is left as it was
+  ok st revision -m "add t3"
+  local f3=$OUT
+  write_sql "$f3" "CREATE TABLE t3 (id integer);" "DROP TABLE t3;"
+  sed -i 's/CREATE TABLE t2 (id integer)/CREATE TABLE t2 (id integer, w text)/' "$f2"
+  cp migrations/strata.sum "$T/sum.before"
+  expect_exit 1 st upgrade
+  contains "$ERR" "changed: $(basename "$f2") (revision $(basename "$f2" | cut -c1-12) is applied on this database)"
+  lacks "$ERR" "$(basename "$f3")"
+  cmp -s migrations/strata.sum "$T/sum.before" || fail "a refused run rewrote strata.sum"
+  equals "$(tables | tr '\n' ' ')" "t1 t2 "
+  expect_exit 1 st verify --offline
+  # once reverted it is not applied, so auto records the edit
+  sed -i 's/CREATE TABLE t2 (id integer, w text)/CREATE TABLE t2 (id integer)/' "$f2"
+  ok st downgrade "$(id 1)"
+  contains "$ERR" "recorded $(basename "$f3") in strata.sum"
+  sed -i 's/CREATE TABLE t2 (id integer)/CREATE TABLE t2 (id integer, w text)/' "$f2"
+  ok st upgrade
+  contains "$ERR" "recorded $(basename "$f2") in strata.sum"
+  equals "$(tables | tr '\n' ' ')" "t1 t2 t3 "
+  ok st verify
+}
+
+# Concurrent runners and a slow `transaction: off` revision: the run lock
+# must outlive that revision's transactions, so each revision's effect
+# lands exactly once, and no runner that waited calls the winner's
+# revision "interrupted" while the winner is still running it.
+test_concurrent_runners_with_slow_nontransactional_revision() {
+  new_project
+  local slow tries=5 runners=5 try i
+  if [ "$ENGINE" = postgres ]; then
+    slow="SELECT pg_sleep(0.4);"
+  else
+    slow="INSERT INTO bulk WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000) SELECT x FROM c;"
+  fi
+  mig "$(id 1)" base "CREATE TABLE hits (rev text); CREATE TABLE bulk (n integer);" "DROP TABLE bulk; DROP TABLE hits;"
+  mig "$(id 2)" "$(id 1)" "INSERT INTO hits VALUES ('slow');
+$slow
+INSERT INTO hits VALUES ('slow-end');" "DELETE FROM hits;" "-- transaction: off"
+  mig "$(id 3)" "$(id 2)" "INSERT INTO hits VALUES ('next');" "DELETE FROM hits WHERE rev = 'next';"
+  for try in $(seq 1 "$tries"); do
+    new_db
+    local pids=()
+    for i in $(seq 1 "$runners"); do
+      "$STRATA" upgrade --lock-wait 60s >"$T/r$try.$i.out" 2>"$T/r$try.$i.err" &
+      pids+=($!)
+    done
+    for i in "${!pids[@]}"; do
+      wait "${pids[$i]}" || { cat "$T/r$try.$((i + 1)).err" >&2; fail "try $try: runner $((i + 1)) failed"; }
+    done
+    for i in $(seq 1 "$runners"); do
+      lacks "$(cat "$T/r$try.$i.err")" "interrupted"
+    done
+    equals "$(q "SELECT rev || '=' || count(*) FROM hits GROUP BY rev ORDER BY rev" | tr '\n' ' ')" "next=1 slow=1 slow-end=1 "
+    equals "$(q "SELECT count(*) FROM strata_history WHERE outcome = 'applied'")" 3
+    equals "$(versions)" "$(id 3)"
+  done
+}
+
+# A `transaction: off` revision still running is "being applied", not
+# "interrupted"; once its runner is killed, it is interrupted.
+test_running_revision_is_called_dead_only_when_its_runner_is_gone() {
+  new_db; new_project; chain 1
+  local slow
+  if [ "$ENGINE" = postgres ]; then
+    slow="SELECT pg_sleep(30);"
+  else
+    slow="SELECT count(*) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000) SELECT x FROM c);"
+  fi
+  mig "$(id 2)" "$(id 1)" "$slow" "SELECT 1;" "-- transaction: off"
+  "$STRATA" upgrade >"$T/runner.out" 2>"$T/runner.err" &
+  local pid=$! n
+  for n in $(seq 1 100); do
+    [ "$(q "SELECT count(*) FROM strata_history WHERE outcome = 'running'" 2>/dev/null)" = 1 ] && break
+    sleep 0.1
+  done
+  equals "$(q "SELECT count(*) FROM strata_history WHERE outcome = 'running'")" 1
+  ok st verify
+  contains "$ERR" "revision $(id 2) is being applied by another strata run right now"
+  lacks "$ERR" "interrupted"
+  ok st current
+  contains "$ERR" "being applied by another strata run right now"
+  expect_exit 3 st upgrade --lock-wait 200ms
+  contains "$ERR" "migration lock"
+  lacks "$ERR" "interrupted"
+  kill -9 "$pid"; wait "$pid" || true
+  # PostgreSQL: the server session runs on until its statement ends; end it
+  if [ "$ENGINE" = postgres ]; then
+    server_q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()" >/dev/null
+    for n in $(seq 1 50); do
+      [ "$(server_q "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()")" = 0 ] && break
+      sleep 0.1
+    done
+  fi
+  expect_exit 1 st verify
+  contains "$ERR" "revision $(id 2)"
+  expect_exit 3 st upgrade
+  contains "$ERR" "was interrupted part-way"
+}

@@ -94,4 +94,96 @@ test_read_commands_never_create_the_database() {
   contains "$OUT" "$(id 2)"
 }
 
+# git_project: a project under git with revisions 1, 3 and 5 hashed and committed.
+git_project() {
+  new_db; new_project
+  git init -q -b main .
+  git config user.email dev@example.com; git config user.name dev
+  echo '*.sqlite' >.gitignore
+  mig "$(id 1)" base "CREATE TABLE t1 (id integer);" "DROP TABLE t1;"
+  mig "$(id 3)" "$(id 1)" "CREATE TABLE t3 (id integer);" "DROP TABLE t3;"
+  mig "$(id 5)" "$(id 3)" "CREATE TABLE t5 (id integer);" "DROP TABLE t5;"
+  ok st hash
+  git add -A; git commit -q -m base
+}
+
+# Two developers each add a revision on their branch and hash it: git merges
+# strata.sum without a conflict, and strata accepts the merged folder.
+test_sum_two_branches_merge_cleanly_in_git() {
+  git_project
+  git checkout -q -b alice
+  mig "$(id 2)" "$(id 5)" "CREATE TABLE alice (id integer);" "DROP TABLE alice;"
+  ok st hash
+  git add -A; git commit -q -m alice
+  git checkout -q main; git checkout -q -b bob
+  mig "$(id 4)" "$(id 5)" "CREATE TABLE bob (id integer);" "DROP TABLE bob;"
+  ok st hash
+  git add -A; git commit -q -m bob
+  ok git merge -q --no-edit alice
+  [ -z "$(git status --porcelain)" ] || fail "the merge left changes: $(git status --porcelain)"
+  lacks "$(cat migrations/strata.sum)" "<<<<<<<"
+  ok st verify --allow-multiple-heads
+  ok st upgrade heads
+  equals "$(tables | tr '\n' ' ')" "alice bob t1 t3 t5 "
+  ok st merge -m "join alice and bob"
+  local merge_file=$OUT
+  ok st verify
+  ok st upgrade
+  # the set of lines is still checked against the set of files
+  git add -A; git commit -q -m merge
+  rm "$merge_file"
+  expect_exit 1 st verify --offline --allow-multiple-heads
+  contains "$ERR" "removed: $(basename "$merge_file")"
+  git checkout -q -- migrations
+  mig "$(id 6)" "$(id 5)" "SELECT 1;" "SELECT 1;"
+  expect_exit 1 st verify --offline
+  contains "$ERR" "added: $(id 6)_m$(id 6).sql"
+}
+
+# When git does stop on strata.sum (both added a file in the same place),
+# strata names the markers, exits 2 and touches nothing; strata hash resolves it.
+test_sum_conflict_markers_are_named() {
+  git_project
+  git checkout -q -b alice
+  mig "$(id 6)" "$(id 5)" "CREATE TABLE alice (id integer);" "DROP TABLE alice;"
+  ok st hash
+  git add -A; git commit -q -m alice
+  git checkout -q main; git checkout -q -b bob
+  mig "$(id 7)" "$(id 5)" "CREATE TABLE bob (id integer);" "DROP TABLE bob;"
+  ok st hash
+  git add -A; git commit -q -m bob
+  expect_exit 1 git merge -q --no-edit alice
+  local line
+  line=$(grep -n '^<<<<<<<' migrations/strata.sum | cut -d: -f1)
+  expect_exit 2 st upgrade heads
+  contains "$ERR" "strata.sum has merge conflict markers (line $line): resolve the conflict, then run strata hash"
+  lacks "$ERR" "removed:"
+  [ ! -e "${DB#sqlite:}" ] || fail "the database was touched"
+  expect_exit 2 st verify
+  contains "$ERR" "merge conflict markers"
+  ok st hash
+  git add -A; git commit -q --no-edit
+  ok st verify --allow-multiple-heads
+  ok st upgrade heads
+  equals "$(tables | tr '\n' ' ')" "alice bob t1 t3 t5 "
+}
+
+# A strata.sum written before the per-file format (first line hashing the
+# rest) is still read, and the next strata hash rewrites it.
+test_sum_old_format_is_read_and_rewritten() {
+  new_db; new_project; chain 2
+  local lines
+  lines=$(for f in migrations/*.sql; do printf '%s sha256-v1:%s\n' "$(basename "$f")" "$(sha256sum <"$f" | cut -d' ' -f1)"; done)
+  { printf 'sha256-v1:%s\n' "$(printf '%s\n' "$lines" | sha256sum | cut -d' ' -f1)"; printf '%s\n' "$lines"; } >migrations/strata.sum
+  ok st verify
+  ok st upgrade
+  mig "$(id 3)" "$(id 2)" "SELECT 1;" "SELECT 1;"
+  expect_exit 1 st upgrade
+  contains "$ERR" "added: $(id 3)_m$(id 3).sql"
+  ok st hash
+  lacks "$(head -n 1 migrations/strata.sum)" "sha256-v1:"
+  equals "$(grep -c ' sha256-v1:' migrations/strata.sum)" 3
+  ok st upgrade
+}
+
 run_tests
