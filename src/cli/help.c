@@ -222,8 +222,6 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "  shadow_database = postgres://app@localhost/postgres ; server for shadow databases\n\n"
 	  "  [test]\n"
 	  "  heads = 1                               ; the heads strata test expects\n\n"
-	  "  [test]\n"
-	  "  heads = 1                               ; heads strata test expects\n\n"
 	  "The database comes from, in order: -d/--database, STRATA_DATABASE_URL,\n"
 	  "DATABASE_URL, strata.ini, then sqlite:strata.db in the project folder.\n"
 	  "Prefer ~/.pgpass or PGPASSFILE to a password in the URL.\n" },

@@ -94,4 +94,13 @@ test_read_commands_never_create_the_database() {
   contains "$OUT" "$(id 2)"
 }
 
+# Each strata.ini section is described once.
+test_help_config_lists_each_section_once() {
+  ok st help config
+  contains "$OUT" "[strata]"
+  contains "$OUT" "[test]"
+  equals "$(printf '%s\n' "$OUT" | grep -c '^ *\[test\]')" 1
+  equals "$(printf '%s\n' "$OUT" | grep -c '^ *\[strata\]')" 1
+}
+
 run_tests
