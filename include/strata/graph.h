@@ -13,7 +13,7 @@
  * table holds the maximal elements of that set ("applied heads").
  *
  * Targets (strata_graph_resolve and the planners):
- *   head        the single head; several heads are STRATA_ECONFLICT with a hint
+ *   head        the single head; several heads are STRATA_EAMBIGUOUS (bad usage), with a hint
  *   heads       every head
  *   base        nothing applied
  *   <id>        a full id or a unique prefix (>= 4 characters); an ambiguous

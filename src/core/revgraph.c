@@ -917,12 +917,14 @@ static int mark_target(unsigned char *mark, const strata_graph *g, const char *t
 				buf_release(&list);
 				return STRATA_ERROR;
 			}
-		strata_error_set(STRATA_ECONFLICT, "there are %zu heads: %s", g->nheads,
-				 buf_cstr(&list));
-		strata_error_hint("merge them with `strata merge`, or give the target `heads` (all of "
-				  "them) or one revision");
+		/* Bad usage, not a bad state: the user has to say which head. */
+		strata_error_set(STRATA_EAMBIGUOUS, "'head' is ambiguous: there are %zu heads: %s",
+				 g->nheads, buf_cstr(&list));
+		strata_error_hint("name one head (for example %s), give `heads` for all of them, "
+				  "or join them with `strata merge -m MESSAGE`",
+				  g->migs[g->heads[0]]->revision);
 		buf_release(&list);
-		return STRATA_ECONFLICT;
+		return STRATA_EAMBIGUOUS;
 	}
 	if ((rc = strata_graph_lookup(&node, g, target)) < 0)
 		return rc;

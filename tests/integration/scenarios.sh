@@ -34,9 +34,14 @@ test_branch_and_merge() {
   mig "$(id 1)" base "CREATE TABLE root (id integer);" "DROP TABLE root;"
   mig "$(id 2)" "$(id 1)" "CREATE TABLE left_t (id integer);" "DROP TABLE left_t;" "-- branch: left"
   mig "$(id 3)" "$(id 1)" "CREATE TABLE right_t (id integer);" "DROP TABLE right_t;" "-- branch: right"
-  expect_exit 3 st upgrade head
+  # several heads and no target named: bad usage (exit 2), nothing touched
+  expect_exit 2 st upgrade
   contains "$ERR" "2 heads"
-  contains "$ERR" "merge"
+  contains "$ERR" "name one head"
+  contains "$ERR" "strata merge"
+  assert_untouched
+  expect_exit 2 st upgrade head
+  contains "$ERR" "2 heads"
   ok st heads
   contains "$OUT" "$(id 2)"; contains "$OUT" "$(id 3)"
   ok st branches

@@ -261,8 +261,8 @@ static void test_target__upgrade_branched(void **state)
 {
 	strata_graph *g = BUILD(branched);
 
-	assert_int_equal(up_rc(g, "", "head"), STRATA_ECONFLICT);
-	assert_string_equal(strata_error_last()->message, "there are 2 heads: " ID3 ", " ID6);
+	assert_int_equal(up_rc(g, "", "head"), STRATA_EAMBIGUOUS);
+	assert_string_equal(strata_error_last()->message, "'head' is ambiguous: there are 2 heads: " ID3 ", " ID6);
 	assert_hint_contains("strata merge");
 	assert_hint_contains("heads");
 	assert_string_equal(up(g, "", "heads"), "1000 2000 3000 5000 6000");
@@ -296,7 +296,7 @@ static void test_target__upgrade_depends_on(void **state)
 	/* 3000 needs f000 too, though f000 is on no "revises" path to it. */
 	assert_string_equal(up(g, "", "3000"), "1000 f000 3000");
 	assert_string_equal(up(g, "1000 2000", "heads"), "f000 3000");
-	assert_int_equal(up_rc(g, "", "head"), STRATA_ECONFLICT);
+	assert_int_equal(up_rc(g, "", "head"), STRATA_EAMBIGUOUS);
 	strata_graph_free(g);
 	(void)state;
 }
@@ -362,7 +362,7 @@ static void test_target__downgrade_branched(void **state)
 	assert_string_equal(down(g, all, "-1"), "6000");
 	assert_string_equal(down(g, all, "-3"), "6000 5000 3000");
 	assert_string_equal(down(g, all, "heads"), "");
-	assert_int_equal(down_rc(g, all, "head"), STRATA_ECONFLICT);
+	assert_int_equal(down_rc(g, all, "head"), STRATA_EAMBIGUOUS);
 	/* Only one branch applied: the other one's revisions are not targets. */
 	assert_string_equal(down(g, "1000 2000 3000", "1000"), "3000 2000");
 	assert_int_equal(down_rc(g, "1000 2000 3000", "billing"), STRATA_EINVALID);
@@ -475,7 +475,7 @@ static void test_target__stamp(void **state)
 	strata_graph_free(g);
 
 	g = BUILD(branched);
-	assert_int_equal(strata_plan_stamp(set, g, "head"), STRATA_ECONFLICT);
+	assert_int_equal(strata_plan_stamp(set, g, "head"), STRATA_EAMBIGUOUS);
 	assert_string_equal(stamp(g, "heads"), "1000 2000 3000 5000 6000");
 	assert_string_equal(stamp(g, "billing"), "1000 5000 6000");
 	strata_graph_free(g);
