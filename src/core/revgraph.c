@@ -818,8 +818,10 @@ int strata_graph_applied(unsigned char *out, const strata_graph *g, const char *
 			strata_error_set(STRATA_ENOTFOUND, "the database is at revision %s, which is "
 					 "not in the migrations directory",
 					 rows[i] ? rows[i] : "(null)");
-			strata_error_hint("restore that revision's migration file, or record a known "
-					  "revision with `strata stamp <revision>` (it runs no SQL)");
+			/* Plain stamp refuses unknown rows too: only --purge replaces them. */
+			strata_error_hint("restore that revision's migration file, or replace the "
+					  "version table's rows with a known revision: `strata stamp "
+					  "--purge <revision>` (it runs no SQL)");
 			return STRATA_ENOTFOUND;
 		}
 		out[idx] = 1;

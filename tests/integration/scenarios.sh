@@ -99,7 +99,11 @@ test_stamp_and_purge() {
   q "INSERT INTO strata_version (revision) VALUES ('ffffffffffff')"
   expect_exit 2 st upgrade
   contains "$ERR" "ffffffffffff"
-  contains "$ERR" "stamp"
+  contains "$ERR" "strata stamp --purge"
+  # the command the hint gives is the one that works: plain stamp refuses
+  expect_exit 2 st stamp "$(id 3)"
+  contains "$ERR" "strata stamp --purge"
+  equals "$(versions)" "ffffffffffff"
   ok st stamp --purge "$(id 3)"
   equals "$(versions)" "$(id 3)"
 }
