@@ -103,4 +103,17 @@ test_help_config_lists_each_section_once() {
   equals "$(printf '%s\n' "$OUT" | grep -c '^ *\[strata\]')" 1
 }
 
+# SQLite's extended result code is shown by name; it is no SQLSTATE.
+test_sqlite_error_names_its_result_code() {
+  new_db; new_project
+  mig "$(id 1)" base "CREATE TABLE u (a integer UNIQUE);
+INSERT INTO u VALUES (1);
+INSERT INTO u VALUES (1);" "DROP TABLE u;"
+  expect_exit 3 st upgrade
+  contains "$ERR" "UNIQUE constraint failed: u.a"
+  contains "$ERR" "SQLITE_CONSTRAINT_UNIQUE"
+  lacks "$ERR" "SQLSTATE"
+  lacks "$ERR" "2067"
+}
+
 run_tests
