@@ -59,7 +59,8 @@ static int lint_revisions(lint_run *run, cli_ctx *ctx, int all)
 	size_t i, n = strata_graph_count(ctx->graph);
 	int rc = 0;
 
-	if (!all && (rc = strata_status_read(&st, ctx->config, ctx->graph)) < 0)
+	if (!all && (rc = strata_status_read(&st, ctx->config, ctx->graph,
+						 STRATA_STATUS_MISSING_OK)) < 0)
 		return rc;
 	for (i = 0; i < n; i++) {
 		const strata_migration *m = strata_graph_at(ctx->graph, i);

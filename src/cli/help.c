@@ -45,6 +45,7 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "Options:\n"
 	  "  --sql [FROM:]TO          print the SQL script (with transactions and bookkeeping)\n"
 	  "                           instead of running it; FROM defaults to the database's state\n"
+	  "                           (read only: --sql never creates a database)\n"
 	  "  --single-transaction     run the whole upgrade in one transaction\n"
 	  "  --allow-changed          run although applied revisions' files changed (recorded)\n"
 	  "  --retry-failed           run a failed non-transactional revision again\n"

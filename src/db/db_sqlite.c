@@ -488,6 +488,9 @@ int db_sqlite_open(strata_db **out, const char *path, const db_open_options *opt
 		if (opts->read_only && lstat(s->path, &st) < 0 && errno == ENOENT) {
 			rc = strata_error_set(STRATA_ENOTFOUND, "SQLite database %s does not exist",
 					      s->path);
+			strata_error_hint("check the database path (-d, STRATA_DATABASE_URL, "
+					  "DATABASE_URL or strata.ini); `strata upgrade` creates a "
+					  "new database");
 			goto cleanup;
 		}
 		rc = open_failed(s, rc);

@@ -81,17 +81,46 @@ test_noop_and_bad_folder_leave_the_file_alone() {
   contains "$ERR" "allow-changed"
 }
 
-test_read_commands_never_create_the_database() {
+# A read command on a SQLite file that does not exist is an error naming
+# the path (a typo must not read as "nothing applied"), and creates
+# nothing: not the file, not its folder. Only writing commands create it.
+test_read_commands_on_a_missing_file_fail_and_create_nothing() {
   new_db; new_project; chain 2
-  ok st current
-  contains "$ERR" "no revision applied (2 pending)"
-  ok st verify
-  ok st current --json
-  contains "$OUT" '"pending": 2'
-  [ ! -e "${DB#sqlite:}" ] || fail "a read command created the database file"
+  local file=${DB#sqlite:}
+  for cmd in current "current --json" verify drift dump erd; do
+    # shellcheck disable=SC2086
+    expect_exit 2 st $cmd
+    contains "$ERR" "$file does not exist"
+    contains "$ERR" "strata upgrade"
+    lacks "$ERR" "no revision applied"
+    [ ! -e "$file" ] || fail "'strata $cmd' created the database file"
+  done
+  local nodir="$T/no/such/dir/x.db"
+  expect_exit 2 st -d "sqlite:$nodir" current
+  contains "$ERR" "$nodir does not exist"
+  expect_exit 2 st -d "sqlite:$nodir" verify
+  contains "$ERR" "$nodir does not exist"
+  [ ! -e "$T/no" ] || fail "a read command created a folder"
+  # --sql only prints: the script starts from nothing applied, no file made
+  ok st upgrade --sql
+  contains "$OUT" "CREATE TABLE t1"
+  contains "$OUT" "CREATE TABLE t2"
+  [ ! -e "$file" ] || fail "upgrade --sql created the database file"
+  ok st -d "sqlite:$nodir" upgrade --sql "$(id 1)"
+  contains "$OUT" "CREATE TABLE t1"
+  lacks "$OUT" "CREATE TABLE t2"
+  [ ! -e "$T/no" ] || fail "upgrade --sql created a folder"
+  # lint of pending revisions: a database still to be created has them all
+  ok st lint
+  [ ! -e "$file" ] || fail "lint created the database file"
+  # the writing command creates it, and then the reads work
   ok st upgrade
+  [ -f "$file" ] || fail "upgrade did not create the database"
   ok st current
   contains "$OUT" "$(id 2)"
+  ok st verify
+  ok st upgrade --sql
+  lacks "$OUT" "CREATE TABLE t1"
 }
 
 # Each strata.ini section is described once.
