@@ -74,7 +74,13 @@ static const struct { const char *name; const char *text; } pages[] = {
 	{ "history",
 	  "usage: strata history [-r FROM:TO] [--json] [-v]\n\n"
 	  "List revisions, newest first, from the migrations folder. -v shows parents\n"
-	  "and files. A range FROM:TO limits the list (either side may be empty).\n" },
+	  "and files. A range FROM:TO limits the list to TO and its ancestors that are\n"
+	  "not ancestors of FROM, plus FROM. Either side may be empty (base, heads), a\n"
+	  "revision, a branch label, head or heads, or relative to the database's state:\n"
+	  "current, -N (where downgrade -N would go), +N (where upgrade +N would go);\n"
+	  "only these read the database.\n\n"
+	  "Examples:\n  strata history -r -3:          three before the current state, to the heads\n"
+	  "  strata history -r current:     what is applied last, and what is pending\n" },
 	{ "heads", "usage: strata heads [--json]\n\nList the heads of the revision graph.\n" },
 	{ "branches",
 	  "usage: strata branches [--json]\n\nList branch points with their branches, and branch labels.\n" },

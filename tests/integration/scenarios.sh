@@ -323,6 +323,31 @@ test_revision_and_merge_commands() {
   contains "$OUT" "$first_id"
 }
 
+# history -r takes relative bounds as upgrade and downgrade do: -N is where
+# `downgrade -N` would go, +N where `upgrade +N` would, current the state.
+test_history_relative_ranges() {
+  new_db; new_project; chain 6
+  ok st upgrade "$(id 5)"
+  ok st history -r -3:
+  equals "$(printf '%s\n' "$OUT" | cut -c1-12 | tr '\n' ' ')" "$(id 6) $(id 5) $(id 4) $(id 3) $(id 2) "
+  ok st history -r -3:current
+  equals "$(printf '%s\n' "$OUT" | cut -c1-12 | tr '\n' ' ')" "$(id 5) $(id 4) $(id 3) $(id 2) "
+  ok st history -r current:
+  equals "$(printf '%s\n' "$OUT" | cut -c1-12 | tr '\n' ' ')" "$(id 6) $(id 5) "
+  ok st history -r "$(id 2):+1" --json
+  equals "$(echo "$OUT" | python3 -c 'import json,sys; print(" ".join(r["revision"] for r in json.load(sys.stdin)))')" "$(id 6) $(id 5) $(id 4) $(id 3) $(id 2)"
+  expect_exit 2 st history -r -9:
+  contains "$ERR" "only 5 are applied"
+  lacks "$ERR" "stamp"
+  # named bounds still need no database
+  ok st -d "sqlite:$T/never.db" history -r "$(id 4):"
+  equals "$(printf '%s\n' "$OUT" | wc -l)" 3
+  [ ! -e "$T/never.db" ] || fail "history created a database"
+  expect_exit 2 st -d "sqlite:$T/never.db" history -r -1:
+  contains "$ERR" "$T/never.db does not exist"
+  [ ! -e "$T/never.db" ] || fail "history created a database"
+}
+
 test_help_and_usage() {
   ok st help
   contains "$OUT" "upgrade"
