@@ -139,7 +139,8 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "Without FILES: the revisions not yet applied to the database, as one range\n"
 	  "(a table created by one of them is new to the others), and applied revisions\n"
 	  "whose file changed. --all: every revision, each on its own. FILES may be strata\n"
-	  "migrations or plain SQL files. With -d (or when pending revisions are read\n"
+	  "migrations or plain SQL files, each on its own; a folder stands for every .sql\n"
+	  "file directly in it, in name order. With -d (or when pending revisions are read\n"
 	  "from it) a PostgreSQL server's version and table sizes are used: locking\n"
 	  "findings on tables below [lint] small_table_rows (10000) are warnings.\n\n"
 	  "Options:\n"
@@ -158,7 +159,7 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "Exit status: 0 no error-level finding, 1 some, 2 unparsable SQL or bad usage,\n"
 	  "3 database error.\n\n"
 	  "Examples:\n  strata lint\n  strata lint --all --format sarif > lint.sarif\n"
-	  "  strata lint migrations/*.sql --format github\n" },
+	  "  strata lint migrations/ --format github\n" },
 	{ "test",
 	  "usage: strata test [--only NAME]... [--from REV] [--heads N] [--json]\n"
 	  "                   [--whole-snapshots] [-d SCRATCH_URL]\n\n"
