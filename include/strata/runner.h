@@ -145,8 +145,22 @@ typedef struct strata_status {
 	                             being applied right now, not interrupted */
 } strata_status;
 
-/** Read the database's state (read-only: creates nothing). Unknown version rows: STRATA_ENOTFOUND. */
-int strata_status_read(strata_status **out, const strata_config *cfg, const strata_graph *g);
+/* strata_status_read() flags. */
+enum strata_status_flags {
+	/* A SQLite file that does not exist is a database with nothing applied
+	 * (what `strata upgrade` would create), not an error. */
+	STRATA_STATUS_MISSING_OK = 1 << 0,
+};
+
+/**
+ * Read the database's state, read-only: creates and writes nothing.
+ * @param flags  0 or STRATA_STATUS_MISSING_OK
+ * @return 0; STRATA_ENOTFOUND for a SQLite file that does not exist (the
+ *         message names its path; unless STRATA_STATUS_MISSING_OK) or for
+ *         version rows naming revisions the graph does not know
+ */
+int strata_status_read(strata_status **out, const strata_config *cfg, const strata_graph *g,
+		       unsigned flags);
 void strata_status_free(strata_status *s);
 
 #ifdef __cplusplus

@@ -26,7 +26,7 @@ int cmd_current(int argc, char **argv, cli_ctx *ctx)
 		return rc;
 	if ((rc = cli_load_graph(ctx)) != 0)
 		return rc;
-	if ((rc = strata_status_read(&st, ctx->config, ctx->graph)) < 0)
+	if ((rc = strata_status_read(&st, ctx->config, ctx->graph, 0)) < 0)
 		return cli_report_error(rc);
 	n = strata_graph_count(ctx->graph);
 	heads = calloc(n ? n : 1, sizeof(size_t));

@@ -92,7 +92,7 @@ int cmd_verify(int argc, char **argv, cli_ctx *ctx)
 				m->revision, m->incomplete_hint);
 	}
 	if (!offline) {
-		if ((rc = strata_status_read(&st, ctx->config, ctx->graph)) < 0) {
+		if ((rc = strata_status_read(&st, ctx->config, ctx->graph, 0)) < 0) {
 			json_decref(out);
 			json_decref(problems);
 			return cli_report_error(rc);

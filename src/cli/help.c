@@ -45,6 +45,7 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "Options:\n"
 	  "  --sql [FROM:]TO          print the SQL script (with transactions and bookkeeping)\n"
 	  "                           instead of running it; FROM defaults to the database's state\n"
+	  "                           (read only: --sql never creates a database)\n"
 	  "  --single-transaction     run the whole upgrade in one transaction\n"
 	  "  --allow-changed          run although applied revisions' files changed (recorded)\n"
 	  "  --retry-failed           run a failed non-transactional revision again\n"
@@ -73,7 +74,13 @@ static const struct { const char *name; const char *text; } pages[] = {
 	{ "history",
 	  "usage: strata history [-r FROM:TO] [--json] [-v]\n\n"
 	  "List revisions, newest first, from the migrations folder. -v shows parents\n"
-	  "and files. A range FROM:TO limits the list (either side may be empty).\n" },
+	  "and files. A range FROM:TO limits the list to TO and its ancestors that are\n"
+	  "not ancestors of FROM, plus FROM. Either side may be empty (base, heads), a\n"
+	  "revision, a branch label, head or heads, or relative to the database's state:\n"
+	  "current, -N (where downgrade -N would go), +N (where upgrade +N would go);\n"
+	  "only these read the database.\n\n"
+	  "Examples:\n  strata history -r -3:          three before the current state, to the heads\n"
+	  "  strata history -r current:     what is applied last, and what is pending\n" },
 	{ "heads", "usage: strata heads [--json]\n\nList the heads of the revision graph.\n" },
 	{ "branches",
 	  "usage: strata branches [--json]\n\nList branch points with their branches, and branch labels.\n" },
@@ -137,7 +144,8 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "Without FILES: the revisions not yet applied to the database, as one range\n"
 	  "(a table created by one of them is new to the others), and applied revisions\n"
 	  "whose file changed. --all: every revision, each on its own. FILES may be strata\n"
-	  "migrations or plain SQL files. With -d (or when pending revisions are read\n"
+	  "migrations or plain SQL files, each on its own; a folder stands for every .sql\n"
+	  "file directly in it, in name order. With -d (or when pending revisions are read\n"
 	  "from it) a PostgreSQL server's version and table sizes are used: locking\n"
 	  "findings on tables below [lint] small_table_rows (10000) are warnings.\n\n"
 	  "Options:\n"
@@ -156,7 +164,7 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "Exit status: 0 no error-level finding, 1 some, 2 unparsable SQL or bad usage,\n"
 	  "3 database error.\n\n"
 	  "Examples:\n  strata lint\n  strata lint --all --format sarif > lint.sarif\n"
-	  "  strata lint migrations/*.sql --format github\n" },
+	  "  strata lint migrations/ --format github\n" },
 	{ "test",
 	  "usage: strata test [--only NAME]... [--from REV] [--heads N] [--keep-going]\n"
 	  "                   [--json] [--whole-snapshots] [-d SCRATCH_URL]\n\n"

@@ -33,7 +33,9 @@
  *     parameter the caller did not give is STRATA_EINVALID.
  *  2. Every sqlite3_stmt is finalized in the function that prepared it.
  *  3. Every engine error keeps its extended result code (decimal) in
- *     strata_error.sqlstate and names it (SQLITE_CONSTRAINT_UNIQUE...).
+ *     strata_error.sqlstate and names it in the message
+ *     (SQLITE_CONSTRAINT_UNIQUE...): the number is no SQLSTATE, so the
+ *     CLI shows only the name (see strata/error.h).
  *  4. db->in_transaction mirrors !sqlite3_get_autocommit() after every
  *     call, so it stays right when SQLite rolls back on its own (full
  *     disk, interrupt) or a script says BEGIN/COMMIT itself.
@@ -143,8 +145,9 @@ static int fail(sqlite_db *s, int rc)
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
-		code = strata_error_set(STRATA_ELOCKED, "the database is locked by another writer (%s)",
-					s->path);
+		code = strata_error_set(STRATA_ELOCKED,
+					"the database is locked by another writer (%s, %s)", s->path,
+					code_name(rc));
 		strata_error_hint("another process is writing to it; wait for it to finish, "
 				  "or raise --lock-wait to wait longer");
 		break;
@@ -590,8 +593,8 @@ static int open_failed(sqlite_db *s, int rc)
 		strata_error_hint("give the path of a database file, for example sqlite:%s/strata.db",
 				  s->path);
 	} else {
-		strata_error_set(STRATA_EDB, "cannot open SQLite database %s: %s", s->path,
-				 s->h ? sqlite3_errmsg(s->h) : sqlite3_errstr(rc));
+		strata_error_set(STRATA_EDB, "cannot open SQLite database %s: %s (%s)", s->path,
+				 s->h ? sqlite3_errmsg(s->h) : sqlite3_errstr(rc), code_name(rc));
 		strata_error_hint("check that its folder exists and that you may write there");
 	}
 	set_state(rc);
@@ -639,6 +642,9 @@ int db_sqlite_open(strata_db **out, const char *path, const db_open_options *opt
 		if (opts->read_only && lstat(s->path, &st) < 0 && errno == ENOENT) {
 			rc = strata_error_set(STRATA_ENOTFOUND, "SQLite database %s does not exist",
 					      s->path);
+			strata_error_hint("check the database path (-d, STRATA_DATABASE_URL, "
+					  "DATABASE_URL or strata.ini); `strata upgrade` creates a "
+					  "new database");
 			goto cleanup;
 		}
 		rc = open_failed(s, rc);

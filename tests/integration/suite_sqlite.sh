@@ -81,17 +81,68 @@ test_noop_and_bad_folder_leave_the_file_alone() {
   contains "$ERR" "allow-changed"
 }
 
-test_read_commands_never_create_the_database() {
+# A read command on a SQLite file that does not exist is an error naming
+# the path (a typo must not read as "nothing applied"), and creates
+# nothing: not the file, not its folder. Only writing commands create it.
+test_read_commands_on_a_missing_file_fail_and_create_nothing() {
   new_db; new_project; chain 2
-  ok st current
-  contains "$ERR" "no revision applied (2 pending)"
-  ok st verify
-  ok st current --json
-  contains "$OUT" '"pending": 2'
-  [ ! -e "${DB#sqlite:}" ] || fail "a read command created the database file"
+  local file=${DB#sqlite:}
+  for cmd in current "current --json" verify drift dump erd; do
+    # shellcheck disable=SC2086
+    expect_exit 2 st $cmd
+    contains "$ERR" "$file does not exist"
+    contains "$ERR" "strata upgrade"
+    lacks "$ERR" "no revision applied"
+    [ ! -e "$file" ] || fail "'strata $cmd' created the database file"
+  done
+  local nodir="$T/no/such/dir/x.db"
+  expect_exit 2 st -d "sqlite:$nodir" current
+  contains "$ERR" "$nodir does not exist"
+  expect_exit 2 st -d "sqlite:$nodir" verify
+  contains "$ERR" "$nodir does not exist"
+  [ ! -e "$T/no" ] || fail "a read command created a folder"
+  # --sql only prints: the script starts from nothing applied, no file made
+  ok st upgrade --sql
+  contains "$OUT" "CREATE TABLE t1"
+  contains "$OUT" "CREATE TABLE t2"
+  [ ! -e "$file" ] || fail "upgrade --sql created the database file"
+  ok st -d "sqlite:$nodir" upgrade --sql "$(id 1)"
+  contains "$OUT" "CREATE TABLE t1"
+  lacks "$OUT" "CREATE TABLE t2"
+  [ ! -e "$T/no" ] || fail "upgrade --sql created a folder"
+  # lint of pending revisions: a database still to be created has them all
+  ok st lint
+  [ ! -e "$file" ] || fail "lint created the database file"
+  # the writing command creates it, and then the reads work
   ok st upgrade
+  [ -f "$file" ] || fail "upgrade did not create the database"
   ok st current
   contains "$OUT" "$(id 2)"
+  ok st verify
+  ok st upgrade --sql
+  lacks "$OUT" "CREATE TABLE t1"
+}
+
+# Each strata.ini section is described once.
+test_help_config_lists_each_section_once() {
+  ok st help config
+  contains "$OUT" "[strata]"
+  contains "$OUT" "[test]"
+  equals "$(printf '%s\n' "$OUT" | grep -c '^ *\[test\]')" 1
+  equals "$(printf '%s\n' "$OUT" | grep -c '^ *\[strata\]')" 1
+}
+
+# SQLite's extended result code is shown by name; it is no SQLSTATE.
+test_sqlite_error_names_its_result_code() {
+  new_db; new_project
+  mig "$(id 1)" base "CREATE TABLE u (a integer UNIQUE);
+INSERT INTO u VALUES (1);
+INSERT INTO u VALUES (1);" "DROP TABLE u;"
+  expect_exit 3 st upgrade
+  contains "$ERR" "UNIQUE constraint failed: u.a"
+  contains "$ERR" "SQLITE_CONSTRAINT_UNIQUE"
+  lacks "$ERR" "SQLSTATE"
+  lacks "$ERR" "2067"
 }
 
 # git_project: a project under git with revisions 1, 3 and 5 hashed and committed.
