@@ -5,12 +5,15 @@
 #   make test       install what is missing, build, run every test
 #   make test-asan  the same suite built with AddressSanitizer + UBSan (clang),
 #                   on PostgreSQL 15 only (the version matrix runs in make test)
+#   make test-matrix  the version-matrix suites on PG_VERSIONS (default 13)
+#   make test-tsan  the unit tests and the threaded paths under ThreadSanitizer (clang)
 #   make fuzz       every fuzz/fuzz_*.c (libFuzzer) for FUZZ_SECONDS each (default 60)
 #   make bench      benchmarks (not timed tests; see bench/README.md)
 #   make install PREFIX=/usr/local
 #
-# BUILD selects the output directory, so several builds (plain, asan) can
-# live side by side: make BUILD=build-asan SAN=1.
+# BUILD selects the output directory, so several builds (plain, asan, tsan)
+# can live side by side: make BUILD=build-asan SAN=1, make BUILD=build-tsan
+# SAN=thread.
 
 BUILD   ?= build
 PREFIX  ?= /usr/local
@@ -40,6 +43,12 @@ CC      := clang
 OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 LDSAN   := -fsanitize=address,undefined
 endif
+# SAN=thread: ThreadSanitizer (clang), for make test-tsan.
+ifeq ($(SAN),thread)
+CC      := clang
+OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=thread
+LDSAN   := -fsanitize=thread
+endif
 # SAN=fuzz: the library instrumented for libFuzzer (the fuzz targets add
 # -fsanitize=fuzzer when linked), with ASan and UBSan.
 ifeq ($(SAN),fuzz)
@@ -67,7 +76,7 @@ FUZZ_SECONDS ?= 60
 LIB := $(BUILD)/libstrata.a
 BIN := $(BUILD)/strata
 
-.PHONY: all deps demo test test-asan unit integration bench install clean check-headers fuzz fuzz-build
+.PHONY: all deps demo test test-matrix test-asan test-tsan unit integration bench install clean check-headers fuzz fuzz-build
 all: $(BIN)
 
 deps:
@@ -113,6 +122,13 @@ test: deps
 	@$(MAKE) --no-print-directory all unit check-headers
 	@tests/run-all.sh $(BUILD)
 
+# The matrix suites alone on the server versions in PG_VERSIONS: the pinned
+# versions make test leaves out (13, see tests/run-all.sh), or any others.
+PG_VERSIONS ?= 13
+test-matrix: deps
+	@$(MAKE) --no-print-directory all unit
+	@STRATA_TEST_PG_VERSIONS='$(PG_VERSIONS)' STRATA_TEST_FILTER='@pg[0-9]+$$' tests/run-all.sh $(BUILD)
+
 test-asan:
 	@scripts/deps.sh asan
 	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 all unit
@@ -122,14 +138,28 @@ test-asan:
 	  STRATA_KILL_TRIALS_POSTGRES=$${STRATA_KILL_TRIALS_POSTGRES:-5} \
 	  tests/run-all.sh build-asan
 
+# ThreadSanitizer: every unit test, and suite_threads.sh, the commands
+# that start threads (diff of two databases and revision --autogenerate
+# load both catalogs at once, upgrade and downgrade read the database's
+# state ahead while the migrations load), built with -fsanitize=thread
+# into build-tsan. Any report fails the run (scripts/tsan.sh), which ends
+# with the usual summary line. About two minutes; TSAN_TEST_FILTER
+# replaces the selection (a regex, as STRATA_TEST_FILTER).
+TSAN_TEST_FILTER ?= ^[a-z]+/test_|^suite_threads$$
+test-tsan:
+	@scripts/deps.sh tsan
+	@$(MAKE) --no-print-directory BUILD=build-tsan SAN=thread all unit
+	@STRATA_TEST_FILTER='$(TSAN_TEST_FILTER)' scripts/tsan.sh build-tsan
+
 # Fuzzing: every fuzz/fuzz_*.c, built with libFuzzer + ASan + UBSan into
 # build-fuzz, runs FUZZ_SECONDS seconds on its seeds (fuzz/run.sh: the
 # target's own fuzz/seeds/<name>/ plus the tests/ and ../shared/corpus
 # folders listed in fuzz/seeds/<name>.dirs, read where they are). A crash
 # is kept under build-fuzz/crashes/ and fails the run.
 #
-# CI (.ci/run) runs make test, then make test-asan, then make fuzz
-# FUZZ_SECONDS=20, and ends with one summary line adding the three up.
+# CI (.ci/run) runs make test, then make test-asan, then make test-tsan,
+# then make fuzz FUZZ_SECONDS=20, and ends with one summary line adding
+# them up.
 # make test-asan runs every test, with fewer SIGKILL trials (10 SQLite, 5
 # PostgreSQL instead of 50 and 20: make test runs the full count) so that
 # the whole CI run stays near ten minutes.

@@ -7,10 +7,11 @@ pkgs="build-essential pkg-config libsqlite3-dev sqlite3 libpq-dev postgresql
 postgresql-contrib libpg-query-dev libprotobuf-c-dev libjansson-dev
 libinih-dev libcmocka-dev graphviz valgrind"
 
-# Extra packages for particular targets: "asan" adds clang and its runtime.
+# Extra packages for particular targets: "asan" and "tsan" add clang and its
+# runtime.
 for extra in "$@"; do
   case "$extra" in
-    asan) pkgs="$pkgs clang libclang-rt-14-dev" ;;
+    asan | tsan) pkgs="$pkgs clang libclang-rt-14-dev" ;;
     # bench: the peers strata is measured against (alembic is the package
     # with the alembic command; sqitch needs its DBD drivers, and psql for
     # pg), and npm to fetch dbmate. A node from elsewhere (NodeSource's

@@ -21,6 +21,7 @@
  *     statement_timeout = 0
  *     lock_wait = 60s
  *     lock_retries = 5
+ *     sum = strict                       (or auto: see strata/project.h)
  *     shadow_database =
  *
  * [test] heads = N: the number of heads strata test's single-head check
@@ -41,6 +42,11 @@
 extern "C" {
 #endif
 
+/* How upgrade, downgrade and stamp treat a strata.sum that differs from the folder. */
+enum strata_sum_mode {
+	STRATA_SUM_STRICT = 0, /* stop; `strata hash` records the change */
+	STRATA_SUM_AUTO = 1,   /* rehash files whose revision the target database has not applied */
+};
 typedef struct strata_config {
 	char *root;            /* project folder (absolute) */
 	char *config_path;     /* the strata.ini read, or NULL */
@@ -55,6 +61,7 @@ typedef struct strata_config {
 	long statement_timeout_ms; /* default 0 (none) */
 	long lock_wait_ms;         /* how long to wait for another runner; default 60000 */
 	int lock_retries;          /* retries of a migration whose lock_timeout fired; default 5 */
+	int sum_mode;              /* STRATA_SUM_STRICT (default) or STRATA_SUM_AUTO */
 	int test_heads;            /* [test] heads: the heads strata test expects; default 1 */
 	char **lint_keys;          /* [lint] entries as read (checked by strata_lint_settings_load) */
 	char **lint_values;

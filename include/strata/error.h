@@ -40,7 +40,10 @@ typedef struct strata_error {
 	int code;                                /**< a strata_errcode */
 	char message[STRATA_ERROR_MESSAGE_MAX];  /**< what went wrong, lowercase, no final period */
 	char hint[STRATA_ERROR_HINT_MAX];        /**< what to do about it, or "" */
-	char sqlstate[8];                        /**< PostgreSQL SQLSTATE or SQLite extended code, or "" */
+	/** PostgreSQL's SQLSTATE (always five characters), or SQLite's extended
+	 *  result code in decimal (below 10000, so never five characters; the
+	 *  message names it, e.g. SQLITE_CONSTRAINT_UNIQUE), or "" */
+	char sqlstate[8];
 	const char *src_file;                    /**< where in libstrata it was set (debugging) */
 	int src_line;
 } strata_error;
@@ -67,6 +70,9 @@ void strata_error_restore(const strata_error *saved);
 
 /** Forget the last error. */
 void strata_error_clear(void);
+
+/** Whether e->sqlstate is a SQLSTATE (PostgreSQL's five characters), not a SQLite code. */
+int strata_error_has_sqlstate(const strata_error *e);
 
 /** The documented process exit code for an error code (0, 1, 2 or 3). */
 int strata_error_exit_code(int code);

@@ -13,7 +13,7 @@
  * table holds the maximal elements of that set ("applied heads").
  *
  * Targets (strata_graph_resolve and the planners):
- *   head        the single head; several heads are STRATA_ECONFLICT with a hint
+ *   head        the single head; several heads are STRATA_EAMBIGUOUS (bad usage), with a hint
  *   heads       every head
  *   base        nothing applied
  *   <id>        a full id or a unique prefix (>= 4 characters); an ambiguous
@@ -123,6 +123,17 @@ int strata_plan_downgrade(strata_plan *out, const strata_graph *g, const unsigne
 
 /** Revisions that would end up applied when stamping target (its ancestors, or none for base). */
 int strata_plan_stamp(unsigned char *out_applied, const strata_graph *g, const char *target);
+
+/**
+ * The revisions applied in the state target names, where target may also
+ * be relative to the database's state `applied` (NULL when not known):
+ * "current" (that state itself), "+N" (after `strata upgrade +N`), "-N"
+ * (after `strata downgrade -N`). Any other target is as for
+ * strata_plan_stamp(). A relative target without `applied`, or a "-N"
+ * going back further than what is applied, is STRATA_EINVALID.
+ */
+int strata_plan_state(unsigned char *out_applied, const strata_graph *g,
+		      const unsigned char *applied, const char *target);
 
 void strata_plan_release(strata_plan *p);
 

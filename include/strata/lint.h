@@ -140,6 +140,18 @@ int strata_lint_migration(strata_lint_report *r, const strata_migration *m,
  */
 int strata_lint_file(strata_lint_report *r, const char *path, const strata_lint_options *opts);
 
+/**
+ * The files a directory given to lint stands for: every "*.sql" regular
+ * file directly in it (not in subfolders, no symlinks), as a migrations
+ * folder is read, sorted by name, as "dir/name" paths to pass to
+ * strata_lint_file() one by one.
+ * @param[out] out  *n paths; free with strata_lint_paths_free()
+ * @return 0, STRATA_ENOTFOUND (no such directory, or no .sql file in it;
+ *         the message names it), STRATA_ERROR
+ */
+int strata_lint_dir_files(char ***out, size_t *n, const char *dir);
+void strata_lint_paths_free(char **paths, size_t n);
+
 /** Record that an applied revision's file changed since it ran (rule SL502). */
 int strata_lint_applied_changed(strata_lint_report *r, const strata_migration *m,
 				const char *recorded_checksum, const strata_lint_options *opts);

@@ -24,6 +24,18 @@
 extern "C" {
 #endif
 
+/*
+ * What online migrations keep in the database, never part of a user's
+ * schema: the schema STRATA_ONLINE_SCHEMA (the state table
+ * STRATA_ONLINE_SCHEMA.migrations, the sync functions), the sync trigger
+ * STRATA_ONLINE_TRIGGER on each table while a migration is in progress,
+ * and the versioned schemas of views: "<schema>_<name>" or the file's
+ * "version_schema", named in the state table's version_schema and
+ * previous_schema columns.
+ */
+#define STRATA_ONLINE_SCHEMA "strata_online"
+#define STRATA_ONLINE_TRIGGER "_strata_online_sync"
+
 /** A parsed operation file. */
 typedef struct strata_online_migration strata_online_migration;
 

@@ -3,14 +3,24 @@
  *
  * strata.sum (in the migrations folder) pins the directory's contents:
  *
- *     sha256-v1:<hash of the lines below>
+ *     # strata.sum: one line per migration file; 'strata hash' rewrites it
  *     <file name> sha256-v1:<hash of the file, CRLF normalised to LF>
  *     ...
  *
- * one line per *.sql file, sorted by name. When it exists and does not
- * match, verify and upgrade stop before touching any database; `strata
- * hash` rewrites it after a deliberate edit. When it is absent nothing is
- * checked. revision, merge and hash rewrite it.
+ * one line per *.sql file, sorted by name, and nothing that depends on
+ * more than one file: two branches that each add a file change different
+ * lines, so version control merges them. It is read as a set of lines,
+ * compared with the set of files: a file with no line (added), a line with
+ * no file (removed) and a line with another hash (changed) each count.
+ * Blank lines, "#" lines and, on line 1, the whole-folder hash that older
+ * versions wrote are skipped, so those files are still read; the next
+ * write drops that line. Merge conflict markers, a line that is not
+ * "name hash" and a name listed twice are STRATA_EPARSE, naming the line.
+ *
+ * When it exists and does not match, verify and upgrade stop before
+ * touching any database; `strata hash` rewrites it after a deliberate
+ * edit. When it is absent nothing is checked. revision, merge and hash
+ * rewrite it.
  */
 #ifndef STRATA_PROJECT_H
 #define STRATA_PROJECT_H
@@ -42,6 +52,20 @@ struct strata_graph;
  * every .sql file of dir). Same results and errors.
  */
 int strata_sum_check_graph(char **report, const char *dir, const struct strata_graph *g);
+
+/**
+ * `sum = auto`: when strata.sum differs from the folder only in files
+ * whose revision is not applied (applied[i] for graph index i, as the
+ * target database says), rewrite it from g. A removed file, or an added
+ * or changed file whose revision is applied, refuses it all and writes
+ * nothing.
+ * @param[out] recorded  the names of the files recorded, ", "-separated
+ *                       (free with strata_free), or NULL when none were
+ * @return 0 (matched, rewritten, or no strata.sum), STRATA_ECHECK (a
+ *         difference auto may not record; the error lists it), STRATA_EPARSE
+ */
+int strata_sum_refresh_unapplied(char **recorded, const char *dir, const struct strata_graph *g,
+				 const unsigned char *applied);
 
 typedef struct strata_revision_spec {
 	const char *message;

@@ -2,9 +2,10 @@
  * strata/runner.h - applying, reverting and stamping revisions.
  *
  * Each function opens its own connection to cfg->database, takes the run
- * lock (PostgreSQL: an advisory lock for the whole run; SQLite: each
- * step's BEGIN IMMEDIATE), creates the bookkeeping tables when missing,
- * and works step by step:
+ * lock for the whole run (PostgreSQL: an advisory lock; SQLite: a flock on
+ * "<db>.strata-lock"; both outlive a `transaction: off` step), reads the
+ * bookkeeping only once it holds that lock, creates the bookkeeping tables
+ * when missing, and works step by step:
  *
  *  1. Every statement of every planned step is split before anything runs;
  *     a syntax error stops the run with file:line:col and nothing applied.
@@ -59,9 +60,12 @@ typedef struct strata_run_options {
 	void (*progress)(void *payload, size_t done, size_t total, const strata_migration *m);
 	void *payload;
 	strata_prefetch *prefetch; /* upgrade, downgrade: the state read ahead, or NULL */
+	int sum_auto;             /* strata.sum differs and cfg says sum = auto: once the run
+	                             lock is held and the state read, record the files whose
+	                             revision is not applied (strata_sum_refresh_unapplied) */
 } strata_run_options;
 #define STRATA_RUN_OPTIONS_VERSION 1
-#define STRATA_RUN_OPTIONS_INIT { STRATA_RUN_OPTIONS_VERSION, NULL, 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL }
+#define STRATA_RUN_OPTIONS_INIT { STRATA_RUN_OPTIONS_VERSION, NULL, 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, 0 }
 
 typedef struct strata_run_result {
 	size_t planned;   /* steps in the plan */
@@ -137,10 +141,26 @@ typedef struct strata_status {
 	char *failed_statement;
 	char *failed_at;
 	long failed_statements_run;
+	int failed_in_progress;   /* failed is a "running" row whose run still holds the run lock:
+	                             being applied right now, not interrupted */
 } strata_status;
 
-/** Read the database's state (read-only: creates nothing). Unknown version rows: STRATA_ENOTFOUND. */
-int strata_status_read(strata_status **out, const strata_config *cfg, const strata_graph *g);
+/* strata_status_read() flags. */
+enum strata_status_flags {
+	/* A SQLite file that does not exist is a database with nothing applied
+	 * (what `strata upgrade` would create), not an error. */
+	STRATA_STATUS_MISSING_OK = 1 << 0,
+};
+
+/**
+ * Read the database's state, read-only: creates and writes nothing.
+ * @param flags  0 or STRATA_STATUS_MISSING_OK
+ * @return 0; STRATA_ENOTFOUND for a SQLite file that does not exist (the
+ *         message names its path; unless STRATA_STATUS_MISSING_OK) or for
+ *         version rows naming revisions the graph does not know
+ */
+int strata_status_read(strata_status **out, const strata_config *cfg, const strata_graph *g,
+		       unsigned flags);
 void strata_status_free(strata_status *s);
 
 #ifdef __cplusplus

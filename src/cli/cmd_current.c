@@ -26,7 +26,7 @@ int cmd_current(int argc, char **argv, cli_ctx *ctx)
 		return rc;
 	if ((rc = cli_load_graph(ctx)) != 0)
 		return rc;
-	if ((rc = strata_status_read(&st, ctx->config, ctx->graph)) < 0)
+	if ((rc = strata_status_read(&st, ctx->config, ctx->graph, 0)) < 0)
 		return cli_report_error(rc);
 	n = strata_graph_count(ctx->graph);
 	heads = calloc(n ? n : 1, sizeof(size_t));
@@ -56,7 +56,10 @@ int cmd_current(int argc, char **argv, cli_ctx *ctx)
 		json_object_set_new(root, "heads", arr);
 		json_object_set_new(root, "pending", json_integer((json_int_t)pending));
 		json_object_set_new(root, "changed", json_integer((json_int_t)st->nchanged));
-		json_object_set_new(root, "failed", st->failed >= 0
+		json_object_set_new(root, "failed", st->failed >= 0 && !st->failed_in_progress
+			? json_string(strata_graph_at(ctx->graph, (size_t)st->failed)->revision)
+			: json_null());
+		json_object_set_new(root, "running", st->failed >= 0 && st->failed_in_progress
 			? json_string(strata_graph_at(ctx->graph, (size_t)st->failed)->revision)
 			: json_null());
 		cli_print_json(root);
@@ -68,7 +71,11 @@ int cmd_current(int argc, char **argv, cli_ctx *ctx)
 		else if (pending)
 			cli_info(ctx, "%zu revision(s) pending", pending);
 	}
-	if (st->failed >= 0)
+	if (st->failed >= 0 && st->failed_in_progress)
+		cli_warn("revision %s is being applied by another strata run right now (started %s)",
+			 strata_graph_at(ctx->graph, (size_t)st->failed)->revision,
+			 st->failed_at ? st->failed_at : "?");
+	else if (st->failed >= 0)
 		cli_warn("revision %s failed part-way; see 'strata upgrade' for how to resolve it",
 			 strata_graph_at(ctx->graph, (size_t)st->failed)->revision);
 	for (i = 0; i < st->nchanged; i++)

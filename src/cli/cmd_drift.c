@@ -27,7 +27,7 @@ static const char *describe(const sc_change *ch)
 
 static int expected_catalog(cli_ctx *ctx, sc_catalog **out, int engine, strata_status **st)
 {
-	int rc = strata_status_read(st, ctx->config, ctx->graph);
+	int rc = strata_status_read(st, ctx->config, ctx->graph, 0);
 
 	if (rc != 0)
 		return rc;

@@ -1,9 +1,12 @@
 /*
  * cli/cmd_history.c - strata history [-r FROM:TO]: revisions, newest first.
  *
- * Reads only the migrations folder. A range FROM:TO lists the revisions
- * that are ancestors of TO (inclusive) and not ancestors of FROM, plus FROM;
- * either side may be empty ("base" / "heads").
+ * A range FROM:TO lists the revisions that are ancestors of TO (inclusive)
+ * and not ancestors of FROM, plus FROM; either side may be empty ("base" /
+ * "heads"). A side may also be relative to the database's state, as
+ * upgrade and downgrade targets are: "current", "-N" (where downgrade -N
+ * would go), "+N" (where upgrade +N would go); only then is the database
+ * read (read-only). Otherwise only the migrations folder is read.
  */
 #include "cli/cli.h"
 #include "strata/error.h"
@@ -39,15 +42,41 @@ static json_t *revision_json(const strata_graph *g, size_t i)
 	return o;
 }
 
+static int relative(const char *bound)
+{
+	return bound[0] == '+' || bound[0] == '-' || strcmp(bound, "current") == 0;
+}
+
+/* The revisions up to bound (ancestors included) into set; the bound itself marked in tip. */
+static int resolve_bound(unsigned char *set, unsigned char *tip, const strata_graph *g,
+			 const strata_status *st, const char *bound)
+{
+	size_t n = strata_graph_count(g), *heads, k, i;
+	int rc;
+
+	if ((rc = strata_plan_state(set, g, st ? st->applied : NULL, bound)) < 0)
+		return rc;
+	if (!tip)
+		return 0;
+	if (!(heads = calloc(n ? n : 1, sizeof(*heads))))
+		return strata_error_set(STRATA_ERROR, "out of memory");
+	k = strata_graph_applied_heads(g, set, heads, n);
+	for (i = 0; i < k && i < n; i++)
+		tip[heads[i]] = 1;
+	free(heads);
+	return 0;
+}
+
 int cmd_history(int argc, char **argv, cli_ctx *ctx)
 {
 	const char *range = NULL, *args[1];
-	unsigned char *upper = NULL, *lower = NULL;
+	unsigned char *upper = NULL, *lower = NULL, *from_tip = NULL;
+	strata_status *st = NULL;
 	size_t nargs, n, i;
-	long from_idx = -1;
 	int rc;
 	const cli_option opts[] = {
-		{ OPT_STRING, 'r', "rev-range", &range, "FROM:TO", "only revisions in this range" },
+		{ OPT_STRING, 'r', "rev-range", &range, "FROM:TO",
+		  "only revisions in this range (FROM, TO: a revision, base, heads, current, -N, +N)" },
 		{ OPT_END, 0, NULL, NULL, NULL, NULL },
 	};
 
@@ -58,7 +87,8 @@ int cmd_history(int argc, char **argv, cli_ctx *ctx)
 	n = strata_graph_count(ctx->graph);
 	upper = calloc(n ? n : 1, 1);
 	lower = calloc(n ? n : 1, 1);
-	if (!upper || !lower) {
+	from_tip = calloc(n ? n : 1, 1);
+	if (!upper || !lower || !from_tip) {
 		rc = EXIT_RUNTIME;
 		goto done;
 	}
@@ -74,36 +104,34 @@ int cmd_history(int argc, char **argv, cli_ctx *ctx)
 		}
 		memcpy(from, range, (size_t)(colon - range));
 		to = colon + 1;
-		if (*to && (rc = strata_plan_stamp(upper, ctx->graph, to)) < 0) {
+		if ((relative(from) || relative(to)) &&
+		    (rc = strata_status_read(&st, ctx->config, ctx->graph, 0)) < 0) {
 			rc = cli_report_error(rc);
 			goto done;
 		}
-		if (*from && strcmp(from, "base") != 0) {
-			size_t idx;
-
-			if ((rc = strata_plan_stamp(lower, ctx->graph, from)) < 0 ||
-			    (rc = strata_graph_lookup(&idx, ctx->graph, from)) < 0) {
-				rc = cli_report_error(rc);
-				goto done;
-			}
-			from_idx = (long)idx;
+		if ((*to && (rc = resolve_bound(upper, NULL, ctx->graph, st, to)) < 0) ||
+		    (*from && (rc = resolve_bound(lower, from_tip, ctx->graph, st, from)) < 0)) {
+			rc = cli_report_error(rc);
+			goto done;
 		}
 	}
 	if (ctx->g.json) {
 		json_t *arr = json_array();
 
 		for (i = n; i-- > 0;)
-			if (upper[i] && (!lower[i] || (long)i == from_idx))
+			if (upper[i] && (!lower[i] || from_tip[i]))
 				json_array_append_new(arr, revision_json(ctx->graph, i));
 		cli_print_json(arr);
 	} else {
 		for (i = n; i-- > 0;)
-			if (upper[i] && (!lower[i] || (long)i == from_idx))
+			if (upper[i] && (!lower[i] || from_tip[i]))
 				cli_describe(stdout, ctx->graph, i, ctx->g.verbose);
 	}
 	rc = EXIT_OK;
 done:
+	strata_status_free(st);
 	free(upper);
 	free(lower);
+	free(from_tip);
 	return rc;
 }

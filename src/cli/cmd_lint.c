@@ -3,7 +3,8 @@
  * destructive migrations before they run.
  *
  * Which SQL: the FILES given (strata migrations or plain SQL files, each
- * on its own); else the revisions not yet applied to the database, in
+ * on its own; a directory stands for every .sql file directly in it, in
+ * name order); else the revisions not yet applied to the database, in
  * apply order and as one range (a table created by one is new to the
  * next), plus applied revisions whose file changed; or with --all every
  * revision, each on its own. With -d (or when the database is read for
@@ -18,6 +19,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define MAX_FILES 4096
 
@@ -38,15 +40,38 @@ static int file_failed(lint_run *run, int rc)
 	return rc;
 }
 
+static int lint_one(lint_run *run, const char *path)
+{
+	int rc;
+
+	strata_lint_report_new_range(run->report);
+	rc = strata_lint_file(run->report, path, &run->opts);
+	return rc < 0 ? file_failed(run, rc) : 0;
+}
+
+/* Each file on its own; a directory stands for each of its .sql files, by name. */
 static int lint_files(lint_run *run, const char *const *files, size_t n)
 {
-	size_t i;
+	size_t i, k, npaths;
+	char **paths;
+	struct stat st;
 	int rc;
 
 	for (i = 0; i < n; i++) {
-		strata_lint_report_new_range(run->report);
-		rc = strata_lint_file(run->report, files[i], &run->opts);
-		if (rc < 0 && (rc = file_failed(run, rc)) < 0)
+		if (stat(files[i], &st) != 0 || !S_ISDIR(st.st_mode)) {
+			if ((rc = lint_one(run, files[i])) < 0)
+				return rc;
+			continue;
+		}
+		if ((rc = strata_lint_dir_files(&paths, &npaths, files[i])) < 0) {
+			if ((rc = file_failed(run, rc)) < 0)
+				return rc;
+			continue;
+		}
+		for (k = 0, rc = 0; k < npaths && rc == 0; k++)
+			rc = lint_one(run, paths[k]);
+		strata_lint_paths_free(paths, npaths);
+		if (rc < 0)
 			return rc;
 	}
 	return 0;
@@ -59,7 +84,8 @@ static int lint_revisions(lint_run *run, cli_ctx *ctx, int all)
 	size_t i, n = strata_graph_count(ctx->graph);
 	int rc = 0;
 
-	if (!all && (rc = strata_status_read(&st, ctx->config, ctx->graph)) < 0)
+	if (!all && (rc = strata_status_read(&st, ctx->config, ctx->graph,
+						 STRATA_STATUS_MISSING_OK)) < 0)
 		return rc;
 	for (i = 0; i < n; i++) {
 		const strata_migration *m = strata_graph_at(ctx->graph, i);

@@ -13,7 +13,10 @@
  * "+check-down" queries, up again (stairway). At the end the schema at the
  * heads is compared with schema.sql, and the lint's error-level findings
  * over all revisions are reported. Each check is reported by name; exit 1
- * when one fails.
+ * when one fails. A failing up or down stops the walk; with --keep-going
+ * it goes on with every revision whose ancestors are applied. strata's
+ * own objects (bookkeeping, strata online's) are left out of every
+ * catalog compared (drop_own_objects).
  *
  * Snapshots cost what the revision touches, not what the schema holds, so
  * the run's time grows linearly with the number of revisions:
@@ -38,6 +41,7 @@
 #include "db/db.h"
 #include "strata/error.h"
 #include "strata/lint.h"
+#include "strata/online.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/fs.h"
@@ -79,6 +83,9 @@ typedef struct test_run {
 	strata_session *session;
 	int engine;
 	int whole_reads;     /* PostgreSQL: always snapshot the whole schema (event triggers) */
+	int keep_going;      /* walk on past a failing step */
+	char **view_schemas; /* PostgreSQL: strata online's versioned schemas the shadow holds */
+	size_t nview_schemas;
 	revtest **datatests; /* per graph index, or NULL */
 	check_result checks[NCHECKS];
 } test_run;
@@ -202,6 +209,113 @@ static void run_datatest(test_run *t, size_t i, revtest_section section)
 	buf_release(&msg);
 }
 
+/*
+ * strata's own objects are never part of a user's schema: the bookkeeping
+ * tables (version_table and strata_history) with their indexes,
+ * constraints and triggers, views named after them (strata online makes
+ * those in its versioned schemas), the schema of a schema-qualified
+ * version_table, and strata online's objects (strata/online.h): its
+ * schema, its sync triggers and its versioned schemas of views. They are
+ * left out of every catalog this command compares. The versioned schemas
+ * are those the shadow's state table names; a catalog without those rows
+ * (a schema file dumped from a database) that holds the strata_online
+ * schema also loses each schema named "<schema>_<suffix>" after another of
+ * its schemas that holds nothing but views, as strata online names them.
+ */
+typedef struct own_objects {
+	const test_run *t;
+	const char *version;  /* bookkeeping tables: the version table's bare name */
+	char *bk_schema;      /* their schema, or NULL: any */
+	char **schemas;       /* schemas left out with all they hold */
+	size_t nschemas;
+} own_objects;
+
+static int own_name_eq(const own_objects *w, const char *a, const char *b)
+{
+	return w->t->engine == DB_SQLITE ? strcasecmp(a, b) == 0 : strcmp(a, b) == 0;
+}
+
+static int is_own(const sc_object *o, void *payload)
+{
+	const own_objects *w = payload;
+	const char *name = o->table ? o->table : o->name;
+
+	if (o->kind == SC_SCHEMA)
+		return sc_strv_has(w->schemas, w->nschemas, o->name) ||
+		       (w->bk_schema && strcmp(o->name, w->bk_schema) == 0);
+	if (o->schema && sc_strv_has(w->schemas, w->nschemas, o->schema))
+		return 1;
+	if (o->kind == SC_TRIGGER && strcmp(o->name, STRATA_ONLINE_TRIGGER) == 0)
+		return 1;
+	if (!o->table && o->kind != SC_TABLE && o->kind != SC_VIEW)
+		return 0;
+	if (w->bk_schema && o->schema && strcmp(o->schema, w->bk_schema) != 0)
+		return 0;
+	return own_name_eq(w, name, w->version) || own_name_eq(w, name, "strata_history");
+}
+
+static int drop_own_objects(const test_run *t, sc_catalog *cat)
+{
+	const char *vt = t->cfg.version_table ? t->cfg.version_table : "strata_version";
+	const char *dot = strrchr(vt, '.');
+	own_objects w = { t, dot ? dot + 1 : vt, NULL, NULL, 0 };
+	int rc = 0, online = 0;
+
+	if (dot && t->engine == DB_POSTGRES && !(w.bk_schema = strata_strndup(vt, (size_t)(dot - vt))))
+		return STRATA_ERROR;
+	if (t->engine == DB_POSTGRES) {
+		rc = sc_strv_add(&w.schemas, &w.nschemas, STRATA_ONLINE_SCHEMA);
+		for (size_t i = 0; rc == 0 && i < t->nview_schemas; i++)
+			rc = sc_strv_add(&w.schemas, &w.nschemas, t->view_schemas[i]);
+		for (size_t i = 0; i < cat->n && !online; i++)
+			online = (cat->objs[i]->kind == SC_SCHEMA &&
+				  strcmp(cat->objs[i]->name, STRATA_ONLINE_SCHEMA) == 0) ||
+				 (cat->objs[i]->schema &&
+				  strcmp(cat->objs[i]->schema, STRATA_ONLINE_SCHEMA) == 0);
+		for (size_t i = 0; rc == 0 && online && i < cat->n; i++) {
+			const sc_object *o = cat->objs[i];
+
+			if (o->kind == SC_SCHEMA && !sc_strv_has(w.schemas, w.nschemas, o->name) &&
+			    sc_schema_looks_versioned(cat, o->name))
+				rc = sc_strv_add(&w.schemas, &w.nschemas, o->name);
+		}
+	}
+	if (rc == 0)
+		rc = sc_catalog_drop_if(cat, is_own, &w);
+	for (size_t i = 0; i < w.nschemas; i++)
+		strata_free(w.schemas[i]);
+	strata_free(w.schemas);
+	strata_free(w.bk_schema);
+	return rc;
+}
+
+static int on_flag(void *payload, int ncols, const char *const *v);
+
+static int on_view_schema(void *payload, int ncols, const char *const *v)
+{
+	test_run *t = payload;
+
+	return ncols == 1 && v[0] ? sc_strv_add(&t->view_schemas, &t->nview_schemas, v[0]) : 0;
+}
+
+/* PostgreSQL: the versioned schemas that strata online's state table in
+ * the shadow (a scratch database given with -d) names. */
+static int read_view_schemas(test_run *t)
+{
+	int exists = 0, rc;
+
+	if (t->engine != DB_POSTGRES)
+		return 0;
+	rc = db_query(t->db, "SELECT pg_catalog.to_regclass('" STRATA_ONLINE_SCHEMA ".migrations') IS NOT NULL",
+		      0, NULL, on_flag, &exists);
+	if (rc != 0 || !exists)
+		return rc;
+	return db_query(t->db, "SELECT version_schema FROM " STRATA_ONLINE_SCHEMA ".migrations UNION "
+			"SELECT previous_schema FROM " STRATA_ONLINE_SCHEMA ".migrations "
+			"WHERE previous_schema IS NOT NULL",
+			0, NULL, on_view_schema, t);
+}
+
 /* The catalog model: whole, or (names given, PostgreSQL) scoped to them. */
 static int read_catalog(test_run *t, const sc_scope_names *names, sc_catalog **out)
 {
@@ -210,8 +324,11 @@ static int read_catalog(test_run *t, const sc_scope_names *names, sc_catalog **o
 
 	/* The introspection empties the session's search_path; the data
 	 * checks that run on the same connection name tables as users do. */
-	if (rc == 0 && t->engine == DB_POSTGRES &&
-	    (rc = db_exec(t->db, "RESET search_path", 0, NULL)) != 0) {
+	if (rc == 0 && t->engine == DB_POSTGRES)
+		rc = db_exec(t->db, "RESET search_path", 0, NULL);
+	if (rc == 0)
+		rc = drop_own_objects(t, *out);
+	if (rc != 0 && *out) {
 		sc_catalog_free(*out);
 		*out = NULL;
 	}
@@ -281,24 +398,27 @@ static int cmp_str(const void *a, const void *b)
  * revision's own. An object whose table was not named brings its table's
  * rows in too (a second scan), so the rows always replay.
  */
-static int sqlite_rows_once(strata_db *db, const char *param, row_list *l)
+static int sqlite_rows_once(strata_db *db, const char *version, const char *param, row_list *l)
 {
-	const char *params[1] = { param };
+	const char *params[2] = { param, version };
 	int rc = db_query(db,
 			  "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND "
-			  "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND ($1 IS NULL OR tbl_name COLLATE "
+			  "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND tbl_name COLLATE NOCASE NOT IN "
+			  "($2, 'strata_history') AND ($1 IS NULL OR tbl_name COLLATE "
 			  "NOCASE IN (SELECT value FROM json_each($1)) OR name COLLATE NOCASE IN "
 			  "(SELECT value FROM json_each($1))) ORDER BY CASE type WHEN 'table' "
 			  "THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, rowid",
-			  1, params, on_schema_row, l);
+			  2, params, on_schema_row, l);
 
 	return rc == 0 && l->rc != 0 ? l->rc : rc;
 }
 
 static const char *row_field(const char *row, int k, size_t *len);
 
-static int sqlite_rows(strata_db *db, const sc_names *names, char ***rows, size_t *n)
+static int sqlite_rows(const test_run *t, const sc_names *names, char ***rows, size_t *n)
 {
+	const char *vt = t->cfg.version_table ? t->cfg.version_table : "strata_version";
+	const char *version = strrchr(vt, '.') ? strrchr(vt, '.') + 1 : vt;
 	row_list l = { NULL, 0, 0 };
 	json_t *arr = NULL;
 	char *param = NULL;
@@ -317,7 +437,7 @@ static int sqlite_rows(strata_db *db, const sc_names *names, char ***rows, size_
 			return STRATA_ERROR;
 		}
 	}
-	rc = sqlite_rows_once(db, param, &l);
+	rc = sqlite_rows_once(t->db, version, param, &l);
 	/* Tables of rows that came in by their own name only. */
 	for (size_t i = 0; rc == 0 && arr && i < l.n; i++) {
 		size_t len;
@@ -347,7 +467,7 @@ static int sqlite_rows(strata_db *db, const sc_names *names, char ***rows, size_
 			for (size_t i = 0; i < l.n; i++)
 				strata_free(l.v[i]);
 			l.n = 0;
-			rc = sqlite_rows_once(db, param, &l);
+			rc = sqlite_rows_once(t->db, version, param, &l);
 		}
 	}
 	json_decref(arr);
@@ -386,8 +506,11 @@ static int sqlite_catalog_of_rows(test_run *t, char *const *rows, size_t n, sc_c
 
 		rc = db_exec_stmt(scratch, sql, len, NULL, 0);
 	}
-	if (rc == 0)
-		rc = sc_introspect(scratch, t->cfg.version_table, out);
+	if (rc == 0 && (rc = sc_introspect(scratch, t->cfg.version_table, out)) == 0 &&
+	    (rc = drop_own_objects(t, *out)) != 0) {
+		sc_catalog_free(*out);
+		*out = NULL;
+	}
 	db_close(scratch);
 	return rc;
 }
@@ -470,7 +593,7 @@ static int snapshot_before(test_run *t, size_t i, rev_snap *s)
 	if ((rc = revision_names(t, i, &s->names)) != 0)
 		return rc;
 	if (t->engine == DB_SQLITE)
-		return sqlite_rows(t->db, t->whole_reads ? NULL : &s->names, &s->rows, &s->nrows);
+		return sqlite_rows(t, t->whole_reads ? NULL : &s->names, &s->rows, &s->nrows);
 	return scoped_snapshot(t, s, &s->cat);
 }
 
@@ -497,7 +620,7 @@ static int snapshot_after(test_run *t, rev_snap *s, sc_catalog **before, sc_cata
 			if ((rc = sc_names_add(&s->names, f, len)) != 0)
 				return rc;
 		}
-		if ((rc = sqlite_rows(t->db, t->whole_reads ? NULL : &s->names, &now, &n)) != 0)
+		if ((rc = sqlite_rows(t, t->whole_reads ? NULL : &s->names, &now, &n)) != 0)
 			return rc;
 		if (n == s->nrows) {
 			same = 1;
@@ -629,17 +752,58 @@ static int opaque_revision(test_run *t, size_t i, int opaque)
 	return rc;
 }
 
+/* Whether everything revision i builds on is applied on the shadow. */
+static int can_apply(const test_run *t, size_t i)
+{
+	const unsigned char *applied = strata_session_applied(t->session);
+	const size_t *e;
+	size_t n = strata_graph_parents(t->g, i, &e);
+
+	for (size_t k = 0; k < n; k++)
+		if (!applied[e[k]])
+			return 0;
+	n = strata_graph_dependencies(t->g, i, &e);
+	for (size_t k = 0; k < n; k++)
+		if (!applied[e[k]])
+			return 0;
+	return 1;
+}
+
+/* A step of revision i failed: the failure goes to check, and the checks
+ * that needed the rest of the walk are skipped, for why (the walk stops)
+ * or for why_on (--keep-going: the walk goes on, but not every revision is
+ * walked whole, and the heads are not reached). Returns whether the walk
+ * goes on. */
+static int step_failed(test_run *t, int check, size_t i, const char *prefix, const char *why,
+		       const char *why_on)
+{
+	static const int after_up[] = { CHECK_STAIRWAY, CHECK_NO_TRACE, CHECK_DATA, CHECK_SCHEMA };
+	strata_buf msg = STRATA_BUF_INIT;
+
+	buf_printf(&msg, "%s%s", prefix, strata_error_last()->message);
+	add_failure(t, check, strata_graph_at(t->g, i)->revision, buf_cstr(&msg), NULL);
+	buf_release(&msg);
+	strata_error_clear();
+	skip_rest(t, t->keep_going ? why_on : why, after_up, 4);
+	return t->keep_going;
+}
+
 /*
  * The walk: every revision from `from` on, in apply order. Returns 0, or
  * the code of an error that is not a finding (the shadow went away).
  * *at_heads is set when it reached the end with everything applied.
+ * Without --keep-going it stops at the first failing step; with it, every
+ * revision whose ancestors are applied is walked, and those that build on
+ * a failed one are listed as not run.
  */
 static int walk(test_run *t, size_t from, int *at_heads)
 {
 	static const int after_up[] = { CHECK_STAIRWAY, CHECK_NO_TRACE, CHECK_DATA, CHECK_SCHEMA };
 	size_t n = strata_graph_count(t->g);
 	int need_down = enabled(t, CHECK_STAIRWAY) || enabled(t, CHECK_NO_TRACE) || enabled(t, CHECK_DATA);
-	int rc;
+	strata_buf not_run = STRATA_BUF_INIT;
+	size_t nnot_run = 0;
+	int rc = 0, stopped = 0, failed = 0;
 
 	*at_heads = 0;
 	if (from > 0) {
@@ -654,25 +818,33 @@ static int walk(test_run *t, size_t from, int *at_heads)
 		if (t->engine == DB_POSTGRES && (rc = note_event_triggers(t)) != 0)
 			return rc;
 	}
-	for (size_t i = from; i < n; i++) {
+	for (size_t i = from; i < n && !stopped; i++) {
 		const strata_migration *m = strata_graph_at(t->g, i);
 		int reversible = need_down && !m->irreversible;
 		int snapped = reversible && enabled(t, CHECK_NO_TRACE), opaque = -1;
+		int down_check = enabled(t, CHECK_STAIRWAY) ? CHECK_STAIRWAY : up_check(t);
 		rev_snap before;
 
+		if (!can_apply(t, i)) {
+			/* --keep-going, past a failed step this revision builds on */
+			buf_printf(&not_run, " %s", m->revision);
+			nnot_run++;
+			continue;
+		}
 		memset(&before, 0, sizeof(before));
 		if (snapped && (rc = snapshot_before(t, i, &before)) != 0) {
 			rev_snap_release(&before);
-			return rc;
+			break;
 		}
 		if (snapped)
 			opaque = before.names.opaque;
 		run_datatest(t, i, REVTEST_BEFORE);
 		if (run_step(t, i, STRATA_UP) != 0) {
-			add_failure(t, up_check(t), m->revision, strata_error_last()->message, NULL);
-			skip_rest(t, "the upgrade failed", after_up, 4);
 			rev_snap_release(&before);
-			return 0;
+			failed = 1;
+			stopped = !step_failed(t, up_check(t), i, "", "the upgrade failed",
+					       "not every revision was walked: an up failed");
+			continue;
 		}
 		run_datatest(t, i, REVTEST_CHECK);
 		if (!reversible) {
@@ -680,33 +852,114 @@ static int walk(test_run *t, size_t from, int *at_heads)
 			continue;
 		}
 		if (run_step(t, i, STRATA_DOWN) != 0) {
-			add_failure(t, enabled(t, CHECK_STAIRWAY) ? CHECK_STAIRWAY : up_check(t), m->revision, strata_error_last()->message, NULL);
-			skip_rest(t, "the stairway stopped", after_up, 4);
 			rev_snap_release(&before);
-			return 0;
+			failed = 1;
+			stopped = !step_failed(t, down_check, i, "", "the stairway stopped",
+					       "not every revision was walked: a down failed");
+			if (!stopped && (rc = opaque_revision(t, i, opaque)) != 0)
+				break;
+			continue;
 		}
 		rc = snapped ? compare_no_trace(t, i, &before) : 0;
 		rev_snap_release(&before);
 		if (rc != 0)
-			return rc;
+			break;
 		run_datatest(t, i, REVTEST_CHECK_DOWN);
 		if (run_step(t, i, STRATA_UP) != 0) {
-			strata_buf msg = STRATA_BUF_INIT;
-
-			buf_printf(&msg, "up again after the down: %s", strata_error_last()->message);
-			add_failure(t, enabled(t, CHECK_STAIRWAY) ? CHECK_STAIRWAY : up_check(t), m->revision, buf_cstr(&msg), NULL);
-			buf_release(&msg);
-			skip_rest(t, "the stairway stopped", after_up, 4);
-			return 0;
+			failed = 1;
+			stopped = !step_failed(t, down_check, i, "up again after the down: ",
+					       "the stairway stopped",
+					       "not every revision was walked: an up again failed");
+			continue;
 		}
 		if ((rc = opaque_revision(t, i, opaque)) != 0)
-			return rc;
+			break;
 	}
-	*at_heads = 1;
+	if (rc == 0 && nnot_run) {
+		strata_buf msg = STRATA_BUF_INIT;
+
+		buf_printf(&msg, "not run: %zu revision(s) build on one whose step failed:%s",
+			   nnot_run, buf_cstr(&not_run));
+		add_failure(t, up_check(t), NULL, buf_cstr(&msg), NULL);
+		buf_release(&msg);
+	}
+	buf_release(&not_run);
+	if (rc == 0 && !failed)
+		*at_heads = 1;
+	return rc;
+}
+
+/* Union-find over revision indexes: the root of i's set. */
+static size_t set_of(size_t *up, size_t i)
+{
+	while (up[i] != i) {
+		up[i] = up[up[i]];
+		i = up[i];
+	}
+	return i;
+}
+
+/*
+ * The revisions fall into lines joined by any edge, revises or
+ * depends-on: a second base joined to the others (a branch started at
+ * base and later merged, or depended on) belongs with them. The line with
+ * the most revisions (the first base's on a tie) is the project's; every
+ * base of another line is orphaned, and named.
+ */
+static int check_orphans(test_run *t, const size_t *bases, size_t nbases)
+{
+	size_t n = strata_graph_count(t->g), *up, *size, main_set = 0, main_base = 0;
+	strata_buf msg = STRATA_BUF_INIT;
+
+	if (nbases < 2)
+		return 0;
+	up = strata_calloc(n, sizeof(*up));
+	size = strata_calloc(n, sizeof(*size));
+	if (!up || !size) {
+		strata_free(up);
+		strata_free(size);
+		return STRATA_ERROR;
+	}
+	for (size_t i = 0; i < n; i++)
+		up[i] = i;
+	for (size_t i = 0; i < n; i++) {
+		const size_t *e;
+		size_t ne = strata_graph_parents(t->g, i, &e);
+
+		for (int pass = 0; pass < 2; pass++) {
+			for (size_t k = 0; k < ne; k++)
+				up[set_of(up, e[k])] = set_of(up, i);
+			ne = strata_graph_dependencies(t->g, i, &e);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		size[set_of(up, i)]++;
+	for (size_t b = 0; b < nbases; b++) {
+		size_t s = set_of(up, bases[b]);
+
+		if (b == 0 || size[s] > size[main_set]) {
+			main_set = s;
+			main_base = bases[b];
+		}
+	}
+	for (size_t b = 0; b < nbases; b++) {
+		if (set_of(up, bases[b]) == main_set)
+			continue;
+		buf_clear(&msg);
+		buf_printf(&msg,
+			   "orphaned: revises base, and no revision joins it (by revises or depends-on) "
+			   "to the revisions from %s",
+			   strata_graph_at(t->g, main_base)->revision);
+		add_failure(t, CHECK_SINGLE_HEAD, strata_graph_at(t->g, bases[b])->revision,
+			    buf_cstr(&msg), NULL);
+	}
+	buf_release(&msg);
+	strata_free(up);
+	strata_free(size);
 	return 0;
 }
 
-static void check_single_head(test_run *t, long want_heads)
+static int check_single_head(test_run *t, long want_heads)
 {
 	const size_t *heads, *bases;
 	size_t nheads = strata_graph_heads(t->g, &heads);
@@ -719,16 +972,8 @@ static void check_single_head(test_run *t, long want_heads)
 			buf_printf(&msg, " %s", strata_graph_at(t->g, heads[i])->revision);
 		add_failure(t, CHECK_SINGLE_HEAD, NULL, buf_cstr(&msg), NULL);
 	}
-	/* More than one base: every base but the first starts a line of
-	 * revisions that nothing before it leads to. */
-	for (size_t i = 1; i < nbases; i++) {
-		buf_clear(&msg);
-		buf_printf(&msg, "orphaned: revises base, but %s is already the first revision",
-			   strata_graph_at(t->g, bases[0])->revision);
-		add_failure(t, CHECK_SINGLE_HEAD, strata_graph_at(t->g, bases[i])->revision,
-			    buf_cstr(&msg), NULL);
-	}
 	buf_release(&msg);
+	return check_orphans(t, bases, nbases);
 }
 
 static int check_schema(test_run *t)
@@ -740,6 +985,7 @@ static int check_schema(test_run *t)
 
 	if ((rc = snapshot(t, &head)) != 0 ||
 	    (rc = sc_load(&declared, t->ctx->config->schema, t->engine, &t->cfg)) != 0 ||
+	    (rc = drop_own_objects(t, declared)) != 0 ||
 	    (rc = sc_diff(declared, head, NULL, &changes)) != 0)
 		goto done;
 	for (size_t k = 0; k < changes.n; k++)
@@ -996,7 +1242,7 @@ int cmd_test(int argc, char **argv, cli_ctx *ctx)
 {
 	db_open_options dbo = DB_OPEN_OPTIONS_INIT;
 	const char *from_arg = NULL, *heads_arg = NULL;
-	int whole = 0;
+	int whole = 0, keep_going = 0;
 	cli_list only = { { 0 }, 0 };
 	sc_shadow *shadow = NULL;
 	test_run t;
@@ -1012,6 +1258,8 @@ int cmd_test(int argc, char **argv, cli_ctx *ctx)
 		{ OPT_STRING, 0, "heads", &heads_arg, "N", "the number of heads expected (default: [test] heads in strata.ini, else 1)" },
 		{ OPT_FLAG, 0, "whole-snapshots", &whole, NULL,
 		  "PostgreSQL: snapshot the whole schema, not what each revision names (slower)" },
+		{ OPT_FLAG, 0, "keep-going", &keep_going, NULL,
+		  "walk on past a failing step and report every one (exit status still 1)" },
 		{ OPT_END, 0, NULL, NULL, NULL, NULL },
 	};
 
@@ -1047,6 +1295,7 @@ int cmd_test(int argc, char **argv, cli_ctx *ctx)
 	schema_guard_signals();
 	t.cfg = *ctx->config;
 	t.whole_reads = whole;
+	t.keep_going = keep_going;
 	if (!ctx->g.database && t.engine == DB_SQLITE) {
 		/* SQLite: in memory, gone with the connection. */
 		t.cfg.database = "sqlite::memory:";
@@ -1067,6 +1316,10 @@ int cmd_test(int argc, char **argv, cli_ctx *ctx)
 		rc = cli_report_error(rc);
 		goto done;
 	}
+	if ((rc = read_view_schemas(&t)) != 0) {
+		rc = cli_report_error(rc);
+		goto done;
+	}
 	if (ctx->g.database && (rc = check_scratch_empty(&t)) != 0)
 		goto done;
 	{
@@ -1078,8 +1331,10 @@ int cmd_test(int argc, char **argv, cli_ctx *ctx)
 		}
 	}
 
-	if (enabled(&t, CHECK_SINGLE_HEAD))
-		check_single_head(&t, want_heads);
+	if (enabled(&t, CHECK_SINGLE_HEAD) && (rc = check_single_head(&t, want_heads)) != 0) {
+		rc = cli_report_error(rc);
+		goto done;
+	}
 	if (enabled(&t, CHECK_UPGRADE) || enabled(&t, CHECK_STAIRWAY) || enabled(&t, CHECK_NO_TRACE) ||
 	    enabled(&t, CHECK_DATA) || enabled(&t, CHECK_SCHEMA)) {
 		if ((rc = walk(&t, from, &at_heads)) != 0) {
@@ -1123,5 +1378,8 @@ done:
 	strata_free(t.datatests);
 	for (size_t c = 0; c < NCHECKS; c++)
 		json_decref(t.checks[c].failures);
+	for (size_t i = 0; i < t.nview_schemas; i++)
+		strata_free(t.view_schemas[i]);
+	strata_free(t.view_schemas);
 	return rc;
 }

@@ -92,7 +92,7 @@ int cmd_verify(int argc, char **argv, cli_ctx *ctx)
 				m->revision, m->incomplete_hint);
 	}
 	if (!offline) {
-		if ((rc = strata_status_read(&st, ctx->config, ctx->graph)) < 0) {
+		if ((rc = strata_status_read(&st, ctx->config, ctx->graph, 0)) < 0) {
 			json_decref(out);
 			json_decref(problems);
 			return cli_report_error(rc);
@@ -110,7 +110,13 @@ int cmd_verify(int argc, char **argv, cli_ctx *ctx)
 					"  recorded: %s\n  now:      %s\n", m->revision, m->path,
 					st->changed_recorded[i], m->checksum);
 		}
-		if (st->failed >= 0) {
+		if (st->failed >= 0 && st->failed_in_progress) {
+			/* Not a finding: another run is applying it now and holds the lock. */
+			if (!ctx->g.json)
+				cli_info(ctx, "revision %s is being applied by another strata run right now "
+					 "(started %s)", strata_graph_at(ctx->graph, (size_t)st->failed)->revision,
+					 st->failed_at ? st->failed_at : "?");
+		} else if (st->failed >= 0) {
 			const strata_migration *m = strata_graph_at(ctx->graph, (size_t)st->failed);
 
 			findings++;

@@ -45,6 +45,7 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "Options:\n"
 	  "  --sql [FROM:]TO          print the SQL script (with transactions and bookkeeping)\n"
 	  "                           instead of running it; FROM defaults to the database's state\n"
+	  "                           (read only: --sql never creates a database)\n"
 	  "  --single-transaction     run the whole upgrade in one transaction\n"
 	  "  --allow-changed          run although applied revisions' files changed (recorded)\n"
 	  "  --retry-failed           run a failed non-transactional revision again\n"
@@ -73,7 +74,13 @@ static const struct { const char *name; const char *text; } pages[] = {
 	{ "history",
 	  "usage: strata history [-r FROM:TO] [--json] [-v]\n\n"
 	  "List revisions, newest first, from the migrations folder. -v shows parents\n"
-	  "and files. A range FROM:TO limits the list (either side may be empty).\n" },
+	  "and files. A range FROM:TO limits the list to TO and its ancestors that are\n"
+	  "not ancestors of FROM, plus FROM. Either side may be empty (base, heads), a\n"
+	  "revision, a branch label, head or heads, or relative to the database's state:\n"
+	  "current, -N (where downgrade -N would go), +N (where upgrade +N would go);\n"
+	  "only these read the database.\n\n"
+	  "Examples:\n  strata history -r -3:          three before the current state, to the heads\n"
+	  "  strata history -r current:     what is applied last, and what is pending\n" },
 	{ "heads", "usage: strata heads [--json]\n\nList the heads of the revision graph.\n" },
 	{ "branches",
 	  "usage: strata branches [--json]\n\nList branch points with their branches, and branch labels.\n" },
@@ -88,7 +95,12 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "and none is left failed. Exit 1 when anything is found.\n" },
 	{ "hash",
 	  "usage: strata hash\n\n"
-	  "Rewrite migrations/strata.sum after adding or editing files by hand on purpose.\n" },
+	  "Rewrite migrations/strata.sum after adding or editing files by hand on purpose,\n"
+	  "including a revision you created with 'strata revision' and then edited.\n"
+	  "It holds one line per migration file, so git merges two branches that each\n"
+	  "add a revision; after a merge that left conflict markers in it, check the\n"
+	  ".sql files and run 'strata hash' to rewrite it. A strata.sum written by\n"
+	  "older versions is still read; this rewrites it in the current format.\n" },
 	{ "diff",
 	  "usage: strata diff FROM TO [--json] [--exit-code] [--no-grants] [--extension-versions]\n\n"
 	  "Print the SQL that turns FROM's schema into TO's. Each side is a database URL,\n"
@@ -132,7 +144,8 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "Without FILES: the revisions not yet applied to the database, as one range\n"
 	  "(a table created by one of them is new to the others), and applied revisions\n"
 	  "whose file changed. --all: every revision, each on its own. FILES may be strata\n"
-	  "migrations or plain SQL files. With -d (or when pending revisions are read\n"
+	  "migrations or plain SQL files, each on its own; a folder stands for every .sql\n"
+	  "file directly in it, in name order. With -d (or when pending revisions are read\n"
 	  "from it) a PostgreSQL server's version and table sizes are used: locking\n"
 	  "findings on tables below [lint] small_table_rows (10000) are warnings.\n\n"
 	  "Options:\n"
@@ -151,16 +164,17 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "Exit status: 0 no error-level finding, 1 some, 2 unparsable SQL or bad usage,\n"
 	  "3 database error.\n\n"
 	  "Examples:\n  strata lint\n  strata lint --all --format sarif > lint.sarif\n"
-	  "  strata lint migrations/*.sql --format github\n" },
+	  "  strata lint migrations/ --format github\n" },
 	{ "test",
-	  "usage: strata test [--only NAME]... [--from REV] [--heads N] [--json]\n"
-	  "                   [--whole-snapshots] [-d SCRATCH_URL]\n\n"
+	  "usage: strata test [--only NAME]... [--from REV] [--heads N] [--keep-going]\n"
+	  "                   [--json] [--whole-snapshots] [-d SCRATCH_URL]\n\n"
 	  "Prove the migrations on a shadow database (SQLite: in memory;\n"
 	  "PostgreSQL: a temporary database on the shadow_database or database server,\n"
 	  "always dropped; or -d URL: an empty scratch database, left at the heads).\n"
 	  "The checks, each reported by name:\n\n"
 	  "  single-head           one head (or --heads N, or [test] heads in strata.ini);\n"
-	  "                        no orphaned base revision\n"
+	  "                        no orphaned base revision (one that no merge or\n"
+	  "                        depends-on joins to the others)\n"
 	  "  upgrade               base to heads applies, revision by revision\n"
 	  "  stairway              each revision: up, down, up again\n"
 	  "  down-leaves-no-trace  the schema after a down equals the one before its up;\n"
@@ -169,9 +183,13 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "  data-survives         migrations/tests/<revision>.sql: -- +before statements,\n"
 	  "                        -- +check / -- +check-down queries that must be true\n"
 	  "  lint                  no error-level lint finding in any revision\n\n"
+	  "The walk stops at the first up or down that fails; with --keep-going it goes\n"
+	  "on and reports every failing step (revisions built on a failed one are listed\n"
+	  "as not run), and the exit status is still 1.\n\n"
 	  "Exit status: 0 every check passed, 1 one failed, 2 bad usage or a bad\n"
 	  "data-check file, 3 database error. docs/testing.md has the details.\n\n"
 	  "Examples:\n  strata test\n  strata test --only stairway --from 3f9a1c2b\n"
+	  "  strata test --keep-going\n"
 	  "  strata test --json > strata-test.json\n" },
 	{ "online",
 	  "usage: strata online start FILE [--complete] [--schema NAME] [--batch-size N]\n"
@@ -219,11 +237,16 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "  statement_timeout = 0\n"
 	  "  lock_wait = 60s\n"
 	  "  lock_retries = 5\n"
+	  "  sum = strict                            ; or auto (below)\n"
 	  "  shadow_database = postgres://app@localhost/postgres ; server for shadow databases\n\n"
 	  "  [test]\n"
 	  "  heads = 1                               ; the heads strata test expects\n\n"
-	  "  [test]\n"
-	  "  heads = 1                               ; heads strata test expects\n\n"
+	  "sum: what upgrade, downgrade and stamp do when migrations/strata.sum does not\n"
+	  "match the folder. strict (default): stop; run 'strata hash' to record the\n"
+	  "change. auto (for local development): under the migration lock, rehash each\n"
+	  "added or changed file whose revision is not applied on the target database,\n"
+	  "and go on; a difference about an applied revision or a removed file still\n"
+	  "stops the run. --sql and verify are always strict.\n\n"
 	  "The database comes from, in order: -d/--database, STRATA_DATABASE_URL,\n"
 	  "DATABASE_URL, strata.ini, then sqlite:strata.db in the project folder.\n"
 	  "Prefer ~/.pgpass or PGPASSFILE to a password in the URL.\n" },

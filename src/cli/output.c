@@ -38,7 +38,8 @@ int cli_report_error(int code)
 		exit_code = EXIT_RUNTIME;
 	fprintf(stderr, "strata: %serror%s: %s\n", red, reset,
 		e->message[0] ? e->message : "unknown error");
-	if (e->sqlstate[0] && e->code == STRATA_EDB)
+	/* SQLite's codes are no SQLSTATE: the message names them already. */
+	if (strata_error_has_sqlstate(e) && e->code == STRATA_EDB)
 		fprintf(stderr, "  (SQLSTATE %s)\n", e->sqlstate);
 	if (e->hint[0])
 		fprintf(stderr, "hint: %s\n", e->hint);

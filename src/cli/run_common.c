@@ -4,8 +4,34 @@
  */
 #include "cli/run_common.h"
 #include "strata/error.h"
+#include "strata/project.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+/*
+ * strata.sum before the run. Strict (the default): any difference stops
+ * here, before any connection. sum = auto: a difference is left to the
+ * run, which records the files whose revision the database has not
+ * applied once it holds the run lock (strata_run_options.sum_auto); the
+ * state read ahead cannot settle such a run, so it is dropped. --sql
+ * reads no applied set to decide by, so it stays strict.
+ */
+static int check_sum(cli_ctx *ctx, strata_run_options *o)
+{
+	char *report = NULL;
+	int rc;
+
+	if (ctx->config->sum_mode != STRATA_SUM_AUTO || o->sql_only)
+		return cli_check_sum(ctx);
+	rc = strata_sum_check_graph(&report, ctx->config->migrations, ctx->graph);
+	free(report);
+	if (rc == STRATA_ECHECK) {
+		o->sum_auto = 1;
+		return 0;
+	}
+	return rc < 0 ? cli_report_error(rc) : 0;
+}
 
 /* Run fn and print its summary; returns the exit code. */
 static int run_and_report(cli_ctx *ctx, run_fn fn, strata_run_options *o, const char *verb_done,
@@ -47,9 +73,9 @@ int run_common_execute(cli_ctx *ctx, run_fn fn, strata_run_options *o, int flags
 	if ((flags & RUN_READ_AHEAD) && !o->sql_only &&
 	    strata_prefetch_start(&ahead, ctx->config) < 0)
 		ahead = NULL;
-	if ((rc = cli_load_graph(ctx)) != 0 || (rc = cli_check_sum(ctx)) != 0)
+	if ((rc = cli_load_graph(ctx)) != 0 || (rc = check_sum(ctx, o)) != 0)
 		goto done;
-	o->prefetch = ahead;
+	o->prefetch = o->sum_auto ? NULL : ahead;
 	rc = run_and_report(ctx, fn, o, verb_done, nothing);
 done:
 	o->prefetch = NULL;

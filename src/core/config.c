@@ -29,6 +29,7 @@ typedef struct file_values {
 	const char *path;
 	char *database, *migrations, *schema, *version_table, *shadow_database;
 	char *lock_timeout, *statement_timeout, *lock_wait, *lock_retries;
+	char *sum;              /* "strict" or "auto" */
 	char *test_heads;       /* [test] heads */
 	char **lint_keys, **lint_values; /* [lint] entries, in file order */
 	size_t nlint;
@@ -57,6 +58,7 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
 		{ "statement_timeout", offsetof(file_values, statement_timeout) },
 		{ "lock_wait", offsetof(file_values, lock_wait) },
 		{ "lock_retries", offsetof(file_values, lock_retries) },
+		{ "sum", offsetof(file_values, sum) },
 	};
 	size_t i;
 
@@ -136,6 +138,7 @@ static void file_values_release(file_values *fv)
 	strata_free(fv->statement_timeout);
 	strata_free(fv->lock_wait);
 	strata_free(fv->lock_retries);
+	strata_free(fv->sum);
 	strata_free(fv->test_heads);
 	free_strings(fv->lint_keys, fv->nlint);
 	free_strings(fv->lint_values, fv->nlint);
@@ -355,6 +358,18 @@ int strata_config_load(strata_config **out, const strata_config_input *in)
 			goto done;
 		}
 		c->lock_retries = (int)retries;
+	}
+	c->sum_mode = STRATA_SUM_STRICT;
+	if (fv.sum && *fv.sum) {
+		if (strcmp(fv.sum, "auto") == 0) {
+			c->sum_mode = STRATA_SUM_AUTO;
+		} else if (strcmp(fv.sum, "strict") != 0) {
+			rc = strata_error_set(STRATA_EPARSE, "%s: sum must be 'strict' or 'auto', not '%s'",
+					      c->config_path, fv.sum);
+			strata_error_hint("strict (the default) stops on any difference from strata.sum; "
+					  "auto rehashes files whose revision the database has not applied");
+			goto done;
+		}
 	}
 	c->test_heads = 1;
 	if (fv.test_heads && *fv.test_heads) {

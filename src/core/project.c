@@ -50,10 +50,81 @@ static int ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* The expected strata.sum contents of dir. */
-static int compute_sum(strata_buf *out, const char *dir)
+/*
+ * strata.sum, one "name hash" line per migration file (see strata/project.h).
+ *
+ * The file is compared as a set of lines with the set of files, never as
+ * bytes: order, blank lines and "#" comments do not matter, so a merge in
+ * version control that keeps every line from both sides is accepted as it
+ * is. A file with no line (added, not hashed), a line with no file
+ * (removed) and a line with another hash (edited) are each reported. A
+ * file written by older versions starts with a line hashing the rest
+ * (the whole-folder line, which made every change rewrite line 1 and every
+ * two branches conflict); that line is skipped, and the next write drops it.
+ */
+
+#define SUM_HEADER "# strata.sum: one line per migration file; 'strata hash' rewrites it\n"
+#define HASH_LEN (sizeof(STRATA_CHECKSUM_PREFIX) - 1 + 64)
+
+typedef struct sum_entry {
+	char *name;
+	char hash[80];
+	int line;                    /* in strata.sum; 0 when computed */
+	const strata_migration *m;   /* computed from a graph: the file's revision */
+} sum_entry;
+
+typedef struct sum_list {
+	sum_entry *v;
+	size_t n, cap;
+} sum_list;
+
+static void list_release(sum_list *l)
 {
-	strata_buf lines = STRATA_BUF_INIT, path = STRATA_BUF_INIT, text = STRATA_BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		strata_free(l->v[i].name);
+	strata_free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static int list_add(sum_list *l, const char *name, size_t name_len, const char *hash,
+		    size_t hash_len, int line, const strata_migration *m)
+{
+	sum_entry *e;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		sum_entry *v = strata_realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return STRATA_ERROR;
+		l->v = v;
+		l->cap = cap;
+	}
+	e = &l->v[l->n];
+	memset(e, 0, sizeof(*e));
+	if (!(e->name = strata_strndup(name, name_len)))
+		return STRATA_ERROR;
+	if (hash_len >= sizeof(e->hash))
+		hash_len = sizeof(e->hash) - 1;
+	memcpy(e->hash, hash, hash_len);
+	e->hash[hash_len] = '\0';
+	e->line = line;
+	e->m = m;
+	l->n++;
+	return 0;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return strcmp(((const sum_entry *)a)->name, ((const sum_entry *)b)->name);
+}
+
+/* What strata.sum should hold for dir, from the files themselves (sorted by name). */
+static int want_from_dir(sum_list *out, const char *dir)
+{
+	strata_buf path = STRATA_BUF_INIT, text = STRATA_BUF_INIT;
 	char hash[80];
 	fs_dir d;
 	size_t i;
@@ -61,198 +132,341 @@ static int compute_sum(strata_buf *out, const char *dir)
 
 	if ((rc = fs_dir_open(&d, dir)) < 0)
 		goto done;
-	rc = STRATA_ERROR;
 	for (i = 0; i < d.count; i++) {
 		if (!ends_with(d.names[i], ".sql"))
 			continue;
 		buf_clear(&text);
+		rc = STRATA_ERROR;
 		if (fs_join(&path, dir, d.names[i]) < 0)
 			goto done;
 		if ((rc = fs_dir_read(&text, &d, d.names[i], buf_cstr(&path),
 				      STRATA_MIGRATION_MAX_BYTES)) < 0)
 			goto done;
-		rc = STRATA_ERROR;
 		hash_normalised(hash, text.ptr ? text.ptr : "", text.len);
-		if (buf_printf(&lines, "%s %s\n", d.names[i], hash) < 0)
+		if ((rc = list_add(out, d.names[i], strlen(d.names[i]), hash, strlen(hash), 0,
+				   NULL)) < 0)
 			goto done;
 	}
-	hash_normalised(hash, buf_cstr(&lines), lines.len);
-	if (buf_printf(out, "%s\n%s", hash, buf_cstr(&lines)) < 0)
-		goto done;
+	qsort(out->v, out->n, sizeof(*out->v), cmp_entry);
 	rc = 0;
 done:
 	fs_dir_close(&d);
-	buf_release(&lines);
 	buf_release(&path);
 	buf_release(&text);
 	return rc;
 }
 
-int strata_sum_write(const char *dir)
+/* The same from the texts already loaded into g, which holds every .sql file of the folder. */
+static int want_from_graph(sum_list *out, const strata_graph *g)
+{
+	size_t n = strata_graph_count(g), i;
+	char hash[80];
+
+	for (i = 0; i < n; i++) {
+		const strata_migration *m = strata_graph_at(g, i);
+
+		hash_normalised(hash, m->text, m->text_len);
+		if (list_add(out, m->filename, strlen(m->filename), hash, strlen(hash), 0, m) < 0)
+			return STRATA_ERROR;
+	}
+	qsort(out->v, out->n, sizeof(*out->v), cmp_entry);
+	return 0;
+}
+
+static int is_conflict_marker(const char *p, size_t len)
+{
+	static const char *const markers[] = { "<<<<<<<", "=======", ">>>>>>>", "|||||||" };
+	size_t i;
+
+	for (i = 0; i < sizeof(markers) / sizeof(markers[0]); i++)
+		if (len >= 7 && memcmp(p, markers[i], 7) == 0 && (len == 7 || p[7] == ' ' ||
+								     (markers[i][0] == '=' && p[7] == '\r')))
+			return 1;
+	return 0;
+}
+
+static int is_hash(const char *p, size_t len)
+{
+	size_t k, plen = sizeof(STRATA_CHECKSUM_PREFIX) - 1;
+
+	if (len != HASH_LEN || memcmp(p, STRATA_CHECKSUM_PREFIX, plen) != 0)
+		return 0;
+	for (k = plen; k < len; k++)
+		if (!isdigit((unsigned char)p[k]) && !(p[k] >= 'a' && p[k] <= 'f'))
+			return 0;
+	return 1;
+}
+
+/* Read the text of path (strata.sum) into out, sorted by name; EPARSE names the line. */
+static int parse_sum(sum_list *out, const char *path, const strata_buf *text)
+{
+	const char *p = text->ptr ? text->ptr : "", *end = p + text->len, *eol = NULL;
+	int line = 0;
+	size_t i;
+
+	/* Markers first: a conflicted file is not "malformed", it is unfinished. */
+	for (; p < end; p = eol < end ? eol + 1 : end) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (!eol)
+			eol = end;
+		line++;
+		if (is_conflict_marker(p, (size_t)(eol - p))) {
+			strata_error_set(STRATA_EPARSE, "strata.sum has merge conflict markers (line %d): "
+					 "resolve the conflict, then run strata hash", line);
+			strata_error_hint("%s was merged with conflicts; 'strata hash' rewrites it from "
+					  "the migration files, so taking either side and running it is "
+					  "enough once the .sql files themselves are right", path);
+			return STRATA_EPARSE;
+		}
+	}
+	line = 0;
+	for (p = text->ptr ? text->ptr : ""; p < end; p = eol < end ? eol + 1 : end) {
+		const char *sp;
+		size_t len;
+
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (!eol)
+			eol = end;
+		len = (size_t)(eol - p);
+		line++;
+		if (len && p[len - 1] == '\r')
+			len--;
+		if (len == 0 || p[0] == '#')
+			continue;
+		if (line == 1 && is_hash(p, len))
+			continue; /* the whole-folder line of the older format */
+		for (sp = p + len; sp > p && sp[-1] != ' '; sp--)
+			;
+		if (sp == p || sp - 1 == p || !is_hash(sp, (size_t)(p + len - sp))) {
+			strata_error_set(STRATA_EPARSE, "%s:%d: not a '<file> %s<hash>' line", path, line,
+					 STRATA_CHECKSUM_PREFIX);
+			strata_error_hint("run 'strata hash' to rewrite strata.sum from the migration files");
+			return STRATA_EPARSE;
+		}
+		if (list_add(out, p, (size_t)(sp - 1 - p), sp, (size_t)(p + len - sp), line, NULL) < 0)
+			return STRATA_ERROR;
+	}
+	qsort(out->v, out->n, sizeof(*out->v), cmp_entry);
+	for (i = 1; i < out->n; i++) {
+		if (strcmp(out->v[i - 1].name, out->v[i].name) == 0) {
+			const sum_entry *a = &out->v[i - 1], *b = &out->v[i];
+
+			strata_error_set(STRATA_EPARSE, "%s lists %s twice (lines %d and %d)", path,
+					 a->name, a->line < b->line ? a->line : b->line,
+					 a->line < b->line ? b->line : a->line);
+			strata_error_hint("two branches changed the same file; once that file is right, "
+					  "run 'strata hash' to rewrite strata.sum");
+			return STRATA_EPARSE;
+		}
+	}
+	return 0;
+}
+
+static int render_sum(strata_buf *out, const sum_list *want)
+{
+	size_t i;
+
+	if (buf_puts(out, SUM_HEADER) < 0)
+		return STRATA_ERROR;
+	for (i = 0; i < want->n; i++)
+		if (buf_printf(out, "%s %s\n", want->v[i].name, want->v[i].hash) < 0)
+			return STRATA_ERROR;
+	return 0;
+}
+
+static int write_sum(const char *dir, const sum_list *want)
 {
 	strata_buf sum = STRATA_BUF_INIT, path = STRATA_BUF_INIT;
 	int rc;
 
-	if ((rc = compute_sum(&sum, dir)) == 0 && (rc = fs_join(&path, dir, STRATA_SUM_FILE)) == 0)
+	if ((rc = render_sum(&sum, want)) == 0 && (rc = fs_join(&path, dir, STRATA_SUM_FILE)) == 0)
 		rc = fs_write_file(buf_cstr(&path), sum.ptr, sum.len);
 	buf_release(&sum);
 	buf_release(&path);
 	return rc;
 }
 
-/* Find "name hash" in a sum text; returns the hash (pointer into text) or NULL. */
-static const char *find_line(const char *text, const char *name, size_t *hash_len)
+int strata_sum_write(const char *dir)
 {
-	size_t nlen = strlen(name);
-	const char *p = strchr(text, '\n');
+	sum_list want = { 0 };
+	int rc;
 
-	while (p && *++p) {
-		const char *eol = strchr(p, '\n');
-
-		if (!eol)
-			eol = p + strlen(p);
-		if ((size_t)(eol - p) > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == ' ') {
-			*hash_len = (size_t)(eol - p) - nlen - 1;
-			return p + nlen + 1;
-		}
-		p = *eol ? eol : NULL;
-	}
-	return NULL;
+	if ((rc = want_from_dir(&want, dir)) == 0)
+		rc = write_sum(dir, &want);
+	list_release(&want);
+	return rc;
 }
+
+enum diff_kind { SUM_ADDED, SUM_CHANGED, SUM_REMOVED };
 
 /*
- * For each "name hash" line of sum text a: report "label: name" when b has
- * no line for that name, and with changed_too "changed: name" when b has
- * it with another hash.
+ * Walk have (strata.sum) and want (the folder), both sorted by name, and
+ * call fn for each difference; want_e is NULL for SUM_REMOVED.
  */
-static int report_lines(strata_buf *report, const char *a, const char *b, const char *label,
-			int changed_too)
+static int sum_diff(const sum_list *have, const sum_list *want,
+		    int (*fn)(void *payload, enum diff_kind k, const char *name, const sum_entry *want_e),
+		    void *payload)
 {
-	const char *p = strchr(a, '\n');
+	size_t i = 0, j = 0;
 	int rc = 0;
 
-	while (rc == 0 && p && *++p) {
-		const char *eol = strchr(p, '\n'), *sp, *h;
-		size_t hash_len;
-		char *name;
+	while (rc == 0 && (i < have->n || j < want->n)) {
+		int c = i == have->n ? 1 : j == want->n ? -1 : strcmp(have->v[i].name, want->v[j].name);
 
-		if (!eol)
-			eol = p + strlen(p);
-		sp = memchr(p, ' ', (size_t)(eol - p));
-		if (sp) {
-			if (!(name = strata_strndup(p, (size_t)(sp - p))))
-				return STRATA_ERROR;
-			h = find_line(b, name, &hash_len);
-			if (!h)
-				rc = buf_printf(report, "  %s: %s\n", label, name);
-			else if (changed_too && (hash_len != (size_t)(eol - sp - 1) ||
-						 memcmp(h, sp + 1, hash_len) != 0))
-				rc = buf_printf(report, "  changed: %s\n", name);
-			strata_free(name);
+		if (c < 0) {
+			rc = fn(payload, SUM_REMOVED, have->v[i].name, NULL);
+			i++;
+		} else if (c > 0) {
+			rc = fn(payload, SUM_ADDED, want->v[j].name, &want->v[j]);
+			j++;
+		} else {
+			if (strcmp(have->v[i].hash, want->v[j].hash) != 0)
+				rc = fn(payload, SUM_CHANGED, want->v[j].name, &want->v[j]);
+			i++;
+			j++;
 		}
-		p = *eol ? eol : NULL;
 	}
 	return rc;
 }
 
-/* Compare strata.sum (have) with what the folder holds (want); fills report. */
-static int compare_sum(char **report, const char *path, const char *dir, const strata_buf *have,
-		       const strata_buf *want)
-{
-	strata_buf diff = STRATA_BUF_INIT;
-	int rc = STRATA_ERROR;
+static const char *const kind_word[] = { "added", "changed", "removed" };
 
-	if (have->len == want->len && memcmp(have->ptr, want->ptr, have->len) == 0)
+static int report_one(void *payload, enum diff_kind k, const char *name, const sum_entry *e)
+{
+	(void)e;
+	return buf_printf(payload, "  %s: %s\n", kind_word[k], name);
+}
+
+#define SUM_HINT_STRICT                                                                   \
+	"if these changes are intended (a new file, or a revision you created and then "  \
+	"edited), run 'strata hash' to record them; otherwise restore the files (e.g. from " \
+	"version control). For local development, 'sum = auto' in strata.ini lets upgrade " \
+	"record files whose revision the database has not applied"
+
+/* ECHECK listing the differences; *report gets the list. */
+static int mismatch(char **report, const char *path, const char *dir, strata_buf *diff,
+		    const char *hint)
+{
+	if (!diff->len)
 		return 0;
-	if (report_lines(&diff, buf_cstr(want), buf_cstr(have), "added", 1) < 0 ||
-	    report_lines(&diff, buf_cstr(have), buf_cstr(want), "removed", 0) < 0)
-		goto done;
-	if (!diff.len && buf_puts(&diff, "  strata.sum itself was edited\n") < 0)
-		goto done;
-	buf_truncate(&diff, diff.len - 1); /* the last line's newline */
-	rc = strata_error_set(STRATA_ECHECK, "%s does not match the migrations in %s:\n%s", path,
-			      dir, buf_cstr(&diff));
-	strata_error_hint("if these changes are intended, run 'strata hash' to record them; "
-			  "otherwise restore the files (e.g. from version control)");
-	*report = buf_detach(&diff);
-done:
-	buf_release(&diff);
-	return rc;
+	buf_truncate(diff, diff->len - 1); /* the last line's newline */
+	strata_error_set(STRATA_ECHECK, "%s does not match the migrations in %s:\n%s", path, dir,
+			 buf_cstr(diff));
+	strata_error_hint("%s", hint);
+	if (report)
+		*report = buf_detach(diff);
+	return STRATA_ECHECK;
 }
 
 /* Read strata.sum into have; 1 when it exists, 0 when not. */
-static int read_sum(strata_buf *have, strata_buf *path, const char *dir)
+static int read_sum(sum_list *have, strata_buf *path, const char *dir)
 {
+	strata_buf text = STRATA_BUF_INIT;
 	int rc;
 
 	if ((rc = fs_join(path, dir, STRATA_SUM_FILE)) < 0)
 		return rc;
-	rc = fs_read_file(have, buf_cstr(path), STRATA_MIGRATION_MAX_BYTES);
+	rc = fs_read_file(&text, buf_cstr(path), STRATA_MIGRATION_MAX_BYTES);
 	if (rc == STRATA_ENOTFOUND)
-		return 0;
-	return rc < 0 ? rc : 1;
+		rc = 0;
+	else if (rc >= 0)
+		rc = (rc = parse_sum(have, buf_cstr(path), &text)) < 0 ? rc : 1;
+	buf_release(&text);
+	return rc;
 }
 
-int strata_sum_check(char **report, const char *dir)
+static int check_against(char **report, const char *dir, const strata_graph *g)
 {
-	strata_buf path = STRATA_BUF_INIT, have = STRATA_BUF_INIT, want = STRATA_BUF_INIT;
-	int rc;
-
-	*report = NULL;
-	if ((rc = read_sum(&have, &path, dir)) > 0 && (rc = compute_sum(&want, dir)) == 0)
-		rc = compare_sum(report, buf_cstr(&path), dir, &have, &want);
-	buf_release(&path);
-	buf_release(&have);
-	buf_release(&want);
-	return rc < 0 ? rc : 0;
-}
-
-static int cmp_by_filename(const void *a, const void *b)
-{
-	const strata_migration *x = *(const strata_migration *const *)a;
-	const strata_migration *y = *(const strata_migration *const *)b;
-
-	return strcmp(x->filename, y->filename);
-}
-
-/*
- * The same check from the texts already loaded into the graph: every .sql
- * file of the folder is in the graph (strata_graph_load refuses any other),
- * so nothing needs reading twice.
- */
-int strata_sum_check_graph(char **report, const char *dir, const strata_graph *g)
-{
-	strata_buf path = STRATA_BUF_INIT, have = STRATA_BUF_INIT, want = STRATA_BUF_INIT;
-	strata_buf lines = STRATA_BUF_INIT;
-	size_t n = strata_graph_count(g), i;
-	const strata_migration **byname = NULL;
-	char hash[80];
+	strata_buf path = STRATA_BUF_INIT, diff = STRATA_BUF_INIT;
+	sum_list have = { 0 }, want = { 0 };
 	int rc;
 
 	*report = NULL;
 	if ((rc = read_sum(&have, &path, dir)) <= 0)
 		goto done;
-	rc = STRATA_ERROR;
-	if (!(byname = strata_calloc(n ? n : 1, sizeof(*byname))))
+	if ((rc = g ? want_from_graph(&want, g) : want_from_dir(&want, dir)) < 0)
 		goto done;
-	for (i = 0; i < n; i++)
-		byname[i] = strata_graph_at(g, i);
-	qsort(byname, n, sizeof(*byname), cmp_by_filename);
-	for (i = 0; i < n; i++) {
-		hash_normalised(hash, byname[i]->text, byname[i]->text_len);
-		if (buf_printf(&lines, "%s %s\n", byname[i]->filename, hash) < 0)
-			goto done;
-	}
-	hash_normalised(hash, buf_cstr(&lines), lines.len);
-	if (buf_printf(&want, "%s\n%s", hash, buf_cstr(&lines)) < 0)
+	if ((rc = sum_diff(&have, &want, report_one, &diff)) < 0)
 		goto done;
-	rc = compare_sum(report, buf_cstr(&path), dir, &have, &want);
+	rc = mismatch(report, buf_cstr(&path), dir, &diff, SUM_HINT_STRICT);
 done:
-	strata_free(byname);
+	list_release(&have);
+	list_release(&want);
 	buf_release(&path);
-	buf_release(&have);
-	buf_release(&want);
-	buf_release(&lines);
+	buf_release(&diff);
+	return rc < 0 ? rc : 0;
+}
+
+int strata_sum_check(char **report, const char *dir)
+{
+	return check_against(report, dir, NULL);
+}
+
+int strata_sum_check_graph(char **report, const char *dir, const strata_graph *g)
+{
+	return check_against(report, dir, g);
+}
+
+typedef struct refresh_ctx {
+	const strata_graph *g;
+	const unsigned char *applied;
+	strata_buf refused;   /* differences auto may not record */
+	strata_buf recorded;  /* what it records */
+} refresh_ctx;
+
+/* Graph index of m (m points into g). */
+static size_t index_of(const strata_graph *g, const strata_migration *m)
+{
+	size_t i, n = strata_graph_count(g);
+
+	for (i = 0; i < n; i++)
+		if (strata_graph_at(g, i) == m)
+			return i;
+	return n;
+}
+
+static int refresh_one(void *payload, enum diff_kind k, const char *name, const sum_entry *e)
+{
+	refresh_ctx *c = payload;
+	size_t idx;
+
+	if (k == SUM_REMOVED)
+		return buf_printf(&c->refused, "  removed: %s\n", name);
+	idx = index_of(c->g, e->m);
+	if (idx < strata_graph_count(c->g) && !c->applied[idx])
+		return buf_printf(&c->recorded, "%s%s", c->recorded.len ? ", " : "", name);
+	return buf_printf(&c->refused, "  %s: %s (revision %s is applied on this database)\n",
+			  kind_word[k], name, e->m->revision);
+}
+
+int strata_sum_refresh_unapplied(char **recorded, const char *dir, const strata_graph *g,
+				 const unsigned char *applied)
+{
+	strata_buf path = STRATA_BUF_INIT;
+	sum_list have = { 0 }, want = { 0 };
+	refresh_ctx c = { g, applied, STRATA_BUF_INIT, STRATA_BUF_INIT };
+	int rc;
+
+	*recorded = NULL;
+	if ((rc = read_sum(&have, &path, dir)) <= 0)
+		goto done;
+	if ((rc = want_from_graph(&want, g)) < 0 || (rc = sum_diff(&have, &want, refresh_one, &c)) < 0)
+		goto done;
+	if (c.refused.len) {
+		rc = mismatch(NULL, buf_cstr(&path), dir, &c.refused,
+			      "sum = auto records only files whose revision this database has not "
+			      "applied; if these changes are intended, run 'strata hash', otherwise "
+			      "restore the files (e.g. from version control)");
+		goto done;
+	}
+	if (c.recorded.len && (rc = write_sum(dir, &want)) == 0)
+		*recorded = buf_detach(&c.recorded);
+done:
+	list_release(&have);
+	list_release(&want);
+	buf_release(&path);
+	buf_release(&c.refused);
+	buf_release(&c.recorded);
 	return rc < 0 ? rc : 0;
 }
 

@@ -818,8 +818,10 @@ int strata_graph_applied(unsigned char *out, const strata_graph *g, const char *
 			strata_error_set(STRATA_ENOTFOUND, "the database is at revision %s, which is "
 					 "not in the migrations directory",
 					 rows[i] ? rows[i] : "(null)");
-			strata_error_hint("restore that revision's migration file, or record a known "
-					  "revision with `strata stamp <revision>` (it runs no SQL)");
+			/* Plain stamp refuses unknown rows too: only --purge replaces them. */
+			strata_error_hint("restore that revision's migration file, or replace the "
+					  "version table's rows with a known revision: `strata stamp "
+					  "--purge <revision>` (it runs no SQL)");
 			return STRATA_ENOTFOUND;
 		}
 		out[idx] = 1;
@@ -917,12 +919,14 @@ static int mark_target(unsigned char *mark, const strata_graph *g, const char *t
 				buf_release(&list);
 				return STRATA_ERROR;
 			}
-		strata_error_set(STRATA_ECONFLICT, "there are %zu heads: %s", g->nheads,
-				 buf_cstr(&list));
-		strata_error_hint("merge them with `strata merge`, or give the target `heads` (all of "
-				  "them) or one revision");
+		/* Bad usage, not a bad state: the user has to say which head. */
+		strata_error_set(STRATA_EAMBIGUOUS, "'head' is ambiguous: there are %zu heads: %s",
+				 g->nheads, buf_cstr(&list));
+		strata_error_hint("name one head (for example %s), give `heads` for all of them, "
+				  "or join them with `strata merge -m MESSAGE`",
+				  g->migs[g->heads[0]]->revision);
 		buf_release(&list);
-		return STRATA_ECONFLICT;
+		return STRATA_EAMBIGUOUS;
 	}
 	if ((rc = strata_graph_lookup(&node, g, target)) < 0)
 		return rc;
@@ -1102,6 +1106,57 @@ int strata_plan_stamp(unsigned char *out_applied, const strata_graph *g, const c
 		return rc;
 	}
 	close_ancestors(g, out_applied);
+	return 0;
+}
+
+int strata_plan_state(unsigned char *out_applied, const strata_graph *g,
+		      const unsigned char *applied, const char *target)
+{
+	strata_plan plan = { 0 };
+	size_t i, n, napplied = 0;
+	int rc;
+
+	if (!g || !target || (!out_applied && g->n))
+		return strata_error_set(STRATA_EINVALID, "strata_plan_state: missing argument");
+	if (strcmp(target, "current") != 0 && target[0] != '+' && target[0] != '-')
+		return strata_plan_stamp(out_applied, g, target);
+	if (!applied)
+		return strata_error_set(STRATA_EINVALID, "'%s' is relative to the database's state, "
+					"which was not given", target);
+	if (g->n)
+		memcpy(out_applied, applied, g->n);
+	if (strcmp(target, "current") == 0)
+		return 0;
+	if ((rc = parse_steps(&n, target)) < 0)
+		return rc;
+	if (target[0] == '+') {
+		if ((rc = strata_plan_upgrade(&plan, g, applied, target)) < 0)
+			return rc;
+		for (i = 0; i < plan.nsteps; i++)
+			out_applied[plan.steps[i]] = 1;
+		strata_plan_release(&plan);
+		return 0;
+	}
+	for (i = 0; i < g->n; i++)
+		napplied += applied[i] != 0;
+	if (n > napplied) {
+		if (napplied)
+			strata_error_set(STRATA_EINVALID, "'%s' goes back %zu revisions from the "
+					 "database's state, but only %zu %s applied", target, n,
+					 napplied, napplied == 1 ? "is" : "are");
+		else
+			strata_error_set(STRATA_EINVALID, "'%s' goes back %zu revision%s from the "
+					 "database's state, but nothing is applied", target, n,
+					 n == 1 ? "" : "s");
+		strata_error_hint("give a smaller N, or base for the start of the history");
+		return STRATA_EINVALID;
+	}
+	/* The state `strata downgrade -N` would leave. */
+	if ((rc = strata_plan_downgrade(&plan, g, applied, target)) < 0)
+		return rc;
+	for (i = 0; i < plan.nsteps; i++)
+		out_applied[plan.steps[i]] = 0;
+	strata_plan_release(&plan);
 	return 0;
 }
 

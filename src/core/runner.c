@@ -24,6 +24,7 @@
  */
 #include "strata/runner.h"
 #include "strata/error.h"
+#include "strata/project.h"
 #include "core/bookkeeping.h"
 #include "core/prefetch.h"
 #include "db/db.h"
@@ -133,6 +134,27 @@ static int open_db(run *r)
 }
 
 /*
+ * Open cfg->database for reading only: nothing is created or written.
+ * A SQLite file that does not exist is STRATA_ENOTFOUND naming it, or,
+ * with missing_ok, 0 and *out NULL (a database with nothing applied).
+ */
+static int open_read_only(strata_db **out, const strata_config *cfg, int missing_ok)
+{
+	db_open_options oo = DB_OPEN_OPTIONS_INIT;
+	int rc;
+
+	oo.project_root = cfg->root;
+	oo.read_only = 1;
+	rc = db_open(out, cfg->database, &oo);
+	if (rc == STRATA_ENOTFOUND && missing_ok && db_engine_of(cfg->database) == DB_SQLITE) {
+		strata_error_clear();
+		*out = NULL;
+		return 0;
+	}
+	return rc;
+}
+
+/*
  * The bookkeeping tables were missing: create them, in one transaction
  * (SQLite: a write transaction, BEGIN IMMEDIATE), in which bk_ensure() looks again,
  * so two runners racing to create them serialise and the second finds
@@ -149,6 +171,24 @@ static int create_bk_tables(run *r)
 		return rc;
 	rc = bk_ensure(r->db, r->cfg);
 	return rc < 0 ? (db_rollback(r->db), rc) : db_commit(r->db);
+}
+
+/*
+ * sum = auto: strata.sum is brought up to date here, under the run lock and
+ * from the applied set just read, so "not applied on this database" is
+ * what this run sees and no other runner can apply those revisions
+ * meanwhile.
+ */
+static int refresh_sum(run *r)
+{
+	char *names = NULL;
+	int rc = strata_sum_refresh_unapplied(&names, r->cfg->migrations, r->g, r->applied);
+
+	if (rc == 0 && names)
+		logf_(r, STRATA_LOG_INFO, "recorded %s in %s (not applied on this database; sum = auto)",
+		      names, STRATA_SUM_FILE);
+	strata_free(names);
+	return rc;
 }
 
 /* Connect, lock, create the tables, read the state. */
@@ -177,8 +217,10 @@ static int open_run(run *r, int create_tables)
 	if ((rc = exists ? bk_read_rows(&r->state, r->db, r->cfg) :
 			   bk_read(&r->state, r->db, r->cfg)) < 0)
 		return rc;
-	return strata_graph_applied(r->applied, r->g, (const char *const *)r->state.versions,
-				    r->state.nversions);
+	if ((rc = strata_graph_applied(r->applied, r->g, (const char *const *)r->state.versions,
+				       r->state.nversions)) < 0)
+		return rc;
+	return r->o->sum_auto ? refresh_sum(r) : 0;
 }
 
 static void close_run(run *r)
@@ -252,6 +294,8 @@ static int check_failed(run *r)
 			      "(--retry-failed)", m->revision);
 			continue;
 		}
+		/* This run holds the run lock, and a lock dies with its holder: so
+		 * a "running" row here is a run that is no longer alive. */
 		strata_error_set(STRATA_ECONFLICT,
 				 "revision %s (%s) %s on %s and is not applied%s%s%s%s; %ld statement(s) "
 				 "had completed",
@@ -651,7 +695,12 @@ done:
 	return rc;
 }
 
-/* --sql: the starting state is given ("base", a revision) or read from the database. */
+/*
+ * --sql: the starting state is given ("base", a revision) or read from the
+ * database, read-only: a script is only printed, so nothing may be
+ * created. A SQLite file that does not exist yet is a database with
+ * nothing applied, which is what `strata upgrade` would start from.
+ */
 static int offline_state(run *r)
 {
 	const char *from = r->o->sql_from;
@@ -662,9 +711,9 @@ static int offline_state(run *r)
 		return STRATA_ERROR;
 	if (from)
 		return strata_plan_stamp(r->applied, r->g, from);
-	if ((rc = open_db(r)) < 0)
+	if ((rc = open_read_only(&r->db, r->cfg, 1)) < 0)
 		return rc;
-	if ((rc = bk_read(&r->state, r->db, r->cfg)) < 0)
+	if (r->db && (rc = bk_read(&r->state, r->db, r->cfg)) < 0)
 		return rc;
 	return strata_graph_applied(r->applied, r->g, (const char *const *)r->state.versions,
 				    r->state.nversions);
@@ -987,7 +1036,8 @@ done:
 	return rc;
 }
 
-int strata_status_read(strata_status **out, const strata_config *cfg, const strata_graph *g)
+int strata_status_read(strata_status **out, const strata_config *cfg, const strata_graph *g,
+		       unsigned flags)
 {
 	strata_run_options o = STRATA_RUN_OPTIONS_INIT;
 	strata_status *s = NULL;
@@ -1007,17 +1057,10 @@ int strata_status_read(strata_status **out, const strata_config *cfg, const stra
 		goto done;
 	s->failed = -1;
 	/* A read: never create or write the database. A SQLite file that does
-	 * not exist yet is a database with nothing applied. */
-	{
-		db_open_options oo = DB_OPEN_OPTIONS_INIT;
-
-		oo.project_root = cfg->root;
-		oo.read_only = 1;
-		rc = db_open(&r.db, cfg->database, &oo);
-	}
-	if (rc == STRATA_ENOTFOUND && db_engine_of(cfg->database) == DB_SQLITE)
-		rc = 0;
-	else if (rc < 0 || (rc = bk_read(&r.state, r.db, cfg)) < 0)
+	 * not exist is an error naming it, unless the caller takes it for a
+	 * database with nothing applied. */
+	rc = open_read_only(&r.db, cfg, flags & STRATA_STATUS_MISSING_OK);
+	if (rc < 0 || (r.db && (rc = bk_read(&r.state, r.db, cfg)) < 0))
 		goto done;
 	s->tables_exist = r.state.tables_exist;
 	s->versions = r.state.versions;
@@ -1045,6 +1088,12 @@ int strata_status_read(strata_status **out, const strata_config *cfg, const stra
 			     !(s->failed_statement = strata_strdup(h->failed_statement))) ||
 			    (h->started_at && !(s->failed_at = strata_strdup(h->started_at))))
 				goto done;
+			/* A "running" row is a run in progress while someone holds the
+			 * run lock (held only by live processes); else that run died. */
+			if (r.db && strcmp(h->outcome, "running") == 0 &&
+			    (rc = db_lock_held(r.db, cfg->version_table, &s->failed_in_progress)) < 0)
+				goto done;
+			rc = STRATA_ERROR;
 		}
 	}
 	*out = s;

@@ -220,6 +220,14 @@ int db_unlock(strata_db *db, const char *key)
 	return db->vt->unlock(db, key);
 }
 
+int db_lock_held(strata_db *db, const char *key, int *held)
+{
+	DB_CHECK(db, "db_lock_held");
+	if (!key || !held)
+		return strata_error_set(STRATA_EINVALID, "db_lock_held: bad arguments");
+	return db->vt->lock_held(db, key, held);
+}
+
 int db_set_timeouts(strata_db *db, long lock_timeout_ms, long statement_timeout_ms)
 {
 	DB_CHECK(db, "db_set_timeouts");
@@ -261,12 +269,24 @@ int db_split(db_stmt **out, size_t *n, size_t *err_offset, db_engine engine, con
 	return strata_error_set(STRATA_EINVALID, "db_split: unknown engine %d", (int)engine);
 }
 
+/* [s, s + n) double-quoted; with a failed append the buffer is failed (util/buf.h). */
+static int put_ident_n(struct strata_buf *out, const char *s, size_t n)
+{
+	size_t i;
+
+	buf_putc(out, '"');
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"')
+			buf_putc(out, '"');
+		buf_putc(out, s[i]);
+	}
+	return buf_putc(out, '"');
+}
+
 int db_quote_qualified(struct strata_buf *out, const char *name)
 {
 	const char *part = name;
 	size_t start_len;
-	char *one = NULL;
-	int rc = 0;
 
 	if (!out || !name)
 		return strata_error_set(STRATA_EINVALID, "db_quote_qualified: bad arguments");
@@ -276,26 +296,16 @@ int db_quote_qualified(struct strata_buf *out, const char *name)
 		size_t n = dot ? (size_t)(dot - part) : strlen(part);
 
 		if (n == 0) {
-			rc = strata_error_set(STRATA_EINVALID, "'%s' is not a valid name: empty part",
-					      name);
-			goto cleanup;
+			buf_truncate(out, start_len);
+			return strata_error_set(STRATA_EINVALID, "'%s' is not a valid name: empty part",
+						name);
 		}
-		if (!(one = strata_strndup(part, n)) || buf_put_sql_ident(out, one) < 0 ||
-		    (dot && buf_putc(out, '.') < 0)) {
-			rc = STRATA_ERROR;
-			goto cleanup;
-		}
-		strata_free(one);
-		one = NULL;
+		if (put_ident_n(out, part, n) < 0 || (dot && buf_putc(out, '.') < 0))
+			return STRATA_ERROR;
 		if (!dot)
-			break;
+			return 0;
 		part = dot + 1;
 	}
-cleanup:
-	strata_free(one);
-	if (rc < 0)
-		buf_truncate(out, start_len);
-	return rc;
 }
 
 int db_conninfo_with_dbname(struct strata_buf *out, const char *conninfo, const char *dbname)

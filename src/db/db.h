@@ -81,8 +81,10 @@ typedef struct strata_db_vtable {
 	/* The run lock that serialises concurrent strata runners on one database.
 	 * PostgreSQL: a session advisory lock, keyed by the given name, waited for
 	 * up to wait_ms, and on failure an STRATA_ELOCKED error naming the holder
-	 * (pid, host, since when). SQLite: sets the busy timeout to wait_ms; the
-	 * lock itself is each transaction's BEGIN IMMEDIATE. */
+	 * (pid, host, since when). SQLite: an exclusive flock on "<db>.strata-lock",
+	 * waited for the same way (see db_sqlite.c for why), and the busy
+	 * timeout set to wait_ms. Either way the lock outlives transactions, so
+	 * a `transaction: off` step is covered too, and dies with its holder. */
 	int (*lock)(strata_db *db, const char *key, long wait_ms);
 	int (*unlock)(strata_db *db, const char *key);
 	/* Session timeouts (PostgreSQL: SET lock_timeout / statement_timeout;
@@ -98,6 +100,10 @@ typedef struct strata_db_vtable {
 	 * runs it with query. */
 	int (*query_prepared)(strata_db *db, const char *name, const char *sql, int nparams,
 			      const char *const *params, db_row_cb cb, void *payload);
+	/* *held = 1 when some session (this one included) holds the run lock
+	 * key: a "running" history row is then a run in progress, not one that
+	 * died part-way. Read-only: takes and creates nothing that stays. */
+	int (*lock_held)(strata_db *db, const char *key, int *held);
 } strata_db_vtable;
 #define STRATA_DB_VTABLE_VERSION 1
 
@@ -141,6 +147,7 @@ int db_commit(strata_db *db);
 int db_rollback(strata_db *db);
 int db_lock(strata_db *db, const char *key, long wait_ms);
 int db_unlock(strata_db *db, const char *key);
+int db_lock_held(strata_db *db, const char *key, int *held);
 int db_set_timeouts(strata_db *db, long lock_timeout_ms, long statement_timeout_ms);
 int db_current_user(strata_db *db, char **out);
 int db_server_version(strata_db *db);
@@ -159,7 +166,8 @@ int db_split(db_stmt **out, size_t *n, size_t *err_offset, db_engine engine, con
 	     size_t len);
 
 /* Append the SQL identifier, quoted for the engine, to a strata_buf (util/buf.h).
- * A dotted name "ops.strata_version" is quoted part by part. */
+ * A dotted name "ops.strata_version" is quoted part by part. An empty part
+ * is STRATA_EINVALID with out as it was; out of memory leaves out failed. */
 struct strata_buf;
 int db_quote_qualified(struct strata_buf *out, const char *name);
 

@@ -40,6 +40,7 @@
 #include "util/buf.h"
 #include "util/strutil.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -230,12 +231,66 @@ static void swallow_notice(void *arg, const char *message)
 	(void)message;
 }
 
-static const char *connect_hint(const char *msg);
+static void connect_hint(strata_buf *out, const char *state, const char *msg, const char *user,
+			 int needs_password);
 
-/* The error of a connection that failed (report: else leave the thread's error alone). */
+/*
+ * libpq's message of a failed connection, made with the error verbosity
+ * PQERRORS_VERBOSE: there each server error carries its SQLSTATE after the
+ * severity ("FATAL:  28P01: password authentication failed ...", the same
+ * in every server language) and a "LOCATION:" line. Puts the message
+ * without both, on one line, into out, and the last SQLSTATE the server
+ * sent into state: "" when it sent none (refused connection, no password
+ * to give: the client's failure).
+ */
+static void server_error(strata_buf *out, char state[6], const char *raw)
+{
+	strata_buf clean = STRATA_BUF_INIT;
+	const char *p = raw ? raw : "";
+
+	state[0] = '\0';
+	while (*p) {
+		size_t n = strcspn(p, "\n"), i;
+		const char *line = p;
+
+		p += n;
+		if (*p == '\n')
+			p++;
+		if (strncmp(line, "LOCATION:", 9) == 0)
+			continue;
+		for (i = 0; i < n; i++) {
+			size_t k;
+
+			if (i + 10 <= n && strncmp(line + i, ":  ", 3) == 0 &&
+			    strncmp(line + i + 8, ": ", 2) == 0) {
+				for (k = 3; k < 8 && (isdigit((unsigned char)line[i + k]) ||
+						      isupper((unsigned char)line[i + k])); k++)
+					;
+				if (k == 8) {
+					memcpy(state, line + i + 3, 5);
+					state[5] = '\0';
+					buf_puts(&clean, ":  ");
+					i += 9;
+					continue;
+				}
+			}
+			buf_putc(&clean, line[i]);
+		}
+		buf_putc(&clean, '\n');
+	}
+	one_line(out, buf_cstr(&clean));
+	buf_release(&clean);
+}
+
+/*
+ * The error of a connection that failed (report: else leave the thread's
+ * error alone). The SQLSTATE is the server's own when it sent one
+ * (28P01 for a wrong password, 3D000 for no such database), else 08001.
+ */
 static int connect_failed(const pg_db *p, PGconn *conn, int timed_out, int report)
 {
-	strata_buf msg = STRATA_BUF_INIT;
+	strata_buf msg = STRATA_BUF_INIT, hint = STRATA_BUF_INIT;
+	char state[6] = "";
 	int rc = STRATA_EDB;
 
 	if (!report)
@@ -243,12 +298,15 @@ static int connect_failed(const pg_db *p, PGconn *conn, int timed_out, int repor
 	if (timed_out)
 		buf_printf(&msg, "timeout expired after %ldms", p->connect_timeout_ms);
 	else
-		one_line(&msg, pq->PQerrorMessage(conn));
-	rc = pg_error(p, STRATA_EDB, "08001", connect_hint(buf_cstr(&msg)),
+		server_error(&msg, state, pq->PQerrorMessage(conn));
+	connect_hint(&hint, state, buf_cstr(&msg), pq->PQuser(conn),
+		     !timed_out && pq->PQconnectionNeedsPassword(conn));
+	rc = pg_error(p, STRATA_EDB, *state ? state : "08001", buf_cstr(&hint),
 		      "cannot connect to %s: %s", p->base.display,
 		      msg.len ? buf_cstr(&msg) : "the connection failed");
 cleanup:
 	buf_release(&msg);
+	buf_release(&hint);
 	pq->PQfinish(conn);
 	return rc;
 }
@@ -272,6 +330,8 @@ static int connect_with(const pg_db *p, const char *app, int report, PGconn **ou
 	if (!conn)
 		return report ? strata_error_set(STRATA_ERROR, "out of memory connecting") : STRATA_ERROR;
 	pq->PQsetNoticeProcessor(conn, swallow_notice, NULL);
+	/* The server's SQLSTATE of a refused connection is only in the text. */
+	pq->PQsetErrorVerbosity(conn, PQERRORS_VERBOSE);
 	if (pq->PQstatus(conn) == CONNECTION_BAD)
 		return connect_failed(p, conn, 0, report);
 	while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
@@ -289,24 +349,39 @@ static int connect_with(const pg_db *p, const char *app, int report, PGconn **ou
 	}
 	if (st != PGRES_POLLING_OK || pq->PQstatus(conn) != CONNECTION_OK)
 		return connect_failed(p, conn, 0, report);
+	pq->PQsetErrorVerbosity(conn, PQERRORS_DEFAULT);
 	*out = conn;
 	return 0;
 }
 
-static const char *connect_hint(const char *msg)
+static void connect_hint(strata_buf *out, const char *state, const char *msg, const char *user,
+			 int needs_password)
 {
-	if (strstr(msg, "password authentication failed") || strstr(msg, "no password supplied"))
-		return "check the user name and password (in the connection string, PGPASSWORD "
-		       "or ~/.pgpass)";
-	if (strstr(msg, "does not exist"))
-		return "check the database and user names, or create the database first";
-	if (strstr(msg, "Connection refused") || strstr(msg, "could not connect") ||
-	    strstr(msg, "No such file"))
-		return "check that the server is running and accepts connections at that host "
-		       "and port";
-	if (strstr(msg, "timeout"))
-		return "check that the host is reachable, or raise the connect timeout";
-	return "check the connection string and that the server is reachable";
+	const char *who = user && *user ? user : "USER";
+
+	if (strcmp(state, "28P01") == 0 || strstr(msg, "password authentication failed"))
+		/* The server says the same for a user that does not exist. */
+		buf_printf(out, "the server refused the password of user %s: check the user name "
+			   "and the password given in the connection URL "
+			   "(postgres://%s:PASSWORD@HOST/DB), in PGPASSWORD, or in ~/.pgpass "
+			   "(PGPASSFILE)", who, who);
+	else if (needs_password || strstr(msg, "no password supplied"))
+		buf_printf(out, "the server asks for the password of user %s and none was given: "
+			   "put it in ~/.pgpass (PGPASSFILE), in PGPASSWORD, or in the connection "
+			   "URL", who);
+	else if (strcmp(state, "28000") == 0)
+		buf_puts(out, "the server does not accept this user, database or host "
+			 "(pg_hba.conf): check the user and database names, or ask its administrator");
+	else if (strcmp(state, "3D000") == 0 || strstr(msg, "does not exist"))
+		buf_puts(out, "check the database and user names, or create the database first");
+	else if (strstr(msg, "Connection refused") || strstr(msg, "could not connect") ||
+		 strstr(msg, "No such file"))
+		buf_puts(out, "check that the server is running and accepts connections at that "
+			 "host and port");
+	else if (strstr(msg, "timeout"))
+		buf_puts(out, "check that the host is reachable, or raise the connect timeout");
+	else
+		buf_puts(out, "check the connection string and that the server is reachable");
 }
 
 /*
@@ -936,6 +1011,27 @@ static int pg_unlock(strata_db *db, const char *key)
 	return rc;
 }
 
+#define LOCK_HELD_SQL                                                                  \
+	"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "      \
+	"AND classid = $1::oid AND objid = $2::oid AND objsubid = 1 "                 \
+	"AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+
+/* A session advisory lock ends with its session: held means a live runner. */
+static int pg_lock_held(strata_db *db, const char *key, int *held)
+{
+	pg_db *p = (pg_db *)db;
+	char hi[16], lo[16], *n = NULL;
+	const char *params[2] = { hi, lo };
+	int rc;
+
+	lock_key_halves(hi, lo, key);
+	*held = 0;
+	if ((rc = query_value(p, &n, LOCK_HELD_SQL, 2, params)) == 0)
+		*held = strcmp(n, "0") != 0;
+	strata_free(n);
+	return rc;
+}
+
 /* ---- session settings and facts -------------------------------------- */
 
 static int pg_set_timeouts(strata_db *db, long lock_timeout_ms, long statement_timeout_ms)
@@ -981,4 +1077,5 @@ static const strata_db_vtable pg_vtable = {
 	pg_current_user,
 	pg_server_version,
 	pg_query_prepared,
+	pg_lock_held,
 };

@@ -8,10 +8,24 @@
  * missing, and nothing is written (a hot journal it cannot roll back is
  * an error, SQLITE_READONLY_ROLLBACK).
  *
- * Locking model: SQLite has no session lock to name a holder by. lock()
- * only sets the busy timeout (how long a writer waits for another), and
- * each transaction's BEGIN IMMEDIATE takes the database's write lock; a
- * lock not had within that time is STRATA_ELOCKED.
+ * Locking model. The run lock is an exclusive flock(2) on a lock file beside
+ * the database, "<db>.strata-lock", held from lock() to unlock() (or to
+ * the end of the process). Each transaction's BEGIN IMMEDIATE also takes
+ * SQLite's write lock, waiting up to the busy timeout, but that lock ends
+ * at COMMIT: a `transaction: off` revision commits its "running" row and
+ * then runs statement by statement outside any transaction, so only a lock
+ * that outlives the transactions keeps a second runner from starting the
+ * same revision, or from reading the "running" row as a run that died.
+ * Why a file lock and not BEGIN IMMEDIATE on a second lock database: the
+ * kernel drops a flock when its holder dies however it dies (kill -9
+ * included), so "the lock is free" is exactly "no runner is alive", which
+ * is what lock_held() reports; it needs no second SQLite file with its
+ * journal and busy handling; and the file can hold the holder's pid, host
+ * and start time for the message of a runner that gives up waiting. It is
+ * never deleted (deleting a lock file races with its next holder). Like
+ * SQLite's own locks it is only as good as the file system's: local disks,
+ * not network shares. An in-memory database has one connection and no
+ * lock file.
  *
  * Invariants:
  *  1. Parameters are bound by name: "$1" is SQLite's named parameter $1,
@@ -19,7 +33,9 @@
  *     parameter the caller did not give is STRATA_EINVALID.
  *  2. Every sqlite3_stmt is finalized in the function that prepared it.
  *  3. Every engine error keeps its extended result code (decimal) in
- *     strata_error.sqlstate and names it (SQLITE_CONSTRAINT_UNIQUE...).
+ *     strata_error.sqlstate and names it in the message
+ *     (SQLITE_CONSTRAINT_UNIQUE...): the number is no SQLSTATE, so the
+ *     CLI shows only the name (see strata/error.h).
  *  4. db->in_transaction mirrors !sqlite3_get_autocommit() after every
  *     call, so it stays right when SQLite rolls back on its own (full
  *     disk, interrupt) or a script says BEGIN/COMMIT itself.
@@ -41,7 +57,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* How long a writer waits for another until lock() says otherwise. */
@@ -56,7 +75,13 @@ typedef struct sqlite_db {
 	long statement_timeout_ms; /* 0 = none */
 	double deadline_ms;        /* now_ms() past which the running statement stops */
 	int timed_out;
+	int lock_fd;               /* the run lock file while held, else -1 */
 } sqlite_db;
+
+/* Back-off between two tries of the run lock. */
+#define LOCK_SLEEP_FIRST_MS 10
+#define LOCK_SLEEP_MAX_MS 200
+#define LOCK_SUFFIX ".strata-lock"
 
 static const strata_db_vtable sqlite_vtable;
 
@@ -120,8 +145,9 @@ static int fail(sqlite_db *s, int rc)
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
-		code = strata_error_set(STRATA_ELOCKED, "the database is locked by another writer (%s)",
-					s->path);
+		code = strata_error_set(STRATA_ELOCKED,
+					"the database is locked by another writer (%s, %s)", s->path,
+					code_name(rc));
 		strata_error_hint("another process is writing to it; wait for it to finish, "
 				  "or raise --lock-wait to wait longer");
 		break;
@@ -354,16 +380,144 @@ static int sq_rollback(strata_db *db)
 	return sq_exec(db, "ROLLBACK", 0, NULL);
 }
 
+static int is_memory(const sqlite_db *s)
+{
+	return strcmp(s->path, ":memory:") == 0 || !*s->path;
+}
+
+static int lock_path(strata_buf *out, const sqlite_db *s)
+{
+	return buf_printf(out, "%s%s", s->path, LOCK_SUFFIX);
+}
+
+static void lock_sleep(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* STRATA_ELOCKED naming the holder, as it wrote itself into the lock file. */
+static int lock_not_had(sqlite_db *s, int fd, const char *path, long wait_ms)
+{
+	char who[256];
+	ssize_t n = pread(fd, who, sizeof(who) - 1, 0);
+
+	who[n > 0 ? n : 0] = '\0';
+	who[strcspn(who, "\n")] = '\0';
+	strata_error_set(STRATA_ELOCKED, "cannot get the migration lock on %s within %ldms: it is "
+			 "held by %s", s->path, wait_ms, who[0] ? who : "another process");
+	strata_error_hint("another strata run is migrating this database; wait for it, raise "
+			  "--lock-wait, or end that process if it is stuck (the lock file is %s)",
+			  path);
+	return STRATA_ELOCKED;
+}
+
 static int sq_lock(strata_db *db, const char *key, long wait_ms)
 {
 	sqlite_db *s = (sqlite_db *)db;
+	strata_buf path = STRATA_BUF_INIT;
+	double start = now_ms();
+	long delay = LOCK_SLEEP_FIRST_MS;
+	char line[512], host[256], since[32];
+	int fd = -1, rc = STRATA_ERROR;
 
+	(void)key; /* one database file, one lock */
 	sqlite3_busy_timeout(s->h, wait_ms > INT_MAX ? INT_MAX : (int)wait_ms);
-	return 0;
+	if (is_memory(s) || s->lock_fd >= 0)
+		return 0;
+	if (lock_path(&path, s) < 0)
+		goto done;
+	fd = open(buf_cstr(&path), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	/* flock needs no write access: a lock file another user created will do. */
+	if (fd < 0 && (errno == EACCES || errno == EROFS || errno == EPERM))
+		fd = open(buf_cstr(&path), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT) {
+		/* It does not exist and this user may not create it: the folder is
+		 * not writable, so neither is the journal SQLite needs there, and
+		 * this run cannot write the database. The run goes on to say so,
+		 * with SQLite's own error on the first write. */
+		rc = 0;
+		goto done;
+	}
+	if (fd < 0) {
+		rc = strata_error_set(STRATA_EDB, "cannot open the migration lock file %s: %s",
+				      buf_cstr(&path), strerror(errno));
+		strata_error_hint("strata keeps it beside the database; check that you may write "
+				  "in that folder (SQLite writes its journal there too)");
+		goto done;
+	}
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		double left;
+
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			rc = strata_error_set(STRATA_EDB, "cannot lock %s: %s", buf_cstr(&path),
+					      strerror(errno));
+			goto done;
+		}
+		left = (double)wait_ms - (now_ms() - start);
+		if (left <= 0) {
+			rc = lock_not_had(s, fd, buf_cstr(&path), wait_ms);
+			goto done;
+		}
+		lock_sleep(delay < left ? delay : (long)left + 1);
+		delay = delay * 2 > LOCK_SLEEP_MAX_MS ? LOCK_SLEEP_MAX_MS : delay * 2;
+	}
+	/* Who holds it, for the message of a runner that gives up waiting. */
+	if (gethostname(host, sizeof(host) - 1) < 0)
+		strcpy(host, "unknown");
+	host[sizeof(host) - 1] = '\0';
+	utc_timestamp(since);
+	snprintf(line, sizeof(line), "pid %ld on %s, since %s\n", (long)getpid(), host, since);
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, line, strlen(line), 0) < 0) {
+		/* only a waiter's message would lack the holder */
+	}
+	s->lock_fd = fd;
+	fd = -1;
+	rc = 0;
+done:
+	if (fd >= 0)
+		close(fd);
+	buf_release(&path);
+	return rc;
 }
 
 static int sq_unlock(strata_db *db, const char *key)
 {
+	sqlite_db *s = (sqlite_db *)db;
+
+	(void)key;
+	if (s->lock_fd < 0)
+		return 0;
+	if (ftruncate(s->lock_fd, 0) < 0) {
+		/* the next holder rewrites it anyway */
+	}
+	close(s->lock_fd); /* releases the flock */
+	s->lock_fd = -1;
+	return 0;
+}
+
+/* Does a live process hold the run lock? Never creates the lock file. */
+static int sq_lock_held(strata_db *db, const char *key, int *held)
+{
+	sqlite_db *s = (sqlite_db *)db;
+	strata_buf path = STRATA_BUF_INIT;
+	int fd;
+
+	(void)key;
+	*held = s->lock_fd >= 0;
+	if (*held || is_memory(s))
+		return 0;
+	if (lock_path(&path, s) < 0)
+		return STRATA_ERROR;
+	fd = open(buf_cstr(&path), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	buf_release(&path);
+	if (fd < 0)
+		return 0; /* never locked, or not readable: no one can be shown to hold it */
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0)
+		*held = errno == EWOULDBLOCK;
+	close(fd); /* also drops the shared lock just taken */
 	return 0;
 }
 
@@ -416,6 +570,8 @@ static void sq_close(strata_db *db)
 	if (!s)
 		return;
 	sqlite3_close_v2(s->h);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
 	strata_free(s->path);
 	strata_free(s->base.display);
 	strata_free(s);
@@ -437,8 +593,8 @@ static int open_failed(sqlite_db *s, int rc)
 		strata_error_hint("give the path of a database file, for example sqlite:%s/strata.db",
 				  s->path);
 	} else {
-		strata_error_set(STRATA_EDB, "cannot open SQLite database %s: %s", s->path,
-				 s->h ? sqlite3_errmsg(s->h) : sqlite3_errstr(rc));
+		strata_error_set(STRATA_EDB, "cannot open SQLite database %s: %s (%s)", s->path,
+				 s->h ? sqlite3_errmsg(s->h) : sqlite3_errstr(rc), code_name(rc));
 		strata_error_hint("check that its folder exists and that you may write there");
 	}
 	set_state(rc);
@@ -473,6 +629,7 @@ int db_sqlite_open(strata_db **out, const char *path, const db_open_options *opt
 	if (!(s = strata_calloc(1, sizeof(*s))))
 		return STRATA_ERROR;
 	s->base.vt = &sqlite_vtable;
+	s->lock_fd = -1;
 	if ((rc = resolve_path(s, path, opts)) < 0)
 		goto cleanup;
 #ifdef SQLITE_OPEN_NOFOLLOW
@@ -485,6 +642,9 @@ int db_sqlite_open(strata_db **out, const char *path, const db_open_options *opt
 		if (opts->read_only && lstat(s->path, &st) < 0 && errno == ENOENT) {
 			rc = strata_error_set(STRATA_ENOTFOUND, "SQLite database %s does not exist",
 					      s->path);
+			strata_error_hint("check the database path (-d, STRATA_DATABASE_URL, "
+					  "DATABASE_URL or strata.ini); `strata upgrade` creates a "
+					  "new database");
 			goto cleanup;
 		}
 		rc = open_failed(s, rc);
@@ -519,4 +679,5 @@ static const strata_db_vtable sqlite_vtable = {
 	sq_current_user,
 	sq_server_version,
 	NULL, /* query_prepared: SQLite compiles a statement in microseconds */
+	sq_lock_held,
 };

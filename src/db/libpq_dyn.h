@@ -26,6 +26,7 @@
 	X(PQcmdStatus)         \
 	X(PQconnectPoll)       \
 	X(PQconnectStartParams) \
+	X(PQconnectionNeedsPassword) \
 	X(PQconninfoFree)      \
 	X(PQconninfoParse)     \
 	X(PQconsumeInput)      \
@@ -51,6 +52,7 @@
 	X(PQsendQueryParams)   \
 	X(PQsendQueryPrepared) \
 	X(PQserverVersion)     \
+	X(PQsetErrorVerbosity) \
 	X(PQsetNoticeProcessor) \
 	X(PQsocket)            \
 	X(PQstatus)            \

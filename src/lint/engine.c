@@ -274,7 +274,7 @@ void lint_emit(lint_file *f, lint_rule_no rule, int location, const PgQuery__Ran
 		}
 	}
 	v = f->r->v;
-	if (!msg.ptr || strata_grow(&v, &f->r->cap, f->r->n + 1, sizeof(*fd)) < 0) {
+	if (!msg.ptr || buf_oom(&msg) || strata_grow(&v, &f->r->cap, f->r->n + 1, sizeof(*fd)) < 0) {
 		buf_release(&msg);
 		return; /* out of memory: the finding is lost, never the process */
 	}
@@ -844,6 +844,55 @@ static int has_revision_header(const char *t, size_t n)
 		i = e + 1;
 	}
 	return 0;
+}
+
+int strata_lint_dir_files(char ***out, size_t *n, const char *dir)
+{
+	char **names = NULL, **paths = NULL;
+	size_t count = 0, i, k = 0;
+	strata_buf path = STRATA_BUF_INIT;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = fs_list_dir(&names, &count, dir)) < 0)
+		return rc;
+	rc = STRATA_ERROR;
+	if (!(paths = strata_calloc(count ? count : 1, sizeof(*paths))))
+		goto done;
+	for (i = 0; i < count; i++) {
+		size_t len = strlen(names[i]);
+
+		if (len <= 4 || strcmp(names[i] + len - 4, ".sql") != 0)
+			continue;
+		buf_clear(&path);
+		if (fs_join(&path, dir, names[i]) < 0 || !(paths[k] = strata_strdup(buf_cstr(&path))))
+			goto done;
+		k++;
+	}
+	if (k == 0) {
+		rc = strata_error_set(STRATA_ENOTFOUND, "'%s' holds no .sql file to lint", dir);
+		strata_error_hint("give the migrations folder or the SQL files themselves");
+		goto done;
+	}
+	*out = paths;
+	*n = k;
+	paths = NULL;
+	rc = 0;
+done:
+	strata_lint_paths_free(paths, k);
+	fs_free_names(names, count);
+	buf_release(&path);
+	return rc;
+}
+
+void strata_lint_paths_free(char **paths, size_t n)
+{
+	size_t i;
+
+	for (i = 0; paths && i < n; i++)
+		strata_free(paths[i]);
+	strata_free(paths);
 }
 
 int strata_lint_file(strata_lint_report *r, const char *path, const strata_lint_options *opts)

@@ -96,10 +96,11 @@ static void key_list(strata_buf *sql, const json_t *key, const char *qualifier)
 /*
  * One batch: the last key of the next batch_size rows after the cursor
  * (an index-only walk of the key), then one UPDATE of the key range
- * (cursor, last], which PostgreSQL runs as an index range scan.
+ * (cursor, last], which PostgreSQL runs as an index range scan. The
+ * appends are checked once, at the end (util/buf.h).
  */
-static int batch_sql(strata_buf *sql, const char *schema, const json_t *entry, int with_cursor,
-		     long batch_size)
+int backfill_batch_sql(strata_buf *sql, const char *schema, const json_t *entry, int with_cursor,
+		       long batch_size)
 {
 	const json_t *key = json_object_get(entry, "key"), *k;
 	const char *table = json_string_value(json_object_get(entry, "table"));
@@ -139,7 +140,8 @@ static int batch_sql(strata_buf *sql, const char *schema, const json_t *entry, i
 	buf_puts(sql, " FROM bound) RETURNING 1) SELECT (SELECT count(*) FROM upd)");
 	for (i = 0; i < n; i++)
 		buf_printf(sql, ", bound._strata_k%zu::text", i);
-	return buf_puts(sql, " FROM bound");
+	buf_puts(sql, " FROM bound");
+	return buf_check(sql);
 }
 
 static int on_lag(void *payload, int ncols, const char *const *v)
@@ -286,7 +288,9 @@ int backfill_run(online_run *r)
 			if (r->o->max_replica_lag_ms > 0 && (rc = wait_for_replicas(r, &pr)) < 0)
 				goto cleanup;
 			buf_clear(&sql);
-			batch_sql(&sql, r->st->schema, entry, json_is_array(cursor), batch);
+			if ((rc = backfill_batch_sql(&sql, r->st->schema, entry, json_is_array(cursor),
+						     batch)) < 0)
+				goto cleanup;
 			if ((rc = run_batch(r, buf_cstr(&sql), json_is_array(cursor) ? cursor : NULL,
 					    progress, &br)) < 0) {
 				const char *state = strata_error_last()->sqlstate;

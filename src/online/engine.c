@@ -184,8 +184,9 @@ static int ensure_indexes(online_run *r)
 			if (valid) {
 				/* Left invalid by a build that failed or was killed. */
 				buf_clear(&sql);
-				sqlf(&sql, "DROP INDEX CONCURRENTLY IF EXISTS %Q", r->st->schema, name);
-				if ((rc = exec_autocommit(r, buf_cstr(&sql), "dropping an invalid index")) < 0) {
+				if ((rc = sqlf(&sql, "DROP INDEX CONCURRENTLY IF EXISTS %Q", r->st->schema,
+					       name)) < 0 ||
+				    (rc = exec_autocommit(r, buf_cstr(&sql), "dropping an invalid index")) < 0) {
 					strata_free(valid);
 					goto cleanup;
 				}
@@ -361,8 +362,8 @@ static int drop_functions(online_run *r)
 
 	json_array_foreach(fns, i, f) {
 		buf_clear(&sql);
-		sqlf(&sql, "DROP FUNCTION IF EXISTS %s() CASCADE", json_string_value(f));
-		if ((rc = db_exec(r->db, buf_cstr(&sql), 0, NULL)) < 0)
+		if ((rc = sqlf(&sql, "DROP FUNCTION IF EXISTS %s() CASCADE", json_string_value(f))) < 0 ||
+		    (rc = db_exec(r->db, buf_cstr(&sql), 0, NULL)) < 0)
 			break;
 	}
 	buf_release(&sql);
@@ -374,8 +375,8 @@ static int drop_schema(online_run *r, const char *name)
 	strata_buf sql = STRATA_BUF_INIT;
 	int rc;
 
-	sqlf(&sql, "DROP SCHEMA IF EXISTS %I CASCADE", name);
-	rc = db_exec(r->db, buf_cstr(&sql), 0, NULL);
+	if ((rc = sqlf(&sql, "DROP SCHEMA IF EXISTS %I CASCADE", name)) == 0)
+		rc = db_exec(r->db, buf_cstr(&sql), 0, NULL);
 	buf_release(&sql);
 	return rc;
 }

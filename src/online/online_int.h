@@ -42,8 +42,8 @@ const char *online_op_kind(const strata_online_migration *m, size_t i, json_t **
 /* Prefix of the physical columns that stand for a column's new shape. */
 #define ONLINE_NEW_PREFIX "_strata_new_"
 /* Name of the sync trigger on each table, and schema of its function. */
-#define ONLINE_TRIGGER "_strata_online_sync"
-#define ONLINE_SCHEMA "strata_online"
+#define ONLINE_TRIGGER STRATA_ONLINE_TRIGGER
+#define ONLINE_SCHEMA STRATA_ONLINE_SCHEMA
 /* Session setting the backfill uses so the sync triggers skip its rows. */
 #define ONLINE_BACKFILL_GUC "strata.online_backfill"
 
@@ -114,7 +114,8 @@ typedef struct online_plan_ctx {
 } online_plan_ctx;
 
 /* Run the expand statements of every operation (in the caller's
- * transaction), create the version schema's views, and fill ctx->plan. */
+ * transaction), create the version schema's views, and fill ctx->plan.
+ * On failure ctx->plan is NULL: no part of a plan is ever kept. */
 int plan_expand(online_plan_ctx *ctx);
 /* Create schema vs and one view per table of the model (new shape). */
 int plan_create_views(strata_db *db, online_model *model, const char *vs);
@@ -157,6 +158,11 @@ typedef struct online_run {
 
 void online_log(const online_run *r, strata_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The statement of one batch of a plan's backfill entry {"table", "key",
+ * "set"}, appended to sql: the cursor is bound as $1.. when with_cursor.
+ * 0, or STRATA_ERROR with sql failed (never half a statement). */
+int backfill_batch_sql(strata_buf *sql, const char *schema, const json_t *entry, int with_cursor,
+		       long batch_size);
 /* Backfill what st->plan asks, from st->progress on; marks st backfilled. */
 int backfill_run(online_run *r);
 void sleep_ms_(long ms);

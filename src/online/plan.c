@@ -109,6 +109,7 @@ typedef struct planner {
 	json_t *rollback;   /* per operation, run in reverse */
 	json_t *functions;  /* sync functions made */
 	json_t *warnings;
+	int warn_failed;    /* a warning could not be kept: the plan fails at the end */
 } planner;
 
 static int oom(void)
@@ -116,13 +117,45 @@ static int oom(void)
 	return strata_error_set(STRATA_ERROR, "out of memory");
 }
 
+/* name as a quoted identifier, malloc'ed; NULL when out of memory. */
+static char *sql_ident(const char *name)
+{
+	strata_buf b = STRATA_BUF_INIT;
+
+	buf_put_sql_ident(&b, name);
+	return buf_detach(&b);
+}
+
+/*
+ * The statements are built with unchecked appends: a buffer whose append
+ * failed stays failed (util/buf.h), so push, push_concurrent and run
+ * check it once, before the statement is stored or run. Text of one
+ * buffer used inside another (a name, a key list) is checked first.
+ */
+
+/* Store the statement in arr; clears sql. */
 static int push(json_t *arr, strata_buf *sql)
 {
-	json_t *s = json_string(buf_cstr(sql));
+	json_t *s;
 
+	if (buf_check(sql) < 0)
+		return STRATA_ERROR;
+	s = json_string(buf_cstr(sql));
 	buf_clear(sql);
 	if (!s || json_array_append_new(arr, s) < 0)
 		return oom();
+	return 0;
+}
+
+/* Store {"index": name, "sql": sql} in the plan's concurrent list; clears sql. */
+static int push_concurrent(planner *p, const char *name, strata_buf *sql)
+{
+	if (buf_check(sql) < 0)
+		return STRATA_ERROR;
+	if (json_array_append_new(p->concurrent, json_pack("{s:s, s:s}", "index", name, "sql",
+							    buf_cstr(sql))) < 0)
+		return oom();
+	buf_clear(sql);
 	return 0;
 }
 
@@ -151,7 +184,8 @@ static void warn(planner *p, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	snprintf(full, sizeof(full), "operations[%zu].%s: %s", p->op, p->kind, msg);
-	json_array_append_new(p->warnings, json_string(full));
+	if (json_array_append_new(p->warnings, json_string(full)) < 0)
+		p->warn_failed = 1;
 	if (p->ctx->log)
 		p->ctx->log(p->ctx->payload, STRATA_LOG_WARN, full);
 }
@@ -159,8 +193,11 @@ static void warn(planner *p, const char *fmt, ...)
 /* Run a statement now, in the expand transaction; clears sql. */
 static int run(planner *p, strata_buf *sql)
 {
-	int rc = db_exec(p->ctx->db, buf_cstr(sql), 0, NULL);
+	int rc;
 
+	if (buf_check(sql) < 0)
+		return STRATA_ERROR;
+	rc = db_exec(p->ctx->db, buf_cstr(sql), 0, NULL);
 	if (rc < 0)
 		strata_error_append("\n  in %s operations[%zu] (%s), running: %.300s",
 				    p->ctx->m->source, p->op, p->kind, buf_cstr(sql));
@@ -554,9 +591,10 @@ static int prefixed(planner *p, char *out, size_t size, const char *prefix, cons
 /* ---- duplicating a column (alter_column, create_constraint) ------------ */
 
 /*
- * Run sql (a constraint naming columns by their new-version names) with
- * the new physical columns of t renamed, for the moment, to those names:
- * PostgreSQL then stores the constraint against the new columns.
+ * Run the statement in sql (a constraint naming columns by their
+ * new-version names) with the new physical columns of t renamed, for the
+ * moment, to those names: PostgreSQL then stores the constraint against
+ * the new columns.
  */
 static int rename_column(planner *p, online_table *t, const char *from, const char *to)
 {
@@ -569,13 +607,14 @@ static int rename_column(planner *p, online_table *t, const char *from, const ch
 	return rc;
 }
 
-static int with_new_names(planner *p, online_table *t, const char *sql)
+static int with_new_names(planner *p, online_table *t, strata_buf *sql)
 {
-	strata_buf b = STRATA_BUF_INIT;
 	char swap[48];
 	size_t i, done = 0;
-	int rc = 0;
+	int rc;
 
+	if ((rc = buf_check(sql)) < 0)
+		return rc;
 	/* Out of the way: the old columns that carry the names (swap_<i>),
 	 * then the new columns take them. */
 	for (i = 0; i < t->ncols && rc == 0; i++) {
@@ -592,10 +631,8 @@ static int with_new_names(planner *p, online_table *t, const char *sql)
 		if (!c->dropped && is_dup(c))
 			rc = rename_column(p, t, c->phys, c->name);
 	}
-	if (rc == 0) {
-		buf_puts(&b, sql);
-		rc = run(p, &b);
-	}
+	if (rc == 0)
+		rc = run(p, sql);
 	/* Back again (on failure the transaction is rolled back anyway). */
 	for (i = 0; i < done && rc == 0; i++) {
 		online_column *c = &t->cols[i];
@@ -611,7 +648,6 @@ static int with_new_names(planner *p, online_table *t, const char *sql)
 		snprintf(swap, sizeof(swap), "_strata_swap_%zu", i);
 		rc = rename_column(p, t, swap, c->old_phys);
 	}
-	buf_release(&b);
 	return rc;
 }
 
@@ -642,10 +678,24 @@ static int on_index(void *payload, int ncols, const char *const *v)
 	"WHERE i.indrelid = format('%I.%I', $1::text, $2::text)::regclass "          \
 	"AND NOT i.indisprimary ORDER BY ic.relname"
 
+/* The length of name double-quoted (as %I writes it) at the start of s; 0 if not there. */
+static size_t quoted_at(const char *s, const char *name)
+{
+	size_t i = 1;
+
+	if (s[0] != '"')
+		return 0;
+	for (; *name; name++) {
+		if (s[i] != *name || (*name == '"' && s[++i] != '"'))
+			return 0;
+		i++;
+	}
+	return s[i] == '"' ? i + 1 : 0;
+}
+
 /* The duplicated column whose old physical column is named by key text (or NULL). */
 static online_column *dup_named(online_table *t, const char *key, size_t *rest)
 {
-	strata_buf q = STRATA_BUF_INIT;
 	size_t i;
 
 	for (i = 0; i < t->ncols; i++) {
@@ -654,23 +704,15 @@ static online_column *dup_named(online_table *t, const char *key, size_t *rest)
 
 		if (!is_dup(c) || c->dropped)
 			continue;
-		buf_clear(&q);
-		buf_put_sql_ident(&q, c->old_phys);
 		/* pg_get_indexdef quotes only when needed: try both spellings. */
 		n = strlen(c->old_phys);
-		if (strncmp(key, c->old_phys, n) == 0 && (key[n] == '\0' || key[n] == ' ')) {
+		if (strncmp(key, c->old_phys, n) != 0 || (key[n] != '\0' && key[n] != ' '))
+			n = quoted_at(key, c->old_phys);
+		if (n && (key[n] == '\0' || key[n] == ' ')) {
 			*rest = n;
-			buf_release(&q);
-			return c;
-		}
-		n = q.len;
-		if (strncmp(key, buf_cstr(&q), n) == 0 && (key[n] == '\0' || key[n] == ' ')) {
-			*rest = n;
-			buf_release(&q);
 			return c;
 		}
 	}
-	buf_release(&q);
 	return NULL;
 }
 
@@ -699,13 +741,19 @@ static int copy_indexes(planner *p, online_table *t)
 		int covers = 0;
 		size_t j, rest;
 
+		if (!keys || !cols) { /* the server gives JSON: only memory can fail */
+			json_decref(keys);
+			json_decref(cols);
+			rc = oom();
+			goto cleanup;
+		}
 		json_array_foreach(cols, j, k) {
 			online_column *c = dup_named(t, json_string_value(k), &rest);
 
 			covers |= c != NULL;
 		}
 		json_decref(cols);
-		if (!covers || !keys) {
+		if (!covers) {
 			json_decref(keys);
 			continue;
 		}
@@ -735,12 +783,8 @@ static int copy_indexes(planner *p, online_table *t)
 		}
 		buf_putc(&sql, ')');
 		json_decref(keys);
-		if (json_array_append_new(p->concurrent, json_pack("{s:s, s:s}", "index", tmp, "sql",
-								    buf_cstr(&sql))) < 0) {
-			rc = oom();
+		if ((rc = push_concurrent(p, tmp, &sql)) < 0)
 			goto cleanup;
-		}
-		buf_clear(&sql);
 		if (contype)
 			sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I UNIQUE USING INDEX %I",
 			     schema_of(p), t->phys, name, tmp);
@@ -796,6 +840,10 @@ static int copy_constraints(planner *p, online_table *t)
 		int covers = 0;
 		size_t j, rest;
 
+		if (!cols) {
+			rc = oom();
+			goto cleanup;
+		}
 		json_array_foreach(cols, j, k)
 			covers |= dup_named(t, json_string_value(k), &rest) != NULL;
 		json_decref(cols);
@@ -805,9 +853,7 @@ static int copy_constraints(planner *p, online_table *t)
 			goto cleanup;
 		sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I %s NOT VALID", schema_of(p), t->phys, tmp,
 		     str(con, "def"));
-		rc = with_new_names(p, t, buf_cstr(&sql));
-		buf_clear(&sql);
-		if (rc < 0)
+		if ((rc = with_new_names(p, t, &sql)) < 0)
 			goto cleanup;
 		sqlf(&sql, "ALTER TABLE %Q VALIDATE CONSTRAINT %I", schema_of(p), t->phys, tmp);
 		if ((rc = push(p->validate, &sql)) < 0)
@@ -833,7 +879,7 @@ static int duplicate(planner *p, online_table *t, online_column *c, const char *
 		     int default_given)
 {
 	char newname[MAX_IDENT + 2], nn[MAX_IDENT + 2];
-	strata_buf sql = STRATA_BUF_INIT, ident = STRATA_BUF_INIT;
+	strata_buf sql = STRATA_BUF_INIT;
 	char *old_default = NULL;
 	size_t k;
 	int rc;
@@ -868,7 +914,7 @@ static int duplicate(planner *p, online_table *t, online_column *c, const char *
 			warn(p, "the default of \"%s\" (%s) is not carried over to its new type %s; "
 			     "give \"default\" to set one", c->name, old_default, type);
 	}
-	if (sql.len && (rc = run(p, &sql)) < 0)
+	if ((sql.len || buf_oom(&sql)) && (rc = run(p, &sql)) < 0)
 		goto cleanup;
 	if (notnull) {
 		sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I CHECK (%I IS NOT NULL) NOT VALID",
@@ -895,11 +941,8 @@ static int duplicate(planner *p, online_table *t, online_column *c, const char *
 		c->phys = strata_strdup(newname);
 		c->type = t_new;
 	}
-	buf_put_sql_ident(&ident, c->old_phys);
-	c->up = strata_strdup(up ? up : buf_cstr(&ident));
-	buf_clear(&ident);
-	buf_put_sql_ident(&ident, c->name);
-	c->down = strata_strdup(down ? down : buf_cstr(&ident));
+	c->up = up ? strata_strdup(up) : sql_ident(c->old_phys);
+	c->down = down ? strata_strdup(down) : sql_ident(c->name);
 	c->notnull = notnull;
 	if (!c->phys || !c->type || !c->up || !c->down) {
 		rc = oom();
@@ -909,7 +952,6 @@ static int duplicate(planner *p, online_table *t, online_column *c, const char *
 cleanup:
 	strata_free(old_default);
 	buf_release(&sql);
-	buf_release(&ident);
 	return rc;
 }
 
@@ -937,6 +979,8 @@ static int op_create_table(planner *p, const json_t *body)
 		if (json_is_true(json_object_get(col, "pk")))
 			sqlf(&pk, "%s%I", pk.len ? ", " : "", str(col, "name"));
 	}
+	if ((rc = buf_check(&pk)) < 0)
+		goto cleanup;
 	if (pk.len)
 		sqlf(&sql, ", PRIMARY KEY (%s)", buf_cstr(&pk));
 	json_array_foreach(json_object_get(body, "constraints"), i, def) {
@@ -1104,12 +1148,8 @@ static int op_add_column(planner *p, const json_t *body)
 		uname[MAX_IDENT] = '\0';
 		sqlf(&sql, "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS %I ON %Q (%I)", uname,
 		     schema_of(p), t->phys, name);
-		if (json_array_append_new(p->concurrent, json_pack("{s:s, s:s}", "index", uname,
-								    "sql", buf_cstr(&sql))) < 0) {
-			rc = oom();
+		if ((rc = push_concurrent(p, uname, &sql)) < 0)
 			goto cleanup;
-		}
-		buf_clear(&sql);
 		sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I UNIQUE USING INDEX %I", schema_of(p),
 		     t->phys, uname, uname);
 		if ((rc = push(p->stage1, &sql)) < 0)
@@ -1270,9 +1310,8 @@ static int op_alter_column(planner *p, const json_t *body)
 		sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I CHECK (%s)%s NOT VALID", schema_of(p),
 		     t->phys, str(chk, "name"), str(chk, "constraint"),
 		     json_is_true(json_object_get(chk, "no_inherit")) ? " NO INHERIT" : "");
-		if ((rc = with_new_names(p, t, buf_cstr(&sql))) < 0)
+		if ((rc = with_new_names(p, t, &sql)) < 0)
 			goto cleanup;
-		buf_clear(&sql);
 		sqlf(&sql, "ALTER TABLE %Q VALIDATE CONSTRAINT %I", schema_of(p), t->phys,
 		     str(chk, "name"));
 		if ((rc = push(p->validate, &sql)) < 0)
@@ -1297,12 +1336,8 @@ static int op_alter_column(planner *p, const json_t *body)
 
 		sqlf(&sql, "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS %I ON %Q (%I)", uname,
 		     schema_of(p), t->phys, c->phys);
-		if (json_array_append_new(p->concurrent, json_pack("{s:s, s:s}", "index", uname,
-								    "sql", buf_cstr(&sql))) < 0) {
-			rc = oom();
+		if ((rc = push_concurrent(p, uname, &sql)) < 0)
 			goto cleanup;
-		}
-		buf_clear(&sql);
 		sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I UNIQUE USING INDEX %I", schema_of(p),
 		     t->phys, uname, uname);
 		if ((rc = push(p->late, &sql)) < 0)
@@ -1342,7 +1377,8 @@ static int op_create_index(planner *p, const json_t *body)
 				sqlf(&sql, " COLLATE %I", str(item, "collate"));
 			if (oc) {
 				buf_putc(&sql, ' ');
-				db_quote_qualified(&sql, str(oc, "name"));
+				if ((rc = db_quote_qualified(&sql, str(oc, "name"))) == STRATA_EINVALID)
+					goto cleanup; /* a name with an empty part; out of memory: below */
 				if (json_array_size(json_object_get(oc, "params"))) {
 					const json_t *pv;
 					size_t j;
@@ -1375,12 +1411,8 @@ static int op_create_index(planner *p, const json_t *body)
 		sqlf(&sql, " WITH (%s)", str(body, "storage_parameters"));
 	if (str(body, "predicate") && *str(body, "predicate"))
 		sqlf(&sql, " WHERE (%s)", str(body, "predicate"));
-	if (json_array_append_new(p->concurrent,
-				  json_pack("{s:s, s:s}", "index", name, "sql", buf_cstr(&sql))) < 0) {
-		rc = oom();
+	if ((rc = push_concurrent(p, name, &sql)) < 0)
 		goto cleanup;
-	}
-	buf_clear(&sql);
 	sqlf(&sql, "DROP INDEX IF EXISTS %Q", schema_of(p), name);
 	rc = push(p->rollback, &sql);
 cleanup:
@@ -1412,15 +1444,14 @@ static int op_drop_index(planner *p, const json_t *body)
 
 static int expr_is_column(const char *expr, const char *col)
 {
-	strata_buf q = STRATA_BUF_INIT;
-	int same;
+	size_t n;
 
 	while (*expr == ' ')
 		expr++;
-	buf_put_sql_ident(&q, col);
-	same = strcmp(expr, col) == 0 || strcmp(expr, buf_cstr(&q)) == 0;
-	buf_release(&q);
-	return same;
+	if (strcmp(expr, col) == 0)
+		return 1;
+	n = quoted_at(expr, col);
+	return n && expr[n] == '\0';
 }
 
 static int op_create_constraint(planner *p, const json_t *body)
@@ -1462,13 +1493,7 @@ static int op_create_constraint(planner *p, const json_t *body)
 		if ((rc = constraint_def(p, &sql, body, dup ? NULL : t)) < 0)
 			goto cleanup;
 		buf_puts(&sql, " NOT VALID");
-		if (dup) {
-			rc = with_new_names(p, t, buf_cstr(&sql));
-			buf_clear(&sql);
-		} else {
-			rc = run(p, &sql);
-		}
-		if (rc < 0)
+		if ((rc = dup ? with_new_names(p, t, &sql) : run(p, &sql)) < 0)
 			goto cleanup;
 		sqlf(&sql, "ALTER TABLE %Q VALIDATE CONSTRAINT %I", schema_of(p), t->phys, name);
 		if ((rc = push(p->validate, &sql)) < 0)
@@ -1487,12 +1512,8 @@ static int op_create_constraint(planner *p, const json_t *body)
 			buf_puts(&sql, " NULLS NOT DISTINCT");
 		if (ip && str(ip, "storage_parameters") && *str(ip, "storage_parameters"))
 			sqlf(&sql, " WITH (%s)", str(ip, "storage_parameters"));
-		if (json_array_append_new(p->concurrent, json_pack("{s:s, s:s}", "index", name,
-								    "sql", buf_cstr(&sql))) < 0) {
-			rc = oom();
+		if ((rc = push_concurrent(p, name, &sql)) < 0)
 			goto cleanup;
-		}
-		buf_clear(&sql);
 		sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I %s USING INDEX %I", schema_of(p), t->phys,
 		     name, strcmp(type, "unique") == 0 ? "UNIQUE" : "PRIMARY KEY", name);
 		deferral(&sql, body);
@@ -1631,7 +1652,8 @@ static int make_trigger(planner *p, online_table *t)
 	int rc = 0;
 
 	snprintf(fname, sizeof(fname), "sync_%u", t->oid);
-	sqlf(&fn, "%Q", ONLINE_SCHEMA, fname);
+	if ((rc = sqlf(&fn, "%Q", ONLINE_SCHEMA, fname)) < 0)
+		goto cleanup;
 	sqlf(&sql, "CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS "
 	     DOLLAR_TAG "\n#variable_conflict use_variable\nBEGIN\n"
 	     "  IF (current_schemas(false))[1] IS NOT DISTINCT FROM %L THEN\n    DECLARE\n",
@@ -1709,7 +1731,7 @@ static int backfill_entry(planner *p, online_table *t)
 		if (c->up && !c->dropped)
 			sqlf(&set, "%s%I = (%s)", set.len ? ", " : "", c->phys, c->up);
 	}
-	if (!set.len)
+	if ((rc = buf_check(&set)) < 0 || !set.len)
 		goto cleanup;
 	if (!t->nkey) {
 		rc = opfail(p, STRATA_EINVALID, "table \"%s\" has no primary key: strata backfills in "
@@ -1722,8 +1744,13 @@ static int backfill_entry(planner *p, online_table *t)
 		rc = oom();
 		goto cleanup;
 	}
-	for (i = 0; i < t->nkey; i++)
-		json_array_append_new(key, json_string(t->key[i]));
+	for (i = 0; i < t->nkey; i++) {
+		if (json_array_append_new(key, json_string(t->key[i])) < 0) {
+			json_decref(key);
+			rc = oom();
+			goto cleanup;
+		}
+	}
 	entry = json_pack("{s:s, s:o, s:s}", "table", t->phys, "key", key, "set", buf_cstr(&set));
 	if (!entry || json_array_append_new(json_object_get(p->ctx->plan, "backfill"), entry) < 0)
 		rc = oom();
@@ -1738,8 +1765,8 @@ int plan_create_views(strata_db *db, online_model *model, const char *vs)
 	size_t i, j;
 	int rc;
 
-	sqlf(&sql, "CREATE SCHEMA IF NOT EXISTS %I", vs);
-	if ((rc = db_exec(db, buf_cstr(&sql), 0, NULL)) < 0)
+	if ((rc = sqlf(&sql, "CREATE SCHEMA IF NOT EXISTS %I", vs)) < 0 ||
+	    (rc = db_exec(db, buf_cstr(&sql), 0, NULL)) < 0)
 		goto cleanup;
 	for (i = 0; i < model->ntables; i++) {
 		online_table *t = &model->tables[i];
@@ -1759,6 +1786,8 @@ int plan_create_views(strata_db *db, online_model *model, const char *vs)
 		if (!n)
 			continue;
 		sqlf(&sql, " FROM %Q", model->schema, t->phys);
+		if ((rc = buf_check(&sql)) < 0)
+			goto cleanup;
 		if ((rc = db_exec(db, buf_cstr(&sql), 0, NULL)) < 0) {
 			strata_error_append(", creating the view %s.%s", vs, t->name);
 			goto cleanup;
@@ -1912,7 +1941,14 @@ int plan_expand(online_plan_ctx *ctx)
 	if ((rc = plan_create_views(ctx->db, &ctx->model, ctx->version_schema)) < 0 ||
 	    (rc = derive(&p)) < 0)
 		goto cleanup;
+	if (p.warn_failed)
+		rc = oom();
 cleanup:
+	if (rc < 0) {
+		/* Nothing half-planned is handed back. */
+		json_decref(ctx->plan);
+		ctx->plan = NULL;
+	}
 	json_decref(p.stage1);
 	json_decref(p.late);
 	json_decref(p.late_sql);

@@ -227,6 +227,44 @@ int sc_catalog_finish(sc_catalog *cat)
 	return 0;
 }
 
+int sc_schema_looks_versioned(const sc_catalog *cat, const char *schema)
+{
+	int named_after = 0;
+
+	for (size_t i = 0; i < cat->n; i++) {
+		const sc_object *o = cat->objs[i];
+		size_t len;
+
+		if (o->schema && strcmp(o->schema, schema) == 0 && o->kind != SC_VIEW)
+			return 0;
+		if (o->kind == SC_SCHEMA && (len = strlen(o->name)) < strlen(schema) &&
+		    strncmp(schema, o->name, len) == 0 && schema[len] == '_')
+			named_after = 1;
+	}
+	return named_after;
+}
+
+int sc_catalog_drop_if(sc_catalog *cat, int (*drop)(const sc_object *o, void *payload),
+		       void *payload)
+{
+	size_t out = 0, n = cat->n;
+
+	for (size_t i = 0; i < n; i++) {
+		if (drop(cat->objs[i], payload))
+			object_free(cat->objs[i]);
+		else
+			cat->objs[out++] = cat->objs[i];
+	}
+	if (out == n)
+		return 0;
+	cat->n = out;
+	map_release(&cat->by_key);
+	for (size_t i = 0; i < cat->n; i++) /* no keys yet before sc_catalog_finish() */
+		if (cat->objs[i]->key && map_put(&cat->by_key, cat->objs[i]->key, cat->objs[i]) != 0)
+			return STRATA_ERROR;
+	return 0;
+}
+
 int sc_strv_has(char *const *v, size_t n, const char *s)
 {
 	for (size_t i = 0; i < n; i++)

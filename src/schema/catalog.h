@@ -113,7 +113,7 @@ typedef struct sc_object {
 	size_t ncon_columns;
 	char **ref_columns;    /* foreign key: the referenced columns */
 	size_t nref_columns;
-	int not_valid;
+	int not_valid;         /* also SC_INDEX: indisvalid is false */
 
 	/* SC_SEQUENCE: owned by "schema.table.column" (serial, quoted), or
 	 * NULL; the owning table's key is then in ref_table. */
@@ -171,6 +171,18 @@ int sc_strv_has(char *const *v, size_t n, const char *s);
  * key. Called once introspection is complete. */
 int sc_catalog_finish(sc_catalog *cat);
 
+/* Whether a schema holds nothing but views and is named "<schema>_<suffix>"
+ * after another schema of the catalog: how strata online names its
+ * versioned schemas, for a catalog (a schema file) that lacks the rows of
+ * its state table that name them. */
+int sc_schema_looks_versioned(const sc_catalog *cat, const char *schema);
+
+/* Remove (and free) every object drop() says yes to, before or after
+ * sc_catalog_finish; the order stays as it was. Objects that depend on a
+ * removed one keep its key in their deps. 0 or STRATA_ERROR (out of
+ * memory while indexing again). */
+int sc_catalog_drop_if(sc_catalog *cat, int (*drop)(const sc_object *o, void *payload),
+		       void *payload);
 /* The object with this key, or NULL. */
 sc_object *sc_catalog_find(const sc_catalog *cat, const char *key);
 

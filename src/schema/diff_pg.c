@@ -75,10 +75,15 @@ typedef struct pgd {
 	strata_map replaced;     /* enum keys replaced by rename + create */
 	strata_map changed_cols; /* "<table key>\x1f<column>" dropped or retyped */
 	strata_map cascaded;     /* recreated only because of what they depend on */
+	strata_map early;        /* column keys -> EARLY_*: done in the identity phase */
 	char **owned;            /* strings the maps borrow */
 	size_t nowned, capowned;
 	int functions_created;
 } pgd;
+
+/* What the identity phase did to a column (values in pgd.early). */
+#define EARLY_IDENTITY_DROPPED ((void *)"identity dropped")
+#define EARLY_SERIAL_RELEASED  ((void *)"serial default and sequence dropped")
 
 static int keep(pgd *d, char *s)
 {
@@ -203,13 +208,16 @@ static int put_grant(strata_buf *s, const sc_object *o, const char *grant, int r
 	return rc ? STRATA_ERROR : 0;
 }
 
-/* Grants of b missing in a are granted; those of a missing in b revoked. */
-static int put_grant_changes(strata_buf *s, const sc_object *a, const sc_object *b)
+/* Grants of b missing in a are granted; those of a missing in b revoked.
+ * Nothing when the comparison leaves grants out (diff --no-grants). */
+static int put_grant_changes(const pgd *d, strata_buf *s, const sc_object *a, const sc_object *b)
 {
 	static char *const none[1];
 	char *const *av = a ? a->grants : none;
 	size_t an = a ? a->ngrants : 0;
 
+	if (!d->opts->with_grants)
+		return 0;
 	for (size_t i = 0; i < an; i++)
 		if (!sc_strv_has(b->grants, b->ngrants, av[i]) && put_grant(s, b, av[i], 1) != 0)
 			return STRATA_ERROR;
@@ -475,7 +483,7 @@ static int put_create(pgd *d, strata_buf *s, const sc_object *o)
 	if (!rc && o->comment && o->kind != SC_EXTENSION)
 		rc = put_comment(s, o, o->comment);
 	if (!rc && o->ngrants)
-		rc = put_grant_changes(s, NULL, o);
+		rc = put_grant_changes(d, s, NULL, o);
 	return rc ? STRATA_ERROR : 0;
 }
 
@@ -531,7 +539,8 @@ static int needs_recreate(const sc_object *a, const sc_object *b)
 	case SC_VIEW:
 	case SC_MATVIEW:
 		return !sc_str_eq(a->def, b->def) || !sc_str_eq(a->options, b->options);
-	case SC_INDEX:
+	case SC_INDEX: /* an invalid one: a failed CONCURRENTLY build, a partition left out */
+		return !sc_str_eq(a->def, b->def) || a->not_valid != b->not_valid;
 	case SC_CONSTRAINT:
 	case SC_POLICY:
 	case SC_COLLATION:
@@ -830,12 +839,43 @@ static int alter_enum(pgd *d, strata_buf *s, const sc_object *a, const sc_object
 	return s->len ? emit(d, SC_OP_ALTER, b, NULL, "values added", s, 0) : 0;
 }
 
+/* The column's sequence (its identity's or the one it owns) carries on
+ * after the largest value the column holds, so that a sequence made for
+ * a column that already has rows does not hand out their values again. */
+static int put_continue_sequence(strata_buf *s, const sc_object *t, const char *col)
+{
+	strata_buf name = STRATA_BUF_INIT;
+	int rc = sc_put_qualified(&name, t->schema, t->name) ||
+		 buf_puts(s, "SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence(") ||
+		 buf_put_sql_literal(s, buf_cstr(&name)) || buf_puts(s, ", ") ||
+		 buf_put_sql_literal(s, col) || buf_puts(s, "), COALESCE(max(") ||
+		 sc_put_ident(s, col) || buf_puts(s, "), 0) + 1, false) FROM ") ||
+		 buf_puts(s, buf_cstr(&name)) || buf_puts(s, ";\n");
+
+	buf_release(&name);
+	return rc ? STRATA_ERROR : 0;
+}
+
+/* What the identity phase already did to column col of table t, or NULL. */
+static const void *early_done(pgd *d, const sc_object *t, const char *col)
+{
+	char *key = col_key(t, col);
+	const void *what = key ? map_get(&d->early, key) : NULL;
+
+	strata_free(key);
+	return what;
+}
+
 static int alter_column(pgd *d, strata_buf *s, const sc_object *tb, const sc_column *ca,
 			const sc_column *cb)
 {
 	strata_buf detail = STRATA_BUF_INIT;
 	int destructive = 0, rc = 0;
 	const char *a_default = ca->default_expr;
+	const void *early = early_done(d, tb, ca->name);
+
+	if (early == EARLY_SERIAL_RELEASED)
+		a_default = NULL;
 
 #define ALTER_COL()                                                                       \
 	(put_alter_table(s, tb) || buf_puts(s, " ALTER COLUMN ") || sc_put_ident(s, cb->name))
@@ -886,7 +926,8 @@ static int alter_column(pgd *d, strata_buf *s, const sc_object *tb, const sc_col
 		     buf_printf(&detail, "type %s -> %s; ", ca->type, cb->type);
 		destructive = 1;
 	}
-	if (!rc && ca->identity != cb->identity && ca->identity && !cb->identity)
+	if (!rc && ca->identity != cb->identity && ca->identity && !cb->identity &&
+	    early != EARLY_IDENTITY_DROPPED)
 		rc = ALTER_COL() || buf_puts(s, " DROP IDENTITY;\n") ||
 		     buf_puts(&detail, "identity dropped; ");
 	if (!rc && !sc_str_eq(a_default, cb->default_expr) && !cb->generated) {
@@ -905,7 +946,8 @@ static int alter_column(pgd *d, strata_buf *s, const sc_object *tb, const sc_col
 
 		rc = ALTER_COL() ||
 		     (ca->identity ? buf_printf(s, " SET GENERATED %s;\n", how)
-				   : buf_printf(s, " ADD GENERATED %s AS IDENTITY;\n", how)) ||
+				   : buf_printf(s, " ADD GENERATED %s AS IDENTITY;\n", how) ||
+						 put_continue_sequence(s, tb, cb->name)) ||
 		     buf_printf(&detail, "identity %s; ", how);
 	}
 	if (!rc && !sc_str_eq(ca->comment, cb->comment))
@@ -1048,7 +1090,7 @@ static int alter_table(pgd *d, strata_buf *s, const sc_object *a, const sc_objec
 		return STRATA_ERROR;
 	if (!sc_str_eq(a->comment, b->comment) && put_comment(s, b, b->comment))
 		return STRATA_ERROR;
-	if (put_grant_changes(s, a, b))
+	if (put_grant_changes(d, s, a, b))
 		return STRATA_ERROR;
 	return s->len ? emit(d, SC_OP_ALTER, b, NULL, "table changed", s, 0) : 0;
 }
@@ -1131,7 +1173,7 @@ static int alter_object(pgd *d, strata_buf *s, const sc_object *a, const sc_obje
 	if (!sc_str_eq(a->comment, b->comment) && b->kind != SC_EXTENSION &&
 	    put_comment(s, b, b->comment) != 0)
 		return STRATA_ERROR;
-	if (put_grant_changes(s, a, b) != 0)
+	if (put_grant_changes(d, s, a, b) != 0)
 		return STRATA_ERROR;
 	return s->len ? emit(d, SC_OP_ALTER, b, NULL, detail, s, 0) : 0;
 }
@@ -1216,7 +1258,8 @@ static int drop_phase(pgd *d, int late)
 		const sc_object *o = d->a->objs[i];
 		int recreated = map_has(&d->recreated, o->key);
 
-		if (!map_has(&d->dropped, o->key) || dropped_with_owner(d, o))
+		if (!map_has(&d->dropped, o->key) || dropped_with_owner(d, o) ||
+		    map_has(&d->early, o->key))
 			continue;
 		/* Recreated objects go first (they are created again in phase
 		 * 2); removed ones by kind. */
@@ -1256,6 +1299,27 @@ static int drop_phase(pgd *d, int late)
 	nodes_release(&ns);
 	buf_release(&s);
 	return rc;
+}
+
+/* A new sequence owned by a column that was an identity (identity ->
+ * serial) carries on after the column's values. */
+static int put_continue_after_identity(pgd *d, strata_buf *s, const sc_object *seq)
+{
+	const sc_object *t = seq->ref_table ? sc_catalog_find(d->a, seq->ref_table) : NULL;
+	int rc = 0;
+
+	for (size_t i = 0; t && rc == 0 && i < t->ncols; i++) {
+		strata_buf owner = STRATA_BUF_INIT;
+
+		if (early_done(d, t, t->cols[i].name) != EARLY_IDENTITY_DROPPED)
+			continue;
+		rc = sc_put_qualified(&owner, t->schema, t->name) || buf_putc(&owner, '.') ||
+		     sc_put_ident(&owner, t->cols[i].name);
+		if (!rc && sc_str_eq(buf_cstr(&owner), seq->owned_by))
+			rc = put_continue_sequence(s, t, t->cols[i].name);
+		buf_release(&owner);
+	}
+	return rc ? STRATA_ERROR : 0;
 }
 
 static int create_phase(pgd *d)
@@ -1301,6 +1365,7 @@ static int create_phase(pgd *d)
 			break;
 		case NODE_OWNED:
 			rc = put_owned_by(&s, nd->b) ||
+			     (!nd->a && put_continue_after_identity(d, &s, nd->b)) ||
 			     emit(d, SC_OP_ALTER, nd->b, NULL, "owner column", &s, 0);
 			break;
 		default:
@@ -1337,15 +1402,93 @@ static int detach_phase(pgd *d)
 	return rc ? STRATA_ERROR : 0;
 }
 
+/* The sequence of a that a serial column owns and b no longer has. */
+static const sc_object *released_serial_sequence(const pgd *d, const sc_object *t,
+						 const sc_column *c)
+{
+	const sc_object *hit = NULL;
+	strata_buf want = STRATA_BUF_INIT;
+
+	if (sc_put_qualified(&want, t->schema, t->name) || buf_putc(&want, '.') ||
+	    sc_put_ident(&want, c->name)) {
+		buf_release(&want);
+		return NULL;
+	}
+	for (size_t i = 0; !hit && i < d->a->n; i++) {
+		const sc_object *o = d->a->objs[i];
+
+		if (o->kind == SC_SEQUENCE && sc_str_eq(o->owned_by, buf_cstr(&want)) &&
+		    map_has(&d->dropped, o->key) && !map_has(&d->recreated, o->key))
+			hit = o;
+	}
+	buf_release(&want);
+	return hit;
+}
+
+/* Columns that switch between serial (an owned sequence and a nextval
+ * default) and identity, done before anything else so that the sequence
+ * names converge with the target's. PostgreSQL names an identity's
+ * sequence table_column_seq, or table_column_seq1 while the serial's
+ * sequence of that name is still there; and CREATE SEQUENCE of the
+ * serial's name fails while the identity's own sequence has it. So an
+ * identity that goes is dropped here (the serial's sequence is created
+ * later), and a serial that becomes an identity loses its default and its
+ * sequence here (alter_column adds the identity later). In both directions
+ * the new sequence carries on after the column's largest value. */
+static int identity_phase(pgd *d)
+{
+	strata_buf s = STRATA_BUF_INIT;
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < d->a->n; i++) {
+		const sc_object *ta = d->a->objs[i], *tb;
+
+		if (ta->kind != SC_TABLE || map_has(&d->dropped, ta->key) ||
+		    !(tb = sc_catalog_find(d->b, ta->key)))
+			continue;
+		for (size_t c = 0; rc == 0 && c < ta->ncols; c++) {
+			const sc_column *ca = &ta->cols[c], *cb = find_column(tb, ca->name);
+			const sc_object *seq = NULL;
+			void *what = NULL;
+			char *key;
+
+			if (!cb || cb->generated)
+				continue;
+			if (ca->identity && !cb->identity) {
+				rc = put_alter_table(&s, tb) || buf_puts(&s, " ALTER COLUMN ") ||
+				     sc_put_ident(&s, ca->name) || buf_puts(&s, " DROP IDENTITY;\n");
+				what = EARLY_IDENTITY_DROPPED;
+			} else if (!ca->identity && cb->identity && ca->default_expr &&
+				   (seq = released_serial_sequence(d, ta, ca))) {
+				rc = put_alter_table(&s, tb) || buf_puts(&s, " ALTER COLUMN ") ||
+				     sc_put_ident(&s, ca->name) || buf_puts(&s, " DROP DEFAULT;\n") ||
+				     buf_puts(&s, "DROP SEQUENCE ") ||
+				     sc_put_qualified(&s, seq->schema, seq->name) || buf_puts(&s, ";\n");
+				what = EARLY_SERIAL_RELEASED;
+			}
+			if (rc || !what)
+				continue;
+			rc = !(key = col_key(ta, ca->name)) || keep(d, key) ||
+			     map_put(&d->early, key, what) ||
+			     (seq && map_put(&d->early, seq->key, what)) ||
+			     emit(d, SC_OP_ALTER, tb, ca->name, (const char *)what, &s, 0);
+		}
+	}
+	buf_release(&s);
+	return rc ? STRATA_ERROR : 0;
+}
+
 int sc_diff_pg(const sc_catalog *from, const sc_catalog *to, const sc_diff_options *opts,
 	       sc_changes *out)
 {
 	pgd d = { from, to, opts, out, STRATA_MAP_INIT, STRATA_MAP_INIT, STRATA_MAP_INIT,
-		  STRATA_MAP_INIT, STRATA_MAP_INIT, NULL, 0, 0, 0 };
+		  STRATA_MAP_INIT, STRATA_MAP_INIT, STRATA_MAP_INIT, NULL, 0, 0, 0 };
 	int rc = classify(&d);
 
 	if (rc == 0)
 		rc = detach_phase(&d);
+	if (rc == 0)
+		rc = identity_phase(&d);
 	if (rc == 0)
 		rc = drop_phase(&d, 0);
 	if (rc == 0)
@@ -1357,6 +1500,7 @@ int sc_diff_pg(const sc_catalog *from, const sc_catalog *to, const sc_diff_optio
 	map_release(&d.replaced);
 	map_release(&d.changed_cols);
 	map_release(&d.cascaded);
+	map_release(&d.early);
 	for (size_t i = 0; i < d.nowned; i++)
 		strata_free(d.owned[i]);
 	strata_free(d.owned);

@@ -38,6 +38,10 @@
  *     column behind (a renamed column is one of those: drop plus add).
  *  3. sc_diff_sqlite(empty, cat) is the whole schema in creation order:
  *     the canonical dump.
+ *  4. An index, view or trigger that both catalogs hold with the same
+ *     definition, dropped or created only because its table is rebuilt
+ *     (or a view or trigger it reads is), is a consequential change: the
+ *     SQL needs it, but it is not a difference of its own.
  */
 #include "schema/diff.h"
 #include "schema/sqlite_sql.h"
@@ -184,6 +188,13 @@ static int emit(dctx *d, sc_change_op op, const sc_object *o, const char *object
 	int rc = sc_changes_add(d->out, op, o->kind, object ? object : o->name, detail,
 				sql ? buf_cstr(sql) : NULL, destructive);
 
+	if (rc == 0 && op != SC_OP_ALTER && o->kind != SC_TABLE) {
+		const sc_object *f = sc_catalog_find(d->from, o->key);
+		const sc_object *t = sc_catalog_find(d->to, o->key);
+
+		if (f && t && sc_str_eq(f->def, t->def))
+			d->out->v[d->out->n - 1].consequential = 1;
+	}
 	if (sql)
 		buf_clear(sql);
 	return rc;
@@ -578,6 +589,25 @@ static int emit_rebuild(dctx *d, const sc_object *f, const sc_object *t, sc_obje
 		if ((cols.len && buf_puts(&cols, ", ") != 0) ||
 		    sqt_put_ident(&cols, t->cols[i].name) != 0)
 			goto done;
+	}
+	/* An added NOT NULL column with no default has no value for the rows
+	 * copied: the copy fails on a table that has any. Said in the plan;
+	 * a default (or an up section that fills the column) makes it work. */
+	for (size_t i = 0; i < t->ncols; i++) {
+		const sc_column *c = &t->cols[i];
+		const char *alias = NULL;
+
+		if (column_named(f, c->name) || c->generated || !c->not_null ||
+		    !is_null_default(c->default_expr) ||
+		    (c->pk && rowid_alias(t, &alias) && strcasecmp(alias, c->name) == 0))
+			continue;
+		if (buf_printf(&detail,
+			       "; column %s is NOT NULL with no default: the copy fails if the "
+			       "table has rows (give it a DEFAULT, or add it nullable, fill it, "
+			       "then make it NOT NULL)",
+			       c->name) != 0)
+			goto done;
+		destructive = 1;
 	}
 	for (size_t i = 0; i < f->ncols; i++)
 		if (is_rowid_name(f->cols[i].name))

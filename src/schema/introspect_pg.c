@@ -26,6 +26,7 @@
 #include "db/db.h"
 #include "schema/diff.h"
 #include "strata/error.h"
+#include "strata/online.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/map.h"
@@ -540,12 +541,23 @@ static int on_index(void *p, int n, const char *const *v)
 	if (!(o = add(x, SC_INDEX, t->schema, t->name, v[2])) || dup_into(&o->def, v[3]) != 0 ||
 	    dup_into(&o->comment, v[4]) != 0 || remember(x, "pg_class", v[0], o) != 0)
 		return ROW_FAIL(x);
+	/* pg_get_indexdef says ON ONLY for every index of a partitioned
+	 * table. What a user writes (and what reaches the partitions) is the
+	 * plain CREATE INDEX on the parent; an index that does not reach
+	 * every partition yet is invalid, and that is compared. */
+	if (t->relkind == 'p') {
+		char *only = strstr(o->def, " ON ONLY ");
+
+		if (only)
+			memmove(only + 3, only + 8, strlen(only + 8) + 1);
+	}
+	o->not_valid = v[5][0] == 'f';
 	return 0;
 }
 
 static const char q_indexes[] =
 	"SELECT i.indexrelid, i.indrelid, c.relname, pg_catalog.pg_get_indexdef(i.indexrelid), "
-	"ds.description FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
+	"ds.description, i.indisvalid FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
 	"LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = i.indexrelid AND ds.classoid = "
 	" 'pg_catalog.pg_class'::pg_catalog.regclass AND ds.objsubid = 0 "
 	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE " USER_SCHEMA("n")
@@ -861,6 +873,84 @@ static int scoped_sql(strata_buf *out, const pg_query_step *s, const char *base)
 			  s->order_by ? s->order_by : "");
 }
 
+/* strata online's own objects (strata/online.h) are never part of a
+ * user's schema: its schema, the versioned schemas of views it made (its
+ * state table names them) and its sync triggers. A scoped read (strata
+ * test) leaves them to its caller, which knows the shadow's state. */
+typedef struct online_own {
+	char **schemas;
+	size_t n;
+} online_own;
+
+static int on_online_schema(void *p, int n, const char *const *v)
+{
+	online_own *w = p;
+
+	return n == 1 && v[0] && !sc_strv_has(w->schemas, w->n, v[0])
+		       ? sc_strv_add(&w->schemas, &w->n, v[0])
+		       : 0;
+}
+
+static int on_flag(void *p, int n, const char *const *v)
+{
+	*(int *)p = n == 1 && v[0] && v[0][0] == 't';
+	return 0;
+}
+
+static int is_online_own(const sc_object *o, void *p)
+{
+	const online_own *w = p;
+
+	if (o->kind == SC_SCHEMA)
+		return sc_strv_has(w->schemas, w->n, o->name);
+	if (o->schema && sc_strv_has(w->schemas, w->n, o->schema))
+		return 1;
+	return o->kind == SC_TRIGGER && strcmp(o->name, STRATA_ONLINE_TRIGGER) == 0;
+}
+
+static int drop_online_objects(strata_db *db, sc_catalog *cat)
+{
+	online_own w = { NULL, 0 };
+	int present = 0, rc;
+
+	for (size_t i = 0; i < cat->n && !present; i++)
+		present = cat->objs[i]->kind == SC_SCHEMA &&
+			  strcmp(cat->objs[i]->name, STRATA_ONLINE_SCHEMA) == 0;
+	rc = sc_strv_add(&w.schemas, &w.n, STRATA_ONLINE_SCHEMA);
+	if (rc == 0 && present) {
+		int has_state = 0;
+
+		rc = db_query(db,
+			      "SELECT pg_catalog.to_regclass('" STRATA_ONLINE_SCHEMA
+			      ".migrations') IS NOT NULL",
+			      0, NULL, on_flag, &has_state);
+		if (rc == 0 && has_state)
+			rc = db_query(db,
+				      "SELECT version_schema FROM " STRATA_ONLINE_SCHEMA
+				      ".migrations UNION SELECT previous_schema FROM " STRATA_ONLINE_SCHEMA
+				      ".migrations WHERE previous_schema IS NOT NULL",
+				      0, NULL, on_online_schema, &w);
+		if (rc != 0)
+			strata_error_append(", reading strata online's versioned schemas");
+		/* A schema-only copy has the state table but not its rows. */
+		size_t named = w.n;
+
+		for (size_t i = 0; rc == 0 && named == 1 && i < cat->n; i++) {
+			const sc_object *o = cat->objs[i];
+
+			if (o->kind == SC_SCHEMA && strcmp(o->name, STRATA_ONLINE_SCHEMA) != 0 &&
+			    sc_schema_looks_versioned(cat, o->name))
+				rc = sc_strv_add(&w.schemas, &w.n, o->name);
+		}
+	}
+	if (rc == 0)
+		rc = sc_catalog_drop_if(cat, is_online_own, &w);
+	for (size_t i = 0; i < w.n; i++)
+		strata_free(w.schemas[i]);
+	strata_free(w.schemas);
+	return rc;
+}
+
 static int introspect(strata_db *db, const char *version_table, sc_catalog *cat,
 		      const sc_scope_names *scope_names)
 {
@@ -953,6 +1043,8 @@ static int introspect(strata_db *db, const char *version_table, sc_catalog *cat,
 		if (rc != 0)
 			strata_error_append(", reading %s", steps[i].what);
 	}
+	if (rc == 0 && !scoped)
+		rc = drop_online_objects(db, cat);
 done:
 	if (scoped) {
 		strata_error saved = *strata_error_last();

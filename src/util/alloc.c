@@ -4,25 +4,52 @@
 #include "util/alloc.h"
 #include "strata/error.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-static long fail_countdown = -1;
+/*
+ * The hook's state is shared by every thread (the catalog loads and the
+ * read-ahead run allocations on their own threads while a test has the
+ * hook set): countdown is how many allocations succeed before the next
+ * one fails (-1: none fails), once whether only that one fails.
+ */
+static atomic_long fail_countdown = -1;
+static atomic_int fail_once;
+static atomic_long alloc_count;
 
 void strata_alloc_fail_after(long n)
 {
-	fail_countdown = n;
+	atomic_store(&fail_once, 0);
+	atomic_store(&fail_countdown, n < 0 ? -1 : n);
+}
+
+void strata_alloc_fail_nth(long n)
+{
+	atomic_store(&fail_once, 1);
+	atomic_store(&fail_countdown, n < 0 ? -1 : n);
+}
+
+long strata_alloc_count(void)
+{
+	return atomic_load_explicit(&alloc_count, memory_order_relaxed);
 }
 
 static int injected_failure(void)
 {
-	if (fail_countdown < 0)
-		return 0;
-	if (fail_countdown == 0)
-		return 1;
-	fail_countdown--;
-	return 0;
+	long c = atomic_load(&fail_countdown);
+
+	atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed);
+	for (;;) {
+		if (c < 0)
+			return 0;
+		if (c == 0 && !atomic_load(&fail_once))
+			return 1;
+		/* Take one step; lost races try again with the new value. */
+		if (atomic_compare_exchange_weak(&fail_countdown, &c, c - 1))
+			return c == 0;
+	}
 }
 
 static void *oom(size_t n)

@@ -20,7 +20,12 @@ char *strata_strdup(const char *s);
 char *strata_strndup(const char *s, size_t n);
 void strata_free(void *p);
 
-/* Test hook: the (n+1)-th allocation from now on fails; -1 turns it off. */
+/* Test hooks (safe to use while other threads allocate): */
+/* the (n+1)-th allocation from now on and every one after it fail; -1 turns it off */
 void strata_alloc_fail_after(long n);
+/* only the (n+1)-th allocation from now on fails; -1 turns it off */
+void strata_alloc_fail_nth(long n);
+/* how many allocations were asked for since the process started */
+long strata_alloc_count(void);
 
 #endif

@@ -1,21 +1,58 @@
 /*
  * util/buf.c - growable strings (see buf.h).
+ *
+ * The failed state is ptr == oom_marker (a static, never written) with
+ * len and cap 0, as libgit2's git_str does it: no extra field, and
+ * buf_cstr and code that reads ptr see an empty string.
  */
 #include "util/buf.h"
 #include "util/alloc.h"
 #include "strata/error.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+
+static char oom_marker[1];
+
+int buf_oom(const strata_buf *b)
+{
+	return b->ptr == oom_marker;
+}
+
+int buf_check(const strata_buf *b)
+{
+	return buf_oom(b) ? strata_error_set(STRATA_ERROR, "out of memory") : 0;
+}
+
+/* Enter the failed state (the error is already set); returns STRATA_ERROR. */
+static int fail(strata_buf *b)
+{
+	if (!buf_oom(b))
+		strata_free(b->ptr);
+	b->ptr = oom_marker;
+	b->len = b->cap = 0;
+	return STRATA_ERROR;
+}
+
+static int failed_before(void)
+{
+	return strata_error_set(STRATA_ERROR, "out of memory (an earlier append to this "
+				"string failed)");
+}
 
 int buf_grow(strata_buf *b, size_t extra)
 {
 	void *p = b->ptr;
 
-	if (b->len + extra + 1 < b->len)
-		return strata_error_set(STRATA_ERROR, "string too long");
+	if (buf_oom(b))
+		return failed_before();
+	if (extra > SIZE_MAX - 1 - b->len) {
+		strata_error_set(STRATA_ERROR, "string too long");
+		return fail(b);
+	}
 	if (strata_grow(&p, &b->cap, b->len + extra + 1, 1) < 0)
-		return STRATA_ERROR;
+		return fail(b);
 	b->ptr = p;
 	return 0;
 }
@@ -46,11 +83,15 @@ int buf_vprintf(strata_buf *b, const char *fmt, va_list ap)
 	va_list cp;
 	int n;
 
+	if (buf_oom(b))
+		return failed_before();
 	va_copy(cp, ap);
 	n = vsnprintf(NULL, 0, fmt, cp);
 	va_end(cp);
-	if (n < 0)
-		return strata_error_set(STRATA_ERROR, "bad format string");
+	if (n < 0) {
+		strata_error_set(STRATA_ERROR, "bad format string");
+		return fail(b);
+	}
 	if (buf_grow(b, (size_t)n) < 0)
 		return STRATA_ERROR;
 	vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
@@ -114,8 +155,12 @@ char *buf_detach(strata_buf *b)
 {
 	char *p = b->ptr;
 
-	if (!p)
+	if (buf_oom(b)) {
+		failed_before();
+		p = NULL;
+	} else if (!p) {
 		p = strata_strdup("");
+	}
 	b->ptr = NULL;
 	b->len = b->cap = 0;
 	return p;
@@ -123,7 +168,8 @@ char *buf_detach(strata_buf *b)
 
 void buf_release(strata_buf *b)
 {
-	strata_free(b->ptr);
+	if (!buf_oom(b))
+		strata_free(b->ptr);
 	b->ptr = NULL;
 	b->len = b->cap = 0;
 }

@@ -2,8 +2,17 @@
  * util/buf.h - growable, always NUL-terminated byte strings.
  *
  * A strata_buf owns its memory; STRATA_BUF_INIT is an empty buffer that
- * allocates nothing until written. Appends return 0 or STRATA_ERROR (out
- * of memory), after which the buffer keeps its previous contents.
+ * allocates nothing until written. Appends return 0 or STRATA_ERROR.
+ *
+ * A failed append (out of memory, or a length or format that cannot be
+ * written) is sticky: the buffer frees what it held and enters a failed
+ * state in which every later append fails and changes nothing, buf_clear
+ * and buf_truncate do nothing, buf_cstr gives "" and buf_detach gives
+ * NULL. A buffer never holds the front half of what was appended, so
+ * code that builds text with many appends may leave their results
+ * unchecked and ask buf_oom() once before it uses the text (stores,
+ * runs or hands it on). buf_release ends the state: the buffer is empty
+ * and usable again.
  */
 #ifndef STRATA_UTIL_BUF_H
 #define STRATA_UTIL_BUF_H
@@ -29,11 +38,18 @@ int buf_vprintf(strata_buf *b, const char *fmt, va_list ap) __attribute__((forma
 int buf_put_sql_literal(strata_buf *b, const char *s);
 /* Append s as a double-quoted SQL identifier. */
 int buf_put_sql_ident(strata_buf *b, const char *s);
+/* Did an append fail since the buffer was made or last released? */
+int buf_oom(const strata_buf *b);
+/* 0, or when buf_oom(b) STRATA_ERROR with the thread's error set to
+ * "out of memory": the one check before the contents are used. */
+int buf_check(const strata_buf *b);
 void buf_clear(strata_buf *b);
 void buf_truncate(strata_buf *b, size_t len);
-/* The contents; never NULL (an empty buffer gives ""). */
+/* The contents; never NULL (an empty or failed buffer gives ""). */
 const char *buf_cstr(const strata_buf *b);
-/* Hand the memory to the caller (free with strata_free); the buffer is reset. */
+/* Hand the memory to the caller (free with strata_free); the buffer is
+ * reset. NULL, with the thread's error set, when out of memory (also
+ * when buf_oom(b)). */
 char *buf_detach(strata_buf *b);
 void buf_release(strata_buf *b);
 

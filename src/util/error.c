@@ -68,6 +68,11 @@ void strata_error_clear(void)
 	memset(&last, 0, sizeof(last));
 }
 
+int strata_error_has_sqlstate(const strata_error *e)
+{
+	return e && strlen(e->sqlstate) == 5;
+}
+
 int strata_error_exit_code(int code)
 {
 	switch (code) {

@@ -222,7 +222,7 @@ static int scrub_decoded(strata_buf *out, size_t start, const char *pw, const ch
 			return c == 0 ? 0 : STRATA_ERROR;
 		}
 	}
-	if (changed && dec.len && out->ptr) {
+	if (changed && dec.len && out->ptr && !buf_oom(out)) {
 		redact_secret(out->ptr + start, buf_cstr(&dec));
 		out->len = start + strlen(out->ptr + start);
 	}

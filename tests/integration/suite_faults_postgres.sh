@@ -11,7 +11,7 @@ ENGINE=postgres
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/faults.sh"
 
-KILL_TRIALS=${STRATA_KILL_TRIALS_POSTGRES:-20}
+KILL_TRIALS=${STRATA_KILL_TRIALS_POSTGRES:-12}
 PGSERVER=$(cd "$(dirname "$0")/.." && pwd)/pgserver.sh
 tests_pgserver() { (cd / && "$PGSERVER" "$@"); }
 

@@ -11,7 +11,7 @@ ENGINE=sqlite
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/faults.sh"
 
-KILL_TRIALS=${STRATA_KILL_TRIALS_SQLITE:-50}
+KILL_TRIALS=${STRATA_KILL_TRIALS_SQLITE:-30}
 
 test_sigkill_at_random_moments_leaves_a_consistent_state() {
   kill_trials 200 "$KILL_TRIALS"

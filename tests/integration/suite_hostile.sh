@@ -160,7 +160,7 @@ test_hostile_branch_labels_refused_before_writing() {
     contains "$ERR" "branch label"
     equals "$(ls migrations | wc -l)" 2
   done
-  ok st verify
+  ok st verify --offline
   ok st revision -m "labelled" --branch "feature-x_1.2"
   ok st branches
   contains "$OUT" "feature-x_1.2"

@@ -21,6 +21,25 @@ test_text_output_and_exit_codes() {
   equals "$OUT" ""
 }
 
+test_directory_lints_each_sql_file_in_it() {
+  mkdir -p mig/tests
+  printf 'CREATE INDEX users_email ON users (email);\n' >mig/b.sql
+  printf 'CREATE TABLE IF NOT EXISTS n (id bigint);\n' >mig/a.sql
+  printf 'DROP TABLE users;\n' >mig/tests/x.sql
+  printf 'not sql at all\n' >mig/README
+  expect_exit 1 st lint mig
+  lacks "$ERR" "not a regular file"
+  contains "$OUT" "mig/b.sql:1:"
+  lacks "$OUT" "tests/x.sql"
+  lacks "$OUT" "README"
+  ok st lint mig/a.sql
+  mkdir empty
+  expect_exit 2 st lint empty
+  contains "$ERR" "'empty' holds no .sql file to lint"
+  expect_exit 2 st lint no-such-dir
+  contains "$ERR" "no-such-dir"
+}
+
 test_severity_threshold() {
   printf 'CREATE TABLE IF NOT EXISTS n (at timestamp);\n' >w.sql
   ok st lint w.sql

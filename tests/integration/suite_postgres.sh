@@ -208,4 +208,30 @@ SELEC 1;" "DROP TABLE ok_table;"
   equals "$(q "SELECT count(*) FROM pg_tables WHERE tablename IN ('prices', 'ok_table')")" 0
 }
 
+# A wrong password is reported with the server's SQLSTATE (28P01, not
+# the client's generic 08001), names the user, says where the password
+# comes from, and never shows the password that was tried.
+test_pg_wrong_password_keeps_server_sqlstate() {
+  new_db; new_project; chain 1
+  unset STRATA_DATABASE_URL
+  local hp=${STRATA_TEST_PG_URL#*@}; hp=${hp%%/*}
+  local wrong="Wrong-${STRATA_TEST_PG_PASSWORD:?}-Zq81"
+  expect_exit 3 st -d "postgres://strata_test:$wrong@$hp/$PGDB_NAME" current
+  contains "$ERR" "password authentication failed for user \"strata_test\""
+  contains "$ERR" "SQLSTATE 28P01"
+  lacks "$ERR" "08001"
+  contains "$ERR" "PGPASSWORD"
+  contains "$ERR" ".pgpass"
+  lacks "$ERR$OUT" "$wrong"
+  lacks "$ERR$OUT" "Zq81"
+  # the same through PGPASSWORD and the keyword form
+  PGPASSWORD=$wrong expect_exit 3 st -d "host=${hp%:*} port=${hp#*:} user=strata_test dbname=$PGDB_NAME" upgrade
+  contains "$ERR" "SQLSTATE 28P01"
+  lacks "$ERR$OUT" "Zq81"
+  equals "$(q "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" 0
+  # other refusals keep the server's code too
+  expect_exit 3 st -d "${STRATA_TEST_PG_URL%/*}/no_such_db_zz" current
+  contains "$ERR" "SQLSTATE 3D000"
+}
+
 run_tests

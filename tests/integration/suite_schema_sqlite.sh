@@ -119,6 +119,34 @@ EOF
 # database, autogenerate writes a revision that rebuilds a table, upgrade
 # applies it keeping every row, drift sees nothing, downgrade goes back;
 # erd draws the foreign keys.
+# A rebuild that adds a NOT NULL column with no default cannot copy rows:
+# the plan says so (destructive, with what to do); with a default it works.
+test_rebuild_adding_not_null_without_default_is_flagged() {
+  cat >a.sql <<'EOF'
+CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INT);
+EOF
+  cat >b.sql <<'EOF'
+CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, n INT NOT NULL);
+EOF
+  cat >c.sql <<'EOF'
+CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, n INT NOT NULL DEFAULT 7);
+EOF
+  load a.db a.sql
+  sqlite3 -batch a.db "INSERT INTO t (a, b) VALUES ('x', 1), ('y', 2)"
+  ok st diff sqlite:a.db b.sql
+  contains "$OUT" "-- destructive: table t:"
+  contains "$OUT" "column n is NOT NULL with no default: the copy fails if the table has rows"
+  ok st --json diff sqlite:a.db b.sql
+  contains "$OUT" '"destructive": true'
+  ok st diff sqlite:a.db c.sql
+  lacks "$OUT" "NOT NULL with no default"
+  printf '%s\n' "$OUT" >m.sql
+  sqlite3 -batch -bail a.db <m.sql >/dev/null || fail "the rebuild with a default did not apply"
+  equals "$(sqlite3 -batch a.db "SELECT group_concat(a || n, ',') FROM t")" "x7,y7"
+  ok st diff sqlite:a.db c.sql
+  equals "$OUT" ""
+}
+
 test_baseline_autogenerate_drift_erd() {
   cat >app.sql <<'EOF2'
 CREATE TABLE author (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT);

@@ -81,17 +81,160 @@ test_noop_and_bad_folder_leave_the_file_alone() {
   contains "$ERR" "allow-changed"
 }
 
-test_read_commands_never_create_the_database() {
+# A read command on a SQLite file that does not exist is an error naming
+# the path (a typo must not read as "nothing applied"), and creates
+# nothing: not the file, not its folder. Only writing commands create it.
+test_read_commands_on_a_missing_file_fail_and_create_nothing() {
   new_db; new_project; chain 2
-  ok st current
-  contains "$ERR" "no revision applied (2 pending)"
-  ok st verify
-  ok st current --json
-  contains "$OUT" '"pending": 2'
-  [ ! -e "${DB#sqlite:}" ] || fail "a read command created the database file"
+  local file=${DB#sqlite:}
+  for cmd in current "current --json" verify drift dump erd; do
+    # shellcheck disable=SC2086
+    expect_exit 2 st $cmd
+    contains "$ERR" "$file does not exist"
+    contains "$ERR" "strata upgrade"
+    lacks "$ERR" "no revision applied"
+    [ ! -e "$file" ] || fail "'strata $cmd' created the database file"
+  done
+  local nodir="$T/no/such/dir/x.db"
+  expect_exit 2 st -d "sqlite:$nodir" current
+  contains "$ERR" "$nodir does not exist"
+  expect_exit 2 st -d "sqlite:$nodir" verify
+  contains "$ERR" "$nodir does not exist"
+  [ ! -e "$T/no" ] || fail "a read command created a folder"
+  # --sql only prints: the script starts from nothing applied, no file made
+  ok st upgrade --sql
+  contains "$OUT" "CREATE TABLE t1"
+  contains "$OUT" "CREATE TABLE t2"
+  [ ! -e "$file" ] || fail "upgrade --sql created the database file"
+  ok st -d "sqlite:$nodir" upgrade --sql "$(id 1)"
+  contains "$OUT" "CREATE TABLE t1"
+  lacks "$OUT" "CREATE TABLE t2"
+  [ ! -e "$T/no" ] || fail "upgrade --sql created a folder"
+  # lint of pending revisions: a database still to be created has them all
+  ok st lint
+  [ ! -e "$file" ] || fail "lint created the database file"
+  # the writing command creates it, and then the reads work
   ok st upgrade
+  [ -f "$file" ] || fail "upgrade did not create the database"
   ok st current
   contains "$OUT" "$(id 2)"
+  ok st verify
+  ok st upgrade --sql
+  lacks "$OUT" "CREATE TABLE t1"
+}
+
+# Each strata.ini section is described once.
+test_help_config_lists_each_section_once() {
+  ok st help config
+  contains "$OUT" "[strata]"
+  contains "$OUT" "[test]"
+  equals "$(printf '%s\n' "$OUT" | grep -c '^ *\[test\]')" 1
+  equals "$(printf '%s\n' "$OUT" | grep -c '^ *\[strata\]')" 1
+}
+
+# SQLite's extended result code is shown by name; it is no SQLSTATE.
+test_sqlite_error_names_its_result_code() {
+  new_db; new_project
+  mig "$(id 1)" base "CREATE TABLE u (a integer UNIQUE);
+INSERT INTO u VALUES (1);
+INSERT INTO u VALUES (1);" "DROP TABLE u;"
+  expect_exit 3 st upgrade
+  contains "$ERR" "UNIQUE constraint failed: u.a"
+  contains "$ERR" "SQLITE_CONSTRAINT_UNIQUE"
+  lacks "$ERR" "SQLSTATE"
+  lacks "$ERR" "2067"
+}
+
+# git_project: a project under git with revisions 1, 3 and 5 hashed and committed.
+git_project() {
+  new_db; new_project
+  git init -q -b main .
+  git config user.email dev@example.com; git config user.name dev
+  echo '*.sqlite' >.gitignore
+  mig "$(id 1)" base "CREATE TABLE t1 (id integer);" "DROP TABLE t1;"
+  mig "$(id 3)" "$(id 1)" "CREATE TABLE t3 (id integer);" "DROP TABLE t3;"
+  mig "$(id 5)" "$(id 3)" "CREATE TABLE t5 (id integer);" "DROP TABLE t5;"
+  ok st hash
+  git add -A; git commit -q -m base
+}
+
+# Two developers each add a revision on their branch and hash it: git merges
+# strata.sum without a conflict, and strata accepts the merged folder.
+test_sum_two_branches_merge_cleanly_in_git() {
+  git_project
+  git checkout -q -b alice
+  mig "$(id 2)" "$(id 5)" "CREATE TABLE alice (id integer);" "DROP TABLE alice;"
+  ok st hash
+  git add -A; git commit -q -m alice
+  git checkout -q main; git checkout -q -b bob
+  mig "$(id 4)" "$(id 5)" "CREATE TABLE bob (id integer);" "DROP TABLE bob;"
+  ok st hash
+  git add -A; git commit -q -m bob
+  ok git merge -q --no-edit alice
+  [ -z "$(git status --porcelain)" ] || fail "the merge left changes: $(git status --porcelain)"
+  lacks "$(cat migrations/strata.sum)" "<<<<<<<"
+  ok st verify --offline --allow-multiple-heads
+  ok st upgrade heads
+  equals "$(tables | tr '\n' ' ')" "alice bob t1 t3 t5 "
+  ok st merge -m "join alice and bob"
+  local merge_file=$OUT
+  ok st verify
+  ok st upgrade
+  # the set of lines is still checked against the set of files
+  git add -A; git commit -q -m merge
+  rm "$merge_file"
+  expect_exit 1 st verify --offline --allow-multiple-heads
+  contains "$ERR" "removed: $(basename "$merge_file")"
+  git checkout -q -- migrations
+  mig "$(id 6)" "$(id 5)" "SELECT 1;" "SELECT 1;"
+  expect_exit 1 st verify --offline
+  contains "$ERR" "added: $(id 6)_m$(id 6).sql"
+}
+
+# When git does stop on strata.sum (both added a file in the same place),
+# strata names the markers, exits 2 and touches nothing; strata hash resolves it.
+test_sum_conflict_markers_are_named() {
+  git_project
+  git checkout -q -b alice
+  mig "$(id 6)" "$(id 5)" "CREATE TABLE alice (id integer);" "DROP TABLE alice;"
+  ok st hash
+  git add -A; git commit -q -m alice
+  git checkout -q main; git checkout -q -b bob
+  mig "$(id 7)" "$(id 5)" "CREATE TABLE bob (id integer);" "DROP TABLE bob;"
+  ok st hash
+  git add -A; git commit -q -m bob
+  expect_exit 1 git merge -q --no-edit alice
+  local line
+  line=$(grep -n '^<<<<<<<' migrations/strata.sum | cut -d: -f1)
+  expect_exit 2 st upgrade heads
+  contains "$ERR" "strata.sum has merge conflict markers (line $line): resolve the conflict, then run strata hash"
+  lacks "$ERR" "removed:"
+  [ ! -e "${DB#sqlite:}" ] || fail "the database was touched"
+  expect_exit 2 st verify
+  contains "$ERR" "merge conflict markers"
+  ok st hash
+  git add -A; git commit -q --no-edit
+  ok st verify --offline --allow-multiple-heads
+  ok st upgrade heads
+  equals "$(tables | tr '\n' ' ')" "alice bob t1 t3 t5 "
+}
+
+# A strata.sum written before the per-file format (first line hashing the
+# rest) is still read, and the next strata hash rewrites it.
+test_sum_old_format_is_read_and_rewritten() {
+  new_db; new_project; chain 2
+  local lines
+  lines=$(for f in migrations/*.sql; do printf '%s sha256-v1:%s\n' "$(basename "$f")" "$(sha256sum <"$f" | cut -d' ' -f1)"; done)
+  { printf 'sha256-v1:%s\n' "$(printf '%s\n' "$lines" | sha256sum | cut -d' ' -f1)"; printf '%s\n' "$lines"; } >migrations/strata.sum
+  ok st verify --offline
+  ok st upgrade
+  mig "$(id 3)" "$(id 2)" "SELECT 1;" "SELECT 1;"
+  expect_exit 1 st upgrade
+  contains "$ERR" "added: $(id 3)_m$(id 3).sql"
+  ok st hash
+  lacks "$(head -n 1 migrations/strata.sum)" "sha256-v1:"
+  equals "$(grep -c ' sha256-v1:' migrations/strata.sum)" 3
+  ok st upgrade
 }
 
 run_tests

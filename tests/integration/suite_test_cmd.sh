@@ -5,7 +5,8 @@
 # index, one that leaves an enum type / a view, two heads, a schema file
 # that disagrees, a data migration that drops rows); each must fail with
 # the right check, revision and leftover named (index, enum type, view,
-# sequence, constraint). Also: --json, --only, --from, bad data-check
+# sequence, constraint). strata's own objects (bookkeeping, strata
+# online's) are never differences. Also: --json, --only, --from, --keep-going, bad data-check
 # files (exit 2), a scratch --database, and no shadow database left
 # behind.
 . "$(dirname "$0")/lib.sh"
@@ -139,6 +140,49 @@ ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);" "ALTER TABLE u
   no_shadows_left
 }
 
+# A down that rebuilds a table (create under a new name, copy, drop,
+# rename: SQLite's procedure for what ALTER TABLE cannot do) recreates its
+# index and a view over it. They have the same names and definitions as
+# before the up: no trace. Only what really differs is named.
+test_rebuilt_table_recreates_its_index_without_a_trace() {
+  good_project
+  rm -f schema.sql
+  rm -rf migrations/tests
+  mig "$R1" base "CREATE TABLE users (id integer PRIMARY KEY, email text, age integer);
+CREATE INDEX users_email ON users (email);
+CREATE VIEW user_emails AS SELECT email FROM users;" "DROP VIEW user_emails; DROP TABLE users;"
+  local id_col="id integer PRIMARY KEY" add_pk=""
+  if [ "$ENGINE" = postgres ]; then
+    id_col="id integer NOT NULL"
+    add_pk="ALTER TABLE users ADD PRIMARY KEY (id);"
+  fi
+  rebuild() {
+    printf '%s\n' "DROP VIEW user_emails;
+CREATE TABLE users_old ($id_col, email text, $1);
+INSERT INTO users_old (id, email) SELECT id, email FROM users;
+DROP TABLE users;
+ALTER TABLE users_old RENAME TO users;
+$add_pk
+CREATE INDEX users_email ON users (email);
+CREATE VIEW user_emails AS SELECT email FROM users;"
+  }
+  mig "$R2" "$R1" "ALTER TABLE users ADD COLUMN note text;" "$(rebuild "age integer")"
+  ok st test --only stairway
+  ok st test --only down-leaves-no-trace
+  same_as_whole 0
+  # The rebuild gets one column wrong: that column is the one difference.
+  mig "$R2" "$R1" "ALTER TABLE users ADD COLUMN note text;" "$(rebuild "age integer NOT NULL DEFAULT 0")"
+  expect_exit 1 st test --only down-leaves-no-trace
+  contains "$OUT" "revision $R2 (migration $R2): the down leaves 1 difference(s)"
+  contains "$OUT" "age"
+  lacks "$OUT" "users_email"
+  lacks "$OUT" "user_emails"
+  same_as_whole 1
+  expect_exit 1 st test --json --only down-leaves-no-trace
+  equals "$(printf '%s' "$OUT" | jq -r '.checks[0].failures[0].differences | length')" 1
+  no_shadows_left
+}
+
 test_two_heads() {
   good_project
   rm -f schema.sql
@@ -159,6 +203,39 @@ test_two_heads() {
   mig "$(id 5)" base "CREATE TABLE lone (id integer PRIMARY KEY);" "DROP TABLE lone;"
   expect_exit 1 st test --only single-head --heads 3
   contains "$OUT" "revision $(id 5) (migration $(id 5)): orphaned: revises base"
+}
+
+# A second root (a branch started at base, as `strata revision --head base
+# --branch reports` makes it) that a merge or a depends-on joins to the
+# rest is no orphan. The root's id sorts before the first revision's, so
+# the first base in apply order is the branch's. One that nothing joins is
+# an orphan, and it is the one named, not the project's first revision.
+test_joined_second_root_is_not_orphaned() {
+  good_project
+  rm -f schema.sql
+  local reports=0a0000000004 join=$(id 5)
+  mig "$reports" base "CREATE TABLE report (id integer PRIMARY KEY);" "DROP TABLE report;" "-- branch: reports"
+  mig "$join" "$R3 $reports" "SELECT 1;" "SELECT 1;"
+  ok st test
+  contains "$OUT" "PASS single-head"
+  contains "$OUT" "0 of 7 check(s) failed; 5 revision(s)"
+  # Joined by depends-on instead of a merge.
+  rm "migrations/${join}_m${join}.sql"
+  mig "$R3" "$R2" "CREATE TABLE contacts (id integer PRIMARY KEY, email text);
+INSERT INTO contacts (id, email) SELECT id, email FROM users;" "DROP TABLE contacts;" "-- depends-on: $reports"
+  ok st test --only single-head
+  # Joined further down its own line: the branch has revisions of its own.
+  mig "$(id 6)" "$reports" "CREATE TABLE report_line (id integer PRIMARY KEY);" "DROP TABLE report_line;"
+  mig "$R3" "$R2" "CREATE TABLE contacts (id integer PRIMARY KEY, email text);" "DROP TABLE contacts;" "-- depends-on: $(id 6)"
+  ok st test --only single-head
+  # Nothing joins it: the branch root is the orphan, and named as such.
+  mig "$R3" "$R2" "CREATE TABLE contacts (id integer PRIMARY KEY, email text);" "DROP TABLE contacts;"
+  expect_exit 1 st test --only single-head --heads 2
+  contains "$OUT" "revision $reports (migration $reports): orphaned: revises base"
+  contains "$OUT" "to the revisions from $R1"
+  lacks "$OUT" "revision $R1"
+  expect_exit 1 st test --json --only single-head --heads 2
+  equals "$(printf '%s' "$OUT" | jq -r '[.checks[0].failures[].revision] | join(",")')" "$reports"
 }
 
 test_schema_file_that_disagrees() {
@@ -186,6 +263,72 @@ INSERT INTO contacts (id, email) SELECT id, email FROM users WHERE id > 1;" "DRO
   no_shadows_left
 }
 
+# strata's own objects are not the user's schema. The schema file is a
+# schema-only dump of a database that strata migrated: it holds the
+# bookkeeping tables, and on PostgreSQL also what two completed
+# `strata online` migrations leave (the strata_online schema and its
+# state table, a versioned schema of views, views over the bookkeeping
+# tables in it). None of it is a difference; a real one still is. A
+# schema-qualified version_table's schema is strata's too. A scratch
+# database holding only strata online's objects is empty for the user.
+test_strata_own_objects_are_not_the_users_schema() {
+  good_project
+  rm -rf migrations/tests
+  ok st upgrade
+  if [ "$ENGINE" = postgres ]; then
+    # The schema file comes from pg_dump, which reads no server newer than itself.
+    local dump_major server_major
+    dump_major=$(pg_dump --version | sed -E 's/[^0-9]*([0-9]+).*/\1/')
+    server_major=$(( $(server_q "SHOW server_version_num") / 10000 ))
+    [ "$dump_major" -ge "$server_major" ] ||
+      skip "pg_dump $dump_major cannot dump a PostgreSQL $server_major server"
+    printf '{"name": "rename_email", "operations": [{"rename_column": {"table": "users", "from": "email", "to": "mail"}}]}\n' >"$T/op1.json"
+    printf '{"name": "rename_back", "operations": [{"rename_column": {"table": "users", "from": "mail", "to": "email"}}]}\n' >"$T/op2.json"
+    ok st online start "$T/op1.json" --complete
+    ok st online start "$T/op2.json" --complete
+    equals "$(q "SELECT count(*) FROM pg_views WHERE schemaname = 'public_rename_back'")" 5
+    # pg_dump's psql meta-commands (\restrict) are not SQL.
+    pg_dump --schema-only --no-owner "$DB" | sed '/^\\/d' >schema.sql
+    contains "$(cat schema.sql)" "CREATE SCHEMA strata_online"
+  else
+    sqlite3 "${DB#sqlite:}" .schema | grep -v sqlite_sequence >schema.sql
+  fi
+  contains "$(cat schema.sql)" "strata_history"
+  ok st test --only schema-matches
+  contains "$OUT" "PASS schema-matches"
+  if [ "$ENGINE" = postgres ]; then
+    printf 'CREATE TABLE public.extra (id integer);\n' >>schema.sql
+  else
+    printf 'CREATE TABLE extra (id integer);\n' >>schema.sql
+  fi
+  expect_exit 1 st test --only schema-matches
+  contains "$OUT" "differs from $PWD/schema.sql in 1 place(s)"
+  contains "$OUT" "only in the schema file table"
+  contains "$OUT" "extra"
+  lacks "$OUT" "strata_version"
+  lacks "$OUT" "strata_history"
+  lacks "$OUT" "strata_online"
+  lacks "$OUT" "rename"
+  if [ "$ENGINE" = postgres ]; then
+    # The bookkeeping in a schema of its own.
+    good_project
+    printf '[strata]\nmigrations = migrations\nschema = schema.sql\nversion_table = ops.strata_version\n' >strata.ini
+    ok st test
+    contains "$OUT" "PASS schema-matches"
+    contains "$OUT" "PASS down-leaves-no-trace"
+    # A scratch database where strata online ran, its table since dropped.
+    new_db
+    q "CREATE TABLE gone (id integer PRIMARY KEY, v text)" >/dev/null
+    printf '{"name": "drop_v", "operations": [{"drop_column": {"table": "gone", "column": "v"}}]}\n' >"$T/op3.json"
+    ok st online start "$T/op3.json" --complete
+    q "DROP TABLE gone CASCADE" >/dev/null
+    ok st test -d "$DB" --only stairway,down-leaves-no-trace,schema-matches
+    contains "$OUT" "PASS down-leaves-no-trace"
+    contains "$OUT" "PASS schema-matches"
+  fi
+  no_shadows_left
+}
+
 test_failing_up_names_the_revision() {
   good_project
   rm -f schema.sql
@@ -196,6 +339,50 @@ test_failing_up_names_the_revision() {
   contains "$OUT" "SKIP stairway: the upgrade failed"
   expect_exit 1 st test --only stairway
   contains "$OUT" "FAIL stairway"
+  no_shadows_left
+}
+
+# --keep-going: every broken step is reported in one run. Three branches
+# off the first revision: an up that fails, a down that fails, and a down
+# that leaves a table (whose up again then fails too). The revisions built
+# on a failed one cannot run and are named; the exit status is still 1.
+test_keep_going_reports_every_failing_step() {
+  good_project
+  rm -rf migrations/tests
+  mig "$R2" "$R1" "CREATE INDEX audit_note ON no_such_table (note);" "DROP INDEX audit_note;"
+  mig "$R3" "$R1" "CREATE TABLE t3 (id integer);" "DROP TABLE no_such_3;"
+  mig "$(id 4)" "$R1" "CREATE TABLE t4 (id integer);" "SELECT 1;"
+  mig "$(id 5)" "$R2" "CREATE TABLE t5 (id integer);" "DROP TABLE t5;"
+  mig "$(id 6)" "$(id 4)" "CREATE TABLE t6 (id integer);" "DROP TABLE t6;"
+  # Without it, the walk stops at the first failure.
+  expect_exit 1 st test --heads 3
+  contains "$OUT" "FAIL upgrade"
+  contains "$OUT" "revision $R2"
+  contains "$OUT" "SKIP stairway: the upgrade failed"
+  lacks "$OUT" "revision $R3"
+  expect_exit 1 st test --heads 3 --keep-going
+  contains "$OUT" "FAIL upgrade"
+  contains "$OUT" "revision $R2 (migration $R2): "
+  contains "$OUT" "no_such_table"
+  contains "$OUT" "not run: 2 revision(s) build on one whose step failed: $(id 5) $(id 6)"
+  contains "$OUT" "FAIL stairway"
+  contains "$OUT" "revision $R3 (migration $R3): "
+  contains "$OUT" "no_such_3"
+  contains "$OUT" "revision $(id 4) (migration $(id 4)): up again after the down: "
+  contains "$OUT" "FAIL down-leaves-no-trace"
+  contains "$OUT" "leftover table"
+  contains "$OUT" "t4"
+  contains "$OUT" "SKIP schema-matches: not every revision was walked: an up failed"
+  contains "$OUT" "PASS single-head"
+  expect_exit 1 st test --heads 3 --keep-going --json
+  equals "$(printf '%s' "$OUT" | jq -r '.passed')" false
+  equals "$(printf '%s' "$OUT" | jq -r '.checks[] | select(.name == "upgrade") | [.failures[] | .revision // "-"] | join(",")')" "$R2,-"
+  equals "$(printf '%s' "$OUT" | jq -r '.checks[] | select(.name == "stairway") | [.failures[].revision] | join(",")')" "$R3,$(id 4)"
+  equals "$(printf '%s' "$OUT" | jq -r '.checks[] | select(.name == "down-leaves-no-trace") | [.failures[].revision] | join(",")')" "$(id 4)"
+  # A project with nothing broken passes the same with it.
+  good_project
+  ok st test --keep-going
+  contains "$OUT" "0 of 7 check(s) failed"
   no_shadows_left
 }
 

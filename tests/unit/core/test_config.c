@@ -192,6 +192,23 @@ static void test_config__bad_files_name_the_line(void **state)
 	expect_parse_error("[strata]\nlock_retries = many\n", "many");
 	expect_parse_error("[test]\nheads = 0\n", "[test] heads must be 1 to 1000, not '0'");
 	expect_parse_error("[test]\nhead = 2\n", "unknown key 'head' in [test]");
+	expect_parse_error("[strata]\nsum = loose\n", "sum must be 'strict' or 'auto', not 'loose'");
+}
+
+static void test_config__sum_mode(void **state)
+{
+	strata_config *c = load(NULL, NULL, NULL);
+
+	assert_int_equal(c->sum_mode, STRATA_SUM_STRICT);
+	strata_config_free(c);
+	write_ini("[strata]\nsum = auto\n");
+	c = load(NULL, NULL, NULL);
+	assert_int_equal(c->sum_mode, STRATA_SUM_AUTO);
+	strata_config_free(c);
+	write_ini("[strata]\nsum = strict\n");
+	c = load(NULL, NULL, NULL);
+	assert_int_equal(c->sum_mode, STRATA_SUM_STRICT);
+	strata_config_free(c);
 }
 
 static void test_config__missing_explicit_file(void **state)
@@ -215,6 +232,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_config__flags_override_file_durations, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_config__bad_files_name_the_line, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_config__missing_explicit_file, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(test_config__sum_mode, make_dir, remove_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

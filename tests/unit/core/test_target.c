@@ -124,6 +124,18 @@ static const char *stamp(const strata_graph *g, const char *target)
 	return fx_render_set(g, set);
 }
 
+/* strata_plan_state from the applied list (NULL: no database state). */
+static const char *state_of(const strata_graph *g, const char *applied_list, const char *target)
+{
+	unsigned char applied[64], set[64];
+
+	if (applied_list)
+		fx_applied(applied, g, applied_list);
+	if (strata_plan_state(set, g, applied_list ? applied : NULL, target) != 0)
+		fail_msg("state %s: %s", target, strata_error_last()->message);
+	return fx_render_set(g, set);
+}
+
 /* ---- lookup -------------------------------------------------------------- */
 
 static void test_target__lookup_id_prefix_label(void **state)
@@ -261,8 +273,8 @@ static void test_target__upgrade_branched(void **state)
 {
 	strata_graph *g = BUILD(branched);
 
-	assert_int_equal(up_rc(g, "", "head"), STRATA_ECONFLICT);
-	assert_string_equal(strata_error_last()->message, "there are 2 heads: " ID3 ", " ID6);
+	assert_int_equal(up_rc(g, "", "head"), STRATA_EAMBIGUOUS);
+	assert_string_equal(strata_error_last()->message, "'head' is ambiguous: there are 2 heads: " ID3 ", " ID6);
 	assert_hint_contains("strata merge");
 	assert_hint_contains("heads");
 	assert_string_equal(up(g, "", "heads"), "1000 2000 3000 5000 6000");
@@ -296,7 +308,7 @@ static void test_target__upgrade_depends_on(void **state)
 	/* 3000 needs f000 too, though f000 is on no "revises" path to it. */
 	assert_string_equal(up(g, "", "3000"), "1000 f000 3000");
 	assert_string_equal(up(g, "1000 2000", "heads"), "f000 3000");
-	assert_int_equal(up_rc(g, "", "head"), STRATA_ECONFLICT);
+	assert_int_equal(up_rc(g, "", "head"), STRATA_EAMBIGUOUS);
 	strata_graph_free(g);
 	(void)state;
 }
@@ -362,7 +374,7 @@ static void test_target__downgrade_branched(void **state)
 	assert_string_equal(down(g, all, "-1"), "6000");
 	assert_string_equal(down(g, all, "-3"), "6000 5000 3000");
 	assert_string_equal(down(g, all, "heads"), "");
-	assert_int_equal(down_rc(g, all, "head"), STRATA_ECONFLICT);
+	assert_int_equal(down_rc(g, all, "head"), STRATA_EAMBIGUOUS);
 	/* Only one branch applied: the other one's revisions are not targets. */
 	assert_string_equal(down(g, "1000 2000 3000", "1000"), "3000 2000");
 	assert_int_equal(down_rc(g, "1000 2000 3000", "billing"), STRATA_EINVALID);
@@ -475,13 +487,44 @@ static void test_target__stamp(void **state)
 	strata_graph_free(g);
 
 	g = BUILD(branched);
-	assert_int_equal(strata_plan_stamp(set, g, "head"), STRATA_ECONFLICT);
+	assert_int_equal(strata_plan_stamp(set, g, "head"), STRATA_EAMBIGUOUS);
 	assert_string_equal(stamp(g, "heads"), "1000 2000 3000 5000 6000");
 	assert_string_equal(stamp(g, "billing"), "1000 5000 6000");
 	strata_graph_free(g);
 
 	g = BUILD(depends);
 	assert_string_equal(stamp(g, "3000"), "1000 f000 3000");
+	strata_graph_free(g);
+	(void)state;
+}
+
+/* Relative bounds (history ranges): where upgrade +N / downgrade -N would go. */
+static void test_target__state_relative(void **state)
+{
+	strata_graph *g = BUILD(linear);
+	unsigned char set[64];
+
+	assert_string_equal(state_of(g, "1000 2000 3000", "current"), "1000 2000 3000");
+	assert_string_equal(state_of(g, "1000 2000 3000", "-2"), "1000");
+	assert_string_equal(state_of(g, "1000 2000 3000", "-3"), "");
+	assert_string_equal(state_of(g, "1000", "+2"), "1000 2000 3000");
+	assert_string_equal(state_of(g, "1000", "+9"), "1000 2000 3000 4000");
+	/* named targets do not need the state */
+	assert_string_equal(state_of(g, NULL, ID2), "1000 2000");
+	assert_string_equal(state_of(g, NULL, "base"), "");
+	assert_int_equal(strata_plan_state(set, g, NULL, "-1"), STRATA_EINVALID);
+	{
+		unsigned char applied[64];
+
+		fx_applied(applied, g, "1000 2000");
+		assert_int_equal(strata_plan_state(set, g, applied, "-3"), STRATA_EINVALID);
+		assert_non_null(strstr(strata_error_last()->message, "only 2 are applied"));
+		assert_int_equal(strata_plan_state(set, g, applied, "-x"), STRATA_EINVALID);
+	}
+	strata_graph_free(g);
+	g = BUILD(branched);
+	/* -1 from both branches' heads reverts the newest (by apply order) only */
+	assert_string_equal(state_of(g, "1000 2000 3000 5000 6000", "-1"), "1000 2000 3000 5000");
 	strata_graph_free(g);
 	(void)state;
 }
@@ -568,6 +611,7 @@ int main(void)
 		cmocka_unit_test(test_target__applied_closure),
 		cmocka_unit_test(test_target__applied_heads),
 		cmocka_unit_test(test_target__stamp),
+		cmocka_unit_test(test_target__state_relative),
 		cmocka_unit_test(test_target__empty_graph),
 		cmocka_unit_test(test_target__plan_allocation_failures),
 	};

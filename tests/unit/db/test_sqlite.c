@@ -278,7 +278,16 @@ static void test_sqlite__second_writer_is_locked_out(void **state)
 
 	assert_int_equal(db_exec(a, "CREATE TABLE t (x int)", 0, NULL), 0);
 	assert_int_equal(db_lock(a, "strata", 100), 0);
+	/* the run lock: held by a until a lets go, across transactions */
+	start = now_ms();
+	assert_int_equal(db_lock(b, "strata", 150), STRATA_ELOCKED);
+	assert_true(now_ms() - start >= 140);
+	assert_non_null(strstr(strata_error_last()->message, "cannot get the migration lock"));
+	assert_non_null(strstr(strata_error_last()->message, "held by pid"));
+	assert_non_null(strstr(strata_error_last()->hint, "--lock-wait"));
+	assert_int_equal(db_unlock(a, "strata"), 0);
 	assert_int_equal(db_lock(b, "strata", 150), 0);
+	/* SQLite's write lock: BEGIN IMMEDIATE against another writer */
 	assert_int_equal(db_begin(a), 0);
 	start = now_ms();
 	assert_int_equal(db_begin(b), STRATA_ELOCKED);
@@ -292,6 +301,29 @@ static void test_sqlite__second_writer_is_locked_out(void **state)
 	assert_int_equal(db_commit(b), 0);
 	assert_int_equal(db_unlock(a, "strata"), 0);
 	db_close(a);
+	db_close(b);
+}
+
+/* lock_held: true exactly while some connection holds the run lock. */
+static void test_sqlite__run_lock_held_while_taken(void **state)
+{
+	strata_db *a = open_ok("sqlite:held.db");
+	strata_db *b = open_ok("sqlite:held.db");
+	int held = -1;
+
+	assert_int_equal(db_lock_held(b, "strata", &held), 0);
+	assert_int_equal(held, 0);
+	assert_int_equal(db_lock(a, "strata", 100), 0);
+	assert_int_equal(db_lock_held(b, "strata", &held), 0);
+	assert_int_equal(held, 1);
+	assert_int_equal(db_unlock(a, "strata"), 0);
+	assert_int_equal(db_lock_held(b, "strata", &held), 0);
+	assert_int_equal(held, 0);
+	/* closing a connection lets go as well */
+	assert_int_equal(db_lock(a, "strata", 100), 0);
+	db_close(a);
+	assert_int_equal(db_lock_held(b, "strata", &held), 0);
+	assert_int_equal(held, 0);
 	db_close(b);
 }
 
@@ -396,6 +428,7 @@ int main(void)
 		cmocka_unit_test(test_sqlite__exec_stmt_error),
 		cmocka_unit_test(test_sqlite__rollback_rolls_back),
 		cmocka_unit_test(test_sqlite__second_writer_is_locked_out),
+		cmocka_unit_test(test_sqlite__run_lock_held_while_taken),
 		cmocka_unit_test(test_sqlite__full_database),
 		cmocka_unit_test(test_sqlite__statement_timeout),
 		cmocka_unit_test(test_sqlite__facts),

@@ -361,6 +361,46 @@ static void test_sqlite_diff__destructive_flags(void **state)
 	db_close(b);
 }
 
+/* A rebuild drops and creates the table's index, the view over it and its
+ * trigger again; when their definitions are the same on both sides, those
+ * changes are consequential: only the table differs. */
+static void test_sqlite_diff__rebuild_recreations_are_consequential(void **state)
+{
+	strata_db *a = mem_db(), *b = mem_db();
+	sc_catalog *ca, *cb;
+	sc_changes ch;
+	size_t own = 0, recreated = 0;
+
+	run_script(a, "CREATE TABLE t(a, b); CREATE INDEX i ON t(a); CREATE INDEX j ON t(b);"
+		      "CREATE TABLE log(x); CREATE VIEW v AS SELECT a FROM t;"
+		      "CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO log VALUES (new.a); END;");
+	run_script(b, "CREATE TABLE t(a, b NOT NULL DEFAULT 0); CREATE INDEX i ON t(a);"
+		      "CREATE INDEX j ON t(b DESC); CREATE TABLE log(x);"
+		      "CREATE VIEW v AS SELECT a FROM t;"
+		      "CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO log VALUES (new.a); END;");
+	ca = introspect(a);
+	cb = introspect(b);
+	diff_of(&ch, ca, cb);
+	for (size_t i = 0; i < ch.n; i++) {
+		int expect = ch.v[i].kind != SC_TABLE && strcmp(ch.v[i].object, "j") != 0;
+
+		if (ch.v[i].consequential != expect)
+			fail_msg("%s %s: consequential %d", ch.v[i].object, ch.v[i].sql,
+				 ch.v[i].consequential);
+		own += !ch.v[i].consequential;
+		recreated += ch.v[i].consequential;
+	}
+	/* the table, and index j (its definition changed) */
+	assert_int_equal(own, 2);
+	/* i created; v and tr dropped and created */
+	assert_int_equal(recreated, 5);
+	sc_changes_release(&ch);
+	sc_catalog_free(ca);
+	sc_catalog_free(cb);
+	db_close(a);
+	db_close(b);
+}
+
 /* The rebuild keeps every row, its content and rowid, views and triggers
  * that read the table, its indexes and the AUTOINCREMENT counter. */
 static void test_sqlite_diff__rebuild_keeps_rows(void **state)
@@ -631,6 +671,7 @@ int main(void)
 		cmocka_unit_test(test_sqlite_diff__create_table_as),
 		cmocka_unit_test(test_sqlite_diff__rename_is_drop_and_add),
 		cmocka_unit_test(test_sqlite_diff__destructive_flags),
+		cmocka_unit_test(test_sqlite_diff__rebuild_recreations_are_consequential),
 		cmocka_unit_test(test_sqlite_diff__rebuild_keeps_rows),
 		cmocka_unit_test(test_sqlite_diff__rebuild_of_a_parent_keeps_children),
 		cmocka_unit_test(test_sqlite_diff__dump),
