@@ -272,13 +272,8 @@ static int drop_own_objects(const test_run *t, sc_catalog *cat)
 				  strcmp(cat->objs[i]->name, STRATA_ONLINE_SCHEMA) == 0) ||
 				 (cat->objs[i]->schema &&
 				  strcmp(cat->objs[i]->schema, STRATA_ONLINE_SCHEMA) == 0);
-		for (size_t i = 0; rc == 0 && online && i < cat->n; i++) {
-			const sc_object *o = cat->objs[i];
-
-			if (o->kind == SC_SCHEMA && !sc_strv_has(w.schemas, w.nschemas, o->name) &&
-			    sc_schema_looks_versioned(cat, o->name))
-				rc = sc_strv_add(&w.schemas, &w.nschemas, o->name);
-		}
+		if (rc == 0 && online)
+			rc = sc_add_versioned_schemas(cat, &w.schemas, &w.nschemas);
 	}
 	if (rc == 0)
 		rc = sc_catalog_drop_if(cat, is_own, &w);

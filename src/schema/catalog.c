@@ -227,7 +227,7 @@ int sc_catalog_finish(sc_catalog *cat)
 	return 0;
 }
 
-int sc_schema_looks_versioned(const sc_catalog *cat, const char *schema)
+static int looks_versioned(const sc_catalog *cat, const char *schema)
 {
 	int named_after = 0;
 
@@ -242,6 +242,18 @@ int sc_schema_looks_versioned(const sc_catalog *cat, const char *schema)
 			named_after = 1;
 	}
 	return named_after;
+}
+
+int sc_add_versioned_schemas(const sc_catalog *cat, char ***v, size_t *n)
+{
+	for (size_t i = 0; i < cat->n; i++) {
+		const sc_object *o = cat->objs[i];
+
+		if (o->kind == SC_SCHEMA && !sc_strv_has(*v, *n, o->name) &&
+		    looks_versioned(cat, o->name) && sc_strv_add(v, n, o->name) != 0)
+			return STRATA_ERROR;
+	}
+	return 0;
 }
 
 int sc_catalog_drop_if(sc_catalog *cat, int (*drop)(const sc_object *o, void *payload),

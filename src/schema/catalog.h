@@ -171,11 +171,12 @@ int sc_strv_has(char *const *v, size_t n, const char *s);
  * key. Called once introspection is complete. */
 int sc_catalog_finish(sc_catalog *cat);
 
-/* Whether a schema holds nothing but views and is named "<schema>_<suffix>"
- * after another schema of the catalog: how strata online names its
- * versioned schemas, for a catalog (a schema file) that lacks the rows of
- * its state table that name them. */
-int sc_schema_looks_versioned(const sc_catalog *cat, const char *schema);
+/* Add to v (a list of names, as sc_strv_add) each schema of the catalog
+ * that holds nothing but views and is named "<schema>_<suffix>" after
+ * another of its schemas: how strata online names its versioned schemas,
+ * for a catalog (a schema file) that lacks the rows of its state table
+ * that name them. 0 or STRATA_ERROR. */
+int sc_add_versioned_schemas(const sc_catalog *cat, char ***v, size_t *n);
 
 /* Remove (and free) every object drop() says yes to, before or after
  * sc_catalog_finish; the order stays as it was. Objects that depend on a

@@ -839,6 +839,15 @@ static int alter_enum(pgd *d, strata_buf *s, const sc_object *a, const sc_object
 	return s->len ? emit(d, SC_OP_ALTER, b, NULL, "values added", s, 0) : 0;
 }
 
+/* "schema"."table"."column", as a sequence's owned_by reads. */
+static int put_column_ref(strata_buf *s, const sc_object *t, const char *col)
+{
+	return sc_put_qualified(s, t->schema, t->name) || buf_putc(s, '.') ||
+		       sc_put_ident(s, col)
+		       ? STRATA_ERROR
+		       : 0;
+}
+
 /* The column's sequence (its identity's or the one it owns) carries on
  * after the largest value the column holds, so that a sequence made for
  * a column that already has rows does not hand out their values again. */
@@ -1313,8 +1322,7 @@ static int put_continue_after_identity(pgd *d, strata_buf *s, const sc_object *s
 
 		if (early_done(d, t, t->cols[i].name) != EARLY_IDENTITY_DROPPED)
 			continue;
-		rc = sc_put_qualified(&owner, t->schema, t->name) || buf_putc(&owner, '.') ||
-		     sc_put_ident(&owner, t->cols[i].name);
+		rc = put_column_ref(&owner, t, t->cols[i].name);
 		if (!rc && sc_str_eq(buf_cstr(&owner), seq->owned_by))
 			rc = put_continue_sequence(s, t, t->cols[i].name);
 		buf_release(&owner);
@@ -1409,8 +1417,7 @@ static const sc_object *released_serial_sequence(const pgd *d, const sc_object *
 	const sc_object *hit = NULL;
 	strata_buf want = STRATA_BUF_INIT;
 
-	if (sc_put_qualified(&want, t->schema, t->name) || buf_putc(&want, '.') ||
-	    sc_put_ident(&want, c->name)) {
+	if (put_column_ref(&want, t, c->name) != 0) {
 		buf_release(&want);
 		return NULL;
 	}

@@ -933,15 +933,8 @@ static int drop_online_objects(strata_db *db, sc_catalog *cat)
 		if (rc != 0)
 			strata_error_append(", reading strata online's versioned schemas");
 		/* A schema-only copy has the state table but not its rows. */
-		size_t named = w.n;
-
-		for (size_t i = 0; rc == 0 && named == 1 && i < cat->n; i++) {
-			const sc_object *o = cat->objs[i];
-
-			if (o->kind == SC_SCHEMA && strcmp(o->name, STRATA_ONLINE_SCHEMA) != 0 &&
-			    sc_schema_looks_versioned(cat, o->name))
-				rc = sc_strv_add(&w.schemas, &w.n, o->name);
-		}
+		if (rc == 0 && w.n == 1)
+			rc = sc_add_versioned_schemas(cat, &w.schemas, &w.n);
 	}
 	if (rc == 0)
 		rc = sc_catalog_drop_if(cat, is_online_own, &w);
