@@ -121,6 +121,13 @@ static int cmp_entry(const void *a, const void *b)
 	return strcmp(((const sum_entry *)a)->name, ((const sum_entry *)b)->name);
 }
 
+/* qsort's array may not be NULL even when it is empty: an empty list has none. */
+static void sort_list(sum_list *l)
+{
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(*l->v), cmp_entry);
+}
+
 /* What strata.sum should hold for dir, from the files themselves (sorted by name). */
 static int want_from_dir(sum_list *out, const char *dir)
 {
@@ -147,7 +154,7 @@ static int want_from_dir(sum_list *out, const char *dir)
 				   NULL)) < 0)
 			goto done;
 	}
-	qsort(out->v, out->n, sizeof(*out->v), cmp_entry);
+	sort_list(out);
 	rc = 0;
 done:
 	fs_dir_close(&d);
@@ -169,7 +176,7 @@ static int want_from_graph(sum_list *out, const strata_graph *g)
 		if (list_add(out, m->filename, strlen(m->filename), hash, strlen(hash), 0, m) < 0)
 			return STRATA_ERROR;
 	}
-	qsort(out->v, out->n, sizeof(*out->v), cmp_entry);
+	sort_list(out);
 	return 0;
 }
 
@@ -246,7 +253,7 @@ static int parse_sum(sum_list *out, const char *path, const strata_buf *text)
 		if (list_add(out, p, (size_t)(sp - 1 - p), sp, (size_t)(p + len - sp), line, NULL) < 0)
 			return STRATA_ERROR;
 	}
-	qsort(out->v, out->n, sizeof(*out->v), cmp_entry);
+	sort_list(out);
 	for (i = 1; i < out->n; i++) {
 		if (strcmp(out->v[i - 1].name, out->v[i].name) == 0) {
 			const sum_entry *a = &out->v[i - 1], *b = &out->v[i];

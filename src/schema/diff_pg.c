@@ -81,9 +81,13 @@ typedef struct pgd {
 	int functions_created;
 } pgd;
 
-/* What the identity phase did to a column (values in pgd.early). */
-#define EARLY_IDENTITY_DROPPED ((void *)"identity dropped")
-#define EARLY_SERIAL_RELEASED  ((void *)"serial default and sequence dropped")
+/* What the identity phase did to a column (values in pgd.early). The values
+ * are compared by address, so they are named arrays, not string literals:
+ * two equal literals need not share an address. */
+static char early_identity_dropped[] = "identity dropped";
+static char early_serial_released[] = "serial default and sequence dropped";
+#define EARLY_IDENTITY_DROPPED ((void *)early_identity_dropped)
+#define EARLY_SERIAL_RELEASED  ((void *)early_serial_released)
 
 static int keep(pgd *d, char *s)
 {
