@@ -16,7 +16,7 @@
 # user (runuser). As any other user it runs as that user. The superuser
 # strata_test logs in with a password (scram-sha-256) over TCP; the Unix
 # socket in DIR trusts local users. The server listens on 127.0.0.1 only,
-# with fsync off: data in DIR is worth nothing.
+# with fsync off and autovacuum off: data in DIR is worth nothing.
 #
 # PG_BIN overrides /usr/lib/postgresql/15/bin.
 set -euo pipefail
@@ -79,6 +79,10 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 max_connections = 50
+# The suites make a database per test; autovacuum would visit each one in
+# turn, all the time, for tables of a few rows. Tests that need statistics
+# run ANALYZE themselves.
+autovacuum = off
 CONF
     if as_owner "$PG_BIN/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 start >/dev/null 2>&1; then
       echo "STRATA_TEST_PG_URL=postgres://$SUPERUSER:$PASSWORD@127.0.0.1:$port/postgres"

@@ -145,9 +145,9 @@ static void test_drop_with_an_autovacuum_worker_inside(void **state)
 	db_close(admin);
 }
 
-/* The role, and autovacuum's naptime at 1 s for the group (the launcher
- * visits each database every naptime; at the default minute a worker
- * would seldom arrive in time). */
+/* The role, and autovacuum on (the test servers run with it off) with its
+ * naptime at 1 s for the group (the launcher visits each database every
+ * naptime; at the default minute a worker would seldom arrive in time). */
 static int set_up(void **state)
 {
 	strata_db *admin = open_ok(pg_url());
@@ -155,6 +155,7 @@ static int set_up(void **state)
 	(void)state;
 	exec_ok(admin, "DROP ROLE IF EXISTS " ROLE);
 	exec_ok(admin, "CREATE ROLE " ROLE " LOGIN CREATEDB PASSWORD '" ROLE_PW "'");
+	exec_ok(admin, "ALTER SYSTEM SET autovacuum = on");
 	exec_ok(admin, "ALTER SYSTEM SET autovacuum_naptime = 1");
 	exec_ok(admin, "SELECT pg_reload_conf()");
 	db_close(admin);
@@ -167,6 +168,7 @@ static int tear_down(void **state)
 
 	(void)state;
 	exec_ok(admin, "ALTER SYSTEM RESET autovacuum_naptime");
+	exec_ok(admin, "ALTER SYSTEM RESET autovacuum");
 	exec_ok(admin, "SELECT pg_reload_conf()");
 	exec_ok(admin, "DROP ROLE IF EXISTS " ROLE);
 	db_close(admin);
