@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 int schema_engine(cli_ctx *ctx, const char *const *specs, size_t n)
@@ -30,10 +31,32 @@ int schema_engine(cli_ctx *ctx, const char *const *specs, size_t n)
 	}
 	if (!engine && ctx->config && ctx->config->database)
 		engine = db_engine_of(ctx->config->database);
-	if (!engine)
+	if (!engine) {
 		cli_usage_error(ctx->command,
 				"cannot tell the database engine for schema files and migrations; "
 				"name a database on one side or pass -d URL");
+		return 0;
+	}
+	/*
+	 * A PostgreSQL schema file or migrations folder loads into a shadow
+	 * database on shadow_database, else on the project's database. When
+	 * neither is a PostgreSQL server (no strata.ini: the default database
+	 * is sqlite:strata.db), the server of the database named on the
+	 * command line is used, as `strata diff schema.sql postgres://...`
+	 * means: the role there needs CREATEDB, as it would anyway.
+	 */
+	if (engine == DB_POSTGRES && ctx->config && !ctx->config->shadow_database &&
+	    db_engine_of(ctx->config->database) != DB_POSTGRES) {
+		for (size_t i = 0; i < n; i++) {
+			if (sc_source_engine(specs[i]) != DB_POSTGRES)
+				continue;
+			if (!(ctx->config->shadow_database = strdup(specs[i]))) {
+				cli_report_error(strata_error_set(STRATA_ERROR, "out of memory"));
+				return 0;
+			}
+			break;
+		}
+	}
 	return engine;
 }
 

@@ -7,7 +7,8 @@
  * No SQL is lexed by hand here: PostgreSQL scripts are split by
  * libpg_query's parser and trimmed with its scanner's tokens, SQLite scripts
  * by sqlite3_complete(). The only text this file reads itself is what
- * psql, not the server, defines: the COPY data block and its "\." line.
+ * psql, not the server, defines: the COPY data block and its "\." line,
+ * and the meta-command lines pg_dump writes (step 4 below).
  *
  * PostgreSQL, in rounds (split_pg_round), each over the script from `pos`:
  *   1. pg_query_split_with_parser() on the rest. Success: every statement
@@ -21,6 +22,12 @@
  *   3. The data starts on the line after the COPY's ';' and runs up to a
  *      line that is exactly "\." (psql's end marker); the next round starts
  *      after that line.
+ *   4. Else the error may be at a psql meta-command line ("\name ...")
+ *      between statements. pg_dump's own \restrict and \unrestrict lines
+ *      (15.14, 16.10, 17.6 and later write them around every plain dump)
+ *      change nothing the script creates: the statements before the line
+ *      are kept and the next round starts after it. Any other
+ *      meta-command is STRATA_EPARSE naming it: strata runs plain SQL.
  *
  * Invariants:
  *  1. Every offset handed out (statements, data, errors) indexes the
@@ -358,18 +365,82 @@ cleanup:
 	return rc;
 }
 
+/* The meta-commands a plain pg_dump script holds that change nothing it
+ * creates (see step 4 at the top). */
+static const char *const harmless_meta[] = { "restrict", "unrestrict" };
+
+/*
+ * After a parse error at `at` (no COPY before it): 1 if text[at] starts a
+ * line "\restrict ..." or "\unrestrict ..." (blanks before it allowed)
+ * that comes between statements (the last token before it is ';', or there
+ * is none), with *skip_to past that line; 0 if text[at] starts no
+ * meta-command there; STRATA_EPARSE for any other meta-command there.
+ */
+static int meta_command_at(size_t *skip_to, size_t *err_offset, char *text, size_t n,
+			   size_t at, size_t base)
+{
+	tokens t = { NULL, 0 };
+	size_t line = at, name_len = 0, i;
+	const char *nl;
+	char saved;
+	int rc = 0, between = 1;
+
+	if (at >= n || text[at] != '\\')
+		return 0;
+	while (line > 0 && (text[line - 1] == ' ' || text[line - 1] == '\t'))
+		line--;
+	if (line > 0 && text[line - 1] != '\n')
+		return 0;
+	saved = text[at];
+	text[at] = '\0';
+	rc = scan_tokens(&t, text);
+	text[at] = saved;
+	if (rc < 0)
+		return rc;
+	for (i = t.res->n_tokens; i > 0; i--) {
+		if (is_comment(t.res->tokens[i - 1]))
+			continue;
+		between = t.res->tokens[i - 1]->token == PG_QUERY__TOKEN__ASCII_59;
+		break;
+	}
+	tokens_release(&t);
+	if (!between)
+		return 0;
+	while (at + 1 + name_len < n &&
+	       ((text[at + 1 + name_len] >= 'a' && text[at + 1 + name_len] <= 'z') ||
+		(text[at + 1 + name_len] >= 'A' && text[at + 1 + name_len] <= 'Z')))
+		name_len++;
+	for (i = 0; i < sizeof(harmless_meta) / sizeof(*harmless_meta); i++) {
+		if (strlen(harmless_meta[i]) == name_len &&
+		    memcmp(harmless_meta[i], text + at + 1, name_len) == 0) {
+			nl = memchr(text + at, '\n', n - at);
+			*skip_to = nl ? (size_t)(nl - text) + 1 : n;
+			return 1;
+		}
+	}
+	if (err_offset)
+		*err_offset = base + at;
+	strata_error_set(STRATA_EPARSE, "psql meta-command '\\%.*s' in a SQL script",
+			 (int)(name_len ? name_len : 1), text + at + 1);
+	strata_error_hint("strata runs plain SQL: remove the line (only pg_dump's \\restrict and "
+			  "\\unrestrict lines are skipped)");
+	return STRATA_EPARSE;
+}
+
 /* One round over text[0..n) (the script from offset base); see the top. */
 static int split_pg_round(stmt_list *l, size_t *consumed, size_t *err_offset, char *text,
 			  size_t n, size_t base)
 {
 	PgQuerySplitResult r = pgq->pg_query_split_with_parser(text);
-	size_t upto = n, at, cut = 0;
+	size_t upto = n, at, cut = 0, skip_to = 0;
 	int rc = 0, found;
 	char saved;
 
 	if (r.error) {
 		at = char_to_byte(text, n, r.error->cursorpos);
 		found = copy_before_error(&cut, text, at);
+		if (found == 0 && (found = meta_command_at(&skip_to, err_offset, text, n, at, base)) > 0)
+			cut = at;
 		if (found <= 0) {
 			rc = found < 0 ? found : parse_error(err_offset, base + at, r.error->message);
 			goto cleanup;
@@ -387,6 +458,8 @@ static int split_pg_round(stmt_list *l, size_t *consumed, size_t *err_offset, ch
 		}
 	}
 	rc = keep_statements(l, consumed, err_offset, &r, text, upto, n, base);
+	if (rc == 0 && skip_to)
+		*consumed = skip_to;
 cleanup:
 	pgq->pg_query_free_split_result(r);
 	return rc;

@@ -5,6 +5,7 @@
 #include "schema/shadow.h"
 #include "db/db.h"
 #include "schema/diff.h"
+#include "schema/sqlite_sql.h"
 #include "strata/error.h"
 #include "strata/graph.h"
 #include "strata/runner.h"
@@ -17,6 +18,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -259,9 +261,14 @@ static int create_pg(sc_shadow *s, const char *server)
 	char hex[17];
 	int rc;
 
-	if (!server || !*server)
-		return strata_error_set(STRATA_EINVALID,
-					"no PostgreSQL server to create a shadow database on");
+	if (!server || !*server || db_engine_of(server) != DB_POSTGRES) {
+		strata_error_set(STRATA_EINVALID,
+				 "no PostgreSQL server to create a shadow database on%s",
+				 server && *server ? " (the project's database is not PostgreSQL)" : "");
+		strata_error_hint("set shadow_database = postgres://... in strata.ini, or pass "
+				  "-d postgres://...");
+		return STRATA_EINVALID;
+	}
 	if (random_hex(hex, 16) != 0 || buf_printf(&b, "strata_shadow_%s", hex) != 0 ||
 	    !(s->server = strata_strdup(server)))
 		return STRATA_ERROR;
@@ -400,6 +407,42 @@ static int line_of(const char *text, size_t offset)
 	return line;
 }
 
+/*
+ * sqlite3's .schema prints "CREATE TABLE sqlite_sequence(name,seq);" for a
+ * database with an AUTOINCREMENT table. SQLite makes that table itself
+ * with the first such table (creating it is an error), so a schema file's
+ * copy of it is skipped. 1 if sql[0..len) is that statement.
+ */
+static int is_sqlite_sequence_table(const char *sql, size_t len)
+{
+	sqt_tokens t = { NULL, 0, 0 };
+	char *one = strata_strndup(sql, len), *name = NULL;
+	size_t i = 2;
+	int yes = 0;
+
+	if (!one || sqt_tokenize(&t, one) != 0) {
+		strata_error_clear();
+		goto done;
+	}
+	if (t.n < 3 || !sqt_is(&t.v[0], "create") || !sqt_is(&t.v[1], "table"))
+		goto done;
+	if (t.n > i + 2 && sqt_is(&t.v[i], "if") && sqt_is(&t.v[i + 1], "not") &&
+	    sqt_is(&t.v[i + 2], "exists"))
+		i += 3;
+	if (t.n > i + 2 && t.v[i + 1].type == SQT_DOT && (name = sqt_name(&t.v[i]))) {
+		if (strcasecmp(name, "main") == 0)
+			i += 2;
+		strata_free(name);
+	}
+	if (i < t.n && (name = sqt_name(&t.v[i])))
+		yes = strcasecmp(name, "sqlite_sequence") == 0;
+	strata_free(name);
+done:
+	sqt_tokens_release(&t);
+	strata_free(one);
+	return yes;
+}
+
 int sc_shadow_load_file(sc_shadow *s, const char *path)
 {
 	db_open_options o = DB_OPEN_OPTIONS_INIT;
@@ -423,6 +466,8 @@ int sc_shadow_load_file(sc_shadow *s, const char *path)
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		const char *sql = buf_cstr(&text) + stmts[i].offset;
 
+		if (s->engine == DB_SQLITE && is_sqlite_sequence_table(sql, stmts[i].len))
+			continue;
 		rc = db_exec_stmt(db, sql, stmts[i].len,
 				  stmts[i].data_len ? buf_cstr(&text) + stmts[i].data_offset : NULL,
 				  stmts[i].data_len);

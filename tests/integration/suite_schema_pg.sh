@@ -109,6 +109,30 @@ test_diff_of_files_and_directories_uses_shadows_and_drops_them() {
   no_shadows_left
 }
 
+# A new user's first command, in a folder with no strata.ini: a schema
+# file (pg_dump's, \restrict lines and all) against a database URL. The
+# file loads into a shadow on that database's server, and nothing is
+# written to the folder.
+test_schema_file_against_a_database_outside_any_project() {
+  new_db
+  q "CREATE TABLE a (id int)" >/dev/null
+  unset STRATA_DATABASE_URL
+  mkdir bare && cd bare
+  printf -- '--\n-- PostgreSQL database dump\n--\n\n\\restrict k3y\n\nSET statement_timeout = 0;\n' >schema.sql
+  printf 'CREATE TABLE public.a (id integer, v text);\n\n\\unrestrict k3y\n' >>schema.sql
+  ok st diff schema.sql "$DB"
+  contains "$OUT" "ALTER TABLE public.a DROP COLUMN v;"
+  ok st diff "$DB" schema.sql
+  contains "$OUT" "ALTER TABLE public.a ADD COLUMN v text;"
+  equals "$(ls -A)" "schema.sql"
+  # any other psql meta-command is refused, by name and line
+  printf 'CREATE TABLE b (id int);\n\\connect other\n' >meta.sql
+  expect_exit 2 st diff meta.sql "$DB"
+  contains "$ERR" "meta-command '\\connect'"
+  contains "$ERR" "meta.sql:2"
+  no_shadows_left
+}
+
 test_a_schema_file_that_does_not_load_is_bad_input() {
   new_db; new_project
   printf 'CREATE TABLE a (id int);\nCREATE TABLE b (id nosuchtype);\n' >bad.sql

@@ -2,7 +2,8 @@
  * tests/unit/db/test_split.c - db_split(): scripts into statements.
  *
  * PostgreSQL scripts are split with libpg_query (dollar quotes, DO blocks,
- * comments, psql-style COPY ... FROM STDIN data ended by "\."), SQLite
+ * comments, psql-style COPY ... FROM STDIN data ended by "\.", pg_dump's
+ * \restrict and \unrestrict lines skipped, other meta-commands refused), SQLite
  * scripts with sqlite3_complete() (triggers, strings, comments). Every
  * case checks exact offsets and lengths into the original text: the caller
  * turns them into file:line:col. No database is needed.
@@ -203,6 +204,53 @@ static void test_split__pg_copy_without_end_marker(void **state)
 	assert_true(strata_error_last()->hint[0] != '\0');
 }
 
+/* pg_dump (15.14, 16.10, 17.6 and later) opens and closes a plain dump with
+ * \restrict KEY and \unrestrict KEY: skipped, the statements around them kept. */
+static void test_split__pg_dump_restrict_lines(void **state)
+{
+	const char *sql = "--\n-- PostgreSQL database dump\n--\n\n\\restrict aBc123XyZ\n\n"
+			  "SET statement_timeout = 0;\nCREATE TABLE public.t (id integer);\n"
+			  "COPY public.t (id) FROM stdin;\n1\n\\.\n\n--\n  \\unrestrict aBc123XyZ\n"
+			  "\nSELECT 1;\n";
+	split s = run(DB_POSTGRES, sql);
+
+	assert_int_equal(s.rc, 0);
+	assert_int_equal(s.n, 4);
+	check_stmt(sql, &s, 0, "SET statement_timeout = 0");
+	check_stmt(sql, &s, 1, "CREATE TABLE public.t (id integer)");
+	assert_int_equal(s.v[2].offset, (size_t)(strstr(sql, "COPY") - sql));
+	assert_int_equal(s.v[2].data_len, 2);
+	check_stmt(sql, &s, 3, "SELECT 1");
+	strata_free(s.v);
+
+	/* the last line of a dump, with no newline after it */
+	s = run(DB_POSTGRES, "SELECT 1;\n\\unrestrict k");
+	assert_int_equal(s.rc, 0);
+	assert_int_equal(s.n, 1);
+	strata_free(s.v);
+}
+
+/* Any other meta-command between statements is refused by name, at its
+ * offset; a backslash inside a statement stays a syntax error. */
+static void test_split__pg_other_meta_commands(void **state)
+{
+	const char *sql = "SELECT 1;\n\\connect other\nSELECT 2;\n";
+	split s = run(DB_POSTGRES, sql);
+
+	assert_int_equal(s.rc, STRATA_EPARSE);
+	assert_null(s.v);
+	assert_int_equal(s.err_offset, (size_t)(strstr(sql, "\\connect") - sql));
+	assert_non_null(strstr(strata_error_last()->message, "'\\connect'"));
+	assert_true(strata_error_last()->hint[0] != '\0');
+
+	s = run(DB_POSTGRES, "CREATE TABLE t (\n\\restrict k\n);\n");
+	assert_int_equal(s.rc, STRATA_EPARSE);
+	assert_null(strstr(strata_error_last()->message, "meta-command"));
+
+	s = run(DB_POSTGRES, "SELECT 1\n\\restrict k\n");
+	assert_int_equal(s.rc, STRATA_EPARSE);
+}
+
 static void test_split__pg_syntax_error_offset(void **state)
 {
 	const char *sql = "SELECT 1;\n-- é comment\nSELECT 'ü', 1 2;";
@@ -341,6 +389,8 @@ int main(void)
 		cmocka_unit_test(test_split__pg_copy_from_stdin),
 		cmocka_unit_test(test_split__pg_two_copies_and_csv),
 		cmocka_unit_test(test_split__pg_copy_without_end_marker),
+		cmocka_unit_test(test_split__pg_dump_restrict_lines),
+		cmocka_unit_test(test_split__pg_other_meta_commands),
 		cmocka_unit_test(test_split__pg_syntax_error_offset),
 		cmocka_unit_test(test_split__pg_syntax_error_after_copy_data),
 		cmocka_unit_test(test_split__pg_unterminated_string),
