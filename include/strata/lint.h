@@ -110,10 +110,31 @@ int strata_lint_report_new(strata_lint_report **out);
 void strata_lint_report_free(strata_lint_report *r);
 
 /**
- * Forget what earlier files created (tables, indexes, validated checks):
- * call between files that do not run together.
+ * Start a new range: tables and indexes created by earlier files are no
+ * longer new (they exist by the time the next file runs). What earlier
+ * files did to constraints (a CHECK (col IS NOT NULL) added NOT VALID, then
+ * validated) is history and is kept: call between revisions that run one
+ * after the other.
  */
 void strata_lint_report_new_range(strata_lint_report *r);
+
+/**
+ * Forget the history too (a new range, and no constraint known): call
+ * before a file that does not follow the ones linted so far.
+ */
+void strata_lint_report_new_history(strata_lint_report *r);
+
+/**
+ * Learn from a revision that runs before the ones to lint (one already
+ * applied, or earlier in the graph's order): its up section is read for
+ * the history (constraints added NOT VALID and validated) and reports
+ * nothing. The tables and indexes it creates are not new. A revision that
+ * does not parse teaches nothing and is not an error here (linting it
+ * reports that).
+ * @return 0, or STRATA_ERROR
+ */
+int strata_lint_learn_migration(strata_lint_report *r, const strata_migration *m,
+				const strata_lint_options *opts);
 
 /**
  * Lint a plain SQL file (no strata header): every statement of text.

@@ -7,7 +7,14 @@
  * name order); else the revisions not yet applied to the database, in
  * apply order and as one range (a table created by one is new to the
  * next), plus applied revisions whose file changed; or with --all every
- * revision, each on its own. With -d (or when the database is read for
+ * revision, each on its own.
+ *
+ * History: every revision is linted with what the revisions before it in
+ * the graph's order did to constraints (a CHECK (col IS NOT NULL) added
+ * NOT VALID in one and validated in a later one proves col for a SET NOT
+ * NULL after it). Applied revisions are learned (read, nothing reported);
+ * a FILE that is one of the project's revisions learns the revisions
+ * before it. With -d (or when the database is read for
  * pending revisions) a PostgreSQL server's version and table sizes are
  * used too. Findings go to stdout in the chosen format; the exit code is
  * 1 when an error-level finding remains, 2 for unparsable SQL.
@@ -27,6 +34,8 @@ typedef struct lint_run {
 	strata_lint_report *report;
 	strata_lint_options opts;
 	int parse_failed;
+	const strata_graph *graph; /* the project's, for FILES that are its revisions; or NULL */
+	size_t learned;            /* graph revisions [0, learned) are in the report's history */
 } lint_run;
 
 /* A syntax or file error: shown, remembered, and linting goes on. */
@@ -40,12 +49,45 @@ static int file_failed(lint_run *run, int rc)
 	return rc;
 }
 
+/* Index in g of the revision whose file is path, or (size_t)-1. */
+static size_t revision_of(const strata_graph *g, const char *path)
+{
+	char *want = realpath(path, NULL), *have;
+	size_t i, n = g ? strata_graph_count(g) : 0, found = (size_t)-1;
+
+	for (i = 0; want && i < n && found == (size_t)-1; i++) {
+		if ((have = realpath(strata_graph_at(g, i)->path, NULL)) && strcmp(have, want) == 0)
+			found = i;
+		free(have);
+	}
+	free(want);
+	return found;
+}
+
+/*
+ * One file, on its own range. A revision of the project's graph has the
+ * history of the revisions before it: learned from where the last file
+ * left off when files come in graph order (a directory does), else from
+ * the first revision again. Any other file starts with no history.
+ */
 static int lint_one(lint_run *run, const char *path)
 {
+	size_t at = revision_of(run->graph, path);
 	int rc;
 
+	if (at == (size_t)-1 || at < run->learned) {
+		strata_lint_report_new_history(run->report);
+		run->learned = 0;
+	}
+	for (; at != (size_t)-1 && run->learned < at; run->learned++)
+		if ((rc = strata_lint_learn_migration(run->report,
+						      strata_graph_at(run->graph, run->learned),
+						      &run->opts)) < 0)
+			return rc;
 	strata_lint_report_new_range(run->report);
 	rc = strata_lint_file(run->report, path, &run->opts);
+	if (at != (size_t)-1)
+		run->learned = at + 1;
 	return rc < 0 ? file_failed(run, rc) : 0;
 }
 
@@ -90,8 +132,11 @@ static int lint_revisions(lint_run *run, cli_ctx *ctx, int all)
 	for (i = 0; i < n; i++) {
 		const strata_migration *m = strata_graph_at(ctx->graph, i);
 
-		if (st && st->applied[i])
+		if (st && st->applied[i]) {
+			if ((rc = strata_lint_learn_migration(run->report, m, &run->opts)) < 0)
+				goto done;
 			continue;
+		}
 		if (all)
 			strata_lint_report_new_range(run->report);
 		rc = strata_lint_migration(run->report, m, &run->opts);
@@ -212,6 +257,11 @@ int cmd_lint(int argc, char **argv, cli_ctx *ctx)
 		goto done;
 	}
 	if (nargs) {
+		/* The files' history comes from the project's graph, when there is
+		 * one to load; plain SQL files need none. */
+		if (!ctx->graph && strata_graph_load(&ctx->graph, ctx->config->migrations) < 0)
+			strata_error_clear();
+		run.graph = ctx->graph;
 		rc = lint_files(&run, args, nargs);
 	} else {
 		if ((exit_code = cli_load_graph(ctx)) != 0)

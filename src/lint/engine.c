@@ -14,9 +14,13 @@
  *  2. A finding is dropped when its rule is off (settings), does not apply
  *     to the engine, or a "-- strata:ignore RULE" comment sits in the
  *     comment lines directly above its statement or its own line.
- *  3. The range context (tables, indexes and checks created) lives in the
- *     report until strata_lint_report_new_range(); per-file state (BEGIN
- *     depth, timeouts) lives in lint_file and dies with the file.
+ *  3. The range context (tables and indexes created: new) lives in the
+ *     report until strata_lint_report_new_range(); the history (checks
+ *     added NOT VALID, their validation, NOT NULL columns they prove) until
+ *     strata_lint_report_new_history(), across ranges and through learned
+ *     revisions (strata_lint_learn_migration: findings dropped, nothing
+ *     counted, nothing new); per-file state (BEGIN depth, timeouts) lives
+ *     in lint_file and dies with the file.
  *  4. Findings of one file are sorted by line, column and rule id.
  *  5. The library never prints: syntax errors are STRATA_EPARSE with
  *     "path:line:col: message".
@@ -42,9 +46,12 @@ struct strata_lint_report {
 	char **strings; /* owned strings: paths and map keys */
 	size_t nstrings, strings_cap;
 	size_t statements, files, suppressed;
-	/* Range context (invariant 3). Keys are lower-case "schema.name" or
-	 * "name"; NOT VALID constraints map to their notnull column or "". */
-	strata_map tables, indexes, checks, foreign, notnull_ok;
+	/* Range context and history (invariant 3). Keys are lower-case
+	 * "schema.name" or "name"; NOT VALID constraints map to their notnull
+	 * column or "". */
+	strata_map tables, indexes;     /* range: new */
+	strata_map checks, foreign, notnull_ok; /* history */
+	int learning;                   /* strata_lint_learn_migration() is reading */
 };
 
 /* ---- report ----------------------------------------------------------- */
@@ -59,6 +66,11 @@ void strata_lint_report_new_range(strata_lint_report *r)
 {
 	map_release(&r->tables);
 	map_release(&r->indexes);
+}
+
+void strata_lint_report_new_history(strata_lint_report *r)
+{
+	strata_lint_report_new_range(r);
 	map_release(&r->checks);
 	map_release(&r->foreign);
 	map_release(&r->notnull_ok);
@@ -70,7 +82,7 @@ void strata_lint_report_free(strata_lint_report *r)
 
 	if (!r)
 		return;
-	strata_lint_report_new_range(r);
+	strata_lint_report_new_history(r);
 	for (i = 0; i < r->n; i++)
 		strata_free(r->v[i].message);
 	for (i = 0; i < r->nstrings; i++)
@@ -246,7 +258,7 @@ void lint_emit(lint_file *f, lint_rule_no rule, int location, const PgQuery__Ran
 	va_list ap;
 	void *v;
 
-	if (sev == STRATA_LINT_OFF || !(def->engines & f->engine))
+	if (f->r->learning || sev == STRATA_LINT_OFF || !(def->engines & f->engine))
 		return;
 	at = f->base + (location >= 0 && (size_t)location >= f->stmt_start &&
 				(size_t)location < f->stmt_end ? (size_t)location : f->stmt_start);
@@ -409,7 +421,7 @@ void lint_table_created(lint_file *f, const PgQuery__RangeVar *rel)
 {
 	char key[300];
 
-	if (!rel || !rel->relname)
+	if (!rel || !rel->relname || f->r->learning)
 		return;
 	object_key(key, sizeof(key), rel->schemaname, rel->relname);
 	put(f, &f->r->tables, key, (void *)1);
@@ -437,7 +449,7 @@ void lint_index_created(lint_file *f, const char *schema, const char *name)
 {
 	char key[300];
 
-	if (!name)
+	if (!name || f->r->learning)
 		return;
 	object_key(key, sizeof(key), schema, name);
 	put(f, &f->r->indexes, key, (void *)1);
@@ -775,6 +787,27 @@ int strata_lint_migration(strata_lint_report *r, const strata_migration *m,
 	f.sql = NULL;
 done:
 	file_end(&f, first);
+	return rc;
+}
+
+int strata_lint_learn_migration(strata_lint_report *r, const strata_migration *m,
+				const strata_lint_options *opts)
+{
+	size_t n = r->n, statements = r->statements, files = r->files, suppressed = r->suppressed;
+	int rc;
+
+	r->learning = 1;
+	rc = strata_lint_migration(r, m, opts);
+	r->learning = 0;
+	r->statements = statements;
+	r->files = files;
+	r->suppressed = suppressed;
+	if (r->n != n)
+		return strata_error_set(STRATA_ERROR, "lint: a learned revision reported findings");
+	if (rc == STRATA_EPARSE) {
+		strata_error_clear();
+		rc = 0;
+	}
 	return rc;
 }
 

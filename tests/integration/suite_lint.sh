@@ -126,6 +126,73 @@ test_pending_range_exempts_tables_created_earlier() {
   contains "$OUT" "error SL101 CREATE INDEX big_id"
 }
 
+# The NOT NULL pattern across revisions, as SL108's own hint gives it: a
+# CHECK (tier IS NOT NULL) NOT VALID in one, VALIDATE and SET NOT NULL in a
+# later one. Quiet whether the first is pending or applied, file by file,
+# with --all, and in strata test's lint check; without the check anywhere
+# before it, SET NOT NULL is still an error.
+not_null_pattern() { # not_null_pattern WITH_CHECK(1|0)
+  mig "$(id 1)" base "CREATE TABLE users (id bigint PRIMARY KEY, tier text);" "DROP TABLE users;"
+  if [ "$1" = 1 ]; then
+    mig "$(id 2)" "$(id 1)" "ALTER TABLE users ADD CONSTRAINT users_tier_nn CHECK (tier IS NOT NULL) NOT VALID;" \
+      "ALTER TABLE users DROP CONSTRAINT users_tier_nn;"
+  else
+    mig "$(id 2)" "$(id 1)" "ALTER TABLE users ADD COLUMN note text;" "ALTER TABLE users DROP COLUMN note;"
+  fi
+  mig "$(id 3)" "$(id 2)" "ALTER TABLE users VALIDATE CONSTRAINT users_tier_nn;
+ALTER TABLE users ALTER COLUMN tier SET NOT NULL;
+ALTER TABLE users DROP CONSTRAINT users_tier_nn;" "ALTER TABLE users ALTER COLUMN tier DROP NOT NULL;"
+  st hash >/dev/null
+}
+
+test_history_proves_not_null_checked_in_an_earlier_revision() {
+  new_db; new_project
+  not_null_pattern 1
+  local third="migrations/$(id 3)_m$(id 3).sql"
+  ok st lint --engine postgres
+  lacks "$OUT" "SL108"
+  ok st stamp "$(id 2)"
+  ok st lint --engine postgres
+  lacks "$OUT" "SL108"
+  contains "$ERR" "in 1 file(s)"
+  ok st lint --engine postgres --all
+  lacks "$OUT" "SL108"
+  ok st lint --engine postgres "$third"
+  lacks "$OUT" "SL108"
+  ok st lint --engine postgres migrations
+  lacks "$OUT" "SL108"
+  # Files out of the graph's order still get each one's own history.
+  ok st lint --engine postgres "$third" "migrations/$(id 1)_m$(id 1).sql" "$third"
+  lacks "$OUT" "SL108"
+
+  # No check anywhere before: an error wherever it is linted from.
+  rm -rf migrations && mkdir migrations
+  not_null_pattern 0
+  expect_exit 1 st lint --engine postgres
+  contains "$OUT" "$(id 3)_m$(id 3).sql:7:1: error SL108"
+  expect_exit 1 st lint --engine postgres --all
+  contains "$OUT" "error SL108"
+  expect_exit 1 st lint --engine postgres "$third"
+  contains "$OUT" "error SL108"
+  expect_exit 1 st lint --engine postgres migrations
+  contains "$OUT" "error SL108"
+}
+
+# strata test's lint check runs every revision with the history before it.
+test_strata_test_lint_check_knows_the_history() {
+  [ -n "${STRATA_TEST_PG_URL:-}" ] || fail "STRATA_TEST_PG_URL is not set (run via tests/run-all.sh)"
+  ENGINE=postgres new_db; new_project
+  not_null_pattern 1
+  ok st test --only lint
+  contains "$OUT" "PASS lint"
+  rm -rf migrations && mkdir migrations
+  not_null_pattern 0
+  # (--only lint runs no migration: the VALIDATE of a constraint that
+  # does not exist would fail an upgrade)
+  expect_exit 1 st test --only lint
+  contains "$OUT" "SL108"
+}
+
 test_applied_revision_edited_and_missing_down() {
   new_db; new_project; chain 1
   ok st upgrade

@@ -363,6 +363,42 @@ static void test_lint__range_exemption_across_migrations(void **state)
 	free(t2);
 }
 
+/* A learned revision reports and counts nothing and makes no table new,
+ * but its NOT VALID check, validated later, proves the column for SET NOT
+ * NULL; strata_lint_report_new_history() forgets it. */
+static void test_lint__history_is_learned_and_forgotten(void **state)
+{
+	strata_lint_options o = STRATA_LINT_OPTIONS_INIT;
+	char *t1 = migration_text("CREATE TABLE u (id bigint, tier text);\n"
+				  "ALTER TABLE u ADD CONSTRAINT u_nn CHECK (tier IS NOT NULL) NOT VALID;",
+				  1, "DROP TABLE u;");
+	char *t2 = migration_text("ALTER TABLE u VALIDATE CONSTRAINT u_nn;\n"
+				  "ALTER TABLE u ALTER COLUMN tier SET NOT NULL;\n"
+				  "CREATE INDEX u_tier ON u (tier);",
+				  1, "ALTER TABLE u ALTER COLUMN tier DROP NOT NULL;");
+	strata_migration *m1 = parse_migration(t1), *m2 = parse_migration(t2);
+	strata_lint_report *r;
+
+	o.runner_sets_lock_timeout = 1;
+	assert_int_equal(strata_lint_report_new(&r), 0);
+	assert_int_equal(strata_lint_learn_migration(r, m1, &o), 0);
+	assert_int_equal(strata_lint_report_count(r), 0);
+	assert_int_equal(strata_lint_report_files(r), 0);
+	assert_int_equal(strata_lint_report_statements(r), 0);
+	strata_lint_report_new_range(r);
+	assert_int_equal(strata_lint_migration(r, m2, &o), 0);
+	assert_int_equal(count(r, "SL108"), 0);
+	assert_int_equal(count(r, "SL101"), 1); /* u was learned: it exists, not new */
+	strata_lint_report_new_history(r);
+	assert_int_equal(strata_lint_migration(r, m2, &o), 0);
+	assert_int_equal(count(r, "SL108"), 1);
+	strata_lint_report_free(r);
+	strata_migration_free(m1);
+	strata_migration_free(m2);
+	free(t1);
+	free(t2);
+}
+
 static void test_lint__positions_map_to_the_file(void **state)
 {
 	strata_lint_options o = STRATA_LINT_OPTIONS_INIT;
@@ -568,7 +604,7 @@ static void test_lint__render_formats(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0]) + 16];
+	struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0]) + 32];
 	size_t n = 0, i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -588,6 +624,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__same_migration_exemption);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__range_exemption_across_migrations);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__positions_map_to_the_file);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__history_is_learned_and_forgotten);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__syntax_error_names_line_and_column);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__copy_data_and_function_bodies);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__sqlite_skips_its_own_dialect);
