@@ -455,6 +455,26 @@ void lint_index_created(lint_file *f, const char *schema, const char *name)
 	put(f, &f->r->indexes, key, (void *)1);
 }
 
+void lint_index_dropped_here(lint_file *f, const char *name)
+{
+	char key[300];
+
+	if (!name)
+		return;
+	object_key(key, sizeof(key), NULL, name);
+	put(f, &f->dropped_here, key, (void *)1);
+}
+
+int lint_index_was_dropped_here(const lint_file *f, const char *name)
+{
+	char key[300];
+
+	if (!name)
+		return 0;
+	object_key(key, sizeof(key), NULL, name);
+	return map_has(&f->dropped_here, key);
+}
+
 /* "table/constraint" keys; a constraint name is unique per table. */
 static void constraint_key(char *out, size_t size, const PgQuery__RangeVar *rel, const char *con)
 {
@@ -714,6 +734,7 @@ static void file_end(lint_file *f, size_t first_finding)
 		      finding_cmp);
 	f->r->files++;
 	map_release(&f->added_here);
+	map_release(&f->dropped_here);
 	strata_free(f->line_starts);
 	f->line_starts = NULL;
 }

@@ -118,6 +118,7 @@ typedef struct lint_file {
 	int statement_timeout_set;
 	int statement_timeout_reported;
 	strata_map added_here;   /* constraints added NOT VALID in this file */
+	strata_map dropped_here; /* index names dropped with IF EXISTS in this file */
 	/* The statement being linted (offsets in sql). */
 	size_t stmt_start, stmt_end;
 	const PgQuery__Node *stmt;
@@ -136,6 +137,10 @@ void lint_table_created(lint_file *f, const PgQuery__RangeVar *rel);
 void lint_table_renamed(lint_file *f, const PgQuery__RangeVar *rel, const char *newname);
 int lint_index_is_new(const lint_file *f, const char *schema, const char *name);
 void lint_index_created(lint_file *f, const char *schema, const char *name);
+/* DROP INDEX [CONCURRENTLY] IF EXISTS name ran earlier in this file (by
+ * name: a CREATE INDEX names no schema of its own). */
+void lint_index_dropped_here(lint_file *f, const char *name);
+int lint_index_was_dropped_here(const lint_file *f, const char *name);
 /* A CHECK (col IS NOT NULL) added NOT VALID: remembered by constraint name. */
 void lint_check_added(lint_file *f, const PgQuery__RangeVar *rel, const char *conname,
 		      const char *notnull_col, int foreign);

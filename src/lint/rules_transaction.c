@@ -134,6 +134,37 @@ static void transaction(lint_file *f, const PgQuery__TransactionStmt *t)
 	}
 }
 
+/*
+ * CREATE INDEX outside a transaction. A plain build is retried with IF NOT
+ * EXISTS. A CONCURRENTLY build that fails leaves an INVALID index behind,
+ * which IF NOT EXISTS would keep, so its robust form drops that first:
+ * DROP INDEX CONCURRENTLY IF EXISTS i, then CREATE INDEX CONCURRENTLY i.
+ */
+static void index_robust(lint_file *f, const PgQuery__IndexStmt *ix)
+{
+	const char *name = ix->idxname;
+
+	if (!ix->concurrent) {
+		if (!ix->if_not_exists)
+			lint_emit(f, R_ROBUST, -1, NULL, "CREATE INDEX %s without IF NOT EXISTS",
+				  name ? name : "");
+		return;
+	}
+	if (!name) {
+		lint_emit(f, R_ROBUST, -1, NULL,
+			  "CREATE INDEX CONCURRENTLY without a name: a failed build leaves an "
+			  "INVALID index that a retry cannot drop by name; name the index");
+		return;
+	}
+	if (lint_index_was_dropped_here(f, name))
+		return;
+	lint_emit(f, R_ROBUST, -1, NULL,
+		  "CREATE INDEX CONCURRENTLY %s: a failed build leaves an INVALID index %s%s; "
+		  "precede it with DROP INDEX CONCURRENTLY IF EXISTS %s so that a retry builds it "
+		  "again",
+		  name, name, ix->if_not_exists ? ", which IF NOT EXISTS keeps as it is" : "", name);
+}
+
 static void robust(lint_file *f)
 {
 	const PgQuery__Node *s = f->stmt;
@@ -148,9 +179,7 @@ static void robust(lint_file *f)
 				  lint_rel_name(s->create_stmt->relation));
 		break;
 	case PG_QUERY__NODE__NODE_INDEX_STMT:
-		if (!s->index_stmt->if_not_exists)
-			lint_emit(f, R_ROBUST, -1, NULL, "CREATE INDEX %s without IF NOT EXISTS",
-				  s->index_stmt->idxname ? s->index_stmt->idxname : "");
+		index_robust(f, s->index_stmt);
 		break;
 	case PG_QUERY__NODE__NODE_RENAME_STMT:
 		if (s->rename_stmt->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE ||
@@ -159,6 +188,15 @@ static void robust(lint_file *f)
 				  "RENAME fails when run a second time; run it in a transaction");
 		break;
 	case PG_QUERY__NODE__NODE_DROP_STMT:
+		if (s->drop_stmt->missing_ok &&
+		    s->drop_stmt->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_INDEX)
+			for (i = 0; i < s->drop_stmt->n_objects; i++) {
+				const PgQuery__Node *o = s->drop_stmt->objects[i];
+
+				if (o->node_case == PG_QUERY__NODE__NODE_LIST && o->list->n_items)
+					lint_index_dropped_here(
+						f, lint_str(o->list->items[o->list->n_items - 1]));
+			}
 		if (!s->drop_stmt->missing_ok &&
 		    (s->drop_stmt->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE ||
 		     s->drop_stmt->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_INDEX))
@@ -216,9 +254,27 @@ static void robust(lint_file *f)
 	}
 }
 
+/* "col" when a WHERE clause is only col IS NULL: the backfill of a column,
+ * which on an existing table matches every row. */
+static const char *backfill_column(const PgQuery__Node *where)
+{
+	const PgQuery__NullTest *t;
+	const PgQuery__ColumnRef *c;
+
+	if (where->node_case != PG_QUERY__NODE__NODE_NULL_TEST)
+		return NULL;
+	t = where->null_test;
+	if (t->nulltesttype != PG_QUERY__NULL_TEST_TYPE__IS_NULL || !t->arg ||
+	    t->arg->node_case != PG_QUERY__NODE__NODE_COLUMN_REF)
+		return NULL;
+	c = t->arg->column_ref;
+	return c->n_fields ? lint_str(c->fields[c->n_fields - 1]) : NULL;
+}
+
 void lint_rules_transaction(lint_file *f)
 {
 	const PgQuery__Node *s = f->stmt;
+	const char *col;
 
 	switch (s->node_case) {
 	case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
@@ -234,10 +290,17 @@ void lint_rules_transaction(lint_file *f)
 			f->statement_timeout_set = sets_limit(s->variable_set_stmt);
 		return;
 	case PG_QUERY__NODE__NODE_UPDATE_STMT:
-		if (!s->update_stmt->where_clause && !lint_table_is_new(f, s->update_stmt->relation))
+		if (lint_table_is_new(f, s->update_stmt->relation))
+			break;
+		if (!s->update_stmt->where_clause)
 			lint_emit(f, R_UNBATCHED_DATA, -1, s->update_stmt->relation,
 				  "UPDATE %s without WHERE rewrites every row in one transaction",
 				  lint_rel_name(s->update_stmt->relation));
+		else if ((col = backfill_column(s->update_stmt->where_clause)) != NULL)
+			lint_emit(f, R_UNBATCHED_DATA, -1, s->update_stmt->relation,
+				  "UPDATE %s ... WHERE %s IS NULL rewrites every row of a column being "
+				  "filled (all of them are NULL) in one transaction",
+				  lint_rel_name(s->update_stmt->relation), col);
 		break;
 	case PG_QUERY__NODE__NODE_DELETE_STMT:
 		if (!s->delete_stmt->where_clause && !lint_table_is_new(f, s->delete_stmt->relation))

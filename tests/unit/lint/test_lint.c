@@ -109,6 +109,9 @@ static const lint_case cases[] = {
 	{ "SL211", PLAIN, 0, 0, 0, "TRUNCATE t CASCADE;", "TRUNCATE t;" },
 	{ "SL212", PLAIN, 0, 0, 0, "ALTER TYPE e ADD VALUE 'c';", "ALTER TYPE e ADD VALUE 'c' BEFORE 'd';" },
 	{ "SL213", PLAIN, 0, 0, 0, "UPDATE t SET a = 1;", "UPDATE t SET a = 1 WHERE id BETWEEN 1 AND 1000;" },
+	/* the backfill of a column: every row of an existing table matches */
+	{ "SL213", PLAIN, 0, 0, 0, "UPDATE t SET a = 0 WHERE a IS NULL;",
+	  "UPDATE t SET a = 0 WHERE a IS NULL AND id BETWEEN 1 AND 1000;" },
 	{ "SL213", PLAIN, 0, 0, 0, "DELETE FROM t;",
 	  "CREATE TABLE n (a int);\nINSERT INTO n VALUES (1);\nDELETE FROM n;" },
 	{ "SL301", PLAIN, 0, 0, 0, "CREATE TABLE n (id int PRIMARY KEY);", "CREATE TABLE n (id bigint PRIMARY KEY);" },
@@ -130,7 +133,12 @@ static const lint_case cases[] = {
 	{ "SL401", PLAIN, 0, 0, 0, "BEGIN;\nBEGIN;\nCOMMIT;", "BEGIN;\nCREATE TABLE n (a text);\nCOMMIT;" },
 	{ "SL402", PLAIN, 0, 0, 0, "BEGIN;\nCREATE TABLE n (a text);", "BEGIN;\nCREATE TABLE n (a text);\nCOMMIT;" },
 	{ "SL403", MIG_NOTX, 0, 0, 0, "CREATE INDEX CONCURRENTLY i ON t (a);",
-	  "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);" },
+	  "DROP INDEX CONCURRENTLY IF EXISTS i;\nCREATE INDEX CONCURRENTLY i ON t (a);" },
+	/* IF NOT EXISTS would keep the INVALID index a failed build leaves */
+	{ "SL403", MIG_NOTX, 0, 0, 0, "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);",
+	  "DROP INDEX CONCURRENTLY IF EXISTS public.i;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);" },
+	{ "SL403", MIG_NOTX, 0, 0, 0, "CREATE INDEX IF NOT EXISTS i ON t (a);\nCREATE INDEX j ON t (a);",
+	  "CREATE INDEX IF NOT EXISTS i ON t (a);" },
 	{ "SL403", PLAIN, 0, 0, 0, "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;",
 	  "ALTER TABLE t DROP CONSTRAINT IF EXISTS c, ADD CONSTRAINT c CHECK (a > 0) NOT VALID;" },
 	{ "SL601", SQLITE, 0, 0, 0, "ALTER TABLE t ALTER COLUMN a TYPE text;",
@@ -139,6 +147,8 @@ static const lint_case cases[] = {
 	  "ALTER TABLE t ADD COLUMN b text NOT NULL DEFAULT '';" },
 	{ "SL602", SQLITE, 0, 0, 0, "ALTER TABLE t ADD COLUMN b timestamp DEFAULT CURRENT_TIMESTAMP;",
 	  "ALTER TABLE t ADD COLUMN b timestamp DEFAULT '2020-01-01';" },
+	{ "SL602", SQLITE, 0, 0, 0, "ALTER TABLE t ADD COLUMN b timestamp DEFAULT now();",
+	  "ALTER TABLE t ADD COLUMN b timestamp DEFAULT 0;" },
 	/* SL501 and SL502 are about migration files: see their own tests below. */
 	{ "SL501", MIG_TX, 0, 0, 0, NULL, NULL },
 	{ "SL502", MIG_TX, 0, 0, 0, NULL, NULL },
