@@ -50,6 +50,7 @@ struct strata_lint_report {
 	 * "schema.name" or "name"; NOT VALID constraints map to their notnull
 	 * column or "". */
 	strata_map tables, indexes;     /* range: new */
+	strata_map columns;             /* range: "table/column" added to an older table */
 	strata_map checks, foreign, notnull_ok; /* history */
 	int learning;                   /* strata_lint_learn_migration() is reading */
 };
@@ -66,6 +67,7 @@ void strata_lint_report_new_range(strata_lint_report *r)
 {
 	map_release(&r->tables);
 	map_release(&r->indexes);
+	map_release(&r->columns);
 }
 
 void strata_lint_report_new_history(strata_lint_report *r)
@@ -269,6 +271,8 @@ void lint_emit(lint_file *f, lint_rule_no rule, int location, const PgQuery__Ran
 		f->r->suppressed++;
 		return;
 	}
+	if (f->in_down)
+		buf_puts(&msg, "down section: ");
 	va_start(ap, fmt);
 	buf_vprintf(&msg, fmt, ap);
 	va_end(ap);
@@ -421,7 +425,7 @@ void lint_table_created(lint_file *f, const PgQuery__RangeVar *rel)
 {
 	char key[300];
 
-	if (!rel || !rel->relname || f->r->learning)
+	if (!rel || !rel->relname || f->r->learning || f->in_down)
 		return;
 	object_key(key, sizeof(key), rel->schemaname, rel->relname);
 	put(f, &f->r->tables, key, (void *)1);
@@ -431,7 +435,7 @@ void lint_table_renamed(lint_file *f, const PgQuery__RangeVar *rel, const char *
 {
 	char key[300];
 
-	if (!lint_table_is_new(f, rel) || !newname)
+	if (!lint_table_is_new(f, rel) || !newname || f->in_down)
 		return;
 	object_key(key, sizeof(key), rel->schemaname, newname);
 	put(f, &f->r->tables, key, (void *)1);
@@ -449,7 +453,7 @@ void lint_index_created(lint_file *f, const char *schema, const char *name)
 {
 	char key[300];
 
-	if (!name || f->r->learning)
+	if (!name || f->r->learning || f->in_down)
 		return;
 	object_key(key, sizeof(key), schema, name);
 	put(f, &f->r->indexes, key, (void *)1);
@@ -484,6 +488,26 @@ static void constraint_key(char *out, size_t size, const PgQuery__RangeVar *rel,
 	snprintf(out, size, "%s/%s", t, con ? con : "");
 }
 
+int lint_column_is_new(const lint_file *f, const PgQuery__RangeVar *rel, const char *col)
+{
+	char key[700];
+
+	if (lint_table_is_new(f, rel))
+		return 1;
+	constraint_key(key, sizeof(key), rel, col);
+	return col && map_has(&f->r->columns, key);
+}
+
+static void column_added(lint_file *f, const PgQuery__RangeVar *rel, const char *col)
+{
+	char key[700];
+
+	if (!rel || !col || f->r->learning || f->in_down || lint_table_is_new(f, rel))
+		return;
+	constraint_key(key, sizeof(key), rel, col);
+	put(f, &f->r->columns, key, (void *)1);
+}
+
 void lint_check_added(lint_file *f, const PgQuery__RangeVar *rel, const char *conname,
 		      const char *notnull_col, int foreign)
 {
@@ -493,12 +517,14 @@ void lint_check_added(lint_file *f, const PgQuery__RangeVar *rel, const char *co
 	if (!conname)
 		return;
 	constraint_key(key, sizeof(key), rel, conname);
+	put(f, &f->added_here, key, (void *)(long)(foreign ? 2 : 1));
+	if (f->in_down)
+		return;
 	col = keep(f->r, strata_strdup(notnull_col ? notnull_col : ""));
 	if (!col)
 		return;
 	put(f, &f->r->checks, key, col);
 	put(f, &f->r->foreign, key, (void *)(long)(foreign ? 2 : 1));
-	put(f, &f->added_here, key, (void *)1);
 }
 
 int lint_added_in_file(const lint_file *f, const PgQuery__RangeVar *rel, const char *conname)
@@ -517,6 +543,11 @@ int lint_check_validated(lint_file *f, const PgQuery__RangeVar *rel, const char 
 	void *kind;
 
 	constraint_key(key, sizeof(key), rel, conname);
+	if (f->in_down) { /* the history is frozen: only this down's own adds count */
+		kind = map_get(&f->added_here, key);
+		*foreign = kind == (void *)2;
+		return kind != NULL;
+	}
 	col = map_get(&f->r->checks, key);
 	kind = map_get(&f->r->foreign, key);
 	*foreign = kind == (void *)2;
@@ -545,6 +576,7 @@ int lint_in_transaction(const lint_file *f)
 void lint_track(lint_file *f)
 {
 	const PgQuery__Node *s = f->stmt;
+	size_t i;
 
 	switch (s->node_case) {
 	case PG_QUERY__NODE__NODE_CREATE_STMT:
@@ -561,6 +593,18 @@ void lint_track(lint_file *f)
 	case PG_QUERY__NODE__NODE_RENAME_STMT:
 		if (s->rename_stmt->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
 			lint_table_renamed(f, s->rename_stmt->relation, s->rename_stmt->newname);
+		break;
+	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
+		for (i = 0; i < s->alter_table_stmt->n_cmds; i++) {
+			const PgQuery__Node *c = s->alter_table_stmt->cmds[i];
+
+			if (c->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_CMD &&
+			    c->alter_table_cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn &&
+			    c->alter_table_cmd->def &&
+			    c->alter_table_cmd->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
+				column_added(f, s->alter_table_stmt->relation,
+					     c->alter_table_cmd->def->column_def->colname);
+		}
 		break;
 	default:
 		break;
@@ -777,6 +821,36 @@ static int has_sql(const char *text, size_t off, size_t len)
 	return 0;
 }
 
+/*
+ * The down section runs on its own, after the up: per-section state starts
+ * again (BEGIN depth, timeouts the runner or the up set), the context is
+ * the one the up left and stays as it is (invariant 3: a down changes
+ * nothing later revisions see).
+ */
+static int lint_down(lint_file *f, const strata_migration *m, const strata_lint_options *opts)
+{
+	int rc;
+
+	f->in_down = 1;
+	f->tx_depth = 0;
+	f->tx_begin_at = 0;
+	f->lock_timeout_set = opts && opts->runner_sets_lock_timeout;
+	f->lock_timeout_reported = 0;
+	f->statement_timeout_set = 0;
+	f->statement_timeout_reported = 0;
+	map_release(&f->added_here);
+	map_release(&f->dropped_here);
+	if ((rc = lint_section(f, m->down_offset, m->down_len)) < 0)
+		goto done;
+	f->sql = m->text;
+	f->base = 0;
+	f->stmt_start = f->stmt_end = m->down_offset + m->down_len;
+	lint_rules_transaction_end(f);
+done:
+	f->in_down = 0;
+	return rc;
+}
+
 int strata_lint_migration(strata_lint_report *r, const strata_migration *m,
 			  const strata_lint_options *opts)
 {
@@ -795,6 +869,9 @@ int strata_lint_migration(strata_lint_report *r, const strata_migration *m,
 	f.base = 0;
 	f.stmt_start = f.stmt_end = m->up_offset + m->up_len;
 	lint_rules_transaction_end(&f);
+	if (!f.r->learning && has_sql(m->text, m->down_offset, m->down_len) &&
+	    (rc = lint_down(&f, m, opts)) < 0)
+		goto done;
 	if (!m->irreversible && m->nrevises < 2 && !has_sql(m->text, m->down_offset, m->down_len)) {
 		/* Point at the down marker, or at the end of the up section. */
 		size_t at = m->has_down_marker ? m->down_offset : m->up_offset + m->up_len;

@@ -23,7 +23,10 @@
  *  2. Rule families only read the tree and call lint_emit() and the
  *     context helpers below; they never allocate findings themselves.
  *  3. A table "is new" when a CREATE TABLE for it ran earlier in the
- *     current range (strata_lint_report_new_range() starts a range).
+ *     current range (strata_lint_report_new_range() starts a range); a
+ *     column is new when its table is or an ADD COLUMN for it ran there.
+ *  4. A down section is linted after its up, with the context the up
+ *     left; nothing in a down changes the context (f->in_down).
  *
  * New rule: add it to enum lint_rule_no and rules.c (same place), check it
  * in a family, add a trigger and a safe case to tests/unit/lint/, and a
@@ -111,6 +114,7 @@ typedef struct lint_file {
 	int pg_version;          /* major */
 	int transactional;       /* the whole file runs in one transaction */
 	int is_migration;
+	int in_down;             /* linting the down section: findings say so, context frozen */
 	int tx_depth;            /* explicit BEGIN ... COMMIT nesting */
 	size_t tx_begin_at;      /* offset (in sql) of the outermost open BEGIN */
 	int lock_timeout_set;
@@ -136,6 +140,8 @@ int lint_table_is_new(const lint_file *f, const PgQuery__RangeVar *rel);
 void lint_table_created(lint_file *f, const PgQuery__RangeVar *rel);
 void lint_table_renamed(lint_file *f, const PgQuery__RangeVar *rel, const char *newname);
 int lint_index_is_new(const lint_file *f, const char *schema, const char *name);
+/* A column added (ALTER TABLE ... ADD COLUMN) earlier in the range. */
+int lint_column_is_new(const lint_file *f, const PgQuery__RangeVar *rel, const char *col);
 void lint_index_created(lint_file *f, const char *schema, const char *name);
 /* DROP INDEX [CONCURRENTLY] IF EXISTS name ran earlier in this file (by
  * name: a CREATE INDEX names no schema of its own). */

@@ -4,7 +4,8 @@
  * enum values (SL202-SL209, SL211, SL212).
  *
  * Layer: lint. Reads one statement (f->stmt); see lint.h. Objects created
- * earlier in the same range are exempt: nothing runs against them yet.
+ * earlier in the same range are exempt: nothing runs against them yet
+ * (a column too, when an ADD COLUMN there made it).
  */
 #include "lint/lint.h"
 
@@ -63,7 +64,8 @@ static void alter_table(lint_file *f, const PgQuery__AlterTableStmt *a)
 		if (a->cmds[i]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
 			continue;
 		c = a->cmds[i]->alter_table_cmd;
-		if (c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn)
+		if (c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn &&
+		    !lint_column_is_new(f, a->relation, c->name))
 			lint_emit(f, R_DROP_COLUMN, -1, NULL,
 				  "DROP COLUMN %s.%s loses its data and breaks code that still uses it",
 				  lint_rel_name(a->relation), c->name ? c->name : "?");

@@ -193,6 +193,30 @@ test_strata_test_lint_check_knows_the_history() {
   contains "$OUT" "SL108"
 }
 
+# Down sections are linted with the state after the up: undoing the up's
+# own objects is quiet, dropping a column an older (applied) revision
+# added is reported at its line in the down.
+test_down_sections_are_linted_after_the_up() {
+  new_db; new_project
+  mig "$(id 1)" base "CREATE TABLE users (id bigint PRIMARY KEY, email text);" "DROP TABLE users;"
+  ok st upgrade
+  mig "$(id 2)" "$(id 1)" "ALTER TABLE users ADD COLUMN nick text;
+CREATE TABLE notes (id bigint);" "ALTER TABLE users DROP COLUMN nick;
+DROP TABLE notes;"
+  ok st lint --engine postgres
+  lacks "$OUT" "down section"
+  mig "$(id 3)" "$(id 2)" "SELECT 1;" "ALTER TABLE users DROP COLUMN email;
+CREATE INDEX users_email ON users (email);"
+  local third="migrations/$(id 3)_m$(id 3).sql"
+  expect_exit 1 st lint --engine postgres
+  contains "$OUT" "$(id 3)_m$(id 3).sql:9:1: error SL202 down section: DROP COLUMN users.email loses its data"
+  contains "$OUT" "$(id 3)_m$(id 3).sql:10:29: error SL101 down section: CREATE INDEX users_email on existing table users"
+  # The same file alone: its history (the revisions before it) still says
+  # which columns are old.
+  expect_exit 1 st lint --engine postgres "$third"
+  contains "$OUT" "SL202 down section"
+}
+
 test_applied_revision_edited_and_missing_down() {
   new_db; new_project; chain 1
   ok st upgrade

@@ -354,7 +354,8 @@ test_keep_going_reports_every_failing_step() {
   good_project
   rm -rf migrations/tests
   mig "$R2" "$R1" "CREATE INDEX audit_note ON no_such_table (note);" "DROP INDEX audit_note;"
-  mig "$R3" "$R1" "CREATE TABLE t3 (id integer);" "DROP TABLE no_such_3;"
+  mig "$R3" "$R1" "CREATE TABLE t3 (id integer);" "-- strata:ignore SL203 this down fails on purpose
+DROP TABLE no_such_3;"
   mig "$(id 4)" "$R1" "CREATE TABLE t4 (id integer);" "SELECT 1;"
   mig "$(id 5)" "$R2" "CREATE TABLE t5 (id integer);" "DROP TABLE t5;"
   mig "$(id 6)" "$(id 4)" "CREATE TABLE t6 (id integer);" "DROP TABLE t6;"

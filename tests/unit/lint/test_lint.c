@@ -409,6 +409,64 @@ static void test_lint__history_is_learned_and_forgotten(void **state)
 	free(t2);
 }
 
+/* A down is linted after its up, with the context the up left: undoing the
+ * up's own new objects is quiet; dropping what an older revision made, or
+ * a blocking lock, is reported as the down's. The down changes nothing the
+ * next revision sees. */
+static void test_lint__down_sections_are_linted_after_the_up(void **state)
+{
+	strata_lint_options o = STRATA_LINT_OPTIONS_INIT;
+	char *own = migration_text("CREATE TABLE n (a text);\n"
+				   "ALTER TABLE users ADD COLUMN nick text;\n"
+				   "CREATE INDEX CONCURRENTLY users_nick ON users (nick);",
+				   0, "DROP INDEX CONCURRENTLY users_nick;\n"
+				   "ALTER TABLE users DROP COLUMN nick;\nDROP TABLE n;");
+	char *old = migration_text("SELECT 1;", 1, "ALTER TABLE users DROP COLUMN email;\n"
+				   "CREATE INDEX users_email ON users (email);\nDROP TABLE accounts;");
+	char *after = migration_text("CREATE TABLE accounts2 (id bigint);", 1,
+				     "CREATE TABLE accounts (id bigint);");
+	char *next = migration_text("CREATE INDEX acc ON accounts (id);", 1, "DROP INDEX acc;");
+	strata_migration *m_own = parse_migration(own), *m_old = parse_migration(old);
+	strata_migration *m_after = parse_migration(after), *m_next = parse_migration(next);
+	strata_lint_report *r;
+	size_t i, n_own;
+	int line = 0;
+
+	o.runner_sets_lock_timeout = 1;
+	assert_int_equal(strata_lint_report_new(&r), 0);
+	assert_int_equal(strata_lint_migration(r, m_own, &o), 0);
+	assert_int_equal(strata_lint_report_errors(r), 0); /* SL403 warnings: not retry-safe */
+	assert_int_equal(count(r, "SL202") + count(r, "SL203") + count(r, "SL102"), 0);
+	strata_lint_report_new_range(r);
+	n_own = strata_lint_report_count(r);
+	assert_int_equal(strata_lint_migration(r, m_old, &o), 0);
+	assert_int_equal(count(r, "SL202"), 1);
+	assert_int_equal(count(r, "SL101"), 1);
+	assert_int_equal(count(r, "SL203"), 1);
+	for (i = n_own; i < strata_lint_report_count(r); i++) {
+		const strata_lint_finding *f = strata_lint_report_at(r, i);
+
+		assert_non_null(strstr(f->message, "down section: "));
+		if (strcmp(f->rule->id, "SL202") == 0)
+			line = f->line;
+	}
+	assert_int_equal(line, 9); /* the down's first line in the file */
+	strata_lint_report_new_range(r);
+	/* A table the down creates is not new for the next revision's up. */
+	assert_int_equal(strata_lint_migration(r, m_after, &o), 0);
+	assert_int_equal(strata_lint_migration(r, m_next, &o), 0);
+	assert_int_equal(count(r, "SL101"), 2);
+	strata_lint_report_free(r);
+	strata_migration_free(m_own);
+	strata_migration_free(m_old);
+	strata_migration_free(m_after);
+	strata_migration_free(m_next);
+	free(own);
+	free(old);
+	free(after);
+	free(next);
+}
+
 static void test_lint__positions_map_to_the_file(void **state)
 {
 	strata_lint_options o = STRATA_LINT_OPTIONS_INIT;
@@ -635,6 +693,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__range_exemption_across_migrations);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__positions_map_to_the_file);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__history_is_learned_and_forgotten);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__down_sections_are_linted_after_the_up);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__syntax_error_names_line_and_column);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__copy_data_and_function_bodies);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__sqlite_skips_its_own_dialect);
