@@ -61,6 +61,7 @@ typedef struct strata_lint_settings {
 	signed char severity[STRATA_LINT_MAX_RULES]; /* per rule index: -1 default, else a strata_lint_severity */
 	int pg_version;        /* target major version (e.g. 15); 0 = not set */
 	long small_table_rows; /* below this many rows a locking finding is a warning; default 10000 */
+	long large_table_rows; /* from this many rows a locking finding estimates its hold; default 1000000 */
 } strata_lint_settings;
 
 /** Defaults: every rule at its own severity, no version, 10000 rows. */
@@ -71,6 +72,7 @@ void strata_lint_settings_init(strata_lint_settings *s);
  *   RULE = off | warning | error     (RULE: an id like SL101 or a name)
  *   pg_version = 15
  *   small_table_rows = 10000
+ *   large_table_rows = 1000000
  * @return 0, or STRATA_EPARSE naming the file, line and entry, with a hint
  */
 int strata_lint_settings_load(strata_lint_settings *s, const strata_config *cfg);
@@ -85,6 +87,14 @@ typedef struct strata_lint_finding {
 
 typedef struct strata_lint_report strata_lint_report;
 
+/* A live table's size: estimated rows (pg_class.reltuples; -1 unknown) and
+ * the bytes of the table and of its indexes (relpages times the block
+ * size). */
+typedef struct strata_lint_table_size {
+	long rows;
+	long long table_bytes, index_bytes;
+} strata_lint_table_size;
+
 typedef struct strata_lint_options {
 	int version;          /* STRATA_LINT_OPTIONS_VERSION */
 	unsigned engine;      /* STRATA_LINT_PG (default when 0) or STRATA_LINT_SQLITE */
@@ -96,14 +106,20 @@ typedef struct strata_lint_options {
 	/* 1 when the runner sets lock_timeout before each migration (strata's
 	 * upgrade does, from strata.ini's lock_timeout, unless it is 0). */
 	int runner_sets_lock_timeout;
-	/* Estimated rows of a live table, or -1 when unknown (no database, no
-	 * such table); schema is NULL when the statement does not name one. */
-	long (*table_rows)(void *payload, const char *schema, const char *table);
+	/* A live table's size into *out: 0 when the table exists there, -1
+	 * when it does not or nothing is known (no database); schema is NULL
+	 * when the statement does not name one. */
+	int (*table_size)(void *payload, const char *schema, const char *table,
+			  strata_lint_table_size *out);
 	void *payload;
 	const strata_lint_settings *settings; /* or NULL for defaults */
+	/* 1 when the report's history holds every revision before the one
+	 * linted, from base (a project's revision in graph order): a live
+	 * table that no revision created is then named as possible drift. */
+	int history_from_base;
 } strata_lint_options;
-#define STRATA_LINT_OPTIONS_VERSION 1
-#define STRATA_LINT_OPTIONS_INIT { STRATA_LINT_OPTIONS_VERSION, 0, 0, 0, 0, 0, NULL, NULL, NULL }
+#define STRATA_LINT_OPTIONS_VERSION 2
+#define STRATA_LINT_OPTIONS_INIT { STRATA_LINT_OPTIONS_VERSION, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0 }
 
 /** An empty report. */
 int strata_lint_report_new(strata_lint_report **out);
@@ -216,7 +232,7 @@ typedef struct strata_lint_live strata_lint_live;
 /**
  * Connect read-only to conninfo and read the server version and every
  * table's estimated row count. Not PostgreSQL: *out is NULL and 0.
- * Fills opts->pg_version, pg_version_num, table_rows and payload.
+ * Fills opts->pg_version, pg_version_num, table_size and payload.
  * @return 0, or STRATA_EDB / STRATA_ERROR (cannot connect, query failed)
  */
 int strata_lint_live_open(strata_lint_live **out, strata_lint_options *opts,

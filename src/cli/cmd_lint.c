@@ -85,6 +85,7 @@ static int lint_one(lint_run *run, const char *path)
 						      &run->opts)) < 0)
 			return rc;
 	strata_lint_report_new_range(run->report);
+	run->opts.history_from_base = at != (size_t)-1;
 	rc = strata_lint_file(run->report, path, &run->opts);
 	if (at != (size_t)-1)
 		run->learned = at + 1;
@@ -129,6 +130,7 @@ static int lint_revisions(lint_run *run, cli_ctx *ctx, int all)
 	if (!all && (rc = strata_status_read(&st, ctx->config, ctx->graph,
 						 STRATA_STATUS_MISSING_OK)) < 0)
 		return rc;
+	run->opts.history_from_base = 1;
 	for (i = 0; i < n; i++) {
 		const strata_migration *m = strata_graph_at(ctx->graph, i);
 

@@ -1014,6 +1014,7 @@ static int check_lint(test_run *t)
 	lo.settings = &settings;
 	lo.engine = t->engine == DB_SQLITE ? STRATA_LINT_SQLITE : STRATA_LINT_PG;
 	lo.runner_sets_lock_timeout = t->cfg.lock_timeout_ms > 0;
+	lo.history_from_base = 1; /* every revision, in graph order, from base */
 	if ((rc = strata_lint_report_new(&report)) < 0)
 		return rc;
 	for (size_t i = 0; i < n; i++) {

@@ -52,6 +52,7 @@ struct strata_lint_report {
 	strata_map tables, indexes;     /* range: new */
 	strata_map columns;             /* range: "table/column" added to an older table */
 	strata_map checks, foreign, notnull_ok; /* history */
+	strata_map known;               /* history: tables revisions created (1) or dropped (2) */
 	int learning;                   /* strata_lint_learn_migration() is reading */
 };
 
@@ -76,6 +77,7 @@ void strata_lint_report_new_history(strata_lint_report *r)
 	map_release(&r->checks);
 	map_release(&r->foreign);
 	map_release(&r->notnull_ok);
+	map_release(&r->known);
 }
 
 void strata_lint_report_free(strata_lint_report *r)
@@ -248,6 +250,118 @@ static strata_lint_severity rule_severity(const lint_file *f, lint_rule_no rule)
 	return lint_rule(rule)->severity;
 }
 
+/*
+ * How fast a server gets through a table while it holds the lock, for the
+ * estimate on large tables: order-of-magnitude figures for one server on
+ * SSD storage (a validation scan reads; an index build reads and sorts; a
+ * rewrite writes the table, its indexes and their WAL). The message
+ * states the rate it assumed, so a reader can scale it to their hardware.
+ */
+#define LINT_SCAN_MB_PER_S 200
+#define LINT_BUILD_MB_PER_S 50
+#define LINT_REWRITE_MB_PER_S 30
+
+/* n with thousands separators ("12,345,678"). */
+static void put_count(strata_buf *b, long long n)
+{
+	char digits[32];
+	size_t len, i;
+
+	len = (size_t)snprintf(digits, sizeof(digits), "%lld", n < 0 ? 0 : n);
+	for (i = 0; i < len; i++) {
+		buf_putc(b, digits[i]);
+		if (i + 1 < len && (len - i - 1) % 3 == 0)
+			buf_putc(b, ',');
+	}
+}
+
+static void put_bytes(strata_buf *b, long long bytes)
+{
+	if (bytes >= 1024LL * 1024 * 1024)
+		buf_printf(b, "%.1f GB", (double)bytes / (1024.0 * 1024 * 1024));
+	else
+		buf_printf(b, "%lld MB", (bytes + 1024 * 1024 - 1) / (1024 * 1024));
+}
+
+static void put_duration(strata_buf *b, double seconds)
+{
+	if (seconds < 120)
+		buf_printf(b, "%.0f s", seconds < 1 ? 1 : seconds);
+	else if (seconds < 3600)
+		buf_printf(b, "%.0f min", seconds / 60);
+	else
+		buf_printf(b, "%.1f h", seconds / 3600);
+}
+
+/* "; <what> for roughly N s (SIZE at M MB/s)" for a large table. */
+static void put_estimate(strata_buf *b, lint_hold hold, const strata_lint_table_size *sz)
+{
+	long long bytes = hold == LINT_HOLD_REWRITE || hold == LINT_HOLD_ROWS
+			  ? sz->table_bytes + (sz->index_bytes > 0 ? sz->index_bytes : 0) : sz->table_bytes;
+	int rate = hold == LINT_HOLD_SCAN ? LINT_SCAN_MB_PER_S : hold == LINT_HOLD_BUILD
+		   ? LINT_BUILD_MB_PER_S : LINT_REWRITE_MB_PER_S;
+	const char *what = hold == LINT_HOLD_SCAN ? "the scan holds the lock"
+			   : hold == LINT_HOLD_BUILD ? "the build blocks writes"
+			   : hold == LINT_HOLD_ROWS ? "changing every row holds its row locks"
+			   : "the rewrite holds the lock";
+
+	if (hold == LINT_HOLD_LOCK || sz->table_bytes <= 0)
+		return;
+	buf_printf(b, "; %s for roughly ", what);
+	put_duration(b, (double)bytes / (rate * 1024.0 * 1024.0));
+	buf_puts(b, " (");
+	put_bytes(b, bytes);
+	buf_printf(b, " at %d MB/s)", rate);
+}
+
+/*
+ * What the live database and the history add to a locking finding on rel:
+ * a small table makes it a warning, a large one gets its size and an
+ * estimate of the hold, and a live table that no revision before this one
+ * created (with the history complete from base) is named as possible
+ * drift. Tables created in the range are new and empty: the live database
+ * is not asked about them (a same-named live table would be drift the
+ * pending CREATE TABLE itself runs into).
+ */
+static void live_context(lint_file *f, lint_rule_no rule, const PgQuery__RangeVar *rel,
+			 strata_lint_severity *sev, strata_buf *msg)
+{
+	const strata_lint_settings *s = f->o->settings;
+	long small = s ? s->small_table_rows : 10000, large = s ? s->large_table_rows : 1000000;
+	strata_lint_table_size sz;
+	int drift;
+
+	if (!f->o->table_size || lint_table_is_new(f, rel) ||
+	    f->o->table_size(f->o->payload, rel->schemaname && *rel->schemaname ? rel->schemaname
+			     : NULL, rel->relname, &sz) != 0)
+		return;
+	drift = f->o->history_from_base && !lint_table_known(f, rel);
+	if (sz.rows >= 0 && sz.rows < small) {
+		if (*sev == STRATA_LINT_ERROR)
+			*sev = STRATA_LINT_WARNING;
+		buf_printf(msg, " (small table: about %ld rows", sz.rows);
+	} else if (sz.rows >= 0 && sz.rows >= large) {
+		buf_puts(msg, " (large table: about ");
+		put_count(msg, sz.rows);
+		buf_puts(msg, " rows");
+		if (sz.table_bytes > 0) {
+			buf_puts(msg, ", ");
+			put_bytes(msg, sz.table_bytes);
+		}
+		put_estimate(msg, lint_rule_hold(rule), &sz);
+	} else if (sz.rows >= 0) {
+		buf_printf(msg, " (about %ld rows", sz.rows);
+	} else if (!drift) {
+		return;
+	} else {
+		buf_puts(msg, " (");
+	}
+	if (drift)
+		buf_printf(msg, "%spossible drift: %s is on the database but no revision before this "
+			   "one creates it", sz.rows >= 0 ? "; " : "", lint_rel_name(rel));
+	buf_putc(msg, ')');
+}
+
 void lint_emit(lint_file *f, lint_rule_no rule, int location, const PgQuery__RangeVar *rel,
 	       const char *fmt, ...)
 {
@@ -276,19 +390,8 @@ void lint_emit(lint_file *f, lint_rule_no rule, int location, const PgQuery__Ran
 	va_start(ap, fmt);
 	buf_vprintf(&msg, fmt, ap);
 	va_end(ap);
-	if (rel && rel->relname && f->o && f->o->table_rows && lint_rule_locks(rule)) {
-		long rows = f->o->table_rows(f->o->payload, rel->schemaname && *rel->schemaname
-					     ? rel->schemaname : NULL, rel->relname);
-		long small = f->o->settings ? f->o->settings->small_table_rows : 10000;
-
-		if (rows >= 0 && rows < small) {
-			if (sev == STRATA_LINT_ERROR)
-				sev = STRATA_LINT_WARNING;
-			buf_printf(&msg, " (small table: about %ld rows)", rows);
-		} else if (rows >= 0) {
-			buf_printf(&msg, " (about %ld rows)", rows);
-		}
-	}
+	if (rel && rel->relname && f->o && lint_rule_hold(rule) != LINT_HOLD_NONE)
+		live_context(f, rule, rel, &sev, &msg);
 	v = f->r->v;
 	if (!msg.ptr || buf_oom(&msg) || strata_grow(&v, &f->r->cap, f->r->n + 1, sizeof(*fd)) < 0) {
 		buf_release(&msg);
@@ -421,11 +524,35 @@ int lint_table_is_new(const lint_file *f, const PgQuery__RangeVar *rel)
 	return map_has(&f->r->tables, key);
 }
 
+int lint_table_known(const lint_file *f, const PgQuery__RangeVar *rel)
+{
+	char key[300];
+
+	if (!rel)
+		return 0;
+	object_key(key, sizeof(key), rel->schemaname, rel->relname);
+	return map_get(&f->r->known, key) == (void *)1;
+}
+
+/* The history's record of table rel: created (1) or dropped (2). */
+static void table_known(lint_file *f, const PgQuery__RangeVar *rel, const char *name, long state)
+{
+	char key[300];
+
+	if (!rel || !name || f->in_down)
+		return;
+	object_key(key, sizeof(key), rel->schemaname, name);
+	put(f, &f->r->known, key, (void *)state);
+}
+
 void lint_table_created(lint_file *f, const PgQuery__RangeVar *rel)
 {
 	char key[300];
 
-	if (!rel || !rel->relname || f->r->learning || f->in_down)
+	if (!rel || !rel->relname)
+		return;
+	table_known(f, rel, rel->relname, 1);
+	if (f->r->learning || f->in_down)
 		return;
 	object_key(key, sizeof(key), rel->schemaname, rel->relname);
 	put(f, &f->r->tables, key, (void *)1);
@@ -435,7 +562,13 @@ void lint_table_renamed(lint_file *f, const PgQuery__RangeVar *rel, const char *
 {
 	char key[300];
 
-	if (!lint_table_is_new(f, rel) || !newname || f->in_down)
+	if (!rel || !newname)
+		return;
+	if (lint_table_known(f, rel)) {
+		table_known(f, rel, rel->relname, 2);
+		table_known(f, rel, newname, 1);
+	}
+	if (!lint_table_is_new(f, rel) || f->in_down)
 		return;
 	object_key(key, sizeof(key), rel->schemaname, newname);
 	put(f, &f->r->tables, key, (void *)1);
@@ -593,6 +726,20 @@ void lint_track(lint_file *f)
 	case PG_QUERY__NODE__NODE_RENAME_STMT:
 		if (s->rename_stmt->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
 			lint_table_renamed(f, s->rename_stmt->relation, s->rename_stmt->newname);
+		break;
+	case PG_QUERY__NODE__NODE_DROP_STMT:
+		for (i = 0; s->drop_stmt->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE &&
+			    i < s->drop_stmt->n_objects; i++) {
+			const PgQuery__Node *o = s->drop_stmt->objects[i];
+			const PgQuery__List *l = o->node_case == PG_QUERY__NODE__NODE_LIST ? o->list : NULL;
+			PgQuery__RangeVar rv = PG_QUERY__RANGE_VAR__INIT;
+
+			if (!l || !l->n_items)
+				continue;
+			rv.relname = (char *)lint_str(l->items[l->n_items - 1]);
+			rv.schemaname = l->n_items > 1 ? (char *)lint_str(l->items[l->n_items - 2]) : NULL;
+			table_known(f, &rv, rv.relname, 2);
+		}
 		break;
 	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
 		for (i = 0; i < s->alter_table_stmt->n_cmds; i++) {

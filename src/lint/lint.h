@@ -95,8 +95,18 @@ typedef enum lint_rule_no {
 	R_COUNT
 } lint_rule_no;
 
-/* Rule flags (rules.c): a locking rule is softened on small live tables. */
-int lint_rule_locks(lint_rule_no rule);
+/* What a locking rule's statement holds its lock for (rules.c): locking
+ * rules are softened on small live tables, and on large ones the message
+ * estimates how long the hold lasts. */
+typedef enum lint_hold {
+	LINT_HOLD_NONE,    /* not a locking rule */
+	LINT_HOLD_LOCK,    /* the lock itself (no work proportional to the table) */
+	LINT_HOLD_SCAN,    /* a full scan under the lock (validation) */
+	LINT_HOLD_BUILD,   /* an index build under the lock */
+	LINT_HOLD_REWRITE, /* the table and its indexes written again */
+	LINT_HOLD_ROWS,    /* every row changed, row locks held until commit */
+} lint_hold;
+lint_hold lint_rule_hold(lint_rule_no rule);
 const strata_lint_rule *lint_rule(lint_rule_no rule);
 
 /* One file being linted. */
@@ -137,6 +147,8 @@ void lint_emit(lint_file *f, lint_rule_no rule, int location, const PgQuery__Ran
 
 /* Range context (engine.c). */
 int lint_table_is_new(const lint_file *f, const PgQuery__RangeVar *rel);
+/* A revision in the history (learned or linted) created rel and none dropped it since. */
+int lint_table_known(const lint_file *f, const PgQuery__RangeVar *rel);
 void lint_table_created(lint_file *f, const PgQuery__RangeVar *rel);
 void lint_table_renamed(lint_file *f, const PgQuery__RangeVar *rel, const char *newname);
 int lint_index_is_new(const lint_file *f, const char *schema, const char *name);

@@ -1,12 +1,15 @@
 /*
  * lint/live.c - what lint reads from a live PostgreSQL database: the
- * server version and each table's estimated row count.
+ * server version and each table's estimated size.
  *
  * Layer: lint (uses db only through db.h). The connection is read-only
  * and closed as soon as both are read; rows come from pg_class.reltuples
  * (-1 for a table never analyzed: then 0 when the table has no pages,
- * else unknown). Tables are keyed "schema.table" and, for tables in the
- * schemas of search_path, also by bare name.
+ * else unknown), bytes from relpages times the block size, for the table
+ * and the sum of its indexes (both as of the last VACUUM or ANALYZE, like
+ * reltuples: the planner's own figures, read without touching the
+ * table). Tables are keyed "schema.table" and, for tables in the schemas
+ * of search_path, also by bare name.
  */
 #include "lint/lint.h"
 #include "db/db.h"
@@ -19,48 +22,58 @@
 #include <string.h>
 
 struct strata_lint_live {
-	strata_map rows;   /* key -> (void *)(rows + 1) */
+	strata_map tables; /* key -> index into sizes */
+	strata_lint_table_size *sizes;
+	size_t nsizes, sizes_cap;
 	char **keys;
-	size_t nkeys, cap;
+	size_t nkeys, keys_cap;
 };
 
-static int keep_key(strata_lint_live *l, const char *key, long rows)
+static int keep_key(strata_lint_live *l, const char *key, size_t at)
 {
 	void *v = l->keys;
 	char *k;
 
-	if (map_has(&l->rows, key))
+	if (map_has(&l->tables, key))
 		return 0;
-	if (strata_grow(&v, &l->cap, l->nkeys + 1, sizeof(char *)) < 0 || !(k = strata_strdup(key)))
+	if (strata_grow(&v, &l->keys_cap, l->nkeys + 1, sizeof(char *)) < 0 || !(k = strata_strdup(key)))
 		return STRATA_ERROR;
 	l->keys = v;
 	l->keys[l->nkeys++] = k;
-	return map_put(&l->rows, k, (void *)(long)(rows + 1));
+	return map_put(&l->tables, k, (void *)(at + 1));
 }
 
-/* Row: schema, table, reltuples, has_pages, visible_by_bare_name. */
+/* Row: schema, table, reltuples, has_pages, visible_by_bare_name,
+ * table bytes, index bytes. */
 static int on_table(void *payload, int ncols, const char *const *v)
 {
 	strata_lint_live *l = payload;
+	strata_lint_table_size *sz;
 	char key[300];
 	double tuples;
-	long rows;
+	void *grown = l->sizes;
 
-	if (ncols < 5 || !v[0] || !v[1] || !v[2])
+	if (ncols < 7 || !v[0] || !v[1] || !v[2])
 		return 0;
+	if (strata_grow(&grown, &l->sizes_cap, l->nsizes + 1, sizeof(*l->sizes)) < 0)
+		return STRATA_ERROR;
+	l->sizes = grown;
+	sz = &l->sizes[l->nsizes];
 	tuples = strtod(v[2], NULL);
-	rows = tuples >= 0 ? (long)tuples : (v[3] && v[3][0] == 't' ? -1 : 0);
-	if (rows < 0)
-		return 0;
+	sz->rows = tuples >= 0 ? (long)tuples : (v[3] && v[3][0] == 't' ? -1 : 0);
+	sz->table_bytes = v[5] ? strtoll(v[5], NULL, 10) : -1;
+	sz->index_bytes = v[6] ? strtoll(v[6], NULL, 10) : 0;
 	snprintf(key, sizeof(key), "%s.%s", v[0], v[1]);
-	if (keep_key(l, key, rows) < 0)
+	if (keep_key(l, key, l->nsizes) < 0)
 		return STRATA_ERROR;
-	if (v[4] && v[4][0] == 't' && keep_key(l, v[1], rows) < 0)
+	if (v[4] && v[4][0] == 't' && keep_key(l, v[1], l->nsizes) < 0)
 		return STRATA_ERROR;
+	l->nsizes++;
 	return 0;
 }
 
-static long live_rows(void *payload, const char *schema, const char *table)
+static int live_size(void *payload, const char *schema, const char *table,
+		     strata_lint_table_size *out)
 {
 	const strata_lint_live *l = payload;
 	char key[300];
@@ -70,8 +83,10 @@ static long live_rows(void *payload, const char *schema, const char *table)
 		snprintf(key, sizeof(key), "%s.%s", schema, table);
 	else
 		snprintf(key, sizeof(key), "%s", table);
-	v = map_get(&l->rows, key);
-	return v ? (long)v - 1 : -1;
+	if (!(v = map_get(&l->tables, key)))
+		return -1;
+	*out = l->sizes[(size_t)v - 1];
+	return 0;
 }
 
 int strata_lint_live_open(strata_lint_live **out, strata_lint_options *opts, const char *conninfo,
@@ -96,7 +111,11 @@ int strata_lint_live_open(strata_lint_live **out, strata_lint_options *opts, con
 	version = db_server_version(db);
 	rc = db_query(db,
 		      "SELECT n.nspname, c.relname, c.reltuples::float8, "
-		      "pg_relation_size(c.oid) > 0, pg_table_is_visible(c.oid) "
+		      "pg_relation_size(c.oid) > 0, pg_table_is_visible(c.oid), "
+		      "c.relpages::int8 * current_setting('block_size')::int8, "
+		      "(SELECT coalesce(sum(i.relpages), 0)::int8 * current_setting('block_size')::int8 "
+		      " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+		      " WHERE x.indrelid = c.oid) "
 		      "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
 		      "WHERE c.relkind IN ('r', 'p', 'm') "
 		      "AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
@@ -108,7 +127,7 @@ int strata_lint_live_open(strata_lint_live **out, strata_lint_options *opts, con
 		opts->pg_version_num = version;
 		opts->pg_version = version / 10000;
 	}
-	opts->table_rows = live_rows;
+	opts->table_size = live_size;
 	opts->payload = l;
 	*out = l;
 	l = NULL;
@@ -124,7 +143,8 @@ void strata_lint_live_free(strata_lint_live *l)
 
 	if (!l)
 		return;
-	map_release(&l->rows);
+	map_release(&l->tables);
+	strata_free(l->sizes);
 	for (i = 0; i < l->nkeys; i++)
 		strata_free(l->keys[i]);
 	strata_free(l->keys);

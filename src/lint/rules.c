@@ -188,22 +188,30 @@ static const strata_lint_rule rules[R_COUNT] = {
 _Static_assert(R_COUNT <= STRATA_LINT_MAX_RULES, "STRATA_LINT_MAX_RULES too small");
 _Static_assert(sizeof(rules) / sizeof(rules[0]) == R_COUNT, "rule table and enum differ");
 
-/* Rules whose harm grows with the table: softened to warnings on small live tables. */
-static const lint_rule_no locking[] = {
-	R_CONCURRENT_INDEX, R_CONCURRENT_DROP_INDEX, R_CONCURRENT_REINDEX, R_CONCURRENT_DETACH,
-	R_CHECK_NOT_VALID, R_FOREIGN_KEY, R_SET_NOT_NULL, R_UNIQUE_CONSTRAINT, R_PRIMARY_KEY,
-	R_EXCLUSION, R_COLUMN_TYPE, R_VOLATILE_DEFAULT, R_AUTO_FILLED, R_REPACK, R_UNBATCHED_DATA,
-	R_REQUIRED_FIELD,
+/* Rules whose harm grows with the table: softened to warnings on small live
+ * tables, and on large ones given what holds the lock (the estimate). */
+static const struct {
+	lint_rule_no rule;
+	lint_hold hold;
+} locking[] = {
+	{ R_CONCURRENT_INDEX, LINT_HOLD_BUILD },     { R_CONCURRENT_DROP_INDEX, LINT_HOLD_LOCK },
+	{ R_CONCURRENT_REINDEX, LINT_HOLD_BUILD },   { R_CONCURRENT_DETACH, LINT_HOLD_LOCK },
+	{ R_CHECK_NOT_VALID, LINT_HOLD_SCAN },       { R_FOREIGN_KEY, LINT_HOLD_SCAN },
+	{ R_SET_NOT_NULL, LINT_HOLD_SCAN },          { R_UNIQUE_CONSTRAINT, LINT_HOLD_BUILD },
+	{ R_PRIMARY_KEY, LINT_HOLD_BUILD },          { R_EXCLUSION, LINT_HOLD_BUILD },
+	{ R_COLUMN_TYPE, LINT_HOLD_REWRITE },        { R_VOLATILE_DEFAULT, LINT_HOLD_REWRITE },
+	{ R_AUTO_FILLED, LINT_HOLD_REWRITE },        { R_REPACK, LINT_HOLD_REWRITE },
+	{ R_UNBATCHED_DATA, LINT_HOLD_ROWS },        { R_REQUIRED_FIELD, LINT_HOLD_LOCK },
 };
 
-int lint_rule_locks(lint_rule_no rule)
+lint_hold lint_rule_hold(lint_rule_no rule)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(locking) / sizeof(locking[0]); i++)
-		if (locking[i] == rule)
-			return 1;
-	return 0;
+		if (locking[i].rule == rule)
+			return locking[i].hold;
+	return LINT_HOLD_NONE;
 }
 
 const strata_lint_rule *lint_rule(lint_rule_no rule)
@@ -233,6 +241,7 @@ void strata_lint_settings_init(strata_lint_settings *s)
 	memset(s->severity, -1, sizeof(s->severity));
 	s->pg_version = 0;
 	s->small_table_rows = 10000;
+	s->large_table_rows = 1000000;
 }
 
 /* 1-based line of `key` under [lint] in the config file, or 0 if not found. */
@@ -312,6 +321,11 @@ int strata_lint_settings_load(strata_lint_settings *s, const strata_config *cfg)
 				return settings_error(cfg, key, value, "not a row count",
 						      "write e.g. 'small_table_rows = 10000'");
 			s->small_table_rows = v;
+		} else if (strcasecmp(key, "large_table_rows") == 0) {
+			if (parse_long(&v, value, 0, 2000000000L) < 0)
+				return settings_error(cfg, key, value, "not a row count",
+						      "write e.g. 'large_table_rows = 1000000'");
+			s->large_table_rows = v;
 		} else if ((rule = strata_lint_rule_find(key)) != NULL) {
 			size_t at = (size_t)(rule - rules);
 
@@ -328,7 +342,7 @@ int strata_lint_settings_load(strata_lint_settings *s, const strata_config *cfg)
 		} else {
 			return settings_error(cfg, key, value, "unknown rule or setting",
 					      "use a rule id or name from 'strata help lint' (docs/lint.md), "
-					      "pg_version or small_table_rows");
+					      "pg_version, small_table_rows or large_table_rows");
 		}
 	}
 	return 0;

@@ -266,6 +266,36 @@ test_postgres_live_table_sizes() {
   lacks "$OUT$ERR" "$STRATA_TEST_PG_PASSWORD"
 }
 
+# Live sizes with the history: a table a pending revision creates is new
+# (quiet), a table above [lint] large_table_rows gets its size and an
+# estimate of the hold, and a live table no revision created is named as
+# possible drift.
+test_live_context_with_history() {
+  [ -n "${STRATA_TEST_PG_URL:-}" ] || fail "STRATA_TEST_PG_URL is not set (run via tests/run-all.sh)"
+  ENGINE=postgres new_db; new_project
+  printf '[lint]\nlarge_table_rows = 10000\n' >>strata.ini
+  mig "$(id 1)" base "CREATE TABLE events (id bigint, kind text);" "DROP TABLE events;"
+  ok st upgrade
+  ENGINE=postgres q "INSERT INTO events SELECT g, 'kind ' || g FROM generate_series(1, 50000) g;
+    CREATE TABLE legacy (a int); INSERT INTO legacy SELECT generate_series(1, 500);
+    ANALYZE events; ANALYZE legacy;" >/dev/null
+  mig "$(id 2)" "$(id 1)" "CREATE TABLE audit (id bigint, at timestamptz);" "DROP TABLE audit;"
+  mig "$(id 3)" "$(id 2)" "CREATE INDEX audit_at ON audit (at);
+CREATE INDEX events_kind ON events (kind);
+CREATE INDEX legacy_a ON legacy (a);" "DROP INDEX legacy_a;
+DROP INDEX events_kind;
+DROP INDEX audit_at;"
+  expect_exit 1 st lint
+  lacks "$OUT" "audit_at"
+  contains "$OUT" "error SL101 CREATE INDEX events_kind on existing table events blocks writes while it builds; use CONCURRENTLY (large table: about 50,000 rows, 3 MB; the build blocks writes for roughly 1 s (3 MB at 50 MB/s))"
+  contains "$OUT" "warning SL101 CREATE INDEX legacy_a on existing table legacy blocks writes while it builds; use CONCURRENTLY (small table: about 500 rows; possible drift: legacy is on the database but no revision before this one creates it)"
+  lacks "$OUT" "events is on the database"
+  # A plain file has no history: sizes, but no claim of drift.
+  printf 'SET lock_timeout = 1000;\nCREATE INDEX IF NOT EXISTS la ON legacy (a);\n' >p.sql
+  ok st lint -d "$DB" p.sql
+  contains "$OUT" "(small table: about 500 rows)"
+}
+
 test_every_rule_is_documented() {
   : >empty.sql; st lint --format sarif empty.sql >rules.json || true
   ids=$(grep -o '"id": "SL[0-9]*"' rules.json | grep -o 'SL[0-9]*' | sort -u)

@@ -7,7 +7,7 @@
  * and same-range exemptions, positions in migration files, syntax errors,
  * table sizes, [lint] settings and the output formats. No database: the
  * rules read libpg_query's parse tree only (live sizes come through the
- * table_rows callback, exercised here with a fixed table).
+ * table_size callback, exercised here with fixed tables).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -527,33 +527,106 @@ static void test_lint__sqlite_skips_its_own_dialect(void **state)
 	strata_lint_report_free(r);
 }
 
-static long fixed_rows(void *payload, const char *schema, const char *table)
+/* A live database of five tables: tiny, mid, big (2 GB, 512 MB of
+ * indexes), stray (no revision creates it) and fresh (a pending revision
+ * creates it). */
+static int fixed_size(void *payload, const char *schema, const char *table,
+		      strata_lint_table_size *out)
 {
-	if (strcmp(table, "tiny") == 0)
-		return 12;
-	if (strcmp(table, "big") == 0)
-		return 5000000;
+	static const struct { const char *name; long rows; long long table, index; } live[] = {
+		{ "tiny", 12, 8192, 0 },
+		{ "mid", 50000, 4LL << 20, 1LL << 20 },
+		{ "big", 5000000, 2048LL << 20, 512LL << 20 },
+		{ "stray", 100000, 8LL << 20, 0 },
+		{ "fresh", 5000000, 2048LL << 20, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(live) / sizeof(live[0]); i++)
+		if (strcmp(table, live[i].name) == 0) {
+			out->rows = live[i].rows;
+			out->table_bytes = live[i].table;
+			out->index_bytes = live[i].index;
+			return 0;
+		}
 	return -1;
 }
 
 static void test_lint__live_table_size_softens_locking_rules(void **state)
 {
 	strata_lint_options o = STRATA_LINT_OPTIONS_INIT;
+	strata_lint_settings settings;
 	strata_lint_report *r = NULL;
 	const char *sql = "SET lock_timeout = '1s';\nCREATE INDEX a ON tiny (x);\nCREATE INDEX b ON big (x);\n"
-			  "CREATE INDEX c ON unknown (x);\nALTER TABLE tiny RENAME COLUMN x TO y;\n";
+			  "CREATE INDEX c ON unknown (x);\nALTER TABLE tiny RENAME COLUMN x TO y;\n"
+			  "CREATE INDEX d ON mid (x);\nALTER TABLE big ALTER COLUMN x TYPE bigint;\n";
 
-	o.table_rows = fixed_rows;
+	o.table_size = fixed_size;
 	assert_int_equal(strata_lint_string(&r, sql, strlen(sql), &o), 0);
-	assert_int_equal(count(r, "SL101"), 3);
+	assert_int_equal(count(r, "SL101"), 4);
 	assert_int_equal(nth(r, "SL101", 0)->severity, STRATA_LINT_WARNING);
-	assert_non_null(strstr(nth(r, "SL101", 0)->message, "small table: about 12 rows"));
+	assert_string_equal(strstr(nth(r, "SL101", 0)->message, " (small"), " (small table: about 12 rows)");
 	assert_int_equal(nth(r, "SL101", 1)->severity, STRATA_LINT_ERROR);
-	assert_non_null(strstr(nth(r, "SL101", 1)->message, "about 5000000 rows"));
+	assert_string_equal(strstr(nth(r, "SL101", 1)->message, " (large"),
+			    " (large table: about 5,000,000 rows, 2.0 GB; the build blocks writes for "
+			    "roughly 41 s (2.0 GB at 50 MB/s))");
 	assert_int_equal(nth(r, "SL101", 2)->severity, STRATA_LINT_ERROR);
+	assert_null(strstr(nth(r, "SL101", 2)->message, "rows"));
+	assert_string_equal(strstr(nth(r, "SL101", 3)->message, " (about"), " (about 50000 rows)");
+	/* A rewrite writes the indexes too: 2.5 GB at 30 MB/s. */
+	assert_string_equal(strstr(nth(r, "SL112", 0)->message, " (large"),
+			    " (large table: about 5,000,000 rows, 2.0 GB; the rewrite holds the lock "
+			    "for roughly 85 s (2.5 GB at 30 MB/s))");
 	/* Renames break code whatever the size. */
 	assert_int_equal(nth(r, "SL206", 0)->severity, STRATA_LINT_ERROR);
 	strata_lint_report_free(r);
+
+	/* large_table_rows moves the threshold. */
+	strata_lint_settings_init(&settings);
+	settings.large_table_rows = 10000000;
+	o.settings = &settings;
+	assert_int_equal(strata_lint_string(&r, sql, strlen(sql), &o), 0);
+	assert_string_equal(strstr(nth(r, "SL101", 1)->message, " (about"), " (about 5000000 rows)");
+	strata_lint_report_free(r);
+}
+
+/* With the history complete from base, a live table no revision created is
+ * possible drift; a table a pending revision creates is new and empty
+ * whatever the live database holds under its name. */
+static void test_lint__live_context_with_history(void **state)
+{
+	strata_lint_options o = STRATA_LINT_OPTIONS_INIT;
+	char *t1 = migration_text("CREATE TABLE tiny (x int);\nCREATE TABLE big (x int);\n"
+				  "CREATE TABLE gone (x int);\nALTER TABLE gone RENAME TO mid;", 1, "SELECT 1;");
+	strata_migration *m1 = parse_migration(t1);
+	const char *sql = "CREATE INDEX a ON tiny (x);\nCREATE INDEX b ON stray (x);\n"
+			  "CREATE INDEX d ON mid (x);\nCREATE INDEX e ON gone (x);\n"
+			  "CREATE TABLE fresh (x int);\nCREATE INDEX f ON fresh (x);\n";
+	strata_lint_report *r;
+	size_t i;
+
+	o.table_size = fixed_size;
+	o.runner_sets_lock_timeout = 1;
+	o.history_from_base = 1;
+	assert_int_equal(strata_lint_report_new(&r), 0);
+	assert_int_equal(strata_lint_learn_migration(r, m1, &o), 0);
+	assert_int_equal(strata_lint_sql(r, "x.sql", sql, strlen(sql), &o), 0);
+	assert_int_equal(count(r, "SL101"), 4);
+	assert_string_equal(strstr(nth(r, "SL101", 1)->message, " (about"),
+			    " (about 100000 rows; possible drift: stray is on the database but no "
+			    "revision before this one creates it)");
+	for (i = 0; i < 4; i++)
+		if (i != 1)
+			assert_null(strstr(nth(r, "SL101", i)->message, "drift"));
+	strata_lint_report_free(r);
+
+	/* Without the whole history nothing is said about drift. */
+	o.history_from_base = 0;
+	assert_int_equal(strata_lint_string(&r, sql, strlen(sql), &o), 0);
+	assert_null(strstr(nth(r, "SL101", 1)->message, "drift"));
+	strata_lint_report_free(r);
+	strata_migration_free(m1);
+	free(t1);
 }
 
 static void test_lint__settings_from_config(void **state)
@@ -570,7 +643,7 @@ static void test_lint__settings_from_config(void **state)
 	snprintf(path, sizeof(path), "%s/strata.ini", dir);
 	f = fopen(path, "w");
 	fputs("[strata]\nmigrations = m\n\n[lint]\nSL301 = off\nprefer-timestamptz = error\n"
-	      "pg_version = 10\nsmall_table_rows = 50\n", f);
+	      "pg_version = 10\nsmall_table_rows = 50\nlarge_table_rows = 500000\n", f);
 	fclose(f);
 	in.cwd = dir;
 	assert_int_equal(strata_config_load(&cfg, &in), 0);
@@ -580,6 +653,7 @@ static void test_lint__settings_from_config(void **state)
 	assert_int_equal(s.severity[strata_lint_rule_find("SL305") - rules], STRATA_LINT_ERROR);
 	assert_int_equal(s.pg_version, 10);
 	assert_int_equal(s.small_table_rows, 50);
+	assert_int_equal(s.large_table_rows, 500000);
 	strata_config_free(cfg);
 
 	f = fopen(path, "w");
@@ -698,6 +772,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__copy_data_and_function_bodies);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__sqlite_skips_its_own_dialect);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__live_table_size_softens_locking_rules);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__live_context_with_history);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__settings_from_config);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__settings_change_severity);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__render_formats);
