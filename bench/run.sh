@@ -123,6 +123,11 @@ if [ -d "$corpus/kratos" ] && [ -d "$corpus/supabase-storage" ]; then
 else
   say "corpus not found at $corpus: lint comparison skipped"
 fi
+# strata lint with the history context vs without it vs squawk (the
+# generated project always; the kratos chain when the corpus is there).
+say "lint: history context vs none vs squawk"
+python3 "$here/lint_history.py" --strata "$bin" --squawk "$here/node_modules/.bin/squawk" \
+  --corpus "$corpus" --runs "${BENCH_LINT_RUNS:-11}" >"$out/lint_history.md" || status=1
 
 echo
 echo "== machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo), $(uname -sr)"
@@ -131,6 +136,7 @@ for engine in $ENGINES; do
 done
 [ -f "$out/schema.md" ] && cat "$out/schema.md"
 [ -f "$out/lint.md" ] && cat "$out/lint.md"
+[ -f "$out/lint_history.md" ] && cat "$out/lint_history.md"
 
 # strata test on the same N-revision project (bench/test_cmd.sh), next to apply-all.
 if [ "${BENCH_TEST:-1}" = 1 ]; then
