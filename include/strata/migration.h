@@ -10,6 +10,7 @@
  *     -- depends-on: 1a2b3c4d5e6f       (optional extra edges)
  *     -- branch: billing                (optional branch label)
  *     -- irreversible: reason           (required when the down section is empty)
+ *     -- created: 2026-03-04T05:06:07Z  (optional: when `strata revision` wrote it, UTC)
  *
  *     -- +up
  *     ...SQL...
@@ -19,7 +20,13 @@
  * Header lines come first (blank lines and other "--" comments may sit
  * among them); the first non-comment line or "-- +up" ends the header.
  * Keys are case-insensitive; an unknown key is an error (typos must not be
- * silently ignored). Every error names the file and the line.
+ * silently ignored). Every error names the file and the line. An optional
+ * key with an empty value (branch, depends-on, created) is as if absent.
+ *
+ * created: an ISO 8601 UTC time, YYYY-MM-DDTHH:MM:SSZ with an optional
+ * fraction of a second; any other form is an error. Files without it are
+ * fine: nothing stands in for it (never the file's mtime, which checkouts
+ * change).
  *
  * Checksums: "sha256-v1:" + hex SHA-256 of the up text, a NUL, and the
  * down text, after CRLF -> LF normalisation. Header edits (message, branch)
@@ -49,6 +56,7 @@ typedef struct strata_migration {
 	char *message;    /* "" when absent */
 	char *branch;     /* NULL when absent */
 	char *irreversible; /* the reason, or NULL */
+	char *created;    /* the created header as written (ISO 8601 UTC), or NULL */
 	int transactional; /* 1 = "transaction: on" (default), 0 = off */
 	char *text;       /* the whole file, NUL-terminated */
 	size_t text_len;

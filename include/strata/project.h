@@ -82,7 +82,8 @@ typedef struct strata_revision_spec {
 
 /**
  * Write a new revision file <id>_<slug>.sql into dir with a fresh random
- * id, and rewrite strata.sum.
+ * id and a "-- created:" header of the current UTC time, and rewrite
+ * strata.sum.
  * @param[out] path_out  the new file's path (free with free())
  * @param[out] id_out    the new revision id (13 bytes)
  */

@@ -44,6 +44,7 @@
 #include "util/fs.h"
 #include "util/sha256.h"
 #include "util/strutil.h"
+#include "util/timefmt.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -60,14 +61,16 @@ enum hkey {
 	H_DEPENDS_ON,
 	H_BRANCH,
 	H_IRREVERSIBLE,
+	H_CREATED,
 	H_COUNT
 };
 
 static const char *const key_names[H_COUNT] = {
 	"revision", "revises", "message", "transaction", "depends-on", "branch", "irreversible",
+	"created",
 };
 
-#define KNOWN_KEYS "revision, revises, message, transaction, depends-on, branch, irreversible"
+#define KNOWN_KEYS "revision, revises, message, transaction, depends-on, branch, irreversible, created"
 #define DOWN_HINT "write the down SQL, or add '-- irreversible: <reason>'"
 
 /* One line of the file; end excludes the '\n', a '\r' and trailing blanks. */
@@ -362,6 +365,21 @@ static int parse_ids(parser *p, int lineno, int key, size_t vs, size_t ve, char 
 	return 0;
 }
 
+/* An optional header's value into *slot: empty is as if absent; else it
+ * must be valid, or it is an error naming it (what) with the hint. */
+static int store_optional(parser *p, const mline *l, char **slot, size_t vs, size_t vlen,
+			  int valid, const char *what, const char *hint)
+{
+	if (vlen == 0)
+		return 0;
+	if (!valid) {
+		perr(p, l->no, "malformed %s '%.*s'", what, (int)vlen, p->t + vs);
+		strata_error_hint("%s", hint);
+		return STRATA_EPARSE;
+	}
+	return (*slot = strata_strndup(p->t + vs, vlen)) ? 0 : STRATA_ERROR;
+}
+
 /* Store one header line's value; ks/ke is the key, vs the value (ends at l->end). */
 static int set_header(parser *p, const mline *l, size_t ks, size_t ke, size_t vs)
 {
@@ -435,16 +453,11 @@ static int set_header(parser *p, const mline *l, size_t ks, size_t ke, size_t vs
 		}
 		return 0;
 	case H_BRANCH:
-		if (vlen == 0)
-			return 0;
-		if (!label_valid(t + vs, vlen)) {
-			perr(p, l->no, "malformed branch label '%.*s'", (int)vlen, t + vs);
-			strata_error_hint("a branch label is one word of letters, digits, '_', '-' "
-					  "or '.', starting with a letter; not 'head', 'heads', "
-					  "'base' or a revision id");
-			return STRATA_EPARSE;
-		}
-		return (m->branch = strata_strndup(t + vs, vlen)) ? 0 : STRATA_ERROR;
+		return store_optional(p, l, &m->branch, vs, vlen, label_valid(t + vs, vlen),
+				      "branch label",
+				      "a branch label is one word of letters, digits, '_', '-' or "
+				      "'.', starting with a letter; not 'head', 'heads', 'base' or "
+				      "a revision id");
 	case H_IRREVERSIBLE:
 		if (vlen == 0) {
 			perr(p, l->no, "the 'irreversible' header has no reason");
@@ -453,6 +466,16 @@ static int set_header(parser *p, const mline *l, size_t ks, size_t ke, size_t vs
 			return STRATA_EPARSE;
 		}
 		return (m->irreversible = strata_strndup(t + vs, vlen)) ? 0 : STRATA_ERROR;
+	case H_CREATED: {
+		int64_t ms;
+
+		return store_optional(p, l, &m->created, vs, vlen,
+				      iso_time_parse(&ms, t + vs, vlen, ISO_TIME_UTC) == 0,
+				      "'created' time",
+				      "write when the revision was created, in UTC: '-- created: "
+				      "2026-03-04T05:06:07Z' (strata revision writes it), or remove "
+				      "the line");
+	}
 	default:
 		return 0;
 	}
@@ -812,6 +835,7 @@ void strata_migration_free(strata_migration *m)
 	strata_free(m->branch);
 	strata_free(m->incomplete);
 	strata_free(m->irreversible);
+	strata_free(m->created);
 	strata_free(m->text);
 	strata_free(m);
 }

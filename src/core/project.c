@@ -15,6 +15,7 @@
 #include "util/fs.h"
 #include "util/sha256.h"
 #include "util/strutil.h"
+#include "util/timefmt.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -547,8 +548,10 @@ int strata_revision_write(char **path_out, char id_out[13], const char *dir,
 	strata_buf text = STRATA_BUF_INIT, name = STRATA_BUF_INIT, path = STRATA_BUF_INIT;
 	const char *message = spec->message ? spec->message : "";
 	int rc = STRATA_ERROR, attempt;
+	char created[32];
 
 	*path_out = NULL;
+	iso_time_format(created, iso_time_now_ms());
 	if (!header_value_ok(message, "message") || !header_value_ok(spec->branch, "branch label") ||
 	    !header_value_ok(spec->irreversible, "irreversible reason"))
 		return STRATA_EINVALID;
@@ -568,8 +571,8 @@ int strata_revision_write(char **path_out, char id_out[13], const char *dir,
 		if (buf_printf(&text, "-- revision: %s\n-- revises: ", id_out) < 0 ||
 		    (spec->nparents ? put_list(&text, spec->parents, spec->nparents)
 				    : buf_puts(&text, "base")) < 0 ||
-		    buf_printf(&text, "\n-- message: %s\n-- transaction: %s\n", message,
-			       spec->transactional ? "on" : "off") < 0)
+		    buf_printf(&text, "\n-- message: %s\n-- created: %s\n-- transaction: %s\n", message,
+			       created, spec->transactional ? "on" : "off") < 0)
 			goto done;
 		if (spec->ndepends_on && (buf_puts(&text, "-- depends-on: ") < 0 ||
 					  put_list(&text, spec->depends_on, spec->ndepends_on) < 0 ||

@@ -248,6 +248,48 @@ static void test_migfile__duplicate_and_unknown_keys(void **state)
 	(void)state;
 }
 
+static void test_migfile__created_header(void **state)
+{
+	strata_migration *m = parse_str(good);
+
+	/* Optional: a file without it has none, and nothing stands in for it. */
+	assert_null(m->created);
+	strata_migration_free(m);
+	m = parse_str(HEAD "-- Created: 2026-03-04T05:06:07Z\n" BODY);
+	assert_string_equal(m->created, "2026-03-04T05:06:07Z");
+	strata_migration_free(m);
+	m = parse_str(HEAD "-- created: 2024-02-29T23:59:59.123456Z   \n" BODY);
+	assert_string_equal(m->created, "2024-02-29T23:59:59.123456Z");
+	strata_migration_free(m);
+	m = parse_str(HEAD "-- created:\n" BODY);
+	assert_null(m->created);
+	strata_migration_free(m);
+	/* A header edit: the checksum is the same with or without it. */
+	m = parse_str(HEAD "-- created: 2026-03-04T05:06:07Z\n" BODY);
+	{
+		strata_migration *plain = parse_str(HEAD BODY);
+
+		assert_string_equal(m->checksum, plain->checksum);
+		strata_migration_free(plain);
+	}
+	strata_migration_free(m);
+	expect_error(HEAD "-- created: 2026-03-04\n" BODY,
+		     P ":3: malformed 'created' time '2026-03-04'", "2026-03-04T05:06:07Z");
+	expect_error(HEAD "-- created: 2026-03-04 05:06:07\n" BODY,
+		     P ":3: malformed 'created' time '2026-03-04 05:06:07'", "in UTC");
+	expect_error(HEAD "-- created: 2026-03-04T05:06:07+01:00\n" BODY,
+		     P ":3: malformed 'created' time '2026-03-04T05:06:07+01:00'", NULL);
+	expect_error(HEAD "-- created: 2025-02-29T00:00:00Z\n" BODY,
+		     P ":3: malformed 'created' time '2025-02-29T00:00:00Z'", NULL);
+	expect_error(HEAD "-- created: yesterday\n" BODY,
+		     P ":3: malformed 'created' time 'yesterday'", NULL);
+	expect_error(HEAD "-- created: 2026-03-04T05:06:07Z\n-- created: 2026-03-04T05:06:07Z\n" BODY,
+		     P ":4: duplicate header 'created' (first on line 3)", NULL);
+	expect_error(HEAD "-- creatd: 2026-03-04T05:06:07Z\n" BODY,
+		     P ":3: unknown header key 'creatd'", "did you mean 'created'?");
+	(void)state;
+}
+
 static void test_migfile__transaction_values(void **state)
 {
 	strata_migration *m = parse_str(HEAD "-- transaction: off\n" BODY);
@@ -571,6 +613,7 @@ int main(void)
 		cmocka_unit_test(test_migfile__revises_header),
 		cmocka_unit_test(test_migfile__depends_on_header),
 		cmocka_unit_test(test_migfile__duplicate_and_unknown_keys),
+		cmocka_unit_test(test_migfile__created_header),
 		cmocka_unit_test(test_migfile__transaction_values),
 		cmocka_unit_test(test_migfile__branch_label),
 		cmocka_unit_test(test_migfile__empty_file),
