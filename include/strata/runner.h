@@ -21,6 +21,10 @@
  *     and retried with back-off, up to cfg->lock_retries times.
  *  5. Applied revisions whose file changed since are refused unless
  *     allow_changed, which records an "accepted" history row.
+ *  6. History rows carry a note when something unusual happened: a step
+ *     run again with retry_failed, an acceptance (5), a stamp and why
+ *     (opts->note), a stamp that records a failed revision as finished by
+ *     hand, a step applied from a --sql script (strata/audit.h reads them).
  *
  * With sql_only nothing is run: the script that would run (transaction
  * boundaries and bookkeeping included) goes to opts->emit.
@@ -63,9 +67,11 @@ typedef struct strata_run_options {
 	int sum_auto;             /* strata.sum differs and cfg says sum = auto: once the run
 	                             lock is held and the state read, record the files whose
 	                             revision is not applied (strata_sum_refresh_unapplied) */
+	const char *note;         /* stamp: the note of its history rows, saying why (e.g.
+	                             "strata baseline: ..."); NULL = "strata stamp" */
 } strata_run_options;
 #define STRATA_RUN_OPTIONS_VERSION 1
-#define STRATA_RUN_OPTIONS_INIT { STRATA_RUN_OPTIONS_VERSION, NULL, 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, 0 }
+#define STRATA_RUN_OPTIONS_INIT { STRATA_RUN_OPTIONS_VERSION, NULL, 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL }
 
 typedef struct strata_run_result {
 	size_t planned;   /* steps in the plan */

@@ -74,6 +74,7 @@ int cmd_baseline(int argc, char **argv, cli_ctx *ctx)
 	}
 	cli_run_options(&o, ctx);
 	o.target = id;
+	o.note = "strata baseline: the existing database adopted at this revision";
 	if ((rc = strata_stamp(&res, ctx->config, g, &o)) != 0) {
 		rc = cli_report_error(rc);
 		fprintf(stderr, "hint: the revision was written; stamp the database with 'strata stamp %s'\n", id);

@@ -250,6 +250,11 @@ static const bk_revision_state *history_of(const run *r, const char *revision)
 	return latest_row(&r->state, revision);
 }
 
+static int is_unfinished(const bk_revision_state *h)
+{
+	return h && (strcmp(h->outcome, "failed") == 0 || strcmp(h->outcome, "running") == 0);
+}
+
 /* A history row about m by this run's user and host; the caller adds the rest. */
 static bk_entry history_row(const run *r, const strata_migration *m, strata_direction dir,
 			    const char *outcome, const char *started, const char *finished)
@@ -264,12 +269,10 @@ static bk_entry history_row(const run *r, const strata_migration *m, strata_dire
 	e.db_user = r->db_user;
 	e.client_host = r->host;
 	e.outcome = outcome;
+	/* A revision this run goes over although it failed part-way before. */
+	if (r->o->retry_failed && dir == STRATA_UP && is_unfinished(history_of(r, m->revision)))
+		e.note = "run again with --retry-failed after it stopped part-way";
 	return e;
-}
-
-static int is_unfinished(const bk_revision_state *h)
-{
-	return h && (strcmp(h->outcome, "failed") == 0 || strcmp(h->outcome, "running") == 0);
 }
 
 /* Was m applied with other contents than its file's now? */
@@ -979,6 +982,8 @@ int strata_stamp(strata_run_result *res, const strata_config *cfg, const strata_
 	unsigned char *want = NULL;
 	char **rows = NULL;
 	size_t nrows = 0, i;
+	strata_buf resolved = STRATA_BUF_INIT;
+	const char *note;
 	int rc;
 
 	run_init(&r, cfg, g, opts, res ? res : &local);
@@ -1004,18 +1009,25 @@ int strata_stamp(strata_run_result *res, const strata_config *cfg, const strata_
 	if ((rc = heads_rows(&r, want, &rows, &nrows)) < 0 ||
 	    (rc = bk_set_heads(r.db, cfg, (const char *const *)rows, nrows)) < 0)
 		goto rollback;
+	note = opts->note ? opts->note : opts->purge ? "strata stamp --purge" : "strata stamp";
+	if (buf_printf(&resolved, "%s: recorded as applied after it stopped part-way "
+			       "(finished by hand)", note) < 0) {
+		rc = STRATA_ERROR;
+		goto rollback;
+	}
 	for (i = 0; i < r.count; i++) {
 		const strata_migration *m = strata_graph_at(g, i);
 		const bk_revision_state *h = history_of(&r, m->revision);
+		int resolves = want[i] && is_unfinished(h);
 		bk_entry e;
 		char now[32];
 
 		/* A row for each revision whose state changes, and for an unfinished one resolved. */
-		if (want[i] == r.applied[i] && !(want[i] && is_unfinished(h)))
+		if (want[i] == r.applied[i] && !resolves)
 			continue;
 		utc_timestamp(now);
 		e = history_row(&r, m, want[i] ? STRATA_UP : STRATA_DOWN, "stamped", now, now);
-		e.note = opts->purge ? "strata stamp --purge" : "strata stamp";
+		e.note = resolves ? buf_cstr(&resolved) : note;
 		if ((rc = bk_insert(r.db, cfg, &e)) < 0)
 			goto rollback;
 		r.res->done++;
@@ -1030,6 +1042,7 @@ rollback:
 		strata_error_restore(&saved);
 	}
 done:
+	buf_release(&resolved);
 	strata_free(rows);
 	strata_free(want);
 	close_run(&r);
