@@ -122,6 +122,7 @@ int cmd_baseline(int argc, char **argv, cli_ctx *ctx);
 int cmd_erd(int argc, char **argv, cli_ctx *ctx);
 int cmd_current(int argc, char **argv, cli_ctx *ctx);
 int cmd_history(int argc, char **argv, cli_ctx *ctx);
+int cmd_log(int argc, char **argv, cli_ctx *ctx);
 int cmd_heads(int argc, char **argv, cli_ctx *ctx);
 int cmd_branches(int argc, char **argv, cli_ctx *ctx);
 int cmd_show(int argc, char **argv, cli_ctx *ctx);

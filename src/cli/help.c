@@ -81,6 +81,29 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "only these read the database.\n\n"
 	  "Examples:\n  strata history -r -3:          three before the current state, to the heads\n"
 	  "  strata history -r current:     what is applied last, and what is pending\n" },
+	{ "log",
+	  "usage: strata log [--since TIME] [-r REV] [--outcome OUTCOME] [-n N] [--json]\n\n"
+	  "Show the database's audit trail, newest first: every step strata ran or\n"
+	  "recorded there, with its time (UTC), outcome, direction, revision and message,\n"
+	  "then who ran it from which host with which strata, how long it took, and for\n"
+	  "a failure the error and the failing statement; a note says what was unusual\n"
+	  "(a stamp, a baseline, --allow-changed, --retry-failed, a --sql script).\n"
+	  "Read-only. A database without strata's tables has an empty log.\n\n"
+	  "Outcomes: applied, reverted, rolled-back (a transactional step failed; nothing\n"
+	  "of it remains), failed (a transaction: off step stopped part-way), stamped,\n"
+	  "accepted (a changed file accepted with --allow-changed), running (right now),\n"
+	  "interrupted (a step whose run died part-way).\n\n"
+	  "Options:\n"
+	  "  --since TIME             steps started since TIME: a UTC date or time\n"
+	  "                           (2026-03-01, 2026-03-01T12:00, ...+02:00) or an age\n"
+	  "                           (30min, 12h, 7d, 2w)\n"
+	  "  -r, --revision REV       steps of one revision (an id, a unique prefix, a branch\n"
+	  "                           label; an id whose file is gone is still found)\n"
+	  "  --outcome OUTCOME        steps with this outcome\n"
+	  "  -n, --limit N            the newest N steps (after the other filters)\n"
+	  "  --json                   an array of objects with every column, null where none\n\n"
+	  "Examples:\n  strata log -n 10\n  strata log --since 7d --outcome failed\n"
+	  "  strata log -r 3f9a --json\n" },
 	{ "heads", "usage: strata heads [--json]\n\nList the heads of the revision graph.\n" },
 	{ "branches",
 	  "usage: strata branches [--json]\n\nList branch points with their branches, and branch labels.\n" },

@@ -24,6 +24,7 @@ const cli_command cli_commands[] = {
 	{ "stamp", cmd_stamp, "set the database's revision without running SQL" },
 	{ "current", cmd_current, "show the database's applied revisions" },
 	{ "history", cmd_history, "list revisions, newest first" },
+	{ "log", cmd_log, "show the database's audit trail: every step run or recorded" },
 	{ "heads", cmd_heads, "list the heads of the revision graph" },
 	{ "branches", cmd_branches, "list branch points and branch labels" },
 	{ "show", cmd_show, "show one revision" },
