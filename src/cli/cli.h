@@ -104,6 +104,8 @@ void cli_print_json(void *json);
 
 /* One-line description of a revision: "<id> (head, branch) message". */
 void cli_describe(FILE *f, const strata_graph *g, size_t i, int verbose);
+/* The same with one more tag in the parentheses (e.g. "current"), or none for NULL. */
+void cli_describe_marked(FILE *f, const strata_graph *g, size_t i, int verbose, const char *mark);
 
 /* Help pages (help.c). */
 const char *cli_help_text(const char *command);

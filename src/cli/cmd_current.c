@@ -4,8 +4,13 @@
  * Prints the applied heads (one per line), or nothing when no revision is
  * applied; --json gives {"database", "heads": [...], "pending": N, ...}.
  * Warns about a failed non-transactional revision and changed files.
+ *
+ * -v/--verbose also shows each head's parents, file, created time, and
+ * when, by whom and from where it was applied (or stamped), from the
+ * history; --json always has those.
  */
 #include "cli/cli.h"
+#include "strata/audit.h"
 #include "strata/error.h"
 #include "util/buf.h"
 #include "util/strutil.h"
@@ -13,6 +18,53 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+
+/*
+ * The history row that made revision applied, as it now is: the newest up
+ * row applied, stamped or accepted, or none (*out NULL) when the history
+ * has no such row.
+ */
+static int applied_row(strata_audit **audit, const strata_audit_entry **out, cli_ctx *ctx,
+		       const char *revision)
+{
+	strata_audit_options o = STRATA_AUDIT_OPTIONS_INIT;
+	int rc;
+
+	*out = NULL;
+	o.revision = revision;
+	if ((rc = strata_audit_read(audit, ctx->config, &o)) < 0)
+		return rc;
+	for (size_t i = 0; i < (*audit)->n && !*out; i++) {
+		const strata_audit_entry *e = &(*audit)->entries[i];
+
+		if (strcmp(e->direction, "up") == 0 &&
+		    (strcmp(e->outcome, "applied") == 0 || strcmp(e->outcome, "stamped") == 0))
+			*out = e;
+	}
+	return 0;
+}
+
+static json_t *applied_json(const strata_audit_entry *e)
+{
+	if (!e)
+		return json_null();
+	return json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s?}", "outcome", e->outcome, "started_at",
+			 e->started_at, "db_user", e->db_user, "client_host", e->client_host,
+			 "tool_version", e->tool_version, "note", e->note);
+}
+
+static void print_applied(const strata_audit_entry *e)
+{
+	if (!e) {
+		puts("    applied: (the history has no row for it)");
+		return;
+	}
+	printf("    %s: %s by %s on %s (strata %s)\n", e->outcome, e->started_at,
+	       e->db_user ? e->db_user : "?", e->client_host ? e->client_host : "?",
+	       e->tool_version ? e->tool_version : "?");
+	if (e->note)
+		printf("    note: %s\n", e->note);
+}
 
 int cmd_current(int argc, char **argv, cli_ctx *ctx)
 {
@@ -46,12 +98,24 @@ int cmd_current(int argc, char **argv, cli_ctx *ctx)
 		buf_release(&shown);
 		for (i = 0; i < n; i++) {
 			const strata_migration *m = strata_graph_at(ctx->graph, heads[i]);
+			const strata_audit_entry *row;
+			strata_audit *audit = NULL;
 			json_t *h = json_object();
 
+			if ((rc = applied_row(&audit, &row, ctx, m->revision)) < 0) {
+				json_decref(h);
+				json_decref(arr);
+				json_decref(root);
+				goto fail;
+			}
 			json_object_set_new(h, "revision", json_string(m->revision));
 			json_object_set_new(h, "message", json_string(m->message));
 			json_object_set_new(h, "file", json_string(m->path));
+			json_object_set_new(h, "created",
+					    m->created ? json_string(m->created) : json_null());
+			json_object_set_new(h, "applied", applied_json(row));
 			json_array_append_new(arr, h);
+			strata_audit_free(audit);
 		}
 		json_object_set_new(root, "heads", arr);
 		json_object_set_new(root, "pending", json_integer((json_int_t)pending));
@@ -64,8 +128,19 @@ int cmd_current(int argc, char **argv, cli_ctx *ctx)
 			: json_null());
 		cli_print_json(root);
 	} else {
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
+			const strata_audit_entry *row;
+			strata_audit *audit = NULL;
+
 			cli_describe(stdout, ctx->graph, heads[i], ctx->g.verbose);
+			if (!ctx->g.verbose)
+				continue;
+			if ((rc = applied_row(&audit, &row, ctx,
+					      strata_graph_at(ctx->graph, heads[i])->revision)) < 0)
+				goto fail;
+			print_applied(row);
+			strata_audit_free(audit);
+		}
 		if (!n)
 			cli_info(ctx, "no revision applied (%zu pending)", pending);
 		else if (pending)
@@ -84,4 +159,9 @@ int cmd_current(int argc, char **argv, cli_ctx *ctx)
 	free(heads);
 	strata_status_free(st);
 	return EXIT_OK;
+fail:
+	rc = cli_report_error(rc);
+	free(heads);
+	strata_status_free(st);
+	return rc;
 }

@@ -7,6 +7,12 @@
  * upgrade and downgrade targets are: "current", "-N" (where downgrade -N
  * would go), "+N" (where upgrade +N would go); only then is the database
  * read (read-only). Otherwise only the migrations folder is read.
+ *
+ * --indicate-current (-i) reads the database too and marks each revision
+ * with its state there: current (an applied head), applied, pending,
+ * failed (a non-transactional revision stopped part-way), running (being
+ * applied right now), and changed (applied, but its file changed since).
+ * -v adds parents, file and created time.
  */
 #include "cli/cli.h"
 #include "strata/error.h"
@@ -38,8 +44,43 @@ static json_t *revision_json(const strata_graph *g, size_t i)
 	json_object_set_new(o, "transactional", json_boolean(m->transactional));
 	json_object_set_new(o, "irreversible", m->irreversible ? json_string(m->irreversible) : json_null());
 	json_object_set_new(o, "file", json_string(m->path));
+	json_object_set_new(o, "created", m->created ? json_string(m->created) : json_null());
 	json_object_set_new(o, "checksum", json_string(m->checksum));
 	return o;
+}
+
+/* Revision i's state in the database: current, applied, failed, running or pending. */
+static const char *state_of(const strata_status *st, const unsigned char *current, size_t i)
+{
+	if (current[i])
+		return "current";
+	if (st->applied[i])
+		return "applied";
+	if (st->failed == (long)i)
+		return st->failed_in_progress ? "running" : "failed";
+	return "pending";
+}
+
+static int changed(const strata_status *st, size_t i)
+{
+	for (size_t k = 0; k < st->nchanged; k++)
+		if (st->changed[k] == i)
+			return 1;
+	return 0;
+}
+
+/* current[i] = 1 for the database's applied heads. */
+static int mark_current(unsigned char *current, const strata_graph *g, const strata_status *st)
+{
+	size_t n = strata_graph_count(g), *heads, k, i;
+
+	if (!(heads = calloc(n ? n : 1, sizeof(*heads))))
+		return strata_error_set(STRATA_ERROR, "out of memory");
+	k = strata_graph_applied_heads(g, st->applied, heads, n);
+	for (i = 0; i < k && i < n; i++)
+		current[heads[i]] = 1;
+	free(heads);
+	return 0;
 }
 
 static int relative(const char *bound)
@@ -70,13 +111,15 @@ static int resolve_bound(unsigned char *set, unsigned char *tip, const strata_gr
 int cmd_history(int argc, char **argv, cli_ctx *ctx)
 {
 	const char *range = NULL, *args[1];
-	unsigned char *upper = NULL, *lower = NULL, *from_tip = NULL;
+	unsigned char *upper = NULL, *lower = NULL, *from_tip = NULL, *current = NULL;
 	strata_status *st = NULL;
 	size_t nargs, n, i;
-	int rc;
+	int indicate = 0, rc;
 	const cli_option opts[] = {
 		{ OPT_STRING, 'r', "rev-range", &range, "FROM:TO",
 		  "only revisions in this range (FROM, TO: a revision, base, heads, current, -N, +N)" },
+		{ OPT_FLAG, 'i', "indicate-current", &indicate, NULL,
+		  "mark each revision current, applied, pending or failed in the database" },
 		{ OPT_END, 0, NULL, NULL, NULL, NULL },
 	};
 
@@ -88,7 +131,8 @@ int cmd_history(int argc, char **argv, cli_ctx *ctx)
 	upper = calloc(n ? n : 1, 1);
 	lower = calloc(n ? n : 1, 1);
 	from_tip = calloc(n ? n : 1, 1);
-	if (!upper || !lower || !from_tip) {
+	current = calloc(n ? n : 1, 1);
+	if (!upper || !lower || !from_tip || !current) {
 		rc = EXIT_RUNTIME;
 		goto done;
 	}
@@ -115,20 +159,42 @@ int cmd_history(int argc, char **argv, cli_ctx *ctx)
 			goto done;
 		}
 	}
+	if (indicate && ((!st && (rc = strata_status_read(&st, ctx->config, ctx->graph, 0)) < 0) ||
+			 (rc = mark_current(current, ctx->graph, st)) < 0)) {
+		rc = cli_report_error(rc);
+		goto done;
+	}
 	if (ctx->g.json) {
 		json_t *arr = json_array();
 
-		for (i = n; i-- > 0;)
-			if (upper[i] && (!lower[i] || from_tip[i]))
-				json_array_append_new(arr, revision_json(ctx->graph, i));
+		for (i = n; i-- > 0;) {
+			json_t *o;
+
+			if (!upper[i] || (lower[i] && !from_tip[i]))
+				continue;
+			o = revision_json(ctx->graph, i);
+			if (indicate) {
+				json_object_set_new(o, "state", json_string(state_of(st, current, i)));
+				json_object_set_new(o, "changed", json_boolean(changed(st, i)));
+			}
+			json_array_append_new(arr, o);
+		}
 		cli_print_json(arr);
 	} else {
-		for (i = n; i-- > 0;)
-			if (upper[i] && (!lower[i] || from_tip[i]))
-				cli_describe(stdout, ctx->graph, i, ctx->g.verbose);
+		for (i = n; i-- > 0;) {
+			char mark[32];
+
+			if (!upper[i] || (lower[i] && !from_tip[i]))
+				continue;
+			if (indicate)
+				snprintf(mark, sizeof(mark), "%s%s", state_of(st, current, i),
+					 changed(st, i) ? ", changed" : "");
+			cli_describe_marked(stdout, ctx->graph, i, ctx->g.verbose, indicate ? mark : NULL);
+		}
 	}
 	rc = EXIT_OK;
 done:
+	free(current);
 	strata_status_free(st);
 	free(upper);
 	free(lower);

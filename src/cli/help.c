@@ -28,6 +28,8 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "  --irreversible REASON    no down section; downgrade stops here with REASON\n"
 	  "  --autogenerate           write the up and down SQL from the diff between the\n"
 	  "                           migrations (replayed in a shadow database) and schema.sql\n\n"
+	  "The header records when the revision was written, in UTC\n"
+	  "(-- created: 2026-03-04T05:06:07Z); history -v and current -v show it.\n\n"
 	  "Examples:\n  strata revision -m \"add users.org_id\"\n"
 	  "  strata revision --autogenerate -m \"add users.org_id\"\n" },
 	{ "merge",
@@ -68,13 +70,19 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "failed non-transactional revision as done after finishing it by hand.\n"
 	  "--purge replaces the version rows even when they name unknown revisions.\n" },
 	{ "current",
-	  "usage: strata current [--json]\n\n"
+	  "usage: strata current [--json] [-v]\n\n"
 	  "Show the revisions the database is at (its applied heads) and how many are\n"
-	  "pending. Warns about failed revisions and files changed since applied.\n" },
+	  "pending. Warns about failed revisions and files changed since applied.\n"
+	  "-v also shows each head's parents, file and created time, and when, by whom\n"
+	  "and from which host it was applied or stamped (from the history table).\n" },
 	{ "history",
-	  "usage: strata history [-r FROM:TO] [--json] [-v]\n\n"
-	  "List revisions, newest first, from the migrations folder. -v shows parents\n"
-	  "and files. A range FROM:TO limits the list to TO and its ancestors that are\n"
+	  "usage: strata history [-r FROM:TO] [-i] [--json] [-v]\n\n"
+	  "List revisions, newest first, from the migrations folder. -v shows parents,\n"
+	  "files and created times (none for a file without a created header).\n"
+	  "-i, --indicate-current reads the database and marks each revision current\n"
+	  "(an applied head), applied, pending, failed or running, and changed when its\n"
+	  "file changed since it was applied.\n"
+	  "A range FROM:TO limits the list to TO and its ancestors that are\n"
 	  "not ancestors of FROM, plus FROM. Either side may be empty (base, heads), a\n"
 	  "revision, a branch label, head or heads, or relative to the database's state:\n"
 	  "current, -N (where downgrade -N would go), +N (where upgrade +N would go);\n"

@@ -200,6 +200,11 @@ int cli_check_sum(cli_ctx *ctx)
 
 void cli_describe(FILE *f, const strata_graph *g, size_t i, int verbose)
 {
+	cli_describe_marked(f, g, i, verbose, NULL);
+}
+
+void cli_describe_marked(FILE *f, const strata_graph *g, size_t i, int verbose, const char *mark)
+{
 	const strata_migration *m = strata_graph_at(g, i);
 	const size_t *heads, *kids;
 	size_t nheads = strata_graph_heads(g, &heads), k, nkids = strata_graph_children(g, i, &kids);
@@ -226,6 +231,11 @@ void cli_describe(FILE *f, const strata_graph *g, size_t i, int verbose)
 	}
 	if (m->branch) {
 		fprintf(f, "%sbranch %s", sep, m->branch);
+		sep = ", ";
+		tags = 1;
+	}
+	if (mark) {
+		fprintf(f, "%s%s", sep, mark);
 		tags = 1;
 	}
 	if (tags)
@@ -245,6 +255,8 @@ void cli_describe(FILE *f, const strata_graph *g, size_t i, int verbose)
 			fputc('\n', f);
 		}
 		fprintf(f, "    file: %s\n", m->path);
+		if (m->created)
+			fprintf(f, "    created: %s\n", m->created);
 		if (!m->transactional)
 			fputs("    transaction: off\n", f);
 		if (m->irreversible)
