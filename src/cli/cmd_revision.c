@@ -18,7 +18,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* Resolve names (ids, prefixes, labels) to full ids; "base" gives none. */
 static int resolve_all(const strata_graph *g, const cli_list *names, const char **out, size_t *n)
@@ -43,21 +42,16 @@ static int autogenerate(cli_ctx *ctx, strata_buf *up, strata_buf *down)
 {
 	sc_catalog *have = NULL, *want = NULL;
 	sc_changes fwd = { 0 }, back = { 0 };
+	const char *schema;
 	int engine, rc;
 
-	if (!ctx->config->schema || access(ctx->config->schema, R_OK) != 0) {
-		fprintf(stderr, "strata: error: no schema file %s to generate the revision from\n",
-			ctx->config->schema ? ctx->config->schema : "(schema.sql)");
-		fputs("hint: write the schema you want in schema.sql (or set schema in strata.ini)\n",
-		      stderr);
-		return EXIT_USAGE;
-	}
+	if ((rc = schema_desired_file(ctx, &schema, NULL, "to generate the revision from")) != 0)
+		return rc;
 	if (!ctx->config->database || !(engine = db_engine_of(ctx->config->database)))
 		return cli_usage_error("revision", "--autogenerate needs the project's database "
 						   "(-d URL or database in strata.ini) for its engine");
 	schema_guard_signals();
-	if ((rc = schema_load_pair(ctx, &have, ctx->config->migrations, &want, ctx->config->schema,
-				   engine)) != 0)
+	if ((rc = schema_load_pair(ctx, &have, ctx->config->migrations, &want, schema, engine)) != 0)
 		goto done;
 	if ((rc = sc_diff(have, want, NULL, &fwd)) != 0 || (rc = sc_diff(want, have, NULL, &back)) != 0 ||
 	    (rc = schema_changes_sql(&fwd, up)) != 0 || (rc = schema_changes_sql(&back, down)) != 0) {

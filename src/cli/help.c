@@ -157,6 +157,16 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "its schema with the live one. Exit 0 when they match; exit 1 with every\n"
 	  "difference (extra: in the database only; missing: made by the migrations but\n"
 	  "gone; changed). --sql prints the SQL that brings the database back.\n" },
+	{ "check",
+	  "usage: strata check [--schema FILE] [--json]\n\n"
+	  "Replay the migrations in a shadow database, load the desired schema (FILE, else\n"
+	  "schema in strata.ini) in another, and compare them, as revision --autogenerate\n"
+	  "does. Exit 0 with \"no differences\" when the migrations make that schema; exit 1\n"
+	  "printing the SQL still missing (what 'strata diff migrations FILE' prints) when\n"
+	  "they do not. The project's database is not read; it names the engine.\n\n"
+	  "Exit status: 0 no differences, 1 differences, 2 no schema file or a bad\n"
+	  "migration, 3 a shadow database that cannot be made or loaded.\n\n"
+	  "Example:\n  strata check || strata revision --autogenerate -m \"what changed\"\n" },
 	{ "baseline",
 	  "usage: strata baseline [-m MESSAGE]\n\n"
 	  "Adopt an existing database: write its live schema as the project's first\n"

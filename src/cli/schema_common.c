@@ -113,6 +113,20 @@ void schema_guard_signals(void)
 		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
+int schema_desired_file(cli_ctx *ctx, const char **out, const char *path, const char *purpose)
+{
+	const char *file = path ? path : ctx->config->schema;
+
+	*out = file;
+	if (file && access(file, R_OK) == 0)
+		return 0;
+	fprintf(stderr, "strata: error: no schema file %s %s\n", file ? file : "(schema.sql)",
+		purpose);
+	fputs("hint: write the schema you want in schema.sql (or set schema in strata.ini)\n",
+	      stderr);
+	return EXIT_USAGE;
+}
+
 int schema_load(cli_ctx *ctx, sc_catalog **out, const char *spec, int engine)
 {
 	int rc = sc_load(out, spec, engine, ctx->config);

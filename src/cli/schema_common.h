@@ -24,6 +24,12 @@ void schema_guard_signals(void);
  * process instead of reporting the errors its clean-up causes. */
 void schema_hold_if_interrupted(void);
 
+/* The desired-schema file (path, or the config's schema when NULL) into
+ * *out; when it cannot be read, print why and a hint and return
+ * EXIT_USAGE, naming the command's purpose ("to generate the revision
+ * from"). */
+int schema_desired_file(cli_ctx *ctx, const char **out, const char *path, const char *purpose);
+
 /* Load a schema source; on failure print the error and return the exit code. */
 int schema_load(cli_ctx *ctx, sc_catalog **out, const char *spec, int engine);
 
