@@ -65,12 +65,23 @@ static int check_options(char since[32], const strata_audit_options *o)
 typedef struct reader {
 	strata_audit *a;
 	size_t cap;
+	strata_db *db;
 } reader;
 
-static int copy(const char **slot, const char *v)
+/* A value into *slot, with the connection's password scrubbed: a failed
+ * statement is stored as it was written, and may name it. */
+static int copy(const reader *r, const char **slot, const char *v)
 {
+	char *s;
+
 	*slot = NULL;
-	return v && !(*slot = strata_strdup(v)) ? STRATA_ERROR : 0;
+	if (!v)
+		return 0;
+	if (!(s = strata_strdup(v)))
+		return STRATA_ERROR;
+	db_scrub(r->db, s);
+	*slot = s;
+	return 0;
 }
 
 static long long number_or(const char *v, long long missing)
@@ -96,12 +107,18 @@ static int on_row(void *payload, int ncols, const char *const *v)
 	e->id = number_or(v[C_ID], 0);
 	e->duration_ms = v[C_FINISHED] ? number_or(v[C_DURATION], -1) : -1;
 	e->statements_run = (long)number_or(v[C_RUN], -1);
-	if (copy(&e->revision, v[C_REVISION]) < 0 || copy(&e->direction, v[C_DIRECTION]) < 0 ||
-	    copy(&e->outcome, v[C_OUTCOME]) < 0 || copy(&e->checksum, v[C_CHECKSUM]) < 0 ||
-	    copy(&e->started_at, v[C_STARTED]) < 0 || copy(&e->finished_at, v[C_FINISHED]) < 0 ||
-	    copy(&e->db_user, v[C_USER]) < 0 || copy(&e->client_host, v[C_HOST]) < 0 ||
-	    copy(&e->tool_version, v[C_VERSION]) < 0 || copy(&e->error, v[C_ERROR]) < 0 ||
-	    copy(&e->failed_statement, v[C_STATEMENT]) < 0 || copy(&e->note, v[C_NOTE]) < 0)
+	if (copy(r, &e->revision, v[C_REVISION]) < 0 ||
+	    copy(r, &e->direction, v[C_DIRECTION]) < 0 ||
+	    copy(r, &e->outcome, v[C_OUTCOME]) < 0 ||
+	    copy(r, &e->checksum, v[C_CHECKSUM]) < 0 ||
+	    copy(r, &e->started_at, v[C_STARTED]) < 0 ||
+	    copy(r, &e->finished_at, v[C_FINISHED]) < 0 ||
+	    copy(r, &e->db_user, v[C_USER]) < 0 ||
+	    copy(r, &e->client_host, v[C_HOST]) < 0 ||
+	    copy(r, &e->tool_version, v[C_VERSION]) < 0 ||
+	    copy(r, &e->error, v[C_ERROR]) < 0 ||
+	    copy(r, &e->failed_statement, v[C_STATEMENT]) < 0 ||
+	    copy(r, &e->note, v[C_NOTE]) < 0)
 		return STRATA_ERROR;
 	return 0;
 }
@@ -180,7 +197,7 @@ static int read_rows(strata_audit *a, strata_db *db, const strata_config *cfg,
 {
 	strata_buf sql = STRATA_BUF_INIT;
 	const char *params[3], *outcome = o->outcome;
-	reader r = { a, 0 };
+	reader r = { a, 0, db };
 	int nparams, held = -1, rc;
 
 	if (outcome && (strcmp(outcome, "running") == 0 || strcmp(outcome, "interrupted") == 0)) {

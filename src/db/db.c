@@ -228,6 +228,12 @@ int db_lock_held(strata_db *db, const char *key, int *held)
 	return db->vt->lock_held(db, key, held);
 }
 
+void db_scrub(const strata_db *db, char *text)
+{
+	if (db && db->vt && db->vt->scrub && text)
+		db->vt->scrub(db, text);
+}
+
 int db_set_timeouts(strata_db *db, long lock_timeout_ms, long statement_timeout_ms)
 {
 	DB_CHECK(db, "db_set_timeouts");

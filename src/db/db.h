@@ -104,6 +104,10 @@ typedef struct strata_db_vtable {
 	 * key: a "running" history row is then a run in progress, not one that
 	 * died part-way. Read-only: takes and creates nothing that stays. */
 	int (*lock_held)(strata_db *db, const char *key, int *held);
+	/* Replace, in place, every secret of this connection (PostgreSQL: the
+	 * password, sslpassword and PGPASSWORD) found in text by "****", for
+	 * text read from the database that is to be shown. NULL: no secrets. */
+	void (*scrub)(const strata_db *db, char *text);
 } strata_db_vtable;
 #define STRATA_DB_VTABLE_VERSION 1
 
@@ -148,6 +152,8 @@ int db_rollback(strata_db *db);
 int db_lock(strata_db *db, const char *key, long wait_ms);
 int db_unlock(strata_db *db, const char *key);
 int db_lock_held(strata_db *db, const char *key, int *held);
+/* The connection's secrets scrubbed from text (may be NULL), in place. */
+void db_scrub(const strata_db *db, char *text);
 int db_set_timeouts(strata_db *db, long lock_timeout_ms, long statement_timeout_ms);
 int db_current_user(strata_db *db, char **out);
 int db_server_version(strata_db *db);

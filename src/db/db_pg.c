@@ -1060,6 +1060,11 @@ static int pg_server_version(strata_db *db)
 	return pq->PQserverVersion(((pg_db *)db)->conn);
 }
 
+static void pg_scrub(const strata_db *db, char *text)
+{
+	scrub((const pg_db *)db, text);
+}
+
 static const strata_db_vtable pg_vtable = {
 	STRATA_DB_VTABLE_VERSION,
 	"postgres",
@@ -1078,4 +1083,5 @@ static const strata_db_vtable pg_vtable = {
 	pg_server_version,
 	pg_query_prepared,
 	pg_lock_held,
+	pg_scrub,
 };

@@ -680,4 +680,5 @@ static const strata_db_vtable sqlite_vtable = {
 	sq_server_version,
 	NULL, /* query_prepared: SQLite compiles a statement in microseconds */
 	sq_lock_held,
+	NULL, /* scrub: a SQLite path has no password */
 };
