@@ -43,6 +43,11 @@ COMMANDS=(
   "-v erd"
   "-v drift"
   "drift --json"
+  "-v log"
+  "log --json"
+  "-v check"
+  "-v history -i"
+  "current -v --json"
   "-v lint --all"
   "-v diff --json migrations migrations"
   "-v test --only upgrade"
@@ -57,6 +62,7 @@ COMMANDS=(
 # and strata test (each opens its connections its own way).
 ENV_COMMANDS=(
   "-v current"
+  "-v log"
   "history --json"
   "-v upgrade"
   "-v downgrade REV1"
@@ -122,6 +128,7 @@ every_command() {
 project_with_two_revisions() {
   rm -rf "$T/proj"
   new_project; chain 2
+  printf 'CREATE TABLE t%s (id integer primary key, v text);\n' 1 2 >schema.sql
   st hash >/dev/null
 }
 
