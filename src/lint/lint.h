@@ -24,6 +24,9 @@
  *     context helpers below; they never allocate findings themselves.
  *  3. A table "is new" when a CREATE TABLE for it ran earlier in the
  *     current range (strata_lint_report_new_range() starts a range).
+ *  4. Statements inside DO blocks and function bodies go through the same
+ *     families with f->scope saying which: a family that has rules about
+ *     the file as a script (transactions, timeouts, retries) checks it.
  *
  * New rule: add it to enum lint_rule_no and rules.c (same place), check it
  * in a family, add a trigger and a safe case to tests/unit/lint/, and a
@@ -96,6 +99,13 @@ typedef enum lint_rule_no {
 int lint_rule_locks(lint_rule_no rule);
 const strata_lint_rule *lint_rule(lint_rule_no rule);
 
+/* What runs a statement, and so which rules and context apply (engine.c). */
+typedef enum lint_scope {
+	LINT_IN_FILE,     /* a statement of the file */
+	LINT_IN_DO_BLOCK, /* in a DO block: runs with the file, linted as its statements */
+	LINT_IN_FUNCTION, /* in a function or procedure body: runs when called, later */
+} lint_scope;
+
 /* One file being linted. */
 typedef struct lint_file {
 	strata_lint_report *r;
@@ -122,6 +132,18 @@ typedef struct lint_file {
 	/* The statement being linted (offsets in sql). */
 	size_t stmt_start, stmt_end;
 	const PgQuery__Node *stmt;
+	/* A statement of a body (lint_body): the statement the body is in, the
+	 * prefix of its messages ("in function f(): "), how deep. A statement
+	 * whose text is not the file's own is pinned: its findings all point
+	 * at file offset pinned_at. Guarded: it runs only under IF or CASE or
+	 * in a block with an EXCEPTION clause. */
+	lint_scope scope;
+	const struct lint_file *outer;
+	char label[160];
+	int depth;
+	int pinned;
+	size_t pinned_at;
+	int guarded;
 } lint_file;
 
 /* Add a finding of rule at `location` (an offset into f->sql, or -1 for the
@@ -153,6 +175,8 @@ int lint_added_in_file(const lint_file *f, const PgQuery__RangeVar *rel, const c
 int lint_notnull_validated(const lint_file *f, const PgQuery__RangeVar *rel, const char *col);
 /* Whether statements run inside a transaction here (header or BEGIN). */
 int lint_in_transaction(const lint_file *f);
+/* Where the statement being linted starts in the file's text. */
+size_t lint_stmt_offset(const lint_file *f);
 
 /* Tree helpers (engine.c). */
 const char *lint_str(const PgQuery__Node *n);         /* a String node's text, or NULL */

@@ -3,7 +3,8 @@
  * VACUUM FULL and CLUSTER: the statements whose lock or rewrite depends on
  * CONCURRENTLY (SL101-SL105, SL117, SL120, SL121).
  *
- * Layer: lint. Reads one statement (f->stmt); see lint.h.
+ * Layer: lint. Reads one statement (f->stmt); see lint.h. CONCURRENTLY in
+ * a DO block or function body always fails: both run in a transaction.
  */
 #include "lint/lint.h"
 
@@ -19,6 +20,12 @@ static int pg14_buggy(const lint_file *f)
 
 static void concurrently_in_tx(lint_file *f, const char *what)
 {
+	if (f->scope != LINT_IN_FILE) {
+		lint_emit(f, R_CONCURRENT_IN_TX, -1, NULL, "%s CONCURRENTLY inside a transaction (the "
+			  "statements of a %s always run in one)", what,
+			  f->scope == LINT_IN_FUNCTION ? "function" : "DO block");
+		return;
+	}
 	if (!lint_in_transaction(f))
 		return;
 	lint_emit(f, R_CONCURRENT_IN_TX, -1, NULL, "%s CONCURRENTLY inside a transaction%s", what,

@@ -7,7 +7,9 @@
  * lint_file (BEGIN depth, timeouts set); see lint.h. strata runs each
  * "transaction: on" migration in its own transaction and sets lock_timeout
  * itself (strata.ini lock_timeout, 5s by default), which the options say
- * (runner_sets_lock_timeout); plain SQL files get no such help.
+ * (runner_sets_lock_timeout); plain SQL files get no such help. In a
+ * function body only SL213 applies (it runs when called, not as part of
+ * the script); a DO block's statements are the script's.
  */
 #include "lint/lint.h"
 
@@ -125,7 +127,7 @@ static void transaction(lint_file *f, const PgQuery__TransactionStmt *t)
 		if (f->tx_depth > 0)
 			lint_emit(f, R_TX_NESTING, -1, NULL, "BEGIN inside a transaction already open");
 		else
-			f->tx_begin_at = f->base + f->stmt_start;
+			f->tx_begin_at = lint_stmt_offset(f);
 		f->tx_depth++;
 	} else if (f->tx_depth > 0) {
 		f->tx_depth = 0;
@@ -170,7 +172,9 @@ static void robust(lint_file *f)
 	const PgQuery__Node *s = f->stmt;
 	size_t i, j;
 
-	if (lint_in_transaction(f))
+	/* A statement under IF or CASE, or with an EXCEPTION handler, is made
+	 * safe to run again by its condition (IF NOT EXISTS (SELECT ...)). */
+	if (lint_in_transaction(f) || f->guarded)
 		return;
 	switch (s->node_case) {
 	case PG_QUERY__NODE__NODE_CREATE_STMT:
@@ -271,24 +275,13 @@ static const char *backfill_column(const PgQuery__Node *where)
 	return c->n_fields ? lint_str(c->fields[c->n_fields - 1]) : NULL;
 }
 
-void lint_rules_transaction(lint_file *f)
+/* SL213: UPDATE or DELETE of every row of an existing table. */
+static void data_change(lint_file *f)
 {
 	const PgQuery__Node *s = f->stmt;
 	const char *col;
 
 	switch (s->node_case) {
-	case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
-		transaction(f, s->transaction_stmt);
-		return;
-	case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT:
-		if (s->variable_set_stmt->name && strcasecmp(s->variable_set_stmt->name, "lock_timeout") == 0)
-			f->lock_timeout_set = sets_limit(s->variable_set_stmt) ||
-					      (f->is_migration && f->o && f->o->runner_sets_lock_timeout &&
-					       s->variable_set_stmt->kind != PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE);
-		else if (s->variable_set_stmt->name &&
-			 strcasecmp(s->variable_set_stmt->name, "statement_timeout") == 0)
-			f->statement_timeout_set = sets_limit(s->variable_set_stmt);
-		return;
 	case PG_QUERY__NODE__NODE_UPDATE_STMT:
 		if (lint_table_is_new(f, s->update_stmt->relation))
 			break;
@@ -308,6 +301,34 @@ void lint_rules_transaction(lint_file *f)
 				  "DELETE FROM %s without WHERE deletes every row in one transaction",
 				  lint_rel_name(s->delete_stmt->relation));
 		break;
+	default:
+		break;
+	}
+}
+
+void lint_rules_transaction(lint_file *f)
+{
+	const PgQuery__Node *s = f->stmt;
+
+	data_change(f);
+	/* A function body runs when it is called, in its caller's transaction
+	 * with its caller's timeouts: the file's BEGIN and COMMIT, its timeouts
+	 * and a retry of the migration are nothing to it. */
+	if (f->scope == LINT_IN_FUNCTION)
+		return;
+	switch (s->node_case) {
+	case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
+		transaction(f, s->transaction_stmt);
+		return;
+	case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT:
+		if (s->variable_set_stmt->name && strcasecmp(s->variable_set_stmt->name, "lock_timeout") == 0)
+			f->lock_timeout_set = sets_limit(s->variable_set_stmt) ||
+					      (f->is_migration && f->o && f->o->runner_sets_lock_timeout &&
+					       s->variable_set_stmt->kind != PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE);
+		else if (s->variable_set_stmt->name &&
+			 strcasecmp(s->variable_set_stmt->name, "statement_timeout") == 0)
+			f->statement_timeout_set = sets_limit(s->variable_set_stmt);
+		return;
 	default:
 		break;
 	}
