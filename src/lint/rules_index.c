@@ -37,7 +37,7 @@ static void concurrently_in_tx(lint_file *f, const char *what)
 
 static void create_index(lint_file *f, const PgQuery__IndexStmt *ix)
 {
-	const char *name = ix->idxname ? ix->idxname : "(unnamed)";
+	const char *name = ix->idxname && *ix->idxname ? ix->idxname : "(unnamed)";
 
 	if (ix->concurrent) {
 		concurrently_in_tx(f, "CREATE INDEX");

@@ -14,7 +14,6 @@
 #include "lint/lint.h"
 
 #include <stdlib.h>
-#include <string.h>
 #include <strings.h>
 
 /* 1 if SET name = value sets a limit (anything but 0 / DEFAULT / RESET). */
@@ -144,12 +143,12 @@ static void transaction(lint_file *f, const PgQuery__TransactionStmt *t)
  */
 static void index_robust(lint_file *f, const PgQuery__IndexStmt *ix)
 {
-	const char *name = ix->idxname;
+	const char *name = ix->idxname && *ix->idxname ? ix->idxname : NULL;
 
 	if (!ix->concurrent) {
-		if (!ix->if_not_exists)
+		if (!ix->if_not_exists && !(name && lint_index_was_dropped_here(f, name)))
 			lint_emit(f, R_ROBUST, -1, NULL, "CREATE INDEX %s without IF NOT EXISTS",
-				  name ? name : "");
+				  name ? name : "(unnamed)");
 		return;
 	}
 	if (!name) {
@@ -170,7 +169,8 @@ static void index_robust(lint_file *f, const PgQuery__IndexStmt *ix)
 static void robust(lint_file *f)
 {
 	const PgQuery__Node *s = f->stmt;
-	size_t i, j;
+	const char *con;
+	size_t i;
 
 	/* A statement under IF or CASE, or with an EXCEPTION handler, is made
 	 * safe to run again by its condition (IF NOT EXISTS (SELECT ...)). */
@@ -211,7 +211,6 @@ static void robust(lint_file *f)
 	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
 		for (i = 0; i < s->alter_table_stmt->n_cmds; i++) {
 			const PgQuery__AlterTableCmd *c;
-			int dropped_first = 0;
 
 			if (s->alter_table_stmt->cmds[i]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
 				continue;
@@ -227,26 +226,25 @@ static void robust(lint_file *f)
 					lint_emit(f, R_ROBUST, -1, NULL, "DROP %s without IF EXISTS",
 						  c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn
 						  ? "COLUMN" : "CONSTRAINT");
+				else if (c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint)
+					lint_constraint_dropped_here(f, s->alter_table_stmt->relation,
+								     c->name);
 				break;
 			case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint:
-				if (!c->def || c->def->node_case != PG_QUERY__NODE__NODE_CONSTRAINT ||
-				    !c->def->constraint->conname)
+				/* Dropped IF EXISTS before (earlier in this statement or
+				 * file), it can run again; unnamed, nothing can drop it. */
+				if (!c->def || c->def->node_case != PG_QUERY__NODE__NODE_CONSTRAINT)
 					break;
-				for (j = 0; j < i; j++) {
-					const PgQuery__Node *o = s->alter_table_stmt->cmds[j];
-
-					if (o->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_CMD &&
-					    o->alter_table_cmd->subtype ==
-						    PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint &&
-					    o->alter_table_cmd->missing_ok && o->alter_table_cmd->name &&
-					    strcmp(o->alter_table_cmd->name, c->def->constraint->conname) == 0)
-						dropped_first = 1;
-				}
-				if (!dropped_first)
+				con = c->def->constraint->conname;
+				if (!con || !*con)
+					lint_emit(f, R_ROBUST, -1, NULL,
+						  "ADD CONSTRAINT without a name cannot run twice; name it "
+						  "and precede it with DROP CONSTRAINT IF EXISTS");
+				else if (!lint_constraint_was_dropped_here(f, s->alter_table_stmt->relation,
+									   con))
 					lint_emit(f, R_ROBUST, -1, NULL,
 						  "ADD CONSTRAINT %s cannot run twice; precede it with DROP "
-						  "CONSTRAINT IF EXISTS %s", c->def->constraint->conname,
-						  c->def->constraint->conname);
+						  "CONSTRAINT IF EXISTS %s", con, con);
 				break;
 			default:
 				break;

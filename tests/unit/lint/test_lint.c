@@ -141,6 +141,12 @@ static const lint_case cases[] = {
 	  "CREATE INDEX IF NOT EXISTS i ON t (a);" },
 	{ "SL403", PLAIN, 0, 0, 0, "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;",
 	  "ALTER TABLE t DROP CONSTRAINT IF EXISTS c, ADD CONSTRAINT c CHECK (a > 0) NOT VALID;" },
+	/* dropped IF EXISTS by an earlier statement: the same table's only */
+	{ "SL403", PLAIN, 0, 0, 0,
+	  "ALTER TABLE u DROP CONSTRAINT IF EXISTS c;\nALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;",
+	  "ALTER TABLE t DROP CONSTRAINT IF EXISTS c;\nALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;" },
+	{ "SL403", MIG_NOTX, 0, 0, 0, "CREATE INDEX ON t (a);",
+	  "DROP INDEX IF EXISTS i;\nCREATE INDEX i ON t (a);" },
 	{ "SL601", SQLITE, 0, 0, 0, "ALTER TABLE t ALTER COLUMN a TYPE text;",
 	  "ALTER TABLE t RENAME COLUMN a TO b;" },
 	{ "SL602", SQLITE, 0, 0, 0, "ALTER TABLE t ADD COLUMN b text NOT NULL;",
@@ -612,6 +618,20 @@ static void test_lint__render_formats(void **state)
 	strata_lint_report_free(r);
 }
 
+/* An unnamed index or constraint is said to be unnamed, not named "". */
+static void test_lint__unnamed_objects_in_messages(void **state)
+{
+	strata_lint_report *r = lint_plain("ALTER TABLE t ADD PRIMARY KEY (id);\n"
+					   "CREATE INDEX ON t (a);\nCREATE INDEX CONCURRENTLY ON t (b);\n");
+
+	assert_int_equal(count(r, "SL403"), 3);
+	assert_non_null(strstr(nth(r, "SL403", 0)->message, "ADD CONSTRAINT without a name"));
+	assert_non_null(strstr(nth(r, "SL403", 1)->message, "CREATE INDEX (unnamed) without"));
+	assert_non_null(strstr(nth(r, "SL403", 2)->message, "CREATE INDEX CONCURRENTLY without a name"));
+	assert_non_null(strstr(nth(r, "SL101", 0)->message, "CREATE INDEX (unnamed) on"));
+	strata_lint_report_free(r);
+}
+
 /* ---- function bodies and DO blocks ---------------------------------- */
 
 /* Finding k of rule is at line:col and its message starts with `start`. */
@@ -909,6 +929,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__settings_from_config);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__settings_change_severity);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__render_formats);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__unnamed_objects_in_messages);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__plpgsql_function_body);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__do_block);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__nested_plpgsql_statements);
