@@ -8,6 +8,7 @@
  */
 #include "lint/lint.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -109,12 +110,17 @@ static void alter_table(lint_file *f, const PgQuery__AlterTableStmt *a)
 		    c->def->node_case != PG_QUERY__NODE__NODE_PARTITION_CMD)
 			continue;
 		p = c->def->partition_cmd;
-		if (p->concurrent)
+		if (p->concurrent) {
 			concurrently_in_tx(f, "DETACH PARTITION");
-		else if (!lint_table_is_new(f, a->relation))
+		} else if (!lint_table_is_new(f, a->relation)) {
+			/* lint_rel_name() has one buffer: copy the first name out */
+			char partition[300];
+
+			snprintf(partition, sizeof(partition), "%s", lint_rel_name(p->name));
 			lint_emit(f, R_CONCURRENT_DETACH, -1, a->relation,
-				  "DETACH PARTITION %s from %s without CONCURRENTLY",
-				  p->name ? lint_rel_name(p->name) : "?", lint_rel_name(a->relation));
+				  "DETACH PARTITION %s from %s without CONCURRENTLY", partition,
+				  lint_rel_name(a->relation));
+		}
 	}
 }
 

@@ -632,6 +632,16 @@ static void test_lint__unnamed_objects_in_messages(void **state)
 	strata_lint_report_free(r);
 }
 
+/* Two tables in one message are both named. */
+static void test_lint__detach_names_both_tables(void **state)
+{
+	strata_lint_report *r = lint_plain("ALTER TABLE app.m DETACH PARTITION app.m_2006;\n");
+
+	assert_int_equal(count(r, "SL105"), 1);
+	assert_non_null(strstr(nth(r, "SL105", 0)->message, "DETACH PARTITION app.m_2006 from app.m "));
+	strata_lint_report_free(r);
+}
+
 /* ---- function bodies and DO blocks ---------------------------------- */
 
 /* Finding k of rule is at line:col and its message starts with `start`. */
@@ -930,6 +940,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__settings_change_severity);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__render_formats);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__unnamed_objects_in_messages);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__detach_names_both_tables);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__plpgsql_function_body);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__do_block);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__nested_plpgsql_statements);
