@@ -467,6 +467,20 @@ int lint_table_is_new(const lint_file *f, const PgQuery__RangeVar *rel)
 	return map_has(&f->r->tables, key);
 }
 
+/* The tables map holds TABLE_NEW, or TABLE_TEMPORARY for CREATE TEMP TABLE. */
+#define TABLE_NEW ((void *)1)
+#define TABLE_TEMPORARY ((void *)2)
+
+int lint_table_is_temporary(const lint_file *f, const PgQuery__RangeVar *rel)
+{
+	char key[300];
+
+	if (!rel)
+		return 0;
+	object_key(key, sizeof(key), rel->schemaname, rel->relname);
+	return map_get(&f->r->tables, key) == TABLE_TEMPORARY;
+}
+
 void lint_table_created(lint_file *f, const PgQuery__RangeVar *rel)
 {
 	char key[300];
@@ -474,7 +488,8 @@ void lint_table_created(lint_file *f, const PgQuery__RangeVar *rel)
 	if (!rel || !rel->relname || f->r->learning)
 		return;
 	object_key(key, sizeof(key), rel->schemaname, rel->relname);
-	put(f, &f->r->tables, key, (void *)1);
+	put(f, &f->r->tables, key, rel->relpersistence && rel->relpersistence[0] == 't'
+				   ? TABLE_TEMPORARY : TABLE_NEW);
 }
 
 void lint_table_renamed(lint_file *f, const PgQuery__RangeVar *rel, const char *newname)
@@ -484,7 +499,7 @@ void lint_table_renamed(lint_file *f, const PgQuery__RangeVar *rel, const char *
 	if (!lint_table_is_new(f, rel) || !newname)
 		return;
 	object_key(key, sizeof(key), rel->schemaname, newname);
-	put(f, &f->r->tables, key, (void *)1);
+	put(f, &f->r->tables, key, TABLE_NEW);
 }
 
 int lint_index_is_new(const lint_file *f, const char *schema, const char *name)

@@ -156,6 +156,8 @@ void lint_emit(lint_file *f, lint_rule_no rule, int location, const PgQuery__Ran
 
 /* Range context (engine.c). */
 int lint_table_is_new(const lint_file *f, const PgQuery__RangeVar *rel);
+/* New, and created TEMPORARY: it is gone when the session ends. */
+int lint_table_is_temporary(const lint_file *f, const PgQuery__RangeVar *rel);
 void lint_table_created(lint_file *f, const PgQuery__RangeVar *rel);
 void lint_table_renamed(lint_file *f, const PgQuery__RangeVar *rel, const char *newname);
 int lint_index_is_new(const lint_file *f, const char *schema, const char *name);

@@ -13,6 +13,7 @@
  */
 #include "lint/lint.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
 
@@ -166,10 +167,16 @@ static void index_robust(lint_file *f, const PgQuery__IndexStmt *ix)
 		  name, name, ix->if_not_exists ? ", which IF NOT EXISTS keeps as it is" : "", name);
 }
 
+static int is_temporary(const PgQuery__RangeVar *rel)
+{
+	return rel && rel->relpersistence && rel->relpersistence[0] == 't';
+}
+
 static void robust(lint_file *f)
 {
 	const PgQuery__Node *s = f->stmt;
 	const char *con;
+	char pkey[300];
 	size_t i;
 
 	/* A statement under IF or CASE, or with an EXCEPTION handler, is made
@@ -178,12 +185,14 @@ static void robust(lint_file *f)
 		return;
 	switch (s->node_case) {
 	case PG_QUERY__NODE__NODE_CREATE_STMT:
-		if (!s->create_stmt->if_not_exists)
+		/* A temporary table and its indexes are gone when a retry runs. */
+		if (!s->create_stmt->if_not_exists && !is_temporary(s->create_stmt->relation))
 			lint_emit(f, R_ROBUST, -1, NULL, "CREATE TABLE %s without IF NOT EXISTS",
 				  lint_rel_name(s->create_stmt->relation));
 		break;
 	case PG_QUERY__NODE__NODE_INDEX_STMT:
-		index_robust(f, s->index_stmt);
+		if (!lint_table_is_temporary(f, s->index_stmt->relation))
+			index_robust(f, s->index_stmt);
 		break;
 	case PG_QUERY__NODE__NODE_RENAME_STMT:
 		if (s->rename_stmt->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE ||
@@ -236,6 +245,14 @@ static void robust(lint_file *f)
 				if (!c->def || c->def->node_case != PG_QUERY__NODE__NODE_CONSTRAINT)
 					break;
 				con = c->def->constraint->conname;
+				if ((!con || !*con) && c->def->constraint->contype ==
+							PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY &&
+				    s->alter_table_stmt->relation && s->alter_table_stmt->relation->relname) {
+					/* PostgreSQL names it table_pkey */
+					snprintf(pkey, sizeof(pkey), "%s_pkey",
+						 s->alter_table_stmt->relation->relname);
+					con = pkey;
+				}
 				if (!con || !*con)
 					lint_emit(f, R_ROBUST, -1, NULL,
 						  "ADD CONSTRAINT without a name cannot run twice; name it "

@@ -147,6 +147,13 @@ static const lint_case cases[] = {
 	  "ALTER TABLE t DROP CONSTRAINT IF EXISTS c;\nALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;" },
 	{ "SL403", MIG_NOTX, 0, 0, 0, "CREATE INDEX ON t (a);",
 	  "DROP INDEX IF EXISTS i;\nCREATE INDEX i ON t (a);" },
+	/* PostgreSQL names an unnamed primary key table_pkey */
+	{ "SL403", MIG_NOTX, 0, 0, 0, "ALTER TABLE t ADD PRIMARY KEY (id);",
+	  "ALTER TABLE t DROP CONSTRAINT IF EXISTS t_pkey;\nALTER TABLE t ADD PRIMARY KEY (id);" },
+	/* a temporary table and its indexes are gone when a retry runs */
+	{ "SL403", MIG_NOTX, 0, 0, 0, "CREATE TABLE n (a int);\nCREATE INDEX ON n (a);",
+	  "CREATE TEMP TABLE n (a int);\nCREATE INDEX ON n (a);\n"
+	  "CREATE TEMP TABLE m AS SELECT 1 AS a;\nCREATE INDEX ON m (a);" },
 	{ "SL601", SQLITE, 0, 0, 0, "ALTER TABLE t ALTER COLUMN a TYPE text;",
 	  "ALTER TABLE t RENAME COLUMN a TO b;" },
 	{ "SL602", SQLITE, 0, 0, 0, "ALTER TABLE t ADD COLUMN b text NOT NULL;",
@@ -621,11 +628,13 @@ static void test_lint__render_formats(void **state)
 /* An unnamed index or constraint is said to be unnamed, not named "". */
 static void test_lint__unnamed_objects_in_messages(void **state)
 {
-	strata_lint_report *r = lint_plain("ALTER TABLE t ADD PRIMARY KEY (id);\n"
-					   "CREATE INDEX ON t (a);\nCREATE INDEX CONCURRENTLY ON t (b);\n");
+	strata_lint_report *r = lint_plain("ALTER TABLE t ADD UNIQUE (a);\n"
+					   "CREATE INDEX ON t (a);\nCREATE INDEX CONCURRENTLY ON t (b);\n"
+					   "ALTER TABLE t ADD PRIMARY KEY (id);\n");
 
-	assert_int_equal(count(r, "SL403"), 3);
+	assert_int_equal(count(r, "SL403"), 4);
 	assert_non_null(strstr(nth(r, "SL403", 0)->message, "ADD CONSTRAINT without a name"));
+	assert_non_null(strstr(nth(r, "SL403", 3)->message, "ADD CONSTRAINT t_pkey cannot run twice"));
 	assert_non_null(strstr(nth(r, "SL403", 1)->message, "CREATE INDEX (unnamed) without"));
 	assert_non_null(strstr(nth(r, "SL403", 2)->message, "CREATE INDEX CONCURRENTLY without a name"));
 	assert_non_null(strstr(nth(r, "SL101", 0)->message, "CREATE INDEX (unnamed) on"));
