@@ -27,6 +27,9 @@
  *     column is new when its table is or an ADD COLUMN for it ran there.
  *  4. A down section is linted after its up, with the context the up
  *     left; nothing in a down changes the context (f->in_down).
+ *  5. Statements inside DO blocks and function bodies go through the same
+ *     families with f->scope saying which: a family that has rules about
+ *     the file as a script (transactions, timeouts, retries) checks it.
  *
  * New rule: add it to enum lint_rule_no and rules.c (same place), check it
  * in a family, add a trigger and a safe case to tests/unit/lint/, and a
@@ -109,6 +112,13 @@ typedef enum lint_hold {
 lint_hold lint_rule_hold(lint_rule_no rule);
 const strata_lint_rule *lint_rule(lint_rule_no rule);
 
+/* What runs a statement, and so which rules and context apply (engine.c). */
+typedef enum lint_scope {
+	LINT_IN_FILE,     /* a statement of the file */
+	LINT_IN_DO_BLOCK, /* in a DO block: runs with the file, linted as its statements */
+	LINT_IN_FUNCTION, /* in a function or procedure body: runs when called, later */
+} lint_scope;
+
 /* One file being linted. */
 typedef struct lint_file {
 	strata_lint_report *r;
@@ -132,10 +142,23 @@ typedef struct lint_file {
 	int statement_timeout_set;
 	int statement_timeout_reported;
 	strata_map added_here;   /* constraints added NOT VALID in this file */
-	strata_map dropped_here; /* index names dropped with IF EXISTS in this file */
+	strata_map dropped_here; /* indexes ("name") and constraints ("table/name")
+				  * dropped with IF EXISTS in this file */
 	/* The statement being linted (offsets in sql). */
 	size_t stmt_start, stmt_end;
 	const PgQuery__Node *stmt;
+	/* A statement of a body (lint_body): the statement the body is in, the
+	 * prefix of its messages ("in function f(): "), how deep. A statement
+	 * whose text is not the file's own is pinned: its findings all point
+	 * at file offset pinned_at. Guarded: it runs only under IF or CASE or
+	 * in a block with an EXCEPTION clause. */
+	lint_scope scope;
+	const struct lint_file *outer;
+	char label[160];
+	int depth;
+	int pinned;
+	size_t pinned_at;
+	int guarded;
 } lint_file;
 
 /* Add a finding of rule at `location` (an offset into f->sql, or -1 for the
@@ -149,6 +172,8 @@ void lint_emit(lint_file *f, lint_rule_no rule, int location, const PgQuery__Ran
 int lint_table_is_new(const lint_file *f, const PgQuery__RangeVar *rel);
 /* A revision in the history (learned or linted) created rel and none dropped it since. */
 int lint_table_known(const lint_file *f, const PgQuery__RangeVar *rel);
+/* New, and created TEMPORARY: it is gone when the session ends. */
+int lint_table_is_temporary(const lint_file *f, const PgQuery__RangeVar *rel);
 void lint_table_created(lint_file *f, const PgQuery__RangeVar *rel);
 void lint_table_renamed(lint_file *f, const PgQuery__RangeVar *rel, const char *newname);
 int lint_index_is_new(const lint_file *f, const char *schema, const char *name);
@@ -159,6 +184,10 @@ void lint_index_created(lint_file *f, const char *schema, const char *name);
  * name: a CREATE INDEX names no schema of its own). */
 void lint_index_dropped_here(lint_file *f, const char *name);
 int lint_index_was_dropped_here(const lint_file *f, const char *name);
+/* ALTER TABLE rel DROP CONSTRAINT IF EXISTS conname ran earlier in this file. */
+void lint_constraint_dropped_here(lint_file *f, const PgQuery__RangeVar *rel, const char *conname);
+int lint_constraint_was_dropped_here(const lint_file *f, const PgQuery__RangeVar *rel,
+				     const char *conname);
 /* A CHECK (col IS NOT NULL) added NOT VALID: remembered by constraint name. */
 void lint_check_added(lint_file *f, const PgQuery__RangeVar *rel, const char *conname,
 		      const char *notnull_col, int foreign);
@@ -171,6 +200,8 @@ int lint_added_in_file(const lint_file *f, const PgQuery__RangeVar *rel, const c
 int lint_notnull_validated(const lint_file *f, const PgQuery__RangeVar *rel, const char *col);
 /* Whether statements run inside a transaction here (header or BEGIN). */
 int lint_in_transaction(const lint_file *f);
+/* Where the statement being linted starts in the file's text. */
+size_t lint_stmt_offset(const lint_file *f);
 
 /* Tree helpers (engine.c). */
 const char *lint_str(const PgQuery__Node *n);         /* a String node's text, or NULL */

@@ -141,6 +141,19 @@ static const lint_case cases[] = {
 	  "CREATE INDEX IF NOT EXISTS i ON t (a);" },
 	{ "SL403", PLAIN, 0, 0, 0, "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;",
 	  "ALTER TABLE t DROP CONSTRAINT IF EXISTS c, ADD CONSTRAINT c CHECK (a > 0) NOT VALID;" },
+	/* dropped IF EXISTS by an earlier statement: the same table's only */
+	{ "SL403", PLAIN, 0, 0, 0,
+	  "ALTER TABLE u DROP CONSTRAINT IF EXISTS c;\nALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;",
+	  "ALTER TABLE t DROP CONSTRAINT IF EXISTS c;\nALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;" },
+	{ "SL403", MIG_NOTX, 0, 0, 0, "CREATE INDEX ON t (a);",
+	  "DROP INDEX IF EXISTS i;\nCREATE INDEX i ON t (a);" },
+	/* PostgreSQL names an unnamed primary key table_pkey */
+	{ "SL403", MIG_NOTX, 0, 0, 0, "ALTER TABLE t ADD PRIMARY KEY (id);",
+	  "ALTER TABLE t DROP CONSTRAINT IF EXISTS t_pkey;\nALTER TABLE t ADD PRIMARY KEY (id);" },
+	/* a temporary table and its indexes are gone when a retry runs */
+	{ "SL403", MIG_NOTX, 0, 0, 0, "CREATE TABLE n (a int);\nCREATE INDEX ON n (a);",
+	  "CREATE TEMP TABLE n (a int);\nCREATE INDEX ON n (a);\n"
+	  "CREATE TEMP TABLE m AS SELECT 1 AS a;\nCREATE INDEX ON m (a);" },
 	{ "SL601", SQLITE, 0, 0, 0, "ALTER TABLE t ALTER COLUMN a TYPE text;",
 	  "ALTER TABLE t RENAME COLUMN a TO b;" },
 	{ "SL602", SQLITE, 0, 0, 0, "ALTER TABLE t ADD COLUMN b text NOT NULL;",
@@ -744,6 +757,299 @@ static void test_lint__render_formats(void **state)
 	strata_lint_report_free(r);
 }
 
+/* An unnamed index or constraint is said to be unnamed, not named "". */
+static void test_lint__unnamed_objects_in_messages(void **state)
+{
+	strata_lint_report *r = lint_plain("ALTER TABLE t ADD UNIQUE (a);\n"
+					   "CREATE INDEX ON t (a);\nCREATE INDEX CONCURRENTLY ON t (b);\n"
+					   "ALTER TABLE t ADD PRIMARY KEY (id);\n");
+
+	assert_int_equal(count(r, "SL403"), 4);
+	assert_non_null(strstr(nth(r, "SL403", 0)->message, "ADD CONSTRAINT without a name"));
+	assert_non_null(strstr(nth(r, "SL403", 3)->message, "ADD CONSTRAINT t_pkey cannot run twice"));
+	assert_non_null(strstr(nth(r, "SL403", 1)->message, "CREATE INDEX (unnamed) without"));
+	assert_non_null(strstr(nth(r, "SL403", 2)->message, "CREATE INDEX CONCURRENTLY without a name"));
+	assert_non_null(strstr(nth(r, "SL101", 0)->message, "CREATE INDEX (unnamed) on"));
+	strata_lint_report_free(r);
+}
+
+/* Two tables in one message are both named. */
+static void test_lint__detach_names_both_tables(void **state)
+{
+	strata_lint_report *r = lint_plain("ALTER TABLE app.m DETACH PARTITION app.m_2006;\n");
+
+	assert_int_equal(count(r, "SL105"), 1);
+	assert_non_null(strstr(nth(r, "SL105", 0)->message, "DETACH PARTITION app.m_2006 from app.m "));
+	strata_lint_report_free(r);
+}
+
+/* ---- function bodies and DO blocks ---------------------------------- */
+
+/* Finding k of rule is at line:col and its message starts with `start`. */
+static void check_at(const strata_lint_report *r, const char *rule, size_t k, int line, int col,
+		     const char *start)
+{
+	const strata_lint_finding *f = nth(r, rule, k);
+
+	if (f->line != line || f->col != col || strncmp(f->message, start, strlen(start)) != 0)
+		fail_msg("%s #%zu: %d:%d \"%s\", expected %d:%d \"%s...\"", rule, k, f->line, f->col,
+			 f->message, line, col, start);
+}
+
+static void test_lint__plpgsql_function_body(void **state)
+{
+	strata_lint_report *r = lint_plain(
+		"CREATE FUNCTION app.touch() RETURNS void LANGUAGE plpgsql AS $$\n"
+		"BEGIN\n"
+		"    UPDATE t SET a = 1;\n"
+		"END $$;\n");
+
+	assert_int_equal(count(r, "SL213"), 1);
+	check_at(r, "SL213", 0, 3, 5, "in function app.touch(): UPDATE t without WHERE");
+	assert_int_equal(strata_lint_report_statements(r), 2);
+	assert_int_equal(strata_lint_report_bodies_skipped(r), 0);
+	strata_lint_report_free(r);
+}
+
+/* In a migration file too; a location inside the statement (the table of
+ * CREATE INDEX) maps to its column. */
+static void test_lint__do_block(void **state)
+{
+	strata_lint_options o = STRATA_LINT_OPTIONS_INIT;
+	char *text = migration_text("DO $$\nBEGIN\n  UPDATE t SET a = 1;\n"
+				    "  CREATE INDEX i ON big (a);\nEND $$;", 1, "SELECT 1;");
+	strata_migration *m = parse_migration(text);
+	strata_lint_report *r;
+
+	o.runner_sets_lock_timeout = 1;
+	assert_int_equal(strata_lint_report_new(&r), 0);
+	assert_int_equal(strata_lint_migration(r, m, &o), 0);
+	assert_int_equal(count(r, "SL213"), 1);
+	check_at(r, "SL213", 0, 8, 3, "in DO block: UPDATE t without WHERE");
+	assert_int_equal(count(r, "SL101"), 1);
+	check_at(r, "SL101", 0, 9, 21, "in DO block: CREATE INDEX i on existing table big");
+	strata_lint_report_free(r);
+	strata_migration_free(m);
+	free(text);
+}
+
+/* Statements at any depth: IF / ELSIF / ELSE, FOR and WHILE loops, a block
+ * with an EXCEPTION handler, CASE; RETURNING ... INTO is blanked out of the
+ * statement PL/pgSQL runs but it is still found in the file. */
+static void test_lint__nested_plpgsql_statements(void **state)
+{
+	strata_lint_report *r = lint_plain(
+		"DO $$\n"
+		"DECLARE r record; v int;\n"
+		"BEGIN\n"
+		"  IF true THEN\n"
+		"    FOR r IN SELECT 1 LOOP\n"
+		"      BEGIN\n"
+		"        DELETE FROM t1;\n"
+		"      EXCEPTION WHEN others THEN\n"
+		"        UPDATE t2 SET a = 1 RETURNING a INTO v;\n"
+		"      END;\n"
+		"    END LOOP;\n"
+		"  ELSIF false THEN\n"
+		"    UPDATE t3 SET a = 1;\n"
+		"  ELSE\n"
+		"    CASE v WHEN 1 THEN DELETE FROM t4; ELSE NULL; END CASE;\n"
+		"  END IF;\n"
+		"  WHILE false LOOP DELETE FROM t5; END LOOP;\n"
+		"END $$;\n");
+
+	assert_int_equal(count(r, "SL213"), 5);
+	check_at(r, "SL213", 0, 7, 9, "in DO block: DELETE FROM t1 ");
+	check_at(r, "SL213", 1, 9, 9, "in DO block: UPDATE t2 ");
+	check_at(r, "SL213", 2, 13, 5, "in DO block: UPDATE t3 ");
+	check_at(r, "SL213", 3, 15, 24, "in DO block: DELETE FROM t4 ");
+	check_at(r, "SL213", 4, 17, 20, "in DO block: DELETE FROM t5 ");
+	strata_lint_report_free(r);
+}
+
+static void test_lint__sql_function_bodies(void **state)
+{
+	strata_lint_report *r = lint_plain(
+		"CREATE FUNCTION purge() RETURNS void LANGUAGE sql AS $$\n"
+		"  SELECT 1;\n"
+		"  DELETE FROM t;\n"
+		"$$;\n"
+		"CREATE PROCEDURE reset() LANGUAGE sql\n"
+		"BEGIN ATOMIC\n"
+		"  UPDATE t SET a = 0;\n"
+		"END;\n"
+		"CREATE FUNCTION one() RETURNS int LANGUAGE sql RETURN 1;\n");
+
+	assert_int_equal(count(r, "SL213"), 2);
+	check_at(r, "SL213", 0, 3, 3, "in function purge(): DELETE FROM t ");
+	check_at(r, "SL213", 1, 7, 3, "in procedure reset(): UPDATE t ");
+	strata_lint_report_free(r);
+}
+
+/* Bounded, or dynamic SQL strata cannot read: quiet. EXECUTE of one string
+ * literal is read. */
+static void test_lint__quiet_body_statements(void **state)
+{
+	strata_lint_report *r = lint_plain(
+		"CREATE FUNCTION f(x bigint) RETURNS void LANGUAGE plpgsql AS $$\n"
+		"BEGIN\n"
+		"  UPDATE t SET a = 1 WHERE id = x;\n"
+		"  EXECUTE format('UPDATE %I SET a = 1', 't');\n"
+		"  EXECUTE 'DELETE FROM ' || 't';\n"
+		"  x := (SELECT count(*) FROM t);\n"
+		"  IF x > 0 THEN PERFORM 1; END IF;\n"
+		"END $$;\n"
+		"DO $$ BEGIN EXECUTE 'DELETE FROM u'; END $$;\n");
+
+	assert_int_equal(count(r, "SL213"), 1);
+	check_at(r, "SL213", 0, 9, 22, "in DO block: DELETE FROM u ");
+	strata_lint_report_free(r);
+}
+
+/* A comment above the CREATE FUNCTION / DO statement, or above the
+ * statement's own line inside the body. */
+static void test_lint__suppression_in_bodies(void **state)
+{
+	strata_lint_report *r = lint_plain(
+		"-- strata:ignore SL213 the table has 20 rows\n"
+		"DO $$\n"
+		"BEGIN\n"
+		"  UPDATE t SET a = 1;\n"
+		"END $$;\n"
+		"DO $$\n"
+		"BEGIN\n"
+		"  -- strata:ignore SL213 the table has 20 rows\n"
+		"  UPDATE t SET a = 1;\n"
+		"  DELETE FROM t;\n"
+		"END $$;\n"
+		"-- strata:ignore SL213 only ever called on a fresh table\n"
+		"CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$ DELETE FROM t $$;\n");
+
+	assert_int_equal(count(r, "SL213"), 1);
+	check_at(r, "SL213", 0, 10, 3, "in DO block: DELETE FROM t ");
+	assert_int_equal(strata_lint_report_suppressed(r), 3);
+	strata_lint_report_free(r);
+}
+
+/* A DO block runs with the migration: a table it creates is new to its own
+ * later statements and to the file's. A function body runs later: a table
+ * it creates is new only to its own later statements, and a table the file
+ * created is not new to it (it holds rows by the time the function runs). */
+static void test_lint__do_block_and_function_contexts(void **state)
+{
+	strata_lint_report *r = lint_plain(
+		"DO $$\n"
+		"BEGIN\n"
+		"  CREATE TABLE IF NOT EXISTS fresh (a bigint);\n"
+		"  UPDATE fresh SET a = 1;\n"
+		"END $$;\n"
+		"UPDATE fresh SET a = 2;\n"
+		"CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$\n"
+		"BEGIN\n"
+		"  CREATE TABLE IF NOT EXISTS made (a bigint);\n"
+		"  UPDATE made SET a = 1;\n"
+		"  UPDATE fresh SET a = 3;\n"
+		"END $$;\n"
+		"UPDATE made SET a = 4;\n");
+
+	assert_int_equal(count(r, "SL213"), 2);
+	check_at(r, "SL213", 0, 11, 3, "in function f(): UPDATE fresh ");
+	check_at(r, "SL213", 1, 13, 1, "UPDATE made ");
+	strata_lint_report_free(r);
+}
+
+/* The file's transaction control, timeouts and retries are nothing to a
+ * function body; a DO block's statements are linted as the file's, and
+ * CONCURRENTLY cannot run in either. A statement under IF (its condition
+ * makes it safe to run again) is not asked to be re-runnable. */
+static void test_lint__rules_that_apply_in_bodies(void **state)
+{
+	strata_lint_options o = STRATA_LINT_OPTIONS_INIT;
+	char *text = migration_text(
+		"CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$\n"
+		"BEGIN\n"
+		"  ALTER TABLE t ADD COLUMN b text;\n"
+		"  CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);\n"
+		"  START TRANSACTION;\n"
+		"END $$;\n"
+		"DO $$\n"
+		"BEGIN\n"
+		"  IF NOT EXISTS (SELECT 1 FROM pg_class WHERE relname = 'c') THEN\n"
+		"    ALTER TABLE t ADD COLUMN c text;\n"
+		"  END IF;\n"
+		"  ALTER TABLE t ADD COLUMN d text;\n"
+		"  DROP INDEX CONCURRENTLY IF EXISTS j;\n"
+		"END $$;", 0, "SELECT 1;");
+	strata_migration *m = parse_migration(text);
+	strata_lint_report *r;
+
+	assert_int_equal(strata_lint_report_new(&r), 0);
+	assert_int_equal(strata_lint_migration(r, m, &o), 0);
+	assert_int_equal(count(r, "SL401"), 0);
+	assert_int_equal(count(r, "SL402"), 0);
+	assert_int_equal(count(r, "SL115"), 1); /* once per file: the DO block's ALTER TABLE */
+	check_at(r, "SL115", 0, 15, 5, "in DO block: this statement locks t");
+	assert_int_equal(count(r, "SL103"), 2);
+	check_at(r, "SL103", 0, 9, 3, "in function f(): CREATE INDEX CONCURRENTLY inside a transaction");
+	check_at(r, "SL103", 1, 18, 3, "in DO block: DROP INDEX CONCURRENTLY inside a transaction");
+	assert_int_equal(count(r, "SL403"), 1); /* d: neither in f() nor under IF */
+	check_at(r, "SL403", 0, 17, 3, "in DO block: ADD COLUMN without IF NOT EXISTS");
+	strata_lint_report_free(r);
+	strata_migration_free(m);
+	free(text);
+}
+
+/* PostgreSQL checks a body itself when the function is created: one that
+ * does not parse is skipped and counted, never an error. */
+static void test_lint__unreadable_bodies_are_skipped(void **state)
+{
+	strata_lint_report *r = lint_plain(
+		"CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN UPDATE t SET a = 1 $$;\n"
+		"CREATE FUNCTION g() RETURNS void LANGUAGE sql AS $$ DELETE FROM $$;\n"
+		"DO $$ BEGIN IF THEN END $$;\n"
+		"CREATE FUNCTION p() RETURNS void LANGUAGE plpython3u AS $$ plpy.execute('x') $$;\n"
+		"DELETE FROM t;\n");
+
+	assert_int_equal(count(r, "SL213"), 1);
+	check_at(r, "SL213", 0, 5, 1, "DELETE FROM t ");
+	assert_int_equal(strata_lint_report_bodies_skipped(r), 3);
+	assert_int_equal(strata_lint_report_statements(r), 5);
+	strata_lint_report_free(r);
+}
+
+/* A body in single quotes: a statement holding a doubled quote is not the
+ * file's text byte for byte, so it points at its line; an escape string's
+ * lines are not the file's either, so its statements point at the DO. */
+static void test_lint__quoted_bodies_never_guess(void **state)
+{
+	strata_lint_report *r = lint_plain(
+		"DO 'BEGIN\n"
+		"  UPDATE t SET a = ''x'';  DELETE FROM u;\n"
+		"END';\n"
+		"SELECT 1; DO E'BEGIN\\n DELETE FROM v; END';\n");
+
+	assert_int_equal(count(r, "SL213"), 3);
+	check_at(r, "SL213", 0, 2, 3, "in DO block: UPDATE t ");
+	check_at(r, "SL213", 1, 2, 28, "in DO block: DELETE FROM u ");
+	check_at(r, "SL213", 2, 4, 11, "in DO block: DELETE FROM v ");
+	strata_lint_report_free(r);
+}
+
+static void test_lint__sqlite_reads_no_bodies(void **state)
+{
+	strata_lint_options o = STRATA_LINT_OPTIONS_INIT;
+	strata_lint_report *r = NULL;
+	const char *sql = "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$\n"
+			  "BEGIN DELETE FROM u; END $$;\nDELETE FROM t;\n";
+
+	o.engine = STRATA_LINT_SQLITE;
+	assert_int_equal(strata_lint_string(&r, sql, strlen(sql), &o), 0);
+	assert_int_equal(count(r, "SL213"), 1); /* the file's own DELETE only */
+	assert_int_equal(nth(r, "SL213", 0)->line, 3);
+	assert_int_equal(strata_lint_report_bodies_skipped(r), 0);
+	strata_lint_report_free(r);
+}
+
 int main(void)
 {
 	struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0]) + 32];
@@ -776,5 +1082,18 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__settings_from_config);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__settings_change_severity);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__render_formats);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__unnamed_objects_in_messages);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__detach_names_both_tables);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__plpgsql_function_body);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__do_block);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__nested_plpgsql_statements);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__sql_function_bodies);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__quiet_body_statements);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__suppression_in_bodies);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__do_block_and_function_contexts);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__rules_that_apply_in_bodies);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__unreadable_bodies_are_skipped);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__quoted_bodies_never_guess);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__sqlite_reads_no_bodies);
 	return _cmocka_run_group_tests("lint", tests, n, NULL, NULL);
 }
