@@ -33,4 +33,11 @@ int sqlparse_parse_pg(struct PgQuery__ParseResult **out, size_t *err_offset, con
 		      size_t len);
 void sqlparse_tree_free(struct PgQuery__ParseResult *tree);
 
+/* Whether the PostgreSQL statement sql[0..len) is a CREATE INDEX
+ * CONCURRENTLY of a named index: 1 with *index, *table and *schema (NULL
+ * when the statement names none) strata_malloc'ed, 0 when it is anything
+ * else (or does not parse: running it reports that), or STRATA_ERROR. */
+int sqlparse_concurrent_index(char **schema, char **table, char **index, const char *sql,
+			      size_t len);
+
 #endif
