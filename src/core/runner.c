@@ -28,6 +28,7 @@
 #include "core/bookkeeping.h"
 #include "core/prefetch.h"
 #include "db/db.h"
+#include "db/sqlparse.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/strutil.h"
@@ -309,7 +310,7 @@ static int check_failed(run *r)
 		strata_error_hint("it ran outside a transaction, so part of it may be in the database. "
 				  "Fix the cause, then either run 'strata upgrade --retry-failed' to run "
 				  "it again from its first statement (its statements must be safe to "
-				  "repeat, e.g. IF NOT EXISTS; drop any INVALID index first), or finish it "
+				  "repeat, e.g. IF NOT EXISTS; an INVALID index it builds is dropped first), or finish it "
 				  "by hand and run 'strata stamp %s' to record it as applied",
 				  m->revision);
 		return STRATA_ECONFLICT;
@@ -455,12 +456,71 @@ static void report_invalid_indexes(run *r)
 			    "ORDER BY 1", 0, NULL, on_invalid_index, &names) == 0 && names.len) {
 		strata_error_restore(&saved);
 		strata_error_append("\n  INVALID index(es) left by a failed concurrent build: %s "
-				    "(drop them with DROP INDEX CONCURRENTLY before retrying)",
+				    "('strata upgrade --retry-failed' drops the one the revision "
+				    "builds before building it again)",
 				    buf_cstr(&names));
 	} else {
 		strata_error_restore(&saved);
 	}
 	buf_release(&names);
+}
+
+static int on_first_value(void *payload, int ncols, const char *const *v)
+{
+	char **out = payload;
+
+	if (ncols < 1 || !v[0] || *out)
+		return 0;
+	return (*out = strata_strdup(v[0])) ? 0 : STRATA_ERROR;
+}
+
+/*
+ * --retry-failed on PostgreSQL: the CREATE INDEX CONCURRENTLY about to run
+ * again may have failed the first time, leaving an INVALID index of its
+ * name on its table. Drop that one (DROP INDEX CONCURRENTLY, as the
+ * revision runs outside a transaction) so that the build starts over,
+ * rather than failing on the name or, with IF NOT EXISTS, keeping the
+ * broken index. A valid index of the name is left alone.
+ */
+static int drop_invalid_index(run *r, const strata_migration *m, const char *sql, size_t len)
+{
+	char *schema = NULL, *table = NULL, *index = NULL, *found = NULL;
+	strata_buf rel = STRATA_BUF_INIT, drop = STRATA_BUF_INIT;
+	const char *params[2];
+	int rc;
+
+	if (db_engine_kind(r->db) != DB_POSTGRES)
+		return 0;
+	if ((rc = sqlparse_concurrent_index(&schema, &table, &index, sql, len)) <= 0)
+		return rc;
+	rc = STRATA_ERROR;
+	if ((schema && (db_quote_qualified(&rel, schema) < 0 || buf_putc(&rel, '.') < 0)) ||
+	    db_quote_qualified(&rel, table) < 0 || buf_oom(&rel))
+		goto done;
+	params[0] = index;
+	params[1] = buf_cstr(&rel);
+	if ((rc = db_query(r->db, "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) "
+				  "FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid "
+				  "JOIN pg_namespace n ON n.oid = c.relnamespace "
+				  "WHERE NOT x.indisvalid AND c.relname = $1 "
+				  "AND x.indrelid = to_regclass($2)",
+			   2, params, on_first_value, &found)) < 0 || !found)
+		goto done;
+	logf_(r, STRATA_LOG_WARN, "revision %s: dropping the INVALID index %s that its failed build "
+	      "left, to build it again (--retry-failed)", m->revision, found);
+	if (buf_printf(&drop, "DROP INDEX CONCURRENTLY IF EXISTS %s", found) < 0) {
+		rc = STRATA_ERROR;
+		goto done;
+	}
+	rc = db_exec(r->db, buf_cstr(&drop), 0, NULL);
+done:
+	strata_free(schema);
+	strata_free(table);
+	strata_free(index);
+	strata_free(found);
+	buf_release(&rel);
+	buf_release(&drop);
+	return rc;
 }
 
 static void locate_failure(const strata_migration *m, const step_sql *s, size_t i,
@@ -482,6 +542,8 @@ static int step(run *r, size_t idx, strata_direction dir, const step_sql *s)
 {
 	const strata_migration *m = strata_graph_at(r->g, idx);
 	int tx = m->transactional, attempt, rc = 0, moved;
+	/* A failed non-transactional revision run again (--retry-failed). */
+	int retrying = !tx && r->o->retry_failed && is_unfinished(history_of(r, m->revision));
 	char started[32], now[32];
 	char **rows = NULL;
 	size_t nrows = 0, i = 0;
@@ -511,6 +573,8 @@ static int step(run *r, size_t idx, strata_direction dir, const step_sql *s)
 			const db_stmt *st = &s->stmts[i];
 			const char *base = m->text + s->base;
 
+			if (retrying && (rc = drop_invalid_index(r, m, base + st->offset, st->len)) < 0)
+				break;
 			rc = db_exec_stmt(r->db, base + st->offset, st->len,
 					  st->data_len ? base + st->data_offset : NULL, st->data_len);
 			if (rc < 0)

@@ -1041,6 +1041,49 @@ int sqlparse_body_statements(sqlparse_body_stmt **out, size_t *n, const char *te
 	return 0;
 }
 
+int sqlparse_concurrent_index(char **schema, char **table, char **index, const char *sql,
+			      size_t len)
+{
+	PgQuery__ParseResult *tree = NULL;
+	const PgQuery__IndexStmt *ix;
+	char *copy = strata_strndup(sql, len);
+	size_t err;
+	int rc;
+
+	*schema = *table = *index = NULL;
+	if (!copy)
+		return STRATA_ERROR;
+	rc = sqlparse_parse_pg(&tree, &err, copy, len);
+	strata_free(copy);
+	if (rc < 0) {
+		if (rc != STRATA_EPARSE)
+			return rc;
+		strata_error_clear();
+		return 0;
+	}
+	rc = 0;
+	if (tree->n_stmts != 1 || !tree->stmts[0]->stmt ||
+	    tree->stmts[0]->stmt->node_case != PG_QUERY__NODE__NODE_INDEX_STMT)
+		goto done;
+	ix = tree->stmts[0]->stmt->index_stmt;
+	if (!ix->concurrent || !ix->idxname || !*ix->idxname || !ix->relation ||
+	    !ix->relation->relname)
+		goto done;
+	rc = STRATA_ERROR;
+	if (!(*index = strata_strdup(ix->idxname)) || !(*table = strata_strdup(ix->relation->relname)) ||
+	    (ix->relation->schemaname && *ix->relation->schemaname &&
+	     !(*schema = strata_strdup(ix->relation->schemaname)))) {
+		strata_free(*index);
+		strata_free(*table);
+		*index = *table = NULL;
+		goto done;
+	}
+	rc = 1;
+done:
+	sqlparse_tree_free(tree);
+	return rc;
+}
+
 /* ---- SQLite ---------------------------------------------------------- */
 
 /* Past blanks and comments ("--" to end of line, C-style) from s[i], up to n. */

@@ -74,4 +74,11 @@ typedef struct sqlparse_body_stmt {
 int sqlparse_body_statements(sqlparse_body_stmt **out, size_t *n, const char *text, size_t len);
 void sqlparse_body_free(sqlparse_body_stmt *v, size_t n);
 
+/* Whether the PostgreSQL statement sql[0..len) is a CREATE INDEX
+ * CONCURRENTLY of a named index: 1 with *index, *table and *schema (NULL
+ * when the statement names none) strata_malloc'ed, 0 when it is anything
+ * else (or does not parse: running it reports that), or STRATA_ERROR. */
+int sqlparse_concurrent_index(char **schema, char **table, char **index, const char *sql,
+			      size_t len);
+
 #endif

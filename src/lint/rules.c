@@ -167,8 +167,9 @@ static const strata_lint_rule rules[R_COUNT] = {
 	  "add the COMMIT, or remove the BEGIN" },
 	{ "SL403", "prefer-robust-stmts", W, PG,
 	  "outside a transaction a statement that cannot be run twice makes a failed migration hard to retry",
-	  "use IF NOT EXISTS / IF EXISTS (for CREATE INDEX CONCURRENTLY: DROP INDEX CONCURRENTLY IF EXISTS "
-	  "first) so that 'strata upgrade --retry-failed' can run the migration again" },
+	  "use IF NOT EXISTS / IF EXISTS so that 'strata upgrade --retry-failed' can run the migration "
+	  "again (it drops an INVALID index a failed CREATE INDEX CONCURRENTLY left; other tools need "
+	  "DROP INDEX CONCURRENTLY IF EXISTS first)" },
 	{ "SL501", "missing-down", E, PG | SQ,
 	  "the migration has no down section and no '-- irreversible:' header",
 	  "write the down SQL after '-- +down', or add '-- irreversible: <reason>'" },

@@ -139,8 +139,12 @@ static void transaction(lint_file *f, const PgQuery__TransactionStmt *t)
 /*
  * CREATE INDEX outside a transaction. A plain build is retried with IF NOT
  * EXISTS. A CONCURRENTLY build that fails leaves an INVALID index behind,
- * which IF NOT EXISTS would keep, so its robust form drops that first:
- * DROP INDEX CONCURRENTLY IF EXISTS i, then CREATE INDEX CONCURRENTLY i.
+ * which IF NOT EXISTS alone would keep. In a strata migration that is
+ * handled: 'strata upgrade --retry-failed' drops an INVALID index of the
+ * name before running the build again (core/runner.c), so IF NOT EXISTS
+ * (which keeps a valid index a later failure left) is the robust form.
+ * Elsewhere it is DROP INDEX CONCURRENTLY IF EXISTS i, then CREATE INDEX
+ * CONCURRENTLY i.
  */
 static void index_robust(lint_file *f, const PgQuery__IndexStmt *ix)
 {
@@ -158,13 +162,20 @@ static void index_robust(lint_file *f, const PgQuery__IndexStmt *ix)
 			  "INVALID index that a retry cannot drop by name; name the index");
 		return;
 	}
-	if (lint_index_was_dropped_here(f, name))
+	if (lint_index_was_dropped_here(f, name) || (f->is_migration && ix->if_not_exists))
 		return;
-	lint_emit(f, R_ROBUST, -1, NULL,
-		  "CREATE INDEX CONCURRENTLY %s: a failed build leaves an INVALID index %s%s; "
-		  "precede it with DROP INDEX CONCURRENTLY IF EXISTS %s so that a retry builds it "
-		  "again",
-		  name, name, ix->if_not_exists ? ", which IF NOT EXISTS keeps as it is" : "", name);
+	if (f->is_migration)
+		lint_emit(f, R_ROBUST, -1, NULL,
+			  "CREATE INDEX CONCURRENTLY %s without IF NOT EXISTS: run again after a later "
+			  "statement failed, it finds the index built and fails; add IF NOT EXISTS "
+			  "('strata upgrade --retry-failed' drops an INVALID %s a failed build left "
+			  "before building it again)", name, name);
+	else
+		lint_emit(f, R_ROBUST, -1, NULL,
+			  "CREATE INDEX CONCURRENTLY %s: a failed build leaves an INVALID index %s%s; "
+			  "precede it with DROP INDEX CONCURRENTLY IF EXISTS %s so that a retry builds "
+			  "it again", name, name,
+			  ix->if_not_exists ? ", which IF NOT EXISTS keeps as it is" : "", name);
 }
 
 static int is_temporary(const PgQuery__RangeVar *rel)

@@ -132,10 +132,14 @@ static const lint_case cases[] = {
 	{ "SL401", MIG_TX, 0, 0, 0, "BEGIN;\nCREATE TABLE n (a text);\nCOMMIT;", "CREATE TABLE n (a text);" },
 	{ "SL401", PLAIN, 0, 0, 0, "BEGIN;\nBEGIN;\nCOMMIT;", "BEGIN;\nCREATE TABLE n (a text);\nCOMMIT;" },
 	{ "SL402", PLAIN, 0, 0, 0, "BEGIN;\nCREATE TABLE n (a text);", "BEGIN;\nCREATE TABLE n (a text);\nCOMMIT;" },
+	/* In a strata migration --retry-failed drops the INVALID index a failed
+	 * build leaves, so IF NOT EXISTS is robust there (or the drop first). */
+	{ "SL403", MIG_NOTX, 0, 0, 0, "CREATE INDEX CONCURRENTLY i ON t (a);",
+	  "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);" },
 	{ "SL403", MIG_NOTX, 0, 0, 0, "CREATE INDEX CONCURRENTLY i ON t (a);",
 	  "DROP INDEX CONCURRENTLY IF EXISTS i;\nCREATE INDEX CONCURRENTLY i ON t (a);" },
-	/* IF NOT EXISTS would keep the INVALID index a failed build leaves */
-	{ "SL403", MIG_NOTX, 0, 0, 0, "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);",
+	/* Elsewhere IF NOT EXISTS would keep the INVALID index a failed build leaves */
+	{ "SL403", PLAIN, 0, 0, 0, "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);",
 	  "DROP INDEX CONCURRENTLY IF EXISTS public.i;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);" },
 	{ "SL403", MIG_NOTX, 0, 0, 0, "CREATE INDEX IF NOT EXISTS i ON t (a);\nCREATE INDEX j ON t (a);",
 	  "CREATE INDEX IF NOT EXISTS i ON t (a);" },
