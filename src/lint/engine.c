@@ -484,6 +484,25 @@ static void constraint_key(char *out, size_t size, const PgQuery__RangeVar *rel,
 	snprintf(out, size, "%s/%s", t, con ? con : "");
 }
 
+void lint_constraint_dropped_here(lint_file *f, const PgQuery__RangeVar *rel, const char *conname)
+{
+	char key[700];
+
+	if (!conname)
+		return;
+	constraint_key(key, sizeof(key), rel, conname);
+	put(f, &f->dropped_here, key, (void *)1);
+}
+
+int lint_constraint_was_dropped_here(const lint_file *f, const PgQuery__RangeVar *rel,
+				     const char *conname)
+{
+	char key[700];
+
+	constraint_key(key, sizeof(key), rel, conname);
+	return map_has(&f->dropped_here, key);
+}
+
 void lint_check_added(lint_file *f, const PgQuery__RangeVar *rel, const char *conname,
 		      const char *notnull_col, int foreign)
 {

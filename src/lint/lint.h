@@ -118,7 +118,8 @@ typedef struct lint_file {
 	int statement_timeout_set;
 	int statement_timeout_reported;
 	strata_map added_here;   /* constraints added NOT VALID in this file */
-	strata_map dropped_here; /* index names dropped with IF EXISTS in this file */
+	strata_map dropped_here; /* index names and table/constraint keys dropped with IF
+				  * EXISTS in this file */
 	/* The statement being linted (offsets in sql). */
 	size_t stmt_start, stmt_end;
 	const PgQuery__Node *stmt;
@@ -141,6 +142,10 @@ void lint_index_created(lint_file *f, const char *schema, const char *name);
  * name: a CREATE INDEX names no schema of its own). */
 void lint_index_dropped_here(lint_file *f, const char *name);
 int lint_index_was_dropped_here(const lint_file *f, const char *name);
+/* ALTER TABLE rel DROP CONSTRAINT IF EXISTS conname ran earlier in this file. */
+void lint_constraint_dropped_here(lint_file *f, const PgQuery__RangeVar *rel, const char *conname);
+int lint_constraint_was_dropped_here(const lint_file *f, const PgQuery__RangeVar *rel,
+				     const char *conname);
 /* A CHECK (col IS NOT NULL) added NOT VALID: remembered by constraint name. */
 void lint_check_added(lint_file *f, const PgQuery__RangeVar *rel, const char *conname,
 		      const char *notnull_col, int foreign);

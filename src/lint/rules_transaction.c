@@ -219,6 +219,10 @@ static void robust(lint_file *f)
 				break;
 			case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
 			case PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint:
+				if (c->missing_ok &&
+				    c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint)
+					lint_constraint_dropped_here(f, s->alter_table_stmt->relation,
+								     c->name);
 				if (!c->missing_ok)
 					lint_emit(f, R_ROBUST, -1, NULL, "DROP %s without IF EXISTS",
 						  c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn
@@ -238,7 +242,11 @@ static void robust(lint_file *f)
 					    strcmp(o->alter_table_cmd->name, c->def->constraint->conname) == 0)
 						dropped_first = 1;
 				}
-				if (!dropped_first)
+				/* (or in a statement of its own before: a constraint over
+				 * an index built concurrently is added after the build) */
+				if (!dropped_first &&
+				    !lint_constraint_was_dropped_here(f, s->alter_table_stmt->relation,
+								      c->def->constraint->conname))
 					lint_emit(f, R_ROBUST, -1, NULL,
 						  "ADD CONSTRAINT %s cannot run twice; precede it with DROP "
 						  "CONSTRAINT IF EXISTS %s", c->def->constraint->conname,

@@ -141,6 +141,10 @@ static const lint_case cases[] = {
 	  "CREATE INDEX IF NOT EXISTS i ON t (a);" },
 	{ "SL403", PLAIN, 0, 0, 0, "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;",
 	  "ALTER TABLE t DROP CONSTRAINT IF EXISTS c, ADD CONSTRAINT c CHECK (a > 0) NOT VALID;" },
+	/* a constraint over an index built concurrently: dropped in a statement of its own */
+	{ "SL403", MIG_NOTX, 0, 0, 0,
+	  "ALTER TABLE t DROP CONSTRAINT IF EXISTS v;\nALTER TABLE t ADD CONSTRAINT u UNIQUE USING INDEX u;",
+	  "ALTER TABLE t DROP CONSTRAINT IF EXISTS u;\nALTER TABLE t ADD CONSTRAINT u UNIQUE USING INDEX u;" },
 	{ "SL601", SQLITE, 0, 0, 0, "ALTER TABLE t ALTER COLUMN a TYPE text;",
 	  "ALTER TABLE t RENAME COLUMN a TO b;" },
 	{ "SL602", SQLITE, 0, 0, 0, "ALTER TABLE t ADD COLUMN b text NOT NULL;",
