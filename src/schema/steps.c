@@ -79,7 +79,6 @@ typedef struct planner {
 
 #define PLAIN ((void *)(uintptr_t)-1)
 #define AS_VALUE(i) ((void *)(uintptr_t)((i) + 1))
-#define AS_INDEX(v) ((size_t)(uintptr_t)(v)-1)
 
 /* ---- small helpers ------------------------------------------------------- */
 
@@ -142,9 +141,9 @@ static const sc_object *existing_owner(const planner *p, const sc_object *o)
 	return tb;
 }
 
-/* Whether a relation of cat other than an index of key `skip` has the
- * name of o in o's schema (indexes, tables, views, sequences and the
- * indexes behind constraints share one namespace). */
+/* Whether a relation of cat has the name of o in o's schema (indexes,
+ * tables, views, sequences and the indexes behind constraints share one
+ * namespace). */
 static int name_taken(const sc_catalog *cat, const sc_object *o)
 {
 	for (size_t i = 0; i < cat->n; i++) {
