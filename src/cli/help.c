@@ -28,6 +28,12 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "  --irreversible REASON    no down section; downgrade stops here with REASON\n"
 	  "  --autogenerate           write the up and down SQL from the diff between the\n"
 	  "                           migrations (replayed in a shadow database) and schema.sql\n\n"
+	  "With --autogenerate on PostgreSQL, changes to tables that already exist are\n"
+	  "written the way strata lint accepts, in up to three revisions, each revising\n"
+	  "the one before: \"MESSAGE (1/3: schema)\" (foreign keys and checks NOT VALID),\n"
+	  "\"(2/3: concurrent indexes)\" (transaction: off), \"(3/3: validate)\" (VALIDATE,\n"
+	  "SET NOT NULL). A diff that needs none of that is one revision. Each new file's\n"
+	  "path is printed on its own line; notes on what stays plain go to stderr.\n\n"
 	  "Examples:\n  strata revision -m \"add users.org_id\"\n"
 	  "  strata revision --autogenerate -m \"add users.org_id\"\n" },
 	{ "merge",

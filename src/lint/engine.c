@@ -83,6 +83,8 @@ struct strata_lint_report {
 	strata_map columns;             /* range: "table/column" added to an older table */
 	strata_map checks, foreign, notnull_ok; /* history */
 	strata_map known;               /* history: tables revisions created (1) or dropped (2) */
+	strata_map table_columns;       /* history: table -> its column names, lower-case,
+					 * each ended by '\x1f' (when its CREATE TABLE was read) */
 	int learning;                   /* strata_lint_learn_migration() is reading */
 };
 
@@ -108,6 +110,7 @@ void strata_lint_report_new_history(strata_lint_report *r)
 	map_release(&r->foreign);
 	map_release(&r->notnull_ok);
 	map_release(&r->known);
+	map_release(&r->table_columns);
 }
 
 void strata_lint_report_free(strata_lint_report *r)
@@ -786,6 +789,50 @@ int lint_notnull_validated(const lint_file *f, const PgQuery__RangeVar *rel, con
 	return map_has(&f->r->notnull_ok, key);
 }
 
+void lint_table_columns_set(lint_file *f, const PgQuery__RangeVar *rel, const char *columns)
+{
+	char key[300];
+	char *value = NULL;
+
+	if (!rel || !rel->relname || f->in_down || f->scope == LINT_IN_FUNCTION)
+		return;
+	object_key(key, sizeof(key), rel->schemaname, rel->relname);
+	if (columns && !(value = keep(f->r, strata_strdup(columns))))
+		return;
+	put(f, &f->r->table_columns, key, value);
+}
+
+const char *lint_table_columns(const lint_file *f, const PgQuery__RangeVar *rel)
+{
+	char key[300];
+
+	if (!rel || !rel->relname)
+		return NULL;
+	object_key(key, sizeof(key), rel->schemaname, rel->relname);
+	return map_get(&f->r->table_columns, key);
+}
+
+void lint_rows_copied(lint_file *f, const PgQuery__RangeVar *from, const char *columns)
+{
+	char key[300];
+	char *value;
+
+	if (!from || !from->relname || !(value = keep(f->r, strata_strdup(columns ? columns : ""))))
+		return;
+	object_key(key, sizeof(key), from->schemaname, from->relname);
+	put(f, &f->copied_here, key, value);
+}
+
+const char *lint_rows_copied_from(const lint_file *f, const PgQuery__RangeVar *rel)
+{
+	char key[300];
+
+	if (!rel || !rel->relname)
+		return NULL;
+	object_key(key, sizeof(key), rel->schemaname, rel->relname);
+	return map_get(&f->copied_here, key);
+}
+
 int lint_in_transaction(const lint_file *f)
 {
 	return f->transactional || f->tx_depth > 0;
@@ -1145,8 +1192,13 @@ static int lint_section(lint_file *f, size_t off, size_t len)
 			f->sql = buf;
 			f->base = off;
 		} else if (rc == STRATA_EPARSE && f->engine == STRATA_LINT_SQLITE) {
-			/* SQLite's dialect: what PostgreSQL's parser cannot read is skipped. */
+			/* SQLite's dialect: what PostgreSQL's parser cannot read is
+			 * skipped, but for the words rules_sqlite.c reads itself. */
 			f->r->statements++;
+			f->stmt = NULL;
+			f->stmt_start = stmts[i].offset;
+			f->stmt_end = stmts[i].offset + stmts[i].len;
+			lint_sqlite_unparsed(f);
 			rc = 0;
 		} else if (rc == STRATA_EPARSE) {
 			rc = syntax_error(f, stmts[i].offset + err);
@@ -1189,6 +1241,7 @@ static void file_end(lint_file *f, size_t first_finding)
 	f->r->files++;
 	map_release(&f->added_here);
 	map_release(&f->dropped_here);
+	map_release(&f->copied_here);
 	strata_free(f->line_starts);
 	f->line_starts = NULL;
 }
@@ -1250,6 +1303,7 @@ static int lint_down(lint_file *f, const strata_migration *m, const strata_lint_
 	f->statement_timeout_reported = 0;
 	map_release(&f->added_here);
 	map_release(&f->dropped_here);
+	map_release(&f->copied_here);
 	if ((rc = lint_section(f, m->down_offset, m->down_len)) < 0)
 		goto done;
 	f->sql = m->text;

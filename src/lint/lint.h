@@ -30,6 +30,10 @@
  *  5. Statements inside DO blocks and function bodies go through the same
  *     families with f->scope saying which: a family that has rules about
  *     the file as a script (transactions, timeouts, retries) checks it.
+ *  6. A table's rows are kept by a rebuild (SQLite's: new table, INSERT
+ *     ... SELECT of every row, DROP, RENAME) when they were copied into a
+ *     new table earlier in the same file; its columns are known when its
+ *     CREATE TABLE was read (history), so a column left behind is seen.
  *
  * New rule: add it to enum lint_rule_no and rules.c (same place), check it
  * in a family, add a trigger and a safe case to tests/unit/lint/, and a
@@ -95,6 +99,7 @@ typedef enum lint_rule_no {
 	R_APPLIED_EDITED,          /* SL502 */
 	R_SQLITE_ALTER,            /* SL601 */
 	R_SQLITE_ADD_COLUMN,       /* SL602 */
+	R_SQLITE_PRAGMA_IN_TX,     /* SL603 */
 	R_COUNT
 } lint_rule_no;
 
@@ -142,8 +147,10 @@ typedef struct lint_file {
 	int statement_timeout_set;
 	int statement_timeout_reported;
 	strata_map added_here;   /* constraints added NOT VALID in this file */
-	strata_map dropped_here; /* indexes ("name") and constraints ("table/name")
-				  * dropped with IF EXISTS in this file */
+	strata_map dropped_here; /* index names and table/constraint keys dropped with IF
+				  * EXISTS in this file */
+	strata_map copied_here;  /* tables whose rows INSERT ... SELECT copied into a new
+				  * table in this file -> the columns copied */
 	/* The statement being linted (offsets in sql). */
 	size_t stmt_start, stmt_end;
 	const PgQuery__Node *stmt;
@@ -198,6 +205,16 @@ int lint_check_validated(lint_file *f, const PgQuery__RangeVar *rel, const char 
 /* Constraint conname of rel was added NOT VALID earlier in this same file. */
 int lint_added_in_file(const lint_file *f, const PgQuery__RangeVar *rel, const char *conname);
 int lint_notnull_validated(const lint_file *f, const PgQuery__RangeVar *rel, const char *col);
+/* The column names of rel, lower-case, each ended by '\x1f', as its CREATE
+ * TABLE and later ALTER TABLEs left them (history); NULL when not known.
+ * columns NULL forgets them. */
+void lint_table_columns_set(lint_file *f, const PgQuery__RangeVar *rel, const char *columns);
+const char *lint_table_columns(const lint_file *f, const PgQuery__RangeVar *rel);
+/* INSERT INTO new (columns) SELECT ... FROM `from`, new created in this
+ * range: every row of `from` copied (columns as above, "" for all); and
+ * what was copied from rel earlier in this file, or NULL. */
+void lint_rows_copied(lint_file *f, const PgQuery__RangeVar *from, const char *columns);
+const char *lint_rows_copied_from(const lint_file *f, const PgQuery__RangeVar *rel);
 /* Whether statements run inside a transaction here (header or BEGIN). */
 int lint_in_transaction(const lint_file *f);
 /* Where the statement being linted starts in the file's text. */
@@ -218,6 +235,9 @@ void lint_rules_column(lint_file *f);
 void lint_rules_destructive(lint_file *f);
 void lint_rules_transaction(lint_file *f);
 void lint_rules_sqlite(lint_file *f);
+/* A SQLite statement PostgreSQL's parser cannot read (f->stmt NULL, its
+ * text f->sql[f->stmt_start..f->stmt_end)): CREATE TABLE and PRAGMA. */
+void lint_sqlite_unparsed(lint_file *f);
 /* After the last statement of a file. */
 void lint_rules_transaction_end(lint_file *f);
 /* Context updates after a statement's rules ran (engine.c). */

@@ -184,6 +184,11 @@ static const strata_lint_rule rules[R_COUNT] = {
 	  "SQLite cannot add a column that is PRIMARY KEY or UNIQUE, NOT NULL without a non-null default, "
 	  "or has a non-constant default or a STORED generated value",
 	  "add a nullable column with a constant default, or rebuild the table" },
+	{ "SL603", "sqlite-pragma-in-transaction", W, SQ,
+	  "PRAGMA foreign_keys does nothing inside a transaction: foreign keys stay as they were",
+	  "leave it out: strata runs every SQLite revision with foreign keys off (end a table rebuild "
+	  "with PRAGMA foreign_key_check, which fails the revision on a broken reference); to turn "
+	  "them on for a revision, use '-- transaction: off'" },
 };
 
 _Static_assert(R_COUNT <= STRATA_LINT_MAX_RULES, "STRATA_LINT_MAX_RULES too small");

@@ -25,7 +25,7 @@
 #include "strata/lint.h"
 #include "util/alloc.h"
 
-enum mode { PLAIN, PLAIN_TX, MIG_TX, MIG_NOTX, SQLITE };
+enum mode { PLAIN, PLAIN_TX, MIG_TX, MIG_NOTX, SQLITE, SQLITE_MIG_TX };
 
 typedef struct lint_case {
 	const char *rule;
@@ -95,6 +95,13 @@ static const lint_case cases[] = {
 	{ "SL202", PLAIN, 0, 0, 0, "ALTER TABLE t DROP COLUMN a;",
 	  "CREATE TABLE n (a int, b int);\nALTER TABLE n DROP COLUMN a;" },
 	{ "SL203", PLAIN, 0, 0, 0, "DROP TABLE t;", "CREATE TABLE n (a int);\nDROP TABLE n;" },
+	/* SQLite's rebuild keeps every row (AUTOINCREMENT: PostgreSQL's parser skips the
+	 * CREATE TABLE); a copy of some rows is no rebuild */
+	{ "SL203", SQLITE, 0, 0, 0,
+	  "CREATE TABLE n (id INTEGER PRIMARY KEY, a int);\nINSERT INTO n (id, a) SELECT id, a FROM t "
+	  "WHERE a > 0;\nDROP TABLE t;\nALTER TABLE n RENAME TO t;",
+	  "CREATE TABLE n (id INTEGER PRIMARY KEY AUTOINCREMENT, a int);\nINSERT INTO n (rowid, id, a) "
+	  "SELECT rowid, id, a FROM t;\nDROP TABLE t;\nALTER TABLE n RENAME TO t;" },
 	{ "SL204", PLAIN, 0, 0, 0, "DROP DATABASE d;", "CREATE DATABASE d;" },
 	{ "SL205", PLAIN, 0, 0, 0, "DROP SCHEMA s CASCADE;", "CREATE SCHEMA s;" },
 	{ "SL206", PLAIN, 0, 0, 0, "ALTER TABLE t RENAME COLUMN a TO b;",
@@ -158,6 +165,10 @@ static const lint_case cases[] = {
 	{ "SL403", MIG_NOTX, 0, 0, 0, "CREATE TABLE n (a int);\nCREATE INDEX ON n (a);",
 	  "CREATE TEMP TABLE n (a int);\nCREATE INDEX ON n (a);\n"
 	  "CREATE TEMP TABLE m AS SELECT 1 AS a;\nCREATE INDEX ON m (a);" },
+	/* a constraint over an index built concurrently: dropped in a statement of its own */
+	{ "SL403", MIG_NOTX, 0, 0, 0,
+	  "ALTER TABLE t DROP CONSTRAINT IF EXISTS v;\nALTER TABLE t ADD CONSTRAINT u UNIQUE USING INDEX u;",
+	  "ALTER TABLE t DROP CONSTRAINT IF EXISTS u;\nALTER TABLE t ADD CONSTRAINT u UNIQUE USING INDEX u;" },
 	{ "SL601", SQLITE, 0, 0, 0, "ALTER TABLE t ALTER COLUMN a TYPE text;",
 	  "ALTER TABLE t RENAME COLUMN a TO b;" },
 	{ "SL602", SQLITE, 0, 0, 0, "ALTER TABLE t ADD COLUMN b text NOT NULL;",
@@ -166,6 +177,8 @@ static const lint_case cases[] = {
 	  "ALTER TABLE t ADD COLUMN b timestamp DEFAULT '2020-01-01';" },
 	{ "SL602", SQLITE, 0, 0, 0, "ALTER TABLE t ADD COLUMN b timestamp DEFAULT now();",
 	  "ALTER TABLE t ADD COLUMN b timestamp DEFAULT 0;" },
+	{ "SL603", SQLITE_MIG_TX, 0, 0, 0, "PRAGMA foreign_keys = OFF;\nCREATE TABLE n (a int);",
+	  "PRAGMA defer_foreign_keys = ON;\nPRAGMA foreign_keys;\nPRAGMA foreign_key_check(t);" },
 	/* SL501 and SL502 are about migration files: see their own tests below. */
 	{ "SL501", MIG_TX, 0, 0, 0, NULL, NULL },
 	{ "SL502", MIG_TX, 0, 0, 0, NULL, NULL },
@@ -206,11 +219,11 @@ static strata_lint_report *lint_as(const lint_case *c, const char *sql)
 	o.settings = &s;
 	o.pg_version = c->pg_version;
 	o.pg_version_num = c->pg_version_num;
-	o.engine = c->mode == SQLITE ? STRATA_LINT_SQLITE : STRATA_LINT_PG;
+	o.engine = c->mode == SQLITE || c->mode == SQLITE_MIG_TX ? STRATA_LINT_SQLITE : STRATA_LINT_PG;
 	o.assume_in_transaction = c->mode == PLAIN_TX;
 	o.runner_sets_lock_timeout = 1;
-	if (c->mode == MIG_TX || c->mode == MIG_NOTX) {
-		char *text = migration_text(sql, c->mode == MIG_TX, "SELECT 1;");
+	if (c->mode == MIG_TX || c->mode == MIG_NOTX || c->mode == SQLITE_MIG_TX) {
+		char *text = migration_text(sql, c->mode != MIG_NOTX, "SELECT 1;");
 		strata_migration *m = parse_migration(text);
 
 		assert_int_equal(strata_lint_report_new(&r), 0);
@@ -542,6 +555,59 @@ static void test_lint__sqlite_skips_its_own_dialect(void **state)
 	assert_int_equal(count(r, "SL101"), 0); /* no CONCURRENTLY in SQLite */
 	assert_int_equal(count(r, "SL201"), 0);
 	strata_lint_report_free(r);
+}
+
+/* Lint an up section as a SQLite migration with r's history; r's findings. */
+static void lint_sqlite_migration(strata_lint_report *r, const char *up, int transactional,
+				  int learn)
+{
+	strata_lint_options o = STRATA_LINT_OPTIONS_INIT;
+	char *text = migration_text(up, transactional, "SELECT 1;");
+	strata_migration *m = parse_migration(text);
+
+	o.engine = STRATA_LINT_SQLITE;
+	strata_lint_report_new_range(r);
+	assert_int_equal(learn ? strata_lint_learn_migration(r, m, &o) : strata_lint_migration(r, m, &o),
+			 0);
+	strata_migration_free(m);
+	free(text);
+}
+
+/* A table created by an applied revision (learned: its columns are known,
+ * though PostgreSQL's parser cannot read that CREATE TABLE) and rebuilt
+ * by a later one: every column copied is quiet, a column left behind is a
+ * dropped column, a plain DROP TABLE still loses the table. */
+static void test_lint__sqlite_rebuild_keeps_rows_or_names_lost_columns(void **state)
+{
+#define REBUILD(shape, cols) \
+	"CREATE TABLE _new_t (id INTEGER PRIMARY KEY AUTOINCREMENT, " shape ");\n" \
+	"INSERT INTO _new_t (rowid, " cols ") SELECT rowid, " cols " FROM t;\n" \
+	"DROP TABLE t;\nALTER TABLE _new_t RENAME TO t;\n"
+	strata_lint_report *r;
+
+	assert_int_equal(strata_lint_report_new(&r), 0);
+	lint_sqlite_migration(r, "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, a text, "
+				 "\"B\" text, CONSTRAINT t_a UNIQUE (a));", 1, 1);
+	lint_sqlite_migration(r, REBUILD("a text NOT NULL, b text", "id, a, b"), 1, 0);
+	assert_int_equal(count(r, "SL203"), 0);
+	assert_int_equal(count(r, "SL202"), 0);
+	/* the rebuilt t has the new shape: a later rebuild that drops b is seen */
+	lint_sqlite_migration(r, REBUILD("a text NOT NULL", "id, a"), 1, 0);
+	assert_int_equal(count(r, "SL203"), 0);
+	assert_int_equal(count(r, "SL202"), 1);
+	assert_non_null(strstr(nth(r, "SL202", 0)->message, "not column(s) b:"));
+	lint_sqlite_migration(r, "DROP TABLE t;", 1, 0);
+	assert_int_equal(count(r, "SL203"), 1);
+	/* rows copied into a table that is not new: no rebuild */
+	lint_sqlite_migration(r, "INSERT INTO kept (a) SELECT a FROM u;\nDROP TABLE u;", 1, 0);
+	assert_int_equal(count(r, "SL203"), 2);
+	/* outside a transaction PRAGMA foreign_keys works */
+	lint_sqlite_migration(r, "PRAGMA foreign_keys = ON;\nBEGIN;\nPRAGMA main.foreign_keys = OFF;\n"
+				 "COMMIT;", 0, 0);
+	assert_int_equal(count(r, "SL603"), 1);
+	assert_non_null(strstr(nth(r, "SL603", 0)->message, "(after BEGIN)"));
+	strata_lint_report_free(r);
+#undef REBUILD
 }
 
 /* A live database of five tables: tiny, mid, big (2 GB, 512 MB of
@@ -1081,6 +1147,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__syntax_error_names_line_and_column);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__copy_data_and_function_bodies);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__sqlite_skips_its_own_dialect);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__sqlite_rebuild_keeps_rows_or_names_lost_columns);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__live_table_size_softens_locking_rules);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__live_context_with_history);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__settings_from_config);
