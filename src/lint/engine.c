@@ -869,10 +869,14 @@ void lint_track(lint_file *f)
 			    i < s->drop_stmt->n_objects; i++) {
 			const PgQuery__Node *o = s->drop_stmt->objects[i];
 			const PgQuery__List *l = o->node_case == PG_QUERY__NODE__NODE_LIST ? o->list : NULL;
-			PgQuery__RangeVar rv = PG_QUERY__RANGE_VAR__INIT;
+			PgQuery__RangeVar rv;
 
 			if (!l || !l->n_items)
 				continue;
+			/* (not PG_QUERY__RANGE_VAR__INIT: it names protobuf-c's own
+			 * symbols, which libstrata does not link; libpg_query is
+			 * loaded at run time) */
+			memset(&rv, 0, sizeof(rv));
 			rv.relname = (char *)lint_str(l->items[l->n_items - 1]);
 			rv.schemaname = l->n_items > 1 ? (char *)lint_str(l->items[l->n_items - 2]) : NULL;
 			table_known(f, &rv, rv.relname, 2);
