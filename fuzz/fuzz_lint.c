@@ -1,7 +1,8 @@
 /*
  * fuzz/fuzz_lint.c - the lint entry point (strata_lint_string) on arbitrary
  * SQL, for both engines: a report or a parse error, never a crash; every
- * finding points inside the text.
+ * finding points inside the text. On PostgreSQL the statements inside
+ * function bodies and DO blocks are read too (seed bodies.sql).
  */
 #include "fuzz.h"
 

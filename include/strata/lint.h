@@ -204,10 +204,15 @@ int strata_lint_string(strata_lint_report **out, const char *sql, size_t len,
 /** Findings in file, line, column order (as added for one file). */
 size_t strata_lint_report_count(const strata_lint_report *r);
 const strata_lint_finding *strata_lint_report_at(const strata_lint_report *r, size_t i);
-/** Statements and files linted, findings suppressed by comments. */
+/** Statements and files linted (statements inside function bodies and DO
+ *  blocks count), findings suppressed by comments. */
 size_t strata_lint_report_statements(const strata_lint_report *r);
 size_t strata_lint_report_files(const strata_lint_report *r);
 size_t strata_lint_report_suppressed(const strata_lint_report *r);
+/** PL/pgSQL or SQL function bodies and DO blocks whose SQL could not be
+ *  read (all or some of it), so not linted. PostgreSQL checks them itself
+ *  when the function is created. */
+size_t strata_lint_report_bodies_skipped(const strata_lint_report *r);
 
 typedef enum strata_lint_format {
 	STRATA_LINT_FORMAT_TEXT = 1,   /* file:line:col: severity RULE-ID message [name] + hint */

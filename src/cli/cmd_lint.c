@@ -293,6 +293,10 @@ int cmd_lint(int argc, char **argv, cli_ctx *ctx)
 			strata_lint_report_statements(run.report));
 		if (strata_lint_report_suppressed(run.report))
 			fprintf(stderr, "; %zu suppressed", strata_lint_report_suppressed(run.report));
+		if (strata_lint_report_bodies_skipped(run.report))
+			fprintf(stderr, "; %zu function or DO %s not read (not valid PL/pgSQL or SQL)",
+				strata_lint_report_bodies_skipped(run.report),
+				strata_lint_report_bodies_skipped(run.report) == 1 ? "body" : "bodies");
 		fputc('\n', stderr);
 	}
 	exit_code = run.parse_failed ? EXIT_USAGE

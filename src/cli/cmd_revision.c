@@ -7,17 +7,21 @@
  *
  * --autogenerate writes the up and down SQL itself: the migrations are
  * replayed in one shadow database, schema.sql loaded into another, and the
- * diff between them (both ways) is the revision. Nothing is written when
- * they already match.
+ * diff between them (both ways) is the revision, or on PostgreSQL a chain
+ * of up to three when changes to existing tables need the safe patterns
+ * (schema/steps.h: NOT VALID, CONCURRENTLY, validation later). Nothing is
+ * written when they already match.
  */
 #include "cli/cli.h"
 #include "cli/schema_common.h"
 #include "db/db.h"
+#include "schema/steps.h"
 #include "strata/error.h"
 #include "strata/project.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Resolve names (ids, prefixes, labels) to full ids; "base" gives none. */
 static int resolve_all(const strata_graph *g, const cli_list *names, const char **out, size_t *n)
@@ -36,12 +40,11 @@ static int resolve_all(const strata_graph *g, const cli_list *names, const char 
 	return 0;
 }
 
-/* Fill up/down from the diff between the migrations and schema.sql.
- * Returns 0, an exit code, or -1 when there is nothing to write. */
-static int autogenerate(cli_ctx *ctx, strata_buf *up, strata_buf *down)
+/* The steps from the migrations to schema.sql (steps->n 0: they match).
+ * Returns 0 or an exit code. */
+static int autogenerate(cli_ctx *ctx, sc_steps *steps)
 {
 	sc_catalog *have = NULL, *want = NULL;
-	sc_changes fwd = { 0 }, back = { 0 };
 	const char *schema;
 	int engine, rc;
 
@@ -53,17 +56,79 @@ static int autogenerate(cli_ctx *ctx, strata_buf *up, strata_buf *down)
 	schema_guard_signals();
 	if ((rc = schema_load_pair(ctx, &have, ctx->config->migrations, &want, schema, engine)) != 0)
 		goto done;
-	if ((rc = sc_diff(have, want, NULL, &fwd)) != 0 || (rc = sc_diff(want, have, NULL, &back)) != 0 ||
-	    (rc = schema_changes_sql(&fwd, up)) != 0 || (rc = schema_changes_sql(&back, down)) != 0) {
+	if ((rc = sc_steps_plan(steps, have, want, NULL)) != 0)
 		rc = cli_report_error(rc);
-		goto done;
-	}
-	rc = fwd.n ? 0 : -1;
 done:
-	sc_changes_release(&fwd);
-	sc_changes_release(&back);
 	sc_catalog_free(have);
 	sc_catalog_free(want);
+	return rc;
+}
+
+/* Undo a chain written part-way: its files go, strata.sum is written again. */
+static void remove_written(cli_ctx *ctx, char **paths, size_t n)
+{
+	strata_error saved = *strata_error_last();
+
+	for (size_t i = 0; i < n; i++)
+		unlink(paths[i]);
+	if (n && strata_sum_write(ctx->config->migrations) < 0)
+		cli_warn("could not rewrite %s/strata.sum: %s", ctx->config->migrations,
+			 strata_error_last()->message);
+	strata_error_restore(&saved);
+}
+
+/*
+ * One revision per step, each revising the one before; the first takes the
+ * parents, dependencies and branch asked for. A chain's messages say which
+ * step each is: "MESSAGE (2/3: concurrent indexes)". Prints each new
+ * file's path; on failure the files already written are removed.
+ */
+static int write_steps(cli_ctx *ctx, strata_revision_spec spec, const sc_steps *steps)
+{
+	char *paths[8] = { 0 }, ids[8][13], message[1024];
+	const char *base_message = spec.message, *parent[1];
+	int no_tx = !spec.transactional, rc = 0;
+	size_t i, written = 0;
+
+	if (steps->n > sizeof(paths) / sizeof(*paths))
+		return cli_report_error(strata_error_set(STRATA_ERROR, "too many steps"));
+	for (i = 0; i < steps->nnotes; i++)
+		cli_info(ctx, "note: %s", steps->notes[i]);
+	for (i = 0; i < steps->n; i++) {
+		const sc_step *st = &steps->v[i];
+
+		if (steps->n > 1) {
+			snprintf(message, sizeof(message), "%s (%zu/%zu: %s)", base_message, i + 1,
+				 steps->n, st->label);
+			spec.message = message;
+		}
+		if (i > 0) {
+			parent[0] = ids[i - 1];
+			spec.parents = parent;
+			spec.nparents = 1;
+			spec.depends_on = NULL;
+			spec.ndepends_on = 0;
+			spec.branch = NULL;
+		}
+		spec.transactional = st->transactional && !no_tx;
+		spec.up_sql = st->up;
+		spec.down_sql = spec.irreversible ? "" : st->down;
+		if ((rc = strata_revision_write(&paths[i], ids[i], ctx->config->migrations, &spec)) < 0)
+			break;
+		written++;
+	}
+	if (rc < 0) {
+		remove_written(ctx, paths, written);
+		rc = cli_report_error(rc);
+	} else {
+		for (i = 0; i < written; i++)
+			puts(paths[i]);
+		for (i = 0; i < written; i++)
+			cli_info(ctx, "created revision %s%s%s", ids[i],
+				 steps->n > 1 ? ": " : "", steps->n > 1 ? steps->v[i].label : "");
+	}
+	for (i = 0; i < written; i++)
+		free(paths[i]);
 	return rc;
 }
 
@@ -73,7 +138,6 @@ int cmd_revision(int argc, char **argv, cli_ctx *ctx)
 	cli_list heads_opt = { { 0 }, 0 }, depends = { { 0 }, 0 };
 	const char *parents[64], *deps[64];
 	int no_tx = 0, autogen = 0, rc;
-	strata_buf up = STRATA_BUF_INIT, down = STRATA_BUF_INIT;
 	size_t nargs, nparents = 0, ndeps = 0;
 	strata_revision_spec spec = { 0 };
 	char *path = NULL, id[13];
@@ -126,21 +190,18 @@ int cmd_revision(int argc, char **argv, cli_ctx *ctx)
 	if (irreversible)
 		spec.down_sql = "";
 	if (autogen) {
-		if ((rc = autogenerate(ctx, &up, &down)) != 0) {
-			buf_release(&up);
-			buf_release(&down);
-			if (rc < 0) {
+		sc_steps steps = { 0 };
+
+		if ((rc = autogenerate(ctx, &steps)) == 0) {
+			if (steps.n)
+				rc = write_steps(ctx, spec, &steps);
+			else
 				cli_info(ctx, "schema.sql matches the migrations: no revision written");
-				return EXIT_OK;
-			}
-			return rc;
 		}
-		spec.up_sql = buf_cstr(&up);
-		spec.down_sql = irreversible ? "" : buf_cstr(&down);
+		sc_steps_release(&steps);
+		return rc;
 	}
 	rc = strata_revision_write(&path, id, ctx->config->migrations, &spec);
-	buf_release(&up);
-	buf_release(&down);
 	if (rc < 0)
 		return cli_report_error(rc);
 	puts(path);

@@ -179,19 +179,7 @@ int schema_load_pair(cli_ctx *ctx, sc_catalog **a, const char *spec_a, sc_catalo
 
 int schema_changes_sql(const sc_changes *c, strata_buf *out)
 {
-	for (size_t i = 0; i < c->n; i++) {
-		const sc_change *ch = &c->v[i];
-
-		if (!ch->sql)
-			continue;
-		if (ch->destructive &&
-		    buf_printf(out, "-- destructive: %s %s: %s\n", sc_kind_name(ch->kind), ch->object,
-			       ch->detail ? ch->detail : "") != 0)
-			return STRATA_ERROR;
-		if (buf_puts(out, ch->sql) != 0)
-			return STRATA_ERROR;
-	}
-	return 0;
+	return sc_changes_marked_sql(c, out);
 }
 
 static const char *op_name(sc_change_op op)

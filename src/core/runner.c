@@ -21,6 +21,11 @@
  *  2. After an error the original message is what the user sees: clean-up
  *     work (ROLLBACK, the rolled-back history row) saves and restores it.
  *  3. Nothing here prints; messages go through opts->log.
+ *  4. SQLite: every step starts with foreign keys off, as a new connection
+ *     has them, whatever an earlier step set (PRAGMA foreign_keys does
+ *     nothing inside a transaction, so a table rebuild in a transactional
+ *     revision relies on this), and a PRAGMA foreign_key_check that returns
+ *     rows fails its step like a statement that failed.
  */
 #include "strata/runner.h"
 #include "strata/error.h"
@@ -28,13 +33,16 @@
 #include "core/bookkeeping.h"
 #include "core/prefetch.h"
 #include "db/db.h"
+#include "db/sqlparse.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/strutil.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -312,7 +320,7 @@ static int check_failed(run *r)
 		strata_error_hint("it ran outside a transaction, so part of it may be in the database. "
 				  "Fix the cause, then either run 'strata upgrade --retry-failed' to run "
 				  "it again from its first statement (its statements must be safe to "
-				  "repeat, e.g. IF NOT EXISTS; drop any INVALID index first), or finish it "
+				  "repeat, e.g. IF NOT EXISTS; an INVALID index it builds is dropped first), or finish it "
 				  "by hand and run 'strata stamp %s' to record it as applied",
 				  m->revision);
 		return STRATA_ECONFLICT;
@@ -458,12 +466,71 @@ static void report_invalid_indexes(run *r)
 			    "ORDER BY 1", 0, NULL, on_invalid_index, &names) == 0 && names.len) {
 		strata_error_restore(&saved);
 		strata_error_append("\n  INVALID index(es) left by a failed concurrent build: %s "
-				    "(drop them with DROP INDEX CONCURRENTLY before retrying)",
+				    "('strata upgrade --retry-failed' drops the one the revision "
+				    "builds before building it again)",
 				    buf_cstr(&names));
 	} else {
 		strata_error_restore(&saved);
 	}
 	buf_release(&names);
+}
+
+static int on_first_value(void *payload, int ncols, const char *const *v)
+{
+	char **out = payload;
+
+	if (ncols < 1 || !v[0] || *out)
+		return 0;
+	return (*out = strata_strdup(v[0])) ? 0 : STRATA_ERROR;
+}
+
+/*
+ * --retry-failed on PostgreSQL: the CREATE INDEX CONCURRENTLY about to run
+ * again may have failed the first time, leaving an INVALID index of its
+ * name on its table. Drop that one (DROP INDEX CONCURRENTLY, as the
+ * revision runs outside a transaction) so that the build starts over,
+ * rather than failing on the name or, with IF NOT EXISTS, keeping the
+ * broken index. A valid index of the name is left alone.
+ */
+static int drop_invalid_index(run *r, const strata_migration *m, const char *sql, size_t len)
+{
+	char *schema = NULL, *table = NULL, *index = NULL, *found = NULL;
+	strata_buf rel = STRATA_BUF_INIT, drop = STRATA_BUF_INIT;
+	const char *params[2];
+	int rc;
+
+	if (db_engine_kind(r->db) != DB_POSTGRES)
+		return 0;
+	if ((rc = sqlparse_concurrent_index(&schema, &table, &index, sql, len)) <= 0)
+		return rc;
+	rc = STRATA_ERROR;
+	if ((schema && (db_quote_qualified(&rel, schema) < 0 || buf_putc(&rel, '.') < 0)) ||
+	    db_quote_qualified(&rel, table) < 0 || buf_oom(&rel))
+		goto done;
+	params[0] = index;
+	params[1] = buf_cstr(&rel);
+	if ((rc = db_query(r->db, "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) "
+				  "FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid "
+				  "JOIN pg_namespace n ON n.oid = c.relnamespace "
+				  "WHERE NOT x.indisvalid AND c.relname = $1 "
+				  "AND x.indrelid = to_regclass($2)",
+			   2, params, on_first_value, &found)) < 0 || !found)
+		goto done;
+	logf_(r, STRATA_LOG_WARN, "revision %s: dropping the INVALID index %s that its failed build "
+	      "left, to build it again (--retry-failed)", m->revision, found);
+	if (buf_printf(&drop, "DROP INDEX CONCURRENTLY IF EXISTS %s", found) < 0) {
+		rc = STRATA_ERROR;
+		goto done;
+	}
+	rc = db_exec(r->db, buf_cstr(&drop), 0, NULL);
+done:
+	strata_free(schema);
+	strata_free(table);
+	strata_free(index);
+	strata_free(found);
+	buf_release(&rel);
+	buf_release(&drop);
+	return rc;
 }
 
 static void locate_failure(const strata_migration *m, const step_sql *s, size_t i,
@@ -480,11 +547,123 @@ static void locate_failure(const strata_migration *m, const step_sql *s, size_t 
 		strata_error_hint("%s", saved.hint);
 }
 
+/* ---- SQLite foreign keys (invariant 4) ---------------------------------- */
+
+static int foreign_keys_off(run *r)
+{
+	if (db_engine_kind(r->db) != DB_SQLITE || r->in_single_tx)
+		return 0;
+	return db_exec(r->db, "PRAGMA foreign_keys = OFF", 0, NULL);
+}
+
+/* Whether a SQLite statement is PRAGMA [schema.]foreign_key_check[(...)]. */
+static int is_foreign_key_check(const char *sql, size_t len)
+{
+	static const char pragma[] = "PRAGMA", name[] = "foreign_key_check";
+	size_t i = sizeof(pragma) - 1, word;
+
+	if (len < i || strncasecmp(sql, pragma, i) != 0)
+		return 0;
+	for (int part = 0; part < 2; part++) {
+		while (i < len && isspace((unsigned char)sql[i]))
+			i++;
+		word = i;
+		while (i < len && (isalnum((unsigned char)sql[i]) || sql[i] == '_'))
+			i++;
+		if (i - word == sizeof(name) - 1 && strncasecmp(sql + word, name, i - word) == 0)
+			return i == len || !(isalnum((unsigned char)sql[i]) || sql[i] == '_');
+		while (i < len && isspace((unsigned char)sql[i]))
+			i++;
+		if (i >= len || sql[i] != '.') /* schema.foreign_key_check */
+			return 0;
+		i++;
+	}
+	return 0;
+}
+
+typedef struct fk_violations {
+	strata_db *db;
+	size_t n;
+	strata_buf shown; /* the first few, for people */
+} fk_violations;
+
+static int on_fk_column(void *payload, int ncols, const char *const *v)
+{
+	strata_buf *b = payload;
+
+	return ncols > 0 && v[0] ? buf_puts(b, v[0]) : 0;
+}
+
+/* One row of PRAGMA foreign_key_check: table, rowid, parent, fkid. */
+static int on_fk_violation(void *payload, int ncols, const char *const *v)
+{
+	fk_violations *x = payload;
+	strata_buf columns = STRATA_BUF_INIT;
+	const char *params[2];
+	int rc = 0;
+
+	if (ncols < 4 || x->n++ >= 3)
+		return 0;
+	params[0] = v[0];
+	params[1] = v[3];
+	if (v[0] && v[3])
+		db_query(x->db, "SELECT group_concat(\"from\", ', ') FROM pragma_foreign_key_list($1) "
+				"WHERE id = CAST($2 AS INTEGER)", 2, params, on_fk_column, &columns);
+	rc = buf_printf(&x->shown, "%s%s rowid %s: %s references %s, which has no such row",
+			x->shown.len ? "; " : "", v[0] ? v[0] : "?", v[1] ? v[1] : "(none)",
+			columns.len ? buf_cstr(&columns) : "a column", v[2] ? v[2] : "?");
+	buf_release(&columns);
+	return rc;
+}
+
+/* Run the check; its rows are an error (STRATA_EDB) naming them. */
+static int run_foreign_key_check(run *r, const char *sql, size_t len)
+{
+	fk_violations x = { r->db, 0, STRATA_BUF_INIT };
+	char *one = strata_strndup(sql, len);
+	int rc;
+
+	if (!one)
+		return STRATA_ERROR;
+	rc = db_query(r->db, one, 0, NULL, on_fk_violation, &x);
+	strata_free(one);
+	if (rc == 0 && x.n) {
+		rc = strata_error_set(STRATA_EDB, "PRAGMA foreign_key_check found %zu row(s) that break "
+				      "a foreign key: %s%s", x.n, buf_cstr(&x.shown),
+				      x.n > 3 ? "; ..." : "");
+		/* (a step outside a transaction says what it left instead) */
+		strata_error_hint("the revision was rolled back; the database is as it was before it. "
+				  "Fix those rows (or the foreign key in the schema) and run again "
+				  "(SELECT * FROM pragma_foreign_key_check lists them all)");
+	}
+	buf_release(&x.shown);
+	return rc;
+}
+
+/* Statement i of a step; retrying: the step is a failed non-transactional
+ * revision run again (--retry-failed). */
+static int exec_step_stmt(run *r, const strata_migration *m, const step_sql *s, size_t i,
+			  int retrying)
+{
+	const db_stmt *st = &s->stmts[i];
+	const char *base = m->text + s->base;
+	int rc;
+
+	if (retrying && (rc = drop_invalid_index(r, m, base + st->offset, st->len)) < 0)
+		return rc;
+	if (db_engine_kind(r->db) == DB_SQLITE && is_foreign_key_check(base + st->offset, st->len))
+		return run_foreign_key_check(r, base + st->offset, st->len);
+	return db_exec_stmt(r->db, base + st->offset, st->len,
+			    st->data_len ? base + st->data_offset : NULL, st->data_len);
+}
+
 /* Run one step. Returns 0, RESTART, or an error. */
 static int step(run *r, size_t idx, strata_direction dir, const step_sql *s)
 {
 	const strata_migration *m = strata_graph_at(r->g, idx);
 	int tx = m->transactional, attempt, rc = 0, moved;
+	/* A failed non-transactional revision run again (--retry-failed). */
+	int retrying = !tx && r->o->retry_failed && is_unfinished(history_of(r, m->revision));
 	char started[32], now[32];
 	char **rows = NULL;
 	size_t nrows = 0, i = 0;
@@ -494,6 +673,8 @@ static int step(run *r, size_t idx, strata_direction dir, const step_sql *s)
 	for (attempt = 0;; attempt++) {
 		utc_timestamp(started);
 		t0 = now_ms();
+		if ((rc = foreign_keys_off(r)) < 0)
+			return rc;
 		if (!r->in_single_tx && (rc = db_begin(r->db)) < 0)
 			return rc;
 		if ((rc = versions_moved(r, &moved)) < 0)
@@ -510,15 +691,9 @@ static int step(run *r, size_t idx, strata_direction dir, const step_sql *s)
 			if ((rc = bk_insert(r->db, r->cfg, &run_row)) < 0 || (rc = db_commit(r->db)) < 0)
 				goto fail_tx;
 		}
-		for (i = 0; i < s->n; i++) {
-			const db_stmt *st = &s->stmts[i];
-			const char *base = m->text + s->base;
-
-			rc = db_exec_stmt(r->db, base + st->offset, st->len,
-					  st->data_len ? base + st->data_offset : NULL, st->data_len);
-			if (rc < 0)
+		for (i = 0; i < s->n; i++)
+			if ((rc = exec_step_stmt(r, m, s, i, retrying)) < 0)
 				break;
-		}
 		if (rc == 0)
 			break;
 		locate_failure(m, s, i, dir);
@@ -653,7 +828,7 @@ again:
 	if (r->res->planned == 0)
 		r->res->planned = plan.nsteps;
 	if (r->o->single_transaction && !r->in_single_tx && plan.nsteps) {
-		if ((rc = db_begin(r->db)) < 0)
+		if ((rc = foreign_keys_off(r)) < 0 || (rc = db_begin(r->db)) < 0)
 			goto done;
 		r->in_single_tx = 1;
 	}

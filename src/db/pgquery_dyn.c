@@ -35,3 +35,29 @@ int pgquery_dyn_load(void)
 	pthread_once(&once, load);
 	return dynload_result(&lib);
 }
+
+/*
+ * libpg_query leaks one byte each time pg_query_parse_plpgsql() cannot
+ * compile a body (sqlparse_body_statements reads bodies that way): the
+ * copy of its captured stderr that pg_query_raw_parse() makes is never
+ * handed back, so no caller can free it. Under AddressSanitizer that one
+ * allocation site is suppressed for every program linked with libstrata;
+ * what libpg_query hands back is freed with its pg_query_free_*()
+ * functions, and a result strata forgot to free still leaks from other
+ * sites and is still reported.
+ */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PGQUERY_UNDER_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) && !defined(PGQUERY_UNDER_ASAN)
+#define PGQUERY_UNDER_ASAN 1
+#endif
+#ifdef PGQUERY_UNDER_ASAN
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:pg_query_raw_parse\n";
+}
+#endif

@@ -40,7 +40,9 @@
 	X(pg_query__parse_result__free_unpacked) \
 	X(pg_query_split_with_scanner)           \
 	X(pg_query_split_with_parser)            \
-	X(pg_query_free_split_result)
+	X(pg_query_free_split_result)            \
+	X(pg_query_parse_plpgsql)                \
+	X(pg_query_free_plpgsql_parse_result)
 
 typedef struct pgquery_api {
 #define PGQUERY_SLOT(fn) __typeof__(fn) *fn;

@@ -8,6 +8,29 @@
  * parsed alone. Every statement goes through every rule family
  * (lint.h), then lint_track() records what it created for later ones.
  *
+ * Bodies (lint_body): the SQL statements inside a PostgreSQL CREATE
+ * FUNCTION / PROCEDURE (LANGUAGE plpgsql or sql) or DO block come from
+ * sqlparse_body_statements() and go through lint_statement() like the
+ * file's own, their messages prefixed "in function f(): " or "in DO
+ * block: ". What runs them decides what applies:
+ *  - A DO block runs with the migration: its statements are linted as the
+ *    file's statements are, in the file's context (a table it creates is
+ *    new to what follows; a SET lock_timeout in it counts).
+ *  - A function body runs when the function is called, after the
+ *    migration: its statements are linted for what they do (data changes,
+ *    drops, renames, locks, types) in an empty context of their own (what
+ *    the migration created holds rows by then), and nothing they create
+ *    is new to the file. The rules about the file as a script do not
+ *    apply: BEGIN/COMMIT nesting (SL401, SL402), the file's timeouts
+ *    (SL115, SL116) and re-running a failed migration (SL403).
+ *  - CONCURRENTLY cannot run in either (SL103): both run in a transaction.
+ *  - A statement under IF or CASE, or in a block with an EXCEPTION clause,
+ *    is made re-runnable by its condition: SL403 leaves it alone.
+ *  - A body libpg_query cannot read (PostgreSQL checks it at CREATE time)
+ *    is skipped and counted (strata_lint_report_bodies_skipped), never an
+ *    error. Dynamic SQL (EXECUTE of anything but one string literal) and
+ *    other languages are not read.
+ *
  * Invariants:
  *  1. Offsets given to lint_emit() index f->sql; f->base + offset indexes
  *     the file's text, so every finding maps to the file's line and column.
@@ -16,7 +39,8 @@
  *     comment lines directly above its statement or its own line.
  *  3. The range context (tables and indexes created: new) lives in the
  *     report until strata_lint_report_new_range(); the history (checks
- *     added NOT VALID, their validation, NOT NULL columns they prove) until
+ *     added NOT VALID, their validation, NOT NULL columns they prove, the
+ *     tables revisions created: "known", for drift) until
  *     strata_lint_report_new_history(), across ranges and through learned
  *     revisions (strata_lint_learn_migration: findings dropped, nothing
  *     counted, nothing new); per-file state (BEGIN depth, timeouts) lives
@@ -24,6 +48,12 @@
  *  4. Findings of one file are sorted by line, column and rule id.
  *  5. The library never prints: syntax errors are STRATA_EPARSE with
  *     "path:line:col: message".
+ *  6. A body statement whose text is the file's (sqlparse placed it there)
+ *     maps as in invariant 1; any other is pinned to its line, or to the
+ *     statement holding the body. A "strata:ignore" comment above the
+ *     CREATE FUNCTION or DO statement also drops the findings inside it.
+ *     A function body's context is swapped out for an empty one and back
+ *     (swap_context), so nothing of it outlives the body.
  */
 #include "lint/lint.h"
 #include "db/db.h"
@@ -45,7 +75,7 @@ struct strata_lint_report {
 	size_t n, cap;
 	char **strings; /* owned strings: paths and map keys */
 	size_t nstrings, strings_cap;
-	size_t statements, files, suppressed;
+	size_t statements, files, suppressed, bodies_skipped;
 	/* Range context and history (invariant 3). Keys are lower-case
 	 * "schema.name" or "name"; NOT VALID constraints map to their notnull
 	 * column or "". */
@@ -53,6 +83,8 @@ struct strata_lint_report {
 	strata_map columns;             /* range: "table/column" added to an older table */
 	strata_map checks, foreign, notnull_ok; /* history */
 	strata_map known;               /* history: tables revisions created (1) or dropped (2) */
+	strata_map table_columns;       /* history: table -> its column names, lower-case,
+					 * each ended by '\x1f' (when its CREATE TABLE was read) */
 	int learning;                   /* strata_lint_learn_migration() is reading */
 };
 
@@ -78,6 +110,7 @@ void strata_lint_report_new_history(strata_lint_report *r)
 	map_release(&r->foreign);
 	map_release(&r->notnull_ok);
 	map_release(&r->known);
+	map_release(&r->table_columns);
 }
 
 void strata_lint_report_free(strata_lint_report *r)
@@ -101,6 +134,7 @@ const strata_lint_finding *strata_lint_report_at(const strata_lint_report *r, si
 size_t strata_lint_report_statements(const strata_lint_report *r) { return r->statements; }
 size_t strata_lint_report_files(const strata_lint_report *r) { return r->files; }
 size_t strata_lint_report_suppressed(const strata_lint_report *r) { return r->suppressed; }
+size_t strata_lint_report_bodies_skipped(const strata_lint_report *r) { return r->bodies_skipped; }
 
 size_t strata_lint_report_errors(const strata_lint_report *r)
 {
@@ -234,6 +268,24 @@ static int ignored_above(const lint_file *f, int no, const strata_lint_rule *rul
 		if (!is_comment_line(t, n))
 			return 0;
 		if (ignores(t, n, rule))
+			return 1;
+	}
+	return 0;
+}
+
+/* A comment above the statement's line, above the finding's own line, or
+ * above the statement each enclosing body is in ignores rule. */
+static int suppressed(const lint_file *f, int line, int stmt_line, const strata_lint_rule *rule)
+{
+	const lint_file *o;
+
+	if (ignored_above(f, stmt_line, rule) || (line != stmt_line && ignored_above(f, line, rule)))
+		return 1;
+	for (o = f->outer; o; o = o->outer) {
+		int outer_line, col;
+
+		position(f, lint_stmt_offset(o), &outer_line, &col);
+		if (ignored_above(f, outer_line, rule))
 			return 1;
 	}
 	return 0;
@@ -376,17 +428,19 @@ void lint_emit(lint_file *f, lint_rule_no rule, int location, const PgQuery__Ran
 
 	if (f->r->learning || sev == STRATA_LINT_OFF || !(def->engines & f->engine))
 		return;
-	at = f->base + (location >= 0 && (size_t)location >= f->stmt_start &&
-				(size_t)location < f->stmt_end ? (size_t)location : f->stmt_start);
-	stmt_at = f->base + f->stmt_start;
+	at = f->pinned ? f->pinned_at
+	     : f->base + (location >= 0 && (size_t)location >= f->stmt_start &&
+			  (size_t)location < f->stmt_end ? (size_t)location : f->stmt_start);
+	stmt_at = lint_stmt_offset(f);
 	position(f, at, &line, &col);
 	position(f, stmt_at, &stmt_line, &stmt_col);
-	if (ignored_above(f, stmt_line, def) || (line != stmt_line && ignored_above(f, line, def))) {
+	if (suppressed(f, line, stmt_line, def)) {
 		f->r->suppressed++;
 		return;
 	}
 	if (f->in_down)
 		buf_puts(&msg, "down section: ");
+	buf_puts(&msg, f->label);
 	va_start(ap, fmt);
 	buf_vprintf(&msg, fmt, ap);
 	va_end(ap);
@@ -524,6 +578,20 @@ int lint_table_is_new(const lint_file *f, const PgQuery__RangeVar *rel)
 	return map_has(&f->r->tables, key);
 }
 
+/* The tables map holds TABLE_NEW, or TABLE_TEMPORARY for CREATE TEMP TABLE. */
+#define TABLE_NEW ((void *)1)
+#define TABLE_TEMPORARY ((void *)2)
+
+int lint_table_is_temporary(const lint_file *f, const PgQuery__RangeVar *rel)
+{
+	char key[300];
+
+	if (!rel)
+		return 0;
+	object_key(key, sizeof(key), rel->schemaname, rel->relname);
+	return map_get(&f->r->tables, key) == TABLE_TEMPORARY;
+}
+
 int lint_table_known(const lint_file *f, const PgQuery__RangeVar *rel)
 {
 	char key[300];
@@ -539,7 +607,7 @@ static void table_known(lint_file *f, const PgQuery__RangeVar *rel, const char *
 {
 	char key[300];
 
-	if (!rel || !name || f->in_down)
+	if (!rel || !name || f->in_down || f->scope == LINT_IN_FUNCTION)
 		return;
 	object_key(key, sizeof(key), rel->schemaname, name);
 	put(f, &f->r->known, key, (void *)state);
@@ -555,7 +623,8 @@ void lint_table_created(lint_file *f, const PgQuery__RangeVar *rel)
 	if (f->r->learning || f->in_down)
 		return;
 	object_key(key, sizeof(key), rel->schemaname, rel->relname);
-	put(f, &f->r->tables, key, (void *)1);
+	put(f, &f->r->tables, key, rel->relpersistence && rel->relpersistence[0] == 't'
+				   ? TABLE_TEMPORARY : TABLE_NEW);
 }
 
 void lint_table_renamed(lint_file *f, const PgQuery__RangeVar *rel, const char *newname)
@@ -571,7 +640,7 @@ void lint_table_renamed(lint_file *f, const PgQuery__RangeVar *rel, const char *
 	if (!lint_table_is_new(f, rel) || f->in_down)
 		return;
 	object_key(key, sizeof(key), rel->schemaname, newname);
-	put(f, &f->r->tables, key, (void *)1);
+	put(f, &f->r->tables, key, TABLE_NEW);
 }
 
 int lint_index_is_new(const lint_file *f, const char *schema, const char *name)
@@ -641,6 +710,25 @@ static void column_added(lint_file *f, const PgQuery__RangeVar *rel, const char 
 	put(f, &f->r->columns, key, (void *)1);
 }
 
+void lint_constraint_dropped_here(lint_file *f, const PgQuery__RangeVar *rel, const char *conname)
+{
+	char key[700];
+
+	if (!conname || !*conname)
+		return;
+	constraint_key(key, sizeof(key), rel, conname);
+	put(f, &f->dropped_here, key, (void *)1);
+}
+
+int lint_constraint_was_dropped_here(const lint_file *f, const PgQuery__RangeVar *rel,
+				     const char *conname)
+{
+	char key[700];
+
+	constraint_key(key, sizeof(key), rel, conname);
+	return map_has(&f->dropped_here, key);
+}
+
 void lint_check_added(lint_file *f, const PgQuery__RangeVar *rel, const char *conname,
 		      const char *notnull_col, int foreign)
 {
@@ -701,9 +789,58 @@ int lint_notnull_validated(const lint_file *f, const PgQuery__RangeVar *rel, con
 	return map_has(&f->r->notnull_ok, key);
 }
 
+void lint_table_columns_set(lint_file *f, const PgQuery__RangeVar *rel, const char *columns)
+{
+	char key[300];
+	char *value = NULL;
+
+	if (!rel || !rel->relname || f->in_down || f->scope == LINT_IN_FUNCTION)
+		return;
+	object_key(key, sizeof(key), rel->schemaname, rel->relname);
+	if (columns && !(value = keep(f->r, strata_strdup(columns))))
+		return;
+	put(f, &f->r->table_columns, key, value);
+}
+
+const char *lint_table_columns(const lint_file *f, const PgQuery__RangeVar *rel)
+{
+	char key[300];
+
+	if (!rel || !rel->relname)
+		return NULL;
+	object_key(key, sizeof(key), rel->schemaname, rel->relname);
+	return map_get(&f->r->table_columns, key);
+}
+
+void lint_rows_copied(lint_file *f, const PgQuery__RangeVar *from, const char *columns)
+{
+	char key[300];
+	char *value;
+
+	if (!from || !from->relname || !(value = keep(f->r, strata_strdup(columns ? columns : ""))))
+		return;
+	object_key(key, sizeof(key), from->schemaname, from->relname);
+	put(f, &f->copied_here, key, value);
+}
+
+const char *lint_rows_copied_from(const lint_file *f, const PgQuery__RangeVar *rel)
+{
+	char key[300];
+
+	if (!rel || !rel->relname)
+		return NULL;
+	object_key(key, sizeof(key), rel->schemaname, rel->relname);
+	return map_get(&f->copied_here, key);
+}
+
 int lint_in_transaction(const lint_file *f)
 {
 	return f->transactional || f->tx_depth > 0;
+}
+
+size_t lint_stmt_offset(const lint_file *f)
+{
+	return f->pinned ? f->pinned_at : f->base + f->stmt_start;
 }
 
 void lint_track(lint_file *f)
@@ -732,10 +869,14 @@ void lint_track(lint_file *f)
 			    i < s->drop_stmt->n_objects; i++) {
 			const PgQuery__Node *o = s->drop_stmt->objects[i];
 			const PgQuery__List *l = o->node_case == PG_QUERY__NODE__NODE_LIST ? o->list : NULL;
-			PgQuery__RangeVar rv = PG_QUERY__RANGE_VAR__INIT;
+			PgQuery__RangeVar rv;
 
 			if (!l || !l->n_items)
 				continue;
+			/* (not PG_QUERY__RANGE_VAR__INIT: it names protobuf-c's own
+			 * symbols, which libstrata does not link; libpg_query is
+			 * loaded at run time) */
+			memset(&rv, 0, sizeof(rv));
 			rv.relname = (char *)lint_str(l->items[l->n_items - 1]);
 			rv.schemaname = l->n_items > 1 ? (char *)lint_str(l->items[l->n_items - 2]) : NULL;
 			table_known(f, &rv, rv.relname, 2);
@@ -786,6 +927,8 @@ static size_t skip_space(const char *sql, size_t i, size_t end)
 	return i;
 }
 
+static void lint_body(lint_file *f);
+
 static void lint_statement(lint_file *f, const PgQuery__Node *stmt, size_t start, size_t end)
 {
 	f->stmt = stmt;
@@ -805,6 +948,8 @@ static void lint_statement(lint_file *f, const PgQuery__Node *stmt, size_t start
 		lint_rules_destructive(f);
 	}
 	lint_track(f);
+	if (f->engine == STRATA_LINT_PG)
+		lint_body(f);
 }
 
 /* Every statement of one parse of f->sql[0..len). */
@@ -821,6 +966,175 @@ static void lint_tree(lint_file *f, const PgQuery__ParseResult *tree, size_t len
 			continue;
 		lint_statement(f, raw->stmt, start, end > len ? len : end);
 	}
+}
+
+/* ---- bodies ----------------------------------------------------------- */
+
+/* Bodies inside bodies (a DO block that creates a function) are read this deep. */
+#define BODY_DEPTH_MAX 4
+
+/* The report's range context and history, kept aside while a function body
+ * is linted in a context of its own (invariant 6). */
+typedef struct saved_context {
+	strata_map tables, indexes, columns, checks, foreign, notnull_ok;
+} saved_context;
+
+static void swap_map(strata_map *a, strata_map *b)
+{
+	strata_map t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/* The maps a function body filled, once swapped back out. */
+static void release_context(saved_context *c)
+{
+	map_release(&c->tables);
+	map_release(&c->indexes);
+	map_release(&c->columns);
+	map_release(&c->checks);
+	map_release(&c->foreign);
+	map_release(&c->notnull_ok);
+}
+
+static void swap_context(strata_lint_report *r, saved_context *c)
+{
+	swap_map(&r->tables, &c->tables);
+	swap_map(&r->indexes, &c->indexes);
+	swap_map(&r->columns, &c->columns);
+	swap_map(&r->checks, &c->checks);
+	swap_map(&r->foreign, &c->foreign);
+	swap_map(&r->notnull_ok, &c->notnull_ok);
+}
+
+/* Append "in function s.f(): ", "in procedure p(): " or "in DO block: " to
+ * f->label (a body in a body gets both). */
+static void add_label(lint_file *f, const PgQuery__Node *s)
+{
+	size_t used = strlen(f->label), i;
+	char name[128] = "";
+
+	if (s->node_case == PG_QUERY__NODE__NODE_DO_STMT) {
+		snprintf(f->label + used, sizeof(f->label) - used, "in DO block: ");
+		return;
+	}
+	for (i = 0; i < s->create_function_stmt->n_funcname; i++) {
+		const char *part = lint_str(s->create_function_stmt->funcname[i]);
+		size_t n = strlen(name);
+
+		snprintf(name + n, sizeof(name) - n, "%s%s", i ? "." : "", part ? part : "?");
+	}
+	snprintf(f->label + used, sizeof(f->label) - used, "in %s %s(): ",
+		 s->create_function_stmt->is_procedure ? "procedure" : "function", name);
+}
+
+/* Point f at one statement of a body, placed as sqlparse found it. The
+ * body's text starts at file offset `at`, unless `outer` is pinned. */
+static void place_in_body(lint_file *f, const lint_file *outer, size_t at,
+			  const sqlparse_body_stmt *e)
+{
+	f->sql = e->sql;
+	f->guarded = outer->guarded || e->guarded;
+	f->pinned = 1;
+	if (outer->pinned || e->place == SQLPARSE_PLACE_NONE) {
+		f->pinned_at = at;
+	} else if (e->place == SQLPARSE_PLACE_LINE) {
+		f->pinned_at = at + e->offset;
+	} else {
+		f->pinned = 0;
+		f->base = at + e->offset;
+	}
+}
+
+/* Back from a DO block's statements to the statement holding them: what
+ * they did to the file's state stays. */
+static void leave_do_block(lint_file *f, const lint_file *outer)
+{
+	f->sql = outer->sql;
+	f->base = outer->base;
+	f->stmt = outer->stmt;
+	f->stmt_start = outer->stmt_start;
+	f->stmt_end = outer->stmt_end;
+	f->scope = outer->scope;
+	f->outer = outer->outer;
+	memcpy(f->label, outer->label, sizeof(f->label));
+	f->depth = outer->depth;
+	f->pinned = outer->pinned;
+	f->pinned_at = outer->pinned_at;
+	f->guarded = outer->guarded;
+}
+
+/*
+ * The SQL statements of the body of f->stmt when it is CREATE FUNCTION /
+ * PROCEDURE or DO, each through lint_statement(). A DO block's statements
+ * run with the file and share its context and state; a function's run
+ * when it is called: they get an empty context of their own, and what
+ * they do is forgotten after (invariant 6). A body that cannot be read is
+ * skipped and counted.
+ */
+static void lint_body(lint_file *f)
+{
+	const PgQuery__Node *s = f->stmt;
+	int function = s->node_case == PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT;
+	saved_context context = { STRATA_MAP_INIT, STRATA_MAP_INIT, STRATA_MAP_INIT,
+				  STRATA_MAP_INIT, STRATA_MAP_INIT, STRATA_MAP_INIT };
+	sqlparse_body_stmt *v = NULL;
+	size_t n = 0, i, at = lint_stmt_offset(f), len = f->stmt_end - f->stmt_start;
+	lint_file outer;
+	char *text;
+	int skipped = 0;
+
+	if ((!function && s->node_case != PG_QUERY__NODE__NODE_DO_STMT) ||
+	    f->depth >= BODY_DEPTH_MAX)
+		return;
+	if (!(text = strata_strndup(f->sql + f->stmt_start, len)) ||
+	    sqlparse_body_statements(&v, &n, text, len) < 0) {
+		skipped = 1;
+		goto done;
+	}
+	if (!n)
+		goto done;
+	outer = *f;
+	f->outer = &outer;
+	f->depth++;
+	add_label(f, s);
+	if (function) {
+		f->scope = LINT_IN_FUNCTION;
+		memset(&f->added_here, 0, sizeof(f->added_here));
+		memset(&f->dropped_here, 0, sizeof(f->dropped_here));
+		swap_context(f->r, &context);
+	} else if (f->scope == LINT_IN_FILE) {
+		f->scope = LINT_IN_DO_BLOCK;
+	}
+	for (i = 0; i < n; i++) {
+		PgQuery__ParseResult *tree = NULL;
+		size_t err = 0;
+
+		if (sqlparse_parse_pg(&tree, &err, v[i].sql, v[i].len) < 0) {
+			skipped = 1;
+			continue;
+		}
+		place_in_body(f, &outer, at, &v[i]);
+		lint_tree(f, tree, v[i].len);
+		sqlparse_tree_free(tree);
+	}
+	if (function) {
+		map_release(&f->added_here);
+		map_release(&f->dropped_here);
+		swap_context(f->r, &context);
+		release_context(&context);
+		*f = outer;
+	} else {
+		leave_do_block(f, &outer);
+	}
+done:
+	if (skipped) {
+		f->r->bodies_skipped++;
+		strata_error_clear();
+	}
+	sqlparse_body_free(v, n);
+	strata_free(text);
 }
 
 static int syntax_error(const lint_file *f, size_t err_offset)
@@ -882,8 +1196,13 @@ static int lint_section(lint_file *f, size_t off, size_t len)
 			f->sql = buf;
 			f->base = off;
 		} else if (rc == STRATA_EPARSE && f->engine == STRATA_LINT_SQLITE) {
-			/* SQLite's dialect: what PostgreSQL's parser cannot read is skipped. */
+			/* SQLite's dialect: what PostgreSQL's parser cannot read is
+			 * skipped, but for the words rules_sqlite.c reads itself. */
 			f->r->statements++;
+			f->stmt = NULL;
+			f->stmt_start = stmts[i].offset;
+			f->stmt_end = stmts[i].offset + stmts[i].len;
+			lint_sqlite_unparsed(f);
 			rc = 0;
 		} else if (rc == STRATA_EPARSE) {
 			rc = syntax_error(f, stmts[i].offset + err);
@@ -926,6 +1245,7 @@ static void file_end(lint_file *f, size_t first_finding)
 	f->r->files++;
 	map_release(&f->added_here);
 	map_release(&f->dropped_here);
+	map_release(&f->copied_here);
 	strata_free(f->line_starts);
 	f->line_starts = NULL;
 }
@@ -987,6 +1307,7 @@ static int lint_down(lint_file *f, const strata_migration *m, const strata_lint_
 	f->statement_timeout_reported = 0;
 	map_release(&f->added_here);
 	map_release(&f->dropped_here);
+	map_release(&f->copied_here);
 	if ((rc = lint_section(f, m->down_offset, m->down_len)) < 0)
 		goto done;
 	f->sql = m->text;
@@ -1039,6 +1360,7 @@ int strata_lint_learn_migration(strata_lint_report *r, const strata_migration *m
 				const strata_lint_options *opts)
 {
 	size_t n = r->n, statements = r->statements, files = r->files, suppressed = r->suppressed;
+	size_t bodies_skipped = r->bodies_skipped;
 	int rc;
 
 	r->learning = 1;
@@ -1047,6 +1369,7 @@ int strata_lint_learn_migration(strata_lint_report *r, const strata_migration *m
 	r->statements = statements;
 	r->files = files;
 	r->suppressed = suppressed;
+	r->bodies_skipped = bodies_skipped;
 	if (r->n != n)
 		return strata_error_set(STRATA_ERROR, "lint: a learned revision reported findings");
 	if (rc == STRATA_EPARSE) {

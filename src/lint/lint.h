@@ -27,6 +27,13 @@
  *     column is new when its table is or an ADD COLUMN for it ran there.
  *  4. A down section is linted after its up, with the context the up
  *     left; nothing in a down changes the context (f->in_down).
+ *  5. Statements inside DO blocks and function bodies go through the same
+ *     families with f->scope saying which: a family that has rules about
+ *     the file as a script (transactions, timeouts, retries) checks it.
+ *  6. A table's rows are kept by a rebuild (SQLite's: new table, INSERT
+ *     ... SELECT of every row, DROP, RENAME) when they were copied into a
+ *     new table earlier in the same file; its columns are known when its
+ *     CREATE TABLE was read (history), so a column left behind is seen.
  *
  * New rule: add it to enum lint_rule_no and rules.c (same place), check it
  * in a family, add a trigger and a safe case to tests/unit/lint/, and a
@@ -92,6 +99,7 @@ typedef enum lint_rule_no {
 	R_APPLIED_EDITED,          /* SL502 */
 	R_SQLITE_ALTER,            /* SL601 */
 	R_SQLITE_ADD_COLUMN,       /* SL602 */
+	R_SQLITE_PRAGMA_IN_TX,     /* SL603 */
 	R_COUNT
 } lint_rule_no;
 
@@ -108,6 +116,13 @@ typedef enum lint_hold {
 } lint_hold;
 lint_hold lint_rule_hold(lint_rule_no rule);
 const strata_lint_rule *lint_rule(lint_rule_no rule);
+
+/* What runs a statement, and so which rules and context apply (engine.c). */
+typedef enum lint_scope {
+	LINT_IN_FILE,     /* a statement of the file */
+	LINT_IN_DO_BLOCK, /* in a DO block: runs with the file, linted as its statements */
+	LINT_IN_FUNCTION, /* in a function or procedure body: runs when called, later */
+} lint_scope;
 
 /* One file being linted. */
 typedef struct lint_file {
@@ -132,10 +147,25 @@ typedef struct lint_file {
 	int statement_timeout_set;
 	int statement_timeout_reported;
 	strata_map added_here;   /* constraints added NOT VALID in this file */
-	strata_map dropped_here; /* index names dropped with IF EXISTS in this file */
+	strata_map dropped_here; /* index names and table/constraint keys dropped with IF
+				  * EXISTS in this file */
+	strata_map copied_here;  /* tables whose rows INSERT ... SELECT copied into a new
+				  * table in this file -> the columns copied */
 	/* The statement being linted (offsets in sql). */
 	size_t stmt_start, stmt_end;
 	const PgQuery__Node *stmt;
+	/* A statement of a body (lint_body): the statement the body is in, the
+	 * prefix of its messages ("in function f(): "), how deep. A statement
+	 * whose text is not the file's own is pinned: its findings all point
+	 * at file offset pinned_at. Guarded: it runs only under IF or CASE or
+	 * in a block with an EXCEPTION clause. */
+	lint_scope scope;
+	const struct lint_file *outer;
+	char label[160];
+	int depth;
+	int pinned;
+	size_t pinned_at;
+	int guarded;
 } lint_file;
 
 /* Add a finding of rule at `location` (an offset into f->sql, or -1 for the
@@ -149,6 +179,8 @@ void lint_emit(lint_file *f, lint_rule_no rule, int location, const PgQuery__Ran
 int lint_table_is_new(const lint_file *f, const PgQuery__RangeVar *rel);
 /* A revision in the history (learned or linted) created rel and none dropped it since. */
 int lint_table_known(const lint_file *f, const PgQuery__RangeVar *rel);
+/* New, and created TEMPORARY: it is gone when the session ends. */
+int lint_table_is_temporary(const lint_file *f, const PgQuery__RangeVar *rel);
 void lint_table_created(lint_file *f, const PgQuery__RangeVar *rel);
 void lint_table_renamed(lint_file *f, const PgQuery__RangeVar *rel, const char *newname);
 int lint_index_is_new(const lint_file *f, const char *schema, const char *name);
@@ -159,6 +191,10 @@ void lint_index_created(lint_file *f, const char *schema, const char *name);
  * name: a CREATE INDEX names no schema of its own). */
 void lint_index_dropped_here(lint_file *f, const char *name);
 int lint_index_was_dropped_here(const lint_file *f, const char *name);
+/* ALTER TABLE rel DROP CONSTRAINT IF EXISTS conname ran earlier in this file. */
+void lint_constraint_dropped_here(lint_file *f, const PgQuery__RangeVar *rel, const char *conname);
+int lint_constraint_was_dropped_here(const lint_file *f, const PgQuery__RangeVar *rel,
+				     const char *conname);
 /* A CHECK (col IS NOT NULL) added NOT VALID: remembered by constraint name. */
 void lint_check_added(lint_file *f, const PgQuery__RangeVar *rel, const char *conname,
 		      const char *notnull_col, int foreign);
@@ -169,8 +205,20 @@ int lint_check_validated(lint_file *f, const PgQuery__RangeVar *rel, const char 
 /* Constraint conname of rel was added NOT VALID earlier in this same file. */
 int lint_added_in_file(const lint_file *f, const PgQuery__RangeVar *rel, const char *conname);
 int lint_notnull_validated(const lint_file *f, const PgQuery__RangeVar *rel, const char *col);
+/* The column names of rel, lower-case, each ended by '\x1f', as its CREATE
+ * TABLE and later ALTER TABLEs left them (history); NULL when not known.
+ * columns NULL forgets them. */
+void lint_table_columns_set(lint_file *f, const PgQuery__RangeVar *rel, const char *columns);
+const char *lint_table_columns(const lint_file *f, const PgQuery__RangeVar *rel);
+/* INSERT INTO new (columns) SELECT ... FROM `from`, new created in this
+ * range: every row of `from` copied (columns as above, "" for all); and
+ * what was copied from rel earlier in this file, or NULL. */
+void lint_rows_copied(lint_file *f, const PgQuery__RangeVar *from, const char *columns);
+const char *lint_rows_copied_from(const lint_file *f, const PgQuery__RangeVar *rel);
 /* Whether statements run inside a transaction here (header or BEGIN). */
 int lint_in_transaction(const lint_file *f);
+/* Where the statement being linted starts in the file's text. */
+size_t lint_stmt_offset(const lint_file *f);
 
 /* Tree helpers (engine.c). */
 const char *lint_str(const PgQuery__Node *n);         /* a String node's text, or NULL */
@@ -187,6 +235,9 @@ void lint_rules_column(lint_file *f);
 void lint_rules_destructive(lint_file *f);
 void lint_rules_transaction(lint_file *f);
 void lint_rules_sqlite(lint_file *f);
+/* A SQLite statement PostgreSQL's parser cannot read (f->stmt NULL, its
+ * text f->sql[f->stmt_start..f->stmt_end)): CREATE TABLE and PRAGMA. */
+void lint_sqlite_unparsed(lint_file *f);
 /* After the last statement of a file. */
 void lint_rules_transaction_end(lint_file *f);
 /* Context updates after a statement's rules ran (engine.c). */

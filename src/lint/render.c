@@ -107,11 +107,12 @@ static json_t *render_json(const strata_lint_report *r, strata_lint_severity min
 		errors += f->severity == STRATA_LINT_ERROR;
 		warnings += f->severity == STRATA_LINT_WARNING;
 	}
-	return json_pack("{s:o,s:{s:I,s:I,s:I,s:I,s:I}}", "findings", findings, "summary", "files",
+	return json_pack("{s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I}}", "findings", findings, "summary", "files",
 			 (json_int_t)strata_lint_report_files(r), "statements",
 			 (json_int_t)strata_lint_report_statements(r), "errors", (json_int_t)errors,
 			 "warnings", (json_int_t)warnings, "suppressed",
-			 (json_int_t)strata_lint_report_suppressed(r));
+			 (json_int_t)strata_lint_report_suppressed(r), "bodies_skipped",
+			 (json_int_t)strata_lint_report_bodies_skipped(r));
 }
 
 static json_t *render_sarif(const strata_lint_report *r, strata_lint_severity min)

@@ -167,8 +167,9 @@ static const strata_lint_rule rules[R_COUNT] = {
 	  "add the COMMIT, or remove the BEGIN" },
 	{ "SL403", "prefer-robust-stmts", W, PG,
 	  "outside a transaction a statement that cannot be run twice makes a failed migration hard to retry",
-	  "use IF NOT EXISTS / IF EXISTS (for CREATE INDEX CONCURRENTLY: DROP INDEX CONCURRENTLY IF EXISTS "
-	  "first) so that 'strata upgrade --retry-failed' can run the migration again" },
+	  "use IF NOT EXISTS / IF EXISTS so that 'strata upgrade --retry-failed' can run the migration "
+	  "again (it drops an INVALID index a failed CREATE INDEX CONCURRENTLY left; other tools need "
+	  "DROP INDEX CONCURRENTLY IF EXISTS first)" },
 	{ "SL501", "missing-down", E, PG | SQ,
 	  "the migration has no down section and no '-- irreversible:' header",
 	  "write the down SQL after '-- +down', or add '-- irreversible: <reason>'" },
@@ -183,6 +184,11 @@ static const strata_lint_rule rules[R_COUNT] = {
 	  "SQLite cannot add a column that is PRIMARY KEY or UNIQUE, NOT NULL without a non-null default, "
 	  "or has a non-constant default or a STORED generated value",
 	  "add a nullable column with a constant default, or rebuild the table" },
+	{ "SL603", "sqlite-pragma-in-transaction", W, SQ,
+	  "PRAGMA foreign_keys does nothing inside a transaction: foreign keys stay as they were",
+	  "leave it out: strata runs every SQLite revision with foreign keys off (end a table rebuild "
+	  "with PRAGMA foreign_key_check, which fails the revision on a broken reference); to turn "
+	  "them on for a revision, use '-- transaction: off'" },
 };
 
 _Static_assert(R_COUNT <= STRATA_LINT_MAX_RULES, "STRATA_LINT_MAX_RULES too small");

@@ -6,10 +6,143 @@
  * Layer: lint. Reads one statement (f->stmt); see lint.h. Objects created
  * earlier in the same range are exempt: nothing runs against them yet
  * (a column too, when an ADD COLUMN there made it).
+ *
+ * A table rebuild keeps its rows (SQLite's way of changing a table: CREATE
+ * TABLE new, INSERT INTO new (...) SELECT ... FROM t, DROP TABLE t, ALTER
+ * TABLE new RENAME TO t): the DROP TABLE of a table whose every row was
+ * copied earlier in the file into a new table is no SL203. When the
+ * table's columns are known (lint.h, invariant 4), a column the copy
+ * leaves behind is an SL202 at the DROP TABLE.
  */
 #include "lint/lint.h"
+#include "strata/error.h"
+#include "util/buf.h"
 
+#include <ctype.h>
 #include <string.h>
+#include <strings.h>
+
+/* ---- column lists: lower-case names, each ended by '\x1f' --------------- */
+
+static int put_column(strata_buf *b, const char *name)
+{
+	for (; name && *name; name++)
+		if (buf_putc(b, (char)tolower((unsigned char)*name)) != 0)
+			return STRATA_ERROR;
+	return buf_putc(b, '\x1f');
+}
+
+/* Where the entry of name[0..n) starts in list, or NULL. */
+static const char *find_column_n(const char *list, const char *name, size_t n)
+{
+	for (const char *p = list; p && *p; p = strchr(p, '\x1f') + 1)
+		if (strncasecmp(p, name, n) == 0 && p[n] == '\x1f')
+			return p;
+	return NULL;
+}
+
+static const char *find_column(const char *list, const char *name)
+{
+	return find_column_n(list, name, strlen(name));
+}
+
+/* rel's known column list with `drop` left out and `add` added (either NULL). */
+static void change_columns(lint_file *f, const PgQuery__RangeVar *rel, const char *drop,
+			   const char *add)
+{
+	const char *list = lint_table_columns(f, rel), *gone;
+	strata_buf b = STRATA_BUF_INIT;
+
+	if (!list)
+		return;
+	gone = drop ? find_column(list, drop) : NULL;
+	if (gone && (buf_putn(&b, list, (size_t)(gone - list)) != 0 ||
+		     buf_puts(&b, strchr(gone, '\x1f') + 1) != 0))
+		goto done;
+	if (!gone && buf_puts(&b, list) != 0)
+		goto done;
+	if (add && put_column(&b, add) != 0)
+		goto done;
+	lint_table_columns_set(f, rel, buf_cstr(&b));
+done:
+	buf_release(&b);
+}
+
+static int is_rowid(const char *name)
+{
+	return strcasecmp(name, "rowid") == 0 || strcasecmp(name, "oid") == 0 ||
+	       strcasecmp(name, "_rowid_") == 0;
+}
+
+static void create_table(lint_file *f, const PgQuery__CreateStmt *c)
+{
+	strata_buf cols = STRATA_BUF_INIT;
+	int known = !c->n_inh_relations && !c->of_typename && !c->partbound;
+	size_t i;
+
+	for (i = 0; known && i < c->n_table_elts; i++) {
+		const PgQuery__Node *e = c->table_elts[i];
+
+		if (e->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
+			known = put_column(&cols, e->column_def->colname) == 0;
+		else if (e->node_case != PG_QUERY__NODE__NODE_CONSTRAINT)
+			known = 0; /* LIKE */
+	}
+	lint_table_columns_set(f, c->relation, known && cols.len ? buf_cstr(&cols) : NULL);
+	buf_release(&cols);
+}
+
+/* INSERT INTO new (cols) SELECT ... FROM t, every row of t (no WHERE,
+ * LIMIT, grouping or set operation), new created in this range. */
+static void insert(lint_file *f, const PgQuery__InsertStmt *ins)
+{
+	const PgQuery__SelectStmt *sel;
+	strata_buf cols = STRATA_BUF_INIT;
+	size_t i;
+
+	if (!lint_table_is_new(f, ins->relation) || !ins->select_stmt || ins->with_clause ||
+	    ins->select_stmt->node_case != PG_QUERY__NODE__NODE_SELECT_STMT)
+		return;
+	sel = ins->select_stmt->select_stmt;
+	if (sel->op != PG_QUERY__SET_OPERATION__SETOP_NONE || sel->n_from_clause != 1 ||
+	    sel->from_clause[0]->node_case != PG_QUERY__NODE__NODE_RANGE_VAR || sel->where_clause ||
+	    sel->limit_count || sel->limit_offset || sel->n_group_clause || sel->having_clause ||
+	    sel->n_distinct_clause || sel->with_clause)
+		return;
+	for (i = 0; i < ins->n_cols; i++) {
+		const PgQuery__Node *t = ins->cols[i];
+
+		if (t->node_case == PG_QUERY__NODE__NODE_RES_TARGET && t->res_target->name &&
+		    !is_rowid(t->res_target->name) && put_column(&cols, t->res_target->name) != 0) {
+			buf_release(&cols);
+			return;
+		}
+	}
+	lint_rows_copied(f, sel->from_clause[0]->range_var, buf_cstr(&cols));
+	buf_release(&cols);
+}
+
+/* DROP TABLE of a table whose rows were copied: what the copy left behind. */
+static void drop_rebuilt(lint_file *f, const PgQuery__RangeVar *rel, const char *copied)
+{
+	const char *list = lint_table_columns(f, rel);
+	strata_buf lost = STRATA_BUF_INIT;
+
+	if (!list || !*copied)
+		return; /* not known, or every column copied */
+	for (const char *p = list; *p; p = strchr(p, '\x1f') + 1) {
+		size_t n = (size_t)(strchr(p, '\x1f') - p);
+
+		if (!find_column_n(copied, p, n) &&
+		    ((lost.len && buf_puts(&lost, ", ") != 0) || buf_putn(&lost, p, n) != 0))
+			break;
+	}
+	if (lost.len)
+		lint_emit(f, R_DROP_COLUMN, -1, NULL,
+			  "the rebuild of %s copies its rows but not column(s) %s: their data is lost "
+			  "and code that still uses them breaks", lint_rel_name(rel), buf_cstr(&lost));
+	buf_release(&lost);
+}
 
 /* A RangeVar for a dotted name list (DROP TABLE a.b): borrowed strings. */
 static PgQuery__RangeVar range_of(const PgQuery__Node *names)
@@ -36,12 +169,18 @@ static void drop(lint_file *f, const PgQuery__DropStmt *d)
 		PgQuery__RangeVar rv = range_of(d->objects[i]);
 
 		switch (d->remove_type) {
-		case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE:
-			if (rv.relname && !lint_table_is_new(f, &rv))
+		case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE: {
+			const char *copied = lint_rows_copied_from(f, &rv);
+
+			if (rv.relname && !lint_table_is_new(f, &rv) && copied)
+				drop_rebuilt(f, &rv, copied);
+			else if (rv.relname && !lint_table_is_new(f, &rv))
 				lint_emit(f, R_DROP_TABLE, -1, NULL, "DROP TABLE %s loses its data%s",
 					  lint_rel_name(&rv), d->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE
 					  ? " and, with CASCADE, every object that depends on it" : "");
+			lint_table_columns_set(f, &rv, NULL);
 			break;
+		}
 		case PG_QUERY__OBJECT_TYPE__OBJECT_SCHEMA:
 			lint_emit(f, R_DROP_SCHEMA, -1, NULL, "DROP SCHEMA %s drops everything in it",
 				  lint_str(d->objects[i]) ? lint_str(d->objects[i]) : "?");
@@ -54,17 +193,21 @@ static void drop(lint_file *f, const PgQuery__DropStmt *d)
 
 static void alter_table(lint_file *f, const PgQuery__AlterTableStmt *a)
 {
+	int is_new = lint_table_is_new(f, a->relation);
 	size_t i;
 
-	if (lint_table_is_new(f, a->relation))
-		return;
 	for (i = 0; i < a->n_cmds; i++) {
 		const PgQuery__AlterTableCmd *c;
 
 		if (a->cmds[i]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
 			continue;
 		c = a->cmds[i]->alter_table_cmd;
-		if (c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn &&
+		if (c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn && c->def &&
+		    c->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
+			change_columns(f, a->relation, NULL, c->def->column_def->colname);
+		if (c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn && c->name)
+			change_columns(f, a->relation, c->name, NULL);
+		if (c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn && !is_new &&
 		    !lint_column_is_new(f, a->relation, c->name))
 			lint_emit(f, R_DROP_COLUMN, -1, NULL,
 				  "DROP COLUMN %s.%s loses its data and breaks code that still uses it",
@@ -72,8 +215,26 @@ static void alter_table(lint_file *f, const PgQuery__AlterTableStmt *a)
 	}
 }
 
+/* What a rename does to the known column lists. */
+static void rename_columns(lint_file *f, const PgQuery__RenameStmt *r)
+{
+	PgQuery__RangeVar to;
+	const char *list;
+
+	if (r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN && r->subname && r->newname) {
+		change_columns(f, r->relation, r->subname, r->newname);
+	} else if (r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE && r->relation &&
+		   r->newname && (list = lint_table_columns(f, r->relation))) {
+		to = *r->relation;
+		to.relname = r->newname;
+		lint_table_columns_set(f, &to, list); /* list stays with the report */
+		lint_table_columns_set(f, r->relation, NULL);
+	}
+}
+
 static void rename(lint_file *f, const PgQuery__RenameStmt *r)
 {
+	rename_columns(f, r);
 	switch (r->rename_type) {
 	case PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN:
 		if (r->relation_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE &&
@@ -117,6 +278,12 @@ void lint_rules_destructive(lint_file *f)
 	const PgQuery__Node *s = f->stmt;
 
 	switch (s->node_case) {
+	case PG_QUERY__NODE__NODE_CREATE_STMT:
+		create_table(f, s->create_stmt);
+		break;
+	case PG_QUERY__NODE__NODE_INSERT_STMT:
+		insert(f, s->insert_stmt);
+		break;
 	case PG_QUERY__NODE__NODE_DROP_STMT:
 		drop(f, s->drop_stmt);
 		break;

@@ -3,10 +3,12 @@
  * VACUUM FULL and CLUSTER: the statements whose lock or rewrite depends on
  * CONCURRENTLY (SL101-SL105, SL117, SL120, SL121).
  *
- * Layer: lint. Reads one statement (f->stmt); see lint.h.
+ * Layer: lint. Reads one statement (f->stmt); see lint.h. CONCURRENTLY in
+ * a DO block or function body always fails: both run in a transaction.
  */
 #include "lint/lint.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -19,6 +21,12 @@ static int pg14_buggy(const lint_file *f)
 
 static void concurrently_in_tx(lint_file *f, const char *what)
 {
+	if (f->scope != LINT_IN_FILE) {
+		lint_emit(f, R_CONCURRENT_IN_TX, -1, NULL, "%s CONCURRENTLY inside a transaction (the "
+			  "statements of a %s always run in one)", what,
+			  f->scope == LINT_IN_FUNCTION ? "function" : "DO block");
+		return;
+	}
 	if (!lint_in_transaction(f))
 		return;
 	lint_emit(f, R_CONCURRENT_IN_TX, -1, NULL, "%s CONCURRENTLY inside a transaction%s", what,
@@ -30,7 +38,7 @@ static void concurrently_in_tx(lint_file *f, const char *what)
 
 static void create_index(lint_file *f, const PgQuery__IndexStmt *ix)
 {
-	const char *name = ix->idxname ? ix->idxname : "(unnamed)";
+	const char *name = ix->idxname && *ix->idxname ? ix->idxname : "(unnamed)";
 
 	if (ix->concurrent) {
 		concurrently_in_tx(f, "CREATE INDEX");
@@ -102,12 +110,17 @@ static void alter_table(lint_file *f, const PgQuery__AlterTableStmt *a)
 		    c->def->node_case != PG_QUERY__NODE__NODE_PARTITION_CMD)
 			continue;
 		p = c->def->partition_cmd;
-		if (p->concurrent)
+		if (p->concurrent) {
 			concurrently_in_tx(f, "DETACH PARTITION");
-		else if (!lint_table_is_new(f, a->relation))
+		} else if (!lint_table_is_new(f, a->relation)) {
+			/* lint_rel_name() has one buffer: copy the first name out */
+			char partition[300];
+
+			snprintf(partition, sizeof(partition), "%s", lint_rel_name(p->name));
 			lint_emit(f, R_CONCURRENT_DETACH, -1, a->relation,
-				  "DETACH PARTITION %s from %s without CONCURRENTLY",
-				  p->name ? lint_rel_name(p->name) : "?", lint_rel_name(a->relation));
+				  "DETACH PARTITION %s from %s without CONCURRENTLY", partition,
+				  lint_rel_name(a->relation));
+		}
 	}
 }
 

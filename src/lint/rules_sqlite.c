@@ -1,14 +1,25 @@
 /*
- * lint/rules_sqlite.c - what SQLite's ALTER TABLE cannot do (SL601, SL602).
+ * lint/rules_sqlite.c - what SQLite's ALTER TABLE cannot do (SL601, SL602),
+ * and PRAGMA foreign_keys where it does nothing (SL603).
  *
  * Layer: lint. SQLite statements are read with PostgreSQL's parser (the
- * ALTER TABLE forms are the same); what it cannot read is skipped by the
- * engine. SQLite's ALTER TABLE supports RENAME TO, RENAME COLUMN (3.25+),
+ * ALTER TABLE forms are the same). What it cannot read the engine hands
+ * to lint_sqlite_unparsed(), which reads two kinds by their words: CREATE
+ * TABLE (the table is new, and its columns are known: AUTOINCREMENT,
+ * STRICT or a column without a type stop PostgreSQL's parser) and PRAGMA.
+ * SQLite's ALTER TABLE supports RENAME TO, RENAME COLUMN (3.25+),
  * ADD COLUMN and DROP COLUMN (3.35+) only; ADD COLUMN refuses PRIMARY KEY,
  * UNIQUE, NOT NULL without a non-null default, non-constant defaults and
- * STORED generated columns (sqlite.org/lang_altertable.html).
+ * STORED generated columns (sqlite.org/lang_altertable.html). PRAGMA
+ * foreign_keys "is a no-op within a transaction" (sqlite.org/pragma.html).
  */
 #include "lint/lint.h"
+#include "strata/error.h"
+#include "util/buf.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
 
 static const char *what(PgQuery__AlterTableType t)
 {
@@ -95,4 +106,224 @@ void lint_rules_sqlite(lint_file *f)
 			break;
 		}
 	}
+}
+
+/* ---- statements PostgreSQL's parser cannot read --------------------------- */
+
+/* A token: a name (bare, "quoted", [bracketed] or `backticked`, its text
+ * without the quotes), a string literal, or one other character. */
+typedef struct word {
+	const char *s;
+	size_t n;
+	char quote; /* the opening quote, 0 for a bare word or a character */
+} word;
+
+typedef struct reader {
+	const char *sql;
+	size_t at, end;
+} reader;
+
+static void skip_blanks(reader *r)
+{
+	while (r->at < r->end) {
+		const char *c = r->sql + r->at;
+
+		if (isspace((unsigned char)*c)) {
+			r->at++;
+		} else if (c[0] == '-' && r->at + 1 < r->end && c[1] == '-') {
+			while (r->at < r->end && r->sql[r->at] != '\n')
+				r->at++;
+		} else if (c[0] == '/' && r->at + 1 < r->end && c[1] == '*') {
+			r->at += 2;
+			while (r->at + 1 < r->end && !(r->sql[r->at] == '*' && r->sql[r->at + 1] == '/'))
+				r->at++;
+			r->at = r->at + 2 < r->end ? r->at + 2 : r->end;
+		} else {
+			break;
+		}
+	}
+}
+
+static int is_word_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '$' || (unsigned char)c >= 0x80;
+}
+
+/* The next token into *w; 0 at the end of the statement. */
+static int next_word(reader *r, word *w)
+{
+	char c, close;
+
+	skip_blanks(r);
+	if (r->at >= r->end)
+		return 0;
+	c = r->sql[r->at];
+	memset(w, 0, sizeof(*w));
+	if (c == '"' || c == '`' || c == '[' || c == '\'') {
+		close = c == '[' ? ']' : c;
+		w->quote = c;
+		w->s = r->sql + ++r->at;
+		while (r->at < r->end && r->sql[r->at] != close)
+			r->at++;
+		w->n = (size_t)(r->sql + r->at - w->s);
+		if (r->at < r->end)
+			r->at++;
+		return 1;
+	}
+	w->s = r->sql + r->at;
+	if (is_word_char(c))
+		while (r->at < r->end && is_word_char(r->sql[r->at]))
+			r->at++;
+	else
+		r->at++;
+	w->n = (size_t)(r->sql + r->at - w->s);
+	return 1;
+}
+
+static int is(const word *w, const char *keyword)
+{
+	return !w->quote && w->n == strlen(keyword) && strncasecmp(w->s, keyword, w->n) == 0;
+}
+
+static int is_char(const word *w, char c)
+{
+	return !w->quote && w->n == 1 && w->s[0] == c;
+}
+
+/* A name into out (NUL-terminated, cut to its size). */
+static void name_of(const word *w, char *out, size_t size)
+{
+	size_t n = w->n < size - 1 ? w->n : size - 1;
+
+	memcpy(out, w->s, n);
+	out[n] = '\0';
+}
+
+/* "[schema.]name" from the reader into rv (names in the two buffers). */
+static int read_table_name(reader *r, PgQuery__RangeVar *rv, char *schema, char *name, size_t size)
+{
+	word w;
+	size_t at;
+
+	memset(rv, 0, sizeof(*rv));
+	rv->location = -1;
+	if (!next_word(r, &w) || (!w.quote && !is_word_char(w.s[0])) || w.quote == '\'')
+		return 0;
+	name_of(&w, name, size);
+	rv->relname = name;
+	at = r->at;
+	if (next_word(r, &w) && is_char(&w, '.') && next_word(r, &w) && w.quote != '\'') {
+		memcpy(schema, name, size);
+		name_of(&w, name, size);
+		rv->schemaname = schema;
+	} else {
+		r->at = at;
+	}
+	return 1;
+}
+
+/* The column names of "( column-def | table-constraint, ... )", or an
+ * empty buffer (CREATE TABLE ... AS SELECT: not known). */
+static int read_columns(reader *r, strata_buf *out)
+{
+	static const char *const constraint_words[] = { "CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK",
+							 "FOREIGN" };
+	word w;
+	int depth = 1, first = 1;
+
+	if (!next_word(r, &w) || !is_char(&w, '('))
+		return 0;
+	while (depth > 0 && next_word(r, &w)) {
+		int constraint = 0;
+
+		if (first && depth == 1) {
+			for (size_t k = 0; k < sizeof(constraint_words) / sizeof(*constraint_words); k++)
+				constraint |= is(&w, constraint_words[k]);
+			if (!constraint) {
+				for (size_t k = 0; k < w.n; k++)
+					if (buf_putc(out, (char)tolower((unsigned char)w.s[k])) != 0)
+						return STRATA_ERROR;
+				if (buf_putc(out, '\x1f') != 0)
+					return STRATA_ERROR;
+			}
+			first = 0;
+			continue;
+		}
+		if (is_char(&w, '('))
+			depth++;
+		else if (is_char(&w, ')'))
+			depth--;
+		else if (depth == 1 && is_char(&w, ','))
+			first = 1;
+	}
+	return 0;
+}
+
+static void create_table(lint_file *f, reader *r)
+{
+	char schema[256], name[256];
+	PgQuery__RangeVar rv;
+	strata_buf columns = STRATA_BUF_INIT;
+	word w;
+
+	if (!next_word(r, &w))
+		return;
+	if ((is(&w, "TEMP") || is(&w, "TEMPORARY")) && !next_word(r, &w))
+		return;
+	if (!is(&w, "TABLE"))
+		return; /* an index, view, trigger or virtual table */
+	{
+		size_t at = r->at;
+
+		if (!(next_word(r, &w) && is(&w, "IF") && next_word(r, &w) && is(&w, "NOT") &&
+		      next_word(r, &w) && is(&w, "EXISTS")))
+			r->at = at;
+	}
+	if (!read_table_name(r, &rv, schema, name, sizeof(name)))
+		return;
+	lint_table_created(f, &rv);
+	if (read_columns(r, &columns) == 0 && columns.len)
+		lint_table_columns_set(f, &rv, buf_cstr(&columns));
+	buf_release(&columns);
+}
+
+static void pragma(lint_file *f, reader *r)
+{
+	word w;
+	size_t at;
+
+	if (!next_word(r, &w))
+		return;
+	at = r->at;
+	{
+		word dot, name;
+
+		if (next_word(r, &dot) && is_char(&dot, '.') && next_word(r, &name))
+			w = name; /* schema.pragma */
+		else
+			r->at = at;
+	}
+	if (!is(&w, "foreign_keys") || !next_word(r, &w) || !(is_char(&w, '=') || is_char(&w, '(')))
+		return; /* a query of its value, or another pragma */
+	if (!lint_in_transaction(f))
+		return;
+	lint_emit(f, R_SQLITE_PRAGMA_IN_TX, -1, NULL,
+		  "PRAGMA foreign_keys does nothing inside a transaction%s: foreign keys stay as "
+		  "they were (off, on strata's connection)",
+		  f->transactional && f->is_migration ? " (this migration has 'transaction: on')"
+		  : f->transactional		      ? " (the file is assumed to run in one transaction)"
+						      : " (after BEGIN)");
+}
+
+void lint_sqlite_unparsed(lint_file *f)
+{
+	reader r = { f->sql, f->stmt_start, f->stmt_end };
+	word w;
+
+	if (!next_word(&r, &w))
+		return;
+	if (is(&w, "CREATE"))
+		create_table(f, &r);
+	else if (is(&w, "PRAGMA"))
+		pragma(f, &r);
 }

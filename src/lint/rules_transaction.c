@@ -7,12 +7,14 @@
  * lint_file (BEGIN depth, timeouts set); see lint.h. strata runs each
  * "transaction: on" migration in its own transaction and sets lock_timeout
  * itself (strata.ini lock_timeout, 5s by default), which the options say
- * (runner_sets_lock_timeout); plain SQL files get no such help.
+ * (runner_sets_lock_timeout); plain SQL files get no such help. In a
+ * function body only SL213 applies (it runs when called, not as part of
+ * the script); a DO block's statements are the script's.
  */
 #include "lint/lint.h"
 
+#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <strings.h>
 
 /* 1 if SET name = value sets a limit (anything but 0 / DEFAULT / RESET). */
@@ -125,7 +127,7 @@ static void transaction(lint_file *f, const PgQuery__TransactionStmt *t)
 		if (f->tx_depth > 0)
 			lint_emit(f, R_TX_NESTING, -1, NULL, "BEGIN inside a transaction already open");
 		else
-			f->tx_begin_at = f->base + f->stmt_start;
+			f->tx_begin_at = lint_stmt_offset(f);
 		f->tx_depth++;
 	} else if (f->tx_depth > 0) {
 		f->tx_depth = 0;
@@ -137,17 +139,21 @@ static void transaction(lint_file *f, const PgQuery__TransactionStmt *t)
 /*
  * CREATE INDEX outside a transaction. A plain build is retried with IF NOT
  * EXISTS. A CONCURRENTLY build that fails leaves an INVALID index behind,
- * which IF NOT EXISTS would keep, so its robust form drops that first:
- * DROP INDEX CONCURRENTLY IF EXISTS i, then CREATE INDEX CONCURRENTLY i.
+ * which IF NOT EXISTS alone would keep. In a strata migration that is
+ * handled: 'strata upgrade --retry-failed' drops an INVALID index of the
+ * name before running the build again (core/runner.c), so IF NOT EXISTS
+ * (which keeps a valid index a later failure left) is the robust form.
+ * Elsewhere it is DROP INDEX CONCURRENTLY IF EXISTS i, then CREATE INDEX
+ * CONCURRENTLY i.
  */
 static void index_robust(lint_file *f, const PgQuery__IndexStmt *ix)
 {
-	const char *name = ix->idxname;
+	const char *name = ix->idxname && *ix->idxname ? ix->idxname : NULL;
 
 	if (!ix->concurrent) {
-		if (!ix->if_not_exists)
+		if (!ix->if_not_exists && !(name && lint_index_was_dropped_here(f, name)))
 			lint_emit(f, R_ROBUST, -1, NULL, "CREATE INDEX %s without IF NOT EXISTS",
-				  name ? name : "");
+				  name ? name : "(unnamed)");
 		return;
 	}
 	if (!name) {
@@ -156,30 +162,48 @@ static void index_robust(lint_file *f, const PgQuery__IndexStmt *ix)
 			  "INVALID index that a retry cannot drop by name; name the index");
 		return;
 	}
-	if (lint_index_was_dropped_here(f, name))
+	if (lint_index_was_dropped_here(f, name) || (f->is_migration && ix->if_not_exists))
 		return;
-	lint_emit(f, R_ROBUST, -1, NULL,
-		  "CREATE INDEX CONCURRENTLY %s: a failed build leaves an INVALID index %s%s; "
-		  "precede it with DROP INDEX CONCURRENTLY IF EXISTS %s so that a retry builds it "
-		  "again",
-		  name, name, ix->if_not_exists ? ", which IF NOT EXISTS keeps as it is" : "", name);
+	if (f->is_migration)
+		lint_emit(f, R_ROBUST, -1, NULL,
+			  "CREATE INDEX CONCURRENTLY %s without IF NOT EXISTS: run again after a later "
+			  "statement failed, it finds the index built and fails; add IF NOT EXISTS "
+			  "('strata upgrade --retry-failed' drops an INVALID %s a failed build left "
+			  "before building it again)", name, name);
+	else
+		lint_emit(f, R_ROBUST, -1, NULL,
+			  "CREATE INDEX CONCURRENTLY %s: a failed build leaves an INVALID index %s%s; "
+			  "precede it with DROP INDEX CONCURRENTLY IF EXISTS %s so that a retry builds "
+			  "it again", name, name,
+			  ix->if_not_exists ? ", which IF NOT EXISTS keeps as it is" : "", name);
+}
+
+static int is_temporary(const PgQuery__RangeVar *rel)
+{
+	return rel && rel->relpersistence && rel->relpersistence[0] == 't';
 }
 
 static void robust(lint_file *f)
 {
 	const PgQuery__Node *s = f->stmt;
-	size_t i, j;
+	const char *con;
+	char pkey[300];
+	size_t i;
 
-	if (lint_in_transaction(f))
+	/* A statement under IF or CASE, or with an EXCEPTION handler, is made
+	 * safe to run again by its condition (IF NOT EXISTS (SELECT ...)). */
+	if (lint_in_transaction(f) || f->guarded)
 		return;
 	switch (s->node_case) {
 	case PG_QUERY__NODE__NODE_CREATE_STMT:
-		if (!s->create_stmt->if_not_exists)
+		/* A temporary table and its indexes are gone when a retry runs. */
+		if (!s->create_stmt->if_not_exists && !is_temporary(s->create_stmt->relation))
 			lint_emit(f, R_ROBUST, -1, NULL, "CREATE TABLE %s without IF NOT EXISTS",
 				  lint_rel_name(s->create_stmt->relation));
 		break;
 	case PG_QUERY__NODE__NODE_INDEX_STMT:
-		index_robust(f, s->index_stmt);
+		if (!lint_table_is_temporary(f, s->index_stmt->relation))
+			index_robust(f, s->index_stmt);
 		break;
 	case PG_QUERY__NODE__NODE_RENAME_STMT:
 		if (s->rename_stmt->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE ||
@@ -207,7 +231,6 @@ static void robust(lint_file *f)
 	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
 		for (i = 0; i < s->alter_table_stmt->n_cmds; i++) {
 			const PgQuery__AlterTableCmd *c;
-			int dropped_first = 0;
 
 			if (s->alter_table_stmt->cmds[i]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
 				continue;
@@ -223,26 +246,33 @@ static void robust(lint_file *f)
 					lint_emit(f, R_ROBUST, -1, NULL, "DROP %s without IF EXISTS",
 						  c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn
 						  ? "COLUMN" : "CONSTRAINT");
+				else if (c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint)
+					lint_constraint_dropped_here(f, s->alter_table_stmt->relation,
+								     c->name);
 				break;
 			case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint:
-				if (!c->def || c->def->node_case != PG_QUERY__NODE__NODE_CONSTRAINT ||
-				    !c->def->constraint->conname)
+				/* Dropped IF EXISTS before (earlier in this statement or
+				 * file), it can run again; unnamed, nothing can drop it. */
+				if (!c->def || c->def->node_case != PG_QUERY__NODE__NODE_CONSTRAINT)
 					break;
-				for (j = 0; j < i; j++) {
-					const PgQuery__Node *o = s->alter_table_stmt->cmds[j];
-
-					if (o->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_CMD &&
-					    o->alter_table_cmd->subtype ==
-						    PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint &&
-					    o->alter_table_cmd->missing_ok && o->alter_table_cmd->name &&
-					    strcmp(o->alter_table_cmd->name, c->def->constraint->conname) == 0)
-						dropped_first = 1;
+				con = c->def->constraint->conname;
+				if ((!con || !*con) && c->def->constraint->contype ==
+							PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY &&
+				    s->alter_table_stmt->relation && s->alter_table_stmt->relation->relname) {
+					/* PostgreSQL names it table_pkey */
+					snprintf(pkey, sizeof(pkey), "%s_pkey",
+						 s->alter_table_stmt->relation->relname);
+					con = pkey;
 				}
-				if (!dropped_first)
+				if (!con || !*con)
+					lint_emit(f, R_ROBUST, -1, NULL,
+						  "ADD CONSTRAINT without a name cannot run twice; name it "
+						  "and precede it with DROP CONSTRAINT IF EXISTS");
+				else if (!lint_constraint_was_dropped_here(f, s->alter_table_stmt->relation,
+									   con))
 					lint_emit(f, R_ROBUST, -1, NULL,
 						  "ADD CONSTRAINT %s cannot run twice; precede it with DROP "
-						  "CONSTRAINT IF EXISTS %s", c->def->constraint->conname,
-						  c->def->constraint->conname);
+						  "CONSTRAINT IF EXISTS %s", con, con);
 				break;
 			default:
 				break;
@@ -271,24 +301,13 @@ static const char *backfill_column(const PgQuery__Node *where)
 	return c->n_fields ? lint_str(c->fields[c->n_fields - 1]) : NULL;
 }
 
-void lint_rules_transaction(lint_file *f)
+/* SL213: UPDATE or DELETE of every row of an existing table. */
+static void data_change(lint_file *f)
 {
 	const PgQuery__Node *s = f->stmt;
 	const char *col;
 
 	switch (s->node_case) {
-	case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
-		transaction(f, s->transaction_stmt);
-		return;
-	case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT:
-		if (s->variable_set_stmt->name && strcasecmp(s->variable_set_stmt->name, "lock_timeout") == 0)
-			f->lock_timeout_set = sets_limit(s->variable_set_stmt) ||
-					      (f->is_migration && f->o && f->o->runner_sets_lock_timeout &&
-					       s->variable_set_stmt->kind != PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE);
-		else if (s->variable_set_stmt->name &&
-			 strcasecmp(s->variable_set_stmt->name, "statement_timeout") == 0)
-			f->statement_timeout_set = sets_limit(s->variable_set_stmt);
-		return;
 	case PG_QUERY__NODE__NODE_UPDATE_STMT:
 		if (lint_table_is_new(f, s->update_stmt->relation))
 			break;
@@ -308,6 +327,34 @@ void lint_rules_transaction(lint_file *f)
 				  "DELETE FROM %s without WHERE deletes every row in one transaction",
 				  lint_rel_name(s->delete_stmt->relation));
 		break;
+	default:
+		break;
+	}
+}
+
+void lint_rules_transaction(lint_file *f)
+{
+	const PgQuery__Node *s = f->stmt;
+
+	data_change(f);
+	/* A function body runs when it is called, in its caller's transaction
+	 * with its caller's timeouts: the file's BEGIN and COMMIT, its timeouts
+	 * and a retry of the migration are nothing to it. */
+	if (f->scope == LINT_IN_FUNCTION)
+		return;
+	switch (s->node_case) {
+	case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
+		transaction(f, s->transaction_stmt);
+		return;
+	case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT:
+		if (s->variable_set_stmt->name && strcasecmp(s->variable_set_stmt->name, "lock_timeout") == 0)
+			f->lock_timeout_set = sets_limit(s->variable_set_stmt) ||
+					      (f->is_migration && f->o && f->o->runner_sets_lock_timeout &&
+					       s->variable_set_stmt->kind != PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE);
+		else if (s->variable_set_stmt->name &&
+			 strcasecmp(s->variable_set_stmt->name, "statement_timeout") == 0)
+			f->statement_timeout_set = sets_limit(s->variable_set_stmt);
+		return;
 	default:
 		break;
 	}

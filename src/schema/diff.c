@@ -13,7 +13,7 @@
 int sc_changes_add(sc_changes *c, sc_change_op op, sc_kind kind, const char *object,
 		   const char *detail, const char *sql, int destructive)
 {
-	sc_change ch = { op, kind, NULL, NULL, NULL, destructive, 0 };
+	sc_change ch = { op, kind, NULL, NULL, NULL, destructive, 0, NULL, NULL, 0, 0 };
 
 	if (strata_grow((void **)&c->v, &c->cap, c->n + 1, sizeof(*c->v)) != 0)
 		return STRATA_ERROR;
@@ -28,15 +28,41 @@ int sc_changes_add(sc_changes *c, sc_change_op op, sc_kind kind, const char *obj
 	return 0;
 }
 
+void sc_change_release(sc_change *ch)
+{
+	strata_free(ch->object);
+	strata_free(ch->detail);
+	strata_free(ch->sql);
+	strata_free(ch->key);
+	strata_free(ch->column);
+	memset(ch, 0, sizeof(*ch));
+}
+
 void sc_changes_release(sc_changes *c)
 {
-	for (size_t i = 0; i < c->n; i++) {
-		strata_free(c->v[i].object);
-		strata_free(c->v[i].detail);
-		strata_free(c->v[i].sql);
-	}
+	for (size_t i = 0; i < c->n; i++)
+		sc_change_release(&c->v[i]);
 	strata_free(c->v);
 	memset(c, 0, sizeof(*c));
+}
+
+int sc_change_put_sql(strata_buf *out, const sc_change *ch)
+{
+	if (!ch->sql)
+		return 0;
+	if (ch->destructive &&
+	    buf_printf(out, "-- destructive: %s %s: %s\n", sc_kind_name(ch->kind), ch->object,
+		       ch->detail ? ch->detail : "") != 0)
+		return STRATA_ERROR;
+	return buf_puts(out, ch->sql) != 0 ? STRATA_ERROR : 0;
+}
+
+int sc_changes_marked_sql(const sc_changes *c, strata_buf *out)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (sc_change_put_sql(out, &c->v[i]) != 0)
+			return STRATA_ERROR;
+	return 0;
 }
 
 int sc_changes_sql(const sc_changes *c, strata_buf *out)

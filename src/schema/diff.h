@@ -38,6 +38,13 @@ typedef struct sc_change {
 	int consequential; /* only there because something it depends on changes
 			    * (a view dropped and recreated around a column
 			    * change): not a difference of its own */
+	/* Where the change sits, for splitting a migration into steps that
+	 * run safely (schema/steps.c); set by the PostgreSQL diff, NULL or 0
+	 * on SQLite. */
+	char *key;          /* the catalog key of the object (a column change: its table's) */
+	char *column;       /* a column change: the column */
+	size_t not_null_at; /* a column change: the "SET NOT NULL" or "DROP NOT NULL" */
+	size_t not_null_len; /* statement within sql (len 0: none) */
 } sc_change;
 
 typedef struct sc_changes {
@@ -49,8 +56,13 @@ typedef struct sc_changes {
 typedef struct sc_diff_options {
 	int with_grants;        /* compare GRANTs (default on) */
 	int extension_versions; /* compare extension versions (default off) */
+	int for_migration;      /* the SQL is a revision strata's runner applies (default
+				 * off: a script for the engine's own shell). SQLite: a
+				 * rebuild relies on the runner's connection having foreign
+				 * keys off instead of switching them off itself, which
+				 * inside a transaction does nothing */
 } sc_diff_options;
-#define SC_DIFF_OPTIONS_INIT { 1, 0 }
+#define SC_DIFF_OPTIONS_INIT { 1, 0, 0 }
 
 /* The changes from `from` to `to`; both catalogs of the same engine. */
 int sc_diff(const sc_catalog *from, const sc_catalog *to, const sc_diff_options *opts,
@@ -66,6 +78,13 @@ int sc_diff_sqlite(const sc_catalog *from, const sc_catalog *to, const sc_diff_o
 int sc_changes_add(sc_changes *c, sc_change_op op, sc_kind kind, const char *object,
 		   const char *detail, const char *sql, int destructive);
 void sc_changes_release(sc_changes *c);
+/* Free what one change owns (the change itself is an element of a list). */
+void sc_change_release(sc_change *ch);
+/* One change's SQL, a destructive one preceded by a "-- destructive: ..."
+ * comment line; nothing when the change only reports. */
+int sc_change_put_sql(struct strata_buf *out, const sc_change *ch);
+/* Every change's SQL that way, in order. */
+int sc_changes_marked_sql(const sc_changes *c, struct strata_buf *out);
 
 /* All the SQL of a change list, in order ("" when there is nothing). */
 int sc_changes_sql(const sc_changes *c, struct strata_buf *out);

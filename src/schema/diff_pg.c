@@ -79,6 +79,7 @@ typedef struct pgd {
 	char **owned;            /* strings the maps borrow */
 	size_t nowned, capowned;
 	int functions_created;
+	size_t not_null_at, not_null_len; /* alter_column's NOT NULL statement, for emit() */
 } pgd;
 
 /* What the identity phase did to a column (values in pgd.early). The values
@@ -168,8 +169,17 @@ static int emit(pgd *d, sc_change_op op, const sc_object *o, const char *object_
 	}
 	rc = sc_changes_add(d->out, op, object_suffix ? SC_COLUMN : o->kind, buf_cstr(&obj), detail,
 			    sql && sql->len ? buf_cstr(sql) : NULL, destructive);
-	if (rc == 0 && map_has(&d->cascaded, o->key) && !object_suffix)
-		d->out->v[d->out->n - 1].consequential = 1;
+	if (rc == 0) {
+		sc_change *ch = &d->out->v[d->out->n - 1];
+
+		ch->consequential = map_has(&d->cascaded, o->key) && !object_suffix;
+		if (!(ch->key = strata_strdup(o->key)) ||
+		    (object_suffix && !(ch->column = strata_strdup(object_suffix))))
+			rc = STRATA_ERROR;
+		ch->not_null_at = d->not_null_at;
+		ch->not_null_len = d->not_null_len;
+	}
+	d->not_null_at = d->not_null_len = 0;
 	strata_free(name);
 	buf_release(&obj);
 	buf_clear(sql);
@@ -951,9 +961,14 @@ static int alter_column(pgd *d, strata_buf *s, const sc_object *tb, const sc_col
 		rc = rc || buf_printf(&detail, "default %s -> %s; ", a_default ? a_default : "none",
 				      cb->default_expr ? cb->default_expr : "none");
 	}
-	if (!rc && ca->not_null != cb->not_null)
+	if (!rc && ca->not_null != cb->not_null) {
+		size_t at = s->len;
+
 		rc = ALTER_COL() || buf_printf(s, " %s NOT NULL;\n", cb->not_null ? "SET" : "DROP") ||
 		     buf_printf(&detail, "%s; ", cb->not_null ? "NOT NULL" : "nullable");
+		d->not_null_at = at;
+		d->not_null_len = s->len - at;
+	}
 	if (!rc && ca->identity != cb->identity && cb->identity) {
 		const char *how = cb->identity == 'a' ? "ALWAYS" : "BY DEFAULT";
 
@@ -1493,7 +1508,7 @@ int sc_diff_pg(const sc_catalog *from, const sc_catalog *to, const sc_diff_optio
 	       sc_changes *out)
 {
 	pgd d = { from, to, opts, out, STRATA_MAP_INIT, STRATA_MAP_INIT, STRATA_MAP_INIT,
-		  STRATA_MAP_INIT, STRATA_MAP_INIT, STRATA_MAP_INIT, NULL, 0, 0, 0 };
+		  STRATA_MAP_INIT, STRATA_MAP_INIT, STRATA_MAP_INIT, NULL, 0, 0, 0, 0, 0 };
 	int rc = classify(&d);
 
 	if (rc == 0)

@@ -19,7 +19,9 @@
  *    name, INSERT ... SELECT of the columns both shapes have (and the
  *    rowid, so row identities survive), the AUTOINCREMENT counter carried
  *    over, DROP TABLE, ALTER TABLE ... RENAME TO, then its indexes and
- *    triggers are created again and PRAGMA foreign_key_check runs.
+ *    triggers are created again and PRAGMA foreign_key_check runs. In a
+ *    revision (for_migration) there is no PRAGMA foreign_keys = OFF, which
+ *    does nothing inside a transaction: strata's runner has them off.
  *
  * Order of the changes (each phase in dependency order, ties by key):
  *  1. drop the triggers and views to drop, change or rebuild (dependents
@@ -77,6 +79,7 @@ typedef struct dctx {
 	const sc_catalog *from, *to;
 	sc_changes *out;
 	strata_map marks;
+	int for_migration; /* sc_diff_options.for_migration */
 } dctx;
 
 static uintptr_t mark_of(dctx *d, const char *key)
@@ -558,6 +561,21 @@ static int has_autoincrement(sc_object **cons, size_t n)
 	return 0;
 }
 
+/* A rebuild in a revision: SQLite ignores PRAGMA foreign_keys inside a
+ * transaction, so the rebuild relies on the runner, which starts every
+ * revision with foreign keys off (core/runner.c) and fails a revision whose
+ * PRAGMA foreign_key_check returns rows. Said in the SQL, for its reader. */
+static int put_foreign_keys_note(strata_buf *b, const char *table)
+{
+	return buf_puts(b, "-- foreign keys are off here (strata runs revisions so; PRAGMA foreign_keys\n"
+			   "-- does nothing in a transaction): DROP TABLE ") != 0 ||
+		       sqt_put_ident(b, table) != 0 ||
+		       buf_puts(b, " deletes no row that\n-- references it, and PRAGMA "
+				   "foreign_key_check fails the revision on a broken one\n") != 0
+		       ? STRATA_ERROR
+		       : 0;
+}
+
 static int emit_rebuild(dctx *d, const sc_object *f, const sc_object *t, sc_object **fcons,
 			size_t nfcons, sc_object **tcons, size_t ntcons)
 {
@@ -616,9 +634,10 @@ static int emit_rebuild(dctx *d, const sc_object *f, const sc_object *t, sc_obje
 	    (t->options && strstr(t->options, "WITHOUT ROWID")) || copies_rowid_alias(f, t))
 		rowid = 0;
 
-	if (buf_puts(&sql, "PRAGMA foreign_keys = OFF;\nCREATE TABLE ") != 0 ||
-	    sqt_put_ident(&sql, tmp.ptr) != 0 || buf_puts(&sql, rest) != 0 ||
-	    buf_puts(&sql, ";\n") != 0)
+	if ((d->for_migration ? put_foreign_keys_note(&sql, f->name)
+			      : buf_puts(&sql, "PRAGMA foreign_keys = OFF;\n")) != 0 ||
+	    buf_puts(&sql, "CREATE TABLE ") != 0 || sqt_put_ident(&sql, tmp.ptr) != 0 ||
+	    buf_puts(&sql, rest) != 0 || buf_puts(&sql, ";\n") != 0)
 		goto done;
 	if (cols.len || rowid) {
 		if (buf_puts(&sql, "INSERT INTO ") != 0 || sqt_put_ident(&sql, tmp.ptr) != 0 ||
@@ -876,18 +895,14 @@ done:
 int sc_diff_sqlite(const sc_catalog *from, const sc_catalog *to, const sc_diff_options *opts,
 		   sc_changes *out)
 {
-	dctx d = { from, to, out, STRATA_MAP_INIT };
+	dctx d = { from, to, out, STRATA_MAP_INIT, opts && opts->for_migration };
 	size_t start = out->n;
 	int rc = run_diff(&d);
 
 	map_release(&d.marks);
 	if (rc != 0) {
-		while (out->n > start) {
-			out->n--;
-			strata_free(out->v[out->n].object);
-			strata_free(out->v[out->n].detail);
-			strata_free(out->v[out->n].sql);
-		}
+		while (out->n > start)
+			sc_change_release(&out->v[--out->n]);
 		return rc < 0 ? rc : STRATA_ERROR;
 	}
 	return 0;

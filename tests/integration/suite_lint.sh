@@ -296,6 +296,50 @@ DROP INDEX audit_at;"
   contains "$OUT" "(small table: about 500 rows)"
 }
 
+# The SQL inside DO blocks and function bodies, at its own line and column;
+# a DO block's CREATE TABLE makes the table new, a comment inside the body
+# suppresses, an unreadable body is counted, not an error.
+test_function_bodies_and_do_blocks() {
+  cat >b.sql <<'SQL'
+CREATE TABLE IF NOT EXISTS n (id bigint);
+DO $$
+BEGIN
+  CREATE TABLE IF NOT EXISTS fresh (id bigint);
+  UPDATE fresh SET id = 1;
+    UPDATE accounts SET active = true;
+END $$;
+CREATE FUNCTION app.reset() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF true THEN
+    -- strata:ignore SL213 a handful of rows
+    DELETE FROM counters;
+     DELETE FROM quota;
+  END IF;
+END $$;
+CREATE FUNCTION broken() RETURNS void LANGUAGE plpgsql AS $$ BEGIN UPDATE t SET a = 1 $$;
+SQL
+  expect_exit 1 st lint b.sql
+  contains "$OUT" "b.sql:6:5: error SL213 in DO block: UPDATE accounts without WHERE rewrites every row"
+  contains "$OUT" "b.sql:13:6: error SL213 in function app.reset(): DELETE FROM quota without WHERE"
+  lacks "$OUT" "fresh"
+  lacks "$OUT" "counters"
+  lacks "$OUT" "broken"
+  contains "$ERR" "1 suppressed; 1 function or DO body not read"
+  expect_exit 1 st lint --format json b.sql
+  contains "$OUT" '"bodies_skipped": 1'
+  expect_exit 1 st lint --format github b.sql
+  contains "$OUT" "::error file=b.sql,line=6,col=5,title=SL213 unbatched-data-migration::in DO block: UPDATE accounts"
+  # Above the DO statement: every finding inside it.
+  printf -- '-- strata:ignore SL213 one row per region\nDO $$ BEGIN UPDATE regions SET on_call = true; END $$;\n' >c.sql
+  ok st lint c.sql
+  contains "$ERR" "1 suppressed"
+  # SQLite has no function bodies nor DO blocks to read.
+  ok st lint --engine sqlite b.sql
+  lacks "$OUT" "SL213"
+  contains "$ERR" "4 statement(s)"
+  lacks "$ERR" "not read"
+}
+
 test_every_rule_is_documented() {
   : >empty.sql; st lint --format sarif empty.sql >rules.json || true
   ids=$(grep -o '"id": "SL[0-9]*"' rules.json | grep -o 'SL[0-9]*' | sort -u)
@@ -323,6 +367,7 @@ test_corpus_lints_without_crash_and_stably() {
   equals "$rc2" "$rc1"
   cmp -s run1.json run2.json || fail "lint output differs between two runs"
   contains "$(cat run1.json)" '"files": '"${#files[@]}"
+  contains "$(cat run1.json)" 'in DO block: ' # the DO blocks of supabase-storage are read
   # One file at a time gives the same findings as all at once.
   for f in "${files[@]:0:20}"; do
     set +e; "$STRATA" lint --engine postgres "$f" >/dev/null 2>&1; rc=$?; set -e

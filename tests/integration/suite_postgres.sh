@@ -85,11 +85,18 @@ DROP INDEX CONCURRENTLY IF EXISTS items_v;" "-- transaction: off"
   contains "$ERR" "strata stamp $(id 2)"
   ok st current
   contains "$ERR" "failed part-way"
-  # fix the data, drop the invalid index, retry
-  q "UPDATE items SET u = id; DROP INDEX items_u" >/dev/null
+  # fix the data and retry: the retry drops the INVALID items_u the failed
+  # build left (IF NOT EXISTS alone would keep it) and leaves the valid
+  # items_v alone
+  q "UPDATE items SET u = id" >/dev/null
+  local v_oid; v_oid=$(q "SELECT 'items_v'::regclass::oid")
   ok st upgrade --retry-failed
+  contains "$ERR" "dropping the INVALID index public.items_u"
+  lacks "$ERR" "INVALID index public.items_v"
   equals "$(versions)" "$(id 2)"
   equals "$(q "SELECT count(*) FROM pg_index WHERE NOT indisvalid")" 0
+  equals "$(q "SELECT indisunique FROM pg_index WHERE indexrelid = 'items_u'::regclass")" t
+  equals "$(q "SELECT 'items_v'::regclass::oid")" "$v_oid"
   ok st downgrade "$(id 1)"
   equals "$(q "SELECT count(*) FROM pg_indexes WHERE tablename = 'items'")" 1
 }

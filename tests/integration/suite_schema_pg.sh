@@ -223,6 +223,90 @@ EOF
   no_shadows_left
 }
 
+# Changes to tables that have rows: autogenerate writes the safe patterns
+# as a chain (NOT VALID, then CONCURRENTLY outside a transaction, then
+# VALIDATE and SET NOT NULL), lint passes it, and it applies, stops cleanly
+# on a row that breaks the new NOT NULL, and goes back step by step.
+test_autogenerate_chain_for_existing_tables_passes_lint_and_round_trips() {
+  new_db; new_project
+  printf 'schema = schema.sql\n' >>strata.ini
+  mig "$(id 1)" base "CREATE TABLE users (id bigint PRIMARY KEY, email text);
+CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint, total numeric, note text);" \
+    "DROP TABLE orders; DROP TABLE users;"
+  ok st upgrade
+  q "INSERT INTO users VALUES (1, 'a@x'), (2, 'b@x');
+     INSERT INTO orders VALUES (10, 1, 5, 'n'), (11, 2, 7, NULL), (12, 2, NULL, 'open');" >/dev/null
+  shape() {
+    schema_dump
+    q "SELECT conrelid::regclass || '.' || conname || ':' || convalidated FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1"
+    q "SELECT attrelid::regclass || '.' || attname || ':' || attnotnull FROM pg_attribute WHERE attrelid IN ('users'::regclass, 'orders'::regclass) AND attnum > 0 ORDER BY 1"
+  }
+  local before f1 f2 f3 r1 r2 r3
+  before=$(shape)
+  cat >schema.sql <<'EOF'
+CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL UNIQUE);
+CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id), total numeric NOT NULL, note text);
+CREATE INDEX orders_total_idx ON orders (total);
+CREATE TABLE items (id bigint PRIMARY KEY, order_id bigint NOT NULL REFERENCES orders (id), sku text);
+CREATE INDEX items_order_idx ON items (order_id);
+EOF
+  ok st revision --autogenerate -m "orders v2"
+  equals "$(printf '%s\n' "$OUT" | wc -l)" 3
+  f1=$(printf '%s\n' "$OUT" | sed -n 1p); f2=$(printf '%s\n' "$OUT" | sed -n 2p); f3=$(printf '%s\n' "$OUT" | sed -n 3p)
+  r1=$(basename "$f1" | cut -d_ -f1); r2=$(basename "$f2" | cut -d_ -f1); r3=$(basename "$f3" | cut -d_ -f1)
+  contains "$ERR" "created revision $r1: schema"
+  contains "$ERR" "created revision $r2: concurrent indexes"
+  contains "$ERR" "created revision $r3: validate"
+  contains "$(cat "$f1")" "-- revises: $(id 1)"
+  contains "$(cat "$f1")" "-- message: orders v2 (1/3: schema)"
+  contains "$(cat "$f1")" "-- transaction: on"
+  contains "$(cat "$f1")" "FOREIGN KEY (user_id) REFERENCES public.users(id) NOT VALID;"
+  contains "$(cat "$f1")" "CHECK (total IS NOT NULL) NOT VALID;"
+  # the new table gets its index and foreign key as they are
+  contains "$(cat "$f1")" "CREATE INDEX items_order_idx ON public.items USING btree (order_id);"
+  contains "$(cat "$f1")" "FOREIGN KEY (order_id) REFERENCES public.orders(id);"
+  lacks "$(cat "$f1")" "SET NOT NULL;"
+  contains "$(cat "$f2")" "-- revises: $r1"
+  contains "$(cat "$f2")" "-- message: orders v2 (2/3: concurrent indexes)"
+  contains "$(cat "$f2")" "-- transaction: off"
+  contains "$(cat "$f2")" "DROP INDEX CONCURRENTLY IF EXISTS public.orders_total_idx;"
+  contains "$(cat "$f2")" "CREATE INDEX CONCURRENTLY orders_total_idx ON public.orders"
+  contains "$(cat "$f2")" "ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key;"
+  contains "$(cat "$f3")" "-- revises: $r2"
+  contains "$(cat "$f3")" "-- transaction: on"
+  contains "$(cat "$f3")" "ALTER TABLE public.orders VALIDATE CONSTRAINT orders_user_id_fkey;"
+  contains "$(cat "$f3")" "ALTER TABLE public.orders ALTER COLUMN total SET NOT NULL;"
+  # strata's own lint has nothing against it
+  ok st lint
+  contains "$ERR" "0 error(s)"
+  lacks "$OUT" "SL10"
+  # the NULL total stops the validation; the first two stay applied
+  expect_exit 3 st upgrade
+  contains "$ERR" "revision $r3"
+  contains "$ERR" "orders_total_not_null_check"
+  equals "$(versions)" "$r2"
+  equals "$(q "SELECT indisvalid FROM pg_index WHERE indexrelid = 'orders_total_idx'::regclass")" t
+  q "UPDATE orders SET total = 0 WHERE total IS NULL" >/dev/null
+  ok st upgrade
+  equals "$(versions)" "$r3"
+  equals "$(q "SELECT count(*) FROM orders")" 3
+  equals "$(q "SELECT convalidated FROM pg_constraint WHERE conname = 'orders_user_id_fkey'")" t
+  equals "$(q "SELECT count(*) FROM pg_constraint WHERE conname LIKE '%not_null_check'")" 0
+  ok st diff --exit-code "$DB" schema.sql
+  ok st drift
+  # each step goes down and up again on its own
+  ok st downgrade -1
+  ok st upgrade
+  ok st downgrade -2
+  equals "$(versions)" "$r1"
+  ok st upgrade
+  ok st downgrade "$(id 1)"
+  equals "$(shape)" "$before"
+  equals "$(q "SELECT count(*) FROM orders")" 3
+  ok st drift
+  no_shadows_left
+}
+
 test_autogenerate_without_schema_file_is_bad_usage() {
   new_db; new_project
   expect_exit 2 st revision --autogenerate -m x

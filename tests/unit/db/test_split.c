@@ -6,7 +6,9 @@
  * \restrict and \unrestrict lines skipped, other meta-commands refused), SQLite
  * scripts with sqlite3_complete() (triggers, strings, comments). Every
  * case checks exact offsets and lengths into the original text: the caller
- * turns them into file:line:col. No database is needed.
+ * turns them into file:line:col. Then the SQL statements inside function
+ * bodies and DO blocks (sqlparse_body_statements): which are read, and
+ * where each is placed in the text. No database is needed.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +20,7 @@
 #include <string.h>
 
 #include "db/db.h"
+#include "db/sqlparse.h"
 #include "strata/error.h"
 #include "util/alloc.h"
 
@@ -377,6 +380,184 @@ static void test_split__bad_arguments(void **state)
 	assert_int_equal(at, 9);
 }
 
+/* ---- statements inside function bodies and DO blocks ------------------ */
+
+typedef struct body {
+	sqlparse_body_stmt *v;
+	size_t n;
+	int rc;
+} body;
+
+static body read_body(const char *sql)
+{
+	body b = { NULL, 0, 0 };
+
+	b.rc = sqlparse_body_statements(&b.v, &b.n, sql, strlen(sql));
+	return b;
+}
+
+/* Statement i is `expect`, placed as `place` at the first occurrence of
+ * `at` in sql (the statement itself for SQLPARSE_PLACE_TEXT). */
+static void check_body_stmt(const char *sql, const body *b, size_t i, const char *expect,
+			    sqlparse_place place, const char *at, int guarded)
+{
+	const char *where = at ? strstr(sql, at) : NULL;
+
+	assert_true(i < b->n);
+	assert_string_equal(b->v[i].sql, expect);
+	assert_int_equal(b->v[i].len, strlen(expect));
+	assert_int_equal(b->v[i].place, place);
+	assert_int_equal(b->v[i].guarded, guarded);
+	if (place == SQLPARSE_PLACE_NONE)
+		return;
+	assert_non_null(where);
+	assert_int_equal(b->v[i].offset, (size_t)(where - sql));
+}
+
+static void test_split__body_plpgsql(void **state)
+{
+	const char *sql = "CREATE FUNCTION f(x int) RETURNS SETOF int LANGUAGE plpgsql AS $fn$\n"
+			  "DECLARE v int := (SELECT 1);\n"
+			  "BEGIN\n"
+			  "  v := (SELECT count(*) FROM a);\n"
+			  "  UPDATE b SET c = 1 RETURNING c INTO v;\n"
+			  "  IF x > 0 THEN DELETE FROM d; END IF;\n"
+			  "  BEGIN\n"
+			  "    INSERT INTO e VALUES (1);\n"
+			  "  EXCEPTION WHEN others THEN NULL;\n"
+			  "  END;\n"
+			  "  EXECUTE 'TRUNCATE g';\n"
+			  "  EXECUTE format('TRUNCATE %I', 'h');\n"
+			  "  RETURN QUERY SELECT 1;\n"
+			  "END $fn$";
+	body b = read_body(sql);
+
+	assert_int_equal(b.rc, 0);
+	assert_int_equal(b.n, 5);
+	check_body_stmt(sql, &b, 0, "UPDATE b SET c = 1 RETURNING c", SQLPARSE_PLACE_TEXT,
+			"UPDATE b", 0);
+	assert_int_equal(b.v[0].line, 5);
+	check_body_stmt(sql, &b, 1, "DELETE FROM d", SQLPARSE_PLACE_TEXT, "DELETE FROM d", 1);
+	check_body_stmt(sql, &b, 2, "INSERT INTO e VALUES (1)", SQLPARSE_PLACE_TEXT, "INSERT", 1);
+	check_body_stmt(sql, &b, 3, "TRUNCATE g", SQLPARSE_PLACE_TEXT, "TRUNCATE g", 0);
+	check_body_stmt(sql, &b, 4, "SELECT 1", SQLPARSE_PLACE_TEXT, "SELECT 1;\nEND", 0);
+	sqlparse_body_free(b.v, b.n);
+}
+
+/* A doubled quote makes a statement differ from the file's text: it is
+ * placed on its line only. An escape string is placed nowhere. */
+static void test_split__body_quoted(void **state)
+{
+	const char *sql = "DO 'BEGIN\n  UPDATE a SET b = ''x''; DELETE FROM c;\nEND'";
+	const char *esc = "DO E'BEGIN\\n  DELETE FROM c;\\nEND'";
+	body b = read_body(sql);
+
+	assert_int_equal(b.rc, 0);
+	assert_int_equal(b.n, 2);
+	check_body_stmt(sql, &b, 0, "UPDATE a SET b = 'x'", SQLPARSE_PLACE_LINE, "UPDATE", 0);
+	check_body_stmt(sql, &b, 1, "DELETE FROM c", SQLPARSE_PLACE_TEXT, "DELETE", 0);
+	sqlparse_body_free(b.v, b.n);
+	b = read_body(esc);
+	assert_int_equal(b.rc, 0);
+	assert_int_equal(b.n, 1);
+	check_body_stmt(esc, &b, 0, "DELETE FROM c", SQLPARSE_PLACE_NONE, NULL, 0);
+	sqlparse_body_free(b.v, b.n);
+}
+
+/* A DO block's body is read through a function around it whose dollar
+ * quote the body does not hold. */
+static void test_split__body_do_block_with_dollar_tags(void **state)
+{
+	const char *sql = "DO LANGUAGE plpgsql $x$ BEGIN RAISE NOTICE '$body$'; "
+			  "RAISE NOTICE '$body'; DELETE FROM t; END $x$";
+	body b = read_body(sql);
+
+	assert_int_equal(b.rc, 0);
+	assert_int_equal(b.n, 1);
+	check_body_stmt(sql, &b, 0, "DELETE FROM t", SQLPARSE_PLACE_TEXT, "DELETE", 0);
+	sqlparse_body_free(b.v, b.n);
+}
+
+static void test_split__body_sql(void **state)
+{
+	const char *sql = "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$\n"
+			  "  DELETE FROM a;\n  SELECT 1\n$$";
+	const char *atomic = "CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC\n"
+			     "  UPDATE a SET b = CASE WHEN true THEN 1 END;\n  DELETE FROM c;\nEND";
+	body b = read_body(sql);
+
+	assert_int_equal(b.rc, 0);
+	assert_int_equal(b.n, 2);
+	check_body_stmt(sql, &b, 0, "DELETE FROM a", SQLPARSE_PLACE_TEXT, "DELETE", 0);
+	check_body_stmt(sql, &b, 1, "SELECT 1", SQLPARSE_PLACE_TEXT, "SELECT", 0);
+	assert_int_equal(b.v[1].line, 3);
+	sqlparse_body_free(b.v, b.n);
+	b = read_body(atomic);
+	assert_int_equal(b.rc, 0);
+	assert_int_equal(b.n, 2);
+	check_body_stmt(atomic, &b, 0, "UPDATE a SET b = CASE WHEN true THEN 1 END",
+			SQLPARSE_PLACE_TEXT, "UPDATE", 0);
+	check_body_stmt(atomic, &b, 1, "DELETE FROM c", SQLPARSE_PLACE_TEXT, "DELETE", 0);
+	sqlparse_body_free(b.v, b.n);
+}
+
+static void test_split__body_nothing_to_read_or_unreadable(void **state)
+{
+	static const char *const none[] = {
+		"SELECT 1",
+		"CREATE FUNCTION f() RETURNS int LANGUAGE sql RETURN 1",
+		"CREATE FUNCTION f() RETURNS void LANGUAGE plpython3u AS $$ plpy.execute('x') $$",
+		"CREATE FUNCTION f() RETURNS int LANGUAGE c AS 'lib', 'sym'",
+		"DO LANGUAGE plperl $$ 1; $$",
+	};
+	static const char *const bad[] = {
+		"CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN UPDATE t SET a = 1 $$",
+		"CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$ UPDATE t SET $$",
+		"DO $$ BEGIN IF THEN END $$",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(none) / sizeof(*none); i++) {
+		body b = read_body(none[i]);
+
+		assert_int_equal(b.rc, 0);
+		assert_int_equal(b.n, 0);
+		assert_null(b.v);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		body b = read_body(bad[i]);
+
+		assert_int_equal(b.rc, STRATA_EPARSE);
+		assert_null(b.v);
+		assert_non_null(strstr(strata_error_last()->message, "the body is not valid"));
+	}
+}
+
+static void test_split__body_out_of_memory(void **state)
+{
+	const char *sql = "DO $$ BEGIN UPDATE a SET b = 1; IF true THEN DELETE FROM c; END IF; "
+			  "EXECUTE 'TRUNCATE d'; END $$";
+	long k;
+	int rc = -1;
+
+	for (k = 0; k < 1000 && rc != 0; k++) {
+		body b = { NULL, 0, 0 };
+
+		strata_alloc_fail_after(k);
+		rc = sqlparse_body_statements(&b.v, &b.n, sql, strlen(sql));
+		strata_alloc_fail_after(-1);
+		if (rc != 0) {
+			assert_int_equal(rc, STRATA_ERROR);
+			assert_null(b.v);
+		} else {
+			assert_int_equal(b.n, 3);
+		}
+		sqlparse_body_free(b.v, b.n);
+	}
+	assert_int_equal(rc, 0);
+	assert_true(k > 1); /* some allocation did fail on the way */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -401,6 +582,12 @@ int main(void)
 		cmocka_unit_test(test_split__sqlite_strings_and_comments),
 		cmocka_unit_test(test_split__sqlite_missing_final_semicolon),
 		cmocka_unit_test(test_split__bad_arguments),
+		cmocka_unit_test(test_split__body_plpgsql),
+		cmocka_unit_test(test_split__body_quoted),
+		cmocka_unit_test(test_split__body_do_block_with_dollar_tags),
+		cmocka_unit_test(test_split__body_sql),
+		cmocka_unit_test(test_split__body_nothing_to_read_or_unreadable),
+		cmocka_unit_test(test_split__body_out_of_memory),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,7 +25,7 @@
 #include "strata/lint.h"
 #include "util/alloc.h"
 
-enum mode { PLAIN, PLAIN_TX, MIG_TX, MIG_NOTX, SQLITE };
+enum mode { PLAIN, PLAIN_TX, MIG_TX, MIG_NOTX, SQLITE, SQLITE_MIG_TX };
 
 typedef struct lint_case {
 	const char *rule;
@@ -95,6 +95,13 @@ static const lint_case cases[] = {
 	{ "SL202", PLAIN, 0, 0, 0, "ALTER TABLE t DROP COLUMN a;",
 	  "CREATE TABLE n (a int, b int);\nALTER TABLE n DROP COLUMN a;" },
 	{ "SL203", PLAIN, 0, 0, 0, "DROP TABLE t;", "CREATE TABLE n (a int);\nDROP TABLE n;" },
+	/* SQLite's rebuild keeps every row (AUTOINCREMENT: PostgreSQL's parser skips the
+	 * CREATE TABLE); a copy of some rows is no rebuild */
+	{ "SL203", SQLITE, 0, 0, 0,
+	  "CREATE TABLE n (id INTEGER PRIMARY KEY, a int);\nINSERT INTO n (id, a) SELECT id, a FROM t "
+	  "WHERE a > 0;\nDROP TABLE t;\nALTER TABLE n RENAME TO t;",
+	  "CREATE TABLE n (id INTEGER PRIMARY KEY AUTOINCREMENT, a int);\nINSERT INTO n (rowid, id, a) "
+	  "SELECT rowid, id, a FROM t;\nDROP TABLE t;\nALTER TABLE n RENAME TO t;" },
 	{ "SL204", PLAIN, 0, 0, 0, "DROP DATABASE d;", "CREATE DATABASE d;" },
 	{ "SL205", PLAIN, 0, 0, 0, "DROP SCHEMA s CASCADE;", "CREATE SCHEMA s;" },
 	{ "SL206", PLAIN, 0, 0, 0, "ALTER TABLE t RENAME COLUMN a TO b;",
@@ -132,15 +139,36 @@ static const lint_case cases[] = {
 	{ "SL401", MIG_TX, 0, 0, 0, "BEGIN;\nCREATE TABLE n (a text);\nCOMMIT;", "CREATE TABLE n (a text);" },
 	{ "SL401", PLAIN, 0, 0, 0, "BEGIN;\nBEGIN;\nCOMMIT;", "BEGIN;\nCREATE TABLE n (a text);\nCOMMIT;" },
 	{ "SL402", PLAIN, 0, 0, 0, "BEGIN;\nCREATE TABLE n (a text);", "BEGIN;\nCREATE TABLE n (a text);\nCOMMIT;" },
+	/* In a strata migration --retry-failed drops the INVALID index a failed
+	 * build leaves, so IF NOT EXISTS is robust there (or the drop first). */
+	{ "SL403", MIG_NOTX, 0, 0, 0, "CREATE INDEX CONCURRENTLY i ON t (a);",
+	  "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);" },
 	{ "SL403", MIG_NOTX, 0, 0, 0, "CREATE INDEX CONCURRENTLY i ON t (a);",
 	  "DROP INDEX CONCURRENTLY IF EXISTS i;\nCREATE INDEX CONCURRENTLY i ON t (a);" },
-	/* IF NOT EXISTS would keep the INVALID index a failed build leaves */
-	{ "SL403", MIG_NOTX, 0, 0, 0, "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);",
+	/* Elsewhere IF NOT EXISTS would keep the INVALID index a failed build leaves */
+	{ "SL403", PLAIN, 0, 0, 0, "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);",
 	  "DROP INDEX CONCURRENTLY IF EXISTS public.i;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);" },
 	{ "SL403", MIG_NOTX, 0, 0, 0, "CREATE INDEX IF NOT EXISTS i ON t (a);\nCREATE INDEX j ON t (a);",
 	  "CREATE INDEX IF NOT EXISTS i ON t (a);" },
 	{ "SL403", PLAIN, 0, 0, 0, "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;",
 	  "ALTER TABLE t DROP CONSTRAINT IF EXISTS c, ADD CONSTRAINT c CHECK (a > 0) NOT VALID;" },
+	/* dropped IF EXISTS by an earlier statement: the same table's only */
+	{ "SL403", PLAIN, 0, 0, 0,
+	  "ALTER TABLE u DROP CONSTRAINT IF EXISTS c;\nALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;",
+	  "ALTER TABLE t DROP CONSTRAINT IF EXISTS c;\nALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;" },
+	{ "SL403", MIG_NOTX, 0, 0, 0, "CREATE INDEX ON t (a);",
+	  "DROP INDEX IF EXISTS i;\nCREATE INDEX i ON t (a);" },
+	/* PostgreSQL names an unnamed primary key table_pkey */
+	{ "SL403", MIG_NOTX, 0, 0, 0, "ALTER TABLE t ADD PRIMARY KEY (id);",
+	  "ALTER TABLE t DROP CONSTRAINT IF EXISTS t_pkey;\nALTER TABLE t ADD PRIMARY KEY (id);" },
+	/* a temporary table and its indexes are gone when a retry runs */
+	{ "SL403", MIG_NOTX, 0, 0, 0, "CREATE TABLE n (a int);\nCREATE INDEX ON n (a);",
+	  "CREATE TEMP TABLE n (a int);\nCREATE INDEX ON n (a);\n"
+	  "CREATE TEMP TABLE m AS SELECT 1 AS a;\nCREATE INDEX ON m (a);" },
+	/* a constraint over an index built concurrently: dropped in a statement of its own */
+	{ "SL403", MIG_NOTX, 0, 0, 0,
+	  "ALTER TABLE t DROP CONSTRAINT IF EXISTS v;\nALTER TABLE t ADD CONSTRAINT u UNIQUE USING INDEX u;",
+	  "ALTER TABLE t DROP CONSTRAINT IF EXISTS u;\nALTER TABLE t ADD CONSTRAINT u UNIQUE USING INDEX u;" },
 	{ "SL601", SQLITE, 0, 0, 0, "ALTER TABLE t ALTER COLUMN a TYPE text;",
 	  "ALTER TABLE t RENAME COLUMN a TO b;" },
 	{ "SL602", SQLITE, 0, 0, 0, "ALTER TABLE t ADD COLUMN b text NOT NULL;",
@@ -149,6 +177,8 @@ static const lint_case cases[] = {
 	  "ALTER TABLE t ADD COLUMN b timestamp DEFAULT '2020-01-01';" },
 	{ "SL602", SQLITE, 0, 0, 0, "ALTER TABLE t ADD COLUMN b timestamp DEFAULT now();",
 	  "ALTER TABLE t ADD COLUMN b timestamp DEFAULT 0;" },
+	{ "SL603", SQLITE_MIG_TX, 0, 0, 0, "PRAGMA foreign_keys = OFF;\nCREATE TABLE n (a int);",
+	  "PRAGMA defer_foreign_keys = ON;\nPRAGMA foreign_keys;\nPRAGMA foreign_key_check(t);" },
 	/* SL501 and SL502 are about migration files: see their own tests below. */
 	{ "SL501", MIG_TX, 0, 0, 0, NULL, NULL },
 	{ "SL502", MIG_TX, 0, 0, 0, NULL, NULL },
@@ -189,11 +219,11 @@ static strata_lint_report *lint_as(const lint_case *c, const char *sql)
 	o.settings = &s;
 	o.pg_version = c->pg_version;
 	o.pg_version_num = c->pg_version_num;
-	o.engine = c->mode == SQLITE ? STRATA_LINT_SQLITE : STRATA_LINT_PG;
+	o.engine = c->mode == SQLITE || c->mode == SQLITE_MIG_TX ? STRATA_LINT_SQLITE : STRATA_LINT_PG;
 	o.assume_in_transaction = c->mode == PLAIN_TX;
 	o.runner_sets_lock_timeout = 1;
-	if (c->mode == MIG_TX || c->mode == MIG_NOTX) {
-		char *text = migration_text(sql, c->mode == MIG_TX, "SELECT 1;");
+	if (c->mode == MIG_TX || c->mode == MIG_NOTX || c->mode == SQLITE_MIG_TX) {
+		char *text = migration_text(sql, c->mode != MIG_NOTX, "SELECT 1;");
 		strata_migration *m = parse_migration(text);
 
 		assert_int_equal(strata_lint_report_new(&r), 0);
@@ -527,6 +557,59 @@ static void test_lint__sqlite_skips_its_own_dialect(void **state)
 	strata_lint_report_free(r);
 }
 
+/* Lint an up section as a SQLite migration with r's history; r's findings. */
+static void lint_sqlite_migration(strata_lint_report *r, const char *up, int transactional,
+				  int learn)
+{
+	strata_lint_options o = STRATA_LINT_OPTIONS_INIT;
+	char *text = migration_text(up, transactional, "SELECT 1;");
+	strata_migration *m = parse_migration(text);
+
+	o.engine = STRATA_LINT_SQLITE;
+	strata_lint_report_new_range(r);
+	assert_int_equal(learn ? strata_lint_learn_migration(r, m, &o) : strata_lint_migration(r, m, &o),
+			 0);
+	strata_migration_free(m);
+	free(text);
+}
+
+/* A table created by an applied revision (learned: its columns are known,
+ * though PostgreSQL's parser cannot read that CREATE TABLE) and rebuilt
+ * by a later one: every column copied is quiet, a column left behind is a
+ * dropped column, a plain DROP TABLE still loses the table. */
+static void test_lint__sqlite_rebuild_keeps_rows_or_names_lost_columns(void **state)
+{
+#define REBUILD(shape, cols) \
+	"CREATE TABLE _new_t (id INTEGER PRIMARY KEY AUTOINCREMENT, " shape ");\n" \
+	"INSERT INTO _new_t (rowid, " cols ") SELECT rowid, " cols " FROM t;\n" \
+	"DROP TABLE t;\nALTER TABLE _new_t RENAME TO t;\n"
+	strata_lint_report *r;
+
+	assert_int_equal(strata_lint_report_new(&r), 0);
+	lint_sqlite_migration(r, "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, a text, "
+				 "\"B\" text, CONSTRAINT t_a UNIQUE (a));", 1, 1);
+	lint_sqlite_migration(r, REBUILD("a text NOT NULL, b text", "id, a, b"), 1, 0);
+	assert_int_equal(count(r, "SL203"), 0);
+	assert_int_equal(count(r, "SL202"), 0);
+	/* the rebuilt t has the new shape: a later rebuild that drops b is seen */
+	lint_sqlite_migration(r, REBUILD("a text NOT NULL", "id, a"), 1, 0);
+	assert_int_equal(count(r, "SL203"), 0);
+	assert_int_equal(count(r, "SL202"), 1);
+	assert_non_null(strstr(nth(r, "SL202", 0)->message, "not column(s) b:"));
+	lint_sqlite_migration(r, "DROP TABLE t;", 1, 0);
+	assert_int_equal(count(r, "SL203"), 1);
+	/* rows copied into a table that is not new: no rebuild */
+	lint_sqlite_migration(r, "INSERT INTO kept (a) SELECT a FROM u;\nDROP TABLE u;", 1, 0);
+	assert_int_equal(count(r, "SL203"), 2);
+	/* outside a transaction PRAGMA foreign_keys works */
+	lint_sqlite_migration(r, "PRAGMA foreign_keys = ON;\nBEGIN;\nPRAGMA main.foreign_keys = OFF;\n"
+				 "COMMIT;", 0, 0);
+	assert_int_equal(count(r, "SL603"), 1);
+	assert_non_null(strstr(nth(r, "SL603", 0)->message, "(after BEGIN)"));
+	strata_lint_report_free(r);
+#undef REBUILD
+}
+
 /* A live database of five tables: tiny, mid, big (2 GB, 512 MB of
  * indexes), stray (no revision creates it) and fresh (a pending revision
  * creates it). */
@@ -744,6 +827,299 @@ static void test_lint__render_formats(void **state)
 	strata_lint_report_free(r);
 }
 
+/* An unnamed index or constraint is said to be unnamed, not named "". */
+static void test_lint__unnamed_objects_in_messages(void **state)
+{
+	strata_lint_report *r = lint_plain("ALTER TABLE t ADD UNIQUE (a);\n"
+					   "CREATE INDEX ON t (a);\nCREATE INDEX CONCURRENTLY ON t (b);\n"
+					   "ALTER TABLE t ADD PRIMARY KEY (id);\n");
+
+	assert_int_equal(count(r, "SL403"), 4);
+	assert_non_null(strstr(nth(r, "SL403", 0)->message, "ADD CONSTRAINT without a name"));
+	assert_non_null(strstr(nth(r, "SL403", 3)->message, "ADD CONSTRAINT t_pkey cannot run twice"));
+	assert_non_null(strstr(nth(r, "SL403", 1)->message, "CREATE INDEX (unnamed) without"));
+	assert_non_null(strstr(nth(r, "SL403", 2)->message, "CREATE INDEX CONCURRENTLY without a name"));
+	assert_non_null(strstr(nth(r, "SL101", 0)->message, "CREATE INDEX (unnamed) on"));
+	strata_lint_report_free(r);
+}
+
+/* Two tables in one message are both named. */
+static void test_lint__detach_names_both_tables(void **state)
+{
+	strata_lint_report *r = lint_plain("ALTER TABLE app.m DETACH PARTITION app.m_2006;\n");
+
+	assert_int_equal(count(r, "SL105"), 1);
+	assert_non_null(strstr(nth(r, "SL105", 0)->message, "DETACH PARTITION app.m_2006 from app.m "));
+	strata_lint_report_free(r);
+}
+
+/* ---- function bodies and DO blocks ---------------------------------- */
+
+/* Finding k of rule is at line:col and its message starts with `start`. */
+static void check_at(const strata_lint_report *r, const char *rule, size_t k, int line, int col,
+		     const char *start)
+{
+	const strata_lint_finding *f = nth(r, rule, k);
+
+	if (f->line != line || f->col != col || strncmp(f->message, start, strlen(start)) != 0)
+		fail_msg("%s #%zu: %d:%d \"%s\", expected %d:%d \"%s...\"", rule, k, f->line, f->col,
+			 f->message, line, col, start);
+}
+
+static void test_lint__plpgsql_function_body(void **state)
+{
+	strata_lint_report *r = lint_plain(
+		"CREATE FUNCTION app.touch() RETURNS void LANGUAGE plpgsql AS $$\n"
+		"BEGIN\n"
+		"    UPDATE t SET a = 1;\n"
+		"END $$;\n");
+
+	assert_int_equal(count(r, "SL213"), 1);
+	check_at(r, "SL213", 0, 3, 5, "in function app.touch(): UPDATE t without WHERE");
+	assert_int_equal(strata_lint_report_statements(r), 2);
+	assert_int_equal(strata_lint_report_bodies_skipped(r), 0);
+	strata_lint_report_free(r);
+}
+
+/* In a migration file too; a location inside the statement (the table of
+ * CREATE INDEX) maps to its column. */
+static void test_lint__do_block(void **state)
+{
+	strata_lint_options o = STRATA_LINT_OPTIONS_INIT;
+	char *text = migration_text("DO $$\nBEGIN\n  UPDATE t SET a = 1;\n"
+				    "  CREATE INDEX i ON big (a);\nEND $$;", 1, "SELECT 1;");
+	strata_migration *m = parse_migration(text);
+	strata_lint_report *r;
+
+	o.runner_sets_lock_timeout = 1;
+	assert_int_equal(strata_lint_report_new(&r), 0);
+	assert_int_equal(strata_lint_migration(r, m, &o), 0);
+	assert_int_equal(count(r, "SL213"), 1);
+	check_at(r, "SL213", 0, 8, 3, "in DO block: UPDATE t without WHERE");
+	assert_int_equal(count(r, "SL101"), 1);
+	check_at(r, "SL101", 0, 9, 21, "in DO block: CREATE INDEX i on existing table big");
+	strata_lint_report_free(r);
+	strata_migration_free(m);
+	free(text);
+}
+
+/* Statements at any depth: IF / ELSIF / ELSE, FOR and WHILE loops, a block
+ * with an EXCEPTION handler, CASE; RETURNING ... INTO is blanked out of the
+ * statement PL/pgSQL runs but it is still found in the file. */
+static void test_lint__nested_plpgsql_statements(void **state)
+{
+	strata_lint_report *r = lint_plain(
+		"DO $$\n"
+		"DECLARE r record; v int;\n"
+		"BEGIN\n"
+		"  IF true THEN\n"
+		"    FOR r IN SELECT 1 LOOP\n"
+		"      BEGIN\n"
+		"        DELETE FROM t1;\n"
+		"      EXCEPTION WHEN others THEN\n"
+		"        UPDATE t2 SET a = 1 RETURNING a INTO v;\n"
+		"      END;\n"
+		"    END LOOP;\n"
+		"  ELSIF false THEN\n"
+		"    UPDATE t3 SET a = 1;\n"
+		"  ELSE\n"
+		"    CASE v WHEN 1 THEN DELETE FROM t4; ELSE NULL; END CASE;\n"
+		"  END IF;\n"
+		"  WHILE false LOOP DELETE FROM t5; END LOOP;\n"
+		"END $$;\n");
+
+	assert_int_equal(count(r, "SL213"), 5);
+	check_at(r, "SL213", 0, 7, 9, "in DO block: DELETE FROM t1 ");
+	check_at(r, "SL213", 1, 9, 9, "in DO block: UPDATE t2 ");
+	check_at(r, "SL213", 2, 13, 5, "in DO block: UPDATE t3 ");
+	check_at(r, "SL213", 3, 15, 24, "in DO block: DELETE FROM t4 ");
+	check_at(r, "SL213", 4, 17, 20, "in DO block: DELETE FROM t5 ");
+	strata_lint_report_free(r);
+}
+
+static void test_lint__sql_function_bodies(void **state)
+{
+	strata_lint_report *r = lint_plain(
+		"CREATE FUNCTION purge() RETURNS void LANGUAGE sql AS $$\n"
+		"  SELECT 1;\n"
+		"  DELETE FROM t;\n"
+		"$$;\n"
+		"CREATE PROCEDURE reset() LANGUAGE sql\n"
+		"BEGIN ATOMIC\n"
+		"  UPDATE t SET a = 0;\n"
+		"END;\n"
+		"CREATE FUNCTION one() RETURNS int LANGUAGE sql RETURN 1;\n");
+
+	assert_int_equal(count(r, "SL213"), 2);
+	check_at(r, "SL213", 0, 3, 3, "in function purge(): DELETE FROM t ");
+	check_at(r, "SL213", 1, 7, 3, "in procedure reset(): UPDATE t ");
+	strata_lint_report_free(r);
+}
+
+/* Bounded, or dynamic SQL strata cannot read: quiet. EXECUTE of one string
+ * literal is read. */
+static void test_lint__quiet_body_statements(void **state)
+{
+	strata_lint_report *r = lint_plain(
+		"CREATE FUNCTION f(x bigint) RETURNS void LANGUAGE plpgsql AS $$\n"
+		"BEGIN\n"
+		"  UPDATE t SET a = 1 WHERE id = x;\n"
+		"  EXECUTE format('UPDATE %I SET a = 1', 't');\n"
+		"  EXECUTE 'DELETE FROM ' || 't';\n"
+		"  x := (SELECT count(*) FROM t);\n"
+		"  IF x > 0 THEN PERFORM 1; END IF;\n"
+		"END $$;\n"
+		"DO $$ BEGIN EXECUTE 'DELETE FROM u'; END $$;\n");
+
+	assert_int_equal(count(r, "SL213"), 1);
+	check_at(r, "SL213", 0, 9, 22, "in DO block: DELETE FROM u ");
+	strata_lint_report_free(r);
+}
+
+/* A comment above the CREATE FUNCTION / DO statement, or above the
+ * statement's own line inside the body. */
+static void test_lint__suppression_in_bodies(void **state)
+{
+	strata_lint_report *r = lint_plain(
+		"-- strata:ignore SL213 the table has 20 rows\n"
+		"DO $$\n"
+		"BEGIN\n"
+		"  UPDATE t SET a = 1;\n"
+		"END $$;\n"
+		"DO $$\n"
+		"BEGIN\n"
+		"  -- strata:ignore SL213 the table has 20 rows\n"
+		"  UPDATE t SET a = 1;\n"
+		"  DELETE FROM t;\n"
+		"END $$;\n"
+		"-- strata:ignore SL213 only ever called on a fresh table\n"
+		"CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$ DELETE FROM t $$;\n");
+
+	assert_int_equal(count(r, "SL213"), 1);
+	check_at(r, "SL213", 0, 10, 3, "in DO block: DELETE FROM t ");
+	assert_int_equal(strata_lint_report_suppressed(r), 3);
+	strata_lint_report_free(r);
+}
+
+/* A DO block runs with the migration: a table it creates is new to its own
+ * later statements and to the file's. A function body runs later: a table
+ * it creates is new only to its own later statements, and a table the file
+ * created is not new to it (it holds rows by the time the function runs). */
+static void test_lint__do_block_and_function_contexts(void **state)
+{
+	strata_lint_report *r = lint_plain(
+		"DO $$\n"
+		"BEGIN\n"
+		"  CREATE TABLE IF NOT EXISTS fresh (a bigint);\n"
+		"  UPDATE fresh SET a = 1;\n"
+		"END $$;\n"
+		"UPDATE fresh SET a = 2;\n"
+		"CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$\n"
+		"BEGIN\n"
+		"  CREATE TABLE IF NOT EXISTS made (a bigint);\n"
+		"  UPDATE made SET a = 1;\n"
+		"  UPDATE fresh SET a = 3;\n"
+		"END $$;\n"
+		"UPDATE made SET a = 4;\n");
+
+	assert_int_equal(count(r, "SL213"), 2);
+	check_at(r, "SL213", 0, 11, 3, "in function f(): UPDATE fresh ");
+	check_at(r, "SL213", 1, 13, 1, "UPDATE made ");
+	strata_lint_report_free(r);
+}
+
+/* The file's transaction control, timeouts and retries are nothing to a
+ * function body; a DO block's statements are linted as the file's, and
+ * CONCURRENTLY cannot run in either. A statement under IF (its condition
+ * makes it safe to run again) is not asked to be re-runnable. */
+static void test_lint__rules_that_apply_in_bodies(void **state)
+{
+	strata_lint_options o = STRATA_LINT_OPTIONS_INIT;
+	char *text = migration_text(
+		"CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$\n"
+		"BEGIN\n"
+		"  ALTER TABLE t ADD COLUMN b text;\n"
+		"  CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);\n"
+		"  START TRANSACTION;\n"
+		"END $$;\n"
+		"DO $$\n"
+		"BEGIN\n"
+		"  IF NOT EXISTS (SELECT 1 FROM pg_class WHERE relname = 'c') THEN\n"
+		"    ALTER TABLE t ADD COLUMN c text;\n"
+		"  END IF;\n"
+		"  ALTER TABLE t ADD COLUMN d text;\n"
+		"  DROP INDEX CONCURRENTLY IF EXISTS j;\n"
+		"END $$;", 0, "SELECT 1;");
+	strata_migration *m = parse_migration(text);
+	strata_lint_report *r;
+
+	assert_int_equal(strata_lint_report_new(&r), 0);
+	assert_int_equal(strata_lint_migration(r, m, &o), 0);
+	assert_int_equal(count(r, "SL401"), 0);
+	assert_int_equal(count(r, "SL402"), 0);
+	assert_int_equal(count(r, "SL115"), 1); /* once per file: the DO block's ALTER TABLE */
+	check_at(r, "SL115", 0, 15, 5, "in DO block: this statement locks t");
+	assert_int_equal(count(r, "SL103"), 2);
+	check_at(r, "SL103", 0, 9, 3, "in function f(): CREATE INDEX CONCURRENTLY inside a transaction");
+	check_at(r, "SL103", 1, 18, 3, "in DO block: DROP INDEX CONCURRENTLY inside a transaction");
+	assert_int_equal(count(r, "SL403"), 1); /* d: neither in f() nor under IF */
+	check_at(r, "SL403", 0, 17, 3, "in DO block: ADD COLUMN without IF NOT EXISTS");
+	strata_lint_report_free(r);
+	strata_migration_free(m);
+	free(text);
+}
+
+/* PostgreSQL checks a body itself when the function is created: one that
+ * does not parse is skipped and counted, never an error. */
+static void test_lint__unreadable_bodies_are_skipped(void **state)
+{
+	strata_lint_report *r = lint_plain(
+		"CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN UPDATE t SET a = 1 $$;\n"
+		"CREATE FUNCTION g() RETURNS void LANGUAGE sql AS $$ DELETE FROM $$;\n"
+		"DO $$ BEGIN IF THEN END $$;\n"
+		"CREATE FUNCTION p() RETURNS void LANGUAGE plpython3u AS $$ plpy.execute('x') $$;\n"
+		"DELETE FROM t;\n");
+
+	assert_int_equal(count(r, "SL213"), 1);
+	check_at(r, "SL213", 0, 5, 1, "DELETE FROM t ");
+	assert_int_equal(strata_lint_report_bodies_skipped(r), 3);
+	assert_int_equal(strata_lint_report_statements(r), 5);
+	strata_lint_report_free(r);
+}
+
+/* A body in single quotes: a statement holding a doubled quote is not the
+ * file's text byte for byte, so it points at its line; an escape string's
+ * lines are not the file's either, so its statements point at the DO. */
+static void test_lint__quoted_bodies_never_guess(void **state)
+{
+	strata_lint_report *r = lint_plain(
+		"DO 'BEGIN\n"
+		"  UPDATE t SET a = ''x'';  DELETE FROM u;\n"
+		"END';\n"
+		"SELECT 1; DO E'BEGIN\\n DELETE FROM v; END';\n");
+
+	assert_int_equal(count(r, "SL213"), 3);
+	check_at(r, "SL213", 0, 2, 3, "in DO block: UPDATE t ");
+	check_at(r, "SL213", 1, 2, 28, "in DO block: DELETE FROM u ");
+	check_at(r, "SL213", 2, 4, 11, "in DO block: DELETE FROM v ");
+	strata_lint_report_free(r);
+}
+
+static void test_lint__sqlite_reads_no_bodies(void **state)
+{
+	strata_lint_options o = STRATA_LINT_OPTIONS_INIT;
+	strata_lint_report *r = NULL;
+	const char *sql = "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$\n"
+			  "BEGIN DELETE FROM u; END $$;\nDELETE FROM t;\n";
+
+	o.engine = STRATA_LINT_SQLITE;
+	assert_int_equal(strata_lint_string(&r, sql, strlen(sql), &o), 0);
+	assert_int_equal(count(r, "SL213"), 1); /* the file's own DELETE only */
+	assert_int_equal(nth(r, "SL213", 0)->line, 3);
+	assert_int_equal(strata_lint_report_bodies_skipped(r), 0);
+	strata_lint_report_free(r);
+}
+
 int main(void)
 {
 	struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0]) + 32];
@@ -771,10 +1147,24 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__syntax_error_names_line_and_column);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__copy_data_and_function_bodies);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__sqlite_skips_its_own_dialect);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__sqlite_rebuild_keeps_rows_or_names_lost_columns);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__live_table_size_softens_locking_rules);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__live_context_with_history);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__settings_from_config);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__settings_change_severity);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__render_formats);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__unnamed_objects_in_messages);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__detach_names_both_tables);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__plpgsql_function_body);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__do_block);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__nested_plpgsql_statements);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__sql_function_bodies);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__quiet_body_statements);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__suppression_in_bodies);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__do_block_and_function_contexts);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__rules_that_apply_in_bodies);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__unreadable_bodies_are_skipped);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__quoted_bodies_never_guess);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__sqlite_reads_no_bodies);
 	return _cmocka_run_group_tests("lint", tests, n, NULL, NULL);
 }
