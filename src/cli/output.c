@@ -226,7 +226,18 @@ void cli_describe(FILE *f, const strata_graph *g, size_t i, int verbose)
 	}
 	if (m->branch) {
 		fprintf(f, "%sbranch %s", sep, m->branch);
+		sep = ", ";
 		tags = 1;
+	}
+	for (k = 0; k < strata_graph_tag_count(g); k++) {
+		size_t rev;
+		const char *name = strata_graph_tag(g, k, &rev);
+
+		if (rev == i) {
+			fprintf(f, "%stag %s", sep, name);
+			sep = ", ";
+			tags = 1;
+		}
 	}
 	if (tags)
 		fputc(')', f);
@@ -250,4 +261,18 @@ void cli_describe(FILE *f, const strata_graph *g, size_t i, int verbose)
 		if (m->irreversible)
 			fprintf(f, "    irreversible: %s\n", m->irreversible);
 	}
+}
+
+void *cli_tags_json(const strata_graph *g, size_t i)
+{
+	json_t *arr = json_array();
+
+	for (size_t k = 0; arr && k < strata_graph_tag_count(g); k++) {
+		size_t rev;
+		const char *name = strata_graph_tag(g, k, &rev);
+
+		if (rev == i)
+			json_array_append_new(arr, json_string(name));
+	}
+	return arr;
 }
