@@ -188,6 +188,9 @@ static int emit(dctx *d, sc_change_op op, const sc_object *o, const char *object
 	int rc = sc_changes_add(d->out, op, o->kind, object ? object : o->name, detail,
 				sql ? buf_cstr(sql) : NULL, destructive);
 
+	if (rc == 0)
+		sc_change_link(&d->out->v[d->out->n - 1], d->from, d->to, o->key, NULL);
+
 	if (rc == 0 && op != SC_OP_ALTER && o->kind != SC_TABLE) {
 		const sc_object *f = sc_catalog_find(d->from, o->key);
 		const sc_object *t = sc_catalog_find(d->to, o->key);
@@ -456,6 +459,9 @@ static int emit_alter(dctx *d, const sc_object *t, const alter_plan *p)
 				     buf_printf(&obj, "%s.%s", t->name, p->drops[i]->name) != 0
 			     ? STRATA_ERROR
 			     : emit(d, SC_OP_ALTER, t, obj.ptr, "drop column", &sql, 1);
+		if (rc == 0)
+			sc_change_link(&d->out->v[d->out->n - 1], d->from, d->to, t->key,
+				       p->drops[i]->name);
 	}
 	for (size_t i = 0; rc == 0 && i < p->nadds; i++) {
 		buf_clear(&obj);
@@ -467,6 +473,9 @@ static int emit_alter(dctx *d, const sc_object *t, const alter_plan *p)
 				     buf_printf(&obj, "%s.%s", t->name, p->adds[i]->name) != 0
 			     ? STRATA_ERROR
 			     : emit(d, SC_OP_ALTER, t, obj.ptr, "add column", &sql, 0);
+		if (rc == 0)
+			sc_change_link(&d->out->v[d->out->n - 1], d->from, d->to, t->key,
+				       p->adds[i]->name);
 	}
 	buf_release(&sql);
 	buf_release(&obj);

@@ -11,53 +11,11 @@
 
 #include <string.h>
 
+#include "catalog_fixture.h"
 #include "db/db.h"
 #include "schema/diff.h"
 #include "util/alloc.h"
 #include "util/buf.h"
-
-static sc_catalog *cat(void)
-{
-	sc_catalog *c = sc_catalog_new(DB_POSTGRES);
-
-	assert_non_null(c);
-	return c;
-}
-
-static sc_object *table(sc_catalog *c, const char *name)
-{
-	sc_object *o = sc_catalog_add(c, SC_TABLE);
-
-	assert_non_null(o);
-	o->schema = strata_strdup("public");
-	o->name = strata_strdup(name);
-	o->relkind = 'r';
-	return o;
-}
-
-static sc_column *column(sc_object *t, const char *name, const char *type)
-{
-	sc_column *col = sc_object_add_column(t);
-
-	assert_non_null(col);
-	col->name = strata_strdup(name);
-	col->type = strata_strdup(type);
-	col->position = (int)t->ncols;
-	return col;
-}
-
-static sc_object *owned(sc_catalog *c, sc_kind kind, const char *tbl, const char *name,
-			const char *def)
-{
-	sc_object *o = sc_catalog_add(c, kind);
-
-	assert_non_null(o);
-	o->schema = strata_strdup("public");
-	o->table = tbl ? strata_strdup(tbl) : NULL;
-	o->name = strata_strdup(name);
-	o->def = strata_strdup(def);
-	return o;
-}
 
 static void dep(sc_object *o, const char *key)
 {
