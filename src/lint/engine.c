@@ -732,8 +732,11 @@ void lint_track(lint_file *f)
 			    i < s->drop_stmt->n_objects; i++) {
 			const PgQuery__Node *o = s->drop_stmt->objects[i];
 			const PgQuery__List *l = o->node_case == PG_QUERY__NODE__NODE_LIST ? o->list : NULL;
-			PgQuery__RangeVar rv = PG_QUERY__RANGE_VAR__INIT;
+			/* Zeroed, not PG_QUERY__RANGE_VAR__INIT: that names libpg_query's
+			 * descriptor, which is only loaded at run time (db/pgquery_dyn.c). */
+			PgQuery__RangeVar rv;
 
+			memset(&rv, 0, sizeof(rv));
 			if (!l || !l->n_items)
 				continue;
 			rv.relname = (char *)lint_str(l->items[l->n_items - 1]);
