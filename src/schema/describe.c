@@ -272,12 +272,17 @@ static int note(dsc *d, sc_class cls, sc_kind kind, const char *op, const char *
 }
 
 /* For people: "name", or "schema.name" outside public. */
-static const char *shown(strata_buf *b, const char *schema, const char *name)
+static void put_shown(strata_buf *b, const char *schema, const char *name)
 {
-	buf_clear(b);
 	if (schema && strcmp(schema, "public") != 0)
 		buf_printf(b, "%s.", schema);
 	buf_puts(b, name);
+}
+
+static const char *shown(strata_buf *b, const char *schema, const char *name)
+{
+	buf_clear(b);
+	put_shown(b, schema, name);
 	return buf_cstr(b);
 }
 
@@ -355,19 +360,21 @@ static int touch_owner(dsc *d, const sc_object *o)
 	return 0;
 }
 
-/* The table (or materialized view) an object belongs to, in cat, or NULL. */
-static const sc_object *owner_in(const sc_catalog *cat, const sc_object *o)
+/* The table (or materialized view) object o belongs to, in cat, into *out (NULL: none there). */
+static int owner_in(const sc_object **out, const sc_catalog *cat, const sc_object *o)
 {
 	static const sc_kind kinds[] = { SC_TABLE, SC_MATVIEW };
-	const sc_object *t = NULL;
 
-	for (size_t i = 0; !t && i < sizeof(kinds) / sizeof(*kinds); i++) {
+	*out = NULL;
+	for (size_t i = 0; !*out && i < sizeof(kinds) / sizeof(*kinds); i++) {
 		char *key = sc_make_key(kinds[i], o->schema, NULL, o->table);
 
-		t = key ? sc_catalog_find(cat, key) : NULL;
+		if (!key)
+			return STRATA_ERROR;
+		*out = sc_catalog_find(cat, key);
 		strata_free(key);
 	}
-	return t;
+	return 0;
 }
 
 static int collect_touched(dsc *d, const sc_changes *changes)
@@ -540,8 +547,9 @@ static int column_added(dsc *d, const sc_object *t, const sc_column *c, strata_b
 {
 	int breaks = c->not_null && !c->default_expr && !c->generated && !c->identity;
 
-	return put_column(n2, c) ||
-	       note(d, breaks ? SC_CLASS_BREAKING : SC_CLASS_COMPATIBLE, SC_COLUMN, "added",
+	if (put_column(n2, c) != 0)
+		return STRATA_ERROR;
+	return note(d, breaks ? SC_CLASS_BREAKING : SC_CLASS_COMPATIBLE, SC_COLUMN, "added",
 		    object_id(id, t->schema, t->name, c->name), "table `%s`: added column `%s`%s",
 		    shown(n1, t->schema, t->name), buf_cstr(n2),
 		    breaks ? " (NOT NULL without a default: inserts that leave it out fail)" : "");
@@ -824,20 +832,17 @@ static const char *constraint_body(const sc_object *o)
 /* "index `ix` on `users`", "view `v`", "function `f(integer)`". */
 static const char *what_of(strata_buf *b, const sc_object *o)
 {
-	strata_buf t = STRATA_BUF_INIT;
-
 	buf_clear(b);
-	if (o->kind == SC_CONSTRAINT)
-		buf_printf(b, "%s `%s` on `%s`", constraint_word(o->contype), o->name,
-			   shown(&t, o->schema, o->table));
-	else if (o->table)
-		buf_printf(b, "%s `%s` on `%s`", sc_kind_name(o->kind), o->name,
-			   shown(&t, o->schema, o->table));
-	else if (o->kind == SC_ENUM || o->kind == SC_COMPOSITE)
-		buf_printf(b, "type `%s`", shown(&t, o->schema, o->name));
-	else
-		buf_printf(b, "%s `%s`", sc_kind_name(o->kind), shown(&t, o->schema, o->name));
-	buf_release(&t);
+	if (o->kind == SC_CONSTRAINT || o->table) {
+		buf_printf(b, "%s `%s` on `", o->kind == SC_CONSTRAINT ? constraint_word(o->contype)
+								      : sc_kind_name(o->kind), o->name);
+		put_shown(b, o->schema, o->table);
+	} else {
+		buf_printf(b, "%s `", o->kind == SC_ENUM || o->kind == SC_COMPOSITE
+					      ? "type" : sc_kind_name(o->kind));
+		put_shown(b, o->schema, o->name);
+	}
+	buf_putc(b, '`');
 	return buf_cstr(b);
 }
 
@@ -992,26 +997,31 @@ static int describe_object(dsc *d, const sc_object *a, const sc_object *b)
 	return rc ? STRATA_ERROR : 0;
 }
 
-/* Whether o says nothing of its own: it goes with a table added or
- * dropped, is a column's sequence, or is an index behind a constraint. */
-static int goes_with_another(const dsc *d, const sc_object *o)
+/* A column's sequence, or an index behind a constraint: they say nothing of their own. */
+static int part_of_another(const sc_object *o)
 {
-	if (o->kind == SC_SEQUENCE && o->owned_by)
-		return 1;
-	if (o->kind == SC_INDEX && o->constraint_index)
-		return 1;
-	return o->table && (!owner_in(d->a, o) || !owner_in(d->b, o));
+	return (o->kind == SC_SEQUENCE && o->owned_by) || (o->kind == SC_INDEX && o->constraint_index);
 }
 
-static int examined(const dsc *d, const sc_object *o)
+/*
+ * Whether o is described, into *yes: it was touched, or belongs to a
+ * touched table (a rebuild, on SQLite, drops and makes its indexes and
+ * constraints with it). What belongs to a table added or dropped goes
+ * with it and is not.
+ */
+static int examined(int *yes, const dsc *d, const sc_object *o)
 {
-	if (o->kind == SC_TABLE || goes_with_another(d, o))
+	const sc_object *ta = NULL, *tb = NULL;
+
+	*yes = 0;
+	if (o->kind == SC_TABLE || part_of_another(o))
 		return 0;
-	if (map_has(&d->touched, o->key))
-		return 1;
-	/* What belongs to a rebuilt (SQLite) or otherwise changed table:
-	 * a rebuild drops and makes its indexes and constraints with it. */
-	return o->table && owner_in(d->b, o) && map_has(&d->touched, owner_in(d->b, o)->key);
+	if (o->table && (owner_in(&ta, d->a, o) != 0 || owner_in(&tb, d->b, o) != 0))
+		return STRATA_ERROR;
+	if (o->table && (!ta || !tb))
+		return 0;
+	*yes = map_has(&d->touched, o->key) || (tb && map_has(&d->touched, tb->key));
+	return 0;
 }
 
 static int describe_objects(dsc *d)
@@ -1020,14 +1030,16 @@ static int describe_objects(dsc *d)
 
 	for (size_t i = 0; rc == 0 && i < d->b->n; i++) {
 		const sc_object *b = d->b->objs[i], *a = sc_catalog_find(d->a, b->key);
+		int yes;
 
-		if (examined(d, b) && !(a && goes_with_another(d, a)))
+		if ((rc = examined(&yes, d, b)) == 0 && yes && !(a && part_of_another(a)))
 			rc = describe_object(d, a, b);
 	}
 	for (size_t i = 0; rc == 0 && i < d->a->n; i++) {
 		const sc_object *a = d->a->objs[i];
+		int yes;
 
-		if (!sc_catalog_find(d->b, a->key) && examined(d, a))
+		if (!sc_catalog_find(d->b, a->key) && (rc = examined(&yes, d, a)) == 0 && yes)
 			rc = describe_object(d, a, NULL);
 	}
 	return rc;
@@ -1050,7 +1062,9 @@ int sc_describe(const sc_catalog *from, const sc_catalog *to, sc_notes *out)
 	for (size_t i = 0; i < d.nowned; i++)
 		strata_free(d.owned[i]);
 	strata_free(d.owned);
-	if (rc != 0 && !strata_error_last()->code)
+	if (rc == 0)
+		return 0;
+	if (!strata_error_last()->code)
 		strata_error_set(STRATA_ERROR, "out of memory while describing schema changes");
-	return rc;
+	return rc < 0 ? rc : STRATA_ERROR;
 }

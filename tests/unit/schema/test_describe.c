@@ -304,6 +304,43 @@ static void test_describe__pg_objects_go_with_their_table(void **state)
 	sc_catalog_free(b);
 }
 
+/* Out of memory at any allocation: an error (never a partial success), nothing leaked. */
+static void test_describe__allocation_failures(void **state)
+{
+	strata_db *da = mem_db(), *db = mem_db();
+	sc_catalog *a, *b;
+	long k;
+
+	(void)state;
+	run_script(da, "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, code TEXT);"
+		       "CREATE INDEX ix ON users (code); CREATE TABLE gone (a INT);");
+	run_script(db, "CREATE TABLE users (id INTEGER PRIMARY KEY, full_name TEXT, code VARCHAR(5),"
+		       " n INT NOT NULL DEFAULT 0, CHECK (n >= 0)); CREATE UNIQUE INDEX ix ON users (code);"
+		       "CREATE TABLE fresh (a INT);");
+	a = introspect(da);
+	b = introspect(db);
+	for (k = 0; k < 1000; k++) {
+		sc_notes n = { 0 };
+		int rc;
+
+		strata_alloc_fail_after(k);
+		rc = sc_describe(a, b, &n);
+		strata_alloc_fail_after(-1);
+		if (rc == 0) {
+			assert_int_equal(n.n, 6);
+			sc_notes_release(&n);
+			break;
+		}
+		assert_int_equal(rc, STRATA_ERROR);
+		sc_notes_release(&n);
+	}
+	assert_true(k > 0 && k < 1000);
+	sc_catalog_free(a);
+	sc_catalog_free(b);
+	db_close(da);
+	db_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +352,7 @@ int main(void)
 		cmocka_unit_test(test_describe__sqlite_rebuild_is_not_a_change),
 		cmocka_unit_test(test_describe__pg_in_place_changes),
 		cmocka_unit_test(test_describe__pg_objects_go_with_their_table),
+		cmocka_unit_test(test_describe__allocation_failures),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
