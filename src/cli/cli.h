@@ -134,6 +134,7 @@ int cmd_lint(int argc, char **argv, cli_ctx *ctx);
 int cmd_test(int argc, char **argv, cli_ctx *ctx);
 int cmd_online(int argc, char **argv, cli_ctx *ctx);
 int cmd_tag(int argc, char **argv, cli_ctx *ctx);
+int cmd_changelog(int argc, char **argv, cli_ctx *ctx);
 int cmd_help(int argc, char **argv, cli_ctx *ctx);
 int cmd_version(int argc, char **argv, cli_ctx *ctx);
 
