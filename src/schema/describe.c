@@ -340,7 +340,7 @@ static int touch(dsc *d, const char *key)
 	return map_put(&d->touched, key, (void *)1);
 }
 
-/* Touch the key of a table (or materialized view) named schema.name, made here. */
+/* Touch the table (or materialized view) o belongs to; the keys are made here and kept in d. */
 static int touch_owner(dsc *d, const sc_object *o)
 {
 	static const sc_kind kinds[] = { SC_TABLE, SC_MATVIEW };
