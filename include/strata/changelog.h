@@ -55,7 +55,8 @@ typedef struct strata_release {
 	const char *to;          /* where it ends: a tag, "heads", a revision */
 	const char *to_revision; /* the full id it ends at, or NULL (several heads, or base) */
 	const char *next_version; /* not released yet and after a tag that reads as a version
-				     ("v1.4", "2.0.1"): that version with the bump, else NULL */
+				     ("v1.3", "2.0.1", "v2"): the next one the bump makes
+				     ("v1.4"), else NULL */
 	strata_bump bump;
 	const strata_schema_change *changes;
 	size_t nchanges;

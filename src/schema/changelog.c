@@ -475,43 +475,48 @@ static int read_states(builder *b)
 
 /*
  * "v1.4" after "v1.3" and a minor bump: a tag that reads as a version
- * (anything, then MAJOR.MINOR or MAJOR.MINOR.PATCH) and the bump make the
- * next version; NULL when the tag reads otherwise or nothing changed.
+ * (a prefix, then MAJOR.MINOR or MAJOR.MINOR.PATCH; or vMAJOR alone) and
+ * the bump make the next version; NULL when the tag reads otherwise or
+ * nothing changed.
  */
 static char *next_version(const char *tag, strata_bump bump)
 {
 	long part[3] = { 0, 0, 0 };
-	int nparts = 0;
-	const char *p = tag;
+	size_t prefix = strcspn(tag ? tag : "", "0123456789");
+	int nparts = 0, shown;
+	const char *p;
 	strata_buf b = STRATA_BUF_INIT;
 
 	if (!tag || bump == STRATA_BUMP_NONE)
 		return NULL;
-	while (*p && !isdigit((unsigned char)*p))
-		p++;
-	while (nparts < 3 && isdigit((unsigned char)*p)) {
+	for (p = tag + prefix; nparts < 3 && isdigit((unsigned char)*p);) {
 		char *end;
 
 		part[nparts++] = strtol(p, &end, 10);
 		p = end;
-		if (*p != '.')
+		if (*p != '.' || !isdigit((unsigned char)p[1]))
 			break;
 		p++;
 	}
-	if (*p || nparts < 2)
+	if (*p || !nparts || (nparts == 1 && prefix > 1) ||
+	    (nparts == 1 && prefix == 1 && tolower((unsigned char)tag[0]) != 'v'))
 		return NULL;
 	if (bump == STRATA_BUMP_MAJOR) {
 		part[0]++;
 		part[1] = part[2] = 0;
+		shown = nparts;
 	} else if (bump == STRATA_BUMP_MINOR) {
 		part[1]++;
 		part[2] = 0;
+		shown = nparts < 2 ? 2 : nparts;
 	} else {
 		part[2]++;
-		nparts = 3;
+		shown = 3;
 	}
-	buf_printf(&b, "%.*s%ld.%ld", (int)(strcspn(tag, "0123456789")), tag, part[0], part[1]);
-	if (nparts == 3)
+	buf_printf(&b, "%.*s%ld", (int)prefix, tag, part[0]);
+	if (shown > 1)
+		buf_printf(&b, ".%ld", part[1]);
+	if (shown > 2)
 		buf_printf(&b, ".%ld", part[2]);
 	if (buf_check(&b)) {
 		buf_release(&b);
