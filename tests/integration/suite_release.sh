@@ -392,6 +392,27 @@ test_sqlite_changelog_ranges_and_the_database() {
   expect_exit 2 st changelog --format yaml
 }
 
+# Tags on two branches and on their merge: each release holds what its
+# tagged ancestors had not done.
+test_sqlite_changelog_branched() {
+  sqlite_db
+  rev d00000000001 base "CREATE TABLE a (id integer);"
+  rev d00000000002 d00000000001 "CREATE TABLE b (id integer);"
+  rev d00000000003 d00000000001 "CREATE TABLE c (id integer);"
+  rev d00000000004 "d00000000002 d00000000003" "CREATE TABLE d (id integer);"
+  rev d00000000005 d00000000004 "DROP TABLE a;"
+  ok st tag v1 d00000000001
+  ok st tag left.1 d00000000002
+  ok st tag right.1 d00000000003
+  ok st tag v2 d00000000004
+  ok st changelog --json
+  equals "$(jq -r '[.releases[] | "\(.release // "-")<\(.from):\(.bump):\([.changes[].object] | join("+"))"] | join(" ")' <<<"$OUT")" \
+    "v1<base:minor:a left.1<v1:minor:b right.1<v1:minor:c v2<left.1, right.1:minor:d -<v2:major:a"
+  equals "$(jq -r '.releases[-1].next_version' <<<"$OUT")" v3
+  ok st changelog left.1..v2 --json
+  equals "$(jq -r '[.releases[0].changes[].object] | join(" ")' <<<"$OUT")" "c d"
+}
+
 test_pg_changelog_since_db() {
   pg_db; changelog_history
   ok st upgrade v1.1
