@@ -13,7 +13,7 @@
 int sc_changes_add(sc_changes *c, sc_change_op op, sc_kind kind, const char *object,
 		   const char *detail, const char *sql, int destructive)
 {
-	sc_change ch = { op, kind, NULL, NULL, NULL, destructive, 0, NULL, NULL, NULL, NULL };
+	sc_change ch = { op, kind, NULL, NULL, NULL, destructive, 0, NULL, NULL };
 
 	if (strata_grow((void **)&c->v, &c->cap, c->n + 1, sizeof(*c->v)) != 0)
 		return STRATA_ERROR;
@@ -28,23 +28,10 @@ int sc_changes_add(sc_changes *c, sc_change_op op, sc_kind kind, const char *obj
 	return 0;
 }
 
-static const sc_column *column_of(const sc_object *t, const char *name)
-{
-	for (size_t i = 0; t && i < t->ncols; i++)
-		if (strcmp(t->cols[i].name, name) == 0)
-			return &t->cols[i];
-	return NULL;
-}
-
-void sc_change_link(sc_change *ch, const sc_catalog *from, const sc_catalog *to, const char *key,
-		    const char *column)
+void sc_change_link(sc_change *ch, const sc_catalog *from, const sc_catalog *to, const char *key)
 {
 	ch->from = sc_catalog_find(from, key);
 	ch->to = sc_catalog_find(to, key);
-	if (column) {
-		ch->from_col = column_of(ch->from, column);
-		ch->to_col = column_of(ch->to, column);
-	}
 }
 
 void sc_changes_release(sc_changes *c)

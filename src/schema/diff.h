@@ -39,12 +39,10 @@ typedef struct sc_change {
 			    * (a view dropped and recreated around a column
 			    * change): not a difference of its own */
 	/* What the change is about, in each catalog (NULL where it is
-	 * absent): the object (a column's table for SC_COLUMN) and, for
-	 * SC_COLUMN, the column. They point into the two catalogs diffed,
-	 * which must outlive the change list for these to be read
-	 * (schema/changelog.c reads them to describe and classify). */
+	 * absent): the object, or a column's table. They point into the two
+	 * catalogs diffed, which must outlive the change list for these to
+	 * be read (schema/describe.c reads them to describe and classify). */
 	const sc_object *from, *to;
-	const sc_column *from_col, *to_col;
 } sc_change;
 
 typedef struct sc_changes {
@@ -72,10 +70,8 @@ int sc_diff_sqlite(const sc_catalog *from, const sc_catalog *to, const sc_diff_o
  * that only reports. */
 int sc_changes_add(sc_changes *c, sc_change_op op, sc_kind kind, const char *object,
 		   const char *detail, const char *sql, int destructive);
-/* Point ch at the object with key in each catalog and, when column is not
- * NULL, at that column of it (see sc_change.from). */
-void sc_change_link(sc_change *ch, const sc_catalog *from, const sc_catalog *to, const char *key,
-		    const char *column);
+/* Point ch at the object with key in each catalog (see sc_change.from). */
+void sc_change_link(sc_change *ch, const sc_catalog *from, const sc_catalog *to, const char *key);
 void sc_changes_release(sc_changes *c);
 
 /* All the SQL of a change list, in order ("" when there is nothing). */

@@ -169,7 +169,7 @@ static int emit(pgd *d, sc_change_op op, const sc_object *o, const char *object_
 	rc = sc_changes_add(d->out, op, object_suffix ? SC_COLUMN : o->kind, buf_cstr(&obj), detail,
 			    sql && sql->len ? buf_cstr(sql) : NULL, destructive);
 	if (rc == 0)
-		sc_change_link(&d->out->v[d->out->n - 1], d->a, d->b, o->key, object_suffix);
+		sc_change_link(&d->out->v[d->out->n - 1], d->a, d->b, o->key);
 	if (rc == 0 && map_has(&d->cascaded, o->key) && !object_suffix)
 		d->out->v[d->out->n - 1].consequential = 1;
 	strata_free(name);

@@ -189,7 +189,7 @@ static int emit(dctx *d, sc_change_op op, const sc_object *o, const char *object
 				sql ? buf_cstr(sql) : NULL, destructive);
 
 	if (rc == 0)
-		sc_change_link(&d->out->v[d->out->n - 1], d->from, d->to, o->key, NULL);
+		sc_change_link(&d->out->v[d->out->n - 1], d->from, d->to, o->key);
 
 	if (rc == 0 && op != SC_OP_ALTER && o->kind != SC_TABLE) {
 		const sc_object *f = sc_catalog_find(d->from, o->key);
@@ -459,9 +459,6 @@ static int emit_alter(dctx *d, const sc_object *t, const alter_plan *p)
 				     buf_printf(&obj, "%s.%s", t->name, p->drops[i]->name) != 0
 			     ? STRATA_ERROR
 			     : emit(d, SC_OP_ALTER, t, obj.ptr, "drop column", &sql, 1);
-		if (rc == 0)
-			sc_change_link(&d->out->v[d->out->n - 1], d->from, d->to, t->key,
-				       p->drops[i]->name);
 	}
 	for (size_t i = 0; rc == 0 && i < p->nadds; i++) {
 		buf_clear(&obj);
@@ -473,9 +470,6 @@ static int emit_alter(dctx *d, const sc_object *t, const alter_plan *p)
 				     buf_printf(&obj, "%s.%s", t->name, p->adds[i]->name) != 0
 			     ? STRATA_ERROR
 			     : emit(d, SC_OP_ALTER, t, obj.ptr, "add column", &sql, 0);
-		if (rc == 0)
-			sc_change_link(&d->out->v[d->out->n - 1], d->from, d->to, t->key,
-				       p->adds[i]->name);
 	}
 	buf_release(&sql);
 	buf_release(&obj);
