@@ -1,8 +1,8 @@
 /*
  * fuzz/fuzz_target.c - revision targets and ranges (core/revgraph.c) from
  * arbitrary strings: head, heads, base, ids and prefixes, branch labels,
- * label@head, +N/-N, and FROM:TO as `upgrade --sql` and `history -r` take
- * them.
+ * label@head, +N/-N, steps from a revision (REV+N, REV-N, head-N,
+ * base+N), and FROM:TO as `upgrade --sql` and `history -r` take them.
  *
  * The graph is fixed: two roots, a branch point, labelled branches, a
  * merge and a depends-on edge. Each input is resolved and planned from

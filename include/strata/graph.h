@@ -12,7 +12,7 @@
  * names plus all their ancestors (through both kinds of edges). The version
  * table holds the maximal elements of that set ("applied heads").
  *
- * Targets (strata_graph_resolve and the planners):
+ * Targets (strata_graph_lookup and the planners):
  *   head        the single head; several heads are STRATA_EAMBIGUOUS (bad usage), with a hint
  *   heads       every head
  *   base        nothing applied
@@ -20,7 +20,15 @@
  *               prefix is STRATA_EAMBIGUOUS listing the candidates
  *   <label>     a branch label: that branch's head
  *   <label>@head the same
+ *   <tag>       a release tag of migrations/strata.tags: its revision
  *   +N / -N     N steps forward (upgrade) or back (downgrade) from the current state
+ *   <x>+N / <x>-N  N steps from the revision x names (any of the above
+ *               but heads; base+N counts from the one base revision) along
+ *               "revises" edges: to the child (+) or the parent (-).
+ *               A branch point or a merge on the way, or several heads
+ *               for head-N, is STRATA_EAMBIGUOUS naming the candidates;
+ *               going past base or past a head is STRATA_EINVALID. A
+ *               whole name that is an id, label or tag wins over steps.
  */
 #ifndef STRATA_GRAPH_H
 #define STRATA_GRAPH_H
@@ -36,12 +44,14 @@ typedef struct strata_graph strata_graph;
 
 /**
  * Load every "*.sql" file of a directory (not following symlinks, not
- * descending) and build the graph. A file that is not a migration (no
+ * descending) and build the graph, with the release tags of its
+ * strata.tags when there is one. A file that is not a migration (no
  * "-- revision:" header) is an error naming it. An empty directory gives
  * an empty graph.
  *
  * @return 0, STRATA_ENOTFOUND (no such directory), STRATA_EPARSE (a bad
- *         file or graph; the message names the file and line)
+ *         file or graph, or a strata.tags line that is malformed or names
+ *         a revision not in the directory; the message names the file and line)
  */
 int strata_graph_load(strata_graph **out, const char *dir);
 
@@ -74,10 +84,20 @@ size_t strata_graph_bases(const strata_graph *g, const size_t **out);
 size_t strata_graph_branchpoints(const strata_graph *g, size_t *out, size_t cap);
 
 /**
- * Find one revision by full id, unique prefix or branch label.
- * @return 0, STRATA_ENOTFOUND, STRATA_EAMBIGUOUS (message lists the candidates)
+ * Find one revision: a full id, unique prefix, branch label, "<x>@head",
+ * tag, "head", or any of those with +N / -N steps (see the target list).
+ * @return 0, STRATA_ENOTFOUND, STRATA_EAMBIGUOUS (message lists the
+ *         candidates), STRATA_EINVALID (steps past base or a head)
  */
 int strata_graph_lookup(size_t *out, const strata_graph *g, const char *name);
+
+/**
+ * Release tags (migrations/strata.tags, read by strata_graph_load()): how
+ * many, and the i-th in name order, its revision's index in *revision
+ * (when not NULL). A graph from strata_graph_build() has none.
+ */
+size_t strata_graph_tag_count(const strata_graph *g);
+const char *strata_graph_tag(const strata_graph *g, size_t i, size_t *revision);
 
 /**
  * Applied set from version-table rows: out[i] = 1 if revision i is applied.

@@ -1,5 +1,6 @@
 /*
- * strata/project.h - files strata writes in a project: new revisions and strata.sum.
+ * strata/project.h - files strata writes in a project: new revisions,
+ * release tags (strata.tags) and strata.sum.
  *
  * strata.sum (in the migrations folder) pins the directory's contents:
  *
@@ -7,7 +8,8 @@
  *     <file name> sha256-v1:<hash of the file, CRLF normalised to LF>
  *     ...
  *
- * one line per *.sql file, sorted by name, and nothing that depends on
+ * one line per *.sql file and one for strata.tags when the folder has
+ * one, sorted by name, and nothing that depends on
  * more than one file: two branches that each add a file change different
  * lines, so version control merges them. It is read as a set of lines,
  * compared with the set of files: a file with no line (added), a line with
@@ -32,6 +34,7 @@ extern "C" {
 #endif
 
 #define STRATA_SUM_FILE "strata.sum"
+#define STRATA_TAGS_FILE "strata.tags"
 
 /** Rewrite dir/strata.sum from the directory's current contents. */
 int strata_sum_write(const char *dir);
@@ -56,9 +59,9 @@ int strata_sum_check_graph(char **report, const char *dir, const struct strata_g
 /**
  * `sum = auto`: when strata.sum differs from the folder only in files
  * whose revision is not applied (applied[i] for graph index i, as the
- * target database says), rewrite it from g. A removed file, or an added
- * or changed file whose revision is applied, refuses it all and writes
- * nothing.
+ * target database says), or in strata.tags (which runs no SQL), rewrite
+ * it from g. A removed file, or an added or changed file whose revision
+ * is applied, refuses it all and writes nothing.
  * @param[out] recorded  the names of the files recorded, ", "-separated
  *                       (free with strata_free), or NULL when none were
  * @return 0 (matched, rewritten, or no strata.sum), STRATA_ECHECK (a
@@ -89,6 +92,23 @@ typedef struct strata_revision_spec {
  */
 int strata_revision_write(char **path_out, char id_out[13], const char *dir,
 			  const strata_revision_spec *spec);
+
+/**
+ * Tag the revision target names (see strata/graph.h; NULL = "head") as
+ * release name in dir/strata.tags, and record the file's new hash in
+ * strata.sum when there is one (its other lines stay as they are). g is
+ * dir's graph as strata_graph_load() read it, tags included.
+ *
+ * Names: see docs/history.md; one that is malformed, a target word, only
+ * hex digits, a branch label, already a tag, or that would read as steps
+ * from another name ("v2-1" while v2 exists) is STRATA_EINVALID.
+ * @return 0, STRATA_EINVALID, or the lookup's error for target
+ */
+int strata_tag_add(const char *dir, const struct strata_graph *g, const char *name,
+		   const char *target);
+
+/** Remove tag name from dir/strata.tags (and update strata.sum as above); STRATA_ENOTFOUND when there is no such tag. */
+int strata_tag_delete(const char *dir, const struct strata_graph *g, const char *name);
 
 /** Create strata.ini and the migrations folder in root; existing files are never overwritten. */
 int strata_project_init(const char *root, const char *database);

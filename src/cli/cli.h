@@ -102,10 +102,12 @@ void cli_run_options(strata_run_options *o, cli_ctx *ctx);
 /* Print JSON (a json_t *, consumed) to stdout. */
 void cli_print_json(void *json);
 
-/* One-line description of a revision: "<id> (head, branch) message". */
+/* One-line description of a revision: "<id> (head, branch x, tag v1) message". */
 void cli_describe(FILE *f, const strata_graph *g, size_t i, int verbose);
 /* The same with one more tag in the parentheses (e.g. "current"), or none for NULL. */
 void cli_describe_marked(FILE *f, const strata_graph *g, size_t i, int verbose, const char *mark);
+/* The release tags of revision i as a JSON array of names (json_t *). */
+void *cli_tags_json(const strata_graph *g, size_t i);
 
 /* Help pages (help.c). */
 const char *cli_help_text(const char *command);
@@ -135,6 +137,8 @@ int cmd_hash(int argc, char **argv, cli_ctx *ctx);
 int cmd_lint(int argc, char **argv, cli_ctx *ctx);
 int cmd_test(int argc, char **argv, cli_ctx *ctx);
 int cmd_online(int argc, char **argv, cli_ctx *ctx);
+int cmd_tag(int argc, char **argv, cli_ctx *ctx);
+int cmd_changelog(int argc, char **argv, cli_ctx *ctx);
 int cmd_help(int argc, char **argv, cli_ctx *ctx);
 int cmd_version(int argc, char **argv, cli_ctx *ctx);
 

@@ -1,9 +1,10 @@
 /*
  * cli/cmd_graph.c - strata graph --format dot|mermaid: the revision graph.
  *
- * Nodes are revisions (id and message; heads and branch labels marked),
- * solid edges run parent -> child, dashed edges are depends-on. The dot
- * output renders with Graphviz; the mermaid output with any Mermaid viewer.
+ * Nodes are revisions (id and message; heads, branch labels and release
+ * tags marked), solid edges run parent -> child, dashed edges are
+ * depends-on. The dot output renders with Graphviz; the mermaid output
+ * with any Mermaid viewer.
  */
 #include "cli/cli.h"
 
@@ -56,6 +57,15 @@ int cmd_graph(int argc, char **argv, cli_ctx *ctx)
 		if (m->branch) {
 			fputs(mermaid ? "<br/>branch " : "\\nbranch ", stdout);
 			put_label(m->branch, mermaid);
+		}
+		for (k = 0; k < strata_graph_tag_count(ctx->graph); k++) {
+			size_t rev;
+			const char *tag = strata_graph_tag(ctx->graph, k, &rev);
+
+			if (rev != i)
+				continue;
+			fputs(mermaid ? "<br/>tag " : "\\ntag ", stdout);
+			put_label(tag, mermaid);
 		}
 		if (mermaid)
 			printf("\"]%s\n", is_head ? ":::head" : "");

@@ -40,6 +40,7 @@ static json_t *revision_json(const strata_graph *g, size_t i)
 	json_object_set_new(o, "depends_on", dep);
 	json_object_set_new(o, "message", json_string(m->message));
 	json_object_set_new(o, "branch", m->branch ? json_string(m->branch) : json_null());
+	json_object_set_new(o, "tags", cli_tags_json(g, i));
 	json_object_set_new(o, "head", json_boolean(is_head));
 	json_object_set_new(o, "transactional", json_boolean(m->transactional));
 	json_object_set_new(o, "irreversible", m->irreversible ? json_string(m->irreversible) : json_null());

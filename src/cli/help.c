@@ -49,7 +49,8 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "Apply revisions up to TARGET (default: head). Each revision runs in its own\n"
 	  "transaction with its bookkeeping rows, whole or not at all.\n\n"
 	  "Targets: head, heads (every branch), a revision id or unique prefix, a branch\n"
-	  "label or LABEL@head, +N (N steps).\n\n"
+	  "label or LABEL@head, a tag, +N (N steps), and REV+N / REV-N / head-N (N steps\n"
+	  "from a revision; see strata help tag).\n\n"
 	  "Options:\n"
 	  "  --sql [FROM:]TO          print the SQL script (with transactions and bookkeeping)\n"
 	  "                           instead of running it; FROM defaults to the database's state\n"
@@ -66,7 +67,8 @@ static const struct { const char *name; const char *text; } pages[] = {
 	{ "downgrade",
 	  "usage: strata downgrade TARGET [--sql FROM:TO] [timeouts as for upgrade]\n\n"
 	  "Revert applied revisions above TARGET by running their down sections, newest\n"
-	  "first. TARGET: a revision (it stays applied), -N (N steps), or base.\n"
+	  "first. TARGET: a revision (it stays applied), a tag, head-N or REV-N, -N (N\n"
+	  "steps), or base.\n"
 	  "A revision marked irreversible stops the downgrade before anything runs.\n\n"
 	  "Examples:\n  strata downgrade -1\n  strata downgrade base\n" },
 	{ "stamp",
@@ -126,6 +128,37 @@ static const struct { const char *name; const char *text; } pages[] = {
 	{ "graph",
 	  "usage: strata graph [--format dot|mermaid]\n\n"
 	  "Print the revision graph. Render dot with: strata graph | dot -Tsvg > graph.svg\n" },
+	{ "tag",
+	  "usage: strata tag [NAME [REV]] [-d NAME] [--json]\n\n"
+	  "Name a release: tag REV (default: the single head) as NAME in\n"
+	  "migrations/strata.tags (one '<tag> <revision id>' line per tag, sorted), and\n"
+	  "record the file in strata.sum. With no arguments, list the tags. Tags are\n"
+	  "targets of every command, and so are steps from any revision:\n\n"
+	  "  REV+N, REV-N    N revisions after or before REV (a tag, id, label or head)\n"
+	  "  head-N, base+N  N before the single head; the N-th from the single base\n\n"
+	  "A step across a merge (two parents) or a branch point (two children), or\n"
+	  "head-N with several heads, is ambiguous: name one of the revisions listed.\n"
+	  "Names: letters, digits, '.', '_', '-', '/'; not only hex digits, not head,\n"
+	  "heads, base or current, not a branch label, not taken.\n\n"
+	  "Options:\n"
+	  "  -d, --delete NAME        delete the tag NAME (here -d is not --database)\n\n"
+	  "Examples:\n  strata tag v2.3\n  strata tag v2.2 head-1\n  strata upgrade v2.3\n"
+	  "  strata upgrade --sql v2.2:v2.3 > release.sql\n  strata downgrade v2.3-1\n" },
+	{ "changelog",
+	  "usage: strata changelog [FROM..TO | REV] [--since-db] [--format markdown|json]\n\n"
+	  "For each release (each tag, then what follows the last tag), the schema\n"
+	  "changes in words, each breaking, compatible or internal, and the semantic\n"
+	  "version bump they imply (major, minor, patch, none). The changes come from\n"
+	  "the schemas the migrations leave, replayed in shadow databases and compared,\n"
+	  "not from their SQL. Markdown lists the newest release first; JSON the oldest.\n\n"
+	  "  FROM..TO                 one range of targets (FROM.. to the heads, ..TO from base)\n"
+	  "  REV                      the release that ends at REV\n\n"
+	  "Options:\n"
+	  "  --since-db               what the pending upgrade would change on the database\n"
+	  "                           (from its applied revisions to the heads; read-only)\n"
+	  "  -f, --format FORMAT      markdown (default) or json\n\n"
+	  "Examples:\n  strata changelog > CHANGELOG-schema.md\n  strata changelog v2.2..v2.3\n"
+	  "  strata changelog --since-db --format json\n" },
 	{ "verify",
 	  "usage: strata verify [--offline] [--allow-multiple-heads] [--json]\n\n"
 	  "Check that migrations/strata.sum matches the folder, that the graph has one\n"

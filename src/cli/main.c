@@ -29,6 +29,8 @@ const cli_command cli_commands[] = {
 	{ "branches", cmd_branches, "list branch points and branch labels" },
 	{ "show", cmd_show, "show one revision" },
 	{ "graph", cmd_graph, "draw the revision graph (dot or mermaid)" },
+	{ "tag", cmd_tag, "name a revision as a release (strata.tags); list or delete tags" },
+	{ "changelog", cmd_changelog, "each release's schema changes, classified, with its semver bump" },
 	{ "verify", cmd_verify, "check strata.sum and applied revisions' checksums" },
 	{ "hash", cmd_hash, "rewrite strata.sum after deliberate edits" },
 	{ "diff", cmd_diff, "print the SQL that turns one schema into another" },

@@ -236,7 +236,18 @@ void cli_describe_marked(FILE *f, const strata_graph *g, size_t i, int verbose, 
 	}
 	if (mark) {
 		fprintf(f, "%s%s", sep, mark);
+		sep = ", ";
 		tags = 1;
+	}
+	for (k = 0; k < strata_graph_tag_count(g); k++) {
+		size_t rev;
+		const char *name = strata_graph_tag(g, k, &rev);
+
+		if (rev == i) {
+			fprintf(f, "%stag %s", sep, name);
+			sep = ", ";
+			tags = 1;
+		}
 	}
 	if (tags)
 		fputc(')', f);
@@ -262,4 +273,18 @@ void cli_describe_marked(FILE *f, const strata_graph *g, size_t i, int verbose, 
 		if (m->irreversible)
 			fprintf(f, "    irreversible: %s\n", m->irreversible);
 	}
+}
+
+void *cli_tags_json(const strata_graph *g, size_t i)
+{
+	json_t *arr = json_array();
+
+	for (size_t k = 0; arr && k < strata_graph_tag_count(g); k++) {
+		size_t rev;
+		const char *name = strata_graph_tag(g, k, &rev);
+
+		if (rev == i)
+			json_array_append_new(arr, json_string(name));
+	}
+	return arr;
 }

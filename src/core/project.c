@@ -1,11 +1,13 @@
 /*
- * core/project.c - new revision files, strata.sum and `init` (see strata/project.h).
+ * core/project.c - new revision files, release tags, strata.sum and `init`
+ * (see strata/project.h).
  *
  * Layer: core; files only, no database. Every file is written through
  * util/fs (temporary file + rename, O_NOFOLLOW, mode 0644), so a crash
  * leaves either the old or the new contents.
  */
 #include "strata/project.h"
+#include "core/tags.h"
 #include "strata/config.h"
 #include "strata/error.h"
 #include "strata/graph.h"
@@ -141,7 +143,7 @@ static int want_from_dir(sum_list *out, const char *dir)
 	if ((rc = fs_dir_open(&d, dir)) < 0)
 		goto done;
 	for (i = 0; i < d.count; i++) {
-		if (!ends_with(d.names[i], ".sql"))
+		if (!ends_with(d.names[i], ".sql") && strcmp(d.names[i], STRATA_TAGS_FILE) != 0)
 			continue;
 		buf_clear(&text);
 		rc = STRATA_ERROR;
@@ -167,7 +169,8 @@ done:
 /* The same from the texts already loaded into g, which holds every .sql file of the folder. */
 static int want_from_graph(sum_list *out, const strata_graph *g)
 {
-	size_t n = strata_graph_count(g), i;
+	size_t n = strata_graph_count(g), i, tags_len;
+	const char *tags = revgraph_tags_text(g, &tags_len);
 	char hash[80];
 
 	for (i = 0; i < n; i++) {
@@ -177,19 +180,13 @@ static int want_from_graph(sum_list *out, const strata_graph *g)
 		if (list_add(out, m->filename, strlen(m->filename), hash, strlen(hash), 0, m) < 0)
 			return STRATA_ERROR;
 	}
+	if (tags) {
+		hash_normalised(hash, tags, tags_len);
+		if (list_add(out, STRATA_TAGS_FILE, strlen(STRATA_TAGS_FILE), hash, strlen(hash), 0,
+			     NULL) < 0)
+			return STRATA_ERROR;
+	}
 	sort_list(out);
-	return 0;
-}
-
-static int is_conflict_marker(const char *p, size_t len)
-{
-	static const char *const markers[] = { "<<<<<<<", "=======", ">>>>>>>", "|||||||" };
-	size_t i;
-
-	for (i = 0; i < sizeof(markers) / sizeof(markers[0]); i++)
-		if (len >= 7 && memcmp(p, markers[i], 7) == 0 && (len == 7 || p[7] == ' ' ||
-								     (markers[i][0] == '=' && p[7] == '\r')))
-			return 1;
 	return 0;
 }
 
@@ -218,7 +215,7 @@ static int parse_sum(sum_list *out, const char *path, const strata_buf *text)
 		if (!eol)
 			eol = end;
 		line++;
-		if (is_conflict_marker(p, (size_t)(eol - p))) {
+		if (str_is_conflict_marker(p, (size_t)(eol - p))) {
 			strata_error_set(STRATA_EPARSE, "strata.sum has merge conflict markers (line %d): "
 					 "resolve the conflict, then run strata hash", line);
 			strata_error_hint("%s was merged with conflicts; 'strata hash' rewrites it from "
@@ -440,6 +437,8 @@ static int refresh_one(void *payload, enum diff_kind k, const char *name, const 
 
 	if (k == SUM_REMOVED)
 		return buf_printf(&c->refused, "  removed: %s\n", name);
+	if (!e->m) /* strata.tags: it names releases and runs no SQL */
+		return buf_printf(&c->recorded, "%s%s", c->recorded.len ? ", " : "", name);
 	idx = index_of(c->g, e->m);
 	if (idx < strata_graph_count(c->g) && !c->applied[idx])
 		return buf_printf(&c->recorded, "%s%s", c->recorded.len ? ", " : "", name);
@@ -476,6 +475,106 @@ done:
 	buf_release(&c.refused);
 	buf_release(&c.recorded);
 	return rc < 0 ? rc : 0;
+}
+
+/*
+ * Release tags. strata.tags is rewritten whole from the graph's tags plus
+ * or minus one; strata.sum gets the new hash of that one file, and every
+ * other line of it stays as it was: tagging records the tag, it does not
+ * bless edits made to migration files meanwhile (that is `strata hash`).
+ * A folder without strata.sum is left without one.
+ */
+static int sum_record_one(const char *dir, const char *name, const char *text, size_t len)
+{
+	strata_buf path = STRATA_BUF_INIT;
+	sum_list have = { 0 };
+	char hash[80];
+	size_t i;
+	int rc;
+
+	if ((rc = read_sum(&have, &path, dir)) <= 0)
+		goto done;
+	hash_normalised(hash, text, len);
+	for (i = 0; i < have.n && strcmp(have.v[i].name, name) != 0; i++)
+		;
+	if (i < have.n) {
+		strcpy(have.v[i].hash, hash);
+	} else {
+		if ((rc = list_add(&have, name, strlen(name), hash, strlen(hash), 0, NULL)) < 0)
+			goto done;
+		sort_list(&have);
+	}
+	rc = write_sum(dir, &have);
+done:
+	list_release(&have);
+	buf_release(&path);
+	return rc < 0 ? rc : 0;
+}
+
+static int write_tags(const char *dir, const tag_list *tags)
+{
+	strata_buf text = STRATA_BUF_INIT, path = STRATA_BUF_INIT;
+	int rc;
+
+	if ((rc = tags_render(&text, tags)) == 0 && (rc = fs_join(&path, dir, STRATA_TAGS_FILE)) == 0 &&
+	    (rc = fs_write_file(buf_cstr(&path), text.ptr, text.len)) == 0)
+		rc = sum_record_one(dir, STRATA_TAGS_FILE, text.ptr, text.len);
+	buf_release(&text);
+	buf_release(&path);
+	return rc;
+}
+
+/* The graph's tags, but the one named skip (NULL: all), as a list to write. */
+static int copy_tags(tag_list *out, const strata_graph *g, const char *skip)
+{
+	for (size_t i = 0; i < strata_graph_tag_count(g); i++) {
+		size_t idx;
+		const char *name = strata_graph_tag(g, i, &idx);
+
+		if (skip && strcmp(name, skip) == 0)
+			continue;
+		if (tags_add(out, name, strata_graph_at(g, idx)->revision, 0) < 0)
+			return STRATA_ERROR;
+	}
+	return 0;
+}
+
+int strata_tag_add(const char *dir, const strata_graph *g, const char *name, const char *target)
+{
+	tag_list tags = { 0 };
+	size_t idx;
+	int rc;
+
+	if (!dir || !g || !name)
+		return strata_error_set(STRATA_EINVALID, "strata_tag_add: missing argument");
+	if ((rc = tags_check_new(g, name)) < 0 ||
+	    (rc = strata_graph_lookup(&idx, g, target ? target : "head")) < 0)
+		return rc;
+	if ((rc = copy_tags(&tags, g, NULL)) == 0 &&
+	    (rc = tags_add(&tags, name, strata_graph_at(g, idx)->revision, 0)) == 0) {
+		tags_sort(&tags);
+		rc = write_tags(dir, &tags);
+	}
+	tags_release(&tags);
+	return rc;
+}
+
+int strata_tag_delete(const char *dir, const strata_graph *g, const char *name)
+{
+	tag_list tags = { 0 };
+	int rc;
+
+	if (!dir || !g || !name)
+		return strata_error_set(STRATA_EINVALID, "strata_tag_delete: missing argument");
+	if (revgraph_tag_index(g, name) < 0) {
+		strata_error_set(STRATA_ENOTFOUND, "there is no tag named '%s'", name);
+		strata_error_hint("`strata tag` lists the tags");
+		return STRATA_ENOTFOUND;
+	}
+	if ((rc = copy_tags(&tags, g, name)) == 0)
+		rc = write_tags(dir, &tags);
+	tags_release(&tags);
+	return rc;
 }
 
 /* "Add users.org_id!" -> "add_users_org_id" (ASCII letters and digits, at most 40). */

@@ -29,15 +29,23 @@
  *     their keys point into the migrations, which the graph owns.
  *  5. byid lists the indexes sorted by revision id, for prefix lookup by
  *     binary search.
+ *  6. tags (strata.tags, see core/tags.h) are sorted by name, each on a
+ *     revision of the graph, none named like a branch label.
  *
  * An applied set is an array of n bytes (1 = applied). The planners expect
  * it ancestor-closed, as strata_graph_applied() and strata_plan_stamp()
  * give it.
  *
+ * Names are resolved by strata_graph_lookup() in this order: an exact
+ * revision id, a branch label, a tag, "head", a unique prefix; then, if
+ * none of these is the whole name, "<name>+N" / "<name>-N" steps from
+ * <name> along "revises" edges (relative_lookup()).
+ *
  * New target syntax: extend mark_target() (shared by every planner) and
  * the target list in strata/graph.h.
  */
 #include "core/migfile.h"
+#include "core/tags.h"
 #include "strata/error.h"
 #include "strata/graph.h"
 #include "util/alloc.h"
@@ -64,6 +72,9 @@ struct strata_graph {
 	size_t *byid;
 	strata_map ids;
 	strata_map labels;
+	tag_list tags;    /* sorted by name */
+	char *tags_text;  /* strata.tags as read, or NULL when the folder has none */
+	size_t tags_len;
 };
 
 /* ---- building ------------------------------------------------------------ */
@@ -529,6 +540,10 @@ int strata_graph_load(strata_graph **out, const char *dir)
 	}
 	rc = strata_graph_build(out, migs, n);
 	migs = NULL; /* the graph took them, also on error */
+	if (rc == 0 && (rc = tags_load(*out, &d, dir)) < 0) {
+		strata_graph_free(*out);
+		*out = NULL;
+	}
 done:
 	if (migs) {
 		for (i = 0; i < n; i++)
@@ -562,6 +577,8 @@ void strata_graph_free(strata_graph *g)
 	strata_free(g->byid);
 	map_release(&g->ids);
 	map_release(&g->labels);
+	tags_release(&g->tags);
+	strata_free(g->tags_text);
 	strata_free(g);
 }
 
@@ -628,6 +645,62 @@ size_t strata_graph_branchpoints(const strata_graph *g, size_t *out, size_t cap)
 		}
 	}
 	return k;
+}
+
+/* ---- tags ---------------------------------------------------------------- */
+
+int revgraph_set_tags(strata_graph *g, tag_list *tags, char *text, size_t len)
+{
+	tags_release(&g->tags);
+	strata_free(g->tags_text);
+	g->tags = *tags;
+	memset(tags, 0, sizeof(*tags));
+	g->tags_text = text;
+	g->tags_len = len;
+	return 0;
+}
+
+const char *revgraph_tags_text(const strata_graph *g, size_t *len)
+{
+	*len = g->tags_len;
+	return g->tags_text;
+}
+
+int revgraph_has_label(const strata_graph *g, const char *name)
+{
+	return map_index(&g->labels, name) >= 0;
+}
+
+long revgraph_tag_index(const strata_graph *g, const char *name)
+{
+	size_t lo = 0, hi = g->tags.n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(g->tags.v[mid].name, name);
+
+		if (c == 0)
+			return (long)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+size_t strata_graph_tag_count(const strata_graph *g)
+{
+	return g ? g->tags.n : 0;
+}
+
+const char *strata_graph_tag(const strata_graph *g, size_t i, size_t *revision)
+{
+	if (!g || i >= g->tags.n)
+		return NULL;
+	if (revision)
+		*revision = g->tags.v[i].idx;
+	return g->tags.v[i].name;
 }
 
 /* ---- lookup -------------------------------------------------------------- */
@@ -698,6 +771,10 @@ static int lookup_node(size_t *out, int *is_label, const strata_graph *g, const 
 		*is_label = 1;
 		return 0;
 	}
+	if ((idx = revgraph_tag_index(g, name)) >= 0) {
+		*out = g->tags.v[idx].idx;
+		return 0;
+	}
 	if (is_hex(name) && len < MIN_PREFIX) {
 		strata_error_set(STRATA_ENOTFOUND, "revision prefix '%s' is too short", name);
 		strata_error_hint("give at least %d characters of the revision id; %s", MIN_PREFIX,
@@ -742,14 +819,65 @@ static int lookup_node(size_t *out, int *is_label, const strata_graph *g, const 
 	return rc;
 }
 
-int strata_graph_lookup(size_t *out, const strata_graph *g, const char *name)
+/* "a, b, c": the revision ids of n indexes. */
+static int put_revisions(strata_buf *b, const strata_graph *g, const size_t *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (buf_printf(b, "%s%s", i ? ", " : "", g->migs[v[i]]->revision) < 0)
+			return STRATA_ERROR;
+	return 0;
+}
+
+/*
+ * The one head, for target ("head", or "head" followed by the steps in
+ * suffix, which the hint repeats). Several heads are STRATA_EAMBIGUOUS
+ * naming them; none is STRATA_ENOTFOUND.
+ */
+static int single_head(size_t *out, const strata_graph *g, const char *target, const char *suffix)
+{
+	strata_buf list = STRATA_BUF_INIT;
+	const char *first;
+
+	if (g->nheads == 1) {
+		*out = g->heads[0];
+		return 0;
+	}
+	if (g->nheads == 0) {
+		strata_error_set(STRATA_ENOTFOUND, "'%s' names no revision: the migrations directory "
+				 "has none", target);
+		strata_error_hint("write the first one with `strata revision -m MESSAGE`");
+		return STRATA_ENOTFOUND;
+	}
+	if (put_revisions(&list, g, g->heads, g->nheads) < 0) {
+		buf_release(&list);
+		return STRATA_ERROR;
+	}
+	first = g->migs[g->heads[0]]->revision;
+	/* Bad usage, not a bad state: the user has to say which head. */
+	if (!*suffix) {
+		strata_error_set(STRATA_EAMBIGUOUS, "'%s' is ambiguous: there are %zu heads: %s",
+				 target, g->nheads, buf_cstr(&list));
+		strata_error_hint("name one head (for example %s), give `heads` for all of them, "
+				  "or join them with `strata merge -m MESSAGE`", first);
+	} else {
+		strata_error_set(STRATA_EAMBIGUOUS, "'%s' is ambiguous: there are %zu heads (%s); "
+				 "name one", target, g->nheads, buf_cstr(&list));
+		strata_error_hint("step from the head you mean (for example %s%s), or join the "
+				  "heads with `strata merge -m MESSAGE`", first, suffix);
+	}
+	buf_release(&list);
+	return STRATA_EAMBIGUOUS;
+}
+
+/* An id, a prefix, a branch label, a tag, "head" or "<x>@head" (no steps). */
+static int lookup_plain(size_t *out, const strata_graph *g, const char *name)
 {
 	size_t len, node;
 	int rc, is_label;
 	char *base;
 
-	if (!out || !g || !name)
-		return strata_error_set(STRATA_EINVALID, "strata_graph_lookup: missing argument");
+	if (strcmp(name, "head") == 0)
+		return single_head(out, g, name, "");
 	len = strlen(name);
 	if (len > 5 && strcmp(name + len - 5, "@head") == 0) {
 		/* "<label>@head", or "<revision>@head": the head of the branch through it. */
@@ -772,6 +900,168 @@ int strata_graph_lookup(size_t *out, const strata_graph *g, const char *name)
 		return branch_head(out, g, node, name);
 	*out = node;
 	return 0;
+}
+
+/*
+ * Where "<name>+N" / "<name>-N" has its sign: the last '+' or '-' that
+ * only digits follow and something precedes; NULL when there is none
+ * ("+N" and "-N" alone are steps from the database's state, for the
+ * planners).
+ */
+static const char *relative_sign(const char *name)
+{
+	size_t i = strlen(name), len = i;
+
+	while (i > 0 && name[i - 1] >= '0' && name[i - 1] <= '9')
+		i--;
+	if (i == len || i < 2 || (name[i - 1] != '+' && name[i - 1] != '-'))
+		return NULL;
+	return name + i - 1;
+}
+
+/* Whether the whole name is an id, a label or a tag (which then wins over steps). */
+static int names_exactly(const strata_graph *g, const char *name)
+{
+	return map_index(&g->ids, name) >= 0 || map_index(&g->labels, name) >= 0 ||
+	       revgraph_tag_index(g, name) >= 0;
+}
+
+/*
+ * steps moves from node along "revises" edges: to its child (forward) or
+ * its parent. Depends-on edges are not steps. A revision with several
+ * children (a branch point) or parents (a merge) on the way is
+ * STRATA_EAMBIGUOUS naming them; running out is STRATA_EINVALID.
+ */
+static int walk_steps(size_t *out, const strata_graph *g, const char *target, size_t node,
+		      int forward, size_t steps)
+{
+	for (size_t k = 0; k < steps; k++) {
+		const size_t *next;
+		size_t nnext = forward ? slice(g->child_off, g->child, node, &next)
+				       : slice(g->par_off, g->par, node, &next);
+		const char *rev = g->migs[node]->revision;
+		strata_buf list = STRATA_BUF_INIT;
+		size_t left = steps - k - 1;
+
+		if (nnext == 1) {
+			node = next[0];
+			continue;
+		}
+		if (nnext == 0) {
+			if (forward) {
+				strata_error_set(STRATA_EINVALID, "'%s' goes past a head: %s has no "
+						 "child revision", target, rev);
+				strata_error_hint("give fewer steps; %s is as far as this branch goes",
+						  rev);
+			} else {
+				strata_error_set(STRATA_EINVALID, "'%s' goes past base: %s has no "
+						 "parent revision", target, rev);
+				strata_error_hint("give fewer steps; 'base' names the state before "
+						  "the first revision (as in `strata downgrade base`)");
+			}
+			return STRATA_EINVALID;
+		}
+		if (put_revisions(&list, g, next, nnext) < 0) {
+			buf_release(&list);
+			return STRATA_ERROR;
+		}
+		strata_error_set(STRATA_EAMBIGUOUS, "'%s' is ambiguous: %s has %zu %s (%s); name one",
+				 target, rev, nnext, forward ? "children" : "parents", buf_cstr(&list));
+		if (left)
+			strata_error_hint("step from the one you mean, for example %s%c%zu",
+					  g->migs[next[0]]->revision, forward ? '+' : '-', left);
+		else
+			strata_error_hint("name the one you mean, for example %s",
+					  g->migs[next[0]]->revision);
+		buf_release(&list);
+		return STRATA_EAMBIGUOUS;
+	}
+	*out = node;
+	return 0;
+}
+
+/* "base+N": the first step goes to the one base revision. */
+static int base_step(size_t *out, const strata_graph *g, const char *target, int forward,
+		     size_t steps)
+{
+	strata_buf list = STRATA_BUF_INIT;
+
+	if (!forward || steps == 0) {
+		strata_error_set(STRATA_EINVALID, "'%s' %s", target,
+				 forward ? "is base itself, which is no revision" : "goes past base");
+		strata_error_hint("'base' names the state before the first revision; base+1 is "
+				  "the first revision");
+		return STRATA_EINVALID;
+	}
+	if (g->nbases == 1)
+		return walk_steps(out, g, target, g->bases[0], 1, steps - 1);
+	if (g->nbases == 0) {
+		strata_error_set(STRATA_ENOTFOUND, "'%s' names no revision: the migrations directory "
+				 "has none", target);
+		return STRATA_ENOTFOUND;
+	}
+	if (put_revisions(&list, g, g->bases, g->nbases) < 0) {
+		buf_release(&list);
+		return STRATA_ERROR;
+	}
+	strata_error_set(STRATA_EAMBIGUOUS, "'%s' is ambiguous: there are %zu bases (%s); name one",
+			 target, g->nbases, buf_cstr(&list));
+	strata_error_hint("step from the base you mean, for example %s+%zu",
+			  g->migs[g->bases[0]]->revision, steps - 1);
+	buf_release(&list);
+	return STRATA_EAMBIGUOUS;
+}
+
+/* "<name>+N" / "<name>-N", sign pointing at the sign (see relative_sign()). */
+static int relative_lookup(size_t *out, const strata_graph *g, const char *target,
+			   const char *sign)
+{
+	int forward = *sign == '+', rc;
+	size_t steps = 0, node;
+	char *stem;
+
+	for (const char *p = sign + 1; *p; p++) {
+		if (steps > (SIZE_MAX - 9) / 10) {
+			strata_error_set(STRATA_EINVALID, "'%s': too many steps", target);
+			return STRATA_EINVALID;
+		}
+		steps = steps * 10 + (size_t)(*p - '0');
+	}
+	if (!(stem = strata_strndup(target, (size_t)(sign - target))))
+		return STRATA_ERROR;
+	if (strcmp(stem, "base") == 0) {
+		rc = base_step(out, g, target, forward, steps);
+		goto done;
+	}
+	if (strcmp(stem, "heads") == 0 || strcmp(stem, "current") == 0) {
+		rc = strata_error_set(STRATA_EINVALID, "'%s': steps start from one revision, and "
+				      "'%s' is not one", target, stem);
+		strata_error_hint(strcmp(stem, "heads") == 0
+					  ? "step from one head (head%s when there is only one)"
+					  : "steps from the database's state are written alone: %s",
+				  sign);
+		goto done;
+	}
+	rc = strcmp(stem, "head") == 0 ? single_head(&node, g, target, sign)
+				       : lookup_plain(&node, g, stem);
+	if (rc == 0)
+		rc = walk_steps(out, g, target, node, forward, steps);
+	else if (strcmp(stem, "head") != 0)
+		strata_error_append(" (in '%s')", target);
+done:
+	strata_free(stem);
+	return rc;
+}
+
+int strata_graph_lookup(size_t *out, const strata_graph *g, const char *name)
+{
+	const char *sign;
+
+	if (!out || !g || !name)
+		return strata_error_set(STRATA_EINVALID, "strata_graph_lookup: missing argument");
+	if ((sign = relative_sign(name)) && !names_exactly(g, name))
+		return relative_lookup(out, g, name, sign);
+	return lookup_plain(out, g, name);
 }
 
 /* ---- applied sets -------------------------------------------------------- */
@@ -894,7 +1184,7 @@ bad:
 	return STRATA_EINVALID;
 }
 
-/* Mark "head", "heads", an id, a prefix, a label or "x@head" in mark[]. */
+/* Mark "heads", or the one revision strata_graph_lookup() finds, in mark[]. */
 static int mark_target(unsigned char *mark, const strata_graph *g, const char *target)
 {
 	size_t i, node;
@@ -905,29 +1195,8 @@ static int mark_target(unsigned char *mark, const strata_graph *g, const char *t
 			mark[g->heads[i]] = 1;
 		return 0;
 	}
-	if (strcmp(target, "head") == 0) {
-		strata_buf list = STRATA_BUF_INIT;
-
-		if (g->nheads <= 1) {
-			if (g->nheads)
-				mark[g->heads[0]] = 1;
-			return 0;
-		}
-		for (i = 0; i < g->nheads; i++)
-			if (buf_printf(&list, "%s%s", i ? ", " : "",
-				       g->migs[g->heads[i]]->revision) < 0) {
-				buf_release(&list);
-				return STRATA_ERROR;
-			}
-		/* Bad usage, not a bad state: the user has to say which head. */
-		strata_error_set(STRATA_EAMBIGUOUS, "'head' is ambiguous: there are %zu heads: %s",
-				 g->nheads, buf_cstr(&list));
-		strata_error_hint("name one head (for example %s), give `heads` for all of them, "
-				  "or join them with `strata merge -m MESSAGE`",
-				  g->migs[g->heads[0]]->revision);
-		buf_release(&list);
-		return STRATA_EAMBIGUOUS;
-	}
+	if (strcmp(target, "head") == 0 && g->nheads == 0)
+		return 0; /* nothing to reach: an empty folder is at its head */
 	if ((rc = strata_graph_lookup(&node, g, target)) < 0)
 		return rc;
 	mark[node] = 1;

@@ -285,6 +285,16 @@ int sc_strv_has(char *const *v, size_t n, const char *s)
 	return 0;
 }
 
+int sc_strv_in_order(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < nb && j < na; i++)
+		if (strcmp(b[i], a[j]) == 0)
+			j++;
+	return j == na;
+}
+
 sc_object *sc_catalog_find(const sc_catalog *cat, const char *key)
 {
 	return cat && key ? map_get(&cat->by_key, key) : NULL;

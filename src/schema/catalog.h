@@ -123,6 +123,8 @@ typedef struct sc_object {
 	char *result_type;
 	/* SC_INDEX: the index backs a constraint (not created on its own) */
 	int constraint_index;
+	/* SC_INDEX: a unique index */
+	int unique;
 
 	char **deps;
 	size_t ndeps;
@@ -166,6 +168,10 @@ int sc_strv_add(char ***v, size_t *n, const char *s);
 
 /* Whether the string vector holds s. */
 int sc_strv_has(char *const *v, size_t n, const char *s);
+
+/* Whether every string of a appears in b, in a's order (others may come
+ * between): an enum whose labels were only added to. */
+int sc_strv_in_order(char *const *a, size_t na, char *const *b, size_t nb);
 
 /* Build each object's key (when not set), sort the objects, index them by
  * key. Called once introspection is complete. */

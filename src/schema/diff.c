@@ -13,7 +13,7 @@
 int sc_changes_add(sc_changes *c, sc_change_op op, sc_kind kind, const char *object,
 		   const char *detail, const char *sql, int destructive)
 {
-	sc_change ch = { op, kind, NULL, NULL, NULL, destructive, 0, NULL, NULL, 0, 0 };
+	sc_change ch = { op, kind, NULL, NULL, NULL, destructive, 0, NULL, NULL, 0, 0, NULL, NULL };
 
 	if (strata_grow((void **)&c->v, &c->cap, c->n + 1, sizeof(*c->v)) != 0)
 		return STRATA_ERROR;
@@ -36,6 +36,12 @@ void sc_change_release(sc_change *ch)
 	strata_free(ch->key);
 	strata_free(ch->column);
 	memset(ch, 0, sizeof(*ch));
+}
+
+void sc_change_link(sc_change *ch, const sc_catalog *from, const sc_catalog *to, const char *key)
+{
+	ch->from = sc_catalog_find(from, key);
+	ch->to = sc_catalog_find(to, key);
 }
 
 void sc_changes_release(sc_changes *c)

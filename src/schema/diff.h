@@ -45,6 +45,11 @@ typedef struct sc_change {
 	char *column;       /* a column change: the column */
 	size_t not_null_at; /* a column change: the "SET NOT NULL" or "DROP NOT NULL" */
 	size_t not_null_len; /* statement within sql (len 0: none) */
+	/* What the change is about, in each catalog (NULL where it is
+	 * absent): the object, or a column's table. They point into the two
+	 * catalogs diffed, which must outlive the change list for these to
+	 * be read (schema/describe.c reads them to describe and classify). */
+	const sc_object *from, *to;
 } sc_change;
 
 typedef struct sc_changes {
@@ -77,6 +82,8 @@ int sc_diff_sqlite(const sc_catalog *from, const sc_catalog *to, const sc_diff_o
  * that only reports. */
 int sc_changes_add(sc_changes *c, sc_change_op op, sc_kind kind, const char *object,
 		   const char *detail, const char *sql, int destructive);
+/* Point ch at the object with key in each catalog (see sc_change.from). */
+void sc_change_link(sc_change *ch, const sc_catalog *from, const sc_catalog *to, const char *key);
 void sc_changes_release(sc_changes *c);
 /* Free what one change owns (the change itself is an element of a list). */
 void sc_change_release(sc_change *ch);

@@ -172,6 +172,7 @@ static int emit(pgd *d, sc_change_op op, const sc_object *o, const char *object_
 	if (rc == 0) {
 		sc_change *ch = &d->out->v[d->out->n - 1];
 
+		sc_change_link(ch, d->a, d->b, o->key);
 		ch->consequential = map_has(&d->cascaded, o->key) && !object_suffix;
 		if (!(ch->key = strata_strdup(o->key)) ||
 		    (object_suffix && !(ch->column = strata_strdup(object_suffix))))
@@ -526,12 +527,7 @@ static int drop_destroys_data(const sc_object *o)
 /* Labels of a kept in order inside b: values can be added in place. */
 static int enum_extends(const sc_object *a, const sc_object *b)
 {
-	size_t j = 0;
-
-	for (size_t i = 0; i < b->nlabels && j < a->nlabels; i++)
-		if (strcmp(b->labels[i], a->labels[j]) == 0)
-			j++;
-	return j == a->nlabels;
+	return sc_strv_in_order(a->labels, a->nlabels, b->labels, b->nlabels);
 }
 
 static int cols_equal_composite(const sc_object *a, const sc_object *b)

@@ -191,6 +191,9 @@ static int emit(dctx *d, sc_change_op op, const sc_object *o, const char *object
 	int rc = sc_changes_add(d->out, op, o->kind, object ? object : o->name, detail,
 				sql ? buf_cstr(sql) : NULL, destructive);
 
+	if (rc == 0)
+		sc_change_link(&d->out->v[d->out->n - 1], d->from, d->to, o->key);
+
 	if (rc == 0 && op != SC_OP_ALTER && o->kind != SC_TABLE) {
 		const sc_object *f = sc_catalog_find(d->from, o->key);
 		const sc_object *t = sc_catalog_find(d->to, o->key);

@@ -552,12 +552,14 @@ static int on_index(void *p, int n, const char *const *v)
 			memmove(only + 3, only + 8, strlen(only + 8) + 1);
 	}
 	o->not_valid = v[5][0] == 'f';
+	o->unique = v[6][0] == 't';
 	return 0;
 }
 
 static const char q_indexes[] =
 	"SELECT i.indexrelid, i.indrelid, c.relname, pg_catalog.pg_get_indexdef(i.indexrelid), "
-	"ds.description, i.indisvalid FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
+	"ds.description, i.indisvalid, i.indisunique FROM pg_catalog.pg_index i "
+	"JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
 	"LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = i.indexrelid AND ds.classoid = "
 	" 'pg_catalog.pg_class'::pg_catalog.regclass AND ds.objsubid = 0 "
 	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE " USER_SCHEMA("n")

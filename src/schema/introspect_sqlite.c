@@ -1003,6 +1003,8 @@ static int on_index(void *payload, int ncols, const char *const *v)
 		    !(o->name = strata_strdup(v[0])) || !(o->table = strata_strdup(v[1])) ||
 		    !(o->def = canonical_create(v[2], v[0], "INDEX")))
 			return STRATA_ERROR;
+		/* canonical_create() keeps UNIQUE right after CREATE */
+		o->unique = strncmp(o->def, "CREATE UNIQUE ", 14) == 0;
 	}
 	/* the index's key columns; an expression has no name */
 	if (v[3] && sc_strv_add(&o->con_columns, &o->ncon_columns, v[4] ? v[4] : "") != 0)

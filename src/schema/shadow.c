@@ -492,27 +492,37 @@ done:
 	return rc;
 }
 
-int sc_shadow_replay(sc_shadow *s, const strata_config *cfg, const char *dir,
-		     const char *const *targets, size_t ntargets)
+int sc_shadow_upgrade(sc_shadow *s, const strata_config *cfg, const strata_graph *g,
+		      const char *const *targets, size_t ntargets)
 {
 	strata_run_options o = STRATA_RUN_OPTIONS_INIT;
 	strata_run_result res;
+	strata_config copy = *cfg;
+	int rc = 0;
+
+	copy.database = s->conninfo;
+	copy.database_source = "shadow";
+	o.target = "heads";
+	if (!targets)
+		return strata_upgrade(&res, &copy, g, &o);
+	for (size_t i = 0; rc == 0 && i < ntargets; i++) {
+		o.target = targets[i];
+		rc = strata_upgrade(&res, &copy, g, &o);
+	}
+	return rc;
+}
+
+int sc_shadow_replay(sc_shadow *s, const strata_config *cfg, const char *dir,
+		     const char *const *targets, size_t ntargets)
+{
 	strata_config copy = *cfg;
 	strata_graph *g = NULL;
 	int rc;
 
 	if ((rc = strata_graph_load(&g, dir)) != 0)
 		return rc;
-	copy.database = s->conninfo;
 	copy.migrations = (char *)dir;
-	copy.database_source = "shadow";
-	o.target = "heads";
-	if (!targets)
-		rc = strata_upgrade(&res, &copy, g, &o);
-	for (size_t i = 0; targets && rc == 0 && i < ntargets; i++) {
-		o.target = targets[i];
-		rc = strata_upgrade(&res, &copy, g, &o);
-	}
+	rc = sc_shadow_upgrade(s, &copy, g, targets, ntargets);
 	if (rc != 0)
 		strata_error_append(", replaying %s in the shadow database", dir);
 	strata_graph_free(g);

@@ -43,6 +43,11 @@ int sc_shadow_load_file(sc_shadow *s, const char *path);
  * (revision ids), or to its heads when ntargets is 0 and targets NULL. */
 int sc_shadow_replay(sc_shadow *s, const strata_config *cfg, const char *dir,
 		     const char *const *targets, size_t ntargets);
+/* The same with the directory's graph already loaded (cfg->migrations);
+ * called again, it applies only what the shadow does not have yet. */
+struct strata_graph;
+int sc_shadow_upgrade(sc_shadow *s, const strata_config *cfg, const struct strata_graph *g,
+		      const char *const *targets, size_t ntargets);
 
 /* What a spec names. */
 typedef enum sc_source_kind {

@@ -399,6 +399,18 @@ int str_starts_with(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+int str_is_conflict_marker(const char *p, size_t len)
+{
+	static const char *const markers[] = { "<<<<<<<", "=======", ">>>>>>>", "|||||||" };
+	size_t i;
+
+	for (i = 0; i < sizeof(markers) / sizeof(markers[0]); i++)
+		if (len >= 7 && memcmp(p, markers[i], 7) == 0 && (len == 7 || p[7] == ' ' ||
+								     (markers[i][0] == '=' && p[7] == '\r')))
+			return 1;
+	return 0;
+}
+
 double now_ms(void)
 {
 	struct timespec ts;

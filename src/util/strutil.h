@@ -22,6 +22,8 @@ void redact_secret(char *text, const char *secret);
 /* Pointer past leading blanks; trims trailing blanks by writing a NUL. */
 char *str_trim(char *s);
 int str_starts_with(const char *s, const char *prefix);
+/* 1 if the line p[0..len) is a version-control merge conflict marker (<<<<<<<, =======, >>>>>>>, |||||||). */
+int str_is_conflict_marker(const char *p, size_t len);
 /* Milliseconds of a monotonic clock. */
 double now_ms(void);
 /* Current UTC time as ISO 8601 with milliseconds: 2026-01-02T03:04:05.678Z (25 bytes). */

@@ -4,67 +4,18 @@
  * Each case writes real migration files and a strata.sum into a temporary
  * folder and calls strata_sum_write() / strata_sum_check().
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "dir_fixture.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "strata/error.h"
 #include "strata/project.h"
 #include "util/sha256.h"
 
-static char dir[256];
-
-static int make_dir(void **state)
-{
-	(void)state;
-	strcpy(dir, "/tmp/strata-sum-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	return 0;
-}
-
-static int remove_dir(void **state)
-{
-	char cmd[300];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
-}
-
-static void put(const char *name, const char *text)
-{
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 /* The contents of strata.sum (static buffer). */
 static const char *sum_text(void)
 {
-	static char text[8192];
-	char path[512];
-	size_t n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, STRATA_SUM_FILE);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	n = fread(text, 1, sizeof(text) - 1, f);
-	text[n] = '\0';
-	fclose(f);
-	return text;
+	return file_text(STRATA_SUM_FILE);
 }
 
 /* strata_sum_check's code; *report_out (if given) gets its report. */

@@ -1,7 +1,8 @@
 /*
  * tests/unit/core/test_target.c - target resolution and planning over the
  * revision graph (core/revgraph.c): lookup by id, prefix, branch label and
- * "<x>@head" with its errors; upgrade, downgrade and stamp plans on
+ * "<x>@head" with its errors; relative targets (<x>+N, <x>-N, head-N,
+ * base+N) on linear, branched and merged graphs; upgrade, downgrade and stamp plans on
  * linear, branched, merged and depends-on graphs; applied-set closure and
  * applied heads. Graphs come from graph_fixture.h; plans are compared as
  * lists of four-character id prefixes.
@@ -232,6 +233,112 @@ static void test_target__label_before_prefix(void **state)
 
 	assert_string_equal(lookup(g, "beef"), "3000");
 	assert_string_equal(lookup(g, "beef0"), "beef");
+	strata_graph_free(g);
+	(void)state;
+}
+
+/* ---- relative targets ------------------------------------------------------ */
+
+static void test_target__relative_linear(void **state)
+{
+	strata_graph *g = BUILD(linear);
+	size_t i;
+
+	assert_string_equal(lookup(g, "4000-1"), "3000");
+	assert_string_equal(lookup(g, ID4 "-3"), "1000");
+	assert_string_equal(lookup(g, "head-1"), "3000");
+	assert_string_equal(lookup(g, "head-0"), "4000");
+	assert_string_equal(lookup(g, "head"), "4000");
+	assert_string_equal(lookup(g, "1000+3"), "4000");
+	assert_string_equal(lookup(g, "2000+0"), "2000");
+	assert_string_equal(lookup(g, "base+1"), "1000");
+	assert_string_equal(lookup(g, "base+4"), "4000");
+
+	/* Every planner takes them. */
+	assert_string_equal(up(g, "", "head-1"), "1000 2000 3000");
+	assert_string_equal(up(g, "1000", "1000+2"), "2000 3000");
+	assert_string_equal(down(g, "1000 2000 3000 4000", "head-2"), "4000 3000");
+	assert_string_equal(stamp(g, "base+2"), "1000 2000");
+	assert_string_equal(state_of(g, NULL, "3000-1"), "1000 2000");
+
+	assert_int_equal(strata_graph_lookup(&i, g, "head-4"), STRATA_EINVALID);
+	assert_string_equal(strata_error_last()->message,
+			    "'head-4' goes past base: " ID1 " has no parent revision");
+	assert_hint_contains("'base'");
+	assert_int_equal(strata_graph_lookup(&i, g, "2000+3"), STRATA_EINVALID);
+	assert_string_equal(strata_error_last()->message,
+			    "'2000+3' goes past a head: " ID4 " has no child revision");
+	assert_int_equal(strata_graph_lookup(&i, g, "head+1"), STRATA_EINVALID);
+	assert_int_equal(strata_graph_lookup(&i, g, "base-1"), STRATA_EINVALID);
+	assert_msg_contains("goes past base");
+	assert_int_equal(strata_graph_lookup(&i, g, "base+0"), STRATA_EINVALID);
+	assert_int_equal(strata_graph_lookup(&i, g, "heads-1"), STRATA_EINVALID);
+	assert_hint_contains("head-1");
+	assert_int_equal(strata_graph_lookup(&i, g, "current-1"), STRATA_EINVALID);
+	assert_int_equal(strata_graph_lookup(&i, g, "7000-1"), STRATA_ENOTFOUND);
+	assert_string_equal(strata_error_last()->message, "unknown revision '7000' (in '7000-1')");
+	assert_int_equal(strata_graph_lookup(&i, g, "1000-99999999999999999999999"), STRATA_EINVALID);
+	/* Not steps: a sign alone is the planners' (+N / -N from the state). */
+	assert_int_equal(strata_graph_lookup(&i, g, "-1"), STRATA_ENOTFOUND);
+	assert_int_equal(strata_graph_lookup(&i, g, "1000-"), STRATA_ENOTFOUND);
+	assert_int_equal(strata_graph_lookup(&i, g, "1000-x"), STRATA_ENOTFOUND);
+	strata_graph_free(g);
+	(void)state;
+}
+
+static void test_target__relative_branched(void **state)
+{
+	strata_graph *g = BUILD(branched);
+	size_t i;
+
+	assert_string_equal(lookup(g, "3000-2"), "1000");
+	assert_string_equal(lookup(g, "billing-1"), "5000"); /* the label's head, then back */
+	assert_string_equal(lookup(g, "5000+1"), "6000");
+
+	assert_int_equal(strata_graph_lookup(&i, g, "1000+1"), STRATA_EAMBIGUOUS);
+	assert_string_equal(strata_error_last()->message, "'1000+1' is ambiguous: " ID1
+			    " has 2 children (" ID2 ", " ID5 "); name one");
+	assert_hint_contains(ID2);
+	assert_int_equal(strata_graph_lookup(&i, g, "1000+2"), STRATA_EAMBIGUOUS);
+	assert_hint_contains(ID2 "+1");
+	assert_int_equal(strata_graph_lookup(&i, g, "head-1"), STRATA_EAMBIGUOUS);
+	assert_string_equal(strata_error_last()->message, "'head-1' is ambiguous: there are 2 heads ("
+			    ID3 ", " ID6 "); name one");
+	assert_hint_contains(ID3 "-1");
+	assert_int_equal(up_rc(g, "", "head-1"), STRATA_EAMBIGUOUS);
+	strata_graph_free(g);
+
+	/* A merge has two parents: stepping back from it is a choice. */
+	g = BUILD(merged);
+	assert_string_equal(lookup(g, "6000+1"), "9000");
+	assert_string_equal(lookup(g, "head"), "9000");
+	assert_int_equal(strata_graph_lookup(&i, g, "head-1"), STRATA_EAMBIGUOUS);
+	assert_string_equal(strata_error_last()->message, "'head-1' is ambiguous: " ID9
+			    " has 2 parents (" ID3 ", " ID6 "); name one");
+	assert_hint_contains("for example " ID3);
+	assert_int_equal(down_rc(g, "1000 2000 3000 5000 6000 9000", "head-1"), STRATA_EAMBIGUOUS);
+	strata_graph_free(g);
+
+	/* Depends-on edges are not steps; two bases make base+N a choice. */
+	g = BUILD(depends);
+	assert_string_equal(lookup(g, "3000-1"), "1000");
+	assert_int_equal(strata_graph_lookup(&i, g, "base+1"), STRATA_EAMBIGUOUS);
+	assert_string_equal(strata_error_last()->message, "'base+1' is ambiguous: there are 2 bases ("
+			    ID1 ", " IDF "); name one");
+	strata_graph_free(g);
+	(void)state;
+}
+
+static void test_target__relative_exact_name_wins(void **state)
+{
+	/* A label that ends like steps is the label. */
+	static const fx_rev revs[] = {
+		{ ID1, "base", NULL, NULL }, { ID2, ID1, NULL, "rel-1" }, { ID3, ID2, NULL, NULL },
+	};
+	strata_graph *g = BUILD(revs);
+
+	assert_string_equal(lookup(g, "rel-1"), "3000");
+	assert_string_equal(lookup(g, "rel-1-1"), "2000");
 	strata_graph_free(g);
 	(void)state;
 }
@@ -600,6 +707,9 @@ int main(void)
 		cmocka_unit_test(test_target__lookup_ambiguous_prefix),
 		cmocka_unit_test(test_target__lookup_errors),
 		cmocka_unit_test(test_target__label_before_prefix),
+		cmocka_unit_test(test_target__relative_linear),
+		cmocka_unit_test(test_target__relative_branched),
+		cmocka_unit_test(test_target__relative_exact_name_wins),
 		cmocka_unit_test(test_target__upgrade_linear),
 		cmocka_unit_test(test_target__upgrade_branched),
 		cmocka_unit_test(test_target__upgrade_merged),

@@ -3,7 +3,19 @@
  * built by hand: which changes, in which order, marked destructive or not.
  * (The integration suite checks the SQL against a real server.)
  */
-#include "pg_catalog_fixture.h"
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "catalog_fixture.h"
+#include "db/db.h"
+#include "schema/diff.h"
+#include "util/alloc.h"
+#include "util/buf.h"
 
 /* The diff of two finished catalogs as one SQL text (caller frees). */
 static char *sql_of(sc_catalog *a, sc_catalog *b, sc_changes *out)

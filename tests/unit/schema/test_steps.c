@@ -6,7 +6,11 @@
  * built by hand (SQLite: read from an in-memory database); the
  * integration suite runs the chains on a real server.
  */
-#include "pg_catalog_fixture.h"
+#include <string.h>
+
+#include "catalog_fixture.h"
+#include "schema/diff.h"
+#include "util/buf.h"
 #include "sqlite_fixture.h"
 #include "schema/steps.h"
 
