@@ -65,6 +65,10 @@ EQUIV = {
     "require-table-schema": ["SL310"],
     "transaction-nesting": ["SL401"],
 }
+# strata's messages for statements inside DO blocks and function bodies.
+BODY_PREFIXES = ("in DO block: ", "in function ", "in procedure ")
+BODY_REASON = "inside a DO block or function body, which squawk does not read"
+
 # strata rule -> the squawk name it is compared under.
 BACK = {}
 for sq, ids in EQUIV.items():
@@ -219,9 +223,12 @@ def main():
     # Findings per file and compared rule.
     mine = collections.Counter()
     theirs = collections.Counter()
+    in_body = collections.Counter()  # strata findings inside DO blocks and function bodies
     for f in st["findings"]:
         key = BACK.get(f["rule"], f["rule"] + " " + f["name"])
         mine[(f["file"], key)] += 1
+        if f["message"].startswith(BODY_PREFIXES):
+            in_body[(f["file"], key)] += 1
     sq = json.loads(sq_out) if sq_out.strip() else []
     for f in sq:
         name = f["rule_name"]
@@ -242,6 +249,10 @@ def main():
         r[1] += only_me
         r[2] += only_them
         reason = ""
+        # strata reads the SQL inside DO blocks and function bodies; squawk
+        # does not, so those findings are strata's alone.
+        body = min(only_me, in_body.get(k, 0))
+        only_me -= body
         if only_me or only_them:
             if rule not in EQUIV and rule.startswith("SL"):
                 reason = "no squawk rule for this (strata-only rule)"
@@ -258,6 +269,9 @@ def main():
                 if not reason:
                     unexplained[(rule, side)] += only_them or only_me
                     reason = "UNEXPLAINED"
+        if body:
+            reason = BODY_REASON + ("; " + reason if reason else "")
+        only_me += body
         rows.append((rel.get(k[0], k[0]), rule, both, only_me, only_them, reason))
 
     print("### Findings by rule (counts over all files)\n")
@@ -266,6 +280,8 @@ def main():
     for rule in sorted(per_rule):
         b, m, t = per_rule[rule]
         print("| %s | %d | %d | %d |" % (rule, b, m, t))
+    print("\n%d of strata's findings are inside DO blocks and function bodies (squawk reads "
+          "neither)." % sum(in_body.values()))
     if unexplained:
         print("\nUnexplained differences: " + ", ".join("%s (%s-only: %d)" % (r, s, n)
                                                          for (r, s), n in sorted(unexplained.items())))
