@@ -562,9 +562,13 @@ static void object_key(char *out, size_t size, const char *schema, const char *n
 
 static void put(lint_file *f, strata_map *m, const char *key, void *value)
 {
-	char *k = keep(f->r, strata_strdup(key));
+	char *k;
 
-	if (k)
+	if (map_has(m, key)) { /* the map keeps its own copy of the key: replace the value */
+		map_put(m, key, value);
+		return;
+	}
+	if ((k = keep(f->r, strata_strdup(key))))
 		map_put(m, k, value);
 }
 
