@@ -115,11 +115,6 @@ static void print_entry(const strata_audit_entry *e, const strata_graph *g)
 		print_block("note", e->note);
 }
 
-static int is_hex(const char *s)
-{
-	return s[strspn(s, "0123456789abcdef")] == '\0';
-}
-
 /*
  * --revision REV as other commands take it, into a full id or (for a
  * revision whose file is gone) an id prefix. 0, or the exit code.
@@ -137,8 +132,7 @@ static int resolve_revision(const char **out, const strata_graph *g, const char 
 		return 0;
 	}
 	/* Not in the folder: still an id (or its start) the history may name. */
-	if (rc == STRATA_ENOTFOUND && strlen(name) >= 4 && strlen(name) <= STRATA_REVISION_LEN &&
-	    is_hex(name)) {
+	if (rc == STRATA_ENOTFOUND && strlen(name) >= 4 && strata_revision_id_valid(name)) {
 		strata_error_clear();
 		return 0;
 	}
