@@ -302,10 +302,41 @@ static int add_con(adv_table *t, const sc_object *k)
 	return 0;
 }
 
+/* Qualified names ("schema"."table", as partition_of gives them) of every
+ * table, for partitions to find their parent; the names into *names. */
+static int qualified_names(const sc_catalog *cat, strata_map *m, char ***names, size_t *n)
+{
+	if (!(*names = strata_calloc(cat->n + 1, sizeof(char *))))
+		return -1;
+	for (size_t i = 0; i < cat->n; i++) {
+		strata_buf q = STRATA_BUF_INIT;
+		const sc_object *o = cat->objs[i];
+
+		if (o->kind != SC_TABLE)
+			continue;
+		if (sc_put_qualified(&q, o->schema, o->name) != 0 || !((*names)[*n] = buf_detach(&q)) ||
+		    map_put(m, (*names)[(*n)++], (void *)o) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The advised table a partition (at any depth) belongs to, or NULL. */
+static adv_table *partition_root(const advise_ctx *c, const sc_object *o, const strata_map *m)
+{
+	for (int depth = 0; o && o->partition_of && depth < 32; depth++)
+		o = map_get(m, o->partition_of);
+	return o && !o->partition_of ? advise_table(c, o->key) : NULL;
+}
+
 int advise_model_build(advise_ctx *c)
 {
 	const sc_catalog *cat = c->cat;
 	size_t n = 0;
+	strata_map by_qualified = STRATA_MAP_INIT;
+	char **qnames = NULL;
+	size_t nq = 0;
+	int rc = 0;
 
 	for (size_t i = 0; i < cat->n; i++)
 		n += advised(cat->objs[i]);
@@ -319,6 +350,8 @@ int advise_model_build(advise_ctx *c)
 			return strata_error_set(STRATA_ERROR, "out of memory");
 		c->ntables++;
 	}
+	if (qualified_names(cat, &by_qualified, &qnames, &nq) < 0)
+		goto oom;
 	/* constraints first, so that constraint indexes come before plain ones */
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < cat->n; i++) {
@@ -330,18 +363,35 @@ int advise_model_build(advise_ctx *c)
 			if (o->kind != (pass == 0 ? SC_CONSTRAINT : SC_INDEX) || !o->table)
 				continue;
 			if (!(key = sc_make_key(SC_TABLE, o->schema, NULL, o->table)))
-				return strata_error_set(STRATA_ERROR, "out of memory");
+				goto oom;
 			t = advise_table(c, key);
+			/* a partition's foreign keys link its partitioned table */
+			if (!t && pass == 0 && o->contype == 'f') {
+				const sc_object *part = sc_catalog_find(cat, key);
+				adv_table *root = part ? partition_root(c, part, &by_qualified) : NULL;
+				const sc_object *ref = sc_catalog_find(cat, o->ref_table);
+				adv_table *parent = ref ? (ref->partition_of ? partition_root(c, ref, &by_qualified)
+									      : advise_table(c, ref->key))
+							: NULL;
+
+				if (root && parent && root != parent) {
+					root->references++;
+					parent->referenced++;
+				}
+			}
 			strata_free(key);
 			if (!t)
 				continue;
 			if (pass == 0) {
 				if (add_con(t, o) < 0)
-					return strata_error_set(STRATA_ERROR, "out of memory");
+					goto oom;
 				if (o->contype == 'p')
 					t->pk = o;
 				if (o->contype == 'f') {
-					adv_table *parent = advise_table(c, o->ref_table);
+					const sc_object *ref = sc_catalog_find(cat, o->ref_table);
+					adv_table *parent = ref && ref->partition_of
+								    ? partition_root(c, ref, &by_qualified)
+								    : advise_table(c, o->ref_table);
 
 					if (parent && parent != t) {
 						parent->referenced++;
@@ -352,7 +402,7 @@ int advise_model_build(advise_ctx *c)
 					continue;
 				if (constraint_index(&x, o) < 0) {
 					adv_index_release(&x);
-					return strata_error_set(STRATA_ERROR, "out of memory");
+					goto oom;
 				}
 			} else {
 				memset(&x, 0, sizeof(x));
@@ -368,7 +418,7 @@ int advise_model_build(advise_ctx *c)
 			}
 			if (add_index(t, &x) < 0) {
 				adv_index_release(&x);
-				return strata_error_set(STRATA_ERROR, "out of memory");
+				goto oom;
 			}
 		}
 	/* SQLite: INTEGER PRIMARY KEY columns and inline keys carry pk
@@ -384,7 +434,15 @@ int advise_model_build(advise_ctx *c)
 				break;
 			}
 	}
-	return 0;
+	goto done;
+oom:
+	rc = strata_error_set(STRATA_ERROR, "out of memory");
+done:
+	for (size_t i = 0; i < nq; i++)
+		strata_free(qnames[i]);
+	strata_free(qnames);
+	map_release(&by_qualified);
+	return rc;
 }
 
 void advise_model_release(advise_ctx *c)

@@ -217,9 +217,10 @@ static void live_indexes(advise_ctx *c, const adv_table *t, strata_buf *name, st
 			       c->stats->age_seconds < c->s->unused_index_min_days * 86400.0
 				       ? STRATA_ADVISE_INFO : 0,
 			       name->ptr, fix->ptr,
-			       "index %s has not been scanned in the %s since the statistics %s%s", x->name,
+			       "index %s has not been scanned in the %s since %s%s", x->name,
 			       age_words(c, age, sizeof(age)),
-			       c->stats->age_from_reset ? "were reset" : "started (server start)",
+			       c->stats->age_from_reset ? "the statistics were reset"
+							: "the server started (statistics never reset)",
 			       c->stats->age_seconds < c->s->unused_index_min_days * 86400.0
 				       ? " (too short a time to be sure)" : "");
 	}
@@ -241,10 +242,11 @@ static void seq_scans(advise_ctx *c, const adv_table *t, strata_buf *name)
 		return;
 	advise_name(name, t->t, NULL);
 	advise_emit(c, A_SEQ_SCANS, name->ptr, NULL,
-		    "%s was read by %lld sequential scans (%lld rows) in the %s since the statistics "
-		    "%s; it has %lld rows and no index besides its primary key",
+		    "%s was read by %lld sequential scans (%lld rows) in the %s since %s; it has "
+		    "%lld rows and no index besides its primary key",
 		    name->ptr, st->seq_scan, st->seq_tup_read, age_words(c, age, sizeof(age)),
-		    c->stats->age_from_reset ? "were reset" : "started", st->live_rows);
+		    c->stats->age_from_reset ? "the statistics were reset" : "the server started",
+		    st->live_rows);
 }
 
 static int is_soft_delete(const char *name)

@@ -78,9 +78,10 @@ static void put_rate(strata_buf *b, const advise_ctx *c, const char *table_key, 
 	if (!ts || ts->inserts <= 0 || days <= 0)
 		return;
 	per_day = (double)ts->inserts * (double)(inc > 0 ? inc : 1) / days;
-	buf_printf(b, "; %lld rows inserted in the %.1f days since the statistics %s: full in about "
-		      "%.0f days at that rate",
-		   ts->inserts, days, c->stats->age_from_reset ? "were reset" : "started",
+	buf_printf(b, "; %lld rows inserted in the %.2f days since %s: full in about %.0f days at "
+		      "that rate",
+		   ts->inserts, days,
+		   c->stats->age_from_reset ? "the statistics were reset" : "the server started",
 		   (double)left / per_day);
 }
 
@@ -127,6 +128,13 @@ static void integer_keys(advise_ctx *c, const adv_table *t, strata_buf *name)
 		buf_puts(&fix, " ALTER COLUMN ");
 		advise_put_ident_sql(&fix, c, col->name);
 		buf_puts(&fix, " TYPE bigint;");
+		/* a serial's sequence is AS integer too (an identity's follows the column) */
+		if (!col->identity && col->default_expr) {
+			const char *q = strstr(col->default_expr, "nextval('"), *e;
+
+			if (q && (e = strchr(q + 9, '\'')) != NULL)
+				buf_printf(&fix, " ALTER SEQUENCE %.*s AS bigint;", (int)(e - q - 9), q + 9);
+		}
 		buf_clear(&rate);
 		if ((s = column_sequence(c, t, col)) != NULL && s->last_value >= 0) {
 			double used = 100.0 * (double)s->last_value / (double)max;
