@@ -110,6 +110,7 @@ static int ignored(const strata_advise_settings *s, const strata_advise_rule *ru
 	return 0;
 }
 
+__attribute__((format(printf, 6, 0)))
 static void emit(advise_ctx *c, advise_rule_no no, strata_advise_severity at_least,
 		 const char *object, const char *fix, const char *fmt, va_list ap)
 {

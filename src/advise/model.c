@@ -43,26 +43,28 @@ static const char *skip_quoted(const char *p)
 }
 
 /* The first occurrence of word (case-insensitive, as a whole word) at
- * parenthesis depth 0 and outside quotes in [p, end), or NULL. */
-static const char *find_top(const char *p, const char *end, const char *word)
+ * parenthesis depth 0 and outside quotes in [from, end), or NULL. */
+static const char *find_top(const char *from, const char *end, const char *word)
 {
 	size_t n = strlen(word);
 	int depth = 0;
 
-	while (p < end && *p) {
+	for (const char *p = from; p < end && *p;) {
 		if (*p == '\'' || *p == '"') {
 			p = skip_quoted(p);
 			continue;
 		}
-		if (*p == '(')
+		if (*p == '(') {
 			depth++;
-		else if (*p == ')')
+		} else if (*p == ')') {
 			depth--;
-		else if (depth == 0 && (size_t)(end - p) >= n && strncasecmp(p, word, n) == 0 &&
-			 (p == end - n || !(isalnum((unsigned char)p[n]) || p[n] == '_')) &&
-			 (word[0] == '(' || isalnum((unsigned char)word[0]) == 0 ||
-			  !(isalnum((unsigned char)p[-1]) || p[-1] == '_')))
-			return p;
+		} else if (depth == 0 && (size_t)(end - p) >= n && strncasecmp(p, word, n) == 0) {
+			int before = p > from && (isalnum((unsigned char)p[-1]) || p[-1] == '_');
+			int after = isalnum((unsigned char)p[n]) || p[n] == '_';
+
+			if (!before && !after)
+				return p;
+		}
 		p++;
 	}
 	return NULL;
@@ -177,6 +179,8 @@ int adv_index_parse(adv_index *x, const char *def)
 			return -1;
 		for (char *c = x->method; *c; c++)
 			*c = (char)tolower((unsigned char)*c);
+		if (!*x->method)
+			return -1;
 	} else if (!(x->method = strata_strdup("btree"))) {
 		return -1;
 	}

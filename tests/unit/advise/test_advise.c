@@ -159,6 +159,11 @@ static void test_advise__index_definitions(void **state)
 	adv_index_release(&x);
 	assert_int_equal(adv_index_parse(&x, "CREATE INDEX x ON t ()"), -1);
 	adv_index_release(&x);
+	/* found by fuzz/fuzz_advise_index.c: ON at the very start, no method after USING */
+	assert_int_equal(adv_index_parse(&x, "ON pLUDE ubzlic.\"t('ING btree (a, lo"), -1);
+	adv_index_release(&x);
+	assert_int_equal(adv_index_parse(&x, "CREATE INDEX g ON ONLY public.t USING  (e) x"), -1);
+	adv_index_release(&x);
 }
 
 /* A real strata.ini in a temporary folder, removed by config_done (the
