@@ -10,8 +10,8 @@
  *   sequences  pg_sequences (last_value, max_value, increment), with the
  *              column that owns each (pg_depend: serial 'a', identity 'i')
  *   indexes    pg_stat_user_indexes.idx_scan
- *   tables     pg_stat_user_tables: seq_scan, seq_tup_read, n_live_tup,
- *              n_tup_ins
+ *   tables     pg_stat_user_tables: seq_scan, seq_tup_read, n_live_tup
+ *              (or pg_class.reltuples when larger), n_tup_ins
  * INVALID indexes need no query: the catalog reads pg_index.indisvalid.
  * Every view and column used exists unchanged from PostgreSQL 10 to 18.
  *
@@ -174,9 +174,12 @@ static const char q_sequences[] =
 static const char q_indexes[] =
 	"SELECT schemaname, relname, indexrelname, idx_scan FROM pg_catalog.pg_stat_user_indexes";
 
+/* Rows: the larger of the counted live rows and the planner's estimate
+ * (pg_stat_reset zeroes the first, the last ANALYZE set the second). */
 static const char q_tables[] =
-	"SELECT schemaname, relname, seq_scan, seq_tup_read, n_live_tup, n_tup_ins "
-	"FROM pg_catalog.pg_stat_user_tables";
+	"SELECT s.schemaname, s.relname, s.seq_scan, s.seq_tup_read, "
+	"greatest(s.n_live_tup, c.reltuples::int8), s.n_tup_ins "
+	"FROM pg_catalog.pg_stat_user_tables s JOIN pg_catalog.pg_class c ON c.oid = s.relid";
 
 /* --- sampling -------------------------------------------------------------- */
 

@@ -186,26 +186,44 @@ static int bookkeeping(const char *name)
 	return 0;
 }
 
+/* The columns of t that p, which one of t's foreign keys references,
+ * has too: same name and type, in no key of either, not bookkeeping. */
+static size_t shared_columns(const adv_table *t, const adv_table *p, const sc_column **out,
+			     size_t cap)
+{
+	size_t n = 0;
+
+	for (size_t j = 0; j < t->t->ncols; j++) {
+		const sc_column *col = &t->t->cols[j];
+		const sc_column *src = advise_column(p->t, col->name);
+
+		if (!src || bookkeeping(col->name) || advise_in_key(t, col->name) ||
+		    advise_in_key(p, col->name) || !sc_str_eq(col->type, src->type) || col->generated)
+			continue;
+		if (n < cap)
+			out[n] = col;
+		n++;
+	}
+	return n;
+}
+
+/* Three or more shared columns make two alike entities (a customer and
+ * an employee both have an address and a phone), not a copy. */
 static void copied_columns(advise_ctx *c, const adv_table *t, strata_buf *name)
 {
 	for (size_t i = 0; i < t->ncons; i++) {
 		const sc_object *k = t->cons[i];
 		const adv_table *p = k->contype == 'f' ? advise_table(c, k->ref_table) : NULL;
+		const sc_column *shared[2];
+		size_t n;
 
-		if (!p || p == t)
+		if (!p || p == t || (n = shared_columns(t, p, shared, 2)) >= 3)
 			continue;
-		for (size_t j = 0; j < t->t->ncols; j++) {
-			const sc_column *col = &t->t->cols[j];
-			const sc_column *src = advise_column(p->t, col->name);
-
-			if (!src || bookkeeping(col->name) || advise_in_key(t, col->name) ||
-			    advise_in_key(p, col->name) ||
-			    !sc_str_eq(col->type, src->type) || col->generated)
-				continue;
-			advise_name(name, t->t, col->name);
+		for (size_t j = 0; j < n; j++) {
+			advise_name(name, t->t, shared[j]->name);
 			advise_emit(c, A_COPIED_COLUMN, name->ptr, NULL,
 				    "%s copies %s.%s, which foreign key %s already reaches", name->ptr,
-				    p->t->name, src->name, k->name);
+				    p->t->name, shared[j]->name, k->name);
 		}
 	}
 }
