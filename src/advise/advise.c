@@ -6,8 +6,8 @@
  * Layer: advise. The catalog comes from the same loader the schema
  * commands use (schema/shadow.h: a database, a schema file or a
  * migrations directory replayed in a shadow); statistics from live.c on
- * a second, read-only connection, only for a PostgreSQL database named
- * as the source (a shadow has none worth reading).
+ * the same read-only connection as the catalog, only for a PostgreSQL
+ * database named as the source (a shadow has none worth reading).
  *
  * Ignore entries ([advise] ignore = RULE [PATTERN]) match the object's
  * name (fnmatch) as reported, or without its schema: "audit_*" matches
@@ -16,6 +16,7 @@
  */
 #include "advise/advise.h"
 #include "db/db.h"
+#include "schema/diff.h"
 #include "schema/shadow.h"
 #include "strata/error.h"
 #include "util/alloc.h"
@@ -252,21 +253,27 @@ int strata_advise_source(strata_advise_report **out, const char *source, const s
 	}
 	if ((rc = advise_report_new(&r)) != 0)
 		return rc;
-	if ((rc = sc_load(&cat, source, engine, cfg)) != 0)
-		goto done;
-	if (kind == SC_SOURCE_DATABASE && ((engine == DB_POSTGRES && !opts->no_live) || opts->sample)) {
+	/* A database is read on one read-only connection, its catalog and
+	 * then its statistics (what sc_load_database does, plus those);
+	 * files and directories through a shadow, as the schema commands. */
+	if (kind == SC_SOURCE_DATABASE || sc_source_engine(source) == DB_SQLITE) {
 		db_open_options oo = DB_OPEN_OPTIONS_INIT;
 
 		oo.project_root = cfg->root;
 		oo.read_only = 1;
-		if ((rc = db_open(&db, source, &oo)) != 0)
+		if ((rc = db_open(&db, source, &oo)) != 0 ||
+		    (rc = sc_introspect(db, cfg->version_table, &cat)) != 0)
 			goto done;
-		have_stats = 1;
-		if ((rc = adv_stats_read(&stats, db, cat, opts->settings, opts->sample)) != 0)
-			goto done;
-		r->live = stats.age_seconds >= 0;
-		r->stats_age = stats.age_seconds;
-		r->sampled = stats.sampled;
+		if ((engine == DB_POSTGRES && !opts->no_live) || opts->sample) {
+			have_stats = 1;
+			if ((rc = adv_stats_read(&stats, db, cat, opts->settings, opts->sample)) != 0)
+				goto done;
+			r->live = stats.age_seconds >= 0;
+			r->stats_age = stats.age_seconds;
+			r->sampled = stats.sampled;
+		}
+	} else if ((rc = sc_load(&cat, source, engine, cfg)) != 0) {
+		goto done;
 	}
 	rc = advise_catalog(r, cat, have_stats ? &stats : NULL, opts->settings);
 done:
