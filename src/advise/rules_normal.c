@@ -172,12 +172,20 @@ static void delimited_lists(advise_ctx *c, const adv_table *t, strata_buf *name)
 	}
 }
 
+/* Names every row has of its own: bookkeeping, and attributes any entity
+ * carries (a comment's score is not its post's score). */
 static int bookkeeping(const char *name)
 {
 	static const char *const names[] = { "id", "created_at", "updated_at", "created",
 					     "updated", "modified", "modified_at", "last_update",
 					     "last_updated", "created_by", "updated_by", "deleted_at",
 					     "version", "lock_version", "createdAt", "updatedAt",
+					     "name", "title", "description", "status", "state", "type",
+					     "kind", "score", "notes", "note", "comment", "body",
+					     "position", "sort_order", "is_deleted", "deleted",
+					     "is_active", "active", "enabled", "is_public", "label",
+					     "changed", "changed_by", "modified_by", "inserted_at",
+					     "inserted_by", "id_old", "old_id",
 					     NULL };
 
 	for (size_t i = 0; names[i]; i++)
@@ -197,8 +205,10 @@ static size_t shared_columns(const adv_table *t, const adv_table *p, const sc_co
 		const sc_column *col = &t->t->cols[j];
 		const sc_column *src = advise_column(p->t, col->name);
 
+		/* a flag is a row's own state, never a copy */
 		if (!src || bookkeeping(col->name) || advise_in_key(t, col->name) ||
-		    advise_in_key(p, col->name) || !sc_str_eq(col->type, src->type) || col->generated)
+		    advise_in_key(p, col->name) || !sc_str_eq(col->type, src->type) || col->generated ||
+		    (col->type && (strcmp(col->type, "boolean") == 0 || strcmp(col->type, "BOOLEAN") == 0)))
 			continue;
 		if (n < cap)
 			out[n] = col;
@@ -217,7 +227,14 @@ static void copied_columns(advise_ctx *c, const adv_table *t, strata_buf *name)
 		const sc_column *shared[2];
 		size_t n;
 
+		int seen = 0;
+
 		if (!p || p == t || (n = shared_columns(t, p, shared, 2)) >= 3)
+			continue;
+		/* two foreign keys to one table (author, approver): once */
+		for (size_t q = 0; q < i && !seen; q++)
+			seen = t->cons[q]->contype == 'f' && sc_str_eq(t->cons[q]->ref_table, k->ref_table);
+		if (seen)
 			continue;
 		for (size_t j = 0; j < n; j++) {
 			advise_name(name, t->t, shared[j]->name);
