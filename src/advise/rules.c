@@ -10,8 +10,8 @@
 #include "advise/advise.h"
 #include "strata/error.h"
 #include "util/alloc.h"
+#include "util/ini.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,66 +163,17 @@ void strata_advise_settings_release(strata_advise_settings *s)
 	s->nignore = s->nlike_columns = 0;
 }
 
-/* 1-based line of the nth `key` entry under [advise] in the config file,
- * or 0 if not found. */
-static int key_line(const char *path, const char *key, int nth)
-{
-	FILE *f = path ? fopen(path, "r") : NULL;
-	char line[1024];
-	int no = 0, in_section = 0, found = 0, seen = 0;
-	size_t klen = strlen(key);
-
-	if (!f)
-		return 0;
-	while (!found && fgets(line, sizeof(line), f)) {
-		char *p = line;
-
-		no++;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '[') {
-			in_section = strncasecmp(p, "[advise]", 8) == 0;
-			continue;
-		}
-		if (in_section && strncasecmp(p, key, klen) == 0 &&
-		    (p[klen] == ' ' || p[klen] == '\t' || p[klen] == '=' || p[klen] == ':') &&
-		    seen++ == nth)
-			found = no;
-	}
-	fclose(f);
-	return found;
-}
-
-/* STRATA_EPARSE "path:line: [advise] KEY = 'VALUE': why" with a hint. */
+/* STRATA_EPARSE "path:line: [advise] KEY = 'VALUE': why" with a hint,
+ * for the entry-th entry of the section. */
 static int settings_error(const strata_config *cfg, size_t entry, const char *why, const char *hint)
 {
-	const char *path = cfg->config_path ? cfg->config_path : STRATA_CONFIG_FILE;
-	const char *key = cfg->advise_keys[entry], *value = cfg->advise_values[entry];
-	int nth = 0, line;
+	const char *key = cfg->advise_keys[entry];
+	int nth = 0;
 
 	for (size_t i = 0; i < entry; i++)
 		nth += strcasecmp(cfg->advise_keys[i], key) == 0;
-	line = key_line(cfg->config_path, key, nth);
-	if (line)
-		strata_error_set(STRATA_EPARSE, "%s:%d: [advise] %s = '%s': %s", path, line, key, value,
-				 why);
-	else
-		strata_error_set(STRATA_EPARSE, "%s: [advise] %s = '%s': %s", path, key, value, why);
-	strata_error_hint("%s", hint);
-	return STRATA_EPARSE;
-}
-
-static int parse_long(long *out, const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
+	return ini_entry_error(cfg->config_path ? cfg->config_path : STRATA_CONFIG_FILE, "advise", key,
+			       cfg->advise_values[entry], nth, why, hint);
 }
 
 /* The next comma-separated item of *p, trimmed, into a fresh string;
@@ -335,7 +286,7 @@ int strata_advise_settings_load(strata_advise_settings *s, const strata_config *
 			if (strcasecmp(key, limits[k].key) == 0)
 				break;
 		if (k < sizeof(limits) / sizeof(limits[0])) {
-			if (parse_long(&v, value, limits[k].min, limits[k].max) < 0) {
+			if (ini_parse_long(&v, value, limits[k].min, limits[k].max) < 0) {
 				char why[96];
 
 				snprintf(why, sizeof(why), "not a number from %ld to %ld", limits[k].min,
