@@ -113,8 +113,12 @@ int cmd_advise(int argc, char **argv, cli_ctx *ctx)
 			strata_advise_report_count(report) -
 				strata_advise_report_at_least(report, STRATA_ADVISE_WARNING),
 			strata_advise_report_ignored(report));
-		if (live)
+		if (live && age < 3600)
+			fprintf(stderr, "; statistics %.0f seconds old", age);
+		else if (live && age < 2 * 86400)
 			fprintf(stderr, "; statistics %.1f hours old", age / 3600.0);
+		else if (live)
+			fprintf(stderr, "; statistics %.0f days old", age / 86400.0);
 		if (strata_advise_report_sampled(report))
 			fprintf(stderr, "; %zu tables sampled", strata_advise_report_sampled(report));
 		fputc('\n', stderr);
