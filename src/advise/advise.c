@@ -10,9 +10,9 @@
  * database named as the source (a shadow has none worth reading).
  *
  * Ignore entries ([advise] ignore = RULE [PATTERN]) match the object's
- * name (fnmatch) as reported, or without its schema: "audit_*" matches
- * public.audit_log and its columns only with "audit_*" written as
- * "audit_*.*" or "*audit_*"; see docs/advise.md.
+ * name (fnmatch, so '*' matches dots too) as reported, or without its
+ * schema: "audit_*" matches public.audit_log, its columns and indexes;
+ * see docs/advise.md.
  */
 #include "advise/advise.h"
 #include "db/db.h"
