@@ -223,9 +223,19 @@ static void checks(advise_ctx *c, const adv_table *t, strata_buf *name, strata_b
 
 		if (k->contype != 'c' || !k->def || !(col = check_column(t->t, k)))
 			continue;
+		advise_name(name, t->t, col->name);
+		/* an integer that may only be 0 or 1 (the flag-named ones are
+		 * reported by column_types already) */
+		if (c->pg && integer_type(col->type) && !flag_name(col->name) &&
+		    (strstr(k->def, "ARRAY[0, 1]") || strstr(k->def, "ARRAY[1, 0]"))) {
+			alter_type(fix, c, t->t, col->name, "boolean", "%s <> 0");
+			advise_emit(c, A_BOOLEAN_AS_OTHER, name->ptr, fix->ptr,
+				    "%s is %s limited to 0 and 1 by CHECK %s: a boolean", name->ptr,
+				    col->type, k->name);
+			continue;
+		}
 		if ((n = check_literals(k->def, &lits)) < 2 || n > 10)
 			continue;
-		advise_name(name, t->t, col->name);
 		if (c->pg && boolean_values(lits.ptr, n) && advise_is_text(c, col->type)) {
 			advise_emit(c, A_BOOLEAN_AS_OTHER, name->ptr, NULL,
 				    "%s is %s limited to two values by CHECK %s: a boolean", name->ptr,
