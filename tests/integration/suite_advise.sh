@@ -144,6 +144,20 @@ SQL
   psql -X -q -v ON_ERROR_STOP=1 "$DB" -f fixes.sql >/dev/null 2>fix.err || { cat fix.err >&2; fail "a fix does not run"; }
 }
 
+test_pg_migrations_directory_in_a_shadow() {
+  new_db
+  new_project
+  printf '[strata]\nmigrations = migrations\ndatabase = %s\n' "$DB" >strata.ini
+  mig "$(id 1)" base "CREATE TABLE author (id bigint PRIMARY KEY);" "DROP TABLE author;"
+  mig "$(id 2)" "$(id 1)" "CREATE TABLE book (id bigint PRIMARY KEY, author_id bigint REFERENCES author, at timestamp);" "DROP TABLE book;"
+  expect_exit 1 st advise migrations
+  contains "$OUT" "public.book.author_id: warning SA201"
+  contains "$OUT" "public.book.at: warning SA301"
+  # replayed in a shadow: the project's database has nothing applied, no shadow is left
+  equals "$(q "SELECT count(*) FROM pg_tables WHERE tablename IN ('book', 'author')")" 0
+  no_shadows_left
+}
+
 # Statistics from real work: pg_stat_reset, then queries; poll until the
 # server has counted them (before 15 the collector is asynchronous).
 wait_stat() { # wait_stat SQL WANT: until the query's value is >= WANT
