@@ -210,6 +210,9 @@ int advise_name(strata_buf *b, const sc_object *t, const char *column);
 /* The table quoted and qualified for the engine's SQL, appended to b. */
 int advise_put_table_sql(strata_buf *b, const advise_ctx *c, const sc_object *t);
 int advise_put_ident_sql(strata_buf *b, const advise_ctx *c, const char *name);
+/* "ALTER TABLE t ALTER COLUMN col <action>" into b (cleared first). */
+void advise_alter_column_sql(strata_buf *b, const advise_ctx *c, const sc_object *t,
+			     const char *col, const char *action);
 
 /* Add a finding of rule on object (borrowed) with fix (DDL or NULL). */
 void advise_emit(advise_ctx *c, advise_rule_no rule, const char *object, const char *fix,

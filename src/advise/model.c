@@ -486,6 +486,17 @@ int advise_put_ident_sql(strata_buf *b, const advise_ctx *c, const char *name)
 	return c->pg ? sc_put_ident(b, name) : sqt_put_ident(b, name);
 }
 
+void advise_alter_column_sql(strata_buf *b, const advise_ctx *c, const sc_object *t,
+			     const char *col, const char *action)
+{
+	buf_clear(b);
+	buf_puts(b, "ALTER TABLE ");
+	advise_put_table_sql(b, c, t);
+	buf_puts(b, " ALTER COLUMN ");
+	advise_put_ident_sql(b, c, col);
+	buf_printf(b, " %s", action);
+}
+
 int advise_put_table_sql(strata_buf *b, const advise_ctx *c, const sc_object *t)
 {
 	if (c->pg)

@@ -122,12 +122,7 @@ static void integer_keys(advise_ctx *c, const adv_table *t, strata_buf *name)
 						 strstr(col->default_expr, "nextval("))))
 			continue;
 		advise_name(name, t->t, col->name);
-		buf_clear(&fix);
-		buf_puts(&fix, "ALTER TABLE ");
-		advise_put_table_sql(&fix, c, t->t);
-		buf_puts(&fix, " ALTER COLUMN ");
-		advise_put_ident_sql(&fix, c, col->name);
-		buf_puts(&fix, " TYPE bigint;");
+		advise_alter_column_sql(&fix, c, t->t, col->name, "TYPE bigint;");
 		/* a serial's sequence is AS integer too (an identity's follows the column) */
 		if (!col->identity && col->default_expr) {
 			const char *q = strstr(col->default_expr, "nextval('"), *e;
@@ -205,13 +200,11 @@ static void fk_types(advise_ctx *c, const adv_table *t, strata_buf *name)
 			if (!a || !b || same_type(c, a->type, b->type))
 				continue;
 			advise_name(name, t->t, a->name);
-			buf_clear(&fix);
 			if (c->pg) {
-				buf_puts(&fix, "ALTER TABLE ");
-				advise_put_table_sql(&fix, c, t->t);
-				buf_puts(&fix, " ALTER COLUMN ");
-				advise_put_ident_sql(&fix, c, a->name);
-				buf_printf(&fix, " TYPE %s;", b->type);
+				char action[160];
+
+				snprintf(action, sizeof(action), "TYPE %s;", b->type);
+				advise_alter_column_sql(&fix, c, t->t, a->name, action);
 			}
 			advise_name(&ref, p->t, b->name);
 			advise_emit(c, A_FK_TYPE_MISMATCH, name->ptr, c->pg ? fix.ptr : NULL,
@@ -242,14 +235,8 @@ static void nullable_keys(advise_ctx *c, const adv_table *t, strata_buf *name)
 			if (!col || col->not_null || col->pk)
 				continue;
 			advise_name(name, t->t, col->name);
-			buf_clear(&fix);
-			if (c->pg) {
-				buf_puts(&fix, "ALTER TABLE ");
-				advise_put_table_sql(&fix, c, t->t);
-				buf_puts(&fix, " ALTER COLUMN ");
-				advise_put_ident_sql(&fix, c, col->name);
-				buf_puts(&fix, " SET NOT NULL;");
-			}
+			if (c->pg)
+				advise_alter_column_sql(&fix, c, t->t, col->name, "SET NOT NULL;");
 			advise_emit(c, A_NULLABLE_NATURAL_KEY, name->ptr, c->pg ? fix.ptr : NULL,
 				    "%s is nullable but part of unique key %s%s: rows with NULL there "
 				    "are never duplicates",

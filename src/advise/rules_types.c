@@ -22,15 +22,12 @@
 static void alter_type(strata_buf *b, const advise_ctx *c, const sc_object *t, const char *col,
 		       const char *type, const char *using_fmt)
 {
-	buf_clear(b);
-	buf_puts(b, "ALTER TABLE ");
-	advise_put_table_sql(b, c, t);
-	buf_puts(b, " ALTER COLUMN ");
-	advise_put_ident_sql(b, c, col);
-	buf_printf(b, " TYPE %s", type);
+	char action[128];
+
+	snprintf(action, sizeof(action), "TYPE %s", type);
+	advise_alter_column_sql(b, c, t, col, action);
 	if (using_fmt) {
 		strata_buf q = STRATA_BUF_INIT;
-
 		const char *at = strstr(using_fmt, "%s");
 
 		advise_put_ident_sql(&q, c, col);
