@@ -15,7 +15,7 @@
 # (alembic and sqitch no-op runs, 7), BENCH_PEERS (alembic,sqitch,dbmate),
 # BENCH_ENGINES (sqlite postgres), BENCH_SCHEMA (1: also bench/schema.py),
 # BENCH_SCHEMA_RUNS (5), BENCH_SCHEMA_SIZES (500,1000,2000), BENCH_TEST (1: also
-# bench/test_cmd.sh), BENCH_GRAPH (1: also bench/graph_load.sh), BENCH_ONLINE (1: also bench/online.sh), BENCH_OUT (directory for the tables and raw
+# bench/test_cmd.sh), BENCH_GRAPH (1: also bench/graph_load.sh), BENCH_ONLINE (1: also bench/online.sh), BENCH_ADVISE (1: also bench/advise.py), BENCH_OUT (directory for the tables and raw
 # JSON; default: a temporary one, removed).
 set -euo pipefail
 
@@ -155,5 +155,21 @@ fi
 # Online migrations under load (strata online against the naive ALTER TABLE).
 if [ "${BENCH_ONLINE:-1}" = 1 ]; then
   "$here/online.sh" "$bin" || status=1
+fi
+
+# strata advise on the corpus schemas: findings per rule, cost against strata dump.
+if [ "${BENCH_ADVISE:-1}" = 1 ]; then
+  pgdir=$(mktemp -d)
+  if env_lines=$("$root/tests/pgserver.sh" start "$pgdir"); then
+    pg_url=$(printf '%s\n' "$env_lines" | sed -n 's/^STRATA_TEST_PG_URL=//p')
+    echo
+    echo "== strata advise"
+    python3 "$here/advise.py" --strata "$bin" --pg-url "$pg_url" --runs "${BENCH_ADVISE_RUNS:-11}" || status=1
+    "$root/tests/pgserver.sh" stop "$pgdir"
+  else
+    say "could not start PostgreSQL; skipping the advise benchmark"
+    status=1
+  fi
+  pgdir=
 fi
 exit $status

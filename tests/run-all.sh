@@ -38,8 +38,9 @@ jobs=${STRATA_TEST_JOBS:-3}
 
 # The suites that run on every PostgreSQL version: introspection, diff,
 # dump round trips, drift and migra conformance (suite_schema_pg), the
-# versioned-migration runner (suite_postgres) and `strata test`.
-matrix_suites="suite_schema_pg suite_postgres suite_test_cmd"
+# versioned-migration runner (suite_postgres), `strata test`, and advise
+# (its live rules read pg_sequences and the statistics views).
+matrix_suites="suite_schema_pg suite_postgres suite_test_cmd suite_advise"
 suites_of() { echo "$matrix_suites"; }
 # Suites and unit binaries that need no PostgreSQL server (the local lane).
 local_suites="suite_sqlite suite_faults_sqlite suite_schema_sqlite"

@@ -28,7 +28,8 @@
  * expects (default 1).
  *
  * [lint] holds rule severities and lint settings (strata/lint.h); it is
- * kept as read here and checked by lint.
+ * kept as read here and checked by lint. [advise] likewise holds the
+ * schema advisor's settings (strata/advise.h), checked by advise.
  *
  * Unknown keys or sections ([lint] is reserved for lint) are errors naming
  * the file and line, so a typo never silently falls back to a default.
@@ -66,6 +67,9 @@ typedef struct strata_config {
 	char **lint_keys;          /* [lint] entries as read (checked by strata_lint_settings_load) */
 	char **lint_values;
 	size_t nlint;
+	char **advise_keys;        /* [advise] entries as read (checked by strata_advise_settings_load) */
+	char **advise_values;
+	size_t nadvise;
 } strata_config;
 
 /* What the caller knows before reading the file: flags and environment. */

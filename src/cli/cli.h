@@ -96,6 +96,9 @@ int cli_report_error(int code);
 int cli_usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_info(cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A findings format name (lint and advise: text, json, sarif, github) as
+ * its number, 1 to 4 in that order; -1 when unknown. */
+int cli_findings_format(const char *name);
 
 /* Run options wired to the CLI's log, progress and stdout. */
 void cli_run_options(strata_run_options *o, cli_ctx *ctx);
@@ -135,6 +138,7 @@ int cmd_graph(int argc, char **argv, cli_ctx *ctx);
 int cmd_verify(int argc, char **argv, cli_ctx *ctx);
 int cmd_hash(int argc, char **argv, cli_ctx *ctx);
 int cmd_lint(int argc, char **argv, cli_ctx *ctx);
+int cmd_advise(int argc, char **argv, cli_ctx *ctx);
 int cmd_test(int argc, char **argv, cli_ctx *ctx);
 int cmd_online(int argc, char **argv, cli_ctx *ctx);
 int cmd_tag(int argc, char **argv, cli_ctx *ctx);

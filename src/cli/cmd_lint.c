@@ -155,22 +155,6 @@ done:
 	return rc;
 }
 
-static int parse_format(strata_lint_format *out, const char *s)
-{
-	static const struct { const char *name; strata_lint_format f; } formats[] = {
-		{ "text", STRATA_LINT_FORMAT_TEXT }, { "json", STRATA_LINT_FORMAT_JSON },
-		{ "sarif", STRATA_LINT_FORMAT_SARIF }, { "github", STRATA_LINT_FORMAT_GITHUB },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
-		if (strcmp(s, formats[i].name) == 0) {
-			*out = formats[i].f;
-			return 0;
-		}
-	return -1;
-}
-
 int cmd_lint(int argc, char **argv, cli_ctx *ctx)
 {
 	static const char *args[MAX_FILES];
@@ -203,9 +187,11 @@ int cmd_lint(int argc, char **argv, cli_ctx *ctx)
 		return rc;
 	if (ctx->g.json)
 		format = STRATA_LINT_FORMAT_JSON;
-	if (format_arg && parse_format(&format, format_arg) < 0)
+	if (format_arg && cli_findings_format(format_arg) < 0)
 		return cli_usage_error("lint", "unknown format '%s' (text, json, sarif or github)",
 				       format_arg);
+	if (format_arg)
+		format = (strata_lint_format)cli_findings_format(format_arg);
 	if (severity_arg) {
 		if (strcmp(severity_arg, "warning") == 0)
 			threshold = STRATA_LINT_WARNING;

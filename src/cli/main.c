@@ -40,6 +40,7 @@ const cli_command cli_commands[] = {
 	{ "baseline", cmd_baseline, "adopt an existing database: first revision from its schema" },
 	{ "erd", cmd_erd, "draw the schema's tables and foreign keys (dot or mermaid)" },
 	{ "lint", cmd_lint, "check migrations for locks, rewrites and data loss" },
+	{ "advise", cmd_advise, "review a schema's keys, indexes, types and normalization" },
 	{ "test", cmd_test, "prove on a shadow database that migrations go up, down and match" },
 	{ "online", cmd_online, "zero-downtime expand/contract migrations (PostgreSQL)" },
 	{ "help", cmd_help, "show help for a command" },

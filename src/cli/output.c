@@ -85,6 +85,16 @@ void cli_info(cli_ctx *ctx, const char *fmt, ...)
 
 static int progress_shown;
 
+int cli_findings_format(const char *name)
+{
+	static const char *const names[] = { "text", "json", "sarif", "github" };
+
+	for (int i = 0; i < 4; i++)
+		if (strcmp(name, names[i]) == 0)
+			return i + 1;
+	return -1;
+}
+
 static void clear_progress(void)
 {
 	if (progress_shown) {

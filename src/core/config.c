@@ -33,6 +33,8 @@ typedef struct file_values {
 	char *test_heads;       /* [test] heads */
 	char **lint_keys, **lint_values; /* [lint] entries, in file order */
 	size_t nlint;
+	char **advise_keys, **advise_values; /* [advise] entries, in file order */
+	size_t nadvise;
 	int error_line;
 	int out_of_memory;      /* an allocation failed: not the file's fault */
 	strata_buf error;
@@ -43,6 +45,30 @@ static int set_once(char **slot, const char *value)
 	strata_free(*slot);
 	*slot = strata_strdup(value);
 	return *slot != NULL;
+}
+
+/* Append name = value to a section kept as read; 1, or 0 on out of memory. */
+static int keep_entry(file_values *fv, char ***keys, char ***values, size_t *n, const char *name,
+		      const char *value)
+{
+	char **k = strata_realloc(*keys, (*n + 1) * sizeof(char *));
+	char **v = k ? strata_realloc(*values, (*n + 1) * sizeof(char *)) : NULL;
+
+	if (k)
+		*keys = k;
+	if (v)
+		*values = v;
+	if (!k || !v || !(k[*n] = strata_strdup(name))) {
+		fv->out_of_memory = 1;
+		return 0;
+	}
+	if (!(v[*n] = strata_strdup(value))) {
+		strata_free(k[*n]);
+		fv->out_of_memory = 1;
+		return 0;
+	}
+	(*n)++;
+	return 1;
 }
 
 static int on_ini_entry(void *user, const char *section, const char *name, const char *value)
@@ -64,27 +90,12 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
 
 	if (fv->error.len)
 		return 0;
-	/* [lint] is kept as read and checked by lint (strata_lint_settings_load). */
-	if (strcasecmp(section, "lint") == 0) {
-		char **k = strata_realloc(fv->lint_keys, (fv->nlint + 1) * sizeof(char *));
-		char **v = k ? strata_realloc(fv->lint_values, (fv->nlint + 1) * sizeof(char *)) : NULL;
-
-		if (k)
-			fv->lint_keys = k;
-		if (v)
-			fv->lint_values = v;
-		if (!k || !v || !(k[fv->nlint] = strata_strdup(name))) {
-			fv->out_of_memory = 1;
-			return 0;
-		}
-		if (!(v[fv->nlint] = strata_strdup(value))) {
-			strata_free(k[fv->nlint]);
-			fv->out_of_memory = 1;
-			return 0;
-		}
-		fv->nlint++;
-		return 1;
-	}
+	/* [lint] is kept as read and checked by lint (strata_lint_settings_load),
+	 * [advise] by advise (strata_advise_settings_load). */
+	if (strcasecmp(section, "lint") == 0)
+		return keep_entry(fv, &fv->lint_keys, &fv->lint_values, &fv->nlint, name, value);
+	if (strcasecmp(section, "advise") == 0)
+		return keep_entry(fv, &fv->advise_keys, &fv->advise_values, &fv->nadvise, name, value);
 	/* [test]: strata test's settings. */
 	if (strcasecmp(section, "test") == 0) {
 		if (strcasecmp(name, "heads") == 0) {
@@ -142,6 +153,8 @@ static void file_values_release(file_values *fv)
 	strata_free(fv->test_heads);
 	free_strings(fv->lint_keys, fv->nlint);
 	free_strings(fv->lint_values, fv->nlint);
+	free_strings(fv->advise_keys, fv->nadvise);
+	free_strings(fv->advise_values, fv->nadvise);
 	buf_release(&fv->error);
 }
 
@@ -386,6 +399,11 @@ int strata_config_load(strata_config **out, const strata_config_input *in)
 	c->nlint = fv.nlint;
 	fv.lint_keys = fv.lint_values = NULL;
 	fv.nlint = 0;
+	c->advise_keys = fv.advise_keys;
+	c->advise_values = fv.advise_values;
+	c->nadvise = fv.nadvise;
+	fv.advise_keys = fv.advise_values = NULL;
+	fv.nadvise = 0;
 	*out = c;
 	c = NULL;
 	rc = 0;
@@ -410,5 +428,7 @@ void strata_config_free(strata_config *c)
 	strata_free(c->shadow_database);
 	free_strings(c->lint_keys, c->nlint);
 	free_strings(c->lint_values, c->nlint);
+	free_strings(c->advise_keys, c->nadvise);
+	free_strings(c->advise_values, c->nadvise);
 	strata_free(c);
 }

@@ -9,9 +9,9 @@
  */
 #include "lint/lint.h"
 #include "strata/error.h"
+#include "util/ini.h"
 #include "util/strutil.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,62 +250,12 @@ void strata_lint_settings_init(strata_lint_settings *s)
 	s->large_table_rows = 1000000;
 }
 
-/* 1-based line of `key` under [lint] in the config file, or 0 if not found. */
-static int lint_key_line(const char *path, const char *key)
-{
-	FILE *f = path ? fopen(path, "r") : NULL;
-	char line[1024];
-	int no = 0, in_lint = 0, found = 0;
-	size_t klen = strlen(key);
-
-	if (!f)
-		return 0;
-	while (!found && fgets(line, sizeof(line), f)) {
-		char *p = line;
-
-		no++;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '[') {
-			in_lint = strncasecmp(p, "[lint]", 6) == 0;
-			continue;
-		}
-		if (in_lint && strncasecmp(p, key, klen) == 0 &&
-		    (p[klen] == ' ' || p[klen] == '\t' || p[klen] == '=' || p[klen] == ':'))
-			found = no;
-	}
-	fclose(f);
-	return found;
-}
-
 /* STRATA_EPARSE "path:line: [lint] KEY = 'VALUE': why" with a hint. */
 static int settings_error(const strata_config *cfg, const char *key, const char *value,
 			  const char *why, const char *hint)
 {
-	const char *path = cfg->config_path ? cfg->config_path : STRATA_CONFIG_FILE;
-	int line = lint_key_line(cfg->config_path, key);
-	char what[512];
-
-	snprintf(what, sizeof(what), "%s = '%s': %s", key, value, why);
-	if (line)
-		strata_error_set(STRATA_EPARSE, "%s:%d: [lint] %s", path, line, what);
-	else
-		strata_error_set(STRATA_EPARSE, "%s: [lint] %s", path, what);
-	strata_error_hint("%s", hint);
-	return STRATA_EPARSE;
-}
-
-static int parse_long(long *out, const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
+	return ini_entry_error(cfg->config_path ? cfg->config_path : STRATA_CONFIG_FILE, "lint", key,
+			       value, 0, why, hint);
 }
 
 int strata_lint_settings_load(strata_lint_settings *s, const strata_config *cfg)
@@ -318,17 +268,17 @@ int strata_lint_settings_load(strata_lint_settings *s, const strata_config *cfg)
 		long v;
 
 		if (strcasecmp(key, "pg_version") == 0) {
-			if (parse_long(&v, value, 9, 99) < 0)
+			if (ini_parse_long(&v, value, 9, 99) < 0)
 				return settings_error(cfg, key, value, "not a PostgreSQL major version",
 						      "write e.g. 'pg_version = 15'");
 			s->pg_version = (int)v;
 		} else if (strcasecmp(key, "small_table_rows") == 0) {
-			if (parse_long(&v, value, 0, 2000000000L) < 0)
+			if (ini_parse_long(&v, value, 0, 2000000000L) < 0)
 				return settings_error(cfg, key, value, "not a row count",
 						      "write e.g. 'small_table_rows = 10000'");
 			s->small_table_rows = v;
 		} else if (strcasecmp(key, "large_table_rows") == 0) {
-			if (parse_long(&v, value, 0, 2000000000L) < 0)
+			if (ini_parse_long(&v, value, 0, 2000000000L) < 0)
 				return settings_error(cfg, key, value, "not a row count",
 						      "write e.g. 'large_table_rows = 1000000'");
 			s->large_table_rows = v;

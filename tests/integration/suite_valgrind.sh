@@ -22,6 +22,7 @@ LEAK_COMMANDS=(
   "erd -f mermaid"
   "diff migrations DB"
   "lint --all"
+  "advise --severity info"
 )
 
 VALGRIND=(valgrind --quiet --leak-check=full --show-leak-kinds=definite
@@ -34,10 +35,10 @@ test_no_definite_leaks_in_main_commands() {
   for line in "${LEAK_COMMANDS[@]}"; do
     read -r -a args <<<"$line"
     args=("${args[@]/#DB/$DB}")
-    if [ "${args[0]}" = lint ]; then
-      # lint exits 1 when it finds an error-level risk; a leak is 99.
+    if [ "${args[0]}" = lint ] || [ "${args[0]}" = advise ]; then
+      # lint and advise exit 1 when they find something; a leak is 99.
       set +e; "${VALGRIND[@]}" "$STRATA" "${args[@]}" >"$T/.out" 2>"$T/.err"; code=$?; set -e
-      [ "$code" -le 1 ] || { cat "$T/.err" >&2; fail "valgrind lint exited $code"; }
+      [ "$code" -le 1 ] || { cat "$T/.err" >&2; fail "valgrind ${args[0]} exited $code"; }
       continue
     fi
     expect_exit 0 "${VALGRIND[@]}" "$STRATA" "${args[@]}"

@@ -1,0 +1,1 @@
+CREATE INDEX g ON ONLY public.t USING gin (doc jsonb_path_ops) WITH (fastupdate=off) TABLESPACE x

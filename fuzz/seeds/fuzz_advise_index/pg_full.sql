@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "a ON b" ON public."t(x)" USING btree (a, lower(b) DESC, "C d" text_pattern_ops) INCLUDE (e) NULLS NOT DISTINCT WHERE (deleted_at IS NULL)

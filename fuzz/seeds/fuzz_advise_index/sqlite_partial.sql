@@ -1,0 +1,1 @@
+CREATE INDEX c_p ON c(p_id, lower(status) DESC) WHERE deleted_at IS NULL
