@@ -204,7 +204,8 @@ int fmt_flyway_read(strata_import_history *h, const char *src, const strata_impo
 				rc = imp_skip(h, name, "a repeatable migration: Flyway re-runs it whenever it "
 						       "changes, which a revision graph does not do; write it "
 						       "as a revision (or in schema.sql) where it belongs");
-			else if (pass == 1 && (len < 5 || strcmp(name + len - 5, ".conf") != 0) &&
+			else if (pass == 1 && !split_name(name, 'V', &ver, &vlen, &desc, &dlen) &&
+				 (len < 5 || strcmp(name + len - 5, ".conf") != 0) &&
 				 (name[0] == 'V' || name[0] == 'U' || name[0] == 'R'))
 				rc = imp_skip(h, name, "not a Flyway SQL migration (<V|U|R><version>__<description>.sql)");
 		}

@@ -123,6 +123,9 @@ int fmt_golang_migrate_read(strata_import_history *h, const char *src, const str
 		}
 		if (!st->down_sql)
 			rc = imp_set(&st->irreversible, "golang-migrate has no .down.sql file for this version");
+		if (rc == 0 && strstr(st->up_sql, "schema_migrations"))
+			rc = imp_note(h, "%s refers to schema_migrations, golang-migrate's own table, which "
+				      "strata does not create: create it first or edit the revision", st->id);
 		if (rc == 0 && opt->dialect && strcmp(opt->dialect, "postgresql") == 0 &&
 		    (why = imp_nontx_statement(st->up_sql))) {
 			st->transactional = 0;
