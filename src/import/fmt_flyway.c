@@ -206,7 +206,7 @@ int fmt_flyway_read(strata_import_history *h, const char *src, const strata_impo
 						       "as a revision (or in schema.sql) where it belongs");
 			else if (pass == 1 && !split_name(name, 'V', &ver, &vlen, &desc, &dlen) &&
 				 (len < 5 || strcmp(name + len - 5, ".conf") != 0) &&
-				 (name[0] == 'V' || name[0] == 'U' || name[0] == 'R'))
+				 (name[0] == 'V' || name[0] == 'U' || name[0] == 'R') && strstr(name, "__"))
 				rc = imp_skip(h, name, "not a Flyway SQL migration (<V|U|R><version>__<description>.sql)");
 		}
 	}

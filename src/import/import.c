@@ -427,36 +427,73 @@ int imp_sections(strata_buf *up, strata_buf *down, int *has_down, const char *pa
 	return 0;
 }
 
-/* Case-insensitive search of word as a whole word, outside "--" comments. */
-static const char *find_word(const char *s, const char *word)
+/* The next word of SQL text outside comments, string literals, quoted
+ * identifiers and dollar-quoted bodies: [*w, *w + *n); 0 at the end. */
+static int next_word(const char **pp, const char **w, size_t *n)
 {
-	size_t wl = strlen(word);
-	const char *p;
-	int in_comment = 0;
+	const char *p = *pp;
 
-	for (p = s; *p; p++) {
-		if (*p == '\n')
-			in_comment = 0;
-		else if (p[0] == '-' && p[1] == '-')
-			in_comment = 1;
-		if (in_comment)
-			continue;
-		if (strncasecmp(p, word, wl) == 0 && (p == s || !(isalnum((unsigned char)p[-1]) || p[-1] == '_')) &&
-		    !(isalnum((unsigned char)p[wl]) || p[wl] == '_'))
-			return p;
+	while (*p) {
+		if (p[0] == '-' && p[1] == '-') {
+			p += strcspn(p, "\n");
+		} else if (p[0] == '/' && p[1] == '*') {
+			const char *e = strstr(p + 2, "*/");
+
+			p = e ? e + 2 : p + strlen(p);
+		} else if (*p == '\'' || *p == '"') {
+			const char *e = strchr(p + 1, *p);
+
+			p = e ? e + 1 : p + strlen(p);
+		} else if (*p == '$' && (p[1] == '$' || isalpha((unsigned char)p[1]) || p[1] == '_')) {
+			size_t tl = 1 + strspn(p + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+			const char *e;
+
+			if (p[tl] != '$') {
+				p++;
+				continue;
+			}
+			tl++;
+			for (e = p + tl; *e && strncmp(e, p, tl) != 0; e++)
+				;
+			p = *e ? e + tl : e;
+		} else if (isalpha((unsigned char)*p) || *p == '_') {
+			*w = p;
+			while (isalnum((unsigned char)*p) || *p == '_' || *p == '$')
+				p++;
+			*n = (size_t)(p - *w);
+			*pp = p;
+			return 1;
+		} else {
+			p++;
+		}
 	}
-	return NULL;
+	*pp = p;
+	return 0;
+}
+
+static int word_is(const char *w, size_t n, const char *kw)
+{
+	return strlen(kw) == n && strncasecmp(w, kw, n) == 0;
 }
 
 const char *imp_nontx_statement(const char *s)
 {
-	if (find_word(s, "CONCURRENTLY"))
-		return "a CONCURRENTLY index or refresh";
-	if (find_word(s, "VACUUM"))
-		return "VACUUM";
-	if (find_word(s, "ALTER SYSTEM") || (find_word(s, "ALTER") && find_word(s, "SYSTEM") &&
-					     find_word(s, "SYSTEM") - find_word(s, "ALTER") == 6))
-		return "ALTER SYSTEM";
+	const char *w, *prev = NULL;
+	size_t n, pn = 0;
+
+	while (next_word(&s, &w, &n)) {
+		if (word_is(w, n, "CONCURRENTLY") && !(prev && word_is(prev, pn, "VIEW")))
+			return "an index built, dropped or rebuilt CONCURRENTLY";
+		if (word_is(w, n, "VACUUM"))
+			return "VACUUM";
+		if (prev && word_is(prev, pn, "ALTER") && word_is(w, n, "SYSTEM"))
+			return "ALTER SYSTEM";
+		if (prev && (word_is(prev, pn, "CREATE") || word_is(prev, pn, "DROP")) &&
+		    (word_is(w, n, "DATABASE") || word_is(w, n, "TABLESPACE")))
+			return "CREATE or DROP DATABASE or TABLESPACE";
+		prev = w;
+		pn = n;
+	}
 	return NULL;
 }
 
@@ -665,6 +702,16 @@ static int existing_read(existing *x, const char *dir)
 	return rc;
 }
 
+/* s as lines: with a final newline unless it is empty. */
+static int put_line(strata_buf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n)
+		return 0;
+	return buf_puts(b, s) < 0 || (s[n - 1] != '\n' && buf_putc(b, '\n') < 0) ? STRATA_ERROR : 0;
+}
+
 static int spec_of(strata_revision_spec *spec, const strata_import_step *st, strata_buf *up,
 		   strata_buf *down)
 {
@@ -682,8 +729,7 @@ static int spec_of(strata_revision_spec *spec, const strata_import_step *st, str
 		if (buf_puts(up, st->up_sql) < 0)
 			return STRATA_ERROR;
 	} else if (st->nrevises < 2) {
-		if ((st->up_sql && *st->up_sql && (buf_puts(up, st->up_sql) < 0 || buf_putc(up, '\n') < 0)) ||
-		    buf_puts(up, NOOP_SQL) < 0)
+		if ((st->up_sql && put_line(up, st->up_sql) < 0) || buf_puts(up, NOOP_SQL) < 0)
 			return STRATA_ERROR;
 	} else if (buf_puts(up, "-- merge: no SQL of its own") < 0) {
 		return STRATA_ERROR;
@@ -696,8 +742,7 @@ static int spec_of(strata_revision_spec *spec, const strata_import_step *st, str
 		if (buf_puts(down, st->down_sql) < 0)
 			return STRATA_ERROR;
 	} else if (st->nrevises < 2) {
-		if ((*st->down_sql && (buf_puts(down, st->down_sql) < 0 || buf_putc(down, '\n') < 0)) ||
-		    buf_puts(down, NOOP_SQL) < 0)
+		if (put_line(down, st->down_sql) < 0 || buf_puts(down, NOOP_SQL) < 0)
 			return STRATA_ERROR;
 	} else if (buf_puts(down, "-- merge: no SQL of its own") < 0) {
 		return STRATA_ERROR;
