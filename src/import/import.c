@@ -109,6 +109,7 @@ int imp_step_add(strata_import_step **out, strata_import_history *h)
 	return 0;
 }
 
+static int vformat(char **out, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static int vformat(char **out, const char *fmt, va_list ap)
 {
 	strata_buf b = STRATA_BUF_INIT;
