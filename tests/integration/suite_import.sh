@@ -29,6 +29,14 @@ kratos_roundtrip() {
   local dialect=$1 key=$2
   corpus "$KRATOS" kratos/resolved-order.json
   new_db; new_project
+  # 1,388 commits, each an fsync on a disk: the SQLite file goes to the
+  # memory-backed /dev/shm where there is one (what is tested is the same)
+  if [ "$ENGINE" = sqlite ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+    shm=$(mktemp /dev/shm/strata-kratos.XXXXXX)
+    trap 'rm -f "$shm" "$shm.strata-lock"' EXIT
+    rm -f "$shm"
+    DB="sqlite:$shm"; export STRATA_DATABASE_URL=$DB
+  fi
   imp pop "$CORPUS/$KRATOS" --dialect "$dialect" --json
   # the chain is popx's order, with popx's autocommit steps off
   want=$(jq -r --arg k "$key" '.[$k].up[] | "\(.version) \(if .autocommit then "off" else "on" end)"' \
