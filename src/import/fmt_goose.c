@@ -33,11 +33,18 @@ static int classify(void *payload, const char *path, int lineno, const char *lin
 	const char *p = line, *end = line + n;
 	size_t wl;
 
+	/* "-- +goose", or "--+goose": goose trims what follows the "--". */
 	while (p < end && isspace((unsigned char)*p))
 		p++;
-	if ((size_t)(end - p) < 9 || strncmp(p, "-- +goose", 9) != 0)
+	if ((size_t)(end - p) < 2 || p[0] != '-' || p[1] != '-')
 		return IMP_SQL;
-	p += 9;
+	p += 2;
+	while (p < end && isspace((unsigned char)*p))
+		p++;
+	if ((size_t)(end - p) < 6 || strncmp(p, "+goose", 6) != 0 ||
+	    (end - p > 6 && !isspace((unsigned char)p[6])))
+		return IMP_SQL;
+	p += 6;
 	while (p < end && isspace((unsigned char)*p))
 		p++;
 	wl = (size_t)(end - p);

@@ -52,14 +52,14 @@ static void test_import__goose_sections(void **state)
 	const char *text = "-- a comment\n-- +goose NO TRANSACTION\n-- +goose Up\n"
 			   "-- +goose StatementBegin\nCREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\n"
 			   "-- +goose StatementEnd\nCREATE INDEX CONCURRENTLY i ON t (a);\n"
-			   "-- +goose down\nDROP FUNCTION f();\n";
+			   "--+goose down\nDROP FUNCTION f();\n-- +gooseberry is a comment\n";
 
 	(void)state;
 	st.transactional = 1;
 	assert_int_equal(goose_parse(&st, "m/1_a.sql", text, strlen(text)), 0);
 	assert_string_equal(st.up_sql, "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\n"
 				       "CREATE INDEX CONCURRENTLY i ON t (a);\n");
-	assert_string_equal(st.down_sql, "DROP FUNCTION f();\n");
+	assert_string_equal(st.down_sql, "DROP FUNCTION f();\n-- +gooseberry is a comment\n");
 	assert_int_equal(st.transactional, 0);
 	assert_null(st.irreversible);
 	imp_step_release(&st);
