@@ -12,7 +12,6 @@
 #include "import/import_int.h"
 #include "strata/error.h"
 #include "util/alloc.h"
-#include "util/fs.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -71,61 +70,20 @@ int dbmate_parse(strata_import_step *st, const char *path, const char *text, siz
 	rc = imp_sections(&up, &down, &has_down, path, text, len, "'-- migrate:up'", classify, &d);
 	if (rc == 0) {
 		st->transactional = !d.no_tx;
-		if ((rc = imp_set(&st->up_sql, buf_cstr(&up))) == 0) {
-			if (has_down)
-				rc = imp_set(&st->down_sql, buf_cstr(&down));
-			else
-				rc = imp_set(&st->irreversible, "the dbmate file has no '-- migrate:down' section");
-		}
+		rc = imp_take_sections(st, &up, &down, has_down, "the dbmate file has no '-- migrate:down' section");
 	}
 	buf_release(&up);
 	buf_release(&down);
 	return rc;
 }
 
-static int cmp_steps(const void *a, const void *b)
-{
-	const strata_import_step *x = a, *y = b;
-
-	return strcmp(x->id, y->id);
-}
-
 int fmt_dbmate_read(strata_import_history *h, const char *src, const strata_import_options *opt)
 {
-	strata_buf text = STRATA_BUF_INIT, path = STRATA_BUF_INIT;
-	char **names = NULL;
-	size_t n = 0, i;
-	int rc;
+	/* dbmate applies pending files in the order of their names. */
+	static const imp_annotated dbmate = {
+		"dbmate", "dbmate migrations (db/migrations)", dbmate_parse, 0, NULL, NULL,
+	};
 
 	(void)opt;
-	if ((rc = imp_list_dir(&names, &n, src, "dbmate migrations (db/migrations)")) < 0)
-		return rc;
-	for (i = 0; i < n && rc == 0; i++) {
-		const char *name = names[i];
-		size_t len = strlen(name), v = strspn(name, "0123456789");
-		strata_import_step *st;
-
-		if (len < 5 || strcmp(name + len - 4, ".sql") != 0)
-			continue;
-		if (!v || (name[v] != '_' && name[v] != '.')) {
-			rc = imp_skip(h, name, "not named VERSION_name.sql, so dbmate does not run it");
-			continue;
-		}
-		buf_clear(&path);
-		if ((rc = imp_read_file(&text, src, name)) < 0 || (rc = imp_step_add(&st, h)) < 0 ||
-		    (rc = imp_setn(&st->id, name, v)) < 0 ||
-		    (rc = imp_message_from(&st->message, name + v + 1, name[v] == '_' ? len - v - 5 : 0)) < 0 ||
-		    buf_printf(&path, "%s/%s", src, name) < 0 || (rc = imp_set(&st->source, buf_cstr(&path))) < 0)
-			break;
-		rc = dbmate_parse(st, buf_cstr(&path), text.ptr, text.len);
-	}
-	if (rc == 0) {
-		/* dbmate applies pending files in the order of their names. */
-		imp_sort_steps(h, cmp_steps);
-		rc = imp_chain(h);
-	}
-	fs_free_names(names, n);
-	buf_release(&text);
-	buf_release(&path);
-	return rc;
+	return imp_read_annotated(h, src, &dbmate);
 }

@@ -225,10 +225,8 @@ int fmt_flyway_read(strata_import_history *h, const char *src, const strata_impo
 			rc = imp_note(h, "%s uses Flyway placeholders (${...}), which Flyway replaces when it runs; "
 				      "they were imported as written: replace them in the revision file", st->id);
 	}
-	if (rc == 0) {
-		imp_sort_steps(h, cmp_steps);
-		rc = imp_chain(h);
-	}
+	if (rc == 0)
+		rc = imp_finish(h, cmp_steps);
 	fs_free_names(names, n);
 	buf_release(&text);
 	buf_release(&path);

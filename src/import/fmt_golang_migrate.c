@@ -47,13 +47,6 @@ static int split_name(const char *name, size_t *vlen, const char **title, size_t
 	return 1;
 }
 
-static int cmp_steps(const void *a, const void *b)
-{
-	const strata_import_step *x = a, *y = b;
-
-	return imp_cmp_digits(x->id, strlen(x->id), y->id, strlen(y->id));
-}
-
 static strata_import_step *find_step(strata_import_history *h, const char *name, size_t vlen)
 {
 	for (size_t i = 0; i < h->nsteps; i++)
@@ -132,10 +125,8 @@ int fmt_golang_migrate_read(strata_import_history *h, const char *src, const str
 			rc = imp_note(h, "%s runs outside a transaction (it holds %s)", st->id, why);
 		}
 	}
-	if (rc == 0) {
-		imp_sort_steps(h, cmp_steps);
-		rc = imp_chain(h);
-	}
+	if (rc == 0)
+		rc = imp_finish(h, imp_cmp_id_value);
 	fs_free_names(names, n);
 	buf_release(&text);
 	buf_release(&path);

@@ -16,7 +16,6 @@
 #include "import/import_int.h"
 #include "strata/error.h"
 #include "util/alloc.h"
-#include "util/fs.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -89,73 +88,21 @@ int goose_parse(strata_import_step *st, const char *path, const char *text, size
 			      "'-- +goose StatementBegin' is never ended");
 	if (rc == 0) {
 		st->transactional = !g.no_tx;
-		if ((rc = imp_set(&st->up_sql, buf_cstr(&up))) == 0) {
-			if (has_down)
-				rc = imp_set(&st->down_sql, buf_cstr(&down));
-			else
-				rc = imp_set(&st->irreversible, "the goose file has no '-- +goose Down' section");
-		}
+		rc = imp_take_sections(st, &up, &down, has_down, "the goose file has no '-- +goose Down' section");
 	}
 	buf_release(&up);
 	buf_release(&down);
 	return rc;
 }
 
-/* NNN_name.sql: the digits before the first '_'. */
-static size_t version_len(const char *name)
-{
-	size_t n = strspn(name, "0123456789");
-
-	return n && name[n] == '_' ? n : 0;
-}
-
-static int cmp_steps(const void *a, const void *b)
-{
-	const strata_import_step *x = a, *y = b;
-
-	return imp_cmp_digits(x->id, strlen(x->id), y->id, strlen(y->id));
-}
-
 int fmt_goose_read(strata_import_history *h, const char *src, const strata_import_options *opt)
 {
-	strata_buf text = STRATA_BUF_INIT, path = STRATA_BUF_INIT;
-	char **names = NULL;
-	size_t n = 0, i;
-	int rc;
+	static const imp_annotated goose = {
+		"goose", "goose migrations", goose_parse, 1, ".go",
+		"a Go migration: its code runs inside goose and cannot be imported; write its SQL as a "
+		"strata revision",
+	};
 
-	if ((rc = imp_list_dir(&names, &n, src, "goose migrations")) < 0)
-		return rc;
-	for (i = 0; i < n && rc == 0; i++) {
-		const char *name = names[i];
-		size_t len = strlen(name), v = version_len(name);
-		strata_import_step *st;
-
-		if (len > 3 && strcmp(name + len - 3, ".go") == 0) {
-			rc = imp_skip(h, name, "a Go migration: its code runs inside goose and cannot be "
-					       "imported; write its SQL as a strata revision");
-			continue;
-		}
-		if (len < 5 || strcmp(name + len - 4, ".sql") != 0)
-			continue;
-		if (!v) {
-			rc = imp_skip(h, name, "not named VERSION_name.sql, so goose does not run it");
-			continue;
-		}
-		buf_clear(&path);
-		if ((rc = imp_read_file(&text, src, name)) < 0 || (rc = imp_step_add(&st, h)) < 0 ||
-		    (rc = imp_setn(&st->id, name, v)) < 0 ||
-		    (rc = imp_message_from(&st->message, name + v + 1, len - v - 5)) < 0 ||
-		    buf_printf(&path, "%s/%s", src, name) < 0 || (rc = imp_set(&st->source, buf_cstr(&path))) < 0)
-			break;
-		rc = goose_parse(st, buf_cstr(&path), text.ptr, text.len);
-	}
 	(void)opt;
-	if (rc == 0) {
-		imp_sort_steps(h, cmp_steps);
-		rc = imp_chain(h);
-	}
-	fs_free_names(names, n);
-	buf_release(&text);
-	buf_release(&path);
-	return rc;
+	return imp_read_annotated(h, src, &goose);
 }

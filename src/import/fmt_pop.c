@@ -93,13 +93,6 @@ static int split_name(pop_name *p, const char *file, int sqlite)
 	return 1;
 }
 
-static int cmp_steps(const void *a, const void *b)
-{
-	const strata_import_step *x = a, *y = b;
-
-	return strcmp(x->id, y->id);
-}
-
 /* The chosen file of each (version, direction): index into names, or -1. */
 typedef struct pop_version {
 	const char *file_of_version; /* any file of it, for the id */
@@ -197,10 +190,8 @@ int fmt_pop_read(strata_import_history *h, const char *src, const strata_import_
 			rc = imp_set(&st->irreversible, "pop has no down file for this version");
 		}
 	}
-	if (rc == 0) {
-		imp_sort_steps(h, cmp_steps);
-		rc = imp_chain(h);
-	}
+	if (rc == 0)
+		rc = imp_finish(h, imp_cmp_id_string);
 done:
 	strata_free(vs);
 	fs_free_names(names, n);

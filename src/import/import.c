@@ -179,6 +179,76 @@ void imp_sort_steps(strata_import_history *h, int (*cmp)(const void *, const voi
 		qsort(h->steps, h->nsteps, sizeof(h->steps[0]), cmp);
 }
 
+int imp_finish(strata_import_history *h, int (*cmp)(const void *, const void *))
+{
+	imp_sort_steps(h, cmp);
+	return imp_chain(h);
+}
+
+int imp_cmp_id_value(const void *a, const void *b)
+{
+	const strata_import_step *x = a, *y = b;
+
+	return imp_cmp_digits(x->id, strlen(x->id), y->id, strlen(y->id));
+}
+
+int imp_cmp_id_string(const void *a, const void *b)
+{
+	const strata_import_step *x = a, *y = b;
+
+	return strcmp(x->id, y->id);
+}
+
+int imp_take_sections(strata_import_step *st, const strata_buf *up, const strata_buf *down, int has_down,
+		      const char *no_down_why)
+{
+	int rc = imp_set(&st->up_sql, buf_cstr(up));
+
+	if (rc == 0)
+		rc = has_down ? imp_set(&st->down_sql, buf_cstr(down)) : imp_set(&st->irreversible, no_down_why);
+	return rc;
+}
+
+int imp_read_annotated(strata_import_history *h, const char *src, const imp_annotated *fmt)
+{
+	strata_buf text = STRATA_BUF_INIT, path = STRATA_BUF_INIT;
+	char **names = NULL;
+	size_t n = 0, i, el = fmt->skip_ext ? strlen(fmt->skip_ext) : 0;
+	int rc;
+
+	if ((rc = imp_list_dir(&names, &n, src, fmt->folder)) < 0)
+		return rc;
+	for (i = 0; i < n && rc == 0; i++) {
+		const char *name = names[i];
+		size_t len = strlen(name), v = strspn(name, "0123456789");
+		strata_import_step *st;
+
+		if (el && len > el && strcmp(name + len - el, fmt->skip_ext) == 0) {
+			rc = imp_skip(h, name, "%s", fmt->skip_why);
+			continue;
+		}
+		if (len < 5 || strcmp(name + len - 4, ".sql") != 0)
+			continue;
+		if (!v || name[v] != '_') {
+			rc = imp_skip(h, name, "not named VERSION_name.sql, so %s does not run it", fmt->tool);
+			continue;
+		}
+		buf_clear(&path);
+		if ((rc = imp_read_file(&text, src, name)) < 0 || (rc = imp_step_add(&st, h)) < 0 ||
+		    (rc = imp_setn(&st->id, name, v)) < 0 ||
+		    (rc = imp_message_from(&st->message, name + v + 1, len - v - 5)) < 0 ||
+		    buf_printf(&path, "%s/%s", src, name) < 0 || (rc = imp_set(&st->source, buf_cstr(&path))) < 0)
+			break;
+		rc = fmt->parse(st, buf_cstr(&path), text.ptr, text.len);
+	}
+	if (rc == 0)
+		rc = imp_finish(h, fmt->by_value ? imp_cmp_id_value : imp_cmp_id_string);
+	fs_free_names(names, n);
+	buf_release(&text);
+	buf_release(&path);
+	return rc;
+}
+
 static void free_list(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

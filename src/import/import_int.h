@@ -91,6 +91,27 @@ void imp_step_release(strata_import_step *st);
 /* Sort h's steps with cmp (stable for equal keys is not needed: ids are unique). */
 void imp_sort_steps(strata_import_history *h, int (*cmp)(const void *, const void *));
 
+/* Sort the steps with cmp, then chain them: the end of every linear reader. */
+int imp_finish(strata_import_history *h, int (*cmp)(const void *, const void *));
+/* Comparators of steps: ids by value (digit strings), or as strings. */
+int imp_cmp_id_value(const void *a, const void *b);
+int imp_cmp_id_string(const void *a, const void *b);
+
+/* Formats of one VERSION_name.sql file per step, with up and down sections
+ * marked inside (goose, dbmate). */
+typedef struct imp_annotated {
+	const char *tool;        /* "goose" */
+	const char *folder;      /* what SRC should be, for the error */
+	int (*parse)(strata_import_step *st, const char *path, const char *text, size_t len);
+	int by_value;            /* order by the version's value, else by file name */
+	const char *skip_ext;    /* files ending so are reported as skipped (".go"), or NULL */
+	const char *skip_why;
+} imp_annotated;
+int imp_read_annotated(strata_import_history *h, const char *src, const imp_annotated *fmt);
+/* The sections imp_sections() found into st: up, and down or the reason there is none. */
+int imp_take_sections(strata_import_step *st, const strata_buf *up, const strata_buf *down, int has_down,
+		      const char *no_down_why);
+
 /* Files. */
 
 /* dir/name, read whole (at most the migration-file limit) into out. */
