@@ -843,14 +843,26 @@ static int keep_file(strata_buf *out, int *had, const char *dir, const char *nam
 	return rc;
 }
 
-static void put_back(strata_buf *path, const char *dir, const char *name, const strata_buf *old, int had)
+/* Undoing needs no memory: the path is built on the stack. */
+static void unlink_in(const char *dir, const char *name)
 {
-	if (fs_join(path, dir, name) < 0)
+	char path[4096];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) < sizeof(path))
+		unlink(path);
+}
+
+static void put_back(const char *dir, const char *name, const strata_buf *old, int had)
+{
+	char path[4096];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
 		return;
+	/* fs_write_file may need memory; when it fails the old text is lost, never half written. */
 	if (had)
-		(void)fs_write_file(buf_cstr(path), buf_cstr(old), old->len);
+		(void)fs_write_file(path, buf_cstr(old), old->len);
 	else
-		unlink(buf_cstr(path));
+		unlink(path);
 }
 
 /* The history's tags into strata.tags, through strata tag's own code (the graph read again for each). */
@@ -943,18 +955,19 @@ int strata_import_write(const strata_import_history *h, const char *dir)
 		strata_error saved = *strata_error_last();
 
 		for (i = 0; i < written; i++)
-			if (fs_join(&path, dir, names[i]) == 0)
-				unlink(buf_cstr(&path));
-		put_back(&path, dir, STRATA_SUM_FILE, &old_sum, had_sum);
-		put_back(&path, dir, STRATA_TAGS_FILE, &old_tags, had_tags);
+			unlink_in(dir, names[i]);
+		put_back(dir, STRATA_SUM_FILE, &old_sum, had_sum);
+		put_back(dir, STRATA_TAGS_FILE, &old_tags, had_tags);
 		if (made_dir)
 			rmdir(dir);
 		strata_error_restore(&saved);
 	}
 done:
-	for (i = 0; texts && i < h->nsteps; i++) {
-		strata_free(texts[i]);
-		strata_free(names[i]);
+	for (i = 0; i < h->nsteps; i++) {
+		if (texts)
+			strata_free(texts[i]);
+		if (names)
+			strata_free(names[i]);
 	}
 	strata_free(texts);
 	strata_free(names);

@@ -411,6 +411,69 @@ static void test_import__write_sqitch(void **state)
 	strata_import_history_free(h);
 }
 
+/* Out of memory at every allocation of reading and writing a history:
+ * an error, nothing handed back, no file left behind (and, under
+ * make test-asan, nothing leaked). */
+static void test_import__alloc_failures(void **state)
+{
+	char into[300], path[400];
+	strata_import_history *h = NULL;
+	long k;
+	int rc = -1, wrc = -1;
+
+	(void)state;
+	put("001_a.sql", "-- +goose Up\nCREATE TABLE a (id int);\n-- +goose Down\nDROP TABLE a;\n");
+	put("002_b.sql", "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY i ON a (id);\n");
+	put("003_c.sql", "-- +goose Up\n-- +goose Down\n");
+	put("004_d.go", "package x\n");
+	snprintf(into, sizeof(into), "%s/out", dir);
+	for (k = 0; k < 5000 && rc != 0; k++) {
+		strata_alloc_fail_after(k);
+		rc = strata_import_read(&h, "goose", dir, NULL);
+		strata_alloc_fail_after(-1);
+		if (rc) {
+			assert_int_equal(rc, STRATA_ERROR);
+			assert_null(h);
+		}
+	}
+	assert_int_equal(rc, 0);
+	for (k = 0; k < 5000 && wrc != 0; k++) {
+		char *report = NULL;
+
+		strata_alloc_fail_after(k);
+		wrc = strata_import_write(h, into);
+		if (wrc == 0)
+			rc = strata_import_report(&report, h, (int)(k & 1));
+		strata_alloc_fail_after(-1);
+		strata_free(report);
+		if (wrc) {
+			/* nothing written: the folder is gone or holds nothing */
+			snprintf(path, sizeof(path), "%s/001_a.sql", into);
+			assert_int_equal(access(path, F_OK), -1);
+		}
+	}
+	assert_int_equal(wrc, 0);
+	strata_import_history_free(h);
+}
+
+/* A file of the name a revision would get, even one that is no revision, is never overwritten. */
+static void test_import__name_taken(void **state)
+{
+	char into[300];
+	strata_import_history *h;
+
+	(void)state;
+	put("001_add_a.sql", "-- +goose Up\nCREATE TABLE a (id int);\n");
+	h = read_ok("goose", "postgresql");
+	snprintf(into, sizeof(into), "%s/out", dir);
+	sub("out");
+	put("out/001_add_a.sql", "SELECT 'not a revision';\n");
+	assert_int_equal(strata_import_write(h, into), STRATA_EINVALID);
+	assert_non_null(strstr(strata_error_last()->message, "already holds a file named 001_add_a.sql"));
+	assert_string_equal(file_text("out/001_add_a.sql"), "SELECT 'not a revision';\n");
+	strata_import_history_free(h);
+}
+
 static void test_import__bad_arguments(void **state)
 {
 	strata_import_history *h = NULL;
@@ -442,6 +505,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_import__pop_dialects, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_import__write_sqitch, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_import__bad_arguments, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(test_import__alloc_failures, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(test_import__name_taken, make_dir, remove_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
