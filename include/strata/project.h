@@ -94,6 +94,19 @@ int strata_revision_write(char **path_out, char id_out[13], const char *dir,
 			  const strata_revision_spec *spec);
 
 /**
+ * The text and file name (<id>_<slug>.sql) of a revision file with the
+ * given id and, when created is not NULL, a "-- created:" header of it
+ * (ISO 8601 UTC), checked to read back as a revision; nothing is written.
+ * For writers that name their own revisions (strata_import_write).
+ * @param[out] text_out  the file's text (free with strata_free)
+ * @param[out] name_out  its file name (free with strata_free)
+ * @return 0, STRATA_EINVALID (a bad id, a value on several lines, or a
+ *         text that would not read back)
+ */
+int strata_revision_render(char **text_out, char **name_out, const char *id, const char *created,
+			   const strata_revision_spec *spec);
+
+/**
  * Tag the revision target names (see strata/graph.h; NULL = "head") as
  * release name in dir/strata.tags, and record the file's new hash in
  * strata.sum when there is one (its other lines stay as they are). g is

@@ -207,6 +207,22 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "Exit status: 0 no differences, 1 differences, 2 no schema file or a bad\n"
 	  "migration, 3 a shadow database that cannot be made or loaded.\n\n"
 	  "Example:\n  strata check || strata revision --autogenerate -m \"what changed\"\n" },
+	{ "import",
+	  "usage: strata import FORMAT SRC [--into DIR] [--dialect postgresql|sqlite] [--json]\n\n"
+	  "Read another tool's migration history in SRC (its migrations folder; for\n"
+	  "sqitch the folder that holds sqitch.plan) and write it as strata revision\n"
+	  "files with strata.sum into DIR (default: the migrations folder), keeping the\n"
+	  "tool's own ids (versions, timestamps, change names). Prints a report: steps\n"
+	  "imported, transaction: off and no-op steps, irreversible ones, and anything\n"
+	  "skipped and why. Nothing is written when SRC is malformed or DIR already\n"
+	  "holds one of the ids (exit 2).\n\n"
+	  "Formats: flyway, golang-migrate, goose, dbmate, sqitch, pop (see\n"
+	  "docs/import.md for what maps to what).\n\n"
+	  "Options:\n"
+	  "  --into DIR           write the revisions there\n"
+	  "  --dialect DIALECT    postgresql or sqlite: which files of a dialect-aware\n"
+	  "                       format (pop) to read; default: the database's engine\n\n"
+	  "Example:\n  strata import goose db/migrations && strata upgrade\n" },
 	{ "baseline",
 	  "usage: strata baseline [-m MESSAGE]\n\n"
 	  "Adopt an existing database: write its live schema as the project's first\n"

@@ -37,6 +37,7 @@ const cli_command cli_commands[] = {
 	{ "dump", cmd_dump, "print a schema as canonical SQL" },
 	{ "drift", cmd_drift, "compare the live schema with what its migrations make" },
 	{ "check", cmd_check, "exit 1 when the migrations do not make the schema file's schema" },
+	{ "import", cmd_import, "bring another tool's migration history (flyway, goose, sqitch, ...)" },
 	{ "baseline", cmd_baseline, "adopt an existing database: first revision from its schema" },
 	{ "erd", cmd_erd, "draw the schema's tables and foreign keys (dot or mermaid)" },
 	{ "lint", cmd_lint, "check migrations for locks, rewrites and data loss" },

@@ -641,17 +641,41 @@ static int check_reads_back(const strata_buf *text, const char *name)
 	return STRATA_EINVALID;
 }
 
-int strata_revision_write(char **path_out, char id_out[13], const char *dir,
-			  const strata_revision_spec *spec)
+/* The file's text and name for a given id and created time, checked to read back. */
+static int render_revision(strata_buf *text, strata_buf *name, const char *id, const char *created,
+			   const strata_revision_spec *spec)
 {
-	strata_buf text = STRATA_BUF_INIT, name = STRATA_BUF_INIT, path = STRATA_BUF_INIT;
 	const char *message = spec->message ? spec->message : "";
-	int rc = STRATA_ERROR, attempt;
-	char created[32];
 
-	*path_out = NULL;
-	iso_time_format(created, iso_time_now_ms());
-	if (!header_value_ok(message, "message") || !header_value_ok(spec->branch, "branch label") ||
+	buf_clear(text);
+	buf_clear(name);
+	if (buf_printf(text, "-- revision: %s\n-- revises: ", id) < 0 ||
+	    (spec->nparents ? put_list(text, spec->parents, spec->nparents) : buf_puts(text, "base")) < 0 ||
+	    buf_printf(text, "\n-- message: %s\n", message) < 0 ||
+	    (created && buf_printf(text, "-- created: %s\n", created) < 0) ||
+	    buf_printf(text, "-- transaction: %s\n", spec->transactional ? "on" : "off") < 0)
+		return STRATA_ERROR;
+	if (spec->ndepends_on && (buf_puts(text, "-- depends-on: ") < 0 ||
+				  put_list(text, spec->depends_on, spec->ndepends_on) < 0 ||
+				  buf_putc(text, '\n') < 0))
+		return STRATA_ERROR;
+	if (spec->branch && buf_printf(text, "-- branch: %s\n", spec->branch) < 0)
+		return STRATA_ERROR;
+	if (spec->irreversible && buf_printf(text, "-- irreversible: %s\n", spec->irreversible) < 0)
+		return STRATA_ERROR;
+	if (buf_printf(text, "\n-- +up\n%s\n\n-- +down\n%s\n",
+		       spec->up_sql ? spec->up_sql : "-- write the upgrade SQL here",
+		       spec->down_sql ? spec->down_sql : "-- write the downgrade SQL here") < 0)
+		return STRATA_ERROR;
+	if (buf_printf(name, "%s_", id) < 0 || slugify(name, message) < 0 || buf_puts(name, ".sql") < 0)
+		return STRATA_ERROR;
+	return check_reads_back(text, buf_cstr(name));
+}
+
+/* The spec's one-line values and branch label, before anything is written. */
+static int spec_valid(const strata_revision_spec *spec)
+{
+	if (!header_value_ok(spec->message, "message") || !header_value_ok(spec->branch, "branch label") ||
 	    !header_value_ok(spec->irreversible, "irreversible reason"))
 		return STRATA_EINVALID;
 	if (spec->branch && (!*spec->branch || strpbrk(spec->branch, " \t@:"))) {
@@ -659,36 +683,49 @@ int strata_revision_write(char **path_out, char id_out[13], const char *dir,
 				 spec->branch);
 		return STRATA_EINVALID;
 	}
+	return 0;
+}
+
+int strata_revision_render(char **text_out, char **name_out, const char *id, const char *created,
+			   const strata_revision_spec *spec)
+{
+	strata_buf text = STRATA_BUF_INIT, name = STRATA_BUF_INIT;
+	int rc;
+
+	*text_out = *name_out = NULL;
+	if (!strata_revision_id_valid(id)) {
+		strata_error_set(STRATA_EINVALID, "'%s' is not a valid revision id", id);
+		strata_error_hint("a revision id is 1 to 32 letters, digits, '.', '_' or '-'");
+		return STRATA_EINVALID;
+	}
+	if ((rc = spec_valid(spec)) == 0 && (rc = render_revision(&text, &name, id, created, spec)) == 0) {
+		*text_out = buf_detach(&text);
+		*name_out = buf_detach(&name);
+	}
+	buf_release(&text);
+	buf_release(&name);
+	return rc;
+}
+
+int strata_revision_write(char **path_out, char id_out[13], const char *dir,
+			  const strata_revision_spec *spec)
+{
+	strata_buf text = STRATA_BUF_INIT, name = STRATA_BUF_INIT, path = STRATA_BUF_INIT;
+	int rc = STRATA_ERROR, attempt;
+	char created[32];
+
+	*path_out = NULL;
+	iso_time_format(created, iso_time_now_ms());
+	if ((rc = spec_valid(spec)) < 0)
+		return rc;
 	if (!fs_is_dir(dir) && (rc = fs_mkdir_p(dir)) < 0)
 		return rc;
 	for (attempt = 0; attempt < 10; attempt++) {
 		if ((rc = random_hex(id_out, STRATA_REVISION_LEN)) < 0)
 			goto done;
-		rc = STRATA_ERROR;
-		buf_clear(&text);
-		buf_clear(&name);
-		if (buf_printf(&text, "-- revision: %s\n-- revises: ", id_out) < 0 ||
-		    (spec->nparents ? put_list(&text, spec->parents, spec->nparents)
-				    : buf_puts(&text, "base")) < 0 ||
-		    buf_printf(&text, "\n-- message: %s\n-- created: %s\n-- transaction: %s\n", message,
-			       created, spec->transactional ? "on" : "off") < 0)
+		if ((rc = render_revision(&text, &name, id_out, created, spec)) < 0)
 			goto done;
-		if (spec->ndepends_on && (buf_puts(&text, "-- depends-on: ") < 0 ||
-					  put_list(&text, spec->depends_on, spec->ndepends_on) < 0 ||
-					  buf_putc(&text, '\n') < 0))
-			goto done;
-		if (spec->branch && buf_printf(&text, "-- branch: %s\n", spec->branch) < 0)
-			goto done;
-		if (spec->irreversible && buf_printf(&text, "-- irreversible: %s\n", spec->irreversible) < 0)
-			goto done;
-		if (buf_printf(&text, "\n-- +up\n%s\n\n-- +down\n%s\n",
-			       spec->up_sql ? spec->up_sql : "-- write the upgrade SQL here",
-			       spec->down_sql ? spec->down_sql : "-- write the downgrade SQL here") < 0)
-			goto done;
-		if (buf_printf(&name, "%s_", id_out) < 0 || slugify(&name, message) < 0 ||
-		    buf_puts(&name, ".sql") < 0 || fs_join(&path, dir, buf_cstr(&name)) < 0)
-			goto done;
-		if ((rc = check_reads_back(&text, buf_cstr(&name))) < 0)
+		if ((rc = fs_join(&path, dir, buf_cstr(&name))) < 0)
 			goto done;
 		rc = fs_create_file(buf_cstr(&path), text.ptr, text.len);
 		if (rc != STRATA_ECONFLICT)
