@@ -92,6 +92,14 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	@ar rcs $@ $^
 
+# The alembic import helper is compiled into the library as a C string
+# (import/fmt_alembic.c says why).
+$(BUILD)/gen/alembic_helper.inc: src/import/alembic_helper.py
+	@mkdir -p $(dir $@)
+	@sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/?/\\?/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
+$(BUILD)/src/import/fmt_alembic.o: $(BUILD)/gen/alembic_helper.inc
+$(BUILD)/src/import/fmt_alembic.o: CFLAGS += -I$(BUILD)/gen
+
 $(BIN): $(CLI_OBJ) $(LIB)
 	@echo "  LINK    $@"
 	@$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)

@@ -18,6 +18,9 @@
  *                stamped away
  *   accepted     an applied revision's changed file was accepted with
  *                `upgrade --allow-changed`
+ *   adopted      `strata adopt` recorded the revision as applied from
+ *                another tool's bookkeeping (direction "adopt"), without
+ *                running SQL
  *   running      a non-transactional step in progress right now
  *   interrupted  a "running" row no later row closes, while no strata run
  *                holds the run lock: the run died part-way (worked out
@@ -46,7 +49,7 @@ extern "C" {
 typedef struct strata_audit_entry {
 	long long id;                 /* the row's id: later rows have larger ids */
 	const char *revision;
-	const char *direction;        /* "up" or "down" */
+	const char *direction;        /* "up", "down" or "adopt" */
 	const char *outcome;          /* see the list above */
 	const char *checksum;         /* the file's checksum when the step ran */
 	const char *started_at;       /* ISO 8601 UTC with milliseconds */

@@ -19,6 +19,9 @@
 
 #include <stddef.h>
 
+#include "strata/config.h"
+#include "strata/graph.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -95,6 +98,73 @@ int strata_import_write(const strata_import_history *h, const char *dir);
 int strata_import_report(char **out, const strata_import_history *h, int json);
 
 void strata_import_history_free(strata_import_history *h);
+
+/*
+ * Adoption: a database another tool migrated gets the equivalent strata
+ * state, without running any SQL. The tool's bookkeeping is read (and
+ * left as it is), each row is mapped to a revision of the migrations
+ * folder by the id convention above, and then, in one transaction under
+ * strata's run lock, the version table is set to the heads of that
+ * applied set and the history gets one row per adopted revision
+ * (direction "adopt", outcome "adopted", the file's checksum, a note
+ * naming the source). `strata upgrade` continues from there.
+ *
+ * What each format's bookkeeping means:
+ *   alembic         alembic_version: the applied heads (ancestors implied)
+ *   flyway          flyway_schema_history: success rows in installed_rank
+ *                   order; UNDO rows revert their version, a BASELINE row
+ *                   stands for every version up to its own; repeatables
+ *                   (no version) are left out
+ *   golang-migrate  schema_migrations (version, dirty): every revision up
+ *                   to version; a dirty row is refused
+ *   goose           goose_db_version: per version_id its latest row,
+ *                   applied when is_applied (version 0 is goose's own)
+ *   dbmate          schema_migrations (version): one row per applied one
+ *   sqitch          the registry's changes table: one row per deployed
+ *                   change (PostgreSQL: sqitch.changes; SQLite: the
+ *                   changes table of the registry file, opt->registry,
+ *                   default as sqitch's: "sqitch" plus the database
+ *                   file's extension, beside it)
+ *   pop             schema_migration (version): one row per applied one
+ *
+ * Refused with nothing written: the source table missing (STRATA_ENOTFOUND),
+ * a row naming a revision the folder lacks (STRATA_ENOTFOUND, naming it), a
+ * dirty golang-migrate row, an applied set missing an ancestor of one of
+ * its revisions, or strata's version table already holding other rows
+ * without opt->force (STRATA_EINVALID).
+ */
+typedef struct strata_adopt_options {
+	const char *table;    /* the source's bookkeeping table; NULL = the tool's default */
+	const char *registry; /* sqitch: on SQLite the registry file (NULL = sqitch's default),
+	                         on PostgreSQL the registry schema (NULL = sqitch) */
+	const char *project;  /* sqitch: only this project's changes; NULL = the only one */
+	int force;            /* replace version rows strata already has */
+	const char *note;     /* the history rows' note; NULL = "strata adopt FORMAT: ..." */
+} strata_adopt_options;
+#define STRATA_ADOPT_OPTIONS_INIT { NULL, NULL, NULL, 0, NULL }
+
+typedef struct strata_adopt_result {
+	char *source;         /* the table read, as shown ("alembic_version") */
+	char **adopted;       /* revision ids recorded as applied, in graph order */
+	size_t nadopted;
+	char **heads;         /* what the version table now holds */
+	size_t nheads;
+	int unchanged;        /* the version table already held exactly these heads */
+} strata_adopt_result;
+
+/**
+ * Adopt cfg->database's state from format's bookkeeping (see above).
+ * @param[out] out  free with strata_adopt_result_free()
+ * @param g  the migrations folder's graph (borrowed)
+ * @return 0, STRATA_EINVALID (unknown format, refused state),
+ *         STRATA_ENOTFOUND (no source table, unknown revision), STRATA_EDB
+ */
+int strata_import_adopt(strata_adopt_result **out, const char *format, const strata_config *cfg,
+			const strata_graph *g, const strata_adopt_options *opt);
+void strata_adopt_result_free(strata_adopt_result *r);
+
+/** The formats strata_import_adopt() reads, NULL-terminated. */
+extern const char *const strata_adopt_formats[];
 
 #ifdef __cplusplus
 }

@@ -127,6 +127,7 @@ int cmd_dump(int argc, char **argv, cli_ctx *ctx);
 int cmd_drift(int argc, char **argv, cli_ctx *ctx);
 int cmd_check(int argc, char **argv, cli_ctx *ctx);
 int cmd_baseline(int argc, char **argv, cli_ctx *ctx);
+int cmd_adopt(int argc, char **argv, cli_ctx *ctx);
 int cmd_import(int argc, char **argv, cli_ctx *ctx);
 int cmd_erd(int argc, char **argv, cli_ctx *ctx);
 int cmd_current(int argc, char **argv, cli_ctx *ctx);

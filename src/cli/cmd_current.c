@@ -37,8 +37,9 @@ static int applied_row(strata_audit **audit, const strata_audit_entry **out, cli
 	for (size_t i = 0; i < (*audit)->n && !*out; i++) {
 		const strata_audit_entry *e = &(*audit)->entries[i];
 
-		if (strcmp(e->direction, "up") == 0 &&
-		    (strcmp(e->outcome, "applied") == 0 || strcmp(e->outcome, "stamped") == 0))
+		if ((strcmp(e->direction, "up") == 0 &&
+		     (strcmp(e->outcome, "applied") == 0 || strcmp(e->outcome, "stamped") == 0)) ||
+		    strcmp(e->outcome, "adopted") == 0)
 			*out = e;
 	}
 	return 0;

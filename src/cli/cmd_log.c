@@ -79,7 +79,8 @@ static void print_block(const char *label, const char *text)
 /* Whether the step ran SQL (stamps and acceptances run none). */
 static int ran_sql(const strata_audit_entry *e)
 {
-	return strcmp(e->outcome, "stamped") != 0 && strcmp(e->outcome, "accepted") != 0;
+	return strcmp(e->outcome, "stamped") != 0 && strcmp(e->outcome, "accepted") != 0 &&
+	       strcmp(e->outcome, "adopted") != 0;
 }
 
 static void print_entry(const strata_audit_entry *e, const strata_graph *g)

@@ -39,6 +39,7 @@ const cli_command cli_commands[] = {
 	{ "check", cmd_check, "exit 1 when the migrations do not make the schema file's schema" },
 	{ "import", cmd_import, "bring another tool's migration history (flyway, goose, sqitch, ...)" },
 	{ "baseline", cmd_baseline, "adopt an existing database: first revision from its schema" },
+	{ "adopt", cmd_adopt, "record another tool's applied migrations as strata's state" },
 	{ "erd", cmd_erd, "draw the schema's tables and foreign keys (dot or mermaid)" },
 	{ "lint", cmd_lint, "check migrations for locks, rewrites and data loss" },
 	{ "advise", cmd_advise, "review a schema's keys, indexes, types and normalization" },

@@ -128,42 +128,57 @@ static int on_exists(void *payload, int ncols, const char *const *values)
 	return 0;
 }
 
-/* Does the version table exist? Checked first so read-only commands never create it. */
-static int tables_exist(int *out, strata_db *db, const strata_config *cfg)
+/*
+ * Does table exist (with column, when not NULL)? A read: creates nothing.
+ * PostgreSQL: to_regclass of the quoted name honours search_path as every
+ * statement does. SQLite: its columns, which SQLite finds by name in the
+ * schema it has parsed, as it resolves the name in every statement (a scan
+ * of sqlite_master costs a read of every row); a qualified name is
+ * "<attached schema>.<table>".
+ */
+int bk_table_has(int *out, strata_db *db, const char *table, const char *column)
 {
 	exists_ctx ctx = { 0 };
-	const char *dot = strrchr(cfg->version_table, '.');
+	const char *dot = strrchr(table, '.');
 	strata_buf schema = STRATA_BUF_INIT, name = STRATA_BUF_INIT;
-	const char *params[2];
-	int rc = STRATA_ERROR;
+	const char *params[3];
+	int rc = STRATA_ERROR, n = 0;
 
 	if (db_engine_kind(db) == DB_POSTGRES) {
-		/* to_regclass of the quoted name honours search_path as every statement does. */
-		if (db_quote_qualified(&name, cfg->version_table) < 0)
+		if (db_quote_qualified(&name, table) < 0)
 			goto done;
 		params[0] = buf_cstr(&name);
-		rc = db_query(db, "SELECT to_regclass($1) IS NOT NULL", 1, params, on_exists, &ctx);
+		params[1] = column;
+		rc = column ? db_query(db, "SELECT count(*) FROM pg_attribute WHERE attrelid = "
+				       "to_regclass($1) AND attname = $2 AND NOT attisdropped",
+				       2, params, on_exists, &ctx)
+			    : db_query(db, "SELECT to_regclass($1) IS NOT NULL", 1, params, on_exists, &ctx);
 		goto done;
 	}
-	/*
-	 * SQLite: its columns, which SQLite finds by name in the schema it has
-	 * parsed, as it resolves the name in every statement (a scan of
-	 * sqlite_master costs a read of every row). A qualified name is
-	 * "<attached schema>.<table>".
-	 */
-	if ((dot && buf_putn(&schema, cfg->version_table, (size_t)(dot - cfg->version_table)) < 0) ||
-	    buf_puts(&name, dot ? dot + 1 : cfg->version_table) < 0)
+	if ((dot && buf_putn(&schema, table, (size_t)(dot - table)) < 0) ||
+	    buf_puts(&name, dot ? dot + 1 : table) < 0)
 		goto done;
-	params[0] = buf_cstr(&name);
-	params[1] = buf_cstr(&schema);
-	rc = db_query(db, dot ? "SELECT count(*) FROM pragma_table_info($1, $2)"
-			      : "SELECT count(*) FROM pragma_table_info($1)",
-		      dot ? 2 : 1, params, on_exists, &ctx);
+	params[n++] = buf_cstr(&name);
+	if (dot)
+		params[n++] = buf_cstr(&schema);
+	if (column)
+		params[n++] = column;
+	rc = db_query(db, dot ? (column ? "SELECT count(*) FROM pragma_table_info($1, $2) WHERE name = $3"
+					: "SELECT count(*) FROM pragma_table_info($1, $2)")
+			      : (column ? "SELECT count(*) FROM pragma_table_info($1) WHERE name = $2"
+					: "SELECT count(*) FROM pragma_table_info($1)"),
+		      n, params, on_exists, &ctx);
 done:
 	buf_release(&schema);
 	buf_release(&name);
 	*out = ctx.found;
 	return rc;
+}
+
+/* Does the version table exist? Checked first so read-only commands never create it. */
+static int tables_exist(int *out, strata_db *db, const strata_config *cfg)
+{
+	return bk_table_has(out, db, cfg->version_table, NULL);
 }
 
 int bk_tables_exist(int *out, strata_db *db, const strata_config *cfg)
@@ -295,9 +310,11 @@ static int on_history(void *payload, int ncols, const char *const *v)
 		return 0;
 	if (!(r = state_of(s, v[0])) || replace(&r->outcome, outcome) < 0)
 		return STRATA_ERROR;
-	if (strcmp(v[1] ? v[1] : "", "up") == 0 &&
-	    (strcmp(outcome, "applied") == 0 || strcmp(outcome, "stamped") == 0 ||
-	     strcmp(outcome, "accepted") == 0) && replace(&r->checksum, v[3]) < 0)
+	if (((strcmp(v[1] ? v[1] : "", "up") == 0 &&
+	      (strcmp(outcome, "applied") == 0 || strcmp(outcome, "stamped") == 0 ||
+	       strcmp(outcome, "accepted") == 0)) ||
+	     (strcmp(v[1] ? v[1] : "", "adopt") == 0 && strcmp(outcome, "adopted") == 0)) &&
+	    replace(&r->checksum, v[3]) < 0)
 		return STRATA_ERROR;
 	return 0;
 }

@@ -17,6 +17,8 @@
  *   failed       a non-transactional step failed part-way; blocks later runs
  *   stamped      version rows changed by `strata stamp` without running SQL
  *   accepted     an applied revision's changed file accepted (--allow-changed)
+ *   adopted      recorded as applied by `strata adopt` from another tool's
+ *                bookkeeping (direction "adopt"); no SQL ran
  */
 #ifndef STRATA_CORE_BOOKKEEPING_H
 #define STRATA_CORE_BOOKKEEPING_H
@@ -28,7 +30,7 @@
 
 typedef struct bk_entry {
 	const char *revision;
-	const char *direction;  /* "up" or "down" */
+	const char *direction;  /* "up", "down", or "adopt" (strata adopt) */
 	const char *checksum;
 	const char *started_at; /* ISO 8601 UTC */
 	const char *finished_at;
@@ -63,6 +65,9 @@ typedef struct bk_state {
 	int tables_exist;
 } bk_state;
 
+/* Whether table exists, and has column when not NULL (a read: creates nothing;
+ * schema-qualified names as the version table's). */
+int bk_table_has(int *out, strata_db *db, const char *table, const char *column);
 /* Whether the version table exists (a read: creates nothing). */
 int bk_tables_exist(int *out, strata_db *db, const strata_config *cfg);
 /* Create the tables (and the schema of a qualified name) when missing. */

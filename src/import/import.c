@@ -38,7 +38,7 @@ static const struct {
 	const char *name;
 	imp_reader read;
 } readers[] = {
-	/* "alembic": fmt_alembic.c (runs Alembic in offline mode) goes here. */
+	{ "alembic", fmt_alembic_read },
 	{ "flyway", fmt_flyway_read },
 	{ "golang-migrate", fmt_golang_migrate_read },
 	{ "goose", fmt_goose_read },
@@ -48,8 +48,7 @@ static const struct {
 };
 
 const char *const strata_import_formats[] = {
-	/* "alembic", */
-	"flyway", "golang-migrate", "goose", "dbmate", "sqitch", "pop", NULL,
+	"alembic", "flyway", "golang-migrate", "goose", "dbmate", "sqitch", "pop", NULL,
 };
 
 /* What an imported step that runs nothing holds: strata needs SQL in a section. */

@@ -31,6 +31,10 @@ int fmt_goose_read(strata_import_history *h, const char *src, const strata_impor
 int fmt_dbmate_read(strata_import_history *h, const char *src, const strata_import_options *opt);
 int fmt_sqitch_read(strata_import_history *h, const char *src, const strata_import_options *opt);
 int fmt_pop_read(strata_import_history *h, const char *src, const strata_import_options *opt);
+/* Alembic: src holds alembic.ini; runs Alembic in offline mode (fmt_alembic.c). */
+int fmt_alembic_read(strata_import_history *h, const char *src, const strata_import_options *opt);
+/* The alembic helper's JSON answer into h's steps (src names the project in errors). */
+int alembic_parse(strata_import_history *h, const char *json, size_t len, const char *src);
 
 /* Text-level parsers, for the readers, the unit tests and fuzz/fuzz_import.c. */
 
