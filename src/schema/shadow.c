@@ -631,7 +631,6 @@ static int key_begin(sha256_ctx *c, const char *what, int engine, const char *se
 	strata_error saved = *strata_error_last();
 	strata_buf role = STRATA_BUF_INIT;
 	strata_db *db = NULL;
-	char head[96];
 	int version = 0, rc;
 
 	o.application_name = "strata shadow";
@@ -646,13 +645,7 @@ static int key_begin(sha256_ctx *c, const char *what, int engine, const char *se
 		buf_release(&role);
 		return -1;
 	}
-	snprintf(head, sizeof(head), "strata snapshot %d\n%s\n%d %d\n", SC_SNAPSHOT_FORMAT, what,
-		 engine, version);
-	sha256_init(c);
-	sha256_update(c, head, strlen(head));
-	sha256_update(c, buf_cstr(&role), role.len + 1);
-	sha256_update(c, cfg->version_table ? cfg->version_table : "", 
-		      cfg->version_table ? strlen(cfg->version_table) + 1 : 1);
+	sc_snapshot_key_init(c, what, engine, version, buf_cstr(&role), cfg->version_table);
 	buf_release(&role);
 	return 0;
 }

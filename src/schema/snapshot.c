@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #define MAGIC "strata-snapshot\n"
@@ -351,6 +352,20 @@ int sc_snapshot_decode(sc_catalog **out, const char *data, size_t len, const uns
 }
 
 /* --- the cache --- */
+
+void sc_snapshot_key_init(sha256_ctx *c, const char *what, int engine, int version,
+			  const char *role, const char *version_table)
+{
+	char head[96];
+
+	snprintf(head, sizeof(head), "strata snapshot %d\n%s\n%d %d\n", SC_SNAPSHOT_FORMAT,
+		 what, engine, version);
+	sha256_init(c);
+	sha256_update(c, head, strlen(head));
+	sha256_update(c, role ? role : "", role ? strlen(role) + 1 : 1);
+	sha256_update(c, version_table ? version_table : "",
+		      version_table ? strlen(version_table) + 1 : 1);
+}
 
 static int cache_path(strata_buf *out, const char *root, const unsigned char key[32])
 {

@@ -62,6 +62,13 @@ int sc_snapshot_decode(sc_catalog **out, const char *data, size_t len, const uns
  * sc_snapshot_decode a checksum cannot vouch for (fuzz/fuzz_snapshot.c). */
 int sc_snapshot_decode_payload(sc_catalog *cat, const unsigned char *p, size_t len);
 
+/* Begin a cache key: what is read ("schema" or "migrations"), the engine,
+ * its version (server_version_num, or SQLite's library version), the role
+ * that runs the SQL ("" on SQLite) and the version table left out (NULL:
+ * none). The caller adds the SQL (or the migration files) and finishes. */
+void sc_snapshot_key_init(sha256_ctx *c, const char *what, int engine, int version,
+			  const char *role, const char *version_table);
+
 /* The cache's folder of a project: ROOT/.strata/cache. */
 #define SC_CACHE_DIR ".strata/cache"
 
