@@ -178,6 +178,7 @@ bench: deps
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/strata
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/strata
+	install -m 0755 tools/strata-sqlalchemy $(DESTDIR)$(PREFIX)/bin/strata-sqlalchemy
 	install -m 0644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libstrata.a
 	install -m 0644 include/strata/*.h $(DESTDIR)$(PREFIX)/include/strata/
 

@@ -5,7 +5,8 @@ set -eu
 
 pkgs="build-essential pkg-config libsqlite3-dev sqlite3 libpq-dev postgresql
 postgresql-contrib libpg-query-dev libprotobuf-c-dev libjansson-dev
-libinih-dev libcmocka-dev graphviz valgrind"
+libinih-dev libcmocka-dev graphviz valgrind python3 python3-sqlalchemy"
+# (python3-sqlalchemy: suite_provider runs tools/strata-sqlalchemy on SQLAlchemy 1.4 models)
 
 # Extra packages for particular targets: "asan" and "tsan" add clang and its
 # runtime.
