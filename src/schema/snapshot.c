@@ -10,7 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #define MAGIC "strata-snapshot\n"
 #define MAGIC_LEN 16
@@ -18,6 +22,10 @@
 #define NULL_LEN 0xffffffffu
 /* Largest cache file read. */
 #define SNAPSHOT_MAX (256u * 1024 * 1024)
+/* Snapshots kept: the newest; older ones are removed by the next write. */
+#define CACHE_KEEP 32
+/* A temporary file this old was left by a run that died while writing. */
+#define STALE_TMP_SECONDS 600
 
 /* Invariant 3: these sizes are those of the fields the tables below
  * list (x86-64 and other LP64 targets). */
@@ -392,6 +400,60 @@ int sc_cache_get(sc_catalog **out, const char *root, const unsigned char key[32]
 	return rc;
 }
 
+typedef struct aged {
+	char *name;
+	struct timespec mtime;
+} aged;
+
+static int newest_first(const void *a, const void *b)
+{
+	const struct timespec *x = &((const aged *)a)->mtime, *y = &((const aged *)b)->mtime;
+
+	if (x->tv_sec != y->tv_sec)
+		return x->tv_sec > y->tv_sec ? -1 : 1;
+	if (x->tv_nsec != y->tv_nsec)
+		return x->tv_nsec > y->tv_nsec ? -1 : 1;
+	return strcmp(((const aged *)a)->name, ((const aged *)b)->name);
+}
+
+/* Keep the CACHE_KEEP newest snapshots of the folder, and no temporary
+ * file a dead run left. Best effort. */
+static void prune(const char *dir)
+{
+	strata_buf path = STRATA_BUF_INIT;
+	char **names = NULL;
+	size_t n = 0, nsnap = 0;
+	aged *snaps = NULL;
+	time_t now = time(NULL);
+
+	if (fs_list_dir(&names, &n, dir) != 0 || !(snaps = strata_calloc(n + 1, sizeof(*snaps))))
+		goto done;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(names[i]);
+		struct stat st;
+
+		buf_clear(&path);
+		if (fs_join(&path, dir, names[i]) != 0 || lstat(buf_cstr(&path), &st) != 0)
+			continue;
+		if (strstr(names[i], ".snapshot.tmp") && now - st.st_mtime > STALE_TMP_SECONDS)
+			unlink(buf_cstr(&path));
+		else if (len > 9 && strcmp(names[i] + len - 9, ".snapshot") == 0)
+			snaps[nsnap++] = (aged){ names[i], st.st_mtim };
+	}
+	if (nsnap >= CACHE_KEEP) {
+		qsort(snaps, nsnap, sizeof(*snaps), newest_first);
+		for (size_t i = CACHE_KEEP - 1; i < nsnap; i++) {
+			buf_clear(&path);
+			if (fs_join(&path, dir, snaps[i].name) == 0)
+				unlink(buf_cstr(&path));
+		}
+	}
+done:
+	strata_free(snaps);
+	fs_free_names(names, n);
+	buf_release(&path);
+}
+
 void sc_cache_put(const char *root, const unsigned char key[32], const sc_catalog *cat)
 {
 	strata_buf path = STRATA_BUF_INIT, data = STRATA_BUF_INIT;
@@ -399,6 +461,7 @@ void sc_cache_put(const char *root, const unsigned char key[32], const sc_catalo
 
 	if (root && buf_printf(&path, "%s/" SC_CACHE_DIR, root) == 0 &&
 	    fs_mkdir_p(buf_cstr(&path)) == 0) {
+		prune(buf_cstr(&path));
 		buf_clear(&path);
 		if (cache_path(&path, root, key) == 0 && sc_snapshot_encode(&data, cat, key) == 0)
 			fs_write_file(buf_cstr(&path), data.ptr, data.len);

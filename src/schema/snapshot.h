@@ -77,8 +77,10 @@ void sc_snapshot_key_init(sha256_ctx *c, const char *what, int engine, int versi
  * error: the cache only ever saves work. */
 int sc_cache_get(sc_catalog **out, const char *root, const unsigned char key[32]);
 
-/* Keep cat under root for key (folder made as needed). Best effort: a
- * cache that cannot be written changes nothing but the next run's time. */
+/* Keep cat under root for key (folder made as needed), after removing all
+ * but the 31 newest snapshots there (and temporary files that runs which
+ * died left). Best effort: a cache that cannot be written changes nothing
+ * but the next run's time. */
 void sc_cache_put(const char *root, const unsigned char key[32], const sc_catalog *cat);
 
 #endif

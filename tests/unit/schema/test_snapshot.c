@@ -285,6 +285,47 @@ static void test_snapshot__cache(void **state)
 	sc_catalog_free(c);
 }
 
+/* The cache keeps the newest snapshots only: many writes leave 32. */
+static void test_snapshot__cache_is_pruned(void **state)
+{
+	char root[] = "/tmp/strata-snapshot-prune-XXXXXX";
+	strata_buf dir = STRATA_BUF_INIT;
+	unsigned char key[32] = { 0 };
+	sc_catalog *c = full_catalog(), *d = NULL;
+	char **names = NULL;
+	size_t n = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	for (int i = 0; i < 40; i++) {
+		key[0] = (unsigned char)i;
+		sc_cache_put(root, key, c);
+	}
+	assert_int_equal(buf_printf(&dir, "%s/" SC_CACHE_DIR, root), 0);
+	assert_int_equal(fs_list_dir(&names, &n, buf_cstr(&dir)), 0);
+	assert_int_equal(n, 32);
+	/* the newest is there, the oldest gone */
+	assert_int_equal(sc_cache_get(&d, root, key), 0);
+	sc_catalog_free(d);
+	key[0] = 0;
+	assert_int_equal(sc_cache_get(&d, root, key), 1);
+	for (size_t i = 0; i < n; i++) {
+		strata_buf f = STRATA_BUF_INIT;
+
+		buf_printf(&f, "%s/%s", buf_cstr(&dir), names[i]);
+		unlink(buf_cstr(&f));
+		buf_release(&f);
+	}
+	fs_free_names(names, n);
+	rmdir(buf_cstr(&dir));
+	buf_clear(&dir);
+	buf_printf(&dir, "%s/.strata", root);
+	rmdir(buf_cstr(&dir));
+	rmdir(root);
+	buf_release(&dir);
+	sc_catalog_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -295,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_snapshot__duplicate_keys),
 		cmocka_unit_test(test_snapshot__key_inputs),
 		cmocka_unit_test(test_snapshot__cache),
+		cmocka_unit_test(test_snapshot__cache_is_pruned),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
