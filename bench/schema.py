@@ -351,8 +351,8 @@ def autogen_bench(pg, S, tmp, n, runs, no_alembic):
 
 def print_autogen(rows, runs):
     print("\n## revision --autogenerate with the snapshot cache (PostgreSQL)\n")
-    print(f"Median of {runs} interleaved rounds, wall clock. A strata project whose one revision "
-          "creates the synthetic schema, schema.sql the changed one; Alembic compares a database "
+    print(f"Median of {runs} interleaved rounds, wall clock. A strata project whose revisions "
+          "(100 tables each) create the synthetic schema, schema.sql the changed one; Alembic compares a database "
           "at the same schema with models of the changed one. `psql -f` is the server running "
           "the schema's DDL into an empty database: what one cold shadow costs at the least.\n")
     print("| tables | alembic | strata --no-cache (as before) | strata first run (writes the cache) "
