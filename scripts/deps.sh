@@ -5,20 +5,20 @@ set -eu
 
 pkgs="build-essential pkg-config libsqlite3-dev sqlite3 libpq-dev postgresql
 postgresql-contrib libpg-query-dev libprotobuf-c-dev libjansson-dev
-libinih-dev libcmocka-dev graphviz valgrind python3 python3-sqlalchemy"
-# (python3-sqlalchemy: suite_provider runs tools/strata-sqlalchemy on SQLAlchemy 1.4 models)
+libinih-dev libcmocka-dev graphviz valgrind
+alembic python3-alembic python3-sqlalchemy python3-psycopg2
+sqitch libdbd-pg-perl libdbd-sqlite3-perl"
 
 # Extra packages for particular targets: "asan" and "tsan" add clang and its
 # runtime.
 for extra in "$@"; do
   case "$extra" in
     asan | tsan) pkgs="$pkgs clang libclang-rt-14-dev" ;;
-    # bench: the peers strata is measured against (alembic is the package
-    # with the alembic command; sqitch needs its DBD drivers, and psql for
-    # pg), and npm to fetch dbmate. A node from elsewhere (NodeSource's
-    # nodejs ships npm and conflicts with Debian's npm) is used as it is.
+    # bench: npm to fetch dbmate and squawk. A node from elsewhere
+    # (NodeSource's nodejs ships npm and conflicts with Debian's npm) is
+    # used as it is. The other peers (alembic, SQLAlchemy, sqitch with its
+    # DBD drivers) are in the base list: the import tests run them.
     bench)
-      pkgs="$pkgs alembic python3-alembic python3-sqlalchemy python3-psycopg2 sqitch libdbd-pg-perl libdbd-sqlite3-perl"
       pkgs="$pkgs bc python3" # bench/online.sh (pgbench comes with postgresql)
       command -v npm >/dev/null 2>&1 || pkgs="$pkgs nodejs npm" ;;
     *) echo "deps.sh: unknown extra '$extra'" >&2; exit 2 ;;

@@ -41,14 +41,18 @@
 extern "C" {
 #endif
 
+/* Ids strata makes are STRATA_REVISION_LEN lowercase hex characters; ids
+ * kept from other tools (imported histories) may be up to
+ * STRATA_REVISION_MAX characters (the version tables' column width). */
 #define STRATA_REVISION_LEN 12
+#define STRATA_REVISION_MAX 32
 #define STRATA_MIGRATION_MAX_BYTES (8u * 1024u * 1024u)
 #define STRATA_CHECKSUM_PREFIX "sha256-v1:"
 
 typedef struct strata_migration {
 	char *path;       /* as loaded (directory + filename) */
 	const char *filename; /* points into path */
-	char revision[STRATA_REVISION_LEN + 1];
+	char revision[STRATA_REVISION_MAX + 1];
 	char **revises;   /* parent ids; empty (nrevises 0) for a base revision */
 	size_t nrevises;
 	char **depends_on;
@@ -95,7 +99,14 @@ void strata_migration_position(const strata_migration *m, size_t offset, int *li
  */
 int strata_migration_check_complete(const strata_migration *m);
 
-/** 1 if the string is a well-formed revision id (12 lowercase hex characters). */
+/**
+ * 1 if the string is a well-formed revision id: 1 to STRATA_REVISION_MAX
+ * letters, digits, '.', '_' or '-', starting with a letter or digit, and
+ * not "head", "heads" or "base" (nor one of them followed by '-', the
+ * relative-target form). `strata revision` makes 12 lowercase hex
+ * characters; the wider form keeps ids of imported histories as given
+ * (Flyway's 1.2, a timestamp, an Alembic id).
+ */
 int strata_revision_id_valid(const char *s);
 
 #ifdef __cplusplus

@@ -115,21 +115,20 @@ static void print_entry(const strata_audit_entry *e, const strata_graph *g)
 		print_block("note", e->note);
 }
 
-static int is_hex(const char *s)
-{
-	return s[strspn(s, "0123456789abcdef")] == '\0';
-}
-
 /*
  * --revision REV as other commands take it, into a full id or (for a
- * revision whose file is gone) an id prefix. 0, or the exit code.
+ * revision whose file is gone) an id prefix; *unknown is set when the
+ * folder does not name it, so an empty log for it is an error. 0, or the
+ * exit code.
  */
-static int resolve_revision(const char **out, const strata_graph *g, const char *name)
+static int resolve_revision(const char **out, int *unknown, const strata_graph *g,
+			    const char *name)
 {
 	size_t idx;
 	int rc;
 
 	*out = name;
+	*unknown = !g;
 	if (!g)
 		return 0;
 	if ((rc = strata_graph_lookup(&idx, g, name)) == 0) {
@@ -137,9 +136,9 @@ static int resolve_revision(const char **out, const strata_graph *g, const char 
 		return 0;
 	}
 	/* Not in the folder: still an id (or its start) the history may name. */
-	if (rc == STRATA_ENOTFOUND && strlen(name) >= 4 && strlen(name) <= STRATA_REVISION_LEN &&
-	    is_hex(name)) {
+	if (rc == STRATA_ENOTFOUND && strlen(name) >= 4 && strata_revision_id_valid(name)) {
 		strata_error_clear();
+		*unknown = 1;
 		return 0;
 	}
 	return cli_report_error(rc);
@@ -167,7 +166,7 @@ int cmd_log(int argc, char **argv, cli_ctx *ctx)
 	strata_audit *a = NULL;
 	size_t nargs;
 	long n = 0;
-	int rc;
+	int rc, unknown = 0;
 	const cli_option opts[] = {
 		{ OPT_STRING, 0, "since", &o.since, "TIME",
 		  "only steps started since TIME (2026-03-01, 2026-03-01T12:00, 7d, 12h)" },
@@ -192,10 +191,17 @@ int cmd_log(int argc, char **argv, cli_ctx *ctx)
 	} else if (rc < 0) {
 		return cli_report_error(rc);
 	}
-	if (revision && (rc = resolve_revision(&o.revision, g, revision)) != 0)
+	if (revision && (rc = resolve_revision(&o.revision, &unknown, g, revision)) != 0)
 		goto done;
 	if ((rc = strata_audit_read(&a, ctx->config, &o)) < 0) {
 		rc = cli_report_error(rc);
+		goto done;
+	}
+	if (revision && unknown && a->n == 0) {
+		fprintf(stderr, "strata: error: unknown revision '%s': neither the migrations folder "
+			"nor the database's history names it\n", revision);
+		fputs("hint: see `strata history` for the revisions and branch labels\n", stderr);
+		rc = EXIT_USAGE;
 		goto done;
 	}
 	if (revision && (rc = check_one_revision(a, revision)) != 0)

@@ -71,6 +71,9 @@ static const char *const key_names[H_COUNT] = {
 };
 
 #define KNOWN_KEYS "revision, revises, message, transaction, depends-on, branch, irreversible, created"
+#define ID_HINT \
+	"a revision id is 1 to 32 letters, digits, '.', '_' or '-' (`strata revision` makes " \
+	"12 lowercase hex characters, like 3f9a1c2b7d10)"
 #define DOWN_HINT "write the down SQL, or add '-- irreversible: <reason>'"
 
 /* One line of the file; end excludes the '\n', a '\r' and trailing blanks. */
@@ -264,27 +267,29 @@ int strata_migration_check_complete(const strata_migration *m)
 	return STRATA_EPARSE;
 }
 
-int strata_revision_id_valid(const char *s)
-{
-	size_t i;
-
-	if (!s)
-		return 0;
-	for (i = 0; i < STRATA_REVISION_LEN; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return s[STRATA_REVISION_LEN] == '\0';
-}
-
+/* The rule of strata_revision_id_valid() on a span of n bytes. */
 static int id_span_valid(const char *s, size_t n)
 {
-	char id[STRATA_REVISION_LEN + 1];
+	static const char *const reserved[] = { "head", "heads", "base" };
+	size_t i;
 
-	if (n != STRATA_REVISION_LEN)
+	if (n == 0 || n > STRATA_REVISION_MAX || !isalnum((unsigned char)s[0]))
 		return 0;
-	memcpy(id, s, n);
-	id[n] = '\0';
-	return strata_revision_id_valid(id);
+	for (i = 0; i < n; i++)
+		if (!(isalnum((unsigned char)s[i]) || s[i] == '.' || s[i] == '_' || s[i] == '-'))
+			return 0;
+	for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+		size_t r = strlen(reserved[i]);
+
+		if (n >= r && memcmp(s, reserved[i], r) == 0 && (n == r || s[r] == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+int strata_revision_id_valid(const char *s)
+{
+	return s && id_span_valid(s, strlen(s));
 }
 
 static int label_valid(const char *s, size_t n)
@@ -299,7 +304,9 @@ static int label_valid(const char *s, size_t n)
 	if ((n == 4 && (memcmp(s, "head", 4) == 0 || memcmp(s, "base", 4) == 0)) ||
 	    (n == 5 && memcmp(s, "heads", 5) == 0))
 		return 0;
-	return !id_span_valid(s, n);
+	/* Not shaped like an id strata makes (imported ids are checked
+	 * against labels when the graph is built). */
+	return !(n == STRATA_REVISION_LEN && strspn(s, "0123456789abcdef") >= n);
 }
 
 /*
@@ -344,12 +351,11 @@ static int parse_ids(parser *p, int lineno, int key, size_t vs, size_t ve, char 
 		if (!id_span_valid(t + s, e - s)) {
 			perr(p, lineno, "malformed revision id '%.*s' in '%s'", (int)(e - s), t + s,
 			     name);
-			strata_error_hint("a revision id is 12 lowercase hex characters, like "
-					  "3f9a1c2b7d10; separate several ids with spaces");
+			strata_error_hint(ID_HINT "; separate several ids with spaces");
 			return STRATA_EPARSE;
 		}
 		for (i = 0; i < *nout; i++) {
-			if (memcmp((*out)[i], t + s, STRATA_REVISION_LEN) == 0) {
+			if (strlen((*out)[i]) == e - s && memcmp((*out)[i], t + s, e - s) == 0) {
 				perr(p, lineno, "revision '%.*s' is listed twice in '%s'", (int)(e - s),
 				     t + s, name);
 				strata_error_hint("list each revision once");
@@ -424,12 +430,11 @@ static int set_header(parser *p, const mline *l, size_t ks, size_t ke, size_t vs
 				perr(p, l->no, "malformed revision id '%.*s'", (int)vlen, t + vs);
 			else
 				perr(p, l->no, "the 'revision' header is empty");
-			strata_error_hint("a revision id is 12 lowercase hex characters, like "
-					  "3f9a1c2b7d10");
+			strata_error_hint(ID_HINT);
 			return STRATA_EPARSE;
 		}
-		memcpy(m->revision, t + vs, STRATA_REVISION_LEN);
-		m->revision[STRATA_REVISION_LEN] = '\0';
+		memcpy(m->revision, t + vs, vlen);
+		m->revision[vlen] = '\0';
 		return 0;
 	case H_REVISES:
 		return parse_ids(p, l->no, key, vs, ve, &m->revises, &m->nrevises);
@@ -614,8 +619,8 @@ static int check_rules(parser *p, int up_line, int down_line, int up_sql, int do
 
 	if (!p->key_line[H_REVISION]) {
 		perr(p, 1, "missing '-- revision:' header");
-		strata_error_hint("start the file with '-- revision: <id>', 12 lowercase hex characters "
-				  "named in the file name too (<id>_<slug>.sql)");
+		strata_error_hint("start the file with '-- revision: <id>' (`strata revision` makes one), "
+				  "the id named in the file name too (<id>_<slug>.sql)");
 		return STRATA_EPARSE;
 	}
 	if (!p->key_line[H_REVISES]) {

@@ -24,7 +24,8 @@
  *     with the smallest revision id (a min-heap over id ranks): the same
  *     directory always gives the same order.
  *  3. Revision ids are unique, every parent and dependency exists, branch
- *     labels are unique, each file's name starts with its revision id.
+ *     labels are unique and none is also a revision id, each file's name
+ *     starts with its revision id.
  *  4. ids maps revision -> index + 1, labels maps branch label -> index + 1;
  *     their keys point into the migrations, which the graph owns.
  *  5. byid lists the indexes sorted by revision id, for prefix lookup by
@@ -159,8 +160,9 @@ static int check_filename(const strata_migration *m)
 	const char *f = m->filename, *slug = f;
 	size_t flen = strlen(f), slen;
 
-	if (strncmp(f, m->revision, STRATA_REVISION_LEN) == 0 &&
-	    (f[STRATA_REVISION_LEN] == '_' || f[STRATA_REVISION_LEN] == '.'))
+	size_t idlen = strlen(m->revision);
+
+	if (strncmp(f, m->revision, idlen) == 0 && (f[idlen] == '_' || f[idlen] == '.'))
 		return 0;
 	/* Suggest a name: keep the slug, drop a wrong id in front of it. */
 	if (flen > 4 && strcmp(f + flen - 4, ".sql") == 0)
@@ -394,6 +396,14 @@ int strata_graph_build(strata_graph **out, strata_migration **migs, size_t n)
 					      m->path, migfile_header_line(m, "branch"), m->branch,
 					      o->path, migfile_header_line(o, "branch"));
 			strata_error_hint("a branch label names one branch: rename one of them");
+			goto done;
+		}
+		if ((other = map_index(&g->ids, m->branch)) >= 0) {
+			rc = strata_error_set(STRATA_EPARSE,
+					      "%s:%d: branch label '%s' is also the id of the revision "
+					      "in %s", m->path, migfile_header_line(m, "branch"),
+					      m->branch, migs[other]->path);
+			strata_error_hint("a name means one thing: rename the branch label");
 			goto done;
 		}
 		if ((rc = map_put(&g->labels, m->branch, idx_value(i))) < 0)
@@ -781,7 +791,8 @@ static int lookup_node(size_t *out, int *is_label, const strata_graph *g, const 
 				  HISTORY_HINT);
 		return STRATA_ENOTFOUND;
 	}
-	if (!is_hex(name) || len >= STRATA_REVISION_LEN) {
+	/* Any id may be named by a unique prefix (imported ids are not hex). */
+	if (len < MIN_PREFIX || len >= STRATA_REVISION_MAX) {
 		strata_error_set(STRATA_ENOTFOUND, "unknown revision '%s'", name);
 		strata_error_hint(HISTORY_HINT);
 		return STRATA_ENOTFOUND;

@@ -91,12 +91,13 @@ int tags_name_syntax(const char *name, const char *where, int code)
 
 static int is_revision_id(const char *p, size_t len)
 {
-	if (len != STRATA_REVISION_LEN)
+	char id[STRATA_REVISION_MAX + 1];
+
+	if (len > STRATA_REVISION_MAX)
 		return 0;
-	for (size_t i = 0; i < len; i++)
-		if (!isdigit((unsigned char)p[i]) && !(p[i] >= 'a' && p[i] <= 'f'))
-			return 0;
-	return 1;
+	memcpy(id, p, len);
+	id[len] = '\0';
+	return strata_revision_id_valid(id);
 }
 
 /* A line's tag name into out (a NUL-terminated copy of at most TAG_NAME_MAX + 1). */
@@ -122,17 +123,17 @@ static int parse_line(tag_list *out, const char *path, int line, const char *p, 
 	if (!sp || !nlen || !is_revision_id(rev, rlen)) {
 		strata_error_set(STRATA_EPARSE, "%s: not a '<tag> <revision id>' line", where);
 		strata_error_hint("each line of strata.tags is a tag name, one space and the full "
-				  "12-character revision id; 'strata tag' writes it that way");
+				  "revision id; 'strata tag' writes it that way");
 		return STRATA_EPARSE;
 	}
 	copy_name(name, p, nlen);
 	if (tags_name_syntax(name, where, STRATA_EPARSE) < 0)
 		return STRATA_EPARSE;
 	{
-		char revision[STRATA_REVISION_LEN + 1];
+		char revision[STRATA_REVISION_MAX + 1];
 
-		memcpy(revision, rev, STRATA_REVISION_LEN);
-		revision[STRATA_REVISION_LEN] = '\0';
+		memcpy(revision, rev, rlen);
+		revision[rlen] = '\0';
 		return tags_add(out, name, revision, line);
 	}
 }

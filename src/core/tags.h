@@ -38,7 +38,7 @@
 
 typedef struct tag_entry {
 	char *name;
-	char revision[STRATA_REVISION_LEN + 1];
+	char revision[STRATA_REVISION_MAX + 1];
 	size_t idx; /* the revision's graph index, once attached to a graph */
 	int line;   /* in strata.tags; 0 for a tag not read from it */
 } tag_entry;

@@ -174,8 +174,8 @@ test_bad_inputs_exit_2_and_touch_nothing() {
   mig "$(id 2)" "$(id 9)" "SELECT 1;" "SELECT 1;"
   bad_input_case missing-parent "$(id 9)"
   rm -rf migrations/*
-  printf -- '-- revision: nothex\n-- revises: base\n\n-- +up\nSELECT 1;\n-- +down\nSELECT 1;\n' >migrations/nothex_x.sql
-  bad_input_case malformed-header "nothex_x.sql:1"
+  printf -- '-- revision: not/an/id\n-- revises: base\n\n-- +up\nSELECT 1;\n-- +down\nSELECT 1;\n' >migrations/not_x.sql
+  bad_input_case malformed-header "not_x.sql:1"
   rm -rf migrations/*
   printf -- '-- revision: %s\n-- revises: base\n-- colour: blue\n\n-- +up\nSELECT 1;\n-- +down\nSELECT 1;\n' "$(id 1)" >"migrations/$(id 1)_x.sql"
   bad_input_case unknown-key "colour"

@@ -293,6 +293,37 @@ static void test_graph__duplicate_branch_label(void **state)
 	(void)state;
 }
 
+/* Ids kept from other tools: any width, found exactly, by prefix and by steps. */
+static void test_graph__imported_ids(void **state)
+{
+	static const fx_rev revs[] = {
+		{ "1", "base", NULL, NULL },
+		{ "1.1", "1", NULL, NULL },
+		{ "20230101120000", "1.1", NULL, NULL },
+		{ "0001_initial", "20230101120000", NULL, "main" },
+	};
+	static const fx_rev clash[] = {
+		{ "main", "base", NULL, NULL }, { "2", "main", NULL, "main" },
+	};
+	strata_graph *g = fx_build(revs, 4);
+	size_t idx;
+
+	assert_int_equal(strata_graph_count(g), 4);
+	assert_int_equal(strata_graph_lookup(&idx, g, "1"), 0);
+	assert_string_equal(strata_graph_at(g, idx)->revision, "1");
+	assert_int_equal(strata_graph_lookup(&idx, g, "2023"), 0);
+	assert_string_equal(strata_graph_at(g, idx)->revision, "20230101120000");
+	assert_int_equal(strata_graph_lookup(&idx, g, "1.1+1"), 0);
+	assert_string_equal(strata_graph_at(g, idx)->revision, "20230101120000");
+	assert_int_equal(strata_graph_lookup(&idx, g, "main"), 0);
+	assert_string_equal(strata_graph_at(g, idx)->revision, "0001_initial");
+	strata_graph_free(g);
+	expect_build_error(clash, 2, STRATA_EPARSE,
+			   "migrations/2_rev.sql:3: branch label 'main' is also the id of the revision "
+			   "in migrations/main_rev.sql", "rename the branch label");
+	(void)state;
+}
+
 static void test_graph__file_name_must_start_with_id(void **state)
 {
 	static const struct { const char *path, *hint; } cases[] = {
@@ -511,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_graph__unknown_parent_or_dependency),
 		cmocka_unit_test(test_graph__duplicate_id),
 		cmocka_unit_test(test_graph__duplicate_branch_label),
+		cmocka_unit_test(test_graph__imported_ids),
 		cmocka_unit_test(test_graph__file_name_must_start_with_id),
 		cmocka_unit_test(test_graph__load_directory),
 		cmocka_unit_test(test_graph__build_allocation_failures),

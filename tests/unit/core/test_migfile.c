@@ -172,10 +172,25 @@ static void test_migfile__revision_id_valid(void **state)
 {
 	assert_true(strata_revision_id_valid("3f9a1c2b7d10"));
 	assert_true(strata_revision_id_valid("000000000000"));
-	assert_false(strata_revision_id_valid("3F9A1C2B7D10"));
-	assert_false(strata_revision_id_valid("3f9a1c2b7d1"));
-	assert_false(strata_revision_id_valid("3f9a1c2b7d100"));
-	assert_false(strata_revision_id_valid("3f9a1c2b7g10"));
+	/* Ids kept from other tools' histories. */
+	assert_true(strata_revision_id_valid("3F9A1C2B7D10"));
+	assert_true(strata_revision_id_valid("1.2"));
+	assert_true(strata_revision_id_valid("000001"));
+	assert_true(strata_revision_id_valid("20230101120000"));
+	assert_true(strata_revision_id_valid("0001_initial"));
+	assert_true(strata_revision_id_valid("add-users"));
+	assert_true(strata_revision_id_valid("headline"));
+	assert_true(strata_revision_id_valid("12345678901234567890123456789012"));
+	assert_false(strata_revision_id_valid("123456789012345678901234567890123"));
+	assert_false(strata_revision_id_valid("3f9a1c2b7g10 x"));
+	assert_false(strata_revision_id_valid("_x"));
+	assert_false(strata_revision_id_valid("-1"));
+	assert_false(strata_revision_id_valid("a,b"));
+	assert_false(strata_revision_id_valid("v1@head"));
+	assert_false(strata_revision_id_valid("head"));
+	assert_false(strata_revision_id_valid("heads"));
+	assert_false(strata_revision_id_valid("base"));
+	assert_false(strata_revision_id_valid("head-1"));
 	assert_false(strata_revision_id_valid(""));
 	assert_false(strata_revision_id_valid(NULL));
 	(void)state;
@@ -193,10 +208,10 @@ static void test_migfile__missing_up_marker(void **state)
 static void test_migfile__revision_header(void **state)
 {
 	expect_error("-- revises: base\n" BODY, P ":1: missing '-- revision:' header", "-- revision:");
-	expect_error("-- revision: 3F9A1C2B7D10\n-- revises: base\n" BODY,
-		     P ":1: malformed revision id '3F9A1C2B7D10'", "12 lowercase hex");
-	expect_error("\n\n-- revision: 3f9a1c2b7d\n-- revises: base\n" BODY,
-		     P ":3: malformed revision id '3f9a1c2b7d'", "12 lowercase hex");
+	expect_error("-- revision: 3F9A1C2B7D10!\n-- revises: base\n" BODY,
+		     P ":1: malformed revision id '3F9A1C2B7D10!'", "12 lowercase hex");
+	expect_error("\n\n-- revision: head\n-- revises: base\n" BODY,
+		     P ":3: malformed revision id 'head'", "1 to 32 letters");
 	expect_error("-- revision: 3f9a1c2b7d10 8e21d0a4c6f2\n-- revises: base\n" BODY,
 		     P ":1: malformed revision id '3f9a1c2b7d10 8e21d0a4c6f2'", NULL);
 	expect_error("-- revision:\n-- revises: base\n" BODY, P ":1: the 'revision' header is empty",
@@ -226,8 +241,8 @@ static void test_migfile__revises_header(void **state)
 
 static void test_migfile__depends_on_header(void **state)
 {
-	expect_error(HEAD "-- depends-on: 1a2b3c4d5e\n" BODY,
-		     P ":3: malformed revision id '1a2b3c4d5e' in 'depends-on'", "12 lowercase hex");
+	expect_error(HEAD "-- depends-on: 1a2b3c4d5e/\n" BODY,
+		     P ":3: malformed revision id '1a2b3c4d5e/' in 'depends-on'", "12 lowercase hex");
 	expect_error(HEAD "-- depends-on: base\n" BODY,
 		     P ":3: 'base' is not a revision id in 'depends-on'", NULL);
 	expect_error(HEAD "-- depends-on: 3f9a1c2b7d10\n" BODY,
