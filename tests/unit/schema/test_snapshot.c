@@ -249,6 +249,30 @@ static void test_snapshot__key_inputs(void **state)
 			assert_memory_not_equal(k[i], k[j], 32);
 }
 
+/* Remove a temporary project folder and its cache. */
+static void remove_project(const char *root)
+{
+	strata_buf dir = STRATA_BUF_INIT, f = STRATA_BUF_INIT;
+	char **names = NULL;
+	size_t n = 0;
+
+	buf_printf(&dir, "%s/" SC_CACHE_DIR, root);
+	if (fs_list_dir(&names, &n, buf_cstr(&dir)) == 0)
+		for (size_t i = 0; i < n; i++) {
+			buf_clear(&f);
+			buf_printf(&f, "%s/%s", buf_cstr(&dir), names[i]);
+			unlink(buf_cstr(&f));
+		}
+	fs_free_names(names, n);
+	rmdir(buf_cstr(&dir));
+	buf_clear(&dir);
+	buf_printf(&dir, "%s/.strata", root);
+	rmdir(buf_cstr(&dir));
+	rmdir(root);
+	buf_release(&dir);
+	buf_release(&f);
+}
+
 /* The cache: a miss, a put, a hit; a damaged file is a miss; another key
  * is a miss. */
 static void test_snapshot__cache(void **state)
@@ -273,14 +297,7 @@ static void test_snapshot__cache(void **state)
 	assert_int_equal(sc_cache_get(&d, root, key_a), 1);
 	assert_null(d);
 	assert_int_equal(strata_error_last()->code, 0);
-	unlink(buf_cstr(&path));
-	buf_clear(&path);
-	buf_printf(&path, "%s/" SC_CACHE_DIR, root);
-	rmdir(buf_cstr(&path));
-	buf_clear(&path);
-	buf_printf(&path, "%s/.strata", root);
-	rmdir(buf_cstr(&path));
-	rmdir(root);
+	remove_project(root);
 	buf_release(&path);
 	sc_catalog_free(c);
 }
@@ -309,19 +326,8 @@ static void test_snapshot__cache_is_pruned(void **state)
 	sc_catalog_free(d);
 	key[0] = 0;
 	assert_int_equal(sc_cache_get(&d, root, key), 1);
-	for (size_t i = 0; i < n; i++) {
-		strata_buf f = STRATA_BUF_INIT;
-
-		buf_printf(&f, "%s/%s", buf_cstr(&dir), names[i]);
-		unlink(buf_cstr(&f));
-		buf_release(&f);
-	}
 	fs_free_names(names, n);
-	rmdir(buf_cstr(&dir));
-	buf_clear(&dir);
-	buf_printf(&dir, "%s/.strata", root);
-	rmdir(buf_cstr(&dir));
-	rmdir(root);
+	remove_project(root);
 	buf_release(&dir);
 	sc_catalog_free(c);
 }
