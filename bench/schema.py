@@ -17,8 +17,17 @@ reference: it reads the same catalogs), `strata dump` (one introspection),
 and, on the synthetic schemas, `alembic revision --autogenerate` against
 SQLAlchemy models of the changed schema next to `strata diff DB schema.sql`
 (which loads the file into a shadow database first). Peak memory of `strata
-dump` per size shows how memory grows. Prints a Markdown report; nothing
-here fails on a slow figure.
+dump` per size shows how memory grows.
+
+Autogenerate side by side (--autogen-sizes, default 2000): a strata project
+whose one revision creates the synthetic schema and whose schema.sql is the
+changed one, so that `strata revision --autogenerate` writes what `alembic
+revision --autogenerate` writes for the same models: cold (`--no-cache`:
+both sides replayed in shadow databases, as before the snapshot cache;
+and a first run that also writes the cache) and warm (both snapshots read
+from .strata/cache), next to Alembic and to the physical limit of the cold
+path, `psql -f` of the schema into an empty database. Interleaved rounds;
+medians. Prints a Markdown report; nothing here fails on a slow figure.
 """
 import argparse
 import os
@@ -150,6 +159,8 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--sizes", default="500,1000,2000")
     ap.add_argument("--no-alembic", action="store_true")
+    ap.add_argument("--autogen-sizes", default="2000")
+    ap.add_argument("--no-real", action="store_true", help="leave out the corpus schemas")
     a = ap.parse_args()
     pg = Pg(a.pg_url)
     S = a.strata
@@ -169,7 +180,7 @@ def main():
         real = [("PostgREST big_schema", os.path.join(CORPUS, "postgrest/test/io/fixtures/big_schema.sql")),
                 ("danbooru structure.sql", os.path.join(CORPUS, "danbooru/structure.sql"))]
         changes = os.path.join(tmp, "changes.sql")
-        for label, path in real:
+        for label, path in [] if a.no_real else real:
             if not os.path.exists(path):
                 print(f"note: {path} is absent; skipped", file=sys.stderr)
                 continue
@@ -223,6 +234,10 @@ def main():
                 print(r.stderr[-500:], file=sys.stderr)
                 alem = None
             alembic_rows.append((n, strata_file, alem, rows[-1][4]))
+        autogen_rows = []
+        for n in [int(x) for x in a.autogen_sizes.split(",") if x]:
+            print(f"bench: autogenerate at {n} tables", file=sys.stderr)
+            autogen_rows.append(autogen_bench(pg, S, tmp, n, a.runs, a.no_alembic))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -249,6 +264,110 @@ def main():
                 print(f"| {n} | failed | {ab:.0f} ms | - | {s:.0f} ms | - |")
             else:
                 print(f"| {n} | {al:.0f} ms | {ab:.0f} ms | {al / ab:.1f}x | {s:.0f} ms | {al / s:.1f}x |")
+    if autogen_rows:
+        print_autogen(autogen_rows, a.runs)
+
+
+def autogen_project(dirname, pg, n, changed_sql):
+    """A strata project: revisions of 100 tables each creating the synthetic
+    schema (one transaction of 2,000 tables runs out of the server's lock
+    table), and the changed schema as schema.sql."""
+    mig = os.path.join(dirname, "migrations")
+    os.makedirs(mig)
+    with open(os.path.join(dirname, "strata.ini"), "w") as f:
+        f.write(f"[strata]\ndatabase = {pg.db(f'syn{n}')}\nmigrations = migrations\nschema = schema.sql\n")
+    # each table with its index: the text from one CREATE TABLE to the next
+    tables = ["CREATE TABLE " + t for t in synthetic_sql(n).split("CREATE TABLE ") if t]
+    parent = "base"
+    for k in range(0, n, 100):
+        rev = f"a{k // 100 + 1:011x}"
+        up = "".join(tables[k:k + 100])
+        with open(os.path.join(mig, f"{rev}_tables_{k}.sql"), "w") as f:
+            f.write(f"-- revision: {rev}\n-- revises: {parent}\n-- message: tables {k}\n\n-- +up\n{up}\n-- +down\n")
+            f.write("".join(f"DROP TABLE t{i} CASCADE;\n" for i in range(k, min(n, k + 100))))
+        parent = rev
+    shutil.copy(changed_sql, os.path.join(dirname, "schema.sql"))
+
+
+def autogen_once(S, dirname, extra):
+    """One `strata revision --autogenerate` (ms); its files are removed and
+    strata.sum put back, so every run starts from the same project."""
+    mig = os.path.join(dirname, "migrations")
+    with open(os.path.join(mig, "strata.sum"), "rb") as f:
+        summ = f.read()
+    t0 = time.perf_counter()
+    r = subprocess.run([S, "revision", "--autogenerate", "-m", "bench", *extra], cwd=dirname,
+                       capture_output=True, text=True)
+    ms = (time.perf_counter() - t0) * 1000
+    if r.returncode != 0 or not r.stdout.strip():
+        raise RuntimeError(f"strata revision --autogenerate failed: {r.stderr.strip()[:300]}")
+    for path in r.stdout.split():
+        os.unlink(path)
+    with open(os.path.join(mig, "strata.sum"), "wb") as f:
+        f.write(summ)
+    return ms
+
+
+def autogen_bench(pg, S, tmp, n, runs, no_alembic):
+    base = os.path.join(tmp, f"syn{n}.sql")
+    changed = os.path.join(tmp, f"syn{n}_changed.sql")
+    for path, changed_flag in ((base, False), (changed, True)):
+        if not os.path.exists(path):
+            with open(path, "w") as f:
+                f.write(synthetic_sql(n, changed=changed_flag))
+    pg.load(f"syn{n}", base, strict=True)
+    proj = os.path.join(tmp, f"autogen{n}")
+    autogen_project(proj, pg, n, changed)
+    subprocess.run([S, "hash"], cwd=proj, check=True, capture_output=True)
+    cache = os.path.join(proj, ".strata", "cache")
+    py = None if no_alembic else alembic_python()
+    adir = os.path.join(tmp, f"alembic_ag{n}")
+    if py:
+        u = urllib.parse.urlsplit(pg.db(f"syn{n}"))
+        alembic_setup(adir, urllib.parse.urlunsplit(("postgresql+psycopg2",) + tuple(u[1:])), n)
+    t = {"nocache": [], "first": [], "warm": [], "alembic": [], "psql": []}
+    for _ in range(runs):
+        t["nocache"].append(autogen_once(S, proj, ["--no-cache"]))
+        shutil.rmtree(cache, ignore_errors=True)
+        t["first"].append(autogen_once(S, proj, []))
+        t["warm"].append(autogen_once(S, proj, []))
+        t0 = time.perf_counter()
+        pg.load("limit_load", changed, strict=True)
+        t["psql"].append((time.perf_counter() - t0) * 1000)
+        if py:
+            t0 = time.perf_counter()
+            r = subprocess.run([py, "-m", "alembic", "-c", os.path.join(adir, "alembic.ini"),
+                                "revision", "--autogenerate", "-m", "bench"],
+                               cwd=adir, capture_output=True, text=True)
+            if r.returncode == 0:
+                t["alembic"].append((time.perf_counter() - t0) * 1000)
+                for f in os.listdir(os.path.join(adir, "versions")):
+                    os.unlink(os.path.join(adir, "versions", f))
+            else:
+                print(r.stderr[-500:], file=sys.stderr)
+    return n, {k: (statistics.median(v) if v else None) for k, v in t.items()}, \
+        {k: (min(v), max(v)) if v else None for k, v in t.items()}
+
+
+def print_autogen(rows, runs):
+    print("\n## revision --autogenerate with the snapshot cache (PostgreSQL)\n")
+    print(f"Median of {runs} interleaved rounds, wall clock. A strata project whose revisions "
+          "(100 tables each) create the synthetic schema, schema.sql the changed one; Alembic compares a database "
+          "at the same schema with models of the changed one. `psql -f` is the server running "
+          "the schema's DDL into an empty database: what one cold shadow costs at the least.\n")
+    print("| tables | alembic | strata --no-cache (as before) | strata first run (writes the cache) "
+          "| strata warm | alembic / warm | alembic / no-cache | first run / no-cache | psql -f schema |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for n, m, _ in rows:
+        al = m["alembic"]
+        def ratio(x, y):
+            return f"{x / y:.1f}x" if x and y else "-"
+        print(f"| {n} | {f'{al:.0f} ms' if al else 'not run'} | {m['nocache']:.0f} ms | "
+              f"{m['first']:.0f} ms | {m['warm']:.0f} ms | {ratio(al, m['warm'])} | "
+              f"{ratio(al, m['nocache'])} | {m['first'] / m['nocache']:.2f}x | {m['psql']:.0f} ms |")
+    print("\nSpread (min-max):\n")
+    for n, _, spread in rows:
+        print(f"- {n} tables: " + ", ".join(f"{k} {v[0]:.0f}-{v[1]:.0f} ms" for k, v in spread.items() if v))
 
 
 if __name__ == "__main__":

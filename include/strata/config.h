@@ -15,7 +15,7 @@
  *     [strata]
  *     database = postgres://app@localhost/app
  *     migrations = migrations
- *     schema = schema.sql
+ *     schema = schema.sql                (or exec: COMMAND ARGS, a schema provider)
  *     version_table = strata_version     (schema-qualified allowed)
  *     lock_timeout = 5s
  *     statement_timeout = 0
@@ -23,6 +23,7 @@
  *     lock_retries = 5
  *     sum = strict                       (or auto: see strata/project.h)
  *     shadow_database =
+ *     provider_timeout = 60s             (time limit of schema = exec: ...)
  *
  * [test] heads = N: the number of heads strata test's single-head check
  * expects (default 1).
@@ -54,7 +55,8 @@ typedef struct strata_config {
 	char *database;        /* connection string; may hold a password: never print it */
 	const char *database_source; /* "--database", "STRATA_DATABASE_URL", "DATABASE_URL", "strata.ini", "default" */
 	char *migrations;      /* migrations folder, resolved against root */
-	char *schema;          /* declarative schema file, resolved against root */
+	char *schema;          /* declarative schema file, resolved against root; or a
+				* provider "exec: COMMAND ARGS", kept as written */
 	char *version_table;   /* as configured, e.g. "strata_version" or "ops.strata_version" */
 	char *history_table;   /* same schema as version_table, table "strata_history" */
 	char *shadow_database; /* or NULL */
@@ -70,6 +72,8 @@ typedef struct strata_config {
 	char **advise_keys;        /* [advise] entries as read (checked by strata_advise_settings_load) */
 	char **advise_values;
 	size_t nadvise;
+	long provider_timeout_ms;  /* time limit of a schema provider; default 60000 */
+	int no_cache;              /* 1: bypass the shadow snapshot cache (.strata/cache) */
 } strata_config;
 
 /* What the caller knows before reading the file: flags and environment. */

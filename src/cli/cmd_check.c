@@ -26,16 +26,17 @@ int cmd_check(int argc, char **argv, cli_ctx *ctx)
 	sc_changes changes = { 0 };
 	strata_buf sql = STRATA_BUF_INIT;
 	size_t nargs;
-	int engine, rc;
+	int engine, no_cache = 0, rc;
 	const cli_option opts[] = {
-		{ OPT_STRING, 0, "schema", &schema_opt, "FILE",
-		  "the desired schema (default: schema in strata.ini, schema.sql)" },
+		{ OPT_STRING, 0, "schema", &schema_opt, "SOURCE",
+		  "the desired schema, a file or exec: COMMAND (default: schema in strata.ini, schema.sql)" },
+		{ OPT_FLAG, 0, "no-cache", &no_cache, NULL, "replay both sides, not reading or writing .strata/cache" },
 		{ OPT_END, 0, NULL, NULL, NULL, NULL },
 	};
 
 	if ((rc = cli_parse(argc, argv, opts, ctx, args, 0, &nargs)) != 0)
 		return rc;
-	if ((rc = cli_load_graph(ctx)) != 0)
+	if ((rc = cli_load_graph(ctx)) != 0 || (rc = schema_take_options(ctx, NULL, no_cache)) != 0)
 		return rc;
 	if ((rc = schema_desired_file(ctx, &schema, schema_opt, "to check the migrations against")) != 0)
 		return rc;
@@ -50,7 +51,7 @@ int cmd_check(int argc, char **argv, cli_ctx *ctx)
 		goto done;
 	}
 	if (ctx->g.json) {
-		cli_print_json(json_pack("{s:s, s:s, s:b, s:o}", "schema", schema, "migrations",
+		cli_print_json(json_pack("{s:s, s:s, s:b, s:o}", "schema", schema_shown(schema), "migrations",
 					 ctx->config->migrations, "match", changes.n == 0, "changes",
 					 schema_changes_json(&changes)));
 	} else if (changes.n) {
@@ -60,11 +61,11 @@ int cmd_check(int argc, char **argv, cli_ctx *ctx)
 		}
 		fputs(buf_cstr(&sql), stdout);
 		fprintf(stderr, "strata check: %zu difference(s): the migrations do not make the "
-			"schema in %s\n", changes.n, schema);
+			"schema in %s\n", changes.n, schema_shown(schema));
 		fputs("hint: the SQL above is what is missing; write it as a revision with "
 		      "'strata revision --autogenerate -m MESSAGE'\n", stderr);
 	} else {
-		printf("no differences: the migrations make the schema in %s\n", schema);
+		printf("no differences: the migrations make the schema in %s\n", schema_shown(schema));
 	}
 	rc = changes.n ? EXIT_CHECK : EXIT_OK;
 done:

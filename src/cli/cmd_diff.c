@@ -1,8 +1,9 @@
 /*
  * cli/cmd_diff.c - strata diff FROM TO: the SQL that turns FROM's schema
  * into TO's. Each side is a database URL, a schema .sql file or a
- * migrations directory (files and directories are loaded into shadow
- * databases first).
+ * migrations directory, or a schema provider "exec: COMMAND ARGS" (files,
+ * providers' output and directories are loaded into shadow databases
+ * first, or read from the snapshot cache when loaded before).
  */
 #include "cli/schema_common.h"
 #include "strata/error.h"
@@ -12,7 +13,7 @@
 
 int cmd_diff(int argc, char **argv, cli_ctx *ctx)
 {
-	int exit_code = 0, no_grants = 0, ext_versions = 0, engine, rc;
+	int exit_code = 0, no_grants = 0, ext_versions = 0, no_cache = 0, engine, rc;
 	sc_diff_options dopts = SC_DIFF_OPTIONS_INIT;
 	sc_catalog *from = NULL, *to = NULL;
 	sc_changes changes = { 0 };
@@ -24,6 +25,8 @@ int cmd_diff(int argc, char **argv, cli_ctx *ctx)
 		{ OPT_FLAG, 0, "no-grants", &no_grants, NULL, "leave GRANT/REVOKE out" },
 		{ OPT_FLAG, 0, "extension-versions", &ext_versions, NULL,
 		  "compare extension versions too" },
+		{ OPT_FLAG, 0, "no-cache", &no_cache, NULL,
+		  "load files and migrations into shadows, not reading or writing .strata/cache" },
 		{ OPT_END, 0, NULL, NULL, NULL, NULL },
 	};
 
@@ -31,7 +34,7 @@ int cmd_diff(int argc, char **argv, cli_ctx *ctx)
 		return rc;
 	if (nargs != 2)
 		return cli_usage_error("diff", "diff needs FROM and TO");
-	if ((rc = cli_load_config(ctx)) != 0)
+	if ((rc = cli_load_config(ctx)) != 0 || (rc = schema_take_options(ctx, NULL, no_cache)) != 0)
 		return rc;
 	if (!(engine = schema_engine(ctx, args, 2)))
 		return EXIT_USAGE;

@@ -42,13 +42,13 @@ static int resolve_all(const strata_graph *g, const cli_list *names, const char 
 
 /* The steps from the migrations to schema.sql (steps->n 0: they match).
  * Returns 0 or an exit code. */
-static int autogenerate(cli_ctx *ctx, sc_steps *steps)
+static int autogenerate(cli_ctx *ctx, sc_steps *steps, const char *schema_opt)
 {
 	sc_catalog *have = NULL, *want = NULL;
 	const char *schema;
 	int engine, rc;
 
-	if ((rc = schema_desired_file(ctx, &schema, NULL, "to generate the revision from")) != 0)
+	if ((rc = schema_desired_file(ctx, &schema, schema_opt, "to generate the revision from")) != 0)
 		return rc;
 	if (!ctx->config->database || !(engine = db_engine_of(ctx->config->database)))
 		return cli_usage_error("revision", "--autogenerate needs the project's database "
@@ -134,10 +134,10 @@ static int write_steps(cli_ctx *ctx, strata_revision_spec spec, const sc_steps *
 
 int cmd_revision(int argc, char **argv, cli_ctx *ctx)
 {
-	const char *message = NULL, *branch = NULL, *irreversible = NULL, *args[1];
+	const char *message = NULL, *branch = NULL, *irreversible = NULL, *schema = NULL, *args[1];
 	cli_list heads_opt = { { 0 }, 0 }, depends = { { 0 }, 0 };
 	const char *parents[64], *deps[64];
-	int no_tx = 0, autogen = 0, rc;
+	int no_tx = 0, autogen = 0, no_cache = 0, rc;
 	size_t nargs, nparents = 0, ndeps = 0;
 	strata_revision_spec spec = { 0 };
 	char *path = NULL, id[13];
@@ -149,6 +149,8 @@ int cmd_revision(int argc, char **argv, cli_ctx *ctx)
 		{ OPT_FLAG, 0, "no-transaction", &no_tx, NULL, "run outside a transaction (CREATE INDEX CONCURRENTLY)" },
 		{ OPT_STRING, 0, "irreversible", &irreversible, "REASON", "mark as irreversible (no down section)" },
 		{ OPT_FLAG, 0, "autogenerate", &autogen, NULL, "write the SQL from the diff between the migrations and schema.sql" },
+		{ OPT_STRING, 0, "schema", &schema, "SOURCE", "with --autogenerate: the desired schema, a file or exec: COMMAND (default: schema in strata.ini)" },
+		{ OPT_FLAG, 0, "no-cache", &no_cache, NULL, "with --autogenerate: replay both sides, not reading or writing .strata/cache" },
 		{ OPT_END, 0, NULL, NULL, NULL, NULL },
 	};
 
@@ -156,8 +158,10 @@ int cmd_revision(int argc, char **argv, cli_ctx *ctx)
 		return rc;
 	if (!message)
 		return cli_usage_error("revision", "revision needs -m MESSAGE");
-	if ((rc = cli_load_graph(ctx)) != 0)
+	if ((rc = cli_load_graph(ctx)) != 0 || (rc = schema_take_options(ctx, NULL, no_cache)) != 0)
 		return rc;
+	if ((schema || no_cache) && !autogen)
+		return cli_usage_error("revision", "--schema and --no-cache go with --autogenerate");
 	if (heads_opt.n) {
 		if ((rc = resolve_all(ctx->graph, &heads_opt, parents, &nparents)) != 0)
 			return rc;
@@ -192,11 +196,11 @@ int cmd_revision(int argc, char **argv, cli_ctx *ctx)
 	if (autogen) {
 		sc_steps steps = { 0 };
 
-		if ((rc = autogenerate(ctx, &steps)) == 0) {
+		if ((rc = autogenerate(ctx, &steps, schema)) == 0) {
 			if (steps.n)
 				rc = write_steps(ctx, spec, &steps);
 			else
-				cli_info(ctx, "schema.sql matches the migrations: no revision written");
+				cli_info(ctx, "the desired schema matches the migrations: no revision written");
 		}
 		sc_steps_release(&steps);
 		return rc;

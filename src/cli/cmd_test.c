@@ -35,6 +35,7 @@
  *    snapshotted whole.
  */
 #include "cli/schema_common.h"
+#include "schema/provider.h"
 #include "schema/sqlnames.h"
 #include "strata/runner.h"
 #include "core/revtest.h"
@@ -989,7 +990,7 @@ static int check_schema(test_run *t)
 		char msg[256];
 
 		snprintf(msg, sizeof(msg), "the schema at the heads differs from %s in %zu place(s)",
-			 t->ctx->config->schema, ndiff);
+			 schema_shown(t->ctx->config->schema), ndiff);
 		add_failure(t, CHECK_SCHEMA, NULL, msg,
 			    differences_json(&changes, "only in the migrations", "only in the schema file"));
 	}
@@ -1237,8 +1238,8 @@ static double now_ms(void)
 int cmd_test(int argc, char **argv, cli_ctx *ctx)
 {
 	db_open_options dbo = DB_OPEN_OPTIONS_INIT;
-	const char *from_arg = NULL, *heads_arg = NULL;
-	int whole = 0, keep_going = 0;
+	const char *from_arg = NULL, *heads_arg = NULL, *schema = NULL;
+	int whole = 0, keep_going = 0, no_cache = 0;
 	cli_list only = { { 0 }, 0 };
 	sc_shadow *shadow = NULL;
 	test_run t;
@@ -1256,6 +1257,10 @@ int cmd_test(int argc, char **argv, cli_ctx *ctx)
 		  "PostgreSQL: snapshot the whole schema, not what each revision names (slower)" },
 		{ OPT_FLAG, 0, "keep-going", &keep_going, NULL,
 		  "walk on past a failing step and report every one (exit status still 1)" },
+		{ OPT_STRING, 0, "schema", &schema, "SOURCE",
+		  "schema-matches compares with this: a file or exec: COMMAND (default: schema in strata.ini)" },
+		{ OPT_FLAG, 0, "no-cache", &no_cache, NULL,
+		  "load the desired schema in a shadow, not reading or writing .strata/cache" },
 		{ OPT_END, 0, NULL, NULL, NULL, NULL },
 	};
 
@@ -1273,7 +1278,7 @@ int cmd_test(int argc, char **argv, cli_ctx *ctx)
 			return cli_usage_error("test", "--heads wants a number of heads, not '%s'",
 					       heads_arg);
 	}
-	if ((rc = cli_load_graph(ctx)) != 0)
+	if ((rc = cli_load_graph(ctx)) != 0 || (rc = schema_take_options(ctx, schema, no_cache)) != 0)
 		return rc;
 	if (!heads_arg)
 		want_heads = ctx->config->test_heads;
@@ -1339,7 +1344,8 @@ int cmd_test(int argc, char **argv, cli_ctx *ctx)
 		}
 	}
 	if (enabled(&t, CHECK_SCHEMA) && !t.checks[CHECK_SCHEMA].skipped) {
-		if (!ctx->config->schema || !fs_exists(ctx->config->schema))
+		if (!ctx->config->schema ||
+		    (!sc_provider_is(ctx->config->schema) && !fs_exists(ctx->config->schema)))
 			t.checks[CHECK_SCHEMA].skipped = "no schema file (schema in strata.ini)";
 		else if (at_heads && (rc = check_schema(&t)) != 0) {
 			rc = cli_report_error(rc);

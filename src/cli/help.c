@@ -16,7 +16,8 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "Example:\n  strata init myapp -d postgres://app@localhost/app\n" },
 	{ "revision",
 	  "usage: strata revision -m MESSAGE [--head REV] [--branch LABEL] [--depends-on REV]\n"
-	  "                       [--no-transaction] [--irreversible REASON]\n\n"
+	  "                       [--no-transaction] [--irreversible REASON]\n"
+	  "                       [--autogenerate [--schema SOURCE] [--no-cache]]\n\n"
 	  "Write migrations/<id>_<slug>.sql with a new random id, revising the single\n"
 	  "head (or --head), and update strata.sum. Prints the file's path.\n\n"
 	  "Options:\n"
@@ -27,7 +28,10 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "  --no-transaction         run outside a transaction (CREATE INDEX CONCURRENTLY)\n"
 	  "  --irreversible REASON    no down section; downgrade stops here with REASON\n"
 	  "  --autogenerate           write the up and down SQL from the diff between the\n"
-	  "                           migrations (replayed in a shadow database) and schema.sql\n\n"
+	  "                           migrations (replayed in a shadow database) and schema.sql\n"
+	  "  --schema SOURCE          the desired schema: a file, or exec: COMMAND ARGS (a\n"
+	  "                           schema provider; default: schema in strata.ini)\n"
+	  "  --no-cache               replay both sides; do not read or write .strata/cache\n\n"
 	  "With --autogenerate on PostgreSQL, changes to tables that already exist are\n"
 	  "written the way strata lint accepts, in up to three revisions, each revising\n"
 	  "the one before: \"MESSAGE (1/3: schema)\" (foreign keys and checks NOT VALID),\n"
@@ -37,7 +41,9 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "The header records when the revision was written, in UTC\n"
 	  "(-- created: 2026-03-04T05:06:07Z); history -v and current -v show it.\n\n"
 	  "Examples:\n  strata revision -m \"add users.org_id\"\n"
-	  "  strata revision --autogenerate -m \"add users.org_id\"\n" },
+	  "  strata revision --autogenerate -m \"add users.org_id\"\n"
+	  "  strata revision --autogenerate -m sync \\\n"
+	  "      --schema 'exec: strata-sqlalchemy app.models:Base --dialect postgresql'\n" },
 	{ "merge",
 	  "usage: strata merge -m MESSAGE [REV...]\n\n"
 	  "Write a revision whose parents are REV... (default: every head), joining\n"
@@ -173,34 +179,43 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  ".sql files and run 'strata hash' to rewrite it. A strata.sum written by\n"
 	  "older versions is still read; this rewrites it in the current format.\n" },
 	{ "diff",
-	  "usage: strata diff FROM TO [--json] [--exit-code] [--no-grants] [--extension-versions]\n\n"
+	  "usage: strata diff FROM TO [--json] [--exit-code] [--no-grants] [--extension-versions]\n"
+	  "                   [--no-cache]\n\n"
 	  "Print the SQL that turns FROM's schema into TO's. Each side is a database URL,\n"
-	  "a schema .sql file or a migrations directory; files and directories are loaded\n"
-	  "into shadow databases (always dropped). Changes come in dependency order;\n"
+	  "a schema .sql file, a migrations directory, or 'exec: COMMAND ARGS' (a schema\n"
+	  "provider: the SQL it prints); files, providers' output and directories are\n"
+	  "loaded into shadow databases (always dropped), or read from .strata/cache when\n"
+	  "the same SQL was loaded before. Changes come in dependency order;\n"
 	  "destructive ones are preceded by a '-- destructive:' comment. Renames are never\n"
 	  "guessed: a renamed column shows as a drop and an add.\n\n"
 	  "Options:\n"
 	  "  --json                 the change list (op, kind, object, detail, destructive, sql)\n"
 	  "  --exit-code            exit 1 when there are differences\n"
 	  "  --no-grants            leave GRANT/REVOKE out\n"
-	  "  --extension-versions   compare extension versions too\n\n"
+	  "  --extension-versions   compare extension versions too\n"
+	  "  --no-cache             load into shadows; do not read or write .strata/cache\n\n"
 	  "Examples:\n  strata diff postgres://app@staging/app postgres://app@prod/app\n"
-	  "  strata diff migrations schema.sql\n" },
+	  "  strata diff migrations schema.sql\n"
+	  "  strata diff postgres://app@prod/app 'exec: strata-sqlalchemy app.models:Base'\n" },
 	{ "dump",
 	  "usage: strata dump [SOURCE] [-o FILE]\n\n"
 	  "Print the schema of SOURCE (default: the project's database) as canonical SQL:\n"
 	  "every object in dependency order, in a stable order, loadable into an empty\n"
 	  "database.\n" },
 	{ "drift",
-	  "usage: strata drift [--sql] [--json]\n\n"
+	  "usage: strata drift [--sql] [--json] [--schema SOURCE] [--no-cache]\n\n"
 	  "Replay the revisions the database has applied into a shadow database and compare\n"
 	  "its schema with the live one. Exit 0 when they match; exit 1 with every\n"
 	  "difference (extra: in the database only; missing: made by the migrations but\n"
-	  "gone; changed). --sql prints the SQL that brings the database back.\n" },
+	  "gone; changed). --sql prints the SQL that brings the database back.\n\n"
+	  "--schema SOURCE compares the database with a desired schema instead: a schema\n"
+	  "file, or exec: COMMAND ARGS (e.g. the application's models through\n"
+	  "strata-sqlalchemy). --no-cache: do not read or write .strata/cache.\n" },
 	{ "check",
-	  "usage: strata check [--schema FILE] [--json]\n\n"
+	  "usage: strata check [--schema SOURCE] [--json] [--no-cache]\n\n"
 	  "Replay the migrations in a shadow database, load the desired schema (FILE, else\n"
-	  "schema in strata.ini) in another, and compare them, as revision --autogenerate\n"
+	  "schema in strata.ini; a file or exec: COMMAND ARGS) in another, and compare\n"
+	  "them, as revision --autogenerate\n"
 	  "does. Exit 0 with \"no differences\" when the migrations make that schema; exit 1\n"
 	  "printing the SQL still missing (what 'strata diff migrations FILE' prints) when\n"
 	  "they do not. The project's database is not read; it names the engine.\n\n"
@@ -333,7 +348,8 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "  strata advise postgres://app@db/app --format sarif > advise.sarif\n" },
 	{ "test",
 	  "usage: strata test [--only NAME]... [--from REV] [--heads N] [--keep-going]\n"
-	  "                   [--json] [--whole-snapshots] [-d SCRATCH_URL]\n\n"
+	  "                   [--json] [--whole-snapshots] [--schema SOURCE] [--no-cache]\n"
+	  "                   [-d SCRATCH_URL]\n\n"
 	  "Prove the migrations on a shadow database (SQLite: in memory;\n"
 	  "PostgreSQL: a temporary database on the shadow_database or database server,\n"
 	  "always dropped; or -d URL: an empty scratch database, left at the heads).\n"
@@ -345,7 +361,8 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "  stairway              each revision: up, down, up again\n"
 	  "  down-leaves-no-trace  the schema after a down equals the one before its up;\n"
 	  "                        leftover and missing objects are named\n"
-	  "  schema-matches        the schema at the heads equals strata.ini's schema file\n"
+	  "  schema-matches        the schema at the heads equals strata.ini's schema (a file\n"
+	  "                        or exec: COMMAND, or --schema SOURCE)\n"
 	  "  data-survives         migrations/tests/<revision>.sql: -- +before statements,\n"
 	  "                        -- +check / -- +check-down queries that must be true\n"
 	  "  lint                  no error-level lint finding in any revision\n\n"
@@ -397,14 +414,15 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "  [strata]\n"
 	  "  database = postgres://app@localhost/app   ; or sqlite:PATH\n"
 	  "  migrations = migrations\n"
-	  "  schema = schema.sql\n"
+	  "  schema = schema.sql                     ; or exec: COMMAND ARGS (a provider)\n"
 	  "  version_table = strata_version          ; schema-qualified allowed\n"
 	  "  lock_timeout = 5s\n"
 	  "  statement_timeout = 0\n"
 	  "  lock_wait = 60s\n"
 	  "  lock_retries = 5\n"
 	  "  sum = strict                            ; or auto (below)\n"
-	  "  shadow_database = postgres://app@localhost/postgres ; server for shadow databases\n\n"
+	  "  shadow_database = postgres://app@localhost/postgres ; server for shadow databases\n"
+	  "  provider_timeout = 60s                  ; time limit of schema = exec: ...\n\n"
 	  "  [test]\n"
 	  "  heads = 1                               ; the heads strata test expects\n\n"
 	  "sum: what upgrade, downgrade and stamp do when migrations/strata.sum does not\n"
@@ -415,7 +433,11 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "stops the run. --sql and verify are always strict.\n\n"
 	  "The database comes from, in order: -d/--database, STRATA_DATABASE_URL,\n"
 	  "DATABASE_URL, strata.ini, then sqlite:strata.db in the project folder.\n"
-	  "Prefer ~/.pgpass or PGPASSFILE to a password in the URL.\n" },
+	  "Prefer ~/.pgpass or PGPASSFILE to a password in the URL.\n\n"
+	  "schema = exec: COMMAND ARGS runs COMMAND (no shell; words split and quoted as\n"
+	  "in sh) in the project folder and reads the desired schema's SQL from its\n"
+	  "stdout. Snapshots of shadow databases are cached in .strata/cache (strata init\n"
+	  "adds it to .gitignore); --no-cache bypasses it. See docs/schema.md.\n" },
 };
 
 const char *cli_help_text(const char *command)

@@ -4,6 +4,7 @@
  */
 #include "cli/schema_common.h"
 #include "db/db.h"
+#include "schema/provider.h"
 #include "strata/error.h"
 #include "util/buf.h"
 
@@ -118,13 +119,41 @@ int schema_desired_file(cli_ctx *ctx, const char **out, const char *path, const 
 	const char *file = path ? path : ctx->config->schema;
 
 	*out = file;
-	if (file && access(file, R_OK) == 0)
+	if (file && (sc_provider_is(file) || access(file, R_OK) == 0))
 		return 0;
 	fprintf(stderr, "strata: error: no schema file %s %s\n", file ? file : "(schema.sql)",
 		purpose);
-	fputs("hint: write the schema you want in schema.sql (or set schema in strata.ini)\n",
+	fputs("hint: write the schema you want in schema.sql (or set schema in strata.ini, to a "
+	      "file or to exec: COMMAND, a schema provider)\n",
 	      stderr);
 	return EXIT_USAGE;
+}
+
+int schema_take_options(cli_ctx *ctx, const char *schema, int no_cache)
+{
+	if (no_cache)
+		ctx->config->no_cache = 1;
+	if (schema) {
+		char *copy = strdup(schema);
+
+		if (!copy)
+			return cli_report_error(strata_error_set(STRATA_ERROR, "out of memory"));
+		free(ctx->config->schema);
+		ctx->config->schema = copy;
+	}
+	return 0;
+}
+
+const char *schema_shown(const char *spec)
+{
+	static strata_buf shown = STRATA_BUF_INIT;
+
+	buf_release(&shown);
+	if (!sc_provider_is(spec))
+		return spec;
+	if (buf_puts(&shown, SC_PROVIDER_PREFIX " ") != 0 || sc_provider_display(&shown, spec) != 0)
+		return SC_PROVIDER_PREFIX " ...";
+	return buf_cstr(&shown);
 }
 
 int schema_load(cli_ctx *ctx, sc_catalog **out, const char *spec, int engine)

@@ -30,6 +30,15 @@ void schema_hold_if_interrupted(void);
  * from"). */
 int schema_desired_file(cli_ctx *ctx, const char **out, const char *path, const char *purpose);
 
+/* The options every reader of the desired schema takes, once the config
+ * is loaded: --schema SOURCE (a file or exec: COMMAND; NULL keeps the
+ * config's) and --no-cache (bypass .strata/cache). 0 or an exit code. */
+int schema_take_options(cli_ctx *ctx, const char *schema, int no_cache);
+
+/* A schema source as messages show it: a file's path, or a provider's
+ * command with any password masked. Valid until the next call. */
+const char *schema_shown(const char *spec);
+
 /* Load a schema source; on failure print the error and return the exit code. */
 int schema_load(cli_ctx *ctx, sc_catalog **out, const char *spec, int engine);
 

@@ -23,6 +23,7 @@
 #define DEFAULT_LOCK_TIMEOUT_MS 5000
 #define DEFAULT_LOCK_WAIT_MS 60000
 #define DEFAULT_LOCK_RETRIES 5
+#define DEFAULT_PROVIDER_TIMEOUT_MS 60000
 
 /* Values read from the file, before flags and environment are applied. */
 typedef struct file_values {
@@ -30,6 +31,7 @@ typedef struct file_values {
 	char *database, *migrations, *schema, *version_table, *shadow_database;
 	char *lock_timeout, *statement_timeout, *lock_wait, *lock_retries;
 	char *sum;              /* "strict" or "auto" */
+	char *provider_timeout;
 	char *test_heads;       /* [test] heads */
 	char **lint_keys, **lint_values; /* [lint] entries, in file order */
 	size_t nlint;
@@ -85,6 +87,7 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
 		{ "lock_wait", offsetof(file_values, lock_wait) },
 		{ "lock_retries", offsetof(file_values, lock_retries) },
 		{ "sum", offsetof(file_values, sum) },
+		{ "provider_timeout", offsetof(file_values, provider_timeout) },
 	};
 	size_t i;
 
@@ -150,6 +153,7 @@ static void file_values_release(file_values *fv)
 	strata_free(fv->lock_wait);
 	strata_free(fv->lock_retries);
 	strata_free(fv->sum);
+	strata_free(fv->provider_timeout);
 	strata_free(fv->test_heads);
 	free_strings(fv->lint_keys, fv->nlint);
 	free_strings(fv->lint_values, fv->nlint);
@@ -338,7 +342,11 @@ int strata_config_load(strata_config **out, const strata_config_input *in)
 
 	c->migrations = resolve(c->root, in->migrations ? in->migrations
 				: fv.migrations && *fv.migrations ? fv.migrations : "migrations");
-	c->schema = resolve(c->root, fv.schema && *fv.schema ? fv.schema : "schema.sql");
+	/* A provider (schema = exec: ...) is a command, not a path. */
+	if (fv.schema && str_starts_with(fv.schema, "exec:"))
+		c->schema = strata_strdup(fv.schema);
+	else
+		c->schema = resolve(c->root, fv.schema && *fv.schema ? fv.schema : "schema.sql");
 	c->version_table = strata_strdup(fv.version_table && *fv.version_table ? fv.version_table
 					 : "strata_version");
 	if (!c->migrations || !c->schema || !c->version_table)
@@ -361,7 +369,9 @@ int strata_config_load(strata_config **out, const strata_config_input *in)
 	    (rc = duration(&c->statement_timeout_ms, in->statement_timeout, fv.statement_timeout,
 			   "statement_timeout", c->config_path, 0)) < 0 ||
 	    (rc = duration(&c->lock_wait_ms, in->lock_wait, fv.lock_wait, "lock_wait",
-			   c->config_path, DEFAULT_LOCK_WAIT_MS)) < 0)
+			   c->config_path, DEFAULT_LOCK_WAIT_MS)) < 0 ||
+	    (rc = duration(&c->provider_timeout_ms, NULL, fv.provider_timeout, "provider_timeout",
+			   c->config_path, DEFAULT_PROVIDER_TIMEOUT_MS)) < 0)
 		goto done;
 	c->lock_retries = DEFAULT_LOCK_RETRIES;
 	if (fv.lock_retries && *fv.lock_retries) {

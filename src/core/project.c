@@ -747,6 +747,47 @@ done:
 	return rc;
 }
 
+/* Whether a .gitignore line already leaves .strata/ out. */
+static int ignores_cache(const char *text)
+{
+	static const char *const forms[] = { ".strata/", "/.strata/", ".strata", "/.strata" };
+	const char *line = text;
+
+	while (line && *line) {
+		size_t len = strcspn(line, "\r\n");
+
+		for (size_t i = 0; i < sizeof(forms) / sizeof(*forms); i++)
+			if (len == strlen(forms[i]) && strncmp(line, forms[i], len) == 0)
+				return 1;
+		line = strchr(line, '\n');
+		line = line ? line + 1 : NULL;
+	}
+	return 0;
+}
+
+/* ROOT/.gitignore gets a line for .strata/ (the shadow snapshot cache,
+ * schema/snapshot.h), made or extended; left alone when it has one. */
+static int ignore_cache(const char *root)
+{
+	strata_buf path = STRATA_BUF_INIT, text = STRATA_BUF_INIT;
+	int rc;
+
+	if ((rc = fs_join(&path, root, ".gitignore")) < 0)
+		goto done;
+	if (fs_exists(buf_cstr(&path)) && (rc = fs_read_file(&text, buf_cstr(&path), 1u << 20)) < 0)
+		goto done;
+	if (ignores_cache(buf_cstr(&text)))
+		goto done;
+	if (text.len && text.ptr[text.len - 1] != '\n')
+		buf_putc(&text, '\n');
+	buf_puts(&text, "# strata's cache of shadow snapshots (docs/schema.md)\n.strata/\n");
+	rc = buf_oom(&text) ? STRATA_ERROR : fs_write_file(buf_cstr(&path), text.ptr, text.len);
+done:
+	buf_release(&path);
+	buf_release(&text);
+	return rc;
+}
+
 int strata_project_init(const char *root, const char *database)
 {
 	strata_buf path = STRATA_BUF_INIT, text = STRATA_BUF_INIT;
@@ -779,7 +820,9 @@ int strata_project_init(const char *root, const char *database)
 		goto done;
 	if ((rc = fs_join(&path, root, "migrations")) < 0 || (rc = fs_mkdir_p(buf_cstr(&path))) < 0)
 		goto done;
-	rc = strata_sum_write(buf_cstr(&path));
+	if ((rc = strata_sum_write(buf_cstr(&path))) < 0)
+		goto done;
+	rc = ignore_cache(root);
 done:
 	buf_release(&path);
 	buf_release(&text);

@@ -5,6 +5,8 @@
 #include "schema/shadow.h"
 #include "db/db.h"
 #include "schema/diff.h"
+#include "schema/provider.h"
+#include "schema/snapshot.h"
 #include "schema/sqlite_sql.h"
 #include "strata/error.h"
 #include "strata/graph.h"
@@ -12,9 +14,12 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/fs.h"
+#include "util/proc.h"
+#include "util/sha256.h"
 #include "util/strutil.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -382,6 +387,7 @@ int sc_shadow_drop(sc_shadow *s)
 
 void sc_shadow_abort_all(void)
 {
+	proc_abort_all(); /* a schema provider still running */
 	pthread_mutex_lock(&registry_lock);
 	for (size_t i = 0; i < MAX_SHADOWS; i++) {
 		sc_shadow *s = registry[i];
@@ -443,51 +449,70 @@ done:
 	return yes;
 }
 
-int sc_shadow_load_file(sc_shadow *s, const char *path)
+/* Where a statement of a schema's SQL is, for messages: "FILE:LINE", or
+ * "line N of the output of 'COMMAND'" for a provider. */
+static void append_where(const char *shown, int is_output, int line)
+{
+	if (is_output)
+		strata_error_append(", at line %d of the output of \"exec: %s\"", line, shown);
+	else
+		strata_error_append(", in %s:%d", shown, line);
+}
+
+static int load_sql(sc_shadow *s, const char *text, size_t len, const char *shown, int is_output)
 {
 	db_open_options o = DB_OPEN_OPTIONS_INIT;
-	strata_buf text = STRATA_BUF_INIT;
 	db_stmt *stmts = NULL;
 	size_t n = 0, err_at = 0;
 	strata_db *db = NULL;
 	int rc;
 
-	if ((rc = fs_read_file(&text, path, SCHEMA_FILE_MAX)) != 0)
-		return rc;
-	rc = db_split(&stmts, &n, &err_at, (db_engine)s->engine, buf_cstr(&text), text.len);
+	rc = db_split(&stmts, &n, &err_at, (db_engine)s->engine, text, len);
 	if (rc != 0) {
 		if (rc == STRATA_EPARSE)
-			strata_error_append(", in %s:%d", path, line_of(buf_cstr(&text), err_at));
+			append_where(shown, is_output, line_of(text, err_at));
 		goto done;
 	}
 	o.application_name = "strata shadow";
 	if ((rc = db_open(&db, s->conninfo, &o)) != 0)
 		goto done;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		const char *sql = buf_cstr(&text) + stmts[i].offset;
+		const char *sql = text + stmts[i].offset;
 
 		if (s->engine == DB_SQLITE && is_sqlite_sequence_table(sql, stmts[i].len))
 			continue;
 		rc = db_exec_stmt(db, sql, stmts[i].len,
-				  stmts[i].data_len ? buf_cstr(&text) + stmts[i].data_offset : NULL,
+				  stmts[i].data_len ? text + stmts[i].data_offset : NULL,
 				  stmts[i].data_len);
 		if (rc != 0) {
-			/* A file that does not load is bad input (exit 2), whatever
+			/* SQL that does not load is bad input (exit 2), whatever
 			 * the database said about it. */
 			strata_error e = *strata_error_last();
 
 			e.code = rc = STRATA_EPARSE;
 			strata_error_restore(&e);
-			strata_error_append(", in %s:%d", path,
-					    line_of(buf_cstr(&text), stmts[i].offset));
+			append_where(shown, is_output, line_of(text, stmts[i].offset));
 			if (!strata_error_last()->hint[0])
-				strata_error_hint("the file must load into an empty database as it is "
-						  "(plain SQL; no psql meta-commands)");
+				strata_error_hint(is_output
+					? "the provider's output must load into an empty database as "
+					  "it is (SQL DDL on stdout, everything else on stderr)"
+					: "the file must load into an empty database as it is "
+					  "(plain SQL; no psql meta-commands)");
 		}
 	}
 done:
 	db_close(db);
 	strata_free(stmts);
+	return rc;
+}
+
+int sc_shadow_load_file(sc_shadow *s, const char *path)
+{
+	strata_buf text = STRATA_BUF_INIT;
+	int rc;
+
+	if ((rc = fs_read_file(&text, path, SCHEMA_FILE_MAX)) == 0)
+		rc = load_sql(s, buf_cstr(&text), text.len, path, 0);
 	buf_release(&text);
 	return rc;
 }
@@ -535,6 +560,10 @@ int sc_source_classify(sc_source_kind *out, const char *spec)
 
 	if (!spec || !*spec)
 		return strata_error_set(STRATA_EINVALID, "an empty schema source");
+	if (sc_provider_is(spec)) {
+		*out = SC_SOURCE_PROVIDER;
+		return 0;
+	}
 	if (stat(spec, &st) == 0) {
 		*out = S_ISDIR(st.st_mode) ? SC_SOURCE_MIGRATIONS : SC_SOURCE_FILE;
 		return 0;
@@ -545,14 +574,16 @@ int sc_source_classify(sc_source_kind *out, const char *spec)
 	}
 	if (strlen(spec) > 4 && strcmp(spec + strlen(spec) - 4, ".sql") == 0) {
 		strata_error_set(STRATA_ENOTFOUND, "'%s' does not exist", spec);
-		strata_error_hint("give a database URL, a schema .sql file or a migrations directory");
+		strata_error_hint("give a database URL, a schema .sql file, a migrations directory or "
+			  "exec: COMMAND (a schema provider)");
 		return STRATA_ENOTFOUND;
 	}
 	strata_error_set(STRATA_EINVALID,
 			 "'%s' is neither a database URL, a schema .sql file nor a migrations "
 			 "directory",
 			 spec);
-	strata_error_hint("e.g. postgres://user@host/db, sqlite:app.db, schema.sql or migrations/");
+	strata_error_hint("e.g. postgres://user@host/db, sqlite:app.db, schema.sql, migrations/ or "
+			  "'exec: strata-sqlalchemy app.models:Base'");
 	return STRATA_EINVALID;
 }
 
@@ -588,23 +619,127 @@ int sc_load_database(sc_catalog **out, const char *conninfo, const strata_config
 	return rc;
 }
 
-/* Load a file or replay a directory in a new shadow, read it, drop it. */
+/* What the catalog of a shadow depends on besides its SQL (snapshot.h):
+ * the engine, its version, the role and the version table left out. The
+ * server is asked once, on a connection of its own; 0, or -1 when it
+ * cannot be asked (the cache is then not used and the shadow reports
+ * why). */
+static int key_begin(sha256_ctx *c, const char *what, int engine, const char *server,
+		     const strata_config *cfg)
+{
+	db_open_options o = DB_OPEN_OPTIONS_INIT;
+	strata_error saved = *strata_error_last();
+	strata_buf role = STRATA_BUF_INIT;
+	strata_db *db = NULL;
+	int version = 0, rc;
+
+	o.application_name = "strata shadow";
+	rc = db_open(&db, engine == DB_POSTGRES ? server : "sqlite::memory:", &o);
+	if (rc == 0 && engine == DB_POSTGRES)
+		rc = db_query(db, "SELECT current_user", 0, NULL, on_orphan, &role);
+	if (rc == 0)
+		version = db_server_version(db);
+	db_close(db);
+	strata_error_restore(&saved);
+	if (rc != 0 || buf_oom(&role)) {
+		buf_release(&role);
+		return -1;
+	}
+	sc_snapshot_key_init(c, what, engine, version, buf_cstr(&role), cfg->version_table);
+	buf_release(&role);
+	return 0;
+}
+
+/* A migrations directory's part of the key: the targets, then every file
+ * (name, size, bytes). 0, or -1 when a file cannot be read (the replay
+ * then says why). */
+static int key_migrations(sha256_ctx *c, const char *dir, const char *const *targets,
+			  size_t ntargets, int to_heads)
+{
+	strata_error saved = *strata_error_last();
+	strata_buf text = STRATA_BUF_INIT;
+	fs_dir d;
+	int rc = 0;
+
+	sha256_update(c, to_heads ? "heads" : "targets", to_heads ? 6 : 8);
+	for (size_t i = 0; !to_heads && i < ntargets; i++)
+		sha256_update(c, targets[i], strlen(targets[i]) + 1);
+	if (fs_dir_open(&d, dir) != 0) {
+		fs_dir_close(&d);
+		strata_error_restore(&saved);
+		return -1;
+	}
+	for (size_t i = 0; rc == 0 && i < d.count; i++) {
+		char size[32];
+
+		buf_clear(&text);
+		if ((rc = fs_dir_read(&text, &d, d.names[i], d.names[i], SCHEMA_FILE_MAX)) != 0)
+			break;
+		snprintf(size, sizeof(size), "\n%zu\n", text.len);
+		sha256_update(c, d.names[i], strlen(d.names[i]));
+		sha256_update(c, size, strlen(size));
+		sha256_update(c, text.ptr ? text.ptr : "", text.len);
+	}
+	fs_dir_close(&d);
+	buf_release(&text);
+	strata_error_restore(&saved);
+	return rc == 0 ? 0 : -1;
+}
+
+/* A schema's SQL: a file's bytes or what a provider prints. */
+static int read_schema_sql(strata_buf *text, const char *spec, sc_source_kind kind,
+			   const strata_config *cfg)
+{
+	if (kind == SC_SOURCE_PROVIDER)
+		return sc_provider_run(text, spec, cfg);
+	return fs_read_file(text, spec, SCHEMA_FILE_MAX);
+}
+
+/*
+ * Load a file or a provider's output, or replay a directory, in a new
+ * shadow; read it; drop it. Unless cfg->no_cache, the catalog comes from
+ * the snapshot cache (snapshot.h) when the same inputs were read before,
+ * and goes there when they were not.
+ */
 static int load_in_shadow(sc_catalog **out, const char *spec, sc_source_kind kind, int engine,
 			  const strata_config *cfg, int to_heads, const char *const *targets,
 			  size_t ntargets)
 {
+	const char *server = cfg && cfg->shadow_database ? cfg->shadow_database
+			     : cfg ? cfg->database : NULL;
+	int use_cache = cfg && cfg->root && cfg->config_path && !cfg->no_cache, rc;
+	strata_buf text = STRATA_BUF_INIT, shown = STRATA_BUF_INIT;
+	unsigned char key[32];
 	sc_shadow *shadow = NULL;
-	int rc;
+	sha256_ctx c;
 
 	if (!engine)
 		return strata_error_set(STRATA_EINVALID,
 					"cannot tell which database engine '%s' is for", spec);
-	if ((rc = sc_shadow_create(&shadow, engine,
-				   cfg && cfg->shadow_database ? cfg->shadow_database
-							       : cfg ? cfg->database : NULL)) != 0)
-		return rc;
-	if (kind == SC_SOURCE_FILE)
-		rc = sc_shadow_load_file(shadow, spec);
+	if (kind != SC_SOURCE_MIGRATIONS) {
+		if ((rc = read_schema_sql(&text, spec, kind, cfg)) != 0)
+			goto done;
+		if ((rc = sc_provider_display(&shown, spec)) != 0)
+			goto done;
+	}
+	if (use_cache && key_begin(&c, kind == SC_SOURCE_MIGRATIONS ? "migrations" : "schema",
+				   engine, server, cfg) == 0 &&
+	    (kind != SC_SOURCE_MIGRATIONS ||
+	     key_migrations(&c, spec, targets, ntargets, to_heads) == 0)) {
+		sha256_update(&c, text.ptr ? text.ptr : "", text.len);
+		sha256_final(&c, key);
+		if (sc_cache_get(out, cfg->root, key) == 0) {
+			rc = 0;
+			goto done;
+		}
+	} else {
+		use_cache = 0;
+	}
+	if ((rc = sc_shadow_create(&shadow, engine, server)) != 0)
+		goto done;
+	if (kind != SC_SOURCE_MIGRATIONS)
+		rc = load_sql(shadow, buf_cstr(&text), text.len, buf_cstr(&shown),
+			      kind == SC_SOURCE_PROVIDER);
 	else if (to_heads)
 		rc = sc_shadow_replay(shadow, cfg, spec, NULL, 0);
 	else if (ntargets)
@@ -616,9 +751,18 @@ static int load_in_shadow(sc_catalog **out, const char *spec, sc_source_kind kin
 
 		sc_shadow_drop(shadow);
 		strata_error_restore(&saved);
-		return rc;
+		goto done;
 	}
-	return sc_shadow_drop(shadow);
+	if ((rc = sc_shadow_drop(shadow)) == 0 && use_cache)
+		sc_cache_put(cfg->root, key, *out);
+done:
+	if (rc != 0) {
+		sc_catalog_free(*out);
+		*out = NULL;
+	}
+	buf_release(&text);
+	buf_release(&shown);
+	return rc;
 }
 
 int sc_load_replayed(sc_catalog **out, const char *dir, const char *const *targets,
@@ -636,7 +780,8 @@ int sc_load(sc_catalog **out, const char *spec, int engine, const strata_config 
 	*out = NULL;
 	if ((rc = sc_source_classify(&kind, spec)) != 0)
 		return rc;
-	if (kind == SC_SOURCE_DATABASE || sc_source_engine(spec) == DB_SQLITE)
+	if (kind == SC_SOURCE_DATABASE ||
+	    (kind == SC_SOURCE_FILE && sc_source_engine(spec) == DB_SQLITE))
 		return sc_load_database(out, spec, cfg);
 	return load_in_shadow(out, spec, kind, engine, cfg, 1, NULL, 0);
 }

@@ -1,7 +1,7 @@
 /*
  * schema/shadow.h - shadow databases, and reading a schema from any of the
- * three places a user names one: a live database, a schema .sql file or a
- * migrations directory.
+ * places a user names one: a live database, a schema .sql file, a schema
+ * provider's output (schema/provider.h) or a migrations directory.
  *
  * A file or a directory is read by loading it into a shadow database and
  * introspecting that (the diff never reads SQL text):
@@ -15,6 +15,8 @@
  *    a misconfigured shadow_database cannot lose anything; the role needs
  *    CREATEDB there. Shadows that killed runs left behind are dropped by
  *    the next creation on the server (see KEEPER_APP in shadow.c).
+ * What a shadow gives is cached under the project (schema/snapshot.h),
+ * so that reading the same inputs again costs a file read.
  * Every live shadow is registered, so that sc_shadow_abort_all() (called
  * by the CLI on SIGINT/SIGTERM/SIGHUP, from its signal thread) drops them
  * all even while the main thread is blocked in a query.
@@ -34,7 +36,8 @@ int sc_shadow_create(sc_shadow **out, int engine, const char *server);
 const char *sc_shadow_conninfo(const sc_shadow *s);
 /* Drop and free; NULL is fine. Returns the drop's error, if any. */
 int sc_shadow_drop(sc_shadow *s);
-/* Drop every shadow still alive (signal path; thread-safe). */
+/* Drop every shadow still alive, and kill a schema provider still
+ * running (signal path; thread-safe). */
 void sc_shadow_abort_all(void);
 
 /* Run the statements of a SQL file in the shadow (file:line on error). */
@@ -54,10 +57,12 @@ typedef enum sc_source_kind {
 	SC_SOURCE_DATABASE = 1,
 	SC_SOURCE_FILE,
 	SC_SOURCE_MIGRATIONS,
+	SC_SOURCE_PROVIDER, /* "exec: COMMAND ARGS" (schema/provider.h) */
 } sc_source_kind;
 
-/* Classify a spec: an existing directory, an existing file, or a
- * connection string; anything else is STRATA_EINVALID saying so. */
+/* Classify a spec: a provider ("exec: ..."), an existing directory, an
+ * existing file, or a connection string; anything else is
+ * STRATA_EINVALID saying so. */
 int sc_source_classify(sc_source_kind *out, const char *spec);
 
 /* The engine a spec implies (a connection string's), or 0 for files and
