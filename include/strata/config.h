@@ -30,6 +30,15 @@
  * [lint] holds rule severities and lint settings (strata/lint.h); it is
  * kept as read here and checked by lint.
  *
+ * [env.NAME] sections name environments (docs/environments.md): any
+ * [strata] key, plus promote_from = OTHER (revisions must have been applied
+ * on OTHER first), protected = yes (production-like) and require_plan =
+ * yes|no (upgrade only through a reviewed plan; default: yes when
+ * protected). -e NAME / STRATA_ENV selects one: its keys replace the
+ * [strata] ones, and its database comes before STRATA_DATABASE_URL and
+ * DATABASE_URL (only -d/--database beats it), so an ambient DATABASE_URL
+ * never sends `strata -e production` elsewhere.
+ *
  * Unknown keys or sections ([lint] is reserved for lint) are errors naming
  * the file and line, so a typo never silently falls back to a default.
  */
@@ -66,6 +75,13 @@ typedef struct strata_config {
 	char **lint_keys;          /* [lint] entries as read (checked by strata_lint_settings_load) */
 	char **lint_values;
 	size_t nlint;
+	/* Environments ([env.NAME]). */
+	char *env;                 /* the environment selected (-e, STRATA_ENV), or NULL */
+	char *promote_from;        /* its promote_from, or NULL */
+	int protected_env;         /* its protected = yes */
+	int require_plan;          /* upgrade only through a reviewed plan (strata/planfile.h) */
+	char **env_names;          /* every [env.NAME] of the file, in file order */
+	size_t nenvs;
 } strata_config;
 
 /* What the caller knows before reading the file: flags and environment. */
@@ -80,9 +96,10 @@ typedef struct strata_config_input {
 	const char *lock_timeout;      /* --lock-timeout, or NULL */
 	const char *statement_timeout; /* --statement-timeout, or NULL */
 	const char *lock_wait;         /* --lock-wait, or NULL */
+	const char *env;               /* -e/--env or STRATA_ENV: an [env.NAME], or NULL */
 } strata_config_input;
 #define STRATA_CONFIG_INPUT_VERSION 1
-#define STRATA_CONFIG_INPUT_INIT { STRATA_CONFIG_INPUT_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+#define STRATA_CONFIG_INPUT_INIT { STRATA_CONFIG_INPUT_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 
 /**
  * Work out the configuration.
@@ -93,6 +110,15 @@ typedef struct strata_config_input {
 int strata_config_load(strata_config **out, const strata_config_input *in);
 
 void strata_config_free(strata_config *c);
+
+/**
+ * The configuration of another environment of the same project: cfg's
+ * file read again with [env.NAME] selected, and none of the flags or
+ * environment variables that chose cfg's database (they belong to cfg).
+ * @param[out] out  free with strata_config_free()
+ * @return 0, STRATA_ENOTFOUND (no [env.NAME]), or as strata_config_load()
+ */
+int strata_config_load_env(strata_config **out, const strata_config *cfg, const char *name);
 
 /** The file name strata looks for. */
 #define STRATA_CONFIG_FILE "strata.ini"

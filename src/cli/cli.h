@@ -49,6 +49,7 @@ typedef struct cli_globals {
 	int quiet;
 	int verbose;
 	int help;
+	const char *env; /* -e/--env NAME */
 } cli_globals;
 
 typedef struct cli_ctx {

@@ -3,7 +3,7 @@
  *
  *   strata [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]
  *
- * Global options (-d, -c, --migrations, --json, -q, -v) are accepted before
+ * Global options (-d, -c, --migrations, -e, --json, -q, -v) are accepted before
  * or after the command. The exit code is the command's (see cli.h).
  */
 #include "cli/cli.h"
@@ -93,7 +93,8 @@ int main(int argc, char **argv)
 		const char *a = argv[i];
 		int takes_value = strcmp(a, "-d") == 0 || strcmp(a, "--database") == 0 ||
 				  strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0 ||
-				  strcmp(a, "--migrations") == 0;
+				  strcmp(a, "--migrations") == 0 ||
+				  strcmp(a, "-e") == 0 || strcmp(a, "--env") == 0;
 
 		if (takes_value)
 			i++;
