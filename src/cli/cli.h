@@ -140,6 +140,9 @@ int cmd_test(int argc, char **argv, cli_ctx *ctx);
 int cmd_online(int argc, char **argv, cli_ctx *ctx);
 int cmd_tag(int argc, char **argv, cli_ctx *ctx);
 int cmd_changelog(int argc, char **argv, cli_ctx *ctx);
+int cmd_status(int argc, char **argv, cli_ctx *ctx);
+int cmd_plan(int argc, char **argv, cli_ctx *ctx);
+int cmd_apply(int argc, char **argv, cli_ctx *ctx);
 int cmd_help(int argc, char **argv, cli_ctx *ctx);
 int cmd_version(int argc, char **argv, cli_ctx *ctx);
 

@@ -821,7 +821,8 @@ static int make_plan(run *r, planner plan_fn, strata_direction dir, strata_plan 
 	} else if ((rc = plan_fn(plan, r->g, r->applied, target)) < 0) {
 		return rc;
 	}
-	if (dir == STRATA_UP && !r->render_only && r->cfg->promote_from &&
+	/* (A session's connection is the caller's own scratch database: strata test.) */
+	if (dir == STRATA_UP && !r->render_only && !r->borrowed_db && r->cfg->promote_from &&
 	    !r->o->skip_promotion_check)
 		return strata_promotion_check(r->cfg, r->g, plan->steps, plan->nsteps);
 	return 0;
@@ -973,6 +974,20 @@ static int put_comment_text(strata_buf *out, const char *text)
 	return 0;
 }
 
+/*
+ * The file's path in a script. A reviewed plan's body (render_only) names
+ * it relative to the project folder, so that the same checkout elsewhere
+ * (a CI runner's) renders the same body.
+ */
+static const char *shown_path(const run *r, const strata_migration *m)
+{
+	size_t n = strlen(r->cfg->root);
+
+	if (r->render_only && strncmp(m->path, r->cfg->root, n) == 0 && m->path[n] == '/')
+		return m->path + n + 1;
+	return m->path;
+}
+
 static int render_step(run *r, strata_buf *out, db_engine engine, size_t idx,
 		       strata_direction dir, const step_sql *s)
 {
@@ -985,7 +1000,7 @@ static int render_step(run *r, strata_buf *out, db_engine engine, size_t idx,
 
 	if (buf_printf(out, "\n-- %s %s: ", dir == STRATA_UP ? "upgrade" : "downgrade",
 		       m->revision) < 0 || put_comment_text(out, m->message) < 0 ||
-	    buf_puts(out, "\n-- ") < 0 || put_comment_text(out, m->path) < 0 ||
+	    buf_puts(out, "\n-- ") < 0 || put_comment_text(out, shown_path(r, m)) < 0 ||
 	    buf_printf(out, "%s\n",
 		       m->transactional ? "" : " (transaction: off, runs statement by statement)") < 0)
 		return STRATA_ERROR;
