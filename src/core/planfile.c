@@ -521,17 +521,26 @@ static int same_identity(const char *planned, const char *now)
 static int fingerprint_of(strata_buf *out, strata_db *db, const strata_config *cfg)
 {
 	sc_catalog *cat = NULL;
-	strata_buf dump = STRATA_BUF_INIT;
+	strata_buf dump = STRATA_BUF_INIT, path = STRATA_BUF_INIT;
+	const char *param[1];
 	char hex[65];
-	int rc;
+	int pg = db_engine_kind(db) == DB_POSTGRES, rc;
 
-	if ((rc = sc_introspect(db, cfg->version_table, &cat)) < 0 ||
-	    (rc = sc_dump_sql(cat, &dump)) < 0)
+	/* PostgreSQL introspection empties search_path; the run goes on after it. */
+	if (pg && (rc = db_query(db, "SELECT current_setting('search_path')", 0, NULL, on_value,
+				 &path)) < 0)
+		goto done;
+	rc = sc_introspect(db, cfg->version_table, &cat);
+	param[0] = buf_cstr(&path);
+	if (pg && rc == 0)
+		rc = db_exec(db, "SELECT pg_catalog.set_config('search_path', $1, false)", 1, param);
+	if (rc < 0 || (rc = sc_dump_sql(cat, &dump)) < 0)
 		goto done;
 	body_digest(buf_cstr(&dump), dump.len, hex);
 	rc = buf_printf(out, "sha256:%s", hex) < 0 ? STRATA_ERROR : 0;
 done:
 	buf_release(&dump);
+	buf_release(&path);
 	sc_catalog_free(cat);
 	return rc;
 }
