@@ -21,35 +21,62 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Lint the planned revisions; the summary and findings go into the plan. */
+/* A finding's file, relative to the project folder when it is inside it. */
+static const char *project_path(const cli_ctx *ctx, const char *path)
+{
+	size_t n = strlen(ctx->config->root);
+
+	return strncmp(path, ctx->config->root, n) == 0 && path[n] == '/' ? path + n + 1 : path;
+}
+
+/*
+ * Lint the planned revisions as `strata lint` lints pending ones: what is
+ * applied is learnt from, the steps are one range, a live PostgreSQL
+ * database gives table sizes. The summary and findings go into the plan.
+ */
 static int lint_steps(strata_planfile *p, cli_ctx *ctx, size_t *errors)
 {
 	strata_lint_options lo = STRATA_LINT_OPTIONS_INIT;
 	strata_lint_settings settings;
 	strata_lint_report *report = NULL;
+	strata_lint_live *live = NULL;
 	char **lines = NULL, summary[128];
-	size_t *steps = strata_calloc(p->nsteps ? p->nsteps : 1, sizeof(size_t)), n = 0, warnings = 0;
-	int rc;
+	size_t count = strata_graph_count(ctx->graph), n = 0, warnings = 0;
+	size_t *steps = strata_calloc(p->nsteps ? p->nsteps : 1, sizeof(size_t));
+	unsigned char *applied = strata_calloc(count ? count : 1, 1), *planned = strata_calloc(count ? count : 1, 1);
+	int rc = STRATA_ERROR;
 
 	*errors = 0;
 	strata_lint_settings_init(&settings);
-	if (!steps)
-		return STRATA_ERROR;
+	if (!steps || !applied || !planned)
+		goto done;
 	if ((rc = strata_lint_settings_load(&settings, ctx->config)) < 0 ||
 	    (rc = strata_planfile_step_indexes(steps, p, ctx->graph)) < 0 ||
+	    (rc = strata_graph_applied(applied, ctx->graph, (const char *const *)p->applied,
+				       p->napplied)) < 0 ||
 	    (rc = strata_lint_report_new(&report)) < 0)
 		goto done;
 	lo.settings = &settings;
 	lo.engine = strcmp(p->engine, "sqlite") == 0 ? STRATA_LINT_SQLITE : STRATA_LINT_PG;
 	lo.runner_sets_lock_timeout = p->lock_timeout_ms > 0;
-	for (size_t i = 0; i < p->nsteps; i++) {
-		/* A revision that does not parse is reported as a finding of its own. */
-		if (strata_lint_migration(report, strata_graph_at(ctx->graph, steps[i]), &lo) ==
-		    STRATA_ERROR) {
-			rc = STRATA_ERROR;
+	lo.history_from_base = 1;
+	if (lo.engine == STRATA_LINT_PG &&
+	    (rc = strata_lint_live_open(&live, &lo, ctx->config->database, ctx->config->root)) < 0)
+		goto done;
+	for (size_t i = 0; i < p->nsteps; i++)
+		planned[steps[i]] = 1;
+	for (size_t i = 0; i < count; i++) {
+		const strata_migration *m = strata_graph_at(ctx->graph, i);
+
+		if (applied[i])
+			rc = strata_lint_learn_migration(report, m, &lo);
+		else if (planned[i])
+			rc = strata_lint_migration(report, m, &lo);
+		else
+			continue;
+		/* A revision that does not parse is a finding of its own. */
+		if (rc == STRATA_ERROR)
 			goto done;
-		}
-		strata_lint_report_new_range(report);
 	}
 	strata_error_clear();
 	n = strata_lint_report_count(report);
@@ -63,7 +90,7 @@ static int lint_steps(strata_planfile *p, cli_ctx *ctx, size_t *errors)
 
 		*errors += f->severity == STRATA_LINT_ERROR;
 		warnings += f->severity == STRATA_LINT_WARNING;
-		buf_printf(&b, "%s:%d:%d: %s %s %s", f->path, f->line, f->col,
+		buf_printf(&b, "%s:%d:%d: %s %s %s", project_path(ctx, f->path), f->line, f->col,
 			   f->severity == STRATA_LINT_ERROR ? "error" : "warning", f->rule->id,
 			   f->message);
 		if (!(lines[i] = buf_detach(&b))) {
@@ -79,7 +106,10 @@ done:
 		strata_free(lines[i]);
 	strata_free(lines);
 	strata_free(steps);
+	strata_free(applied);
+	strata_free(planned);
 	strata_lint_report_free(report);
+	strata_lint_live_free(live);
 	return rc;
 }
 
