@@ -30,9 +30,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(p->identity && p->schema && p->target && p->body_sha256 && p->body);
 	FUZZ_CHECK(p->body_len <= size);
 	(void)strata_planfile_body_intact(p);
-	if (p->created_at && p->created_by && p->database && strata_planfile_format(&text, p) == 0) {
-		FUZZ_CHECK(strata_planfile_parse(&q, text, strlen(text), "again.sql") == 0 ||
-			   memchr(p->body, '\0', p->body_len) != NULL);
+	/* (The formatted text is NUL-terminated: a body with a NUL does not come back whole.) */
+	if (p->created_at && p->created_by && p->database && !memchr(p->body, '\0', p->body_len) &&
+	    strata_planfile_format(&text, p) == 0) {
+		FUZZ_CHECK(strata_planfile_parse(&q, text, strlen(text), "again.sql") == 0);
 		if (q) {
 			FUZZ_CHECK(strata_planfile_body_intact(q));
 			FUZZ_CHECK(q->nsteps == p->nsteps && q->napplied == p->napplied);

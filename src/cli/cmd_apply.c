@@ -50,18 +50,7 @@ int cmd_apply(int argc, char **argv, cli_ctx *ctx)
 	cli_run_options(&o, ctx);
 	o.skip_promotion_check = skip;
 	rc = strata_plan_apply(&res, ctx->config, ctx->graph, p, args[0], &o);
-	if (ctx->progress && !ctx->g.quiet && res.planned > 1)
-		fputs("\r\033[K", stderr);
-	if (rc < 0) {
-		if (res.done)
-			cli_info(ctx, "%zu of %zu step(s) completed before the error", res.done,
-				 res.planned);
-		rc = cli_report_error(rc);
-		goto done;
-	}
-	cli_info(ctx, "applied %s: %zu revision%s in %.0f ms", args[0], res.done,
-		 res.done == 1 ? "" : "s", res.elapsed_ms);
-	rc = EXIT_OK;
+	rc = run_common_report(ctx, rc, &res, &o, "applied", "the plan has no steps: nothing to do");
 done:
 	strata_planfile_free(p);
 	buf_release(&text);

@@ -323,6 +323,12 @@ int strata_planfile_parse(strata_planfile **out, const char *text, size_t len, c
 		}
 		memcpy(buf, start, n);
 		buf[n] = '\0';
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f) {
+				/* strata writes none: a line break in a value would end the comment */
+				rc = parse_error(path, line, "%s", "a control character in the header");
+				goto done;
+			}
 		if (line == 1) {
 			if (strcmp(buf, "-- strata-plan: 1") != 0) {
 				rc = parse_error(path, line, "%s", strncmp(buf, "-- strata-plan: ", 16) == 0

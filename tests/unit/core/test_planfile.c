@@ -179,6 +179,7 @@ static void test_planfile__bad_headers_name_the_line(void **state)
 	expect_bad("-- engine: postgresql\n", "-- engine: oracle\n", "engine must be postgresql or sqlite");
 	expect_bad("-- body-sha256: ", "-- body-sha256: 12", "body-sha256 must be 64 lowercase hex digits");
 	expect_bad("-- created-by: alice\n", "created-by alice\n", "p.sql:15: not a '-- key: value'");
+	expect_bad("-- created-by: alice\n", "-- created-by: al\x01ice\n", "p.sql:15: a control character");
 }
 
 static void test_planfile__odd_input(void **state)
