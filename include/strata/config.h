@@ -39,6 +39,9 @@
  * DATABASE_URL (only -d/--database beats it), so an ambient DATABASE_URL
  * never sends `strata -e production` elsewhere.
  *
+ * [fleet.NAME] sections name fleets of databases (strata/fleet.h): targets,
+ * control, schemas, database, version_table, parallel, canary, max_failures.
+ *
  * Unknown keys or sections ([lint] is reserved for lint) are errors naming
  * the file and line, so a typo never silently falls back to a default.
  */
@@ -82,6 +85,9 @@ typedef struct strata_config {
 	int require_plan;          /* upgrade only through a reviewed plan (strata/planfile.h) */
 	char **env_names;          /* every [env.NAME] of the file, in file order */
 	size_t nenvs;
+	/* [fleet.NAME] entries as read, in file order (strata/fleet.h reads them). */
+	char **fleet_entry_names, **fleet_entry_keys, **fleet_entry_values;
+	size_t nfleet_entries;
 } strata_config;
 
 /* What the caller knows before reading the file: flags and environment. */

@@ -143,6 +143,7 @@ int cmd_changelog(int argc, char **argv, cli_ctx *ctx);
 int cmd_status(int argc, char **argv, cli_ctx *ctx);
 int cmd_plan(int argc, char **argv, cli_ctx *ctx);
 int cmd_apply(int argc, char **argv, cli_ctx *ctx);
+int cmd_fleet(int argc, char **argv, cli_ctx *ctx);
 int cmd_help(int argc, char **argv, cli_ctx *ctx);
 int cmd_version(int argc, char **argv, cli_ctx *ctx);
 

@@ -45,6 +45,7 @@ const cli_command cli_commands[] = {
 	{ "status", cmd_status, "every environment side by side: head, pending, last run, drift" },
 	{ "plan", cmd_plan, "write the exact upgrade script for review, tied to the database's state" },
 	{ "apply", cmd_apply, "run a reviewed plan exactly as written, or refuse" },
+	{ "fleet", cmd_fleet, "upgrade or read many databases or tenant schemas at once" },
 	{ "help", cmd_help, "show help for a command" },
 	{ "version", cmd_version, "print the version" },
 	{ NULL, NULL, NULL },

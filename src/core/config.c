@@ -35,6 +35,8 @@ typedef struct file_values {
 	size_t nlint;
 	char **env_names, **env_keys, **env_values; /* [env.NAME] entries, in file order */
 	size_t nenv;
+	char **fleet_names, **fleet_keys, **fleet_values; /* [fleet.NAME] entries */
+	size_t nfleet;
 	char *env_database;     /* the selected environment's database */
 	int error_line;
 	int out_of_memory;      /* an allocation failed: not the file's fault */
@@ -63,6 +65,8 @@ static const struct { const char *key; size_t off; } keys[] = {
 
 static int on_env_entry(file_values *fv, const char *section, const char *name,
 			const char *value);
+static int on_fleet_entry(file_values *fv, const char *fleet, const char *name,
+			  const char *value);
 
 static int on_ini_entry(void *user, const char *section, const char *name, const char *value)
 {
@@ -74,6 +78,9 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
 	/* [env.NAME]: kept as read, applied when NAME is selected (see env_apply). */
 	if (strncasecmp(section, "env.", 4) == 0)
 		return on_env_entry(fv, section + 4, name, value);
+	/* [fleet.NAME]: kept as read for strata/fleet.h. */
+	if (strncasecmp(section, "fleet.", 6) == 0)
+		return on_fleet_entry(fv, section + 6, name, value);
 	/* [lint] is kept as read and checked by lint (strata_lint_settings_load). */
 	if (strcasecmp(section, "lint") == 0) {
 		char **k = strata_realloc(fv->lint_keys, (fv->nlint + 1) * sizeof(char *));
@@ -155,6 +162,9 @@ static void file_values_release(file_values *fv)
 	free_strings(fv->env_names, fv->nenv);
 	free_strings(fv->env_keys, fv->nenv);
 	free_strings(fv->env_values, fv->nenv);
+	free_strings(fv->fleet_names, fv->nfleet);
+	free_strings(fv->fleet_keys, fv->nfleet);
+	free_strings(fv->fleet_values, fv->nfleet);
 	strata_free(fv->env_database);
 	buf_release(&fv->error);
 }
@@ -328,6 +338,39 @@ static int on_env_entry(file_values *fv, const char *env, const char *name, cons
 		return 0;
 	}
 	fv->nenv++;
+	return 1;
+}
+
+/* Keys of [fleet.NAME] (strata/fleet.h says what they mean). */
+static const char *const fleet_keys[] = { "targets", "control", "schemas", "database",
+					  "version_table", "parallel", "canary", "max_failures", NULL };
+
+static int on_fleet_entry(file_values *fv, const char *fleet, const char *name, const char *value)
+{
+	size_t i;
+
+	if (!env_name_ok(fleet)) {
+		if (buf_printf(&fv->error, "fleet name '%s' may have only letters, digits, "
+			       "'_', '-' and '.'", fleet) < 0)
+			fv->out_of_memory = 1;
+		return 0;
+	}
+	for (i = 0; fleet_keys[i]; i++)
+		if (strcasecmp(name, fleet_keys[i]) == 0)
+			break;
+	if (!fleet_keys[i]) {
+		if (buf_printf(&fv->error, "unknown key '%s' in [fleet.%s] (targets, control, schemas, "
+			       "database, version_table, parallel, canary, max_failures)", name, fleet) < 0)
+			fv->out_of_memory = 1;
+		return 0;
+	}
+	if (!append_string(&fv->fleet_names, fv->nfleet, fleet) ||
+	    !append_string(&fv->fleet_keys, fv->nfleet, fleet_keys[i]) ||
+	    !append_string(&fv->fleet_values, fv->nfleet, value)) {
+		fv->out_of_memory = 1;
+		return 0;
+	}
+	fv->nfleet++;
 	return 1;
 }
 
@@ -622,6 +665,12 @@ int strata_config_load(strata_config **out, const strata_config_input *in)
 		}
 		c->test_heads = (int)retries;
 	}
+	c->fleet_entry_names = fv.fleet_names;
+	c->fleet_entry_keys = fv.fleet_keys;
+	c->fleet_entry_values = fv.fleet_values;
+	c->nfleet_entries = fv.nfleet;
+	fv.fleet_names = fv.fleet_keys = fv.fleet_values = NULL;
+	fv.nfleet = 0;
 	c->lint_keys = fv.lint_keys;
 	c->lint_values = fv.lint_values;
 	c->nlint = fv.nlint;
@@ -654,5 +703,8 @@ void strata_config_free(strata_config *c)
 	strata_free(c->env);
 	strata_free(c->promote_from);
 	free_strings(c->env_names, c->nenvs);
+	free_strings(c->fleet_entry_names, c->nfleet_entries);
+	free_strings(c->fleet_entry_keys, c->nfleet_entries);
+	free_strings(c->fleet_entry_values, c->nfleet_entries);
 	strata_free(c);
 }
