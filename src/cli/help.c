@@ -352,6 +352,22 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "changed since the plan, or when the migration files no longer make the body.\n"
 	  "The history rows name the plan file and its body's SHA-256.\n\n"
 	  "Example:\n  strata -e production apply release-42.sql\n" },
+	{ "fleet",
+	  "usage: strata fleet NAME upgrade|status [TARGET] [--parallel N] [--canary N]\n"
+	  "                    [--max-failures N] [--resume] [--json]\n\n"
+	  "Upgrade (to TARGET, default heads) or read every target of strata.ini's\n"
+	  "[fleet.NAME]: databases (targets = URL URL..., a file of URLs, exec: COMMAND,\n"
+	  "query: SQL with control = URL) or the tenant schemas of one PostgreSQL database\n"
+	  "(schemas = QUERY with database = URL; each schema has its own version table).\n"
+	  "Each target is its own upgrade: own connection, run lock, transactions and\n"
+	  "history. A progress bar on a terminal, then one line per target: outcome,\n"
+	  "time, error. Exit 1 when a target failed or did not start.\n\n"
+	  "Options:\n"
+	  "  --parallel N             targets at a time (default: parallel = in the fleet, or 4)\n"
+	  "  --canary N               run the first N first; if one fails nothing else starts\n"
+	  "  --max-failures N         start no new target once more than N failed\n"
+	  "  --resume                 read every target first and skip those at the target\n\n"
+	  "Example:\n  strata fleet tenants upgrade --canary 1 --parallel 8\n" },
 	{ "help", "usage: strata help [COMMAND]\n" },
 	{ "version", "usage: strata version\n" },
 	{ "config",
