@@ -399,7 +399,52 @@ static int read_target(strata_fleet_target *t, const strata_config *tc, const st
 	return rc;
 }
 
-static void run_one(pool *p, strata_fleet_target *t)
+/*
+ * A tenant's upgrade on the worker's own connection to the tenants'
+ * database (opened on first use, kept across tenants: connections stay
+ * bounded by --parallel and each tenant saves a connect): search_path set
+ * to the tenant, then the session runner, which is upgrade's (run lock on
+ * the tenant's version table, one transaction per step with its
+ * bookkeeping). After an error the connection is dropped, and the next
+ * tenant opens a new one.
+ */
+static int tenant_upgrade(strata_db **db, const strata_config *tc, const strata_graph *g,
+			  const strata_fleet_target *t, const char *target, size_t *done)
+{
+	db_open_options oo = DB_OPEN_OPTIONS_INIT;
+	strata_run_options ro = STRATA_RUN_OPTIONS_INIT;
+	strata_session *s = NULL;
+	size_t n = strata_graph_count(g), before = 0, after = 0;
+	const char *param[1] = { t->schema };
+	int rc;
+
+	*done = 0;
+	oo.project_root = tc->root;
+	if (!*db && (rc = db_open(db, t->url, &oo)) < 0)
+		return rc;
+	if ((rc = db_exec(*db, "SELECT pg_catalog.set_config('search_path', $1, false)", 1,
+			  param)) < 0 ||
+	    (rc = strata_session_open(&s, tc, g, *db, &ro)) < 0)
+		goto done;
+	for (size_t i = 0; i < n; i++)
+		before += strata_session_applied(s)[i] != 0;
+	rc = strata_session_upgrade(s, target);
+	for (size_t i = 0; i < n; i++)
+		after += strata_session_applied(s)[i] != 0;
+	*done = after > before ? after - before : 0;
+done:
+	strata_session_close(s);
+	if (rc < 0) {
+		strata_error saved = *strata_error_last();
+
+		db_close(*db);
+		*db = NULL;
+		strata_error_restore(&saved);
+	}
+	return rc;
+}
+
+static void run_one(pool *p, strata_fleet_target *t, strata_db **conn)
 {
 	strata_buf db = STRATA_BUF_INIT, vt = STRATA_BUF_INIT, ht = STRATA_BUF_INIT;
 	strata_run_options ro = STRATA_RUN_OPTIONS_INIT;
@@ -424,6 +469,11 @@ static void run_one(pool *p, strata_fleet_target *t)
 		if (p->o->action == STRATA_FLEET_STATUS) {
 			rc = read_target(t, &tc, p->g, NULL, NULL);
 			t->outcome = STRATA_FLEET_UP_TO_DATE;
+		} else if (t->schema) {
+			rc = tenant_upgrade(conn, &tc, p->g, t, p->o->target ? p->o->target : "heads",
+					    &res.done);
+			t->applied = res.done;
+			t->outcome = res.done ? STRATA_FLEET_APPLIED : STRATA_FLEET_UP_TO_DATE;
 		} else {
 			ro.target = p->o->target ? p->o->target : "heads";
 			rc = strata_upgrade(&res, &tc, p->g, &ro);
@@ -459,6 +509,7 @@ static void report_progress(pool *p)
 static void *worker(void *arg)
 {
 	pool *p = arg;
+	strata_db *db = NULL; /* tenants: this worker's connection */
 
 	for (;;) {
 		strata_fleet_target *t;
@@ -467,6 +518,7 @@ static void *worker(void *arg)
 		if (p->stop || p->next >= p->norder ||
 		    (p->max_failures >= 0 && p->failed > (size_t)p->max_failures)) {
 			pthread_mutex_unlock(&p->mu);
+			db_close(db);
 			return NULL;
 		}
 		t = &p->f->targets[p->order[p->next++]];
@@ -474,7 +526,7 @@ static void *worker(void *arg)
 		report_progress(p);
 		pthread_mutex_unlock(&p->mu);
 
-		run_one(p, t);
+		run_one(p, t, &db);
 
 		pthread_mutex_lock(&p->mu);
 		p->running--;

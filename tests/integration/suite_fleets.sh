@@ -132,8 +132,16 @@ EOF
   while read -r url; do
     equals "$(psql -X -qAt "$url" -c "SELECT revision FROM strata_version")" "$R2"
   done <targets.txt
+  # tenant_50 has a t2 of its own: it fails, the other 99 (on the same
+  # workers' connections) do not
+  q "CREATE TABLE tenant_50.t2 (x text)"
+  expect_exit 1 st fleet tenants upgrade --json
+  equals "$(jq -r '"\(.applied) \(.failed) \(.targets | length)"' <<<"$OUT")" "99 1 100"
+  equals "$(jq -r '[.targets[] | select(.outcome == "failed") | .schema] | join(" ")' <<<"$OUT")" "tenant_50"
+  equals "$(q "SELECT revision FROM tenant_50.strata_version")" "$R1"
+  q "DROP TABLE tenant_50.t2"
   ok st fleet tenants upgrade --json
-  equals "$(jq -r '"\(.applied) \(.failed) \(.targets | length)"' <<<"$OUT")" "100 0 100"
+  equals "$(jq -r '"\(.applied) \(.up_to_date) \(.failed)"' <<<"$OUT")" "1 99 0"
   # each tenant has its own tables and its own version table, in its schema
   equals "$(q "SELECT count(*) FROM pg_tables WHERE tablename = 't2' AND schemaname LIKE 'tenant\_%'")" 100
   equals "$(q "SELECT count(*) FROM pg_tables WHERE tablename = 'strata_version' AND schemaname LIKE 'tenant\_%'")" 100
