@@ -1213,9 +1213,11 @@ static int run_command(strata_run_result *res, const strata_config *cfg, const s
 		rc = offline(&r, plan_fn, dir);
 	} else if (opts->prefetch && !hooks && settled_ahead(&r, plan_fn)) {
 		rc = 0;
-	} else if ((rc = open_run(&r, 1)) == 0 && (rc = check_failed(&r)) == 0 &&
+	} else if ((rc = open_run(&r, !hooks)) == 0 && (rc = check_failed(&r)) == 0 &&
 		   (rc = check_changed(&r)) == 0 &&
-		   (!hooks || !hooks->before || (rc = hooks->before(hooks->payload, r.db, r.applied)) == 0)) {
+		   (!hooks || !hooks->before || (rc = hooks->before(hooks->payload, r.db, r.applied)) == 0) &&
+		   /* a plan's checks come first: a refused plan creates no tables either */
+		   (!hooks || r.state.tables_exist || (rc = create_bk_tables(&r)) == 0)) {
 		rc = execute(&r, plan_fn, dir);
 	}
 done:

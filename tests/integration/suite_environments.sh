@@ -307,6 +307,11 @@ plan_refused_against_another_database() {
   expect_exit 1 st -e prod -d "$other" apply review.sql
   contains "$ERR" "planned for another database"
   equals "$(vers "$other")" "$R1"
+  # a database without strata's tables stays without them
+  if [ "$1" = postgres ]; then pg_new; else other=sqlite:fresh.db; sqlite3 fresh.db "CREATE TABLE keep (id integer)"; DB=$other; fi
+  expect_exit 1 st -e prod -d "$DB" apply review.sql
+  contains "$ERR" "planned for another database"
+  equals "$(qurl "$DB" "SELECT count(*) FROM $( [ "$1" = postgres ] && echo pg_tables WHERE tablename || echo sqlite_master WHERE name ) LIKE 'strata%'")" 0
   # the schema changed outside strata: refused
   qurl "$P" "CREATE TABLE by_hand (id integer)"
   expect_exit 1 st -e prod apply review.sql

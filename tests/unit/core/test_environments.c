@@ -3,24 +3,15 @@
  * selecting one, what its keys replace, the database precedence with an
  * environment, and the mistakes that are errors naming what is wrong.
  *
- * Each case writes a real strata.ini into a temporary folder and calls
- * strata_config_load() / strata_config_load_env().
+ * Each case writes a real strata.ini into a temporary folder
+ * (dir_fixture.h) and calls strata_config_load() / strata_config_load_env().
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "dir_fixture.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "strata/config.h"
 #include "strata/error.h"
-
-static char dir[256];
 
 static const char three_envs[] =
 	"[strata]\n"
@@ -38,31 +29,9 @@ static const char three_envs[] =
 	"promote_from = staging\n"
 	"protected = yes\n";
 
-static int make_dir(void **state)
-{
-	strcpy(dir, "/tmp/strata-env-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	return 0;
-}
-
-static int remove_dir(void **state)
-{
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
-}
-
 static void write_ini(const char *text)
 {
-	char path[300];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/strata.ini", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	put("strata.ini", text);
 }
 
 /* Load with env selected (NULL: none) and the given -d flag and DATABASE_URL. */
