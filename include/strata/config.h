@@ -40,7 +40,7 @@
  * never sends `strata -e production` elsewhere.
  *
  * [fleet.NAME] sections name fleets of databases (strata/fleet.h): targets,
- * control, schemas, database, version_table, parallel, canary, max_failures.
+ * control, schemas, database, parallel, canary, max_failures.
  *
  * Unknown keys or sections ([lint] is reserved for lint) are errors naming
  * the file and line, so a typo never silently falls back to a default.

@@ -343,7 +343,7 @@ static int on_env_entry(file_values *fv, const char *env, const char *name, cons
 
 /* Keys of [fleet.NAME] (strata/fleet.h says what they mean). */
 static const char *const fleet_keys[] = { "targets", "control", "schemas", "database",
-					  "version_table", "parallel", "canary", "max_failures", NULL };
+					  "parallel", "canary", "max_failures", NULL };
 
 static int on_fleet_entry(file_values *fv, const char *fleet, const char *name, const char *value)
 {
@@ -360,7 +360,7 @@ static int on_fleet_entry(file_values *fv, const char *fleet, const char *name, 
 			break;
 	if (!fleet_keys[i]) {
 		if (buf_printf(&fv->error, "unknown key '%s' in [fleet.%s] (targets, control, schemas, "
-			       "database, version_table, parallel, canary, max_failures)", name, fleet) < 0)
+			       "database, parallel, canary, max_failures)", name, fleet) < 0)
 			fv->out_of_memory = 1;
 		return 0;
 	}
