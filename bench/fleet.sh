@@ -111,12 +111,10 @@ if [[ " $ENGINES " == *" postgres "* ]]; then
   pgdir=$(mktemp -d "${TMPDIR:-/tmp}/strata-bench-pg.XXXXXX")
   eval "$("$root/tests/pgserver.sh" start "$pgdir")"
   URL="${STRATA_TEST_PG_URL%/*}/tenants"
-  psql -X -q "$STRATA_TEST_PG_URL" -c "CREATE DATABASE tenants" >/dev/null
-  pg_fresh() {
-    psql -X -q "$URL" -c "DO \$\$DECLARE s text; BEGIN
-      FOR s IN SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant\_%' LOOP
-        EXECUTE format('DROP SCHEMA %I CASCADE', s); END LOOP;
-      FOR i IN 1..$NT LOOP EXECUTE format('CREATE SCHEMA tenant_%s', i); END LOOP; END\$\$" >/dev/null
+  pg_fresh() { # a new tenants database with NT empty schemas
+    psql -X -q "$STRATA_TEST_PG_URL" -c "DROP DATABASE IF EXISTS tenants" -c "CREATE DATABASE tenants" >/dev/null
+    psql -X -q "$URL" -c "DO \$\$BEGIN FOR i IN 1..$NT LOOP
+      EXECUTE format('CREATE SCHEMA tenant_%s', i); END LOOP; END\$\$" >/dev/null
   }
   pg_check() {
     local n
