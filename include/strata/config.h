@@ -32,6 +32,18 @@
  * kept as read here and checked by lint. [advise] likewise holds the
  * schema advisor's settings (strata/advise.h), checked by advise.
  *
+ * [env.NAME] sections name environments (docs/environments.md): any
+ * [strata] key, plus promote_from = OTHER (revisions must have been applied
+ * on OTHER first), protected = yes (production-like) and require_plan =
+ * yes|no (upgrade only through a reviewed plan; default: yes when
+ * protected). -e NAME / STRATA_ENV selects one: its keys replace the
+ * [strata] ones, and its database comes before STRATA_DATABASE_URL and
+ * DATABASE_URL (only -d/--database beats it), so an ambient DATABASE_URL
+ * never sends `strata -e production` elsewhere.
+ *
+ * [fleet.NAME] sections name fleets of databases (strata/fleet.h): targets,
+ * control, schemas, database, parallel, canary, max_failures.
+ *
  * Unknown keys or sections ([lint] is reserved for lint) are errors naming
  * the file and line, so a typo never silently falls back to a default.
  */
@@ -74,6 +86,16 @@ typedef struct strata_config {
 	size_t nadvise;
 	long provider_timeout_ms;  /* time limit of a schema provider; default 60000 */
 	int no_cache;              /* 1: bypass the shadow snapshot cache (.strata/cache) */
+	/* Environments ([env.NAME]). */
+	char *env;                 /* the environment selected (-e, STRATA_ENV), or NULL */
+	char *promote_from;        /* its promote_from, or NULL */
+	int protected_env;         /* its protected = yes */
+	int require_plan;          /* upgrade only through a reviewed plan (strata/planfile.h) */
+	char **env_names;          /* every [env.NAME] of the file, in file order */
+	size_t nenvs;
+	/* [fleet.NAME] entries as read, in file order (strata/fleet.h reads them). */
+	char **fleet_entry_names, **fleet_entry_keys, **fleet_entry_values;
+	size_t nfleet_entries;
 } strata_config;
 
 /* What the caller knows before reading the file: flags and environment. */
@@ -88,9 +110,10 @@ typedef struct strata_config_input {
 	const char *lock_timeout;      /* --lock-timeout, or NULL */
 	const char *statement_timeout; /* --statement-timeout, or NULL */
 	const char *lock_wait;         /* --lock-wait, or NULL */
+	const char *env;               /* -e/--env or STRATA_ENV: an [env.NAME], or NULL */
 } strata_config_input;
 #define STRATA_CONFIG_INPUT_VERSION 1
-#define STRATA_CONFIG_INPUT_INIT { STRATA_CONFIG_INPUT_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+#define STRATA_CONFIG_INPUT_INIT { STRATA_CONFIG_INPUT_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 
 /**
  * Work out the configuration.
@@ -101,6 +124,15 @@ typedef struct strata_config_input {
 int strata_config_load(strata_config **out, const strata_config_input *in);
 
 void strata_config_free(strata_config *c);
+
+/**
+ * The configuration of another environment of the same project: cfg's
+ * file read again with [env.NAME] selected, and none of the flags or
+ * environment variables that chose cfg's database (they belong to cfg).
+ * @param[out] out  free with strata_config_free()
+ * @return 0, STRATA_ENOTFOUND (no [env.NAME]), or as strata_config_load()
+ */
+int strata_config_load_env(strata_config **out, const strata_config *cfg, const char *name);
 
 /** The file name strata looks for. */
 #define STRATA_CONFIG_FILE "strata.ini"

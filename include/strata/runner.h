@@ -28,6 +28,12 @@
  *
  * With sql_only nothing is run: the script that would run (transaction
  * boundaries and bookkeeping included) goes to opts->emit.
+ *
+ * Environments (strata/config.h, strata/env.h): on one with promote_from,
+ * upgrade (and --sql) refuses revisions the upstream has not applied,
+ * unless opts->skip_promotion_check gives a reason; on one with
+ * require_plan, upgrade runs only from a reviewed plan
+ * (strata/planfile.h), never directly (--sql still prints).
  */
 #ifndef STRATA_RUNNER_H
 #define STRATA_RUNNER_H
@@ -69,9 +75,13 @@ typedef struct strata_run_options {
 	                             revision is not applied (strata_sum_refresh_unapplied) */
 	const char *note;         /* stamp: the note of its history rows, saying why (e.g.
 	                             "strata baseline: ..."); NULL = "strata stamp" */
+	const char *skip_promotion_check; /* upgrade (also --sql): run although the environment
+	                             cfg->promote_from names has not applied the revisions
+	                             (strata/env.h); the reason, recorded in each step's history
+	                             row. NULL = check */
 } strata_run_options;
 #define STRATA_RUN_OPTIONS_VERSION 1
-#define STRATA_RUN_OPTIONS_INIT { STRATA_RUN_OPTIONS_VERSION, NULL, 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL }
+#define STRATA_RUN_OPTIONS_INIT { STRATA_RUN_OPTIONS_VERSION, NULL, 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL }
 
 typedef struct strata_run_result {
 	size_t planned;   /* steps in the plan */

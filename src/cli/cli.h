@@ -49,6 +49,7 @@ typedef struct cli_globals {
 	int quiet;
 	int verbose;
 	int help;
+	const char *env; /* -e/--env NAME */
 } cli_globals;
 
 typedef struct cli_ctx {
@@ -145,6 +146,10 @@ int cmd_test(int argc, char **argv, cli_ctx *ctx);
 int cmd_online(int argc, char **argv, cli_ctx *ctx);
 int cmd_tag(int argc, char **argv, cli_ctx *ctx);
 int cmd_changelog(int argc, char **argv, cli_ctx *ctx);
+int cmd_status(int argc, char **argv, cli_ctx *ctx);
+int cmd_plan(int argc, char **argv, cli_ctx *ctx);
+int cmd_apply(int argc, char **argv, cli_ctx *ctx);
+int cmd_fleet(int argc, char **argv, cli_ctx *ctx);
 int cmd_help(int argc, char **argv, cli_ctx *ctx);
 int cmd_version(int argc, char **argv, cli_ctx *ctx);
 

@@ -10,7 +10,7 @@ int cmd_upgrade(int argc, char **argv, cli_ctx *ctx)
 {
 	strata_run_options o = STRATA_RUN_OPTIONS_INIT;
 	int sql = 0, single = 0, allow_changed = 0, retry = 0, rc;
-	const char *args[1];
+	const char *args[1], *skip_promotion = NULL;
 	char from[128];
 	size_t nargs;
 	const cli_option opts[] = {
@@ -20,6 +20,8 @@ int cmd_upgrade(int argc, char **argv, cli_ctx *ctx)
 		  "run although applied revisions changed (recorded in the history)" },
 		{ OPT_FLAG, 0, "retry-failed", &retry, NULL,
 		  "run a failed non-transactional revision again from its start" },
+		{ OPT_STRING, 0, "skip-promotion-check", &skip_promotion, "REASON",
+		  "run revisions the upstream environment has not applied (reason recorded)" },
 		RUN_TIMEOUT_OPTIONS(ctx),
 		{ OPT_END, 0, NULL, NULL, NULL, NULL },
 	};
@@ -32,6 +34,9 @@ int cmd_upgrade(int argc, char **argv, cli_ctx *ctx)
 	o.single_transaction = single;
 	o.allow_changed = allow_changed;
 	o.retry_failed = retry;
+	if (skip_promotion && !*skip_promotion)
+		return cli_usage_error("upgrade", "--skip-promotion-check needs a reason");
+	o.skip_promotion_check = skip_promotion;
 	return run_common_execute(ctx, strata_upgrade, &o, RUN_READ_AHEAD, "applied",
 				  "already up to date");
 }

@@ -67,7 +67,9 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "  --lock-timeout D         PostgreSQL lock_timeout per statement (default 5s);\n"
 	  "                           when it fires the revision is retried with back-off\n"
 	  "  --statement-timeout D    cancel statements running longer (default: none)\n"
-	  "  --lock-wait D            wait this long for another strata run (default 60s)\n\n"
+	  "  --lock-wait D            wait this long for another strata run (default 60s)\n"
+	  "  --skip-promotion-check REASON  run revisions the environment's promote_from has\n"
+	  "                           not applied (REASON is recorded in the history)\n\n"
 	  "Durations: 500ms, 5s, 2min, 1h.\n\n"
 	  "Examples:\n  strata upgrade\n  strata upgrade +1\n  strata upgrade --sql base:head > deploy.sql\n" },
 	{ "downgrade",
@@ -407,6 +409,57 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "set_replica_identity, sql. See docs/online.md.\n\n"
 	  "Example:\n  strata online start migrations/online/02_price_type.json\n"
 	  "  strata online complete\n" },
+	{ "status",
+	  "usage: strata status [--json] [--no-drift] [--connect-timeout D]\n\n"
+	  "Every environment of strata.ini ([env.NAME]) side by side, or the one -e names,\n"
+	  "or the project's database when there are none: applied heads, pending revisions,\n"
+	  "the last applied step (when, by whom, on which host), a failed revision, and\n"
+	  "whether the schema drifted from what its applied migrations make. Each is read\n"
+	  "read-only with a short connect timeout; one that cannot be reached is shown as\n"
+	  "unreachable and the others still are (exit 3 then).\n\n"
+	  "Options:\n"
+	  "  --connect-timeout D      give up an environment after D (default 3s)\n"
+	  "  --no-drift               skip the drift comparison (no shadow database)\n\n"
+	  "Example:\n  strata status --json\n" },
+	{ "plan",
+	  "usage: strata [-e NAME] plan [TARGET] [-o FILE] [--skip-promotion-check REASON]\n\n"
+	  "Write the exact upgrade script for the database as it is now (TARGET default:\n"
+	  "heads) for review: the body is what 'upgrade --sql' prints, bookkeeping\n"
+	  "included; the header names the database's identity, its applied revisions,\n"
+	  "a fingerprint of its schema, the lint summary and findings of the planned\n"
+	  "revisions and the SHA-256 of the body. Reads the database only. On an\n"
+	  "environment with promote_from, revisions the upstream has not applied are\n"
+	  "refused as upgrade refuses them.\n\n"
+	  "Options:\n"
+	  "  -o, --output FILE        write the plan to FILE (default: stdout)\n"
+	  "  --skip-promotion-check REASON  plan them anyway (recorded in the plan and,\n"
+	  "                           once applied, in the history)\n\n"
+	  "Example:\n  strata -e production plan -o release-42.sql\n" },
+	{ "apply",
+	  "usage: strata [-e NAME] apply FILE [--lock-wait D] [--skip-promotion-check REASON]\n\n"
+	  "Run a plan written by 'strata plan -o FILE' exactly as reviewed, with upgrade's\n"
+	  "run lock, one transaction per revision with its bookkeeping, and the plan's\n"
+	  "lock_timeout. Refused (exit 1, nothing run) when the body was edited, when the\n"
+	  "database is not the one planned for, when its applied revisions or schema\n"
+	  "changed since the plan, or when the migration files no longer make the body.\n"
+	  "The history rows name the plan file and its body's SHA-256.\n\n"
+	  "Example:\n  strata -e production apply release-42.sql\n" },
+	{ "fleet",
+	  "usage: strata fleet NAME upgrade|status [TARGET] [--parallel N] [--canary N]\n"
+	  "                    [--max-failures N] [--resume] [--json]\n\n"
+	  "Upgrade (to TARGET, default heads) or read every target of strata.ini's\n"
+	  "[fleet.NAME]: databases (targets = URL URL..., a file of URLs, exec: COMMAND,\n"
+	  "query: SQL with control = URL) or the tenant schemas of one PostgreSQL database\n"
+	  "(schemas = QUERY with database = URL; each schema has its own version table).\n"
+	  "Each target is its own upgrade: own connection, run lock, transactions and\n"
+	  "history. A progress bar on a terminal, then one line per target: outcome,\n"
+	  "time, error. Exit 1 when a target failed or did not start.\n\n"
+	  "Options:\n"
+	  "  --parallel N             targets at a time (default: parallel = in the fleet, or 4)\n"
+	  "  --canary N               run the first N first; if one fails nothing else starts\n"
+	  "  --max-failures N         start no new target once more than N failed\n"
+	  "  --resume                 read every target first and skip those at the target\n\n"
+	  "Example:\n  strata fleet tenants upgrade --canary 1 --parallel 8\n" },
 	{ "help", "usage: strata help [COMMAND]\n" },
 	{ "version", "usage: strata version\n" },
 	{ "config",

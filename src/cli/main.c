@@ -3,7 +3,7 @@
  *
  *   strata [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]
  *
- * Global options (-d, -c, --migrations, --json, -q, -v) are accepted before
+ * Global options (-d, -c, --migrations, -e, --json, -q, -v) are accepted before
  * or after the command. The exit code is the command's (see cli.h).
  */
 #include "cli/cli.h"
@@ -45,6 +45,10 @@ const cli_command cli_commands[] = {
 	{ "advise", cmd_advise, "review a schema's keys, indexes, types and normalization" },
 	{ "test", cmd_test, "prove on a shadow database that migrations go up, down and match" },
 	{ "online", cmd_online, "zero-downtime expand/contract migrations (PostgreSQL)" },
+	{ "status", cmd_status, "every environment side by side: head, pending, last run, drift" },
+	{ "plan", cmd_plan, "write the exact upgrade script for review, tied to the database's state" },
+	{ "apply", cmd_apply, "run a reviewed plan exactly as written, or refuse" },
+	{ "fleet", cmd_fleet, "upgrade or read many databases or tenant schemas at once" },
 	{ "help", cmd_help, "show help for a command" },
 	{ "version", cmd_version, "print the version" },
 	{ NULL, NULL, NULL },
@@ -96,7 +100,8 @@ int main(int argc, char **argv)
 		const char *a = argv[i];
 		int takes_value = strcmp(a, "-d") == 0 || strcmp(a, "--database") == 0 ||
 				  strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0 ||
-				  strcmp(a, "--migrations") == 0;
+				  strcmp(a, "--migrations") == 0 ||
+				  strcmp(a, "-e") == 0 || strcmp(a, "--env") == 0;
 
 		if (takes_value)
 			i++;

@@ -17,13 +17,14 @@ static const cli_option global_options[] = {
 	{ OPT_FLAG, 'q', "quiet", NULL, NULL, "only errors on stderr" },
 	{ OPT_FLAG, 'v', "verbose", NULL, NULL, "more detail on stderr" },
 	{ OPT_FLAG, 'h', "help", NULL, NULL, "show this help" },
+	{ OPT_STRING, 'e', "env", NULL, "NAME", "environment: strata.ini's [env.NAME] (or STRATA_ENV)" },
 	{ OPT_END, 0, NULL, NULL, NULL, NULL },
 };
 
 static void *global_slot(cli_ctx *ctx, size_t i)
 {
 	void *slots[] = { &ctx->g.database, &ctx->g.config, &ctx->g.migrations, &ctx->g.json,
-			  &ctx->g.quiet, &ctx->g.verbose, &ctx->g.help };
+			  &ctx->g.quiet, &ctx->g.verbose, &ctx->g.help, &ctx->g.env };
 
 	return slots[i];
 }

@@ -168,6 +168,7 @@ int cli_load_config(cli_ctx *ctx)
 	in.lock_timeout = ctx->lock_timeout;
 	in.statement_timeout = ctx->statement_timeout;
 	in.lock_wait = ctx->lock_wait;
+	in.env = ctx->g.env ? ctx->g.env : getenv("STRATA_ENV");
 	if ((rc = strata_config_load(&ctx->config, &in)) < 0)
 		return cli_report_error(rc);
 	if (ctx->g.verbose) {

@@ -33,6 +33,27 @@ static int check_sum(cli_ctx *ctx, strata_run_options *o)
 	return rc < 0 ? cli_report_error(rc) : 0;
 }
 
+int run_common_report(cli_ctx *ctx, int rc, const strata_run_result *res,
+		      const strata_run_options *o, const char *verb_done, const char *nothing)
+{
+	if (ctx->progress && !ctx->g.quiet && res->planned > 1)
+		fputs("\r\033[K", stderr);
+	if (rc < 0) {
+		if (res->done)
+			cli_info(ctx, "%zu of %zu step(s) completed before the error", res->done,
+				 res->planned);
+		return cli_report_error(rc);
+	}
+	if (o->sql_only)
+		return EXIT_OK;
+	if (res->done == 0)
+		cli_info(ctx, "%s", nothing);
+	else
+		cli_info(ctx, "%s %zu revision%s in %.0f ms", verb_done, res->done,
+			 res->done == 1 ? "" : "s", res->elapsed_ms);
+	return EXIT_OK;
+}
+
 /* Run fn and print its summary; returns the exit code. */
 static int run_and_report(cli_ctx *ctx, run_fn fn, strata_run_options *o, const char *verb_done,
 			  const char *nothing)
@@ -42,22 +63,7 @@ static int run_and_report(cli_ctx *ctx, run_fn fn, strata_run_options *o, const 
 
 	cli_run_options(o, ctx);
 	rc = fn(&res, ctx->config, ctx->graph, o);
-	if (ctx->progress && !ctx->g.quiet && res.planned > 1)
-		fputs("\r\033[K", stderr);
-	if (rc < 0) {
-		if (res.done)
-			cli_info(ctx, "%zu of %zu step(s) completed before the error", res.done,
-				 res.planned);
-		return cli_report_error(rc);
-	}
-	if (o->sql_only)
-		return EXIT_OK;
-	if (res.done == 0)
-		cli_info(ctx, "%s", nothing);
-	else
-		cli_info(ctx, "%s %zu revision%s in %.0f ms", verb_done, res.done,
-			 res.done == 1 ? "" : "s", res.elapsed_ms);
-	return EXIT_OK;
+	return run_common_report(ctx, rc, &res, o, verb_done, nothing);
 }
 
 int run_common_execute(cli_ctx *ctx, run_fn fn, strata_run_options *o, int flags,

@@ -28,6 +28,10 @@ enum run_common_flags {
 /* Load graph, check strata.sum, run fn, print the summary; returns the exit code. */
 int run_common_execute(cli_ctx *ctx, run_fn fn, strata_run_options *o, int flags,
 		       const char *verb_done, const char *nothing);
+/* After a run: clear the progress line, print the error or the summary
+ * ("<verb_done> N revisions in T ms", or nothing when none ran); the exit code. */
+int run_common_report(cli_ctx *ctx, int rc, const strata_run_result *res,
+		      const strata_run_options *o, const char *verb_done, const char *nothing);
 /* --sql [FROM:]TO: fill o->sql_from / o->target (FROM copied into buf). */
 int run_common_sql_range(strata_run_options *o, const char *arg, char *buf, size_t bufsize,
 			 const char *command);

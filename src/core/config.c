@@ -37,6 +37,11 @@ typedef struct file_values {
 	size_t nlint;
 	char **advise_keys, **advise_values; /* [advise] entries, in file order */
 	size_t nadvise;
+	char **env_names, **env_keys, **env_values; /* [env.NAME] entries, in file order */
+	size_t nenv;
+	char **fleet_names, **fleet_keys, **fleet_values; /* [fleet.NAME] entries */
+	size_t nfleet;
+	char *env_database;     /* the selected environment's database */
 	int error_line;
 	int out_of_memory;      /* an allocation failed: not the file's fault */
 	strata_buf error;
@@ -49,15 +54,34 @@ static int set_once(char **slot, const char *value)
 	return *slot != NULL;
 }
 
+static const struct { const char *key; size_t off; } keys[] = {
+	{ "database", offsetof(file_values, database) },
+	{ "migrations", offsetof(file_values, migrations) },
+	{ "schema", offsetof(file_values, schema) },
+	{ "version_table", offsetof(file_values, version_table) },
+	{ "shadow_database", offsetof(file_values, shadow_database) },
+	{ "lock_timeout", offsetof(file_values, lock_timeout) },
+	{ "statement_timeout", offsetof(file_values, statement_timeout) },
+	{ "lock_wait", offsetof(file_values, lock_wait) },
+	{ "lock_retries", offsetof(file_values, lock_retries) },
+	{ "sum", offsetof(file_values, sum) },
+	{ "provider_timeout", offsetof(file_values, provider_timeout) },
+};
+
+static int on_env_entry(file_values *fv, const char *section, const char *name,
+			const char *value);
+static int on_fleet_entry(file_values *fv, const char *fleet, const char *name,
+			  const char *value);
+
 /* Append name = value to a section kept as read; 1, or 0 on out of memory. */
-static int keep_entry(file_values *fv, char ***keys, char ***values, size_t *n, const char *name,
+static int keep_entry(file_values *fv, char ***names, char ***values, size_t *n, const char *name,
 		      const char *value)
 {
-	char **k = strata_realloc(*keys, (*n + 1) * sizeof(char *));
+	char **k = strata_realloc(*names, (*n + 1) * sizeof(char *));
 	char **v = k ? strata_realloc(*values, (*n + 1) * sizeof(char *)) : NULL;
 
 	if (k)
-		*keys = k;
+		*names = k;
 	if (v)
 		*values = v;
 	if (!k || !v || !(k[*n] = strata_strdup(name))) {
@@ -76,23 +100,16 @@ static int keep_entry(file_values *fv, char ***keys, char ***values, size_t *n, 
 static int on_ini_entry(void *user, const char *section, const char *name, const char *value)
 {
 	file_values *fv = user;
-	static const struct { const char *key; size_t off; } keys[] = {
-		{ "database", offsetof(file_values, database) },
-		{ "migrations", offsetof(file_values, migrations) },
-		{ "schema", offsetof(file_values, schema) },
-		{ "version_table", offsetof(file_values, version_table) },
-		{ "shadow_database", offsetof(file_values, shadow_database) },
-		{ "lock_timeout", offsetof(file_values, lock_timeout) },
-		{ "statement_timeout", offsetof(file_values, statement_timeout) },
-		{ "lock_wait", offsetof(file_values, lock_wait) },
-		{ "lock_retries", offsetof(file_values, lock_retries) },
-		{ "sum", offsetof(file_values, sum) },
-		{ "provider_timeout", offsetof(file_values, provider_timeout) },
-	};
 	size_t i;
 
 	if (fv->error.len)
 		return 0;
+	/* [env.NAME]: kept as read, applied when NAME is selected (see env_apply). */
+	if (strncasecmp(section, "env.", 4) == 0)
+		return on_env_entry(fv, section + 4, name, value);
+	/* [fleet.NAME]: kept as read for strata/fleet.h. */
+	if (strncasecmp(section, "fleet.", 6) == 0)
+		return on_fleet_entry(fv, section + 6, name, value);
 	/* [lint] is kept as read and checked by lint (strata_lint_settings_load),
 	 * [advise] by advise (strata_advise_settings_load). */
 	if (strcasecmp(section, "lint") == 0)
@@ -159,6 +176,13 @@ static void file_values_release(file_values *fv)
 	free_strings(fv->lint_values, fv->nlint);
 	free_strings(fv->advise_keys, fv->nadvise);
 	free_strings(fv->advise_values, fv->nadvise);
+	free_strings(fv->env_names, fv->nenv);
+	free_strings(fv->env_keys, fv->nenv);
+	free_strings(fv->env_values, fv->nenv);
+	free_strings(fv->fleet_names, fv->nfleet);
+	free_strings(fv->fleet_keys, fv->nfleet);
+	free_strings(fv->fleet_values, fv->nfleet);
+	strata_free(fv->env_database);
 	buf_release(&fv->error);
 }
 
@@ -268,6 +292,259 @@ static int valid_table_name(const char *name)
 	return parts <= 2 && !strstr(name, "..");
 }
 
+/* ---- environments: [env.NAME] ------------------------------------------- */
+
+/* Keys of [env.NAME] besides the [strata] ones. */
+static const char *const env_only_keys[] = { "promote_from", "protected", "require_plan", NULL };
+
+static int env_name_ok(const char *name)
+{
+	const char *p;
+
+	if (!*name || strlen(name) > 64)
+		return 0;
+	for (p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '_' || *p == '-' || *p == '.'))
+			return 0;
+	return 1;
+}
+
+static int is_env_key(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcasecmp(name, keys[i].key) == 0)
+			return 1;
+	for (i = 0; env_only_keys[i]; i++)
+		if (strcasecmp(name, env_only_keys[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int append_string(char ***v, size_t n, const char *s)
+{
+	char **grown = strata_realloc(*v, (n + 1) * sizeof(char *));
+
+	if (!grown)
+		return 0;
+	*v = grown;
+	return (grown[n] = strata_strdup(s)) != NULL;
+}
+
+static int on_env_entry(file_values *fv, const char *env, const char *name, const char *value)
+{
+	if (!env_name_ok(env)) {
+		if (buf_printf(&fv->error, "environment name '%s' may have only letters, digits, "
+			       "'_', '-' and '.'", env) < 0)
+			fv->out_of_memory = 1;
+		return 0;
+	}
+	if (!is_env_key(name)) {
+		if (buf_printf(&fv->error, "unknown key '%s' in [env.%s] (any [strata] key, "
+			       "promote_from, protected, require_plan)", name, env) < 0)
+			fv->out_of_memory = 1;
+		return 0;
+	}
+	/* The three arrays grow together; a failed step leaves nenv as it was. */
+	if (!append_string(&fv->env_names, fv->nenv, env) ||
+	    !append_string(&fv->env_keys, fv->nenv, name) ||
+	    !append_string(&fv->env_values, fv->nenv, value)) {
+		fv->out_of_memory = 1;
+		return 0;
+	}
+	fv->nenv++;
+	return 1;
+}
+
+/* Keys of [fleet.NAME] (strata/fleet.h says what they mean). */
+static const char *const fleet_keys[] = { "targets", "control", "schemas", "database",
+					  "parallel", "canary", "max_failures", NULL };
+
+static int on_fleet_entry(file_values *fv, const char *fleet, const char *name, const char *value)
+{
+	size_t i;
+
+	if (!env_name_ok(fleet)) {
+		if (buf_printf(&fv->error, "fleet name '%s' may have only letters, digits, "
+			       "'_', '-' and '.'", fleet) < 0)
+			fv->out_of_memory = 1;
+		return 0;
+	}
+	for (i = 0; fleet_keys[i]; i++)
+		if (strcasecmp(name, fleet_keys[i]) == 0)
+			break;
+	if (!fleet_keys[i]) {
+		if (buf_printf(&fv->error, "unknown key '%s' in [fleet.%s] (targets, control, schemas, "
+			       "database, parallel, canary, max_failures)", name, fleet) < 0)
+			fv->out_of_memory = 1;
+		return 0;
+	}
+	if (!append_string(&fv->fleet_names, fv->nfleet, fleet) ||
+	    !append_string(&fv->fleet_keys, fv->nfleet, fleet_keys[i]) ||
+	    !append_string(&fv->fleet_values, fv->nfleet, value)) {
+		fv->out_of_memory = 1;
+		return 0;
+	}
+	fv->nfleet++;
+	return 1;
+}
+
+/* yes/no in the forms INI files use. */
+static int parse_yes_no(int *out, const char *v)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1", NULL };
+	static const char *const no[] = { "no", "false", "off", "0", NULL };
+	size_t i;
+
+	for (i = 0; yes[i]; i++)
+		if (strcasecmp(v, yes[i]) == 0)
+			return *out = 1, 0;
+	for (i = 0; no[i]; i++)
+		if (strcasecmp(v, no[i]) == 0)
+			return *out = 0, 0;
+	return -1;
+}
+
+/* The value of key in [env.env] (the last one given, as in [strata]), or NULL. */
+static const char *env_value(const file_values *fv, const char *env, const char *key)
+{
+	const char *v = NULL;
+	size_t i;
+
+	for (i = 0; i < fv->nenv; i++)
+		if (strcmp(fv->env_names[i], env) == 0 && strcasecmp(fv->env_keys[i], key) == 0)
+			v = fv->env_values[i];
+	return v;
+}
+
+static int env_defined(const file_values *fv, const char *env)
+{
+	size_t i;
+
+	for (i = 0; i < fv->nenv; i++)
+		if (strcmp(fv->env_names[i], env) == 0)
+			return 1;
+	return 0;
+}
+
+/* Every environment: promote_from names another, the order has no loop, yes/no values. */
+static int check_envs(const file_values *fv, const char *path)
+{
+	size_t i, steps;
+
+	for (i = 0; i < fv->nenv; i++) {
+		const char *env = fv->env_names[i], *key = fv->env_keys[i], *v = fv->env_values[i];
+		const char *cur;
+		int b;
+
+		if ((strcasecmp(key, "protected") == 0 || strcasecmp(key, "require_plan") == 0) &&
+		    parse_yes_no(&b, v) < 0) {
+			strata_error_set(STRATA_EPARSE, "%s: [env.%s] %s must be yes or no, not '%s'",
+					 path, env, key, v);
+			strata_error_hint("write %s = yes or %s = no", key, key);
+			return STRATA_EPARSE;
+		}
+		if (strcasecmp(key, "promote_from") != 0)
+			continue;
+		if (!env_defined(fv, v)) {
+			strata_error_set(STRATA_EPARSE, "%s: [env.%s] promote_from = %s, but there is "
+					 "no [env.%s]", path, env, v, v);
+			strata_error_hint("name an environment defined in %s (its [env.NAME] section)",
+					  path);
+			return STRATA_EPARSE;
+		}
+		/* Follow the chain: it must end within as many steps as there are entries. */
+		for (cur = env, steps = 0; cur && steps <= fv->nenv; steps++)
+			cur = env_value(fv, cur, "promote_from");
+		if (cur) {
+			strata_error_set(STRATA_EPARSE, "%s: the promote_from order of [env.%s] goes "
+					 "round in a loop", path, env);
+			strata_error_hint("each environment promotes from the one before it: local -> ci "
+					  "-> staging -> production, never back");
+			return STRATA_EPARSE;
+		}
+	}
+	return 0;
+}
+
+/* Select [env.env]: its [strata] keys replace the file's, its own keys go to c. */
+static int env_apply(file_values *fv, strata_config *c, const char *env, const char *path)
+{
+	strata_buf names = STRATA_BUF_INIT;
+	const char *v;
+	size_t i, k;
+
+	if (!env_defined(fv, env)) {
+		for (i = 0; i < c->nenvs; i++)
+			buf_printf(&names, "%s%s", i ? ", " : "", c->env_names[i]);
+		strata_error_set(STRATA_ENOTFOUND, "no environment '%s' in %s", env,
+				 path ? path : "the project (there is no " STRATA_CONFIG_FILE ")");
+		if (names.len)
+			strata_error_hint("the environments are: %s", buf_cstr(&names));
+		else
+			strata_error_hint("define it in %s as [env.%s] with database = URL",
+					  STRATA_CONFIG_FILE, env);
+		buf_release(&names);
+		return STRATA_ENOTFOUND;
+	}
+	for (i = 0; i < fv->nenv; i++) {
+		const char *key = fv->env_keys[i];
+
+		if (strcmp(fv->env_names[i], env) != 0)
+			continue;
+		if (strcasecmp(key, "database") == 0) {
+			if (!set_once(&fv->env_database, fv->env_values[i]))
+				return STRATA_ERROR;
+			continue;
+		}
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			if (strcasecmp(key, keys[k].key) == 0 &&
+			    !set_once((char **)((char *)fv + keys[k].off), fv->env_values[i]))
+				return STRATA_ERROR;
+	}
+	if (!(c->env = strata_strdup(env)))
+		return STRATA_ERROR;
+	if ((v = env_value(fv, env, "promote_from")) && !(c->promote_from = strata_strdup(v)))
+		return STRATA_ERROR;
+	if ((v = env_value(fv, env, "protected")))
+		parse_yes_no(&c->protected_env, v);
+	c->require_plan = c->protected_env;
+	if ((v = env_value(fv, env, "require_plan")))
+		parse_yes_no(&c->require_plan, v);
+	return 0;
+}
+
+/* The names of the environments, each once, in file order, into c. */
+static int env_list(const file_values *fv, strata_config *c)
+{
+	size_t i, k;
+
+	for (i = 0; i < fv->nenv; i++) {
+		for (k = 0; k < c->nenvs; k++)
+			if (strcmp(c->env_names[k], fv->env_names[i]) == 0)
+				break;
+		if (k < c->nenvs)
+			continue;
+		if (!append_string(&c->env_names, c->nenvs, fv->env_names[i]))
+			return STRATA_ERROR;
+		c->nenvs++;
+	}
+	return 0;
+}
+
+int strata_config_load_env(strata_config **out, const strata_config *cfg, const char *name)
+{
+	strata_config_input in = STRATA_CONFIG_INPUT_INIT;
+
+	*out = NULL;
+	in.cwd = cfg->root;
+	in.config_file = cfg->config_path;
+	in.env = name;
+	return strata_config_load(out, &in);
+}
+
 int strata_config_load(strata_config **out, const strata_config_input *in)
 {
 	file_values fv = { 0 };
@@ -319,11 +596,18 @@ int strata_config_load(strata_config **out, const strata_config_input *in)
 	}
 	if (!c->root)
 		goto done;
+	if ((rc = check_envs(&fv, c->config_path)) < 0 || (rc = env_list(&fv, c)) < 0 ||
+	    (in->env && *in->env && (rc = env_apply(&fv, c, in->env, c->config_path)) < 0))
+		goto done;
+	rc = STRATA_ERROR;
 
-	/* Database: flag > STRATA_DATABASE_URL > DATABASE_URL > file > default. */
+	/* Database: flag > [env.NAME] > STRATA_DATABASE_URL > DATABASE_URL > file > default. */
 	if (in->database && *in->database) {
 		c->database = strata_strdup(in->database);
 		c->database_source = "--database";
+	} else if (fv.env_database && *fv.env_database) {
+		c->database = strata_strdup(fv.env_database);
+		c->database_source = "[env] in " STRATA_CONFIG_FILE;
 	} else if (in->env_strata_database_url && *in->env_strata_database_url) {
 		c->database = strata_strdup(in->env_strata_database_url);
 		c->database_source = "STRATA_DATABASE_URL";
@@ -404,6 +688,12 @@ int strata_config_load(strata_config **out, const strata_config_input *in)
 		}
 		c->test_heads = (int)retries;
 	}
+	c->fleet_entry_names = fv.fleet_names;
+	c->fleet_entry_keys = fv.fleet_keys;
+	c->fleet_entry_values = fv.fleet_values;
+	c->nfleet_entries = fv.nfleet;
+	fv.fleet_names = fv.fleet_keys = fv.fleet_values = NULL;
+	fv.nfleet = 0;
 	c->lint_keys = fv.lint_keys;
 	c->lint_values = fv.lint_values;
 	c->nlint = fv.nlint;
@@ -440,5 +730,11 @@ void strata_config_free(strata_config *c)
 	free_strings(c->lint_values, c->nlint);
 	free_strings(c->advise_keys, c->nadvise);
 	free_strings(c->advise_values, c->nadvise);
+	strata_free(c->env);
+	strata_free(c->promote_from);
+	free_strings(c->env_names, c->nenvs);
+	free_strings(c->fleet_entry_names, c->nfleet_entries);
+	free_strings(c->fleet_entry_keys, c->nfleet_entries);
+	free_strings(c->fleet_entry_values, c->nfleet_entries);
 	strata_free(c);
 }

@@ -28,9 +28,11 @@
  *     rows fails its step like a statement that failed.
  */
 #include "strata/runner.h"
+#include "strata/env.h"
 #include "strata/error.h"
 #include "strata/project.h"
 #include "core/bookkeeping.h"
+#include "core/runner_int.h"
 #include "core/prefetch.h"
 #include "db/db.h"
 #include "db/sqlparse.h"
@@ -69,6 +71,13 @@ typedef struct run {
 	int borrowed_db;       /* a session's connection: the caller closes it */
 	int in_single_tx;
 	strata_run_result *res;
+	const runner_plan_hooks *hooks; /* a reviewed plan: exactly its steps, checked first */
+	int render_only;       /* runner_render_upgrade: render what it is given, check nothing */
+	strata_buf *collect;   /* the --sql script goes here instead of opts->emit */
+	/* What each step's history row notes: opts->note and a skipped promotion
+	 * check (note_run), the same after "applied from a --sql script" in a
+	 * script (note_sql), after a --retry-failed run again (note_retry). */
+	char note_run[640], note_sql[640], note_retry[768];
 } run;
 
 static void logf_(run *r, strata_log_level level, const char *fmt, ...)
@@ -277,9 +286,11 @@ static bk_entry history_row(const run *r, const strata_migration *m, strata_dire
 	e.db_user = r->db_user;
 	e.client_host = r->host;
 	e.outcome = outcome;
+	if (r->note_run[0])
+		e.note = r->note_run;
 	/* A revision this run goes over although it failed part-way before. */
 	if (r->o->retry_failed && dir == STRATA_UP && is_unfinished(history_of(r, m->revision)))
-		e.note = "run again with --retry-failed after it stopped part-way";
+		e.note = r->note_retry;
 	return e;
 }
 
@@ -779,6 +790,44 @@ fail_tx:
 typedef int (*planner)(strata_plan *out, const strata_graph *g, const unsigned char *applied,
 		       const char *target);
 
+/*
+ * What to run: a reviewed plan's steps exactly (each still unapplied), or
+ * plan_fn's plan to target. Upgrades on an environment with promote_from
+ * then pass the promotion check (strata/env.h) unless it is skipped.
+ */
+static int make_plan(run *r, planner plan_fn, strata_direction dir, strata_plan *plan,
+		     const char *target)
+{
+	size_t i;
+	int rc;
+
+	if (r->hooks) {
+		plan->direction = STRATA_UP;
+		if (!(plan->steps = strata_calloc(r->hooks->nsteps ? r->hooks->nsteps : 1,
+						  sizeof(size_t))))
+			return STRATA_ERROR;
+		for (i = 0; i < r->hooks->nsteps; i++) {
+			size_t idx = r->hooks->steps[i];
+
+			if (idx >= r->count || r->applied[idx]) {
+				strata_error_set(STRATA_ECHECK, "revision %s of the plan is already applied",
+						 idx < r->count ? strata_graph_at(r->g, idx)->revision : "?");
+				strata_error_hint("nothing more was run; the database moved since the plan: "
+						  "make a new plan");
+				return STRATA_ECHECK;
+			}
+			plan->steps[plan->nsteps++] = idx;
+		}
+	} else if ((rc = plan_fn(plan, r->g, r->applied, target)) < 0) {
+		return rc;
+	}
+	/* (A session's connection is the caller's own scratch database: strata test.) */
+	if (dir == STRATA_UP && !r->render_only && !r->borrowed_db && r->cfg->promote_from &&
+	    !r->o->skip_promotion_check)
+		return strata_promotion_check(r->cfg, r->g, plan->steps, plan->nsteps);
+	return 0;
+}
+
 static int plan_and_split(run *r, planner plan_fn, strata_direction dir, strata_plan *plan,
 			  step_sql **sqls)
 {
@@ -786,7 +835,7 @@ static int plan_and_split(run *r, planner plan_fn, strata_direction dir, strata_
 	size_t i;
 	int rc;
 
-	if ((rc = plan_fn(plan, r->g, r->applied, target)) < 0)
+	if ((rc = make_plan(r, plan_fn, dir, plan, target)) < 0)
 		return rc;
 	if (!(*sqls = strata_calloc(plan->nsteps ? plan->nsteps : 1, sizeof(step_sql))))
 		return STRATA_ERROR;
@@ -899,7 +948,12 @@ static int offline_state(run *r)
 
 static int emit_buf(run *r, strata_buf *b)
 {
-	emit(r, buf_cstr(b), b->len);
+	if (r->collect) {
+		if (buf_putn(r->collect, buf_cstr(b), b->len) < 0)
+			return STRATA_ERROR;
+	} else {
+		emit(r, buf_cstr(b), b->len);
+	}
 	buf_clear(b);
 	return 0;
 }
@@ -920,6 +974,20 @@ static int put_comment_text(strata_buf *out, const char *text)
 	return 0;
 }
 
+/*
+ * The file's path in a script. A reviewed plan's body (render_only) names
+ * it relative to the project folder, so that the same checkout elsewhere
+ * (a CI runner's) renders the same body.
+ */
+static const char *shown_path(const run *r, const strata_migration *m)
+{
+	size_t n = strlen(r->cfg->root);
+
+	if (r->render_only && strncmp(m->path, r->cfg->root, n) == 0 && m->path[n] == '/')
+		return m->path + n + 1;
+	return m->path;
+}
+
 static int render_step(run *r, strata_buf *out, db_engine engine, size_t idx,
 		       strata_direction dir, const step_sql *s)
 {
@@ -932,7 +1000,7 @@ static int render_step(run *r, strata_buf *out, db_engine engine, size_t idx,
 
 	if (buf_printf(out, "\n-- %s %s: ", dir == STRATA_UP ? "upgrade" : "downgrade",
 		       m->revision) < 0 || put_comment_text(out, m->message) < 0 ||
-	    buf_puts(out, "\n-- ") < 0 || put_comment_text(out, m->path) < 0 ||
+	    buf_puts(out, "\n-- ") < 0 || put_comment_text(out, shown_path(r, m)) < 0 ||
 	    buf_printf(out, "%s\n",
 		       m->transactional ? "" : " (transaction: off, runs statement by statement)") < 0)
 		return STRATA_ERROR;
@@ -955,7 +1023,7 @@ static int render_step(run *r, strata_buf *out, db_engine engine, size_t idx,
 	/* Times and user come from the database running the script (bk_render_insert). */
 	e = history_row(r, m, dir, dir == STRATA_UP ? "applied" : "reverted", NULL, NULL);
 	e.statements_run = (long)s->n;
-	e.note = "applied from a --sql script";
+	e.note = r->note_sql;
 	if (bk_render_set_heads(out, r->cfg, (const char *const *)rows, nrows) < 0 ||
 	    bk_render_insert(out, engine, r->cfg, &e) < 0) {
 		strata_free(rows);
@@ -976,16 +1044,16 @@ static int offline(run *r, planner plan_fn, strata_direction dir)
 	size_t i;
 	int rc;
 
-	if (gethostname(r->host, sizeof(r->host) - 1) < 0)
+	if (!r->host[0] && gethostname(r->host, sizeof(r->host) - 1) < 0)
 		strcpy(r->host, "unknown");
 	if (!engine) {
 		rc = strata_error_set(STRATA_EINVALID, "cannot tell the database engine of '%s'",
 				      r->cfg->database);
 		goto done;
 	}
-	if ((rc = offline_state(r)) < 0)
+	if (!r->render_only && (rc = offline_state(r)) < 0)
 		goto done;
-	if ((rc = plan_fn(&plan, r->g, r->applied, r->o->target)) < 0)
+	if ((rc = make_plan(r, plan_fn, dir, &plan, r->o->target)) < 0)
 		goto done;
 	rc = STRATA_ERROR;
 	if (!(sqls = strata_calloc(plan.nsteps ? plan.nsteps : 1, sizeof(step_sql))))
@@ -1015,18 +1083,18 @@ static int offline(run *r, planner plan_fn, strata_direction dir)
 		goto done;
 	if (r->o->single_transaction && buf_puts(&out, "BEGIN;\n") < 0)
 		goto done;
-	if (bk_render_ensure(&out, engine, r->cfg) < 0)
+	if (bk_render_ensure(&out, engine, r->cfg) < 0 || emit_buf(r, &out) < 0)
 		goto done;
-	emit_buf(r, &out);
 	for (i = 0; i < plan.nsteps; i++) {
-		if (render_step(r, &out, engine, plan.steps[i], dir, &sqls[i]) < 0)
+		if (render_step(r, &out, engine, plan.steps[i], dir, &sqls[i]) < 0 ||
+		    emit_buf(r, &out) < 0)
 			goto done;
-		emit_buf(r, &out);
 		r->res->done++;
 	}
 	if (r->o->single_transaction && buf_puts(&out, "COMMIT;\n") < 0)
 		goto done;
-	emit_buf(r, &out);
+	if (emit_buf(r, &out) < 0)
+		goto done;
 	r->res->planned = plan.nsteps;
 	rc = 0;
 done:
@@ -1084,16 +1152,29 @@ done:
 static void run_init(run *r, const strata_config *cfg, const strata_graph *g,
 		     const strata_run_options *opts, strata_run_result *res)
 {
+	const char *retry = "run again with --retry-failed after it stopped part-way";
+	const char *skip = opts->skip_promotion_check;
+	char skipped[576] = "";
+
 	memset(r, 0, sizeof(*r));
 	r->cfg = cfg;
 	r->g = g;
 	r->o = opts;
 	r->res = res;
 	memset(res, 0, sizeof(*res));
+	if (skip)
+		snprintf(skipped, sizeof(skipped), "promotion check skipped: %s", skip);
+	snprintf(r->note_run, sizeof(r->note_run), "%s%s%s", opts->note ? opts->note : "",
+		 opts->note && skip ? "; " : "", skipped);
+	snprintf(r->note_sql, sizeof(r->note_sql), "applied from a --sql script%s%s",
+		 skip ? "; " : "", skipped);
+	snprintf(r->note_retry, sizeof(r->note_retry), "%s%s%s", retry, r->note_run[0] ? "; " : "",
+		 r->note_run);
 }
 
 static int run_command(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
-		       const strata_run_options *opts, planner plan_fn, strata_direction dir)
+		       const strata_run_options *opts, planner plan_fn, strata_direction dir,
+		       const runner_plan_hooks *hooks)
 {
 	strata_run_result local = { 0 };
 	run r;
@@ -1101,6 +1182,16 @@ static int run_command(strata_run_result *res, const strata_config *cfg, const s
 	int rc;
 
 	run_init(&r, cfg, g, opts, res ? res : &local);
+	r.hooks = hooks;
+	if (dir == STRATA_UP && !opts->sql_only && cfg->require_plan && !hooks) {
+		rc = strata_error_set(STRATA_EINVALID, "environment '%s' is protected: it is upgraded "
+				      "only from a reviewed plan", cfg->env ? cfg->env : "?");
+		strata_error_hint("nothing was run. Write one with 'strata -e %s plan -o FILE', review "
+				  "it, then run 'strata -e %s apply FILE' (or set require_plan = no in "
+				  "[env.%s])", cfg->env ? cfg->env : "NAME", cfg->env ? cfg->env : "NAME",
+				  cfg->env ? cfg->env : "NAME");
+		goto done;
+	}
 	/* An unknown target is bad input too: resolve names before connecting. */
 	if (opts->target && opts->target[0] != '+' && opts->target[0] != '-') {
 		unsigned char *probe = strata_calloc(strata_graph_count(g) + 1, 1);
@@ -1120,10 +1211,13 @@ static int run_command(strata_run_result *res, const strata_config *cfg, const s
 			goto done;
 	if (opts->sql_only) {
 		rc = offline(&r, plan_fn, dir);
-	} else if (opts->prefetch && settled_ahead(&r, plan_fn)) {
+	} else if (opts->prefetch && !hooks && settled_ahead(&r, plan_fn)) {
 		rc = 0;
-	} else if ((rc = open_run(&r, 1)) == 0 && (rc = check_failed(&r)) == 0 &&
-		   (rc = check_changed(&r)) == 0) {
+	} else if ((rc = open_run(&r, !hooks)) == 0 && (rc = check_failed(&r)) == 0 &&
+		   (rc = check_changed(&r)) == 0 &&
+		   (!hooks || !hooks->before || (rc = hooks->before(hooks->payload, r.db, r.applied)) == 0) &&
+		   /* a plan's checks come first: a refused plan creates no tables either */
+		   (!hooks || r.state.tables_exist || (rc = create_bk_tables(&r)) == 0)) {
 		rc = execute(&r, plan_fn, dir);
 	}
 done:
@@ -1135,7 +1229,36 @@ done:
 int strata_upgrade(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
 		   const strata_run_options *opts)
 {
-	return run_command(res, cfg, g, opts, plan_up, STRATA_UP);
+	return run_command(res, cfg, g, opts, plan_up, STRATA_UP, NULL);
+}
+
+int runner_upgrade_plan(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
+			const strata_run_options *opts, const runner_plan_hooks *hooks)
+{
+	return run_command(res, cfg, g, opts, plan_up, STRATA_UP, hooks);
+}
+
+int runner_render_upgrade(strata_buf *out, const strata_config *cfg, const strata_graph *g,
+			  const unsigned char *applied, const size_t *steps, size_t nsteps,
+			  const char *host, const strata_run_options *opts)
+{
+	runner_plan_hooks fixed = { steps, nsteps, NULL, NULL };
+	strata_run_result res;
+	run r;
+	int rc;
+
+	run_init(&r, cfg, g, opts, &res);
+	r.hooks = &fixed;
+	r.render_only = 1;
+	r.collect = out;
+	snprintf(r.host, sizeof(r.host), "%s", host);
+	r.count = strata_graph_count(g);
+	if (!(r.applied = strata_calloc(r.count ? r.count : 1, 1)))
+		return STRATA_ERROR;
+	memcpy(r.applied, applied, r.count);
+	rc = offline(&r, plan_up, STRATA_UP);
+	close_run(&r);
+	return rc;
 }
 
 int strata_downgrade(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
@@ -1146,7 +1269,7 @@ int strata_downgrade(strata_run_result *res, const strata_config *cfg, const str
 		strata_error_hint("give a revision, -1 for one step, or base for everything");
 		return STRATA_EINVALID;
 	}
-	return run_command(res, cfg, g, opts, strata_plan_downgrade, STRATA_DOWN);
+	return run_command(res, cfg, g, opts, strata_plan_downgrade, STRATA_DOWN, NULL);
 }
 
 int strata_stamp(strata_run_result *res, const strata_config *cfg, const strata_graph *g,

@@ -350,3 +350,16 @@ int db_conninfo_with_dbname(struct strata_buf *out, const char *conninfo, const 
 		return query && buf_puts(out, query) < 0 ? STRATA_ERROR : 0;
 	}
 }
+
+int db_conninfo_with_connect_timeout(struct strata_buf *out, const char *conninfo, long seconds)
+{
+	int url = strstr(conninfo, "://") != NULL;
+
+	if (db_engine_of(conninfo) != DB_POSTGRES || strstr(conninfo, "connect_timeout"))
+		return buf_puts(out, conninfo) < 0 ? STRATA_ERROR : 0;
+	if (buf_puts(out, conninfo) < 0 ||
+	    buf_printf(out, "%sconnect_timeout=%ld", url ? (strchr(conninfo, '?') ? "&" : "?") : " ",
+		       seconds < 1 ? 1 : seconds) < 0)
+		return STRATA_ERROR;
+	return 0;
+}

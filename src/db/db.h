@@ -185,6 +185,11 @@ int db_sqlite_is_keyword(const char *word, size_t n);
  * path replaced, or a dbname keyword added). Appends to out. */
 int db_conninfo_with_dbname(struct strata_buf *out, const char *conninfo, const char *dbname);
 
+/* The same PostgreSQL connection string with connect_timeout=seconds,
+ * unless it sets one already (then it is copied as it is). Appends to out.
+ * Other engines' strings are copied unchanged. */
+int db_conninfo_with_connect_timeout(struct strata_buf *out, const char *conninfo, long seconds);
+
 /* SQLSTATE of PostgreSQL's lock_not_available (lock_timeout fired). */
 #define DB_SQLSTATE_LOCK_NOT_AVAILABLE "55P03"
 

@@ -527,6 +527,10 @@ int sc_shadow_upgrade(sc_shadow *s, const strata_config *cfg, const strata_graph
 
 	copy.database = s->conninfo;
 	copy.database_source = "shadow";
+	/* A shadow is no environment: no promotion order, no reviewed plans. */
+	copy.env = NULL;
+	copy.promote_from = NULL;
+	copy.protected_env = copy.require_plan = 0;
 	o.target = "heads";
 	if (!targets)
 		return strata_upgrade(&res, &copy, g, &o);

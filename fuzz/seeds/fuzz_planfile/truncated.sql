@@ -1,0 +1,13 @@
+-- strata-plan: 1
+-- environment: production
+-- engine: sqlite
+-- database: sqlite:prod.db
+-- identity: sqlite:/tmp/envt/prod.db:new
+-- applied: none
+-- schema: sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+-- target: heads
+-- steps: a00000000001 a00000000002
+-- lock-timeout: 5000ms
+-- statement-timeout: 0ms
+-- promotion: checked against staging
+-- lint: 0 error(s), 0 war

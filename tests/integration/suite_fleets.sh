@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# Fleets: 200 SQLite databases with one broken target (it fails, the report
+# names it, the others finish); a canary that fails stops the roll-out with
+# nothing else touched; --max-failures; 30 PostgreSQL databases and 100
+# tenant schemas on the throwaway server in parallel; kill -9 mid-roll-out,
+# then --resume finishes with every target right; targets from a command
+# and from a query on a control database; bad fleet sections.
+ENGINE=fleets
+. "$(dirname "$0")/lib.sh"
+
+R1=$(id 1) R2=$(id 2)
+
+# fleet_project: two revisions that work on both engines.
+fleet_project() {
+  new_project
+  mig "$R1" base "CREATE TABLE t1 (id integer primary key, v text);" "DROP TABLE t1;"
+  mig "$R2" "$R1" "CREATE TABLE t2 (id integer primary key);" "DROP TABLE t2;"
+}
+
+# sqlite_targets N: N SQLite files under db/, listed in targets.txt.
+sqlite_targets() {
+  mkdir -p db
+  for i in $(seq 1 "$1"); do echo "sqlite:db/t$i.db"; done >targets.txt
+}
+
+sq() { sqlite3 -batch -noheader "$1" "$2"; }
+
+test_sqlite_fleet_one_broken_target() {
+  fleet_project
+  sqlite_targets 200
+  printf '\n[fleet.all]\ntargets = targets.txt\nparallel = 8\n' >>strata.ini
+  # target 137 already has a table t2 of its own: its R2 fails
+  sq db/t137.db "CREATE TABLE t2 (x text)"
+  expect_exit 1 st fleet all upgrade --json
+  equals "$(jq -r '"\(.applied) \(.failed) \(.not_started) \(.targets | length)"' <<<"$OUT")" "199 1 0 200"
+  equals "$(jq -r '[.targets[] | select(.outcome == "failed") | .target] | join(" ")' <<<"$OUT")" "sqlite:db/t137.db"
+  jq -r '.targets[] | select(.outcome == "failed") | .error' <<<"$OUT" | grep -q "t2" ||
+    fail "the error does not name what failed"
+  contains "$ERR" "1 failed"
+  # every other target is at the head; the broken one kept R1 only (R2 rolled back)
+  for i in $(seq 1 200); do
+    if [ "$i" = 137 ]; then want=$R1; else want=$R2; fi
+    equals "$(sq "db/t$i.db" "SELECT revision FROM strata_version")" "$want"
+  done
+  equals "$(sq db/t137.db "SELECT count(*) FROM strata_history WHERE outcome = 'rolled-back'")" 1
+  # the text report names it too, with its error
+  expect_exit 1 st fleet all upgrade
+  contains "$OUT" "failed"
+  contains "$OUT" "sqlite:db/t137.db"
+  contains "$OUT" "1 failed"
+  ok st fleet all status --json
+  equals "$(jq -r '[.targets[] | select(.state.pending == 0)] | length' <<<"$OUT")" 199
+}
+
+test_sqlite_fleet_failed_canary_touches_nothing_else() {
+  fleet_project
+  sqlite_targets 20
+  printf '\n[fleet.all]\ntargets = targets.txt\ncanary = 2\n' >>strata.ini
+  sq db/t2.db "CREATE TABLE t1 (x text)"
+  expect_exit 1 st fleet all upgrade --json
+  equals "$(jq -r '"\(.applied) \(.failed) \(.not_started)"' <<<"$OUT")" "1 1 18"
+  equals "$(jq -r '[.targets[] | select(.canary) | .target] | join(" ")' <<<"$OUT")" "sqlite:db/t1.db sqlite:db/t2.db"
+  for i in $(seq 3 20); do [ ! -e "db/t$i.db" ] || fail "target $i was touched"; done
+  # --canary 0 on the command line overrides the file; --max-failures 0 stops early
+  expect_exit 1 st fleet all upgrade --canary 0 --max-failures 0 --parallel 1 --json
+  equals "$(jq -r '.failed' <<<"$OUT")" 1
+  [ "$(jq -r '.not_started' <<<"$OUT")" -gt 0 ] || fail "--max-failures 0 started every target"
+  expect_exit 2 st fleet all upgrade --parallel 0
+  expect_exit 2 st fleet all launch
+  expect_exit 2 st fleet nope upgrade
+  contains "$ERR" "no fleet 'nope'"
+}
+
+test_sqlite_fleet_kill_then_resume() {
+  fleet_project
+  # R2 takes a while on each target, so that the run is killed mid-way
+  mig "$R2" "$R1" "CREATE TABLE t2 (id integer primary key);
+WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 40000) SELECT count(*) FROM c;" "DROP TABLE t2;"
+  sqlite_targets 100
+  printf '\n[fleet.all]\ntargets = targets.txt\nparallel = 2\n' >>strata.ini
+  "$STRATA" fleet all upgrade >/dev/null 2>&1 &
+  local pid=$! n=0
+  for _ in $(seq 1 100); do
+    n=$(ls db/*.db 2>/dev/null | wc -l)
+    [ "$n" -ge 20 ] && break
+    sleep 0.05
+  done
+  kill -9 "$pid"
+  wait "$pid" 2>/dev/null || true
+  # (one sqlite3 per target: what it says of strata_version and the history)
+  local done_before=0 state
+  for i in $(seq 1 100); do
+    [ -e "db/t$i.db" ] || continue
+    state=$(sq "db/t$i.db" "SELECT group_concat(revision) FROM strata_version" 2>/dev/null || true)
+    [ "$state" = "$R2" ] && done_before=$((done_before + 1))
+  done
+  [ "$done_before" -lt 100 ] || fail "the run was not killed mid-way"
+  note "killed after $done_before of 100 targets"
+  ok st fleet all upgrade --resume --json
+  equals "$(jq -r '.failed' <<<"$OUT")" 0
+  equals "$(jq -r '.up_to_date' <<<"$OUT")" "$done_before"
+  for i in $(seq 1 100); do
+    # at the head, each revision applied exactly once
+    equals "$(sq "db/t$i.db" "SELECT (SELECT group_concat(revision) FROM strata_version) || ' ' ||
+      (SELECT count(*) FROM strata_history WHERE outcome = 'applied')")" "$R2 2"
+  done
+}
+
+test_pg_fleet_databases_and_tenant_schemas() {
+  fleet_project
+  ENGINE=postgres
+  : >targets.txt
+  for i in $(seq 1 30); do new_db; echo "$DB" >>targets.txt; done
+  unset STRATA_DATABASE_URL
+  new_db; TENANTS=$DB; unset STRATA_DATABASE_URL
+  q "DO \$\$BEGIN FOR i IN 1..100 LOOP EXECUTE format('CREATE SCHEMA tenant_%s', i); END LOOP; END\$\$"
+  equals "$(q "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'tenant\_%'")" 100
+  cat >>strata.ini <<EOF
+
+[fleet.dbs]
+targets = targets.txt
+parallel = 6
+
+[fleet.tenants]
+database = $TENANTS
+schemas = SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant\\_%' ORDER BY 1
+parallel = 8
+EOF
+  ok st fleet dbs upgrade --json
+  equals "$(jq -r '"\(.applied) \(.failed)"' <<<"$OUT")" "30 0"
+  lacks "$OUT$ERR" "${STRATA_TEST_PG_PASSWORD:-s3cret}"
+  while read -r url; do
+    equals "$(psql -X -qAt "$url" -c "SELECT revision FROM strata_version")" "$R2"
+  done <targets.txt
+  # tenant_50 has a t2 of its own: it fails, the other 99 (on the same
+  # workers' connections) do not
+  q "CREATE TABLE tenant_50.t2 (x text)"
+  expect_exit 1 st fleet tenants upgrade --json
+  equals "$(jq -r '"\(.applied) \(.failed) \(.targets | length)"' <<<"$OUT")" "99 1 100"
+  equals "$(jq -r '[.targets[] | select(.outcome == "failed") | .schema] | join(" ")' <<<"$OUT")" "tenant_50"
+  equals "$(q "SELECT revision FROM tenant_50.strata_version")" "$R1"
+  q "DROP TABLE tenant_50.t2"
+  ok st fleet tenants upgrade --json
+  equals "$(jq -r '"\(.applied) \(.up_to_date) \(.failed)"' <<<"$OUT")" "1 99 0"
+  # each tenant has its own tables and its own version table, in its schema
+  equals "$(q "SELECT count(*) FROM pg_tables WHERE tablename = 't2' AND schemaname LIKE 'tenant\_%'")" 100
+  equals "$(q "SELECT count(*) FROM pg_tables WHERE tablename = 'strata_version' AND schemaname LIKE 'tenant\_%'")" 100
+  equals "$(q "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" 0
+  equals "$(q "SELECT revision FROM tenant_42.strata_version")" "$R2"
+  ok st fleet tenants status --json
+  equals "$(jq -r '[.targets[] | select(.state.pending == 0)] | length' <<<"$OUT")" 100
+  ok st fleet tenants upgrade
+  contains "$OUT" "100 up to date"
+}
+
+test_fleet_targets_from_command_and_query() {
+  fleet_project
+  mkdir -p db
+  ENGINE=postgres; new_db; CONTROL=$DB; unset STRATA_DATABASE_URL
+  q "CREATE TABLE tenants (url text, active boolean)"
+  q "INSERT INTO tenants VALUES ('sqlite:db/q1.db', true), ('sqlite:db/q2.db', true), ('sqlite:db/q3.db', false)"
+  cat >>strata.ini <<EOF
+
+[fleet.cmd]
+targets = exec: printf 'sqlite:db/c1.db\\n# a comment\\n\\nsqlite:db/c2.db\\n'
+
+[fleet.query]
+targets = query: SELECT url FROM tenants WHERE active ORDER BY url
+control = $CONTROL
+
+[fleet.list]
+targets = sqlite:db/l1.db sqlite:db/l2.db
+
+[fleet.broken]
+targets = exec: exit 3
+EOF
+  ok st fleet cmd upgrade --json
+  equals "$(jq -r '[.targets[].target] | join(" ")' <<<"$OUT")" "sqlite:db/c1.db sqlite:db/c2.db"
+  ok st fleet query upgrade --json
+  equals "$(jq -r '[.targets[].target] | join(" ")' <<<"$OUT")" "sqlite:db/q1.db sqlite:db/q2.db"
+  [ ! -e db/q3.db ] || fail "an inactive tenant was migrated"
+  ok st fleet list upgrade --json
+  equals "$(jq -r '.applied' <<<"$OUT")" 2
+  expect_exit 3 st fleet broken upgrade
+  contains "$ERR" "the targets command of [fleet.broken] failed"
+  printf '[fleet.bad]\ncolour = red\n' >>strata.ini
+  expect_exit 2 st fleet list upgrade
+  contains "$ERR" "unknown key 'colour' in [fleet.bad]"
+}
+
+ENGINE=postgres run_tests
