@@ -681,8 +681,9 @@ int strata_revision_write(char **path_out, char id_out[13], const char *dir,
 			goto done;
 		if (spec->irreversible && buf_printf(&text, "-- irreversible: %s\n", spec->irreversible) < 0)
 			goto done;
-		if (buf_printf(&text, "\n-- +up\n%s\n\n-- +down\n%s\n",
-			       spec->up_sql ? spec->up_sql : "-- write the upgrade SQL here",
+		if (buf_printf(&text, "\n-- +%s\n%s\n\n-- +down\n%s\n", spec->batch_sql ? "batch" : "up",
+			       spec->batch_sql ? spec->batch_sql
+			       : spec->up_sql ? spec->up_sql : "-- write the upgrade SQL here",
 			       spec->down_sql ? spec->down_sql : "-- write the downgrade SQL here") < 0)
 			goto done;
 		if (buf_printf(&name, "%s_", id_out) < 0 || slugify(&name, message) < 0 ||
