@@ -461,13 +461,18 @@ void batch_stmt_release(batch_stmt *s)
 int batch_prepare(batch_stmt *out, size_t *stmt_off, size_t *stmt_len, const strata_migration *m,
 		  db_engine engine)
 {
-	const char *sql = m->text + m->batch_offset;
+	strata_buf bound = STRATA_BUF_INIT;
 	db_stmt *stmts = NULL;
 	size_t n = 0, err = 0;
 	int rc, line, col;
 
 	memset(out, 0, sizeof(*out));
-	rc = db_split(&stmts, &n, &err, engine, sql, m->batch_len);
+	/* PostgreSQL's parser splits it: :last and :next are not its syntax,
+	 * so it reads parameters of the same width in their place. */
+	rc = batch_rewrite(&bound, m->text + m->batch_offset, m->batch_len, "$1   ", "$2   ");
+	if (rc == 0)
+		rc = db_split(&stmts, &n, &err, engine, buf_cstr(&bound), bound.len);
+	buf_release(&bound);
 	if (rc == 0 && n != 1) {
 		err = n ? stmts[1].offset : 0;
 		strata_error_set(STRATA_EPARSE, "the batch section holds %zu statements", n);
@@ -478,6 +483,11 @@ int batch_prepare(batch_stmt *out, size_t *stmt_off, size_t *stmt_len, const str
 	if (rc == 0) {
 		*stmt_off = m->batch_offset + stmts[0].offset;
 		*stmt_len = stmts[0].len;
+		/* The split saw "$2   " where the file has ":next": a statement
+		 * ending in a placeholder ends after its name. */
+		while (stmts[0].offset + *stmt_len < m->batch_len &&
+		       ident_char((unsigned char)m->text[*stmt_off + *stmt_len]))
+			(*stmt_len)++;
 		rc = batch_stmt_parse(out, &err, m->text + *stmt_off, *stmt_len);
 		err += stmts[0].offset;
 	}
