@@ -392,6 +392,8 @@ int batch_stmt_parse(batch_stmt *out, size_t *err_at, const char *sql, size_t le
 				    "each batch changes", "RETURNING is not allowed in a batched statement");
 			goto done;
 		}
+		if (tok_is(sql, &v[i], T_PUNCT, ";") && v[i + 1].kind == T_END)
+			continue;
 		if (tok_is(sql, &v[i], T_PUNCT, ";")) {
 			shape_error(err_at, v[i].at, "a '-- +batch' section holds one statement",
 				    "a second statement after ';'");
