@@ -150,8 +150,9 @@ static tok next_tok(const char *s, size_t len, size_t *pos)
 		t.kind = T_PARAM;
 		while (q < len && isdigit((unsigned char)s[q]))
 			q++;
-	} else if (c == '$' && (q = skip_dollar(s, len, p)) != 0) {
+	} else if (c == '$' && skip_dollar(s, len, p) != 0) {
 		t.kind = T_STRING;
+		q = skip_dollar(s, len, p);
 	} else if (c == ':' && p + 1 < len && s[p + 1] == ':') {
 		t.kind = T_OP;
 		q = p + 2;

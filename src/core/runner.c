@@ -667,6 +667,15 @@ static int exec_step_stmt(run *r, const strata_migration *m, const step_sql *s, 
 			    st->data_len ? base + st->data_offset : NULL, st->data_len);
 }
 
+/* ROLLBACK, keeping the error that made it needed (invariant 2). */
+static void rollback_keep_error(run *r)
+{
+	strata_error saved = *strata_error_last();
+
+	db_rollback(r->db);
+	strata_error_restore(&saved);
+}
+
 /*
  * In the step's open transaction: the version rows and the history row of
  * a step that ran, then COMMIT (not inside --single-transaction). On
@@ -700,12 +709,8 @@ static int finish_step(run *r, size_t idx, strata_direction dir, const char *sta
 fail:
 	strata_free(rows);
 	r->applied[idx] = dir != STRATA_UP;
-	if (!r->in_single_tx) {
-		strata_error saved = *strata_error_last();
-
-		db_rollback(r->db);
-		strata_error_restore(&saved);
-	}
+	if (!r->in_single_tx)
+		rollback_keep_error(r);
 	return rc;
 }
 
@@ -727,10 +732,7 @@ static int step_batched(run *r, size_t idx)
 		return rc;
 	rc = versions_moved(r, &moved);
 	if (rc < 0 || moved) {
-		strata_error saved = *strata_error_last();
-
-		db_rollback(r->db);
-		strata_error_restore(&saved);
+		rollback_keep_error(r);
 		return rc < 0 ? rc : RESTART;
 	}
 	if ((rc = db_commit(r->db)) < 0)
@@ -747,10 +749,7 @@ static int step_batched(run *r, size_t idx)
 	if ((rc = db_begin(r->db)) < 0)
 		return rc;
 	if ((rc = batch_progress_clear(r->db, r->cfg, m->revision)) < 0) {
-		strata_error saved = *strata_error_last();
-
-		db_rollback(r->db);
-		strata_error_restore(&saved);
+		rollback_keep_error(r);
 		return rc;
 	}
 	return finish_step(r, idx, STRATA_UP, started, t0, 1);
@@ -850,12 +849,8 @@ static int step(run *r, size_t idx, strata_direction dir, const step_sql *s)
 
 fail_tx:
 	r->applied[idx] = dir != STRATA_UP;
-	if (!r->in_single_tx) {
-		strata_error saved = *strata_error_last();
-
-		db_rollback(r->db);
-		strata_error_restore(&saved);
-	}
+	if (!r->in_single_tx)
+		rollback_keep_error(r);
 	return rc;
 }
 

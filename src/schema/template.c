@@ -54,17 +54,9 @@ static void put_name(tpl *x, strata_buf *b, const char *name)
 		sqt_put_ident(b, name);
 }
 
-static int tpl_error(const char *hint, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int tpl_error(const char *hint, const char *fmt, ...)
+/* The hint of the STRATA_EINVALID error just set; returns the code. */
+static int hinted(const char *hint)
 {
-	char msg[STRATA_ERROR_MESSAGE_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	strata_error_set(STRATA_EINVALID, "%s", msg);
 	strata_error_hint("%s", hint);
 	return STRATA_EINVALID;
 }
@@ -118,14 +110,18 @@ static int find_key(tpl *x, const sc_catalog *cat, sc_object *t, const char *lab
 								     : NULL;
 
 				if (!c || !(strcmp(c->type, "integer") == 0 || strcmp(c->type, "bigint") == 0 ||
-					    strcmp(c->type, "smallint") == 0))
-					return tpl_error(KEY_HINT, "the primary key of %s is not one integer "
+					    strcmp(c->type, "smallint") == 0)) {
+					strata_error_set(STRATA_EINVALID, "the primary key of %s is not one integer "
 							 "column", label);
+					return hinted(KEY_HINT);
+				}
 				key = c->name;
 			}
 		}
-		if (!key)
-			return tpl_error(KEY_HINT, "table %s has no primary key", label);
+		if (!key) {
+			strata_error_set(STRATA_EINVALID, "table %s has no primary key", label);
+			return hinted(KEY_HINT);
+		}
 	} else {
 		const sc_column *pk = NULL;
 		int npk = 0;
@@ -135,13 +131,15 @@ static int find_key(tpl *x, const sc_catalog *cat, sc_object *t, const char *lab
 				npk++;
 				pk = &t->cols[i];
 			}
-		if (npk == 1 && strcasecmp(pk->type, "integer") == 0)
+		if (npk == 1 && strcasecmp(pk->type, "integer") == 0) {
 			key = pk->name;
-		else if (without_rowid(t->options))
-			return tpl_error(KEY_HINT, "table %s is WITHOUT ROWID and has no INTEGER PRIMARY "
-					 "KEY", label);
-		else
+		} else if (without_rowid(t->options)) {
+			strata_error_set(STRATA_EINVALID, "table %s is WITHOUT ROWID and has no INTEGER "
+					 "PRIMARY KEY", label);
+			return hinted(KEY_HINT);
+		} else {
 			key = "rowid";
+		}
 	}
 	put_name(x, &x->k, key);
 	return 0;
@@ -281,16 +279,20 @@ int sc_template_not_null(sc_steps *out, sc_catalog *have, sc_catalog *work, cons
 		x.name = dot + 1;
 	}
 	snprintf(label, sizeof(label), "%s", table);
-	if (!(t = find_table(have, &x)) || !(tw = find_table(work, &x)))
-		return tpl_error("name a table the migrations create (strata dump shows their schema)",
-				 "no table %s in the schema the migrations build", label);
+	if (!(t = find_table(have, &x)) || !(tw = find_table(work, &x))) {
+		strata_error_set(STRATA_EINVALID, "no table %s in the schema the migrations build", label);
+		return hinted("name a table the migrations create (strata dump shows their schema)");
+	}
 	col = find_column(t, column);
-	if (col && col->not_null)
-		return tpl_error("nothing to do: the column is NOT NULL already", "%s.%s is NOT NULL "
-				 "already", label, column);
-	if (!col && !type)
-		return tpl_error("give the new column's type with --type TYPE (the template adds it "
-				 "nullable first)", "%s has no column %s yet", label, column);
+	if (col && col->not_null) {
+		strata_error_set(STRATA_EINVALID, "%s.%s is NOT NULL already", label, column);
+		return hinted("nothing to do: the column is NOT NULL already");
+	}
+	if (!col && !type) {
+		strata_error_set(STRATA_EINVALID, "%s has no column %s yet", label, column);
+		return hinted("give the new column's type with --type TYPE (the template adds it "
+				 "nullable first)");
+	}
 	exists = col != NULL;
 	if (x.schema) {
 		put_name(&x, &x.t, x.schema);
