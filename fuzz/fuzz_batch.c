@@ -44,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	strata_error_clear();
 
-	if (batch_rewrite(&out, sql, size, "$1   ", "$2   ") == 0) {
+	if (batch_rewrite(&out, sql, size, "   $1", "   $2") == 0) {
 		FUZZ_CHECK(out.len == size);
 		batch_scan_text(&again, buf_cstr(&out), out.len);
 		FUZZ_CHECK(again.nlast == 0 && again.nnext == 0);

@@ -156,7 +156,10 @@ static tok next_tok(const char *s, size_t len, size_t *pos)
 	} else if (c == ':' && p + 1 < len && s[p + 1] == ':') {
 		t.kind = T_OP;
 		q = p + 2;
-	} else if (c == ':' && p + 1 < len && ident_start((unsigned char)s[p + 1])) {
+	} else if (c == ':' && p + 1 < len && ident_start((unsigned char)s[p + 1]) &&
+		   (p == 0 || !ident_char((unsigned char)s[p - 1]))) {
+		/* Not glued to a word or a '$' before it: "$:next" would read as
+		 * "$$2" once bound. */
 		t.kind = T_PLACEHOLDER;
 		for (q = p + 1; q < len && ident_char((unsigned char)s[q]); q++)
 			;
@@ -471,8 +474,9 @@ int batch_prepare(batch_stmt *out, size_t *stmt_off, size_t *stmt_len, const str
 
 	memset(out, 0, sizeof(*out));
 	/* PostgreSQL's parser splits it: :last and :next are not its syntax,
-	 * so it reads parameters of the same width in their place. */
-	rc = batch_rewrite(&bound, m->text + m->batch_offset, m->batch_len, "$1   ", "$2   ");
+	 * so it reads parameters of the same width in their place (padded in front, so that
+	 * what follows them lexes as it did). */
+	rc = batch_rewrite(&bound, m->text + m->batch_offset, m->batch_len, "   $1", "   $2");
 	if (rc == 0)
 		rc = db_split(&stmts, &n, &err, engine, buf_cstr(&bound), bound.len);
 	buf_release(&bound);
@@ -486,7 +490,7 @@ int batch_prepare(batch_stmt *out, size_t *stmt_off, size_t *stmt_len, const str
 	if (rc == 0) {
 		*stmt_off = m->batch_offset + stmts[0].offset;
 		*stmt_len = stmts[0].len;
-		/* The split saw "$2   " where the file has ":next": a statement
+		/* The split saw "   $2" where the file has ":next": a statement
 		 * ending in a placeholder ends after its name. */
 		while (stmts[0].offset + *stmt_len < m->batch_len &&
 		       ident_char((unsigned char)m->text[*stmt_off + *stmt_len]))

@@ -1369,8 +1369,8 @@ static int lint_batch(lint_file *f, const strata_migration *m)
 		return rc;
 	batch_stmt_release(&st);
 	buf_putn(&text, m->text, m->batch_offset);
-	if ((rc = batch_rewrite(&text, m->text + m->batch_offset, m->batch_len, "$1   ",
-				"$2   ")) < 0 ||
+	if ((rc = batch_rewrite(&text, m->text + m->batch_offset, m->batch_len, "   $1",
+				"   $2")) < 0 ||
 	    (rc = buf_putn(&text, m->text + m->batch_offset + m->batch_len,
 			   m->text_len - m->batch_offset - m->batch_len)) < 0 ||
 	    (rc = buf_check(&text)) < 0)

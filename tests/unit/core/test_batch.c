@@ -153,6 +153,9 @@ static void test_batch__scan_skips_quoting(void **state)
 	assert_string_equal(sc.other, ":other");
 	assert_memory_equal(sql + sc.last_at, ":last", 5);
 	assert_memory_equal(sql + sc.next_at, ":NEXT", 5);
+	/* Glued to a word or a '$' before it, a :name is not a placeholder. */
+	batch_scan_text(&sc, "a$:next x:last", 14);
+	assert_int_equal(sc.nlast + sc.nnext, 0);
 }
 
 static void test_batch__rewrite(void **state)
@@ -166,7 +169,7 @@ static void test_batch__rewrite(void **state)
 			    "DELETE FROM t WHERE id > $1 AND id <= CAST($2 AS INTEGER) AND s <> ':last'");
 	buf_clear(&out);
 	/* The width-keeping form lint and the split read: offsets stay the file's. */
-	assert_int_equal(batch_rewrite(&out, sql, strlen(sql), "$1   ", "$2   "), 0);
+	assert_int_equal(batch_rewrite(&out, sql, strlen(sql), "   $1", "   $2"), 0);
 	assert_int_equal(out.len, strlen(sql));
 	buf_release(&out);
 }
