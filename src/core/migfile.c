@@ -620,8 +620,11 @@ static int parse_sections(parser *p, mline *l, sections *sc)
 	while (next_line(l, t, p->len)) {
 		switch (classify(t, l)) {
 		case LINE_UP:
-			perr(p, l->no, "second '-- +up' marker (the first section starts on line %d)",
-			     sc->up_line ? sc->up_line : sc->batch_line);
+			if (sc->up_line)
+				perr(p, l->no, "second '-- +up' marker (the first is on line %d)",
+				     sc->up_line);
+			else
+				perr(p, l->no, "'-- +up' after '-- +batch' (line %d)", sc->batch_line);
 			strata_error_hint("a migration has one up section (or a '-- +batch' section) "
 					  "and one down section; remove the extra marker or split the "
 					  "file into two revisions");
