@@ -7,7 +7,9 @@
 #   bench/online.sh [STRATA_BINARY]     (default build/strata)
 #
 # Scenarios: (a) change a column's type (integer -> bigint), (b) add a
-# NOT NULL column filled from another (val2 = val * 2). For each, strata
+# NOT NULL column filled from another (val2 = val * 2), (c) a batched data
+# step of a revision (-- +batch: val2 = val * 2 by key ranges) against one
+# whole-table UPDATE. For each, strata
 # (start, backfill, complete) and the naive statement run on fresh copies
 # of the same data under the same pgbench load. The load runs through the
 # old version during start and backfill; before complete it switches to
@@ -20,7 +22,10 @@
 # rows/s relative to one UPDATE of the whole table under the same load.
 # Not a test: nothing fails on a slow figure.
 #
-# Environment: BENCH_ROWS (1000000), BENCH_CLIENTS (4), BENCH_BATCH (5000),
+# Batch sizes adapt to [online] batch_target (100ms) unless BENCH_BATCH
+# fixes them (--batch-size).
+#
+# Environment: BENCH_ROWS (1000000), BENCH_CLIENTS (4), BENCH_BATCH (adaptive),
 # BENCH_LOCK_TIMEOUT (1s), BENCH_OUT (keep the logs there).
 set -euo pipefail
 
@@ -31,7 +36,7 @@ case "$bin" in /*) ;; *) bin=$root/$bin ;; esac
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 ROWS=${BENCH_ROWS:-1000000}
 CLIENTS=${BENCH_CLIENTS:-4}
-BATCH=${BENCH_BATCH:-5000}
+BATCH=${BENCH_BATCH:-}
 LOCK_TIMEOUT=${BENCH_LOCK_TIMEOUT:-1s}
 lock_ms=$(echo "$LOCK_TIMEOUT" | sed -e 's/ms$//' -e 's/^\([0-9]*\)s$/\1000/')
 
@@ -159,13 +164,24 @@ run_case() { # run_case SCENARIO METHOD
   start_load "$tag"
   sleep 6
   t0=$(now)
-  if [ "$method" = strata ]; then
+  if [ "$sc" = c ]; then
+    q "ALTER TABLE accounts ADD COLUMN val2 bigint" >/dev/null
+    if [ "$method" = strata ]; then
+      rm -rf "$out/proj"; mkdir -p "$out/proj/migrations"
+      printf -- '-- revision: b1\n-- revises: base\n-- +batch\nUPDATE accounts SET val2 = val * 2 WHERE id > :last AND id <= :next;\n-- +down\n' \
+        >"$out/proj/migrations/b1_fill.sql"
+      (cd "$out/proj" && "$bin" -d "$DB" upgrade ${BATCH:+--batch-size "$BATCH"} --lock-timeout "$LOCK_TIMEOUT" 2>"$out/$tag/strata.err")
+      rate=$(sed -n 's/.*: \([0-9]*\) rows walked, .* in \([0-9]*\) batches (\([0-9.]*\) s).*/\1 \3/p' "$out/$tag/strata.err" | awk '{ if ($2 > 0) printf "%.0f", $1 / $2 }')
+    else
+      q "UPDATE accounts SET val2 = val * 2" >/dev/null
+    fi
+  elif [ "$method" = strata ]; then
     if [ "$sc" = a ]; then
       printf '{"operations": [{"alter_column": {"table": "accounts", "column": "val", "type": "bigint", "up": "val", "down": "val::integer"}}]}' >"$out/bench_a.json"
     else
       printf '{"operations": [{"add_column": {"table": "accounts", "up": "val * 2", "column": {"name": "val2", "type": "bigint"}}}]}' >"$out/bench_b.json"
     fi
-    "$bin" -d "$DB" online start "$out/bench_$sc.json" --batch-size "$BATCH" --lock-timeout "$LOCK_TIMEOUT" 2>"$out/$tag/strata.err"
+    "$bin" -d "$DB" online start "$out/bench_$sc.json" ${BATCH:+--batch-size "$BATCH"} --lock-timeout "$LOCK_TIMEOUT" 2>"$out/$tag/strata.err"
     rate=$(sed -n 's/.*backfilled public.accounts: \([0-9]*\) rows in \([0-9.]*\) s.*/\1 \2/p' "$out/$tag/strata.err" | awk '{ if ($2 > 0) printf "%.0f", $1 / $2 }')
     echo "new_$sc.sql" >"$out/script"
     sleep 3
@@ -182,14 +198,16 @@ run_case() { # run_case SCENARIO METHOD
   stop_load
   read -r err slow pb pd n < <(analyse "$tag" "$t0" "$t1")
   if [ "$sc" = a ]; then bad=$(q "SELECT count(*) FROM accounts WHERE val <> val_check");
+  elif [ "$sc" = c ]; then bad=$(q "SELECT count(*) FROM accounts WHERE val2 IS NULL");
   else bad=$(q "SELECT count(*) FROM accounts WHERE val2 IS DISTINCT FROM val * 2"); fi
   results+=("$(printf '| %s | %s | %.1f s | %s | %s | %s ms | %s ms | %.2fx | %s | %s |' \
     "$sc" "$method" "$(echo "$t1 - $t0" | bc)" "$err" "$slow" "$pb" "$pd" "$(echo "$pd / $pb" | bc -l)" "$bad" "${rate:--}")")
-  [ -n "$rate" ] && backfill_rate=$rate
+  [ -n "$rate" ] && [ "$sc" != c ] && backfill_rate=$rate
+  [ -n "$rate" ] && [ "$sc" = c ] && batch_rate=$rate
   say "$tag: done"
 }
 
-for sc in a b; do
+for sc in ${BENCH_SCENARIOS:-a b c}; do
   run_case "$sc" strata
   run_case "$sc" naive
 done
@@ -228,7 +246,7 @@ start_load standby
     sleep 0.1
   done ) &
 mon=$!
-"$bin" -d "$DB" online start "$out/bench_r.json" --batch-size "$BATCH" --max-replica-lag "${bound_ms}ms" 2>"$out/standby.err" &
+"$bin" -d "$DB" online start "$out/bench_r.json" ${BATCH:+--batch-size "$BATCH"} --max-replica-lag "${bound_ms}ms" 2>"$out/standby.err" &
 st=$!
 sleep 2
 psql -X -q "$SDB" -c "SELECT pg_wal_replay_pause()" >/dev/null
@@ -238,7 +256,7 @@ wait $st
 stop_load
 wait $mon 2>/dev/null || true
 "$bin" -d "$DB" online complete >/dev/null 2>&1
-standby_report=$(python3 - "$out/lag.txt" "$bound_ms" "$BATCH" <<'PY'
+standby_report=$(python3 - "$out/lag.txt" "$bound_ms" "${BATCH:-0}" <<'PY'
 import sys
 rows = []
 for line in open(sys.argv[1]):
@@ -261,14 +279,16 @@ read -r maxlag over paused samples <<<"$standby_report"
 
 echo
 echo "== machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo), $(uname -sr)"
-echo "== online migrations under pgbench load: $ROWS rows, $CLIENTS clients, lock_timeout $LOCK_TIMEOUT, batch $BATCH"
+echo "== online migrations under pgbench load: $ROWS rows, $CLIENTS clients, lock_timeout $LOCK_TIMEOUT, batch ${BATCH:-adaptive (batch_target 100ms)}"
 echo
 echo "| scenario | method | migration time | pgbench errors | txns > lock_timeout | p99 before | p99 during | p99 ratio | rows disagreeing | backfill rows/s |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${results[@]}"
 echo
-echo "(a) integer -> bigint; (b) add NOT NULL val2 = val * 2 (naive: one ALTER TABLE ... GENERATED ... STORED)."
+echo "(a) integer -> bigint; (b) add NOT NULL val2 = val * 2 (naive: one ALTER TABLE ... GENERATED ... STORED);"
+echo "(c) batched step (-- +batch) filling val2 = val * 2 (naive: one UPDATE of the whole table; rows disagreeing: val2 still NULL)."
+echo "Batched step (c): ${batch_rate:-?} rows/s = $(echo "scale=2; ${batch_rate:-0} / $update_rate" | bc)x one UPDATE."
 echo "One UPDATE of all $ROWS rows under the same load: $update_rate rows/s; strata's backfill (last run): ${backfill_rate:-?} rows/s = $(echo "scale=2; ${backfill_rate:-0} / $update_rate" | bc)x."
 echo
 echo "== standby (pg_basebackup on loopback), --max-replica-lag ${bound_ms}ms, replay paused 5 s during the backfill"
-echo "max lag seen: ${maxlag} ms; rows backfilled while the lag was over the bound: ${over} (one batch is $BATCH); backfill waited ${paused} s; ${samples} samples"
+echo "max lag seen: ${maxlag} ms; rows backfilled while the lag was over the bound: ${over} (one batch is ${BATCH:-adaptive}); backfill waited ${paused} s; ${samples} samples"

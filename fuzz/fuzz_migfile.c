@@ -27,6 +27,8 @@ static void check_sections(const strata_migration *m)
 	FUZZ_CHECK(strlen(m->text) == m->text_len);
 	FUZZ_CHECK(m->up_offset + m->up_len <= m->text_len);
 	FUZZ_CHECK(m->down_offset + m->down_len <= m->text_len);
+	FUZZ_CHECK(m->batch_offset + m->batch_len <= m->text_len);
+	FUZZ_CHECK(m->batch_len == 0 || m->has_batch_marker);
 	FUZZ_CHECK(strata_revision_id_valid(m->revision));
 	FUZZ_CHECK(strncmp(m->checksum, STRATA_CHECKSUM_PREFIX, strlen(STRATA_CHECKSUM_PREFIX)) == 0);
 	for (i = 0; i < m->nrevises; i++)

@@ -25,6 +25,10 @@
  *     shadow_database =
  *     provider_timeout = 60s             (time limit of schema = exec: ...)
  *
+ * [online] batch_target = 100ms: batch sizes of online backfills and
+ * batched steps adapt so that a batch takes about this long (an explicit
+ * --batch-size fixes the size instead).
+ *
  * [test] heads = N: the number of heads strata test's single-head check
  * expects (default 1).
  *
@@ -78,6 +82,8 @@ typedef struct strata_config {
 	int lock_retries;          /* retries of a migration whose lock_timeout fired; default 5 */
 	int sum_mode;              /* STRATA_SUM_STRICT (default) or STRATA_SUM_AUTO */
 	int test_heads;            /* [test] heads: the heads strata test expects; default 1 */
+	long batch_target_ms;      /* [online] batch_target: the time a backfill or batched
+	                              step's batch aims at (adaptive size); default 100 */
 	char **lint_keys;          /* [lint] entries as read (checked by strata_lint_settings_load) */
 	char **lint_values;
 	size_t nlint;

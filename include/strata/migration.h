@@ -14,6 +14,8 @@
  *
  *     -- +up
  *     ...SQL...
+ *     -- +batch                         (instead of up SQL: one batched UPDATE or DELETE)
+ *     ...UPDATE t SET ... WHERE id > :last AND id <= :next...
  *     -- +down
  *     ...SQL...
  *
@@ -29,7 +31,8 @@
  * change).
  *
  * Checksums: "sha256-v1:" + hex SHA-256 of the up text, a NUL, and the
- * down text, after CRLF -> LF normalisation. Header edits (message, branch)
+ * down text (and, for a revision with a "-- +batch" section, a NUL,
+ * "batch", a NUL and the batch text), after CRLF -> LF normalisation. Header edits (message, branch)
  * do not change the checksum; SQL edits do.
  */
 #ifndef STRATA_MIGRATION_H
@@ -70,6 +73,11 @@ typedef struct strata_migration {
 	char checksum[80];            /* "sha256-v1:<64 hex>" */
 	char *incomplete;             /* "path:line: why" when the revision cannot run yet, else NULL */
 	const char *incomplete_hint;
+	/* A batched data step ("-- +batch", before "-- +down"): its one UPDATE
+	 * or DELETE, run over key ranges (docs/migrations.md); 0/0 when none.
+	 * Such a revision has no up SQL, and its down may be empty. */
+	size_t batch_offset, batch_len;
+	int has_batch_marker;
 } strata_migration;
 
 /**
@@ -93,8 +101,10 @@ void strata_migration_position(const strata_migration *m, size_t offset, int *li
 /**
  * A revision is incomplete when its up section is empty, or its down
  * section is empty or missing without an "irreversible" header (merge
- * revisions may be empty). Such a file parses, so a fresh `strata
- * revision` never blocks browsing, but it cannot run.
+ * revisions may be empty), or when its SQL still holds the placeholder
+ * "<value>" that `strata revision --template` leaves for the user to
+ * replace. Such a file parses, so a fresh `strata revision` never blocks
+ * browsing, but it cannot run.
  * @return 0, or STRATA_EPARSE "path:line: the up section is empty" + hint
  */
 int strata_migration_check_complete(const strata_migration *m);

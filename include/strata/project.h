@@ -81,6 +81,7 @@ typedef struct strata_revision_spec {
 	const char *up_sql;             /* or NULL for a placeholder comment */
 	const char *down_sql;
 	const char *irreversible;       /* or NULL */
+	const char *batch_sql;          /* a batched step: written as "-- +batch" instead of up_sql */
 } strata_revision_spec;
 
 /**

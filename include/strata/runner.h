@@ -56,6 +56,20 @@ typedef enum strata_log_level {
 /* The database's state read ahead on a second thread: see strata_prefetch_start(). */
 typedef struct strata_prefetch strata_prefetch;
 
+/** Progress of a batched data step (a "-- +batch" section), after each batch. */
+typedef struct strata_batch_progress {
+	const strata_migration *m; /* the revision */
+	const char *table;        /* its table, as the statement names it */
+	long long done;           /* keys walked so far (resumed runs count the earlier ones) */
+	long long total;          /* estimated rows of the table */
+	long long changed;        /* rows the statement changed so far */
+	long batch_size;          /* rows of the next batch */
+	double rows_per_s;        /* keys walked per second in this run */
+	double eta_s;             /* estimated seconds left (-1 = unknown) */
+	double replica_lag_ms;    /* last standby lag seen (-1 = not watched) */
+	int waiting;              /* 1 while paused for replica lag */
+} strata_batch_progress;
+
 typedef struct strata_run_options {
 	int version;              /* STRATA_RUN_OPTIONS_VERSION */
 	const char *target;       /* see strata/graph.h; NULL = "heads" (upgrade) */
@@ -79,9 +93,14 @@ typedef struct strata_run_options {
 	                             cfg->promote_from names has not applied the revisions
 	                             (strata/env.h); the reason, recorded in each step's history
 	                             row. NULL = check */
+	/* Batched steps ("-- +batch" sections, docs/migrations.md): */
+	long batch_size;          /* rows per batch; <= 0: adapt to cfg->batch_target_ms */
+	long batch_pause_ms;      /* pause between two batches; default 0 */
+	long max_replica_lag_ms;  /* wait while a standby is further behind; 0 = off */
+	void (*batch_progress)(void *payload, const strata_batch_progress *p);
 } strata_run_options;
 #define STRATA_RUN_OPTIONS_VERSION 1
-#define STRATA_RUN_OPTIONS_INIT { STRATA_RUN_OPTIONS_VERSION, NULL, 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL }
+#define STRATA_RUN_OPTIONS_INIT { STRATA_RUN_OPTIONS_VERSION, NULL, 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, 0, 0, NULL }
 
 typedef struct strata_run_result {
 	size_t planned;   /* steps in the plan */

@@ -103,6 +103,16 @@ int cli_findings_format(const char *name);
 
 /* Run options wired to the CLI's log, progress and stdout. */
 void cli_run_options(strata_run_options *o, cli_ctx *ctx);
+/* The progress bar of a walk over rows (backfills, batched steps) on a
+ * terminal: "LABEL [====    ] done/total rows, N rows/s, ETA Ns" and the
+ * replica lag when watched (lag_ms >= 0). */
+void cli_rows_bar(cli_ctx *ctx, const char *label, long long done, long long total,
+		  double rows_per_s, double eta_s, double lag_ms, int waiting);
+/* The library's log callback for the CLI (payload: the cli_ctx): levels
+ * filtered by -q/-v, warnings as "strata: warning: ...", a bar erased first. */
+void cli_log(void *payload, strata_log_level level, const char *msg);
+/* Erase a progress bar shown on stderr (before other output). */
+void cli_progress_clear(void);
 /* Print JSON (a json_t *, consumed) to stdout. */
 void cli_print_json(void *json);
 

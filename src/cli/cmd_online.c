@@ -15,45 +15,10 @@
 #include <stdio.h>
 #include <string.h>
 
-static int bar_shown;
-
-static void on_log(void *payload, strata_log_level level, const char *msg)
-{
-	cli_ctx *ctx = payload;
-
-	if (level == STRATA_LOG_DEBUG && !ctx->g.verbose)
-		return;
-	if (level >= STRATA_LOG_INFO && ctx->g.quiet)
-		return;
-	if (bar_shown) {
-		fputs("\r\033[K", stderr);
-		bar_shown = 0;
-	}
-	if (level <= STRATA_LOG_WARN)
-		cli_warn("%s", msg);
-	else
-		fprintf(stderr, "%s\n", msg);
-}
-
 static void on_progress(void *payload, const strata_online_progress *p)
 {
-	cli_ctx *ctx = payload;
-	int width = 24, filled;
-	char eta[32] = "?";
-
-	if (!ctx->progress || ctx->g.quiet)
-		return;
-	filled = p->total > 0 ? (int)((double)p->done / (double)p->total * width) : 0;
-	if (filled > width)
-		filled = width;
-	if (p->eta_s >= 0)
-		snprintf(eta, sizeof(eta), "%.0fs", p->eta_s);
-	fprintf(stderr, "\r\033[K%s [%.*s%*s] %lld/%lld rows, %.0f rows/s, ETA %s", p->table, filled,
-		"========================", width - filled, "", p->done, p->total, p->rows_per_s, eta);
-	if (p->replica_lag_ms >= 0)
-		fprintf(stderr, ", replica lag %.0f ms%s", p->replica_lag_ms,
-			p->waiting ? " (paused)" : "");
-	bar_shown = 1;
+	cli_rows_bar(payload, p->table, p->done, p->total, p->rows_per_s, p->eta_s,
+		     p->replica_lag_ms, p->waiting);
 }
 
 static int duration_opt(long *out, const char *value, const char *name)
@@ -117,7 +82,7 @@ int cmd_online(int argc, char **argv, cli_ctx *ctx)
 	size_t nargs;
 	const cli_option opts[] = {
 		{ OPT_STRING, 0, "schema", &schema, "NAME", "schema the operations act on (default public)" },
-		{ OPT_STRING, 0, "batch-size", &batch, "N", "rows per backfill batch (default 1000)" },
+		{ OPT_STRING, 0, "batch-size", &batch, "N", "rows per backfill batch (default: sized to [online] batch_target)" },
 		{ OPT_STRING, 0, "batch-pause", &pause, "DURATION", "pause between batches (default 0)" },
 		{ OPT_STRING, 0, "max-replica-lag", &lag, "DURATION",
 		  "pause the backfill while a standby replays further behind" },
@@ -155,7 +120,7 @@ int cmd_online(int argc, char **argv, cli_ctx *ctx)
 		return rc;
 	o.schema = schema;
 	o.complete = complete;
-	o.log = on_log;
+	o.log = cli_log;
 	o.progress = on_progress;
 	o.payload = ctx;
 	/* The operation file is checked before any connection is made. */
@@ -173,10 +138,7 @@ int cmd_online(int argc, char **argv, cli_ctx *ctx)
 		rc = strata_online_complete(ctx->config, &o);
 	else
 		rc = strata_online_rollback(ctx->config, &o);
-	if (bar_shown) {
-		fputs("\r\033[K", stderr);
-		bar_shown = 0;
-	}
+	cli_progress_clear();
 	rc = rc < 0 ? cli_report_error(rc) : EXIT_OK;
 done:
 	strata_online_free(m);

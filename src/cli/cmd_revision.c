@@ -11,11 +11,16 @@
  * of up to three when changes to existing tables need the safe patterns
  * (schema/steps.h: NOT VALID, CONCURRENTLY, validation later). Nothing is
  * written when they already match.
+ *
+ * --template not-null TABLE COLUMN [--type TYPE] writes the three
+ * revisions of the two-phase NOT NULL (schema/template.h) on the schema
+ * the migrations build, with the backfill value left as <value>.
  */
 #include "cli/cli.h"
 #include "cli/schema_common.h"
 #include "db/db.h"
 #include "schema/steps.h"
+#include "schema/template.h"
 #include "strata/error.h"
 #include "strata/project.h"
 
@@ -61,6 +66,32 @@ static int autogenerate(cli_ctx *ctx, sc_steps *steps, const char *schema_opt)
 done:
 	sc_catalog_free(have);
 	sc_catalog_free(want);
+	return rc;
+}
+
+/* The steps of --template NAME ARGS on the migrations' head; 0 or an exit code. */
+static int template_steps(cli_ctx *ctx, sc_steps *steps, const char *name, const char *const *args,
+			  size_t nargs, const char *type)
+{
+	sc_catalog *have = NULL, *work = NULL;
+	int engine, rc;
+
+	if (strcmp(name, "not-null") != 0)
+		return cli_usage_error("revision", "unknown template '%s' (known: not-null)", name);
+	if (nargs != 2)
+		return cli_usage_error("revision", "--template not-null takes TABLE COLUMN");
+	if (!ctx->config->database || !(engine = db_engine_of(ctx->config->database)))
+		return cli_usage_error("revision", "--template needs the project's database "
+						   "(-d URL or database in strata.ini) for its engine");
+	schema_guard_signals();
+	if ((rc = schema_load_pair(ctx, &have, ctx->config->migrations, &work,
+				   ctx->config->migrations, engine)) != 0)
+		goto done;
+	if ((rc = sc_template_not_null(steps, have, work, args[0], args[1], type)) != 0)
+		rc = cli_report_error(rc);
+done:
+	sc_catalog_free(have);
+	sc_catalog_free(work);
 	return rc;
 }
 
@@ -112,6 +143,7 @@ static int write_steps(cli_ctx *ctx, strata_revision_spec spec, const sc_steps *
 		}
 		spec.transactional = st->transactional && !no_tx;
 		spec.up_sql = st->up;
+		spec.batch_sql = st->batch;
 		spec.down_sql = spec.irreversible ? "" : st->down;
 		if ((rc = strata_revision_write(&paths[i], ids[i], ctx->config->migrations, &spec)) < 0)
 			break;
@@ -134,7 +166,9 @@ static int write_steps(cli_ctx *ctx, strata_revision_spec spec, const sc_steps *
 
 int cmd_revision(int argc, char **argv, cli_ctx *ctx)
 {
-	const char *message = NULL, *branch = NULL, *irreversible = NULL, *schema = NULL, *args[1];
+	const char *message = NULL, *branch = NULL, *irreversible = NULL, *schema = NULL, *args[2];
+	const char *template = NULL, *type = NULL;
+	char default_message[256];
 	cli_list heads_opt = { { 0 }, 0 }, depends = { { 0 }, 0 };
 	const char *parents[64], *deps[64];
 	int no_tx = 0, autogen = 0, no_cache = 0, rc;
@@ -151,11 +185,22 @@ int cmd_revision(int argc, char **argv, cli_ctx *ctx)
 		{ OPT_FLAG, 0, "autogenerate", &autogen, NULL, "write the SQL from the diff between the migrations and schema.sql" },
 		{ OPT_STRING, 0, "schema", &schema, "SOURCE", "with --autogenerate: the desired schema, a file or exec: COMMAND (default: schema in strata.ini)" },
 		{ OPT_FLAG, 0, "no-cache", &no_cache, NULL, "with --autogenerate: replay both sides, not reading or writing .strata/cache" },
+		{ OPT_STRING, 0, "template", &template, "NAME", "write a pattern's revisions: not-null TABLE COLUMN" },
+		{ OPT_STRING, 0, "type", &type, "TYPE", "--template not-null: the column's type when it is new" },
 		{ OPT_END, 0, NULL, NULL, NULL, NULL },
 	};
 
-	if ((rc = cli_parse(argc, argv, opts, ctx, args, 0, &nargs)) != 0)
+	if ((rc = cli_parse(argc, argv, opts, ctx, args, 2, &nargs)) != 0)
 		return rc;
+	if (!template && nargs)
+		return cli_usage_error("revision", "unexpected argument '%s'", args[0]);
+	if (template && autogen)
+		return cli_usage_error("revision", "--template and --autogenerate cannot be combined");
+	if (template && !message && nargs == 2) {
+		snprintf(default_message, sizeof(default_message), "make %s.%s NOT NULL", args[0],
+			 args[1]);
+		message = default_message;
+	}
 	if (!message)
 		return cli_usage_error("revision", "revision needs -m MESSAGE");
 	if ((rc = cli_load_graph(ctx)) != 0 || (rc = schema_take_options(ctx, NULL, no_cache)) != 0)
@@ -193,6 +238,17 @@ int cmd_revision(int argc, char **argv, cli_ctx *ctx)
 	spec.irreversible = irreversible;
 	if (irreversible)
 		spec.down_sql = "";
+	if (template) {
+		sc_steps steps = { 0 };
+
+		if ((rc = template_steps(ctx, &steps, template, args, nargs, type)) == 0)
+			rc = write_steps(ctx, spec, &steps);
+		sc_steps_release(&steps);
+		if (rc == 0)
+			cli_info(ctx, "replace <value> in the backfill revision with the value existing "
+				 "rows get; until then lint, upgrade and --sql refuse it");
+		return rc;
+	}
 	if (autogen) {
 		sc_steps steps = { 0 };
 

@@ -31,7 +31,13 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "                           migrations (replayed in a shadow database) and schema.sql\n"
 	  "  --schema SOURCE          the desired schema: a file, or exec: COMMAND ARGS (a\n"
 	  "                           schema provider; default: schema in strata.ini)\n"
-	  "  --no-cache               replay both sides; do not read or write .strata/cache\n\n"
+	  "  --no-cache               replay both sides; do not read or write .strata/cache\n"
+	  "  --template not-null TABLE COLUMN [--type TYPE]\n"
+	  "                           write the three revisions of a NOT NULL without a long\n"
+	  "                           lock: add (nullable) with a guard, a batched backfill\n"
+	  "                           whose value is left as <value> for you to fill, then\n"
+	  "                           validate and SET NOT NULL (SQLite: a table rebuild);\n"
+	  "                           --type is the type of a column that does not exist yet\n\n"
 	  "With --autogenerate on PostgreSQL, changes to tables that already exist are\n"
 	  "written the way strata lint accepts, in up to three revisions, each revising\n"
 	  "the one before: \"MESSAGE (1/3: schema)\" (foreign keys and checks NOT VALID),\n"
@@ -43,7 +49,8 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "Examples:\n  strata revision -m \"add users.org_id\"\n"
 	  "  strata revision --autogenerate -m \"add users.org_id\"\n"
 	  "  strata revision --autogenerate -m sync \\\n"
-	  "      --schema 'exec: strata-sqlalchemy app.models:Base --dialect postgresql'\n" },
+	  "      --schema 'exec: strata-sqlalchemy app.models:Base --dialect postgresql'\n"
+	  "  strata revision --template not-null users plan --type text\n" },
 	{ "merge",
 	  "usage: strata merge -m MESSAGE [REV...]\n\n"
 	  "Write a revision whose parents are REV... (default: every head), joining\n"
@@ -51,9 +58,12 @@ static const struct { const char *name; const char *text; } pages[] = {
 	{ "upgrade",
 	  "usage: strata upgrade [TARGET] [--sql] [--single-transaction] [--allow-changed]\n"
 	  "                      [--retry-failed] [--lock-timeout D] [--statement-timeout D]\n"
-	  "                      [--lock-wait D]\n\n"
+	  "                      [--lock-wait D] [--batch-size N] [--batch-pause D]\n"
+	  "                      [--max-replica-lag D]\n\n"
 	  "Apply revisions up to TARGET (default: head). Each revision runs in its own\n"
-	  "transaction with its bookkeeping rows, whole or not at all.\n\n"
+	  "transaction with its bookkeeping rows, whole or not at all. A batched step\n"
+	  "(a '-- +batch' section) commits batch by batch with its progress, and a run\n"
+	  "that stopped goes on from the last batch done.\n\n"
 	  "Targets: head, heads (every branch), a revision id or unique prefix, a branch\n"
 	  "label or LABEL@head, a tag, +N (N steps), and REV+N / REV-N / head-N (N steps\n"
 	  "from a revision; see strata help tag).\n\n"
@@ -69,7 +79,11 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "  --statement-timeout D    cancel statements running longer (default: none)\n"
 	  "  --lock-wait D            wait this long for another strata run (default 60s)\n"
 	  "  --skip-promotion-check REASON  run revisions the environment's promote_from has\n"
-	  "                           not applied (REASON is recorded in the history)\n\n"
+	  "                           not applied (REASON is recorded in the history)\n"
+	  "  --batch-size N           rows per batch of a batched step (default: sized so a\n"
+	  "                           batch takes [online] batch_target, 100ms)\n"
+	  "  --batch-pause D          pause between batches (default 0)\n"
+	  "  --max-replica-lag D      before each batch, wait while a standby is further behind\n\n"
 	  "Durations: 500ms, 5s, 2min, 1h.\n\n"
 	  "Examples:\n  strata upgrade\n  strata upgrade +1\n  strata upgrade --sql base:head > deploy.sql\n" },
 	{ "downgrade",

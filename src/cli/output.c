@@ -103,7 +103,7 @@ static void clear_progress(void)
 	}
 }
 
-static void on_log(void *payload, strata_log_level level, const char *msg)
+void cli_log(void *payload, strata_log_level level, const char *msg)
 {
 	cli_ctx *ctx = payload;
 
@@ -131,6 +131,40 @@ static void on_progress(void *payload, size_t done, size_t total, const strata_m
 	progress_shown = 1;
 }
 
+void cli_progress_clear(void)
+{
+	clear_progress();
+}
+
+void cli_rows_bar(cli_ctx *ctx, const char *label, long long done, long long total,
+		  double rows_per_s, double eta_s, double lag_ms, int waiting)
+{
+	int width = 24, filled;
+	char eta[32] = "?";
+
+	if (!ctx->progress || ctx->g.quiet)
+		return;
+	filled = total > 0 ? (int)((double)done / (double)total * width) : 0;
+	if (filled > width)
+		filled = width;
+	if (eta_s >= 0)
+		snprintf(eta, sizeof(eta), "%.0fs", eta_s);
+	fprintf(stderr, "\r\033[K%s [%.*s%*s] %lld/%lld rows, %.0f rows/s, ETA %s", label, filled,
+		"========================", width - filled, "", done, total, rows_per_s, eta);
+	if (lag_ms >= 0)
+		fprintf(stderr, ", replica lag %.0f ms%s", lag_ms, waiting ? " (paused)" : "");
+	progress_shown = 1;
+}
+
+static void on_batch_progress(void *payload, const strata_batch_progress *p)
+{
+	char label[128];
+
+	snprintf(label, sizeof(label), "%s %s", p->m->revision, p->table);
+	cli_rows_bar(payload, label, p->done, p->total, p->rows_per_s, p->eta_s, p->replica_lag_ms,
+		     p->waiting);
+}
+
 static void on_emit(void *payload, const char *text, size_t len)
 {
 	fwrite(text, 1, len, stdout);
@@ -138,8 +172,9 @@ static void on_emit(void *payload, const char *text, size_t len)
 
 void cli_run_options(strata_run_options *o, cli_ctx *ctx)
 {
-	o->log = on_log;
+	o->log = cli_log;
 	o->progress = on_progress;
+	o->batch_progress = on_batch_progress;
 	o->emit = on_emit;
 	o->payload = ctx;
 }

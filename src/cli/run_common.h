@@ -18,6 +18,21 @@ typedef int (*run_fn)(strata_run_result *res, const strata_config *cfg, const st
 	{ OPT_STRING, 0, "lock-wait", &(ctx)->lock_wait, "DURATION", \
 	  "how long to wait for another strata run (default 60s)" }
 
+/* The options of batched steps and backfills (entries for an option table). */
+#define RUN_BATCH_OPTIONS(b) \
+	{ OPT_STRING, 0, "batch-size", &(b)->size, "N", \
+	  "rows per batch of a batched step (default: sized to [online] batch_target)" }, \
+	{ OPT_STRING, 0, "batch-pause", &(b)->pause, "DURATION", "pause between batches (default 0)" }, \
+	{ OPT_STRING, 0, "max-replica-lag", &(b)->lag, "DURATION", \
+	  "pause the batches while a standby replays further behind" }
+
+typedef struct run_batch_args {
+	const char *size, *pause, *lag;
+} run_batch_args;
+
+/* The RUN_BATCH_OPTIONS values into o; 0, or the exit code of a bad value. */
+int run_common_batch_options(strata_run_options *o, const run_batch_args *b, const char *command);
+
 /* run_common_execute flags. */
 enum run_common_flags {
 	/* Read the database's state on a second thread while the migrations

@@ -8,6 +8,7 @@
 #include "strata/config.h"
 #include "strata/error.h"
 #include "util/alloc.h"
+#include "util/batchsize.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/strutil.h"
@@ -33,6 +34,7 @@ typedef struct file_values {
 	char *sum;              /* "strict" or "auto" */
 	char *provider_timeout;
 	char *test_heads;       /* [test] heads */
+	char *batch_target;     /* [online] batch_target */
 	char **lint_keys, **lint_values; /* [lint] entries, in file order */
 	size_t nlint;
 	char **advise_keys, **advise_values; /* [advise] entries, in file order */
@@ -127,9 +129,12 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
 			fv->out_of_memory = 1;
 		return 0;
 	}
-	/* [online] is reserved for online migrations' settings (none yet). */
-	if (strcasecmp(section, "online") == 0)
-		return 1;
+	/* [online]: online migrations' and batched steps' settings. */
+	if (strcasecmp(section, "online") == 0) {
+		if (strcasecmp(name, "batch_target") == 0 && !set_once(&fv->batch_target, value))
+			fv->out_of_memory = 1;
+		return !fv->out_of_memory;
+	}
 	if (strcasecmp(section, "strata") != 0) {
 		if (buf_printf(&fv->error, "unknown section [%s]", section) < 0)
 			fv->out_of_memory = 1;
@@ -172,6 +177,7 @@ static void file_values_release(file_values *fv)
 	strata_free(fv->sum);
 	strata_free(fv->provider_timeout);
 	strata_free(fv->test_heads);
+	strata_free(fv->batch_target);
 	free_strings(fv->lint_keys, fv->nlint);
 	free_strings(fv->lint_values, fv->nlint);
 	free_strings(fv->advise_keys, fv->nadvise);
@@ -655,7 +661,9 @@ int strata_config_load(strata_config **out, const strata_config_input *in)
 	    (rc = duration(&c->lock_wait_ms, in->lock_wait, fv.lock_wait, "lock_wait",
 			   c->config_path, DEFAULT_LOCK_WAIT_MS)) < 0 ||
 	    (rc = duration(&c->provider_timeout_ms, NULL, fv.provider_timeout, "provider_timeout",
-			   c->config_path, DEFAULT_PROVIDER_TIMEOUT_MS)) < 0)
+			   c->config_path, DEFAULT_PROVIDER_TIMEOUT_MS)) < 0 ||
+	    (rc = duration(&c->batch_target_ms, NULL, fv.batch_target, "batch_target",
+			   c->config_path, BATCH_TARGET_DEFAULT_MS)) < 0)
 		goto done;
 	c->lock_retries = DEFAULT_LOCK_RETRIES;
 	if (fv.lock_retries && *fv.lock_retries) {

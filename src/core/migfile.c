@@ -11,7 +11,7 @@
  * byte-order mark is skipped. Three kinds of line matter:
  *
  *   header   "-- key: value" before "-- +up" (a word, then ':')
- *   marker   exactly "-- +up" or "-- +down"; a near miss ("--+down",
+ *   marker   exactly "-- +up", "-- +batch" or "-- +down"; a near miss ("--+down",
  *            "-- +Down", "-- +down here") is an error, because a down
  *            section silently taken as up SQL would run on upgrade
  *   other    blank lines and other "--" comments (allowed anywhere), SQL
@@ -26,10 +26,16 @@
  *     marker line starts, or at the end of the file. No down marker: 0/0.
  *  3. revision is a well-formed id; revises and depends_on hold well-formed
  *     ids, each once, never the revision itself; nrevises 0 is "base".
- *  4. The up section has SQL (a line that is neither blank nor a comment).
- *     The down section has SQL exactly when irreversible is NULL.
+ *  4. The up section has SQL (a line that is neither blank nor a comment),
+ *     or else the batch section has (never both). The down section has
+ *     SQL exactly when irreversible is NULL, but may be empty after a
+ *     batch section (a data step changes no schema to revert).
  *  5. checksum = "sha256-v1:" + hex SHA-256(up, NUL, down) with CRLF -> LF
- *     in both sections: header edits never change it, SQL edits always do.
+ *     in both sections, plus (NUL, "batch", NUL, batch) when there is a
+ *     batch section: header edits never change it, SQL edits always do.
+ *  6. batch_offset/batch_len index text like the other sections; a batch
+ *     section comes after the up section (or instead of "-- +up") and
+ *     before "-- +down".
  *
  * Every parse error is STRATA_EPARSE, with a message "path:line: what is
  * wrong" and a hint saying how to fix it.
@@ -38,6 +44,7 @@
  * set_header(), and document it in strata/migration.h and DESIGN.md.
  */
 #include "core/migfile.h"
+#include "core/batch.h"
 #include "strata/error.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -84,7 +91,7 @@ typedef struct mline {
 	int no;      /* 1-based */
 } mline;
 
-enum { LINE_OTHER, LINE_UP, LINE_DOWN, LINE_BAD_MARKER };
+enum { LINE_OTHER, LINE_UP, LINE_DOWN, LINE_BATCH, LINE_BAD_MARKER };
 
 typedef struct parser {
 	const char *path;
@@ -143,6 +150,8 @@ static int classify(const char *t, const mline *l)
 		return LINE_UP;
 	if (line_is(t, l, "-- +down"))
 		return LINE_DOWN;
+	if (line_is(t, l, "-- +batch"))
+		return LINE_BATCH;
 	/* Near misses: "--", blanks, "+", blanks, up/down as a whole word. */
 	p = skip_blanks(t, l->start, l->end);
 	if (l->end - p < 2 || t[p] != '-' || t[p + 1] != '-')
@@ -154,7 +163,8 @@ static int classify(const char *t, const mline *l)
 	for (w = p; w < l->end && isalnum((unsigned char)t[w]); w++)
 		;
 	if ((w - p == 2 && strncasecmp(t + p, "up", 2) == 0) ||
-	    (w - p == 4 && strncasecmp(t + p, "down", 4) == 0))
+	    (w - p == 4 && strncasecmp(t + p, "down", 4) == 0) ||
+	    (w - p == 5 && strncasecmp(t + p, "batch", 5) == 0))
 		return LINE_BAD_MARKER;
 	return LINE_OTHER;
 }
@@ -489,7 +499,8 @@ static int set_header(parser *p, const mline *l, size_t ks, size_t ke, size_t vs
 static int bad_marker(const parser *p, const mline *l)
 {
 	perr(p, l->no, "malformed section marker '%.*s'", (int)(l->end - l->start), p->t + l->start);
-	strata_error_hint("write the marker exactly as '-- +up' or '-- +down', alone on its line");
+	strata_error_hint("write the marker exactly as '-- +up', '-- +batch' or '-- +down', alone on "
+			  "its line");
 	return STRATA_EPARSE;
 }
 
@@ -522,7 +533,7 @@ static int check_text(const parser *p)
 	return STRATA_EPARSE;
 }
 
-/* Header lines up to "-- +up"; on success *l is the marker's line. */
+/* Header lines up to "-- +up" (or "-- +batch"); on success *l is the marker's line. */
 static int parse_header(parser *p, mline *l)
 {
 	const char *t = p->t;
@@ -533,6 +544,7 @@ static int parse_header(parser *p, mline *l)
 
 		switch (classify(t, l)) {
 		case LINE_UP:
+		case LINE_BATCH:
 			return 0;
 		case LINE_DOWN:
 			perr(p, l->no, "'-- +down' before '-- +up'");
@@ -568,51 +580,121 @@ static int parse_header(parser *p, mline *l)
 	return STRATA_EPARSE;
 }
 
-/* Sections after the "-- +up" line *l; fills the offsets. */
-static int parse_sections(parser *p, mline *l, int *down_line, int *up_sql, int *down_sql)
+enum { SEC_UP, SEC_BATCH, SEC_DOWN };
+
+/* Where the sections are, and which of them hold SQL. */
+typedef struct sections {
+	int up_line, batch_line, down_line;
+	int up_sql, batch_sql, down_sql;
+} sections;
+
+/* End the section cur at offset end. */
+static void close_section(strata_migration *m, int cur, size_t end)
+{
+	if (cur == SEC_UP)
+		m->up_len = end - m->up_offset;
+	else if (cur == SEC_BATCH)
+		m->batch_len = end - m->batch_offset;
+	else
+		m->down_len = end - m->down_offset;
+}
+
+/* Sections after the first marker (*l: "-- +up" or "-- +batch"); fills the offsets. */
+static int parse_sections(parser *p, mline *l, sections *sc)
 {
 	strata_migration *m = p->m;
 	const char *t = p->t;
-	int up_line = l->no;
+	int cur = SEC_UP;
 
-	m->up_offset = l->next;
+	if (classify(t, l) == LINE_BATCH) {
+		m->up_offset = l->start; /* no up section: empty, where the batch marker is */
+		m->up_len = 0;
+		m->batch_offset = l->next;
+		m->has_batch_marker = 1;
+		sc->batch_line = l->no;
+		cur = SEC_BATCH;
+	} else {
+		m->up_offset = l->next;
+		sc->up_line = l->no;
+	}
 	while (next_line(l, t, p->len)) {
 		switch (classify(t, l)) {
 		case LINE_UP:
-			perr(p, l->no, "second '-- +up' marker (the first is on line %d)", up_line);
-			strata_error_hint("a migration has one up and one down section; remove the "
-					  "extra marker or split the file into two revisions");
+			if (sc->up_line)
+				perr(p, l->no, "second '-- +up' marker (the first is on line %d)",
+				     sc->up_line);
+			else
+				perr(p, l->no, "'-- +up' after '-- +batch' (line %d)", sc->batch_line);
+			strata_error_hint("a migration has one up section (or a '-- +batch' section) "
+					  "and one down section; remove the extra marker or split the "
+					  "file into two revisions");
 			return STRATA_EPARSE;
+		case LINE_BATCH:
+			if (sc->batch_line || sc->down_line) {
+				perr(p, l->no, sc->batch_line ? "second '-- +batch' marker (the first is "
+				     "on line %d)" : "'-- +batch' after '-- +down' (line %d)",
+				     sc->batch_line ? sc->batch_line : sc->down_line);
+				strata_error_hint("a revision has one '-- +batch' section, before "
+						  "'-- +down'; put another batched statement in a "
+						  "revision of its own");
+				return STRATA_EPARSE;
+			}
+			close_section(m, cur, l->start);
+			sc->batch_line = l->no;
+			m->has_batch_marker = 1;
+			m->batch_offset = l->next;
+			cur = SEC_BATCH;
+			break;
 		case LINE_DOWN:
-			if (*down_line) {
+			if (sc->down_line) {
 				perr(p, l->no, "second '-- +down' marker (the first is on line %d)",
-				     *down_line);
+				     sc->down_line);
 				strata_error_hint("a migration has one down section; remove the extra "
 						  "marker");
 				return STRATA_EPARSE;
 			}
-			*down_line = l->no;
+			close_section(m, cur, l->start);
+			sc->down_line = l->no;
 			m->has_down_marker = 1;
-			m->up_len = l->start - m->up_offset;
 			m->down_offset = l->next;
+			cur = SEC_DOWN;
 			break;
 		case LINE_BAD_MARKER:
 			return bad_marker(p, l);
 		default:
 			if (line_has_sql(t, l))
-				*(*down_line ? down_sql : up_sql) = 1;
+				*(cur == SEC_UP ? &sc->up_sql : cur == SEC_BATCH ? &sc->batch_sql
+									: &sc->down_sql) = 1;
 			break;
 		}
 	}
-	if (*down_line)
-		m->down_len = p->len - m->down_offset;
-	else
-		m->up_len = p->len - m->up_offset;
+	close_section(m, cur, p->len);
+	return 0;
+}
+
+/* The template's "<value>" still in a section: the revision is incomplete. */
+static int check_placeholder(strata_migration *m, const parser *p)
+{
+	const size_t off[3] = { m->up_offset, m->batch_offset, m->down_offset };
+	const size_t len[3] = { m->up_len, m->batch_len, m->down_len };
+	batch_scan sc;
+	int i, line;
+
+	for (i = 0; i < 3 && !m->incomplete; i++) {
+		batch_scan_text(&sc, m->text + off[i], len[i]);
+		if (!sc.has_value)
+			continue;
+		strata_migration_position(m, off[i] + sc.value_at, &line, NULL);
+		return incomplete(m, p, line, "the SQL still holds the placeholder " BATCH_VALUE_PLACEHOLDER,
+				  "replace " BATCH_VALUE_PLACEHOLDER " with the value the existing rows "
+				  "get (an expression such as 'free' or now()); strata revision "
+				  "--template leaves it for you to fill");
+	}
 	return 0;
 }
 
 /* Rules that need the whole file: required headers, self-edges, down vs irreversible. */
-static int check_rules(parser *p, int up_line, int down_line, int up_sql, int down_sql, int last_line)
+static int check_rules(parser *p, const sections *sc, int last_line)
 {
 	strata_migration *m = p->m;
 	size_t i;
@@ -644,24 +726,37 @@ static int check_rules(parser *p, int up_line, int down_line, int up_sql, int do
 			return STRATA_EPARSE;
 		}
 	}
+	if (m->has_batch_marker && sc->up_sql) {
+		perr(p, sc->batch_line, "the revision has both up SQL and a '-- +batch' section");
+		strata_error_hint("a batched step is alone in its revision, so that a resumed run "
+				  "never repeats other statements: move the up SQL into a revision "
+				  "before this one");
+		return STRATA_EPARSE;
+	}
 	/* Empty sections make a revision incomplete, not unreadable: a fresh
 	 * `strata revision` file must not stop `history` or the next
 	 * `revision`. Commands that run SQL refuse incomplete revisions
 	 * (strata_migration_check_complete). A merge may be empty. */
-	if (!up_sql && m->nrevises < 2)
-		return incomplete(m, p, up_line, "the up section is empty",
+	if (m->has_batch_marker && !sc->batch_sql)
+		return incomplete(m, p, sc->batch_line, "the batch section is empty",
+				  "write one UPDATE or DELETE after '-- +batch', with the key range "
+				  "'WHERE id > :last AND id <= :next'");
+	if (!m->has_batch_marker && !sc->up_sql && m->nrevises < 2)
+		return incomplete(m, p, sc->up_line, "the up section is empty",
 				  "write the upgrade SQL after '-- +up'");
-	if (m->irreversible && down_sql) {
+	if (m->irreversible && sc->down_sql) {
 		perr(p, p->key_line[H_IRREVERSIBLE],
 		     "'irreversible' is set but the down section has SQL");
 		strata_error_hint("remove the down SQL, or remove the '-- irreversible:' header");
 		return STRATA_EPARSE;
 	}
-	if (!m->irreversible && !down_sql && m->nrevises < 2)
-		return incomplete(m, p, down_line ? down_line : last_line,
-				  down_line ? "the down section is empty" : "no '-- +down' section",
+	/* A batched data step changes rows, not the schema: an empty down
+	 * reverts it (its revision's neighbours revert the schema). */
+	if (!m->irreversible && !sc->down_sql && m->nrevises < 2 && !m->has_batch_marker)
+		return incomplete(m, p, sc->down_line ? sc->down_line : last_line,
+				  sc->down_line ? "the down section is empty" : "no '-- +down' section",
 				  DOWN_HINT);
-	return 0;
+	return check_placeholder(m, p);
 }
 
 static void hash_normalised(sha256_ctx *c, const char *s, size_t n)
@@ -692,6 +787,10 @@ static void compute_checksum(strata_migration *m)
 	hash_normalised(&c, m->text + m->up_offset, m->up_len);
 	sha256_update(&c, "", 1);
 	hash_normalised(&c, m->text + m->down_offset, m->down_len);
+	if (m->has_batch_marker) {
+		sha256_update(&c, "\0batch\0", 7);
+		hash_normalised(&c, m->text + m->batch_offset, m->batch_len);
+	}
 	sha256_final(&c, digest);
 	memcpy(m->checksum, STRATA_CHECKSUM_PREFIX, prefix);
 	sha256_hex(digest, m->checksum + prefix);
@@ -703,7 +802,8 @@ static int parse_take(strata_migration **out, const char *path, char *text, size
 	strata_migration *m;
 	parser p;
 	mline l = { 0, 0, 0, 0 };
-	int rc, down_line = 0, up_sql = 0, down_sql = 0;
+	sections sc;
+	int rc;
 	const char *slash;
 
 	*out = NULL;
@@ -733,14 +833,9 @@ static int parse_take(strata_migration **out, const char *path, char *text, size
 	l.next = bom_len(text, len);
 	if ((rc = parse_header(&p, &l)) < 0)
 		goto done;
-	{
-		int up_line = l.no;
-
-		if ((rc = parse_sections(&p, &l, &down_line, &up_sql, &down_sql)) < 0)
-			goto done;
-		if ((rc = check_rules(&p, up_line, down_line, up_sql, down_sql, l.no)) < 0)
-			goto done;
-	}
+	memset(&sc, 0, sizeof(sc));
+	if ((rc = parse_sections(&p, &l, &sc)) < 0 || (rc = check_rules(&p, &sc, l.no)) < 0)
+		goto done;
 	compute_checksum(m);
 	*out = m;
 	m = NULL;

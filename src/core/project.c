@@ -663,8 +663,9 @@ static int render_revision(strata_buf *text, strata_buf *name, const char *id, c
 		return STRATA_ERROR;
 	if (spec->irreversible && buf_printf(text, "-- irreversible: %s\n", spec->irreversible) < 0)
 		return STRATA_ERROR;
-	if (buf_printf(text, "\n-- +up\n%s\n\n-- +down\n%s\n",
-		       spec->up_sql ? spec->up_sql : "-- write the upgrade SQL here",
+	if (buf_printf(text, "\n-- +%s\n%s\n\n-- +down\n%s\n", spec->batch_sql ? "batch" : "up",
+		       spec->batch_sql ? spec->batch_sql
+		       : spec->up_sql ? spec->up_sql : "-- write the upgrade SQL here",
 		       spec->down_sql ? spec->down_sql : "-- write the downgrade SQL here") < 0)
 		return STRATA_ERROR;
 	if (buf_printf(name, "%s_", id) < 0 || slugify(name, message) < 0 || buf_puts(name, ".sql") < 0)

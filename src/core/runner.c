@@ -31,6 +31,7 @@
 #include "strata/env.h"
 #include "strata/error.h"
 #include "strata/project.h"
+#include "core/batch.h"
 #include "core/bookkeeping.h"
 #include "core/runner_int.h"
 #include "core/prefetch.h"
@@ -119,6 +120,15 @@ static int split_step(step_sql *out, const strata_migration *m, strata_direction
 	int rc, line, col;
 
 	out->base = off;
+	if (dir == STRATA_UP && m->has_batch_marker) {
+		batch_stmt st;
+		size_t st_off, st_len;
+
+		/* The batched statement is checked with the others, before anything runs. */
+		if ((rc = batch_prepare(&st, &st_off, &st_len, m, engine)) < 0)
+			return rc;
+		batch_stmt_release(&st);
+	}
 	rc = db_split(&out->stmts, &out->n, &err_off, engine, sql, len);
 	if (rc == STRATA_EPARSE) {
 		strata_error err = *strata_error_last();
@@ -668,6 +678,94 @@ static int exec_step_stmt(run *r, const strata_migration *m, const step_sql *s, 
 			    st->data_len ? base + st->data_offset : NULL, st->data_len);
 }
 
+/* ROLLBACK, keeping the error that made it needed (invariant 2). */
+static void rollback_keep_error(run *r)
+{
+	strata_error saved = *strata_error_last();
+
+	db_rollback(r->db);
+	strata_error_restore(&saved);
+}
+
+/*
+ * In the step's open transaction: the version rows and the history row of
+ * a step that ran, then COMMIT (not inside --single-transaction). On
+ * failure the transaction is rolled back and the applied set restored.
+ */
+static int finish_step(run *r, size_t idx, strata_direction dir, const char *started, double t0,
+		       long statements)
+{
+	const strata_migration *m = strata_graph_at(r->g, idx);
+	char now[32], **rows = NULL;
+	size_t nrows = 0;
+	bk_entry e;
+	int rc;
+
+	r->applied[idx] = dir == STRATA_UP;
+	if ((rc = heads_rows(r, r->applied, &rows, &nrows)) < 0 ||
+	    (rc = bk_set_heads(r->db, r->cfg, (const char *const *)rows, nrows)) < 0)
+		goto fail;
+	utc_timestamp(now);
+	e = history_row(r, m, dir, dir == STRATA_UP ? "applied" : "reverted", started, now);
+	e.duration_ms = (long)(now_ms() - t0);
+	e.statements_run = statements;
+	if ((rc = bk_insert(r->db, r->cfg, &e)) < 0)
+		goto fail;
+	if (!r->in_single_tx && (rc = db_commit(r->db)) < 0)
+		goto fail;
+	strata_free(rows);
+	logf_(r, STRATA_LOG_INFO, "%s %s %s (%.1f ms)", dir == STRATA_UP ? "applied " : "reverted",
+	      m->revision, m->message, now_ms() - t0);
+	return 0;
+fail:
+	strata_free(rows);
+	r->applied[idx] = dir != STRATA_UP;
+	if (!r->in_single_tx)
+		rollback_keep_error(r);
+	return rc;
+}
+
+/*
+ * A batched data step (core/batch.h): its batches commit one by one, each
+ * with its progress row; then one transaction removes the progress row
+ * and writes the version rows and the history row. When a batch fails,
+ * the batches before it stay, and the next run goes on after them.
+ */
+static int step_batched(run *r, size_t idx)
+{
+	const strata_migration *m = strata_graph_at(r->g, idx);
+	char started[32];
+	double t0 = now_ms();
+	int rc, moved = 0;
+
+	utc_timestamp(started);
+	if ((rc = foreign_keys_off(r)) < 0 || (rc = db_begin(r->db)) < 0)
+		return rc;
+	rc = versions_moved(r, &moved);
+	if (rc < 0 || moved) {
+		rollback_keep_error(r);
+		return rc < 0 ? rc : RESTART;
+	}
+	if ((rc = db_commit(r->db)) < 0)
+		return rc;
+	if ((rc = batch_run(r->db, r->cfg, r->o, m, r->db_user)) < 0) {
+		record_failure(r, m, STRATA_UP, "rolled-back", started, t0, m->text + m->batch_offset,
+			       m->batch_len, 0);
+		if (!strata_error_last()->hint[0])
+			strata_error_hint("the batches committed so far are kept, with their progress "
+					  "in %s; fix the cause and run strata upgrade again to go on "
+					  "after them", BATCH_PROGRESS_TABLE);
+		return rc;
+	}
+	if ((rc = db_begin(r->db)) < 0)
+		return rc;
+	if ((rc = batch_progress_clear(r->db, r->cfg, m->revision)) < 0) {
+		rollback_keep_error(r);
+		return rc;
+	}
+	return finish_step(r, idx, STRATA_UP, started, t0, 1);
+}
+
 /* Run one step. Returns 0, RESTART, or an error. */
 static int step(run *r, size_t idx, strata_direction dir, const step_sql *s)
 {
@@ -675,12 +773,12 @@ static int step(run *r, size_t idx, strata_direction dir, const step_sql *s)
 	int tx = m->transactional, attempt, rc = 0, moved;
 	/* A failed non-transactional revision run again (--retry-failed). */
 	int retrying = !tx && r->o->retry_failed && is_unfinished(history_of(r, m->revision));
-	char started[32], now[32];
-	char **rows = NULL;
-	size_t nrows = 0, i = 0;
+	char started[32];
+	size_t i = 0;
 	double t0 = 0;
-	bk_entry e = { 0 };
 
+	if (dir == STRATA_UP && m->has_batch_marker)
+		return step_batched(r, idx);
 	for (attempt = 0;; attempt++) {
 		utc_timestamp(started);
 		t0 = now_ms();
@@ -758,32 +856,12 @@ static int step(run *r, size_t idx, strata_direction dir, const step_sql *s)
 	/* Success: bookkeeping, in the step's transaction (or a new one after a non-tx step). */
 	if (!tx && !r->in_single_tx && (rc = db_begin(r->db)) < 0)
 		return rc;
-	r->applied[idx] = dir == STRATA_UP;
-	if ((rc = heads_rows(r, r->applied, &rows, &nrows)) < 0 ||
-	    (rc = bk_set_heads(r->db, r->cfg, (const char *const *)rows, nrows)) < 0)
-		goto fail_tx;
-	utc_timestamp(now);
-	e = history_row(r, m, dir, dir == STRATA_UP ? "applied" : "reverted", started, now);
-	e.duration_ms = (long)(now_ms() - t0);
-	e.statements_run = (long)s->n;
-	if ((rc = bk_insert(r->db, r->cfg, &e)) < 0)
-		goto fail_tx;
-	if (!r->in_single_tx && (rc = db_commit(r->db)) < 0)
-		goto fail_tx;
-	strata_free(rows);
-	logf_(r, STRATA_LOG_INFO, "%s %s %s (%.1f ms)", dir == STRATA_UP ? "applied " : "reverted",
-	      m->revision, m->message, now_ms() - t0);
-	return 0;
+	return finish_step(r, idx, dir, started, t0, (long)s->n);
 
 fail_tx:
-	strata_free(rows);
 	r->applied[idx] = dir != STRATA_UP;
-	if (!r->in_single_tx) {
-		strata_error saved = *strata_error_last();
-
-		db_rollback(r->db);
-		strata_error_restore(&saved);
-	}
+	if (!r->in_single_tx)
+		rollback_keep_error(r);
 	return rc;
 }
 
@@ -850,6 +928,13 @@ static int plan_and_split(run *r, planner plan_fn, strata_direction dir, strata_
 			strata_error_hint("nothing was reverted; downgrade to a target above it, or restore "
 					  "from a backup");
 			return STRATA_EIRREVERSIBLE;
+		}
+		if (r->o->single_transaction && dir == STRATA_UP && m->has_batch_marker) {
+			strata_error_set(STRATA_EINVALID, "revision %s (%s) is a batched step (-- +batch), "
+					 "which commits batch by batch and cannot run inside "
+					 "--single-transaction", m->revision, m->path);
+			strata_error_hint("run without --single-transaction");
+			return STRATA_EINVALID;
 		}
 		if (r->o->single_transaction && !m->transactional) {
 			strata_error_set(STRATA_EINVALID, "revision %s (%s) has 'transaction: off' and "
@@ -1005,6 +1090,8 @@ static int render_step(run *r, strata_buf *out, db_engine engine, size_t idx,
 		       m->transactional ? "" : " (transaction: off, runs statement by statement)") < 0)
 		return STRATA_ERROR;
 	if (tx && buf_puts(out, "BEGIN;\n") < 0)
+		return STRATA_ERROR;
+	if (dir == STRATA_UP && m->has_batch_marker && batch_render(out, m, engine) < 0)
 		return STRATA_ERROR;
 	for (i = 0; i < s->n; i++) {
 		const db_stmt *st = &s->stmts[i];

@@ -56,6 +56,7 @@
  *     (swap_context), so nothing of it outlives the body.
  */
 #include "lint/lint.h"
+#include "core/batch.h"
 #include "db/db.h"
 #include "db/sqlparse.h"
 #include "strata/error.h"
@@ -1323,6 +1324,71 @@ done:
 	return rc;
 }
 
+/*
+ * The template's "<value>" still in a section: one SL503 finding where it
+ * is; 1 when found (the SQL around it cannot be parsed yet).
+ */
+static int template_value_left(lint_file *f, const strata_migration *m)
+{
+	const size_t off[3] = { m->up_offset, m->batch_offset, m->down_offset };
+	const size_t len[3] = { m->up_len, m->batch_len, m->down_len };
+	batch_scan sc;
+
+	for (int i = 0; i < 3; i++) {
+		batch_scan_text(&sc, m->text + off[i], len[i]);
+		if (!sc.has_value)
+			continue;
+		f->sql = m->text;
+		f->base = 0;
+		f->stmt_start = off[i] + sc.value_at;
+		f->stmt_end = f->stmt_start + sizeof(BATCH_VALUE_PLACEHOLDER) - 1;
+		lint_emit(f, R_TEMPLATE_VALUE, -1, NULL, "the %s section still holds the placeholder "
+			  BATCH_VALUE_PLACEHOLDER, i == 0 ? "up" : i == 1 ? "batch" : "down");
+		f->sql = NULL;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The "-- +batch" section: its shape checked as the runner checks it
+ * (STRATA_EPARSE naming file:line:col), then linted as the statement one
+ * batch runs, with :last and :next as parameters of the same width so
+ * that positions stay those of the file.
+ */
+static int lint_batch(lint_file *f, const strata_migration *m)
+{
+	strata_buf text = STRATA_BUF_INIT;
+	batch_stmt st;
+	size_t off, len;
+	const char *saved = f->text;
+	int rc;
+
+	if ((rc = batch_prepare(&st, &off, &len, m, f->engine == STRATA_LINT_SQLITE ? DB_SQLITE
+										: DB_POSTGRES)) < 0)
+		return rc;
+	batch_stmt_release(&st);
+	buf_putn(&text, m->text, m->batch_offset);
+	if ((rc = batch_rewrite(&text, m->text + m->batch_offset, m->batch_len, "   $1",
+				"   $2")) < 0 ||
+	    (rc = buf_putn(&text, m->text + m->batch_offset + m->batch_len,
+			   m->text_len - m->batch_offset - m->batch_len)) < 0 ||
+	    (rc = buf_check(&text)) < 0)
+		goto done;
+	f->text = buf_cstr(&text);
+	rc = lint_section(f, m->batch_offset, m->batch_len);
+	f->text = saved;
+	if (rc < 0)
+		goto done;
+	f->sql = m->text;
+	f->base = 0;
+	f->stmt_start = f->stmt_end = m->batch_offset + m->batch_len;
+	lint_rules_transaction_end(f);
+done:
+	buf_release(&text);
+	return rc;
+}
+
 int strata_lint_migration(strata_lint_report *r, const strata_migration *m,
 			  const strata_lint_options *opts)
 {
@@ -1335,16 +1401,23 @@ int strata_lint_migration(strata_lint_report *r, const strata_migration *m,
 	f.transactional = m->transactional;
 	f.is_migration = 1;
 	f.lock_timeout_set = opts && opts->runner_sets_lock_timeout;
+	if (template_value_left(&f, m)) {
+		rc = 0;
+		goto done;
+	}
 	if ((rc = lint_section(&f, m->up_offset, m->up_len)) < 0)
 		goto done;
 	f.sql = m->text;
 	f.base = 0;
 	f.stmt_start = f.stmt_end = m->up_offset + m->up_len;
 	lint_rules_transaction_end(&f);
+	if (m->has_batch_marker && (rc = lint_batch(&f, m)) < 0)
+		goto done;
 	if (!f.r->learning && has_sql(m->text, m->down_offset, m->down_len) &&
 	    (rc = lint_down(&f, m, opts)) < 0)
 		goto done;
-	if (!m->irreversible && m->nrevises < 2 && !has_sql(m->text, m->down_offset, m->down_len)) {
+	if (!m->irreversible && m->nrevises < 2 && !m->has_batch_marker &&
+	    !has_sql(m->text, m->down_offset, m->down_len)) {
 		/* Point at the down marker, or at the end of the up section. */
 		size_t at = m->has_down_marker ? m->down_offset : m->up_offset + m->up_len;
 

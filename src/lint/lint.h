@@ -97,6 +97,7 @@ typedef enum lint_rule_no {
 	R_ROBUST,                  /* SL403 */
 	R_MISSING_DOWN,            /* SL501 */
 	R_APPLIED_EDITED,          /* SL502 */
+	R_TEMPLATE_VALUE,          /* SL503 */
 	R_SQLITE_ALTER,            /* SL601 */
 	R_SQLITE_ADD_COLUMN,       /* SL602 */
 	R_SQLITE_PRAGMA_IN_TX,     /* SL603 */

@@ -128,7 +128,8 @@ static const strata_lint_rule rules[R_COUNT] = {
 	  "say where it goes: ADD VALUE 'x' BEFORE 'y' or AFTER 'y'" },
 	{ "SL213", "unbatched-data-migration", E, PG | SQ,
 	  "UPDATE or DELETE without WHERE on an existing table rewrites or locks every row in one transaction",
-	  "backfill in batches by key outside the schema migration (or add a WHERE that bounds it)" },
+	  "backfill in batches by key: put the statement in a '-- +batch' section with "
+	  "'WHERE id > :last AND id <= :next' (or add a WHERE that bounds it)" },
 	{ "SL301", "prefer-bigint-over-int", W, PG,
 	  "a 32-bit integer column (especially a key) overflows at 2.1 billion",
 	  "use bigint (and bigint identity for keys)" },
@@ -176,6 +177,11 @@ static const strata_lint_rule rules[R_COUNT] = {
 	{ "SL502", "applied-revision-edited", E, PG | SQ,
 	  "the file of an applied revision changed since it ran: the database does not have what it says",
 	  "restore the file from version control and put the change in a new revision" },
+	{ "SL503", "template-placeholder", E, PG | SQ,
+	  "the revision still holds the <value> placeholder that strata revision --template wrote: "
+	  "it cannot run until the value is filled in",
+	  "replace <value> with the value the existing rows get (upgrade and --sql refuse the "
+	  "revision until then)" },
 	{ "SL601", "sqlite-unsupported-alter", E, SQ,
 	  "SQLite's ALTER TABLE cannot do this: the migration fails",
 	  "rebuild the table: CREATE TABLE new (...), INSERT INTO new SELECT ..., DROP TABLE old, "

@@ -13,15 +13,21 @@
  * computes the same values itself, without a trigger call per row. Writes
  * of other sessions still go through the triggers.
  *
+ * Batch size: batch_size rows when set, else adapted per table so that a
+ * batch takes about [online] batch_target (util/batchsize.h).
+ *
  * Throttling: a pause between batches (batch_pause_ms), and, with
  * max_replica_lag_ms, a wait before each batch while any standby in
- * pg_stat_replication replays more than that behind. Each batch runs with
+ * pg_stat_replication replays more than that behind (db/throttle.h,
+ * shared with the batched steps of revisions). Each batch runs with
  * lock_timeout; a batch that waits longer for a row lock is rolled back
  * and tried again with back-off, up to lock_retries times.
  */
 #include "online/online_int.h"
+#include "db/throttle.h"
 #include "strata/error.h"
 #include "util/alloc.h"
+#include "util/batchsize.h"
 #include "util/strutil.h"
 
 #include <errno.h>
@@ -30,18 +36,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define LAG_SQL                                                                        \
-	"SELECT coalesce(max(extract(epoch FROM greatest(write_lag, flush_lag, replay_lag)) " \
-	"* 1000), 0)::float8, count(*) FROM pg_stat_replication"
-
-void sleep_ms_(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (ms > 0 && nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
 
 void online_log(const online_run *r, strata_log_level level, const char *fmt, ...)
 {
@@ -144,40 +138,36 @@ int backfill_batch_sql(strata_buf *sql, const char *schema, const json_t *entry,
 	return buf_check(sql);
 }
 
-static int on_lag(void *payload, int ncols, const char *const *v)
-{
-	double *lag = payload;
+typedef struct lag_wait {
+	online_run *r;
+	strata_online_progress *pr;
+	double last_log;
+} lag_wait;
 
-	lag[0] = v[0] ? atof(v[0]) : 0;
-	lag[1] = v[1] ? atof(v[1]) : 0;
-	return 0;
+/* While a standby is too far behind (db/throttle.h): say so now and then, keep the bar. */
+static void on_lag_tick(void *payload, double lag_ms, double waited_ms)
+{
+	lag_wait *w = payload;
+
+	w->pr->replica_lag_ms = lag_ms;
+	w->pr->waiting = 1;
+	if (now_ms() - w->last_log > 10000) {
+		online_log(w->r, STRATA_LOG_INFO, "backfill paused: a standby is %.0f ms behind "
+			   "(--max-replica-lag %ld ms); waiting %.0f s so far", lag_ms,
+			   w->r->o->max_replica_lag_ms, waited_ms / 1000);
+		w->last_log = now_ms();
+	}
+	if (w->r->o->progress)
+		w->r->o->progress(w->r->o->payload, w->pr);
 }
 
-/* Wait while a standby is too far behind; *lag_out: the last lag seen. */
 static int wait_for_replicas(online_run *r, strata_online_progress *pr)
 {
-	double lag[2] = { 0, 0 }, since = now_ms(), last_log = 0;
-	int rc;
+	lag_wait w = { r, pr, 0 };
+	int rc = db_wait_replicas(r->db, r->o->max_replica_lag_ms, &pr->replica_lag_ms, on_lag_tick, &w);
 
-	for (;;) {
-		if ((rc = db_query(r->db, LAG_SQL, 0, NULL, on_lag, lag)) < 0)
-			return rc;
-		pr->replica_lag_ms = lag[0];
-		if (lag[0] <= (double)r->o->max_replica_lag_ms) {
-			pr->waiting = 0;
-			return 0;
-		}
-		pr->waiting = 1;
-		if (now_ms() - last_log > 10000) {
-			online_log(r, STRATA_LOG_INFO, "backfill paused: a standby is %.0f ms behind "
-				   "(--max-replica-lag %ld ms); waiting %.0f s so far", lag[0],
-				   r->o->max_replica_lag_ms, (now_ms() - since) / 1000);
-			last_log = now_ms();
-		}
-		if (r->o->progress)
-			r->o->progress(r->o->payload, pr);
-		sleep_ms_(100);
-	}
+	pr->waiting = 0;
+	return rc;
 }
 
 static int on_count(void *payload, int ncols, const char *const *v)
@@ -234,7 +224,7 @@ static int run_batch(online_run *r, const char *sql, const json_t *cursor, json_
 		online_log(r, STRATA_LOG_WARN, "backfill batch waited longer than lock_timeout "
 			   "(%ld ms) for a row lock; retry %d of %d", r->cfg->lock_timeout_ms,
 			   attempt + 1, r->cfg->lock_retries);
-		sleep_ms_(100L << (attempt < 5 ? attempt : 5));
+		pause_ms(100L << (attempt < 5 ? attempt : 5));
 	}
 }
 
@@ -244,7 +234,7 @@ int backfill_run(online_run *r)
 	json_t *progress = r->st->progress && json_is_object(r->st->progress)
 				   ? json_deep_copy(r->st->progress)
 				   : json_pack("{s:i, s:n, s:i}", "table", 0, "cursor", "rows", 0);
-	long batch = r->o->batch_size > 0 ? r->o->batch_size : 1000;
+	batch_tuner tuner;
 	strata_buf sql = STRATA_BUF_INIT;
 	size_t ti;
 	int rc = 0;
@@ -260,6 +250,7 @@ int backfill_run(online_run *r)
 		long long total = 0, start_rows;
 		double t0 = now_ms();
 
+		batch_tuner_init(&tuner, r->o->batch_size, r->cfg->batch_target_ms);
 		memset(&pr, 0, sizeof(pr));
 		pr.table = table;
 		pr.replica_lag_ms = -1;
@@ -288,9 +279,12 @@ int backfill_run(online_run *r)
 			if (r->o->max_replica_lag_ms > 0 && (rc = wait_for_replicas(r, &pr)) < 0)
 				goto cleanup;
 			buf_clear(&sql);
+			double tb;
+
 			if ((rc = backfill_batch_sql(&sql, r->st->schema, entry, json_is_array(cursor),
-						     batch)) < 0)
+						     tuner.size)) < 0)
 				goto cleanup;
+			tb = now_ms();
 			if ((rc = run_batch(r, buf_cstr(&sql), json_is_array(cursor) ? cursor : NULL,
 					    progress, &br)) < 0) {
 				const char *state = strata_error_last()->sqlstate;
@@ -308,6 +302,7 @@ int backfill_run(online_run *r)
 			json_decref(br.last);
 			if (!br.got)
 				break;
+			batch_tuner_observe(&tuner, br.rows, now_ms() - tb);
 			pr.done = json_integer_value(json_object_get(progress, "rows"));
 			pr.total = total > pr.done ? total : pr.done;
 			secs = (now_ms() - t0) / 1000;
@@ -318,7 +313,7 @@ int backfill_run(online_run *r)
 			if (r->o->progress)
 				r->o->progress(r->o->payload, &pr);
 			if (r->o->batch_pause_ms > 0)
-				sleep_ms_(r->o->batch_pause_ms);
+				pause_ms(r->o->batch_pause_ms);
 		}
 		online_log(r, STRATA_LOG_INFO, "backfilled %s.%s: %lld rows in %.1f s", r->st->schema,
 			   table, (long long)json_integer_value(json_object_get(progress, "rows")),

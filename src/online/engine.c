@@ -96,7 +96,7 @@ static int retry_or_give_up(online_run *r, int attempt, const char *what)
 		return 0;
 	online_log(r, STRATA_LOG_WARN, "%s: lock not had within lock_timeout (%ld ms); retry %d "
 		   "of %d", what, r->cfg->lock_timeout_ms, attempt + 1, r->cfg->lock_retries);
-	sleep_ms_(200L << (attempt < 5 ? attempt : 5));
+	pause_ms(200L << (attempt < 5 ? attempt : 5));
 	return 1;
 }
 

@@ -165,6 +165,5 @@ int backfill_batch_sql(strata_buf *sql, const char *schema, const json_t *entry,
 		       long batch_size);
 /* Backfill what st->plan asks, from st->progress on; marks st backfilled. */
 int backfill_run(online_run *r);
-void sleep_ms_(long ms);
 
 #endif

@@ -140,7 +140,8 @@ static int is_bookkeeping(const pg_ctx *x, const char *schema, const char *name)
 {
 	if (x->skip_schema && strcmp(schema, x->skip_schema) != 0)
 		return 0;
-	return strcmp(name, x->skip_version) == 0 || strcmp(name, "strata_history") == 0;
+	return strcmp(name, x->skip_version) == 0 || strcmp(name, "strata_history") == 0 ||
+	       strcmp(name, "strata_batch_progress") == 0; /* batched steps (core/batch.h) */
 }
 
 static sc_object *add(pg_ctx *x, sc_kind kind, const char *schema, const char *table,

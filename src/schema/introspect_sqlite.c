@@ -51,9 +51,11 @@
 #include <string.h>
 #include <strings.h>
 
-/* The filter every query shares: $1 version table, $2 history table. */
+/* The filter every query shares: $1 version table, $2 history table, and
+ * the progress table of batched steps (core/batch.h). */
 #define NOT_OURS(col)                                                                  \
-	" " col " NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND " col " NOT IN ($1, $2) "
+	" " col " NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND " col " NOT IN ($1, $2, "             \
+	"'strata_batch_progress') "
 
 /* A constraint read from the CREATE TABLE statement. */
 typedef struct pcon {

@@ -836,6 +836,7 @@ void sc_steps_release(sc_steps *s)
 	for (size_t i = 0; s->v && i < s->n; i++) {
 		strata_free(s->v[i].up);
 		strata_free(s->v[i].down);
+		strata_free(s->v[i].batch);
 	}
 	for (size_t i = 0; i < s->nnotes; i++)
 		strata_free(s->notes[i]);

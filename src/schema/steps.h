@@ -43,6 +43,7 @@ typedef struct sc_step {
 	int transactional;
 	char *up;
 	char *down;
+	char *batch;       /* a batched data step's statement ("-- +batch"), or NULL */
 } sc_step;
 
 typedef struct sc_steps {

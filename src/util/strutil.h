@@ -26,6 +26,8 @@ int str_starts_with(const char *s, const char *prefix);
 int str_is_conflict_marker(const char *p, size_t len);
 /* Milliseconds of a monotonic clock. */
 double now_ms(void);
+/* Sleep ms milliseconds (again after a signal interrupts it); <= 0 returns at once. */
+void pause_ms(long ms);
 /* Current UTC time as ISO 8601 with milliseconds: 2026-01-02T03:04:05.678Z (25 bytes). */
 void utc_timestamp(char out[32]);
 

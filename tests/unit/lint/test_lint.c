@@ -182,6 +182,7 @@ static const lint_case cases[] = {
 	/* SL501 and SL502 are about migration files: see their own tests below. */
 	{ "SL501", MIG_TX, 0, 0, 0, NULL, NULL },
 	{ "SL502", MIG_TX, 0, 0, 0, NULL, NULL },
+	{ "SL503", MIG_TX, 0, 0, 0, NULL, NULL },
 };
 
 static char *migration_text(const char *up, int transactional, const char *down)
@@ -318,6 +319,46 @@ static void test_lint__missing_down(void **state)
 		strata_lint_report_free(r);
 		strata_migration_free(m);
 	}
+}
+
+/* A batch section: <value> is SL503 where it is; once filled, the
+ * statement is linted with its placeholders as parameters, and an empty
+ * down is no SL501 (a data step has no schema to revert). */
+static void test_lint__batch_section(void **state)
+{
+	strata_lint_options o = STRATA_LINT_OPTIONS_INIT;
+	const char *left = "-- revision: aaaaaaaaaaaa\n-- revises: base\n\n-- +batch\n"
+			   "UPDATE t SET c = <value> WHERE id > :last AND id <= :next;\n-- +down\n";
+	const char *filled = "-- revision: aaaaaaaaaaaa\n-- revises: base\n\n-- +batch\n"
+			     "UPDATE t SET c = 'x' WHERE id > :last AND id <= :next;\n-- +down\n";
+	const char *bad = "-- revision: aaaaaaaaaaaa\n-- revises: base\n\n-- +batch\n"
+			  "UPDATE t SET c = 'x' WHERE id > :last;\n-- +down\n";
+	strata_lint_report *r;
+	strata_migration *m = parse_migration(left);
+
+	(void)state;
+	assert_int_equal(strata_lint_report_new(&r), 0);
+	assert_int_equal(strata_lint_migration(r, m, &o), 0);
+	assert_int_equal(count(r, "SL503"), 1);
+	assert_int_equal(strata_lint_report_at(r, 0)->line, 5);
+	assert_int_equal(strata_lint_report_at(r, 0)->col, 18);
+	strata_lint_report_free(r);
+	strata_migration_free(m);
+
+	m = parse_migration(filled);
+	assert_int_equal(strata_lint_report_new(&r), 0);
+	assert_int_equal(strata_lint_migration(r, m, &o), 0);
+	assert_int_equal(strata_lint_report_count(r), 0);
+	assert_int_equal(strata_lint_report_statements(r), 1);
+	strata_lint_report_free(r);
+	strata_migration_free(m);
+
+	m = parse_migration(bad);
+	assert_int_equal(strata_lint_report_new(&r), 0);
+	assert_int_equal(strata_lint_migration(r, m, &o), STRATA_EPARSE);
+	assert_non_null(strstr(strata_error_last()->message, "no ':next' placeholder"));
+	strata_lint_report_free(r);
+	strata_migration_free(m);
 }
 
 static void test_lint__applied_revision_edited(void **state)
@@ -1137,6 +1178,7 @@ int main(void)
 	}
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__every_rule_has_a_case);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__missing_down);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__batch_section);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__applied_revision_edited);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__suppression_comment);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__same_migration_exemption);

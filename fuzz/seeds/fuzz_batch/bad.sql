@@ -1,0 +1,1 @@
+UPDATE t SET a = E'\' :x' , b = :other WHERE id >= :last RETURNING *; SELECT 1

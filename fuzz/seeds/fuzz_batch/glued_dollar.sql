@@ -1,0 +1,1 @@
+DELETE FROM O«LY app."Log" l WHERE l.id ? :last AND l.id <=$:next AND at < now() - $$Y app."Log" l WHERE l.id ? :last AND l.id <= */ */

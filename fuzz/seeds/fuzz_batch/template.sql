@@ -1,0 +1,1 @@
+UPDATE t SET c = <value> WHERE rowid > :last AND rowid <= :next;

@@ -1,0 +1,1 @@
+UPDATE users SET plan = 'free' WHERE id > :last AND id <= :next AND plan IS NULL;
