@@ -27,6 +27,9 @@
  * [test] heads = N: the number of heads strata test's single-head check
  * expects (default 1).
  *
+ * [online] keep_versions = N: how many version schemas of completed online
+ * migrations stay, the newest first (default 1; see docs/online.md).
+ *
  * [lint] holds rule severities and lint settings (strata/lint.h); it is
  * kept as read here and checked by lint.
  *
@@ -63,6 +66,7 @@ typedef struct strata_config {
 	int lock_retries;          /* retries of a migration whose lock_timeout fired; default 5 */
 	int sum_mode;              /* STRATA_SUM_STRICT (default) or STRATA_SUM_AUTO */
 	int test_heads;            /* [test] heads: the heads strata test expects; default 1 */
+	int online_keep_versions;  /* [online] keep_versions; default 1 */
 	char **lint_keys;          /* [lint] entries as read (checked by strata_lint_settings_load) */
 	char **lint_values;
 	size_t nlint;

@@ -31,6 +31,7 @@ typedef struct file_values {
 	char *lock_timeout, *statement_timeout, *lock_wait, *lock_retries;
 	char *sum;              /* "strict" or "auto" */
 	char *test_heads;       /* [test] heads */
+	char *keep_versions;    /* [online] keep_versions */
 	char **lint_keys, **lint_values; /* [lint] entries, in file order */
 	size_t nlint;
 	int error_line;
@@ -96,9 +97,17 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
 			fv->out_of_memory = 1;
 		return 0;
 	}
-	/* [online] is reserved for online migrations' settings (none yet). */
-	if (strcasecmp(section, "online") == 0)
-		return 1;
+	/* [online]: online migrations' settings. */
+	if (strcasecmp(section, "online") == 0) {
+		if (strcasecmp(name, "keep_versions") == 0) {
+			if (!set_once(&fv->keep_versions, value))
+				fv->out_of_memory = 1;
+			return !fv->out_of_memory;
+		}
+		if (buf_printf(&fv->error, "unknown key '%s' in [online] (keep_versions)", name) < 0)
+			fv->out_of_memory = 1;
+		return 0;
+	}
 	if (strcasecmp(section, "strata") != 0) {
 		if (buf_printf(&fv->error, "unknown section [%s]", section) < 0)
 			fv->out_of_memory = 1;
@@ -140,6 +149,7 @@ static void file_values_release(file_values *fv)
 	strata_free(fv->lock_retries);
 	strata_free(fv->sum);
 	strata_free(fv->test_heads);
+	strata_free(fv->keep_versions);
 	free_strings(fv->lint_keys, fv->nlint);
 	free_strings(fv->lint_values, fv->nlint);
 	buf_release(&fv->error);
@@ -358,6 +368,19 @@ int strata_config_load(strata_config **out, const strata_config_input *in)
 			goto done;
 		}
 		c->lock_retries = (int)retries;
+	}
+	c->online_keep_versions = 1;
+	if (fv.keep_versions && *fv.keep_versions) {
+		long keep;
+
+		if ((rc = parse_count(&keep, fv.keep_versions)) < 0 || keep < 1 || keep > 100) {
+			rc = strata_error_set(STRATA_EPARSE, "%s: [online] keep_versions must be 1 to 100, "
+					      "not '%s'", c->config_path, fv.keep_versions);
+			strata_error_hint("how many version schemas of completed online migrations "
+					  "stay (the newest first); the default is 1");
+			goto done;
+		}
+		c->online_keep_versions = (int)keep;
 	}
 	c->sum_mode = STRATA_SUM_STRICT;
 	if (fv.sum && *fv.sum) {

@@ -62,15 +62,19 @@ enum hkey {
 	H_BRANCH,
 	H_IRREVERSIBLE,
 	H_CREATED,
+	H_ONLINE,
+	H_CONTRACTS,
 	H_COUNT
 };
 
 static const char *const key_names[H_COUNT] = {
 	"revision", "revises", "message", "transaction", "depends-on", "branch", "irreversible",
-	"created",
+	"created", "online", "contracts",
 };
 
-#define KNOWN_KEYS "revision, revises, message, transaction, depends-on, branch, irreversible, created"
+#define KNOWN_KEYS \
+	"revision, revises, message, transaction, depends-on, branch, irreversible, created, " \
+	"online, contracts"
 #define ID_HINT \
 	"a revision id is 1 to 32 letters, digits, '.', '_' or '-' (`strata revision` makes " \
 	"12 lowercase hex characters, like 3f9a1c2b7d10)"
@@ -84,7 +88,7 @@ typedef struct mline {
 	int no;      /* 1-based */
 } mline;
 
-enum { LINE_OTHER, LINE_UP, LINE_DOWN, LINE_BAD_MARKER };
+enum { LINE_OTHER, LINE_UP, LINE_DOWN, LINE_BAD_MARKER, LINE_ONLINE };
 
 typedef struct parser {
 	const char *path;
@@ -92,6 +96,7 @@ typedef struct parser {
 	size_t len;
 	strata_migration *m;
 	int key_line[H_COUNT]; /* where each header key was seen, 0 = not seen */
+	int online_section;    /* line of "-- +online" (in place of "-- +up"), 0 = none */
 } parser;
 
 static int is_blank(char c)
@@ -143,6 +148,8 @@ static int classify(const char *t, const mline *l)
 		return LINE_UP;
 	if (line_is(t, l, "-- +down"))
 		return LINE_DOWN;
+	if (line_is(t, l, "-- +online"))
+		return LINE_ONLINE;
 	/* Near misses: "--", blanks, "+", blanks, up/down as a whole word. */
 	p = skip_blanks(t, l->start, l->end);
 	if (l->end - p < 2 || t[p] != '-' || t[p + 1] != '-')
@@ -373,6 +380,17 @@ static int parse_ids(parser *p, int lineno, int key, size_t vs, size_t ve, char 
 
 /* An optional header's value into *slot: empty is as if absent; else it
  * must be valid, or it is an error naming it (what) with the hint. */
+/* An operation file beside the revision: a plain file name ending in ".json". */
+static int online_name_valid(const char *s, size_t n)
+{
+	if (n <= 5 || strncmp(s + n - 5, ".json", 5) != 0 || s[0] == '.')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '/' || s[i] == '\\' || (unsigned char)s[i] < 0x20)
+			return 0;
+	return 1;
+}
+
 static int store_optional(parser *p, const mline *l, char **slot, size_t vs, size_t vlen,
 			  int valid, const char *what, const char *hint)
 {
@@ -471,6 +489,14 @@ static int set_header(parser *p, const mline *l, size_t ks, size_t ke, size_t vs
 			return STRATA_EPARSE;
 		}
 		return (m->irreversible = strata_strndup(t + vs, vlen)) ? 0 : STRATA_ERROR;
+	case H_ONLINE:
+		return store_optional(p, l, &m->online_file, vs, vlen, online_name_valid(t + vs, vlen),
+				      "operation file name",
+				      "name a pgroll-format file beside the revision in the migrations "
+				      "folder, e.g. '-- online: 0003_add_slug.json'");
+	case H_CONTRACTS:
+		return store_optional(p, l, &m->contracts, vs, vlen, id_span_valid(t + vs, vlen),
+				      "revision id in 'contracts'", ID_HINT);
 	case H_CREATED: {
 		int64_t ms;
 
@@ -522,7 +548,20 @@ static int check_text(const parser *p)
 	return STRATA_EPARSE;
 }
 
-/* Header lines up to "-- +up"; on success *l is the marker's line. */
+/* "-- +online" in place of "-- +up": the section holds the operation file's JSON. */
+static int online_section_start(parser *p, const mline *l)
+{
+	if (p->key_line[H_ONLINE]) {
+		perr(p, l->no, "'-- +online' section and '-- online:' header (line %d) both given",
+		     p->key_line[H_ONLINE]);
+		strata_error_hint("keep the operations in one place: the section or the file");
+		return STRATA_EPARSE;
+	}
+	p->online_section = l->no;
+	return 0;
+}
+
+/* Header lines up to "-- +up" (or "-- +online"); on success *l is the marker's line. */
 static int parse_header(parser *p, mline *l)
 {
 	const char *t = p->t;
@@ -534,6 +573,8 @@ static int parse_header(parser *p, mline *l)
 		switch (classify(t, l)) {
 		case LINE_UP:
 			return 0;
+		case LINE_ONLINE:
+			return online_section_start(p, l);
 		case LINE_DOWN:
 			perr(p, l->no, "'-- +down' before '-- +up'");
 			strata_error_hint("put the upgrade SQL after a '-- +up' line, then "
@@ -598,6 +639,12 @@ static int parse_sections(parser *p, mline *l, int *down_line, int *up_sql, int 
 			break;
 		case LINE_BAD_MARKER:
 			return bad_marker(p, l);
+		case LINE_ONLINE:
+			perr(p, l->no, "'-- +online' after the first section");
+			strata_error_hint("an online revision's '-- +online' section takes the place of "
+					  "'-- +up': header, '-- +online' and the JSON, then an optional "
+					  "'-- +down'");
+			return STRATA_EPARSE;
 		default:
 			if (line_has_sql(t, l))
 				*(*down_line ? down_sql : up_sql) = 1;
@@ -608,6 +655,43 @@ static int parse_sections(parser *p, mline *l, int *down_line, int *up_sql, int 
 		m->down_len = p->len - m->down_offset;
 	else
 		m->up_len = p->len - m->up_offset;
+	return 0;
+}
+
+/*
+ * An online revision: its operations come from the "+online" section (kept
+ * in online_text, and the up section is empty) or from the file the
+ * "online" header names (read by attach_online_file()). Its down section is
+ * optional: without one, downgrading runs the operations' inverse.
+ */
+static int online_rules(parser *p, int up_sql)
+{
+	strata_migration *m = p->m;
+
+	if (m->online_file && up_sql) {
+		perr(p, p->key_line[H_ONLINE], "an online revision has SQL in its up section");
+		strata_error_hint("its change is the operation file's; put extra SQL in a \"sql\" "
+				  "operation, or in a plain revision before or after it");
+		return STRATA_EPARSE;
+	}
+	if (!m->transactional) {
+		perr(p, p->key_line[H_TRANSACTION], "'transaction: off' on an online revision");
+		strata_error_hint("remove it: strata runs each phase of an online revision in the "
+				  "transactions it needs");
+		return STRATA_EPARSE;
+	}
+	if (p->online_section) {
+		if (!up_sql) {
+			perr(p, p->online_section, "the '-- +online' section is empty");
+			strata_error_hint("write the operations as pgroll JSON: {\"operations\": [...]}");
+			return STRATA_EPARSE;
+		}
+		m->online_len = m->up_len;
+		if (!(m->online_text = strata_strndup(m->text + m->up_offset, m->up_len)))
+			return STRATA_ERROR;
+		m->online_line = p->online_section + 1;
+		m->up_len = 0;
+	}
 	return 0;
 }
 
@@ -643,6 +727,14 @@ static int check_rules(parser *p, int up_line, int down_line, int up_sql, int do
 			strata_error_hint("remove the file's own id from 'depends-on'");
 			return STRATA_EPARSE;
 		}
+	}
+	if (p->online_section || m->online_file) {
+		int rc = online_rules(p, up_sql);
+
+		if (rc != 0)
+			return rc;
+		up_sql = 1;
+		down_sql = down_sql || !m->irreversible; /* the inverse of the operations */
 	}
 	/* Empty sections make a revision incomplete, not unreadable: a fresh
 	 * `strata revision` file must not stop `history` or the next
@@ -692,6 +784,10 @@ static void compute_checksum(strata_migration *m)
 	hash_normalised(&c, m->text + m->up_offset, m->up_len);
 	sha256_update(&c, "", 1);
 	hash_normalised(&c, m->text + m->down_offset, m->down_len);
+	if (m->online_text) { /* online revisions only: plain ones keep their checksum */
+		sha256_update(&c, "", 1);
+		hash_normalised(&c, m->online_text, m->online_len);
+	}
 	sha256_final(&c, digest);
 	memcpy(m->checksum, STRATA_CHECKSUM_PREFIX, prefix);
 	sha256_hex(digest, m->checksum + prefix);
@@ -800,24 +896,72 @@ static int parse_read(strata_migration **out, const char *path, strata_buf *b, i
 	return parse_take(out, path, buf_detach(b), len);
 }
 
+/*
+ * The "online" header's operation file, beside the revision: its text
+ * becomes online_text and part of the checksum. dir is the folder when
+ * open, else the file is read next to m->path. Frees *out on error.
+ */
+static int attach_online_file(strata_migration **out, const fs_dir *dir)
+{
+	strata_migration *m = *out;
+	strata_buf path = STRATA_BUF_INIT, b = STRATA_BUF_INIT;
+	int rc;
+
+	if (!m || !m->online_file)
+		return 0;
+	if (buf_putn(&path, m->path, (size_t)(m->filename - m->path)) < 0 ||
+	    buf_puts(&path, m->online_file) < 0) {
+		rc = STRATA_ERROR;
+		goto done;
+	}
+	rc = dir ? fs_dir_read(&b, dir, m->online_file, buf_cstr(&path), STRATA_MIGRATION_MAX_BYTES)
+		 : fs_read_file(&b, buf_cstr(&path), STRATA_MIGRATION_MAX_BYTES);
+	if (rc < 0) {
+		strata_error_append(" (the operation file of revision %s, named on %s:%d)", m->revision,
+				    m->path, migfile_header_line(m, "online"));
+		if (!strata_error_last()->hint[0])
+			strata_error_hint("put the pgroll-format file beside the revision in the "
+					  "migrations folder, or fix the '-- online:' header");
+		rc = STRATA_EPARSE;
+		goto done;
+	}
+	m->online_len = b.len;
+	if (!(m->online_text = b.ptr ? buf_detach(&b) : strata_strdup(""))) {
+		rc = STRATA_ERROR;
+		goto done;
+	}
+	compute_checksum(m);
+done:
+	buf_release(&path);
+	buf_release(&b);
+	if (rc < 0) {
+		strata_migration_free(m);
+		*out = NULL;
+	}
+	return rc;
+}
+
 int strata_migration_load(strata_migration **out, const char *path)
 {
 	strata_buf b = STRATA_BUF_INIT;
+	int rc;
 
 	if (!out || !path)
 		return strata_error_set(STRATA_EINVALID, "strata_migration_load: missing argument");
 	*out = NULL;
-	return parse_read(out, path, &b, fs_read_file(&b, path, STRATA_MIGRATION_MAX_BYTES));
+	rc = parse_read(out, path, &b, fs_read_file(&b, path, STRATA_MIGRATION_MAX_BYTES));
+	return rc < 0 ? rc : attach_online_file(out, NULL);
 }
 
 int migfile_load_at(strata_migration **out, const fs_dir *dir, const char *name,
 		    const char *path)
 {
 	strata_buf b = STRATA_BUF_INIT;
+	int rc;
 
 	*out = NULL;
-	return parse_read(out, path, &b,
-			  fs_dir_read(&b, dir, name, path, STRATA_MIGRATION_MAX_BYTES));
+	rc = parse_read(out, path, &b, fs_dir_read(&b, dir, name, path, STRATA_MIGRATION_MAX_BYTES));
+	return rc < 0 ? rc : attach_online_file(out, dir);
 }
 
 static void free_ids(char **ids, size_t n)
@@ -841,6 +985,9 @@ void strata_migration_free(strata_migration *m)
 	strata_free(m->incomplete);
 	strata_free(m->irreversible);
 	strata_free(m->created);
+	strata_free(m->online_file);
+	strata_free(m->online_text);
+	strata_free(m->contracts);
 	strata_free(m->text);
 	strata_free(m);
 }
