@@ -1114,6 +1114,21 @@ static int online_check_contracts(const run *r, const strata_migration *m)
 	return 0;
 }
 
+/* Before connecting: every online revision's operations parse, every
+ * "contracts" header names one (bad input, exit 2, nothing touched). */
+static int online_check_early(const run *r, const strata_migration *m)
+{
+	strata_online_step s;
+	int rc;
+
+	if ((rc = online_check_contracts(r, m)) < 0 || !m->online_text)
+		return rc;
+	if ((rc = need_hooks(m)) < 0)
+		return rc;
+	s = online_ctx(r, m);
+	return online_hooks->check(&s, STRATA_UP, 0);
+}
+
 /* Before anything runs: the operations parse, and a down across a
  * contracted (or SQLite) online revision without a down section has an inverse. */
 static int online_check(run *r, const strata_migration *m, strata_direction dir,
@@ -1530,7 +1545,8 @@ static int run_command(strata_run_result *res, const strata_config *cfg, const s
 	}
 	/* A folder with an incomplete revision is bad input: refuse before connecting. */
 	for (size_t i = 0; i < strata_graph_count(g); i++)
-		if ((rc = strata_migration_check_complete(strata_graph_at(g, i))) < 0)
+		if ((rc = strata_migration_check_complete(strata_graph_at(g, i))) < 0 ||
+		    (rc = online_check_early(&r, strata_graph_at(g, i))) < 0)
 			goto done;
 	if (opts->sql_only) {
 		rc = offline(&r, plan_fn, dir);
