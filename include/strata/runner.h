@@ -203,6 +203,8 @@ typedef struct strata_status {
 	long failed_statements_run;
 	int failed_in_progress;   /* failed is a "running" row whose run still holds the run lock:
 	                             being applied right now, not interrupted */
+	unsigned char *expanded;  /* per graph index: an applied online revision whose latest
+	                             history row is "expanding" or "expanded" (not contracted) */
 } strata_status;
 
 /* strata_status_read() flags. */

@@ -1114,9 +1114,9 @@ static int online_check_contracts(const run *r, const strata_migration *m)
 	return 0;
 }
 
-/* Before connecting: every online revision's operations parse, every
- * "contracts" header names one (bad input, exit 2, nothing touched). */
-static int online_check_early(const run *r, const strata_migration *m)
+/* The hooks' check of m, with the contracts header's. */
+static int online_check_as(const run *r, const strata_migration *m, strata_direction dir,
+			   int need_inverse)
 {
 	strata_online_step s;
 	int rc;
@@ -1126,7 +1126,14 @@ static int online_check_early(const run *r, const strata_migration *m)
 	if ((rc = need_hooks(m)) < 0)
 		return rc;
 	s = online_ctx(r, m);
-	return online_hooks->check(&s, STRATA_UP, 0);
+	return online_hooks->check(&s, dir, need_inverse);
+}
+
+/* Before connecting: every online revision's operations parse, every
+ * "contracts" header names one (bad input, exit 2, nothing touched). */
+static int online_check_early(const run *r, const strata_migration *m)
+{
+	return online_check_as(r, m, STRATA_UP, 0);
 }
 
 /* Before anything runs: the operations parse, and a down across a
@@ -1134,17 +1141,9 @@ static int online_check_early(const run *r, const strata_migration *m)
 static int online_check(run *r, const strata_migration *m, strata_direction dir,
 			const step_sql *sql, db_engine engine)
 {
-	strata_online_step s;
-	int rc;
-
-	if ((rc = online_check_contracts(r, m)) < 0 || !m->online_text)
-		return rc;
-	if ((rc = need_hooks(m)) < 0)
-		return rc;
-	s = online_ctx(r, m);
-	return online_hooks->check(&s, dir,
-				   dir == STRATA_DOWN && sql->n == 0 &&
-					   (engine != DB_POSTGRES || !online_expanded(r, m)));
+	return online_check_as(r, m, dir,
+			       dir == STRATA_DOWN && sql->n == 0 &&
+				       (engine != DB_POSTGRES || !online_expanded(r, m)));
 }
 
 typedef int (*planner)(strata_plan *out, const strata_graph *g, const unsigned char *applied,
@@ -1671,7 +1670,8 @@ int strata_status_read(strata_status **out, const strata_config *cfg, const stra
 	if (!(s = strata_calloc(1, sizeof(*s))) ||
 	    !(s->applied = strata_calloc(r.count ? r.count : 1, 1)) ||
 	    !(s->changed = strata_calloc(r.count ? r.count : 1, sizeof(size_t))) ||
-	    !(s->changed_recorded = strata_calloc(r.count ? r.count : 1, sizeof(char *))))
+	    !(s->changed_recorded = strata_calloc(r.count ? r.count : 1, sizeof(char *))) ||
+	    !(s->expanded = strata_calloc(r.count ? r.count : 1, 1)))
 		goto done;
 	s->failed = -1;
 	/* A read: never create or write the database. A SQLite file that does
@@ -1693,6 +1693,7 @@ int strata_status_read(strata_status **out, const strata_config *cfg, const stra
 		const strata_migration *m = strata_graph_at(g, i);
 		const bk_revision_state *h = history_of(&r, m->revision);
 
+		s->expanded[i] = s->applied[i] && m->online_text && online_expanded(&r, m);
 		if (s->applied[i] && changed_since(h, m)) {
 			if (!(s->changed_recorded[s->nchanged] = strata_strdup(h->checksum)))
 				goto done;
@@ -1733,6 +1734,7 @@ void strata_status_free(strata_status *s)
 	for (i = 0; i < s->nchanged; i++)
 		strata_free(s->changed_recorded[i]);
 	strata_free(s->changed_recorded);
+	strata_free(s->expanded);
 	strata_free(s->changed);
 	strata_free(s->applied);
 	strata_free(s->failed_error);

@@ -390,19 +390,27 @@ static int active_is(int *yes, const strata_online_step *s, const strata_online_
 	return rc;
 }
 
-static int hook_contract(const strata_online_step *s)
+/*
+ * Contract (complete) or roll back the revision's migration when it is the
+ * one in progress. Not in progress: contract is 0 when it was completed,
+ * else an error; rollback is 1 when it was completed, else 0.
+ */
+static int finish(const strata_online_step *s, int contract)
 {
 	strata_online_migration *mig = NULL;
 	strata_online_options o;
 	char *phase = NULL;
-	int rc, active = 0;
+	int rc, active = 0, complete;
 
 	set_options(&o, s);
 	if ((rc = parse_of(&mig, s->m)) < 0 || (rc = active_is(&active, s, mig, &phase)) < 0)
 		goto done;
+	complete = phase && strcmp(phase, "complete") == 0;
 	if (active) {
-		rc = strata_online_complete(s->cfg, &o);
-	} else if (!phase || strcmp(phase, "complete") != 0) {
+		rc = contract ? strata_online_complete(s->cfg, &o) : strata_online_rollback(s->cfg, &o);
+	} else if (!contract) {
+		rc = complete;
+	} else if (!complete) {
 		rc = strata_error_set(STRATA_ECONFLICT, "online migration \"%s\" of revision %s is "
 				      "not in progress (%s)", mig->name, s->m->revision,
 				      phase ? phase : "never started");
@@ -415,24 +423,14 @@ done:
 	return rc;
 }
 
+static int hook_contract(const strata_online_step *s)
+{
+	return finish(s, 1);
+}
+
 static int hook_rollback(const strata_online_step *s)
 {
-	strata_online_migration *mig = NULL;
-	strata_online_options o;
-	char *phase = NULL;
-	int rc, active = 0;
-
-	set_options(&o, s);
-	if ((rc = parse_of(&mig, s->m)) < 0 || (rc = active_is(&active, s, mig, &phase)) < 0)
-		goto done;
-	if (active)
-		rc = strata_online_rollback(s->cfg, &o);
-	else if (phase && strcmp(phase, "complete") == 0)
-		rc = 1;
-done:
-	strata_free(phase);
-	strata_online_free(mig);
-	return rc;
+	return finish(s, 0);
 }
 
 /* In the runner's transaction: drop the migration's version schema and

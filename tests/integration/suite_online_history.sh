@@ -82,9 +82,22 @@ test_online_revision_up_down_up_between_plain_revisions() {
   equals "$(q "SET search_path TO public_02_add_slug; INSERT INTO skills (id, name, slug) VALUES (-1, 'New', 'new'); SELECT count(*) FROM public.skills WHERE id = -1")" 1
   q "DELETE FROM skills WHERE id < 1" >/dev/null
   drift_clean
-  ok st history
+  ok st history -i
+  contains "$OUT" "expanded"
+  ok st current
+  contains "$ERR" "online revision 02 is expanded"
   ok st log
   contains "$OUT" "expanded"
+  # strata's objects are not the user's schema: version schemas, the
+  # strata_online state, the sync trigger and the bookkeeping stay out.
+  local cmd
+  for cmd in dump erd; do
+    ok st "$cmd"
+    lacks "$OUT" "public_02_add_slug"
+    lacks "$OUT" "strata_online"
+    lacks "$OUT" "_strata_online_sync"
+    lacks "$OUT" "strata_history"
+  done
   # The next revision contracts 02, then drops a column 02's version
   # schema covers: strata's views are rebuilt around it.
   equals "$(q "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public_02_add_slug' AND column_name = 'legacy'")" 1
@@ -112,6 +125,9 @@ test_online_revision_up_down_up_between_plain_revisions() {
   drift_clean
   ok st current
   contains "$OUT" "03"
+  lacks "$ERR" "is expanded"
+  ok st history -i
+  lacks "$OUT" "expanded"
 }
 
 test_downgrade_across_an_expanded_revision_rolls_it_back() {
