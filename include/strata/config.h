@@ -32,6 +32,9 @@
  * [test] heads = N: the number of heads strata test's single-head check
  * expects (default 1).
  *
+ * [online] keep_versions = N: how many version schemas of completed online
+ * migrations stay, the newest first (default 1; see docs/online.md).
+ *
  * [lint] holds rule severities and lint settings (strata/lint.h); it is
  * kept as read here and checked by lint. [advise] likewise holds the
  * schema advisor's settings (strata/advise.h), checked by advise.
@@ -84,6 +87,7 @@ typedef struct strata_config {
 	int test_heads;            /* [test] heads: the heads strata test expects; default 1 */
 	long batch_target_ms;      /* [online] batch_target: the time a backfill or batched
 	                              step's batch aims at (adaptive size); default 100 */
+	int online_keep_versions;  /* [online] keep_versions; default 1 */
 	char **lint_keys;          /* [lint] entries as read (checked by strata_lint_settings_load) */
 	char **lint_values;
 	size_t nlint;

@@ -71,6 +71,13 @@ typedef struct strata_migration {
 	size_t down_offset, down_len; /* the down section's SQL; 0/0 when absent */
 	int has_down_marker;          /* 1 if a "-- +down" line exists */
 	char checksum[80];            /* "sha256-v1:<64 hex>" */
+	char *online_file;            /* the 'online' header: its operation file beside it, or NULL */
+	char *online_text;            /* an online revision's pgroll-format JSON (the '+online'
+	                                 section or the header's file), else NULL; in the checksum */
+	size_t online_len;
+	int online_line;              /* the section's first line, 0 for a file */
+	char *contracts;              /* the 'contracts' header: the online revision whose
+	                                 contract runs before this one, or NULL */
 	char *incomplete;             /* "path:line: why" when the revision cannot run yet, else NULL */
 	const char *incomplete_hint;
 	/* A batched data step ("-- +batch", before "-- +down"): its one UPDATE

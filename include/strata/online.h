@@ -124,7 +124,29 @@ typedef struct strata_online_status {
 	char *latest_schema;      /* and its version schema (what clients should use) */
 	char *latest_completed_at;
 	long completed;           /* how many migrations were completed */
+	/* Every version schema strata keeps (in progress, previous, completed),
+	 * by name, with the client sessions of this database whose last
+	 * statement names it (pg_stat_activity has no search_path column) and
+	 * the sessions whose statements this role may not see. */
+	struct strata_online_version *versions;
+	size_t nversions;
 } strata_online_status;
+
+typedef struct strata_online_version {
+	char *schema;
+	char *migration;          /* the migration that made it */
+	char *phase;              /* "started" (new version), "previous" or "complete" */
+	long sessions;            /* sessions seen naming it */
+	long sessions_hidden;     /* sessions whose statements are not visible: the count
+	                             above may miss those */
+} strata_online_version;
+
+/**
+ * The online phases of online revisions (strata/runner.h,
+ * strata_online_hooks), installed in the runner: call once before running
+ * revisions. strata's own CLI does.
+ */
+void strata_online_register(void);
 
 /** Read the online-migration state (read-only: creates nothing). */
 int strata_online_status_read(strata_online_status **out, const strata_config *cfg,

@@ -98,9 +98,63 @@ typedef struct strata_run_options {
 	long batch_pause_ms;      /* pause between two batches; default 0 */
 	long max_replica_lag_ms;  /* wait while a standby is further behind; 0 = off */
 	void (*batch_progress)(void *payload, const strata_batch_progress *p);
+	int online_contract;      /* contract each online revision right after its expand
+	                             (strata test), not when a later revision says so */
 } strata_run_options;
 #define STRATA_RUN_OPTIONS_VERSION 1
-#define STRATA_RUN_OPTIONS_INIT { STRATA_RUN_OPTIONS_VERSION, NULL, 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, 0, 0, NULL }
+#define STRATA_RUN_OPTIONS_INIT { STRATA_RUN_OPTIONS_VERSION, NULL, 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, 0, 0, NULL, 0 }
+
+/*
+ * Online revisions (a revision whose header says "-- online: FILE.json" or
+ * that holds a "-- +online" section): the runner hands their phases to the
+ * table strata_online_register() (strata/online.h) installs, so core does
+ * not depend on online. History outcomes of an online revision on
+ * PostgreSQL: "expanding" (recorded as applied before the expand starts;
+ * an interrupted expand is resumed by the next upgrade or rolled back by a
+ * downgrade), "expanded" (start and backfill done; both versions live),
+ * "contracted" (complete done), and "reverted" (rolled back, or the
+ * inverse ran). On SQLite an online revision is a plain step: "applied".
+ */
+struct strata_db;
+typedef struct strata_online_step {
+	const strata_config *cfg;
+	struct strata_db *db;       /* the runner's connection (apply, views: in its transaction) */
+	const strata_migration *m;  /* the online revision */
+	void (*log)(void *payload, strata_log_level level, const char *msg);
+	void (*emit)(void *payload, const char *text, size_t len);
+	void *payload;
+} strata_online_step;
+
+typedef struct strata_online_hooks {
+	int version;              /* STRATA_ONLINE_HOOKS_VERSION */
+	/* Parse the operations (no database); with dir STRATA_DOWN and
+	 * need_inverse, also whether they have an inverse (else
+	 * STRATA_EIRREVERSIBLE saying why). */
+	int (*check)(const strata_online_step *s, strata_direction dir, int need_inverse);
+	/* PostgreSQL, each on its own connection and safe to run again: start and
+	 * backfill (resumes one in progress); complete (0 when already done);
+	 * roll back (0 when nothing is in progress; 1 when the migration was
+	 * completed meanwhile, so the inverse is what undoes it). */
+	int (*expand)(const strata_online_step *s);
+	int (*contract)(const strata_online_step *s);
+	int (*rollback)(const strata_online_step *s);
+	/* In the runner's transaction on s->db: SQLite up or down; PostgreSQL
+	 * down of a contracted revision (its inverse, or with down_sql the
+	 * runner ran the revision's down section: only strata's own state). */
+	int (*apply)(const strata_online_step *s, strata_direction dir, int down_sql);
+	/* PostgreSQL, around a plain step in its transaction: strata's
+	 * version schemas of views are set aside (*saved) and rebuilt over the
+	 * tables as the step left them. */
+	int (*views_before)(const strata_online_step *s, void **saved);
+	int (*views_after)(const strata_online_step *s, void *saved);
+	void (*views_free)(void *saved);
+	/* --sql: what each phase of the step runs, through s->emit. */
+	int (*render)(const strata_online_step *s, strata_direction dir);
+} strata_online_hooks;
+#define STRATA_ONLINE_HOOKS_VERSION 1
+
+/** Install the online phases (NULL: online revisions are refused). */
+void strata_runner_set_online(const strata_online_hooks *hooks);
 
 typedef struct strata_run_result {
 	size_t planned;   /* steps in the plan */
@@ -178,6 +232,8 @@ typedef struct strata_status {
 	long failed_statements_run;
 	int failed_in_progress;   /* failed is a "running" row whose run still holds the run lock:
 	                             being applied right now, not interrupted */
+	unsigned char *expanded;  /* per graph index: an applied online revision whose latest
+	                             history row is "expanding" or "expanded" (not contracted) */
 } strata_status;
 
 /* strata_status_read() flags. */

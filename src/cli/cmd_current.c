@@ -38,7 +38,9 @@ static int applied_row(strata_audit **audit, const strata_audit_entry **out, cli
 		const strata_audit_entry *e = &(*audit)->entries[i];
 
 		if ((strcmp(e->direction, "up") == 0 &&
-		     (strcmp(e->outcome, "applied") == 0 || strcmp(e->outcome, "stamped") == 0)) ||
+		     (strcmp(e->outcome, "applied") == 0 || strcmp(e->outcome, "stamped") == 0 ||
+		      strcmp(e->outcome, "expanded") == 0 || strcmp(e->outcome, "contracted") == 0 ||
+		      strcmp(e->outcome, "expanding") == 0)) ||
 		    strcmp(e->outcome, "adopted") == 0)
 			*out = e;
 	}
@@ -154,6 +156,12 @@ int cmd_current(int argc, char **argv, cli_ctx *ctx)
 	else if (st->failed >= 0)
 		cli_warn("revision %s failed part-way; see 'strata upgrade' for how to resolve it",
 			 strata_graph_at(ctx->graph, (size_t)st->failed)->revision);
+	for (i = 0; i < strata_graph_count(ctx->graph); i++)
+		if (st->expanded[i])
+			cli_info(ctx, "online revision %s is expanded: both versions are live until it is "
+				 "contracted (by the upgrade past a revision that says 'contracts: %s', or "
+				 "'strata online complete')", strata_graph_at(ctx->graph, i)->revision,
+				 strata_graph_at(ctx->graph, i)->revision);
 	for (i = 0; i < st->nchanged; i++)
 		cli_warn("revision %s changed since it was applied",
 			 strata_graph_at(ctx->graph, st->changed[i])->revision);

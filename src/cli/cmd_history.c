@@ -53,6 +53,8 @@ static json_t *revision_json(const strata_graph *g, size_t i)
 /* Revision i's state in the database: current, applied, failed, running or pending. */
 static const char *state_of(const strata_status *st, const unsigned char *current, size_t i)
 {
+	if (st->expanded[i]) /* an online revision: both versions live */
+		return current[i] ? "current, expanded" : "expanded";
 	if (current[i])
 		return "current";
 	if (st->applied[i])

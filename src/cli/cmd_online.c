@@ -31,6 +31,39 @@ static int duration_opt(long *out, const char *value, const char *name)
 	return 0;
 }
 
+static json_t *versions_json(const strata_online_status *s)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < s->nversions; i++) {
+		const strata_online_version *v = &s->versions[i];
+
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:I, s:I}", "schema", v->schema,
+						   "migration", v->migration, "phase", v->phase,
+						   "sessions", (json_int_t)v->sessions, "sessions_hidden",
+						   (json_int_t)v->sessions_hidden));
+	}
+	return a;
+}
+
+static void print_versions(const strata_online_status *s)
+{
+	if (s->nversions)
+		printf("version schemas (sessions seen naming each in their last statement):\n");
+	for (size_t i = 0; i < s->nversions; i++) {
+		const strata_online_version *v = &s->versions[i];
+
+		printf("  %s  %s of %s: %ld session%s", v->schema,
+		       strcmp(v->phase, "started") == 0 ? "new version"
+		       : strcmp(v->phase, "previous") == 0 ? "previous version" : "completed",
+		       v->migration, v->sessions, v->sessions == 1 ? "" : "s");
+		if (v->sessions_hidden)
+			printf(" (unknown for %ld session%s whose statements this role cannot see)",
+			       v->sessions_hidden, v->sessions_hidden == 1 ? "" : "s");
+		putchar('\n');
+	}
+}
+
 static int print_status(cli_ctx *ctx, const strata_online_options *o)
 {
 	strata_online_status *s = NULL;
@@ -51,6 +84,7 @@ static int print_status(cli_ctx *ctx, const strata_online_options *o)
 			json_object_set_new(j, "rows_backfilled", json_integer(s->rows_backfilled));
 		}
 		json_object_set_new(j, "completed", json_integer(s->completed));
+		json_object_set_new(j, "version_schemas", versions_json(s));
 		json_object_set_new(j, "latest", s->latest_name ? json_string(s->latest_name) : json_null());
 		json_object_set_new(j, "latest_schema",
 				    s->latest_schema ? json_string(s->latest_schema) : json_null());
@@ -58,7 +92,7 @@ static int print_status(cli_ctx *ctx, const strata_online_options *o)
 	} else {
 		if (s->active)
 			printf("in progress: %s (started %s)\n  new version schema: %s\n  old version: %s\n"
-			       "  backfill: %s (%lld rows in the current table)\n",
+			       "  backfill: %s (%lld rows)\n",
 			       s->name, s->started_at ? s->started_at : "?", s->version_schema,
 			       s->previous_schema ? s->previous_schema : "the tables themselves",
 			       s->backfilled ? "done" : "not finished", s->rows_backfilled);
@@ -69,6 +103,8 @@ static int print_status(cli_ctx *ctx, const strata_online_options *o)
 			       s->latest_name, s->latest_schema, s->latest_completed_at ? s->latest_completed_at : "?",
 			       s->completed);
 	}
+	if (!ctx->g.json)
+		print_versions(s);
 	strata_online_status_free(s);
 	return EXIT_OK;
 }

@@ -255,6 +255,37 @@ static int is_own(const sc_object *o, void *payload)
 	return own_name_eq(w, name, w->version) || own_name_eq(w, name, "strata_history");
 }
 
+static int on_flag(void *payload, int ncols, const char *const *v);
+
+typedef struct schema_list {
+	char ***v;
+	size_t *n;
+} schema_list;
+
+static int on_state_schema(void *payload, int ncols, const char *const *v)
+{
+	schema_list *l = payload;
+
+	return ncols == 1 && v[0] && !sc_strv_has(*l->v, *l->n, v[0]) ? sc_strv_add(l->v, l->n, v[0])
+								       : 0;
+}
+
+/* The versioned schemas strata online's state table in db names. */
+static int read_state_schemas(strata_db *db, char ***v, size_t *n)
+{
+	schema_list l = { v, n };
+	int exists = 0, rc;
+
+	rc = db_query(db, "SELECT pg_catalog.to_regclass('" STRATA_ONLINE_SCHEMA ".migrations') IS NOT NULL",
+		      0, NULL, on_flag, &exists);
+	if (rc != 0 || !exists)
+		return rc;
+	return db_query(db, "SELECT version_schema FROM " STRATA_ONLINE_SCHEMA ".migrations UNION "
+			"SELECT previous_schema FROM " STRATA_ONLINE_SCHEMA ".migrations "
+			"WHERE previous_schema IS NOT NULL",
+			0, NULL, on_state_schema, &l);
+}
+
 static int drop_own_objects(const test_run *t, sc_catalog *cat)
 {
 	const char *vt = t->cfg.version_table ? t->cfg.version_table : "strata_version";
@@ -268,6 +299,9 @@ static int drop_own_objects(const test_run *t, sc_catalog *cat)
 		rc = sc_strv_add(&w.schemas, &w.nschemas, STRATA_ONLINE_SCHEMA);
 		for (size_t i = 0; rc == 0 && i < t->nview_schemas; i++)
 			rc = sc_strv_add(&w.schemas, &w.nschemas, t->view_schemas[i]);
+		/* Online revisions walked so far made version schemas too. */
+		if (rc == 0)
+			rc = read_state_schemas(t->db, &w.schemas, &w.nschemas);
 		for (size_t i = 0; i < cat->n && !online; i++)
 			online = (cat->objs[i]->kind == SC_SCHEMA &&
 				  strcmp(cat->objs[i]->name, STRATA_ONLINE_SCHEMA) == 0) ||
@@ -285,31 +319,13 @@ static int drop_own_objects(const test_run *t, sc_catalog *cat)
 	return rc;
 }
 
-static int on_flag(void *payload, int ncols, const char *const *v);
-
-static int on_view_schema(void *payload, int ncols, const char *const *v)
-{
-	test_run *t = payload;
-
-	return ncols == 1 && v[0] ? sc_strv_add(&t->view_schemas, &t->nview_schemas, v[0]) : 0;
-}
-
 /* PostgreSQL: the versioned schemas that strata online's state table in
  * the shadow (a scratch database given with -d) names. */
 static int read_view_schemas(test_run *t)
 {
-	int exists = 0, rc;
-
 	if (t->engine != DB_POSTGRES)
 		return 0;
-	rc = db_query(t->db, "SELECT pg_catalog.to_regclass('" STRATA_ONLINE_SCHEMA ".migrations') IS NOT NULL",
-		      0, NULL, on_flag, &exists);
-	if (rc != 0 || !exists)
-		return rc;
-	return db_query(t->db, "SELECT version_schema FROM " STRATA_ONLINE_SCHEMA ".migrations UNION "
-			"SELECT previous_schema FROM " STRATA_ONLINE_SCHEMA ".migrations "
-			"WHERE previous_schema IS NOT NULL",
-			0, NULL, on_view_schema, t);
+	return read_state_schemas(t->db, &t->view_schemas, &t->nview_schemas);
 }
 
 /* The catalog model: whole, or (names given, PostgreSQL) scoped to them. */
@@ -522,6 +538,9 @@ static int revision_text_names(test_run *t, size_t i, sc_names *names)
 	if ((rc = sc_names_add_sql(names, m->text + m->up_offset, m->up_len)) != 0 ||
 	    (rc = sc_names_add_sql(names, m->text + m->down_offset, m->down_len)) != 0)
 		return rc;
+	/* An online revision's operations name no object in SQL: read whole. */
+	if (m->online_text)
+		names->opaque = 1;
 	writes = names->writes;
 	defines_code = names->defines_code;
 	for (size_t s = 0; dt && s < REVTEST_NSECTIONS; s++)
@@ -1326,6 +1345,8 @@ int cmd_test(int argc, char **argv, cli_ctx *ctx)
 	{
 		strata_run_options so = STRATA_RUN_OPTIONS_INIT;
 
+		/* Online revisions: start, backfill and complete up; down is their inverse. */
+		so.online_contract = 1;
 		if ((rc = strata_session_open(&t.session, &t.cfg, t.g, t.db, &so)) != 0) {
 			rc = cli_report_error(rc);
 			goto done;

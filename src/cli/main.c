@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/schema_common.h"
 #include "strata/error.h"
+#include "strata/online.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -89,6 +90,8 @@ int main(int argc, char **argv)
 	 * SQLite reports as a full disk and strata rolls back, instead of the
 	 * process being killed part-way. */
 	signal(SIGXFSZ, SIG_IGN);
+	/* Online revisions run through the online engine (strata/online.h). */
+	strata_online_register();
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.color_err = isatty(2) && !getenv("NO_COLOR");
 	ctx.progress = isatty(2);

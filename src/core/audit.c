@@ -26,7 +26,7 @@
 
 const char *const strata_audit_outcomes[] = {
 	"applied", "reverted", "rolled-back", "failed", "stamped", "accepted", "running",
-	"interrupted", "adopted", NULL,
+	"interrupted", "adopted", "expanding", "expanded", "contracted", NULL,
 };
 
 static int outcome_known(const char *s)

@@ -312,11 +312,24 @@ static int on_history(void *payload, int ncols, const char *const *v)
 		return STRATA_ERROR;
 	if (((strcmp(v[1] ? v[1] : "", "up") == 0 &&
 	      (strcmp(outcome, "applied") == 0 || strcmp(outcome, "stamped") == 0 ||
-	       strcmp(outcome, "accepted") == 0)) ||
+	       strcmp(outcome, "accepted") == 0 || bk_outcome_is_online(outcome))) ||
 	     (strcmp(v[1] ? v[1] : "", "adopt") == 0 && strcmp(outcome, "adopted") == 0)) &&
 	    replace(&r->checksum, v[3]) < 0)
 		return STRATA_ERROR;
 	return 0;
+}
+
+int bk_outcome_is_online(const char *outcome)
+{
+	return strcmp(outcome, "expanding") == 0 || strcmp(outcome, "expanded") == 0 ||
+	       strcmp(outcome, "contracted") == 0;
+}
+
+int bk_note_outcome(bk_state *s, const char *revision, const char *outcome)
+{
+	bk_revision_state *r = state_of(s, revision);
+
+	return r && replace(&r->outcome, outcome) == 0 ? 0 : STRATA_ERROR;
 }
 
 /* An unfinished step's row: error, failed statement, start, statements run. */

@@ -84,6 +84,11 @@ int bk_read_versions(char ***out, size_t *n, strata_db *db, const strata_config 
 void bk_free_versions(char **v, size_t n);
 int bk_insert(strata_db *db, const strata_config *cfg, const bk_entry *e);
 
+/* An online revision's outcomes: "expanding", "expanded", "contracted". */
+int bk_outcome_is_online(const char *outcome);
+/* Make outcome the latest word on revision in s (after a row was written). */
+int bk_note_outcome(bk_state *s, const char *revision, const char *outcome);
+
 /* --sql renderers. */
 int bk_render_ensure(strata_buf *out, db_engine engine, const strata_config *cfg);
 int bk_render_set_heads(strata_buf *out, const strata_config *cfg, const char *const *heads,

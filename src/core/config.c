@@ -35,6 +35,7 @@ typedef struct file_values {
 	char *provider_timeout;
 	char *test_heads;       /* [test] heads */
 	char *batch_target;     /* [online] batch_target */
+	char *keep_versions;    /* [online] keep_versions */
 	char **lint_keys, **lint_values; /* [lint] entries, in file order */
 	size_t nlint;
 	char **advise_keys, **advise_values; /* [advise] entries, in file order */
@@ -131,9 +132,19 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
 	}
 	/* [online]: online migrations' and batched steps' settings. */
 	if (strcasecmp(section, "online") == 0) {
-		if (strcasecmp(name, "batch_target") == 0 && !set_once(&fv->batch_target, value))
+		if (strcasecmp(name, "batch_target") == 0) {
+			if (!set_once(&fv->batch_target, value))
+				fv->out_of_memory = 1;
+			return !fv->out_of_memory;
+		}
+		if (strcasecmp(name, "keep_versions") == 0) {
+			if (!set_once(&fv->keep_versions, value))
+				fv->out_of_memory = 1;
+			return !fv->out_of_memory;
+		}
+		if (buf_printf(&fv->error, "unknown key '%s' in [online] (batch_target, keep_versions)", name) < 0)
 			fv->out_of_memory = 1;
-		return !fv->out_of_memory;
+		return 0;
 	}
 	if (strcasecmp(section, "strata") != 0) {
 		if (buf_printf(&fv->error, "unknown section [%s]", section) < 0)
@@ -178,6 +189,7 @@ static void file_values_release(file_values *fv)
 	strata_free(fv->provider_timeout);
 	strata_free(fv->test_heads);
 	strata_free(fv->batch_target);
+	strata_free(fv->keep_versions);
 	free_strings(fv->lint_keys, fv->nlint);
 	free_strings(fv->lint_values, fv->nlint);
 	free_strings(fv->advise_keys, fv->nadvise);
@@ -673,6 +685,19 @@ int strata_config_load(strata_config **out, const strata_config_input *in)
 			goto done;
 		}
 		c->lock_retries = (int)retries;
+	}
+	c->online_keep_versions = 1;
+	if (fv.keep_versions && *fv.keep_versions) {
+		long keep;
+
+		if ((rc = parse_count(&keep, fv.keep_versions)) < 0 || keep < 1 || keep > 100) {
+			rc = strata_error_set(STRATA_EPARSE, "%s: [online] keep_versions must be 1 to 100, "
+					      "not '%s'", c->config_path, fv.keep_versions);
+			strata_error_hint("how many version schemas of completed online migrations "
+					  "stay (the newest first); the default is 1");
+			goto done;
+		}
+		c->online_keep_versions = (int)keep;
 	}
 	c->sum_mode = STRATA_SUM_STRICT;
 	if (fv.sum && *fv.sum) {

@@ -69,15 +69,19 @@ enum hkey {
 	H_BRANCH,
 	H_IRREVERSIBLE,
 	H_CREATED,
+	H_ONLINE,
+	H_CONTRACTS,
 	H_COUNT
 };
 
 static const char *const key_names[H_COUNT] = {
 	"revision", "revises", "message", "transaction", "depends-on", "branch", "irreversible",
-	"created",
+	"created", "online", "contracts",
 };
 
-#define KNOWN_KEYS "revision, revises, message, transaction, depends-on, branch, irreversible, created"
+#define KNOWN_KEYS \
+	"revision, revises, message, transaction, depends-on, branch, irreversible, created, " \
+	"online, contracts"
 #define ID_HINT \
 	"a revision id is 1 to 32 letters, digits, '.', '_' or '-' (`strata revision` makes " \
 	"12 lowercase hex characters, like 3f9a1c2b7d10)"
@@ -91,7 +95,7 @@ typedef struct mline {
 	int no;      /* 1-based */
 } mline;
 
-enum { LINE_OTHER, LINE_UP, LINE_DOWN, LINE_BATCH, LINE_BAD_MARKER };
+enum { LINE_OTHER, LINE_UP, LINE_DOWN, LINE_BATCH, LINE_BAD_MARKER, LINE_ONLINE };
 
 typedef struct parser {
 	const char *path;
@@ -99,6 +103,7 @@ typedef struct parser {
 	size_t len;
 	strata_migration *m;
 	int key_line[H_COUNT]; /* where each header key was seen, 0 = not seen */
+	int online_section;    /* line of "-- +online" (in place of "-- +up"), 0 = none */
 } parser;
 
 static int is_blank(char c)
@@ -152,6 +157,8 @@ static int classify(const char *t, const mline *l)
 		return LINE_DOWN;
 	if (line_is(t, l, "-- +batch"))
 		return LINE_BATCH;
+	if (line_is(t, l, "-- +online"))
+		return LINE_ONLINE;
 	/* Near misses: "--", blanks, "+", blanks, up/down as a whole word. */
 	p = skip_blanks(t, l->start, l->end);
 	if (l->end - p < 2 || t[p] != '-' || t[p + 1] != '-')
@@ -383,6 +390,17 @@ static int parse_ids(parser *p, int lineno, int key, size_t vs, size_t ve, char 
 
 /* An optional header's value into *slot: empty is as if absent; else it
  * must be valid, or it is an error naming it (what) with the hint. */
+/* An operation file beside the revision: a plain file name ending in ".json". */
+static int online_name_valid(const char *s, size_t n)
+{
+	if (n <= 5 || strncmp(s + n - 5, ".json", 5) != 0 || s[0] == '.')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '/' || s[i] == '\\' || (unsigned char)s[i] < 0x20)
+			return 0;
+	return 1;
+}
+
 static int store_optional(parser *p, const mline *l, char **slot, size_t vs, size_t vlen,
 			  int valid, const char *what, const char *hint)
 {
@@ -481,6 +499,14 @@ static int set_header(parser *p, const mline *l, size_t ks, size_t ke, size_t vs
 			return STRATA_EPARSE;
 		}
 		return (m->irreversible = strata_strndup(t + vs, vlen)) ? 0 : STRATA_ERROR;
+	case H_ONLINE:
+		return store_optional(p, l, &m->online_file, vs, vlen, online_name_valid(t + vs, vlen),
+				      "operation file name",
+				      "name a pgroll-format file beside the revision in the migrations "
+				      "folder, e.g. '-- online: 0003_add_slug.json'");
+	case H_CONTRACTS:
+		return store_optional(p, l, &m->contracts, vs, vlen, id_span_valid(t + vs, vlen),
+				      "revision id in 'contracts'", ID_HINT);
 	case H_CREATED: {
 		int64_t ms;
 
@@ -533,7 +559,20 @@ static int check_text(const parser *p)
 	return STRATA_EPARSE;
 }
 
-/* Header lines up to "-- +up" (or "-- +batch"); on success *l is the marker's line. */
+/* "-- +online" in place of "-- +up": the section holds the operation file's JSON. */
+static int online_section_start(parser *p, const mline *l)
+{
+	if (p->key_line[H_ONLINE]) {
+		perr(p, l->no, "'-- +online' section and '-- online:' header (line %d) both given",
+		     p->key_line[H_ONLINE]);
+		strata_error_hint("keep the operations in one place: the section or the file");
+		return STRATA_EPARSE;
+	}
+	p->online_section = l->no;
+	return 0;
+}
+
+/* Header lines up to "-- +up" (or "-- +batch" or "-- +online"); on success *l is the marker's line. */
 static int parse_header(parser *p, mline *l)
 {
 	const char *t = p->t;
@@ -546,6 +585,8 @@ static int parse_header(parser *p, mline *l)
 		case LINE_UP:
 		case LINE_BATCH:
 			return 0;
+		case LINE_ONLINE:
+			return online_section_start(p, l);
 		case LINE_DOWN:
 			perr(p, l->no, "'-- +down' before '-- +up'");
 			strata_error_hint("put the upgrade SQL after a '-- +up' line, then "
@@ -661,6 +702,12 @@ static int parse_sections(parser *p, mline *l, sections *sc)
 			break;
 		case LINE_BAD_MARKER:
 			return bad_marker(p, l);
+		case LINE_ONLINE:
+			perr(p, l->no, "'-- +online' after the first section");
+			strata_error_hint("an online revision's '-- +online' section takes the place of "
+					  "'-- +up': header, '-- +online' and the JSON, then an optional "
+					  "'-- +down'");
+			return STRATA_EPARSE;
 		default:
 			if (line_has_sql(t, l))
 				*(cur == SEC_UP ? &sc->up_sql : cur == SEC_BATCH ? &sc->batch_sql
@@ -693,10 +740,48 @@ static int check_placeholder(strata_migration *m, const parser *p)
 	return 0;
 }
 
+/*
+ * An online revision: its operations come from the "+online" section (kept
+ * in online_text, and the up section is empty) or from the file the
+ * "online" header names (read by attach_online_file()). Its down section is
+ * optional: without one, downgrading runs the operations' inverse.
+ */
+static int online_rules(parser *p, int up_sql)
+{
+	strata_migration *m = p->m;
+
+	if (m->online_file && up_sql) {
+		perr(p, p->key_line[H_ONLINE], "an online revision has SQL in its up section");
+		strata_error_hint("its change is the operation file's; put extra SQL in a \"sql\" "
+				  "operation, or in a plain revision before or after it");
+		return STRATA_EPARSE;
+	}
+	if (!m->transactional) {
+		perr(p, p->key_line[H_TRANSACTION], "'transaction: off' on an online revision");
+		strata_error_hint("remove it: strata runs each phase of an online revision in the "
+				  "transactions it needs");
+		return STRATA_EPARSE;
+	}
+	if (p->online_section) {
+		if (!up_sql) {
+			perr(p, p->online_section, "the '-- +online' section is empty");
+			strata_error_hint("write the operations as pgroll JSON: {\"operations\": [...]}");
+			return STRATA_EPARSE;
+		}
+		m->online_len = m->up_len;
+		if (!(m->online_text = strata_strndup(m->text + m->up_offset, m->up_len)))
+			return STRATA_ERROR;
+		m->online_line = p->online_section + 1;
+		m->up_len = 0;
+	}
+	return 0;
+}
+
 /* Rules that need the whole file: required headers, self-edges, down vs irreversible. */
 static int check_rules(parser *p, const sections *sc, int last_line)
 {
 	strata_migration *m = p->m;
+	int up_sql = up_sql, down_sql = down_sql;
 	size_t i;
 
 	if (!p->key_line[H_REVISION]) {
@@ -726,12 +811,20 @@ static int check_rules(parser *p, const sections *sc, int last_line)
 			return STRATA_EPARSE;
 		}
 	}
-	if (m->has_batch_marker && sc->up_sql) {
+	if (m->has_batch_marker && up_sql) {
 		perr(p, sc->batch_line, "the revision has both up SQL and a '-- +batch' section");
 		strata_error_hint("a batched step is alone in its revision, so that a resumed run "
 				  "never repeats other statements: move the up SQL into a revision "
 				  "before this one");
 		return STRATA_EPARSE;
+	}
+	if (p->online_section || m->online_file) {
+		int rc = online_rules(p, up_sql);
+
+		if (rc != 0)
+			return rc;
+		up_sql = 1;
+		down_sql = down_sql || !m->irreversible; /* the inverse of the operations */
 	}
 	/* Empty sections make a revision incomplete, not unreadable: a fresh
 	 * `strata revision` file must not stop `history` or the next
@@ -741,10 +834,10 @@ static int check_rules(parser *p, const sections *sc, int last_line)
 		return incomplete(m, p, sc->batch_line, "the batch section is empty",
 				  "write one UPDATE or DELETE after '-- +batch', with the key range "
 				  "'WHERE id > :last AND id <= :next'");
-	if (!m->has_batch_marker && !sc->up_sql && m->nrevises < 2)
+	if (!m->has_batch_marker && !up_sql && m->nrevises < 2)
 		return incomplete(m, p, sc->up_line, "the up section is empty",
 				  "write the upgrade SQL after '-- +up'");
-	if (m->irreversible && sc->down_sql) {
+	if (m->irreversible && down_sql) {
 		perr(p, p->key_line[H_IRREVERSIBLE],
 		     "'irreversible' is set but the down section has SQL");
 		strata_error_hint("remove the down SQL, or remove the '-- irreversible:' header");
@@ -752,7 +845,7 @@ static int check_rules(parser *p, const sections *sc, int last_line)
 	}
 	/* A batched data step changes rows, not the schema: an empty down
 	 * reverts it (its revision's neighbours revert the schema). */
-	if (!m->irreversible && !sc->down_sql && m->nrevises < 2 && !m->has_batch_marker)
+	if (!m->irreversible && !down_sql && m->nrevises < 2 && !m->has_batch_marker)
 		return incomplete(m, p, sc->down_line ? sc->down_line : last_line,
 				  sc->down_line ? "the down section is empty" : "no '-- +down' section",
 				  DOWN_HINT);
@@ -790,6 +883,10 @@ static void compute_checksum(strata_migration *m)
 	if (m->has_batch_marker) {
 		sha256_update(&c, "\0batch\0", 7);
 		hash_normalised(&c, m->text + m->batch_offset, m->batch_len);
+	}
+	if (m->online_text) { /* online revisions only: plain ones keep their checksum */
+		sha256_update(&c, "", 1);
+		hash_normalised(&c, m->online_text, m->online_len);
 	}
 	sha256_final(&c, digest);
 	memcpy(m->checksum, STRATA_CHECKSUM_PREFIX, prefix);
@@ -895,24 +992,72 @@ static int parse_read(strata_migration **out, const char *path, strata_buf *b, i
 	return parse_take(out, path, buf_detach(b), len);
 }
 
+/*
+ * The "online" header's operation file, beside the revision: its text
+ * becomes online_text and part of the checksum. dir is the folder when
+ * open, else the file is read next to m->path. Frees *out on error.
+ */
+static int attach_online_file(strata_migration **out, const fs_dir *dir)
+{
+	strata_migration *m = *out;
+	strata_buf path = STRATA_BUF_INIT, b = STRATA_BUF_INIT;
+	int rc;
+
+	if (!m || !m->online_file)
+		return 0;
+	if (buf_putn(&path, m->path, (size_t)(m->filename - m->path)) < 0 ||
+	    buf_puts(&path, m->online_file) < 0) {
+		rc = STRATA_ERROR;
+		goto done;
+	}
+	rc = dir ? fs_dir_read(&b, dir, m->online_file, buf_cstr(&path), STRATA_MIGRATION_MAX_BYTES)
+		 : fs_read_file(&b, buf_cstr(&path), STRATA_MIGRATION_MAX_BYTES);
+	if (rc < 0) {
+		strata_error_append(" (the operation file of revision %s, named on %s:%d)", m->revision,
+				    m->path, migfile_header_line(m, "online"));
+		if (!strata_error_last()->hint[0])
+			strata_error_hint("put the pgroll-format file beside the revision in the "
+					  "migrations folder, or fix the '-- online:' header");
+		rc = STRATA_EPARSE;
+		goto done;
+	}
+	m->online_len = b.len;
+	if (!(m->online_text = b.ptr ? buf_detach(&b) : strata_strdup(""))) {
+		rc = STRATA_ERROR;
+		goto done;
+	}
+	compute_checksum(m);
+done:
+	buf_release(&path);
+	buf_release(&b);
+	if (rc < 0) {
+		strata_migration_free(m);
+		*out = NULL;
+	}
+	return rc;
+}
+
 int strata_migration_load(strata_migration **out, const char *path)
 {
 	strata_buf b = STRATA_BUF_INIT;
+	int rc;
 
 	if (!out || !path)
 		return strata_error_set(STRATA_EINVALID, "strata_migration_load: missing argument");
 	*out = NULL;
-	return parse_read(out, path, &b, fs_read_file(&b, path, STRATA_MIGRATION_MAX_BYTES));
+	rc = parse_read(out, path, &b, fs_read_file(&b, path, STRATA_MIGRATION_MAX_BYTES));
+	return rc < 0 ? rc : attach_online_file(out, NULL);
 }
 
 int migfile_load_at(strata_migration **out, const fs_dir *dir, const char *name,
 		    const char *path)
 {
 	strata_buf b = STRATA_BUF_INIT;
+	int rc;
 
 	*out = NULL;
-	return parse_read(out, path, &b,
-			  fs_dir_read(&b, dir, name, path, STRATA_MIGRATION_MAX_BYTES));
+	rc = parse_read(out, path, &b, fs_dir_read(&b, dir, name, path, STRATA_MIGRATION_MAX_BYTES));
+	return rc < 0 ? rc : attach_online_file(out, dir);
 }
 
 static void free_ids(char **ids, size_t n)
@@ -936,6 +1081,9 @@ void strata_migration_free(strata_migration *m)
 	strata_free(m->incomplete);
 	strata_free(m->irreversible);
 	strata_free(m->created);
+	strata_free(m->online_file);
+	strata_free(m->online_text);
+	strata_free(m->contracts);
 	strata_free(m->text);
 	strata_free(m);
 }

@@ -34,6 +34,7 @@
 #include "core/batch.h"
 #include "core/bookkeeping.h"
 #include "core/runner_int.h"
+#include "core/migfile.h"
 #include "core/prefetch.h"
 #include "db/db.h"
 #include "db/sqlparse.h"
@@ -766,6 +767,11 @@ static int step_batched(run *r, size_t idx)
 	return finish_step(r, idx, STRATA_UP, started, t0, 1);
 }
 
+static int online_step(run *r, size_t idx, strata_direction dir, const step_sql *s);
+static int views_before(run *r, const strata_migration *m, void **saved);
+static int views_after(run *r, const strata_migration *m, void *saved);
+static void views_free(void *saved);
+
 /* Run one step. Returns 0, RESTART, or an error. */
 static int step(run *r, size_t idx, strata_direction dir, const step_sql *s)
 {
@@ -776,7 +782,10 @@ static int step(run *r, size_t idx, strata_direction dir, const step_sql *s)
 	char started[32];
 	size_t i = 0;
 	double t0 = 0;
+	void *views = NULL;
 
+	if (m->online_text)
+		return online_step(r, idx, dir, s);
 	if (dir == STRATA_UP && m->has_batch_marker)
 		return step_batched(r, idx);
 	for (attempt = 0;; attempt++) {
@@ -800,9 +809,15 @@ static int step(run *r, size_t idx, strata_direction dir, const step_sql *s)
 			if ((rc = bk_insert(r->db, r->cfg, &run_row)) < 0 || (rc = db_commit(r->db)) < 0)
 				goto fail_tx;
 		}
+		if (tx && (rc = views_before(r, m, &views)) < 0)
+			goto fail_tx;
 		for (i = 0; i < s->n; i++)
 			if ((rc = exec_step_stmt(r, m, s, i, retrying)) < 0)
 				break;
+		if (rc == 0 && tx && (rc = views_after(r, m, views)) < 0)
+			goto fail_tx;
+		views_free(views);
+		views = NULL;
 		if (rc == 0)
 			break;
 		locate_failure(m, s, i, dir);
@@ -859,10 +874,365 @@ static int step(run *r, size_t idx, strata_direction dir, const step_sql *s)
 	return finish_step(r, idx, dir, started, t0, (long)s->n);
 
 fail_tx:
+	views_free(views);
 	r->applied[idx] = dir != STRATA_UP;
 	if (!r->in_single_tx)
 		rollback_keep_error(r);
 	return rc;
+}
+
+/* ---- online revisions (strata_online_hooks) ------------------------------ */
+
+static const strata_online_hooks *online_hooks;
+
+void strata_runner_set_online(const strata_online_hooks *hooks)
+{
+	online_hooks = hooks;
+}
+
+static strata_online_step online_ctx(const run *r, const strata_migration *m)
+{
+	strata_online_step s;
+
+	memset(&s, 0, sizeof(s));
+	s.cfg = r->cfg;
+	s.db = r->db;
+	s.m = m;
+	s.log = r->o->log;
+	s.emit = r->o->emit;
+	s.payload = r->o->payload;
+	return s;
+}
+
+static int need_hooks(const strata_migration *m)
+{
+	if (online_hooks)
+		return 0;
+	strata_error_set(STRATA_EINVALID, "revision %s (%s) is an online revision, and this "
+			 "program runs no online migrations", m->revision, m->path);
+	strata_error_hint("run it with the strata command");
+	return STRATA_EINVALID;
+}
+
+static int is_online_outcome(const char *outcome, const char *which)
+{
+	return outcome && strcmp(outcome, which) == 0;
+}
+
+/* An applied online revision's phase from its latest history row. */
+static int online_expanded(const run *r, const strata_migration *m)
+{
+	const bk_revision_state *h = history_of(r, m->revision);
+
+	return h && (is_online_outcome(h->outcome, "expanding") ||
+		     is_online_outcome(h->outcome, "expanded"));
+}
+
+/* PostgreSQL: the views of strata's version schemas around a plain step. */
+static int views_before(run *r, const strata_migration *m, void **saved)
+{
+	strata_online_step s = online_ctx(r, m);
+
+	*saved = NULL;
+	if (!online_hooks || db_engine_kind(r->db) != DB_POSTGRES)
+		return 0;
+	return online_hooks->views_before(&s, saved);
+}
+
+static int views_after(run *r, const strata_migration *m, void *saved)
+{
+	strata_online_step s = online_ctx(r, m);
+
+	if (!online_hooks || !saved)
+		return 0;
+	return online_hooks->views_after(&s, saved);
+}
+
+static void views_free(void *saved)
+{
+	if (online_hooks && saved)
+		online_hooks->views_free(saved);
+}
+
+/*
+ * One bookkeeping transaction of an online revision: the version rows
+ * (applied is the revision's new state) and a history row. With
+ * may_restart, another runner having moved the version table is RESTART
+ * (nothing of this step has run yet).
+ */
+static int online_record(run *r, size_t idx, strata_direction dir, int applied,
+			 const char *outcome, const char *note, const char *started, double t0,
+			 int may_restart)
+{
+	const strata_migration *m = strata_graph_at(r->g, idx);
+	char **rows = NULL, now[32];
+	size_t nrows = 0;
+	int rc, moved = 0, was = r->applied[idx];
+	bk_entry e;
+
+	if ((rc = db_begin(r->db)) < 0)
+		return rc;
+	if (may_restart && (rc = versions_moved(r, &moved)) == 0 && moved) {
+		db_rollback(r->db);
+		return RESTART;
+	}
+	if (rc < 0)
+		goto fail;
+	r->applied[idx] = (unsigned char)applied;
+	if (was != applied && ((rc = heads_rows(r, r->applied, &rows, &nrows)) < 0 ||
+			       (rc = bk_set_heads(r->db, r->cfg, (const char *const *)rows, nrows)) < 0))
+		goto fail;
+	utc_timestamp(now);
+	e = history_row(r, m, dir, outcome, started, now);
+	e.duration_ms = (long)(now_ms() - t0);
+	e.note = note;
+	if ((rc = bk_insert(r->db, r->cfg, &e)) < 0 || (rc = db_commit(r->db)) < 0)
+		goto fail;
+	strata_free(rows);
+	/* The latest row is what the next steps of this run go by. */
+	return bk_note_outcome(&r->state, m->revision, outcome);
+fail:
+	r->applied[idx] = (unsigned char)was;
+	strata_free(rows);
+	{
+		strata_error saved = *strata_error_last();
+
+		db_rollback(r->db);
+		strata_error_restore(&saved);
+	}
+	return rc;
+}
+
+/* Finish an expand (start and backfill, resumed when begun), then record it. */
+static int online_finish_expand(run *r, size_t idx, const char *started, double t0)
+{
+	const strata_migration *m = strata_graph_at(r->g, idx);
+	strata_online_step s = online_ctx(r, m);
+	int rc;
+
+	if ((rc = online_hooks->expand(&s)) < 0) {
+		strata_error_append("\n  (online revision %s, %s: recorded as applied and expanding)",
+				    m->revision, m->path);
+		strata_error_hint("fix the cause and run 'strata upgrade' again to resume the expand, "
+				  "or 'strata downgrade' past %s to roll it back", m->revision);
+		return rc;
+	}
+	rc = online_record(r, idx, STRATA_UP, 1, "expanded", "online: started and backfilled",
+			   started, t0, 0);
+	if (rc == 0)
+		logf_(r, STRATA_LOG_INFO, "expanded %s %s (%.1f ms; both versions are live until "
+		      "it is contracted)", m->revision, m->message, now_ms() - t0);
+	return rc;
+}
+
+/* Contract an expanded online revision (complete), then record it. */
+static int online_contract(run *r, size_t idx, const char *why)
+{
+	const strata_migration *m = strata_graph_at(r->g, idx);
+	strata_online_step s = online_ctx(r, m);
+	const bk_revision_state *h = history_of(r, m->revision);
+	char started[32];
+	double t0 = now_ms();
+	int rc;
+
+	utc_timestamp(started);
+	if (h && is_online_outcome(h->outcome, "expanding") &&
+	    (rc = online_finish_expand(r, idx, started, t0)) < 0)
+		return rc;
+	if ((rc = online_hooks->contract(&s)) < 0) {
+		strata_error_append("\n  (contracting online revision %s, %s)", m->revision, m->path);
+		return rc;
+	}
+	if ((rc = online_record(r, idx, STRATA_UP, 1, "contracted", why, started, t0, 0)) == 0)
+		logf_(r, STRATA_LOG_INFO, "contracted %s %s (%.1f ms)", m->revision, m->message,
+		      now_ms() - t0);
+	return rc;
+}
+
+/* An online revision's step (see strata_online_hooks for its phases). */
+static int online_step(run *r, size_t idx, strata_direction dir, const step_sql *sql)
+{
+	const strata_migration *m = strata_graph_at(r->g, idx);
+	strata_online_step s = online_ctx(r, m);
+	int pg = db_engine_kind(r->db) == DB_POSTGRES, rc, moved = 0;
+	char started[32];
+	double t0 = now_ms();
+	void *views = NULL;
+
+	if ((rc = need_hooks(m)) < 0)
+		return rc;
+	utc_timestamp(started);
+	if (pg && dir == STRATA_UP) {
+		if ((rc = online_record(r, idx, dir, 1, "expanding", "online: expand begins", started,
+					t0, 1)) != 0)
+			return rc;
+		if ((rc = online_finish_expand(r, idx, started, t0)) < 0)
+			return rc;
+		return r->o->online_contract
+			       ? online_contract(r, idx, "online: contracted right after its expand")
+			       : 0;
+	}
+	if (pg && online_expanded(r, m)) {
+		if ((rc = online_hooks->rollback(&s)) < 0) {
+			strata_error_append("\n  (rolling back online revision %s, %s)", m->revision,
+					    m->path);
+			return rc;
+		}
+		if (rc == 0) {
+			rc = online_record(r, idx, dir, 0, "reverted", "online: expand rolled back",
+					   started, t0, 1);
+			if (rc == 0)
+				logf_(r, STRATA_LOG_INFO, "reverted %s %s (expand rolled back, %.1f ms)",
+				      m->revision, m->message, now_ms() - t0);
+			return rc;
+		}
+		/* Completed meanwhile ('strata online complete'): say so, then undo it. */
+		if ((rc = online_record(r, idx, STRATA_UP, 1, "contracted",
+					"online: completed by 'strata online complete'", started, t0,
+					0)) < 0)
+			return rc;
+	}
+	/* One transaction: SQLite's whole step; PostgreSQL's down of a contracted
+	 * revision (its down section, or the operations' inverse). */
+	if ((rc = foreign_keys_off(r)) < 0 || (rc = db_begin(r->db)) < 0)
+		return rc;
+	if ((rc = versions_moved(r, &moved)) < 0)
+		goto fail;
+	if (moved) {
+		db_rollback(r->db);
+		return RESTART;
+	}
+	if (pg && (rc = views_before(r, m, &views)) < 0)
+		goto fail;
+	for (size_t i = 0; dir == STRATA_DOWN && i < sql->n; i++) {
+		if ((rc = exec_step_stmt(r, m, sql, i, 0)) < 0) {
+			locate_failure(m, sql, i, dir);
+			goto fail;
+		}
+	}
+	if ((rc = online_hooks->apply(&s, dir, dir == STRATA_DOWN && sql->n > 0)) < 0 ||
+	    (rc = views_after(r, m, views)) < 0)
+		goto fail;
+	views_free(views);
+	views = NULL;
+	if ((rc = db_commit(r->db)) < 0)
+		goto fail;
+	rc = online_record(r, idx, dir, dir == STRATA_UP, dir == STRATA_UP ? "applied" : "reverted",
+			   dir == STRATA_DOWN ? (sql->n ? "online: its down section ran"
+							: "online: the operations' inverse ran")
+			   : "online revision run as one plain transaction: SQLite has no "
+			     "concurrent readers to protect",
+			   started, t0, 0);
+	if (rc == 0)
+		logf_(r, STRATA_LOG_INFO, "%s %s %s (%.1f ms)", dir == STRATA_UP ? "applied " : "reverted",
+		      m->revision, m->message, now_ms() - t0);
+	return rc;
+fail:
+	views_free(views);
+	{
+		strata_error saved = *strata_error_last();
+
+		db_rollback(r->db);
+		strata_error_restore(&saved);
+		if (!strata_error_last()->hint[0])
+			strata_error_hint("the step was rolled back; the database is as it was before "
+					  "it. Fix the cause and run the command again");
+	}
+	return rc;
+}
+
+/*
+ * Before an upgrade's steps: applied online revisions whose expand was
+ * interrupted are finished first. Before step idx: the online revision
+ * its "contracts" header names is contracted (finishing its expand first).
+ */
+static int online_resume(run *r)
+{
+	for (size_t i = 0; i < r->count; i++) {
+		const strata_migration *m = strata_graph_at(r->g, i);
+		const bk_revision_state *h;
+		char started[32];
+		int rc;
+
+		if (!m->online_text || !r->applied[i] || !(h = history_of(r, m->revision)) ||
+		    !is_online_outcome(h->outcome, "expanding"))
+			continue;
+		if ((rc = need_hooks(m)) < 0)
+			return rc;
+		logf_(r, STRATA_LOG_INFO, "online revision %s: resuming its expand", m->revision);
+		utc_timestamp(started);
+		if ((rc = online_finish_expand(r, i, started, now_ms())) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int online_contracts_before(run *r, size_t idx)
+{
+	const strata_migration *m = strata_graph_at(r->g, idx);
+	char why[128];
+	size_t j;
+
+	if (!m->contracts || db_engine_kind(r->db) != DB_POSTGRES)
+		return 0;
+	j = (size_t)strata_graph_index(r->g, m->contracts);
+	if (strata_graph_index(r->g, m->contracts) < 0 || !r->applied[j] ||
+	    !online_expanded(r, strata_graph_at(r->g, j)))
+		return 0;
+	snprintf(why, sizeof(why), "online: contracted before %s, which says 'contracts: %s'",
+		 m->revision, m->contracts);
+	return online_contract(r, j, why);
+}
+
+/* A "contracts" header names an online revision that comes before. */
+static int online_check_contracts(const run *r, const strata_migration *m)
+{
+	long j;
+
+	if (!m->contracts)
+		return 0;
+	j = strata_graph_index(r->g, m->contracts);
+	if (j < 0 || !strata_graph_at(r->g, (size_t)j)->online_text) {
+		strata_error_set(STRATA_EPARSE, "%s:%d: 'contracts: %s' names %s", m->path,
+				 migfile_header_line(m, "contracts"), m->contracts,
+				 j < 0 ? "no known revision" : "a plain revision");
+		strata_error_hint("name the online revision (one with '-- online:' or '-- +online') "
+				  "whose contract runs before this one");
+		return STRATA_EPARSE;
+	}
+	return 0;
+}
+
+/* The hooks' check of m, with the contracts header's. */
+static int online_check_as(const run *r, const strata_migration *m, strata_direction dir,
+			   int need_inverse)
+{
+	strata_online_step s;
+	int rc;
+
+	if ((rc = online_check_contracts(r, m)) < 0 || !m->online_text)
+		return rc;
+	if ((rc = need_hooks(m)) < 0)
+		return rc;
+	s = online_ctx(r, m);
+	return online_hooks->check(&s, dir, need_inverse);
+}
+
+/* Before connecting: every online revision's operations parse, every
+ * "contracts" header names one (bad input, exit 2, nothing touched). */
+static int online_check_early(const run *r, const strata_migration *m)
+{
+	return online_check_as(r, m, STRATA_UP, 0);
+}
+
+/* Before anything runs: the operations parse, and a down across a
+ * contracted (or SQLite) online revision without a down section has an inverse. */
+static int online_check(run *r, const strata_migration *m, strata_direction dir,
+			const step_sql *sql, db_engine engine)
+{
+	return online_check_as(r, m, dir,
+			       dir == STRATA_DOWN && sql->n == 0 &&
+				       (engine != DB_POSTGRES || !online_expanded(r, m)));
 }
 
 typedef int (*planner)(strata_plan *out, const strata_graph *g, const unsigned char *applied,
@@ -942,7 +1312,8 @@ static int plan_and_split(run *r, planner plan_fn, strata_direction dir, strata_
 			strata_error_hint("run without --single-transaction");
 			return STRATA_EINVALID;
 		}
-		if ((rc = split_step(&(*sqls)[i], m, dir, db_engine_kind(r->db))) < 0)
+		if ((rc = split_step(&(*sqls)[i], m, dir, db_engine_kind(r->db))) < 0 ||
+		    (rc = online_check(r, m, dir, &(*sqls)[i], db_engine_kind(r->db))) < 0)
 			return rc;
 	}
 	return 0;
@@ -957,6 +1328,8 @@ static int execute(run *r, planner plan_fn, strata_direction dir)
 	int rc;
 
 again:
+	if (dir == STRATA_UP && !restarts && (rc = online_resume(r)) < 0)
+		goto done;
 	if ((rc = plan_and_split(r, plan_fn, dir, &plan, &sqls)) < 0)
 		goto done;
 	if (r->res->planned == 0)
@@ -971,6 +1344,8 @@ again:
 
 		if (r->o->progress)
 			r->o->progress(r->o->payload, r->res->done, r->res->planned, m);
+		if (dir == STRATA_UP && (rc = online_contracts_before(r, plan.steps[i])) < 0)
+			goto done;
 		rc = step(r, plan.steps[i], dir, &sqls[i]);
 		if (rc == RESTART) {
 			if (++restarts > MAX_RESTARTS) {
@@ -1073,6 +1448,54 @@ static const char *shown_path(const run *r, const strata_migration *m)
 	return m->path;
 }
 
+/*
+ * --sql of an online revision: what each phase runs, from the hooks
+ * (PostgreSQL: the expand, backfill and contract work happens in steps a
+ * script cannot take, so they are shown for review; SQLite: one
+ * transaction), then the bookkeeping rows.
+ */
+static int render_online(run *r, strata_buf *out, db_engine engine, size_t idx,
+			 strata_direction dir, const step_sql *s)
+{
+	const strata_migration *m = strata_graph_at(r->g, idx);
+	strata_online_step os = online_ctx(r, m);
+	char **rows = NULL;
+	size_t nrows = 0;
+	bk_entry e = { 0 };
+	int rc;
+
+	if ((rc = need_hooks(m)) < 0)
+		return rc;
+	if (buf_printf(out, "\n-- %s %s: ", dir == STRATA_UP ? "upgrade" : "downgrade",
+		       m->revision) < 0 || put_comment_text(out, m->message) < 0 ||
+	    buf_puts(out, "\n-- ") < 0 || put_comment_text(out, shown_path(r, m)) < 0 ||
+	    buf_puts(out, " (online revision)\n") < 0)
+		return STRATA_ERROR;
+	emit_buf(r, out);
+	for (size_t i = 0; dir == STRATA_DOWN && i < s->n; i++) {
+		const db_stmt *st = &s->stmts[i];
+
+		if (buf_putn(out, m->text + s->base + st->offset, st->len) < 0 || buf_puts(out, ";\n") < 0)
+			return STRATA_ERROR;
+	}
+	emit_buf(r, out);
+	if (dir == STRATA_UP || s->n == 0 || engine == DB_POSTGRES)
+		if ((rc = online_hooks->render(&os, dir)) < 0)
+			return rc;
+	r->applied[idx] = dir == STRATA_UP;
+	if (heads_rows(r, r->applied, &rows, &nrows) < 0)
+		return STRATA_ERROR;
+	e = history_row(r, m, dir, dir == STRATA_DOWN ? "reverted" :
+			engine == DB_POSTGRES ? "expanded" : "applied", NULL, NULL);
+	e.note = "applied from a --sql script";
+	rc = buf_puts(out, "BEGIN;\n") < 0 ||
+	     bk_render_set_heads(out, r->cfg, (const char *const *)rows, nrows) < 0 ||
+	     bk_render_insert(out, engine, r->cfg, &e) < 0 || buf_puts(out, "COMMIT;\n") < 0
+		     ? STRATA_ERROR : 0;
+	strata_free(rows);
+	return rc;
+}
+
 static int render_step(run *r, strata_buf *out, db_engine engine, size_t idx,
 		       strata_direction dir, const step_sql *s)
 {
@@ -1082,6 +1505,9 @@ static int render_step(run *r, strata_buf *out, db_engine engine, size_t idx,
 	size_t nrows = 0, i;
 	bk_entry e = { 0 };
 	int tx = m->transactional && !r->o->single_transaction;
+
+	if (m->online_text)
+		return render_online(r, out, engine, idx, dir, s);
 
 	if (buf_printf(out, "\n-- %s %s: ", dir == STRATA_UP ? "upgrade" : "downgrade",
 		       m->revision) < 0 || put_comment_text(out, m->message) < 0 ||
@@ -1155,7 +1581,8 @@ static int offline(run *r, planner plan_fn, strata_direction dir)
 					      m->revision, m->path, m->irreversible);
 			goto done;
 		}
-		if ((rc = split_step(&sqls[i], m, dir, engine)) < 0)
+		if ((rc = split_step(&sqls[i], m, dir, engine)) < 0 ||
+		    (rc = online_check(r, m, dir, &sqls[i], engine)) < 0)
 			goto done;
 	}
 	rc = STRATA_ERROR;
@@ -1173,8 +1600,10 @@ static int offline(run *r, planner plan_fn, strata_direction dir)
 	if (bk_render_ensure(&out, engine, r->cfg) < 0 || emit_buf(r, &out) < 0)
 		goto done;
 	for (i = 0; i < plan.nsteps; i++) {
-		if (render_step(r, &out, engine, plan.steps[i], dir, &sqls[i]) < 0 ||
-		    emit_buf(r, &out) < 0)
+		if ((rc = render_step(r, &out, engine, plan.steps[i], dir, &sqls[i])) < 0)
+			goto done;
+		rc = STRATA_ERROR;
+		if (emit_buf(r, &out) < 0)
 			goto done;
 		r->res->done++;
 	}
@@ -1294,7 +1723,8 @@ static int run_command(strata_run_result *res, const strata_config *cfg, const s
 	}
 	/* A folder with an incomplete revision is bad input: refuse before connecting. */
 	for (size_t i = 0; i < strata_graph_count(g); i++)
-		if ((rc = strata_migration_check_complete(strata_graph_at(g, i))) < 0)
+		if ((rc = strata_migration_check_complete(strata_graph_at(g, i))) < 0 ||
+		    (rc = online_check_early(&r, strata_graph_at(g, i))) < 0)
 			goto done;
 	if (opts->sql_only) {
 		rc = offline(&r, plan_fn, dir);
@@ -1451,7 +1881,8 @@ int strata_status_read(strata_status **out, const strata_config *cfg, const stra
 	if (!(s = strata_calloc(1, sizeof(*s))) ||
 	    !(s->applied = strata_calloc(r.count ? r.count : 1, 1)) ||
 	    !(s->changed = strata_calloc(r.count ? r.count : 1, sizeof(size_t))) ||
-	    !(s->changed_recorded = strata_calloc(r.count ? r.count : 1, sizeof(char *))))
+	    !(s->changed_recorded = strata_calloc(r.count ? r.count : 1, sizeof(char *))) ||
+	    !(s->expanded = strata_calloc(r.count ? r.count : 1, 1)))
 		goto done;
 	s->failed = -1;
 	/* A read: never create or write the database. A SQLite file that does
@@ -1473,6 +1904,7 @@ int strata_status_read(strata_status **out, const strata_config *cfg, const stra
 		const strata_migration *m = strata_graph_at(g, i);
 		const bk_revision_state *h = history_of(&r, m->revision);
 
+		s->expanded[i] = s->applied[i] && m->online_text && online_expanded(&r, m);
 		if (s->applied[i] && changed_since(h, m)) {
 			if (!(s->changed_recorded[s->nchanged] = strata_strdup(h->checksum)))
 				goto done;
@@ -1513,6 +1945,7 @@ void strata_status_free(strata_status *s)
 	for (i = 0; i < s->nchanged; i++)
 		strata_free(s->changed_recorded[i]);
 	strata_free(s->changed_recorded);
+	strata_free(s->expanded);
 	strata_free(s->changed);
 	strata_free(s->applied);
 	strata_free(s->failed_error);

@@ -1416,7 +1416,8 @@ int strata_lint_migration(strata_lint_report *r, const strata_migration *m,
 	if (!f.r->learning && has_sql(m->text, m->down_offset, m->down_len) &&
 	    (rc = lint_down(&f, m, opts)) < 0)
 		goto done;
-	if (!m->irreversible && m->nrevises < 2 && !m->has_batch_marker &&
+	/* An online revision without a down section is undone by its operations' inverse. */
+	if (!m->irreversible && m->nrevises < 2 && !m->has_batch_marker && !m->online_text &&
 	    !has_sql(m->text, m->down_offset, m->down_len)) {
 		/* Point at the down marker, or at the end of the up section. */
 		size_t at = m->has_down_marker ? m->down_offset : m->up_offset + m->up_len;

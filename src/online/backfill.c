@@ -318,6 +318,10 @@ int backfill_run(online_run *r)
 		online_log(r, STRATA_LOG_INFO, "backfilled %s.%s: %lld rows in %.1f s", r->st->schema,
 			   table, (long long)json_integer_value(json_object_get(progress, "rows")),
 			   (now_ms() - t0) / 1000);
+		/* "done": the rows of the tables finished, which status adds up. */
+		json_object_set_new(progress, "done",
+				    json_integer(json_integer_value(json_object_get(progress, "done")) +
+						 json_integer_value(json_object_get(progress, "rows"))));
 		json_object_set_new(progress, "table", json_integer((json_int_t)ti + 1));
 		json_object_set_new(progress, "cursor", json_null());
 		json_object_set_new(progress, "rows", json_integer(0));

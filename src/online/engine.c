@@ -385,14 +385,16 @@ static int contract_once(online_run *r)
 {
 	const json_t *list = json_object_get(r->st->plan, "complete"), *s;
 	online_model model;
+	online_views *kept = NULL;
 	size_t i;
 	int rc;
 
 	memset(&model, 0, sizeof(model));
 	if ((rc = db_begin(r->db)) < 0)
 		return rc;
-	if (r->st->previous_schema && strcmp(r->st->previous_schema, r->st->version_schema) != 0 &&
-	    (rc = drop_schema(r, r->st->previous_schema)) < 0)
+	/* The previous versions: the newest keep_versions - 1 stay, rebuilt over
+	 * the new shape below; the others (the previous one by default) go. */
+	if ((rc = online_views_set_aside(&kept, r->db, r->st, r->cfg->online_keep_versions)) < 0)
 		goto cleanup;
 	if ((rc = drop_schema(r, r->st->version_schema)) < 0 || (rc = drop_functions(r)) < 0)
 		goto cleanup;
@@ -402,12 +404,14 @@ static int contract_once(online_run *r)
 	/* The new version's views, now over columns with their final names. */
 	if ((rc = model_load(&model, r->db, r->st->schema)) < 0 ||
 	    (rc = plan_create_views(r->db, &model, r->st->version_schema)) < 0 ||
+	    (rc = online_views_rebuild(r->db, kept)) < 0 ||
 	    (rc = state_set_phase(r->db, r->st->id, "complete")) < 0)
 		goto cleanup;
 	rc = db_commit(r->db);
 cleanup:
 	if (rc < 0)
 		rollback_keep_error(r);
+	online_views_free(kept);
 	model_release(&model);
 	return rc;
 }
@@ -534,6 +538,26 @@ static int on_latest(void *payload, int ncols, const char *const *v)
 	return 1;
 }
 
+static int on_version(void *payload, int ncols, const char *const *v)
+{
+	strata_online_status *s = payload;
+	strata_online_version *grown, *e;
+
+	if (ncols < 5 || !v[0])
+		return 0;
+	if (!(grown = strata_realloc(s->versions, (s->nversions + 1) * sizeof(*grown))))
+		return STRATA_ERROR;
+	s->versions = grown;
+	e = &s->versions[s->nversions++];
+	memset(e, 0, sizeof(*e));
+	e->sessions = v[3] ? atol(v[3]) : 0;
+	e->sessions_hidden = v[4] ? atol(v[4]) : 0;
+	return (e->schema = strata_strdup(v[0])) && (e->migration = strata_strdup(v[1] ? v[1] : "")) &&
+		       (e->phase = strata_strdup(v[2] ? v[2] : ""))
+		       ? 0
+		       : STRATA_ERROR;
+}
+
 int strata_online_status_read(strata_online_status **out, const strata_config *cfg,
 			      const strata_online_options *opts)
 {
@@ -559,7 +583,9 @@ int strata_online_status_read(strata_online_status **out, const strata_config *c
 		s->previous_schema = r.st->previous_schema ? strata_strdup(r.st->previous_schema) : NULL;
 		s->started_at = r.st->started_at ? strata_strdup(r.st->started_at) : NULL;
 		s->backfilled = r.st->backfilled;
-		s->rows_backfilled = pr ? (long long)json_integer_value(json_object_get(pr, "rows")) : 0;
+		s->rows_backfilled = pr ? (long long)(json_integer_value(json_object_get(pr, "rows")) +
+						      json_integer_value(json_object_get(pr, "done")))
+					: 0;
 	}
 	{
 		const char *params[1] = { schema_opt(opts) };
@@ -570,6 +596,24 @@ int strata_online_status_read(strata_online_status **out, const strata_config *c
 			      ".migrations WHERE schema_name = $1 AND phase = 'complete' "
 			      "ORDER BY id DESC LIMIT 1", 1, params, on_latest, s);
 	}
+	if (rc == 0)
+		rc = db_query(r.db,
+			      "WITH v AS (SELECT version_schema AS vs, name, CASE phase WHEN 'started' "
+			      "THEN 'started' ELSE 'complete' END AS phase, id FROM " ONLINE_SCHEMA
+			      ".migrations m WHERE phase = 'started' OR (phase = 'complete' AND NOT EXISTS "
+			      "(SELECT 1 FROM " ONLINE_SCHEMA ".migrations a WHERE a.phase = 'started' "
+			      "AND a.previous_schema = m.version_schema)) UNION ALL SELECT "
+			      "previous_schema, name, 'previous', id FROM " ONLINE_SCHEMA ".migrations "
+			      "WHERE phase = 'started' AND previous_schema IS NOT NULL), "
+			      "a AS (SELECT query FROM pg_catalog.pg_stat_activity WHERE datname = "
+			      "current_database() AND pid <> pg_backend_pid() AND backend_type = "
+			      "'client backend') "
+			      "SELECT v.vs, v.name, v.phase, (SELECT count(*) FROM a WHERE a.query IS NOT "
+			      "NULL AND a.query <> '<insufficient privilege>' AND strpos(a.query, v.vs) > "
+			      "0), (SELECT count(*) FROM a WHERE a.query IS NULL OR a.query = "
+			      "'<insufficient privilege>') FROM v JOIN pg_catalog.pg_namespace n ON "
+			      "n.nspname = v.vs ORDER BY v.id DESC, v.phase DESC",
+			      0, NULL, on_version, s);
 cleanup:
 	close_run(&r);
 	if (rc < 0) {
@@ -591,5 +635,11 @@ void strata_online_status_free(strata_online_status *s)
 	strata_free(s->latest_name);
 	strata_free(s->latest_schema);
 	strata_free(s->latest_completed_at);
+	for (size_t i = 0; i < s->nversions; i++) {
+		strata_free(s->versions[i].schema);
+		strata_free(s->versions[i].migration);
+		strata_free(s->versions[i].phase);
+	}
+	strata_free(s->versions);
 	strata_free(s);
 }

@@ -146,6 +146,25 @@ int state_insert(strata_db *db, const char *schema, const char *name, const char
 int state_save_progress(strata_db *db, long long id, const char *progress_json, int backfilled);
 int state_set_phase(strata_db *db, long long id, const char *phase);
 void state_free(online_state *s);
+/* The phase and version schema of the latest state row of migration name on
+ * schema (*phase NULL: none, or no state table). vs may be NULL. */
+int online_phase_read(char **phase, char **vs, strata_db *db, const char *schema,
+		      const char *name);
+
+/* ---- views.c ---------------------------------------------------------- */
+
+/* The version schemas of completed migrations, set aside around a change
+ * to their tables (see views.c). */
+typedef struct online_views online_views;
+/* Drop their views (contracting: the migration being completed, whose
+ * contract keeps the newest keep - 1 of them and drops the others whole;
+ * NULL: a plain step, which leaves a migration in progress alone). *out
+ * NULL when there is nothing. */
+int online_views_set_aside(online_views **out, strata_db *db, const online_state *contracting,
+			   int keep);
+/* Make their views again over the tables as they are now. */
+int online_views_rebuild(strata_db *db, online_views *w);
+void online_views_free(online_views *w);
 
 /* ---- backfill.c ------------------------------------------------------- */
 

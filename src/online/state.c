@@ -179,3 +179,35 @@ void state_free(online_state *s)
 	json_decref(s->progress);
 	strata_free(s);
 }
+
+typedef struct phase_row {
+	char **phase, **vs;
+} phase_row;
+
+static int on_phase(void *payload, int ncols, const char *const *v)
+{
+	phase_row *p = payload;
+
+	if ((v[0] && !(*p->phase = strata_strdup(v[0]))) ||
+	    (p->vs && v[1] && !(*p->vs = strata_strdup(v[1]))))
+		return STRATA_ERROR;
+	return 1;
+}
+
+int online_phase_read(char **phase, char **vs, strata_db *db, const char *schema,
+		      const char *name)
+{
+	const char *params[2] = { schema, name };
+	phase_row p = { phase, vs };
+	int exists = 0, rc;
+
+	*phase = NULL;
+	if (vs)
+		*vs = NULL;
+	if ((rc = state_exists(db, &exists)) < 0 || !exists)
+		return rc;
+	rc = db_query(db, "SELECT phase, version_schema FROM " ONLINE_SCHEMA ".migrations "
+		      "WHERE schema_name = $1 AND name = $2 ORDER BY id DESC LIMIT 1", 2, params,
+		      on_phase, &p);
+	return rc < 0 ? rc : 0;
+}

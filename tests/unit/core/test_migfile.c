@@ -547,6 +547,74 @@ static void test_migfile__position(void **state)
 	(void)state;
 }
 
+/* Online revisions: the "+online" section, the "online" header's file, "contracts". */
+static void test_migfile__online(void **state)
+{
+	static const char section[] = HEAD "-- message: slug\n\n-- +online\n{\"operations\": []}\n";
+	static const char with_down[] = HEAD "\n-- +online\n{\"operations\": []}\n-- +down\nSELECT 1;\n";
+	char dir[] = "/tmp/strata-migfile-XXXXXX", path[256], json[256];
+	strata_migration *m = parse_str(section), *m2;
+	char sum[80];
+
+	assert_non_null(m->online_text);
+	assert_string_equal(m->online_text, "{\"operations\": []}\n");
+	assert_int_equal(m->online_line, 6);
+	assert_int_equal(m->up_len, 0);
+	assert_null(m->incomplete); /* no down section: the inverse is the down */
+	memcpy(sum, m->checksum, sizeof(sum));
+	strata_migration_free(m);
+	/* The JSON is in the checksum. */
+	m = parse_str(HEAD "-- message: slug\n\n-- +online\n{\"operations\": [ ]}\n");
+	assert_string_not_equal(m->checksum, sum);
+	strata_migration_free(m);
+	m = parse_str(with_down);
+	assert_section(m, m->down_offset, m->down_len, "SELECT 1;\n");
+	assert_string_equal(m->online_text, "{\"operations\": []}\n");
+	strata_migration_free(m);
+	m = parse_str(HEAD "-- contracts: 1a2b3c4d5e6f\n" BODY);
+	assert_string_equal(m->contracts, "1a2b3c4d5e6f");
+	assert_null(m->online_text);
+	strata_migration_free(m);
+
+	expect_error(HEAD "-- online: x.json\n\n-- +online\n{}\n",
+		     P ":5: '-- +online' section and '-- online:' header (line 3) both given", NULL);
+	expect_error(HEAD "-- online: ../x.json\n-- +up\n", P ":3: malformed operation file name '../x.json'",
+		     "beside the revision");
+	expect_error(HEAD "-- online: x.json\n-- +up\nSELECT 1;\n",
+		     P ":3: an online revision has SQL in its up section", "\"sql\" operation");
+	expect_error(HEAD "\n-- +online\n\n", P ":4: the '-- +online' section is empty", NULL);
+	expect_error(HEAD "-- transaction: off\n\n-- +online\n{}\n",
+		     P ":3: 'transaction: off' on an online revision", NULL);
+	expect_error(HEAD "-- +up\nSELECT 1;\n-- +online\n{}\n",
+		     P ":5: '-- +online' after the first section", "takes the place");
+	expect_error(HEAD "-- contracts: no!\n" BODY, P ":3: malformed revision id in 'contracts' 'no!'",
+		     NULL);
+
+	/* The header's file, read beside the revision and part of the checksum. */
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/3f9a1c2b7d10_x.sql", dir);
+	snprintf(json, sizeof(json), "%s/x.json", dir);
+	assert_int_equal(fs_write_file(path, HEAD "-- online: x.json\n\n-- +up\n",
+				       strlen(HEAD "-- online: x.json\n\n-- +up\n")), 0);
+	m = (strata_migration *)1;
+	assert_int_equal(strata_migration_load(&m, path), STRATA_EPARSE);
+	assert_null(m);
+	assert_non_null(strstr(strata_error_last()->message, "named on"));
+	assert_int_equal(fs_write_file(json, "{\"operations\": []}", 18), 0);
+	assert_int_equal(strata_migration_load(&m, path), 0);
+	assert_string_equal(m->online_file, "x.json");
+	assert_string_equal(m->online_text, "{\"operations\": []}");
+	assert_int_equal(fs_write_file(json, "{\"operations\": [ ]}", 19), 0);
+	assert_int_equal(strata_migration_load(&m2, path), 0);
+	assert_string_not_equal(m->checksum, m2->checksum);
+	strata_migration_free(m);
+	strata_migration_free(m2);
+	unlink(json);
+	unlink(path);
+	rmdir(dir);
+	(void)state;
+}
+
 static void test_migfile__load(void **state)
 {
 	char dir[] = "/tmp/strata-migfile-XXXXXX";
@@ -642,6 +710,7 @@ int main(void)
 		cmocka_unit_test(test_migfile__byte_order_mark),
 		cmocka_unit_test(test_migfile__not_nul_terminated_input),
 		cmocka_unit_test(test_migfile__position),
+		cmocka_unit_test(test_migfile__online),
 		cmocka_unit_test(test_migfile__load),
 		cmocka_unit_test(test_migfile__allocation_failures),
 	};

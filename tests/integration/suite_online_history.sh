@@ -1,0 +1,351 @@
+#!/usr/bin/env bash
+# Integration suite for online revisions inside the revision history, on
+# the throwaway PostgreSQL that tests/run-all.sh starts (and SQLite's plain
+# path): an online revision between plain revisions upgraded, downgraded
+# and upgraded again, with a later plain revision that contracts it and
+# drops a column its version schema covers; drift clean after each step;
+# strata test passing on that history and failing on a wrong inverse;
+# kill -9 during the expand's backfill, then upgrade resuming it (or
+# downgrade undoing it) with every row right; the online status; bad
+# files refused before the database is touched.
+ENGINE=postgres
+. "$(dirname "$0")/lib.sh"
+
+ROWS=${STRATA_TEST_ONLINE_ROWS:-20000}
+
+# A history: 01 plain (skills with rows), 02 online (slug, NOT NULL, filled
+# from name), 03 plain (contracts 02, drops legacy). UP02 overrides 02's
+# "up" expression (SQL over the row).
+history_project() {
+  local up=${UP02:-"lower(replace(name, ' ', '-'))"}
+  new_project
+  printf '[strata]\nmigrations = migrations\n[lint]\nban-drop-column = off\n' >strata.ini
+  cat >migrations/01_skills.sql <<EOF
+-- revision: 01
+-- revises: base
+-- message: skills
+
+-- +up
+CREATE TABLE skills (id bigint PRIMARY KEY, name text NOT NULL, legacy text);
+INSERT INTO skills SELECT g, 'Skill ' || g, 'old' FROM generate_series(1, $ROWS) g;
+CREATE FUNCTION slow_slug(t text) RETURNS text LANGUAGE plpgsql AS \$\$
+BEGIN IF random() < 0.01 THEN PERFORM pg_sleep(0.01); END IF; RETURN lower(replace(t, ' ', '-')); END \$\$;
+
+-- +down
+DROP FUNCTION slow_slug(text);
+DROP TABLE skills;
+EOF
+  cat >migrations/02_add_slug.sql <<'EOF'
+-- revision: 02
+-- revises: 01
+-- message: add skills.slug online
+-- online: 02_add_slug.json
+
+-- +up
+EOF
+  printf '{"operations": [{"add_column": {"table": "skills", "up": "%s", "column": {"name": "slug", "type": "text"}}}]}\n' \
+    "$up" >migrations/02_add_slug.json
+  cat >migrations/03_drop_legacy.sql <<'EOF'
+-- revision: 03
+-- revises: 02
+-- message: drop skills.legacy
+-- contracts: 02
+
+-- +up
+ALTER TABLE skills DROP COLUMN legacy;
+
+-- +down
+ALTER TABLE skills ADD COLUMN legacy text;
+EOF
+}
+
+# The latest history row of a revision: outcome.
+outcome() { q "SELECT outcome FROM strata_history WHERE revision = '$1' ORDER BY id DESC LIMIT 1"; }
+drift_clean() { ok st drift; contains "$OUT" "no drift"; }
+vs_exists() { q "SELECT count(*) FROM pg_namespace WHERE nspname = 'public_02_add_slug'"; }
+wrong_slugs() { q "SELECT count(*) FROM skills WHERE slug IS DISTINCT FROM lower(replace(name, ' ', '-'))"; }
+
+test_online_revision_up_down_up_between_plain_revisions() {
+  new_db
+  history_project
+  ok st upgrade 02
+  contains "$ERR" "expanded 02"
+  equals "$(outcome 02)" expanded
+  equals "$(q "SELECT string_agg(outcome, ',' ORDER BY id) FROM strata_history WHERE revision = '02'")" "expanding,expanded"
+  equals "$(versions)" "02"
+  equals "$(vs_exists)" 1
+  equals "$(wrong_slugs)" 0
+  # Both versions live: a write through the old shape (the table) fills the
+  # new column, one through the new version schema is seen by the old.
+  q "INSERT INTO skills (id, name) VALUES (0, 'Old Writer')" >/dev/null
+  equals "$(q "SELECT slug FROM public_02_add_slug.skills WHERE id = 0")" "old-writer"
+  equals "$(q "SET search_path TO public_02_add_slug; INSERT INTO skills (id, name, slug) VALUES (-1, 'New', 'new'); SELECT count(*) FROM public.skills WHERE id = -1")" 1
+  q "DELETE FROM skills WHERE id < 1" >/dev/null
+  drift_clean
+  ok st history -i
+  contains "$OUT" "expanded"
+  ok st current
+  contains "$ERR" "online revision 02 is expanded"
+  ok st log
+  contains "$OUT" "expanded"
+  # strata's objects are not the user's schema: version schemas, the
+  # strata_online state, the sync trigger and the bookkeeping stay out.
+  local cmd
+  for cmd in dump erd; do
+    ok st "$cmd"
+    lacks "$OUT" "public_02_add_slug"
+    lacks "$OUT" "strata_online"
+    lacks "$OUT" "_strata_online_sync"
+    lacks "$OUT" "strata_history"
+  done
+  # The next revision contracts 02, then drops a column 02's version
+  # schema covers: strata's views are rebuilt around it.
+  equals "$(q "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public_02_add_slug' AND column_name = 'legacy'")" 1
+  ok st upgrade
+  contains "$ERR" "contracted 02"
+  equals "$(outcome 02)" contracted
+  equals "$(outcome 03)" applied
+  equals "$(versions)" "03"
+  equals "$(q "SELECT is_nullable FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'skills' AND column_name = 'slug'")" NO
+  equals "$(q "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = 'public_02_add_slug' AND table_name = 'skills'")" "id,name,slug"
+  equals "$(q "SELECT count(*) FROM public_02_add_slug.skills")" "$ROWS"
+  drift_clean
+  # Down across both: 03's down, then 02's inverse (DROP COLUMN slug).
+  ok st downgrade 01
+  equals "$(outcome 02)" reverted
+  equals "$(q "SELECT note FROM strata_history WHERE revision = '02' ORDER BY id DESC LIMIT 1")" "online: the operations' inverse ran"
+  equals "$(q "SELECT count(*) FROM information_schema.columns WHERE table_name = 'skills' AND column_name = 'slug'")" 0
+  equals "$(vs_exists)" 0
+  drift_clean
+  # And up again, the whole way.
+  ok st upgrade
+  equals "$(versions)" "03"
+  equals "$(wrong_slugs)" 0
+  equals "$(vs_exists)" 1
+  drift_clean
+  ok st current
+  contains "$OUT" "03"
+  lacks "$ERR" "is expanded"
+  ok st history -i
+  lacks "$OUT" "expanded"
+}
+
+test_downgrade_across_an_expanded_revision_rolls_it_back() {
+  local before
+  new_db
+  history_project
+  ok st upgrade 01
+  before=$(schema_dump)
+  ok st upgrade 02
+  equals "$(outcome 02)" expanded
+  ok st downgrade 01
+  contains "$ERR" "expand rolled back"
+  equals "$(outcome 02)" reverted
+  equals "$(schema_dump)" "$before"
+  equals "$(vs_exists)" 0
+  equals "$(q "SELECT count(*) FROM pg_trigger WHERE tgname = '_strata_online_sync'")" 0
+  equals "$(q "SELECT phase FROM strata_online.migrations ORDER BY id DESC LIMIT 1")" rolled_back
+  drift_clean
+  ok st upgrade 02
+  equals "$(wrong_slugs)" 0
+}
+
+test_online_complete_by_hand_is_recorded_and_undone_by_the_inverse() {
+  new_db
+  history_project
+  ok st upgrade 02
+  ok st online complete
+  # The next run that passes 03 records the contract that was done by hand.
+  ok st upgrade
+  equals "$(q "SELECT string_agg(outcome, ',' ORDER BY id) FROM strata_history WHERE revision = '02'")" "expanding,expanded,contracted"
+  ok st downgrade 02
+  # An expanded revision completed by hand: downgrade runs the inverse.
+  new_db
+  ok st upgrade 02
+  ok st online complete
+  ok st downgrade 01
+  equals "$(q "SELECT string_agg(outcome, ',' ORDER BY id) FROM strata_history WHERE revision = '02'")" "expanding,expanded,contracted,reverted"
+  equals "$(q "SELECT count(*) FROM information_schema.columns WHERE table_name = 'skills' AND column_name = 'slug'")" 0
+  drift_clean
+}
+
+# kill_in_backfill: upgrade 02 in the background and kill -9 it once some
+# batches of the backfill are saved.
+kill_in_backfill() {
+  local pid n=0
+  "$STRATA" upgrade 02 >"$T/bg.out" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 300); do
+    n=$(q "SELECT coalesce((SELECT (progress->>'rows')::int FROM strata_online.migrations WHERE phase = 'started'), 0)" 2>/dev/null || echo 0)
+    [ "${n:-0}" -gt 0 ] && break
+    sleep 0.05
+  done
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  [ "${n:-0}" -gt 0 ] || fail "the backfill never saved a batch: $(cat "$T/bg.out")"
+  equals "$(outcome 02)" expanding
+  [ "$(q "SELECT count(*) FROM skills WHERE slug IS NULL")" -gt 0 ] || fail "the backfill finished before the kill"
+}
+
+test_kill_9_during_the_backfill_then_upgrade_resumes_with_every_row_right() {
+  new_db
+  UP02="slow_slug(name)" history_project
+  ok st upgrade 01
+  kill_in_backfill
+  ok st online status
+  contains "$OUT" "in progress: 02_add_slug"
+  ok st upgrade
+  contains "$ERR" "resuming its expand"
+  contains "$ERR" "resuming"
+  equals "$(q "SELECT string_agg(outcome, ',' ORDER BY id) FROM strata_history WHERE revision = '02'")" "expanding,expanded,contracted"
+  equals "$(wrong_slugs)" 0
+  equals "$(q "SELECT count(*) FROM skills")" "$ROWS"
+  drift_clean
+}
+
+test_kill_9_during_the_backfill_then_downgrade_undoes_it() {
+  local before
+  new_db
+  UP02="slow_slug(name)" history_project
+  ok st upgrade 01
+  before=$(schema_dump)
+  kill_in_backfill
+  ok st downgrade 01
+  equals "$(outcome 02)" reverted
+  equals "$(schema_dump)" "$before"
+  equals "$(vs_exists)" 0
+  drift_clean
+}
+
+test_strata_test_runs_online_revisions_and_fails_a_wrong_inverse() {
+  new_db
+  history_project
+  ok st test
+  contains "$OUT" "PASS down-leaves-no-trace"
+  contains "$OUT" "PASS stairway"
+  no_shadows_left
+  # An inverse that does not undo the operation: the "sql" operation's down.
+  cat >migrations/04_tags.sql <<'EOF'
+-- revision: 04
+-- revises: 03
+-- message: tags, online
+
+-- +online
+{"operations": [{"sql": {"up": "CREATE TABLE tags (id integer PRIMARY KEY)", "down": "SELECT 1"}}]}
+EOF
+  expect_exit 1 st test
+  contains "$OUT" "FAIL down-leaves-no-trace"
+  contains "$OUT" "revision 04"
+  contains "$OUT" "leftover table public.tags"
+  no_shadows_left
+}
+
+test_online_status_shows_version_schemas_sessions_and_rows() {
+  local pid
+  new_db
+  history_project
+  ok st upgrade 02
+  ok st online status
+  contains "$OUT" "backfill: done ($ROWS rows)"
+  contains "$OUT" "public_02_add_slug  new version of 02_add_slug: 0 sessions"
+  psql -X -q "$DB" -c "SET search_path TO public_02_add_slug; SELECT pg_sleep(10) FROM skills LIMIT 1" >/dev/null 2>&1 &
+  pid=$!
+  wait_running "pg_sleep(10)"
+  ok st online status --json
+  contains "$OUT" '"schema": "public_02_add_slug"'
+  contains "$OUT" '"sessions": 1'
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+test_upgrade_sql_prints_each_phase() {
+  new_db
+  history_project
+  ok st upgrade --sql base:03
+  contains "$OUT" "online revision"
+  contains "$OUT" "expand (as 'strata online start')"
+  contains "$OUT" "backfill: in batches"
+  contains "$OUT" "contract (as 'strata online complete')"
+  contains "$OUT" "'expanded'"
+  ok st downgrade --sql 03:01
+  contains "$OUT" "DROP COLUMN \"slug\""
+}
+
+test_an_inverse_pgroll_does_not_define_stops_as_irreversible() {
+  new_db
+  new_project
+  mig 01 base "CREATE TABLE t (id int PRIMARY KEY, v text);" "DROP TABLE t;"
+  cat >migrations/02_drop_v.sql <<'EOF'
+-- revision: 02
+-- revises: 01
+-- message: drop t.v online
+
+-- +online
+{"operations": [{"drop_column": {"table": "t", "column": "v"}}]}
+EOF
+  mig 03 02 "CREATE TABLE u (id int);" "DROP TABLE u;" "-- contracts: 02"
+  ok st upgrade
+  equals "$(outcome 02)" contracted
+  expect_exit 3 st downgrade base
+  contains "$ERR" "operations[0].drop_column has no inverse"
+  contains "$ERR" "-- +down"
+  equals "$(versions)" "03"
+}
+
+test_bad_online_revisions_are_refused_before_the_database_is_touched() {
+  new_db
+  new_project
+  mig 01 base "CREATE TABLE t (id int PRIMARY KEY);" "DROP TABLE t;"
+  printf -- '-- revision: 02\n-- revises: 01\n-- online: missing.json\n\n-- +up\n' >migrations/02_x.sql
+  expect_exit 2 st upgrade
+  contains "$ERR" "missing.json"
+  contains "$ERR" "02_x.sql:3"
+  printf -- '-- revision: 02\n-- revises: 01\n\n-- +online\n{"operations": [{"add_column": {"table": "t", "column": {"name": "c", "type": 5}}}]}\n' >migrations/02_x.sql
+  expect_exit 2 st upgrade
+  contains "$ERR" "operations[0].add_column.column.type"
+  contains "$ERR" "02_x.sql:5"
+  printf -- '-- revision: 02\n-- revises: 01\n-- online: x.json\n\n-- +up\nSELECT 1;\n' >migrations/02_x.sql
+  printf '{"operations": []}\n' >migrations/x.json
+  expect_exit 2 st upgrade
+  contains "$ERR" "an online revision has SQL in its up section"
+  printf -- '-- revision: 02\n-- revises: 01\n-- contracts: 01\n\n-- +up\nSELECT 1;\n\n-- +down\nSELECT 1;\n' >migrations/02_x.sql
+  expect_exit 2 st upgrade
+  contains "$ERR" "'contracts: 01' names a plain revision"
+  equals "$(q "SELECT count(*) FROM pg_tables WHERE tablename IN ('strata_version', 't')")" 0
+}
+
+test_sqlite_runs_an_online_revision_as_one_plain_transaction() {
+  ENGINE=sqlite
+  new_db
+  new_project
+  mig 01 base "CREATE TABLE skills (id integer PRIMARY KEY, name text NOT NULL);
+INSERT INTO skills (id, name) VALUES (1, 'A B'), (2, 'C');" "DROP TABLE skills;"
+  cat >migrations/02_slug.sql <<'EOF'
+-- revision: 02
+-- revises: 01
+-- message: slug
+
+-- +online
+{"operations": [
+  {"add_column": {"table": "skills", "up": "lower(replace(name, ' ', '-'))", "column": {"name": "slug", "type": "text", "nullable": true}}},
+  {"create_index": {"table": "skills", "name": "skills_slug", "columns": {"slug": {}}}}
+]}
+EOF
+  ok st upgrade
+  equals "$(q "SELECT group_concat(slug, ',') FROM (SELECT slug FROM skills ORDER BY id)")" "a-b,c"
+  equals "$(q "SELECT note FROM strata_history WHERE revision = '02'")" "online revision run as one plain transaction: SQLite has no concurrent readers to protect"
+  ok st drift
+  ok st test
+  contains "$OUT" "PASS down-leaves-no-trace"
+  ok st downgrade 01
+  equals "$(q "SELECT count(*) FROM pragma_table_info('skills') WHERE name = 'slug'")" 0
+  equals "$(q "SELECT count(*) FROM sqlite_master WHERE name = 'skills_slug'")" 0
+  # What SQLite's ALTER TABLE cannot do is refused before anything runs.
+  sed -i 's/"nullable": true/"nullable": false/' migrations/02_slug.sql
+  expect_exit 2 st upgrade
+  contains "$ERR" "NOT NULL column without a default"
+  equals "$(versions)" "01"
+}
+
+run_tests
+exit 0
