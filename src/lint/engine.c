@@ -838,6 +838,26 @@ const char *lint_rows_copied_from(const lint_file *f, const PgQuery__RangeVar *r
 	return map_get(&f->copied_here, key);
 }
 
+void lint_schema_created(lint_file *f, const char *name)
+{
+	char key[300];
+
+	if (!name || f->in_down || f->scope == LINT_IN_FUNCTION)
+		return;
+	object_key(key, sizeof(key), NULL, name);
+	put(f, &f->schemas_here, key, (void *)1);
+}
+
+int lint_schema_is_own(const lint_file *f, const char *name)
+{
+	char key[300];
+
+	if (!name)
+		return 0;
+	object_key(key, sizeof(key), NULL, name);
+	return map_has(&f->schemas_here, key);
+}
+
 int lint_in_transaction(const lint_file *f)
 {
 	return f->transactional || f->tx_depth > 0;
@@ -864,6 +884,9 @@ void lint_track(lint_file *f)
 	case PG_QUERY__NODE__NODE_INDEX_STMT:
 		lint_index_created(f, s->index_stmt->relation ? s->index_stmt->relation->schemaname
 				   : NULL, s->index_stmt->idxname);
+		break;
+	case PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT:
+		lint_schema_created(f, s->create_schema_stmt->schemaname);
 		break;
 	case PG_QUERY__NODE__NODE_RENAME_STMT:
 		if (s->rename_stmt->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
@@ -1251,6 +1274,7 @@ static void file_end(lint_file *f, size_t first_finding)
 	map_release(&f->added_here);
 	map_release(&f->dropped_here);
 	map_release(&f->copied_here);
+	map_release(&f->schemas_here);
 	strata_free(f->line_starts);
 	f->line_starts = NULL;
 }

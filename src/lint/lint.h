@@ -152,6 +152,7 @@ typedef struct lint_file {
 				  * EXISTS in this file */
 	strata_map copied_here;  /* tables whose rows INSERT ... SELECT copied into a new
 				  * table in this file -> the columns copied */
+	strata_map schemas_here; /* schemas this file's up created (kept for its down) */
 	/* The statement being linted (offsets in sql). */
 	size_t stmt_start, stmt_end;
 	const PgQuery__Node *stmt;
@@ -216,6 +217,9 @@ const char *lint_table_columns(const lint_file *f, const PgQuery__RangeVar *rel)
  * what was copied from rel earlier in this file, or NULL. */
 void lint_rows_copied(lint_file *f, const PgQuery__RangeVar *from, const char *columns);
 const char *lint_rows_copied_from(const lint_file *f, const PgQuery__RangeVar *rel);
+/* CREATE SCHEMA name ran in this file's up (outside a function body). */
+void lint_schema_created(lint_file *f, const char *name);
+int lint_schema_is_own(const lint_file *f, const char *name);
 /* Whether statements run inside a transaction here (header or BEGIN). */
 int lint_in_transaction(const lint_file *f);
 /* Where the statement being linted starts in the file's text. */

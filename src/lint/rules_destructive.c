@@ -182,6 +182,8 @@ static void drop(lint_file *f, const PgQuery__DropStmt *d)
 			break;
 		}
 		case PG_QUERY__OBJECT_TYPE__OBJECT_SCHEMA:
+			if (lint_schema_is_own(f, lint_str(d->objects[i])))
+				break; /* undoes this revision's own CREATE SCHEMA */
 			lint_emit(f, R_DROP_SCHEMA, -1, NULL, "DROP SCHEMA %s drops everything in it",
 				  lint_str(d->objects[i]) ? lint_str(d->objects[i]) : "?");
 			break;

@@ -538,6 +538,31 @@ static void test_lint__down_sections_are_linted_after_the_up(void **state)
 	free(next);
 }
 
+/* A down that drops the schema its own up created is quiet; one that drops
+ * an older revision's schema is reported. */
+static void test_lint__down_drops_own_schema_quietly(void **state)
+{
+	char *own = migration_text("CREATE SCHEMA audit;\nCREATE TABLE audit.log (id bigint);", 1,
+				   "DROP TABLE audit.log;\nDROP SCHEMA audit;");
+	char *old = migration_text("CREATE TABLE audit2 (id bigint);", 1,
+				   "DROP TABLE audit2;\nDROP SCHEMA audit CASCADE;");
+	strata_migration *m_own = parse_migration(own), *m_old = parse_migration(old);
+	strata_lint_report *r;
+
+	(void)state;
+	assert_int_equal(strata_lint_report_new(&r), 0);
+	assert_int_equal(strata_lint_migration(r, m_own, NULL), 0);
+	assert_int_equal(count(r, "SL205"), 0);
+	strata_lint_report_new_range(r);
+	assert_int_equal(strata_lint_migration(r, m_old, NULL), 0);
+	assert_int_equal(count(r, "SL205"), 1);
+	strata_lint_report_free(r);
+	strata_migration_free(m_own);
+	strata_migration_free(m_old);
+	free(own);
+	free(old);
+}
+
 static void test_lint__positions_map_to_the_file(void **state)
 {
 	strata_lint_options o = STRATA_LINT_OPTIONS_INIT;
@@ -1186,6 +1211,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__positions_map_to_the_file);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__history_is_learned_and_forgotten);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__down_sections_are_linted_after_the_up);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__down_drops_own_schema_quietly);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__syntax_error_names_line_and_column);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__copy_data_and_function_bodies);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__sqlite_skips_its_own_dialect);
