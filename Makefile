@@ -35,7 +35,7 @@ PGQUERY_DEFS := $(if $(PGQUERY_SONAME),-DPGQUERY_SONAME='"$(PGQUERY_SONAME)"' \
                 -DPGQUERY_PACKAGE='"libpg-query$(patsubst libpg_query.so.%,%,$(PGQUERY_SONAME))"')
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-           -Wno-unused-parameter -Wformat=2 -Wvla
+           -Wno-unused-parameter -Wformat=2 -Wvla -Winit-self
 CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 OPT     ?= -O2 -g
 ifeq ($(SAN),1)

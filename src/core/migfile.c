@@ -781,7 +781,7 @@ static int online_rules(parser *p, int up_sql)
 static int check_rules(parser *p, const sections *sc, int last_line)
 {
 	strata_migration *m = p->m;
-	int up_sql = up_sql, down_sql = down_sql;
+	int up_sql = sc->up_sql, down_sql = sc->down_sql;
 	size_t i;
 
 	if (!p->key_line[H_REVISION]) {
