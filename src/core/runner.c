@@ -438,13 +438,6 @@ done:
 	return rc;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* Record a failed or rolled-back step; keeps the original error. */
 static void record_failure(run *r, const strata_migration *m, strata_direction dir,
 			   const char *outcome, const char *started, double t0, const char *stmt,
@@ -847,7 +840,7 @@ static int step(run *r, size_t idx, strata_direction dir, const step_sql *s)
 			logf_(r, STRATA_LOG_WARN, "revision %s: lock not had within lock_timeout (%ldms); "
 			      "retry %d of %d in %ldms", m->revision, r->cfg->lock_timeout_ms,
 			      attempt + 1, r->cfg->lock_retries, wait);
-			sleep_ms(wait);
+			pause_ms(wait);
 			continue;
 		}
 		record_failure(r, m, dir, "rolled-back", started, t0,

@@ -877,14 +877,6 @@ static void lock_key_halves(char hi[16], char lo[16], const char *key)
 	snprintf(lo, 16, "%" PRIu32, (uint32_t)(h & 0xffffffffu));
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /* STRATA_ELOCKED naming the session that holds the lock (from pg_locks). */
 static int lock_held(pg_db *p, const char *key, long wait_ms)
 {
@@ -989,7 +981,7 @@ static int pg_lock(strata_db *db, const char *key, long wait_ms)
 		left = (double)wait_ms - (now_ms() - start);
 		if (left <= 0)
 			return lock_held(p, key, wait_ms);
-		sleep_ms(delay < left ? delay : (long)left + 1);
+		pause_ms(delay < left ? delay : (long)left + 1);
 		delay = delay * 2 > LOCK_SLEEP_MAX_MS ? LOCK_SLEEP_MAX_MS : delay * 2;
 	}
 	return check_not_pooled(p, key);
