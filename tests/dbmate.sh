@@ -8,8 +8,12 @@
 # dbmate comes from the npm registry (the dbmate package and its native
 # @dbmate/linux-x64 binary), pinned in tests/dbmate/package.json and
 # package-lock.json (exact versions and integrity hashes), installed with
-# `npm ci` into a cache outside the checkout: $STRATA_DBMATE_CACHE, else
-# ~/.cache/strata-test-dbmate, so that a fresh clone reuses it.
+# `npm install` into a cache outside the checkout: $STRATA_DBMATE_CACHE,
+# else ~/.cache/strata-test-dbmate, so that a fresh clone reuses it.
+# Not `npm ci`: the lock holds only the linux-x64 binary of dbmate's seven
+# optional platform packages, and npm 11's `npm ci` refuses such a lock as
+# out of sync; `npm install` installs from the same lock (versions and
+# integrity hashes checked) and leaves it as it is.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,6 +29,6 @@ fi
 command -v npm >/dev/null 2>&1 || { echo "dbmate.sh: npm is missing (run 'make deps' as root, or install nodejs and npm)" >&2; exit 2; }
 mkdir -p "$cache"
 cp "$here/dbmate/package.json" "$here/dbmate/package-lock.json" "$cache/"
-(cd "$cache" && npm ci --no-audit --no-fund --loglevel=error >&2) || { echo "dbmate.sh: npm ci failed in $cache" >&2; exit 2; }
-[ -x "$bin" ] || { echo "dbmate.sh: $bin is missing after npm ci" >&2; exit 2; }
+(cd "$cache" && npm install --no-audit --no-fund --loglevel=error >&2) || { echo "dbmate.sh: npm install failed in $cache" >&2; exit 2; }
+[ -x "$bin" ] || { echo "dbmate.sh: $bin is missing after npm install" >&2; exit 2; }
 echo "$bin"
