@@ -580,7 +580,7 @@ int lint_table_is_new(const lint_file *f, const PgQuery__RangeVar *rel)
 	if (!rel)
 		return 0;
 	object_key(key, sizeof(key), rel->schemaname, rel->relname);
-	return map_has(&f->r->tables, key);
+	return map_has(&f->r->tables, key) || (f->in_down && map_has(&f->down_tables, key));
 }
 
 /* The tables map holds TABLE_NEW, or TABLE_TEMPORARY for CREATE TEMP TABLE. */
@@ -625,9 +625,13 @@ void lint_table_created(lint_file *f, const PgQuery__RangeVar *rel)
 	if (!rel || !rel->relname)
 		return;
 	table_known(f, rel, rel->relname, 1);
-	if (f->r->learning || f->in_down)
+	if (f->r->learning)
 		return;
 	object_key(key, sizeof(key), rel->schemaname, rel->relname);
+	if (f->in_down) { /* new for the rest of this down only */
+		put(f, &f->down_tables, key, TABLE_NEW);
+		return;
+	}
 	put(f, &f->r->tables, key, rel->relpersistence && rel->relpersistence[0] == 't'
 				   ? TABLE_TEMPORARY : TABLE_NEW);
 }
@@ -1275,6 +1279,7 @@ static void file_end(lint_file *f, size_t first_finding)
 	map_release(&f->dropped_here);
 	map_release(&f->copied_here);
 	map_release(&f->schemas_here);
+	map_release(&f->down_tables);
 	strata_free(f->line_starts);
 	f->line_starts = NULL;
 }
@@ -1337,6 +1342,7 @@ static int lint_down(lint_file *f, const strata_migration *m, const strata_lint_
 	map_release(&f->added_here);
 	map_release(&f->dropped_here);
 	map_release(&f->copied_here);
+	map_release(&f->down_tables);
 	if ((rc = lint_section(f, m->down_offset, m->down_len)) < 0)
 		goto done;
 	f->sql = m->text;

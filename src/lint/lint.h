@@ -153,6 +153,8 @@ typedef struct lint_file {
 	strata_map copied_here;  /* tables whose rows INSERT ... SELECT copied into a new
 				  * table in this file -> the columns copied */
 	strata_map schemas_here; /* schemas this file's up created (kept for its down) */
+	strata_map down_tables;  /* tables the down section being linted creates: new
+				  * there (the frozen context never learns them) */
 	/* The statement being linted (offsets in sql). */
 	size_t stmt_start, stmt_end;
 	const PgQuery__Node *stmt;

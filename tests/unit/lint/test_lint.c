@@ -538,6 +538,36 @@ static void test_lint__down_sections_are_linted_after_the_up(void **state)
 	free(next);
 }
 
+/* A down that recreates the table its up dropped (autogenerate's down for a
+ * dropped table) adds keys to a table that is new there: no SL107/SL110,
+ * while the same statements on an existing table are reported. */
+static void test_lint__down_recreating_a_table_is_new_there(void **state)
+{
+	char *text = migration_text("DROP TABLE b;", 1,
+				    "CREATE TABLE b (id bigint NOT NULL, a_id bigint);\n"
+				    "ALTER TABLE b ADD CONSTRAINT b_a_fk FOREIGN KEY (a_id) REFERENCES a(id);\n"
+				    "ALTER TABLE b ADD CONSTRAINT b_pkey PRIMARY KEY (id);\n"
+				    "ALTER TABLE c ADD CONSTRAINT c_a_fk FOREIGN KEY (a_id) REFERENCES a(id);");
+	strata_migration *m = parse_migration(text);
+	strata_lint_report *r;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(strata_lint_report_new(&r), 0);
+	assert_int_equal(strata_lint_migration(r, m, NULL), 0);
+	assert_int_equal(count(r, "SL110"), 0);
+	assert_int_equal(count(r, "SL107"), 1); /* only c's: c is not new */
+	for (i = 0; i < strata_lint_report_count(r); i++) {
+		const strata_lint_finding *f = strata_lint_report_at(r, i);
+
+		if (strcmp(f->rule->id, "SL107") == 0)
+			assert_non_null(strstr(f->message, "c_a_fk"));
+	}
+	strata_lint_report_free(r);
+	strata_migration_free(m);
+	free(text);
+}
+
 /* A down that drops the schema its own up created is quiet; one that drops
  * an older revision's schema is reported. */
 static void test_lint__down_drops_own_schema_quietly(void **state)
@@ -1212,6 +1242,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__history_is_learned_and_forgotten);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__down_sections_are_linted_after_the_up);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__down_drops_own_schema_quietly);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__down_recreating_a_table_is_new_there);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__syntax_error_names_line_and_column);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__copy_data_and_function_bodies);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__sqlite_skips_its_own_dialect);
