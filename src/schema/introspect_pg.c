@@ -692,7 +692,10 @@ typedef struct pg_query_step {
  * view's rule leads on to the view; nothing is followed out of a schema,
  * which would be all of it). Each object is put down as what the catalog
  * queries filter on: a sub-object as its table or domain, an index as its
- * table, a composite type also as its relation. Out come one oid[] per
+ * table, a composite type also as its relation; a relation brings the
+ * sequences it owns (SERIAL, identity, OWNED BY), however it came into
+ * the scope, so two reads that reach a table by different paths hold the
+ * same sequences. Out come one oid[] per
  * catalog query's filter, and whether any of the relations has user
  * triggers or policies (the queries for those are skipped when not).
  * Every lookup goes through an index, so the cost follows the scope, not
@@ -763,8 +766,11 @@ static const char q_scope[] =
 	"SELECT "
 	"(SELECT pg_catalog.array_agg(c.oid) FROM owner JOIN pg_catalog.pg_class c ON c.oid = owner.o "
 	" WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c')), "
-	"(SELECT pg_catalog.array_agg(c.oid) FROM owner JOIN pg_catalog.pg_class c ON c.oid = owner.o "
-	" WHERE c.relkind = 'S'), "
+	"(SELECT pg_catalog.array_agg(DISTINCT c.oid) FROM (SELECT owner.o FROM owner "
+	" UNION ALL SELECT d.objid FROM owner JOIN pg_catalog.pg_depend d "
+	"  ON d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = owner.o "
+	"  AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype IN ('a', 'i')) so "
+	" JOIN pg_catalog.pg_class c ON c.oid = so.o WHERE c.relkind = 'S'), "
 	"(SELECT pg_catalog.array_agg(t.oid) FROM owner JOIN pg_catalog.pg_type t ON t.oid = owner.o), "
 	"(SELECT pg_catalog.array_agg(p.oid) FROM owner JOIN pg_catalog.pg_proc p ON p.oid = owner.o), "
 	"(SELECT pg_catalog.array_agg(n.oid) FROM owner JOIN pg_catalog.pg_namespace n "
