@@ -62,7 +62,7 @@ CFLAGS  += $(CSTD) $(OPT) $(WARN) -Iinclude -Isrc $(PKG_CFLAGS) -DSTRATA_VERSION
 LDFLAGS += $(LDSAN)
 LDLIBS  += $(PKG_LIBS) -ldl -lpthread -lm
 
-LIB_SRC := $(sort $(wildcard src/util/*.c src/db/*.c src/core/*.c src/schema/*.c src/lint/*.c src/advise/*.c src/online/*.c src/import/*.c))
+LIB_SRC := $(sort $(wildcard src/util/*.c src/db/*.c src/core/*.c src/schema/*.c src/lint/*.c src/advise/*.c src/online/*.c src/import/*.c src/test/*.c))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/*/test_*.c))
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))

@@ -151,7 +151,7 @@ const char *schema_shown(const char *spec)
 	buf_release(&shown);
 	if (!sc_provider_is(spec))
 		return spec;
-	if (buf_puts(&shown, SC_PROVIDER_PREFIX " ") != 0 || sc_provider_display(&shown, spec) != 0)
+	if (sc_source_shown(&shown, spec) != 0)
 		return SC_PROVIDER_PREFIX " ...";
 	return buf_cstr(&shown);
 }

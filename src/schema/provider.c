@@ -154,6 +154,18 @@ int sc_provider_display(strata_buf *out, const char *spec)
 	return buf_oom(out) ? STRATA_ERROR : 0;
 }
 
+int sc_source_shown(strata_buf *out, const char *spec)
+{
+	size_t len = out->len;
+
+	if (!sc_provider_is(spec))
+		return buf_puts(out, spec ? spec : "");
+	if (buf_puts(out, SC_PROVIDER_PREFIX " ") == 0 && sc_provider_display(out, spec) == 0)
+		return 0;
+	buf_truncate(out, len);
+	return buf_puts(out, SC_PROVIDER_PREFIX " ...");
+}
+
 /* The last lines of the provider's stderr, at most STDERR_QUOTE bytes,
  * each indented, appended to the current message. */
 static void quote_stderr(const strata_buf *err)

@@ -49,6 +49,11 @@ void sc_provider_argv_free(char **argv);
  * any password in a URL among them masked (buf append). */
 int sc_provider_display(strata_buf *out, const char *spec);
 
+/* A schema source as messages show it (buf append): a file's path, or
+ * "exec: " and the provider's command with any password masked
+ * ("exec: ..." when the command cannot be read). */
+int sc_source_shown(strata_buf *out, const char *spec);
+
 /*
  * Run the provider of spec ("exec: ...") and append its stdout to sql.
  * cfg gives the folder it runs in (root) and the time limit
