@@ -25,6 +25,7 @@
  */
 #include "db/db.h"
 #include "schema/diff.h"
+#include "schema/probe.h"
 #include "strata/error.h"
 #include "strata/online.h"
 #include "util/alloc.h"
@@ -891,21 +892,6 @@ typedef struct online_own {
 	size_t n;
 } online_own;
 
-static int on_online_schema(void *p, int n, const char *const *v)
-{
-	online_own *w = p;
-
-	return n == 1 && v[0] && !sc_strv_has(w->schemas, w->n, v[0])
-		       ? sc_strv_add(&w->schemas, &w->n, v[0])
-		       : 0;
-}
-
-static int on_flag(void *p, int n, const char *const *v)
-{
-	*(int *)p = n == 1 && v[0] && v[0][0] == 't';
-	return 0;
-}
-
 static int is_online_own(const sc_object *o, void *p)
 {
 	const online_own *w = p;
@@ -927,18 +913,7 @@ static int drop_online_objects(strata_db *db, sc_catalog *cat)
 			  strcmp(cat->objs[i]->name, STRATA_ONLINE_SCHEMA) == 0;
 	rc = sc_strv_add(&w.schemas, &w.n, STRATA_ONLINE_SCHEMA);
 	if (rc == 0 && present) {
-		int has_state = 0;
-
-		rc = db_query(db,
-			      "SELECT pg_catalog.to_regclass('" STRATA_ONLINE_SCHEMA
-			      ".migrations') IS NOT NULL",
-			      0, NULL, on_flag, &has_state);
-		if (rc == 0 && has_state)
-			rc = db_query(db,
-				      "SELECT version_schema FROM " STRATA_ONLINE_SCHEMA
-				      ".migrations UNION SELECT previous_schema FROM " STRATA_ONLINE_SCHEMA
-				      ".migrations WHERE previous_schema IS NOT NULL",
-				      0, NULL, on_online_schema, &w);
+		rc = sc_online_state_schemas(&w.schemas, &w.n, db);
 		if (rc != 0)
 			strata_error_append(", reading strata online's versioned schemas");
 		/* A schema-only copy has the state table but not its rows. */
