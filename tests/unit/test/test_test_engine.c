@@ -4,15 +4,8 @@
  * in-memory shadow): a history that passes every check, a down that leaves
  * a table behind, data checks, the check selection and bad input.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "../core/dir_fixture.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 
 #include "strata/config.h"
@@ -20,39 +13,15 @@
 #include "strata/graph.h"
 #include "strata/test.h"
 
-static char dir[256];
-
-static int make_dir(void **state)
+/* A temporary project folder with its migrations folder. */
+static int make_project(void **state)
 {
 	char path[300];
 
-	(void)state;
-	strcpy(dir, "/tmp/strata-unit-XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	make_dir(state);
 	snprintf(path, sizeof(path), "%s/migrations", dir);
 	assert_int_equal(mkdir(path, 0700), 0);
 	return 0;
-}
-
-static int remove_dir(void **state)
-{
-	char cmd[300];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
-}
-
-static void put(const char *name, const char *text)
-{
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
 }
 
 /* migrations/<rev>_<slug>.sql revising parent, with up and down. */
@@ -275,11 +244,11 @@ static void test_test_engine__check_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_test_engine__good_history_passes, make_dir, remove_dir),
-		cmocka_unit_test_setup_teardown(test_test_engine__wrong_down_is_reported, make_dir, remove_dir),
-		cmocka_unit_test_setup_teardown(test_test_engine__selected_checks, make_dir, remove_dir),
-		cmocka_unit_test_setup_teardown(test_test_engine__data_checks, make_dir, remove_dir),
-		cmocka_unit_test_setup_teardown(test_test_engine__bad_input, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(test_test_engine__good_history_passes, make_project, remove_dir),
+		cmocka_unit_test_setup_teardown(test_test_engine__wrong_down_is_reported, make_project, remove_dir),
+		cmocka_unit_test_setup_teardown(test_test_engine__selected_checks, make_project, remove_dir),
+		cmocka_unit_test_setup_teardown(test_test_engine__data_checks, make_project, remove_dir),
+		cmocka_unit_test_setup_teardown(test_test_engine__bad_input, make_project, remove_dir),
 		cmocka_unit_test(test_test_engine__check_names),
 	};
 
