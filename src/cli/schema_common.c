@@ -163,47 +163,12 @@ int schema_load(cli_ctx *ctx, sc_catalog **out, const char *spec, int engine)
 	return rc != 0 ? cli_report_error(rc) : 0;
 }
 
-typedef struct load_job {
-	cli_ctx *ctx;
-	sc_catalog **out;
-	const char *spec;
-	int engine;
-	int rc;
-	strata_error err; /* the thread's error, carried back */
-} load_job;
-
-static void *load_thread(void *arg)
-{
-	load_job *j = arg;
-
-	j->rc = sc_load(j->out, j->spec, j->engine, j->ctx->config);
-	if (j->rc != 0)
-		j->err = *strata_error_last();
-	return NULL;
-}
-
 int schema_load_pair(cli_ctx *ctx, sc_catalog **a, const char *spec_a, sc_catalog **b,
 		     const char *spec_b, int engine)
 {
-	load_job ja = { ctx, a, spec_a, engine, 0, { 0 } }, jb = { ctx, b, spec_b, engine, 0, { 0 } };
-	pthread_t t;
-	int threaded = pthread_create(&t, NULL, load_thread, &jb) == 0;
+	int rc = sc_load_pair(a, b, spec_a, spec_b, engine, ctx->config);
 
-	load_thread(&ja);
-	if (threaded)
-		pthread_join(t, NULL);
-	else
-		load_thread(&jb);
-	if (ja.rc != 0 || jb.rc != 0) {
-		load_job *bad = ja.rc != 0 ? &ja : &jb;
-
-		sc_catalog_free(*a);
-		sc_catalog_free(*b);
-		*a = *b = NULL;
-		strata_error_restore(&bad->err);
-		return cli_report_error(bad->rc);
-	}
-	return 0;
+	return rc != 0 ? cli_report_error(rc) : 0;
 }
 
 int schema_changes_sql(const sc_changes *c, strata_buf *out)

@@ -789,3 +789,46 @@ int sc_load(sc_catalog **out, const char *spec, int engine, const strata_config 
 		return sc_load_database(out, spec, cfg);
 	return load_in_shadow(out, spec, kind, engine, cfg, 1, NULL, 0);
 }
+
+typedef struct load_job {
+	sc_catalog **out;
+	const char *spec;
+	int engine;
+	const strata_config *cfg;
+	int rc;
+	strata_error err; /* the thread's error, carried back */
+} load_job;
+
+static void *load_thread(void *arg)
+{
+	load_job *j = arg;
+
+	j->rc = sc_load(j->out, j->spec, j->engine, j->cfg);
+	if (j->rc != 0)
+		j->err = *strata_error_last();
+	return NULL;
+}
+
+int sc_load_pair(sc_catalog **a, sc_catalog **b, const char *spec_a, const char *spec_b,
+		 int engine, const strata_config *cfg)
+{
+	load_job ja = { a, spec_a, engine, cfg, 0, { 0 } }, jb = { b, spec_b, engine, cfg, 0, { 0 } };
+	pthread_t t;
+	int threaded = pthread_create(&t, NULL, load_thread, &jb) == 0;
+
+	load_thread(&ja);
+	if (threaded)
+		pthread_join(t, NULL);
+	else
+		load_thread(&jb);
+	if (ja.rc != 0 || jb.rc != 0) {
+		load_job *bad = ja.rc != 0 ? &ja : &jb;
+
+		sc_catalog_free(*a);
+		sc_catalog_free(*b);
+		*a = *b = NULL;
+		strata_error_restore(&bad->err);
+		return bad->rc;
+	}
+	return 0;
+}

@@ -74,6 +74,13 @@ int sc_source_engine(const char *spec);
  * settings the replay runs with. */
 int sc_load(sc_catalog **out, const char *spec, int engine, const strata_config *cfg);
 
+/* Read two schemas at the same time, as sc_load() each (each reading is
+ * mostly waiting on a server; the second runs on a thread of its own, or
+ * after the first when none can be started). On failure both are NULL and
+ * the error is the first side's that failed. */
+int sc_load_pair(sc_catalog **a, sc_catalog **b, const char *spec_a, const char *spec_b,
+		 int engine, const strata_config *cfg);
+
 /* Read the schema a migrations directory makes when applied up to each of
  * targets (ntargets may be 0: nothing applied, an empty schema). */
 int sc_load_replayed(sc_catalog **out, const char *dir, const char *const *targets,
