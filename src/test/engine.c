@@ -295,7 +295,7 @@ static int can_apply(const testrun *t, size_t i)
 
 /* A step of revision i failed: the failure goes to check, and the checks
  * that needed the rest of the walk are skipped, for why (the walk stops)
- * or for why_on (--keep-going: the walk goes on, but not every revision is
+ * or for why_on (keep_going: the walk goes on, but not every revision is
  * walked whole, and the heads are not reached). Returns whether the walk
  * goes on. */
 static int step_failed(testrun *t, int check, size_t i, const char *prefix, const char *why,
@@ -322,7 +322,7 @@ static void walked(const testrun *t, size_t i, size_t n)
  * The walk: every revision from `from` on, in apply order. Returns 0, or
  * the code of an error that is not a finding (the shadow went away).
  * *at_heads is set when it reached the end with everything applied.
- * Without --keep-going it stops at the first failing step; with it, every
+ * Without keep_going it stops at the first failing step; with it, every
  * revision whose ancestors are applied is walked, and those that build on
  * a failed one are listed as not run.
  */
@@ -342,7 +342,8 @@ static int walk(testrun *t, size_t from, int *at_heads)
 		snprintf(target, sizeof(target), "+%zu", from);
 		if (strata_session_upgrade(t->session, target) != 0) {
 			add_failure(t, up_check(t), NULL, strata_error_last()->message);
-			skip_rest(t, "the revisions before --from did not apply", after_up, sizeof(after_up) / sizeof(*after_up));
+			skip_rest(t, "the revisions before --from did not apply", after_up,
+				  sizeof(after_up) / sizeof(*after_up));
 			return 0;
 		}
 		if (t->engine == DB_POSTGRES && (rc = testrun_note_event_triggers(t)) != 0)
@@ -356,7 +357,7 @@ static int walk(testrun *t, size_t from, int *at_heads)
 		rev_snap before;
 
 		if (!can_apply(t, i)) {
-			/* --keep-going, past a failed step this revision builds on */
+			/* keep_going, past a failed step this revision builds on */
 			buf_printf(&not_run, " %s", m->revision);
 			nnot_run++;
 			continue;

@@ -52,6 +52,25 @@ static void put_good_history(void)
 			  "CREATE INDEX a_name ON a (name);\n");
 }
 
+/* What the progress callback saw. */
+typedef struct progress_seen {
+	size_t calls, last_done, total;
+	char last_revision[64];
+} progress_seen;
+
+static progress_seen seen;
+
+static void on_progress(void *payload, size_t done, size_t total, const strata_migration *m)
+{
+	progress_seen *p = payload;
+
+	p->calls++;
+	assert_int_equal(done, p->last_done + 1);
+	p->last_done = done;
+	p->total = total;
+	snprintf(p->last_revision, sizeof(p->last_revision), "%s", m->revision);
+}
+
 /* Run the test on the project in dir; returns strata_test_run()'s code. */
 static int run(strata_test_report **out, const strata_test_options *opts)
 {
@@ -63,7 +82,8 @@ static int run(strata_test_report **out, const strata_test_options *opts)
 	in.cwd = dir;
 	assert_int_equal(strata_config_load(&cfg, &in), 0);
 	assert_int_equal(strata_graph_load(&g, cfg->migrations), 0);
-	rc = strata_test_run(out, opts, cfg, g, NULL, NULL);
+	memset(&seen, 0, sizeof(seen));
+	rc = strata_test_run(out, opts, cfg, g, on_progress, &seen);
 	strata_graph_free(g);
 	strata_config_free(cfg);
 	return rc;
@@ -111,6 +131,10 @@ static void test_test_engine__good_history_passes(void **state)
 	assert_int_equal(result(r, STRATA_TEST_DATA)->nfailures, 0);
 	assert_non_null(result(r, STRATA_TEST_DATA)->skipped);
 	assert_non_null(strstr(result(r, STRATA_TEST_DATA)->skipped, "no data-check files"));
+	/* Progress after each revision walked, in apply order. */
+	assert_int_equal(seen.calls, 2);
+	assert_int_equal(seen.total, 2);
+	assert_string_equal(seen.last_revision, REV2);
 	strata_test_report_free(r);
 }
 
