@@ -13,9 +13,7 @@
 #define STRATA_CLI_H
 
 #include <stdio.h>
-#include "strata/config.h"
-#include "strata/graph.h"
-#include "strata/runner.h"
+#include "strata/strata.h"
 
 /* Exit codes (DESIGN.md): 0 ok, 1 a check found something, 2 bad usage/input, 3 runtime. */
 enum { EXIT_OK = 0, EXIT_CHECK = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };

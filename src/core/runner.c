@@ -28,9 +28,12 @@
  *     rows fails its step like a statement that failed.
  */
 #include "strata/runner.h"
+#include "strata/session.h"
+#include "strata/status.h"
 #include "strata/env.h"
 #include "strata/error.h"
 #include "strata/project.h"
+#include "strata/sum.h"
 #include "core/batch.h"
 #include "core/bookkeeping.h"
 #include "core/runner_int.h"

@@ -22,7 +22,7 @@
 #include "schema/diff.h"
 #include "schema/shadow.h"
 #include "strata/error.h"
-#include "strata/runner.h"
+#include "strata/status.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 

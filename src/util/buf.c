@@ -173,3 +173,35 @@ void buf_release(strata_buf *b)
 	b->ptr = NULL;
 	b->len = b->cap = 0;
 }
+
+/* The public names (strata/buf.h) of the calls above. */
+int strata_buf_puts(strata_buf *b, const char *s)
+{
+	return buf_puts(b, s);
+}
+
+int strata_buf_printf(strata_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = buf_vprintf(b, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+const char *strata_buf_cstr(const strata_buf *b)
+{
+	return buf_cstr(b);
+}
+
+char *strata_buf_detach(strata_buf *b)
+{
+	return buf_detach(b);
+}
+
+void strata_buf_release(strata_buf *b)
+{
+	buf_release(b);
+}

@@ -30,6 +30,7 @@
 #include "strata/config.h"
 #include "strata/error.h"
 #include "strata/project.h"
+#include "strata/sum.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/strutil.h"
