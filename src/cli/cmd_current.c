@@ -12,8 +12,6 @@
 #include "cli/cli.h"
 #include "strata/audit.h"
 #include "strata/error.h"
-#include "util/buf.h"
-#include "util/strutil.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -96,9 +94,9 @@ int cmd_current(int argc, char **argv, cli_ctx *ctx)
 		json_t *root = json_object(), *arr = json_array();
 		strata_buf shown = STRATA_BUF_INIT;
 
-		redact_conninfo(&shown, ctx->config->database);
-		json_object_set_new(root, "database", json_string(buf_cstr(&shown)));
-		buf_release(&shown);
+		strata_redact_conninfo(&shown, ctx->config->database);
+		json_object_set_new(root, "database", json_string(strata_buf_cstr(&shown)));
+		strata_buf_release(&shown);
 		for (i = 0; i < n; i++) {
 			const strata_migration *m = strata_graph_at(ctx->graph, heads[i]);
 			const strata_audit_entry *row;

@@ -4,13 +4,12 @@
  *
  * stdout carries data only; stderr carries diagnostics. Colour only on a
  * terminal and never with NO_COLOR. The connection string is never shown
- * except through redact_conninfo().
+ * except through strata_redact_conninfo().
  */
 #include "cli/cli.h"
 #include "cli/schema_common.h"
 #include "strata/error.h"
 #include "strata/project.h"
-#include "util/strutil.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -209,10 +208,10 @@ int cli_load_config(cli_ctx *ctx)
 	if (ctx->g.verbose) {
 		strata_buf shown = STRATA_BUF_INIT;
 
-		redact_conninfo(&shown, ctx->config->database);
-		fprintf(stderr, "database: %s (from %s)\n", buf_cstr(&shown),
+		strata_redact_conninfo(&shown, ctx->config->database);
+		fprintf(stderr, "database: %s (from %s)\n", strata_buf_cstr(&shown),
 			ctx->config->database_source);
-		buf_release(&shown);
+		strata_buf_release(&shown);
 	}
 	return 0;
 }
