@@ -26,10 +26,27 @@ static int err_color(void)
 	return cached;
 }
 
+int cli_exit_code(int code)
+{
+	switch (code) {
+	case STRATA_OK:
+		return EXIT_OK;
+	case STRATA_ECHECK:
+		return EXIT_CHECK;
+	case STRATA_ENOTFOUND:
+	case STRATA_EAMBIGUOUS:
+	case STRATA_EPARSE:
+	case STRATA_EINVALID:
+		return EXIT_USAGE;
+	default:
+		return EXIT_RUNTIME;
+	}
+}
+
 int cli_report_error(int code)
 {
 	const strata_error *e = strata_error_last();
-	int exit_code = strata_error_exit_code(code);
+	int exit_code = cli_exit_code(code);
 	const char *red = err_color() ? "\033[31m" : "", *reset = err_color() ? "\033[0m" : "";
 
 	schema_hold_if_interrupted();
