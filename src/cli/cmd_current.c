@@ -89,7 +89,7 @@ int cmd_current(int argc, char **argv, cli_ctx *ctx)
 	}
 	for (i = 0; i < n; i++)
 		pending += !st->applied[i];
-	n = strata_graph_applied_heads(ctx->graph, st->applied, heads, n);
+	n = strata_graph_applied_heads(heads, n, ctx->graph, st->applied);
 	if (ctx->g.json) {
 		json_t *root = json_object(), *arr = json_array();
 		strata_buf shown = STRATA_BUF_INIT;

@@ -402,7 +402,7 @@ static int heads_rows(run *r, const unsigned char *applied, char ***rows, size_t
 	*n = 0;
 	if (!idx)
 		return STRATA_ERROR;
-	k = strata_graph_applied_heads(r->g, applied, idx, r->count);
+	k = strata_graph_applied_heads(idx, r->count, r->g, applied);
 	if (!(*rows = strata_calloc(k ? k : 1, sizeof(char *)))) {
 		strata_free(idx);
 		return STRATA_ERROR;
