@@ -174,34 +174,10 @@ void buf_release(strata_buf *b)
 	b->len = b->cap = 0;
 }
 
-/* The public names (strata/buf.h) of the calls above. */
-int strata_buf_puts(strata_buf *b, const char *s)
-{
-	return buf_puts(b, s);
-}
-
-int strata_buf_printf(strata_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = buf_vprintf(b, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
-const char *strata_buf_cstr(const strata_buf *b)
-{
-	return buf_cstr(b);
-}
-
-char *strata_buf_detach(strata_buf *b)
-{
-	return buf_detach(b);
-}
-
-void strata_buf_release(strata_buf *b)
-{
-	buf_release(b);
-}
+/* The public names (strata/buf.h) of the calls above: the same functions
+ * under a second name, not copies. */
+int strata_buf_puts(strata_buf *b, const char *s) __attribute__((alias("buf_puts")));
+int strata_buf_printf(strata_buf *b, const char *fmt, ...) __attribute__((alias("buf_printf")));
+const char *strata_buf_cstr(const strata_buf *b) __attribute__((alias("buf_cstr")));
+char *strata_buf_detach(strata_buf *b) __attribute__((alias("buf_detach")));
+void strata_buf_release(strata_buf *b) __attribute__((alias("buf_release")));
