@@ -14,6 +14,7 @@
 #define STRATA_DB_H
 
 #include "strata/buf.h"
+#include "strata/config.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -32,13 +33,15 @@ typedef struct strata_db strata_db;
 strata_engine strata_db_engine_of(const char *conninfo);
 
 /**
- * Open a connection (relative sqlite: paths resolve against the current
- * directory; PostgreSQL's application_name is "strata").
+ * Open a connection to cfg's database, as upgrade opens it: a relative
+ * sqlite: path resolves against the project folder (cfg->root), and
+ * PostgreSQL's application_name is "strata".
  * @param[out] out  close with strata_db_close()
- * @return 0, STRATA_EINVALID (a string of no known form, with a hint
- *         listing the forms), STRATA_EDB (could not connect)
+ * @param cfg  borrowed for the call
+ * @return 0, STRATA_EINVALID (no database, or a string of no known form,
+ *         with a hint listing the forms), STRATA_EDB (could not connect)
  */
-int strata_db_open(strata_db **out, const char *conninfo);
+int strata_db_open(strata_db **out, const strata_config *cfg);
 
 /** Close a connection strata_db_open() opened. NULL is fine. */
 void strata_db_close(strata_db *db);
