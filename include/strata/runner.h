@@ -42,6 +42,7 @@
 
 #include <stddef.h>
 #include "strata/config.h"
+#include "strata/db.h"
 #include "strata/graph.h"
 
 #ifdef __cplusplus
@@ -117,10 +118,9 @@ typedef struct strata_run_options {
  * "contracted" (complete done), and "reverted" (rolled back, or the
  * inverse ran). On SQLite an online revision is a plain step: "applied".
  */
-struct strata_db;
 typedef struct strata_online_step {
 	const strata_config *cfg;
-	struct strata_db *db;       /* the runner's connection (apply, views: in its transaction) */
+	strata_db *db;              /* the runner's connection (apply, views: in its transaction) */
 	const strata_migration *m;  /* the online revision */
 	void (*log)(void *payload, strata_log_level level, const char *msg);
 	void (*emit)(void *payload, const char *text, size_t len);
