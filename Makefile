@@ -114,11 +114,21 @@ $(BUILD)/fuzz/%: fuzz/%.c $(LIB)
 	@echo "  FUZZ    $@"
 	@$(CC) $(CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 
-# Every public header must compile on its own.
+# Every public header must compile on its own, and the CLI is a client of
+# the public API: a file under src/cli/ includes only strata/*.h, cli/*.h
+# and system headers (<...>).
 check-headers:
 	@for h in include/strata/*.h; do \
 	  echo "#include \"$${h#include/}\"" | $(CC) $(CSTD) $(WARN) -Iinclude -x c -fsyntax-only - || exit 1; \
 	done
+	@bad=$$(grep -Hn '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' \
+	          $(wildcard src/cli/*.c src/cli/*.h) | \
+	        grep -v '#[[:space:]]*include[[:space:]]*"\(strata\|cli\)/[^"]*"'); \
+	if [ -n "$$bad" ]; then \
+	  echo "$$bad"; \
+	  echo "check-headers: src/cli/ may include only \"strata/*.h\" and \"cli/*.h\" (the public API and the CLI's own headers)"; \
+	  exit 1; \
+	fi
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -17,7 +17,8 @@
 extern "C" {
 #endif
 
-/** Error codes; each maps to exactly one CLI exit code (see strata_error_exit_code). */
+/** Error codes. The strata command maps each to one exit code (cli_exit_code()
+ *  in src/cli/output.c), noted here as "exit N"; the library knows no exit codes. */
 typedef enum strata_errcode {
 	STRATA_OK = 0,
 	STRATA_ERROR = -1,      /**< runtime failure (I/O, out of memory): exit 3 */
@@ -73,9 +74,6 @@ void strata_error_clear(void);
 
 /** Whether e->sqlstate is a SQLSTATE (PostgreSQL's five characters), not a SQLite code. */
 int strata_error_has_sqlstate(const strata_error *e);
-
-/** The documented process exit code for an error code (0, 1, 2 or 3). */
-int strata_error_exit_code(int code);
 
 #ifdef __cplusplus
 }

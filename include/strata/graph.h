@@ -80,8 +80,11 @@ size_t strata_graph_heads(const strata_graph *g, const size_t **out);
 /** Base indexes (revisions that revise nothing), ascending. */
 size_t strata_graph_bases(const strata_graph *g, const size_t **out);
 
-/** Branch points (revisions with several children), ascending. */
-size_t strata_graph_branchpoints(const strata_graph *g, size_t *out, size_t cap);
+/**
+ * Branch points (revisions with several children), ascending: the first
+ * cap into out (the caller's array); returns how many there are.
+ */
+size_t strata_graph_branchpoints(size_t *out, size_t cap, const strata_graph *g);
 
 /**
  * Find one revision: a full id, unique prefix, branch label, "<x>@head",
@@ -108,9 +111,13 @@ const char *strata_graph_tag(const strata_graph *g, size_t i, size_t *revision);
 int strata_graph_applied(unsigned char *out, const strata_graph *g, const char *const *rows,
 			 size_t nrows);
 
-/** The maximal elements of an applied set (what the version table should hold). */
-size_t strata_graph_applied_heads(const strata_graph *g, const unsigned char *applied,
-				  size_t *out, size_t cap);
+/**
+ * The maximal elements of an applied set (what the version table should
+ * hold): the first cap into out (the caller's array); returns how many
+ * there are.
+ */
+size_t strata_graph_applied_heads(size_t *out, size_t cap, const strata_graph *g,
+				  const unsigned char *applied);
 
 typedef enum strata_direction {
 	STRATA_UP = 1,

@@ -1,5 +1,7 @@
 /*
- * strata/runner.h - applying, reverting and stamping revisions.
+ * strata/runner.h - applying, reverting and stamping revisions (upgrade,
+ * downgrade, stamp). One step at a time on a connection the caller keeps:
+ * strata/session.h; the database's state: strata/status.h.
  *
  * Each function opens its own connection to cfg->database, takes the run
  * lock for the whole run (PostgreSQL: an advisory lock; SQLite: a flock on
@@ -40,6 +42,7 @@
 
 #include <stddef.h>
 #include "strata/config.h"
+#include "strata/db.h"
 #include "strata/graph.h"
 
 #ifdef __cplusplus
@@ -115,10 +118,9 @@ typedef struct strata_run_options {
  * "contracted" (complete done), and "reverted" (rolled back, or the
  * inverse ran). On SQLite an online revision is a plain step: "applied".
  */
-struct strata_db;
 typedef struct strata_online_step {
 	const strata_config *cfg;
-	struct strata_db *db;       /* the runner's connection (apply, views: in its transaction) */
+	strata_db *db;              /* the runner's connection (apply, views: in its transaction) */
 	const strata_migration *m;  /* the online revision */
 	void (*log)(void *payload, strata_log_level level, const char *msg);
 	void (*emit)(void *payload, const char *text, size_t len);
@@ -192,67 +194,6 @@ int strata_prefetch_start(strata_prefetch **out, const strata_config *cfg);
 
 /** Wait for the thread to end (if it has not) and free what it read. NULL is fine. */
 void strata_prefetch_free(strata_prefetch *p);
-
-/*
- * A session: revisions applied and reverted one step at a time on one
- * connection the caller opened (and closes, after strata_session_close()),
- * with the run lock held and the bookkeeping read once. Each step is the
- * same transaction, version rows and history row as in strata_upgrade().
- * strata test walks up, down, up per revision this way; it never
- * reconnects or reads the whole state again, so its time is linear.
- */
-typedef struct strata_session strata_session;
-struct strata_db;
-
-/** Lock, create the bookkeeping tables when missing, read the state; refuses failed or changed revisions as upgrade does. */
-int strata_session_open(strata_session **out, const strata_config *cfg, const strata_graph *g,
-			struct strata_db *db, const strata_run_options *opts);
-/** Apply (STRATA_UP) or revert revision idx; STRATA_EINVALID when the state does not allow it. */
-int strata_session_step(strata_session *s, size_t idx, strata_direction dir);
-/** Upgrade to target (see strata/graph.h) on the session's connection. */
-int strata_session_upgrade(strata_session *s, const char *target);
-/** Per graph index: 1 when applied, as the session sees it. */
-const unsigned char *strata_session_applied(const strata_session *s);
-/** Unlock and free; the connection stays open. NULL is fine. */
-void strata_session_close(strata_session *s);
-
-/* What the database says, set against the migrations directory. */
-typedef struct strata_status {
-	int tables_exist;
-	char **versions;          /* version-table rows */
-	size_t nversions;
-	unsigned char *applied;   /* per graph index */
-	size_t *changed;          /* applied revisions whose file's checksum differs from the recorded one */
-	size_t nchanged;
-	char **changed_recorded;  /* the recorded checksum of each changed revision */
-	long failed;              /* graph index of a failed / interrupted non-transactional revision, or -1 */
-	char *failed_error;
-	char *failed_statement;
-	char *failed_at;
-	long failed_statements_run;
-	int failed_in_progress;   /* failed is a "running" row whose run still holds the run lock:
-	                             being applied right now, not interrupted */
-	unsigned char *expanded;  /* per graph index: an applied online revision whose latest
-	                             history row is "expanding" or "expanded" (not contracted) */
-} strata_status;
-
-/* strata_status_read() flags. */
-enum strata_status_flags {
-	/* A SQLite file that does not exist is a database with nothing applied
-	 * (what `strata upgrade` would create), not an error. */
-	STRATA_STATUS_MISSING_OK = 1 << 0,
-};
-
-/**
- * Read the database's state, read-only: creates and writes nothing.
- * @param flags  0 or STRATA_STATUS_MISSING_OK
- * @return 0; STRATA_ENOTFOUND for a SQLite file that does not exist (the
- *         message names its path; unless STRATA_STATUS_MISSING_OK) or for
- *         version rows naming revisions the graph does not know
- */
-int strata_status_read(strata_status **out, const strata_config *cfg, const strata_graph *g,
-		       unsigned flags);
-void strata_status_free(strata_status *s);
 
 #ifdef __cplusplus
 }

@@ -13,12 +13,15 @@
 #define STRATA_CLI_H
 
 #include <stdio.h>
-#include "strata/config.h"
-#include "strata/graph.h"
-#include "strata/runner.h"
+#include "strata/strata.h"
 
 /* Exit codes (DESIGN.md): 0 ok, 1 a check found something, 2 bad usage/input, 3 runtime. */
 enum { EXIT_OK = 0, EXIT_CHECK = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
+/* The exit code of a strata_errcode, as DESIGN.md fixes them: 0 success;
+ * 1 a check found something (STRATA_ECHECK); 2 bad usage or input
+ * (STRATA_ENOTFOUND, _EAMBIGUOUS, _EPARSE, _EINVALID); 3 anything else, a
+ * database or runtime error. */
+int cli_exit_code(int code);
 
 typedef enum cli_opt_type {
 	OPT_END = 0,

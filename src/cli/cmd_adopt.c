@@ -11,7 +11,6 @@
 #include "cli/run_common.h"
 #include "strata/error.h"
 #include "strata/import.h"
-#include "util/buf.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -75,10 +74,10 @@ int cmd_adopt(int argc, char **argv, cli_ctx *ctx)
 		for (i = 0; i < r->nadopted; i++)
 			puts(r->adopted[i]);
 		for (i = 0; i < r->nheads; i++)
-			buf_printf(&heads, "%s%s", i ? ", " : "", r->heads[i]);
+			strata_buf_printf(&heads, "%s%s", i ? ", " : "", r->heads[i]);
 		cli_info(ctx, "adopted %zu revision(s) from %s; %s now at %s", r->nadopted, r->source,
-			 ctx->config->version_table, heads.len ? buf_cstr(&heads) : "base (nothing applied)");
-		buf_release(&heads);
+			 ctx->config->version_table, heads.len ? strata_buf_cstr(&heads) : "base (nothing applied)");
+		strata_buf_release(&heads);
 	}
 	strata_adopt_result_free(r);
 	return EXIT_OK;

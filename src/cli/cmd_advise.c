@@ -13,7 +13,6 @@
 #include "cli/schema_common.h"
 #include "strata/advise.h"
 #include "strata/error.h"
-#include "util/alloc.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -10,8 +10,6 @@
 #include "cli/run_common.h"
 #include "strata/error.h"
 #include "strata/planfile.h"
-#include "util/buf.h"
-#include "util/fs.h"
 
 #include <string.h>
 
@@ -40,7 +38,7 @@ int cmd_apply(int argc, char **argv, cli_ctx *ctx)
 		return cli_usage_error("apply", "apply needs the plan file 'strata plan -o FILE' wrote");
 	if (skip && !*skip)
 		return cli_usage_error("apply", "--skip-promotion-check needs a reason");
-	if ((rc = fs_read_file(&text, args[0], MAX_PLAN_BYTES)) < 0 ||
+	if ((rc = strata_file_read(&text, args[0], MAX_PLAN_BYTES)) < 0 ||
 	    (rc = strata_planfile_parse(&p, text.ptr ? text.ptr : "", text.len, args[0])) < 0) {
 		rc = cli_report_error(rc);
 		goto done;
@@ -53,6 +51,6 @@ int cmd_apply(int argc, char **argv, cli_ctx *ctx)
 	rc = run_common_report(ctx, rc, &res, &o, "applied", "the plan has no steps: nothing to do");
 done:
 	strata_planfile_free(p);
-	buf_release(&text);
+	strata_buf_release(&text);
 	return rc;
 }

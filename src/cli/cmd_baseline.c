@@ -8,10 +8,8 @@
  * for a project with no revisions yet; the database's data is untouched.
  */
 #include "cli/schema_common.h"
-#include "db/db.h"
 #include "strata/error.h"
 #include "strata/project.h"
-#include "util/buf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +22,7 @@ int cmd_baseline(int argc, char **argv, cli_ctx *ctx)
 	strata_run_options o = STRATA_RUN_OPTIONS_INIT;
 	strata_run_result res;
 	strata_graph *g = NULL;
-	sc_catalog *cat = NULL;
+	strata_catalog *cat = NULL;
 	char *path = NULL, id[13];
 	size_t nargs;
 	int rc;
@@ -47,8 +45,8 @@ int cmd_baseline(int argc, char **argv, cli_ctx *ctx)
 		      stderr);
 		return EXIT_USAGE;
 	}
-	if ((rc = sc_load_database(&cat, ctx->config->database, ctx->config)) != 0 ||
-	    (rc = sc_dump_sql(cat, &up)) != 0 || (rc = sc_drop_all_sql(cat, &down)) != 0) {
+	if ((rc = strata_catalog_load_database(&cat, ctx->config->database, ctx->config)) != 0 ||
+	    (rc = strata_schema_dump(&up, cat)) != 0 || (rc = strata_schema_drop_all(&down, cat)) != 0) {
 		rc = cli_report_error(rc);
 		goto done;
 	}
@@ -60,8 +58,8 @@ int cmd_baseline(int argc, char **argv, cli_ctx *ctx)
 	}
 	spec.message = message;
 	spec.transactional = 1;
-	spec.up_sql = buf_cstr(&up);
-	spec.down_sql = buf_cstr(&down);
+	spec.up_sql = strata_buf_cstr(&up);
+	spec.down_sql = strata_buf_cstr(&down);
 	if ((rc = strata_revision_write(&path, id, ctx->config->migrations, &spec)) != 0) {
 		rc = cli_report_error(rc);
 		goto done;
@@ -85,8 +83,8 @@ int cmd_baseline(int argc, char **argv, cli_ctx *ctx)
 done:
 	strata_graph_free(g);
 	free(path);
-	buf_release(&up);
-	buf_release(&down);
-	sc_catalog_free(cat);
+	strata_buf_release(&up);
+	strata_buf_release(&down);
+	strata_catalog_free(cat);
 	return rc;
 }

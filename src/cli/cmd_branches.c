@@ -23,7 +23,7 @@ int cmd_branches(int argc, char **argv, cli_ctx *ctx)
 	n = strata_graph_count(ctx->graph);
 	if (!(points = calloc(n ? n : 1, sizeof(size_t))))
 		return EXIT_RUNTIME;
-	nb = strata_graph_branchpoints(ctx->graph, points, n);
+	nb = strata_graph_branchpoints(points, n, ctx->graph);
 	if (ctx->g.json)
 		arr = json_array();
 	for (i = 0; i < nb; i++) {

@@ -12,9 +12,7 @@
  * project's database is never touched: it only names the engine.
  */
 #include "cli/schema_common.h"
-#include "db/db.h"
 #include "strata/error.h"
-#include "util/buf.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -22,8 +20,8 @@
 int cmd_check(int argc, char **argv, cli_ctx *ctx)
 {
 	const char *schema_opt = NULL, *schema, *args[1];
-	sc_catalog *have = NULL, *want = NULL;
-	sc_changes changes = { 0 };
+	strata_catalog *have = NULL, *want = NULL;
+	strata_changes *changes = NULL;
 	strata_buf sql = STRATA_BUF_INIT;
 	size_t nargs;
 	int engine, no_cache = 0, rc;
@@ -40,38 +38,38 @@ int cmd_check(int argc, char **argv, cli_ctx *ctx)
 		return rc;
 	if ((rc = schema_desired_file(ctx, &schema, schema_opt, "to check the migrations against")) != 0)
 		return rc;
-	if (!ctx->config->database || !(engine = db_engine_of(ctx->config->database)))
+	if (!ctx->config->database || !(engine = strata_db_engine_of(ctx->config->database)))
 		return cli_usage_error("check", "check needs the project's database (-d URL or "
 						"database in strata.ini) for its engine");
 	schema_guard_signals();
 	if ((rc = schema_load_pair(ctx, &have, ctx->config->migrations, &want, schema, engine)) != 0)
 		goto done;
-	if ((rc = sc_diff(have, want, NULL, &changes)) != 0) {
+	if ((rc = strata_schema_diff(&changes, have, want, NULL)) != 0) {
 		rc = cli_report_error(rc);
 		goto done;
 	}
 	if (ctx->g.json) {
 		cli_print_json(json_pack("{s:s, s:s, s:b, s:o}", "schema", schema_shown(schema), "migrations",
-					 ctx->config->migrations, "match", changes.n == 0, "changes",
-					 schema_changes_json(&changes)));
-	} else if (changes.n) {
-		if (schema_changes_sql(&changes, &sql) != 0) {
+					 ctx->config->migrations, "match", strata_changes_count(changes) == 0, "changes",
+					 schema_changes_json(changes)));
+	} else if (strata_changes_count(changes)) {
+		if (strata_changes_sql(&sql, changes) != 0) {
 			rc = cli_report_error(STRATA_ERROR);
 			goto done;
 		}
-		fputs(buf_cstr(&sql), stdout);
+		fputs(strata_buf_cstr(&sql), stdout);
 		fprintf(stderr, "strata check: %zu difference(s): the migrations do not make the "
-			"schema in %s\n", changes.n, schema_shown(schema));
+			"schema in %s\n", strata_changes_count(changes), schema_shown(schema));
 		fputs("hint: the SQL above is what is missing; write it as a revision with "
 		      "'strata revision --autogenerate -m MESSAGE'\n", stderr);
 	} else {
 		printf("no differences: the migrations make the schema in %s\n", schema_shown(schema));
 	}
-	rc = changes.n ? EXIT_CHECK : EXIT_OK;
+	rc = strata_changes_count(changes) ? EXIT_CHECK : EXIT_OK;
 done:
-	buf_release(&sql);
-	sc_changes_release(&changes);
-	sc_catalog_free(have);
-	sc_catalog_free(want);
+	strata_buf_release(&sql);
+	strata_changes_free(changes);
+	strata_catalog_free(have);
+	strata_catalog_free(want);
 	return rc;
 }

@@ -12,8 +12,6 @@
 #include "cli/cli.h"
 #include "strata/audit.h"
 #include "strata/error.h"
-#include "util/buf.h"
-#include "util/strutil.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -91,14 +89,14 @@ int cmd_current(int argc, char **argv, cli_ctx *ctx)
 	}
 	for (i = 0; i < n; i++)
 		pending += !st->applied[i];
-	n = strata_graph_applied_heads(ctx->graph, st->applied, heads, n);
+	n = strata_graph_applied_heads(heads, n, ctx->graph, st->applied);
 	if (ctx->g.json) {
 		json_t *root = json_object(), *arr = json_array();
 		strata_buf shown = STRATA_BUF_INIT;
 
-		redact_conninfo(&shown, ctx->config->database);
-		json_object_set_new(root, "database", json_string(buf_cstr(&shown)));
-		buf_release(&shown);
+		strata_redact_conninfo(&shown, ctx->config->database);
+		json_object_set_new(root, "database", json_string(strata_buf_cstr(&shown)));
+		strata_buf_release(&shown);
 		for (i = 0; i < n; i++) {
 			const strata_migration *m = strata_graph_at(ctx->graph, heads[i]);
 			const strata_audit_entry *row;

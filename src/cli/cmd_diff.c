@@ -7,16 +7,15 @@
  */
 #include "cli/schema_common.h"
 #include "strata/error.h"
-#include "util/buf.h"
 
 #include <stdio.h>
 
 int cmd_diff(int argc, char **argv, cli_ctx *ctx)
 {
 	int exit_code = 0, no_grants = 0, ext_versions = 0, no_cache = 0, engine, rc;
-	sc_diff_options dopts = SC_DIFF_OPTIONS_INIT;
-	sc_catalog *from = NULL, *to = NULL;
-	sc_changes changes = { 0 };
+	strata_diff_options dopts = STRATA_DIFF_OPTIONS_INIT;
+	strata_catalog *from = NULL, *to = NULL;
+	strata_changes *changes = NULL;
 	strata_buf sql = STRATA_BUF_INIT;
 	const char *args[2];
 	size_t nargs;
@@ -43,25 +42,26 @@ int cmd_diff(int argc, char **argv, cli_ctx *ctx)
 	dopts.extension_versions = ext_versions;
 	if ((rc = schema_load_pair(ctx, &from, args[0], &to, args[1], engine)) != 0)
 		goto done;
-	if ((rc = sc_diff(from, to, &dopts, &changes)) != 0) {
+	if ((rc = strata_schema_diff(&changes, from, to, &dopts)) != 0) {
 		rc = cli_report_error(rc);
 		goto done;
 	}
 	if (ctx->g.json) {
-		cli_print_json(schema_changes_json(&changes));
+		cli_print_json(schema_changes_json(changes));
 	} else {
-		if (schema_changes_sql(&changes, &sql) != 0) {
+		if (strata_changes_sql(&sql, changes) != 0) {
 			rc = cli_report_error(STRATA_ERROR);
 			goto done;
 		}
-		fputs(buf_cstr(&sql), stdout);
+		fputs(strata_buf_cstr(&sql), stdout);
 	}
-	cli_info(ctx, changes.n ? "%zu change(s)" : "no differences", changes.n);
-	rc = exit_code && changes.n ? EXIT_CHECK : EXIT_OK;
+	cli_info(ctx, strata_changes_count(changes) ? "%zu change(s)" : "no differences",
+		 strata_changes_count(changes));
+	rc = exit_code && strata_changes_count(changes) ? EXIT_CHECK : EXIT_OK;
 done:
-	buf_release(&sql);
-	sc_changes_release(&changes);
-	sc_catalog_free(from);
-	sc_catalog_free(to);
+	strata_buf_release(&sql);
+	strata_changes_free(changes);
+	strata_catalog_free(from);
+	strata_catalog_free(to);
 	return rc;
 }

@@ -13,37 +13,36 @@
  * describe?" is one command.
  */
 #include "cli/schema_common.h"
-#include "db/db.h"
 #include "strata/error.h"
-#include "util/buf.h"
 
 #include <jansson.h>
 #include <stdio.h>
 
 /* How a change from the migrations' schema to the live one reads. */
-static const char *describe(const sc_change *ch)
+static const char *describe(const strata_change_info *ch)
 {
 	switch (ch->op) {
-	case SC_OP_CREATE: return "extra";
-	case SC_OP_DROP: return "missing";
+	case STRATA_CHANGE_CREATE: return "extra";
+	case STRATA_CHANGE_DROP: return "missing";
 	default: return "changed";
 	}
 }
 
-static int expected_catalog(cli_ctx *ctx, sc_catalog **out, int engine, strata_status **st)
+static int expected_catalog(cli_ctx *ctx, strata_catalog **out, int engine, strata_status **st)
 {
 	int rc = strata_status_read(st, ctx->config, ctx->graph, 0);
 
 	if (rc != 0)
 		return rc;
-	return sc_load_replayed(out, ctx->config->migrations, (const char *const *)(*st)->versions,
-				(*st)->nversions, engine, ctx->config);
+	return strata_catalog_load_replayed(out, ctx->config->migrations,
+					    (const char *const *)(*st)->versions, (*st)->nversions,
+					    engine, ctx->config);
 }
 
 int cmd_drift(int argc, char **argv, cli_ctx *ctx)
 {
-	sc_catalog *expected = NULL, *live = NULL;
-	sc_changes changes = { 0 }, fix = { 0 };
+	strata_catalog *expected = NULL, *live = NULL;
+	strata_changes *changes = NULL, *fix = NULL;
 	strata_buf sql = STRATA_BUF_INIT;
 	strata_status *st = NULL;
 	size_t ndiff = 0, nargs;
@@ -71,47 +70,53 @@ int cmd_drift(int argc, char **argv, cli_ctx *ctx)
 		against = "the desired schema";
 	if (!ctx->config->database)
 		return cli_usage_error("drift", "no database: pass -d URL or set database in strata.ini");
-	if (!(engine = db_engine_of(ctx->config->database)))
+	if (!(engine = strata_db_engine_of(ctx->config->database)))
 		return cli_report_error(strata_error_set(STRATA_EINVALID, "unknown database form"));
 	schema_guard_signals();
-	if ((schema ? (rc = sc_load(&expected, schema, engine, ctx->config))
+	if ((schema ? (rc = strata_catalog_load(&expected, schema, engine, ctx->config))
 		    : (rc = expected_catalog(ctx, &expected, engine, &st))) != 0 ||
-	    (rc = sc_load_database(&live, ctx->config->database, ctx->config)) != 0 ||
-	    (rc = sc_diff(expected, live, NULL, &changes)) != 0 ||
-	    (want_sql && (rc = sc_diff(live, expected, NULL, &fix)) != 0)) {
+	    (rc = strata_catalog_load_database(&live, ctx->config->database, ctx->config)) != 0 ||
+	    (rc = strata_schema_diff(&changes, expected, live, NULL)) != 0 ||
+	    (want_sql && (rc = strata_schema_diff(&fix, live, expected, NULL)) != 0)) {
 		rc = cli_report_error(rc);
 		goto done;
 	}
-	for (size_t i = 0; i < changes.n; i++)
-		ndiff += !changes.v[i].consequential;
+	for (size_t i = 0; i < strata_changes_count(changes); i++) {
+		strata_change_info ch;
+
+		strata_changes_get(&ch, changes, i);
+		ndiff += !ch.consequential;
+	}
 	if (ctx->g.json) {
 		json_t *arr = json_array();
 
-		for (size_t i = 0; i < changes.n; i++) {
-			const sc_change *ch = &changes.v[i];
+		for (size_t i = 0; i < strata_changes_count(changes); i++) {
+			strata_change_info ch;
 
-			if (!ch->consequential)
+			strata_changes_get(&ch, changes, i);
+			if (!ch.consequential)
 				json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s?}", "difference",
-								     describe(ch), "kind",
-								     sc_kind_name(ch->kind), "object",
-								     ch->object, "detail", ch->detail));
+								     describe(&ch), "kind", ch.kind,
+								     "object", ch.object, "detail",
+								     ch.detail));
 		}
 		cli_print_json(json_pack("{s:b, s:o}", "drift", ndiff > 0, "differences", arr));
 	} else if (want_sql) {
-		if (schema_changes_sql(&fix, &sql) != 0) {
+		if (strata_changes_sql(&sql, fix) != 0) {
 			rc = cli_report_error(STRATA_ERROR);
 			goto done;
 		}
-		fputs(buf_cstr(&sql), stdout);
+		fputs(strata_buf_cstr(&sql), stdout);
 	} else if (ndiff) {
 		printf("drift: %zu difference(s) between the database and %s:\n", ndiff, against);
-		for (size_t i = 0; i < changes.n; i++) {
-			const sc_change *ch = &changes.v[i];
+		for (size_t i = 0; i < strata_changes_count(changes); i++) {
+			strata_change_info ch;
 
-			if (!ch->consequential)
-				printf("  %-8s %s %s%s%s\n", describe(ch), sc_kind_name(ch->kind),
-				       ch->object, ch->op == SC_OP_ALTER && ch->detail ? ": " : "",
-				       ch->op == SC_OP_ALTER && ch->detail ? ch->detail : "");
+			strata_changes_get(&ch, changes, i);
+			if (!ch.consequential)
+				printf("  %-8s %s %s%s%s\n", describe(&ch), ch.kind, ch.object,
+				       ch.op == STRATA_CHANGE_ALTER && ch.detail ? ": " : "",
+				       ch.op == STRATA_CHANGE_ALTER && ch.detail ? ch.detail : "");
 		}
 		printf("  (extra: in the database, not in %s; missing: in %s, not in the database)\n",
 		       against, against);
@@ -127,10 +132,10 @@ int cmd_drift(int argc, char **argv, cli_ctx *ctx)
 	rc = ndiff ? EXIT_CHECK : EXIT_OK;
 done:
 	strata_status_free(st);
-	buf_release(&sql);
-	sc_changes_release(&changes);
-	sc_changes_release(&fix);
-	sc_catalog_free(expected);
-	sc_catalog_free(live);
+	strata_buf_release(&sql);
+	strata_changes_free(changes);
+	strata_changes_free(fix);
+	strata_catalog_free(expected);
+	strata_catalog_free(live);
 	return rc;
 }

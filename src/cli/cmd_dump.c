@@ -7,15 +7,13 @@
  */
 #include "cli/schema_common.h"
 #include "strata/error.h"
-#include "util/buf.h"
-#include "util/fs.h"
 
 #include <stdio.h>
 
 int cmd_dump(int argc, char **argv, cli_ctx *ctx)
 {
 	const char *output = NULL, *args[1], *source;
-	sc_catalog *cat = NULL;
+	strata_catalog *cat = NULL;
 	strata_buf sql = STRATA_BUF_INIT;
 	size_t nargs;
 	int engine, rc;
@@ -36,21 +34,21 @@ int cmd_dump(int argc, char **argv, cli_ctx *ctx)
 	schema_guard_signals();
 	if ((rc = schema_load(ctx, &cat, source, engine)) != 0)
 		goto done;
-	if ((rc = sc_dump_sql(cat, &sql)) != 0) {
+	if ((rc = strata_schema_dump(&sql, cat)) != 0) {
 		rc = cli_report_error(rc);
 		goto done;
 	}
 	if (output) {
-		if ((rc = fs_write_file(output, sql.ptr ? sql.ptr : "", sql.len)) != 0) {
+		if ((rc = strata_file_write(output, sql.ptr ? sql.ptr : "", sql.len)) != 0) {
 			rc = cli_report_error(rc);
 			goto done;
 		}
 	} else {
-		fputs(buf_cstr(&sql), stdout);
+		fputs(strata_buf_cstr(&sql), stdout);
 	}
 	rc = EXIT_OK;
 done:
-	buf_release(&sql);
-	sc_catalog_free(cat);
+	strata_buf_release(&sql);
+	strata_catalog_free(cat);
 	return rc;
 }

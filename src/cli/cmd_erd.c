@@ -6,7 +6,6 @@
  */
 #include "cli/schema_common.h"
 #include "strata/error.h"
-#include "util/buf.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -15,7 +14,7 @@ int cmd_erd(int argc, char **argv, cli_ctx *ctx)
 {
 	const char *format = "dot", *args[1], *source;
 	strata_buf out = STRATA_BUF_INIT;
-	sc_catalog *cat = NULL;
+	strata_catalog *cat = NULL;
 	int all = 0, engine, rc;
 	size_t nargs;
 	const cli_option opts[] = {
@@ -38,11 +37,11 @@ int cmd_erd(int argc, char **argv, cli_ctx *ctx)
 	schema_guard_signals();
 	if ((rc = schema_load(ctx, &cat, source, engine)) != 0)
 		return rc;
-	if ((rc = sc_erd(cat, format, all, &out)) != 0)
+	if ((rc = strata_schema_erd(&out, cat, format, all)) != 0)
 		rc = cli_report_error(rc);
 	else
-		fputs(buf_cstr(&out), stdout);
-	buf_release(&out);
-	sc_catalog_free(cat);
+		fputs(strata_buf_cstr(&out), stdout);
+	strata_buf_release(&out);
+	strata_catalog_free(cat);
 	return rc;
 }

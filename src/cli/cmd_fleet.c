@@ -10,7 +10,6 @@
 #include "cli/cli.h"
 #include "strata/error.h"
 #include "strata/fleet.h"
-#include "util/strutil.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -48,7 +47,7 @@ static int parse_int(int *out, const char *arg, const char *name)
 
 	if (!arg)
 		return 0;
-	if (parse_count(&v, arg) < 0 || v > 1000000)
+	if (strata_parse_count(&v, arg) < 0 || v > 1000000)
 		return cli_usage_error("fleet", "%s wants a number, not '%s'", name, arg);
 	*out = (int)v;
 	return 0;
@@ -61,7 +60,7 @@ int cmd_fleet(int argc, char **argv, cli_ctx *ctx)
 	const char *args[3], *par = NULL, *can = NULL, *maxf = NULL;
 	size_t nargs, counts[4] = { 0 };
 	int resume = 0, rc, status;
-	double t0 = now_ms();
+	double t0 = strata_now_ms();
 	const cli_option opts[] = {
 		{ OPT_STRING, 0, "parallel", &par, "N", "targets at a time (default: the fleet's, or 4)" },
 		{ OPT_STRING, 0, "canary", &can, "N", "run the first N alone first; stop if one fails" },
@@ -130,7 +129,7 @@ int cmd_fleet(int argc, char **argv, cli_ctx *ctx)
 					 "action", args[1], "applied", (int)counts[STRATA_FLEET_APPLIED],
 					 "up_to_date", (int)counts[STRATA_FLEET_UP_TO_DATE], "failed",
 					 (int)counts[STRATA_FLEET_FAILED], "not_started",
-					 (int)counts[STRATA_FLEET_NOT_STARTED], "ms", now_ms() - t0,
+					 (int)counts[STRATA_FLEET_NOT_STARTED], "ms", strata_now_ms() - t0,
 					 "targets", arr));
 	} else {
 		for (size_t i = 0; i < f->n; i++) {
@@ -151,7 +150,7 @@ int cmd_fleet(int argc, char **argv, cli_ctx *ctx)
 		printf("fleet %s: %zu target(s): %zu applied, %zu up to date, %zu failed, %zu not "
 		       "started, in %.0f ms\n", f->name, f->n, counts[STRATA_FLEET_APPLIED],
 		       counts[STRATA_FLEET_UP_TO_DATE], counts[STRATA_FLEET_FAILED],
-		       counts[STRATA_FLEET_NOT_STARTED], now_ms() - t0);
+		       counts[STRATA_FLEET_NOT_STARTED], strata_now_ms() - t0);
 	}
 	rc = status == STRATA_ECHECK ? EXIT_CHECK : EXIT_OK;
 	if (rc)

@@ -79,7 +79,7 @@ static int mark_current(unsigned char *current, const strata_graph *g, const str
 
 	if (!(heads = calloc(n ? n : 1, sizeof(*heads))))
 		return strata_error_set(STRATA_ERROR, "out of memory");
-	k = strata_graph_applied_heads(g, st->applied, heads, n);
+	k = strata_graph_applied_heads(heads, n, g, st->applied);
 	for (i = 0; i < k && i < n; i++)
 		current[heads[i]] = 1;
 	free(heads);
@@ -104,7 +104,7 @@ static int resolve_bound(unsigned char *set, unsigned char *tip, const strata_gr
 		return 0;
 	if (!(heads = calloc(n ? n : 1, sizeof(*heads))))
 		return strata_error_set(STRATA_ERROR, "out of memory");
-	k = strata_graph_applied_heads(g, set, heads, n);
+	k = strata_graph_applied_heads(heads, n, g, set);
 	for (i = 0; i < k && i < n; i++)
 		tip[heads[i]] = 1;
 	free(heads);

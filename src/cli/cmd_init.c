@@ -7,7 +7,6 @@
 #include "cli/cli.h"
 #include "strata/error.h"
 #include "strata/project.h"
-#include "util/fs.h"
 
 int cmd_init(int argc, char **argv, cli_ctx *ctx)
 {
@@ -18,7 +17,7 @@ int cmd_init(int argc, char **argv, cli_ctx *ctx)
 	if ((rc = cli_parse(argc, argv, NULL, ctx, args, 1, &nargs)) != 0)
 		return rc;
 	dir = nargs ? args[0] : ".";
-	if (!fs_is_dir(dir) && (rc = fs_mkdir_p(dir)) < 0)
+	if (!strata_is_dir(dir) && (rc = strata_mkdir_p(dir)) < 0)
 		return cli_report_error(rc);
 	if ((rc = strata_project_init(dir, ctx->g.database)) < 0)
 		return cli_report_error(rc);

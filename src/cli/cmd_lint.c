@@ -20,7 +20,6 @@
  * 1 when an error-level finding remains, 2 for unparsable SQL.
  */
 #include "cli/cli.h"
-#include "db/db.h"
 #include "strata/error.h"
 #include "strata/lint.h"
 
@@ -227,7 +226,7 @@ int cmd_lint(int argc, char **argv, cli_ctx *ctx)
 	if (engine_arg)
 		run.opts.engine = strcmp(engine_arg, "sqlite") == 0 ? STRATA_LINT_SQLITE : STRATA_LINT_PG;
 	else if (strcmp(ctx->config->database_source, "default") != 0)
-		run.opts.engine = db_engine_of(ctx->config->database) == DB_SQLITE ? STRATA_LINT_SQLITE
+		run.opts.engine = strata_db_engine_of(ctx->config->database) == STRATA_ENGINE_SQLITE ? STRATA_LINT_SQLITE
 										   : STRATA_LINT_PG;
 	else
 		run.opts.engine = nargs ? STRATA_LINT_PG : STRATA_LINT_SQLITE;

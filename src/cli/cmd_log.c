@@ -15,7 +15,6 @@
 #include "cli/cli.h"
 #include "strata/audit.h"
 #include "strata/error.h"
-#include "util/strutil.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -180,7 +179,7 @@ int cmd_log(int argc, char **argv, cli_ctx *ctx)
 
 	if ((rc = cli_parse(argc, argv, opts, ctx, args, 0, &nargs)) != 0)
 		return rc;
-	if (count && (parse_count(&n, count) < 0 || n < 1))
+	if (count && (strata_parse_count(&n, count) < 0 || n < 1))
 		return cli_usage_error("log", "-n takes a number of steps, 1 or more, not '%s'", count);
 	o.limit = (size_t)n;
 	if ((rc = cli_load_config(ctx)) != 0)

@@ -9,7 +9,6 @@
 #include "cli/cli.h"
 #include "strata/error.h"
 #include "strata/online.h"
-#include "util/strutil.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -25,7 +24,7 @@ static int duration_opt(long *out, const char *value, const char *name)
 {
 	if (!value)
 		return 0;
-	if (parse_duration_ms(out, value) < 0)
+	if (strata_parse_duration_ms(out, value) < 0)
 		return cli_usage_error("online", "%s '%s' is not a duration (500ms, 5s, 2min)", name,
 				       value);
 	return 0;
@@ -147,7 +146,7 @@ int cmd_online(int argc, char **argv, cli_ctx *ctx)
 	if (batch) {
 		long n;
 
-		if (parse_count(&n, batch) < 0 || n <= 0)
+		if (strata_parse_count(&n, batch) < 0 || n <= 0)
 			return cli_usage_error("online", "--batch-size '%s' is not a positive number", batch);
 		o.batch_size = n;
 	}

@@ -8,13 +8,9 @@
  * all. Reads the database only; nothing is written there.
  */
 #include "cli/cli.h"
-#include "db/db.h"
 #include "strata/error.h"
 #include "strata/lint.h"
 #include "strata/planfile.h"
-#include "util/alloc.h"
-#include "util/buf.h"
-#include "util/fs.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -90,10 +86,10 @@ static int lint_steps(strata_planfile *p, cli_ctx *ctx, size_t *errors)
 
 		*errors += f->severity == STRATA_LINT_ERROR;
 		warnings += f->severity == STRATA_LINT_WARNING;
-		buf_printf(&b, "%s:%d:%d: %s %s %s", project_path(ctx, f->path), f->line, f->col,
+		strata_buf_printf(&b, "%s:%d:%d: %s %s %s", project_path(ctx, f->path), f->line, f->col,
 			   f->severity == STRATA_LINT_ERROR ? "error" : "warning", f->rule->id,
 			   f->message);
-		if (!(lines[i] = buf_detach(&b))) {
+		if (!(lines[i] = strata_buf_detach(&b))) {
 			rc = STRATA_ERROR;
 			goto done;
 		}
@@ -144,7 +140,7 @@ int cmd_plan(int argc, char **argv, cli_ctx *ctx)
 		goto done;
 	}
 	if (output) {
-		if ((rc = fs_write_file(output, text, strlen(text))) < 0) {
+		if ((rc = strata_file_write(output, text, strlen(text))) < 0) {
 			rc = cli_report_error(rc);
 			goto done;
 		}

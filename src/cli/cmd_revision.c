@@ -9,7 +9,7 @@
  * replayed in one shadow database, schema.sql loaded into another, and the
  * diff between them (both ways) is the revision, or on PostgreSQL a chain
  * of up to three when changes to existing tables need the safe patterns
- * (schema/steps.h: NOT VALID, CONCURRENTLY, validation later). Nothing is
+ * (strata/schema.h: NOT VALID, CONCURRENTLY, validation later). Nothing is
  * written when they already match.
  *
  * --template not-null TABLE COLUMN [--type TYPE] writes the three
@@ -18,9 +18,6 @@
  */
 #include "cli/cli.h"
 #include "cli/schema_common.h"
-#include "db/db.h"
-#include "schema/steps.h"
-#include "schema/template.h"
 #include "strata/error.h"
 #include "strata/project.h"
 
@@ -47,51 +44,51 @@ static int resolve_all(const strata_graph *g, const cli_list *names, const char 
 
 /* The steps from the migrations to schema.sql (steps->n 0: they match).
  * Returns 0 or an exit code. */
-static int autogenerate(cli_ctx *ctx, sc_steps *steps, const char *schema_opt)
+static int autogenerate(cli_ctx *ctx, strata_schema_steps *steps, const char *schema_opt)
 {
-	sc_catalog *have = NULL, *want = NULL;
+	strata_catalog *have = NULL, *want = NULL;
 	const char *schema;
 	int engine, rc;
 
 	if ((rc = schema_desired_file(ctx, &schema, schema_opt, "to generate the revision from")) != 0)
 		return rc;
-	if (!ctx->config->database || !(engine = db_engine_of(ctx->config->database)))
+	if (!ctx->config->database || !(engine = strata_db_engine_of(ctx->config->database)))
 		return cli_usage_error("revision", "--autogenerate needs the project's database "
 						   "(-d URL or database in strata.ini) for its engine");
 	schema_guard_signals();
 	if ((rc = schema_load_pair(ctx, &have, ctx->config->migrations, &want, schema, engine)) != 0)
 		goto done;
-	if ((rc = sc_steps_plan(steps, have, want, NULL)) != 0)
+	if ((rc = strata_schema_steps_plan(steps, have, want)) != 0)
 		rc = cli_report_error(rc);
 done:
-	sc_catalog_free(have);
-	sc_catalog_free(want);
+	strata_catalog_free(have);
+	strata_catalog_free(want);
 	return rc;
 }
 
 /* The steps of --template NAME ARGS on the migrations' head; 0 or an exit code. */
-static int template_steps(cli_ctx *ctx, sc_steps *steps, const char *name, const char *const *args,
+static int template_steps(cli_ctx *ctx, strata_schema_steps *steps, const char *name, const char *const *args,
 			  size_t nargs, const char *type)
 {
-	sc_catalog *have = NULL, *work = NULL;
+	strata_catalog *have = NULL, *work = NULL;
 	int engine, rc;
 
 	if (strcmp(name, "not-null") != 0)
 		return cli_usage_error("revision", "unknown template '%s' (known: not-null)", name);
 	if (nargs != 2)
 		return cli_usage_error("revision", "--template not-null takes TABLE COLUMN");
-	if (!ctx->config->database || !(engine = db_engine_of(ctx->config->database)))
+	if (!ctx->config->database || !(engine = strata_db_engine_of(ctx->config->database)))
 		return cli_usage_error("revision", "--template needs the project's database "
 						   "(-d URL or database in strata.ini) for its engine");
 	schema_guard_signals();
 	if ((rc = schema_load_pair(ctx, &have, ctx->config->migrations, &work,
 				   ctx->config->migrations, engine)) != 0)
 		goto done;
-	if ((rc = sc_template_not_null(steps, have, work, args[0], args[1], type)) != 0)
+	if ((rc = strata_schema_template_not_null(steps, have, work, args[0], args[1], type)) != 0)
 		rc = cli_report_error(rc);
 done:
-	sc_catalog_free(have);
-	sc_catalog_free(work);
+	strata_catalog_free(have);
+	strata_catalog_free(work);
 	return rc;
 }
 
@@ -114,7 +111,7 @@ static void remove_written(cli_ctx *ctx, char **paths, size_t n)
  * step each is: "MESSAGE (2/3: concurrent indexes)". Prints each new
  * file's path; on failure the files already written are removed.
  */
-static int write_steps(cli_ctx *ctx, strata_revision_spec spec, const sc_steps *steps)
+static int write_steps(cli_ctx *ctx, strata_revision_spec spec, const strata_schema_steps *steps)
 {
 	char *paths[8] = { 0 }, ids[8][13], message[1024];
 	const char *base_message = spec.message, *parent[1];
@@ -126,7 +123,7 @@ static int write_steps(cli_ctx *ctx, strata_revision_spec spec, const sc_steps *
 	for (i = 0; i < steps->nnotes; i++)
 		cli_info(ctx, "note: %s", steps->notes[i]);
 	for (i = 0; i < steps->n; i++) {
-		const sc_step *st = &steps->v[i];
+		const strata_schema_step *st = &steps->v[i];
 
 		if (steps->n > 1) {
 			snprintf(message, sizeof(message), "%s (%zu/%zu: %s)", base_message, i + 1,
@@ -239,18 +236,18 @@ int cmd_revision(int argc, char **argv, cli_ctx *ctx)
 	if (irreversible)
 		spec.down_sql = "";
 	if (template) {
-		sc_steps steps = { 0 };
+		strata_schema_steps steps = { 0 };
 
 		if ((rc = template_steps(ctx, &steps, template, args, nargs, type)) == 0)
 			rc = write_steps(ctx, spec, &steps);
-		sc_steps_release(&steps);
+		strata_schema_steps_release(&steps);
 		if (rc == 0)
 			cli_info(ctx, "replace <value> in the backfill revision with the value existing "
 				 "rows get; until then lint, upgrade and --sql refuse it");
 		return rc;
 	}
 	if (autogen) {
-		sc_steps steps = { 0 };
+		strata_schema_steps steps = { 0 };
 
 		if ((rc = autogenerate(ctx, &steps, schema)) == 0) {
 			if (steps.n)
@@ -258,7 +255,7 @@ int cmd_revision(int argc, char **argv, cli_ctx *ctx)
 			else
 				cli_info(ctx, "the desired schema matches the migrations: no revision written");
 		}
-		sc_steps_release(&steps);
+		strata_schema_steps_release(&steps);
 		return rc;
 	}
 	rc = strata_revision_write(&path, id, ctx->config->migrations, &spec);

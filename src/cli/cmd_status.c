@@ -9,12 +9,8 @@
  * others are still shown (exit 3 then, so that scripts notice).
  */
 #include "cli/schema_common.h"
-#include "db/db.h"
 #include "strata/audit.h"
 #include "strata/error.h"
-#include "util/alloc.h"
-#include "util/buf.h"
-#include "util/strutil.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -68,25 +64,30 @@ static char *last_error(void)
 /* Does the live schema differ from what its applied revisions make? */
 static void check_drift(env_row *row, const strata_config *cfg, const strata_status *st)
 {
-	sc_catalog *expected = NULL, *live = NULL;
-	sc_changes changes = { 0 };
-	int engine = db_engine_of(cfg->database);
+	strata_catalog *expected = NULL, *live = NULL;
+	strata_changes *changes = NULL;
+	int engine = strata_db_engine_of(cfg->database);
 
 	row->drift = -1;
-	if (sc_load_replayed(&expected, cfg->migrations, (const char *const *)st->versions,
-			     st->nversions, engine, cfg) < 0 ||
-	    sc_load_database(&live, cfg->database, cfg) < 0 ||
-	    sc_diff(expected, live, NULL, &changes) < 0) {
+	if (strata_catalog_load_replayed(&expected, cfg->migrations,
+					 (const char *const *)st->versions, st->nversions, engine,
+					 cfg) < 0 ||
+	    strata_catalog_load_database(&live, cfg->database, cfg) < 0 ||
+	    strata_schema_diff(&changes, expected, live, NULL) < 0) {
 		row->drift_error = last_error();
 		strata_error_clear();
 	} else {
 		row->drift = 0;
-		for (size_t i = 0; i < changes.n; i++)
-			row->drift |= !changes.v[i].consequential;
+		for (size_t i = 0; i < strata_changes_count(changes); i++) {
+			strata_change_info ch;
+
+			strata_changes_get(&ch, changes, i);
+			row->drift |= !ch.consequential;
+		}
 	}
-	sc_changes_release(&changes);
-	sc_catalog_free(expected);
-	sc_catalog_free(live);
+	strata_changes_free(changes);
+	strata_catalog_free(expected);
+	strata_catalog_free(live);
 }
 
 static void read_env(env_row *row, const strata_config *cfg, const strata_graph *g,
@@ -100,18 +101,18 @@ static void read_env(env_row *row, const strata_config *cfg, const strata_graph 
 	size_t n = strata_graph_count(g);
 
 	row->drift = -1;
-	redact_conninfo(&shown, cfg->database);
-	row->database = buf_detach(&shown);
+	strata_redact_conninfo(&shown, cfg->database);
+	row->database = strata_buf_detach(&shown);
 	row->promote_from = dup_or_null(cfg->promote_from);
 	row->protected_env = cfg->protected_env;
-	if (db_conninfo_with_connect_timeout(&conninfo, cfg->database, timeout_s) < 0)
+	if (strata_db_conninfo_with_connect_timeout(&conninfo, cfg->database, timeout_s) < 0)
 		goto failed;
 	timed.database = conninfo.ptr;
 	if (strata_status_read(&st, &timed, g, STRATA_STATUS_MISSING_OK) < 0)
 		goto failed;
 	row->reachable = 1;
 	row->exists = 1;
-	if (db_engine_of(cfg->database) == DB_SQLITE && !st->tables_exist) {
+	if (strata_db_engine_of(cfg->database) == STRATA_ENGINE_SQLITE && !st->tables_exist) {
 		/* Without MISSING_OK a file that is not there is an error. */
 		strata_status *probe = NULL;
 
@@ -148,7 +149,7 @@ failed:
 done:
 	strata_audit_free(a);
 	strata_status_free(st);
-	buf_release(&conninfo);
+	strata_buf_release(&conninfo);
 }
 
 static json_t *row_json(const env_row *r)
@@ -227,7 +228,7 @@ int cmd_status(int argc, char **argv, cli_ctx *ctx)
 
 	if ((rc = cli_parse(argc, argv, opts, ctx, args, 0, &nargs)) != 0)
 		return rc;
-	if (timeout_arg && (parse_duration_ms(&timeout_ms, timeout_arg) < 0 || timeout_ms <= 0))
+	if (timeout_arg && (strata_parse_duration_ms(&timeout_ms, timeout_arg) < 0 || timeout_ms <= 0))
 		return cli_usage_error("status", "--connect-timeout wants a duration like 2s, not '%s'",
 				       timeout_arg);
 	if ((rc = cli_load_graph(ctx)) != 0)

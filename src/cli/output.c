@@ -4,13 +4,12 @@
  *
  * stdout carries data only; stderr carries diagnostics. Colour only on a
  * terminal and never with NO_COLOR. The connection string is never shown
- * except through redact_conninfo().
+ * except through strata_redact_conninfo().
  */
 #include "cli/cli.h"
 #include "cli/schema_common.h"
 #include "strata/error.h"
 #include "strata/project.h"
-#include "util/strutil.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -27,10 +26,27 @@ static int err_color(void)
 	return cached;
 }
 
+int cli_exit_code(int code)
+{
+	switch (code) {
+	case STRATA_OK:
+		return EXIT_OK;
+	case STRATA_ECHECK:
+		return EXIT_CHECK;
+	case STRATA_ENOTFOUND:
+	case STRATA_EAMBIGUOUS:
+	case STRATA_EPARSE:
+	case STRATA_EINVALID:
+		return EXIT_USAGE;
+	default:
+		return EXIT_RUNTIME;
+	}
+}
+
 int cli_report_error(int code)
 {
 	const strata_error *e = strata_error_last();
-	int exit_code = strata_error_exit_code(code);
+	int exit_code = cli_exit_code(code);
 	const char *red = err_color() ? "\033[31m" : "", *reset = err_color() ? "\033[0m" : "";
 
 	schema_hold_if_interrupted();
@@ -209,10 +225,10 @@ int cli_load_config(cli_ctx *ctx)
 	if (ctx->g.verbose) {
 		strata_buf shown = STRATA_BUF_INIT;
 
-		redact_conninfo(&shown, ctx->config->database);
-		fprintf(stderr, "database: %s (from %s)\n", buf_cstr(&shown),
+		strata_redact_conninfo(&shown, ctx->config->database);
+		fprintf(stderr, "database: %s (from %s)\n", strata_buf_cstr(&shown),
 			ctx->config->database_source);
-		buf_release(&shown);
+		strata_buf_release(&shown);
 	}
 	return 0;
 }

@@ -5,7 +5,6 @@
 #include "cli/run_common.h"
 #include "strata/error.h"
 #include "strata/project.h"
-#include "util/strutil.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -92,7 +91,7 @@ done:
 
 static int duration_value(long *out, const char *value, const char *name, const char *command)
 {
-	if (value && parse_duration_ms(out, value) < 0)
+	if (value && strata_parse_duration_ms(out, value) < 0)
 		return cli_usage_error(command, "%s '%s' is not a duration (500ms, 5s, 2min)", name,
 				       value);
 	return 0;
@@ -105,7 +104,7 @@ int run_common_batch_options(strata_run_options *o, const run_batch_args *b, con
 	if (b->size) {
 		long n;
 
-		if (parse_count(&n, b->size) < 0 || n <= 0)
+		if (strata_parse_count(&n, b->size) < 0 || n <= 0)
 			return cli_usage_error(command, "--batch-size '%s' is not a positive number",
 					       b->size);
 		o->batch_size = n;

@@ -3,10 +3,6 @@
  * schema_common.h).
  */
 #include "cli/schema_common.h"
-#include "db/db.h"
-#include "schema/provider.h"
-#include "strata/error.h"
-#include "util/buf.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -21,7 +17,7 @@ int schema_engine(cli_ctx *ctx, const char *const *specs, size_t n)
 	int engine = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		int e = sc_source_engine(specs[i]);
+		int e = strata_schema_source_engine(specs[i]);
 
 		if (e && engine && e != engine) {
 			cli_usage_error(ctx->command, "cannot compare a SQLite schema with a PostgreSQL one");
@@ -31,7 +27,7 @@ int schema_engine(cli_ctx *ctx, const char *const *specs, size_t n)
 			engine = e;
 	}
 	if (!engine && ctx->config && ctx->config->database)
-		engine = db_engine_of(ctx->config->database);
+		engine = strata_db_engine_of(ctx->config->database);
 	if (!engine) {
 		cli_usage_error(ctx->command,
 				"cannot tell the database engine for schema files and migrations; "
@@ -46,10 +42,10 @@ int schema_engine(cli_ctx *ctx, const char *const *specs, size_t n)
 	 * command line is used, as `strata diff schema.sql postgres://...`
 	 * means: the role there needs CREATEDB, as it would anyway.
 	 */
-	if (engine == DB_POSTGRES && ctx->config && !ctx->config->shadow_database &&
-	    db_engine_of(ctx->config->database) != DB_POSTGRES) {
+	if (engine == STRATA_ENGINE_POSTGRES && ctx->config && !ctx->config->shadow_database &&
+	    strata_db_engine_of(ctx->config->database) != STRATA_ENGINE_POSTGRES) {
 		for (size_t i = 0; i < n; i++) {
-			if (sc_source_engine(specs[i]) != DB_POSTGRES)
+			if (strata_schema_source_engine(specs[i]) != STRATA_ENGINE_POSTGRES)
 				continue;
 			if (!(ctx->config->shadow_database = strdup(specs[i]))) {
 				cli_report_error(strata_error_set(STRATA_ERROR, "out of memory"));
@@ -86,7 +82,7 @@ static void *signal_thread(void *arg)
 		if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
 			/* nothing more to say */
 		}
-		sc_shadow_abort_all();
+		strata_schema_abort_all();
 		_exit(128 + sig);
 	}
 	return NULL;
@@ -119,7 +115,7 @@ int schema_desired_file(cli_ctx *ctx, const char **out, const char *path, const 
 	const char *file = path ? path : ctx->config->schema;
 
 	*out = file;
-	if (file && (sc_provider_is(file) || access(file, R_OK) == 0))
+	if (file && (strata_schema_is_provider(file) || access(file, R_OK) == 0))
 		return 0;
 	fprintf(stderr, "strata: error: no schema file %s %s\n", file ? file : "(schema.sql)",
 		purpose);
@@ -148,50 +144,47 @@ const char *schema_shown(const char *spec)
 {
 	static strata_buf shown = STRATA_BUF_INIT;
 
-	buf_release(&shown);
-	if (!sc_provider_is(spec))
+	strata_buf_release(&shown);
+	if (!strata_schema_is_provider(spec))
 		return spec;
-	if (sc_source_shown(&shown, spec) != 0)
-		return SC_PROVIDER_PREFIX " ...";
-	return buf_cstr(&shown);
+	if (strata_buf_puts(&shown, STRATA_SCHEMA_PROVIDER_PREFIX " ") != 0 ||
+	    strata_schema_provider_display(&shown, spec) != 0)
+		return STRATA_SCHEMA_PROVIDER_PREFIX " ...";
+	return strata_buf_cstr(&shown);
 }
 
-int schema_load(cli_ctx *ctx, sc_catalog **out, const char *spec, int engine)
+int schema_load(cli_ctx *ctx, strata_catalog **out, const char *spec, int engine)
 {
-	int rc = sc_load(out, spec, engine, ctx->config);
+	int rc = strata_catalog_load(out, spec, (strata_engine)engine, ctx->config);
 
 	return rc != 0 ? cli_report_error(rc) : 0;
 }
 
-int schema_load_pair(cli_ctx *ctx, sc_catalog **a, const char *spec_a, sc_catalog **b,
+int schema_load_pair(cli_ctx *ctx, strata_catalog **a, const char *spec_a, strata_catalog **b,
 		     const char *spec_b, int engine)
 {
-	int rc = sc_load_pair(a, b, spec_a, spec_b, engine, ctx->config);
+	int rc = strata_catalog_load_pair(a, b, spec_a, spec_b, (strata_engine)engine, ctx->config);
 
 	return rc != 0 ? cli_report_error(rc) : 0;
 }
 
-int schema_changes_sql(const sc_changes *c, strata_buf *out)
+static const char *op_name(strata_change_op op)
 {
-	return sc_changes_marked_sql(c, out);
+	return op == STRATA_CHANGE_CREATE ? "create" : op == STRATA_CHANGE_DROP ? "drop" : "alter";
 }
 
-static const char *op_name(sc_change_op op)
-{
-	return op == SC_OP_CREATE ? "create" : op == SC_OP_DROP ? "drop" : "alter";
-}
-
-void *schema_changes_json(const sc_changes *c)
+void *schema_changes_json(const strata_changes *c)
 {
 	json_t *arr = json_array();
 
-	for (size_t i = 0; arr && i < c->n; i++) {
-		const sc_change *ch = &c->v[i];
+	for (size_t i = 0; arr && i < strata_changes_count(c); i++) {
+		strata_change_info ch;
 
+		strata_changes_get(&ch, c, i);
 		json_array_append_new(
-			arr, json_pack("{s:s, s:s, s:s, s:s?, s:b, s:s?}", "op", op_name(ch->op), "kind",
-				       sc_kind_name(ch->kind), "object", ch->object, "detail",
-				       ch->detail, "destructive", ch->destructive, "sql", ch->sql));
+			arr, json_pack("{s:s, s:s, s:s, s:s?, s:b, s:s?}", "op", op_name(ch.op), "kind",
+				       ch.kind, "object", ch.object, "detail", ch.detail,
+				       "destructive", ch.destructive, "sql", ch.sql));
 	}
 	return arr;
 }

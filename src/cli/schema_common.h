@@ -8,9 +8,6 @@
 #define STRATA_CLI_SCHEMA_COMMON_H
 
 #include "cli/cli.h"
-#include "schema/diff.h"
-#include "schema/shadow.h"
-#include "util/buf.h"
 
 /* The engine for schema files and migrations directories: a database on
  * either side, else the configured database's. 0 (after printing why)
@@ -40,17 +37,15 @@ int schema_take_options(cli_ctx *ctx, const char *schema, int no_cache);
 const char *schema_shown(const char *spec);
 
 /* Load a schema source; on failure print the error and return the exit code. */
-int schema_load(cli_ctx *ctx, sc_catalog **out, const char *spec, int engine);
+int schema_load(cli_ctx *ctx, strata_catalog **out, const char *spec, int engine);
 
-/* Load two sources at the same time (each reading is mostly waiting on
- * a server); on failure print the first error and return its exit code,
- * with both catalogs freed. */
-int schema_load_pair(cli_ctx *ctx, sc_catalog **a, const char *spec_a, sc_catalog **b,
+/* Load two sources at the same time (strata_catalog_load_pair); on
+ * failure print the error and return its exit code, with both catalogs
+ * NULL. */
+int schema_load_pair(cli_ctx *ctx, strata_catalog **a, const char *spec_a, strata_catalog **b,
 		     const char *spec_b, int engine);
 
-/* The changes' SQL, each destructive one preceded by a warning comment. */
-int schema_changes_sql(const sc_changes *c, strata_buf *out);
 /* The changes as a JSON array (json_t *). */
-void *schema_changes_json(const sc_changes *c);
+void *schema_changes_json(const strata_changes *c);
 
 #endif

@@ -18,6 +18,8 @@
 #include "strata/fleet.h"
 #include "strata/error.h"
 #include "strata/runner.h"
+#include "strata/session.h"
+#include "strata/status.h"
 #include "db/db.h"
 #include "util/alloc.h"
 #include "util/buf.h"

@@ -714,7 +714,7 @@ static int applied_line(strata_buf *out, const strata_graph *g, const unsigned c
 
 	if (!idx || !ids)
 		goto done;
-	k = strata_graph_applied_heads(g, applied, idx, n);
+	k = strata_graph_applied_heads(idx, n, g, applied);
 	for (size_t i = 0; i < k; i++)
 		ids[i] = (char *)strata_graph_at(g, idx[i])->revision;
 	if (k)

@@ -7,6 +7,7 @@
  * leaves either the old or the new contents.
  */
 #include "strata/project.h"
+#include "strata/sum.h"
 #include "core/tags.h"
 #include "strata/config.h"
 #include "strata/error.h"

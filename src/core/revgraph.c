@@ -643,7 +643,7 @@ size_t strata_graph_bases(const strata_graph *g, const size_t **out)
 }
 
 /* Returns the number of branch points; writes the first cap of them. */
-size_t strata_graph_branchpoints(const strata_graph *g, size_t *out, size_t cap)
+size_t strata_graph_branchpoints(size_t *out, size_t cap, const strata_graph *g)
 {
 	size_t i, k = 0;
 
@@ -1137,8 +1137,8 @@ int strata_graph_applied(unsigned char *out, const strata_graph *g, const char *
  * Should that scratch array not be had, the direct-successor test is used,
  * which is the same answer for ancestor-closed sets (all the library makes).
  */
-size_t strata_graph_applied_heads(const strata_graph *g, const unsigned char *applied,
-				  size_t *out, size_t cap)
+size_t strata_graph_applied_heads(size_t *out, size_t cap, const strata_graph *g,
+				  const unsigned char *applied)
 {
 	unsigned char *below = strata_calloc(g->n ? g->n : 1, 1);
 	size_t i, j, k = 0;

@@ -28,9 +28,12 @@
  *     rows fails its step like a statement that failed.
  */
 #include "strata/runner.h"
+#include "strata/session.h"
+#include "strata/status.h"
 #include "strata/env.h"
 #include "strata/error.h"
 #include "strata/project.h"
+#include "strata/sum.h"
 #include "core/batch.h"
 #include "core/bookkeeping.h"
 #include "core/runner_int.h"
@@ -399,7 +402,7 @@ static int heads_rows(run *r, const unsigned char *applied, char ***rows, size_t
 	*n = 0;
 	if (!idx)
 		return STRATA_ERROR;
-	k = strata_graph_applied_heads(r->g, applied, idx, r->count);
+	k = strata_graph_applied_heads(idx, r->count, r->g, applied);
 	if (!(*rows = strata_calloc(k ? k : 1, sizeof(char *)))) {
 		strata_free(idx);
 		return STRATA_ERROR;

@@ -8,6 +8,7 @@
 #include "core/tags.h"
 #include "strata/error.h"
 #include "strata/project.h"
+#include "strata/sum.h"
 #include "util/alloc.h"
 #include "util/strutil.h"
 

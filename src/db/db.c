@@ -363,3 +363,23 @@ int db_conninfo_with_connect_timeout(struct strata_buf *out, const char *conninf
 		return STRATA_ERROR;
 	return 0;
 }
+
+/* The public names (strata/db.h); strata_db_open, which reads a
+ * configuration, is core/connect.c. */
+_Static_assert((int)DB_SQLITE == (int)STRATA_ENGINE_SQLITE && (int)DB_POSTGRES == (int)STRATA_ENGINE_POSTGRES,
+	       "db_engine and strata_engine must agree");
+
+strata_engine strata_db_engine_of(const char *conninfo)
+{
+	return (strata_engine)db_engine_of(conninfo);
+}
+
+void strata_db_close(strata_db *db)
+{
+	db_close(db);
+}
+
+int strata_db_conninfo_with_connect_timeout(strata_buf *out, const char *conninfo, long seconds)
+{
+	return db_conninfo_with_connect_timeout(out, conninfo, seconds);
+}

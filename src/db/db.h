@@ -29,7 +29,9 @@
 #define STRATA_DB_DB_H
 
 #include <stddef.h>
+#include "strata/db.h" /* strata_db, and the public names of the calls below */
 
+/* The same values as strata_engine (strata/db.h). */
 typedef enum db_engine {
 	DB_SQLITE = 1,
 	DB_POSTGRES = 2,

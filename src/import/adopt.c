@@ -629,7 +629,7 @@ static int fill_result(strata_adopt_result *res, const strata_graph *g, const un
 	for (i = 0; i < n; i++)
 		if (applied[i] && !(res->adopted[res->nadopted++] = strata_strdup(strata_graph_at(g, i)->revision)))
 			goto oom;
-	nh = strata_graph_applied_heads(g, applied, heads, n);
+	nh = strata_graph_applied_heads(heads, n, g, applied);
 	if (!(res->heads = strata_calloc(nh ? nh : 1, sizeof(char *))))
 		goto oom;
 	for (i = 0; i < nh; i++)

@@ -21,6 +21,7 @@
 #include "strata/graph.h"
 #include "strata/migration.h"
 #include "strata/project.h"
+#include "strata/sum.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/fs.h"

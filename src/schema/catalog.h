@@ -142,7 +142,8 @@ typedef struct sc_object {
 	int domain_not_null;
 } sc_object;
 
-typedef struct sc_catalog {
+/* The public strata_catalog (strata/schema.h) is this struct. */
+typedef struct strata_catalog {
 	int engine;          /* db_engine: DB_SQLITE or DB_POSTGRES */
 	int server_version;  /* server_version_num / SQLite's version number */
 	sc_object **objs;    /* sorted by (kind, key) after sc_catalog_finish */

@@ -22,7 +22,7 @@
 #include "schema/diff.h"
 #include "schema/shadow.h"
 #include "strata/error.h"
-#include "strata/runner.h"
+#include "strata/status.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 
@@ -413,7 +413,7 @@ static int read_state(builder *b, sc_shadow *shadow, state *s)
 
 	if (!heads || !ids)
 		goto done;
-	k = strata_graph_applied_heads(b->g, s->set, heads, b->n);
+	k = strata_graph_applied_heads(heads, b->n, b->g, s->set);
 	for (size_t i = 0; i < k; i++)
 		ids[i] = strata_graph_at(b->g, heads[i])->revision;
 	if ((rc = sc_shadow_upgrade(shadow, b->cfg, b->g, ids, k)) != 0) {

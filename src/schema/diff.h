@@ -52,7 +52,8 @@ typedef struct sc_change {
 	const sc_object *from, *to;
 } sc_change;
 
-typedef struct sc_changes {
+/* The public strata_changes (strata/schema.h) is this struct. */
+typedef struct strata_changes {
 	sc_change *v;
 	size_t n;
 	size_t cap;

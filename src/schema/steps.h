@@ -37,21 +37,11 @@
 #include <stddef.h>
 
 #include "schema/diff.h"
+#include "strata/schema.h"
 
-typedef struct sc_step {
-	const char *label; /* static: "schema", "concurrent indexes", "validate" */
-	int transactional;
-	char *up;
-	char *down;
-	char *batch;       /* a batched data step's statement ("-- +batch"), or NULL */
-} sc_step;
-
-typedef struct sc_steps {
-	sc_step *v;
-	size_t n;          /* 0: the catalogs do not differ */
-	char **notes;      /* for people: changes kept plain, and why */
-	size_t nnotes;
-} sc_steps;
+/* The steps are the public structs (strata/schema.h). */
+typedef strata_schema_step sc_step;
+typedef strata_schema_steps sc_steps;
 
 /*
  * The steps that turn a database with the schema `from` into `to` (both

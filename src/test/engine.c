@@ -43,6 +43,7 @@
 #include "strata/error.h"
 #include "strata/lint.h"
 #include "strata/runner.h"
+#include "strata/session.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/fs.h"

@@ -10,15 +10,12 @@
 #define STRATA_UTIL_ALLOC_H
 
 #include <stddef.h>
+#include "strata/util.h" /* strata_malloc, strata_calloc, strata_strdup, strata_free */
 
-void *strata_malloc(size_t n);
-void *strata_calloc(size_t count, size_t size);
 void *strata_realloc(void *p, size_t n);
 /* Grow an array of `elem`-sized items to hold at least `need`; updates *cap. */
 int strata_grow(void **p, size_t *cap, size_t need, size_t elem);
-char *strata_strdup(const char *s);
 char *strata_strndup(const char *s, size_t n);
-void strata_free(void *p);
 
 /* Test hooks (safe to use while other threads allocate): */
 /* the (n+1)-th allocation from now on and every one after it fail; -1 turns it off */

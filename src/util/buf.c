@@ -173,3 +173,11 @@ void buf_release(strata_buf *b)
 	b->ptr = NULL;
 	b->len = b->cap = 0;
 }
+
+/* The public names (strata/buf.h) of the calls above: the same functions
+ * under a second name, not copies. */
+int strata_buf_puts(strata_buf *b, const char *s) __attribute__((alias("buf_puts")));
+int strata_buf_printf(strata_buf *b, const char *fmt, ...) __attribute__((alias("buf_printf")));
+const char *strata_buf_cstr(const strata_buf *b) __attribute__((alias("buf_cstr")));
+char *strata_buf_detach(strata_buf *b) __attribute__((alias("buf_detach")));
+void strata_buf_release(strata_buf *b) __attribute__((alias("buf_release")));

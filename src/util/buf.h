@@ -20,13 +20,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-typedef struct strata_buf {
-	char *ptr;
-	size_t len;
-	size_t cap;
-} strata_buf;
-
-#define STRATA_BUF_INIT { NULL, 0, 0 }
+#include "strata/buf.h" /* the type, STRATA_BUF_INIT, and the strata_buf_* names callers use */
 
 int buf_grow(strata_buf *b, size_t extra);
 int buf_putn(strata_buf *b, const char *s, size_t n);

@@ -72,20 +72,3 @@ int strata_error_has_sqlstate(const strata_error *e)
 {
 	return e && strlen(e->sqlstate) == 5;
 }
-
-int strata_error_exit_code(int code)
-{
-	switch (code) {
-	case STRATA_OK:
-		return 0;
-	case STRATA_ECHECK:
-		return 1;
-	case STRATA_ENOTFOUND:
-	case STRATA_EAMBIGUOUS:
-	case STRATA_EPARSE:
-	case STRATA_EINVALID:
-		return 2;
-	default:
-		return 3;
-	}
-}

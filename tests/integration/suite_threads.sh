@@ -2,8 +2,9 @@
 # Integration suite: the commands that run a second thread, kept small so
 # that make test-tsan (ThreadSanitizer) can run it whole. diff and
 # revision --autogenerate load their two catalogs at once
-# (src/cli/schema_common.c), on SQLite and on PostgreSQL (where both
-# threads are the process's first users of libpq, loaded on demand);
+# (strata_catalog_load_pair, src/schema/api.c), on SQLite and on
+# PostgreSQL (where both threads are the process's first users of libpq,
+# loaded on demand);
 # upgrade and downgrade read the SQLite database's state ahead while the
 # migrations load (src/core/prefetch.c), both when there is work and when
 # the state read ahead settles the run.

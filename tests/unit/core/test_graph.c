@@ -80,7 +80,7 @@ static void test_graph__linear_order(void **state)
 	assert_string_equal(fx_render(g, v, n), "3000");
 	n = strata_graph_bases(g, &v);
 	assert_string_equal(fx_render(g, v, n), "1000");
-	assert_int_equal(strata_graph_branchpoints(g, NULL, 0), 0);
+	assert_int_equal(strata_graph_branchpoints(NULL, 0, g), 0);
 	strata_graph_free(g);
 	(void)state;
 }
@@ -112,7 +112,7 @@ static void test_graph__branch_and_merge_order(void **state)
 	assert_string_equal(fx_render(g, v, n), "9000");
 	n = strata_graph_bases(g, &v);
 	assert_string_equal(fx_render(g, v, n), "a000");
-	n = strata_graph_branchpoints(g, bp, 4);
+	n = strata_graph_branchpoints(bp, 4, g);
 	assert_string_equal(fx_render(g, bp, n), "a000");
 	strata_graph_free(g);
 	(void)state;
@@ -134,7 +134,7 @@ static void test_graph__several_heads_and_bases(void **state)
 	n = strata_graph_bases(g, &v);
 	assert_string_equal(fx_render(g, v, n), "1000 2000");
 	/* Only the first cap are written; the count is the total. */
-	assert_int_equal(strata_graph_branchpoints(g, bp, 1), 1);
+	assert_int_equal(strata_graph_branchpoints(bp, 1, g), 1);
 	assert_string_equal(fx_render(g, bp, 1), "1000");
 	n = strata_graph_children(g, 0, &v);
 	assert_string_equal(fx_render(g, v, n), "3000 4000 5000");

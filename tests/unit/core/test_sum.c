@@ -10,6 +10,7 @@
 
 #include "strata/error.h"
 #include "strata/project.h"
+#include "strata/sum.h"
 #include "util/sha256.h"
 
 /* The contents of strata.sum (static buffer). */

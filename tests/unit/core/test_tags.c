@@ -13,6 +13,7 @@
 #include "strata/error.h"
 #include "strata/graph.h"
 #include "strata/project.h"
+#include "strata/sum.h"
 
 #define ID1 "100000000000"
 #define ID2 "200000000000"

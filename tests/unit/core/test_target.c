@@ -544,34 +544,34 @@ static void test_target__applied_heads(void **state)
 	size_t heads[8], n;
 
 	fx_applied(set, g, "1000 2000 3000 5000");
-	n = strata_graph_applied_heads(g, set, heads, 8);
+	n = strata_graph_applied_heads(heads, 8, g, set);
 	assert_string_equal(fx_render(g, heads, n), "3000 5000");
 	/* The count is the total even when cap is smaller. */
-	assert_int_equal(strata_graph_applied_heads(g, set, heads, 1), 2);
+	assert_int_equal(strata_graph_applied_heads(heads, 1, g, set), 2);
 	assert_string_equal(fx_render(g, heads, 1), "3000");
 	fx_applied(set, g, "");
-	assert_int_equal(strata_graph_applied_heads(g, set, heads, 8), 0);
+	assert_int_equal(strata_graph_applied_heads(heads, 8, g, set), 0);
 	strata_graph_free(g);
 
 	g = BUILD(merged);
 	fx_applied(set, g, "1000 2000 3000 5000 6000 9000");
-	n = strata_graph_applied_heads(g, set, heads, 8);
+	n = strata_graph_applied_heads(heads, 8, g, set);
 	assert_string_equal(fx_render(g, heads, n), "9000");
 	strata_graph_free(g);
 
 	g = BUILD(depends);
 	fx_applied(set, g, "1000 2000 f000 3000");
-	n = strata_graph_applied_heads(g, set, heads, 8);
+	n = strata_graph_applied_heads(heads, 8, g, set);
 	assert_string_equal(fx_render(g, heads, n), "2000 3000");
 	fx_applied(set, g, "1000 f000");
-	n = strata_graph_applied_heads(g, set, heads, 8);
+	n = strata_graph_applied_heads(heads, 8, g, set);
 	assert_string_equal(fx_render(g, heads, n), "1000 f000");
 	strata_graph_free(g);
 
 	/* A set with a gap: 1000 is still below the applied 3000. */
 	g = BUILD(linear);
 	fx_applied(set, g, "1000 3000");
-	n = strata_graph_applied_heads(g, set, heads, 8);
+	n = strata_graph_applied_heads(heads, 8, g, set);
 	assert_string_equal(fx_render(g, heads, n), "3000");
 	strata_graph_free(g);
 	(void)state;

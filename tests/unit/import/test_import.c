@@ -14,6 +14,7 @@
 #include "strata/graph.h"
 #include "strata/migration.h"
 #include "strata/project.h"
+#include "strata/sum.h"
 #include "util/alloc.h"
 
 static void sub(const char *name)
