@@ -1257,7 +1257,7 @@ static double now_ms(void)
 int cmd_test(int argc, char **argv, cli_ctx *ctx)
 {
 	db_open_options dbo = DB_OPEN_OPTIONS_INIT;
-	const char *from_arg = NULL, *heads_arg = NULL, *schema = NULL;
+	const char *from_arg = NULL, *schema = NULL;
 	int whole = 0, keep_going = 0, no_cache = 0;
 	cli_list only = { { 0 }, 0 };
 	sc_shadow *shadow = NULL;
@@ -1268,19 +1268,20 @@ int cmd_test(int argc, char **argv, cli_ctx *ctx)
 	int rc, failed = 0, at_heads = 0;
 	double started = now_ms();
 	const cli_option opts[] = {
-		{ OPT_LIST, 0, "only", &only, "NAME", "run only this check (repeatable; or NAME,NAME)" },
+		{ OPT_LIST, 0, "only", &only, "NAME", "run only this check (repeatable; or NAME,NAME)", 0, 0, NULL },
 		{ OPT_STRING, 0, "from", &from_arg, "REV",
-		  "walk the revisions from REV on (those before it are applied unchecked)" },
-		{ OPT_STRING, 0, "heads", &heads_arg, "N", "the number of heads expected (default: [test] heads in strata.ini, else 1)" },
+		  "walk the revisions from REV on (those before it are applied unchecked)", 0, 0, NULL },
+		CLI_INT(0, "heads", &want_heads, "N", 1, 1000,
+			"the number of heads expected (default: [test] heads in strata.ini, else 1)"),
 		{ OPT_FLAG, 0, "whole-snapshots", &whole, NULL,
-		  "PostgreSQL: snapshot the whole schema, not what each revision names (slower)" },
+		  "PostgreSQL: snapshot the whole schema, not what each revision names (slower)", 0, 0, NULL },
 		{ OPT_FLAG, 0, "keep-going", &keep_going, NULL,
-		  "walk on past a failing step and report every one (exit status still 1)" },
+		  "walk on past a failing step and report every one (exit status still 1)", 0, 0, NULL },
 		{ OPT_STRING, 0, "schema", &schema, "SOURCE",
-		  "schema-matches compares with this: a file or exec: COMMAND (default: schema in strata.ini)" },
+		  "schema-matches compares with this: a file or exec: COMMAND (default: schema in strata.ini)", 0, 0, NULL },
 		{ OPT_FLAG, 0, "no-cache", &no_cache, NULL,
-		  "load the desired schema in a shadow, not reading or writing .strata/cache" },
-		{ OPT_END, 0, NULL, NULL, NULL, NULL },
+		  "load the desired schema in a shadow, not reading or writing .strata/cache", 0, 0, NULL },
+		CLI_OPT_END,
 	};
 
 	memset(&t, 0, sizeof(t));
@@ -1289,17 +1290,9 @@ int cmd_test(int argc, char **argv, cli_ctx *ctx)
 		return rc;
 	if ((rc = select_checks(&t, &only)) != 0)
 		return rc;
-	if (heads_arg) {
-		char *end;
-
-		want_heads = strtol(heads_arg, &end, 10);
-		if (*end || want_heads < 1 || want_heads > 1000)
-			return cli_usage_error("test", "--heads wants a number of heads, not '%s'",
-					       heads_arg);
-	}
-	if ((rc = cli_load_graph(ctx)) != 0 || (rc = schema_take_options(ctx, schema, no_cache)) != 0)
+	if ((rc = schema_take_options(ctx, schema, no_cache)) != 0)
 		return rc;
-	if (!heads_arg)
+	if (!want_heads)
 		want_heads = ctx->config->test_heads;
 	t.g = ctx->graph;
 	if (from_arg && strata_graph_lookup(&from, t.g, from_arg) != 0)
