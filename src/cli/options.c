@@ -299,9 +299,9 @@ static void print_options_width(FILE *f, const cli_option *o, int width)
 		}
 		s = text;
 		while (*s) {
-			int room = 79 - (2 + width + 1), n = 0, last = -1;
+			int room = 79 - (2 + width + 1), n = 0, last = -1; /* columns left */
 
-			for (; s[n] && n <= room; n++)
+			for (; s[n] && n < room; n++)
 				if (s[n] == ' ')
 					last = n;
 			if (s[n] && last > 0)
