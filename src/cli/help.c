@@ -16,6 +16,7 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "usage: strata init [DIR] [-d URL]\n\n"
 	  "Create DIR/strata.ini and DIR/migrations/ (with an empty strata.sum).\n"
 	  "The database defaults to sqlite:strata.db in the project folder.\n\n"
+	  "@options\n"
 	  "Example:\n  strata init myapp -d postgres://app@localhost/app\n" },
 	{ "revision",
 	  "usage: strata revision -m MESSAGE [--head REV] [--branch LABEL] [--depends-on REV]\n"
@@ -62,6 +63,7 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "first. TARGET: a revision (it stays applied), a tag, head-N or REV-N, -N (N\n"
 	  "steps), or base.\n"
 	  "A revision marked irreversible stops the downgrade before anything runs.\n\n"
+	  "@options\n"
 	  "Examples:\n  strata downgrade -1\n  strata downgrade base\n" },
 	{ "stamp",
 	  "usage: strata stamp TARGET [--purge]\n\n"
@@ -87,6 +89,7 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "revision, a branch label, head or heads, or relative to the database's state:\n"
 	  "current, -N (where downgrade -N would go), +N (where upgrade +N would go);\n"
 	  "only these read the database.\n\n"
+	  "@options\n"
 	  "Examples:\n  strata history -r -3:          three before the current state, to the heads\n"
 	  "  strata history -r current:     what is applied last, and what is pending\n" },
 	{ "log",
@@ -191,6 +194,7 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "they do not. The project's database is not read; it names the engine.\n\n"
 	  "Exit status: 0 no differences, 1 differences, 2 no schema file or a bad\n"
 	  "migration, 3 a shadow database that cannot be made or loaded.\n\n"
+	  "@options\n"
 	  "Example:\n  strata check || strata revision --autogenerate -m \"what changed\"\n" },
 	{ "import",
 	  "usage: strata import FORMAT SRC [--into DIR] [--dialect postgresql|sqlite] [--json]\n\n"
@@ -315,6 +319,7 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "as not run), and the exit status is still 1.\n\n"
 	  "Exit status: 0 every check passed, 1 one failed, 2 bad usage or a bad\n"
 	  "data-check file, 3 database error. docs/testing.md has the details.\n\n"
+	  "@options\n"
 	  "Examples:\n  strata test\n  strata test --only stairway --from 3f9a1c2b\n"
 	  "  strata test --keep-going\n"
 	  "  strata test --json > strata-test.json\n" },
@@ -378,6 +383,7 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "database is not the one planned for, when its applied revisions or schema\n"
 	  "changed since the plan, or when the migration files no longer make the body.\n"
 	  "The history rows name the plan file and its body's SHA-256.\n\n"
+	  "@options\n"
 	  "Example:\n  strata -e production apply release-42.sql\n" },
 	{ "fleet",
 	  "usage: strata fleet NAME upgrade|status [TARGET] [--parallel N] [--canary N]\n"

@@ -88,36 +88,39 @@ static void word_list(char *out, size_t size, const char *const *words)
 					 i == 0 ? "" : i + 1 == n ? " or " : ", ", words[i]);
 }
 
-/* A whole number of o's range, or a duration in milliseconds. */
+/* The error of a number or duration outside o's range. */
+static int out_of_range(const cli_option *o, const char *command, const char *shown,
+			const char *value)
+{
+	const char *what = o->type == OPT_DURATION ? "a duration" : "a whole number";
+	const char *unit = o->type == OPT_DURATION ? "ms" : "";
+
+	if (o->max)
+		return cli_usage_error(command, "option '%s' wants %s from %ld%s to %ld%s, not '%s'",
+				       shown, what, o->min, unit, o->max, unit, value);
+	return cli_usage_error(command, "option '%s' wants %s, %ld%s or more, not '%s'", shown,
+			       what, o->min, unit, value);
+}
+
+/* A whole number of o's range, or a duration in milliseconds (max 0: no limit). */
 static int store_number(const cli_option *o, void *slot, const char *value, const char *command,
 			const char *shown)
 {
-	long lo = o->min, hi = o->max ? o->max : LONG_MAX, v;
+	long hi = o->max ? o->max : LONG_MAX, v;
 	char *end;
 
 	if (o->type == OPT_DURATION) {
 		if (parse_duration_ms(&v, value) < 0)
 			return cli_usage_error(command, "option '%s' wants a duration (500ms, 5s, "
 					       "2min, 1h), not '%s'", shown, value);
-		if (v < lo || v > hi) {
-			if (o->max)
-				return cli_usage_error(command, "option '%s' wants a duration from "
-						       "%ldms to %ldms, not '%s'", shown, lo, hi, value);
-			return cli_usage_error(command, "option '%s' wants a duration of %ldms or "
-					       "more, not '%s'", shown, lo, value);
-		}
-		*(long *)slot = v;
-		return 0;
+	} else {
+		errno = 0;
+		v = strtol(value, &end, 10);
+		if (end == value || *end || errno == ERANGE)
+			return out_of_range(o, command, shown, value);
 	}
-	errno = 0;
-	v = strtol(value, &end, 10);
-	if (end == value || *end || errno == ERANGE || v < lo || v > hi) {
-		if (o->max)
-			return cli_usage_error(command, "option '%s' wants a whole number from %ld to "
-					       "%ld, not '%s'", shown, lo, hi, value);
-		return cli_usage_error(command, "option '%s' wants a whole number, %ld or more, "
-				       "not '%s'", shown, lo, value);
-	}
+	if (v < o->min || v > hi)
+		return out_of_range(o, command, shown, value);
 	*(long *)slot = v;
 	return 0;
 }

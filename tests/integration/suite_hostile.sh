@@ -191,7 +191,7 @@ upgrade --batch-pause soon|option '--batch-pause' wants a duration (500ms, 5s, 2
 upgrade --max-replica-lag=-1s|option '--max-replica-lag' wants a duration
 log -n 0|option '-n' wants a whole number, 1 or more, not '0'
 log --limit ten|option '--limit' wants a whole number, 1 or more, not 'ten'
-status --connect-timeout 0|option '--connect-timeout' wants a duration of 1ms or more, not '0'
+status --connect-timeout 0|option '--connect-timeout' wants a duration, 1ms or more, not '0'
 fleet f upgrade --parallel 0|option '--parallel' wants a whole number from 1 to 1000000, not '0'
 fleet f upgrade --canary=-1|option '--canary' wants a whole number from 0 to 1000000
 lint --pg-version 8|option '--pg-version' wants a whole number from 9 to 99, not '8'
