@@ -17,6 +17,28 @@
 #include <string.h>
 #include <strings.h>
 
+/*
+ * The foreign key of a column's "references" (add_column, alter_column):
+ * added NOT VALID now, on column (the physical one), validated at complete.
+ */
+static int add_foreign_key(planner *p, online_table *t, const char *column, const json_t *ref,
+			   strata_buf *sql)
+{
+	int rc;
+
+	sqlf(sql, "ALTER TABLE %Q ADD CONSTRAINT %I FOREIGN KEY (%I) REFERENCES %Q (%I)",
+	     plan_schema_of(p), t->phys, plan_str(ref, "name"), column, plan_schema_of(p),
+	     plan_ref_table_phys(p, plan_str(ref, "table")), plan_str(ref, "column"));
+	if ((rc = plan_fk_tail(p, sql, ref)) < 0)
+		return rc;
+	buf_puts(sql, " NOT VALID");
+	if ((rc = plan_run(p, sql)) < 0)
+		return rc;
+	sqlf(sql, "ALTER TABLE %Q VALIDATE CONSTRAINT %I", plan_schema_of(p), t->phys,
+	     plan_str(ref, "name"));
+	return plan_push(p->validate, sql);
+}
+
 int plan_op_add_column(planner *p, const json_t *body)
 {
 	online_table *t = plan_need_table(p, plan_str(body, "table"));
@@ -96,20 +118,8 @@ int plan_op_add_column(planner *p, const json_t *body)
 		if ((rc = plan_push(p->validate, &sql)) < 0)
 			goto cleanup;
 	}
-	if (ref) {
-		sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I FOREIGN KEY (%I) REFERENCES %Q (%I)",
-		     plan_schema_of(p), t->phys, plan_str(ref, "name"), name, plan_schema_of(p),
-		     plan_ref_table_phys(p, plan_str(ref, "table")), plan_str(ref, "column"));
-		if ((rc = plan_fk_tail(p, &sql, ref)) < 0)
-			goto cleanup;
-		buf_puts(&sql, " NOT VALID");
-		if ((rc = plan_run(p, &sql)) < 0)
-			goto cleanup;
-		sqlf(&sql, "ALTER TABLE %Q VALIDATE CONSTRAINT %I", plan_schema_of(p), t->phys,
-		     plan_str(ref, "name"));
-		if ((rc = plan_push(p->validate, &sql)) < 0)
-			goto cleanup;
-	}
+	if (ref && (rc = add_foreign_key(p, t, name, ref, &sql)) < 0)
+		goto cleanup;
 	if (json_is_true(json_object_get(col, "unique"))) {
 		char uname[MAX_IDENT * 3];
 
@@ -286,20 +296,8 @@ int plan_op_alter_column(planner *p, const json_t *body)
 		if ((rc = plan_push(p->validate, &sql)) < 0)
 			goto cleanup;
 	}
-	if (ref) {
-		sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I FOREIGN KEY (%I) REFERENCES %Q (%I)",
-		     plan_schema_of(p), t->phys, plan_str(ref, "name"), c->phys, plan_schema_of(p),
-		     plan_ref_table_phys(p, plan_str(ref, "table")), plan_str(ref, "column"));
-		if ((rc = plan_fk_tail(p, &sql, ref)) < 0)
-			goto cleanup;
-		buf_puts(&sql, " NOT VALID");
-		if ((rc = plan_run(p, &sql)) < 0)
-			goto cleanup;
-		sqlf(&sql, "ALTER TABLE %Q VALIDATE CONSTRAINT %I", plan_schema_of(p), t->phys,
-		     plan_str(ref, "name"));
-		if ((rc = plan_push(p->validate, &sql)) < 0)
-			goto cleanup;
-	}
+	if (ref && (rc = add_foreign_key(p, t, c->phys, ref, &sql)) < 0)
+		goto cleanup;
 	if (uniq) {
 		const char *uname = plan_str(uniq, "name");
 
