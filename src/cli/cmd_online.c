@@ -4,7 +4,8 @@
  * Online (expand/contract) migrations on PostgreSQL from operation files
  * in pgroll's JSON format (strata/online.h, docs/online.md). start expands
  * and backfills with a progress bar on a terminal; complete contracts;
- * rollback undoes; status shows the state (--json for machines).
+ * rollback undoes; status shows the state (--json for machines). The
+ * actions are rows of actions[] below: a new one is a row and a function.
  */
 #include "cli/cli.h"
 #include "strata/error.h"
