@@ -109,6 +109,15 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@echo "  TEST    $@"
 	@$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS) -lcmocka
 
+# tests/unit/cli/: the option parser with the command line's output
+# helpers; each test brings its own command table and help pages, so
+# main.c, help.c and the commands are left out.
+CLI_UNIT_OBJ := $(addprefix $(BUILD)/src/cli/,options.o output.o schema_common.o)
+$(BUILD)/tests/cli/%: tests/unit/cli/%.c $(CLI_UNIT_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  TEST    $@"
+	@$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(CLI_UNIT_OBJ) $(LIB) $(LDFLAGS) $(LDLIBS) -lcmocka
+
 $(BUILD)/fuzz/%: fuzz/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"

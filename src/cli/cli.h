@@ -7,7 +7,9 @@
  * on stdout and diagnostics on stderr, and map errors with cli_report_error().
  *
  * Adding a command: write src/cli/cmd_<name>.c with cmd_<name>(), declare it
- * below, add a row to the table in main.c and a help page in help.c.
+ * below, add a row to the table in main.c (with the setup flags it needs)
+ * and a help page in help.c (its options are printed from its option
+ * table, and docs/commands.md lists them: see "Help from the tables" below).
  */
 #ifndef STRATA_CLI_H
 #define STRATA_CLI_H
@@ -28,6 +30,9 @@ typedef enum cli_opt_type {
 	OPT_FLAG,     /* int *: set to 1 */
 	OPT_STRING,   /* const char **: the argument */
 	OPT_LIST,     /* cli_list *: may repeat; each argument appended */
+	OPT_INT,      /* long *: a whole number from min to max */
+	OPT_DURATION, /* long *: milliseconds (500ms, 5s, 2min, 1h), from min to max */
+	OPT_ENUM,     /* const char **: one of choices (the table's word is stored) */
 } cli_opt_type;
 
 typedef struct cli_list {
@@ -35,6 +40,13 @@ typedef struct cli_list {
 	size_t n;
 } cli_list;
 
+/*
+ * One option of a command's table. help is the whole explanation shown by
+ * 'strata help CMD' and listed in docs/commands.md (wrapped when printed);
+ * options.c parses and range-checks every type, so a bad value is one
+ * usage error (exit 2) that names the option, the value and what it takes.
+ * Write typed entries with the CLI_INT/CLI_DURATION/CLI_ENUM macros.
+ */
 typedef struct cli_option {
 	cli_opt_type type;
 	char short_name;
@@ -42,7 +54,15 @@ typedef struct cli_option {
 	void *value;
 	const char *argh; /* argument name for help, e.g. "URL" */
 	const char *help;
+	long min, max;               /* OPT_INT; OPT_DURATION in milliseconds */
+	const char *const *choices;  /* OPT_ENUM: the words, NULL-terminated */
 } cli_option;
+
+#define CLI_INT(s, l, v, argh, lo, hi, help) { OPT_INT, s, l, v, argh, help, lo, hi, NULL }
+#define CLI_DURATION(s, l, v, lo_ms, hi_ms, help) \
+	{ OPT_DURATION, s, l, v, "DURATION", help, lo_ms, hi_ms, NULL }
+#define CLI_ENUM(s, l, v, argh, words, help) { OPT_ENUM, s, l, v, argh, help, 0, 0, words }
+#define CLI_OPT_END { OPT_END, 0, NULL, NULL, NULL, NULL, 0, 0, NULL }
 
 typedef struct cli_globals {
 	const char *database;
@@ -55,9 +75,22 @@ typedef struct cli_globals {
 	const char *env; /* -e/--env NAME */
 } cli_globals;
 
+/* What cli_parse does instead of parsing ('strata help CMD', CMD --help). */
+typedef enum cli_help_mode {
+	CLI_HELP_NONE = 0,
+	CLI_HELP_TEXT,     /* print the command's help page, options from its table */
+	CLI_HELP_MARKDOWN, /* print its options as docs/commands.md lists them */
+} cli_help_mode;
+
+typedef struct cli_command cli_command;
+
 typedef struct cli_ctx {
 	cli_globals g;
 	const char *command;
+	const cli_command *cmd; /* its row in the command table (NULL before one is known) */
+	cli_help_mode help_mode;
+	int help_shown;         /* cli_parse printed help: the command stops, exit 0 */
+	FILE *help_out;
 	strata_config *config;
 	strata_graph *graph;
 	/* Run-control options shared by upgrade/downgrade/stamp. */
@@ -68,25 +101,57 @@ typedef struct cli_ctx {
 
 typedef int (*cli_cmd_fn)(int argc, char **argv, cli_ctx *ctx);
 
-typedef struct cli_command {
+/*
+ * Setup flags of a command: what main.c's cli_setup() does for it once its
+ * options are parsed (by cli_parse, so global options given after the
+ * command count), before the command goes on. A command that needs its
+ * config or graph only on some paths leaves the flags out and calls
+ * cli_load_config/cli_load_graph itself. No flag opens a database: each
+ * command opens it through the library call that uses it, read-only or
+ * not as that call needs (docs/commands.md).
+ */
+enum cli_command_flags {
+	CMD_NEEDS_CONFIG = 1 << 0, /* strata.ini, flags and environment: ctx->config */
+	CMD_NEEDS_GRAPH = 1 << 1,  /* the revision graph too: ctx->graph (implies config) */
+	CMD_CHECKS_SUM = 1 << 2,   /* strata.sum must match before any database is touched */
+};
+
+struct cli_command {
 	const char *name;
 	cli_cmd_fn fn;
 	const char *summary;
-} cli_command;
+	unsigned flags; /* enum cli_command_flags */
+};
 
 extern const cli_command cli_commands[];
 const cli_command *cli_find_command(const char *name);
+/* Act on ctx->cmd's setup flags (main.c); 0 or the exit code of a failure. */
+int cli_setup(cli_ctx *ctx);
+/* Print cmd's help to f in mode (text or markdown) from its option table,
+ * by running it in that help mode (main.c); returns EXIT_OK. */
+int cli_show_help(cli_ctx *ctx, const cli_command *cmd, cli_help_mode mode, FILE *f);
 
 /*
  * Parse argv (argv[0] is the command name) against a command's options
  * plus the global ones. Positional arguments are gathered into args (at
  * most max_args, more is a usage error). "--" ends options.
  * Returns 0, or EXIT_USAGE after printing what is wrong and the usage.
+ * Once the options are in, runs cli_setup() (the command's setup flags).
+ * In a help mode (ctx->help_mode) it parses nothing: it prints the help
+ * from opts, sets ctx->help_shown and returns EXIT_USAGE so the command
+ * stops; main.c then exits 0.
  */
 int cli_parse(int argc, char **argv, const cli_option *opts, cli_ctx *ctx, const char **args,
 	      size_t max_args, size_t *nargs);
-/* Print a command's help (usage lines and options) to f. */
-void cli_usage(FILE *f, const char *command);
+/* Print a command's help to f: its page (help.c) with the options of opts
+ * (NULL: none) where the page says, then the global options. */
+void cli_usage(FILE *f, const char *command, const cli_option *opts);
+/* Print opts as docs/commands.md lists them between the markers
+ * "<!-- options: CMD -->" and "<!-- /options -->" (see help.c). */
+void cli_options_markdown(FILE *f, const char *command, const cli_option *opts);
+/* Whether global option arg (as written: "-d", "--database", "--database=x")
+ * takes its value from the next argument (main.c's scan before the command). */
+int cli_global_takes_next(const char *arg);
 
 /* Load config (and the graph) once; on failure print the error and return the exit code. */
 int cli_load_config(cli_ctx *ctx);
@@ -103,6 +168,10 @@ void cli_info(cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 
 /* A findings format name (lint and advise: text, json, sarif, github) as
  * its number, 1 to 4 in that order; -1 when unknown. */
 int cli_findings_format(const char *name);
+/* Those names, NULL-terminated (an OPT_ENUM's choices). */
+extern const char *const cli_findings_formats[];
+/* The engines lint and advise take: postgres, sqlite. */
+extern const char *const cli_engines[];
 
 /* Run options wired to the CLI's log, progress and stdout. */
 void cli_run_options(strata_run_options *o, cli_ctx *ctx);

@@ -41,15 +41,16 @@ int cmd_adopt(int argc, char **argv, cli_ctx *ctx)
 	int rc;
 	const cli_option opts[] = {
 		{ OPT_STRING, 0, "table", &o.table, "NAME",
-		  "the tool's bookkeeping table, when not its default name (schema.table allowed)" },
+		  "the tool's table, when renamed (schema.table allowed)", 0, 0, NULL },
 		{ OPT_STRING, 0, "registry", &o.registry, "REG",
-		  "sqitch: its registry; SQLite: the file (default: sqitch.EXT beside the database), PostgreSQL: the schema (default: sqitch)" },
+		  "sqitch: its registry; on SQLite a file (default: sqitch.EXT beside the "
+		  "database), on PostgreSQL a schema (default: sqitch)", 0, 0, NULL },
 		{ OPT_STRING, 0, "project", &o.project, "NAME",
-		  "sqitch: the project whose changes to adopt, when the registry holds several" },
+		  "sqitch: the project, when the registry holds several", 0, 0, NULL },
 		{ OPT_FLAG, 0, "force", &o.force, NULL,
-		  "replace the version rows strata already has on this database" },
+		  "replace the version rows strata already has", 0, 0, NULL },
 		RUN_TIMEOUT_OPTIONS(ctx),
-		{ OPT_END, 0, NULL, NULL, NULL, NULL },
+		CLI_OPT_END,
 	};
 
 	if ((rc = cli_parse(argc, argv, opts, ctx, args, 1, &nargs)) != 0)
@@ -57,8 +58,6 @@ int cmd_adopt(int argc, char **argv, cli_ctx *ctx)
 	if (!nargs)
 		return cli_usage_error("adopt", "adopt needs a format: alembic, flyway, golang-migrate, "
 				       "goose, dbmate, sqitch or pop");
-	if ((rc = cli_load_graph(ctx)) != 0 || (rc = cli_check_sum(ctx)) != 0)
-		return rc;
 	if (!ctx->config->database)
 		return cli_usage_error("adopt", "no database: pass -d URL or set database in strata.ini");
 	if ((rc = strata_import_adopt(&r, args[0], ctx->config, ctx->graph, &o)) < 0)

@@ -31,6 +31,7 @@ static int parse_severity(strata_advise_severity *out, const char *s)
 
 int cmd_advise(int argc, char **argv, cli_ctx *ctx)
 {
+	static const char *const severities[] = { "info", "warning", "error", NULL };
 	const char *format_arg = NULL, *severity_arg = NULL, *engine_arg = NULL, *args[1], *source;
 	int sample = 0, no_stats = 0, rc, engine;
 	strata_advise_format format = STRATA_ADVISE_FORMAT_TEXT;
@@ -42,35 +43,32 @@ int cmd_advise(int argc, char **argv, cli_ctx *ctx)
 	size_t nargs = 0;
 	double age = -1;
 	const cli_option opts[] = {
-		{ OPT_STRING, 0, "format", &format_arg, "FORMAT", "text (default), json, sarif or github" },
-		{ OPT_STRING, 0, "severity", &severity_arg, "LEVEL",
-		  "show findings at this level and above: info, warning (default) or error" },
+		CLI_ENUM(0, "format", &format_arg, "F", cli_findings_formats,
+			 "text (object: severity RULE message, hint, fix), json, sarif (SARIF "
+			 "2.1.0) or github (annotations)"),
+		CLI_ENUM(0, "severity", &severity_arg, "L", severities,
+			 "show findings at L and above: info, warning (default), error; exit 1 "
+			 "when one is shown"),
 		{ OPT_FLAG, 0, "sample", &sample, NULL,
-		  "read a bounded sample of rows to find delimited lists (a live database)" },
+		  "read a bounded sample of each table's text columns ([advise] "
+		  "sample_rows, TABLESAMPLE on large tables) to find delimited lists; "
+		  "never a full scan", 0, 0, NULL },
 		{ OPT_FLAG, 0, "no-stats", &no_stats, NULL,
-		  "do not read a live PostgreSQL database's statistics" },
-		{ OPT_STRING, 0, "engine", &engine_arg, "ENGINE",
-		  "postgres or sqlite, for a schema file or migrations directory "
-		  "(default: the configured database's)" },
-		{ OPT_END, 0, NULL, NULL, NULL, NULL },
+		  "do not read PostgreSQL's statistics", 0, 0, NULL },
+		CLI_ENUM(0, "engine", &engine_arg, "E", cli_engines,
+			 "postgres or sqlite, for a schema file or migrations directory (default: "
+			 "the configured database's)"),
+		CLI_OPT_END,
 	};
 
 	if ((rc = cli_parse(argc, argv, opts, ctx, args, 1, &nargs)) != 0)
 		return rc;
 	if (ctx->g.json)
 		format = STRATA_ADVISE_FORMAT_JSON;
-	if (format_arg && cli_findings_format(format_arg) < 0)
-		return cli_usage_error("advise", "unknown format '%s' (text, json, sarif or github)",
-				       format_arg);
 	if (format_arg)
 		format = (strata_advise_format)cli_findings_format(format_arg);
-	if (severity_arg && parse_severity(&threshold, severity_arg) < 0)
-		return cli_usage_error("advise", "unknown severity '%s' (info, warning or error)",
-				       severity_arg);
-	if (engine_arg && strcmp(engine_arg, "postgres") != 0 && strcmp(engine_arg, "sqlite") != 0)
-		return cli_usage_error("advise", "unknown engine '%s' (postgres or sqlite)", engine_arg);
-	if ((rc = cli_load_config(ctx)) != 0)
-		return rc;
+	if (severity_arg)
+		parse_severity(&threshold, severity_arg);
 	source = nargs ? args[0] : ctx->config->database;
 	if (!source)
 		return cli_usage_error("advise", "no database: pass -d URL or a SOURCE");

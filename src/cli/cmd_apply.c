@@ -26,10 +26,10 @@ int cmd_apply(int argc, char **argv, cli_ctx *ctx)
 	int rc;
 	const cli_option opts[] = {
 		{ OPT_STRING, 0, "skip-promotion-check", &skip, "REASON",
-		  "apply although the upstream environment has not applied the revisions" },
+		  "apply although the upstream environment has not applied the revisions", 0, 0, NULL },
 		{ OPT_STRING, 0, "lock-wait", &ctx->lock_wait, "DURATION",
-		  "how long to wait for another strata run (default 60s)" },
-		{ OPT_END, 0, NULL, NULL, NULL, NULL },
+		  "how long to wait for another strata run (default 60s)", 0, 0, NULL },
+		CLI_OPT_END,
 	};
 
 	if ((rc = cli_parse(argc, argv, opts, ctx, args, 1, &nargs)) != 0)
@@ -43,8 +43,6 @@ int cmd_apply(int argc, char **argv, cli_ctx *ctx)
 		rc = cli_report_error(rc);
 		goto done;
 	}
-	if ((rc = cli_load_graph(ctx)) != 0 || (rc = cli_check_sum(ctx)) != 0)
-		goto done;
 	cli_run_options(&o, ctx);
 	o.skip_promotion_check = skip;
 	rc = strata_plan_apply(&res, ctx->config, ctx->graph, p, args[0], &o);

@@ -27,13 +27,11 @@ int cmd_baseline(int argc, char **argv, cli_ctx *ctx)
 	size_t nargs;
 	int rc;
 	const cli_option opts[] = {
-		{ OPT_STRING, 'm', "message", &message, "MESSAGE", "the revision's message (default: baseline)" },
-		{ OPT_END, 0, NULL, NULL, NULL, NULL },
+		{ OPT_STRING, 'm', "message", &message, "MESSAGE", "the revision's message (default: baseline)", 0, 0, NULL },
+		CLI_OPT_END,
 	};
 
 	if ((rc = cli_parse(argc, argv, opts, ctx, args, 0, &nargs)) != 0)
-		return rc;
-	if ((rc = cli_load_graph(ctx)) != 0)
 		return rc;
 	if (!ctx->config->database)
 		return cli_usage_error("baseline", "no database: pass -d URL or set database in strata.ini");

@@ -18,8 +18,6 @@ int cmd_branches(int argc, char **argv, cli_ctx *ctx)
 
 	if ((rc = cli_parse(argc, argv, NULL, ctx, args, 0, &nargs)) != 0)
 		return rc;
-	if ((rc = cli_load_graph(ctx)) != 0)
-		return rc;
 	n = strata_graph_count(ctx->graph);
 	if (!(points = calloc(n ? n : 1, sizeof(size_t))))
 		return EXIT_RUNTIME;

@@ -90,24 +90,22 @@ int cmd_changelog(int argc, char **argv, cli_ctx *ctx)
 	const char *format = NULL, *args[1];
 	int since_db = 0, rc;
 	size_t nargs;
+	static const char *const formats[] = { "markdown", "json", NULL };
 	const cli_option opts[] = {
-		{ OPT_STRING, 'f', "format", &format, "FORMAT", "markdown (default) or json" },
+		CLI_ENUM('f', "format", &format, "FORMAT", formats, "markdown (default) or json"),
 		{ OPT_FLAG, 0, "since-db", &since_db, NULL,
-		  "what the pending upgrade would change on the database" },
-		{ OPT_END, 0, NULL, NULL, NULL, NULL },
+		  "what the pending upgrade would change on the database (from its applied "
+		  "revisions to the heads; read-only)", 0, 0, NULL },
+		CLI_OPT_END,
 	};
 
 	if ((rc = cli_parse(argc, argv, opts, ctx, args, 1, &nargs)) != 0)
 		return rc;
 	if (!format)
 		format = ctx->g.json ? "json" : "markdown";
-	if (strcmp(format, "markdown") != 0 && strcmp(format, "json") != 0)
-		return cli_usage_error("changelog", "unknown format '%s' (use markdown or json)", format);
 	if (since_db && nargs)
 		return cli_usage_error("changelog", "--since-db takes no range: it goes from the "
 				       "database's state to the heads");
-	if ((rc = cli_load_graph(ctx)) != 0)
-		return rc;
 	if (!schema_engine(ctx, NULL, 0))
 		return EXIT_USAGE;
 	schema_guard_signals();

@@ -27,14 +27,14 @@ int cmd_check(int argc, char **argv, cli_ctx *ctx)
 	int engine, no_cache = 0, rc;
 	const cli_option opts[] = {
 		{ OPT_STRING, 0, "schema", &schema_opt, "SOURCE",
-		  "the desired schema, a file or exec: COMMAND (default: schema in strata.ini, schema.sql)" },
-		{ OPT_FLAG, 0, "no-cache", &no_cache, NULL, "replay both sides, not reading or writing .strata/cache" },
-		{ OPT_END, 0, NULL, NULL, NULL, NULL },
+		  "the desired schema, a file or exec: COMMAND (default: schema in strata.ini, schema.sql)", 0, 0, NULL },
+		{ OPT_FLAG, 0, "no-cache", &no_cache, NULL, "replay both sides, not reading or writing .strata/cache", 0, 0, NULL },
+		CLI_OPT_END,
 	};
 
 	if ((rc = cli_parse(argc, argv, opts, ctx, args, 0, &nargs)) != 0)
 		return rc;
-	if ((rc = cli_load_graph(ctx)) != 0 || (rc = schema_take_options(ctx, NULL, no_cache)) != 0)
+	if ((rc = schema_take_options(ctx, NULL, no_cache)) != 0)
 		return rc;
 	if ((rc = schema_desired_file(ctx, &schema, schema_opt, "to check the migrations against")) != 0)
 		return rc;

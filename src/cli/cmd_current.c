@@ -77,8 +77,6 @@ int cmd_current(int argc, char **argv, cli_ctx *ctx)
 
 	if ((rc = cli_parse(argc, argv, NULL, ctx, args, 0, &nargs)) != 0)
 		return rc;
-	if ((rc = cli_load_graph(ctx)) != 0)
-		return rc;
 	if ((rc = strata_status_read(&st, ctx->config, ctx->graph, 0)) < 0)
 		return cli_report_error(rc);
 	n = strata_graph_count(ctx->graph);

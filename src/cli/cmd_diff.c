@@ -20,20 +20,22 @@ int cmd_diff(int argc, char **argv, cli_ctx *ctx)
 	const char *args[2];
 	size_t nargs;
 	const cli_option opts[] = {
-		{ OPT_FLAG, 0, "exit-code", &exit_code, NULL, "exit 1 when there are differences" },
-		{ OPT_FLAG, 0, "no-grants", &no_grants, NULL, "leave GRANT/REVOKE out" },
+		{ OPT_FLAG, 0, "exit-code", &exit_code, NULL,
+		  "exit 1 when there are differences", 0, 0, NULL },
+		{ OPT_FLAG, 0, "no-grants", &no_grants, NULL,
+		  "leave GRANT/REVOKE out", 0, 0, NULL },
 		{ OPT_FLAG, 0, "extension-versions", &ext_versions, NULL,
-		  "compare extension versions too" },
+		  "compare extension versions too", 0, 0, NULL },
 		{ OPT_FLAG, 0, "no-cache", &no_cache, NULL,
-		  "load files and migrations into shadows, not reading or writing .strata/cache" },
-		{ OPT_END, 0, NULL, NULL, NULL, NULL },
+		  "load into shadows; do not read or write .strata/cache", 0, 0, NULL },
+		CLI_OPT_END,
 	};
 
 	if ((rc = cli_parse(argc, argv, opts, ctx, args, 2, &nargs)) != 0)
 		return rc;
 	if (nargs != 2)
 		return cli_usage_error("diff", "diff needs FROM and TO");
-	if ((rc = cli_load_config(ctx)) != 0 || (rc = schema_take_options(ctx, NULL, no_cache)) != 0)
+	if ((rc = schema_take_options(ctx, NULL, no_cache)) != 0)
 		return rc;
 	if (!(engine = schema_engine(ctx, args, 2)))
 		return EXIT_USAGE;

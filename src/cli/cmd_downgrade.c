@@ -14,12 +14,12 @@ int cmd_downgrade(int argc, char **argv, cli_ctx *ctx)
 	char from[128];
 	size_t nargs;
 	const cli_option opts[] = {
-		{ OPT_FLAG, 0, "sql", &sql, NULL, "print the SQL script instead of running it" },
-		{ OPT_FLAG, 0, "single-transaction", &single, NULL, "run all steps in one transaction" },
+		{ OPT_FLAG, 0, "sql", &sql, NULL, "print the SQL script instead of running it", 0, 0, NULL },
+		{ OPT_FLAG, 0, "single-transaction", &single, NULL, "run all steps in one transaction", 0, 0, NULL },
 		{ OPT_FLAG, 0, "allow-changed", &allow_changed, NULL,
-		  "run although applied revisions changed (recorded in the history)" },
+		  "run although applied revisions changed (recorded in the history)", 0, 0, NULL },
 		RUN_TIMEOUT_OPTIONS(ctx),
-		{ OPT_END, 0, NULL, NULL, NULL, NULL },
+		CLI_OPT_END,
 	};
 
 	if ((rc = cli_parse(argc, argv, opts, ctx, args, 1, &nargs)) != 0)

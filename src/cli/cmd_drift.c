@@ -50,12 +50,12 @@ int cmd_drift(int argc, char **argv, cli_ctx *ctx)
 	const char *args[1], *schema = NULL, *against = "its migrations";
 	const cli_option opts[] = {
 		{ OPT_FLAG, 0, "sql", &want_sql, NULL,
-		  "print the SQL that brings the database back to the migrations" },
+		  "print the SQL that brings the database back to the migrations", 0, 0, NULL },
 		{ OPT_STRING, 0, "schema", &schema, "SOURCE",
-		  "compare with a desired schema (a file or exec: COMMAND) instead of the migrations" },
+		  "compare with a desired schema (a file or exec: COMMAND) instead of the migrations", 0, 0, NULL },
 		{ OPT_FLAG, 0, "no-cache", &no_cache, NULL,
-		  "replay in a shadow, not reading or writing .strata/cache" },
-		{ OPT_END, 0, NULL, NULL, NULL, NULL },
+		  "replay in a shadow, not reading or writing .strata/cache", 0, 0, NULL },
+		CLI_OPT_END,
 	};
 
 	if ((rc = cli_parse(argc, argv, opts, ctx, args, 0, &nargs)) != 0)

@@ -18,13 +18,11 @@ int cmd_dump(int argc, char **argv, cli_ctx *ctx)
 	size_t nargs;
 	int engine, rc;
 	const cli_option opts[] = {
-		{ OPT_STRING, 'o', "output", &output, "FILE", "write to FILE instead of stdout" },
-		{ OPT_END, 0, NULL, NULL, NULL, NULL },
+		{ OPT_STRING, 'o', "output", &output, "FILE", "write to FILE instead of stdout", 0, 0, NULL },
+		CLI_OPT_END,
 	};
 
 	if ((rc = cli_parse(argc, argv, opts, ctx, args, 1, &nargs)) != 0)
-		return rc;
-	if ((rc = cli_load_config(ctx)) != 0)
 		return rc;
 	source = nargs ? args[0] : ctx->config->database;
 	if (!source)

@@ -17,17 +17,14 @@ int cmd_erd(int argc, char **argv, cli_ctx *ctx)
 	strata_catalog *cat = NULL;
 	int all = 0, engine, rc;
 	size_t nargs;
+	static const char *const formats[] = { "dot", "mermaid", NULL };
 	const cli_option opts[] = {
-		{ OPT_STRING, 'f', "format", &format, "FORMAT", "dot (Graphviz, default) or mermaid" },
-		{ OPT_FLAG, 0, "all-columns", &all, NULL, "show every column, not just key columns" },
-		{ OPT_END, 0, NULL, NULL, NULL, NULL },
+		CLI_ENUM('f', "format", &format, "FORMAT", formats, "dot (Graphviz, default) or mermaid"),
+		{ OPT_FLAG, 0, "all-columns", &all, NULL, "show every column, not just key columns", 0, 0, NULL },
+		CLI_OPT_END,
 	};
 
 	if ((rc = cli_parse(argc, argv, opts, ctx, args, 1, &nargs)) != 0)
-		return rc;
-	if (strcmp(format, "dot") != 0 && strcmp(format, "mermaid") != 0)
-		return cli_usage_error("erd", "unknown format '%s': use dot or mermaid", format);
-	if ((rc = cli_load_config(ctx)) != 0)
 		return rc;
 	source = nargs ? args[0] : ctx->config->database;
 	if (!source)

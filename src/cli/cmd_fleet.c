@@ -41,32 +41,25 @@ static void on_progress(void *payload, const strata_fleet_progress *p)
 		p->done, p->total, p->failed, p->running, rate, eta);
 }
 
-static int parse_int(int *out, const char *arg, const char *name)
-{
-	long v;
-
-	if (!arg)
-		return 0;
-	if (strata_parse_count(&v, arg) < 0 || v > 1000000)
-		return cli_usage_error("fleet", "%s wants a number, not '%s'", name, arg);
-	*out = (int)v;
-	return 0;
-}
-
 int cmd_fleet(int argc, char **argv, cli_ctx *ctx)
 {
 	strata_fleet_options fo = STRATA_FLEET_OPTIONS_INIT;
 	strata_fleet *f = NULL;
-	const char *args[3], *par = NULL, *can = NULL, *maxf = NULL;
+	const char *args[3];
+	long par = -1, can = -1, maxf = -1; /* -1: not given */
 	size_t nargs, counts[4] = { 0 };
 	int resume = 0, rc, status;
 	double t0 = strata_now_ms();
 	const cli_option opts[] = {
-		{ OPT_STRING, 0, "parallel", &par, "N", "targets at a time (default: the fleet's, or 4)" },
-		{ OPT_STRING, 0, "canary", &can, "N", "run the first N alone first; stop if one fails" },
-		{ OPT_STRING, 0, "max-failures", &maxf, "N", "start no new target past N failures" },
-		{ OPT_FLAG, 0, "resume", &resume, NULL, "skip targets already at the target" },
-		{ OPT_END, 0, NULL, NULL, NULL, NULL },
+		CLI_INT(0, "parallel", &par, "N", 1, 1000000,
+			"targets at a time (default: parallel = in the fleet, or 4)"),
+		CLI_INT(0, "canary", &can, "N", 0, 1000000,
+			"run the first N first; if one fails nothing else starts"),
+		CLI_INT(0, "max-failures", &maxf, "N", 0, 1000000,
+			"start no new target once more than N failed"),
+		{ OPT_FLAG, 0, "resume", &resume, NULL,
+		  "read every target first and skip those at the target", 0, 0, NULL },
+		CLI_OPT_END,
 	};
 
 	if ((rc = cli_parse(argc, argv, opts, ctx, args, 3, &nargs)) != 0)
@@ -82,19 +75,17 @@ int cmd_fleet(int argc, char **argv, cli_ctx *ctx)
 	if (nargs > 2 && fo.action != STRATA_FLEET_UPGRADE)
 		return cli_usage_error("fleet", "status takes no target");
 	fo.target = nargs > 2 ? args[2] : NULL;
-	if ((rc = parse_int(&fo.parallel, par, "--parallel")) != 0 ||
-	    (rc = parse_int(&fo.canary, can, "--canary")) != 0 ||
-	    (rc = parse_int(&fo.max_failures, maxf, "--max-failures")) != 0)
-		return rc;
-	if (par && fo.parallel < 1)
-		return cli_usage_error("fleet", "--parallel must be at least 1");
+	if (par >= 0)
+		fo.parallel = (int)par;
+	if (can >= 0)
+		fo.canary = (int)can;
+	if (maxf >= 0)
+		fo.max_failures = (int)maxf;
 	fo.resume = resume;
 	if (ctx->progress && !ctx->g.quiet) {
 		fo.progress = on_progress;
 		fo.payload = ctx;
 	}
-	if ((rc = cli_load_graph(ctx)) != 0 || (rc = cli_check_sum(ctx)) != 0)
-		return rc;
 	if ((rc = strata_fleet_load(&f, ctx->config, args[0])) < 0)
 		return cli_report_error(rc);
 	status = strata_fleet_run(f, ctx->config, ctx->graph, &fo);

@@ -29,18 +29,15 @@ int cmd_graph(int argc, char **argv, cli_ctx *ctx)
 	const size_t *heads;
 	size_t nargs, n, i, k, nheads;
 	int rc, mermaid;
+	static const char *const formats[] = { "dot", "mermaid", NULL };
 	const cli_option opts[] = {
-		{ OPT_STRING, 'f', "format", &format, "FORMAT", "dot (default) or mermaid" },
-		{ OPT_END, 0, NULL, NULL, NULL, NULL },
+		CLI_ENUM('f', "format", &format, "FORMAT", formats, "dot (default) or mermaid"),
+		CLI_OPT_END,
 	};
 
 	if ((rc = cli_parse(argc, argv, opts, ctx, args, 0, &nargs)) != 0)
 		return rc;
-	if (strcmp(format, "dot") != 0 && strcmp(format, "mermaid") != 0)
-		return cli_usage_error("graph", "unknown format '%s' (use dot or mermaid)", format);
 	mermaid = format[0] == 'm';
-	if ((rc = cli_load_graph(ctx)) != 0)
-		return rc;
 	n = strata_graph_count(ctx->graph);
 	nheads = strata_graph_heads(ctx->graph, &heads);
 	puts(mermaid ? "flowchart BT" : "digraph strata {\n  rankdir=BT;\n  node [shape=box, fontname=\"Helvetica\"];");

@@ -15,8 +15,6 @@ int cmd_hash(int argc, char **argv, cli_ctx *ctx)
 
 	if ((rc = cli_parse(argc, argv, NULL, ctx, args, 0, &nargs)) != 0)
 		return rc;
-	if ((rc = cli_load_config(ctx)) != 0)
-		return rc;
 	if ((rc = strata_sum_write(ctx->config->migrations)) < 0)
 		return cli_report_error(rc);
 	cli_info(ctx, "wrote %s/%s", ctx->config->migrations, STRATA_SUM_FILE);

@@ -14,8 +14,6 @@ int cmd_heads(int argc, char **argv, cli_ctx *ctx)
 
 	if ((rc = cli_parse(argc, argv, NULL, ctx, args, 0, &nargs)) != 0)
 		return rc;
-	if ((rc = cli_load_graph(ctx)) != 0)
-		return rc;
 	n = strata_graph_heads(ctx->graph, &heads);
 	if (ctx->g.json) {
 		json_t *arr = json_array();

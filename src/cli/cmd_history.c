@@ -120,15 +120,13 @@ int cmd_history(int argc, char **argv, cli_ctx *ctx)
 	int indicate = 0, rc;
 	const cli_option opts[] = {
 		{ OPT_STRING, 'r', "rev-range", &range, "FROM:TO",
-		  "only revisions in this range (FROM, TO: a revision, base, heads, current, -N, +N)" },
+		  "only revisions in this range (FROM, TO: a revision, base, heads, current, -N, +N)", 0, 0, NULL },
 		{ OPT_FLAG, 'i', "indicate-current", &indicate, NULL,
-		  "mark each revision current, applied, pending or failed in the database" },
-		{ OPT_END, 0, NULL, NULL, NULL, NULL },
+		  "mark each revision current, applied, pending or failed in the database", 0, 0, NULL },
+		CLI_OPT_END,
 	};
 
 	if ((rc = cli_parse(argc, argv, opts, ctx, args, 0, &nargs)) != 0)
-		return rc;
-	if ((rc = cli_load_graph(ctx)) != 0)
 		return rc;
 	n = strata_graph_count(ctx->graph);
 	upper = calloc(n ? n : 1, 1);

@@ -24,21 +24,20 @@ int cmd_import(int argc, char **argv, cli_ctx *ctx)
 	char *report = NULL;
 	size_t nargs;
 	int rc;
+	static const char *const dialects[] = { "postgresql", "sqlite", NULL };
 	const cli_option opts[] = {
-		{ OPT_STRING, 0, "into", &into, "DIR", "write the revisions there (default: the migrations folder)" },
-		{ OPT_STRING, 0, "dialect", &dialect, "DIALECT",
-		  "postgresql or sqlite (default: the configured database's engine)" },
-		{ OPT_END, 0, NULL, NULL, NULL, NULL },
+		{ OPT_STRING, 0, "into", &into, "DIR",
+		  "write the revisions there", 0, 0, NULL },
+		CLI_ENUM(0, "dialect", &dialect, "DIALECT", dialects,
+			 "postgresql or sqlite: which files of a dialect-aware format (pop) to "
+			 "read; default: the database's engine"),
+		CLI_OPT_END,
 	};
 
 	if ((rc = cli_parse(argc, argv, opts, ctx, args, 2, &nargs)) != 0)
 		return rc;
 	if (nargs != 2)
 		return cli_usage_error("import", "import needs FORMAT and SRC (the source's migrations folder)");
-	if (dialect && strcmp(dialect, "postgresql") != 0 && strcmp(dialect, "sqlite") != 0)
-		return cli_usage_error("import", "--dialect is postgresql or sqlite, not '%s'", dialect);
-	if ((rc = cli_load_config(ctx)) != 0)
-		return rc;
 	if (!dialect)
 		dialect = ctx->config->database && strncmp(ctx->config->database, "sqlite:", 7) == 0
 				  ? "sqlite"

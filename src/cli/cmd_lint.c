@@ -157,7 +157,9 @@ done:
 int cmd_lint(int argc, char **argv, cli_ctx *ctx)
 {
 	static const char *args[MAX_FILES];
-	const char *format_arg = NULL, *severity_arg = NULL, *engine_arg = NULL, *pg_version_arg = NULL;
+	static const char *const severities[] = { "warning", "error", NULL };
+	const char *format_arg = NULL, *severity_arg = NULL, *engine_arg = NULL;
+	long pg_version = 0;
 	int all = 0, in_tx = 0, rc, exit_code = EXIT_OK;
 	strata_lint_format format = STRATA_LINT_FORMAT_TEXT;
 	strata_lint_severity threshold = STRATA_LINT_WARNING;
@@ -168,17 +170,21 @@ int cmd_lint(int argc, char **argv, cli_ctx *ctx)
 	size_t nargs = 0;
 	const char *live_db = NULL;
 	const cli_option opts[] = {
-		{ OPT_FLAG, 0, "all", &all, NULL, "every revision, not only those not yet applied" },
-		{ OPT_STRING, 0, "format", &format_arg, "FORMAT", "text (default), json, sarif or github" },
-		{ OPT_STRING, 0, "severity", &severity_arg, "LEVEL",
-		  "show findings at this level and above: warning (default) or error" },
-		{ OPT_STRING, 0, "engine", &engine_arg, "ENGINE",
-		  "postgres or sqlite (default: the configured database's)" },
-		{ OPT_STRING, 0, "pg-version", &pg_version_arg, "N",
-		  "target PostgreSQL major version (default: the server's, [lint] pg_version, or 12)" },
+		{ OPT_FLAG, 0, "all", &all, NULL,
+		  "every revision, not only those not yet applied", 0, 0, NULL },
+		CLI_ENUM(0, "format", &format_arg, "F", cli_findings_formats,
+			 "text (file:line:col: severity RULE message, then the hint), json, sarif "
+			 "(SARIF 2.1.0) or github (annotations)"),
+		CLI_ENUM(0, "severity", &severity_arg, "L", severities,
+			 "show only findings at L and above (warning, error)"),
+		CLI_ENUM(0, "engine", &engine_arg, "E", cli_engines,
+			 "postgres or sqlite (default: the configured database's)"),
+		CLI_INT(0, "pg-version", &pg_version, "N", 9, 99,
+			"target PostgreSQL major version (default: the server's, [lint] "
+			"pg_version, or 12)"),
 		{ OPT_FLAG, 0, "assume-in-transaction", &in_tx, NULL,
-		  "plain SQL files run inside one transaction" },
-		{ OPT_END, 0, NULL, NULL, NULL, NULL },
+		  "plain SQL files run inside one transaction", 0, 0, NULL },
+		CLI_OPT_END,
 	};
 
 	memset(&run, 0, sizeof(run));
@@ -186,22 +192,10 @@ int cmd_lint(int argc, char **argv, cli_ctx *ctx)
 		return rc;
 	if (ctx->g.json)
 		format = STRATA_LINT_FORMAT_JSON;
-	if (format_arg && cli_findings_format(format_arg) < 0)
-		return cli_usage_error("lint", "unknown format '%s' (text, json, sarif or github)",
-				       format_arg);
 	if (format_arg)
 		format = (strata_lint_format)cli_findings_format(format_arg);
-	if (severity_arg) {
-		if (strcmp(severity_arg, "warning") == 0)
-			threshold = STRATA_LINT_WARNING;
-		else if (strcmp(severity_arg, "error") == 0)
-			threshold = STRATA_LINT_ERROR;
-		else
-			return cli_usage_error("lint", "unknown severity '%s' (warning or error)",
-					       severity_arg);
-	}
-	if (engine_arg && strcmp(engine_arg, "postgres") != 0 && strcmp(engine_arg, "sqlite") != 0)
-		return cli_usage_error("lint", "unknown engine '%s' (postgres or sqlite)", engine_arg);
+	if (severity_arg)
+		threshold = strcmp(severity_arg, "error") == 0 ? STRATA_LINT_ERROR : STRATA_LINT_WARNING;
 	if (all && nargs)
 		return cli_usage_error("lint", "give FILES or --all, not both");
 	if ((rc = cli_load_config(ctx)) != 0)
@@ -209,15 +203,8 @@ int cmd_lint(int argc, char **argv, cli_ctx *ctx)
 	strata_lint_settings_init(&settings);
 	if ((rc = strata_lint_settings_load(&settings, ctx->config)) < 0)
 		return cli_report_error(rc);
-	if (pg_version_arg) {
-		char *end;
-		long v = strtol(pg_version_arg, &end, 10);
-
-		if (*end || v < 9 || v > 99)
-			return cli_usage_error("lint", "--pg-version wants a major version like 15, not '%s'",
-					       pg_version_arg);
-		settings.pg_version = (int)v;
-	}
+	if (pg_version)
+		settings.pg_version = (int)pg_version;
 
 	run.opts = (strata_lint_options)STRATA_LINT_OPTIONS_INIT;
 	run.opts.settings = &settings;
@@ -236,7 +223,7 @@ int cmd_lint(int argc, char **argv, cli_ctx *ctx)
 	if (live_db && run.opts.engine == STRATA_LINT_PG &&
 	    (rc = strata_lint_live_open(&live, &run.opts, live_db, ctx->config->root)) < 0)
 		return cli_report_error(rc);
-	if (pg_version_arg)
+	if (pg_version)
 		run.opts.pg_version = settings.pg_version;
 
 	if ((rc = strata_lint_report_new(&run.report)) < 0) {

@@ -161,7 +161,7 @@ static int check_one_revision(const strata_audit *a, const char *name)
 int cmd_log(int argc, char **argv, cli_ctx *ctx)
 {
 	strata_audit_options o = STRATA_AUDIT_OPTIONS_INIT;
-	const char *revision = NULL, *count = NULL, *args[1];
+	const char *revision = NULL, *args[1];
 	strata_graph *g = NULL;
 	strata_audit *a = NULL;
 	size_t nargs;
@@ -169,21 +169,20 @@ int cmd_log(int argc, char **argv, cli_ctx *ctx)
 	int rc, unknown = 0;
 	const cli_option opts[] = {
 		{ OPT_STRING, 0, "since", &o.since, "TIME",
-		  "only steps started since TIME (2026-03-01, 2026-03-01T12:00, 7d, 12h)" },
-		{ OPT_STRING, 'r', "revision", &revision, "REV", "only the steps of this revision" },
+		  "steps started since TIME: a UTC date or time (2026-03-01, "
+		  "2026-03-01T12:00, ...+02:00) or an age (30min, 12h, 7d, 2w)", 0, 0, NULL },
+		{ OPT_STRING, 'r', "revision", &revision, "REV",
+		  "steps of one revision (an id, a unique prefix, a branch label for its "
+		  "head; an id whose file is gone is still found)", 0, 0, NULL },
 		{ OPT_STRING, 0, "outcome", &o.outcome, "OUTCOME",
-		  "only steps with this outcome (applied, failed, stamped ...)" },
-		{ OPT_STRING, 'n', "limit", &count, "N", "only the newest N steps" },
-		{ OPT_END, 0, NULL, NULL, NULL, NULL },
+		  "steps with this outcome", 0, 0, NULL },
+		CLI_INT('n', "limit", &n, "N", 1, 0, "the newest N steps (after the other filters)"),
+		CLI_OPT_END,
 	};
 
 	if ((rc = cli_parse(argc, argv, opts, ctx, args, 0, &nargs)) != 0)
 		return rc;
-	if (count && (strata_parse_count(&n, count) < 0 || n < 1))
-		return cli_usage_error("log", "-n takes a number of steps, 1 or more, not '%s'", count);
 	o.limit = (size_t)n;
-	if ((rc = cli_load_config(ctx)) != 0)
-		return rc;
 	/* Messages come from the files; a log is still worth reading without them. */
 	rc = strata_graph_load(&g, ctx->config->migrations);
 	if (rc == STRATA_ENOTFOUND) {

@@ -19,16 +19,14 @@ int cmd_merge(int argc, char **argv, cli_ctx *ctx)
 	char *path = NULL, id[13];
 	int rc;
 	const cli_option opts[] = {
-		{ OPT_STRING, 'm', "message", &message, "MESSAGE", "what the merge joins" },
-		{ OPT_END, 0, NULL, NULL, NULL, NULL },
+		{ OPT_STRING, 'm', "message", &message, "MESSAGE", "what the merge joins", 0, 0, NULL },
+		CLI_OPT_END,
 	};
 
 	if ((rc = cli_parse(argc, argv, opts, ctx, args, 64, &nargs)) != 0)
 		return rc;
 	if (!message)
 		return cli_usage_error("merge", "merge needs -m MESSAGE");
-	if ((rc = cli_load_graph(ctx)) != 0)
-		return rc;
 	if (nargs) {
 		for (i = 0; i < nargs; i++) {
 			if ((rc = strata_graph_lookup(&idx, ctx->graph, args[i])) < 0)

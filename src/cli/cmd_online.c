@@ -4,7 +4,8 @@
  * Online (expand/contract) migrations on PostgreSQL from operation files
  * in pgroll's JSON format (strata/online.h, docs/online.md). start expands
  * and backfills with a progress bar on a terminal; complete contracts;
- * rollback undoes; status shows the state (--json for machines).
+ * rollback undoes; status shows the state (--json for machines). The
+ * actions are rows of actions[] below: a new one is a row and a function.
  */
 #include "cli/cli.h"
 #include "strata/error.h"
@@ -18,16 +19,6 @@ static void on_progress(void *payload, const strata_online_progress *p)
 {
 	cli_rows_bar(payload, p->table, p->done, p->total, p->rows_per_s, p->eta_s,
 		     p->replica_lag_ms, p->waiting);
-}
-
-static int duration_opt(long *out, const char *value, const char *name)
-{
-	if (!value)
-		return 0;
-	if (strata_parse_duration_ms(out, value) < 0)
-		return cli_usage_error("online", "%s '%s' is not a duration (500ms, 5s, 2min)", name,
-				       value);
-	return 0;
 }
 
 static json_t *versions_json(const strata_online_status *s)
@@ -108,71 +99,105 @@ static int print_status(cli_ctx *ctx, const strata_online_options *o)
 	return EXIT_OK;
 }
 
+static int act_start(cli_ctx *ctx, strata_online_migration *m, const strata_online_options *o)
+{
+	return strata_online_start(ctx->config, m, o);
+}
+
+static int act_complete(cli_ctx *ctx, strata_online_migration *m, const strata_online_options *o)
+{
+	return strata_online_complete(ctx->config, o);
+}
+
+static int act_rollback(cli_ctx *ctx, strata_online_migration *m, const strata_online_options *o)
+{
+	return strata_online_rollback(ctx->config, o);
+}
+
+/*
+ * The actions of strata online. takes_file: the action's one argument is
+ * an operation file (read and checked before any connection). run returns
+ * a library code (< 0 an error to report); report, when set, prints and
+ * returns the exit code itself.
+ */
+static const struct online_action {
+	const char *name;
+	int takes_file;
+	int (*run)(cli_ctx *ctx, strata_online_migration *m, const strata_online_options *o);
+	int (*report)(cli_ctx *ctx, const strata_online_options *o);
+} actions[] = {
+	{ "start", 1, act_start, NULL },
+	{ "complete", 0, act_complete, NULL },
+	{ "rollback", 0, act_rollback, NULL },
+	{ "status", 0, NULL, print_status },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const struct online_action *find_action(const char *name)
+{
+	const struct online_action *a;
+
+	for (a = actions; a->name; a++)
+		if (strcmp(a->name, name) == 0)
+			return a;
+	return NULL;
+}
+
 int cmd_online(int argc, char **argv, cli_ctx *ctx)
 {
 	strata_online_options o = STRATA_ONLINE_OPTIONS_INIT;
 	strata_online_migration *m = NULL;
-	const char *args[2], *schema = NULL, *batch = NULL, *pause = NULL, *lag = NULL;
+	const struct online_action *action;
+	const char *args[2], *schema = NULL;
 	int complete = 0, rc;
 	size_t nargs;
 	const cli_option opts[] = {
-		{ OPT_STRING, 0, "schema", &schema, "NAME", "schema the operations act on (default public)" },
-		{ OPT_STRING, 0, "batch-size", &batch, "N", "rows per backfill batch (default: sized to [online] batch_target)" },
-		{ OPT_STRING, 0, "batch-pause", &pause, "DURATION", "pause between batches (default 0)" },
-		{ OPT_STRING, 0, "max-replica-lag", &lag, "DURATION",
-		  "pause the backfill while a standby replays further behind" },
-		{ OPT_FLAG, 0, "complete", &complete, NULL, "start: complete right after the backfill" },
-		{ OPT_STRING, 0, "lock-timeout", &ctx->lock_timeout, "DURATION",
-		  "give up a lock after this long (then retry)" },
-		{ OPT_STRING, 0, "statement-timeout", &ctx->statement_timeout, "DURATION",
-		  "cancel any statement running longer" },
-		{ OPT_STRING, 0, "lock-wait", &ctx->lock_wait, "DURATION",
-		  "how long to wait for another strata online run" },
-		{ OPT_END, 0, NULL, NULL, NULL, NULL },
+		{ OPT_STRING, 0, "schema", &schema, "NAME",
+		  "schema the operations act on (default public)", 0, 0, NULL },
+		CLI_INT(0, "batch-size", &o.batch_size, "N", 1, 0,
+			"rows per backfill batch (default: sized to [online] batch_target)"),
+		{ OPT_DURATION, 0, "batch-pause", &o.batch_pause_ms, "D",
+		  "pause between batches (default 0)", 0, 0, NULL },
+		{ OPT_DURATION, 0, "max-replica-lag", &o.max_replica_lag_ms, "D",
+		  "pause the backfill while a standby's lag exceeds D", 0, 0, NULL },
+		{ OPT_FLAG, 0, "complete", &complete, NULL,
+		  "start, then complete at once", 0, 0, NULL },
+		{ OPT_STRING, 0, "lock-timeout", &ctx->lock_timeout, "D",
+		  "lock_timeout of every statement (default 5s); a step whose lock is not "
+		  "had is retried with back-off", 0, 0, NULL },
+		{ OPT_STRING, 0, "statement-timeout", &ctx->statement_timeout, "D",
+		  "cancel statements running longer (default: none)", 0, 0, NULL },
+		{ OPT_STRING, 0, "lock-wait", &ctx->lock_wait, "D",
+		  "wait this long for another strata online run", 0, 0, NULL },
+		CLI_OPT_END,
 	};
 
 	if ((rc = cli_parse(argc, argv, opts, ctx, args, 2, &nargs)) != 0)
 		return rc;
 	if (nargs == 0)
 		return cli_usage_error("online", "say what to do: start FILE, complete, rollback or status");
-	if (strcmp(args[0], "start") == 0 ? nargs != 2 : nargs != 1)
-		return cli_usage_error("online", strcmp(args[0], "start") == 0
-				       ? "'online start' takes one operation file"
+	action = find_action(args[0]);
+	if (action ? nargs != 1 + (size_t)action->takes_file : nargs != 1)
+		return cli_usage_error("online", action && action->takes_file
+				       ? "'online %s' takes one operation file"
 				       : "'online %s' takes no file", args[0]);
-	if (strcmp(args[0], "start") && strcmp(args[0], "complete") && strcmp(args[0], "rollback") &&
-	    strcmp(args[0], "status"))
+	if (!action)
 		return cli_usage_error("online", "unknown action '%s' (start, complete, rollback, status)",
 				       args[0]);
-	if (batch) {
-		long n;
-
-		if (strata_parse_count(&n, batch) < 0 || n <= 0)
-			return cli_usage_error("online", "--batch-size '%s' is not a positive number", batch);
-		o.batch_size = n;
-	}
-	if ((rc = duration_opt(&o.batch_pause_ms, pause, "--batch-pause")) != 0 ||
-	    (rc = duration_opt(&o.max_replica_lag_ms, lag, "--max-replica-lag")) != 0)
-		return rc;
 	o.schema = schema;
 	o.complete = complete;
 	o.log = cli_log;
 	o.progress = on_progress;
 	o.payload = ctx;
-	/* The operation file is checked before any connection is made. */
-	if (strcmp(args[0], "start") == 0 && (rc = strata_online_load(&m, args[1])) < 0)
+	/* The operation file is checked before any connection is made (the
+	 * config, CMD_NEEDS_CONFIG, was read by cli_parse). */
+	if (action->takes_file && (rc = strata_online_load(&m, args[1])) < 0)
 		return cli_report_error(rc);
-	if ((rc = cli_load_config(ctx)) != 0)
-		goto done;
-	if (strcmp(args[0], "status") == 0) {
-		rc = print_status(ctx, &o);
+	if (action->report) {
+		rc = action->report(ctx, &o);
 		goto done;
 	}
-	if (strcmp(args[0], "start") == 0)
-		rc = strata_online_start(ctx->config, m, &o);
-	else if (strcmp(args[0], "complete") == 0)
-		rc = strata_online_complete(ctx->config, &o);
-	else
-		rc = strata_online_rollback(ctx->config, &o);
+	rc = action->run(ctx, m, &o);
 	cli_progress_clear();
 	rc = rc < 0 ? cli_report_error(rc) : EXIT_OK;
 done:

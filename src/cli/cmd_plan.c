@@ -118,10 +118,12 @@ int cmd_plan(int argc, char **argv, cli_ctx *ctx)
 	size_t nargs, errors = 0;
 	int rc;
 	const cli_option opts[] = {
-		{ OPT_STRING, 'o', "output", &output, "FILE", "write the plan to FILE (default: stdout)" },
+		{ OPT_STRING, 'o', "output", &output, "FILE",
+		  "write the plan to FILE (default: stdout)", 0, 0, NULL },
 		{ OPT_STRING, 0, "skip-promotion-check", &skip, "REASON",
-		  "plan revisions the upstream environment has not applied (reason recorded)" },
-		{ OPT_END, 0, NULL, NULL, NULL, NULL },
+		  "plan them anyway (recorded in the plan and, once applied, in the "
+		  "history)", 0, 0, NULL },
+		CLI_OPT_END,
 	};
 
 	if ((rc = cli_parse(argc, argv, opts, ctx, args, 1, &nargs)) != 0)
@@ -132,8 +134,6 @@ int cmd_plan(int argc, char **argv, cli_ctx *ctx)
 		return cli_usage_error("plan", "-o needs a file name");
 	po.target = nargs ? args[0] : "heads";
 	po.skip_promotion_check = skip;
-	if ((rc = cli_load_graph(ctx)) != 0 || (rc = cli_check_sum(ctx)) != 0)
-		return rc;
 	if ((rc = strata_plan_create(&p, ctx->config, ctx->graph, &po)) < 0 ||
 	    (rc = lint_steps(p, ctx, &errors)) < 0 || (rc = strata_planfile_format(&text, p)) < 0) {
 		rc = cli_report_error(rc);

@@ -173,18 +173,35 @@ int cmd_revision(int argc, char **argv, cli_ctx *ctx)
 	strata_revision_spec spec = { 0 };
 	char *path = NULL, id[13];
 	const cli_option opts[] = {
-		{ OPT_STRING, 'm', "message", &message, "MESSAGE", "what the revision does" },
-		{ OPT_LIST, 0, "head", &heads_opt, "REV", "parent revision (default: the single head; 'base' for a new root)" },
-		{ OPT_STRING, 0, "branch", &branch, "LABEL", "label this revision's branch" },
-		{ OPT_LIST, 0, "depends-on", &depends, "REV", "an extra dependency (repeatable)" },
-		{ OPT_FLAG, 0, "no-transaction", &no_tx, NULL, "run outside a transaction (CREATE INDEX CONCURRENTLY)" },
-		{ OPT_STRING, 0, "irreversible", &irreversible, "REASON", "mark as irreversible (no down section)" },
-		{ OPT_FLAG, 0, "autogenerate", &autogen, NULL, "write the SQL from the diff between the migrations and schema.sql" },
-		{ OPT_STRING, 0, "schema", &schema, "SOURCE", "with --autogenerate: the desired schema, a file or exec: COMMAND (default: schema in strata.ini)" },
-		{ OPT_FLAG, 0, "no-cache", &no_cache, NULL, "with --autogenerate: replay both sides, not reading or writing .strata/cache" },
-		{ OPT_STRING, 0, "template", &template, "NAME", "write a pattern's revisions: not-null TABLE COLUMN" },
-		{ OPT_STRING, 0, "type", &type, "TYPE", "--template not-null: the column's type when it is new" },
-		{ OPT_END, 0, NULL, NULL, NULL, NULL },
+		{ OPT_STRING, 'm', "message", &message, "MESSAGE",
+		  "what the revision does", 0, 0, NULL },
+		{ OPT_LIST, 0, "head", &heads_opt, "REV",
+		  "parent (repeatable; 'base' starts a new root)", 0, 0, NULL },
+		{ OPT_STRING, 0, "branch", &branch, "LABEL",
+		  "label the branch this revision starts", 0, 0, NULL },
+		{ OPT_LIST, 0, "depends-on", &depends, "REV",
+		  "an extra dependency edge (repeatable)", 0, 0, NULL },
+		{ OPT_FLAG, 0, "no-transaction", &no_tx, NULL,
+		  "run outside a transaction (CREATE INDEX CONCURRENTLY)", 0, 0, NULL },
+		{ OPT_STRING, 0, "irreversible", &irreversible, "REASON",
+		  "no down section; downgrade stops here with REASON", 0, 0, NULL },
+		{ OPT_FLAG, 0, "autogenerate", &autogen, NULL,
+		  "write the up and down SQL from the diff between the migrations "
+		  "(replayed in a shadow database) and schema.sql", 0, 0, NULL },
+		{ OPT_STRING, 0, "schema", &schema, "SOURCE",
+		  "the desired schema: a file, or exec: COMMAND ARGS (a schema provider; "
+		  "default: schema in strata.ini)", 0, 0, NULL },
+		{ OPT_FLAG, 0, "no-cache", &no_cache, NULL,
+		  "replay both sides; do not read or write .strata/cache", 0, 0, NULL },
+		{ OPT_STRING, 0, "template", &template, "NAME",
+		  "write a pattern's revisions; not-null TABLE COLUMN writes the three "
+		  "revisions of a NOT NULL without a long lock: add (nullable) with a guard, "
+		  "a batched backfill whose value is left as <value> for you to fill, then "
+		  "validate and SET NOT NULL (SQLite: a table rebuild)", 0, 0, NULL },
+		{ OPT_STRING, 0, "type", &type, "TYPE",
+		  "with --template not-null: the type of a column that does not exist yet",
+		  0, 0, NULL },
+		CLI_OPT_END,
 	};
 
 	if ((rc = cli_parse(argc, argv, opts, ctx, args, 2, &nargs)) != 0)
@@ -200,7 +217,7 @@ int cmd_revision(int argc, char **argv, cli_ctx *ctx)
 	}
 	if (!message)
 		return cli_usage_error("revision", "revision needs -m MESSAGE");
-	if ((rc = cli_load_graph(ctx)) != 0 || (rc = schema_take_options(ctx, NULL, no_cache)) != 0)
+	if ((rc = schema_take_options(ctx, NULL, no_cache)) != 0)
 		return rc;
 	if ((schema || no_cache) && !autogen)
 		return cli_usage_error("revision", "--schema and --no-cache go with --autogenerate");

@@ -17,8 +17,6 @@ int cmd_show(int argc, char **argv, cli_ctx *ctx)
 		return rc;
 	if (!nargs)
 		return cli_usage_error("show", "show needs a revision");
-	if ((rc = cli_load_graph(ctx)) != 0)
-		return rc;
 	if ((rc = strata_graph_lookup(&idx, ctx->graph, args[0])) < 0)
 		return cli_report_error(rc);
 	m = strata_graph_at(ctx->graph, idx);

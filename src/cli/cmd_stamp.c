@@ -15,9 +15,9 @@ int cmd_stamp(int argc, char **argv, cli_ctx *ctx)
 	size_t nargs;
 	const cli_option opts[] = {
 		{ OPT_FLAG, 0, "purge", &purge, NULL,
-		  "replace the version rows even if they name unknown revisions" },
+		  "replace the version rows even if they name unknown revisions", 0, 0, NULL },
 		RUN_TIMEOUT_OPTIONS(ctx),
-		{ OPT_END, 0, NULL, NULL, NULL, NULL },
+		CLI_OPT_END,
 	};
 
 	if ((rc = cli_parse(argc, argv, opts, ctx, args, 1, &nargs)) != 0)

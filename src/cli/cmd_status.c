@@ -213,25 +213,20 @@ static void row_text(const env_row *r)
 
 int cmd_status(int argc, char **argv, cli_ctx *ctx)
 {
-	const char *timeout_arg = NULL;
 	int no_drift = 0, rc, unreachable = 0;
 	long timeout_ms = 3000;
 	size_t nargs, n, i;
 	env_row *rows = NULL;
 	const char *args[1];
 	const cli_option opts[] = {
-		{ OPT_STRING, 0, "connect-timeout", &timeout_arg, "DURATION",
-		  "give up an environment that does not answer within this (default 3s)" },
-		{ OPT_FLAG, 0, "no-drift", &no_drift, NULL, "do not compare each schema with its migrations" },
-		{ OPT_END, 0, NULL, NULL, NULL, NULL },
+		{ OPT_DURATION, 0, "connect-timeout", &timeout_ms, "D",
+		  "give up an environment after D (default 3s)", 1, 0, NULL },
+		{ OPT_FLAG, 0, "no-drift", &no_drift, NULL,
+		  "skip the drift comparison (no shadow database)", 0, 0, NULL },
+		CLI_OPT_END,
 	};
 
 	if ((rc = cli_parse(argc, argv, opts, ctx, args, 0, &nargs)) != 0)
-		return rc;
-	if (timeout_arg && (strata_parse_duration_ms(&timeout_ms, timeout_arg) < 0 || timeout_ms <= 0))
-		return cli_usage_error("status", "--connect-timeout wants a duration like 2s, not '%s'",
-				       timeout_arg);
-	if ((rc = cli_load_graph(ctx)) != 0)
 		return rc;
 	/* Every environment, unless -e picked one; without any, the one database. */
 	n = ctx->config->env || !ctx->config->nenvs ? 1 : ctx->config->nenvs;

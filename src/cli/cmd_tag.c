@@ -69,16 +69,15 @@ int cmd_tag(int argc, char **argv, cli_ctx *ctx)
 	size_t nargs, idx;
 	int rc;
 	const cli_option opts[] = {
-		{ OPT_STRING, 'd', "delete", &del, "NAME", "delete the tag NAME" },
-		{ OPT_END, 0, NULL, NULL, NULL, NULL },
+		{ OPT_STRING, 'd', "delete", &del, "NAME",
+		  "delete the tag NAME (here -d is not --database)", 0, 0, NULL },
+		CLI_OPT_END,
 	};
 
 	if ((rc = cli_parse(argc, argv, opts, ctx, args, 2, &nargs)) != 0)
 		return rc;
 	if (del && nargs)
 		return cli_usage_error("tag", "-d NAME takes no other argument");
-	if ((rc = cli_load_graph(ctx)) != 0)
-		return rc;
 	if (del) {
 		if ((rc = strata_tag_delete(ctx->config->migrations, ctx->graph, del)) < 0)
 			return cli_report_error(rc);

@@ -141,42 +141,36 @@ int cmd_test(int argc, char **argv, cli_ctx *ctx)
 {
 	strata_test_options to = STRATA_TEST_OPTIONS_INIT;
 	strata_test_report *report = NULL;
-	const char *from_arg = NULL, *heads_arg = NULL, *schema = NULL;
+	const char *from_arg = NULL, *schema = NULL;
+	long want_heads = 0;
 	int whole = 0, keep_going = 0, no_cache = 0;
 	cli_list only = { { 0 }, 0 };
 	size_t nargs;
 	const char *args[1];
 	int rc;
 	const cli_option opts[] = {
-		{ OPT_LIST, 0, "only", &only, "NAME", "run only this check (repeatable; or NAME,NAME)" },
+		{ OPT_LIST, 0, "only", &only, "NAME", "run only this check (repeatable; or NAME,NAME)", 0, 0, NULL },
 		{ OPT_STRING, 0, "from", &from_arg, "REV",
-		  "walk the revisions from REV on (those before it are applied unchecked)" },
-		{ OPT_STRING, 0, "heads", &heads_arg, "N", "the number of heads expected (default: [test] heads in strata.ini, else 1)" },
+		  "walk the revisions from REV on (those before it are applied unchecked)", 0, 0, NULL },
+		CLI_INT(0, "heads", &want_heads, "N", 1, 1000,
+			"the number of heads expected (default: [test] heads in strata.ini, else 1)"),
 		{ OPT_FLAG, 0, "whole-snapshots", &whole, NULL,
-		  "PostgreSQL: snapshot the whole schema, not what each revision names (slower)" },
+		  "PostgreSQL: snapshot the whole schema, not what each revision names (slower)", 0, 0, NULL },
 		{ OPT_FLAG, 0, "keep-going", &keep_going, NULL,
-		  "walk on past a failing step and report every one (exit status still 1)" },
+		  "walk on past a failing step and report every one (exit status still 1)", 0, 0, NULL },
 		{ OPT_STRING, 0, "schema", &schema, "SOURCE",
-		  "schema-matches compares with this: a file or exec: COMMAND (default: schema in strata.ini)" },
+		  "schema-matches compares with this: a file or exec: COMMAND (default: schema in strata.ini)", 0, 0, NULL },
 		{ OPT_FLAG, 0, "no-cache", &no_cache, NULL,
-		  "load the desired schema in a shadow, not reading or writing .strata/cache" },
-		{ OPT_END, 0, NULL, NULL, NULL, NULL },
+		  "load the desired schema in a shadow, not reading or writing .strata/cache", 0, 0, NULL },
+		CLI_OPT_END,
 	};
 
 	if ((rc = cli_parse(argc, argv, opts, ctx, args, 0, &nargs)) != 0)
 		return rc;
 	if ((rc = select_checks(&to.checks, &only)) != 0)
 		return rc;
-	if (heads_arg) {
-		char *end;
-		long heads = strtol(heads_arg, &end, 10);
-
-		if (*end || heads < 1 || heads > 1000)
-			return cli_usage_error("test", "--heads wants a number of heads, not '%s'",
-					       heads_arg);
-		to.heads = (int)heads;
-	}
-	if ((rc = cli_load_graph(ctx)) != 0 || (rc = schema_take_options(ctx, schema, no_cache)) != 0)
+	to.heads = (int)want_heads;
+	if ((rc = schema_take_options(ctx, schema, no_cache)) != 0)
 		return rc;
 	to.from = from_arg;
 	to.whole_snapshots = whole;

@@ -26,10 +26,10 @@ int cmd_verify(int argc, char **argv, cli_ctx *ctx)
 	strata_status *st = NULL;
 	json_t *out = NULL, *problems = NULL;
 	const cli_option opts[] = {
-		{ OPT_FLAG, 0, "offline", &offline, NULL, "check the files only, not the database" },
+		{ OPT_FLAG, 0, "offline", &offline, NULL, "check the files only, not the database", 0, 0, NULL },
 		{ OPT_FLAG, 0, "allow-multiple-heads", &many_heads_ok, NULL,
-		  "do not fail when the graph has several heads" },
-		{ OPT_END, 0, NULL, NULL, NULL, NULL },
+		  "do not fail when the graph has several heads", 0, 0, NULL },
+		CLI_OPT_END,
 	};
 
 	if ((rc = cli_parse(argc, argv, opts, ctx, args, 0, &nargs)) != 0)

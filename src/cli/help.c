@@ -1,8 +1,11 @@
 /*
  * cli/help.c - strata help [COMMAND] and strata version.
  *
- * One help page per command: synopsis, what it does, its options, examples.
- * Global options are appended by cli_usage(). Keep in step with docs/.
+ * One help page per command: synopsis, what it does, examples. The line
+ * "@options" marks where cli_usage() prints the options, from the
+ * command's own option table (each option's explanation lives there);
+ * without it they follow the page. Global options are appended. Keep in
+ * step with docs/ (tests/check-docs-options.sh checks the option lists).
  */
 #include "cli/cli.h"
 
@@ -13,6 +16,7 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "usage: strata init [DIR] [-d URL]\n\n"
 	  "Create DIR/strata.ini and DIR/migrations/ (with an empty strata.sum).\n"
 	  "The database defaults to sqlite:strata.db in the project folder.\n\n"
+	  "@options\n"
 	  "Example:\n  strata init myapp -d postgres://app@localhost/app\n" },
 	{ "revision",
 	  "usage: strata revision -m MESSAGE [--head REV] [--branch LABEL] [--depends-on REV]\n"
@@ -20,24 +24,7 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "                       [--autogenerate [--schema SOURCE] [--no-cache]]\n\n"
 	  "Write migrations/<id>_<slug>.sql with a new random id, revising the single\n"
 	  "head (or --head), and update strata.sum. Prints the file's path.\n\n"
-	  "Options:\n"
-	  "  -m, --message MESSAGE    what the revision does\n"
-	  "  --head REV               parent (repeatable; 'base' starts a new root)\n"
-	  "  --branch LABEL           label the branch this revision starts\n"
-	  "  --depends-on REV         an extra dependency edge (repeatable)\n"
-	  "  --no-transaction         run outside a transaction (CREATE INDEX CONCURRENTLY)\n"
-	  "  --irreversible REASON    no down section; downgrade stops here with REASON\n"
-	  "  --autogenerate           write the up and down SQL from the diff between the\n"
-	  "                           migrations (replayed in a shadow database) and schema.sql\n"
-	  "  --schema SOURCE          the desired schema: a file, or exec: COMMAND ARGS (a\n"
-	  "                           schema provider; default: schema in strata.ini)\n"
-	  "  --no-cache               replay both sides; do not read or write .strata/cache\n"
-	  "  --template not-null TABLE COLUMN [--type TYPE]\n"
-	  "                           write the three revisions of a NOT NULL without a long\n"
-	  "                           lock: add (nullable) with a guard, a batched backfill\n"
-	  "                           whose value is left as <value> for you to fill, then\n"
-	  "                           validate and SET NOT NULL (SQLite: a table rebuild);\n"
-	  "                           --type is the type of a column that does not exist yet\n\n"
+	  "@options\n"
 	  "With --autogenerate on PostgreSQL, changes to tables that already exist are\n"
 	  "written the way strata lint accepts, in up to three revisions, each revising\n"
 	  "the one before: \"MESSAGE (1/3: schema)\" (foreign keys and checks NOT VALID),\n"
@@ -67,23 +54,7 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "Targets: head, heads (every branch), a revision id or unique prefix, a branch\n"
 	  "label or LABEL@head, a tag, +N (N steps), and REV+N / REV-N / head-N (N steps\n"
 	  "from a revision; see strata help tag).\n\n"
-	  "Options:\n"
-	  "  --sql [FROM:]TO          print the SQL script (with transactions and bookkeeping)\n"
-	  "                           instead of running it; FROM defaults to the database's state\n"
-	  "                           (read only: --sql never creates a database)\n"
-	  "  --single-transaction     run the whole upgrade in one transaction\n"
-	  "  --allow-changed          run although applied revisions' files changed (recorded)\n"
-	  "  --retry-failed           run a failed non-transactional revision again\n"
-	  "  --lock-timeout D         PostgreSQL lock_timeout per statement (default 5s);\n"
-	  "                           when it fires the revision is retried with back-off\n"
-	  "  --statement-timeout D    cancel statements running longer (default: none)\n"
-	  "  --lock-wait D            wait this long for another strata run (default 60s)\n"
-	  "  --skip-promotion-check REASON  run revisions the environment's promote_from has\n"
-	  "                           not applied (REASON is recorded in the history)\n"
-	  "  --batch-size N           rows per batch of a batched step (default: sized so a\n"
-	  "                           batch takes [online] batch_target, 100ms)\n"
-	  "  --batch-pause D          pause between batches (default 0)\n"
-	  "  --max-replica-lag D      before each batch, wait while a standby is further behind\n\n"
+	  "@options\n"
 	  "Durations: 500ms, 5s, 2min, 1h.\n\n"
 	  "Examples:\n  strata upgrade\n  strata upgrade +1\n  strata upgrade --sql base:head > deploy.sql\n" },
 	{ "downgrade",
@@ -92,6 +63,7 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "first. TARGET: a revision (it stays applied), a tag, head-N or REV-N, -N (N\n"
 	  "steps), or base.\n"
 	  "A revision marked irreversible stops the downgrade before anything runs.\n\n"
+	  "@options\n"
 	  "Examples:\n  strata downgrade -1\n  strata downgrade base\n" },
 	{ "stamp",
 	  "usage: strata stamp TARGET [--purge]\n\n"
@@ -117,6 +89,7 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "revision, a branch label, head or heads, or relative to the database's state:\n"
 	  "current, -N (where downgrade -N would go), +N (where upgrade +N would go);\n"
 	  "only these read the database.\n\n"
+	  "@options\n"
 	  "Examples:\n  strata history -r -3:          three before the current state, to the heads\n"
 	  "  strata history -r current:     what is applied last, and what is pending\n" },
 	{ "log",
@@ -131,16 +104,8 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "of it remains), failed (a transaction: off step stopped part-way), stamped,\n"
 	  "accepted (a changed file accepted with --allow-changed), running (right now),\n"
 	  "interrupted (a step whose run died part-way).\n\n"
-	  "Options:\n"
-	  "  --since TIME             steps started since TIME: a UTC date or time\n"
-	  "                           (2026-03-01, 2026-03-01T12:00, ...+02:00) or an age\n"
-	  "                           (30min, 12h, 7d, 2w)\n"
-	  "  -r, --revision REV       steps of one revision (an id, a unique prefix, a branch\n"
-	  "                           label for its head; an id whose file is gone is still\n"
-	  "                           found)\n"
-	  "  --outcome OUTCOME        steps with this outcome\n"
-	  "  -n, --limit N            the newest N steps (after the other filters)\n"
-	  "  --json                   an array of objects with every column, null where none\n\n"
+	  "@options\n"
+	  "With --json: an array of objects with every column, null where none.\n\n"
 	  "Examples:\n  strata log -n 10\n  strata log --since 7d --outcome failed\n"
 	  "  strata log -r 3f9a --json\n" },
 	{ "heads", "usage: strata heads [--json]\n\nList the heads of the revision graph.\n" },
@@ -162,8 +127,7 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "head-N with several heads, is ambiguous: name one of the revisions listed.\n"
 	  "Names: letters, digits, '.', '_', '-', '/'; not only hex digits, not head,\n"
 	  "heads, base or current, not a branch label, not taken.\n\n"
-	  "Options:\n"
-	  "  -d, --delete NAME        delete the tag NAME (here -d is not --database)\n\n"
+	  "@options\n"
 	  "Examples:\n  strata tag v2.3\n  strata tag v2.2 head-1\n  strata upgrade v2.3\n"
 	  "  strata upgrade --sql v2.2:v2.3 > release.sql\n  strata downgrade v2.3-1\n" },
 	{ "changelog",
@@ -175,10 +139,7 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "not from their SQL. Markdown lists the newest release first; JSON the oldest.\n\n"
 	  "  FROM..TO                 one range of targets (FROM.. to the heads, ..TO from base)\n"
 	  "  REV                      the release that ends at REV\n\n"
-	  "Options:\n"
-	  "  --since-db               what the pending upgrade would change on the database\n"
-	  "                           (from its applied revisions to the heads; read-only)\n"
-	  "  -f, --format FORMAT      markdown (default) or json\n\n"
+	  "@options\n"
 	  "Examples:\n  strata changelog > CHANGELOG-schema.md\n  strata changelog v2.2..v2.3\n"
 	  "  strata changelog --since-db --format json\n" },
 	{ "verify",
@@ -204,12 +165,8 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "the same SQL was loaded before. Changes come in dependency order;\n"
 	  "destructive ones are preceded by a '-- destructive:' comment. Renames are never\n"
 	  "guessed: a renamed column shows as a drop and an add.\n\n"
-	  "Options:\n"
-	  "  --json                 the change list (op, kind, object, detail, destructive, sql)\n"
-	  "  --exit-code            exit 1 when there are differences\n"
-	  "  --no-grants            leave GRANT/REVOKE out\n"
-	  "  --extension-versions   compare extension versions too\n"
-	  "  --no-cache             load into shadows; do not read or write .strata/cache\n\n"
+	  "@options\n"
+	  "With --json: the change list (op, kind, object, detail, destructive, sql).\n\n"
 	  "Examples:\n  strata diff postgres://app@staging/app postgres://app@prod/app\n"
 	  "  strata diff migrations schema.sql\n"
 	  "  strata diff postgres://app@prod/app 'exec: strata-sqlalchemy app.models:Base'\n" },
@@ -237,6 +194,7 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "they do not. The project's database is not read; it names the engine.\n\n"
 	  "Exit status: 0 no differences, 1 differences, 2 no schema file or a bad\n"
 	  "migration, 3 a shadow database that cannot be made or loaded.\n\n"
+	  "@options\n"
 	  "Example:\n  strata check || strata revision --autogenerate -m \"what changed\"\n" },
 	{ "import",
 	  "usage: strata import FORMAT SRC [--into DIR] [--dialect postgresql|sqlite] [--json]\n\n"
@@ -251,10 +209,7 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "offline SQL come from Alembic itself, and a step that cannot render offline\n"
 	  "is imported as a marked stub), flyway, golang-migrate, goose, dbmate,\n"
 	  "sqitch, pop (see docs/import.md for what maps to what).\n\n"
-	  "Options:\n"
-	  "  --into DIR           write the revisions there\n"
-	  "  --dialect DIALECT    postgresql or sqlite: which files of a dialect-aware\n"
-	  "                       format (pop) to read; default: the database's engine\n\n"
+	  "@options\n"
 	  "Example:\n  strata import goose db/migrations && strata upgrade\n" },
 	{ "baseline",
 	  "usage: strata baseline [-m MESSAGE]\n\n"
@@ -278,12 +233,7 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "Refused, with nothing written: no such table, a row naming a revision the\n"
 	  "folder lacks, a state missing an ancestor of an applied revision, and a\n"
 	  "database strata already records a state for (unless --force replaces it).\n\n"
-	  "Options:\n"
-	  "  --table NAME             the tool's table, when renamed (schema.table allowed)\n"
-	  "  --registry REG           sqitch: its registry; on SQLite a file (default: sqitch.EXT\n"
-	  "                           beside the database), on PostgreSQL a schema (default: sqitch)\n"
-	  "  --project NAME           sqitch: the project, when the registry holds several\n"
-	  "  --force                  replace the version rows strata already has\n\n"
+	  "@options\n"
 	  "Example:\n  strata import alembic ../app && strata adopt alembic && strata upgrade\n" },
 	{ "erd",
 	  "usage: strata erd [SOURCE] [-f dot|mermaid] [--all-columns]\n\n"
@@ -312,15 +262,7 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "findings on tables below [lint] small_table_rows (10000) are warnings; from\n"
 	  "[lint] large_table_rows (1000000) on they give the size and roughly how long\n"
 	  "the lock is held; a live table no earlier revision creates is possible drift.\n\n"
-	  "Options:\n"
-	  "  --all                    every revision, not only those not yet applied\n"
-	  "  --format F               text (file:line:col: severity RULE message, then the\n"
-	  "                           hint), json, sarif (SARIF 2.1.0) or github (annotations)\n"
-	  "  --severity L             show only findings at L and above (warning, error)\n"
-	  "  --engine E               postgres or sqlite (default: the configured database's)\n"
-	  "  --pg-version N           target PostgreSQL major version (default: the server's,\n"
-	  "                           [lint] pg_version, or 12)\n"
-	  "  --assume-in-transaction  plain SQL files run inside one transaction\n\n"
+	  "@options\n"
 	  "Suppress one finding with a comment line directly above the statement (or\n"
 	  "above the DO / CREATE FUNCTION holding it):\n"
 	  "  -- strata:ignore SL101 the table has 20 rows\n"
@@ -344,17 +286,7 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "sequences near the end of their range and how fast they are used, indexes\n"
 	  "never scanned (with the statistics' age; never unique or constraint indexes),\n"
 	  "INVALID indexes, large tables read by many sequential scans.\n\n"
-	  "Options:\n"
-	  "  --format F               text (object: severity RULE message, hint, fix), json,\n"
-	  "                           sarif (SARIF 2.1.0) or github (annotations)\n"
-	  "  --severity L             show findings at L and above: info, warning (default),\n"
-	  "                           error; exit 1 when one is shown\n"
-	  "  --sample                 read a bounded sample of each table's text columns\n"
-	  "                           ([advise] sample_rows, TABLESAMPLE on large tables) to\n"
-	  "                           find delimited lists; never a full scan\n"
-	  "  --no-stats               do not read PostgreSQL's statistics\n"
-	  "  --engine E               postgres or sqlite, for a schema file or migrations\n"
-	  "                           directory (default: the configured database's)\n\n"
+	  "@options\n"
 	  "Settings in strata.ini:\n"
 	  "  [advise]\n  ignore = SA101 public.audit_*, SA302\n  wide-table = error\n"
 	  "  max_columns = 50\n  like_columns = public.users.email\n\n"
@@ -387,6 +319,7 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "as not run), and the exit status is still 1.\n\n"
 	  "Exit status: 0 every check passed, 1 one failed, 2 bad usage or a bad\n"
 	  "data-check file, 3 database error. docs/testing.md has the details.\n\n"
+	  "@options\n"
 	  "Examples:\n  strata test\n  strata test --only stairway --from 3f9a1c2b\n"
 	  "  strata test --keep-going\n"
 	  "  strata test --json > strata-test.json\n" },
@@ -414,16 +347,7 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "Clients pick a version with SET search_path TO <version schema>. State is kept\n"
 	  "in the database (schema strata_online): any machine can complete or roll back,\n"
 	  "and each step can be run again after a crash (start resumes the backfill).\n\n"
-	  "Options:\n"
-	  "  --complete               start, then complete at once\n"
-	  "  --schema NAME            schema the operations act on (default public)\n"
-	  "  --batch-size N           rows per backfill batch (default 1000)\n"
-	  "  --batch-pause D          pause between batches (default 0)\n"
-	  "  --max-replica-lag D      pause the backfill while a standby's lag exceeds D\n"
-	  "  --lock-timeout D         lock_timeout of every statement (default 5s); a step\n"
-	  "                           whose lock is not had is retried with back-off\n"
-	  "  --statement-timeout D    cancel statements running longer (default: none)\n"
-	  "  --lock-wait D            wait this long for another strata online run\n\n"
+	  "@options\n"
 	  "Operations: create_table, drop_table, rename_table, add_column, drop_column,\n"
 	  "rename_column, alter_column, create_index, drop_index, create_constraint,\n"
 	  "drop_constraint, drop_multicolumn_constraint, rename_constraint,\n"
@@ -438,9 +362,7 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "whether the schema drifted from what its applied migrations make. Each is read\n"
 	  "read-only with a short connect timeout; one that cannot be reached is shown as\n"
 	  "unreachable and the others still are (exit 3 then).\n\n"
-	  "Options:\n"
-	  "  --connect-timeout D      give up an environment after D (default 3s)\n"
-	  "  --no-drift               skip the drift comparison (no shadow database)\n\n"
+	  "@options\n"
 	  "Example:\n  strata status --json\n" },
 	{ "plan",
 	  "usage: strata [-e NAME] plan [TARGET] [-o FILE] [--skip-promotion-check REASON]\n\n"
@@ -451,10 +373,7 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "revisions and the SHA-256 of the body. Reads the database only. On an\n"
 	  "environment with promote_from, revisions the upstream has not applied are\n"
 	  "refused as upgrade refuses them.\n\n"
-	  "Options:\n"
-	  "  -o, --output FILE        write the plan to FILE (default: stdout)\n"
-	  "  --skip-promotion-check REASON  plan them anyway (recorded in the plan and,\n"
-	  "                           once applied, in the history)\n\n"
+	  "@options\n"
 	  "Example:\n  strata -e production plan -o release-42.sql\n" },
 	{ "apply",
 	  "usage: strata [-e NAME] apply FILE [--lock-wait D] [--skip-promotion-check REASON]\n\n"
@@ -464,6 +383,7 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "database is not the one planned for, when its applied revisions or schema\n"
 	  "changed since the plan, or when the migration files no longer make the body.\n"
 	  "The history rows name the plan file and its body's SHA-256.\n\n"
+	  "@options\n"
 	  "Example:\n  strata -e production apply release-42.sql\n" },
 	{ "fleet",
 	  "usage: strata fleet NAME upgrade|status [TARGET] [--parallel N] [--canary N]\n"
@@ -475,11 +395,7 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "Each target is its own upgrade: own connection, run lock, transactions and\n"
 	  "history. A progress bar on a terminal, then one line per target: outcome,\n"
 	  "time, error. Exit 1 when a target failed or did not start.\n\n"
-	  "Options:\n"
-	  "  --parallel N             targets at a time (default: parallel = in the fleet, or 4)\n"
-	  "  --canary N               run the first N first; if one fails nothing else starts\n"
-	  "  --max-failures N         start no new target once more than N failed\n"
-	  "  --resume                 read every target first and skip those at the target\n\n"
+	  "@options\n"
 	  "Example:\n  strata fleet tenants upgrade --canary 1 --parallel 8\n" },
 	{ "help", "usage: strata help [COMMAND]\n" },
 	{ "version", "usage: strata version\n" },
@@ -524,21 +440,36 @@ const char *cli_help_text(const char *command)
 	return NULL;
 }
 
+/*
+ * strata help [COMMAND]. The hidden 'strata help --markdown-options' prints
+ * every command's options as docs/commands.md lists them (between
+ * "<!-- options: CMD -->" markers), from the same tables help prints;
+ * tests/check-docs-options.sh compares the two.
+ */
 int cmd_help(int argc, char **argv, cli_ctx *ctx)
 {
+	const cli_command *cmd;
 	const char *args[1];
 	size_t nargs = 0;
 	int rc;
 
+	if (argc == 2 && strcmp(argv[1], "--markdown-options") == 0) {
+		for (cmd = cli_commands; cmd->name; cmd++)
+			if (cmd->fn != cmd_help && cmd->fn != cmd_version)
+				cli_show_help(ctx, cmd, CLI_HELP_MARKDOWN, stdout);
+		return EXIT_OK;
+	}
 	if (argc > 0 && (rc = cli_parse(argc, argv, NULL, ctx, args, 1, &nargs)) != 0)
 		return rc;
 	if (!nargs) {
-		cli_usage(stdout, NULL);
+		cli_usage(stdout, NULL, NULL);
 		return EXIT_OK;
 	}
 	if (!cli_help_text(args[0]))
 		return cli_usage_error(NULL, "no help for '%s'", args[0]);
-	cli_usage(stdout, args[0]);
+	if ((cmd = cli_find_command(args[0])) != NULL)
+		return cli_show_help(ctx, cmd, CLI_HELP_TEXT, stdout);
+	cli_usage(stdout, args[0], NULL);
 	return EXIT_OK;
 }
 

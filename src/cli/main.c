@@ -4,7 +4,19 @@
  *   strata [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]
  *
  * Global options (-d, -c, --migrations, -e, --json, -q, -v) are accepted before
- * or after the command. The exit code is the command's (see cli.h).
+ * or after the command; which take a value is the global option table's
+ * business (options.c). The exit code is the command's (see cli.h).
+ *
+ * Each row of the command table says what setup the command needs
+ * (CMD_NEEDS_CONFIG, CMD_NEEDS_GRAPH, CMD_CHECKS_SUM, cli.h); cli_setup()
+ * below does it, called by cli_parse once the command's options (and the
+ * global options after it) are in. So a command's own checks of its
+ * arguments run after the setup: a usage error in a folder without
+ * migrations reports the missing folder first. Both exit 2.
+ *
+ * Help: 'strata CMD --help' runs the command in a help mode, where its
+ * cli_parse prints the page with the options of its own table (cli.h).
+ * A command that never reaches cli_parse gets its page alone.
  */
 #include "cli/cli.h"
 #include "cli/schema_common.h"
@@ -17,43 +29,57 @@
 #include <unistd.h>
 
 const cli_command cli_commands[] = {
-	{ "init", cmd_init, "create strata.ini and a migrations folder" },
-	{ "revision", cmd_revision, "write a new revision file" },
-	{ "merge", cmd_merge, "write a revision that merges several heads" },
-	{ "upgrade", cmd_upgrade, "apply revisions up to a target (default: heads)" },
-	{ "downgrade", cmd_downgrade, "revert revisions down to a target" },
-	{ "stamp", cmd_stamp, "set the database's revision without running SQL" },
-	{ "current", cmd_current, "show the database's applied revisions" },
-	{ "history", cmd_history, "list revisions, newest first" },
-	{ "log", cmd_log, "show the database's audit trail: every step run or recorded" },
-	{ "heads", cmd_heads, "list the heads of the revision graph" },
-	{ "branches", cmd_branches, "list branch points and branch labels" },
-	{ "show", cmd_show, "show one revision" },
-	{ "graph", cmd_graph, "draw the revision graph (dot or mermaid)" },
-	{ "tag", cmd_tag, "name a revision as a release (strata.tags); list or delete tags" },
-	{ "changelog", cmd_changelog, "each release's schema changes, classified, with its semver bump" },
-	{ "verify", cmd_verify, "check strata.sum and applied revisions' checksums" },
-	{ "hash", cmd_hash, "rewrite strata.sum after deliberate edits" },
-	{ "diff", cmd_diff, "print the SQL that turns one schema into another" },
-	{ "dump", cmd_dump, "print a schema as canonical SQL" },
-	{ "drift", cmd_drift, "compare the live schema with what its migrations make" },
-	{ "check", cmd_check, "exit 1 when the migrations do not make the schema file's schema" },
-	{ "import", cmd_import, "bring another tool's migration history (flyway, goose, sqitch, ...)" },
-	{ "baseline", cmd_baseline, "adopt an existing database: first revision from its schema" },
-	{ "adopt", cmd_adopt, "record another tool's applied migrations as strata's state" },
-	{ "erd", cmd_erd, "draw the schema's tables and foreign keys (dot or mermaid)" },
-	{ "lint", cmd_lint, "check migrations for locks, rewrites and data loss" },
-	{ "advise", cmd_advise, "review a schema's keys, indexes, types and normalization" },
-	{ "test", cmd_test, "prove on a shadow database that migrations go up, down and match" },
-	{ "online", cmd_online, "zero-downtime expand/contract migrations (PostgreSQL)" },
-	{ "status", cmd_status, "every environment side by side: head, pending, last run, drift" },
-	{ "plan", cmd_plan, "write the exact upgrade script for review, tied to the database's state" },
-	{ "apply", cmd_apply, "run a reviewed plan exactly as written, or refuse" },
-	{ "fleet", cmd_fleet, "upgrade or read many databases or tenant schemas at once" },
-	{ "help", cmd_help, "show help for a command" },
-	{ "version", cmd_version, "print the version" },
-	{ NULL, NULL, NULL },
+	{ "init", cmd_init, "create strata.ini and a migrations folder", 0 },
+	{ "revision", cmd_revision, "write a new revision file", CMD_NEEDS_GRAPH },
+	{ "merge", cmd_merge, "write a revision that merges several heads", CMD_NEEDS_GRAPH },
+	{ "upgrade", cmd_upgrade, "apply revisions up to a target (default: heads)", 0 },
+	{ "downgrade", cmd_downgrade, "revert revisions down to a target", 0 },
+	{ "stamp", cmd_stamp, "set the database's revision without running SQL", 0 },
+	{ "current", cmd_current, "show the database's applied revisions", CMD_NEEDS_GRAPH },
+	{ "history", cmd_history, "list revisions, newest first", CMD_NEEDS_GRAPH },
+	{ "log", cmd_log, "show the database's audit trail: every step run or recorded", CMD_NEEDS_CONFIG },
+	{ "heads", cmd_heads, "list the heads of the revision graph", CMD_NEEDS_GRAPH },
+	{ "branches", cmd_branches, "list branch points and branch labels", CMD_NEEDS_GRAPH },
+	{ "show", cmd_show, "show one revision", CMD_NEEDS_GRAPH },
+	{ "graph", cmd_graph, "draw the revision graph (dot or mermaid)", CMD_NEEDS_GRAPH },
+	{ "tag", cmd_tag, "name a revision as a release (strata.tags); list or delete tags", CMD_NEEDS_GRAPH },
+	{ "changelog", cmd_changelog, "each release's schema changes, classified, with its semver bump", CMD_NEEDS_GRAPH },
+	{ "verify", cmd_verify, "check strata.sum and applied revisions' checksums", 0 },
+	{ "hash", cmd_hash, "rewrite strata.sum after deliberate edits", CMD_NEEDS_CONFIG },
+	{ "diff", cmd_diff, "print the SQL that turns one schema into another", CMD_NEEDS_CONFIG },
+	{ "dump", cmd_dump, "print a schema as canonical SQL", CMD_NEEDS_CONFIG },
+	{ "drift", cmd_drift, "compare the live schema with what its migrations make", 0 },
+	{ "check", cmd_check, "exit 1 when the migrations do not make the schema file's schema", CMD_NEEDS_GRAPH },
+	{ "import", cmd_import, "bring another tool's migration history (flyway, goose, sqitch, ...)", CMD_NEEDS_CONFIG },
+	{ "baseline", cmd_baseline, "adopt an existing database: first revision from its schema", CMD_NEEDS_GRAPH },
+	{ "adopt", cmd_adopt, "record another tool's applied migrations as strata's state", CMD_NEEDS_GRAPH | CMD_CHECKS_SUM },
+	{ "erd", cmd_erd, "draw the schema's tables and foreign keys (dot or mermaid)", CMD_NEEDS_CONFIG },
+	{ "lint", cmd_lint, "check migrations for locks, rewrites and data loss", 0 },
+	{ "advise", cmd_advise, "review a schema's keys, indexes, types and normalization", CMD_NEEDS_CONFIG },
+	{ "test", cmd_test, "prove on a shadow database that migrations go up, down and match", CMD_NEEDS_GRAPH },
+	{ "online", cmd_online, "zero-downtime expand/contract migrations (PostgreSQL)", CMD_NEEDS_CONFIG },
+	{ "status", cmd_status, "every environment side by side: head, pending, last run, drift", CMD_NEEDS_GRAPH },
+	{ "plan", cmd_plan, "write the exact upgrade script for review, tied to the database's state", CMD_NEEDS_GRAPH | CMD_CHECKS_SUM },
+	{ "apply", cmd_apply, "run a reviewed plan exactly as written, or refuse", CMD_NEEDS_GRAPH | CMD_CHECKS_SUM },
+	{ "fleet", cmd_fleet, "upgrade or read many databases or tenant schemas at once", CMD_NEEDS_GRAPH | CMD_CHECKS_SUM },
+	{ "help", cmd_help, "show help for a command", 0 },
+	{ "version", cmd_version, "print the version", 0 },
+	{ NULL, NULL, NULL, 0 },
 };
+
+int cli_setup(cli_ctx *ctx)
+{
+	unsigned flags = ctx->cmd ? ctx->cmd->flags : 0;
+	int rc = 0;
+
+	if (flags & CMD_NEEDS_GRAPH)
+		rc = cli_load_graph(ctx);
+	else if (flags & CMD_NEEDS_CONFIG)
+		rc = cli_load_config(ctx);
+	if (rc == 0 && (flags & CMD_CHECKS_SUM))
+		rc = cli_check_sum(ctx);
+	return rc;
+}
 
 const cli_command *cli_find_command(const char *name)
 {
@@ -76,7 +102,27 @@ static int wants_help(int argc, char **argv)
 	return 0;
 }
 
-static const cli_option no_options[] = { { OPT_END, 0, NULL, NULL, NULL, NULL } };
+int cli_show_help(cli_ctx *ctx, const cli_command *cmd, cli_help_mode mode, FILE *f)
+{
+	char *argv[] = { (char *)cmd->name, NULL };
+	cli_ctx help = *ctx;
+
+	help.command = cmd->name;
+	help.cmd = cmd;
+	help.help_mode = mode;
+	help.help_out = f;
+	help.help_shown = 0;
+	if (cmd->fn != cmd_help && cmd->fn != cmd_version)
+		cmd->fn(1, argv, &help);
+	if (!help.help_shown) {
+		/* The command took no options (or never parses them). */
+		if (mode == CLI_HELP_MARKDOWN)
+			cli_options_markdown(f, cmd->name, NULL);
+		else
+			cli_usage(f, cmd->name, NULL);
+	}
+	return EXIT_OK;
+}
 
 int main(int argc, char **argv)
 {
@@ -100,25 +146,19 @@ int main(int argc, char **argv)
 		return cmd_version(0, NULL, &ctx);
 	/* Global options before the command. */
 	for (i = 1; i < argc && argv[i][0] == '-' && strcmp(argv[i], "-") != 0; i++) {
-		const char *a = argv[i];
-		int takes_value = strcmp(a, "-d") == 0 || strcmp(a, "--database") == 0 ||
-				  strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0 ||
-				  strcmp(a, "--migrations") == 0 ||
-				  strcmp(a, "-e") == 0 || strcmp(a, "--env") == 0;
-
-		if (takes_value)
+		if (cli_global_takes_next(argv[i]))
 			i++;
 	}
 	if (i > 1) {
 		/* Parse them with the same parser as the commands (argv[0] stands for "strata"). */
-		rc = cli_parse(i, argv, no_options, &ctx, args, 0, &nargs);
+		rc = cli_parse(i, argv, NULL, &ctx, args, 0, &nargs);
 		if (rc)
 			return rc;
 	}
 	if (i >= argc) {
 		if (ctx.g.help)
 			return cmd_help(0, NULL, &ctx);
-		cli_usage(stderr, NULL);
+		cli_usage(stderr, NULL, NULL);
 		return EXIT_USAGE;
 	}
 	if (strcmp(argv[i], "--version") == 0)
@@ -126,11 +166,10 @@ int main(int argc, char **argv)
 	cmd = cli_find_command(argv[i]);
 	if (!cmd)
 		return cli_usage_error(NULL, "unknown command '%s'", argv[i]);
+	if (wants_help(argc - i, argv + i) && cmd->fn != cmd_help)
+		return cli_show_help(&ctx, cmd, CLI_HELP_TEXT, stdout);
 	ctx.command = cmd->name;
-	if (wants_help(argc - i, argv + i) && cmd->fn != cmd_help) {
-		cli_usage(stdout, cmd->name);
-		return EXIT_OK;
-	}
+	ctx.cmd = cmd;
 	rc = cmd->fn(argc - i, argv + i, &ctx);
 	schema_hold_if_interrupted();
 	strata_graph_free(ctx.graph);

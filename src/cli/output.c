@@ -101,12 +101,14 @@ void cli_info(cli_ctx *ctx, const char *fmt, ...)
 
 static int progress_shown;
 
+const char *const cli_engines[] = { "postgres", "sqlite", NULL };
+
+const char *const cli_findings_formats[] = { "text", "json", "sarif", "github", NULL };
+
 int cli_findings_format(const char *name)
 {
-	static const char *const names[] = { "text", "json", "sarif", "github" };
-
-	for (int i = 0; i < 4; i++)
-		if (strcmp(name, names[i]) == 0)
+	for (int i = 0; cli_findings_formats[i]; i++)
+		if (strcmp(name, cli_findings_formats[i]) == 0)
 			return i + 1;
 	return -1;
 }

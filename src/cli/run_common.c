@@ -89,29 +89,14 @@ done:
 	return rc;
 }
 
-static int duration_value(long *out, const char *value, const char *name, const char *command)
+void run_common_batch_options(strata_run_options *o, const run_batch_args *b)
 {
-	if (value && strata_parse_duration_ms(out, value) < 0)
-		return cli_usage_error(command, "%s '%s' is not a duration (500ms, 5s, 2min)", name,
-				       value);
-	return 0;
-}
-
-int run_common_batch_options(strata_run_options *o, const run_batch_args *b, const char *command)
-{
-	int rc;
-
-	if (b->size) {
-		long n;
-
-		if (strata_parse_count(&n, b->size) < 0 || n <= 0)
-			return cli_usage_error(command, "--batch-size '%s' is not a positive number",
-					       b->size);
-		o->batch_size = n;
-	}
-	if ((rc = duration_value(&o->batch_pause_ms, b->pause, "--batch-pause", command)) != 0)
-		return rc;
-	return duration_value(&o->max_replica_lag_ms, b->lag, "--max-replica-lag", command);
+	if (b->size)
+		o->batch_size = b->size;
+	if (b->pause)
+		o->batch_pause_ms = b->pause;
+	if (b->lag)
+		o->max_replica_lag_ms = b->lag;
 }
 
 int run_common_sql_range(strata_run_options *o, const char *arg, char *buf, size_t bufsize,

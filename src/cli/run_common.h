@@ -9,29 +9,34 @@
 typedef int (*run_fn)(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
 		      const strata_run_options *opts);
 
-/* The timeout options every run command takes (entries for an option table). */
+/* The timeout options every run command takes (entries for an option table;
+ * kept as text: the config parses them with strata.ini's lock_timeout). */
 #define RUN_TIMEOUT_OPTIONS(ctx) \
-	{ OPT_STRING, 0, "lock-timeout", &(ctx)->lock_timeout, "DURATION", \
-	  "give up a lock after this long (default 5s; then retry)" }, \
-	{ OPT_STRING, 0, "statement-timeout", &(ctx)->statement_timeout, "DURATION", \
-	  "cancel any statement running longer (default 0: none)" }, \
-	{ OPT_STRING, 0, "lock-wait", &(ctx)->lock_wait, "DURATION", \
-	  "how long to wait for another strata run (default 60s)" }
+	{ OPT_STRING, 0, "lock-timeout", &(ctx)->lock_timeout, "D", \
+	  "PostgreSQL lock_timeout per statement (default 5s); when it fires the " \
+	  "revision is retried with back-off", 0, 0, NULL }, \
+	{ OPT_STRING, 0, "statement-timeout", &(ctx)->statement_timeout, "D", \
+	  "cancel statements running longer (default: none)", 0, 0, NULL }, \
+	{ OPT_STRING, 0, "lock-wait", &(ctx)->lock_wait, "D", \
+	  "wait this long for another strata run (default 60s)", 0, 0, NULL }
 
 /* The options of batched steps and backfills (entries for an option table). */
 #define RUN_BATCH_OPTIONS(b) \
-	{ OPT_STRING, 0, "batch-size", &(b)->size, "N", \
-	  "rows per batch of a batched step (default: sized to [online] batch_target)" }, \
-	{ OPT_STRING, 0, "batch-pause", &(b)->pause, "DURATION", "pause between batches (default 0)" }, \
-	{ OPT_STRING, 0, "max-replica-lag", &(b)->lag, "DURATION", \
-	  "pause the batches while a standby replays further behind" }
+	CLI_INT(0, "batch-size", &(b)->size, "N", 1, 0, \
+		"rows per batch of a batched step (default: sized so a batch takes " \
+		"[online] batch_target, 100ms)"), \
+	{ OPT_DURATION, 0, "batch-pause", &(b)->pause, "D", \
+	  "pause between batches (default 0)", 0, 0, NULL }, \
+	{ OPT_DURATION, 0, "max-replica-lag", &(b)->lag, "D", \
+	  "before each batch, wait while a standby is further behind", 0, 0, NULL }
 
+/* The values of RUN_BATCH_OPTIONS: 0 when not given (OPT_INT, OPT_DURATION). */
 typedef struct run_batch_args {
-	const char *size, *pause, *lag;
+	long size, pause, lag;
 } run_batch_args;
 
-/* The RUN_BATCH_OPTIONS values into o; 0, or the exit code of a bad value. */
-int run_common_batch_options(strata_run_options *o, const run_batch_args *b, const char *command);
+/* The RUN_BATCH_OPTIONS values given into o (cli_parse checked them). */
+void run_common_batch_options(strata_run_options *o, const run_batch_args *b);
 
 /* run_common_execute flags. */
 enum run_common_flags {

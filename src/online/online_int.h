@@ -6,8 +6,10 @@
  *   opfile.c    operation files: parse and check (no database)
  *   model.c     the tables and columns of the target schema, as the
  *               old and the new version see them
- *   plan.c      operations -> expand statements (run at once) and the
- *               stored plan for backfill, complete and rollback
+ *   plan*.c     operations -> expand statements (run at once) and the
+ *               stored plan for backfill, complete and rollback (plan.c
+ *               lists its files; plan_int.h is what they share)
+ *   sqlf.c      the SQL formatter
  *   state.c     the strata_online schema: one row per migration
  *   backfill.c  batched, keyset backfill with throttling
  *   engine.c    start / complete / rollback / status
@@ -35,6 +37,22 @@ struct strata_online_migration {
 	json_t *root;         /* owned */
 	json_t *ops;          /* borrowed: root's "operations" */
 };
+
+/*
+ * The operation table (opfile.c): one row per operation pgroll's format
+ * has, with the keys its object accepts (checked by strata_online_parse)
+ * and its planner (plan_ops_*.c, run by plan_expand). Ends with a NULL kind.
+ */
+struct online_field;
+struct planner;
+typedef struct online_op {
+	const char *kind;
+	const struct online_field *fields;
+	int (*plan)(struct planner *p, const json_t *body);
+} online_op;
+extern const online_op online_ops[];
+/* The row of kind, or NULL when there is no such operation. */
+const online_op *online_op_find(const char *kind);
 
 /* The i-th operation's kind and body (borrowed). */
 const char *online_op_kind(const strata_online_migration *m, size_t i, json_t **body);
@@ -90,7 +108,7 @@ online_column *model_column(online_table *t, const char *name);
 online_column *model_add_column(online_table *t, const char *name, const char *phys,
 				const char *old_phys, const char *type);
 
-/* ---- sql helpers (plan.c) --------------------------------------------- */
+/* ---- sqlf.c ----------------------------------------------------------- */
 
 /*
  * Append SQL to b from fmt: %I an identifier (quoted), %Q two arguments
@@ -100,7 +118,7 @@ online_column *model_add_column(online_table *t, const char *name, const char *p
  */
 int sqlf(strata_buf *b, const char *fmt, ...);
 
-/* ---- plan.c ----------------------------------------------------------- */
+/* ---- plan.c, plan_views.c --------------------------------------------- */
 
 typedef struct online_plan_ctx {
 	strata_db *db;
@@ -117,7 +135,7 @@ typedef struct online_plan_ctx {
  * transaction), create the version schema's views, and fill ctx->plan.
  * On failure ctx->plan is NULL: no part of a plan is ever kept. */
 int plan_expand(online_plan_ctx *ctx);
-/* Create schema vs and one view per table of the model (new shape). */
+/* Create schema vs and one view per table of the model (new shape; plan_views.c). */
 int plan_create_views(strata_db *db, online_model *model, const char *vs);
 
 /* ---- state.c ---------------------------------------------------------- */

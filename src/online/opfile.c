@@ -7,10 +7,14 @@
  * anything else is an error naming the JSON path. A key set to null is
  * kept apart from a key that is absent ("comment": null drops a comment).
  *
- * Adding an operation: a field table below, a row in op_specs[], and its
- * planning in plan.c.
+ * The operation table, online_ops[] below, is the one list of operations:
+ * each row has its name, the keys its object accepts (checked here) and
+ * its planner (plan_ops_*.c). Adding an operation: a field table below, a
+ * planner in a plan_ops_*.c file declared in plan_int.h, and a row in
+ * online_ops[].
  */
 #include "online/online_int.h"
+#include "online/plan_int.h"
 #include "strata/error.h"
 #include "util/alloc.h"
 #include "util/fs.h"
@@ -31,12 +35,14 @@ enum {
 
 typedef struct spec spec;
 
-typedef struct field {
+typedef struct online_field field;
+
+struct online_field {
 	const char *key;
 	int types;
 	int required;
 	const spec *sub; /* J_OBJ: its fields; J_ARR: each item's fields */
-} field;
+};
 
 struct spec {
 	const field *fields;
@@ -186,26 +192,35 @@ static const field op_sql[] = {
 	{ "up", J_STR, 1, NULL }, { "down", J_STR, 0, NULL }, { "onComplete", J_BOOL, 0, NULL }, END,
 };
 
-static const struct {
-	const char *kind;
-	const field *fields;
-} op_specs[] = {
-	{ "create_table", op_create_table },
-	{ "drop_table", op_drop_table },
-	{ "rename_table", op_rename_table },
-	{ "add_column", op_add_column },
-	{ "drop_column", op_drop_column },
-	{ "rename_column", op_rename_column },
-	{ "alter_column", op_alter_column },
-	{ "create_index", op_create_index },
-	{ "drop_index", op_drop_index },
-	{ "create_constraint", op_create_constraint },
-	{ "drop_constraint", op_drop_constraint },
-	{ "drop_multicolumn_constraint", op_drop_multicolumn_constraint },
-	{ "rename_constraint", op_rename_constraint },
-	{ "set_replica_identity", op_set_replica_identity },
-	{ "sql", op_sql },
+/* The operation table: name, accepted keys, planner. */
+const online_op online_ops[] = {
+	{ "create_table", op_create_table, plan_op_create_table },
+	{ "drop_table", op_drop_table, plan_op_drop_table },
+	{ "rename_table", op_rename_table, plan_op_rename_table },
+	{ "add_column", op_add_column, plan_op_add_column },
+	{ "drop_column", op_drop_column, plan_op_drop_column },
+	{ "rename_column", op_rename_column, plan_op_rename_column },
+	{ "alter_column", op_alter_column, plan_op_alter_column },
+	{ "create_index", op_create_index, plan_op_create_index },
+	{ "drop_index", op_drop_index, plan_op_drop_index },
+	{ "create_constraint", op_create_constraint, plan_op_create_constraint },
+	{ "drop_constraint", op_drop_constraint, plan_op_drop_constraint },
+	{ "drop_multicolumn_constraint", op_drop_multicolumn_constraint, plan_op_drop_constraint },
+	{ "rename_constraint", op_rename_constraint, plan_op_rename_constraint },
+	{ "set_replica_identity", op_set_replica_identity, plan_op_set_replica_identity },
+	{ "sql", op_sql, plan_op_sql },
+	{ NULL, NULL, NULL },
 };
+
+const online_op *online_op_find(const char *kind)
+{
+	const online_op *op;
+
+	for (op = online_ops; op->kind; op++)
+		if (strcmp(op->kind, kind) == 0)
+			return op;
+	return NULL;
+}
 
 /* ---- checking ----------------------------------------------------------- */
 
@@ -560,7 +575,7 @@ static int check_migration(checker *c, const json_t *root, const json_t **ops_ou
 	if (!json_is_array(ops))
 		return bad(c, "must be an array of operations, not %s", json_words(ops));
 	json_array_foreach(ops, i, op) {
-		size_t k;
+		const online_op *def;
 		const char *kind = NULL;
 		json_t *body = NULL;
 
@@ -573,14 +588,12 @@ static int check_migration(checker *c, const json_t *root, const json_t **ops_ou
 			kind = key;
 			body = v;
 		}
-		for (k = 0; k < sizeof(op_specs) / sizeof(op_specs[0]); k++)
-			if (strcmp(op_specs[k].kind, kind) == 0)
-				break;
-		if (k == sizeof(op_specs) / sizeof(op_specs[0])) {
+		def = online_op_find(kind);
+		if (!def) {
 			strata_buf known = STRATA_BUF_INIT;
 
-			for (k = 0; k < sizeof(op_specs) / sizeof(op_specs[0]); k++)
-				buf_printf(&known, "%s%s", k ? ", " : "", op_specs[k].kind);
+			for (def = online_ops; def->kind; def++)
+				buf_printf(&known, "%s%s", def == online_ops ? "" : ", ", def->kind);
 			rc = bad(c, "unknown operation \"%s\" (known: %s)", kind, buf_cstr(&known));
 			buf_release(&known);
 			return rc;
@@ -588,7 +601,7 @@ static int check_migration(checker *c, const json_t *root, const json_t **ops_ou
 		buf_printf(&c->path, ".%s", kind);
 		if (!json_is_object(body))
 			return bad(c, "must be an object, not %s", json_words(body));
-		if ((rc = check_object(c, body, op_specs[k].fields)) < 0 ||
+		if ((rc = check_object(c, body, def->fields)) < 0 ||
 		    (rc = check_semantics(c, kind, body)) < 0)
 			return rc;
 	}

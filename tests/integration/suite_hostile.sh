@@ -167,6 +167,48 @@ test_hostile_branch_labels_refused_before_writing() {
   [ ! -e pwned ] || fail "a shell ran part of a label"
 }
 
+# Typed option values (whole numbers, durations, words from a list) are
+# checked when the command line is read: a bad one is exit 2 with an
+# error naming the option, the value and what it takes, before anything is
+# opened or written (no SQLite file appears, the database stays as it was).
+test_hostile_bad_option_values_touch_nothing() {
+  local line opt
+  new_db; new_project; chain 1
+  ok st hash
+  ok st upgrade
+  before=$(versions)
+  while IFS='|' read -r line opt; do
+    # shellcheck disable=SC2086
+    expect_exit 2 st $line
+    contains "$ERR" "strata: error: "
+    contains "$ERR" "$opt"
+    contains "$ERR" "hint: see 'strata help"
+    equals "$(versions)" "$before"
+  done <<'LINES'
+upgrade --batch-size 0|option '--batch-size' wants a whole number, 1 or more, not '0'
+upgrade --batch-size 1e3|option '--batch-size' wants a whole number
+upgrade --batch-pause soon|option '--batch-pause' wants a duration (500ms, 5s, 2min, 1h), not 'soon'
+upgrade --max-replica-lag=-1s|option '--max-replica-lag' wants a duration
+log -n 0|option '-n' wants a whole number, 1 or more, not '0'
+log --limit ten|option '--limit' wants a whole number, 1 or more, not 'ten'
+status --connect-timeout 0|option '--connect-timeout' wants a duration, 1ms or more, not '0'
+fleet f upgrade --parallel 0|option '--parallel' wants a whole number from 1 to 1000000, not '0'
+fleet f upgrade --canary=-1|option '--canary' wants a whole number from 0 to 1000000
+lint --pg-version 8|option '--pg-version' wants a whole number from 9 to 99, not '8'
+lint --format xml|unknown format 'xml' (text, json, sarif or github)
+lint --severity info|unknown severity 'info' (warning or error)
+advise --engine mysql|unknown engine 'mysql' (postgres or sqlite)
+graph -f png|unknown format 'png' (dot or mermaid)
+changelog --format html|unknown format 'html' (markdown or json)
+import --dialect mysql goose x|unknown dialect 'mysql' (postgresql or sqlite)
+test --heads 0|option '--heads' wants a whole number from 1 to 1000, not '0'
+online --batch-size -5 status|option '--batch-size' wants a whole number, 1 or more, not '-5'
+LINES
+  # a SQLite file that does not exist is not created by a refused command line
+  expect_exit 2 st -d "sqlite:$T/never.db" upgrade --batch-pause 5parsecs
+  [ ! -e "$T/never.db" ] || fail "a refused command line created the database"
+}
+
 # A file name with metacharacters loads and is shown as it is; one with a
 # line break cannot inject SQL into a --sql script.
 test_hostile_file_names() {
