@@ -909,13 +909,7 @@ static int one_batch(walk *w, long size, int *more)
 	*more = 1;
 	return 0;
 fail:
-	{
-		strata_error saved = *strata_error_last();
-
-		if (w->db->in_transaction)
-			db_rollback(w->db);
-		strata_error_restore(&saved);
-	}
+	db_rollback_keep_error(w->db);
 	return rc;
 }
 

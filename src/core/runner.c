@@ -198,7 +198,11 @@ static int create_bk_tables(run *r)
 	if ((rc = db_begin(r->db)) < 0)
 		return rc;
 	rc = bk_ensure(r->db, r->cfg);
-	return rc < 0 ? (db_rollback(r->db), rc) : db_commit(r->db);
+	if (rc < 0) {
+		db_rollback_keep_error(r->db);
+		return rc;
+	}
+	return db_commit(r->db);
 }
 
 /*
@@ -672,15 +676,6 @@ static int exec_step_stmt(run *r, const strata_migration *m, const step_sql *s, 
 			    st->data_len ? base + st->data_offset : NULL, st->data_len);
 }
 
-/* ROLLBACK, keeping the error that made it needed (invariant 2). */
-static void rollback_keep_error(run *r)
-{
-	strata_error saved = *strata_error_last();
-
-	db_rollback(r->db);
-	strata_error_restore(&saved);
-}
-
 /*
  * In the step's open transaction: the version rows and the history row of
  * a step that ran, then COMMIT (not inside --single-transaction). On
@@ -715,7 +710,7 @@ fail:
 	strata_free(rows);
 	r->applied[idx] = dir != STRATA_UP;
 	if (!r->in_single_tx)
-		rollback_keep_error(r);
+		db_rollback_keep_error(r->db);
 	return rc;
 }
 
@@ -737,7 +732,7 @@ static int step_batched(run *r, size_t idx)
 		return rc;
 	rc = versions_moved(r, &moved);
 	if (rc < 0 || moved) {
-		rollback_keep_error(r);
+		db_rollback_keep_error(r->db);
 		return rc < 0 ? rc : RESTART;
 	}
 	if ((rc = db_commit(r->db)) < 0)
@@ -754,7 +749,7 @@ static int step_batched(run *r, size_t idx)
 	if ((rc = db_begin(r->db)) < 0)
 		return rc;
 	if ((rc = batch_progress_clear(r->db, r->cfg, m->revision)) < 0) {
-		rollback_keep_error(r);
+		db_rollback_keep_error(r->db);
 		return rc;
 	}
 	return finish_step(r, idx, STRATA_UP, started, t0, 1);
@@ -827,12 +822,7 @@ static int step(run *r, size_t idx, strata_direction dir, const step_sql *s)
 		}
 		if (r->in_single_tx)
 			return rc;
-		{
-			strata_error saved = *strata_error_last();
-
-			db_rollback(r->db);
-			strata_error_restore(&saved);
-		}
+		db_rollback_keep_error(r->db);
 		if (strcmp(strata_error_last()->sqlstate, DB_SQLSTATE_LOCK_NOT_AVAILABLE) == 0 &&
 		    attempt < r->cfg->lock_retries) {
 			long wait = 200L << (attempt < 5 ? attempt : 5);
@@ -870,7 +860,7 @@ fail_tx:
 	views_free(views);
 	r->applied[idx] = dir != STRATA_UP;
 	if (!r->in_single_tx)
-		rollback_keep_error(r);
+		db_rollback_keep_error(r->db);
 	return rc;
 }
 
@@ -987,12 +977,7 @@ static int online_record(run *r, size_t idx, strata_direction dir, int applied,
 fail:
 	r->applied[idx] = (unsigned char)was;
 	strata_free(rows);
-	{
-		strata_error saved = *strata_error_last();
-
-		db_rollback(r->db);
-		strata_error_restore(&saved);
-	}
+	db_rollback_keep_error(r->db);
 	return rc;
 }
 
@@ -1123,10 +1108,7 @@ static int online_step(run *r, size_t idx, strata_direction dir, const step_sql 
 fail:
 	views_free(views);
 	{
-		strata_error saved = *strata_error_last();
-
-		db_rollback(r->db);
-		strata_error_restore(&saved);
+		db_rollback_keep_error(r->db);
 		if (!strata_error_last()->hint[0])
 			strata_error_hint("the step was rolled back; the database is as it was before "
 					  "it. Fix the cause and run the command again");
@@ -1362,10 +1344,7 @@ again:
 	}
 done:
 	if (rc < 0 && r->in_single_tx) {
-		strata_error saved = *strata_error_last();
-
-		db_rollback(r->db);
-		strata_error_restore(&saved);
+		db_rollback_keep_error(r->db);
 		strata_error_hint("the whole run was one transaction (--single-transaction) and was "
 				  "rolled back; nothing changed");
 		r->in_single_tx = 0;
@@ -1843,12 +1822,7 @@ int strata_stamp(strata_run_result *res, const strata_config *cfg, const strata_
 	rc = db_commit(r.db);
 	goto done;
 rollback:
-	{
-		strata_error saved = *strata_error_last();
-
-		db_rollback(r.db);
-		strata_error_restore(&saved);
-	}
+	db_rollback_keep_error(r.db);
 done:
 	buf_release(&resolved);
 	strata_free(rows);

@@ -209,13 +209,7 @@ static int run_batch(online_run *r, const char *sql, const json_t *cursor, json_
 		}
 		if (rc == 0 && (rc = db_commit(r->db)) == 0)
 			return 0;
-		{
-			strata_error saved = *strata_error_last();
-
-			if (r->db->in_transaction)
-				db_rollback(r->db);
-			strata_error_restore(&saved);
-		}
+		db_rollback_keep_error(r->db);
 		json_decref(out->last);
 		out->last = NULL;
 		if (strcmp(strata_error_last()->sqlstate, DB_SQLSTATE_LOCK_NOT_AVAILABLE) != 0 ||

@@ -69,14 +69,9 @@ static void close_run(online_run *r)
 {
 	state_free(r->st);
 	r->st = NULL;
-	if (r->db) {
-		strata_error saved = *strata_error_last();
-
-		if (r->db->in_transaction)
-			db_rollback(r->db);
-		db_close(r->db);
-		strata_error_restore(&saved);
-	}
+	/* db_close() sets no error: the one the run failed with stays. */
+	db_rollback_keep_error(r->db);
+	db_close(r->db);
 	r->db = NULL;
 }
 
@@ -98,15 +93,6 @@ static int retry_or_give_up(online_run *r, int attempt, const char *what)
 		   "of %d", what, r->cfg->lock_timeout_ms, attempt + 1, r->cfg->lock_retries);
 	pause_ms(200L << (attempt < 5 ? attempt : 5));
 	return 1;
-}
-
-static void rollback_keep_error(online_run *r)
-{
-	strata_error saved = *strata_error_last();
-
-	if (r->db->in_transaction)
-		db_rollback(r->db);
-	strata_error_restore(&saved);
 }
 
 static void gave_up(online_run *r, const char *what)
@@ -254,7 +240,7 @@ static int expand_once(online_run *r, const strata_online_migration *m, const ch
 		goto cleanup;
 cleanup:
 	if (rc < 0)
-		rollback_keep_error(r);
+		db_rollback_keep_error(r->db);
 	free(mig);
 	free(plan);
 	json_decref(ctx.plan);
@@ -410,7 +396,7 @@ static int contract_once(online_run *r)
 	rc = db_commit(r->db);
 cleanup:
 	if (rc < 0)
-		rollback_keep_error(r);
+		db_rollback_keep_error(r->db);
 	online_views_free(kept);
 	model_release(&model);
 	return rc;
@@ -498,7 +484,7 @@ static int rollback_once(online_run *r)
 	rc = db_commit(r->db);
 cleanup:
 	if (rc < 0)
-		rollback_keep_error(r);
+		db_rollback_keep_error(r->db);
 	return rc;
 }
 
