@@ -46,6 +46,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/fs.h"
+#include "util/strutil.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -1244,14 +1245,6 @@ static int check_scratch_empty(test_run *t)
 	}
 	sc_catalog_free(cat);
 	return 0;
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
 int cmd_test(int argc, char **argv, cli_ctx *ctx)
