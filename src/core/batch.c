@@ -23,6 +23,7 @@
  *  4. Nothing here prints; messages go through opts->log.
  */
 #include "core/batch.h"
+#include "db/lockretry.h"
 #include "db/throttle.h"
 #include "strata/error.h"
 #include "util/alloc.h"
@@ -957,8 +958,10 @@ static int walk_keys(walk *w)
 	batch_tuner tuner;
 	long long start_done = w->done;
 	double t0 = now_ms();
-	int rc, attempt = 0, more = 1;
+	int rc, more = 1;
+	db_lock_retry retry;
 
+	db_lock_retry_init(&retry, w->cfg->lock_retries, DB_LOCK_RETRY_BATCH_FIRST_MS);
 	batch_tuner_init(&tuner, w->o->batch_size, w->cfg->batch_target_ms);
 	w->pr.m = w->m;
 	w->pr.table = w->st.table;
@@ -971,18 +974,16 @@ static int walk_keys(walk *w)
 		w->pr.waiting = 0;
 		tb = now_ms();
 		if ((rc = one_batch(w, tuner.size, &more)) < 0) {
-			if (strcmp(strata_error_last()->sqlstate, DB_SQLSTATE_LOCK_NOT_AVAILABLE) != 0 ||
-			    attempt >= w->cfg->lock_retries)
+			if (!db_lock_retry_next(&retry))
 				return rc;
 			wlog(w, STRATA_LOG_WARN, "revision %s: a batch waited longer than lock_timeout "
 			     "(%ld ms) for a row lock; retry %d of %d", w->m->revision,
-			     w->cfg->lock_timeout_ms, attempt + 1, w->cfg->lock_retries);
-			pause_ms(100L << (attempt < 5 ? attempt : 5));
-			attempt++;
+			     w->cfg->lock_timeout_ms, retry.done, retry.max);
+			pause_ms(retry.wait_ms);
 			more = 1;
 			continue;
 		}
-		attempt = 0;
+		db_lock_retry_reset(&retry);
 		if (!more)
 			break;
 		batch_tuner_observe(&tuner, w->done - w->pr.done, now_ms() - tb);

@@ -37,6 +37,7 @@
 #include "core/migfile.h"
 #include "core/prefetch.h"
 #include "db/db.h"
+#include "db/lockretry.h"
 #include "db/sqlparse.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -764,19 +765,21 @@ static void views_free(void *saved);
 static int step(run *r, size_t idx, strata_direction dir, const step_sql *s)
 {
 	const strata_migration *m = strata_graph_at(r->g, idx);
-	int tx = m->transactional, attempt, rc = 0, moved;
+	int tx = m->transactional, rc = 0, moved;
 	/* A failed non-transactional revision run again (--retry-failed). */
 	int retrying = !tx && r->o->retry_failed && is_unfinished(history_of(r, m->revision));
 	char started[32];
 	size_t i = 0;
 	double t0 = 0;
 	void *views = NULL;
+	db_lock_retry retry;
 
 	if (m->online_text)
 		return online_step(r, idx, dir, s);
 	if (dir == STRATA_UP && m->has_batch_marker)
 		return step_batched(r, idx);
-	for (attempt = 0;; attempt++) {
+	db_lock_retry_init(&retry, r->cfg->lock_retries, DB_LOCK_RETRY_FIRST_MS);
+	for (;;) {
 		utc_timestamp(started);
 		t0 = now_ms();
 		if ((rc = foreign_keys_off(r)) < 0)
@@ -823,19 +826,16 @@ static int step(run *r, size_t idx, strata_direction dir, const step_sql *s)
 		if (r->in_single_tx)
 			return rc;
 		db_rollback_keep_error(r->db);
-		if (strcmp(strata_error_last()->sqlstate, DB_SQLSTATE_LOCK_NOT_AVAILABLE) == 0 &&
-		    attempt < r->cfg->lock_retries) {
-			long wait = 200L << (attempt < 5 ? attempt : 5);
-
+		if (db_lock_retry_next(&retry)) {
 			logf_(r, STRATA_LOG_WARN, "revision %s: lock not had within lock_timeout (%ldms); "
 			      "retry %d of %d in %ldms", m->revision, r->cfg->lock_timeout_ms,
-			      attempt + 1, r->cfg->lock_retries, wait);
-			pause_ms(wait);
+			      retry.done, retry.max, retry.wait_ms);
+			pause_ms(retry.wait_ms);
 			continue;
 		}
 		record_failure(r, m, dir, "rolled-back", started, t0,
 			       m->text + s->base + s->stmts[i].offset, s->stmts[i].len, i);
-		if (strcmp(strata_error_last()->sqlstate, DB_SQLSTATE_LOCK_NOT_AVAILABLE) == 0) {
+		if (db_error_is_lock_timeout()) {
 			char driver_hint[STRATA_ERROR_HINT_MAX];
 
 			/* Keep the driver's hint: it names the blocker's pid to end. */
