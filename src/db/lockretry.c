@@ -6,10 +6,10 @@
 #include "db/lockretry.h"
 #include "db/db.h"
 #include "strata/error.h"
+#include "util/strutil.h"
 
 #include <stdint.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 static unsigned int next_random(db_lock_retry *r)
@@ -25,14 +25,11 @@ static unsigned int next_random(db_lock_retry *r)
 
 void db_lock_retry_init(db_lock_retry *r, int max, long first_ms)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	r->max = max > 0 ? max : 0;
 	r->done = 0;
 	r->first_ms = first_ms > 0 ? first_ms : 1;
 	r->wait_ms = 0;
-	r->rng = (unsigned int)ts.tv_nsec ^ ((unsigned int)getpid() << 16) ^
+	r->rng = (unsigned int)(uint64_t)(now_ms() * 1e6) ^ ((unsigned int)getpid() << 16) ^
 		 (unsigned int)(uintptr_t)r;
 	if (!r->rng)
 		r->rng = 0x9e3779b9u;
