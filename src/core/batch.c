@@ -23,6 +23,8 @@
  *  4. Nothing here prints; messages go through opts->log.
  */
 #include "core/batch.h"
+#include "db/lockretry.h"
+#include "db/sqlscan.h"
 #include "db/throttle.h"
 #include "strata/error.h"
 #include "util/alloc.h"
@@ -56,70 +58,23 @@ static int ident_char(unsigned char c)
 	return isalnum(c) || c == '_' || c == '$' || c >= 0x80;
 }
 
-static size_t skip_space(const char *s, size_t len, size_t p)
+/* The end of the string, quoted name or dollar quote opening at s[p]
+ * (db/sqlscan.h: E'...' escapes, doubled quotes, $tag$; len when open). */
+static size_t quoted_end(const char *s, size_t len, size_t p)
 {
-	for (;;) {
-		while (p < len && isspace((unsigned char)s[p]))
-			p++;
-		if (p + 1 < len && s[p] == '-' && s[p + 1] == '-') {
-			while (p < len && s[p] != '\n')
-				p++;
-			continue;
-		}
-		if (p + 1 < len && s[p] == '/' && s[p + 1] == '*') {
-			int depth = 1;
+	sqlscan_span sp;
 
-			p += 2;
-			while (p < len && depth) {
-				if (p + 1 < len && s[p] == '/' && s[p + 1] == '*') {
-					depth++;
-					p += 2;
-				} else if (p + 1 < len && s[p] == '*' && s[p + 1] == '/') {
-					depth--;
-					p += 2;
-				} else {
-					p++;
-				}
-			}
-			continue;
-		}
-		return p;
-	}
+	sqlscan_span_at(&sp, s, len, p, SQLSCAN_EITHER);
+	return sp.end;
 }
 
-/* Past a quoted run opened at s[p] by q (doubled q escapes it; backslash too when bs). */
-static size_t skip_quoted(const char *s, size_t len, size_t p, char q, int bs)
+/* 1 if s[p] opens a dollar quote $tag$...$tag$. */
+static int opens_dollar_quote(const char *s, size_t len, size_t p)
 {
-	for (p++; p < len; p++) {
-		if (bs && s[p] == '\\') {
-			p++;
-			continue;
-		}
-		if (s[p] == q) {
-			if (p + 1 < len && s[p + 1] == q) {
-				p++;
-				continue;
-			}
-			return p + 1;
-		}
-	}
-	return len;
-}
+	sqlscan_span sp;
 
-/* A dollar quote $tag$...$tag$ at s[p]: its end, or 0 when s[p] opens none. */
-static size_t skip_dollar(const char *s, size_t len, size_t p)
-{
-	size_t t = p + 1, taglen;
-
-	while (t < len && (isalnum((unsigned char)s[t]) || s[t] == '_' || (unsigned char)s[t] >= 0x80))
-		t++;
-	if (t >= len || s[t] != '$' || (t > p + 1 && isdigit((unsigned char)s[p + 1])))
-		return 0;
-	taglen = t + 1 - p;
-	for (t++; t + taglen <= len; t++)
-		if (s[t] == '$' && memcmp(s + t, s + p, taglen) == 0)
-			return t + taglen;
-	return len;
+	sqlscan_span_at(&sp, s, len, p, SQLSCAN_POSTGRES);
+	return sp.kind == SQLSCAN_DOLLAR;
 }
 
 static int is_op_char(char c)
@@ -130,7 +85,7 @@ static int is_op_char(char c)
 /* The token at or after *pos; T_END at the end. */
 static tok next_tok(const char *s, size_t len, size_t *pos)
 {
-	size_t p = skip_space(s, len, *pos), q;
+	size_t p = sqlscan_skip_blank(s, len, *pos, SQLSCAN_POSTGRES, NULL), q;
 	tok t = { T_END, p, 0 };
 	unsigned char c;
 
@@ -142,17 +97,17 @@ static tok next_tok(const char *s, size_t len, size_t *pos)
 	q = p + 1;
 	if (c == '\'') {
 		t.kind = T_STRING;
-		q = skip_quoted(s, len, p, '\'', 0);
+		q = quoted_end(s, len, p);
 	} else if (c == '"' || c == '`') {
 		t.kind = T_QIDENT;
-		q = skip_quoted(s, len, p, (char)c, 0);
+		q = quoted_end(s, len, p);
 	} else if (c == '$' && q < len && isdigit((unsigned char)s[q])) {
 		t.kind = T_PARAM;
 		while (q < len && isdigit((unsigned char)s[q]))
 			q++;
-	} else if (c == '$' && skip_dollar(s, len, p) != 0) {
+	} else if (c == '$' && opens_dollar_quote(s, len, p)) {
 		t.kind = T_STRING;
-		q = skip_dollar(s, len, p);
+		q = quoted_end(s, len, p);
 	} else if (c == ':' && p + 1 < len && s[p + 1] == ':') {
 		t.kind = T_OP;
 		q = p + 2;
@@ -178,7 +133,7 @@ static tok next_tok(const char *s, size_t len, size_t *pos)
 		/* E'...', X'...', B'...', N'...': a prefixed string. */
 		if (q == p + 1 && q < len && s[q] == '\'' && strchr("EeXxBbNn", (char)c)) {
 			t.kind = T_STRING;
-			q = skip_quoted(s, len, q, '\'', c == 'E' || c == 'e');
+			q = quoted_end(s, len, c == 'E' || c == 'e' ? p : q);
 		}
 	} else if (is_op_char((char)c)) {
 		t.kind = T_OP;
@@ -909,13 +864,7 @@ static int one_batch(walk *w, long size, int *more)
 	*more = 1;
 	return 0;
 fail:
-	{
-		strata_error saved = *strata_error_last();
-
-		if (w->db->in_transaction)
-			db_rollback(w->db);
-		strata_error_restore(&saved);
-	}
+	db_rollback_keep_error(w->db);
 	return rc;
 }
 
@@ -963,8 +912,10 @@ static int walk_keys(walk *w)
 	batch_tuner tuner;
 	long long start_done = w->done;
 	double t0 = now_ms();
-	int rc, attempt = 0, more = 1;
+	int rc, more = 1;
+	db_lock_retry retry;
 
+	db_lock_retry_init(&retry, w->cfg->lock_retries, DB_LOCK_RETRY_BATCH_FIRST_MS);
 	batch_tuner_init(&tuner, w->o->batch_size, w->cfg->batch_target_ms);
 	w->pr.m = w->m;
 	w->pr.table = w->st.table;
@@ -977,18 +928,16 @@ static int walk_keys(walk *w)
 		w->pr.waiting = 0;
 		tb = now_ms();
 		if ((rc = one_batch(w, tuner.size, &more)) < 0) {
-			if (strcmp(strata_error_last()->sqlstate, DB_SQLSTATE_LOCK_NOT_AVAILABLE) != 0 ||
-			    attempt >= w->cfg->lock_retries)
+			if (!db_lock_retry_next(&retry))
 				return rc;
 			wlog(w, STRATA_LOG_WARN, "revision %s: a batch waited longer than lock_timeout "
 			     "(%ld ms) for a row lock; retry %d of %d", w->m->revision,
-			     w->cfg->lock_timeout_ms, attempt + 1, w->cfg->lock_retries);
-			pause_ms(100L << (attempt < 5 ? attempt : 5));
-			attempt++;
+			     w->cfg->lock_timeout_ms, retry.done, retry.max);
+			pause_ms(retry.wait_ms);
 			more = 1;
 			continue;
 		}
-		attempt = 0;
+		db_lock_retry_reset(&retry);
 		if (!more)
 			break;
 		batch_tuner_observe(&tuner, w->done - w->pr.done, now_ms() - tb);

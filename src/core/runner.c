@@ -40,6 +40,7 @@
 #include "core/migfile.h"
 #include "core/prefetch.h"
 #include "db/db.h"
+#include "db/lockretry.h"
 #include "db/sqlparse.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -201,7 +202,11 @@ static int create_bk_tables(run *r)
 	if ((rc = db_begin(r->db)) < 0)
 		return rc;
 	rc = bk_ensure(r->db, r->cfg);
-	return rc < 0 ? (db_rollback(r->db), rc) : db_commit(r->db);
+	if (rc < 0) {
+		db_rollback_keep_error(r->db);
+		return rc;
+	}
+	return db_commit(r->db);
 }
 
 /*
@@ -675,15 +680,6 @@ static int exec_step_stmt(run *r, const strata_migration *m, const step_sql *s, 
 			    st->data_len ? base + st->data_offset : NULL, st->data_len);
 }
 
-/* ROLLBACK, keeping the error that made it needed (invariant 2). */
-static void rollback_keep_error(run *r)
-{
-	strata_error saved = *strata_error_last();
-
-	db_rollback(r->db);
-	strata_error_restore(&saved);
-}
-
 /*
  * In the step's open transaction: the version rows and the history row of
  * a step that ran, then COMMIT (not inside --single-transaction). On
@@ -718,7 +714,7 @@ fail:
 	strata_free(rows);
 	r->applied[idx] = dir != STRATA_UP;
 	if (!r->in_single_tx)
-		rollback_keep_error(r);
+		db_rollback_keep_error(r->db);
 	return rc;
 }
 
@@ -740,7 +736,7 @@ static int step_batched(run *r, size_t idx)
 		return rc;
 	rc = versions_moved(r, &moved);
 	if (rc < 0 || moved) {
-		rollback_keep_error(r);
+		db_rollback_keep_error(r->db);
 		return rc < 0 ? rc : RESTART;
 	}
 	if ((rc = db_commit(r->db)) < 0)
@@ -757,7 +753,7 @@ static int step_batched(run *r, size_t idx)
 	if ((rc = db_begin(r->db)) < 0)
 		return rc;
 	if ((rc = batch_progress_clear(r->db, r->cfg, m->revision)) < 0) {
-		rollback_keep_error(r);
+		db_rollback_keep_error(r->db);
 		return rc;
 	}
 	return finish_step(r, idx, STRATA_UP, started, t0, 1);
@@ -772,19 +768,21 @@ static void views_free(void *saved);
 static int step(run *r, size_t idx, strata_direction dir, const step_sql *s)
 {
 	const strata_migration *m = strata_graph_at(r->g, idx);
-	int tx = m->transactional, attempt, rc = 0, moved;
+	int tx = m->transactional, rc = 0, moved;
 	/* A failed non-transactional revision run again (--retry-failed). */
 	int retrying = !tx && r->o->retry_failed && is_unfinished(history_of(r, m->revision));
 	char started[32];
 	size_t i = 0;
 	double t0 = 0;
 	void *views = NULL;
+	db_lock_retry retry;
 
 	if (m->online_text)
 		return online_step(r, idx, dir, s);
 	if (dir == STRATA_UP && m->has_batch_marker)
 		return step_batched(r, idx);
-	for (attempt = 0;; attempt++) {
+	db_lock_retry_init(&retry, r->cfg->lock_retries, DB_LOCK_RETRY_FIRST_MS);
+	for (;;) {
 		utc_timestamp(started);
 		t0 = now_ms();
 		if ((rc = foreign_keys_off(r)) < 0)
@@ -830,25 +828,17 @@ static int step(run *r, size_t idx, strata_direction dir, const step_sql *s)
 		}
 		if (r->in_single_tx)
 			return rc;
-		{
-			strata_error saved = *strata_error_last();
-
-			db_rollback(r->db);
-			strata_error_restore(&saved);
-		}
-		if (strcmp(strata_error_last()->sqlstate, DB_SQLSTATE_LOCK_NOT_AVAILABLE) == 0 &&
-		    attempt < r->cfg->lock_retries) {
-			long wait = 200L << (attempt < 5 ? attempt : 5);
-
+		db_rollback_keep_error(r->db);
+		if (db_lock_retry_next(&retry)) {
 			logf_(r, STRATA_LOG_WARN, "revision %s: lock not had within lock_timeout (%ldms); "
 			      "retry %d of %d in %ldms", m->revision, r->cfg->lock_timeout_ms,
-			      attempt + 1, r->cfg->lock_retries, wait);
-			pause_ms(wait);
+			      retry.done, retry.max, retry.wait_ms);
+			pause_ms(retry.wait_ms);
 			continue;
 		}
 		record_failure(r, m, dir, "rolled-back", started, t0,
 			       m->text + s->base + s->stmts[i].offset, s->stmts[i].len, i);
-		if (strcmp(strata_error_last()->sqlstate, DB_SQLSTATE_LOCK_NOT_AVAILABLE) == 0) {
+		if (db_error_is_lock_timeout()) {
 			char driver_hint[STRATA_ERROR_HINT_MAX];
 
 			/* Keep the driver's hint: it names the blocker's pid to end. */
@@ -873,7 +863,7 @@ fail_tx:
 	views_free(views);
 	r->applied[idx] = dir != STRATA_UP;
 	if (!r->in_single_tx)
-		rollback_keep_error(r);
+		db_rollback_keep_error(r->db);
 	return rc;
 }
 
@@ -990,12 +980,7 @@ static int online_record(run *r, size_t idx, strata_direction dir, int applied,
 fail:
 	r->applied[idx] = (unsigned char)was;
 	strata_free(rows);
-	{
-		strata_error saved = *strata_error_last();
-
-		db_rollback(r->db);
-		strata_error_restore(&saved);
-	}
+	db_rollback_keep_error(r->db);
 	return rc;
 }
 
@@ -1126,10 +1111,7 @@ static int online_step(run *r, size_t idx, strata_direction dir, const step_sql 
 fail:
 	views_free(views);
 	{
-		strata_error saved = *strata_error_last();
-
-		db_rollback(r->db);
-		strata_error_restore(&saved);
+		db_rollback_keep_error(r->db);
 		if (!strata_error_last()->hint[0])
 			strata_error_hint("the step was rolled back; the database is as it was before "
 					  "it. Fix the cause and run the command again");
@@ -1365,10 +1347,7 @@ again:
 	}
 done:
 	if (rc < 0 && r->in_single_tx) {
-		strata_error saved = *strata_error_last();
-
-		db_rollback(r->db);
-		strata_error_restore(&saved);
+		db_rollback_keep_error(r->db);
 		strata_error_hint("the whole run was one transaction (--single-transaction) and was "
 				  "rolled back; nothing changed");
 		r->in_single_tx = 0;
@@ -1846,12 +1825,7 @@ int strata_stamp(strata_run_result *res, const strata_config *cfg, const strata_
 	rc = db_commit(r.db);
 	goto done;
 rollback:
-	{
-		strata_error saved = *strata_error_last();
-
-		db_rollback(r.db);
-		strata_error_restore(&saved);
-	}
+	db_rollback_keep_error(r.db);
 done:
 	buf_release(&resolved);
 	strata_free(rows);

@@ -204,6 +204,17 @@ int db_rollback(strata_db *db)
 	return db->vt->rollback(db);
 }
 
+void db_rollback_keep_error(strata_db *db)
+{
+	strata_error saved;
+
+	if (!db || !db->vt || !db->in_transaction)
+		return;
+	saved = *strata_error_last();
+	db->vt->rollback(db);
+	strata_error_restore(&saved);
+}
+
 int db_lock(strata_db *db, const char *key, long wait_ms)
 {
 	DB_CHECK(db, "db_lock");

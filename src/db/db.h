@@ -151,6 +151,12 @@ int db_exec_stmt(strata_db *db, const char *sql, size_t len, const char *copy_da
 int db_begin(strata_db *db);
 int db_commit(strata_db *db);
 int db_rollback(strata_db *db);
+/*
+ * Roll back the open transaction (if any; none and a NULL db do nothing),
+ * keeping the error that made it needed: the caller's failure, not a
+ * failed ROLLBACK's, stays in strata_error_last(). For failure paths.
+ */
+void db_rollback_keep_error(strata_db *db);
 int db_lock(strata_db *db, const char *key, long wait_ms);
 int db_unlock(strata_db *db, const char *key);
 int db_lock_held(strata_db *db, const char *key, int *held);

@@ -60,7 +60,6 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 /* How long a writer waits for another until lock() says otherwise. */
@@ -390,14 +389,6 @@ static int lock_path(strata_buf *out, const sqlite_db *s)
 	return buf_printf(out, "%s%s", s->path, LOCK_SUFFIX);
 }
 
-static void lock_sleep(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /* STRATA_ELOCKED naming the holder, as it wrote itself into the lock file. */
 static int lock_not_had(sqlite_db *s, int fd, const char *path, long wait_ms)
 {
@@ -461,7 +452,7 @@ static int sq_lock(strata_db *db, const char *key, long wait_ms)
 			rc = lock_not_had(s, fd, buf_cstr(&path), wait_ms);
 			goto done;
 		}
-		lock_sleep(delay < left ? delay : (long)left + 1);
+		pause_ms(delay < left ? delay : (long)left + 1);
 		delay = delay * 2 > LOCK_SLEEP_MAX_MS ? LOCK_SLEEP_MAX_MS : delay * 2;
 	}
 	/* Who holds it, for the message of a runner that gives up waiting. */

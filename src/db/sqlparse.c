@@ -57,6 +57,7 @@
  */
 #include "db/pgquery_dyn.h"
 #include "db/sqlparse.h"
+#include "db/sqlscan.h"
 #include "strata/error.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -217,8 +218,7 @@ static int token_span(tokens *t, const char *text, size_t from, size_t to, size_
 	t->next = i;
 	if (!found)
 		return 0;
-	while (*end > *start && is_blank(text[*end - 1]))
-		(*end)--;
+	*end = sqlscan_trim_end(text, *start, *end);
 	return 1;
 }
 
@@ -1086,38 +1086,11 @@ done:
 
 /* ---- SQLite ---------------------------------------------------------- */
 
-/* Past blanks and comments ("--" to end of line, C-style) from s[i], up to n. */
-static size_t skip_blank_and_comments(const char *s, size_t i, size_t n)
-{
-	while (i < n) {
-		if (is_blank(s[i])) {
-			i++;
-		} else if (s[i] == '-' && i + 1 < n && s[i + 1] == '-') {
-			while (i < n && s[i] != '\n')
-				i++;
-		} else if (s[i] == '/' && i + 1 < n && s[i + 1] == '*') {
-			const char *close = NULL;
-			size_t j;
-
-			for (j = i + 2; j + 1 < n; j++)
-				if (s[j] == '*' && s[j + 1] == '/') {
-					close = s + j;
-					break;
-				}
-			i = close ? (size_t)(close - s) + 2 : n;
-		} else {
-			break;
-		}
-	}
-	return i;
-}
-
 /* Keep text[start..end) (a statement without its ';') unless it is empty. */
 static int keep_sqlite(stmt_list *l, const char *text, size_t start, size_t end)
 {
-	start = skip_blank_and_comments(text, start, end);
-	while (end > start && is_blank(text[end - 1]))
-		end--;
+	start = sqlscan_skip_blank(text, end, start, SQLSCAN_SQLITE, NULL);
+	end = sqlscan_trim_end(text, start, end);
 	if (end == start)
 		return 0;
 	return push(l, start, end - start) ? 0 : STRATA_ERROR;
@@ -1137,12 +1110,13 @@ int sqlparse_split_sqlite(db_stmt **out, size_t *n, size_t *err_offset, const ch
 		rc = STRATA_ERROR;
 		goto cleanup;
 	}
-	for (i = 0; i < len; i++) {
+	/* Only a ';' outside quotes and comments can end a statement; SQLite
+	 * says whether it does (a trigger's body holds some that do not). */
+	for (i = sqlscan_statement_end(text, len, 0, SQLSCAN_SQLITE); i < len;
+	     i = sqlscan_statement_end(text, len, i + 1, SQLSCAN_SQLITE)) {
 		char saved;
 		int complete;
 
-		if (text[i] != ';')
-			continue;
 		saved = text[i + 1];
 		text[i + 1] = '\0';
 		complete = sqlite3_complete(text + start);

@@ -17,6 +17,7 @@
  * it wrote when a later file or strata.sum cannot be written.
  */
 #include "import/import_int.h"
+#include "db/sqlscan.h"
 #include "strata/error.h"
 #include "strata/graph.h"
 #include "strata/migration.h"
@@ -499,46 +500,27 @@ int imp_sections(strata_buf *up, strata_buf *down, int *has_down, const char *pa
 }
 
 /* The next word of SQL text outside comments, string literals, quoted
- * identifiers and dollar-quoted bodies: [*w, *w + *n); 0 at the end. */
+ * identifiers and dollar-quoted bodies (db/sqlscan.h, PostgreSQL's rules):
+ * [*w, *w + *n); 0 at the end. */
 static int next_word(const char **pp, const char **w, size_t *n)
 {
 	const char *p = *pp;
+	size_t len = strlen(p), at = 0;
+	sqlscan_span sp;
 
-	while (*p) {
-		if (p[0] == '-' && p[1] == '-') {
-			p += strcspn(p, "\n");
-		} else if (p[0] == '/' && p[1] == '*') {
-			const char *e = strstr(p + 2, "*/");
-
-			p = e ? e + 2 : p + strlen(p);
-		} else if (*p == '\'' || *p == '"') {
-			const char *e = strchr(p + 1, *p);
-
-			p = e ? e + 1 : p + strlen(p);
-		} else if (*p == '$' && (p[1] == '$' || isalpha((unsigned char)p[1]) || p[1] == '_')) {
-			size_t tl = 1 + strspn(p + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
-			const char *e;
-
-			if (p[tl] != '$') {
-				p++;
-				continue;
-			}
-			tl++;
-			for (e = p + tl; *e && strncmp(e, p, tl) != 0; e++)
-				;
-			p = *e ? e + tl : e;
-		} else if (isalpha((unsigned char)*p) || *p == '_') {
-			*w = p;
-			while (isalnum((unsigned char)*p) || *p == '_' || *p == '$')
-				p++;
-			*n = (size_t)(p - *w);
-			*pp = p;
+	while (at < len) {
+		sqlscan_span_at(&sp, p, len, at, SQLSCAN_POSTGRES);
+		if (sp.kind == SQLSCAN_OTHER && (isalpha((unsigned char)p[at]) || p[at] == '_')) {
+			*w = p + at;
+			while (isalnum((unsigned char)p[at]) || p[at] == '_' || p[at] == '$')
+				at++;
+			*n = (size_t)(p + at - *w);
+			*pp = p + at;
 			return 1;
-		} else {
-			p++;
 		}
+		at = sp.end;
 	}
-	*pp = p;
+	*pp = p + len;
 	return 0;
 }
 

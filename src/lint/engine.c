@@ -59,6 +59,7 @@
 #include "core/batch.h"
 #include "db/db.h"
 #include "db/sqlparse.h"
+#include "db/sqlscan.h"
 #include "strata/error.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -933,38 +934,16 @@ void lint_track(lint_file *f)
 
 /* ---- statements ------------------------------------------------------- */
 
-/* Past blanks and comments from sql[i] (statement locations include them). */
-static size_t skip_space(const char *sql, size_t i, size_t end)
-{
-	while (i < end) {
-		if (isspace((unsigned char)sql[i])) {
-			i++;
-		} else if (sql[i] == '-' && i + 1 < end && sql[i + 1] == '-') {
-			while (i < end && sql[i] != '\n')
-				i++;
-		} else if (sql[i] == '/' && i + 1 < end && sql[i + 1] == '*') {
-			const char *close = NULL;
-			size_t j;
-
-			for (j = i + 2; j + 1 < end; j++)
-				if (sql[j] == '*' && sql[j + 1] == '/') {
-					close = sql + j;
-					break;
-				}
-			i = close ? (size_t)(close - sql) + 2 : end;
-		} else {
-			break;
-		}
-	}
-	return i;
-}
-
 static void lint_body(lint_file *f);
 
 static void lint_statement(lint_file *f, const PgQuery__Node *stmt, size_t start, size_t end)
 {
 	f->stmt = stmt;
-	f->stmt_start = skip_space(f->sql, start, end);
+	/* Statement locations include the blanks and comments before them. */
+	f->stmt_start = sqlscan_skip_blank(f->sql, end, start,
+					   f->engine == STRATA_LINT_SQLITE ? SQLSCAN_SQLITE
+									   : SQLSCAN_POSTGRES,
+					   NULL);
 	f->stmt_end = end;
 	f->r->statements++;
 	if (f->engine == STRATA_LINT_SQLITE) {

@@ -14,6 +14,7 @@
  * foreign_keys "is a no-op within a transaction" (sqlite.org/pragma.html).
  */
 #include "lint/lint.h"
+#include "db/sqlscan.h"
 #include "strata/error.h"
 #include "util/buf.h"
 
@@ -125,23 +126,7 @@ typedef struct reader {
 
 static void skip_blanks(reader *r)
 {
-	while (r->at < r->end) {
-		const char *c = r->sql + r->at;
-
-		if (isspace((unsigned char)*c)) {
-			r->at++;
-		} else if (c[0] == '-' && r->at + 1 < r->end && c[1] == '-') {
-			while (r->at < r->end && r->sql[r->at] != '\n')
-				r->at++;
-		} else if (c[0] == '/' && r->at + 1 < r->end && c[1] == '*') {
-			r->at += 2;
-			while (r->at + 1 < r->end && !(r->sql[r->at] == '*' && r->sql[r->at + 1] == '/'))
-				r->at++;
-			r->at = r->at + 2 < r->end ? r->at + 2 : r->end;
-		} else {
-			break;
-		}
-	}
+	r->at = sqlscan_skip_blank(r->sql, r->end, r->at, SQLSCAN_SQLITE, NULL);
 }
 
 static int is_word_char(char c)

@@ -24,6 +24,7 @@
  * and tried again with back-off, up to lock_retries times.
  */
 #include "online/online_int.h"
+#include "db/lockretry.h"
 #include "db/throttle.h"
 #include "strata/error.h"
 #include "util/alloc.h"
@@ -182,13 +183,15 @@ static int run_batch(online_run *r, const char *sql, const json_t *cursor, json_
 {
 	const char *params[32];
 	size_t n = json_array_size(cursor), i;
-	int attempt, rc = 0;
+	int rc = 0;
+	db_lock_retry retry;
 
 	if (n > 32)
 		return strata_error_set(STRATA_EINVALID, "a primary key of more than 32 columns");
 	for (i = 0; i < n; i++)
 		params[i] = json_string_value(json_array_get(cursor, i));
-	for (attempt = 0;; attempt++) {
+	db_lock_retry_init(&retry, r->cfg->lock_retries, DB_LOCK_RETRY_BATCH_FIRST_MS);
+	for (;;) {
 		char *progress_text = NULL;
 
 		memset(out, 0, sizeof(*out));
@@ -209,22 +212,15 @@ static int run_batch(online_run *r, const char *sql, const json_t *cursor, json_
 		}
 		if (rc == 0 && (rc = db_commit(r->db)) == 0)
 			return 0;
-		{
-			strata_error saved = *strata_error_last();
-
-			if (r->db->in_transaction)
-				db_rollback(r->db);
-			strata_error_restore(&saved);
-		}
+		db_rollback_keep_error(r->db);
 		json_decref(out->last);
 		out->last = NULL;
-		if (strcmp(strata_error_last()->sqlstate, DB_SQLSTATE_LOCK_NOT_AVAILABLE) != 0 ||
-		    attempt >= r->cfg->lock_retries)
+		if (!db_lock_retry_next(&retry))
 			return rc;
 		online_log(r, STRATA_LOG_WARN, "backfill batch waited longer than lock_timeout "
 			   "(%ld ms) for a row lock; retry %d of %d", r->cfg->lock_timeout_ms,
-			   attempt + 1, r->cfg->lock_retries);
-		pause_ms(100L << (attempt < 5 ? attempt : 5));
+			   retry.done, retry.max);
+		pause_ms(retry.wait_ms);
 	}
 }
 

@@ -28,6 +28,7 @@
  * statement waits in the lock queue long enough to stall traffic.
  */
 #include "online/online_int.h"
+#include "db/lockretry.h"
 #include "strata/error.h"
 #include "util/alloc.h"
 #include "util/strutil.h"
@@ -69,14 +70,9 @@ static void close_run(online_run *r)
 {
 	state_free(r->st);
 	r->st = NULL;
-	if (r->db) {
-		strata_error saved = *strata_error_last();
-
-		if (r->db->in_transaction)
-			db_rollback(r->db);
-		db_close(r->db);
-		strata_error_restore(&saved);
-	}
+	/* db_close() sets no error: the one the run failed with stays. */
+	db_rollback_keep_error(r->db);
+	db_close(r->db);
 	r->db = NULL;
 }
 
@@ -85,33 +81,25 @@ static const char *schema_opt(const strata_online_options *o)
 	return o && o->schema && *o->schema ? o->schema : "public";
 }
 
-static int is_lock_timeout(void)
+/* 1 after pausing for a retry of what (db/lockretry.h); 0: give up. */
+static int retry_or_give_up(online_run *r, db_lock_retry *retry, const char *what)
 {
-	return strcmp(strata_error_last()->sqlstate, DB_SQLSTATE_LOCK_NOT_AVAILABLE) == 0;
-}
-
-static int retry_or_give_up(online_run *r, int attempt, const char *what)
-{
-	if (!is_lock_timeout() || attempt >= r->cfg->lock_retries)
+	if (!db_lock_retry_next(retry))
 		return 0;
 	online_log(r, STRATA_LOG_WARN, "%s: lock not had within lock_timeout (%ld ms); retry %d "
-		   "of %d", what, r->cfg->lock_timeout_ms, attempt + 1, r->cfg->lock_retries);
-	pause_ms(200L << (attempt < 5 ? attempt : 5));
+		   "of %d", what, r->cfg->lock_timeout_ms, retry->done, retry->max);
+	pause_ms(retry->wait_ms);
 	return 1;
 }
 
-static void rollback_keep_error(online_run *r)
+static void retries_init(const online_run *r, db_lock_retry *retry)
 {
-	strata_error saved = *strata_error_last();
-
-	if (r->db->in_transaction)
-		db_rollback(r->db);
-	strata_error_restore(&saved);
+	db_lock_retry_init(retry, r->cfg->lock_retries, DB_LOCK_RETRY_FIRST_MS);
 }
 
 static void gave_up(online_run *r, const char *what)
 {
-	if (is_lock_timeout())
+	if (db_error_is_lock_timeout())
 		strata_error_append("\n  %s gave up after %d retries; nothing of it was kept", what,
 				    r->cfg->lock_retries);
 }
@@ -134,12 +122,13 @@ static int exec_text(online_run *r, const char *text)
 /* Statements that must run outside a transaction, one by one, each retried. */
 static int exec_autocommit(online_run *r, const char *sql, const char *what)
 {
-	int attempt, rc;
+	int rc;
+	db_lock_retry retry;
 
-	for (attempt = 0;; attempt++) {
+	for (retries_init(r, &retry);;) {
 		if ((rc = db_exec(r->db, sql, 0, NULL)) == 0)
 			return 0;
-		if (!retry_or_give_up(r, attempt, what)) {
+		if (!retry_or_give_up(r, &retry, what)) {
 			gave_up(r, what);
 			return rc;
 		}
@@ -167,9 +156,9 @@ static int ensure_indexes(online_run *r)
 	json_array_foreach(list, i, e) {
 		const char *name = json_string_value(json_object_get(e, "index"));
 		const char *params[2] = { r->st->schema, name };
-		int attempt;
+		db_lock_retry retry;
 
-		for (attempt = 0;; attempt++) {
+		for (retries_init(r, &retry);;) {
 			char *valid = NULL;
 
 			if ((rc = db_query(r->db, "SELECT i.indisvalid::text FROM pg_index i "
@@ -196,7 +185,7 @@ static int ensure_indexes(online_run *r)
 			rc = db_exec(r->db, json_string_value(json_object_get(e, "sql")), 0, NULL);
 			if (rc == 0)
 				continue; /* look again: valid now */
-			if (!retry_or_give_up(r, attempt, "building an index")) {
+			if (!retry_or_give_up(r, &retry, "building an index")) {
 				strata_error_append("\n  building index %s; run the command again to "
 						    "retry, or roll back", name);
 				goto cleanup;
@@ -254,7 +243,7 @@ static int expand_once(online_run *r, const strata_online_migration *m, const ch
 		goto cleanup;
 cleanup:
 	if (rc < 0)
-		rollback_keep_error(r);
+		db_rollback_keep_error(r->db);
 	free(mig);
 	free(plan);
 	json_decref(ctx.plan);
@@ -272,7 +261,8 @@ int strata_online_start(const strata_config *cfg, const strata_online_migration 
 	const char *schema = schema_opt(o);
 	char vs[256], *prev = NULL;
 	online_run r;
-	int rc, attempt, exists = 0;
+	int rc, exists = 0;
+	db_lock_retry retry;
 
 	if ((rc = open_run(&r, cfg, o, 0)) < 0 || (rc = state_ensure(r.db)) < 0 ||
 	    (rc = state_active(&r.st, r.db)) < 0)
@@ -324,10 +314,10 @@ int strata_online_start(const strata_config *cfg, const strata_online_migration 
 		}
 		if ((rc = state_latest_schema(&prev, r.db, schema)) < 0)
 			goto cleanup;
-		for (attempt = 0;; attempt++) {
+		for (retries_init(&r, &retry);;) {
 			if ((rc = expand_once(&r, m, schema, vs, prev)) == 0)
 				break;
-			if (!retry_or_give_up(&r, attempt, "start")) {
+			if (!retry_or_give_up(&r, &retry, "start")) {
 				gave_up(&r, "start");
 				goto cleanup;
 			}
@@ -410,7 +400,7 @@ static int contract_once(online_run *r)
 	rc = db_commit(r->db);
 cleanup:
 	if (rc < 0)
-		rollback_keep_error(r);
+		db_rollback_keep_error(r->db);
 	online_views_free(kept);
 	model_release(&model);
 	return rc;
@@ -420,23 +410,24 @@ static int do_complete(online_run *r)
 {
 	const json_t *list = json_object_get(r->st->plan, "validate"), *s;
 	size_t i;
-	int rc, attempt;
+	int rc;
+	db_lock_retry retry;
 
 	if ((rc = finish_expand(r)) < 0)
 		return rc;
 	json_array_foreach(list, i, s) {
 		if ((rc = exec_autocommit(r, json_string_value(s), "validating a constraint")) < 0) {
-			if (!is_lock_timeout())
+			if (!db_error_is_lock_timeout())
 				strata_error_hint("rows break the new constraint: fix them (or the "
 						  "migration's up expression, then roll back and start "
 						  "again), or run 'strata online rollback'");
 			return rc;
 		}
 	}
-	for (attempt = 0;; attempt++) {
+	for (retries_init(r, &retry);;) {
 		if ((rc = contract_once(r)) == 0)
 			break;
-		if (!retry_or_give_up(r, attempt, "complete")) {
+		if (!retry_or_give_up(r, &retry, "complete")) {
 			gave_up(r, "complete");
 			if (!strata_error_last()->hint[0])
 				strata_error_hint("nothing of the contract step was kept; fix the cause and "
@@ -498,7 +489,7 @@ static int rollback_once(online_run *r)
 	rc = db_commit(r->db);
 cleanup:
 	if (rc < 0)
-		rollback_keep_error(r);
+		db_rollback_keep_error(r->db);
 	return rc;
 }
 
@@ -506,14 +497,15 @@ int strata_online_rollback(const strata_config *cfg, const strata_online_options
 {
 	strata_online_options defaults = STRATA_ONLINE_OPTIONS_INIT;
 	online_run r;
-	int rc, attempt;
+	int rc;
+	db_lock_retry retry;
 
 	if ((rc = open_run(&r, cfg, opts ? opts : &defaults, 0)) < 0 || (rc = need_active(&r)) < 0)
 		goto cleanup;
-	for (attempt = 0;; attempt++) {
+	for (retries_init(&r, &retry);;) {
 		if ((rc = rollback_once(&r)) == 0)
 			break;
-		if (!retry_or_give_up(&r, attempt, "rollback")) {
+		if (!retry_or_give_up(&r, &retry, "rollback")) {
 			gave_up(&r, "rollback");
 			goto cleanup;
 		}

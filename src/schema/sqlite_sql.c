@@ -4,6 +4,7 @@
  */
 #include "schema/sqlite_sql.h"
 #include "db/db.h"
+#include "db/sqlscan.h"
 #include "schema/catalog.h"
 #include "strata/error.h"
 #include "util/alloc.h"
@@ -32,26 +33,6 @@ static int push(sqt_tokens *t, sqt_type type, const char *s, size_t n)
 	t->v[t->n].n = n;
 	t->n++;
 	return 0;
-}
-
-/* Length of a quoted run starting at p (opening quote q, closing quote
- * close, doubled closing quote as escape when escapes), or 0 if open. */
-static size_t quoted_len(const char *p, char close, int escapes)
-{
-	size_t i = 1;
-
-	for (;;) {
-		if (!p[i])
-			return 0;
-		if (p[i] == close) {
-			if (escapes && p[i + 1] == close) {
-				i += 2;
-				continue;
-			}
-			return i + 1;
-		}
-		i++;
-	}
 }
 
 static size_t number_len(const char *p)
@@ -84,34 +65,27 @@ static size_t number_len(const char *p)
 int sqt_tokenize(sqt_tokens *out, const char *sql)
 {
 	static const char *const ops2[] = { "||", "<=", ">=", "==", "!=", "<>", "<<", ">>", "->" };
+	size_t len = strlen(sql), at = 0, n;
 	const char *p = sql;
-	size_t n;
 
 	memset(out, 0, sizeof(*out));
-	while (*p) {
-		unsigned char c = (unsigned char)*p;
+	for (;;) {
+		unsigned char c;
 		sqt_type type = SQT_OP;
 
-		if (isspace(c)) {
-			p++;
-			continue;
-		}
-		if (c == '-' && p[1] == '-') {
-			while (*p && *p != '\n')
-				p++;
-			continue;
-		}
-		if (c == '/' && p[1] == '*') {
-			const char *end = strstr(p + 2, "*/");
-
-			p = end ? end + 2 : p + strlen(p); /* SQLite ends an open comment at the end */
-			continue;
-		}
+		/* Blanks and comments (db/sqlscan.h); SQLite ends an open comment at the end. */
+		at = sqlscan_skip_blank(sql, len, at, SQLSCAN_SQLITE, NULL);
+		if (at >= len)
+			break;
+		p = sql + at;
+		c = (unsigned char)*p;
 		n = 1;
 		if ((c == 'x' || c == 'X') && p[1] == '\'') {
-			if (!(n = quoted_len(p + 1, '\'', 0)))
+			const char *close = strchr(p + 2, '\''); /* hex digits: no '' inside */
+
+			if (!close)
 				goto open_quote;
-			n++;
+			n = (size_t)(close - p) + 1;
 			type = SQT_BLOB;
 		} else if (is_name_start(c)) {
 			while (is_name_char((unsigned char)p[n]))
@@ -120,14 +94,14 @@ int sqt_tokenize(sqt_tokens *out, const char *sql)
 		} else if (isdigit(c) || (c == '.' && isdigit((unsigned char)p[1]))) {
 			n = number_len(p);
 			type = SQT_NUMBER;
-		} else if (c == '\'') {
-			if (!(n = quoted_len(p, '\'', 1)))
+		} else if (c == '\'' || c == '"' || c == '`' || c == '[') {
+			sqlscan_span sp;
+
+			sqlscan_span_at(&sp, sql, len, at, SQLSCAN_SQLITE);
+			if (sp.open)
 				goto open_quote;
-			type = SQT_STRING;
-		} else if (c == '"' || c == '`' || c == '[') {
-			if (!(n = quoted_len(p, c == '[' ? ']' : (char)c, c != '[')))
-				goto open_quote;
-			type = SQT_QID;
+			n = sp.end - sp.start;
+			type = c == '\'' ? SQT_STRING : SQT_QID;
 		} else if (c == '?' || c == ':' || c == '@' || c == '$') {
 			while (is_name_char((unsigned char)p[n]))
 				n++;
@@ -152,7 +126,7 @@ int sqt_tokenize(sqt_tokens *out, const char *sql)
 		}
 		if (push(out, type, p, n) != 0)
 			goto fail;
-		p += n;
+		at += n;
 	}
 	return 0;
 open_quote:

@@ -50,8 +50,9 @@ typedef struct sqt_tokens {
 	size_t cap;
 } sqt_tokens;
 
-/* Split sql into tokens (comments and blanks dropped). An unterminated
- * string, name or comment is STRATA_EPARSE. */
+/* Split sql into tokens (comments and blanks dropped, db/sqlscan.h). An
+ * unterminated string or name is STRATA_EPARSE; a block comment left open
+ * runs to the end, as SQLite reads it. */
 int sqt_tokenize(sqt_tokens *out, const char *sql);
 void sqt_tokens_release(sqt_tokens *t);
 

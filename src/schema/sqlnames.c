@@ -3,6 +3,7 @@
  * sqlnames.h for what counts and what makes a script opaque).
  */
 #include "schema/sqlnames.h"
+#include "db/sqlscan.h"
 #include "strata/error.h"
 #include "util/alloc.h"
 #include "util/map.h"
@@ -85,114 +86,44 @@ static int ident_char(unsigned char c)
 	return isalnum(c) || c == '_' || c == '$' || c >= 0x80;
 }
 
-/* Skip blanks and comments; 0, or -1 at an unterminated comment. */
-static int skip_blank(lexer *x)
-{
-	for (;;) {
-		while (x->i < x->len && isspace((unsigned char)x->s[x->i]))
-			x->i++;
-		if (x->i + 1 < x->len && x->s[x->i] == '-' && x->s[x->i + 1] == '-') {
-			while (x->i < x->len && x->s[x->i] != '\n')
-				x->i++;
-		} else if (x->i + 1 < x->len && x->s[x->i] == '/' && x->s[x->i + 1] == '*') {
-			int depth = 1;
-
-			x->i += 2;
-			while (depth && x->i < x->len) {
-				if (x->i + 1 < x->len && x->s[x->i] == '/' && x->s[x->i + 1] == '*')
-					depth++, x->i += 2;
-				else if (x->i + 1 < x->len && x->s[x->i] == '*' && x->s[x->i + 1] == '/')
-					depth--, x->i += 2;
-				else
-					x->i++;
-			}
-			if (depth)
-				return -1;
-		} else {
-			return 0;
-		}
-	}
-}
-
-/* A quoted run from x->i (at the opening quote q); doubled quotes stay inside. */
-static tok_kind quoted(lexer *x, char q, int backslashes, tok_kind kind)
-{
-	x->start = ++x->i;
-	while (x->i < x->len) {
-		char c = x->s[x->i];
-
-		if (backslashes && c == '\\' && x->i + 1 < x->len) {
-			x->i += 2;
-		} else if (c == q) {
-			if (x->i + 1 < x->len && x->s[x->i + 1] == q) {
-				x->i += 2;
-			} else {
-				x->end = x->i++;
-				return kind;
-			}
-		} else {
-			x->i++;
-		}
-	}
-	return TOK_BAD;
-}
-
-/* $tag$ ... $tag$ from x->i; TOK_OTHER when '$' starts no tag ($1). */
-static tok_kind dollar(lexer *x)
-{
-	size_t j = x->i + 1, taglen;
-
-	while (j < x->len && x->s[j] != '$' && ident_char((unsigned char)x->s[j]) &&
-	       !(j == x->i + 1 && isdigit((unsigned char)x->s[j])))
-		j++;
-	if (j >= x->len || x->s[j] != '$') {
-		x->i++;
-		return TOK_OTHER;
-	}
-	taglen = j + 1 - x->i;
-	for (size_t k = j + 1; k + taglen <= x->len; k++)
-		if (x->s[k] == '$' && memcmp(x->s + k, x->s + x->i, taglen) == 0) {
-			x->start = j + 1;
-			x->end = k;
-			x->i = k + taglen;
-			return TOK_OTHER; /* a body: its words are not the statement's names */
-		}
-	return TOK_BAD;
-}
-
+/*
+ * The next token. Blanks, comments, strings, quoted names and dollar
+ * quotes follow db/sqlscan.h, with the rules of both engines (a script of
+ * either may come here); an open quote or comment is TOK_BAD.
+ */
 static tok_kind next(lexer *x)
 {
+	sqlscan_span sp;
 	unsigned char c;
+	int open = 0;
 
-	if (skip_blank(x) < 0)
+	x->i = sqlscan_skip_blank(x->s, x->len, x->i, SQLSCAN_EITHER, &open);
+	if (open)
 		return TOK_BAD;
 	if (x->i >= x->len)
 		return TOK_END;
 	c = (unsigned char)x->s[x->i];
-	if ((c == 'e' || c == 'E') && x->i + 1 < x->len && x->s[x->i + 1] == '\'') {
-		x->i++;
-		return quoted(x, '\'', 1, TOK_STRING);
-	}
-	if (c == '\'')
-		return quoted(x, '\'', 0, TOK_STRING);
-	if (c == '"')
-		return quoted(x, '"', 0, TOK_QUOTED);
-	if (c == '`') /* SQLite's other quotes */
-		return quoted(x, '`', 0, TOK_QUOTED);
+	sqlscan_span_at(&sp, x->s, x->len, x->i, SQLSCAN_EITHER);
 	if (c == '[') {
 		/* SQLite: [a name]; PostgreSQL: a subscript or ARRAY[...]. The
 		 * contents count as one name and are read on as usual too. */
-		const char *close = memchr(x->s + x->i, ']', x->len - x->i);
-
 		x->i++;
-		if (!close)
+		if (sp.open)
 			return TOK_OTHER;
-		x->start = x->i;
-		x->end = (size_t)(close - x->s);
+		x->start = sp.inner;
+		x->end = sp.inner_end;
 		return TOK_QUOTED;
 	}
-	if (c == '$')
-		return dollar(x);
+	if (sp.kind == SQLSCAN_STRING || sp.kind == SQLSCAN_NAME || sp.kind == SQLSCAN_DOLLAR) {
+		if (sp.open)
+			return TOK_BAD;
+		x->start = sp.inner;
+		x->end = sp.inner_end;
+		x->i = sp.end;
+		/* A dollar-quoted body: its words are not the statement's names. */
+		return sp.kind == SQLSCAN_STRING ? TOK_STRING
+		       : sp.kind == SQLSCAN_NAME ? TOK_QUOTED : TOK_OTHER;
+	}
 	if (ident_start(c)) {
 		size_t n = 0;
 

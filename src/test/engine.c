@@ -47,6 +47,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/fs.h"
+#include "util/strutil.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -666,14 +667,6 @@ static int check_scratch_empty(testrun *t)
 	}
 	sc_catalog_free(cat);
 	return 0;
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
 /* The checks and the walk on the open scratch database. */

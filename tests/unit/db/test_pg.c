@@ -382,7 +382,7 @@ static void test_pg__lost_connection(void **state)
 	const char *params[] = { b_pid };
 
 	assert_int_equal(db_exec(a, "SELECT pg_terminate_backend($1::int)", 1, params), 0);
-	usleep(100 * 1000);
+	pause_ms(100);
 	assert_int_equal(db_exec(b, "SELECT 1", 0, NULL), STRATA_EDB);
 	assert_non_null(strstr(strata_error_last()->message, "connection to the server was lost"));
 	strata_free(b_pid);

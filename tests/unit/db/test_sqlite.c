@@ -270,6 +270,31 @@ static void test_sqlite__rollback_rolls_back(void **state)
 	db_close(db);
 }
 
+/* The failure that made the rollback needed is the error left, not one of
+ * the ROLLBACK's; the transaction's writes are gone. */
+static void test_sqlite__rollback_keep_error(void **state)
+{
+	strata_db *db = open_ok("sqlite:keep.db");
+
+	assert_int_equal(db_exec(db, "CREATE TABLE t (a int PRIMARY KEY)", 0, NULL), 0);
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(db_exec(db, "INSERT INTO t VALUES (1)", 0, NULL), 0);
+	assert_int_not_equal(db_exec(db, "INSERT INTO t VALUES (1)", 0, NULL), 0);
+	assert_non_null(strstr(strata_error_last()->message, "UNIQUE"));
+	db_rollback_keep_error(db);
+	assert_false(db->in_transaction);
+	assert_non_null(strstr(strata_error_last()->message, "UNIQUE"));
+	assert_value(db, "SELECT count(*) FROM t", "0");
+
+	/* Nothing open, or no connection: nothing happens, the error stays. */
+	strata_error_set(STRATA_EDB, "the caller's failure");
+	db_rollback_keep_error(db);
+	db_rollback_keep_error(NULL);
+	assert_string_equal(strata_error_last()->message, "the caller's failure");
+	strata_error_clear();
+	db_close(db);
+}
+
 static void test_sqlite__second_writer_is_locked_out(void **state)
 {
 	strata_db *a = open_ok("sqlite:locked.db");
@@ -427,6 +452,7 @@ int main(void)
 		cmocka_unit_test(test_sqlite__query_callback_stops),
 		cmocka_unit_test(test_sqlite__exec_stmt_error),
 		cmocka_unit_test(test_sqlite__rollback_rolls_back),
+		cmocka_unit_test(test_sqlite__rollback_keep_error),
 		cmocka_unit_test(test_sqlite__second_writer_is_locked_out),
 		cmocka_unit_test(test_sqlite__run_lock_held_while_taken),
 		cmocka_unit_test(test_sqlite__full_database),

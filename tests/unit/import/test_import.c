@@ -215,6 +215,11 @@ static void test_import__sql_helpers(void **state)
 	assert_non_null(imp_nontx_statement("CREATE DATABASE x;"));
 	assert_null(imp_nontx_statement("REFRESH MATERIALIZED VIEW CONCURRENTLY v;"));
 	assert_null(imp_nontx_statement("-- CREATE INDEX CONCURRENTLY i ON t (a);\nSELECT 'CONCURRENTLY';"));
+	/* PostgreSQL's lexical rules: nested comments, E'...' escapes, dollar quotes */
+	assert_null(imp_nontx_statement("/* a /* b */ CREATE INDEX CONCURRENTLY i ON t (a); */ SELECT 1;"));
+	assert_null(imp_nontx_statement("SELECT E'\\' VACUUM';"));
+	assert_null(imp_nontx_statement("SELECT $q$ VACUUM $q$;"));
+	assert_non_null(imp_nontx_statement("SELECT $q$ x $q$; VACUUM;"));
 	assert_null(imp_nontx_statement("DO $x$ BEGIN EXECUTE 'VACUUM'; PERFORM concurrently; END $x$;"));
 	assert_null(imp_nontx_statement("SELECT \"vacuum\" FROM t /* VACUUM */;"));
 

@@ -961,6 +961,17 @@ static void check_at(const strata_lint_report *r, const char *rule, size_t k, in
 			 f->message, line, col, start);
 }
 
+/* A statement starts after the comments before it; PostgreSQL's block
+ * comments nest, so a nested one is skipped whole. */
+static void test_lint__finding_after_nested_comment(void **state)
+{
+	strata_lint_report *r = lint_plain("SELECT 1;\n/* a /* b */ c */ -- d\n  UPDATE t SET a = 1;\n");
+
+	assert_int_equal(count(r, "SL213"), 1);
+	check_at(r, "SL213", 0, 3, 3, "UPDATE t without WHERE");
+	strata_lint_report_free(r);
+}
+
 static void test_lint__plpgsql_function_body(void **state)
 {
 	strata_lint_report *r = lint_plain(
@@ -1243,6 +1254,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__down_drops_own_schema_quietly);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__down_recreating_a_table_is_new_there);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__syntax_error_names_line_and_column);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__finding_after_nested_comment);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__copy_data_and_function_bodies);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__sqlite_skips_its_own_dialect);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lint__sqlite_rebuild_keeps_rows_or_names_lost_columns);

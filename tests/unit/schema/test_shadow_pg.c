@@ -19,13 +19,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../db/pg_fixture.h"
 #include "schema/shadow.h"
 #include "strata/error.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/strutil.h"
 
 #define ROLE "strata_t_shadow_role"
 #define ROLE_PW "Shadow-pw-1"
@@ -68,13 +68,6 @@ static const char *dbname_of(const sc_shadow *s)
 
 	assert_non_null(slash);
 	return slash + 1;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
 }
 
 /* A shadow of the role's, with dead rows that draw a slow autovacuum
@@ -124,7 +117,7 @@ static void test_drop_with_an_autovacuum_worker_inside(void **state)
 			  (count_in(admin, signalled_name, "autovacuum worker") > 0);
 		if (workers == 2)
 			break;
-		sleep_ms(100);
+		pause_ms(100);
 	}
 	if (workers < 2) {
 		db_close(ours);
