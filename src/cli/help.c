@@ -91,14 +91,19 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "Revert applied revisions above TARGET by running their down sections, newest\n"
 	  "first. TARGET: a revision (it stays applied), a tag, head-N or REV-N, -N (N\n"
 	  "steps), or base.\n"
-	  "A revision marked irreversible stops the downgrade before anything runs.\n\n"
-	  "Examples:\n  strata downgrade -1\n  strata downgrade base\n" },
+	  "A revision marked irreversible stops the downgrade before anything runs.\n"
+	  "On a protected environment (require_plan) it is refused unless\n"
+	  "--force-protected REASON is given; the reason goes into the history rows.\n\n"
+	  "Examples:\n  strata downgrade -1\n  strata downgrade base\n"
+	  "  strata -e production downgrade -1 --force-protected \"INC-42: revert 3f9a\"\n" },
 	{ "stamp",
 	  "usage: strata stamp TARGET [--purge]\n\n"
 	  "Set the version table to TARGET (a revision, heads, or base) without running\n"
 	  "SQL. Use it to adopt a database whose schema is already there, or to mark a\n"
 	  "failed non-transactional revision as done after finishing it by hand.\n"
-	  "--purge replaces the version rows even when they name unknown revisions.\n" },
+	  "--purge replaces the version rows even when they name unknown revisions.\n"
+	  "On a protected environment (require_plan) it is refused unless\n"
+	  "--force-protected REASON is given; the reason goes into the history rows.\n" },
 	{ "current",
 	  "usage: strata current [--json] [-v]\n\n"
 	  "Show the revisions the database is at (its applied heads) and how many are\n"

@@ -1664,6 +1664,7 @@ static void run_init(run *r, const strata_config *cfg, const strata_graph *g,
 	const char *retry = "run again with --retry-failed after it stopped part-way";
 	const char *skip = opts->skip_promotion_check;
 	char skipped[576] = "";
+	size_t n;
 
 	memset(r, 0, sizeof(*r));
 	r->cfg = cfg;
@@ -1673,12 +1674,37 @@ static void run_init(run *r, const strata_config *cfg, const strata_graph *g,
 	memset(res, 0, sizeof(*res));
 	if (skip)
 		snprintf(skipped, sizeof(skipped), "promotion check skipped: %s", skip);
+	n = strlen(skipped);
+	if (opts->force_protected)
+		snprintf(skipped + n, sizeof(skipped) - n, "%sprotected environment %s forced: %s",
+			 n ? "; " : "", cfg->env ? cfg->env : "?", opts->force_protected);
 	snprintf(r->note_run, sizeof(r->note_run), "%s%s%s", opts->note ? opts->note : "",
 		 opts->note && skip ? "; " : "", skipped);
 	snprintf(r->note_sql, sizeof(r->note_sql), "applied from a --sql script%s%s",
 		 skip ? "; " : "", skipped);
 	snprintf(r->note_retry, sizeof(r->note_retry), "%s%s%s", retry, r->note_run[0] ? "; " : "",
 		 r->note_run);
+}
+
+/*
+ * downgrade and stamp on an environment with require_plan (a protected
+ * one): refused unless opts->force_protected gives a reason. Reverting or
+ * restamping production is possible, never by accident, and the reason is
+ * in the history rows the run writes (run_init() puts it in the note).
+ */
+static int protected_refusal(const strata_config *cfg, const strata_run_options *opts,
+			     const char *command)
+{
+	const char *env = cfg->env ? cfg->env : "NAME";
+
+	if (!cfg->require_plan || opts->force_protected)
+		return 0;
+	strata_error_set(STRATA_EINVALID, "environment '%s' is protected: %s is refused there",
+			 env, command);
+	strata_error_hint("nothing was run. Print the script for review with 'strata -e %s %s "
+			  "--sql ...'; to run it anyway, pass --force-protected REASON (recorded "
+			  "in the history), or set require_plan = no in [env.%s]", env, command, env);
+	return STRATA_EINVALID;
 }
 
 static int run_command(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
@@ -1701,6 +1727,9 @@ static int run_command(strata_run_result *res, const strata_config *cfg, const s
 				  cfg->env ? cfg->env : "NAME");
 		goto done;
 	}
+	if (dir == STRATA_DOWN && !opts->sql_only && (rc = protected_refusal(cfg, opts,
+									"downgrade")) < 0)
+		goto done;
 	/* An unknown target is bad input too: resolve names before connecting. */
 	if (opts->target && opts->target[0] != '+' && opts->target[0] != '-') {
 		unsigned char *probe = strata_calloc(strata_graph_count(g) + 1, 1);
@@ -1790,7 +1819,7 @@ int strata_stamp(strata_run_result *res, const strata_config *cfg, const strata_
 	unsigned char *want = NULL;
 	char **rows = NULL;
 	size_t nrows = 0, i;
-	strata_buf resolved = STRATA_BUF_INIT;
+	strata_buf resolved = STRATA_BUF_INIT, forced = STRATA_BUF_INIT;
 	const char *note;
 	int rc;
 
@@ -1800,6 +1829,8 @@ int strata_stamp(strata_run_result *res, const strata_config *cfg, const strata_
 		strata_error_hint("give a revision, heads, or base");
 		goto done;
 	}
+	if ((rc = protected_refusal(cfg, opts, "stamp")) < 0)
+		goto done;
 	r.count = strata_graph_count(g);
 	if (!(want = strata_calloc(r.count ? r.count : 1, 1))) {
 		rc = STRATA_ERROR;
@@ -1818,6 +1849,14 @@ int strata_stamp(strata_run_result *res, const strata_config *cfg, const strata_
 	    (rc = bk_set_heads(r.db, cfg, (const char *const *)rows, nrows)) < 0)
 		goto rollback;
 	note = opts->note ? opts->note : opts->purge ? "strata stamp --purge" : "strata stamp";
+	if (opts->force_protected) {
+		if (buf_printf(&forced, "%s; protected environment %s forced: %s", note,
+			       cfg->env ? cfg->env : "?", opts->force_protected) < 0) {
+			rc = STRATA_ERROR;
+			goto rollback;
+		}
+		note = buf_cstr(&forced);
+	}
 	if (buf_printf(&resolved, "%s: recorded as applied after it stopped part-way "
 			       "(finished by hand)", note) < 0) {
 		rc = STRATA_ERROR;
@@ -1851,6 +1890,7 @@ rollback:
 	}
 done:
 	buf_release(&resolved);
+	buf_release(&forced);
 	strata_free(rows);
 	strata_free(want);
 	close_run(&r);

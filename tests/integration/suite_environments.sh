@@ -356,4 +356,37 @@ test_plan_checks_promotion_and_records_a_skip() {
   contains "$ERR" "planned for environment 'staging', not 'production'"
 }
 
+# downgrade and stamp on a protected environment: refused (nothing run,
+# exit 2, the hint says what to do) unless --force-protected REASON, which
+# the history records, or require_plan = no.
+test_downgrade_and_stamp_refused_on_protected() {
+  plan_project sqlite
+  ok st -e prod plan -o p.sql
+  ok st -e prod apply p.sql
+  expect_exit 2 st -e prod downgrade "$R1"
+  contains "$ERR" "environment 'prod' is protected: downgrade is refused there"
+  contains "$ERR" "--force-protected REASON"
+  contains "$ERR" "require_plan = no"
+  equals "$(vers "$P")" "$R2"
+  expect_exit 2 st -e prod stamp "$R1"
+  contains "$ERR" "stamp is refused there"
+  equals "$(vers "$P")" "$R2"
+  # --sql only prints: allowed
+  ok st -e prod downgrade --sql "$R2:$R1"
+  contains "$OUT" "DROP TABLE t2"
+  expect_exit 2 st -e prod downgrade "$R1" --force-protected ""
+  ok st -e prod downgrade "$R1" --force-protected "INC-42 roll back t2"
+  equals "$(vers "$P")" "$R1"
+  equals "$(qurl "$P" "SELECT count(*) FROM strata_history WHERE direction = 'down' AND note LIKE '%protected environment prod forced: INC-42 roll back t2%'")" 1
+  ok st -e prod stamp "$R2" --force-protected "t2 restored by hand"
+  equals "$(vers "$P")" "$R2"
+  equals "$(qurl "$P" "SELECT count(*) FROM strata_history WHERE outcome = 'stamped' AND note = 'strata stamp; protected environment prod forced: t2 restored by hand'")" 1
+  # require_plan = no lifts it
+  printf 'require_plan = no\n' >>strata.ini
+  ok st -e prod stamp "$R1"
+  equals "$(vers "$P")" "$R1"
+  ok st -e prod downgrade base
+  equals "$(vers "$P")" ""
+}
+
 ENGINE=postgres run_tests
