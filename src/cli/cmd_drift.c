@@ -13,6 +13,7 @@
  * describe?" is one command.
  */
 #include "cli/schema_common.h"
+#include "core/drift.h"
 #include "db/db.h"
 #include "strata/error.h"
 #include "util/buf.h"
@@ -28,16 +29,6 @@ static const char *describe(const sc_change *ch)
 	case SC_OP_DROP: return "missing";
 	default: return "changed";
 	}
-}
-
-static int expected_catalog(cli_ctx *ctx, sc_catalog **out, int engine, strata_status **st)
-{
-	int rc = strata_status_read(st, ctx->config, ctx->graph, 0);
-
-	if (rc != 0)
-		return rc;
-	return sc_load_replayed(out, ctx->config->migrations, (const char *const *)(*st)->versions,
-				(*st)->nversions, engine, ctx->config);
 }
 
 int cmd_drift(int argc, char **argv, cli_ctx *ctx)
@@ -74,9 +65,9 @@ int cmd_drift(int argc, char **argv, cli_ctx *ctx)
 	if (!(engine = db_engine_of(ctx->config->database)))
 		return cli_report_error(strata_error_set(STRATA_EINVALID, "unknown database form"));
 	schema_guard_signals();
-	if ((schema ? (rc = sc_load(&expected, schema, engine, ctx->config))
-		    : (rc = expected_catalog(ctx, &expected, engine, &st))) != 0 ||
-	    (rc = sc_load_database(&live, ctx->config->database, ctx->config)) != 0 ||
+	if ((schema ? ((rc = sc_load(&expected, schema, engine, ctx->config)) != 0 ||
+		       (rc = sc_load_database(&live, ctx->config->database, ctx->config)) != 0)
+		    : (rc = drift_catalogs(&expected, &live, &st, ctx->config, ctx->graph)) != 0) ||
 	    (rc = sc_diff(expected, live, NULL, &changes)) != 0 ||
 	    (want_sql && (rc = sc_diff(live, expected, NULL, &fix)) != 0)) {
 		rc = cli_report_error(rc);

@@ -523,7 +523,8 @@ static int same_identity(const char *planned, const char *now)
 	return strcmp(planned, now) == 0;
 }
 
-/* "sha256:HEX" of the live schema's canonical dump (bookkeeping tables left out). */
+/* "sha256:HEX" of the live schema's canonical dump (bookkeeping tables left
+ * out; only cfg->tenant_schema when set). */
 static int fingerprint_of(strata_buf *out, strata_db *db, const strata_config *cfg)
 {
 	sc_catalog *cat = NULL;
@@ -540,6 +541,9 @@ static int fingerprint_of(strata_buf *out, strata_db *db, const strata_config *c
 	param[0] = buf_cstr(&path);
 	if (pg && rc == 0)
 		rc = db_exec(db, "SELECT pg_catalog.set_config('search_path', $1, false)", 1, param);
+	/* A tenant's plan is about its schema: other tenants move on their own. */
+	if (rc == 0 && cfg->tenant_schema)
+		rc = sc_catalog_keep_schema(cat, cfg->tenant_schema);
 	if (rc < 0 || (rc = sc_dump_sql(cat, &dump)) < 0)
 		goto done;
 	body_digest(buf_cstr(&dump), dump.len, hex);

@@ -1,0 +1,34 @@
+/*
+ * core/drift.h - the two schemas `strata drift` compares: the live
+ * database's, and the one its applied revisions make (replayed in a
+ * shadow database, schema/shadow.h). One code path for `strata drift` and
+ * `strata fleet NAME drift`.
+ *
+ * Layer: core (reads the state with the runner, the schemas with schema/).
+ */
+#ifndef STRATA_CORE_DRIFT_H
+#define STRATA_CORE_DRIFT_H
+
+#include "schema/catalog.h"
+#include "strata/config.h"
+#include "strata/graph.h"
+#include "strata/runner.h"
+
+/*
+ * Read cfg->database's state, replay its applied revisions (cfg->migrations)
+ * in a shadow, and read the live schema. With cfg->tenant_schema both
+ * catalogs keep only that schema (sc_catalog_keep_schema): a tenant is
+ * compared with what its revisions made in it, never with its neighbours.
+ * @param[out] expected, live  sc_catalog_free()
+ * @param[out] st  the state read (strata_status_free())
+ * @return 0, or the error of the read, the replay or the introspection
+ */
+int drift_catalogs(sc_catalog **expected, sc_catalog **live, strata_status **st,
+		   const strata_config *cfg, const strata_graph *g);
+
+/* The same, compared: *ndiff the differences that count (not consequential
+ * ones); *nversions the applied heads. 0 or the error. */
+int drift_count(size_t *ndiff, size_t *nversions, const strata_config *cfg,
+		const strata_graph *g);
+
+#endif
