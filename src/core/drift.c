@@ -10,6 +10,15 @@
 #include "schema/shadow.h"
 #include "strata/error.h"
 
+#include <string.h>
+
+/* A tenant's schema itself: the fleet's query found it, so it is there by
+ * definition, while a replay that applied nothing has not made it. */
+static int is_schema_itself(const sc_object *o, void *payload)
+{
+	return o->kind == SC_SCHEMA && o->name && strcmp(o->name, (const char *)payload) == 0;
+}
+
 int drift_catalogs(sc_catalog **expected, sc_catalog **live, strata_status **st,
 		   const strata_config *cfg, const strata_graph *g)
 {
@@ -24,8 +33,11 @@ int drift_catalogs(sc_catalog **expected, sc_catalog **live, strata_status **st,
 				   (*st)->nversions, engine, cfg)) != 0 ||
 	    (rc = sc_load_database(live, cfg->database, cfg)) != 0)
 		return rc;
-	if (cfg->tenant_schema && ((rc = sc_catalog_keep_schema(*expected, cfg->tenant_schema)) != 0 ||
-				   (rc = sc_catalog_keep_schema(*live, cfg->tenant_schema)) != 0))
+	if (cfg->tenant_schema &&
+	    ((rc = sc_catalog_keep_schema(*expected, cfg->tenant_schema)) != 0 ||
+	     (rc = sc_catalog_keep_schema(*live, cfg->tenant_schema)) != 0 ||
+	     (rc = sc_catalog_drop_if(*expected, is_schema_itself, cfg->tenant_schema)) != 0 ||
+	     (rc = sc_catalog_drop_if(*live, is_schema_itself, cfg->tenant_schema)) != 0))
 		return rc;
 	return 0;
 }

@@ -18,7 +18,8 @@
  * Read cfg->database's state, replay its applied revisions (cfg->migrations)
  * in a shadow, and read the live schema. With cfg->tenant_schema both
  * catalogs keep only that schema (sc_catalog_keep_schema): a tenant is
- * compared with what its revisions made in it, never with its neighbours.
+ * compared with what its revisions made in it, never with its neighbours
+ * (the schema object itself is left out: it exists before any revision).
  * @param[out] expected, live  sc_catalog_free()
  * @param[out] st  the state read (strata_status_free())
  * @return 0, or the error of the read, the replay or the introspection

@@ -19,6 +19,7 @@
 #include "strata/error.h"
 #include "core/bookkeeping.h"
 #include "core/runner_int.h"
+#include "core/tenant.h"
 #include "db/db.h"
 #include "schema/catalog.h"
 #include "schema/diff.h"
@@ -147,6 +148,7 @@ void strata_planfile_free(strata_planfile *p)
 	strata_free(p->strata_version);
 	strata_free(p->body_sha256);
 	strata_free(p->body);
+	strata_free(p->tenant_schema);
 	strata_free(p);
 }
 
@@ -164,6 +166,7 @@ int strata_planfile_format(char **out, const strata_planfile *p)
 	    put_value(&b, "environment", p->environment ? p->environment : "none") < 0 ||
 	    put_value(&b, "engine", p->engine) < 0 || put_value(&b, "database", p->database) < 0 ||
 	    put_value(&b, "identity", p->identity) < 0 ||
+	    (p->tenant_schema && put_value(&b, "tenant-schema", p->tenant_schema) < 0) ||
 	    put_words(&b, "applied", p->applied, p->napplied) < 0 ||
 	    put_value(&b, "schema", p->schema) < 0 || put_value(&b, "target", p->target) < 0 ||
 	    put_words(&b, "steps", p->steps, p->nsteps) < 0)
@@ -212,6 +215,7 @@ static const key_slot header_keys[] = {
 	{ "engine", offsetof(strata_planfile, engine), 1 },
 	{ "database", offsetof(strata_planfile, database), 0 },
 	{ "identity", offsetof(strata_planfile, identity), 1 },
+	{ "tenant-schema", offsetof(strata_planfile, tenant_schema), 0 },
 	{ "applied", (size_t)-1, 1 },
 	{ "schema", offsetof(strata_planfile, schema), 1 },
 	{ "target", offsetof(strata_planfile, target), 1 },
@@ -275,6 +279,9 @@ static int take_value(strata_planfile *p, size_t k, const char *value, const cha
 		    strcmp(value, "sqlite") != 0)
 			return parse_error(path, line, "engine must be postgresql or sqlite, not '%.100s'",
 					   value);
+		if (strcmp(key, "tenant-schema") == 0 && !tenant_schema_valid(value))
+			return parse_error(path, line, "tenant-schema must be a plain lowercase name, "
+					   "not '%.100s'", value);
 		if (strcmp(key, "body-sha256") == 0 && !is_hex64(value))
 			return parse_error(path, line, "body-sha256 must be 64 lowercase hex digits, "
 					   "not '%.100s'", value);
@@ -434,8 +441,20 @@ static int on_value(void *payload, int ncols, const char *const *v)
 	return 0;
 }
 
+static int database_identity(strata_buf *out, strata_db *db);
+
+/* The identity of what cfg plans for on db: the database's, and a tenant's schema. */
+static int identity_of(strata_buf *out, strata_db *db, const strata_config *cfg)
+{
+	int rc = database_identity(out, db);
+
+	if (rc == 0 && cfg->tenant_schema && buf_printf(out, ":schema=%s", cfg->tenant_schema) < 0)
+		rc = STRATA_ERROR;
+	return rc;
+}
+
 /* The identity of the database db is connected to (see strata/planfile.h). */
-static int identity_of(strata_buf *out, strata_db *db)
+static int database_identity(strata_buf *out, strata_db *db)
 {
 	strata_buf v = STRATA_BUF_INIT;
 	char *real = NULL;
@@ -609,7 +628,7 @@ int strata_plan_create(strata_planfile **out, const strata_config *cfg, const st
 			goto done;
 	} else if (rc < 0) {
 		goto done;
-	} else if ((rc = identity_of(&b, db)) < 0) {
+	} else if ((rc = identity_of(&b, db, cfg)) < 0) {
 		goto done;
 	}
 	if ((rc = bk_read(&st, db, cfg)) < 0 ||
@@ -624,6 +643,8 @@ int strata_plan_create(strata_planfile **out, const strata_config *cfg, const st
 	p->format = STRATA_PLANFILE_FORMAT;
 	p->engine = strata_strdup(db_engine_kind(db) == DB_POSTGRES ? "postgresql" : "sqlite");
 	if (cfg->env && !(p->environment = strata_strdup(cfg->env)))
+		goto done;
+	if (cfg->tenant_schema && !(p->tenant_schema = strata_strdup(cfg->tenant_schema)))
 		goto done;
 	if (redact_conninfo(&shown, cfg->database) < 0 || !(p->database = buf_detach(&shown)) ||
 	    !(p->identity = buf_detach(&b)))
@@ -741,7 +762,7 @@ static int check_under_lock(void *payload, strata_db *db, const unsigned char *a
 			    "and review that";
 	int rc;
 
-	if ((rc = identity_of(&now, db)) < 0)
+	if ((rc = identity_of(&now, db, c->cfg)) < 0)
 		goto done;
 	if (!same_identity(p->identity, buf_cstr(&now))) {
 		rc = refuse("Apply it to the database it was made for (see its 'database' line), or "
@@ -791,11 +812,29 @@ int strata_plan_apply(strata_run_result *res, const strata_config *cfg, const st
 	runner_plan_hooks hooks = { 0 };
 	apply_check check = { cfg, g, p, path, NULL };
 	size_t *steps = strata_calloc(p->nsteps ? p->nsteps : 1, sizeof(size_t));
+	strata_buf tdb = STRATA_BUF_INIT, tvt = STRATA_BUF_INIT, tht = STRATA_BUF_INIT;
 	char note[512];
 	int rc;
 
 	if (!steps)
 		return STRATA_ERROR;
+	if ((p->tenant_schema || cfg->tenant_schema) &&
+	    (!p->tenant_schema || !cfg->tenant_schema ||
+	     strcmp(p->tenant_schema, cfg->tenant_schema) != 0) &&
+	    (!p->tenant_schema || cfg->tenant_schema)) {
+		rc = refuse("Apply it to the target it was made for (see its 'database' line)",
+			    "%s was planned for %s%s, not %s%s", path,
+			    p->tenant_schema ? "tenant schema " : "a whole database",
+			    p->tenant_schema ? p->tenant_schema : "",
+			    cfg->tenant_schema ? "tenant schema " : "a whole database",
+			    cfg->tenant_schema ? cfg->tenant_schema : "");
+		goto done;
+	}
+	/* A tenant's plan given the plain database: run it in the tenant's schema. */
+	if (p->tenant_schema && !cfg->tenant_schema &&
+	    (rc = tenant_config(&planned, &tdb, &tvt, &tht, cfg, cfg->database,
+				p->tenant_schema)) < 0)
+		goto done;
 	if (!strata_planfile_body_intact(p)) {
 		rc = refuse("Review the file as it was written, or make a new plan", "the body of %s "
 			    "was edited after it was planned (its SHA-256 is not the header's "
@@ -842,5 +881,8 @@ int strata_plan_apply(strata_run_result *res, const strata_config *cfg, const st
 	rc = runner_upgrade_plan(res, &planned, g, &o, &hooks);
 done:
 	strata_free(steps);
+	buf_release(&tdb);
+	buf_release(&tvt);
+	buf_release(&tht);
 	return rc;
 }
