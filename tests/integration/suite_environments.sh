@@ -211,6 +211,38 @@ test_status_every_environment_one_unreachable() {
   no_shadows_left
 }
 
+# status reads the environments side by side: three that never answer (a
+# socket that accepts connections and says nothing, so each waits out the
+# whole connect timeout) cost one timeout, not three, and the reachable
+# ones are still reported, in the file's order.
+test_status_reads_environments_side_by_side() {
+  env_project
+  ok st -e local upgrade
+  ok st -e ci upgrade "$R1"
+  python3 -c 'import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(64)
+print(s.getsockname()[1], flush=True); time.sleep(120)' >silent.port &
+  local silent=$! port=
+  for _ in $(seq 1 50); do port=$(cat silent.port); [ -n "$port" ] && break; sleep 0.1; done
+  [ -n "$port" ] || fail "the silent server did not start"
+  local url="postgres://strata_test:${STRATA_TEST_PG_PASSWORD:-x}@127.0.0.1:$port"
+  sed -i "s|^database = $STAGING\$|database = $url/staging|; s|^database = $PROD\$|database = $url/production|" strata.ini
+  printf '\n[env.dr]\ndatabase = %s/dr\n' "$url" >>strata.ini
+  local t0=${EPOCHREALTIME/./} ms
+  expect_exit 3 st status --no-drift --connect-timeout 2s --json
+  ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
+  kill "$silent" 2>/dev/null; wait "$silent" 2>/dev/null || true
+  note "status with 3 silent environments (2s timeout each): ${ms} ms"
+  [ "$ms" -ge 1900 ] || fail "status did not wait for the silent environments (${ms} ms)"
+  [ "$ms" -lt 5000 ] || fail "status took ${ms} ms: the timeouts were waited one after the other"
+  equals "$(jq -r '[.environments[] | "\(.name)=\(.reachable)"] | join(" ")' <<<"$OUT")" \
+    "local=true ci=true staging=false production=false dr=false"
+  equals "$(jq -r '.environments[1].heads | join(",")' <<<"$OUT")" "$R1"
+  equals "$(jq -r '[.environments[] | select(.reachable | not) | .error | test("timeout")] | all' <<<"$OUT")" true
+  lacks "$OUT$ERR" "${STRATA_TEST_PG_PASSWORD:-s3cret}"
+  contains "$ERR" "3 environment(s) could not be read"
+}
+
 # ---- reviewed plans, on both engines --------------------------------------------
 
 # plan_project sqlite|postgres: one protected environment "prod" on the
