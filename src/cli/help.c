@@ -473,7 +473,10 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "Example:\n  strata -e production apply release-42.sql\n" },
 	{ "fleet",
 	  "usage: strata fleet NAME upgrade|status [TARGET] [--parallel N] [--canary N]\n"
-	  "                    [--max-failures N] [--resume] [--json]\n\n"
+	  "                    [--max-failures N] [--resume] [--json]\n"
+	  "       strata fleet NAME plan [TARGET] -o DIR\n"
+	  "       strata fleet NAME apply DIR [--lock-wait D] [options as for upgrade]\n"
+	  "       strata fleet NAME drift [--parallel N] [--json]\n\n"
 	  "Upgrade (to TARGET, default heads) or read every target of strata.ini's\n"
 	  "[fleet.NAME]: databases (targets = URL URL..., a file of URLs, exec: COMMAND,\n"
 	  "query: SQL with control = URL) or the tenant schemas of one PostgreSQL database\n"
@@ -481,12 +484,21 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "Each target is its own upgrade: own connection, run lock, transactions and\n"
 	  "history. A progress bar on a terminal, then one line per target: outcome,\n"
 	  "time, error. Exit 1 when a target failed or did not start.\n\n"
+	  "plan writes one reviewed plan per target into DIR ('strata plan' files, named\n"
+	  "after the target with its password masked; a tenant's carries its schema).\n"
+	  "apply runs each target's plan from DIR and refuses a target as 'strata apply'\n"
+	  "does (body edited, another database, state moved), the others going on.\n"
+	  "drift tells per target whether its schema matches its applied migrations\n"
+	  "('strata drift'; a tenant: its own schema only); exit 1 when any drifted.\n\n"
 	  "Options:\n"
 	  "  --parallel N             targets at a time (default: parallel = in the fleet, or 4)\n"
 	  "  --canary N               run the first N first; if one fails nothing else starts\n"
 	  "  --max-failures N         start no new target once more than N failed\n"
-	  "  --resume                 read every target first and skip those at the target\n\n"
-	  "Example:\n  strata fleet tenants upgrade --canary 1 --parallel 8\n" },
+	  "  --resume                 read every target first and skip those at the target\n"
+	  "                           (apply: those holding every step of their plan)\n"
+	  "  -o, --output DIR         plan: the folder the plans go to (created)\n\n"
+	  "Examples:\n  strata fleet tenants upgrade --canary 1 --parallel 8\n"
+	  "  strata fleet tenants plan -o plans/r42 && strata fleet tenants apply plans/r42\n" },
 	{ "help", "usage: strata help [COMMAND]\n" },
 	{ "version", "usage: strata version\n" },
 	{ "config",
