@@ -696,14 +696,13 @@ static int finish_step(run *r, size_t idx, strata_direction dir, const char *sta
 	int rc;
 
 	r->applied[idx] = dir == STRATA_UP;
-	if ((rc = heads_rows(r, r->applied, &rows, &nrows)) < 0 ||
-	    (rc = bk_set_heads(r->db, r->cfg, (const char *const *)rows, nrows)) < 0)
+	if ((rc = heads_rows(r, r->applied, &rows, &nrows)) < 0)
 		goto fail;
 	utc_timestamp(now);
 	e = history_row(r, m, dir, dir == STRATA_UP ? "applied" : "reverted", started, now);
 	e.duration_ms = (long)(now_ms() - t0);
 	e.statements_run = statements;
-	if ((rc = bk_insert(r->db, r->cfg, &e)) < 0)
+	if ((rc = bk_record_step(r->db, r->cfg, (const char *const *)rows, nrows, &e)) < 0)
 		goto fail;
 	if (!r->in_single_tx && (rc = db_commit(r->db)) < 0)
 		goto fail;
