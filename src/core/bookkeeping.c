@@ -466,6 +466,15 @@ static void history_params(const char *params[14], const bk_entry *e, char durat
 #define HISTORY_VALUES_PG "($1, $2, $3, $4::timestamptz, $5::timestamptz, $6::bigint, $7, $8, $9, " \
 			  "$10, $11, $12, $13::integer, $14)"
 
+/* "INSERT INTO history (columns) VALUES (...)" with PostgreSQL's typed parameters. */
+static int put_history_insert_pg(strata_buf *sql, const strata_config *cfg)
+{
+	if (buf_puts(sql, "INSERT INTO ") < 0 || db_quote_qualified(sql, cfg->history_table) < 0 ||
+	    buf_puts(sql, " (" HISTORY_COLUMNS ") VALUES " HISTORY_VALUES_PG) < 0)
+		return STRATA_ERROR;
+	return 0;
+}
+
 int bk_insert(strata_db *db, const strata_config *cfg, const bk_entry *e)
 {
 	strata_buf sql = STRATA_BUF_INIT;
@@ -481,9 +490,7 @@ int bk_insert(strata_db *db, const strata_config *cfg, const bk_entry *e)
 	if (db_engine_kind(db) == DB_POSTGRES) {
 		/* Typed casts so PostgreSQL infers the right parameter types. */
 		buf_clear(&sql);
-		if (buf_puts(&sql, "INSERT INTO ") < 0 ||
-		    db_quote_qualified(&sql, cfg->history_table) < 0 ||
-		    buf_puts(&sql, " (" HISTORY_COLUMNS ") VALUES " HISTORY_VALUES_PG) < 0)
+		if (put_history_insert_pg(&sql, cfg) < 0)
 			goto done;
 	}
 	rc = db_exec(db, buf_cstr(&sql), 14, params);
@@ -542,9 +549,7 @@ int bk_record_step(strata_db *db, const strata_config *cfg, const char *const *h
 	    buf_puts(&sql, " (revision) SELECT h FROM unnest($15::text[]) AS h WHERE NOT EXISTS "
 			   "(SELECT 1 FROM ") < 0 ||
 	    db_quote_qualified(&sql, cfg->version_table) < 0 ||
-	    buf_puts(&sql, " v WHERE v.revision = h)) INSERT INTO ") < 0 ||
-	    db_quote_qualified(&sql, cfg->history_table) < 0 ||
-	    buf_puts(&sql, " (" HISTORY_COLUMNS ") VALUES " HISTORY_VALUES_PG) < 0)
+	    buf_puts(&sql, " v WHERE v.revision = h)) ") < 0 || put_history_insert_pg(&sql, cfg) < 0)
 		goto done;
 	rc = db_exec(db, buf_cstr(&sql), 15, params);
 done:
