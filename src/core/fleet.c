@@ -1,7 +1,9 @@
 /*
  * core/fleet.c - fleets (strata/fleet.h): the targets of a [fleet.NAME]
- * section, and an upgrade or a status read run over them on a pool of
- * threads.
+ * section, and an upgrade, a status read, a plan, a plan's apply or a
+ * drift check run over them on a pool of threads (plans through
+ * strata/planfile.h, drift through core/drift.h, tenants' configs
+ * through core/tenant.h).
  *
  * Layer: core. Each target is a strata_config copy naming its database
  * (and, for a tenant schema, its search_path and version table) handed to
