@@ -17,6 +17,7 @@
  *     -- applied: 3f9a1c2b7d10             (version rows, sorted; "none")
  *     -- schema: sha256:...                (fingerprint of the live schema)
  *     -- target: head
+ *     -- direction: down                   (only in a downgrade's plan; else up)
  *     -- steps: 8e21d0a4c6f2 4b2e...       (in order; "none")
  *     -- lock-timeout: 5000ms
  *     -- statement-timeout: 0ms
@@ -91,15 +92,19 @@ typedef struct strata_planfile {
 	char *body;                 /* the script */
 	size_t body_len;
 	char *tenant_schema;        /* a tenant's plan: its schema; NULL otherwise */
+	int down;                   /* a downgrade's plan: steps are reverted, newest first */
 } strata_planfile;
 
 typedef struct strata_plan_options {
 	int version;                      /* STRATA_PLAN_OPTIONS_VERSION */
 	const char *target;               /* NULL = "heads" */
 	const char *skip_promotion_check; /* the reason, or NULL (see strata/runner.h) */
+	int down;                         /* plan a downgrade to target (required then): what
+	                                     a protected environment reverts by (no promotion
+	                                     check: nothing new reaches the database) */
 } strata_plan_options;
 #define STRATA_PLAN_OPTIONS_VERSION 1
-#define STRATA_PLAN_OPTIONS_INIT { STRATA_PLAN_OPTIONS_VERSION, NULL, NULL }
+#define STRATA_PLAN_OPTIONS_INIT { STRATA_PLAN_OPTIONS_VERSION, NULL, NULL, 0 }
 
 /**
  * Plan an upgrade of cfg->database to o->target: read its state, identity

@@ -169,6 +169,7 @@ int strata_planfile_format(char **out, const strata_planfile *p)
 	    (p->tenant_schema && put_value(&b, "tenant-schema", p->tenant_schema) < 0) ||
 	    put_words(&b, "applied", p->applied, p->napplied) < 0 ||
 	    put_value(&b, "schema", p->schema) < 0 || put_value(&b, "target", p->target) < 0 ||
+	    (p->down && put_value(&b, "direction", "down") < 0) ||
 	    put_words(&b, "steps", p->steps, p->nsteps) < 0)
 		goto done;
 	snprintf(ms, sizeof(ms), "%ldms", p->lock_timeout_ms);
@@ -219,6 +220,7 @@ static const key_slot header_keys[] = {
 	{ "applied", (size_t)-1, 1 },
 	{ "schema", offsetof(strata_planfile, schema), 1 },
 	{ "target", offsetof(strata_planfile, target), 1 },
+	{ "direction", (size_t)-1, 0 },
 	{ "steps", (size_t)-1, 1 },
 	{ "lock-timeout", (size_t)-1, 1 },
 	{ "statement-timeout", (size_t)-1, 1 },
@@ -291,6 +293,12 @@ static int take_value(strata_planfile *p, size_t k, const char *value, const cha
 		return split_words(&p->applied, &p->napplied, value);
 	if (strcmp(key, "steps") == 0)
 		return split_words(&p->steps, &p->nsteps, value);
+	if (strcmp(key, "direction") == 0) {
+		if (strcmp(value, "up") != 0 && strcmp(value, "down") != 0)
+			return parse_error(path, line, "direction must be up or down, not '%.100s'", value);
+		p->down = strcmp(value, "down") == 0;
+		return 0;
+	}
 	if (strcmp(key, "lint-finding") == 0)
 		return strv_push(&p->findings, &p->nfindings, value, strlen(value));
 	if (parse_duration_ms(&ms, value) < 0 || ms < 0) {
@@ -614,6 +622,11 @@ int strata_plan_create(strata_planfile **out, const strata_config *cfg, const st
 	*out = NULL;
 	if (!o)
 		o = &dflt;
+	if (o->down && !o->target) {
+		strata_error_set(STRATA_EINVALID, "a downgrade plan needs a target");
+		strata_error_hint("give a revision, -1 for one step, or base for everything");
+		return STRATA_EINVALID;
+	}
 	if (!(p = strata_calloc(1, sizeof(*p))) || !(applied = strata_calloc(count ? count : 1, 1)))
 		goto done;
 	oo.project_root = cfg->root;
@@ -634,9 +647,10 @@ int strata_plan_create(strata_planfile **out, const strata_config *cfg, const st
 	if ((rc = bk_read(&st, db, cfg)) < 0 ||
 	    (rc = strata_graph_applied(applied, g, (const char *const *)st.versions,
 				       st.nversions)) < 0 ||
-	    (rc = strata_plan_upgrade(&plan, g, applied, o->target ? o->target : "heads")) < 0)
+	    (rc = o->down ? strata_plan_downgrade(&plan, g, applied, o->target)
+			  : strata_plan_upgrade(&plan, g, applied, o->target ? o->target : "heads")) < 0)
 		goto done;
-	if (!o->skip_promotion_check &&
+	if (!o->down && !o->skip_promotion_check &&
 	    (rc = strata_promotion_check(cfg, g, plan.steps, plan.nsteps)) < 0)
 		goto done;
 	rc = STRATA_ERROR;
@@ -683,7 +697,9 @@ int strata_plan_create(strata_planfile **out, const strata_config *cfg, const st
 	    !(p->created_on = strata_strdup(host)) || !(p->strata_version = strata_strdup(STRATA_VERSION)))
 		goto done;
 	ro.skip_promotion_check = o->skip_promotion_check;
-	if ((rc = runner_render_upgrade(&b, cfg, g, applied, plan.steps, plan.nsteps, host, &ro)) < 0)
+	p->down = o->down;
+	if ((rc = runner_render_plan(&b, cfg, g, o->down ? STRATA_DOWN : STRATA_UP, applied,
+				     plan.steps, plan.nsteps, host, &ro)) < 0)
 		goto done;
 	p->body_len = b.len;
 	body_digest(buf_cstr(&b), b.len, hex);
@@ -791,8 +807,8 @@ static int check_under_lock(void *payload, strata_db *db, const unsigned char *a
 		goto done;
 	}
 	ro.skip_promotion_check = skipped_reason(p);
-	if ((rc = runner_render_upgrade(&body, c->cfg, c->g, applied, c->steps, p->nsteps,
-					p->created_on, &ro)) < 0)
+	if ((rc = runner_render_plan(&body, c->cfg, c->g, p->down ? STRATA_DOWN : STRATA_UP, applied,
+				     c->steps, p->nsteps, p->created_on, &ro)) < 0)
 		goto done;
 	if (body.len != p->body_len || memcmp(buf_cstr(&body), p->body, body.len) != 0)
 		rc = refuse(again, "the migration files no longer make the script %s holds: a "
@@ -878,7 +894,8 @@ int strata_plan_apply(strata_run_result *res, const strata_config *cfg, const st
 	o.target = NULL;
 	if (skipped_reason(p) && !o.skip_promotion_check)
 		o.skip_promotion_check = skipped_reason(p);
-	rc = runner_upgrade_plan(res, &planned, g, &o, &hooks);
+	rc = p->down ? runner_downgrade_plan(res, &planned, g, &o, &hooks)
+		     : runner_upgrade_plan(res, &planned, g, &o, &hooks);
 done:
 	strata_free(steps);
 	buf_release(&tdb);

@@ -1242,16 +1242,18 @@ static int make_plan(run *r, planner plan_fn, strata_direction dir, strata_plan 
 	int rc;
 
 	if (r->hooks) {
-		plan->direction = STRATA_UP;
+		plan->direction = dir;
 		if (!(plan->steps = strata_calloc(r->hooks->nsteps ? r->hooks->nsteps : 1,
 						  sizeof(size_t))))
 			return STRATA_ERROR;
 		for (i = 0; i < r->hooks->nsteps; i++) {
 			size_t idx = r->hooks->steps[i];
 
-			if (idx >= r->count || r->applied[idx]) {
-				strata_error_set(STRATA_ECHECK, "revision %s of the plan is already applied",
-						 idx < r->count ? strata_graph_at(r->g, idx)->revision : "?");
+			/* up: each still unapplied; down: each still applied */
+			if (idx >= r->count || (r->applied[idx] != 0) == (dir == STRATA_UP)) {
+				strata_error_set(STRATA_ECHECK, "revision %s of the plan is %s",
+						 idx < r->count ? strata_graph_at(r->g, idx)->revision : "?",
+						 dir == STRATA_UP ? "already applied" : "not applied");
 				strata_error_hint("nothing more was run; the database moved since the plan: "
 						  "make a new plan");
 				return STRATA_ECHECK;
@@ -1700,9 +1702,14 @@ static int protected_refusal(const strata_config *cfg, const strata_run_options 
 		return 0;
 	strata_error_set(STRATA_EINVALID, "environment '%s' is protected: %s is refused there",
 			 env, command);
-	strata_error_hint("nothing was run. Print the script for review with 'strata -e %s %s "
-			  "--sql ...'; to run it anyway, pass --force-protected REASON (recorded "
-			  "in the history), or set require_plan = no in [env.%s]", env, command, env);
+	if (strcmp(command, "downgrade") == 0)
+		strata_error_hint("nothing was run. Write a reviewed plan of it with 'strata -e %s plan "
+				  "--down TARGET -o FILE', review it, then run 'strata -e %s apply FILE'; "
+				  "or pass --force-protected REASON (recorded in the history), or set "
+				  "require_plan = no in [env.%s]", env, env, env);
+	else
+		strata_error_hint("nothing was run. To run it anyway, pass --force-protected REASON "
+				  "(recorded in the history), or set require_plan = no in [env.%s]", env);
 	return STRATA_EINVALID;
 }
 
@@ -1726,8 +1733,8 @@ static int run_command(strata_run_result *res, const strata_config *cfg, const s
 				  cfg->env ? cfg->env : "NAME");
 		goto done;
 	}
-	if (dir == STRATA_DOWN && !opts->sql_only && (rc = protected_refusal(cfg, opts,
-									"downgrade")) < 0)
+	if (dir == STRATA_DOWN && !opts->sql_only && !hooks &&
+	    (rc = protected_refusal(cfg, opts, "downgrade")) < 0)
 		goto done;
 	/* An unknown target is bad input too: resolve names before connecting. */
 	if (opts->target && opts->target[0] != '+' && opts->target[0] != '-') {
@@ -1776,9 +1783,15 @@ int runner_upgrade_plan(strata_run_result *res, const strata_config *cfg, const 
 	return run_command(res, cfg, g, opts, plan_up, STRATA_UP, hooks);
 }
 
-int runner_render_upgrade(strata_buf *out, const strata_config *cfg, const strata_graph *g,
-			  const unsigned char *applied, const size_t *steps, size_t nsteps,
-			  const char *host, const strata_run_options *opts)
+int runner_downgrade_plan(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
+			  const strata_run_options *opts, const runner_plan_hooks *hooks)
+{
+	return run_command(res, cfg, g, opts, strata_plan_downgrade, STRATA_DOWN, hooks);
+}
+
+int runner_render_plan(strata_buf *out, const strata_config *cfg, const strata_graph *g,
+		       strata_direction dir, const unsigned char *applied, const size_t *steps,
+		       size_t nsteps, const char *host, const strata_run_options *opts)
 {
 	runner_plan_hooks fixed = { steps, nsteps, NULL, NULL };
 	strata_run_result res;
@@ -1794,7 +1807,7 @@ int runner_render_upgrade(strata_buf *out, const strata_config *cfg, const strat
 	if (!(r.applied = strata_calloc(r.count ? r.count : 1, 1)))
 		return STRATA_ERROR;
 	memcpy(r.applied, applied, r.count);
-	rc = offline(&r, plan_up, STRATA_UP);
+	rc = offline(&r, dir == STRATA_UP ? plan_up : strata_plan_downgrade, dir);
 	close_run(&r);
 	return rc;
 }

@@ -389,16 +389,34 @@ test_plan_checks_promotion_and_records_a_skip() {
 }
 
 # downgrade and stamp on a protected environment: refused (nothing run,
-# exit 2, the hint says what to do) unless --force-protected REASON, which
-# the history records, or require_plan = no.
-test_downgrade_and_stamp_refused_on_protected() {
-  plan_project sqlite
+# exit 2, the hint says what to do) unless through a reviewed downgrade
+# plan, --force-protected REASON (which the history records), or
+# require_plan = no.
+downgrade_and_stamp_refused_on_protected() {
+  plan_project "$1"
   ok st -e prod plan -o p.sql
   ok st -e prod apply p.sql
   expect_exit 2 st -e prod downgrade "$R1"
   contains "$ERR" "environment 'prod' is protected: downgrade is refused there"
+  contains "$ERR" "plan --down TARGET -o FILE"
   contains "$ERR" "--force-protected REASON"
   contains "$ERR" "require_plan = no"
+  equals "$(vers "$P")" "$R2"
+  # the reviewed way: a downgrade plan, applied unchanged, refused once moved
+  expect_exit 2 st -e prod plan --down -o d.sql
+  ok st -e prod plan --down "$R1" -o d.sql
+  grep -q '^-- direction: down$' d.sql || fail "direction line"
+  grep -q "^-- steps: $R2\$" d.sql || fail "steps line: $(grep steps d.sql)"
+  grep -q '^DROP TABLE t2;' d.sql || fail "the body lacks the down SQL"
+  equals "$(vers "$P")" "$R2"
+  ok st -e prod apply d.sql
+  contains "$ERR" "reverted 1 revision"
+  equals "$(vers "$P")" "$R1"
+  equals "$(qurl "$P" "SELECT count(*) FROM strata_history WHERE direction = 'down' AND note LIKE 'applied from plan d.sql%'")" 1
+  expect_exit 1 st -e prod apply d.sql
+  contains "$ERR" "moved since d.sql was planned"
+  ok st -e prod plan -o p2.sql
+  ok st -e prod apply p2.sql
   equals "$(vers "$P")" "$R2"
   expect_exit 2 st -e prod stamp "$R1"
   contains "$ERR" "stamp is refused there"
@@ -420,5 +438,7 @@ test_downgrade_and_stamp_refused_on_protected() {
   ok st -e prod downgrade base
   equals "$(vers "$P")" ""
 }
+test_downgrade_and_stamp_refused_on_protected_sqlite() { downgrade_and_stamp_refused_on_protected sqlite; }
+test_downgrade_and_stamp_refused_on_protected_postgres() { downgrade_and_stamp_refused_on_protected postgres; }
 
 ENGINE=postgres run_tests
