@@ -34,7 +34,8 @@
  * unless opts->skip_promotion_check gives a reason; on one with
  * require_plan, upgrade runs only from a reviewed plan
  * (strata/planfile.h), never directly (--sql still prints), and downgrade
- * and stamp are refused unless opts->force_protected gives a reason (a
+ * (but from a reviewed downgrade plan) and stamp are refused unless
+ * opts->force_protected gives a reason (a
  * revert or a rewrite of the version rows on production is deliberate and
  * recorded, never an accident of the wrong -e).
  */

@@ -92,8 +92,9 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "first. TARGET: a revision (it stays applied), a tag, head-N or REV-N, -N (N\n"
 	  "steps), or base.\n"
 	  "A revision marked irreversible stops the downgrade before anything runs.\n"
-	  "On a protected environment (require_plan) it is refused unless\n"
-	  "--force-protected REASON is given; the reason goes into the history rows.\n\n"
+	  "On a protected environment (require_plan) it is refused: plan it with\n"
+	  "'strata plan --down TARGET -o FILE' and apply that, or give\n"
+	  "--force-protected REASON (the reason goes into the history rows).\n\n"
 	  "Examples:\n  strata downgrade -1\n  strata downgrade base\n"
 	  "  strata -e production downgrade -1 --force-protected \"INC-42: revert 3f9a\"\n" },
 	{ "stamp",
@@ -449,7 +450,8 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "  --no-drift               skip the drift comparison (no shadow database)\n\n"
 	  "Example:\n  strata status --json\n" },
 	{ "plan",
-	  "usage: strata [-e NAME] plan [TARGET] [-o FILE] [--skip-promotion-check REASON]\n\n"
+	  "usage: strata [-e NAME] plan [TARGET] [-o FILE] [--skip-promotion-check REASON]\n"
+	  "       strata [-e NAME] plan --down TARGET [-o FILE]\n\n"
 	  "Write the exact upgrade script for the database as it is now (TARGET default:\n"
 	  "heads) for review: the body is what 'upgrade --sql' prints, bookkeeping\n"
 	  "included; the header names the database's identity, its applied revisions,\n"
@@ -460,7 +462,9 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "Options:\n"
 	  "  -o, --output FILE        write the plan to FILE (default: stdout)\n"
 	  "  --skip-promotion-check REASON  plan them anyway (recorded in the plan and,\n"
-	  "                           once applied, in the history)\n\n"
+	  "                           once applied, in the history)\n"
+	  "  --down                   plan a downgrade to TARGET (its down sections), the\n"
+	  "                           reviewed way to revert a protected environment\n\n"
 	  "Example:\n  strata -e production plan -o release-42.sql\n" },
 	{ "apply",
 	  "usage: strata [-e NAME] apply FILE [--lock-wait D] [--skip-promotion-check REASON]\n\n"
