@@ -103,6 +103,10 @@ typedef struct strata_config {
 	int require_plan;          /* upgrade only through a reviewed plan (strata/planfile.h) */
 	char **env_names;          /* every [env.NAME] of the file, in file order */
 	size_t nenvs;
+	/* A fleet's tenant target (strata/fleet.h): the one schema it owns. Plans
+	 * fingerprint, and drift compares, only that schema. NULL = the whole
+	 * database. Never set from the file. */
+	char *tenant_schema;
 	/* [fleet.NAME] entries as read, in file order (strata/fleet.h reads them). */
 	char **fleet_entry_names, **fleet_entry_keys, **fleet_entry_values;
 	size_t nfleet_entries;

@@ -13,9 +13,11 @@
  *     -- engine: postgresql                (or "sqlite")
  *     -- database: postgres://app@db/app   (password masked; for people)
  *     -- identity: postgresql:system=7316...:database=app
+ *     -- tenant-schema: tenant_42          (only in a tenant's plan, see below)
  *     -- applied: 3f9a1c2b7d10             (version rows, sorted; "none")
  *     -- schema: sha256:...                (fingerprint of the live schema)
  *     -- target: head
+ *     -- direction: down                   (only in a downgrade's plan; else up)
  *     -- steps: 8e21d0a4c6f2 4b2e...       (in order; "none")
  *     -- lock-timeout: 5000ms
  *     -- statement-timeout: 0ms
@@ -29,6 +31,13 @@
  *     -- body-sha256: 64 hex digits
  *     -- end of plan header
  *     <body>
+ *
+ * A fleet's tenant schema (strata/fleet.h) is planned as its own database:
+ * the plan names the schema (tenant-schema), its identity ends with
+ * ":schema=NAME", its applied revisions are the tenant's version table's,
+ * its schema fingerprint covers that schema only, and apply runs it with
+ * search_path set to the schema and the version and history tables in it
+ * (given the plain database URL; a config for another tenant is refused).
  *
  * Identity of a database: PostgreSQL, the server's system identifier
  * (pg_control_system()) and the database's name; when the role may not
@@ -82,15 +91,20 @@ typedef struct strata_planfile {
 	char *body_sha256;          /* as the header says (parse) or of body (create) */
 	char *body;                 /* the script */
 	size_t body_len;
+	char *tenant_schema;        /* a tenant's plan: its schema; NULL otherwise */
+	int down;                   /* a downgrade's plan: steps are reverted, newest first */
 } strata_planfile;
 
 typedef struct strata_plan_options {
 	int version;                      /* STRATA_PLAN_OPTIONS_VERSION */
 	const char *target;               /* NULL = "heads" */
 	const char *skip_promotion_check; /* the reason, or NULL (see strata/runner.h) */
+	int down;                         /* plan a downgrade to target (required then): what
+	                                     a protected environment reverts by (no promotion
+	                                     check: nothing new reaches the database) */
 } strata_plan_options;
 #define STRATA_PLAN_OPTIONS_VERSION 1
-#define STRATA_PLAN_OPTIONS_INIT { STRATA_PLAN_OPTIONS_VERSION, NULL, NULL }
+#define STRATA_PLAN_OPTIONS_INIT { STRATA_PLAN_OPTIONS_VERSION, NULL, NULL, 0 }
 
 /**
  * Plan an upgrade of cfg->database to o->target: read its state, identity

@@ -35,7 +35,11 @@
  * upgrade (and --sql) refuses revisions the upstream has not applied,
  * unless opts->skip_promotion_check gives a reason; on one with
  * require_plan, upgrade runs only from a reviewed plan
- * (strata/planfile.h), never directly (--sql still prints).
+ * (strata/planfile.h), never directly (--sql still prints), and downgrade
+ * (but from a reviewed downgrade plan) and stamp are refused unless
+ * opts->force_protected gives a reason (a
+ * revert or a rewrite of the version rows on production is deliberate and
+ * recorded, never an accident of the wrong -e).
  */
 #ifndef STRATA_RUNNER_H
 #define STRATA_RUNNER_H
@@ -103,9 +107,12 @@ typedef struct strata_run_options {
 	void (*batch_progress)(void *payload, const strata_batch_progress *p);
 	int online_contract;      /* contract each online revision right after its expand
 	                             (strata test), not when a later revision says so */
+	const char *force_protected; /* downgrade, stamp: run on an environment with
+	                             require_plan (a protected one) anyway; the reason,
+	                             recorded in each history row. NULL = refuse there */
 } strata_run_options;
 #define STRATA_RUN_OPTIONS_VERSION 1
-#define STRATA_RUN_OPTIONS_INIT { STRATA_RUN_OPTIONS_VERSION, NULL, 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, 0, 0, NULL, 0 }
+#define STRATA_RUN_OPTIONS_INIT { STRATA_RUN_OPTIONS_VERSION, NULL, 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, 0, 0, NULL, 0, NULL }
 
 /*
  * Online revisions (a revision whose header says "-- online: FILE.json" or

@@ -5,7 +5,8 @@
  * with upgrade's run lock, transactions, bookkeeping and the plan's
  * lock_timeout; refuses (exit 1, nothing run) when the body was edited,
  * the database is another one, or its state or schema moved since the
- * plan (strata/planfile.h).
+ * plan (strata/planfile.h). A downgrade's plan (`strata plan --down`)
+ * reverts its steps the same way.
  */
 #include "cli/run_common.h"
 #include "strata/error.h"
@@ -46,7 +47,8 @@ int cmd_apply(int argc, char **argv, cli_ctx *ctx)
 	cli_run_options(&o, ctx);
 	o.skip_promotion_check = skip;
 	rc = strata_plan_apply(&res, ctx->config, ctx->graph, p, args[0], &o);
-	rc = run_common_report(ctx, rc, &res, &o, "applied", "the plan has no steps: nothing to do");
+	rc = run_common_report(ctx, rc, &res, &o, p->down ? "reverted" : "applied",
+			       "the plan has no steps: nothing to do");
 done:
 	strata_planfile_free(p);
 	strata_buf_release(&text);

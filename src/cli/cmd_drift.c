@@ -13,6 +13,7 @@
  * describe?" is one command.
  */
 #include "cli/schema_common.h"
+#include "strata/drift.h"
 #include "strata/error.h"
 
 #include <jansson.h>
@@ -26,17 +27,6 @@ static const char *describe(const strata_change_info *ch)
 	case STRATA_CHANGE_DROP: return "missing";
 	default: return "changed";
 	}
-}
-
-static int expected_catalog(cli_ctx *ctx, strata_catalog **out, int engine, strata_status **st)
-{
-	int rc = strata_status_read(st, ctx->config, ctx->graph, 0);
-
-	if (rc != 0)
-		return rc;
-	return strata_catalog_load_replayed(out, ctx->config->migrations,
-					    (const char *const *)(*st)->versions, (*st)->nversions,
-					    engine, ctx->config);
 }
 
 int cmd_drift(int argc, char **argv, cli_ctx *ctx)
@@ -73,9 +63,9 @@ int cmd_drift(int argc, char **argv, cli_ctx *ctx)
 	if (!(engine = strata_db_engine_of(ctx->config->database)))
 		return cli_report_error(strata_error_set(STRATA_EINVALID, "unknown database form"));
 	schema_guard_signals();
-	if ((schema ? (rc = strata_catalog_load(&expected, schema, engine, ctx->config))
-		    : (rc = expected_catalog(ctx, &expected, engine, &st))) != 0 ||
-	    (rc = strata_catalog_load_database(&live, ctx->config->database, ctx->config)) != 0 ||
+	if ((schema ? ((rc = strata_catalog_load(&expected, schema, engine, ctx->config)) != 0 ||
+		       (rc = strata_catalog_load_database(&live, ctx->config->database, ctx->config)) != 0)
+		    : (rc = strata_drift_catalogs(&expected, &live, &st, ctx->config, ctx->graph)) != 0) ||
 	    (rc = strata_schema_diff(&changes, expected, live, NULL)) != 0 ||
 	    (want_sql && (rc = strata_schema_diff(&fix, live, expected, NULL)) != 0)) {
 		rc = cli_report_error(rc);

@@ -1,11 +1,14 @@
 /*
- * cli/cmd_fleet.c - strata fleet NAME upgrade|status [TARGET]
+ * cli/cmd_fleet.c - strata fleet NAME upgrade|status|plan|apply|drift
  *
- * Runs an upgrade (or reads the state) of every target of strata.ini's
- * [fleet.NAME] (strata/fleet.h): --parallel N at a time, --canary N first,
- * --max-failures N, --resume. A progress bar on a terminal; then one line
- * per target (outcome, time, error), or --json. Exit 0 when every target
- * succeeded, 1 when some failed or did not start, 2 for bad usage.
+ * Runs an action over every target of strata.ini's [fleet.NAME]
+ * (strata/fleet.h): upgrade [TARGET], status, plan [TARGET] -o DIR (one
+ * reviewed plan file per target), apply DIR (each target's plan, refused
+ * per target as `strata apply` refuses), drift. --parallel N at a time,
+ * --canary N first, --max-failures N, --resume. A progress bar on a
+ * terminal; then one line per target (outcome, time, error), or --json.
+ * Exit 0 when every target succeeded, 1 when some failed, did not start
+ * or (drift) drifted, 2 for bad usage.
  */
 #include "cli/cli.h"
 #include "strata/error.h"
@@ -22,6 +25,9 @@ static const char *outcome_name(strata_fleet_outcome o)
 	case STRATA_FLEET_APPLIED: return "applied";
 	case STRATA_FLEET_UP_TO_DATE: return "up-to-date";
 	case STRATA_FLEET_FAILED: return "failed";
+	case STRATA_FLEET_PLANNED: return "planned";
+	case STRATA_FLEET_NO_DRIFT: return "no-drift";
+	case STRATA_FLEET_DRIFTED: return "drifted";
 	default: return "not-started";
 	}
 }
@@ -45,9 +51,10 @@ int cmd_fleet(int argc, char **argv, cli_ctx *ctx)
 {
 	strata_fleet_options fo = STRATA_FLEET_OPTIONS_INIT;
 	strata_fleet *f = NULL;
-	const char *args[3];
+	strata_run_options ro = STRATA_RUN_OPTIONS_INIT;
+	const char *args[3], *output = NULL;
 	long par = -1, can = -1, maxf = -1; /* -1: not given */
-	size_t nargs, counts[4] = { 0 };
+	size_t nargs, counts[STRATA_FLEET_NOUTCOMES] = { 0 };
 	int resume = 0, rc, status;
 	double t0 = strata_now_ms();
 	const cli_option opts[] = {
@@ -59,22 +66,49 @@ int cmd_fleet(int argc, char **argv, cli_ctx *ctx)
 			"start no new target once more than N failed"),
 		{ OPT_FLAG, 0, "resume", &resume, NULL,
 		  "read every target first and skip those at the target", 0, 0, NULL },
+		{ OPT_STRING, 'o', "output", &output, "DIR", "plan: the folder the plans go to", 0, 0, NULL },
+		{ OPT_STRING, 0, "lock-wait", &ctx->lock_wait, "DURATION",
+		  "apply: how long to wait for another strata run (default 60s)", 0, 0, NULL },
 		CLI_OPT_END,
 	};
 
 	if ((rc = cli_parse(argc, argv, opts, ctx, args, 3, &nargs)) != 0)
 		return rc;
 	if (nargs < 2)
-		return cli_usage_error("fleet", "usage: strata fleet NAME upgrade|status [TARGET]");
+		return cli_usage_error("fleet", "usage: strata fleet NAME upgrade|status|plan|apply|drift");
 	if (strcmp(args[1], "upgrade") == 0)
 		fo.action = STRATA_FLEET_UPGRADE;
 	else if (strcmp(args[1], "status") == 0)
 		fo.action = STRATA_FLEET_STATUS;
+	else if (strcmp(args[1], "plan") == 0)
+		fo.action = STRATA_FLEET_PLAN;
+	else if (strcmp(args[1], "apply") == 0)
+		fo.action = STRATA_FLEET_APPLY;
+	else if (strcmp(args[1], "drift") == 0)
+		fo.action = STRATA_FLEET_DRIFT;
 	else
-		return cli_usage_error("fleet", "unknown fleet action '%s' (upgrade or status)", args[1]);
-	if (nargs > 2 && fo.action != STRATA_FLEET_UPGRADE)
-		return cli_usage_error("fleet", "status takes no target");
-	fo.target = nargs > 2 ? args[2] : NULL;
+		return cli_usage_error("fleet", "unknown fleet action '%s' (upgrade, status, plan, "
+				       "apply or drift)", args[1]);
+	if (fo.action == STRATA_FLEET_APPLY) {
+		if (nargs != 3)
+			return cli_usage_error("fleet", "apply needs the folder 'strata fleet %s plan -o "
+					       "DIR' wrote", args[0]);
+		fo.plan_dir = args[2];
+	} else if (nargs > 2 && fo.action != STRATA_FLEET_UPGRADE && fo.action != STRATA_FLEET_PLAN) {
+		return cli_usage_error("fleet", "%s takes no target", args[1]);
+	} else {
+		fo.target = nargs > 2 ? args[2] : NULL;
+	}
+	if (fo.action == STRATA_FLEET_PLAN) {
+		if (!output || !*output)
+			return cli_usage_error("fleet", "plan needs -o DIR: the folder its plan files go "
+					       "to (one per target)");
+		fo.plan_dir = output;
+	} else if (output) {
+		return cli_usage_error("fleet", "-o is for plan");
+	}
+	if (resume && fo.action != STRATA_FLEET_UPGRADE && fo.action != STRATA_FLEET_APPLY)
+		return cli_usage_error("fleet", "--resume is for upgrade and apply");
 	if (par >= 0)
 		fo.parallel = (int)par;
 	if (can >= 0)
@@ -88,6 +122,21 @@ int cmd_fleet(int argc, char **argv, cli_ctx *ctx)
 	}
 	if ((rc = strata_fleet_load(&f, ctx->config, args[0])) < 0)
 		return cli_report_error(rc);
+	if (fo.action == STRATA_FLEET_PLAN && (rc = strata_mkdir_p(fo.plan_dir)) < 0) {
+		rc = cli_report_error(rc);
+		goto done;
+	}
+	if (fo.action == STRATA_FLEET_APPLY) {
+		if (!strata_is_dir(fo.plan_dir)) {
+			rc = cli_usage_error("fleet", "no folder '%s' (write it with 'strata fleet %s plan "
+					     "-o %s')", fo.plan_dir, args[0], fo.plan_dir);
+			goto done;
+		}
+		cli_run_options(&ro, ctx);
+		ro.log = NULL;
+		ro.progress = NULL;
+		fo.run = &ro;
+	}
 	status = strata_fleet_run(f, ctx->config, ctx->graph, &fo);
 	if (fo.progress)
 		fputs("\r\033[K", stderr);
@@ -106,9 +155,16 @@ int cmd_fleet(int argc, char **argv, cli_ctx *ctx)
 					      t->schema, "outcome", outcome_name(t->outcome), "canary",
 					      t->canary, "ms", t->ms);
 
-			if (fo.action == STRATA_FLEET_UPGRADE)
+			if (fo.action == STRATA_FLEET_UPGRADE || fo.action == STRATA_FLEET_APPLY)
 				json_object_set_new(o, "applied", json_integer((json_int_t)t->applied));
-			else if (t->outcome != STRATA_FLEET_FAILED)
+			if (fo.action == STRATA_FLEET_PLAN && t->outcome == STRATA_FLEET_PLANNED)
+				json_object_set_new(o, "steps", json_integer((json_int_t)t->applied));
+			if (fo.action == STRATA_FLEET_DRIFT && t->outcome != STRATA_FLEET_FAILED &&
+			    t->outcome != STRATA_FLEET_NOT_STARTED)
+				json_object_set_new(o, "differences", json_integer((json_int_t)t->ndiff));
+			if (t->plan_file)
+				json_object_set_new(o, "plan", json_string(t->plan_file));
+			if (fo.action == STRATA_FLEET_STATUS && t->outcome != STRATA_FLEET_FAILED)
 				json_object_set_new(o, "state", json_pack("{s:s?, s:i, s:i}", "heads", t->heads,
 									  "applied", (int)t->applied,
 									  "pending", (int)t->pending));
@@ -116,19 +172,26 @@ int cmd_fleet(int argc, char **argv, cli_ctx *ctx)
 				json_object_set_new(o, "error", json_string(t->error));
 			json_array_append_new(arr, o);
 		}
-		cli_print_json(json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:f, s:o}", "fleet", f->name,
-					 "action", args[1], "applied", (int)counts[STRATA_FLEET_APPLIED],
-					 "up_to_date", (int)counts[STRATA_FLEET_UP_TO_DATE], "failed",
+		cli_print_json(json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:o}",
+					 "fleet", f->name, "action", args[1], "applied",
+					 (int)counts[STRATA_FLEET_APPLIED], "up_to_date",
+					 (int)counts[STRATA_FLEET_UP_TO_DATE], "failed",
 					 (int)counts[STRATA_FLEET_FAILED], "not_started",
-					 (int)counts[STRATA_FLEET_NOT_STARTED], "ms", strata_now_ms() - t0,
-					 "targets", arr));
+					 (int)counts[STRATA_FLEET_NOT_STARTED], "planned",
+					 (int)counts[STRATA_FLEET_PLANNED], "no_drift",
+					 (int)counts[STRATA_FLEET_NO_DRIFT], "drifted",
+					 (int)counts[STRATA_FLEET_DRIFTED], "ms", strata_now_ms() - t0, "targets", arr));
 	} else {
 		for (size_t i = 0; i < f->n; i++) {
 			const strata_fleet_target *t = &f->targets[i];
 
 			printf("%-11s %7.0f ms  %s", outcome_name(t->outcome), t->ms, t->shown);
-			if (fo.action == STRATA_FLEET_UPGRADE && t->outcome == STRATA_FLEET_APPLIED)
+			if (t->outcome == STRATA_FLEET_APPLIED)
 				printf("  (%zu revision%s)", t->applied, t->applied == 1 ? "" : "s");
+			if (t->outcome == STRATA_FLEET_PLANNED)
+				printf("  %s (%zu step%s)", t->plan_file, t->applied, t->applied == 1 ? "" : "s");
+			if (t->outcome == STRATA_FLEET_DRIFTED)
+				printf("  %zu difference%s", t->ndiff, t->ndiff == 1 ? "" : "s");
 			if (fo.action == STRATA_FLEET_STATUS && t->outcome != STRATA_FLEET_FAILED)
 				printf("  heads %s, %zu pending", t->heads && *t->heads ? t->heads : "none",
 				       t->pending);
@@ -138,13 +201,29 @@ int cmd_fleet(int argc, char **argv, cli_ctx *ctx)
 				printf("\n    %s", t->error);
 			fputc('\n', stdout);
 		}
-		printf("fleet %s: %zu target(s): %zu applied, %zu up to date, %zu failed, %zu not "
-		       "started, in %.0f ms\n", f->name, f->n, counts[STRATA_FLEET_APPLIED],
-		       counts[STRATA_FLEET_UP_TO_DATE], counts[STRATA_FLEET_FAILED],
-		       counts[STRATA_FLEET_NOT_STARTED], strata_now_ms() - t0);
+		if (fo.action == STRATA_FLEET_PLAN)
+			printf("fleet %s: %zu target(s): %zu planned into %s, %zu failed, %zu not "
+			       "started, in %.0f ms\n", f->name, f->n, counts[STRATA_FLEET_PLANNED],
+			       fo.plan_dir, counts[STRATA_FLEET_FAILED],
+			       counts[STRATA_FLEET_NOT_STARTED], strata_now_ms() - t0);
+		else if (fo.action == STRATA_FLEET_DRIFT)
+			printf("fleet %s: %zu target(s): %zu without drift, %zu drifted, %zu failed, "
+			       "%zu not started, in %.0f ms\n", f->name, f->n,
+			       counts[STRATA_FLEET_NO_DRIFT], counts[STRATA_FLEET_DRIFTED],
+			       counts[STRATA_FLEET_FAILED], counts[STRATA_FLEET_NOT_STARTED],
+			       strata_now_ms() - t0);
+		else
+			printf("fleet %s: %zu target(s): %zu applied, %zu up to date, %zu failed, %zu "
+			       "not started, in %.0f ms\n", f->name, f->n, counts[STRATA_FLEET_APPLIED],
+			       counts[STRATA_FLEET_UP_TO_DATE], counts[STRATA_FLEET_FAILED],
+			       counts[STRATA_FLEET_NOT_STARTED], strata_now_ms() - t0);
 	}
 	rc = status == STRATA_ECHECK ? EXIT_CHECK : EXIT_OK;
-	if (rc)
+	if (rc && fo.action == STRATA_FLEET_DRIFT)
+		cli_warn("fleet %s: %zu drifted, %zu failed, %zu not started", f->name,
+			 counts[STRATA_FLEET_DRIFTED], counts[STRATA_FLEET_FAILED],
+			 counts[STRATA_FLEET_NOT_STARTED]);
+	else if (rc)
 		cli_warn("fleet %s: %zu failed, %zu not started", f->name, counts[STRATA_FLEET_FAILED],
 			 counts[STRATA_FLEET_NOT_STARTED]);
 done:

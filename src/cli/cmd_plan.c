@@ -1,5 +1,5 @@
 /*
- * cli/cmd_plan.c - strata plan [TARGET] [-o FILE]
+ * cli/cmd_plan.c - strata plan [TARGET] [-o FILE], strata plan --down TARGET
  *
  * Writes a reviewed plan (strata/planfile.h): the exact upgrade script for
  * the database as it is now, with a header naming the database, its state
@@ -116,13 +116,13 @@ int cmd_plan(int argc, char **argv, cli_ctx *ctx)
 	const char *args[1], *output = NULL, *skip = NULL;
 	char *text = NULL;
 	size_t nargs, errors = 0;
-	int rc;
+	int down = 0, rc;
 	const cli_option opts[] = {
 		{ OPT_STRING, 'o', "output", &output, "FILE",
 		  "write the plan to FILE (default: stdout)", 0, 0, NULL },
 		{ OPT_STRING, 0, "skip-promotion-check", &skip, "REASON",
-		  "plan them anyway (recorded in the plan and, once applied, in the "
-		  "history)", 0, 0, NULL },
+		  "plan revisions the upstream environment has not applied (reason recorded)", 0, 0, NULL },
+		{ OPT_FLAG, 0, "down", &down, NULL, "plan a downgrade to TARGET (required then)", 0, 0, NULL },
 		CLI_OPT_END,
 	};
 
@@ -132,10 +132,16 @@ int cmd_plan(int argc, char **argv, cli_ctx *ctx)
 		return cli_usage_error("plan", "--skip-promotion-check needs a reason");
 	if (output && !*output)
 		return cli_usage_error("plan", "-o needs a file name");
+	if (down && !nargs)
+		return cli_usage_error("plan", "--down needs a target (a revision, -1, or base)");
+	if (down && skip)
+		return cli_usage_error("plan", "a downgrade has no promotion check to skip");
 	po.target = nargs ? args[0] : "heads";
 	po.skip_promotion_check = skip;
+	po.down = down;
 	if ((rc = strata_plan_create(&p, ctx->config, ctx->graph, &po)) < 0 ||
-	    (rc = lint_steps(p, ctx, &errors)) < 0 || (rc = strata_planfile_format(&text, p)) < 0) {
+	    /* A downgrade runs down sections the lint does not judge: left "not run". */
+	    (!down && (rc = lint_steps(p, ctx, &errors)) < 0) || (rc = strata_planfile_format(&text, p)) < 0) {
 		rc = cli_report_error(rc);
 		goto done;
 	}

@@ -4,15 +4,21 @@
  * applied heads, pending revisions, the last applied step and who ran it,
  * and whether the schema drifted from what its migrations make.
  *
- * Each environment is read on its own, read-only, with a short connect
- * timeout; one that cannot be read is reported as unreachable and the
- * others are still shown (exit 3 then, so that scripts notice).
+ * Each environment is read on its own thread (one connection each: the
+ * total time is the slowest environment's, not the sum of the connect
+ * timeouts), read-only, with a short connect timeout; one that cannot be
+ * read is reported as unreachable on its own line and the others are
+ * still shown, in the file's order (exit 3 then, so that scripts notice).
+ * Threads share nothing but the project's config and graph, read-only;
+ * each writes its own row, and strata_error is per thread.
  */
 #include "cli/schema_common.h"
+#include "strata/drift.h"
 #include "strata/audit.h"
 #include "strata/error.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,33 +67,18 @@ static char *last_error(void)
 	return strata_strdup(strata_error_last()->message);
 }
 
-/* Does the live schema differ from what its applied revisions make? */
-static void check_drift(env_row *row, const strata_config *cfg, const strata_status *st)
+/* Does the live schema differ from what its applied revisions make? (strata drift's code) */
+static void check_drift(env_row *row, const strata_config *cfg, const strata_graph *g)
 {
-	strata_catalog *expected = NULL, *live = NULL;
-	strata_changes *changes = NULL;
-	int engine = strata_db_engine_of(cfg->database);
+	size_t ndiff = 0, heads = 0;
 
 	row->drift = -1;
-	if (strata_catalog_load_replayed(&expected, cfg->migrations,
-					 (const char *const *)st->versions, st->nversions, engine,
-					 cfg) < 0 ||
-	    strata_catalog_load_database(&live, cfg->database, cfg) < 0 ||
-	    strata_schema_diff(&changes, expected, live, NULL) < 0) {
+	if (strata_drift_count(&ndiff, &heads, cfg, g) < 0) {
 		row->drift_error = last_error();
 		strata_error_clear();
 	} else {
-		row->drift = 0;
-		for (size_t i = 0; i < strata_changes_count(changes); i++) {
-			strata_change_info ch;
-
-			strata_changes_get(&ch, changes, i);
-			row->drift |= !ch.consequential;
-		}
+		row->drift = ndiff > 0;
 	}
-	strata_changes_free(changes);
-	strata_catalog_free(expected);
-	strata_catalog_free(live);
 }
 
 static void read_env(env_row *row, const strata_config *cfg, const strata_graph *g,
@@ -140,7 +131,7 @@ static void read_env(env_row *row, const strata_config *cfg, const strata_graph 
 	}
 	strata_error_clear();
 	if (drift && row->exists)
-		check_drift(row, &timed, st);
+		check_drift(row, &timed, g);
 	goto done;
 failed:
 	row->reachable = 0;
@@ -150,6 +141,33 @@ done:
 	strata_audit_free(a);
 	strata_status_free(st);
 	strata_buf_release(&conninfo);
+}
+
+/* One environment's read, on its own thread. */
+typedef struct env_job {
+	env_row *row;
+	const strata_config *project; /* the project's config */
+	const strata_graph *g;
+	long timeout_s;
+	int drift;
+	int by_name;                  /* load [env.row->name] first; else read project */
+} env_job;
+
+static void *read_env_job(void *arg)
+{
+	env_job *j = arg;
+	strata_config *ecfg = NULL;
+
+	if (!j->by_name) {
+		read_env(j->row, j->project, j->g, j->timeout_s, j->drift);
+	} else if (strata_config_load_env(&ecfg, j->project, j->row->name) < 0) {
+		j->row->error = last_error();
+		strata_error_clear();
+	} else {
+		read_env(j->row, ecfg, j->g, j->timeout_s, j->drift);
+	}
+	strata_config_free(ecfg);
+	return NULL;
 }
 
 static json_t *row_json(const env_row *r)
@@ -217,6 +235,9 @@ int cmd_status(int argc, char **argv, cli_ctx *ctx)
 	long timeout_ms = 3000;
 	size_t nargs, n, i;
 	env_row *rows = NULL;
+	env_job *jobs = NULL;
+	pthread_t *threads = NULL;
+	unsigned char *started = NULL;
 	const char *args[1];
 	const cli_option opts[] = {
 		{ OPT_DURATION, 0, "connect-timeout", &timeout_ms, "D",
@@ -234,22 +255,28 @@ int cmd_status(int argc, char **argv, cli_ctx *ctx)
 		return cli_report_error(STRATA_ERROR);
 	if (!no_drift)
 		schema_guard_signals();
+	if (!(jobs = strata_calloc(n, sizeof(*jobs))) || !(threads = strata_calloc(n, sizeof(*threads))) ||
+	    !(started = strata_calloc(n, 1))) {
+		rc = cli_report_error(STRATA_ERROR);
+		goto done;
+	}
 	for (i = 0; i < n; i++) {
-		strata_config *ecfg = NULL;
-
-		if (ctx->config->env || !ctx->config->nenvs) {
-			rows[i].name = ctx->config->env;
-			read_env(&rows[i], ctx->config, ctx->graph, (timeout_ms + 999) / 1000, !no_drift);
-		} else {
-			rows[i].name = ctx->config->env_names[i];
-			if (strata_config_load_env(&ecfg, ctx->config, rows[i].name) < 0) {
-				rows[i].error = last_error();
-				strata_error_clear();
-			} else {
-				read_env(&rows[i], ecfg, ctx->graph, (timeout_ms + 999) / 1000, !no_drift);
-			}
-			strata_config_free(ecfg);
-		}
+		jobs[i].row = &rows[i];
+		jobs[i].project = ctx->config;
+		jobs[i].g = ctx->graph;
+		jobs[i].timeout_s = (timeout_ms + 999) / 1000;
+		jobs[i].drift = !no_drift;
+		jobs[i].by_name = !(ctx->config->env || !ctx->config->nenvs);
+		rows[i].name = jobs[i].by_name ? ctx->config->env_names[i] : ctx->config->env;
+	}
+	/* Side by side; one whose thread cannot start is read here, in turn. */
+	for (i = 0; n > 1 && i < n; i++)
+		started[i] = pthread_create(&threads[i], NULL, read_env_job, &jobs[i]) == 0;
+	for (i = 0; i < n; i++) {
+		if (started[i])
+			pthread_join(threads[i], NULL);
+		else
+			read_env_job(&jobs[i]);
 		unreachable += !rows[i].reachable;
 	}
 	if (ctx->g.json) {
@@ -263,10 +290,15 @@ int cmd_status(int argc, char **argv, cli_ctx *ctx)
 		for (i = 0; i < n; i++)
 			row_text(&rows[i]);
 	}
+	if (unreachable)
+		cli_warn("%d environment(s) could not be read", unreachable);
+	rc = unreachable ? EXIT_RUNTIME : EXIT_OK;
+done:
 	for (i = 0; i < n; i++)
 		row_release(&rows[i]);
 	strata_free(rows);
-	if (unreachable)
-		cli_warn("%d environment(s) could not be read", unreachable);
-	return unreachable ? EXIT_RUNTIME : EXIT_OK;
+	strata_free(jobs);
+	strata_free(threads);
+	strata_free(started);
+	return rc;
 }

@@ -62,15 +62,21 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "Revert applied revisions above TARGET by running their down sections, newest\n"
 	  "first. TARGET: a revision (it stays applied), a tag, head-N or REV-N, -N (N\n"
 	  "steps), or base.\n"
-	  "A revision marked irreversible stops the downgrade before anything runs.\n\n"
+	  "A revision marked irreversible stops the downgrade before anything runs.\n"
+	  "On a protected environment (require_plan) it is refused: plan it with\n"
+	  "'strata plan --down TARGET -o FILE' and apply that, or give\n"
+	  "--force-protected REASON (the reason goes into the history rows).\n\n"
 	  "@options\n"
-	  "Examples:\n  strata downgrade -1\n  strata downgrade base\n" },
+	  "Examples:\n  strata downgrade -1\n  strata downgrade base\n"
+	  "  strata -e production downgrade -1 --force-protected \"INC-42: revert 3f9a\"\n" },
 	{ "stamp",
 	  "usage: strata stamp TARGET [--purge]\n\n"
 	  "Set the version table to TARGET (a revision, heads, or base) without running\n"
 	  "SQL. Use it to adopt a database whose schema is already there, or to mark a\n"
 	  "failed non-transactional revision as done after finishing it by hand.\n"
-	  "--purge replaces the version rows even when they name unknown revisions.\n" },
+	  "--purge replaces the version rows even when they name unknown revisions.\n"
+	  "On a protected environment (require_plan) it is refused unless\n"
+	  "--force-protected REASON is given; the reason goes into the history rows.\n" },
 	{ "current",
 	  "usage: strata current [--json] [-v]\n\n"
 	  "Show the revisions the database is at (its applied heads) and how many are\n"
@@ -359,13 +365,15 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "Every environment of strata.ini ([env.NAME]) side by side, or the one -e names,\n"
 	  "or the project's database when there are none: applied heads, pending revisions,\n"
 	  "the last applied step (when, by whom, on which host), a failed revision, and\n"
-	  "whether the schema drifted from what its applied migrations make. Each is read\n"
-	  "read-only with a short connect timeout; one that cannot be reached is shown as\n"
-	  "unreachable and the others still are (exit 3 then).\n\n"
+	  "whether the schema drifted from what its applied migrations make. All are read\n"
+	  "side by side (one connection each), read-only, with a short connect timeout;\n"
+	  "one that cannot be reached is shown as unreachable and the others still are\n"
+	  "(exit 3 then).\n\n"
 	  "@options\n"
 	  "Example:\n  strata status --json\n" },
 	{ "plan",
-	  "usage: strata [-e NAME] plan [TARGET] [-o FILE] [--skip-promotion-check REASON]\n\n"
+	  "usage: strata [-e NAME] plan [TARGET] [-o FILE] [--skip-promotion-check REASON]\n"
+	  "       strata [-e NAME] plan --down TARGET [-o FILE]\n\n"
 	  "Write the exact upgrade script for the database as it is now (TARGET default:\n"
 	  "heads) for review: the body is what 'upgrade --sql' prints, bookkeeping\n"
 	  "included; the header names the database's identity, its applied revisions,\n"
@@ -387,7 +395,10 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "Example:\n  strata -e production apply release-42.sql\n" },
 	{ "fleet",
 	  "usage: strata fleet NAME upgrade|status [TARGET] [--parallel N] [--canary N]\n"
-	  "                    [--max-failures N] [--resume] [--json]\n\n"
+	  "                    [--max-failures N] [--resume] [--json]\n"
+	  "       strata fleet NAME plan [TARGET] -o DIR\n"
+	  "       strata fleet NAME apply DIR [--lock-wait D] [options as for upgrade]\n"
+	  "       strata fleet NAME drift [--parallel N] [--json]\n\n"
 	  "Upgrade (to TARGET, default heads) or read every target of strata.ini's\n"
 	  "[fleet.NAME]: databases (targets = URL URL..., a file of URLs, exec: COMMAND,\n"
 	  "query: SQL with control = URL) or the tenant schemas of one PostgreSQL database\n"
@@ -395,8 +406,15 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "Each target is its own upgrade: own connection, run lock, transactions and\n"
 	  "history. A progress bar on a terminal, then one line per target: outcome,\n"
 	  "time, error. Exit 1 when a target failed or did not start.\n\n"
+	  "plan writes one reviewed plan per target into DIR ('strata plan' files, named\n"
+	  "after the target with its password masked; a tenant's carries its schema).\n"
+	  "apply runs each target's plan from DIR and refuses a target as 'strata apply'\n"
+	  "does (body edited, another database, state moved), the others going on.\n"
+	  "drift tells per target whether its schema matches its applied migrations\n"
+	  "('strata drift'; a tenant: its own schema only); exit 1 when any drifted.\n\n"
 	  "@options\n"
-	  "Example:\n  strata fleet tenants upgrade --canary 1 --parallel 8\n" },
+	  "Examples:\n  strata fleet tenants upgrade --canary 1 --parallel 8\n"
+	  "  strata fleet tenants plan -o plans/r42 && strata fleet tenants apply plans/r42\n" },
 	{ "help", "usage: strata help [COMMAND]\n" },
 	{ "version", "usage: strata version\n" },
 	{ "config",

@@ -441,15 +441,12 @@ done:
 	return rc;
 }
 
-int bk_insert(strata_db *db, const strata_config *cfg, const bk_entry *e)
+/* The 14 parameters of a history row (duration and stmts: the caller's buffers). */
+static void history_params(const char *params[14], const bk_entry *e, char duration[32],
+			   char stmts[32])
 {
-	strata_buf sql = STRATA_BUF_INIT;
-	char duration[32], stmts[32];
-	const char *params[14];
-	int rc = STRATA_ERROR;
-
-	snprintf(duration, sizeof(duration), "%ld", e->duration_ms);
-	snprintf(stmts, sizeof(stmts), "%ld", e->statements_run);
+	snprintf(duration, 32, "%ld", e->duration_ms);
+	snprintf(stmts, 32, "%ld", e->statements_run);
 	params[0] = e->revision;
 	params[1] = e->direction;
 	params[2] = e->checksum;
@@ -464,6 +461,28 @@ int bk_insert(strata_db *db, const strata_config *cfg, const bk_entry *e)
 	params[11] = e->failed_statement;
 	params[12] = stmts;
 	params[13] = e->note;
+}
+
+#define HISTORY_VALUES_PG "($1, $2, $3, $4::timestamptz, $5::timestamptz, $6::bigint, $7, $8, $9, " \
+			  "$10, $11, $12, $13::integer, $14)"
+
+/* "INSERT INTO history (columns) VALUES (...)" with PostgreSQL's typed parameters. */
+static int put_history_insert_pg(strata_buf *sql, const strata_config *cfg)
+{
+	if (buf_puts(sql, "INSERT INTO ") < 0 || db_quote_qualified(sql, cfg->history_table) < 0 ||
+	    buf_puts(sql, " (" HISTORY_COLUMNS ") VALUES " HISTORY_VALUES_PG) < 0)
+		return STRATA_ERROR;
+	return 0;
+}
+
+int bk_insert(strata_db *db, const strata_config *cfg, const bk_entry *e)
+{
+	strata_buf sql = STRATA_BUF_INIT;
+	char duration[32], stmts[32];
+	const char *params[14];
+	int rc = STRATA_ERROR;
+
+	history_params(params, e, duration, stmts);
 	if (buf_puts(&sql, "INSERT INTO ") < 0 || db_quote_qualified(&sql, cfg->history_table) < 0 ||
 	    buf_puts(&sql, " (" HISTORY_COLUMNS ") VALUES "
 			   "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)") < 0)
@@ -471,16 +490,71 @@ int bk_insert(strata_db *db, const strata_config *cfg, const bk_entry *e)
 	if (db_engine_kind(db) == DB_POSTGRES) {
 		/* Typed casts so PostgreSQL infers the right parameter types. */
 		buf_clear(&sql);
-		if (buf_puts(&sql, "INSERT INTO ") < 0 ||
-		    db_quote_qualified(&sql, cfg->history_table) < 0 ||
-		    buf_puts(&sql, " (" HISTORY_COLUMNS ") VALUES "
-				   "($1, $2, $3, $4::timestamptz, $5::timestamptz, $6::bigint, $7, $8, $9, "
-				   "$10, $11, $12, $13::integer, $14)") < 0)
+		if (put_history_insert_pg(&sql, cfg) < 0)
 			goto done;
 	}
 	rc = db_exec(db, buf_cstr(&sql), 14, params);
 done:
 	buf_release(&sql);
+	return rc;
+}
+
+/* heads as a PostgreSQL text[] literal: {"a","b"}, quotes and backslashes escaped. */
+static int put_text_array(strata_buf *out, const char *const *v, size_t n)
+{
+	if (buf_puts(out, "{") < 0)
+		return STRATA_ERROR;
+	for (size_t i = 0; i < n; i++) {
+		if (buf_puts(out, i ? ",\"" : "\"") < 0)
+			return STRATA_ERROR;
+		for (const char *c = v[i]; *c; c++) {
+			if ((*c == '"' || *c == '\\') && buf_puts(out, "\\") < 0)
+				return STRATA_ERROR;
+			if (buf_putn(out, c, 1) < 0)
+				return STRATA_ERROR;
+		}
+		if (buf_puts(out, "\"") < 0)
+			return STRATA_ERROR;
+	}
+	return buf_puts(out, "}");
+}
+
+/*
+ * PostgreSQL: the version rows set and the history row written by one
+ * statement. The DELETE keeps the heads that stay, and the INSERT adds
+ * only those not there yet (both read the snapshot from before the
+ * statement), so the version table's primary key never sees a row twice.
+ */
+int bk_record_step(strata_db *db, const strata_config *cfg, const char *const *heads, size_t n,
+		   const bk_entry *e)
+{
+	strata_buf sql = STRATA_BUF_INIT, arr = STRATA_BUF_INIT;
+	char duration[32], stmts[32];
+	const char *params[15];
+	int rc = STRATA_ERROR;
+
+	if (db_engine_kind(db) != DB_POSTGRES) {
+		if ((rc = bk_set_heads(db, cfg, heads, n)) < 0)
+			return rc;
+		return bk_insert(db, cfg, e);
+	}
+	history_params(params, e, duration, stmts);
+	if (put_text_array(&arr, heads, n) < 0)
+		goto done;
+	params[14] = buf_cstr(&arr);
+	if (buf_puts(&sql, "WITH gone AS (DELETE FROM ") < 0 ||
+	    db_quote_qualified(&sql, cfg->version_table) < 0 ||
+	    buf_puts(&sql, " WHERE revision <> ALL ($15::text[])), added AS (INSERT INTO ") < 0 ||
+	    db_quote_qualified(&sql, cfg->version_table) < 0 ||
+	    buf_puts(&sql, " (revision) SELECT h FROM unnest($15::text[]) AS h WHERE NOT EXISTS "
+			   "(SELECT 1 FROM ") < 0 ||
+	    db_quote_qualified(&sql, cfg->version_table) < 0 ||
+	    buf_puts(&sql, " v WHERE v.revision = h)) ") < 0 || put_history_insert_pg(&sql, cfg) < 0)
+		goto done;
+	rc = db_exec(db, buf_cstr(&sql), 15, params);
+done:
+	buf_release(&sql);
+	buf_release(&arr);
 	return rc;
 }
 

@@ -1,7 +1,9 @@
 /*
  * core/fleet.c - fleets (strata/fleet.h): the targets of a [fleet.NAME]
- * section, and an upgrade or a status read run over them on a pool of
- * threads.
+ * section, and an upgrade, a status read, a plan, a plan's apply or a
+ * drift check run over them on a pool of threads (plans through
+ * strata/planfile.h, drift through core/drift.h, tenants' configs
+ * through core/tenant.h).
  *
  * Layer: core. Each target is a strata_config copy naming its database
  * (and, for a tenant schema, its search_path and version table) handed to
@@ -17,13 +19,17 @@
  */
 #include "strata/fleet.h"
 #include "strata/error.h"
+#include "strata/planfile.h"
 #include "strata/runner.h"
 #include "strata/session.h"
 #include "strata/status.h"
+#include "strata/drift.h"
+#include "core/tenant.h"
 #include "db/db.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/fs.h"
+#include "util/sha256.h"
 #include "util/strutil.h"
 
 #include <ctype.h>
@@ -149,16 +155,6 @@ typedef struct row_sink {
 	int schemas;
 } row_sink;
 
-static int valid_schema(const char *s)
-{
-	if (!*s || strlen(s) > 63 || !(islower((unsigned char)*s) || *s == '_'))
-		return 0;
-	for (; *s; s++)
-		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_'))
-			return 0;
-	return 1;
-}
-
 static int on_row(void *payload, int ncols, const char *const *v)
 {
 	row_sink *r = payload;
@@ -167,7 +163,7 @@ static int on_row(void *payload, int ncols, const char *const *v)
 		return 0;
 	if (!r->schemas)
 		return add_target(r->f, v[0], strlen(v[0]), NULL);
-	if (!valid_schema(v[0])) {
+	if (!tenant_schema_valid(v[0])) {
 		strata_error_set(STRATA_EINVALID, "schema '%.64s' of [fleet.%s] is not a plain "
 				 "lowercase name", v[0], r->f->name);
 		strata_error_hint("tenant schemas are named [a-z_][a-z0-9_]*; filter others out in "
@@ -320,6 +316,7 @@ void strata_fleet_free(strata_fleet *f)
 		strata_free(f->targets[i].shown);
 		strata_free(f->targets[i].schema);
 		strata_free(f->targets[i].heads);
+		strata_free(f->targets[i].plan_file);
 		strata_free(f->targets[i].error);
 	}
 	strata_free(f->targets);
@@ -348,26 +345,13 @@ typedef struct pool {
 static int target_config(strata_config *out, strata_buf *db, strata_buf *vt, strata_buf *ht,
 			 const strata_config *cfg, const strata_fleet_target *t)
 {
+	if (t->schema)
+		return tenant_config(out, db, vt, ht, cfg, t->url, t->schema);
 	*out = *cfg;
 	out->env = NULL;
 	out->promote_from = NULL;
 	out->protected_env = out->require_plan = 0;
-	if (!t->schema) {
-		out->database = t->url;
-		return 0;
-	}
-	if (buf_puts(db, t->url) < 0)
-		return STRATA_ERROR;
-	if (strstr(t->url, "://") ? buf_printf(db, "%soptions=-csearch_path%%3D%s",
-					       strchr(t->url, '?') ? "&" : "?", t->schema) < 0
-				  : buf_printf(db, " options='-csearch_path=%s'", t->schema) < 0)
-		return STRATA_ERROR;
-	if (buf_printf(vt, "%s.strata_version", t->schema) < 0 ||
-	    buf_printf(ht, "%s.strata_history", t->schema) < 0)
-		return STRATA_ERROR;
-	out->database = db->ptr;
-	out->version_table = vt->ptr;
-	out->history_table = ht->ptr;
+	out->database = t->url;
 	return 0;
 }
 
@@ -446,6 +430,132 @@ done:
 	return rc;
 }
 
+int strata_fleet_plan_name(char **out, const strata_fleet_target *t)
+{
+	strata_buf b = STRATA_BUF_INIT;
+	unsigned char digest[32];
+	char hex[65];
+	sha256_ctx c;
+	size_t n = 0;
+
+	*out = NULL;
+	sha256_init(&c);
+	sha256_update(&c, t->shown, strlen(t->shown));
+	sha256_final(&c, digest);
+	sha256_hex(digest, hex);
+	for (const char *s = t->shown; *s && n < 80; s++, n++) {
+		char ch = *s;
+
+		if (!(isalnum((unsigned char)ch) || ch == '.' || ch == '-' || ch == '_'))
+			ch = '_';
+		/* no name starts with a dot: a hidden or a ".." file */
+		if (n == 0 && ch == '.')
+			ch = '_';
+		if (ch == '_' && b.len && b.ptr[b.len - 1] == '_')
+			continue; /* "://" and "****" read as one '_' */
+		if (buf_putn(&b, &ch, 1) < 0)
+			break;
+	}
+	if (buf_printf(&b, "-%.12s.plan.sql", hex) < 0 || !(*out = buf_detach(&b))) {
+		buf_release(&b);
+		return STRATA_ERROR;
+	}
+	return 0;
+}
+
+/* dir/NAME of the target's plan into t->plan_file. */
+static int plan_path(strata_fleet_target *t, const char *dir)
+{
+	strata_buf path = STRATA_BUF_INIT;
+	char *name = NULL;
+	int rc;
+
+	if ((rc = strata_fleet_plan_name(&name, t)) == 0 &&
+	    (rc = fs_join(&path, dir, name)) == 0 && !(t->plan_file = buf_detach(&path)))
+		rc = STRATA_ERROR;
+	strata_free(name);
+	buf_release(&path);
+	return rc;
+}
+
+/* plan: the target's reviewed plan, written to its file (t->applied: its steps). */
+static int plan_target(strata_fleet_target *t, const strata_config *tc, const strata_graph *g,
+		       const strata_fleet_options *o)
+{
+	strata_plan_options po = STRATA_PLAN_OPTIONS_INIT;
+	strata_planfile *pf = NULL;
+	char *text = NULL;
+	int rc;
+
+	po.target = o->target ? o->target : "heads";
+	if ((rc = plan_path(t, o->plan_dir)) == 0 && (rc = strata_plan_create(&pf, tc, g, &po)) == 0 &&
+	    (rc = strata_planfile_format(&text, pf)) == 0 &&
+	    (rc = fs_write_file(t->plan_file, text, strlen(text))) == 0)
+		t->applied = pf->nsteps;
+	strata_free(text);
+	strata_planfile_free(pf);
+	return rc;
+}
+
+/* The target's plan file, read and parsed. */
+static int read_plan(strata_planfile **pf, strata_fleet_target *t, const char *dir)
+{
+	strata_buf text = STRATA_BUF_INIT;
+	int rc;
+
+	*pf = NULL;
+	if (!t->plan_file && (rc = plan_path(t, dir)) < 0)
+		return rc;
+	if ((rc = fs_read_file(&text, t->plan_file, 256u << 20)) == STRATA_ENOTFOUND) {
+		strata_error_set(STRATA_ENOTFOUND, "no plan for this target: %s does not exist",
+				 t->plan_file);
+		strata_error_hint("write the plans with 'strata fleet NAME plan -o %s' first", dir);
+	}
+	if (rc == 0)
+		rc = strata_planfile_parse(pf, text.ptr ? text.ptr : "", text.len, t->plan_file);
+	buf_release(&text);
+	return rc;
+}
+
+/* apply: the target's plan, refused or run exactly as strata apply FILE does. */
+static int apply_target(strata_fleet_target *t, const strata_config *tc, const strata_graph *g,
+			const strata_fleet_options *o)
+{
+	strata_run_options dflt = STRATA_RUN_OPTIONS_INIT;
+	strata_run_result res = { 0 };
+	strata_planfile *pf = NULL;
+	int rc;
+
+	if ((rc = read_plan(&pf, t, o->plan_dir)) == 0)
+		rc = strata_plan_apply(&res, tc, g, pf, t->plan_file, o->run ? o->run : &dflt);
+	t->applied = res.done;
+	strata_planfile_free(pf);
+	return rc;
+}
+
+/* apply --resume: has the target every step of its plan already? */
+static int plan_done(strata_fleet_target *t, const strata_config *tc, const strata_graph *g,
+		     const char *dir)
+{
+	strata_planfile *pf = NULL;
+	strata_status *st = NULL;
+	size_t *steps = NULL;
+	int done = 0;
+
+	if (read_plan(&pf, t, dir) == 0 &&
+	    (steps = strata_calloc(pf->nsteps ? pf->nsteps : 1, sizeof(size_t))) &&
+	    strata_planfile_step_indexes(steps, pf, g) == 0 &&
+	    strata_status_read(&st, tc, g, STRATA_STATUS_MISSING_OK) == 0) {
+		done = 1;
+		for (size_t i = 0; i < pf->nsteps; i++)
+			done = done && st->applied[steps[i]];
+	}
+	strata_status_free(st);
+	strata_free(steps);
+	strata_planfile_free(pf);
+	return done;
+}
+
 static void run_one(pool *p, strata_fleet_target *t, strata_db **conn)
 {
 	strata_buf db = STRATA_BUF_INIT, vt = STRATA_BUF_INIT, ht = STRATA_BUF_INIT;
@@ -461,7 +571,8 @@ static void run_one(pool *p, strata_fleet_target *t, strata_db **conn)
 
 		/* One that cannot be read is run, and its run reports why. */
 		if (target_config(&tc, &db, &vt, &ht, p->cfg, t) == 0 &&
-		    read_target(t, &tc, p->g, p->o->target, &at) == 0 && at)
+		    (p->o->action == STRATA_FLEET_APPLY ? (at = plan_done(t, &tc, p->g, p->o->plan_dir))
+			: read_target(t, &tc, p->g, p->o->target, &at) == 0) && at)
 			t->outcome = STRATA_FLEET_UP_TO_DATE;
 		strata_error_clear();
 		t->applied = 0;
@@ -471,6 +582,17 @@ static void run_one(pool *p, strata_fleet_target *t, strata_db **conn)
 		if (p->o->action == STRATA_FLEET_STATUS) {
 			rc = read_target(t, &tc, p->g, NULL, NULL);
 			t->outcome = STRATA_FLEET_UP_TO_DATE;
+		} else if (p->o->action == STRATA_FLEET_PLAN) {
+			rc = plan_target(t, &tc, p->g, p->o);
+			t->outcome = STRATA_FLEET_PLANNED;
+		} else if (p->o->action == STRATA_FLEET_APPLY) {
+			rc = apply_target(t, &tc, p->g, p->o);
+			t->outcome = t->applied ? STRATA_FLEET_APPLIED : STRATA_FLEET_UP_TO_DATE;
+		} else if (p->o->action == STRATA_FLEET_DRIFT) {
+			size_t heads;
+
+			rc = strata_drift_count(&t->ndiff, &heads, &tc, p->g);
+			t->outcome = t->ndiff ? STRATA_FLEET_DRIFTED : STRATA_FLEET_NO_DRIFT;
 		} else if (t->schema) {
 			rc = tenant_upgrade(conn, &tc, p->g, t, p->o->target ? p->o->target : "heads",
 					    &res.done);
@@ -593,14 +715,17 @@ int strata_fleet_run(strata_fleet *f, const strata_config *cfg, const strata_gra
 		t->canary = 0;
 		t->applied = t->pending = 0;
 		t->ms = 0;
+		t->ndiff = 0;
 		strata_free(t->error);
 		t->error = NULL;
+		strata_free(t->plan_file);
+		t->plan_file = NULL;
 	}
 
 	/* --resume: read every target first; those at the target are done already. */
 	for (size_t i = 0; i < f->n; i++)
 		order[i] = i;
-	if (o->resume && o->action == STRATA_FLEET_UPGRADE) {
+	if (o->resume && (o->action == STRATA_FLEET_UPGRADE || o->action == STRATA_FLEET_APPLY)) {
 		pool rp = p;
 
 		pthread_mutex_init(&rp.mu, NULL);
@@ -635,6 +760,19 @@ int strata_fleet_run(strata_fleet *f, const strata_config *cfg, const strata_gra
 		if (f->targets[i].outcome == STRATA_FLEET_FAILED ||
 		    f->targets[i].outcome == STRATA_FLEET_NOT_STARTED)
 			rc = STRATA_ECHECK;
+	if (rc == 0 && o->action == STRATA_FLEET_DRIFT) {
+		size_t drifted = 0;
+
+		for (size_t i = 0; i < f->n; i++)
+			drifted += f->targets[i].outcome == STRATA_FLEET_DRIFTED;
+		if (drifted) {
+			strata_error_set(STRATA_ECHECK, "fleet %s: %zu target(s) drifted", f->name,
+					 drifted);
+			strata_error_hint("'strata -d URL drift' on one shows its differences and, with "
+					  "--sql, the SQL that brings it back");
+			return STRATA_ECHECK;
+		}
+	}
 	if (rc == STRATA_ECHECK) {
 		strata_error_set(STRATA_ECHECK, "fleet %s: %d target(s) failed", f->name, total_failed);
 		strata_error_hint("the report names each target and its error; fix them and run again "

@@ -19,6 +19,7 @@
 #include "strata/error.h"
 #include "core/bookkeeping.h"
 #include "core/runner_int.h"
+#include "core/tenant.h"
 #include "db/db.h"
 #include "schema/catalog.h"
 #include "schema/diff.h"
@@ -147,6 +148,7 @@ void strata_planfile_free(strata_planfile *p)
 	strata_free(p->strata_version);
 	strata_free(p->body_sha256);
 	strata_free(p->body);
+	strata_free(p->tenant_schema);
 	strata_free(p);
 }
 
@@ -164,8 +166,10 @@ int strata_planfile_format(char **out, const strata_planfile *p)
 	    put_value(&b, "environment", p->environment ? p->environment : "none") < 0 ||
 	    put_value(&b, "engine", p->engine) < 0 || put_value(&b, "database", p->database) < 0 ||
 	    put_value(&b, "identity", p->identity) < 0 ||
+	    (p->tenant_schema && put_value(&b, "tenant-schema", p->tenant_schema) < 0) ||
 	    put_words(&b, "applied", p->applied, p->napplied) < 0 ||
 	    put_value(&b, "schema", p->schema) < 0 || put_value(&b, "target", p->target) < 0 ||
+	    (p->down && put_value(&b, "direction", "down") < 0) ||
 	    put_words(&b, "steps", p->steps, p->nsteps) < 0)
 		goto done;
 	snprintf(ms, sizeof(ms), "%ldms", p->lock_timeout_ms);
@@ -212,9 +216,11 @@ static const key_slot header_keys[] = {
 	{ "engine", offsetof(strata_planfile, engine), 1 },
 	{ "database", offsetof(strata_planfile, database), 0 },
 	{ "identity", offsetof(strata_planfile, identity), 1 },
+	{ "tenant-schema", offsetof(strata_planfile, tenant_schema), 0 },
 	{ "applied", (size_t)-1, 1 },
 	{ "schema", offsetof(strata_planfile, schema), 1 },
 	{ "target", offsetof(strata_planfile, target), 1 },
+	{ "direction", (size_t)-1, 0 },
 	{ "steps", (size_t)-1, 1 },
 	{ "lock-timeout", (size_t)-1, 1 },
 	{ "statement-timeout", (size_t)-1, 1 },
@@ -275,6 +281,9 @@ static int take_value(strata_planfile *p, size_t k, const char *value, const cha
 		    strcmp(value, "sqlite") != 0)
 			return parse_error(path, line, "engine must be postgresql or sqlite, not '%.100s'",
 					   value);
+		if (strcmp(key, "tenant-schema") == 0 && !tenant_schema_valid(value))
+			return parse_error(path, line, "tenant-schema must be a plain lowercase name, "
+					   "not '%.100s'", value);
 		if (strcmp(key, "body-sha256") == 0 && !is_hex64(value))
 			return parse_error(path, line, "body-sha256 must be 64 lowercase hex digits, "
 					   "not '%.100s'", value);
@@ -284,6 +293,12 @@ static int take_value(strata_planfile *p, size_t k, const char *value, const cha
 		return split_words(&p->applied, &p->napplied, value);
 	if (strcmp(key, "steps") == 0)
 		return split_words(&p->steps, &p->nsteps, value);
+	if (strcmp(key, "direction") == 0) {
+		if (strcmp(value, "up") != 0 && strcmp(value, "down") != 0)
+			return parse_error(path, line, "direction must be up or down, not '%.100s'", value);
+		p->down = strcmp(value, "down") == 0;
+		return 0;
+	}
 	if (strcmp(key, "lint-finding") == 0)
 		return strv_push(&p->findings, &p->nfindings, value, strlen(value));
 	if (parse_duration_ms(&ms, value) < 0 || ms < 0) {
@@ -434,8 +449,20 @@ static int on_value(void *payload, int ncols, const char *const *v)
 	return 0;
 }
 
+static int database_identity(strata_buf *out, strata_db *db);
+
+/* The identity of what cfg plans for on db: the database's, and a tenant's schema. */
+static int identity_of(strata_buf *out, strata_db *db, const strata_config *cfg)
+{
+	int rc = database_identity(out, db);
+
+	if (rc == 0 && cfg->tenant_schema && buf_printf(out, ":schema=%s", cfg->tenant_schema) < 0)
+		rc = STRATA_ERROR;
+	return rc;
+}
+
 /* The identity of the database db is connected to (see strata/planfile.h). */
-static int identity_of(strata_buf *out, strata_db *db)
+static int database_identity(strata_buf *out, strata_db *db)
 {
 	strata_buf v = STRATA_BUF_INIT;
 	char *real = NULL;
@@ -523,7 +550,8 @@ static int same_identity(const char *planned, const char *now)
 	return strcmp(planned, now) == 0;
 }
 
-/* "sha256:HEX" of the live schema's canonical dump (bookkeeping tables left out). */
+/* "sha256:HEX" of the live schema's canonical dump (bookkeeping tables left
+ * out; only cfg->tenant_schema when set). */
 static int fingerprint_of(strata_buf *out, strata_db *db, const strata_config *cfg)
 {
 	sc_catalog *cat = NULL;
@@ -540,6 +568,9 @@ static int fingerprint_of(strata_buf *out, strata_db *db, const strata_config *c
 	param[0] = buf_cstr(&path);
 	if (pg && rc == 0)
 		rc = db_exec(db, "SELECT pg_catalog.set_config('search_path', $1, false)", 1, param);
+	/* A tenant's plan is about its schema: other tenants move on their own. */
+	if (rc == 0 && cfg->tenant_schema)
+		rc = sc_catalog_keep_schema(cat, cfg->tenant_schema);
 	if (rc < 0 || (rc = sc_dump_sql(cat, &dump)) < 0)
 		goto done;
 	body_digest(buf_cstr(&dump), dump.len, hex);
@@ -591,6 +622,11 @@ int strata_plan_create(strata_planfile **out, const strata_config *cfg, const st
 	*out = NULL;
 	if (!o)
 		o = &dflt;
+	if (o->down && !o->target) {
+		strata_error_set(STRATA_EINVALID, "a downgrade plan needs a target");
+		strata_error_hint("give a revision, -1 for one step, or base for everything");
+		return STRATA_EINVALID;
+	}
 	if (!(p = strata_calloc(1, sizeof(*p))) || !(applied = strata_calloc(count ? count : 1, 1)))
 		goto done;
 	oo.project_root = cfg->root;
@@ -605,21 +641,24 @@ int strata_plan_create(strata_planfile **out, const strata_config *cfg, const st
 			goto done;
 	} else if (rc < 0) {
 		goto done;
-	} else if ((rc = identity_of(&b, db)) < 0) {
+	} else if ((rc = identity_of(&b, db, cfg)) < 0) {
 		goto done;
 	}
 	if ((rc = bk_read(&st, db, cfg)) < 0 ||
 	    (rc = strata_graph_applied(applied, g, (const char *const *)st.versions,
 				       st.nversions)) < 0 ||
-	    (rc = strata_plan_upgrade(&plan, g, applied, o->target ? o->target : "heads")) < 0)
+	    (rc = o->down ? strata_plan_downgrade(&plan, g, applied, o->target)
+			  : strata_plan_upgrade(&plan, g, applied, o->target ? o->target : "heads")) < 0)
 		goto done;
-	if (!o->skip_promotion_check &&
+	if (!o->down && !o->skip_promotion_check &&
 	    (rc = strata_promotion_check(cfg, g, plan.steps, plan.nsteps)) < 0)
 		goto done;
 	rc = STRATA_ERROR;
 	p->format = STRATA_PLANFILE_FORMAT;
 	p->engine = strata_strdup(db_engine_kind(db) == DB_POSTGRES ? "postgresql" : "sqlite");
 	if (cfg->env && !(p->environment = strata_strdup(cfg->env)))
+		goto done;
+	if (cfg->tenant_schema && !(p->tenant_schema = strata_strdup(cfg->tenant_schema)))
 		goto done;
 	if (redact_conninfo(&shown, cfg->database) < 0 || !(p->database = buf_detach(&shown)) ||
 	    !(p->identity = buf_detach(&b)))
@@ -658,7 +697,9 @@ int strata_plan_create(strata_planfile **out, const strata_config *cfg, const st
 	    !(p->created_on = strata_strdup(host)) || !(p->strata_version = strata_strdup(STRATA_VERSION)))
 		goto done;
 	ro.skip_promotion_check = o->skip_promotion_check;
-	if ((rc = runner_render_upgrade(&b, cfg, g, applied, plan.steps, plan.nsteps, host, &ro)) < 0)
+	p->down = o->down;
+	if ((rc = runner_render_plan(&b, cfg, g, o->down ? STRATA_DOWN : STRATA_UP, applied,
+				     plan.steps, plan.nsteps, host, &ro)) < 0)
 		goto done;
 	p->body_len = b.len;
 	body_digest(buf_cstr(&b), b.len, hex);
@@ -737,7 +778,7 @@ static int check_under_lock(void *payload, strata_db *db, const unsigned char *a
 			    "and review that";
 	int rc;
 
-	if ((rc = identity_of(&now, db)) < 0)
+	if ((rc = identity_of(&now, db, c->cfg)) < 0)
 		goto done;
 	if (!same_identity(p->identity, buf_cstr(&now))) {
 		rc = refuse("Apply it to the database it was made for (see its 'database' line), or "
@@ -766,8 +807,8 @@ static int check_under_lock(void *payload, strata_db *db, const unsigned char *a
 		goto done;
 	}
 	ro.skip_promotion_check = skipped_reason(p);
-	if ((rc = runner_render_upgrade(&body, c->cfg, c->g, applied, c->steps, p->nsteps,
-					p->created_on, &ro)) < 0)
+	if ((rc = runner_render_plan(&body, c->cfg, c->g, p->down ? STRATA_DOWN : STRATA_UP, applied,
+				     c->steps, p->nsteps, p->created_on, &ro)) < 0)
 		goto done;
 	if (body.len != p->body_len || memcmp(buf_cstr(&body), p->body, body.len) != 0)
 		rc = refuse(again, "the migration files no longer make the script %s holds: a "
@@ -787,11 +828,29 @@ int strata_plan_apply(strata_run_result *res, const strata_config *cfg, const st
 	runner_plan_hooks hooks = { 0 };
 	apply_check check = { cfg, g, p, path, NULL };
 	size_t *steps = strata_calloc(p->nsteps ? p->nsteps : 1, sizeof(size_t));
+	strata_buf tdb = STRATA_BUF_INIT, tvt = STRATA_BUF_INIT, tht = STRATA_BUF_INIT;
 	char note[512];
 	int rc;
 
 	if (!steps)
 		return STRATA_ERROR;
+	if ((p->tenant_schema || cfg->tenant_schema) &&
+	    (!p->tenant_schema || !cfg->tenant_schema ||
+	     strcmp(p->tenant_schema, cfg->tenant_schema) != 0) &&
+	    (!p->tenant_schema || cfg->tenant_schema)) {
+		rc = refuse("Apply it to the target it was made for (see its 'database' line)",
+			    "%s was planned for %s%s, not %s%s", path,
+			    p->tenant_schema ? "tenant schema " : "a whole database",
+			    p->tenant_schema ? p->tenant_schema : "",
+			    cfg->tenant_schema ? "tenant schema " : "a whole database",
+			    cfg->tenant_schema ? cfg->tenant_schema : "");
+		goto done;
+	}
+	/* A tenant's plan given the plain database: run it in the tenant's schema. */
+	if (p->tenant_schema && !cfg->tenant_schema &&
+	    (rc = tenant_config(&planned, &tdb, &tvt, &tht, cfg, cfg->database,
+				p->tenant_schema)) < 0)
+		goto done;
 	if (!strata_planfile_body_intact(p)) {
 		rc = refuse("Review the file as it was written, or make a new plan", "the body of %s "
 			    "was edited after it was planned (its SHA-256 is not the header's "
@@ -835,8 +894,12 @@ int strata_plan_apply(strata_run_result *res, const strata_config *cfg, const st
 	o.target = NULL;
 	if (skipped_reason(p) && !o.skip_promotion_check)
 		o.skip_promotion_check = skipped_reason(p);
-	rc = runner_upgrade_plan(res, &planned, g, &o, &hooks);
+	rc = p->down ? runner_downgrade_plan(res, &planned, g, &o, &hooks)
+		     : runner_upgrade_plan(res, &planned, g, &o, &hooks);
 done:
 	strata_free(steps);
+	buf_release(&tdb);
+	buf_release(&tvt);
+	buf_release(&tht);
 	return rc;
 }

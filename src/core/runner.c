@@ -695,14 +695,13 @@ static int finish_step(run *r, size_t idx, strata_direction dir, const char *sta
 	int rc;
 
 	r->applied[idx] = dir == STRATA_UP;
-	if ((rc = heads_rows(r, r->applied, &rows, &nrows)) < 0 ||
-	    (rc = bk_set_heads(r->db, r->cfg, (const char *const *)rows, nrows)) < 0)
+	if ((rc = heads_rows(r, r->applied, &rows, &nrows)) < 0)
 		goto fail;
 	utc_timestamp(now);
 	e = history_row(r, m, dir, dir == STRATA_UP ? "applied" : "reverted", started, now);
 	e.duration_ms = (long)(now_ms() - t0);
 	e.statements_run = statements;
-	if ((rc = bk_insert(r->db, r->cfg, &e)) < 0)
+	if ((rc = bk_record_step(r->db, r->cfg, (const char *const *)rows, nrows, &e)) < 0)
 		goto fail;
 	if (!r->in_single_tx && (rc = db_commit(r->db)) < 0)
 		goto fail;
@@ -1228,16 +1227,18 @@ static int make_plan(run *r, planner plan_fn, strata_direction dir, strata_plan 
 	int rc;
 
 	if (r->hooks) {
-		plan->direction = STRATA_UP;
+		plan->direction = dir;
 		if (!(plan->steps = strata_calloc(r->hooks->nsteps ? r->hooks->nsteps : 1,
 						  sizeof(size_t))))
 			return STRATA_ERROR;
 		for (i = 0; i < r->hooks->nsteps; i++) {
 			size_t idx = r->hooks->steps[i];
 
-			if (idx >= r->count || r->applied[idx]) {
-				strata_error_set(STRATA_ECHECK, "revision %s of the plan is already applied",
-						 idx < r->count ? strata_graph_at(r->g, idx)->revision : "?");
+			/* up: each still unapplied; down: each still applied */
+			if (idx >= r->count || (r->applied[idx] != 0) == (dir == STRATA_UP)) {
+				strata_error_set(STRATA_ECHECK, "revision %s of the plan is %s",
+						 idx < r->count ? strata_graph_at(r->g, idx)->revision : "?",
+						 dir == STRATA_UP ? "already applied" : "not applied");
 				strata_error_hint("nothing more was run; the database moved since the plan: "
 						  "make a new plan");
 				return STRATA_ECHECK;
@@ -1646,6 +1647,7 @@ static void run_init(run *r, const strata_config *cfg, const strata_graph *g,
 	const char *retry = "run again with --retry-failed after it stopped part-way";
 	const char *skip = opts->skip_promotion_check;
 	char skipped[576] = "";
+	size_t n;
 
 	memset(r, 0, sizeof(*r));
 	r->cfg = cfg;
@@ -1655,12 +1657,42 @@ static void run_init(run *r, const strata_config *cfg, const strata_graph *g,
 	memset(res, 0, sizeof(*res));
 	if (skip)
 		snprintf(skipped, sizeof(skipped), "promotion check skipped: %s", skip);
+	n = strlen(skipped);
+	if (opts->force_protected)
+		snprintf(skipped + n, sizeof(skipped) - n, "%sprotected environment %s forced: %s",
+			 n ? "; " : "", cfg->env ? cfg->env : "?", opts->force_protected);
 	snprintf(r->note_run, sizeof(r->note_run), "%s%s%s", opts->note ? opts->note : "",
 		 opts->note && skip ? "; " : "", skipped);
 	snprintf(r->note_sql, sizeof(r->note_sql), "applied from a --sql script%s%s",
 		 skip ? "; " : "", skipped);
 	snprintf(r->note_retry, sizeof(r->note_retry), "%s%s%s", retry, r->note_run[0] ? "; " : "",
 		 r->note_run);
+}
+
+/*
+ * downgrade and stamp on an environment with require_plan (a protected
+ * one): refused unless opts->force_protected gives a reason. Reverting or
+ * restamping production is possible, never by accident, and the reason is
+ * in the history rows the run writes (run_init() puts it in the note).
+ */
+static int protected_refusal(const strata_config *cfg, const strata_run_options *opts,
+			     const char *command)
+{
+	const char *env = cfg->env ? cfg->env : "NAME";
+
+	if (!cfg->require_plan || opts->force_protected)
+		return 0;
+	strata_error_set(STRATA_EINVALID, "environment '%s' is protected: %s is refused there",
+			 env, command);
+	if (strcmp(command, "downgrade") == 0)
+		strata_error_hint("nothing was run. Write a reviewed plan of it with 'strata -e %s plan "
+				  "--down TARGET -o FILE', review it, then run 'strata -e %s apply FILE'; "
+				  "or pass --force-protected REASON (recorded in the history), or set "
+				  "require_plan = no in [env.%s]", env, env, env);
+	else
+		strata_error_hint("nothing was run. To run it anyway, pass --force-protected REASON "
+				  "(recorded in the history), or set require_plan = no in [env.%s]", env);
+	return STRATA_EINVALID;
 }
 
 static int run_command(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
@@ -1683,6 +1715,9 @@ static int run_command(strata_run_result *res, const strata_config *cfg, const s
 				  cfg->env ? cfg->env : "NAME");
 		goto done;
 	}
+	if (dir == STRATA_DOWN && !opts->sql_only && !hooks &&
+	    (rc = protected_refusal(cfg, opts, "downgrade")) < 0)
+		goto done;
 	/* An unknown target is bad input too: resolve names before connecting. */
 	if (opts->target && opts->target[0] != '+' && opts->target[0] != '-') {
 		unsigned char *probe = strata_calloc(strata_graph_count(g) + 1, 1);
@@ -1730,9 +1765,15 @@ int runner_upgrade_plan(strata_run_result *res, const strata_config *cfg, const 
 	return run_command(res, cfg, g, opts, plan_up, STRATA_UP, hooks);
 }
 
-int runner_render_upgrade(strata_buf *out, const strata_config *cfg, const strata_graph *g,
-			  const unsigned char *applied, const size_t *steps, size_t nsteps,
-			  const char *host, const strata_run_options *opts)
+int runner_downgrade_plan(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
+			  const strata_run_options *opts, const runner_plan_hooks *hooks)
+{
+	return run_command(res, cfg, g, opts, strata_plan_downgrade, STRATA_DOWN, hooks);
+}
+
+int runner_render_plan(strata_buf *out, const strata_config *cfg, const strata_graph *g,
+		       strata_direction dir, const unsigned char *applied, const size_t *steps,
+		       size_t nsteps, const char *host, const strata_run_options *opts)
 {
 	runner_plan_hooks fixed = { steps, nsteps, NULL, NULL };
 	strata_run_result res;
@@ -1748,7 +1789,7 @@ int runner_render_upgrade(strata_buf *out, const strata_config *cfg, const strat
 	if (!(r.applied = strata_calloc(r.count ? r.count : 1, 1)))
 		return STRATA_ERROR;
 	memcpy(r.applied, applied, r.count);
-	rc = offline(&r, plan_up, STRATA_UP);
+	rc = offline(&r, dir == STRATA_UP ? plan_up : strata_plan_downgrade, dir);
 	close_run(&r);
 	return rc;
 }
@@ -1772,7 +1813,7 @@ int strata_stamp(strata_run_result *res, const strata_config *cfg, const strata_
 	unsigned char *want = NULL;
 	char **rows = NULL;
 	size_t nrows = 0, i;
-	strata_buf resolved = STRATA_BUF_INIT;
+	strata_buf resolved = STRATA_BUF_INIT, forced = STRATA_BUF_INIT;
 	const char *note;
 	int rc;
 
@@ -1782,6 +1823,8 @@ int strata_stamp(strata_run_result *res, const strata_config *cfg, const strata_
 		strata_error_hint("give a revision, heads, or base");
 		goto done;
 	}
+	if ((rc = protected_refusal(cfg, opts, "stamp")) < 0)
+		goto done;
 	r.count = strata_graph_count(g);
 	if (!(want = strata_calloc(r.count ? r.count : 1, 1))) {
 		rc = STRATA_ERROR;
@@ -1800,6 +1843,14 @@ int strata_stamp(strata_run_result *res, const strata_config *cfg, const strata_
 	    (rc = bk_set_heads(r.db, cfg, (const char *const *)rows, nrows)) < 0)
 		goto rollback;
 	note = opts->note ? opts->note : opts->purge ? "strata stamp --purge" : "strata stamp";
+	if (opts->force_protected) {
+		if (buf_printf(&forced, "%s; protected environment %s forced: %s", note,
+			       cfg->env ? cfg->env : "?", opts->force_protected) < 0) {
+			rc = STRATA_ERROR;
+			goto rollback;
+		}
+		note = buf_cstr(&forced);
+	}
 	if (buf_printf(&resolved, "%s: recorded as applied after it stopped part-way "
 			       "(finished by hand)", note) < 0) {
 		rc = STRATA_ERROR;
@@ -1828,6 +1879,7 @@ rollback:
 	db_rollback_keep_error(r.db);
 done:
 	buf_release(&resolved);
+	buf_release(&forced);
 	strata_free(rows);
 	strata_free(want);
 	close_run(&r);

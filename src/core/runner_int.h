@@ -28,14 +28,19 @@ typedef struct runner_plan_hooks {
 int runner_upgrade_plan(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
 			const strata_run_options *opts, const runner_plan_hooks *hooks);
 
+/* strata_downgrade() of exactly hooks->steps (a downgrade plan being applied). */
+int runner_downgrade_plan(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
+			  const strata_run_options *opts, const runner_plan_hooks *hooks);
+
 /*
- * The `upgrade --sql` script that runs steps from the state applied,
- * appended to out, as if written on the machine named host (the history
- * rows it inserts name it). opts gives single_transaction and the note
- * (skip_promotion_check); nothing is checked or read here.
+ * The `upgrade --sql` (dir STRATA_UP) or `downgrade --sql` (STRATA_DOWN)
+ * script that runs steps from the state applied, appended to out, as if
+ * written on the machine named host (the history rows it inserts name
+ * it). opts gives single_transaction and the note (skip_promotion_check);
+ * nothing is checked or read here.
  */
-int runner_render_upgrade(strata_buf *out, const strata_config *cfg, const strata_graph *g,
-			  const unsigned char *applied, const size_t *steps, size_t nsteps,
-			  const char *host, const strata_run_options *opts);
+int runner_render_plan(strata_buf *out, const strata_config *cfg, const strata_graph *g,
+		       strata_direction dir, const unsigned char *applied, const size_t *steps,
+		       size_t nsteps, const char *host, const strata_run_options *opts);
 
 #endif

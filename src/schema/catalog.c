@@ -277,6 +277,20 @@ int sc_catalog_drop_if(sc_catalog *cat, int (*drop)(const sc_object *o, void *pa
 	return 0;
 }
 
+static int outside_schema(const sc_object *o, void *payload)
+{
+	const char *schema = payload;
+
+	if (o->kind == SC_SCHEMA)
+		return !o->name || strcmp(o->name, schema) != 0;
+	return !o->schema || strcmp(o->schema, schema) != 0;
+}
+
+int sc_catalog_keep_schema(sc_catalog *cat, const char *schema)
+{
+	return sc_catalog_drop_if(cat, outside_schema, (void *)schema);
+}
+
 int sc_strv_has(char *const *v, size_t n, const char *s)
 {
 	for (size_t i = 0; i < n; i++)

@@ -191,6 +191,12 @@ int sc_add_versioned_schemas(const sc_catalog *cat, char ***v, size_t *n);
  * memory while indexing again). */
 int sc_catalog_drop_if(sc_catalog *cat, int (*drop)(const sc_object *o, void *payload),
 		       void *payload);
+/* Keep only what belongs to one schema (PostgreSQL; a fleet's tenant,
+ * strata/fleet.h): the schema itself and every object whose schema is it;
+ * every other object (other schemas, extensions elsewhere) is removed as
+ * by sc_catalog_drop_if. A catalog without that schema ends up empty.
+ * 0 or STRATA_ERROR. */
+int sc_catalog_keep_schema(sc_catalog *cat, const char *schema);
 /* The object with this key, or NULL. */
 sc_object *sc_catalog_find(const sc_catalog *cat, const char *key);
 

@@ -211,6 +211,38 @@ test_status_every_environment_one_unreachable() {
   no_shadows_left
 }
 
+# status reads the environments side by side: three that never answer (a
+# socket that accepts connections and says nothing, so each waits out the
+# whole connect timeout) cost one timeout, not three, and the reachable
+# ones are still reported, in the file's order.
+test_status_reads_environments_side_by_side() {
+  env_project
+  ok st -e local upgrade
+  ok st -e ci upgrade "$R1"
+  python3 -c 'import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(64)
+print(s.getsockname()[1], flush=True); time.sleep(120)' >silent.port &
+  local silent=$! port=
+  for _ in $(seq 1 50); do port=$(cat silent.port); [ -n "$port" ] && break; sleep 0.1; done
+  [ -n "$port" ] || fail "the silent server did not start"
+  local url="postgres://strata_test:${STRATA_TEST_PG_PASSWORD:-x}@127.0.0.1:$port"
+  sed -i "s|^database = $STAGING\$|database = $url/staging|; s|^database = $PROD\$|database = $url/production|" strata.ini
+  printf '\n[env.dr]\ndatabase = %s/dr\n' "$url" >>strata.ini
+  local t0=${EPOCHREALTIME/./} ms
+  expect_exit 3 st status --no-drift --connect-timeout 2s --json
+  ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
+  kill "$silent" 2>/dev/null; wait "$silent" 2>/dev/null || true
+  note "status with 3 silent environments (2s timeout each): ${ms} ms"
+  [ "$ms" -ge 1900 ] || fail "status did not wait for the silent environments (${ms} ms)"
+  [ "$ms" -lt 5000 ] || fail "status took ${ms} ms: the timeouts were waited one after the other"
+  equals "$(jq -r '[.environments[] | "\(.name)=\(.reachable)"] | join(" ")' <<<"$OUT")" \
+    "local=true ci=true staging=false production=false dr=false"
+  equals "$(jq -r '.environments[1].heads | join(",")' <<<"$OUT")" "$R1"
+  equals "$(jq -r '[.environments[] | select(.reachable | not) | .error | test("timeout")] | all' <<<"$OUT")" true
+  lacks "$OUT$ERR" "${STRATA_TEST_PG_PASSWORD:-s3cret}"
+  contains "$ERR" "3 environment(s) could not be read"
+}
+
 # ---- reviewed plans, on both engines --------------------------------------------
 
 # plan_project sqlite|postgres: one protected environment "prod" on the
@@ -355,5 +387,58 @@ test_plan_checks_promotion_and_records_a_skip() {
   expect_exit 1 st -e production apply s.sql
   contains "$ERR" "planned for environment 'staging', not 'production'"
 }
+
+# downgrade and stamp on a protected environment: refused (nothing run,
+# exit 2, the hint says what to do) unless through a reviewed downgrade
+# plan, --force-protected REASON (which the history records), or
+# require_plan = no.
+downgrade_and_stamp_refused_on_protected() {
+  plan_project "$1"
+  ok st -e prod plan -o p.sql
+  ok st -e prod apply p.sql
+  expect_exit 2 st -e prod downgrade "$R1"
+  contains "$ERR" "environment 'prod' is protected: downgrade is refused there"
+  contains "$ERR" "plan --down TARGET -o FILE"
+  contains "$ERR" "--force-protected REASON"
+  contains "$ERR" "require_plan = no"
+  equals "$(vers "$P")" "$R2"
+  # the reviewed way: a downgrade plan, applied unchanged, refused once moved
+  expect_exit 2 st -e prod plan --down -o d.sql
+  ok st -e prod plan --down "$R1" -o d.sql
+  grep -q '^-- direction: down$' d.sql || fail "direction line"
+  grep -q "^-- steps: $R2\$" d.sql || fail "steps line: $(grep steps d.sql)"
+  grep -q '^DROP TABLE t2;' d.sql || fail "the body lacks the down SQL"
+  equals "$(vers "$P")" "$R2"
+  ok st -e prod apply d.sql
+  contains "$ERR" "reverted 1 revision"
+  equals "$(vers "$P")" "$R1"
+  equals "$(qurl "$P" "SELECT count(*) FROM strata_history WHERE direction = 'down' AND note LIKE 'applied from plan d.sql%'")" 1
+  expect_exit 1 st -e prod apply d.sql
+  contains "$ERR" "moved since d.sql was planned"
+  ok st -e prod plan -o p2.sql
+  ok st -e prod apply p2.sql
+  equals "$(vers "$P")" "$R2"
+  expect_exit 2 st -e prod stamp "$R1"
+  contains "$ERR" "stamp is refused there"
+  equals "$(vers "$P")" "$R2"
+  # --sql only prints: allowed
+  ok st -e prod downgrade --sql "$R2:$R1"
+  contains "$OUT" "DROP TABLE t2"
+  expect_exit 2 st -e prod downgrade "$R1" --force-protected ""
+  ok st -e prod downgrade "$R1" --force-protected "INC-42 roll back t2"
+  equals "$(vers "$P")" "$R1"
+  equals "$(qurl "$P" "SELECT count(*) FROM strata_history WHERE direction = 'down' AND note LIKE '%protected environment prod forced: INC-42 roll back t2%'")" 1
+  ok st -e prod stamp "$R2" --force-protected "t2 restored by hand"
+  equals "$(vers "$P")" "$R2"
+  equals "$(qurl "$P" "SELECT count(*) FROM strata_history WHERE outcome = 'stamped' AND note = 'strata stamp; protected environment prod forced: t2 restored by hand'")" 1
+  # require_plan = no lifts it
+  printf 'require_plan = no\n' >>strata.ini
+  ok st -e prod stamp "$R1"
+  equals "$(vers "$P")" "$R1"
+  ok st -e prod downgrade base
+  equals "$(vers "$P")" ""
+}
+test_downgrade_and_stamp_refused_on_protected_sqlite() { downgrade_and_stamp_refused_on_protected sqlite; }
+test_downgrade_and_stamp_refused_on_protected_postgres() { downgrade_and_stamp_refused_on_protected postgres; }
 
 ENGINE=postgres run_tests

@@ -188,4 +188,111 @@ EOF
   contains "$ERR" "unknown key 'colour' in [fleet.bad]"
 }
 
+# ---- reviewed plans and drift per target ---------------------------------------
+
+# plan_of DIR WORD: the one plan file in DIR whose name has WORD.
+plan_of() { ls "$1" | grep -F -- "$2" || fail "no plan for $2 in $1: $(ls "$1")"; }
+
+test_sqlite_fleet_plan_apply_one_edited_refused() {
+  fleet_project
+  sqlite_targets 5
+  printf '\n[fleet.all]\ntargets = targets.txt\n' >>strata.ini
+  ok st fleet all plan -o plans --json
+  equals "$(jq -r '"\(.planned) \(.failed)"' <<<"$OUT")" "5 0"
+  equals "$(ls plans | wc -l)" 5
+  # names: stable, filesystem-safe, one per target
+  local f3; f3=$(plan_of plans _db_t3.db-)
+  [[ "$f3" =~ ^sqlite_db_t3\.db-[0-9a-f]{12}\.plan\.sql$ ]] || fail "plan name: $f3"
+  equals "$(jq -r '.targets[2].plan' <<<"$OUT")" "plans/$f3"
+  ok st fleet all plan -o plans2
+  equals "$(ls plans2 | tr '\n' ' ')" "$(ls plans | tr '\n' ' ')"
+  # a plan is strata plan's format
+  grep -q "^-- steps: $R1 $R2\$" "plans/$f3" || fail "steps line"
+  for i in 1 2 3 4 5; do
+    [ ! -e "db/t$i.db" ] || equals "$(sq "db/t$i.db" "SELECT count(*) FROM sqlite_master WHERE name = 't1'")" 0
+  done
+  # t4's plan edited after review: refused for t4 only, the others applied
+  sed -i 's/^CREATE TABLE t2 (id integer primary key);$/CREATE TABLE t2 (id integer primary key, evil text);/' "plans/$(plan_of plans _db_t4.db-)"
+  expect_exit 1 st fleet all apply plans --json
+  equals "$(jq -r '"\(.applied) \(.failed)"' <<<"$OUT")" "4 1"
+  equals "$(jq -r '[.targets[] | select(.outcome == "failed") | .target] | join(" ")' <<<"$OUT")" "sqlite:db/t4.db"
+  jq -r '.targets[] | select(.outcome == "failed") | .error' <<<"$OUT" | grep -q "was edited after it was planned" ||
+    fail "the refusal is not apply's: $OUT"
+  for i in 1 2 3 5; do equals "$(sq "db/t$i.db" "SELECT revision FROM strata_version")" "$R2"; done
+  [ ! -e db/t4.db ] || equals "$(sq db/t4.db "SELECT count(*) FROM sqlite_master WHERE name = 't1'")" 0
+  equals "$(sq db/t1.db "SELECT count(*) FROM strata_history WHERE note LIKE 'applied from plan plans/sqlite_db_t1.db-%'")" 2
+  # applied again: the others moved (refused as apply refuses); --resume skips them
+  expect_exit 1 st fleet all apply plans --json
+  equals "$(jq -r '[.targets[] | select(.error // "" | test("moved since"))] | length' <<<"$OUT")" 4
+  expect_exit 1 st fleet all apply plans --resume --json
+  equals "$(jq -r '"\(.up_to_date) \(.failed)"' <<<"$OUT")" "4 1"
+  # a fresh plan for t4 runs with strata apply itself
+  rm -rf plans && ok st fleet all plan -o plans
+  ok st -d sqlite:db/t4.db apply "plans/$(plan_of plans _db_t4.db-)"
+  equals "$(sq db/t4.db "SELECT revision FROM strata_version")" "$R2"
+  expect_exit 2 st fleet all plan
+  contains "$ERR" "plan needs -o DIR"
+  expect_exit 2 st fleet all apply nowhere
+  contains "$ERR" "no folder 'nowhere'"
+}
+
+test_sqlite_fleet_drift_one_changed_by_hand() {
+  fleet_project
+  sqlite_targets 4
+  printf '\n[fleet.all]\ntargets = targets.txt\n' >>strata.ini
+  ok st fleet all upgrade
+  ok st fleet all drift --json
+  equals "$(jq -r '"\(.no_drift) \(.drifted) \(.failed)"' <<<"$OUT")" "4 0 0"
+  sq db/t2.db "CREATE TABLE by_hand (x text)"
+  expect_exit 1 st fleet all drift --json
+  equals "$(jq -r '"\(.no_drift) \(.drifted)"' <<<"$OUT")" "3 1"
+  equals "$(jq -r '.targets[] | select(.outcome == "drifted") | "\(.target) \(.differences)"' <<<"$OUT")" "sqlite:db/t2.db 1"
+  expect_exit 1 st fleet all drift
+  contains "$OUT" "3 without drift, 1 drifted"
+  contains "$ERR" "1 drifted"
+  # one that cannot be read fails on its own line and the rest are read
+  echo "sqlite:nowhere/x.db" >>targets.txt
+  expect_exit 1 st fleet all drift --json
+  equals "$(jq -r '"\(.no_drift) \(.drifted) \(.failed)"' <<<"$OUT")" "3 1 1"
+}
+
+test_pg_fleet_tenant_plans_and_drift() {
+  fleet_project
+  ENGINE=postgres; new_db; TENANTS=$DB; unset STRATA_DATABASE_URL
+  q "CREATE SCHEMA tenant_1; CREATE SCHEMA tenant_2; CREATE SCHEMA tenant_3"
+  cat >>strata.ini <<EOF
+
+[fleet.tenants]
+database = $TENANTS
+schemas = SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant\\_%' ORDER BY 1
+EOF
+  ok st fleet tenants plan -o plans --json
+  equals "$(jq -r '.planned' <<<"$OUT")" 3
+  lacks "$OUT$ERR$(cat plans/*)$(ls plans)" "${STRATA_TEST_PG_PASSWORD:-s3cret}"
+  local f2; f2=$(plan_of plans _schema_tenant_2-)
+  grep -q '^-- tenant-schema: tenant_2$' "plans/$f2" || fail "the plan does not carry its schema"
+  grep -q '^-- identity: postgresql:.*:schema=tenant_2$' "plans/$f2" || fail "identity line"
+  # tenant_1 applied first on its own: the plans fingerprint their schema
+  # only, so the other tenants' plans still hold
+  ok st -d "$TENANTS" apply "plans/$(plan_of plans _schema_tenant_1-)"
+  equals "$(q "SELECT revision FROM tenant_1.strata_version")" "$R2"
+  equals "$(q "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" 0
+  # tenant_3's plan edited: refused for tenant_3 only
+  sed -i 's/^CREATE TABLE t1 (id integer primary key, v text);$/CREATE TABLE t1 (id integer primary key);/' "plans/$(plan_of plans _schema_tenant_3-)"
+  expect_exit 1 st fleet tenants apply plans --json
+  equals "$(jq -r '.targets[] | "\(.schema) \(.outcome)"' <<<"$OUT" | tr '\n' ' ')" "tenant_1 failed tenant_2 applied tenant_3 failed "
+  jq -r '.targets[2].error' <<<"$OUT" | grep -q "was edited" || fail "tenant_3: $(jq -r '.targets[2].error' <<<"$OUT")"
+  jq -r '.targets[0].error' <<<"$OUT" | grep -q "moved since" || fail "tenant_1: $(jq -r '.targets[0].error' <<<"$OUT")"
+  equals "$(q "SELECT revision FROM tenant_2.strata_version")" "$R2"
+  equals "$(q "SELECT count(*) FROM pg_tables WHERE schemaname = 'tenant_3'")" 0
+  ok st fleet tenants upgrade
+  # drift: tenant_2 changed by hand; each compared with its own schema only
+  ok st fleet tenants drift --json
+  equals "$(jq -r '.no_drift' <<<"$OUT")" 3
+  q "ALTER TABLE tenant_2.t1 ADD COLUMN by_hand integer"
+  expect_exit 1 st fleet tenants drift --json
+  equals "$(jq -r '[.targets[] | "\(.schema)=\(.outcome)"] | join(" ")' <<<"$OUT")" "tenant_1=no-drift tenant_2=drifted tenant_3=no-drift"
+  no_shadows_left
+}
+
 ENGINE=postgres run_tests

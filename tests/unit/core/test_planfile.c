@@ -2,7 +2,8 @@
  * tests/unit/core/test_planfile.c - the reviewed plan's file format
  * (strata/planfile.h): what strata_planfile_format() writes parses back
  * to the same plan, the body's hash catches an edit, and every malformed
- * header is STRATA_EPARSE naming the file and line.
+ * header is STRATA_EPARSE naming the file and line; a tenant's and a
+ * downgrade's keys round-trip.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -145,6 +146,37 @@ static void test_planfile__body_edit_is_seen(void **state)
 	strata_planfile_free(p);
 }
 
+/* A tenant's downgrade plan: its schema and direction written and read back;
+ * a plan without them is a whole database's upgrade. */
+static void test_planfile__tenant_schema_and_direction(void **state)
+{
+	strata_planfile *p = sample(), *q = NULL;
+	char *text;
+
+	p->tenant_schema = strdup("tenant_42");
+	p->down = 1;
+	text = written(p);
+	assert_non_null(strstr(text, "-- tenant-schema: tenant_42\n"));
+	assert_non_null(strstr(text, "-- direction: down\n"));
+	assert_int_equal(strata_planfile_parse(&q, text, strlen(text), "p.sql"), 0);
+	assert_string_equal(q->tenant_schema, "tenant_42");
+	assert_int_equal(q->down, 1);
+	strata_planfile_free(q);
+	free(text);
+	free(p->tenant_schema);
+	p->tenant_schema = NULL;
+	p->down = 0;
+	text = written(p);
+	assert_null(strstr(text, "-- tenant-schema:"));
+	assert_null(strstr(text, "-- direction:"));
+	assert_int_equal(strata_planfile_parse(&q, text, strlen(text), "p.sql"), 0);
+	assert_null(q->tenant_schema);
+	assert_int_equal(q->down, 0);
+	strata_planfile_free(q);
+	free(text);
+	strata_planfile_free(p);
+}
+
 /* Replace the first occurrence of from by to in the sample's text, parse, expect an error at line. */
 static void expect_bad(const char *from, const char *to, const char *message)
 {
@@ -180,6 +212,10 @@ static void test_planfile__bad_headers_name_the_line(void **state)
 	expect_bad("-- body-sha256: ", "-- body-sha256: 12", "body-sha256 must be 64 lowercase hex digits");
 	expect_bad("-- created-by: alice\n", "created-by alice\n", "p.sql:15: not a '-- key: value'");
 	expect_bad("-- created-by: alice\n", "-- created-by: al\x01ice\n", "p.sql:15: a control character");
+	expect_bad("-- target: head\n", "-- target: head\n-- direction: sideways\n",
+		   "p.sql:9: direction must be up or down");
+	expect_bad("-- target: head\n", "-- target: head\n-- tenant-schema: Tenant-1\n",
+		   "p.sql:9: tenant-schema must be a plain lowercase name");
 }
 
 static void test_planfile__odd_input(void **state)
@@ -203,6 +239,7 @@ int main(void)
 		cmocka_unit_test(test_planfile__body_edit_is_seen),
 		cmocka_unit_test(test_planfile__bad_headers_name_the_line),
 		cmocka_unit_test(test_planfile__odd_input),
+		cmocka_unit_test(test_planfile__tenant_schema_and_direction),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

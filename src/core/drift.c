@@ -1,0 +1,65 @@
+/*
+ * core/drift.c - the schemas drift compares (core/drift.h).
+ *
+ * Layer: core. The replay goes through sc_load_replayed (shadow database,
+ * snapshot cache); the live schema is read read-only.
+ */
+#include "strata/drift.h"
+#include "db/db.h"
+#include "schema/diff.h"
+#include "schema/shadow.h"
+#include "strata/error.h"
+
+#include <string.h>
+
+/* A tenant's schema itself: the fleet's query found it, so it is there by
+ * definition, while a replay that applied nothing has not made it. */
+static int is_schema_itself(const sc_object *o, void *payload)
+{
+	return o->kind == SC_SCHEMA && o->name && strcmp(o->name, (const char *)payload) == 0;
+}
+
+int strata_drift_catalogs(sc_catalog **expected, sc_catalog **live, strata_status **st,
+		   const strata_config *cfg, const strata_graph *g)
+{
+	int engine = db_engine_of(cfg->database), rc;
+
+	*expected = *live = NULL;
+	*st = NULL;
+	if (!engine)
+		return strata_error_set(STRATA_EINVALID, "unknown database form");
+	if ((rc = strata_status_read(st, cfg, g, 0)) != 0 ||
+	    (rc = sc_load_replayed(expected, cfg->migrations, (const char *const *)(*st)->versions,
+				   (*st)->nversions, engine, cfg)) != 0 ||
+	    (rc = sc_load_database(live, cfg->database, cfg)) != 0)
+		return rc;
+	if (cfg->tenant_schema &&
+	    ((rc = sc_catalog_keep_schema(*expected, cfg->tenant_schema)) != 0 ||
+	     (rc = sc_catalog_keep_schema(*live, cfg->tenant_schema)) != 0 ||
+	     (rc = sc_catalog_drop_if(*expected, is_schema_itself, cfg->tenant_schema)) != 0 ||
+	     (rc = sc_catalog_drop_if(*live, is_schema_itself, cfg->tenant_schema)) != 0))
+		return rc;
+	return 0;
+}
+
+int strata_drift_count(size_t *ndiff, size_t *nversions, const strata_config *cfg,
+		const strata_graph *g)
+{
+	sc_catalog *expected = NULL, *live = NULL;
+	sc_changes changes = { 0 };
+	strata_status *st = NULL;
+	int rc;
+
+	*ndiff = *nversions = 0;
+	if ((rc = strata_drift_catalogs(&expected, &live, &st, cfg, g)) == 0 &&
+	    (rc = sc_diff(expected, live, NULL, &changes)) == 0) {
+		for (size_t i = 0; i < changes.n; i++)
+			*ndiff += !changes.v[i].consequential;
+		*nversions = st->nversions;
+	}
+	sc_changes_release(&changes);
+	sc_catalog_free(expected);
+	sc_catalog_free(live);
+	strata_status_free(st);
+	return rc;
+}
