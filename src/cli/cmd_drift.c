@@ -36,8 +36,7 @@ static int expected_catalog(cli_ctx *ctx, sc_catalog **out, int engine, strata_s
 
 	if (rc != 0)
 		return rc;
-	return sc_load_replayed(out, ctx->config->migrations, (const char *const *)(*st)->versions,
-				(*st)->nversions, engine, ctx->config);
+	return schema_load_applied(out, ctx->config, ctx->graph, *st, engine);
 }
 
 int cmd_drift(int argc, char **argv, cli_ctx *ctx)

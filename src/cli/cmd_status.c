@@ -66,15 +66,15 @@ static char *last_error(void)
 }
 
 /* Does the live schema differ from what its applied revisions make? */
-static void check_drift(env_row *row, const strata_config *cfg, const strata_status *st)
+static void check_drift(env_row *row, const strata_config *cfg, const strata_graph *g,
+			const strata_status *st)
 {
 	sc_catalog *expected = NULL, *live = NULL;
 	sc_changes changes = { 0 };
 	int engine = db_engine_of(cfg->database);
 
 	row->drift = -1;
-	if (sc_load_replayed(&expected, cfg->migrations, (const char *const *)st->versions,
-			     st->nversions, engine, cfg) < 0 ||
+	if (schema_load_applied(&expected, cfg, g, st, engine) < 0 ||
 	    sc_load_database(&live, cfg->database, cfg) < 0 ||
 	    sc_diff(expected, live, NULL, &changes) < 0) {
 		row->drift_error = last_error();
@@ -139,7 +139,7 @@ static void read_env(env_row *row, const strata_config *cfg, const strata_graph 
 	}
 	strata_error_clear();
 	if (drift && row->exists)
-		check_drift(row, &timed, st);
+		check_drift(row, &timed, g, st);
 	goto done;
 failed:
 	row->reachable = 0;

@@ -6,6 +6,7 @@
 #include "db/db.h"
 #include "schema/provider.h"
 #include "strata/error.h"
+#include "util/alloc.h"
 #include "util/buf.h"
 
 #include <jansson.h>
@@ -229,4 +230,23 @@ void *schema_changes_json(const sc_changes *c)
 				       ch->detail, "destructive", ch->destructive, "sql", ch->sql));
 	}
 	return arr;
+}
+
+int schema_load_applied(sc_catalog **out, const strata_config *cfg, const strata_graph *g,
+			const strata_status *st, int engine)
+{
+	size_t n = strata_graph_count(g);
+	const char **ids = strata_calloc(n ? n : 1, sizeof(*ids));
+	sc_online_state online = { ids, 0 };
+	int rc;
+
+	if (!ids)
+		return STRATA_ERROR;
+	for (size_t i = 0; st->expanded && i < n; i++)
+		if (st->expanded[i])
+			ids[online.nexpanded++] = strata_graph_at(g, i)->revision;
+	rc = sc_load_replayed(out, cfg->migrations, (const char *const *)st->versions,
+			      st->nversions, &online, engine, cfg);
+	strata_free(ids);
+	return rc;
 }

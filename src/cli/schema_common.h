@@ -53,4 +53,10 @@ int schema_changes_sql(const sc_changes *c, strata_buf *out);
 /* The changes as a JSON array (json_t *). */
 void *schema_changes_json(const sc_changes *c);
 
+/* The schema the revisions st says are applied make, replayed in a shadow
+ * the way the database ran them: its expanded online revisions stay
+ * expanded, the others are contracted (drift, status). */
+int schema_load_applied(sc_catalog **out, const strata_config *cfg, const strata_graph *g,
+			const strata_status *st, int engine);
+
 #endif

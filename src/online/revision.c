@@ -423,6 +423,20 @@ done:
 	return rc;
 }
 
+/* 1 when the revision's migration's latest state row says complete. */
+static int hook_completed(const strata_online_step *s)
+{
+	strata_online_migration *mig = NULL;
+	char *phase = NULL;
+	int rc;
+
+	if ((rc = parse_of(&mig, s->m)) == 0 && (rc = phase_of(&phase, s, mig, NULL)) == 0)
+		rc = phase && strcmp(phase, "complete") == 0;
+	strata_free(phase);
+	strata_online_free(mig);
+	return rc;
+}
+
 static int hook_contract(const strata_online_step *s)
 {
 	return finish(s, 1);
@@ -547,6 +561,7 @@ done:
 static const strata_online_hooks hooks = {
 	STRATA_ONLINE_HOOKS_VERSION, hook_check, hook_expand, hook_contract, hook_rollback,
 	hook_apply, hook_views_before, hook_views_after, hook_views_free, hook_render,
+	hook_completed,
 };
 
 void strata_online_register(void)

@@ -155,16 +155,43 @@ test_online_complete_by_hand_is_recorded_and_undone_by_the_inverse() {
   history_project
   ok st upgrade 02
   ok st online complete
-  # The next run that passes 03 records the contract that was done by hand.
-  ok st upgrade
+  # The complete done by hand is in the history at once, with the outcome
+  # the upgrade writes: drift, status and current agree with the database.
+  contains "$ERR" "recorded 1 online revision as contracted"
   equals "$(q "SELECT string_agg(outcome, ',' ORDER BY id) FROM strata_history WHERE revision = '02'")" "expanding,expanded,contracted"
+  equals "$(q "SELECT note FROM strata_history WHERE revision = '02' ORDER BY id DESC LIMIT 1")" "online: completed by 'strata online complete'"
+  equals "$(versions)" "02"
+  drift_clean
+  ok st current
+  lacks "$ERR" "is expanded"
+  ok st history -i
+  lacks "$OUT" "expanded"
+  # The next upgrade (past 03, which contracts 02) writes no second row.
+  ok st upgrade
+  lacks "$ERR" "contracted 02"
+  equals "$(q "SELECT string_agg(outcome, ',' ORDER BY id) FROM strata_history WHERE revision = '02'")" "expanding,expanded,contracted"
+  equals "$(outcome 03)" applied
+  drift_clean
   ok st downgrade 02
+  equals "$(outcome 03)" reverted
+  drift_clean
   # An expanded revision completed by hand: downgrade runs the inverse.
   new_db
   ok st upgrade 02
   ok st online complete
   ok st downgrade 01
   equals "$(q "SELECT string_agg(outcome, ',' ORDER BY id) FROM strata_history WHERE revision = '02'")" "expanding,expanded,contracted,reverted"
+  # A complete whose history row was never written (an older strata, a
+  # crash between the two): the next upgrade records it before its steps.
+  ok st upgrade 02
+  ok st online complete
+  q "DELETE FROM strata_history WHERE id = (SELECT max(id) FROM strata_history)" >/dev/null
+  equals "$(outcome 02)" expanded
+  ok st upgrade
+  contains "$ERR" "recorded 02"
+  equals "$(q "SELECT string_agg(outcome, ',' ORDER BY id) FROM strata_history WHERE revision = '02'")" "expanding,expanded,contracted,reverted,expanding,expanded,contracted"
+  drift_clean
+  ok st downgrade 01
   equals "$(q "SELECT count(*) FROM information_schema.columns WHERE table_name = 'skills' AND column_name = 'slug'")" 0
   drift_clean
 }
