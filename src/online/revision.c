@@ -169,15 +169,18 @@ static int unsupported(const strata_online_migration *mig, size_t i, const char 
 	return STRATA_EINVALID;
 }
 
-/* SQLite: a column of create_table / add_column. */
-static int sqlite_column(strata_buf *b, const json_t *col, int add)
+/* SQLite: a column of create_table / add_column; a key of several
+ * columns (several with "pk") is written after them by create_table. */
+static int sqlite_column(strata_buf *b, const json_t *col, int add, int one_key)
 {
 	const json_t *chk = json_object_get(col, "check"), *ref = json_object_get(col, "references");
 	int nullable = json_is_true(json_object_get(col, "nullable"));
 
 	sqlf(b, "%I %s", str(col, "name"), str(col, "type"));
-	if (json_is_true(json_object_get(col, "pk")))
+	if (json_is_true(json_object_get(col, "pk")) && one_key)
 		buf_puts(b, " PRIMARY KEY");
+	else if (json_is_true(json_object_get(col, "pk")))
+		buf_puts(b, " NOT NULL");
 	if (!nullable && !json_is_true(json_object_get(col, "pk")))
 		buf_puts(b, " NOT NULL");
 	if (json_is_true(json_object_get(col, "unique")) && !add)
@@ -197,9 +200,10 @@ static int index_columns(strata_buf *b, const json_t *cols)
 	const json_t *v;
 	size_t i, n = 0;
 
-	if (json_is_array(cols)) {
+	if (json_is_array(cols)) { /* names, or pgroll's [{"column": name, ...}] */
 		json_array_foreach(cols, i, v)
-			sqlf(b, "%s%I", i ? ", " : "", json_string_value(v));
+			sqlf(b, "%s%I", i ? ", " : "",
+			     json_is_object(v) ? str(v, "column") : json_string_value(v));
 	} else {
 		json_object_foreach((json_t *)cols, key, v)
 			sqlf(b, "%s%I", n++ ? ", " : "", key);
@@ -221,11 +225,24 @@ static int sqlite_up(stmts *out, const strata_online_migration *mig, size_t i)
 		const json_t *c;
 		size_t k;
 
+		size_t npk = 0;
+
+		json_array_foreach(json_object_get(body, "columns"), k, c)
+			npk += json_is_true(json_object_get(c, "pk"));
 		sqlf(&b, "CREATE TABLE %I (", str(body, "name"));
 		json_array_foreach(json_object_get(body, "columns"), k, c) {
 			if (k)
 				buf_puts(&b, ", ");
-			sqlite_column(&b, c, 0);
+			sqlite_column(&b, c, 0, npk == 1);
+		}
+		if (npk > 1) {
+			size_t n = 0;
+
+			buf_puts(&b, ", PRIMARY KEY (");
+			json_array_foreach(json_object_get(body, "columns"), k, c)
+				if (json_is_true(json_object_get(c, "pk")))
+					sqlf(&b, "%s%I", n++ ? ", " : "", str(c, "name"));
+			buf_puts(&b, ")");
 		}
 		json_array_foreach(json_object_get(body, "constraints"), k, c) {
 			sqlf(&b, ", CONSTRAINT %I ", str(c, "name"));
@@ -251,7 +268,7 @@ static int sqlite_up(stmts *out, const strata_online_migration *mig, size_t i)
 					   "key is fixed when it is made (create_table, or "
 					   "create_constraint of type primary_key on a table without one)");
 		sqlf(&b, "ALTER TABLE %I ADD COLUMN ", str(body, "table"));
-		sqlite_column(&b, col, 1);
+		sqlite_column(&b, col, 1, 1);
 		if ((rc = stmts_take(out, &b)) == 0 && str(body, "up")) {
 			sqlf(&b, "UPDATE %I SET %I = (%s)", str(body, "table"), str(col, "name"),
 			     str(body, "up"));
