@@ -411,6 +411,8 @@ static const struct { const char *name; const char *text; } pages[] = {
 	  "migrations folder) or a '-- +online' section is expanded by 'strata upgrade'\n"
 	  "and contracted before a later revision that says '-- contracts: REV' (or by\n"
 	  "'online complete'); 'strata downgrade' rolls it back or runs its inverse.\n"
+	  "On SQLite an online revision is one plain transaction; what SQLite's ALTER\n"
+	  "TABLE cannot do (alter_column, constraints) runs through its table rebuild.\n"
 	  "Version schemas of completed migrations are rebuilt after every plain\n"
 	  "revision; [online] keep_versions (default 1) says how many stay.\n\n"
 	  "Clients pick a version with SET search_path TO <version schema>. State is kept\n"

@@ -20,7 +20,10 @@
  *                         schema is dropped and its state row rolled_back
  *   SQLite      up / down in the runner's transaction: the operations as
  *               plain ALTER TABLE statements and their inverse (SQLite has
- *               no concurrent readers to protect)
+ *               no concurrent readers to protect); what ALTER TABLE cannot
+ *               do goes through the table rebuild (sqlite_rebuild.c), and
+ *               --sql runs the step on a scratch in-memory database to show
+ *               the rebuild's statements
  *
  * Around every plain PostgreSQL step (views_before / views_after) the
  * views of the version schemas of completed migrations are dropped and
@@ -32,7 +35,8 @@
  * Inverse of each operation (after complete; applied newest first):
  * create_table -> DROP TABLE, add_column -> DROP COLUMN, rename_* -> the
  * rename back, create_index -> DROP INDEX, create_constraint -> DROP
- * CONSTRAINT, sql -> its "down". The others (drops, alter_column,
+ * CONSTRAINT, sql -> its "down" (SQLite: create_constraint and
+ * rename_constraint through the rebuild). The others (drops, alter_column,
  * set_replica_identity, sql without down) have none: pgroll's format does
  * not say what was there before; a "-- +down" section is the way then.
  */
