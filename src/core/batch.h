@@ -55,6 +55,7 @@ typedef struct batch_stmt {
 	char *key;         /* the column compared with :last and :next, unquoted */
 	size_t last_at;    /* offsets of the placeholders in the statement */
 	size_t next_at;
+	size_t gt_at;      /* offset of the ">" before :last (the first batch makes it ">=") */
 } batch_stmt;
 
 /*
@@ -75,22 +76,26 @@ int batch_rewrite(strata_buf *out, const char *sql, size_t len, const char *last
 /* ---- part 2: running ---------------------------------------------------- */
 
 /*
- * The section of m (m->batch_offset/len) split and checked: the one
- * statement's place in m->text, and its shape. A file:line error names
- * the revision when it is not one UPDATE or DELETE of that shape.
+ * The batch section of m (m->batch_offset/len: one or several "-- +batch"
+ * sections, one after the other) split into its statements, each a
+ * batched step of its own; statement `which` (from 0) checked: its place
+ * in m->text and its shape. *count (may be NULL) is the number of
+ * statements. A file:line error names the revision when the statement is
+ * not an UPDATE or DELETE of that shape.
  */
-int batch_prepare(batch_stmt *out, size_t *stmt_off, size_t *stmt_len, const strata_migration *m,
-		  db_engine engine);
+int batch_prepare(batch_stmt *out, size_t *stmt_off, size_t *stmt_len, size_t *count,
+		  const strata_migration *m, db_engine engine, size_t which);
 
 /*
- * Run m's batched step on db (outside any transaction), from its saved
- * progress on: batches of the key range, each with its progress row in
+ * Run m's batched steps on db (outside any transaction), one statement
+ * after the other, each from its saved progress on (its own progress row,
+ * step = its number from 1): batches of the key range, each with its progress row in
  * one transaction, throttled by opts (batch_size, batch_pause_ms,
  * max_replica_lag_ms) and sized by cfg->batch_target_ms. On success every
  * key has been walked; the caller removes the progress row
  * (batch_progress_clear) in the transaction that records the revision.
  * @return 0, STRATA_EINVALID (no usable key: no primary key, a composite
- *         or non-integer one, or the statement compares another column),
+ *         one, or the statement compares another column),
  *         or the database's error (the committed batches are kept)
  */
 int batch_run(strata_db *db, const strata_config *cfg, const strata_run_options *opts,

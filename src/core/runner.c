@@ -123,12 +123,14 @@ static int split_step(step_sql *out, const strata_migration *m, strata_direction
 	out->base = off;
 	if (dir == STRATA_UP && m->has_batch_marker) {
 		batch_stmt st;
-		size_t st_off, st_len;
+		size_t st_off, st_len, count = 1;
 
-		/* The batched statement is checked with the others, before anything runs. */
-		if ((rc = batch_prepare(&st, &st_off, &st_len, m, engine)) < 0)
-			return rc;
-		batch_stmt_release(&st);
+		/* The batched statements are checked with the others, before anything runs. */
+		for (size_t k = 0; k < count; k++) {
+			if ((rc = batch_prepare(&st, &st_off, &st_len, &count, m, engine, k)) < 0)
+				return rc;
+			batch_stmt_release(&st);
+		}
 	}
 	rc = db_split(&out->stmts, &out->n, &err_off, engine, sql, len);
 	if (rc == STRATA_EPARSE) {
