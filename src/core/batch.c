@@ -10,8 +10,11 @@
  * read, and run by hand for one range (psql's \set last 0, or SQLite's
  * named parameters); the range test is theirs to write next to the rest
  * of the WHERE clause, and strata checks that it compares the key it
- * walks. The key is an integer, so that a first ":last" below every key
- * exists (the smallest key minus one) and a range is two numbers.
+ * walks. The key is one column of any type: the first batch turns the
+ * user's "KEY > :last" into "KEY >= :last" and binds the first key, so no
+ * value below every key is needed, and bounds are found with ORDER BY
+ * (uuid has no max()). A composite key is refused (KEY_HINT says why).
+ * Each statement of the section is a step with its own progress row.
  *
  * Invariants:
  *  1. A batch's statement and its progress row commit together: the

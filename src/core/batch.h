@@ -1,16 +1,17 @@
 /*
  * core/batch.h - batched data steps: the "-- +batch" section of a revision.
  *
- * Layer: core (above db and util). The section holds one UPDATE or DELETE
- * whose WHERE clause says which key range one batch covers, in ordinary
+ * Layer: core (above db and util). The section (one or several "-- +batch"
+ * sections in a row) holds UPDATE or DELETE statements, each a step of its
+ * own, whose WHERE clause says which key range one batch covers, in ordinary
  * SQL with two placeholders:
  *
  *     UPDATE users SET plan = 'free' WHERE id > :last AND id <= :next AND plan IS NULL;
  *
- * The key is the table's primary key (SQLite: its INTEGER PRIMARY KEY or
- * the rowid), an integer. strata walks it in batches: :last is the
- * previous batch's last key (the smallest key minus one at first), :next
- * the key batch_size rows further on. Each batch runs in its own
+ * The key is the table's one-column primary key, of any type (SQLite: also
+ * the rowid). strata walks it in batches in key order: :last is the
+ * previous batch's last key (the first batch runs with "KEY >= :last" and
+ * the first key), :next the key batch_size rows further on. Each batch runs in its own
  * transaction together with its progress row (strata_batch_progress,
  * beside the version table), so a run that is killed goes on from the
  * last committed batch.

@@ -35,7 +35,9 @@
  *     batch section: header edits never change it, SQL edits always do.
  *  6. batch_offset/batch_len index text like the other sections; a batch
  *     section comes after the up section (or instead of "-- +up") and
- *     before "-- +down".
+ *     before "-- +down". Several "-- +batch" markers in a row make one
+ *     range, from the first to "-- +down" (the later markers are comments
+ *     inside it, and part of the checksum).
  *
  * Every parse error is STRATA_EPARSE, with a message "path:line: what is
  * wrong" and a hint saying how to fix it.
