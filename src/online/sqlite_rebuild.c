@@ -336,12 +336,7 @@ static int drop_column(target *t, const char *name)
 	if (c->pk)
 		return refuse(t, "column \"%s\" is in the primary key", name);
 	at = (size_t)(c - t->table->cols);
-	strata_free(c->name);
-	strata_free(c->type);
-	strata_free(c->collation);
-	strata_free(c->default_expr);
-	strata_free(c->generated);
-	strata_free(c->comment);
+	sc_column_release(c);
 	memmove(c, c + 1, (t->table->ncols - at - 1) * sizeof(*c));
 	t->table->ncols--;
 	return sc_catalog_drop_if(t->cat, on_column, &d);

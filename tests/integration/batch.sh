@@ -47,20 +47,30 @@ batch_revision() {
     "$1" "$2" "$1" "$3" >"migrations/${1}_batch.sql"
 }
 
+# kill_upgrade_at ROWS STEP OPTIONS...: strata upgrade OPTIONS in the
+# background, killed -9 once batched statement STEP has saved ROWS keys
+# (or after 20 s).
+kill_upgrade_at() {
+  local rows=$1 step=$2 pid i n=0
+  shift 2
+  "$STRATA" upgrade "$@" >"$T/run.out" 2>&1 &
+  pid=$!
+  for i in $(seq 1 400); do
+    n=$(q "SELECT coalesce(max(keys_done), 0) FROM strata_batch_progress WHERE step = $step" 2>/dev/null) || n=0
+    [ "${n:-0}" -ge "$rows" ] && break
+    sleep 0.05
+  done
+  kill -9 "$pid"; wait "$pid" 2>/dev/null || true
+}
+
 test_batched_update_200k_rows_resumes_after_kill_9() {
   new_db; new_project
   users_revision 200000
   batch_revision "$(id 2)" "$(id 1)" "UPDATE users SET plan = 'p' || (id % 7) WHERE id > :last AND id <= :next AND plan IS NULL;"
   ok st upgrade "$(id 1)"
   # Small fixed batches with a pause, so the kill lands in the middle.
-  "$STRATA" upgrade --batch-size 2000 --batch-pause 40ms >"$T/run.out" 2>&1 &
-  local pid=$! i done_rows=0
-  for i in $(seq 1 200); do
-    done_rows=$(q "SELECT coalesce(max(keys_done), 0) FROM strata_batch_progress" 2>/dev/null) || done_rows=0
-    [ "${done_rows:-0}" -ge 20000 ] && break
-    sleep 0.05
-  done
-  kill -9 "$pid"; wait "$pid" 2>/dev/null || true
+  kill_upgrade_at 20000 1 --batch-size 2000 --batch-pause 40ms
+  local done_rows
   done_rows=$(qs "SELECT keys_done FROM strata_batch_progress WHERE revision = '$(id 2)'")
   [ "$done_rows" -ge 20000 ] && [ "$done_rows" -lt 200000 ] || fail "killed after $done_rows rows"
   # What the progress row says is exactly what is in the table.
@@ -111,14 +121,8 @@ test_several_batch_sections_with_text_and_uuid_keys_resume_after_kill_9() {
   contains "$OUT" "UPDATE tags SET hits = hits + 1 WHERE code >= (SELECT \"code\" FROM tags ORDER BY \"code\" LIMIT 1)"
   contains "$OUT" "UPDATE items SET hits = hits + 1 WHERE id >= (SELECT \"id\" FROM items ORDER BY \"id\" LIMIT 1)"
   # Kill -9 in the middle of the second statement.
-  "$STRATA" upgrade --batch-size 1000 --batch-pause 30ms >"$T/run.out" 2>&1 &
-  local pid=$! i done_rows=0
-  for i in $(seq 1 400); do
-    done_rows=$(q "SELECT coalesce(max(keys_done), 0) FROM strata_batch_progress WHERE step = 2" 2>/dev/null) || done_rows=0
-    [ "${done_rows:-0}" -ge 5000 ] && break
-    sleep 0.05
-  done
-  kill -9 "$pid"; wait "$pid" 2>/dev/null || true
+  kill_upgrade_at 5000 2 --batch-size 1000 --batch-pause 30ms
+  local done_rows
   done_rows=$(qs "SELECT keys_done FROM strata_batch_progress WHERE revision = '$(id 2)' AND step = 2")
   [ "$done_rows" -ge 5000 ] && [ "$done_rows" -lt 60000 ] || fail "killed after $done_rows rows of the second step: $(cat "$T/run.out")"
   equals "$(qs "SELECT count(*) FROM strata_batch_progress WHERE revision = '$(id 2)'")" 2
