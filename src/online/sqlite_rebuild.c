@@ -446,11 +446,23 @@ static int apply_up(target *t, strata_db *db, strata_buf *ran, const json_t *bod
 		return rc;
 	}
 	if (strcmp(t->kind, "drop_constraint") == 0) {
-		/* its "up" fills the constraint's column (one column: pgroll's rule) */
+		/* its "up" fills the constraint's one column (pgroll's rule) */
 		const sc_object *k = constraint_named(t, str(body, "name"));
+		const char *col = NULL;
 
-		if (k && k->ncon_columns == 1 &&
-		    (rc = fill_column(db, ran, table, k->con_columns[0], str(body, "up"))) < 0)
+		if (k && k->ncon_columns == 1)
+			col = k->con_columns[0];
+		for (size_t n = 0; k && !k->ncon_columns && n < t->table->ncols; n++) {
+			/* a CHECK's columns are the ones its expression names */
+			if (!def_mentions(k->def, t->table->cols[n].name))
+				continue;
+			if (col)
+				return refuse(t, "constraint \"%s\" covers several columns; use "
+					      "drop_multicolumn_constraint with an \"up\" per column",
+					      k->name);
+			col = t->table->cols[n].name;
+		}
+		if (k && col && (rc = fill_column(db, ran, table, col, str(body, "up"))) < 0)
 			return rc;
 		return drop_constraint(t, str(body, "name"));
 	}
