@@ -679,8 +679,8 @@ static void test_sqlite_diff__table_def_from_the_model(void **state)
 		"CREATE TABLE a (id integer PRIMARY KEY, v text NOT NULL DEFAULT 'x')",
 		"CREATE TABLE b (id integer PRIMARY KEY AUTOINCREMENT, n int CHECK (n > 0), u text UNIQUE)",
 		"CREATE TABLE c (x text, y int, CONSTRAINT c_pk PRIMARY KEY (x, y), CONSTRAINT y_pos CHECK (y >= 0))",
-		"CREATE TABLE d (k text PRIMARY KEY, a_id integer REFERENCES a (id) ON DELETE CASCADE, "
-		"CONSTRAINT d_uq UNIQUE (k, a_id)) WITHOUT ROWID",
+		("CREATE TABLE d (k text PRIMARY KEY, a_id integer REFERENCES a (id) ON DELETE CASCADE, "
+		 "CONSTRAINT d_uq UNIQUE (k, a_id)) WITHOUT ROWID"),
 	};
 	strata_db *db = mem_db();
 	sc_catalog *cat;
