@@ -14,7 +14,8 @@
  *
  *     -- +up
  *     ...SQL...
- *     -- +batch                         (instead of up SQL: one batched UPDATE or DELETE)
+ *     -- +batch                         (instead of up SQL: batched UPDATE or DELETE statements;
+ *                                        several "-- +batch" sections may follow one another)
  *     ...UPDATE t SET ... WHERE id > :last AND id <= :next...
  *     -- +down
  *     ...SQL...
@@ -80,8 +81,9 @@ typedef struct strata_migration {
 	                                 contract runs before this one, or NULL */
 	char *incomplete;             /* "path:line: why" when the revision cannot run yet, else NULL */
 	const char *incomplete_hint;
-	/* A batched data step ("-- +batch", before "-- +down"): its one UPDATE
-	 * or DELETE, run over key ranges (docs/migrations.md); 0/0 when none.
+	/* Batched data steps ("-- +batch" sections, before "-- +down"): from the
+	 * first marker to "-- +down", each UPDATE or DELETE run over key ranges
+	 * (docs/migrations.md); 0/0 when none.
 	 * Such a revision has no up SQL, and its down may be empty. */
 	size_t batch_offset, batch_len;
 	int has_batch_marker;

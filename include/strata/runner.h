@@ -110,9 +110,12 @@ typedef struct strata_run_options {
 	const char *force_protected; /* downgrade, stamp: run on an environment with
 	                             require_plan (a protected one) anyway; the reason,
 	                             recorded in each history row. NULL = refuse there */
+	const char *const *online_expanded; /* with online_contract: revisions left expanded
+	                             (a shadow made to match a database where they are) */
+	size_t nonline_expanded;
 } strata_run_options;
 #define STRATA_RUN_OPTIONS_VERSION 1
-#define STRATA_RUN_OPTIONS_INIT { STRATA_RUN_OPTIONS_VERSION, NULL, 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, 0, 0, NULL, 0, NULL }
+#define STRATA_RUN_OPTIONS_INIT { STRATA_RUN_OPTIONS_VERSION, NULL, 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, 0, 0, NULL, 0, NULL, NULL, 0 }
 
 /*
  * Online revisions (a revision whose header says "-- online: FILE.json" or
@@ -159,11 +162,33 @@ typedef struct strata_online_hooks {
 	void (*views_free)(void *saved);
 	/* --sql: what each phase of the step runs, through s->emit. */
 	int (*render)(const strata_online_step *s, strata_direction dir);
+	/* Version 2. PostgreSQL, on its own connection: 1 when the revision's
+	 * migration was completed (by 'strata online complete' or a contract
+	 * whose history row was never written), 0 when not, or an error. */
+	int (*completed)(const strata_online_step *s);
 } strata_online_hooks;
-#define STRATA_ONLINE_HOOKS_VERSION 1
+#define STRATA_ONLINE_HOOKS_VERSION 2
 
 /** Install the online phases (NULL: online revisions are refused). */
 void strata_runner_set_online(const strata_online_hooks *hooks);
+
+/**
+ * Record the contraction of online revisions completed outside the runner.
+ *
+ * For every applied online revision whose latest history row is
+ * "expanded" and whose migration the online engine reports completed (by
+ * 'strata online complete'), one history row with outcome "contracted" is
+ * written, as the upgrade that contracts it writes; so drift, status,
+ * downgrade and the next upgrade agree with the database. Takes the run
+ * lock. Nothing to record (no bookkeeping tables, SQLite, no online
+ * revision) is not an error. strata_upgrade() does the same before its
+ * steps.
+ *
+ * @param[out] recorded  how many revisions were recorded; may be NULL
+ * @return 0, or the error of the connection, the lock or the bookkeeping
+ */
+int strata_runner_record_completed(size_t *recorded, const strata_config *cfg,
+				   const strata_graph *g, const strata_run_options *opts);
 
 typedef struct strata_run_result {
 	size_t planned;   /* steps in the plan */

@@ -99,6 +99,37 @@ static int print_status(cli_ctx *ctx, const strata_online_options *o)
 	return EXIT_OK;
 }
 
+/*
+ * After a complete: when the migration was an online revision's, its
+ * contraction goes into strata_history as the upgrade would write it.
+ * Without a migrations folder (an operation file started by hand) there
+ * is no history to keep in step, so nothing is recorded.
+ */
+static int record_completed(cli_ctx *ctx)
+{
+	strata_run_options ro = STRATA_RUN_OPTIONS_INIT;
+	size_t n = 0;
+	int rc;
+
+	if (!ctx->graph && (rc = strata_graph_load(&ctx->graph, ctx->config->migrations)) < 0) {
+		if (rc == STRATA_ENOTFOUND) {
+			strata_error_clear();
+			return 0;
+		}
+	} else {
+		cli_run_options(&ro, ctx);
+		rc = strata_runner_record_completed(&n, ctx->config, ctx->graph, &ro);
+	}
+	if (rc < 0) {
+		strata_error_append("\n  (the migration is complete; its history row is not written)");
+		strata_error_hint("fix the cause, then 'strata upgrade' records it");
+	} else if (n) {
+		cli_info(ctx, "recorded %zu online revision%s as contracted in the history", n,
+			 n == 1 ? "" : "s");
+	}
+	return rc;
+}
+
 static int act_start(cli_ctx *ctx, strata_online_migration *m, const strata_online_options *o)
 {
 	return strata_online_start(ctx->config, m, o);
@@ -106,7 +137,10 @@ static int act_start(cli_ctx *ctx, strata_online_migration *m, const strata_onli
 
 static int act_complete(cli_ctx *ctx, strata_online_migration *m, const strata_online_options *o)
 {
-	return strata_online_complete(ctx->config, o);
+	int rc = strata_online_complete(ctx->config, o);
+
+	(void)m;
+	return rc == 0 ? record_completed(ctx) : rc;
 }
 
 static int act_rollback(cli_ctx *ctx, strata_online_migration *m, const strata_online_options *o)

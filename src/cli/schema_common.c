@@ -188,3 +188,4 @@ void *schema_changes_json(const strata_changes *c)
 	}
 	return arr;
 }
+

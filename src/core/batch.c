@@ -10,8 +10,11 @@
  * read, and run by hand for one range (psql's \set last 0, or SQLite's
  * named parameters); the range test is theirs to write next to the rest
  * of the WHERE clause, and strata checks that it compares the key it
- * walks. The key is an integer, so that a first ":last" below every key
- * exists (the smallest key minus one) and a range is two numbers.
+ * walks. The key is one column of any type: the first batch turns the
+ * user's "KEY > :last" into "KEY >= :last" and binds the first key, so no
+ * value below every key is needed, and bounds are found with ORDER BY
+ * (uuid has no max()). A composite key is refused (KEY_HINT says why).
+ * Each statement of the section is a step with its own progress row.
  *
  * Invariants:
  *  1. A batch's statement and its progress row commit together: the
@@ -373,7 +376,7 @@ int batch_stmt_parse(batch_stmt *out, size_t *err_at, const char *sql, size_t le
 			goto done;
 		}
 		if (k == 1)
-			out->last_at = v[i].at;
+			out->last_at = v[i].at, out->gt_at = i ? v[i - 1].at : 0;
 		else
 			out->next_at = v[i].at;
 		rc = range_column(k == 1 ? &key_last : &key_next, sql, v, i, k == 1 ? ">" : "<=");
@@ -419,8 +422,8 @@ void batch_stmt_release(batch_stmt *s)
 
 /* ---- part 2: running ----------------------------------------------------- */
 
-int batch_prepare(batch_stmt *out, size_t *stmt_off, size_t *stmt_len, const strata_migration *m,
-		  db_engine engine)
+int batch_prepare(batch_stmt *out, size_t *stmt_off, size_t *stmt_len, size_t *count,
+		  const strata_migration *m, db_engine engine, size_t which)
 {
 	strata_buf bound = STRATA_BUF_INIT;
 	db_stmt *stmts = NULL;
@@ -435,23 +438,27 @@ int batch_prepare(batch_stmt *out, size_t *stmt_off, size_t *stmt_len, const str
 	if (rc == 0)
 		rc = db_split(&stmts, &n, &err, engine, buf_cstr(&bound), bound.len);
 	buf_release(&bound);
-	if (rc == 0 && n != 1) {
-		err = n ? stmts[1].offset : 0;
-		strata_error_set(STRATA_EPARSE, "the batch section holds %zu statements", n);
-		strata_error_hint("a '-- +batch' section holds one UPDATE or DELETE; put other "
-				  "statements in a revision of their own");
+	if (rc == 0 && n == 0) {
+		strata_error_set(STRATA_EPARSE, "the batch section holds no statement");
+		strata_error_hint("write one UPDATE or DELETE in each '-- +batch' section");
 		rc = STRATA_EPARSE;
 	}
+	if (count)
+		*count = n;
+	if (rc == 0 && which >= n) {
+		strata_free(stmts);
+		return strata_error_set(STRATA_ERROR, "batched statement %zu of %zu", which + 1, n);
+	}
 	if (rc == 0) {
-		*stmt_off = m->batch_offset + stmts[0].offset;
-		*stmt_len = stmts[0].len;
+		*stmt_off = m->batch_offset + stmts[which].offset;
+		*stmt_len = stmts[which].len;
 		/* The split saw "   $2" where the file has ":next": a statement
 		 * ending in a placeholder ends after its name. */
-		while (stmts[0].offset + *stmt_len < m->batch_len &&
+		while (stmts[which].offset + *stmt_len < m->batch_len &&
 		       ident_char((unsigned char)m->text[*stmt_off + *stmt_len]))
 			(*stmt_len)++;
 		rc = batch_stmt_parse(out, &err, m->text + *stmt_off, *stmt_len);
-		err += stmts[0].offset;
+		err += stmts[which].offset;
 	}
 	if (rc == STRATA_EPARSE) {
 		strata_error e = *strata_error_last();
@@ -467,6 +474,8 @@ int batch_prepare(batch_stmt *out, size_t *stmt_off, size_t *stmt_len, const str
 
 /* The first value into a char[TEXT_MAX] (every buffer on_text fills has that size). */
 #define TEXT_MAX 64
+/* A key value as text (a cursor): longer keys are refused, not cut. */
+#define KEY_MAX 512
 
 typedef struct walk {
 	strata_db *db;
@@ -480,7 +489,12 @@ typedef struct walk {
 	strata_buf progress; /* the progress table, quoted */
 	strata_buf stmt;     /* the user's statement, placeholders bound */
 	strata_buf bound;    /* the query for the next batch's last key */
-	char cursor[TEXT_MAX];     /* the last key done ("" before the first batch) */
+	char cursor[KEY_MAX];      /* the last key done; before the first batch the first key */
+	int first;                 /* the next batch is the first: it includes the cursor's key */
+	int int_key;               /* the key is an integer (SQLite: bound with CAST) */
+	size_t step;               /* which statement of the section (from 0) */
+	size_t nsteps;
+	strata_buf stmt_first;     /* the statement with ">=" before :last, for the first batch */
 	long long done, changed, batches, total;
 	strata_batch_progress pr;
 	double last_log;
@@ -561,9 +575,15 @@ static int key_error(walk *w, const char *hint, const char *fmt, ...)
 	return STRATA_EINVALID;
 }
 
+/* Why not a composite key: :last and :next are one value each, and a range
+ * of a key of several columns needs a bound per column, "(a, b) > (x, y)",
+ * in the user's statement; a statement that compared one of the columns
+ * would skip or repeat rows, so it is refused rather than run. */
 #define KEY_HINT \
-	"strata batches by one integer key: give the table an integer primary key (an identity " \
-	"column), or change its rows with strata online, whose backfill walks any primary key"
+	"strata batches by a one-column primary key (any type: integer, text, uuid); a key of " \
+	"several columns cannot be carried by :last and :next, one value each. Give the table " \
+	"a one-column key (SQLite: compare rowid), or change its rows with strata online, whose " \
+	"backfill walks any primary key"
 
 static int is_integer_type(const char *t)
 {
@@ -607,9 +627,7 @@ static int find_key(walk *w)
 		if (k.natts != 1)
 			return key_error(w, KEY_HINT, "the primary key of %s has %ld columns", w->st.table,
 					 k.natts);
-		if (!is_integer_type(k.type))
-			return key_error(w, KEY_HINT, "the primary key %s.%s is %s, not an integer",
-					 w->st.table, k.name, k.type);
+		w->int_key = is_integer_type(k.type);
 		if (strcmp(k.name, w->st.key) != 0)
 			return key_error(w, RANGE_HINT, "the statement compares %s with :last and :next, "
 					 "but the primary key of %s is %s", w->st.key, w->st.table,
@@ -628,10 +646,21 @@ static int find_key(walk *w)
 			   "ORDER BY pk", 1, p, on_sqlite_pk, &k)) < 0)
 		return rc;
 	if (!k.without_rowid) {
-		/* A rowid table: the rowid, or its INTEGER PRIMARY KEY alias. */
+		/* A rowid table: the rowid, its INTEGER PRIMARY KEY alias, or a
+		 * one-column key of another type (text: its automatic index). */
 		int alias = k.natts == 1 && strcasecmp(k.type, "integer") == 0 &&
 			    strcasecmp(k.name, w->st.key) == 0;
 
+		if (!alias && k.natts == 1 && strcasecmp(k.name, w->st.key) == 0) {
+			w->int_key = has_int(k.type);
+			return buf_put_sql_ident(&w->key, k.name);
+		}
+		w->int_key = 1;
+		if (!alias && k.natts > 1 && strcasecmp(w->st.key, "rowid") != 0 &&
+		    strcasecmp(w->st.key, "_rowid_") != 0 && strcasecmp(w->st.key, "oid") != 0)
+			return key_error(w, KEY_HINT, "the primary key of %s has %ld columns; the "
+					 "statement compares %s, so compare rowid instead", w->st.table,
+					 k.natts, w->st.key);
 		if (!alias && strcasecmp(w->st.key, "rowid") != 0 &&
 		    strcasecmp(w->st.key, "_rowid_") != 0 && strcasecmp(w->st.key, "oid") != 0)
 			return key_error(w, RANGE_HINT, "the statement compares %s with :last and :next; "
@@ -642,9 +671,10 @@ static int find_key(walk *w)
 					 k.natts == 1 && strcasecmp(k.type, "integer") == 0 ? "" : "the key");
 		return buf_put_sql_ident(&w->key, alias ? k.name : "rowid");
 	}
-	if (k.natts != 1 || !has_int(k.type))
-		return key_error(w, KEY_HINT, "table %s is WITHOUT ROWID and its primary key is not one "
-				 "integer column", w->st.table);
+	if (k.natts != 1)
+		return key_error(w, KEY_HINT, "table %s is WITHOUT ROWID and its primary key has %ld "
+				 "columns", w->st.table, k.natts);
+	w->int_key = has_int(k.type);
 	if (strcasecmp(k.name, w->st.key) != 0)
 		return key_error(w, RANGE_HINT, "the statement compares %s with :last and :next, but "
 				 "the primary key of %s is %s", w->st.key, w->st.table, k.name);
@@ -670,7 +700,7 @@ static int progress_name(strata_buf *out, const strata_config *cfg)
 typedef struct saved_row {
 	int found;
 	char checksum[96];
-	char last_key[32];
+	char last_key[KEY_MAX];
 	long long done, changed, batches;
 } saved_row;
 
@@ -689,13 +719,15 @@ static int on_saved(void *payload, int ncols, const char *const *v)
 	return 0;
 }
 
-/* The progress table (created when missing), and the saved row of this revision. */
+/* The progress table (created when missing), and the saved row of this step. */
 static int read_progress(walk *w, saved_row *saved)
 {
 	strata_buf sql = STRATA_BUF_INIT;
-	const char *p[1] = { w->m->revision };
+	char step[32];
+	const char *p[2] = { w->m->revision, step };
 	int rc;
 
+	snprintf(step, sizeof(step), "%zu", w->step + 1);
 	memset(saved, 0, sizeof(*saved));
 	buf_printf(&sql, "CREATE TABLE IF NOT EXISTS %s (revision %s NOT NULL, step integer NOT NULL, "
 		   "checksum text NOT NULL, last_key text NOT NULL, keys_done bigint NOT NULL, "
@@ -706,9 +738,10 @@ static int read_progress(walk *w, saved_row *saved)
 		goto done;
 	buf_clear(&sql);
 	buf_printf(&sql, "SELECT checksum, last_key, keys_done, rows_changed, batches FROM %s "
-		   "WHERE revision = $1 AND step = 1", buf_cstr(&w->progress));
+		   "WHERE revision = $1 AND step = %s", buf_cstr(&w->progress),
+		   w->engine == DB_POSTGRES ? "$2::integer" : "CAST($2 AS INTEGER)");
 	if ((rc = buf_check(&sql)) == 0)
-		rc = db_query(w->db, buf_cstr(&sql), 1, p, on_saved, saved);
+		rc = db_query(w->db, buf_cstr(&sql), 2, p, on_saved, saved);
 done:
 	buf_release(&sql);
 	return rc;
@@ -717,10 +750,12 @@ done:
 static int save_progress(walk *w)
 {
 	strata_buf sql = STRATA_BUF_INIT;
-	char done[32], changed[32], batches[32], now[32];
-	const char *p[8];
+	char done[32], changed[32], batches[32], now[32], step[32];
+	const char *p[9];
 	int rc;
 
+	snprintf(step, sizeof(step), "%zu", w->step + 1);
+	p[8] = step;
 	snprintf(done, sizeof(done), "%lld", w->done);
 	snprintf(changed, sizeof(changed), "%lld", w->changed);
 	snprintf(batches, sizeof(batches), "%lld", w->batches);
@@ -734,17 +769,18 @@ static int save_progress(walk *w)
 	p[6] = now;
 	p[7] = w->db_user;
 	buf_printf(&sql, "INSERT INTO %s (revision, step, checksum, last_key, keys_done, rows_changed, "
-		   "batches, started_at, updated_at, db_user) VALUES ($1, 1, $2, $3, %s, %s, %s, $7, "
+		   "batches, started_at, updated_at, db_user) VALUES ($1, %s, $2, $3, %s, %s, %s, $7, "
 		   "$7, $8) ON CONFLICT (revision, step) DO UPDATE SET checksum = excluded.checksum, "
 		   "last_key = excluded.last_key, keys_done = excluded.keys_done, rows_changed = "
 		   "excluded.rows_changed, batches = excluded.batches, updated_at = excluded.updated_at",
 		   buf_cstr(&w->progress),
+		   w->engine == DB_POSTGRES ? "$9::integer" : "CAST($9 AS INTEGER)",
 		   w->engine == DB_POSTGRES ? "$4::bigint" : "CAST($4 AS INTEGER)",
 		   w->engine == DB_POSTGRES ? "$5::bigint" : "CAST($5 AS INTEGER)",
 		   w->engine == DB_POSTGRES ? "$6::bigint" : "CAST($6 AS INTEGER)");
 	rc = buf_check(&sql);
 	if (rc == 0)
-		rc = db_exec(w->db, buf_cstr(&sql), 8, p);
+		rc = db_exec(w->db, buf_cstr(&sql), 9, p);
 	buf_release(&sql);
 	return rc;
 }
@@ -783,8 +819,9 @@ done:
 }
 
 typedef struct bound {
-	char last[32];
+	char last[KEY_MAX];
 	long long rows;
+	int too_long;
 } bound;
 
 static int on_bound(void *payload, int ncols, const char *const *v)
@@ -793,9 +830,20 @@ static int on_bound(void *payload, int ncols, const char *const *v)
 
 	if (ncols < 2)
 		return 0;
+	b->too_long = v[0] && strlen(v[0]) >= sizeof(b->last);
 	snprintf(b->last, sizeof(b->last), "%s", v[0] ? v[0] : "");
 	b->rows = v[1] ? atoll(v[1]) : 0;
 	return 0;
+}
+
+static int key_too_long(const walk *w)
+{
+	strata_error_set(STRATA_EINVALID, "revision %s, batched statement %zu: a value of the key of "
+			 "%s is longer than %d bytes", w->m->revision, w->step + 1, w->st.table,
+			 KEY_MAX - 1);
+	strata_error_hint("strata keeps the last key done as text; batch by a shorter key (an "
+			  "integer identity column), or change the rows with strata online");
+	return STRATA_EINVALID;
 }
 
 static int on_count(void *payload, int ncols, const char *const *v)
@@ -805,28 +853,53 @@ static int on_count(void *payload, int ncols, const char *const *v)
 }
 
 /* The SQL of a walk: the statement with its placeholders bound, and the bound query. */
-static int walk_sql(walk *w, size_t stmt_off, size_t stmt_len)
+static int one_walk_sql(walk *w, strata_buf *out, const char *text, size_t len)
 {
-	const char *cast1 = w->engine == DB_POSTGRES ? "$1" : "CAST($1 AS INTEGER)";
-	const char *cast2 = w->engine == DB_POSTGRES ? "$2" : "CAST($2 AS INTEGER)";
+	int sqlite_int = w->engine == DB_SQLITE && w->int_key;
 	int rc;
 
 	if (w->engine == DB_POSTGRES)
-		buf_puts(&w->stmt, "WITH _strata_batch AS (");
-	if ((rc = batch_rewrite(&w->stmt, w->m->text + stmt_off, stmt_len, cast1, cast2)) < 0)
+		buf_puts(out, "WITH _strata_batch AS (");
+	if ((rc = batch_rewrite(out, text, len, sqlite_int ? "CAST($1 AS INTEGER)" : "$1",
+				sqlite_int ? "CAST($2 AS INTEGER)" : "$2")) < 0)
 		return rc;
 	if (w->engine == DB_POSTGRES)
-		buf_puts(&w->stmt, " RETURNING 1) SELECT count(*) FROM _strata_batch");
-	return buf_check(&w->stmt);
+		buf_puts(out, " RETURNING 1) SELECT count(*) FROM _strata_batch");
+	return buf_check(out);
 }
 
+/* The statement with its placeholders bound, and its first-batch form
+ * ("KEY >= :last": the walk starts at the first key, which for a key that
+ * is not a number has nothing below it to start after). */
+static int walk_sql(walk *w, size_t stmt_off, size_t stmt_len)
+{
+	strata_buf first = STRATA_BUF_INIT;
+	const char *text = w->m->text + stmt_off;
+	size_t gt = w->st.gt_at;
+	int rc;
+
+	if ((rc = one_walk_sql(w, &w->stmt, text, stmt_len)) < 0)
+		return rc;
+	buf_putn(&first, text, gt + 1);
+	buf_putc(&first, '=');
+	buf_putn(&first, text + gt + 1, stmt_len - gt - 1);
+	if ((rc = buf_check(&first)) == 0)
+		rc = one_walk_sql(w, &w->stmt_first, buf_cstr(&first), first.len);
+	buf_release(&first);
+	return rc;
+}
+
+/* The next batch's last key and row count (no max(): uuid has none). */
 static int bound_sql(walk *w, long size)
 {
+	const char *param = w->engine == DB_SQLITE && w->int_key ? "CAST($1 AS INTEGER)" : "$1";
+
 	buf_clear(&w->bound);
-	buf_printf(&w->bound, "SELECT max(_strata_k), count(*) FROM (SELECT %s AS _strata_k FROM %s "
-		   "WHERE %s > %s ORDER BY %s LIMIT %ld) AS _strata_b", buf_cstr(&w->key),
-		   w->st.table, buf_cstr(&w->key),
-		   w->engine == DB_POSTGRES ? "$1" : "CAST($1 AS INTEGER)", buf_cstr(&w->key), size);
+	buf_printf(&w->bound, "WITH _strata_b AS (SELECT %s AS _strata_k FROM %s WHERE %s %s %s "
+		   "ORDER BY %s LIMIT %ld) SELECT (SELECT _strata_k FROM _strata_b ORDER BY "
+		   "_strata_k DESC LIMIT 1), (SELECT count(*) FROM _strata_b)", buf_cstr(&w->key),
+		   w->st.table, buf_cstr(&w->key), w->first ? ">=" : ">", param, buf_cstr(&w->key),
+		   size);
 	return buf_check(&w->bound);
 }
 
@@ -834,6 +907,7 @@ static int bound_sql(walk *w, long size)
 static int one_batch(walk *w, long size, int *more)
 {
 	const char *p[2];
+	const strata_buf *stmt;
 	bound b;
 	long long changed = 0;
 	int rc;
@@ -845,17 +919,23 @@ static int one_batch(walk *w, long size, int *more)
 	p[0] = w->cursor;
 	if ((rc = db_query(w->db, buf_cstr(&w->bound), 1, p, on_bound, &b)) < 0)
 		goto fail;
+	if (b.too_long) {
+		rc = key_too_long(w);
+		goto fail;
+	}
 	if (b.rows == 0 || !b.last[0])
 		return db_commit(w->db);
 	p[1] = b.last;
+	stmt = w->first ? &w->stmt_first : &w->stmt;
 	if (w->engine == DB_POSTGRES) {
-		rc = db_query(w->db, buf_cstr(&w->stmt), 2, p, on_count, &changed);
-	} else if ((rc = db_exec(w->db, buf_cstr(&w->stmt), 2, p)) == 0) {
+		rc = db_query(w->db, buf_cstr(stmt), 2, p, on_count, &changed);
+	} else if ((rc = db_exec(w->db, buf_cstr(stmt), 2, p)) == 0) {
 		rc = db_query(w->db, "SELECT changes()", 0, NULL, on_count, &changed);
 	}
 	if (rc < 0)
 		goto fail;
 	snprintf(w->cursor, sizeof(w->cursor), "%s", b.last);
+	w->first = 0;
 	w->done += b.rows;
 	w->changed += changed;
 	w->batches++;
@@ -956,13 +1036,87 @@ static int walk_keys(walk *w)
 	return 0;
 }
 
+/* Statement w->step of the section, from its saved progress on. */
+static int run_step(walk *w, double t0)
+{
+	const strata_migration *m = w->m;
+	saved_row saved;
+	size_t off = 0, len = 0;
+	char label[48] = "";
+	int rc;
+
+	if (w->nsteps > 1)
+		snprintf(label, sizeof(label), " (statement %zu of %zu)", w->step + 1, w->nsteps);
+	if ((rc = batch_prepare(&w->st, &off, &len, NULL, m, w->engine, w->step)) < 0 ||
+	    (rc = find_key(w)) < 0 || (rc = walk_sql(w, off, len)) < 0 ||
+	    (rc = read_progress(w, &saved)) < 0 || (rc = estimate_rows(w)) < 0)
+		return rc;
+	if (saved.found && strcmp(saved.checksum, m->checksum) != 0) {
+		wlog(w, STRATA_LOG_WARN, "revision %s%s: its file changed since an interrupted run "
+		     "(%lld rows done then); the batches start again from the first key",
+		     m->revision, label, saved.done);
+		saved.found = 0;
+	}
+	if (saved.found) {
+		snprintf(w->cursor, sizeof(w->cursor), "%s", saved.last_key);
+		w->done = saved.done;
+		w->changed = saved.changed;
+		w->batches = saved.batches;
+		wlog(w, STRATA_LOG_INFO, "revision %s%s: resuming the batched step on %s after key %s "
+		     "(%lld rows done in %lld batches)", m->revision, label, w->st.table, w->cursor,
+		     w->done, w->batches);
+	} else {
+		strata_buf first = STRATA_BUF_INIT;
+		bound b;
+
+		memset(&b, 0, sizeof(b));
+		buf_printf(&first, "SELECT %s, 1 FROM %s ORDER BY %s LIMIT 1", buf_cstr(&w->key),
+			   w->st.table, buf_cstr(&w->key));
+		if ((rc = buf_check(&first)) == 0)
+			rc = db_query(w->db, buf_cstr(&first), 0, NULL, on_bound, &b);
+		buf_release(&first);
+		if (rc == 0 && b.too_long)
+			rc = key_too_long(w);
+		if (rc < 0)
+			return rc;
+		if (!b.rows) {
+			wlog(w, STRATA_LOG_INFO, "revision %s%s: %s is empty; the batched step has "
+			     "nothing to do", m->revision, label, w->st.table);
+			return 0;
+		}
+		snprintf(w->cursor, sizeof(w->cursor), "%s", b.last);
+		w->first = 1;
+		wlog(w, STRATA_LOG_INFO, "revision %s%s: batched %s on %s (about %lld rows)",
+		     m->revision, label, w->st.is_delete ? "DELETE" : "UPDATE", w->st.table, w->total);
+	}
+	if ((rc = walk_keys(w)) < 0)
+		return rc;
+	wlog(w, STRATA_LOG_INFO, "revision %s%s: %lld rows walked, %lld changed, in %lld batches "
+	     "(%.1f s)", m->revision, label, w->done, w->changed, w->batches,
+	     (now_ms() - t0) / 1000);
+	return 0;
+}
+
+static void walk_reset(walk *w)
+{
+	batch_stmt_release(&w->st);
+	buf_clear(&w->key);
+	buf_clear(&w->stmt);
+	buf_clear(&w->stmt_first);
+	buf_clear(&w->bound);
+	w->cursor[0] = '\0';
+	w->first = w->int_key = 0;
+	w->done = w->changed = w->batches = w->total = 0;
+	memset(&w->pr, 0, sizeof(w->pr));
+	w->pr.replica_lag_ms = -1;
+}
+
 int batch_run(strata_db *db, const strata_config *cfg, const strata_run_options *opts,
 	      const strata_migration *m, const char *db_user)
 {
 	walk w;
-	saved_row saved;
-	size_t off = 0, len = 0;
-	double t0 = now_ms();
+	batch_stmt probe;
+	size_t off, len;
 	int rc;
 
 	memset(&w, 0, sizeof(w));
@@ -973,78 +1127,65 @@ int batch_run(strata_db *db, const strata_config *cfg, const strata_run_options 
 	w.db_user = db_user;
 	w.engine = db_engine_kind(db);
 	w.pr.replica_lag_ms = -1;
-	if ((rc = batch_prepare(&w.st, &off, &len, m, w.engine)) < 0 || (rc = find_key(&w)) < 0 ||
-	    (rc = progress_name(&w.progress, cfg)) < 0 || (rc = walk_sql(&w, off, len)) < 0 ||
-	    (rc = read_progress(&w, &saved)) < 0 || (rc = estimate_rows(&w)) < 0)
+	if ((rc = batch_prepare(&probe, &off, &len, &w.nsteps, m, w.engine, 0)) < 0 ||
+	    (rc = progress_name(&w.progress, cfg)) < 0)
 		goto done;
-	if (saved.found && strcmp(saved.checksum, m->checksum) != 0) {
-		wlog(&w, STRATA_LOG_WARN, "revision %s: its file changed since an interrupted run "
-		     "(%lld rows done then); the batches start again from the first key",
-		     m->revision, saved.done);
-		saved.found = 0;
-	}
-	if (saved.found) {
-		snprintf(w.cursor, sizeof(w.cursor), "%s", saved.last_key);
-		w.done = saved.done;
-		w.changed = saved.changed;
-		w.batches = saved.batches;
-		wlog(&w, STRATA_LOG_INFO, "revision %s: resuming the batched step on %s after key %s "
-		     "(%lld rows done in %lld batches)", m->revision, w.st.table, w.cursor, w.done,
-		     w.batches);
-	} else {
-		strata_buf first = STRATA_BUF_INIT;
-
-		buf_printf(&first, "SELECT min(%s) - 1 FROM %s", buf_cstr(&w.key), w.st.table);
-		if ((rc = buf_check(&first)) == 0)
-			rc = db_query(db, buf_cstr(&first), 0, NULL, on_text, w.cursor);
-		buf_release(&first);
-		if (rc < 0)
+	batch_stmt_release(&probe);
+	/* Each statement in turn, each resumed from its own progress row: a
+	 * statement finished before a kill walks no key again (its saved key
+	 * is its last; the next run finds nothing after it). */
+	for (w.step = 0; w.step < w.nsteps; w.step++) {
+		walk_reset(&w);
+		if ((rc = run_step(&w, now_ms())) < 0)
 			goto done;
-		if (!w.cursor[0]) {
-			wlog(&w, STRATA_LOG_INFO, "revision %s: %s is empty; the batched step has "
-			     "nothing to do", m->revision, w.st.table);
-			goto done;
-		}
-		wlog(&w, STRATA_LOG_INFO, "revision %s: batched %s on %s (about %lld rows)",
-		     m->revision, w.st.is_delete ? "DELETE" : "UPDATE", w.st.table, w.total);
 	}
-	if ((rc = walk_keys(&w)) < 0)
-		goto done;
-	wlog(&w, STRATA_LOG_INFO, "revision %s: %lld rows walked, %lld changed, in %lld batches "
-	     "(%.1f s)", m->revision, w.done, w.changed, w.batches, (now_ms() - t0) / 1000);
 done:
 	if (rc < 0 && w.batches) {
-		strata_error_append(" (%lld batches committed, up to key %s: the next upgrade goes on "
-				    "from there)", w.batches, w.cursor);
+		strata_error_append(" (statement %zu: %lld batches committed, up to key %s: the next "
+				    "upgrade goes on from there)", w.step + 1, w.batches, w.cursor);
 	}
 	batch_stmt_release(&w.st);
 	buf_release(&w.key);
 	buf_release(&w.progress);
 	buf_release(&w.stmt);
+	buf_release(&w.stmt_first);
 	buf_release(&w.bound);
 	return rc;
 }
 
 int batch_render(strata_buf *out, const strata_migration *m, db_engine engine)
 {
-	batch_stmt st;
-	strata_buf lo = STRATA_BUF_INIT, hi = STRATA_BUF_INIT, key = STRATA_BUF_INIT;
-	size_t off = 0, len = 0;
-	int rc;
+	size_t count = 1;
+	int rc = 0;
 
-	if ((rc = batch_prepare(&st, &off, &len, m, engine)) < 0)
-		return rc;
-	buf_put_sql_ident(&key, st.key);
-	buf_printf(&lo, "(SELECT min(%s) - 1 FROM %s)", buf_cstr(&key), st.table);
-	buf_printf(&hi, "(SELECT max(%s) FROM %s)", buf_cstr(&key), st.table);
-	buf_puts(out, "-- batched step: strata upgrade runs this statement over key ranges, one "
+	buf_puts(out, "-- batched step: strata upgrade runs each statement over key ranges, one "
 		 "transaction each (resumable); this script runs it once over every key\n");
-	if ((rc = buf_check(&lo)) == 0 && (rc = buf_check(&hi)) == 0 &&
-	    (rc = batch_rewrite(out, m->text + off, len, buf_cstr(&lo), buf_cstr(&hi))) == 0)
-		rc = buf_puts(out, ";\n") < 0 ? STRATA_ERROR : buf_check(out);
-	buf_release(&lo);
-	buf_release(&hi);
-	buf_release(&key);
-	batch_stmt_release(&st);
+	for (size_t k = 0; rc == 0 && k < count; k++) {
+		batch_stmt st;
+		strata_buf lo = STRATA_BUF_INIT, hi = STRATA_BUF_INIT, key = STRATA_BUF_INIT,
+			   text = STRATA_BUF_INIT;
+		size_t off = 0, len = 0;
+
+		if ((rc = batch_prepare(&st, &off, &len, &count, m, engine, k)) < 0)
+			return rc;
+		/* ">= the first key" and "<= the last": no arithmetic, so any key type */
+		buf_put_sql_ident(&key, st.key);
+		buf_printf(&lo, "(SELECT %s FROM %s ORDER BY %s LIMIT 1)", buf_cstr(&key), st.table,
+			   buf_cstr(&key));
+		buf_printf(&hi, "(SELECT %s FROM %s ORDER BY %s DESC LIMIT 1)", buf_cstr(&key),
+			   st.table, buf_cstr(&key));
+		buf_putn(&text, m->text + off, st.gt_at + 1);
+		buf_putc(&text, '=');
+		buf_putn(&text, m->text + off + st.gt_at + 1, len - st.gt_at - 1);
+		if ((rc = buf_check(&lo)) == 0 && (rc = buf_check(&hi)) == 0 &&
+		    (rc = buf_check(&text)) == 0 &&
+		    (rc = batch_rewrite(out, buf_cstr(&text), text.len, buf_cstr(&lo), buf_cstr(&hi))) == 0)
+			rc = buf_puts(out, ";\n") < 0 ? STRATA_ERROR : buf_check(out);
+		buf_release(&lo);
+		buf_release(&hi);
+		buf_release(&key);
+		buf_release(&text);
+		batch_stmt_release(&st);
+	}
 	return rc;
 }

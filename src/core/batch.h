@@ -1,16 +1,17 @@
 /*
  * core/batch.h - batched data steps: the "-- +batch" section of a revision.
  *
- * Layer: core (above db and util). The section holds one UPDATE or DELETE
- * whose WHERE clause says which key range one batch covers, in ordinary
+ * Layer: core (above db and util). The section (one or several "-- +batch"
+ * sections in a row) holds UPDATE or DELETE statements, each a step of its
+ * own, whose WHERE clause says which key range one batch covers, in ordinary
  * SQL with two placeholders:
  *
  *     UPDATE users SET plan = 'free' WHERE id > :last AND id <= :next AND plan IS NULL;
  *
- * The key is the table's primary key (SQLite: its INTEGER PRIMARY KEY or
- * the rowid), an integer. strata walks it in batches: :last is the
- * previous batch's last key (the smallest key minus one at first), :next
- * the key batch_size rows further on. Each batch runs in its own
+ * The key is the table's one-column primary key, of any type (SQLite: also
+ * the rowid). strata walks it in batches in key order: :last is the
+ * previous batch's last key (the first batch runs with "KEY >= :last" and
+ * the first key), :next the key batch_size rows further on. Each batch runs in its own
  * transaction together with its progress row (strata_batch_progress,
  * beside the version table), so a run that is killed goes on from the
  * last committed batch.
@@ -55,6 +56,7 @@ typedef struct batch_stmt {
 	char *key;         /* the column compared with :last and :next, unquoted */
 	size_t last_at;    /* offsets of the placeholders in the statement */
 	size_t next_at;
+	size_t gt_at;      /* offset of the ">" before :last (the first batch makes it ">=") */
 } batch_stmt;
 
 /*
@@ -75,22 +77,26 @@ int batch_rewrite(strata_buf *out, const char *sql, size_t len, const char *last
 /* ---- part 2: running ---------------------------------------------------- */
 
 /*
- * The section of m (m->batch_offset/len) split and checked: the one
- * statement's place in m->text, and its shape. A file:line error names
- * the revision when it is not one UPDATE or DELETE of that shape.
+ * The batch section of m (m->batch_offset/len: one or several "-- +batch"
+ * sections, one after the other) split into its statements, each a
+ * batched step of its own; statement `which` (from 0) checked: its place
+ * in m->text and its shape. *count (may be NULL) is the number of
+ * statements. A file:line error names the revision when the statement is
+ * not an UPDATE or DELETE of that shape.
  */
-int batch_prepare(batch_stmt *out, size_t *stmt_off, size_t *stmt_len, const strata_migration *m,
-		  db_engine engine);
+int batch_prepare(batch_stmt *out, size_t *stmt_off, size_t *stmt_len, size_t *count,
+		  const strata_migration *m, db_engine engine, size_t which);
 
 /*
- * Run m's batched step on db (outside any transaction), from its saved
- * progress on: batches of the key range, each with its progress row in
+ * Run m's batched steps on db (outside any transaction), one statement
+ * after the other, each from its saved progress on (its own progress row,
+ * step = its number from 1): batches of the key range, each with its progress row in
  * one transaction, throttled by opts (batch_size, batch_pause_ms,
  * max_replica_lag_ms) and sized by cfg->batch_target_ms. On success every
  * key has been walked; the caller removes the progress row
  * (batch_progress_clear) in the transaction that records the revision.
  * @return 0, STRATA_EINVALID (no usable key: no primary key, a composite
- *         or non-integer one, or the statement compares another column),
+ *         one, or the statement compares another column),
  *         or the database's error (the committed batches are kept)
  */
 int batch_run(strata_db *db, const strata_config *cfg, const strata_run_options *opts,

@@ -9,6 +9,7 @@
 #include "schema/diff.h"
 #include "schema/shadow.h"
 #include "strata/error.h"
+#include "util/alloc.h"
 
 #include <string.h>
 
@@ -17,6 +18,28 @@
 static int is_schema_itself(const sc_object *o, void *payload)
 {
 	return o->kind == SC_SCHEMA && o->name && strcmp(o->name, (const char *)payload) == 0;
+}
+
+/* The schema the revisions st says are applied make, replayed in a shadow
+ * the way the database ran them: its expanded online revisions stay
+ * expanded, the others are contracted. */
+static int load_applied(sc_catalog **out, const strata_config *cfg, const strata_graph *g,
+			const strata_status *st, int engine)
+{
+	size_t n = strata_graph_count(g);
+	const char **ids = strata_calloc(n ? n : 1, sizeof(*ids));
+	sc_online_state online = { ids, 0 };
+	int rc;
+
+	if (!ids)
+		return STRATA_ERROR;
+	for (size_t i = 0; st->expanded && i < n; i++)
+		if (st->expanded[i])
+			ids[online.nexpanded++] = strata_graph_at(g, i)->revision;
+	rc = sc_load_replayed(out, cfg->migrations, (const char *const *)st->versions,
+			      st->nversions, &online, engine, cfg);
+	strata_free(ids);
+	return rc;
 }
 
 int strata_drift_catalogs(sc_catalog **expected, sc_catalog **live, strata_status **st,
@@ -29,8 +52,7 @@ int strata_drift_catalogs(sc_catalog **expected, sc_catalog **live, strata_statu
 	if (!engine)
 		return strata_error_set(STRATA_EINVALID, "unknown database form");
 	if ((rc = strata_status_read(st, cfg, g, 0)) != 0 ||
-	    (rc = sc_load_replayed(expected, cfg->migrations, (const char *const *)(*st)->versions,
-				   (*st)->nversions, engine, cfg)) != 0 ||
+	    (rc = load_applied(expected, cfg, g, *st, engine)) != 0 ||
 	    (rc = sc_load_database(live, cfg->database, cfg)) != 0)
 		return rc;
 	if (cfg->tenant_schema &&

@@ -35,7 +35,9 @@
  *     batch section: header edits never change it, SQL edits always do.
  *  6. batch_offset/batch_len index text like the other sections; a batch
  *     section comes after the up section (or instead of "-- +up") and
- *     before "-- +down".
+ *     before "-- +down". Several "-- +batch" markers in a row make one
+ *     range, from the first to "-- +down" (the later markers are comments
+ *     inside it, and part of the checksum).
  *
  * Every parse error is STRATA_EPARSE, with a message "path:line: what is
  * wrong" and a hint saying how to fix it.
@@ -671,13 +673,14 @@ static int parse_sections(parser *p, mline *l, sections *sc)
 					  "file into two revisions");
 			return STRATA_EPARSE;
 		case LINE_BATCH:
-			if (sc->batch_line || sc->down_line) {
-				perr(p, l->no, sc->batch_line ? "second '-- +batch' marker (the first is "
-				     "on line %d)" : "'-- +batch' after '-- +down' (line %d)",
-				     sc->batch_line ? sc->batch_line : sc->down_line);
-				strata_error_hint("a revision has one '-- +batch' section, before "
-						  "'-- +down'; put another batched statement in a "
-						  "revision of its own");
+			/* Several batch sections follow one another: the section runs
+			 * from the first marker to "-- +down", and the later markers are
+			 * comments in it; each statement is a batched step of its own. */
+			if (cur == SEC_BATCH)
+				break;
+			if (sc->down_line) {
+				perr(p, l->no, "'-- +batch' after '-- +down' (line %d)", sc->down_line);
+				strata_error_hint("put the '-- +batch' sections before '-- +down'");
 				return STRATA_EPARSE;
 			}
 			close_section(m, cur, l->start);

@@ -127,12 +127,14 @@ static int split_step(step_sql *out, const strata_migration *m, strata_direction
 	out->base = off;
 	if (dir == STRATA_UP && m->has_batch_marker) {
 		batch_stmt st;
-		size_t st_off, st_len;
+		size_t st_off, st_len, count = 1;
 
-		/* The batched statement is checked with the others, before anything runs. */
-		if ((rc = batch_prepare(&st, &st_off, &st_len, m, engine)) < 0)
-			return rc;
-		batch_stmt_release(&st);
+		/* The batched statements are checked with the others, before anything runs. */
+		for (size_t k = 0; k < count; k++) {
+			if ((rc = batch_prepare(&st, &st_off, &st_len, &count, m, engine, k)) < 0)
+				return rc;
+			batch_stmt_release(&st);
+		}
 	}
 	rc = db_split(&out->stmts, &out->n, &err_off, engine, sql, len);
 	if (rc == STRATA_EPARSE) {
@@ -1029,6 +1031,15 @@ static int online_contract(run *r, size_t idx, const char *why)
 	return rc;
 }
 
+/* online_contract's exceptions: revisions the caller keeps expanded. */
+static int left_expanded(const run *r, const strata_migration *m)
+{
+	for (size_t i = 0; i < r->o->nonline_expanded; i++)
+		if (strcmp(r->o->online_expanded[i], m->revision) == 0)
+			return 1;
+	return 0;
+}
+
 /* An online revision's step (see strata_online_hooks for its phases). */
 static int online_step(run *r, size_t idx, strata_direction dir, const step_sql *sql)
 {
@@ -1048,7 +1059,7 @@ static int online_step(run *r, size_t idx, strata_direction dir, const step_sql 
 			return rc;
 		if ((rc = online_finish_expand(r, idx, started, t0)) < 0)
 			return rc;
-		return r->o->online_contract
+		return r->o->online_contract && !left_expanded(r, m)
 			       ? online_contract(r, idx, "online: contracted right after its expand")
 			       : 0;
 	}
@@ -1123,13 +1134,55 @@ fail:
  * interrupted are finished first. Before step idx: the online revision
  * its "contracts" header names is contracted (finishing its expand first).
  */
+/*
+ * Applied online revisions recorded "expanded" whose migration was
+ * completed outside the runner ('strata online complete' between two
+ * upgrades): the contraction is written to the history as the upgrade
+ * writes it, so every later step goes by what the database holds.
+ */
+static int online_note_completed(run *r, size_t *recorded)
+{
+	if (!online_hooks || online_hooks->version < 2 || db_engine_kind(r->db) != DB_POSTGRES)
+		return 0;
+	for (size_t i = 0; i < r->count; i++) {
+		const strata_migration *m = strata_graph_at(r->g, i);
+		const bk_revision_state *h;
+		strata_online_step s;
+		char started[32];
+		int rc;
+
+		if (!m->online_text || !r->applied[i] || !(h = history_of(r, m->revision)) ||
+		    !is_online_outcome(h->outcome, "expanded"))
+			continue;
+		s = online_ctx(r, m);
+		if ((rc = online_hooks->completed(&s)) <= 0) {
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		utc_timestamp(started);
+		if ((rc = online_record(r, i, STRATA_UP, 1, "contracted",
+					"online: completed by 'strata online complete'", started,
+					now_ms(), 0)) < 0)
+			return rc;
+		logf_(r, STRATA_LOG_INFO, "recorded %s %s as contracted (completed by 'strata online "
+		      "complete')", m->revision, m->message);
+		if (recorded)
+			(*recorded)++;
+	}
+	return 0;
+}
+
 static int online_resume(run *r)
 {
+	int rc = online_note_completed(r, NULL);
+
+	if (rc < 0)
+		return rc;
 	for (size_t i = 0; i < r->count; i++) {
 		const strata_migration *m = strata_graph_at(r->g, i);
 		const bk_revision_state *h;
 		char started[32];
-		int rc;
 
 		if (!m->online_text || !r->applied[i] || !(h = history_of(r, m->revision)) ||
 		    !is_online_outcome(h->outcome, "expanding"))
@@ -1790,6 +1843,22 @@ int runner_render_plan(strata_buf *out, const strata_config *cfg, const strata_g
 		return STRATA_ERROR;
 	memcpy(r.applied, applied, r.count);
 	rc = offline(&r, dir == STRATA_UP ? plan_up : strata_plan_downgrade, dir);
+	close_run(&r);
+	return rc;
+}
+
+int strata_runner_record_completed(size_t *recorded, const strata_config *cfg,
+				   const strata_graph *g, const strata_run_options *opts)
+{
+	strata_run_result res;
+	run r;
+	int rc;
+
+	if (recorded)
+		*recorded = 0;
+	run_init(&r, cfg, g, opts, &res);
+	if ((rc = open_run(&r, 0)) == 0 && r.state.tables_exist)
+		rc = online_note_completed(&r, recorded);
 	close_run(&r);
 	return rc;
 }

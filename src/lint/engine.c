@@ -1369,14 +1369,16 @@ static int lint_batch(lint_file *f, const strata_migration *m)
 {
 	strata_buf text = STRATA_BUF_INIT;
 	batch_stmt st;
-	size_t off, len;
+	size_t off, len, count = 1;
 	const char *saved = f->text;
 	int rc;
 
-	if ((rc = batch_prepare(&st, &off, &len, m, f->engine == STRATA_LINT_SQLITE ? DB_SQLITE
-										: DB_POSTGRES)) < 0)
-		return rc;
-	batch_stmt_release(&st);
+	for (size_t k = 0; k < count; k++) {
+		if ((rc = batch_prepare(&st, &off, &len, &count, m,
+					f->engine == STRATA_LINT_SQLITE ? DB_SQLITE : DB_POSTGRES, k)) < 0)
+			return rc;
+		batch_stmt_release(&st);
+	}
 	buf_putn(&text, m->text, m->batch_offset);
 	if ((rc = batch_rewrite(&text, m->text + m->batch_offset, m->batch_len, "   $1",
 				"   $2")) < 0 ||

@@ -184,6 +184,24 @@ int online_views_set_aside(online_views **out, strata_db *db, const online_state
 int online_views_rebuild(strata_db *db, online_views *w);
 void online_views_free(online_views *w);
 
+/* ---- sqlite_rebuild.c ------------------------------------------------- */
+
+/* Whether operation i (dir: its up, or its inverse) needs SQLite's table
+ * rebuild (what SQLite's ALTER TABLE cannot do). */
+int online_sqlite_needs_rebuild(const strata_online_migration *mig, size_t i, strata_direction dir);
+/* Run operation i (or its inverse) on db through the rebuild, in the
+ * caller's transaction with foreign keys off; each statement that ran is
+ * appended to ran when not NULL. 0, STRATA_EINVALID (the operation does
+ * not fit the table), or the database's error. */
+int online_sqlite_rebuild(strata_db *db, const char *version_table,
+			  const strata_online_migration *mig, size_t i, strata_direction dir,
+			  strata_buf *ran);
+
+/* A pgroll constraint ({type, columns, check, references}) as SQLite
+ * writes it after its name: "CHECK (...)", "UNIQUE (a, b)", ...
+ * STRATA_EINVALID for a type SQLite has not (exclude). */
+int online_sqlite_constraint_body(strata_buf *b, const json_t *con);
+
 /* ---- backfill.c ------------------------------------------------------- */
 
 typedef struct online_run {

@@ -20,7 +20,10 @@
  *                         schema is dropped and its state row rolled_back
  *   SQLite      up / down in the runner's transaction: the operations as
  *               plain ALTER TABLE statements and their inverse (SQLite has
- *               no concurrent readers to protect)
+ *               no concurrent readers to protect); what ALTER TABLE cannot
+ *               do goes through the table rebuild (sqlite_rebuild.c), and
+ *               --sql runs the step on a scratch in-memory database to show
+ *               the rebuild's statements
  *
  * Around every plain PostgreSQL step (views_before / views_after) the
  * views of the version schemas of completed migrations are dropped and
@@ -32,11 +35,14 @@
  * Inverse of each operation (after complete; applied newest first):
  * create_table -> DROP TABLE, add_column -> DROP COLUMN, rename_* -> the
  * rename back, create_index -> DROP INDEX, create_constraint -> DROP
- * CONSTRAINT, sql -> its "down". The others (drops, alter_column,
+ * CONSTRAINT, sql -> its "down" (SQLite: create_constraint and
+ * rename_constraint through the rebuild). The others (drops, alter_column,
  * set_replica_identity, sql without down) have none: pgroll's format does
  * not say what was there before; a "-- +down" section is the way then.
  */
 #include "online/online_int.h"
+#include "schema/diff.h"
+#include "schema/shadow.h"
 #include "strata/error.h"
 #include "util/alloc.h"
 #include "util/strutil.h"
@@ -97,9 +103,13 @@ static int exec_script(strata_db *db, const char *text)
 
 /* ---- statements: SQLite's plain path and the inverse -------------------- */
 
-/* A statement list: each entry one statement (or, for sql, a script). */
+/* A statement list: each entry one statement (or, for sql, a script), or
+ * (v NULL, rebuild = operation index + 1) an operation SQLite runs through
+ * its table rebuild (sqlite_rebuild.c), whose SQL depends on the table as
+ * the database has it then. */
 typedef struct stmts {
 	char **v;
+	size_t *rebuild;
 	size_t n;
 } stmts;
 
@@ -108,18 +118,49 @@ static void stmts_free(stmts *l)
 	for (size_t i = 0; i < l->n; i++)
 		strata_free(l->v[i]);
 	strata_free(l->v);
+	strata_free(l->rebuild);
 	l->v = NULL;
+	l->rebuild = NULL;
 	l->n = 0;
+}
+
+static int stmts_grow(stmts *l)
+{
+	char **v;
+	size_t *r;
+
+	if (!(v = strata_realloc(l->v, (l->n + 1) * sizeof(*v))))
+		return STRATA_ERROR;
+	l->v = v;
+	if (!(r = strata_realloc(l->rebuild, (l->n + 1) * sizeof(*r))))
+		return STRATA_ERROR;
+	l->rebuild = r;
+	return 0;
 }
 
 static int stmts_take(stmts *l, strata_buf *b)
 {
-	char **v;
-
-	if (buf_check(b) < 0 || !(v = strata_realloc(l->v, (l->n + 1) * sizeof(*v))))
+	if (buf_check(b) < 0 || stmts_grow(l) < 0)
 		return STRATA_ERROR;
-	l->v = v;
+	l->rebuild[l->n] = 0;
 	l->v[l->n++] = buf_detach(b);
+	return 0;
+}
+
+static int stmts_rebuild(stmts *l, size_t op)
+{
+	if (stmts_grow(l) < 0)
+		return STRATA_ERROR;
+	l->rebuild[l->n] = op + 1;
+	l->v[l->n++] = NULL;
+	return 0;
+}
+
+static int has_rebuild(const stmts *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->rebuild[i])
+			return 1;
 	return 0;
 }
 
@@ -132,15 +173,18 @@ static int unsupported(const strata_online_migration *mig, size_t i, const char 
 	return STRATA_EINVALID;
 }
 
-/* SQLite: a column of create_table / add_column. */
-static int sqlite_column(strata_buf *b, const json_t *col, int add)
+/* SQLite: a column of create_table / add_column; a key of several
+ * columns (several with "pk") is written after them by create_table. */
+static int sqlite_column(strata_buf *b, const json_t *col, int add, int one_key)
 {
 	const json_t *chk = json_object_get(col, "check"), *ref = json_object_get(col, "references");
 	int nullable = json_is_true(json_object_get(col, "nullable"));
 
 	sqlf(b, "%I %s", str(col, "name"), str(col, "type"));
-	if (json_is_true(json_object_get(col, "pk")))
+	if (json_is_true(json_object_get(col, "pk")) && one_key)
 		buf_puts(b, " PRIMARY KEY");
+	else if (json_is_true(json_object_get(col, "pk")))
+		buf_puts(b, " NOT NULL");
 	if (!nullable && !json_is_true(json_object_get(col, "pk")))
 		buf_puts(b, " NOT NULL");
 	if (json_is_true(json_object_get(col, "unique")) && !add)
@@ -160,9 +204,10 @@ static int index_columns(strata_buf *b, const json_t *cols)
 	const json_t *v;
 	size_t i, n = 0;
 
-	if (json_is_array(cols)) {
+	if (json_is_array(cols)) { /* names, or pgroll's [{"column": name, ...}] */
 		json_array_foreach(cols, i, v)
-			sqlf(b, "%s%I", i ? ", " : "", json_string_value(v));
+			sqlf(b, "%s%I", i ? ", " : "",
+			     json_is_object(v) ? str(v, "column") : json_string_value(v));
 	} else {
 		json_object_foreach((json_t *)cols, key, v)
 			sqlf(b, "%s%I", n++ ? ", " : "", key);
@@ -178,17 +223,38 @@ static int sqlite_up(stmts *out, const strata_online_migration *mig, size_t i)
 	strata_buf b = STRATA_BUF_INIT;
 	int rc = 0;
 
+	if (online_sqlite_needs_rebuild(mig, i, STRATA_UP))
+		return stmts_rebuild(out, i);
 	if (strcmp(kind, "create_table") == 0) {
 		const json_t *c;
 		size_t k;
 
-		if (json_array_size(json_object_get(body, "constraints")))
-			return unsupported(mig, i, kind, "with table constraints is not run on SQLite");
+		size_t npk = 0;
+
+		json_array_foreach(json_object_get(body, "columns"), k, c)
+			npk += json_is_true(json_object_get(c, "pk"));
 		sqlf(&b, "CREATE TABLE %I (", str(body, "name"));
 		json_array_foreach(json_object_get(body, "columns"), k, c) {
 			if (k)
 				buf_puts(&b, ", ");
-			sqlite_column(&b, c, 0);
+			sqlite_column(&b, c, 0, npk == 1);
+		}
+		if (npk > 1) {
+			size_t n = 0;
+
+			buf_puts(&b, ", PRIMARY KEY (");
+			json_array_foreach(json_object_get(body, "columns"), k, c)
+				if (json_is_true(json_object_get(c, "pk")))
+					sqlf(&b, "%s%I", n++ ? ", " : "", str(c, "name"));
+			buf_puts(&b, ")");
+		}
+		json_array_foreach(json_object_get(body, "constraints"), k, c) {
+			sqlf(&b, ", CONSTRAINT %I ", str(c, "name"));
+			if (online_sqlite_constraint_body(&b, c) == STRATA_EINVALID) {
+				buf_release(&b);
+				return unsupported(mig, i, kind, "has a constraint type SQLite has not "
+						   "(exclude)");
+			}
 		}
 		buf_puts(&b, ")");
 		rc = stmts_take(out, &b);
@@ -201,24 +267,25 @@ static int sqlite_up(stmts *out, const strata_online_migration *mig, size_t i)
 	} else if (strcmp(kind, "add_column") == 0) {
 		const json_t *col = json_object_get(body, "column");
 
-		if (!json_is_true(json_object_get(col, "nullable")) && !str(col, "default"))
-			return unsupported(mig, i, kind, "adds a NOT NULL column without a default, "
-					   "which SQLite's ALTER TABLE cannot do; give the column a "
-					   "\"default\" or \"nullable\": true");
-		if (json_is_true(json_object_get(col, "pk")) ||
-		    json_is_true(json_object_get(col, "unique")))
-			return unsupported(mig, i, kind, "adds a primary-key or unique column, which "
-					   "SQLite's ALTER TABLE cannot do");
+		if (json_is_true(json_object_get(col, "pk")))
+			return unsupported(mig, i, kind, "adds a primary-key column: a SQLite table's "
+					   "key is fixed when it is made (create_table, or "
+					   "create_constraint of type primary_key on a table without one)");
 		sqlf(&b, "ALTER TABLE %I ADD COLUMN ", str(body, "table"));
-		sqlite_column(&b, col, 1);
+		sqlite_column(&b, col, 1, 1);
 		if ((rc = stmts_take(out, &b)) == 0 && str(body, "up")) {
 			sqlf(&b, "UPDATE %I SET %I = (%s)", str(body, "table"), str(col, "name"),
 			     str(body, "up"));
 			rc = stmts_take(out, &b);
 		}
-	} else if (strcmp(kind, "drop_column") == 0) {
-		sqlf(&b, "ALTER TABLE %I DROP COLUMN %I", str(body, "table"), str(body, "column"));
-		rc = stmts_take(out, &b);
+	} else if (strcmp(kind, "alter_column") == 0) { /* a rename alone */
+		if (str(body, "name") && strcmp(str(body, "name"), str(body, "column")) != 0) {
+			sqlf(&b, "ALTER TABLE %I RENAME COLUMN %I TO %I", str(body, "table"),
+			     str(body, "column"), str(body, "name"));
+			rc = stmts_take(out, &b);
+		}
+	} else if (strcmp(kind, "set_replica_identity") == 0) {
+		/* nothing on SQLite: it has no logical replication to identify rows for */
 	} else if (strcmp(kind, "rename_column") == 0) {
 		sqlf(&b, "ALTER TABLE %I RENAME COLUMN %I TO %I", str(body, "table"), str(body, "from"),
 		     str(body, "to"));
@@ -238,8 +305,7 @@ static int sqlite_up(stmts *out, const strata_online_migration *mig, size_t i)
 	} else if (strcmp(kind, "sql") == 0) {
 		rc = buf_puts(&b, str(body, "up")) < 0 ? STRATA_ERROR : stmts_take(out, &b);
 	} else {
-		return unsupported(mig, i, kind, "is not run on SQLite (its ALTER TABLE cannot change "
-				   "a column or constraint in place)");
+		return unsupported(mig, i, kind, "is not run on SQLite");
 	}
 	buf_release(&b);
 	return rc;
@@ -262,6 +328,9 @@ static int inverse_of(stmts *out, const strata_online_migration *mig, size_t i, 
 	json_t *body;
 	const char *kind = online_op_kind(mig, i, &body);
 	strata_buf b = STRATA_BUF_INIT;
+
+	if (!pg && online_sqlite_needs_rebuild(mig, i, STRATA_DOWN))
+		return stmts_rebuild(out, i);
 
 	if (strcmp(kind, "create_table") == 0)
 		pg ? sqlf(&b, "DROP TABLE %Q", schema, str(body, "name"))
@@ -324,7 +393,7 @@ static int is_pg(const strata_online_step *s)
 static int hook_check(const strata_online_step *s, strata_direction dir, int need_inverse)
 {
 	strata_online_migration *mig = NULL;
-	stmts l = { NULL, 0 };
+	stmts l = { NULL, NULL, 0 };
 	int rc;
 
 	if ((rc = parse_of(&mig, s->m)) < 0)
@@ -423,6 +492,20 @@ done:
 	return rc;
 }
 
+/* 1 when the revision's migration's latest state row says complete. */
+static int hook_completed(const strata_online_step *s)
+{
+	strata_online_migration *mig = NULL;
+	char *phase = NULL;
+	int rc;
+
+	if ((rc = parse_of(&mig, s->m)) == 0 && (rc = phase_of(&phase, s, mig, NULL)) == 0)
+		rc = phase && strcmp(phase, "complete") == 0;
+	strata_free(phase);
+	strata_online_free(mig);
+	return rc;
+}
+
 static int hook_contract(const strata_online_step *s)
 {
 	return finish(s, 1);
@@ -460,7 +543,7 @@ done:
 static int hook_apply(const strata_online_step *s, strata_direction dir, int down_sql)
 {
 	strata_online_migration *mig = NULL;
-	stmts l = { NULL, 0 };
+	stmts l = { NULL, NULL, 0 };
 	int pg = db_engine_kind(s->db) == DB_POSTGRES, rc;
 
 	if ((rc = parse_of(&mig, s->m)) < 0)
@@ -468,7 +551,9 @@ static int hook_apply(const strata_online_step *s, strata_direction dir, int dow
 	if (!down_sql && (rc = statements(&l, mig, dir, pg, "public")) < 0)
 		goto done;
 	for (size_t i = 0; rc == 0 && i < l.n; i++)
-		rc = exec_script(s->db, l.v[i]);
+		rc = l.rebuild[i] ? online_sqlite_rebuild(s->db, s->cfg->version_table, mig,
+							  l.rebuild[i] - 1, dir, NULL)
+				  : exec_script(s->db, l.v[i]);
 	if (rc == 0 && pg)
 		rc = forget(s->db, mig);
 	if (rc < 0)
@@ -502,11 +587,54 @@ static void emitf(const strata_online_step *s, strata_buf *b)
 	buf_clear(b);
 }
 
+/*
+ * --sql on SQLite when an operation rebuilds a table: its statements
+ * depend on the table as it is then, so the step runs on a scratch
+ * in-memory database holding the schema the step starts from (the
+ * migrations replayed to the revision's parents for up, to the revision
+ * for down), and what ran there is what is printed.
+ */
+static int render_rebuilds(strata_buf *out, const strata_online_step *s,
+			   const strata_online_migration *mig, const stmts *l, strata_direction dir)
+{
+	const char *self[1] = { s->m->revision };
+	const char *const *targets = dir == STRATA_UP ? (const char *const *)s->m->revises : self;
+	size_t ntargets = dir == STRATA_UP ? s->m->nrevises : 1;
+	db_open_options oo = DB_OPEN_OPTIONS_INIT;
+	sc_catalog *cat = NULL;
+	strata_buf dump = STRATA_BUF_INIT;
+	strata_db *scratch = NULL;
+	int rc;
+
+	if ((rc = sc_load_replayed(&cat, s->cfg->migrations, targets, ntargets, NULL, DB_SQLITE,
+				   s->cfg)) < 0 ||
+	    (rc = sc_dump_sql(cat, &dump)) < 0 || (rc = db_open(&scratch, "sqlite::memory:", &oo)) < 0)
+		goto done;
+	if (dump.len && (rc = exec_script(scratch, buf_cstr(&dump))) < 0)
+		goto done;
+	for (size_t i = 0; rc == 0 && i < l->n; i++) {
+		if (l->rebuild[i]) {
+			rc = online_sqlite_rebuild(scratch, s->cfg->version_table, mig, l->rebuild[i] - 1,
+						   dir, out);
+		} else if ((rc = exec_script(scratch, l->v[i])) == 0) {
+			buf_printf(out, "%s;\n", l->v[i]);
+		}
+	}
+done:
+	if (rc < 0)
+		strata_error_append(" (writing the SQL of online revision %s on a scratch database)",
+				    s->m->revision);
+	db_close(scratch);
+	buf_release(&dump);
+	sc_catalog_free(cat);
+	return rc;
+}
+
 static int hook_render(const strata_online_step *s, strata_direction dir)
 {
 	strata_online_migration *mig = NULL;
 	strata_buf b = STRATA_BUF_INIT;
-	stmts l = { NULL, 0 };
+	stmts l = { NULL, NULL, 0 };
 	int pg = is_pg(s), rc;
 
 	if ((rc = parse_of(&mig, s->m)) < 0)
@@ -530,8 +658,13 @@ static int hook_render(const strata_online_step *s, strata_direction dir)
 	if ((rc = statements(&l, mig, dir, pg, "public")) < 0)
 		goto done;
 	buf_puts(&b, "BEGIN;\n");
-	for (size_t i = 0; i < l.n; i++)
-		buf_printf(&b, "%s;\n", l.v[i]);
+	if (!pg && has_rebuild(&l)) {
+		if ((rc = render_rebuilds(&b, s, mig, &l, dir)) < 0)
+			goto done;
+	} else {
+		for (size_t i = 0; i < l.n; i++)
+			buf_printf(&b, "%s;\n", l.v[i]);
+	}
 	if (pg)
 		buf_printf(&b, "-- then the version schema of %s is dropped, and its state row "
 			   "marked rolled_back\n", mig->name);
@@ -547,6 +680,7 @@ done:
 static const strata_online_hooks hooks = {
 	STRATA_ONLINE_HOOKS_VERSION, hook_check, hook_expand, hook_contract, hook_rollback,
 	hook_apply, hook_views_before, hook_views_after, hook_views_free, hook_render,
+	hook_completed,
 };
 
 void strata_online_register(void)

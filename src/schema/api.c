@@ -55,7 +55,7 @@ int strata_catalog_load_replayed(strata_catalog **out, const char *dir,
 				 const char *const *targets, size_t ntargets, strata_engine engine,
 				 const strata_config *cfg)
 {
-	return sc_load_replayed(out, dir, targets, ntargets, (int)engine, cfg);
+	return sc_load_replayed(out, dir, targets, ntargets, NULL, (int)engine, cfg);
 }
 
 void strata_catalog_free(strata_catalog *cat)

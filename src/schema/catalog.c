@@ -68,7 +68,7 @@ static void strv_free(char **v, size_t n)
 	strata_free(v);
 }
 
-static void column_free(sc_column *c)
+void sc_column_release(sc_column *c)
 {
 	strata_free(c->name);
 	strata_free(c->type);
@@ -90,7 +90,7 @@ static void object_free(sc_object *o)
 	strata_free(o->comment);
 	strv_free(o->grants, o->ngrants);
 	for (size_t i = 0; i < o->ncols; i++)
-		column_free(&o->cols[i]);
+		sc_column_release(&o->cols[i]);
 	strata_free(o->cols);
 	strata_free(o->partition_of);
 	strata_free(o->partition_bound);

@@ -163,6 +163,9 @@ sc_object *sc_catalog_add(sc_catalog *cat, sc_kind kind);
 
 /* Append a zeroed column to a table or composite type; NULL on OOM. */
 sc_column *sc_object_add_column(sc_object *obj);
+/* Free the strings of a column (the column itself is an element of its
+ * object's array). */
+void sc_column_release(sc_column *c);
 
 /* Append a copy of s to a string array (deps, grants, labels, ...). */
 int sc_strv_add(char ***v, size_t *n, const char *s);

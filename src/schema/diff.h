@@ -79,6 +79,10 @@ int sc_diff_pg(const sc_catalog *from, const sc_catalog *to, const sc_diff_optio
 int sc_diff_sqlite(const sc_catalog *from, const sc_catalog *to, const sc_diff_options *opts,
 		   sc_changes *out);
 
+/* SQLite: the CREATE TABLE of table (its def) from its columns and its
+ * constraint objects cons, as introspection writes it; *out malloc'ed. */
+int sc_sqlite_table_def(char **out, const sc_object *table, sc_object *const *cons, size_t ncons);
+
 /* Append one change (strings copied); the sql may be NULL for a change
  * that only reports. */
 int sc_changes_add(sc_changes *c, sc_change_op op, sc_kind kind, const char *object,

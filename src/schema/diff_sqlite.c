@@ -910,3 +910,62 @@ int sc_diff_sqlite(const sc_catalog *from, const sc_catalog *to, const sc_diff_o
 	}
 	return 0;
 }
+
+/*
+ * A SQLite table's CREATE TABLE from the model, written as introspection
+ * writes it (introspect_sqlite.c): the columns in order, a one-column
+ * primary key on its column (with its name and AUTOINCREMENT), every other
+ * constraint after the columns as its def says, then the table options.
+ * For a target catalog built by changing an introspected one (online
+ * operations on SQLite), so the diff above can rebuild the table.
+ */
+int sc_sqlite_table_def(char **out, const sc_object *table, sc_object *const *cons, size_t ncons)
+{
+	strata_buf b = STRATA_BUF_INIT, pk = STRATA_BUF_INIT;
+	const sc_object *pkc = NULL;
+	size_t npk = 0;
+	int rc = STRATA_ERROR;
+
+	*out = NULL;
+	for (size_t i = 0; i < ncons; i++)
+		if (cons[i]->contype == 'p')
+			pkc = cons[i];
+	for (size_t i = 0; i < table->ncols; i++)
+		npk += table->cols[i].pk > 0;
+	if (buf_puts(&b, "CREATE TABLE ") != 0 || sqt_put_ident(&b, table->name) != 0 ||
+	    buf_puts(&b, " (") != 0)
+		goto done;
+	if (npk == 1 && pkc) {
+		const char *paren = strstr(pkc->def, "PRIMARY KEY");
+
+		if (!paren || buf_putn(&pk, pkc->def, (size_t)(paren - pkc->def)) != 0 ||
+		    buf_puts(&pk, "PRIMARY KEY") != 0 ||
+		    (strstr(pkc->def, " AUTOINCREMENT") && buf_puts(&pk, " AUTOINCREMENT") != 0))
+			goto done;
+	}
+	for (size_t i = 0; i < table->ncols; i++)
+		if (buf_puts(&b, i ? ",\n    " : "\n    ") != 0 ||
+		    sqt_put_column(&b, &table->cols[i],
+				   npk == 1 && table->cols[i].pk == 1 && pk.len ? pk.ptr : NULL) != 0)
+			goto done;
+	for (size_t i = 0; i < ncons; i++) {
+		const char *end = strstr(cons[i]->def, " AUTOINCREMENT");
+
+		if (cons[i]->contype == 'p' && npk == 1)
+			continue; /* written on its column */
+		if (buf_puts(&b, ",\n    ") != 0 ||
+		    buf_putn(&b, cons[i]->def, cons[i]->contype == 'p' && end
+						       ? (size_t)(end - cons[i]->def)
+						       : strlen(cons[i]->def)) != 0)
+			goto done;
+	}
+	if (buf_puts(&b, "\n)") != 0 ||
+	    (table->options && buf_printf(&b, " %s", table->options) != 0) ||
+	    !(*out = buf_detach(&b)))
+		goto done;
+	rc = 0;
+done:
+	buf_release(&b);
+	buf_release(&pk);
+	return rc;
+}

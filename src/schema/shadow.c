@@ -517,8 +517,8 @@ int sc_shadow_load_file(sc_shadow *s, const char *path)
 	return rc;
 }
 
-int sc_shadow_upgrade(sc_shadow *s, const strata_config *cfg, const strata_graph *g,
-		      const char *const *targets, size_t ntargets)
+static int upgrade_as(sc_shadow *s, const strata_config *cfg, const strata_graph *g,
+		      const char *const *targets, size_t ntargets, const sc_online_state *online)
 {
 	strata_run_options o = STRATA_RUN_OPTIONS_INIT;
 	strata_run_result res;
@@ -532,6 +532,11 @@ int sc_shadow_upgrade(sc_shadow *s, const strata_config *cfg, const strata_graph
 	copy.promote_from = NULL;
 	copy.protected_env = copy.require_plan = 0;
 	o.target = "heads";
+	if (online) {
+		o.online_contract = 1;
+		o.online_expanded = online->expanded;
+		o.nonline_expanded = online->nexpanded;
+	}
 	if (!targets)
 		return strata_upgrade(&res, &copy, g, &o);
 	for (size_t i = 0; rc == 0 && i < ntargets; i++) {
@@ -541,8 +546,14 @@ int sc_shadow_upgrade(sc_shadow *s, const strata_config *cfg, const strata_graph
 	return rc;
 }
 
-int sc_shadow_replay(sc_shadow *s, const strata_config *cfg, const char *dir,
-		     const char *const *targets, size_t ntargets)
+int sc_shadow_upgrade(sc_shadow *s, const strata_config *cfg, const strata_graph *g,
+		      const char *const *targets, size_t ntargets)
+{
+	return upgrade_as(s, cfg, g, targets, ntargets, NULL);
+}
+
+static int replay_as(sc_shadow *s, const strata_config *cfg, const char *dir,
+		     const char *const *targets, size_t ntargets, const sc_online_state *online)
 {
 	strata_config copy = *cfg;
 	strata_graph *g = NULL;
@@ -551,11 +562,17 @@ int sc_shadow_replay(sc_shadow *s, const strata_config *cfg, const char *dir,
 	if ((rc = strata_graph_load(&g, dir)) != 0)
 		return rc;
 	copy.migrations = (char *)dir;
-	rc = sc_shadow_upgrade(s, &copy, g, targets, ntargets);
+	rc = upgrade_as(s, &copy, g, targets, ntargets, online);
 	if (rc != 0)
 		strata_error_append(", replaying %s in the shadow database", dir);
 	strata_graph_free(g);
 	return rc;
+}
+
+int sc_shadow_replay(sc_shadow *s, const strata_config *cfg, const char *dir,
+		     const char *const *targets, size_t ntargets)
+{
+	return replay_as(s, cfg, dir, targets, ntargets, NULL);
 }
 
 int sc_source_classify(sc_source_kind *out, const char *spec)
@@ -658,7 +675,7 @@ static int key_begin(sha256_ctx *c, const char *what, int engine, const char *se
  * (name, size, bytes). 0, or -1 when a file cannot be read (the replay
  * then says why). */
 static int key_migrations(sha256_ctx *c, const char *dir, const char *const *targets,
-			  size_t ntargets, int to_heads)
+			  size_t ntargets, int to_heads, const sc_online_state *online)
 {
 	strata_error saved = *strata_error_last();
 	strata_buf text = STRATA_BUF_INIT;
@@ -668,6 +685,11 @@ static int key_migrations(sha256_ctx *c, const char *dir, const char *const *tar
 	sha256_update(c, to_heads ? "heads" : "targets", to_heads ? 6 : 8);
 	for (size_t i = 0; !to_heads && i < ntargets; i++)
 		sha256_update(c, targets[i], strlen(targets[i]) + 1);
+	if (online) {
+		sha256_update(c, "expanded", 9);
+		for (size_t i = 0; i < online->nexpanded; i++)
+			sha256_update(c, online->expanded[i], strlen(online->expanded[i]) + 1);
+	}
 	if (fs_dir_open(&d, dir) != 0) {
 		fs_dir_close(&d);
 		strata_error_restore(&saved);
@@ -707,7 +729,7 @@ static int read_schema_sql(strata_buf *text, const char *spec, sc_source_kind ki
  */
 static int load_in_shadow(sc_catalog **out, const char *spec, sc_source_kind kind, int engine,
 			  const strata_config *cfg, int to_heads, const char *const *targets,
-			  size_t ntargets)
+			  size_t ntargets, const sc_online_state *online)
 {
 	const char *server = cfg && cfg->shadow_database ? cfg->shadow_database
 			     : cfg ? cfg->database : NULL;
@@ -729,7 +751,7 @@ static int load_in_shadow(sc_catalog **out, const char *spec, sc_source_kind kin
 	if (use_cache && key_begin(&c, kind == SC_SOURCE_MIGRATIONS ? "migrations" : "schema",
 				   engine, server, cfg) == 0 &&
 	    (kind != SC_SOURCE_MIGRATIONS ||
-	     key_migrations(&c, spec, targets, ntargets, to_heads) == 0)) {
+	     key_migrations(&c, spec, targets, ntargets, to_heads, online) == 0)) {
 		sha256_update(&c, text.ptr ? text.ptr : "", text.len);
 		sha256_final(&c, key);
 		if (sc_cache_get(out, cfg->root, key) == 0) {
@@ -747,7 +769,7 @@ static int load_in_shadow(sc_catalog **out, const char *spec, sc_source_kind kin
 	else if (to_heads)
 		rc = sc_shadow_replay(shadow, cfg, spec, NULL, 0);
 	else if (ntargets)
-		rc = sc_shadow_replay(shadow, cfg, spec, targets, ntargets);
+		rc = replay_as(shadow, cfg, spec, targets, ntargets, online);
 	if (rc == 0)
 		rc = sc_load_database(out, sc_shadow_conninfo(shadow), cfg);
 	if (rc != 0) {
@@ -770,10 +792,12 @@ done:
 }
 
 int sc_load_replayed(sc_catalog **out, const char *dir, const char *const *targets,
-		     size_t ntargets, int engine, const strata_config *cfg)
+		     size_t ntargets, const sc_online_state *online, int engine,
+		     const strata_config *cfg)
 {
 	*out = NULL;
-	return load_in_shadow(out, dir, SC_SOURCE_MIGRATIONS, engine, cfg, 0, targets, ntargets);
+	return load_in_shadow(out, dir, SC_SOURCE_MIGRATIONS, engine, cfg, 0, targets, ntargets,
+			      online);
 }
 
 int sc_load(sc_catalog **out, const char *spec, int engine, const strata_config *cfg)
@@ -787,7 +811,7 @@ int sc_load(sc_catalog **out, const char *spec, int engine, const strata_config 
 	if (kind == SC_SOURCE_DATABASE ||
 	    (kind == SC_SOURCE_FILE && sc_source_engine(spec) == DB_SQLITE))
 		return sc_load_database(out, spec, cfg);
-	return load_in_shadow(out, spec, kind, engine, cfg, 1, NULL, 0);
+	return load_in_shadow(out, spec, kind, engine, cfg, 1, NULL, 0, NULL);
 }
 
 typedef struct load_job {

@@ -81,10 +81,21 @@ int sc_load(sc_catalog **out, const char *spec, int engine, const strata_config 
 int sc_load_pair(sc_catalog **a, sc_catalog **b, const char *spec_a, const char *spec_b,
 		 int engine, const strata_config *cfg);
 
+/* A database's online revisions, for a replay that matches it: the
+ * expanded ones stay expanded; every other online revision is contracted
+ * right after its expand, as the database's history records it (by a later
+ * revision's contracts header or by 'strata online complete'). */
+typedef struct sc_online_state {
+	const char *const *expanded;  /* revision ids */
+	size_t nexpanded;
+} sc_online_state;
+
 /* Read the schema a migrations directory makes when applied up to each of
- * targets (ntargets may be 0: nothing applied, an empty schema). */
+ * targets (ntargets may be 0: nothing applied, an empty schema). online:
+ * NULL = an online revision is contracted only when a later revision says so. */
 int sc_load_replayed(sc_catalog **out, const char *dir, const char *const *targets,
-		     size_t ntargets, int engine, const strata_config *cfg);
+		     size_t ntargets, const sc_online_state *online, int engine,
+		     const strata_config *cfg);
 
 /* Read a live database (read-only session). */
 int sc_load_database(sc_catalog **out, const char *conninfo, const strata_config *cfg);

@@ -3,7 +3,9 @@
 # suite_batch_sqlite.sh and suite_batch_postgres.sh after ENGINE is set.
 #
 # Covered: a batched step over 200,000 rows and a resume after kill -9 in
-# the middle with every row right; bad batch sections refused before
+# the middle with every row right; two batch sections on text and uuid
+# keys, killed in the second and resumed with every row walked once; a
+# composite key refused; bad batch sections refused before
 # anything runs (exit 2, database untouched); the template's three
 # revisions refused by lint, upgrade and --sql while <value> is there,
 # then upgraded, downgraded and upgraded again once it is replaced; the
@@ -45,20 +47,30 @@ batch_revision() {
     "$1" "$2" "$1" "$3" >"migrations/${1}_batch.sql"
 }
 
+# kill_upgrade_at ROWS STEP OPTIONS...: strata upgrade OPTIONS in the
+# background, killed -9 once batched statement STEP has saved ROWS keys
+# (or after 20 s).
+kill_upgrade_at() {
+  local rows=$1 step=$2 pid i n=0
+  shift 2
+  "$STRATA" upgrade "$@" >"$T/run.out" 2>&1 &
+  pid=$!
+  for i in $(seq 1 400); do
+    n=$(q "SELECT coalesce(max(keys_done), 0) FROM strata_batch_progress WHERE step = $step" 2>/dev/null) || n=0
+    [ "${n:-0}" -ge "$rows" ] && break
+    sleep 0.05
+  done
+  kill -9 "$pid"; wait "$pid" 2>/dev/null || true
+}
+
 test_batched_update_200k_rows_resumes_after_kill_9() {
   new_db; new_project
   users_revision 200000
   batch_revision "$(id 2)" "$(id 1)" "UPDATE users SET plan = 'p' || (id % 7) WHERE id > :last AND id <= :next AND plan IS NULL;"
   ok st upgrade "$(id 1)"
   # Small fixed batches with a pause, so the kill lands in the middle.
-  "$STRATA" upgrade --batch-size 2000 --batch-pause 40ms >"$T/run.out" 2>&1 &
-  local pid=$! i done_rows=0
-  for i in $(seq 1 200); do
-    done_rows=$(q "SELECT coalesce(max(keys_done), 0) FROM strata_batch_progress" 2>/dev/null) || done_rows=0
-    [ "${done_rows:-0}" -ge 20000 ] && break
-    sleep 0.05
-  done
-  kill -9 "$pid"; wait "$pid" 2>/dev/null || true
+  kill_upgrade_at 20000 1 --batch-size 2000 --batch-pause 40ms
+  local done_rows
   done_rows=$(qs "SELECT keys_done FROM strata_batch_progress WHERE revision = '$(id 2)'")
   [ "$done_rows" -ge 20000 ] && [ "$done_rows" -lt 200000 ] || fail "killed after $done_rows rows"
   # What the progress row says is exactly what is in the table.
@@ -78,6 +90,67 @@ test_batched_update_200k_rows_resumes_after_kill_9() {
   lacks "$(st dump)" strata_batch_progress
 }
 
+# Two tables whose keys are not integers: tags (text), items (PostgreSQL:
+# uuid; SQLite: text in a WITHOUT ROWID table), N rows each, hits 0.
+text_keys_revision() {
+  local n=$1
+  if [ "$ENGINE" = postgres ]; then
+    mig "$(id 1)" base "CREATE TABLE tags (code text PRIMARY KEY, hits integer NOT NULL DEFAULT 0);
+CREATE TABLE items (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), hits integer NOT NULL DEFAULT 0);
+INSERT INTO tags (code) SELECT 't' || g FROM generate_series(1, $n) g;
+INSERT INTO items (hits) SELECT 0 FROM generate_series(1, $n);" "DROP TABLE items; DROP TABLE tags;"
+  else
+    mig "$(id 1)" base "CREATE TABLE tags (code text PRIMARY KEY, hits integer NOT NULL DEFAULT 0);
+CREATE TABLE items (id text PRIMARY KEY, hits integer NOT NULL DEFAULT 0) WITHOUT ROWID;
+WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < $n)
+INSERT INTO tags (code) SELECT 't' || i FROM g;
+WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < $n)
+INSERT INTO items (id) SELECT lower(hex(randomblob(8))) FROM g;" "DROP TABLE items; DROP TABLE tags;"
+  fi
+}
+
+test_several_batch_sections_with_text_and_uuid_keys_resume_after_kill_9() {
+  new_db; new_project
+  text_keys_revision 60000
+  # Two sections, each its own batched step with its own progress row;
+  # "hits + 1" shows a key walked twice (or not at all).
+  printf -- '-- revision: %s\n-- revises: %s\n-- message: two batched steps\n\n-- +batch\nUPDATE tags SET hits = hits + 1 WHERE code > :last AND code <= :next;\n\n-- +batch\nUPDATE items SET hits = hits + 1 WHERE id > :last AND id <= :next;\n\n-- +down\n' \
+    "$(id 2)" "$(id 1)" >"migrations/$(id 2)_batch.sql"
+  ok st upgrade "$(id 1)"
+  ok st upgrade --sql "$(id 1):$(id 2)"
+  contains "$OUT" "UPDATE tags SET hits = hits + 1 WHERE code >= (SELECT \"code\" FROM tags ORDER BY \"code\" LIMIT 1)"
+  contains "$OUT" "UPDATE items SET hits = hits + 1 WHERE id >= (SELECT \"id\" FROM items ORDER BY \"id\" LIMIT 1)"
+  # Kill -9 in the middle of the second statement.
+  kill_upgrade_at 5000 2 --batch-size 1000 --batch-pause 30ms
+  local done_rows
+  done_rows=$(qs "SELECT keys_done FROM strata_batch_progress WHERE revision = '$(id 2)' AND step = 2")
+  [ "$done_rows" -ge 5000 ] && [ "$done_rows" -lt 60000 ] || fail "killed after $done_rows rows of the second step: $(cat "$T/run.out")"
+  equals "$(qs "SELECT count(*) FROM strata_batch_progress WHERE revision = '$(id 2)'")" 2
+  # The first statement is done, each row once; the second up to its saved key.
+  equals "$(qs "SELECT count(*) || ':' || min(hits) || ':' || max(hits) FROM tags")" "60000:1:1"
+  equals "$(qs "SELECT count(*) FROM items WHERE hits = 1")" "$done_rows"
+  equals "$(qs "SELECT count(*) FROM items WHERE hits = 1 AND id > (SELECT last_key FROM strata_batch_progress WHERE step = 2)$( [ "$ENGINE" = postgres ] && echo '::uuid')")" 0
+  equals "$(versions)" "$(id 1)"
+  ok st upgrade
+  contains "$ERR" "(statement 2 of 2): resuming the batched step on items"
+  equals "$(versions)" "$(id 2)"
+  equals "$(q "SELECT count(*) || ':' || min(hits) || ':' || max(hits) FROM tags")" "60000:1:1"
+  equals "$(q "SELECT count(*) || ':' || min(hits) || ':' || max(hits) FROM items")" "60000:1:1"
+  equals "$(q "SELECT count(*) FROM strata_batch_progress")" 0
+}
+
+test_a_composite_key_is_refused_with_the_reason() {
+  new_db; new_project
+  mig "$(id 1)" base "CREATE TABLE pairs (a integer, b integer, v text, PRIMARY KEY (a, b));
+INSERT INTO pairs VALUES (1, 1, NULL), (1, 2, NULL);" "DROP TABLE pairs;"
+  batch_revision "$(id 2)" "$(id 1)" "UPDATE pairs SET v = 'x' WHERE a > :last AND a <= :next;"
+  expect_exit 2 st upgrade
+  contains "$ERR" "the primary key of pairs has 2 columns"
+  contains "$ERR" "cannot be carried by :last and :next"
+  equals "$(versions)" "$(id 1)"
+  equals "$(q "SELECT count(*) FROM pairs WHERE v IS NOT NULL")" 0
+}
+
 test_batched_delete_and_downgrade_upgrade_again() {
   new_db; new_project
   users_revision 5000
@@ -91,7 +164,7 @@ test_batched_delete_and_downgrade_upgrade_again() {
   # --sql shows one statement over the whole key range, with a note.
   ok st upgrade --sql "$(id 1):$(id 2)"
   contains "$OUT" "batched step"
-  contains "$OUT" "DELETE FROM users WHERE id > (SELECT min(\"id\") - 1 FROM users)"
+  contains "$OUT" "DELETE FROM users WHERE id >= (SELECT \"id\" FROM users ORDER BY \"id\" LIMIT 1) AND id <= (SELECT \"id\" FROM users ORDER BY \"id\" DESC LIMIT 1)"
 }
 
 test_bad_batch_sections_are_refused_before_anything_runs() {
@@ -121,7 +194,7 @@ test_bad_batch_sections_are_refused_before_anything_runs() {
     ok st hash
     expect_exit 2 st upgrade "$(id 4)"
     contains "$ERR" "table nokey has no primary key"
-    contains "$ERR" "hint: strata batches by one integer key"
+    contains "$ERR" "hint: strata batches by a one-column primary key"
   fi
 }
 

@@ -67,6 +67,18 @@ static void test_batch__section_after_empty_up(void **state)
 	strata_migration_free(m);
 }
 
+static void test_batch__several_sections_make_one(void **state)
+{
+	int rc;
+	strata_migration *m = parse(HEAD "-- +batch\n" STMT "\n-- +batch\n" STMT "\n-- +down\n", &rc);
+
+	(void)state;
+	assert_int_equal(rc, 0);
+	/* from the first marker to "-- +down"; the second marker is a comment in it */
+	section_is(m, m->batch_offset, m->batch_len, STMT "\n-- +batch\n" STMT "\n");
+	strata_migration_free(m);
+}
+
 static void expect_error(const char *text, const char *message, const char *hint_part)
 {
 	int rc;
@@ -84,8 +96,6 @@ static void test_batch__layout_errors(void **state)
 	expect_error(HEAD "-- +up\nSELECT 1;\n-- +batch\n" STMT "\n-- +down\n",
 		     P ":5: the revision has both up SQL and a '-- +batch' section",
 		     "move the up SQL into a revision before this one");
-	expect_error(HEAD "-- +batch\n" STMT "\n-- +batch\n" STMT "\n",
-		     P ":5: second '-- +batch' marker (the first is on line 3)", "one '-- +batch'");
 	expect_error(HEAD "-- +up\n-- +down\n-- +batch\n" STMT "\n",
 		     P ":5: '-- +batch' after '-- +down' (line 4)", "before '-- +down'");
 	expect_error(HEAD "-- +Batch\n" STMT "\n", P ":3: malformed section marker '-- +Batch'",
@@ -257,6 +267,7 @@ int main(void)
 		cmocka_unit_test(test_batch__section_without_up_marker),
 		cmocka_unit_test(test_batch__section_after_empty_up),
 		cmocka_unit_test(test_batch__layout_errors),
+		cmocka_unit_test(test_batch__several_sections_make_one),
 		cmocka_unit_test(test_batch__empty_section_is_incomplete),
 		cmocka_unit_test(test_batch__value_placeholder_is_incomplete),
 		cmocka_unit_test(test_batch__checksum_covers_the_batch),

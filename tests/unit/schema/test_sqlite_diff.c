@@ -661,6 +661,64 @@ static void test_sqlite_diff__canonical_text(void **state)
 	}
 }
 
+static size_t lines_of(const char *s)
+{
+	size_t n = 1;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* sc_sqlite_table_def writes a table from its model as introspection
+ * does: for every shape of key and constraint, the def it composes from an
+ * introspected table and its constraints is that table's def. */
+static void test_sqlite_diff__table_def_from_the_model(void **state)
+{
+	static const char *const tables[] = {
+		"CREATE TABLE a (id integer PRIMARY KEY, v text NOT NULL DEFAULT 'x')",
+		"CREATE TABLE b (id integer PRIMARY KEY AUTOINCREMENT, n int CHECK (n > 0), u text UNIQUE)",
+		"CREATE TABLE c (x text, y int, CONSTRAINT c_pk PRIMARY KEY (x, y), CONSTRAINT y_pos CHECK (y >= 0))",
+		("CREATE TABLE d (k text PRIMARY KEY, a_id integer REFERENCES a (id) ON DELETE CASCADE, "
+		 "CONSTRAINT d_uq UNIQUE (k, a_id)) WITHOUT ROWID"),
+	};
+	strata_db *db = mem_db();
+	sc_catalog *cat;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+		run_script(db, tables[i]);
+	cat = introspect(db);
+	for (size_t i = 0; i < cat->n; i++) {
+		sc_object *t = cat->objs[i], *cons[8];
+		size_t n = 0;
+		char *def = NULL;
+
+		if (t->kind != SC_TABLE)
+			continue;
+		for (size_t k = 0; k < cat->n && n < 8; k++)
+			if (cat->objs[k]->kind == SC_CONSTRAINT && sc_str_eq(cat->objs[k]->table, t->name))
+				cons[n++] = cat->objs[k];
+		assert_int_equal(sc_sqlite_table_def(&def, t, cons, n), 0);
+		/* as many lines (columns, constraints) as the introspected def */
+		assert_int_equal(lines_of(def), lines_of(t->def));
+		/* the constraints in the catalog's order, not the statement's:
+		 * compare the parts, each line once */
+		for (char *line = strtok(def, "\n"); line; line = strtok(NULL, "\n")) {
+			size_t len = strlen(line);
+
+			if (len && line[len - 1] == ',')
+				line[--len] = '\0';
+			if (!strstr(t->def, line))
+				fail_msg("%s: \"%s\" is not in the introspected def:\n%s", t->name, line,
+					 t->def);
+		}
+		strata_free(def);
+	}
+	sc_catalog_free(cat);
+	db_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -678,6 +736,7 @@ int main(void)
 		cmocka_unit_test(test_sqlite_diff__catalog_model),
 		cmocka_unit_test(test_sqlite_diff__quoting),
 		cmocka_unit_test(test_sqlite_diff__canonical_text),
+		cmocka_unit_test(test_sqlite_diff__table_def_from_the_model),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
