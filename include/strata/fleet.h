@@ -61,13 +61,14 @@ typedef enum strata_fleet_action {
 typedef enum strata_fleet_outcome {
 	STRATA_FLEET_NOT_STARTED = 0, /* stopped before its turn (canary or max_failures) */
 	STRATA_FLEET_APPLIED,         /* upgrade ran revisions */
-	STRATA_FLEET_UP_TO_DATE,      /* nothing to run (status: read) */
+	STRATA_FLEET_UP_TO_DATE,      /* nothing to run (status: read, 0 pending) */
 	STRATA_FLEET_FAILED,          /* an error, or (apply) a plan refused */
 	STRATA_FLEET_PLANNED,         /* plan: its file written */
 	STRATA_FLEET_NO_DRIFT,        /* drift: the schema is what its migrations make */
 	STRATA_FLEET_DRIFTED,         /* drift: it differs (ndiff differences) */
+	STRATA_FLEET_PENDING,         /* status: read, pending revisions still to apply */
 } strata_fleet_outcome;
-#define STRATA_FLEET_NOUTCOMES 7
+#define STRATA_FLEET_NOUTCOMES 8
 
 typedef struct strata_fleet_target {
 	char *url;          /* connection string: may hold a password, never shown */

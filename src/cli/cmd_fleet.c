@@ -28,6 +28,7 @@ static const char *outcome_name(strata_fleet_outcome o)
 	case STRATA_FLEET_PLANNED: return "planned";
 	case STRATA_FLEET_NO_DRIFT: return "no-drift";
 	case STRATA_FLEET_DRIFTED: return "drifted";
+	case STRATA_FLEET_PENDING: return "pending";
 	default: return "not-started";
 	}
 }
@@ -172,10 +173,11 @@ int cmd_fleet(int argc, char **argv, cli_ctx *ctx)
 				json_object_set_new(o, "error", json_string(t->error));
 			json_array_append_new(arr, o);
 		}
-		cli_print_json(json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:o}",
+		cli_print_json(json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:o}",
 					 "fleet", f->name, "action", args[1], "applied",
 					 (int)counts[STRATA_FLEET_APPLIED], "up_to_date",
-					 (int)counts[STRATA_FLEET_UP_TO_DATE], "failed",
+					 (int)counts[STRATA_FLEET_UP_TO_DATE], "pending",
+					 (int)counts[STRATA_FLEET_PENDING], "failed",
 					 (int)counts[STRATA_FLEET_FAILED], "not_started",
 					 (int)counts[STRATA_FLEET_NOT_STARTED], "planned",
 					 (int)counts[STRATA_FLEET_PLANNED], "no_drift",
@@ -210,6 +212,12 @@ int cmd_fleet(int argc, char **argv, cli_ctx *ctx)
 			printf("fleet %s: %zu target(s): %zu without drift, %zu drifted, %zu failed, "
 			       "%zu not started, in %.0f ms\n", f->name, f->n,
 			       counts[STRATA_FLEET_NO_DRIFT], counts[STRATA_FLEET_DRIFTED],
+			       counts[STRATA_FLEET_FAILED], counts[STRATA_FLEET_NOT_STARTED],
+			       strata_now_ms() - t0);
+		else if (fo.action == STRATA_FLEET_STATUS)
+			printf("fleet %s: %zu target(s): %zu up to date, %zu with pending revisions, "
+			       "%zu failed, %zu not started, in %.0f ms\n", f->name, f->n,
+			       counts[STRATA_FLEET_UP_TO_DATE], counts[STRATA_FLEET_PENDING],
 			       counts[STRATA_FLEET_FAILED], counts[STRATA_FLEET_NOT_STARTED],
 			       strata_now_ms() - t0);
 		else

@@ -581,7 +581,7 @@ static void run_one(pool *p, strata_fleet_target *t, strata_db **conn)
 	if ((rc = target_config(&tc, &db, &vt, &ht, p->cfg, t)) == 0) {
 		if (p->o->action == STRATA_FLEET_STATUS) {
 			rc = read_target(t, &tc, p->g, NULL, NULL);
-			t->outcome = STRATA_FLEET_UP_TO_DATE;
+			t->outcome = t->pending ? STRATA_FLEET_PENDING : STRATA_FLEET_UP_TO_DATE;
 		} else if (p->o->action == STRATA_FLEET_PLAN) {
 			rc = plan_target(t, &tc, p->g, p->o);
 			t->outcome = STRATA_FLEET_PLANNED;

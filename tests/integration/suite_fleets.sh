@@ -50,6 +50,11 @@ test_sqlite_fleet_one_broken_target() {
   contains "$OUT" "1 failed"
   ok st fleet all status --json
   equals "$(jq -r '[.targets[] | select(.state.pending == 0)] | length' <<<"$OUT")" 199
+  # the broken one is read, and shown as behind, not as up to date
+  equals "$(jq -r '[.targets[] | select(.outcome == "pending")] | .[0].target' <<<"$OUT")" "sqlite:db/t137.db"
+  equals "$(jq -r '.up_to_date, .pending' <<<"$OUT" | tr '\n' ' ')" "199 1 "
+  ok st fleet all status
+  contains "$OUT" "199 up to date, 1 with pending revisions"
 }
 
 test_sqlite_fleet_failed_canary_touches_nothing_else() {
