@@ -774,9 +774,13 @@ static int check_under_lock(void *payload, strata_db *db, const unsigned char *a
 	const strata_planfile *p = c->p;
 	strata_buf now = STRATA_BUF_INIT, want = STRATA_BUF_INIT, body = STRATA_BUF_INIT;
 	strata_run_options ro = STRATA_RUN_OPTIONS_INIT;
-	const char *again = "Make a new plan for the database as it is now ('strata plan -o FILE') "
-			    "and review that";
+	char again[256];
 	int rc;
+
+	/* The command that makes the new plan, with the plan's environment. */
+	snprintf(again, sizeof(again), "Make a new plan for the database as it is now ('strata %s%s%s"
+		 "plan -o FILE') and review that", p->environment ? "-e " : "",
+		 p->environment ? p->environment : "", p->environment ? " " : "");
 
 	if ((rc = identity_of(&now, db, c->cfg)) < 0)
 		goto done;

@@ -282,6 +282,7 @@ plan_applied_unchanged() {
   # a plan already applied is refused: the database moved
   expect_exit 1 st -e prod apply review.sql
   contains "$ERR" "moved since review.sql was planned"
+  contains "$ERR" "'strata -e prod plan -o FILE'"
   # the next revision planned on top
   mig "$R3" "$R2" "CREATE TABLE t3 (id integer);" "DROP TABLE t3;"
   ok st -e prod plan -o next.sql
