@@ -82,7 +82,7 @@ size_t strata_advise_report_tables(const strata_advise_report *r)
 	return r->tables;
 }
 
-int strata_advise_report_live(const strata_advise_report *r, double *stats_age_seconds)
+int strata_advise_report_live(double *stats_age_seconds, const strata_advise_report *r)
 {
 	if (stats_age_seconds)
 		*stats_age_seconds = r->stats_age;

@@ -19,7 +19,7 @@ static json_t *summary_of(const strata_advise_report *r, strata_advise_severity 
 {
 	size_t counts[4] = { 0 };
 	double age = -1;
-	int live = strata_advise_report_live(r, &age);
+	int live = strata_advise_report_live(&age, r);
 
 	for (size_t i = 0; i < r->n; i++)
 		if (r->v[i].pub.severity >= min)

@@ -540,14 +540,14 @@ static int check_text(const parser *p)
 	int line, col;
 
 	if (nul) {
-		strata_migration_position(p->m, (size_t)(nul - p->t), &line, &col);
+		strata_migration_position(&line, &col, p->m, (size_t)(nul - p->t));
 		perr(p, line, "NUL byte at column %d", col);
 		strata_error_hint("a migration is UTF-8 text: remove the NUL byte (was the file saved "
 				  "as UTF-16?)");
 		return STRATA_EPARSE;
 	}
 	if (!utf8_valid(p->t, p->len, &bad)) {
-		strata_migration_position(p->m, bad, &line, &col);
+		strata_migration_position(&line, &col, p->m, bad);
 		perr(p, line, "invalid UTF-8 at column %d (byte 0x%02x)", col, (unsigned char)p->t[bad]);
 		strata_error_hint("save the file as UTF-8");
 		return STRATA_EPARSE;
@@ -734,7 +734,7 @@ static int check_placeholder(strata_migration *m, const parser *p)
 		batch_scan_text(&sc, m->text + off[i], len[i]);
 		if (!sc.has_value)
 			continue;
-		strata_migration_position(m, off[i] + sc.value_at, &line, NULL);
+		strata_migration_position(&line, NULL, m, off[i] + sc.value_at);
 		return incomplete(m, p, line, "the SQL still holds the placeholder " BATCH_VALUE_PLACEHOLDER,
 				  "replace " BATCH_VALUE_PLACEHOLDER " with the value the existing rows "
 				  "get (an expression such as 'free' or now()); strata revision "
@@ -1091,7 +1091,7 @@ void strata_migration_free(strata_migration *m)
 	strata_free(m);
 }
 
-void strata_migration_position(const strata_migration *m, size_t offset, int *line, int *col)
+void strata_migration_position(int *line, int *col, const strata_migration *m, size_t offset)
 {
 	const char *t = m->text;
 	size_t i, ls = 0;

@@ -530,7 +530,7 @@ static int copy_tags(tag_list *out, const strata_graph *g, const char *skip)
 {
 	for (size_t i = 0; i < strata_graph_tag_count(g); i++) {
 		size_t idx;
-		const char *name = strata_graph_tag(g, i, &idx);
+		const char *name = strata_graph_tag(&idx, g, i);
 
 		if (skip && strcmp(name, skip) == 0)
 			continue;

@@ -615,28 +615,28 @@ static size_t slice(const size_t *off, const size_t *adj, size_t i, const size_t
 	return off[i + 1] - off[i];
 }
 
-size_t strata_graph_parents(const strata_graph *g, size_t i, const size_t **out)
+size_t strata_graph_parents(const size_t **out, const strata_graph *g, size_t i)
 {
 	return slice(g->par_off, g->par, i, out);
 }
 
-size_t strata_graph_dependencies(const strata_graph *g, size_t i, const size_t **out)
+size_t strata_graph_dependencies(const size_t **out, const strata_graph *g, size_t i)
 {
 	return slice(g->dep_off, g->dep, i, out);
 }
 
-size_t strata_graph_children(const strata_graph *g, size_t i, const size_t **out)
+size_t strata_graph_children(const size_t **out, const strata_graph *g, size_t i)
 {
 	return slice(g->child_off, g->child, i, out);
 }
 
-size_t strata_graph_heads(const strata_graph *g, const size_t **out)
+size_t strata_graph_heads(const size_t **out, const strata_graph *g)
 {
 	*out = g->heads;
 	return g->nheads;
 }
 
-size_t strata_graph_bases(const strata_graph *g, const size_t **out)
+size_t strata_graph_bases(const size_t **out, const strata_graph *g)
 {
 	*out = g->bases;
 	return g->nbases;
@@ -704,7 +704,7 @@ size_t strata_graph_tag_count(const strata_graph *g)
 	return g ? g->tags.n : 0;
 }
 
-const char *strata_graph_tag(const strata_graph *g, size_t i, size_t *revision)
+const char *strata_graph_tag(size_t *revision, const strata_graph *g, size_t i)
 {
 	if (!g || i >= g->tags.n)
 		return NULL;

@@ -108,7 +108,7 @@ int run_split_step(step_sql *out, const strata_migration *m, strata_direction di
 	if (rc == STRATA_EPARSE) {
 		strata_error err = *strata_error_last();
 
-		strata_migration_position(m, off + err_off, &line, &col);
+		strata_migration_position(&line, &col, m, off + err_off);
 		strata_error_set(STRATA_EPARSE, "%s:%d:%d: %s (%s section of revision %s)", m->path,
 				 line, col, err.message, dir == STRATA_UP ? "up" : "down", m->revision);
 		strata_error_hint("fix the SQL; nothing was run");
@@ -532,7 +532,7 @@ static void locate_failure(const strata_migration *m, const step_sql *s, size_t 
 	strata_error saved = *strata_error_last();
 	int line, col;
 
-	strata_migration_position(m, s->base + s->stmts[i].offset, &line, &col);
+	strata_migration_position(&line, &col, m, s->base + s->stmts[i].offset);
 	strata_error_set(saved.code, "revision %s, %s:%d (%s, statement %zu): %s", m->revision,
 			 m->path, line, dir == STRATA_UP ? "up" : "down", i + 1, saved.message);
 	strata_error_sqlstate(saved.sqlstate);

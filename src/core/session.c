@@ -72,11 +72,11 @@ static int step_allowed(const run *r, size_t idx, strata_direction dir)
 		if (r->applied[idx])
 			return strata_error_set(STRATA_EINVALID, "revision %s is already applied",
 						m->revision);
-		n = strata_graph_parents(r->g, idx, &rel);
+		n = strata_graph_parents(&rel, r->g, idx);
 		for (size_t k = 0; k < n; k++)
 			if (!r->applied[rel[k]])
 				goto order;
-		n = strata_graph_dependencies(r->g, idx, &rel);
+		n = strata_graph_dependencies(&rel, r->g, idx);
 		for (size_t k = 0; k < n; k++)
 			if (!r->applied[rel[k]])
 				goto order;
@@ -87,11 +87,11 @@ static int step_allowed(const run *r, size_t idx, strata_direction dir)
 	for (size_t j = 0; j < r->count; j++) {
 		if (!r->applied[j])
 			continue;
-		n = strata_graph_parents(r->g, j, &rel);
+		n = strata_graph_parents(&rel, r->g, j);
 		for (size_t k = 0; k < n; k++)
 			if (rel[k] == idx)
 				goto order;
-		n = strata_graph_dependencies(r->g, j, &rel);
+		n = strata_graph_dependencies(&rel, r->g, j);
 		for (size_t k = 0; k < n; k++)
 			if (rel[k] == idx)
 				goto order;
