@@ -10,6 +10,7 @@
 #include "advise/advise.h"
 #include "strata/error.h"
 #include "util/alloc.h"
+#include "util/assert.h"
 #include "util/findings.h"
 
 #include <jansson.h>
@@ -43,6 +44,9 @@ int strata_advise_render(char **out, const strata_advise_report *r, strata_advis
 	struct stat st;
 	const char *path = source && stat(source, &st) == 0 ? source : NULL;
 	int rc;
+
+	STRATA_ASSERT_ARG(out);
+	STRATA_ASSERT_ARG(r);
 
 	*out = NULL;
 	if (format < STRATA_ADVISE_FORMAT_TEXT || format > STRATA_ADVISE_FORMAT_GITHUB)

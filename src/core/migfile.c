@@ -49,6 +49,7 @@
 #include "core/batch.h"
 #include "strata/error.h"
 #include "util/alloc.h"
+#include "util/assert.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/sha256.h"
@@ -279,6 +280,8 @@ static int incomplete(strata_migration *m, const parser *p, int lineno, const ch
 
 int strata_migration_check_complete(const strata_migration *m)
 {
+	STRATA_ASSERT_ARG(m);
+
 	if (!m->incomplete)
 		return 0;
 	strata_error_set(STRATA_EPARSE, "%s", m->incomplete);
@@ -949,8 +952,9 @@ int strata_migration_parse(strata_migration **out, const char *path, const char 
 {
 	char *copy;
 
-	if (!out || !path || (!text && len))
-		return strata_error_set(STRATA_EINVALID, "strata_migration_parse: missing argument");
+	STRATA_ASSERT_ARG(out);
+	STRATA_ASSERT_ARG(path);
+	STRATA_ASSERT_ARG(text || !len);
 	*out = NULL;
 	if (!(copy = strata_malloc(len + 1)))
 		return STRATA_ERROR;
@@ -1045,8 +1049,8 @@ int strata_migration_load(strata_migration **out, const char *path)
 	strata_buf b = STRATA_BUF_INIT;
 	int rc;
 
-	if (!out || !path)
-		return strata_error_set(STRATA_EINVALID, "strata_migration_load: missing argument");
+	STRATA_ASSERT_ARG(out);
+	STRATA_ASSERT_ARG(path);
 	*out = NULL;
 	rc = parse_read(out, path, &b, fs_read_file(&b, path, STRATA_MIGRATION_MAX_BYTES));
 	return rc < 0 ? rc : attach_online_file(out, NULL);

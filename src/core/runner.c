@@ -47,6 +47,7 @@
 #include "db/lockretry.h"
 #include "db/sqlparse.h"
 #include "util/alloc.h"
+#include "util/assert.h"
 #include "util/buf.h"
 #include "util/strutil.h"
 
@@ -1543,6 +1544,10 @@ done:
 int strata_upgrade(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
 		   const strata_run_options *opts)
 {
+	STRATA_ASSERT_ARG(cfg);
+	STRATA_ASSERT_ARG(g);
+	STRATA_ASSERT_ARG(opts);
+
 	return run_command(res, cfg, g, opts, run_plan_up, STRATA_UP, NULL);
 }
 
@@ -1565,6 +1570,9 @@ int strata_runner_record_completed(size_t *recorded, const strata_config *cfg,
 	run r;
 	int rc;
 
+	STRATA_ASSERT_ARG(cfg);
+	STRATA_ASSERT_ARG(g);
+
 	if (recorded)
 		*recorded = 0;
 	run_init(&r, cfg, g, opts, &res);
@@ -1577,6 +1585,10 @@ int strata_runner_record_completed(size_t *recorded, const strata_config *cfg,
 int strata_downgrade(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
 		     const strata_run_options *opts)
 {
+	STRATA_ASSERT_ARG(cfg);
+	STRATA_ASSERT_ARG(g);
+	STRATA_ASSERT_ARG(opts);
+
 	if (!opts->target) {
 		strata_error_set(STRATA_EINVALID, "downgrade needs a target");
 		strata_error_hint("give a revision, -1 for one step, or base for everything");
@@ -1596,6 +1608,10 @@ int strata_stamp(strata_run_result *res, const strata_config *cfg, const strata_
 	strata_buf resolved = STRATA_BUF_INIT, forced = STRATA_BUF_INIT;
 	const char *note;
 	int rc;
+
+	STRATA_ASSERT_ARG(cfg);
+	STRATA_ASSERT_ARG(g);
+	STRATA_ASSERT_ARG(opts);
 
 	run_init(&r, cfg, g, opts, res ? res : &local);
 	if (!opts->target) {
@@ -1674,6 +1690,10 @@ int strata_status_read(strata_status **out, const strata_config *cfg, const stra
 	run r = { 0 };
 	size_t i;
 	int rc = STRATA_ERROR;
+
+	STRATA_ASSERT_ARG(out);
+	STRATA_ASSERT_ARG(cfg);
+	STRATA_ASSERT_ARG(g);
 
 	*out = NULL;
 	r.cfg = cfg;

@@ -19,6 +19,7 @@
 #include "core/run.h"
 #include "db/db.h"
 #include "util/alloc.h"
+#include "util/assert.h"
 
 #include <string.h>
 
@@ -33,6 +34,10 @@ int strata_session_open(strata_session **out, const strata_config *cfg, const st
 {
 	strata_session *s;
 	int rc;
+
+	STRATA_ASSERT_ARG(out);
+	STRATA_ASSERT_ARG(cfg);
+	STRATA_ASSERT_ARG(g);
 
 	*out = NULL;
 	if (!db || (opts && opts->sql_only))
@@ -106,6 +111,8 @@ order:
 
 int strata_session_step(strata_session *s, size_t idx, strata_direction dir)
 {
+	STRATA_ASSERT_ARG(s);
+
 	run *r = &s->r;
 	const strata_migration *m;
 	step_sql sql = { 0 };
@@ -136,6 +143,8 @@ done:
 
 int strata_session_upgrade(strata_session *s, const char *target)
 {
+	STRATA_ASSERT_ARG(s);
+
 	const strata_run_options *saved = s->r.o;
 	strata_run_options o = s->opts;
 	int rc;

@@ -45,6 +45,7 @@
 #include "strata/runner.h"
 #include "strata/session.h"
 #include "util/alloc.h"
+#include "util/assert.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/strutil.h"
@@ -710,6 +711,10 @@ int strata_test_run(strata_test_report **out, const strata_test_options *opts,
 	size_t from = 0;
 	testrun t;
 	int rc;
+
+	STRATA_ASSERT_ARG(out);
+	STRATA_ASSERT_ARG(cfg);
+	STRATA_ASSERT_ARG(g);
 
 	*out = NULL;
 	if (!opts)
