@@ -36,9 +36,9 @@ static void check_sections(const strata_migration *m)
 			   strcmp(m->revises[i], m->revision) != 0);
 	for (i = 0; i < m->ndepends_on; i++)
 		FUZZ_CHECK(strata_revision_id_valid(m->depends_on[i]));
-	strata_migration_position(m, 0, &line, &col);
+	strata_migration_position(&line, &col, m, 0);
 	FUZZ_CHECK(line == 1 && col == 1);
-	strata_migration_position(m, m->text_len, &line, &col);
+	strata_migration_position(&line, &col, m, m->text_len);
 	FUZZ_CHECK(line >= 1 && col >= 1);
 	(void)strata_migration_check_complete(m);
 

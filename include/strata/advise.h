@@ -146,7 +146,7 @@ size_t strata_advise_report_ignored(const strata_advise_report *r);
 /** Tables looked at; whether statistics were read and their age in
  *  seconds (-1 when none); tables sampled. */
 size_t strata_advise_report_tables(const strata_advise_report *r);
-int strata_advise_report_live(const strata_advise_report *r, double *stats_age_seconds);
+int strata_advise_report_live(double *stats_age_seconds, const strata_advise_report *r);
 size_t strata_advise_report_sampled(const strata_advise_report *r);
 
 typedef enum strata_advise_format {

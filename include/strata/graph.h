@@ -70,15 +70,15 @@ const strata_migration *strata_graph_at(const strata_graph *g, size_t i);
 long strata_graph_index(const strata_graph *g, const char *revision);
 
 /** Parents (revises) and dependency indexes of node i. */
-size_t strata_graph_parents(const strata_graph *g, size_t i, const size_t **out);
-size_t strata_graph_dependencies(const strata_graph *g, size_t i, const size_t **out);
+size_t strata_graph_parents(const size_t **out, const strata_graph *g, size_t i);
+size_t strata_graph_dependencies(const size_t **out, const strata_graph *g, size_t i);
 /** Children (revisions that revise i; dependencies excluded). */
-size_t strata_graph_children(const strata_graph *g, size_t i, const size_t **out);
+size_t strata_graph_children(const size_t **out, const strata_graph *g, size_t i);
 
 /** Head indexes (revisions no other revision revises or depends on), ascending. */
-size_t strata_graph_heads(const strata_graph *g, const size_t **out);
+size_t strata_graph_heads(const size_t **out, const strata_graph *g);
 /** Base indexes (revisions that revise nothing), ascending. */
-size_t strata_graph_bases(const strata_graph *g, const size_t **out);
+size_t strata_graph_bases(const size_t **out, const strata_graph *g);
 
 /**
  * Branch points (revisions with several children), ascending: the first
@@ -100,7 +100,7 @@ int strata_graph_lookup(size_t *out, const strata_graph *g, const char *name);
  * (when not NULL). A graph from strata_graph_build() has none.
  */
 size_t strata_graph_tag_count(const strata_graph *g);
-const char *strata_graph_tag(const strata_graph *g, size_t i, size_t *revision);
+const char *strata_graph_tag(size_t *revision, const strata_graph *g, size_t i);
 
 /**
  * Applied set from version-table rows: out[i] = 1 if revision i is applied.

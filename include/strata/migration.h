@@ -105,7 +105,7 @@ int strata_migration_load(strata_migration **out, const char *path);
 void strata_migration_free(strata_migration *m);
 
 /** 1-based line and column in the file of a byte offset into m->text. */
-void strata_migration_position(const strata_migration *m, size_t offset, int *line, int *col);
+void strata_migration_position(int *line, int *col, const strata_migration *m, size_t offset);
 
 /**
  * A revision is incomplete when its up section is empty, or its down

@@ -27,6 +27,12 @@
  *  5. Every free and release function accepts NULL.
  *  6. Options structs start from their _INIT macro, whose version field
  *     lets a later libstrata tell an older caller's struct.
+ *
+ * Misuse: a pointer a call cannot do without (an out-parameter, the
+ * object acted on, cfg, g) given as NULL does not crash: the call returns
+ * STRATA_EINVALID with the message "strata_xxx: invalid argument 'name'"
+ * (a call that returns no error code returns its "nothing" value: 0,
+ * NULL). Which arguments may be NULL is in each call's documentation.
  */
 #ifndef STRATA_STRATA_H
 #define STRATA_STRATA_H

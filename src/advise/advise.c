@@ -20,6 +20,7 @@
 #include "schema/shadow.h"
 #include "strata/error.h"
 #include "util/alloc.h"
+#include "util/assert.h"
 
 #include <fnmatch.h>
 #include <stdarg.h>
@@ -82,8 +83,10 @@ size_t strata_advise_report_tables(const strata_advise_report *r)
 	return r->tables;
 }
 
-int strata_advise_report_live(const strata_advise_report *r, double *stats_age_seconds)
+int strata_advise_report_live(double *stats_age_seconds, const strata_advise_report *r)
 {
+	STRATA_ASSERT_ARG_WITH_RETVAL(r, 0);
+
 	if (stats_age_seconds)
 		*stats_age_seconds = r->stats_age;
 	return r->live;
@@ -231,6 +234,8 @@ int strata_advise_source(strata_advise_report **out, const char *source, const s
 	adv_stats stats;
 	strata_db *db = NULL;
 	int rc, engine, have_stats = 0;
+
+	STRATA_ASSERT_ARG(out);
 
 	*out = NULL;
 	memset(&stats, 0, sizeof(stats));

@@ -10,6 +10,7 @@
 #include "advise/advise.h"
 #include "strata/error.h"
 #include "util/alloc.h"
+#include "util/assert.h"
 #include "util/findings.h"
 
 #include <jansson.h>
@@ -19,7 +20,7 @@ static json_t *summary_of(const strata_advise_report *r, strata_advise_severity 
 {
 	size_t counts[4] = { 0 };
 	double age = -1;
-	int live = strata_advise_report_live(r, &age);
+	int live = strata_advise_report_live(&age, r);
 
 	for (size_t i = 0; i < r->n; i++)
 		if (r->v[i].pub.severity >= min)
@@ -43,6 +44,9 @@ int strata_advise_render(char **out, const strata_advise_report *r, strata_advis
 	struct stat st;
 	const char *path = source && stat(source, &st) == 0 ? source : NULL;
 	int rc;
+
+	STRATA_ASSERT_ARG(out);
+	STRATA_ASSERT_ARG(r);
 
 	*out = NULL;
 	if (format < STRATA_ADVISE_FORMAT_TEXT || format > STRATA_ADVISE_FORMAT_GITHUB)

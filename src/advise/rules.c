@@ -10,6 +10,7 @@
 #include "advise/advise.h"
 #include "strata/error.h"
 #include "util/alloc.h"
+#include "util/assert.h"
 #include "util/ini.h"
 
 #include <stdio.h>
@@ -262,6 +263,9 @@ static int add_like_columns(strata_advise_settings *s, const strata_config *cfg,
 
 int strata_advise_settings_load(strata_advise_settings *s, const strata_config *cfg)
 {
+	STRATA_ASSERT_ARG(s);
+	STRATA_ASSERT_ARG(cfg);
+
 	static const struct {
 		const char *key;
 		long min, max;

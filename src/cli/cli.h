@@ -93,6 +93,9 @@ typedef struct cli_ctx {
 	FILE *help_out;
 	strata_config *config;
 	strata_graph *graph;
+	/* CMD_NEEDS_DB: the database the command uses (ctx->config's, borrowed)
+	 * and where it came from ("--database", "STRATA_DATABASE_URL", ...). */
+	const char *database, *database_source;
 	/* Run-control options shared by upgrade/downgrade/stamp. */
 	const char *lock_timeout, *statement_timeout, *lock_wait;
 	int color_err; /* colour on stderr */
@@ -105,15 +108,25 @@ typedef int (*cli_cmd_fn)(int argc, char **argv, cli_ctx *ctx);
  * Setup flags of a command: what main.c's cli_setup() does for it once its
  * options are parsed (by cli_parse, so global options given after the
  * command count), before the command goes on. A command that needs its
- * config or graph only on some paths leaves the flags out and calls
+ * config, graph or database only on some paths (a SOURCE argument instead
+ * of the database, --offline) leaves the flags out and calls
  * cli_load_config/cli_load_graph itself. No flag opens a database: each
  * command opens it through the library call that uses it, read-only or
- * not as that call needs (docs/commands.md).
+ * not as that call needs (docs/commands.md), so CMD_NEEDS_DB only
+ * resolves which database that will be (-d/--database, the -e/STRATA_ENV
+ * environment's, STRATA_DATABASE_URL or DATABASE_URL, strata.ini) and
+ * stops with exit 2 naming the ways to give one when there is none.
+ * CMD_WRITES_DB marks the commands that may change a database: `strata
+ * help` lists them. The checks a writing command meets (a protected
+ * environment's require_plan, --force-protected) are the library's, in
+ * the call that writes, so that every client of the library meets them.
  */
 enum cli_command_flags {
 	CMD_NEEDS_CONFIG = 1 << 0, /* strata.ini, flags and environment: ctx->config */
 	CMD_NEEDS_GRAPH = 1 << 1,  /* the revision graph too: ctx->graph (implies config) */
 	CMD_CHECKS_SUM = 1 << 2,   /* strata.sum must match before any database is touched */
+	CMD_NEEDS_DB = 1 << 3,     /* a database: ctx->database (implies config) */
+	CMD_WRITES_DB = 1 << 4,    /* may change the database (listed by strata help) */
 };
 
 struct cli_command {

@@ -58,8 +58,6 @@ int cmd_adopt(int argc, char **argv, cli_ctx *ctx)
 	if (!nargs)
 		return cli_usage_error("adopt", "adopt needs a format: alembic, flyway, golang-migrate, "
 				       "goose, dbmate, sqitch or pop");
-	if (!ctx->config->database)
-		return cli_usage_error("adopt", "no database: pass -d URL or set database in strata.ini");
 	if ((rc = strata_import_adopt(&r, args[0], ctx->config, ctx->graph, &o)) < 0)
 		return cli_report_error(rc);
 	if (ctx->g.json) {

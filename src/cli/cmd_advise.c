@@ -99,7 +99,7 @@ int cmd_advise(int argc, char **argv, cli_ctx *ctx)
 	fputs(out, stdout);
 	fflush(stdout);
 	if (!ctx->g.quiet) {
-		int live = strata_advise_report_live(report, &age);
+		int live = strata_advise_report_live(&age, report);
 
 		fprintf(stderr,
 			"advised %zu tables: %zu errors, %zu warnings, %zu info (%zu ignored)",

@@ -33,8 +33,6 @@ int cmd_baseline(int argc, char **argv, cli_ctx *ctx)
 
 	if ((rc = cli_parse(argc, argv, opts, ctx, args, 0, &nargs)) != 0)
 		return rc;
-	if (!ctx->config->database)
-		return cli_usage_error("baseline", "no database: pass -d URL or set database in strata.ini");
 	if (strata_graph_count(ctx->graph) > 0) {
 		fprintf(stderr, "strata: error: %s already has %zu revision(s); a baseline is the first one\n",
 			ctx->config->migrations, strata_graph_count(ctx->graph));
@@ -43,7 +41,7 @@ int cmd_baseline(int argc, char **argv, cli_ctx *ctx)
 		      stderr);
 		return EXIT_USAGE;
 	}
-	if ((rc = strata_catalog_load_database(&cat, ctx->config->database, ctx->config)) != 0 ||
+	if ((rc = strata_catalog_load_database(&cat, ctx->database, ctx->config)) != 0 ||
 	    (rc = strata_schema_dump(&up, cat)) != 0 || (rc = strata_schema_drop_all(&down, cat)) != 0) {
 		rc = cli_report_error(rc);
 		goto done;

@@ -26,7 +26,7 @@ int cmd_branches(int argc, char **argv, cli_ctx *ctx)
 		arr = json_array();
 	for (i = 0; i < nb; i++) {
 		const size_t *kids;
-		size_t nk = strata_graph_children(ctx->graph, points[i], &kids);
+		size_t nk = strata_graph_children(&kids, ctx->graph, points[i]);
 		const strata_migration *m = strata_graph_at(ctx->graph, points[i]);
 
 		if (arr) {

@@ -38,7 +38,7 @@ int cmd_check(int argc, char **argv, cli_ctx *ctx)
 		return rc;
 	if ((rc = schema_desired_file(ctx, &schema, schema_opt, "to check the migrations against")) != 0)
 		return rc;
-	if (!ctx->config->database || !(engine = strata_db_engine_of(ctx->config->database)))
+	if (!(engine = strata_db_engine_of(ctx->database)))
 		return cli_usage_error("check", "check needs the project's database (-d URL or "
 						"database in strata.ini) for its engine");
 	schema_guard_signals();

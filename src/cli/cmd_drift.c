@@ -58,13 +58,11 @@ int cmd_drift(int argc, char **argv, cli_ctx *ctx)
 		return rc;
 	if (schema)
 		against = "the desired schema";
-	if (!ctx->config->database)
-		return cli_usage_error("drift", "no database: pass -d URL or set database in strata.ini");
-	if (!(engine = strata_db_engine_of(ctx->config->database)))
+	if (!(engine = strata_db_engine_of(ctx->database)))
 		return cli_report_error(strata_error_set(STRATA_EINVALID, "unknown database form"));
 	schema_guard_signals();
 	if ((schema ? ((rc = strata_catalog_load(&expected, schema, engine, ctx->config)) != 0 ||
-		       (rc = strata_catalog_load_database(&live, ctx->config->database, ctx->config)) != 0)
+		       (rc = strata_catalog_load_database(&live, ctx->database, ctx->config)) != 0)
 		    : (rc = strata_drift_catalogs(&expected, &live, &st, ctx->config, ctx->graph)) != 0) ||
 	    (rc = strata_schema_diff(&changes, expected, live, NULL)) != 0 ||
 	    (want_sql && (rc = strata_schema_diff(&fix, live, expected, NULL)) != 0)) {

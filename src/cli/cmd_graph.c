@@ -39,7 +39,7 @@ int cmd_graph(int argc, char **argv, cli_ctx *ctx)
 		return rc;
 	mermaid = format[0] == 'm';
 	n = strata_graph_count(ctx->graph);
-	nheads = strata_graph_heads(ctx->graph, &heads);
+	nheads = strata_graph_heads(&heads, ctx->graph);
 	puts(mermaid ? "flowchart BT" : "digraph strata {\n  rankdir=BT;\n  node [shape=box, fontname=\"Helvetica\"];");
 	for (i = 0; i < n; i++) {
 		const strata_migration *m = strata_graph_at(ctx->graph, i);
@@ -57,7 +57,7 @@ int cmd_graph(int argc, char **argv, cli_ctx *ctx)
 		}
 		for (k = 0; k < strata_graph_tag_count(ctx->graph); k++) {
 			size_t rev;
-			const char *tag = strata_graph_tag(ctx->graph, k, &rev);
+			const char *tag = strata_graph_tag(&rev, ctx->graph, k);
 
 			if (rev != i)
 				continue;

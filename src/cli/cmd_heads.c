@@ -14,7 +14,7 @@ int cmd_heads(int argc, char **argv, cli_ctx *ctx)
 
 	if ((rc = cli_parse(argc, argv, NULL, ctx, args, 0, &nargs)) != 0)
 		return rc;
-	n = strata_graph_heads(ctx->graph, &heads);
+	n = strata_graph_heads(&heads, ctx->graph);
 	if (ctx->g.json) {
 		json_t *arr = json_array();
 

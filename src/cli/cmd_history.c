@@ -26,7 +26,7 @@ static json_t *revision_json(const strata_graph *g, size_t i)
 	const strata_migration *m = strata_graph_at(g, i);
 	json_t *o = json_object(), *rev = json_array(), *dep = json_array();
 	const size_t *heads;
-	size_t k, nheads = strata_graph_heads(g, &heads);
+	size_t k, nheads = strata_graph_heads(&heads, g);
 	int is_head = 0;
 
 	for (k = 0; k < m->nrevises; k++)

@@ -35,7 +35,7 @@ int cmd_merge(int argc, char **argv, cli_ctx *ctx)
 		}
 	} else {
 		const size_t *heads;
-		size_t nheads = strata_graph_heads(ctx->graph, &heads);
+		size_t nheads = strata_graph_heads(&heads, ctx->graph);
 
 		for (i = 0; i < nheads && i < 64; i++)
 			parents[n++] = strata_graph_at(ctx->graph, heads[i])->revision;

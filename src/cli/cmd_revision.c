@@ -226,7 +226,7 @@ int cmd_revision(int argc, char **argv, cli_ctx *ctx)
 			return rc;
 	} else {
 		const size_t *heads;
-		size_t nheads = strata_graph_heads(ctx->graph, &heads), i;
+		size_t nheads = strata_graph_heads(&heads, ctx->graph), i;
 
 		if (nheads > 1) {
 			fprintf(stderr, "strata: error: there are %zu heads; which one does this revision build on?\n", nheads);

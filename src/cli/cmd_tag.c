@@ -42,7 +42,7 @@ static int list_tags(cli_ctx *ctx)
 	if (!rows)
 		return cli_report_error(strata_error_set(STRATA_ERROR, "out of memory"));
 	for (i = 0; i < n; i++)
-		rows[i].name = strata_graph_tag(g, i, &rows[i].revision);
+		rows[i].name = strata_graph_tag(&rows[i].revision, g, i);
 	if (n > 1)
 		qsort(rows, n, sizeof(*rows), cmp_row);
 	for (i = 0; i < n; i++) {

@@ -60,7 +60,7 @@ int cmd_verify(int argc, char **argv, cli_ctx *ctx)
 		json_decref(problems);
 		return rc;
 	}
-	nheads = strata_graph_heads(ctx->graph, &heads);
+	nheads = strata_graph_heads(&heads, ctx->graph);
 	if (nheads > 1 && !many_heads_ok) {
 		findings++;
 		if (problems) {

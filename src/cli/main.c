@@ -8,7 +8,8 @@
  * business (options.c). The exit code is the command's (see cli.h).
  *
  * Each row of the command table says what setup the command needs
- * (CMD_NEEDS_CONFIG, CMD_NEEDS_GRAPH, CMD_CHECKS_SUM, cli.h); cli_setup()
+ * (CMD_NEEDS_CONFIG, CMD_NEEDS_GRAPH, CMD_CHECKS_SUM, CMD_NEEDS_DB, cli.h)
+ * and whether it may change a database (CMD_WRITES_DB); cli_setup()
  * below does it, called by cli_parse once the command's options (and the
  * global options after it) are in. So a command's own checks of its
  * arguments run after the setup: a usage error in a folder without
@@ -32,12 +33,12 @@ const cli_command cli_commands[] = {
 	{ "init", cmd_init, "create strata.ini and a migrations folder", 0 },
 	{ "revision", cmd_revision, "write a new revision file", CMD_NEEDS_GRAPH },
 	{ "merge", cmd_merge, "write a revision that merges several heads", CMD_NEEDS_GRAPH },
-	{ "upgrade", cmd_upgrade, "apply revisions up to a target (default: heads)", 0 },
-	{ "downgrade", cmd_downgrade, "revert revisions down to a target", 0 },
-	{ "stamp", cmd_stamp, "set the database's revision without running SQL", 0 },
-	{ "current", cmd_current, "show the database's applied revisions", CMD_NEEDS_GRAPH },
+	{ "upgrade", cmd_upgrade, "apply revisions up to a target (default: heads)", CMD_NEEDS_DB | CMD_WRITES_DB },
+	{ "downgrade", cmd_downgrade, "revert revisions down to a target", CMD_NEEDS_DB | CMD_WRITES_DB },
+	{ "stamp", cmd_stamp, "set the database's revision without running SQL", CMD_NEEDS_DB | CMD_WRITES_DB },
+	{ "current", cmd_current, "show the database's applied revisions", CMD_NEEDS_GRAPH | CMD_NEEDS_DB },
 	{ "history", cmd_history, "list revisions, newest first", CMD_NEEDS_GRAPH },
-	{ "log", cmd_log, "show the database's audit trail: every step run or recorded", CMD_NEEDS_CONFIG },
+	{ "log", cmd_log, "show the database's audit trail: every step run or recorded", CMD_NEEDS_DB },
 	{ "heads", cmd_heads, "list the heads of the revision graph", CMD_NEEDS_GRAPH },
 	{ "branches", cmd_branches, "list branch points and branch labels", CMD_NEEDS_GRAPH },
 	{ "show", cmd_show, "show one revision", CMD_NEEDS_GRAPH },
@@ -48,24 +49,41 @@ const cli_command cli_commands[] = {
 	{ "hash", cmd_hash, "rewrite strata.sum after deliberate edits", CMD_NEEDS_CONFIG },
 	{ "diff", cmd_diff, "print the SQL that turns one schema into another", CMD_NEEDS_CONFIG },
 	{ "dump", cmd_dump, "print a schema as canonical SQL", CMD_NEEDS_CONFIG },
-	{ "drift", cmd_drift, "compare the live schema with what its migrations make", 0 },
-	{ "check", cmd_check, "exit 1 when the migrations do not make the schema file's schema", CMD_NEEDS_GRAPH },
+	{ "drift", cmd_drift, "compare the live schema with what its migrations make", CMD_NEEDS_DB },
+	{ "check", cmd_check, "exit 1 when the migrations do not make the schema file's schema", CMD_NEEDS_GRAPH | CMD_NEEDS_DB },
 	{ "import", cmd_import, "bring another tool's migration history (flyway, goose, sqitch, ...)", CMD_NEEDS_CONFIG },
-	{ "baseline", cmd_baseline, "adopt an existing database: first revision from its schema", CMD_NEEDS_GRAPH },
-	{ "adopt", cmd_adopt, "record another tool's applied migrations as strata's state", CMD_NEEDS_GRAPH | CMD_CHECKS_SUM },
+	{ "baseline", cmd_baseline, "adopt an existing database: first revision from its schema", CMD_NEEDS_GRAPH | CMD_NEEDS_DB | CMD_WRITES_DB },
+	{ "adopt", cmd_adopt, "record another tool's applied migrations as strata's state", CMD_NEEDS_GRAPH | CMD_CHECKS_SUM | CMD_NEEDS_DB | CMD_WRITES_DB },
 	{ "erd", cmd_erd, "draw the schema's tables and foreign keys (dot or mermaid)", CMD_NEEDS_CONFIG },
 	{ "lint", cmd_lint, "check migrations for locks, rewrites and data loss", 0 },
 	{ "advise", cmd_advise, "review a schema's keys, indexes, types and normalization", CMD_NEEDS_CONFIG },
 	{ "test", cmd_test, "prove on a shadow database that migrations go up, down and match", CMD_NEEDS_GRAPH },
-	{ "online", cmd_online, "zero-downtime expand/contract migrations (PostgreSQL)", CMD_NEEDS_CONFIG },
+	{ "online", cmd_online, "zero-downtime expand/contract migrations (PostgreSQL)", CMD_NEEDS_DB | CMD_WRITES_DB },
 	{ "status", cmd_status, "every environment side by side: head, pending, last run, drift", CMD_NEEDS_GRAPH },
-	{ "plan", cmd_plan, "write the exact upgrade script for review, tied to the database's state", CMD_NEEDS_GRAPH | CMD_CHECKS_SUM },
-	{ "apply", cmd_apply, "run a reviewed plan exactly as written, or refuse", CMD_NEEDS_GRAPH | CMD_CHECKS_SUM },
-	{ "fleet", cmd_fleet, "upgrade or read many databases or tenant schemas at once", CMD_NEEDS_GRAPH | CMD_CHECKS_SUM },
+	{ "plan", cmd_plan, "write the exact upgrade script for review, tied to the database's state", CMD_NEEDS_GRAPH | CMD_CHECKS_SUM | CMD_NEEDS_DB },
+	{ "apply", cmd_apply, "run a reviewed plan exactly as written, or refuse", CMD_NEEDS_GRAPH | CMD_CHECKS_SUM | CMD_NEEDS_DB | CMD_WRITES_DB },
+	{ "fleet", cmd_fleet, "upgrade or read many databases or tenant schemas at once", CMD_NEEDS_GRAPH | CMD_CHECKS_SUM | CMD_WRITES_DB },
 	{ "help", cmd_help, "show help for a command", 0 },
 	{ "version", cmd_version, "print the version", 0 },
 	{ NULL, NULL, NULL, 0 },
 };
+
+/* CMD_NEEDS_DB: the configured database into ctx, or exit 2 saying how to give one. */
+static int resolve_database(cli_ctx *ctx)
+{
+	const strata_config *cfg = ctx->config;
+
+	if (!cfg->database || !*cfg->database) {
+		fprintf(stderr, "strata: error: %s needs a database and none is configured\n",
+			ctx->command ? ctx->command : "this command");
+		fputs("hint: pass -d URL, choose an environment with -e NAME (or STRATA_ENV), set "
+		      "STRATA_DATABASE_URL or DATABASE_URL, or set database in strata.ini\n", stderr);
+		return EXIT_USAGE;
+	}
+	ctx->database = cfg->database;
+	ctx->database_source = cfg->database_source;
+	return 0;
+}
 
 int cli_setup(cli_ctx *ctx)
 {
@@ -74,8 +92,10 @@ int cli_setup(cli_ctx *ctx)
 
 	if (flags & CMD_NEEDS_GRAPH)
 		rc = cli_load_graph(ctx);
-	else if (flags & CMD_NEEDS_CONFIG)
+	else if (flags & (CMD_NEEDS_CONFIG | CMD_NEEDS_DB))
 		rc = cli_load_config(ctx);
+	if (rc == 0 && (flags & CMD_NEEDS_DB))
+		rc = resolve_database(ctx);
 	if (rc == 0 && (flags & CMD_CHECKS_SUM))
 		rc = cli_check_sum(ctx);
 	return rc;

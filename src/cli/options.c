@@ -358,7 +358,11 @@ void cli_usage(FILE *f, const char *command, const cli_option *opts)
 	fputs("usage: strata [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n\nCommands:\n", f);
 	for (c = cli_commands; c->name; c++)
 		fprintf(f, "  %-12s %s\n", c->name, c->summary);
-	fputs("\nGlobal options (before or after the command):\n", f);
+	fputs("\nMay change the database:", f);
+	for (c = cli_commands; c->name; c++)
+		if (c->flags & CMD_WRITES_DB)
+			fprintf(f, " %s", c->name);
+	fputs("\n\nGlobal options (before or after the command):\n", f);
 	print_options(f, global_options);
 	fputs("\nRun 'strata help COMMAND' for a command's options and examples.\n"
 	      "Exit codes: 0 ok, 1 a check found something, 2 bad usage or input, 3 database or "

@@ -271,7 +271,7 @@ void cli_describe_marked(FILE *f, const strata_graph *g, size_t i, int verbose, 
 {
 	const strata_migration *m = strata_graph_at(g, i);
 	const size_t *heads, *kids;
-	size_t nheads = strata_graph_heads(g, &heads), k, nkids = strata_graph_children(g, i, &kids);
+	size_t nheads = strata_graph_heads(&heads, g), k, nkids = strata_graph_children(&kids, g, i);
 	const char *sep = " (";
 	int tags = 0;
 
@@ -305,7 +305,7 @@ void cli_describe_marked(FILE *f, const strata_graph *g, size_t i, int verbose, 
 	}
 	for (k = 0; k < strata_graph_tag_count(g); k++) {
 		size_t rev;
-		const char *name = strata_graph_tag(g, k, &rev);
+		const char *name = strata_graph_tag(&rev, g, k);
 
 		if (rev == i) {
 			fprintf(f, "%stag %s", sep, name);
@@ -345,7 +345,7 @@ void *cli_tags_json(const strata_graph *g, size_t i)
 
 	for (size_t k = 0; arr && k < strata_graph_tag_count(g); k++) {
 		size_t rev;
-		const char *name = strata_graph_tag(g, k, &rev);
+		const char *name = strata_graph_tag(&rev, g, k);
 
 		if (rev == i)
 			json_array_append_new(arr, json_string(name));

@@ -17,6 +17,7 @@
 #include "core/bookkeeping.h"
 #include "db/db.h"
 #include "util/alloc.h"
+#include "util/assert.h"
 #include "util/buf.h"
 #include "util/timefmt.h"
 
@@ -241,6 +242,9 @@ int strata_audit_read(strata_audit **out, const strata_config *cfg,
 	strata_db *db = NULL;
 	char since[32];
 	int rc;
+
+	STRATA_ASSERT_ARG(out);
+	STRATA_ASSERT_ARG(cfg);
 
 	*out = NULL;
 	if (!opts)

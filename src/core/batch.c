@@ -463,7 +463,7 @@ int batch_prepare(batch_stmt *out, size_t *stmt_off, size_t *stmt_len, size_t *c
 	if (rc == STRATA_EPARSE) {
 		strata_error e = *strata_error_last();
 
-		strata_migration_position(m, m->batch_offset + err, &line, &col);
+		strata_migration_position(&line, &col, m, m->batch_offset + err);
 		strata_error_set(STRATA_EPARSE, "%s:%d:%d: %s (batch section of revision %s)", m->path,
 				 line, col, e.message, m->revision);
 		strata_error_hint("%s", e.hint[0] ? e.hint : "fix the SQL; nothing was run");

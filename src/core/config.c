@@ -8,6 +8,7 @@
 #include "strata/config.h"
 #include "strata/error.h"
 #include "util/alloc.h"
+#include "util/assert.h"
 #include "util/batchsize.h"
 #include "util/buf.h"
 #include "util/fs.h"
@@ -556,6 +557,10 @@ int strata_config_load_env(strata_config **out, const strata_config *cfg, const 
 {
 	strata_config_input in = STRATA_CONFIG_INPUT_INIT;
 
+	STRATA_ASSERT_ARG(out);
+	STRATA_ASSERT_ARG(cfg);
+	STRATA_ASSERT_ARG(name);
+
 	*out = NULL;
 	in.cwd = cfg->root;
 	in.config_file = cfg->config_path;
@@ -565,6 +570,9 @@ int strata_config_load_env(strata_config **out, const strata_config *cfg, const 
 
 int strata_config_load(strata_config **out, const strata_config_input *in)
 {
+	STRATA_ASSERT_ARG(out);
+	STRATA_ASSERT_ARG(in);
+
 	file_values fv = { 0 };
 	strata_buf path = STRATA_BUF_INIT;
 	char cwd_buf[PATH_MAX];

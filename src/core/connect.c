@@ -7,10 +7,14 @@
  */
 #include "db/db.h"
 #include "strata/config.h"
+#include "util/assert.h"
 
 int strata_db_open(strata_db **out, const strata_config *cfg)
 {
 	db_open_options oo = DB_OPEN_OPTIONS_INIT;
+
+	STRATA_ASSERT_ARG(out);
+	STRATA_ASSERT_ARG(cfg);
 
 	oo.project_root = cfg->root;
 	return db_open(out, cfg->database, &oo);

@@ -10,6 +10,7 @@
 #include "schema/shadow.h"
 #include "strata/error.h"
 #include "util/alloc.h"
+#include "util/assert.h"
 
 #include <string.h>
 
@@ -45,6 +46,12 @@ static int load_applied(sc_catalog **out, const strata_config *cfg, const strata
 int strata_drift_catalogs(sc_catalog **expected, sc_catalog **live, strata_status **st,
 		   const strata_config *cfg, const strata_graph *g)
 {
+	STRATA_ASSERT_ARG(expected);
+	STRATA_ASSERT_ARG(live);
+	STRATA_ASSERT_ARG(st);
+	STRATA_ASSERT_ARG(cfg);
+	STRATA_ASSERT_ARG(g);
+
 	int engine = db_engine_of(cfg->database), rc;
 
 	*expected = *live = NULL;
@@ -71,6 +78,11 @@ int strata_drift_count(size_t *ndiff, size_t *nversions, const strata_config *cf
 	sc_changes changes = { 0 };
 	strata_status *st = NULL;
 	int rc;
+
+	STRATA_ASSERT_ARG(ndiff);
+	STRATA_ASSERT_ARG(nversions);
+	STRATA_ASSERT_ARG(cfg);
+	STRATA_ASSERT_ARG(g);
 
 	*ndiff = *nversions = 0;
 	if ((rc = strata_drift_catalogs(&expected, &live, &st, cfg, g)) == 0 &&

@@ -27,6 +27,7 @@
 #include "core/tenant.h"
 #include "db/db.h"
 #include "util/alloc.h"
+#include "util/assert.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/sha256.h"
@@ -208,6 +209,10 @@ static int count_value(int *out, const char *v, const char *key, const char *nam
 
 int strata_fleet_load(strata_fleet **out, const strata_config *cfg, const char *name)
 {
+	STRATA_ASSERT_ARG(out);
+	STRATA_ASSERT_ARG(cfg);
+	STRATA_ASSERT_ARG(name);
+
 	strata_fleet *f = strata_calloc(1, sizeof(*f));
 	const char *targets = fleet_value(cfg, name, "targets");
 	const char *schemas = fleet_value(cfg, name, "schemas");
@@ -437,6 +442,9 @@ int strata_fleet_plan_name(char **out, const strata_fleet_target *t)
 	char hex[65];
 	sha256_ctx c;
 	size_t n = 0;
+
+	STRATA_ASSERT_ARG(out);
+	STRATA_ASSERT_ARG(t);
 
 	*out = NULL;
 	sha256_init(&c);
@@ -691,6 +699,10 @@ static int run_pool(pool *p, const size_t *order, size_t n, int parallel)
 int strata_fleet_run(strata_fleet *f, const strata_config *cfg, const strata_graph *g,
 		     const strata_fleet_options *o)
 {
+	STRATA_ASSERT_ARG(f);
+	STRATA_ASSERT_ARG(cfg);
+	STRATA_ASSERT_ARG(g);
+
 	pool p;
 	size_t *order = strata_calloc(f->n ? f->n : 1, sizeof(size_t)), n = 0, ncanary;
 	int parallel = o->parallel > 0 ? o->parallel : f->parallel, canary, total_failed = 0, rc = 0;

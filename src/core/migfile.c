@@ -49,6 +49,7 @@
 #include "core/batch.h"
 #include "strata/error.h"
 #include "util/alloc.h"
+#include "util/assert.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/sha256.h"
@@ -279,6 +280,8 @@ static int incomplete(strata_migration *m, const parser *p, int lineno, const ch
 
 int strata_migration_check_complete(const strata_migration *m)
 {
+	STRATA_ASSERT_ARG(m);
+
 	if (!m->incomplete)
 		return 0;
 	strata_error_set(STRATA_EPARSE, "%s", m->incomplete);
@@ -540,14 +543,14 @@ static int check_text(const parser *p)
 	int line, col;
 
 	if (nul) {
-		strata_migration_position(p->m, (size_t)(nul - p->t), &line, &col);
+		strata_migration_position(&line, &col, p->m, (size_t)(nul - p->t));
 		perr(p, line, "NUL byte at column %d", col);
 		strata_error_hint("a migration is UTF-8 text: remove the NUL byte (was the file saved "
 				  "as UTF-16?)");
 		return STRATA_EPARSE;
 	}
 	if (!utf8_valid(p->t, p->len, &bad)) {
-		strata_migration_position(p->m, bad, &line, &col);
+		strata_migration_position(&line, &col, p->m, bad);
 		perr(p, line, "invalid UTF-8 at column %d (byte 0x%02x)", col, (unsigned char)p->t[bad]);
 		strata_error_hint("save the file as UTF-8");
 		return STRATA_EPARSE;
@@ -734,7 +737,7 @@ static int check_placeholder(strata_migration *m, const parser *p)
 		batch_scan_text(&sc, m->text + off[i], len[i]);
 		if (!sc.has_value)
 			continue;
-		strata_migration_position(m, off[i] + sc.value_at, &line, NULL);
+		strata_migration_position(&line, NULL, m, off[i] + sc.value_at);
 		return incomplete(m, p, line, "the SQL still holds the placeholder " BATCH_VALUE_PLACEHOLDER,
 				  "replace " BATCH_VALUE_PLACEHOLDER " with the value the existing rows "
 				  "get (an expression such as 'free' or now()); strata revision "
@@ -949,8 +952,9 @@ int strata_migration_parse(strata_migration **out, const char *path, const char 
 {
 	char *copy;
 
-	if (!out || !path || (!text && len))
-		return strata_error_set(STRATA_EINVALID, "strata_migration_parse: missing argument");
+	STRATA_ASSERT_ARG(out);
+	STRATA_ASSERT_ARG(path);
+	STRATA_ASSERT_ARG(text || !len);
 	*out = NULL;
 	if (!(copy = strata_malloc(len + 1)))
 		return STRATA_ERROR;
@@ -1045,8 +1049,8 @@ int strata_migration_load(strata_migration **out, const char *path)
 	strata_buf b = STRATA_BUF_INIT;
 	int rc;
 
-	if (!out || !path)
-		return strata_error_set(STRATA_EINVALID, "strata_migration_load: missing argument");
+	STRATA_ASSERT_ARG(out);
+	STRATA_ASSERT_ARG(path);
 	*out = NULL;
 	rc = parse_read(out, path, &b, fs_read_file(&b, path, STRATA_MIGRATION_MAX_BYTES));
 	return rc < 0 ? rc : attach_online_file(out, NULL);
@@ -1091,7 +1095,7 @@ void strata_migration_free(strata_migration *m)
 	strata_free(m);
 }
 
-void strata_migration_position(const strata_migration *m, size_t offset, int *line, int *col)
+void strata_migration_position(int *line, int *col, const strata_migration *m, size_t offset)
 {
 	const char *t = m->text;
 	size_t i, ls = 0;

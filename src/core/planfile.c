@@ -24,6 +24,7 @@
 #include "schema/catalog.h"
 #include "schema/diff.h"
 #include "util/alloc.h"
+#include "util/assert.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/sha256.h"
@@ -160,6 +161,9 @@ int strata_planfile_format(char **out, const strata_planfile *p)
 	char hex[65], ms[32];
 	int rc = STRATA_ERROR;
 
+	STRATA_ASSERT_ARG(out);
+	STRATA_ASSERT_ARG(p);
+
 	*out = NULL;
 	body_digest(p->body ? p->body : "", p->body_len, hex);
 	if (buf_printf(&b, "-- strata-plan: %d\n", STRATA_PLANFILE_FORMAT) < 0 ||
@@ -199,6 +203,8 @@ done:
 int strata_planfile_body_intact(const strata_planfile *p)
 {
 	char hex[65];
+
+	STRATA_ASSERT_ARG_WITH_RETVAL(p, 0);
 
 	body_digest(p->body, p->body_len, hex);
 	return p->body_sha256 && strcmp(hex, p->body_sha256) == 0;
@@ -320,6 +326,10 @@ int strata_planfile_parse(strata_planfile **out, const char *text, size_t len, c
 	int line = 0, rc = STRATA_ERROR, ended = 0;
 	char buf[4096];
 
+	STRATA_ASSERT_ARG(out);
+	STRATA_ASSERT_ARG(text);
+	STRATA_ASSERT_ARG(path);
+
 	*out = NULL;
 	if (!p)
 		return STRATA_ERROR;
@@ -407,6 +417,8 @@ int strata_planfile_set_lint(strata_planfile *p, const char *summary,
 {
 	char *s = strata_strdup(summary);
 
+	STRATA_ASSERT_ARG(p);
+
 	if (!s)
 		return STRATA_ERROR;
 	strata_free(p->lint);
@@ -422,6 +434,10 @@ int strata_planfile_set_lint(strata_planfile *p, const char *summary,
 
 int strata_planfile_step_indexes(size_t *out, const strata_planfile *p, const strata_graph *g)
 {
+	STRATA_ASSERT_ARG(out);
+	STRATA_ASSERT_ARG(p);
+	STRATA_ASSERT_ARG(g);
+
 	for (size_t i = 0; i < p->nsteps; i++) {
 		long idx = strata_graph_index(g, p->steps[i]);
 
@@ -606,6 +622,10 @@ static const char *skipped_reason(const strata_planfile *p)
 int strata_plan_create(strata_planfile **out, const strata_config *cfg, const strata_graph *g,
 		       const strata_plan_options *o)
 {
+	STRATA_ASSERT_ARG(out);
+	STRATA_ASSERT_ARG(cfg);
+	STRATA_ASSERT_ARG(g);
+
 	strata_plan_options dflt = STRATA_PLAN_OPTIONS_INIT;
 	strata_run_options ro = STRATA_RUN_OPTIONS_INIT;
 	db_open_options oo = DB_OPEN_OPTIONS_INIT;
@@ -827,6 +847,12 @@ done:
 int strata_plan_apply(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
 		      const strata_planfile *p, const char *path, const strata_run_options *opts)
 {
+	STRATA_ASSERT_ARG(cfg);
+	STRATA_ASSERT_ARG(g);
+	STRATA_ASSERT_ARG(p);
+	STRATA_ASSERT_ARG(path);
+	STRATA_ASSERT_ARG(opts);
+
 	strata_config planned = *cfg;
 	strata_run_options o = *opts;
 	runner_plan_hooks hooks = { 0 };

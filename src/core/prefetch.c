@@ -59,6 +59,7 @@
 #include "db/db.h"
 #include "strata/error.h"
 #include "util/alloc.h"
+#include "util/assert.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -152,8 +153,8 @@ int strata_prefetch_start(strata_prefetch **out, const strata_config *cfg)
 	pthread_attr_t at;
 	int err;
 
-	if (!out || !cfg)
-		return strata_error_set(STRATA_EINVALID, "strata_prefetch_start: missing argument");
+	STRATA_ASSERT_ARG(out);
+	STRATA_ASSERT_ARG(cfg);
 	*out = NULL;
 	if (!cfg->database || !db_engine_of(cfg->database))
 		return 0;

@@ -14,6 +14,7 @@
 #include "strata/graph.h"
 #include "strata/migration.h"
 #include "util/alloc.h"
+#include "util/assert.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/sha256.h"
@@ -297,6 +298,8 @@ int strata_sum_write(const char *dir)
 	sum_list want = { 0 };
 	int rc;
 
+	STRATA_ASSERT_ARG(dir);
+
 	if ((rc = want_from_dir(&want, dir)) == 0)
 		rc = write_sum(dir, &want);
 	list_release(&want);
@@ -405,11 +408,18 @@ done:
 
 int strata_sum_check(char **report, const char *dir)
 {
+	STRATA_ASSERT_ARG(report);
+	STRATA_ASSERT_ARG(dir);
+
 	return check_against(report, dir, NULL);
 }
 
 int strata_sum_check_graph(char **report, const char *dir, const strata_graph *g)
 {
+	STRATA_ASSERT_ARG(report);
+	STRATA_ASSERT_ARG(dir);
+	STRATA_ASSERT_ARG(g);
+
 	return check_against(report, dir, g);
 }
 
@@ -450,6 +460,11 @@ static int refresh_one(void *payload, enum diff_kind k, const char *name, const 
 int strata_sum_refresh_unapplied(char **recorded, const char *dir, const strata_graph *g,
 				 const unsigned char *applied)
 {
+	STRATA_ASSERT_ARG(recorded);
+	STRATA_ASSERT_ARG(dir);
+	STRATA_ASSERT_ARG(g);
+	STRATA_ASSERT_ARG(applied);
+
 	strata_buf path = STRATA_BUF_INIT;
 	sum_list have = { 0 }, want = { 0 };
 	refresh_ctx c = { g, applied, STRATA_BUF_INIT, STRATA_BUF_INIT };
@@ -530,7 +545,7 @@ static int copy_tags(tag_list *out, const strata_graph *g, const char *skip)
 {
 	for (size_t i = 0; i < strata_graph_tag_count(g); i++) {
 		size_t idx;
-		const char *name = strata_graph_tag(g, i, &idx);
+		const char *name = strata_graph_tag(&idx, g, i);
 
 		if (skip && strcmp(name, skip) == 0)
 			continue;
@@ -546,8 +561,9 @@ int strata_tag_add(const char *dir, const strata_graph *g, const char *name, con
 	size_t idx;
 	int rc;
 
-	if (!dir || !g || !name)
-		return strata_error_set(STRATA_EINVALID, "strata_tag_add: missing argument");
+	STRATA_ASSERT_ARG(dir);
+	STRATA_ASSERT_ARG(g);
+	STRATA_ASSERT_ARG(name);
 	if ((rc = tags_check_new(g, name)) < 0 ||
 	    (rc = strata_graph_lookup(&idx, g, target ? target : "head")) < 0)
 		return rc;
@@ -565,8 +581,9 @@ int strata_tag_delete(const char *dir, const strata_graph *g, const char *name)
 	tag_list tags = { 0 };
 	int rc;
 
-	if (!dir || !g || !name)
-		return strata_error_set(STRATA_EINVALID, "strata_tag_delete: missing argument");
+	STRATA_ASSERT_ARG(dir);
+	STRATA_ASSERT_ARG(g);
+	STRATA_ASSERT_ARG(name);
 	if (revgraph_tag_index(g, name) < 0) {
 		strata_error_set(STRATA_ENOTFOUND, "there is no tag named '%s'", name);
 		strata_error_hint("`strata tag` lists the tags");
@@ -694,6 +711,10 @@ int strata_revision_render(char **text_out, char **name_out, const char *id, con
 	strata_buf text = STRATA_BUF_INIT, name = STRATA_BUF_INIT;
 	int rc;
 
+	STRATA_ASSERT_ARG(text_out);
+	STRATA_ASSERT_ARG(name_out);
+	STRATA_ASSERT_ARG(spec);
+
 	*text_out = *name_out = NULL;
 	if (!strata_revision_id_valid(id)) {
 		strata_error_set(STRATA_EINVALID, "'%s' is not a valid revision id", id);
@@ -715,6 +736,11 @@ int strata_revision_write(char **path_out, char id_out[13], const char *dir,
 	strata_buf text = STRATA_BUF_INIT, name = STRATA_BUF_INIT, path = STRATA_BUF_INIT;
 	int rc = STRATA_ERROR, attempt;
 	char created[32];
+
+	STRATA_ASSERT_ARG(path_out);
+	STRATA_ASSERT_ARG(id_out);
+	STRATA_ASSERT_ARG(dir);
+	STRATA_ASSERT_ARG(spec);
 
 	*path_out = NULL;
 	iso_time_format(created, iso_time_now_ms());
@@ -794,6 +820,8 @@ int strata_project_init(const char *root, const char *database)
 {
 	strata_buf path = STRATA_BUF_INIT, text = STRATA_BUF_INIT;
 	int rc = STRATA_ERROR;
+
+	STRATA_ASSERT_ARG(root);
 
 	if (fs_join(&path, root, STRATA_CONFIG_FILE) < 0)
 		goto done;

@@ -10,6 +10,7 @@
 #include "strata/env.h"
 #include "strata/audit.h"
 #include "strata/error.h"
+#include "util/assert.h"
 #include "util/buf.h"
 
 #include <stdio.h>
@@ -56,6 +57,10 @@ int strata_promotion_check(const strata_config *cfg, const strata_graph *g, cons
 	strata_buf list = STRATA_BUF_INIT;
 	size_t i, bad = 0;
 	int rc;
+
+	STRATA_ASSERT_ARG(cfg);
+	STRATA_ASSERT_ARG(g);
+	STRATA_ASSERT_ARG(steps || !n);
 
 	if (!cfg->promote_from || n == 0)
 		return 0;

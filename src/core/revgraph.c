@@ -50,6 +50,7 @@
 #include "strata/error.h"
 #include "strata/graph.h"
 #include "util/alloc.h"
+#include "util/assert.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/map.h"
@@ -528,8 +529,8 @@ int strata_graph_load(strata_graph **out, const char *dir)
 	size_t n = 0, i;
 	int rc;
 
-	if (!out || !dir)
-		return strata_error_set(STRATA_EINVALID, "strata_graph_load: missing argument");
+	STRATA_ASSERT_ARG(out);
+	STRATA_ASSERT_ARG(dir);
 	*out = NULL;
 	if ((rc = fs_dir_open(&d, dir)) < 0) {
 		if (rc == STRATA_ENOTFOUND)
@@ -615,28 +616,28 @@ static size_t slice(const size_t *off, const size_t *adj, size_t i, const size_t
 	return off[i + 1] - off[i];
 }
 
-size_t strata_graph_parents(const strata_graph *g, size_t i, const size_t **out)
+size_t strata_graph_parents(const size_t **out, const strata_graph *g, size_t i)
 {
 	return slice(g->par_off, g->par, i, out);
 }
 
-size_t strata_graph_dependencies(const strata_graph *g, size_t i, const size_t **out)
+size_t strata_graph_dependencies(const size_t **out, const strata_graph *g, size_t i)
 {
 	return slice(g->dep_off, g->dep, i, out);
 }
 
-size_t strata_graph_children(const strata_graph *g, size_t i, const size_t **out)
+size_t strata_graph_children(const size_t **out, const strata_graph *g, size_t i)
 {
 	return slice(g->child_off, g->child, i, out);
 }
 
-size_t strata_graph_heads(const strata_graph *g, const size_t **out)
+size_t strata_graph_heads(const size_t **out, const strata_graph *g)
 {
 	*out = g->heads;
 	return g->nheads;
 }
 
-size_t strata_graph_bases(const strata_graph *g, const size_t **out)
+size_t strata_graph_bases(const size_t **out, const strata_graph *g)
 {
 	*out = g->bases;
 	return g->nbases;
@@ -704,7 +705,7 @@ size_t strata_graph_tag_count(const strata_graph *g)
 	return g ? g->tags.n : 0;
 }
 
-const char *strata_graph_tag(const strata_graph *g, size_t i, size_t *revision)
+const char *strata_graph_tag(size_t *revision, const strata_graph *g, size_t i)
 {
 	if (!g || i >= g->tags.n)
 		return NULL;
@@ -1068,8 +1069,9 @@ int strata_graph_lookup(size_t *out, const strata_graph *g, const char *name)
 {
 	const char *sign;
 
-	if (!out || !g || !name)
-		return strata_error_set(STRATA_EINVALID, "strata_graph_lookup: missing argument");
+	STRATA_ASSERT_ARG(out);
+	STRATA_ASSERT_ARG(g);
+	STRATA_ASSERT_ARG(name);
 	if ((sign = relative_sign(name)) && !names_exactly(g, name))
 		return relative_lookup(out, g, name, sign);
 	return lookup_plain(out, g, name);
@@ -1108,8 +1110,9 @@ int strata_graph_applied(unsigned char *out, const strata_graph *g, const char *
 {
 	size_t i;
 
-	if (!g || (!out && g->n) || (!rows && nrows))
-		return strata_error_set(STRATA_EINVALID, "strata_graph_applied: missing argument");
+	STRATA_ASSERT_ARG(g);
+	STRATA_ASSERT_ARG(out || !g->n);
+	STRATA_ASSERT_ARG(rows || !nrows);
 	if (g->n)
 		memset(out, 0, g->n);
 	for (i = 0; i < nrows; i++) {
@@ -1363,8 +1366,9 @@ int strata_plan_stamp(unsigned char *out_applied, const strata_graph *g, const c
 {
 	int rc;
 
-	if (!g || !target || (!out_applied && g->n))
-		return strata_error_set(STRATA_EINVALID, "strata_plan_stamp: missing argument");
+	STRATA_ASSERT_ARG(g);
+	STRATA_ASSERT_ARG(target);
+	STRATA_ASSERT_ARG(out_applied || !g->n);
 	if (g->n)
 		memset(out_applied, 0, g->n);
 	if (strcmp(target, "base") == 0)
@@ -1396,8 +1400,9 @@ int strata_plan_state(unsigned char *out_applied, const strata_graph *g,
 	size_t i, n, napplied = 0;
 	int rc;
 
-	if (!g || !target || (!out_applied && g->n))
-		return strata_error_set(STRATA_EINVALID, "strata_plan_state: missing argument");
+	STRATA_ASSERT_ARG(g);
+	STRATA_ASSERT_ARG(target);
+	STRATA_ASSERT_ARG(out_applied || !g->n);
 	if (strcmp(target, "current") != 0 && target[0] != '+' && target[0] != '-')
 		return strata_plan_stamp(out_applied, g, target);
 	if (!applied)

@@ -3,18 +3,23 @@
  *
  * Layer: core. Uses db/ for the connection, core/bookkeeping for the
  * version and history tables, and the graph's planners for what to run.
+ * The run itself (struct run, what its parts share) is core/run.h; the
+ * --sql script of a run is core/runner_sql.c, and sessions
+ * (strata/session.h) are core/session.c, both driving the functions here.
  *
  * Run state machine (one run):
  *
  *   settled_ahead() with opts->prefetch: the state read ahead, read-only
- *                   (core/prefetch.c); nothing to run or refuse: done
- *   open_run()      connect, timeouts, run lock, bookkeeping tables, read state
- *     -> check()    failed revisions and changed files stop the run here
- *     -> plan       strata_plan_upgrade / _downgrade from the applied set
- *     -> split_all  every statement of every step, before anything runs
- *     -> step()*    one revision: BEGIN, re-read versions (replan if moved),
- *                   statements, version rows, history row, COMMIT
- *   close_run()     unlock, disconnect (also on every error path)
+ *                     (core/prefetch.c); nothing to run or refuse: done
+ *   run_open()        connect, timeouts, run lock, bookkeeping tables, read state
+ *     -> run_check_*  failed revisions and changed files stop the run here
+ *     -> plan         strata_plan_upgrade / _downgrade from the applied set
+ *     -> split_all    every statement of every step, before anything runs
+ *     -> run_step()*  one revision: BEGIN, re-read versions (replan if moved),
+ *                     statements, version rows, history row, COMMIT
+ *   run_close()       unlock, disconnect (also on every error path)
+ *
+ *   opts->sql_only: run_offline() (core/runner_sql.c) renders the plan instead.
  *
  * Invariants:
  *  1. A transactional step's SQL and its bookkeeping commit together.
@@ -28,7 +33,6 @@
  *     rows fails its step like a statement that failed.
  */
 #include "strata/runner.h"
-#include "strata/session.h"
 #include "strata/status.h"
 #include "strata/env.h"
 #include "strata/error.h"
@@ -36,13 +40,14 @@
 #include "strata/sum.h"
 #include "core/batch.h"
 #include "core/bookkeeping.h"
-#include "core/runner_int.h"
+#include "core/run.h"
 #include "core/migfile.h"
 #include "core/prefetch.h"
 #include "db/db.h"
 #include "db/lockretry.h"
 #include "db/sqlparse.h"
 #include "util/alloc.h"
+#include "util/assert.h"
 #include "util/buf.h"
 #include "util/strutil.h"
 
@@ -54,37 +59,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define RESTART 1          /* step() result: the version table moved; plan again */
 #define MAX_RESTARTS 100000
 
-typedef struct step_sql {
-	db_stmt *stmts;
-	size_t n;
-	size_t base;           /* offset of the section within the file's text */
-} step_sql;
-
-typedef struct run {
-	const strata_config *cfg;
-	const strata_graph *g;
-	const strata_run_options *o;
-	strata_db *db;
-	char *db_user;
-	char host[256];
-	size_t count;
-	unsigned char *applied;
-	bk_state state;
-	int locked;
-	int borrowed_db;       /* a session's connection: the caller closes it */
-	int in_single_tx;
-	strata_run_result *res;
-	const runner_plan_hooks *hooks; /* a reviewed plan: exactly its steps, checked first */
-	int render_only;       /* runner_render_upgrade: render what it is given, check nothing */
-	strata_buf *collect;   /* the --sql script goes here instead of opts->emit */
-	/* What each step's history row notes: opts->note and a skipped promotion
-	 * check (note_run), the same after "applied from a --sql script" in a
-	 * script (note_sql), after a --retry-failed run again (note_retry). */
-	char note_run[640], note_sql[640], note_retry[768];
-} run;
 
 static void logf_(run *r, strata_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -101,13 +77,6 @@ static void logf_(run *r, strata_log_level level, const char *fmt, ...)
 	va_end(ap);
 	r->o->log(r->o->payload, level, msg);
 }
-
-static void emit(run *r, const char *text, size_t len)
-{
-	if (r->o->emit)
-		r->o->emit(r->o->payload, text, len);
-}
-
 static const char *section(const strata_migration *m, strata_direction dir, size_t *len,
 			   size_t *off)
 {
@@ -117,8 +86,8 @@ static const char *section(const strata_migration *m, strata_direction dir, size
 }
 
 /* Split one step's section; a syntax error names file:line:col. */
-static int split_step(step_sql *out, const strata_migration *m, strata_direction dir,
-		      db_engine engine)
+int run_split_step(step_sql *out, const strata_migration *m, strata_direction dir,
+		   db_engine engine)
 {
 	size_t len, off, err_off = 0;
 	const char *sql = section(m, dir, &len, &off);
@@ -140,7 +109,7 @@ static int split_step(step_sql *out, const strata_migration *m, strata_direction
 	if (rc == STRATA_EPARSE) {
 		strata_error err = *strata_error_last();
 
-		strata_migration_position(m, off + err_off, &line, &col);
+		strata_migration_position(&line, &col, m, off + err_off);
 		strata_error_set(STRATA_EPARSE, "%s:%d:%d: %s (%s section of revision %s)", m->path,
 				 line, col, err.message, dir == STRATA_UP ? "up" : "down", m->revision);
 		strata_error_hint("fix the SQL; nothing was run");
@@ -148,7 +117,7 @@ static int split_step(step_sql *out, const strata_migration *m, strata_direction
 	return rc;
 }
 
-static void free_steps(step_sql *s, size_t n)
+void run_free_steps(step_sql *s, size_t n)
 {
 	size_t i;
 
@@ -172,7 +141,7 @@ static int open_db(run *r)
  * A SQLite file that does not exist is STRATA_ENOTFOUND naming it, or,
  * with missing_ok, 0 and *out NULL (a database with nothing applied).
  */
-static int open_read_only(strata_db **out, const strata_config *cfg, int missing_ok)
+int run_open_read_only(strata_db **out, const strata_config *cfg, int missing_ok)
 {
 	db_open_options oo = DB_OPEN_OPTIONS_INIT;
 	int rc;
@@ -193,7 +162,7 @@ static int open_read_only(strata_db **out, const strata_config *cfg, int missing
  * (SQLite: a write transaction, BEGIN IMMEDIATE), in which bk_ensure() looks again,
  * so two runners racing to create them serialise and the second finds
  * them. Runs that find the tables (all but the first) take no write lock
- * here at all: open_run() checks with a read first.
+ * here at all: run_open() checks with a read first.
  */
 static int create_bk_tables(run *r)
 {
@@ -230,7 +199,7 @@ static int refresh_sum(run *r)
 }
 
 /* Connect, lock, create the tables, read the state. */
-static int open_run(run *r, int create_tables)
+int run_open(run *r, int create_tables)
 {
 	int rc, exists = 0;
 
@@ -261,7 +230,7 @@ static int open_run(run *r, int create_tables)
 	return r->o->sum_auto ? refresh_sum(r) : 0;
 }
 
-static void close_run(run *r)
+void run_close(run *r)
 {
 	strata_error saved = *strata_error_last();
 
@@ -294,8 +263,8 @@ static int is_unfinished(const bk_revision_state *h)
 }
 
 /* A history row about m by this run's user and host; the caller adds the rest. */
-static bk_entry history_row(const run *r, const strata_migration *m, strata_direction dir,
-			    const char *outcome, const char *started, const char *finished)
+bk_entry run_history_row(const run *r, const strata_migration *m, strata_direction dir,
+			 const char *outcome, const char *started, const char *finished)
 {
 	bk_entry e = { 0 };
 
@@ -322,7 +291,7 @@ static int changed_since(const bk_revision_state *h, const strata_migration *m)
 }
 
 /* Refuse to go on over a failed non-transactional revision. */
-static int check_failed(run *r)
+int run_check_failed(run *r)
 {
 	size_t i;
 
@@ -361,7 +330,7 @@ static int check_failed(run *r)
 }
 
 /* Applied revisions whose file changed since: refuse, or accept with a history row. */
-static int check_changed(run *r)
+int run_check_changed(run *r)
 {
 	strata_buf list = STRATA_BUF_INIT;
 	size_t i, n = 0;
@@ -379,7 +348,7 @@ static int check_changed(run *r)
 			bk_entry e;
 
 			utc_timestamp(now);
-			e = history_row(r, m, STRATA_UP, "accepted", now, now);
+			e = run_history_row(r, m, STRATA_UP, "accepted", now, now);
 			e.note = "applied file changed since; accepted with --allow-changed";
 			if ((rc = bk_insert(r->db, r->cfg, &e)) < 0)
 				break;
@@ -400,7 +369,7 @@ static int check_changed(run *r)
 	return rc;
 }
 
-static int heads_rows(run *r, const unsigned char *applied, char ***rows, size_t *n)
+int run_heads_rows(run *r, const unsigned char *applied, char ***rows, size_t *n)
 {
 	size_t *idx = strata_calloc(r->count ? r->count : 1, sizeof(size_t));
 	size_t k, i;
@@ -458,7 +427,7 @@ static void record_failure(run *r, const strata_migration *m, strata_direction d
 	bk_entry e;
 
 	utc_timestamp(now);
-	e = history_row(r, m, dir, outcome, started, now);
+	e = run_history_row(r, m, dir, outcome, started, now);
 	e.duration_ms = (long)(now_ms() - t0);
 	e.error = saved.message;
 	e.failed_statement = stmt_text;
@@ -564,7 +533,7 @@ static void locate_failure(const strata_migration *m, const step_sql *s, size_t 
 	strata_error saved = *strata_error_last();
 	int line, col;
 
-	strata_migration_position(m, s->base + s->stmts[i].offset, &line, &col);
+	strata_migration_position(&line, &col, m, s->base + s->stmts[i].offset);
 	strata_error_set(saved.code, "revision %s, %s:%d (%s, statement %zu): %s", m->revision,
 			 m->path, line, dir == STRATA_UP ? "up" : "down", i + 1, saved.message);
 	strata_error_sqlstate(saved.sqlstate);
@@ -697,10 +666,10 @@ static int finish_step(run *r, size_t idx, strata_direction dir, const char *sta
 	int rc;
 
 	r->applied[idx] = dir == STRATA_UP;
-	if ((rc = heads_rows(r, r->applied, &rows, &nrows)) < 0)
+	if ((rc = run_heads_rows(r, r->applied, &rows, &nrows)) < 0)
 		goto fail;
 	utc_timestamp(now);
-	e = history_row(r, m, dir, dir == STRATA_UP ? "applied" : "reverted", started, now);
+	e = run_history_row(r, m, dir, dir == STRATA_UP ? "applied" : "reverted", started, now);
 	e.duration_ms = (long)(now_ms() - t0);
 	e.statements_run = statements;
 	if ((rc = bk_record_step(r->db, r->cfg, (const char *const *)rows, nrows, &e)) < 0)
@@ -766,7 +735,7 @@ static int views_after(run *r, const strata_migration *m, void *saved);
 static void views_free(void *saved);
 
 /* Run one step. Returns 0, RESTART, or an error. */
-static int step(run *r, size_t idx, strata_direction dir, const step_sql *s)
+int run_step(run *r, size_t idx, strata_direction dir, const step_sql *s)
 {
 	const strata_migration *m = strata_graph_at(r->g, idx);
 	int tx = m->transactional, rc = 0, moved;
@@ -799,7 +768,7 @@ static int step(run *r, size_t idx, strata_direction dir, const step_sql *s)
 		}
 		if (!tx) {
 			/* Mark it running, visibly to everyone, then leave the transaction. */
-			bk_entry run_row = history_row(r, m, dir, "running", started, NULL);
+			bk_entry run_row = run_history_row(r, m, dir, "running", started, NULL);
 
 			if ((rc = bk_insert(r->db, r->cfg, &run_row)) < 0 || (rc = db_commit(r->db)) < 0)
 				goto fail_tx;
@@ -891,7 +860,14 @@ static strata_online_step online_ctx(const run *r, const strata_migration *m)
 	return s;
 }
 
-static int need_hooks(const strata_migration *m)
+int run_online_render(const run *r, const strata_migration *m, strata_direction dir)
+{
+	strata_online_step os = online_ctx(r, m);
+
+	return online_hooks->render(&os, dir);
+}
+
+int run_need_hooks(const strata_migration *m)
 {
 	if (online_hooks)
 		return 0;
@@ -966,11 +942,11 @@ static int online_record(run *r, size_t idx, strata_direction dir, int applied,
 	if (rc < 0)
 		goto fail;
 	r->applied[idx] = (unsigned char)applied;
-	if (was != applied && ((rc = heads_rows(r, r->applied, &rows, &nrows)) < 0 ||
+	if (was != applied && ((rc = run_heads_rows(r, r->applied, &rows, &nrows)) < 0 ||
 			       (rc = bk_set_heads(r->db, r->cfg, (const char *const *)rows, nrows)) < 0))
 		goto fail;
 	utc_timestamp(now);
-	e = history_row(r, m, dir, outcome, started, now);
+	e = run_history_row(r, m, dir, outcome, started, now);
 	e.duration_ms = (long)(now_ms() - t0);
 	e.note = note;
 	if ((rc = bk_insert(r->db, r->cfg, &e)) < 0 || (rc = db_commit(r->db)) < 0)
@@ -1050,7 +1026,7 @@ static int online_step(run *r, size_t idx, strata_direction dir, const step_sql 
 	double t0 = now_ms();
 	void *views = NULL;
 
-	if ((rc = need_hooks(m)) < 0)
+	if ((rc = run_need_hooks(m)) < 0)
 		return rc;
 	utc_timestamp(started);
 	if (pg && dir == STRATA_UP) {
@@ -1187,7 +1163,7 @@ static int online_resume(run *r)
 		if (!m->online_text || !r->applied[i] || !(h = history_of(r, m->revision)) ||
 		    !is_online_outcome(h->outcome, "expanding"))
 			continue;
-		if ((rc = need_hooks(m)) < 0)
+		if ((rc = run_need_hooks(m)) < 0)
 			return rc;
 		logf_(r, STRATA_LOG_INFO, "online revision %s: resuming its expand", m->revision);
 		utc_timestamp(started);
@@ -1242,7 +1218,7 @@ static int online_check_as(const run *r, const strata_migration *m, strata_direc
 
 	if ((rc = online_check_contracts(r, m)) < 0 || !m->online_text)
 		return rc;
-	if ((rc = need_hooks(m)) < 0)
+	if ((rc = run_need_hooks(m)) < 0)
 		return rc;
 	s = online_ctx(r, m);
 	return online_hooks->check(&s, dir, need_inverse);
@@ -1257,24 +1233,21 @@ static int online_check_early(const run *r, const strata_migration *m)
 
 /* Before anything runs: the operations parse, and a down across a
  * contracted (or SQLite) online revision without a down section has an inverse. */
-static int online_check(run *r, const strata_migration *m, strata_direction dir,
-			const step_sql *sql, db_engine engine)
+int run_online_check(run *r, const strata_migration *m, strata_direction dir,
+		     const step_sql *sql, db_engine engine)
 {
 	return online_check_as(r, m, dir,
 			       dir == STRATA_DOWN && sql->n == 0 &&
 				       (engine != DB_POSTGRES || !online_expanded(r, m)));
 }
 
-typedef int (*planner)(strata_plan *out, const strata_graph *g, const unsigned char *applied,
-		       const char *target);
-
 /*
  * What to run: a reviewed plan's steps exactly (each still unapplied), or
  * plan_fn's plan to target. Upgrades on an environment with promote_from
  * then pass the promotion check (strata/env.h) unless it is skipped.
  */
-static int make_plan(run *r, planner plan_fn, strata_direction dir, strata_plan *plan,
-		     const char *target)
+int run_make_plan(run *r, planner plan_fn, strata_direction dir, strata_plan *plan,
+		  const char *target)
 {
 	size_t i;
 	int rc;
@@ -1315,7 +1288,7 @@ static int plan_and_split(run *r, planner plan_fn, strata_direction dir, strata_
 	size_t i;
 	int rc;
 
-	if ((rc = make_plan(r, plan_fn, dir, plan, target)) < 0)
+	if ((rc = run_make_plan(r, plan_fn, dir, plan, target)) < 0)
 		return rc;
 	if (!(*sqls = strata_calloc(plan->nsteps ? plan->nsteps : 1, sizeof(step_sql))))
 		return STRATA_ERROR;
@@ -1344,15 +1317,15 @@ static int plan_and_split(run *r, planner plan_fn, strata_direction dir, strata_
 			strata_error_hint("run without --single-transaction");
 			return STRATA_EINVALID;
 		}
-		if ((rc = split_step(&(*sqls)[i], m, dir, db_engine_kind(r->db))) < 0 ||
-		    (rc = online_check(r, m, dir, &(*sqls)[i], db_engine_kind(r->db))) < 0)
+		if ((rc = run_split_step(&(*sqls)[i], m, dir, db_engine_kind(r->db))) < 0 ||
+		    (rc = run_online_check(r, m, dir, &(*sqls)[i], db_engine_kind(r->db))) < 0)
 			return rc;
 	}
 	return 0;
 }
 
 /* Apply (or revert) until the plan is done; replan when another runner moved things. */
-static int execute(run *r, planner plan_fn, strata_direction dir)
+int run_execute(run *r, planner plan_fn, strata_direction dir)
 {
 	strata_plan plan = { 0 };
 	step_sql *sqls = NULL;
@@ -1378,7 +1351,7 @@ again:
 			r->o->progress(r->o->payload, r->res->done, r->res->planned, m);
 		if (dir == STRATA_UP && (rc = online_contracts_before(r, plan.steps[i])) < 0)
 			goto done;
-		rc = step(r, plan.steps[i], dir, &sqls[i]);
+		rc = run_step(r, plan.steps[i], dir, &sqls[i]);
 		if (rc == RESTART) {
 			if (++restarts > MAX_RESTARTS) {
 				rc = strata_error_set(STRATA_ECONFLICT, "the version table keeps changing "
@@ -1386,7 +1359,7 @@ again:
 				goto done;
 			}
 			logf_(r, STRATA_LOG_DEBUG, "another runner moved the version table; planning again");
-			free_steps(sqls, plan.nsteps);
+			run_free_steps(sqls, plan.nsteps);
 			sqls = NULL;
 			strata_plan_release(&plan);
 			goto again;
@@ -1406,251 +1379,13 @@ done:
 				  "rolled back; nothing changed");
 		r->in_single_tx = 0;
 	}
-	free_steps(sqls, plan.nsteps);
+	run_free_steps(sqls, plan.nsteps);
 	strata_plan_release(&plan);
 	return rc;
 }
 
-/*
- * --sql: the starting state is given ("base", a revision) or read from the
- * database, read-only: a script is only printed, so nothing may be
- * created. A SQLite file that does not exist yet is a database with
- * nothing applied, which is what `strata upgrade` would start from.
- */
-static int offline_state(run *r)
-{
-	const char *from = r->o->sql_from;
-	int rc;
-
-	r->count = strata_graph_count(r->g);
-	if (!(r->applied = strata_calloc(r->count ? r->count : 1, 1)))
-		return STRATA_ERROR;
-	if (from)
-		return strata_plan_stamp(r->applied, r->g, from);
-	if ((rc = open_read_only(&r->db, r->cfg, 1)) < 0)
-		return rc;
-	if (r->db && (rc = bk_read(&r->state, r->db, r->cfg)) < 0)
-		return rc;
-	return strata_graph_applied(r->applied, r->g, (const char *const *)r->state.versions,
-				    r->state.nversions);
-}
-
-static int emit_buf(run *r, strata_buf *b)
-{
-	if (r->collect) {
-		if (buf_putn(r->collect, buf_cstr(b), b->len) < 0)
-			return STRATA_ERROR;
-	} else {
-		emit(r, buf_cstr(b), b->len);
-	}
-	buf_clear(b);
-	return 0;
-}
-
-/*
- * Text from a file's name or header inside a "--" comment of a --sql
- * script. A line break would end the comment and turn the rest into SQL
- * (PostgreSQL also ends a comment at a lone '\r'), so every control
- * character is shown as '?'.
- */
-static int put_comment_text(strata_buf *out, const char *text)
-{
-	const unsigned char *p;
-
-	for (p = (const unsigned char *)text; *p; p++)
-		if (buf_putc(out, *p < 0x20 || *p == 0x7f ? '?' : (char)*p) < 0)
-			return STRATA_ERROR;
-	return 0;
-}
-
-/*
- * The file's path in a script. A reviewed plan's body (render_only) names
- * it relative to the project folder, so that the same checkout elsewhere
- * (a CI runner's) renders the same body.
- */
-static const char *shown_path(const run *r, const strata_migration *m)
-{
-	size_t n = strlen(r->cfg->root);
-
-	if (r->render_only && strncmp(m->path, r->cfg->root, n) == 0 && m->path[n] == '/')
-		return m->path + n + 1;
-	return m->path;
-}
-
-/*
- * --sql of an online revision: what each phase runs, from the hooks
- * (PostgreSQL: the expand, backfill and contract work happens in steps a
- * script cannot take, so they are shown for review; SQLite: one
- * transaction), then the bookkeeping rows.
- */
-static int render_online(run *r, strata_buf *out, db_engine engine, size_t idx,
-			 strata_direction dir, const step_sql *s)
-{
-	const strata_migration *m = strata_graph_at(r->g, idx);
-	strata_online_step os = online_ctx(r, m);
-	char **rows = NULL;
-	size_t nrows = 0;
-	bk_entry e = { 0 };
-	int rc;
-
-	if ((rc = need_hooks(m)) < 0)
-		return rc;
-	if (buf_printf(out, "\n-- %s %s: ", dir == STRATA_UP ? "upgrade" : "downgrade",
-		       m->revision) < 0 || put_comment_text(out, m->message) < 0 ||
-	    buf_puts(out, "\n-- ") < 0 || put_comment_text(out, shown_path(r, m)) < 0 ||
-	    buf_puts(out, " (online revision)\n") < 0)
-		return STRATA_ERROR;
-	emit_buf(r, out);
-	for (size_t i = 0; dir == STRATA_DOWN && i < s->n; i++) {
-		const db_stmt *st = &s->stmts[i];
-
-		if (buf_putn(out, m->text + s->base + st->offset, st->len) < 0 || buf_puts(out, ";\n") < 0)
-			return STRATA_ERROR;
-	}
-	emit_buf(r, out);
-	if (dir == STRATA_UP || s->n == 0 || engine == DB_POSTGRES)
-		if ((rc = online_hooks->render(&os, dir)) < 0)
-			return rc;
-	r->applied[idx] = dir == STRATA_UP;
-	if (heads_rows(r, r->applied, &rows, &nrows) < 0)
-		return STRATA_ERROR;
-	e = history_row(r, m, dir, dir == STRATA_DOWN ? "reverted" :
-			engine == DB_POSTGRES ? "expanded" : "applied", NULL, NULL);
-	e.note = "applied from a --sql script";
-	rc = buf_puts(out, "BEGIN;\n") < 0 ||
-	     bk_render_set_heads(out, r->cfg, (const char *const *)rows, nrows) < 0 ||
-	     bk_render_insert(out, engine, r->cfg, &e) < 0 || buf_puts(out, "COMMIT;\n") < 0
-		     ? STRATA_ERROR : 0;
-	strata_free(rows);
-	return rc;
-}
-
-static int render_step(run *r, strata_buf *out, db_engine engine, size_t idx,
-		       strata_direction dir, const step_sql *s)
-{
-	const strata_migration *m = strata_graph_at(r->g, idx);
-	const char *base = m->text + s->base;
-	char **rows = NULL;
-	size_t nrows = 0, i;
-	bk_entry e = { 0 };
-	int tx = m->transactional && !r->o->single_transaction;
-
-	if (m->online_text)
-		return render_online(r, out, engine, idx, dir, s);
-
-	if (buf_printf(out, "\n-- %s %s: ", dir == STRATA_UP ? "upgrade" : "downgrade",
-		       m->revision) < 0 || put_comment_text(out, m->message) < 0 ||
-	    buf_puts(out, "\n-- ") < 0 || put_comment_text(out, shown_path(r, m)) < 0 ||
-	    buf_printf(out, "%s\n",
-		       m->transactional ? "" : " (transaction: off, runs statement by statement)") < 0)
-		return STRATA_ERROR;
-	if (tx && buf_puts(out, "BEGIN;\n") < 0)
-		return STRATA_ERROR;
-	if (dir == STRATA_UP && m->has_batch_marker && batch_render(out, m, engine) < 0)
-		return STRATA_ERROR;
-	for (i = 0; i < s->n; i++) {
-		const db_stmt *st = &s->stmts[i];
-
-		if (buf_putn(out, base + st->offset, st->len) < 0 || buf_puts(out, ";\n") < 0)
-			return STRATA_ERROR;
-		if (st->data_len && (buf_putn(out, base + st->data_offset, st->data_len) < 0 ||
-				     buf_puts(out, "\\.\n") < 0))
-			return STRATA_ERROR;
-	}
-	if (!m->transactional && !r->o->single_transaction && buf_puts(out, "BEGIN;\n") < 0)
-		return STRATA_ERROR;
-	r->applied[idx] = dir == STRATA_UP;
-	if (heads_rows(r, r->applied, &rows, &nrows) < 0)
-		return STRATA_ERROR;
-	/* Times and user come from the database running the script (bk_render_insert). */
-	e = history_row(r, m, dir, dir == STRATA_UP ? "applied" : "reverted", NULL, NULL);
-	e.statements_run = (long)s->n;
-	e.note = r->note_sql;
-	if (bk_render_set_heads(out, r->cfg, (const char *const *)rows, nrows) < 0 ||
-	    bk_render_insert(out, engine, r->cfg, &e) < 0) {
-		strata_free(rows);
-		return STRATA_ERROR;
-	}
-	strata_free(rows);
-	if (!r->o->single_transaction && buf_puts(out, "COMMIT;\n") < 0)
-		return STRATA_ERROR;
-	return 0;
-}
-
-static int offline(run *r, planner plan_fn, strata_direction dir)
-{
-	db_engine engine = db_engine_of(r->cfg->database);
-	strata_plan plan = { 0 };
-	step_sql *sqls = NULL;
-	strata_buf out = STRATA_BUF_INIT;
-	size_t i;
-	int rc;
-
-	if (!r->host[0] && gethostname(r->host, sizeof(r->host) - 1) < 0)
-		strcpy(r->host, "unknown");
-	if (!engine) {
-		rc = strata_error_set(STRATA_EINVALID, "cannot tell the database engine of '%s'",
-				      r->cfg->database);
-		goto done;
-	}
-	if (!r->render_only && (rc = offline_state(r)) < 0)
-		goto done;
-	if ((rc = make_plan(r, plan_fn, dir, &plan, r->o->target)) < 0)
-		goto done;
-	rc = STRATA_ERROR;
-	if (!(sqls = strata_calloc(plan.nsteps ? plan.nsteps : 1, sizeof(step_sql))))
-		goto done;
-	for (i = 0; i < plan.nsteps; i++) {
-		const strata_migration *m = strata_graph_at(r->g, plan.steps[i]);
-
-		if ((rc = strata_migration_check_complete(m)) < 0)
-			goto done;
-		if (dir == STRATA_DOWN && m->irreversible) {
-			rc = strata_error_set(STRATA_EIRREVERSIBLE, "revision %s (%s) is irreversible: %s",
-					      m->revision, m->path, m->irreversible);
-			goto done;
-		}
-		if ((rc = split_step(&sqls[i], m, dir, engine)) < 0 ||
-		    (rc = online_check(r, m, dir, &sqls[i], engine)) < 0)
-			goto done;
-	}
-	rc = STRATA_ERROR;
-	if (buf_printf(&out, "-- strata %s script (%s, %zu step%s), generated by strata %s\n",
-		       dir == STRATA_UP ? "upgrade" : "downgrade",
-		       engine == DB_POSTGRES ? "PostgreSQL" : "SQLite", plan.nsteps,
-		       plan.nsteps == 1 ? "" : "s", STRATA_VERSION) < 0)
-		goto done;
-	if (engine == DB_POSTGRES &&
-	    buf_printf(&out, "SET lock_timeout = %ld;\nSET statement_timeout = %ld;\n",
-		       r->cfg->lock_timeout_ms, r->cfg->statement_timeout_ms) < 0)
-		goto done;
-	if (r->o->single_transaction && buf_puts(&out, "BEGIN;\n") < 0)
-		goto done;
-	if (bk_render_ensure(&out, engine, r->cfg) < 0 || emit_buf(r, &out) < 0)
-		goto done;
-	for (i = 0; i < plan.nsteps; i++) {
-		if ((rc = render_step(r, &out, engine, plan.steps[i], dir, &sqls[i])) < 0)
-			goto done;
-		rc = STRATA_ERROR;
-		if (emit_buf(r, &out) < 0)
-			goto done;
-		r->res->done++;
-	}
-	if (r->o->single_transaction && buf_puts(&out, "COMMIT;\n") < 0)
-		goto done;
-	if (emit_buf(r, &out) < 0)
-		goto done;
-	r->res->planned = plan.nsteps;
-	rc = 0;
-done:
-	buf_release(&out);
-	free_steps(sqls, plan.nsteps);
-	strata_plan_release(&plan);
-	return rc;
-}
-
-static int plan_up(strata_plan *out, const strata_graph *g, const unsigned char *applied,
-		   const char *target)
+int run_plan_up(strata_plan *out, const strata_graph *g, const unsigned char *applied,
+		const char *target)
 {
 	return strata_plan_upgrade(out, g, applied, target ? target : "heads");
 }
@@ -1662,7 +1397,7 @@ static int plan_up(strata_plan *out, const strata_graph *g, const unsigned char 
  * to run, a failed or changed revision to refuse (or to retry or accept
  * with their options), tables to create, or a read that failed. The
  * usual path meets the same conditions and reports them; the checks here
- * are check_failed() and check_changed() without their side effects.
+ * are run_check_failed() and run_check_changed() without their side effects.
  */
 static int settled_ahead(run *r, planner plan_fn)
 {
@@ -1694,7 +1429,7 @@ done:
 	return settled;
 }
 
-static void run_init(run *r, const strata_config *cfg, const strata_graph *g,
+void run_init(run *r, const strata_config *cfg, const strata_graph *g,
 		     const strata_run_options *opts, strata_run_result *res)
 {
 	const char *retry = "run again with --retry-failed after it stopped part-way";
@@ -1790,18 +1525,18 @@ static int run_command(strata_run_result *res, const strata_config *cfg, const s
 		    (rc = online_check_early(&r, strata_graph_at(g, i))) < 0)
 			goto done;
 	if (opts->sql_only) {
-		rc = offline(&r, plan_fn, dir);
+		rc = run_offline(&r, plan_fn, dir);
 	} else if (opts->prefetch && !hooks && settled_ahead(&r, plan_fn)) {
 		rc = 0;
-	} else if ((rc = open_run(&r, !hooks)) == 0 && (rc = check_failed(&r)) == 0 &&
-		   (rc = check_changed(&r)) == 0 &&
+	} else if ((rc = run_open(&r, !hooks)) == 0 && (rc = run_check_failed(&r)) == 0 &&
+		   (rc = run_check_changed(&r)) == 0 &&
 		   (!hooks || !hooks->before || (rc = hooks->before(hooks->payload, r.db, r.applied)) == 0) &&
 		   /* a plan's checks come first: a refused plan creates no tables either */
 		   (!hooks || r.state.tables_exist || (rc = create_bk_tables(&r)) == 0)) {
-		rc = execute(&r, plan_fn, dir);
+		rc = run_execute(&r, plan_fn, dir);
 	}
 done:
-	close_run(&r);
+	run_close(&r);
 	r.res->elapsed_ms = now_ms() - t0;
 	return rc;
 }
@@ -1809,42 +1544,23 @@ done:
 int strata_upgrade(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
 		   const strata_run_options *opts)
 {
-	return run_command(res, cfg, g, opts, plan_up, STRATA_UP, NULL);
+	STRATA_ASSERT_ARG(cfg);
+	STRATA_ASSERT_ARG(g);
+	STRATA_ASSERT_ARG(opts);
+
+	return run_command(res, cfg, g, opts, run_plan_up, STRATA_UP, NULL);
 }
 
 int runner_upgrade_plan(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
 			const strata_run_options *opts, const runner_plan_hooks *hooks)
 {
-	return run_command(res, cfg, g, opts, plan_up, STRATA_UP, hooks);
+	return run_command(res, cfg, g, opts, run_plan_up, STRATA_UP, hooks);
 }
 
 int runner_downgrade_plan(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
 			  const strata_run_options *opts, const runner_plan_hooks *hooks)
 {
 	return run_command(res, cfg, g, opts, strata_plan_downgrade, STRATA_DOWN, hooks);
-}
-
-int runner_render_plan(strata_buf *out, const strata_config *cfg, const strata_graph *g,
-		       strata_direction dir, const unsigned char *applied, const size_t *steps,
-		       size_t nsteps, const char *host, const strata_run_options *opts)
-{
-	runner_plan_hooks fixed = { steps, nsteps, NULL, NULL };
-	strata_run_result res;
-	run r;
-	int rc;
-
-	run_init(&r, cfg, g, opts, &res);
-	r.hooks = &fixed;
-	r.render_only = 1;
-	r.collect = out;
-	snprintf(r.host, sizeof(r.host), "%s", host);
-	r.count = strata_graph_count(g);
-	if (!(r.applied = strata_calloc(r.count ? r.count : 1, 1)))
-		return STRATA_ERROR;
-	memcpy(r.applied, applied, r.count);
-	rc = offline(&r, dir == STRATA_UP ? plan_up : strata_plan_downgrade, dir);
-	close_run(&r);
-	return rc;
 }
 
 int strata_runner_record_completed(size_t *recorded, const strata_config *cfg,
@@ -1854,18 +1570,25 @@ int strata_runner_record_completed(size_t *recorded, const strata_config *cfg,
 	run r;
 	int rc;
 
+	STRATA_ASSERT_ARG(cfg);
+	STRATA_ASSERT_ARG(g);
+
 	if (recorded)
 		*recorded = 0;
 	run_init(&r, cfg, g, opts, &res);
-	if ((rc = open_run(&r, 0)) == 0 && r.state.tables_exist)
+	if ((rc = run_open(&r, 0)) == 0 && r.state.tables_exist)
 		rc = online_note_completed(&r, recorded);
-	close_run(&r);
+	run_close(&r);
 	return rc;
 }
 
 int strata_downgrade(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
 		     const strata_run_options *opts)
 {
+	STRATA_ASSERT_ARG(cfg);
+	STRATA_ASSERT_ARG(g);
+	STRATA_ASSERT_ARG(opts);
+
 	if (!opts->target) {
 		strata_error_set(STRATA_EINVALID, "downgrade needs a target");
 		strata_error_hint("give a revision, -1 for one step, or base for everything");
@@ -1886,6 +1609,10 @@ int strata_stamp(strata_run_result *res, const strata_config *cfg, const strata_
 	const char *note;
 	int rc;
 
+	STRATA_ASSERT_ARG(cfg);
+	STRATA_ASSERT_ARG(g);
+	STRATA_ASSERT_ARG(opts);
+
 	run_init(&r, cfg, g, opts, res ? res : &local);
 	if (!opts->target) {
 		rc = strata_error_set(STRATA_EINVALID, "stamp needs a target");
@@ -1901,14 +1628,14 @@ int strata_stamp(strata_run_result *res, const strata_config *cfg, const strata_
 	}
 	if ((rc = strata_plan_stamp(want, g, opts->target)) < 0)
 		goto done;
-	rc = open_run(&r, 1);
+	rc = run_open(&r, 1);
 	if (rc == STRATA_ENOTFOUND && opts->purge)
 		rc = 0; /* unknown rows are what --purge is for */
 	if (rc < 0)
 		goto done;
 	if ((rc = db_begin(r.db)) < 0)
 		goto done;
-	if ((rc = heads_rows(&r, want, &rows, &nrows)) < 0 ||
+	if ((rc = run_heads_rows(&r, want, &rows, &nrows)) < 0 ||
 	    (rc = bk_set_heads(r.db, cfg, (const char *const *)rows, nrows)) < 0)
 		goto rollback;
 	note = opts->note ? opts->note : opts->purge ? "strata stamp --purge" : "strata stamp";
@@ -1936,7 +1663,7 @@ int strata_stamp(strata_run_result *res, const strata_config *cfg, const strata_
 		if (want[i] == r.applied[i] && !resolves)
 			continue;
 		utc_timestamp(now);
-		e = history_row(&r, m, want[i] ? STRATA_UP : STRATA_DOWN, "stamped", now, now);
+		e = run_history_row(&r, m, want[i] ? STRATA_UP : STRATA_DOWN, "stamped", now, now);
 		e.note = resolves ? buf_cstr(&resolved) : note;
 		if ((rc = bk_insert(r.db, cfg, &e)) < 0)
 			goto rollback;
@@ -1951,7 +1678,7 @@ done:
 	buf_release(&forced);
 	strata_free(rows);
 	strata_free(want);
-	close_run(&r);
+	run_close(&r);
 	return rc;
 }
 
@@ -1963,6 +1690,10 @@ int strata_status_read(strata_status **out, const strata_config *cfg, const stra
 	run r = { 0 };
 	size_t i;
 	int rc = STRATA_ERROR;
+
+	STRATA_ASSERT_ARG(out);
+	STRATA_ASSERT_ARG(cfg);
+	STRATA_ASSERT_ARG(g);
 
 	*out = NULL;
 	r.cfg = cfg;
@@ -1979,7 +1710,7 @@ int strata_status_read(strata_status **out, const strata_config *cfg, const stra
 	/* A read: never create or write the database. A SQLite file that does
 	 * not exist is an error naming it, unless the caller takes it for a
 	 * database with nothing applied. */
-	rc = open_read_only(&r.db, cfg, flags & STRATA_STATUS_MISSING_OK);
+	rc = run_open_read_only(&r.db, cfg, flags & STRATA_STATUS_MISSING_OK);
 	if (rc < 0 || (r.db && (rc = bk_read(&r.state, r.db, cfg)) < 0))
 		goto done;
 	s->tables_exist = r.state.tables_exist;
@@ -2022,7 +1753,7 @@ int strata_status_read(strata_status **out, const strata_config *cfg, const stra
 	rc = 0;
 done:
 	strata_status_free(s);
-	close_run(&r);
+	run_close(&r);
 	return rc;
 }
 
@@ -2042,145 +1773,5 @@ void strata_status_free(strata_status *s)
 	strata_free(s->failed_error);
 	strata_free(s->failed_statement);
 	strata_free(s->failed_at);
-	strata_free(s);
-}
-
-/* --- sessions: one step at a time on one connection ----------------------- */
-
-struct strata_session {
-	run r;
-	strata_run_options opts;
-	strata_run_result res;
-};
-
-int strata_session_open(strata_session **out, const strata_config *cfg, const strata_graph *g,
-			struct strata_db *db, const strata_run_options *opts)
-{
-	strata_session *s;
-	int rc;
-
-	*out = NULL;
-	if (!db || (opts && opts->sql_only))
-		return strata_error_set(STRATA_EINVALID, "strata_session_open: needs an open "
-					"connection and no sql_only");
-	if (!(s = strata_calloc(1, sizeof(*s))))
-		return STRATA_ERROR;
-	if (opts) {
-		s->opts = *opts;
-	} else {
-		strata_run_options init = STRATA_RUN_OPTIONS_INIT;
-
-		s->opts = init;
-	}
-	s->opts.single_transaction = 0;
-	s->opts.prefetch = NULL;
-	run_init(&s->r, cfg, g, &s->opts, &s->res);
-	s->r.db = db;
-	s->r.borrowed_db = 1;
-	if ((rc = open_run(&s->r, 1)) < 0 || (rc = check_failed(&s->r)) < 0 ||
-	    (rc = check_changed(&s->r)) < 0) {
-		strata_session_close(s);
-		return rc;
-	}
-	*out = s;
-	return 0;
-}
-
-/* Whether revision idx can go dir from the session's state, as a plan would allow. */
-static int step_allowed(const run *r, size_t idx, strata_direction dir)
-{
-	const strata_migration *m = strata_graph_at(r->g, idx);
-	const size_t *rel;
-	size_t n;
-
-	if (dir == STRATA_UP) {
-		if (r->applied[idx])
-			return strata_error_set(STRATA_EINVALID, "revision %s is already applied",
-						m->revision);
-		n = strata_graph_parents(r->g, idx, &rel);
-		for (size_t k = 0; k < n; k++)
-			if (!r->applied[rel[k]])
-				goto order;
-		n = strata_graph_dependencies(r->g, idx, &rel);
-		for (size_t k = 0; k < n; k++)
-			if (!r->applied[rel[k]])
-				goto order;
-		return 0;
-	}
-	if (!r->applied[idx])
-		return strata_error_set(STRATA_EINVALID, "revision %s is not applied", m->revision);
-	for (size_t j = 0; j < r->count; j++) {
-		if (!r->applied[j])
-			continue;
-		n = strata_graph_parents(r->g, j, &rel);
-		for (size_t k = 0; k < n; k++)
-			if (rel[k] == idx)
-				goto order;
-		n = strata_graph_dependencies(r->g, j, &rel);
-		for (size_t k = 0; k < n; k++)
-			if (rel[k] == idx)
-				goto order;
-	}
-	return 0;
-order:
-	return strata_error_set(STRATA_EINVALID, "revision %s cannot be %s from this state: %s",
-				m->revision, dir == STRATA_UP ? "applied" : "reverted",
-				dir == STRATA_UP ? "what it builds on is not applied"
-						 : "an applied revision builds on it");
-}
-
-int strata_session_step(strata_session *s, size_t idx, strata_direction dir)
-{
-	run *r = &s->r;
-	const strata_migration *m;
-	step_sql sql = { 0 };
-	int rc;
-
-	if (idx >= r->count)
-		return strata_error_set(STRATA_EINVALID, "strata_session_step: no revision %zu", idx);
-	m = strata_graph_at(r->g, idx);
-	if ((rc = strata_migration_check_complete(m)) < 0 || (rc = step_allowed(r, idx, dir)) < 0)
-		return rc;
-	if (dir == STRATA_DOWN && m->irreversible) {
-		strata_error_set(STRATA_EIRREVERSIBLE, "revision %s (%s) is irreversible: %s",
-				 m->revision, m->path, m->irreversible);
-		return STRATA_EIRREVERSIBLE;
-	}
-	if ((rc = split_step(&sql, m, dir, db_engine_kind(r->db))) < 0)
-		goto done;
-	rc = step(r, idx, dir, &sql);
-	if (rc == RESTART)
-		rc = strata_error_set(STRATA_ECONFLICT, "another runner moved the version table "
-				      "during this session");
-	else if (rc == 0)
-		r->res->done++;
-done:
-	strata_free(sql.stmts);
-	return rc;
-}
-
-int strata_session_upgrade(strata_session *s, const char *target)
-{
-	const strata_run_options *saved = s->r.o;
-	strata_run_options o = s->opts;
-	int rc;
-
-	o.target = target;
-	s->r.o = &o;
-	rc = execute(&s->r, plan_up, STRATA_UP);
-	s->r.o = saved;
-	return rc;
-}
-
-const unsigned char *strata_session_applied(const strata_session *s)
-{
-	return s->r.applied;
-}
-
-void strata_session_close(strata_session *s)
-{
-	if (!s)
-		return;
-	close_run(&s->r);
 	strata_free(s);
 }

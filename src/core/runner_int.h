@@ -1,7 +1,8 @@
 /*
  * core/runner_int.h - what core/planfile.c shares with the runner: a run
  * of exactly the steps a reviewed plan lists, checked under the run lock,
- * and the --sql rendering those steps have.
+ * and the --sql rendering those steps have (core/runner.c and
+ * core/runner_sql.c; the runner's own parts share core/run.h).
  *
  * Layer: core, internal (not part of the public API).
  */

@@ -222,7 +222,7 @@ int tags_check_new(const strata_graph *g, const char *name)
 	if ((rc = tags_name_syntax(name, NULL, STRATA_EINVALID)) < 0)
 		return rc;
 	if (revgraph_tag_index(g, name) >= 0) {
-		strata_graph_tag(g, (size_t)revgraph_tag_index(g, name), &idx);
+		strata_graph_tag(&idx, g, (size_t)revgraph_tag_index(g, name));
 		strata_error_set(STRATA_EINVALID, "tag %s already exists (on revision %s)", name,
 				 strata_graph_at(g, idx)->revision);
 		strata_error_hint("a tag names one release: delete it first (`strata tag -d %s`) to "
@@ -251,7 +251,7 @@ int tags_check_new(const strata_graph *g, const char *name)
 		}
 	}
 	for (size_t i = 0; i < strata_graph_tag_count(g); i++) {
-		const char *other = strata_graph_tag(g, i, NULL);
+		const char *other = strata_graph_tag(NULL, g, i);
 
 		if (dash_stem(other) == len && strncmp(other, name, len) == 0) {
 			strata_error_set(STRATA_EINVALID, "tag %s would then read as steps back from "

@@ -25,6 +25,7 @@
 #include "db/sqlparse.h"
 #include "strata/error.h"
 #include "util/alloc.h"
+#include "util/assert.h"
 #include "util/buf.h"
 #include "util/strutil.h"
 
@@ -392,5 +393,8 @@ void strata_db_close(strata_db *db)
 
 int strata_db_conninfo_with_connect_timeout(strata_buf *out, const char *conninfo, long seconds)
 {
+	STRATA_ASSERT_ARG(out);
+	STRATA_ASSERT_ARG(conninfo);
+
 	return db_conninfo_with_connect_timeout(out, conninfo, seconds);
 }

@@ -29,6 +29,7 @@
 #include "core/bookkeeping.h"
 #include "db/db.h"
 #include "util/alloc.h"
+#include "util/assert.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/strutil.h"
@@ -661,6 +662,10 @@ void strata_adopt_result_free(strata_adopt_result *r)
 int strata_import_adopt(strata_adopt_result **out, const char *format, const strata_config *cfg,
 			const strata_graph *g, const strata_adopt_options *opt)
 {
+	STRATA_ASSERT_ARG(out);
+	STRATA_ASSERT_ARG(cfg);
+	STRATA_ASSERT_ARG(g);
+
 	static const strata_adopt_options defaults = STRATA_ADOPT_OPTIONS_INIT;
 	const struct adopt_format *f = NULL;
 	db_open_options oo = DB_OPEN_OPTIONS_INIT;

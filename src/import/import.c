@@ -24,6 +24,7 @@
 #include "strata/project.h"
 #include "strata/sum.h"
 #include "util/alloc.h"
+#include "util/assert.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/map.h"
@@ -652,9 +653,11 @@ int strata_import_read(strata_import_history **out, const char *format, const ch
 	size_t i;
 	int rc;
 
+	STRATA_ASSERT_ARG(out);
+
 	*out = NULL;
-	if (!format || !src)
-		return strata_error_set(STRATA_EINVALID, "strata_import_read: missing argument");
+	STRATA_ASSERT_ARG(format);
+	STRATA_ASSERT_ARG(src);
 	if (!opt)
 		opt = &defaults;
 	if (opt->dialect && strcmp(opt->dialect, "postgresql") != 0 && strcmp(opt->dialect, "sqlite") != 0) {
@@ -876,8 +879,8 @@ int strata_import_write(const strata_import_history *h, const char *dir)
 	size_t i, written = 0;
 	int rc = 0, made_dir = 0;
 
-	if (!h || !dir)
-		return strata_error_set(STRATA_EINVALID, "strata_import_write: missing argument");
+	STRATA_ASSERT_ARG(h);
+	STRATA_ASSERT_ARG(dir);
 	if ((rc = existing_read(&have, dir)) < 0)
 		goto done;
 	for (i = 0; i < h->nsteps; i++) {
@@ -1129,6 +1132,8 @@ int strata_import_report(char **out, const strata_import_history *h, int json)
 {
 	strata_buf b = STRATA_BUF_INIT;
 	int rc;
+
+	STRATA_ASSERT_ARG(out);
 
 	*out = NULL;
 	if (!h || !h->nsteps)

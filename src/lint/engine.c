@@ -62,6 +62,7 @@
 #include "db/sqlscan.h"
 #include "strata/error.h"
 #include "util/alloc.h"
+#include "util/assert.h"
 #include "util/buf.h"
 #include "util/fs.h"
 
@@ -1267,11 +1268,12 @@ int strata_lint_sql(strata_lint_report *r, const char *path, const char *text, s
 		    const strata_lint_options *opts)
 {
 	lint_file f;
-	size_t first = r->n;
+	size_t first;
 	int rc;
 
-	if (!r || (!text && len))
-		return strata_error_set(STRATA_EINVALID, "strata_lint_sql: missing argument");
+	STRATA_ASSERT_ARG(r);
+	STRATA_ASSERT_ARG(text || !len);
+	first = r->n;
 	if ((rc = file_begin(&f, r, path, text ? text : "", len, opts)) < 0)
 		goto done;
 	f.transactional = opts && opts->assume_in_transaction;
@@ -1403,6 +1405,9 @@ done:
 int strata_lint_migration(strata_lint_report *r, const strata_migration *m,
 			  const strata_lint_options *opts)
 {
+	STRATA_ASSERT_ARG(r);
+	STRATA_ASSERT_ARG(m);
+
 	lint_file f;
 	size_t first = r->n;
 	int rc;
@@ -1448,6 +1453,9 @@ done:
 int strata_lint_learn_migration(strata_lint_report *r, const strata_migration *m,
 				const strata_lint_options *opts)
 {
+	STRATA_ASSERT_ARG(r);
+	STRATA_ASSERT_ARG(m);
+
 	size_t n = r->n, statements = r->statements, files = r->files, suppressed = r->suppressed;
 	size_t bodies_skipped = r->bodies_skipped;
 	int rc;
@@ -1471,6 +1479,9 @@ int strata_lint_learn_migration(strata_lint_report *r, const strata_migration *m
 int strata_lint_applied_changed(strata_lint_report *r, const strata_migration *m,
 				const char *recorded_checksum, const strata_lint_options *opts)
 {
+	STRATA_ASSERT_ARG(r);
+	STRATA_ASSERT_ARG(m);
+
 	lint_file f;
 	size_t first = r->n;
 	int rc;
@@ -1493,6 +1504,9 @@ int strata_lint_string(strata_lint_report **out, const char *sql, size_t len,
 		       const strata_lint_options *opts)
 {
 	int rc;
+
+	STRATA_ASSERT_ARG(out);
+	STRATA_ASSERT_ARG(sql);
 
 	if ((rc = strata_lint_report_new(out)) < 0)
 		return rc;
@@ -1543,6 +1557,10 @@ int strata_lint_dir_files(char ***out, size_t *n, const char *dir)
 	strata_buf path = STRATA_BUF_INIT;
 	int rc;
 
+	STRATA_ASSERT_ARG(out);
+	STRATA_ASSERT_ARG(n);
+	STRATA_ASSERT_ARG(dir);
+
 	*out = NULL;
 	*n = 0;
 	if ((rc = fs_list_dir(&names, &count, dir)) < 0)
@@ -1590,6 +1608,9 @@ int strata_lint_file(strata_lint_report *r, const char *path, const strata_lint_
 	strata_buf text = STRATA_BUF_INIT;
 	strata_migration *m = NULL;
 	int rc;
+
+	STRATA_ASSERT_ARG(r);
+	STRATA_ASSERT_ARG(path);
 
 	if ((rc = fs_read_file(&text, path, STRATA_MIGRATION_MAX_BYTES)) < 0)
 		goto done;

@@ -15,6 +15,7 @@
 #include "db/db.h"
 #include "strata/error.h"
 #include "util/alloc.h"
+#include "util/assert.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -96,6 +97,9 @@ int strata_lint_live_open(strata_lint_live **out, strata_lint_options *opts, con
 	strata_db *db = NULL;
 	strata_lint_live *l = NULL;
 	int rc, version;
+
+	STRATA_ASSERT_ARG(out);
+	STRATA_ASSERT_ARG(conninfo);
 
 	*out = NULL;
 	if (db_engine_of(conninfo) != DB_POSTGRES)

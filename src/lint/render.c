@@ -9,6 +9,7 @@
 #include "lint/lint.h"
 #include "strata/error.h"
 #include "util/alloc.h"
+#include "util/assert.h"
 #include "util/findings.h"
 
 #include <jansson.h>
@@ -47,6 +48,9 @@ int strata_lint_render(char **out, const strata_lint_report *r, strata_lint_form
 	findings_rule *fr = NULL;
 	findings_item *items = NULL;
 	int rc = STRATA_ERROR;
+
+	STRATA_ASSERT_ARG(out);
+	STRATA_ASSERT_ARG(r);
 
 	*out = NULL;
 	if (format < STRATA_LINT_FORMAT_TEXT || format > STRATA_LINT_FORMAT_GITHUB)

@@ -9,6 +9,7 @@
  */
 #include "lint/lint.h"
 #include "strata/error.h"
+#include "util/assert.h"
 #include "util/ini.h"
 #include "util/strutil.h"
 
@@ -267,6 +268,9 @@ static int settings_error(const strata_config *cfg, const char *key, const char 
 int strata_lint_settings_load(strata_lint_settings *s, const strata_config *cfg)
 {
 	size_t i;
+
+	STRATA_ASSERT_ARG(s);
+	STRATA_ASSERT_ARG(cfg);
 
 	for (i = 0; i < cfg->nlint; i++) {
 		const char *key = cfg->lint_keys[i], *value = cfg->lint_values[i];

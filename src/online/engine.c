@@ -31,6 +31,7 @@
 #include "db/lockretry.h"
 #include "strata/error.h"
 #include "util/alloc.h"
+#include "util/assert.h"
 #include "util/strutil.h"
 
 #include <stdio.h>
@@ -264,6 +265,9 @@ int strata_online_start(const strata_config *cfg, const strata_online_migration 
 	int rc, exists = 0;
 	db_lock_retry retry;
 
+	STRATA_ASSERT_ARG(cfg);
+	STRATA_ASSERT_ARG(m);
+
 	if ((rc = open_run(&r, cfg, o, 0)) < 0 || (rc = state_ensure(r.db)) < 0 ||
 	    (rc = state_active(&r.st, r.db)) < 0)
 		goto cleanup;
@@ -463,6 +467,8 @@ int strata_online_complete(const strata_config *cfg, const strata_online_options
 	online_run r;
 	int rc;
 
+	STRATA_ASSERT_ARG(cfg);
+
 	if ((rc = open_run(&r, cfg, opts ? opts : &defaults, 0)) == 0 && (rc = need_active(&r)) == 0)
 		rc = do_complete(&r);
 	close_run(&r);
@@ -499,6 +505,8 @@ int strata_online_rollback(const strata_config *cfg, const strata_online_options
 	online_run r;
 	int rc;
 	db_lock_retry retry;
+
+	STRATA_ASSERT_ARG(cfg);
 
 	if ((rc = open_run(&r, cfg, opts ? opts : &defaults, 0)) < 0 || (rc = need_active(&r)) < 0)
 		goto cleanup;
@@ -557,6 +565,9 @@ int strata_online_status_read(strata_online_status **out, const strata_config *c
 	strata_online_status *s;
 	online_run r;
 	int rc;
+
+	STRATA_ASSERT_ARG(out);
+	STRATA_ASSERT_ARG(cfg);
 
 	*out = NULL;
 	if (!(s = strata_calloc(1, sizeof(*s))))

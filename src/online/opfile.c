@@ -17,6 +17,7 @@
 #include "online/plan_int.h"
 #include "strata/error.h"
 #include "util/alloc.h"
+#include "util/assert.h"
 #include "util/fs.h"
 
 #include <stdio.h>
@@ -630,6 +631,8 @@ int strata_online_parse(strata_online_migration **out, const char *text, size_t 
 	const char *name;
 	int rc = 0;
 
+	STRATA_ASSERT_ARG(out);
+
 	*out = NULL;
 	root = json_loadb(text ? text : "", len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
@@ -687,6 +690,9 @@ int strata_online_load(strata_online_migration **out, const char *path)
 {
 	strata_buf text = STRATA_BUF_INIT;
 	int rc;
+
+	STRATA_ASSERT_ARG(out);
+	STRATA_ASSERT_ARG(path);
 
 	*out = NULL;
 	if ((rc = fs_read_file(&text, path, 16u << 20)) < 0)

@@ -157,7 +157,7 @@ static int is_tagged(const strata_graph *g, size_t idx)
 	for (size_t i = 0; i < strata_graph_tag_count(g); i++) {
 		size_t rev;
 
-		strata_graph_tag(g, i, &rev);
+		strata_graph_tag(&rev, g, i);
 		if (rev == idx)
 			return 1;
 	}
@@ -170,7 +170,7 @@ static int tags_of(strata_buf *out, const strata_graph *g, size_t idx)
 	buf_clear(out);
 	for (size_t i = 0; i < strata_graph_tag_count(g); i++) {
 		size_t rev;
-		const char *name = strata_graph_tag(g, i, &rev);
+		const char *name = strata_graph_tag(&rev, g, i);
 
 		if (rev == idx)
 			buf_printf(out, "%s%s", out->len ? ", " : "", name);
@@ -290,7 +290,7 @@ static long only_head(const strata_graph *g)
 {
 	const size_t *heads;
 
-	return strata_graph_heads(g, &heads) == 1 ? (long)heads[0] : -1;
+	return strata_graph_heads(&heads, g) == 1 ? (long)heads[0] : -1;
 }
 
 /* Every tagged release, oldest first, then what the heads add after them. */
@@ -327,7 +327,7 @@ done:
 static int is_tag_name(const strata_graph *g, const char *name)
 {
 	for (size_t i = 0; i < strata_graph_tag_count(g); i++)
-		if (strcmp(strata_graph_tag(g, i, NULL), name) == 0)
+		if (strcmp(strata_graph_tag(NULL, g, i), name) == 0)
 			return 1;
 	return 0;
 }

@@ -45,6 +45,7 @@
 #include "strata/runner.h"
 #include "strata/session.h"
 #include "util/alloc.h"
+#include "util/assert.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/strutil.h"
@@ -283,12 +284,12 @@ static int can_apply(const testrun *t, size_t i)
 {
 	const unsigned char *applied = strata_session_applied(t->session);
 	const size_t *e;
-	size_t n = strata_graph_parents(t->g, i, &e);
+	size_t n = strata_graph_parents(&e, t->g, i);
 
 	for (size_t k = 0; k < n; k++)
 		if (!applied[e[k]])
 			return 0;
-	n = strata_graph_dependencies(t->g, i, &e);
+	n = strata_graph_dependencies(&e, t->g, i);
 	for (size_t k = 0; k < n; k++)
 		if (!applied[e[k]])
 			return 0;
@@ -457,12 +458,12 @@ static int check_orphans(testrun *t, const size_t *bases, size_t nbases)
 		up[i] = i;
 	for (size_t i = 0; i < n; i++) {
 		const size_t *e;
-		size_t ne = strata_graph_parents(t->g, i, &e);
+		size_t ne = strata_graph_parents(&e, t->g, i);
 
 		for (int pass = 0; pass < 2; pass++) {
 			for (size_t k = 0; k < ne; k++)
 				up[set_of(up, e[k])] = set_of(up, i);
-			ne = strata_graph_dependencies(t->g, i, &e);
+			ne = strata_graph_dependencies(&e, t->g, i);
 		}
 	}
 	for (size_t i = 0; i < n; i++)
@@ -495,8 +496,8 @@ static int check_orphans(testrun *t, const size_t *bases, size_t nbases)
 static int check_single_head(testrun *t, long want_heads)
 {
 	const size_t *heads, *bases;
-	size_t nheads = strata_graph_heads(t->g, &heads);
-	size_t nbases = strata_graph_bases(t->g, &bases);
+	size_t nheads = strata_graph_heads(&heads, t->g);
+	size_t nbases = strata_graph_bases(&bases, t->g);
 	strata_buf msg = STRATA_BUF_INIT;
 
 	if (strata_graph_count(t->g) && nheads != (size_t)want_heads) {
@@ -710,6 +711,10 @@ int strata_test_run(strata_test_report **out, const strata_test_options *opts,
 	size_t from = 0;
 	testrun t;
 	int rc;
+
+	STRATA_ASSERT_ARG(out);
+	STRATA_ASSERT_ARG(cfg);
+	STRATA_ASSERT_ARG(g);
 
 	*out = NULL;
 	if (!opts)

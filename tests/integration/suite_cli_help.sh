@@ -41,6 +41,12 @@ test_help_lists_the_table() {
   done
 }
 
+# strata help names the commands that may change the database (CMD_WRITES_DB).
+test_help_lists_writing_commands() {
+  ok st help
+  contains "$OUT" "May change the database: upgrade downgrade stamp baseline adopt online apply fleet"
+}
+
 # docs/commands.md's option lists are the tables' (and the check notices a change).
 test_help_docs_match_the_tables() {
   local root=$ROOT

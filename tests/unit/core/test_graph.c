@@ -46,8 +46,8 @@ static void test_graph__empty(void **state)
 	const size_t *v;
 
 	assert_int_equal(strata_graph_count(g), 0);
-	assert_int_equal(strata_graph_heads(g, &v), 0);
-	assert_int_equal(strata_graph_bases(g, &v), 0);
+	assert_int_equal(strata_graph_heads(&v, g), 0);
+	assert_int_equal(strata_graph_bases(&v, g), 0);
 	assert_null(strata_graph_at(g, 0));
 	assert_int_equal(strata_graph_index(g, ID1), -1);
 	strata_graph_free(g);
@@ -69,16 +69,16 @@ static void test_graph__linear_order(void **state)
 	assert_int_equal(strata_graph_index(g, ID2), 1);
 	assert_int_equal(strata_graph_index(g, "2000"), -1); /* exact ids only */
 	assert_string_equal(strata_graph_at(g, 2)->revision, ID3);
-	n = strata_graph_parents(g, 2, &v);
+	n = strata_graph_parents(&v, g, 2);
 	assert_int_equal(n, 1);
 	assert_int_equal(v[0], 1);
-	n = strata_graph_children(g, 0, &v);
+	n = strata_graph_children(&v, g, 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(v[0], 1);
-	assert_int_equal(strata_graph_children(g, 2, &v), 0);
-	n = strata_graph_heads(g, &v);
+	assert_int_equal(strata_graph_children(&v, g, 2), 0);
+	n = strata_graph_heads(&v, g);
 	assert_string_equal(fx_render(g, v, n), "3000");
-	n = strata_graph_bases(g, &v);
+	n = strata_graph_bases(&v, g);
 	assert_string_equal(fx_render(g, v, n), "1000");
 	assert_int_equal(strata_graph_branchpoints(NULL, 0, g), 0);
 	strata_graph_free(g);
@@ -104,13 +104,13 @@ static void test_graph__branch_and_merge_order(void **state)
 	size_t n, bp[4];
 
 	assert_string_equal(all_order(g), "a000 3000 4000 5000 9000");
-	n = strata_graph_parents(g, 4, &v); /* header order: 5000 then 4000 */
+	n = strata_graph_parents(&v, g, 4); /* header order: 5000 then 4000 */
 	assert_string_equal(fx_render(g, v, n), "5000 4000");
-	n = strata_graph_children(g, 0, &v); /* ascending index */
+	n = strata_graph_children(&v, g, 0); /* ascending index */
 	assert_string_equal(fx_render(g, v, n), "3000 5000");
-	n = strata_graph_heads(g, &v);
+	n = strata_graph_heads(&v, g);
 	assert_string_equal(fx_render(g, v, n), "9000");
-	n = strata_graph_bases(g, &v);
+	n = strata_graph_bases(&v, g);
 	assert_string_equal(fx_render(g, v, n), "a000");
 	n = strata_graph_branchpoints(bp, 4, g);
 	assert_string_equal(fx_render(g, bp, n), "a000");
@@ -129,14 +129,14 @@ static void test_graph__several_heads_and_bases(void **state)
 	size_t n, bp[1];
 
 	assert_string_equal(all_order(g), "1000 2000 3000 4000 5000 9000");
-	n = strata_graph_heads(g, &v);
+	n = strata_graph_heads(&v, g);
 	assert_string_equal(fx_render(g, v, n), "3000 4000 5000 9000");
-	n = strata_graph_bases(g, &v);
+	n = strata_graph_bases(&v, g);
 	assert_string_equal(fx_render(g, v, n), "1000 2000");
 	/* Only the first cap are written; the count is the total. */
 	assert_int_equal(strata_graph_branchpoints(bp, 1, g), 1);
 	assert_string_equal(fx_render(g, bp, 1), "1000");
-	n = strata_graph_children(g, 0, &v);
+	n = strata_graph_children(&v, g, 0);
 	assert_string_equal(fx_render(g, v, n), "3000 4000 5000");
 	strata_graph_free(g);
 	(void)state;
@@ -158,12 +158,12 @@ static void test_graph__depends_on_order(void **state)
 	size_t n, f = (size_t)strata_graph_index(g, IDF), i3 = (size_t)strata_graph_index(g, ID3);
 
 	assert_string_equal(all_order(g), "1000 2000 f000 3000");
-	n = strata_graph_dependencies(g, i3, &v);
+	n = strata_graph_dependencies(&v, g, i3);
 	assert_string_equal(fx_render(g, v, n), "f000");
-	assert_int_equal(strata_graph_children(g, f, &v), 0);
-	n = strata_graph_heads(g, &v);
+	assert_int_equal(strata_graph_children(&v, g, f), 0);
+	n = strata_graph_heads(&v, g);
 	assert_string_equal(fx_render(g, v, n), "2000 3000");
-	n = strata_graph_bases(g, &v);
+	n = strata_graph_bases(&v, g);
 	assert_string_equal(fx_render(g, v, n), "1000 f000");
 	strata_graph_free(g);
 	(void)state;
@@ -183,11 +183,11 @@ static void test_graph__dependency_chain_across_branches(void **state)
 	/* Every edge points backwards in the order. */
 	for (i = 0; i < n; i++) {
 		const size_t *v;
-		size_t k = strata_graph_parents(g, i, &v);
+		size_t k = strata_graph_parents(&v, g, i);
 
 		for (j = 0; j < k; j++)
 			assert_true(v[j] < i);
-		k = strata_graph_dependencies(g, i, &v);
+		k = strata_graph_dependencies(&v, g, i);
 		for (j = 0; j < k; j++)
 			assert_true(v[j] < i);
 	}
@@ -523,7 +523,7 @@ static void test_graph__load_1000_files(void **state)
 	}
 	assert_int_equal(strata_graph_load(&g, root), 0);
 	assert_int_equal(strata_graph_count(g), 1000);
-	assert_int_equal(strata_graph_heads(g, &heads), 1);
+	assert_int_equal(strata_graph_heads(&heads, g), 1);
 	strata_graph_free(g);
 	remove_tree(root);
 	(void)state;

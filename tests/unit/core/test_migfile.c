@@ -522,25 +522,25 @@ static void test_migfile__position(void **state)
 	int line, col;
 	const char *p;
 
-	strata_migration_position(m, 0, &line, &col);
+	strata_migration_position(&line, &col, m, 0);
 	assert_int_equal(line, 1);
 	assert_int_equal(col, 1);
-	strata_migration_position(m, m->up_offset, &line, &col);
+	strata_migration_position(&line, &col, m, m->up_offset);
 	assert_int_equal(line, 5);
 	assert_int_equal(col, 1);
 	p = strstr(m->text, "(id int)");
-	strata_migration_position(m, (size_t)(p - m->text), &line, &col);
+	strata_migration_position(&line, &col, m, (size_t)(p - m->text));
 	assert_int_equal(line, 5);
 	assert_int_equal(col, 16);
-	strata_migration_position(m, m->down_offset, &line, &col);
+	strata_migration_position(&line, &col, m, m->down_offset);
 	assert_int_equal(line, 7);
 	/* Columns count characters, not bytes: "é" is one. */
 	p = strstr(m->text, " ok");
-	strata_migration_position(m, (size_t)(p - m->text), &line, &col);
+	strata_migration_position(&line, &col, m, (size_t)(p - m->text));
 	assert_int_equal(line, 3);
 	assert_int_equal(col, 17);
 	/* Offsets past the end clamp to it. */
-	strata_migration_position(m, m->text_len + 100, &line, &col);
+	strata_migration_position(&line, &col, m, m->text_len + 100);
 	assert_int_equal(line, 8);
 	assert_int_equal(col, 1);
 	strata_migration_free(m);

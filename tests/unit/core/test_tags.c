@@ -85,9 +85,9 @@ static void test_tags__read_with_the_folder_and_used_as_targets(void **state)
 	put(STRATA_TAGS_FILE, "# a comment\n\nv1.1 " ID3 "\r\nv1.0 " ID1 "\n");
 	g = load_ok();
 	assert_int_equal(strata_graph_tag_count(g), 2);
-	assert_string_equal(strata_graph_tag(g, 0, &idx), "v1.0"); /* sorted by name */
+	assert_string_equal(strata_graph_tag(&idx, g, 0), "v1.0"); /* sorted by name */
 	assert_string_equal(strata_graph_at(g, idx)->revision, ID1);
-	assert_null(strata_graph_tag(g, 2, NULL));
+	assert_null(strata_graph_tag(NULL, g, 2));
 	assert_string_equal(lookup(g, "v1.0"), ID1);
 	assert_string_equal(lookup(g, "v1.1"), ID3);
 	assert_string_equal(lookup(g, "v1.0+1"), ID2);
