@@ -1,6 +1,7 @@
 # strata build. Plain GNU make; C11; warnings are errors.
 #
-#   make            build libstrata.a and the strata binary into $(BUILD)
+#   make            build libstrata.a, libstrata.so, strata.pc and the strata
+#                   binary into $(BUILD)
 #   make demo       install what is missing, build, run a sample project on SQLite
 #   make test       install what is missing, build, run every test
 #   make test-asan  the same suite built with AddressSanitizer + UBSan (clang),
@@ -9,7 +10,8 @@
 #   make test-tsan  the unit tests and the threaded paths under ThreadSanitizer (clang)
 #   make fuzz       every fuzz/fuzz_*.c (libFuzzer) for FUZZ_SECONDS each (default 60)
 #   make bench      benchmarks (not timed tests; see bench/README.md)
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local [LIBDIR=...] [DESTDIR=...]
+#   make check-symbols  every global of libstrata is strata_* or strata__*
 #
 # BUILD selects the output directory, so several builds (plain, asan, tsan)
 # can live side by side: make BUILD=build-asan SAN=1, make BUILD=build-tsan
@@ -17,6 +19,8 @@
 
 BUILD   ?= build
 PREFIX  ?= /usr/local
+LIBDIR  ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
 CC      ?= cc
 SAN     ?=
 VERSION := 0.1.0
@@ -76,8 +80,25 @@ FUZZ_SECONDS ?= 60
 LIB := $(BUILD)/libstrata.a
 BIN := $(BUILD)/strata
 
-.PHONY: all deps demo test test-matrix test-asan test-tsan unit integration bench install clean check-headers fuzz fuzz-build
-all: $(BIN)
+# libstrata.so: the same sources compiled again with -fPIC into
+# $(BUILD)/pic/, so that libstrata.a and the binary stay as they were
+# (position-dependent code, no cost to the binary). The version script
+# src/libstrata.map exports the public strata_* names only; the soname
+# carries the major version: libstrata.so -> libstrata.so.0 ->
+# libstrata.so.$(VERSION).
+SO_MAJOR := 0
+SONAME  := libstrata.so.$(SO_MAJOR)
+SO      := $(BUILD)/libstrata.so
+SO_REAL := $(BUILD)/libstrata.so.$(VERSION)
+PIC_OBJ := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
+# No program can interpose on the library's own calls (the version script
+# keeps every internal name local), so the compiler may inline them as it
+# does for libstrata.a.
+PICFLAGS := -fPIC -fno-semantic-interposition
+PC      := $(BUILD)/strata.pc
+
+.PHONY: all deps demo test test-matrix test-asan test-tsan unit integration bench install clean check-headers check-symbols fuzz fuzz-build FORCE
+all: $(BIN) $(SO) $(PC)
 
 deps:
 	@scripts/deps.sh
@@ -92,13 +113,35 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	@ar rcs $@ $^
 
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC -fPIC $<"
+	@$(CC) $(CFLAGS) $(PICFLAGS) -MMD -MP -c -o $@ $<
+
+$(SO_REAL): $(PIC_OBJ) src/libstrata.map
+	@echo "  LINK    $@"
+	@$(CC) -shared $(LDFLAGS) -Wl,-soname,$(SONAME) -Wl,--version-script=src/libstrata.map \
+	  -o $@ $(PIC_OBJ) $(LDLIBS)
+
+$(SO): $(SO_REAL)
+	@ln -sf $(notdir $(SO_REAL)) $(BUILD)/$(SONAME)
+	@ln -sf $(SONAME) $@
+
+# strata.pc names the install directories, so it is rewritten (only) when
+# PREFIX, LIBDIR, INCLUDEDIR or VERSION change.
+$(PC): src/strata.pc.in FORCE
+	@mkdir -p $(dir $@)
+	@sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	  -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
 # The alembic import helper is compiled into the library as a C string
 # (import/fmt_alembic.c says why).
 $(BUILD)/gen/alembic_helper.inc: src/import/alembic_helper.py
 	@mkdir -p $(dir $@)
 	@sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/?/\\?/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
-$(BUILD)/src/import/fmt_alembic.o: $(BUILD)/gen/alembic_helper.inc
-$(BUILD)/src/import/fmt_alembic.o: CFLAGS += -I$(BUILD)/gen
+$(BUILD)/src/import/fmt_alembic.o $(BUILD)/pic/src/import/fmt_alembic.o: $(BUILD)/gen/alembic_helper.inc
+$(BUILD)/src/import/fmt_alembic.o $(BUILD)/pic/src/import/fmt_alembic.o: CFLAGS += -I$(BUILD)/gen
 
 $(BIN): $(CLI_OBJ) $(LIB)
 	@echo "  LINK    $@"
@@ -138,6 +181,13 @@ check-headers:
 	  echo "check-headers: src/cli/ may include only \"strata/*.h\" and \"cli/*.h\" (the public API and the CLI's own headers)"; \
 	  exit 1; \
 	fi
+
+# The symbol rule (docs/library.md, "Symbols"): every defined global of
+# libstrata.a is strata_* (public) or strata__* (internal), and
+# libstrata.so exports no strata__* name. scripts/prefix-symbols.sh
+# renames what breaks the rule.
+check-symbols: $(LIB) $(SO)
+	@scripts/check-symbols.sh $(BUILD)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -202,14 +252,20 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh $(BIN)
 
-install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/strata
+# DESTDIR stages the install (packaging, tests/integration/suite_library.sh);
+# PREFIX, LIBDIR and INCLUDEDIR are where it will live, and strata.pc says so.
+install: $(BIN) $(LIB) $(SO) $(PC)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/strata
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/strata
 	install -m 0755 tools/strata-sqlalchemy $(DESTDIR)$(PREFIX)/bin/strata-sqlalchemy
-	install -m 0644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libstrata.a
-	install -m 0644 include/strata/*.h $(DESTDIR)$(PREFIX)/include/strata/
+	install -m 0644 $(LIB) $(DESTDIR)$(LIBDIR)/libstrata.a
+	install -m 0755 $(SO_REAL) $(DESTDIR)$(LIBDIR)/$(notdir $(SO_REAL))
+	ln -sf $(notdir $(SO_REAL)) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libstrata.so
+	install -m 0644 $(PC) $(DESTDIR)$(LIBDIR)/pkgconfig/strata.pc
+	install -m 0644 include/strata/*.h $(DESTDIR)$(INCLUDEDIR)/strata/
 
 clean:
 	rm -rf build build-*
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d) $(FUZZ_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(PIC_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d) $(FUZZ_BIN:=.d)

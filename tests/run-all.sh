@@ -43,7 +43,7 @@ jobs=${STRATA_TEST_JOBS:-3}
 matrix_suites="suite_schema_pg suite_postgres suite_test_cmd suite_advise"
 suites_of() { echo "$matrix_suites"; }
 # Suites and unit binaries that need no PostgreSQL server (the local lane).
-local_suites="suite_sqlite suite_faults_sqlite suite_schema_sqlite"
+local_suites="suite_sqlite suite_faults_sqlite suite_schema_sqlite suite_library"
 # A unit binary that can reach a server names its variable (db/pg_fixture.h).
 needs_pg_unit() { grep -qa STRATA_TEST_PG_URL "$1"; }
 
