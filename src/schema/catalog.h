@@ -4,8 +4,9 @@
  * query per object kind) and compared by the diff (never SQL text).
  *
  * Layer: schema (above db and util). Introspection lives in
- * introspect_pg.c / introspect_sqlite.c, the diff and DDL emission in
- * diff_pg.c / diff_sqlite.c, canonical dumps in dump.c, diagrams in erd.c.
+ * introspect_pg.c / introspect_sqlite.c, the diff in diff_pg.c (with its
+ * SQL in emit_pg.c) and diff_sqlite.c, canonical dumps in dump.c, diagrams
+ * in erd.c.
  *
  * Model:
  *  - A catalog is a flat, sorted array of objects. Each object has a kind,
