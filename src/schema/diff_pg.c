@@ -39,6 +39,7 @@
  */
 #include "schema/diff_pg_int.h"
 #include "schema/diff.h"
+#include "schema/depsort.h"
 #include "strata/error.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -60,7 +61,6 @@ typedef struct node {
 	node_type type;
 	const sc_object *a, *b;
 	const char *key;   /* the object's key (NODE_OWNED: the table's) */
-	int state;         /* walk: 0 new, 1 on the path, 2 done */
 } node;
 
 typedef struct node_set {
@@ -318,7 +318,7 @@ static int classify(pgd *d)
 static int nodes_add(node_set *ns, node_type type, const sc_object *a, const sc_object *b,
 		     const char *key)
 {
-	node nd = { type, a, b, key, 0 };
+	node nd = { type, a, b, key };
 
 	if (strata_grow((void **)&ns->v, &ns->cap, ns->n + 1, sizeof(*ns->v)) != 0)
 		return STRATA_ERROR;
@@ -348,50 +348,53 @@ static void nodes_release(node_set *ns)
 	map_release(&ns->by_key);
 }
 
-typedef struct walk {
-	node_set *ns;
-	const sc_catalog *cat; /* whose dependencies order the walk */
-	node **order;
-	size_t n;
-} walk;
-
-static void visit(walk *w, node *nd)
-{
-	const sc_object *o = nd->type == NODE_DROP ? nd->a : nd->b;
-	const sc_object *owner;
-	node *dep;
-
-	if (nd->state)
-		return; /* done, or a cycle: leave the order as it is */
-	nd->state = 1;
-	if (nd->type == NODE_OWNED) {
-		if (o->ref_table && (dep = nodes_find(w->ns, o->ref_table)))
-			visit(w, dep);
-		if ((dep = nodes_find(w->ns, o->key)))
-			visit(w, dep);
-	} else {
-		for (size_t k = 0; k < o->ndeps; k++)
-			if ((dep = nodes_find(w->ns, o->deps[k])))
-				visit(w, dep);
-		if ((owner = owner_of(w->cat, o)) && (dep = nodes_find(w->ns, owner->key)))
-			visit(w, dep);
-		/* A sequence's default user depends on it through pg_depend; a
-		 * table also depends on the types of its columns. */
-	}
-	nd->state = 2;
-	w->order[w->n++] = nd;
-}
-
+/* The nodes in dependency order (the walk of depsort.h over cat's
+ * dependencies): a node's dependencies are the nodes of the objects its
+ * object depends on and of its owner (a table's index, a view's trigger);
+ * a NODE_OWNED comes after the owning table and the sequence itself.
+ * Cycles leave the order as the walk found it. */
 static int walk_nodes(node_set *ns, const sc_catalog *cat, node ***order)
 {
-	walk w = { ns, cat, NULL, 0 };
+	sc_depsort ds;
+	size_t *idx = NULL;
+	int rc;
 
-	if (!(w.order = strata_calloc(ns->n + 1, sizeof(*w.order))))
-		return STRATA_ERROR;
-	for (size_t i = 0; i < ns->n; i++)
-		visit(&w, &ns->v[i]);
-	*order = w.order;
-	return 0;
+	*order = NULL;
+	rc = sc_depsort_init(&ds, ns->n);
+	for (size_t i = 0; rc == 0 && i < ns->n; i++) {
+		const node *nd = &ns->v[i];
+		const sc_object *o = nd->type == NODE_DROP ? nd->a : nd->b, *owner;
+		node *dep;
+
+		if (nd->type == NODE_OWNED) {
+			if (o->ref_table && (dep = nodes_find(ns, o->ref_table)))
+				rc = sc_depsort_add(&ds, i, (size_t)(dep - ns->v));
+			if (rc == 0 && (dep = nodes_find(ns, o->key)))
+				rc = sc_depsort_add(&ds, i, (size_t)(dep - ns->v));
+			continue;
+		}
+		for (size_t k = 0; rc == 0 && k < o->ndeps; k++)
+			if ((dep = nodes_find(ns, o->deps[k])))
+				rc = sc_depsort_add(&ds, i, (size_t)(dep - ns->v));
+		/* A sequence's default user depends on it through pg_depend; a
+		 * table also depends on the types of its columns. */
+		if (rc == 0 && (owner = owner_of(cat, o)) && (dep = nodes_find(ns, owner->key)))
+			rc = sc_depsort_add(&ds, i, (size_t)(dep - ns->v));
+	}
+	if (rc == 0 && (!(idx = strata_calloc(ns->n + 1, sizeof(*idx))) ||
+			!(*order = strata_calloc(ns->n + 1, sizeof(**order)))))
+		rc = STRATA_ERROR;
+	if (rc == 0)
+		rc = sc_depsort_order(&ds, idx, NULL, NULL);
+	for (size_t i = 0; rc == 0 && i < ns->n; i++)
+		(*order)[i] = &ns->v[idx[i]];
+	if (rc != 0) {
+		strata_free(*order);
+		*order = NULL;
+	}
+	strata_free(idx);
+	sc_depsort_release(&ds);
+	return rc;
 }
 
 /* --- the phases ---------------------------------------------------------- */
