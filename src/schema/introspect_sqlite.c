@@ -94,21 +94,14 @@ typedef struct ctx {
 	sc_object *cur;     /* the index whose column rows are being read */
 } ctx;
 
-static void strv_release(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		strata_free(v[i]);
-	strata_free(v);
-}
-
 static void table_info_release(table_info *t)
 {
 	strata_free(t->sql);
 	sqc_create_release(&t->stmt);
 	for (size_t i = 0; i < t->nfks; i++) {
 		strata_free(t->fks[i].table);
-		strv_release(t->fks[i].from, t->fks[i].nfrom);
-		strv_release(t->fks[i].to, t->fks[i].nto);
+		sc_strv_free(t->fks[i].from, t->fks[i].nfrom);
+		sc_strv_free(t->fks[i].to, t->fks[i].nto);
 		strata_free(t->fks[i].on_update);
 		strata_free(t->fks[i].on_delete);
 		strata_free(t->fks[i].match);
@@ -138,16 +131,16 @@ static int on_table(void *payload, int ncols, const char *const *v)
 	memset(t, 0, sizeof(*t));
 	t->obj = o;
 	t->virtual_table = v[1] && strcmp(v[1], "virtual") == 0;
-	if (!(o->name = strata_strdup(v[0])))
+	if (!(o->name = sc_strdup(c->cat, v[0])))
 		return STRATA_ERROR;
 	if (v[2] && strcmp(v[2], "1") == 0 && v[3] && strcmp(v[3], "1") == 0)
-		o->options = strata_strdup("WITHOUT ROWID, STRICT");
+		o->options = sc_strdup(c->cat, "WITHOUT ROWID, STRICT");
 	else if (v[2] && strcmp(v[2], "1") == 0)
-		o->options = strata_strdup("WITHOUT ROWID");
+		o->options = sc_strdup(c->cat, "WITHOUT ROWID");
 	else if (v[3] && strcmp(v[3], "1") == 0)
-		o->options = strata_strdup("STRICT");
+		o->options = sc_strdup(c->cat, "STRICT");
 	else if (t->virtual_table)
-		o->options = strata_strdup("VIRTUAL");
+		o->options = sc_strdup(c->cat, "VIRTUAL");
 	if ((v[2] && strcmp(v[2], "1") == 0) || (v[3] && strcmp(v[3], "1") == 0) ||
 	    t->virtual_table)
 		if (!o->options)
@@ -173,17 +166,17 @@ static int on_column(void *payload, int ncols, const char *const *v)
 
 	if (!t)
 		return 0;
-	if (!(col = sc_object_add_column(t->obj)))
+	if (!(col = sc_object_add_column(c->cat, t->obj)))
 		return STRATA_ERROR;
 	col->position = atoi(v[1]) + 1;
-	if (!(col->name = strata_strdup(v[2])))
+	if (!(col->name = sc_strdup(c->cat, v[2])))
 		return STRATA_ERROR;
 	if (v[3] && *v[3]) {
 		sqt_tokens tk;
 
 		if (sqt_tokenize(&tk, v[3]) != 0)
 			return STRATA_ERROR;
-		col->type = sqt_canonical(tk.v, 0, tk.n);
+		col->type = sc_take(c->cat, sqt_canonical(tk.v, 0, tk.n));
 		sqt_tokens_release(&tk);
 		if (!col->type)
 			return STRATA_ERROR;
@@ -226,8 +219,8 @@ static int on_fk(void *payload, int ncols, const char *const *v)
 			return STRATA_ERROR;
 	}
 	fk = &t->fks[t->nfks - 1];
-	if (sc_strv_add(&fk->from, &fk->nfrom, v[4]) != 0 ||
-	    sc_strv_add(&fk->to, &fk->nto, v[5] ? v[5] : "") != 0)
+	if (sc_strv_push(&fk->from, &fk->nfrom, v[4]) != 0 ||
+	    sc_strv_push(&fk->to, &fk->nto, v[5] ? v[5] : "") != 0)
 		return STRATA_ERROR;
 	if (v[5])
 		fk->to_null = 0;
@@ -347,7 +340,7 @@ static int build_table(ctx *c, table_info *t)
 			     ? STRATA_ERROR : 0;
 		sqt_tokens_release(&tk);
 		if (rc == 0)
-			o->def = buf_detach(&b);
+			o->def = sc_take(c->cat, buf_detach(&b));
 		buf_release(&b);
 		return rc == 0 && !o->def ? STRATA_ERROR : rc;
 	}
@@ -362,9 +355,9 @@ static int build_table(ctx *c, table_info *t)
 			npk++;
 		if (!pc)
 			continue;
-		if ((pc->collation && !(col->collation = strata_strdup(pc->collation))) ||
-		    (pc->default_expr && !(col->default_expr = strata_strdup(pc->default_expr))) ||
-		    (pc->generated && !(col->generated = strata_strdup(pc->generated))))
+		if ((pc->collation && !(col->collation = sc_strdup(c->cat, pc->collation))) ||
+		    (pc->default_expr && !(col->default_expr = sc_strdup(c->cat, pc->default_expr))) ||
+		    (pc->generated && !(col->generated = sc_strdup(c->cat, pc->generated))))
 			goto done;
 	}
 	/* constraint drafts: primary key, unique, check from the statement */
@@ -379,7 +372,7 @@ static int build_table(ctx *c, table_info *t)
 		for (size_t k = 1; k <= npk; k++)
 			for (size_t i = 0; i < o->ncols; i++)
 				if (o->cols[i].pk == (int)k &&
-				    sc_strv_add(&d[nd].cols, &d[nd].ncols, o->cols[i].name) != 0)
+				    sc_strv_push(&d[nd].cols, &d[nd].ncols, o->cols[i].name) != 0)
 					goto done;
 		for (size_t i = 0; i < t->stmt.ncons; i++)
 			if (t->stmt.cons[i].type == 'p')
@@ -410,7 +403,7 @@ static int build_table(ctx *c, table_info *t)
 		d[nd].type = p->type;
 		d[nd].given_name = p->name;
 		for (size_t k = 0; k < p->ncols; k++)
-			if (sc_strv_add(&d[nd].cols, &d[nd].ncols, p->cols[k]) != 0)
+			if (sc_strv_push(&d[nd].cols, &d[nd].ncols, p->cols[k]) != 0)
 				goto done;
 		if (buf_printf(&b, "%s %s", p->type == 'u' ? "UNIQUE" : "CHECK", p->body) != 0)
 			goto done;
@@ -438,7 +431,7 @@ static int build_table(ctx *c, table_info *t)
 		d[nd].fk = fk;
 		d[nd].given_name = match ? match->name : NULL;
 		for (size_t k = 0; k < fk->nfrom; k++)
-			if (sc_strv_add(&d[nd].cols, &d[nd].ncols, fk->from[k]) != 0)
+			if (sc_strv_push(&d[nd].cols, &d[nd].ncols, fk->from[k]) != 0)
 				goto done;
 		if (put_fk_def(&b, fk, match ? match->match : NULL, match && match->deferred) != 0)
 			goto done;
@@ -498,12 +491,12 @@ static int build_table(ctx *c, table_info *t)
 	}
 	if (buf_puts(&b, "\n)") != 0 || (o->options && buf_printf(&b, " %s", o->options) != 0))
 		goto done;
-	if (!(o->def = buf_detach(&b)))
+	if (!(o->def = sc_take(c->cat, buf_detach(&b))))
 		goto done;
 
 	/* the constraint objects; the names the schema gave are taken first */
 	for (size_t i = 0; i < nd; i++)
-		if (d[i].given_name && sc_strv_add(&names, &nnames, d[i].given_name) != 0)
+		if (d[i].given_name && sc_strv_push(&names, &nnames, d[i].given_name) != 0)
 			goto done;
 	for (size_t i = 0; i < nd; i++) {
 		static const char *const suffix[] = { ['p'] = "pkey", ['u'] = "key",
@@ -525,7 +518,7 @@ static int build_table(ctx *c, table_info *t)
 				goto done;
 			name = free_name(b.ptr, names, nnames);
 		}
-		if (!name || (!d[i].given_name && sc_strv_add(&names, &nnames, name) != 0)) {
+		if (!name || (!d[i].given_name && sc_strv_push(&names, &nnames, name) != 0)) {
 			strata_free(name);
 			goto done;
 		}
@@ -533,18 +526,19 @@ static int build_table(ctx *c, table_info *t)
 			strata_free(name);
 			goto done;
 		}
-		k->name = name;
+		if (!(k->name = sc_take(c->cat, name)))
+			goto done;
 		k->contype = d[i].type;
-		if (!(k->table = strata_strdup(o->name)))
+		if (!(k->table = sc_strdup(c->cat, o->name)))
 			goto done;
 		buf_clear(&b);
 		if ((d[i].given_name && (buf_puts(&b, "CONSTRAINT ") != 0 ||
 					 sqt_put_ident(&b, d[i].given_name) != 0 ||
 					 buf_putc(&b, ' ') != 0)) ||
-		    buf_puts(&b, d[i].def) != 0 || !(k->def = buf_detach(&b)))
+		    buf_puts(&b, d[i].def) != 0 || !(k->def = sc_take(c->cat, buf_detach(&b))))
 			goto done;
 		for (size_t j = 0; j < d[i].ncols; j++)
-			if (sc_strv_add(&k->con_columns, &k->ncon_columns, d[i].cols[j]) != 0)
+			if (sc_strv_add(c->cat, &k->con_columns, &k->ncon_columns, d[i].cols[j]) != 0)
 				goto done;
 		if (d[i].type == 'f') {
 			const pfk *fk = d[i].fk;
@@ -557,8 +551,9 @@ static int build_table(ctx *c, table_info *t)
 				*s = (char)tolower((unsigned char)*s);
 			parent = map_get(&c->lower, lower);
 			strata_free(lower);
-			if (!(k->ref_table = sc_make_key(SC_TABLE, NULL, NULL,
-							 parent ? parent->name : fk->table)))
+			if (!(k->ref_table = sc_take(c->cat, sc_make_key(SC_TABLE, NULL, NULL,
+									  parent ? parent->name
+										 : fk->table))))
 				goto done;
 			for (size_t j = 0; j < fk->nto; j++) {
 				const char *ref = fk->to[j];
@@ -568,11 +563,11 @@ static int build_table(ctx *c, table_info *t)
 					for (size_t q = 0; q < parent->ncols; q++)
 						if (parent->cols[q].pk == (int)j + 1)
 							ref = parent->cols[q].name;
-				if (sc_strv_add(&k->ref_columns, &k->nref_columns, ref) != 0)
+				if (sc_strv_add(c->cat, &k->ref_columns, &k->nref_columns, ref) != 0)
 					goto done;
 			}
 			if ((!parent || parent != o) &&
-			    sc_strv_add(&o->deps, &o->ndeps, k->ref_table) != 0)
+			    sc_strv_add(c->cat, &o->deps, &o->ndeps, k->ref_table) != 0)
 				goto done;
 		}
 	}
@@ -580,10 +575,10 @@ static int build_table(ctx *c, table_info *t)
 done:
 	for (size_t i = 0; i < nd; i++) {
 		strata_free(d[i].def);
-		strv_release(d[i].cols, d[i].ncols);
+		sc_strv_free(d[i].cols, d[i].ncols);
 	}
 	strata_free(d);
-	strv_release(names, nnames);
+	sc_strv_free(names, nnames);
 	buf_release(&b);
 	return rc;
 }
@@ -634,14 +629,14 @@ static int on_index(void *payload, int ncols, const char *const *v)
 
 	if (!o || strcmp(o->name, v[0]) != 0) {
 		if (!(o = c->cur = sc_catalog_add(c->cat, SC_INDEX)) ||
-		    !(o->name = strata_strdup(v[0])) || !(o->table = strata_strdup(v[1])) ||
-		    !(o->def = canonical_create(v[2], v[0], "INDEX")))
+		    !(o->name = sc_strdup(c->cat, v[0])) || !(o->table = sc_strdup(c->cat, v[1])) ||
+		    !(o->def = sc_take(c->cat, canonical_create(v[2], v[0], "INDEX"))))
 			return STRATA_ERROR;
 		/* canonical_create() keeps UNIQUE right after CREATE */
 		o->unique = strncmp(o->def, "CREATE UNIQUE ", 14) == 0;
 	}
 	/* the index's key columns; an expression has no name */
-	if (v[3] && sc_strv_add(&o->con_columns, &o->ncon_columns, v[4] ? v[4] : "") != 0)
+	if (v[3] && sc_strv_add(c->cat, &o->con_columns, &o->ncon_columns, v[4] ? v[4] : "") != 0)
 		return STRATA_ERROR;
 	return 0;
 }
@@ -652,10 +647,10 @@ static int on_view(void *payload, int ncols, const char *const *v)
 	sc_object *o;
 
 	if (!(o = sc_catalog_add(c->cat, strcmp(v[0], "view") == 0 ? SC_VIEW : SC_TRIGGER)) ||
-	    !(o->name = strata_strdup(v[1])) ||
-	    (o->kind == SC_TRIGGER && !(o->table = strata_strdup(v[2]))) ||
-	    !(o->def = canonical_create(v[3] ? v[3] : "", v[1],
-					o->kind == SC_VIEW ? "VIEW" : "TRIGGER")))
+	    !(o->name = sc_strdup(c->cat, v[1])) ||
+	    (o->kind == SC_TRIGGER && !(o->table = sc_strdup(c->cat, v[2]))) ||
+	    !(o->def = sc_take(c->cat, canonical_create(v[3] ? v[3] : "", v[1],
+							o->kind == SC_VIEW ? "VIEW" : "TRIGGER"))))
 		return STRATA_ERROR;
 	return 0;
 }
@@ -675,8 +670,8 @@ static int on_view_column(void *payload, int ncols, const char *const *v)
 	strata_free(lower);
 	if (!o || o->kind != SC_VIEW)
 		return 0;
-	if (!(col = sc_object_add_column(o)) || !(col->name = strata_strdup(v[2])) ||
-	    (v[3] && *v[3] && !(col->type = strata_strdup(v[3]))))
+	if (!(col = sc_object_add_column(c->cat, o)) || !(col->name = sc_strdup(c->cat, v[2])) ||
+	    (v[3] && *v[3] && !(col->type = sc_strdup(c->cat, v[3]))))
 		return STRATA_ERROR;
 	col->position = atoi(v[1]) + 1;
 	return 0;
@@ -690,7 +685,7 @@ static int add_lower(ctx *c, sc_object *o)
 		return STRATA_ERROR;
 	for (char *s = lower; *s; s++)
 		*s = (char)tolower((unsigned char)*s);
-	if (sc_strv_add(&c->lower_keys, &c->nlower_keys, lower) != 0) {
+	if (sc_strv_push(&c->lower_keys, &c->nlower_keys, lower) != 0) {
 		strata_free(lower);
 		return STRATA_ERROR;
 	}
@@ -714,9 +709,9 @@ static int statement_deps(ctx *c, sc_object *o)
 			*s = (char)tolower((unsigned char)*s);
 		on = map_get(&c->lower, lower);
 		strata_free(lower);
-		if (on && !(on->key) && !(on->key = sc_make_key(on->kind, NULL, NULL, on->name)))
+		if (on && !(on->key) && !(on->key = sc_take(c->cat, sc_make_key(on->kind, NULL, NULL, on->name))))
 			return STRATA_ERROR;
-		if (on && sc_strv_add(&o->deps, &o->ndeps, on->key) != 0)
+		if (on && sc_strv_add(c->cat, &o->deps, &o->ndeps, on->key) != 0)
 			return STRATA_ERROR;
 	}
 	if ((rc = sqt_tokenize(&tk, o->def)) != 0)
@@ -738,13 +733,13 @@ static int statement_deps(ctx *c, sc_object *o)
 		strata_free(name);
 		if (!dep || dep == o)
 			continue;
-		if (!dep->key && !(dep->key = sc_make_key(dep->kind, NULL, NULL, dep->name))) {
+		if (!dep->key && !(dep->key = sc_take(c->cat, sc_make_key(dep->kind, NULL, NULL, dep->name)))) {
 			rc = STRATA_ERROR;
 			break;
 		}
 		for (size_t k = 0; k < o->ndeps; k++)
 			seen |= strcmp(o->deps[k], dep->key) == 0;
-		if (!seen && sc_strv_add(&o->deps, &o->ndeps, dep->key) != 0)
+		if (!seen && sc_strv_add(c->cat, &o->deps, &o->ndeps, dep->key) != 0)
 			rc = STRATA_ERROR;
 	}
 	sqt_tokens_release(&tk);
@@ -867,7 +862,7 @@ int sc_introspect_sqlite(strata_db *db, const char *version_table, sc_catalog *c
 	strata_free(c.tables);
 	map_release(&c.by_name);
 	map_release(&c.lower);
-	strv_release(c.lower_keys, c.nlower_keys);
+	sc_strv_free(c.lower_keys, c.nlower_keys);
 	if (rc != 0 && rc != STRATA_ERROR && rc != STRATA_EDB)
 		return rc;
 	if (rc != 0)

@@ -70,7 +70,7 @@ static int put_column_list(strata_buf *b, const sqt_token *v, size_t lp, size_t 
 								      v[i + 1].type == SQT_LP))) {
 			if (!(name = sqt_name(&v[i])))
 				return STRATA_ERROR;
-			if (sqt_put_ident(b, name) != 0 || sc_strv_add(cols, ncols, name) != 0) {
+			if (sqt_put_ident(b, name) != 0 || sc_strv_push(cols, ncols, name) != 0) {
 				strata_free(name);
 				return STRATA_ERROR;
 			}
@@ -78,7 +78,7 @@ static int put_column_list(strata_buf *b, const sqt_token *v, size_t lp, size_t 
 			if (end > i + 1 && (buf_putc(b, ' ') != 0 ||
 					    sqt_put_canonical(b, v, i + 1, end) != 0))
 				return STRATA_ERROR;
-		} else if (sqt_put_canonical(b, v, i, end) != 0 || sc_strv_add(cols, ncols, "") != 0) {
+		} else if (sqt_put_canonical(b, v, i, end) != 0 || sc_strv_push(cols, ncols, "") != 0) {
 			return STRATA_ERROR;
 		}
 		i = end + 1;
@@ -178,7 +178,7 @@ static int parse_column(sqc_create *t, const sqt_token *v, size_t from, size_t t
 
 			if (!(p = add_pcon(t, 'u', &pending)) || buf_putc(&b, '(') != 0 ||
 			    sqt_put_ident(&b, pc->name) != 0 || buf_putc(&b, ')') != 0 ||
-			    sc_strv_add(&p->cols, &p->ncols, pc->name) != 0) {
+			    sc_strv_push(&p->cols, &p->ncols, pc->name) != 0) {
 				buf_release(&b);
 				return STRATA_ERROR;
 			}
@@ -213,7 +213,7 @@ static int parse_column(sqc_create *t, const sqt_token *v, size_t from, size_t t
 			i += 2;
 		} else if (sqt_at(v, to, i, "REFERENCES")) {
 			if (!(p = add_pcon(t, 'f', &pending)) ||
-			    sc_strv_add(&p->cols, &p->ncols, pc->name) != 0)
+			    sc_strv_push(&p->cols, &p->ncols, pc->name) != 0)
 				return STRATA_ERROR;
 			i = parse_references(p, v, to, i, &err);
 		} else if (sqt_at(v, to, i, "GENERATED")) {
@@ -329,13 +329,6 @@ done:
 	return rc;
 }
 
-static void strv_release(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		strata_free(v[i]);
-	strata_free(v);
-}
-
 void sqc_create_release(sqc_create *t)
 {
 	for (size_t i = 0; i < t->ncols; i++) {
@@ -349,7 +342,7 @@ void sqc_create_release(sqc_create *t)
 	for (size_t i = 0; i < t->ncons; i++) {
 		strata_free(t->cons[i].name);
 		strata_free(t->cons[i].body);
-		strv_release(t->cons[i].cols, t->cons[i].ncols);
+		sc_strv_free(t->cons[i].cols, t->cons[i].ncols);
 		strata_free(t->cons[i].ref_table);
 		strata_free(t->cons[i].match);
 	}
