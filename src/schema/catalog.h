@@ -45,7 +45,8 @@
 #include "util/map.h"
 
 /* Object kinds, in the order a dump creates them when no dependency says
- * otherwise (the diff sorts topologically and breaks ties by this). */
+ * otherwise (the diffs sort topologically with depsort.h and break ties
+ * by this). */
 typedef enum sc_kind {
 	SC_SCHEMA = 1,
 	SC_EXTENSION,

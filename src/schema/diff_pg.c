@@ -11,8 +11,9 @@
  *     everything that depends on those or on a column whose type changes or
  *     that is dropped (found from pg_depend, transitively). Dependents
  *     first.
- *  2. Creates and alters, in dependency order (a depth-first walk over the
- *     target catalog's dependencies, ties broken by kind then name):
+ *  2. Creates and alters, in dependency order (the depth-first walk of
+ *     depsort.h over the target catalog's dependencies, ties broken by
+ *     kind then name):
  *     schemas, extensions, types, sequences, functions, tables and their
  *     columns, views, indexes, constraints (foreign keys after the keys
  *     they reference), triggers, policies, comments, grants.

@@ -23,7 +23,8 @@
  *    revision (for_migration) there is no PRAGMA foreign_keys = OFF, which
  *    does nothing inside a transaction: strata's runner has them off.
  *
- * Order of the changes (each phase in dependency order, ties by key):
+ * Order of the changes (each phase in dependency order by depsort.h, ties
+ * by key):
  *  1. drop the triggers and views to drop, change or rebuild (dependents
  *     first), and every view or trigger that reads a table being rebuilt,
  *     dropped or losing a column (SQLite refuses those changes while a
