@@ -144,13 +144,14 @@ static int need_column(sc_column **out, const target *t, const char *name)
 	return 0;
 }
 
-static int set_str(char **field, const char *value)
+/* Point a field of the catalog at a copy of value (or NULL); the old
+ * string stays in the catalog's arena. */
+static int set_str(const target *t, char **field, const char *value)
 {
 	char *copy = NULL;
 
-	if (value && !(copy = strata_strdup(value)))
+	if (value && !(copy = sc_strdup(t->cat, value)))
 		return STRATA_ERROR;
-	strata_free(*field);
 	*field = copy;
 	return 0;
 }
@@ -182,13 +183,13 @@ static int add_constraint(const target *t, const char *name, char type, const js
 		return STRATA_ERROR;
 	k->contype = type;
 	if (buf_puts(&def, "CONSTRAINT ") != 0 || sqt_put_ident(&def, name) != 0 ||
-	    buf_putc(&def, ' ') != 0 || buf_puts(&def, body) != 0 || !(k->def = buf_detach(&def)) ||
-	    !(k->name = strata_strdup(name)) || !(k->table = strata_strdup(t->table->name)))
+	    buf_putc(&def, ' ') != 0 || buf_puts(&def, body) != 0 || !(k->def = sc_take(t->cat, buf_detach(&def))) ||
+	    !(k->name = sc_strdup(t->cat, name)) || !(k->table = sc_strdup(t->cat, t->table->name)))
 		goto oom;
-	if (column && sc_strv_add(&k->con_columns, &k->ncon_columns, column) != 0)
+	if (column && sc_strv_add(t->cat, &k->con_columns, &k->ncon_columns, column) != 0)
 		goto oom;
 	json_array_foreach(columns, i, v)
-		if (sc_strv_add(&k->con_columns, &k->ncon_columns, json_string_value(v)) != 0)
+		if (sc_strv_add(t->cat, &k->con_columns, &k->ncon_columns, json_string_value(v)) != 0)
 			goto oom;
 	return sc_catalog_finish(t->cat);
 oom:
@@ -336,7 +337,6 @@ static int drop_column(target *t, const char *name)
 	if (c->pk)
 		return refuse(t, "column \"%s\" is in the primary key", name);
 	at = (size_t)(c - t->table->cols);
-	sc_column_release(c);
 	memmove(c, c + 1, (t->table->ncols - at - 1) * sizeof(*c));
 	t->table->ncols--;
 	return sc_catalog_drop_if(t->cat, on_column, &d);
@@ -412,7 +412,7 @@ static int apply_up(target *t, strata_db *db, strata_buf *ran, const json_t *bod
 		if ((rc = need_column(&c, t, col)) < 0 ||
 		    (rc = fill_column(db, ran, table, col, str(body, "up"))) < 0)
 			return rc;
-		if (str(body, "type") && (rc = set_str(&c->type, str(body, "type"))) < 0)
+		if (str(body, "type") && (rc = set_str(t, &c->type, str(body, "type"))) < 0)
 			return rc;
 		if (json_is_boolean(json_object_get(body, "nullable")))
 			c->not_null = !json_is_true(json_object_get(body, "nullable"));
@@ -422,7 +422,7 @@ static int apply_up(target *t, strata_db *db, strata_buf *ran, const json_t *bod
 			if (json_is_string(dflt))
 				buf_printf(&d, "(%s)", json_string_value(dflt));
 			rc = buf_check(&d) < 0 ? STRATA_ERROR
-					       : set_str(&c->default_expr, d.len ? buf_cstr(&d) : NULL);
+					       : set_str(t, &c->default_expr, d.len ? buf_cstr(&d) : NULL);
 			buf_release(&d);
 			if (rc < 0)
 				return rc;
@@ -621,9 +621,10 @@ int online_sqlite_rebuild(strata_db *db, const char *version_table,
 	}
 	if ((rc = sc_sqlite_table_def(&def, t.table, cons, ncons)) < 0)
 		goto done;
-	strata_free(t.table->def);
-	t.table->def = def;
-	def = NULL;
+	if (!(t.table->def = sc_strdup(t.cat, def))) {
+		rc = STRATA_ERROR;
+		goto done;
+	}
 	dopts.for_migration = 1;
 	if ((rc = sc_diff_sqlite(from, t.cat, &dopts, &changes)) < 0)
 		goto done;

@@ -1,6 +1,7 @@
 /*
  * schema/catalog.c - building, sorting and looking up catalog objects (see
- * catalog.h), and quoting names the way PostgreSQL prints them.
+ * catalog.h), all allocated from the catalog's arena, and quoting names
+ * the way PostgreSQL prints them.
  */
 #include "schema/catalog.h"
 #include "strata/error.h"
@@ -61,94 +62,85 @@ sc_catalog *sc_catalog_new(int engine)
 	return cat;
 }
 
-static void strv_free(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		strata_free(v[i]);
-	strata_free(v);
-}
-
-void sc_column_release(sc_column *c)
-{
-	strata_free(c->name);
-	strata_free(c->type);
-	strata_free(c->collation);
-	strata_free(c->default_expr);
-	strata_free(c->generated);
-	strata_free(c->comment);
-}
-
-static void object_free(sc_object *o)
-{
-	if (!o)
-		return;
-	strata_free(o->schema);
-	strata_free(o->name);
-	strata_free(o->table);
-	strata_free(o->key);
-	strata_free(o->def);
-	strata_free(o->comment);
-	strv_free(o->grants, o->ngrants);
-	for (size_t i = 0; i < o->ncols; i++)
-		sc_column_release(&o->cols[i]);
-	strata_free(o->cols);
-	strata_free(o->partition_of);
-	strata_free(o->partition_bound);
-	strata_free(o->partition_key);
-	strata_free(o->inherits);
-	strata_free(o->options);
-	strv_free(o->labels, o->nlabels);
-	strata_free(o->ref_table);
-	strv_free(o->con_columns, o->ncon_columns);
-	strv_free(o->ref_columns, o->nref_columns);
-	strata_free(o->owned_by);
-	strata_free(o->result_type);
-	strv_free(o->deps, o->ndeps);
-	strv_free(o->col_deps, o->ncol_deps);
-	strata_free(o->func_name);
-	strata_free(o->func_args);
-	strata_free(o->domain_default);
-	strata_free(o);
-}
-
 void sc_catalog_free(sc_catalog *cat)
 {
 	if (!cat)
 		return;
-	for (size_t i = 0; i < cat->n; i++)
-		object_free(cat->objs[i]);
-	strata_free(cat->objs);
 	map_release(&cat->by_key);
+	arena_release(&cat->arena);
 	strata_free(cat);
+}
+
+void *sc_alloc(sc_catalog *cat, size_t n)
+{
+	return arena_alloc(&cat->arena, n);
+}
+
+char *sc_strdup(sc_catalog *cat, const char *s)
+{
+	return arena_strdup(&cat->arena, s);
+}
+
+char *sc_strndup(sc_catalog *cat, const char *s, size_t n)
+{
+	return arena_strndup(&cat->arena, s, n);
+}
+
+char *sc_take(sc_catalog *cat, char *s)
+{
+	char *copy = s ? arena_strdup(&cat->arena, s) : NULL;
+
+	strata_free(s); /* NULL: its maker has set the error */
+	return copy;
+}
+
+size_t sc_strv_cap(size_t n)
+{
+	size_t cap = 4;
+
+	if (!n)
+		return 0;
+	while (cap < n)
+		cap *= 2;
+	return cap;
 }
 
 sc_object *sc_catalog_add(sc_catalog *cat, sc_kind kind)
 {
 	sc_object *o;
 
-	if (strata_grow((void **)&cat->objs, &cat->cap, cat->n + 1, sizeof(*cat->objs)) != 0)
-		return NULL;
-	if (!(o = strata_calloc(1, sizeof(*o))))
+	if (arena_grow(&cat->arena, (void **)&cat->objs, &cat->cap, cat->n + 1,
+		       sizeof(*cat->objs)) != 0 ||
+	    !(o = arena_alloc(&cat->arena, sizeof(*o))))
 		return NULL;
 	o->kind = kind;
 	cat->objs[cat->n++] = o;
 	return o;
 }
 
-sc_column *sc_object_add_column(sc_object *obj)
+sc_column *sc_object_add_column(sc_catalog *cat, sc_object *obj)
 {
-	size_t cap = obj->ncols;
-	sc_column *c;
+	size_t cap = sc_strv_cap(obj->ncols);
 
-	/* Columns arrive one by one and are few: grow by one keeps it simple. */
-	if (strata_grow((void **)&obj->cols, &cap, obj->ncols + 1, sizeof(*obj->cols)) != 0)
+	if (arena_grow(&cat->arena, (void **)&obj->cols, &cap, obj->ncols + 1,
+		       sizeof(*obj->cols)) != 0)
 		return NULL;
-	c = &obj->cols[obj->ncols++];
-	memset(c, 0, sizeof(*c));
-	return c;
+	return &obj->cols[obj->ncols++]; /* zeroed: fresh from the arena */
 }
 
-int sc_strv_add(char ***v, size_t *n, const char *s)
+int sc_strv_add(sc_catalog *cat, char ***v, size_t *n, const char *s)
+{
+	size_t cap = sc_strv_cap(*n);
+	char *copy;
+
+	if (!(copy = arena_strdup(&cat->arena, s ? s : "")) ||
+	    arena_grow(&cat->arena, (void **)v, &cap, *n + 1, sizeof(**v)) != 0)
+		return STRATA_ERROR;
+	(*v)[(*n)++] = copy;
+	return 0;
+}
+
+int sc_strv_push(char ***v, size_t *n, const char *s)
 {
 	size_t cap = *n;
 	char *copy;
@@ -161,6 +153,13 @@ int sc_strv_add(char ***v, size_t *n, const char *s)
 	}
 	(*v)[(*n)++] = copy;
 	return 0;
+}
+
+void sc_strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		strata_free(v[i]);
+	strata_free(v);
 }
 
 char *sc_make_key(sc_kind kind, const char *schema, const char *table, const char *name)
@@ -200,9 +199,7 @@ static void strv_sort_unique(char **v, size_t *n)
 		return;
 	qsort(v, *n, sizeof(*v), str_cmp);
 	for (size_t i = 0; i < *n; i++) {
-		if (out && strcmp(v[out - 1], v[i]) == 0)
-			strata_free(v[i]);
-		else
+		if (!out || strcmp(v[out - 1], v[i]) != 0)
 			v[out++] = v[i];
 	}
 	*n = out;
@@ -213,7 +210,8 @@ int sc_catalog_finish(sc_catalog *cat)
 	for (size_t i = 0; i < cat->n; i++) {
 		sc_object *o = cat->objs[i];
 
-		if (!o->key && !(o->key = sc_make_key(o->kind, o->schema, o->table, o->name)))
+		if (!o->key && !(o->key = sc_take(cat, sc_make_key(o->kind, o->schema, o->table,
+								    o->name))))
 			return STRATA_ERROR;
 		strv_sort_unique(o->deps, &o->ndeps);
 		strv_sort_unique(o->col_deps, &o->ncol_deps);
@@ -250,7 +248,7 @@ int sc_add_versioned_schemas(const sc_catalog *cat, char ***v, size_t *n)
 		const sc_object *o = cat->objs[i];
 
 		if (o->kind == SC_SCHEMA && !sc_strv_has(*v, *n, o->name) &&
-		    looks_versioned(cat, o->name) && sc_strv_add(v, n, o->name) != 0)
+		    looks_versioned(cat, o->name) && sc_strv_push(v, n, o->name) != 0)
 			return STRATA_ERROR;
 	}
 	return 0;
@@ -262,9 +260,7 @@ int sc_catalog_drop_if(sc_catalog *cat, int (*drop)(const sc_object *o, void *pa
 	size_t out = 0, n = cat->n;
 
 	for (size_t i = 0; i < n; i++) {
-		if (drop(cat->objs[i], payload))
-			object_free(cat->objs[i]);
-		else
+		if (!drop(cat->objs[i], payload))
 			cat->objs[out++] = cat->objs[i];
 	}
 	if (out == n)

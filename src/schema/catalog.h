@@ -4,8 +4,9 @@
  * query per object kind) and compared by the diff (never SQL text).
  *
  * Layer: schema (above db and util). Introspection lives in
- * introspect_pg.c / introspect_sqlite.c, the diff and DDL emission in
- * diff_pg.c / diff_sqlite.c, canonical dumps in dump.c, diagrams in erd.c.
+ * introspect_pg.c / introspect_sqlite.c, the diff in diff_pg.c (with its
+ * SQL in emit_pg.c) and diff_sqlite.c, canonical dumps in dump.c, diagrams
+ * in erd.c.
  *
  * Model:
  *  - A catalog is a flat, sorted array of objects. Each object has a kind,
@@ -26,17 +27,26 @@
  *    dependency on one column is "column/schema.table.column", so that a
  *    column type change drops and recreates exactly the views that read it.
  *
- * All strings are owned by the catalog (freed by sc_catalog_free).
+ * Ownership: a catalog owns one arena (util/arena.h). Every object, string
+ * and array of it is allocated from there (sc_catalog_add, sc_strdup,
+ * sc_take, sc_strv_add, sc_object_add_column, sc_alloc) and dies with
+ * sc_catalog_free, which releases the arena and frees nothing one by one.
+ * Nothing stored in a catalog is freed or reallocated on its own: a field
+ * is replaced by pointing it at a new arena string. Arrays of an object
+ * (cols, grants, labels, deps, ...) hold n items in room for the next
+ * power of two (sc_strv_cap), so they grow only through these functions.
  */
 #ifndef STRATA_SCHEMA_CATALOG_H
 #define STRATA_SCHEMA_CATALOG_H
 
 #include <stddef.h>
 
+#include "util/arena.h"
 #include "util/map.h"
 
 /* Object kinds, in the order a dump creates them when no dependency says
- * otherwise (the diff sorts topologically and breaks ties by this). */
+ * otherwise (the diffs sort topologically with depsort.h and break ties
+ * by this). */
 typedef enum sc_kind {
 	SC_SCHEMA = 1,
 	SC_EXTENSION,
@@ -150,6 +160,7 @@ typedef struct strata_catalog {
 	size_t n;
 	size_t cap;
 	strata_map by_key;   /* key -> sc_object*, built by sc_catalog_finish */
+	strata_arena arena;  /* everything above but by_key's table */
 } sc_catalog;
 
 /* A new, empty catalog; NULL on out of memory (error set). */
@@ -157,18 +168,32 @@ sc_catalog *sc_catalog_new(int engine);
 void sc_catalog_free(sc_catalog *cat);
 
 /* Append a zeroed object of the given kind; NULL on out of memory. The
- * caller fills its fields with strings from sc_strdup (owned by the
- * catalog once stored in the object). */
+ * caller fills its fields with strings from sc_strdup / sc_take. */
 sc_object *sc_catalog_add(sc_catalog *cat, sc_kind kind);
 
 /* Append a zeroed column to a table or composite type; NULL on OOM. */
-sc_column *sc_object_add_column(sc_object *obj);
-/* Free the strings of a column (the column itself is an element of its
- * object's array). */
-void sc_column_release(sc_column *c);
+sc_column *sc_object_add_column(sc_catalog *cat, sc_object *obj);
 
-/* Append a copy of s to a string array (deps, grants, labels, ...). */
-int sc_strv_add(char ***v, size_t *n, const char *s);
+/* n zeroed bytes from the catalog's arena; NULL on out of memory. */
+void *sc_alloc(sc_catalog *cat, size_t n);
+/* A copy of s (not NULL) / of its first n bytes in the catalog's arena. */
+char *sc_strdup(sc_catalog *cat, const char *s);
+char *sc_strndup(sc_catalog *cat, const char *s, size_t n);
+/* Move a malloc'ed string (buf_detach, sqt_name, sc_make_key, ...) into
+ * the catalog: returns the arena copy and frees s either way; NULL when s
+ * is NULL or memory runs out (error set). */
+char *sc_take(sc_catalog *cat, char *s);
+
+/* Append a copy of s (NULL: "") to a string array of the catalog (deps,
+ * grants, labels, ...). 0 or STRATA_ERROR. */
+int sc_strv_add(sc_catalog *cat, char ***v, size_t *n, const char *s);
+/* The room an array of n items of a catalog object has (see above). */
+size_t sc_strv_cap(size_t n);
+
+/* Scratch string vectors outside any catalog (malloc'ed): append a copy
+ * of s (NULL: ""), and free the vector with its strings. */
+int sc_strv_push(char ***v, size_t *n, const char *s);
+void sc_strv_free(char **v, size_t n);
 
 /* Whether the string vector holds s. */
 int sc_strv_has(char *const *v, size_t n, const char *s);
@@ -181,14 +206,14 @@ int sc_strv_in_order(char *const *a, size_t na, char *const *b, size_t nb);
  * key. Called once introspection is complete. */
 int sc_catalog_finish(sc_catalog *cat);
 
-/* Add to v (a list of names, as sc_strv_add) each schema of the catalog
+/* Add to v (a list of names, as sc_strv_push) each schema of the catalog
  * that holds nothing but views and is named "<schema>_<suffix>" after
  * another of its schemas: how strata online names its versioned schemas,
  * for a catalog (a schema file) that lacks the rows of its state table
  * that name them. 0 or STRATA_ERROR. */
 int sc_add_versioned_schemas(const sc_catalog *cat, char ***v, size_t *n);
 
-/* Remove (and free) every object drop() says yes to, before or after
+/* Remove every object drop() says yes to (its memory stays in the arena), before or after
  * sc_catalog_finish; the order stays as it was. Objects that depend on a
  * removed one keep its key in their deps. 0 or STRATA_ERROR (out of
  * memory while indexing again). */

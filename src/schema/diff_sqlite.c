@@ -23,7 +23,8 @@
  *    revision (for_migration) there is no PRAGMA foreign_keys = OFF, which
  *    does nothing inside a transaction: strata's runner has them off.
  *
- * Order of the changes (each phase in dependency order, ties by key):
+ * Order of the changes (each phase in dependency order by depsort.h, ties
+ * by key):
  *  1. drop the triggers and views to drop, change or rebuild (dependents
  *     first), and every view or trigger that reads a table being rebuilt,
  *     dropped or losing a column (SQLite refuses those changes while a
@@ -46,6 +47,7 @@
  *     SQL needs it, but it is not a difference of its own.
  */
 #include "schema/diff.h"
+#include "schema/depsort.h"
 #include "schema/sqlite_sql.h"
 #include "strata/error.h"
 #include "util/alloc.h"
@@ -126,53 +128,43 @@ static int objs_of(const sc_catalog *cat, sc_kind kind, const char *table, sc_ob
 
 /* ---- dependency order ---------------------------------------------------- */
 
-typedef struct topo {
-	sc_object **in;
-	size_t n;
-	strata_map index; /* key -> position + 1 */
-	char *state;      /* 0 new, 1 visiting, 2 done */
-	sc_object **out;
-	size_t nout;
-} topo;
-
-static void visit(topo *t, size_t i)
-{
-	if (t->state[i])
-		return;
-	t->state[i] = 1;
-	for (size_t k = 0; k < t->in[i]->ndeps; k++) {
-		size_t j = (size_t)(uintptr_t)map_get(&t->index, t->in[i]->deps[k]);
-
-		if (j)
-			visit(t, j - 1);
-	}
-	t->state[i] = 2;
-	t->out[t->nout++] = t->in[i];
-}
-
 /* Sort objs in place so that each comes after what it depends on (among
- * objs); cycles are broken by key order. reverse: dependents first. */
+ * objs), by the walk of depsort.h (cycles are left as the walk found
+ * them, ties in key order). reverse: dependents first. */
 static int dep_sort(sc_object **objs, size_t n, int reverse)
 {
-	topo t = { objs, n, STRATA_MAP_INIT, NULL, NULL, 0 };
-	int rc = STRATA_ERROR;
+	strata_map index = STRATA_MAP_INIT; /* key -> position + 1 */
+	sc_object **in = NULL;
+	size_t *order = NULL;
+	sc_depsort ds;
+	int rc;
 
 	if (n < 2)
 		return 0;
-	if (!(t.state = strata_calloc(n, 1)) || !(t.out = strata_calloc(n, sizeof(*t.out))))
-		goto done;
-	for (size_t i = 0; i < n; i++)
-		if (map_put(&t.index, objs[i]->key, (void *)(uintptr_t)(i + 1)) != 0)
-			goto done;
-	for (size_t i = 0; i < n; i++)
-		visit(&t, i);
-	for (size_t i = 0; i < n; i++)
-		objs[i] = t.out[reverse ? n - 1 - i : i];
-	rc = 0;
-done:
-	map_release(&t.index);
-	strata_free(t.state);
-	strata_free(t.out);
+	rc = sc_depsort_init(&ds, n);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = map_put(&index, objs[i]->key, (void *)(uintptr_t)(i + 1));
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		for (size_t k = 0; rc == 0 && k < objs[i]->ndeps; k++) {
+			size_t j = (size_t)(uintptr_t)map_get(&index, objs[i]->deps[k]);
+
+			if (j)
+				rc = sc_depsort_add(&ds, i, j - 1);
+		}
+	if (rc == 0 && (!(order = strata_calloc(n, sizeof(*order))) ||
+			!(in = strata_calloc(n, sizeof(*in)))))
+		rc = STRATA_ERROR;
+	if (rc == 0)
+		rc = sc_depsort_order(&ds, order, NULL, NULL);
+	if (rc == 0) {
+		memcpy(in, objs, n * sizeof(*in));
+		for (size_t i = 0; i < n; i++)
+			objs[i] = in[order[reverse ? n - 1 - i : i]];
+	}
+	map_release(&index);
+	sc_depsort_release(&ds);
+	strata_free(order);
+	strata_free(in);
 	return rc;
 }
 

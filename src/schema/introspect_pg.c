@@ -100,13 +100,14 @@ static sc_object *lookup(pg_ctx *x, const char *catalog, const char *oid)
 	return map_get(&x->by_oid, key);
 }
 
-static int dup_into(char **dst, const char *s)
+/* A copy of s (or NULL) into *dst, from the catalog's arena. */
+static int dup_into(pg_ctx *x, char **dst, const char *s)
 {
 	if (!s) {
 		*dst = NULL;
 		return 0;
 	}
-	return (*dst = strata_strdup(s)) ? 0 : STRATA_ERROR;
+	return (*dst = sc_strdup(x->cat, s)) ? 0 : STRATA_ERROR;
 }
 
 static int is_true(const char *v)
@@ -114,8 +115,9 @@ static int is_true(const char *v)
 	return v && v[0] == 't';
 }
 
-/* A JSON array of strings (json_agg / to_json output) into a string vector. */
-static int json_strv(const char *text, char ***v, size_t *n)
+/* A JSON array of strings (json_agg / to_json output) into a string vector
+ * of the catalog. */
+static int json_strv(pg_ctx *x, const char *text, char ***v, size_t *n)
 {
 	json_error_t jerr;
 	json_t *arr;
@@ -129,7 +131,8 @@ static int json_strv(const char *text, char ***v, size_t *n)
 		return strata_error_set(STRATA_ERROR, "unexpected catalog value %.40s: %s", text,
 					jerr.text);
 	json_array_foreach (arr, i, item) {
-		if (json_is_string(item) && (rc = sc_strv_add(v, n, json_string_value(item))) != 0)
+		if (json_is_string(item) &&
+		    (rc = sc_strv_add(x->cat, v, n, json_string_value(item))) != 0)
 			break;
 	}
 	json_decref(arr);
@@ -150,8 +153,8 @@ static sc_object *add(pg_ctx *x, sc_kind kind, const char *schema, const char *t
 {
 	sc_object *o = sc_catalog_add(x->cat, kind);
 
-	if (!o || dup_into(&o->schema, schema) != 0 || dup_into(&o->table, table) != 0 ||
-	    dup_into(&o->name, name) != 0)
+	if (!o || dup_into(x, &o->schema, schema) != 0 || dup_into(x, &o->table, table) != 0 ||
+	    dup_into(x, &o->name, name) != 0)
 		return NULL;
 	return o;
 }
@@ -165,7 +168,7 @@ static int on_schema(void *p, int n, const char *const *v)
 	pg_ctx *x = p;
 	sc_object *o = add(x, SC_SCHEMA, NULL, NULL, v[1]);
 
-	if (!o || dup_into(&o->comment, v[2]) != 0 || json_strv(v[3], &o->grants, &o->ngrants) ||
+	if (!o || dup_into(x, &o->comment, v[2]) != 0 || json_strv(x, v[3], &o->grants, &o->ngrants) ||
 	    remember(x, "pg_namespace", v[0], o) != 0)
 		return ROW_FAIL(x);
 	return 0;
@@ -200,8 +203,8 @@ static int on_extension(void *p, int n, const char *const *v)
 	 * when asked (sc_diff_options.extension_versions). */
 	if (!o || buf_printf(&b, "%s %s", v[1], v[2]) != 0)
 		return ROW_FAIL(x);
-	o->def = buf_detach(&b);
-	if (dup_into(&o->result_type, v[2]) != 0 || !(o->options = strata_strdup(v[1])))
+	if (!(o->def = sc_take(x->cat, buf_detach(&b))) ||
+	    dup_into(x, &o->result_type, v[2]) != 0 || !(o->options = sc_strdup(x->cat, v[1])))
 		return ROW_FAIL(x);
 	return 0;
 }
@@ -217,7 +220,7 @@ static int on_collation(void *p, int n, const char *const *v)
 	pg_ctx *x = p;
 	sc_object *o = add(x, SC_COLLATION, v[1], NULL, v[2]);
 
-	if (!o || dup_into(&o->def, v[3]) != 0 || dup_into(&o->comment, v[4]) != 0 ||
+	if (!o || dup_into(x, &o->def, v[3]) != 0 || dup_into(x, &o->comment, v[4]) != 0 ||
 	    remember(x, "pg_collation", v[0], o) != 0)
 		return ROW_FAIL(x);
 	return 0;
@@ -259,13 +262,13 @@ static int on_type(void *p, int n, const char *const *v)
 	sc_kind kind = v[3][0] == 'e' ? SC_ENUM : v[3][0] == 'd' ? SC_DOMAIN : SC_COMPOSITE;
 	sc_object *o = add(x, kind, v[1], NULL, v[2]);
 
-	if (!o || dup_into(&o->comment, v[4]) != 0 || remember(x, "pg_type", v[0], o) != 0)
+	if (!o || dup_into(x, &o->comment, v[4]) != 0 || remember(x, "pg_type", v[0], o) != 0)
 		return ROW_FAIL(x);
-	if (kind == SC_ENUM && json_strv(v[5], &o->labels, &o->nlabels) != 0)
+	if (kind == SC_ENUM && json_strv(x, v[5], &o->labels, &o->nlabels) != 0)
 		return ROW_FAIL(x);
 	if (kind == SC_DOMAIN &&
-	    (dup_into(&o->result_type, v[6]) != 0 || dup_into(&o->domain_default, v[8]) != 0 ||
-	     json_strv(v[10], &o->labels, &o->nlabels) != 0))
+	    (dup_into(x, &o->result_type, v[6]) != 0 || dup_into(x, &o->domain_default, v[8]) != 0 ||
+	     json_strv(x, v[10], &o->labels, &o->nlabels) != 0))
 		return ROW_FAIL(x);
 	o->domain_not_null = is_true(v[9]);
 	if (kind == SC_COMPOSITE && remember(x, "pg_class", v[7], o) != 0)
@@ -302,8 +305,8 @@ static int on_sequence(void *p, int n, const char *const *v)
 
 	if (v[5] && v[6] && is_bookkeeping(x, v[5], v[6]))
 		return 0;
-	if (!(o = add(x, SC_SEQUENCE, v[1], NULL, v[2])) || dup_into(&o->def, v[3]) != 0 ||
-	    dup_into(&o->comment, v[4]) != 0 || json_strv(v[8], &o->grants, &o->ngrants) != 0 ||
+	if (!(o = add(x, SC_SEQUENCE, v[1], NULL, v[2])) || dup_into(x, &o->def, v[3]) != 0 ||
+	    dup_into(x, &o->comment, v[4]) != 0 || json_strv(x, v[8], &o->grants, &o->ngrants) != 0 ||
 	    remember(x, "pg_class", v[0], o) != 0)
 		return ROW_FAIL(x);
 	if (v[5]) {
@@ -312,8 +315,8 @@ static int on_sequence(void *p, int n, const char *const *v)
 		if (sc_put_qualified(&b, v[5], v[6]) != 0 || buf_putc(&b, '.') != 0 ||
 		    sc_put_ident(&b, v[7]) != 0)
 			return ROW_FAIL(x);
-		o->owned_by = buf_detach(&b);
-		if (!(o->ref_table = sc_make_key(SC_TABLE, v[5], NULL, v[6])))
+		if (!(o->owned_by = sc_take(x->cat, buf_detach(&b))) ||
+		    !(o->ref_table = sc_take(x->cat, sc_make_key(SC_TABLE, v[5], NULL, v[6]))))
 			return ROW_FAIL(x);
 	}
 	return 0;
@@ -349,12 +352,12 @@ static int on_function(void *p, int n, const char *const *v)
 		return ROW_FAIL(x);
 	o = add(x, SC_FUNCTION, v[1], NULL, buf_cstr(&name));
 	buf_release(&name);
-	if (!o || dup_into(&o->def, v[4]) != 0 || dup_into(&o->result_type, v[5]) != 0 ||
-	    dup_into(&o->comment, v[6]) != 0 || json_strv(v[7], &o->grants, &o->ngrants) != 0 ||
+	if (!o || dup_into(x, &o->def, v[4]) != 0 || dup_into(x, &o->result_type, v[5]) != 0 ||
+	    dup_into(x, &o->comment, v[6]) != 0 || json_strv(x, v[7], &o->grants, &o->ngrants) != 0 ||
 	    remember(x, "pg_proc", v[0], o) != 0)
 		return ROW_FAIL(x);
 	o->relkind = v[8][0]; /* prokind: 'f' function, 'p' procedure, 'a' aggregate */
-	if (dup_into(&o->func_name, v[2]) != 0 || dup_into(&o->func_args, v[3]) != 0)
+	if (dup_into(x, &o->func_name, v[2]) != 0 || dup_into(x, &o->func_args, v[3]) != 0)
 		return ROW_FAIL(x);
 	return 0;
 }
@@ -395,16 +398,16 @@ static int on_relation(void *p, int n, const char *const *v)
 
 	if (kind == SC_TABLE && is_bookkeeping(x, v[1], v[2]))
 		return 0;
-	if (!(o = add(x, kind, v[1], NULL, v[2])) || dup_into(&o->comment, v[4]) != 0 ||
-	    json_strv(v[5], &o->grants, &o->ngrants) != 0 || dup_into(&o->def, v[6]) != 0 ||
-	    dup_into(&o->options, v[7]) != 0 || dup_into(&o->partition_key, v[10]) != 0 ||
-	    dup_into(&o->partition_bound, v[11]) != 0 || dup_into(&o->partition_of, v[12]) != 0 ||
-	    dup_into(&o->inherits, v[13]) != 0 || remember(x, "pg_class", v[0], o) != 0)
+	if (!(o = add(x, kind, v[1], NULL, v[2])) || dup_into(x, &o->comment, v[4]) != 0 ||
+	    json_strv(x, v[5], &o->grants, &o->ngrants) != 0 || dup_into(x, &o->def, v[6]) != 0 ||
+	    dup_into(x, &o->options, v[7]) != 0 || dup_into(x, &o->partition_key, v[10]) != 0 ||
+	    dup_into(x, &o->partition_bound, v[11]) != 0 || dup_into(x, &o->partition_of, v[12]) != 0 ||
+	    dup_into(x, &o->inherits, v[13]) != 0 || remember(x, "pg_class", v[0], o) != 0)
 		return ROW_FAIL(x);
 	if (v[14]) { /* a partition depends on its parent */
 		char *key = sc_make_key(SC_TABLE, v[14], NULL, v[15]);
 
-		if (!key || sc_strv_add(&o->deps, &o->ndeps, key) != 0) {
+		if (!key || sc_strv_add(x->cat, &o->deps, &o->ndeps, key) != 0) {
 			strata_free(key);
 			return ROW_FAIL(x);
 		}
@@ -447,15 +450,15 @@ static int on_column(void *p, int n, const char *const *v)
 
 	if (!o) /* a relation left out (bookkeeping, extension member) */
 		return 0;
-	if (!(c = sc_object_add_column(o)) || dup_into(&c->name, v[1]) != 0 ||
-	    dup_into(&c->type, v[2]) != 0 || dup_into(&c->collation, v[3]) != 0 ||
-	    dup_into(&c->comment, v[9]) != 0)
+	if (!(c = sc_object_add_column(x->cat, o)) || dup_into(x, &c->name, v[1]) != 0 ||
+	    dup_into(x, &c->type, v[2]) != 0 || dup_into(x, &c->collation, v[3]) != 0 ||
+	    dup_into(x, &c->comment, v[9]) != 0)
 		return ROW_FAIL(x);
 	if (v[6] && (v[6][0] == 's' || v[6][0] == 'v')) { /* 'v': VIRTUAL, from 18 */
-		if (dup_into(&c->generated, v[4]) != 0)
+		if (dup_into(x, &c->generated, v[4]) != 0)
 			return ROW_FAIL(x);
 		c->virtual_generated = v[6][0] == 'v';
-	} else if (dup_into(&c->default_expr, v[4]) != 0) {
+	} else if (dup_into(x, &c->default_expr, v[4]) != 0) {
 		return ROW_FAIL(x);
 	}
 	c->not_null = is_true(v[5]);
@@ -491,10 +494,10 @@ static int on_constraint(void *p, int n, const char *const *v)
 
 	if (!t || t->kind != SC_TABLE)
 		return 0;
-	if (!(o = add(x, SC_CONSTRAINT, t->schema, t->name, v[2])) || dup_into(&o->def, v[4]) != 0 ||
-	    dup_into(&o->comment, v[5]) != 0 ||
-	    json_strv(v[6], &o->con_columns, &o->ncon_columns) != 0 ||
-	    json_strv(v[8], &o->ref_columns, &o->nref_columns) != 0 ||
+	if (!(o = add(x, SC_CONSTRAINT, t->schema, t->name, v[2])) || dup_into(x, &o->def, v[4]) != 0 ||
+	    dup_into(x, &o->comment, v[5]) != 0 ||
+	    json_strv(x, v[6], &o->con_columns, &o->ncon_columns) != 0 ||
+	    json_strv(x, v[8], &o->ref_columns, &o->nref_columns) != 0 ||
 	    remember(x, "pg_constraint", v[0], o) != 0)
 		return ROW_FAIL(x);
 	o->contype = v[3][0];
@@ -502,7 +505,8 @@ static int on_constraint(void *p, int n, const char *const *v)
 	if (v[7]) {
 		sc_object *ref = lookup(x, "pg_class", v[7]);
 
-		if (ref && !(o->ref_table = sc_make_key(ref->kind, ref->schema, NULL, ref->name)))
+		if (ref && !(o->ref_table = sc_take(x->cat, sc_make_key(ref->kind, ref->schema, NULL,
+									  ref->name))))
 			return ROW_FAIL(x);
 	}
 	/* The index behind a primary key, unique or exclusion constraint is
@@ -540,8 +544,8 @@ static int on_index(void *p, int n, const char *const *v)
 		return 0;
 	if (lookup(x, "pg_class", v[0])) /* behind a constraint */
 		return 0;
-	if (!(o = add(x, SC_INDEX, t->schema, t->name, v[2])) || dup_into(&o->def, v[3]) != 0 ||
-	    dup_into(&o->comment, v[4]) != 0 || remember(x, "pg_class", v[0], o) != 0)
+	if (!(o = add(x, SC_INDEX, t->schema, t->name, v[2])) || dup_into(x, &o->def, v[3]) != 0 ||
+	    dup_into(x, &o->comment, v[4]) != 0 || remember(x, "pg_class", v[0], o) != 0)
 		return ROW_FAIL(x);
 	/* pg_get_indexdef says ON ONLY for every index of a partitioned
 	 * table. What a user writes (and what reaches the partitions) is the
@@ -576,8 +580,8 @@ static int on_trigger(void *p, int n, const char *const *v)
 	sc_object *t = lookup(x, "pg_class", v[1]), *o;
 	if (!t)
 		return 0;
-	if (!(o = add(x, SC_TRIGGER, t->schema, t->name, v[2])) || dup_into(&o->def, v[3]) != 0 ||
-	    dup_into(&o->comment, v[4]) != 0 ||
+	if (!(o = add(x, SC_TRIGGER, t->schema, t->name, v[2])) || dup_into(x, &o->def, v[3]) != 0 ||
+	    dup_into(x, &o->comment, v[4]) != 0 ||
 	    remember(x, "pg_trigger", v[0], o) != 0)
 		return ROW_FAIL(x);
 	/* The enabled state (O, D, R, A) is compared too: a trigger disabled
@@ -604,8 +608,8 @@ static int on_policy(void *p, int n, const char *const *v)
 
 	if (!t)
 		return 0;
-	if (!(o = add(x, SC_POLICY, t->schema, t->name, v[2])) || dup_into(&o->def, v[3]) != 0 ||
-	    dup_into(&o->comment, v[4]) != 0 || remember(x, "pg_policy", v[0], o) != 0)
+	if (!(o = add(x, SC_POLICY, t->schema, t->name, v[2])) || dup_into(x, &o->def, v[3]) != 0 ||
+	    dup_into(x, &o->comment, v[4]) != 0 || remember(x, "pg_policy", v[0], o) != 0)
 		return ROW_FAIL(x);
 	return 0;
 }
@@ -636,11 +640,11 @@ static int on_depend(void *p, int n, const char *const *v)
 		return 0;
 	if (!(key = sc_make_key(to->kind, to->schema, to->table, to->name)))
 		return ROW_FAIL(x);
-	rc = sc_strv_add(&from->deps, &from->ndeps, key);
+	rc = sc_strv_add(x->cat, &from->deps, &from->ndeps, key);
 	if (rc == 0 && v[4] && (to->kind == SC_TABLE || to->kind == SC_VIEW ||
 				to->kind == SC_MATVIEW)) /* one column of it */
 		rc = buf_printf(&col, "%s\x1f%s", key, v[4]) != 0 ||
-		     sc_strv_add(&from->col_deps, &from->ncol_deps, buf_cstr(&col)) != 0;
+		     sc_strv_add(x->cat, &from->col_deps, &from->ncol_deps, buf_cstr(&col)) != 0;
 	buf_release(&col);
 	strata_free(key);
 	return rc != 0 ? ROW_FAIL(x) : 0;
@@ -911,7 +915,7 @@ static int drop_online_objects(strata_db *db, sc_catalog *cat)
 	for (size_t i = 0; i < cat->n && !present; i++)
 		present = cat->objs[i]->kind == SC_SCHEMA &&
 			  strcmp(cat->objs[i]->name, STRATA_ONLINE_SCHEMA) == 0;
-	rc = sc_strv_add(&w.schemas, &w.n, STRATA_ONLINE_SCHEMA);
+	rc = sc_strv_push(&w.schemas, &w.n, STRATA_ONLINE_SCHEMA);
 	if (rc == 0 && present) {
 		rc = sc_online_state_schemas(&w.schemas, &w.n, db);
 		if (rc != 0)
@@ -922,9 +926,7 @@ static int drop_online_objects(strata_db *db, sc_catalog *cat)
 	}
 	if (rc == 0)
 		rc = sc_catalog_drop_if(cat, is_online_own, &w);
-	for (size_t i = 0; i < w.n; i++)
-		strata_free(w.schemas[i]);
-	strata_free(w.schemas);
+	sc_strv_free(w.schemas, w.n);
 	return rc;
 }
 

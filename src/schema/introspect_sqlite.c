@@ -14,7 +14,11 @@
  *  - what the pragmas do not tell (collations, DEFAULT and GENERATED
  *    expressions as written, AUTOINCREMENT, UNIQUE and CHECK constraints,
  *    constraint names, DEFERRABLE) is read from the CREATE TABLE statement
- *    with the tokenizer of sqlite_sql.h.
+ *    by sqlite_create.h.
+ *
+ * The queries are a table (sqlite_steps, at the end), run in order, each
+ * followed by an optional pass over what has been read so far; a new kind
+ * of row is one more entry there and one more row callback.
  *
  * Invariants:
  *  1. A table's def is a canonical CREATE TABLE rebuilt from that model, not
@@ -39,6 +43,7 @@
  *     triggers, are left out, as are the shadow tables of virtual tables.
  */
 #include "schema/diff.h"
+#include "schema/sqlite_create.h"
 #include "schema/sqlite_sql.h"
 #include "db/db.h"
 #include "strata/error.h"
@@ -57,29 +62,6 @@
 	" " col " NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND " col " NOT IN ($1, $2, "             \
 	"'strata_batch_progress') "
 
-/* A constraint read from the CREATE TABLE statement. */
-typedef struct pcon {
-	char type;       /* 'p', 'u', 'c', 'f' */
-	char *name;      /* as given, or NULL */
-	char *body;      /* u/p: "(a, b)"; c: "(expr)" */
-	char **cols;     /* u/p/f: the constrained columns */
-	size_t ncols;
-	char *ref_table; /* f */
-	int deferred;    /* f: DEFERRABLE INITIALLY DEFERRED */
-	char *match;     /* f: MATCH name (the pragma always says NONE) */
-	int used;        /* f: matched to a pragma row */
-} pcon;
-
-/* What the statement says of one column beyond the pragmas. */
-typedef struct pcol {
-	char *name;
-	char *collation;
-	char *default_expr;
-	char *generated;
-	char *pk_name;
-	int autoincrement;
-} pcol;
-
 /* A foreign key as pragma_foreign_key_list gives it. */
 typedef struct pfk {
 	int id;
@@ -94,10 +76,7 @@ typedef struct table_info {
 	sc_object *obj;
 	char *sql;
 	int virtual_table;
-	pcol *pcols;
-	size_t npcols;
-	pcon *pcons;
-	size_t npcons;
+	sqc_create stmt;    /* what the CREATE TABLE statement says */
 	pfk *fks;
 	size_t nfks;
 } table_info;
@@ -115,36 +94,14 @@ typedef struct ctx {
 	sc_object *cur;     /* the index whose column rows are being read */
 } ctx;
 
-static void strv_release(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		strata_free(v[i]);
-	strata_free(v);
-}
-
 static void table_info_release(table_info *t)
 {
 	strata_free(t->sql);
-	for (size_t i = 0; i < t->npcols; i++) {
-		strata_free(t->pcols[i].name);
-		strata_free(t->pcols[i].collation);
-		strata_free(t->pcols[i].default_expr);
-		strata_free(t->pcols[i].generated);
-		strata_free(t->pcols[i].pk_name);
-	}
-	strata_free(t->pcols);
-	for (size_t i = 0; i < t->npcons; i++) {
-		strata_free(t->pcons[i].name);
-		strata_free(t->pcons[i].body);
-		strv_release(t->pcons[i].cols, t->pcons[i].ncols);
-		strata_free(t->pcons[i].ref_table);
-		strata_free(t->pcons[i].match);
-	}
-	strata_free(t->pcons);
+	sqc_create_release(&t->stmt);
 	for (size_t i = 0; i < t->nfks; i++) {
 		strata_free(t->fks[i].table);
-		strv_release(t->fks[i].from, t->fks[i].nfrom);
-		strv_release(t->fks[i].to, t->fks[i].nto);
+		sc_strv_free(t->fks[i].from, t->fks[i].nfrom);
+		sc_strv_free(t->fks[i].to, t->fks[i].nto);
 		strata_free(t->fks[i].on_update);
 		strata_free(t->fks[i].on_delete);
 		strata_free(t->fks[i].match);
@@ -174,16 +131,16 @@ static int on_table(void *payload, int ncols, const char *const *v)
 	memset(t, 0, sizeof(*t));
 	t->obj = o;
 	t->virtual_table = v[1] && strcmp(v[1], "virtual") == 0;
-	if (!(o->name = strata_strdup(v[0])))
+	if (!(o->name = sc_strdup(c->cat, v[0])))
 		return STRATA_ERROR;
 	if (v[2] && strcmp(v[2], "1") == 0 && v[3] && strcmp(v[3], "1") == 0)
-		o->options = strata_strdup("WITHOUT ROWID, STRICT");
+		o->options = sc_strdup(c->cat, "WITHOUT ROWID, STRICT");
 	else if (v[2] && strcmp(v[2], "1") == 0)
-		o->options = strata_strdup("WITHOUT ROWID");
+		o->options = sc_strdup(c->cat, "WITHOUT ROWID");
 	else if (v[3] && strcmp(v[3], "1") == 0)
-		o->options = strata_strdup("STRICT");
+		o->options = sc_strdup(c->cat, "STRICT");
 	else if (t->virtual_table)
-		o->options = strata_strdup("VIRTUAL");
+		o->options = sc_strdup(c->cat, "VIRTUAL");
 	if ((v[2] && strcmp(v[2], "1") == 0) || (v[3] && strcmp(v[3], "1") == 0) ||
 	    t->virtual_table)
 		if (!o->options)
@@ -209,17 +166,17 @@ static int on_column(void *payload, int ncols, const char *const *v)
 
 	if (!t)
 		return 0;
-	if (!(col = sc_object_add_column(t->obj)))
+	if (!(col = sc_object_add_column(c->cat, t->obj)))
 		return STRATA_ERROR;
 	col->position = atoi(v[1]) + 1;
-	if (!(col->name = strata_strdup(v[2])))
+	if (!(col->name = sc_strdup(c->cat, v[2])))
 		return STRATA_ERROR;
 	if (v[3] && *v[3]) {
 		sqt_tokens tk;
 
 		if (sqt_tokenize(&tk, v[3]) != 0)
 			return STRATA_ERROR;
-		col->type = sqt_canonical(tk.v, 0, tk.n);
+		col->type = sc_take(c->cat, sqt_canonical(tk.v, 0, tk.n));
 		sqt_tokens_release(&tk);
 		if (!col->type)
 			return STRATA_ERROR;
@@ -262,347 +219,15 @@ static int on_fk(void *payload, int ncols, const char *const *v)
 			return STRATA_ERROR;
 	}
 	fk = &t->fks[t->nfks - 1];
-	if (sc_strv_add(&fk->from, &fk->nfrom, v[4]) != 0 ||
-	    sc_strv_add(&fk->to, &fk->nto, v[5] ? v[5] : "") != 0)
+	if (sc_strv_push(&fk->from, &fk->nfrom, v[4]) != 0 ||
+	    sc_strv_push(&fk->to, &fk->nto, v[5] ? v[5] : "") != 0)
 		return STRATA_ERROR;
 	if (v[5])
 		fk->to_null = 0;
 	return 0;
 }
 
-/* ---- reading a CREATE TABLE statement ------------------------------------ */
-
-static int at(const sqt_token *v, size_t n, size_t i, const char *w)
-{
-	return i < n && sqt_is(&v[i], w);
-}
-
-/* The column-constraint words that end a column's type. */
-static int starts_column_constraint(const sqt_token *t)
-{
-	static const char *const words[] = { "CONSTRAINT", "PRIMARY", "NOT", "NULL",
-					     "UNIQUE", "CHECK", "DEFAULT", "COLLATE",
-					     "REFERENCES", "GENERATED", "AS" };
-
-	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)
-		if (sqt_is(t, words[i]))
-			return 1;
-	return 0;
-}
-
-static size_t skip_conflict(const sqt_token *v, size_t n, size_t i)
-{
-	return at(v, n, i, "ON") && at(v, n, i + 1, "CONFLICT") ? i + 3 : i;
-}
-
-static pcon *add_pcon(table_info *t, char type, char **pending_name)
-{
-	size_t cap = t->npcons;
-	pcon *p;
-
-	if (strata_grow((void **)&t->pcons, &cap, t->npcons + 1, sizeof(*t->pcons)) != 0)
-		return NULL;
-	p = &t->pcons[t->npcons++];
-	memset(p, 0, sizeof(*p));
-	p->type = type;
-	p->name = *pending_name;
-	*pending_name = NULL;
-	return p;
-}
-
-/* "(a, b COLLATE x DESC)" of an indexed-column list v[lp..rp]: names through
- * sqt_put_ident, the rest canonical; the bare names go to cols. */
-static int put_column_list(strata_buf *b, const sqt_token *v, size_t lp, size_t rp, char ***cols,
-			   size_t *ncols)
-{
-	size_t i = lp + 1;
-
-	if (buf_putc(b, '(') != 0)
-		return STRATA_ERROR;
-	while (i < rp) {
-		size_t end = i;
-		int depth = 0;
-		char *name;
-
-		while (end < rp && !(depth == 0 && v[end].type == SQT_COMMA)) {
-			depth += v[end].type == SQT_LP ? 1 : v[end].type == SQT_RP ? -1 : 0;
-			end++;
-		}
-		if (i > lp + 1 && buf_puts(b, ", ") != 0)
-			return STRATA_ERROR;
-		if (end == i + 1 || (v[i + 1].type == SQT_WORD && !(v[i].type == SQT_WORD &&
-								      v[i + 1].type == SQT_LP))) {
-			if (!(name = sqt_name(&v[i])))
-				return STRATA_ERROR;
-			if (sqt_put_ident(b, name) != 0 || sc_strv_add(cols, ncols, name) != 0) {
-				strata_free(name);
-				return STRATA_ERROR;
-			}
-			strata_free(name);
-			if (end > i + 1 && (buf_putc(b, ' ') != 0 ||
-					    sqt_put_canonical(b, v, i + 1, end) != 0))
-				return STRATA_ERROR;
-		} else if (sqt_put_canonical(b, v, i, end) != 0 || sc_strv_add(cols, ncols, "") != 0) {
-			return STRATA_ERROR;
-		}
-		i = end + 1;
-	}
-	return buf_putc(b, ')');
-}
-
-/* REFERENCES parent [(cols)] [ON ...] [MATCH x] [[NOT] DEFERRABLE [INITIALLY x]]
- * from v[i] (the REFERENCES word); returns the index after it. */
-static size_t parse_references(pcon *p, const sqt_token *v, size_t n, size_t i, int *err)
-{
-	i++;
-	if (i >= n || !(p->ref_table = sqt_name(&v[i]))) {
-		*err = 1;
-		return n;
-	}
-	i++;
-	if (i < n && v[i].type == SQT_LP)
-		i = sqt_close_paren(v, n, i) + 1;
-	while (i < n) {
-		if (at(v, n, i, "ON")) {
-			i += 2;
-			if (at(v, n, i, "SET") || at(v, n, i, "NO"))
-				i++;
-			i++;
-		} else if (at(v, n, i, "MATCH") && i + 1 < n) {
-			strata_free(p->match);
-			if (!(p->match = sqt_name(&v[i + 1]))) {
-				*err = 1;
-				return n;
-			}
-			for (char *s = p->match; *s; s++)
-				*s = (char)toupper((unsigned char)*s);
-			i += 2;
-		} else if (at(v, n, i, "NOT") && at(v, n, i + 1, "DEFERRABLE")) {
-			i += 2;
-			if (at(v, n, i, "INITIALLY"))
-				i += 2;
-		} else if (at(v, n, i, "DEFERRABLE")) {
-			i++;
-			if (at(v, n, i, "INITIALLY")) {
-				p->deferred = at(v, n, i + 1, "DEFERRED");
-				i += 2;
-			}
-		} else {
-			break;
-		}
-	}
-	return i;
-}
-
-/* One column definition v[from..to). */
-static int parse_column(table_info *t, const sqt_token *v, size_t from, size_t to)
-{
-	char *pending = NULL;
-	size_t i = from + 1, cap = t->npcols;
-	pcol *pc;
-	int err = 0;
-
-	if (strata_grow((void **)&t->pcols, &cap, t->npcols + 1, sizeof(*t->pcols)) != 0)
-		return STRATA_ERROR;
-	pc = &t->pcols[t->npcols++];
-	memset(pc, 0, sizeof(*pc));
-	if (!(pc->name = sqt_name(&v[from])))
-		return STRATA_ERROR;
-	/* the type: up to the first constraint word, parentheses included */
-	while (i < to && !starts_column_constraint(&v[i]))
-		i = v[i].type == SQT_LP ? sqt_close_paren(v, to, i) + 1 : i + 1;
-	while (i < to && !err) {
-		pcon *p;
-
-		if (at(v, to, i, "CONSTRAINT") && i + 1 < to) {
-			strata_free(pending);
-			if (!(pending = sqt_name(&v[i + 1])))
-				return STRATA_ERROR;
-			i += 2;
-			continue;
-		}
-		if (at(v, to, i, "PRIMARY")) {
-			strata_free(pc->pk_name);
-			pc->pk_name = pending;
-			pending = NULL;
-			i += 2;
-			if (at(v, to, i, "ASC") || at(v, to, i, "DESC"))
-				i++;
-			i = skip_conflict(v, to, i);
-			if (at(v, to, i, "AUTOINCREMENT")) {
-				pc->autoincrement = 1;
-				i++;
-			}
-		} else if (at(v, to, i, "NOT") && at(v, to, i + 1, "NULL")) {
-			i = skip_conflict(v, to, i + 2);
-		} else if (at(v, to, i, "NULL")) {
-			i = skip_conflict(v, to, i + 1);
-		} else if (at(v, to, i, "UNIQUE")) {
-			strata_buf b = STRATA_BUF_INIT;
-
-			if (!(p = add_pcon(t, 'u', &pending)) || buf_putc(&b, '(') != 0 ||
-			    sqt_put_ident(&b, pc->name) != 0 || buf_putc(&b, ')') != 0 ||
-			    sc_strv_add(&p->cols, &p->ncols, pc->name) != 0) {
-				buf_release(&b);
-				return STRATA_ERROR;
-			}
-			p->body = buf_detach(&b);
-			i = skip_conflict(v, to, i + 1);
-		} else if (at(v, to, i, "CHECK") && i + 1 < to && v[i + 1].type == SQT_LP) {
-			size_t rp = sqt_close_paren(v, to, i + 1);
-
-			if (!(p = add_pcon(t, 'c', &pending)) ||
-			    !(p->body = sqt_canonical(v, i + 1, rp < to ? rp + 1 : to)))
-				return STRATA_ERROR;
-			i = rp + 1;
-		} else if (at(v, to, i, "DEFAULT") && i + 1 < to) {
-			size_t end = i + 2;
-
-			if (v[i + 1].type == SQT_LP)
-				end = sqt_close_paren(v, to, i + 1) + 1;
-			else if (v[i + 1].type == SQT_OP && i + 2 < to)
-				end = i + 3;
-			if (end > to)
-				end = to;
-			strata_free(pc->default_expr);
-			if (!(pc->default_expr = sqt_canonical(v, i + 1, end)))
-				return STRATA_ERROR;
-			i = end;
-		} else if (at(v, to, i, "COLLATE") && i + 1 < to) {
-			strata_free(pc->collation);
-			if (!(pc->collation = sqt_name(&v[i + 1])))
-				return STRATA_ERROR;
-			for (char *s = pc->collation; *s; s++)
-				*s = (char)toupper((unsigned char)*s);
-			i += 2;
-		} else if (at(v, to, i, "REFERENCES")) {
-			if (!(p = add_pcon(t, 'f', &pending)) ||
-			    sc_strv_add(&p->cols, &p->ncols, pc->name) != 0)
-				return STRATA_ERROR;
-			i = parse_references(p, v, to, i, &err);
-		} else if (at(v, to, i, "GENERATED")) {
-			i += 2; /* GENERATED ALWAYS, then AS */
-		} else if (at(v, to, i, "AS") && i + 1 < to && v[i + 1].type == SQT_LP) {
-			size_t rp = sqt_close_paren(v, to, i + 1);
-
-			strata_free(pc->generated);
-			if (!(pc->generated = sqt_canonical(v, i + 2, rp)))
-				return STRATA_ERROR;
-			i = rp + 1;
-			if (at(v, to, i, "STORED") || at(v, to, i, "VIRTUAL"))
-				i++;
-		} else {
-			i++;
-		}
-		strata_free(pending);
-		pending = NULL;
-	}
-	strata_free(pending);
-	return 0;
-}
-
-/* One table constraint v[from..to). */
-static int parse_table_constraint(table_info *t, const sqt_token *v, size_t from, size_t to)
-{
-	char *pending = NULL;
-	size_t i = from;
-	pcon *p = NULL;
-	int err = 0;
-
-	if (at(v, to, i, "CONSTRAINT") && i + 1 < to) {
-		if (!(pending = sqt_name(&v[i + 1])))
-			return STRATA_ERROR;
-		i += 2;
-	}
-	if ((at(v, to, i, "PRIMARY") || at(v, to, i, "UNIQUE"))) {
-		char type = at(v, to, i, "PRIMARY") ? 'p' : 'u';
-		size_t lp = type == 'p' ? i + 2 : i + 1, rp;
-		strata_buf b = STRATA_BUF_INIT;
-
-		if (lp >= to || v[lp].type != SQT_LP)
-			goto done;
-		rp = sqt_close_paren(v, to, lp);
-		if (rp >= to || !(p = add_pcon(t, type, &pending)) ||
-		    put_column_list(&b, v, lp, rp, &p->cols, &p->ncols) != 0) {
-			buf_release(&b);
-			strata_free(pending);
-			return p ? STRATA_ERROR : 0;
-		}
-		p->body = buf_detach(&b);
-	} else if (at(v, to, i, "CHECK") && i + 1 < to && v[i + 1].type == SQT_LP) {
-		size_t rp = sqt_close_paren(v, to, i + 1);
-
-		if (!(p = add_pcon(t, 'c', &pending)) ||
-		    !(p->body = sqt_canonical(v, i + 1, rp < to ? rp + 1 : to)))
-			return STRATA_ERROR;
-	} else if (at(v, to, i, "FOREIGN") && i + 2 < to && v[i + 2].type == SQT_LP) {
-		size_t rp = sqt_close_paren(v, to, i + 2);
-		strata_buf b = STRATA_BUF_INIT;
-
-		if (rp >= to || !(p = add_pcon(t, 'f', &pending)) ||
-		    put_column_list(&b, v, i + 2, rp, &p->cols, &p->ncols) != 0) {
-			buf_release(&b);
-			return p ? STRATA_ERROR : 0;
-		}
-		buf_release(&b);
-		if (at(v, to, rp + 1, "REFERENCES"))
-			parse_references(p, v, to, rp + 1, &err);
-		if (err)
-			return STRATA_ERROR;
-	}
-done:
-	strata_free(pending);
-	return 0;
-}
-
-static int is_table_constraint(const sqt_token *t)
-{
-	return sqt_is(t, "CONSTRAINT") || sqt_is(t, "PRIMARY") || sqt_is(t, "UNIQUE") ||
-	       sqt_is(t, "CHECK") || sqt_is(t, "FOREIGN");
-}
-
-/* Read the statement's columns and constraints into t->pcols / t->pcons. */
-static int parse_create_table(table_info *t)
-{
-	sqt_tokens tk;
-	size_t i = 0, rp;
-	int rc = 0;
-
-	if ((rc = sqt_tokenize(&tk, t->sql)) != 0)
-		return rc;
-	while (i < tk.n && tk.v[i].type != SQT_LP && !sqt_is(&tk.v[i], "AS"))
-		i++;
-	if (i >= tk.n || tk.v[i].type != SQT_LP)
-		goto done; /* CREATE TABLE ... AS SELECT: the pragmas say it all */
-	rp = sqt_close_paren(tk.v, tk.n, i);
-	i++;
-	while (rc == 0 && i < rp) {
-		size_t end = i;
-		int depth = 0;
-
-		while (end < rp && !(depth == 0 && tk.v[end].type == SQT_COMMA)) {
-			depth += tk.v[end].type == SQT_LP ? 1 : tk.v[end].type == SQT_RP ? -1 : 0;
-			end++;
-		}
-		if (end > i)
-			rc = is_table_constraint(&tk.v[i]) ? parse_table_constraint(t, tk.v, i, end)
-							   : parse_column(t, tk.v, i, end);
-		i = end + 1;
-	}
-done:
-	sqt_tokens_release(&tk);
-	return rc;
-}
-
 /* ---- the canonical CREATE TABLE -------------------------------------------- */
-
-static const pcol *pcol_of(const table_info *t, const char *name)
-{
-	for (size_t i = 0; i < t->npcols; i++)
-		if (strcasecmp(t->pcols[i].name, name) == 0)
-			return &t->pcols[i];
-	return NULL;
-}
 
 static int strv_casecmp(char **a, size_t na, char **b, size_t nb)
 {
@@ -715,24 +340,24 @@ static int build_table(ctx *c, table_info *t)
 			     ? STRATA_ERROR : 0;
 		sqt_tokens_release(&tk);
 		if (rc == 0)
-			o->def = buf_detach(&b);
+			o->def = sc_take(c->cat, buf_detach(&b));
 		buf_release(&b);
 		return rc == 0 && !o->def ? STRATA_ERROR : rc;
 	}
-	if ((rc = parse_create_table(t)) != 0)
+	if ((rc = sqc_parse_create_table(&t->stmt, t->sql)) != 0)
 		return rc;
 	rc = STRATA_ERROR;
 	for (size_t i = 0; i < o->ncols; i++) {
 		sc_column *col = &o->cols[i];
-		const pcol *pc = pcol_of(t, col->name);
+		const sqc_column *pc = sqc_column_of(&t->stmt, col->name);
 
 		if (col->pk)
 			npk++;
 		if (!pc)
 			continue;
-		if ((pc->collation && !(col->collation = strata_strdup(pc->collation))) ||
-		    (pc->default_expr && !(col->default_expr = strata_strdup(pc->default_expr))) ||
-		    (pc->generated && !(col->generated = strata_strdup(pc->generated))))
+		if ((pc->collation && !(col->collation = sc_strdup(c->cat, pc->collation))) ||
+		    (pc->default_expr && !(col->default_expr = sc_strdup(c->cat, pc->default_expr))) ||
+		    (pc->generated && !(col->generated = sc_strdup(c->cat, pc->generated))))
 			goto done;
 	}
 	/* constraint drafts: primary key, unique, check from the statement */
@@ -747,15 +372,15 @@ static int build_table(ctx *c, table_info *t)
 		for (size_t k = 1; k <= npk; k++)
 			for (size_t i = 0; i < o->ncols; i++)
 				if (o->cols[i].pk == (int)k &&
-				    sc_strv_add(&d[nd].cols, &d[nd].ncols, o->cols[i].name) != 0)
+				    sc_strv_push(&d[nd].cols, &d[nd].ncols, o->cols[i].name) != 0)
 					goto done;
-		for (size_t i = 0; i < t->npcons; i++)
-			if (t->pcons[i].type == 'p')
-				pk_name = t->pcons[i].name;
-		for (size_t i = 0; i < t->npcols; i++) {
-			if (t->pcols[i].pk_name)
-				pk_name = t->pcols[i].pk_name;
-			autoinc |= t->pcols[i].autoincrement;
+		for (size_t i = 0; i < t->stmt.ncons; i++)
+			if (t->stmt.cons[i].type == 'p')
+				pk_name = t->stmt.cons[i].name;
+		for (size_t i = 0; i < t->stmt.ncols; i++) {
+			if (t->stmt.cols[i].pk_name)
+				pk_name = t->stmt.cols[i].pk_name;
+			autoinc |= t->stmt.cols[i].autoincrement;
 		}
 		d[nd].given_name = pk_name;
 		if (buf_puts(&b, "PRIMARY KEY (") != 0)
@@ -767,8 +392,8 @@ static int build_table(ctx *c, table_info *t)
 			goto done;
 		d[nd++].def = buf_detach(&b);
 	}
-	for (size_t i = 0; i < t->npcons; i++) {
-		pcon *p = &t->pcons[i];
+	for (size_t i = 0; i < t->stmt.ncons; i++) {
+		sqc_constraint *p = &t->stmt.cons[i];
 
 		if (p->type != 'u' && p->type != 'c')
 			continue;
@@ -778,7 +403,7 @@ static int build_table(ctx *c, table_info *t)
 		d[nd].type = p->type;
 		d[nd].given_name = p->name;
 		for (size_t k = 0; k < p->ncols; k++)
-			if (sc_strv_add(&d[nd].cols, &d[nd].ncols, p->cols[k]) != 0)
+			if (sc_strv_push(&d[nd].cols, &d[nd].ncols, p->cols[k]) != 0)
 				goto done;
 		if (buf_printf(&b, "%s %s", p->type == 'u' ? "UNIQUE" : "CHECK", p->body) != 0)
 			goto done;
@@ -787,10 +412,10 @@ static int build_table(ctx *c, table_info *t)
 	/* foreign keys from the pragma, named and deferred as the statement says */
 	for (size_t i = 0; i < t->nfks; i++) {
 		const pfk *fk = &t->fks[t->nfks - 1 - i]; /* the pragma lists the last first */
-		pcon *match = NULL;
+		sqc_constraint *match = NULL;
 
-		for (size_t k = 0; k < t->npcons && !match; k++) {
-			pcon *p = &t->pcons[k];
+		for (size_t k = 0; k < t->stmt.ncons && !match; k++) {
+			sqc_constraint *p = &t->stmt.cons[k];
 
 			if (p->type == 'f' && !p->used && p->ref_table &&
 			    strcasecmp(p->ref_table, fk->table) == 0 &&
@@ -806,7 +431,7 @@ static int build_table(ctx *c, table_info *t)
 		d[nd].fk = fk;
 		d[nd].given_name = match ? match->name : NULL;
 		for (size_t k = 0; k < fk->nfrom; k++)
-			if (sc_strv_add(&d[nd].cols, &d[nd].ncols, fk->from[k]) != 0)
+			if (sc_strv_push(&d[nd].cols, &d[nd].ncols, fk->from[k]) != 0)
 				goto done;
 		if (put_fk_def(&b, fk, match ? match->match : NULL, match && match->deferred) != 0)
 			goto done;
@@ -823,7 +448,7 @@ static int build_table(ctx *c, table_info *t)
 	    buf_puts(&b, " (") != 0)
 		goto done;
 	for (size_t i = 0; i < o->ncols; i++) {
-		const pcol *pc = pcol_of(t, o->cols[i].name);
+		const sqc_column *pc = sqc_column_of(&t->stmt, o->cols[i].name);
 		strata_buf pk = STRATA_BUF_INIT;
 		int bad;
 
@@ -866,12 +491,12 @@ static int build_table(ctx *c, table_info *t)
 	}
 	if (buf_puts(&b, "\n)") != 0 || (o->options && buf_printf(&b, " %s", o->options) != 0))
 		goto done;
-	if (!(o->def = buf_detach(&b)))
+	if (!(o->def = sc_take(c->cat, buf_detach(&b))))
 		goto done;
 
 	/* the constraint objects; the names the schema gave are taken first */
 	for (size_t i = 0; i < nd; i++)
-		if (d[i].given_name && sc_strv_add(&names, &nnames, d[i].given_name) != 0)
+		if (d[i].given_name && sc_strv_push(&names, &nnames, d[i].given_name) != 0)
 			goto done;
 	for (size_t i = 0; i < nd; i++) {
 		static const char *const suffix[] = { ['p'] = "pkey", ['u'] = "key",
@@ -893,7 +518,7 @@ static int build_table(ctx *c, table_info *t)
 				goto done;
 			name = free_name(b.ptr, names, nnames);
 		}
-		if (!name || (!d[i].given_name && sc_strv_add(&names, &nnames, name) != 0)) {
+		if (!name || (!d[i].given_name && sc_strv_push(&names, &nnames, name) != 0)) {
 			strata_free(name);
 			goto done;
 		}
@@ -901,18 +526,19 @@ static int build_table(ctx *c, table_info *t)
 			strata_free(name);
 			goto done;
 		}
-		k->name = name;
+		if (!(k->name = sc_take(c->cat, name)))
+			goto done;
 		k->contype = d[i].type;
-		if (!(k->table = strata_strdup(o->name)))
+		if (!(k->table = sc_strdup(c->cat, o->name)))
 			goto done;
 		buf_clear(&b);
 		if ((d[i].given_name && (buf_puts(&b, "CONSTRAINT ") != 0 ||
 					 sqt_put_ident(&b, d[i].given_name) != 0 ||
 					 buf_putc(&b, ' ') != 0)) ||
-		    buf_puts(&b, d[i].def) != 0 || !(k->def = buf_detach(&b)))
+		    buf_puts(&b, d[i].def) != 0 || !(k->def = sc_take(c->cat, buf_detach(&b))))
 			goto done;
 		for (size_t j = 0; j < d[i].ncols; j++)
-			if (sc_strv_add(&k->con_columns, &k->ncon_columns, d[i].cols[j]) != 0)
+			if (sc_strv_add(c->cat, &k->con_columns, &k->ncon_columns, d[i].cols[j]) != 0)
 				goto done;
 		if (d[i].type == 'f') {
 			const pfk *fk = d[i].fk;
@@ -925,8 +551,9 @@ static int build_table(ctx *c, table_info *t)
 				*s = (char)tolower((unsigned char)*s);
 			parent = map_get(&c->lower, lower);
 			strata_free(lower);
-			if (!(k->ref_table = sc_make_key(SC_TABLE, NULL, NULL,
-							 parent ? parent->name : fk->table)))
+			if (!(k->ref_table = sc_take(c->cat, sc_make_key(SC_TABLE, NULL, NULL,
+									  parent ? parent->name
+										 : fk->table))))
 				goto done;
 			for (size_t j = 0; j < fk->nto; j++) {
 				const char *ref = fk->to[j];
@@ -936,11 +563,11 @@ static int build_table(ctx *c, table_info *t)
 					for (size_t q = 0; q < parent->ncols; q++)
 						if (parent->cols[q].pk == (int)j + 1)
 							ref = parent->cols[q].name;
-				if (sc_strv_add(&k->ref_columns, &k->nref_columns, ref) != 0)
+				if (sc_strv_add(c->cat, &k->ref_columns, &k->nref_columns, ref) != 0)
 					goto done;
 			}
 			if ((!parent || parent != o) &&
-			    sc_strv_add(&o->deps, &o->ndeps, k->ref_table) != 0)
+			    sc_strv_add(c->cat, &o->deps, &o->ndeps, k->ref_table) != 0)
 				goto done;
 		}
 	}
@@ -948,10 +575,10 @@ static int build_table(ctx *c, table_info *t)
 done:
 	for (size_t i = 0; i < nd; i++) {
 		strata_free(d[i].def);
-		strv_release(d[i].cols, d[i].ncols);
+		sc_strv_free(d[i].cols, d[i].ncols);
 	}
 	strata_free(d);
-	strv_release(names, nnames);
+	sc_strv_free(names, nnames);
 	buf_release(&b);
 	return rc;
 }
@@ -974,8 +601,8 @@ static char *canonical_create(const char *sql, const char *name, const char *wha
 		i++;
 	}
 	i++;
-	if (at(tk.v, tk.n, i, "IF") && at(tk.v, tk.n, i + 1, "NOT") &&
-	    at(tk.v, tk.n, i + 2, "EXISTS"))
+	if (sqt_at(tk.v, tk.n, i, "IF") && sqt_at(tk.v, tk.n, i + 1, "NOT") &&
+	    sqt_at(tk.v, tk.n, i + 2, "EXISTS"))
 		i += 3;
 	i++; /* the name */
 	if (i < tk.n && tk.v[i].type == SQT_DOT)
@@ -1002,14 +629,14 @@ static int on_index(void *payload, int ncols, const char *const *v)
 
 	if (!o || strcmp(o->name, v[0]) != 0) {
 		if (!(o = c->cur = sc_catalog_add(c->cat, SC_INDEX)) ||
-		    !(o->name = strata_strdup(v[0])) || !(o->table = strata_strdup(v[1])) ||
-		    !(o->def = canonical_create(v[2], v[0], "INDEX")))
+		    !(o->name = sc_strdup(c->cat, v[0])) || !(o->table = sc_strdup(c->cat, v[1])) ||
+		    !(o->def = sc_take(c->cat, canonical_create(v[2], v[0], "INDEX"))))
 			return STRATA_ERROR;
 		/* canonical_create() keeps UNIQUE right after CREATE */
 		o->unique = strncmp(o->def, "CREATE UNIQUE ", 14) == 0;
 	}
 	/* the index's key columns; an expression has no name */
-	if (v[3] && sc_strv_add(&o->con_columns, &o->ncon_columns, v[4] ? v[4] : "") != 0)
+	if (v[3] && sc_strv_add(c->cat, &o->con_columns, &o->ncon_columns, v[4] ? v[4] : "") != 0)
 		return STRATA_ERROR;
 	return 0;
 }
@@ -1020,10 +647,10 @@ static int on_view(void *payload, int ncols, const char *const *v)
 	sc_object *o;
 
 	if (!(o = sc_catalog_add(c->cat, strcmp(v[0], "view") == 0 ? SC_VIEW : SC_TRIGGER)) ||
-	    !(o->name = strata_strdup(v[1])) ||
-	    (o->kind == SC_TRIGGER && !(o->table = strata_strdup(v[2]))) ||
-	    !(o->def = canonical_create(v[3] ? v[3] : "", v[1],
-					o->kind == SC_VIEW ? "VIEW" : "TRIGGER")))
+	    !(o->name = sc_strdup(c->cat, v[1])) ||
+	    (o->kind == SC_TRIGGER && !(o->table = sc_strdup(c->cat, v[2]))) ||
+	    !(o->def = sc_take(c->cat, canonical_create(v[3] ? v[3] : "", v[1],
+							o->kind == SC_VIEW ? "VIEW" : "TRIGGER"))))
 		return STRATA_ERROR;
 	return 0;
 }
@@ -1043,8 +670,8 @@ static int on_view_column(void *payload, int ncols, const char *const *v)
 	strata_free(lower);
 	if (!o || o->kind != SC_VIEW)
 		return 0;
-	if (!(col = sc_object_add_column(o)) || !(col->name = strata_strdup(v[2])) ||
-	    (v[3] && *v[3] && !(col->type = strata_strdup(v[3]))))
+	if (!(col = sc_object_add_column(c->cat, o)) || !(col->name = sc_strdup(c->cat, v[2])) ||
+	    (v[3] && *v[3] && !(col->type = sc_strdup(c->cat, v[3]))))
 		return STRATA_ERROR;
 	col->position = atoi(v[1]) + 1;
 	return 0;
@@ -1058,7 +685,7 @@ static int add_lower(ctx *c, sc_object *o)
 		return STRATA_ERROR;
 	for (char *s = lower; *s; s++)
 		*s = (char)tolower((unsigned char)*s);
-	if (sc_strv_add(&c->lower_keys, &c->nlower_keys, lower) != 0) {
+	if (sc_strv_push(&c->lower_keys, &c->nlower_keys, lower) != 0) {
 		strata_free(lower);
 		return STRATA_ERROR;
 	}
@@ -1082,9 +709,9 @@ static int statement_deps(ctx *c, sc_object *o)
 			*s = (char)tolower((unsigned char)*s);
 		on = map_get(&c->lower, lower);
 		strata_free(lower);
-		if (on && !(on->key) && !(on->key = sc_make_key(on->kind, NULL, NULL, on->name)))
+		if (on && !(on->key) && !(on->key = sc_take(c->cat, sc_make_key(on->kind, NULL, NULL, on->name))))
 			return STRATA_ERROR;
-		if (on && sc_strv_add(&o->deps, &o->ndeps, on->key) != 0)
+		if (on && sc_strv_add(c->cat, &o->deps, &o->ndeps, on->key) != 0)
 			return STRATA_ERROR;
 	}
 	if ((rc = sqt_tokenize(&tk, o->def)) != 0)
@@ -1106,24 +733,112 @@ static int statement_deps(ctx *c, sc_object *o)
 		strata_free(name);
 		if (!dep || dep == o)
 			continue;
-		if (!dep->key && !(dep->key = sc_make_key(dep->kind, NULL, NULL, dep->name))) {
+		if (!dep->key && !(dep->key = sc_take(c->cat, sc_make_key(dep->kind, NULL, NULL, dep->name)))) {
 			rc = STRATA_ERROR;
 			break;
 		}
 		for (size_t k = 0; k < o->ndeps; k++)
 			seen |= strcmp(o->deps[k], dep->key) == 0;
-		if (!seen && sc_strv_add(&o->deps, &o->ndeps, dep->key) != 0)
+		if (!seen && sc_strv_add(c->cat, &o->deps, &o->ndeps, dep->key) != 0)
 			rc = STRATA_ERROR;
 	}
 	sqt_tokens_release(&tk);
 	return rc;
 }
 
+/* ---- putting it together ------------------------------------------------ */
+
+/* After the tables' rows: index them by name for the queries that follow. */
+static int index_tables(ctx *c)
+{
+	for (size_t i = 0; i < c->ntables; i++)
+		if (map_put(&c->by_name, c->tables[i].obj->name, (void *)(uintptr_t)(i + 1)) != 0)
+			return STRATA_ERROR;
+	return 0;
+}
+
+/* After the views' and triggers' rows: every table's columns, constraints
+ * and def, then the dependencies read from statements (which need every
+ * table and view by its lower-case name). */
+static int build_objects(ctx *c)
+{
+	sc_catalog *cat = c->cat;
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < cat->n; i++)
+		if (cat->objs[i]->kind == SC_TABLE || cat->objs[i]->kind == SC_VIEW)
+			rc = add_lower(c, cat->objs[i]);
+	for (size_t i = 0; rc == 0 && i < c->ntables; i++)
+		rc = build_table(c, &c->tables[i]);
+	for (size_t i = 0; rc == 0 && i < cat->n; i++)
+		if (cat->objs[i]->kind == SC_VIEW || cat->objs[i]->kind == SC_TRIGGER)
+			rc = statement_deps(c, cat->objs[i]);
+	return rc;
+}
+
+typedef struct sqlite_query_step {
+	const char *what;
+	const char *sql;      /* $1, $2: the bookkeeping tables (NOT_OURS) */
+	db_row_cb cb;
+	int (*then)(ctx *c);  /* a pass over what has been read so far, or NULL */
+	int optional;         /* a failing query is passed over (error cleared) */
+} sqlite_query_step;
+
+/* The queries, in the order they run: each later one finds the objects of
+ * the ones before (tables by name, then their columns, foreign keys and
+ * indexes). */
+static const sqlite_query_step sqlite_steps[] = {
+	/* pragma_table_list is read once, not per table: called with a
+	 * table's name it still walks every table. */
+	{ "tables",
+	  "SELECT name, type, wr, strict FROM pragma_table_list"
+	  " WHERE schema = 'main' AND type IN ('table', 'virtual') AND" NOT_OURS("name")
+	  "ORDER BY name",
+	  on_table, index_tables, 0 },
+	{ "table statements",
+	  "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND" NOT_OURS("name"),
+	  on_table_sql, NULL, 0 },
+	/* columns and foreign keys of ordinary tables (virtual tables may need
+	 * a module this connection lacks; shadow tables are not in c.tables) */
+	{ "columns",
+	  "SELECT s.name, c.cid, c.name, c.type, c.\"notnull\", c.dflt_value,"
+	  " c.pk, c.hidden"
+	  " FROM sqlite_schema AS s JOIN pragma_table_xinfo(s.name) AS c"
+	  " WHERE s.type = 'table' AND s.sql NOT LIKE 'CREATE VIRTUAL %'"
+	  " AND" NOT_OURS("s.name") "ORDER BY s.name, c.cid",
+	  on_column, NULL, 0 },
+	{ "foreign keys",
+	  "SELECT s.name, f.id, f.seq, f.\"table\", f.\"from\", f.\"to\","
+	  " f.on_update, f.on_delete, f.\"match\""
+	  " FROM sqlite_schema AS s JOIN pragma_foreign_key_list(s.name) AS f"
+	  " WHERE s.type = 'table' AND s.sql NOT LIKE 'CREATE VIRTUAL %'"
+	  " AND" NOT_OURS("s.name") "ORDER BY s.name, f.id, f.seq",
+	  on_fk, NULL, 0 },
+	{ "indexes",
+	  "SELECT s.name, s.tbl_name, s.sql, x.seqno, x.name"
+	  " FROM sqlite_schema AS s JOIN pragma_index_xinfo(s.name) AS x"
+	  " WHERE s.type = 'index' AND s.sql IS NOT NULL AND x.key"
+	  " AND" NOT_OURS("s.tbl_name") "ORDER BY s.name, x.seqno",
+	  on_index, NULL, 0 },
+	{ "views and triggers",
+	  "SELECT type, name, tbl_name, sql FROM sqlite_schema"
+	  " WHERE type IN ('view', 'trigger') AND" NOT_OURS("tbl_name")
+	  "AND" NOT_OURS("name") "ORDER BY type, name",
+	  on_view, build_objects, 0 },
+	/* A view that no longer compiles has no columns to show; the view
+	 * itself is still read and compared. */
+	{ "view columns",
+	  "SELECT s.name, c.cid, c.name, c.type"
+	  " FROM sqlite_schema AS s JOIN pragma_table_xinfo(s.name) AS c"
+	  " WHERE s.type = 'view' AND" NOT_OURS("s.name") "ORDER BY s.name, c.cid",
+	  on_view_column, NULL, 1 },
+};
+
 int sc_introspect_sqlite(strata_db *db, const char *version_table, sc_catalog *cat)
 {
 	const char *dot = version_table ? strrchr(version_table, '.') : NULL;
 	ctx c;
-	int rc;
+	int rc = 0;
 
 	memset(&c, 0, sizeof(c));
 	c.db = db;
@@ -1131,75 +846,23 @@ int sc_introspect_sqlite(strata_db *db, const char *version_table, sc_catalog *c
 	c.params[0] = dot ? dot + 1 : version_table ? version_table : "strata_version";
 	c.params[1] = "strata_history";
 
-	/* pragma_table_list is read once, not per table: called with a
-	 * table's name it still walks every table. */
-	rc = db_query(db,
-		      "SELECT name, type, wr, strict FROM pragma_table_list"
-		      " WHERE schema = 'main' AND type IN ('table', 'virtual') AND" NOT_OURS("name")
-		      "ORDER BY name",
-		      2, c.params, on_table, &c);
-	for (size_t i = 0; rc == 0 && i < c.ntables; i++)
-		rc = map_put(&c.by_name, c.tables[i].obj->name, (void *)(uintptr_t)(i + 1));
-	if (rc == 0)
-		rc = db_query(db,
-			      "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND"
-			      NOT_OURS("name"),
-			      2, c.params, on_table_sql, &c);
-	/* columns and foreign keys of ordinary tables (virtual tables may need
-	 * a module this connection lacks; shadow tables are not in c.tables) */
-	if (rc == 0)
-		rc = db_query(db,
-			      "SELECT s.name, c.cid, c.name, c.type, c.\"notnull\", c.dflt_value,"
-			      " c.pk, c.hidden"
-			      " FROM sqlite_schema AS s JOIN pragma_table_xinfo(s.name) AS c"
-			      " WHERE s.type = 'table' AND s.sql NOT LIKE 'CREATE VIRTUAL %'"
-			      " AND" NOT_OURS("s.name") "ORDER BY s.name, c.cid",
-			      2, c.params, on_column, &c);
-	if (rc == 0)
-		rc = db_query(db,
-			      "SELECT s.name, f.id, f.seq, f.\"table\", f.\"from\", f.\"to\","
-			      " f.on_update, f.on_delete, f.\"match\""
-			      " FROM sqlite_schema AS s JOIN pragma_foreign_key_list(s.name) AS f"
-			      " WHERE s.type = 'table' AND s.sql NOT LIKE 'CREATE VIRTUAL %'"
-			      " AND" NOT_OURS("s.name") "ORDER BY s.name, f.id, f.seq",
-			      2, c.params, on_fk, &c);
-	if (rc == 0)
-		rc = db_query(db,
-			      "SELECT s.name, s.tbl_name, s.sql, x.seqno, x.name"
-			      " FROM sqlite_schema AS s JOIN pragma_index_xinfo(s.name) AS x"
-			      " WHERE s.type = 'index' AND s.sql IS NOT NULL AND x.key"
-			      " AND" NOT_OURS("s.tbl_name") "ORDER BY s.name, x.seqno",
-			      2, c.params, on_index, &c);
-	if (rc == 0)
-		rc = db_query(db,
-			      "SELECT type, name, tbl_name, sql FROM sqlite_schema"
-			      " WHERE type IN ('view', 'trigger') AND" NOT_OURS("tbl_name")
-			      "AND" NOT_OURS("name") "ORDER BY type, name",
-			      2, c.params, on_view, &c);
-	for (size_t i = 0; rc == 0 && i < cat->n; i++)
-		if (cat->objs[i]->kind == SC_TABLE || cat->objs[i]->kind == SC_VIEW)
-			rc = add_lower(&c, cat->objs[i]);
-	for (size_t i = 0; rc == 0 && i < c.ntables; i++)
-		rc = build_table(&c, &c.tables[i]);
-	for (size_t i = 0; rc == 0 && i < cat->n; i++)
-		if (cat->objs[i]->kind == SC_VIEW || cat->objs[i]->kind == SC_TRIGGER)
-			rc = statement_deps(&c, cat->objs[i]);
-	if (rc == 0) {
-		/* A view that no longer compiles has no columns to show; the view
-		 * itself is still read and compared. */
-		if (db_query(db,
-			     "SELECT s.name, c.cid, c.name, c.type"
-			     " FROM sqlite_schema AS s JOIN pragma_table_xinfo(s.name) AS c"
-			     " WHERE s.type = 'view' AND" NOT_OURS("s.name") "ORDER BY s.name, c.cid",
-			     2, c.params, on_view_column, &c) != 0)
+	for (size_t i = 0; rc == 0 && i < sizeof(sqlite_steps) / sizeof(*sqlite_steps); i++) {
+		const sqlite_query_step *q = &sqlite_steps[i];
+
+		rc = db_query(db, q->sql, 2, c.params, q->cb, &c);
+		if (rc != 0 && q->optional) {
 			strata_error_clear();
+			rc = 0;
+		}
+		if (rc == 0 && q->then)
+			rc = q->then(&c);
 	}
 	for (size_t i = 0; i < c.ntables; i++)
 		table_info_release(&c.tables[i]);
 	strata_free(c.tables);
 	map_release(&c.by_name);
 	map_release(&c.lower);
-	strv_release(c.lower_keys, c.nlower_keys);
+	sc_strv_free(c.lower_keys, c.nlower_keys);
 	if (rc != 0 && rc != STRATA_ERROR && rc != STRATA_EDB)
 		return rc;
 	if (rc != 0)

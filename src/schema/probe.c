@@ -26,7 +26,7 @@ static int on_schema_row(void *payload, int ncols, const char *const *v)
 	strata_buf b = STRATA_BUF_INIT;
 
 	if (ncols != 4 || buf_printf(&b, "%s\x1f%s\x1f%s\x1f%s", v[0], v[1], v[2], v[3]) != 0 ||
-	    sc_strv_add(&l->v, &l->n, buf_cstr(&b)) != 0)
+	    sc_strv_push(&l->v, &l->n, buf_cstr(&b)) != 0)
 		l->rc = STRATA_ERROR;
 	buf_release(&b);
 	return l->rc;
@@ -103,7 +103,7 @@ static int on_state_schema(void *payload, int ncols, const char *const *v)
 {
 	schema_list *l = payload;
 
-	return ncols == 1 && v[0] && !sc_strv_has(*l->v, *l->n, v[0]) ? sc_strv_add(l->v, l->n, v[0])
+	return ncols == 1 && v[0] && !sc_strv_has(*l->v, *l->n, v[0]) ? sc_strv_push(l->v, l->n, v[0])
 								       : 0;
 }
 

@@ -41,7 +41,7 @@ int sc_pg_user_code_exists(int *out, struct strata_db *db);
  * than it names). */
 int sc_pg_event_triggers_exist(int *out, struct strata_db *db);
 
-/* PostgreSQL: add to v (as sc_strv_add, without repeats) the versioned
+/* PostgreSQL: add to v (as sc_strv_push, without repeats) the versioned
  * schemas strata online's state table names, current and previous; none
  * when the table does not exist. */
 int sc_online_state_schemas(char ***v, size_t *n, struct strata_db *db);

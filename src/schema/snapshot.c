@@ -180,6 +180,7 @@ typedef struct reader {
 	const unsigned char *p;
 	size_t left;
 	int bad; /* sticky: something did not decode */
+	sc_catalog *cat; /* whose arena the strings and arrays come from */
 } reader;
 
 static uint32_t get_u32(reader *r)
@@ -197,7 +198,8 @@ static uint32_t get_u32(reader *r)
 	return v;
 }
 
-/* A string into *out (NULL stays NULL); 0, or -1 out of memory. */
+/* A string of the catalog into *out (NULL stays NULL); 0, or -1 out of
+ * memory. */
 static int get_str(reader *r, char **out)
 {
 	uint32_t n = get_u32(r);
@@ -209,7 +211,7 @@ static int get_str(reader *r, char **out)
 		r->bad = 1;
 		return 0;
 	}
-	if (!(*out = strata_strndup((const char *)r->p, n)))
+	if (!(*out = sc_strndup(r->cat, (const char *)r->p, n)))
 		return -1;
 	r->p += n;
 	r->left -= n;
@@ -263,10 +265,9 @@ static int get_fields(reader *r, void *rec, const field *f, size_t nf)
 					r->bad = 1; /* arrays hold no NULL */
 				if (r->bad)
 					break;
-				if (strata_grow((void **)v, &(size_t){ *np }, *np + 1, sizeof(char *)) != 0) {
-					strata_free(s);
+				if (arena_grow(&r->cat->arena, (void **)v, &(size_t){ sc_strv_cap(*np) },
+					       *np + 1, sizeof(char *)) != 0)
 					return -1;
-				}
 				(*v)[(*np)++] = s;
 			}
 			break;
@@ -278,7 +279,7 @@ static int get_fields(reader *r, void *rec, const field *f, size_t nf)
 
 int sc_snapshot_decode_payload(sc_catalog *cat, const unsigned char *p, size_t len)
 {
-	reader r = { p, len, 0 };
+	reader r = { p, len, 0, cat };
 	size_t n = get_count(&r, 8);
 
 	for (size_t i = 0; i < n && !r.bad; i++) {
@@ -297,7 +298,7 @@ int sc_snapshot_decode_payload(sc_catalog *cat, const unsigned char *p, size_t l
 			r.bad = 1;
 		ncols = get_count(&r, 16);
 		for (size_t k = 0; k < ncols && !r.bad; k++) {
-			sc_column *c = sc_object_add_column(o);
+			sc_column *c = sc_object_add_column(cat, o);
 
 			if (!c || get_fields(&r, c, column_fields, NFIELDS(column_fields)) != 0)
 				return strata_error_set(STRATA_ERROR,

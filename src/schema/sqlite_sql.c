@@ -149,6 +149,11 @@ int sqt_is(const sqt_token *t, const char *w)
 	return t->type == SQT_WORD && strlen(w) == t->n && strncasecmp(t->s, w, t->n) == 0;
 }
 
+int sqt_at(const sqt_token *v, size_t n, size_t i, const char *w)
+{
+	return i < n && sqt_is(&v[i], w);
+}
+
 int sqt_is_keyword(const sqt_token *t)
 {
 	return t->type == SQT_WORD && db_sqlite_is_keyword(t->s, t->n);

@@ -58,6 +58,8 @@ void sqt_tokens_release(sqt_tokens *t);
 
 /* Whether the token is the bare word w (ASCII, any case). */
 int sqt_is(const sqt_token *t, const char *w);
+/* Whether v[i] is a token of the run (i < n) and the bare word w. */
+int sqt_at(const sqt_token *v, size_t n, size_t i, const char *w);
 /* Whether a bare word is one of SQLite's keywords. */
 int sqt_is_keyword(const sqt_token *t);
 /* The name a WORD, QID or STRING token stands for, unquoted (malloc'ed). */

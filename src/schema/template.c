@@ -193,7 +193,8 @@ static int sqlite_rebuild(sc_steps *rebuild, const sc_catalog *have, const sc_ca
  * column added at the end of the column list (NOT NULL when not_null);
  * without, the existing column's definition given NOT NULL.
  */
-static int def_change(char **def, const char *column, const char *type, int not_null)
+static int def_change(sc_catalog *cat, char **def, const char *column, const char *type,
+		      int not_null)
 {
 	sqt_tokens tk = { 0 };
 	strata_buf b = STRATA_BUF_INIT;
@@ -243,10 +244,8 @@ static int def_change(char **def, const char *column, const char *type, int not_
 		buf_puts(&b, " NOT NULL");
 	}
 	buf_puts(&b, *def + at);
-	if ((rc = buf_check(&b)) == 0) {
-		strata_free(*def);
-		*def = buf_detach(&b);
-	}
+	if ((rc = buf_check(&b)) == 0 && !(*def = sc_strndup(cat, b.ptr, b.len)))
+		rc = STRATA_ERROR;
 done:
 	if (rc < 0 && !strata_error_last()->code)
 		strata_error_set(STRATA_ERROR, "cannot read the table's CREATE statement");
@@ -306,12 +305,12 @@ int sc_template_not_null(sc_steps *out, sc_catalog *have, sc_catalog *work, cons
 	rc = STRATA_ERROR;
 	/* Both catalogs get the column (nullable) when it is new: the head after step 1. */
 	if (!exists) {
-		if (!(col = sc_object_add_column(t)) || !(col->name = strata_strdup(column)) ||
-		    !(col->type = strata_strdup(type)))
+		if (!(col = sc_object_add_column(have, t)) || !(col->name = sc_strdup(have, column)) ||
+		    !(col->type = sc_strdup(have, type)))
 			goto done;
 		col->position = (int)t->ncols;
-		if (!(colw = sc_object_add_column(tw)) || !(colw->name = strata_strdup(column)) ||
-		    !(colw->type = strata_strdup(type)))
+		if (!(colw = sc_object_add_column(work, tw)) || !(colw->name = sc_strdup(work, column)) ||
+		    !(colw->type = sc_strdup(work, type)))
 			goto done;
 		colw->position = (int)tw->ncols;
 	} else if (!(colw = find_column(tw, column))) {
@@ -321,8 +320,8 @@ int sc_template_not_null(sc_steps *out, sc_catalog *have, sc_catalog *work, cons
 	if (!x.pg) {
 		/* SQLite tables are compared, and rebuilt, by their CREATE
 		 * statement: both say what the head after step 1 and 3 has. */
-		if ((rc = def_change(&t->def, column, exists ? NULL : type, 0)) < 0 ||
-		    (rc = def_change(&tw->def, column, exists ? NULL : type, 1)) < 0 ||
+		if ((rc = def_change(have, &t->def, column, exists ? NULL : type, 0)) < 0 ||
+		    (rc = def_change(work, &tw->def, column, exists ? NULL : type, 1)) < 0 ||
 		    (rc = sqlite_rebuild(&rebuild, have, work)) < 0)
 			goto done;
 	}

@@ -93,9 +93,9 @@ int testrun_drop_own_objects(const testrun *t, sc_catalog *cat)
 	if (dot && t->engine == DB_POSTGRES && !(w.bk_schema = strata_strndup(vt, (size_t)(dot - vt))))
 		return STRATA_ERROR;
 	if (t->engine == DB_POSTGRES) {
-		rc = sc_strv_add(&w.schemas, &w.nschemas, STRATA_ONLINE_SCHEMA);
+		rc = sc_strv_push(&w.schemas, &w.nschemas, STRATA_ONLINE_SCHEMA);
 		for (size_t i = 0; rc == 0 && i < t->nview_schemas; i++)
-			rc = sc_strv_add(&w.schemas, &w.nschemas, t->view_schemas[i]);
+			rc = sc_strv_push(&w.schemas, &w.nschemas, t->view_schemas[i]);
 		/* Online revisions walked so far made version schemas too. */
 		if (rc == 0)
 			rc = sc_online_state_schemas(&w.schemas, &w.nschemas, t->db);
@@ -419,11 +419,11 @@ int testrun_snapshot_after(testrun *t, rev_snap *s, sc_catalog **before, sc_cata
 		if (!(bare = strata_strndup(name, len)))
 			return STRATA_ERROR;
 		/* Both lists stay npairs long, also when an allocation fails. */
-		rc = sc_strv_add(&s->pair_names, &nnames, bare);
+		rc = sc_strv_push(&s->pair_names, &nnames, bare);
 		strata_free(bare);
 		if (rc != 0)
 			return STRATA_ERROR;
-		if (sc_strv_add(&s->pair_schemas, &s->npairs, o->schema) != 0) {
+		if (sc_strv_push(&s->pair_schemas, &s->npairs, o->schema) != 0) {
 			strata_free(s->pair_names[nnames - 1]);
 			return STRATA_ERROR;
 		}

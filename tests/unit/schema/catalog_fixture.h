@@ -34,19 +34,19 @@ CATALOG_FIXTURE sc_object *table(sc_catalog *c, const char *name)
 	sc_object *o = sc_catalog_add(c, SC_TABLE);
 
 	assert_non_null(o);
-	o->schema = strata_strdup("public");
-	o->name = strata_strdup(name);
+	o->schema = sc_strdup(c, "public");
+	o->name = sc_strdup(c, name);
 	o->relkind = 'r';
 	return o;
 }
 
-CATALOG_FIXTURE sc_column *column(sc_object *t, const char *name, const char *type)
+CATALOG_FIXTURE sc_column *column(sc_catalog *c, sc_object *t, const char *name, const char *type)
 {
-	sc_column *col = sc_object_add_column(t);
+	sc_column *col = sc_object_add_column(c, t);
 
 	assert_non_null(col);
-	col->name = strata_strdup(name);
-	col->type = strata_strdup(type);
+	col->name = sc_strdup(c, name);
+	col->type = sc_strdup(c, type);
 	col->position = (int)t->ncols;
 	return col;
 }
@@ -58,16 +58,16 @@ CATALOG_FIXTURE sc_object *owned(sc_catalog *c, sc_kind kind, const char *tbl, c
 	sc_object *o = sc_catalog_add(c, kind);
 
 	assert_non_null(o);
-	o->schema = strata_strdup("public");
-	o->table = tbl ? strata_strdup(tbl) : NULL;
-	o->name = strata_strdup(name);
-	o->def = def ? strata_strdup(def) : NULL;
+	o->schema = sc_strdup(c, "public");
+	o->table = tbl ? sc_strdup(c, tbl) : NULL;
+	o->name = sc_strdup(c, name);
+	o->def = def ? sc_strdup(c, def) : NULL;
 	return o;
 }
 
-CATALOG_FIXTURE void dep(sc_object *o, const char *key)
+CATALOG_FIXTURE void dep(sc_catalog *c, sc_object *o, const char *key)
 {
-	assert_int_equal(sc_strv_add(&o->deps, &o->ndeps, key), 0);
+	assert_int_equal(sc_strv_add(c, &o->deps, &o->ndeps, key), 0);
 }
 
 #endif

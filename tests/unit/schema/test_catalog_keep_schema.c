@@ -14,8 +14,8 @@ static sc_object *in_schema(sc_catalog *c, sc_kind kind, const char *schema, con
 	sc_object *o = sc_catalog_add(c, kind);
 
 	assert_non_null(o);
-	o->schema = schema ? strata_strdup(schema) : NULL;
-	o->name = strata_strdup(name);
+	o->schema = schema ? sc_strdup(c, schema) : NULL;
+	o->name = sc_strdup(c, name);
 	if (kind == SC_TABLE)
 		o->relkind = 'r';
 	return o;

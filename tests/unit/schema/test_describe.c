@@ -215,8 +215,8 @@ static sc_catalog *pg_base(sc_object **users)
 	sc_catalog *c = cat();
 
 	*users = table(c, "users");
-	column(*users, "id", "integer")->not_null = 1;
-	column(*users, "name", "text");
+	column(c, *users, "id", "integer")->not_null = 1;
+	column(c, *users, "name", "text");
 	owned(c, SC_INDEX, "users", "ix_users_name",
 	      "CREATE INDEX ix_users_name ON public.users USING btree (name)");
 	return c;
@@ -229,29 +229,28 @@ static void test_describe__pg_in_place_changes(void **state)
 	sc_column *col;
 
 	(void)state;
-	assert_int_equal(sc_strv_add(&ua->grants, &ua->ngrants, "SELECT TO app"), 0);
-	assert_int_equal(sc_strv_add(&ub->grants, &ub->ngrants, "INSERT TO app"), 0);
-	ub->comment = strata_strdup("people");
-	ub->cols[1].comment = strata_strdup("display name");
-	col = column(ub, "status", "text");
+	assert_int_equal(sc_strv_add(a, &ua->grants, &ua->ngrants, "SELECT TO app"), 0);
+	assert_int_equal(sc_strv_add(b, &ub->grants, &ub->ngrants, "INSERT TO app"), 0);
+	ub->comment = sc_strdup(b, "people");
+	ub->cols[1].comment = sc_strdup(b, "display name");
+	col = column(b, ub, "status", "text");
 	col->not_null = 1;
-	col->default_expr = strata_strdup("'pending'::text");
+	col->default_expr = sc_strdup(b, "'pending'::text");
 	/* the index became unique */
 	for (size_t i = 0; i < b->n; i++)
 		if (b->objs[i]->kind == SC_INDEX) {
 			ix = b->objs[i];
-			strata_free(ix->def);
-			ix->def = strata_strdup("CREATE UNIQUE INDEX ix_users_name ON public.users "
-						"USING btree (name)");
+			ix->def = sc_strdup(b, "CREATE UNIQUE INDEX ix_users_name ON public.users "
+						  "USING btree (name)");
 			ix->unique = 1;
 		}
 	owned(b, SC_CONSTRAINT, "users", "users_name_check", "CHECK ((name <> ''::text))")->contype =
 		'c';
 	mood_a = owned(a, SC_ENUM, NULL, "mood", NULL);
 	mood_b = owned(b, SC_ENUM, NULL, "mood", NULL);
-	assert_int_equal(sc_strv_add(&mood_a->labels, &mood_a->nlabels, "ok"), 0);
-	assert_int_equal(sc_strv_add(&mood_b->labels, &mood_b->nlabels, "ok"), 0);
-	assert_int_equal(sc_strv_add(&mood_b->labels, &mood_b->nlabels, "great"), 0);
+	assert_int_equal(sc_strv_add(a, &mood_a->labels, &mood_a->nlabels, "ok"), 0);
+	assert_int_equal(sc_strv_add(b, &mood_b->labels, &mood_b->nlabels, "ok"), 0);
+	assert_int_equal(sc_strv_add(b, &mood_b->labels, &mood_b->nlabels, "great"), 0);
 	assert_int_equal(sc_catalog_finish(a), 0);
 	assert_int_equal(sc_catalog_finish(b), 0);
 	expect_notes(a, b,
@@ -285,12 +284,11 @@ static void test_describe__pg_objects_go_with_their_table(void **state)
 
 	(void)state;
 	orders = table(b, "orders");
-	column(orders, "id", "integer");
+	column(b, orders, "id", "integer");
 	owned(b, SC_INDEX, "orders", "ix_orders_id",
 	      "CREATE INDEX ix_orders_id ON public.orders USING btree (id)");
 	owned(b, SC_CONSTRAINT, "orders", "orders_pkey", "PRIMARY KEY (id)")->contype = 'p';
 	audit = owned(b, SC_SCHEMA, NULL, "audit", NULL);
-	strata_free(audit->schema);
 	audit->schema = NULL;
 	assert_int_equal(sc_catalog_finish(a), 0);
 	assert_int_equal(sc_catalog_finish(b), 0);

@@ -44,8 +44,8 @@ static void test_identical_catalogs_give_nothing(void **state)
 	sc_changes ch = { 0 };
 	char *sql;
 
-	column(table(a, "t"), "id", "integer")->not_null = 1;
-	column(table(b, "t"), "id", "integer")->not_null = 1;
+	column(a, table(a, "t"), "id", "integer")->not_null = 1;
+	column(b, table(b, "t"), "id", "integer")->not_null = 1;
 	sql = sql_of(a, b, &ch);
 	assert_int_equal(ch.n, 0);
 	assert_string_equal(sql, "");
@@ -62,10 +62,10 @@ static void test_added_and_dropped_columns(void **state)
 	sc_changes ch = { 0 };
 	char *sql;
 
-	column(ta, "id", "integer");
-	column(ta, "old_name", "text");
-	column(tb, "id", "integer");
-	column(tb, "new_name", "text")->default_expr = strata_strdup("'x'::text");
+	column(a, ta, "id", "integer");
+	column(a, ta, "old_name", "text");
+	column(b, tb, "id", "integer");
+	column(b, tb, "new_name", "text")->default_expr = sc_strdup(b, "'x'::text");
 	sql = sql_of(a, b, &ch);
 	/* A rename is never guessed: a drop (destructive) and an add. */
 	assert_true(pos(sql, "ALTER TABLE public.t DROP COLUMN old_name;") <
@@ -90,16 +90,16 @@ static void test_type_change_drops_and_recreates_dependent_views(void **state)
 	sc_changes ch = { 0 };
 	char *sql;
 
-	column(table(a, "t"), "v", "integer");
-	column(table(b, "t"), "v", "bigint");
+	column(a, table(a, "t"), "v", "integer");
+	column(b, table(b, "t"), "v", "bigint");
 	for (int side = 0; side < 2; side++) {
 		sc_catalog *c = side ? b : a;
 
 		v1 = owned(c, SC_VIEW, NULL, "v1", " SELECT t.v FROM public.t;");
-		dep(v1, "table/public.t");
-		assert_int_equal(sc_strv_add(&v1->col_deps, &v1->ncol_deps, "table/public.t\x1fv"), 0);
+		dep(c, v1, "table/public.t");
+		assert_int_equal(sc_strv_add(c, &v1->col_deps, &v1->ncol_deps, "table/public.t\x1fv"), 0);
 		v2 = owned(c, SC_VIEW, NULL, "v2", " SELECT v1.v FROM public.v1;");
-		dep(v2, "view/public.v1");
+		dep(c, v2, "view/public.v1");
 	}
 	sql = sql_of(a, b, &ch);
 	assert_true(pos(sql, "DROP VIEW public.v2;") < pos(sql, "DROP VIEW public.v1;"));
@@ -124,14 +124,14 @@ static void test_foreign_keys_come_after_the_tables_they_reference(void **state)
 	char *sql;
 
 	/* "aaa" sorts first and references "zzz". */
-	column(table(b, "aaa"), "z_id", "integer");
-	column(table(b, "zzz"), "id", "integer");
+	column(b, table(b, "aaa"), "z_id", "integer");
+	column(b, table(b, "zzz"), "id", "integer");
 	pk = owned(b, SC_CONSTRAINT, "zzz", "zzz_pkey", "PRIMARY KEY (id)");
 	pk->contype = 'p';
 	fk = owned(b, SC_CONSTRAINT, "aaa", "aaa_z_fkey", "FOREIGN KEY (z_id) REFERENCES public.zzz(id)");
 	fk->contype = 'f';
-	dep(fk, "table/public.zzz");
-	dep(fk, "constraint/public.zzz.zzz_pkey");
+	dep(b, fk, "table/public.zzz");
+	dep(b, fk, "constraint/public.zzz.zzz_pkey");
 	sql = sql_of(a, b, &ch);
 	assert_true(pos(sql, "CREATE TABLE public.zzz") < pos(sql, "ADD CONSTRAINT aaa_z_fkey"));
 	assert_true(pos(sql, "ADD CONSTRAINT zzz_pkey") < pos(sql, "ADD CONSTRAINT aaa_z_fkey"));
@@ -146,7 +146,7 @@ static sc_object *mood(sc_catalog *c, const char *const *labels, size_t n)
 	sc_object *e = owned(c, SC_ENUM, NULL, "mood", "");
 
 	for (size_t i = 0; i < n; i++)
-		assert_int_equal(sc_strv_add(&e->labels, &e->nlabels, labels[i]), 0);
+		assert_int_equal(sc_strv_add(c, &e->labels, &e->nlabels, labels[i]), 0);
 	return e;
 }
 
@@ -180,11 +180,11 @@ static void test_enum_with_removed_value_is_replaced_and_columns_converted(void 
 	mood(a, before, 3);
 	mood(b, after, 2);
 	ta = table(a, "t");
-	column(ta, "m", "public.mood")->default_expr = strata_strdup("'ok'::public.mood");
-	dep(ta, "enum/public.mood");
+	column(a, ta, "m", "public.mood")->default_expr = sc_strdup(a, "'ok'::public.mood");
+	dep(a, ta, "enum/public.mood");
 	tb = table(b, "t");
-	column(tb, "m", "public.mood")->default_expr = strata_strdup("'ok'::public.mood");
-	dep(tb, "enum/public.mood");
+	column(b, tb, "m", "public.mood")->default_expr = sc_strdup(b, "'ok'::public.mood");
+	dep(b, tb, "enum/public.mood");
 	sql = sql_of(a, b, &ch);
 	assert_true(pos(sql, "ALTER TYPE public.mood RENAME TO mood__strata_old;") <
 		    pos(sql, "CREATE TYPE public.mood AS ENUM ('sad', 'ok');"));
@@ -205,10 +205,10 @@ static void test_dropped_table_is_destructive_and_goes_last(void **state)
 	sc_changes ch = { 0 };
 	char *sql;
 
-	column(table(a, "gone"), "id", "integer");
+	column(a, table(a, "gone"), "id", "integer");
 	idx = owned(a, SC_INDEX, "gone", "gone_idx", "CREATE INDEX gone_idx ON public.gone USING btree (id)");
 	(void)idx;
-	column(table(b, "fresh"), "id", "integer");
+	column(b, table(b, "fresh"), "id", "integer");
 	sql = sql_of(a, b, &ch);
 	assert_true(pos(sql, "CREATE TABLE public.fresh") < pos(sql, "DROP TABLE public.gone;"));
 	/* Its index goes with it: no separate statement. */
@@ -225,12 +225,12 @@ static void test_dump_is_the_same_whatever_the_reading_order(void **state)
 	sc_catalog *a = cat(), *b = cat();
 	strata_buf da = STRATA_BUF_INIT, db = STRATA_BUF_INIT;
 
-	column(table(a, "one"), "id", "integer");
-	column(table(a, "two"), "id", "integer");
+	column(a, table(a, "one"), "id", "integer");
+	column(a, table(a, "two"), "id", "integer");
 	owned(a, SC_INDEX, "one", "one_idx", "CREATE INDEX one_idx ON public.one USING btree (id)");
 	owned(b, SC_INDEX, "one", "one_idx", "CREATE INDEX one_idx ON public.one USING btree (id)");
-	column(table(b, "two"), "id", "integer");
-	column(table(b, "one"), "id", "integer");
+	column(b, table(b, "two"), "id", "integer");
+	column(b, table(b, "one"), "id", "integer");
 	assert_int_equal(sc_catalog_finish(a), 0);
 	assert_int_equal(sc_catalog_finish(b), 0);
 	assert_int_equal(sc_dump_sql(a, &da), 0);
@@ -249,8 +249,8 @@ static void test_names_are_quoted_only_when_needed(void **state)
 	sc_changes ch = { 0 };
 	char *sql;
 
-	column(table(b, "user"), "select", "integer");
-	column(table(b, "Mixed \"q\"; x"), "plain_col", "text");
+	column(b, table(b, "user"), "select", "integer");
+	column(b, table(b, "Mixed \"q\"; x"), "plain_col", "text");
 	sql = sql_of(a, b, &ch);
 	assert_non_null(strstr(sql, "CREATE TABLE public.\"user\" (\n    \"select\" integer\n);"));
 	assert_non_null(strstr(sql, "CREATE TABLE public.\"Mixed \"\"q\"\"; x\" (\n    plain_col text\n);"));

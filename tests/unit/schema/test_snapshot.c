@@ -12,15 +12,15 @@
 
 #include <unistd.h>
 
-static void set(char **slot, const char *s)
+static void set(sc_catalog *c, char **slot, const char *s)
 {
-	*slot = strata_strdup(s);
+	*slot = sc_strdup(c, s);
 	assert_non_null(*slot);
 }
 
-static void add(char ***v, size_t *n, const char *s)
+static void add(sc_catalog *c, char ***v, size_t *n, const char *s)
 {
-	assert_int_equal(sc_strv_add(v, n, s), 0);
+	assert_int_equal(sc_strv_add(c, v, n, s), 0);
 }
 
 /* A catalog whose objects fill every field of sc_object and sc_column. */
@@ -33,42 +33,42 @@ static sc_catalog *full_catalog(void)
 	assert_non_null(c);
 	c->server_version = 150004;
 	t = sc_catalog_add(c, SC_TABLE);
-	set(&t->schema, "app");
-	set(&t->name, "users");
-	set(&t->def, "def");
-	set(&t->comment, "people");
-	add(&t->grants, &t->ngrants, "SELECT TO reader");
+	set(c, &t->schema, "app");
+	set(c, &t->name, "users");
+	set(c, &t->def, "def");
+	set(c, &t->comment, "people");
+	add(c, &t->grants, &t->ngrants, "SELECT TO reader");
 	t->relkind = 'p';
-	set(&t->partition_of, "app.parent");
-	set(&t->partition_bound, "FOR VALUES IN (1)");
-	set(&t->partition_key, "LIST (id)");
-	set(&t->inherits, "app.base");
-	set(&t->options, "fillfactor=70");
+	set(c, &t->partition_of, "app.parent");
+	set(c, &t->partition_bound, "FOR VALUES IN (1)");
+	set(c, &t->partition_key, "LIST (id)");
+	set(c, &t->inherits, "app.base");
+	set(c, &t->options, "fillfactor=70");
 	t->rls_enabled = 1;
 	t->rls_forced = 1;
-	add(&t->labels, &t->nlabels, "l1");
+	add(c, &t->labels, &t->nlabels, "l1");
 	t->contype = 'f';
-	set(&t->ref_table, "table/app.orgs");
-	add(&t->con_columns, &t->ncon_columns, "org_id");
-	add(&t->ref_columns, &t->nref_columns, "id");
+	set(c, &t->ref_table, "table/app.orgs");
+	add(c, &t->con_columns, &t->ncon_columns, "org_id");
+	add(c, &t->ref_columns, &t->nref_columns, "id");
 	t->not_valid = 1;
-	set(&t->owned_by, "app.users.id");
-	set(&t->result_type, "integer");
+	set(c, &t->owned_by, "app.users.id");
+	set(c, &t->result_type, "integer");
 	t->constraint_index = 1;
 	t->unique = 1;
-	add(&t->deps, &t->ndeps, "schema/app");
-	add(&t->col_deps, &t->ncol_deps, "table/app.orgs\x1fid");
-	set(&t->func_name, "f");
-	set(&t->func_args, "integer");
-	set(&t->domain_default, "0");
+	add(c, &t->deps, &t->ndeps, "schema/app");
+	add(c, &t->col_deps, &t->ncol_deps, "table/app.orgs\x1fid");
+	set(c, &t->func_name, "f");
+	set(c, &t->func_args, "integer");
+	set(c, &t->domain_default, "0");
 	t->domain_not_null = 1;
-	col = sc_object_add_column(t);
+	col = sc_object_add_column(c, t);
 	assert_non_null(col);
-	set(&col->name, "id");
-	set(&col->type, "bigint");
-	set(&col->collation, "\"C\"");
-	set(&col->default_expr, "nextval('s')");
-	set(&col->generated, "id * 2");
+	set(c, &col->name, "id");
+	set(c, &col->type, "bigint");
+	set(c, &col->collation, "\"C\"");
+	set(c, &col->default_expr, "nextval('s')");
+	set(c, &col->generated, "id * 2");
 	col->virtual_generated = 1;
 	col->identity = 'd';
 	col->not_null = 1;
@@ -76,16 +76,16 @@ static sc_catalog *full_catalog(void)
 	col->pk = 1;
 	col->hidden = 2;
 	col->inherited = 1;
-	set(&col->comment, "the key");
-	col = sc_object_add_column(t);
+	set(c, &col->comment, "the key");
+	col = sc_object_add_column(c, t);
 	assert_non_null(col);
-	set(&col->name, "");
-	set(&col->type, "text");
+	set(c, &col->name, "");
+	set(c, &col->type, "text");
 	i = sc_catalog_add(c, SC_INDEX);
-	set(&i->schema, "app");
-	set(&i->table, "users");
-	set(&i->name, "users_name_idx");
-	set(&i->def, "CREATE INDEX users_name_idx ON app.users USING btree (name)");
+	set(c, &i->schema, "app");
+	set(c, &i->table, "users");
+	set(c, &i->name, "users_name_idx");
+	set(c, &i->def, "CREATE INDEX users_name_idx ON app.users USING btree (name)");
 	assert_int_equal(sc_catalog_finish(c), 0);
 	return c;
 }
@@ -214,10 +214,10 @@ static void test_snapshot__duplicate_keys(void **state)
 
 	(void)state;
 	o = sc_catalog_add(c, SC_INDEX);
-	set(&o->schema, "app");
-	set(&o->table, "users");
-	set(&o->name, "users_name_idx");
-	set(&o->key, "index/app.users.users_name_idx");
+	set(c, &o->schema, "app");
+	set(c, &o->table, "users");
+	set(c, &o->name, "users_name_idx");
+	set(c, &o->key, "index/app.users.users_name_idx");
 	encode(&a, c, key_a);
 	assert_int_equal(sc_snapshot_decode(&d, a.ptr, a.len, key_a), STRATA_EPARSE);
 	assert_non_null(strstr(strata_error_last()->message, "twice"));

@@ -52,13 +52,13 @@ static void shop(sc_catalog *c, int after)
 {
 	sc_object *users = table(c, "users"), *orders = table(c, "orders"), *fk;
 
-	column(users, "id", "bigint")->not_null = 1;
-	column(users, "email", "text")->not_null = after;
+	column(c, users, "id", "bigint")->not_null = 1;
+	column(c, users, "email", "text")->not_null = after;
 	constraint(c, "users", "users_pkey", 'p', "PRIMARY KEY (id)");
-	column(orders, "id", "bigint")->not_null = 1;
-	column(orders, "user_id", "bigint");
-	column(orders, "total", "numeric")->not_null = after;
-	column(orders, "note", "text");
+	column(c, orders, "id", "bigint")->not_null = 1;
+	column(c, orders, "user_id", "bigint");
+	column(c, orders, "total", "numeric")->not_null = after;
+	column(c, orders, "note", "text");
 	constraint(c, "orders", "orders_pkey", 'p', "PRIMARY KEY (id)");
 	if (!after) {
 		owned(c, SC_INDEX, "orders", "orders_note_idx",
@@ -68,8 +68,8 @@ static void shop(sc_catalog *c, int after)
 	constraint(c, "users", "users_email_key", 'u', "UNIQUE (email)");
 	fk = constraint(c, "orders", "orders_user_id_fkey", 'f',
 			"FOREIGN KEY (user_id) REFERENCES public.users(id)");
-	dep(fk, "table/public.users");
-	dep(fk, "constraint/public.users.users_pkey");
+	dep(c, fk, "table/public.users");
+	dep(c, fk, "constraint/public.users.users_pkey");
 	owned(c, SC_INDEX, "orders", "orders_total_idx",
 	      "CREATE INDEX orders_total_idx ON public.orders USING btree (total)");
 }
@@ -86,13 +86,13 @@ static void test_steps__existing_tables_get_the_safe_patterns(void **state)
 	shop(a, 0);
 	shop(b, 1);
 	items = table(b, "items");
-	column(items, "id", "bigint")->not_null = 1;
-	column(items, "order_id", "bigint")->not_null = 1;
+	column(b, items, "id", "bigint")->not_null = 1;
+	column(b, items, "order_id", "bigint")->not_null = 1;
 	owned(b, SC_INDEX, "items", "items_order_idx",
 	      "CREATE INDEX items_order_idx ON public.items USING btree (order_id)");
 	fk = constraint(b, "items", "items_order_id_fkey", 'f',
 			"FOREIGN KEY (order_id) REFERENCES public.orders(id)");
-	dep(fk, "table/public.orders");
+	dep(b, fk, "table/public.orders");
 	plan(&s, a, b);
 
 	assert_int_equal(s.n, 3);
@@ -171,11 +171,11 @@ static void test_steps__a_diff_with_nothing_to_split_is_one_revision(void **stat
 	sc_object *t;
 	sc_steps s;
 
-	column(table(a, "kept"), "id", "bigint");
-	column(table(b, "kept"), "id", "bigint");
-	column(table(b, "kept"), "extra", "text");
+	column(a, table(a, "kept"), "id", "bigint");
+	column(b, table(b, "kept"), "id", "bigint");
+	column(b, table(b, "kept"), "extra", "text");
 	t = table(b, "fresh");
-	column(t, "id", "bigint")->not_null = 1;
+	column(b, t, "id", "bigint")->not_null = 1;
 	owned(b, SC_INDEX, "fresh", "fresh_idx", "CREATE INDEX fresh_idx ON public.fresh USING btree (id)");
 	plan(&s, a, b);
 	assert_int_equal(s.n, 1);
@@ -201,10 +201,10 @@ static void test_steps__an_index_alone_is_one_concurrent_revision(void **state)
 	sc_catalog *a = cat(), *b = cat();
 	sc_steps s;
 
-	column(table(a, "t"), "v", "text");
-	column(table(b, "t"), "v", "text");
+	column(a, table(a, "t"), "v", "text");
+	column(b, table(b, "t"), "v", "text");
 	owned(b, SC_INDEX, "t", "t_v_idx", "CREATE UNIQUE INDEX t_v_idx ON public.t USING btree (v)")
-		->comment = strata_strdup("it's unique");
+		->comment = sc_strdup(b, "it's unique");
 	plan(&s, a, b);
 	assert_int_equal(s.n, 1);
 	assert_false(s.v[0].transactional);
@@ -228,26 +228,26 @@ static void test_steps__what_cannot_be_done_safely_says_why(void **state)
 
 	pa = table(a, "events");
 	pa->relkind = 'p';
-	column(pa, "at", "timestamptz");
+	column(a, pa, "at", "timestamptz");
 	pb = table(b, "events");
 	pb->relkind = 'p';
-	column(pb, "at", "timestamptz");
+	column(b, pb, "at", "timestamptz");
 	owned(b, SC_INDEX, "events", "events_at_idx",
 	      "CREATE INDEX events_at_idx ON public.events USING btree (at)");
-	column(table(a, "r"), "span", "int4range");
-	column(table(b, "r"), "span", "int4range");
+	column(a, table(a, "r"), "span", "int4range");
+	column(b, table(b, "r"), "span", "int4range");
 	constraint(b, "r", "r_no_overlap", 'x', "EXCLUDE USING gist (span WITH &&)");
-	column(table(a, "s"), "code", "text");
-	column(table(b, "s"), "code", "text");
+	column(a, table(a, "s"), "code", "text");
+	column(b, table(b, "s"), "code", "text");
 	constraint(b, "s", "s_code_key", 'u', "UNIQUE (code) USING INDEX TABLESPACE fast");
 	/* a UNIQUE that a new foreign key references must exist before it */
-	column(table(a, "u"), "code", "text");
-	column(table(b, "u"), "code", "text");
-	column(table(a, "v"), "u_code", "text");
-	column(table(b, "v"), "u_code", "text");
+	column(a, table(a, "u"), "code", "text");
+	column(b, table(b, "u"), "code", "text");
+	column(a, table(a, "v"), "u_code", "text");
+	column(b, table(b, "v"), "u_code", "text");
 	constraint(b, "u", "u_code_key", 'u', "UNIQUE (code)");
 	fk = constraint(b, "v", "v_u_code_fkey", 'f', "FOREIGN KEY (u_code) REFERENCES public.u(code)");
-	dep(fk, "constraint/public.u.u_code_key");
+	dep(b, fk, "constraint/public.u.u_code_key");
 	plan(&s, a, b);
 	assert_int_equal(s.n, 2); /* schema (the fk NOT VALID), validate */
 	assert_int_equal(s.nnotes, 4);
@@ -274,9 +274,9 @@ static void test_steps__unique_clauses_are_placed_for_create_index(void **state)
 	sc_object *t;
 	sc_steps s;
 
-	column(table(a, "t"), "a", "text");
+	column(a, table(a, "t"), "a", "text");
 	t = table(b, "t");
-	column(t, "a", "text");
+	column(b, t, "a", "text");
 	constraint(b, "t", "t_a_key", 'u', "UNIQUE NULLS NOT DISTINCT (a) INCLUDE (b) WITH "
 					   "(fillfactor='70') DEFERRABLE INITIALLY DEFERRED");
 	plan(&s, a, b);
@@ -299,10 +299,10 @@ static void test_steps__not_null_check_names_fit_and_do_not_clash(void **state)
 	sc_steps s;
 	const char *p, *end;
 
-	column(table(a, long_name), "c", "text");
-	column(table(b, long_name), "c", "text")->not_null = 1;
-	column(table(a, "t"), "c", "text");
-	column(table(b, "t"), "c", "text")->not_null = 1;
+	column(a, table(a, long_name), "c", "text");
+	column(b, table(b, long_name), "c", "text")->not_null = 1;
+	column(a, table(a, "t"), "c", "text");
+	column(b, table(b, "t"), "c", "text")->not_null = 1;
 	constraint(a, "t", "t_c_not_null_check", 'c', "CHECK (c <> '')");
 	constraint(b, "t", "t_c_not_null_check", 'c', "CHECK (c <> '')");
 	plan(&s, a, b);
