@@ -134,7 +134,7 @@ static int pg_error(const pg_db *p, int code, const char *sqlstate, const char *
 	va_end(ap);
 	if (rc < 0 || (hint && buf_puts(&h, hint) < 0)) {
 		code = STRATA_ERROR;
-		goto cleanup;
+		goto done;
 	}
 	scrub(p, msg.ptr);
 	scrub(p, h.ptr);
@@ -143,7 +143,7 @@ static int pg_error(const pg_db *p, int code, const char *sqlstate, const char *
 		strata_error_hint("%s", h.ptr);
 	if (sqlstate)
 		strata_error_sqlstate(sqlstate);
-cleanup:
+done:
 	buf_release(&msg);
 	buf_release(&h);
 	return code;
@@ -294,7 +294,7 @@ static int connect_failed(const pg_db *p, PGconn *conn, int timed_out, int repor
 	int rc = STRATA_EDB;
 
 	if (!report)
-		goto cleanup;
+		goto done;
 	if (timed_out)
 		buf_printf(&msg, "timeout expired after %ldms", p->connect_timeout_ms);
 	else
@@ -304,7 +304,7 @@ static int connect_failed(const pg_db *p, PGconn *conn, int timed_out, int repor
 	rc = pg_error(p, STRATA_EDB, *state ? state : "08001", buf_cstr(&hint),
 		      "cannot connect to %s: %s", p->base.display,
 		      msg.len ? buf_cstr(&msg) : "the connection failed");
-cleanup:
+done:
 	buf_release(&msg);
 	buf_release(&hint);
 	pq->PQfinish(conn);
@@ -411,7 +411,7 @@ static int read_conninfo(pg_db *p)
 			      "invalid PostgreSQL connection string %s%s%s", p->base.display,
 			      why.len ? ": " : "", buf_cstr(&why));
 		buf_release(&why);
-		goto cleanup;
+		goto done;
 	}
 	for (o = opts; o->keyword; o++) {
 		if (!o->val)
@@ -431,7 +431,7 @@ static int read_conninfo(pg_db *p)
 		timeout = getenv("PGCONNECT_TIMEOUT");
 	if (timeout && atol(timeout) > 0)
 		p->connect_timeout_ms = (atol(timeout) < 2 ? 2 : atol(timeout)) * 1000;
-cleanup:
+done:
 	if (errmsg)
 		pq->PQfreemem(errmsg);
 	if (opts)
@@ -481,18 +481,18 @@ int db_pg_open(strata_db **out, const char *conninfo, const db_open_options *opt
 	    !(p->conninfo = strata_strdup(conninfo)) ||
 	    !(p->app = strata_strdup(opts->application_name ? opts->application_name : "strata"))) {
 		rc = STRATA_ERROR;
-		goto cleanup;
+		goto done;
 	}
 	if ((rc = read_conninfo(p)) < 0)
-		goto cleanup;
+		goto done;
 	if ((rc = connect_with(p, p->app, 1, &p->conn)) < 0)
-		goto cleanup;
+		goto done;
 	/* A read-only session: the server refuses any write made through it. */
 	if (opts->read_only &&
 	    (rc = pg_exec(&p->base, "SET default_transaction_read_only = on", 0, NULL)) < 0)
-		goto cleanup;
+		goto done;
 	*out = &p->base;
-cleanup:
+done:
 	buf_release(&shown);
 	if (rc < 0)
 		pg_close(&p->base);
@@ -801,13 +801,13 @@ static int query_value(pg_db *p, char **out, const char *sql, int nparams,
 	*out = NULL;
 	if (pq->PQresultStatus(res) != PGRES_TUPLES_OK) {
 		rc = result_error(p, res);
-		goto cleanup;
+		goto done;
 	}
 	*out = strata_strdup(pq->PQntuples(res) > 0 && pq->PQnfields(res) > 0 ?
 			     pq->PQgetvalue(res, 0, 0) : "");
 	if (!*out)
 		rc = STRATA_ERROR;
-cleanup:
+done:
 	pq->PQclear(res);
 	p->base.in_transaction = pq->PQtransactionStatus(p->conn) == PQTRANS_INTRANS ||
 				 pq->PQtransactionStatus(p->conn) == PQTRANS_INERROR;
@@ -942,7 +942,7 @@ static int check_not_pooled(pg_db *p, const char *key)
 	if ((rc = query_value(p, &a, "SELECT pg_backend_pid()", 0, NULL)) < 0 ||
 	    (rc = query_value(p, &b, "SELECT pg_backend_pid()", 0, NULL)) < 0 ||
 	    (rc = query_value(p, &owned, LOCK_OWNED_SQL, 2, params)) < 0)
-		goto cleanup;
+		goto done;
 	if (strcmp(a, b) != 0)
 		rc = pg_error(p, STRATA_EINVALID, NULL, POOLER_HINT,
 			      "the connection goes through a transaction pooler: two statements in a "
@@ -951,7 +951,7 @@ static int check_not_pooled(pg_db *p, const char *key)
 		rc = pg_error(p, STRATA_EINVALID, NULL, POOLER_HINT,
 			      "the connection goes through a transaction pooler: the migration lock "
 			      "just taken is not held by the session of the next statement (pid %s)", b);
-cleanup:
+done:
 	strata_free(a);
 	strata_free(b);
 	strata_free(owned);

@@ -259,22 +259,22 @@ static int prepare(sqlite_db *s, sqlite3_stmt **out, const char *sql, int nparam
 	*out = NULL;
 	if ((rc = sqlite3_prepare_v2(s->h, sql, -1, &st, &tail)) != SQLITE_OK) {
 		rc = fail(s, rc);
-		goto cleanup;
+		goto done;
 	}
 	if (!st) {
 		rc = strata_error_set(STRATA_EINVALID, "no statement to run");
-		goto cleanup;
+		goto done;
 	}
 	if (tail && *tail && (sqlite3_prepare_v2(s->h, tail, -1, &extra, NULL) != SQLITE_OK ||
 			      extra)) {
 		rc = strata_error_set(STRATA_EINVALID, "more than one statement given to run as one");
-		goto cleanup;
+		goto done;
 	}
 	if ((rc = bind_params(s, st, nparams, params)) < 0)
-		goto cleanup;
+		goto done;
 	*out = st;
 	st = NULL;
-cleanup:
+done:
 	sqlite3_finalize(extra);
 	sqlite3_finalize(st);
 	return rc < 0 ? rc : 0;
@@ -295,10 +295,10 @@ static int run(sqlite_db *s, sqlite3_stmt *st, db_row_cb cb, void *payload)
 		for (i = 0; i < ncols; i++)
 			values[i] = (const char *)sqlite3_column_text(st, i);
 		if ((rc = cb(payload, ncols, values)) != 0)
-			goto cleanup;
+			goto done;
 	}
 	rc = rc == SQLITE_DONE ? 0 : fail(s, sqlite3_extended_errcode(s->h));
-cleanup:
+done:
 	strata_free(values);
 	sync_transaction(s);
 	return rc;
@@ -622,7 +622,7 @@ int db_sqlite_open(strata_db **out, const char *path, const db_open_options *opt
 	s->base.vt = &sqlite_vtable;
 	s->lock_fd = -1;
 	if ((rc = resolve_path(s, path, opts)) < 0)
-		goto cleanup;
+		goto done;
 #ifdef SQLITE_OPEN_NOFOLLOW
 	flags |= SQLITE_OPEN_NOFOLLOW;
 #endif
@@ -636,19 +636,19 @@ int db_sqlite_open(strata_db **out, const char *path, const db_open_options *opt
 			strata_error_hint("check the database path (-d, STRATA_DATABASE_URL, "
 					  "DATABASE_URL or strata.ini); `strata upgrade` creates a "
 					  "new database");
-			goto cleanup;
+			goto done;
 		}
 		rc = open_failed(s, rc);
-		goto cleanup;
+		goto done;
 	}
 	sqlite3_extended_result_codes(s->h, 1);
 	sqlite3_busy_timeout(s->h, DEFAULT_BUSY_TIMEOUT_MS);
 	/* Reading the schema now turns "not a database" into an open error. */
 	if ((rc = sq_exec(&s->base, "SELECT count(*) FROM sqlite_master", 0, NULL)) < 0)
-		goto cleanup;
+		goto done;
 	*out = &s->base;
 	return 0;
-cleanup:
+done:
 	sq_close(&s->base);
 	return rc;
 }

@@ -157,13 +157,13 @@ static int scan_tokens(tokens *t, const char *text)
 	t->next = 0;
 	if (r.error) {
 		rc = strata_error_set(STRATA_EPARSE, "%s", r.error->message);
-		goto cleanup;
+		goto done;
 	}
 	t->res = pgq->pg_query__scan_result__unpack(NULL, r.pbuf.len,
 						    (const uint8_t *)r.pbuf.data);
 	if (!t->res)
 		rc = strata_error_set(STRATA_ERROR, "cannot decode libpg_query's token list");
-cleanup:
+done:
 	pgq->pg_query_free_scan_result(r);
 	return rc;
 }
@@ -265,7 +265,7 @@ static int copy_before_error(size_t *cut, char *text, size_t at)
 	text[at] = '\0';
 	r = pgq->pg_query_split_with_scanner(text);
 	if (r.error || scan_tokens(&t, text) < 0)
-		goto cleanup;
+		goto done;
 	for (i = 0; !found && i < r.n_stmts; i++) {
 		size_t loc = (size_t)r.stmts[i]->stmt_location;
 		size_t end = loc + (size_t)r.stmts[i]->stmt_len;
@@ -279,7 +279,7 @@ static int copy_before_error(size_t *cut, char *text, size_t at)
 		if (found > 0)
 			*cut = end + 1;
 	}
-cleanup:
+done:
 	tokens_release(&t);
 	pgq->pg_query_free_split_result(r);
 	text[at] = saved;
@@ -354,7 +354,7 @@ static int keep_statements(stmt_list *l, size_t *consumed, size_t *err_offset,
 	rc = scan_tokens(&t, text);
 	text[n] = saved;
 	if (rc < 0)
-		goto cleanup;
+		goto done;
 	*consumed = total;
 	for (i = 0; i < r->n_stmts; i++) {
 		size_t loc = (size_t)r->stmts[i]->stmt_location;
@@ -370,18 +370,18 @@ static int keep_statements(stmt_list *l, size_t *consumed, size_t *err_offset,
 			copy = is_copy_from_stdin(text + start, stop - start);
 		if (copy < 0) {
 			rc = copy;
-			goto cleanup;
+			goto done;
 		}
 		if (!(s = push(l, base + start, stop - start))) {
 			rc = STRATA_ERROR;
-			goto cleanup;
+			goto done;
 		}
 		if (copy) {
 			rc = copy_data(s, consumed, err_offset, text, total, end, base);
-			goto cleanup;
+			goto done;
 		}
 	}
-cleanup:
+done:
 	tokens_release(&t);
 	return rc;
 }
@@ -464,7 +464,7 @@ static int split_pg_round(stmt_list *l, size_t *consumed, size_t *err_offset, ch
 			cut = at;
 		if (found <= 0) {
 			rc = found < 0 ? found : parse_error(err_offset, base + at, r.error->message);
-			goto cleanup;
+			goto done;
 		}
 		pgq->pg_query_free_split_result(r);
 		upto = cut;
@@ -475,13 +475,13 @@ static int split_pg_round(stmt_list *l, size_t *consumed, size_t *err_offset, ch
 		if (r.error) {
 			rc = parse_error(err_offset, base + char_to_byte(text, cut, r.error->cursorpos),
 					 r.error->message);
-			goto cleanup;
+			goto done;
 		}
 	}
 	rc = keep_statements(l, consumed, err_offset, &r, text, upto, n, base);
 	if (rc == 0 && skip_to)
 		*consumed = skip_to;
-cleanup:
+done:
 	pgq->pg_query_free_split_result(r);
 	return rc;
 }
@@ -494,20 +494,20 @@ int sqlparse_split_pg(db_stmt **out, size_t *n, size_t *err_offset, const char *
 	int rc;
 
 	if ((rc = pgquery_dyn_load()) < 0 || (rc = check_no_nul(sql, len, err_offset)) < 0)
-		goto cleanup;
+		goto done;
 	if (!(text = strata_strndup(sql, len))) {
 		rc = STRATA_ERROR;
-		goto cleanup;
+		goto done;
 	}
 	while (pos < len) {
 		size_t consumed = 0;
 
 		rc = split_pg_round(&l, &consumed, err_offset, text + pos, len - pos, pos);
 		if (rc < 0)
-			goto cleanup;
+			goto done;
 		pos += consumed;
 	}
-cleanup:
+done:
 	strata_free(text);
 	if (rc < 0) {
 		strata_free(l.v);
@@ -919,7 +919,7 @@ static int plpgsql_statements(body *b)
 	if (b->is_do && !b->source)
 		return 0;
 	if (b->is_do && (rc = wrap_do(&wrapped, b->source)) < 0)
-		goto cleanup;
+		goto done;
 	r = pgq->pg_query_parse_plpgsql(b->is_do ? buf_cstr(&wrapped) : b->text);
 	if (r.error) {
 		rc = strata_error_set(STRATA_EPARSE, "the body is not valid PL/pgSQL: %s",
@@ -932,7 +932,7 @@ static int plpgsql_statements(body *b)
 	}
 	json_decref(funcs);
 	pgq->pg_query_free_plpgsql_parse_result(r);
-cleanup:
+done:
 	buf_release(&wrapped);
 	return rc;
 }
@@ -1105,10 +1105,10 @@ int sqlparse_split_sqlite(db_stmt **out, size_t *n, size_t *err_offset, const ch
 	int rc;
 
 	if ((rc = pgquery_dyn_load()) < 0 || (rc = check_no_nul(sql, len, err_offset)) < 0)
-		goto cleanup;
+		goto done;
 	if (!(text = strata_strndup(sql, len))) {
 		rc = STRATA_ERROR;
-		goto cleanup;
+		goto done;
 	}
 	/* Only a ';' outside quotes and comments can end a statement; SQLite
 	 * says whether it does (a trigger's body holds some that do not). */
@@ -1123,16 +1123,16 @@ int sqlparse_split_sqlite(db_stmt **out, size_t *n, size_t *err_offset, const ch
 		text[i + 1] = saved;
 		if (complete == SQLITE_NOMEM) {
 			rc = strata_error_set(STRATA_ERROR, "out of memory in sqlite3_complete");
-			goto cleanup;
+			goto done;
 		}
 		if (complete != 1)
 			continue;
 		if ((rc = keep_sqlite(&l, text, start, i)) < 0)
-			goto cleanup;
+			goto done;
 		start = i + 1;
 	}
 	rc = keep_sqlite(&l, text, start, len);
-cleanup:
+done:
 	strata_free(text);
 	if (rc < 0) {
 		strata_free(l.v);

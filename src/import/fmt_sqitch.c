@@ -373,12 +373,12 @@ int fmt_sqitch_read(strata_import_history *h, const char *src, const strata_impo
 			strata_error_hint("give the sqitch project folder, the one that holds sqitch.plan");
 			rc = STRATA_EINVALID;
 		}
-		goto out;
+		goto done;
 	}
 	if (buf_printf(&path, "%s/sqitch.plan", src) < 0)
-		goto out;
+		goto done;
 	if ((rc = sqitch_plan_parse(&plan, buf_cstr(&path), text.ptr, text.len)) < 0)
-		goto out;
+		goto done;
 	for (i = 0; i < plan.nchanges && rc == 0; i++) {
 		rc = import_change(h, src, &plan.changes[i], &text, &shown);
 		for (j = 0; rc == 0 && j < plan.changes[i].nconflicts; j++)
@@ -403,7 +403,7 @@ int fmt_sqitch_read(strata_import_history *h, const char *src, const strata_impo
 	if (rc == 0)
 		rc = imp_chain(h);
 	sqitch_plan_release(&plan);
-out:
+done:
 	buf_release(&text);
 	buf_release(&shown);
 	buf_release(&path);

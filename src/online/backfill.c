@@ -254,7 +254,7 @@ int backfill_run(online_run *r)
 		if ((rc = db_query(r->db, "SELECT reltuples::bigint FROM pg_class WHERE "
 				   "oid = format('%I.%I', $1::text, $2::text)::regclass", 2, params,
 				   on_count, &total)) < 0)
-			goto cleanup;
+			goto done;
 		if ((long long)json_integer_value(json_object_get(progress, "table")) != (long long)ti) {
 			json_object_set_new(progress, "table", json_integer((json_int_t)ti));
 			json_object_set_new(progress, "cursor", json_null());
@@ -273,13 +273,13 @@ int backfill_run(online_run *r)
 			double secs;
 
 			if (r->o->max_replica_lag_ms > 0 && (rc = wait_for_replicas(r, &pr)) < 0)
-				goto cleanup;
+				goto done;
 			buf_clear(&sql);
 			double tb;
 
 			if ((rc = backfill_batch_sql(&sql, r->st->schema, entry, json_is_array(cursor),
 						     tuner.size)) < 0)
-				goto cleanup;
+				goto done;
 			tb = now_ms();
 			if ((rc = run_batch(r, buf_cstr(&sql), json_is_array(cursor) ? cursor : NULL,
 					    progress, &br)) < 0) {
@@ -293,7 +293,7 @@ int backfill_run(online_run *r)
 							  "stay usable; run strata online start with the same "
 							  "file again to resume the backfill, or strata online "
 							  "rollback to undo the migration");
-				goto cleanup;
+				goto done;
 			}
 			json_decref(br.last);
 			if (!br.got)
@@ -330,7 +330,7 @@ int backfill_run(online_run *r)
 	}
 	if (rc == 0)
 		r->st->backfilled = 1;
-cleanup:
+done:
 	buf_release(&sql);
 	json_decref(progress);
 	return rc;

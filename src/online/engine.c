@@ -166,7 +166,7 @@ static int ensure_indexes(online_run *r)
 					   "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n "
 					   "ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
 					   2, params, on_text, &valid)) < 0)
-				goto cleanup;
+				goto done;
 			if (valid && strcmp(valid, "true") == 0) {
 				strata_free(valid);
 				break;
@@ -178,7 +178,7 @@ static int ensure_indexes(online_run *r)
 					       name)) < 0 ||
 				    (rc = exec_autocommit(r, buf_cstr(&sql), "dropping an invalid index")) < 0) {
 					strata_free(valid);
-					goto cleanup;
+					goto done;
 				}
 			}
 			strata_free(valid);
@@ -189,11 +189,11 @@ static int ensure_indexes(online_run *r)
 			if (!retry_or_give_up(r, &retry, "building an index")) {
 				strata_error_append("\n  building index %s; run the command again to "
 						    "retry, or roll back", name);
-				goto cleanup;
+				goto done;
 			}
 		}
 	}
-cleanup:
+done:
 	buf_release(&sql);
 	return rc;
 }
@@ -232,17 +232,17 @@ static int expand_once(online_run *r, const strata_online_migration *m, const ch
 	ctx.log = r->o ? r->o->log : NULL;
 	ctx.payload = r->o ? r->o->payload : NULL;
 	if ((rc = db_begin(r->db)) < 0)
-		goto cleanup;
+		goto done;
 	if ((rc = plan_expand(&ctx)) < 0)
-		goto cleanup;
+		goto done;
 	if (!(mig = json_dumps(m->root, JSON_COMPACT)) || !(plan = json_dumps(ctx.plan, JSON_COMPACT))) {
 		rc = strata_error_set(STRATA_ERROR, "out of memory");
-		goto cleanup;
+		goto done;
 	}
 	if ((rc = state_insert(r->db, schema, m->name, vs, prev, mig, plan)) < 0 ||
 	    (rc = db_commit(r->db)) < 0)
-		goto cleanup;
-cleanup:
+		goto done;
+done:
 	if (rc < 0)
 		db_rollback_keep_error(r->db);
 	free(mig);
@@ -270,13 +270,13 @@ int strata_online_start(const strata_config *cfg, const strata_online_migration 
 
 	if ((rc = open_run(&r, cfg, o, 0)) < 0 || (rc = state_ensure(r.db)) < 0 ||
 	    (rc = state_active(&r.st, r.db)) < 0)
-		goto cleanup;
+		goto done;
 	if (r.st && (strcmp(r.st->name, m->name) != 0 || strcmp(r.st->schema, schema) != 0)) {
 		rc = strata_error_set(STRATA_ECONFLICT, "online migration \"%s\" is in progress on "
 				      "schema \"%s\" (started %s); only one runs at a time", r.st->name,
 				      r.st->schema, r.st->started_at ? r.st->started_at : "");
 		strata_error_hint("finish it first: 'strata online complete' or 'strata online rollback'");
-		goto cleanup;
+		goto done;
 	}
 	if (r.st) {
 		online_log(&r, STRATA_LOG_INFO, "migration %s was started before: resuming it", m->name);
@@ -286,12 +286,12 @@ int strata_online_start(const strata_config *cfg, const strata_online_migration 
 		if ((rc = db_query(r.db, "SELECT 1 FROM " ONLINE_SCHEMA ".migrations WHERE "
 				   "schema_name = $1 AND name = $2 AND phase = 'complete'", 2, params,
 				   on_exists, &exists)) < 0)
-			goto cleanup;
+			goto done;
 		if (exists) {
 			rc = strata_error_set(STRATA_ECONFLICT, "online migration \"%s\" was already "
 					      "completed on schema \"%s\"", m->name, schema);
 			strata_error_hint("give the new migration another name (its file name)");
-			goto cleanup;
+			goto done;
 		}
 		if (m->version_schema)
 			snprintf(vs, sizeof(vs), "%s", m->version_schema);
@@ -302,44 +302,44 @@ int strata_online_start(const strata_config *cfg, const strata_online_migration 
 					      "than PostgreSQL's 63 bytes", vs);
 			strata_error_hint("shorten the migration's name, or set \"version_schema\" in "
 					  "the file");
-			goto cleanup;
+			goto done;
 		}
 		params[0] = vs;
 		exists = 0;
 		if ((rc = db_query(r.db, "SELECT 1 FROM pg_namespace WHERE nspname = $1", 1, params,
 				   on_exists, &exists)) < 0)
-			goto cleanup;
+			goto done;
 		if (exists) {
 			rc = strata_error_set(STRATA_ECONFLICT, "schema \"%s\" already exists; strata "
 					      "would use it for the new version's views", vs);
 			strata_error_hint("drop it if it is a leftover, or set \"version_schema\" in "
 					  "the file");
-			goto cleanup;
+			goto done;
 		}
 		if ((rc = state_latest_schema(&prev, r.db, schema)) < 0)
-			goto cleanup;
+			goto done;
 		for (retries_init(&r, &retry);;) {
 			if ((rc = expand_once(&r, m, schema, vs, prev)) == 0)
 				break;
 			if (!retry_or_give_up(&r, &retry, "start")) {
 				gave_up(&r, "start");
-				goto cleanup;
+				goto done;
 			}
 		}
 		if ((rc = state_active(&r.st, r.db)) < 0)
-			goto cleanup;
+			goto done;
 		if (!r.st) {
 			rc = strata_error_set(STRATA_ERROR, "the started migration's state row is missing");
-			goto cleanup;
+			goto done;
 		}
 		online_log(&r, STRATA_LOG_INFO, "started %s: new version in schema %s%s%s", m->name, vs,
 			   prev ? ", previous version in " : "", prev ? prev : "");
 	}
 	if ((rc = finish_expand(&r)) < 0)
-		goto cleanup;
+		goto done;
 	if (o->complete)
 		rc = do_complete(&r);
-cleanup:
+done:
 	strata_free(prev);
 	close_run(&r);
 	return rc;
@@ -389,20 +389,20 @@ static int contract_once(online_run *r)
 	/* The previous versions: the newest keep_versions - 1 stay, rebuilt over
 	 * the new shape below; the others (the previous one by default) go. */
 	if ((rc = online_views_set_aside(&kept, r->db, r->st, r->cfg->online_keep_versions)) < 0)
-		goto cleanup;
+		goto done;
 	if ((rc = drop_schema(r, r->st->version_schema)) < 0 || (rc = drop_functions(r)) < 0)
-		goto cleanup;
+		goto done;
 	json_array_foreach(list, i, s)
 		if ((rc = exec_text(r, json_string_value(s))) < 0)
-			goto cleanup;
+			goto done;
 	/* The new version's views, now over columns with their final names. */
 	if ((rc = model_load(&model, r->db, r->st->schema)) < 0 ||
 	    (rc = plan_create_views(r->db, &model, r->st->version_schema)) < 0 ||
 	    (rc = online_views_rebuild(r->db, kept)) < 0 ||
 	    (rc = state_set_phase(r->db, r->st->id, "complete")) < 0)
-		goto cleanup;
+		goto done;
 	rc = db_commit(r->db);
-cleanup:
+done:
 	if (rc < 0)
 		db_rollback_keep_error(r->db);
 	online_views_free(kept);
@@ -486,14 +486,14 @@ static int rollback_once(online_run *r)
 	if ((rc = db_begin(r->db)) < 0)
 		return rc;
 	if ((rc = drop_schema(r, r->st->version_schema)) < 0 || (rc = drop_functions(r)) < 0)
-		goto cleanup;
+		goto done;
 	json_array_foreach(list, i, s)
 		if ((rc = exec_text(r, json_string_value(s))) < 0)
-			goto cleanup;
+			goto done;
 	if ((rc = state_set_phase(r->db, r->st->id, "rolled_back")) < 0)
-		goto cleanup;
+		goto done;
 	rc = db_commit(r->db);
-cleanup:
+done:
 	if (rc < 0)
 		db_rollback_keep_error(r->db);
 	return rc;
@@ -509,17 +509,17 @@ int strata_online_rollback(const strata_config *cfg, const strata_online_options
 	STRATA_ASSERT_ARG(cfg);
 
 	if ((rc = open_run(&r, cfg, opts ? opts : &defaults, 0)) < 0 || (rc = need_active(&r)) < 0)
-		goto cleanup;
+		goto done;
 	for (retries_init(&r, &retry);;) {
 		if ((rc = rollback_once(&r)) == 0)
 			break;
 		if (!retry_or_give_up(&r, &retry, "rollback")) {
 			gave_up(&r, "rollback");
-			goto cleanup;
+			goto done;
 		}
 	}
 	online_log(&r, STRATA_LOG_INFO, "rolled back %s", r.st->name);
-cleanup:
+done:
 	close_run(&r);
 	return rc;
 }
@@ -574,9 +574,9 @@ int strata_online_status_read(strata_online_status **out, const strata_config *c
 		return STRATA_ERROR;
 	if ((rc = open_run(&r, cfg, opts ? opts : &defaults, 1)) < 0 ||
 	    (rc = state_exists(r.db, &s->initialised)) < 0 || !s->initialised)
-		goto cleanup;
+		goto done;
 	if ((rc = state_active(&r.st, r.db)) < 0)
-		goto cleanup;
+		goto done;
 	if (r.st) {
 		const json_t *pr = r.st->progress;
 
@@ -617,7 +617,7 @@ int strata_online_status_read(strata_online_status **out, const strata_config *c
 			      "'<insufficient privilege>') FROM v JOIN pg_catalog.pg_namespace n ON "
 			      "n.nspname = v.vs ORDER BY v.id DESC, v.phase DESC",
 			      0, NULL, on_version, s);
-cleanup:
+done:
 	close_run(&r);
 	if (rc < 0) {
 		strata_online_status_free(s);

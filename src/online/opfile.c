@@ -643,10 +643,10 @@ int strata_online_parse(strata_online_migration **out, const char *text, size_t 
 		return STRATA_EPARSE;
 	}
 	if ((rc = check_migration(&c, root, &ops)) < 0)
-		goto cleanup;
+		goto done;
 	if (!(m = strata_calloc(1, sizeof(*m)))) {
 		rc = STRATA_ERROR;
-		goto cleanup;
+		goto done;
 	}
 	m->root = root;
 	root = NULL;
@@ -665,21 +665,21 @@ int strata_online_parse(strata_online_migration **out, const char *text, size_t 
 	if (!m->name || !m->source ||
 	    (json_object_get(m->root, "version_schema") && !m->version_schema)) {
 		rc = STRATA_ERROR;
-		goto cleanup;
+		goto done;
 	}
 	if (!*m->name || strlen(m->name) > 200) {
 		rc = bad(&c, "the migration's name must be 1 to 200 characters");
-		goto cleanup;
+		goto done;
 	}
 	if (m->version_schema && (!*m->version_schema || strlen(m->version_schema) > 63)) {
 		buf_clear(&c.path);
 		buf_puts(&c.path, "version_schema");
 		rc = bad(&c, "must be 1 to 63 characters (a PostgreSQL schema name)");
-		goto cleanup;
+		goto done;
 	}
 	*out = m;
 	m = NULL;
-cleanup:
+done:
 	buf_release(&c.path);
 	json_decref(root);
 	strata_online_free(m);

@@ -227,7 +227,7 @@ static int derive(planner *p)
 
 	if (!drops || !renames || !tables || !rb_cols || !rb_tables) {
 		rc = plan_oom();
-		goto cleanup;
+		goto done;
 	}
 	for (i = 0; i < p->ctx->model.ntables; i++) {
 		online_table *t = &p->ctx->model.tables[i];
@@ -235,14 +235,14 @@ static int derive(planner *p)
 		if (t->created) {
 			sqlf(&sql, "DROP TABLE IF EXISTS %Q", plan_schema_of(p), t->phys);
 			if ((rc = plan_push(rb_tables, &sql)) < 0)
-				goto cleanup;
+				goto done;
 			if (t->dropped)
 				continue;
 		}
 		if (t->dropped) {
 			sqlf(&sql, "DROP TABLE %Q", plan_schema_of(p), t->phys);
 			if ((rc = plan_push(tables, &sql)) < 0)
-				goto cleanup;
+				goto done;
 			continue;
 		}
 		for (j = 0; j < t->ncols; j++) {
@@ -252,29 +252,29 @@ static int derive(planner *p)
 				sqlf(&sql, "ALTER TABLE %Q DROP COLUMN IF EXISTS %I", plan_schema_of(p), t->phys,
 				     c->phys);
 				if ((rc = plan_push(rb_cols, &sql)) < 0)
-					goto cleanup;
+					goto done;
 			}
 			if (c->old_phys && (c->dropped || plan_is_dup(c))) {
 				sqlf(&sql, "ALTER TABLE %Q DROP COLUMN %I", plan_schema_of(p), t->phys,
 				     c->old_phys);
 				if ((rc = plan_push(drops, &sql)) < 0)
-					goto cleanup;
+					goto done;
 			}
 			if (c->dropped && plan_is_dup(c)) {
 				sqlf(&sql, "ALTER TABLE %Q DROP COLUMN %I", plan_schema_of(p), t->phys, c->phys);
 				if ((rc = plan_push(drops, &sql)) < 0)
-					goto cleanup;
+					goto done;
 			} else if (!c->dropped && strcmp(c->phys, c->name) != 0) {
 				sqlf(&sql, "ALTER TABLE %Q RENAME COLUMN %I TO %I", plan_schema_of(p), t->phys,
 				     c->phys, c->name);
 				if ((rc = plan_push(renames, &sql)) < 0)
-					goto cleanup;
+					goto done;
 			}
 		}
 		if (strcmp(t->name, t->phys) != 0) {
 			sqlf(&sql, "ALTER TABLE %Q RENAME TO %I", plan_schema_of(p), t->phys, t->name);
 			if ((rc = plan_push(tables, &sql)) < 0)
-				goto cleanup;
+				goto done;
 		}
 	}
 	/* complete: per operation, drops, renames, index renames, tables, onComplete sql */
@@ -282,7 +282,7 @@ static int derive(planner *p)
 	    json_array_extend(complete, renames) < 0 || json_array_extend(complete, p->late) < 0 ||
 	    json_array_extend(complete, tables) < 0 || json_array_extend(complete, p->late_sql) < 0) {
 		rc = plan_oom();
-		goto cleanup;
+		goto done;
 	}
 	/* rollback: per operation newest first, then the added columns and tables */
 	for (i = json_array_size(p->rollback); i > 0; i--)
@@ -292,7 +292,7 @@ static int derive(planner *p)
 		json_array_append(rb_cols, json_array_get(rb_tables, i - 1));
 	if (rc == 0 && json_array_extend(rollback, rb_cols) < 0)
 		rc = plan_oom();
-cleanup:
+done:
 	json_decref(drops);
 	json_decref(renames);
 	json_decref(tables);
@@ -325,10 +325,10 @@ int plan_expand(online_plan_ctx *ctx)
 	p.rollback = json_array();
 	if (!p.stage1 || !p.late || !p.late_sql || !p.rollback) {
 		rc = plan_oom();
-		goto cleanup;
+		goto done;
 	}
 	if ((rc = model_load(&ctx->model, ctx->db, ctx->schema)) < 0)
-		goto cleanup;
+		goto done;
 	for (i = 0; i < strata_online_op_count(ctx->m); i++) {
 		json_t *body = NULL;
 
@@ -337,10 +337,10 @@ int plan_expand(online_plan_ctx *ctx)
 		op = online_op_find(p.kind);
 		if (!op) {
 			rc = plan_opfail(&p, STRATA_EINVALID, "unknown operation");
-			goto cleanup;
+			goto done;
 		}
 		if ((rc = op->plan(&p, body)) < 0)
-			goto cleanup;
+			goto done;
 	}
 	p.kind = "triggers";
 	for (i = 0; i < ctx->model.ntables; i++) {
@@ -351,14 +351,14 @@ int plan_expand(online_plan_ctx *ctx)
 		if ((rc = plan_copy_indexes(&p, t)) < 0 || (rc = plan_copy_constraints(&p, t)) < 0 ||
 		    (rc = plan_make_trigger(&p, t)) < 0 ||
 		    (rc = plan_backfill_entry(&p, t)) < 0)
-			goto cleanup;
+			goto done;
 	}
 	if ((rc = plan_create_views(ctx->db, &ctx->model, ctx->version_schema)) < 0 ||
 	    (rc = derive(&p)) < 0)
-		goto cleanup;
+		goto done;
 	if (p.warn_failed)
 		rc = plan_oom();
-cleanup:
+done:
 	if (rc < 0) {
 		/* Nothing half-planned is handed back. */
 		json_decref(ctx->plan);

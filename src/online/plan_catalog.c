@@ -112,7 +112,7 @@ int plan_expression_volatile(planner *p, const char *expr, const char *type, int
 	if ((rc = sqlf(&sql, "CREATE TEMPORARY VIEW _strata_probe AS SELECT CAST((%s) AS %s) AS v",
 		       expr, type)) < 0 ||
 	    (rc = plan_run(p, &sql)) < 0)
-		goto cleanup;
+		goto done;
 	rc = plan_query_one(p->ctx->db, &v, NULL,
 		       "SELECT EXISTS (SELECT 1 FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid "
 		       "LEFT JOIN pg_operator o ON d.refclassid = 'pg_operator'::regclass "
@@ -127,7 +127,7 @@ int plan_expression_volatile(planner *p, const char *expr, const char *type, int
 		buf_puts(&sql, "DROP VIEW pg_temp._strata_probe");
 		rc = plan_run(p, &sql);
 	}
-cleanup:
+done:
 	strata_free(v);
 	buf_release(&sql);
 	return rc;

@@ -160,7 +160,7 @@ int plan_copy_indexes(planner *p, online_table *t)
 	if (!found)
 		return plan_oom();
 	if ((rc = db_query(p->ctx->db, INDEXES_SQL, 2, params, on_index, found)) < 0)
-		goto cleanup;
+		goto done;
 	json_array_foreach(found, i, ix) {
 		const char *name = plan_str(ix, "name"), *contype = plan_str(ix, "constraint");
 		json_t *keys = json_loads(plan_str(ix, "keys") ? plan_str(ix, "keys") : "[]", 0, NULL), *k;
@@ -173,7 +173,7 @@ int plan_copy_indexes(planner *p, online_table *t)
 			json_decref(keys);
 			json_decref(cols);
 			rc = plan_oom();
-			goto cleanup;
+			goto done;
 		}
 		json_array_foreach(cols, j, k) {
 			online_column *c = dup_named(t, json_string_value(k), &rest);
@@ -194,7 +194,7 @@ int plan_copy_indexes(planner *p, online_table *t)
 		}
 		if ((rc = plan_prefixed(p, tmp, sizeof(tmp), "_strata_", name)) < 0) {
 			json_decref(keys);
-			goto cleanup;
+			goto done;
 		}
 		sqlf(&sql, "CREATE %sINDEX CONCURRENTLY IF NOT EXISTS %I ON %Q USING %s (",
 		     strcmp(plan_str(ix, "unique"), "true") == 0 ? "UNIQUE " : "", tmp, plan_schema_of(p),
@@ -212,16 +212,16 @@ int plan_copy_indexes(planner *p, online_table *t)
 		buf_putc(&sql, ')');
 		json_decref(keys);
 		if ((rc = plan_push_concurrent(p, tmp, &sql)) < 0)
-			goto cleanup;
+			goto done;
 		if (contype)
 			sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I UNIQUE USING INDEX %I",
 			     plan_schema_of(p), t->phys, name, tmp);
 		else
 			sqlf(&sql, "ALTER INDEX %Q RENAME TO %I", plan_schema_of(p), tmp, name);
 		if ((rc = plan_push(p->late, &sql)) < 0)
-			goto cleanup;
+			goto done;
 	}
-cleanup:
+done:
 	json_decref(found);
 	buf_release(&sql);
 	return rc;
@@ -260,7 +260,7 @@ int plan_copy_constraints(planner *p, online_table *t)
 	if (!found)
 		return plan_oom();
 	if ((rc = db_query(p->ctx->db, CONSTRAINTS_SQL, 2, params, on_constraint, found)) < 0)
-		goto cleanup;
+		goto done;
 	json_array_foreach(found, i, con) {
 		json_t *cols = json_loads(plan_str(con, "columns") ? plan_str(con, "columns") : "[]", 0, NULL), *k;
 		const char *name = plan_str(con, "name");
@@ -270,7 +270,7 @@ int plan_copy_constraints(planner *p, online_table *t)
 
 		if (!cols) {
 			rc = plan_oom();
-			goto cleanup;
+			goto done;
 		}
 		json_array_foreach(cols, j, k)
 			covers |= dup_named(t, json_string_value(k), &rest) != NULL;
@@ -278,19 +278,19 @@ int plan_copy_constraints(planner *p, online_table *t)
 		if (!covers)
 			continue;
 		if ((rc = plan_prefixed(p, tmp, sizeof(tmp), "_strata_", name)) < 0)
-			goto cleanup;
+			goto done;
 		sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I %s NOT VALID", plan_schema_of(p), t->phys, tmp,
 		     plan_str(con, "def"));
 		if ((rc = plan_with_new_names(p, t, &sql)) < 0)
-			goto cleanup;
+			goto done;
 		sqlf(&sql, "ALTER TABLE %Q VALIDATE CONSTRAINT %I", plan_schema_of(p), t->phys, tmp);
 		if ((rc = plan_push(p->validate, &sql)) < 0)
-			goto cleanup;
+			goto done;
 		sqlf(&sql, "ALTER TABLE %Q RENAME CONSTRAINT %I TO %I", plan_schema_of(p), t->phys, tmp, name);
 		if ((rc = plan_push(p->late, &sql)) < 0)
-			goto cleanup;
+			goto done;
 	}
-cleanup:
+done:
 	json_decref(found);
 	buf_release(&sql);
 	return rc;
@@ -327,14 +327,14 @@ int plan_duplicate(planner *p, online_table *t, online_column *c, const char *ty
 		type = c->type;
 	sqlf(&sql, "ALTER TABLE %Q ADD COLUMN %I %s", plan_schema_of(p), t->phys, newname, type);
 	if ((rc = plan_run(p, &sql)) < 0)
-		goto cleanup;
+		goto done;
 	if (default_given) {
 		if (json_is_string(default_v))
 			sqlf(&sql, "ALTER TABLE %Q ALTER COLUMN %I SET DEFAULT %s", plan_schema_of(p), t->phys,
 			     newname, json_string_value(default_v));
 	} else {
 		if ((rc = plan_column_default(p, t, c->phys, &old_default)) < 0)
-			goto cleanup;
+			goto done;
 		if (old_default && strcmp(type, c->type) == 0)
 			sqlf(&sql, "ALTER TABLE %Q ALTER COLUMN %I SET DEFAULT %s", plan_schema_of(p),
 			     t->phys, newname, old_default);
@@ -343,22 +343,22 @@ int plan_duplicate(planner *p, online_table *t, online_column *c, const char *ty
 			     "give \"default\" to set one", c->name, old_default, type);
 	}
 	if ((sql.len || buf_oom(&sql)) && (rc = plan_run(p, &sql)) < 0)
-		goto cleanup;
+		goto done;
 	if (notnull) {
 		sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I CHECK (%I IS NOT NULL) NOT VALID",
 		     plan_schema_of(p), t->phys, nn, newname);
 		if ((rc = plan_run(p, &sql)) < 0)
-			goto cleanup;
+			goto done;
 		sqlf(&sql, "ALTER TABLE %Q VALIDATE CONSTRAINT %I", plan_schema_of(p), t->phys, nn);
 		if ((rc = plan_push(p->validate, &sql)) < 0)
-			goto cleanup;
+			goto done;
 		sqlf(&sql, "ALTER TABLE %Q ALTER COLUMN %I SET NOT NULL", plan_schema_of(p), t->phys,
 		     newname);
 		if ((rc = plan_push(p->stage1, &sql)) < 0)
-			goto cleanup;
+			goto done;
 		sqlf(&sql, "ALTER TABLE %Q DROP CONSTRAINT %I", plan_schema_of(p), t->phys, nn);
 		if ((rc = plan_push(p->stage1, &sql)) < 0)
-			goto cleanup;
+			goto done;
 	}
 	{
 		/* type may be c->type itself: copy before freeing. */
@@ -374,10 +374,10 @@ int plan_duplicate(planner *p, online_table *t, online_column *c, const char *ty
 	c->notnull = notnull;
 	if (!c->phys || !c->type || !c->up || !c->down) {
 		rc = plan_oom();
-		goto cleanup;
+		goto done;
 	}
 	t->touched = 1;
-cleanup:
+done:
 	strata_free(old_default);
 	buf_release(&sql);
 	return rc;

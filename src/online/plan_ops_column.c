@@ -75,51 +75,51 @@ int plan_op_add_column(planner *p, const json_t *body)
 	fill = up || (def && vol);
 	sqlf(&sql, "ALTER TABLE %Q ADD COLUMN ", plan_schema_of(p), t->phys);
 	if ((rc = plan_column_def(p, &sql, col, !fill, 0)) < 0)
-		goto cleanup;
+		goto done;
 	if (!nullable && !fill)
 		buf_puts(&sql, " NOT NULL");
 	if ((rc = plan_run(p, &sql)) < 0) {
 		if (!nullable && !fill && !def)
 			strata_error_hint("a NOT NULL column needs \"up\" (to fill the rows already "
 					  "there) or a \"default\", or \"nullable\": true");
-		goto cleanup;
+		goto done;
 	}
 	if (fill && def) {
 		sqlf(&sql, "ALTER TABLE %Q ALTER COLUMN %I SET DEFAULT %s", plan_schema_of(p), t->phys, name,
 		     def);
 		if ((rc = plan_run(p, &sql)) < 0)
-			goto cleanup;
+			goto done;
 	}
 	if (!nullable && fill) {
 		if ((rc = plan_prefixed(p, nn, sizeof(nn), "_strata_nn_", name)) < 0)
-			goto cleanup;
+			goto done;
 		sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I CHECK (%I IS NOT NULL) NOT VALID",
 		     plan_schema_of(p), t->phys, nn, name);
 		if ((rc = plan_run(p, &sql)) < 0)
-			goto cleanup;
+			goto done;
 		sqlf(&sql, "ALTER TABLE %Q VALIDATE CONSTRAINT %I", plan_schema_of(p), t->phys, nn);
 		if ((rc = plan_push(p->validate, &sql)) < 0)
-			goto cleanup;
+			goto done;
 		sqlf(&sql, "ALTER TABLE %Q ALTER COLUMN %I SET NOT NULL", plan_schema_of(p), t->phys, name);
 		if ((rc = plan_push(p->stage1, &sql)) < 0)
-			goto cleanup;
+			goto done;
 		sqlf(&sql, "ALTER TABLE %Q DROP CONSTRAINT %I", plan_schema_of(p), t->phys, nn);
 		if ((rc = plan_push(p->stage1, &sql)) < 0)
-			goto cleanup;
+			goto done;
 	}
 	if (chk) {
 		sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I CHECK (%s)%s NOT VALID", plan_schema_of(p),
 		     t->phys, plan_str(chk, "name"), plan_str(chk, "constraint"),
 		     json_is_true(json_object_get(chk, "no_inherit")) ? " NO INHERIT" : "");
 		if ((rc = plan_run(p, &sql)) < 0)
-			goto cleanup;
+			goto done;
 		sqlf(&sql, "ALTER TABLE %Q VALIDATE CONSTRAINT %I", plan_schema_of(p), t->phys,
 		     plan_str(chk, "name"));
 		if ((rc = plan_push(p->validate, &sql)) < 0)
-			goto cleanup;
+			goto done;
 	}
 	if (ref && (rc = add_foreign_key(p, t, name, ref, &sql)) < 0)
-		goto cleanup;
+		goto done;
 	if (json_is_true(json_object_get(col, "unique"))) {
 		char uname[MAX_IDENT * 3];
 
@@ -128,31 +128,31 @@ int plan_op_add_column(planner *p, const json_t *body)
 		sqlf(&sql, "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS %I ON %Q (%I)", uname,
 		     plan_schema_of(p), t->phys, name);
 		if ((rc = plan_push_concurrent(p, uname, &sql)) < 0)
-			goto cleanup;
+			goto done;
 		sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I UNIQUE USING INDEX %I", plan_schema_of(p),
 		     t->phys, uname, uname);
 		if ((rc = plan_push(p->stage1, &sql)) < 0)
-			goto cleanup;
+			goto done;
 	}
 	if (json_is_string(json_object_get(col, "comment"))) {
 		sqlf(&sql, "COMMENT ON COLUMN %Q.%I IS %L", plan_schema_of(p), t->phys, name,
 		     plan_str(col, "comment"));
 		if ((rc = plan_run(p, &sql)) < 0)
-			goto cleanup;
+			goto done;
 	}
 	if (!(c = model_add_column(t, name, name, NULL, type))) {
 		rc = plan_oom();
-		goto cleanup;
+		goto done;
 	}
 	c->notnull = !nullable;
 	if (fill) {
 		if (!(c->up = strata_strdup(up ? up : def))) {
 			rc = plan_oom();
-			goto cleanup;
+			goto done;
 		}
 		t->touched = 1;
 	}
-cleanup:
+done:
 	buf_release(&sql);
 	return rc;
 }
@@ -204,7 +204,7 @@ static int alter_in_place(planner *p, online_table *t, online_column *c, const j
 
 	if ((v = json_object_get(body, "default")) != NULL) {
 		if ((rc = plan_column_default(p, t, c->phys, &old)) < 0)
-			goto cleanup;
+			goto done;
 		if (json_is_string(v))
 			sqlf(&sql, "ALTER TABLE %Q ALTER COLUMN %I SET DEFAULT %s", plan_schema_of(p), t->phys,
 			     c->phys, json_string_value(v));
@@ -212,7 +212,7 @@ static int alter_in_place(planner *p, online_table *t, online_column *c, const j
 			sqlf(&sql, "ALTER TABLE %Q ALTER COLUMN %I DROP DEFAULT", plan_schema_of(p), t->phys,
 			     c->phys);
 		if ((rc = plan_run(p, &sql)) < 0)
-			goto cleanup;
+			goto done;
 		if (old)
 			sqlf(&sql, "ALTER TABLE %Q ALTER COLUMN %I SET DEFAULT %s", plan_schema_of(p), t->phys,
 			     c->phys, old);
@@ -220,23 +220,23 @@ static int alter_in_place(planner *p, online_table *t, online_column *c, const j
 			sqlf(&sql, "ALTER TABLE %Q ALTER COLUMN %I DROP DEFAULT", plan_schema_of(p), t->phys,
 			     c->phys);
 		if ((rc = plan_push(p->rollback, &sql)) < 0)
-			goto cleanup;
+			goto done;
 		strata_free(old);
 		old = NULL;
 	}
 	if ((v = json_object_get(body, "comment")) != NULL) {
 		if ((rc = plan_column_comment(p, t, c->phys, &old)) < 0)
-			goto cleanup;
+			goto done;
 		sqlf(&sql, "COMMENT ON COLUMN %Q.%I IS ", plan_schema_of(p), t->phys, c->phys);
 		sqlf(&sql, json_is_string(v) ? "%L" : "NULL", json_string_value(v));
 		if ((rc = plan_run(p, &sql)) < 0)
-			goto cleanup;
+			goto done;
 		sqlf(&sql, "COMMENT ON COLUMN %Q.%I IS ", plan_schema_of(p), t->phys, c->phys);
 		sqlf(&sql, old ? "%L" : "NULL", old);
 		if ((rc = plan_push(p->rollback, &sql)) < 0)
-			goto cleanup;
+			goto done;
 	}
-cleanup:
+done:
 	strata_free(old);
 	buf_release(&sql);
 	return rc;
@@ -268,14 +268,14 @@ int plan_op_alter_column(planner *p, const json_t *body)
 	if ((rc = plan_duplicate(p, t, c, plan_str(body, "type"), notnull, plan_str(body, "up"), plan_str(body, "down"),
 			    json_object_get(body, "default"),
 			    json_object_get(body, "default") != NULL)) < 0)
-		goto cleanup;
+		goto done;
 	{
 		/* The new column takes the given comment, else the old one's. */
 		const json_t *cm = json_object_get(body, "comment");
 		char *old = NULL;
 
 		if (!cm && (rc = plan_column_comment(p, t, c->old_phys, &old)) < 0)
-			goto cleanup;
+			goto done;
 		if (json_is_string(cm) || old) {
 			sqlf(&sql, "COMMENT ON COLUMN %Q.%I IS %L", plan_schema_of(p), t->phys, c->phys,
 			     old ? old : json_string_value(cm));
@@ -283,34 +283,34 @@ int plan_op_alter_column(planner *p, const json_t *body)
 		}
 		strata_free(old);
 		if (rc < 0)
-			goto cleanup;
+			goto done;
 	}
 	if (chk) {
 		sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I CHECK (%s)%s NOT VALID", plan_schema_of(p),
 		     t->phys, plan_str(chk, "name"), plan_str(chk, "constraint"),
 		     json_is_true(json_object_get(chk, "no_inherit")) ? " NO INHERIT" : "");
 		if ((rc = plan_with_new_names(p, t, &sql)) < 0)
-			goto cleanup;
+			goto done;
 		sqlf(&sql, "ALTER TABLE %Q VALIDATE CONSTRAINT %I", plan_schema_of(p), t->phys,
 		     plan_str(chk, "name"));
 		if ((rc = plan_push(p->validate, &sql)) < 0)
-			goto cleanup;
+			goto done;
 	}
 	if (ref && (rc = add_foreign_key(p, t, c->phys, ref, &sql)) < 0)
-		goto cleanup;
+		goto done;
 	if (uniq) {
 		const char *uname = plan_str(uniq, "name");
 
 		sqlf(&sql, "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS %I ON %Q (%I)", uname,
 		     plan_schema_of(p), t->phys, c->phys);
 		if ((rc = plan_push_concurrent(p, uname, &sql)) < 0)
-			goto cleanup;
+			goto done;
 		sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I UNIQUE USING INDEX %I", plan_schema_of(p),
 		     t->phys, uname, uname);
 		if ((rc = plan_push(p->late, &sql)) < 0)
-			goto cleanup;
+			goto done;
 	}
-cleanup:
+done:
 	buf_release(&sql);
 	return rc;
 }

@@ -41,7 +41,7 @@ int plan_op_create_index(planner *p, const json_t *body)
 
 			if (!c) {
 				rc = plan_need_column(p, t, plan_str(item, "column")) ? 0 : STRATA_EINVALID;
-				goto cleanup;
+				goto done;
 			}
 			sqlf(&sql, "%s%I", n++ ? ", " : "", c->phys);
 			if (plan_str(item, "collate"))
@@ -49,7 +49,7 @@ int plan_op_create_index(planner *p, const json_t *body)
 			if (oc) {
 				buf_putc(&sql, ' ');
 				if ((rc = db_quote_qualified(&sql, plan_str(oc, "name"))) == STRATA_EINVALID)
-					goto cleanup; /* a name with an empty part; out of memory: below */
+					goto done; /* a name with an empty part; out of memory: below */
 				if (json_array_size(json_object_get(oc, "params"))) {
 					const json_t *pv;
 					size_t j;
@@ -72,7 +72,7 @@ int plan_op_create_index(planner *p, const json_t *body)
 
 			if (!c) {
 				rc = plan_need_column(p, t, key) ? 0 : STRATA_EINVALID;
-				goto cleanup;
+				goto done;
 			}
 			sqlf(&sql, "%s%I", n++ ? ", " : "", c->phys);
 		}
@@ -83,10 +83,10 @@ int plan_op_create_index(planner *p, const json_t *body)
 	if (plan_str(body, "predicate") && *plan_str(body, "predicate"))
 		sqlf(&sql, " WHERE (%s)", plan_str(body, "predicate"));
 	if ((rc = plan_push_concurrent(p, name, &sql)) < 0)
-		goto cleanup;
+		goto done;
 	sqlf(&sql, "DROP INDEX IF EXISTS %Q", plan_schema_of(p), name);
 	rc = plan_push(p->rollback, &sql);
-cleanup:
+done:
 	buf_release(&sql);
 	return rc;
 }
@@ -162,13 +162,13 @@ int plan_op_create_constraint(planner *p, const json_t *body)
 	if (strcmp(type, "check") == 0 || strcmp(type, "foreign_key") == 0) {
 		sqlf(&sql, "ALTER TABLE %Q ADD ", plan_schema_of(p), t->phys);
 		if ((rc = plan_constraint_def(p, &sql, body, dup ? NULL : t)) < 0)
-			goto cleanup;
+			goto done;
 		buf_puts(&sql, " NOT VALID");
 		if ((rc = dup ? plan_with_new_names(p, t, &sql) : plan_run(p, &sql)) < 0)
-			goto cleanup;
+			goto done;
 		sqlf(&sql, "ALTER TABLE %Q VALIDATE CONSTRAINT %I", plan_schema_of(p), t->phys, name);
 		if ((rc = plan_push(p->validate, &sql)) < 0)
-			goto cleanup;
+			goto done;
 	} else if (strcmp(type, "unique") == 0 || strcmp(type, "primary_key") == 0) {
 		const json_t *ip = json_object_get(body, "index_parameters");
 
@@ -184,29 +184,29 @@ int plan_op_create_constraint(planner *p, const json_t *body)
 		if (ip && plan_str(ip, "storage_parameters") && *plan_str(ip, "storage_parameters"))
 			sqlf(&sql, " WITH (%s)", plan_str(ip, "storage_parameters"));
 		if ((rc = plan_push_concurrent(p, name, &sql)) < 0)
-			goto cleanup;
+			goto done;
 		sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I %s USING INDEX %I", plan_schema_of(p), t->phys,
 		     name, strcmp(type, "unique") == 0 ? "UNIQUE" : "PRIMARY KEY", name);
 		plan_deferral(&sql, body);
 		if ((rc = plan_push(dup ? p->late : p->stage1, &sql)) < 0)
-			goto cleanup;
+			goto done;
 		if (!dup) {
 			sqlf(&sql, "DROP INDEX IF EXISTS %Q", plan_schema_of(p), name);
 			if ((rc = plan_push(p->rollback, &sql)) < 0)
-				goto cleanup;
+				goto done;
 		}
 	} else {
 		plan_warn(p, "an exclusion constraint cannot be added without building its index under "
 		     "a lock: it is added now, while the table is locked");
 		sqlf(&sql, "ALTER TABLE %Q ADD ", plan_schema_of(p), t->phys);
 		if ((rc = plan_constraint_def(p, &sql, body, t)) < 0 || (rc = plan_run(p, &sql)) < 0)
-			goto cleanup;
+			goto done;
 	}
 	if (!dup) {
 		sqlf(&sql, "ALTER TABLE %Q DROP CONSTRAINT IF EXISTS %I", plan_schema_of(p), t->phys, name);
 		rc = plan_push(p->rollback, &sql);
 	}
-cleanup:
+done:
 	buf_release(&sql);
 	return rc;
 }

@@ -33,7 +33,7 @@ int plan_op_create_table(planner *p, const json_t *body)
 	json_array_foreach(cols, i, col) {
 		buf_puts(&sql, i ? ", " : "");
 		if ((rc = plan_column_def(p, &sql, col, 1, 1)) < 0)
-			goto cleanup;
+			goto done;
 		if (!json_is_true(json_object_get(col, "nullable")) &&
 		    !json_is_true(json_object_get(col, "pk")))
 			buf_puts(&sql, " NOT NULL");
@@ -41,21 +41,21 @@ int plan_op_create_table(planner *p, const json_t *body)
 			sqlf(&pk, "%s%I", pk.len ? ", " : "", plan_str(col, "name"));
 	}
 	if ((rc = buf_check(&pk)) < 0)
-		goto cleanup;
+		goto done;
 	if (pk.len)
 		sqlf(&sql, ", PRIMARY KEY (%s)", buf_cstr(&pk));
 	json_array_foreach(json_object_get(body, "constraints"), i, def) {
 		buf_puts(&sql, ", ");
 		if ((rc = plan_constraint_def(p, &sql, def, NULL)) < 0)
-			goto cleanup;
+			goto done;
 	}
 	buf_putc(&sql, ')');
 	if ((rc = plan_run(p, &sql)) < 0)
-		goto cleanup;
+		goto done;
 	if (json_is_string(json_object_get(body, "comment"))) {
 		sqlf(&sql, "COMMENT ON TABLE %Q IS %L", plan_schema_of(p), name, plan_str(body, "comment"));
 		if ((rc = plan_run(p, &sql)) < 0)
-			goto cleanup;
+			goto done;
 	}
 	json_array_foreach(cols, i, col) {
 		if (!json_is_string(json_object_get(col, "comment")))
@@ -63,10 +63,10 @@ int plan_op_create_table(planner *p, const json_t *body)
 		sqlf(&sql, "COMMENT ON COLUMN %Q.%I IS %L", plan_schema_of(p), name, plan_str(col, "name"),
 		     plan_str(col, "comment"));
 		if ((rc = plan_run(p, &sql)) < 0)
-			goto cleanup;
+			goto done;
 	}
 	if ((rc = model_refresh(&p->ctx->model, p->ctx->db)) < 0)
-		goto cleanup;
+		goto done;
 	if ((t = model_table(&p->ctx->model, name)) != NULL) {
 		t->created = 1;
 		for (i = 0; i < t->ncols; i++) {
@@ -74,7 +74,7 @@ int plan_op_create_table(planner *p, const json_t *body)
 			t->cols[i].old_phys = NULL;
 		}
 	}
-cleanup:
+done:
 	buf_release(&sql);
 	buf_release(&pk);
 	return rc;

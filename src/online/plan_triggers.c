@@ -34,7 +34,7 @@ int plan_make_trigger(planner *p, online_table *t)
 
 	snprintf(fname, sizeof(fname), "sync_%u", t->oid);
 	if ((rc = sqlf(&fn, "%Q", ONLINE_SCHEMA, fname)) < 0)
-		goto cleanup;
+		goto done;
 	sqlf(&sql, "CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS "
 	     DOLLAR_TAG "\n#variable_conflict use_variable\nBEGIN\n"
 	     "  IF (current_schemas(false))[1] IS NOT DISTINCT FROM %L THEN\n    DECLARE\n",
@@ -80,19 +80,19 @@ int plan_make_trigger(planner *p, online_table *t)
 	}
 	buf_puts(&sql, "    END;\n  END IF;\n  RETURN NEW;\nEND\n" DOLLAR_TAG);
 	if ((rc = plan_run(p, &sql)) < 0)
-		goto cleanup;
+		goto done;
 	sqlf(&sql, "CREATE TRIGGER %I BEFORE INSERT OR UPDATE ON %Q FOR EACH ROW WHEN "
 	     "(current_setting(%L, true) IS DISTINCT FROM 'on') EXECUTE FUNCTION %s()",
 	     ONLINE_TRIGGER, plan_schema_of(p), t->phys, ONLINE_BACKFILL_GUC, buf_cstr(&fn));
 	if ((rc = plan_run(p, &sql)) < 0)
-		goto cleanup;
+		goto done;
 	if (json_array_append_new(p->functions, json_string(buf_cstr(&fn))) < 0)
 		rc = plan_oom();
-	goto cleanup;
+	goto done;
 tag:
 	rc = plan_opfail(p, STRATA_EINVALID, "an up or down expression of table \"%s\" contains %s, "
 		    "which strata uses to quote the trigger body", t->name, DOLLAR_TAG);
-cleanup:
+done:
 	buf_release(&sql);
 	buf_release(&fn);
 	return rc;
@@ -113,29 +113,29 @@ int plan_backfill_entry(planner *p, online_table *t)
 			sqlf(&set, "%s%I = (%s)", set.len ? ", " : "", c->phys, c->up);
 	}
 	if ((rc = buf_check(&set)) < 0 || !set.len)
-		goto cleanup;
+		goto done;
 	if (!t->nkey) {
 		rc = plan_opfail(p, STRATA_EINVALID, "table \"%s\" has no primary key: strata backfills in "
 			    "batches by key and needs one", t->name);
 		strata_error_hint("add a primary key first (create_constraint with type "
 				  "primary_key), then run this migration");
-		goto cleanup;
+		goto done;
 	}
 	if (!(key = json_array())) {
 		rc = plan_oom();
-		goto cleanup;
+		goto done;
 	}
 	for (i = 0; i < t->nkey; i++) {
 		if (json_array_append_new(key, json_string(t->key[i])) < 0) {
 			json_decref(key);
 			rc = plan_oom();
-			goto cleanup;
+			goto done;
 		}
 	}
 	entry = json_pack("{s:s, s:o, s:s}", "table", t->phys, "key", key, "set", buf_cstr(&set));
 	if (!entry || json_array_append_new(json_object_get(p->ctx->plan, "backfill"), entry) < 0)
 		rc = plan_oom();
-cleanup:
+done:
 	buf_release(&set);
 	return rc;
 }

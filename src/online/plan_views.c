@@ -24,7 +24,7 @@ int plan_create_views(strata_db *db, online_model *model, const char *vs)
 
 	if ((rc = sqlf(&sql, "CREATE SCHEMA IF NOT EXISTS %I", vs)) < 0 ||
 	    (rc = db_exec(db, buf_cstr(&sql), 0, NULL)) < 0)
-		goto cleanup;
+		goto done;
 	for (i = 0; i < model->ntables; i++) {
 		online_table *t = &model->tables[i];
 		size_t n = 0;
@@ -44,13 +44,13 @@ int plan_create_views(strata_db *db, online_model *model, const char *vs)
 			continue;
 		sqlf(&sql, " FROM %Q", model->schema, t->phys);
 		if ((rc = buf_check(&sql)) < 0)
-			goto cleanup;
+			goto done;
 		if ((rc = db_exec(db, buf_cstr(&sql), 0, NULL)) < 0) {
 			strata_error_append(", creating the view %s.%s", vs, t->name);
-			goto cleanup;
+			goto done;
 		}
 	}
-cleanup:
+done:
 	buf_release(&sql);
 	return rc;
 }
