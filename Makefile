@@ -196,7 +196,7 @@ demo: deps
 unit: $(UNIT_BIN)
 
 test: deps
-	@$(MAKE) --no-print-directory all unit check-headers
+	@$(MAKE) --no-print-directory all unit check-headers check-symbols
 	@tests/run-all.sh $(BUILD)
 
 # The matrix suites alone on the server versions in PG_VERSIONS: the pinned
@@ -208,7 +208,7 @@ test-matrix: deps
 
 test-asan:
 	@scripts/deps.sh asan
-	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 all unit
+	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 all unit check-symbols
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	  STRATA_TEST_PG_VERSIONS=$${STRATA_TEST_PG_VERSIONS:-none} \
 	  STRATA_KILL_TRIALS_SQLITE=$${STRATA_KILL_TRIALS_SQLITE:-10} \

@@ -1,6 +1,6 @@
 /*
  * fuzz/fuzz_alembic.c - the alembic reader's answer from its helper
- * (import/fmt_alembic.c, alembic_parse) from arbitrary bytes.
+ * (import/fmt_alembic.c, strata__alembic_parse) from arbitrary bytes.
  *
  * The helper prints what Alembic read from the user's revision files
  * (ids, messages, SQL, error texts), so whatever arrives must become a
@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!h)
 		return 0;
 	h->format = "alembic";
-	if (alembic_parse(h, (const char *)data, size, "/fuzz") == 0) {
+	if (strata__alembic_parse(h, (const char *)data, size, "/fuzz") == 0) {
 		for (i = 0; i < h->nsteps; i++) {
 			const strata_import_step *st = &h->steps[i];
 

@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	strata_buf out = STRATA_BUF_INIT;
 	size_t at = 0;
 
-	batch_scan_text(&sc, sql, size);
+	strata__batch_scan_text(&sc, sql, size);
 	if (sc.nlast)
 		FUZZ_CHECK(sc.last_at + 5 <= size && strncasecmp(sql + sc.last_at, ":last", 5) == 0);
 	if (sc.nnext)
@@ -33,22 +33,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sc.has_value)
 		FUZZ_CHECK(sc.value_at + 7 <= size && memcmp(sql + sc.value_at, "<value>", 7) == 0);
 
-	if (batch_stmt_parse(&st, &at, sql, size) == 0) {
+	if (strata__batch_stmt_parse(&st, &at, sql, size) == 0) {
 		FUZZ_CHECK(st.table && st.table_name && st.key);
 		FUZZ_CHECK(sc.nlast == 1 && sc.nnext == 1);
 		FUZZ_CHECK(st.last_at == sc.last_at && st.next_at == sc.next_at);
-		batch_stmt_release(&st);
+		strata__batch_stmt_release(&st);
 	} else {
 		FUZZ_CHECK(at <= size);
 		FUZZ_CHECK(st.table == NULL && st.key == NULL);
 	}
 	strata_error_clear();
 
-	if (batch_rewrite(&out, sql, size, "   $1", "   $2") == 0) {
+	if (strata__batch_rewrite(&out, sql, size, "   $1", "   $2") == 0) {
 		FUZZ_CHECK(out.len == size);
-		batch_scan_text(&again, buf_cstr(&out), out.len);
+		strata__batch_scan_text(&again, strata__buf_cstr(&out), out.len);
 		FUZZ_CHECK(again.nlast == 0 && again.nnext == 0);
 	}
-	buf_release(&out);
+	strata__buf_release(&out);
 	return 0;
 }

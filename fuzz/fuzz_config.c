@@ -61,8 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if ((nl = strchr(first, '\n')) != NULL)
 		*nl = '\0';
-	(void)parse_duration_ms(&v, first);
-	(void)parse_count(&v, first);
+	(void)strata__parse_duration_ms(&v, first);
+	(void)strata__parse_count(&v, first);
 	in.lock_timeout = first;
 	load(&in);
 	in.lock_timeout = NULL;

@@ -1,8 +1,8 @@
 /*
  * fuzz/fuzz_conninfo.c - connection strings, without connecting: which
  * engine a string names (db/db.c), the redacted form strata shows
- * (redact_conninfo, util/strutil.c), and scrubbing a secret from a message
- * (redact_secret).
+ * (strata__redact_conninfo, util/strutil.c), and scrubbing a secret from a message
+ * (strata__redact_secret).
  *
  * The redaction is checked against libpq's own parser (PQconninfoParse,
  * the one libpq uses to connect): whatever libpq would take as the
@@ -36,15 +36,15 @@ static size_t count(const char *hay, const char *needle)
 static char *libpq_value(const char *conninfo, const char *keyword)
 {
 	char *errmsg = NULL, *val = NULL;
-	PQconninfoOption *opts = libpq_dyn.PQconninfoParse(conninfo, &errmsg);
+	PQconninfoOption *opts = strata__libpq_dyn.PQconninfoParse(conninfo, &errmsg);
 
 	if (errmsg)
-		libpq_dyn.PQfreemem(errmsg);
+		strata__libpq_dyn.PQfreemem(errmsg);
 	for (PQconninfoOption *o = opts; o && o->keyword; o++)
 		if (o->val && strcmp(o->keyword, keyword) == 0 && !(val = strdup(o->val)))
 			abort();
 	if (opts)
-		libpq_dyn.PQconninfoFree(opts);
+		strata__libpq_dyn.PQconninfoFree(opts);
 	return val;
 }
 
@@ -89,11 +89,11 @@ static void check_redaction(const char *conninfo, const char *shown)
 	char *errmsg = NULL;
 	PQconninfoOption *opts, *o;
 
-	if (libpq_dyn_load() != 0)
+	if (strata__libpq_dyn_load() != 0)
 		abort();
-	opts = libpq_dyn.PQconninfoParse(conninfo, &errmsg);
+	opts = strata__libpq_dyn.PQconninfoParse(conninfo, &errmsg);
 	if (errmsg)
-		libpq_dyn.PQfreemem(errmsg);
+		strata__libpq_dyn.PQfreemem(errmsg);
 	if (!opts)
 		return;
 	for (o = opts; o->keyword; o++) {
@@ -113,25 +113,25 @@ static void check_redaction(const char *conninfo, const char *shown)
 			abort();
 		}
 	}
-	libpq_dyn.PQconninfoFree(opts);
+	strata__libpq_dyn.PQconninfoFree(opts);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s = fuzz_cstr(data, size), *secret, *text;
 	strata_buf shown = STRATA_BUF_INIT;
-	db_engine e = db_engine_of(s);
+	db_engine e = strata__db_engine_of(s);
 
 	FUZZ_CHECK(e == 0 || e == DB_SQLITE || e == DB_POSTGRES);
-	if (redact_conninfo(&shown, s) == 0 && e != DB_SQLITE)
-		check_redaction(s, buf_cstr(&shown));
-	buf_release(&shown);
+	if (strata__redact_conninfo(&shown, s) == 0 && e != DB_SQLITE)
+		check_redaction(s, strata__buf_cstr(&shown));
+	strata__buf_release(&shown);
 
 	/* "message\nsecret": the secret scrubbed from the message */
 	text = s;
 	if ((secret = strchr(s, '\n')) != NULL) {
 		*secret++ = '\0';
-		redact_secret(text, secret);
+		strata__redact_secret(text, secret);
 		if (*secret)
 			FUZZ_CHECK(strstr(text, secret) == NULL);
 	}

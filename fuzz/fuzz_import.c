@@ -27,11 +27,11 @@ static void check_sections(int (*parse)(strata_import_step *, const char *, cons
 		FUZZ_CHECK((st.down_sql == NULL) == (st.irreversible != NULL));
 		if (st.down_sql)
 			FUZZ_CHECK(strlen(st.up_sql) + strlen(st.down_sql) <= len);
-		(void)imp_sql_empty(st.up_sql, strlen(st.up_sql));
+		(void)strata__imp_sql_empty(st.up_sql, strlen(st.up_sql));
 	} else {
 		FUZZ_CHECK(strata_error_last()->code != 0 && strata_error_last()->message[0]);
 	}
-	imp_step_release(&st);
+	strata__imp_step_release(&st);
 }
 
 static void check_plan(const char *text, size_t len)
@@ -39,7 +39,7 @@ static void check_plan(const char *text, size_t len)
 	sqitch_plan p;
 	size_t i, j, k;
 
-	if (sqitch_plan_parse(&p, "sqitch.plan", text, len) != 0) {
+	if (strata__sqitch_plan_parse(&p, "sqitch.plan", text, len) != 0) {
 		FUZZ_CHECK(p.nchanges == 0 && p.changes == NULL);
 		FUZZ_CHECK(strata_error_last()->message[0]);
 		return;
@@ -56,7 +56,7 @@ static void check_plan(const char *text, size_t len)
 	}
 	for (i = 0; i < p.ntags; i++)
 		FUZZ_CHECK(p.tags[i].after >= 1 && p.tags[i].after <= p.nchanges);
-	sqitch_plan_release(&p);
+	strata__sqitch_plan_release(&p);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -65,17 +65,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n = strlen(s);
 	strata_buf b = STRATA_BUF_INIT;
 
-	check_sections(goose_parse, s, n);
-	check_sections(dbmate_parse, s, n);
+	check_sections(strata__goose_parse, s, n);
+	check_sections(strata__dbmate_parse, s, n);
 	check_plan(s, n);
-	(void)imp_nontx_statement(s);
-	if (buf_putn(&b, s, n) == 0) {
-		int rc = imp_strip_tx_wrapper(&b);
+	(void)strata__imp_nontx_statement(s);
+	if (strata__buf_putn(&b, s, n) == 0) {
+		int rc = strata__imp_strip_tx_wrapper(&b);
 
 		FUZZ_CHECK(rc >= 0);
 		FUZZ_CHECK(rc == 0 ? b.len == n : b.len < n);
 	}
-	buf_release(&b);
+	strata__buf_release(&b);
 	free(s);
 	strata_error_clear();
 	return 0;

@@ -50,7 +50,7 @@ static void check_sections(const strata_migration *m)
 			db_stmt *st = NULL;
 			size_t n = 0, bad = 0;
 
-			if (db_split(&st, &n, &bad, engines[e], m->text + offs[s], lens[s]) == 0) {
+			if (strata__db_split(&st, &n, &bad, engines[e], m->text + offs[s], lens[s]) == 0) {
 				for (i = 0; i < n; i++)
 					FUZZ_CHECK(st[i].offset + st[i].len <= lens[s]);
 			} else {
@@ -102,10 +102,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	parse_and_check((const char *)data, size);
 	if (!has_revision_line(data, size)) {
-		if (buf_puts(&wrapped, head) == 0 && buf_putn(&wrapped, (const char *)data, size) == 0 &&
-		    buf_puts(&wrapped, mid) == 0 && buf_putn(&wrapped, (const char *)data, size) == 0)
+		if (strata__buf_puts(&wrapped, head) == 0 && strata__buf_putn(&wrapped, (const char *)data, size) == 0 &&
+		    strata__buf_puts(&wrapped, mid) == 0 && strata__buf_putn(&wrapped, (const char *)data, size) == 0)
 			parse_and_check(wrapped.ptr, wrapped.len);
-		buf_release(&wrapped);
+		strata__buf_release(&wrapped);
 	}
 	strata_error_clear();
 	return 0;

@@ -15,19 +15,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char **argv = NULL;
 	size_t argc = 0;
 
-	buf_puts(&spec, SC_PROVIDER_PREFIX);
-	buf_putn(&spec, (const char *)data, strnlen((const char *)data, size));
-	if (sc_provider_argv(&argv, &argc, buf_cstr(&spec) + 5) == 0) {
+	strata__buf_puts(&spec, SC_PROVIDER_PREFIX);
+	strata__buf_putn(&spec, (const char *)data, strnlen((const char *)data, size));
+	if (strata__sc_provider_argv(&argv, &argc, strata__buf_cstr(&spec) + 5) == 0) {
 		FUZZ_CHECK(argc >= 1 && argv[argc] == NULL);
 		for (size_t i = 0; i < argc; i++)
 			FUZZ_CHECK(argv[i] != NULL);
-		FUZZ_CHECK(sc_provider_display(&shown, buf_cstr(&spec)) == 0);
+		FUZZ_CHECK(strata__sc_provider_display(&shown, strata__buf_cstr(&spec)) == 0);
 	} else {
 		FUZZ_CHECK(argv == NULL && argc == 0);
 	}
-	sc_provider_argv_free(argv);
-	buf_release(&spec);
-	buf_release(&shown);
+	strata__sc_provider_argv_free(argv);
+	strata__buf_release(&spec);
+	strata__buf_release(&shown);
 	strata_error_clear();
 	return 0;
 }

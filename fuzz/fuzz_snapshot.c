@@ -24,26 +24,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* the key the file names, so that the checks past it are reached */
 		if (size > 1 + 20 + 32)
 			key = data + 1 + 20;
-		if (sc_snapshot_decode(&cat, (const char *)data + 1, size - 1, key) != 0)
+		if (strata__sc_snapshot_decode(&cat, (const char *)data + 1, size - 1, key) != 0)
 			FUZZ_CHECK(cat == NULL);
 	} else {
-		cat = sc_catalog_new(1);
-		if (cat && sc_snapshot_decode_payload(cat, data + 1, size - 1) != 0) {
-			sc_catalog_free(cat);
+		cat = strata__sc_catalog_new(1);
+		if (cat && strata__sc_snapshot_decode_payload(cat, data + 1, size - 1) != 0) {
+			strata__sc_catalog_free(cat);
 			cat = NULL;
 		}
 	}
 	if (cat) {
-		FUZZ_CHECK(sc_snapshot_encode(&a, cat, key) == 0);
-		FUZZ_CHECK(sc_snapshot_decode(&again, a.ptr, a.len, key) == 0);
+		FUZZ_CHECK(strata__sc_snapshot_encode(&a, cat, key) == 0);
+		FUZZ_CHECK(strata__sc_snapshot_decode(&again, a.ptr, a.len, key) == 0);
 		FUZZ_CHECK(again->n == cat->n);
-		FUZZ_CHECK(sc_snapshot_encode(&b, again, key) == 0);
+		FUZZ_CHECK(strata__sc_snapshot_encode(&b, again, key) == 0);
 		FUZZ_CHECK(a.len == b.len && memcmp(a.ptr, b.ptr, a.len) == 0);
 	}
-	sc_catalog_free(cat);
-	sc_catalog_free(again);
-	buf_release(&a);
-	buf_release(&b);
+	strata__sc_catalog_free(cat);
+	strata__sc_catalog_free(again);
+	strata__buf_release(&a);
+	strata__buf_release(&b);
 	strata_error_clear();
 	return 0;
 }

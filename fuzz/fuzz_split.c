@@ -14,7 +14,7 @@ static void split_one(db_engine engine, const char *sql, size_t len)
 	db_stmt *st = NULL;
 	size_t n = 0, bad = 0, i, end = 0;
 
-	if (db_split(&st, &n, &bad, engine, sql, len) != 0) {
+	if (strata__db_split(&st, &n, &bad, engine, sql, len) != 0) {
 		FUZZ_CHECK(st == NULL && n == 0);
 		FUZZ_CHECK(bad <= len);
 		return;

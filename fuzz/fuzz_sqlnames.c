@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	sc_names n = { NULL, 0, 0, 0, 0 };
 
-	if (sc_names_add_sql(&n, (const char *)data, size) == 0) {
+	if (strata__sc_names_add_sql(&n, (const char *)data, size) == 0) {
 		for (size_t i = 0; i < n.n; i++) {
 			size_t len = strlen(n.v[i]);
 
@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				FUZZ_CHECK(strcmp(n.v[i], n.v[j]) != 0);
 		}
 	}
-	sc_names_release(&n);
+	strata__sc_names_release(&n);
 	strata_error_clear();
 	return 0;
 }

@@ -15,12 +15,12 @@
 static void scan_one(const char *s, size_t n, sqlscan_dialect d)
 {
 	sqlscan_span sp;
-	size_t at = 0, semi = sqlscan_statement_end(s, n, 0, d);
+	size_t at = 0, semi = strata__sqlscan_statement_end(s, n, 0, d);
 	int open;
 
 	FUZZ_CHECK(semi <= n);
 	for (;;) {
-		sqlscan_span_at(&sp, s, n, at, d);
+		strata__sqlscan_span_at(&sp, s, n, at, d);
 		if (sp.kind == SQLSCAN_END) {
 			FUZZ_CHECK(at == n && semi == n);
 			break;
@@ -36,7 +36,7 @@ static void scan_one(const char *s, size_t n, sqlscan_dialect d)
 		if (sp.kind == SQLSCAN_OTHER && s[at] == ';') {
 			/* the statement ends the walk finds, in order */
 			FUZZ_CHECK(semi == at);
-			semi = sqlscan_statement_end(s, n, at + 1, d);
+			semi = strata__sqlscan_statement_end(s, n, at + 1, d);
 			FUZZ_CHECK(semi > at && semi <= n);
 		} else {
 			FUZZ_CHECK(semi >= sp.end || semi == n);
@@ -47,12 +47,12 @@ static void scan_one(const char *s, size_t n, sqlscan_dialect d)
 		size_t past;
 
 		open = 0;
-		past = sqlscan_skip_blank(s, n, at, d, &open);
+		past = strata__sqlscan_skip_blank(s, n, at, d, &open);
 		FUZZ_CHECK(past >= at && past <= n);
 		FUZZ_CHECK(!open || past == n);
-		sqlscan_span_at(&sp, s, n, past, d);
+		strata__sqlscan_span_at(&sp, s, n, past, d);
 		FUZZ_CHECK(sp.kind != SQLSCAN_BLANK && sp.kind != SQLSCAN_COMMENT);
-		FUZZ_CHECK(sqlscan_trim_end(s, at, n) >= at);
+		FUZZ_CHECK(strata__sqlscan_trim_end(s, at, n) >= at);
 	}
 }
 

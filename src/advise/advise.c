@@ -32,7 +32,7 @@ _Static_assert((int)STRATA_ADVISE_ENGINE_SQLITE == (int)DB_SQLITE &&
 		       (int)STRATA_ADVISE_ENGINE_POSTGRES == (int)DB_POSTGRES,
 	       "the public engine numbers are db_engine's");
 
-int advise_report_new(strata_advise_report **out)
+int strata__advise_report_new(strata_advise_report **out)
 {
 	*out = strata_calloc(1, sizeof(**out));
 	if (!*out)
@@ -118,7 +118,7 @@ __attribute__((format(printf, 6, 0)))
 static void emit(advise_ctx *c, advise_rule_no no, strata_advise_severity at_least,
 		 const char *object, const char *fix, const char *fmt, va_list ap)
 {
-	const strata_advise_rule *rule = advise_rule(no);
+	const strata_advise_rule *rule = strata__advise_rule(no);
 	strata_advise_report *r = c->r;
 	signed char set = c->s->severity[no];
 	strata_advise_severity sev = set >= 0 ? (strata_advise_severity)set : rule->severity;
@@ -135,15 +135,15 @@ static void emit(advise_ctx *c, advise_rule_no no, strata_advise_severity at_lea
 		r->ignored++;
 		return;
 	}
-	if (strata_grow(&grown, &r->cap, r->n + 1, sizeof(*r->v)) < 0 || buf_vprintf(&msg, fmt, ap) < 0) {
-		buf_release(&msg);
+	if (strata_grow(&grown, &r->cap, r->n + 1, sizeof(*r->v)) < 0 || strata__buf_vprintf(&msg, fmt, ap) < 0) {
+		strata__buf_release(&msg);
 		c->failed = 1;
 		return;
 	}
 	r->v = grown;
 	f = &r->v[r->n];
 	memset(f, 0, sizeof(*f));
-	f->message = buf_detach(&msg);
+	f->message = strata__buf_detach(&msg);
 	f->object = strata_strdup(object);
 	f->fix = fix ? strata_strdup(fix) : NULL;
 	if (!f->message || !f->object || (fix && !f->fix)) {
@@ -161,7 +161,7 @@ static void emit(advise_ctx *c, advise_rule_no no, strata_advise_severity at_lea
 	r->n++;
 }
 
-void advise_emit(advise_ctx *c, advise_rule_no rule, const char *object, const char *fix,
+void strata__advise_emit(advise_ctx *c, advise_rule_no rule, const char *object, const char *fix,
 		 const char *fmt, ...)
 {
 	va_list ap;
@@ -171,7 +171,7 @@ void advise_emit(advise_ctx *c, advise_rule_no rule, const char *object, const c
 	va_end(ap);
 }
 
-void advise_emit_at(advise_ctx *c, advise_rule_no rule, strata_advise_severity sev,
+void strata__advise_emit_at(advise_ctx *c, advise_rule_no rule, strata_advise_severity sev,
 		    const char *object, const char *fix, const char *fmt, ...)
 {
 	va_list ap;
@@ -189,7 +189,7 @@ static int by_object(const void *a, const void *b)
 	return d ? d : strcmp(x->pub.rule->id, y->pub.rule->id);
 }
 
-int advise_catalog(strata_advise_report *r, const sc_catalog *cat, const adv_stats *stats,
+int strata__advise_catalog(strata_advise_report *r, const sc_catalog *cat, const adv_stats *stats,
 		   const strata_advise_settings *s)
 {
 	strata_advise_settings defaults;
@@ -206,16 +206,16 @@ int advise_catalog(strata_advise_report *r, const sc_catalog *cat, const adv_sta
 	c.s = s;
 	c.stats = stats;
 	c.pg = cat->engine == DB_POSTGRES;
-	if ((rc = advise_model_build(&c)) == 0) {
-		advise_rules_keys(&c);
-		advise_rules_index(&c);
-		advise_rules_types(&c);
-		advise_rules_normal(&c);
+	if ((rc = strata__advise_model_build(&c)) == 0) {
+		strata__advise_rules_keys(&c);
+		strata__advise_rules_index(&c);
+		strata__advise_rules_types(&c);
+		strata__advise_rules_normal(&c);
 		r->tables += c.ntables;
 		if (c.failed)
 			rc = strata_error_set(STRATA_ERROR, "out of memory");
 	}
-	advise_model_release(&c);
+	strata__advise_model_release(&c);
 	if (rc == 0 && r->n > 1)
 		qsort(r->v, r->n, sizeof(*r->v), by_object);
 	/* the findings moved: point their public parts at their strings again */
@@ -244,9 +244,9 @@ int strata_advise_source(strata_advise_report **out, const char *source, const s
 		opts = &defaults;
 	if (!source || !cfg)
 		return strata_error_set(STRATA_EINVALID, "advise: no source to read");
-	if ((rc = sc_source_classify(&kind, source)) != 0)
+	if ((rc = strata__sc_source_classify(&kind, source)) != 0)
 		return rc;
-	engine = sc_source_engine(source);
+	engine = strata__sc_source_engine(source);
 	if (!engine)
 		engine = opts->engine;
 	if (!engine) {
@@ -256,35 +256,35 @@ int strata_advise_source(strata_advise_report **out, const char *source, const s
 				  "directory is the configured database's)");
 		return rc;
 	}
-	if ((rc = advise_report_new(&r)) != 0)
+	if ((rc = strata__advise_report_new(&r)) != 0)
 		return rc;
 	/* A database is read on one read-only connection, its catalog and
-	 * then its statistics (what sc_load_database does, plus those);
+	 * then its statistics (what strata__sc_load_database does, plus those);
 	 * files and directories through a shadow, as the schema commands. */
-	if (kind == SC_SOURCE_DATABASE || sc_source_engine(source) == DB_SQLITE) {
+	if (kind == SC_SOURCE_DATABASE || strata__sc_source_engine(source) == DB_SQLITE) {
 		db_open_options oo = DB_OPEN_OPTIONS_INIT;
 
 		oo.project_root = cfg->root;
 		oo.read_only = 1;
-		if ((rc = db_open(&db, source, &oo)) != 0 ||
-		    (rc = sc_introspect(db, cfg->version_table, &cat)) != 0)
+		if ((rc = strata__db_open(&db, source, &oo)) != 0 ||
+		    (rc = strata__sc_introspect(db, cfg->version_table, &cat)) != 0)
 			goto done;
 		if ((engine == DB_POSTGRES && !opts->no_live) || opts->sample) {
 			have_stats = 1;
-			if ((rc = adv_stats_read(&stats, db, cat, opts->settings, opts->sample)) != 0)
+			if ((rc = strata__adv_stats_read(&stats, db, cat, opts->settings, opts->sample)) != 0)
 				goto done;
 			r->live = stats.age_seconds >= 0;
 			r->stats_age = stats.age_seconds;
 			r->sampled = stats.sampled;
 		}
-	} else if ((rc = sc_load(&cat, source, engine, cfg)) != 0) {
+	} else if ((rc = strata__sc_load(&cat, source, engine, cfg)) != 0) {
 		goto done;
 	}
-	rc = advise_catalog(r, cat, have_stats ? &stats : NULL, opts->settings);
+	rc = strata__advise_catalog(r, cat, have_stats ? &stats : NULL, opts->settings);
 done:
-	db_close(db);
-	adv_stats_release(&stats);
-	sc_catalog_free(cat);
+	strata__db_close(db);
+	strata__adv_stats_release(&stats);
+	strata__sc_catalog_free(cat);
 	if (rc == 0)
 		*out = r;
 	else

@@ -19,7 +19,7 @@
  * Invariants:
  *  1. enum advise_rule_no and the table in rules.c list the same rules in
  *     the same order (checked by a static assertion there).
- *  2. Families only read the model and call advise_emit(); ignored and
+ *  2. Families only read the model and call strata__advise_emit(); ignored and
  *     disabled rules are dropped there.
  *  3. Objects are named as users write them: "schema.table[.column]" on
  *     PostgreSQL, "table[.column]" on SQLite, unquoted; DDL in fixes is
@@ -72,7 +72,7 @@ typedef enum advise_rule_no {
 	A_COUNT
 } advise_rule_no;
 
-const strata_advise_rule *advise_rule(advise_rule_no rule);
+const strata_advise_rule *strata__advise_rule(advise_rule_no rule);
 
 /* One key element of an index: a plain column (col set, rest the
  * modifiers after it: opclass, COLLATE, DESC, NULLS ...) or an
@@ -145,12 +145,12 @@ typedef struct adv_stats {
 	size_t sampled;
 } adv_stats;
 
-void adv_stats_release(adv_stats *s);
+void strata__adv_stats_release(adv_stats *s);
 
 /* Read the statistics (one query per kind) and, with sample, a bounded
  * sample of each table's text columns. */
 struct strata_db;
-int adv_stats_read(adv_stats *out, struct strata_db *db, const sc_catalog *cat,
+int strata__adv_stats_read(adv_stats *out, struct strata_db *db, const sc_catalog *cat,
 		   const strata_advise_settings *s, int sample);
 
 /* A finding as the report keeps it. */
@@ -182,55 +182,55 @@ typedef struct advise_ctx {
 	int failed;             /* out of memory while emitting */
 } advise_ctx;
 
-/* Build the table model over cat (model.c); release it with advise_model_release. */
-int advise_model_build(advise_ctx *c);
-void advise_model_release(advise_ctx *c);
-adv_table *advise_table(const advise_ctx *c, const char *key);
-const sc_column *advise_column(const sc_object *t, const char *name);
+/* Build the table model over cat (model.c); release it with strata__advise_model_release. */
+int strata__advise_model_build(advise_ctx *c);
+void strata__advise_model_release(advise_ctx *c);
+adv_table *strata__advise_table(const advise_ctx *c, const char *key);
+const sc_column *strata__advise_column(const sc_object *t, const char *name);
 /* Parse an index definition (CREATE [UNIQUE] INDEX ... ON t [USING m] (keys)
  * [INCLUDE (...)] [NULLS NOT DISTINCT] [WHERE pred]) into x (fields owned
- * by x; release with adv_index_release). 0, or -1 when it cannot be read. */
-int adv_index_parse(adv_index *x, const char *def);
-void adv_index_release(adv_index *x);
+ * by x; release with strata__adv_index_release). 0, or -1 when it cannot be read. */
+int strata__adv_index_parse(adv_index *x, const char *def);
+void strata__adv_index_release(adv_index *x);
 
 /* SQLite's type affinity of a declared type: 'I', 'T', 'B', 'R', 'N'. */
-char advise_affinity(const char *type);
+char strata__advise_affinity(const char *type);
 /* A text type (PostgreSQL: text, varchar, char; SQLite: TEXT affinity). */
-int advise_is_text(const advise_ctx *c, const char *type);
+int strata__advise_is_text(const advise_ctx *c, const char *type);
 /* A floating-point type (real, double precision; SQLite: REAL affinity). */
-int advise_is_float(const advise_ctx *c, const char *type);
+int strata__advise_is_float(const advise_ctx *c, const char *type);
 /* Whether one of the words (NULL-ended, lower case) is a word of name
  * (words split at '_', spaces and lower-to-upper changes). */
-int advise_name_words(const char *name, const char *const *words);
+int strata__advise_name_words(const char *name, const char *const *words);
 /* Whether col belongs to a primary key, unique key or foreign key of t. */
-int advise_in_key(const adv_table *t, const char *col);
+int strata__advise_in_key(const adv_table *t, const char *col);
 
 /* The object name of a table or of one of its columns (invariant 3), in b. */
-int advise_name(strata_buf *b, const sc_object *t, const char *column);
+int strata__advise_name(strata_buf *b, const sc_object *t, const char *column);
 /* The table quoted and qualified for the engine's SQL, appended to b. */
-int advise_put_table_sql(strata_buf *b, const advise_ctx *c, const sc_object *t);
-int advise_put_ident_sql(strata_buf *b, const advise_ctx *c, const char *name);
+int strata__advise_put_table_sql(strata_buf *b, const advise_ctx *c, const sc_object *t);
+int strata__advise_put_ident_sql(strata_buf *b, const advise_ctx *c, const char *name);
 /* "ALTER TABLE t ALTER COLUMN col <action>" into b (cleared first). */
-void advise_alter_column_sql(strata_buf *b, const advise_ctx *c, const sc_object *t,
+void strata__advise_alter_column_sql(strata_buf *b, const advise_ctx *c, const sc_object *t,
 			     const char *col, const char *action);
 
 /* Add a finding of rule on object (borrowed) with fix (DDL or NULL). */
-void advise_emit(advise_ctx *c, advise_rule_no rule, const char *object, const char *fix,
+void strata__advise_emit(advise_ctx *c, advise_rule_no rule, const char *object, const char *fix,
 		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* The same at severity sev instead of the rule's default (what live
  * figures say), unless [advise] sets the rule's severity. */
-void advise_emit_at(advise_ctx *c, advise_rule_no rule, strata_advise_severity sev,
+void strata__advise_emit_at(advise_ctx *c, advise_rule_no rule, strata_advise_severity sev,
 		    const char *object, const char *fix, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 
 /* Run every family over an introspected catalog (advise.c). */
-int advise_catalog(strata_advise_report *r, const sc_catalog *cat, const adv_stats *stats,
+int strata__advise_catalog(strata_advise_report *r, const sc_catalog *cat, const adv_stats *stats,
 		   const strata_advise_settings *s);
-int advise_report_new(strata_advise_report **out);
+int strata__advise_report_new(strata_advise_report **out);
 
-void advise_rules_keys(advise_ctx *c);
-void advise_rules_index(advise_ctx *c);
-void advise_rules_types(advise_ctx *c);
-void advise_rules_normal(advise_ctx *c);
+void strata__advise_rules_keys(advise_ctx *c);
+void strata__advise_rules_index(advise_ctx *c);
+void strata__advise_rules_types(advise_ctx *c);
+void strata__advise_rules_normal(advise_ctx *c);
 
 #endif

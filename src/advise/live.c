@@ -51,16 +51,16 @@ static char *keep_str(adv_stats *s, char *p)
 	return keep(s, p);
 }
 
-void adv_stats_release(adv_stats *s)
+void strata__adv_stats_release(adv_stats *s)
 {
 	for (size_t i = 0; i < s->nowned; i++)
 		strata_free(s->owned[i]);
 	strata_free(s->owned);
 	strata_free(s->seq_list);
-	map_release(&s->seqs);
-	map_release(&s->indexes);
-	map_release(&s->tables);
-	map_release(&s->samples);
+	strata__map_release(&s->seqs);
+	strata__map_release(&s->indexes);
+	strata__map_release(&s->tables);
+	strata__map_release(&s->samples);
 	memset(s, 0, sizeof(*s));
 	s->age_seconds = -1;
 }
@@ -101,15 +101,15 @@ static int on_sequence(void *payload, int n, const char *const *v)
 	q->last_value = num(v[3], -1);
 	q->max_value = num(v[4], 0);
 	q->increment = num(v[5], 1);
-	if (!(key = keep_str(s, sc_make_key(SC_SEQUENCE, v[0], NULL, v[1]))) ||
-	    map_put(&s->seqs, key, q) < 0)
+	if (!(key = keep_str(s, strata__sc_make_key(SC_SEQUENCE, v[0], NULL, v[1]))) ||
+	    strata__map_put(&s->seqs, key, q) < 0)
 		return STRATA_ERROR;
 	if (v[6] && v[7] && v[8]) {
-		if (!(q->owner_table = keep_str(s, sc_make_key(SC_TABLE, v[6], NULL, v[7]))) ||
+		if (!(q->owner_table = keep_str(s, strata__sc_make_key(SC_TABLE, v[6], NULL, v[7]))) ||
 		    !(q->owner_col = keep_str(s, strata_strdup(v[8]))))
 			return STRATA_ERROR;
 		snprintf(buf, sizeof(buf), "%s\x1f%s", q->owner_table, q->owner_col);
-		if (!(key = keep_str(s, strata_strdup(buf))) || map_put(&s->seqs, key, q) < 0)
+		if (!(key = keep_str(s, strata_strdup(buf))) || strata__map_put(&s->seqs, key, q) < 0)
 			return STRATA_ERROR;
 	}
 	if (strata_grow(&grown, &s->seq_cap, s->nseq + 1, sizeof(*s->seq_list)) < 0)
@@ -128,10 +128,10 @@ static int on_index(void *payload, int n, const char *const *v)
 	if (n < 4 || !v[0] || !v[1] || !v[2])
 		return 0;
 	if (!(x = keep(s, strata_calloc(1, sizeof(*x)))) ||
-	    !(key = keep_str(s, sc_make_key(SC_INDEX, v[0], v[1], v[2]))))
+	    !(key = keep_str(s, strata__sc_make_key(SC_INDEX, v[0], v[1], v[2]))))
 		return STRATA_ERROR;
 	x->scans = num(v[3], 0);
-	return map_put(&s->indexes, key, x) < 0 ? STRATA_ERROR : 0;
+	return strata__map_put(&s->indexes, key, x) < 0 ? STRATA_ERROR : 0;
 }
 
 static int on_table(void *payload, int n, const char *const *v)
@@ -143,13 +143,13 @@ static int on_table(void *payload, int n, const char *const *v)
 	if (n < 6 || !v[0] || !v[1])
 		return 0;
 	if (!(t = keep(s, strata_calloc(1, sizeof(*t)))) ||
-	    !(key = keep_str(s, sc_make_key(SC_TABLE, v[0], NULL, v[1]))))
+	    !(key = keep_str(s, strata__sc_make_key(SC_TABLE, v[0], NULL, v[1]))))
 		return STRATA_ERROR;
 	t->seq_scan = num(v[2], 0);
 	t->seq_tup_read = num(v[3], 0);
 	t->live_rows = num(v[4], 0);
 	t->inserts = num(v[5], 0);
-	return map_put(&s->tables, key, t) < 0 ? STRATA_ERROR : 0;
+	return strata__map_put(&s->tables, key, t) < 0 ? STRATA_ERROR : 0;
 }
 
 static const char q_age[] =
@@ -197,12 +197,12 @@ static int on_sample(void *payload, int n, const char *const *v)
 		if (!v[i])
 			continue;
 		if (r->out.len)
-			buf_putc(&r->out, '\x1e');
-		buf_printf(&r->out, "%s\x1f", r->cols[i]);
+			strata__buf_putc(&r->out, '\x1e');
+		strata__buf_printf(&r->out, "%s\x1f", r->cols[i]);
 		for (const char *p = v[i]; *p; p++)
-			buf_putc(&r->out, *p == '\x1e' || *p == '\x1f' ? ' ' : *p);
+			strata__buf_putc(&r->out, *p == '\x1e' || *p == '\x1f' ? ' ' : *p);
 	}
-	return buf_oom(&r->out) ? STRATA_ERROR : 0;
+	return strata__buf_oom(&r->out) ? STRATA_ERROR : 0;
 }
 
 static int sample_table(adv_stats *s, strata_db *db, const advise_ctx *c, const sc_object *t,
@@ -212,44 +212,44 @@ static int sample_table(adv_stats *s, strata_db *db, const advise_ctx *c, const 
 	size_t ncols = 0;
 	strata_buf sql = STRATA_BUF_INIT;
 	sample_run run = { STRATA_BUF_INIT, cols, 0 };
-	const adv_table_stat *ts = map_get(&s->tables, t->key);
+	const adv_table_stat *ts = strata__map_get(&s->tables, t->key);
 	char *key;
 	int rc;
 
 	for (size_t i = 0; i < t->ncols && ncols < 256; i++)
-		if (t->cols[i].type && advise_is_text(c, t->cols[i].type) && !t->cols[i].virtual_generated)
+		if (t->cols[i].type && strata__advise_is_text(c, t->cols[i].type) && !t->cols[i].virtual_generated)
 			cols[ncols++] = t->cols[i].name;
 	if (!ncols)
 		return 0;
 	run.ncols = ncols;
-	buf_puts(&sql, "SELECT ");
+	strata__buf_puts(&sql, "SELECT ");
 	for (size_t i = 0; i < ncols; i++) {
 		if (i)
-			buf_puts(&sql, ", ");
-		advise_put_ident_sql(&sql, c, cols[i]);
+			strata__buf_puts(&sql, ", ");
+		strata__advise_put_ident_sql(&sql, c, cols[i]);
 	}
-	buf_puts(&sql, " FROM ");
-	advise_put_table_sql(&sql, c, t);
+	strata__buf_puts(&sql, " FROM ");
+	strata__advise_put_table_sql(&sql, c, t);
 	if (c->pg && ts && ts->live_rows > 10LL * limit) {
 		double pct = 100.0 * 4.0 * limit / (double)ts->live_rows;
 
-		buf_printf(&sql, " TABLESAMPLE SYSTEM (%.4f)", pct < 0.0001 ? 0.0001 : pct);
+		strata__buf_printf(&sql, " TABLESAMPLE SYSTEM (%.4f)", pct < 0.0001 ? 0.0001 : pct);
 	}
-	buf_printf(&sql, " LIMIT %d", limit);
-	if ((rc = buf_check(&sql)) == 0)
-		rc = db_query(db, sql.ptr, 0, NULL, on_sample, &run);
-	buf_release(&sql);
+	strata__buf_printf(&sql, " LIMIT %d", limit);
+	if ((rc = strata__buf_check(&sql)) == 0)
+		rc = strata__db_query(db, sql.ptr, 0, NULL, on_sample, &run);
+	strata__buf_release(&sql);
 	if (rc == 0 && run.out.len) {
-		if (!(key = keep_str(s, buf_detach(&run.out))) || map_put(&s->samples, t->key, key) < 0)
+		if (!(key = keep_str(s, strata__buf_detach(&run.out))) || strata__map_put(&s->samples, t->key, key) < 0)
 			rc = STRATA_ERROR;
 	}
-	buf_release(&run.out);
+	strata__buf_release(&run.out);
 	if (rc == 0)
 		s->sampled++;
 	return rc;
 }
 
-int adv_stats_read(adv_stats *s, strata_db *db, const sc_catalog *cat,
+int strata__adv_stats_read(adv_stats *s, strata_db *db, const sc_catalog *cat,
 		   const strata_advise_settings *settings, int sample)
 {
 	strata_advise_settings defaults;
@@ -262,13 +262,13 @@ int adv_stats_read(adv_stats *s, strata_db *db, const sc_catalog *cat,
 	}
 	memset(&c, 0, sizeof(c));
 	c.pg = cat->engine == DB_POSTGRES;
-	if ((rc = db_set_timeouts(db, 0, 10000)) < 0)
+	if ((rc = strata__db_set_timeouts(db, 0, 10000)) < 0)
 		return rc;
 	if (c.pg) {
-		if ((rc = db_query(db, q_age, 0, NULL, on_age, s)) < 0 ||
-		    (rc = db_query(db, q_sequences, 0, NULL, on_sequence, s)) < 0 ||
-		    (rc = db_query(db, q_indexes, 0, NULL, on_index, s)) < 0 ||
-		    (rc = db_query(db, q_tables, 0, NULL, on_table, s)) < 0)
+		if ((rc = strata__db_query(db, q_age, 0, NULL, on_age, s)) < 0 ||
+		    (rc = strata__db_query(db, q_sequences, 0, NULL, on_sequence, s)) < 0 ||
+		    (rc = strata__db_query(db, q_indexes, 0, NULL, on_index, s)) < 0 ||
+		    (rc = strata__db_query(db, q_tables, 0, NULL, on_table, s)) < 0)
 			return rc;
 	}
 	for (size_t i = 0; sample && i < cat->n; i++) {

@@ -5,7 +5,7 @@
  * constraint's columns), and the names and SQL the findings use.
  *
  * Layer: advise. Reads a finished catalog; owns only the arrays and the
- * parsed index parts (advise_model_release frees them).
+ * parsed index parts (strata__advise_model_release frees them).
  *
  * Tables advised: SC_TABLE objects that are ordinary or partitioned
  * tables, not partitions (their parent carries the design) and not
@@ -109,13 +109,13 @@ static char *ident_at(const char *p, size_t *len)
 		if (e[-1] != '"' || e == p + 1)
 			return NULL;
 		for (const char *s = p + 1; s < e - 1; s++) {
-			if (buf_putc(&b, *s) != 0)
+			if (strata__buf_putc(&b, *s) != 0)
 				break;
 			if (*s == '"')
 				s++;
 		}
 		*len = (size_t)(e - p);
-		return buf_detach(&b);
+		return strata__buf_detach(&b);
 	}
 	if (!(isalpha((unsigned char)*p) || *p == '_'))
 		return NULL;
@@ -153,7 +153,7 @@ static int add_key(adv_index *x, const char *s, const char *e)
 	return 0;
 }
 
-int adv_index_parse(adv_index *x, const char *def)
+int strata__adv_index_parse(adv_index *x, const char *def)
 {
 	const char *end = def + strlen(def), *on, *open, *close, *p, *w;
 
@@ -214,7 +214,7 @@ int adv_index_parse(adv_index *x, const char *def)
 	return x->nkeys ? 0 : -1;
 }
 
-void adv_index_release(adv_index *x)
+void strata__adv_index_release(adv_index *x)
 {
 	for (size_t i = 0; i < x->nkeys; i++) {
 		strata_free(x->keys[i].text);
@@ -269,12 +269,12 @@ static int advised(const sc_object *o)
 	return o->kind == SC_TABLE && !o->partition_of && o->relkind != 'f';
 }
 
-adv_table *advise_table(const advise_ctx *c, const char *key)
+adv_table *strata__advise_table(const advise_ctx *c, const char *key)
 {
-	return key ? map_get(&c->by_key, key) : NULL;
+	return key ? strata__map_get(&c->by_key, key) : NULL;
 }
 
-const sc_column *advise_column(const sc_object *t, const char *name)
+const sc_column *strata__advise_column(const sc_object *t, const char *name)
 {
 	for (size_t i = 0; t && name && i < t->ncols; i++)
 		if (strcmp(t->cols[i].name, name) == 0)
@@ -318,8 +318,8 @@ static int qualified_names(const sc_catalog *cat, strata_map *m, char ***names, 
 
 		if (o->kind != SC_TABLE)
 			continue;
-		if (sc_put_qualified(&q, o->schema, o->name) != 0 || !((*names)[*n] = buf_detach(&q)) ||
-		    map_put(m, (*names)[(*n)++], (void *)o) < 0)
+		if (strata__sc_put_qualified(&q, o->schema, o->name) != 0 || !((*names)[*n] = strata__buf_detach(&q)) ||
+		    strata__map_put(m, (*names)[(*n)++], (void *)o) < 0)
 			return -1;
 	}
 	return 0;
@@ -329,11 +329,11 @@ static int qualified_names(const sc_catalog *cat, strata_map *m, char ***names, 
 static adv_table *partition_root(const advise_ctx *c, const sc_object *o, const strata_map *m)
 {
 	for (int depth = 0; o && o->partition_of && depth < 32; depth++)
-		o = map_get(m, o->partition_of);
-	return o && !o->partition_of ? advise_table(c, o->key) : NULL;
+		o = strata__map_get(m, o->partition_of);
+	return o && !o->partition_of ? strata__advise_table(c, o->key) : NULL;
 }
 
-int advise_model_build(advise_ctx *c)
+int strata__advise_model_build(advise_ctx *c)
 {
 	const sc_catalog *cat = c->cat;
 	size_t n = 0;
@@ -350,7 +350,7 @@ int advise_model_build(advise_ctx *c)
 		if (!advised(cat->objs[i]))
 			continue;
 		c->tables[c->ntables].t = cat->objs[i];
-		if (map_put(&c->by_key, cat->objs[i]->key, &c->tables[c->ntables]) < 0)
+		if (strata__map_put(&c->by_key, cat->objs[i]->key, &c->tables[c->ntables]) < 0)
 			return strata_error_set(STRATA_ERROR, "out of memory");
 		c->ntables++;
 	}
@@ -366,16 +366,16 @@ int advise_model_build(advise_ctx *c)
 
 			if (o->kind != (pass == 0 ? SC_CONSTRAINT : SC_INDEX) || !o->table)
 				continue;
-			if (!(key = sc_make_key(SC_TABLE, o->schema, NULL, o->table)))
+			if (!(key = strata__sc_make_key(SC_TABLE, o->schema, NULL, o->table)))
 				goto oom;
-			t = advise_table(c, key);
+			t = strata__advise_table(c, key);
 			/* a partition's foreign keys link its partitioned table */
 			if (!t && pass == 0 && o->contype == 'f') {
-				const sc_object *part = sc_catalog_find(cat, key);
+				const sc_object *part = strata__sc_catalog_find(cat, key);
 				adv_table *root = part ? partition_root(c, part, &by_qualified) : NULL;
-				const sc_object *ref = sc_catalog_find(cat, o->ref_table);
+				const sc_object *ref = strata__sc_catalog_find(cat, o->ref_table);
 				adv_table *parent = ref ? (ref->partition_of ? partition_root(c, ref, &by_qualified)
-									      : advise_table(c, ref->key))
+									      : strata__advise_table(c, ref->key))
 							: NULL;
 
 				if (root && parent && root != parent) {
@@ -392,10 +392,10 @@ int advise_model_build(advise_ctx *c)
 				if (o->contype == 'p')
 					t->pk = o;
 				if (o->contype == 'f') {
-					const sc_object *ref = sc_catalog_find(cat, o->ref_table);
+					const sc_object *ref = strata__sc_catalog_find(cat, o->ref_table);
 					adv_table *parent = ref && ref->partition_of
 								    ? partition_root(c, ref, &by_qualified)
-								    : advise_table(c, o->ref_table);
+								    : strata__advise_table(c, o->ref_table);
 
 					if (parent && parent != t) {
 						parent->referenced++;
@@ -405,15 +405,15 @@ int advise_model_build(advise_ctx *c)
 				if (o->contype != 'p' && o->contype != 'u')
 					continue;
 				if (constraint_index(&x, o) < 0) {
-					adv_index_release(&x);
+					strata__adv_index_release(&x);
 					goto oom;
 				}
 			} else {
 				memset(&x, 0, sizeof(x));
 				x.obj = o;
 				x.name = o->name;
-				if (!o->def || adv_index_parse(&x, o->def) < 0) {
-					adv_index_release(&x); /* not readable: left out */
+				if (!o->def || strata__adv_index_parse(&x, o->def) < 0) {
+					strata__adv_index_release(&x); /* not readable: left out */
 					continue;
 				}
 				x.obj = o;
@@ -421,7 +421,7 @@ int advise_model_build(advise_ctx *c)
 				x.unique |= o->unique;
 			}
 			if (add_index(t, &x) < 0) {
-				adv_index_release(&x);
+				strata__adv_index_release(&x);
 				goto oom;
 			}
 		}
@@ -445,68 +445,68 @@ done:
 	for (size_t i = 0; i < nq; i++)
 		strata_free(qnames[i]);
 	strata_free(qnames);
-	map_release(&by_qualified);
+	strata__map_release(&by_qualified);
 	return rc;
 }
 
-void advise_model_release(advise_ctx *c)
+void strata__advise_model_release(advise_ctx *c)
 {
 	for (size_t i = 0; i < c->ntables; i++) {
 		adv_table *t = &c->tables[i];
 
 		for (size_t k = 0; k < t->nidx; k++)
-			adv_index_release(&t->idx[k]);
+			strata__adv_index_release(&t->idx[k]);
 		strata_free(t->idx);
 		strata_free(t->cons);
 	}
 	strata_free(c->tables);
-	map_release(&c->by_key);
+	strata__map_release(&c->by_key);
 	c->tables = NULL;
 	c->ntables = 0;
 }
 
 /* --- names ----------------------------------------------------------------- */
 
-int advise_name(strata_buf *b, const sc_object *t, const char *column)
+int strata__advise_name(strata_buf *b, const sc_object *t, const char *column)
 {
-	buf_clear(b);
-	if (t->schema && buf_printf(b, "%s.", t->schema) < 0)
+	strata__buf_clear(b);
+	if (t->schema && strata__buf_printf(b, "%s.", t->schema) < 0)
 		return -1;
-	if (buf_puts(b, t->table ? t->table : t->name) < 0)
+	if (strata__buf_puts(b, t->table ? t->table : t->name) < 0)
 		return -1;
-	if (t->table && buf_printf(b, ".%s", t->name) < 0)
+	if (t->table && strata__buf_printf(b, ".%s", t->name) < 0)
 		return -1;
-	if (column && buf_printf(b, ".%s", column) < 0)
+	if (column && strata__buf_printf(b, ".%s", column) < 0)
 		return -1;
 	return 0;
 }
 
-int advise_put_ident_sql(strata_buf *b, const advise_ctx *c, const char *name)
+int strata__advise_put_ident_sql(strata_buf *b, const advise_ctx *c, const char *name)
 {
-	return c->pg ? sc_put_ident(b, name) : sqt_put_ident(b, name);
+	return c->pg ? strata__sc_put_ident(b, name) : strata__sqt_put_ident(b, name);
 }
 
-void advise_alter_column_sql(strata_buf *b, const advise_ctx *c, const sc_object *t,
+void strata__advise_alter_column_sql(strata_buf *b, const advise_ctx *c, const sc_object *t,
 			     const char *col, const char *action)
 {
-	buf_clear(b);
-	buf_puts(b, "ALTER TABLE ");
-	advise_put_table_sql(b, c, t);
-	buf_puts(b, " ALTER COLUMN ");
-	advise_put_ident_sql(b, c, col);
-	buf_printf(b, " %s", action);
+	strata__buf_clear(b);
+	strata__buf_puts(b, "ALTER TABLE ");
+	strata__advise_put_table_sql(b, c, t);
+	strata__buf_puts(b, " ALTER COLUMN ");
+	strata__advise_put_ident_sql(b, c, col);
+	strata__buf_printf(b, " %s", action);
 }
 
-int advise_put_table_sql(strata_buf *b, const advise_ctx *c, const sc_object *t)
+int strata__advise_put_table_sql(strata_buf *b, const advise_ctx *c, const sc_object *t)
 {
 	if (c->pg)
-		return sc_put_qualified(b, t->schema, t->table ? t->table : t->name);
-	return sqt_put_ident(b, t->table ? t->table : t->name);
+		return strata__sc_put_qualified(b, t->schema, t->table ? t->table : t->name);
+	return strata__sqt_put_ident(b, t->table ? t->table : t->name);
 }
 
 /* --- types ----------------------------------------------------------------- */
 
-char advise_affinity(const char *type)
+char strata__advise_affinity(const char *type)
 {
 	char up[64];
 	size_t i;
@@ -528,23 +528,23 @@ char advise_affinity(const char *type)
 	return 'N';
 }
 
-int advise_is_text(const advise_ctx *c, const char *type)
+int strata__advise_is_text(const advise_ctx *c, const char *type)
 {
 	if (!c->pg)
-		return advise_affinity(type) == 'T';
+		return strata__advise_affinity(type) == 'T';
 	return strcmp(type, "text") == 0 || strncmp(type, "character varying", 17) == 0 ||
 	       strncmp(type, "character(", 10) == 0 || strcmp(type, "character") == 0 ||
 	       strcmp(type, "citext") == 0;
 }
 
-int advise_is_float(const advise_ctx *c, const char *type)
+int strata__advise_is_float(const advise_ctx *c, const char *type)
 {
 	if (!c->pg)
-		return advise_affinity(type) == 'R';
+		return strata__advise_affinity(type) == 'R';
 	return strcmp(type, "real") == 0 || strcmp(type, "double precision") == 0;
 }
 
-int advise_name_words(const char *name, const char *const *words)
+int strata__advise_name_words(const char *name, const char *const *words)
 {
 	char w[64];
 	size_t n = 0;
@@ -567,17 +567,17 @@ int advise_name_words(const char *name, const char *const *words)
 	}
 }
 
-int advise_in_key(const adv_table *t, const char *col)
+int strata__advise_in_key(const adv_table *t, const char *col)
 {
 	for (size_t i = 0; i < t->ncons; i++) {
 		const sc_object *k = t->cons[i];
 
 		if (k->contype != 'p' && k->contype != 'u' && k->contype != 'f')
 			continue;
-		if (sc_strv_has(k->con_columns, k->ncon_columns, col))
+		if (strata__sc_strv_has(k->con_columns, k->ncon_columns, col))
 			return 1;
 	}
-	const sc_column *cl = advise_column(t->t, col);
+	const sc_column *cl = strata__advise_column(t->t, col);
 
 	return cl && cl->pk;
 }

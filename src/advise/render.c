@@ -70,7 +70,7 @@ int strata_advise_render(char **out, const strata_advise_report *r, strata_advis
 		items[n++] = (findings_item){ (size_t)(f->rule - rules), (findings_level)f->severity,
 					      path, 0, 0, f->object, f->message, NULL, f->fix };
 	}
-	rc = findings_render(out, (findings_format)format, fr, nrules, items, n,
+	rc = strata__findings_render(out, (findings_format)format, fr, nrules, items, n,
 			     format == STRATA_ADVISE_FORMAT_JSON ? summary_of(r, min) : NULL);
 done:
 	strata_free(fr);

@@ -119,7 +119,7 @@ static const strata_advise_rule rules[A_COUNT] = {
 
 _Static_assert(A_COUNT <= STRATA_ADVISE_MAX_RULES, "raise STRATA_ADVISE_MAX_RULES");
 
-const strata_advise_rule *advise_rule(advise_rule_no rule)
+const strata_advise_rule *strata__advise_rule(advise_rule_no rule)
 {
 	return &rules[rule];
 }
@@ -173,7 +173,7 @@ static int settings_error(const strata_config *cfg, size_t entry, const char *wh
 
 	for (size_t i = 0; i < entry; i++)
 		nth += strcasecmp(cfg->advise_keys[i], key) == 0;
-	return ini_entry_error(cfg->config_path ? cfg->config_path : STRATA_CONFIG_FILE, "advise", key,
+	return strata__ini_entry_error(cfg->config_path ? cfg->config_path : STRATA_CONFIG_FILE, "advise", key,
 			       cfg->advise_values[entry], nth, why, hint);
 }
 
@@ -290,7 +290,7 @@ int strata_advise_settings_load(strata_advise_settings *s, const strata_config *
 			if (strcasecmp(key, limits[k].key) == 0)
 				break;
 		if (k < sizeof(limits) / sizeof(limits[0])) {
-			if (ini_parse_long(&v, value, limits[k].min, limits[k].max) < 0) {
+			if (strata__ini_parse_long(&v, value, limits[k].min, limits[k].max) < 0) {
 				char why[96];
 
 				snprintf(why, sizeof(why), "not a number from %ld to %ld", limits[k].min,

@@ -23,7 +23,7 @@
 static int key_eq(const adv_key *a, const adv_key *b)
 {
 	if (a->col && b->col)
-		return strcmp(a->col, b->col) == 0 && sc_str_eq(a->rest, b->rest);
+		return strcmp(a->col, b->col) == 0 && strata__sc_str_eq(a->rest, b->rest);
 	return !a->col && !b->col && strcmp(a->text, b->text) == 0;
 }
 
@@ -33,7 +33,7 @@ static int leads_with(const adv_index *x, char *const *cols, size_t n)
 	if (x->where || x->nkeys < n || strcmp(x->method, "btree") != 0)
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		if (!x->keys[i].col || !sc_strv_has(cols, n, x->keys[i].col))
+		if (!x->keys[i].col || !strata__sc_strv_has(cols, n, x->keys[i].col))
 			return 0;
 	return 1;
 }
@@ -51,40 +51,40 @@ static void create_index_sql(strata_buf *b, const advise_ctx *c, const sc_object
 	if (len > 63 - strlen(suffix) - 1)
 		len = 63 - strlen(suffix) - 1;
 	snprintf(name + len, sizeof(name) - len, "_%s", suffix);
-	buf_clear(b);
-	buf_puts(b, c->pg ? "CREATE INDEX CONCURRENTLY " : "CREATE INDEX ");
-	advise_put_ident_sql(b, c, name);
-	buf_puts(b, " ON ");
-	advise_put_table_sql(b, c, t);
-	buf_puts(b, " (");
+	strata__buf_clear(b);
+	strata__buf_puts(b, c->pg ? "CREATE INDEX CONCURRENTLY " : "CREATE INDEX ");
+	strata__advise_put_ident_sql(b, c, name);
+	strata__buf_puts(b, " ON ");
+	strata__advise_put_table_sql(b, c, t);
+	strata__buf_puts(b, " (");
 	for (size_t i = 0; i < n; i++) {
 		if (i)
-			buf_puts(b, ", ");
-		advise_put_ident_sql(b, c, cols[i]);
+			strata__buf_puts(b, ", ");
+		strata__advise_put_ident_sql(b, c, cols[i]);
 	}
-	buf_putc(b, ')');
+	strata__buf_putc(b, ')');
 	if (where)
-		buf_printf(b, " WHERE %s", where);
-	buf_putc(b, ';');
+		strata__buf_printf(b, " WHERE %s", where);
+	strata__buf_putc(b, ';');
 }
 
 static void drop_index_sql(strata_buf *b, const advise_ctx *c, const adv_table *t,
 			   const adv_index *x)
 {
-	buf_clear(b);
+	strata__buf_clear(b);
 	if (x->constraint) {
-		buf_puts(b, "ALTER TABLE ");
-		advise_put_table_sql(b, c, t->t);
-		buf_puts(b, " DROP CONSTRAINT ");
-		advise_put_ident_sql(b, c, x->name);
+		strata__buf_puts(b, "ALTER TABLE ");
+		strata__advise_put_table_sql(b, c, t->t);
+		strata__buf_puts(b, " DROP CONSTRAINT ");
+		strata__advise_put_ident_sql(b, c, x->name);
 	} else {
-		buf_puts(b, c->pg ? "DROP INDEX CONCURRENTLY " : "DROP INDEX ");
+		strata__buf_puts(b, c->pg ? "DROP INDEX CONCURRENTLY " : "DROP INDEX ");
 		if (c->pg)
-			sc_put_qualified(b, t->t->schema, x->name);
+			strata__sc_put_qualified(b, t->t->schema, x->name);
 		else
-			advise_put_ident_sql(b, c, x->name);
+			strata__advise_put_ident_sql(b, c, x->name);
 	}
-	buf_putc(b, ';');
+	strata__buf_putc(b, ';');
 }
 
 static void fk_indexes(advise_ctx *c, const adv_table *t, strata_buf *name, strata_buf *fix)
@@ -103,7 +103,7 @@ static void fk_indexes(advise_ctx *c, const adv_table *t, strata_buf *name, stra
 		if (j < t->nidx)
 			continue;
 		if (!c->pg && k->ncon_columns == 1) {
-			const sc_column *col = advise_column(t->t, k->con_columns[0]);
+			const sc_column *col = strata__advise_column(t->t, k->con_columns[0]);
 			size_t npk = 0;
 
 			for (size_t q = 0; q < t->t->ncols; q++)
@@ -112,20 +112,20 @@ static void fk_indexes(advise_ctx *c, const adv_table *t, strata_buf *name, stra
 				continue;
 		}
 		create_index_sql(fix, c, t->t, k->con_columns, k->ncon_columns, "idx", NULL);
-		buf_clear(&cols);
+		strata__buf_clear(&cols);
 		for (j = 0; j < k->ncon_columns; j++)
-			buf_printf(&cols, "%s%s", j ? "," : "", k->con_columns[j]);
-		advise_name(name, t->t, cols.ptr);
-		advise_emit(c, A_FK_WITHOUT_INDEX, name->ptr, fix->ptr,
+			strata__buf_printf(&cols, "%s%s", j ? "," : "", k->con_columns[j]);
+		strata__advise_name(name, t->t, cols.ptr);
+		strata__advise_emit(c, A_FK_WITHOUT_INDEX, name->ptr, fix->ptr,
 			    "foreign key %s of %s has no index leading with its column%s (%s)", k->name,
 			    t->t->name, k->ncon_columns > 1 ? "s" : "", cols.ptr);
 	}
-	buf_release(&cols);
+	strata__buf_release(&cols);
 }
 
 static int same_shape(const adv_index *a, const adv_index *b)
 {
-	return strcmp(a->method, b->method) == 0 && sc_str_eq(a->where, b->where);
+	return strcmp(a->method, b->method) == 0 && strata__sc_str_eq(a->where, b->where);
 }
 
 static void duplicates(advise_ctx *c, const adv_table *t, strata_buf *name, strata_buf *fix)
@@ -143,7 +143,7 @@ static void duplicates(advise_ctx *c, const adv_table *t, strata_buf *name, stra
 				;
 			if (k < a->nkeys)
 				continue; /* a is not a prefix of b */
-			if (a->nkeys == b->nkeys && sc_str_eq(a->include, b->include)) {
+			if (a->nkeys == b->nkeys && strata__sc_str_eq(a->include, b->include)) {
 				/* report the one that enforces less, once per pair */
 				int a_weaker = (a->unique < b->unique) ||
 					       (a->unique == b->unique && a->constraint < b->constraint) ||
@@ -151,10 +151,10 @@ static void duplicates(advise_ctx *c, const adv_table *t, strata_buf *name, stra
 
 				if (!a_weaker || a->primary)
 					continue;
-				advise_name(name, t->t, NULL);
-				buf_printf(name, ".%s", a->name);
+				strata__advise_name(name, t->t, NULL);
+				strata__buf_printf(name, ".%s", a->name);
 				drop_index_sql(fix, c, t, a);
-				advise_emit(c, A_DUPLICATE_INDEX, name->ptr, fix->ptr,
+				strata__advise_emit(c, A_DUPLICATE_INDEX, name->ptr, fix->ptr,
 					    "index %s duplicates %s on %s (same columns, method and predicate)",
 					    a->name, b->name, t->t->name);
 				break;
@@ -163,10 +163,10 @@ static void duplicates(advise_ctx *c, const adv_table *t, strata_buf *name, stra
 			 * enforces uniqueness or carries columns of its own */
 			if (a->nkeys < b->nkeys && !a->unique && !a->include &&
 			    strcmp(a->method, "btree") == 0) {
-				advise_name(name, t->t, NULL);
-				buf_printf(name, ".%s", a->name);
+				strata__advise_name(name, t->t, NULL);
+				strata__buf_printf(name, ".%s", a->name);
 				drop_index_sql(fix, c, t, a);
-				advise_emit(c, A_REDUNDANT_INDEX, name->ptr, fix->ptr,
+				strata__advise_emit(c, A_REDUNDANT_INDEX, name->ptr, fix->ptr,
 					    "index %s is redundant: %s leads with the same column%s",
 					    a->name, b->name, a->nkeys > 1 ? "s" : "");
 				break;
@@ -197,23 +197,23 @@ static void live_indexes(advise_ctx *c, const adv_table *t, strata_buf *name, st
 		const adv_index_stat *st;
 
 		if (x->obj->kind == SC_INDEX && x->obj->not_valid) {
-			advise_name(name, t->t, NULL);
-			buf_printf(name, ".%s", x->name);
-			buf_clear(fix);
-			buf_puts(fix, "REINDEX INDEX CONCURRENTLY ");
-			sc_put_qualified(fix, t->t->schema, x->name);
-			buf_putc(fix, ';');
-			advise_emit(c, A_INVALID_INDEX, name->ptr, fix->ptr,
+			strata__advise_name(name, t->t, NULL);
+			strata__buf_printf(name, ".%s", x->name);
+			strata__buf_clear(fix);
+			strata__buf_puts(fix, "REINDEX INDEX CONCURRENTLY ");
+			strata__sc_put_qualified(fix, t->t->schema, x->name);
+			strata__buf_putc(fix, ';');
+			strata__advise_emit(c, A_INVALID_INDEX, name->ptr, fix->ptr,
 				    "index %s is INVALID: writes maintain it, no query can use it", x->name);
 			continue;
 		}
 		if (!c->stats || c->stats->age_seconds < 0 || x->unique || x->constraint ||
-		    !(st = map_get(&c->stats->indexes, x->obj->key)) || st->scans > 0)
+		    !(st = strata__map_get(&c->stats->indexes, x->obj->key)) || st->scans > 0)
 			continue;
-		advise_name(name, t->t, NULL);
-		buf_printf(name, ".%s", x->name);
+		strata__advise_name(name, t->t, NULL);
+		strata__buf_printf(name, ".%s", x->name);
 		drop_index_sql(fix, c, t, x);
-		advise_emit_at(c, A_UNUSED_INDEX,
+		strata__advise_emit_at(c, A_UNUSED_INDEX,
 			       c->stats->age_seconds < c->s->unused_index_min_days * 86400.0
 				       ? STRATA_ADVISE_INFO : 0,
 			       name->ptr, fix->ptr,
@@ -232,7 +232,7 @@ static void seq_scans(advise_ctx *c, const adv_table *t, strata_buf *name)
 	char age[64];
 	size_t others = 0;
 
-	if (!c->stats || c->stats->age_seconds < 0 || !(st = map_get(&c->stats->tables, t->t->key)))
+	if (!c->stats || c->stats->age_seconds < 0 || !(st = strata__map_get(&c->stats->tables, t->t->key)))
 		return;
 	if (st->seq_scan < c->s->seq_scan_min_scans || st->live_rows < c->s->seq_scan_min_rows)
 		return;
@@ -240,8 +240,8 @@ static void seq_scans(advise_ctx *c, const adv_table *t, strata_buf *name)
 		others += !t->idx[i].primary;
 	if (others)
 		return;
-	advise_name(name, t->t, NULL);
-	advise_emit(c, A_SEQ_SCANS, name->ptr, NULL,
+	strata__advise_name(name, t->t, NULL);
+	strata__advise_emit(c, A_SEQ_SCANS, name->ptr, NULL,
 		    "%s was read by %lld sequential scans (%lld rows) in the %s since %s; it has "
 		    "%lld rows and no index besides its primary key",
 		    name->ptr, st->seq_scan, st->seq_tup_read, age_words(c, age, sizeof(age)),
@@ -302,18 +302,18 @@ static void soft_delete(advise_ctx *c, const adv_table *t, strata_buf *name, str
 			int flag = strcmp(col->type, "boolean") == 0;
 
 			if (flag)
-				buf_puts(&w, "NOT ");
-			advise_put_ident_sql(&w, c, col->name);
+				strata__buf_puts(&w, "NOT ");
+			strata__advise_put_ident_sql(&w, c, col->name);
 			if (!flag)
-				buf_puts(&w, " IS NULL");
-			snprintf(where, sizeof(where), "%s", buf_cstr(&w));
-			buf_release(&w);
+				strata__buf_puts(&w, " IS NULL");
+			snprintf(where, sizeof(where), "%s", strata__buf_cstr(&w));
+			strata__buf_release(&w);
 		}
-		buf_clear(fix);
+		strata__buf_clear(fix);
 		if (npk)
 			create_index_sql(fix, c, t->t, pkcols, npk, "live_idx", where);
-		advise_name(name, t->t, col->name);
-		advise_emit(c, A_SOFT_DELETE_INDEX, name->ptr, npk ? fix->ptr : NULL,
+		strata__advise_name(name, t->t, col->name);
+		strata__advise_emit(c, A_SOFT_DELETE_INDEX, name->ptr, npk ? fix->ptr : NULL,
 			    "%s marks deleted rows but no partial index of %s leaves them out "
 			    "(WHERE %s)",
 			    name->ptr, t->t->name, where);
@@ -354,7 +354,7 @@ static void like_columns(advise_ctx *c, strata_buf *name, strata_buf *fix)
 				const char *bare;
 				size_t j;
 
-				advise_name(name, t->t, col->name);
+				strata__advise_name(name, t->t, col->name);
 				bare = t->t->schema ? name->ptr + strlen(t->t->schema) + 1 : name->ptr;
 				if (strcmp(want, name->ptr) != 0 && strcmp(want, bare) != 0)
 					continue;
@@ -362,24 +362,24 @@ static void like_columns(advise_ctx *c, strata_buf *name, strata_buf *fix)
 					;
 				if (j < t->nidx)
 					continue;
-				buf_clear(fix);
-				buf_puts(fix, c->pg ? "CREATE INDEX CONCURRENTLY " : "CREATE INDEX ");
+				strata__buf_clear(fix);
+				strata__buf_puts(fix, c->pg ? "CREATE INDEX CONCURRENTLY " : "CREATE INDEX ");
 				{
 					char iname[64];
 
 					snprintf(iname, sizeof(iname), "%.*s_%.*s_like_idx", 25,
 						 t->t->name, 25, col->name);
-					advise_put_ident_sql(fix, c, iname);
+					strata__advise_put_ident_sql(fix, c, iname);
 				}
-				buf_puts(fix, " ON ");
-				advise_put_table_sql(fix, c, t->t);
-				buf_puts(fix, " (");
-				advise_put_ident_sql(fix, c, col->name);
-				buf_puts(fix, c->pg ? (strncmp(col->type, "character varying", 17) == 0
+				strata__buf_puts(fix, " ON ");
+				strata__advise_put_table_sql(fix, c, t->t);
+				strata__buf_puts(fix, " (");
+				strata__advise_put_ident_sql(fix, c, col->name);
+				strata__buf_puts(fix, c->pg ? (strncmp(col->type, "character varying", 17) == 0
 							       ? " varchar_pattern_ops);"
 							       : " text_pattern_ops);")
 						    : " COLLATE NOCASE);");
-				advise_emit(c, A_LIKE_WITHOUT_INDEX, name->ptr, fix->ptr,
+				strata__advise_emit(c, A_LIKE_WITHOUT_INDEX, name->ptr, fix->ptr,
 					    "%s is searched with LIKE 'x%%' ([advise] like_columns) and "
 					    "no index can serve that search",
 					    name->ptr);
@@ -388,7 +388,7 @@ static void like_columns(advise_ctx *c, strata_buf *name, strata_buf *fix)
 	}
 }
 
-void advise_rules_index(advise_ctx *c)
+void strata__advise_rules_index(advise_ctx *c)
 {
 	strata_buf name = STRATA_BUF_INIT, fix = STRATA_BUF_INIT;
 
@@ -402,6 +402,6 @@ void advise_rules_index(advise_ctx *c)
 		soft_delete(c, t, &name, &fix);
 	}
 	like_columns(c, &name, &fix);
-	buf_release(&name);
-	buf_release(&fix);
+	strata__buf_release(&name);
+	strata__buf_release(&fix);
 }

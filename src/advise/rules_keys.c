@@ -44,9 +44,9 @@ static char *nextval_key(const sc_object *t, const sc_column *col)
 	if ((dot = strchr(name, '.')) != NULL && (size_t)(dot - name) < sizeof(schema)) {
 		memcpy(schema, name, (size_t)(dot - name));
 		schema[dot - name] = '\0';
-		return sc_make_key(SC_SEQUENCE, schema, NULL, dot + 1);
+		return strata__sc_make_key(SC_SEQUENCE, schema, NULL, dot + 1);
 	}
-	return sc_make_key(SC_SEQUENCE, t->schema, NULL, name);
+	return strata__sc_make_key(SC_SEQUENCE, t->schema, NULL, name);
 }
 
 static const adv_seq_stat *column_sequence(const advise_ctx *c, const adv_table *t,
@@ -59,11 +59,11 @@ static const adv_seq_stat *column_sequence(const advise_ctx *c, const adv_table 
 	if (!c->stats)
 		return NULL;
 	snprintf(key, sizeof(key), "%s\x1f%s", t->t->key, col->name);
-	if ((s = map_get(&c->stats->seqs, key)) != NULL)
+	if ((s = strata__map_get(&c->stats->seqs, key)) != NULL)
 		return s;
 	if (!(k = nextval_key(t->t, col)))
 		return NULL;
-	s = map_get(&c->stats->seqs, k);
+	s = strata__map_get(&c->stats->seqs, k);
 	strata_free(k);
 	return s;
 }
@@ -72,13 +72,13 @@ static const adv_seq_stat *column_sequence(const advise_ctx *c, const adv_table 
 static void put_rate(strata_buf *b, const advise_ctx *c, const char *table_key, long long left,
 		     long long inc)
 {
-	const adv_table_stat *ts = table_key ? map_get(&c->stats->tables, table_key) : NULL;
+	const adv_table_stat *ts = table_key ? strata__map_get(&c->stats->tables, table_key) : NULL;
 	double days = c->stats->age_seconds / 86400.0, per_day;
 
 	if (!ts || ts->inserts <= 0 || days <= 0)
 		return;
 	per_day = (double)ts->inserts * (double)(inc > 0 ? inc : 1) / days;
-	buf_printf(b, "; %lld rows inserted in the %.2f days since %s: full in about %.0f days at "
+	strata__buf_printf(b, "; %lld rows inserted in the %.2f days since %s: full in about %.0f days at "
 		      "that rate",
 		   ts->inserts, days,
 		   c->stats->age_from_reset ? "the statistics were reset" : "the server started",
@@ -93,19 +93,19 @@ static void no_primary_key(advise_ctx *c, const adv_table *t, strata_buf *name)
 	if (t->pk)
 		return;
 	if (c->pg) {
-		const sc_column *id = advise_column(t->t, "id");
+		const sc_column *id = strata__advise_column(t->t, "id");
 
-		buf_puts(&fix, "ALTER TABLE ");
-		advise_put_table_sql(&fix, c, t->t);
+		strata__buf_puts(&fix, "ALTER TABLE ");
+		strata__advise_put_table_sql(&fix, c, t->t);
 		if (id)
-			buf_puts(&fix, " ADD PRIMARY KEY (id);");
+			strata__buf_puts(&fix, " ADD PRIMARY KEY (id);");
 		else
-			buf_puts(&fix, " ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;");
-		fixp = buf_cstr(&fix);
+			strata__buf_puts(&fix, " ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;");
+		fixp = strata__buf_cstr(&fix);
 	}
-	advise_emit(c, A_NO_PRIMARY_KEY, name->ptr, fixp, "table %s has no primary key%s", name->ptr,
+	strata__advise_emit(c, A_NO_PRIMARY_KEY, name->ptr, fixp, "table %s has no primary key%s", name->ptr,
 		    c->pg ? "" : " (only its rowid tells rows apart)");
-	buf_release(&fix);
+	strata__buf_release(&fix);
 }
 
 static void integer_keys(advise_ctx *c, const adv_table *t, strata_buf *name)
@@ -121,31 +121,31 @@ static void integer_keys(advise_ctx *c, const adv_table *t, strata_buf *name)
 		if (!max || !(col->identity || (col->default_expr &&
 						 strstr(col->default_expr, "nextval("))))
 			continue;
-		advise_name(name, t->t, col->name);
-		advise_alter_column_sql(&fix, c, t->t, col->name, "TYPE bigint;");
+		strata__advise_name(name, t->t, col->name);
+		strata__advise_alter_column_sql(&fix, c, t->t, col->name, "TYPE bigint;");
 		/* a serial's sequence is AS integer too (an identity's follows the column) */
 		if (!col->identity && col->default_expr) {
 			const char *q = strstr(col->default_expr, "nextval('"), *e;
 
 			if (q && (e = strchr(q + 9, '\'')) != NULL)
-				buf_printf(&fix, " ALTER SEQUENCE %.*s AS bigint;", (int)(e - q - 9), q + 9);
+				strata__buf_printf(&fix, " ALTER SEQUENCE %.*s AS bigint;", (int)(e - q - 9), q + 9);
 		}
-		buf_clear(&rate);
+		strata__buf_clear(&rate);
 		if ((s = column_sequence(c, t, col)) != NULL && s->last_value >= 0) {
 			double used = 100.0 * (double)s->last_value / (double)max;
 
-			buf_printf(&rate, "; its sequence is at %lld, %.2f%% of the range", s->last_value,
+			strata__buf_printf(&rate, "; its sequence is at %lld, %.2f%% of the range", s->last_value,
 				   used);
 			put_rate(&rate, c, t->t->key, max - s->last_value, s->increment);
 			if (used >= c->s->sequence_used_percent)
 				sev = STRATA_ADVISE_ERROR;
 		}
-		advise_emit_at(c, A_INT_KEY_OVERFLOW, sev, name->ptr, fix.ptr,
+		strata__advise_emit_at(c, A_INT_KEY_OVERFLOW, sev, name->ptr, fix.ptr,
 			       "%s is %s fed by a sequence: it stops at %lld%s", name->ptr, col->type,
-			       max, buf_cstr(&rate));
+			       max, strata__buf_cstr(&rate));
 	}
-	buf_release(&fix);
-	buf_release(&rate);
+	strata__buf_release(&fix);
+	strata__buf_release(&rate);
 }
 
 /* SA103: every sequence of the live database against the range of its
@@ -157,8 +157,8 @@ static void sequences(advise_ctx *c)
 	for (size_t i = 0; c->stats && c->stats->age_seconds >= 0 && i < c->stats->nseq; i++) {
 		const adv_seq_stat *s = c->stats->seq_list[i];
 		long long max = s->max_value;
-		const adv_table *t = advise_table(c, s->owner_table);
-		const sc_column *col = t ? advise_column(t->t, s->owner_col) : NULL;
+		const adv_table *t = strata__advise_table(c, s->owner_table);
+		const sc_column *col = t ? strata__advise_column(t->t, s->owner_col) : NULL;
 		double used;
 
 		if (col && type_max(col->type) && type_max(col->type) < max)
@@ -168,21 +168,21 @@ static void sequences(advise_ctx *c)
 		used = 100.0 * (double)s->last_value / (double)max;
 		if (used < c->s->sequence_used_percent)
 			continue;
-		buf_clear(&msg);
-		buf_printf(&msg, "sequence %s is at %lld of %lld (%.2f%% used)", s->name, s->last_value,
+		strata__buf_clear(&msg);
+		strata__buf_printf(&msg, "sequence %s is at %lld of %lld (%.2f%% used)", s->name, s->last_value,
 			   max, used);
 		put_rate(&msg, c, s->owner_table, max - s->last_value, s->increment);
-		advise_emit_at(c, A_SEQUENCE_NEAR_END, used >= 85 ? STRATA_ADVISE_ERROR : 0, s->name,
+		strata__advise_emit_at(c, A_SEQUENCE_NEAR_END, used >= 85 ? STRATA_ADVISE_ERROR : 0, s->name,
 			       NULL, "%s", msg.ptr);
 	}
-	buf_release(&msg);
+	strata__buf_release(&msg);
 }
 
 static int same_type(const advise_ctx *c, const char *a, const char *b)
 {
 	if (!a || !b)
 		return 1;
-	return c->pg ? strcmp(a, b) == 0 : advise_affinity(a) == advise_affinity(b);
+	return c->pg ? strcmp(a, b) == 0 : strata__advise_affinity(a) == strata__advise_affinity(b);
 }
 
 static void fk_types(advise_ctx *c, const adv_table *t, strata_buf *name)
@@ -191,29 +191,29 @@ static void fk_types(advise_ctx *c, const adv_table *t, strata_buf *name)
 
 	for (size_t i = 0; i < t->ncons; i++) {
 		const sc_object *k = t->cons[i];
-		const adv_table *p = k->contype == 'f' ? advise_table(c, k->ref_table) : NULL;
+		const adv_table *p = k->contype == 'f' ? strata__advise_table(c, k->ref_table) : NULL;
 
 		for (size_t j = 0; p && j < k->ncon_columns && j < k->nref_columns; j++) {
-			const sc_column *a = advise_column(t->t, k->con_columns[j]);
-			const sc_column *b = advise_column(p->t, k->ref_columns[j]);
+			const sc_column *a = strata__advise_column(t->t, k->con_columns[j]);
+			const sc_column *b = strata__advise_column(p->t, k->ref_columns[j]);
 
 			if (!a || !b || same_type(c, a->type, b->type))
 				continue;
-			advise_name(name, t->t, a->name);
+			strata__advise_name(name, t->t, a->name);
 			if (c->pg) {
 				char action[160];
 
 				snprintf(action, sizeof(action), "TYPE %s;", b->type);
-				advise_alter_column_sql(&fix, c, t->t, a->name, action);
+				strata__advise_alter_column_sql(&fix, c, t->t, a->name, action);
 			}
-			advise_name(&ref, p->t, b->name);
-			advise_emit(c, A_FK_TYPE_MISMATCH, name->ptr, c->pg ? fix.ptr : NULL,
+			strata__advise_name(&ref, p->t, b->name);
+			strata__advise_emit(c, A_FK_TYPE_MISMATCH, name->ptr, c->pg ? fix.ptr : NULL,
 				    "%s is %s but references %s, which is %s (foreign key %s)",
 				    name->ptr, a->type, ref.ptr, b->type, k->name);
 		}
 	}
-	buf_release(&fix);
-	buf_release(&ref);
+	strata__buf_release(&fix);
+	strata__buf_release(&ref);
 }
 
 static void nullable_keys(advise_ctx *c, const adv_table *t, strata_buf *name)
@@ -230,20 +230,20 @@ static void nullable_keys(advise_ctx *c, const adv_table *t, strata_buf *name)
 		if (x->nkeys == 1 && t->pk)
 			continue;
 		for (size_t k = 0; k < x->nkeys; k++) {
-			const sc_column *col = advise_column(t->t, x->keys[k].col);
+			const sc_column *col = strata__advise_column(t->t, x->keys[k].col);
 
 			if (!col || col->not_null || col->pk)
 				continue;
-			advise_name(name, t->t, col->name);
+			strata__advise_name(name, t->t, col->name);
 			if (c->pg)
-				advise_alter_column_sql(&fix, c, t->t, col->name, "SET NOT NULL;");
-			advise_emit(c, A_NULLABLE_NATURAL_KEY, name->ptr, c->pg ? fix.ptr : NULL,
+				strata__advise_alter_column_sql(&fix, c, t->t, col->name, "SET NOT NULL;");
+			strata__advise_emit(c, A_NULLABLE_NATURAL_KEY, name->ptr, c->pg ? fix.ptr : NULL,
 				    "%s is nullable but part of unique key %s%s: rows with NULL there "
 				    "are never duplicates",
 				    name->ptr, x->name, t->pk ? "" : " (the table has no primary key)");
 		}
 	}
-	buf_release(&fix);
+	strata__buf_release(&fix);
 }
 
 /* SA106: per schema, when at least 4 tables and most take part in
@@ -259,29 +259,29 @@ static void isolated(advise_ctx *c, strata_buf *name)
 		for (size_t j = 0; j < c->ntables; j++) {
 			const adv_table *o = &c->tables[j];
 
-			if (!sc_str_eq(o->t->schema, t->t->schema))
+			if (!strata__sc_str_eq(o->t->schema, t->t->schema))
 				continue;
 			n++;
 			linked += o->referenced || o->references;
 		}
 		if (n < 4 || linked * 2 <= n)
 			continue;
-		advise_name(name, t->t, NULL);
-		advise_emit(c, A_ISOLATED_TABLE, name->ptr, NULL,
+		strata__advise_name(name, t->t, NULL);
+		strata__advise_emit(c, A_ISOLATED_TABLE, name->ptr, NULL,
 			    "%s is referenced by no foreign key and has none, while %zu of the %zu "
 			    "tables of its schema are linked",
 			    name->ptr, linked, n);
 	}
 }
 
-void advise_rules_keys(advise_ctx *c)
+void strata__advise_rules_keys(advise_ctx *c)
 {
 	strata_buf name = STRATA_BUF_INIT;
 
 	for (size_t i = 0; i < c->ntables; i++) {
 		const adv_table *t = &c->tables[i];
 
-		advise_name(&name, t->t, NULL);
+		strata__advise_name(&name, t->t, NULL);
 		no_primary_key(c, t, &name);
 		integer_keys(c, t, &name);
 		fk_types(c, t, &name);
@@ -289,5 +289,5 @@ void advise_rules_keys(advise_ctx *c)
 	}
 	sequences(c);
 	isolated(c, &name);
-	buf_release(&name);
+	strata__buf_release(&name);
 }

@@ -59,7 +59,7 @@ static void repeating_groups(advise_ctx *c, const adv_table *t, strata_buf *name
 				  strcmp(other, stem) == 0);
 		if (!first)
 			continue;
-		buf_clear(&cols);
+		strata__buf_clear(&cols);
 		for (size_t j = 0; j < o->ncols; j++) {
 			int sj = split_suffix(o->cols[j].name, other, sizeof(other));
 
@@ -67,16 +67,16 @@ static void repeating_groups(advise_ctx *c, const adv_table *t, strata_buf *name
 				continue;
 			/* numbered from 1 or 2 (address, address2), lettered from a */
 			has_start |= sj == 1 || sj == 2 || sj == -'a' || sj == -'b';
-			buf_printf(&cols, "%s%s", members ? ", " : "", o->cols[j].name);
+			strata__buf_printf(&cols, "%s%s", members ? ", " : "", o->cols[j].name);
 			members++;
 		}
 		if (members < 2 || !has_start)
 			continue;
-		advise_name(name, o, NULL);
-		advise_emit(c, A_REPEATING_GROUP, name->ptr, NULL,
+		strata__advise_name(name, o, NULL);
+		strata__advise_emit(c, A_REPEATING_GROUP, name->ptr, NULL,
 			    "%s has a repeating group of %zu columns: %s", name->ptr, members, cols.ptr);
 	}
-	buf_release(&cols);
+	strata__buf_release(&cols);
 }
 
 static int list_name(const char *name)
@@ -121,7 +121,7 @@ static void sampled_lists(advise_ctx *c, const adv_table *t, const sc_column *co
 			  strata_buf *name)
 {
 	static const char delims[] = { ',', ';', '|' };
-	const char *sample = c->stats ? map_get(&c->stats->samples, t->t->key) : NULL;
+	const char *sample = c->stats ? strata__map_get(&c->stats->samples, t->t->key) : NULL;
 	size_t total = 0, best = 0;
 	char best_d = 0;
 	size_t nlen = strlen(col->name);
@@ -149,8 +149,8 @@ static void sampled_lists(advise_ctx *c, const adv_table *t, const sc_column *co
 	}
 	if (total < 5 || best * 2 < total)
 		return;
-	advise_name(name, t->t, col->name);
-	advise_emit(c, A_DELIMITED_LIST, name->ptr, NULL,
+	strata__advise_name(name, t->t, col->name);
+	strata__advise_emit(c, A_DELIMITED_LIST, name->ptr, NULL,
 		    "%zu of %zu sampled values of %s are lists separated by '%c'", best, total,
 		    name->ptr, best_d);
 }
@@ -160,11 +160,11 @@ static void delimited_lists(advise_ctx *c, const adv_table *t, strata_buf *name)
 	for (size_t i = 0; i < t->t->ncols; i++) {
 		const sc_column *col = &t->t->cols[i];
 
-		if (!col->type || !advise_is_text(c, col->type))
+		if (!col->type || !strata__advise_is_text(c, col->type))
 			continue;
 		if (list_name(col->name)) {
-			advise_name(name, t->t, col->name);
-			advise_emit(c, A_DELIMITED_LIST, name->ptr, NULL,
+			strata__advise_name(name, t->t, col->name);
+			strata__advise_emit(c, A_DELIMITED_LIST, name->ptr, NULL,
 				    "%s is %s and named like a list", name->ptr, col->type);
 			continue;
 		}
@@ -203,11 +203,11 @@ static size_t shared_columns(const adv_table *t, const adv_table *p, const sc_co
 
 	for (size_t j = 0; j < t->t->ncols; j++) {
 		const sc_column *col = &t->t->cols[j];
-		const sc_column *src = advise_column(p->t, col->name);
+		const sc_column *src = strata__advise_column(p->t, col->name);
 
 		/* a flag is a row's own state, never a copy */
-		if (!src || bookkeeping(col->name) || advise_in_key(t, col->name) ||
-		    advise_in_key(p, col->name) || !sc_str_eq(col->type, src->type) || col->generated ||
+		if (!src || bookkeeping(col->name) || strata__advise_in_key(t, col->name) ||
+		    strata__advise_in_key(p, col->name) || !strata__sc_str_eq(col->type, src->type) || col->generated ||
 		    (col->type && (strcmp(col->type, "boolean") == 0 || strcmp(col->type, "BOOLEAN") == 0)))
 			continue;
 		if (n < cap)
@@ -223,7 +223,7 @@ static void copied_columns(advise_ctx *c, const adv_table *t, strata_buf *name)
 {
 	for (size_t i = 0; i < t->ncons; i++) {
 		const sc_object *k = t->cons[i];
-		const adv_table *p = k->contype == 'f' ? advise_table(c, k->ref_table) : NULL;
+		const adv_table *p = k->contype == 'f' ? strata__advise_table(c, k->ref_table) : NULL;
 		const sc_column *shared[2];
 		size_t n;
 
@@ -233,19 +233,19 @@ static void copied_columns(advise_ctx *c, const adv_table *t, strata_buf *name)
 			continue;
 		/* two foreign keys to one table (author, approver): once */
 		for (size_t q = 0; q < i && !seen; q++)
-			seen = t->cons[q]->contype == 'f' && sc_str_eq(t->cons[q]->ref_table, k->ref_table);
+			seen = t->cons[q]->contype == 'f' && strata__sc_str_eq(t->cons[q]->ref_table, k->ref_table);
 		if (seen)
 			continue;
 		for (size_t j = 0; j < n; j++) {
-			advise_name(name, t->t, shared[j]->name);
-			advise_emit(c, A_COPIED_COLUMN, name->ptr, NULL,
+			strata__advise_name(name, t->t, shared[j]->name);
+			strata__advise_emit(c, A_COPIED_COLUMN, name->ptr, NULL,
 				    "%s copies %s.%s, which foreign key %s already reaches", name->ptr,
 				    p->t->name, shared[j]->name, k->name);
 		}
 	}
 }
 
-void advise_rules_normal(advise_ctx *c)
+void strata__advise_rules_normal(advise_ctx *c)
 {
 	strata_buf name = STRATA_BUF_INIT;
 
@@ -256,10 +256,10 @@ void advise_rules_normal(advise_ctx *c)
 		delimited_lists(c, t, &name);
 		copied_columns(c, t, &name);
 		if (t->t->ncols > (size_t)c->s->max_columns) {
-			advise_name(&name, t->t, NULL);
-			advise_emit(c, A_WIDE_TABLE, name.ptr, NULL, "%s has %zu columns (max_columns %d)",
+			strata__advise_name(&name, t->t, NULL);
+			strata__advise_emit(c, A_WIDE_TABLE, name.ptr, NULL, "%s has %zu columns (max_columns %d)",
 				    name.ptr, t->t->ncols, c->s->max_columns);
 		}
 	}
-	buf_release(&name);
+	strata__buf_release(&name);
 }

@@ -25,23 +25,23 @@ static void alter_type(strata_buf *b, const advise_ctx *c, const sc_object *t, c
 	char action[128];
 
 	snprintf(action, sizeof(action), "TYPE %s", type);
-	advise_alter_column_sql(b, c, t, col, action);
+	strata__advise_alter_column_sql(b, c, t, col, action);
 	if (using_fmt) {
 		strata_buf q = STRATA_BUF_INIT;
 		const char *at = strstr(using_fmt, "%s");
 
-		advise_put_ident_sql(&q, c, col);
-		buf_puts(b, " USING ");
+		strata__advise_put_ident_sql(&q, c, col);
+		strata__buf_puts(b, " USING ");
 		if (at) {
-			buf_putn(b, using_fmt, (size_t)(at - using_fmt));
-			buf_puts(b, buf_cstr(&q));
-			buf_puts(b, at + 2);
+			strata__buf_putn(b, using_fmt, (size_t)(at - using_fmt));
+			strata__buf_puts(b, strata__buf_cstr(&q));
+			strata__buf_puts(b, at + 2);
 		} else {
-			buf_puts(b, using_fmt);
+			strata__buf_puts(b, using_fmt);
 		}
-		buf_release(&q);
+		strata__buf_release(&q);
 	}
-	buf_putc(b, ';');
+	strata__buf_putc(b, ';');
 }
 
 /* A limit that looks picked for being round: a power of two (or one
@@ -85,7 +85,7 @@ static size_t check_literals(const char *def, strata_buf *out)
 	const char *p = def;
 	size_t n = 0;
 
-	buf_clear(out);
+	strata__buf_clear(out);
 	if (!strstr(def, " IN (") && !strstr(def, "ANY (ARRAY[") && !strstr(def, "ANY ((ARRAY["))
 		return 0;
 	/* a list of values and nothing else: no AND / OR / other comparisons */
@@ -98,8 +98,8 @@ static size_t check_literals(const char *def, strata_buf *out)
 			e += *e == '\'' ? 2 : 1;
 		if (!*e)
 			return 0;
-		buf_putn(out, p + 1, (size_t)(e - p - 1));
-		buf_putc(out, '\0');
+		strata__buf_putn(out, p + 1, (size_t)(e - p - 1));
+		strata__buf_putc(out, '\0');
 		n++;
 		p = e + 1;
 	}
@@ -112,7 +112,7 @@ static const sc_column *check_column(const sc_object *t, const sc_object *k)
 	const sc_column *found = NULL;
 
 	if (k->ncon_columns == 1)
-		return advise_column(t, k->con_columns[0]);
+		return strata__advise_column(t, k->con_columns[0]);
 	for (size_t i = 0; i < t->ncols; i++) {
 		const char *name = t->cols[i].name;
 		const char *p = k->def ? strstr(k->def, name) : NULL;
@@ -164,46 +164,46 @@ static void column_types(advise_ctx *c, const adv_table *t, strata_buf *name, st
 
 		if (col->inherited)
 			continue;
-		advise_name(name, t->t, col->name);
-		if (advise_is_float(c, type) && advise_name_words(col->name, money_words)) {
+		strata__advise_name(name, t->t, col->name);
+		if (strata__advise_is_float(c, type) && strata__advise_name_words(col->name, money_words)) {
 			if (c->pg)
 				alter_type(fix, c, t->t, col->name, "numeric", NULL);
-			advise_emit(c, A_FLOAT_MONEY, name->ptr, c->pg ? fix->ptr : NULL,
+			strata__advise_emit(c, A_FLOAT_MONEY, name->ptr, c->pg ? fix->ptr : NULL,
 				    "%s holds amounts in %s, a floating-point type", name->ptr, type);
 		}
 		if (!c->pg)
 			continue;
 		if (strncmp(type, "timestamp", 9) == 0 && strstr(type, "without time zone")) {
 			alter_type(fix, c, t->t, col->name, "timestamptz", "%s AT TIME ZONE 'UTC'");
-			advise_emit(c, A_TIMESTAMP_NO_TZ, name->ptr, fix->ptr,
+			strata__advise_emit(c, A_TIMESTAMP_NO_TZ, name->ptr, fix->ptr,
 				    "%s is %s (the fix reads the stored values as UTC: check that they are)",
 				    name->ptr, type);
 		}
 		if (sscanf(type, "character varying(%ld)", &n) == 1 && arbitrary_limit(n)) {
 			alter_type(fix, c, t->t, col->name, "text", NULL);
-			advise_emit(c, A_ARBITRARY_VARCHAR, name->ptr, fix->ptr,
+			strata__advise_emit(c, A_ARBITRARY_VARCHAR, name->ptr, fix->ptr,
 				    "%s is varchar(%ld): a limit picked for being round, enforced "
 				    "anyway (varchar to text rewrites nothing)",
 				    name->ptr, n);
 		}
 		if (strcmp(type, "money") == 0) {
 			alter_type(fix, c, t->t, col->name, "numeric(19,4)", "%s::numeric");
-			advise_emit(c, A_MONEY_TYPE, name->ptr, fix->ptr, "%s is money", name->ptr);
+			strata__advise_emit(c, A_MONEY_TYPE, name->ptr, fix->ptr, "%s is money", name->ptr);
 		}
 		if (strcmp(type, "json") == 0) {
 			alter_type(fix, c, t->t, col->name, "jsonb", "%s::jsonb");
-			advise_emit(c, A_JSON_NOT_JSONB, name->ptr, fix->ptr, "%s is json, not jsonb",
+			strata__advise_emit(c, A_JSON_NOT_JSONB, name->ptr, fix->ptr, "%s is json, not jsonb",
 				    name->ptr);
 		}
 		if (strncmp(type, "character(", 10) == 0 || strcmp(type, "character") == 0) {
 			alter_type(fix, c, t->t, col->name, "text", "rtrim(%s)");
-			advise_emit(c, A_CHAR_TYPE, name->ptr, fix->ptr, "%s is %s (blank-padded)",
+			strata__advise_emit(c, A_CHAR_TYPE, name->ptr, fix->ptr, "%s is %s (blank-padded)",
 				    name->ptr, type);
 		}
-		if (flag_name(col->name) && (integer_type(type) || advise_is_text(c, type))) {
+		if (flag_name(col->name) && (integer_type(type) || strata__advise_is_text(c, type))) {
 			if (integer_type(type))
 				alter_type(fix, c, t->t, col->name, "boolean", "%s <> 0");
-			advise_emit(c, A_BOOLEAN_AS_OTHER, name->ptr, integer_type(type) ? fix->ptr : NULL,
+			strata__advise_emit(c, A_BOOLEAN_AS_OTHER, name->ptr, integer_type(type) ? fix->ptr : NULL,
 				    "%s looks like a flag but is %s", name->ptr, type);
 		}
 	}
@@ -220,60 +220,60 @@ static void checks(advise_ctx *c, const adv_table *t, strata_buf *name, strata_b
 
 		if (k->contype != 'c' || !k->def || !(col = check_column(t->t, k)))
 			continue;
-		advise_name(name, t->t, col->name);
+		strata__advise_name(name, t->t, col->name);
 		/* an integer that may only be 0 or 1 (the flag-named ones are
 		 * reported by column_types already) */
 		if (c->pg && integer_type(col->type) && !flag_name(col->name) &&
 		    (strstr(k->def, "ARRAY[0, 1]") || strstr(k->def, "ARRAY[1, 0]"))) {
 			alter_type(fix, c, t->t, col->name, "boolean", "%s <> 0");
-			advise_emit(c, A_BOOLEAN_AS_OTHER, name->ptr, fix->ptr,
+			strata__advise_emit(c, A_BOOLEAN_AS_OTHER, name->ptr, fix->ptr,
 				    "%s is %s limited to 0 and 1 by CHECK %s: a boolean", name->ptr,
 				    col->type, k->name);
 			continue;
 		}
 		if ((n = check_literals(k->def, &lits)) < 2 || n > 10)
 			continue;
-		if (c->pg && boolean_values(lits.ptr, n) && advise_is_text(c, col->type)) {
-			advise_emit(c, A_BOOLEAN_AS_OTHER, name->ptr, NULL,
+		if (c->pg && boolean_values(lits.ptr, n) && strata__advise_is_text(c, col->type)) {
+			strata__advise_emit(c, A_BOOLEAN_AS_OTHER, name->ptr, NULL,
 				    "%s is %s limited to two values by CHECK %s: a boolean", name->ptr,
 				    col->type, k->name);
 			continue;
 		}
-		if (!advise_is_text(c, col->type))
+		if (!strata__advise_is_text(c, col->type))
 			continue;
-		buf_clear(fix);
+		strata__buf_clear(fix);
 		if (c->pg) {
 			char tname[64];
 			const char *v = lits.ptr;
 
 			snprintf(tname, sizeof(tname), "%.30s_%.28s", t->t->name, col->name);
-			buf_puts(fix, "CREATE TYPE ");
-			sc_put_qualified(fix, t->t->schema, tname);
-			buf_puts(fix, " AS ENUM (");
+			strata__buf_puts(fix, "CREATE TYPE ");
+			strata__sc_put_qualified(fix, t->t->schema, tname);
+			strata__buf_puts(fix, " AS ENUM (");
 			for (size_t j = 0; j < n; j++, v += strlen(v) + 1) {
 				if (j)
-					buf_puts(fix, ", ");
-				buf_put_sql_literal(fix, v);
+					strata__buf_puts(fix, ", ");
+				strata__buf_put_sql_literal(fix, v);
 			}
-			buf_puts(fix, "); ALTER TABLE ");
-			advise_put_table_sql(fix, c, t->t);
-			buf_printf(fix, " DROP CONSTRAINT ");
-			advise_put_ident_sql(fix, c, k->name);
-			buf_puts(fix, ", ALTER COLUMN ");
-			advise_put_ident_sql(fix, c, col->name);
-			buf_puts(fix, " TYPE ");
-			sc_put_qualified(fix, t->t->schema, tname);
-			buf_puts(fix, " USING ");
-			advise_put_ident_sql(fix, c, col->name);
-			buf_puts(fix, "::text::");
-			sc_put_qualified(fix, t->t->schema, tname);
-			buf_putc(fix, ';');
+			strata__buf_puts(fix, "); ALTER TABLE ");
+			strata__advise_put_table_sql(fix, c, t->t);
+			strata__buf_printf(fix, " DROP CONSTRAINT ");
+			strata__advise_put_ident_sql(fix, c, k->name);
+			strata__buf_puts(fix, ", ALTER COLUMN ");
+			strata__advise_put_ident_sql(fix, c, col->name);
+			strata__buf_puts(fix, " TYPE ");
+			strata__sc_put_qualified(fix, t->t->schema, tname);
+			strata__buf_puts(fix, " USING ");
+			strata__advise_put_ident_sql(fix, c, col->name);
+			strata__buf_puts(fix, "::text::");
+			strata__sc_put_qualified(fix, t->t->schema, tname);
+			strata__buf_putc(fix, ';');
 		}
-		advise_emit(c, A_ENUM_LIKE_CHECK, name->ptr, c->pg ? fix->ptr : NULL,
+		strata__advise_emit(c, A_ENUM_LIKE_CHECK, name->ptr, c->pg ? fix->ptr : NULL,
 			    "%s is %s limited to %zu values by CHECK %s", name->ptr, col->type, n,
 			    k->name);
 	}
-	buf_release(&lits);
+	strata__buf_release(&lits);
 }
 
 /* Whether a name must be quoted in SQL for the engine. */
@@ -283,11 +283,11 @@ static int needs_quotes(const advise_ctx *c, const char *name)
 	int quoted;
 
 	if (c->pg)
-		sc_put_ident(&b, name);
+		strata__sc_put_ident(&b, name);
 	else
-		sqt_put_ident(&b, name);
+		strata__sqt_put_ident(&b, name);
 	quoted = b.ptr && b.ptr[0] == '"';
-	buf_release(&b);
+	strata__buf_release(&b);
 	return quoted;
 }
 
@@ -296,10 +296,10 @@ static void one_name(advise_ctx *c, const char *object, const char *what, const 
 	size_t len = strlen(name);
 
 	if (needs_quotes(c, name))
-		advise_emit(c, A_NAME_NEEDS_QUOTES, object, NULL,
+		strata__advise_emit(c, A_NAME_NEEDS_QUOTES, object, NULL,
 			    "%s name \"%s\" must be quoted in every statement", what, name);
 	if (len > 63 || (c->pg && len == 63))
-		advise_emit(c, A_NAME_TOO_LONG, object, NULL,
+		strata__advise_emit(c, A_NAME_TOO_LONG, object, NULL,
 			    "%s name %s is %zu bytes%s", what, name, len,
 			    c->pg ? ": PostgreSQL's limit, where longer names were cut to fit"
 				  : ", over PostgreSQL's 63 (a port would cut it)");
@@ -307,19 +307,19 @@ static void one_name(advise_ctx *c, const char *object, const char *what, const 
 
 static void names(advise_ctx *c, const adv_table *t, strata_buf *name)
 {
-	advise_name(name, t->t, NULL);
+	strata__advise_name(name, t->t, NULL);
 	one_name(c, name->ptr, "table", t->t->name);
 	for (size_t i = 0; i < t->t->ncols; i++) {
 		if (t->t->cols[i].inherited)
 			continue;
-		advise_name(name, t->t, t->t->cols[i].name);
+		strata__advise_name(name, t->t, t->t->cols[i].name);
 		one_name(c, name->ptr, "column", t->t->cols[i].name);
 	}
 	for (size_t i = 0; i < t->nidx; i++) {
 		if (t->idx[i].constraint)
 			continue;
-		advise_name(name, t->t, NULL);
-		buf_printf(name, ".%s", t->idx[i].name);
+		strata__advise_name(name, t->t, NULL);
+		strata__buf_printf(name, ".%s", t->idx[i].name);
 		one_name(c, name->ptr, "index", t->idx[i].name);
 	}
 }
@@ -360,14 +360,14 @@ static void mixed_names(advise_ctx *c)
 
 		/* once per schema: at its first table */
 		for (size_t j = 0; j < i && first; j++)
-			first = !sc_str_eq(c->tables[j].t->schema, schema);
+			first = !strata__sc_str_eq(c->tables[j].t->schema, schema);
 		if (!first)
 			continue;
 		for (int pass = 0; pass < 2; pass++)
 			for (size_t j = 0; j < c->ntables; j++) {
 				const sc_object *t = c->tables[j].t;
 
-				if (!sc_str_eq(t->schema, schema))
+				if (!strata__sc_str_eq(t->schema, schema))
 					continue;
 				for (size_t k = 0; k <= t->ncols; k++) {
 					const char *n = k == 0 ? t->name : t->cols[k - 1].name;
@@ -381,7 +381,7 @@ static void mixed_names(advise_ctx *c)
 						continue;
 					odd++;
 					if (shown++ < 5)
-						buf_printf(&examples, "%s%s (%s)", shown > 1 ? ", " : "", n,
+						strata__buf_printf(&examples, "%s%s (%s)", shown > 1 ? ", " : "", n,
 							   conv_names[conv]);
 				}
 				if (pass == 0)
@@ -390,16 +390,16 @@ static void mixed_names(advise_ctx *c)
 							dominant = q;
 			}
 		if (odd && count[dominant] > odd)
-			advise_emit(c, A_MIXED_NAMING, schema ? schema : "main", NULL,
+			strata__advise_emit(c, A_MIXED_NAMING, schema ? schema : "main", NULL,
 				    "%zu names do not follow the schema's dominant convention, %s (%zu "
 				    "names): %s%s",
-				    odd, conv_names[dominant], count[dominant], buf_cstr(&examples),
+				    odd, conv_names[dominant], count[dominant], strata__buf_cstr(&examples),
 				    odd > 5 ? ", ..." : "");
-		buf_release(&examples);
+		strata__buf_release(&examples);
 	}
 }
 
-void advise_rules_types(advise_ctx *c)
+void strata__advise_rules_types(advise_ctx *c)
 {
 	strata_buf name = STRATA_BUF_INIT, fix = STRATA_BUF_INIT;
 
@@ -409,6 +409,6 @@ void advise_rules_types(advise_ctx *c)
 		names(c, &c->tables[i], &name);
 	}
 	mixed_names(c);
-	buf_release(&name);
-	buf_release(&fix);
+	strata__buf_release(&name);
+	strata__buf_release(&fix);
 }

@@ -8,7 +8,7 @@
  * pass them; only the lock check behind "interrupted" is made here.
  *
  * Times: PostgreSQL keeps timestamptz, formatted here in UTC; SQLite keeps
- * the ISO text strata wrote (utc_timestamp(), or strftime('%Y-%m-%dT%H:%M:%fZ')
+ * the ISO text strata wrote (strata__utc_timestamp(), or strftime('%Y-%m-%dT%H:%M:%fZ')
  * in --sql scripts), which sorts and compares as text, so a since bound in
  * that same form works as a string comparison.
  */
@@ -49,16 +49,16 @@ static int check_options(char since[32], const strata_audit_options *o)
 		strata_buf list = STRATA_BUF_INIT;
 
 		for (size_t i = 0; strata_audit_outcomes[i]; i++)
-			buf_printf(&list, "%s%s", i ? ", " : "", strata_audit_outcomes[i]);
+			strata__buf_printf(&list, "%s%s", i ? ", " : "", strata_audit_outcomes[i]);
 		strata_error_set(STRATA_EINVALID, "unknown outcome '%s'", o->outcome);
-		strata_error_hint("the outcomes are %s", buf_cstr(&list));
-		buf_release(&list);
+		strata_error_hint("the outcomes are %s", strata__buf_cstr(&list));
+		strata__buf_release(&list);
 		return STRATA_EINVALID;
 	}
 	if (o->since) {
-		if ((rc = since_parse(&ms, o->since, iso_time_now_ms())) < 0)
+		if ((rc = strata__since_parse(&ms, o->since, strata__iso_time_now_ms())) < 0)
 			return rc;
-		iso_time_format_ms(since, ms);
+		strata__iso_time_format_ms(since, ms);
 	}
 	return 0;
 }
@@ -80,7 +80,7 @@ static int copy(const reader *r, const char **slot, const char *v)
 		return 0;
 	if (!(s = strata_strdup(v)))
 		return STRATA_ERROR;
-	db_scrub(r->db, s);
+	strata__db_scrub(r->db, s);
 	*slot = s;
 	return 0;
 }
@@ -128,9 +128,9 @@ static int on_row(void *payload, int ncols, const char *const *v)
 static int put_time(strata_buf *sql, db_engine engine, const char *column)
 {
 	if (engine == DB_POSTGRES)
-		return buf_printf(sql, "to_char(h.%s AT TIME ZONE 'UTC', "
+		return strata__buf_printf(sql, "to_char(h.%s AT TIME ZONE 'UTC', "
 				  "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')", column);
-	return buf_printf(sql, "h.%s", column);
+	return strata__buf_printf(sql, "h.%s", column);
 }
 
 /*
@@ -145,40 +145,40 @@ static int build_query(strata_buf *sql, const char **params, int *nparams, db_en
 	int pg = engine == DB_POSTGRES, rc = STRATA_ERROR;
 
 	*nparams = 0;
-	if (db_quote_qualified(&table, cfg->history_table) < 0 ||
-	    buf_puts(sql, "SELECT h.id, h.revision, h.direction, h.outcome, h.checksum, ") < 0 ||
-	    put_time(sql, engine, "started_at") < 0 || buf_puts(sql, ", ") < 0 ||
+	if (strata__db_quote_qualified(&table, cfg->history_table) < 0 ||
+	    strata__buf_puts(sql, "SELECT h.id, h.revision, h.direction, h.outcome, h.checksum, ") < 0 ||
+	    put_time(sql, engine, "started_at") < 0 || strata__buf_puts(sql, ", ") < 0 ||
 	    put_time(sql, engine, "finished_at") < 0 ||
-	    buf_puts(sql, ", h.duration_ms, h.db_user, h.client_host, h.tool_version, h.error, "
+	    strata__buf_puts(sql, ", h.duration_ms, h.db_user, h.client_host, h.tool_version, h.error, "
 			  "h.failed_statement, h.statements_run, h.note FROM ") < 0 ||
 	    /* A "running" row that a later row of its revision closes says nothing more. */
-	    buf_printf(sql, "%s h WHERE NOT (h.outcome = 'running' AND EXISTS (SELECT 1 FROM %s "
+	    strata__buf_printf(sql, "%s h WHERE NOT (h.outcome = 'running' AND EXISTS (SELECT 1 FROM %s "
 			    "later WHERE later.revision = h.revision AND later.id > h.id))",
 		       table.ptr, table.ptr) < 0)
 		goto done;
 	if (since[0]) {
 		params[(*nparams)++] = since;
-		if (buf_printf(sql, pg ? " AND h.started_at >= CAST($%d AS timestamptz)"
+		if (strata__buf_printf(sql, pg ? " AND h.started_at >= CAST($%d AS timestamptz)"
 				       : " AND h.started_at >= $%d", *nparams) < 0)
 			goto done;
 	}
 	if (revision) {
 		params[(*nparams)++] = revision;
-		if (buf_printf(sql, " AND substr(h.revision, 1, length(CAST($%d AS text))) = "
+		if (strata__buf_printf(sql, " AND substr(h.revision, 1, length(CAST($%d AS text))) = "
 				    "CAST($%d AS text)", *nparams, *nparams) < 0)
 			goto done;
 	}
 	if (outcome) {
 		params[(*nparams)++] = outcome;
-		if (buf_printf(sql, " AND h.outcome = $%d", *nparams) < 0)
+		if (strata__buf_printf(sql, " AND h.outcome = $%d", *nparams) < 0)
 			goto done;
 	}
-	if (buf_puts(sql, " ORDER BY h.id DESC") < 0 ||
-	    (limit && buf_printf(sql, " LIMIT %zu", limit) < 0))
+	if (strata__buf_puts(sql, " ORDER BY h.id DESC") < 0 ||
+	    (limit && strata__buf_printf(sql, " LIMIT %zu", limit) < 0))
 		goto done;
 	rc = 0;
 done:
-	buf_release(&table);
+	strata__buf_release(&table);
 	return rc;
 }
 
@@ -190,7 +190,7 @@ static int lock_held(int *held, strata_db *db, const strata_config *cfg)
 {
 	if (*held >= 0)
 		return 0;
-	return db_lock_held(db, cfg->version_table, held);
+	return strata__db_lock_held(db, cfg->version_table, held);
 }
 
 static int read_rows(strata_audit *a, strata_db *db, const strata_config *cfg,
@@ -208,10 +208,10 @@ static int read_rows(strata_audit *a, strata_db *db, const strata_config *cfg,
 			return 0; /* what is open is the other of the two */
 		outcome = "running";
 	}
-	if ((rc = build_query(&sql, params, &nparams, db_engine_kind(db), cfg, since, o->revision,
+	if ((rc = build_query(&sql, params, &nparams, strata__db_engine_kind(db), cfg, since, o->revision,
 			      outcome, o->limit)) < 0)
 		goto done;
-	if ((rc = db_query(db, buf_cstr(&sql), nparams, params, on_row, &r)) < 0)
+	if ((rc = strata__db_query(db, strata__buf_cstr(&sql), nparams, params, on_row, &r)) < 0)
 		goto done;
 	for (size_t i = 0; i < a->n; i++) {
 		strata_audit_entry *e = &a->entries[i];
@@ -229,7 +229,7 @@ static int read_rows(strata_audit *a, strata_db *db, const strata_config *cfg,
 		}
 	}
 done:
-	buf_release(&sql);
+	strata__buf_release(&sql);
 	return rc;
 }
 
@@ -255,8 +255,8 @@ int strata_audit_read(strata_audit **out, const strata_config *cfg,
 		return STRATA_ERROR;
 	oo.project_root = cfg->root;
 	oo.read_only = 1;
-	if ((rc = db_open(&db, cfg->database, &oo)) < 0 ||
-	    (rc = bk_tables_exist(&a->tables_exist, db, cfg)) < 0)
+	if ((rc = strata__db_open(&db, cfg->database, &oo)) < 0 ||
+	    (rc = strata__bk_tables_exist(&a->tables_exist, db, cfg)) < 0)
 		goto done;
 	if (a->tables_exist && (rc = read_rows(a, db, cfg, opts, since)) < 0) {
 		strata_error_append(" (reading %s)", cfg->history_table);
@@ -265,7 +265,7 @@ int strata_audit_read(strata_audit **out, const strata_config *cfg,
 	*out = a;
 	a = NULL;
 done:
-	db_close(db);
+	strata__db_close(db);
 	strata_audit_free(a);
 	return rc;
 }

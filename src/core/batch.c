@@ -67,7 +67,7 @@ static size_t quoted_end(const char *s, size_t len, size_t p)
 {
 	sqlscan_span sp;
 
-	sqlscan_span_at(&sp, s, len, p, SQLSCAN_EITHER);
+	strata__sqlscan_span_at(&sp, s, len, p, SQLSCAN_EITHER);
 	return sp.end;
 }
 
@@ -76,7 +76,7 @@ static int opens_dollar_quote(const char *s, size_t len, size_t p)
 {
 	sqlscan_span sp;
 
-	sqlscan_span_at(&sp, s, len, p, SQLSCAN_POSTGRES);
+	strata__sqlscan_span_at(&sp, s, len, p, SQLSCAN_POSTGRES);
 	return sp.kind == SQLSCAN_DOLLAR;
 }
 
@@ -88,7 +88,7 @@ static int is_op_char(char c)
 /* The token at or after *pos; T_END at the end. */
 static tok next_tok(const char *s, size_t len, size_t *pos)
 {
-	size_t p = sqlscan_skip_blank(s, len, *pos, SQLSCAN_POSTGRES, NULL), q;
+	size_t p = strata__sqlscan_skip_blank(s, len, *pos, SQLSCAN_POSTGRES, NULL), q;
 	tok t = { T_END, p, 0 };
 	unsigned char c;
 
@@ -168,7 +168,7 @@ static int placeholder_kind(const char *s, const tok *t)
 	return 0;
 }
 
-void batch_scan_text(batch_scan *out, const char *sql, size_t len)
+void strata__batch_scan_text(batch_scan *out, const char *sql, size_t len)
 {
 	size_t pos = 0;
 	tok t;
@@ -202,7 +202,7 @@ void batch_scan_text(batch_scan *out, const char *sql, size_t len)
 	}
 }
 
-int batch_rewrite(strata_buf *out, const char *sql, size_t len, const char *last,
+int strata__batch_rewrite(strata_buf *out, const char *sql, size_t len, const char *last,
 		  const char *next)
 {
 	size_t pos = 0, copied = 0;
@@ -213,12 +213,12 @@ int batch_rewrite(strata_buf *out, const char *sql, size_t len, const char *last
 
 		if (!k)
 			continue;
-		buf_putn(out, sql + copied, t.at - copied);
-		buf_puts(out, k == 1 ? last : next);
+		strata__buf_putn(out, sql + copied, t.at - copied);
+		strata__buf_puts(out, k == 1 ? last : next);
 		copied = t.at + t.len;
 	}
-	buf_putn(out, sql + copied, len - copied);
-	return buf_check(out);
+	strata__buf_putn(out, sql + copied, len - copied);
+	return strata__buf_check(out);
 }
 
 /* A name token's text, unquoted; an unquoted word in lower case (as PostgreSQL folds it). */
@@ -231,19 +231,19 @@ static char *unquote(const char *s, const tok *t)
 		char q = s[t->at];
 
 		for (i = t->at + 1; i + 1 < t->at + t->len; i++) {
-			buf_putc(&b, s[i]);
+			strata__buf_putc(&b, s[i]);
 			if (s[i] == q && s[i + 1] == q)
 				i++;
 		}
 	} else {
 		for (i = t->at; i < t->at + t->len; i++)
-			buf_putc(&b, (char)tolower((unsigned char)s[i]));
+			strata__buf_putc(&b, (char)tolower((unsigned char)s[i]));
 	}
-	if (buf_check(&b) < 0)
+	if (strata__buf_check(&b) < 0)
 		return NULL;
-	if (!b.ptr && buf_grow(&b, 1) < 0)
+	if (!b.ptr && strata__buf_grow(&b, 1) < 0)
 		return NULL;
-	return buf_detach(&b);
+	return strata__buf_detach(&b);
 }
 
 #define RANGE_HINT \
@@ -298,7 +298,7 @@ static int tokens(tok **out, size_t *n, const char *sql, size_t len)
 	return 0;
 }
 
-int batch_stmt_parse(batch_stmt *out, size_t *err_at, const char *sql, size_t len)
+int strata__batch_stmt_parse(batch_stmt *out, size_t *err_at, const char *sql, size_t len)
 {
 	tok *v = NULL;
 	size_t n = 0, i = 0, first_name;
@@ -408,11 +408,11 @@ done:
 	strata_free(key_next);
 	strata_free(v);
 	if (rc < 0)
-		batch_stmt_release(out);
+		strata__batch_stmt_release(out);
 	return rc;
 }
 
-void batch_stmt_release(batch_stmt *s)
+void strata__batch_stmt_release(batch_stmt *s)
 {
 	strata_free(s->table);
 	strata_free(s->table_name);
@@ -422,7 +422,7 @@ void batch_stmt_release(batch_stmt *s)
 
 /* ---- part 2: running ----------------------------------------------------- */
 
-int batch_prepare(batch_stmt *out, size_t *stmt_off, size_t *stmt_len, size_t *count,
+int strata__batch_prepare(batch_stmt *out, size_t *stmt_off, size_t *stmt_len, size_t *count,
 		  const strata_migration *m, db_engine engine, size_t which)
 {
 	strata_buf bound = STRATA_BUF_INIT;
@@ -434,10 +434,10 @@ int batch_prepare(batch_stmt *out, size_t *stmt_off, size_t *stmt_len, size_t *c
 	/* PostgreSQL's parser splits it: :last and :next are not its syntax,
 	 * so it reads parameters of the same width in their place (padded in front, so that
 	 * what follows them lexes as it did). */
-	rc = batch_rewrite(&bound, m->text + m->batch_offset, m->batch_len, "   $1", "   $2");
+	rc = strata__batch_rewrite(&bound, m->text + m->batch_offset, m->batch_len, "   $1", "   $2");
 	if (rc == 0)
-		rc = db_split(&stmts, &n, &err, engine, buf_cstr(&bound), bound.len);
-	buf_release(&bound);
+		rc = strata__db_split(&stmts, &n, &err, engine, strata__buf_cstr(&bound), bound.len);
+	strata__buf_release(&bound);
 	if (rc == 0 && n == 0) {
 		strata_error_set(STRATA_EPARSE, "the batch section holds no statement");
 		strata_error_hint("write one UPDATE or DELETE in each '-- +batch' section");
@@ -457,7 +457,7 @@ int batch_prepare(batch_stmt *out, size_t *stmt_off, size_t *stmt_len, size_t *c
 		while (stmts[which].offset + *stmt_len < m->batch_len &&
 		       ident_char((unsigned char)m->text[*stmt_off + *stmt_len]))
 			(*stmt_len)++;
-		rc = batch_stmt_parse(out, &err, m->text + *stmt_off, *stmt_len);
+		rc = strata__batch_stmt_parse(out, &err, m->text + *stmt_off, *stmt_len);
 		err += stmts[which].offset;
 	}
 	if (rc == STRATA_EPARSE) {
@@ -611,12 +611,12 @@ static int find_key(walk *w)
 	memset(&k, 0, sizeof(k));
 	if (w->engine == DB_POSTGRES) {
 		p[0] = w->st.table;
-		if ((rc = db_query(w->db, "SELECT to_regclass($1) IS NOT NULL", 1, p, on_text, exists)) < 0)
+		if ((rc = strata__db_query(w->db, "SELECT to_regclass($1) IS NOT NULL", 1, p, on_text, exists)) < 0)
 			return rc;
 		if (strcmp(exists, "t") != 0)
 			return key_error(w, "create the table in an earlier revision, or fix the name",
 					 "no table %s", w->st.table);
-		if ((rc = db_query(w->db, "SELECT a.attname, format_type(a.atttypid, NULL), "
+		if ((rc = strata__db_query(w->db, "SELECT a.attname, format_type(a.atttypid, NULL), "
 				   "array_length(i.indkey::int2[], 1) FROM pg_index i JOIN pg_attribute a "
 				   "ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
 				   "WHERE i.indrelid = to_regclass($1) AND i.indisprimary",
@@ -632,17 +632,17 @@ static int find_key(walk *w)
 			return key_error(w, RANGE_HINT, "the statement compares %s with :last and :next, "
 					 "but the primary key of %s is %s", w->st.key, w->st.table,
 					 k.name);
-		return buf_put_sql_ident(&w->key, k.name);
+		return strata__buf_put_sql_ident(&w->key, k.name);
 	}
 	p[0] = w->st.table_name;
-	if ((rc = db_query(w->db, "SELECT wr FROM pragma_table_list WHERE schema = 'main' AND "
+	if ((rc = strata__db_query(w->db, "SELECT wr FROM pragma_table_list WHERE schema = 'main' AND "
 			   "name = $1 COLLATE NOCASE AND type = 'table'", 1, p, on_text, exists)) < 0)
 		return rc;
 	if (!exists[0])
 		return key_error(w, "create the table in an earlier revision, or fix the name",
 				 "no table %s", w->st.table);
 	k.without_rowid = strcmp(exists, "1") == 0;
-	if ((rc = db_query(w->db, "SELECT name, type FROM pragma_table_info($1) WHERE pk > 0 "
+	if ((rc = strata__db_query(w->db, "SELECT name, type FROM pragma_table_info($1) WHERE pk > 0 "
 			   "ORDER BY pk", 1, p, on_sqlite_pk, &k)) < 0)
 		return rc;
 	if (!k.without_rowid) {
@@ -653,7 +653,7 @@ static int find_key(walk *w)
 
 		if (!alias && k.natts == 1 && strcasecmp(k.name, w->st.key) == 0) {
 			w->int_key = has_int(k.type);
-			return buf_put_sql_ident(&w->key, k.name);
+			return strata__buf_put_sql_ident(&w->key, k.name);
 		}
 		w->int_key = 1;
 		if (!alias && k.natts > 1 && strcasecmp(w->st.key, "rowid") != 0 &&
@@ -669,7 +669,7 @@ static int find_key(walk *w)
 					 "INTEGER PRIMARY KEY " : "",
 					 k.natts == 1 && strcasecmp(k.type, "integer") == 0 ? k.name : "",
 					 k.natts == 1 && strcasecmp(k.type, "integer") == 0 ? "" : "the key");
-		return buf_put_sql_ident(&w->key, alias ? k.name : "rowid");
+		return strata__buf_put_sql_ident(&w->key, alias ? k.name : "rowid");
 	}
 	if (k.natts != 1)
 		return key_error(w, KEY_HINT, "table %s is WITHOUT ROWID and its primary key has %ld "
@@ -678,7 +678,7 @@ static int find_key(walk *w)
 	if (strcasecmp(k.name, w->st.key) != 0)
 		return key_error(w, RANGE_HINT, "the statement compares %s with :last and :next, but "
 				 "the primary key of %s is %s", w->st.key, w->st.table, k.name);
-	return buf_put_sql_ident(&w->key, k.name);
+	return strata__buf_put_sql_ident(&w->key, k.name);
 }
 
 static int progress_name(strata_buf *out, const strata_config *cfg)
@@ -688,12 +688,12 @@ static int progress_name(strata_buf *out, const strata_config *cfg)
 	int rc;
 
 	if (dot)
-		buf_putn(&name, cfg->version_table, (size_t)(dot - cfg->version_table + 1));
-	buf_puts(&name, BATCH_PROGRESS_TABLE);
-	rc = buf_check(&name);
+		strata__buf_putn(&name, cfg->version_table, (size_t)(dot - cfg->version_table + 1));
+	strata__buf_puts(&name, BATCH_PROGRESS_TABLE);
+	rc = strata__buf_check(&name);
 	if (rc == 0)
-		rc = db_quote_qualified(out, buf_cstr(&name));
-	buf_release(&name);
+		rc = strata__db_quote_qualified(out, strata__buf_cstr(&name));
+	strata__buf_release(&name);
 	return rc;
 }
 
@@ -729,21 +729,21 @@ static int read_progress(walk *w, saved_row *saved)
 
 	snprintf(step, sizeof(step), "%zu", w->step + 1);
 	memset(saved, 0, sizeof(*saved));
-	buf_printf(&sql, "CREATE TABLE IF NOT EXISTS %s (revision %s NOT NULL, step integer NOT NULL, "
+	strata__buf_printf(&sql, "CREATE TABLE IF NOT EXISTS %s (revision %s NOT NULL, step integer NOT NULL, "
 		   "checksum text NOT NULL, last_key text NOT NULL, keys_done bigint NOT NULL, "
 		   "rows_changed bigint NOT NULL, batches bigint NOT NULL, started_at text NOT NULL, "
 		   "updated_at text NOT NULL, db_user text, PRIMARY KEY (revision, step))",
-		   buf_cstr(&w->progress), w->engine == DB_POSTGRES ? "varchar(32)" : "text");
-	if ((rc = buf_check(&sql)) < 0 || (rc = db_exec(w->db, buf_cstr(&sql), 0, NULL)) < 0)
+		   strata__buf_cstr(&w->progress), w->engine == DB_POSTGRES ? "varchar(32)" : "text");
+	if ((rc = strata__buf_check(&sql)) < 0 || (rc = strata__db_exec(w->db, strata__buf_cstr(&sql), 0, NULL)) < 0)
 		goto done;
-	buf_clear(&sql);
-	buf_printf(&sql, "SELECT checksum, last_key, keys_done, rows_changed, batches FROM %s "
-		   "WHERE revision = $1 AND step = %s", buf_cstr(&w->progress),
+	strata__buf_clear(&sql);
+	strata__buf_printf(&sql, "SELECT checksum, last_key, keys_done, rows_changed, batches FROM %s "
+		   "WHERE revision = $1 AND step = %s", strata__buf_cstr(&w->progress),
 		   w->engine == DB_POSTGRES ? "$2::integer" : "CAST($2 AS INTEGER)");
-	if ((rc = buf_check(&sql)) == 0)
-		rc = db_query(w->db, buf_cstr(&sql), 2, p, on_saved, saved);
+	if ((rc = strata__buf_check(&sql)) == 0)
+		rc = strata__db_query(w->db, strata__buf_cstr(&sql), 2, p, on_saved, saved);
 done:
-	buf_release(&sql);
+	strata__buf_release(&sql);
 	return rc;
 }
 
@@ -759,7 +759,7 @@ static int save_progress(walk *w)
 	snprintf(done, sizeof(done), "%lld", w->done);
 	snprintf(changed, sizeof(changed), "%lld", w->changed);
 	snprintf(batches, sizeof(batches), "%lld", w->batches);
-	utc_timestamp(now);
+	strata__utc_timestamp(now);
 	p[0] = w->m->revision;
 	p[1] = w->m->checksum;
 	p[2] = w->cursor;
@@ -768,24 +768,24 @@ static int save_progress(walk *w)
 	p[5] = batches;
 	p[6] = now;
 	p[7] = w->db_user;
-	buf_printf(&sql, "INSERT INTO %s (revision, step, checksum, last_key, keys_done, rows_changed, "
+	strata__buf_printf(&sql, "INSERT INTO %s (revision, step, checksum, last_key, keys_done, rows_changed, "
 		   "batches, started_at, updated_at, db_user) VALUES ($1, %s, $2, $3, %s, %s, %s, $7, "
 		   "$7, $8) ON CONFLICT (revision, step) DO UPDATE SET checksum = excluded.checksum, "
 		   "last_key = excluded.last_key, keys_done = excluded.keys_done, rows_changed = "
 		   "excluded.rows_changed, batches = excluded.batches, updated_at = excluded.updated_at",
-		   buf_cstr(&w->progress),
+		   strata__buf_cstr(&w->progress),
 		   w->engine == DB_POSTGRES ? "$9::integer" : "CAST($9 AS INTEGER)",
 		   w->engine == DB_POSTGRES ? "$4::bigint" : "CAST($4 AS INTEGER)",
 		   w->engine == DB_POSTGRES ? "$5::bigint" : "CAST($5 AS INTEGER)",
 		   w->engine == DB_POSTGRES ? "$6::bigint" : "CAST($6 AS INTEGER)");
-	rc = buf_check(&sql);
+	rc = strata__buf_check(&sql);
 	if (rc == 0)
-		rc = db_exec(w->db, buf_cstr(&sql), 9, p);
-	buf_release(&sql);
+		rc = strata__db_exec(w->db, strata__buf_cstr(&sql), 9, p);
+	strata__buf_release(&sql);
 	return rc;
 }
 
-int batch_progress_clear(strata_db *db, const strata_config *cfg, const char *revision)
+int strata__batch_progress_clear(strata_db *db, const strata_config *cfg, const char *revision)
 {
 	strata_buf name = STRATA_BUF_INIT, sql = STRATA_BUF_INIT;
 	const char *p[1] = { revision };
@@ -795,26 +795,26 @@ int batch_progress_clear(strata_db *db, const strata_config *cfg, const char *re
 	if ((rc = progress_name(&name, cfg)) < 0)
 		goto done;
 	/* The table exists only once a batched step has run on this database. */
-	if (db_engine_kind(db) == DB_POSTGRES) {
-		const char *n[1] = { buf_cstr(&name) };
+	if (strata__db_engine_kind(db) == DB_POSTGRES) {
+		const char *n[1] = { strata__buf_cstr(&name) };
 
-		rc = db_query(db, "SELECT to_regclass($1) IS NOT NULL", 1, n, on_text, found);
+		rc = strata__db_query(db, "SELECT to_regclass($1) IS NOT NULL", 1, n, on_text, found);
 		if (rc < 0 || strcmp(found, "t") != 0)
 			goto done;
 	} else {
 		const char *n[1] = { BATCH_PROGRESS_TABLE };
 
-		rc = db_query(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1", 1,
+		rc = strata__db_query(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1", 1,
 			      n, on_text, found);
 		if (rc < 0 || !found[0])
 			goto done;
 	}
-	buf_printf(&sql, "DELETE FROM %s WHERE revision = $1", buf_cstr(&name));
-	if ((rc = buf_check(&sql)) == 0)
-		rc = db_exec(db, buf_cstr(&sql), 1, p);
+	strata__buf_printf(&sql, "DELETE FROM %s WHERE revision = $1", strata__buf_cstr(&name));
+	if ((rc = strata__buf_check(&sql)) == 0)
+		rc = strata__db_exec(db, strata__buf_cstr(&sql), 1, p);
 done:
-	buf_release(&name);
-	buf_release(&sql);
+	strata__buf_release(&name);
+	strata__buf_release(&sql);
 	return rc;
 }
 
@@ -859,13 +859,13 @@ static int one_walk_sql(walk *w, strata_buf *out, const char *text, size_t len)
 	int rc;
 
 	if (w->engine == DB_POSTGRES)
-		buf_puts(out, "WITH _strata_batch AS (");
-	if ((rc = batch_rewrite(out, text, len, sqlite_int ? "CAST($1 AS INTEGER)" : "$1",
+		strata__buf_puts(out, "WITH _strata_batch AS (");
+	if ((rc = strata__batch_rewrite(out, text, len, sqlite_int ? "CAST($1 AS INTEGER)" : "$1",
 				sqlite_int ? "CAST($2 AS INTEGER)" : "$2")) < 0)
 		return rc;
 	if (w->engine == DB_POSTGRES)
-		buf_puts(out, " RETURNING 1) SELECT count(*) FROM _strata_batch");
-	return buf_check(out);
+		strata__buf_puts(out, " RETURNING 1) SELECT count(*) FROM _strata_batch");
+	return strata__buf_check(out);
 }
 
 /* The statement with its placeholders bound, and its first-batch form
@@ -880,12 +880,12 @@ static int walk_sql(walk *w, size_t stmt_off, size_t stmt_len)
 
 	if ((rc = one_walk_sql(w, &w->stmt, text, stmt_len)) < 0)
 		return rc;
-	buf_putn(&first, text, gt + 1);
-	buf_putc(&first, '=');
-	buf_putn(&first, text + gt + 1, stmt_len - gt - 1);
-	if ((rc = buf_check(&first)) == 0)
-		rc = one_walk_sql(w, &w->stmt_first, buf_cstr(&first), first.len);
-	buf_release(&first);
+	strata__buf_putn(&first, text, gt + 1);
+	strata__buf_putc(&first, '=');
+	strata__buf_putn(&first, text + gt + 1, stmt_len - gt - 1);
+	if ((rc = strata__buf_check(&first)) == 0)
+		rc = one_walk_sql(w, &w->stmt_first, strata__buf_cstr(&first), first.len);
+	strata__buf_release(&first);
 	return rc;
 }
 
@@ -894,13 +894,13 @@ static int bound_sql(walk *w, long size)
 {
 	const char *param = w->engine == DB_SQLITE && w->int_key ? "CAST($1 AS INTEGER)" : "$1";
 
-	buf_clear(&w->bound);
-	buf_printf(&w->bound, "WITH _strata_b AS (SELECT %s AS _strata_k FROM %s WHERE %s %s %s "
+	strata__buf_clear(&w->bound);
+	strata__buf_printf(&w->bound, "WITH _strata_b AS (SELECT %s AS _strata_k FROM %s WHERE %s %s %s "
 		   "ORDER BY %s LIMIT %ld) SELECT (SELECT _strata_k FROM _strata_b ORDER BY "
-		   "_strata_k DESC LIMIT 1), (SELECT count(*) FROM _strata_b)", buf_cstr(&w->key),
-		   w->st.table, buf_cstr(&w->key), w->first ? ">=" : ">", param, buf_cstr(&w->key),
+		   "_strata_k DESC LIMIT 1), (SELECT count(*) FROM _strata_b)", strata__buf_cstr(&w->key),
+		   w->st.table, strata__buf_cstr(&w->key), w->first ? ">=" : ">", param, strata__buf_cstr(&w->key),
 		   size);
-	return buf_check(&w->bound);
+	return strata__buf_check(&w->bound);
 }
 
 /* One batch in its own transaction with its progress row; *more 0 when the keys ran out. */
@@ -914,23 +914,23 @@ static int one_batch(walk *w, long size, int *more)
 
 	*more = 0;
 	memset(&b, 0, sizeof(b));
-	if ((rc = bound_sql(w, size)) < 0 || (rc = db_begin(w->db)) < 0)
+	if ((rc = bound_sql(w, size)) < 0 || (rc = strata__db_begin(w->db)) < 0)
 		return rc;
 	p[0] = w->cursor;
-	if ((rc = db_query(w->db, buf_cstr(&w->bound), 1, p, on_bound, &b)) < 0)
+	if ((rc = strata__db_query(w->db, strata__buf_cstr(&w->bound), 1, p, on_bound, &b)) < 0)
 		goto fail;
 	if (b.too_long) {
 		rc = key_too_long(w);
 		goto fail;
 	}
 	if (b.rows == 0 || !b.last[0])
-		return db_commit(w->db);
+		return strata__db_commit(w->db);
 	p[1] = b.last;
 	stmt = w->first ? &w->stmt_first : &w->stmt;
 	if (w->engine == DB_POSTGRES) {
-		rc = db_query(w->db, buf_cstr(stmt), 2, p, on_count, &changed);
-	} else if ((rc = db_exec(w->db, buf_cstr(stmt), 2, p)) == 0) {
-		rc = db_query(w->db, "SELECT changes()", 0, NULL, on_count, &changed);
+		rc = strata__db_query(w->db, strata__buf_cstr(stmt), 2, p, on_count, &changed);
+	} else if ((rc = strata__db_exec(w->db, strata__buf_cstr(stmt), 2, p)) == 0) {
+		rc = strata__db_query(w->db, "SELECT changes()", 0, NULL, on_count, &changed);
 	}
 	if (rc < 0)
 		goto fail;
@@ -939,12 +939,12 @@ static int one_batch(walk *w, long size, int *more)
 	w->done += b.rows;
 	w->changed += changed;
 	w->batches++;
-	if ((rc = save_progress(w)) < 0 || (rc = db_commit(w->db)) < 0)
+	if ((rc = save_progress(w)) < 0 || (rc = strata__db_commit(w->db)) < 0)
 		goto fail;
 	*more = 1;
 	return 0;
 fail:
-	db_rollback_keep_error(w->db);
+	strata__db_rollback_keep_error(w->db);
 	return rc;
 }
 
@@ -954,11 +954,11 @@ static void on_lag_tick(void *payload, double lag_ms, double waited_ms)
 
 	w->pr.replica_lag_ms = lag_ms;
 	w->pr.waiting = 1;
-	if (now_ms() - w->last_log > 10000) {
+	if (strata__now_ms() - w->last_log > 10000) {
 		wlog(w, STRATA_LOG_INFO, "batches paused: a standby is %.0f ms behind "
 		     "(--max-replica-lag %ld ms); waiting %.0f s so far", lag_ms,
 		     w->o->max_replica_lag_ms, waited_ms / 1000);
-		w->last_log = now_ms();
+		w->last_log = strata__now_ms();
 	}
 	if (w->o->batch_progress)
 		w->o->batch_progress(w->o->payload, &w->pr);
@@ -973,16 +973,16 @@ static int estimate_rows(walk *w)
 
 	w->total = -1;
 	if (w->engine == DB_POSTGRES &&
-	    (rc = db_query(w->db, "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass($1)",
+	    (rc = strata__db_query(w->db, "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass($1)",
 			   1, p, on_count, &w->total)) < 0)
 		return rc;
 	if (w->total >= 0)
 		return 0;
-	buf_printf(&sql, "SELECT count(*) FROM %s", w->st.table);
-	rc = buf_check(&sql);
+	strata__buf_printf(&sql, "SELECT count(*) FROM %s", w->st.table);
+	rc = strata__buf_check(&sql);
 	if (rc == 0)
-		rc = db_query(w->db, buf_cstr(&sql), 0, NULL, on_count, &w->total);
-	buf_release(&sql);
+		rc = strata__db_query(w->db, strata__buf_cstr(&sql), 0, NULL, on_count, &w->total);
+	strata__buf_release(&sql);
 	return rc;
 }
 
@@ -991,37 +991,37 @@ static int walk_keys(walk *w)
 {
 	batch_tuner tuner;
 	long long start_done = w->done;
-	double t0 = now_ms();
+	double t0 = strata__now_ms();
 	int rc, more = 1;
 	db_lock_retry retry;
 
-	db_lock_retry_init(&retry, w->cfg->lock_retries, DB_LOCK_RETRY_BATCH_FIRST_MS);
-	batch_tuner_init(&tuner, w->o->batch_size, w->cfg->batch_target_ms);
+	strata__db_lock_retry_init(&retry, w->cfg->lock_retries, DB_LOCK_RETRY_BATCH_FIRST_MS);
+	strata__batch_tuner_init(&tuner, w->o->batch_size, w->cfg->batch_target_ms);
 	w->pr.m = w->m;
 	w->pr.table = w->st.table;
 	while (more) {
 		double tb, secs;
 
-		if ((rc = db_wait_replicas(w->db, w->o->max_replica_lag_ms, &w->pr.replica_lag_ms,
+		if ((rc = strata__db_wait_replicas(w->db, w->o->max_replica_lag_ms, &w->pr.replica_lag_ms,
 					   on_lag_tick, w)) < 0)
 			return rc;
 		w->pr.waiting = 0;
-		tb = now_ms();
+		tb = strata__now_ms();
 		if ((rc = one_batch(w, tuner.size, &more)) < 0) {
-			if (!db_lock_retry_next(&retry))
+			if (!strata__db_lock_retry_next(&retry))
 				return rc;
 			wlog(w, STRATA_LOG_WARN, "revision %s: a batch waited longer than lock_timeout "
 			     "(%ld ms) for a row lock; retry %d of %d", w->m->revision,
 			     w->cfg->lock_timeout_ms, retry.done, retry.max);
-			pause_ms(retry.wait_ms);
+			strata__pause_ms(retry.wait_ms);
 			more = 1;
 			continue;
 		}
-		db_lock_retry_reset(&retry);
+		strata__db_lock_retry_reset(&retry);
 		if (!more)
 			break;
-		batch_tuner_observe(&tuner, w->done - w->pr.done, now_ms() - tb);
-		secs = (now_ms() - t0) / 1000;
+		strata__batch_tuner_observe(&tuner, w->done - w->pr.done, strata__now_ms() - tb);
+		secs = (strata__now_ms() - t0) / 1000;
 		w->pr.done = w->done;
 		w->pr.changed = w->changed;
 		w->pr.total = w->total > w->done ? w->total : w->done;
@@ -1031,13 +1031,13 @@ static int walk_keys(walk *w)
 						   : -1;
 		if (w->o->batch_progress)
 			w->o->batch_progress(w->o->payload, &w->pr);
-		pause_ms(w->o->batch_pause_ms);
+		strata__pause_ms(w->o->batch_pause_ms);
 	}
 	return 0;
 }
 
 /* Statement w->step of the section, from its saved progress on. */
-static int run_step(walk *w, double t0)
+static int strata__run_step(walk *w, double t0)
 {
 	const strata_migration *m = w->m;
 	saved_row saved;
@@ -1047,7 +1047,7 @@ static int run_step(walk *w, double t0)
 
 	if (w->nsteps > 1)
 		snprintf(label, sizeof(label), " (statement %zu of %zu)", w->step + 1, w->nsteps);
-	if ((rc = batch_prepare(&w->st, &off, &len, NULL, m, w->engine, w->step)) < 0 ||
+	if ((rc = strata__batch_prepare(&w->st, &off, &len, NULL, m, w->engine, w->step)) < 0 ||
 	    (rc = find_key(w)) < 0 || (rc = walk_sql(w, off, len)) < 0 ||
 	    (rc = read_progress(w, &saved)) < 0 || (rc = estimate_rows(w)) < 0)
 		return rc;
@@ -1070,11 +1070,11 @@ static int run_step(walk *w, double t0)
 		bound b;
 
 		memset(&b, 0, sizeof(b));
-		buf_printf(&first, "SELECT %s, 1 FROM %s ORDER BY %s LIMIT 1", buf_cstr(&w->key),
-			   w->st.table, buf_cstr(&w->key));
-		if ((rc = buf_check(&first)) == 0)
-			rc = db_query(w->db, buf_cstr(&first), 0, NULL, on_bound, &b);
-		buf_release(&first);
+		strata__buf_printf(&first, "SELECT %s, 1 FROM %s ORDER BY %s LIMIT 1", strata__buf_cstr(&w->key),
+			   w->st.table, strata__buf_cstr(&w->key));
+		if ((rc = strata__buf_check(&first)) == 0)
+			rc = strata__db_query(w->db, strata__buf_cstr(&first), 0, NULL, on_bound, &b);
+		strata__buf_release(&first);
 		if (rc == 0 && b.too_long)
 			rc = key_too_long(w);
 		if (rc < 0)
@@ -1093,17 +1093,17 @@ static int run_step(walk *w, double t0)
 		return rc;
 	wlog(w, STRATA_LOG_INFO, "revision %s%s: %lld rows walked, %lld changed, in %lld batches "
 	     "(%.1f s)", m->revision, label, w->done, w->changed, w->batches,
-	     (now_ms() - t0) / 1000);
+	     (strata__now_ms() - t0) / 1000);
 	return 0;
 }
 
 static void walk_reset(walk *w)
 {
-	batch_stmt_release(&w->st);
-	buf_clear(&w->key);
-	buf_clear(&w->stmt);
-	buf_clear(&w->stmt_first);
-	buf_clear(&w->bound);
+	strata__batch_stmt_release(&w->st);
+	strata__buf_clear(&w->key);
+	strata__buf_clear(&w->stmt);
+	strata__buf_clear(&w->stmt_first);
+	strata__buf_clear(&w->bound);
 	w->cursor[0] = '\0';
 	w->first = w->int_key = 0;
 	w->done = w->changed = w->batches = w->total = 0;
@@ -1111,7 +1111,7 @@ static void walk_reset(walk *w)
 	w->pr.replica_lag_ms = -1;
 }
 
-int batch_run(strata_db *db, const strata_config *cfg, const strata_run_options *opts,
+int strata__batch_run(strata_db *db, const strata_config *cfg, const strata_run_options *opts,
 	      const strata_migration *m, const char *db_user)
 {
 	walk w;
@@ -1125,18 +1125,18 @@ int batch_run(strata_db *db, const strata_config *cfg, const strata_run_options 
 	w.o = opts;
 	w.m = m;
 	w.db_user = db_user;
-	w.engine = db_engine_kind(db);
+	w.engine = strata__db_engine_kind(db);
 	w.pr.replica_lag_ms = -1;
-	if ((rc = batch_prepare(&probe, &off, &len, &w.nsteps, m, w.engine, 0)) < 0 ||
+	if ((rc = strata__batch_prepare(&probe, &off, &len, &w.nsteps, m, w.engine, 0)) < 0 ||
 	    (rc = progress_name(&w.progress, cfg)) < 0)
 		goto done;
-	batch_stmt_release(&probe);
+	strata__batch_stmt_release(&probe);
 	/* Each statement in turn, each resumed from its own progress row: a
 	 * statement finished before a kill walks no key again (its saved key
 	 * is its last; the next run finds nothing after it). */
 	for (w.step = 0; w.step < w.nsteps; w.step++) {
 		walk_reset(&w);
-		if ((rc = run_step(&w, now_ms())) < 0)
+		if ((rc = strata__run_step(&w, strata__now_ms())) < 0)
 			goto done;
 	}
 done:
@@ -1144,21 +1144,21 @@ done:
 		strata_error_append(" (statement %zu: %lld batches committed, up to key %s: the next "
 				    "upgrade goes on from there)", w.step + 1, w.batches, w.cursor);
 	}
-	batch_stmt_release(&w.st);
-	buf_release(&w.key);
-	buf_release(&w.progress);
-	buf_release(&w.stmt);
-	buf_release(&w.stmt_first);
-	buf_release(&w.bound);
+	strata__batch_stmt_release(&w.st);
+	strata__buf_release(&w.key);
+	strata__buf_release(&w.progress);
+	strata__buf_release(&w.stmt);
+	strata__buf_release(&w.stmt_first);
+	strata__buf_release(&w.bound);
 	return rc;
 }
 
-int batch_render(strata_buf *out, const strata_migration *m, db_engine engine)
+int strata__batch_render(strata_buf *out, const strata_migration *m, db_engine engine)
 {
 	size_t count = 1;
 	int rc = 0;
 
-	buf_puts(out, "-- batched step: strata upgrade runs each statement over key ranges, one "
+	strata__buf_puts(out, "-- batched step: strata upgrade runs each statement over key ranges, one "
 		 "transaction each (resumable); this script runs it once over every key\n");
 	for (size_t k = 0; rc == 0 && k < count; k++) {
 		batch_stmt st;
@@ -1166,26 +1166,26 @@ int batch_render(strata_buf *out, const strata_migration *m, db_engine engine)
 			   text = STRATA_BUF_INIT;
 		size_t off = 0, len = 0;
 
-		if ((rc = batch_prepare(&st, &off, &len, &count, m, engine, k)) < 0)
+		if ((rc = strata__batch_prepare(&st, &off, &len, &count, m, engine, k)) < 0)
 			return rc;
 		/* ">= the first key" and "<= the last": no arithmetic, so any key type */
-		buf_put_sql_ident(&key, st.key);
-		buf_printf(&lo, "(SELECT %s FROM %s ORDER BY %s LIMIT 1)", buf_cstr(&key), st.table,
-			   buf_cstr(&key));
-		buf_printf(&hi, "(SELECT %s FROM %s ORDER BY %s DESC LIMIT 1)", buf_cstr(&key),
-			   st.table, buf_cstr(&key));
-		buf_putn(&text, m->text + off, st.gt_at + 1);
-		buf_putc(&text, '=');
-		buf_putn(&text, m->text + off + st.gt_at + 1, len - st.gt_at - 1);
-		if ((rc = buf_check(&lo)) == 0 && (rc = buf_check(&hi)) == 0 &&
-		    (rc = buf_check(&text)) == 0 &&
-		    (rc = batch_rewrite(out, buf_cstr(&text), text.len, buf_cstr(&lo), buf_cstr(&hi))) == 0)
-			rc = buf_puts(out, ";\n") < 0 ? STRATA_ERROR : buf_check(out);
-		buf_release(&lo);
-		buf_release(&hi);
-		buf_release(&key);
-		buf_release(&text);
-		batch_stmt_release(&st);
+		strata__buf_put_sql_ident(&key, st.key);
+		strata__buf_printf(&lo, "(SELECT %s FROM %s ORDER BY %s LIMIT 1)", strata__buf_cstr(&key), st.table,
+			   strata__buf_cstr(&key));
+		strata__buf_printf(&hi, "(SELECT %s FROM %s ORDER BY %s DESC LIMIT 1)", strata__buf_cstr(&key),
+			   st.table, strata__buf_cstr(&key));
+		strata__buf_putn(&text, m->text + off, st.gt_at + 1);
+		strata__buf_putc(&text, '=');
+		strata__buf_putn(&text, m->text + off + st.gt_at + 1, len - st.gt_at - 1);
+		if ((rc = strata__buf_check(&lo)) == 0 && (rc = strata__buf_check(&hi)) == 0 &&
+		    (rc = strata__buf_check(&text)) == 0 &&
+		    (rc = strata__batch_rewrite(out, strata__buf_cstr(&text), text.len, strata__buf_cstr(&lo), strata__buf_cstr(&hi))) == 0)
+			rc = strata__buf_puts(out, ";\n") < 0 ? STRATA_ERROR : strata__buf_check(out);
+		strata__buf_release(&lo);
+		strata__buf_release(&hi);
+		strata__buf_release(&key);
+		strata__buf_release(&text);
+		strata__batch_stmt_release(&st);
 	}
 	return rc;
 }

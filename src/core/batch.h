@@ -46,7 +46,7 @@ typedef struct batch_scan {
 } batch_scan;
 
 /* Scan sql[0..len) (any engine's quoting: '', "", ``, [], $tag$, comments). */
-void batch_scan_text(batch_scan *out, const char *sql, size_t len);
+void strata__batch_scan_text(batch_scan *out, const char *sql, size_t len);
 
 /* What the statement of a -- +batch section is. Strings are malloc'ed. */
 typedef struct batch_stmt {
@@ -66,12 +66,12 @@ typedef struct batch_stmt {
  * @return 0, or STRATA_EPARSE with a message and a hint, and *err_at the
  *         offset in sql the message is about
  */
-int batch_stmt_parse(batch_stmt *out, size_t *err_at, const char *sql, size_t len);
-void batch_stmt_release(batch_stmt *s);
+int strata__batch_stmt_parse(batch_stmt *out, size_t *err_at, const char *sql, size_t len);
+void strata__batch_stmt_release(batch_stmt *s);
 
 /* Append sql with every :last replaced by last and every :next by next
  * (outside strings, names and comments). */
-int batch_rewrite(strata_buf *out, const char *sql, size_t len, const char *last,
+int strata__batch_rewrite(strata_buf *out, const char *sql, size_t len, const char *last,
 		  const char *next);
 
 /* ---- part 2: running ---------------------------------------------------- */
@@ -84,7 +84,7 @@ int batch_rewrite(strata_buf *out, const char *sql, size_t len, const char *last
  * statements. A file:line error names the revision when the statement is
  * not an UPDATE or DELETE of that shape.
  */
-int batch_prepare(batch_stmt *out, size_t *stmt_off, size_t *stmt_len, size_t *count,
+int strata__batch_prepare(batch_stmt *out, size_t *stmt_off, size_t *stmt_len, size_t *count,
 		  const strata_migration *m, db_engine engine, size_t which);
 
 /*
@@ -94,19 +94,19 @@ int batch_prepare(batch_stmt *out, size_t *stmt_off, size_t *stmt_len, size_t *c
  * one transaction, throttled by opts (batch_size, batch_pause_ms,
  * max_replica_lag_ms) and sized by cfg->batch_target_ms. On success every
  * key has been walked; the caller removes the progress row
- * (batch_progress_clear) in the transaction that records the revision.
+ * (strata__batch_progress_clear) in the transaction that records the revision.
  * @return 0, STRATA_EINVALID (no usable key: no primary key, a composite
  *         one, or the statement compares another column),
  *         or the database's error (the committed batches are kept)
  */
-int batch_run(strata_db *db, const strata_config *cfg, const strata_run_options *opts,
+int strata__batch_run(strata_db *db, const strata_config *cfg, const strata_run_options *opts,
 	      const strata_migration *m, const char *db_user);
 
 /* Delete the progress row of revision (none, or no table: 0). */
-int batch_progress_clear(strata_db *db, const strata_config *cfg, const char *revision);
+int strata__batch_progress_clear(strata_db *db, const strata_config *cfg, const char *revision);
 
 /* --sql: the statement over the whole key range at once, with a comment
  * that upgrade runs it in batches. */
-int batch_render(strata_buf *out, const strata_migration *m, db_engine engine);
+int strata__batch_render(strata_buf *out, const strata_migration *m, db_engine engine);
 
 #endif

@@ -2,7 +2,7 @@
  * core/bookkeeping.c - version and history tables (see bookkeeping.h).
  *
  * Layer: core; talks to the database only through db/db.h. Table names
- * come from the config and are always quoted with db_quote_qualified();
+ * come from the config and are always quoted with strata__db_quote_qualified();
  * values are always bound ($1, $2, ...) in live runs.
  */
 #include "core/bookkeeping.h"
@@ -19,8 +19,8 @@
 
 static int quoted(strata_buf *out, const char *name)
 {
-	buf_clear(out);
-	return db_quote_qualified(out, name);
+	strata__buf_clear(out);
+	return strata__db_quote_qualified(out, name);
 }
 
 /* "ops" of "ops.strata_version", quoted; empty when unqualified. */
@@ -30,12 +30,12 @@ static int schema_of(strata_buf *out, const char *name)
 	char *schema;
 	int rc;
 
-	buf_clear(out);
+	strata__buf_clear(out);
 	if (!dot)
 		return 0;
 	if (!(schema = strata_strndup(name, (size_t)(dot - name))))
 		return STRATA_ERROR;
-	rc = db_quote_qualified(out, schema);
+	rc = strata__db_quote_qualified(out, schema);
 	strata_free(schema);
 	return rc;
 }
@@ -48,17 +48,17 @@ static int ensure_sql(strata_buf *out, db_engine engine, const strata_config *cf
 	if (engine == DB_POSTGRES) {
 		if (schema_of(&name, cfg->version_table) < 0)
 			goto done;
-		if (name.len && buf_printf(out, "CREATE SCHEMA IF NOT EXISTS %s;\n", name.ptr) < 0)
+		if (name.len && strata__buf_printf(out, "CREATE SCHEMA IF NOT EXISTS %s;\n", name.ptr) < 0)
 			goto done;
 	}
 	if (quoted(&name, cfg->version_table) < 0 ||
-	    buf_printf(out, "CREATE TABLE IF NOT EXISTS %s (revision %s PRIMARY KEY);\n", name.ptr,
+	    strata__buf_printf(out, "CREATE TABLE IF NOT EXISTS %s (revision %s PRIMARY KEY);\n", name.ptr,
 		       engine == DB_POSTGRES ? "varchar(32)" : "TEXT NOT NULL") < 0)
 		goto done;
 	if (quoted(&name, cfg->history_table) < 0)
 		goto done;
 	if (engine == DB_POSTGRES)
-		rc = buf_printf(out,
+		rc = strata__buf_printf(out,
 			"CREATE TABLE IF NOT EXISTS %s (\n"
 			"    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
 			"    revision varchar(32) NOT NULL,\n"
@@ -77,7 +77,7 @@ static int ensure_sql(strata_buf *out, db_engine engine, const strata_config *cf
 			"    note text\n"
 			");\n", name.ptr);
 	else
-		rc = buf_printf(out,
+		rc = strata__buf_printf(out,
 			"CREATE TABLE IF NOT EXISTS %s (\n"
 			"    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
 			"    revision TEXT NOT NULL,\n"
@@ -96,11 +96,11 @@ static int ensure_sql(strata_buf *out, db_engine engine, const strata_config *cf
 			"    note TEXT\n"
 			");\n", name.ptr);
 done:
-	buf_release(&name);
+	strata__buf_release(&name);
 	return rc;
 }
 
-int bk_render_ensure(strata_buf *out, db_engine engine, const strata_config *cfg)
+int strata__bk_render_ensure(strata_buf *out, db_engine engine, const strata_config *cfg)
 {
 	return ensure_sql(out, engine, cfg);
 }
@@ -112,9 +112,9 @@ static int exec_script(strata_db *db, const char *sql)
 	size_t n = 0, i, err_off = 0;
 	int rc;
 
-	rc = db_split(&stmts, &n, &err_off, db_engine_kind(db), sql, strlen(sql));
+	rc = strata__db_split(&stmts, &n, &err_off, strata__db_engine_kind(db), sql, strlen(sql));
 	for (i = 0; rc == 0 && i < n; i++)
-		rc = db_exec_stmt(db, sql + stmts[i].offset, stmts[i].len, NULL, 0);
+		rc = strata__db_exec_stmt(db, sql + stmts[i].offset, stmts[i].len, NULL, 0);
 	strata_free(stmts);
 	return rc;
 }
@@ -136,7 +136,7 @@ static int on_exists(void *payload, int ncols, const char *const *values)
  * of sqlite_master costs a read of every row); a qualified name is
  * "<attached schema>.<table>".
  */
-int bk_table_has(int *out, strata_db *db, const char *table, const char *column)
+int strata__bk_table_has(int *out, strata_db *db, const char *table, const char *column)
 {
 	exists_ctx ctx = { 0 };
 	const char *dot = strrchr(table, '.');
@@ -144,33 +144,33 @@ int bk_table_has(int *out, strata_db *db, const char *table, const char *column)
 	const char *params[3];
 	int rc = STRATA_ERROR, n = 0;
 
-	if (db_engine_kind(db) == DB_POSTGRES) {
-		if (db_quote_qualified(&name, table) < 0)
+	if (strata__db_engine_kind(db) == DB_POSTGRES) {
+		if (strata__db_quote_qualified(&name, table) < 0)
 			goto done;
-		params[0] = buf_cstr(&name);
+		params[0] = strata__buf_cstr(&name);
 		params[1] = column;
-		rc = column ? db_query(db, "SELECT count(*) FROM pg_attribute WHERE attrelid = "
+		rc = column ? strata__db_query(db, "SELECT count(*) FROM pg_attribute WHERE attrelid = "
 				       "to_regclass($1) AND attname = $2 AND NOT attisdropped",
 				       2, params, on_exists, &ctx)
-			    : db_query(db, "SELECT to_regclass($1) IS NOT NULL", 1, params, on_exists, &ctx);
+			    : strata__db_query(db, "SELECT to_regclass($1) IS NOT NULL", 1, params, on_exists, &ctx);
 		goto done;
 	}
-	if ((dot && buf_putn(&schema, table, (size_t)(dot - table)) < 0) ||
-	    buf_puts(&name, dot ? dot + 1 : table) < 0)
+	if ((dot && strata__buf_putn(&schema, table, (size_t)(dot - table)) < 0) ||
+	    strata__buf_puts(&name, dot ? dot + 1 : table) < 0)
 		goto done;
-	params[n++] = buf_cstr(&name);
+	params[n++] = strata__buf_cstr(&name);
 	if (dot)
-		params[n++] = buf_cstr(&schema);
+		params[n++] = strata__buf_cstr(&schema);
 	if (column)
 		params[n++] = column;
-	rc = db_query(db, dot ? (column ? "SELECT count(*) FROM pragma_table_info($1, $2) WHERE name = $3"
+	rc = strata__db_query(db, dot ? (column ? "SELECT count(*) FROM pragma_table_info($1, $2) WHERE name = $3"
 					: "SELECT count(*) FROM pragma_table_info($1, $2)")
 			      : (column ? "SELECT count(*) FROM pragma_table_info($1) WHERE name = $2"
 					: "SELECT count(*) FROM pragma_table_info($1)"),
 		      n, params, on_exists, &ctx);
 done:
-	buf_release(&schema);
-	buf_release(&name);
+	strata__buf_release(&schema);
+	strata__buf_release(&name);
 	*out = ctx.found;
 	return rc;
 }
@@ -178,28 +178,28 @@ done:
 /* Does the version table exist? Checked first so read-only commands never create it. */
 static int tables_exist(int *out, strata_db *db, const strata_config *cfg)
 {
-	return bk_table_has(out, db, cfg->version_table, NULL);
+	return strata__bk_table_has(out, db, cfg->version_table, NULL);
 }
 
-int bk_tables_exist(int *out, strata_db *db, const strata_config *cfg)
+int strata__bk_tables_exist(int *out, strata_db *db, const strata_config *cfg)
 {
 	return tables_exist(out, db, cfg);
 }
 
-int bk_ensure(strata_db *db, const strata_config *cfg)
+int strata__bk_ensure(strata_db *db, const strata_config *cfg)
 {
 	strata_buf sql = STRATA_BUF_INIT;
 	int exists = 0, rc;
 
 	if ((rc = tables_exist(&exists, db, cfg)) < 0 || exists)
 		return rc;
-	if (ensure_sql(&sql, db_engine_kind(db), cfg) < 0)
+	if (ensure_sql(&sql, strata__db_engine_kind(db), cfg) < 0)
 		return STRATA_ERROR;
-	rc = exec_script(db, buf_cstr(&sql));
+	rc = exec_script(db, strata__buf_cstr(&sql));
 	if (rc < 0)
 		strata_error_append(" (creating the bookkeeping tables %s and %s)", cfg->version_table,
 				    cfg->history_table);
-	buf_release(&sql);
+	strata__buf_release(&sql);
 	return rc;
 }
 
@@ -221,21 +221,21 @@ static int on_version(void *payload, int ncols, const char *const *values)
 	return 0;
 }
 
-int bk_read_versions(char ***out, size_t *n, strata_db *db, const strata_config *cfg)
+int strata__bk_read_versions(char ***out, size_t *n, strata_db *db, const strata_config *cfg)
 {
 	strata_buf sql = STRATA_BUF_INIT;
 	versions_ctx v = { 0 };
 	int rc = STRATA_ERROR;
 
-	if (buf_puts(&sql, "SELECT revision FROM ") < 0 ||
-	    db_quote_qualified(&sql, cfg->version_table) < 0 ||
-	    buf_puts(&sql, " ORDER BY revision") < 0)
+	if (strata__buf_puts(&sql, "SELECT revision FROM ") < 0 ||
+	    strata__db_quote_qualified(&sql, cfg->version_table) < 0 ||
+	    strata__buf_puts(&sql, " ORDER BY revision") < 0)
 		goto done;
-	rc = db_query(db, buf_cstr(&sql), 0, NULL, on_version, &v);
+	rc = strata__db_query(db, strata__buf_cstr(&sql), 0, NULL, on_version, &v);
 done:
-	buf_release(&sql);
+	strata__buf_release(&sql);
 	if (rc < 0) {
-		bk_free_versions(v.rows, v.n);
+		strata__bk_free_versions(v.rows, v.n);
 		return rc;
 	}
 	*out = v.rows;
@@ -243,7 +243,7 @@ done:
 	return 0;
 }
 
-void bk_free_versions(char **v, size_t n)
+void strata__bk_free_versions(char **v, size_t n)
 {
 	size_t i;
 
@@ -283,14 +283,14 @@ static int is_unfinished(const char *outcome)
 /* The state of revision in s, added empty on its first row; NULL if out of memory. */
 static bk_revision_state *state_of(bk_state *s, const char *revision)
 {
-	bk_revision_state *r = map_get(&s->revisions, revision);
+	bk_revision_state *r = strata__map_get(&s->revisions, revision);
 	char *id = NULL;
 
 	if (r)
 		return r;
 	if (!(r = strata_calloc(1, sizeof(*r))) ||
 	    strata_grow((void **)&s->ids, &s->idcap, s->nids + 1, sizeof(char *)) < 0 ||
-	    !(id = strata_strdup(revision)) || map_put(&s->revisions, id, r) < 0) {
+	    !(id = strata_strdup(revision)) || strata__map_put(&s->revisions, id, r) < 0) {
 		strata_free(id);
 		revision_state_free(r);
 		return NULL;
@@ -312,20 +312,20 @@ static int on_history(void *payload, int ncols, const char *const *v)
 		return STRATA_ERROR;
 	if (((strcmp(v[1] ? v[1] : "", "up") == 0 &&
 	      (strcmp(outcome, "applied") == 0 || strcmp(outcome, "stamped") == 0 ||
-	       strcmp(outcome, "accepted") == 0 || bk_outcome_is_online(outcome))) ||
+	       strcmp(outcome, "accepted") == 0 || strata__bk_outcome_is_online(outcome))) ||
 	     (strcmp(v[1] ? v[1] : "", "adopt") == 0 && strcmp(outcome, "adopted") == 0)) &&
 	    replace(&r->checksum, v[3]) < 0)
 		return STRATA_ERROR;
 	return 0;
 }
 
-int bk_outcome_is_online(const char *outcome)
+int strata__bk_outcome_is_online(const char *outcome)
 {
 	return strcmp(outcome, "expanding") == 0 || strcmp(outcome, "expanded") == 0 ||
 	       strcmp(outcome, "contracted") == 0;
 }
 
-int bk_note_outcome(bk_state *s, const char *revision, const char *outcome)
+int strata__bk_note_outcome(bk_state *s, const char *revision, const char *outcome)
 {
 	bk_revision_state *r = state_of(s, revision);
 
@@ -355,89 +355,89 @@ static int read_details(bk_state *s, strata_db *db, const strata_config *cfg)
 	int rc = 0;
 
 	for (i = 0; i < s->nids && rc == 0; i++) {
-		bk_revision_state *r = map_get(&s->revisions, s->ids[i]);
+		bk_revision_state *r = strata__map_get(&s->revisions, s->ids[i]);
 		const char *params[1] = { s->ids[i] };
 
 		if (!is_unfinished(r->outcome))
 			continue;
 		if (!sql.len &&
-		    (buf_puts(&sql, "SELECT error, failed_statement, CAST(started_at AS TEXT), "
+		    (strata__buf_puts(&sql, "SELECT error, failed_statement, CAST(started_at AS TEXT), "
 				    "statements_run FROM ") < 0 ||
-		     db_quote_qualified(&sql, cfg->history_table) < 0 ||
-		     buf_puts(&sql, " WHERE revision = $1 AND outcome IN ('failed', 'running') "
+		     strata__db_quote_qualified(&sql, cfg->history_table) < 0 ||
+		     strata__buf_puts(&sql, " WHERE revision = $1 AND outcome IN ('failed', 'running') "
 				    "ORDER BY id DESC LIMIT 1") < 0)) {
 			rc = STRATA_ERROR;
 			break;
 		}
-		rc = db_query(db, buf_cstr(&sql), 1, params, on_details, r);
+		rc = strata__db_query(db, strata__buf_cstr(&sql), 1, params, on_details, r);
 	}
-	buf_release(&sql);
+	strata__buf_release(&sql);
 	return rc;
 }
 
-int bk_read(bk_state *out, strata_db *db, const strata_config *cfg)
+int strata__bk_read(bk_state *out, strata_db *db, const strata_config *cfg)
 {
 	int rc, exists = 0;
 
 	memset(out, 0, sizeof(*out));
 	if ((rc = tables_exist(&exists, db, cfg)) < 0 || !exists)
 		return rc;
-	return bk_read_rows(out, db, cfg);
+	return strata__bk_read_rows(out, db, cfg);
 }
 
-int bk_read_rows(bk_state *out, strata_db *db, const strata_config *cfg)
+int strata__bk_read_rows(bk_state *out, strata_db *db, const strata_config *cfg)
 {
 	strata_buf sql = STRATA_BUF_INIT;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	out->tables_exist = 1;
-	if ((rc = bk_read_versions(&out->versions, &out->nversions, db, cfg)) < 0)
+	if ((rc = strata__bk_read_versions(&out->versions, &out->nversions, db, cfg)) < 0)
 		return rc;
 	rc = STRATA_ERROR;
-	if (buf_puts(&sql, "SELECT revision, direction, outcome, checksum FROM ") < 0 ||
-	    db_quote_qualified(&sql, cfg->history_table) < 0 || buf_puts(&sql, " ORDER BY id") < 0)
+	if (strata__buf_puts(&sql, "SELECT revision, direction, outcome, checksum FROM ") < 0 ||
+	    strata__db_quote_qualified(&sql, cfg->history_table) < 0 || strata__buf_puts(&sql, " ORDER BY id") < 0)
 		goto done;
-	if ((rc = db_query(db, buf_cstr(&sql), 0, NULL, on_history, out)) == 0)
+	if ((rc = strata__db_query(db, strata__buf_cstr(&sql), 0, NULL, on_history, out)) == 0)
 		rc = read_details(out, db, cfg);
 done:
-	buf_release(&sql);
+	strata__buf_release(&sql);
 	if (rc < 0)
-		bk_state_release(out);
+		strata__bk_state_release(out);
 	return rc;
 }
 
-void bk_state_release(bk_state *s)
+void strata__bk_state_release(bk_state *s)
 {
 	size_t i;
 
-	bk_free_versions(s->versions, s->nversions);
+	strata__bk_free_versions(s->versions, s->nversions);
 	for (i = 0; i < s->nids; i++) {
-		revision_state_free(map_get(&s->revisions, s->ids[i]));
+		revision_state_free(strata__map_get(&s->revisions, s->ids[i]));
 		strata_free(s->ids[i]);
 	}
 	strata_free(s->ids);
-	map_release(&s->revisions);
+	strata__map_release(&s->revisions);
 	memset(s, 0, sizeof(*s));
 }
 
-int bk_set_heads(strata_db *db, const strata_config *cfg, const char *const *heads, size_t n)
+int strata__bk_set_heads(strata_db *db, const strata_config *cfg, const char *const *heads, size_t n)
 {
 	strata_buf del = STRATA_BUF_INIT, ins = STRATA_BUF_INIT;
 	size_t i;
 	int rc = STRATA_ERROR;
 
-	if (buf_puts(&del, "DELETE FROM ") < 0 || db_quote_qualified(&del, cfg->version_table) < 0 ||
-	    buf_puts(&ins, "INSERT INTO ") < 0 || db_quote_qualified(&ins, cfg->version_table) < 0 ||
-	    buf_puts(&ins, " (revision) VALUES ($1)") < 0)
+	if (strata__buf_puts(&del, "DELETE FROM ") < 0 || strata__db_quote_qualified(&del, cfg->version_table) < 0 ||
+	    strata__buf_puts(&ins, "INSERT INTO ") < 0 || strata__db_quote_qualified(&ins, cfg->version_table) < 0 ||
+	    strata__buf_puts(&ins, " (revision) VALUES ($1)") < 0)
 		goto done;
-	if ((rc = db_exec(db, buf_cstr(&del), 0, NULL)) < 0)
+	if ((rc = strata__db_exec(db, strata__buf_cstr(&del), 0, NULL)) < 0)
 		goto done;
 	for (i = 0; i < n && rc == 0; i++)
-		rc = db_exec(db, buf_cstr(&ins), 1, &heads[i]);
+		rc = strata__db_exec(db, strata__buf_cstr(&ins), 1, &heads[i]);
 done:
-	buf_release(&del);
-	buf_release(&ins);
+	strata__buf_release(&del);
+	strata__buf_release(&ins);
 	return rc;
 }
 
@@ -469,13 +469,13 @@ static void history_params(const char *params[14], const bk_entry *e, char durat
 /* "INSERT INTO history (columns) VALUES (...)" with PostgreSQL's typed parameters. */
 static int put_history_insert_pg(strata_buf *sql, const strata_config *cfg)
 {
-	if (buf_puts(sql, "INSERT INTO ") < 0 || db_quote_qualified(sql, cfg->history_table) < 0 ||
-	    buf_puts(sql, " (" HISTORY_COLUMNS ") VALUES " HISTORY_VALUES_PG) < 0)
+	if (strata__buf_puts(sql, "INSERT INTO ") < 0 || strata__db_quote_qualified(sql, cfg->history_table) < 0 ||
+	    strata__buf_puts(sql, " (" HISTORY_COLUMNS ") VALUES " HISTORY_VALUES_PG) < 0)
 		return STRATA_ERROR;
 	return 0;
 }
 
-int bk_insert(strata_db *db, const strata_config *cfg, const bk_entry *e)
+int strata__bk_insert(strata_db *db, const strata_config *cfg, const bk_entry *e)
 {
 	strata_buf sql = STRATA_BUF_INIT;
 	char duration[32], stmts[32];
@@ -483,40 +483,40 @@ int bk_insert(strata_db *db, const strata_config *cfg, const bk_entry *e)
 	int rc = STRATA_ERROR;
 
 	history_params(params, e, duration, stmts);
-	if (buf_puts(&sql, "INSERT INTO ") < 0 || db_quote_qualified(&sql, cfg->history_table) < 0 ||
-	    buf_puts(&sql, " (" HISTORY_COLUMNS ") VALUES "
+	if (strata__buf_puts(&sql, "INSERT INTO ") < 0 || strata__db_quote_qualified(&sql, cfg->history_table) < 0 ||
+	    strata__buf_puts(&sql, " (" HISTORY_COLUMNS ") VALUES "
 			   "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)") < 0)
 		goto done;
-	if (db_engine_kind(db) == DB_POSTGRES) {
+	if (strata__db_engine_kind(db) == DB_POSTGRES) {
 		/* Typed casts so PostgreSQL infers the right parameter types. */
-		buf_clear(&sql);
+		strata__buf_clear(&sql);
 		if (put_history_insert_pg(&sql, cfg) < 0)
 			goto done;
 	}
-	rc = db_exec(db, buf_cstr(&sql), 14, params);
+	rc = strata__db_exec(db, strata__buf_cstr(&sql), 14, params);
 done:
-	buf_release(&sql);
+	strata__buf_release(&sql);
 	return rc;
 }
 
 /* heads as a PostgreSQL text[] literal: {"a","b"}, quotes and backslashes escaped. */
 static int put_text_array(strata_buf *out, const char *const *v, size_t n)
 {
-	if (buf_puts(out, "{") < 0)
+	if (strata__buf_puts(out, "{") < 0)
 		return STRATA_ERROR;
 	for (size_t i = 0; i < n; i++) {
-		if (buf_puts(out, i ? ",\"" : "\"") < 0)
+		if (strata__buf_puts(out, i ? ",\"" : "\"") < 0)
 			return STRATA_ERROR;
 		for (const char *c = v[i]; *c; c++) {
-			if ((*c == '"' || *c == '\\') && buf_puts(out, "\\") < 0)
+			if ((*c == '"' || *c == '\\') && strata__buf_puts(out, "\\") < 0)
 				return STRATA_ERROR;
-			if (buf_putn(out, c, 1) < 0)
+			if (strata__buf_putn(out, c, 1) < 0)
 				return STRATA_ERROR;
 		}
-		if (buf_puts(out, "\"") < 0)
+		if (strata__buf_puts(out, "\"") < 0)
 			return STRATA_ERROR;
 	}
-	return buf_puts(out, "}");
+	return strata__buf_puts(out, "}");
 }
 
 /*
@@ -525,7 +525,7 @@ static int put_text_array(strata_buf *out, const char *const *v, size_t n)
  * only those not there yet (both read the snapshot from before the
  * statement), so the version table's primary key never sees a row twice.
  */
-int bk_record_step(strata_db *db, const strata_config *cfg, const char *const *heads, size_t n,
+int strata__bk_record_step(strata_db *db, const strata_config *cfg, const char *const *heads, size_t n,
 		   const bk_entry *e)
 {
 	strata_buf sql = STRATA_BUF_INIT, arr = STRATA_BUF_INIT;
@@ -533,55 +533,55 @@ int bk_record_step(strata_db *db, const strata_config *cfg, const char *const *h
 	const char *params[15];
 	int rc = STRATA_ERROR;
 
-	if (db_engine_kind(db) != DB_POSTGRES) {
-		if ((rc = bk_set_heads(db, cfg, heads, n)) < 0)
+	if (strata__db_engine_kind(db) != DB_POSTGRES) {
+		if ((rc = strata__bk_set_heads(db, cfg, heads, n)) < 0)
 			return rc;
-		return bk_insert(db, cfg, e);
+		return strata__bk_insert(db, cfg, e);
 	}
 	history_params(params, e, duration, stmts);
 	if (put_text_array(&arr, heads, n) < 0)
 		goto done;
-	params[14] = buf_cstr(&arr);
-	if (buf_puts(&sql, "WITH gone AS (DELETE FROM ") < 0 ||
-	    db_quote_qualified(&sql, cfg->version_table) < 0 ||
-	    buf_puts(&sql, " WHERE revision <> ALL ($15::text[])), added AS (INSERT INTO ") < 0 ||
-	    db_quote_qualified(&sql, cfg->version_table) < 0 ||
-	    buf_puts(&sql, " (revision) SELECT h FROM unnest($15::text[]) AS h WHERE NOT EXISTS "
+	params[14] = strata__buf_cstr(&arr);
+	if (strata__buf_puts(&sql, "WITH gone AS (DELETE FROM ") < 0 ||
+	    strata__db_quote_qualified(&sql, cfg->version_table) < 0 ||
+	    strata__buf_puts(&sql, " WHERE revision <> ALL ($15::text[])), added AS (INSERT INTO ") < 0 ||
+	    strata__db_quote_qualified(&sql, cfg->version_table) < 0 ||
+	    strata__buf_puts(&sql, " (revision) SELECT h FROM unnest($15::text[]) AS h WHERE NOT EXISTS "
 			   "(SELECT 1 FROM ") < 0 ||
-	    db_quote_qualified(&sql, cfg->version_table) < 0 ||
-	    buf_puts(&sql, " v WHERE v.revision = h)) ") < 0 || put_history_insert_pg(&sql, cfg) < 0)
+	    strata__db_quote_qualified(&sql, cfg->version_table) < 0 ||
+	    strata__buf_puts(&sql, " v WHERE v.revision = h)) ") < 0 || put_history_insert_pg(&sql, cfg) < 0)
 		goto done;
-	rc = db_exec(db, buf_cstr(&sql), 15, params);
+	rc = strata__db_exec(db, strata__buf_cstr(&sql), 15, params);
 done:
-	buf_release(&sql);
-	buf_release(&arr);
+	strata__buf_release(&sql);
+	strata__buf_release(&arr);
 	return rc;
 }
 
 static int put_literal_or_null(strata_buf *out, const char *v)
 {
-	return v ? buf_put_sql_literal(out, v) : buf_puts(out, "NULL");
+	return v ? strata__buf_put_sql_literal(out, v) : strata__buf_puts(out, "NULL");
 }
 
-int bk_render_set_heads(strata_buf *out, const strata_config *cfg, const char *const *heads,
+int strata__bk_render_set_heads(strata_buf *out, const strata_config *cfg, const char *const *heads,
 			size_t n)
 {
 	size_t i;
 
-	if (buf_puts(out, "DELETE FROM ") < 0 || db_quote_qualified(out, cfg->version_table) < 0 ||
-	    buf_puts(out, ";\n") < 0)
+	if (strata__buf_puts(out, "DELETE FROM ") < 0 || strata__db_quote_qualified(out, cfg->version_table) < 0 ||
+	    strata__buf_puts(out, ";\n") < 0)
 		return STRATA_ERROR;
 	for (i = 0; i < n; i++) {
-		if (buf_puts(out, "INSERT INTO ") < 0 ||
-		    db_quote_qualified(out, cfg->version_table) < 0 ||
-		    buf_puts(out, " (revision) VALUES (") < 0 || buf_put_sql_literal(out, heads[i]) < 0 ||
-		    buf_puts(out, ");\n") < 0)
+		if (strata__buf_puts(out, "INSERT INTO ") < 0 ||
+		    strata__db_quote_qualified(out, cfg->version_table) < 0 ||
+		    strata__buf_puts(out, " (revision) VALUES (") < 0 || strata__buf_put_sql_literal(out, heads[i]) < 0 ||
+		    strata__buf_puts(out, ");\n") < 0)
 			return STRATA_ERROR;
 	}
 	return 0;
 }
 
-int bk_render_insert(strata_buf *out, db_engine engine, const strata_config *cfg,
+int strata__bk_render_insert(strata_buf *out, db_engine engine, const strata_config *cfg,
 		     const bk_entry *e)
 {
 	const char *now = engine == DB_POSTGRES ? "now()"
@@ -591,17 +591,17 @@ int bk_render_insert(strata_buf *out, db_engine engine, const strata_config *cfg
 		? "CAST(round(extract(epoch FROM clock_timestamp() - now()) * 1000) AS bigint)" : "0";
 	const char *user = engine == DB_POSTGRES ? "current_user" : "NULL";
 
-	if (buf_puts(out, "INSERT INTO ") < 0 || db_quote_qualified(out, cfg->history_table) < 0 ||
-	    buf_puts(out, " (" HISTORY_COLUMNS ")\nVALUES (") < 0 ||
-	    buf_put_sql_literal(out, e->revision) < 0 || buf_puts(out, ", ") < 0 ||
-	    buf_put_sql_literal(out, e->direction) < 0 || buf_puts(out, ", ") < 0 ||
+	if (strata__buf_puts(out, "INSERT INTO ") < 0 || strata__db_quote_qualified(out, cfg->history_table) < 0 ||
+	    strata__buf_puts(out, " (" HISTORY_COLUMNS ")\nVALUES (") < 0 ||
+	    strata__buf_put_sql_literal(out, e->revision) < 0 || strata__buf_puts(out, ", ") < 0 ||
+	    strata__buf_put_sql_literal(out, e->direction) < 0 || strata__buf_puts(out, ", ") < 0 ||
 	    put_literal_or_null(out, e->checksum) < 0 ||
-	    buf_printf(out, ", %s, %s, %s, %s, ", now, finished, duration, user) < 0 ||
-	    put_literal_or_null(out, e->client_host) < 0 || buf_puts(out, ", ") < 0 ||
-	    buf_put_sql_literal(out, STRATA_VERSION) < 0 || buf_puts(out, ", ") < 0 ||
-	    buf_put_sql_literal(out, e->outcome) < 0 ||
-	    buf_printf(out, ", NULL, NULL, %ld, ", e->statements_run) < 0 ||
-	    put_literal_or_null(out, e->note) < 0 || buf_puts(out, ");\n") < 0)
+	    strata__buf_printf(out, ", %s, %s, %s, %s, ", now, finished, duration, user) < 0 ||
+	    put_literal_or_null(out, e->client_host) < 0 || strata__buf_puts(out, ", ") < 0 ||
+	    strata__buf_put_sql_literal(out, STRATA_VERSION) < 0 || strata__buf_puts(out, ", ") < 0 ||
+	    strata__buf_put_sql_literal(out, e->outcome) < 0 ||
+	    strata__buf_printf(out, ", NULL, NULL, %ld, ", e->statements_run) < 0 ||
+	    put_literal_or_null(out, e->note) < 0 || strata__buf_puts(out, ");\n") < 0)
 		return STRATA_ERROR;
 	return 0;
 }

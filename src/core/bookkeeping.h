@@ -67,39 +67,39 @@ typedef struct bk_state {
 
 /* Whether table exists, and has column when not NULL (a read: creates nothing;
  * schema-qualified names as the version table's). */
-int bk_table_has(int *out, strata_db *db, const char *table, const char *column);
+int strata__bk_table_has(int *out, strata_db *db, const char *table, const char *column);
 /* Whether the version table exists (a read: creates nothing). */
-int bk_tables_exist(int *out, strata_db *db, const strata_config *cfg);
+int strata__bk_tables_exist(int *out, strata_db *db, const strata_config *cfg);
 /* Create the tables (and the schema of a qualified name) when missing. */
-int bk_ensure(strata_db *db, const strata_config *cfg);
+int strata__bk_ensure(strata_db *db, const strata_config *cfg);
 /* Read the version rows and each revision's latest history. Missing tables: empty state. */
-int bk_read(bk_state *out, strata_db *db, const strata_config *cfg);
-/* bk_read when the caller has just seen the tables exist (bk_tables_exist): one query less. */
-int bk_read_rows(bk_state *out, strata_db *db, const strata_config *cfg);
-void bk_state_release(bk_state *s);
+int strata__bk_read(bk_state *out, strata_db *db, const strata_config *cfg);
+/* strata__bk_read when the caller has just seen the tables exist (strata__bk_tables_exist): one query less. */
+int strata__bk_read_rows(bk_state *out, strata_db *db, const strata_config *cfg);
+void strata__bk_state_release(bk_state *s);
 /* Replace the version rows by these heads. */
-int bk_set_heads(strata_db *db, const strata_config *cfg, const char *const *heads, size_t n);
+int strata__bk_set_heads(strata_db *db, const strata_config *cfg, const char *const *heads, size_t n);
 /* Read only the version rows (cheap; used inside each step's transaction). */
-int bk_read_versions(char ***out, size_t *n, strata_db *db, const strata_config *cfg);
-void bk_free_versions(char **v, size_t n);
-int bk_insert(strata_db *db, const strata_config *cfg, const bk_entry *e);
-/* bk_set_heads then bk_insert, inside the caller's transaction. On
+int strata__bk_read_versions(char ***out, size_t *n, strata_db *db, const strata_config *cfg);
+void strata__bk_free_versions(char **v, size_t n);
+int strata__bk_insert(strata_db *db, const strata_config *cfg, const bk_entry *e);
+/* strata__bk_set_heads then strata__bk_insert, inside the caller's transaction. On
  * PostgreSQL one statement (one round trip instead of three: a fleet of
  * tenants runs thousands of steps); the same rows either way. */
-int bk_record_step(strata_db *db, const strata_config *cfg, const char *const *heads, size_t n,
+int strata__bk_record_step(strata_db *db, const strata_config *cfg, const char *const *heads, size_t n,
 		   const bk_entry *e);
 
 /* An online revision's outcomes: "expanding", "expanded", "contracted". */
-int bk_outcome_is_online(const char *outcome);
+int strata__bk_outcome_is_online(const char *outcome);
 /* Make outcome the latest word on revision in s (after a row was written). */
-int bk_note_outcome(bk_state *s, const char *revision, const char *outcome);
+int strata__bk_note_outcome(bk_state *s, const char *revision, const char *outcome);
 
 /* --sql renderers. */
-int bk_render_ensure(strata_buf *out, db_engine engine, const strata_config *cfg);
-int bk_render_set_heads(strata_buf *out, const strata_config *cfg, const char *const *heads,
+int strata__bk_render_ensure(strata_buf *out, db_engine engine, const strata_config *cfg);
+int strata__bk_render_set_heads(strata_buf *out, const strata_config *cfg, const char *const *heads,
 			size_t n);
 /* An INSERT whose times, user and duration are computed by the database running the script. */
-int bk_render_insert(strata_buf *out, db_engine engine, const strata_config *cfg,
+int strata__bk_render_insert(strata_buf *out, db_engine engine, const strata_config *cfg,
 		     const bk_entry *e);
 
 #endif

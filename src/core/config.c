@@ -3,7 +3,7 @@
  *
  * Layer: core. Reads the file with inih; does not connect or print.
  * Precedence is documented in strata/config.h. Durations use
- * parse_duration_ms() ("500ms", "5s", "2min").
+ * strata__parse_duration_ms() ("500ms", "5s", "2min").
  */
 #include "strata/config.h"
 #include "strata/error.h"
@@ -127,7 +127,7 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
 				fv->out_of_memory = 1;
 			return !fv->out_of_memory;
 		}
-		if (buf_printf(&fv->error, "unknown key '%s' in [test] (heads)", name) < 0)
+		if (strata__buf_printf(&fv->error, "unknown key '%s' in [test] (heads)", name) < 0)
 			fv->out_of_memory = 1;
 		return 0;
 	}
@@ -143,12 +143,12 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
 				fv->out_of_memory = 1;
 			return !fv->out_of_memory;
 		}
-		if (buf_printf(&fv->error, "unknown key '%s' in [online] (batch_target, keep_versions)", name) < 0)
+		if (strata__buf_printf(&fv->error, "unknown key '%s' in [online] (batch_target, keep_versions)", name) < 0)
 			fv->out_of_memory = 1;
 		return 0;
 	}
 	if (strcasecmp(section, "strata") != 0) {
-		if (buf_printf(&fv->error, "unknown section [%s]", section) < 0)
+		if (strata__buf_printf(&fv->error, "unknown section [%s]", section) < 0)
 			fv->out_of_memory = 1;
 		return 0;
 	}
@@ -161,7 +161,7 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
 			return 1;
 		}
 	}
-	if (buf_printf(&fv->error, "unknown key '%s' in [strata]", name) < 0)
+	if (strata__buf_printf(&fv->error, "unknown key '%s' in [strata]", name) < 0)
 		fv->out_of_memory = 1;
 	return 0;
 }
@@ -202,7 +202,7 @@ static void file_values_release(file_values *fv)
 	free_strings(fv->fleet_keys, fv->nfleet);
 	free_strings(fv->fleet_values, fv->nfleet);
 	strata_free(fv->env_database);
-	buf_release(&fv->error);
+	strata__buf_release(&fv->error);
 }
 
 static int read_file(file_values *fv, const char *path)
@@ -221,7 +221,7 @@ static int read_file(file_values *fv, const char *path)
 	if (line < 0)
 		return strata_error_set(STRATA_ERROR, "cannot read '%s'", path);
 	strata_error_set(STRATA_EPARSE, "%s:%d: %s", path, line,
-			 fv->error.len ? buf_cstr(&fv->error) : "malformed line");
+			 fv->error.len ? strata__buf_cstr(&fv->error) : "malformed line");
 	strata_error_hint("lines are 'key = value' under [strata]; see 'strata help config'");
 	return STRATA_EPARSE;
 }
@@ -232,25 +232,25 @@ static int find_config_upwards(strata_buf *out, const char *dir)
 	strata_buf cur = STRATA_BUF_INIT;
 	int found = 0;
 
-	if (buf_puts(&cur, dir) < 0)
+	if (strata__buf_puts(&cur, dir) < 0)
 		return STRATA_ERROR;
 	for (;;) {
 		char *slash;
 
-		if (fs_join(out, buf_cstr(&cur), STRATA_CONFIG_FILE) < 0) {
+		if (strata__fs_join(out, strata__buf_cstr(&cur), STRATA_CONFIG_FILE) < 0) {
 			found = STRATA_ERROR;
 			break;
 		}
-		if (fs_exists(buf_cstr(out))) {
+		if (strata__fs_exists(strata__buf_cstr(out))) {
 			found = 1;
 			break;
 		}
 		slash = strrchr(cur.ptr, '/');
 		if (!slash || cur.len <= 1)
 			break;
-		buf_truncate(&cur, slash == cur.ptr ? 1 : (size_t)(slash - cur.ptr));
+		strata__buf_truncate(&cur, slash == cur.ptr ? 1 : (size_t)(slash - cur.ptr));
 	}
-	buf_release(&cur);
+	strata__buf_release(&cur);
 	return found;
 }
 
@@ -258,11 +258,11 @@ static char *resolve(const char *root, const char *path)
 {
 	strata_buf b = STRATA_BUF_INIT;
 
-	if (fs_join(&b, root, path) < 0) {
-		buf_release(&b);
+	if (strata__fs_join(&b, root, path) < 0) {
+		strata__buf_release(&b);
 		return NULL;
 	}
-	return buf_detach(&b);
+	return strata__buf_detach(&b);
 }
 
 static int duration(long *out, const char *flag, const char *file_value, const char *key,
@@ -273,7 +273,7 @@ static int duration(long *out, const char *flag, const char *file_value, const c
 	*out = dflt;
 	if (!v || !*v)
 		return 0;
-	if (parse_duration_ms(out, v) < 0) {
+	if (strata__parse_duration_ms(out, v) < 0) {
 		strata_error_append(" (%s%s%s)", key, flag ? " flag" : " in ", flag ? "" : path);
 		return STRATA_EINVALID;
 	}
@@ -286,13 +286,13 @@ static char *history_table_for(const char *version_table)
 	const char *dot = strrchr(version_table, '.');
 	strata_buf b = STRATA_BUF_INIT;
 
-	if (dot && buf_putn(&b, version_table, (size_t)(dot - version_table + 1)) < 0)
+	if (dot && strata__buf_putn(&b, version_table, (size_t)(dot - version_table + 1)) < 0)
 		return NULL;
-	if (buf_puts(&b, "strata_history") < 0) {
-		buf_release(&b);
+	if (strata__buf_puts(&b, "strata_history") < 0) {
+		strata__buf_release(&b);
 		return NULL;
 	}
-	return buf_detach(&b);
+	return strata__buf_detach(&b);
 }
 
 static int valid_table_name(const char *name)
@@ -355,13 +355,13 @@ static int append_string(char ***v, size_t n, const char *s)
 static int on_env_entry(file_values *fv, const char *env, const char *name, const char *value)
 {
 	if (!env_name_ok(env)) {
-		if (buf_printf(&fv->error, "environment name '%s' may have only letters, digits, "
+		if (strata__buf_printf(&fv->error, "environment name '%s' may have only letters, digits, "
 			       "'_', '-' and '.'", env) < 0)
 			fv->out_of_memory = 1;
 		return 0;
 	}
 	if (!is_env_key(name)) {
-		if (buf_printf(&fv->error, "unknown key '%s' in [env.%s] (any [strata] key, "
+		if (strata__buf_printf(&fv->error, "unknown key '%s' in [env.%s] (any [strata] key, "
 			       "promote_from, protected, require_plan)", name, env) < 0)
 			fv->out_of_memory = 1;
 		return 0;
@@ -386,7 +386,7 @@ static int on_fleet_entry(file_values *fv, const char *fleet, const char *name, 
 	size_t i;
 
 	if (!env_name_ok(fleet)) {
-		if (buf_printf(&fv->error, "fleet name '%s' may have only letters, digits, "
+		if (strata__buf_printf(&fv->error, "fleet name '%s' may have only letters, digits, "
 			       "'_', '-' and '.'", fleet) < 0)
 			fv->out_of_memory = 1;
 		return 0;
@@ -395,7 +395,7 @@ static int on_fleet_entry(file_values *fv, const char *fleet, const char *name, 
 		if (strcasecmp(name, fleet_keys[i]) == 0)
 			break;
 	if (!fleet_keys[i]) {
-		if (buf_printf(&fv->error, "unknown key '%s' in [fleet.%s] (targets, control, schemas, "
+		if (strata__buf_printf(&fv->error, "unknown key '%s' in [fleet.%s] (targets, control, schemas, "
 			       "database, parallel, canary, max_failures)", name, fleet) < 0)
 			fv->out_of_memory = 1;
 		return 0;
@@ -497,15 +497,15 @@ static int env_apply(file_values *fv, strata_config *c, const char *env, const c
 
 	if (!env_defined(fv, env)) {
 		for (i = 0; i < c->nenvs; i++)
-			buf_printf(&names, "%s%s", i ? ", " : "", c->env_names[i]);
+			strata__buf_printf(&names, "%s%s", i ? ", " : "", c->env_names[i]);
 		strata_error_set(STRATA_ENOTFOUND, "no environment '%s' in %s", env,
 				 path ? path : "the project (there is no " STRATA_CONFIG_FILE ")");
 		if (names.len)
-			strata_error_hint("the environments are: %s", buf_cstr(&names));
+			strata_error_hint("the environments are: %s", strata__buf_cstr(&names));
 		else
 			strata_error_hint("define it in %s as [env.%s] with database = URL",
 					  STRATA_CONFIG_FILE, env);
-		buf_release(&names);
+		strata__buf_release(&names);
 		return STRATA_ENOTFOUND;
 	}
 	for (i = 0; i < fv->nenv; i++) {
@@ -593,9 +593,9 @@ int strata_config_load(strata_config **out, const strata_config_input *in)
 		goto done;
 
 	if (in->config_file) {
-		if (fs_join(&path, cwd, in->config_file) < 0)
+		if (strata__fs_join(&path, cwd, in->config_file) < 0)
 			goto done;
-		if (!fs_exists(buf_cstr(&path))) {
+		if (!strata__fs_exists(strata__buf_cstr(&path))) {
 			rc = strata_error_set(STRATA_ENOTFOUND, "config file '%s' does not exist",
 					      in->config_file);
 			strata_error_hint("check the -c/--config path, or run 'strata init' to create one");
@@ -609,14 +609,14 @@ int strata_config_load(strata_config **out, const strata_config_input *in)
 	if (found) {
 		char *slash;
 
-		if ((rc = read_file(&fv, buf_cstr(&path))) < 0)
+		if ((rc = read_file(&fv, strata__buf_cstr(&path))) < 0)
 			goto done;
 		rc = STRATA_ERROR;
-		if (!(c->config_path = strata_strdup(buf_cstr(&path))))
+		if (!(c->config_path = strata_strdup(strata__buf_cstr(&path))))
 			goto done;
 		slash = strrchr(path.ptr, '/');
-		buf_truncate(&path, slash == NULL ? 0 : slash == path.ptr ? 1 : (size_t)(slash - path.ptr));
-		c->root = strata_strdup(path.len ? buf_cstr(&path) : ".");
+		strata__buf_truncate(&path, slash == NULL ? 0 : slash == path.ptr ? 1 : (size_t)(slash - path.ptr));
+		c->root = strata_strdup(path.len ? strata__buf_cstr(&path) : ".");
 	} else {
 		c->root = strata_strdup(cwd);
 	}
@@ -653,7 +653,7 @@ int strata_config_load(strata_config **out, const strata_config_input *in)
 	c->migrations = resolve(c->root, in->migrations ? in->migrations
 				: fv.migrations && *fv.migrations ? fv.migrations : "migrations");
 	/* A provider (schema = exec: ...) is a command, not a path. */
-	if (fv.schema && str_starts_with(fv.schema, "exec:"))
+	if (fv.schema && strata__str_starts_with(fv.schema, "exec:"))
 		c->schema = strata_strdup(fv.schema);
 	else
 		c->schema = resolve(c->root, fv.schema && *fv.schema ? fv.schema : "schema.sql");
@@ -687,7 +687,7 @@ int strata_config_load(strata_config **out, const strata_config_input *in)
 		goto done;
 	c->lock_retries = DEFAULT_LOCK_RETRIES;
 	if (fv.lock_retries && *fv.lock_retries) {
-		if ((rc = parse_count(&retries, fv.lock_retries)) < 0 || retries > 100) {
+		if ((rc = strata__parse_count(&retries, fv.lock_retries)) < 0 || retries > 100) {
 			rc = strata_error_set(STRATA_EPARSE, "%s: lock_retries must be 0 to 100, not '%s'",
 					      c->config_path, fv.lock_retries);
 			goto done;
@@ -698,7 +698,7 @@ int strata_config_load(strata_config **out, const strata_config_input *in)
 	if (fv.keep_versions && *fv.keep_versions) {
 		long keep;
 
-		if ((rc = parse_count(&keep, fv.keep_versions)) < 0 || keep < 1 || keep > 100) {
+		if ((rc = strata__parse_count(&keep, fv.keep_versions)) < 0 || keep < 1 || keep > 100) {
 			rc = strata_error_set(STRATA_EPARSE, "%s: [online] keep_versions must be 1 to 100, "
 					      "not '%s'", c->config_path, fv.keep_versions);
 			strata_error_hint("how many version schemas of completed online migrations "
@@ -721,7 +721,7 @@ int strata_config_load(strata_config **out, const strata_config_input *in)
 	}
 	c->test_heads = 1;
 	if (fv.test_heads && *fv.test_heads) {
-		if ((rc = parse_count(&retries, fv.test_heads)) < 0 || retries < 1 || retries > 1000) {
+		if ((rc = strata__parse_count(&retries, fv.test_heads)) < 0 || retries < 1 || retries > 1000) {
 			rc = strata_error_set(STRATA_EPARSE, "%s: [test] heads must be 1 to 1000, not '%s'",
 					      c->config_path, fv.test_heads);
 			strata_error_hint("the number of heads the project has on purpose");
@@ -750,7 +750,7 @@ int strata_config_load(strata_config **out, const strata_config_input *in)
 	rc = 0;
 done:
 	file_values_release(&fv);
-	buf_release(&path);
+	strata__buf_release(&path);
 	strata_config_free(c);
 	return rc;
 }

@@ -17,5 +17,5 @@ int strata_db_open(strata_db **out, const strata_config *cfg)
 	STRATA_ASSERT_ARG(cfg);
 
 	oo.project_root = cfg->root;
-	return db_open(out, cfg->database, &oo);
+	return strata__db_open(out, cfg->database, &oo);
 }

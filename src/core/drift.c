@@ -1,7 +1,7 @@
 /*
  * core/drift.c - the schemas drift compares (core/drift.h).
  *
- * Layer: core. The replay goes through sc_load_replayed (shadow database,
+ * Layer: core. The replay goes through strata__sc_load_replayed (shadow database,
  * snapshot cache); the live schema is read read-only.
  */
 #include "strata/drift.h"
@@ -37,7 +37,7 @@ static int load_applied(sc_catalog **out, const strata_config *cfg, const strata
 	for (size_t i = 0; st->expanded && i < n; i++)
 		if (st->expanded[i])
 			ids[online.nexpanded++] = strata_graph_at(g, i)->revision;
-	rc = sc_load_replayed(out, cfg->migrations, (const char *const *)st->versions,
+	rc = strata__sc_load_replayed(out, cfg->migrations, (const char *const *)st->versions,
 			      st->nversions, &online, engine, cfg);
 	strata_free(ids);
 	return rc;
@@ -52,7 +52,7 @@ int strata_drift_catalogs(sc_catalog **expected, sc_catalog **live, strata_statu
 	STRATA_ASSERT_ARG(cfg);
 	STRATA_ASSERT_ARG(g);
 
-	int engine = db_engine_of(cfg->database), rc;
+	int engine = strata__db_engine_of(cfg->database), rc;
 
 	*expected = *live = NULL;
 	*st = NULL;
@@ -60,13 +60,13 @@ int strata_drift_catalogs(sc_catalog **expected, sc_catalog **live, strata_statu
 		return strata_error_set(STRATA_EINVALID, "unknown database form");
 	if ((rc = strata_status_read(st, cfg, g, 0)) != 0 ||
 	    (rc = load_applied(expected, cfg, g, *st, engine)) != 0 ||
-	    (rc = sc_load_database(live, cfg->database, cfg)) != 0)
+	    (rc = strata__sc_load_database(live, cfg->database, cfg)) != 0)
 		return rc;
 	if (cfg->tenant_schema &&
-	    ((rc = sc_catalog_keep_schema(*expected, cfg->tenant_schema)) != 0 ||
-	     (rc = sc_catalog_keep_schema(*live, cfg->tenant_schema)) != 0 ||
-	     (rc = sc_catalog_drop_if(*expected, is_schema_itself, cfg->tenant_schema)) != 0 ||
-	     (rc = sc_catalog_drop_if(*live, is_schema_itself, cfg->tenant_schema)) != 0))
+	    ((rc = strata__sc_catalog_keep_schema(*expected, cfg->tenant_schema)) != 0 ||
+	     (rc = strata__sc_catalog_keep_schema(*live, cfg->tenant_schema)) != 0 ||
+	     (rc = strata__sc_catalog_drop_if(*expected, is_schema_itself, cfg->tenant_schema)) != 0 ||
+	     (rc = strata__sc_catalog_drop_if(*live, is_schema_itself, cfg->tenant_schema)) != 0))
 		return rc;
 	return 0;
 }
@@ -86,14 +86,14 @@ int strata_drift_count(size_t *ndiff, size_t *nversions, const strata_config *cf
 
 	*ndiff = *nversions = 0;
 	if ((rc = strata_drift_catalogs(&expected, &live, &st, cfg, g)) == 0 &&
-	    (rc = sc_diff(expected, live, NULL, &changes)) == 0) {
+	    (rc = strata__sc_diff(expected, live, NULL, &changes)) == 0) {
 		for (size_t i = 0; i < changes.n; i++)
 			*ndiff += !changes.v[i].consequential;
 		*nversions = st->nversions;
 	}
-	sc_changes_release(&changes);
-	sc_catalog_free(expected);
-	sc_catalog_free(live);
+	strata__sc_changes_release(&changes);
+	strata__sc_catalog_free(expected);
+	strata__sc_catalog_free(live);
 	strata_status_free(st);
 	return rc;
 }

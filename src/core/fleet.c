@@ -67,10 +67,10 @@ static int add_target(strata_fleet *f, const char *url, size_t len, const char *
 	t = &f->targets[f->n];
 	memset(t, 0, sizeof(*t));
 	if (!(t->url = strata_strndup(url, len)) || (schema && !(t->schema = strata_strdup(schema))) ||
-	    redact_conninfo(&shown, t->url) < 0 || !(t->shown = buf_detach(&shown))) {
+	    strata__redact_conninfo(&shown, t->url) < 0 || !(t->shown = strata__buf_detach(&shown))) {
 		strata_free(t->url);
 		strata_free(t->schema);
-		buf_release(&shown);
+		strata__buf_release(&shown);
 		return STRATA_ERROR;
 	}
 	f->n++;
@@ -123,19 +123,19 @@ static int run_command(strata_fleet *f, const strata_config *cfg, const char *cm
 	int status, rc;
 
 	/* The command runs in the project folder, as schema = exec: does. */
-	if (buf_printf(&full, "cd '%s' && %s", cfg->root, cmd) < 0)
+	if (strata__buf_printf(&full, "cd '%s' && %s", cfg->root, cmd) < 0)
 		return STRATA_ERROR;
 	if (strchr(cfg->root, '\'')) {
-		buf_release(&full);
+		strata__buf_release(&full);
 		return strata_error_set(STRATA_EINVALID, "the project folder's name has a quote");
 	}
-	if (!(p = popen(buf_cstr(&full), "r"))) {
-		buf_release(&full);
+	if (!(p = popen(strata__buf_cstr(&full), "r"))) {
+		strata__buf_release(&full);
 		return strata_error_set(STRATA_ERROR, "cannot run the targets command of [fleet.%s]",
 					f->name);
 	}
 	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
-		if (buf_putn(&out, chunk, n) < 0)
+		if (strata__buf_putn(&out, chunk, n) < 0)
 			break;
 	status = pclose(p);
 	if (status != 0) {
@@ -146,8 +146,8 @@ static int run_command(strata_fleet *f, const strata_config *cfg, const char *cm
 	} else {
 		rc = add_lines(f, out.ptr ? out.ptr : "", out.len);
 	}
-	buf_release(&out);
-	buf_release(&full);
+	strata__buf_release(&out);
+	strata__buf_release(&full);
 	return rc;
 }
 
@@ -164,7 +164,7 @@ static int on_row(void *payload, int ncols, const char *const *v)
 		return 0;
 	if (!r->schemas)
 		return add_target(r->f, v[0], strlen(v[0]), NULL);
-	if (!tenant_schema_valid(v[0])) {
+	if (!strata__tenant_schema_valid(v[0])) {
 		strata_error_set(STRATA_EINVALID, "schema '%.64s' of [fleet.%s] is not a plain "
 				 "lowercase name", v[0], r->f->name);
 		strata_error_hint("tenant schemas are named [a-z_][a-z0-9_]*; filter others out in "
@@ -184,11 +184,11 @@ static int run_query(strata_fleet *f, const strata_config *cfg, const char *conn
 
 	oo.project_root = cfg->root;
 	oo.read_only = 1;
-	if ((rc = db_open(&db, conninfo, &oo)) < 0 ||
-	    (rc = db_query(db, sql, 0, NULL, on_row, &sink)) < 0)
+	if ((rc = strata__db_open(&db, conninfo, &oo)) < 0 ||
+	    (rc = strata__db_query(db, sql, 0, NULL, on_row, &sink)) < 0)
 		strata_error_append(" (the %s query of [fleet.%s])", schemas ? "schemas" : "targets",
 				    f->name);
-	db_close(db);
+	strata__db_close(db);
 	return rc;
 }
 
@@ -198,7 +198,7 @@ static int count_value(int *out, const char *v, const char *key, const char *nam
 
 	if (!v)
 		return 0;
-	if (parse_count(&n, v) < 0 || n > max) {
+	if (strata__parse_count(&n, v) < 0 || n > max) {
 		strata_error_set(STRATA_EPARSE, "[fleet.%s] %s must be a number from 0 to %ld, not "
 				 "'%s'", name, key, max, v);
 		return STRATA_EPARSE;
@@ -254,7 +254,7 @@ int strata_fleet_load(strata_fleet **out, const strata_config *cfg, const char *
 	if (f->parallel < 1)
 		f->parallel = 1;
 	if (schemas) {
-		if (!database || db_engine_of(database) != DB_POSTGRES) {
+		if (!database || strata__db_engine_of(database) != DB_POSTGRES) {
 			rc = strata_error_set(STRATA_EPARSE, "[fleet.%s] schemas needs database = a "
 					      "PostgreSQL URL", name);
 			goto done;
@@ -267,10 +267,10 @@ int strata_fleet_load(strata_fleet **out, const strata_config *cfg, const char *
 			strata_free(f->targets[i].url);
 			strata_free(f->targets[i].shown);
 			f->targets[i].url = strata_strdup(database);
-			if (redact_conninfo(&shown, database) < 0 || buf_printf(&shown, " schema %s",
+			if (strata__redact_conninfo(&shown, database) < 0 || strata__buf_printf(&shown, " schema %s",
 									 f->targets[i].schema) < 0)
 				rc = STRATA_ERROR;
-			f->targets[i].shown = buf_detach(&shown);
+			f->targets[i].shown = strata__buf_detach(&shown);
 			if (rc < 0 || !f->targets[i].url || !f->targets[i].shown)
 				goto done;
 		}
@@ -287,18 +287,18 @@ int strata_fleet_load(strata_fleet **out, const strata_config *cfg, const char *
 		}
 		if ((rc = run_query(f, cfg, control, targets + 6, 0)) < 0)
 			goto done;
-	} else if (!strpbrk(targets, " \t") && !db_engine_of(targets)) {
+	} else if (!strpbrk(targets, " \t") && !strata__db_engine_of(targets)) {
 		/* One word that is no connection string: a file of URLs. */
 		strata_buf path = STRATA_BUF_INIT, text = STRATA_BUF_INIT;
 
-		rc = fs_join(&path, cfg->root, targets) < 0 ? STRATA_ERROR
-		     : fs_read_file(&text, buf_cstr(&path), 64u << 20);
+		rc = strata__fs_join(&path, cfg->root, targets) < 0 ? STRATA_ERROR
+		     : strata__fs_read_file(&text, strata__buf_cstr(&path), 64u << 20);
 		if (rc == 0)
 			rc = add_lines(f, text.ptr ? text.ptr : "", text.len);
 		else
 			strata_error_append(" (the targets file of [fleet.%s])", name);
-		buf_release(&path);
-		buf_release(&text);
+		strata__buf_release(&path);
+		strata__buf_release(&text);
 		if (rc < 0)
 			goto done;
 	} else if ((rc = add_words(f, targets)) < 0) {
@@ -351,7 +351,7 @@ static int target_config(strata_config *out, strata_buf *db, strata_buf *vt, str
 			 const strata_config *cfg, const strata_fleet_target *t)
 {
 	if (t->schema)
-		return tenant_config(out, db, vt, ht, cfg, t->url, t->schema);
+		return strata__tenant_config(out, db, vt, ht, cfg, t->url, t->schema);
 	*out = *cfg;
 	out->env = NULL;
 	out->promote_from = NULL;
@@ -377,9 +377,9 @@ static int read_target(strata_fleet_target *t, const strata_config *tc, const st
 		t->applied += st->applied[i] != 0;
 	t->pending = n - t->applied;
 	for (size_t i = 0; i < st->nversions; i++)
-		buf_printf(&heads, "%s%s", i ? " " : "", st->versions[i]);
+		strata__buf_printf(&heads, "%s%s", i ? " " : "", st->versions[i]);
 	strata_free(t->heads);
-	t->heads = buf_detach(&heads);
+	t->heads = strata__buf_detach(&heads);
 	if (at_target) {
 		rc = strata_plan_upgrade(&plan, g, st->applied, target ? target : "heads");
 		*at_target = rc == 0 && plan.nsteps == 0 && st->failed < 0;
@@ -411,9 +411,9 @@ static int tenant_upgrade(strata_db **db, const strata_config *tc, const strata_
 
 	*done = 0;
 	oo.project_root = tc->root;
-	if (!*db && (rc = db_open(db, t->url, &oo)) < 0)
+	if (!*db && (rc = strata__db_open(db, t->url, &oo)) < 0)
 		return rc;
-	if ((rc = db_exec(*db, "SELECT pg_catalog.set_config('search_path', $1, false)", 1,
+	if ((rc = strata__db_exec(*db, "SELECT pg_catalog.set_config('search_path', $1, false)", 1,
 			  param)) < 0 ||
 	    (rc = strata_session_open(&s, tc, g, *db, &ro)) < 0)
 		goto done;
@@ -428,7 +428,7 @@ done:
 	if (rc < 0) {
 		strata_error saved = *strata_error_last();
 
-		db_close(*db);
+		strata__db_close(*db);
 		*db = NULL;
 		strata_error_restore(&saved);
 	}
@@ -447,10 +447,10 @@ int strata_fleet_plan_name(char **out, const strata_fleet_target *t)
 	STRATA_ASSERT_ARG(t);
 
 	*out = NULL;
-	sha256_init(&c);
-	sha256_update(&c, t->shown, strlen(t->shown));
-	sha256_final(&c, digest);
-	sha256_hex(digest, hex);
+	strata__sha256_init(&c);
+	strata__sha256_update(&c, t->shown, strlen(t->shown));
+	strata__sha256_final(&c, digest);
+	strata__sha256_hex(digest, hex);
 	for (const char *s = t->shown; *s && n < 80; s++, n++) {
 		char ch = *s;
 
@@ -461,11 +461,11 @@ int strata_fleet_plan_name(char **out, const strata_fleet_target *t)
 			ch = '_';
 		if (ch == '_' && b.len && b.ptr[b.len - 1] == '_')
 			continue; /* "://" and "****" read as one '_' */
-		if (buf_putn(&b, &ch, 1) < 0)
+		if (strata__buf_putn(&b, &ch, 1) < 0)
 			break;
 	}
-	if (buf_printf(&b, "-%.12s.plan.sql", hex) < 0 || !(*out = buf_detach(&b))) {
-		buf_release(&b);
+	if (strata__buf_printf(&b, "-%.12s.plan.sql", hex) < 0 || !(*out = strata__buf_detach(&b))) {
+		strata__buf_release(&b);
 		return STRATA_ERROR;
 	}
 	return 0;
@@ -479,10 +479,10 @@ static int plan_path(strata_fleet_target *t, const char *dir)
 	int rc;
 
 	if ((rc = strata_fleet_plan_name(&name, t)) == 0 &&
-	    (rc = fs_join(&path, dir, name)) == 0 && !(t->plan_file = buf_detach(&path)))
+	    (rc = strata__fs_join(&path, dir, name)) == 0 && !(t->plan_file = strata__buf_detach(&path)))
 		rc = STRATA_ERROR;
 	strata_free(name);
-	buf_release(&path);
+	strata__buf_release(&path);
 	return rc;
 }
 
@@ -498,7 +498,7 @@ static int plan_target(strata_fleet_target *t, const strata_config *tc, const st
 	po.target = o->target ? o->target : "heads";
 	if ((rc = plan_path(t, o->plan_dir)) == 0 && (rc = strata_plan_create(&pf, tc, g, &po)) == 0 &&
 	    (rc = strata_planfile_format(&text, pf)) == 0 &&
-	    (rc = fs_write_file(t->plan_file, text, strlen(text))) == 0)
+	    (rc = strata__fs_write_file(t->plan_file, text, strlen(text))) == 0)
 		t->applied = pf->nsteps;
 	strata_free(text);
 	strata_planfile_free(pf);
@@ -514,14 +514,14 @@ static int read_plan(strata_planfile **pf, strata_fleet_target *t, const char *d
 	*pf = NULL;
 	if (!t->plan_file && (rc = plan_path(t, dir)) < 0)
 		return rc;
-	if ((rc = fs_read_file(&text, t->plan_file, 256u << 20)) == STRATA_ENOTFOUND) {
+	if ((rc = strata__fs_read_file(&text, t->plan_file, 256u << 20)) == STRATA_ENOTFOUND) {
 		strata_error_set(STRATA_ENOTFOUND, "no plan for this target: %s does not exist",
 				 t->plan_file);
 		strata_error_hint("write the plans with 'strata fleet NAME plan -o %s' first", dir);
 	}
 	if (rc == 0)
 		rc = strata_planfile_parse(pf, text.ptr ? text.ptr : "", text.len, t->plan_file);
-	buf_release(&text);
+	strata__buf_release(&text);
 	return rc;
 }
 
@@ -570,7 +570,7 @@ static void run_one(pool *p, strata_fleet_target *t, strata_db **conn)
 	strata_run_options ro = STRATA_RUN_OPTIONS_INIT;
 	strata_run_result res = { 0 };
 	strata_config tc;
-	double t0 = now_ms();
+	double t0 = strata__now_ms();
 	int rc;
 
 	strata_error_clear();
@@ -617,11 +617,11 @@ static void run_one(pool *p, strata_fleet_target *t, strata_db **conn)
 		t->outcome = STRATA_FLEET_FAILED;
 		t->error = strata_strdup(strata_error_last()->message);
 	}
-	t->ms = now_ms() - t0;
+	t->ms = strata__now_ms() - t0;
 done:
-	buf_release(&db);
-	buf_release(&vt);
-	buf_release(&ht);
+	strata__buf_release(&db);
+	strata__buf_release(&vt);
+	strata__buf_release(&ht);
 }
 
 static void report_progress(pool *p)
@@ -634,7 +634,7 @@ static void report_progress(pool *p)
 	pr.done = p->done;
 	pr.failed = p->failed;
 	pr.running = p->running;
-	pr.elapsed_ms = now_ms() - p->t0;
+	pr.elapsed_ms = strata__now_ms() - p->t0;
 	p->o->progress(p->o->payload, &pr);
 }
 
@@ -650,7 +650,7 @@ static void *worker(void *arg)
 		if (p->stop || p->next >= p->norder ||
 		    (p->max_failures >= 0 && p->failed > (size_t)p->max_failures)) {
 			pthread_mutex_unlock(&p->mu);
-			db_close(db);
+			strata__db_close(db);
 			return NULL;
 		}
 		t = &p->f->targets[p->order[p->next++]];
@@ -718,7 +718,7 @@ int strata_fleet_run(strata_fleet *f, const strata_config *cfg, const strata_gra
 	p.g = g;
 	p.o = o;
 	p.max_failures = o->max_failures >= -1 ? o->max_failures : f->max_failures;
-	p.t0 = now_ms();
+	p.t0 = strata__now_ms();
 	pthread_mutex_init(&p.mu, NULL);
 	for (size_t i = 0; i < f->n; i++) {
 		strata_fleet_target *t = &f->targets[i];

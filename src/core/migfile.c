@@ -271,9 +271,9 @@ static int incomplete(strata_migration *m, const parser *p, int lineno, const ch
 {
 	strata_buf b = STRATA_BUF_INIT;
 
-	if (buf_printf(&b, "%s:%d: %s", p->path, lineno, what) < 0)
+	if (strata__buf_printf(&b, "%s:%d: %s", p->path, lineno, what) < 0)
 		return STRATA_ERROR;
-	m->incomplete = buf_detach(&b);
+	m->incomplete = strata__buf_detach(&b);
 	m->incomplete_hint = hint;
 	return m->incomplete ? 0 : STRATA_ERROR;
 }
@@ -516,7 +516,7 @@ static int set_header(parser *p, const mline *l, size_t ks, size_t ke, size_t vs
 		int64_t ms;
 
 		return store_optional(p, l, &m->created, vs, vlen,
-				      iso_time_parse(&ms, t + vs, vlen, ISO_TIME_UTC) == 0,
+				      strata__iso_time_parse(&ms, t + vs, vlen, ISO_TIME_UTC) == 0,
 				      "'created' time",
 				      "write when the revision was created, in UTC: '-- created: "
 				      "2026-03-04T05:06:07Z' (strata revision writes it), or remove "
@@ -549,7 +549,7 @@ static int check_text(const parser *p)
 				  "as UTF-16?)");
 		return STRATA_EPARSE;
 	}
-	if (!utf8_valid(p->t, p->len, &bad)) {
+	if (!strata__utf8_valid(p->t, p->len, &bad)) {
 		strata_migration_position(&line, &col, p->m, bad);
 		perr(p, line, "invalid UTF-8 at column %d (byte 0x%02x)", col, (unsigned char)p->t[bad]);
 		strata_error_hint("save the file as UTF-8");
@@ -734,7 +734,7 @@ static int check_placeholder(strata_migration *m, const parser *p)
 	int i, line;
 
 	for (i = 0; i < 3 && !m->incomplete; i++) {
-		batch_scan_text(&sc, m->text + off[i], len[i]);
+		strata__batch_scan_text(&sc, m->text + off[i], len[i]);
 		if (!sc.has_value)
 			continue;
 		strata_migration_position(&line, NULL, m, off[i] + sc.value_at);
@@ -864,14 +864,14 @@ static void hash_normalised(sha256_ctx *c, const char *s, size_t n)
 
 	while ((cr = memchr(s, '\r', (size_t)(end - s))) != NULL) {
 		if (cr + 1 < end && cr[1] == '\n') {
-			sha256_update(c, s, (size_t)(cr - s));
+			strata__sha256_update(c, s, (size_t)(cr - s));
 			s = cr + 1;
 		} else {
-			sha256_update(c, s, (size_t)(cr + 1 - s));
+			strata__sha256_update(c, s, (size_t)(cr + 1 - s));
 			s = cr + 1;
 		}
 	}
-	sha256_update(c, s, (size_t)(end - s));
+	strata__sha256_update(c, s, (size_t)(end - s));
 }
 
 static void compute_checksum(strata_migration *m)
@@ -882,21 +882,21 @@ static void compute_checksum(strata_migration *m)
 
 	_Static_assert(sizeof(m->checksum) >= sizeof(STRATA_CHECKSUM_PREFIX) - 1 + 65,
 		       "checksum too small for its prefix and 64 hex digits");
-	sha256_init(&c);
+	strata__sha256_init(&c);
 	hash_normalised(&c, m->text + m->up_offset, m->up_len);
-	sha256_update(&c, "", 1);
+	strata__sha256_update(&c, "", 1);
 	hash_normalised(&c, m->text + m->down_offset, m->down_len);
 	if (m->has_batch_marker) {
-		sha256_update(&c, "\0batch\0", 7);
+		strata__sha256_update(&c, "\0batch\0", 7);
 		hash_normalised(&c, m->text + m->batch_offset, m->batch_len);
 	}
 	if (m->online_text) { /* online revisions only: plain ones keep their checksum */
-		sha256_update(&c, "", 1);
+		strata__sha256_update(&c, "", 1);
 		hash_normalised(&c, m->online_text, m->online_len);
 	}
-	sha256_final(&c, digest);
+	strata__sha256_final(&c, digest);
 	memcpy(m->checksum, STRATA_CHECKSUM_PREFIX, prefix);
-	sha256_hex(digest, m->checksum + prefix);
+	strata__sha256_hex(digest, m->checksum + prefix);
 }
 
 /* Parse text (len bytes + a NUL, from strata_malloc), which m takes in all cases. */
@@ -990,13 +990,13 @@ static int parse_read(strata_migration **out, const char *path, strata_buf *b, i
 	size_t len;
 
 	if (rc < 0) {
-		buf_release(b);
+		strata__buf_release(b);
 		return load_failed(rc, path);
 	}
-	if (!b->ptr && buf_grow(b, 1) < 0)
+	if (!b->ptr && strata__buf_grow(b, 1) < 0)
 		return STRATA_ERROR;
 	len = b->len;
-	return parse_take(out, path, buf_detach(b), len);
+	return parse_take(out, path, strata__buf_detach(b), len);
 }
 
 /*
@@ -1012,16 +1012,16 @@ static int attach_online_file(strata_migration **out, const fs_dir *dir)
 
 	if (!m || !m->online_file)
 		return 0;
-	if (buf_putn(&path, m->path, (size_t)(m->filename - m->path)) < 0 ||
-	    buf_puts(&path, m->online_file) < 0) {
+	if (strata__buf_putn(&path, m->path, (size_t)(m->filename - m->path)) < 0 ||
+	    strata__buf_puts(&path, m->online_file) < 0) {
 		rc = STRATA_ERROR;
 		goto done;
 	}
-	rc = dir ? fs_dir_read(&b, dir, m->online_file, buf_cstr(&path), STRATA_MIGRATION_MAX_BYTES)
-		 : fs_read_file(&b, buf_cstr(&path), STRATA_MIGRATION_MAX_BYTES);
+	rc = dir ? strata__fs_dir_read(&b, dir, m->online_file, strata__buf_cstr(&path), STRATA_MIGRATION_MAX_BYTES)
+		 : strata__fs_read_file(&b, strata__buf_cstr(&path), STRATA_MIGRATION_MAX_BYTES);
 	if (rc < 0) {
 		strata_error_append(" (the operation file of revision %s, named on %s:%d)", m->revision,
-				    m->path, migfile_header_line(m, "online"));
+				    m->path, strata__migfile_header_line(m, "online"));
 		if (!strata_error_last()->hint[0])
 			strata_error_hint("put the pgroll-format file beside the revision in the "
 					  "migrations folder, or fix the '-- online:' header");
@@ -1029,14 +1029,14 @@ static int attach_online_file(strata_migration **out, const fs_dir *dir)
 		goto done;
 	}
 	m->online_len = b.len;
-	if (!(m->online_text = b.ptr ? buf_detach(&b) : strata_strdup(""))) {
+	if (!(m->online_text = b.ptr ? strata__buf_detach(&b) : strata_strdup(""))) {
 		rc = STRATA_ERROR;
 		goto done;
 	}
 	compute_checksum(m);
 done:
-	buf_release(&path);
-	buf_release(&b);
+	strata__buf_release(&path);
+	strata__buf_release(&b);
 	if (rc < 0) {
 		strata_migration_free(m);
 		*out = NULL;
@@ -1052,18 +1052,18 @@ int strata_migration_load(strata_migration **out, const char *path)
 	STRATA_ASSERT_ARG(out);
 	STRATA_ASSERT_ARG(path);
 	*out = NULL;
-	rc = parse_read(out, path, &b, fs_read_file(&b, path, STRATA_MIGRATION_MAX_BYTES));
+	rc = parse_read(out, path, &b, strata__fs_read_file(&b, path, STRATA_MIGRATION_MAX_BYTES));
 	return rc < 0 ? rc : attach_online_file(out, NULL);
 }
 
-int migfile_load_at(strata_migration **out, const fs_dir *dir, const char *name,
+int strata__migfile_load_at(strata_migration **out, const fs_dir *dir, const char *name,
 		    const char *path)
 {
 	strata_buf b = STRATA_BUF_INIT;
 	int rc;
 
 	*out = NULL;
-	rc = parse_read(out, path, &b, fs_dir_read(&b, dir, name, path, STRATA_MIGRATION_MAX_BYTES));
+	rc = parse_read(out, path, &b, strata__fs_dir_read(&b, dir, name, path, STRATA_MIGRATION_MAX_BYTES));
 	return rc < 0 ? rc : attach_online_file(out, dir);
 }
 
@@ -1119,7 +1119,7 @@ void strata_migration_position(int *line, int *col, const strata_migration *m, s
 		*col = c;
 }
 
-int migfile_header_line(const strata_migration *m, const char *key)
+int strata__migfile_header_line(const strata_migration *m, const char *key)
 {
 	mline l = { 0, 0, 0, 0 };
 	size_t ks, ke, vs, klen = strlen(key);

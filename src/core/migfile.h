@@ -15,14 +15,14 @@
  * case-insensitively), or 1 when the header has no such line. Used only
  * on error paths: it rescans the header.
  */
-int migfile_header_line(const strata_migration *m, const char *key);
+int strata__migfile_header_line(const strata_migration *m, const char *key);
 
 /*
  * strata_migration_load() of the file name in an open directory (opened
  * relative to it, never through a symlink); path is what m->path and the
  * messages say.
  */
-int migfile_load_at(strata_migration **out, const fs_dir *dir, const char *name,
+int strata__migfile_load_at(strata_migration **out, const fs_dir *dir, const char *name,
 		    const char *path);
 
 #endif

@@ -91,30 +91,30 @@ static void body_digest(const char *body, size_t len, char hex[65])
 	sha256_ctx c;
 	unsigned char d[32];
 
-	sha256_init(&c);
-	sha256_update(&c, body, len);
-	sha256_final(&c, d);
-	sha256_hex(d, hex);
+	strata__sha256_init(&c);
+	strata__sha256_update(&c, body, len);
+	strata__sha256_final(&c, d);
+	strata__sha256_hex(d, hex);
 }
 
 /* A header value: control characters would end the comment, so become '?'. */
 static int put_value(strata_buf *out, const char *key, const char *value)
 {
-	if (buf_printf(out, "-- %s: ", key) < 0)
+	if (strata__buf_printf(out, "-- %s: ", key) < 0)
 		return STRATA_ERROR;
 	for (const unsigned char *p = (const unsigned char *)value; *p; p++)
-		if (buf_putc(out, *p < 0x20 || *p == 0x7f ? '?' : (char)*p) < 0)
+		if (strata__buf_putc(out, *p < 0x20 || *p == 0x7f ? '?' : (char)*p) < 0)
 			return STRATA_ERROR;
-	return buf_putc(out, '\n');
+	return strata__buf_putc(out, '\n');
 }
 
 /* Words space-separated, "none" for no words. */
 static int join_words(strata_buf *out, char *const *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (buf_printf(out, "%s%s", i ? " " : "", v[i]) < 0)
+		if (strata__buf_printf(out, "%s%s", i ? " " : "", v[i]) < 0)
 			return STRATA_ERROR;
-	return n || buf_puts(out, "none") == 0 ? 0 : STRATA_ERROR;
+	return n || strata__buf_puts(out, "none") == 0 ? 0 : STRATA_ERROR;
 }
 
 static int put_words(strata_buf *out, const char *key, char *const *v, size_t n)
@@ -123,8 +123,8 @@ static int put_words(strata_buf *out, const char *key, char *const *v, size_t n)
 	int rc = join_words(&w, v, n);
 
 	if (rc == 0)
-		rc = put_value(out, key, buf_cstr(&w));
-	buf_release(&w);
+		rc = put_value(out, key, strata__buf_cstr(&w));
+	strata__buf_release(&w);
 	return rc;
 }
 
@@ -166,7 +166,7 @@ int strata_planfile_format(char **out, const strata_planfile *p)
 
 	*out = NULL;
 	body_digest(p->body ? p->body : "", p->body_len, hex);
-	if (buf_printf(&b, "-- strata-plan: %d\n", STRATA_PLANFILE_FORMAT) < 0 ||
+	if (strata__buf_printf(&b, "-- strata-plan: %d\n", STRATA_PLANFILE_FORMAT) < 0 ||
 	    put_value(&b, "environment", p->environment ? p->environment : "none") < 0 ||
 	    put_value(&b, "engine", p->engine) < 0 || put_value(&b, "database", p->database) < 0 ||
 	    put_value(&b, "identity", p->identity) < 0 ||
@@ -191,12 +191,12 @@ int strata_planfile_format(char **out, const strata_planfile *p)
 	    put_value(&b, "created-by", p->created_by) < 0 ||
 	    put_value(&b, "created-on", p->created_on) < 0 ||
 	    put_value(&b, "strata", p->strata_version) < 0 || put_value(&b, "body-sha256", hex) < 0 ||
-	    buf_puts(&b, END_LINE "\n") < 0 || buf_putn(&b, p->body ? p->body : "", p->body_len) < 0)
+	    strata__buf_puts(&b, END_LINE "\n") < 0 || strata__buf_putn(&b, p->body ? p->body : "", p->body_len) < 0)
 		goto done;
-	*out = buf_detach(&b);
+	*out = strata__buf_detach(&b);
 	rc = 0;
 done:
-	buf_release(&b);
+	strata__buf_release(&b);
 	return rc;
 }
 
@@ -287,7 +287,7 @@ static int take_value(strata_planfile *p, size_t k, const char *value, const cha
 		    strcmp(value, "sqlite") != 0)
 			return parse_error(path, line, "engine must be postgresql or sqlite, not '%.100s'",
 					   value);
-		if (strcmp(key, "tenant-schema") == 0 && !tenant_schema_valid(value))
+		if (strcmp(key, "tenant-schema") == 0 && !strata__tenant_schema_valid(value))
 			return parse_error(path, line, "tenant-schema must be a plain lowercase name, "
 					   "not '%.100s'", value);
 		if (strcmp(key, "body-sha256") == 0 && !is_hex64(value))
@@ -307,7 +307,7 @@ static int take_value(strata_planfile *p, size_t k, const char *value, const cha
 	}
 	if (strcmp(key, "lint-finding") == 0)
 		return strv_push(&p->findings, &p->nfindings, value, strlen(value));
-	if (parse_duration_ms(&ms, value) < 0 || ms < 0) {
+	if (strata__parse_duration_ms(&ms, value) < 0 || ms < 0) {
 		strata_error_clear();
 		return parse_error(path, line, "not a duration: '%.100s'", value);
 	}
@@ -460,7 +460,7 @@ static int on_value(void *payload, int ncols, const char *const *v)
 	strata_buf *b = payload;
 
 	for (int i = 0; i < ncols; i++)
-		if (buf_printf(b, "%s%s", i ? "|" : "", v[i] ? v[i] : "") < 0)
+		if (strata__buf_printf(b, "%s%s", i ? "|" : "", v[i] ? v[i] : "") < 0)
 			return STRATA_ERROR;
 	return 0;
 }
@@ -472,7 +472,7 @@ static int identity_of(strata_buf *out, strata_db *db, const strata_config *cfg)
 {
 	int rc = database_identity(out, db);
 
-	if (rc == 0 && cfg->tenant_schema && buf_printf(out, ":schema=%s", cfg->tenant_schema) < 0)
+	if (rc == 0 && cfg->tenant_schema && strata__buf_printf(out, ":schema=%s", cfg->tenant_schema) < 0)
 		rc = STRATA_ERROR;
 	return rc;
 }
@@ -484,43 +484,43 @@ static int database_identity(strata_buf *out, strata_db *db)
 	char *real = NULL;
 	int rc;
 
-	if (db_engine_kind(db) == DB_POSTGRES) {
-		rc = db_query(db, "SELECT system_identifier::text, current_database() "
+	if (strata__db_engine_kind(db) == DB_POSTGRES) {
+		rc = strata__db_query(db, "SELECT system_identifier::text, current_database() "
 				  "FROM pg_control_system()", 0, NULL, on_value, &v);
 		if (rc == 0) {
 			char *bar = strchr(v.ptr, '|');
 
-			rc = bar ? buf_printf(out, "postgresql:system=%.*s:database=%s",
+			rc = bar ? strata__buf_printf(out, "postgresql:system=%.*s:database=%s",
 					      (int)(bar - v.ptr), v.ptr, bar + 1) : STRATA_ERROR;
 			goto done;
 		}
 		/* The role may not call pg_control_system(): the server's address instead. */
 		strata_error_clear();
-		buf_clear(&v);
-		if ((rc = db_query(db, "SELECT coalesce(host(inet_server_addr()), 'local') || ':' || "
+		strata__buf_clear(&v);
+		if ((rc = strata__db_query(db, "SELECT coalesce(host(inet_server_addr()), 'local') || ':' || "
 				       "coalesce(inet_server_port()::text, current_setting('port')) "
 				       "|| ':database=' || current_database() || ':oid=' || d.oid "
 				       "FROM pg_database d WHERE d.datname = current_database()",
 				   0, NULL, on_value, &v)) < 0)
 			goto done;
-		rc = buf_printf(out, "postgresql:server=%s", buf_cstr(&v));
+		rc = strata__buf_printf(out, "postgresql:server=%s", strata__buf_cstr(&v));
 	} else {
 		struct stat sb;
 
-		if ((rc = db_query(db, "SELECT file FROM pragma_database_list WHERE name = 'main'", 0,
+		if ((rc = strata__db_query(db, "SELECT file FROM pragma_database_list WHERE name = 'main'", 0,
 				   NULL, on_value, &v)) < 0)
 			goto done;
-		if (!v.len || stat(buf_cstr(&v), &sb) != 0 || !(real = realpath(buf_cstr(&v), NULL))) {
+		if (!v.len || stat(strata__buf_cstr(&v), &sb) != 0 || !(real = realpath(strata__buf_cstr(&v), NULL))) {
 			rc = strata_error_set(STRATA_EINVALID, "a SQLite database in memory or without a "
 					      "file has no identity to plan for");
 			goto done;
 		}
-		rc = buf_printf(out, "sqlite:%s:dev=%llu:ino=%llu", real,
+		rc = strata__buf_printf(out, "sqlite:%s:dev=%llu:ino=%llu", real,
 				(unsigned long long)sb.st_dev, (unsigned long long)sb.st_ino);
 		free(real);
 	}
 done:
-	buf_release(&v);
+	strata__buf_release(&v);
 	return rc < 0 ? rc : 0;
 }
 
@@ -539,20 +539,20 @@ static int new_sqlite_identity(strata_buf *out, const strata_config *cfg)
 
 	if (strncmp(path, "sqlite:", 7) == 0)
 		path += 7;
-	if ((path[0] == '/' ? buf_puts(&full, path) : fs_join(&full, cfg->root, path)) < 0)
+	if ((path[0] == '/' ? strata__buf_puts(&full, path) : strata__fs_join(&full, cfg->root, path)) < 0)
 		goto done;
 	slash = strrchr(full.ptr, '/');
-	buf_truncate(&full, (size_t)(slash - full.ptr));
-	if (!(dir = realpath(full.len ? buf_cstr(&full) : "/", NULL))) {
+	strata__buf_truncate(&full, (size_t)(slash - full.ptr));
+	if (!(dir = realpath(full.len ? strata__buf_cstr(&full) : "/", NULL))) {
 		rc = strata_error_set(STRATA_ENOTFOUND, "the folder of SQLite database %s does not "
 				      "exist", cfg->database);
 		goto done;
 	}
-	rc = buf_printf(out, "sqlite:%s/%s:new", strcmp(dir, "/") ? dir : "", slash + 1) < 0
+	rc = strata__buf_printf(out, "sqlite:%s/%s:new", strcmp(dir, "/") ? dir : "", slash + 1) < 0
 		? STRATA_ERROR : 0;
 done:
 	free(dir);
-	buf_release(&full);
+	strata__buf_release(&full);
 	return rc;
 }
 
@@ -574,27 +574,27 @@ static int fingerprint_of(strata_buf *out, strata_db *db, const strata_config *c
 	strata_buf dump = STRATA_BUF_INIT, path = STRATA_BUF_INIT;
 	const char *param[1];
 	char hex[65];
-	int pg = db_engine_kind(db) == DB_POSTGRES, rc;
+	int pg = strata__db_engine_kind(db) == DB_POSTGRES, rc;
 
 	/* PostgreSQL introspection empties search_path; the run goes on after it. */
-	if (pg && (rc = db_query(db, "SELECT current_setting('search_path')", 0, NULL, on_value,
+	if (pg && (rc = strata__db_query(db, "SELECT current_setting('search_path')", 0, NULL, on_value,
 				 &path)) < 0)
 		goto done;
-	rc = sc_introspect(db, cfg->version_table, &cat);
-	param[0] = buf_cstr(&path);
+	rc = strata__sc_introspect(db, cfg->version_table, &cat);
+	param[0] = strata__buf_cstr(&path);
 	if (pg && rc == 0)
-		rc = db_exec(db, "SELECT pg_catalog.set_config('search_path', $1, false)", 1, param);
+		rc = strata__db_exec(db, "SELECT pg_catalog.set_config('search_path', $1, false)", 1, param);
 	/* A tenant's plan is about its schema: other tenants move on their own. */
 	if (rc == 0 && cfg->tenant_schema)
-		rc = sc_catalog_keep_schema(cat, cfg->tenant_schema);
-	if (rc < 0 || (rc = sc_dump_sql(cat, &dump)) < 0)
+		rc = strata__sc_catalog_keep_schema(cat, cfg->tenant_schema);
+	if (rc < 0 || (rc = strata__sc_dump_sql(cat, &dump)) < 0)
 		goto done;
-	body_digest(buf_cstr(&dump), dump.len, hex);
-	rc = buf_printf(out, "sha256:%s", hex) < 0 ? STRATA_ERROR : 0;
+	body_digest(strata__buf_cstr(&dump), dump.len, hex);
+	rc = strata__buf_printf(out, "sha256:%s", hex) < 0 ? STRATA_ERROR : 0;
 done:
-	buf_release(&dump);
-	buf_release(&path);
-	sc_catalog_free(cat);
+	strata__buf_release(&dump);
+	strata__buf_release(&path);
+	strata__sc_catalog_free(cat);
 	return rc;
 }
 
@@ -605,12 +605,12 @@ static char *promotion_text(const strata_config *cfg, const char *skip)
 	strata_buf b = STRATA_BUF_INIT;
 
 	if (skip)
-		buf_printf(&b, "skipped: %s", skip);
+		strata__buf_printf(&b, "skipped: %s", skip);
 	else if (cfg->promote_from)
-		buf_printf(&b, "checked against %s", cfg->promote_from);
+		strata__buf_printf(&b, "checked against %s", cfg->promote_from);
 	else
-		buf_puts(&b, "none");
-	return buf_detach(&b);
+		strata__buf_puts(&b, "none");
+	return strata__buf_detach(&b);
 }
 
 /* The reason a plan skipped the promotion check, or NULL. */
@@ -651,20 +651,20 @@ int strata_plan_create(strata_planfile **out, const strata_config *cfg, const st
 		goto done;
 	oo.project_root = cfg->root;
 	oo.read_only = 1;
-	rc = db_open(&db, cfg->database, &oo);
-	if (rc == STRATA_ENOTFOUND && db_engine_of(cfg->database) == DB_SQLITE) {
+	rc = strata__db_open(&db, cfg->database, &oo);
+	if (rc == STRATA_ENOTFOUND && strata__db_engine_of(cfg->database) == DB_SQLITE) {
 		/* A SQLite file not created yet: planned as new, its schema that of an
 		 * empty database (of which a memory database stands in). */
 		strata_error_clear();
 		if ((rc = new_sqlite_identity(&b, cfg)) < 0 ||
-		    (rc = db_open(&db, "sqlite::memory:", &oo)) < 0)
+		    (rc = strata__db_open(&db, "sqlite::memory:", &oo)) < 0)
 			goto done;
 	} else if (rc < 0) {
 		goto done;
 	} else if ((rc = identity_of(&b, db, cfg)) < 0) {
 		goto done;
 	}
-	if ((rc = bk_read(&st, db, cfg)) < 0 ||
+	if ((rc = strata__bk_read(&st, db, cfg)) < 0 ||
 	    (rc = strata_graph_applied(applied, g, (const char *const *)st.versions,
 				       st.nversions)) < 0 ||
 	    (rc = o->down ? strata_plan_downgrade(&plan, g, applied, o->target)
@@ -675,13 +675,13 @@ int strata_plan_create(strata_planfile **out, const strata_config *cfg, const st
 		goto done;
 	rc = STRATA_ERROR;
 	p->format = STRATA_PLANFILE_FORMAT;
-	p->engine = strata_strdup(db_engine_kind(db) == DB_POSTGRES ? "postgresql" : "sqlite");
+	p->engine = strata_strdup(strata__db_engine_kind(db) == DB_POSTGRES ? "postgresql" : "sqlite");
 	if (cfg->env && !(p->environment = strata_strdup(cfg->env)))
 		goto done;
 	if (cfg->tenant_schema && !(p->tenant_schema = strata_strdup(cfg->tenant_schema)))
 		goto done;
-	if (redact_conninfo(&shown, cfg->database) < 0 || !(p->database = buf_detach(&shown)) ||
-	    !(p->identity = buf_detach(&b)))
+	if (strata__redact_conninfo(&shown, cfg->database) < 0 || !(p->database = strata__buf_detach(&shown)) ||
+	    !(p->identity = strata__buf_detach(&b)))
 		goto done;
 	for (i = 0; i < st.nversions; i++)
 		if (strv_push(&p->applied, &p->napplied, st.versions[i], strlen(st.versions[i])) < 0)
@@ -691,7 +691,7 @@ int strata_plan_create(strata_planfile **out, const strata_config *cfg, const st
 	if ((rc = fingerprint_of(&b, db, cfg)) < 0)
 		goto done;
 	rc = STRATA_ERROR;
-	if (!(p->schema = buf_detach(&b)))
+	if (!(p->schema = strata__buf_detach(&b)))
 		goto done;
 	if (!(p->target = strata_strdup(o->target ? o->target : "heads")))
 		goto done;
@@ -706,10 +706,10 @@ int strata_plan_create(strata_planfile **out, const strata_config *cfg, const st
 	if (!(p->promotion = promotion_text(cfg, o->skip_promotion_check)) ||
 	    !(p->lint = strata_strdup("not run")))
 		goto done;
-	utc_timestamp(now);
+	strata__utc_timestamp(now);
 	if (gethostname(host, sizeof(host) - 1) < 0)
 		strcpy(host, "unknown");
-	if (db_current_user(db, &p->created_by) < 0 || !p->created_by) {
+	if (strata__db_current_user(db, &p->created_by) < 0 || !p->created_by) {
 		strata_error_clear();
 		p->created_by = strata_strdup("unknown");
 	}
@@ -718,12 +718,12 @@ int strata_plan_create(strata_planfile **out, const strata_config *cfg, const st
 		goto done;
 	ro.skip_promotion_check = o->skip_promotion_check;
 	p->down = o->down;
-	if ((rc = runner_render_plan(&b, cfg, g, o->down ? STRATA_DOWN : STRATA_UP, applied,
+	if ((rc = strata__runner_render_plan(&b, cfg, g, o->down ? STRATA_DOWN : STRATA_UP, applied,
 				     plan.steps, plan.nsteps, host, &ro)) < 0)
 		goto done;
 	p->body_len = b.len;
-	body_digest(buf_cstr(&b), b.len, hex);
-	if (!(p->body = buf_detach(&b)) || !(p->body_sha256 = strata_strdup(hex))) {
+	body_digest(strata__buf_cstr(&b), b.len, hex);
+	if (!(p->body = strata__buf_detach(&b)) || !(p->body_sha256 = strata_strdup(hex))) {
 		rc = STRATA_ERROR;
 		goto done;
 	}
@@ -733,11 +733,11 @@ int strata_plan_create(strata_planfile **out, const strata_config *cfg, const st
 done:
 	strata_planfile_free(p);
 	strata_plan_release(&plan);
-	bk_state_release(&st);
+	strata__bk_state_release(&st);
 	strata_free(applied);
-	buf_release(&b);
-	buf_release(&shown);
-	db_close(db);
+	strata__buf_release(&b);
+	strata__buf_release(&shown);
+	strata__db_close(db);
 	return rc;
 }
 
@@ -804,43 +804,43 @@ static int check_under_lock(void *payload, strata_db *db, const unsigned char *a
 
 	if ((rc = identity_of(&now, db, c->cfg)) < 0)
 		goto done;
-	if (!same_identity(p->identity, buf_cstr(&now))) {
+	if (!same_identity(p->identity, strata__buf_cstr(&now))) {
 		rc = refuse("Apply it to the database it was made for (see its 'database' line), or "
 			    "make a plan for this one",
 			    "%s was planned for another database: it names %s, this is %s", c->path,
-			    p->identity, buf_cstr(&now));
+			    p->identity, strata__buf_cstr(&now));
 		goto done;
 	}
-	buf_clear(&now);
+	strata__buf_clear(&now);
 	if ((rc = applied_line(&now, c->g, applied)) < 0 ||
 	    (rc = join_words(&want, p->applied, p->napplied)) < 0)
 		goto done;
-	if (strcmp(buf_cstr(&now), buf_cstr(&want)) != 0) {
+	if (strcmp(strata__buf_cstr(&now), strata__buf_cstr(&want)) != 0) {
 		rc = refuse(again, "the database moved since %s was planned: its applied revisions "
 			    "were %s, they are now %s (someone applied or reverted revisions since)",
-			    c->path, buf_cstr(&want), buf_cstr(&now));
+			    c->path, strata__buf_cstr(&want), strata__buf_cstr(&now));
 		goto done;
 	}
-	buf_clear(&now);
+	strata__buf_clear(&now);
 	if ((rc = fingerprint_of(&now, db, c->cfg)) < 0)
 		goto done;
-	if (strcmp(buf_cstr(&now), p->schema) != 0) {
+	if (strcmp(strata__buf_cstr(&now), p->schema) != 0) {
 		rc = refuse(again, "the schema of the database changed since %s was planned (its "
 			    "fingerprint was %s, it is now %s): something changed it outside strata",
-			    c->path, p->schema, buf_cstr(&now));
+			    c->path, p->schema, strata__buf_cstr(&now));
 		goto done;
 	}
 	ro.skip_promotion_check = skipped_reason(p);
-	if ((rc = runner_render_plan(&body, c->cfg, c->g, p->down ? STRATA_DOWN : STRATA_UP, applied,
+	if ((rc = strata__runner_render_plan(&body, c->cfg, c->g, p->down ? STRATA_DOWN : STRATA_UP, applied,
 				     c->steps, p->nsteps, p->created_on, &ro)) < 0)
 		goto done;
-	if (body.len != p->body_len || memcmp(buf_cstr(&body), p->body, body.len) != 0)
+	if (body.len != p->body_len || memcmp(strata__buf_cstr(&body), p->body, body.len) != 0)
 		rc = refuse(again, "the migration files no longer make the script %s holds: a "
 			    "planned revision's file changed since the plan", c->path);
 done:
-	buf_release(&now);
-	buf_release(&want);
-	buf_release(&body);
+	strata__buf_release(&now);
+	strata__buf_release(&want);
+	strata__buf_release(&body);
 	return rc;
 }
 
@@ -878,7 +878,7 @@ int strata_plan_apply(strata_run_result *res, const strata_config *cfg, const st
 	}
 	/* A tenant's plan given the plain database: run it in the tenant's schema. */
 	if (p->tenant_schema && !cfg->tenant_schema &&
-	    (rc = tenant_config(&planned, &tdb, &tvt, &tht, cfg, cfg->database,
+	    (rc = strata__tenant_config(&planned, &tdb, &tvt, &tht, cfg, cfg->database,
 				p->tenant_schema)) < 0)
 		goto done;
 	if (!strata_planfile_body_intact(p)) {
@@ -893,7 +893,7 @@ int strata_plan_apply(strata_run_result *res, const strata_config *cfg, const st
 			    STRATA_VERSION);
 		goto done;
 	}
-	if (strcmp(p->engine, db_engine_of(cfg->database) == DB_POSTGRES ? "postgresql" : "sqlite")) {
+	if (strcmp(p->engine, strata__db_engine_of(cfg->database) == DB_POSTGRES ? "postgresql" : "sqlite")) {
 		rc = refuse("Apply it to the database it was made for", "%s was planned for a %s "
 			    "database, not this one", path, p->engine);
 		goto done;
@@ -924,12 +924,12 @@ int strata_plan_apply(strata_run_result *res, const strata_config *cfg, const st
 	o.target = NULL;
 	if (skipped_reason(p) && !o.skip_promotion_check)
 		o.skip_promotion_check = skipped_reason(p);
-	rc = p->down ? runner_downgrade_plan(res, &planned, g, &o, &hooks)
-		     : runner_upgrade_plan(res, &planned, g, &o, &hooks);
+	rc = p->down ? strata__runner_downgrade_plan(res, &planned, g, &o, &hooks)
+		     : strata__runner_upgrade_plan(res, &planned, g, &o, &hooks);
 done:
 	strata_free(steps);
-	buf_release(&tdb);
-	buf_release(&tvt);
-	buf_release(&tht);
+	strata__buf_release(&tdb);
+	strata__buf_release(&tvt);
+	strata__buf_release(&tht);
 	return rc;
 }

@@ -15,11 +15,11 @@
  *
  *   caller (CLI)                          prefetch thread
  *   strata_prefetch_start() --create-->   read_ahead():
- *   strata_graph_load()                     db_open(read_only)
- *   strata.sum check                        bk_read()
+ *   strata_graph_load()                     strata__db_open(read_only)
+ *   strata.sum check                        strata__bk_read()
  *   strata_upgrade(opts->prefetch)
- *     prefetch_state() <----ready-------    ready = 1 (signalled)
- *     nothing to run or refuse: done        db_close()
+ *     strata__prefetch_state() <----ready-------    ready = 1 (signalled)
+ *     nothing to run or refuse: done        strata__db_close()
  *     else: the usual run (open_run...)
  *   strata_prefetch_free() <---join-----  (done)
  *
@@ -30,9 +30,9 @@
  *     (a bad migrations folder exits 2 with the database untouched). In
  *     WAL mode SQLite may open or create the -shm file, as every reader.
  *     A PostgreSQL session is made read-only (default_transaction_read_only)
- *     and only runs bk_read()'s SELECTs; it takes no lock a runner waits on.
+ *     and only runs strata__bk_read()'s SELECTs; it takes no lock a runner waits on.
  *  2. The connection is the thread's alone, and holds no lock once the
- *     state is read: every bk_read() query runs to its end in autocommit
+ *     state is read: every strata__bk_read() query runs to its end in autocommit
  *     mode, so nothing of it can meet the usual run's write transactions
  *     while the thread closes it.
  *  3. Nothing else is shared while the thread runs: it reads cfg, which
@@ -50,7 +50,7 @@
  *     CPU the caller has left idle.
  *
  * Another engine to read ahead: it needs a read-only open in its driver
- * (db_open_options.read_only); db_engine_of() must know its connection strings.
+ * (db_open_options.read_only); strata__db_engine_of() must know its connection strings.
  */
 #if defined(__linux__) && !defined(_GNU_SOURCE)
 #define _GNU_SOURCE /* sched_getcpu, CPU_SET, pthread_attr_setaffinity_np */
@@ -128,20 +128,20 @@ static void *read_ahead(void *arg)
 
 	oo.project_root = p->cfg->root;
 	oo.read_only = 1;
-	if ((p->rc = db_open(&db, p->cfg->database, &oo)) == 0)
-		p->rc = bk_read(&p->state, db, p->cfg);
+	if ((p->rc = strata__db_open(&db, p->cfg->database, &oo)) == 0)
+		p->rc = strata__bk_read(&p->state, db, p->cfg);
 	/* Hand the state over, then close: the caller need not wait for that. */
 	pthread_mutex_lock(&p->lock);
 	p->ready = 1;
 	pthread_cond_signal(&p->done);
 	pthread_mutex_unlock(&p->lock);
-	db_close(db);
+	strata__db_close(db);
 	return NULL;
 }
 
 static void prefetch_destroy(strata_prefetch *p)
 {
-	bk_state_release(&p->state);
+	strata__bk_state_release(&p->state);
 	pthread_cond_destroy(&p->done);
 	pthread_mutex_destroy(&p->lock);
 	strata_free(p);
@@ -156,7 +156,7 @@ int strata_prefetch_start(strata_prefetch **out, const strata_config *cfg)
 	STRATA_ASSERT_ARG(out);
 	STRATA_ASSERT_ARG(cfg);
 	*out = NULL;
-	if (!cfg->database || !db_engine_of(cfg->database))
+	if (!cfg->database || !strata__db_engine_of(cfg->database))
 		return 0;
 	if (!(p = strata_calloc(1, sizeof(*p))))
 		return STRATA_ERROR;
@@ -193,7 +193,7 @@ static void wait_ready(strata_prefetch *p)
 	pthread_mutex_unlock(&p->lock);
 }
 
-int prefetch_state(const bk_state **out, strata_prefetch *p)
+int strata__prefetch_state(const bk_state **out, strata_prefetch *p)
 {
 	wait_ready(p);
 	*out = &p->state;

@@ -16,6 +16,6 @@
  * failed with (the thread's message is not kept: the usual path meets the
  * same condition and reports it).
  */
-int prefetch_state(const bk_state **out, strata_prefetch *p);
+int strata__prefetch_state(const bk_state **out, strata_prefetch *p);
 
 #endif

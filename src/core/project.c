@@ -34,16 +34,16 @@ static void hash_normalised(char out[80], const char *text, size_t len)
 	char hex[65];
 	size_t i, start = 0;
 
-	sha256_init(&c);
+	strata__sha256_init(&c);
 	for (i = 0; i < len; i++) {
 		if (text[i] == '\r' && i + 1 < len && text[i + 1] == '\n') {
-			sha256_update(&c, text + start, i - start);
+			strata__sha256_update(&c, text + start, i - start);
 			start = i + 1;
 		}
 	}
-	sha256_update(&c, text + start, len - start);
-	sha256_final(&c, d);
-	sha256_hex(d, hex);
+	strata__sha256_update(&c, text + start, len - start);
+	strata__sha256_final(&c, d);
+	strata__sha256_hex(d, hex);
 	strcpy(out, STRATA_CHECKSUM_PREFIX);
 	strcat(out, hex);
 }
@@ -142,16 +142,16 @@ static int want_from_dir(sum_list *out, const char *dir)
 	size_t i;
 	int rc;
 
-	if ((rc = fs_dir_open(&d, dir)) < 0)
+	if ((rc = strata__fs_dir_open(&d, dir)) < 0)
 		goto done;
 	for (i = 0; i < d.count; i++) {
 		if (!ends_with(d.names[i], ".sql") && strcmp(d.names[i], STRATA_TAGS_FILE) != 0)
 			continue;
-		buf_clear(&text);
+		strata__buf_clear(&text);
 		rc = STRATA_ERROR;
-		if (fs_join(&path, dir, d.names[i]) < 0)
+		if (strata__fs_join(&path, dir, d.names[i]) < 0)
 			goto done;
-		if ((rc = fs_dir_read(&text, &d, d.names[i], buf_cstr(&path),
+		if ((rc = strata__fs_dir_read(&text, &d, d.names[i], strata__buf_cstr(&path),
 				      STRATA_MIGRATION_MAX_BYTES)) < 0)
 			goto done;
 		hash_normalised(hash, text.ptr ? text.ptr : "", text.len);
@@ -162,9 +162,9 @@ static int want_from_dir(sum_list *out, const char *dir)
 	sort_list(out);
 	rc = 0;
 done:
-	fs_dir_close(&d);
-	buf_release(&path);
-	buf_release(&text);
+	strata__fs_dir_close(&d);
+	strata__buf_release(&path);
+	strata__buf_release(&text);
 	return rc;
 }
 
@@ -172,7 +172,7 @@ done:
 static int want_from_graph(sum_list *out, const strata_graph *g)
 {
 	size_t n = strata_graph_count(g), i, tags_len;
-	const char *tags = revgraph_tags_text(g, &tags_len);
+	const char *tags = strata__revgraph_tags_text(g, &tags_len);
 	char hash[80];
 
 	for (i = 0; i < n; i++) {
@@ -217,7 +217,7 @@ static int parse_sum(sum_list *out, const char *path, const strata_buf *text)
 		if (!eol)
 			eol = end;
 		line++;
-		if (str_is_conflict_marker(p, (size_t)(eol - p))) {
+		if (strata__str_is_conflict_marker(p, (size_t)(eol - p))) {
 			strata_error_set(STRATA_EPARSE, "strata.sum has merge conflict markers (line %d): "
 					 "resolve the conflict, then run strata hash", line);
 			strata_error_hint("%s was merged with conflicts; 'strata hash' rewrites it from "
@@ -273,10 +273,10 @@ static int render_sum(strata_buf *out, const sum_list *want)
 {
 	size_t i;
 
-	if (buf_puts(out, SUM_HEADER) < 0)
+	if (strata__buf_puts(out, SUM_HEADER) < 0)
 		return STRATA_ERROR;
 	for (i = 0; i < want->n; i++)
-		if (buf_printf(out, "%s %s\n", want->v[i].name, want->v[i].hash) < 0)
+		if (strata__buf_printf(out, "%s %s\n", want->v[i].name, want->v[i].hash) < 0)
 			return STRATA_ERROR;
 	return 0;
 }
@@ -286,10 +286,10 @@ static int write_sum(const char *dir, const sum_list *want)
 	strata_buf sum = STRATA_BUF_INIT, path = STRATA_BUF_INIT;
 	int rc;
 
-	if ((rc = render_sum(&sum, want)) == 0 && (rc = fs_join(&path, dir, STRATA_SUM_FILE)) == 0)
-		rc = fs_write_file(buf_cstr(&path), sum.ptr, sum.len);
-	buf_release(&sum);
-	buf_release(&path);
+	if ((rc = render_sum(&sum, want)) == 0 && (rc = strata__fs_join(&path, dir, STRATA_SUM_FILE)) == 0)
+		rc = strata__fs_write_file(strata__buf_cstr(&path), sum.ptr, sum.len);
+	strata__buf_release(&sum);
+	strata__buf_release(&path);
 	return rc;
 }
 
@@ -343,7 +343,7 @@ static const char *const kind_word[] = { "added", "changed", "removed" };
 static int report_one(void *payload, enum diff_kind k, const char *name, const sum_entry *e)
 {
 	(void)e;
-	return buf_printf(payload, "  %s: %s\n", kind_word[k], name);
+	return strata__buf_printf(payload, "  %s: %s\n", kind_word[k], name);
 }
 
 #define SUM_HINT_STRICT                                                                   \
@@ -358,12 +358,12 @@ static int mismatch(char **report, const char *path, const char *dir, strata_buf
 {
 	if (!diff->len)
 		return 0;
-	buf_truncate(diff, diff->len - 1); /* the last line's newline */
+	strata__buf_truncate(diff, diff->len - 1); /* the last line's newline */
 	strata_error_set(STRATA_ECHECK, "%s does not match the migrations in %s:\n%s", path, dir,
-			 buf_cstr(diff));
+			 strata__buf_cstr(diff));
 	strata_error_hint("%s", hint);
 	if (report)
-		*report = buf_detach(diff);
+		*report = strata__buf_detach(diff);
 	return STRATA_ECHECK;
 }
 
@@ -373,14 +373,14 @@ static int read_sum(sum_list *have, strata_buf *path, const char *dir)
 	strata_buf text = STRATA_BUF_INIT;
 	int rc;
 
-	if ((rc = fs_join(path, dir, STRATA_SUM_FILE)) < 0)
+	if ((rc = strata__fs_join(path, dir, STRATA_SUM_FILE)) < 0)
 		return rc;
-	rc = fs_read_file(&text, buf_cstr(path), STRATA_MIGRATION_MAX_BYTES);
+	rc = strata__fs_read_file(&text, strata__buf_cstr(path), STRATA_MIGRATION_MAX_BYTES);
 	if (rc == STRATA_ENOTFOUND)
 		rc = 0;
 	else if (rc >= 0)
-		rc = (rc = parse_sum(have, buf_cstr(path), &text)) < 0 ? rc : 1;
-	buf_release(&text);
+		rc = (rc = parse_sum(have, strata__buf_cstr(path), &text)) < 0 ? rc : 1;
+	strata__buf_release(&text);
 	return rc;
 }
 
@@ -397,12 +397,12 @@ static int check_against(char **report, const char *dir, const strata_graph *g)
 		goto done;
 	if ((rc = sum_diff(&have, &want, report_one, &diff)) < 0)
 		goto done;
-	rc = mismatch(report, buf_cstr(&path), dir, &diff, SUM_HINT_STRICT);
+	rc = mismatch(report, strata__buf_cstr(&path), dir, &diff, SUM_HINT_STRICT);
 done:
 	list_release(&have);
 	list_release(&want);
-	buf_release(&path);
-	buf_release(&diff);
+	strata__buf_release(&path);
+	strata__buf_release(&diff);
 	return rc < 0 ? rc : 0;
 }
 
@@ -447,13 +447,13 @@ static int refresh_one(void *payload, enum diff_kind k, const char *name, const 
 	size_t idx;
 
 	if (k == SUM_REMOVED)
-		return buf_printf(&c->refused, "  removed: %s\n", name);
+		return strata__buf_printf(&c->refused, "  removed: %s\n", name);
 	if (!e->m) /* strata.tags: it names releases and runs no SQL */
-		return buf_printf(&c->recorded, "%s%s", c->recorded.len ? ", " : "", name);
+		return strata__buf_printf(&c->recorded, "%s%s", c->recorded.len ? ", " : "", name);
 	idx = index_of(c->g, e->m);
 	if (idx < strata_graph_count(c->g) && !c->applied[idx])
-		return buf_printf(&c->recorded, "%s%s", c->recorded.len ? ", " : "", name);
-	return buf_printf(&c->refused, "  %s: %s (revision %s is applied on this database)\n",
+		return strata__buf_printf(&c->recorded, "%s%s", c->recorded.len ? ", " : "", name);
+	return strata__buf_printf(&c->refused, "  %s: %s (revision %s is applied on this database)\n",
 			  kind_word[k], name, e->m->revision);
 }
 
@@ -476,20 +476,20 @@ int strata_sum_refresh_unapplied(char **recorded, const char *dir, const strata_
 	if ((rc = want_from_graph(&want, g)) < 0 || (rc = sum_diff(&have, &want, refresh_one, &c)) < 0)
 		goto done;
 	if (c.refused.len) {
-		rc = mismatch(NULL, buf_cstr(&path), dir, &c.refused,
+		rc = mismatch(NULL, strata__buf_cstr(&path), dir, &c.refused,
 			      "sum = auto records only files whose revision this database has not "
 			      "applied; if these changes are intended, run 'strata hash', otherwise "
 			      "restore the files (e.g. from version control)");
 		goto done;
 	}
 	if (c.recorded.len && (rc = write_sum(dir, &want)) == 0)
-		*recorded = buf_detach(&c.recorded);
+		*recorded = strata__buf_detach(&c.recorded);
 done:
 	list_release(&have);
 	list_release(&want);
-	buf_release(&path);
-	buf_release(&c.refused);
-	buf_release(&c.recorded);
+	strata__buf_release(&path);
+	strata__buf_release(&c.refused);
+	strata__buf_release(&c.recorded);
 	return rc < 0 ? rc : 0;
 }
 
@@ -523,7 +523,7 @@ static int sum_record_one(const char *dir, const char *name, const char *text, s
 	rc = write_sum(dir, &have);
 done:
 	list_release(&have);
-	buf_release(&path);
+	strata__buf_release(&path);
 	return rc < 0 ? rc : 0;
 }
 
@@ -532,11 +532,11 @@ static int write_tags(const char *dir, const tag_list *tags)
 	strata_buf text = STRATA_BUF_INIT, path = STRATA_BUF_INIT;
 	int rc;
 
-	if ((rc = tags_render(&text, tags)) == 0 && (rc = fs_join(&path, dir, STRATA_TAGS_FILE)) == 0 &&
-	    (rc = fs_write_file(buf_cstr(&path), text.ptr, text.len)) == 0)
+	if ((rc = strata__tags_render(&text, tags)) == 0 && (rc = strata__fs_join(&path, dir, STRATA_TAGS_FILE)) == 0 &&
+	    (rc = strata__fs_write_file(strata__buf_cstr(&path), text.ptr, text.len)) == 0)
 		rc = sum_record_one(dir, STRATA_TAGS_FILE, text.ptr, text.len);
-	buf_release(&text);
-	buf_release(&path);
+	strata__buf_release(&text);
+	strata__buf_release(&path);
 	return rc;
 }
 
@@ -549,7 +549,7 @@ static int copy_tags(tag_list *out, const strata_graph *g, const char *skip)
 
 		if (skip && strcmp(name, skip) == 0)
 			continue;
-		if (tags_add(out, name, strata_graph_at(g, idx)->revision, 0) < 0)
+		if (strata__tags_add(out, name, strata_graph_at(g, idx)->revision, 0) < 0)
 			return STRATA_ERROR;
 	}
 	return 0;
@@ -564,15 +564,15 @@ int strata_tag_add(const char *dir, const strata_graph *g, const char *name, con
 	STRATA_ASSERT_ARG(dir);
 	STRATA_ASSERT_ARG(g);
 	STRATA_ASSERT_ARG(name);
-	if ((rc = tags_check_new(g, name)) < 0 ||
+	if ((rc = strata__tags_check_new(g, name)) < 0 ||
 	    (rc = strata_graph_lookup(&idx, g, target ? target : "head")) < 0)
 		return rc;
 	if ((rc = copy_tags(&tags, g, NULL)) == 0 &&
-	    (rc = tags_add(&tags, name, strata_graph_at(g, idx)->revision, 0)) == 0) {
-		tags_sort(&tags);
+	    (rc = strata__tags_add(&tags, name, strata_graph_at(g, idx)->revision, 0)) == 0) {
+		strata__tags_sort(&tags);
 		rc = write_tags(dir, &tags);
 	}
-	tags_release(&tags);
+	strata__tags_release(&tags);
 	return rc;
 }
 
@@ -584,14 +584,14 @@ int strata_tag_delete(const char *dir, const strata_graph *g, const char *name)
 	STRATA_ASSERT_ARG(dir);
 	STRATA_ASSERT_ARG(g);
 	STRATA_ASSERT_ARG(name);
-	if (revgraph_tag_index(g, name) < 0) {
+	if (strata__revgraph_tag_index(g, name) < 0) {
 		strata_error_set(STRATA_ENOTFOUND, "there is no tag named '%s'", name);
 		strata_error_hint("`strata tag` lists the tags");
 		return STRATA_ENOTFOUND;
 	}
 	if ((rc = copy_tags(&tags, g, name)) == 0)
 		rc = write_tags(dir, &tags);
-	tags_release(&tags);
+	strata__tags_release(&tags);
 	return rc;
 }
 
@@ -603,16 +603,16 @@ static int slugify(strata_buf *out, const char *message)
 
 	for (p = message; *p && out->len < 40; p++) {
 		if (isalnum((unsigned char)*p) && !((unsigned char)*p & 0x80)) {
-			if (pending && out->len && buf_putc(out, '_') < 0)
+			if (pending && out->len && strata__buf_putc(out, '_') < 0)
 				return STRATA_ERROR;
 			pending = 0;
-			if (buf_putc(out, (char)tolower((unsigned char)*p)) < 0)
+			if (strata__buf_putc(out, (char)tolower((unsigned char)*p)) < 0)
 				return STRATA_ERROR;
 		} else {
 			pending = 1;
 		}
 	}
-	return out->len ? 0 : buf_puts(out, "revision");
+	return out->len ? 0 : strata__buf_puts(out, "revision");
 }
 
 /* A header value must stay on one line. */
@@ -630,7 +630,7 @@ static int put_list(strata_buf *b, const char *const *ids, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (buf_printf(b, "%s%s", i ? " " : "", ids[i]) < 0)
+		if (strata__buf_printf(b, "%s%s", i ? " " : "", ids[i]) < 0)
 			return STRATA_ERROR;
 	return 0;
 }
@@ -665,30 +665,30 @@ static int render_revision(strata_buf *text, strata_buf *name, const char *id, c
 {
 	const char *message = spec->message ? spec->message : "";
 
-	buf_clear(text);
-	buf_clear(name);
-	if (buf_printf(text, "-- revision: %s\n-- revises: ", id) < 0 ||
-	    (spec->nparents ? put_list(text, spec->parents, spec->nparents) : buf_puts(text, "base")) < 0 ||
-	    buf_printf(text, "\n-- message: %s\n", message) < 0 ||
-	    (created && buf_printf(text, "-- created: %s\n", created) < 0) ||
-	    buf_printf(text, "-- transaction: %s\n", spec->transactional ? "on" : "off") < 0)
+	strata__buf_clear(text);
+	strata__buf_clear(name);
+	if (strata__buf_printf(text, "-- revision: %s\n-- revises: ", id) < 0 ||
+	    (spec->nparents ? put_list(text, spec->parents, spec->nparents) : strata__buf_puts(text, "base")) < 0 ||
+	    strata__buf_printf(text, "\n-- message: %s\n", message) < 0 ||
+	    (created && strata__buf_printf(text, "-- created: %s\n", created) < 0) ||
+	    strata__buf_printf(text, "-- transaction: %s\n", spec->transactional ? "on" : "off") < 0)
 		return STRATA_ERROR;
-	if (spec->ndepends_on && (buf_puts(text, "-- depends-on: ") < 0 ||
+	if (spec->ndepends_on && (strata__buf_puts(text, "-- depends-on: ") < 0 ||
 				  put_list(text, spec->depends_on, spec->ndepends_on) < 0 ||
-				  buf_putc(text, '\n') < 0))
+				  strata__buf_putc(text, '\n') < 0))
 		return STRATA_ERROR;
-	if (spec->branch && buf_printf(text, "-- branch: %s\n", spec->branch) < 0)
+	if (spec->branch && strata__buf_printf(text, "-- branch: %s\n", spec->branch) < 0)
 		return STRATA_ERROR;
-	if (spec->irreversible && buf_printf(text, "-- irreversible: %s\n", spec->irreversible) < 0)
+	if (spec->irreversible && strata__buf_printf(text, "-- irreversible: %s\n", spec->irreversible) < 0)
 		return STRATA_ERROR;
-	if (buf_printf(text, "\n-- +%s\n%s\n\n-- +down\n%s\n", spec->batch_sql ? "batch" : "up",
+	if (strata__buf_printf(text, "\n-- +%s\n%s\n\n-- +down\n%s\n", spec->batch_sql ? "batch" : "up",
 		       spec->batch_sql ? spec->batch_sql
 		       : spec->up_sql ? spec->up_sql : "-- write the upgrade SQL here",
 		       spec->down_sql ? spec->down_sql : "-- write the downgrade SQL here") < 0)
 		return STRATA_ERROR;
-	if (buf_printf(name, "%s_", id) < 0 || slugify(name, message) < 0 || buf_puts(name, ".sql") < 0)
+	if (strata__buf_printf(name, "%s_", id) < 0 || slugify(name, message) < 0 || strata__buf_puts(name, ".sql") < 0)
 		return STRATA_ERROR;
-	return check_reads_back(text, buf_cstr(name));
+	return check_reads_back(text, strata__buf_cstr(name));
 }
 
 /* The spec's one-line values and branch label, before anything is written. */
@@ -722,11 +722,11 @@ int strata_revision_render(char **text_out, char **name_out, const char *id, con
 		return STRATA_EINVALID;
 	}
 	if ((rc = spec_valid(spec)) == 0 && (rc = render_revision(&text, &name, id, created, spec)) == 0) {
-		*text_out = buf_detach(&text);
-		*name_out = buf_detach(&name);
+		*text_out = strata__buf_detach(&text);
+		*name_out = strata__buf_detach(&name);
 	}
-	buf_release(&text);
-	buf_release(&name);
+	strata__buf_release(&text);
+	strata__buf_release(&name);
 	return rc;
 }
 
@@ -743,19 +743,19 @@ int strata_revision_write(char **path_out, char id_out[13], const char *dir,
 	STRATA_ASSERT_ARG(spec);
 
 	*path_out = NULL;
-	iso_time_format(created, iso_time_now_ms());
+	strata__iso_time_format(created, strata__iso_time_now_ms());
 	if ((rc = spec_valid(spec)) < 0)
 		return rc;
-	if (!fs_is_dir(dir) && (rc = fs_mkdir_p(dir)) < 0)
+	if (!strata__fs_is_dir(dir) && (rc = strata__fs_mkdir_p(dir)) < 0)
 		return rc;
 	for (attempt = 0; attempt < 10; attempt++) {
-		if ((rc = random_hex(id_out, STRATA_REVISION_LEN)) < 0)
+		if ((rc = strata__random_hex(id_out, STRATA_REVISION_LEN)) < 0)
 			goto done;
 		if ((rc = render_revision(&text, &name, id_out, created, spec)) < 0)
 			goto done;
-		if ((rc = fs_join(&path, dir, buf_cstr(&name))) < 0)
+		if ((rc = strata__fs_join(&path, dir, strata__buf_cstr(&name))) < 0)
 			goto done;
-		rc = fs_create_file(buf_cstr(&path), text.ptr, text.len);
+		rc = strata__fs_create_file(strata__buf_cstr(&path), text.ptr, text.len);
 		if (rc != STRATA_ECONFLICT)
 			break;
 	}
@@ -764,14 +764,14 @@ int strata_revision_write(char **path_out, char id_out[13], const char *dir,
 	if ((rc = strata_sum_write(dir)) < 0) {
 		/* All or nothing: a revision strata.sum does not list would stop
 		 * every later upgrade, so the new file goes again. */
-		unlink(buf_cstr(&path));
+		unlink(strata__buf_cstr(&path));
 		goto done;
 	}
-	*path_out = buf_detach(&path);
+	*path_out = strata__buf_detach(&path);
 done:
-	buf_release(&text);
-	buf_release(&name);
-	buf_release(&path);
+	strata__buf_release(&text);
+	strata__buf_release(&name);
+	strata__buf_release(&path);
 	return rc;
 }
 
@@ -800,19 +800,19 @@ static int ignore_cache(const char *root)
 	strata_buf path = STRATA_BUF_INIT, text = STRATA_BUF_INIT;
 	int rc;
 
-	if ((rc = fs_join(&path, root, ".gitignore")) < 0)
+	if ((rc = strata__fs_join(&path, root, ".gitignore")) < 0)
 		goto done;
-	if (fs_exists(buf_cstr(&path)) && (rc = fs_read_file(&text, buf_cstr(&path), 1u << 20)) < 0)
+	if (strata__fs_exists(strata__buf_cstr(&path)) && (rc = strata__fs_read_file(&text, strata__buf_cstr(&path), 1u << 20)) < 0)
 		goto done;
-	if (ignores_cache(buf_cstr(&text)))
+	if (ignores_cache(strata__buf_cstr(&text)))
 		goto done;
 	if (text.len && text.ptr[text.len - 1] != '\n')
-		buf_putc(&text, '\n');
-	buf_puts(&text, "# strata's cache of shadow snapshots (docs/schema.md)\n.strata/\n");
-	rc = buf_oom(&text) ? STRATA_ERROR : fs_write_file(buf_cstr(&path), text.ptr, text.len);
+		strata__buf_putc(&text, '\n');
+	strata__buf_puts(&text, "# strata's cache of shadow snapshots (docs/schema.md)\n.strata/\n");
+	rc = strata__buf_oom(&text) ? STRATA_ERROR : strata__fs_write_file(strata__buf_cstr(&path), text.ptr, text.len);
 done:
-	buf_release(&path);
-	buf_release(&text);
+	strata__buf_release(&path);
+	strata__buf_release(&text);
 	return rc;
 }
 
@@ -823,10 +823,10 @@ int strata_project_init(const char *root, const char *database)
 
 	STRATA_ASSERT_ARG(root);
 
-	if (fs_join(&path, root, STRATA_CONFIG_FILE) < 0)
+	if (strata__fs_join(&path, root, STRATA_CONFIG_FILE) < 0)
 		goto done;
-	if (fs_exists(buf_cstr(&path))) {
-		rc = strata_error_set(STRATA_ECONFLICT, "%s already exists", buf_cstr(&path));
+	if (strata__fs_exists(strata__buf_cstr(&path))) {
+		rc = strata_error_set(STRATA_ECONFLICT, "%s already exists", strata__buf_cstr(&path));
 		strata_error_hint("this folder is already a strata project; edit the file instead");
 		goto done;
 	}
@@ -834,7 +834,7 @@ int strata_project_init(const char *root, const char *database)
 		rc = strata_error_set(STRATA_EINVALID, "the database must be one line");
 		goto done;
 	}
-	if (buf_printf(&text,
+	if (strata__buf_printf(&text,
 		       "; strata project settings: see 'strata help config'.\n"
 		       "[strata]\n"
 		       "; flags and the STRATA_DATABASE_URL / DATABASE_URL variables override this\n"
@@ -846,15 +846,15 @@ int strata_project_init(const char *root, const char *database)
 		       "statement_timeout = 0\n",
 		       database ? database : "sqlite:strata.db") < 0)
 		goto done;
-	if ((rc = fs_create_file(buf_cstr(&path), text.ptr, text.len)) < 0)
+	if ((rc = strata__fs_create_file(strata__buf_cstr(&path), text.ptr, text.len)) < 0)
 		goto done;
-	if ((rc = fs_join(&path, root, "migrations")) < 0 || (rc = fs_mkdir_p(buf_cstr(&path))) < 0)
+	if ((rc = strata__fs_join(&path, root, "migrations")) < 0 || (rc = strata__fs_mkdir_p(strata__buf_cstr(&path))) < 0)
 		goto done;
-	if ((rc = strata_sum_write(buf_cstr(&path))) < 0)
+	if ((rc = strata_sum_write(strata__buf_cstr(&path))) < 0)
 		goto done;
 	rc = ignore_cache(root);
 done:
-	buf_release(&path);
-	buf_release(&text);
+	strata__buf_release(&path);
+	strata__buf_release(&text);
 	return rc;
 }

@@ -87,7 +87,7 @@ int strata_promotion_check(const strata_config *cfg, const strata_graph *g, cons
 		if (!no)
 			continue;
 		bad++;
-		if (buf_printf(&list, "\n  %s (%s): %s", m->revision, m->path, no) < 0) {
+		if (strata__buf_printf(&list, "\n  %s (%s): %s", m->revision, m->path, no) < 0) {
 			rc = STRATA_ERROR;
 			goto done;
 		}
@@ -95,13 +95,13 @@ int strata_promotion_check(const strata_config *cfg, const strata_graph *g, cons
 	if (bad) {
 		rc = strata_error_set(STRATA_ECHECK, "%zu revision(s) not promoted: environment '%s' "
 				      "runs only what '%s' has applied from the same file:%s", bad,
-				      cfg->env ? cfg->env : "?", cfg->promote_from, buf_cstr(&list));
+				      cfg->env ? cfg->env : "?", cfg->promote_from, strata__buf_cstr(&list));
 		strata_error_hint("nothing was run. Apply them on '%s' first ('strata -e %s upgrade'), "
 				  "or pass --skip-promotion-check REASON (recorded in the history)",
 				  cfg->promote_from, cfg->promote_from);
 	}
 done:
-	buf_release(&list);
+	strata__buf_release(&list);
 	strata_audit_free(a);
 	strata_config_free(up);
 	return rc;

@@ -114,7 +114,7 @@ static void *idx_value(size_t i)
 /* Index stored in a map, or -1. */
 static long map_index(const strata_map *m, const char *key)
 {
-	void *v = map_get(m, key);
+	void *v = strata__map_get(m, key);
 
 	return v ? (long)((uintptr_t)v - 1) : -1;
 }
@@ -173,7 +173,7 @@ static int check_filename(const strata_migration *m)
 		slug = f + STRATA_REVISION_LEN + 1;
 	slen = flen - (size_t)(slug - f);
 	strata_error_set(STRATA_EPARSE, "%s:%d: the file name does not start with its revision id %s",
-			 m->path, migfile_header_line(m, "revision"), m->revision);
+			 m->path, strata__migfile_header_line(m, "revision"), m->revision);
 	strata_error_hint("rename it to %s_%.*s.sql (migration files are named <revision>_<slug>.sql)",
 			  m->revision, (int)(slen ? slen : 9), slen ? slug : "migration");
 	return STRATA_EPARSE;
@@ -191,7 +191,7 @@ static int resolve_edges(const strata_graph *g, size_t i, char **ids, size_t nid
 
 		if (p < 0) {
 			strata_error_set(STRATA_EPARSE, "%s:%d: unknown %s %s", m->path,
-					 migfile_header_line(m, is_dep ? "depends-on" : "revises"),
+					 strata__migfile_header_line(m, is_dep ? "depends-on" : "revises"),
 					 is_dep ? "dependency" : "parent revision", ids[j]);
 			strata_error_hint("no file in the migrations directory has '-- revision: "
 					  "%s'; fix the '%s' header, or restore the missing file",
@@ -249,10 +249,10 @@ static int report_cycle(const strata_graph *g, const id_rank *sorted, const size
 		size_t k = first + (best - first + j) % (len - first);
 		const strata_migration *m = g->migs[walk[k]];
 
-		if (buf_printf(&msg, "%s%s", j ? " -> " : "", m->revision) < 0)
+		if (strata__buf_printf(&msg, "%s%s", j ? " -> " : "", m->revision) < 0)
 			goto done;
 		if (j < len - first &&
-		    buf_printf(&files, "%s%s", j ? ", " : "", m->filename) < 0)
+		    strata__buf_printf(&files, "%s%s", j ? ", " : "", m->filename) < 0)
 			goto done;
 	}
 	/* Name the line of cycle[0]'s edge to cycle[1]. */
@@ -265,13 +265,13 @@ static int report_cycle(const strata_graph *g, const id_rank *sorted, const size
 	rc = strata_error_set(STRATA_EPARSE,
 			      "%s:%d: the revisions form a cycle: %s "
 			      "(each revises or depends on the next)",
-			      m0->path, migfile_header_line(m0, is_dep ? "depends-on" : "revises"),
-			      buf_cstr(&msg));
+			      m0->path, strata__migfile_header_line(m0, is_dep ? "depends-on" : "revises"),
+			      strata__buf_cstr(&msg));
 	strata_error_hint("break the cycle in the 'revises' or 'depends-on' header of one of: %s",
-			  buf_cstr(&files));
+			  strata__buf_cstr(&files));
 done:
-	buf_release(&msg);
-	buf_release(&files);
+	strata__buf_release(&msg);
+	strata__buf_release(&files);
 	strata_free(walk);
 	strata_free(seen);
 	return rc;
@@ -352,14 +352,14 @@ int strata_graph_build(strata_graph **out, strata_migration **migs, size_t n)
 
 			rc = strata_error_set(STRATA_EPARSE,
 					      "%s:%d: revision %s is also defined in %s:%d",
-					      m->path, migfile_header_line(m, "revision"), m->revision,
-					      o->path, migfile_header_line(o, "revision"));
+					      m->path, strata__migfile_header_line(m, "revision"), m->revision,
+					      o->path, strata__migfile_header_line(o, "revision"));
 			strata_error_hint("every revision needs its own id: give one of the files "
 					  "a new id and file name, and update the revisions that "
 					  "revise it");
 			goto done;
 		}
-		if ((rc = map_put(&g->ids, m->revision, idx_value(i))) < 0)
+		if ((rc = strata__map_put(&g->ids, m->revision, idx_value(i))) < 0)
 			goto done;
 		npar += m->nrevises;
 		ndep += m->ndepends_on;
@@ -394,20 +394,20 @@ int strata_graph_build(strata_graph **out, strata_migration **migs, size_t n)
 
 			rc = strata_error_set(STRATA_EPARSE,
 					      "%s:%d: branch label '%s' is also used by %s:%d",
-					      m->path, migfile_header_line(m, "branch"), m->branch,
-					      o->path, migfile_header_line(o, "branch"));
+					      m->path, strata__migfile_header_line(m, "branch"), m->branch,
+					      o->path, strata__migfile_header_line(o, "branch"));
 			strata_error_hint("a branch label names one branch: rename one of them");
 			goto done;
 		}
 		if ((other = map_index(&g->ids, m->branch)) >= 0) {
 			rc = strata_error_set(STRATA_EPARSE,
 					      "%s:%d: branch label '%s' is also the id of the revision "
-					      "in %s", m->path, migfile_header_line(m, "branch"),
+					      "in %s", m->path, strata__migfile_header_line(m, "branch"),
 					      m->branch, migs[other]->path);
 			strata_error_hint("a name means one thing: rename the branch label");
 			goto done;
 		}
-		if ((rc = map_put(&g->labels, m->branch, idx_value(i))) < 0)
+		if ((rc = strata__map_put(&g->labels, m->branch, idx_value(i))) < 0)
 			goto done;
 	}
 
@@ -476,8 +476,8 @@ int strata_graph_build(strata_graph **out, strata_migration **migs, size_t n)
 	}
 	memcpy(migs, tmp, n * sizeof(*migs));
 	for (k = 0; k < n; k++) {
-		if ((rc = map_put(&g->ids, migs[k]->revision, idx_value(k))) < 0 ||
-		    (migs[k]->branch && (rc = map_put(&g->labels, migs[k]->branch, idx_value(k))) < 0))
+		if ((rc = strata__map_put(&g->ids, migs[k]->revision, idx_value(k))) < 0 ||
+		    (migs[k]->branch && (rc = strata__map_put(&g->labels, migs[k]->branch, idx_value(k))) < 0))
 			goto done;
 	}
 	rc = STRATA_ERROR;
@@ -532,7 +532,7 @@ int strata_graph_load(strata_graph **out, const char *dir)
 	STRATA_ASSERT_ARG(out);
 	STRATA_ASSERT_ARG(dir);
 	*out = NULL;
-	if ((rc = fs_dir_open(&d, dir)) < 0) {
+	if ((rc = strata__fs_dir_open(&d, dir)) < 0) {
 		if (rc == STRATA_ENOTFOUND)
 			strata_error_hint("create the migrations directory, or point --migrations (or "
 					  "'migrations' in strata.ini) at it");
@@ -544,14 +544,14 @@ int strata_graph_load(strata_graph **out, const char *dir)
 	for (i = 0; i < d.count; i++) {
 		if (!has_suffix(d.names[i], ".sql"))
 			continue; /* strata.sum, READMEs, editor leftovers */
-		if ((rc = fs_join(&path, dir, d.names[i])) < 0 ||
-		    (rc = migfile_load_at(&migs[n], &d, d.names[i], buf_cstr(&path))) < 0)
+		if ((rc = strata__fs_join(&path, dir, d.names[i])) < 0 ||
+		    (rc = strata__migfile_load_at(&migs[n], &d, d.names[i], strata__buf_cstr(&path))) < 0)
 			goto done;
 		n++;
 	}
 	rc = strata_graph_build(out, migs, n);
 	migs = NULL; /* the graph took them, also on error */
-	if (rc == 0 && (rc = tags_load(*out, &d, dir)) < 0) {
+	if (rc == 0 && (rc = strata__tags_load(*out, &d, dir)) < 0) {
 		strata_graph_free(*out);
 		*out = NULL;
 	}
@@ -561,8 +561,8 @@ done:
 			strata_migration_free(migs[i]);
 		strata_free(migs);
 	}
-	fs_dir_close(&d);
-	buf_release(&path);
+	strata__fs_dir_close(&d);
+	strata__buf_release(&path);
 	return rc;
 }
 
@@ -586,9 +586,9 @@ void strata_graph_free(strata_graph *g)
 	strata_free(g->heads);
 	strata_free(g->bases);
 	strata_free(g->byid);
-	map_release(&g->ids);
-	map_release(&g->labels);
-	tags_release(&g->tags);
+	strata__map_release(&g->ids);
+	strata__map_release(&g->labels);
+	strata__tags_release(&g->tags);
 	strata_free(g->tags_text);
 	strata_free(g);
 }
@@ -660,9 +660,9 @@ size_t strata_graph_branchpoints(size_t *out, size_t cap, const strata_graph *g)
 
 /* ---- tags ---------------------------------------------------------------- */
 
-int revgraph_set_tags(strata_graph *g, tag_list *tags, char *text, size_t len)
+int strata__revgraph_set_tags(strata_graph *g, tag_list *tags, char *text, size_t len)
 {
-	tags_release(&g->tags);
+	strata__tags_release(&g->tags);
 	strata_free(g->tags_text);
 	g->tags = *tags;
 	memset(tags, 0, sizeof(*tags));
@@ -671,18 +671,18 @@ int revgraph_set_tags(strata_graph *g, tag_list *tags, char *text, size_t len)
 	return 0;
 }
 
-const char *revgraph_tags_text(const strata_graph *g, size_t *len)
+const char *strata__revgraph_tags_text(const strata_graph *g, size_t *len)
 {
 	*len = g->tags_len;
 	return g->tags_text;
 }
 
-int revgraph_has_label(const strata_graph *g, const char *name)
+int strata__revgraph_has_label(const strata_graph *g, const char *name)
 {
 	return map_index(&g->labels, name) >= 0;
 }
 
-long revgraph_tag_index(const strata_graph *g, const char *name)
+long strata__revgraph_tag_index(const strata_graph *g, const char *name)
 {
 	size_t lo = 0, hi = g->tags.n;
 
@@ -745,7 +745,7 @@ static int branch_head(size_t *out, const strata_graph *g, size_t s, const char 
 	for (i = s; i < g->n; i++) {
 		if (!mark[i] || g->child_off[i + 1] != g->child_off[i])
 			continue;
-		if (buf_printf(&list, "%s%s", nfound ? ", " : "", g->migs[i]->revision) < 0)
+		if (strata__buf_printf(&list, "%s%s", nfound ? ", " : "", g->migs[i]->revision) < 0)
 			goto done;
 		found = i;
 		nfound++;
@@ -755,11 +755,11 @@ static int branch_head(size_t *out, const strata_graph *g, size_t s, const char 
 		rc = 0;
 	} else {
 		rc = strata_error_set(STRATA_EAMBIGUOUS, "branch '%s' has %zu heads: %s", name, nfound,
-				      buf_cstr(&list));
+				      strata__buf_cstr(&list));
 		strata_error_hint("merge them with `strata merge`, or name one of the revisions");
 	}
 done:
-	buf_release(&list);
+	strata__buf_release(&list);
 	strata_free(mark);
 	return rc;
 }
@@ -782,7 +782,7 @@ static int lookup_node(size_t *out, int *is_label, const strata_graph *g, const 
 		*is_label = 1;
 		return 0;
 	}
-	if ((idx = revgraph_tag_index(g, name)) >= 0) {
+	if ((idx = strata__revgraph_tag_index(g, name)) >= 0) {
 		*out = g->tags.v[idx].idx;
 		return 0;
 	}
@@ -820,14 +820,14 @@ static int lookup_node(size_t *out, int *is_label, const strata_graph *g, const 
 		return STRATA_ENOTFOUND;
 	}
 	for (i = lo; i < lo + nmatch; i++)
-		if (buf_printf(&list, "%s%s", i > lo ? ", " : "", g->migs[g->byid[i]]->revision) < 0) {
-			buf_release(&list);
+		if (strata__buf_printf(&list, "%s%s", i > lo ? ", " : "", g->migs[g->byid[i]]->revision) < 0) {
+			strata__buf_release(&list);
 			return STRATA_ERROR;
 		}
 	rc = strata_error_set(STRATA_EAMBIGUOUS, "revision prefix '%s' is ambiguous: %s", name,
-			      buf_cstr(&list));
+			      strata__buf_cstr(&list));
 	strata_error_hint("give more characters of the revision id");
-	buf_release(&list);
+	strata__buf_release(&list);
 	return rc;
 }
 
@@ -835,7 +835,7 @@ static int lookup_node(size_t *out, int *is_label, const strata_graph *g, const 
 static int put_revisions(strata_buf *b, const strata_graph *g, const size_t *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (buf_printf(b, "%s%s", i ? ", " : "", g->migs[v[i]]->revision) < 0)
+		if (strata__buf_printf(b, "%s%s", i ? ", " : "", g->migs[v[i]]->revision) < 0)
 			return STRATA_ERROR;
 	return 0;
 }
@@ -861,23 +861,23 @@ static int single_head(size_t *out, const strata_graph *g, const char *target, c
 		return STRATA_ENOTFOUND;
 	}
 	if (put_revisions(&list, g, g->heads, g->nheads) < 0) {
-		buf_release(&list);
+		strata__buf_release(&list);
 		return STRATA_ERROR;
 	}
 	first = g->migs[g->heads[0]]->revision;
 	/* Bad usage, not a bad state: the user has to say which head. */
 	if (!*suffix) {
 		strata_error_set(STRATA_EAMBIGUOUS, "'%s' is ambiguous: there are %zu heads: %s",
-				 target, g->nheads, buf_cstr(&list));
+				 target, g->nheads, strata__buf_cstr(&list));
 		strata_error_hint("name one head (for example %s), give `heads` for all of them, "
 				  "or join them with `strata merge -m MESSAGE`", first);
 	} else {
 		strata_error_set(STRATA_EAMBIGUOUS, "'%s' is ambiguous: there are %zu heads (%s); "
-				 "name one", target, g->nheads, buf_cstr(&list));
+				 "name one", target, g->nheads, strata__buf_cstr(&list));
 		strata_error_hint("step from the head you mean (for example %s%s), or join the "
 				  "heads with `strata merge -m MESSAGE`", first, suffix);
 	}
-	buf_release(&list);
+	strata__buf_release(&list);
 	return STRATA_EAMBIGUOUS;
 }
 
@@ -935,7 +935,7 @@ static const char *relative_sign(const char *name)
 static int names_exactly(const strata_graph *g, const char *name)
 {
 	return map_index(&g->ids, name) >= 0 || map_index(&g->labels, name) >= 0 ||
-	       revgraph_tag_index(g, name) >= 0;
+	       strata__revgraph_tag_index(g, name) >= 0;
 }
 
 /*
@@ -974,18 +974,18 @@ static int walk_steps(size_t *out, const strata_graph *g, const char *target, si
 			return STRATA_EINVALID;
 		}
 		if (put_revisions(&list, g, next, nnext) < 0) {
-			buf_release(&list);
+			strata__buf_release(&list);
 			return STRATA_ERROR;
 		}
 		strata_error_set(STRATA_EAMBIGUOUS, "'%s' is ambiguous: %s has %zu %s (%s); name one",
-				 target, rev, nnext, forward ? "children" : "parents", buf_cstr(&list));
+				 target, rev, nnext, forward ? "children" : "parents", strata__buf_cstr(&list));
 		if (left)
 			strata_error_hint("step from the one you mean, for example %s%c%zu",
 					  g->migs[next[0]]->revision, forward ? '+' : '-', left);
 		else
 			strata_error_hint("name the one you mean, for example %s",
 					  g->migs[next[0]]->revision);
-		buf_release(&list);
+		strata__buf_release(&list);
 		return STRATA_EAMBIGUOUS;
 	}
 	*out = node;
@@ -1013,14 +1013,14 @@ static int base_step(size_t *out, const strata_graph *g, const char *target, int
 		return STRATA_ENOTFOUND;
 	}
 	if (put_revisions(&list, g, g->bases, g->nbases) < 0) {
-		buf_release(&list);
+		strata__buf_release(&list);
 		return STRATA_ERROR;
 	}
 	strata_error_set(STRATA_EAMBIGUOUS, "'%s' is ambiguous: there are %zu bases (%s); name one",
-			 target, g->nbases, buf_cstr(&list));
+			 target, g->nbases, strata__buf_cstr(&list));
 	strata_error_hint("step from the base you mean, for example %s+%zu",
 			  g->migs[g->bases[0]]->revision, steps - 1);
-	buf_release(&list);
+	strata__buf_release(&list);
 	return STRATA_EAMBIGUOUS;
 }
 

@@ -17,7 +17,7 @@
 
 static const char *const section_markers[REVTEST_NSECTIONS] = { "before", "check", "check-down" };
 
-void revtest_free(revtest *t)
+void strata__revtest_free(revtest *t)
 {
 	if (!t)
 		return;
@@ -30,7 +30,7 @@ void revtest_free(revtest *t)
 	strata_free(t);
 }
 
-int revtest_is_true(const char *v)
+int strata__revtest_is_true(const char *v)
 {
 	return v && (strcasecmp(v, "t") == 0 || strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0);
 }
@@ -72,7 +72,7 @@ static int split_section(revtest *t, revtest_section s, const char *text, size_t
 {
 	db_stmt *stmts = NULL;
 	size_t n = 0, err_at = 0;
-	int rc = db_split(&stmts, &n, &err_at, (db_engine)engine, text + start, end - start);
+	int rc = strata__db_split(&stmts, &n, &err_at, (db_engine)engine, text + start, end - start);
 
 	if (rc != 0) {
 		if (rc == STRATA_EPARSE) {
@@ -99,7 +99,7 @@ static int split_section(revtest *t, revtest_section s, const char *text, size_t
 	return 0;
 }
 
-int revtest_parse(revtest **out, const char *path, const char *text, size_t len, int engine)
+int strata__revtest_parse(revtest **out, const char *path, const char *text, size_t len, int engine)
 {
 	revtest *t = strata_calloc(1, sizeof(*t));
 	int seen[REVTEST_NSECTIONS] = { 0 };
@@ -169,22 +169,22 @@ int revtest_parse(revtest **out, const char *path, const char *text, size_t len,
 				  "-- +check followed by queries returning true");
 	}
 	if (rc != 0) {
-		revtest_free(t);
+		strata__revtest_free(t);
 		return rc;
 	}
 	*out = t;
 	return 0;
 }
 
-int revtest_load(revtest **out, const char *path, int engine)
+int strata__revtest_load(revtest **out, const char *path, int engine)
 {
 	strata_buf text = STRATA_BUF_INIT;
 	int rc;
 
 	*out = NULL;
-	if ((rc = fs_read_file(&text, path, REVTEST_FILE_MAX)) != 0)
+	if ((rc = strata__fs_read_file(&text, path, REVTEST_FILE_MAX)) != 0)
 		return rc;
-	rc = revtest_parse(out, path, buf_cstr(&text), text.len, engine);
-	buf_release(&text);
+	rc = strata__revtest_parse(out, path, strata__buf_cstr(&text), text.len, engine);
+	strata__buf_release(&text);
 	return rc;
 }

@@ -38,12 +38,12 @@ typedef struct revtest {
 
 /* Parse a data-check file's text; engine: db_engine (splitting rules).
  * 0, or STRATA_EPARSE with "path:line: ..." and a hint. */
-int revtest_parse(revtest **out, const char *path, const char *text, size_t len, int engine);
+int strata__revtest_parse(revtest **out, const char *path, const char *text, size_t len, int engine);
 /* Read and parse a file. */
-int revtest_load(revtest **out, const char *path, int engine);
-void revtest_free(revtest *t);
+int strata__revtest_load(revtest **out, const char *path, int engine);
+void strata__revtest_free(revtest *t);
 
 /* Whether a query's first column reads as true ("t", "true", "1", any case). */
-int revtest_is_true(const char *value);
+int strata__revtest_is_true(const char *value);
 
 #endif

@@ -11,15 +11,15 @@
  *
  *   settled_ahead() with opts->prefetch: the state read ahead, read-only
  *                     (core/prefetch.c); nothing to run or refuse: done
- *   run_open()        connect, timeouts, run lock, bookkeeping tables, read state
+ *   strata__run_open()        connect, timeouts, run lock, bookkeeping tables, read state
  *     -> run_check_*  failed revisions and changed files stop the run here
  *     -> plan         strata_plan_upgrade / _downgrade from the applied set
  *     -> split_all    every statement of every step, before anything runs
- *     -> run_step()*  one revision: BEGIN, re-read versions (replan if moved),
+ *     -> strata__run_step()*  one revision: BEGIN, re-read versions (replan if moved),
  *                     statements, version rows, history row, COMMIT
- *   run_close()       unlock, disconnect (also on every error path)
+ *   strata__run_close()       unlock, disconnect (also on every error path)
  *
- *   opts->sql_only: run_offline() (core/runner_sql.c) renders the plan instead.
+ *   opts->sql_only: strata__run_offline() (core/runner_sql.c) renders the plan instead.
  *
  * Invariants:
  *  1. A transactional step's SQL and its bookkeeping commit together.
@@ -86,7 +86,7 @@ static const char *section(const strata_migration *m, strata_direction dir, size
 }
 
 /* Split one step's section; a syntax error names file:line:col. */
-int run_split_step(step_sql *out, const strata_migration *m, strata_direction dir,
+int strata__run_split_step(step_sql *out, const strata_migration *m, strata_direction dir,
 		   db_engine engine)
 {
 	size_t len, off, err_off = 0;
@@ -100,12 +100,12 @@ int run_split_step(step_sql *out, const strata_migration *m, strata_direction di
 
 		/* The batched statements are checked with the others, before anything runs. */
 		for (size_t k = 0; k < count; k++) {
-			if ((rc = batch_prepare(&st, &st_off, &st_len, &count, m, engine, k)) < 0)
+			if ((rc = strata__batch_prepare(&st, &st_off, &st_len, &count, m, engine, k)) < 0)
 				return rc;
-			batch_stmt_release(&st);
+			strata__batch_stmt_release(&st);
 		}
 	}
-	rc = db_split(&out->stmts, &out->n, &err_off, engine, sql, len);
+	rc = strata__db_split(&out->stmts, &out->n, &err_off, engine, sql, len);
 	if (rc == STRATA_EPARSE) {
 		strata_error err = *strata_error_last();
 
@@ -117,7 +117,7 @@ int run_split_step(step_sql *out, const strata_migration *m, strata_direction di
 	return rc;
 }
 
-void run_free_steps(step_sql *s, size_t n)
+void strata__run_free_steps(step_sql *s, size_t n)
 {
 	size_t i;
 
@@ -133,7 +133,7 @@ static int open_db(run *r)
 	if (r->db) /* a session's: already open */
 		return 0;
 	oo.project_root = r->cfg->root;
-	return db_open(&r->db, r->cfg->database, &oo);
+	return strata__db_open(&r->db, r->cfg->database, &oo);
 }
 
 /*
@@ -141,15 +141,15 @@ static int open_db(run *r)
  * A SQLite file that does not exist is STRATA_ENOTFOUND naming it, or,
  * with missing_ok, 0 and *out NULL (a database with nothing applied).
  */
-int run_open_read_only(strata_db **out, const strata_config *cfg, int missing_ok)
+int strata__run_open_read_only(strata_db **out, const strata_config *cfg, int missing_ok)
 {
 	db_open_options oo = DB_OPEN_OPTIONS_INIT;
 	int rc;
 
 	oo.project_root = cfg->root;
 	oo.read_only = 1;
-	rc = db_open(out, cfg->database, &oo);
-	if (rc == STRATA_ENOTFOUND && missing_ok && db_engine_of(cfg->database) == DB_SQLITE) {
+	rc = strata__db_open(out, cfg->database, &oo);
+	if (rc == STRATA_ENOTFOUND && missing_ok && strata__db_engine_of(cfg->database) == DB_SQLITE) {
 		strata_error_clear();
 		*out = NULL;
 		return 0;
@@ -159,10 +159,10 @@ int run_open_read_only(strata_db **out, const strata_config *cfg, int missing_ok
 
 /*
  * The bookkeeping tables were missing: create them, in one transaction
- * (SQLite: a write transaction, BEGIN IMMEDIATE), in which bk_ensure() looks again,
+ * (SQLite: a write transaction, BEGIN IMMEDIATE), in which strata__bk_ensure() looks again,
  * so two runners racing to create them serialise and the second finds
  * them. Runs that find the tables (all but the first) take no write lock
- * here at all: run_open() checks with a read first.
+ * here at all: strata__run_open() checks with a read first.
  */
 static int create_bk_tables(run *r)
 {
@@ -170,14 +170,14 @@ static int create_bk_tables(run *r)
 
 	/* One transaction on both engines, so that a run killed half-way
 	 * never leaves one table without the other. */
-	if ((rc = db_begin(r->db)) < 0)
+	if ((rc = strata__db_begin(r->db)) < 0)
 		return rc;
-	rc = bk_ensure(r->db, r->cfg);
+	rc = strata__bk_ensure(r->db, r->cfg);
 	if (rc < 0) {
-		db_rollback_keep_error(r->db);
+		strata__db_rollback_keep_error(r->db);
 		return rc;
 	}
-	return db_commit(r->db);
+	return strata__db_commit(r->db);
 }
 
 /*
@@ -199,7 +199,7 @@ static int refresh_sum(run *r)
 }
 
 /* Connect, lock, create the tables, read the state. */
-int run_open(run *r, int create_tables)
+int strata__run_open(run *r, int create_tables)
 {
 	int rc, exists = 0;
 
@@ -210,19 +210,19 @@ int run_open(run *r, int create_tables)
 		return STRATA_ERROR;
 	if ((rc = open_db(r)) < 0)
 		return rc;
-	if ((rc = db_set_timeouts(r->db, r->cfg->lock_timeout_ms, r->cfg->statement_timeout_ms)) < 0)
+	if ((rc = strata__db_set_timeouts(r->db, r->cfg->lock_timeout_ms, r->cfg->statement_timeout_ms)) < 0)
 		return rc;
-	if ((rc = db_lock(r->db, r->cfg->version_table, r->cfg->lock_wait_ms)) < 0)
+	if ((rc = strata__db_lock(r->db, r->cfg->version_table, r->cfg->lock_wait_ms)) < 0)
 		return rc;
 	r->locked = 1;
-	if ((rc = db_current_user(r->db, &r->db_user)) < 0)
+	if ((rc = strata__db_current_user(r->db, &r->db_user)) < 0)
 		return rc;
-	if ((rc = bk_tables_exist(&exists, r->db, r->cfg)) < 0)
+	if ((rc = strata__bk_tables_exist(&exists, r->db, r->cfg)) < 0)
 		return rc;
 	if (!exists && create_tables && (rc = create_bk_tables(r)) < 0)
 		return rc;
-	if ((rc = exists ? bk_read_rows(&r->state, r->db, r->cfg) :
-			   bk_read(&r->state, r->db, r->cfg)) < 0)
+	if ((rc = exists ? strata__bk_read_rows(&r->state, r->db, r->cfg) :
+			   strata__bk_read(&r->state, r->db, r->cfg)) < 0)
 		return rc;
 	if ((rc = strata_graph_applied(r->applied, r->g, (const char *const *)r->state.versions,
 				       r->state.nversions)) < 0)
@@ -230,18 +230,18 @@ int run_open(run *r, int create_tables)
 	return r->o->sum_auto ? refresh_sum(r) : 0;
 }
 
-void run_close(run *r)
+void strata__run_close(run *r)
 {
 	strata_error saved = *strata_error_last();
 
 	if (r->db) {
 		if (r->locked)
-			db_unlock(r->db, r->cfg->version_table);
+			strata__db_unlock(r->db, r->cfg->version_table);
 		if (!r->borrowed_db)
-			db_close(r->db);
+			strata__db_close(r->db);
 	}
 	strata_error_restore(&saved);
-	bk_state_release(&r->state);
+	strata__bk_state_release(&r->state);
 	strata_free(r->applied);
 	strata_free(r->db_user);
 }
@@ -249,7 +249,7 @@ void run_close(run *r)
 /* The history's word on a revision, if any. */
 static const bk_revision_state *latest_row(const bk_state *s, const char *revision)
 {
-	return map_get(&s->revisions, revision);
+	return strata__map_get(&s->revisions, revision);
 }
 
 static const bk_revision_state *history_of(const run *r, const char *revision)
@@ -263,7 +263,7 @@ static int is_unfinished(const bk_revision_state *h)
 }
 
 /* A history row about m by this run's user and host; the caller adds the rest. */
-bk_entry run_history_row(const run *r, const strata_migration *m, strata_direction dir,
+bk_entry strata__run_history_row(const run *r, const strata_migration *m, strata_direction dir,
 			 const char *outcome, const char *started, const char *finished)
 {
 	bk_entry e = { 0 };
@@ -291,7 +291,7 @@ static int changed_since(const bk_revision_state *h, const strata_migration *m)
 }
 
 /* Refuse to go on over a failed non-transactional revision. */
-int run_check_failed(run *r)
+int strata__run_check_failed(run *r)
 {
 	size_t i;
 
@@ -330,7 +330,7 @@ int run_check_failed(run *r)
 }
 
 /* Applied revisions whose file changed since: refuse, or accept with a history row. */
-int run_check_changed(run *r)
+int strata__run_check_changed(run *r)
 {
 	strata_buf list = STRATA_BUF_INIT;
 	size_t i, n = 0;
@@ -347,29 +347,29 @@ int run_check_changed(run *r)
 			char now[32];
 			bk_entry e;
 
-			utc_timestamp(now);
-			e = run_history_row(r, m, STRATA_UP, "accepted", now, now);
+			strata__utc_timestamp(now);
+			e = strata__run_history_row(r, m, STRATA_UP, "accepted", now, now);
 			e.note = "applied file changed since; accepted with --allow-changed";
-			if ((rc = bk_insert(r->db, r->cfg, &e)) < 0)
+			if ((rc = strata__bk_insert(r->db, r->cfg, &e)) < 0)
 				break;
 			logf_(r, STRATA_LOG_WARN, "revision %s (%s) changed since it was applied; "
 			      "accepted (--allow-changed), recorded in the history", m->revision, m->path);
 			continue;
 		}
-		buf_printf(&list, "\n  %s (%s)", m->revision, m->path);
+		strata__buf_printf(&list, "\n  %s (%s)", m->revision, m->path);
 	}
 	if (rc == 0 && list.len) {
 		rc = strata_error_set(STRATA_ECHECK,
 				      "%zu applied revision(s) changed since they were applied:%s", n,
-				      buf_cstr(&list));
+				      strata__buf_cstr(&list));
 		strata_error_hint("restore the applied files (see 'strata verify'), or run again with "
 				  "--allow-changed to accept the new contents (recorded in the history)");
 	}
-	buf_release(&list);
+	strata__buf_release(&list);
 	return rc;
 }
 
-int run_heads_rows(run *r, const unsigned char *applied, char ***rows, size_t *n)
+int strata__run_heads_rows(run *r, const unsigned char *applied, char ***rows, size_t *n)
 {
 	size_t *idx = strata_calloc(r->count ? r->count : 1, sizeof(size_t));
 	size_t k, i;
@@ -399,7 +399,7 @@ static int versions_moved(run *r, int *moved)
 	int rc;
 
 	*moved = 0;
-	if ((rc = bk_read_versions(&rows, &n, r->db, r->cfg)) < 0)
+	if ((rc = strata__bk_read_versions(&rows, &n, r->db, r->cfg)) < 0)
 		return rc;
 	if (!(now = strata_calloc(r->count ? r->count : 1, 1))) {
 		rc = STRATA_ERROR;
@@ -413,7 +413,7 @@ static int versions_moved(run *r, int *moved)
 	}
 done:
 	strata_free(now);
-	bk_free_versions(rows, n);
+	strata__bk_free_versions(rows, n);
 	return rc;
 }
 
@@ -426,13 +426,13 @@ static void record_failure(run *r, const strata_migration *m, strata_direction d
 	char now[32], *stmt_text = stmt ? strata_strndup(stmt, stmt_len) : NULL;
 	bk_entry e;
 
-	utc_timestamp(now);
-	e = run_history_row(r, m, dir, outcome, started, now);
-	e.duration_ms = (long)(now_ms() - t0);
+	strata__utc_timestamp(now);
+	e = strata__run_history_row(r, m, dir, outcome, started, now);
+	e.duration_ms = (long)(strata__now_ms() - t0);
 	e.error = saved.message;
 	e.failed_statement = stmt_text;
 	e.statements_run = (long)ran;
-	if (bk_insert(r->db, r->cfg, &e) < 0)
+	if (strata__bk_insert(r->db, r->cfg, &e) < 0)
 		logf_(r, STRATA_LOG_WARN, "could not record the failure in %s: %s",
 		      r->cfg->history_table, strata_error_last()->message);
 	strata_free(stmt_text);
@@ -446,7 +446,7 @@ static int on_invalid_index(void *payload, int ncols, const char *const *v)
 {
 	strata_buf *b = payload;
 
-	return buf_printf(b, "%s%s", b->len ? ", " : "", v[0] ? v[0] : "?");
+	return strata__buf_printf(b, "%s%s", b->len ? ", " : "", v[0] ? v[0] : "?");
 }
 
 static void report_invalid_indexes(run *r)
@@ -454,19 +454,19 @@ static void report_invalid_indexes(run *r)
 	strata_error saved = *strata_error_last();
 	strata_buf names = STRATA_BUF_INIT;
 
-	if (db_engine_kind(r->db) != DB_POSTGRES)
+	if (strata__db_engine_kind(r->db) != DB_POSTGRES)
 		return;
-	if (db_query(r->db, "SELECT indexrelid::regclass::text FROM pg_index WHERE NOT indisvalid "
+	if (strata__db_query(r->db, "SELECT indexrelid::regclass::text FROM pg_index WHERE NOT indisvalid "
 			    "ORDER BY 1", 0, NULL, on_invalid_index, &names) == 0 && names.len) {
 		strata_error_restore(&saved);
 		strata_error_append("\n  INVALID index(es) left by a failed concurrent build: %s "
 				    "('strata upgrade --retry-failed' drops the one the revision "
 				    "builds before building it again)",
-				    buf_cstr(&names));
+				    strata__buf_cstr(&names));
 	} else {
 		strata_error_restore(&saved);
 	}
-	buf_release(&names);
+	strata__buf_release(&names);
 }
 
 static int on_first_value(void *payload, int ncols, const char *const *v)
@@ -493,17 +493,17 @@ static int drop_invalid_index(run *r, const strata_migration *m, const char *sql
 	const char *params[2];
 	int rc;
 
-	if (db_engine_kind(r->db) != DB_POSTGRES)
+	if (strata__db_engine_kind(r->db) != DB_POSTGRES)
 		return 0;
-	if ((rc = sqlparse_concurrent_index(&schema, &table, &index, sql, len)) <= 0)
+	if ((rc = strata__sqlparse_concurrent_index(&schema, &table, &index, sql, len)) <= 0)
 		return rc;
 	rc = STRATA_ERROR;
-	if ((schema && (db_quote_qualified(&rel, schema) < 0 || buf_putc(&rel, '.') < 0)) ||
-	    db_quote_qualified(&rel, table) < 0 || buf_oom(&rel))
+	if ((schema && (strata__db_quote_qualified(&rel, schema) < 0 || strata__buf_putc(&rel, '.') < 0)) ||
+	    strata__db_quote_qualified(&rel, table) < 0 || strata__buf_oom(&rel))
 		goto done;
 	params[0] = index;
-	params[1] = buf_cstr(&rel);
-	if ((rc = db_query(r->db, "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) "
+	params[1] = strata__buf_cstr(&rel);
+	if ((rc = strata__db_query(r->db, "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) "
 				  "FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid "
 				  "JOIN pg_namespace n ON n.oid = c.relnamespace "
 				  "WHERE NOT x.indisvalid AND c.relname = $1 "
@@ -512,18 +512,18 @@ static int drop_invalid_index(run *r, const strata_migration *m, const char *sql
 		goto done;
 	logf_(r, STRATA_LOG_WARN, "revision %s: dropping the INVALID index %s that its failed build "
 	      "left, to build it again (--retry-failed)", m->revision, found);
-	if (buf_printf(&drop, "DROP INDEX CONCURRENTLY IF EXISTS %s", found) < 0) {
+	if (strata__buf_printf(&drop, "DROP INDEX CONCURRENTLY IF EXISTS %s", found) < 0) {
 		rc = STRATA_ERROR;
 		goto done;
 	}
-	rc = db_exec(r->db, buf_cstr(&drop), 0, NULL);
+	rc = strata__db_exec(r->db, strata__buf_cstr(&drop), 0, NULL);
 done:
 	strata_free(schema);
 	strata_free(table);
 	strata_free(index);
 	strata_free(found);
-	buf_release(&rel);
-	buf_release(&drop);
+	strata__buf_release(&rel);
+	strata__buf_release(&drop);
 	return rc;
 }
 
@@ -545,9 +545,9 @@ static void locate_failure(const strata_migration *m, const step_sql *s, size_t 
 
 static int foreign_keys_off(run *r)
 {
-	if (db_engine_kind(r->db) != DB_SQLITE || r->in_single_tx)
+	if (strata__db_engine_kind(r->db) != DB_SQLITE || r->in_single_tx)
 		return 0;
-	return db_exec(r->db, "PRAGMA foreign_keys = OFF", 0, NULL);
+	return strata__db_exec(r->db, "PRAGMA foreign_keys = OFF", 0, NULL);
 }
 
 /* Whether a SQLite statement is PRAGMA [schema.]foreign_key_check[(...)]. */
@@ -585,7 +585,7 @@ static int on_fk_column(void *payload, int ncols, const char *const *v)
 {
 	strata_buf *b = payload;
 
-	return ncols > 0 && v[0] ? buf_puts(b, v[0]) : 0;
+	return ncols > 0 && v[0] ? strata__buf_puts(b, v[0]) : 0;
 }
 
 /* One row of PRAGMA foreign_key_check: table, rowid, parent, fkid. */
@@ -601,12 +601,12 @@ static int on_fk_violation(void *payload, int ncols, const char *const *v)
 	params[0] = v[0];
 	params[1] = v[3];
 	if (v[0] && v[3])
-		db_query(x->db, "SELECT group_concat(\"from\", ', ') FROM pragma_foreign_key_list($1) "
+		strata__db_query(x->db, "SELECT group_concat(\"from\", ', ') FROM pragma_foreign_key_list($1) "
 				"WHERE id = CAST($2 AS INTEGER)", 2, params, on_fk_column, &columns);
-	rc = buf_printf(&x->shown, "%s%s rowid %s: %s references %s, which has no such row",
+	rc = strata__buf_printf(&x->shown, "%s%s rowid %s: %s references %s, which has no such row",
 			x->shown.len ? "; " : "", v[0] ? v[0] : "?", v[1] ? v[1] : "(none)",
-			columns.len ? buf_cstr(&columns) : "a column", v[2] ? v[2] : "?");
-	buf_release(&columns);
+			columns.len ? strata__buf_cstr(&columns) : "a column", v[2] ? v[2] : "?");
+	strata__buf_release(&columns);
 	return rc;
 }
 
@@ -619,18 +619,18 @@ static int run_foreign_key_check(run *r, const char *sql, size_t len)
 
 	if (!one)
 		return STRATA_ERROR;
-	rc = db_query(r->db, one, 0, NULL, on_fk_violation, &x);
+	rc = strata__db_query(r->db, one, 0, NULL, on_fk_violation, &x);
 	strata_free(one);
 	if (rc == 0 && x.n) {
 		rc = strata_error_set(STRATA_EDB, "PRAGMA foreign_key_check found %zu row(s) that break "
-				      "a foreign key: %s%s", x.n, buf_cstr(&x.shown),
+				      "a foreign key: %s%s", x.n, strata__buf_cstr(&x.shown),
 				      x.n > 3 ? "; ..." : "");
 		/* (a step outside a transaction says what it left instead) */
 		strata_error_hint("the revision was rolled back; the database is as it was before it. "
 				  "Fix those rows (or the foreign key in the schema) and run again "
 				  "(SELECT * FROM pragma_foreign_key_check lists them all)");
 	}
-	buf_release(&x.shown);
+	strata__buf_release(&x.shown);
 	return rc;
 }
 
@@ -645,9 +645,9 @@ static int exec_step_stmt(run *r, const strata_migration *m, const step_sql *s, 
 
 	if (retrying && (rc = drop_invalid_index(r, m, base + st->offset, st->len)) < 0)
 		return rc;
-	if (db_engine_kind(r->db) == DB_SQLITE && is_foreign_key_check(base + st->offset, st->len))
+	if (strata__db_engine_kind(r->db) == DB_SQLITE && is_foreign_key_check(base + st->offset, st->len))
 		return run_foreign_key_check(r, base + st->offset, st->len);
-	return db_exec_stmt(r->db, base + st->offset, st->len,
+	return strata__db_exec_stmt(r->db, base + st->offset, st->len,
 			    st->data_len ? base + st->data_offset : NULL, st->data_len);
 }
 
@@ -666,25 +666,25 @@ static int finish_step(run *r, size_t idx, strata_direction dir, const char *sta
 	int rc;
 
 	r->applied[idx] = dir == STRATA_UP;
-	if ((rc = run_heads_rows(r, r->applied, &rows, &nrows)) < 0)
+	if ((rc = strata__run_heads_rows(r, r->applied, &rows, &nrows)) < 0)
 		goto fail;
-	utc_timestamp(now);
-	e = run_history_row(r, m, dir, dir == STRATA_UP ? "applied" : "reverted", started, now);
-	e.duration_ms = (long)(now_ms() - t0);
+	strata__utc_timestamp(now);
+	e = strata__run_history_row(r, m, dir, dir == STRATA_UP ? "applied" : "reverted", started, now);
+	e.duration_ms = (long)(strata__now_ms() - t0);
 	e.statements_run = statements;
-	if ((rc = bk_record_step(r->db, r->cfg, (const char *const *)rows, nrows, &e)) < 0)
+	if ((rc = strata__bk_record_step(r->db, r->cfg, (const char *const *)rows, nrows, &e)) < 0)
 		goto fail;
-	if (!r->in_single_tx && (rc = db_commit(r->db)) < 0)
+	if (!r->in_single_tx && (rc = strata__db_commit(r->db)) < 0)
 		goto fail;
 	strata_free(rows);
 	logf_(r, STRATA_LOG_INFO, "%s %s %s (%.1f ms)", dir == STRATA_UP ? "applied " : "reverted",
-	      m->revision, m->message, now_ms() - t0);
+	      m->revision, m->message, strata__now_ms() - t0);
 	return 0;
 fail:
 	strata_free(rows);
 	r->applied[idx] = dir != STRATA_UP;
 	if (!r->in_single_tx)
-		db_rollback_keep_error(r->db);
+		strata__db_rollback_keep_error(r->db);
 	return rc;
 }
 
@@ -698,20 +698,20 @@ static int step_batched(run *r, size_t idx)
 {
 	const strata_migration *m = strata_graph_at(r->g, idx);
 	char started[32];
-	double t0 = now_ms();
+	double t0 = strata__now_ms();
 	int rc, moved = 0;
 
-	utc_timestamp(started);
-	if ((rc = foreign_keys_off(r)) < 0 || (rc = db_begin(r->db)) < 0)
+	strata__utc_timestamp(started);
+	if ((rc = foreign_keys_off(r)) < 0 || (rc = strata__db_begin(r->db)) < 0)
 		return rc;
 	rc = versions_moved(r, &moved);
 	if (rc < 0 || moved) {
-		db_rollback_keep_error(r->db);
+		strata__db_rollback_keep_error(r->db);
 		return rc < 0 ? rc : RESTART;
 	}
-	if ((rc = db_commit(r->db)) < 0)
+	if ((rc = strata__db_commit(r->db)) < 0)
 		return rc;
-	if ((rc = batch_run(r->db, r->cfg, r->o, m, r->db_user)) < 0) {
+	if ((rc = strata__batch_run(r->db, r->cfg, r->o, m, r->db_user)) < 0) {
 		record_failure(r, m, STRATA_UP, "rolled-back", started, t0, m->text + m->batch_offset,
 			       m->batch_len, 0);
 		if (!strata_error_last()->hint[0])
@@ -720,10 +720,10 @@ static int step_batched(run *r, size_t idx)
 					  "after them", BATCH_PROGRESS_TABLE);
 		return rc;
 	}
-	if ((rc = db_begin(r->db)) < 0)
+	if ((rc = strata__db_begin(r->db)) < 0)
 		return rc;
-	if ((rc = batch_progress_clear(r->db, r->cfg, m->revision)) < 0) {
-		db_rollback_keep_error(r->db);
+	if ((rc = strata__batch_progress_clear(r->db, r->cfg, m->revision)) < 0) {
+		strata__db_rollback_keep_error(r->db);
 		return rc;
 	}
 	return finish_step(r, idx, STRATA_UP, started, t0, 1);
@@ -735,7 +735,7 @@ static int views_after(run *r, const strata_migration *m, void *saved);
 static void views_free(void *saved);
 
 /* Run one step. Returns 0, RESTART, or an error. */
-int run_step(run *r, size_t idx, strata_direction dir, const step_sql *s)
+int strata__run_step(run *r, size_t idx, strata_direction dir, const step_sql *s)
 {
 	const strata_migration *m = strata_graph_at(r->g, idx);
 	int tx = m->transactional, rc = 0, moved;
@@ -751,26 +751,26 @@ int run_step(run *r, size_t idx, strata_direction dir, const step_sql *s)
 		return online_step(r, idx, dir, s);
 	if (dir == STRATA_UP && m->has_batch_marker)
 		return step_batched(r, idx);
-	db_lock_retry_init(&retry, r->cfg->lock_retries, DB_LOCK_RETRY_FIRST_MS);
+	strata__db_lock_retry_init(&retry, r->cfg->lock_retries, DB_LOCK_RETRY_FIRST_MS);
 	for (;;) {
-		utc_timestamp(started);
-		t0 = now_ms();
+		strata__utc_timestamp(started);
+		t0 = strata__now_ms();
 		if ((rc = foreign_keys_off(r)) < 0)
 			return rc;
-		if (!r->in_single_tx && (rc = db_begin(r->db)) < 0)
+		if (!r->in_single_tx && (rc = strata__db_begin(r->db)) < 0)
 			return rc;
 		if ((rc = versions_moved(r, &moved)) < 0)
 			goto fail_tx;
 		if (moved) {
 			if (!r->in_single_tx)
-				db_rollback(r->db);
+				strata__db_rollback(r->db);
 			return RESTART;
 		}
 		if (!tx) {
 			/* Mark it running, visibly to everyone, then leave the transaction. */
-			bk_entry run_row = run_history_row(r, m, dir, "running", started, NULL);
+			bk_entry run_row = strata__run_history_row(r, m, dir, "running", started, NULL);
 
-			if ((rc = bk_insert(r->db, r->cfg, &run_row)) < 0 || (rc = db_commit(r->db)) < 0)
+			if ((rc = strata__bk_insert(r->db, r->cfg, &run_row)) < 0 || (rc = strata__db_commit(r->db)) < 0)
 				goto fail_tx;
 		}
 		if (tx && (rc = views_before(r, m, &views)) < 0)
@@ -798,17 +798,17 @@ int run_step(run *r, size_t idx, strata_direction dir, const step_sql *s)
 		}
 		if (r->in_single_tx)
 			return rc;
-		db_rollback_keep_error(r->db);
-		if (db_lock_retry_next(&retry)) {
+		strata__db_rollback_keep_error(r->db);
+		if (strata__db_lock_retry_next(&retry)) {
 			logf_(r, STRATA_LOG_WARN, "revision %s: lock not had within lock_timeout (%ldms); "
 			      "retry %d of %d in %ldms", m->revision, r->cfg->lock_timeout_ms,
 			      retry.done, retry.max, retry.wait_ms);
-			pause_ms(retry.wait_ms);
+			strata__pause_ms(retry.wait_ms);
 			continue;
 		}
 		record_failure(r, m, dir, "rolled-back", started, t0,
 			       m->text + s->base + s->stmts[i].offset, s->stmts[i].len, i);
-		if (db_error_is_lock_timeout()) {
+		if (strata__db_error_is_lock_timeout()) {
 			char driver_hint[STRATA_ERROR_HINT_MAX];
 
 			/* Keep the driver's hint: it names the blocker's pid to end. */
@@ -825,7 +825,7 @@ int run_step(run *r, size_t idx, strata_direction dir, const step_sql *s)
 	}
 
 	/* Success: bookkeeping, in the step's transaction (or a new one after a non-tx step). */
-	if (!tx && !r->in_single_tx && (rc = db_begin(r->db)) < 0)
+	if (!tx && !r->in_single_tx && (rc = strata__db_begin(r->db)) < 0)
 		return rc;
 	return finish_step(r, idx, dir, started, t0, (long)s->n);
 
@@ -833,7 +833,7 @@ fail_tx:
 	views_free(views);
 	r->applied[idx] = dir != STRATA_UP;
 	if (!r->in_single_tx)
-		db_rollback_keep_error(r->db);
+		strata__db_rollback_keep_error(r->db);
 	return rc;
 }
 
@@ -860,14 +860,14 @@ static strata_online_step online_ctx(const run *r, const strata_migration *m)
 	return s;
 }
 
-int run_online_render(const run *r, const strata_migration *m, strata_direction dir)
+int strata__run_online_render(const run *r, const strata_migration *m, strata_direction dir)
 {
 	strata_online_step os = online_ctx(r, m);
 
 	return online_hooks->render(&os, dir);
 }
 
-int run_need_hooks(const strata_migration *m)
+int strata__run_need_hooks(const strata_migration *m)
 {
 	if (online_hooks)
 		return 0;
@@ -897,7 +897,7 @@ static int views_before(run *r, const strata_migration *m, void **saved)
 	strata_online_step s = online_ctx(r, m);
 
 	*saved = NULL;
-	if (!online_hooks || db_engine_kind(r->db) != DB_POSTGRES)
+	if (!online_hooks || strata__db_engine_kind(r->db) != DB_POSTGRES)
 		return 0;
 	return online_hooks->views_before(&s, saved);
 }
@@ -933,31 +933,31 @@ static int online_record(run *r, size_t idx, strata_direction dir, int applied,
 	int rc, moved = 0, was = r->applied[idx];
 	bk_entry e;
 
-	if ((rc = db_begin(r->db)) < 0)
+	if ((rc = strata__db_begin(r->db)) < 0)
 		return rc;
 	if (may_restart && (rc = versions_moved(r, &moved)) == 0 && moved) {
-		db_rollback(r->db);
+		strata__db_rollback(r->db);
 		return RESTART;
 	}
 	if (rc < 0)
 		goto fail;
 	r->applied[idx] = (unsigned char)applied;
-	if (was != applied && ((rc = run_heads_rows(r, r->applied, &rows, &nrows)) < 0 ||
-			       (rc = bk_set_heads(r->db, r->cfg, (const char *const *)rows, nrows)) < 0))
+	if (was != applied && ((rc = strata__run_heads_rows(r, r->applied, &rows, &nrows)) < 0 ||
+			       (rc = strata__bk_set_heads(r->db, r->cfg, (const char *const *)rows, nrows)) < 0))
 		goto fail;
-	utc_timestamp(now);
-	e = run_history_row(r, m, dir, outcome, started, now);
-	e.duration_ms = (long)(now_ms() - t0);
+	strata__utc_timestamp(now);
+	e = strata__run_history_row(r, m, dir, outcome, started, now);
+	e.duration_ms = (long)(strata__now_ms() - t0);
 	e.note = note;
-	if ((rc = bk_insert(r->db, r->cfg, &e)) < 0 || (rc = db_commit(r->db)) < 0)
+	if ((rc = strata__bk_insert(r->db, r->cfg, &e)) < 0 || (rc = strata__db_commit(r->db)) < 0)
 		goto fail;
 	strata_free(rows);
 	/* The latest row is what the next steps of this run go by. */
-	return bk_note_outcome(&r->state, m->revision, outcome);
+	return strata__bk_note_outcome(&r->state, m->revision, outcome);
 fail:
 	r->applied[idx] = (unsigned char)was;
 	strata_free(rows);
-	db_rollback_keep_error(r->db);
+	strata__db_rollback_keep_error(r->db);
 	return rc;
 }
 
@@ -979,7 +979,7 @@ static int online_finish_expand(run *r, size_t idx, const char *started, double 
 			   started, t0, 0);
 	if (rc == 0)
 		logf_(r, STRATA_LOG_INFO, "expanded %s %s (%.1f ms; both versions are live until "
-		      "it is contracted)", m->revision, m->message, now_ms() - t0);
+		      "it is contracted)", m->revision, m->message, strata__now_ms() - t0);
 	return rc;
 }
 
@@ -990,10 +990,10 @@ static int online_contract(run *r, size_t idx, const char *why)
 	strata_online_step s = online_ctx(r, m);
 	const bk_revision_state *h = history_of(r, m->revision);
 	char started[32];
-	double t0 = now_ms();
+	double t0 = strata__now_ms();
 	int rc;
 
-	utc_timestamp(started);
+	strata__utc_timestamp(started);
 	if (h && is_online_outcome(h->outcome, "expanding") &&
 	    (rc = online_finish_expand(r, idx, started, t0)) < 0)
 		return rc;
@@ -1003,7 +1003,7 @@ static int online_contract(run *r, size_t idx, const char *why)
 	}
 	if ((rc = online_record(r, idx, STRATA_UP, 1, "contracted", why, started, t0, 0)) == 0)
 		logf_(r, STRATA_LOG_INFO, "contracted %s %s (%.1f ms)", m->revision, m->message,
-		      now_ms() - t0);
+		      strata__now_ms() - t0);
 	return rc;
 }
 
@@ -1021,14 +1021,14 @@ static int online_step(run *r, size_t idx, strata_direction dir, const step_sql 
 {
 	const strata_migration *m = strata_graph_at(r->g, idx);
 	strata_online_step s = online_ctx(r, m);
-	int pg = db_engine_kind(r->db) == DB_POSTGRES, rc, moved = 0;
+	int pg = strata__db_engine_kind(r->db) == DB_POSTGRES, rc, moved = 0;
 	char started[32];
-	double t0 = now_ms();
+	double t0 = strata__now_ms();
 	void *views = NULL;
 
-	if ((rc = run_need_hooks(m)) < 0)
+	if ((rc = strata__run_need_hooks(m)) < 0)
 		return rc;
-	utc_timestamp(started);
+	strata__utc_timestamp(started);
 	if (pg && dir == STRATA_UP) {
 		if ((rc = online_record(r, idx, dir, 1, "expanding", "online: expand begins", started,
 					t0, 1)) != 0)
@@ -1050,7 +1050,7 @@ static int online_step(run *r, size_t idx, strata_direction dir, const step_sql 
 					   started, t0, 1);
 			if (rc == 0)
 				logf_(r, STRATA_LOG_INFO, "reverted %s %s (expand rolled back, %.1f ms)",
-				      m->revision, m->message, now_ms() - t0);
+				      m->revision, m->message, strata__now_ms() - t0);
 			return rc;
 		}
 		/* Completed meanwhile ('strata online complete'): say so, then undo it. */
@@ -1061,12 +1061,12 @@ static int online_step(run *r, size_t idx, strata_direction dir, const step_sql 
 	}
 	/* One transaction: SQLite's whole step; PostgreSQL's down of a contracted
 	 * revision (its down section, or the operations' inverse). */
-	if ((rc = foreign_keys_off(r)) < 0 || (rc = db_begin(r->db)) < 0)
+	if ((rc = foreign_keys_off(r)) < 0 || (rc = strata__db_begin(r->db)) < 0)
 		return rc;
 	if ((rc = versions_moved(r, &moved)) < 0)
 		goto fail;
 	if (moved) {
-		db_rollback(r->db);
+		strata__db_rollback(r->db);
 		return RESTART;
 	}
 	if (pg && (rc = views_before(r, m, &views)) < 0)
@@ -1082,7 +1082,7 @@ static int online_step(run *r, size_t idx, strata_direction dir, const step_sql 
 		goto fail;
 	views_free(views);
 	views = NULL;
-	if ((rc = db_commit(r->db)) < 0)
+	if ((rc = strata__db_commit(r->db)) < 0)
 		goto fail;
 	rc = online_record(r, idx, dir, dir == STRATA_UP, dir == STRATA_UP ? "applied" : "reverted",
 			   dir == STRATA_DOWN ? (sql->n ? "online: its down section ran"
@@ -1092,12 +1092,12 @@ static int online_step(run *r, size_t idx, strata_direction dir, const step_sql 
 			   started, t0, 0);
 	if (rc == 0)
 		logf_(r, STRATA_LOG_INFO, "%s %s %s (%.1f ms)", dir == STRATA_UP ? "applied " : "reverted",
-		      m->revision, m->message, now_ms() - t0);
+		      m->revision, m->message, strata__now_ms() - t0);
 	return rc;
 fail:
 	views_free(views);
 	{
-		db_rollback_keep_error(r->db);
+		strata__db_rollback_keep_error(r->db);
 		if (!strata_error_last()->hint[0])
 			strata_error_hint("the step was rolled back; the database is as it was before "
 					  "it. Fix the cause and run the command again");
@@ -1118,7 +1118,7 @@ fail:
  */
 static int online_note_completed(run *r, size_t *recorded)
 {
-	if (!online_hooks || online_hooks->version < 2 || db_engine_kind(r->db) != DB_POSTGRES)
+	if (!online_hooks || online_hooks->version < 2 || strata__db_engine_kind(r->db) != DB_POSTGRES)
 		return 0;
 	for (size_t i = 0; i < r->count; i++) {
 		const strata_migration *m = strata_graph_at(r->g, i);
@@ -1136,10 +1136,10 @@ static int online_note_completed(run *r, size_t *recorded)
 				return rc;
 			continue;
 		}
-		utc_timestamp(started);
+		strata__utc_timestamp(started);
 		if ((rc = online_record(r, i, STRATA_UP, 1, "contracted",
 					"online: completed by 'strata online complete'", started,
-					now_ms(), 0)) < 0)
+					strata__now_ms(), 0)) < 0)
 			return rc;
 		logf_(r, STRATA_LOG_INFO, "recorded %s %s as contracted (completed by 'strata online "
 		      "complete')", m->revision, m->message);
@@ -1163,11 +1163,11 @@ static int online_resume(run *r)
 		if (!m->online_text || !r->applied[i] || !(h = history_of(r, m->revision)) ||
 		    !is_online_outcome(h->outcome, "expanding"))
 			continue;
-		if ((rc = run_need_hooks(m)) < 0)
+		if ((rc = strata__run_need_hooks(m)) < 0)
 			return rc;
 		logf_(r, STRATA_LOG_INFO, "online revision %s: resuming its expand", m->revision);
-		utc_timestamp(started);
-		if ((rc = online_finish_expand(r, i, started, now_ms())) < 0)
+		strata__utc_timestamp(started);
+		if ((rc = online_finish_expand(r, i, started, strata__now_ms())) < 0)
 			return rc;
 	}
 	return 0;
@@ -1179,7 +1179,7 @@ static int online_contracts_before(run *r, size_t idx)
 	char why[128];
 	size_t j;
 
-	if (!m->contracts || db_engine_kind(r->db) != DB_POSTGRES)
+	if (!m->contracts || strata__db_engine_kind(r->db) != DB_POSTGRES)
 		return 0;
 	j = (size_t)strata_graph_index(r->g, m->contracts);
 	if (strata_graph_index(r->g, m->contracts) < 0 || !r->applied[j] ||
@@ -1200,7 +1200,7 @@ static int online_check_contracts(const run *r, const strata_migration *m)
 	j = strata_graph_index(r->g, m->contracts);
 	if (j < 0 || !strata_graph_at(r->g, (size_t)j)->online_text) {
 		strata_error_set(STRATA_EPARSE, "%s:%d: 'contracts: %s' names %s", m->path,
-				 migfile_header_line(m, "contracts"), m->contracts,
+				 strata__migfile_header_line(m, "contracts"), m->contracts,
 				 j < 0 ? "no known revision" : "a plain revision");
 		strata_error_hint("name the online revision (one with '-- online:' or '-- +online') "
 				  "whose contract runs before this one");
@@ -1218,7 +1218,7 @@ static int online_check_as(const run *r, const strata_migration *m, strata_direc
 
 	if ((rc = online_check_contracts(r, m)) < 0 || !m->online_text)
 		return rc;
-	if ((rc = run_need_hooks(m)) < 0)
+	if ((rc = strata__run_need_hooks(m)) < 0)
 		return rc;
 	s = online_ctx(r, m);
 	return online_hooks->check(&s, dir, need_inverse);
@@ -1233,7 +1233,7 @@ static int online_check_early(const run *r, const strata_migration *m)
 
 /* Before anything runs: the operations parse, and a down across a
  * contracted (or SQLite) online revision without a down section has an inverse. */
-int run_online_check(run *r, const strata_migration *m, strata_direction dir,
+int strata__run_online_check(run *r, const strata_migration *m, strata_direction dir,
 		     const step_sql *sql, db_engine engine)
 {
 	return online_check_as(r, m, dir,
@@ -1246,7 +1246,7 @@ int run_online_check(run *r, const strata_migration *m, strata_direction dir,
  * plan_fn's plan to target. Upgrades on an environment with promote_from
  * then pass the promotion check (strata/env.h) unless it is skipped.
  */
-int run_make_plan(run *r, planner plan_fn, strata_direction dir, strata_plan *plan,
+int strata__run_make_plan(run *r, planner plan_fn, strata_direction dir, strata_plan *plan,
 		  const char *target)
 {
 	size_t i;
@@ -1288,7 +1288,7 @@ static int plan_and_split(run *r, planner plan_fn, strata_direction dir, strata_
 	size_t i;
 	int rc;
 
-	if ((rc = run_make_plan(r, plan_fn, dir, plan, target)) < 0)
+	if ((rc = strata__run_make_plan(r, plan_fn, dir, plan, target)) < 0)
 		return rc;
 	if (!(*sqls = strata_calloc(plan->nsteps ? plan->nsteps : 1, sizeof(step_sql))))
 		return STRATA_ERROR;
@@ -1317,15 +1317,15 @@ static int plan_and_split(run *r, planner plan_fn, strata_direction dir, strata_
 			strata_error_hint("run without --single-transaction");
 			return STRATA_EINVALID;
 		}
-		if ((rc = run_split_step(&(*sqls)[i], m, dir, db_engine_kind(r->db))) < 0 ||
-		    (rc = run_online_check(r, m, dir, &(*sqls)[i], db_engine_kind(r->db))) < 0)
+		if ((rc = strata__run_split_step(&(*sqls)[i], m, dir, strata__db_engine_kind(r->db))) < 0 ||
+		    (rc = strata__run_online_check(r, m, dir, &(*sqls)[i], strata__db_engine_kind(r->db))) < 0)
 			return rc;
 	}
 	return 0;
 }
 
 /* Apply (or revert) until the plan is done; replan when another runner moved things. */
-int run_execute(run *r, planner plan_fn, strata_direction dir)
+int strata__run_execute(run *r, planner plan_fn, strata_direction dir)
 {
 	strata_plan plan = { 0 };
 	step_sql *sqls = NULL;
@@ -1340,7 +1340,7 @@ again:
 	if (r->res->planned == 0)
 		r->res->planned = plan.nsteps;
 	if (r->o->single_transaction && !r->in_single_tx && plan.nsteps) {
-		if ((rc = foreign_keys_off(r)) < 0 || (rc = db_begin(r->db)) < 0)
+		if ((rc = foreign_keys_off(r)) < 0 || (rc = strata__db_begin(r->db)) < 0)
 			goto done;
 		r->in_single_tx = 1;
 	}
@@ -1351,7 +1351,7 @@ again:
 			r->o->progress(r->o->payload, r->res->done, r->res->planned, m);
 		if (dir == STRATA_UP && (rc = online_contracts_before(r, plan.steps[i])) < 0)
 			goto done;
-		rc = run_step(r, plan.steps[i], dir, &sqls[i]);
+		rc = strata__run_step(r, plan.steps[i], dir, &sqls[i]);
 		if (rc == RESTART) {
 			if (++restarts > MAX_RESTARTS) {
 				rc = strata_error_set(STRATA_ECONFLICT, "the version table keeps changing "
@@ -1359,7 +1359,7 @@ again:
 				goto done;
 			}
 			logf_(r, STRATA_LOG_DEBUG, "another runner moved the version table; planning again");
-			run_free_steps(sqls, plan.nsteps);
+			strata__run_free_steps(sqls, plan.nsteps);
 			sqls = NULL;
 			strata_plan_release(&plan);
 			goto again;
@@ -1369,22 +1369,22 @@ again:
 		r->res->done++;
 	}
 	if (r->in_single_tx) {
-		rc = db_commit(r->db);
+		rc = strata__db_commit(r->db);
 		r->in_single_tx = 0;
 	}
 done:
 	if (rc < 0 && r->in_single_tx) {
-		db_rollback_keep_error(r->db);
+		strata__db_rollback_keep_error(r->db);
 		strata_error_hint("the whole run was one transaction (--single-transaction) and was "
 				  "rolled back; nothing changed");
 		r->in_single_tx = 0;
 	}
-	run_free_steps(sqls, plan.nsteps);
+	strata__run_free_steps(sqls, plan.nsteps);
 	strata_plan_release(&plan);
 	return rc;
 }
 
-int run_plan_up(strata_plan *out, const strata_graph *g, const unsigned char *applied,
+int strata__run_plan_up(strata_plan *out, const strata_graph *g, const unsigned char *applied,
 		const char *target)
 {
 	return strata_plan_upgrade(out, g, applied, target ? target : "heads");
@@ -1397,7 +1397,7 @@ int run_plan_up(strata_plan *out, const strata_graph *g, const unsigned char *ap
  * to run, a failed or changed revision to refuse (or to retry or accept
  * with their options), tables to create, or a read that failed. The
  * usual path meets the same conditions and reports them; the checks here
- * are run_check_failed() and run_check_changed() without their side effects.
+ * are strata__run_check_failed() and strata__run_check_changed() without their side effects.
  */
 static int settled_ahead(run *r, planner plan_fn)
 {
@@ -1407,7 +1407,7 @@ static int settled_ahead(run *r, planner plan_fn)
 	size_t n = strata_graph_count(r->g), i;
 	int settled = 0;
 
-	if (prefetch_state(&st, r->o->prefetch) < 0 || !st->tables_exist ||
+	if (strata__prefetch_state(&st, r->o->prefetch) < 0 || !st->tables_exist ||
 	    !(applied = strata_calloc(n ? n : 1, 1)) ||
 	    strata_graph_applied(applied, r->g, (const char *const *)st->versions, st->nversions) < 0)
 		goto done;
@@ -1429,7 +1429,7 @@ done:
 	return settled;
 }
 
-void run_init(run *r, const strata_config *cfg, const strata_graph *g,
+void strata__run_init(run *r, const strata_config *cfg, const strata_graph *g,
 		     const strata_run_options *opts, strata_run_result *res)
 {
 	const char *retry = "run again with --retry-failed after it stopped part-way";
@@ -1461,7 +1461,7 @@ void run_init(run *r, const strata_config *cfg, const strata_graph *g,
  * downgrade and stamp on an environment with require_plan (a protected
  * one): refused unless opts->force_protected gives a reason. Reverting or
  * restamping production is possible, never by accident, and the reason is
- * in the history rows the run writes (run_init() puts it in the note).
+ * in the history rows the run writes (strata__run_init() puts it in the note).
  */
 static int protected_refusal(const strata_config *cfg, const strata_run_options *opts,
 			     const char *command)
@@ -1489,10 +1489,10 @@ static int run_command(strata_run_result *res, const strata_config *cfg, const s
 {
 	strata_run_result local = { 0 };
 	run r;
-	double t0 = now_ms();
+	double t0 = strata__now_ms();
 	int rc;
 
-	run_init(&r, cfg, g, opts, res ? res : &local);
+	strata__run_init(&r, cfg, g, opts, res ? res : &local);
 	r.hooks = hooks;
 	if (dir == STRATA_UP && !opts->sql_only && cfg->require_plan && !hooks) {
 		rc = strata_error_set(STRATA_EINVALID, "environment '%s' is protected: it is upgraded "
@@ -1525,19 +1525,19 @@ static int run_command(strata_run_result *res, const strata_config *cfg, const s
 		    (rc = online_check_early(&r, strata_graph_at(g, i))) < 0)
 			goto done;
 	if (opts->sql_only) {
-		rc = run_offline(&r, plan_fn, dir);
+		rc = strata__run_offline(&r, plan_fn, dir);
 	} else if (opts->prefetch && !hooks && settled_ahead(&r, plan_fn)) {
 		rc = 0;
-	} else if ((rc = run_open(&r, !hooks)) == 0 && (rc = run_check_failed(&r)) == 0 &&
-		   (rc = run_check_changed(&r)) == 0 &&
+	} else if ((rc = strata__run_open(&r, !hooks)) == 0 && (rc = strata__run_check_failed(&r)) == 0 &&
+		   (rc = strata__run_check_changed(&r)) == 0 &&
 		   (!hooks || !hooks->before || (rc = hooks->before(hooks->payload, r.db, r.applied)) == 0) &&
 		   /* a plan's checks come first: a refused plan creates no tables either */
 		   (!hooks || r.state.tables_exist || (rc = create_bk_tables(&r)) == 0)) {
-		rc = run_execute(&r, plan_fn, dir);
+		rc = strata__run_execute(&r, plan_fn, dir);
 	}
 done:
-	run_close(&r);
-	r.res->elapsed_ms = now_ms() - t0;
+	strata__run_close(&r);
+	r.res->elapsed_ms = strata__now_ms() - t0;
 	return rc;
 }
 
@@ -1548,16 +1548,16 @@ int strata_upgrade(strata_run_result *res, const strata_config *cfg, const strat
 	STRATA_ASSERT_ARG(g);
 	STRATA_ASSERT_ARG(opts);
 
-	return run_command(res, cfg, g, opts, run_plan_up, STRATA_UP, NULL);
+	return run_command(res, cfg, g, opts, strata__run_plan_up, STRATA_UP, NULL);
 }
 
-int runner_upgrade_plan(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
+int strata__runner_upgrade_plan(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
 			const strata_run_options *opts, const runner_plan_hooks *hooks)
 {
-	return run_command(res, cfg, g, opts, run_plan_up, STRATA_UP, hooks);
+	return run_command(res, cfg, g, opts, strata__run_plan_up, STRATA_UP, hooks);
 }
 
-int runner_downgrade_plan(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
+int strata__runner_downgrade_plan(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
 			  const strata_run_options *opts, const runner_plan_hooks *hooks)
 {
 	return run_command(res, cfg, g, opts, strata_plan_downgrade, STRATA_DOWN, hooks);
@@ -1575,10 +1575,10 @@ int strata_runner_record_completed(size_t *recorded, const strata_config *cfg,
 
 	if (recorded)
 		*recorded = 0;
-	run_init(&r, cfg, g, opts, &res);
-	if ((rc = run_open(&r, 0)) == 0 && r.state.tables_exist)
+	strata__run_init(&r, cfg, g, opts, &res);
+	if ((rc = strata__run_open(&r, 0)) == 0 && r.state.tables_exist)
 		rc = online_note_completed(&r, recorded);
-	run_close(&r);
+	strata__run_close(&r);
 	return rc;
 }
 
@@ -1613,7 +1613,7 @@ int strata_stamp(strata_run_result *res, const strata_config *cfg, const strata_
 	STRATA_ASSERT_ARG(g);
 	STRATA_ASSERT_ARG(opts);
 
-	run_init(&r, cfg, g, opts, res ? res : &local);
+	strata__run_init(&r, cfg, g, opts, res ? res : &local);
 	if (!opts->target) {
 		rc = strata_error_set(STRATA_EINVALID, "stamp needs a target");
 		strata_error_hint("give a revision, heads, or base");
@@ -1628,26 +1628,26 @@ int strata_stamp(strata_run_result *res, const strata_config *cfg, const strata_
 	}
 	if ((rc = strata_plan_stamp(want, g, opts->target)) < 0)
 		goto done;
-	rc = run_open(&r, 1);
+	rc = strata__run_open(&r, 1);
 	if (rc == STRATA_ENOTFOUND && opts->purge)
 		rc = 0; /* unknown rows are what --purge is for */
 	if (rc < 0)
 		goto done;
-	if ((rc = db_begin(r.db)) < 0)
+	if ((rc = strata__db_begin(r.db)) < 0)
 		goto done;
-	if ((rc = run_heads_rows(&r, want, &rows, &nrows)) < 0 ||
-	    (rc = bk_set_heads(r.db, cfg, (const char *const *)rows, nrows)) < 0)
+	if ((rc = strata__run_heads_rows(&r, want, &rows, &nrows)) < 0 ||
+	    (rc = strata__bk_set_heads(r.db, cfg, (const char *const *)rows, nrows)) < 0)
 		goto rollback;
 	note = opts->note ? opts->note : opts->purge ? "strata stamp --purge" : "strata stamp";
 	if (opts->force_protected) {
-		if (buf_printf(&forced, "%s; protected environment %s forced: %s", note,
+		if (strata__buf_printf(&forced, "%s; protected environment %s forced: %s", note,
 			       cfg->env ? cfg->env : "?", opts->force_protected) < 0) {
 			rc = STRATA_ERROR;
 			goto rollback;
 		}
-		note = buf_cstr(&forced);
+		note = strata__buf_cstr(&forced);
 	}
-	if (buf_printf(&resolved, "%s: recorded as applied after it stopped part-way "
+	if (strata__buf_printf(&resolved, "%s: recorded as applied after it stopped part-way "
 			       "(finished by hand)", note) < 0) {
 		rc = STRATA_ERROR;
 		goto rollback;
@@ -1662,23 +1662,23 @@ int strata_stamp(strata_run_result *res, const strata_config *cfg, const strata_
 		/* A row for each revision whose state changes, and for an unfinished one resolved. */
 		if (want[i] == r.applied[i] && !resolves)
 			continue;
-		utc_timestamp(now);
-		e = run_history_row(&r, m, want[i] ? STRATA_UP : STRATA_DOWN, "stamped", now, now);
-		e.note = resolves ? buf_cstr(&resolved) : note;
-		if ((rc = bk_insert(r.db, cfg, &e)) < 0)
+		strata__utc_timestamp(now);
+		e = strata__run_history_row(&r, m, want[i] ? STRATA_UP : STRATA_DOWN, "stamped", now, now);
+		e.note = resolves ? strata__buf_cstr(&resolved) : note;
+		if ((rc = strata__bk_insert(r.db, cfg, &e)) < 0)
 			goto rollback;
 		r.res->done++;
 	}
-	rc = db_commit(r.db);
+	rc = strata__db_commit(r.db);
 	goto done;
 rollback:
-	db_rollback_keep_error(r.db);
+	strata__db_rollback_keep_error(r.db);
 done:
-	buf_release(&resolved);
-	buf_release(&forced);
+	strata__buf_release(&resolved);
+	strata__buf_release(&forced);
 	strata_free(rows);
 	strata_free(want);
-	run_close(&r);
+	strata__run_close(&r);
 	return rc;
 }
 
@@ -1710,8 +1710,8 @@ int strata_status_read(strata_status **out, const strata_config *cfg, const stra
 	/* A read: never create or write the database. A SQLite file that does
 	 * not exist is an error naming it, unless the caller takes it for a
 	 * database with nothing applied. */
-	rc = run_open_read_only(&r.db, cfg, flags & STRATA_STATUS_MISSING_OK);
-	if (rc < 0 || (r.db && (rc = bk_read(&r.state, r.db, cfg)) < 0))
+	rc = strata__run_open_read_only(&r.db, cfg, flags & STRATA_STATUS_MISSING_OK);
+	if (rc < 0 || (r.db && (rc = strata__bk_read(&r.state, r.db, cfg)) < 0))
 		goto done;
 	s->tables_exist = r.state.tables_exist;
 	s->versions = r.state.versions;
@@ -1743,7 +1743,7 @@ int strata_status_read(strata_status **out, const strata_config *cfg, const stra
 			/* A "running" row is a run in progress while someone holds the
 			 * run lock (held only by live processes); else that run died. */
 			if (r.db && strcmp(h->outcome, "running") == 0 &&
-			    (rc = db_lock_held(r.db, cfg->version_table, &s->failed_in_progress)) < 0)
+			    (rc = strata__db_lock_held(r.db, cfg->version_table, &s->failed_in_progress)) < 0)
 				goto done;
 			rc = STRATA_ERROR;
 		}
@@ -1753,7 +1753,7 @@ int strata_status_read(strata_status **out, const strata_config *cfg, const stra
 	rc = 0;
 done:
 	strata_status_free(s);
-	run_close(&r);
+	strata__run_close(&r);
 	return rc;
 }
 
@@ -1763,7 +1763,7 @@ void strata_status_free(strata_status *s)
 
 	if (!s)
 		return;
-	bk_free_versions(s->versions, s->nversions);
+	strata__bk_free_versions(s->versions, s->nversions);
 	for (i = 0; i < s->nchanged; i++)
 		strata_free(s->changed_recorded[i]);
 	strata_free(s->changed_recorded);

@@ -26,11 +26,11 @@ typedef struct runner_plan_hooks {
 } runner_plan_hooks;
 
 /* strata_upgrade() of exactly hooks->steps (a plan being applied; require_plan is met). */
-int runner_upgrade_plan(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
+int strata__runner_upgrade_plan(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
 			const strata_run_options *opts, const runner_plan_hooks *hooks);
 
 /* strata_downgrade() of exactly hooks->steps (a downgrade plan being applied). */
-int runner_downgrade_plan(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
+int strata__runner_downgrade_plan(strata_run_result *res, const strata_config *cfg, const strata_graph *g,
 			  const strata_run_options *opts, const runner_plan_hooks *hooks);
 
 /*
@@ -40,7 +40,7 @@ int runner_downgrade_plan(strata_run_result *res, const strata_config *cfg, cons
  * it). opts gives single_transaction and the note (skip_promotion_check);
  * nothing is checked or read here.
  */
-int runner_render_plan(strata_buf *out, const strata_config *cfg, const strata_graph *g,
+int strata__runner_render_plan(strata_buf *out, const strata_config *cfg, const strata_graph *g,
 		       strata_direction dir, const unsigned char *applied, const size_t *steps,
 		       size_t nsteps, const char *host, const strata_run_options *opts);
 

@@ -2,7 +2,7 @@
  * core/runner_sql.c - the --sql script of an upgrade or downgrade: what a
  * run would execute, rendered as one SQL script with its bookkeeping rows
  * (strata_run_options.sql_only), and the body of a reviewed plan
- * (runner_render_plan(), core/runner_int.h).
+ * (strata__runner_render_plan(), core/runner_int.h).
  *
  * Layer: core, part of the runner (core/run.h). Reads the starting state
  * read-only or takes it as given; never creates or writes the database.
@@ -16,7 +16,7 @@
  *  3. Nothing here prints: the script goes to opts->emit or r->collect.
  *
  * New statement kinds in a step: keep render_step() in step with
- * run_step() in core/runner.c.
+ * strata__run_step() in core/runner.c.
  */
 #include "strata/runner.h"
 #include "strata/error.h"
@@ -53,9 +53,9 @@ static int offline_state(run *r)
 		return STRATA_ERROR;
 	if (from)
 		return strata_plan_stamp(r->applied, r->g, from);
-	if ((rc = run_open_read_only(&r->db, r->cfg, 1)) < 0)
+	if ((rc = strata__run_open_read_only(&r->db, r->cfg, 1)) < 0)
 		return rc;
-	if (r->db && (rc = bk_read(&r->state, r->db, r->cfg)) < 0)
+	if (r->db && (rc = strata__bk_read(&r->state, r->db, r->cfg)) < 0)
 		return rc;
 	return strata_graph_applied(r->applied, r->g, (const char *const *)r->state.versions,
 				    r->state.nversions);
@@ -64,12 +64,12 @@ static int offline_state(run *r)
 static int emit_buf(run *r, strata_buf *b)
 {
 	if (r->collect) {
-		if (buf_putn(r->collect, buf_cstr(b), b->len) < 0)
+		if (strata__buf_putn(r->collect, strata__buf_cstr(b), b->len) < 0)
 			return STRATA_ERROR;
 	} else {
-		emit(r, buf_cstr(b), b->len);
+		emit(r, strata__buf_cstr(b), b->len);
 	}
-	buf_clear(b);
+	strata__buf_clear(b);
 	return 0;
 }
 
@@ -84,7 +84,7 @@ static int put_comment_text(strata_buf *out, const char *text)
 	const unsigned char *p;
 
 	for (p = (const unsigned char *)text; *p; p++)
-		if (buf_putc(out, *p < 0x20 || *p == 0x7f ? '?' : (char)*p) < 0)
+		if (strata__buf_putc(out, *p < 0x20 || *p == 0x7f ? '?' : (char)*p) < 0)
 			return STRATA_ERROR;
 	return 0;
 }
@@ -118,33 +118,33 @@ static int render_online(run *r, strata_buf *out, db_engine engine, size_t idx,
 	bk_entry e = { 0 };
 	int rc;
 
-	if ((rc = run_need_hooks(m)) < 0)
+	if ((rc = strata__run_need_hooks(m)) < 0)
 		return rc;
-	if (buf_printf(out, "\n-- %s %s: ", dir == STRATA_UP ? "upgrade" : "downgrade",
+	if (strata__buf_printf(out, "\n-- %s %s: ", dir == STRATA_UP ? "upgrade" : "downgrade",
 		       m->revision) < 0 || put_comment_text(out, m->message) < 0 ||
-	    buf_puts(out, "\n-- ") < 0 || put_comment_text(out, shown_path(r, m)) < 0 ||
-	    buf_puts(out, " (online revision)\n") < 0)
+	    strata__buf_puts(out, "\n-- ") < 0 || put_comment_text(out, shown_path(r, m)) < 0 ||
+	    strata__buf_puts(out, " (online revision)\n") < 0)
 		return STRATA_ERROR;
 	emit_buf(r, out);
 	for (size_t i = 0; dir == STRATA_DOWN && i < s->n; i++) {
 		const db_stmt *st = &s->stmts[i];
 
-		if (buf_putn(out, m->text + s->base + st->offset, st->len) < 0 || buf_puts(out, ";\n") < 0)
+		if (strata__buf_putn(out, m->text + s->base + st->offset, st->len) < 0 || strata__buf_puts(out, ";\n") < 0)
 			return STRATA_ERROR;
 	}
 	emit_buf(r, out);
 	if (dir == STRATA_UP || s->n == 0 || engine == DB_POSTGRES)
-		if ((rc = run_online_render(r, m, dir)) < 0)
+		if ((rc = strata__run_online_render(r, m, dir)) < 0)
 			return rc;
 	r->applied[idx] = dir == STRATA_UP;
-	if (run_heads_rows(r, r->applied, &rows, &nrows) < 0)
+	if (strata__run_heads_rows(r, r->applied, &rows, &nrows) < 0)
 		return STRATA_ERROR;
-	e = run_history_row(r, m, dir, dir == STRATA_DOWN ? "reverted" :
+	e = strata__run_history_row(r, m, dir, dir == STRATA_DOWN ? "reverted" :
 			    engine == DB_POSTGRES ? "expanded" : "applied", NULL, NULL);
 	e.note = "applied from a --sql script";
-	rc = buf_puts(out, "BEGIN;\n") < 0 ||
-	     bk_render_set_heads(out, r->cfg, (const char *const *)rows, nrows) < 0 ||
-	     bk_render_insert(out, engine, r->cfg, &e) < 0 || buf_puts(out, "COMMIT;\n") < 0
+	rc = strata__buf_puts(out, "BEGIN;\n") < 0 ||
+	     strata__bk_render_set_heads(out, r->cfg, (const char *const *)rows, nrows) < 0 ||
+	     strata__bk_render_insert(out, engine, r->cfg, &e) < 0 || strata__buf_puts(out, "COMMIT;\n") < 0
 		     ? STRATA_ERROR : 0;
 	strata_free(rows);
 	return rc;
@@ -163,48 +163,48 @@ static int render_step(run *r, strata_buf *out, db_engine engine, size_t idx,
 	if (m->online_text)
 		return render_online(r, out, engine, idx, dir, s);
 
-	if (buf_printf(out, "\n-- %s %s: ", dir == STRATA_UP ? "upgrade" : "downgrade",
+	if (strata__buf_printf(out, "\n-- %s %s: ", dir == STRATA_UP ? "upgrade" : "downgrade",
 		       m->revision) < 0 || put_comment_text(out, m->message) < 0 ||
-	    buf_puts(out, "\n-- ") < 0 || put_comment_text(out, shown_path(r, m)) < 0 ||
-	    buf_printf(out, "%s\n",
+	    strata__buf_puts(out, "\n-- ") < 0 || put_comment_text(out, shown_path(r, m)) < 0 ||
+	    strata__buf_printf(out, "%s\n",
 		       m->transactional ? "" : " (transaction: off, runs statement by statement)") < 0)
 		return STRATA_ERROR;
-	if (tx && buf_puts(out, "BEGIN;\n") < 0)
+	if (tx && strata__buf_puts(out, "BEGIN;\n") < 0)
 		return STRATA_ERROR;
-	if (dir == STRATA_UP && m->has_batch_marker && batch_render(out, m, engine) < 0)
+	if (dir == STRATA_UP && m->has_batch_marker && strata__batch_render(out, m, engine) < 0)
 		return STRATA_ERROR;
 	for (i = 0; i < s->n; i++) {
 		const db_stmt *st = &s->stmts[i];
 
-		if (buf_putn(out, base + st->offset, st->len) < 0 || buf_puts(out, ";\n") < 0)
+		if (strata__buf_putn(out, base + st->offset, st->len) < 0 || strata__buf_puts(out, ";\n") < 0)
 			return STRATA_ERROR;
-		if (st->data_len && (buf_putn(out, base + st->data_offset, st->data_len) < 0 ||
-				     buf_puts(out, "\\.\n") < 0))
+		if (st->data_len && (strata__buf_putn(out, base + st->data_offset, st->data_len) < 0 ||
+				     strata__buf_puts(out, "\\.\n") < 0))
 			return STRATA_ERROR;
 	}
-	if (!m->transactional && !r->o->single_transaction && buf_puts(out, "BEGIN;\n") < 0)
+	if (!m->transactional && !r->o->single_transaction && strata__buf_puts(out, "BEGIN;\n") < 0)
 		return STRATA_ERROR;
 	r->applied[idx] = dir == STRATA_UP;
-	if (run_heads_rows(r, r->applied, &rows, &nrows) < 0)
+	if (strata__run_heads_rows(r, r->applied, &rows, &nrows) < 0)
 		return STRATA_ERROR;
-	/* Times and user come from the database running the script (bk_render_insert). */
-	e = run_history_row(r, m, dir, dir == STRATA_UP ? "applied" : "reverted", NULL, NULL);
+	/* Times and user come from the database running the script (strata__bk_render_insert). */
+	e = strata__run_history_row(r, m, dir, dir == STRATA_UP ? "applied" : "reverted", NULL, NULL);
 	e.statements_run = (long)s->n;
 	e.note = r->note_sql;
-	if (bk_render_set_heads(out, r->cfg, (const char *const *)rows, nrows) < 0 ||
-	    bk_render_insert(out, engine, r->cfg, &e) < 0) {
+	if (strata__bk_render_set_heads(out, r->cfg, (const char *const *)rows, nrows) < 0 ||
+	    strata__bk_render_insert(out, engine, r->cfg, &e) < 0) {
 		strata_free(rows);
 		return STRATA_ERROR;
 	}
 	strata_free(rows);
-	if (!r->o->single_transaction && buf_puts(out, "COMMIT;\n") < 0)
+	if (!r->o->single_transaction && strata__buf_puts(out, "COMMIT;\n") < 0)
 		return STRATA_ERROR;
 	return 0;
 }
 
-int run_offline(run *r, planner plan_fn, strata_direction dir)
+int strata__run_offline(run *r, planner plan_fn, strata_direction dir)
 {
-	db_engine engine = db_engine_of(r->cfg->database);
+	db_engine engine = strata__db_engine_of(r->cfg->database);
 	strata_plan plan = { 0 };
 	step_sql *sqls = NULL;
 	strata_buf out = STRATA_BUF_INIT;
@@ -220,7 +220,7 @@ int run_offline(run *r, planner plan_fn, strata_direction dir)
 	}
 	if (!r->render_only && (rc = offline_state(r)) < 0)
 		goto done;
-	if ((rc = run_make_plan(r, plan_fn, dir, &plan, r->o->target)) < 0)
+	if ((rc = strata__run_make_plan(r, plan_fn, dir, &plan, r->o->target)) < 0)
 		goto done;
 	rc = STRATA_ERROR;
 	if (!(sqls = strata_calloc(plan.nsteps ? plan.nsteps : 1, sizeof(step_sql))))
@@ -235,23 +235,23 @@ int run_offline(run *r, planner plan_fn, strata_direction dir)
 					      m->revision, m->path, m->irreversible);
 			goto done;
 		}
-		if ((rc = run_split_step(&sqls[i], m, dir, engine)) < 0 ||
-		    (rc = run_online_check(r, m, dir, &sqls[i], engine)) < 0)
+		if ((rc = strata__run_split_step(&sqls[i], m, dir, engine)) < 0 ||
+		    (rc = strata__run_online_check(r, m, dir, &sqls[i], engine)) < 0)
 			goto done;
 	}
 	rc = STRATA_ERROR;
-	if (buf_printf(&out, "-- strata %s script (%s, %zu step%s), generated by strata %s\n",
+	if (strata__buf_printf(&out, "-- strata %s script (%s, %zu step%s), generated by strata %s\n",
 		       dir == STRATA_UP ? "upgrade" : "downgrade",
 		       engine == DB_POSTGRES ? "PostgreSQL" : "SQLite", plan.nsteps,
 		       plan.nsteps == 1 ? "" : "s", STRATA_VERSION) < 0)
 		goto done;
 	if (engine == DB_POSTGRES &&
-	    buf_printf(&out, "SET lock_timeout = %ld;\nSET statement_timeout = %ld;\n",
+	    strata__buf_printf(&out, "SET lock_timeout = %ld;\nSET statement_timeout = %ld;\n",
 		       r->cfg->lock_timeout_ms, r->cfg->statement_timeout_ms) < 0)
 		goto done;
-	if (r->o->single_transaction && buf_puts(&out, "BEGIN;\n") < 0)
+	if (r->o->single_transaction && strata__buf_puts(&out, "BEGIN;\n") < 0)
 		goto done;
-	if (bk_render_ensure(&out, engine, r->cfg) < 0 || emit_buf(r, &out) < 0)
+	if (strata__bk_render_ensure(&out, engine, r->cfg) < 0 || emit_buf(r, &out) < 0)
 		goto done;
 	for (i = 0; i < plan.nsteps; i++) {
 		if ((rc = render_step(r, &out, engine, plan.steps[i], dir, &sqls[i])) < 0)
@@ -261,20 +261,20 @@ int run_offline(run *r, planner plan_fn, strata_direction dir)
 			goto done;
 		r->res->done++;
 	}
-	if (r->o->single_transaction && buf_puts(&out, "COMMIT;\n") < 0)
+	if (r->o->single_transaction && strata__buf_puts(&out, "COMMIT;\n") < 0)
 		goto done;
 	if (emit_buf(r, &out) < 0)
 		goto done;
 	r->res->planned = plan.nsteps;
 	rc = 0;
 done:
-	buf_release(&out);
-	run_free_steps(sqls, plan.nsteps);
+	strata__buf_release(&out);
+	strata__run_free_steps(sqls, plan.nsteps);
 	strata_plan_release(&plan);
 	return rc;
 }
 
-int runner_render_plan(strata_buf *out, const strata_config *cfg, const strata_graph *g,
+int strata__runner_render_plan(strata_buf *out, const strata_config *cfg, const strata_graph *g,
 		       strata_direction dir, const unsigned char *applied, const size_t *steps,
 		       size_t nsteps, const char *host, const strata_run_options *opts)
 {
@@ -283,7 +283,7 @@ int runner_render_plan(strata_buf *out, const strata_config *cfg, const strata_g
 	run r;
 	int rc;
 
-	run_init(&r, cfg, g, opts, &res);
+	strata__run_init(&r, cfg, g, opts, &res);
 	r.hooks = &fixed;
 	r.render_only = 1;
 	r.collect = out;
@@ -292,7 +292,7 @@ int runner_render_plan(strata_buf *out, const strata_config *cfg, const strata_g
 	if (!(r.applied = strata_calloc(r.count ? r.count : 1, 1)))
 		return STRATA_ERROR;
 	memcpy(r.applied, applied, r.count);
-	rc = run_offline(&r, dir == STRATA_UP ? run_plan_up : strata_plan_downgrade, dir);
-	run_close(&r);
+	rc = strata__run_offline(&r, dir == STRATA_UP ? strata__run_plan_up : strata_plan_downgrade, dir);
+	strata__run_close(&r);
 	return rc;
 }

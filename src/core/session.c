@@ -4,8 +4,8 @@
  * graph.
  *
  * Layer: core, part of the runner (core/run.h): a session is a run that
- * stays open (run_open() at strata_session_open(), run_close() at
- * strata_session_close()), so every step goes through run_step() with
+ * stays open (strata__run_open() at strata_session_open(), strata__run_close() at
+ * strata_session_close()), so every step goes through strata__run_step() with
  * the run's checks, bookkeeping and history rows.
  *
  * Invariants:
@@ -54,11 +54,11 @@ int strata_session_open(strata_session **out, const strata_config *cfg, const st
 	}
 	s->opts.single_transaction = 0;
 	s->opts.prefetch = NULL;
-	run_init(&s->r, cfg, g, &s->opts, &s->res);
+	strata__run_init(&s->r, cfg, g, &s->opts, &s->res);
 	s->r.db = db;
 	s->r.borrowed_db = 1;
-	if ((rc = run_open(&s->r, 1)) < 0 || (rc = run_check_failed(&s->r)) < 0 ||
-	    (rc = run_check_changed(&s->r)) < 0) {
+	if ((rc = strata__run_open(&s->r, 1)) < 0 || (rc = strata__run_check_failed(&s->r)) < 0 ||
+	    (rc = strata__run_check_changed(&s->r)) < 0) {
 		strata_session_close(s);
 		return rc;
 	}
@@ -128,9 +128,9 @@ int strata_session_step(strata_session *s, size_t idx, strata_direction dir)
 				 m->revision, m->path, m->irreversible);
 		return STRATA_EIRREVERSIBLE;
 	}
-	if ((rc = run_split_step(&sql, m, dir, db_engine_kind(r->db))) < 0)
+	if ((rc = strata__run_split_step(&sql, m, dir, strata__db_engine_kind(r->db))) < 0)
 		goto done;
-	rc = run_step(r, idx, dir, &sql);
+	rc = strata__run_step(r, idx, dir, &sql);
 	if (rc == RESTART)
 		rc = strata_error_set(STRATA_ECONFLICT, "another runner moved the version table "
 				      "during this session");
@@ -151,7 +151,7 @@ int strata_session_upgrade(strata_session *s, const char *target)
 
 	o.target = target;
 	s->r.o = &o;
-	rc = run_execute(&s->r, run_plan_up, STRATA_UP);
+	rc = strata__run_execute(&s->r, strata__run_plan_up, STRATA_UP);
 	s->r.o = saved;
 	return rc;
 }
@@ -165,6 +165,6 @@ void strata_session_close(strata_session *s)
 {
 	if (!s)
 		return;
-	run_close(&s->r);
+	strata__run_close(&s->r);
 	strata_free(s);
 }

@@ -22,7 +22,7 @@
 	"a tag is 1 to 64 letters, digits, '.', '_', '-' or '/', starting with a letter or a " \
 	"digit, and not only hex digits (for example v2.3 or release-2024.05)"
 
-int tags_add(tag_list *l, const char *name, const char *revision, int line)
+int strata__tags_add(tag_list *l, const char *name, const char *revision, int line)
 {
 	tag_entry *e;
 
@@ -43,13 +43,13 @@ static int cmp_tag(const void *a, const void *b)
 	return strcmp(((const tag_entry *)a)->name, ((const tag_entry *)b)->name);
 }
 
-void tags_sort(tag_list *l)
+void strata__tags_sort(tag_list *l)
 {
 	if (l->n > 1)
 		qsort(l->v, l->n, sizeof(*l->v), cmp_tag);
 }
 
-void tags_release(tag_list *l)
+void strata__tags_release(tag_list *l)
 {
 	for (size_t i = 0; i < l->n; i++)
 		strata_free(l->v[i].name);
@@ -62,7 +62,7 @@ static int only_hex(const char *s)
 	return *s && strspn(s, "0123456789abcdef") == strlen(s);
 }
 
-int tags_name_syntax(const char *name, const char *where, int code)
+int strata__tags_name_syntax(const char *name, const char *where, int code)
 {
 	static const char *const reserved[] = { "head", "heads", "base", "current" };
 	const char *why = NULL, *pre = where ? where : "", *sep = where ? ": " : "";
@@ -128,18 +128,18 @@ static int parse_line(tag_list *out, const char *path, int line, const char *p, 
 		return STRATA_EPARSE;
 	}
 	copy_name(name, p, nlen);
-	if (tags_name_syntax(name, where, STRATA_EPARSE) < 0)
+	if (strata__tags_name_syntax(name, where, STRATA_EPARSE) < 0)
 		return STRATA_EPARSE;
 	{
 		char revision[STRATA_REVISION_MAX + 1];
 
 		memcpy(revision, rev, rlen);
 		revision[rlen] = '\0';
-		return tags_add(out, name, revision, line);
+		return strata__tags_add(out, name, revision, line);
 	}
 }
 
-int tags_parse(tag_list *out, const char *path, const char *text, size_t len)
+int strata__tags_parse(tag_list *out, const char *path, const char *text, size_t len)
 {
 	const char *p = text, *end = text + len, *eol;
 	int line = 0, rc;
@@ -153,7 +153,7 @@ int tags_parse(tag_list *out, const char *path, const char *text, size_t len)
 		line++;
 		if (n && p[n - 1] == '\r')
 			n--;
-		if (str_is_conflict_marker(p, n)) {
+		if (strata__str_is_conflict_marker(p, n)) {
 			strata_error_set(STRATA_EPARSE, "%s:%d: strata.tags has merge conflict markers",
 					 path, line);
 			strata_error_hint("keep the tag lines of both sides (one tag per line, each "
@@ -165,7 +165,7 @@ int tags_parse(tag_list *out, const char *path, const char *text, size_t len)
 		if ((rc = parse_line(out, path, line, p, n)) < 0)
 			return rc;
 	}
-	tags_sort(out);
+	strata__tags_sort(out);
 	for (size_t i = 1; i < out->n; i++) {
 		const tag_entry *a = &out->v[i - 1], *b = &out->v[i];
 
@@ -181,12 +181,12 @@ int tags_parse(tag_list *out, const char *path, const char *text, size_t len)
 	return 0;
 }
 
-int tags_render(strata_buf *out, const tag_list *l)
+int strata__tags_render(strata_buf *out, const tag_list *l)
 {
-	if (buf_puts(out, TAGS_HEADER) != 0)
+	if (strata__buf_puts(out, TAGS_HEADER) != 0)
 		return STRATA_ERROR;
 	for (size_t i = 0; i < l->n; i++)
-		if (buf_printf(out, "%s %s\n", l->v[i].name, l->v[i].revision) != 0)
+		if (strata__buf_printf(out, "%s %s\n", l->v[i].name, l->v[i].revision) != 0)
 			return STRATA_ERROR;
 	return 0;
 }
@@ -214,22 +214,22 @@ static int steppable(const strata_graph *g, const char *stem)
 	return 0;
 }
 
-int tags_check_new(const strata_graph *g, const char *name)
+int strata__tags_check_new(const strata_graph *g, const char *name)
 {
 	size_t stem = dash_stem(name), len = strlen(name), idx;
 	int rc;
 
-	if ((rc = tags_name_syntax(name, NULL, STRATA_EINVALID)) < 0)
+	if ((rc = strata__tags_name_syntax(name, NULL, STRATA_EINVALID)) < 0)
 		return rc;
-	if (revgraph_tag_index(g, name) >= 0) {
-		strata_graph_tag(&idx, g, (size_t)revgraph_tag_index(g, name));
+	if (strata__revgraph_tag_index(g, name) >= 0) {
+		strata_graph_tag(&idx, g, (size_t)strata__revgraph_tag_index(g, name));
 		strata_error_set(STRATA_EINVALID, "tag %s already exists (on revision %s)", name,
 				 strata_graph_at(g, idx)->revision);
 		strata_error_hint("a tag names one release: delete it first (`strata tag -d %s`) to "
 				  "move it", name);
 		return STRATA_EINVALID;
 	}
-	if (revgraph_has_label(g, name)) {
+	if (strata__revgraph_has_label(g, name)) {
 		strata_error_set(STRATA_EINVALID, "'%s' is a branch label", name);
 		strata_error_hint("a tag and a branch label may not share a name; choose another");
 		return STRATA_EINVALID;
@@ -264,7 +264,7 @@ int tags_check_new(const strata_graph *g, const char *name)
 	return 0;
 }
 
-int tags_load(strata_graph *g, const fs_dir *d, const char *dir)
+int strata__tags_load(strata_graph *g, const fs_dir *d, const char *dir)
 {
 	strata_buf path = STRATA_BUF_INIT, text = STRATA_BUF_INIT;
 	tag_list tags = { 0 };
@@ -274,10 +274,10 @@ int tags_load(strata_graph *g, const fs_dir *d, const char *dir)
 		found = strcmp(d->names[i], STRATA_TAGS_FILE) == 0;
 	if (!found)
 		return 0;
-	if ((rc = fs_join(&path, dir, STRATA_TAGS_FILE)) < 0 ||
-	    (rc = fs_dir_read(&text, d, STRATA_TAGS_FILE, buf_cstr(&path),
+	if ((rc = strata__fs_join(&path, dir, STRATA_TAGS_FILE)) < 0 ||
+	    (rc = strata__fs_dir_read(&text, d, STRATA_TAGS_FILE, strata__buf_cstr(&path),
 			      STRATA_MIGRATION_MAX_BYTES)) < 0 ||
-	    (rc = tags_parse(&tags, buf_cstr(&path), text.ptr ? text.ptr : "", text.len)) < 0)
+	    (rc = strata__tags_parse(&tags, strata__buf_cstr(&path), text.ptr ? text.ptr : "", text.len)) < 0)
 		goto done;
 	for (size_t i = 0; i < tags.n; i++) {
 		tag_entry *e = &tags.v[i];
@@ -286,32 +286,32 @@ int tags_load(strata_graph *g, const fs_dir *d, const char *dir)
 		if (idx < 0) {
 			rc = strata_error_set(STRATA_EPARSE, "%s:%d: tag %s names revision %s, which is "
 					      "not in the migrations directory",
-					      buf_cstr(&path), e->line, e->name, e->revision);
+					      strata__buf_cstr(&path), e->line, e->name, e->revision);
 			strata_error_hint("restore that revision's file, or remove line %d from "
 					  "strata.tags and run 'strata hash'", e->line);
 			goto done;
 		}
-		if (revgraph_has_label(g, e->name)) {
+		if (strata__revgraph_has_label(g, e->name)) {
 			rc = strata_error_set(STRATA_EPARSE, "%s:%d: tag %s is also a branch label",
-					      buf_cstr(&path), e->line, e->name);
+					      strata__buf_cstr(&path), e->line, e->name);
 			strata_error_hint("a name must say one thing: rename the tag on line %d (then "
 					  "run 'strata hash') or the branch label", e->line);
 			goto done;
 		}
 		e->idx = (size_t)idx;
 	}
-	if (!text.ptr && buf_puts(&text, "") != 0) {
+	if (!text.ptr && strata__buf_puts(&text, "") != 0) {
 		rc = STRATA_ERROR;
 		goto done;
 	}
 	{
 		size_t len = text.len;
 
-		rc = revgraph_set_tags(g, &tags, buf_detach(&text), len);
+		rc = strata__revgraph_set_tags(g, &tags, strata__buf_detach(&text), len);
 	}
 done:
-	tags_release(&tags);
-	buf_release(&path);
-	buf_release(&text);
+	strata__tags_release(&tags);
+	strata__buf_release(&path);
+	strata__buf_release(&text);
 	return rc;
 }

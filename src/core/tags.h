@@ -19,7 +19,7 @@
  * tag listed twice are STRATA_EPARSE naming the line; so is a tag whose
  * revision is not in the folder, or whose name is a branch label.
  *
- * Tag names (tags_name_syntax): 1 to 64 characters from letters, digits,
+ * Tag names (strata__tags_name_syntax): 1 to 64 characters from letters, digits,
  * '.', '_', '-' and '/', starting with a letter or a digit; not made only
  * of 0-9a-f (that reads as a revision id or a prefix of one); not head,
  * heads, base or current; no "..", which separates a changelog range.
@@ -49,20 +49,20 @@ typedef struct tag_list {
 } tag_list;
 
 /* Append a copy of name on revision (a full id). */
-int tags_add(tag_list *l, const char *name, const char *revision, int line);
+int strata__tags_add(tag_list *l, const char *name, const char *revision, int line);
 /* Sort by name (strcmp). */
-void tags_sort(tag_list *l);
-void tags_release(tag_list *l);
+void strata__tags_sort(tag_list *l);
+void strata__tags_release(tag_list *l);
 
 /* Parse strata.tags (path names it in messages); the list comes out sorted. */
-int tags_parse(tag_list *out, const char *path, const char *text, size_t len);
+int strata__tags_parse(tag_list *out, const char *path, const char *text, size_t len);
 /* The file's text for a sorted list, header included. */
-int tags_render(strata_buf *out, const tag_list *l);
+int strata__tags_render(strata_buf *out, const tag_list *l);
 
 /* 0 when name is a well-formed tag name; else code (STRATA_EINVALID for
  * a name given, STRATA_EPARSE for one read from the file) with a message
  * that says why, prefixed by where when not NULL. */
-int tags_name_syntax(const char *name, const char *where, int code);
+int strata__tags_name_syntax(const char *name, const char *where, int code);
 
 /*
  * Whether name may become a new tag of g: well formed, not yet a tag, not
@@ -70,22 +70,22 @@ int tags_name_syntax(const char *name, const char *where, int code);
  * v2 names something, or "v2" while a tag v2-1 exists). 0 or
  * STRATA_EINVALID saying why.
  */
-int tags_check_new(const strata_graph *g, const char *name);
+int strata__tags_check_new(const strata_graph *g, const char *name);
 
 /*
  * Read dir's strata.tags (when the listing d has it) and attach it to g:
  * each revision resolved, each name checked against g's branch labels.
  * No file: nothing to do.
  */
-int tags_load(strata_graph *g, const fs_dir *d, const char *dir);
+int strata__tags_load(strata_graph *g, const fs_dir *d, const char *dir);
 
 /* revgraph.c's side: the tags and the file's text, both taken (also on error). */
-int revgraph_set_tags(strata_graph *g, tag_list *tags, char *text, size_t len);
+int strata__revgraph_set_tags(strata_graph *g, tag_list *tags, char *text, size_t len);
 /* The text of the strata.tags the graph was loaded with, or NULL when there was none. */
-const char *revgraph_tags_text(const strata_graph *g, size_t *len);
+const char *strata__revgraph_tags_text(const strata_graph *g, size_t *len);
 /* Whether name is one of g's branch labels. */
-int revgraph_has_label(const strata_graph *g, const char *name);
+int strata__revgraph_has_label(const strata_graph *g, const char *name);
 /* Index of the tag named name, or -1. */
-long revgraph_tag_index(const strata_graph *g, const char *name);
+long strata__revgraph_tag_index(const strata_graph *g, const char *name);
 
 #endif

@@ -13,7 +13,7 @@
 #include "util/buf.h"
 
 /* Whether s is a plain lowercase identifier ([a-z_][a-z0-9_]*, at most 63). */
-int tenant_schema_valid(const char *s);
+int strata__tenant_schema_valid(const char *s);
 
 /*
  * *out = *cfg for the tenant `schema` of the database `url`: database
@@ -23,7 +23,7 @@ int tenant_schema_valid(const char *s);
  * which must outlive *out. Environment settings are not carried over: a
  * tenant is no environment. 0 or STRATA_ERROR.
  */
-int tenant_config(strata_config *out, strata_buf *db, strata_buf *vt, strata_buf *ht,
+int strata__tenant_config(strata_config *out, strata_buf *db, strata_buf *vt, strata_buf *ht,
 		  const strata_config *cfg, const char *url, const char *schema);
 
 #endif

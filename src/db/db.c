@@ -12,13 +12,13 @@
  *     returns STRATA_EINVALID with a message naming the function, and never
  *     dereferences it.
  *  2. The same double-quote quoting (embedded quotes doubled) is valid for
- *     both SQLite and PostgreSQL identifiers, so db_quote_qualified needs
+ *     both SQLite and PostgreSQL identifiers, so strata__db_quote_qualified needs
  *     no engine.
  *  3. A connection string that is echoed in an error goes through
- *     redact_conninfo() first: it may carry a password.
+ *     strata__redact_conninfo() first: it may carry a password.
  *
  * New engine: add its open function to driver.h, recognise its strings in
- * db_engine_of() and call it from db_open().
+ * strata__db_engine_of() and call it from strata__db_open().
  */
 #include "db/db.h"
 #include "db/driver.h"
@@ -64,13 +64,13 @@ static int looks_like_keywords(const char *s)
 	return *s == '=';
 }
 
-db_engine db_engine_of(const char *conninfo)
+db_engine strata__db_engine_of(const char *conninfo)
 {
 	if (!conninfo || !*conninfo)
 		return 0;
-	if (str_starts_with(conninfo, "postgres://") || str_starts_with(conninfo, "postgresql://"))
+	if (strata__str_starts_with(conninfo, "postgres://") || strata__str_starts_with(conninfo, "postgresql://"))
 		return DB_POSTGRES;
-	if (str_starts_with(conninfo, "sqlite:"))
+	if (strata__str_starts_with(conninfo, "sqlite:"))
 		return DB_SQLITE;
 	if (looks_like_keywords(conninfo))
 		return DB_POSTGRES;
@@ -84,12 +84,12 @@ static int unknown_form(const char *conninfo)
 {
 	strata_buf shown = STRATA_BUF_INIT;
 
-	if (redact_conninfo(&shown, conninfo) < 0)
+	if (strata__redact_conninfo(&shown, conninfo) < 0)
 		return STRATA_ERROR;
 	strata_error_set(STRATA_EINVALID, "'%s' is not a database connection string",
-			 buf_cstr(&shown));
+			 strata__buf_cstr(&shown));
 	strata_error_hint("%s", ACCEPTED_FORMS);
-	buf_release(&shown);
+	strata__buf_release(&shown);
 	return STRATA_EINVALID;
 }
 
@@ -97,17 +97,17 @@ static int open_sqlite(strata_db **out, const char *conninfo, const db_open_opti
 {
 	const char *path = conninfo;
 
-	if (str_starts_with(conninfo, "sqlite:"))
+	if (strata__str_starts_with(conninfo, "sqlite:"))
 		path = conninfo + strlen("sqlite:");
 	if (!*path) {
 		strata_error_set(STRATA_EINVALID, "'sqlite:' names no database file");
 		strata_error_hint("write sqlite:PATH (for example sqlite:strata.db) or sqlite::memory:");
 		return STRATA_EINVALID;
 	}
-	return db_sqlite_open(out, path, opts);
+	return strata__db_sqlite_open(out, path, opts);
 }
 
-int db_open(strata_db **out, const char *conninfo, const db_open_options *opts)
+int strata__db_open(strata_db **out, const char *conninfo, const db_open_options *opts)
 {
 	static const db_open_options defaults = DB_OPEN_OPTIONS_INIT;
 
@@ -124,52 +124,52 @@ int db_open(strata_db **out, const char *conninfo, const db_open_options *opts)
 		strata_error_hint("%s", ACCEPTED_FORMS);
 		return STRATA_EINVALID;
 	}
-	switch (db_engine_of(conninfo)) {
+	switch (strata__db_engine_of(conninfo)) {
 	case DB_SQLITE:
 		return open_sqlite(out, conninfo, opts);
 	case DB_POSTGRES:
-		return db_pg_open(out, conninfo, opts);
+		return strata__db_pg_open(out, conninfo, opts);
 	}
 	return unknown_form(conninfo);
 }
 
-void db_close(strata_db *db)
+void strata__db_close(strata_db *db)
 {
 	if (db && db->vt)
 		db->vt->close(db);
 }
 
-const char *db_display_name(const strata_db *db)
+const char *strata__db_display_name(const strata_db *db)
 {
 	return db && db->display ? db->display : "";
 }
 
-db_engine db_engine_kind(const strata_db *db)
+db_engine strata__db_engine_kind(const strata_db *db)
 {
 	return db && db->vt ? db->vt->engine : 0;
 }
 
-int db_exec(strata_db *db, const char *sql, int nparams, const char *const *params)
+int strata__db_exec(strata_db *db, const char *sql, int nparams, const char *const *params)
 {
-	DB_CHECK(db, "db_exec");
+	DB_CHECK(db, "strata__db_exec");
 	if (!sql || nparams < 0 || (nparams > 0 && !params))
 		return strata_error_set(STRATA_EINVALID, "db_exec: bad arguments");
 	return db->vt->exec(db, sql, nparams, params);
 }
 
-int db_query(strata_db *db, const char *sql, int nparams, const char *const *params,
+int strata__db_query(strata_db *db, const char *sql, int nparams, const char *const *params,
 	     db_row_cb cb, void *payload)
 {
-	DB_CHECK(db, "db_query");
+	DB_CHECK(db, "strata__db_query");
 	if (!sql || !cb || nparams < 0 || (nparams > 0 && !params))
 		return strata_error_set(STRATA_EINVALID, "db_query: bad arguments");
 	return db->vt->query(db, sql, nparams, params, cb, payload);
 }
 
-int db_query_prepared(strata_db *db, const char *name, const char *sql, int nparams,
+int strata__db_query_prepared(strata_db *db, const char *name, const char *sql, int nparams,
 		      const char *const *params, db_row_cb cb, void *payload)
 {
-	DB_CHECK(db, "db_query_prepared");
+	DB_CHECK(db, "strata__db_query_prepared");
 	if (!name || strncmp(name, "strata_", 7) != 0 || !sql || !cb || nparams < 0 ||
 	    (nparams > 0 && !params))
 		return strata_error_set(STRATA_EINVALID, "db_query_prepared: bad arguments");
@@ -178,34 +178,34 @@ int db_query_prepared(strata_db *db, const char *name, const char *sql, int npar
 	return db->vt->query_prepared(db, name, sql, nparams, params, cb, payload);
 }
 
-int db_exec_stmt(strata_db *db, const char *sql, size_t len, const char *copy_data,
+int strata__db_exec_stmt(strata_db *db, const char *sql, size_t len, const char *copy_data,
 		 size_t copy_len)
 {
-	DB_CHECK(db, "db_exec_stmt");
+	DB_CHECK(db, "strata__db_exec_stmt");
 	if (!sql)
 		return strata_error_set(STRATA_EINVALID, "db_exec_stmt: no statement");
 	return db->vt->exec_stmt(db, sql, len, copy_data, copy_len);
 }
 
-int db_begin(strata_db *db)
+int strata__db_begin(strata_db *db)
 {
-	DB_CHECK(db, "db_begin");
+	DB_CHECK(db, "strata__db_begin");
 	return db->vt->begin(db);
 }
 
-int db_commit(strata_db *db)
+int strata__db_commit(strata_db *db)
 {
-	DB_CHECK(db, "db_commit");
+	DB_CHECK(db, "strata__db_commit");
 	return db->vt->commit(db);
 }
 
-int db_rollback(strata_db *db)
+int strata__db_rollback(strata_db *db)
 {
-	DB_CHECK(db, "db_rollback");
+	DB_CHECK(db, "strata__db_rollback");
 	return db->vt->rollback(db);
 }
 
-void db_rollback_keep_error(strata_db *db)
+void strata__db_rollback_keep_error(strata_db *db)
 {
 	strata_error saved;
 
@@ -216,60 +216,60 @@ void db_rollback_keep_error(strata_db *db)
 	strata_error_restore(&saved);
 }
 
-int db_lock(strata_db *db, const char *key, long wait_ms)
+int strata__db_lock(strata_db *db, const char *key, long wait_ms)
 {
-	DB_CHECK(db, "db_lock");
+	DB_CHECK(db, "strata__db_lock");
 	if (!key || wait_ms < 0)
 		return strata_error_set(STRATA_EINVALID, "db_lock: bad arguments");
 	return db->vt->lock(db, key, wait_ms);
 }
 
-int db_unlock(strata_db *db, const char *key)
+int strata__db_unlock(strata_db *db, const char *key)
 {
-	DB_CHECK(db, "db_unlock");
+	DB_CHECK(db, "strata__db_unlock");
 	if (!key)
 		return strata_error_set(STRATA_EINVALID, "db_unlock: no lock key");
 	return db->vt->unlock(db, key);
 }
 
-int db_lock_held(strata_db *db, const char *key, int *held)
+int strata__db_lock_held(strata_db *db, const char *key, int *held)
 {
-	DB_CHECK(db, "db_lock_held");
+	DB_CHECK(db, "strata__db_lock_held");
 	if (!key || !held)
 		return strata_error_set(STRATA_EINVALID, "db_lock_held: bad arguments");
 	return db->vt->lock_held(db, key, held);
 }
 
-void db_scrub(const strata_db *db, char *text)
+void strata__db_scrub(const strata_db *db, char *text)
 {
 	if (db && db->vt && db->vt->scrub && text)
 		db->vt->scrub(db, text);
 }
 
-int db_set_timeouts(strata_db *db, long lock_timeout_ms, long statement_timeout_ms)
+int strata__db_set_timeouts(strata_db *db, long lock_timeout_ms, long statement_timeout_ms)
 {
-	DB_CHECK(db, "db_set_timeouts");
+	DB_CHECK(db, "strata__db_set_timeouts");
 	if (lock_timeout_ms < 0 || statement_timeout_ms < 0)
 		return strata_error_set(STRATA_EINVALID, "db_set_timeouts: negative timeout");
 	return db->vt->set_timeouts(db, lock_timeout_ms, statement_timeout_ms);
 }
 
-int db_current_user(strata_db *db, char **out)
+int strata__db_current_user(strata_db *db, char **out)
 {
-	DB_CHECK(db, "db_current_user");
+	DB_CHECK(db, "strata__db_current_user");
 	if (!out)
 		return strata_error_set(STRATA_EINVALID, "db_current_user: no output pointer");
 	*out = NULL;
 	return db->vt->current_user(db, out);
 }
 
-int db_server_version(strata_db *db)
+int strata__db_server_version(strata_db *db)
 {
-	DB_CHECK(db, "db_server_version");
+	DB_CHECK(db, "strata__db_server_version");
 	return db->vt->server_version(db);
 }
 
-int db_split(db_stmt **out, size_t *n, size_t *err_offset, db_engine engine, const char *sql,
+int strata__db_split(db_stmt **out, size_t *n, size_t *err_offset, db_engine engine, const char *sql,
 	     size_t len)
 {
 	if (!out || !n || (!sql && len))
@@ -280,9 +280,9 @@ int db_split(db_stmt **out, size_t *n, size_t *err_offset, db_engine engine, con
 		*err_offset = 0;
 	switch (engine) {
 	case DB_POSTGRES:
-		return sqlparse_split_pg(out, n, err_offset, sql ? sql : "", len);
+		return strata__sqlparse_split_pg(out, n, err_offset, sql ? sql : "", len);
 	case DB_SQLITE:
-		return sqlparse_split_sqlite(out, n, err_offset, sql ? sql : "", len);
+		return strata__sqlparse_split_sqlite(out, n, err_offset, sql ? sql : "", len);
 	}
 	return strata_error_set(STRATA_EINVALID, "db_split: unknown engine %d", (int)engine);
 }
@@ -292,16 +292,16 @@ static int put_ident_n(struct strata_buf *out, const char *s, size_t n)
 {
 	size_t i;
 
-	buf_putc(out, '"');
+	strata__buf_putc(out, '"');
 	for (i = 0; i < n; i++) {
 		if (s[i] == '"')
-			buf_putc(out, '"');
-		buf_putc(out, s[i]);
+			strata__buf_putc(out, '"');
+		strata__buf_putc(out, s[i]);
 	}
-	return buf_putc(out, '"');
+	return strata__buf_putc(out, '"');
 }
 
-int db_quote_qualified(struct strata_buf *out, const char *name)
+int strata__db_quote_qualified(struct strata_buf *out, const char *name)
 {
 	const char *part = name;
 	size_t start_len;
@@ -314,11 +314,11 @@ int db_quote_qualified(struct strata_buf *out, const char *name)
 		size_t n = dot ? (size_t)(dot - part) : strlen(part);
 
 		if (n == 0) {
-			buf_truncate(out, start_len);
+			strata__buf_truncate(out, start_len);
 			return strata_error_set(STRATA_EINVALID, "'%s' is not a valid name: empty part",
 						name);
 		}
-		if (put_ident_n(out, part, n) < 0 || (dot && buf_putc(out, '.') < 0))
+		if (put_ident_n(out, part, n) < 0 || (dot && strata__buf_putc(out, '.') < 0))
 			return STRATA_ERROR;
 		if (!dot)
 			return 0;
@@ -326,17 +326,17 @@ int db_quote_qualified(struct strata_buf *out, const char *name)
 	}
 }
 
-int db_conninfo_with_dbname(struct strata_buf *out, const char *conninfo, const char *dbname)
+int strata__db_conninfo_with_dbname(struct strata_buf *out, const char *conninfo, const char *dbname)
 {
 	const char *scheme = strstr(conninfo, "://");
 
-	if (!scheme || db_engine_of(conninfo) != DB_POSTGRES) {
+	if (!scheme || strata__db_engine_of(conninfo) != DB_POSTGRES) {
 		/* libpq keyword form: a later keyword wins over an earlier one. */
-		if (db_engine_of(conninfo) != DB_POSTGRES)
+		if (strata__db_engine_of(conninfo) != DB_POSTGRES)
 			return strata_error_set(STRATA_EINVALID,
 						"only PostgreSQL connections name a database");
-		return buf_printf(out, "%s dbname='", conninfo) < 0 || buf_puts(out, dbname) < 0 ||
-			       buf_putc(out, '\'') < 0
+		return strata__buf_printf(out, "%s dbname='", conninfo) < 0 || strata__buf_puts(out, dbname) < 0 ||
+			       strata__buf_putc(out, '\'') < 0
 			       ? STRATA_ERROR
 			       : 0;
 	}
@@ -346,31 +346,31 @@ int db_conninfo_with_dbname(struct strata_buf *out, const char *conninfo, const 
 		const char *path = auth + strcspn(auth, "/?");
 		const char *query = strchr(path, '?');
 
-		if (buf_putn(out, conninfo, (size_t)(path - conninfo)) < 0 || buf_putc(out, '/') < 0)
+		if (strata__buf_putn(out, conninfo, (size_t)(path - conninfo)) < 0 || strata__buf_putc(out, '/') < 0)
 			return STRATA_ERROR;
 		for (const char *p = dbname; *p; p++) {
 			unsigned char c = (unsigned char)*p;
 
 			if (((c | 32) >= 'a' && (c | 32) <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
 			    c == '-' || c == '.') {
-				if (buf_putc(out, (char)c) < 0)
+				if (strata__buf_putc(out, (char)c) < 0)
 					return STRATA_ERROR;
-			} else if (buf_printf(out, "%%%02X", c) < 0) {
+			} else if (strata__buf_printf(out, "%%%02X", c) < 0) {
 				return STRATA_ERROR;
 			}
 		}
-		return query && buf_puts(out, query) < 0 ? STRATA_ERROR : 0;
+		return query && strata__buf_puts(out, query) < 0 ? STRATA_ERROR : 0;
 	}
 }
 
-int db_conninfo_with_connect_timeout(struct strata_buf *out, const char *conninfo, long seconds)
+int strata__db_conninfo_with_connect_timeout(struct strata_buf *out, const char *conninfo, long seconds)
 {
 	int url = strstr(conninfo, "://") != NULL;
 
-	if (db_engine_of(conninfo) != DB_POSTGRES || strstr(conninfo, "connect_timeout"))
-		return buf_puts(out, conninfo) < 0 ? STRATA_ERROR : 0;
-	if (buf_puts(out, conninfo) < 0 ||
-	    buf_printf(out, "%sconnect_timeout=%ld", url ? (strchr(conninfo, '?') ? "&" : "?") : " ",
+	if (strata__db_engine_of(conninfo) != DB_POSTGRES || strstr(conninfo, "connect_timeout"))
+		return strata__buf_puts(out, conninfo) < 0 ? STRATA_ERROR : 0;
+	if (strata__buf_puts(out, conninfo) < 0 ||
+	    strata__buf_printf(out, "%sconnect_timeout=%ld", url ? (strchr(conninfo, '?') ? "&" : "?") : " ",
 		       seconds < 1 ? 1 : seconds) < 0)
 		return STRATA_ERROR;
 	return 0;
@@ -383,12 +383,12 @@ _Static_assert((int)DB_SQLITE == (int)STRATA_ENGINE_SQLITE && (int)DB_POSTGRES =
 
 strata_engine strata_db_engine_of(const char *conninfo)
 {
-	return (strata_engine)db_engine_of(conninfo);
+	return (strata_engine)strata__db_engine_of(conninfo);
 }
 
 void strata_db_close(strata_db *db)
 {
-	db_close(db);
+	strata__db_close(db);
 }
 
 int strata_db_conninfo_with_connect_timeout(strata_buf *out, const char *conninfo, long seconds)
@@ -396,5 +396,5 @@ int strata_db_conninfo_with_connect_timeout(strata_buf *out, const char *conninf
 	STRATA_ASSERT_ARG(out);
 	STRATA_ASSERT_ARG(conninfo);
 
-	return db_conninfo_with_connect_timeout(out, conninfo, seconds);
+	return strata__db_conninfo_with_connect_timeout(out, conninfo, seconds);
 }

@@ -15,7 +15,7 @@
  *     SQLSTATE (PostgreSQL) or extended result code (SQLite) in
  *     strata_error.sqlstate.
  *  2. No message, hint or log line ever contains the connection password:
- *     drivers only ever show db_display_name(), which is redacted.
+ *     drivers only ever show strata__db_display_name(), which is redacted.
  *  3. Parameters are bound, never spliced: SQL text uses $1, $2, ... for
  *     both engines (the SQLite driver binds them by name), values are text
  *     (NULL pointer = SQL NULL).
@@ -23,7 +23,7 @@
  *     valid only during the call: copy what you keep.
  *
  * Adding an engine: a new db_<engine>.c filling strata_db_vtable, and a
- * line in db_open() (db.c) that recognises its connection strings.
+ * line in strata__db_open() (db.c) that recognises its connection strings.
  */
 #ifndef STRATA_DB_DB_H
 #define STRATA_DB_DB_H
@@ -98,7 +98,7 @@ typedef struct strata_db_vtable {
 	/* The engine's version as a number (PostgreSQL server_version_num, SQLite 3xxxyyy). */
 	int (*server_version)(strata_db *db);
 	/* query, for a statement run many times on this connection: name is
-	 * its name there, always for the same sql. NULL: db_query_prepared
+	 * its name there, always for the same sql. NULL: strata__db_query_prepared
 	 * runs it with query. */
 	int (*query_prepared)(strata_db *db, const char *name, const char *sql, int nparams,
 			      const char *const *params, db_row_cb cb, void *payload);
@@ -126,45 +126,45 @@ struct strata_db {
  * or libpq key=value pairs ("host=... dbname=..."). Unknown forms are
  * STRATA_EINVALID with a hint listing the accepted forms.
  */
-int db_open(strata_db **out, const char *conninfo, const db_open_options *opts);
-void db_close(strata_db *db);
+int strata__db_open(strata_db **out, const char *conninfo, const db_open_options *opts);
+void strata__db_close(strata_db *db);
 /* Which engine a connection string names, without connecting; 0 if none. */
-db_engine db_engine_of(const char *conninfo);
-const char *db_display_name(const strata_db *db);
-db_engine db_engine_kind(const strata_db *db);
+db_engine strata__db_engine_of(const char *conninfo);
+const char *strata__db_display_name(const strata_db *db);
+db_engine strata__db_engine_kind(const strata_db *db);
 
-int db_exec(strata_db *db, const char *sql, int nparams, const char *const *params);
-int db_query(strata_db *db, const char *sql, int nparams, const char *const *params,
+int strata__db_exec(strata_db *db, const char *sql, int nparams, const char *const *params);
+int strata__db_query(strata_db *db, const char *sql, int nparams, const char *const *params,
 	     db_row_cb cb, void *payload);
 /*
- * db_query for a statement a caller runs many times on one connection.
+ * strata__db_query for a statement a caller runs many times on one connection.
  * PostgreSQL prepares it under name on first use and afterwards only
  * binds and runs it: no parsing, and once the server settles on a generic
  * plan (after five runs) no planning either. A name always stands for the
  * same sql on a connection; names start with "strata_". A statement the
- * session lost (DEALLOCATE, DISCARD) is prepared again. SQLite: db_query.
+ * session lost (DEALLOCATE, DISCARD) is prepared again. SQLite: strata__db_query.
  */
-int db_query_prepared(strata_db *db, const char *name, const char *sql, int nparams,
+int strata__db_query_prepared(strata_db *db, const char *name, const char *sql, int nparams,
 		      const char *const *params, db_row_cb cb, void *payload);
-int db_exec_stmt(strata_db *db, const char *sql, size_t len, const char *copy_data,
+int strata__db_exec_stmt(strata_db *db, const char *sql, size_t len, const char *copy_data,
 		 size_t copy_len);
-int db_begin(strata_db *db);
-int db_commit(strata_db *db);
-int db_rollback(strata_db *db);
+int strata__db_begin(strata_db *db);
+int strata__db_commit(strata_db *db);
+int strata__db_rollback(strata_db *db);
 /*
  * Roll back the open transaction (if any; none and a NULL db do nothing),
  * keeping the error that made it needed: the caller's failure, not a
  * failed ROLLBACK's, stays in strata_error_last(). For failure paths.
  */
-void db_rollback_keep_error(strata_db *db);
-int db_lock(strata_db *db, const char *key, long wait_ms);
-int db_unlock(strata_db *db, const char *key);
-int db_lock_held(strata_db *db, const char *key, int *held);
+void strata__db_rollback_keep_error(strata_db *db);
+int strata__db_lock(strata_db *db, const char *key, long wait_ms);
+int strata__db_unlock(strata_db *db, const char *key);
+int strata__db_lock_held(strata_db *db, const char *key, int *held);
 /* The connection's secrets scrubbed from text (may be NULL), in place. */
-void db_scrub(const strata_db *db, char *text);
-int db_set_timeouts(strata_db *db, long lock_timeout_ms, long statement_timeout_ms);
-int db_current_user(strata_db *db, char **out);
-int db_server_version(strata_db *db);
+void strata__db_scrub(const strata_db *db, char *text);
+int strata__db_set_timeouts(strata_db *db, long lock_timeout_ms, long statement_timeout_ms);
+int strata__db_current_user(strata_db *db, char **out);
+int strata__db_server_version(strata_db *db);
 
 /*
  * Split a migration script into statements without connecting.
@@ -176,27 +176,27 @@ int db_server_version(strata_db *db);
  * Empty statements (";;", comment-only text) are dropped.
  * *out is malloc'ed (strata_free); *n may be 0.
  */
-int db_split(db_stmt **out, size_t *n, size_t *err_offset, db_engine engine, const char *sql,
+int strata__db_split(db_stmt **out, size_t *n, size_t *err_offset, db_engine engine, const char *sql,
 	     size_t len);
 
 /* Append the SQL identifier, quoted for the engine, to a strata_buf (util/buf.h).
  * A dotted name "ops.strata_version" is quoted part by part. An empty part
  * is STRATA_EINVALID with out as it was; out of memory leaves out failed. */
 struct strata_buf;
-int db_quote_qualified(struct strata_buf *out, const char *name);
+int strata__db_quote_qualified(struct strata_buf *out, const char *name);
 
 /* Whether the n bytes at word are one of SQLite's keywords (any case), which
  * must be quoted to serve as an identifier (sqlite3_keyword_check). */
-int db_sqlite_is_keyword(const char *word, size_t n);
+int strata__db_sqlite_is_keyword(const char *word, size_t n);
 
 /* The same PostgreSQL connection string naming another database (URL
  * path replaced, or a dbname keyword added). Appends to out. */
-int db_conninfo_with_dbname(struct strata_buf *out, const char *conninfo, const char *dbname);
+int strata__db_conninfo_with_dbname(struct strata_buf *out, const char *conninfo, const char *dbname);
 
 /* The same PostgreSQL connection string with connect_timeout=seconds,
  * unless it sets one already (then it is copied as it is). Appends to out.
  * Other engines' strings are copied unchanged. */
-int db_conninfo_with_connect_timeout(struct strata_buf *out, const char *conninfo, long seconds);
+int strata__db_conninfo_with_connect_timeout(struct strata_buf *out, const char *conninfo, long seconds);
 
 /* SQLSTATE of PostgreSQL's lock_not_available (lock_timeout fired). */
 #define DB_SQLSTATE_LOCK_NOT_AVAILABLE "55P03"

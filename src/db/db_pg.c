@@ -22,7 +22,7 @@
  * Invariants:
  *  1. No message or hint stored by this file contains a password: each
  *     goes through pg_error(), which scrubs the conninfo's password,
- *     sslpassword and PGPASSWORD from it (redact_secret). When the conninfo
+ *     sslpassword and PGPASSWORD from it (strata__redact_secret). When the conninfo
  *     cannot even be parsed and carries a password, libpq's message is not
  *     shown at all.
  *  2. Notices never reach stderr: a notice processor swallows them.
@@ -103,8 +103,8 @@ typedef struct collect_io {
 
 static const strata_db_vtable pg_vtable;
 
-/* libpq's functions, loaded by db_pg_open() before any other use (db/libpq_dyn.h). */
-static const libpq_api *const pq = &libpq_dyn;
+/* libpq's functions, loaded by strata__db_pg_open() before any other use (db/libpq_dyn.h). */
+static const libpq_api *const pq = &strata__libpq_dyn;
 
 /* ---- errors ---------------------------------------------------------- */
 
@@ -115,7 +115,7 @@ static void scrub(const pg_db *p, char *text)
 	if (!text)
 		return;
 	for (i = 0; i < sizeof(p->secrets) / sizeof(p->secrets[0]); i++)
-		redact_secret(text, p->secrets[i]);
+		strata__redact_secret(text, p->secrets[i]);
 }
 
 /* Set the thread's error from text that may hold a password (invariant 1). */
@@ -130,22 +130,22 @@ static int pg_error(const pg_db *p, int code, const char *sqlstate, const char *
 	int rc;
 
 	va_start(ap, fmt);
-	rc = buf_vprintf(&msg, fmt, ap);
+	rc = strata__buf_vprintf(&msg, fmt, ap);
 	va_end(ap);
-	if (rc < 0 || (hint && buf_puts(&h, hint) < 0)) {
+	if (rc < 0 || (hint && strata__buf_puts(&h, hint) < 0)) {
 		code = STRATA_ERROR;
 		goto done;
 	}
 	scrub(p, msg.ptr);
 	scrub(p, h.ptr);
-	strata_error_set(code, "%s", buf_cstr(&msg));
+	strata_error_set(code, "%s", strata__buf_cstr(&msg));
 	if (h.len)
 		strata_error_hint("%s", h.ptr);
 	if (sqlstate)
 		strata_error_sqlstate(sqlstate);
 done:
-	buf_release(&msg);
-	buf_release(&h);
+	strata__buf_release(&msg);
+	strata__buf_release(&h);
 	return code;
 }
 
@@ -160,7 +160,7 @@ static void one_line(strata_buf *out, const char *msg)
 
 		while (end > 0 && (p[end - 1] == ' ' || p[end - 1] == '\t' || p[end - 1] == '\r'))
 			end--;
-		if (end > 0 && ((out->len && buf_puts(out, "; ") < 0) || buf_putn(out, p, end) < 0))
+		if (end > 0 && ((out->len && strata__buf_puts(out, "; ") < 0) || strata__buf_putn(out, p, end) < 0))
 			return;
 		p += n;
 		while (*p == '\n' || *p == ' ' || *p == '\t' || *p == '\r')
@@ -178,8 +178,8 @@ static int connection_lost(const pg_db *p, const char *sqlstate, const char *why
 		      "check that the server is still running and reachable; if this happened "
 		      "during a commit, check whether the migration was applied before running again",
 		      "the connection to the server was lost: %s",
-		      msg.len ? buf_cstr(&msg) : "no reason given");
-	buf_release(&msg);
+		      msg.len ? strata__buf_cstr(&msg) : "no reason given");
+	strata__buf_release(&msg);
 	return rc;
 }
 
@@ -196,30 +196,30 @@ static int result_error(pg_db *p, const PGresult *res)
 	if (pq->PQstatus(p->conn) == CONNECTION_BAD)
 		return connection_lost(p, state, primary);
 	if (primary)
-		buf_puts(&msg, primary);
+		strata__buf_puts(&msg, primary);
 	else
 		one_line(&msg, res ? pq->PQresultErrorMessage(res) : pq->PQerrorMessage(p->conn));
 	if (detail)
-		buf_printf(&msg, " (%s)", detail);
+		strata__buf_printf(&msg, " (%s)", detail);
 	if (hint)
-		buf_puts(&h, hint);
+		strata__buf_puts(&h, hint);
 	if (state && strcmp(state, "42501") == 0 && !h.len) {
 		const char *role = pq->PQuser(p->conn);
 
-		buf_printf(&h, "the role '%s' lacks that privilege: grant it (GRANT ... TO %s, or "
+		strata__buf_printf(&h, "the role '%s' lacks that privilege: grant it (GRANT ... TO %s, or "
 			   "make %s the owner of the object), or run strata as a role that has it",
 			   role ? role : "?", role ? role : "ROLE", role ? role : "ROLE");
 	}
 	if (state && strcmp(state, DB_SQLSTATE_LOCK_NOT_AVAILABLE) == 0 && p->blockers.len) {
-		buf_printf(&msg, ": blocked by %s", buf_cstr(&p->blockers));
-		buf_clear(&h);
-		buf_printf(&h, "retry later, or end that session if it is stuck: "
+		strata__buf_printf(&msg, ": blocked by %s", strata__buf_cstr(&p->blockers));
+		strata__buf_clear(&h);
+		strata__buf_printf(&h, "retry later, or end that session if it is stuck: "
 			   "SELECT pg_terminate_backend(%d)", p->first_blocker);
 	}
-	rc = pg_error(p, STRATA_EDB, state ? state : "", h.len ? buf_cstr(&h) : NULL, "%s",
-		      msg.len ? buf_cstr(&msg) : "the statement failed");
-	buf_release(&msg);
-	buf_release(&h);
+	rc = pg_error(p, STRATA_EDB, state ? state : "", h.len ? strata__buf_cstr(&h) : NULL, "%s",
+		      msg.len ? strata__buf_cstr(&msg) : "the statement failed");
+	strata__buf_release(&msg);
+	strata__buf_release(&h);
 	return rc;
 }
 
@@ -269,17 +269,17 @@ static void server_error(strata_buf *out, char state[6], const char *raw)
 				if (k == 8) {
 					memcpy(state, line + i + 3, 5);
 					state[5] = '\0';
-					buf_puts(&clean, ":  ");
+					strata__buf_puts(&clean, ":  ");
 					i += 9;
 					continue;
 				}
 			}
-			buf_putc(&clean, line[i]);
+			strata__buf_putc(&clean, line[i]);
 		}
-		buf_putc(&clean, '\n');
+		strata__buf_putc(&clean, '\n');
 	}
-	one_line(out, buf_cstr(&clean));
-	buf_release(&clean);
+	one_line(out, strata__buf_cstr(&clean));
+	strata__buf_release(&clean);
 }
 
 /*
@@ -296,17 +296,17 @@ static int connect_failed(const pg_db *p, PGconn *conn, int timed_out, int repor
 	if (!report)
 		goto done;
 	if (timed_out)
-		buf_printf(&msg, "timeout expired after %ldms", p->connect_timeout_ms);
+		strata__buf_printf(&msg, "timeout expired after %ldms", p->connect_timeout_ms);
 	else
 		server_error(&msg, state, pq->PQerrorMessage(conn));
-	connect_hint(&hint, state, buf_cstr(&msg), pq->PQuser(conn),
+	connect_hint(&hint, state, strata__buf_cstr(&msg), pq->PQuser(conn),
 		     !timed_out && pq->PQconnectionNeedsPassword(conn));
-	rc = pg_error(p, STRATA_EDB, *state ? state : "08001", buf_cstr(&hint),
+	rc = pg_error(p, STRATA_EDB, *state ? state : "08001", strata__buf_cstr(&hint),
 		      "cannot connect to %s: %s", p->base.display,
-		      msg.len ? buf_cstr(&msg) : "the connection failed");
+		      msg.len ? strata__buf_cstr(&msg) : "the connection failed");
 done:
-	buf_release(&msg);
-	buf_release(&hint);
+	strata__buf_release(&msg);
+	strata__buf_release(&hint);
 	pq->PQfinish(conn);
 	return rc;
 }
@@ -323,7 +323,7 @@ static int connect_with(const pg_db *p, const char *app, int report, PGconn **ou
 	const char *keys[] = { "dbname", "fallback_application_name", NULL };
 	const char *vals[] = { p->conninfo, app, NULL };
 	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
-	double deadline = p->connect_timeout_ms > 0 ? now_ms() + (double)p->connect_timeout_ms : 0;
+	double deadline = p->connect_timeout_ms > 0 ? strata__now_ms() + (double)p->connect_timeout_ms : 0;
 	PGconn *conn = pq->PQconnectStartParams(keys, vals, 1);
 
 	*out = NULL;
@@ -336,7 +336,7 @@ static int connect_with(const pg_db *p, const char *app, int report, PGconn **ou
 		return connect_failed(p, conn, 0, report);
 	while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
 		struct pollfd pfd = { pq->PQsocket(conn), st == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0 };
-		double left = deadline > 0 ? deadline - now_ms() : -1;
+		double left = deadline > 0 ? deadline - strata__now_ms() : -1;
 		int n;
 
 		if (deadline > 0 && left <= 0)
@@ -361,27 +361,27 @@ static void connect_hint(strata_buf *out, const char *state, const char *msg, co
 
 	if (strcmp(state, "28P01") == 0 || strstr(msg, "password authentication failed"))
 		/* The server says the same for a user that does not exist. */
-		buf_printf(out, "the server refused the password of user %s: check the user name "
+		strata__buf_printf(out, "the server refused the password of user %s: check the user name "
 			   "and the password given in the connection URL "
 			   "(postgres://%s:PASSWORD@HOST/DB), in PGPASSWORD, or in ~/.pgpass "
 			   "(PGPASSFILE)", who, who);
 	else if (needs_password || strstr(msg, "no password supplied"))
-		buf_printf(out, "the server asks for the password of user %s and none was given: "
+		strata__buf_printf(out, "the server asks for the password of user %s and none was given: "
 			   "put it in ~/.pgpass (PGPASSFILE), in PGPASSWORD, or in the connection "
 			   "URL", who);
 	else if (strcmp(state, "28000") == 0)
-		buf_puts(out, "the server does not accept this user, database or host "
+		strata__buf_puts(out, "the server does not accept this user, database or host "
 			 "(pg_hba.conf): check the user and database names, or ask its administrator");
 	else if (strcmp(state, "3D000") == 0 || strstr(msg, "does not exist"))
-		buf_puts(out, "check the database and user names, or create the database first");
+		strata__buf_puts(out, "check the database and user names, or create the database first");
 	else if (strstr(msg, "Connection refused") || strstr(msg, "could not connect") ||
 		 strstr(msg, "No such file"))
-		buf_puts(out, "check that the server is running and accepts connections at that "
+		strata__buf_puts(out, "check that the server is running and accepts connections at that "
 			 "host and port");
 	else if (strstr(msg, "timeout"))
-		buf_puts(out, "check that the host is reachable, or raise the connect timeout");
+		strata__buf_puts(out, "check that the host is reachable, or raise the connect timeout");
 	else
-		buf_puts(out, "check the connection string and that the server is reachable");
+		strata__buf_puts(out, "check the connection string and that the server is reachable");
 }
 
 /*
@@ -409,8 +409,8 @@ static int read_conninfo(pg_db *p)
 			      "write postgres://USER:PASSWORD@HOST:PORT/DB or key=value pairs "
 			      "(host=... dbname=...)",
 			      "invalid PostgreSQL connection string %s%s%s", p->base.display,
-			      why.len ? ": " : "", buf_cstr(&why));
-		buf_release(&why);
+			      why.len ? ": " : "", strata__buf_cstr(&why));
+		strata__buf_release(&why);
 		goto done;
 	}
 	for (o = opts; o->keyword; o++) {
@@ -457,27 +457,27 @@ static void pg_close(strata_db *db)
 	strata_free(p->prepared);
 	strata_free(p->conninfo);
 	strata_free(p->app);
-	buf_release(&p->blockers);
+	strata__buf_release(&p->blockers);
 	strata_free(p->base.display);
 	strata_free(p);
 }
 
 static int pg_exec(strata_db *db, const char *sql, int nparams, const char *const *params);
 
-int db_pg_open(strata_db **out, const char *conninfo, const db_open_options *opts)
+int strata__db_pg_open(strata_db **out, const char *conninfo, const db_open_options *opts)
 {
 	strata_buf shown = STRATA_BUF_INIT;
 	pg_db *p;
 	int rc = 0;
 
 	*out = NULL;
-	if ((rc = libpq_dyn_load()) < 0)
+	if ((rc = strata__libpq_dyn_load()) < 0)
 		return rc;
 	if (!(p = strata_calloc(1, sizeof(*p))))
 		return STRATA_ERROR;
 	p->base.vt = &pg_vtable;
 	p->connect_timeout_ms = opts->connect_timeout_ms;
-	if (redact_conninfo(&shown, conninfo) < 0 || !(p->base.display = buf_detach(&shown)) ||
+	if (strata__redact_conninfo(&shown, conninfo) < 0 || !(p->base.display = strata__buf_detach(&shown)) ||
 	    !(p->conninfo = strata_strdup(conninfo)) ||
 	    !(p->app = strata_strdup(opts->application_name ? opts->application_name : "strata"))) {
 		rc = STRATA_ERROR;
@@ -493,7 +493,7 @@ int db_pg_open(strata_db **out, const char *conninfo, const db_open_options *opt
 		goto done;
 	*out = &p->base;
 done:
-	buf_release(&shown);
+	strata__buf_release(&shown);
 	if (rc < 0)
 		pg_close(&p->base);
 	return rc;
@@ -508,13 +508,13 @@ static void put_blocker(strata_buf *b, const PGresult *res, int row)
 	const char *q;
 
 	if (b->len)
-		buf_puts(b, "; ");
-	buf_printf(b, "pid %s (user %s, client %s, application \"%s\", %s, transaction open for "
+		strata__buf_puts(b, "; ");
+	strata__buf_printf(b, "pid %s (user %s, client %s, application \"%s\", %s, transaction open for "
 		   "%.1fs), last query: ", pq->PQgetvalue(res, row, 0), pq->PQgetvalue(res, row, 1), addr,
 		   pq->PQgetvalue(res, row, 3), pq->PQgetisnull(res, row, 4) ? "state unknown" :
 		   pq->PQgetvalue(res, row, 4), secs);
 	for (q = pq->PQgetvalue(res, row, 6); *q; q++)
-		buf_putc(b, (*q == '\n' || *q == '\r' || *q == '\t') ? ' ' : *q);
+		strata__buf_putc(b, (*q == '\n' || *q == '\r' || *q == '\t') ? ' ' : *q);
 }
 
 /* Ask the monitor connection who blocks the main one; keep a non-empty answer. */
@@ -544,7 +544,7 @@ static void watch_blockers(pg_db *p)
 	snprintf(pid, sizeof(pid), "%d", pq->PQbackendPID(p->conn));
 	res = pq->PQexecParams(p->monitor, BLOCKERS_SQL, 1, NULL, params, NULL, NULL, 0);
 	if (pq->PQresultStatus(res) == PGRES_TUPLES_OK && pq->PQntuples(res) > 0) {
-		buf_clear(&p->blockers);
+		strata__buf_clear(&p->blockers);
 		p->first_blocker = atoi(pq->PQgetvalue(res, 0, 0));
 		for (i = 0; i < pq->PQntuples(res) && i < 5; i++)
 			put_blocker(&p->blockers, res, i);
@@ -576,7 +576,7 @@ static int wait_result(pg_db *p, double *next_watch)
 
 	while (pq->PQisBusy(p->conn)) {
 		struct pollfd pfd = { sock, POLLIN, 0 };
-		double left = *next_watch - now_ms();
+		double left = *next_watch - strata__now_ms();
 		int n = poll(&pfd, 1, left <= 0 ? 0 : (int)left + 1);
 
 		if (n < 0 && errno == EINTR)
@@ -586,7 +586,7 @@ static int wait_result(pg_db *p, double *next_watch)
 					strerror(errno));
 		if (n == 0) {
 			watch_blockers(p);
-			*next_watch = now_ms() + WATCH_EVERY_MS;
+			*next_watch = strata__now_ms() + WATCH_EVERY_MS;
 			continue;
 		}
 		if (!pq->PQconsumeInput(p->conn))
@@ -647,11 +647,11 @@ static int hand_rows(const PGresult *res, const collect_io *io)
 /* Read every result of the statement just sent (invariant 3). */
 static int collect(pg_db *p, const collect_io *io)
 {
-	double next_watch = now_ms() + first_watch_ms(p);
+	double next_watch = strata__now_ms() + first_watch_ms(p);
 	PGresult *res;
 	int rc = 0, step;
 
-	buf_clear(&p->blockers);
+	strata__buf_clear(&p->blockers);
 	p->first_blocker = 0;
 	for (;;) {
 		if ((step = wait_result(p, &next_watch)) < 0) {
@@ -699,8 +699,8 @@ static int send_failed(pg_db *p)
 	if (pq->PQstatus(p->conn) == CONNECTION_BAD)
 		return connection_lost(p, NULL, NULL);
 	one_line(&msg, pq->PQerrorMessage(p->conn));
-	rc = pg_error(p, STRATA_EDB, NULL, NULL, "cannot send the statement: %s", buf_cstr(&msg));
-	buf_release(&msg);
+	rc = pg_error(p, STRATA_EDB, NULL, NULL, "cannot send the statement: %s", strata__buf_cstr(&msg));
+	strata__buf_release(&msg);
 	return rc;
 }
 
@@ -893,25 +893,25 @@ static int lock_held(pg_db *p, const char *key, long wait_ms)
 	if (pq->PQresultStatus(res) == PGRES_TUPLES_OK && pq->PQntuples(res) > 0) {
 		const char *pid = pq->PQgetisnull(res, 0, 0) ? "?" : pq->PQgetvalue(res, 0, 0);
 
-		buf_printf(&who, "pid %s (user %s, client %s, application \"%s\"), connected since "
+		strata__buf_printf(&who, "pid %s (user %s, client %s, application \"%s\"), connected since "
 			   "%s (%.0fs ago), %s", pid, pq->PQgetvalue(res, 0, 1),
 			   pq->PQgetisnull(res, 0, 2) ? "local socket" : pq->PQgetvalue(res, 0, 2),
 			   pq->PQgetvalue(res, 0, 3), pq->PQgetvalue(res, 0, 4), atof(pq->PQgetvalue(res, 0, 5)),
 			   pq->PQgetisnull(res, 0, 6) ? "state unknown" : pq->PQgetvalue(res, 0, 6));
-		buf_printf(&hint, "another strata run holds the migration lock; wait for it, raise "
+		strata__buf_printf(&hint, "another strata run holds the migration lock; wait for it, raise "
 			   "--lock-wait, or end that session if it is stuck: "
 			   "SELECT pg_terminate_backend(%s)", pid);
 	} else {
-		buf_puts(&who, "another session (it may have just let go: run again)");
-		buf_puts(&hint, "another strata run holds the migration lock; wait for it, raise "
+		strata__buf_puts(&who, "another session (it may have just let go: run again)");
+		strata__buf_puts(&hint, "another strata run holds the migration lock; wait for it, raise "
 			 "--lock-wait, or end that session if it is stuck");
 	}
 	pq->PQclear(res);
-	rc = pg_error(p, STRATA_ELOCKED, NULL, buf_cstr(&hint),
+	rc = pg_error(p, STRATA_ELOCKED, NULL, strata__buf_cstr(&hint),
 		      "cannot get the migration lock \"%s\"%s: it is held by %s", key, waited,
-		      buf_cstr(&who));
-	buf_release(&who);
-	buf_release(&hint);
+		      strata__buf_cstr(&who));
+	strata__buf_release(&who);
+	strata__buf_release(&hint);
 	return rc;
 }
 
@@ -963,7 +963,7 @@ static int pg_lock(strata_db *db, const char *key, long wait_ms)
 	pg_db *p = (pg_db *)db;
 	char keytext[24], *got = NULL;
 	const char *params[1] = { keytext };
-	double start = now_ms();
+	double start = strata__now_ms();
 	long delay = LOCK_SLEEP_FIRST_MS;
 	int rc;
 
@@ -978,10 +978,10 @@ static int pg_lock(strata_db *db, const char *key, long wait_ms)
 		strata_free(got);
 		if (rc)
 			break;
-		left = (double)wait_ms - (now_ms() - start);
+		left = (double)wait_ms - (strata__now_ms() - start);
 		if (left <= 0)
 			return lock_held(p, key, wait_ms);
-		pause_ms(delay < left ? delay : (long)left + 1);
+		strata__pause_ms(delay < left ? delay : (long)left + 1);
 		delay = delay * 2 > LOCK_SLEEP_MAX_MS ? LOCK_SLEEP_MAX_MS : delay * 2;
 	}
 	return check_not_pooled(p, key);

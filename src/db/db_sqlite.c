@@ -72,7 +72,7 @@ typedef struct sqlite_db {
 	sqlite3 *h;
 	char *path;                /* as opened (resolved against project_root) */
 	long statement_timeout_ms; /* 0 = none */
-	double deadline_ms;        /* now_ms() past which the running statement stops */
+	double deadline_ms;        /* strata__now_ms() past which the running statement stops */
 	int timed_out;
 	int lock_fd;               /* the run lock file while held, else -1 */
 } sqlite_db;
@@ -199,7 +199,7 @@ static int progress(void *payload)
 {
 	sqlite_db *s = payload;
 
-	if (now_ms() < s->deadline_ms)
+	if (strata__now_ms() < s->deadline_ms)
 		return 0;
 	s->timed_out = 1;
 	return 1;
@@ -209,7 +209,7 @@ static int progress(void *payload)
 static void arm_timeout(sqlite_db *s)
 {
 	s->timed_out = 0;
-	s->deadline_ms = now_ms() + (double)s->statement_timeout_ms;
+	s->deadline_ms = strata__now_ms() + (double)s->statement_timeout_ms;
 }
 
 static void sync_transaction(sqlite_db *s)
@@ -386,7 +386,7 @@ static int is_memory(const sqlite_db *s)
 
 static int lock_path(strata_buf *out, const sqlite_db *s)
 {
-	return buf_printf(out, "%s%s", s->path, LOCK_SUFFIX);
+	return strata__buf_printf(out, "%s%s", s->path, LOCK_SUFFIX);
 }
 
 /* STRATA_ELOCKED naming the holder, as it wrote itself into the lock file. */
@@ -409,7 +409,7 @@ static int sq_lock(strata_db *db, const char *key, long wait_ms)
 {
 	sqlite_db *s = (sqlite_db *)db;
 	strata_buf path = STRATA_BUF_INIT;
-	double start = now_ms();
+	double start = strata__now_ms();
 	long delay = LOCK_SLEEP_FIRST_MS;
 	char line[512], host[256], since[32];
 	int fd = -1, rc = STRATA_ERROR;
@@ -420,10 +420,10 @@ static int sq_lock(strata_db *db, const char *key, long wait_ms)
 		return 0;
 	if (lock_path(&path, s) < 0)
 		goto done;
-	fd = open(buf_cstr(&path), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	fd = open(strata__buf_cstr(&path), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	/* flock needs no write access: a lock file another user created will do. */
 	if (fd < 0 && (errno == EACCES || errno == EROFS || errno == EPERM))
-		fd = open(buf_cstr(&path), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		fd = open(strata__buf_cstr(&path), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 && errno == ENOENT) {
 		/* It does not exist and this user may not create it: the folder is
 		 * not writable, so neither is the journal SQLite needs there, and
@@ -434,7 +434,7 @@ static int sq_lock(strata_db *db, const char *key, long wait_ms)
 	}
 	if (fd < 0) {
 		rc = strata_error_set(STRATA_EDB, "cannot open the migration lock file %s: %s",
-				      buf_cstr(&path), strerror(errno));
+				      strata__buf_cstr(&path), strerror(errno));
 		strata_error_hint("strata keeps it beside the database; check that you may write "
 				  "in that folder (SQLite writes its journal there too)");
 		goto done;
@@ -443,23 +443,23 @@ static int sq_lock(strata_db *db, const char *key, long wait_ms)
 		double left;
 
 		if (errno != EWOULDBLOCK && errno != EINTR) {
-			rc = strata_error_set(STRATA_EDB, "cannot lock %s: %s", buf_cstr(&path),
+			rc = strata_error_set(STRATA_EDB, "cannot lock %s: %s", strata__buf_cstr(&path),
 					      strerror(errno));
 			goto done;
 		}
-		left = (double)wait_ms - (now_ms() - start);
+		left = (double)wait_ms - (strata__now_ms() - start);
 		if (left <= 0) {
-			rc = lock_not_had(s, fd, buf_cstr(&path), wait_ms);
+			rc = lock_not_had(s, fd, strata__buf_cstr(&path), wait_ms);
 			goto done;
 		}
-		pause_ms(delay < left ? delay : (long)left + 1);
+		strata__pause_ms(delay < left ? delay : (long)left + 1);
 		delay = delay * 2 > LOCK_SLEEP_MAX_MS ? LOCK_SLEEP_MAX_MS : delay * 2;
 	}
 	/* Who holds it, for the message of a runner that gives up waiting. */
 	if (gethostname(host, sizeof(host) - 1) < 0)
 		strcpy(host, "unknown");
 	host[sizeof(host) - 1] = '\0';
-	utc_timestamp(since);
+	strata__utc_timestamp(since);
 	snprintf(line, sizeof(line), "pid %ld on %s, since %s\n", (long)getpid(), host, since);
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, line, strlen(line), 0) < 0) {
 		/* only a waiter's message would lack the holder */
@@ -470,7 +470,7 @@ static int sq_lock(strata_db *db, const char *key, long wait_ms)
 done:
 	if (fd >= 0)
 		close(fd);
-	buf_release(&path);
+	strata__buf_release(&path);
 	return rc;
 }
 
@@ -502,8 +502,8 @@ static int sq_lock_held(strata_db *db, const char *key, int *held)
 		return 0;
 	if (lock_path(&path, s) < 0)
 		return STRATA_ERROR;
-	fd = open(buf_cstr(&path), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	buf_release(&path);
+	fd = open(strata__buf_cstr(&path), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	strata__buf_release(&path);
 	if (fd < 0)
 		return 0; /* never locked, or not readable: no one can be shown to hold it */
 	if (flock(fd, LOCK_SH | LOCK_NB) < 0)
@@ -547,7 +547,7 @@ static int sq_server_version(strata_db *db)
 	return sqlite3_libversion_number();
 }
 
-int db_sqlite_is_keyword(const char *word, size_t n)
+int strata__db_sqlite_is_keyword(const char *word, size_t n)
 {
 	return n > 0 && n <= INT_MAX && sqlite3_keyword_check(word, (int)n);
 }
@@ -599,18 +599,18 @@ static int resolve_path(sqlite_db *s, const char *path, const db_open_options *o
 	if (strcmp(path, ":memory:") == 0 || path[0] == '/' || !opts->project_root ||
 	    !*opts->project_root)
 		s->path = strata_strdup(path);
-	else if (fs_join(&b, opts->project_root, path) == 0)
-		s->path = buf_detach(&b);
-	buf_release(&b);
+	else if (strata__fs_join(&b, opts->project_root, path) == 0)
+		s->path = strata__buf_detach(&b);
+	strata__buf_release(&b);
 	if (!s->path)
 		return STRATA_ERROR;
-	if (buf_printf(&b, "sqlite:%s", s->path) < 0)
+	if (strata__buf_printf(&b, "sqlite:%s", s->path) < 0)
 		return STRATA_ERROR;
-	s->base.display = buf_detach(&b);
+	s->base.display = strata__buf_detach(&b);
 	return 0;
 }
 
-int db_sqlite_open(strata_db **out, const char *path, const db_open_options *opts)
+int strata__db_sqlite_open(strata_db **out, const char *path, const db_open_options *opts)
 {
 	int flags = opts->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	sqlite_db *s;

@@ -10,7 +10,7 @@
 #include <dlfcn.h>
 #include <stdio.h>
 
-void *dynload_open(dynload_lib *lib)
+void *strata__dynload_open(dynload_lib *lib)
 {
 	const char *why;
 
@@ -22,7 +22,7 @@ void *dynload_open(dynload_lib *lib)
 	return NULL;
 }
 
-void *dynload_sym(dynload_lib *lib, const char *name)
+void *strata__dynload_sym(dynload_lib *lib, const char *name)
 {
 	void *sym = dlsym(lib->handle, name);
 
@@ -35,7 +35,7 @@ void *dynload_sym(dynload_lib *lib, const char *name)
 	return NULL;
 }
 
-int dynload_result(const dynload_lib *lib)
+int strata__dynload_result(const dynload_lib *lib)
 {
 	if (!lib->failure[0])
 		return 0;

@@ -31,10 +31,10 @@ typedef struct dynload_lib {
 } dynload_lib;
 
 /* dlopen() the library; NULL (and lib->failure set) if it cannot be. */
-void *dynload_open(dynload_lib *lib);
+void *strata__dynload_open(dynload_lib *lib);
 /* One function of the opened library; NULL (failure set, library closed) if missing. */
-void *dynload_sym(dynload_lib *lib, const char *name);
+void *strata__dynload_sym(dynload_lib *lib, const char *name);
 /* After the load: 0, or STRATA_ERROR with the thread's error set from lib. */
-int dynload_result(const dynload_lib *lib);
+int strata__dynload_result(const dynload_lib *lib);
 
 #endif

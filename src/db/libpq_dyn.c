@@ -6,7 +6,7 @@
 
 #include <pthread.h>
 
-libpq_api libpq_dyn;
+libpq_api strata__libpq_dyn;
 
 static dynload_lib lib = {
 	LIBPQ_SONAME, "PostgreSQL support",
@@ -19,18 +19,18 @@ static void load(void)
 {
 	libpq_api api;
 
-	if (!dynload_open(&lib))
+	if (!strata__dynload_open(&lib))
 		return;
 #define LIBPQ_RESOLVE(fn)                                                   \
-	if (!(api.fn = (__typeof__(fn) *)dynload_sym(&lib, #fn)))          \
+	if (!(api.fn = (__typeof__(fn) *)strata__dynload_sym(&lib, #fn)))          \
 		return;
 	LIBPQ_FUNCTIONS(LIBPQ_RESOLVE)
 #undef LIBPQ_RESOLVE
-	libpq_dyn = api;
+	strata__libpq_dyn = api;
 }
 
-int libpq_dyn_load(void)
+int strata__libpq_dyn_load(void)
 {
 	pthread_once(&once, load);
-	return dynload_result(&lib);
+	return strata__dynload_result(&lib);
 }

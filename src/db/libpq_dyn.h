@@ -3,10 +3,10 @@
  * connection (internal to src/db/; see dynload.h for why and how).
  *
  * Layer: db. Only db_pg.c and libpq_dyn.c include this file (and so
- * libpq-fe.h, for the types). libpq_dyn_load() dlopen()s "libpq.so.5"
- * and resolves the functions db_pg.c calls into the table libpq_dyn.
+ * libpq-fe.h, for the types). strata__libpq_dyn_load() dlopen()s "libpq.so.5"
+ * and resolves the functions db_pg.c calls into the table strata__libpq_dyn.
  *
- * Invariant: once libpq_dyn_load() has returned 0 in a thread, every slot
+ * Invariant: once strata__libpq_dyn_load() has returned 0 in a thread, every slot
  * is set and may be called from that thread (the table is written once,
  * inside pthread_once, before that).
  *
@@ -66,9 +66,9 @@ typedef struct libpq_api {
 } libpq_api;
 
 /* The resolved functions: call libpq_dyn.PQexec(...) once loaded. */
-extern libpq_api libpq_dyn;
+extern libpq_api strata__libpq_dyn;
 
-/* Load libpq and fill libpq_dyn (once per process): 0 or STRATA_ERROR. */
-int libpq_dyn_load(void);
+/* Load libpq and fill strata__libpq_dyn (once per process): 0 or STRATA_ERROR. */
+int strata__libpq_dyn_load(void);
 
 #endif

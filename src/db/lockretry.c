@@ -23,30 +23,30 @@ static unsigned int next_random(db_lock_retry *r)
 	return x;
 }
 
-void db_lock_retry_init(db_lock_retry *r, int max, long first_ms)
+void strata__db_lock_retry_init(db_lock_retry *r, int max, long first_ms)
 {
 	r->max = max > 0 ? max : 0;
 	r->done = 0;
 	r->first_ms = first_ms > 0 ? first_ms : 1;
 	r->wait_ms = 0;
-	r->rng = (unsigned int)(uint64_t)(now_ms() * 1e6) ^ ((unsigned int)getpid() << 16) ^
+	r->rng = (unsigned int)(uint64_t)(strata__now_ms() * 1e6) ^ ((unsigned int)getpid() << 16) ^
 		 (unsigned int)(uintptr_t)r;
 	if (!r->rng)
 		r->rng = 0x9e3779b9u;
 }
 
-void db_lock_retry_reset(db_lock_retry *r)
+void strata__db_lock_retry_reset(db_lock_retry *r)
 {
 	r->done = 0;
 	r->wait_ms = 0;
 }
 
-int db_error_is_lock_timeout(void)
+int strata__db_error_is_lock_timeout(void)
 {
 	return strcmp(strata_error_last()->sqlstate, DB_SQLSTATE_LOCK_NOT_AVAILABLE) == 0;
 }
 
-long db_lock_retry_backoff_ms(long first_ms, int n)
+long strata__db_lock_retry_backoff_ms(long first_ms, int n)
 {
 	int doublings = n - 1;
 
@@ -57,14 +57,14 @@ long db_lock_retry_backoff_ms(long first_ms, int n)
 	return first_ms << doublings;
 }
 
-int db_lock_retry_next(db_lock_retry *r)
+int strata__db_lock_retry_next(db_lock_retry *r)
 {
 	long plain, half;
 
-	if (!db_error_is_lock_timeout() || r->done >= r->max)
+	if (!strata__db_error_is_lock_timeout() || r->done >= r->max)
 		return 0;
 	r->done++;
-	plain = db_lock_retry_backoff_ms(r->first_ms, r->done);
+	plain = strata__db_lock_retry_backoff_ms(r->first_ms, r->done);
 	half = plain / 2;
 	r->wait_ms = plain - half + (long)(next_random(r) % (unsigned long)(half + 1));
 	return 1;

@@ -23,12 +23,12 @@
  *
  *	db_lock_retry retry;
  *
- *	db_lock_retry_init(&retry, cfg->lock_retries, DB_LOCK_RETRY_FIRST_MS);
+ *	strata__db_lock_retry_init(&retry, cfg->lock_retries, DB_LOCK_RETRY_FIRST_MS);
  *	while ((rc = work()) < 0) {
- *		db_rollback_keep_error(db);
- *		if (!db_lock_retry_next(&retry))
+ *		strata__db_rollback_keep_error(db);
+ *		if (!strata__db_lock_retry_next(&retry))
  *			return rc;   (not a lock timeout, or no retry left)
- *		log "retry %d of %d", retry.done, retry.max; pause_ms(retry.wait_ms);
+ *		log "retry %d of %d", retry.done, retry.max; strata__pause_ms(retry.wait_ms);
  *	}
  */
 #ifndef STRATA_DB_LOCKRETRY_H
@@ -51,20 +51,20 @@ typedef struct db_lock_retry {
 
 /* Start counting: max retries (< 0 counts as 0), the first pause first_ms.
  * The jitter is seeded from the clock, the process and r itself. */
-void db_lock_retry_init(db_lock_retry *r, int max, long first_ms);
+void strata__db_lock_retry_init(db_lock_retry *r, int max, long first_ms);
 /* Count from zero again (the batched walks: each batch has its own retries). */
-void db_lock_retry_reset(db_lock_retry *r);
+void strata__db_lock_retry_reset(db_lock_retry *r);
 /* Whether the last error (strata_error_last) is a lock_timeout that fired. */
-int db_error_is_lock_timeout(void);
+int strata__db_error_is_lock_timeout(void);
 /*
  * After a failure, with the error still the current one: 1 when it is a
  * lock timeout and a retry is left; r->done is then that retry's number
  * (1-based) and r->wait_ms the pause to make before it. 0 otherwise: give
  * up, the error stands.
  */
-int db_lock_retry_next(db_lock_retry *r);
+int strata__db_lock_retry_next(db_lock_retry *r);
 /* The plain (unjittered) pause before retry n (1-based) of a schedule
  * starting at first_ms. */
-long db_lock_retry_backoff_ms(long first_ms, int n);
+long strata__db_lock_retry_backoff_ms(long first_ms, int n);
 
 #endif

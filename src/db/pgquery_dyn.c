@@ -7,7 +7,7 @@
 
 #include <pthread.h>
 
-pgquery_api pgquery_dyn;
+pgquery_api strata__pgquery_dyn;
 
 static dynload_lib lib = {
 	PGQUERY_SONAME, "splitting PostgreSQL scripts",
@@ -20,25 +20,25 @@ static void load(void)
 {
 	pgquery_api api;
 
-	if (!dynload_open(&lib))
+	if (!strata__dynload_open(&lib))
 		return;
 #define PGQUERY_RESOLVE(fn)                                                 \
-	if (!(api.fn = (__typeof__(fn) *)dynload_sym(&lib, #fn)))          \
+	if (!(api.fn = (__typeof__(fn) *)strata__dynload_sym(&lib, #fn)))          \
 		return;
 	PGQUERY_FUNCTIONS(PGQUERY_RESOLVE)
 #undef PGQUERY_RESOLVE
-	pgquery_dyn = api;
+	strata__pgquery_dyn = api;
 }
 
-int pgquery_dyn_load(void)
+int strata__pgquery_dyn_load(void)
 {
 	pthread_once(&once, load);
-	return dynload_result(&lib);
+	return strata__dynload_result(&lib);
 }
 
 /*
  * libpg_query leaks one byte each time pg_query_parse_plpgsql() cannot
- * compile a body (sqlparse_body_statements reads bodies that way): the
+ * compile a body (strata__sqlparse_body_statements reads bodies that way): the
  * copy of its captured stderr that pg_query_raw_parse() makes is never
  * handed back, so no caller can free it. Under AddressSanitizer that one
  * allocation site is suppressed for every program linked with libstrata;

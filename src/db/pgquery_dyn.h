@@ -4,12 +4,12 @@
  * and how).
  *
  * Layer: db. Only sqlparse.c and pgquery_dyn.c include this file (and so
- * pg_query.h, for the types). pgquery_dyn_load() dlopen()s libpg_query by
+ * pg_query.h, for the types). strata__pgquery_dyn_load() dlopen()s libpg_query by
  * the soname of the library strata was built against (PGQUERY_SONAME,
  * found by the Makefile) and resolves the functions sqlparse.c calls,
- * its protobuf decoders included, into the table pgquery_dyn.
+ * its protobuf decoders included, into the table strata__pgquery_dyn.
  *
- * Invariant: once pgquery_dyn_load() has returned 0 in a thread, every
+ * Invariant: once strata__pgquery_dyn_load() has returned 0 in a thread, every
  * slot is set and may be called from that thread (the table is written
  * once, inside pthread_once, before that).
  *
@@ -51,9 +51,9 @@ typedef struct pgquery_api {
 } pgquery_api;
 
 /* The resolved functions: call pgquery_dyn.pg_query_scan(...) once loaded. */
-extern pgquery_api pgquery_dyn;
+extern pgquery_api strata__pgquery_dyn;
 
-/* Load libpg_query and fill pgquery_dyn (once per process): 0 or STRATA_ERROR. */
-int pgquery_dyn_load(void);
+/* Load libpg_query and fill strata__pgquery_dyn (once per process): 0 or STRATA_ERROR. */
+int strata__pgquery_dyn_load(void);
 
 #endif

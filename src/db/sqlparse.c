@@ -31,7 +31,7 @@
  *      are kept and the next round starts after it. Any other
  *      meta-command is STRATA_EPARSE naming it: strata runs plain SQL.
  *
- * Function bodies and DO blocks (sqlparse_body_statements):
+ * Function bodies and DO blocks (strata__sqlparse_body_statements):
  *   1. The statement's own parse tree gives the language, the body as
  *      PostgreSQL reads it and where the AS clause is; the scanner's first
  *      string token from there is the body in the text. Its inside must
@@ -68,8 +68,8 @@
 #include <string.h>
 #include <strings.h>
 
-/* libpg_query's functions, loaded by sqlparse_split_pg() before any use (db/pgquery_dyn.h). */
-static const pgquery_api *const pgq = &pgquery_dyn;
+/* libpg_query's functions, loaded by strata__sqlparse_split_pg() before any use (db/pgquery_dyn.h). */
+static const pgquery_api *const pgq = &strata__pgquery_dyn;
 
 typedef struct stmt_list {
 	db_stmt *v;
@@ -218,7 +218,7 @@ static int token_span(tokens *t, const char *text, size_t from, size_t to, size_
 	t->next = i;
 	if (!found)
 		return 0;
-	*end = sqlscan_trim_end(text, *start, *end);
+	*end = strata__sqlscan_trim_end(text, *start, *end);
 	return 1;
 }
 
@@ -486,14 +486,14 @@ done:
 	return rc;
 }
 
-int sqlparse_split_pg(db_stmt **out, size_t *n, size_t *err_offset, const char *sql, size_t len)
+int strata__sqlparse_split_pg(db_stmt **out, size_t *n, size_t *err_offset, const char *sql, size_t len)
 {
 	stmt_list l = { NULL, 0, 0 };
 	char *text = NULL;
 	size_t pos = 0;
 	int rc;
 
-	if ((rc = pgquery_dyn_load()) < 0 || (rc = check_no_nul(sql, len, err_offset)) < 0)
+	if ((rc = strata__pgquery_dyn_load()) < 0 || (rc = check_no_nul(sql, len, err_offset)) < 0)
 		goto done;
 	if (!(text = strata_strndup(sql, len))) {
 		rc = STRATA_ERROR;
@@ -518,13 +518,13 @@ done:
 	return 0;
 }
 
-int sqlparse_parse_pg(PgQuery__ParseResult **out, size_t *err_offset, const char *sql, size_t len)
+int strata__sqlparse_parse_pg(PgQuery__ParseResult **out, size_t *err_offset, const char *sql, size_t len)
 {
 	PgQueryProtobufParseResult r;
 	int rc;
 
 	*out = NULL;
-	if ((rc = pgquery_dyn_load()) < 0 || (rc = check_no_nul(sql, len, err_offset)) < 0)
+	if ((rc = strata__pgquery_dyn_load()) < 0 || (rc = check_no_nul(sql, len, err_offset)) < 0)
 		return rc;
 	r = pgq->pg_query_parse_protobuf(sql);
 	if (r.error) {
@@ -540,7 +540,7 @@ int sqlparse_parse_pg(PgQuery__ParseResult **out, size_t *err_offset, const char
 	return rc;
 }
 
-void sqlparse_tree_free(PgQuery__ParseResult *tree)
+void strata__sqlparse_tree_free(PgQuery__ParseResult *tree)
 {
 	if (tree)
 		pgq->pg_query__parse_result__free_unpacked(tree, NULL);
@@ -581,7 +581,7 @@ typedef struct body {
 	size_t n, cap;
 } body;
 
-void sqlparse_body_free(sqlparse_body_stmt *v, size_t n)
+void strata__sqlparse_body_free(sqlparse_body_stmt *v, size_t n)
 {
 	size_t i;
 
@@ -899,11 +899,11 @@ static int wrap_do(strata_buf *out, const char *source)
 		const char *close;
 
 		snprintf(tag, sizeof(tag), i ? "$body%u$" : "$body$", i);
-		buf_clear(out);
-		if (buf_printf(out, "%s%s%s%s", head, tag, source, tag) < 0)
+		strata__buf_clear(out);
+		if (strata__buf_printf(out, "%s%s%s%s", head, tag, source, tag) < 0)
 			return STRATA_ERROR;
-		close = strstr(buf_cstr(out) + sizeof(head) - 1 + strlen(tag), tag);
-		if (close == buf_cstr(out) + out->len - strlen(tag))
+		close = strstr(strata__buf_cstr(out) + sizeof(head) - 1 + strlen(tag), tag);
+		if (close == strata__buf_cstr(out) + out->len - strlen(tag))
 			return 0;
 	}
 }
@@ -920,7 +920,7 @@ static int plpgsql_statements(body *b)
 		return 0;
 	if (b->is_do && (rc = wrap_do(&wrapped, b->source)) < 0)
 		goto done;
-	r = pgq->pg_query_parse_plpgsql(b->is_do ? buf_cstr(&wrapped) : b->text);
+	r = pgq->pg_query_parse_plpgsql(b->is_do ? strata__buf_cstr(&wrapped) : b->text);
 	if (r.error) {
 		rc = strata_error_set(STRATA_EPARSE, "the body is not valid PL/pgSQL: %s",
 				      r.error->message);
@@ -933,7 +933,7 @@ static int plpgsql_statements(body *b)
 	json_decref(funcs);
 	pgq->pg_query_free_plpgsql_parse_result(r);
 done:
-	buf_release(&wrapped);
+	strata__buf_release(&wrapped);
 	return rc;
 }
 
@@ -945,7 +945,7 @@ static int keep_sql(body *b, const char *sql, size_t n, int placed, size_t base)
 	size_t count = 0, err = 0, i, at = 0;
 	int line = 1, rc;
 
-	if ((rc = sqlparse_split_pg(&stmts, &count, &err, sql, n)) < 0) {
+	if ((rc = strata__sqlparse_split_pg(&stmts, &count, &err, sql, n)) < 0) {
 		if (rc == STRATA_EPARSE) {
 			strata_error saved = *strata_error_last();
 
@@ -1010,7 +1010,7 @@ static int sql_statements(body *b)
 	return 0;
 }
 
-int sqlparse_body_statements(sqlparse_body_stmt **out, size_t *n, const char *text, size_t len)
+int strata__sqlparse_body_statements(sqlparse_body_stmt **out, size_t *n, const char *text, size_t len)
 {
 	PgQuery__ParseResult *tree = NULL;
 	body b;
@@ -1023,7 +1023,7 @@ int sqlparse_body_statements(sqlparse_body_stmt **out, size_t *n, const char *te
 	b.text = text;
 	b.len = len;
 	b.as_location = -1;
-	if ((rc = sqlparse_parse_pg(&tree, &err, text, len)) < 0)
+	if ((rc = strata__sqlparse_parse_pg(&tree, &err, text, len)) < 0)
 		return rc;
 	if (tree->n_stmts == 1 && tree->stmts[0]->stmt && read_routine(&b, tree->stmts[0]->stmt)) {
 		if (strcasecmp(b.language, "plpgsql") == 0)
@@ -1031,9 +1031,9 @@ int sqlparse_body_statements(sqlparse_body_stmt **out, size_t *n, const char *te
 		else if (strcasecmp(b.language, "sql") == 0)
 			rc = sql_statements(&b);
 	}
-	sqlparse_tree_free(tree);
+	strata__sqlparse_tree_free(tree);
 	if (rc < 0) {
-		sqlparse_body_free(b.v, b.n);
+		strata__sqlparse_body_free(b.v, b.n);
 		return rc;
 	}
 	*out = b.v;
@@ -1041,7 +1041,7 @@ int sqlparse_body_statements(sqlparse_body_stmt **out, size_t *n, const char *te
 	return 0;
 }
 
-int sqlparse_concurrent_index(char **schema, char **table, char **index, const char *sql,
+int strata__sqlparse_concurrent_index(char **schema, char **table, char **index, const char *sql,
 			      size_t len)
 {
 	PgQuery__ParseResult *tree = NULL;
@@ -1053,7 +1053,7 @@ int sqlparse_concurrent_index(char **schema, char **table, char **index, const c
 	*schema = *table = *index = NULL;
 	if (!copy)
 		return STRATA_ERROR;
-	rc = sqlparse_parse_pg(&tree, &err, copy, len);
+	rc = strata__sqlparse_parse_pg(&tree, &err, copy, len);
 	strata_free(copy);
 	if (rc < 0) {
 		if (rc != STRATA_EPARSE)
@@ -1080,7 +1080,7 @@ int sqlparse_concurrent_index(char **schema, char **table, char **index, const c
 	}
 	rc = 1;
 done:
-	sqlparse_tree_free(tree);
+	strata__sqlparse_tree_free(tree);
 	return rc;
 }
 
@@ -1089,14 +1089,14 @@ done:
 /* Keep text[start..end) (a statement without its ';') unless it is empty. */
 static int keep_sqlite(stmt_list *l, const char *text, size_t start, size_t end)
 {
-	start = sqlscan_skip_blank(text, end, start, SQLSCAN_SQLITE, NULL);
-	end = sqlscan_trim_end(text, start, end);
+	start = strata__sqlscan_skip_blank(text, end, start, SQLSCAN_SQLITE, NULL);
+	end = strata__sqlscan_trim_end(text, start, end);
 	if (end == start)
 		return 0;
 	return push(l, start, end - start) ? 0 : STRATA_ERROR;
 }
 
-int sqlparse_split_sqlite(db_stmt **out, size_t *n, size_t *err_offset, const char *sql,
+int strata__sqlparse_split_sqlite(db_stmt **out, size_t *n, size_t *err_offset, const char *sql,
 			  size_t len)
 {
 	stmt_list l = { NULL, 0, 0 };
@@ -1104,7 +1104,7 @@ int sqlparse_split_sqlite(db_stmt **out, size_t *n, size_t *err_offset, const ch
 	size_t start = 0, i;
 	int rc;
 
-	if ((rc = pgquery_dyn_load()) < 0 || (rc = check_no_nul(sql, len, err_offset)) < 0)
+	if ((rc = strata__pgquery_dyn_load()) < 0 || (rc = check_no_nul(sql, len, err_offset)) < 0)
 		goto done;
 	if (!(text = strata_strndup(sql, len))) {
 		rc = STRATA_ERROR;
@@ -1112,8 +1112,8 @@ int sqlparse_split_sqlite(db_stmt **out, size_t *n, size_t *err_offset, const ch
 	}
 	/* Only a ';' outside quotes and comments can end a statement; SQLite
 	 * says whether it does (a trigger's body holds some that do not). */
-	for (i = sqlscan_statement_end(text, len, 0, SQLSCAN_SQLITE); i < len;
-	     i = sqlscan_statement_end(text, len, i + 1, SQLSCAN_SQLITE)) {
+	for (i = strata__sqlscan_statement_end(text, len, 0, SQLSCAN_SQLITE); i < len;
+	     i = strata__sqlscan_statement_end(text, len, i + 1, SQLSCAN_SQLITE)) {
 		char saved;
 		int complete;
 

@@ -101,7 +101,7 @@ static int dollar_quote(sqlscan_span *out, const char *s, size_t n, size_t i)
 	return 1;
 }
 
-void sqlscan_span_at(sqlscan_span *out, const char *s, size_t n, size_t i, sqlscan_dialect d)
+void strata__sqlscan_span_at(sqlscan_span *out, const char *s, size_t n, size_t i, sqlscan_dialect d)
 {
 	int pg = d != SQLSCAN_SQLITE, lite = d != SQLSCAN_POSTGRES;
 	unsigned char c;
@@ -139,12 +139,12 @@ void sqlscan_span_at(sqlscan_span *out, const char *s, size_t n, size_t i, sqlsc
 	}
 }
 
-size_t sqlscan_skip_blank(const char *s, size_t n, size_t i, sqlscan_dialect d, int *open)
+size_t strata__sqlscan_skip_blank(const char *s, size_t n, size_t i, sqlscan_dialect d, int *open)
 {
 	sqlscan_span sp;
 
 	for (;;) {
-		sqlscan_span_at(&sp, s, n, i, d);
+		strata__sqlscan_span_at(&sp, s, n, i, d);
 		if (sp.kind != SQLSCAN_BLANK && sp.kind != SQLSCAN_COMMENT)
 			return i;
 		if (sp.open && open)
@@ -153,19 +153,19 @@ size_t sqlscan_skip_blank(const char *s, size_t n, size_t i, sqlscan_dialect d, 
 	}
 }
 
-size_t sqlscan_trim_end(const char *s, size_t start, size_t end)
+size_t strata__sqlscan_trim_end(const char *s, size_t start, size_t end)
 {
 	while (end > start && is_blank((unsigned char)s[end - 1]))
 		end--;
 	return end;
 }
 
-size_t sqlscan_statement_end(const char *s, size_t n, size_t i, sqlscan_dialect d)
+size_t strata__sqlscan_statement_end(const char *s, size_t n, size_t i, sqlscan_dialect d)
 {
 	sqlscan_span sp;
 
 	for (;;) {
-		sqlscan_span_at(&sp, s, n, i, d);
+		strata__sqlscan_span_at(&sp, s, n, i, d);
 		if (sp.kind == SQLSCAN_END)
 			return n;
 		if (sp.kind == SQLSCAN_OTHER && s[i] == ';')

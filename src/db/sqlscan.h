@@ -68,17 +68,17 @@ typedef struct sqlscan_span {
 } sqlscan_span;
 
 /* The span that starts at s[i] of s[0..n) (SQLSCAN_END when i >= n). */
-void sqlscan_span_at(sqlscan_span *out, const char *s, size_t n, size_t i, sqlscan_dialect d);
+void strata__sqlscan_span_at(sqlscan_span *out, const char *s, size_t n, size_t i, sqlscan_dialect d);
 
 /*
  * Past the blanks and comments from s[i], up to n. *open (may be NULL) is
  * set to 1 when a block comment is not closed (the result is then n), and
  * left alone otherwise.
  */
-size_t sqlscan_skip_blank(const char *s, size_t n, size_t i, sqlscan_dialect d, int *open);
+size_t strata__sqlscan_skip_blank(const char *s, size_t n, size_t i, sqlscan_dialect d, int *open);
 
 /* s[start..end) without the blanks at its end: the new end. */
-size_t sqlscan_trim_end(const char *s, size_t start, size_t end);
+size_t strata__sqlscan_trim_end(const char *s, size_t start, size_t end);
 
 /*
  * Where the statement going on at s[i] ends: the offset of the next ';'
@@ -86,8 +86,8 @@ size_t sqlscan_trim_end(const char *s, size_t start, size_t end);
  * none (also when a quote or comment is left open). A ';' in a CREATE
  * TRIGGER body or a function body written in quotes is inside one; one in
  * a BEGIN ... END block (SQLite triggers, PostgreSQL BEGIN ATOMIC) is not:
- * those need the engine's parser (db_split).
+ * those need the engine's parser (strata__db_split).
  */
-size_t sqlscan_statement_end(const char *s, size_t n, size_t i, sqlscan_dialect d);
+size_t strata__sqlscan_statement_end(const char *s, size_t n, size_t i, sqlscan_dialect d);
 
 #endif

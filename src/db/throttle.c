@@ -1,7 +1,7 @@
 /*
  * db/throttle.c - waiting for standbys between batches (db/throttle.h).
  *
- * Layer: db; reads pg_stat_replication through db_query() only.
+ * Layer: db; reads pg_stat_replication through strata__db_query() only.
  */
 #include "db/throttle.h"
 #include "util/strutil.h"
@@ -18,25 +18,25 @@ static int on_lag(void *payload, int ncols, const char *const *v)
 	return 0;
 }
 
-int db_wait_replicas(strata_db *db, long max_lag_ms, double *lag_ms_out, db_lag_tick tick,
+int strata__db_wait_replicas(strata_db *db, long max_lag_ms, double *lag_ms_out, db_lag_tick tick,
 		     void *payload)
 {
-	double since = now_ms(), lag = 0;
+	double since = strata__now_ms(), lag = 0;
 	int rc;
 
 	if (lag_ms_out)
 		*lag_ms_out = -1;
-	if (max_lag_ms <= 0 || db_engine_kind(db) != DB_POSTGRES)
+	if (max_lag_ms <= 0 || strata__db_engine_kind(db) != DB_POSTGRES)
 		return 0;
 	for (;;) {
-		if ((rc = db_query(db, LAG_SQL, 0, NULL, on_lag, &lag)) < 0)
+		if ((rc = strata__db_query(db, LAG_SQL, 0, NULL, on_lag, &lag)) < 0)
 			return rc;
 		if (lag_ms_out)
 			*lag_ms_out = lag;
 		if (lag <= (double)max_lag_ms)
 			return 0;
 		if (tick)
-			tick(payload, lag, now_ms() - since);
-		pause_ms(100);
+			tick(payload, lag, strata__now_ms() - since);
+		strata__pause_ms(100);
 	}
 }

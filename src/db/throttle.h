@@ -21,7 +21,7 @@ typedef void (*db_lag_tick)(void *payload, double lag_ms, double waited_ms);
  * watched). tick (may be NULL) is called while waiting.
  * @return 0, or the query's error
  */
-int db_wait_replicas(strata_db *db, long max_lag_ms, double *lag_ms_out, db_lag_tick tick,
+int strata__db_wait_replicas(strata_db *db, long max_lag_ms, double *lag_ms_out, db_lag_tick tick,
 		     void *payload);
 
 #endif

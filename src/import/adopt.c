@@ -178,15 +178,15 @@ static int query_source(adopt_run *r, const char *columns, const char *rest, db_
 	strata_buf sql = STRATA_BUF_INIT;
 	int rc;
 
-	if (buf_printf(&sql, "SELECT %s FROM %s%s%s", columns, buf_cstr(&r->quoted), *rest ? " " : "",
-		       rest) < 0 || buf_check(&sql) < 0) {
-		buf_release(&sql);
+	if (strata__buf_printf(&sql, "SELECT %s FROM %s%s%s", columns, strata__buf_cstr(&r->quoted), *rest ? " " : "",
+		       rest) < 0 || strata__buf_check(&sql) < 0) {
+		strata__buf_release(&sql);
 		return STRATA_ERROR;
 	}
-	rc = db_query(r->src, buf_cstr(&sql), 0, NULL, cb, payload);
+	rc = strata__db_query(r->src, strata__buf_cstr(&sql), 0, NULL, cb, payload);
 	if (rc < 0)
-		strata_error_append(" (reading %s)", buf_cstr(&r->table));
-	buf_release(&sql);
+		strata_error_append(" (reading %s)", strata__buf_cstr(&r->table));
+	strata__buf_release(&sql);
 	return rc;
 }
 
@@ -254,11 +254,11 @@ static int read_golang_migrate(adopt_run *r)
 	int has_dirty = 0, rc;
 
 	r->meaning = UPTO;
-	if ((rc = bk_table_has(&has_dirty, r->src, buf_cstr(&r->table), "dirty")) < 0)
+	if ((rc = strata__bk_table_has(&has_dirty, r->src, strata__buf_cstr(&r->table), "dirty")) < 0)
 		return rc;
 	if (!has_dirty) {
 		strata_error_set(STRATA_EINVALID, "%s has no dirty column: it is not golang-migrate's "
-				 "bookkeeping", buf_cstr(&r->table));
+				 "bookkeeping", strata__buf_cstr(&r->table));
 		strata_error_hint("dbmate keeps a schema_migrations table too: 'strata adopt dbmate'");
 		return STRATA_EINVALID;
 	}
@@ -266,13 +266,13 @@ static int read_golang_migrate(adopt_run *r)
 		goto done;
 	if (row.rows > 1) {
 		rc = strata_error_set(STRATA_EINVALID, "%s has %d rows; golang-migrate keeps one",
-				      buf_cstr(&r->table), row.rows);
+				      strata__buf_cstr(&r->table), row.rows);
 		goto done;
 	}
 	if (row.rows && row.dirty) {
 		strata_error_set(STRATA_EINVALID, "%s says version %s is dirty: golang-migrate "
 				 "stopped part-way through it, so what the database holds is not "
-				 "a known state", buf_cstr(&r->table), row.version);
+				 "a known state", strata__buf_cstr(&r->table), row.version);
 		strata_error_hint("finish or undo that migration by hand, then 'migrate force VERSION' "
 				  "to clear the flag, and adopt again");
 		rc = STRATA_EINVALID;
@@ -308,11 +308,11 @@ static int read_dbmate(adopt_run *r)
 	int has_dirty = 0, rc;
 
 	r->meaning = SET;
-	if ((rc = bk_table_has(&has_dirty, r->src, buf_cstr(&r->table), "dirty")) < 0)
+	if ((rc = strata__bk_table_has(&has_dirty, r->src, strata__buf_cstr(&r->table), "dirty")) < 0)
 		return rc;
 	if (has_dirty) {
 		strata_error_set(STRATA_EINVALID, "%s has a dirty column: it is golang-migrate's "
-				 "bookkeeping, not dbmate's", buf_cstr(&r->table));
+				 "bookkeeping, not dbmate's", strata__buf_cstr(&r->table));
 		strata_error_hint("use 'strata adopt golang-migrate'");
 		return STRATA_EINVALID;
 	}
@@ -349,12 +349,12 @@ static int on_sqitch(void *payload, int ncols, const char *const *v)
 		seen |= strcmp(c->projects.v[i], v[1]) == 0;
 	if (!seen && list_add(&c->projects, v[1]) < 0)
 		return STRATA_ERROR;
-	if (buf_printf(&b, "%s\n%s", v[1], v[0]) < 0 || buf_check(&b) < 0) {
-		buf_release(&b);
+	if (strata__buf_printf(&b, "%s\n%s", v[1], v[0]) < 0 || strata__buf_check(&b) < 0) {
+		strata__buf_release(&b);
 		return STRATA_ERROR;
 	}
-	rc = list_add(&c->rows, buf_cstr(&b));
-	buf_release(&b);
+	rc = list_add(&c->rows, strata__buf_cstr(&b));
+	strata__buf_release(&b);
 	return rc;
 }
 
@@ -373,11 +373,11 @@ static int read_sqitch(adopt_run *r)
 		strata_buf names = STRATA_BUF_INIT;
 
 		for (i = 0; i < c.projects.n; i++)
-			buf_printf(&names, "%s%s", i ? ", " : "", c.projects.v[i]);
+			strata__buf_printf(&names, "%s%s", i ? ", " : "", c.projects.v[i]);
 		strata_error_set(STRATA_EINVALID, "%s holds changes of %zu sqitch projects (%s)",
-				 buf_cstr(&r->table), c.projects.n, buf_cstr(&names));
+				 strata__buf_cstr(&r->table), c.projects.n, strata__buf_cstr(&names));
 		strata_error_hint("name the one this migrations folder holds with --project NAME");
-		buf_release(&names);
+		strata__buf_release(&names);
 		rc = STRATA_EINVALID;
 		goto done;
 	}
@@ -391,9 +391,9 @@ static int read_sqitch(adopt_run *r)
 			continue;
 		for (j = 0; j < i; j++)
 			instance += strcmp(c.rows.v[j], c.rows.v[i]) == 0;
-		rc = (instance ? buf_printf(&id, "%s.%zu", change, instance + 1) : buf_puts(&id, change)) < 0 ||
-		     buf_check(&id) < 0 ? STRATA_ERROR : list_add(&r->versions, buf_cstr(&id));
-		buf_release(&id);
+		rc = (instance ? strata__buf_printf(&id, "%s.%zu", change, instance + 1) : strata__buf_puts(&id, change)) < 0 ||
+		     strata__buf_check(&id) < 0 ? STRATA_ERROR : list_add(&r->versions, strata__buf_cstr(&id));
+		strata__buf_release(&id);
 	}
 done:
 	list_release(&c.projects);
@@ -428,7 +428,7 @@ static int applied_set(adopt_run *r, unsigned char *applied)
 
 		if (idx < 0) {
 			strata_error_set(STRATA_ENOTFOUND, "%s names revision '%s', which %s does not have",
-					 buf_cstr(&r->table), r->versions.v[i], r->cfg->migrations);
+					 strata__buf_cstr(&r->table), r->versions.v[i], r->cfg->migrations);
 			strata_error_hint("import the whole history first ('strata import %s SRC'), or "
 					  "point --migrations at the folder it was imported into", r->format);
 			return STRATA_ENOTFOUND;
@@ -477,7 +477,7 @@ static int check_closed(adopt_run *r, const unsigned char *applied)
 
 			if (pi >= 0 && !applied[pi]) {
 				strata_error_set(STRATA_EINVALID, "%s records %s as applied but not %s, "
-						 "which it %s", buf_cstr(&r->table), m->revision, p,
+						 "which it %s", strata__buf_cstr(&r->table), m->revision, p,
 						 k < m->nrevises ? "revises" : "depends on");
 				strata_error_hint("strata records a state where every ancestor of an applied "
 						  "revision is applied: apply %s with the source tool first, "
@@ -510,24 +510,24 @@ static int open_source(adopt_run *r, const struct adopt_format *f)
 {
 	db_open_options oo = DB_OPEN_OPTIONS_INIT;
 	const char *table = r->opt->table ? r->opt->table : f->table;
-	int sqlite = db_engine_kind(r->db) == DB_SQLITE;
+	int sqlite = strata__db_engine_kind(r->db) == DB_SQLITE;
 	int exists = 0, rc;
 
 	r->src = r->db;
 	/* sqitch on PostgreSQL: --registry names the registry's schema. */
 	if (!sqlite && strcmp(f->name, "sqitch") == 0 && r->opt->registry && !r->opt->table) {
-		if (buf_printf(&r->table, "%s.changes", r->opt->registry) < 0 || buf_check(&r->table) < 0)
+		if (strata__buf_printf(&r->table, "%s.changes", r->opt->registry) < 0 || strata__buf_check(&r->table) < 0)
 			return STRATA_ERROR;
-		table = buf_cstr(&r->table);
+		table = strata__buf_cstr(&r->table);
 	}
 	/* sqitch on SQLite keeps its registry in a database file of its own. */
 	if (sqlite && strcmp(f->name, "sqitch") == 0) {
 		strata_buf url = STRATA_BUF_INIT;
 		const char *reg = r->opt->registry;
-		const char *db = db_display_name(r->db);
+		const char *db = strata__db_display_name(r->db);
 		const char *slash, *ext;
 
-		if (str_starts_with(db, "sqlite:"))
+		if (strata__str_starts_with(db, "sqlite:"))
 			db += strlen("sqlite:");
 		slash = strrchr(db, '/');
 		if (!r->opt->table)
@@ -535,35 +535,35 @@ static int open_source(adopt_run *r, const struct adopt_format *f)
 		/* sqitch's default: "sqitch" beside the database, with its extension. */
 		ext = strrchr(slash ? slash : db, '.');
 		if (reg)
-			rc = buf_printf(&url, "sqlite:%s", reg);
+			rc = strata__buf_printf(&url, "sqlite:%s", reg);
 		else
-			rc = buf_printf(&url, "sqlite:%.*s%ssqitch%s", slash ? (int)(slash - db) : 0, db,
+			rc = strata__buf_printf(&url, "sqlite:%.*s%ssqitch%s", slash ? (int)(slash - db) : 0, db,
 					slash ? "/" : "", ext ? ext : "");
-		if (rc < 0 || buf_check(&url) < 0) {
-			buf_release(&url);
+		if (rc < 0 || strata__buf_check(&url) < 0) {
+			strata__buf_release(&url);
 			return STRATA_ERROR;
 		}
 		oo.project_root = r->cfg->root;
 		oo.read_only = 1;
-		rc = db_open(&r->src, buf_cstr(&url), &oo);
+		rc = strata__db_open(&r->src, strata__buf_cstr(&url), &oo);
 		if (rc == STRATA_ENOTFOUND)
 			strata_error_hint("sqitch keeps its SQLite registry in a file of its own (sqitch.EXT "
 					  "beside the database unless configured): give it with --registry FILE");
-		buf_release(&url);
+		strata__buf_release(&url);
 		if (rc < 0) {
 			r->src = NULL;
 			return rc;
 		}
 	}
-	if ((table != buf_cstr(&r->table) && buf_puts(&r->table, table) < 0) ||
-	    db_quote_qualified(&r->quoted, table) < 0 ||
-	    buf_check(&r->table) < 0)
+	if ((table != strata__buf_cstr(&r->table) && strata__buf_puts(&r->table, table) < 0) ||
+	    strata__db_quote_qualified(&r->quoted, table) < 0 ||
+	    strata__buf_check(&r->table) < 0)
 		return STRATA_ERROR;
-	if ((rc = bk_table_has(&exists, r->src, table, NULL)) < 0)
+	if ((rc = strata__bk_table_has(&exists, r->src, table, NULL)) < 0)
 		return rc;
 	if (!exists) {
 		strata_error_set(STRATA_ENOTFOUND, "%s has no %s table: nothing of %s's to adopt",
-				 db_display_name(r->src), table, f->name);
+				 strata__db_display_name(r->src), table, f->name);
 		strata_error_hint("give the database that '%s' migrated (-d URL); if it keeps its "
 				  "table under another name, give that with --table NAME", f->tool_hint);
 		return STRATA_ENOTFOUND;
@@ -581,16 +581,16 @@ static int write_state(adopt_run *r, const unsigned char *applied, strata_adopt_
 	if (gethostname(host, sizeof(host) - 1) < 0)
 		strcpy(host, "unknown");
 	host[sizeof(host) - 1] = '\0';
-	if ((rc = db_current_user(r->db, &user)) < 0)
+	if ((rc = strata__db_current_user(r->db, &user)) < 0)
 		goto done;
-	if (r->opt->note ? buf_puts(&note, r->opt->note) < 0
-			 : buf_printf(&note, "strata adopt %s: recorded as applied from %s", r->format,
-				      buf_cstr(&r->table)) < 0) {
+	if (r->opt->note ? strata__buf_puts(&note, r->opt->note) < 0
+			 : strata__buf_printf(&note, "strata adopt %s: recorded as applied from %s", r->format,
+				      strata__buf_cstr(&r->table)) < 0) {
 		rc = STRATA_ERROR;
 		goto done;
 	}
-	if ((rc = bk_ensure(r->db, r->cfg)) < 0 ||
-	    (rc = bk_set_heads(r->db, r->cfg, (const char *const *)res->heads, res->nheads)) < 0)
+	if ((rc = strata__bk_ensure(r->db, r->cfg)) < 0 ||
+	    (rc = strata__bk_set_heads(r->db, r->cfg, (const char *const *)res->heads, res->nheads)) < 0)
 		goto done;
 	for (i = 0; i < n; i++) {
 		const strata_migration *m = strata_graph_at(r->g, i);
@@ -599,7 +599,7 @@ static int write_state(adopt_run *r, const unsigned char *applied, strata_adopt_
 
 		if (!applied[i])
 			continue;
-		utc_timestamp(now);
+		strata__utc_timestamp(now);
 		e.revision = m->revision;
 		e.direction = "adopt";
 		e.checksum = m->checksum;
@@ -608,13 +608,13 @@ static int write_state(adopt_run *r, const unsigned char *applied, strata_adopt_
 		e.db_user = user;
 		e.client_host = host;
 		e.outcome = "adopted";
-		e.note = buf_cstr(&note);
-		if ((rc = bk_insert(r->db, r->cfg, &e)) < 0)
+		e.note = strata__buf_cstr(&note);
+		if ((rc = strata__bk_insert(r->db, r->cfg, &e)) < 0)
 			goto done;
 	}
 done:
 	strata_free(user);
-	buf_release(&note);
+	strata__buf_release(&note);
 	return rc;
 }
 
@@ -706,17 +706,17 @@ int strata_import_adopt(strata_adopt_result **out, const char *format, const str
 		goto done;
 	}
 	oo.project_root = cfg->root;
-	if (db_engine_of(cfg->database) == DB_SQLITE) {
+	if (strata__db_engine_of(cfg->database) == DB_SQLITE) {
 		/* A SQLite file that does not exist has nothing to adopt: never create it. */
 		oo.read_only = 0;
 	}
-	if ((rc = db_open(&r.db, cfg->database, &oo)) < 0)
+	if ((rc = strata__db_open(&r.db, cfg->database, &oo)) < 0)
 		goto done;
-	if ((rc = db_set_timeouts(r.db, cfg->lock_timeout_ms, cfg->statement_timeout_ms)) < 0 ||
-	    (rc = db_lock(r.db, cfg->version_table, cfg->lock_wait_ms)) < 0)
+	if ((rc = strata__db_set_timeouts(r.db, cfg->lock_timeout_ms, cfg->statement_timeout_ms)) < 0 ||
+	    (rc = strata__db_lock(r.db, cfg->version_table, cfg->lock_wait_ms)) < 0)
 		goto done;
 	locked = 1;
-	if ((rc = db_begin(r.db)) < 0)
+	if ((rc = strata__db_begin(r.db)) < 0)
 		goto done;
 	in_tx = 1;
 	if ((rc = open_source(&r, f)) < 0 || (rc = f->read(&r)) < 0 ||
@@ -730,11 +730,11 @@ int strata_import_adopt(strata_adopt_result **out, const char *format, const str
 	} else if ((rc = check_closed(&r, applied)) < 0) {
 		goto done;
 	}
-	if ((rc = fill_result(res, g, applied, buf_cstr(&r.table))) < 0)
+	if ((rc = fill_result(res, g, applied, strata__buf_cstr(&r.table))) < 0)
 		goto done;
 	/* What strata already records. */
-	if ((rc = bk_tables_exist(&exists, r.db, cfg)) < 0 ||
-	    (exists && (rc = bk_read_versions(&rows, &nrows, r.db, cfg)) < 0))
+	if ((rc = strata__bk_tables_exist(&exists, r.db, cfg)) < 0 ||
+	    (exists && (rc = strata__bk_read_versions(&rows, &nrows, r.db, cfg)) < 0))
 		goto done;
 	if (nrows && same_rows(rows, nrows, res->heads, res->nheads)) {
 		res->unchanged = 1;
@@ -749,26 +749,26 @@ int strata_import_adopt(strata_adopt_result **out, const char *format, const str
 	} else if ((rc = write_state(&r, applied, res)) < 0) {
 		goto done;
 	}
-	rc = db_commit(r.db);
+	rc = strata__db_commit(r.db);
 	in_tx = 0;
 done:
 	if (r.db) {
 		strata_error saved = *strata_error_last();
 
 		if (in_tx)
-			db_rollback(r.db);
+			strata__db_rollback(r.db);
 		if (locked)
-			db_unlock(r.db, cfg->version_table);
+			strata__db_unlock(r.db, cfg->version_table);
 		if (r.src && r.src != r.db)
-			db_close(r.src);
-		db_close(r.db);
+			strata__db_close(r.src);
+		strata__db_close(r.db);
 		strata_error_restore(&saved);
 	}
-	bk_free_versions(rows, nrows);
+	strata__bk_free_versions(rows, nrows);
 	list_release(&r.versions);
 	list_release(&r.baseline);
-	buf_release(&r.table);
-	buf_release(&r.quoted);
+	strata__buf_release(&r.table);
+	strata__buf_release(&r.quoted);
 	strata_free(applied);
 	if (rc < 0)
 		strata_adopt_result_free(res);

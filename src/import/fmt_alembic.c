@@ -60,9 +60,9 @@ static int python_of_alembic(strata_buf *out)
 		const char *end = strchr(path, ':');
 		size_t n = end ? (size_t)(end - path) : strlen(path);
 
-		buf_clear(&file);
-		if (n && buf_putn(&file, path, n) == 0 && buf_puts(&file, "/alembic") == 0 &&
-		    fs_exists(buf_cstr(&file)) && fs_read_file(&text, buf_cstr(&file), 4096) == 0 &&
+		strata__buf_clear(&file);
+		if (n && strata__buf_putn(&file, path, n) == 0 && strata__buf_puts(&file, "/alembic") == 0 &&
+		    strata__fs_exists(strata__buf_cstr(&file)) && strata__fs_read_file(&text, strata__buf_cstr(&file), 4096) == 0 &&
 		    text.len > 2 && strncmp(text.ptr, "#!", 2) == 0) {
 			const char *p = text.ptr + 2, *e;
 
@@ -75,15 +75,15 @@ static int python_of_alembic(strata_buf *out)
 				e = p + strcspn(p, " \t\r\n");
 			}
 			if (e > p) {
-				buf_clear(out);
-				found = buf_putn(out, p, (size_t)(e - p)) == 0;
+				strata__buf_clear(out);
+				found = strata__buf_putn(out, p, (size_t)(e - p)) == 0;
 			}
 		}
-		buf_clear(&text);
+		strata__buf_clear(&text);
 		path = end ? end + 1 : NULL;
 	}
-	buf_release(&file);
-	buf_release(&text);
+	strata__buf_release(&file);
+	strata__buf_release(&text);
 	return found;
 }
 
@@ -92,10 +92,10 @@ static int pick_python(strata_buf *out)
 	const char *env = getenv("STRATA_PYTHON");
 
 	if (env && *env)
-		return buf_puts(out, env);
+		return strata__buf_puts(out, env);
 	if (python_of_alembic(out))
 		return 0;
-	return buf_puts(out, "python3");
+	return strata__buf_puts(out, "python3");
 }
 
 static const char *jstr(json_t *o, const char *key)
@@ -116,7 +116,7 @@ static int str_array(char ***out, size_t *n, json_t *arr, const char *what, cons
 		if (!s)
 			return strata_error_set(STRATA_EPARSE, "%s: %s is not a list of revision ids",
 						file, what);
-		if (imp_list_add(out, n, s) < 0)
+		if (strata__imp_list_add(out, n, s) < 0)
 			return STRATA_ERROR;
 	}
 	return 0;
@@ -128,7 +128,7 @@ static int put_commented(strata_buf *b, const char *text)
 	while (text && *text) {
 		size_t n = strcspn(text, "\n");
 
-		if (buf_puts(b, "--   ") < 0 || buf_putn(b, text, n) < 0 || buf_putc(b, '\n') < 0)
+		if (strata__buf_puts(b, "--   ") < 0 || strata__buf_putn(b, text, n) < 0 || strata__buf_putc(b, '\n') < 0)
 			return STRATA_ERROR;
 		text += n + (text[n] == '\n');
 	}
@@ -139,15 +139,15 @@ static int stub_sql(char **out, const char *why, const char *file, const char *s
 {
 	strata_buf b = STRATA_BUF_INIT;
 
-	if (buf_printf(&b, "-- STUB (strata import alembic): this step's upgrade has no SQL.\n"
+	if (strata__buf_printf(&b, "-- STUB (strata import alembic): this step's upgrade has no SQL.\n"
 			   "-- Alembic could not render it offline: %s.\n"
 			   "-- Write the SQL it stands for here, then run 'strata hash'.\n"
 			   "-- Its Python, from %s:\n", why, file) < 0 ||
-	    put_commented(&b, source) < 0 || buf_check(&b) < 0) {
-		buf_release(&b);
+	    put_commented(&b, source) < 0 || strata__buf_check(&b) < 0) {
+		strata__buf_release(&b);
 		return STRATA_ERROR;
 	}
-	*out = buf_detach(&b);
+	*out = strata__buf_detach(&b);
 	return 0;
 }
 
@@ -176,8 +176,8 @@ static int read_step(strata_import_history *h, strata_import_step *s, json_t *r)
 	}
 	s->transactional = !(json_is_true(json_object_get(up, "autocommit")) ||
 			     json_is_true(json_object_get(down, "autocommit")));
-	if (imp_set(&s->id, id) < 0 || imp_set(&s->message, message ? message : "") < 0 ||
-	    imp_set(&s->source, file) < 0 || imp_set(&s->created, jstr(r, "create_date")) < 0)
+	if (strata__imp_set(&s->id, id) < 0 || strata__imp_set(&s->message, message ? message : "") < 0 ||
+	    strata__imp_set(&s->source, file) < 0 || strata__imp_set(&s->created, jstr(r, "create_date")) < 0)
 		return STRATA_ERROR;
 	if ((rc = str_array(&s->revises, &s->nrevises, json_object_get(r, "down"), "down_revision",
 			    file)) < 0 ||
@@ -191,7 +191,7 @@ static int read_step(strata_import_history *h, strata_import_step *s, json_t *r)
 				: strata_error_set(STRATA_EPARSE, "%s: branch_labels is not a list of names", file);
 		for (size_t i = 1; i < json_array_size(labels); i++)
 			if (json_is_string(json_array_get(labels, i)) &&
-			    imp_note(h, "%s: branch label '%s' not kept (a strata revision has one; "
+			    strata__imp_note(h, "%s: branch label '%s' not kept (a strata revision has one; "
 				     "the first is kept)", id, json_string_value(json_array_get(labels, i))) < 0)
 				return STRATA_ERROR;
 	}
@@ -211,19 +211,19 @@ static int read_step(strata_import_history *h, strata_import_step *s, json_t *r)
 	} else {
 		strata_buf why = STRATA_BUF_INIT;
 
-		if (buf_printf(&why, "Alembic could not render its downgrade offline: %s",
-			       down_err ? down_err : "no SQL") < 0 || buf_check(&why) < 0) {
-			buf_release(&why);
+		if (strata__buf_printf(&why, "Alembic could not render its downgrade offline: %s",
+			       down_err ? down_err : "no SQL") < 0 || strata__buf_check(&why) < 0) {
+			strata__buf_release(&why);
 			return STRATA_ERROR;
 		}
-		s->irreversible = buf_detach(&why);
-		if (imp_note(h, "%s: imported without a down section: %s", id, s->irreversible) < 0)
+		s->irreversible = strata__buf_detach(&why);
+		if (strata__imp_note(h, "%s: imported without a down section: %s", id, s->irreversible) < 0)
 			return STRATA_ERROR;
 	}
 	return 0;
 }
 
-int alembic_parse(strata_import_history *h, const char *json, size_t len, const char *src)
+int strata__alembic_parse(strata_import_history *h, const char *json, size_t len, const char *src)
 {
 	json_error_t jerr;
 	json_t *root = json_loadb(json, len, 0, &jerr), *revs, *notes;
@@ -239,13 +239,13 @@ int alembic_parse(strata_import_history *h, const char *json, size_t len, const 
 	for (i = 0; i < n && rc == 0; i++) {
 		strata_import_step *st;
 
-		if ((rc = imp_step_add(&st, h)) == 0)
+		if ((rc = strata__imp_step_add(&st, h)) == 0)
 			rc = read_step(h, st, json_array_get(revs, i));
 	}
 	notes = json_object_get(root, "notes");
 	for (i = 0; rc == 0 && i < json_array_size(notes); i++)
 		if (json_is_string(json_array_get(notes, i)))
-			rc = imp_note(h, "%s", json_string_value(json_array_get(notes, i)));
+			rc = strata__imp_note(h, "%s", json_string_value(json_array_get(notes, i)));
 done:
 	json_decref(root);
 	return rc;
@@ -254,7 +254,7 @@ done:
 /* The last non-empty line of the helper's stderr (Python's error), into out. */
 static void last_line(strata_buf *out, const strata_buf *err)
 {
-	const char *s = buf_cstr(err);
+	const char *s = strata__buf_cstr(err);
 	size_t end = err->len, start;
 
 	while (end && (s[end - 1] == '\n' || s[end - 1] == '\r' || s[end - 1] == ' '))
@@ -262,10 +262,10 @@ static void last_line(strata_buf *out, const strata_buf *err)
 	start = end;
 	while (start && s[start - 1] != '\n')
 		start--;
-	buf_putn(out, s + start, end - start);
+	strata__buf_putn(out, s + start, end - start);
 }
 
-int fmt_alembic_read(strata_import_history *h, const char *src, const strata_import_options *opt)
+int strata__fmt_alembic_read(strata_import_history *h, const char *src, const strata_import_options *opt)
 {
 	strata_buf py = STRATA_BUF_INIT, ini = STRATA_BUF_INIT, sout = STRATA_BUF_INIT;
 	strata_buf serr = STRATA_BUF_INIT, why = STRATA_BUF_INIT;
@@ -278,24 +278,24 @@ int fmt_alembic_read(strata_import_history *h, const char *src, const strata_imp
 	if (strcmp(dialect, "postgresql") != 0 && strcmp(dialect, "sqlite") != 0)
 		return strata_error_set(STRATA_EINVALID, "unknown dialect '%s' (postgresql or sqlite)",
 					dialect);
-	if ((rc = fs_join(&ini, src, "alembic.ini")) < 0)
+	if ((rc = strata__fs_join(&ini, src, "alembic.ini")) < 0)
 		goto done;
-	if (!fs_exists(buf_cstr(&ini)) || !realpath(src, abs)) {
-		rc = strata_error_set(STRATA_EPARSE, "%s: no such file", buf_cstr(&ini));
+	if (!strata__fs_exists(strata__buf_cstr(&ini)) || !realpath(src, abs)) {
+		rc = strata_error_set(STRATA_EPARSE, "%s: no such file", strata__buf_cstr(&ini));
 		strata_error_hint("give the folder that holds the Alembic project's alembic.ini");
 		goto done;
 	}
 	if ((rc = pick_python(&py)) < 0)
 		goto done;
 	{
-		const char *argv[] = { buf_cstr(&py), "-c", helper, abs, dialect, NULL };
+		const char *argv[] = { strata__buf_cstr(&py), "-c", helper, abs, dialect, NULL };
 
-		if ((rc = proc_run(&res, argv, NULL, timeout, MAX_OUTPUT, &sout, &serr)) < 0)
+		if ((rc = strata__proc_run(&res, argv, NULL, timeout, MAX_OUTPUT, &sout, &serr)) < 0)
 			goto done;
 	}
 	last_line(&why, &serr);
 	if (res.end == PROC_NOT_STARTED) {
-		rc = strata_error_set(STRATA_ERROR, "cannot run %s: %s", buf_cstr(&py),
+		rc = strata_error_set(STRATA_ERROR, "cannot run %s: %s", strata__buf_cstr(&py),
 				      strerror(res.status));
 		strata_error_hint("install Debian's python3-alembic, or set STRATA_PYTHON to a python3 "
 				  "that has alembic and SQLAlchemy");
@@ -306,16 +306,16 @@ int fmt_alembic_read(strata_import_history *h, const char *src, const strata_imp
 		/* Exit 2 is the helper's own word on the project (or on a missing Alembic). */
 		rc = strata_error_set(res.end == PROC_EXITED && res.status == 2 ? STRATA_EPARSE : STRATA_ERROR,
 				      "%s: Alembic could not read the project: %s", abs,
-				      why.len ? buf_cstr(&why) : "it ended without saying why");
+				      why.len ? strata__buf_cstr(&why) : "it ended without saying why");
 		strata_error_hint("'alembic history' in %s shows the same error", abs);
 	} else {
-		rc = alembic_parse(h, buf_cstr(&sout), sout.len, abs);
+		rc = strata__alembic_parse(h, strata__buf_cstr(&sout), sout.len, abs);
 	}
 done:
-	buf_release(&py);
-	buf_release(&ini);
-	buf_release(&sout);
-	buf_release(&serr);
-	buf_release(&why);
+	strata__buf_release(&py);
+	strata__buf_release(&ini);
+	strata__buf_release(&sout);
+	strata__buf_release(&serr);
+	strata__buf_release(&why);
 	return rc;
 }

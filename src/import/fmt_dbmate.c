@@ -35,7 +35,7 @@ static int options(dbmate_state *d, const char *path, int lineno, const char *p,
 		if ((size_t)(p - w) == 17 && strncmp(w, "transaction:false", 17) == 0)
 			d->no_tx = 1;
 		else if (!((size_t)(p - w) == 16 && strncmp(w, "transaction:true", 16) == 0))
-			return imp_perr(path, lineno, "dbmate's one option is transaction:false",
+			return strata__imp_perr(path, lineno, "dbmate's one option is transaction:false",
 					"unknown dbmate option '%.*s'", (int)(p - w), w);
 	}
 	return 0;
@@ -61,29 +61,29 @@ static int classify(void *payload, const char *path, int lineno, const char *lin
 	return k;
 }
 
-int dbmate_parse(strata_import_step *st, const char *path, const char *text, size_t len)
+int strata__dbmate_parse(strata_import_step *st, const char *path, const char *text, size_t len)
 {
 	strata_buf up = STRATA_BUF_INIT, down = STRATA_BUF_INIT;
 	dbmate_state d = { 0 };
 	int has_down, rc;
 
-	rc = imp_sections(&up, &down, &has_down, path, text, len, "'-- migrate:up'", classify, &d);
+	rc = strata__imp_sections(&up, &down, &has_down, path, text, len, "'-- migrate:up'", classify, &d);
 	if (rc == 0) {
 		st->transactional = !d.no_tx;
-		rc = imp_take_sections(st, &up, &down, has_down, "the dbmate file has no '-- migrate:down' section");
+		rc = strata__imp_take_sections(st, &up, &down, has_down, "the dbmate file has no '-- migrate:down' section");
 	}
-	buf_release(&up);
-	buf_release(&down);
+	strata__buf_release(&up);
+	strata__buf_release(&down);
 	return rc;
 }
 
-int fmt_dbmate_read(strata_import_history *h, const char *src, const strata_import_options *opt)
+int strata__fmt_dbmate_read(strata_import_history *h, const char *src, const strata_import_options *opt)
 {
 	/* dbmate applies pending files in the order of their names. */
 	static const imp_annotated dbmate = {
-		"dbmate", "dbmate migrations (db/migrations)", dbmate_parse, 0, NULL, NULL,
+		"dbmate", "dbmate migrations (db/migrations)", strata__dbmate_parse, 0, NULL, NULL,
 	};
 
 	(void)opt;
-	return imp_read_annotated(h, src, &dbmate);
+	return strata__imp_read_annotated(h, src, &dbmate);
 }

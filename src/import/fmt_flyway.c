@@ -74,7 +74,7 @@ static int cmp_versions(const char *a, const char *b)
 {
 	while (*a || *b) {
 		size_t na = strcspn(a, "."), nb = strcspn(b, ".");
-		int c = imp_cmp_digits(na ? a : "0", na ? na : 1, nb ? b : "0", nb ? nb : 1);
+		int c = strata__imp_cmp_digits(na ? a : "0", na ? na : 1, nb ? b : "0", nb ? nb : 1);
 
 		if (c)
 			return c;
@@ -105,9 +105,9 @@ static int conf_no_tx(const char *src, const char *name)
 	strata_buf conf = STRATA_BUF_INIT, path = STRATA_BUF_INIT;
 	int off = 0;
 
-	if (buf_printf(&path, "%s/%s.conf", src, name) == 0 && fs_exists(buf_cstr(&path)) &&
-	    fs_read_file(&conf, buf_cstr(&path), 1 << 16) == 0) {
-		const char *p = strstr(buf_cstr(&conf), "executeInTransaction");
+	if (strata__buf_printf(&path, "%s/%s.conf", src, name) == 0 && strata__fs_exists(strata__buf_cstr(&path)) &&
+	    strata__fs_read_file(&conf, strata__buf_cstr(&path), 1 << 16) == 0) {
+		const char *p = strstr(strata__buf_cstr(&conf), "executeInTransaction");
 
 		if (p) {
 			p += strlen("executeInTransaction");
@@ -117,8 +117,8 @@ static int conf_no_tx(const char *src, const char *name)
 		}
 	}
 	strata_error_clear();
-	buf_release(&conf);
-	buf_release(&path);
+	strata__buf_release(&conf);
+	strata__buf_release(&path);
 	return off;
 }
 
@@ -138,56 +138,56 @@ static int read_one(strata_import_history *h, const char *src, const char *name,
 	strata_import_step *st;
 	int rc, ok;
 
-	buf_clear(path);
-	if (buf_printf(path, "%s/%s", src, name) < 0)
+	strata__buf_clear(path);
+	if (strata__buf_printf(path, "%s/%s", src, name) < 0)
 		return STRATA_ERROR;
 	split_name(name, kind, &ver, &vlen, &desc, &dlen);
 	if ((ok = version_id(&id, ver, vlen)) <= 0)
 		return ok < 0 ? ok
-			      : imp_skip(h, name, "'%.*s' is not a Flyway version (digits separated by '.' or "
+			      : strata__imp_skip(h, name, "'%.*s' is not a Flyway version (digits separated by '.' or "
 						  "'_'), so Flyway does not run it",
 					 (int)vlen, ver);
-	if ((rc = imp_read_file(text, src, name)) < 0 || imp_strip_tx_wrapper(text) < 0)
+	if ((rc = strata__imp_read_file(text, src, name)) < 0 || strata__imp_strip_tx_wrapper(text) < 0)
 		goto done;
 	st = find_version(h, id);
 	if (kind == 'U') {
 		if (!st) {
-			rc = imp_perr(buf_cstr(path), 0, "add the V script of that version, or remove the undo script",
+			rc = strata__imp_perr(strata__buf_cstr(path), 0, "add the V script of that version, or remove the undo script",
 				      "undo script for version %s, which has no V script", id);
 			goto done;
 		}
-		rc = imp_set(&st->down_sql, buf_cstr(text));
+		rc = strata__imp_set(&st->down_sql, strata__buf_cstr(text));
 		goto done;
 	}
 	if (st) {
-		rc = imp_perr(buf_cstr(path), 0, "each Flyway version may be used once; renumber one",
+		rc = strata__imp_perr(strata__buf_cstr(path), 0, "each Flyway version may be used once; renumber one",
 			      "version %s is also %s", id, st->source);
 		goto done;
 	}
-	if ((rc = imp_step_add(&st, h)) < 0)
+	if ((rc = strata__imp_step_add(&st, h)) < 0)
 		goto done;
 	st->id = id;
 	id = NULL;
-	if ((rc = imp_message_from(&st->message, desc, dlen)) < 0 || (rc = imp_set(&st->source, buf_cstr(path))) < 0 ||
-	    (rc = imp_set(&st->up_sql, buf_cstr(text))) < 0)
+	if ((rc = strata__imp_message_from(&st->message, desc, dlen)) < 0 || (rc = strata__imp_set(&st->source, strata__buf_cstr(path))) < 0 ||
+	    (rc = strata__imp_set(&st->up_sql, strata__buf_cstr(text))) < 0)
 		goto done;
 	if (conf_no_tx(src, name)) {
 		st->transactional = 0;
-		rc = imp_note(h, "%s runs outside a transaction (%s.conf: executeInTransaction=false)", st->id, name);
+		rc = strata__imp_note(h, "%s runs outside a transaction (%s.conf: executeInTransaction=false)", st->id, name);
 	}
 done:
 	strata_free(id);
 	return rc;
 }
 
-int fmt_flyway_read(strata_import_history *h, const char *src, const strata_import_options *opt)
+int strata__fmt_flyway_read(strata_import_history *h, const char *src, const strata_import_options *opt)
 {
 	strata_buf text = STRATA_BUF_INIT, path = STRATA_BUF_INIT;
 	char **names = NULL;
 	size_t n = 0, i;
 	int rc, pass;
 
-	if ((rc = imp_list_dir(&names, &n, src, "Flyway migrations (db/migration)")) < 0)
+	if ((rc = strata__imp_list_dir(&names, &n, src, "Flyway migrations (db/migration)")) < 0)
 		return rc;
 	/* V scripts first, so that every U script finds its version. */
 	for (pass = 0; pass < 2 && rc == 0; pass++) {
@@ -201,13 +201,13 @@ int fmt_flyway_read(strata_import_history *h, const char *src, const strata_impo
 				rc = read_one(h, src, name, 'U', &text, &path);
 			else if (pass == 1 && strncmp(name, "R__", 3) == 0 && len > 7 &&
 				 strcmp(name + len - 4, ".sql") == 0)
-				rc = imp_skip(h, name, "a repeatable migration: Flyway re-runs it whenever it "
+				rc = strata__imp_skip(h, name, "a repeatable migration: Flyway re-runs it whenever it "
 						       "changes, which a revision graph does not do; write it "
 						       "as a revision (or in schema.sql) where it belongs");
 			else if (pass == 1 && !split_name(name, 'V', &ver, &vlen, &desc, &dlen) &&
 				 (len < 5 || strcmp(name + len - 5, ".conf") != 0) &&
 				 (name[0] == 'V' || name[0] == 'U' || name[0] == 'R') && strstr(name, "__"))
-				rc = imp_skip(h, name, "not a Flyway SQL migration (<V|U|R><version>__<description>.sql)");
+				rc = strata__imp_skip(h, name, "not a Flyway SQL migration (<V|U|R><version>__<description>.sql)");
 		}
 	}
 	for (i = 0; rc == 0 && i < h->nsteps; i++) {
@@ -215,20 +215,20 @@ int fmt_flyway_read(strata_import_history *h, const char *src, const strata_impo
 		const char *why;
 
 		if (!st->down_sql)
-			rc = imp_set(&st->irreversible, "Flyway has no undo (U) script for this version");
+			rc = strata__imp_set(&st->irreversible, "Flyway has no undo (U) script for this version");
 		if (rc == 0 && st->transactional && opt->dialect && strcmp(opt->dialect, "postgresql") == 0 &&
-		    (why = imp_nontx_statement(st->up_sql))) {
+		    (why = strata__imp_nontx_statement(st->up_sql))) {
 			st->transactional = 0;
-			rc = imp_note(h, "%s runs outside a transaction, as Flyway runs it (it holds %s)", st->id, why);
+			rc = strata__imp_note(h, "%s runs outside a transaction, as Flyway runs it (it holds %s)", st->id, why);
 		}
 		if (rc == 0 && (has_placeholder(st->up_sql) || (st->down_sql && has_placeholder(st->down_sql))))
-			rc = imp_note(h, "%s uses Flyway placeholders (${...}), which Flyway replaces when it runs; "
+			rc = strata__imp_note(h, "%s uses Flyway placeholders (${...}), which Flyway replaces when it runs; "
 				      "they were imported as written: replace them in the revision file", st->id);
 	}
 	if (rc == 0)
-		rc = imp_finish(h, cmp_steps);
-	fs_free_names(names, n);
-	buf_release(&text);
-	buf_release(&path);
+		rc = strata__imp_finish(h, cmp_steps);
+	strata__fs_free_names(names, n);
+	strata__buf_release(&text);
+	strata__buf_release(&path);
 	return rc;
 }

@@ -50,19 +50,19 @@ static int split_name(const char *name, size_t *vlen, const char **title, size_t
 static strata_import_step *find_step(strata_import_history *h, const char *name, size_t vlen)
 {
 	for (size_t i = 0; i < h->nsteps; i++)
-		if (imp_cmp_digits(h->steps[i].id, strlen(h->steps[i].id), name, vlen) == 0)
+		if (strata__imp_cmp_digits(h->steps[i].id, strlen(h->steps[i].id), name, vlen) == 0)
 			return &h->steps[i];
 	return NULL;
 }
 
-int fmt_golang_migrate_read(strata_import_history *h, const char *src, const strata_import_options *opt)
+int strata__fmt_golang_migrate_read(strata_import_history *h, const char *src, const strata_import_options *opt)
 {
 	strata_buf text = STRATA_BUF_INIT, path = STRATA_BUF_INIT;
 	char **names = NULL;
 	size_t n = 0, i;
 	int rc;
 
-	if ((rc = imp_list_dir(&names, &n, src, "golang-migrate migrations")) < 0)
+	if ((rc = strata__imp_list_dir(&names, &n, src, "golang-migrate migrations")) < 0)
 		return rc;
 	for (i = 0; i < n && rc == 0; i++) {
 		const char *name = names[i], *title;
@@ -73,62 +73,62 @@ int fmt_golang_migrate_read(strata_import_history *h, const char *src, const str
 
 		if (!split_name(name, &vlen, &title, &tlen, &is_up)) {
 			if (strlen(name) > 4 && strcmp(name + strlen(name) - 4, ".sql") == 0)
-				rc = imp_skip(h, name, "not named VERSION_title.up.sql or .down.sql, so "
+				rc = strata__imp_skip(h, name, "not named VERSION_title.up.sql or .down.sql, so "
 						       "golang-migrate does not run it");
 			continue;
 		}
-		buf_clear(&path);
-		if (buf_printf(&path, "%s/%s", src, name) < 0 || (rc = imp_read_file(&text, src, name)) < 0)
+		strata__buf_clear(&path);
+		if (strata__buf_printf(&path, "%s/%s", src, name) < 0 || (rc = strata__imp_read_file(&text, src, name)) < 0)
 			break;
-		if (imp_strip_tx_wrapper(&text) < 0) {
+		if (strata__imp_strip_tx_wrapper(&text) < 0) {
 			rc = STRATA_ERROR;
 			break;
 		}
 		if (!(st = find_step(h, name, vlen))) {
-			if ((rc = imp_step_add(&st, h)) < 0 || (rc = imp_setn(&st->id, name, vlen)) < 0 ||
-			    (rc = imp_message_from(&st->message, title, tlen)) < 0)
+			if ((rc = strata__imp_step_add(&st, h)) < 0 || (rc = strata__imp_setn(&st->id, name, vlen)) < 0 ||
+			    (rc = strata__imp_message_from(&st->message, title, tlen)) < 0)
 				break;
 		} else if (strncmp(st->id, name, vlen) != 0 || st->id[vlen]) {
-			rc = imp_perr(buf_cstr(&path), 0, "each migration needs its own version; renumber one",
+			rc = strata__imp_perr(strata__buf_cstr(&path), 0, "each migration needs its own version; renumber one",
 				      "version %.*s is also written %s", (int)vlen, name, st->id);
 			break;
 		}
 		slot = is_up ? &st->up_sql : &st->down_sql;
 		if (*slot) {
-			rc = imp_perr(buf_cstr(&path), 0, "keep one up and one down file per version",
+			rc = strata__imp_perr(strata__buf_cstr(&path), 0, "keep one up and one down file per version",
 				      "a second %s file for version %s (also %s)", is_up ? "up" : "down", st->id,
 				      st->source);
 			break;
 		}
-		if ((rc = imp_set(slot, buf_cstr(&text))) < 0)
+		if ((rc = strata__imp_set(slot, strata__buf_cstr(&text))) < 0)
 			break;
 		if (is_up || !st->source)
-			rc = imp_set(&st->source, buf_cstr(&path));
+			rc = strata__imp_set(&st->source, strata__buf_cstr(&path));
 	}
 	for (i = 0; rc == 0 && i < h->nsteps; i++) {
 		strata_import_step *st = &h->steps[i];
 		const char *why;
 
 		if (!st->up_sql) {
-			rc = imp_perr(src, 0, "add the up file, or remove the down file",
+			rc = strata__imp_perr(src, 0, "add the up file, or remove the down file",
 				      "version %s has a down file but no up file", st->id);
 			break;
 		}
 		if (!st->down_sql)
-			rc = imp_set(&st->irreversible, "golang-migrate has no .down.sql file for this version");
+			rc = strata__imp_set(&st->irreversible, "golang-migrate has no .down.sql file for this version");
 		if (rc == 0 && strstr(st->up_sql, "schema_migrations"))
-			rc = imp_note(h, "%s refers to schema_migrations, golang-migrate's own table, which "
+			rc = strata__imp_note(h, "%s refers to schema_migrations, golang-migrate's own table, which "
 				      "strata does not create: create it first or edit the revision", st->id);
 		if (rc == 0 && opt->dialect && strcmp(opt->dialect, "postgresql") == 0 &&
-		    (why = imp_nontx_statement(st->up_sql))) {
+		    (why = strata__imp_nontx_statement(st->up_sql))) {
 			st->transactional = 0;
-			rc = imp_note(h, "%s runs outside a transaction (it holds %s)", st->id, why);
+			rc = strata__imp_note(h, "%s runs outside a transaction (it holds %s)", st->id, why);
 		}
 	}
 	if (rc == 0)
-		rc = imp_finish(h, imp_cmp_id_value);
-	fs_free_names(names, n);
-	buf_release(&text);
-	buf_release(&path);
+		rc = strata__imp_finish(h, strata__imp_cmp_id_value);
+	strata__fs_free_names(names, n);
+	strata__buf_release(&text);
+	strata__buf_release(&path);
 	return rc;
 }

@@ -47,62 +47,62 @@ static int classify(void *payload, const char *path, int lineno, const char *lin
 	while (p < end && isspace((unsigned char)*p))
 		p++;
 	wl = (size_t)(end - p);
-	if (imp_line_is(p, wl, "Up"))
+	if (strata__imp_line_is(p, wl, "Up"))
 		return IMP_UP;
-	if (imp_line_is(p, wl, "Down"))
+	if (strata__imp_line_is(p, wl, "Down"))
 		return IMP_DOWN;
-	if (imp_line_is(p, wl, "StatementBegin")) {
+	if (strata__imp_line_is(p, wl, "StatementBegin")) {
 		g->in_statement = lineno;
 		return IMP_DROP;
 	}
-	if (imp_line_is(p, wl, "StatementEnd")) {
+	if (strata__imp_line_is(p, wl, "StatementEnd")) {
 		if (!g->in_statement)
-			return imp_perr(path, lineno, "pair each StatementEnd with a StatementBegin",
+			return strata__imp_perr(path, lineno, "pair each StatementEnd with a StatementBegin",
 					"'-- +goose StatementEnd' without a StatementBegin");
 		g->in_statement = 0;
 		return IMP_DROP;
 	}
-	if (imp_line_is(p, wl, "NO TRANSACTION")) {
+	if (strata__imp_line_is(p, wl, "NO TRANSACTION")) {
 		g->no_tx = 1;
 		return IMP_DROP;
 	}
 	if (wl >= 6 && strncasecmp(p, "ENVSUB", 6) == 0)
-		return imp_perr(path, lineno,
+		return strata__imp_perr(path, lineno,
 				"goose substitutes environment variables at run time; write the values "
 				"into the file, then import it",
 				"'-- +goose ENVSUB' is not supported");
-	return imp_perr(path, lineno,
+	return strata__imp_perr(path, lineno,
 			"goose knows Up, Down, StatementBegin, StatementEnd and NO TRANSACTION",
 			"unknown goose annotation '%.*s'", (int)wl, p);
 }
 
-int goose_parse(strata_import_step *st, const char *path, const char *text, size_t len)
+int strata__goose_parse(strata_import_step *st, const char *path, const char *text, size_t len)
 {
 	strata_buf up = STRATA_BUF_INIT, down = STRATA_BUF_INIT;
 	goose_state g = { 0, 0 };
 	int has_down, rc;
 
-	rc = imp_sections(&up, &down, &has_down, path, text, len, "'-- +goose Up'", classify, &g);
+	rc = strata__imp_sections(&up, &down, &has_down, path, text, len, "'-- +goose Up'", classify, &g);
 	if (rc == 0 && g.in_statement)
-		rc = imp_perr(path, g.in_statement, "close it with '-- +goose StatementEnd'",
+		rc = strata__imp_perr(path, g.in_statement, "close it with '-- +goose StatementEnd'",
 			      "'-- +goose StatementBegin' is never ended");
 	if (rc == 0) {
 		st->transactional = !g.no_tx;
-		rc = imp_take_sections(st, &up, &down, has_down, "the goose file has no '-- +goose Down' section");
+		rc = strata__imp_take_sections(st, &up, &down, has_down, "the goose file has no '-- +goose Down' section");
 	}
-	buf_release(&up);
-	buf_release(&down);
+	strata__buf_release(&up);
+	strata__buf_release(&down);
 	return rc;
 }
 
-int fmt_goose_read(strata_import_history *h, const char *src, const strata_import_options *opt)
+int strata__fmt_goose_read(strata_import_history *h, const char *src, const strata_import_options *opt)
 {
 	static const imp_annotated goose = {
-		"goose", "goose migrations", goose_parse, 1, ".go",
+		"goose", "goose migrations", strata__goose_parse, 1, ".go",
 		"a Go migration: its code runs inside goose and cannot be imported; write its SQL as a "
 		"strata revision",
 	};
 
 	(void)opt;
-	return imp_read_annotated(h, src, &goose);
+	return strata__imp_read_annotated(h, src, &goose);
 }

@@ -101,7 +101,7 @@ typedef struct pop_version {
 	int up_rank, down_rank;
 } pop_version;
 
-int fmt_pop_read(strata_import_history *h, const char *src, const strata_import_options *opt)
+int strata__fmt_pop_read(strata_import_history *h, const char *src, const strata_import_options *opt)
 {
 	strata_buf text = STRATA_BUF_INIT, path = STRATA_BUF_INIT;
 	int sqlite = opt->dialect && strcmp(opt->dialect, "sqlite") == 0;
@@ -110,7 +110,7 @@ int fmt_pop_read(strata_import_history *h, const char *src, const strata_import_
 	size_t n = 0, nv = 0, i;
 	int rc;
 
-	if ((rc = imp_list_dir(&names, &n, src, "pop migrations (migrations/)")) < 0)
+	if ((rc = strata__imp_list_dir(&names, &n, src, "pop migrations (migrations/)")) < 0)
 		return rc;
 	if (!(vs = strata_calloc(n ? n : 1, sizeof(*vs)))) {
 		rc = STRATA_ERROR;
@@ -127,7 +127,7 @@ int fmt_pop_read(strata_import_history *h, const char *src, const strata_import_
 
 			if ((len > 4 && strcmp(names[i] + len - 4, ".sql") == 0) ||
 			    (len > 5 && strcmp(names[i] + len - 5, ".fizz") == 0))
-				if ((rc = imp_skip(h, names[i], "not named VERSION_name[.dialect].(up|down).sql, "
+				if ((rc = strata__imp_skip(h, names[i], "not named VERSION_name[.dialect].(up|down).sql, "
 								"so pop does not run it")) < 0)
 					goto done;
 			continue;
@@ -143,7 +143,7 @@ int fmt_pop_read(strata_import_history *h, const char *src, const strata_import_
 		}
 		rank = p.dialect == 1 ? 2 : 1;
 		if (p.up ? rank == v->up_rank : rank == v->down_rank) {
-			rc = imp_perr(src, 0, "keep one file per version, direction and dialect",
+			rc = strata__imp_perr(src, 0, "keep one file per version, direction and dialect",
 				      "%s and %s are both the %s of version %.*s", names[p.up ? v->up : v->down],
 				      names[i], p.up ? "up" : "down", (int)p.vlen, names[i]);
 			goto done;
@@ -160,42 +160,42 @@ int fmt_pop_read(strata_import_history *h, const char *src, const strata_import_
 
 		if (v->up < 0) {
 			if (v->down >= 0)
-				rc = imp_skip(h, names[v->down], "a down file without an up file for this dialect");
+				rc = strata__imp_skip(h, names[v->down], "a down file without an up file for this dialect");
 			continue;
 		}
 		split_name(&up, names[v->up], sqlite);
 		if (up.fizz || (v->down >= 0 && (split_name(&down, names[v->down], sqlite), down.fizz))) {
-			rc = imp_skip(h, names[up.fizz ? v->up : v->down],
+			rc = strata__imp_skip(h, names[up.fizz ? v->up : v->down],
 				      "a fizz migration (pop's own DSL), which strata does not translate; version "
 				      "%.*s is not imported: write its SQL as a revision",
 				      (int)v->vlen, names[v->up]);
 			continue;
 		}
-		buf_clear(&path);
-		if ((rc = imp_step_add(&st, h)) < 0 || (rc = imp_setn(&st->id, names[v->up], v->vlen)) < 0 ||
-		    (rc = imp_message_from(&st->message, up.name, up.nlen)) < 0 ||
-		    buf_printf(&path, "%s/%s", src, names[v->up]) < 0 ||
-		    (rc = imp_set(&st->source, buf_cstr(&path))) < 0 ||
-		    (rc = imp_read_file(&text, src, names[v->up])) < 0 ||
-		    (rc = imp_set(&st->up_sql, buf_cstr(&text))) < 0)
+		strata__buf_clear(&path);
+		if ((rc = strata__imp_step_add(&st, h)) < 0 || (rc = strata__imp_setn(&st->id, names[v->up], v->vlen)) < 0 ||
+		    (rc = strata__imp_message_from(&st->message, up.name, up.nlen)) < 0 ||
+		    strata__buf_printf(&path, "%s/%s", src, names[v->up]) < 0 ||
+		    (rc = strata__imp_set(&st->source, strata__buf_cstr(&path))) < 0 ||
+		    (rc = strata__imp_read_file(&text, src, names[v->up])) < 0 ||
+		    (rc = strata__imp_set(&st->up_sql, strata__buf_cstr(&text))) < 0)
 			break;
 		st->transactional = !up.autocommit;
 		if (v->down >= 0) {
-			if ((rc = imp_read_file(&text, src, names[v->down])) < 0 ||
-			    (rc = imp_set(&st->down_sql, buf_cstr(&text))) < 0)
+			if ((rc = strata__imp_read_file(&text, src, names[v->down])) < 0 ||
+			    (rc = strata__imp_set(&st->down_sql, strata__buf_cstr(&text))) < 0)
 				break;
 			if (down.autocommit)
 				st->transactional = 0;
 		} else {
-			rc = imp_set(&st->irreversible, "pop has no down file for this version");
+			rc = strata__imp_set(&st->irreversible, "pop has no down file for this version");
 		}
 	}
 	if (rc == 0)
-		rc = imp_finish(h, imp_cmp_id_string);
+		rc = strata__imp_finish(h, strata__imp_cmp_id_string);
 done:
 	strata_free(vs);
-	fs_free_names(names, n);
-	buf_release(&text);
-	buf_release(&path);
+	strata__fs_free_names(names, n);
+	strata__buf_release(&text);
+	strata__buf_release(&path);
 	return rc;
 }

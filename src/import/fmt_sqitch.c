@@ -33,7 +33,7 @@
 
 #define PLAN_HINT "sqitch.plan lines are 'NAME [REQUIRES] TIMESTAMP PLANNER <EMAIL> # NOTE', '@TAG ...' or '%pragma'"
 
-void sqitch_plan_release(sqitch_plan *p)
+void strata__sqitch_plan_release(sqitch_plan *p)
 {
 	size_t i, j;
 
@@ -94,11 +94,11 @@ static int plan_note(sqitch_plan *p, const char *fmt, ...)
 	int rc;
 
 	va_start(ap, fmt);
-	rc = buf_vprintf(&b, fmt, ap);
+	rc = strata__buf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	if (rc < 0 || imp_list_add(&p->notes, &p->nnotes, buf_cstr(&b)) < 0)
+	if (rc < 0 || strata__imp_list_add(&p->notes, &p->nnotes, strata__buf_cstr(&b)) < 0)
 		rc = STRATA_ERROR;
-	buf_release(&b);
+	strata__buf_release(&b);
 	return rc;
 }
 
@@ -117,7 +117,7 @@ static int parse_deps(sqitch_plan *p, sqitch_change *c, const char *path, int li
 		n = (size_t)(we - w);
 		s = we;
 		if (!n)
-			return imp_perr(path, lineno, PLAN_HINT, "an empty dependency");
+			return strata__imp_perr(path, lineno, PLAN_HINT, "an empty dependency");
 		if ((colon = memchr(w, ':', n))) {
 			if (plan_note(p, "%s %s '%.*s' of another sqitch project: not imported", c->name,
 				      conflict ? "conflicts with" : "requires", (int)n, w) < 0)
@@ -127,7 +127,7 @@ static int parse_deps(sqitch_plan *p, sqitch_change *c, const char *path, int li
 		if (conflict) {
 			char *name = strata_strndup(w, n);
 
-			if (!name || imp_list_add(&c->conflicts, &c->nconflicts, name) < 0) {
+			if (!name || strata__imp_list_add(&c->conflicts, &c->nconflicts, name) < 0) {
 				strata_free(name);
 				return STRATA_ERROR;
 			}
@@ -136,9 +136,9 @@ static int parse_deps(sqitch_plan *p, sqitch_change *c, const char *path, int li
 		}
 		at = memchr(w, '@', n);
 		if (!(dep = latest(p, w, at ? (size_t)(at - w) : n, p->nchanges - 1)))
-			return imp_perr(path, lineno, "a change may only require changes planned before it",
+			return strata__imp_perr(path, lineno, "a change may only require changes planned before it",
 					"%s requires '%.*s', which is not planned before it", c->name, (int)n, w);
-		if (imp_list_add(&c->requires, &c->nrequires, dep->id) < 0)
+		if (strata__imp_list_add(&c->requires, &c->nrequires, dep->id) < 0)
 			return STRATA_ERROR;
 	}
 	return 0;
@@ -149,7 +149,7 @@ static int take_time(char **out, const char *w, size_t n)
 {
 	if (n != 20 || w[4] != '-' || w[10] != 'T' || w[19] != 'Z')
 		return 0;
-	return imp_setn(out, w, n);
+	return strata__imp_setn(out, w, n);
 }
 
 static int parse_change(sqitch_plan *p, const char *path, int lineno, const char *s, const char *e)
@@ -166,7 +166,7 @@ static int parse_change(sqitch_plan *p, const char *path, int lineno, const char
 	c->line = lineno;
 	if (*name == '+' || *name == '-') {
 		if (*name == '-')
-			return imp_perr(path, lineno, "import a plan without revert operators ('-name')",
+			return strata__imp_perr(path, lineno, "import a plan without revert operators ('-name')",
 					"a '-' (revert) operator in the plan");
 		name++;
 	}
@@ -174,7 +174,7 @@ static int parse_change(sqitch_plan *p, const char *path, int lineno, const char
 	while (ne < e && !isspace((unsigned char)*ne) && *ne != '[')
 		ne++;
 	if (ne == name)
-		return imp_perr(path, lineno, PLAN_HINT, "a change without a name");
+		return strata__imp_perr(path, lineno, PLAN_HINT, "a change without a name");
 	if (!(c->name = strata_strndup(name, (size_t)(ne - name))))
 		return STRATA_ERROR;
 	p->nchanges++;
@@ -190,10 +190,10 @@ static int parse_change(sqitch_plan *p, const char *path, int lineno, const char
 			for (k = 0; k < p->ntags && p->tags[k].after <= idx; k++)
 				;
 			if (k == p->ntags)
-				return imp_perr(path, lineno, "sqitch reworks a change only after a tag",
+				return strata__imp_perr(path, lineno, "sqitch reworks a change only after a tag",
 						"change %s is planned again with no tag since line %d", c->name,
 						prev->line);
-			if (imp_set(&prev->script_tag, p->tags[k].name) < 0)
+			if (strata__imp_set(&prev->script_tag, p->tags[k].name) < 0)
 				return STRATA_ERROR;
 		}
 		{
@@ -217,7 +217,7 @@ static int parse_change(sqitch_plan *p, const char *path, int lineno, const char
 		int rc;
 
 		if (!close)
-			return imp_perr(path, lineno, PLAN_HINT, "'[' without ']'");
+			return strata__imp_perr(path, lineno, PLAN_HINT, "'[' without ']'");
 		if ((rc = parse_deps(p, c, path, lineno, s + 1, close)) < 0)
 			return rc;
 		s = skip_ws(close + 1, e);
@@ -229,16 +229,16 @@ static int parse_change(sqitch_plan *p, const char *path, int lineno, const char
 		if (take_time(&c->created, s, (size_t)(te - s)) < 0)
 			return STRATA_ERROR;
 		if (!c->created)
-			return imp_perr(path, lineno, PLAN_HINT, "change %s has no planned time", c->name);
+			return strata__imp_perr(path, lineno, PLAN_HINT, "change %s has no planned time", c->name);
 	}
 	if (hash) {
 		const char *n = skip_ws(hash + 1, e), *ne2 = e;
 
 		while (ne2 > n && isspace((unsigned char)ne2[-1]))
 			ne2--;
-		return imp_setn(&c->note, n, (size_t)(ne2 - n));
+		return strata__imp_setn(&c->note, n, (size_t)(ne2 - n));
 	}
-	return imp_set(&c->note, "");
+	return strata__imp_set(&c->note, "");
 }
 
 static int parse_tag(sqitch_plan *p, const char *path, int lineno, const char *s, const char *e)
@@ -247,9 +247,9 @@ static int parse_tag(sqitch_plan *p, const char *path, int lineno, const char *s
 	const char *ne = word_end(s + 1, e);
 
 	if (ne == s + 1)
-		return imp_perr(path, lineno, PLAN_HINT, "a tag without a name");
+		return strata__imp_perr(path, lineno, PLAN_HINT, "a tag without a name");
 	if (!p->nchanges)
-		return imp_perr(path, lineno, "tag a change: put the tag after it", "a tag before any change");
+		return strata__imp_perr(path, lineno, "tag a change: put the tag after it", "a tag before any change");
 	if (!(v = strata_realloc(p->tags, (p->ntags + 1) * sizeof(*v))))
 		return STRATA_ERROR;
 	p->tags = v;
@@ -262,7 +262,7 @@ static int parse_tag(sqitch_plan *p, const char *path, int lineno, const char *s
 	return 0;
 }
 
-int sqitch_plan_parse(sqitch_plan *out, const char *path, const char *text, size_t len)
+int strata__sqitch_plan_parse(sqitch_plan *out, const char *path, const char *text, size_t len)
 {
 	size_t i = 0;
 	int lineno = 0, rc = 0;
@@ -280,17 +280,17 @@ int sqitch_plan_parse(sqitch_plan *out, const char *path, const char *text, size
 		if (s == e || *s == '#')
 			continue;
 		if (memchr(s, '\0', (size_t)(e - s)))
-			rc = imp_perr(path, lineno, PLAN_HINT, "a NUL byte");
+			rc = strata__imp_perr(path, lineno, PLAN_HINT, "a NUL byte");
 		else if (*s == '%') {
 			if ((size_t)(e - s) > 9 && strncmp(s, "%project=", 9) == 0)
-				rc = imp_setn(&out->project, s + 9, (size_t)(e - s - 9));
+				rc = strata__imp_setn(&out->project, s + 9, (size_t)(e - s - 9));
 		} else if (*s == '@')
 			rc = parse_tag(out, path, lineno, s, e);
 		else
 			rc = parse_change(out, path, lineno, s, e);
 	}
 	if (rc < 0)
-		sqitch_plan_release(out);
+		strata__sqitch_plan_release(out);
 	return rc;
 }
 
@@ -301,22 +301,22 @@ static int read_script(strata_buf *text, strata_buf *shown, const char *src, con
 	strata_buf dir = STRATA_BUF_INIT, name = STRATA_BUF_INIT, path = STRATA_BUF_INIT;
 	int rc = STRATA_ERROR;
 
-	if (buf_printf(&dir, "%s/%s", src, kind) < 0 ||
-	    buf_printf(&name, "%s%s%s.sql", c->name, c->script_tag ? "@" : "", c->script_tag ? c->script_tag : "") < 0 ||
-	    fs_join(&path, buf_cstr(&dir), buf_cstr(&name)) < 0)
+	if (strata__buf_printf(&dir, "%s/%s", src, kind) < 0 ||
+	    strata__buf_printf(&name, "%s%s%s.sql", c->name, c->script_tag ? "@" : "", c->script_tag ? c->script_tag : "") < 0 ||
+	    strata__fs_join(&path, strata__buf_cstr(&dir), strata__buf_cstr(&name)) < 0)
 		goto done;
-	buf_clear(shown);
-	if (buf_puts(shown, buf_cstr(&path)) < 0)
+	strata__buf_clear(shown);
+	if (strata__buf_puts(shown, strata__buf_cstr(&path)) < 0)
 		goto done;
-	if (!fs_exists(buf_cstr(&path))) {
+	if (!strata__fs_exists(strata__buf_cstr(&path))) {
 		rc = 1;
 		goto done;
 	}
-	rc = imp_read_file(text, buf_cstr(&dir), buf_cstr(&name));
+	rc = strata__imp_read_file(text, strata__buf_cstr(&dir), strata__buf_cstr(&name));
 done:
-	buf_release(&dir);
-	buf_release(&name);
-	buf_release(&path);
+	strata__buf_release(&dir);
+	strata__buf_release(&name);
+	strata__buf_release(&path);
 	return rc;
 }
 
@@ -327,39 +327,39 @@ static int import_change(strata_import_history *h, const char *src, const sqitch
 	size_t j;
 	int rc, wrapped;
 
-	if ((rc = imp_step_add(&st, h)) < 0 || (rc = imp_set(&st->id, c->id)) < 0 ||
-	    (rc = imp_set(&st->message, c->note)) < 0 || (rc = imp_set(&st->created, c->created)) < 0)
+	if ((rc = strata__imp_step_add(&st, h)) < 0 || (rc = strata__imp_set(&st->id, c->id)) < 0 ||
+	    (rc = strata__imp_set(&st->message, c->note)) < 0 || (rc = strata__imp_set(&st->created, c->created)) < 0)
 		return rc;
 	for (j = 0; j < c->nrequires; j++)
-		if ((rc = imp_list_add(&st->depends_on, &st->ndepends_on, c->requires[j])) < 0)
+		if ((rc = strata__imp_list_add(&st->depends_on, &st->ndepends_on, c->requires[j])) < 0)
 			return rc;
 	if ((rc = read_script(text, shown, src, "deploy", c)) < 0)
 		return rc;
 	if (rc == 1)
-		return imp_perr(buf_cstr(shown), 0, "write the deploy script, or remove the change from the plan",
+		return strata__imp_perr(strata__buf_cstr(shown), 0, "write the deploy script, or remove the change from the plan",
 				"the deploy script of %s is missing", c->name);
-	if ((rc = imp_set(&st->source, buf_cstr(shown))) < 0 || (wrapped = imp_strip_tx_wrapper(text)) < 0 ||
-	    (rc = imp_set(&st->up_sql, buf_cstr(text))) < 0)
+	if ((rc = strata__imp_set(&st->source, strata__buf_cstr(shown))) < 0 || (wrapped = strata__imp_strip_tx_wrapper(text)) < 0 ||
+	    (rc = strata__imp_set(&st->up_sql, strata__buf_cstr(text))) < 0)
 		return STRATA_ERROR;
 	st->transactional = wrapped;
-	if (!wrapped && (rc = imp_note(h, "%s runs outside a transaction, as sqitch ran it (its deploy script "
+	if (!wrapped && (rc = strata__imp_note(h, "%s runs outside a transaction, as sqitch ran it (its deploy script "
 					  "has no BEGIN; ... COMMIT;)", c->id)) < 0)
 		return rc;
 	if ((rc = read_script(text, shown, src, "revert", c)) < 0)
 		return rc;
 	if (rc == 1)
-		return imp_set(&st->irreversible, "sqitch has no revert script for this change");
-	if (imp_strip_tx_wrapper(text) < 0 || imp_set(&st->down_sql, buf_cstr(text)) < 0)
+		return strata__imp_set(&st->irreversible, "sqitch has no revert script for this change");
+	if (strata__imp_strip_tx_wrapper(text) < 0 || strata__imp_set(&st->down_sql, strata__buf_cstr(text)) < 0)
 		return STRATA_ERROR;
 	if ((rc = read_script(text, shown, src, "verify", c)) < 0)
 		return rc;
 	if (rc == 0)
-		return imp_skip(h, buf_cstr(shown), "a verify script: strata has no verify step (`strata test` "
+		return strata__imp_skip(h, strata__buf_cstr(shown), "a verify script: strata has no verify step (`strata test` "
 						    "checks the history instead); not imported");
 	return 0;
 }
 
-int fmt_sqitch_read(strata_import_history *h, const char *src, const strata_import_options *opt)
+int strata__fmt_sqitch_read(strata_import_history *h, const char *src, const strata_import_options *opt)
 {
 	strata_buf text = STRATA_BUF_INIT, shown = STRATA_BUF_INIT, path = STRATA_BUF_INIT;
 	sqitch_plan plan;
@@ -367,26 +367,26 @@ int fmt_sqitch_read(strata_import_history *h, const char *src, const strata_impo
 	int rc;
 
 	(void)opt;
-	if ((rc = imp_read_file(&text, src, "sqitch.plan")) < 0) {
-		if (rc == STRATA_ENOTFOUND || !fs_exists(src)) {
+	if ((rc = strata__imp_read_file(&text, src, "sqitch.plan")) < 0) {
+		if (rc == STRATA_ENOTFOUND || !strata__fs_exists(src)) {
 			strata_error_set(STRATA_EINVALID, "%s has no sqitch.plan", src);
 			strata_error_hint("give the sqitch project folder, the one that holds sqitch.plan");
 			rc = STRATA_EINVALID;
 		}
 		goto done;
 	}
-	if (buf_printf(&path, "%s/sqitch.plan", src) < 0)
+	if (strata__buf_printf(&path, "%s/sqitch.plan", src) < 0)
 		goto done;
-	if ((rc = sqitch_plan_parse(&plan, buf_cstr(&path), text.ptr, text.len)) < 0)
+	if ((rc = strata__sqitch_plan_parse(&plan, strata__buf_cstr(&path), text.ptr, text.len)) < 0)
 		goto done;
 	for (i = 0; i < plan.nchanges && rc == 0; i++) {
 		rc = import_change(h, src, &plan.changes[i], &text, &shown);
 		for (j = 0; rc == 0 && j < plan.changes[i].nconflicts; j++)
-			rc = imp_note(h, "%s conflicts with %s: strata has no conflicts; not imported",
+			rc = strata__imp_note(h, "%s conflicts with %s: strata has no conflicts; not imported",
 				      plan.changes[i].id, plan.changes[i].conflicts[j]);
 	}
 	for (i = 0; i < plan.nnotes && rc == 0; i++)
-		rc = imp_note(h, "%s", plan.notes[i]);
+		rc = strata__imp_note(h, "%s", plan.notes[i]);
 	for (i = 0; i < plan.ntags && rc == 0; i++) {
 		strata_import_tag *v = strata_realloc(h->tags, (h->ntags + 1) * sizeof(*v));
 
@@ -397,15 +397,15 @@ int fmt_sqitch_read(strata_import_history *h, const char *src, const strata_impo
 		h->tags = v;
 		memset(&v[h->ntags], 0, sizeof(v[0]));
 		h->ntags++;
-		if ((rc = imp_set(&v[h->ntags - 1].name, plan.tags[i].name)) == 0)
-			rc = imp_set(&v[h->ntags - 1].revision, plan.changes[plan.tags[i].after - 1].id);
+		if ((rc = strata__imp_set(&v[h->ntags - 1].name, plan.tags[i].name)) == 0)
+			rc = strata__imp_set(&v[h->ntags - 1].revision, plan.changes[plan.tags[i].after - 1].id);
 	}
 	if (rc == 0)
-		rc = imp_chain(h);
-	sqitch_plan_release(&plan);
+		rc = strata__imp_chain(h);
+	strata__sqitch_plan_release(&plan);
 done:
-	buf_release(&text);
-	buf_release(&shown);
-	buf_release(&path);
+	strata__buf_release(&text);
+	strata__buf_release(&shown);
+	strata__buf_release(&path);
 	return rc;
 }

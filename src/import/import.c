@@ -41,13 +41,13 @@ static const struct {
 	const char *name;
 	imp_reader read;
 } readers[] = {
-	{ "alembic", fmt_alembic_read },
-	{ "flyway", fmt_flyway_read },
-	{ "golang-migrate", fmt_golang_migrate_read },
-	{ "goose", fmt_goose_read },
-	{ "dbmate", fmt_dbmate_read },
-	{ "sqitch", fmt_sqitch_read },
-	{ "pop", fmt_pop_read },
+	{ "alembic", strata__fmt_alembic_read },
+	{ "flyway", strata__fmt_flyway_read },
+	{ "golang-migrate", strata__fmt_golang_migrate_read },
+	{ "goose", strata__fmt_goose_read },
+	{ "dbmate", strata__fmt_dbmate_read },
+	{ "sqitch", strata__fmt_sqitch_read },
+	{ "pop", strata__fmt_pop_read },
 };
 
 const char *const strata_import_formats[] = {
@@ -59,17 +59,17 @@ const char *const strata_import_formats[] = {
 
 /* ---- history building ---------------------------------------------------- */
 
-int imp_set(char **slot, const char *s)
+int strata__imp_set(char **slot, const char *s)
 {
 	if (!s) {
 		strata_free(*slot);
 		*slot = NULL;
 		return 0;
 	}
-	return imp_setn(slot, s, strlen(s));
+	return strata__imp_setn(slot, s, strlen(s));
 }
 
-int imp_setn(char **slot, const char *s, size_t n)
+int strata__imp_setn(char **slot, const char *s, size_t n)
 {
 	char *c;
 
@@ -82,7 +82,7 @@ int imp_setn(char **slot, const char *s, size_t n)
 	return 0;
 }
 
-int imp_list_add(char ***list, size_t *n, const char *s)
+int strata__imp_list_add(char ***list, size_t *n, const char *s)
 {
 	char **v = strata_realloc(*list, (*n + 1) * sizeof(*v));
 
@@ -95,7 +95,7 @@ int imp_list_add(char ***list, size_t *n, const char *s)
 	return 0;
 }
 
-int imp_step_add(strata_import_step **out, strata_import_history *h)
+int strata__imp_step_add(strata_import_step **out, strata_import_history *h)
 {
 	strata_import_step *v = strata_realloc(h->steps, (h->nsteps + 1) * sizeof(*v));
 
@@ -116,15 +116,15 @@ static int vformat(char **out, const char *fmt, va_list ap)
 {
 	strata_buf b = STRATA_BUF_INIT;
 
-	if (buf_vprintf(&b, fmt, ap) < 0) {
-		buf_release(&b);
+	if (strata__buf_vprintf(&b, fmt, ap) < 0) {
+		strata__buf_release(&b);
 		return STRATA_ERROR;
 	}
-	*out = buf_detach(&b);
+	*out = strata__buf_detach(&b);
 	return *out ? 0 : STRATA_ERROR;
 }
 
-int imp_skip(strata_import_history *h, const char *what, const char *fmt, ...)
+int strata__imp_skip(strata_import_history *h, const char *what, const char *fmt, ...)
 {
 	strata_import_skip *v = strata_realloc(h->skipped, (h->nskipped + 1) * sizeof(*v));
 	va_list ap;
@@ -146,7 +146,7 @@ int imp_skip(strata_import_history *h, const char *what, const char *fmt, ...)
 	return 0;
 }
 
-int imp_note(strata_import_history *h, const char *fmt, ...)
+int strata__imp_note(strata_import_history *h, const char *fmt, ...)
 {
 	char **v = strata_realloc(h->notes, (h->nnotes + 1) * sizeof(*v));
 	va_list ap;
@@ -164,61 +164,61 @@ int imp_note(strata_import_history *h, const char *fmt, ...)
 	return 0;
 }
 
-int imp_chain(strata_import_history *h)
+int strata__imp_chain(strata_import_history *h)
 {
 	size_t i;
 
 	for (i = 1; i < h->nsteps; i++)
 		if (!h->steps[i].nrevises &&
-		    imp_list_add(&h->steps[i].revises, &h->steps[i].nrevises, h->steps[i - 1].id) < 0)
+		    strata__imp_list_add(&h->steps[i].revises, &h->steps[i].nrevises, h->steps[i - 1].id) < 0)
 			return STRATA_ERROR;
 	return 0;
 }
 
-void imp_sort_steps(strata_import_history *h, int (*cmp)(const void *, const void *))
+void strata__imp_sort_steps(strata_import_history *h, int (*cmp)(const void *, const void *))
 {
 	if (h->nsteps > 1)
 		qsort(h->steps, h->nsteps, sizeof(h->steps[0]), cmp);
 }
 
-int imp_finish(strata_import_history *h, int (*cmp)(const void *, const void *))
+int strata__imp_finish(strata_import_history *h, int (*cmp)(const void *, const void *))
 {
-	imp_sort_steps(h, cmp);
-	return imp_chain(h);
+	strata__imp_sort_steps(h, cmp);
+	return strata__imp_chain(h);
 }
 
-int imp_cmp_id_value(const void *a, const void *b)
+int strata__imp_cmp_id_value(const void *a, const void *b)
 {
 	const strata_import_step *x = a, *y = b;
 
-	return imp_cmp_digits(x->id, strlen(x->id), y->id, strlen(y->id));
+	return strata__imp_cmp_digits(x->id, strlen(x->id), y->id, strlen(y->id));
 }
 
-int imp_cmp_id_string(const void *a, const void *b)
+int strata__imp_cmp_id_string(const void *a, const void *b)
 {
 	const strata_import_step *x = a, *y = b;
 
 	return strcmp(x->id, y->id);
 }
 
-int imp_take_sections(strata_import_step *st, const strata_buf *up, const strata_buf *down, int has_down,
+int strata__imp_take_sections(strata_import_step *st, const strata_buf *up, const strata_buf *down, int has_down,
 		      const char *no_down_why)
 {
-	int rc = imp_set(&st->up_sql, buf_cstr(up));
+	int rc = strata__imp_set(&st->up_sql, strata__buf_cstr(up));
 
 	if (rc == 0)
-		rc = has_down ? imp_set(&st->down_sql, buf_cstr(down)) : imp_set(&st->irreversible, no_down_why);
+		rc = has_down ? strata__imp_set(&st->down_sql, strata__buf_cstr(down)) : strata__imp_set(&st->irreversible, no_down_why);
 	return rc;
 }
 
-int imp_read_annotated(strata_import_history *h, const char *src, const imp_annotated *fmt)
+int strata__imp_read_annotated(strata_import_history *h, const char *src, const imp_annotated *fmt)
 {
 	strata_buf text = STRATA_BUF_INIT, path = STRATA_BUF_INIT;
 	char **names = NULL;
 	size_t n = 0, i, el = fmt->skip_ext ? strlen(fmt->skip_ext) : 0;
 	int rc;
 
-	if ((rc = imp_list_dir(&names, &n, src, fmt->folder)) < 0)
+	if ((rc = strata__imp_list_dir(&names, &n, src, fmt->folder)) < 0)
 		return rc;
 	for (i = 0; i < n && rc == 0; i++) {
 		const char *name = names[i];
@@ -226,28 +226,28 @@ int imp_read_annotated(strata_import_history *h, const char *src, const imp_anno
 		strata_import_step *st;
 
 		if (el && len > el && strcmp(name + len - el, fmt->skip_ext) == 0) {
-			rc = imp_skip(h, name, "%s", fmt->skip_why);
+			rc = strata__imp_skip(h, name, "%s", fmt->skip_why);
 			continue;
 		}
 		if (len < 5 || strcmp(name + len - 4, ".sql") != 0)
 			continue;
 		if (!v || name[v] != '_') {
-			rc = imp_skip(h, name, "not named VERSION_name.sql, so %s does not run it", fmt->tool);
+			rc = strata__imp_skip(h, name, "not named VERSION_name.sql, so %s does not run it", fmt->tool);
 			continue;
 		}
-		buf_clear(&path);
-		if ((rc = imp_read_file(&text, src, name)) < 0 || (rc = imp_step_add(&st, h)) < 0 ||
-		    (rc = imp_setn(&st->id, name, v)) < 0 ||
-		    (rc = imp_message_from(&st->message, name + v + 1, len - v - 5)) < 0 ||
-		    buf_printf(&path, "%s/%s", src, name) < 0 || (rc = imp_set(&st->source, buf_cstr(&path))) < 0)
+		strata__buf_clear(&path);
+		if ((rc = strata__imp_read_file(&text, src, name)) < 0 || (rc = strata__imp_step_add(&st, h)) < 0 ||
+		    (rc = strata__imp_setn(&st->id, name, v)) < 0 ||
+		    (rc = strata__imp_message_from(&st->message, name + v + 1, len - v - 5)) < 0 ||
+		    strata__buf_printf(&path, "%s/%s", src, name) < 0 || (rc = strata__imp_set(&st->source, strata__buf_cstr(&path))) < 0)
 			break;
-		rc = fmt->parse(st, buf_cstr(&path), text.ptr, text.len);
+		rc = fmt->parse(st, strata__buf_cstr(&path), text.ptr, text.len);
 	}
 	if (rc == 0)
-		rc = imp_finish(h, fmt->by_value ? imp_cmp_id_value : imp_cmp_id_string);
-	fs_free_names(names, n);
-	buf_release(&text);
-	buf_release(&path);
+		rc = strata__imp_finish(h, fmt->by_value ? strata__imp_cmp_id_value : strata__imp_cmp_id_string);
+	strata__fs_free_names(names, n);
+	strata__buf_release(&text);
+	strata__buf_release(&path);
 	return rc;
 }
 
@@ -258,7 +258,7 @@ static void free_list(char **v, size_t n)
 	strata_free(v);
 }
 
-void imp_step_release(strata_import_step *st)
+void strata__imp_step_release(strata_import_step *st)
 {
 	strata_free(st->id);
 	free_list(st->revises, st->nrevises);
@@ -281,7 +281,7 @@ void strata_import_history_free(strata_import_history *h)
 	if (!h)
 		return;
 	for (i = 0; i < h->nsteps; i++)
-		imp_step_release(&h->steps[i]);
+		strata__imp_step_release(&h->steps[i]);
 	strata_free(h->steps);
 	for (i = 0; i < h->nskipped; i++) {
 		strata_free(h->skipped[i].what);
@@ -299,54 +299,54 @@ void strata_import_history_free(strata_import_history *h)
 
 /* ---- files and SQL text --------------------------------------------------- */
 
-int imp_read_file(strata_buf *out, const char *dir, const char *name)
+int strata__imp_read_file(strata_buf *out, const char *dir, const char *name)
 {
 	strata_buf path = STRATA_BUF_INIT;
 	int rc;
 
-	buf_clear(out);
-	if ((rc = fs_join(&path, dir, name)) == 0)
-		rc = fs_read_file(out, buf_cstr(&path), STRATA_MIGRATION_MAX_BYTES);
-	buf_release(&path);
-	if (rc == 0 && memchr(buf_cstr(out), '\0', out->len)) {
+	strata__buf_clear(out);
+	if ((rc = strata__fs_join(&path, dir, name)) == 0)
+		rc = strata__fs_read_file(out, strata__buf_cstr(&path), STRATA_MIGRATION_MAX_BYTES);
+	strata__buf_release(&path);
+	if (rc == 0 && memchr(strata__buf_cstr(out), '\0', out->len)) {
 		rc = strata_error_set(STRATA_EPARSE, "%s/%s: the file holds a NUL byte", dir, name);
 		strata_error_hint("migration scripts are text; remove the file or the byte");
 	}
 	return rc;
 }
 
-int imp_list_dir(char ***names, size_t *count, const char *dir, const char *what)
+int strata__imp_list_dir(char ***names, size_t *count, const char *dir, const char *what)
 {
 	int rc;
 
-	if (!fs_is_dir(dir)) {
+	if (!strata__fs_is_dir(dir)) {
 		strata_error_set(STRATA_EINVALID, "%s is not a folder", dir);
 		strata_error_hint("give the folder that holds the %s", what);
 		return STRATA_EINVALID;
 	}
-	rc = fs_list_dir(names, count, dir);
+	rc = strata__fs_list_dir(names, count, dir);
 	return rc;
 }
 
-int imp_perr(const char *path, int line, const char *hint, const char *fmt, ...)
+int strata__imp_perr(const char *path, int line, const char *hint, const char *fmt, ...)
 {
 	strata_buf b = STRATA_BUF_INIT;
 	va_list ap;
 
 	va_start(ap, fmt);
-	(void)buf_vprintf(&b, fmt, ap);
+	(void)strata__buf_vprintf(&b, fmt, ap);
 	va_end(ap);
 	if (line > 0)
-		strata_error_set(STRATA_EPARSE, "%s:%d: %s", path, line, buf_cstr(&b));
+		strata_error_set(STRATA_EPARSE, "%s:%d: %s", path, line, strata__buf_cstr(&b));
 	else
-		strata_error_set(STRATA_EPARSE, "%s: %s", path, buf_cstr(&b));
+		strata_error_set(STRATA_EPARSE, "%s: %s", path, strata__buf_cstr(&b));
 	if (hint)
 		strata_error_hint("%s", hint);
-	buf_release(&b);
+	strata__buf_release(&b);
 	return STRATA_EPARSE;
 }
 
-int imp_line_is(const char *p, size_t n, const char *word)
+int strata__imp_line_is(const char *p, size_t n, const char *word)
 {
 	size_t wl = strlen(word);
 
@@ -374,7 +374,7 @@ static int line_has_sql(const char *t, size_t s, size_t e)
 	return s < e && !(e - s >= 2 && t[s] == '-' && t[s + 1] == '-');
 }
 
-int imp_sql_empty(const char *t, size_t n)
+int strata__imp_sql_empty(const char *t, size_t n)
 {
 	size_t i = 0, s, e;
 
@@ -389,12 +389,12 @@ int imp_sql_empty(const char *t, size_t n)
 static int is_tx_line(const char *p, size_t n, const char *const *words)
 {
 	for (; *words; words++)
-		if (imp_line_is(p, n, *words))
+		if (strata__imp_line_is(p, n, *words))
 			return 1;
 	return 0;
 }
 
-int imp_strip_tx_wrapper(strata_buf *sql)
+int strata__imp_strip_tx_wrapper(strata_buf *sql)
 {
 	static const char *const begins[] = { "BEGIN;", "BEGIN TRANSACTION;", "START TRANSACTION;",
 					      "BEGIN WORK;", NULL };
@@ -425,27 +425,27 @@ int imp_strip_tx_wrapper(strata_buf *sql)
 	}
 	if (!have_first || !have_last || !is_tx_line(t + last_s, (last_e > last_s && t[last_e - 1] == '\n' ? last_e - 1 : last_e) - last_s, ends))
 		return 0;
-	if (buf_putn(&out, t, first_s) < 0 || buf_putn(&out, t + first_e, last_s - first_e) < 0 ||
-	    buf_putn(&out, t + last_e, n - last_e) < 0) {
-		buf_release(&out);
+	if (strata__buf_putn(&out, t, first_s) < 0 || strata__buf_putn(&out, t + first_e, last_s - first_e) < 0 ||
+	    strata__buf_putn(&out, t + last_e, n - last_e) < 0) {
+		strata__buf_release(&out);
 		return STRATA_ERROR;
 	}
-	buf_release(sql);
+	strata__buf_release(sql);
 	*sql = out;
-	if (!sql->ptr && buf_puts(sql, "") < 0)
+	if (!sql->ptr && strata__buf_puts(sql, "") < 0)
 		return STRATA_ERROR;
 	return 1;
 }
 
-int imp_sections(strata_buf *up, strata_buf *down, int *has_down, const char *path, const char *text,
+int strata__imp_sections(strata_buf *up, strata_buf *down, int *has_down, const char *path, const char *text,
 		 size_t len, const char *what, imp_classify_fn classify, void *payload)
 {
 	size_t i = 0, s, e;
 	int lineno = 0, up_line = 0, down_line = 0, k;
 	strata_buf *cur = NULL;
 
-	buf_clear(up);
-	buf_clear(down);
+	strata__buf_clear(up);
+	strata__buf_clear(down);
 	*has_down = 0;
 	/* A byte-order mark is not SQL. */
 	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
@@ -458,20 +458,20 @@ int imp_sections(strata_buf *up, strata_buf *down, int *has_down, const char *pa
 		switch (k) {
 		case IMP_UP:
 			if (up_line)
-				return imp_perr(path, lineno, "a file has one up section",
+				return strata__imp_perr(path, lineno, "a file has one up section",
 						"a second %s (the first is on line %d)", what, up_line);
 			if (down_line)
-				return imp_perr(path, lineno, "put the up section before the down section",
+				return strata__imp_perr(path, lineno, "put the up section before the down section",
 						"the up section comes after the down section");
 			up_line = lineno;
 			cur = up;
 			break;
 		case IMP_DOWN:
 			if (down_line)
-				return imp_perr(path, lineno, "a file has one down section",
+				return strata__imp_perr(path, lineno, "a file has one down section",
 						"a second down marker (the first is on line %d)", down_line);
 			if (!up_line)
-				return imp_perr(path, lineno, "put the up section first",
+				return strata__imp_perr(path, lineno, "put the up section first",
 						"a down section before %s", what);
 			down_line = lineno;
 			*has_down = 1;
@@ -482,20 +482,20 @@ int imp_sections(strata_buf *up, strata_buf *down, int *has_down, const char *pa
 		default:
 			if (!cur) {
 				if (line_has_sql(text, s, e))
-					return imp_perr(path, lineno, "start the file with the up marker",
+					return strata__imp_perr(path, lineno, "start the file with the up marker",
 							"SQL before %s", what);
 				break;
 			}
-			if (buf_putn(cur, text + s, i - s) < 0)
+			if (strata__buf_putn(cur, text + s, i - s) < 0)
 				return STRATA_ERROR;
 			break;
 		}
 	}
 	if (!up_line)
-		return imp_perr(path, 1, "mark the upgrade SQL with the up marker", "no %s in the file", what);
-	if (buf_check(up) < 0 || buf_check(down) < 0)
+		return strata__imp_perr(path, 1, "mark the upgrade SQL with the up marker", "no %s in the file", what);
+	if (strata__buf_check(up) < 0 || strata__buf_check(down) < 0)
 		return STRATA_ERROR;
-	if ((!up->ptr && buf_puts(up, "") < 0) || (!down->ptr && buf_puts(down, "") < 0))
+	if ((!up->ptr && strata__buf_puts(up, "") < 0) || (!down->ptr && strata__buf_puts(down, "") < 0))
 		return STRATA_ERROR;
 	return 0;
 }
@@ -510,7 +510,7 @@ static int next_word(const char **pp, const char **w, size_t *n)
 	sqlscan_span sp;
 
 	while (at < len) {
-		sqlscan_span_at(&sp, p, len, at, SQLSCAN_POSTGRES);
+		strata__sqlscan_span_at(&sp, p, len, at, SQLSCAN_POSTGRES);
 		if (sp.kind == SQLSCAN_OTHER && (isalpha((unsigned char)p[at]) || p[at] == '_')) {
 			*w = p + at;
 			while (isalnum((unsigned char)p[at]) || p[at] == '_' || p[at] == '$')
@@ -530,7 +530,7 @@ static int word_is(const char *w, size_t n, const char *kw)
 	return strlen(kw) == n && strncasecmp(w, kw, n) == 0;
 }
 
-const char *imp_nontx_statement(const char *s)
+const char *strata__imp_nontx_statement(const char *s)
 {
 	const char *w, *prev = NULL;
 	size_t n, pn = 0;
@@ -551,7 +551,7 @@ const char *imp_nontx_statement(const char *s)
 	return NULL;
 }
 
-int imp_message_from(char **out, const char *s, size_t n)
+int strata__imp_message_from(char **out, const char *s, size_t n)
 {
 	strata_buf b = STRATA_BUF_INIT;
 	size_t i;
@@ -563,23 +563,23 @@ int imp_message_from(char **out, const char *s, size_t n)
 			c = ' ';
 		if (c == ' ' && (!b.len || b.ptr[b.len - 1] == ' '))
 			continue;
-		if (buf_putc(&b, c) < 0)
+		if (strata__buf_putc(&b, c) < 0)
 			break;
 	}
 	while (b.len && b.ptr[b.len - 1] == ' ')
-		buf_truncate(&b, b.len - 1);
-	if (buf_check(&b) < 0) {
-		buf_release(&b);
+		strata__buf_truncate(&b, b.len - 1);
+	if (strata__buf_check(&b) < 0) {
+		strata__buf_release(&b);
 		return STRATA_ERROR;
 	}
-	if (!b.len && buf_puts(&b, "") < 0)
+	if (!b.len && strata__buf_puts(&b, "") < 0)
 		return STRATA_ERROR;
 	strata_free(*out);
-	*out = buf_detach(&b);
+	*out = strata__buf_detach(&b);
 	return *out ? 0 : STRATA_ERROR;
 }
 
-int imp_cmp_digits(const char *a, size_t na, const char *b, size_t nb)
+int strata__imp_cmp_digits(const char *a, size_t na, const char *b, size_t nb)
 {
 	while (na > 1 && *a == '0')
 		a++, na--;
@@ -615,33 +615,33 @@ static int check_history(const strata_import_history *h, const char *src)
 		const strata_import_step *st = &h->steps[i];
 
 		if (!st->id || !strata_revision_id_valid(st->id)) {
-			rc = imp_perr(st->source ? st->source : src, 0,
+			rc = strata__imp_perr(st->source ? st->source : src, 0,
 				      "strata keeps the source's ids as revision ids: 1 to 32 letters, digits, "
 				      "'.', '_' or '-'; rename the migration",
 				      "'%s' cannot be a revision id", st->id ? st->id : "");
 			break;
 		}
-		if (map_get(&seen, st->id)) {
-			rc = imp_perr(st->source ? st->source : src, 0,
+		if (strata__map_get(&seen, st->id)) {
+			rc = strata__imp_perr(st->source ? st->source : src, 0,
 				      "each migration needs its own version; renumber one of them",
 				      "version %s is used twice (also by %s)", st->id,
-				      (const char *)map_get(&seen, st->id));
+				      (const char *)strata__map_get(&seen, st->id));
 			break;
 		}
 		for (j = 0; j < st->nrevises + st->ndepends_on; j++) {
 			const char *ref = j < st->nrevises ? st->revises[j] : st->depends_on[j - st->nrevises];
 
-			if (!map_get(&seen, ref)) {
-				rc = imp_perr(st->source ? st->source : src, 0,
+			if (!strata__map_get(&seen, ref)) {
+				rc = strata__imp_perr(st->source ? st->source : src, 0,
 					      "a step may only build on steps before it in the source's order",
 					      "%s needs '%s', which is not an earlier step", st->id, ref);
 				break;
 			}
 		}
-		if (!rc && map_put(&seen, st->id, (void *)(st->source ? st->source : st->id)) < 0)
+		if (!rc && strata__map_put(&seen, st->id, (void *)(st->source ? st->source : st->id)) < 0)
 			rc = STRATA_ERROR;
 	}
-	map_release(&seen);
+	strata__map_release(&seen);
 	return rc;
 }
 
@@ -672,13 +672,13 @@ int strata_import_read(strata_import_history **out, const char *format, const ch
 		strata_buf names = STRATA_BUF_INIT;
 
 		for (size_t k = 0; strata_import_formats[k]; k++)
-			buf_printf(&names, "%s%s", k ? ", " : "", strata_import_formats[k]);
+			strata__buf_printf(&names, "%s%s", k ? ", " : "", strata_import_formats[k]);
 		strata_error_set(STRATA_EINVALID, "unknown import format '%s'", format);
-		strata_error_hint("the formats are %s", buf_cstr(&names));
-		buf_release(&names);
+		strata_error_hint("the formats are %s", strata__buf_cstr(&names));
+		strata__buf_release(&names);
 		return STRATA_EINVALID;
 	}
-	if (!fs_is_dir(src)) {
+	if (!strata__fs_is_dir(src)) {
 		strata_error_set(STRATA_EINVALID, "%s is not a folder", src);
 		strata_error_hint("give the folder that holds the %s migrations", format);
 		return STRATA_EINVALID;
@@ -719,9 +719,9 @@ static void existing_release(existing *x)
 	for (size_t i = 0; x->ids && i < x->n; i++)
 		strata_free(x->ids[i]);
 	strata_free(x->ids);
-	fs_free_names(x->names, x->n);
-	map_release(&x->by_id);
-	map_release(&x->by_name);
+	strata__fs_free_names(x->names, x->n);
+	strata__map_release(&x->by_id);
+	strata__map_release(&x->by_name);
 }
 
 static int existing_read(existing *x, const char *dir)
@@ -730,9 +730,9 @@ static int existing_read(existing *x, const char *dir)
 	size_t i;
 	int rc;
 
-	if (!fs_is_dir(dir))
+	if (!strata__fs_is_dir(dir))
 		return 0;
-	if ((rc = fs_list_dir(&x->names, &x->n, dir)) < 0)
+	if ((rc = strata__fs_list_dir(&x->names, &x->n, dir)) < 0)
 		return rc;
 	if (!(x->ids = strata_calloc(x->n ? x->n : 1, sizeof(*x->ids))))
 		return STRATA_ERROR;
@@ -742,19 +742,19 @@ static int existing_read(existing *x, const char *dir)
 
 		if (len < 5 || strcmp(x->names[i] + len - 4, ".sql") != 0)
 			continue;
-		if (map_put(&x->by_name, x->names[i], x->names[i]) < 0 || fs_join(&path, dir, x->names[i]) < 0) {
+		if (strata__map_put(&x->by_name, x->names[i], x->names[i]) < 0 || strata__fs_join(&path, dir, x->names[i]) < 0) {
 			rc = STRATA_ERROR;
 			break;
 		}
-		if (strata_migration_load(&m, buf_cstr(&path)) == 0) {
+		if (strata_migration_load(&m, strata__buf_cstr(&path)) == 0) {
 			if (!(x->ids[i] = strata_strdup(m->revision)) ||
-			    map_put(&x->by_id, x->ids[i], x->names[i]) < 0)
+			    strata__map_put(&x->by_id, x->ids[i], x->names[i]) < 0)
 				rc = STRATA_ERROR;
 			strata_migration_free(m);
 		}
 		strata_error_clear();
 	}
-	buf_release(&path);
+	strata__buf_release(&path);
 	return rc;
 }
 
@@ -765,15 +765,15 @@ static int put_line(strata_buf *b, const char *s)
 
 	if (!n)
 		return 0;
-	return buf_puts(b, s) < 0 || (s[n - 1] != '\n' && buf_putc(b, '\n') < 0) ? STRATA_ERROR : 0;
+	return strata__buf_puts(b, s) < 0 || (s[n - 1] != '\n' && strata__buf_putc(b, '\n') < 0) ? STRATA_ERROR : 0;
 }
 
 static int spec_of(strata_revision_spec *spec, const strata_import_step *st, strata_buf *up,
 		   strata_buf *down)
 {
 	memset(spec, 0, sizeof(*spec));
-	buf_clear(up);
-	buf_clear(down);
+	strata__buf_clear(up);
+	strata__buf_clear(down);
 	spec->message = st->message;
 	spec->parents = (const char *const *)st->revises;
 	spec->nparents = st->nrevises;
@@ -781,37 +781,37 @@ static int spec_of(strata_revision_spec *spec, const strata_import_step *st, str
 	spec->ndepends_on = st->ndepends_on;
 	spec->branch = st->branch;
 	spec->transactional = st->transactional;
-	if (st->up_sql && !imp_sql_empty(st->up_sql, strlen(st->up_sql))) {
-		if (buf_puts(up, st->up_sql) < 0)
+	if (st->up_sql && !strata__imp_sql_empty(st->up_sql, strlen(st->up_sql))) {
+		if (strata__buf_puts(up, st->up_sql) < 0)
 			return STRATA_ERROR;
 	} else if (st->nrevises < 2) {
-		if ((st->up_sql && put_line(up, st->up_sql) < 0) || buf_puts(up, NOOP_SQL) < 0)
+		if ((st->up_sql && put_line(up, st->up_sql) < 0) || strata__buf_puts(up, NOOP_SQL) < 0)
 			return STRATA_ERROR;
-	} else if (buf_puts(up, "-- merge: no SQL of its own") < 0) {
+	} else if (strata__buf_puts(up, "-- merge: no SQL of its own") < 0) {
 		return STRATA_ERROR;
 	}
 	if (!st->down_sql) {
 		spec->irreversible = st->irreversible ? st->irreversible : "the source has no down step";
-		if (buf_puts(down, "-- irreversible: see the header") < 0)
+		if (strata__buf_puts(down, "-- irreversible: see the header") < 0)
 			return STRATA_ERROR;
-	} else if (!imp_sql_empty(st->down_sql, strlen(st->down_sql))) {
-		if (buf_puts(down, st->down_sql) < 0)
+	} else if (!strata__imp_sql_empty(st->down_sql, strlen(st->down_sql))) {
+		if (strata__buf_puts(down, st->down_sql) < 0)
 			return STRATA_ERROR;
 	} else if (st->nrevises < 2) {
-		if (put_line(down, st->down_sql) < 0 || buf_puts(down, NOOP_SQL) < 0)
+		if (put_line(down, st->down_sql) < 0 || strata__buf_puts(down, NOOP_SQL) < 0)
 			return STRATA_ERROR;
-	} else if (buf_puts(down, "-- merge: no SQL of its own") < 0) {
+	} else if (strata__buf_puts(down, "-- merge: no SQL of its own") < 0) {
 		return STRATA_ERROR;
 	}
 	/* Keep the text as written, but without trailing newlines (the writer adds one). */
 	while (up->len && (up->ptr[up->len - 1] == '\n' || up->ptr[up->len - 1] == '\r'))
-		buf_truncate(up, up->len - 1);
+		strata__buf_truncate(up, up->len - 1);
 	while (down->len && (down->ptr[down->len - 1] == '\n' || down->ptr[down->len - 1] == '\r'))
-		buf_truncate(down, down->len - 1);
-	if (buf_check(up) < 0 || buf_check(down) < 0)
+		strata__buf_truncate(down, down->len - 1);
+	if (strata__buf_check(up) < 0 || strata__buf_check(down) < 0)
 		return STRATA_ERROR;
-	spec->up_sql = buf_cstr(up);
-	spec->down_sql = buf_cstr(down);
+	spec->up_sql = strata__buf_cstr(up);
+	spec->down_sql = strata__buf_cstr(down);
 	return 0;
 }
 
@@ -819,12 +819,12 @@ static int spec_of(strata_revision_spec *spec, const strata_import_step *st, str
 static int keep_file(strata_buf *out, int *had, const char *dir, const char *name)
 {
 	strata_buf path = STRATA_BUF_INIT;
-	int rc = fs_join(&path, dir, name);
+	int rc = strata__fs_join(&path, dir, name);
 
-	*had = rc == 0 && fs_exists(buf_cstr(&path));
+	*had = rc == 0 && strata__fs_exists(strata__buf_cstr(&path));
 	if (rc == 0 && *had)
-		rc = fs_read_file(out, buf_cstr(&path), STRATA_MIGRATION_MAX_BYTES);
-	buf_release(&path);
+		rc = strata__fs_read_file(out, strata__buf_cstr(&path), STRATA_MIGRATION_MAX_BYTES);
+	strata__buf_release(&path);
 	return rc;
 }
 
@@ -843,9 +843,9 @@ static void put_back(const char *dir, const char *name, const strata_buf *old, i
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
 		return;
-	/* fs_write_file may need memory; when it fails the old text is lost, never half written. */
+	/* strata__fs_write_file may need memory; when it fails the old text is lost, never half written. */
 	if (had)
-		(void)fs_write_file(path, buf_cstr(old), old->len);
+		(void)strata__fs_write_file(path, strata__buf_cstr(old), old->len);
 	else
 		unlink(path);
 }
@@ -884,7 +884,7 @@ int strata_import_write(const strata_import_history *h, const char *dir)
 	if ((rc = existing_read(&have, dir)) < 0)
 		goto done;
 	for (i = 0; i < h->nsteps; i++) {
-		const char *file = map_get(&have.by_id, h->steps[i].id);
+		const char *file = strata__map_get(&have.by_id, h->steps[i].id);
 
 		if (file) {
 			rc = strata_error_set(STRATA_EINVALID,
@@ -909,15 +909,15 @@ int strata_import_write(const strata_import_history *h, const char *dir)
 			strata_error_append(" (step %s from %s)", st->id, st->source ? st->source : "?");
 			goto done;
 		}
-		if (map_has(&have.by_name, names[i])) {
+		if (strata__map_has(&have.by_name, names[i])) {
 			rc = strata_error_set(STRATA_EINVALID, "%s already holds a file named %s; nothing was written",
 					      dir, names[i]);
 			strata_error_hint("import into an empty folder (--into DIR)");
 			goto done;
 		}
 	}
-	if (!fs_is_dir(dir)) {
-		if ((rc = fs_mkdir_p(dir)) < 0)
+	if (!strata__fs_is_dir(dir)) {
+		if ((rc = strata__fs_mkdir_p(dir)) < 0)
 			goto done;
 		made_dir = 1;
 	}
@@ -925,8 +925,8 @@ int strata_import_write(const strata_import_history *h, const char *dir)
 	    (rc = keep_file(&old_tags, &had_tags, dir, STRATA_TAGS_FILE)) < 0)
 		goto done;
 	for (i = 0; i < h->nsteps; i++) {
-		if ((rc = fs_join(&path, dir, names[i])) < 0 ||
-		    (rc = fs_create_file(buf_cstr(&path), texts[i], strlen(texts[i]))) < 0)
+		if ((rc = strata__fs_join(&path, dir, names[i])) < 0 ||
+		    (rc = strata__fs_create_file(strata__buf_cstr(&path), texts[i], strlen(texts[i]))) < 0)
 			break;
 		written++;
 	}
@@ -957,11 +957,11 @@ done:
 	strata_free(texts);
 	strata_free(names);
 	existing_release(&have);
-	buf_release(&old_sum);
-	buf_release(&old_tags);
-	buf_release(&up);
-	buf_release(&down);
-	buf_release(&path);
+	strata__buf_release(&old_sum);
+	strata__buf_release(&old_tags);
+	strata__buf_release(&up);
+	strata__buf_release(&down);
+	strata__buf_release(&path);
 	return rc;
 }
 
@@ -973,7 +973,7 @@ typedef struct counts {
 
 static int is_noop(const char *sql)
 {
-	return !sql || imp_sql_empty(sql, strlen(sql));
+	return !sql || strata__imp_sql_empty(sql, strlen(sql));
 }
 
 static counts count_steps(const strata_import_history *h)
@@ -1005,9 +1005,9 @@ static int report_text(strata_buf *b, const strata_import_history *h)
 	counts c = count_steps(h);
 	size_t i;
 
-	buf_printf(b, "imported %zu %s step%s as revisions %s .. %s\n", h->nsteps, h->format,
+	strata__buf_printf(b, "imported %zu %s step%s as revisions %s .. %s\n", h->nsteps, h->format,
 		   h->nsteps == 1 ? "" : "s", h->steps[0].id, h->steps[h->nsteps - 1].id);
-	buf_printf(b, "  %zu transaction: off, %zu no-op, %zu irreversible, %zu with depends-on, "
+	strata__buf_printf(b, "  %zu transaction: off, %zu no-op, %zu irreversible, %zu with depends-on, "
 		      "%zu merge%s, %zu stub%s\n",
 		   c.nontx, c.noop, c.irreversible, c.depends, c.merges, c.merges == 1 ? "" : "s", c.stubs,
 		   c.stubs == 1 ? "" : "s");
@@ -1015,20 +1015,20 @@ static int report_text(strata_buf *b, const strata_import_history *h)
 		const strata_import_step *st = &h->steps[i];
 
 		if (st->stub)
-			buf_printf(b, "stub %s: %s\n", st->id, st->stub);
+			strata__buf_printf(b, "stub %s: %s\n", st->id, st->stub);
 		if (st->nrevises > 1) {
-			buf_printf(b, "merge %s of", st->id);
+			strata__buf_printf(b, "merge %s of", st->id);
 			for (size_t j = 0; j < st->nrevises; j++)
-				buf_printf(b, " %s", st->revises[j]);
-			buf_putc(b, '\n');
+				strata__buf_printf(b, " %s", st->revises[j]);
+			strata__buf_putc(b, '\n');
 		}
 	}
 	if (c.nontx) {
-		buf_puts(b, "transaction: off:");
+		strata__buf_puts(b, "transaction: off:");
 		for (i = 0; i < h->nsteps; i++)
 			if (!h->steps[i].transactional)
-				buf_printf(b, " %s", h->steps[i].id);
-		buf_putc(b, '\n');
+				strata__buf_printf(b, " %s", h->steps[i].id);
+		strata__buf_putc(b, '\n');
 	}
 	/* Irreversible steps, one line per reason (most share the format's). */
 	for (i = 0; i < h->nsteps; i++) {
@@ -1041,19 +1041,19 @@ static int report_text(strata_buf *b, const strata_import_history *h)
 			;
 		if (j < i)
 			continue;
-		buf_printf(b, "irreversible (%s):", why);
+		strata__buf_printf(b, "irreversible (%s):", why);
 		for (j = i; j < h->nsteps; j++)
 			if (irreversible_why(&h->steps[j]) && strcmp(irreversible_why(&h->steps[j]), why) == 0)
-				buf_printf(b, " %s", h->steps[j].id);
-		buf_putc(b, '\n');
+				strata__buf_printf(b, " %s", h->steps[j].id);
+		strata__buf_putc(b, '\n');
 	}
 	for (i = 0; i < h->nskipped; i++)
-		buf_printf(b, "skipped %s: %s\n", h->skipped[i].what, h->skipped[i].why);
+		strata__buf_printf(b, "skipped %s: %s\n", h->skipped[i].what, h->skipped[i].why);
 	for (i = 0; i < h->ntags; i++)
-		buf_printf(b, "tag %s: %s\n", h->tags[i].name, h->tags[i].revision);
+		strata__buf_printf(b, "tag %s: %s\n", h->tags[i].name, h->tags[i].revision);
 	for (i = 0; i < h->nnotes; i++)
-		buf_printf(b, "note: %s\n", h->notes[i]);
-	return buf_check(b);
+		strata__buf_printf(b, "note: %s\n", h->notes[i]);
+	return strata__buf_check(b);
 }
 
 static json_t *str_or_null(const char *s)
@@ -1119,7 +1119,7 @@ static int report_json(strata_buf *b, const strata_import_history *h)
 	json_object_set_new(root, "notes", list_json(h->notes, h->nnotes));
 	if (!(text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER)))
 		goto done;
-	rc = buf_puts(b, text) < 0 || buf_putc(b, '\n') < 0 ? STRATA_ERROR : 0;
+	rc = strata__buf_puts(b, text) < 0 || strata__buf_putc(b, '\n') < 0 ? STRATA_ERROR : 0;
 done:
 	free(text);
 	json_decref(root);
@@ -1140,9 +1140,9 @@ int strata_import_report(char **out, const strata_import_history *h, int json)
 		return strata_error_set(STRATA_EINVALID, "strata_import_report: no history");
 	rc = json ? report_json(&b, h) : report_text(&b, h);
 	if (rc < 0) {
-		buf_release(&b);
+		strata__buf_release(&b);
 		return rc;
 	}
-	*out = buf_detach(&b);
+	*out = strata__buf_detach(&b);
 	return 0;
 }

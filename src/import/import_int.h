@@ -25,24 +25,24 @@
 
 typedef int (*imp_reader)(strata_import_history *h, const char *src, const strata_import_options *opt);
 
-int fmt_flyway_read(strata_import_history *h, const char *src, const strata_import_options *opt);
-int fmt_golang_migrate_read(strata_import_history *h, const char *src, const strata_import_options *opt);
-int fmt_goose_read(strata_import_history *h, const char *src, const strata_import_options *opt);
-int fmt_dbmate_read(strata_import_history *h, const char *src, const strata_import_options *opt);
-int fmt_sqitch_read(strata_import_history *h, const char *src, const strata_import_options *opt);
-int fmt_pop_read(strata_import_history *h, const char *src, const strata_import_options *opt);
+int strata__fmt_flyway_read(strata_import_history *h, const char *src, const strata_import_options *opt);
+int strata__fmt_golang_migrate_read(strata_import_history *h, const char *src, const strata_import_options *opt);
+int strata__fmt_goose_read(strata_import_history *h, const char *src, const strata_import_options *opt);
+int strata__fmt_dbmate_read(strata_import_history *h, const char *src, const strata_import_options *opt);
+int strata__fmt_sqitch_read(strata_import_history *h, const char *src, const strata_import_options *opt);
+int strata__fmt_pop_read(strata_import_history *h, const char *src, const strata_import_options *opt);
 /* Alembic: src holds alembic.ini; runs Alembic in offline mode (fmt_alembic.c). */
-int fmt_alembic_read(strata_import_history *h, const char *src, const strata_import_options *opt);
+int strata__fmt_alembic_read(strata_import_history *h, const char *src, const strata_import_options *opt);
 /* The alembic helper's JSON answer into h's steps (src names the project in errors). */
-int alembic_parse(strata_import_history *h, const char *json, size_t len, const char *src);
+int strata__alembic_parse(strata_import_history *h, const char *json, size_t len, const char *src);
 
 /* Text-level parsers, for the readers, the unit tests and fuzz/fuzz_import.c. */
 
 /* A goose .sql file's text into st's up_sql, down_sql (NULL without a Down
  * annotation), irreversible and transactional. */
-int goose_parse(strata_import_step *st, const char *path, const char *text, size_t len);
+int strata__goose_parse(strata_import_step *st, const char *path, const char *text, size_t len);
 /* A dbmate file's text, the same way (-- migrate:up / -- migrate:down). */
-int dbmate_parse(strata_import_step *st, const char *path, const char *text, size_t len);
+int strata__dbmate_parse(strata_import_step *st, const char *path, const char *text, size_t len);
 
 /* One change of a sqitch plan, in plan order. */
 typedef struct sqitch_change {
@@ -74,32 +74,32 @@ typedef struct sqitch_plan {
 	size_t nnotes;
 } sqitch_plan;
 
-int sqitch_plan_parse(sqitch_plan *out, const char *path, const char *text, size_t len);
-void sqitch_plan_release(sqitch_plan *p);
+int strata__sqitch_plan_parse(sqitch_plan *out, const char *path, const char *text, size_t len);
+void strata__sqitch_plan_release(sqitch_plan *p);
 
 /* History building (import.c). */
 
 /* A new zeroed step at the end of h (transactional, message ""). */
-int imp_step_add(strata_import_step **out, strata_import_history *h);
+int strata__imp_step_add(strata_import_step **out, strata_import_history *h);
 /* Record a skipped file or step and why (printf-style reason). */
-int imp_skip(strata_import_history *h, const char *what, const char *fmt, ...)
+int strata__imp_skip(strata_import_history *h, const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-int imp_note(strata_import_history *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int strata__imp_note(strata_import_history *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Each step revises the one before it (a linear source). */
-int imp_chain(strata_import_history *h);
+int strata__imp_chain(strata_import_history *h);
 /* Replace *slot with a copy of s (NULL allowed) / of s[0..n). */
-int imp_set(char **slot, const char *s);
-int imp_setn(char **slot, const char *s, size_t n);
-int imp_list_add(char ***list, size_t *n, const char *s);
-void imp_step_release(strata_import_step *st);
+int strata__imp_set(char **slot, const char *s);
+int strata__imp_setn(char **slot, const char *s, size_t n);
+int strata__imp_list_add(char ***list, size_t *n, const char *s);
+void strata__imp_step_release(strata_import_step *st);
 /* Sort h's steps with cmp (stable for equal keys is not needed: ids are unique). */
-void imp_sort_steps(strata_import_history *h, int (*cmp)(const void *, const void *));
+void strata__imp_sort_steps(strata_import_history *h, int (*cmp)(const void *, const void *));
 
 /* Sort the steps with cmp, then chain them: the end of every linear reader. */
-int imp_finish(strata_import_history *h, int (*cmp)(const void *, const void *));
+int strata__imp_finish(strata_import_history *h, int (*cmp)(const void *, const void *));
 /* Comparators of steps: ids by value (digit strings), or as strings. */
-int imp_cmp_id_value(const void *a, const void *b);
-int imp_cmp_id_string(const void *a, const void *b);
+int strata__imp_cmp_id_value(const void *a, const void *b);
+int strata__imp_cmp_id_string(const void *a, const void *b);
 
 /* Formats of one VERSION_name.sql file per step, with up and down sections
  * marked inside (goose, dbmate). */
@@ -111,17 +111,17 @@ typedef struct imp_annotated {
 	const char *skip_ext;    /* files ending so are reported as skipped (".go"), or NULL */
 	const char *skip_why;
 } imp_annotated;
-int imp_read_annotated(strata_import_history *h, const char *src, const imp_annotated *fmt);
-/* The sections imp_sections() found into st: up, and down or the reason there is none. */
-int imp_take_sections(strata_import_step *st, const strata_buf *up, const strata_buf *down, int has_down,
+int strata__imp_read_annotated(strata_import_history *h, const char *src, const imp_annotated *fmt);
+/* The sections strata__imp_sections() found into st: up, and down or the reason there is none. */
+int strata__imp_take_sections(strata_import_step *st, const strata_buf *up, const strata_buf *down, int has_down,
 		      const char *no_down_why);
 
 /* Files. */
 
 /* dir/name, read whole (at most the migration-file limit) into out. */
-int imp_read_file(strata_buf *out, const char *dir, const char *name);
-/* The regular files of dir, sorted (fs_list_dir); STRATA_EINVALID naming dir when it is no folder. */
-int imp_list_dir(char ***names, size_t *count, const char *dir, const char *what);
+int strata__imp_read_file(strata_buf *out, const char *dir, const char *name);
+/* The regular files of dir, sorted (strata__fs_list_dir); STRATA_EINVALID naming dir when it is no folder. */
+int strata__imp_list_dir(char ***names, size_t *count, const char *dir, const char *what);
 
 /* SQL text. */
 
@@ -133,25 +133,25 @@ typedef int (*imp_classify_fn)(void *payload, const char *path, int lineno, cons
  * SQL before the up marker, a second up or down marker, or no up marker
  * at all is STRATA_EPARSE naming the line; what names the marker in the
  * message ("'-- +goose Up'"). */
-int imp_sections(strata_buf *up, strata_buf *down, int *has_down, const char *path, const char *text,
+int strata__imp_sections(strata_buf *up, strata_buf *down, int *has_down, const char *path, const char *text,
 		 size_t len, const char *what, imp_classify_fn classify, void *payload);
 
 /* 1 when the text has no SQL: only blanks and "--" comment lines. */
-int imp_sql_empty(const char *s, size_t n);
+int strata__imp_sql_empty(const char *s, size_t n);
 /* Remove a BEGIN; ... COMMIT; pair that wraps the whole script (the
  * first and last statements, each alone on its line); 1 if it did. */
-int imp_strip_tx_wrapper(strata_buf *sql);
+int strata__imp_strip_tx_wrapper(strata_buf *sql);
 /* The first statement kind of the text that PostgreSQL refuses inside a
  * transaction block ("CREATE INDEX CONCURRENTLY", ...), or NULL. */
-const char *imp_nontx_statement(const char *s);
+const char *strata__imp_nontx_statement(const char *s);
 /* "add_users-table" -> "add users table": a file name's words as a message. */
-int imp_message_from(char **out, const char *s, size_t n);
+int strata__imp_message_from(char **out, const char *s, size_t n);
 /* Compare two strings of digits by their value (leading zeros ignored). */
-int imp_cmp_digits(const char *a, size_t na, const char *b, size_t nb);
+int strata__imp_cmp_digits(const char *a, size_t na, const char *b, size_t nb);
 /* EPARSE "path:line: what" with a hint; returns STRATA_EPARSE. */
-int imp_perr(const char *path, int line, const char *hint, const char *fmt, ...)
+int strata__imp_perr(const char *path, int line, const char *hint, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* 1 when the line p[0..n) (blanks trimmed) equals word, ignoring case. */
-int imp_line_is(const char *p, size_t n, const char *word);
+int strata__imp_line_is(const char *p, size_t n, const char *word);
 
 #endif

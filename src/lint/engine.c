@@ -4,13 +4,13 @@
  * Layer: lint. For each file (a plain SQL file, or a migration's up
  * section) the text is parsed with libpg_query through db/sqlparse.c, in
  * one call when it parses as a whole; otherwise it is split first
- * (db_split: psql COPY data, the exact error position) and each statement
+ * (strata__db_split: psql COPY data, the exact error position) and each statement
  * parsed alone. Every statement goes through every rule family
- * (lint.h), then lint_track() records what it created for later ones.
+ * (lint.h), then strata__lint_track() records what it created for later ones.
  *
  * Bodies (lint_body): the SQL statements inside a PostgreSQL CREATE
  * FUNCTION / PROCEDURE (LANGUAGE plpgsql or sql) or DO block come from
- * sqlparse_body_statements() and go through lint_statement() like the
+ * strata__sqlparse_body_statements() and go through lint_statement() like the
  * file's own, their messages prefixed "in function f(): " or "in DO
  * block: ". What runs them decides what applies:
  *  - A DO block runs with the migration: its statements are linted as the
@@ -32,7 +32,7 @@
  *    other languages are not read.
  *
  * Invariants:
- *  1. Offsets given to lint_emit() index f->sql; f->base + offset indexes
+ *  1. Offsets given to strata__lint_emit() index f->sql; f->base + offset indexes
  *     the file's text, so every finding maps to the file's line and column.
  *  2. A finding is dropped when its rule is off (settings), does not apply
  *     to the engine, or a "-- strata:ignore RULE" comment sits in the
@@ -101,19 +101,19 @@ int strata_lint_report_new(strata_lint_report **out)
 
 void strata_lint_report_new_range(strata_lint_report *r)
 {
-	map_release(&r->tables);
-	map_release(&r->indexes);
-	map_release(&r->columns);
+	strata__map_release(&r->tables);
+	strata__map_release(&r->indexes);
+	strata__map_release(&r->columns);
 }
 
 void strata_lint_report_new_history(strata_lint_report *r)
 {
 	strata_lint_report_new_range(r);
-	map_release(&r->checks);
-	map_release(&r->foreign);
-	map_release(&r->notnull_ok);
-	map_release(&r->known);
-	map_release(&r->table_columns);
+	strata__map_release(&r->checks);
+	strata__map_release(&r->foreign);
+	strata__map_release(&r->notnull_ok);
+	strata__map_release(&r->known);
+	strata__map_release(&r->table_columns);
 }
 
 void strata_lint_report_free(strata_lint_report *r)
@@ -287,7 +287,7 @@ static int suppressed(const lint_file *f, int line, int stmt_line, const strata_
 	for (o = f->outer; o; o = o->outer) {
 		int outer_line, col;
 
-		position(f, lint_stmt_offset(o), &outer_line, &col);
+		position(f, strata__lint_stmt_offset(o), &outer_line, &col);
 		if (ignored_above(f, outer_line, rule))
 			return 1;
 	}
@@ -302,7 +302,7 @@ static strata_lint_severity rule_severity(const lint_file *f, lint_rule_no rule)
 
 	if (s && s->severity[rule] >= 0)
 		return (strata_lint_severity)s->severity[rule];
-	return lint_rule(rule)->severity;
+	return strata__lint_rule(rule)->severity;
 }
 
 /*
@@ -324,28 +324,28 @@ static void put_count(strata_buf *b, long long n)
 
 	len = (size_t)snprintf(digits, sizeof(digits), "%lld", n < 0 ? 0 : n);
 	for (i = 0; i < len; i++) {
-		buf_putc(b, digits[i]);
+		strata__buf_putc(b, digits[i]);
 		if (i + 1 < len && (len - i - 1) % 3 == 0)
-			buf_putc(b, ',');
+			strata__buf_putc(b, ',');
 	}
 }
 
 static void put_bytes(strata_buf *b, long long bytes)
 {
 	if (bytes >= 1024LL * 1024 * 1024)
-		buf_printf(b, "%.1f GB", (double)bytes / (1024.0 * 1024 * 1024));
+		strata__buf_printf(b, "%.1f GB", (double)bytes / (1024.0 * 1024 * 1024));
 	else
-		buf_printf(b, "%lld MB", (bytes + 1024 * 1024 - 1) / (1024 * 1024));
+		strata__buf_printf(b, "%lld MB", (bytes + 1024 * 1024 - 1) / (1024 * 1024));
 }
 
 static void put_duration(strata_buf *b, double seconds)
 {
 	if (seconds < 120)
-		buf_printf(b, "%.0f s", seconds < 1 ? 1 : seconds);
+		strata__buf_printf(b, "%.0f s", seconds < 1 ? 1 : seconds);
 	else if (seconds < 3600)
-		buf_printf(b, "%.0f min", seconds / 60);
+		strata__buf_printf(b, "%.0f min", seconds / 60);
 	else
-		buf_printf(b, "%.1f h", seconds / 3600);
+		strata__buf_printf(b, "%.1f h", seconds / 3600);
 }
 
 /* "; <what> for roughly N s (SIZE at M MB/s)" for a large table. */
@@ -362,11 +362,11 @@ static void put_estimate(strata_buf *b, lint_hold hold, const strata_lint_table_
 
 	if (hold == LINT_HOLD_LOCK || sz->table_bytes <= 0)
 		return;
-	buf_printf(b, "; %s for roughly ", what);
+	strata__buf_printf(b, "; %s for roughly ", what);
 	put_duration(b, (double)bytes / (rate * 1024.0 * 1024.0));
-	buf_puts(b, " (");
+	strata__buf_puts(b, " (");
 	put_bytes(b, bytes);
-	buf_printf(b, " at %d MB/s)", rate);
+	strata__buf_printf(b, " at %d MB/s)", rate);
 }
 
 /*
@@ -386,41 +386,41 @@ static void live_context(lint_file *f, lint_rule_no rule, const PgQuery__RangeVa
 	strata_lint_table_size sz;
 	int drift;
 
-	if (!f->o->table_size || lint_table_is_new(f, rel) ||
+	if (!f->o->table_size || strata__lint_table_is_new(f, rel) ||
 	    f->o->table_size(f->o->payload, rel->schemaname && *rel->schemaname ? rel->schemaname
 			     : NULL, rel->relname, &sz) != 0)
 		return;
-	drift = f->o->history_from_base && !lint_table_known(f, rel);
+	drift = f->o->history_from_base && !strata__lint_table_known(f, rel);
 	if (sz.rows >= 0 && sz.rows < small) {
 		if (*sev == STRATA_LINT_ERROR)
 			*sev = STRATA_LINT_WARNING;
-		buf_printf(msg, " (small table: about %ld rows", sz.rows);
+		strata__buf_printf(msg, " (small table: about %ld rows", sz.rows);
 	} else if (sz.rows >= 0 && sz.rows >= large) {
-		buf_puts(msg, " (large table: about ");
+		strata__buf_puts(msg, " (large table: about ");
 		put_count(msg, sz.rows);
-		buf_puts(msg, " rows");
+		strata__buf_puts(msg, " rows");
 		if (sz.table_bytes > 0) {
-			buf_puts(msg, ", ");
+			strata__buf_puts(msg, ", ");
 			put_bytes(msg, sz.table_bytes);
 		}
-		put_estimate(msg, lint_rule_hold(rule), &sz);
+		put_estimate(msg, strata__lint_rule_hold(rule), &sz);
 	} else if (sz.rows >= 0) {
-		buf_printf(msg, " (about %ld rows", sz.rows);
+		strata__buf_printf(msg, " (about %ld rows", sz.rows);
 	} else if (!drift) {
 		return;
 	} else {
-		buf_puts(msg, " (");
+		strata__buf_puts(msg, " (");
 	}
 	if (drift)
-		buf_printf(msg, "%spossible drift: %s is on the database but no revision before this "
-			   "one creates it", sz.rows >= 0 ? "; " : "", lint_rel_name(rel));
-	buf_putc(msg, ')');
+		strata__buf_printf(msg, "%spossible drift: %s is on the database but no revision before this "
+			   "one creates it", sz.rows >= 0 ? "; " : "", strata__lint_rel_name(rel));
+	strata__buf_putc(msg, ')');
 }
 
-void lint_emit(lint_file *f, lint_rule_no rule, int location, const PgQuery__RangeVar *rel,
+void strata__lint_emit(lint_file *f, lint_rule_no rule, int location, const PgQuery__RangeVar *rel,
 	       const char *fmt, ...)
 {
-	const strata_lint_rule *def = lint_rule(rule);
+	const strata_lint_rule *def = strata__lint_rule(rule);
 	strata_lint_severity sev = rule_severity(f, rule);
 	strata_buf msg = STRATA_BUF_INIT;
 	strata_lint_finding *fd;
@@ -434,7 +434,7 @@ void lint_emit(lint_file *f, lint_rule_no rule, int location, const PgQuery__Ran
 	at = f->pinned ? f->pinned_at
 	     : f->base + (location >= 0 && (size_t)location >= f->stmt_start &&
 			  (size_t)location < f->stmt_end ? (size_t)location : f->stmt_start);
-	stmt_at = lint_stmt_offset(f);
+	stmt_at = strata__lint_stmt_offset(f);
 	position(f, at, &line, &col);
 	position(f, stmt_at, &stmt_line, &stmt_col);
 	if (suppressed(f, line, stmt_line, def)) {
@@ -442,16 +442,16 @@ void lint_emit(lint_file *f, lint_rule_no rule, int location, const PgQuery__Ran
 		return;
 	}
 	if (f->in_down)
-		buf_puts(&msg, "down section: ");
-	buf_puts(&msg, f->label);
+		strata__buf_puts(&msg, "down section: ");
+	strata__buf_puts(&msg, f->label);
 	va_start(ap, fmt);
-	buf_vprintf(&msg, fmt, ap);
+	strata__buf_vprintf(&msg, fmt, ap);
 	va_end(ap);
-	if (rel && rel->relname && f->o && lint_rule_hold(rule) != LINT_HOLD_NONE)
+	if (rel && rel->relname && f->o && strata__lint_rule_hold(rule) != LINT_HOLD_NONE)
 		live_context(f, rule, rel, &sev, &msg);
 	v = f->r->v;
-	if (!msg.ptr || buf_oom(&msg) || strata_grow(&v, &f->r->cap, f->r->n + 1, sizeof(*fd)) < 0) {
-		buf_release(&msg);
+	if (!msg.ptr || strata__buf_oom(&msg) || strata_grow(&v, &f->r->cap, f->r->n + 1, sizeof(*fd)) < 0) {
+		strata__buf_release(&msg);
 		return; /* out of memory: the finding is lost, never the process */
 	}
 	f->r->v = v;
@@ -461,7 +461,7 @@ void lint_emit(lint_file *f, lint_rule_no rule, int location, const PgQuery__Ran
 	fd->path = f->path;
 	fd->line = line;
 	fd->col = col;
-	fd->message = buf_detach(&msg);
+	fd->message = strata__buf_detach(&msg);
 }
 
 static int finding_cmp(const void *a, const void *b)
@@ -477,19 +477,19 @@ static int finding_cmp(const void *a, const void *b)
 
 /* ---- tree helpers ----------------------------------------------------- */
 
-const char *lint_str(const PgQuery__Node *n)
+const char *strata__lint_str(const PgQuery__Node *n)
 {
 	return n && n->node_case == PG_QUERY__NODE__NODE_STRING && n->string ? n->string->sval : NULL;
 }
 
-const char *lint_type_last(const PgQuery__TypeName *t)
+const char *strata__lint_type_last(const PgQuery__TypeName *t)
 {
 	if (!t || !t->n_names)
 		return "";
-	return lint_str(t->names[t->n_names - 1]) ? lint_str(t->names[t->n_names - 1]) : "";
+	return strata__lint_str(t->names[t->n_names - 1]) ? strata__lint_str(t->names[t->n_names - 1]) : "";
 }
 
-const char *lint_rel_name(const PgQuery__RangeVar *rel)
+const char *strata__lint_rel_name(const PgQuery__RangeVar *rel)
 {
 	static _Thread_local char name[300];
 
@@ -502,7 +502,7 @@ const char *lint_rel_name(const PgQuery__RangeVar *rel)
 	return name;
 }
 
-int lint_is_constant(const PgQuery__Node *n)
+int strata__lint_is_constant(const PgQuery__Node *n)
 {
 	size_t i;
 
@@ -513,12 +513,12 @@ int lint_is_constant(const PgQuery__Node *n)
 	case PG_QUERY__NODE__NODE_SQLVALUE_FUNCTION:
 		return 1;
 	case PG_QUERY__NODE__NODE_TYPE_CAST:
-		return lint_is_constant(n->type_cast->arg);
+		return strata__lint_is_constant(n->type_cast->arg);
 	case PG_QUERY__NODE__NODE_A_EXPR:
-		return lint_is_constant(n->a_expr->lexpr) && lint_is_constant(n->a_expr->rexpr);
+		return strata__lint_is_constant(n->a_expr->lexpr) && strata__lint_is_constant(n->a_expr->rexpr);
 	case PG_QUERY__NODE__NODE_A_ARRAY_EXPR:
 		for (i = 0; i < n->a_array_expr->n_elements; i++)
-			if (!lint_is_constant(n->a_array_expr->elements[i]))
+			if (!strata__lint_is_constant(n->a_array_expr->elements[i]))
 				return 0;
 		return 1;
 	default:
@@ -526,7 +526,7 @@ int lint_is_constant(const PgQuery__Node *n)
 	}
 }
 
-int lint_has_option(PgQuery__Node **opts, size_t n, const char *name)
+int strata__lint_has_option(PgQuery__Node **opts, size_t n, const char *name)
 {
 	size_t i;
 
@@ -567,46 +567,46 @@ static void put(lint_file *f, strata_map *m, const char *key, void *value)
 {
 	char *k;
 
-	if (map_has(m, key)) { /* the map keeps its own copy of the key: replace the value */
-		map_put(m, key, value);
+	if (strata__map_has(m, key)) { /* the map keeps its own copy of the key: replace the value */
+		strata__map_put(m, key, value);
 		return;
 	}
 	if ((k = keep(f->r, strata_strdup(key))))
-		map_put(m, k, value);
+		strata__map_put(m, k, value);
 }
 
-int lint_table_is_new(const lint_file *f, const PgQuery__RangeVar *rel)
+int strata__lint_table_is_new(const lint_file *f, const PgQuery__RangeVar *rel)
 {
 	char key[300];
 
 	if (!rel)
 		return 0;
 	object_key(key, sizeof(key), rel->schemaname, rel->relname);
-	return map_has(&f->r->tables, key) || (f->in_down && map_has(&f->down_tables, key));
+	return strata__map_has(&f->r->tables, key) || (f->in_down && strata__map_has(&f->down_tables, key));
 }
 
 /* The tables map holds TABLE_NEW, or TABLE_TEMPORARY for CREATE TEMP TABLE. */
 #define TABLE_NEW ((void *)1)
 #define TABLE_TEMPORARY ((void *)2)
 
-int lint_table_is_temporary(const lint_file *f, const PgQuery__RangeVar *rel)
+int strata__lint_table_is_temporary(const lint_file *f, const PgQuery__RangeVar *rel)
 {
 	char key[300];
 
 	if (!rel)
 		return 0;
 	object_key(key, sizeof(key), rel->schemaname, rel->relname);
-	return map_get(&f->r->tables, key) == TABLE_TEMPORARY;
+	return strata__map_get(&f->r->tables, key) == TABLE_TEMPORARY;
 }
 
-int lint_table_known(const lint_file *f, const PgQuery__RangeVar *rel)
+int strata__lint_table_known(const lint_file *f, const PgQuery__RangeVar *rel)
 {
 	char key[300];
 
 	if (!rel)
 		return 0;
 	object_key(key, sizeof(key), rel->schemaname, rel->relname);
-	return map_get(&f->r->known, key) == (void *)1;
+	return strata__map_get(&f->r->known, key) == (void *)1;
 }
 
 /* The history's record of table rel: created (1) or dropped (2). */
@@ -620,7 +620,7 @@ static void table_known(lint_file *f, const PgQuery__RangeVar *rel, const char *
 	put(f, &f->r->known, key, (void *)state);
 }
 
-void lint_table_created(lint_file *f, const PgQuery__RangeVar *rel)
+void strata__lint_table_created(lint_file *f, const PgQuery__RangeVar *rel)
 {
 	char key[300];
 
@@ -638,31 +638,31 @@ void lint_table_created(lint_file *f, const PgQuery__RangeVar *rel)
 				   ? TABLE_TEMPORARY : TABLE_NEW);
 }
 
-void lint_table_renamed(lint_file *f, const PgQuery__RangeVar *rel, const char *newname)
+void strata__lint_table_renamed(lint_file *f, const PgQuery__RangeVar *rel, const char *newname)
 {
 	char key[300];
 
 	if (!rel || !newname)
 		return;
-	if (lint_table_known(f, rel)) {
+	if (strata__lint_table_known(f, rel)) {
 		table_known(f, rel, rel->relname, 2);
 		table_known(f, rel, newname, 1);
 	}
-	if (!lint_table_is_new(f, rel) || f->in_down)
+	if (!strata__lint_table_is_new(f, rel) || f->in_down)
 		return;
 	object_key(key, sizeof(key), rel->schemaname, newname);
 	put(f, &f->r->tables, key, TABLE_NEW);
 }
 
-int lint_index_is_new(const lint_file *f, const char *schema, const char *name)
+int strata__lint_index_is_new(const lint_file *f, const char *schema, const char *name)
 {
 	char key[300];
 
 	object_key(key, sizeof(key), schema, name);
-	return map_has(&f->r->indexes, key);
+	return strata__map_has(&f->r->indexes, key);
 }
 
-void lint_index_created(lint_file *f, const char *schema, const char *name)
+void strata__lint_index_created(lint_file *f, const char *schema, const char *name)
 {
 	char key[300];
 
@@ -672,7 +672,7 @@ void lint_index_created(lint_file *f, const char *schema, const char *name)
 	put(f, &f->r->indexes, key, (void *)1);
 }
 
-void lint_index_dropped_here(lint_file *f, const char *name)
+void strata__lint_index_dropped_here(lint_file *f, const char *name)
 {
 	char key[300];
 
@@ -682,14 +682,14 @@ void lint_index_dropped_here(lint_file *f, const char *name)
 	put(f, &f->dropped_here, key, (void *)1);
 }
 
-int lint_index_was_dropped_here(const lint_file *f, const char *name)
+int strata__lint_index_was_dropped_here(const lint_file *f, const char *name)
 {
 	char key[300];
 
 	if (!name)
 		return 0;
 	object_key(key, sizeof(key), NULL, name);
-	return map_has(&f->dropped_here, key);
+	return strata__map_has(&f->dropped_here, key);
 }
 
 /* "table/constraint" keys; a constraint name is unique per table. */
@@ -701,27 +701,27 @@ static void constraint_key(char *out, size_t size, const PgQuery__RangeVar *rel,
 	snprintf(out, size, "%s/%s", t, con ? con : "");
 }
 
-int lint_column_is_new(const lint_file *f, const PgQuery__RangeVar *rel, const char *col)
+int strata__lint_column_is_new(const lint_file *f, const PgQuery__RangeVar *rel, const char *col)
 {
 	char key[700];
 
-	if (lint_table_is_new(f, rel))
+	if (strata__lint_table_is_new(f, rel))
 		return 1;
 	constraint_key(key, sizeof(key), rel, col);
-	return col && map_has(&f->r->columns, key);
+	return col && strata__map_has(&f->r->columns, key);
 }
 
 static void column_added(lint_file *f, const PgQuery__RangeVar *rel, const char *col)
 {
 	char key[700];
 
-	if (!rel || !col || f->r->learning || f->in_down || lint_table_is_new(f, rel))
+	if (!rel || !col || f->r->learning || f->in_down || strata__lint_table_is_new(f, rel))
 		return;
 	constraint_key(key, sizeof(key), rel, col);
 	put(f, &f->r->columns, key, (void *)1);
 }
 
-void lint_constraint_dropped_here(lint_file *f, const PgQuery__RangeVar *rel, const char *conname)
+void strata__lint_constraint_dropped_here(lint_file *f, const PgQuery__RangeVar *rel, const char *conname)
 {
 	char key[700];
 
@@ -731,16 +731,16 @@ void lint_constraint_dropped_here(lint_file *f, const PgQuery__RangeVar *rel, co
 	put(f, &f->dropped_here, key, (void *)1);
 }
 
-int lint_constraint_was_dropped_here(const lint_file *f, const PgQuery__RangeVar *rel,
+int strata__lint_constraint_was_dropped_here(const lint_file *f, const PgQuery__RangeVar *rel,
 				     const char *conname)
 {
 	char key[700];
 
 	constraint_key(key, sizeof(key), rel, conname);
-	return map_has(&f->dropped_here, key);
+	return strata__map_has(&f->dropped_here, key);
 }
 
-void lint_check_added(lint_file *f, const PgQuery__RangeVar *rel, const char *conname,
+void strata__lint_check_added(lint_file *f, const PgQuery__RangeVar *rel, const char *conname,
 		      const char *notnull_col, int foreign)
 {
 	char key[700];
@@ -759,15 +759,15 @@ void lint_check_added(lint_file *f, const PgQuery__RangeVar *rel, const char *co
 	put(f, &f->r->foreign, key, (void *)(long)(foreign ? 2 : 1));
 }
 
-int lint_added_in_file(const lint_file *f, const PgQuery__RangeVar *rel, const char *conname)
+int strata__lint_added_in_file(const lint_file *f, const PgQuery__RangeVar *rel, const char *conname)
 {
 	char key[700];
 
 	constraint_key(key, sizeof(key), rel, conname);
-	return map_has(&f->added_here, key);
+	return strata__map_has(&f->added_here, key);
 }
 
-int lint_check_validated(lint_file *f, const PgQuery__RangeVar *rel, const char *conname,
+int strata__lint_check_validated(lint_file *f, const PgQuery__RangeVar *rel, const char *conname,
 			 int *foreign)
 {
 	char key[700], col_key[700];
@@ -776,12 +776,12 @@ int lint_check_validated(lint_file *f, const PgQuery__RangeVar *rel, const char 
 
 	constraint_key(key, sizeof(key), rel, conname);
 	if (f->in_down) { /* the history is frozen: only this down's own adds count */
-		kind = map_get(&f->added_here, key);
+		kind = strata__map_get(&f->added_here, key);
 		*foreign = kind == (void *)2;
 		return kind != NULL;
 	}
-	col = map_get(&f->r->checks, key);
-	kind = map_get(&f->r->foreign, key);
+	col = strata__map_get(&f->r->checks, key);
+	kind = strata__map_get(&f->r->foreign, key);
 	*foreign = kind == (void *)2;
 	if (!col)
 		return 0;
@@ -792,15 +792,15 @@ int lint_check_validated(lint_file *f, const PgQuery__RangeVar *rel, const char 
 	return 1;
 }
 
-int lint_notnull_validated(const lint_file *f, const PgQuery__RangeVar *rel, const char *col)
+int strata__lint_notnull_validated(const lint_file *f, const PgQuery__RangeVar *rel, const char *col)
 {
 	char key[700];
 
 	constraint_key(key, sizeof(key), rel, col);
-	return map_has(&f->r->notnull_ok, key);
+	return strata__map_has(&f->r->notnull_ok, key);
 }
 
-void lint_table_columns_set(lint_file *f, const PgQuery__RangeVar *rel, const char *columns)
+void strata__lint_table_columns_set(lint_file *f, const PgQuery__RangeVar *rel, const char *columns)
 {
 	char key[300];
 	char *value = NULL;
@@ -813,17 +813,17 @@ void lint_table_columns_set(lint_file *f, const PgQuery__RangeVar *rel, const ch
 	put(f, &f->r->table_columns, key, value);
 }
 
-const char *lint_table_columns(const lint_file *f, const PgQuery__RangeVar *rel)
+const char *strata__lint_table_columns(const lint_file *f, const PgQuery__RangeVar *rel)
 {
 	char key[300];
 
 	if (!rel || !rel->relname)
 		return NULL;
 	object_key(key, sizeof(key), rel->schemaname, rel->relname);
-	return map_get(&f->r->table_columns, key);
+	return strata__map_get(&f->r->table_columns, key);
 }
 
-void lint_rows_copied(lint_file *f, const PgQuery__RangeVar *from, const char *columns)
+void strata__lint_rows_copied(lint_file *f, const PgQuery__RangeVar *from, const char *columns)
 {
 	char key[300];
 	char *value;
@@ -834,17 +834,17 @@ void lint_rows_copied(lint_file *f, const PgQuery__RangeVar *from, const char *c
 	put(f, &f->copied_here, key, value);
 }
 
-const char *lint_rows_copied_from(const lint_file *f, const PgQuery__RangeVar *rel)
+const char *strata__lint_rows_copied_from(const lint_file *f, const PgQuery__RangeVar *rel)
 {
 	char key[300];
 
 	if (!rel || !rel->relname)
 		return NULL;
 	object_key(key, sizeof(key), rel->schemaname, rel->relname);
-	return map_get(&f->copied_here, key);
+	return strata__map_get(&f->copied_here, key);
 }
 
-void lint_schema_created(lint_file *f, const char *name)
+void strata__lint_schema_created(lint_file *f, const char *name)
 {
 	char key[300];
 
@@ -854,49 +854,49 @@ void lint_schema_created(lint_file *f, const char *name)
 	put(f, &f->schemas_here, key, (void *)1);
 }
 
-int lint_schema_is_own(const lint_file *f, const char *name)
+int strata__lint_schema_is_own(const lint_file *f, const char *name)
 {
 	char key[300];
 
 	if (!name)
 		return 0;
 	object_key(key, sizeof(key), NULL, name);
-	return map_has(&f->schemas_here, key);
+	return strata__map_has(&f->schemas_here, key);
 }
 
-int lint_in_transaction(const lint_file *f)
+int strata__lint_in_transaction(const lint_file *f)
 {
 	return f->transactional || f->tx_depth > 0;
 }
 
-size_t lint_stmt_offset(const lint_file *f)
+size_t strata__lint_stmt_offset(const lint_file *f)
 {
 	return f->pinned ? f->pinned_at : f->base + f->stmt_start;
 }
 
-void lint_track(lint_file *f)
+void strata__lint_track(lint_file *f)
 {
 	const PgQuery__Node *s = f->stmt;
 	size_t i;
 
 	switch (s->node_case) {
 	case PG_QUERY__NODE__NODE_CREATE_STMT:
-		lint_table_created(f, s->create_stmt->relation);
+		strata__lint_table_created(f, s->create_stmt->relation);
 		break;
 	case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
 		if (s->create_table_as_stmt->into)
-			lint_table_created(f, s->create_table_as_stmt->into->rel);
+			strata__lint_table_created(f, s->create_table_as_stmt->into->rel);
 		break;
 	case PG_QUERY__NODE__NODE_INDEX_STMT:
-		lint_index_created(f, s->index_stmt->relation ? s->index_stmt->relation->schemaname
+		strata__lint_index_created(f, s->index_stmt->relation ? s->index_stmt->relation->schemaname
 				   : NULL, s->index_stmt->idxname);
 		break;
 	case PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT:
-		lint_schema_created(f, s->create_schema_stmt->schemaname);
+		strata__lint_schema_created(f, s->create_schema_stmt->schemaname);
 		break;
 	case PG_QUERY__NODE__NODE_RENAME_STMT:
 		if (s->rename_stmt->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
-			lint_table_renamed(f, s->rename_stmt->relation, s->rename_stmt->newname);
+			strata__lint_table_renamed(f, s->rename_stmt->relation, s->rename_stmt->newname);
 		break;
 	case PG_QUERY__NODE__NODE_DROP_STMT:
 		for (i = 0; s->drop_stmt->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE &&
@@ -911,8 +911,8 @@ void lint_track(lint_file *f)
 			 * symbols, which libstrata does not link; libpg_query is
 			 * loaded at run time) */
 			memset(&rv, 0, sizeof(rv));
-			rv.relname = (char *)lint_str(l->items[l->n_items - 1]);
-			rv.schemaname = l->n_items > 1 ? (char *)lint_str(l->items[l->n_items - 2]) : NULL;
+			rv.relname = (char *)strata__lint_str(l->items[l->n_items - 1]);
+			rv.schemaname = l->n_items > 1 ? (char *)strata__lint_str(l->items[l->n_items - 2]) : NULL;
 			table_known(f, &rv, rv.relname, 2);
 		}
 		break;
@@ -941,25 +941,25 @@ static void lint_statement(lint_file *f, const PgQuery__Node *stmt, size_t start
 {
 	f->stmt = stmt;
 	/* Statement locations include the blanks and comments before them. */
-	f->stmt_start = sqlscan_skip_blank(f->sql, end, start,
+	f->stmt_start = strata__sqlscan_skip_blank(f->sql, end, start,
 					   f->engine == STRATA_LINT_SQLITE ? SQLSCAN_SQLITE
 									   : SQLSCAN_POSTGRES,
 					   NULL);
 	f->stmt_end = end;
 	f->r->statements++;
 	if (f->engine == STRATA_LINT_SQLITE) {
-		lint_rules_sqlite(f);
-		lint_rules_destructive(f);
-		lint_rules_column(f);
-		lint_rules_transaction(f);
+		strata__lint_rules_sqlite(f);
+		strata__lint_rules_destructive(f);
+		strata__lint_rules_column(f);
+		strata__lint_rules_transaction(f);
 	} else {
-		lint_rules_transaction(f);
-		lint_rules_index(f);
-		lint_rules_constraint(f);
-		lint_rules_column(f);
-		lint_rules_destructive(f);
+		strata__lint_rules_transaction(f);
+		strata__lint_rules_index(f);
+		strata__lint_rules_constraint(f);
+		strata__lint_rules_column(f);
+		strata__lint_rules_destructive(f);
 	}
-	lint_track(f);
+	strata__lint_track(f);
 	if (f->engine == STRATA_LINT_PG)
 		lint_body(f);
 }
@@ -1002,12 +1002,12 @@ static void swap_map(strata_map *a, strata_map *b)
 /* The maps a function body filled, once swapped back out. */
 static void release_context(saved_context *c)
 {
-	map_release(&c->tables);
-	map_release(&c->indexes);
-	map_release(&c->columns);
-	map_release(&c->checks);
-	map_release(&c->foreign);
-	map_release(&c->notnull_ok);
+	strata__map_release(&c->tables);
+	strata__map_release(&c->indexes);
+	strata__map_release(&c->columns);
+	strata__map_release(&c->checks);
+	strata__map_release(&c->foreign);
+	strata__map_release(&c->notnull_ok);
 }
 
 static void swap_context(strata_lint_report *r, saved_context *c)
@@ -1032,7 +1032,7 @@ static void add_label(lint_file *f, const PgQuery__Node *s)
 		return;
 	}
 	for (i = 0; i < s->create_function_stmt->n_funcname; i++) {
-		const char *part = lint_str(s->create_function_stmt->funcname[i]);
+		const char *part = strata__lint_str(s->create_function_stmt->funcname[i]);
 		size_t n = strlen(name);
 
 		snprintf(name + n, sizeof(name) - n, "%s%s", i ? "." : "", part ? part : "?");
@@ -1092,7 +1092,7 @@ static void lint_body(lint_file *f)
 	saved_context context = { STRATA_MAP_INIT, STRATA_MAP_INIT, STRATA_MAP_INIT,
 				  STRATA_MAP_INIT, STRATA_MAP_INIT, STRATA_MAP_INIT };
 	sqlparse_body_stmt *v = NULL;
-	size_t n = 0, i, at = lint_stmt_offset(f), len = f->stmt_end - f->stmt_start;
+	size_t n = 0, i, at = strata__lint_stmt_offset(f), len = f->stmt_end - f->stmt_start;
 	lint_file outer;
 	char *text;
 	int skipped = 0;
@@ -1101,7 +1101,7 @@ static void lint_body(lint_file *f)
 	    f->depth >= BODY_DEPTH_MAX)
 		return;
 	if (!(text = strata_strndup(f->sql + f->stmt_start, len)) ||
-	    sqlparse_body_statements(&v, &n, text, len) < 0) {
+	    strata__sqlparse_body_statements(&v, &n, text, len) < 0) {
 		skipped = 1;
 		goto done;
 	}
@@ -1123,17 +1123,17 @@ static void lint_body(lint_file *f)
 		PgQuery__ParseResult *tree = NULL;
 		size_t err = 0;
 
-		if (sqlparse_parse_pg(&tree, &err, v[i].sql, v[i].len) < 0) {
+		if (strata__sqlparse_parse_pg(&tree, &err, v[i].sql, v[i].len) < 0) {
 			skipped = 1;
 			continue;
 		}
 		place_in_body(f, &outer, at, &v[i]);
 		lint_tree(f, tree, v[i].len);
-		sqlparse_tree_free(tree);
+		strata__sqlparse_tree_free(tree);
 	}
 	if (function) {
-		map_release(&f->added_here);
-		map_release(&f->dropped_here);
+		strata__map_release(&f->added_here);
+		strata__map_release(&f->dropped_here);
 		swap_context(f->r, &context);
 		release_context(&context);
 		*f = outer;
@@ -1145,7 +1145,7 @@ done:
 		f->r->bodies_skipped++;
 		strata_error_clear();
 	}
-	sqlparse_body_free(v, n);
+	strata__sqlparse_body_free(v, n);
 	strata_free(text);
 }
 
@@ -1177,14 +1177,14 @@ static int lint_section(lint_file *f, size_t off, size_t len)
 		return STRATA_ERROR;
 	f->sql = buf;
 	f->base = off;
-	rc = sqlparse_parse_pg(&tree, &err, buf, len);
+	rc = strata__sqlparse_parse_pg(&tree, &err, buf, len);
 	if (rc == 0) {
 		lint_tree(f, tree, len);
 		goto done;
 	}
 	if (rc != STRATA_EPARSE)
 		goto done;
-	rc = db_split(&stmts, &n, &err, f->engine == STRATA_LINT_SQLITE ? DB_SQLITE : DB_POSTGRES,
+	rc = strata__db_split(&stmts, &n, &err, f->engine == STRATA_LINT_SQLITE ? DB_SQLITE : DB_POSTGRES,
 		      buf, len);
 	if (rc == STRATA_EPARSE) {
 		rc = syntax_error(f, err);
@@ -1200,7 +1200,7 @@ static int lint_section(lint_file *f, size_t off, size_t len)
 			rc = STRATA_ERROR;
 			goto done;
 		}
-		rc = sqlparse_parse_pg(&t, &err, one, stmts[i].len);
+		rc = strata__sqlparse_parse_pg(&t, &err, one, stmts[i].len);
 		if (rc == 0) {
 			f->sql = buf + stmts[i].offset;
 			f->base = off + stmts[i].offset;
@@ -1214,19 +1214,19 @@ static int lint_section(lint_file *f, size_t off, size_t len)
 			f->stmt = NULL;
 			f->stmt_start = stmts[i].offset;
 			f->stmt_end = stmts[i].offset + stmts[i].len;
-			lint_sqlite_unparsed(f);
+			strata__lint_sqlite_unparsed(f);
 			rc = 0;
 		} else if (rc == STRATA_EPARSE) {
 			rc = syntax_error(f, stmts[i].offset + err);
 		}
-		sqlparse_tree_free(t);
+		strata__sqlparse_tree_free(t);
 		strata_free(one);
 		if (rc < 0)
 			goto done;
 	}
 	rc = 0;
 done:
-	sqlparse_tree_free(tree);
+	strata__sqlparse_tree_free(tree);
 	strata_free(stmts);
 	strata_free(buf);
 	f->sql = NULL;
@@ -1255,11 +1255,11 @@ static void file_end(lint_file *f, size_t first_finding)
 		qsort(f->r->v + first_finding, f->r->n - first_finding, sizeof(strata_lint_finding),
 		      finding_cmp);
 	f->r->files++;
-	map_release(&f->added_here);
-	map_release(&f->dropped_here);
-	map_release(&f->copied_here);
-	map_release(&f->schemas_here);
-	map_release(&f->down_tables);
+	strata__map_release(&f->added_here);
+	strata__map_release(&f->dropped_here);
+	strata__map_release(&f->copied_here);
+	strata__map_release(&f->schemas_here);
+	strata__map_release(&f->down_tables);
 	strata_free(f->line_starts);
 	f->line_starts = NULL;
 }
@@ -1280,7 +1280,7 @@ int strata_lint_sql(strata_lint_report *r, const char *path, const char *text, s
 	if ((rc = lint_section(&f, 0, len)) < 0)
 		goto done;
 	f.stmt_start = f.stmt_end = 0;
-	lint_rules_transaction_end(&f);
+	strata__lint_rules_transaction_end(&f);
 done:
 	file_end(&f, first);
 	return rc;
@@ -1320,16 +1320,16 @@ static int lint_down(lint_file *f, const strata_migration *m, const strata_lint_
 	f->lock_timeout_reported = 0;
 	f->statement_timeout_set = 0;
 	f->statement_timeout_reported = 0;
-	map_release(&f->added_here);
-	map_release(&f->dropped_here);
-	map_release(&f->copied_here);
-	map_release(&f->down_tables);
+	strata__map_release(&f->added_here);
+	strata__map_release(&f->dropped_here);
+	strata__map_release(&f->copied_here);
+	strata__map_release(&f->down_tables);
 	if ((rc = lint_section(f, m->down_offset, m->down_len)) < 0)
 		goto done;
 	f->sql = m->text;
 	f->base = 0;
 	f->stmt_start = f->stmt_end = m->down_offset + m->down_len;
-	lint_rules_transaction_end(f);
+	strata__lint_rules_transaction_end(f);
 done:
 	f->in_down = 0;
 	return rc;
@@ -1346,14 +1346,14 @@ static int template_value_left(lint_file *f, const strata_migration *m)
 	batch_scan sc;
 
 	for (int i = 0; i < 3; i++) {
-		batch_scan_text(&sc, m->text + off[i], len[i]);
+		strata__batch_scan_text(&sc, m->text + off[i], len[i]);
 		if (!sc.has_value)
 			continue;
 		f->sql = m->text;
 		f->base = 0;
 		f->stmt_start = off[i] + sc.value_at;
 		f->stmt_end = f->stmt_start + sizeof(BATCH_VALUE_PLACEHOLDER) - 1;
-		lint_emit(f, R_TEMPLATE_VALUE, -1, NULL, "the %s section still holds the placeholder "
+		strata__lint_emit(f, R_TEMPLATE_VALUE, -1, NULL, "the %s section still holds the placeholder "
 			  BATCH_VALUE_PLACEHOLDER, i == 0 ? "up" : i == 1 ? "batch" : "down");
 		f->sql = NULL;
 		return 1;
@@ -1376,19 +1376,19 @@ static int lint_batch(lint_file *f, const strata_migration *m)
 	int rc;
 
 	for (size_t k = 0; k < count; k++) {
-		if ((rc = batch_prepare(&st, &off, &len, &count, m,
+		if ((rc = strata__batch_prepare(&st, &off, &len, &count, m,
 					f->engine == STRATA_LINT_SQLITE ? DB_SQLITE : DB_POSTGRES, k)) < 0)
 			return rc;
-		batch_stmt_release(&st);
+		strata__batch_stmt_release(&st);
 	}
-	buf_putn(&text, m->text, m->batch_offset);
-	if ((rc = batch_rewrite(&text, m->text + m->batch_offset, m->batch_len, "   $1",
+	strata__buf_putn(&text, m->text, m->batch_offset);
+	if ((rc = strata__batch_rewrite(&text, m->text + m->batch_offset, m->batch_len, "   $1",
 				"   $2")) < 0 ||
-	    (rc = buf_putn(&text, m->text + m->batch_offset + m->batch_len,
+	    (rc = strata__buf_putn(&text, m->text + m->batch_offset + m->batch_len,
 			   m->text_len - m->batch_offset - m->batch_len)) < 0 ||
-	    (rc = buf_check(&text)) < 0)
+	    (rc = strata__buf_check(&text)) < 0)
 		goto done;
-	f->text = buf_cstr(&text);
+	f->text = strata__buf_cstr(&text);
 	rc = lint_section(f, m->batch_offset, m->batch_len);
 	f->text = saved;
 	if (rc < 0)
@@ -1396,9 +1396,9 @@ static int lint_batch(lint_file *f, const strata_migration *m)
 	f->sql = m->text;
 	f->base = 0;
 	f->stmt_start = f->stmt_end = m->batch_offset + m->batch_len;
-	lint_rules_transaction_end(f);
+	strata__lint_rules_transaction_end(f);
 done:
-	buf_release(&text);
+	strata__buf_release(&text);
 	return rc;
 }
 
@@ -1426,7 +1426,7 @@ int strata_lint_migration(strata_lint_report *r, const strata_migration *m,
 	f.sql = m->text;
 	f.base = 0;
 	f.stmt_start = f.stmt_end = m->up_offset + m->up_len;
-	lint_rules_transaction_end(&f);
+	strata__lint_rules_transaction_end(&f);
 	if (m->has_batch_marker && (rc = lint_batch(&f, m)) < 0)
 		goto done;
 	if (!f.r->learning && has_sql(m->text, m->down_offset, m->down_len) &&
@@ -1440,7 +1440,7 @@ int strata_lint_migration(strata_lint_report *r, const strata_migration *m,
 
 		f.stmt_start = at;
 		f.stmt_end = at + 1;
-		lint_emit(&f, R_MISSING_DOWN, -1, NULL, "%s", m->has_down_marker
+		strata__lint_emit(&f, R_MISSING_DOWN, -1, NULL, "%s", m->has_down_marker
 			  ? "the down section is empty and there is no '-- irreversible:' header"
 			  : "no '-- +down' section and no '-- irreversible:' header");
 	}
@@ -1491,7 +1491,7 @@ int strata_lint_applied_changed(strata_lint_report *r, const strata_migration *m
 	f.sql = m->text;
 	f.stmt_start = m->up_offset;
 	f.stmt_end = m->up_offset + 1;
-	lint_emit(&f, R_APPLIED_EDITED, -1, NULL,
+	strata__lint_emit(&f, R_APPLIED_EDITED, -1, NULL,
 		  "revision %s was applied with checksum %s; the file now has %s", m->revision,
 		  recorded_checksum ? recorded_checksum : "(none)", m->checksum);
 	f.r->files--; /* the file is counted when its SQL is linted */
@@ -1563,7 +1563,7 @@ int strata_lint_dir_files(char ***out, size_t *n, const char *dir)
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = fs_list_dir(&names, &count, dir)) < 0)
+	if ((rc = strata__fs_list_dir(&names, &count, dir)) < 0)
 		return rc;
 	rc = STRATA_ERROR;
 	if (!(paths = strata_calloc(count ? count : 1, sizeof(*paths))))
@@ -1573,8 +1573,8 @@ int strata_lint_dir_files(char ***out, size_t *n, const char *dir)
 
 		if (len <= 4 || strcmp(names[i] + len - 4, ".sql") != 0)
 			continue;
-		buf_clear(&path);
-		if (fs_join(&path, dir, names[i]) < 0 || !(paths[k] = strata_strdup(buf_cstr(&path))))
+		strata__buf_clear(&path);
+		if (strata__fs_join(&path, dir, names[i]) < 0 || !(paths[k] = strata_strdup(strata__buf_cstr(&path))))
 			goto done;
 		k++;
 	}
@@ -1589,8 +1589,8 @@ int strata_lint_dir_files(char ***out, size_t *n, const char *dir)
 	rc = 0;
 done:
 	strata_lint_paths_free(paths, k);
-	fs_free_names(names, count);
-	buf_release(&path);
+	strata__fs_free_names(names, count);
+	strata__buf_release(&path);
 	return rc;
 }
 
@@ -1612,16 +1612,16 @@ int strata_lint_file(strata_lint_report *r, const char *path, const strata_lint_
 	STRATA_ASSERT_ARG(r);
 	STRATA_ASSERT_ARG(path);
 
-	if ((rc = fs_read_file(&text, path, STRATA_MIGRATION_MAX_BYTES)) < 0)
+	if ((rc = strata__fs_read_file(&text, path, STRATA_MIGRATION_MAX_BYTES)) < 0)
 		goto done;
-	if (has_revision_header(buf_cstr(&text), text.len)) {
-		if ((rc = strata_migration_parse(&m, path, buf_cstr(&text), text.len)) == 0)
+	if (has_revision_header(strata__buf_cstr(&text), text.len)) {
+		if ((rc = strata_migration_parse(&m, path, strata__buf_cstr(&text), text.len)) == 0)
 			rc = strata_lint_migration(r, m, opts);
 	} else {
-		rc = strata_lint_sql(r, path, buf_cstr(&text), text.len, opts);
+		rc = strata_lint_sql(r, path, strata__buf_cstr(&text), text.len, opts);
 	}
 done:
 	strata_migration_free(m);
-	buf_release(&text);
+	strata__buf_release(&text);
 	return rc;
 }

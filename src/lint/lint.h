@@ -20,7 +20,7 @@
  * Invariants:
  *  1. enum lint_rule_no and the table in rules.c list the same rules in
  *     the same order (checked by a static assertion there).
- *  2. Rule families only read the tree and call lint_emit() and the
+ *  2. Rule families only read the tree and call strata__lint_emit() and the
  *     context helpers below; they never allocate findings themselves.
  *  3. A table "is new" when a CREATE TABLE for it ran earlier in the
  *     current range (strata_lint_report_new_range() starts a range); a
@@ -115,8 +115,8 @@ typedef enum lint_hold {
 	LINT_HOLD_REWRITE, /* the table and its indexes written again */
 	LINT_HOLD_ROWS,    /* every row changed, row locks held until commit */
 } lint_hold;
-lint_hold lint_rule_hold(lint_rule_no rule);
-const strata_lint_rule *lint_rule(lint_rule_no rule);
+lint_hold strata__lint_rule_hold(lint_rule_no rule);
+const strata_lint_rule *strata__lint_rule(lint_rule_no rule);
 
 /* What runs a statement, and so which rules and context apply (engine.c). */
 typedef enum lint_scope {
@@ -176,78 +176,78 @@ typedef struct lint_file {
  * statement's start). rel, when given, is the table the finding is about:
  * its live size may soften a locking rule. Suppressed and disabled rules
  * are dropped here. */
-void lint_emit(lint_file *f, lint_rule_no rule, int location, const PgQuery__RangeVar *rel,
+void strata__lint_emit(lint_file *f, lint_rule_no rule, int location, const PgQuery__RangeVar *rel,
 	       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Range context (engine.c). */
-int lint_table_is_new(const lint_file *f, const PgQuery__RangeVar *rel);
+int strata__lint_table_is_new(const lint_file *f, const PgQuery__RangeVar *rel);
 /* A revision in the history (learned or linted) created rel and none dropped it since. */
-int lint_table_known(const lint_file *f, const PgQuery__RangeVar *rel);
+int strata__lint_table_known(const lint_file *f, const PgQuery__RangeVar *rel);
 /* New, and created TEMPORARY: it is gone when the session ends. */
-int lint_table_is_temporary(const lint_file *f, const PgQuery__RangeVar *rel);
-void lint_table_created(lint_file *f, const PgQuery__RangeVar *rel);
-void lint_table_renamed(lint_file *f, const PgQuery__RangeVar *rel, const char *newname);
-int lint_index_is_new(const lint_file *f, const char *schema, const char *name);
+int strata__lint_table_is_temporary(const lint_file *f, const PgQuery__RangeVar *rel);
+void strata__lint_table_created(lint_file *f, const PgQuery__RangeVar *rel);
+void strata__lint_table_renamed(lint_file *f, const PgQuery__RangeVar *rel, const char *newname);
+int strata__lint_index_is_new(const lint_file *f, const char *schema, const char *name);
 /* A column added (ALTER TABLE ... ADD COLUMN) earlier in the range. */
-int lint_column_is_new(const lint_file *f, const PgQuery__RangeVar *rel, const char *col);
-void lint_index_created(lint_file *f, const char *schema, const char *name);
+int strata__lint_column_is_new(const lint_file *f, const PgQuery__RangeVar *rel, const char *col);
+void strata__lint_index_created(lint_file *f, const char *schema, const char *name);
 /* DROP INDEX [CONCURRENTLY] IF EXISTS name ran earlier in this file (by
  * name: a CREATE INDEX names no schema of its own). */
-void lint_index_dropped_here(lint_file *f, const char *name);
-int lint_index_was_dropped_here(const lint_file *f, const char *name);
+void strata__lint_index_dropped_here(lint_file *f, const char *name);
+int strata__lint_index_was_dropped_here(const lint_file *f, const char *name);
 /* ALTER TABLE rel DROP CONSTRAINT IF EXISTS conname ran earlier in this file. */
-void lint_constraint_dropped_here(lint_file *f, const PgQuery__RangeVar *rel, const char *conname);
-int lint_constraint_was_dropped_here(const lint_file *f, const PgQuery__RangeVar *rel,
+void strata__lint_constraint_dropped_here(lint_file *f, const PgQuery__RangeVar *rel, const char *conname);
+int strata__lint_constraint_was_dropped_here(const lint_file *f, const PgQuery__RangeVar *rel,
 				     const char *conname);
 /* A CHECK (col IS NOT NULL) added NOT VALID: remembered by constraint name. */
-void lint_check_added(lint_file *f, const PgQuery__RangeVar *rel, const char *conname,
+void strata__lint_check_added(lint_file *f, const PgQuery__RangeVar *rel, const char *conname,
 		      const char *notnull_col, int foreign);
 /* VALIDATE CONSTRAINT conname: 1 if added NOT VALID earlier in this file (and
  * *foreign says whether it is a foreign key); marks a NOT NULL check validated. */
-int lint_check_validated(lint_file *f, const PgQuery__RangeVar *rel, const char *conname,
+int strata__lint_check_validated(lint_file *f, const PgQuery__RangeVar *rel, const char *conname,
 			 int *foreign);
 /* Constraint conname of rel was added NOT VALID earlier in this same file. */
-int lint_added_in_file(const lint_file *f, const PgQuery__RangeVar *rel, const char *conname);
-int lint_notnull_validated(const lint_file *f, const PgQuery__RangeVar *rel, const char *col);
+int strata__lint_added_in_file(const lint_file *f, const PgQuery__RangeVar *rel, const char *conname);
+int strata__lint_notnull_validated(const lint_file *f, const PgQuery__RangeVar *rel, const char *col);
 /* The column names of rel, lower-case, each ended by '\x1f', as its CREATE
  * TABLE and later ALTER TABLEs left them (history); NULL when not known.
  * columns NULL forgets them. */
-void lint_table_columns_set(lint_file *f, const PgQuery__RangeVar *rel, const char *columns);
-const char *lint_table_columns(const lint_file *f, const PgQuery__RangeVar *rel);
+void strata__lint_table_columns_set(lint_file *f, const PgQuery__RangeVar *rel, const char *columns);
+const char *strata__lint_table_columns(const lint_file *f, const PgQuery__RangeVar *rel);
 /* INSERT INTO new (columns) SELECT ... FROM `from`, new created in this
  * range: every row of `from` copied (columns as above, "" for all); and
  * what was copied from rel earlier in this file, or NULL. */
-void lint_rows_copied(lint_file *f, const PgQuery__RangeVar *from, const char *columns);
-const char *lint_rows_copied_from(const lint_file *f, const PgQuery__RangeVar *rel);
+void strata__lint_rows_copied(lint_file *f, const PgQuery__RangeVar *from, const char *columns);
+const char *strata__lint_rows_copied_from(const lint_file *f, const PgQuery__RangeVar *rel);
 /* CREATE SCHEMA name ran in this file's up (outside a function body). */
-void lint_schema_created(lint_file *f, const char *name);
-int lint_schema_is_own(const lint_file *f, const char *name);
+void strata__lint_schema_created(lint_file *f, const char *name);
+int strata__lint_schema_is_own(const lint_file *f, const char *name);
 /* Whether statements run inside a transaction here (header or BEGIN). */
-int lint_in_transaction(const lint_file *f);
+int strata__lint_in_transaction(const lint_file *f);
 /* Where the statement being linted starts in the file's text. */
-size_t lint_stmt_offset(const lint_file *f);
+size_t strata__lint_stmt_offset(const lint_file *f);
 
 /* Tree helpers (engine.c). */
-const char *lint_str(const PgQuery__Node *n);         /* a String node's text, or NULL */
-const char *lint_type_last(const PgQuery__TypeName *t); /* "int4", "varchar", ... */
-const char *lint_rel_name(const PgQuery__RangeVar *rel); /* "schema.table" or "table" (static buffer) */
-int lint_is_constant(const PgQuery__Node *n);         /* a literal, cast literal or SQL value function */
+const char *strata__lint_str(const PgQuery__Node *n);         /* a String node's text, or NULL */
+const char *strata__lint_type_last(const PgQuery__TypeName *t); /* "int4", "varchar", ... */
+const char *strata__lint_rel_name(const PgQuery__RangeVar *rel); /* "schema.table" or "table" (static buffer) */
+int strata__lint_is_constant(const PgQuery__Node *n);         /* a literal, cast literal or SQL value function */
 /* DefElem list: 1 if an option named `name` is present and not false. */
-int lint_has_option(PgQuery__Node **opts, size_t n, const char *name);
+int strata__lint_has_option(PgQuery__Node **opts, size_t n, const char *name);
 
 /* Rule families: each looks at one statement (f->stmt). */
-void lint_rules_index(lint_file *f);
-void lint_rules_constraint(lint_file *f);
-void lint_rules_column(lint_file *f);
-void lint_rules_destructive(lint_file *f);
-void lint_rules_transaction(lint_file *f);
-void lint_rules_sqlite(lint_file *f);
+void strata__lint_rules_index(lint_file *f);
+void strata__lint_rules_constraint(lint_file *f);
+void strata__lint_rules_column(lint_file *f);
+void strata__lint_rules_destructive(lint_file *f);
+void strata__lint_rules_transaction(lint_file *f);
+void strata__lint_rules_sqlite(lint_file *f);
 /* A SQLite statement PostgreSQL's parser cannot read (f->stmt NULL, its
  * text f->sql[f->stmt_start..f->stmt_end)): CREATE TABLE and PRAGMA. */
-void lint_sqlite_unparsed(lint_file *f);
+void strata__lint_sqlite_unparsed(lint_file *f);
 /* After the last statement of a file. */
-void lint_rules_transaction_end(lint_file *f);
+void strata__lint_rules_transaction_end(lint_file *f);
 /* Context updates after a statement's rules ran (engine.c). */
-void lint_track(lint_file *f);
+void strata__lint_track(lint_file *f);
 
 #endif

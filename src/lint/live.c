@@ -35,13 +35,13 @@ static int keep_key(strata_lint_live *l, const char *key, size_t at)
 	void *v = l->keys;
 	char *k;
 
-	if (map_has(&l->tables, key))
+	if (strata__map_has(&l->tables, key))
 		return 0;
 	if (strata_grow(&v, &l->keys_cap, l->nkeys + 1, sizeof(char *)) < 0 || !(k = strata_strdup(key)))
 		return STRATA_ERROR;
 	l->keys = v;
 	l->keys[l->nkeys++] = k;
-	return map_put(&l->tables, k, (void *)(at + 1));
+	return strata__map_put(&l->tables, k, (void *)(at + 1));
 }
 
 /* Row: schema, table, reltuples, has_pages, visible_by_bare_name,
@@ -84,7 +84,7 @@ static int live_size(void *payload, const char *schema, const char *table,
 		snprintf(key, sizeof(key), "%s.%s", schema, table);
 	else
 		snprintf(key, sizeof(key), "%s", table);
-	if (!(v = map_get(&l->tables, key)))
+	if (!(v = strata__map_get(&l->tables, key)))
 		return -1;
 	*out = l->sizes[(size_t)v - 1];
 	return 0;
@@ -102,18 +102,18 @@ int strata_lint_live_open(strata_lint_live **out, strata_lint_options *opts, con
 	STRATA_ASSERT_ARG(conninfo);
 
 	*out = NULL;
-	if (db_engine_of(conninfo) != DB_POSTGRES)
+	if (strata__db_engine_of(conninfo) != DB_POSTGRES)
 		return 0;
 	oo.project_root = project_root;
 	oo.read_only = 1;
-	if ((rc = db_open(&db, conninfo, &oo)) < 0)
+	if ((rc = strata__db_open(&db, conninfo, &oo)) < 0)
 		return rc;
 	if (!(l = strata_calloc(1, sizeof(*l)))) {
 		rc = STRATA_ERROR;
 		goto done;
 	}
-	version = db_server_version(db);
-	rc = db_query(db,
+	version = strata__db_server_version(db);
+	rc = strata__db_query(db,
 		      "SELECT n.nspname, c.relname, c.reltuples::float8, "
 		      "pg_relation_size(c.oid) > 0, pg_table_is_visible(c.oid), "
 		      "c.relpages::int8 * current_setting('block_size')::int8, "
@@ -137,7 +137,7 @@ int strata_lint_live_open(strata_lint_live **out, strata_lint_options *opts, con
 	l = NULL;
 done:
 	strata_lint_live_free(l);
-	db_close(db);
+	strata__db_close(db);
 	return rc;
 }
 
@@ -147,7 +147,7 @@ void strata_lint_live_free(strata_lint_live *l)
 
 	if (!l)
 		return;
-	map_release(&l->tables);
+	strata__map_release(&l->tables);
 	strata_free(l->sizes);
 	for (i = 0; i < l->nkeys; i++)
 		strata_free(l->keys[i]);

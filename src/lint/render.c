@@ -74,7 +74,7 @@ int strata_lint_render(char **out, const strata_lint_report *r, strata_lint_form
 					      f->line, f->col, NULL, f->message, NULL, NULL };
 	}
 	/* the formats are numbered alike (strata/lint.h, util/findings.h) */
-	rc = findings_render(out, (findings_format)format, fr, nrules, items, n,
+	rc = strata__findings_render(out, (findings_format)format, fr, nrules, items, n,
 			     format == STRATA_LINT_FORMAT_JSON ? summary_of(r, min) : NULL);
 done:
 	strata_free(fr);

@@ -217,7 +217,7 @@ static const struct {
 	{ R_UNBATCHED_DATA, LINT_HOLD_ROWS },        { R_REQUIRED_FIELD, LINT_HOLD_LOCK },
 };
 
-lint_hold lint_rule_hold(lint_rule_no rule)
+lint_hold strata__lint_rule_hold(lint_rule_no rule)
 {
 	size_t i;
 
@@ -227,7 +227,7 @@ lint_hold lint_rule_hold(lint_rule_no rule)
 	return LINT_HOLD_NONE;
 }
 
-const strata_lint_rule *lint_rule(lint_rule_no rule)
+const strata_lint_rule *strata__lint_rule(lint_rule_no rule)
 {
 	return &rules[rule];
 }
@@ -261,7 +261,7 @@ void strata_lint_settings_init(strata_lint_settings *s)
 static int settings_error(const strata_config *cfg, const char *key, const char *value,
 			  const char *why, const char *hint)
 {
-	return ini_entry_error(cfg->config_path ? cfg->config_path : STRATA_CONFIG_FILE, "lint", key,
+	return strata__ini_entry_error(cfg->config_path ? cfg->config_path : STRATA_CONFIG_FILE, "lint", key,
 			       value, 0, why, hint);
 }
 
@@ -278,17 +278,17 @@ int strata_lint_settings_load(strata_lint_settings *s, const strata_config *cfg)
 		long v;
 
 		if (strcasecmp(key, "pg_version") == 0) {
-			if (ini_parse_long(&v, value, 9, 99) < 0)
+			if (strata__ini_parse_long(&v, value, 9, 99) < 0)
 				return settings_error(cfg, key, value, "not a PostgreSQL major version",
 						      "write e.g. 'pg_version = 15'");
 			s->pg_version = (int)v;
 		} else if (strcasecmp(key, "small_table_rows") == 0) {
-			if (ini_parse_long(&v, value, 0, 2000000000L) < 0)
+			if (strata__ini_parse_long(&v, value, 0, 2000000000L) < 0)
 				return settings_error(cfg, key, value, "not a row count",
 						      "write e.g. 'small_table_rows = 10000'");
 			s->small_table_rows = v;
 		} else if (strcasecmp(key, "large_table_rows") == 0) {
-			if (ini_parse_long(&v, value, 0, 2000000000L) < 0)
+			if (strata__ini_parse_long(&v, value, 0, 2000000000L) < 0)
 				return settings_error(cfg, key, value, "not a row count",
 						      "write e.g. 'large_table_rows = 1000000'");
 			s->large_table_rows = v;

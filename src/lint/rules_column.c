@@ -39,12 +39,12 @@ static int is_volatile(const PgQuery__Node *e, int *unknown)
 {
 	size_t i;
 
-	if (!e || lint_is_constant(e))
+	if (!e || strata__lint_is_constant(e))
 		return 0;
 	switch (e->node_case) {
 	case PG_QUERY__NODE__NODE_FUNC_CALL: {
 		const PgQuery__FuncCall *fc = e->func_call;
-		const char *name = fc->n_funcname ? lint_str(fc->funcname[fc->n_funcname - 1]) : NULL;
+		const char *name = fc->n_funcname ? strata__lint_str(fc->funcname[fc->n_funcname - 1]) : NULL;
 
 		if (!name)
 			return 1;
@@ -97,7 +97,7 @@ static void ident(lint_file *f, const char *name, int location, const char *what
 		if (strncasecmp(f->sql + i, name, n) != 0 || !ident_char(f->sql[i + n]) ||
 		    (i > 0 && ident_char(f->sql[i - 1])))
 			continue;
-		lint_emit(f, R_IDENT_TOO_LONG, location, NULL,
+		strata__lint_emit(f, R_IDENT_TOO_LONG, location, NULL,
 			  "%s name \"%.24s...\" is longer than 63 bytes: PostgreSQL truncates it to "
 			  "\"%s\"", what, name, name);
 		return;
@@ -107,38 +107,38 @@ static void ident(lint_file *f, const char *name, int location, const char *what
 /* Type rules for a column's type. */
 static void column_type(lint_file *f, const PgQuery__TypeName *t, const char *col)
 {
-	const char *ty = lint_type_last(t);
+	const char *ty = strata__lint_type_last(t);
 	int at = t ? t->location : -1;
 
 	if (!t || t->n_array_bounds > 100)
 		return;
 	if (name_in(ty, (const char *const[]){ "int4", "int", "integer", "serial", "serial4", NULL }))
-		lint_emit(f, R_BIGINT_OVER_INT, at, NULL, "column %s is a 32-bit integer; prefer bigint",
+		strata__lint_emit(f, R_BIGINT_OVER_INT, at, NULL, "column %s is a 32-bit integer; prefer bigint",
 			  col ? col : "?");
 	if (name_in(ty, (const char *const[]){ "int2", "smallint", "smallserial", "serial2", NULL }))
-		lint_emit(f, R_BIGINT_OVER_SMALLINT, at, NULL,
+		strata__lint_emit(f, R_BIGINT_OVER_SMALLINT, at, NULL,
 			  "column %s is a smallint; prefer bigint", col ? col : "?");
 	if (name_in(ty, (const char *const[]){ "serial", "serial4", "bigserial", "serial8",
 					       "smallserial", "serial2", NULL }))
-		lint_emit(f, R_IDENTITY, at, NULL,
+		strata__lint_emit(f, R_IDENTITY, at, NULL,
 			  "column %s is %s; prefer GENERATED ALWAYS AS IDENTITY", col ? col : "?", ty);
 	if (strcasecmp(ty, "varchar") == 0 && t->n_typmods > 0)
-		lint_emit(f, R_TEXT_FIELD, at, NULL,
+		strata__lint_emit(f, R_TEXT_FIELD, at, NULL,
 			  "column %s is varchar(n); prefer text with a CHECK on its length",
 			  col ? col : "?");
 	if (strcasecmp(ty, "timestamp") == 0)
-		lint_emit(f, R_TIMESTAMPTZ, at, NULL,
+		strata__lint_emit(f, R_TIMESTAMPTZ, at, NULL,
 			  "column %s is timestamp without time zone; prefer timestamptz", col ? col : "?");
 	if (strcasecmp(ty, "bpchar") == 0)
-		lint_emit(f, R_CHAR_FIELD, at, NULL, "column %s is char(n); prefer text",
+		strata__lint_emit(f, R_CHAR_FIELD, at, NULL, "column %s is char(n); prefer text",
 			  col ? col : "?");
 	if (strcasecmp(ty, "json") == 0)
-		lint_emit(f, R_JSONB, at, NULL, "column %s is json; prefer jsonb", col ? col : "?");
+		strata__lint_emit(f, R_JSONB, at, NULL, "column %s is json; prefer jsonb", col ? col : "?");
 }
 
 static int is_serial(const PgQuery__TypeName *t)
 {
-	return t && name_in(lint_type_last(t), (const char *const[]){ "serial", "serial4",
+	return t && name_in(strata__lint_type_last(t), (const char *const[]){ "serial", "serial4",
 		"bigserial", "serial8", "smallserial", "serial2", NULL });
 }
 
@@ -147,7 +147,7 @@ static void add_column(lint_file *f, const PgQuery__RangeVar *rel, const PgQuery
 {
 	const PgQuery__Node *dflt = col->raw_default;
 	int not_null = col->is_not_null, filled = is_serial(col->type_name), unknown = 0;
-	int is_new = lint_table_is_new(f, rel);
+	int is_new = strata__lint_table_is_new(f, rel);
 	size_t i;
 
 	column_type(f, col->type_name, col->colname);
@@ -171,25 +171,25 @@ static void add_column(lint_file *f, const PgQuery__RangeVar *rel, const PgQuery
 	if (is_new)
 		return;
 	if (filled) {
-		lint_emit(f, R_AUTO_FILLED, col->location, rel,
+		strata__lint_emit(f, R_AUTO_FILLED, col->location, rel,
 			  "adding %s to %s fills every row: the table is rewritten under an ACCESS "
-			  "EXCLUSIVE lock", col->colname ? col->colname : "?", lint_rel_name(rel));
+			  "EXCLUSIVE lock", col->colname ? col->colname : "?", strata__lint_rel_name(rel));
 		return;
 	}
 	if (not_null && (!dflt || is_null_const(dflt)) && f->engine == STRATA_LINT_PG)
-		lint_emit(f, R_REQUIRED_FIELD, col->location, rel,
+		strata__lint_emit(f, R_REQUIRED_FIELD, col->location, rel,
 			  "column %s is added NOT NULL without a default: this fails if %s has rows",
-			  col->colname ? col->colname : "?", lint_rel_name(rel));
+			  col->colname ? col->colname : "?", strata__lint_rel_name(rel));
 	if (dflt && !is_null_const(dflt)) {
 		if (f->pg_version < 11)
-			lint_emit(f, R_VOLATILE_DEFAULT, col->location, rel,
+			strata__lint_emit(f, R_VOLATILE_DEFAULT, col->location, rel,
 				  "before PostgreSQL 11 a column added with a default (%s) rewrites %s",
-				  col->colname ? col->colname : "?", lint_rel_name(rel));
+				  col->colname ? col->colname : "?", strata__lint_rel_name(rel));
 		else if (is_volatile(dflt, &unknown))
-			lint_emit(f, R_VOLATILE_DEFAULT, col->location, rel,
+			strata__lint_emit(f, R_VOLATILE_DEFAULT, col->location, rel,
 				  "column %s is added with a %s default: every row of %s is rewritten%s",
 				  col->colname ? col->colname : "?", unknown ? "non-constant" : "volatile",
-				  lint_rel_name(rel),
+				  strata__lint_rel_name(rel),
 				  unknown ? " (unless its functions are STABLE or IMMUTABLE)" : "");
 	}
 }
@@ -212,12 +212,12 @@ static void alter_table(lint_file *f, const PgQuery__AlterTableStmt *a)
 			const PgQuery__ColumnDef *col = c->def->column_def;
 
 			column_type(f, col->type_name, c->name);
-			if (!lint_table_is_new(f, a->relation))
-				lint_emit(f, R_COLUMN_TYPE, col->type_name ? col->type_name->location : -1,
+			if (!strata__lint_table_is_new(f, a->relation))
+				strata__lint_emit(f, R_COLUMN_TYPE, col->type_name ? col->type_name->location : -1,
 					  a->relation, "changing the type of %s.%s to %s rewrites the "
 					  "table and its indexes under an ACCESS EXCLUSIVE lock",
-					  lint_rel_name(a->relation), c->name ? c->name : "?",
-					  lint_type_last(col->type_name));
+					  strata__lint_rel_name(a->relation), c->name ? c->name : "?",
+					  strata__lint_type_last(col->type_name));
 		}
 	}
 }
@@ -230,7 +230,7 @@ static void create_table(lint_file *f, const PgQuery__CreateStmt *s)
 		ident(f, s->relation->relname, s->relation->location, "table");
 		if (!(s->relation->schemaname && *s->relation->schemaname) &&
 		    !(s->relation->relpersistence && *s->relation->relpersistence == 't'))
-			lint_emit(f, R_TABLE_SCHEMA, s->relation->location, NULL,
+			strata__lint_emit(f, R_TABLE_SCHEMA, s->relation->location, NULL,
 				  "table %s is not schema-qualified", s->relation->relname);
 	}
 	for (i = 0; i < s->n_table_elts; i++) {
@@ -251,9 +251,9 @@ static void create_table(lint_file *f, const PgQuery__CreateStmt *s)
 
 			if (o->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF && col->colname &&
 			    o->column_def->colname && strcmp(o->column_def->colname, col->colname) == 0) {
-				lint_emit(f, R_DUPLICATE_COLUMN, col->location, NULL,
+				strata__lint_emit(f, R_DUPLICATE_COLUMN, col->location, NULL,
 					  "column %s is defined twice in %s", col->colname,
-					  lint_rel_name(s->relation));
+					  strata__lint_rel_name(s->relation));
 				break;
 			}
 		}
@@ -277,7 +277,7 @@ static void update(lint_file *f, const PgQuery__UpdateStmt *u)
 
 			if (o->node_case == PG_QUERY__NODE__NODE_RES_TARGET && o->res_target->name &&
 			    !o->res_target->n_indirection && strcmp(o->res_target->name, t->name) == 0) {
-				lint_emit(f, R_DUPLICATE_COLUMN, t->location, NULL,
+				strata__lint_emit(f, R_DUPLICATE_COLUMN, t->location, NULL,
 					  "column %s is assigned twice", t->name);
 				break;
 			}
@@ -285,7 +285,7 @@ static void update(lint_file *f, const PgQuery__UpdateStmt *u)
 	}
 }
 
-void lint_rules_column(lint_file *f)
+void strata__lint_rules_column(lint_file *f)
 {
 	const PgQuery__Node *s = f->stmt;
 

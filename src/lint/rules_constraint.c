@@ -24,7 +24,7 @@ static const char *notnull_column(const PgQuery__Node *e)
 	    t->arg->node_case != PG_QUERY__NODE__NODE_COLUMN_REF)
 		return NULL;
 	c = t->arg->column_ref;
-	return c->n_fields ? lint_str(c->fields[c->n_fields - 1]) : NULL;
+	return c->n_fields ? strata__lint_str(c->fields[c->n_fields - 1]) : NULL;
 }
 
 static const char *con_name(const PgQuery__Constraint *c)
@@ -36,44 +36,44 @@ static const char *con_name(const PgQuery__Constraint *c)
 static void constraint(lint_file *f, const PgQuery__RangeVar *rel, const PgQuery__Constraint *c,
 		       const char *column)
 {
-	int is_new = lint_table_is_new(f, rel);
+	int is_new = strata__lint_table_is_new(f, rel);
 
 	switch (c->contype) {
 	case PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN:
 		if (c->skip_validation)
-			lint_check_added(f, rel, c->conname, NULL, 1);
+			strata__lint_check_added(f, rel, c->conname, NULL, 1);
 		else if (!is_new)
-			lint_emit(f, R_FOREIGN_KEY, c->location, rel,
+			strata__lint_emit(f, R_FOREIGN_KEY, c->location, rel,
 				  "foreign key %s on %s%s%s is validated at once, blocking writes on %s "
 				  "and %s; add it NOT VALID and validate it later", con_name(c),
-				  lint_rel_name(rel), column ? "." : "", column ? column : "",
-				  lint_rel_name(rel), c->pktable ? c->pktable->relname : "?");
+				  strata__lint_rel_name(rel), column ? "." : "", column ? column : "",
+				  strata__lint_rel_name(rel), c->pktable ? c->pktable->relname : "?");
 		break;
 	case PG_QUERY__CONSTR_TYPE__CONSTR_CHECK:
 		if (c->skip_validation)
-			lint_check_added(f, rel, c->conname, notnull_column(c->raw_expr), 0);
+			strata__lint_check_added(f, rel, c->conname, notnull_column(c->raw_expr), 0);
 		else if (!is_new)
-			lint_emit(f, R_CHECK_NOT_VALID, c->location, rel,
+			strata__lint_emit(f, R_CHECK_NOT_VALID, c->location, rel,
 				  "CHECK constraint %s on %s scans the table while blocking writes; add "
-				  "it NOT VALID and validate it later", con_name(c), lint_rel_name(rel));
+				  "it NOT VALID and validate it later", con_name(c), strata__lint_rel_name(rel));
 		break;
 	case PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE:
 		if (!is_new && !(c->indexname && *c->indexname))
-			lint_emit(f, R_UNIQUE_CONSTRAINT, c->location, rel,
+			strata__lint_emit(f, R_UNIQUE_CONSTRAINT, c->location, rel,
 				  "UNIQUE constraint %s on %s builds its index under an ACCESS EXCLUSIVE "
-				  "lock", con_name(c), lint_rel_name(rel));
+				  "lock", con_name(c), strata__lint_rel_name(rel));
 		break;
 	case PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY:
 		if (!is_new && !(c->indexname && *c->indexname))
-			lint_emit(f, R_PRIMARY_KEY, c->location, rel,
+			strata__lint_emit(f, R_PRIMARY_KEY, c->location, rel,
 				  "PRIMARY KEY %s on %s builds its index under an ACCESS EXCLUSIVE lock",
-				  con_name(c), lint_rel_name(rel));
+				  con_name(c), strata__lint_rel_name(rel));
 		break;
 	case PG_QUERY__CONSTR_TYPE__CONSTR_EXCLUSION:
 		if (!is_new)
-			lint_emit(f, R_EXCLUSION, c->location, rel,
+			strata__lint_emit(f, R_EXCLUSION, c->location, rel,
 				  "EXCLUDE constraint %s on %s builds its index and checks every row "
-				  "under an ACCESS EXCLUSIVE lock", con_name(c), lint_rel_name(rel));
+				  "under an ACCESS EXCLUSIVE lock", con_name(c), strata__lint_rel_name(rel));
 		break;
 	default:
 		break;
@@ -83,12 +83,12 @@ static void constraint(lint_file *f, const PgQuery__RangeVar *rel, const PgQuery
 static void validate(lint_file *f, const PgQuery__RangeVar *rel, const char *conname)
 {
 	int foreign = 0;
-	int here = lint_added_in_file(f, rel, conname);
+	int here = strata__lint_added_in_file(f, rel, conname);
 
-	if (!lint_check_validated(f, rel, conname, &foreign) || !here || !lint_in_transaction(f) ||
-	    lint_table_is_new(f, rel))
+	if (!strata__lint_check_validated(f, rel, conname, &foreign) || !here || !strata__lint_in_transaction(f) ||
+	    strata__lint_table_is_new(f, rel))
 		return;
-	lint_emit(f, foreign ? R_FOREIGN_KEY : R_CHECK_NOT_VALID, -1, rel,
+	strata__lint_emit(f, foreign ? R_FOREIGN_KEY : R_CHECK_NOT_VALID, -1, rel,
 		  "VALIDATE CONSTRAINT %s runs in the same transaction as its NOT VALID add, so the "
 		  "add's lock is held for the whole scan; validate it in a later migration",
 		  conname ? conname : "?");
@@ -96,13 +96,13 @@ static void validate(lint_file *f, const PgQuery__RangeVar *rel, const char *con
 
 static void set_not_null(lint_file *f, const PgQuery__RangeVar *rel, const char *col)
 {
-	if (lint_table_is_new(f, rel))
+	if (strata__lint_table_is_new(f, rel))
 		return;
-	if (f->pg_version >= 12 && col && lint_notnull_validated(f, rel, col))
+	if (f->pg_version >= 12 && col && strata__lint_notnull_validated(f, rel, col))
 		return;
-	lint_emit(f, R_SET_NOT_NULL, -1, rel,
+	strata__lint_emit(f, R_SET_NOT_NULL, -1, rel,
 		  "SET NOT NULL on %s.%s scans the table under an ACCESS EXCLUSIVE lock%s",
-		  lint_rel_name(rel), col ? col : "?",
+		  strata__lint_rel_name(rel), col ? col : "?",
 		  f->pg_version >= 12 ? "; validate a CHECK (col IS NOT NULL) first"
 				      : " (before PostgreSQL 12 even a validated CHECK does not help)");
 }
@@ -139,9 +139,9 @@ static void alter_table(lint_file *f, const PgQuery__AlterTableStmt *a)
 			set_not_null(f, a->relation, c->name);
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropNotNull:
-			if (!lint_table_is_new(f, a->relation))
-				lint_emit(f, R_DROP_NOT_NULL, -1, NULL,
-					  "DROP NOT NULL on %s.%s lets NULLs in", lint_rel_name(a->relation),
+			if (!strata__lint_table_is_new(f, a->relation))
+				strata__lint_emit(f, R_DROP_NOT_NULL, -1, NULL,
+					  "DROP NOT NULL on %s.%s lets NULLs in", strata__lint_rel_name(a->relation),
 					  c->name ? c->name : "?");
 			break;
 		default:
@@ -150,7 +150,7 @@ static void alter_table(lint_file *f, const PgQuery__AlterTableStmt *a)
 	}
 }
 
-void lint_rules_constraint(lint_file *f)
+void strata__lint_rules_constraint(lint_file *f)
 {
 	const PgQuery__Node *s = f->stmt;
 	size_t i;
@@ -166,7 +166,7 @@ void lint_rules_constraint(lint_file *f)
 
 			if (c->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
 			    c->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK) {
-				lint_emit(f, R_CREATE_DOMAIN, c->constraint->location, NULL,
+				strata__lint_emit(f, R_CREATE_DOMAIN, c->constraint->location, NULL,
 					  "CREATE DOMAIN with a CHECK constraint");
 				break;
 			}
@@ -177,7 +177,7 @@ void lint_rules_constraint(lint_file *f)
 		    !(s->alter_domain_stmt->def &&
 		      s->alter_domain_stmt->def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
 		      s->alter_domain_stmt->def->constraint->skip_validation))
-			lint_emit(f, R_ALTER_DOMAIN, -1, NULL,
+			strata__lint_emit(f, R_ALTER_DOMAIN, -1, NULL,
 				  "ALTER DOMAIN ... ADD CONSTRAINT checks every column of the domain");
 		break;
 	default:

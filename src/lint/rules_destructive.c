@@ -27,9 +27,9 @@
 static int put_column(strata_buf *b, const char *name)
 {
 	for (; name && *name; name++)
-		if (buf_putc(b, (char)tolower((unsigned char)*name)) != 0)
+		if (strata__buf_putc(b, (char)tolower((unsigned char)*name)) != 0)
 			return STRATA_ERROR;
-	return buf_putc(b, '\x1f');
+	return strata__buf_putc(b, '\x1f');
 }
 
 /* Where the entry of name[0..n) starts in list, or NULL. */
@@ -50,22 +50,22 @@ static const char *find_column(const char *list, const char *name)
 static void change_columns(lint_file *f, const PgQuery__RangeVar *rel, const char *drop,
 			   const char *add)
 {
-	const char *list = lint_table_columns(f, rel), *gone;
+	const char *list = strata__lint_table_columns(f, rel), *gone;
 	strata_buf b = STRATA_BUF_INIT;
 
 	if (!list)
 		return;
 	gone = drop ? find_column(list, drop) : NULL;
-	if (gone && (buf_putn(&b, list, (size_t)(gone - list)) != 0 ||
-		     buf_puts(&b, strchr(gone, '\x1f') + 1) != 0))
+	if (gone && (strata__buf_putn(&b, list, (size_t)(gone - list)) != 0 ||
+		     strata__buf_puts(&b, strchr(gone, '\x1f') + 1) != 0))
 		goto done;
-	if (!gone && buf_puts(&b, list) != 0)
+	if (!gone && strata__buf_puts(&b, list) != 0)
 		goto done;
 	if (add && put_column(&b, add) != 0)
 		goto done;
-	lint_table_columns_set(f, rel, buf_cstr(&b));
+	strata__lint_table_columns_set(f, rel, strata__buf_cstr(&b));
 done:
-	buf_release(&b);
+	strata__buf_release(&b);
 }
 
 static int is_rowid(const char *name)
@@ -88,8 +88,8 @@ static void create_table(lint_file *f, const PgQuery__CreateStmt *c)
 		else if (e->node_case != PG_QUERY__NODE__NODE_CONSTRAINT)
 			known = 0; /* LIKE */
 	}
-	lint_table_columns_set(f, c->relation, known && cols.len ? buf_cstr(&cols) : NULL);
-	buf_release(&cols);
+	strata__lint_table_columns_set(f, c->relation, known && cols.len ? strata__buf_cstr(&cols) : NULL);
+	strata__buf_release(&cols);
 }
 
 /* INSERT INTO new (cols) SELECT ... FROM t, every row of t (no WHERE,
@@ -100,7 +100,7 @@ static void insert(lint_file *f, const PgQuery__InsertStmt *ins)
 	strata_buf cols = STRATA_BUF_INIT;
 	size_t i;
 
-	if (!lint_table_is_new(f, ins->relation) || !ins->select_stmt || ins->with_clause ||
+	if (!strata__lint_table_is_new(f, ins->relation) || !ins->select_stmt || ins->with_clause ||
 	    ins->select_stmt->node_case != PG_QUERY__NODE__NODE_SELECT_STMT)
 		return;
 	sel = ins->select_stmt->select_stmt;
@@ -114,18 +114,18 @@ static void insert(lint_file *f, const PgQuery__InsertStmt *ins)
 
 		if (t->node_case == PG_QUERY__NODE__NODE_RES_TARGET && t->res_target->name &&
 		    !is_rowid(t->res_target->name) && put_column(&cols, t->res_target->name) != 0) {
-			buf_release(&cols);
+			strata__buf_release(&cols);
 			return;
 		}
 	}
-	lint_rows_copied(f, sel->from_clause[0]->range_var, buf_cstr(&cols));
-	buf_release(&cols);
+	strata__lint_rows_copied(f, sel->from_clause[0]->range_var, strata__buf_cstr(&cols));
+	strata__buf_release(&cols);
 }
 
 /* DROP TABLE of a table whose rows were copied: what the copy left behind. */
 static void drop_rebuilt(lint_file *f, const PgQuery__RangeVar *rel, const char *copied)
 {
-	const char *list = lint_table_columns(f, rel);
+	const char *list = strata__lint_table_columns(f, rel);
 	strata_buf lost = STRATA_BUF_INIT;
 
 	if (!list || !*copied)
@@ -134,14 +134,14 @@ static void drop_rebuilt(lint_file *f, const PgQuery__RangeVar *rel, const char 
 		size_t n = (size_t)(strchr(p, '\x1f') - p);
 
 		if (!find_column_n(copied, p, n) &&
-		    ((lost.len && buf_puts(&lost, ", ") != 0) || buf_putn(&lost, p, n) != 0))
+		    ((lost.len && strata__buf_puts(&lost, ", ") != 0) || strata__buf_putn(&lost, p, n) != 0))
 			break;
 	}
 	if (lost.len)
-		lint_emit(f, R_DROP_COLUMN, -1, NULL,
+		strata__lint_emit(f, R_DROP_COLUMN, -1, NULL,
 			  "the rebuild of %s copies its rows but not column(s) %s: their data is lost "
-			  "and code that still uses them breaks", lint_rel_name(rel), buf_cstr(&lost));
-	buf_release(&lost);
+			  "and code that still uses them breaks", strata__lint_rel_name(rel), strata__buf_cstr(&lost));
+	strata__buf_release(&lost);
 }
 
 /* A RangeVar for a dotted name list (DROP TABLE a.b): borrowed strings. */
@@ -155,9 +155,9 @@ static PgQuery__RangeVar range_of(const PgQuery__Node *names)
 	if (!names || names->node_case != PG_QUERY__NODE__NODE_LIST || !names->list->n_items)
 		return rv;
 	l = names->list;
-	rv.relname = (char *)lint_str(l->items[l->n_items - 1]);
+	rv.relname = (char *)strata__lint_str(l->items[l->n_items - 1]);
 	if (l->n_items > 1)
-		rv.schemaname = (char *)lint_str(l->items[l->n_items - 2]);
+		rv.schemaname = (char *)strata__lint_str(l->items[l->n_items - 2]);
 	return rv;
 }
 
@@ -170,22 +170,22 @@ static void drop(lint_file *f, const PgQuery__DropStmt *d)
 
 		switch (d->remove_type) {
 		case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE: {
-			const char *copied = lint_rows_copied_from(f, &rv);
+			const char *copied = strata__lint_rows_copied_from(f, &rv);
 
-			if (rv.relname && !lint_table_is_new(f, &rv) && copied)
+			if (rv.relname && !strata__lint_table_is_new(f, &rv) && copied)
 				drop_rebuilt(f, &rv, copied);
-			else if (rv.relname && !lint_table_is_new(f, &rv))
-				lint_emit(f, R_DROP_TABLE, -1, NULL, "DROP TABLE %s loses its data%s",
-					  lint_rel_name(&rv), d->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE
+			else if (rv.relname && !strata__lint_table_is_new(f, &rv))
+				strata__lint_emit(f, R_DROP_TABLE, -1, NULL, "DROP TABLE %s loses its data%s",
+					  strata__lint_rel_name(&rv), d->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE
 					  ? " and, with CASCADE, every object that depends on it" : "");
-			lint_table_columns_set(f, &rv, NULL);
+			strata__lint_table_columns_set(f, &rv, NULL);
 			break;
 		}
 		case PG_QUERY__OBJECT_TYPE__OBJECT_SCHEMA:
-			if (lint_schema_is_own(f, lint_str(d->objects[i])))
+			if (strata__lint_schema_is_own(f, strata__lint_str(d->objects[i])))
 				break; /* undoes this revision's own CREATE SCHEMA */
-			lint_emit(f, R_DROP_SCHEMA, -1, NULL, "DROP SCHEMA %s drops everything in it",
-				  lint_str(d->objects[i]) ? lint_str(d->objects[i]) : "?");
+			strata__lint_emit(f, R_DROP_SCHEMA, -1, NULL, "DROP SCHEMA %s drops everything in it",
+				  strata__lint_str(d->objects[i]) ? strata__lint_str(d->objects[i]) : "?");
 			break;
 		default:
 			return;
@@ -195,7 +195,7 @@ static void drop(lint_file *f, const PgQuery__DropStmt *d)
 
 static void alter_table(lint_file *f, const PgQuery__AlterTableStmt *a)
 {
-	int is_new = lint_table_is_new(f, a->relation);
+	int is_new = strata__lint_table_is_new(f, a->relation);
 	size_t i;
 
 	for (i = 0; i < a->n_cmds; i++) {
@@ -210,10 +210,10 @@ static void alter_table(lint_file *f, const PgQuery__AlterTableStmt *a)
 		if (c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn && c->name)
 			change_columns(f, a->relation, c->name, NULL);
 		if (c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn && !is_new &&
-		    !lint_column_is_new(f, a->relation, c->name))
-			lint_emit(f, R_DROP_COLUMN, -1, NULL,
+		    !strata__lint_column_is_new(f, a->relation, c->name))
+			strata__lint_emit(f, R_DROP_COLUMN, -1, NULL,
 				  "DROP COLUMN %s.%s loses its data and breaks code that still uses it",
-				  lint_rel_name(a->relation), c->name ? c->name : "?");
+				  strata__lint_rel_name(a->relation), c->name ? c->name : "?");
 	}
 }
 
@@ -226,11 +226,11 @@ static void rename_columns(lint_file *f, const PgQuery__RenameStmt *r)
 	if (r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN && r->subname && r->newname) {
 		change_columns(f, r->relation, r->subname, r->newname);
 	} else if (r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE && r->relation &&
-		   r->newname && (list = lint_table_columns(f, r->relation))) {
+		   r->newname && (list = strata__lint_table_columns(f, r->relation))) {
 		to = *r->relation;
 		to.relname = r->newname;
-		lint_table_columns_set(f, &to, list); /* list stays with the report */
-		lint_table_columns_set(f, r->relation, NULL);
+		strata__lint_table_columns_set(f, &to, list); /* list stays with the report */
+		strata__lint_table_columns_set(f, r->relation, NULL);
 	}
 }
 
@@ -240,20 +240,20 @@ static void rename(lint_file *f, const PgQuery__RenameStmt *r)
 	switch (r->rename_type) {
 	case PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN:
 		if (r->relation_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE &&
-		    !lint_table_is_new(f, r->relation))
-			lint_emit(f, R_RENAME_COLUMN, -1, NULL,
+		    !strata__lint_table_is_new(f, r->relation))
+			strata__lint_emit(f, R_RENAME_COLUMN, -1, NULL,
 				  "renaming %s.%s to %s breaks code that still uses the old name",
-				  lint_rel_name(r->relation), r->subname ? r->subname : "?",
+				  strata__lint_rel_name(r->relation), r->subname ? r->subname : "?",
 				  r->newname ? r->newname : "?");
 		break;
 	case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE:
-		if (!lint_table_is_new(f, r->relation))
-			lint_emit(f, R_RENAME_TABLE, -1, NULL,
+		if (!strata__lint_table_is_new(f, r->relation))
+			strata__lint_emit(f, R_RENAME_TABLE, -1, NULL,
 				  "renaming table %s to %s breaks code that still uses the old name",
-				  lint_rel_name(r->relation), r->newname ? r->newname : "?");
+				  strata__lint_rel_name(r->relation), r->newname ? r->newname : "?");
 		break;
 	case PG_QUERY__OBJECT_TYPE__OBJECT_SCHEMA:
-		lint_emit(f, R_RENAME_SCHEMA, -1, NULL,
+		strata__lint_emit(f, R_RENAME_SCHEMA, -1, NULL,
 			  "renaming schema %s to %s breaks code that still names it",
 			  r->subname ? r->subname : "?", r->newname ? r->newname : "?");
 		break;
@@ -265,17 +265,17 @@ static void rename(lint_file *f, const PgQuery__RenameStmt *r)
 static void alter_enum(lint_file *f, const PgQuery__AlterEnumStmt *e)
 {
 	if (e->old_val && *e->old_val) {
-		lint_emit(f, R_RENAME_ENUM_VALUE, -1, NULL,
+		strata__lint_emit(f, R_RENAME_ENUM_VALUE, -1, NULL,
 			  "renaming enum value '%s' to '%s' breaks code that still writes the old one",
 			  e->old_val, e->new_val ? e->new_val : "?");
 		return;
 	}
 	if (e->new_val && !(e->new_val_neighbor && *e->new_val_neighbor))
-		lint_emit(f, R_ENUM_ORDER, -1, NULL,
+		strata__lint_emit(f, R_ENUM_ORDER, -1, NULL,
 			  "ADD VALUE '%s' without BEFORE or AFTER appends it at the end", e->new_val);
 }
 
-void lint_rules_destructive(lint_file *f)
+void strata__lint_rules_destructive(lint_file *f)
 {
 	const PgQuery__Node *s = f->stmt;
 
@@ -290,7 +290,7 @@ void lint_rules_destructive(lint_file *f)
 		drop(f, s->drop_stmt);
 		break;
 	case PG_QUERY__NODE__NODE_DROPDB_STMT:
-		lint_emit(f, R_DROP_DATABASE, -1, NULL, "DROP DATABASE %s",
+		strata__lint_emit(f, R_DROP_DATABASE, -1, NULL, "DROP DATABASE %s",
 			  s->dropdb_stmt->dbname ? s->dropdb_stmt->dbname : "");
 		break;
 	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
@@ -305,7 +305,7 @@ void lint_rules_destructive(lint_file *f)
 		break;
 	case PG_QUERY__NODE__NODE_TRUNCATE_STMT:
 		if (s->truncate_stmt->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE)
-			lint_emit(f, R_TRUNCATE_CASCADE, -1, NULL,
+			strata__lint_emit(f, R_TRUNCATE_CASCADE, -1, NULL,
 				  "TRUNCATE ... CASCADE also empties every table that references it");
 		break;
 	default:

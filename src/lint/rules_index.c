@@ -22,14 +22,14 @@ static int pg14_buggy(const lint_file *f)
 static void concurrently_in_tx(lint_file *f, const char *what)
 {
 	if (f->scope != LINT_IN_FILE) {
-		lint_emit(f, R_CONCURRENT_IN_TX, -1, NULL, "%s CONCURRENTLY inside a transaction (the "
+		strata__lint_emit(f, R_CONCURRENT_IN_TX, -1, NULL, "%s CONCURRENTLY inside a transaction (the "
 			  "statements of a %s always run in one)", what,
 			  f->scope == LINT_IN_FUNCTION ? "function" : "DO block");
 		return;
 	}
-	if (!lint_in_transaction(f))
+	if (!strata__lint_in_transaction(f))
 		return;
-	lint_emit(f, R_CONCURRENT_IN_TX, -1, NULL, "%s CONCURRENTLY inside a transaction%s", what,
+	strata__lint_emit(f, R_CONCURRENT_IN_TX, -1, NULL, "%s CONCURRENTLY inside a transaction%s", what,
 		  f->transactional && f->is_migration
 		  ? " (this migration has 'transaction: on')"
 		  : f->transactional ? " (the file is assumed to run in one transaction)"
@@ -43,18 +43,18 @@ static void create_index(lint_file *f, const PgQuery__IndexStmt *ix)
 	if (ix->concurrent) {
 		concurrently_in_tx(f, "CREATE INDEX");
 		if (pg14_buggy(f))
-			lint_emit(f, R_PG14_CONCURRENT, -1, NULL,
+			strata__lint_emit(f, R_PG14_CONCURRENT, -1, NULL,
 				  "the server is PostgreSQL %d.%d, whose concurrent index builds can "
 				  "corrupt indexes", f->o->pg_version_num / 10000,
 				  f->o->pg_version_num % 100);
-	} else if (!lint_table_is_new(f, ix->relation)) {
-		lint_emit(f, R_CONCURRENT_INDEX, ix->relation ? ix->relation->location : -1,
+	} else if (!strata__lint_table_is_new(f, ix->relation)) {
+		strata__lint_emit(f, R_CONCURRENT_INDEX, ix->relation ? ix->relation->location : -1,
 			  ix->relation, "CREATE %sINDEX %s on existing table %s blocks writes while "
 			  "it builds; use CONCURRENTLY", ix->unique ? "UNIQUE " : "", name,
-			  lint_rel_name(ix->relation));
+			  strata__lint_rel_name(ix->relation));
 	}
 	if (!ix->unique && ix->n_index_params > 3)
-		lint_emit(f, R_INDEX_COLUMNS, -1, NULL, "index %s has %zu columns", name,
+		strata__lint_emit(f, R_INDEX_COLUMNS, -1, NULL, "index %s has %zu columns", name,
 			  ix->n_index_params);
 }
 
@@ -72,12 +72,12 @@ static void drop_index(lint_file *f, const PgQuery__DropStmt *d)
 
 		if (o->node_case != PG_QUERY__NODE__NODE_LIST || !o->list->n_items)
 			continue;
-		name = lint_str(o->list->items[o->list->n_items - 1]);
+		name = strata__lint_str(o->list->items[o->list->n_items - 1]);
 		if (o->list->n_items > 1)
-			schema = lint_str(o->list->items[o->list->n_items - 2]);
-		if (name && lint_index_is_new(f, schema, name))
+			schema = strata__lint_str(o->list->items[o->list->n_items - 2]);
+		if (name && strata__lint_index_is_new(f, schema, name))
 			continue;
-		lint_emit(f, R_CONCURRENT_DROP_INDEX, -1, NULL,
+		strata__lint_emit(f, R_CONCURRENT_DROP_INDEX, -1, NULL,
 			  "DROP INDEX %s takes an ACCESS EXCLUSIVE lock on its table; use CONCURRENTLY",
 			  name ? name : "?");
 	}
@@ -85,14 +85,14 @@ static void drop_index(lint_file *f, const PgQuery__DropStmt *d)
 
 static void reindex(lint_file *f, const PgQuery__ReindexStmt *s)
 {
-	if (lint_has_option(s->params, s->n_params, "concurrently")) {
+	if (strata__lint_has_option(s->params, s->n_params, "concurrently")) {
 		concurrently_in_tx(f, "REINDEX");
 		return;
 	}
-	if (s->relation && lint_table_is_new(f, s->relation))
+	if (s->relation && strata__lint_table_is_new(f, s->relation))
 		return;
-	lint_emit(f, R_CONCURRENT_REINDEX, -1, s->relation, "REINDEX %s without CONCURRENTLY",
-		  s->relation ? lint_rel_name(s->relation) : s->name ? s->name : "");
+	strata__lint_emit(f, R_CONCURRENT_REINDEX, -1, s->relation, "REINDEX %s without CONCURRENTLY",
+		  s->relation ? strata__lint_rel_name(s->relation) : s->name ? s->name : "");
 }
 
 static void alter_table(lint_file *f, const PgQuery__AlterTableStmt *a)
@@ -112,14 +112,14 @@ static void alter_table(lint_file *f, const PgQuery__AlterTableStmt *a)
 		p = c->def->partition_cmd;
 		if (p->concurrent) {
 			concurrently_in_tx(f, "DETACH PARTITION");
-		} else if (!lint_table_is_new(f, a->relation)) {
-			/* lint_rel_name() has one buffer: copy the first name out */
+		} else if (!strata__lint_table_is_new(f, a->relation)) {
+			/* strata__lint_rel_name() has one buffer: copy the first name out */
 			char partition[300];
 
-			snprintf(partition, sizeof(partition), "%s", lint_rel_name(p->name));
-			lint_emit(f, R_CONCURRENT_DETACH, -1, a->relation,
+			snprintf(partition, sizeof(partition), "%s", strata__lint_rel_name(p->name));
+			strata__lint_emit(f, R_CONCURRENT_DETACH, -1, a->relation,
 				  "DETACH PARTITION %s from %s without CONCURRENTLY", partition,
-				  lint_rel_name(a->relation));
+				  strata__lint_rel_name(a->relation));
 		}
 	}
 }
@@ -128,22 +128,22 @@ static void vacuum(lint_file *f, const PgQuery__VacuumStmt *v)
 {
 	size_t i;
 
-	if (!v->is_vacuumcmd || !lint_has_option(v->options, v->n_options, "full"))
+	if (!v->is_vacuumcmd || !strata__lint_has_option(v->options, v->n_options, "full"))
 		return;
 	for (i = 0; i < v->n_rels; i++) {
 		const PgQuery__Node *n = v->rels[i];
 
 		if (n->node_case == PG_QUERY__NODE__NODE_VACUUM_RELATION &&
-		    lint_table_is_new(f, n->vacuum_relation->relation))
+		    strata__lint_table_is_new(f, n->vacuum_relation->relation))
 			return;
 	}
-	lint_emit(f, R_REPACK, -1, v->n_rels && v->rels[0]->node_case ==
+	strata__lint_emit(f, R_REPACK, -1, v->n_rels && v->rels[0]->node_case ==
 		  PG_QUERY__NODE__NODE_VACUUM_RELATION ? v->rels[0]->vacuum_relation->relation : NULL,
 		  "VACUUM FULL rewrites %s under an ACCESS EXCLUSIVE lock",
 		  v->n_rels ? "the table" : "every table");
 }
 
-void lint_rules_index(lint_file *f)
+void strata__lint_rules_index(lint_file *f)
 {
 	const PgQuery__Node *s = f->stmt;
 
@@ -165,10 +165,10 @@ void lint_rules_index(lint_file *f)
 		vacuum(f, s->vacuum_stmt);
 		break;
 	case PG_QUERY__NODE__NODE_CLUSTER_STMT:
-		if (!s->cluster_stmt->relation || !lint_table_is_new(f, s->cluster_stmt->relation))
-			lint_emit(f, R_REPACK, -1, s->cluster_stmt->relation,
+		if (!s->cluster_stmt->relation || !strata__lint_table_is_new(f, s->cluster_stmt->relation))
+			strata__lint_emit(f, R_REPACK, -1, s->cluster_stmt->relation,
 				  "CLUSTER %s rewrites the table under an ACCESS EXCLUSIVE lock",
-				  s->cluster_stmt->relation ? lint_rel_name(s->cluster_stmt->relation)
+				  s->cluster_stmt->relation ? strata__lint_rel_name(s->cluster_stmt->relation)
 							    : "");
 		break;
 	default:

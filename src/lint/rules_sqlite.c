@@ -4,7 +4,7 @@
  *
  * Layer: lint. SQLite statements are read with PostgreSQL's parser (the
  * ALTER TABLE forms are the same). What it cannot read the engine hands
- * to lint_sqlite_unparsed(), which reads two kinds by their words: CREATE
+ * to strata__lint_sqlite_unparsed(), which reads two kinds by their words: CREATE
  * TABLE (the table is new, and its columns are known: AUTOINCREMENT,
  * STRICT or a column without a type stop PostgreSQL's parser) and PRAGMA.
  * SQLite's ALTER TABLE supports RENAME TO, RENAME COLUMN (3.25+),
@@ -67,7 +67,7 @@ static const char *add_column_problem(const PgQuery__ColumnDef *col)
 		}
 	}
 	if (dflt && (dflt->node_case == PG_QUERY__NODE__NODE_SQLVALUE_FUNCTION ||
-		     !lint_is_constant(dflt)))
+		     !strata__lint_is_constant(dflt)))
 		return "a column with a non-constant default";
 	if (not_null && (!dflt || (dflt->node_case == PG_QUERY__NODE__NODE_A_CONST &&
 				   dflt->a_const->isnull)))
@@ -75,7 +75,7 @@ static const char *add_column_problem(const PgQuery__ColumnDef *col)
 	return NULL;
 }
 
-void lint_rules_sqlite(lint_file *f)
+void strata__lint_rules_sqlite(lint_file *f)
 {
 	const PgQuery__AlterTableStmt *a;
 	size_t i;
@@ -94,16 +94,16 @@ void lint_rules_sqlite(lint_file *f)
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
 			if (c->def && c->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF &&
 			    (problem = add_column_problem(c->def->column_def)) != NULL)
-				lint_emit(f, R_SQLITE_ADD_COLUMN, c->def->column_def->location, NULL,
+				strata__lint_emit(f, R_SQLITE_ADD_COLUMN, c->def->column_def->location, NULL,
 					  "SQLite cannot add %s (%s) to %s", problem,
 					  c->def->column_def->colname ? c->def->column_def->colname : "?",
-					  lint_rel_name(a->relation));
+					  strata__lint_rel_name(a->relation));
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
 			break;
 		default:
-			lint_emit(f, R_SQLITE_ALTER, -1, NULL, "SQLite's ALTER TABLE cannot do %s (on %s)",
-				  what(c->subtype), lint_rel_name(a->relation));
+			strata__lint_emit(f, R_SQLITE_ALTER, -1, NULL, "SQLite's ALTER TABLE cannot do %s (on %s)",
+				  what(c->subtype), strata__lint_rel_name(a->relation));
 			break;
 		}
 	}
@@ -126,7 +126,7 @@ typedef struct reader {
 
 static void skip_blanks(reader *r)
 {
-	r->at = sqlscan_skip_blank(r->sql, r->end, r->at, SQLSCAN_SQLITE, NULL);
+	r->at = strata__sqlscan_skip_blank(r->sql, r->end, r->at, SQLSCAN_SQLITE, NULL);
 }
 
 static int is_word_char(char c)
@@ -226,9 +226,9 @@ static int read_columns(reader *r, strata_buf *out)
 				constraint |= is(&w, constraint_words[k]);
 			if (!constraint) {
 				for (size_t k = 0; k < w.n; k++)
-					if (buf_putc(out, (char)tolower((unsigned char)w.s[k])) != 0)
+					if (strata__buf_putc(out, (char)tolower((unsigned char)w.s[k])) != 0)
 						return STRATA_ERROR;
-				if (buf_putc(out, '\x1f') != 0)
+				if (strata__buf_putc(out, '\x1f') != 0)
 					return STRATA_ERROR;
 			}
 			first = 0;
@@ -266,10 +266,10 @@ static void create_table(lint_file *f, reader *r)
 	}
 	if (!read_table_name(r, &rv, schema, name, sizeof(name)))
 		return;
-	lint_table_created(f, &rv);
+	strata__lint_table_created(f, &rv);
 	if (read_columns(r, &columns) == 0 && columns.len)
-		lint_table_columns_set(f, &rv, buf_cstr(&columns));
-	buf_release(&columns);
+		strata__lint_table_columns_set(f, &rv, strata__buf_cstr(&columns));
+	strata__buf_release(&columns);
 }
 
 static void pragma(lint_file *f, reader *r)
@@ -290,9 +290,9 @@ static void pragma(lint_file *f, reader *r)
 	}
 	if (!is(&w, "foreign_keys") || !next_word(r, &w) || !(is_char(&w, '=') || is_char(&w, '(')))
 		return; /* a query of its value, or another pragma */
-	if (!lint_in_transaction(f))
+	if (!strata__lint_in_transaction(f))
 		return;
-	lint_emit(f, R_SQLITE_PRAGMA_IN_TX, -1, NULL,
+	strata__lint_emit(f, R_SQLITE_PRAGMA_IN_TX, -1, NULL,
 		  "PRAGMA foreign_keys does nothing inside a transaction%s: foreign keys stay as "
 		  "they were (off, on strata's connection)",
 		  f->transactional && f->is_migration ? " (this migration has 'transaction: on')"
@@ -300,7 +300,7 @@ static void pragma(lint_file *f, reader *r)
 						      : " (after BEGIN)");
 }
 
-void lint_sqlite_unparsed(lint_file *f)
+void strata__lint_sqlite_unparsed(lint_file *f)
 {
 	reader r = { f->sql, f->stmt_start, f->stmt_end };
 	word w;

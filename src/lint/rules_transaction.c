@@ -67,17 +67,17 @@ static const PgQuery__RangeVar *locked_table(lint_file *f, const PgQuery__Node *
 		rel = &unknown;
 		break;
 	case PG_QUERY__NODE__NODE_REINDEX_STMT:
-		if (!lint_has_option(s->reindex_stmt->params, s->reindex_stmt->n_params, "concurrently"))
+		if (!strata__lint_has_option(s->reindex_stmt->params, s->reindex_stmt->n_params, "concurrently"))
 			rel = s->reindex_stmt->relation ? s->reindex_stmt->relation : &unknown;
 		break;
 	case PG_QUERY__NODE__NODE_VACUUM_STMT:
-		if (lint_has_option(s->vacuum_stmt->options, s->vacuum_stmt->n_options, "full"))
+		if (strata__lint_has_option(s->vacuum_stmt->options, s->vacuum_stmt->n_options, "full"))
 			rel = &unknown;
 		break;
 	default:
 		break;
 	}
-	if (!rel || (rel != &unknown && lint_table_is_new(f, rel)))
+	if (!rel || (rel != &unknown && strata__lint_table_is_new(f, rel)))
 		return NULL;
 	*found = 1;
 	return rel == &unknown ? NULL : rel;
@@ -95,16 +95,16 @@ static void timeouts(lint_file *f)
 		return;
 	if (!f->lock_timeout_set && !f->lock_timeout_reported) {
 		f->lock_timeout_reported = 1;
-		lint_emit(f, R_LOCK_TIMEOUT, -1, NULL,
+		strata__lint_emit(f, R_LOCK_TIMEOUT, -1, NULL,
 			  "this statement locks %s but no lock_timeout is set: it can wait behind a "
 			  "long transaction while every query on the table waits behind it",
-			  rel ? lint_rel_name(rel) : "a table");
+			  rel ? strata__lint_rel_name(rel) : "a table");
 	}
 	if (!f->statement_timeout_set && !f->statement_timeout_reported) {
 		f->statement_timeout_reported = 1;
-		lint_emit(f, R_STATEMENT_TIMEOUT, -1, NULL,
+		strata__lint_emit(f, R_STATEMENT_TIMEOUT, -1, NULL,
 			  "this statement locks %s but no statement_timeout is set",
-			  rel ? lint_rel_name(rel) : "a table");
+			  rel ? strata__lint_rel_name(rel) : "a table");
 	}
 }
 
@@ -118,21 +118,21 @@ static void transaction(lint_file *f, const PgQuery__TransactionStmt *t)
 	if (!opens && !closes)
 		return;
 	if (f->transactional) {
-		lint_emit(f, R_TX_NESTING, -1, NULL, "%s inside a %s", opens ? "BEGIN" : "COMMIT/ROLLBACK",
+		strata__lint_emit(f, R_TX_NESTING, -1, NULL, "%s inside a %s", opens ? "BEGIN" : "COMMIT/ROLLBACK",
 			  f->is_migration ? "migration strata runs in a transaction ('transaction: on')"
 					  : "file assumed to run in one transaction");
 		return;
 	}
 	if (opens) {
 		if (f->tx_depth > 0)
-			lint_emit(f, R_TX_NESTING, -1, NULL, "BEGIN inside a transaction already open");
+			strata__lint_emit(f, R_TX_NESTING, -1, NULL, "BEGIN inside a transaction already open");
 		else
-			f->tx_begin_at = lint_stmt_offset(f);
+			f->tx_begin_at = strata__lint_stmt_offset(f);
 		f->tx_depth++;
 	} else if (f->tx_depth > 0) {
 		f->tx_depth = 0;
 	} else {
-		lint_emit(f, R_TX_NESTING, -1, NULL, "COMMIT/ROLLBACK without a BEGIN");
+		strata__lint_emit(f, R_TX_NESTING, -1, NULL, "COMMIT/ROLLBACK without a BEGIN");
 	}
 }
 
@@ -151,27 +151,27 @@ static void index_robust(lint_file *f, const PgQuery__IndexStmt *ix)
 	const char *name = ix->idxname && *ix->idxname ? ix->idxname : NULL;
 
 	if (!ix->concurrent) {
-		if (!ix->if_not_exists && !(name && lint_index_was_dropped_here(f, name)))
-			lint_emit(f, R_ROBUST, -1, NULL, "CREATE INDEX %s without IF NOT EXISTS",
+		if (!ix->if_not_exists && !(name && strata__lint_index_was_dropped_here(f, name)))
+			strata__lint_emit(f, R_ROBUST, -1, NULL, "CREATE INDEX %s without IF NOT EXISTS",
 				  name ? name : "(unnamed)");
 		return;
 	}
 	if (!name) {
-		lint_emit(f, R_ROBUST, -1, NULL,
+		strata__lint_emit(f, R_ROBUST, -1, NULL,
 			  "CREATE INDEX CONCURRENTLY without a name: a failed build leaves an "
 			  "INVALID index that a retry cannot drop by name; name the index");
 		return;
 	}
-	if (lint_index_was_dropped_here(f, name) || (f->is_migration && ix->if_not_exists))
+	if (strata__lint_index_was_dropped_here(f, name) || (f->is_migration && ix->if_not_exists))
 		return;
 	if (f->is_migration)
-		lint_emit(f, R_ROBUST, -1, NULL,
+		strata__lint_emit(f, R_ROBUST, -1, NULL,
 			  "CREATE INDEX CONCURRENTLY %s without IF NOT EXISTS: run again after a later "
 			  "statement failed, it finds the index built and fails; add IF NOT EXISTS "
 			  "('strata upgrade --retry-failed' drops an INVALID %s a failed build left "
 			  "before building it again)", name, name);
 	else
-		lint_emit(f, R_ROBUST, -1, NULL,
+		strata__lint_emit(f, R_ROBUST, -1, NULL,
 			  "CREATE INDEX CONCURRENTLY %s: a failed build leaves an INVALID index %s%s; "
 			  "precede it with DROP INDEX CONCURRENTLY IF EXISTS %s so that a retry builds "
 			  "it again", name, name,
@@ -192,23 +192,23 @@ static void robust(lint_file *f)
 
 	/* A statement under IF or CASE, or with an EXCEPTION handler, is made
 	 * safe to run again by its condition (IF NOT EXISTS (SELECT ...)). */
-	if (lint_in_transaction(f) || f->guarded)
+	if (strata__lint_in_transaction(f) || f->guarded)
 		return;
 	switch (s->node_case) {
 	case PG_QUERY__NODE__NODE_CREATE_STMT:
 		/* A temporary table and its indexes are gone when a retry runs. */
 		if (!s->create_stmt->if_not_exists && !is_temporary(s->create_stmt->relation))
-			lint_emit(f, R_ROBUST, -1, NULL, "CREATE TABLE %s without IF NOT EXISTS",
-				  lint_rel_name(s->create_stmt->relation));
+			strata__lint_emit(f, R_ROBUST, -1, NULL, "CREATE TABLE %s without IF NOT EXISTS",
+				  strata__lint_rel_name(s->create_stmt->relation));
 		break;
 	case PG_QUERY__NODE__NODE_INDEX_STMT:
-		if (!lint_table_is_temporary(f, s->index_stmt->relation))
+		if (!strata__lint_table_is_temporary(f, s->index_stmt->relation))
 			index_robust(f, s->index_stmt);
 		break;
 	case PG_QUERY__NODE__NODE_RENAME_STMT:
 		if (s->rename_stmt->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE ||
 		    s->rename_stmt->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN)
-			lint_emit(f, R_ROBUST, -1, NULL,
+			strata__lint_emit(f, R_ROBUST, -1, NULL,
 				  "RENAME fails when run a second time; run it in a transaction");
 		break;
 	case PG_QUERY__NODE__NODE_DROP_STMT:
@@ -218,13 +218,13 @@ static void robust(lint_file *f)
 				const PgQuery__Node *o = s->drop_stmt->objects[i];
 
 				if (o->node_case == PG_QUERY__NODE__NODE_LIST && o->list->n_items)
-					lint_index_dropped_here(
-						f, lint_str(o->list->items[o->list->n_items - 1]));
+					strata__lint_index_dropped_here(
+						f, strata__lint_str(o->list->items[o->list->n_items - 1]));
 			}
 		if (!s->drop_stmt->missing_ok &&
 		    (s->drop_stmt->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE ||
 		     s->drop_stmt->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_INDEX))
-			lint_emit(f, R_ROBUST, -1, NULL, "DROP %s without IF EXISTS",
+			strata__lint_emit(f, R_ROBUST, -1, NULL, "DROP %s without IF EXISTS",
 				  s->drop_stmt->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE
 				  ? "TABLE" : "INDEX");
 		break;
@@ -238,16 +238,16 @@ static void robust(lint_file *f)
 			switch (c->subtype) {
 			case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
 				if (!c->missing_ok)
-					lint_emit(f, R_ROBUST, -1, NULL, "ADD COLUMN without IF NOT EXISTS");
+					strata__lint_emit(f, R_ROBUST, -1, NULL, "ADD COLUMN without IF NOT EXISTS");
 				break;
 			case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
 			case PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint:
 				if (!c->missing_ok)
-					lint_emit(f, R_ROBUST, -1, NULL, "DROP %s without IF EXISTS",
+					strata__lint_emit(f, R_ROBUST, -1, NULL, "DROP %s without IF EXISTS",
 						  c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn
 						  ? "COLUMN" : "CONSTRAINT");
 				else if (c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint)
-					lint_constraint_dropped_here(f, s->alter_table_stmt->relation,
+					strata__lint_constraint_dropped_here(f, s->alter_table_stmt->relation,
 								     c->name);
 				break;
 			case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint:
@@ -265,12 +265,12 @@ static void robust(lint_file *f)
 					con = pkey;
 				}
 				if (!con || !*con)
-					lint_emit(f, R_ROBUST, -1, NULL,
+					strata__lint_emit(f, R_ROBUST, -1, NULL,
 						  "ADD CONSTRAINT without a name cannot run twice; name it "
 						  "and precede it with DROP CONSTRAINT IF EXISTS");
-				else if (!lint_constraint_was_dropped_here(f, s->alter_table_stmt->relation,
+				else if (!strata__lint_constraint_was_dropped_here(f, s->alter_table_stmt->relation,
 									   con))
-					lint_emit(f, R_ROBUST, -1, NULL,
+					strata__lint_emit(f, R_ROBUST, -1, NULL,
 						  "ADD CONSTRAINT %s cannot run twice; precede it with DROP "
 						  "CONSTRAINT IF EXISTS %s", con, con);
 				break;
@@ -298,7 +298,7 @@ static const char *backfill_column(const PgQuery__Node *where)
 	    t->arg->node_case != PG_QUERY__NODE__NODE_COLUMN_REF)
 		return NULL;
 	c = t->arg->column_ref;
-	return c->n_fields ? lint_str(c->fields[c->n_fields - 1]) : NULL;
+	return c->n_fields ? strata__lint_str(c->fields[c->n_fields - 1]) : NULL;
 }
 
 /* SL213: UPDATE or DELETE of every row of an existing table. */
@@ -309,30 +309,30 @@ static void data_change(lint_file *f)
 
 	switch (s->node_case) {
 	case PG_QUERY__NODE__NODE_UPDATE_STMT:
-		if (lint_table_is_new(f, s->update_stmt->relation))
+		if (strata__lint_table_is_new(f, s->update_stmt->relation))
 			break;
 		if (!s->update_stmt->where_clause)
-			lint_emit(f, R_UNBATCHED_DATA, -1, s->update_stmt->relation,
+			strata__lint_emit(f, R_UNBATCHED_DATA, -1, s->update_stmt->relation,
 				  "UPDATE %s without WHERE rewrites every row in one transaction",
-				  lint_rel_name(s->update_stmt->relation));
+				  strata__lint_rel_name(s->update_stmt->relation));
 		else if ((col = backfill_column(s->update_stmt->where_clause)) != NULL)
-			lint_emit(f, R_UNBATCHED_DATA, -1, s->update_stmt->relation,
+			strata__lint_emit(f, R_UNBATCHED_DATA, -1, s->update_stmt->relation,
 				  "UPDATE %s ... WHERE %s IS NULL rewrites every row of a column being "
 				  "filled (all of them are NULL) in one transaction",
-				  lint_rel_name(s->update_stmt->relation), col);
+				  strata__lint_rel_name(s->update_stmt->relation), col);
 		break;
 	case PG_QUERY__NODE__NODE_DELETE_STMT:
-		if (!s->delete_stmt->where_clause && !lint_table_is_new(f, s->delete_stmt->relation))
-			lint_emit(f, R_UNBATCHED_DATA, -1, s->delete_stmt->relation,
+		if (!s->delete_stmt->where_clause && !strata__lint_table_is_new(f, s->delete_stmt->relation))
+			strata__lint_emit(f, R_UNBATCHED_DATA, -1, s->delete_stmt->relation,
 				  "DELETE FROM %s without WHERE deletes every row in one transaction",
-				  lint_rel_name(s->delete_stmt->relation));
+				  strata__lint_rel_name(s->delete_stmt->relation));
 		break;
 	default:
 		break;
 	}
 }
 
-void lint_rules_transaction(lint_file *f)
+void strata__lint_rules_transaction(lint_file *f)
 {
 	const PgQuery__Node *s = f->stmt;
 
@@ -364,12 +364,12 @@ void lint_rules_transaction(lint_file *f)
 	}
 }
 
-void lint_rules_transaction_end(lint_file *f)
+void strata__lint_rules_transaction_end(lint_file *f)
 {
 	if (f->tx_depth <= 0)
 		return;
 	f->base = 0;
 	f->stmt_start = f->tx_begin_at;
 	f->stmt_end = f->tx_begin_at + 1;
-	lint_emit(f, R_UNCOMMITTED, -1, NULL, "BEGIN without a matching COMMIT");
+	strata__lint_emit(f, R_UNCOMMITTED, -1, NULL, "BEGIN without a matching COMMIT");
 }

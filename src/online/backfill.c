@@ -38,7 +38,7 @@
 #include <string.h>
 #include <time.h>
 
-void online_log(const online_run *r, strata_log_level level, const char *fmt, ...)
+void strata__online_log(const online_run *r, strata_log_level level, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -78,14 +78,14 @@ static void key_list(strata_buf *sql, const json_t *key, const char *qualifier)
 	const json_t *k;
 	size_t i;
 
-	buf_putc(sql, '(');
+	strata__buf_putc(sql, '(');
 	json_array_foreach(key, i, k) {
-		buf_puts(sql, i ? ", " : "");
+		strata__buf_puts(sql, i ? ", " : "");
 		if (qualifier)
-			sqlf(sql, "%s.", qualifier);
-		sqlf(sql, "%I", json_string_value(k));
+			strata__sqlf(sql, "%s.", qualifier);
+		strata__sqlf(sql, "%I", json_string_value(k));
 	}
-	buf_putc(sql, ')');
+	strata__buf_putc(sql, ')');
 }
 
 /*
@@ -94,49 +94,49 @@ static void key_list(strata_buf *sql, const json_t *key, const char *qualifier)
  * (cursor, last], which PostgreSQL runs as an index range scan. The
  * appends are checked once, at the end (util/buf.h).
  */
-int backfill_batch_sql(strata_buf *sql, const char *schema, const json_t *entry, int with_cursor,
+int strata__backfill_batch_sql(strata_buf *sql, const char *schema, const json_t *entry, int with_cursor,
 		       long batch_size)
 {
 	const json_t *key = json_object_get(entry, "key"), *k;
 	const char *table = json_string_value(json_object_get(entry, "table"));
 	size_t i, n = json_array_size(key);
 
-	buf_puts(sql, "WITH bound AS (SELECT * FROM (SELECT ");
+	strata__buf_puts(sql, "WITH bound AS (SELECT * FROM (SELECT ");
 	json_array_foreach(key, i, k)
-		sqlf(sql, "%s%I AS _strata_k%d", i ? ", " : "", json_string_value(k), (int)i);
-	sqlf(sql, " FROM %Q", schema, table);
+		strata__sqlf(sql, "%s%I AS _strata_k%d", i ? ", " : "", json_string_value(k), (int)i);
+	strata__sqlf(sql, " FROM %Q", schema, table);
 	if (with_cursor) {
-		buf_puts(sql, " WHERE ");
+		strata__buf_puts(sql, " WHERE ");
 		key_list(sql, key, NULL);
-		buf_puts(sql, " > (");
+		strata__buf_puts(sql, " > (");
 		for (i = 0; i < n; i++)
-			buf_printf(sql, "%s$%zu", i ? ", " : "", i + 1);
-		buf_putc(sql, ')');
+			strata__buf_printf(sql, "%s$%zu", i ? ", " : "", i + 1);
+		strata__buf_putc(sql, ')');
 	}
-	buf_puts(sql, " ORDER BY ");
+	strata__buf_puts(sql, " ORDER BY ");
 	json_array_foreach(key, i, k)
-		sqlf(sql, "%s%I", i ? ", " : "", json_string_value(k));
-	buf_printf(sql, " LIMIT %ld) AS b ORDER BY ", batch_size);
+		strata__sqlf(sql, "%s%I", i ? ", " : "", json_string_value(k));
+	strata__buf_printf(sql, " LIMIT %ld) AS b ORDER BY ", batch_size);
 	for (i = 0; i < n; i++)
-		buf_printf(sql, "%s_strata_k%zu DESC", i ? ", " : "", i);
-	sqlf(sql, " LIMIT 1), upd AS (UPDATE %Q AS _strata_t SET %s WHERE ", schema, table,
+		strata__buf_printf(sql, "%s_strata_k%zu DESC", i ? ", " : "", i);
+	strata__sqlf(sql, " LIMIT 1), upd AS (UPDATE %Q AS _strata_t SET %s WHERE ", schema, table,
 	     json_string_value(json_object_get(entry, "set")));
 	if (with_cursor) {
 		key_list(sql, key, "_strata_t");
-		buf_puts(sql, " > (");
+		strata__buf_puts(sql, " > (");
 		for (i = 0; i < n; i++)
-			buf_printf(sql, "%s$%zu", i ? ", " : "", i + 1);
-		buf_puts(sql, ") AND ");
+			strata__buf_printf(sql, "%s$%zu", i ? ", " : "", i + 1);
+		strata__buf_puts(sql, ") AND ");
 	}
 	key_list(sql, key, "_strata_t");
-	buf_puts(sql, " <= (SELECT ");
+	strata__buf_puts(sql, " <= (SELECT ");
 	for (i = 0; i < n; i++)
-		buf_printf(sql, "%s_strata_k%zu", i ? ", " : "", i);
-	buf_puts(sql, " FROM bound) RETURNING 1) SELECT (SELECT count(*) FROM upd)");
+		strata__buf_printf(sql, "%s_strata_k%zu", i ? ", " : "", i);
+	strata__buf_puts(sql, " FROM bound) RETURNING 1) SELECT (SELECT count(*) FROM upd)");
 	for (i = 0; i < n; i++)
-		buf_printf(sql, ", bound._strata_k%zu::text", i);
-	buf_puts(sql, " FROM bound");
-	return buf_check(sql);
+		strata__buf_printf(sql, ", bound._strata_k%zu::text", i);
+	strata__buf_puts(sql, " FROM bound");
+	return strata__buf_check(sql);
 }
 
 typedef struct lag_wait {
@@ -152,11 +152,11 @@ static void on_lag_tick(void *payload, double lag_ms, double waited_ms)
 
 	w->pr->replica_lag_ms = lag_ms;
 	w->pr->waiting = 1;
-	if (now_ms() - w->last_log > 10000) {
-		online_log(w->r, STRATA_LOG_INFO, "backfill paused: a standby is %.0f ms behind "
+	if (strata__now_ms() - w->last_log > 10000) {
+		strata__online_log(w->r, STRATA_LOG_INFO, "backfill paused: a standby is %.0f ms behind "
 			   "(--max-replica-lag %ld ms); waiting %.0f s so far", lag_ms,
 			   w->r->o->max_replica_lag_ms, waited_ms / 1000);
-		w->last_log = now_ms();
+		w->last_log = strata__now_ms();
 	}
 	if (w->r->o->progress)
 		w->r->o->progress(w->r->o->payload, w->pr);
@@ -165,7 +165,7 @@ static void on_lag_tick(void *payload, double lag_ms, double waited_ms)
 static int wait_for_replicas(online_run *r, strata_online_progress *pr)
 {
 	lag_wait w = { r, pr, 0 };
-	int rc = db_wait_replicas(r->db, r->o->max_replica_lag_ms, &pr->replica_lag_ms, on_lag_tick, &w);
+	int rc = strata__db_wait_replicas(r->db, r->o->max_replica_lag_ms, &pr->replica_lag_ms, on_lag_tick, &w);
 
 	pr->waiting = 0;
 	return rc;
@@ -190,41 +190,41 @@ static int run_batch(online_run *r, const char *sql, const json_t *cursor, json_
 		return strata_error_set(STRATA_EINVALID, "a primary key of more than 32 columns");
 	for (i = 0; i < n; i++)
 		params[i] = json_string_value(json_array_get(cursor, i));
-	db_lock_retry_init(&retry, r->cfg->lock_retries, DB_LOCK_RETRY_BATCH_FIRST_MS);
+	strata__db_lock_retry_init(&retry, r->cfg->lock_retries, DB_LOCK_RETRY_BATCH_FIRST_MS);
 	for (;;) {
 		char *progress_text = NULL;
 
 		memset(out, 0, sizeof(*out));
-		if ((rc = db_begin(r->db)) < 0)
+		if ((rc = strata__db_begin(r->db)) < 0)
 			return rc;
-		if ((rc = db_exec(r->db, "SELECT set_config('" ONLINE_BACKFILL_GUC "', 'on', true)", 0,
+		if ((rc = strata__db_exec(r->db, "SELECT set_config('" ONLINE_BACKFILL_GUC "', 'on', true)", 0,
 				  NULL)) == 0)
-			rc = db_query(r->db, sql, (int)n, n ? params : NULL, on_batch, out);
+			rc = strata__db_query(r->db, sql, (int)n, n ? params : NULL, on_batch, out);
 		if (rc == 0 && out->got) {
 			json_object_set_new(progress, "cursor", json_incref(out->last));
 			json_object_set_new(progress, "rows",
 					    json_integer(json_integer_value(json_object_get(progress, "rows")) +
 							 out->rows));
 			progress_text = json_dumps(progress, JSON_COMPACT);
-			rc = progress_text ? state_save_progress(r->db, r->st->id, progress_text, 0)
+			rc = progress_text ? strata__state_save_progress(r->db, r->st->id, progress_text, 0)
 					   : STRATA_ERROR;
 			free(progress_text);
 		}
-		if (rc == 0 && (rc = db_commit(r->db)) == 0)
+		if (rc == 0 && (rc = strata__db_commit(r->db)) == 0)
 			return 0;
-		db_rollback_keep_error(r->db);
+		strata__db_rollback_keep_error(r->db);
 		json_decref(out->last);
 		out->last = NULL;
-		if (!db_lock_retry_next(&retry))
+		if (!strata__db_lock_retry_next(&retry))
 			return rc;
-		online_log(r, STRATA_LOG_WARN, "backfill batch waited longer than lock_timeout "
+		strata__online_log(r, STRATA_LOG_WARN, "backfill batch waited longer than lock_timeout "
 			   "(%ld ms) for a row lock; retry %d of %d", r->cfg->lock_timeout_ms,
 			   retry.done, retry.max);
-		pause_ms(retry.wait_ms);
+		strata__pause_ms(retry.wait_ms);
 	}
 }
 
-int backfill_run(online_run *r)
+int strata__backfill_run(online_run *r)
 {
 	const json_t *entries = json_object_get(r->st->plan, "backfill");
 	json_t *progress = r->st->progress && json_is_object(r->st->progress)
@@ -244,14 +244,14 @@ int backfill_run(online_run *r)
 		const char *params[2] = { r->st->schema, table };
 		strata_online_progress pr;
 		long long total = 0, start_rows;
-		double t0 = now_ms();
+		double t0 = strata__now_ms();
 
-		batch_tuner_init(&tuner, r->o->batch_size, r->cfg->batch_target_ms);
+		strata__batch_tuner_init(&tuner, r->o->batch_size, r->cfg->batch_target_ms);
 		memset(&pr, 0, sizeof(pr));
 		pr.table = table;
 		pr.replica_lag_ms = -1;
 		/* reltuples is -1 until the table is first vacuumed or analyzed. */
-		if ((rc = db_query(r->db, "SELECT reltuples::bigint FROM pg_class WHERE "
+		if ((rc = strata__db_query(r->db, "SELECT reltuples::bigint FROM pg_class WHERE "
 				   "oid = format('%I.%I', $1::text, $2::text)::regclass", 2, params,
 				   on_count, &total)) < 0)
 			goto done;
@@ -262,10 +262,10 @@ int backfill_run(online_run *r)
 		}
 		start_rows = json_integer_value(json_object_get(progress, "rows"));
 		if (total >= 0)
-			online_log(r, STRATA_LOG_INFO, "backfilling %s.%s (about %lld rows%s)",
+			strata__online_log(r, STRATA_LOG_INFO, "backfilling %s.%s (about %lld rows%s)",
 				   r->st->schema, table, total, start_rows ? ", resuming" : "");
 		else
-			online_log(r, STRATA_LOG_INFO, "backfilling %s.%s (row count not known: never "
+			strata__online_log(r, STRATA_LOG_INFO, "backfilling %s.%s (row count not known: never "
 				   "analyzed%s)", r->st->schema, table, start_rows ? ", resuming" : "");
 		for (;;) {
 			const json_t *cursor = json_object_get(progress, "cursor");
@@ -274,14 +274,14 @@ int backfill_run(online_run *r)
 
 			if (r->o->max_replica_lag_ms > 0 && (rc = wait_for_replicas(r, &pr)) < 0)
 				goto done;
-			buf_clear(&sql);
+			strata__buf_clear(&sql);
 			double tb;
 
-			if ((rc = backfill_batch_sql(&sql, r->st->schema, entry, json_is_array(cursor),
+			if ((rc = strata__backfill_batch_sql(&sql, r->st->schema, entry, json_is_array(cursor),
 						     tuner.size)) < 0)
 				goto done;
-			tb = now_ms();
-			if ((rc = run_batch(r, buf_cstr(&sql), json_is_array(cursor) ? cursor : NULL,
+			tb = strata__now_ms();
+			if ((rc = run_batch(r, strata__buf_cstr(&sql), json_is_array(cursor) ? cursor : NULL,
 					    progress, &br)) < 0) {
 				const char *state = strata_error_last()->sqlstate;
 
@@ -298,10 +298,10 @@ int backfill_run(online_run *r)
 			json_decref(br.last);
 			if (!br.got)
 				break;
-			batch_tuner_observe(&tuner, br.rows, now_ms() - tb);
+			strata__batch_tuner_observe(&tuner, br.rows, strata__now_ms() - tb);
 			pr.done = json_integer_value(json_object_get(progress, "rows"));
 			pr.total = total > pr.done ? total : pr.done;
-			secs = (now_ms() - t0) / 1000;
+			secs = (strata__now_ms() - t0) / 1000;
 			pr.rows_per_s = secs > 0 ? (double)(pr.done - start_rows) / secs : 0;
 			pr.eta_s = total >= 0 && pr.rows_per_s > 0
 					   ? (double)(pr.total - pr.done) / pr.rows_per_s
@@ -309,11 +309,11 @@ int backfill_run(online_run *r)
 			if (r->o->progress)
 				r->o->progress(r->o->payload, &pr);
 			if (r->o->batch_pause_ms > 0)
-				pause_ms(r->o->batch_pause_ms);
+				strata__pause_ms(r->o->batch_pause_ms);
 		}
-		online_log(r, STRATA_LOG_INFO, "backfilled %s.%s: %lld rows in %.1f s", r->st->schema,
+		strata__online_log(r, STRATA_LOG_INFO, "backfilled %s.%s: %lld rows in %.1f s", r->st->schema,
 			   table, (long long)json_integer_value(json_object_get(progress, "rows")),
-			   (now_ms() - t0) / 1000);
+			   (strata__now_ms() - t0) / 1000);
 		/* "done": the rows of the tables finished, which status adds up. */
 		json_object_set_new(progress, "done",
 				    json_integer(json_integer_value(json_object_get(progress, "done")) +
@@ -325,13 +325,13 @@ int backfill_run(online_run *r)
 	{
 		char *text = json_dumps(progress, JSON_COMPACT);
 
-		rc = text ? state_save_progress(r->db, r->st->id, text, 1) : STRATA_ERROR;
+		rc = text ? strata__state_save_progress(r->db, r->st->id, text, 1) : STRATA_ERROR;
 		free(text);
 	}
 	if (rc == 0)
 		r->st->backfilled = 1;
 done:
-	buf_release(&sql);
+	strata__buf_release(&sql);
 	json_decref(progress);
 	return rc;
 }

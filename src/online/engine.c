@@ -49,7 +49,7 @@ static int open_run(online_run *r, const strata_config *cfg, const strata_online
 	memset(r, 0, sizeof(*r));
 	r->cfg = cfg;
 	r->o = o;
-	if (db_engine_of(cfg->database) != DB_POSTGRES) {
+	if (strata__db_engine_of(cfg->database) != DB_POSTGRES) {
 		strata_error_set(STRATA_EINVALID, "online migrations need PostgreSQL, and the "
 				 "database is not a PostgreSQL one");
 		strata_error_hint("pass -d postgres://... or set database in strata.ini");
@@ -58,22 +58,22 @@ static int open_run(online_run *r, const strata_config *cfg, const strata_online
 	oo.project_root = cfg->root;
 	oo.application_name = "strata online";
 	oo.read_only = read_only;
-	if ((rc = db_open(&r->db, cfg->database, &oo)) < 0)
+	if ((rc = strata__db_open(&r->db, cfg->database, &oo)) < 0)
 		return rc;
-	if ((rc = db_set_timeouts(r->db, cfg->lock_timeout_ms, cfg->statement_timeout_ms)) < 0)
+	if ((rc = strata__db_set_timeouts(r->db, cfg->lock_timeout_ms, cfg->statement_timeout_ms)) < 0)
 		return rc;
-	if (!read_only && (rc = db_lock(r->db, RUN_LOCK, cfg->lock_wait_ms)) < 0)
+	if (!read_only && (rc = strata__db_lock(r->db, RUN_LOCK, cfg->lock_wait_ms)) < 0)
 		return rc;
 	return 0;
 }
 
 static void close_run(online_run *r)
 {
-	state_free(r->st);
+	strata__state_free(r->st);
 	r->st = NULL;
-	/* db_close() sets no error: the one the run failed with stays. */
-	db_rollback_keep_error(r->db);
-	db_close(r->db);
+	/* strata__db_close() sets no error: the one the run failed with stays. */
+	strata__db_rollback_keep_error(r->db);
+	strata__db_close(r->db);
 	r->db = NULL;
 }
 
@@ -85,22 +85,22 @@ static const char *schema_opt(const strata_online_options *o)
 /* 1 after pausing for a retry of what (db/lockretry.h); 0: give up. */
 static int retry_or_give_up(online_run *r, db_lock_retry *retry, const char *what)
 {
-	if (!db_lock_retry_next(retry))
+	if (!strata__db_lock_retry_next(retry))
 		return 0;
-	online_log(r, STRATA_LOG_WARN, "%s: lock not had within lock_timeout (%ld ms); retry %d "
+	strata__online_log(r, STRATA_LOG_WARN, "%s: lock not had within lock_timeout (%ld ms); retry %d "
 		   "of %d", what, r->cfg->lock_timeout_ms, retry->done, retry->max);
-	pause_ms(retry->wait_ms);
+	strata__pause_ms(retry->wait_ms);
 	return 1;
 }
 
 static void retries_init(const online_run *r, db_lock_retry *retry)
 {
-	db_lock_retry_init(retry, r->cfg->lock_retries, DB_LOCK_RETRY_FIRST_MS);
+	strata__db_lock_retry_init(retry, r->cfg->lock_retries, DB_LOCK_RETRY_FIRST_MS);
 }
 
 static void gave_up(online_run *r, const char *what)
 {
-	if (db_error_is_lock_timeout())
+	if (strata__db_error_is_lock_timeout())
 		strata_error_append("\n  %s gave up after %d retries; nothing of it was kept", what,
 				    r->cfg->lock_retries);
 }
@@ -110,10 +110,10 @@ static int exec_text(online_run *r, const char *text)
 {
 	db_stmt *stmts = NULL;
 	size_t n = 0, i, at = 0;
-	int rc = db_split(&stmts, &n, &at, DB_POSTGRES, text, strlen(text));
+	int rc = strata__db_split(&stmts, &n, &at, DB_POSTGRES, text, strlen(text));
 
 	for (i = 0; rc == 0 && i < n; i++)
-		rc = db_exec_stmt(r->db, text + stmts[i].offset, stmts[i].len, NULL, 0);
+		rc = strata__db_exec_stmt(r->db, text + stmts[i].offset, stmts[i].len, NULL, 0);
 	if (rc < 0)
 		strata_error_append("\n  running: %.300s", text);
 	strata_free(stmts);
@@ -127,7 +127,7 @@ static int exec_autocommit(online_run *r, const char *sql, const char *what)
 	db_lock_retry retry;
 
 	for (retries_init(r, &retry);;) {
-		if ((rc = db_exec(r->db, sql, 0, NULL)) == 0)
+		if ((rc = strata__db_exec(r->db, sql, 0, NULL)) == 0)
 			return 0;
 		if (!retry_or_give_up(r, &retry, what)) {
 			gave_up(r, what);
@@ -162,7 +162,7 @@ static int ensure_indexes(online_run *r)
 		for (retries_init(r, &retry);;) {
 			char *valid = NULL;
 
-			if ((rc = db_query(r->db, "SELECT i.indisvalid::text FROM pg_index i "
+			if ((rc = strata__db_query(r->db, "SELECT i.indisvalid::text FROM pg_index i "
 					   "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n "
 					   "ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
 					   2, params, on_text, &valid)) < 0)
@@ -173,17 +173,17 @@ static int ensure_indexes(online_run *r)
 			}
 			if (valid) {
 				/* Left invalid by a build that failed or was killed. */
-				buf_clear(&sql);
-				if ((rc = sqlf(&sql, "DROP INDEX CONCURRENTLY IF EXISTS %Q", r->st->schema,
+				strata__buf_clear(&sql);
+				if ((rc = strata__sqlf(&sql, "DROP INDEX CONCURRENTLY IF EXISTS %Q", r->st->schema,
 					       name)) < 0 ||
-				    (rc = exec_autocommit(r, buf_cstr(&sql), "dropping an invalid index")) < 0) {
+				    (rc = exec_autocommit(r, strata__buf_cstr(&sql), "dropping an invalid index")) < 0) {
 					strata_free(valid);
 					goto done;
 				}
 			}
 			strata_free(valid);
-			online_log(r, STRATA_LOG_INFO, "building index %s concurrently", name);
-			rc = db_exec(r->db, json_string_value(json_object_get(e, "sql")), 0, NULL);
+			strata__online_log(r, STRATA_LOG_INFO, "building index %s concurrently", name);
+			rc = strata__db_exec(r->db, json_string_value(json_object_get(e, "sql")), 0, NULL);
 			if (rc == 0)
 				continue; /* look again: valid now */
 			if (!retry_or_give_up(r, &retry, "building an index")) {
@@ -194,7 +194,7 @@ static int ensure_indexes(online_run *r)
 		}
 	}
 done:
-	buf_release(&sql);
+	strata__buf_release(&sql);
 	return rc;
 }
 
@@ -204,7 +204,7 @@ static int finish_expand(online_run *r)
 
 	if ((rc = ensure_indexes(r)) < 0)
 		return rc;
-	if (!r->st->backfilled && (rc = backfill_run(r)) < 0)
+	if (!r->st->backfilled && (rc = strata__backfill_run(r)) < 0)
 		return rc;
 	return 0;
 }
@@ -231,24 +231,24 @@ static int expand_once(online_run *r, const strata_online_migration *m, const ch
 	ctx.version_schema = vs;
 	ctx.log = r->o ? r->o->log : NULL;
 	ctx.payload = r->o ? r->o->payload : NULL;
-	if ((rc = db_begin(r->db)) < 0)
+	if ((rc = strata__db_begin(r->db)) < 0)
 		goto done;
-	if ((rc = plan_expand(&ctx)) < 0)
+	if ((rc = strata__plan_expand(&ctx)) < 0)
 		goto done;
 	if (!(mig = json_dumps(m->root, JSON_COMPACT)) || !(plan = json_dumps(ctx.plan, JSON_COMPACT))) {
 		rc = strata_error_set(STRATA_ERROR, "out of memory");
 		goto done;
 	}
-	if ((rc = state_insert(r->db, schema, m->name, vs, prev, mig, plan)) < 0 ||
-	    (rc = db_commit(r->db)) < 0)
+	if ((rc = strata__state_insert(r->db, schema, m->name, vs, prev, mig, plan)) < 0 ||
+	    (rc = strata__db_commit(r->db)) < 0)
 		goto done;
 done:
 	if (rc < 0)
-		db_rollback_keep_error(r->db);
+		strata__db_rollback_keep_error(r->db);
 	free(mig);
 	free(plan);
 	json_decref(ctx.plan);
-	model_release(&ctx.model);
+	strata__model_release(&ctx.model);
 	return rc;
 }
 
@@ -268,8 +268,8 @@ int strata_online_start(const strata_config *cfg, const strata_online_migration 
 	STRATA_ASSERT_ARG(cfg);
 	STRATA_ASSERT_ARG(m);
 
-	if ((rc = open_run(&r, cfg, o, 0)) < 0 || (rc = state_ensure(r.db)) < 0 ||
-	    (rc = state_active(&r.st, r.db)) < 0)
+	if ((rc = open_run(&r, cfg, o, 0)) < 0 || (rc = strata__state_ensure(r.db)) < 0 ||
+	    (rc = strata__state_active(&r.st, r.db)) < 0)
 		goto done;
 	if (r.st && (strcmp(r.st->name, m->name) != 0 || strcmp(r.st->schema, schema) != 0)) {
 		rc = strata_error_set(STRATA_ECONFLICT, "online migration \"%s\" is in progress on "
@@ -279,11 +279,11 @@ int strata_online_start(const strata_config *cfg, const strata_online_migration 
 		goto done;
 	}
 	if (r.st) {
-		online_log(&r, STRATA_LOG_INFO, "migration %s was started before: resuming it", m->name);
+		strata__online_log(&r, STRATA_LOG_INFO, "migration %s was started before: resuming it", m->name);
 	} else {
 		const char *params[2] = { schema, m->name };
 
-		if ((rc = db_query(r.db, "SELECT 1 FROM " ONLINE_SCHEMA ".migrations WHERE "
+		if ((rc = strata__db_query(r.db, "SELECT 1 FROM " ONLINE_SCHEMA ".migrations WHERE "
 				   "schema_name = $1 AND name = $2 AND phase = 'complete'", 2, params,
 				   on_exists, &exists)) < 0)
 			goto done;
@@ -306,7 +306,7 @@ int strata_online_start(const strata_config *cfg, const strata_online_migration 
 		}
 		params[0] = vs;
 		exists = 0;
-		if ((rc = db_query(r.db, "SELECT 1 FROM pg_namespace WHERE nspname = $1", 1, params,
+		if ((rc = strata__db_query(r.db, "SELECT 1 FROM pg_namespace WHERE nspname = $1", 1, params,
 				   on_exists, &exists)) < 0)
 			goto done;
 		if (exists) {
@@ -316,7 +316,7 @@ int strata_online_start(const strata_config *cfg, const strata_online_migration 
 					  "the file");
 			goto done;
 		}
-		if ((rc = state_latest_schema(&prev, r.db, schema)) < 0)
+		if ((rc = strata__state_latest_schema(&prev, r.db, schema)) < 0)
 			goto done;
 		for (retries_init(&r, &retry);;) {
 			if ((rc = expand_once(&r, m, schema, vs, prev)) == 0)
@@ -326,13 +326,13 @@ int strata_online_start(const strata_config *cfg, const strata_online_migration 
 				goto done;
 			}
 		}
-		if ((rc = state_active(&r.st, r.db)) < 0)
+		if ((rc = strata__state_active(&r.st, r.db)) < 0)
 			goto done;
 		if (!r.st) {
 			rc = strata_error_set(STRATA_ERROR, "the started migration's state row is missing");
 			goto done;
 		}
-		online_log(&r, STRATA_LOG_INFO, "started %s: new version in schema %s%s%s", m->name, vs,
+		strata__online_log(&r, STRATA_LOG_INFO, "started %s: new version in schema %s%s%s", m->name, vs,
 			   prev ? ", previous version in " : "", prev ? prev : "");
 	}
 	if ((rc = finish_expand(&r)) < 0)
@@ -355,12 +355,12 @@ static int drop_functions(online_run *r)
 	int rc = 0;
 
 	json_array_foreach(fns, i, f) {
-		buf_clear(&sql);
-		if ((rc = sqlf(&sql, "DROP FUNCTION IF EXISTS %s() CASCADE", json_string_value(f))) < 0 ||
-		    (rc = db_exec(r->db, buf_cstr(&sql), 0, NULL)) < 0)
+		strata__buf_clear(&sql);
+		if ((rc = strata__sqlf(&sql, "DROP FUNCTION IF EXISTS %s() CASCADE", json_string_value(f))) < 0 ||
+		    (rc = strata__db_exec(r->db, strata__buf_cstr(&sql), 0, NULL)) < 0)
 			break;
 	}
-	buf_release(&sql);
+	strata__buf_release(&sql);
 	return rc;
 }
 
@@ -369,9 +369,9 @@ static int drop_schema(online_run *r, const char *name)
 	strata_buf sql = STRATA_BUF_INIT;
 	int rc;
 
-	if ((rc = sqlf(&sql, "DROP SCHEMA IF EXISTS %I CASCADE", name)) == 0)
-		rc = db_exec(r->db, buf_cstr(&sql), 0, NULL);
-	buf_release(&sql);
+	if ((rc = strata__sqlf(&sql, "DROP SCHEMA IF EXISTS %I CASCADE", name)) == 0)
+		rc = strata__db_exec(r->db, strata__buf_cstr(&sql), 0, NULL);
+	strata__buf_release(&sql);
 	return rc;
 }
 
@@ -384,11 +384,11 @@ static int contract_once(online_run *r)
 	int rc;
 
 	memset(&model, 0, sizeof(model));
-	if ((rc = db_begin(r->db)) < 0)
+	if ((rc = strata__db_begin(r->db)) < 0)
 		return rc;
 	/* The previous versions: the newest keep_versions - 1 stay, rebuilt over
 	 * the new shape below; the others (the previous one by default) go. */
-	if ((rc = online_views_set_aside(&kept, r->db, r->st, r->cfg->online_keep_versions)) < 0)
+	if ((rc = strata__online_views_set_aside(&kept, r->db, r->st, r->cfg->online_keep_versions)) < 0)
 		goto done;
 	if ((rc = drop_schema(r, r->st->version_schema)) < 0 || (rc = drop_functions(r)) < 0)
 		goto done;
@@ -396,17 +396,17 @@ static int contract_once(online_run *r)
 		if ((rc = exec_text(r, json_string_value(s))) < 0)
 			goto done;
 	/* The new version's views, now over columns with their final names. */
-	if ((rc = model_load(&model, r->db, r->st->schema)) < 0 ||
-	    (rc = plan_create_views(r->db, &model, r->st->version_schema)) < 0 ||
-	    (rc = online_views_rebuild(r->db, kept)) < 0 ||
-	    (rc = state_set_phase(r->db, r->st->id, "complete")) < 0)
+	if ((rc = strata__model_load(&model, r->db, r->st->schema)) < 0 ||
+	    (rc = strata__plan_create_views(r->db, &model, r->st->version_schema)) < 0 ||
+	    (rc = strata__online_views_rebuild(r->db, kept)) < 0 ||
+	    (rc = strata__state_set_phase(r->db, r->st->id, "complete")) < 0)
 		goto done;
-	rc = db_commit(r->db);
+	rc = strata__db_commit(r->db);
 done:
 	if (rc < 0)
-		db_rollback_keep_error(r->db);
-	online_views_free(kept);
-	model_release(&model);
+		strata__db_rollback_keep_error(r->db);
+	strata__online_views_free(kept);
+	strata__model_release(&model);
 	return rc;
 }
 
@@ -421,7 +421,7 @@ static int do_complete(online_run *r)
 		return rc;
 	json_array_foreach(list, i, s) {
 		if ((rc = exec_autocommit(r, json_string_value(s), "validating a constraint")) < 0) {
-			if (!db_error_is_lock_timeout())
+			if (!strata__db_error_is_lock_timeout())
 				strata_error_hint("rows break the new constraint: fix them (or the "
 						  "migration's up expression, then roll back and start "
 						  "again), or run 'strata online rollback'");
@@ -439,7 +439,7 @@ static int do_complete(online_run *r)
 			return rc;
 		}
 	}
-	online_log(r, STRATA_LOG_INFO, "completed %s: clients should now use schema %s", r->st->name,
+	strata__online_log(r, STRATA_LOG_INFO, "completed %s: clients should now use schema %s", r->st->name,
 		   r->st->version_schema);
 	return 0;
 }
@@ -448,9 +448,9 @@ static int need_active(online_run *r)
 {
 	int exists = 0, rc;
 
-	if ((rc = state_exists(r->db, &exists)) < 0)
+	if ((rc = strata__state_exists(r->db, &exists)) < 0)
 		return rc;
-	if (exists && (rc = state_active(&r->st, r->db)) < 0)
+	if (exists && (rc = strata__state_active(&r->st, r->db)) < 0)
 		return rc;
 	if (!r->st) {
 		strata_error_set(STRATA_ENOTFOUND, "no online migration is in progress");
@@ -483,19 +483,19 @@ static int rollback_once(online_run *r)
 	size_t i;
 	int rc;
 
-	if ((rc = db_begin(r->db)) < 0)
+	if ((rc = strata__db_begin(r->db)) < 0)
 		return rc;
 	if ((rc = drop_schema(r, r->st->version_schema)) < 0 || (rc = drop_functions(r)) < 0)
 		goto done;
 	json_array_foreach(list, i, s)
 		if ((rc = exec_text(r, json_string_value(s))) < 0)
 			goto done;
-	if ((rc = state_set_phase(r->db, r->st->id, "rolled_back")) < 0)
+	if ((rc = strata__state_set_phase(r->db, r->st->id, "rolled_back")) < 0)
 		goto done;
-	rc = db_commit(r->db);
+	rc = strata__db_commit(r->db);
 done:
 	if (rc < 0)
-		db_rollback_keep_error(r->db);
+		strata__db_rollback_keep_error(r->db);
 	return rc;
 }
 
@@ -518,7 +518,7 @@ int strata_online_rollback(const strata_config *cfg, const strata_online_options
 			goto done;
 		}
 	}
-	online_log(&r, STRATA_LOG_INFO, "rolled back %s", r.st->name);
+	strata__online_log(&r, STRATA_LOG_INFO, "rolled back %s", r.st->name);
 done:
 	close_run(&r);
 	return rc;
@@ -573,9 +573,9 @@ int strata_online_status_read(strata_online_status **out, const strata_config *c
 	if (!(s = strata_calloc(1, sizeof(*s))))
 		return STRATA_ERROR;
 	if ((rc = open_run(&r, cfg, opts ? opts : &defaults, 1)) < 0 ||
-	    (rc = state_exists(r.db, &s->initialised)) < 0 || !s->initialised)
+	    (rc = strata__state_exists(r.db, &s->initialised)) < 0 || !s->initialised)
 		goto done;
-	if ((rc = state_active(&r.st, r.db)) < 0)
+	if ((rc = strata__state_active(&r.st, r.db)) < 0)
 		goto done;
 	if (r.st) {
 		const json_t *pr = r.st->progress;
@@ -593,14 +593,14 @@ int strata_online_status_read(strata_online_status **out, const strata_config *c
 	{
 		const char *params[1] = { schema_opt(opts) };
 
-		rc = db_query(r.db, "SELECT (SELECT count(*) FROM " ONLINE_SCHEMA ".migrations WHERE "
+		rc = strata__db_query(r.db, "SELECT (SELECT count(*) FROM " ONLINE_SCHEMA ".migrations WHERE "
 			      "phase = 'complete' AND schema_name = $1), name, version_schema, "
 			      "to_char(finished_at, 'YYYY-MM-DD HH24:MI:SSOF') FROM " ONLINE_SCHEMA
 			      ".migrations WHERE schema_name = $1 AND phase = 'complete' "
 			      "ORDER BY id DESC LIMIT 1", 1, params, on_latest, s);
 	}
 	if (rc == 0)
-		rc = db_query(r.db,
+		rc = strata__db_query(r.db,
 			      "WITH v AS (SELECT version_schema AS vs, name, CASE phase WHEN 'started' "
 			      "THEN 'started' ELSE 'complete' END AS phase, id FROM " ONLINE_SCHEMA
 			      ".migrations m WHERE phase = 'started' OR (phase = 'complete' AND NOT EXISTS "

@@ -9,7 +9,7 @@
  * old version. The old version's shape needs no model: its views (or the
  * physical tables) already exist and are left alone.
  *
- * Ownership: the model owns every string in it; model_release() frees all.
+ * Ownership: the model owns every string in it; strata__model_release() frees all.
  */
 #include "online/online_int.h"
 #include "strata/error.h"
@@ -41,7 +41,7 @@ static online_table *find_phys_table(online_model *m, const char *phys)
 	return NULL;
 }
 
-online_table *model_table(online_model *m, const char *name)
+online_table *strata__model_table(online_model *m, const char *name)
 {
 	size_t i;
 
@@ -51,7 +51,7 @@ online_table *model_table(online_model *m, const char *name)
 	return NULL;
 }
 
-online_column *model_column(online_table *t, const char *name)
+online_column *strata__model_column(online_table *t, const char *name)
 {
 	size_t i;
 
@@ -72,7 +72,7 @@ static online_column *find_phys_column(online_table *t, const char *phys)
 	return NULL;
 }
 
-online_column *model_add_column(online_table *t, const char *name, const char *phys,
+online_column *strata__model_add_column(online_table *t, const char *name, const char *phys,
 				const char *old_phys, const char *type)
 {
 	online_column *c;
@@ -126,7 +126,7 @@ static int on_column(void *payload, int ncols, const char *const *v)
 		return lc->failed = STRATA_ERROR;
 	if (lc->refresh && find_phys_column(t, v[2]))
 		return 0;
-	if (!(c = model_add_column(t, v[2], v[2], v[2], v[3])))
+	if (!(c = strata__model_add_column(t, v[2], v[2], v[2], v[3])))
 		return lc->failed = STRATA_ERROR;
 	c->notnull = v[4] && strcmp(v[4], "t") == 0;
 	return 0;
@@ -161,9 +161,9 @@ static int load(online_model *m, strata_db *db, int refresh)
 	load_ctx lc = { m, refresh, 0 };
 	int rc;
 
-	rc = db_query(db, COLUMNS_SQL, 1, params, on_column, &lc);
+	rc = strata__db_query(db, COLUMNS_SQL, 1, params, on_column, &lc);
 	if (rc == 0)
-		rc = db_query(db, KEYS_SQL, 1, params, on_key, &lc);
+		rc = strata__db_query(db, KEYS_SQL, 1, params, on_key, &lc);
 	if (rc == 0 && lc.failed == 0) {
 		size_t i;
 
@@ -173,7 +173,7 @@ static int load(online_model *m, strata_db *db, int refresh)
 	return rc < 0 ? rc : lc.failed;
 }
 
-int model_load(online_model *m, strata_db *db, const char *schema)
+int strata__model_load(online_model *m, strata_db *db, const char *schema)
 {
 	memset(m, 0, sizeof(*m));
 	if (!(m->schema = strata_strdup(schema)))
@@ -181,12 +181,12 @@ int model_load(online_model *m, strata_db *db, const char *schema)
 	return load(m, db, 0);
 }
 
-int model_refresh(online_model *m, strata_db *db)
+int strata__model_refresh(online_model *m, strata_db *db)
 {
 	return load(m, db, 1);
 }
 
-void model_release(online_model *m)
+void strata__model_release(online_model *m)
 {
 	size_t i, j;
 

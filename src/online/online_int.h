@@ -41,7 +41,7 @@ struct strata_online_migration {
 /*
  * The operation table (opfile.c): one row per operation pgroll's format
  * has, with the keys its object accepts (checked by strata_online_parse)
- * and its planner (plan_ops_*.c, run by plan_expand). Ends with a NULL kind.
+ * and its planner (plan_ops_*.c, run by strata__plan_expand). Ends with a NULL kind.
  */
 struct online_field;
 struct planner;
@@ -50,12 +50,12 @@ typedef struct online_op {
 	const struct online_field *fields;
 	int (*plan)(struct planner *p, const json_t *body);
 } online_op;
-extern const online_op online_ops[];
+extern const online_op strata__online_ops[];
 /* The row of kind, or NULL when there is no such operation. */
-const online_op *online_op_find(const char *kind);
+const online_op *strata__online_op_find(const char *kind);
 
 /* The i-th operation's kind and body (borrowed). */
-const char *online_op_kind(const strata_online_migration *m, size_t i, json_t **body);
+const char *strata__online_op_kind(const strata_online_migration *m, size_t i, json_t **body);
 
 /* Prefix of the physical columns that stand for a column's new shape. */
 #define ONLINE_NEW_PREFIX "_strata_new_"
@@ -99,13 +99,13 @@ typedef struct online_model {
 } online_model;
 
 /* Load every table of schema (relkind r/p). */
-int model_load(online_model *m, strata_db *db, const char *schema);
+int strata__model_load(online_model *m, strata_db *db, const char *schema);
 /* Add tables and columns that appeared since (after raw SQL). */
-int model_refresh(online_model *m, strata_db *db);
-void model_release(online_model *m);
-online_table *model_table(online_model *m, const char *name);
-online_column *model_column(online_table *t, const char *name);
-online_column *model_add_column(online_table *t, const char *name, const char *phys,
+int strata__model_refresh(online_model *m, strata_db *db);
+void strata__model_release(online_model *m);
+online_table *strata__model_table(online_model *m, const char *name);
+online_column *strata__model_column(online_table *t, const char *name);
+online_column *strata__model_add_column(online_table *t, const char *name, const char *phys,
 				const char *old_phys, const char *type);
 
 /* ---- sqlf.c ----------------------------------------------------------- */
@@ -116,7 +116,7 @@ online_column *model_add_column(online_table *t, const char *name, const char *p
  * (SQL written by the user: expressions, types), %d an int, %u unsigned,
  * %% a percent sign. Returns 0 or STRATA_ERROR.
  */
-int sqlf(strata_buf *b, const char *fmt, ...);
+int strata__sqlf(strata_buf *b, const char *fmt, ...);
 
 /* ---- plan.c, plan_views.c --------------------------------------------- */
 
@@ -134,9 +134,9 @@ typedef struct online_plan_ctx {
 /* Run the expand statements of every operation (in the caller's
  * transaction), create the version schema's views, and fill ctx->plan.
  * On failure ctx->plan is NULL: no part of a plan is ever kept. */
-int plan_expand(online_plan_ctx *ctx);
+int strata__plan_expand(online_plan_ctx *ctx);
 /* Create schema vs and one view per table of the model (new shape; plan_views.c). */
-int plan_create_views(strata_db *db, online_model *model, const char *vs);
+int strata__plan_create_views(strata_db *db, online_model *model, const char *vs);
 
 /* ---- state.c ---------------------------------------------------------- */
 
@@ -153,20 +153,20 @@ typedef struct online_state {
 	char *started_at;
 } online_state;
 
-int state_ensure(strata_db *db);
-int state_exists(strata_db *db, int *out);
+int strata__state_ensure(strata_db *db);
+int strata__state_exists(strata_db *db, int *out);
 /* The migration in progress (*out NULL when none). */
-int state_active(online_state **out, strata_db *db);
+int strata__state_active(online_state **out, strata_db *db);
 /* The version schema of the latest completed migration on schema (*out NULL if none). */
-int state_latest_schema(char **out, strata_db *db, const char *schema);
-int state_insert(strata_db *db, const char *schema, const char *name, const char *vs,
+int strata__state_latest_schema(char **out, strata_db *db, const char *schema);
+int strata__state_insert(strata_db *db, const char *schema, const char *name, const char *vs,
 		 const char *prev, const char *migration_json, const char *plan_json);
-int state_save_progress(strata_db *db, long long id, const char *progress_json, int backfilled);
-int state_set_phase(strata_db *db, long long id, const char *phase);
-void state_free(online_state *s);
+int strata__state_save_progress(strata_db *db, long long id, const char *progress_json, int backfilled);
+int strata__state_set_phase(strata_db *db, long long id, const char *phase);
+void strata__state_free(online_state *s);
 /* The phase and version schema of the latest state row of migration name on
  * schema (*phase NULL: none, or no state table). vs may be NULL. */
-int online_phase_read(char **phase, char **vs, strata_db *db, const char *schema,
+int strata__online_phase_read(char **phase, char **vs, strata_db *db, const char *schema,
 		      const char *name);
 
 /* ---- views.c ---------------------------------------------------------- */
@@ -178,29 +178,29 @@ typedef struct online_views online_views;
  * contract keeps the newest keep - 1 of them and drops the others whole;
  * NULL: a plain step, which leaves a migration in progress alone). *out
  * NULL when there is nothing. */
-int online_views_set_aside(online_views **out, strata_db *db, const online_state *contracting,
+int strata__online_views_set_aside(online_views **out, strata_db *db, const online_state *contracting,
 			   int keep);
 /* Make their views again over the tables as they are now. */
-int online_views_rebuild(strata_db *db, online_views *w);
-void online_views_free(online_views *w);
+int strata__online_views_rebuild(strata_db *db, online_views *w);
+void strata__online_views_free(online_views *w);
 
 /* ---- sqlite_rebuild.c ------------------------------------------------- */
 
 /* Whether operation i (dir: its up, or its inverse) needs SQLite's table
  * rebuild (what SQLite's ALTER TABLE cannot do). */
-int online_sqlite_needs_rebuild(const strata_online_migration *mig, size_t i, strata_direction dir);
+int strata__online_sqlite_needs_rebuild(const strata_online_migration *mig, size_t i, strata_direction dir);
 /* Run operation i (or its inverse) on db through the rebuild, in the
  * caller's transaction with foreign keys off; each statement that ran is
  * appended to ran when not NULL. 0, STRATA_EINVALID (the operation does
  * not fit the table), or the database's error. */
-int online_sqlite_rebuild(strata_db *db, const char *version_table,
+int strata__online_sqlite_rebuild(strata_db *db, const char *version_table,
 			  const strata_online_migration *mig, size_t i, strata_direction dir,
 			  strata_buf *ran);
 
 /* A pgroll constraint ({type, columns, check, references}) as SQLite
  * writes it after its name: "CHECK (...)", "UNIQUE (a, b)", ...
  * STRATA_EINVALID for a type SQLite has not (exclude). */
-int online_sqlite_constraint_body(strata_buf *b, const json_t *con);
+int strata__online_sqlite_constraint_body(strata_buf *b, const json_t *con);
 
 /* ---- backfill.c ------------------------------------------------------- */
 
@@ -211,14 +211,14 @@ typedef struct online_run {
 	online_state *st;
 } online_run;
 
-void online_log(const online_run *r, strata_log_level level, const char *fmt, ...)
+void strata__online_log(const online_run *r, strata_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* The statement of one batch of a plan's backfill entry {"table", "key",
  * "set"}, appended to sql: the cursor is bound as $1.. when with_cursor.
  * 0, or STRATA_ERROR with sql failed (never half a statement). */
-int backfill_batch_sql(strata_buf *sql, const char *schema, const json_t *entry, int with_cursor,
+int strata__backfill_batch_sql(strata_buf *sql, const char *schema, const json_t *entry, int with_cursor,
 		       long batch_size);
 /* Backfill what st->plan asks, from st->progress on; marks st backfilled. */
-int backfill_run(online_run *r);
+int strata__backfill_run(online_run *r);
 
 #endif

@@ -7,11 +7,11 @@
  * anything else is an error naming the JSON path. A key set to null is
  * kept apart from a key that is absent ("comment": null drops a comment).
  *
- * The operation table, online_ops[] below, is the one list of operations:
+ * The operation table, strata__online_ops[] below, is the one list of operations:
  * each row has its name, the keys its object accepts (checked here) and
  * its planner (plan_ops_*.c). Adding an operation: a field table below, a
  * planner in a plan_ops_*.c file declared in plan_int.h, and a row in
- * online_ops[].
+ * strata__online_ops[].
  */
 #include "online/online_int.h"
 #include "online/plan_int.h"
@@ -194,30 +194,30 @@ static const field op_sql[] = {
 };
 
 /* The operation table: name, accepted keys, planner. */
-const online_op online_ops[] = {
-	{ "create_table", op_create_table, plan_op_create_table },
-	{ "drop_table", op_drop_table, plan_op_drop_table },
-	{ "rename_table", op_rename_table, plan_op_rename_table },
-	{ "add_column", op_add_column, plan_op_add_column },
-	{ "drop_column", op_drop_column, plan_op_drop_column },
-	{ "rename_column", op_rename_column, plan_op_rename_column },
-	{ "alter_column", op_alter_column, plan_op_alter_column },
-	{ "create_index", op_create_index, plan_op_create_index },
-	{ "drop_index", op_drop_index, plan_op_drop_index },
-	{ "create_constraint", op_create_constraint, plan_op_create_constraint },
-	{ "drop_constraint", op_drop_constraint, plan_op_drop_constraint },
-	{ "drop_multicolumn_constraint", op_drop_multicolumn_constraint, plan_op_drop_constraint },
-	{ "rename_constraint", op_rename_constraint, plan_op_rename_constraint },
-	{ "set_replica_identity", op_set_replica_identity, plan_op_set_replica_identity },
-	{ "sql", op_sql, plan_op_sql },
+const online_op strata__online_ops[] = {
+	{ "create_table", op_create_table, strata__plan_op_create_table },
+	{ "drop_table", op_drop_table, strata__plan_op_drop_table },
+	{ "rename_table", op_rename_table, strata__plan_op_rename_table },
+	{ "add_column", op_add_column, strata__plan_op_add_column },
+	{ "drop_column", op_drop_column, strata__plan_op_drop_column },
+	{ "rename_column", op_rename_column, strata__plan_op_rename_column },
+	{ "alter_column", op_alter_column, strata__plan_op_alter_column },
+	{ "create_index", op_create_index, strata__plan_op_create_index },
+	{ "drop_index", op_drop_index, strata__plan_op_drop_index },
+	{ "create_constraint", op_create_constraint, strata__plan_op_create_constraint },
+	{ "drop_constraint", op_drop_constraint, strata__plan_op_drop_constraint },
+	{ "drop_multicolumn_constraint", op_drop_multicolumn_constraint, strata__plan_op_drop_constraint },
+	{ "rename_constraint", op_rename_constraint, strata__plan_op_rename_constraint },
+	{ "set_replica_identity", op_set_replica_identity, strata__plan_op_set_replica_identity },
+	{ "sql", op_sql, strata__plan_op_sql },
 	{ NULL, NULL, NULL },
 };
 
-const online_op *online_op_find(const char *kind)
+const online_op *strata__online_op_find(const char *kind)
 {
 	const online_op *op;
 
-	for (op = online_ops; op->kind; op++)
+	for (op = strata__online_ops; op->kind; op++)
 		if (strcmp(op->kind, kind) == 0)
 			return op;
 	return NULL;
@@ -241,7 +241,7 @@ static int bad(checker *c, const char *fmt, ...)
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	strata_error_set(STRATA_EPARSE, "%s: %s: %s", c->source,
-			 c->path.len ? buf_cstr(&c->path) : "(top level)", what);
+			 c->path.len ? strata__buf_cstr(&c->path) : "(top level)", what);
 	strata_error_hint("see docs/online.md for the operations and their fields "
 			  "(the format is pgroll's)");
 	return STRATA_EPARSE;
@@ -305,7 +305,7 @@ static int check_value(checker *c, const json_t *v, const field *f)
 
 		json_array_foreach(v, i, item) {
 			if (!json_is_string(item)) {
-				buf_printf(&c->path, "[%zu]", i);
+				strata__buf_printf(&c->path, "[%zu]", i);
 				return bad(c, "must be a string, not %s", json_words(item));
 			}
 		}
@@ -317,7 +317,7 @@ static int check_value(checker *c, const json_t *v, const field *f)
 
 		json_object_foreach((json_t *)v, k, item) {
 			if (!json_is_string(item)) {
-				buf_printf(&c->path, ".%s", k);
+				strata__buf_printf(&c->path, ".%s", k);
 				return bad(c, "must be a string (SQL), not %s", json_words(item));
 			}
 		}
@@ -327,12 +327,12 @@ static int check_value(checker *c, const json_t *v, const field *f)
 		json_t *item;
 
 		json_array_foreach(v, i, item) {
-			buf_printf(&c->path, "[%zu]", i);
+			strata__buf_printf(&c->path, "[%zu]", i);
 			if (!json_is_object(item))
 				return bad(c, "must be an object, not %s", json_words(item));
 			if ((rc = check_object(c, item, f->sub->fields)) < 0)
 				return rc;
-			buf_truncate(&c->path, mark);
+			strata__buf_truncate(&c->path, mark);
 		}
 		return 0;
 	}
@@ -344,7 +344,7 @@ static int check_value(checker *c, const json_t *v, const field *f)
 
 			json_object_foreach((json_t *)v, k, item) {
 				if (!json_is_object(item)) {
-					buf_printf(&c->path, ".%s", k);
+					strata__buf_printf(&c->path, ".%s", k);
 					return bad(c, "must be an object of index options, not %s",
 						   json_words(item));
 				}
@@ -372,15 +372,15 @@ static int check_object(checker *c, const json_t *obj, const field *fields)
 			strata_buf known = STRATA_BUF_INIT;
 
 			for (f = fields; f->key; f++)
-				buf_printf(&known, "%s%s", known.len ? ", " : "", f->key);
-			rc = bad(c, "unknown key \"%s\" (known: %s)", key, buf_cstr(&known));
-			buf_release(&known);
+				strata__buf_printf(&known, "%s%s", known.len ? ", " : "", f->key);
+			rc = bad(c, "unknown key \"%s\" (known: %s)", key, strata__buf_cstr(&known));
+			strata__buf_release(&known);
 			return rc;
 		}
-		buf_printf(&c->path, "%s%s", c->path.len ? "." : "", key);
+		strata__buf_printf(&c->path, "%s%s", c->path.len ? "." : "", key);
 		if ((rc = check_value(c, v, f)) < 0)
 			return rc;
-		buf_truncate(&c->path, mark);
+		strata__buf_truncate(&c->path, mark);
 	}
 	for (f = fields; f->key; f++) {
 		if (f->required && !json_object_get(obj, f->key))
@@ -470,26 +470,26 @@ static int check_semantics(checker *c, const char *kind, const json_t *body)
 
 	if (strcmp(kind, "create_table") == 0) {
 		json_array_foreach(json_object_get(body, "columns"), i, item) {
-			buf_printf(&c->path, ".columns[%zu]", i);
+			strata__buf_printf(&c->path, ".columns[%zu]", i);
 			if ((rc = check_column_def(c, item)) < 0)
 				return rc;
-			buf_truncate(&c->path, mark);
+			strata__buf_truncate(&c->path, mark);
 		}
 		if (json_array_size(json_object_get(body, "columns")) == 0) {
-			buf_puts(&c->path, ".columns");
+			strata__buf_puts(&c->path, ".columns");
 			return bad(c, "a table needs at least one column");
 		}
 		json_array_foreach(json_object_get(body, "constraints"), i, item) {
-			buf_printf(&c->path, ".constraints[%zu]", i);
+			strata__buf_printf(&c->path, ".constraints[%zu]", i);
 			if ((rc = check_constraint_def(c, item, 1)) < 0)
 				return rc;
-			buf_truncate(&c->path, mark);
+			strata__buf_truncate(&c->path, mark);
 		}
 	} else if (strcmp(kind, "add_column") == 0) {
-		buf_puts(&c->path, ".column");
+		strata__buf_puts(&c->path, ".column");
 		if ((rc = check_column_def(c, json_object_get(body, "column"))) < 0)
 			return rc;
-		buf_truncate(&c->path, mark);
+		strata__buf_truncate(&c->path, mark);
 	} else if (strcmp(kind, "create_constraint") == 0) {
 		if ((rc = check_constraint_def(c, body, 0)) < 0)
 			return rc;
@@ -500,34 +500,34 @@ static int check_semantics(checker *c, const char *kind, const json_t *body)
 		json_t *cols = json_object_get(body, "columns");
 
 		if (method && !one_of(method, methods)) {
-			buf_puts(&c->path, ".method");
+			strata__buf_puts(&c->path, ".method");
 			return bad(c, "\"%s\" is not one of btree, hash, gist, spgist, gin, brin",
 				   method);
 		}
 		if ((json_is_array(cols) ? json_array_size(cols) : json_object_size(cols)) == 0) {
-			buf_puts(&c->path, ".columns");
+			strata__buf_puts(&c->path, ".columns");
 			return bad(c, "an index needs at least one column");
 		}
 		json_array_foreach(cols, i, item) {
 			static const char *const sorts[] = { "ASC", "DESC", NULL };
 			static const char *const nulls[] = { "FIRST", "LAST", NULL };
 
-			buf_printf(&c->path, ".columns[%zu]", i);
+			strata__buf_printf(&c->path, ".columns[%zu]", i);
 			if (str(item, "sort") && !one_of(str(item, "sort"), sorts))
 				return bad(c, "sort must be ASC or DESC");
 			if (str(item, "nulls") && !one_of(str(item, "nulls"), nulls))
 				return bad(c, "nulls must be FIRST or LAST");
-			buf_truncate(&c->path, mark);
+			strata__buf_truncate(&c->path, mark);
 		}
 	} else if (strcmp(kind, "set_replica_identity") == 0) {
 		static const char *const types[] = { "full", "default", "nothing", "index", NULL };
 		json_t *id = json_object_get(body, "identity");
 
-		buf_puts(&c->path, ".identity.type");
+		strata__buf_puts(&c->path, ".identity.type");
 		if (!one_of(str(id, "type"), types))
 			return bad(c, "\"%s\" is not one of full, default, nothing, index",
 				   str(id, "type"));
-		buf_truncate(&c->path, mark);
+		strata__buf_truncate(&c->path, mark);
 	} else if (strcmp(kind, "sql") == 0) {
 		if (json_is_true(json_object_get(body, "onComplete")) && json_object_get(body, "down"))
 			return bad(c, "an \"onComplete\" sql operation takes no \"down\"");
@@ -565,14 +565,14 @@ static int check_migration(checker *c, const json_t *root, const json_t **ops_ou
 			return bad(c, "unknown key \"%s\" (known: name, version_schema, operations)",
 				   key);
 		if (strcmp(key, "operations") != 0 && !json_is_string(v)) {
-			buf_puts(&c->path, key);
+			strata__buf_puts(&c->path, key);
 			return bad(c, "must be a string, not %s", json_words(v));
 		}
 	}
 	ops = json_object_get(root, "operations");
 	if (!ops)
 		return bad(c, "the required key \"operations\" is missing");
-	buf_puts(&c->path, "operations");
+	strata__buf_puts(&c->path, "operations");
 	if (!json_is_array(ops))
 		return bad(c, "must be an array of operations, not %s", json_words(ops));
 	json_array_foreach(ops, i, op) {
@@ -580,8 +580,8 @@ static int check_migration(checker *c, const json_t *root, const json_t **ops_ou
 		const char *kind = NULL;
 		json_t *body = NULL;
 
-		buf_clear(&c->path);
-		buf_printf(&c->path, "operations[%zu]", i);
+		strata__buf_clear(&c->path);
+		strata__buf_printf(&c->path, "operations[%zu]", i);
 		if (!json_is_object(op) || json_object_size(op) != 1)
 			return bad(c, "each operation is an object with exactly one key naming it "
 				   "(create_table, add_column, alter_column, ...)");
@@ -589,17 +589,17 @@ static int check_migration(checker *c, const json_t *root, const json_t **ops_ou
 			kind = key;
 			body = v;
 		}
-		def = online_op_find(kind);
+		def = strata__online_op_find(kind);
 		if (!def) {
 			strata_buf known = STRATA_BUF_INIT;
 
-			for (def = online_ops; def->kind; def++)
-				buf_printf(&known, "%s%s", def == online_ops ? "" : ", ", def->kind);
-			rc = bad(c, "unknown operation \"%s\" (known: %s)", kind, buf_cstr(&known));
-			buf_release(&known);
+			for (def = strata__online_ops; def->kind; def++)
+				strata__buf_printf(&known, "%s%s", def == strata__online_ops ? "" : ", ", def->kind);
+			rc = bad(c, "unknown operation \"%s\" (known: %s)", kind, strata__buf_cstr(&known));
+			strata__buf_release(&known);
 			return rc;
 		}
-		buf_printf(&c->path, ".%s", kind);
+		strata__buf_printf(&c->path, ".%s", kind);
 		if (!json_is_object(body))
 			return bad(c, "must be an object, not %s", json_words(body));
 		if ((rc = check_object(c, body, def->fields)) < 0 ||
@@ -672,15 +672,15 @@ int strata_online_parse(strata_online_migration **out, const char *text, size_t 
 		goto done;
 	}
 	if (m->version_schema && (!*m->version_schema || strlen(m->version_schema) > 63)) {
-		buf_clear(&c.path);
-		buf_puts(&c.path, "version_schema");
+		strata__buf_clear(&c.path);
+		strata__buf_puts(&c.path, "version_schema");
 		rc = bad(&c, "must be 1 to 63 characters (a PostgreSQL schema name)");
 		goto done;
 	}
 	*out = m;
 	m = NULL;
 done:
-	buf_release(&c.path);
+	strata__buf_release(&c.path);
 	json_decref(root);
 	strata_online_free(m);
 	return rc;
@@ -695,10 +695,10 @@ int strata_online_load(strata_online_migration **out, const char *path)
 	STRATA_ASSERT_ARG(path);
 
 	*out = NULL;
-	if ((rc = fs_read_file(&text, path, 16u << 20)) < 0)
+	if ((rc = strata__fs_read_file(&text, path, 16u << 20)) < 0)
 		return rc;
-	rc = strata_online_parse(out, buf_cstr(&text), text.len, path, NULL);
-	buf_release(&text);
+	rc = strata_online_parse(out, strata__buf_cstr(&text), text.len, path, NULL);
+	strata__buf_release(&text);
 	return rc;
 }
 
@@ -728,7 +728,7 @@ size_t strata_online_op_count(const strata_online_migration *m)
 	return json_array_size(m->ops);
 }
 
-const char *online_op_kind(const strata_online_migration *m, size_t i, json_t **body)
+const char *strata__online_op_kind(const strata_online_migration *m, size_t i, json_t **body)
 {
 	const char *key;
 	json_t *v, *op = json_array_get(m->ops, i);
@@ -743,5 +743,5 @@ const char *online_op_kind(const strata_online_migration *m, size_t i, json_t **
 
 const char *strata_online_op_kind(const strata_online_migration *m, size_t i)
 {
-	return online_op_kind(m, i, NULL);
+	return strata__online_op_kind(m, i, NULL);
 }

@@ -2,7 +2,7 @@
  * online/plan.c - the planner's driver: turns operations into the expand
  * statements (run at once, inside the caller's transaction) and the stored
  * plan for the later steps, through each operation's "plan" in the
- * operation table (opfile.c, online_op_find()); then the sync triggers,
+ * operation table (opfile.c, strata__online_op_find()); then the sync triggers,
  * the version views and what complete and rollback do (derive()). Also the
  * helpers every planner file uses (plan_int.h).
  *
@@ -18,7 +18,7 @@
  *   plan_views.c           the version schema's views
  *   sqlf.c                 the SQL formatter
  *
- * Layer: online. Every identifier goes through sqlf's %I/%Q; what the file
+ * Layer: online. Every identifier goes through strata__sqlf's %I/%Q; what the file
  * gives as SQL (types, defaults, expressions, up/down, raw sql) is used as
  * written, as pgroll does.
  *
@@ -59,47 +59,47 @@
 #include <string.h>
 #include <strings.h>
 
-int plan_oom(void)
+int strata__plan_oom(void)
 {
 	return strata_error_set(STRATA_ERROR, "out of memory");
 }
 
 /* name as a quoted identifier, malloc'ed; NULL when out of memory. */
-char *plan_sql_ident(const char *name)
+char *strata__plan_sql_ident(const char *name)
 {
 	strata_buf b = STRATA_BUF_INIT;
 
-	buf_put_sql_ident(&b, name);
-	return buf_detach(&b);
+	strata__buf_put_sql_ident(&b, name);
+	return strata__buf_detach(&b);
 }
 
 /* Store the statement in arr; clears sql. */
-int plan_push(json_t *arr, strata_buf *sql)
+int strata__plan_push(json_t *arr, strata_buf *sql)
 {
 	json_t *s;
 
-	if (buf_check(sql) < 0)
+	if (strata__buf_check(sql) < 0)
 		return STRATA_ERROR;
-	s = json_string(buf_cstr(sql));
-	buf_clear(sql);
+	s = json_string(strata__buf_cstr(sql));
+	strata__buf_clear(sql);
 	if (!s || json_array_append_new(arr, s) < 0)
-		return plan_oom();
+		return strata__plan_oom();
 	return 0;
 }
 
 /* Store {"index": name, "sql": sql} in the plan's concurrent list; clears sql. */
-int plan_push_concurrent(planner *p, const char *name, strata_buf *sql)
+int strata__plan_push_concurrent(planner *p, const char *name, strata_buf *sql)
 {
-	if (buf_check(sql) < 0)
+	if (strata__buf_check(sql) < 0)
 		return STRATA_ERROR;
 	if (json_array_append_new(p->concurrent, json_pack("{s:s, s:s}", "index", name, "sql",
-							    buf_cstr(sql))) < 0)
-		return plan_oom();
-	buf_clear(sql);
+							    strata__buf_cstr(sql))) < 0)
+		return strata__plan_oom();
+	strata__buf_clear(sql);
 	return 0;
 }
 
-int plan_opfail(planner *p, int code, const char *fmt, ...)
+int strata__plan_opfail(planner *p, int code, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -111,7 +111,7 @@ int plan_opfail(planner *p, int code, const char *fmt, ...)
 	return code;
 }
 
-void plan_warn(planner *p, const char *fmt, ...)
+void strata__plan_warn(planner *p, const char *fmt, ...)
 {
 	char msg[1024], full[1200];
 	va_list ap;
@@ -127,35 +127,35 @@ void plan_warn(planner *p, const char *fmt, ...)
 }
 
 /* Run a statement now, in the expand transaction; clears sql. */
-int plan_run(planner *p, strata_buf *sql)
+int strata__plan_run(planner *p, strata_buf *sql)
 {
 	int rc;
 
-	if (buf_check(sql) < 0)
+	if (strata__buf_check(sql) < 0)
 		return STRATA_ERROR;
-	rc = db_exec(p->ctx->db, buf_cstr(sql), 0, NULL);
+	rc = strata__db_exec(p->ctx->db, strata__buf_cstr(sql), 0, NULL);
 	if (rc < 0)
 		strata_error_append("\n  in %s operations[%zu] (%s), running: %.300s",
-				    p->ctx->m->source, p->op, p->kind, buf_cstr(sql));
-	buf_clear(sql);
+				    p->ctx->m->source, p->op, p->kind, strata__buf_cstr(sql));
+	strata__buf_clear(sql);
 	return rc;
 }
 
 /* Run a script of one or more statements (raw sql operations). */
-int plan_run_script(planner *p, const char *text)
+int strata__plan_run_script(planner *p, const char *text)
 {
 	db_stmt *stmts = NULL;
 	size_t n = 0, i, at = 0;
 	int rc;
 
-	rc = db_split(&stmts, &n, &at, DB_POSTGRES, text, strlen(text));
+	rc = strata__db_split(&stmts, &n, &at, DB_POSTGRES, text, strlen(text));
 	if (rc < 0) {
 		strata_error_append(", at byte %zu of %s operations[%zu].sql", at, p->ctx->m->source,
 				    p->op);
 		return rc;
 	}
 	for (i = 0; i < n && rc == 0; i++) {
-		rc = db_exec_stmt(p->ctx->db, text + stmts[i].offset, stmts[i].len, NULL, 0);
+		rc = strata__db_exec_stmt(p->ctx->db, text + stmts[i].offset, stmts[i].len, NULL, 0);
 		if (rc < 0)
 			strata_error_append("\n  in %s operations[%zu] (sql), statement %zu",
 					    p->ctx->m->source, p->op, i + 1);
@@ -164,50 +164,50 @@ int plan_run_script(planner *p, const char *text)
 	return rc;
 }
 
-const char *plan_str(const json_t *obj, const char *key)
+const char *strata__plan_str(const json_t *obj, const char *key)
 {
 	return json_string_value(json_object_get(obj, key));
 }
 
-const char *plan_schema_of(planner *p)
+const char *strata__plan_schema_of(planner *p)
 {
 	return p->ctx->schema;
 }
 
-online_table *plan_need_table(planner *p, const char *name)
+online_table *strata__plan_need_table(planner *p, const char *name)
 {
-	online_table *t = model_table(&p->ctx->model, name);
+	online_table *t = strata__model_table(&p->ctx->model, name);
 
 	if (!t)
-		plan_opfail(p, STRATA_EINVALID, "table \"%s\" does not exist in schema \"%s\"%s", name,
-		       plan_schema_of(p), "");
+		strata__plan_opfail(p, STRATA_EINVALID, "table \"%s\" does not exist in schema \"%s\"%s", name,
+		       strata__plan_schema_of(p), "");
 	return t;
 }
 
-online_column *plan_need_column(planner *p, online_table *t, const char *name)
+online_column *strata__plan_need_column(planner *p, online_table *t, const char *name)
 {
-	online_column *c = model_column(t, name);
+	online_column *c = strata__model_column(t, name);
 
 	if (!c)
-		plan_opfail(p, STRATA_EINVALID, "column \"%s\" does not exist in table \"%s\"", name,
+		strata__plan_opfail(p, STRATA_EINVALID, "column \"%s\" does not exist in table \"%s\"", name,
 		       t->name);
 	return c;
 }
 
 /* The physical table a referenced (logical) table name stands for. */
-const char *plan_ref_table_phys(planner *p, const char *name)
+const char *strata__plan_ref_table_phys(planner *p, const char *name)
 {
-	online_table *t = model_table(&p->ctx->model, name);
+	online_table *t = strata__model_table(&p->ctx->model, name);
 
 	return t ? t->phys : name;
 }
 
-int plan_is_dup(const online_column *c)
+int strata__plan_is_dup(const online_column *c)
 {
 	return c->old_phys && strcmp(c->old_phys, c->phys) != 0;
 }
 
-int plan_is_added(const online_column *c)
+int strata__plan_is_added(const online_column *c)
 {
 	return c->old_phys == NULL;
 }
@@ -226,54 +226,54 @@ static int derive(planner *p)
 	int rc = 0;
 
 	if (!drops || !renames || !tables || !rb_cols || !rb_tables) {
-		rc = plan_oom();
+		rc = strata__plan_oom();
 		goto done;
 	}
 	for (i = 0; i < p->ctx->model.ntables; i++) {
 		online_table *t = &p->ctx->model.tables[i];
 
 		if (t->created) {
-			sqlf(&sql, "DROP TABLE IF EXISTS %Q", plan_schema_of(p), t->phys);
-			if ((rc = plan_push(rb_tables, &sql)) < 0)
+			strata__sqlf(&sql, "DROP TABLE IF EXISTS %Q", strata__plan_schema_of(p), t->phys);
+			if ((rc = strata__plan_push(rb_tables, &sql)) < 0)
 				goto done;
 			if (t->dropped)
 				continue;
 		}
 		if (t->dropped) {
-			sqlf(&sql, "DROP TABLE %Q", plan_schema_of(p), t->phys);
-			if ((rc = plan_push(tables, &sql)) < 0)
+			strata__sqlf(&sql, "DROP TABLE %Q", strata__plan_schema_of(p), t->phys);
+			if ((rc = strata__plan_push(tables, &sql)) < 0)
 				goto done;
 			continue;
 		}
 		for (j = 0; j < t->ncols; j++) {
 			online_column *c = &t->cols[j];
 
-			if (!t->created && (plan_is_added(c) || plan_is_dup(c))) {
-				sqlf(&sql, "ALTER TABLE %Q DROP COLUMN IF EXISTS %I", plan_schema_of(p), t->phys,
+			if (!t->created && (strata__plan_is_added(c) || strata__plan_is_dup(c))) {
+				strata__sqlf(&sql, "ALTER TABLE %Q DROP COLUMN IF EXISTS %I", strata__plan_schema_of(p), t->phys,
 				     c->phys);
-				if ((rc = plan_push(rb_cols, &sql)) < 0)
+				if ((rc = strata__plan_push(rb_cols, &sql)) < 0)
 					goto done;
 			}
-			if (c->old_phys && (c->dropped || plan_is_dup(c))) {
-				sqlf(&sql, "ALTER TABLE %Q DROP COLUMN %I", plan_schema_of(p), t->phys,
+			if (c->old_phys && (c->dropped || strata__plan_is_dup(c))) {
+				strata__sqlf(&sql, "ALTER TABLE %Q DROP COLUMN %I", strata__plan_schema_of(p), t->phys,
 				     c->old_phys);
-				if ((rc = plan_push(drops, &sql)) < 0)
+				if ((rc = strata__plan_push(drops, &sql)) < 0)
 					goto done;
 			}
-			if (c->dropped && plan_is_dup(c)) {
-				sqlf(&sql, "ALTER TABLE %Q DROP COLUMN %I", plan_schema_of(p), t->phys, c->phys);
-				if ((rc = plan_push(drops, &sql)) < 0)
+			if (c->dropped && strata__plan_is_dup(c)) {
+				strata__sqlf(&sql, "ALTER TABLE %Q DROP COLUMN %I", strata__plan_schema_of(p), t->phys, c->phys);
+				if ((rc = strata__plan_push(drops, &sql)) < 0)
 					goto done;
 			} else if (!c->dropped && strcmp(c->phys, c->name) != 0) {
-				sqlf(&sql, "ALTER TABLE %Q RENAME COLUMN %I TO %I", plan_schema_of(p), t->phys,
+				strata__sqlf(&sql, "ALTER TABLE %Q RENAME COLUMN %I TO %I", strata__plan_schema_of(p), t->phys,
 				     c->phys, c->name);
-				if ((rc = plan_push(renames, &sql)) < 0)
+				if ((rc = strata__plan_push(renames, &sql)) < 0)
 					goto done;
 			}
 		}
 		if (strcmp(t->name, t->phys) != 0) {
-			sqlf(&sql, "ALTER TABLE %Q RENAME TO %I", plan_schema_of(p), t->phys, t->name);
-			if ((rc = plan_push(tables, &sql)) < 0)
+			strata__sqlf(&sql, "ALTER TABLE %Q RENAME TO %I", strata__plan_schema_of(p), t->phys, t->name);
+			if ((rc = strata__plan_push(tables, &sql)) < 0)
 				goto done;
 		}
 	}
@@ -281,28 +281,28 @@ static int derive(planner *p)
 	if (json_array_extend(complete, p->stage1) < 0 || json_array_extend(complete, drops) < 0 ||
 	    json_array_extend(complete, renames) < 0 || json_array_extend(complete, p->late) < 0 ||
 	    json_array_extend(complete, tables) < 0 || json_array_extend(complete, p->late_sql) < 0) {
-		rc = plan_oom();
+		rc = strata__plan_oom();
 		goto done;
 	}
 	/* rollback: per operation newest first, then the added columns and tables */
 	for (i = json_array_size(p->rollback); i > 0; i--)
 		if (json_array_append(rollback, json_array_get(p->rollback, i - 1)) < 0)
-			rc = plan_oom();
+			rc = strata__plan_oom();
 	for (i = json_array_size(rb_tables); i > 0; i--)
 		json_array_append(rb_cols, json_array_get(rb_tables, i - 1));
 	if (rc == 0 && json_array_extend(rollback, rb_cols) < 0)
-		rc = plan_oom();
+		rc = strata__plan_oom();
 done:
 	json_decref(drops);
 	json_decref(renames);
 	json_decref(tables);
 	json_decref(rb_cols);
 	json_decref(rb_tables);
-	buf_release(&sql);
+	strata__buf_release(&sql);
 	return rc;
 }
 
-int plan_expand(online_plan_ctx *ctx)
+int strata__plan_expand(online_plan_ctx *ctx)
 {
 	planner p;
 	const online_op *op;
@@ -314,7 +314,7 @@ int plan_expand(online_plan_ctx *ctx)
 	ctx->plan = json_pack("{s:[], s:[], s:[], s:[], s:[], s:[], s:[]}", "concurrent", "backfill",
 			      "validate", "complete", "rollback", "functions", "warnings");
 	if (!ctx->plan)
-		return plan_oom();
+		return strata__plan_oom();
 	p.concurrent = json_object_get(ctx->plan, "concurrent");
 	p.validate = json_object_get(ctx->plan, "validate");
 	p.functions = json_object_get(ctx->plan, "functions");
@@ -324,19 +324,19 @@ int plan_expand(online_plan_ctx *ctx)
 	p.late_sql = json_array();
 	p.rollback = json_array();
 	if (!p.stage1 || !p.late || !p.late_sql || !p.rollback) {
-		rc = plan_oom();
+		rc = strata__plan_oom();
 		goto done;
 	}
-	if ((rc = model_load(&ctx->model, ctx->db, ctx->schema)) < 0)
+	if ((rc = strata__model_load(&ctx->model, ctx->db, ctx->schema)) < 0)
 		goto done;
 	for (i = 0; i < strata_online_op_count(ctx->m); i++) {
 		json_t *body = NULL;
 
 		p.op = i;
-		p.kind = online_op_kind(ctx->m, i, &body);
-		op = online_op_find(p.kind);
+		p.kind = strata__online_op_kind(ctx->m, i, &body);
+		op = strata__online_op_find(p.kind);
 		if (!op) {
-			rc = plan_opfail(&p, STRATA_EINVALID, "unknown operation");
+			rc = strata__plan_opfail(&p, STRATA_EINVALID, "unknown operation");
 			goto done;
 		}
 		if ((rc = op->plan(&p, body)) < 0)
@@ -348,16 +348,16 @@ int plan_expand(online_plan_ctx *ctx)
 
 		if (!t->touched || t->dropped)
 			continue;
-		if ((rc = plan_copy_indexes(&p, t)) < 0 || (rc = plan_copy_constraints(&p, t)) < 0 ||
-		    (rc = plan_make_trigger(&p, t)) < 0 ||
-		    (rc = plan_backfill_entry(&p, t)) < 0)
+		if ((rc = strata__plan_copy_indexes(&p, t)) < 0 || (rc = strata__plan_copy_constraints(&p, t)) < 0 ||
+		    (rc = strata__plan_make_trigger(&p, t)) < 0 ||
+		    (rc = strata__plan_backfill_entry(&p, t)) < 0)
 			goto done;
 	}
-	if ((rc = plan_create_views(ctx->db, &ctx->model, ctx->version_schema)) < 0 ||
+	if ((rc = strata__plan_create_views(ctx->db, &ctx->model, ctx->version_schema)) < 0 ||
 	    (rc = derive(&p)) < 0)
 		goto done;
 	if (p.warn_failed)
-		rc = plan_oom();
+		rc = strata__plan_oom();
 done:
 	if (rc < 0) {
 		/* Nothing half-planned is handed back. */

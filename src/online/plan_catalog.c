@@ -33,11 +33,11 @@ static int on_one(void *payload, int ncols, const char *const *v)
 }
 
 /* The first value of the first row (NULL when none or SQL NULL). */
-int plan_query_one(strata_db *db, char **out, int *found, const char *sql, int n,
+int strata__plan_query_one(strata_db *db, char **out, int *found, const char *sql, int n,
 		     const char *const *params)
 {
 	one_value o = { NULL, 0 };
-	int rc = db_query(db, sql, n, params, on_one, &o);
+	int rc = strata__db_query(db, sql, n, params, on_one, &o);
 
 	if (rc < 0) {
 		strata_free(o.v);
@@ -49,22 +49,22 @@ int plan_query_one(strata_db *db, char **out, int *found, const char *sql, int n
 	return 0;
 }
 
-int plan_column_default(planner *p, online_table *t, const char *phys, char **out)
+int strata__plan_column_default(planner *p, online_table *t, const char *phys, char **out)
 {
-	const char *params[3] = { plan_schema_of(p), t->phys, phys };
+	const char *params[3] = { strata__plan_schema_of(p), t->phys, phys };
 
-	return plan_query_one(p->ctx->db, out, NULL,
+	return strata__plan_query_one(p->ctx->db, out, NULL,
 			 "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d "
 			 "JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum "
 			 "WHERE d.adrelid = format('%I.%I', $1::text, $2::text)::regclass "
 			 "AND a.attname = $3", 3, params);
 }
 
-int plan_column_comment(planner *p, online_table *t, const char *phys, char **out)
+int strata__plan_column_comment(planner *p, online_table *t, const char *phys, char **out)
 {
-	const char *params[3] = { plan_schema_of(p), t->phys, phys };
+	const char *params[3] = { strata__plan_schema_of(p), t->phys, phys };
 
-	return plan_query_one(p->ctx->db, out, NULL,
+	return strata__plan_query_one(p->ctx->db, out, NULL,
 			 "SELECT col_description(a.attrelid, a.attnum) FROM pg_attribute a "
 			 "WHERE a.attrelid = format('%I.%I', $1::text, $2::text)::regclass "
 			 "AND a.attname = $3", 3, params);
@@ -72,9 +72,9 @@ int plan_column_comment(planner *p, online_table *t, const char *phys, char **ou
 
 static int constraint_exists(planner *p, online_table *t, const char *name, int *out)
 {
-	const char *params[3] = { plan_schema_of(p), t->phys, name };
+	const char *params[3] = { strata__plan_schema_of(p), t->phys, name };
 	char *v = NULL;
-	int rc = plan_query_one(p->ctx->db, &v, out,
+	int rc = strata__plan_query_one(p->ctx->db, &v, out,
 			   "SELECT 1 FROM pg_constraint WHERE conrelid = "
 			   "format('%I.%I', $1::text, $2::text)::regclass AND conname = $3",
 			   3, params);
@@ -84,14 +84,14 @@ static int constraint_exists(planner *p, online_table *t, const char *name, int 
 }
 
 /* A constraint the operation names must exist on the table. */
-int plan_need_constraint(planner *p, online_table *t, const char *name)
+int strata__plan_need_constraint(planner *p, online_table *t, const char *name)
 {
 	int found = 0, rc = constraint_exists(p, t, name, &found);
 
 	if (rc < 0)
 		return rc;
 	if (!found)
-		return plan_opfail(p, STRATA_EINVALID, "constraint \"%s\" does not exist on \"%s\"",
+		return strata__plan_opfail(p, STRATA_EINVALID, "constraint \"%s\" does not exist on \"%s\"",
 			      name, t->name);
 	return 0;
 }
@@ -102,18 +102,18 @@ int plan_need_constraint(planner *p, online_table *t, const char *name)
  * Asked by making a temporary view of it and reading the functions it
  * depends on.
  */
-int plan_expression_volatile(planner *p, const char *expr, const char *type, int *out)
+int strata__plan_expression_volatile(planner *p, const char *expr, const char *type, int *out)
 {
 	strata_buf sql = STRATA_BUF_INIT;
 	char *v = NULL;
 	int rc;
 
 	*out = 1;
-	if ((rc = sqlf(&sql, "CREATE TEMPORARY VIEW _strata_probe AS SELECT CAST((%s) AS %s) AS v",
+	if ((rc = strata__sqlf(&sql, "CREATE TEMPORARY VIEW _strata_probe AS SELECT CAST((%s) AS %s) AS v",
 		       expr, type)) < 0 ||
-	    (rc = plan_run(p, &sql)) < 0)
+	    (rc = strata__plan_run(p, &sql)) < 0)
 		goto done;
-	rc = plan_query_one(p->ctx->db, &v, NULL,
+	rc = strata__plan_query_one(p->ctx->db, &v, NULL,
 		       "SELECT EXISTS (SELECT 1 FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid "
 		       "LEFT JOIN pg_operator o ON d.refclassid = 'pg_operator'::regclass "
 		       "AND o.oid = d.refobjid "
@@ -124,11 +124,11 @@ int plan_expression_volatile(planner *p, const char *expr, const char *type, int
 	if (rc == 0)
 		*out = v && strcmp(v, "t") == 0;
 	if (rc == 0) {
-		buf_puts(&sql, "DROP VIEW pg_temp._strata_probe");
-		rc = plan_run(p, &sql);
+		strata__buf_puts(&sql, "DROP VIEW pg_temp._strata_probe");
+		rc = strata__plan_run(p, &sql);
 	}
 done:
 	strata_free(v);
-	buf_release(&sql);
+	strata__buf_release(&sql);
 	return rc;
 }

@@ -29,26 +29,26 @@ static int rename_column(planner *p, online_table *t, const char *from, const ch
 	strata_buf b = STRATA_BUF_INIT;
 	int rc;
 
-	sqlf(&b, "ALTER TABLE %Q RENAME COLUMN %I TO %I", plan_schema_of(p), t->phys, from, to);
-	rc = plan_run(p, &b);
-	buf_release(&b);
+	strata__sqlf(&b, "ALTER TABLE %Q RENAME COLUMN %I TO %I", strata__plan_schema_of(p), t->phys, from, to);
+	rc = strata__plan_run(p, &b);
+	strata__buf_release(&b);
 	return rc;
 }
 
-int plan_with_new_names(planner *p, online_table *t, strata_buf *sql)
+int strata__plan_with_new_names(planner *p, online_table *t, strata_buf *sql)
 {
 	char swap[48];
 	size_t i, done = 0;
 	int rc;
 
-	if ((rc = buf_check(sql)) < 0)
+	if ((rc = strata__buf_check(sql)) < 0)
 		return rc;
 	/* Out of the way: the old columns that carry the names (swap_<i>),
 	 * then the new columns take them. */
 	for (i = 0; i < t->ncols && rc == 0; i++) {
 		online_column *c = &t->cols[i];
 
-		if (c->dropped || !plan_is_dup(c) || strcmp(c->old_phys, c->name) != 0)
+		if (c->dropped || !strata__plan_is_dup(c) || strcmp(c->old_phys, c->name) != 0)
 			continue;
 		snprintf(swap, sizeof(swap), "_strata_swap_%zu", i);
 		rc = rename_column(p, t, c->old_phys, swap);
@@ -56,22 +56,22 @@ int plan_with_new_names(planner *p, online_table *t, strata_buf *sql)
 	for (i = 0; i < t->ncols && rc == 0; i++, done = i) {
 		online_column *c = &t->cols[i];
 
-		if (!c->dropped && plan_is_dup(c))
+		if (!c->dropped && strata__plan_is_dup(c))
 			rc = rename_column(p, t, c->phys, c->name);
 	}
 	if (rc == 0)
-		rc = plan_run(p, sql);
+		rc = strata__plan_run(p, sql);
 	/* Back again (on failure the transaction is rolled back anyway). */
 	for (i = 0; i < done && rc == 0; i++) {
 		online_column *c = &t->cols[i];
 
-		if (!c->dropped && plan_is_dup(c))
+		if (!c->dropped && strata__plan_is_dup(c))
 			rc = rename_column(p, t, c->name, c->phys);
 	}
 	for (i = 0; i < t->ncols && rc == 0; i++) {
 		online_column *c = &t->cols[i];
 
-		if (c->dropped || !plan_is_dup(c) || strcmp(c->old_phys, c->name) != 0)
+		if (c->dropped || !strata__plan_is_dup(c) || strcmp(c->old_phys, c->name) != 0)
 			continue;
 		snprintf(swap, sizeof(swap), "_strata_swap_%zu", i);
 		rc = rename_column(p, t, swap, c->old_phys);
@@ -107,7 +107,7 @@ static int on_index(void *payload, int ncols, const char *const *v)
 	"AND NOT i.indisprimary ORDER BY ic.relname"
 
 /* The length of name double-quoted (as %I writes it) at the start of s; 0 if not there. */
-size_t plan_quoted_at(const char *s, const char *name)
+size_t strata__plan_quoted_at(const char *s, const char *name)
 {
 	size_t i = 1;
 
@@ -130,12 +130,12 @@ static online_column *dup_named(online_table *t, const char *key, size_t *rest)
 		online_column *c = &t->cols[i];
 		size_t n;
 
-		if (!plan_is_dup(c) || c->dropped)
+		if (!strata__plan_is_dup(c) || c->dropped)
 			continue;
 		/* pg_get_indexdef quotes only when needed: try both spellings. */
 		n = strlen(c->old_phys);
 		if (strncmp(key, c->old_phys, n) != 0 || (key[n] != '\0' && key[n] != ' '))
-			n = plan_quoted_at(key, c->old_phys);
+			n = strata__plan_quoted_at(key, c->old_phys);
 		if (n && (key[n] == '\0' || key[n] == ' ')) {
 			*rest = n;
 			return c;
@@ -149,22 +149,22 @@ static online_column *dup_named(online_table *t, const char *key, size_t *rest)
  * column (built concurrently; renamed to their names at complete, after
  * the old columns and with them the old indexes are gone).
  */
-int plan_copy_indexes(planner *p, online_table *t)
+int strata__plan_copy_indexes(planner *p, online_table *t)
 {
-	const char *params[2] = { plan_schema_of(p), t->phys };
+	const char *params[2] = { strata__plan_schema_of(p), t->phys };
 	strata_buf sql = STRATA_BUF_INIT;
 	json_t *found = json_array(), *ix;
 	size_t i;
 	int rc;
 
 	if (!found)
-		return plan_oom();
-	if ((rc = db_query(p->ctx->db, INDEXES_SQL, 2, params, on_index, found)) < 0)
+		return strata__plan_oom();
+	if ((rc = strata__db_query(p->ctx->db, INDEXES_SQL, 2, params, on_index, found)) < 0)
 		goto done;
 	json_array_foreach(found, i, ix) {
-		const char *name = plan_str(ix, "name"), *contype = plan_str(ix, "constraint");
-		json_t *keys = json_loads(plan_str(ix, "keys") ? plan_str(ix, "keys") : "[]", 0, NULL), *k;
-		json_t *cols = json_loads(plan_str(ix, "columns") ? plan_str(ix, "columns") : "[]", 0, NULL);
+		const char *name = strata__plan_str(ix, "name"), *contype = strata__plan_str(ix, "constraint");
+		json_t *keys = json_loads(strata__plan_str(ix, "keys") ? strata__plan_str(ix, "keys") : "[]", 0, NULL), *k;
+		json_t *cols = json_loads(strata__plan_str(ix, "columns") ? strata__plan_str(ix, "columns") : "[]", 0, NULL);
 		char tmp[MAX_IDENT + 2];
 		int covers = 0;
 		size_t j, rest;
@@ -172,7 +172,7 @@ int plan_copy_indexes(planner *p, online_table *t)
 		if (!keys || !cols) { /* the server gives JSON: only memory can fail */
 			json_decref(keys);
 			json_decref(cols);
-			rc = plan_oom();
+			rc = strata__plan_oom();
 			goto done;
 		}
 		json_array_foreach(cols, j, k) {
@@ -185,45 +185,45 @@ int plan_copy_indexes(planner *p, online_table *t)
 			json_decref(keys);
 			continue;
 		}
-		if (strcmp(plan_str(ix, "plain"), "true") != 0 || (contype && strcmp(contype, "u") != 0)) {
-			plan_warn(p, "index \"%s\" of \"%s\" has expressions or a predicate, or belongs to a "
+		if (strcmp(strata__plan_str(ix, "plain"), "true") != 0 || (contype && strcmp(contype, "u") != 0)) {
+			strata__plan_warn(p, "index \"%s\" of \"%s\" has expressions or a predicate, or belongs to a "
 			     "constraint that is not unique: it is not rebuilt on the new columns and "
 			     "goes away at complete; recreate it with create_index", name, t->name);
 			json_decref(keys);
 			continue;
 		}
-		if ((rc = plan_prefixed(p, tmp, sizeof(tmp), "_strata_", name)) < 0) {
+		if ((rc = strata__plan_prefixed(p, tmp, sizeof(tmp), "_strata_", name)) < 0) {
 			json_decref(keys);
 			goto done;
 		}
-		sqlf(&sql, "CREATE %sINDEX CONCURRENTLY IF NOT EXISTS %I ON %Q USING %s (",
-		     strcmp(plan_str(ix, "unique"), "true") == 0 ? "UNIQUE " : "", tmp, plan_schema_of(p),
-		     t->phys, plan_str(ix, "method"));
+		strata__sqlf(&sql, "CREATE %sINDEX CONCURRENTLY IF NOT EXISTS %I ON %Q USING %s (",
+		     strcmp(strata__plan_str(ix, "unique"), "true") == 0 ? "UNIQUE " : "", tmp, strata__plan_schema_of(p),
+		     t->phys, strata__plan_str(ix, "method"));
 		json_array_foreach(keys, j, k) {
 			const char *key = json_string_value(k);
 			online_column *c = dup_named(t, key, &rest);
 
-			buf_puts(&sql, j ? ", " : "");
+			strata__buf_puts(&sql, j ? ", " : "");
 			if (c)
-				sqlf(&sql, "%I%s", c->phys, key + rest);
+				strata__sqlf(&sql, "%I%s", c->phys, key + rest);
 			else
-				buf_puts(&sql, key);
+				strata__buf_puts(&sql, key);
 		}
-		buf_putc(&sql, ')');
+		strata__buf_putc(&sql, ')');
 		json_decref(keys);
-		if ((rc = plan_push_concurrent(p, tmp, &sql)) < 0)
+		if ((rc = strata__plan_push_concurrent(p, tmp, &sql)) < 0)
 			goto done;
 		if (contype)
-			sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I UNIQUE USING INDEX %I",
-			     plan_schema_of(p), t->phys, name, tmp);
+			strata__sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I UNIQUE USING INDEX %I",
+			     strata__plan_schema_of(p), t->phys, name, tmp);
 		else
-			sqlf(&sql, "ALTER INDEX %Q RENAME TO %I", plan_schema_of(p), tmp, name);
-		if ((rc = plan_push(p->late, &sql)) < 0)
+			strata__sqlf(&sql, "ALTER INDEX %Q RENAME TO %I", strata__plan_schema_of(p), tmp, name);
+		if ((rc = strata__plan_push(p->late, &sql)) < 0)
 			goto done;
 	}
 done:
 	json_decref(found);
-	buf_release(&sql);
+	strata__buf_release(&sql);
 	return rc;
 }
 
@@ -249,27 +249,27 @@ static int on_constraint(void *payload, int ncols, const char *const *v)
  * over to the new ones: added NOT VALID under a _strata_ name now,
  * validated and given their names at complete.
  */
-int plan_copy_constraints(planner *p, online_table *t)
+int strata__plan_copy_constraints(planner *p, online_table *t)
 {
-	const char *params[2] = { plan_schema_of(p), t->phys };
+	const char *params[2] = { strata__plan_schema_of(p), t->phys };
 	strata_buf sql = STRATA_BUF_INIT;
 	json_t *found = json_array(), *con;
 	size_t i;
 	int rc;
 
 	if (!found)
-		return plan_oom();
-	if ((rc = db_query(p->ctx->db, CONSTRAINTS_SQL, 2, params, on_constraint, found)) < 0)
+		return strata__plan_oom();
+	if ((rc = strata__db_query(p->ctx->db, CONSTRAINTS_SQL, 2, params, on_constraint, found)) < 0)
 		goto done;
 	json_array_foreach(found, i, con) {
-		json_t *cols = json_loads(plan_str(con, "columns") ? plan_str(con, "columns") : "[]", 0, NULL), *k;
-		const char *name = plan_str(con, "name");
+		json_t *cols = json_loads(strata__plan_str(con, "columns") ? strata__plan_str(con, "columns") : "[]", 0, NULL), *k;
+		const char *name = strata__plan_str(con, "name");
 		char tmp[MAX_IDENT + 2];
 		int covers = 0;
 		size_t j, rest;
 
 		if (!cols) {
-			rc = plan_oom();
+			rc = strata__plan_oom();
 			goto done;
 		}
 		json_array_foreach(cols, j, k)
@@ -277,22 +277,22 @@ int plan_copy_constraints(planner *p, online_table *t)
 		json_decref(cols);
 		if (!covers)
 			continue;
-		if ((rc = plan_prefixed(p, tmp, sizeof(tmp), "_strata_", name)) < 0)
+		if ((rc = strata__plan_prefixed(p, tmp, sizeof(tmp), "_strata_", name)) < 0)
 			goto done;
-		sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I %s NOT VALID", plan_schema_of(p), t->phys, tmp,
-		     plan_str(con, "def"));
-		if ((rc = plan_with_new_names(p, t, &sql)) < 0)
+		strata__sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I %s NOT VALID", strata__plan_schema_of(p), t->phys, tmp,
+		     strata__plan_str(con, "def"));
+		if ((rc = strata__plan_with_new_names(p, t, &sql)) < 0)
 			goto done;
-		sqlf(&sql, "ALTER TABLE %Q VALIDATE CONSTRAINT %I", plan_schema_of(p), t->phys, tmp);
-		if ((rc = plan_push(p->validate, &sql)) < 0)
+		strata__sqlf(&sql, "ALTER TABLE %Q VALIDATE CONSTRAINT %I", strata__plan_schema_of(p), t->phys, tmp);
+		if ((rc = strata__plan_push(p->validate, &sql)) < 0)
 			goto done;
-		sqlf(&sql, "ALTER TABLE %Q RENAME CONSTRAINT %I TO %I", plan_schema_of(p), t->phys, tmp, name);
-		if ((rc = plan_push(p->late, &sql)) < 0)
+		strata__sqlf(&sql, "ALTER TABLE %Q RENAME CONSTRAINT %I TO %I", strata__plan_schema_of(p), t->phys, tmp, name);
+		if ((rc = strata__plan_push(p->late, &sql)) < 0)
 			goto done;
 	}
 done:
 	json_decref(found);
-	buf_release(&sql);
+	strata__buf_release(&sql);
 	return rc;
 }
 
@@ -302,7 +302,7 @@ done:
  * VALID check made good at complete, its indexes rebuilt; triggers map
  * old -> new with up and new -> old with down; the backfill fills it.
  */
-int plan_duplicate(planner *p, online_table *t, online_column *c, const char *type,
+int strata__plan_duplicate(planner *p, online_table *t, online_column *c, const char *type,
 		     int notnull, const char *up, const char *down, const json_t *default_v,
 		     int default_given)
 {
@@ -312,52 +312,52 @@ int plan_duplicate(planner *p, online_table *t, online_column *c, const char *ty
 	size_t k;
 	int rc;
 
-	if (plan_is_added(c) || plan_is_dup(c))
-		return plan_opfail(p, STRATA_EINVALID, "column \"%s\" is already changed by an earlier "
+	if (strata__plan_is_added(c) || strata__plan_is_dup(c))
+		return strata__plan_opfail(p, STRATA_EINVALID, "column \"%s\" is already changed by an earlier "
 			      "operation of this migration; change it once per migration", c->name);
 	for (k = 0; k < t->nkey; k++)
 		if (strcmp(t->key[k], c->phys) == 0)
-			return plan_opfail(p, STRATA_EINVALID, "column \"%s\" is part of the primary key of "
+			return strata__plan_opfail(p, STRATA_EINVALID, "column \"%s\" is part of the primary key of "
 				      "\"%s\": strata cannot change a key column online (the backfill "
 				      "walks the key)", c->name, t->name);
-	if ((rc = plan_prefixed(p, newname, sizeof(newname), ONLINE_NEW_PREFIX, c->name)) < 0 ||
-	    (rc = plan_prefixed(p, nn, sizeof(nn), "_strata_nn_", c->name)) < 0)
+	if ((rc = strata__plan_prefixed(p, newname, sizeof(newname), ONLINE_NEW_PREFIX, c->name)) < 0 ||
+	    (rc = strata__plan_prefixed(p, nn, sizeof(nn), "_strata_nn_", c->name)) < 0)
 		return rc;
 	if (!type)
 		type = c->type;
-	sqlf(&sql, "ALTER TABLE %Q ADD COLUMN %I %s", plan_schema_of(p), t->phys, newname, type);
-	if ((rc = plan_run(p, &sql)) < 0)
+	strata__sqlf(&sql, "ALTER TABLE %Q ADD COLUMN %I %s", strata__plan_schema_of(p), t->phys, newname, type);
+	if ((rc = strata__plan_run(p, &sql)) < 0)
 		goto done;
 	if (default_given) {
 		if (json_is_string(default_v))
-			sqlf(&sql, "ALTER TABLE %Q ALTER COLUMN %I SET DEFAULT %s", plan_schema_of(p), t->phys,
+			strata__sqlf(&sql, "ALTER TABLE %Q ALTER COLUMN %I SET DEFAULT %s", strata__plan_schema_of(p), t->phys,
 			     newname, json_string_value(default_v));
 	} else {
-		if ((rc = plan_column_default(p, t, c->phys, &old_default)) < 0)
+		if ((rc = strata__plan_column_default(p, t, c->phys, &old_default)) < 0)
 			goto done;
 		if (old_default && strcmp(type, c->type) == 0)
-			sqlf(&sql, "ALTER TABLE %Q ALTER COLUMN %I SET DEFAULT %s", plan_schema_of(p),
+			strata__sqlf(&sql, "ALTER TABLE %Q ALTER COLUMN %I SET DEFAULT %s", strata__plan_schema_of(p),
 			     t->phys, newname, old_default);
 		else if (old_default)
-			plan_warn(p, "the default of \"%s\" (%s) is not carried over to its new type %s; "
+			strata__plan_warn(p, "the default of \"%s\" (%s) is not carried over to its new type %s; "
 			     "give \"default\" to set one", c->name, old_default, type);
 	}
-	if ((sql.len || buf_oom(&sql)) && (rc = plan_run(p, &sql)) < 0)
+	if ((sql.len || strata__buf_oom(&sql)) && (rc = strata__plan_run(p, &sql)) < 0)
 		goto done;
 	if (notnull) {
-		sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I CHECK (%I IS NOT NULL) NOT VALID",
-		     plan_schema_of(p), t->phys, nn, newname);
-		if ((rc = plan_run(p, &sql)) < 0)
+		strata__sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I CHECK (%I IS NOT NULL) NOT VALID",
+		     strata__plan_schema_of(p), t->phys, nn, newname);
+		if ((rc = strata__plan_run(p, &sql)) < 0)
 			goto done;
-		sqlf(&sql, "ALTER TABLE %Q VALIDATE CONSTRAINT %I", plan_schema_of(p), t->phys, nn);
-		if ((rc = plan_push(p->validate, &sql)) < 0)
+		strata__sqlf(&sql, "ALTER TABLE %Q VALIDATE CONSTRAINT %I", strata__plan_schema_of(p), t->phys, nn);
+		if ((rc = strata__plan_push(p->validate, &sql)) < 0)
 			goto done;
-		sqlf(&sql, "ALTER TABLE %Q ALTER COLUMN %I SET NOT NULL", plan_schema_of(p), t->phys,
+		strata__sqlf(&sql, "ALTER TABLE %Q ALTER COLUMN %I SET NOT NULL", strata__plan_schema_of(p), t->phys,
 		     newname);
-		if ((rc = plan_push(p->stage1, &sql)) < 0)
+		if ((rc = strata__plan_push(p->stage1, &sql)) < 0)
 			goto done;
-		sqlf(&sql, "ALTER TABLE %Q DROP CONSTRAINT %I", plan_schema_of(p), t->phys, nn);
-		if ((rc = plan_push(p->stage1, &sql)) < 0)
+		strata__sqlf(&sql, "ALTER TABLE %Q DROP CONSTRAINT %I", strata__plan_schema_of(p), t->phys, nn);
+		if ((rc = strata__plan_push(p->stage1, &sql)) < 0)
 			goto done;
 	}
 	{
@@ -369,16 +369,16 @@ int plan_duplicate(planner *p, online_table *t, online_column *c, const char *ty
 		c->phys = strata_strdup(newname);
 		c->type = t_new;
 	}
-	c->up = up ? strata_strdup(up) : plan_sql_ident(c->old_phys);
-	c->down = down ? strata_strdup(down) : plan_sql_ident(c->name);
+	c->up = up ? strata_strdup(up) : strata__plan_sql_ident(c->old_phys);
+	c->down = down ? strata_strdup(down) : strata__plan_sql_ident(c->name);
 	c->notnull = notnull;
 	if (!c->phys || !c->type || !c->up || !c->down) {
-		rc = plan_oom();
+		rc = strata__plan_oom();
 		goto done;
 	}
 	t->touched = 1;
 done:
 	strata_free(old_default);
-	buf_release(&sql);
+	strata__buf_release(&sql);
 	return rc;
 }

@@ -4,7 +4,7 @@
  * parameters, DEFERRABLE clauses, prefixed names within PostgreSQL's 63 bytes.
  *
  * Layer: online, planner (plan_int.h). Appends to a buffer, runs nothing.
- * Identifiers go through sqlf's %I/%Q; types, defaults and expressions
+ * Identifiers go through strata__sqlf's %I/%Q; types, defaults and expressions
  * the operation file gives are used as written.
  */
 #include "online/online_int.h"
@@ -31,58 +31,58 @@ static const char *const fk_actions[] = { "NO ACTION", "RESTRICT", "CASCADE", "S
 static const char *const match_types[] = { "SIMPLE", "FULL", "PARTIAL", NULL };
 
 /* " ON DELETE x ON UPDATE y MATCH z DEFERRABLE ..." after REFERENCES t (cols). */
-int plan_fk_tail(planner *p, strata_buf *b, const json_t *ref)
+int strata__plan_fk_tail(planner *p, strata_buf *b, const json_t *ref)
 {
 	const char *v;
 	json_t *setcols = json_object_get(ref, "on_delete_set_columns");
 
-	if ((v = plan_str(ref, "match_type")) != NULL) {
+	if ((v = strata__plan_str(ref, "match_type")) != NULL) {
 		if (!one_of(v, match_types))
-			return plan_opfail(p, STRATA_EINVALID, "match_type \"%s\" is not one of SIMPLE, "
+			return strata__plan_opfail(p, STRATA_EINVALID, "match_type \"%s\" is not one of SIMPLE, "
 				      "FULL, PARTIAL", v);
-		sqlf(b, " MATCH %s", v);
+		strata__sqlf(b, " MATCH %s", v);
 	}
-	if ((v = plan_str(ref, "on_delete")) != NULL) {
+	if ((v = strata__plan_str(ref, "on_delete")) != NULL) {
 		if (!one_of(v, fk_actions))
-			return plan_opfail(p, STRATA_EINVALID, "on_delete \"%s\" is not one of NO ACTION, "
+			return strata__plan_opfail(p, STRATA_EINVALID, "on_delete \"%s\" is not one of NO ACTION, "
 				      "RESTRICT, CASCADE, SET NULL, SET DEFAULT", v);
-		sqlf(b, " ON DELETE %s", v);
+		strata__sqlf(b, " ON DELETE %s", v);
 		if (json_array_size(setcols)) {
 			size_t i;
 			json_t *c;
 
-			buf_puts(b, " (");
+			strata__buf_puts(b, " (");
 			json_array_foreach(setcols, i, c)
-				sqlf(b, "%s%I", i ? ", " : "", json_string_value(c));
-			buf_putc(b, ')');
+				strata__sqlf(b, "%s%I", i ? ", " : "", json_string_value(c));
+			strata__buf_putc(b, ')');
 		}
 	}
-	if ((v = plan_str(ref, "on_update")) != NULL) {
+	if ((v = strata__plan_str(ref, "on_update")) != NULL) {
 		if (!one_of(v, fk_actions))
-			return plan_opfail(p, STRATA_EINVALID, "on_update \"%s\" is not one of NO ACTION, "
+			return strata__plan_opfail(p, STRATA_EINVALID, "on_update \"%s\" is not one of NO ACTION, "
 				      "RESTRICT, CASCADE, SET NULL, SET DEFAULT", v);
-		sqlf(b, " ON UPDATE %s", v);
+		strata__sqlf(b, " ON UPDATE %s", v);
 	}
 	if (json_is_true(json_object_get(ref, "deferrable")))
-		buf_puts(b, " DEFERRABLE");
+		strata__buf_puts(b, " DEFERRABLE");
 	if (json_is_true(json_object_get(ref, "initially_deferred")))
-		buf_puts(b, " INITIALLY DEFERRED");
+		strata__buf_puts(b, " INITIALLY DEFERRED");
 	return 0;
 }
 
-int plan_name_list(strata_buf *b, const json_t *arr, online_table *t)
+int strata__plan_name_list(strata_buf *b, const json_t *arr, online_table *t)
 {
 	size_t i;
 	json_t *c;
 
-	buf_putc(b, '(');
+	strata__buf_putc(b, '(');
 	json_array_foreach(arr, i, c) {
 		const char *name = json_string_value(c);
-		online_column *col = t ? model_column(t, name) : NULL;
+		online_column *col = t ? strata__model_column(t, name) : NULL;
 
-		sqlf(b, "%s%I", i ? ", " : "", col ? col->phys : name);
+		strata__sqlf(b, "%s%I", i ? ", " : "", col ? col->phys : name);
 	}
-	return buf_putc(b, ')');
+	return strata__buf_putc(b, ')');
 }
 
 /* INCLUDE (...) WITH (...) USING INDEX TABLESPACE ... of unique and primary keys. */
@@ -93,116 +93,116 @@ static void index_params(strata_buf *b, const json_t *ip, int for_constraint)
 	if (!ip)
 		return;
 	if (json_array_size(json_object_get(ip, "include_columns"))) {
-		buf_puts(b, " INCLUDE ");
-		plan_name_list(b, json_object_get(ip, "include_columns"), NULL);
+		strata__buf_puts(b, " INCLUDE ");
+		strata__plan_name_list(b, json_object_get(ip, "include_columns"), NULL);
 	}
-	if ((v = plan_str(ip, "storage_parameters")) != NULL && *v)
-		sqlf(b, " WITH (%s)", v);
-	if ((v = plan_str(ip, "tablespace")) != NULL && *v)
-		sqlf(b, for_constraint ? " USING INDEX TABLESPACE %I" : " TABLESPACE %I", v);
+	if ((v = strata__plan_str(ip, "storage_parameters")) != NULL && *v)
+		strata__sqlf(b, " WITH (%s)", v);
+	if ((v = strata__plan_str(ip, "tablespace")) != NULL && *v)
+		strata__sqlf(b, for_constraint ? " USING INDEX TABLESPACE %I" : " TABLESPACE %I", v);
 }
 
-void plan_deferral(strata_buf *b, const json_t *def)
+void strata__plan_deferral(strata_buf *b, const json_t *def)
 {
 	if (json_is_true(json_object_get(def, "deferrable")))
-		buf_puts(b, " DEFERRABLE");
+		strata__buf_puts(b, " DEFERRABLE");
 	if (json_is_true(json_object_get(def, "initially_deferred")))
-		buf_puts(b, " INITIALLY DEFERRED");
+		strata__buf_puts(b, " INITIALLY DEFERRED");
 }
 
 /* A column definition of create_table / add_column (without NOT NULL: caller decides). */
-int plan_column_def(planner *p, strata_buf *b, const json_t *col, int with_default,
+int strata__plan_column_def(planner *p, strata_buf *b, const json_t *col, int with_default,
 		      int with_constraints)
 {
 	const json_t *gen = json_object_get(col, "generated");
 	const json_t *chk = json_object_get(col, "check");
 	const json_t *ref = json_object_get(col, "references");
-	const char *def = plan_str(col, "default");
+	const char *def = strata__plan_str(col, "default");
 	int rc;
 
-	sqlf(b, "%I %s", plan_str(col, "name"), plan_str(col, "type"));
-	if (gen && plan_str(gen, "expression")) {
-		sqlf(b, " GENERATED ALWAYS AS (%s) STORED", plan_str(gen, "expression"));
+	strata__sqlf(b, "%I %s", strata__plan_str(col, "name"), strata__plan_str(col, "type"));
+	if (gen && strata__plan_str(gen, "expression")) {
+		strata__sqlf(b, " GENERATED ALWAYS AS (%s) STORED", strata__plan_str(gen, "expression"));
 	} else if (gen && json_object_get(gen, "identity")) {
 		const json_t *id = json_object_get(gen, "identity");
-		const char *usv = plan_str(id, "user_specified_values");
+		const char *usv = strata__plan_str(id, "user_specified_values");
 
 		if (usv && strcasecmp(usv, "ALWAYS") != 0 && strcasecmp(usv, "BY DEFAULT") != 0)
-			return plan_opfail(p, STRATA_EINVALID, "user_specified_values \"%s\" is not "
+			return strata__plan_opfail(p, STRATA_EINVALID, "user_specified_values \"%s\" is not "
 				      "ALWAYS or BY DEFAULT", usv);
-		sqlf(b, " GENERATED %s AS IDENTITY", usv ? usv : "BY DEFAULT");
-		if (plan_str(id, "sequence_options") && *plan_str(id, "sequence_options"))
-			sqlf(b, " (%s)", plan_str(id, "sequence_options"));
+		strata__sqlf(b, " GENERATED %s AS IDENTITY", usv ? usv : "BY DEFAULT");
+		if (strata__plan_str(id, "sequence_options") && *strata__plan_str(id, "sequence_options"))
+			strata__sqlf(b, " (%s)", strata__plan_str(id, "sequence_options"));
 	}
 	if (with_default && def)
-		sqlf(b, " DEFAULT %s", def);
+		strata__sqlf(b, " DEFAULT %s", def);
 	if (!with_constraints)
 		return 0;
 	if (json_is_true(json_object_get(col, "unique")))
-		buf_puts(b, " UNIQUE");
+		strata__buf_puts(b, " UNIQUE");
 	if (chk) {
-		sqlf(b, " CONSTRAINT %I CHECK (%s)", plan_str(chk, "name"), plan_str(chk, "constraint"));
+		strata__sqlf(b, " CONSTRAINT %I CHECK (%s)", strata__plan_str(chk, "name"), strata__plan_str(chk, "constraint"));
 		if (json_is_true(json_object_get(chk, "no_inherit")))
-			buf_puts(b, " NO INHERIT");
+			strata__buf_puts(b, " NO INHERIT");
 	}
 	if (ref) {
-		sqlf(b, " CONSTRAINT %I REFERENCES %Q (%I)", plan_str(ref, "name"), plan_schema_of(p),
-		     plan_ref_table_phys(p, plan_str(ref, "table")), plan_str(ref, "column"));
-		if ((rc = plan_fk_tail(p, b, ref)) < 0)
+		strata__sqlf(b, " CONSTRAINT %I REFERENCES %Q (%I)", strata__plan_str(ref, "name"), strata__plan_schema_of(p),
+		     strata__plan_ref_table_phys(p, strata__plan_str(ref, "table")), strata__plan_str(ref, "column"));
+		if ((rc = strata__plan_fk_tail(p, b, ref)) < 0)
 			return rc;
 	}
 	return 0;
 }
 
 /* A table constraint: CONSTRAINT name ... (for CREATE TABLE or ADD). */
-int plan_constraint_def(planner *p, strata_buf *b, const json_t *def, online_table *t)
+int strata__plan_constraint_def(planner *p, strata_buf *b, const json_t *def, online_table *t)
 {
-	const char *type = plan_str(def, "type");
+	const char *type = strata__plan_str(def, "type");
 	const json_t *cols = json_object_get(def, "columns");
 	int rc;
 
-	sqlf(b, "CONSTRAINT %I ", plan_str(def, "name"));
+	strata__sqlf(b, "CONSTRAINT %I ", strata__plan_str(def, "name"));
 	if (strcasecmp(type, "check") == 0) {
-		sqlf(b, "CHECK (%s)", plan_str(def, "check"));
+		strata__sqlf(b, "CHECK (%s)", strata__plan_str(def, "check"));
 		if (json_is_true(json_object_get(def, "no_inherit")))
-			buf_puts(b, " NO INHERIT");
+			strata__buf_puts(b, " NO INHERIT");
 	} else if (strcasecmp(type, "unique") == 0 || strcasecmp(type, "primary_key") == 0) {
-		buf_puts(b, strcasecmp(type, "unique") == 0 ? "UNIQUE " : "PRIMARY KEY ");
+		strata__buf_puts(b, strcasecmp(type, "unique") == 0 ? "UNIQUE " : "PRIMARY KEY ");
 		if (strcasecmp(type, "unique") == 0 &&
 		    json_is_true(json_object_get(def, "nulls_not_distinct")))
-			buf_puts(b, "NULLS NOT DISTINCT ");
-		plan_name_list(b, cols, t);
+			strata__buf_puts(b, "NULLS NOT DISTINCT ");
+		strata__plan_name_list(b, cols, t);
 		index_params(b, json_object_get(def, "index_parameters"), 1);
-		plan_deferral(b, def);
+		strata__plan_deferral(b, def);
 	} else if (strcasecmp(type, "foreign_key") == 0) {
 		const json_t *ref = json_object_get(def, "references");
 
-		buf_puts(b, "FOREIGN KEY ");
-		plan_name_list(b, cols, t);
-		sqlf(b, " REFERENCES %Q ", plan_schema_of(p), plan_ref_table_phys(p, plan_str(ref, "table")));
-		plan_name_list(b, json_object_get(ref, "columns"), NULL);
-		if ((rc = plan_fk_tail(p, b, ref)) < 0)
+		strata__buf_puts(b, "FOREIGN KEY ");
+		strata__plan_name_list(b, cols, t);
+		strata__sqlf(b, " REFERENCES %Q ", strata__plan_schema_of(p), strata__plan_ref_table_phys(p, strata__plan_str(ref, "table")));
+		strata__plan_name_list(b, json_object_get(ref, "columns"), NULL);
+		if ((rc = strata__plan_fk_tail(p, b, ref)) < 0)
 			return rc;
-		plan_deferral(b, def);
+		strata__plan_deferral(b, def);
 	} else {
 		const json_t *ex = json_object_get(def, "exclude");
-		const char *method = plan_str(ex, "index_method");
+		const char *method = strata__plan_str(ex, "index_method");
 
-		sqlf(b, "EXCLUDE USING %s (%s)", method && *method ? method : "gist",
-		     plan_str(ex, "elements"));
+		strata__sqlf(b, "EXCLUDE USING %s (%s)", method && *method ? method : "gist",
+		     strata__plan_str(ex, "elements"));
 		index_params(b, json_object_get(def, "index_parameters"), 1);
-		if (plan_str(ex, "predicate") && *plan_str(ex, "predicate"))
-			sqlf(b, " WHERE (%s)", plan_str(ex, "predicate"));
-		plan_deferral(b, def);
+		if (strata__plan_str(ex, "predicate") && *strata__plan_str(ex, "predicate"))
+			strata__sqlf(b, " WHERE (%s)", strata__plan_str(ex, "predicate"));
+		strata__plan_deferral(b, def);
 	}
 	return 0;
 }
 
 /* "<prefix><name>", or an error when it would pass PostgreSQL's 63 bytes. */
-int plan_prefixed(planner *p, char *out, size_t size, const char *prefix, const char *name)
+int strata__plan_prefixed(planner *p, char *out, size_t size, const char *prefix, const char *name)
 {
 	if (strlen(prefix) + strlen(name) > MAX_IDENT || strlen(prefix) + strlen(name) >= size)
-		return plan_opfail(p, STRATA_EINVALID, "the name \"%s\" is too long for an online change: "
+		return strata__plan_opfail(p, STRATA_EINVALID, "the name \"%s\" is too long for an online change: "
 			      "strata needs %zu bytes for \"%s%s\" and PostgreSQL allows %d",
 			      name, strlen(prefix) + strlen(name), prefix, name, MAX_IDENT);
 	memcpy(out, prefix, strlen(prefix));

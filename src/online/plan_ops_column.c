@@ -26,25 +26,25 @@ static int add_foreign_key(planner *p, online_table *t, const char *column, cons
 {
 	int rc;
 
-	sqlf(sql, "ALTER TABLE %Q ADD CONSTRAINT %I FOREIGN KEY (%I) REFERENCES %Q (%I)",
-	     plan_schema_of(p), t->phys, plan_str(ref, "name"), column, plan_schema_of(p),
-	     plan_ref_table_phys(p, plan_str(ref, "table")), plan_str(ref, "column"));
-	if ((rc = plan_fk_tail(p, sql, ref)) < 0)
+	strata__sqlf(sql, "ALTER TABLE %Q ADD CONSTRAINT %I FOREIGN KEY (%I) REFERENCES %Q (%I)",
+	     strata__plan_schema_of(p), t->phys, strata__plan_str(ref, "name"), column, strata__plan_schema_of(p),
+	     strata__plan_ref_table_phys(p, strata__plan_str(ref, "table")), strata__plan_str(ref, "column"));
+	if ((rc = strata__plan_fk_tail(p, sql, ref)) < 0)
 		return rc;
-	buf_puts(sql, " NOT VALID");
-	if ((rc = plan_run(p, sql)) < 0)
+	strata__buf_puts(sql, " NOT VALID");
+	if ((rc = strata__plan_run(p, sql)) < 0)
 		return rc;
-	sqlf(sql, "ALTER TABLE %Q VALIDATE CONSTRAINT %I", plan_schema_of(p), t->phys,
-	     plan_str(ref, "name"));
-	return plan_push(p->validate, sql);
+	strata__sqlf(sql, "ALTER TABLE %Q VALIDATE CONSTRAINT %I", strata__plan_schema_of(p), t->phys,
+	     strata__plan_str(ref, "name"));
+	return strata__plan_push(p->validate, sql);
 }
 
-int plan_op_add_column(planner *p, const json_t *body)
+int strata__plan_op_add_column(planner *p, const json_t *body)
 {
-	online_table *t = plan_need_table(p, plan_str(body, "table"));
+	online_table *t = strata__plan_need_table(p, strata__plan_str(body, "table"));
 	const json_t *col = json_object_get(body, "column");
-	const char *name = plan_str(col, "name"), *type = plan_str(col, "type"), *def = plan_str(col, "default");
-	const char *up = plan_str(body, "up");
+	const char *name = strata__plan_str(col, "name"), *type = strata__plan_str(col, "type"), *def = strata__plan_str(col, "default");
+	const char *up = strata__plan_str(body, "up");
 	const json_t *chk = json_object_get(col, "check"), *ref = json_object_get(col, "references");
 	int nullable = json_is_true(json_object_get(col, "nullable"));
 	strata_buf sql = STRATA_BUF_INIT;
@@ -55,67 +55,67 @@ int plan_op_add_column(planner *p, const json_t *body)
 
 	if (!t)
 		return STRATA_EINVALID;
-	if (model_column(t, name))
-		return plan_opfail(p, STRATA_EINVALID, "column \"%s\" already exists in \"%s\"", name,
+	if (strata__model_column(t, name))
+		return strata__plan_opfail(p, STRATA_EINVALID, "column \"%s\" already exists in \"%s\"", name,
 			      t->name);
 	for (i = 0; i < t->ncols; i++)
 		if ((t->cols[i].old_phys && strcmp(t->cols[i].old_phys, name) == 0) ||
 		    strcmp(t->cols[i].phys, name) == 0)
-			return plan_opfail(p, STRATA_EINVALID, "column \"%s\" of \"%s\" is dropped or "
+			return strata__plan_opfail(p, STRATA_EINVALID, "column \"%s\" of \"%s\" is dropped or "
 				      "renamed by this same migration; add it in the next one", name,
 				      t->name);
 	if (json_is_true(json_object_get(col, "pk")))
-		return plan_opfail(p, STRATA_EINVALID, "adding a primary-key column online is not "
+		return strata__plan_opfail(p, STRATA_EINVALID, "adding a primary-key column online is not "
 			      "supported; add the column, then create_constraint of type primary_key");
-	if (def && !up && (rc = plan_expression_volatile(p, def, type, &vol)) < 0)
+	if (def && !up && (rc = strata__plan_expression_volatile(p, def, type, &vol)) < 0)
 		return rc;
 	/* Rows already there get their value from up (or a volatile default) in
 	 * batches; otherwise from a non-volatile default, which PostgreSQL
 	 * stores once without rewriting the table. */
 	fill = up || (def && vol);
-	sqlf(&sql, "ALTER TABLE %Q ADD COLUMN ", plan_schema_of(p), t->phys);
-	if ((rc = plan_column_def(p, &sql, col, !fill, 0)) < 0)
+	strata__sqlf(&sql, "ALTER TABLE %Q ADD COLUMN ", strata__plan_schema_of(p), t->phys);
+	if ((rc = strata__plan_column_def(p, &sql, col, !fill, 0)) < 0)
 		goto done;
 	if (!nullable && !fill)
-		buf_puts(&sql, " NOT NULL");
-	if ((rc = plan_run(p, &sql)) < 0) {
+		strata__buf_puts(&sql, " NOT NULL");
+	if ((rc = strata__plan_run(p, &sql)) < 0) {
 		if (!nullable && !fill && !def)
 			strata_error_hint("a NOT NULL column needs \"up\" (to fill the rows already "
 					  "there) or a \"default\", or \"nullable\": true");
 		goto done;
 	}
 	if (fill && def) {
-		sqlf(&sql, "ALTER TABLE %Q ALTER COLUMN %I SET DEFAULT %s", plan_schema_of(p), t->phys, name,
+		strata__sqlf(&sql, "ALTER TABLE %Q ALTER COLUMN %I SET DEFAULT %s", strata__plan_schema_of(p), t->phys, name,
 		     def);
-		if ((rc = plan_run(p, &sql)) < 0)
+		if ((rc = strata__plan_run(p, &sql)) < 0)
 			goto done;
 	}
 	if (!nullable && fill) {
-		if ((rc = plan_prefixed(p, nn, sizeof(nn), "_strata_nn_", name)) < 0)
+		if ((rc = strata__plan_prefixed(p, nn, sizeof(nn), "_strata_nn_", name)) < 0)
 			goto done;
-		sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I CHECK (%I IS NOT NULL) NOT VALID",
-		     plan_schema_of(p), t->phys, nn, name);
-		if ((rc = plan_run(p, &sql)) < 0)
+		strata__sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I CHECK (%I IS NOT NULL) NOT VALID",
+		     strata__plan_schema_of(p), t->phys, nn, name);
+		if ((rc = strata__plan_run(p, &sql)) < 0)
 			goto done;
-		sqlf(&sql, "ALTER TABLE %Q VALIDATE CONSTRAINT %I", plan_schema_of(p), t->phys, nn);
-		if ((rc = plan_push(p->validate, &sql)) < 0)
+		strata__sqlf(&sql, "ALTER TABLE %Q VALIDATE CONSTRAINT %I", strata__plan_schema_of(p), t->phys, nn);
+		if ((rc = strata__plan_push(p->validate, &sql)) < 0)
 			goto done;
-		sqlf(&sql, "ALTER TABLE %Q ALTER COLUMN %I SET NOT NULL", plan_schema_of(p), t->phys, name);
-		if ((rc = plan_push(p->stage1, &sql)) < 0)
+		strata__sqlf(&sql, "ALTER TABLE %Q ALTER COLUMN %I SET NOT NULL", strata__plan_schema_of(p), t->phys, name);
+		if ((rc = strata__plan_push(p->stage1, &sql)) < 0)
 			goto done;
-		sqlf(&sql, "ALTER TABLE %Q DROP CONSTRAINT %I", plan_schema_of(p), t->phys, nn);
-		if ((rc = plan_push(p->stage1, &sql)) < 0)
+		strata__sqlf(&sql, "ALTER TABLE %Q DROP CONSTRAINT %I", strata__plan_schema_of(p), t->phys, nn);
+		if ((rc = strata__plan_push(p->stage1, &sql)) < 0)
 			goto done;
 	}
 	if (chk) {
-		sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I CHECK (%s)%s NOT VALID", plan_schema_of(p),
-		     t->phys, plan_str(chk, "name"), plan_str(chk, "constraint"),
+		strata__sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I CHECK (%s)%s NOT VALID", strata__plan_schema_of(p),
+		     t->phys, strata__plan_str(chk, "name"), strata__plan_str(chk, "constraint"),
 		     json_is_true(json_object_get(chk, "no_inherit")) ? " NO INHERIT" : "");
-		if ((rc = plan_run(p, &sql)) < 0)
+		if ((rc = strata__plan_run(p, &sql)) < 0)
 			goto done;
-		sqlf(&sql, "ALTER TABLE %Q VALIDATE CONSTRAINT %I", plan_schema_of(p), t->phys,
-		     plan_str(chk, "name"));
-		if ((rc = plan_push(p->validate, &sql)) < 0)
+		strata__sqlf(&sql, "ALTER TABLE %Q VALIDATE CONSTRAINT %I", strata__plan_schema_of(p), t->phys,
+		     strata__plan_str(chk, "name"));
+		if ((rc = strata__plan_push(p->validate, &sql)) < 0)
 			goto done;
 	}
 	if (ref && (rc = add_foreign_key(p, t, name, ref, &sql)) < 0)
@@ -125,70 +125,70 @@ int plan_op_add_column(planner *p, const json_t *body)
 
 		snprintf(uname, sizeof(uname), "%s_%s_key", t->name, name);
 		uname[MAX_IDENT] = '\0';
-		sqlf(&sql, "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS %I ON %Q (%I)", uname,
-		     plan_schema_of(p), t->phys, name);
-		if ((rc = plan_push_concurrent(p, uname, &sql)) < 0)
+		strata__sqlf(&sql, "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS %I ON %Q (%I)", uname,
+		     strata__plan_schema_of(p), t->phys, name);
+		if ((rc = strata__plan_push_concurrent(p, uname, &sql)) < 0)
 			goto done;
-		sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I UNIQUE USING INDEX %I", plan_schema_of(p),
+		strata__sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I UNIQUE USING INDEX %I", strata__plan_schema_of(p),
 		     t->phys, uname, uname);
-		if ((rc = plan_push(p->stage1, &sql)) < 0)
+		if ((rc = strata__plan_push(p->stage1, &sql)) < 0)
 			goto done;
 	}
 	if (json_is_string(json_object_get(col, "comment"))) {
-		sqlf(&sql, "COMMENT ON COLUMN %Q.%I IS %L", plan_schema_of(p), t->phys, name,
-		     plan_str(col, "comment"));
-		if ((rc = plan_run(p, &sql)) < 0)
+		strata__sqlf(&sql, "COMMENT ON COLUMN %Q.%I IS %L", strata__plan_schema_of(p), t->phys, name,
+		     strata__plan_str(col, "comment"));
+		if ((rc = strata__plan_run(p, &sql)) < 0)
 			goto done;
 	}
-	if (!(c = model_add_column(t, name, name, NULL, type))) {
-		rc = plan_oom();
+	if (!(c = strata__model_add_column(t, name, name, NULL, type))) {
+		rc = strata__plan_oom();
 		goto done;
 	}
 	c->notnull = !nullable;
 	if (fill) {
 		if (!(c->up = strata_strdup(up ? up : def))) {
-			rc = plan_oom();
+			rc = strata__plan_oom();
 			goto done;
 		}
 		t->touched = 1;
 	}
 done:
-	buf_release(&sql);
+	strata__buf_release(&sql);
 	return rc;
 }
 
-int plan_op_drop_column(planner *p, const json_t *body)
+int strata__plan_op_drop_column(planner *p, const json_t *body)
 {
-	online_table *t = plan_need_table(p, plan_str(body, "table"));
-	online_column *c = t ? plan_need_column(p, t, plan_str(body, "column")) : NULL;
+	online_table *t = strata__plan_need_table(p, strata__plan_str(body, "table"));
+	online_column *c = t ? strata__plan_need_column(p, t, strata__plan_str(body, "column")) : NULL;
 
 	if (!c)
 		return STRATA_EINVALID;
-	if (plan_is_added(c))
-		return plan_opfail(p, STRATA_EINVALID, "column \"%s\" is added by this same migration",
+	if (strata__plan_is_added(c))
+		return strata__plan_opfail(p, STRATA_EINVALID, "column \"%s\" is added by this same migration",
 			      c->name);
 	c->dropped = 1;
-	if (plan_str(body, "down")) {
-		if (!(c->down = strata_strdup(plan_str(body, "down"))))
-			return plan_oom();
+	if (strata__plan_str(body, "down")) {
+		if (!(c->down = strata_strdup(strata__plan_str(body, "down"))))
+			return strata__plan_oom();
 		t->touched = 1;
 	}
 	return 0;
 }
 
-int plan_op_rename_column(planner *p, const json_t *body)
+int strata__plan_op_rename_column(planner *p, const json_t *body)
 {
-	online_table *t = plan_need_table(p, plan_str(body, "table"));
-	online_column *c = t ? plan_need_column(p, t, plan_str(body, "from")) : NULL;
+	online_table *t = strata__plan_need_table(p, strata__plan_str(body, "table"));
+	online_column *c = t ? strata__plan_need_column(p, t, strata__plan_str(body, "from")) : NULL;
 	char *to;
 
 	if (!c)
 		return STRATA_EINVALID;
-	if (model_column(t, plan_str(body, "to")))
-		return plan_opfail(p, STRATA_EINVALID, "column \"%s\" already exists in \"%s\"",
-			      plan_str(body, "to"), t->name);
-	if (!(to = strata_strdup(plan_str(body, "to"))))
-		return plan_oom();
+	if (strata__model_column(t, strata__plan_str(body, "to")))
+		return strata__plan_opfail(p, STRATA_EINVALID, "column \"%s\" already exists in \"%s\"",
+			      strata__plan_str(body, "to"), t->name);
+	if (!(to = strata_strdup(strata__plan_str(body, "to"))))
+		return strata__plan_oom();
 	strata_free(c->name);
 	c->name = to;
 	return 0;
@@ -203,49 +203,49 @@ static int alter_in_place(planner *p, online_table *t, online_column *c, const j
 	int rc = 0;
 
 	if ((v = json_object_get(body, "default")) != NULL) {
-		if ((rc = plan_column_default(p, t, c->phys, &old)) < 0)
+		if ((rc = strata__plan_column_default(p, t, c->phys, &old)) < 0)
 			goto done;
 		if (json_is_string(v))
-			sqlf(&sql, "ALTER TABLE %Q ALTER COLUMN %I SET DEFAULT %s", plan_schema_of(p), t->phys,
+			strata__sqlf(&sql, "ALTER TABLE %Q ALTER COLUMN %I SET DEFAULT %s", strata__plan_schema_of(p), t->phys,
 			     c->phys, json_string_value(v));
 		else
-			sqlf(&sql, "ALTER TABLE %Q ALTER COLUMN %I DROP DEFAULT", plan_schema_of(p), t->phys,
+			strata__sqlf(&sql, "ALTER TABLE %Q ALTER COLUMN %I DROP DEFAULT", strata__plan_schema_of(p), t->phys,
 			     c->phys);
-		if ((rc = plan_run(p, &sql)) < 0)
+		if ((rc = strata__plan_run(p, &sql)) < 0)
 			goto done;
 		if (old)
-			sqlf(&sql, "ALTER TABLE %Q ALTER COLUMN %I SET DEFAULT %s", plan_schema_of(p), t->phys,
+			strata__sqlf(&sql, "ALTER TABLE %Q ALTER COLUMN %I SET DEFAULT %s", strata__plan_schema_of(p), t->phys,
 			     c->phys, old);
 		else
-			sqlf(&sql, "ALTER TABLE %Q ALTER COLUMN %I DROP DEFAULT", plan_schema_of(p), t->phys,
+			strata__sqlf(&sql, "ALTER TABLE %Q ALTER COLUMN %I DROP DEFAULT", strata__plan_schema_of(p), t->phys,
 			     c->phys);
-		if ((rc = plan_push(p->rollback, &sql)) < 0)
+		if ((rc = strata__plan_push(p->rollback, &sql)) < 0)
 			goto done;
 		strata_free(old);
 		old = NULL;
 	}
 	if ((v = json_object_get(body, "comment")) != NULL) {
-		if ((rc = plan_column_comment(p, t, c->phys, &old)) < 0)
+		if ((rc = strata__plan_column_comment(p, t, c->phys, &old)) < 0)
 			goto done;
-		sqlf(&sql, "COMMENT ON COLUMN %Q.%I IS ", plan_schema_of(p), t->phys, c->phys);
-		sqlf(&sql, json_is_string(v) ? "%L" : "NULL", json_string_value(v));
-		if ((rc = plan_run(p, &sql)) < 0)
+		strata__sqlf(&sql, "COMMENT ON COLUMN %Q.%I IS ", strata__plan_schema_of(p), t->phys, c->phys);
+		strata__sqlf(&sql, json_is_string(v) ? "%L" : "NULL", json_string_value(v));
+		if ((rc = strata__plan_run(p, &sql)) < 0)
 			goto done;
-		sqlf(&sql, "COMMENT ON COLUMN %Q.%I IS ", plan_schema_of(p), t->phys, c->phys);
-		sqlf(&sql, old ? "%L" : "NULL", old);
-		if ((rc = plan_push(p->rollback, &sql)) < 0)
+		strata__sqlf(&sql, "COMMENT ON COLUMN %Q.%I IS ", strata__plan_schema_of(p), t->phys, c->phys);
+		strata__sqlf(&sql, old ? "%L" : "NULL", old);
+		if ((rc = strata__plan_push(p->rollback, &sql)) < 0)
 			goto done;
 	}
 done:
 	strata_free(old);
-	buf_release(&sql);
+	strata__buf_release(&sql);
 	return rc;
 }
 
-int plan_op_alter_column(planner *p, const json_t *body)
+int strata__plan_op_alter_column(planner *p, const json_t *body)
 {
-	online_table *t = plan_need_table(p, plan_str(body, "table"));
-	online_column *c = t ? plan_need_column(p, t, plan_str(body, "column")) : NULL;
+	online_table *t = strata__plan_need_table(p, strata__plan_str(body, "table"));
+	online_column *c = t ? strata__plan_need_column(p, t, strata__plan_str(body, "column")) : NULL;
 	const json_t *chk = json_object_get(body, "check"), *ref = json_object_get(body, "references");
 	const json_t *uniq = json_object_get(body, "unique"), *nullable = json_object_get(body, "nullable");
 	strata_buf sql = STRATA_BUF_INIT;
@@ -253,19 +253,19 @@ int plan_op_alter_column(planner *p, const json_t *body)
 
 	if (!c)
 		return STRATA_EINVALID;
-	if (plan_str(body, "name")) {
+	if (strata__plan_str(body, "name")) {
 		json_t *ren = json_pack("{s:s, s:s, s:s}", "table", t->name, "from", c->name, "to",
-					plan_str(body, "name"));
+					strata__plan_str(body, "name"));
 
-		rc = ren ? plan_op_rename_column(p, ren) : plan_oom();
+		rc = ren ? strata__plan_op_rename_column(p, ren) : strata__plan_oom();
 		json_decref(ren);
 		if (rc < 0)
 			return rc;
 	}
-	if (!plan_str(body, "type") && !nullable && !chk && !ref && !uniq)
+	if (!strata__plan_str(body, "type") && !nullable && !chk && !ref && !uniq)
 		return alter_in_place(p, t, c, body);
 	notnull = nullable ? !json_is_true(nullable) : c->notnull;
-	if ((rc = plan_duplicate(p, t, c, plan_str(body, "type"), notnull, plan_str(body, "up"), plan_str(body, "down"),
+	if ((rc = strata__plan_duplicate(p, t, c, strata__plan_str(body, "type"), notnull, strata__plan_str(body, "up"), strata__plan_str(body, "down"),
 			    json_object_get(body, "default"),
 			    json_object_get(body, "default") != NULL)) < 0)
 		goto done;
@@ -274,43 +274,43 @@ int plan_op_alter_column(planner *p, const json_t *body)
 		const json_t *cm = json_object_get(body, "comment");
 		char *old = NULL;
 
-		if (!cm && (rc = plan_column_comment(p, t, c->old_phys, &old)) < 0)
+		if (!cm && (rc = strata__plan_column_comment(p, t, c->old_phys, &old)) < 0)
 			goto done;
 		if (json_is_string(cm) || old) {
-			sqlf(&sql, "COMMENT ON COLUMN %Q.%I IS %L", plan_schema_of(p), t->phys, c->phys,
+			strata__sqlf(&sql, "COMMENT ON COLUMN %Q.%I IS %L", strata__plan_schema_of(p), t->phys, c->phys,
 			     old ? old : json_string_value(cm));
-			rc = plan_run(p, &sql);
+			rc = strata__plan_run(p, &sql);
 		}
 		strata_free(old);
 		if (rc < 0)
 			goto done;
 	}
 	if (chk) {
-		sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I CHECK (%s)%s NOT VALID", plan_schema_of(p),
-		     t->phys, plan_str(chk, "name"), plan_str(chk, "constraint"),
+		strata__sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I CHECK (%s)%s NOT VALID", strata__plan_schema_of(p),
+		     t->phys, strata__plan_str(chk, "name"), strata__plan_str(chk, "constraint"),
 		     json_is_true(json_object_get(chk, "no_inherit")) ? " NO INHERIT" : "");
-		if ((rc = plan_with_new_names(p, t, &sql)) < 0)
+		if ((rc = strata__plan_with_new_names(p, t, &sql)) < 0)
 			goto done;
-		sqlf(&sql, "ALTER TABLE %Q VALIDATE CONSTRAINT %I", plan_schema_of(p), t->phys,
-		     plan_str(chk, "name"));
-		if ((rc = plan_push(p->validate, &sql)) < 0)
+		strata__sqlf(&sql, "ALTER TABLE %Q VALIDATE CONSTRAINT %I", strata__plan_schema_of(p), t->phys,
+		     strata__plan_str(chk, "name"));
+		if ((rc = strata__plan_push(p->validate, &sql)) < 0)
 			goto done;
 	}
 	if (ref && (rc = add_foreign_key(p, t, c->phys, ref, &sql)) < 0)
 		goto done;
 	if (uniq) {
-		const char *uname = plan_str(uniq, "name");
+		const char *uname = strata__plan_str(uniq, "name");
 
-		sqlf(&sql, "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS %I ON %Q (%I)", uname,
-		     plan_schema_of(p), t->phys, c->phys);
-		if ((rc = plan_push_concurrent(p, uname, &sql)) < 0)
+		strata__sqlf(&sql, "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS %I ON %Q (%I)", uname,
+		     strata__plan_schema_of(p), t->phys, c->phys);
+		if ((rc = strata__plan_push_concurrent(p, uname, &sql)) < 0)
 			goto done;
-		sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I UNIQUE USING INDEX %I", plan_schema_of(p),
+		strata__sqlf(&sql, "ALTER TABLE %Q ADD CONSTRAINT %I UNIQUE USING INDEX %I", strata__plan_schema_of(p),
 		     t->phys, uname, uname);
-		if ((rc = plan_push(p->late, &sql)) < 0)
+		if ((rc = strata__plan_push(p->late, &sql)) < 0)
 			goto done;
 	}
 done:
-	buf_release(&sql);
+	strata__buf_release(&sql);
 	return rc;
 }

@@ -16,14 +16,14 @@
 #include <string.h>
 #include <strings.h>
 
-int plan_create_views(strata_db *db, online_model *model, const char *vs)
+int strata__plan_create_views(strata_db *db, online_model *model, const char *vs)
 {
 	strata_buf sql = STRATA_BUF_INIT;
 	size_t i, j;
 	int rc;
 
-	if ((rc = sqlf(&sql, "CREATE SCHEMA IF NOT EXISTS %I", vs)) < 0 ||
-	    (rc = db_exec(db, buf_cstr(&sql), 0, NULL)) < 0)
+	if ((rc = strata__sqlf(&sql, "CREATE SCHEMA IF NOT EXISTS %I", vs)) < 0 ||
+	    (rc = strata__db_exec(db, strata__buf_cstr(&sql), 0, NULL)) < 0)
 		goto done;
 	for (i = 0; i < model->ntables; i++) {
 		online_table *t = &model->tables[i];
@@ -31,26 +31,26 @@ int plan_create_views(strata_db *db, online_model *model, const char *vs)
 
 		if (t->dropped)
 			continue;
-		buf_clear(&sql);
-		sqlf(&sql, "CREATE VIEW %Q AS SELECT ", vs, t->name);
+		strata__buf_clear(&sql);
+		strata__sqlf(&sql, "CREATE VIEW %Q AS SELECT ", vs, t->name);
 		for (j = 0; j < t->ncols; j++) {
 			online_column *c = &t->cols[j];
 
 			if (c->dropped)
 				continue;
-			sqlf(&sql, "%s%I AS %I", n++ ? ", " : "", c->phys, c->name);
+			strata__sqlf(&sql, "%s%I AS %I", n++ ? ", " : "", c->phys, c->name);
 		}
 		if (!n)
 			continue;
-		sqlf(&sql, " FROM %Q", model->schema, t->phys);
-		if ((rc = buf_check(&sql)) < 0)
+		strata__sqlf(&sql, " FROM %Q", model->schema, t->phys);
+		if ((rc = strata__buf_check(&sql)) < 0)
 			goto done;
-		if ((rc = db_exec(db, buf_cstr(&sql), 0, NULL)) < 0) {
+		if ((rc = strata__db_exec(db, strata__buf_cstr(&sql), 0, NULL)) < 0) {
 			strata_error_append(", creating the view %s.%s", vs, t->name);
 			goto done;
 		}
 	}
 done:
-	buf_release(&sql);
+	strata__buf_release(&sql);
 	return rc;
 }

@@ -91,10 +91,10 @@ static int exec_script(strata_db *db, const char *text)
 {
 	db_stmt *stmts = NULL;
 	size_t n = 0, at = 0;
-	int rc = db_split(&stmts, &n, &at, db_engine_kind(db), text, strlen(text));
+	int rc = strata__db_split(&stmts, &n, &at, strata__db_engine_kind(db), text, strlen(text));
 
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = db_exec_stmt(db, text + stmts[i].offset, stmts[i].len, NULL, 0);
+		rc = strata__db_exec_stmt(db, text + stmts[i].offset, stmts[i].len, NULL, 0);
 	if (rc < 0)
 		strata_error_append("\n  running: %.300s", text);
 	strata_free(stmts);
@@ -140,10 +140,10 @@ static int stmts_grow(stmts *l)
 
 static int stmts_take(stmts *l, strata_buf *b)
 {
-	if (buf_check(b) < 0 || stmts_grow(l) < 0)
+	if (strata__buf_check(b) < 0 || stmts_grow(l) < 0)
 		return STRATA_ERROR;
 	l->rebuild[l->n] = 0;
-	l->v[l->n++] = buf_detach(b);
+	l->v[l->n++] = strata__buf_detach(b);
 	return 0;
 }
 
@@ -180,22 +180,22 @@ static int sqlite_column(strata_buf *b, const json_t *col, int add, int one_key)
 	const json_t *chk = json_object_get(col, "check"), *ref = json_object_get(col, "references");
 	int nullable = json_is_true(json_object_get(col, "nullable"));
 
-	sqlf(b, "%I %s", str(col, "name"), str(col, "type"));
+	strata__sqlf(b, "%I %s", str(col, "name"), str(col, "type"));
 	if (json_is_true(json_object_get(col, "pk")) && one_key)
-		buf_puts(b, " PRIMARY KEY");
+		strata__buf_puts(b, " PRIMARY KEY");
 	else if (json_is_true(json_object_get(col, "pk")))
-		buf_puts(b, " NOT NULL");
+		strata__buf_puts(b, " NOT NULL");
 	if (!nullable && !json_is_true(json_object_get(col, "pk")))
-		buf_puts(b, " NOT NULL");
+		strata__buf_puts(b, " NOT NULL");
 	if (json_is_true(json_object_get(col, "unique")) && !add)
-		buf_puts(b, " UNIQUE");
+		strata__buf_puts(b, " UNIQUE");
 	if (str(col, "default"))
-		sqlf(b, " DEFAULT (%s)", str(col, "default"));
+		strata__sqlf(b, " DEFAULT (%s)", str(col, "default"));
 	if (chk)
-		sqlf(b, " CONSTRAINT %I CHECK (%s)", str(chk, "name"), str(chk, "constraint"));
+		strata__sqlf(b, " CONSTRAINT %I CHECK (%s)", str(chk, "name"), str(chk, "constraint"));
 	if (ref)
-		sqlf(b, " REFERENCES %I (%I)", str(ref, "table"), str(ref, "column"));
-	return buf_check(b);
+		strata__sqlf(b, " REFERENCES %I (%I)", str(ref, "table"), str(ref, "column"));
+	return strata__buf_check(b);
 }
 
 static int index_columns(strata_buf *b, const json_t *cols)
@@ -206,24 +206,24 @@ static int index_columns(strata_buf *b, const json_t *cols)
 
 	if (json_is_array(cols)) { /* names, or pgroll's [{"column": name, ...}] */
 		json_array_foreach(cols, i, v)
-			sqlf(b, "%s%I", i ? ", " : "",
+			strata__sqlf(b, "%s%I", i ? ", " : "",
 			     json_is_object(v) ? str(v, "column") : json_string_value(v));
 	} else {
 		json_object_foreach((json_t *)cols, key, v)
-			sqlf(b, "%s%I", n++ ? ", " : "", key);
+			strata__sqlf(b, "%s%I", n++ ? ", " : "", key);
 	}
-	return buf_check(b);
+	return strata__buf_check(b);
 }
 
 /* The statements of operation i on SQLite, appended to out. */
 static int sqlite_up(stmts *out, const strata_online_migration *mig, size_t i)
 {
 	json_t *body;
-	const char *kind = online_op_kind(mig, i, &body);
+	const char *kind = strata__online_op_kind(mig, i, &body);
 	strata_buf b = STRATA_BUF_INIT;
 	int rc = 0;
 
-	if (online_sqlite_needs_rebuild(mig, i, STRATA_UP))
+	if (strata__online_sqlite_needs_rebuild(mig, i, STRATA_UP))
 		return stmts_rebuild(out, i);
 	if (strcmp(kind, "create_table") == 0) {
 		const json_t *c;
@@ -233,36 +233,36 @@ static int sqlite_up(stmts *out, const strata_online_migration *mig, size_t i)
 
 		json_array_foreach(json_object_get(body, "columns"), k, c)
 			npk += json_is_true(json_object_get(c, "pk"));
-		sqlf(&b, "CREATE TABLE %I (", str(body, "name"));
+		strata__sqlf(&b, "CREATE TABLE %I (", str(body, "name"));
 		json_array_foreach(json_object_get(body, "columns"), k, c) {
 			if (k)
-				buf_puts(&b, ", ");
+				strata__buf_puts(&b, ", ");
 			sqlite_column(&b, c, 0, npk == 1);
 		}
 		if (npk > 1) {
 			size_t n = 0;
 
-			buf_puts(&b, ", PRIMARY KEY (");
+			strata__buf_puts(&b, ", PRIMARY KEY (");
 			json_array_foreach(json_object_get(body, "columns"), k, c)
 				if (json_is_true(json_object_get(c, "pk")))
-					sqlf(&b, "%s%I", n++ ? ", " : "", str(c, "name"));
-			buf_puts(&b, ")");
+					strata__sqlf(&b, "%s%I", n++ ? ", " : "", str(c, "name"));
+			strata__buf_puts(&b, ")");
 		}
 		json_array_foreach(json_object_get(body, "constraints"), k, c) {
-			sqlf(&b, ", CONSTRAINT %I ", str(c, "name"));
-			if (online_sqlite_constraint_body(&b, c) == STRATA_EINVALID) {
-				buf_release(&b);
+			strata__sqlf(&b, ", CONSTRAINT %I ", str(c, "name"));
+			if (strata__online_sqlite_constraint_body(&b, c) == STRATA_EINVALID) {
+				strata__buf_release(&b);
 				return unsupported(mig, i, kind, "has a constraint type SQLite has not "
 						   "(exclude)");
 			}
 		}
-		buf_puts(&b, ")");
+		strata__buf_puts(&b, ")");
 		rc = stmts_take(out, &b);
 	} else if (strcmp(kind, "drop_table") == 0) {
-		sqlf(&b, "DROP TABLE %I", str(body, "name"));
+		strata__sqlf(&b, "DROP TABLE %I", str(body, "name"));
 		rc = stmts_take(out, &b);
 	} else if (strcmp(kind, "rename_table") == 0) {
-		sqlf(&b, "ALTER TABLE %I RENAME TO %I", str(body, "from"), str(body, "to"));
+		strata__sqlf(&b, "ALTER TABLE %I RENAME TO %I", str(body, "from"), str(body, "to"));
 		rc = stmts_take(out, &b);
 	} else if (strcmp(kind, "add_column") == 0) {
 		const json_t *col = json_object_get(body, "column");
@@ -271,43 +271,43 @@ static int sqlite_up(stmts *out, const strata_online_migration *mig, size_t i)
 			return unsupported(mig, i, kind, "adds a primary-key column: a SQLite table's "
 					   "key is fixed when it is made (create_table, or "
 					   "create_constraint of type primary_key on a table without one)");
-		sqlf(&b, "ALTER TABLE %I ADD COLUMN ", str(body, "table"));
+		strata__sqlf(&b, "ALTER TABLE %I ADD COLUMN ", str(body, "table"));
 		sqlite_column(&b, col, 1, 1);
 		if ((rc = stmts_take(out, &b)) == 0 && str(body, "up")) {
-			sqlf(&b, "UPDATE %I SET %I = (%s)", str(body, "table"), str(col, "name"),
+			strata__sqlf(&b, "UPDATE %I SET %I = (%s)", str(body, "table"), str(col, "name"),
 			     str(body, "up"));
 			rc = stmts_take(out, &b);
 		}
 	} else if (strcmp(kind, "alter_column") == 0) { /* a rename alone */
 		if (str(body, "name") && strcmp(str(body, "name"), str(body, "column")) != 0) {
-			sqlf(&b, "ALTER TABLE %I RENAME COLUMN %I TO %I", str(body, "table"),
+			strata__sqlf(&b, "ALTER TABLE %I RENAME COLUMN %I TO %I", str(body, "table"),
 			     str(body, "column"), str(body, "name"));
 			rc = stmts_take(out, &b);
 		}
 	} else if (strcmp(kind, "set_replica_identity") == 0) {
 		/* nothing on SQLite: it has no logical replication to identify rows for */
 	} else if (strcmp(kind, "rename_column") == 0) {
-		sqlf(&b, "ALTER TABLE %I RENAME COLUMN %I TO %I", str(body, "table"), str(body, "from"),
+		strata__sqlf(&b, "ALTER TABLE %I RENAME COLUMN %I TO %I", str(body, "table"), str(body, "from"),
 		     str(body, "to"));
 		rc = stmts_take(out, &b);
 	} else if (strcmp(kind, "create_index") == 0) {
-		sqlf(&b, "CREATE %sINDEX %I ON %I (",
+		strata__sqlf(&b, "CREATE %sINDEX %I ON %I (",
 		     json_is_true(json_object_get(body, "unique")) ? "UNIQUE " : "", str(body, "name"),
 		     str(body, "table"));
 		index_columns(&b, json_object_get(body, "columns"));
-		buf_puts(&b, ")");
+		strata__buf_puts(&b, ")");
 		if (str(body, "predicate"))
-			sqlf(&b, " WHERE %s", str(body, "predicate"));
+			strata__sqlf(&b, " WHERE %s", str(body, "predicate"));
 		rc = stmts_take(out, &b);
 	} else if (strcmp(kind, "drop_index") == 0) {
-		sqlf(&b, "DROP INDEX %I", str(body, "name"));
+		strata__sqlf(&b, "DROP INDEX %I", str(body, "name"));
 		rc = stmts_take(out, &b);
 	} else if (strcmp(kind, "sql") == 0) {
-		rc = buf_puts(&b, str(body, "up")) < 0 ? STRATA_ERROR : stmts_take(out, &b);
+		rc = strata__buf_puts(&b, str(body, "up")) < 0 ? STRATA_ERROR : stmts_take(out, &b);
 	} else {
 		return unsupported(mig, i, kind, "is not run on SQLite");
 	}
-	buf_release(&b);
+	strata__buf_release(&b);
 	return rc;
 }
 
@@ -326,39 +326,39 @@ static int inverse_of(stmts *out, const strata_online_migration *mig, size_t i, 
 		      const char *schema)
 {
 	json_t *body;
-	const char *kind = online_op_kind(mig, i, &body);
+	const char *kind = strata__online_op_kind(mig, i, &body);
 	strata_buf b = STRATA_BUF_INIT;
 
-	if (!pg && online_sqlite_needs_rebuild(mig, i, STRATA_DOWN))
+	if (!pg && strata__online_sqlite_needs_rebuild(mig, i, STRATA_DOWN))
 		return stmts_rebuild(out, i);
 
 	if (strcmp(kind, "create_table") == 0)
-		pg ? sqlf(&b, "DROP TABLE %Q", schema, str(body, "name"))
-		   : sqlf(&b, "DROP TABLE %I", str(body, "name"));
+		pg ? strata__sqlf(&b, "DROP TABLE %Q", schema, str(body, "name"))
+		   : strata__sqlf(&b, "DROP TABLE %I", str(body, "name"));
 	else if (strcmp(kind, "add_column") == 0)
-		pg ? sqlf(&b, "ALTER TABLE %Q DROP COLUMN %I", schema, str(body, "table"),
+		pg ? strata__sqlf(&b, "ALTER TABLE %Q DROP COLUMN %I", schema, str(body, "table"),
 			  str(json_object_get(body, "column"), "name"))
-		   : sqlf(&b, "ALTER TABLE %I DROP COLUMN %I", str(body, "table"),
+		   : strata__sqlf(&b, "ALTER TABLE %I DROP COLUMN %I", str(body, "table"),
 			  str(json_object_get(body, "column"), "name"));
 	else if (strcmp(kind, "rename_table") == 0)
-		pg ? sqlf(&b, "ALTER TABLE %Q RENAME TO %I", schema, str(body, "to"), str(body, "from"))
-		   : sqlf(&b, "ALTER TABLE %I RENAME TO %I", str(body, "to"), str(body, "from"));
+		pg ? strata__sqlf(&b, "ALTER TABLE %Q RENAME TO %I", schema, str(body, "to"), str(body, "from"))
+		   : strata__sqlf(&b, "ALTER TABLE %I RENAME TO %I", str(body, "to"), str(body, "from"));
 	else if (strcmp(kind, "rename_column") == 0)
-		pg ? sqlf(&b, "ALTER TABLE %Q RENAME COLUMN %I TO %I", schema, str(body, "table"),
+		pg ? strata__sqlf(&b, "ALTER TABLE %Q RENAME COLUMN %I TO %I", schema, str(body, "table"),
 			  str(body, "to"), str(body, "from"))
-		   : sqlf(&b, "ALTER TABLE %I RENAME COLUMN %I TO %I", str(body, "table"),
+		   : strata__sqlf(&b, "ALTER TABLE %I RENAME COLUMN %I TO %I", str(body, "table"),
 			  str(body, "to"), str(body, "from"));
 	else if (strcmp(kind, "create_index") == 0)
-		pg ? sqlf(&b, "DROP INDEX %Q", schema, str(body, "name"))
-		   : sqlf(&b, "DROP INDEX %I", str(body, "name"));
+		pg ? strata__sqlf(&b, "DROP INDEX %Q", schema, str(body, "name"))
+		   : strata__sqlf(&b, "DROP INDEX %I", str(body, "name"));
 	else if (pg && strcmp(kind, "create_constraint") == 0)
-		sqlf(&b, "ALTER TABLE %Q DROP CONSTRAINT %I", schema, str(body, "table"),
+		strata__sqlf(&b, "ALTER TABLE %Q DROP CONSTRAINT %I", schema, str(body, "table"),
 		     str(body, "name"));
 	else if (pg && strcmp(kind, "rename_constraint") == 0)
-		sqlf(&b, "ALTER TABLE %Q RENAME CONSTRAINT %I TO %I", schema, str(body, "table"),
+		strata__sqlf(&b, "ALTER TABLE %Q RENAME CONSTRAINT %I TO %I", schema, str(body, "table"),
 		     str(body, "to"), str(body, "from"));
 	else if (strcmp(kind, "sql") == 0 && str(body, "down"))
-		buf_puts(&b, str(body, "down"));
+		strata__buf_puts(&b, str(body, "down"));
 	else if (strcmp(kind, "sql") == 0)
 		return irreversible(mig, i, kind, "it has no \"down\"");
 	else if (strncmp(kind, "drop_", 5) == 0)
@@ -385,7 +385,7 @@ static int statements(stmts *out, const strata_online_migration *mig, strata_dir
 
 static int is_pg(const strata_online_step *s)
 {
-	return db_engine_of(s->cfg->database) == DB_POSTGRES;
+	return strata__db_engine_of(s->cfg->database) == DB_POSTGRES;
 }
 
 /* ---- hooks ------------------------------------------------------------- */
@@ -423,10 +423,10 @@ static int phase_of(char **out, const strata_online_step *s, const strata_online
 	oo.project_root = s->cfg->root;
 	oo.read_only = 1;
 	oo.application_name = "strata online";
-	if ((rc = db_open(&db, s->cfg->database, &oo)) < 0)
+	if ((rc = strata__db_open(&db, s->cfg->database, &oo)) < 0)
 		return rc;
-	rc = online_phase_read(out, vs, db, "public", mig->name);
-	db_close(db);
+	rc = strata__online_phase_read(out, vs, db, "public", mig->name);
+	strata__db_close(db);
 	return rc;
 }
 
@@ -525,16 +525,16 @@ static int forget(strata_db *db, const strata_online_migration *mig)
 	const char *params[2] = { "public", mig->name };
 	int rc;
 
-	if ((rc = online_phase_read(&phase, &vs, db, "public", mig->name)) < 0 || !phase)
+	if ((rc = strata__online_phase_read(&phase, &vs, db, "public", mig->name)) < 0 || !phase)
 		goto done;
-	if (vs && (rc = sqlf(&sql, "DROP SCHEMA IF EXISTS %I CASCADE", vs)) == 0)
-		rc = db_exec(db, buf_cstr(&sql), 0, NULL);
+	if (vs && (rc = strata__sqlf(&sql, "DROP SCHEMA IF EXISTS %I CASCADE", vs)) == 0)
+		rc = strata__db_exec(db, strata__buf_cstr(&sql), 0, NULL);
 	if (rc == 0)
-		rc = db_exec(db, "UPDATE " ONLINE_SCHEMA ".migrations SET phase = 'rolled_back', "
+		rc = strata__db_exec(db, "UPDATE " ONLINE_SCHEMA ".migrations SET phase = 'rolled_back', "
 			     "finished_at = now() WHERE schema_name = $1 AND name = $2 AND "
 			     "phase = 'complete'", 2, params);
 done:
-	buf_release(&sql);
+	strata__buf_release(&sql);
 	strata_free(phase);
 	strata_free(vs);
 	return rc;
@@ -544,14 +544,14 @@ static int hook_apply(const strata_online_step *s, strata_direction dir, int dow
 {
 	strata_online_migration *mig = NULL;
 	stmts l = { NULL, NULL, 0 };
-	int pg = db_engine_kind(s->db) == DB_POSTGRES, rc;
+	int pg = strata__db_engine_kind(s->db) == DB_POSTGRES, rc;
 
 	if ((rc = parse_of(&mig, s->m)) < 0)
 		return rc;
 	if (!down_sql && (rc = statements(&l, mig, dir, pg, "public")) < 0)
 		goto done;
 	for (size_t i = 0; rc == 0 && i < l.n; i++)
-		rc = l.rebuild[i] ? online_sqlite_rebuild(s->db, s->cfg->version_table, mig,
+		rc = l.rebuild[i] ? strata__online_sqlite_rebuild(s->db, s->cfg->version_table, mig,
 							  l.rebuild[i] - 1, dir, NULL)
 				  : exec_script(s->db, l.v[i]);
 	if (rc == 0 && pg)
@@ -567,24 +567,24 @@ done:
 
 static int hook_views_before(const strata_online_step *s, void **saved)
 {
-	return online_views_set_aside((online_views **)saved, s->db, NULL, 0);
+	return strata__online_views_set_aside((online_views **)saved, s->db, NULL, 0);
 }
 
 static int hook_views_after(const strata_online_step *s, void *saved)
 {
-	return online_views_rebuild(s->db, saved);
+	return strata__online_views_rebuild(s->db, saved);
 }
 
 static void hook_views_free(void *saved)
 {
-	online_views_free(saved);
+	strata__online_views_free(saved);
 }
 
 static void emitf(const strata_online_step *s, strata_buf *b)
 {
 	if (s->emit)
-		s->emit(s->payload, buf_cstr(b), b->len);
-	buf_clear(b);
+		s->emit(s->payload, strata__buf_cstr(b), b->len);
+	strata__buf_clear(b);
 }
 
 /*
@@ -606,27 +606,27 @@ static int render_rebuilds(strata_buf *out, const strata_online_step *s,
 	strata_db *scratch = NULL;
 	int rc;
 
-	if ((rc = sc_load_replayed(&cat, s->cfg->migrations, targets, ntargets, NULL, DB_SQLITE,
+	if ((rc = strata__sc_load_replayed(&cat, s->cfg->migrations, targets, ntargets, NULL, DB_SQLITE,
 				   s->cfg)) < 0 ||
-	    (rc = sc_dump_sql(cat, &dump)) < 0 || (rc = db_open(&scratch, "sqlite::memory:", &oo)) < 0)
+	    (rc = strata__sc_dump_sql(cat, &dump)) < 0 || (rc = strata__db_open(&scratch, "sqlite::memory:", &oo)) < 0)
 		goto done;
-	if (dump.len && (rc = exec_script(scratch, buf_cstr(&dump))) < 0)
+	if (dump.len && (rc = exec_script(scratch, strata__buf_cstr(&dump))) < 0)
 		goto done;
 	for (size_t i = 0; rc == 0 && i < l->n; i++) {
 		if (l->rebuild[i]) {
-			rc = online_sqlite_rebuild(scratch, s->cfg->version_table, mig, l->rebuild[i] - 1,
+			rc = strata__online_sqlite_rebuild(scratch, s->cfg->version_table, mig, l->rebuild[i] - 1,
 						   dir, out);
 		} else if ((rc = exec_script(scratch, l->v[i])) == 0) {
-			buf_printf(out, "%s;\n", l->v[i]);
+			strata__buf_printf(out, "%s;\n", l->v[i]);
 		}
 	}
 done:
 	if (rc < 0)
 		strata_error_append(" (writing the SQL of online revision %s on a scratch database)",
 				    s->m->revision);
-	db_close(scratch);
-	buf_release(&dump);
-	sc_catalog_free(cat);
+	strata__db_close(scratch);
+	strata__buf_release(&dump);
+	strata__sc_catalog_free(cat);
 	return rc;
 }
 
@@ -640,38 +640,38 @@ static int hook_render(const strata_online_step *s, strata_direction dir)
 	if ((rc = parse_of(&mig, s->m)) < 0)
 		return rc;
 	if (pg && dir == STRATA_UP) {
-		buf_printf(&b, "-- online migration %s, version schema %s:\n-- expand (as 'strata "
+		strata__buf_printf(&b, "-- online migration %s, version schema %s:\n-- expand (as 'strata "
 			   "online start'): one transaction adds", mig->name,
 			   mig->version_schema ? mig->version_schema : "public_<name>");
 		for (size_t i = 0; i < strata_online_op_count(mig); i++)
-			buf_printf(&b, "%s %s", i ? "," : "", strata_online_op_kind(mig, i));
-		buf_puts(&b, ",\n--   the sync triggers and the version schema; then indexes are built "
+			strata__buf_printf(&b, "%s %s", i ? "," : "", strata_online_op_kind(mig, i));
+		strata__buf_puts(&b, ",\n--   the sync triggers and the version schema; then indexes are built "
 			     "concurrently\n-- backfill: in batches by primary key, each its own "
 			     "transaction (run by 'strata upgrade', not by a script)\n-- contract "
 			     "(as 'strata online complete'): ");
-		buf_puts(&b, "when a later revision says 'contracts: ");
-		buf_puts(&b, s->m->revision);
-		buf_puts(&b, "', or by 'strata online complete'\n");
+		strata__buf_puts(&b, "when a later revision says 'contracts: ");
+		strata__buf_puts(&b, s->m->revision);
+		strata__buf_puts(&b, "', or by 'strata online complete'\n");
 		emitf(s, &b);
 		goto done;
 	}
 	if ((rc = statements(&l, mig, dir, pg, "public")) < 0)
 		goto done;
-	buf_puts(&b, "BEGIN;\n");
+	strata__buf_puts(&b, "BEGIN;\n");
 	if (!pg && has_rebuild(&l)) {
 		if ((rc = render_rebuilds(&b, s, mig, &l, dir)) < 0)
 			goto done;
 	} else {
 		for (size_t i = 0; i < l.n; i++)
-			buf_printf(&b, "%s;\n", l.v[i]);
+			strata__buf_printf(&b, "%s;\n", l.v[i]);
 	}
 	if (pg)
-		buf_printf(&b, "-- then the version schema of %s is dropped, and its state row "
+		strata__buf_printf(&b, "-- then the version schema of %s is dropped, and its state row "
 			   "marked rolled_back\n", mig->name);
-	buf_puts(&b, "COMMIT;\n");
+	strata__buf_puts(&b, "COMMIT;\n");
 	emitf(s, &b);
 done:
-	buf_release(&b);
+	strata__buf_release(&b);
 	stmts_free(&l);
 	strata_online_free(mig);
 	return rc;

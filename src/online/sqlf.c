@@ -1,5 +1,5 @@
 /*
- * online/sqlf.c - sqlf(), the printf of SQL text the online engine builds
+ * online/sqlf.c - strata__sqlf(), the printf of SQL text the online engine builds
  * its statements with (%I identifiers, %Q schema-qualified names, %L
  * literals; see online_int.h).
  *
@@ -17,7 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
-int sqlf(strata_buf *b, const char *fmt, ...)
+int strata__sqlf(strata_buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	const char *p;
@@ -26,35 +26,35 @@ int sqlf(strata_buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	for (p = fmt; *p && rc == 0; p++) {
 		if (*p != '%') {
-			rc = buf_putc(b, *p);
+			rc = strata__buf_putc(b, *p);
 			continue;
 		}
 		switch (*++p) {
 		case 'I':
-			rc = buf_put_sql_ident(b, va_arg(ap, const char *));
+			rc = strata__buf_put_sql_ident(b, va_arg(ap, const char *));
 			break;
 		case 'Q': {
 			const char *schema = va_arg(ap, const char *);
 			const char *name = va_arg(ap, const char *);
 
-			if ((rc = buf_put_sql_ident(b, schema)) == 0 && (rc = buf_putc(b, '.')) == 0)
-				rc = buf_put_sql_ident(b, name);
+			if ((rc = strata__buf_put_sql_ident(b, schema)) == 0 && (rc = strata__buf_putc(b, '.')) == 0)
+				rc = strata__buf_put_sql_ident(b, name);
 			break;
 		}
 		case 'L':
-			rc = buf_put_sql_literal(b, va_arg(ap, const char *));
+			rc = strata__buf_put_sql_literal(b, va_arg(ap, const char *));
 			break;
 		case 's':
-			rc = buf_puts(b, va_arg(ap, const char *));
+			rc = strata__buf_puts(b, va_arg(ap, const char *));
 			break;
 		case 'd':
-			rc = buf_printf(b, "%d", va_arg(ap, int));
+			rc = strata__buf_printf(b, "%d", va_arg(ap, int));
 			break;
 		case 'u':
-			rc = buf_printf(b, "%u", va_arg(ap, unsigned));
+			rc = strata__buf_printf(b, "%u", va_arg(ap, unsigned));
 			break;
 		case '%':
-			rc = buf_putc(b, '%');
+			rc = strata__buf_putc(b, '%');
 			break;
 		default:
 			rc = STRATA_ERROR;

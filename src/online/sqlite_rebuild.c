@@ -54,9 +54,9 @@ static const char *str(const json_t *obj, const char *key)
 /* Run one statement (and note it in ran). */
 static int run_sql(strata_db *db, strata_buf *ran, const char *sql)
 {
-	int rc = db_exec(db, sql, 0, NULL);
+	int rc = strata__db_exec(db, sql, 0, NULL);
 
-	if (rc == 0 && ran && (buf_puts(ran, sql) != 0 || buf_puts(ran, ";\n") != 0))
+	if (rc == 0 && ran && (strata__buf_puts(ran, sql) != 0 || strata__buf_puts(ran, ";\n") != 0))
 		return STRATA_ERROR;
 	if (rc < 0)
 		strata_error_append("\n  running: %.300s", sql);
@@ -65,9 +65,9 @@ static int run_sql(strata_db *db, strata_buf *ran, const char *sql)
 
 static int run_fmt_take(strata_db *db, strata_buf *ran, strata_buf *b)
 {
-	int rc = buf_check(b) < 0 ? STRATA_ERROR : run_sql(db, ran, buf_cstr(b));
+	int rc = strata__buf_check(b) < 0 ? STRATA_ERROR : run_sql(db, ran, strata__buf_cstr(b));
 
-	buf_clear(b);
+	strata__buf_clear(b);
 	return rc;
 }
 
@@ -81,11 +81,11 @@ static int fill_columns(strata_db *db, strata_buf *ran, const char *table, const
 
 	json_object_foreach((json_t *)map, col, v) {
 		if (rc == 0 && json_is_string(v)) {
-			sqlf(&b, "UPDATE %I SET %I = (%s)", table, col, json_string_value(v));
+			strata__sqlf(&b, "UPDATE %I SET %I = (%s)", table, col, json_string_value(v));
 			rc = run_fmt_take(db, ran, &b);
 		}
 	}
-	buf_release(&b);
+	strata__buf_release(&b);
 	return rc;
 }
 
@@ -97,9 +97,9 @@ static int fill_column(strata_db *db, strata_buf *ran, const char *table, const 
 
 	if (!expr)
 		return 0;
-	sqlf(&b, "UPDATE %I SET %I = (%s)", table, col, expr);
+	strata__sqlf(&b, "UPDATE %I SET %I = (%s)", table, col, expr);
 	rc = run_fmt_take(db, ran, &b);
-	buf_release(&b);
+	strata__buf_release(&b);
 	return rc;
 }
 
@@ -150,7 +150,7 @@ static int set_str(const target *t, char **field, const char *value)
 {
 	char *copy = NULL;
 
-	if (value && !(copy = sc_strdup(t->cat, value)))
+	if (value && !(copy = strata__sc_strdup(t->cat, value)))
 		return STRATA_ERROR;
 	*field = copy;
 	return 0;
@@ -161,7 +161,7 @@ static sc_object *constraint_named(const target *t, const char *name)
 	for (size_t i = 0; i < t->cat->n; i++) {
 		sc_object *o = t->cat->objs[i];
 
-		if (o->kind == SC_CONSTRAINT && sc_str_eq(o->table, t->table->name) &&
+		if (o->kind == SC_CONSTRAINT && strata__sc_str_eq(o->table, t->table->name) &&
 		    strcasecmp(o->name, name) == 0)
 			return o;
 	}
@@ -179,21 +179,21 @@ static int add_constraint(const target *t, const char *name, char type, const js
 
 	if (constraint_named(t, name))
 		return refuse(t, "the table already has a constraint \"%s\"", name);
-	if (!(k = sc_catalog_add(t->cat, SC_CONSTRAINT)))
+	if (!(k = strata__sc_catalog_add(t->cat, SC_CONSTRAINT)))
 		return STRATA_ERROR;
 	k->contype = type;
-	if (buf_puts(&def, "CONSTRAINT ") != 0 || sqt_put_ident(&def, name) != 0 ||
-	    buf_putc(&def, ' ') != 0 || buf_puts(&def, body) != 0 || !(k->def = sc_take(t->cat, buf_detach(&def))) ||
-	    !(k->name = sc_strdup(t->cat, name)) || !(k->table = sc_strdup(t->cat, t->table->name)))
+	if (strata__buf_puts(&def, "CONSTRAINT ") != 0 || strata__sqt_put_ident(&def, name) != 0 ||
+	    strata__buf_putc(&def, ' ') != 0 || strata__buf_puts(&def, body) != 0 || !(k->def = strata__sc_take(t->cat, strata__buf_detach(&def))) ||
+	    !(k->name = strata__sc_strdup(t->cat, name)) || !(k->table = strata__sc_strdup(t->cat, t->table->name)))
 		goto oom;
-	if (column && sc_strv_add(t->cat, &k->con_columns, &k->ncon_columns, column) != 0)
+	if (column && strata__sc_strv_add(t->cat, &k->con_columns, &k->ncon_columns, column) != 0)
 		goto oom;
 	json_array_foreach(columns, i, v)
-		if (sc_strv_add(t->cat, &k->con_columns, &k->ncon_columns, json_string_value(v)) != 0)
+		if (strata__sc_strv_add(t->cat, &k->con_columns, &k->ncon_columns, json_string_value(v)) != 0)
 			goto oom;
-	return sc_catalog_finish(t->cat);
+	return strata__sc_catalog_finish(t->cat);
 oom:
-	buf_release(&def);
+	strata__buf_release(&def);
 	return STRATA_ERROR;
 }
 
@@ -203,16 +203,16 @@ static int put_names(strata_buf *b, const json_t *names, const char *one)
 	size_t i;
 	json_t *v;
 
-	buf_putc(b, '(');
+	strata__buf_putc(b, '(');
 	if (one)
-		sqt_put_ident(b, one);
+		strata__sqt_put_ident(b, one);
 	json_array_foreach(names, i, v) {
 		if (i || one)
-			buf_puts(b, ", ");
-		sqt_put_ident(b, json_string_value(v));
+			strata__buf_puts(b, ", ");
+		strata__sqt_put_ident(b, json_string_value(v));
 	}
-	buf_putc(b, ')');
-	return buf_check(b);
+	strata__buf_putc(b, ')');
+	return strata__buf_check(b);
 }
 
 /* The body of a foreign key: pgroll's "references" of a column
@@ -221,30 +221,30 @@ static int put_references(strata_buf *b, const json_t *ref, const json_t *from, 
 {
 	const json_t *to = json_object_get(ref, "columns");
 
-	buf_puts(b, "FOREIGN KEY ");
+	strata__buf_puts(b, "FOREIGN KEY ");
 	put_names(b, from, col);
-	buf_puts(b, " REFERENCES ");
-	sqt_put_ident(b, str(ref, "table"));
-	buf_putc(b, ' ');
+	strata__buf_puts(b, " REFERENCES ");
+	strata__sqt_put_ident(b, str(ref, "table"));
+	strata__buf_putc(b, ' ');
 	put_names(b, to, to ? NULL : str(ref, "column"));
 	if (str(ref, "on_update"))
-		buf_printf(b, " ON UPDATE %s", str(ref, "on_update"));
+		strata__buf_printf(b, " ON UPDATE %s", str(ref, "on_update"));
 	if (str(ref, "on_delete"))
-		buf_printf(b, " ON DELETE %s", str(ref, "on_delete"));
-	return buf_check(b);
+		strata__buf_printf(b, " ON DELETE %s", str(ref, "on_delete"));
+	return strata__buf_check(b);
 }
 
-int online_sqlite_constraint_body(strata_buf *b, const json_t *con)
+int strata__online_sqlite_constraint_body(strata_buf *b, const json_t *con)
 {
 	const char *type = str(con, "type");
 	const json_t *cols = json_object_get(con, "columns");
 
 	if (strcmp(type, "check") == 0)
-		return buf_printf(b, "CHECK (%s)", str(con, "check")) < 0 ? STRATA_ERROR : 0;
+		return strata__buf_printf(b, "CHECK (%s)", str(con, "check")) < 0 ? STRATA_ERROR : 0;
 	if (strcmp(type, "unique") == 0)
-		return buf_puts(b, "UNIQUE ") < 0 ? STRATA_ERROR : put_names(b, cols, NULL);
+		return strata__buf_puts(b, "UNIQUE ") < 0 ? STRATA_ERROR : put_names(b, cols, NULL);
 	if (strcmp(type, "primary_key") == 0)
-		return buf_puts(b, "PRIMARY KEY ") < 0 ? STRATA_ERROR : put_names(b, cols, NULL);
+		return strata__buf_puts(b, "PRIMARY KEY ") < 0 ? STRATA_ERROR : put_names(b, cols, NULL);
 	if (strcmp(type, "foreign_key") == 0)
 		return put_references(b, json_object_get(con, "references"), cols, NULL);
 	return STRATA_EINVALID;
@@ -258,16 +258,16 @@ static int add_column_constraints(const target *t, const json_t *body, const cha
 	strata_buf b = STRATA_BUF_INIT;
 	int rc = 0;
 
-	if (chk && (rc = buf_printf(&b, "CHECK (%s)", str(chk, "constraint"))) == 0)
-		rc = add_constraint(t, str(chk, "name"), 'c', NULL, col, buf_cstr(&b));
-	buf_clear(&b);
-	if (rc == 0 && uq && (rc = buf_puts(&b, "UNIQUE ")) == 0 &&
+	if (chk && (rc = strata__buf_printf(&b, "CHECK (%s)", str(chk, "constraint"))) == 0)
+		rc = add_constraint(t, str(chk, "name"), 'c', NULL, col, strata__buf_cstr(&b));
+	strata__buf_clear(&b);
+	if (rc == 0 && uq && (rc = strata__buf_puts(&b, "UNIQUE ")) == 0 &&
 	    (rc = put_names(&b, NULL, col)) == 0)
-		rc = add_constraint(t, str(uq, "name"), 'u', NULL, col, buf_cstr(&b));
-	buf_clear(&b);
+		rc = add_constraint(t, str(uq, "name"), 'u', NULL, col, strata__buf_cstr(&b));
+	strata__buf_clear(&b);
 	if (rc == 0 && ref && (rc = put_references(&b, ref, NULL, col)) == 0)
-		rc = add_constraint(t, str(ref, "name"), 'f', NULL, col, buf_cstr(&b));
-	buf_release(&b);
+		rc = add_constraint(t, str(ref, "name"), 'f', NULL, col, strata__buf_cstr(&b));
+	strata__buf_release(&b);
 	return rc;
 }
 
@@ -282,7 +282,7 @@ static int drop_constraint(const target *t, const char *name)
 
 	if (!k)
 		return refuse(t, "the table has no constraint \"%s\"", name);
-	return sc_catalog_drop_if(t->cat, drop_named, k);
+	return strata__sc_catalog_drop_if(t->cat, drop_named, k);
 }
 
 /* Whether a definition names the column (a token equal to it). */
@@ -291,16 +291,16 @@ static int def_mentions(const char *def, const char *col)
 	sqt_tokens tk = { 0 };
 	int yes = 0;
 
-	if (sqt_tokenize(&tk, def) != 0)
+	if (strata__sqt_tokenize(&tk, def) != 0)
 		return 1; /* unreadable: treat as depending on it */
 	for (size_t i = 0; i < tk.n && !yes; i++) {
 		char *name = (tk.v[i].type == SQT_WORD || tk.v[i].type == SQT_QID)
-				     ? sqt_name(&tk.v[i]) : NULL;
+				     ? strata__sqt_name(&tk.v[i]) : NULL;
 
 		yes = name && strcasecmp(name, col) == 0;
 		strata_free(name);
 	}
-	sqt_tokens_release(&tk);
+	strata__sqt_tokens_release(&tk);
 	return yes;
 }
 
@@ -313,10 +313,10 @@ static int on_column(const sc_object *o, void *payload)
 {
 	const dropping *d = payload;
 
-	if (!sc_str_eq(o->table, d->table))
+	if (!strata__sc_str_eq(o->table, d->table))
 		return 0;
 	if (o->kind == SC_CONSTRAINT)
-		return sc_strv_has(o->con_columns, o->ncon_columns, d->col) ||
+		return strata__sc_strv_has(o->con_columns, o->ncon_columns, d->col) ||
 		       (o->contype == 'c' && def_mentions(o->def, d->col));
 	if (o->kind == SC_INDEX) {
 		const char *cols = strstr(o->def, " ON ");
@@ -339,7 +339,7 @@ static int drop_column(target *t, const char *name)
 	at = (size_t)(c - t->table->cols);
 	memmove(c, c + 1, (t->table->ncols - at - 1) * sizeof(*c));
 	t->table->ncols--;
-	return sc_catalog_drop_if(t->cat, on_column, &d);
+	return strata__sc_catalog_drop_if(t->cat, on_column, &d);
 }
 
 static int rename_constraint(const target *t, const char *from, const char *to)
@@ -357,20 +357,20 @@ static int rename_constraint(const target *t, const char *from, const char *to)
 	if (strncmp(rest, "CONSTRAINT ", 11) == 0) {
 		sqt_tokens tk = { 0 };
 
-		if (sqt_tokenize(&tk, k->def) != 0 || tk.n < 3) {
-			sqt_tokens_release(&tk);
+		if (strata__sqt_tokenize(&tk, k->def) != 0 || tk.n < 3) {
+			strata__sqt_tokens_release(&tk);
 			return STRATA_ERROR;
 		}
 		rest = tk.v[2].s;
-		rc = buf_puts(&body, rest);
-		sqt_tokens_release(&tk);
+		rc = strata__buf_puts(&body, rest);
+		strata__sqt_tokens_release(&tk);
 	} else {
-		rc = buf_puts(&body, rest);
+		rc = strata__buf_puts(&body, rest);
 	}
 	type = k->contype;
-	if (rc == 0 && (rc = sc_catalog_drop_if(t->cat, drop_named, k)) == 0)
-		rc = add_constraint(t, to, type, NULL, NULL, buf_cstr(&body));
-	buf_release(&body);
+	if (rc == 0 && (rc = strata__sc_catalog_drop_if(t->cat, drop_named, k)) == 0)
+		rc = add_constraint(t, to, type, NULL, NULL, strata__buf_cstr(&body));
+	strata__buf_release(&body);
 	return rc;
 }
 
@@ -382,7 +382,7 @@ static int primary_key(target *t, const json_t *columns)
 	for (size_t k = 0; k < t->cat->n; k++) {
 		sc_object *o = t->cat->objs[k];
 
-		if (o->kind == SC_CONSTRAINT && o->contype == 'p' && sc_str_eq(o->table, t->table->name))
+		if (o->kind == SC_CONSTRAINT && o->contype == 'p' && strata__sc_str_eq(o->table, t->table->name))
 			return refuse(t, "the table has a primary key already (\"%s\")", o->name);
 	}
 	json_array_foreach(columns, i, v) {
@@ -420,15 +420,15 @@ static int apply_up(target *t, strata_db *db, strata_buf *ran, const json_t *bod
 			strata_buf d = STRATA_BUF_INIT;
 
 			if (json_is_string(dflt))
-				buf_printf(&d, "(%s)", json_string_value(dflt));
-			rc = buf_check(&d) < 0 ? STRATA_ERROR
-					       : set_str(t, &c->default_expr, d.len ? buf_cstr(&d) : NULL);
-			buf_release(&d);
+				strata__buf_printf(&d, "(%s)", json_string_value(dflt));
+			rc = strata__buf_check(&d) < 0 ? STRATA_ERROR
+					       : set_str(t, &c->default_expr, d.len ? strata__buf_cstr(&d) : NULL);
+			strata__buf_release(&d);
 			if (rc < 0)
 				return rc;
 		}
 		/* a rename is SQLite's own ALTER TABLE, after the rebuild (see
-		 * online_sqlite_rebuild): the target keeps the column's name */
+		 * strata__online_sqlite_rebuild): the target keeps the column's name */
 		return add_column_constraints(t, body, col);
 	}
 	if (strcmp(t->kind, "create_constraint") == 0) {
@@ -438,11 +438,11 @@ static int apply_up(target *t, strata_db *db, strata_buf *ran, const json_t *bod
 
 		if ((rc = fill_columns(db, ran, table, json_object_get(body, "up"))) < 0)
 			return rc;
-		if ((rc = online_sqlite_constraint_body(&b, body)) == STRATA_EINVALID)
+		if ((rc = strata__online_sqlite_constraint_body(&b, body)) == STRATA_EINVALID)
 			rc = refuse(t, "a constraint of type \"%s\" does not exist on SQLite", type);
 		else if (rc == 0 && (strcmp(type, "primary_key") != 0 || (rc = primary_key(t, cols)) == 0))
-			rc = add_constraint(t, name, type[0], cols, NULL, buf_cstr(&b)); /* c u f p */
-		buf_release(&b);
+			rc = add_constraint(t, name, type[0], cols, NULL, strata__buf_cstr(&b)); /* c u f p */
+		strata__buf_release(&b);
 		return rc;
 	}
 	if (strcmp(t->kind, "drop_constraint") == 0) {
@@ -487,11 +487,11 @@ static int apply_up(target *t, strata_db *db, strata_buf *ran, const json_t *bod
 			char name[256];
 
 			snprintf(name, sizeof(name), "%s_%s_key", table, c->name);
-			rc = buf_puts(&b, "UNIQUE ") < 0 || put_names(&b, NULL, c->name) < 0
+			rc = strata__buf_puts(&b, "UNIQUE ") < 0 || put_names(&b, NULL, c->name) < 0
 				     ? STRATA_ERROR
-				     : add_constraint(t, name, 'u', NULL, c->name, buf_cstr(&b));
+				     : add_constraint(t, name, 'u', NULL, c->name, strata__buf_cstr(&b));
 		}
-		buf_release(&b);
+		strata__buf_release(&b);
 		return rc;
 	}
 	return refuse(t, "is not an operation SQLite rebuilds a table for");
@@ -508,10 +508,10 @@ static int apply_down(target *t, const json_t *body)
 	return refuse(t, "has no inverse SQLite rebuilds a table for");
 }
 
-int online_sqlite_needs_rebuild(const strata_online_migration *mig, size_t i, strata_direction dir)
+int strata__online_sqlite_needs_rebuild(const strata_online_migration *mig, size_t i, strata_direction dir)
 {
 	json_t *body;
-	const char *kind = online_op_kind(mig, i, &body);
+	const char *kind = strata__online_op_kind(mig, i, &body);
 
 	if (dir == STRATA_DOWN && strcmp(kind, "add_column") == 0) {
 		/* SQLite's DROP COLUMN refuses a unique, key or referencing column */
@@ -555,10 +555,10 @@ static int foreign_key_check(strata_db *db, strata_buf *ran, const char *table)
 	long rows = 0;
 	int rc;
 
-	rc = db_query(db, "SELECT count(*) FROM pragma_foreign_key_check", 0, NULL,
+	rc = strata__db_query(db, "SELECT count(*) FROM pragma_foreign_key_check", 0, NULL,
 		      count_row, &rows);
 	if (rc == 0 && ran)
-		rc = buf_puts(ran, "PRAGMA foreign_key_check;\n") != 0 ? STRATA_ERROR : 0;
+		rc = strata__buf_puts(ran, "PRAGMA foreign_key_check;\n") != 0 ? STRATA_ERROR : 0;
 	if (rc == 0 && rows > 0) {
 		strata_error_set(STRATA_EDB, "rebuilding table %s: PRAGMA foreign_key_check found %ld "
 				 "row(s) that break a foreign key", table, rows);
@@ -569,12 +569,12 @@ static int foreign_key_check(strata_db *db, strata_buf *ran, const char *table)
 	return rc;
 }
 
-int online_sqlite_rebuild(strata_db *db, const char *version_table,
+int strata__online_sqlite_rebuild(strata_db *db, const char *version_table,
 			  const strata_online_migration *mig, size_t i, strata_direction dir,
 			  strata_buf *ran)
 {
 	json_t *body;
-	target t = { mig, i, online_op_kind(mig, i, &body), NULL, NULL };
+	target t = { mig, i, strata__online_op_kind(mig, i, &body), NULL, NULL };
 	const char *table = str(body, "table");
 	sc_catalog *from = NULL;
 	sc_object **cons = NULL;
@@ -589,13 +589,13 @@ int online_sqlite_rebuild(strata_db *db, const char *version_table,
 	if (dir == STRATA_UP && strcmp(t.kind, "add_column") == 0) {
 		const json_t *col = json_object_get(body, "column");
 
-		sqlf(&sql, "ALTER TABLE %I ADD COLUMN %I %s", table, str(col, "name"), str(col, "type"));
+		strata__sqlf(&sql, "ALTER TABLE %I ADD COLUMN %I %s", table, str(col, "name"), str(col, "type"));
 		if ((rc = run_fmt_take(db, ran, &sql)) < 0 ||
 		    (rc = fill_column(db, ran, table, str(col, "name"), str(body, "up"))) < 0)
 			goto done;
 	}
-	if ((rc = sc_introspect(db, version_table, &from)) < 0 ||
-	    (rc = sc_introspect(db, version_table, &t.cat)) < 0)
+	if ((rc = strata__sc_introspect(db, version_table, &from)) < 0 ||
+	    (rc = strata__sc_introspect(db, version_table, &t.cat)) < 0)
 		goto done;
 	for (size_t k = 0; k < t.cat->n && !t.table; k++)
 		if (t.cat->objs[k]->kind == SC_TABLE && strcasecmp(t.cat->objs[k]->name, table) == 0)
@@ -611,7 +611,7 @@ int online_sqlite_rebuild(strata_db *db, const char *version_table,
 	for (size_t k = 0; k < t.cat->n; k++) {
 		sc_object *o = t.cat->objs[k];
 
-		if (o->kind == SC_CONSTRAINT && sc_str_eq(o->table, t.table->name)) {
+		if (o->kind == SC_CONSTRAINT && strata__sc_str_eq(o->table, t.table->name)) {
 			if (strata_grow((void **)&cons, &cap, ncons + 1, sizeof(*cons)) != 0) {
 				rc = STRATA_ERROR;
 				goto done;
@@ -619,14 +619,14 @@ int online_sqlite_rebuild(strata_db *db, const char *version_table,
 			cons[ncons++] = o;
 		}
 	}
-	if ((rc = sc_sqlite_table_def(&def, t.table, cons, ncons)) < 0)
+	if ((rc = strata__sc_sqlite_table_def(&def, t.table, cons, ncons)) < 0)
 		goto done;
-	if (!(t.table->def = sc_strdup(t.cat, def))) {
+	if (!(t.table->def = strata__sc_strdup(t.cat, def))) {
 		rc = STRATA_ERROR;
 		goto done;
 	}
 	dopts.for_migration = 1;
-	if ((rc = sc_diff_sqlite(from, t.cat, &dopts, &changes)) < 0)
+	if ((rc = strata__sc_diff_sqlite(from, t.cat, &dopts, &changes)) < 0)
 		goto done;
 	for (size_t k = 0; rc == 0 && k < changes.n; k++) {
 		db_stmt *stmts = NULL;
@@ -635,11 +635,11 @@ int online_sqlite_rebuild(strata_db *db, const char *version_table,
 
 		if (!text)
 			continue;
-		if ((rc = db_split(&stmts, &n, &at, DB_SQLITE, text, strlen(text))) == 0)
+		if ((rc = strata__db_split(&stmts, &n, &at, DB_SQLITE, text, strlen(text))) == 0)
 			for (size_t s = 0; rc == 0 && s < n; s++) {
-				buf_clear(&sql);
-				rc = buf_putn(&sql, text + stmts[s].offset, stmts[s].len) != 0
-					     ? STRATA_ERROR : run_sql(db, ran, buf_cstr(&sql));
+				strata__buf_clear(&sql);
+				rc = strata__buf_putn(&sql, text + stmts[s].offset, stmts[s].len) != 0
+					     ? STRATA_ERROR : run_sql(db, ran, strata__buf_cstr(&sql));
 			}
 		strata_free(stmts);
 	}
@@ -648,8 +648,8 @@ int online_sqlite_rebuild(strata_db *db, const char *version_table,
 	/* alter_column's rename: SQLite's ALTER TABLE, once the shape is right */
 	if (rc == 0 && dir == STRATA_UP && strcmp(t.kind, "alter_column") == 0 &&
 	    str(body, "name") && strcmp(str(body, "name"), str(body, "column")) != 0) {
-		buf_clear(&sql);
-		sqlf(&sql, "ALTER TABLE %I RENAME COLUMN %I TO %I", table, str(body, "column"),
+		strata__buf_clear(&sql);
+		strata__sqlf(&sql, "ALTER TABLE %I RENAME COLUMN %I TO %I", table, str(body, "column"),
 		     str(body, "name"));
 		rc = run_fmt_take(db, ran, &sql);
 	}
@@ -659,9 +659,9 @@ done:
 				    mig->source, i, t.kind, table ? table : "?");
 	strata_free(def);
 	strata_free(cons);
-	sc_changes_release(&changes);
-	sc_catalog_free(from);
-	sc_catalog_free(t.cat);
-	buf_release(&sql);
+	strata__sc_changes_release(&changes);
+	strata__sc_catalog_free(from);
+	strata__sc_catalog_free(t.cat);
+	strata__buf_release(&sql);
 	return rc;
 }

@@ -40,15 +40,15 @@ static const char *const create_sql[] = {
 	".migrations ((true)) WHERE phase = 'started'",
 };
 
-int state_ensure(strata_db *db)
+int strata__state_ensure(strata_db *db)
 {
 	size_t i;
 	int rc = 0, exists = 0;
 
-	if ((rc = state_exists(db, &exists)) < 0 || exists)
+	if ((rc = strata__state_exists(db, &exists)) < 0 || exists)
 		return rc;
 	for (i = 0; i < sizeof(create_sql) / sizeof(create_sql[0]) && rc == 0; i++)
-		rc = db_exec(db, create_sql[i], 0, NULL);
+		rc = strata__db_exec(db, create_sql[i], 0, NULL);
 	return rc;
 }
 
@@ -58,10 +58,10 @@ static int on_flag(void *payload, int ncols, const char *const *v)
 	return 0;
 }
 
-int state_exists(strata_db *db, int *out)
+int strata__state_exists(strata_db *db, int *out)
 {
 	*out = 0;
-	return db_query(db, "SELECT to_regclass('" ONLINE_SCHEMA ".migrations') IS NOT NULL", 0,
+	return strata__db_query(db, "SELECT to_regclass('" ONLINE_SCHEMA ".migrations') IS NOT NULL", 0,
 			NULL, on_flag, out);
 }
 
@@ -94,19 +94,19 @@ static int on_state(void *payload, int ncols, const char *const *v)
 	s->backfilled = v[8] && strcmp(v[8], "t") == 0;
 	s->started_at = dup_or_null(v[9], &failed);
 	if (failed || !s->plan) {
-		state_free(s);
+		strata__state_free(s);
 		return strata_error_set(STRATA_ERROR, "cannot read the online migration's state");
 	}
 	*out = s;
 	return 1;
 }
 
-int state_active(online_state **out, strata_db *db)
+int strata__state_active(online_state **out, strata_db *db)
 {
 	int rc;
 
 	*out = NULL;
-	rc = db_query(db, "SELECT id, schema_name, name, version_schema, previous_schema, phase, "
+	rc = strata__db_query(db, "SELECT id, schema_name, name, version_schema, previous_schema, phase, "
 		      "plan::text, progress::text, backfilled, "
 		      "to_char(started_at, 'YYYY-MM-DD HH24:MI:SSOF') FROM " ONLINE_SCHEMA
 		      ".migrations WHERE phase = 'started' ORDER BY id DESC LIMIT 1",
@@ -123,49 +123,49 @@ static int on_string(void *payload, int ncols, const char *const *v)
 	return 1;
 }
 
-int state_latest_schema(char **out, strata_db *db, const char *schema)
+int strata__state_latest_schema(char **out, strata_db *db, const char *schema)
 {
 	const char *params[1] = { schema };
 	int rc;
 
 	*out = NULL;
-	rc = db_query(db, "SELECT version_schema FROM " ONLINE_SCHEMA ".migrations "
+	rc = strata__db_query(db, "SELECT version_schema FROM " ONLINE_SCHEMA ".migrations "
 		      "WHERE schema_name = $1 AND phase = 'complete' ORDER BY id DESC LIMIT 1",
 		      1, params, on_string, out);
 	return rc < 0 ? rc : 0;
 }
 
-int state_insert(strata_db *db, const char *schema, const char *name, const char *vs,
+int strata__state_insert(strata_db *db, const char *schema, const char *name, const char *vs,
 		 const char *prev, const char *migration_json, const char *plan_json)
 {
 	const char *params[6] = { schema, name, vs, prev, migration_json, plan_json };
 
-	return db_exec(db, "INSERT INTO " ONLINE_SCHEMA ".migrations (schema_name, name, "
+	return strata__db_exec(db, "INSERT INTO " ONLINE_SCHEMA ".migrations (schema_name, name, "
 		       "version_schema, previous_schema, phase, migration, plan) "
 		       "VALUES ($1, $2, $3, $4, 'started', $5::jsonb, $6::jsonb)", 6, params);
 }
 
-int state_save_progress(strata_db *db, long long id, const char *progress_json, int backfilled)
+int strata__state_save_progress(strata_db *db, long long id, const char *progress_json, int backfilled)
 {
 	char idtext[32];
 	const char *params[3] = { idtext, progress_json, backfilled ? "true" : "false" };
 
 	snprintf(idtext, sizeof(idtext), "%lld", id);
-	return db_exec(db, "UPDATE " ONLINE_SCHEMA ".migrations SET progress = $2::jsonb, "
+	return strata__db_exec(db, "UPDATE " ONLINE_SCHEMA ".migrations SET progress = $2::jsonb, "
 		       "backfilled = $3::boolean WHERE id = $1::bigint", 3, params);
 }
 
-int state_set_phase(strata_db *db, long long id, const char *phase)
+int strata__state_set_phase(strata_db *db, long long id, const char *phase)
 {
 	char idtext[32];
 	const char *params[2] = { idtext, phase };
 
 	snprintf(idtext, sizeof(idtext), "%lld", id);
-	return db_exec(db, "UPDATE " ONLINE_SCHEMA ".migrations SET phase = $2, finished_at = now() "
+	return strata__db_exec(db, "UPDATE " ONLINE_SCHEMA ".migrations SET phase = $2, finished_at = now() "
 		       "WHERE id = $1::bigint", 2, params);
 }
 
-void state_free(online_state *s)
+void strata__state_free(online_state *s)
 {
 	if (!s)
 		return;
@@ -194,7 +194,7 @@ static int on_phase(void *payload, int ncols, const char *const *v)
 	return 1;
 }
 
-int online_phase_read(char **phase, char **vs, strata_db *db, const char *schema,
+int strata__online_phase_read(char **phase, char **vs, strata_db *db, const char *schema,
 		      const char *name)
 {
 	const char *params[2] = { schema, name };
@@ -204,9 +204,9 @@ int online_phase_read(char **phase, char **vs, strata_db *db, const char *schema
 	*phase = NULL;
 	if (vs)
 		*vs = NULL;
-	if ((rc = state_exists(db, &exists)) < 0 || !exists)
+	if ((rc = strata__state_exists(db, &exists)) < 0 || !exists)
 		return rc;
-	rc = db_query(db, "SELECT phase, version_schema FROM " ONLINE_SCHEMA ".migrations "
+	rc = strata__db_query(db, "SELECT phase, version_schema FROM " ONLINE_SCHEMA ".migrations "
 		      "WHERE schema_name = $1 AND name = $2 ORDER BY id DESC LIMIT 1", 2, params,
 		      on_phase, &p);
 	return rc < 0 ? rc : 0;

@@ -54,7 +54,7 @@ static int on_text_row(void *payload, int ncols, const char *const *v)
 {
 	strata_buf *b = payload;
 
-	return ncols && v[0] ? (buf_puts(b, v[0]) < 0 || buf_putc(b, '\0') < 0 ? STRATA_ERROR : 0) : 0;
+	return ncols && v[0] ? (strata__buf_puts(b, v[0]) < 0 || strata__buf_putc(b, '\0') < 0 ? STRATA_ERROR : 0) : 0;
 }
 
 /* Drop the views of version schema vs (DROP VIEW: never what depends on them). */
@@ -64,30 +64,30 @@ static int drop_views(strata_db *db, const char *vs)
 	const char *params[1] = { vs };
 	int rc;
 
-	rc = db_query(db, "SELECT format('DROP VIEW %I.%I', n.nspname, c.relname) FROM "
+	rc = strata__db_query(db, "SELECT format('DROP VIEW %I.%I', n.nspname, c.relname) FROM "
 		      "pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
 		      "WHERE n.nspname = $1 AND c.relkind = 'v' ORDER BY c.relname",
 		      1, params, on_text_row, &sql);
 	for (size_t at = 0; rc == 0 && at < sql.len; at += strlen(sql.ptr + at) + 1)
-		rc = db_exec(db, sql.ptr + at, 0, NULL);
+		rc = strata__db_exec(db, sql.ptr + at, 0, NULL);
 	if (rc < 0)
 		strata_error_append(", setting aside the views of version schema %s", vs);
-	buf_release(&sql);
+	strata__buf_release(&sql);
 	return rc;
 }
 
 static int drop_schema(strata_db *db, const char *vs)
 {
 	strata_buf sql = STRATA_BUF_INIT;
-	int rc = sqlf(&sql, "DROP SCHEMA IF EXISTS %I CASCADE", vs);
+	int rc = strata__sqlf(&sql, "DROP SCHEMA IF EXISTS %I CASCADE", vs);
 
 	if (rc == 0)
-		rc = db_exec(db, buf_cstr(&sql), 0, NULL);
-	buf_release(&sql);
+		rc = strata__db_exec(db, strata__buf_cstr(&sql), 0, NULL);
+	strata__buf_release(&sql);
 	return rc;
 }
 
-int online_views_set_aside(online_views **out, strata_db *db, const online_state *contracting,
+int strata__online_views_set_aside(online_views **out, strata_db *db, const online_state *contracting,
 			   int keep)
 {
 	online_views *w;
@@ -95,13 +95,13 @@ int online_views_set_aside(online_views **out, strata_db *db, const online_state
 	size_t i;
 
 	*out = NULL;
-	if ((rc = state_exists(db, &exists)) < 0 || !exists)
+	if ((rc = strata__state_exists(db, &exists)) < 0 || !exists)
 		return rc;
 	if (!(w = strata_calloc(1, sizeof(*w))))
 		return STRATA_ERROR;
 	/* Newest first; outside a contract the schemas of the migration in
 	 * progress are not ours to rebuild. */
-	rc = db_query(db,
+	rc = strata__db_query(db,
 		      "SELECT m.schema_name, m.version_schema FROM " ONLINE_SCHEMA ".migrations m "
 		      "WHERE m.phase = 'complete' AND EXISTS (SELECT 1 FROM pg_catalog.pg_namespace n "
 		      "WHERE n.nspname = m.version_schema) AND ($1 = 'contract' OR NOT EXISTS ("
@@ -113,7 +113,7 @@ int online_views_set_aside(online_views **out, strata_db *db, const online_state
 	for (i = 0; rc == 0 && i < w->n; i++)
 		rc = (int)i >= w->drop_from ? drop_schema(db, w->v[i].vs) : drop_views(db, w->v[i].vs);
 	if (rc < 0) {
-		online_views_free(w);
+		strata__online_views_free(w);
 		return rc;
 	}
 	*out = w;
@@ -126,7 +126,7 @@ static int on_true(void *payload, int ncols, const char *const *v)
 	return 0;
 }
 
-int online_views_rebuild(strata_db *db, online_views *w)
+int strata__online_views_rebuild(strata_db *db, online_views *w)
 {
 	int rc = 0;
 
@@ -136,22 +136,22 @@ int online_views_rebuild(strata_db *db, online_views *w)
 		int still = 0;
 
 		/* Not when the change undid its migration (an online revision's inverse). */
-		if ((rc = db_query(db, "SELECT true FROM " ONLINE_SCHEMA ".migrations WHERE "
+		if ((rc = strata__db_query(db, "SELECT true FROM " ONLINE_SCHEMA ".migrations WHERE "
 				   "version_schema = $1 AND phase = 'complete' LIMIT 1", 1, params,
 				   on_true, &still)) < 0 || !still)
 			continue;
 		memset(&model, 0, sizeof(model));
-		if ((rc = model_load(&model, db, w->v[i].schema)) == 0)
-			rc = plan_create_views(db, &model, w->v[i].vs);
+		if ((rc = strata__model_load(&model, db, w->v[i].schema)) == 0)
+			rc = strata__plan_create_views(db, &model, w->v[i].vs);
 		if (rc < 0)
 			strata_error_append(", making the views of version schema %s again",
 					    w->v[i].vs);
-		model_release(&model);
+		strata__model_release(&model);
 	}
 	return rc;
 }
 
-void online_views_free(online_views *w)
+void strata__online_views_free(online_views *w)
 {
 	if (!w)
 		return;

@@ -48,12 +48,12 @@ static const char *const pg_keywords[] = {
 	"xmlserialize", "xmltable"
 };
 
-const char *sc_kind_name(sc_kind kind)
+const char *strata__sc_kind_name(sc_kind kind)
 {
 	return kind > 0 && kind < SC_KIND_END ? kind_names[kind] : "object";
 }
 
-sc_catalog *sc_catalog_new(int engine)
+sc_catalog *strata__sc_catalog_new(int engine)
 {
 	sc_catalog *cat = strata_calloc(1, sizeof(*cat));
 
@@ -62,39 +62,39 @@ sc_catalog *sc_catalog_new(int engine)
 	return cat;
 }
 
-void sc_catalog_free(sc_catalog *cat)
+void strata__sc_catalog_free(sc_catalog *cat)
 {
 	if (!cat)
 		return;
-	map_release(&cat->by_key);
-	arena_release(&cat->arena);
+	strata__map_release(&cat->by_key);
+	strata__arena_release(&cat->arena);
 	strata_free(cat);
 }
 
-void *sc_alloc(sc_catalog *cat, size_t n)
+void *strata__sc_alloc(sc_catalog *cat, size_t n)
 {
-	return arena_alloc(&cat->arena, n);
+	return strata__arena_alloc(&cat->arena, n);
 }
 
-char *sc_strdup(sc_catalog *cat, const char *s)
+char *strata__sc_strdup(sc_catalog *cat, const char *s)
 {
-	return arena_strdup(&cat->arena, s);
+	return strata__arena_strdup(&cat->arena, s);
 }
 
-char *sc_strndup(sc_catalog *cat, const char *s, size_t n)
+char *strata__sc_strndup(sc_catalog *cat, const char *s, size_t n)
 {
-	return arena_strndup(&cat->arena, s, n);
+	return strata__arena_strndup(&cat->arena, s, n);
 }
 
-char *sc_take(sc_catalog *cat, char *s)
+char *strata__sc_take(sc_catalog *cat, char *s)
 {
-	char *copy = s ? arena_strdup(&cat->arena, s) : NULL;
+	char *copy = s ? strata__arena_strdup(&cat->arena, s) : NULL;
 
 	strata_free(s); /* NULL: its maker has set the error */
 	return copy;
 }
 
-size_t sc_strv_cap(size_t n)
+size_t strata__sc_strv_cap(size_t n)
 {
 	size_t cap = 4;
 
@@ -105,42 +105,42 @@ size_t sc_strv_cap(size_t n)
 	return cap;
 }
 
-sc_object *sc_catalog_add(sc_catalog *cat, sc_kind kind)
+sc_object *strata__sc_catalog_add(sc_catalog *cat, sc_kind kind)
 {
 	sc_object *o;
 
-	if (arena_grow(&cat->arena, (void **)&cat->objs, &cat->cap, cat->n + 1,
+	if (strata__arena_grow(&cat->arena, (void **)&cat->objs, &cat->cap, cat->n + 1,
 		       sizeof(*cat->objs)) != 0 ||
-	    !(o = arena_alloc(&cat->arena, sizeof(*o))))
+	    !(o = strata__arena_alloc(&cat->arena, sizeof(*o))))
 		return NULL;
 	o->kind = kind;
 	cat->objs[cat->n++] = o;
 	return o;
 }
 
-sc_column *sc_object_add_column(sc_catalog *cat, sc_object *obj)
+sc_column *strata__sc_object_add_column(sc_catalog *cat, sc_object *obj)
 {
-	size_t cap = sc_strv_cap(obj->ncols);
+	size_t cap = strata__sc_strv_cap(obj->ncols);
 
-	if (arena_grow(&cat->arena, (void **)&obj->cols, &cap, obj->ncols + 1,
+	if (strata__arena_grow(&cat->arena, (void **)&obj->cols, &cap, obj->ncols + 1,
 		       sizeof(*obj->cols)) != 0)
 		return NULL;
 	return &obj->cols[obj->ncols++]; /* zeroed: fresh from the arena */
 }
 
-int sc_strv_add(sc_catalog *cat, char ***v, size_t *n, const char *s)
+int strata__sc_strv_add(sc_catalog *cat, char ***v, size_t *n, const char *s)
 {
-	size_t cap = sc_strv_cap(*n);
+	size_t cap = strata__sc_strv_cap(*n);
 	char *copy;
 
-	if (!(copy = arena_strdup(&cat->arena, s ? s : "")) ||
-	    arena_grow(&cat->arena, (void **)v, &cap, *n + 1, sizeof(**v)) != 0)
+	if (!(copy = strata__arena_strdup(&cat->arena, s ? s : "")) ||
+	    strata__arena_grow(&cat->arena, (void **)v, &cap, *n + 1, sizeof(**v)) != 0)
 		return STRATA_ERROR;
 	(*v)[(*n)++] = copy;
 	return 0;
 }
 
-int sc_strv_push(char ***v, size_t *n, const char *s)
+int strata__sc_strv_push(char ***v, size_t *n, const char *s)
 {
 	size_t cap = *n;
 	char *copy;
@@ -155,24 +155,24 @@ int sc_strv_push(char ***v, size_t *n, const char *s)
 	return 0;
 }
 
-void sc_strv_free(char **v, size_t n)
+void strata__sc_strv_free(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		strata_free(v[i]);
 	strata_free(v);
 }
 
-char *sc_make_key(sc_kind kind, const char *schema, const char *table, const char *name)
+char *strata__sc_make_key(sc_kind kind, const char *schema, const char *table, const char *name)
 {
 	strata_buf b = STRATA_BUF_INIT;
 
-	if (buf_printf(&b, "%s/", sc_kind_name(kind)) != 0 ||
-	    (schema && buf_printf(&b, "%s.", schema) != 0) ||
-	    (table && buf_printf(&b, "%s.", table) != 0) || buf_puts(&b, name ? name : "") != 0) {
-		buf_release(&b);
+	if (strata__buf_printf(&b, "%s/", strata__sc_kind_name(kind)) != 0 ||
+	    (schema && strata__buf_printf(&b, "%s.", schema) != 0) ||
+	    (table && strata__buf_printf(&b, "%s.", table) != 0) || strata__buf_puts(&b, name ? name : "") != 0) {
+		strata__buf_release(&b);
 		return NULL;
 	}
-	return buf_detach(&b);
+	return strata__buf_detach(&b);
 }
 
 static int object_cmp(const void *pa, const void *pb)
@@ -205,12 +205,12 @@ static void strv_sort_unique(char **v, size_t *n)
 	*n = out;
 }
 
-int sc_catalog_finish(sc_catalog *cat)
+int strata__sc_catalog_finish(sc_catalog *cat)
 {
 	for (size_t i = 0; i < cat->n; i++) {
 		sc_object *o = cat->objs[i];
 
-		if (!o->key && !(o->key = sc_take(cat, sc_make_key(o->kind, o->schema, o->table,
+		if (!o->key && !(o->key = strata__sc_take(cat, strata__sc_make_key(o->kind, o->schema, o->table,
 								    o->name))))
 			return STRATA_ERROR;
 		strv_sort_unique(o->deps, &o->ndeps);
@@ -218,9 +218,9 @@ int sc_catalog_finish(sc_catalog *cat)
 	}
 	if (cat->n)
 		qsort(cat->objs, cat->n, sizeof(*cat->objs), object_cmp);
-	map_release(&cat->by_key);
+	strata__map_release(&cat->by_key);
 	for (size_t i = 0; i < cat->n; i++)
-		if (map_put(&cat->by_key, cat->objs[i]->key, cat->objs[i]) != 0)
+		if (strata__map_put(&cat->by_key, cat->objs[i]->key, cat->objs[i]) != 0)
 			return STRATA_ERROR;
 	return 0;
 }
@@ -242,19 +242,19 @@ static int looks_versioned(const sc_catalog *cat, const char *schema)
 	return named_after;
 }
 
-int sc_add_versioned_schemas(const sc_catalog *cat, char ***v, size_t *n)
+int strata__sc_add_versioned_schemas(const sc_catalog *cat, char ***v, size_t *n)
 {
 	for (size_t i = 0; i < cat->n; i++) {
 		const sc_object *o = cat->objs[i];
 
-		if (o->kind == SC_SCHEMA && !sc_strv_has(*v, *n, o->name) &&
-		    looks_versioned(cat, o->name) && sc_strv_push(v, n, o->name) != 0)
+		if (o->kind == SC_SCHEMA && !strata__sc_strv_has(*v, *n, o->name) &&
+		    looks_versioned(cat, o->name) && strata__sc_strv_push(v, n, o->name) != 0)
 			return STRATA_ERROR;
 	}
 	return 0;
 }
 
-int sc_catalog_drop_if(sc_catalog *cat, int (*drop)(const sc_object *o, void *payload),
+int strata__sc_catalog_drop_if(sc_catalog *cat, int (*drop)(const sc_object *o, void *payload),
 		       void *payload)
 {
 	size_t out = 0, n = cat->n;
@@ -266,9 +266,9 @@ int sc_catalog_drop_if(sc_catalog *cat, int (*drop)(const sc_object *o, void *pa
 	if (out == n)
 		return 0;
 	cat->n = out;
-	map_release(&cat->by_key);
-	for (size_t i = 0; i < cat->n; i++) /* no keys yet before sc_catalog_finish() */
-		if (cat->objs[i]->key && map_put(&cat->by_key, cat->objs[i]->key, cat->objs[i]) != 0)
+	strata__map_release(&cat->by_key);
+	for (size_t i = 0; i < cat->n; i++) /* no keys yet before strata__sc_catalog_finish() */
+		if (cat->objs[i]->key && strata__map_put(&cat->by_key, cat->objs[i]->key, cat->objs[i]) != 0)
 			return STRATA_ERROR;
 	return 0;
 }
@@ -282,12 +282,12 @@ static int outside_schema(const sc_object *o, void *payload)
 	return !o->schema || strcmp(o->schema, schema) != 0;
 }
 
-int sc_catalog_keep_schema(sc_catalog *cat, const char *schema)
+int strata__sc_catalog_keep_schema(sc_catalog *cat, const char *schema)
 {
-	return sc_catalog_drop_if(cat, outside_schema, (void *)schema);
+	return strata__sc_catalog_drop_if(cat, outside_schema, (void *)schema);
 }
 
-int sc_strv_has(char *const *v, size_t n, const char *s)
+int strata__sc_strv_has(char *const *v, size_t n, const char *s)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(v[i], s) == 0)
@@ -295,7 +295,7 @@ int sc_strv_has(char *const *v, size_t n, const char *s)
 	return 0;
 }
 
-int sc_strv_in_order(char *const *a, size_t na, char *const *b, size_t nb)
+int strata__sc_strv_in_order(char *const *a, size_t na, char *const *b, size_t nb)
 {
 	size_t j = 0;
 
@@ -305,9 +305,9 @@ int sc_strv_in_order(char *const *a, size_t na, char *const *b, size_t nb)
 	return j == na;
 }
 
-sc_object *sc_catalog_find(const sc_catalog *cat, const char *key)
+sc_object *strata__sc_catalog_find(const sc_catalog *cat, const char *key)
 {
-	return cat && key ? map_get(&cat->by_key, key) : NULL;
+	return cat && key ? strata__map_get(&cat->by_key, key) : NULL;
 }
 
 static int keyword_cmp(const void *a, const void *b)
@@ -327,29 +327,29 @@ static int plain_ident(const char *s)
 			sizeof(*pg_keywords), keyword_cmp);
 }
 
-int sc_put_ident(strata_buf *out, const char *name)
+int strata__sc_put_ident(strata_buf *out, const char *name)
 {
-	return plain_ident(name) ? buf_puts(out, name) : buf_put_sql_ident(out, name);
+	return plain_ident(name) ? strata__buf_puts(out, name) : strata__buf_put_sql_ident(out, name);
 }
 
-int sc_put_qualified(strata_buf *out, const char *schema, const char *name)
+int strata__sc_put_qualified(strata_buf *out, const char *schema, const char *name)
 {
-	if (schema && (sc_put_ident(out, schema) != 0 || buf_putc(out, '.') != 0))
+	if (schema && (strata__sc_put_ident(out, schema) != 0 || strata__buf_putc(out, '.') != 0))
 		return STRATA_ERROR;
-	return sc_put_ident(out, name);
+	return strata__sc_put_ident(out, name);
 }
 
-int sc_str_eq(const char *a, const char *b)
+int strata__sc_str_eq(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-int sc_column_equal(const sc_column *a, const sc_column *b)
+int strata__sc_column_equal(const sc_column *a, const sc_column *b)
 {
-	return sc_str_eq(a->name, b->name) && sc_str_eq(a->type, b->type) &&
-	       sc_str_eq(a->collation, b->collation) && sc_str_eq(a->default_expr, b->default_expr) &&
-	       sc_str_eq(a->generated, b->generated) &&
+	return strata__sc_str_eq(a->name, b->name) && strata__sc_str_eq(a->type, b->type) &&
+	       strata__sc_str_eq(a->collation, b->collation) && strata__sc_str_eq(a->default_expr, b->default_expr) &&
+	       strata__sc_str_eq(a->generated, b->generated) &&
 	       a->virtual_generated == b->virtual_generated && a->identity == b->identity &&
 	       a->not_null == b->not_null && a->pk == b->pk && a->hidden == b->hidden &&
-	       sc_str_eq(a->comment, b->comment);
+	       strata__sc_str_eq(a->comment, b->comment);
 }

@@ -28,13 +28,13 @@
  *    column type change drops and recreates exactly the views that read it.
  *
  * Ownership: a catalog owns one arena (util/arena.h). Every object, string
- * and array of it is allocated from there (sc_catalog_add, sc_strdup,
- * sc_take, sc_strv_add, sc_object_add_column, sc_alloc) and dies with
- * sc_catalog_free, which releases the arena and frees nothing one by one.
+ * and array of it is allocated from there (strata__sc_catalog_add, strata__sc_strdup,
+ * strata__sc_take, strata__sc_strv_add, strata__sc_object_add_column, strata__sc_alloc) and dies with
+ * strata__sc_catalog_free, which releases the arena and frees nothing one by one.
  * Nothing stored in a catalog is freed or reallocated on its own: a field
  * is replaced by pointing it at a new arena string. Arrays of an object
  * (cols, grants, labels, deps, ...) hold n items in room for the next
- * power of two (sc_strv_cap), so they grow only through these functions.
+ * power of two (strata__sc_strv_cap), so they grow only through these functions.
  */
 #ifndef STRATA_SCHEMA_CATALOG_H
 #define STRATA_SCHEMA_CATALOG_H
@@ -68,7 +68,7 @@ typedef enum sc_kind {
 } sc_kind;
 
 /* The word for a kind in messages, JSON and keys ("table", "index", ...). */
-const char *sc_kind_name(sc_kind kind);
+const char *strata__sc_kind_name(sc_kind kind);
 
 typedef struct sc_column {
 	char *name;
@@ -156,95 +156,95 @@ typedef struct sc_object {
 typedef struct strata_catalog {
 	int engine;          /* db_engine: DB_SQLITE or DB_POSTGRES */
 	int server_version;  /* server_version_num / SQLite's version number */
-	sc_object **objs;    /* sorted by (kind, key) after sc_catalog_finish */
+	sc_object **objs;    /* sorted by (kind, key) after strata__sc_catalog_finish */
 	size_t n;
 	size_t cap;
-	strata_map by_key;   /* key -> sc_object*, built by sc_catalog_finish */
+	strata_map by_key;   /* key -> sc_object*, built by strata__sc_catalog_finish */
 	strata_arena arena;  /* everything above but by_key's table */
 } sc_catalog;
 
 /* A new, empty catalog; NULL on out of memory (error set). */
-sc_catalog *sc_catalog_new(int engine);
-void sc_catalog_free(sc_catalog *cat);
+sc_catalog *strata__sc_catalog_new(int engine);
+void strata__sc_catalog_free(sc_catalog *cat);
 
 /* Append a zeroed object of the given kind; NULL on out of memory. The
- * caller fills its fields with strings from sc_strdup / sc_take. */
-sc_object *sc_catalog_add(sc_catalog *cat, sc_kind kind);
+ * caller fills its fields with strings from strata__sc_strdup / strata__sc_take. */
+sc_object *strata__sc_catalog_add(sc_catalog *cat, sc_kind kind);
 
 /* Append a zeroed column to a table or composite type; NULL on OOM. */
-sc_column *sc_object_add_column(sc_catalog *cat, sc_object *obj);
+sc_column *strata__sc_object_add_column(sc_catalog *cat, sc_object *obj);
 
 /* n zeroed bytes from the catalog's arena; NULL on out of memory. */
-void *sc_alloc(sc_catalog *cat, size_t n);
+void *strata__sc_alloc(sc_catalog *cat, size_t n);
 /* A copy of s (not NULL) / of its first n bytes in the catalog's arena. */
-char *sc_strdup(sc_catalog *cat, const char *s);
-char *sc_strndup(sc_catalog *cat, const char *s, size_t n);
-/* Move a malloc'ed string (buf_detach, sqt_name, sc_make_key, ...) into
+char *strata__sc_strdup(sc_catalog *cat, const char *s);
+char *strata__sc_strndup(sc_catalog *cat, const char *s, size_t n);
+/* Move a malloc'ed string (strata__buf_detach, strata__sqt_name, strata__sc_make_key, ...) into
  * the catalog: returns the arena copy and frees s either way; NULL when s
  * is NULL or memory runs out (error set). */
-char *sc_take(sc_catalog *cat, char *s);
+char *strata__sc_take(sc_catalog *cat, char *s);
 
 /* Append a copy of s (NULL: "") to a string array of the catalog (deps,
  * grants, labels, ...). 0 or STRATA_ERROR. */
-int sc_strv_add(sc_catalog *cat, char ***v, size_t *n, const char *s);
+int strata__sc_strv_add(sc_catalog *cat, char ***v, size_t *n, const char *s);
 /* The room an array of n items of a catalog object has (see above). */
-size_t sc_strv_cap(size_t n);
+size_t strata__sc_strv_cap(size_t n);
 
 /* Scratch string vectors outside any catalog (malloc'ed): append a copy
  * of s (NULL: ""), and free the vector with its strings. */
-int sc_strv_push(char ***v, size_t *n, const char *s);
-void sc_strv_free(char **v, size_t n);
+int strata__sc_strv_push(char ***v, size_t *n, const char *s);
+void strata__sc_strv_free(char **v, size_t n);
 
 /* Whether the string vector holds s. */
-int sc_strv_has(char *const *v, size_t n, const char *s);
+int strata__sc_strv_has(char *const *v, size_t n, const char *s);
 
 /* Whether every string of a appears in b, in a's order (others may come
  * between): an enum whose labels were only added to. */
-int sc_strv_in_order(char *const *a, size_t na, char *const *b, size_t nb);
+int strata__sc_strv_in_order(char *const *a, size_t na, char *const *b, size_t nb);
 
 /* Build each object's key (when not set), sort the objects, index them by
  * key. Called once introspection is complete. */
-int sc_catalog_finish(sc_catalog *cat);
+int strata__sc_catalog_finish(sc_catalog *cat);
 
-/* Add to v (a list of names, as sc_strv_push) each schema of the catalog
+/* Add to v (a list of names, as strata__sc_strv_push) each schema of the catalog
  * that holds nothing but views and is named "<schema>_<suffix>" after
  * another of its schemas: how strata online names its versioned schemas,
  * for a catalog (a schema file) that lacks the rows of its state table
  * that name them. 0 or STRATA_ERROR. */
-int sc_add_versioned_schemas(const sc_catalog *cat, char ***v, size_t *n);
+int strata__sc_add_versioned_schemas(const sc_catalog *cat, char ***v, size_t *n);
 
 /* Remove every object drop() says yes to (its memory stays in the arena), before or after
- * sc_catalog_finish; the order stays as it was. Objects that depend on a
+ * strata__sc_catalog_finish; the order stays as it was. Objects that depend on a
  * removed one keep its key in their deps. 0 or STRATA_ERROR (out of
  * memory while indexing again). */
-int sc_catalog_drop_if(sc_catalog *cat, int (*drop)(const sc_object *o, void *payload),
+int strata__sc_catalog_drop_if(sc_catalog *cat, int (*drop)(const sc_object *o, void *payload),
 		       void *payload);
 /* Keep only what belongs to one schema (PostgreSQL; a fleet's tenant,
  * strata/fleet.h): the schema itself and every object whose schema is it;
  * every other object (other schemas, extensions elsewhere) is removed as
- * by sc_catalog_drop_if. A catalog without that schema ends up empty.
+ * by strata__sc_catalog_drop_if. A catalog without that schema ends up empty.
  * 0 or STRATA_ERROR. */
-int sc_catalog_keep_schema(sc_catalog *cat, const char *schema);
+int strata__sc_catalog_keep_schema(sc_catalog *cat, const char *schema);
 /* The object with this key, or NULL. */
-sc_object *sc_catalog_find(const sc_catalog *cat, const char *key);
+sc_object *strata__sc_catalog_find(const sc_catalog *cat, const char *key);
 
 /* Keys: "kind/schema.name", or "kind/schema.table.name" for objects of a
  * table; schema and table omitted when NULL. Malloc'ed. */
-char *sc_make_key(sc_kind kind, const char *schema, const char *table, const char *name);
+char *strata__sc_make_key(sc_kind kind, const char *schema, const char *table, const char *name);
 
 /* The object's name for people and SQL: "schema"."name" quoted as needed
  * (buf append). Functions print their name and arguments unquoted as
  * stored. */
 struct strata_buf;
-int sc_put_qualified(struct strata_buf *out, const char *schema, const char *name);
+int strata__sc_put_qualified(struct strata_buf *out, const char *schema, const char *name);
 /* One identifier, quoted only when PostgreSQL would quote it (not a plain
  * lowercase name, or a keyword that is not unreserved). */
-int sc_put_ident(struct strata_buf *out, const char *name);
+int strata__sc_put_ident(struct strata_buf *out, const char *name);
 
 /* Both NULL, or both equal strings. */
-int sc_str_eq(const char *a, const char *b);
+int strata__sc_str_eq(const char *a, const char *b);
 
 /* Equality of two columns in everything the diff compares. */
-int sc_column_equal(const sc_column *a, const sc_column *b);
+int strata__sc_column_equal(const sc_column *a, const sc_column *b);
 
 #endif

@@ -61,7 +61,7 @@ typedef struct builder {
 
 const char *strata_change_class_name(strata_change_class cls)
 {
-	return sc_class_name((sc_class)cls);
+	return strata__sc_class_name((sc_class)cls);
 }
 
 const char *strata_bump_name(strata_bump bump)
@@ -93,7 +93,7 @@ void strata_changelog_free(strata_changelog *c)
 		strata_free(r->to);
 		strata_free(r->to_revision);
 		strata_free(r->next_version);
-		sc_notes_release(&r->notes);
+		strata__sc_notes_release(&r->notes);
 		strata_free(r->changes);
 	}
 	strata_free(c->v);
@@ -167,13 +167,13 @@ static int is_tagged(const strata_graph *g, size_t idx)
 /* The tags on revision idx, ", "-joined, into out (cleared first); 1 when there are any. */
 static int tags_of(strata_buf *out, const strata_graph *g, size_t idx)
 {
-	buf_clear(out);
+	strata__buf_clear(out);
 	for (size_t i = 0; i < strata_graph_tag_count(g); i++) {
 		size_t rev;
 		const char *name = strata_graph_tag(&rev, g, i);
 
 		if (rev == idx)
-			buf_printf(out, "%s%s", out->len ? ", " : "", name);
+			strata__buf_printf(out, "%s%s", out->len ? ", " : "", name);
 	}
 	return out->len > 0;
 }
@@ -209,7 +209,7 @@ static int released_before(const builder *b, size_t upto, unsigned char *set, st
 		for (size_t i = 0; i < b->n; i++)
 			set[i] |= one[i];
 	}
-	buf_clear(label);
+	strata__buf_clear(label);
 	/* The latest tagged ones: no tagged revision of the set below them descends from them. */
 	for (size_t t = 0; t < b->n; t++) {
 		int latest = 1;
@@ -224,15 +224,15 @@ static int released_before(const builder *b, size_t upto, unsigned char *set, st
 			latest = !one[t];
 		}
 		if (latest && tags_of(&names, b->g, t))
-			buf_printf(label, "%s%s", label->len ? ", " : "", buf_cstr(&names));
+			strata__buf_printf(label, "%s%s", label->len ? ", " : "", strata__buf_cstr(&names));
 	}
 	if (!label->len)
-		buf_puts(label, "base");
-	rc = buf_check(label) || buf_check(&names) ? STRATA_ERROR : 0;
+		strata__buf_puts(label, "base");
+	rc = strata__buf_check(label) || strata__buf_check(&names) ? STRATA_ERROR : 0;
 done:
 	strata_free(reach);
 	strata_free(one);
-	buf_release(&names);
+	strata__buf_release(&names);
 	return rc;
 }
 
@@ -273,15 +273,15 @@ static int release_ending_at(builder *b, size_t idx, const char *to_label)
 	ts = add_state(b, to);
 	from = to = NULL;
 	tags_of(&name, b->g, idx);
-	if (buf_check(&name))
+	if (strata__buf_check(&name))
 		goto done;
-	rc = add_release(b, fs, ts, name.len ? buf_cstr(&name) : NULL, buf_cstr(&label),
-			 to_label ? to_label : buf_cstr(&name), (long)idx);
+	rc = add_release(b, fs, ts, name.len ? strata__buf_cstr(&name) : NULL, strata__buf_cstr(&label),
+			 to_label ? to_label : strata__buf_cstr(&name), (long)idx);
 done:
 	strata_free(from);
 	strata_free(to);
-	buf_release(&label);
-	buf_release(&name);
+	strata__buf_release(&label);
+	strata__buf_release(&name);
 	return rc;
 }
 
@@ -316,10 +316,10 @@ static int every_release(builder *b)
 		goto done;
 	}
 	if (fs != ts)
-		rc = add_release(b, fs, ts, NULL, buf_cstr(&label), "heads", only_head(b->g));
+		rc = add_release(b, fs, ts, NULL, strata__buf_cstr(&label), "heads", only_head(b->g));
 done:
 	strata_free(released);
-	buf_release(&label);
+	strata__buf_release(&label);
 	return rc;
 }
 
@@ -416,11 +416,11 @@ static int read_state(builder *b, sc_shadow *shadow, state *s)
 	k = strata_graph_applied_heads(heads, b->n, b->g, s->set);
 	for (size_t i = 0; i < k; i++)
 		ids[i] = strata_graph_at(b->g, heads[i])->revision;
-	if ((rc = sc_shadow_upgrade(shadow, b->cfg, b->g, ids, k)) != 0) {
+	if ((rc = strata__sc_shadow_upgrade(shadow, b->cfg, b->g, ids, k)) != 0) {
 		strata_error_append(", replaying the migrations in a shadow database");
 		goto done;
 	}
-	rc = sc_load_database(&s->cat, sc_shadow_conninfo(shadow), b->cfg);
+	rc = strata__sc_load_database(&s->cat, strata__sc_shadow_conninfo(shadow), b->cfg);
 done:
 	strata_free(heads);
 	strata_free(ids);
@@ -430,7 +430,7 @@ done:
 static int drop_keeping_error(sc_shadow *shadow, int rc)
 {
 	strata_error saved = *strata_error_last();
-	int drc = sc_shadow_drop(shadow);
+	int drc = strata__sc_shadow_drop(shadow);
 
 	if (rc != 0) {
 		strata_error_restore(&saved);
@@ -442,7 +442,7 @@ static int drop_keeping_error(sc_shadow *shadow, int rc)
 static int read_states(builder *b)
 {
 	const char *server = b->cfg->shadow_database ? b->cfg->shadow_database : b->cfg->database;
-	int engine = db_engine_of(b->cfg->database);
+	int engine = strata__db_engine_of(b->cfg->database);
 	state **order = strata_calloc(b->nstates + 1, sizeof(*order));
 	const unsigned char *held = NULL;
 	sc_shadow *shadow = NULL;
@@ -456,11 +456,11 @@ static int read_states(builder *b)
 		qsort(order, b->nstates, sizeof(*order), by_count);
 	for (size_t i = 0; rc == 0 && i < b->nstates; i++) {
 		if (shadow && !subset(held, order[i]->set, b->n)) {
-			rc = sc_shadow_drop(shadow);
+			rc = strata__sc_shadow_drop(shadow);
 			shadow = NULL;
 		}
 		if (rc == 0 && !shadow)
-			rc = sc_shadow_create(&shadow, engine, server);
+			rc = strata__sc_shadow_create(&shadow, engine, server);
 		if (rc == 0)
 			rc = read_state(b, shadow, order[i]);
 		held = order[i]->set;
@@ -513,23 +513,23 @@ static char *next_version(const char *tag, strata_bump bump)
 		part[2]++;
 		shown = 3;
 	}
-	buf_printf(&b, "%.*s%ld", (int)prefix, tag, part[0]);
+	strata__buf_printf(&b, "%.*s%ld", (int)prefix, tag, part[0]);
 	if (shown > 1)
-		buf_printf(&b, ".%ld", part[1]);
+		strata__buf_printf(&b, ".%ld", part[1]);
 	if (shown > 2)
-		buf_printf(&b, ".%ld", part[2]);
-	if (buf_check(&b)) {
-		buf_release(&b);
+		strata__buf_printf(&b, ".%ld", part[2]);
+	if (strata__buf_check(&b)) {
+		strata__buf_release(&b);
 		return NULL;
 	}
-	return buf_detach(&b);
+	return strata__buf_detach(&b);
 }
 
 static int describe_release(builder *b, size_t i)
 {
 	release_data *r = &b->log->data[i];
 	strata_release *out = &b->log->v[i];
-	int rc = sc_describe(b->states[r->from_state].cat, b->states[r->to_state].cat, &r->notes);
+	int rc = strata__sc_describe(b->states[r->from_state].cat, b->states[r->to_state].cat, &r->notes);
 
 	if (rc != 0)
 		return rc;
@@ -540,7 +540,7 @@ static int describe_release(builder *b, size_t i)
 		const sc_note *nt = &r->notes.v[k];
 
 		r->changes[k].cls = (strata_change_class)nt->cls;
-		r->changes[k].kind = sc_kind_name(nt->kind);
+		r->changes[k].kind = strata__sc_kind_name(nt->kind);
 		r->changes[k].op = nt->op;
 		r->changes[k].object = nt->object;
 		r->changes[k].words = nt->words;
@@ -597,7 +597,7 @@ int strata_changelog_build(strata_changelog **out, const strata_config *cfg, con
 	}
 	for (size_t i = 0; i < b.nstates; i++) {
 		strata_free(b.states[i].set);
-		sc_catalog_free(b.states[i].cat);
+		strata__sc_catalog_free(b.states[i].cat);
 	}
 	strata_free(b.states);
 	if (rc != 0) {

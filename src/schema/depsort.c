@@ -13,7 +13,7 @@
 
 enum { NEW = 0, WAITING, DONE };
 
-int sc_depsort_init(sc_depsort *ds, size_t n)
+int strata__sc_depsort_init(sc_depsort *ds, size_t n)
 {
 	memset(ds, 0, sizeof(*ds));
 	ds->n = n;
@@ -23,7 +23,7 @@ int sc_depsort_init(sc_depsort *ds, size_t n)
 	return 0;
 }
 
-int sc_depsort_add(sc_depsort *ds, size_t item, size_t dep)
+int strata__sc_depsort_add(sc_depsort *ds, size_t item, size_t dep)
 {
 	size_t e;
 
@@ -42,7 +42,7 @@ int sc_depsort_add(sc_depsort *ds, size_t item, size_t dep)
 	return 0;
 }
 
-int sc_depsort_order(const sc_depsort *ds, size_t *order, sc_depsort_cycle_cb on_cycle,
+int strata__sc_depsort_order(const sc_depsort *ds, size_t *order, sc_depsort_cycle_cb on_cycle,
 		     void *payload)
 {
 	unsigned char *state = NULL;
@@ -92,7 +92,7 @@ done:
 	return rc;
 }
 
-void sc_depsort_release(sc_depsort *ds)
+void strata__sc_depsort_release(sc_depsort *ds)
 {
 	strata_free(ds->first);
 	strata_free(ds->last);

@@ -46,15 +46,15 @@ typedef void (*sc_depsort_cycle_cb)(size_t item, size_t dep, void *payload);
 
 /* Set up a sort of n items, with no edges. 0 or STRATA_ERROR (out of
  * memory; ds is to be released in either case). */
-int sc_depsort_init(sc_depsort *ds, size_t n);
+int strata__sc_depsort_init(sc_depsort *ds, size_t n);
 /* Item comes after dep (both < n; an edge to itself is a cycle of one).
  * Edges are followed in the order they are added; repeats are harmless.
  * 0 or STRATA_ERROR. */
-int sc_depsort_add(sc_depsort *ds, size_t item, size_t dep);
+int strata__sc_depsort_add(sc_depsort *ds, size_t item, size_t dep);
 /* Write the n items into order[0..n) in dependency order (dependencies
  * first). on_cycle may be NULL. 0 or STRATA_ERROR (out of memory). */
-int sc_depsort_order(const sc_depsort *ds, size_t *order, sc_depsort_cycle_cb on_cycle,
+int strata__sc_depsort_order(const sc_depsort *ds, size_t *order, sc_depsort_cycle_cb on_cycle,
 		     void *payload);
-void sc_depsort_release(sc_depsort *ds);
+void strata__sc_depsort_release(sc_depsort *ds);
 
 #endif

@@ -2,10 +2,10 @@
  * schema/describe.c - schema differences in words, each classified as
  * breaking, compatible or internal (see describe.h for the classes).
  *
- * Layer: schema; catalogs and sc_diff() only, no database, no SQL text.
+ * Layer: schema; catalogs and strata__sc_diff() only, no database, no SQL text.
  *
  * How it goes:
- *  1. sc_diff() lists the changes. Every object a change names, other than
+ *  1. strata__sc_diff() lists the changes. Every object a change names, other than
  *     a consequential one (only recreated around another change), is
  *     "touched", and so is the table an index, constraint, trigger or
  *     policy belongs to. SQLite changes a table's constraints by
@@ -38,7 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *sc_class_name(sc_class cls)
+const char *strata__sc_class_name(sc_class cls)
 {
 	switch (cls) {
 	case SC_CLASS_BREAKING: return "breaking";
@@ -47,7 +47,7 @@ const char *sc_class_name(sc_class cls)
 	}
 }
 
-void sc_notes_release(sc_notes *notes)
+void strata__sc_notes_release(sc_notes *notes)
 {
 	for (size_t i = 0; i < notes->n; i++) {
 		strata_free(notes->v[i].object);
@@ -183,7 +183,7 @@ static sc_type_change numeric_change(const type_info *a, const type_info *b)
 	return sb >= sa && b->mod[0] - sb >= a->mod[0] - sa ? SC_TYPE_WIDENED : SC_TYPE_NARROWED;
 }
 
-sc_type_change sc_type_compare(const char *from, const char *to)
+sc_type_change strata__sc_type_compare(const char *from, const char *to)
 {
 	type_info a, b;
 	const type_family *fa, *fb;
@@ -250,11 +250,11 @@ static int note(dsc *d, sc_class cls, sc_kind kind, const char *op, const char *
 	int rc;
 
 	va_start(ap, fmt);
-	rc = buf_vprintf(&words, fmt, ap);
+	rc = strata__buf_vprintf(&words, fmt, ap);
 	va_end(ap);
 	if (rc != 0 || strata_grow((void **)&d->out->v, &d->out->cap, d->out->n + 1,
 				   sizeof(*d->out->v)) != 0) {
-		buf_release(&words);
+		strata__buf_release(&words);
 		return STRATA_ERROR;
 	}
 	n = &d->out->v[d->out->n];
@@ -263,10 +263,10 @@ static int note(dsc *d, sc_class cls, sc_kind kind, const char *op, const char *
 	n->kind = kind;
 	n->op = op;
 	if (!(n->object = strata_strdup(object))) {
-		buf_release(&words);
+		strata__buf_release(&words);
 		return STRATA_ERROR;
 	}
-	n->words = buf_detach(&words);
+	n->words = strata__buf_detach(&words);
 	d->out->n++;
 	return 0;
 }
@@ -275,28 +275,28 @@ static int note(dsc *d, sc_class cls, sc_kind kind, const char *op, const char *
 static void put_shown(strata_buf *b, const char *schema, const char *name)
 {
 	if (schema && strcmp(schema, "public") != 0)
-		buf_printf(b, "%s.", schema);
-	buf_puts(b, name);
+		strata__buf_printf(b, "%s.", schema);
+	strata__buf_puts(b, name);
 }
 
 static const char *shown(strata_buf *b, const char *schema, const char *name)
 {
-	buf_clear(b);
+	strata__buf_clear(b);
 	put_shown(b, schema, name);
-	return buf_cstr(b);
+	return strata__buf_cstr(b);
 }
 
 /* The object field of a note: "schema.table.name" with the parts there are. */
 static const char *object_id(strata_buf *b, const char *schema, const char *table,
 			     const char *name)
 {
-	buf_clear(b);
+	strata__buf_clear(b);
 	if (schema)
-		buf_printf(b, "%s.", schema);
+		strata__buf_printf(b, "%s.", schema);
 	if (table)
-		buf_printf(b, "%s.", table);
-	buf_puts(b, name);
-	return buf_cstr(b);
+		strata__buf_printf(b, "%s.", table);
+	strata__buf_puts(b, name);
+	return strata__buf_cstr(b);
 }
 
 /* A default as people write it: PostgreSQL's cast of a literal to the
@@ -310,34 +310,34 @@ static int put_default(strata_buf *b, const char *expr, const char *type)
 			i += expr[i] == '\'' ? 2 : 1;
 		if (i < n && strncmp(expr + i + 1, "::", 2) == 0 && type &&
 		    strncmp(type, expr + i + 3, strlen(expr + i + 3)) == 0)
-			return buf_putn(b, expr, i + 1);
+			return strata__buf_putn(b, expr, i + 1);
 	}
-	return buf_puts(b, expr);
+	return strata__buf_puts(b, expr);
 }
 
 /* "status text NOT NULL DEFAULT 'pending'" */
 static int put_column(strata_buf *b, const sc_column *c)
 {
-	buf_clear(b);
-	buf_printf(b, "%s%s%s", c->name, c->type ? " " : "", c->type ? c->type : "");
+	strata__buf_clear(b);
+	strata__buf_printf(b, "%s%s%s", c->name, c->type ? " " : "", c->type ? c->type : "");
 	if (c->collation)
-		buf_printf(b, " COLLATE %s", c->collation);
+		strata__buf_printf(b, " COLLATE %s", c->collation);
 	if (c->generated)
-		buf_printf(b, " GENERATED ALWAYS AS (%s)", c->generated);
+		strata__buf_printf(b, " GENERATED ALWAYS AS (%s)", c->generated);
 	if (c->identity)
-		buf_printf(b, " GENERATED %s AS IDENTITY", c->identity == 'a' ? "ALWAYS" : "BY DEFAULT");
+		strata__buf_printf(b, " GENERATED %s AS IDENTITY", c->identity == 'a' ? "ALWAYS" : "BY DEFAULT");
 	if (c->not_null)
-		buf_puts(b, " NOT NULL");
+		strata__buf_puts(b, " NOT NULL");
 	if (c->default_expr && !c->generated) {
-		buf_puts(b, " DEFAULT ");
+		strata__buf_puts(b, " DEFAULT ");
 		put_default(b, c->default_expr, c->type);
 	}
-	return buf_check(b);
+	return strata__buf_check(b);
 }
 
 static int touch(dsc *d, const char *key)
 {
-	return map_put(&d->touched, key, (void *)1);
+	return strata__map_put(&d->touched, key, (void *)1);
 }
 
 /* Touch the table (or materialized view) o belongs to; the keys are made here and kept in d. */
@@ -346,7 +346,7 @@ static int touch_owner(dsc *d, const sc_object *o)
 	static const sc_kind kinds[] = { SC_TABLE, SC_MATVIEW };
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(*kinds); i++) {
-		char *key = sc_make_key(kinds[i], o->schema, NULL, o->table);
+		char *key = strata__sc_make_key(kinds[i], o->schema, NULL, o->table);
 
 		if (!key || strata_grow((void **)&d->owned, &d->capowned, d->nowned + 1,
 					sizeof(*d->owned)) != 0) {
@@ -367,11 +367,11 @@ static int owner_in(const sc_object **out, const sc_catalog *cat, const sc_objec
 
 	*out = NULL;
 	for (size_t i = 0; !*out && i < sizeof(kinds) / sizeof(*kinds); i++) {
-		char *key = sc_make_key(kinds[i], o->schema, NULL, o->table);
+		char *key = strata__sc_make_key(kinds[i], o->schema, NULL, o->table);
 
 		if (!key)
 			return STRATA_ERROR;
-		*out = sc_catalog_find(cat, key);
+		*out = strata__sc_catalog_find(cat, key);
 		strata_free(key);
 	}
 	return 0;
@@ -404,8 +404,8 @@ static const sc_column *column_in(const sc_object *t, const char *name)
 /* Everything but the name: what a renamed column keeps. */
 static int same_column_shape(const sc_column *x, const sc_column *y)
 {
-	return sc_str_eq(x->type, y->type) && sc_str_eq(x->collation, y->collation) &&
-	       sc_str_eq(x->default_expr, y->default_expr) && sc_str_eq(x->generated, y->generated) &&
+	return strata__sc_str_eq(x->type, y->type) && strata__sc_str_eq(x->collation, y->collation) &&
+	       strata__sc_str_eq(x->default_expr, y->default_expr) && strata__sc_str_eq(x->generated, y->generated) &&
 	       x->identity == y->identity && x->not_null == y->not_null;
 }
 
@@ -415,7 +415,7 @@ static int same_table_shape(const sc_object *x, const sc_object *y)
 	if (x->ncols != y->ncols || x->relkind != y->relkind)
 		return 0;
 	for (size_t i = 0; i < x->ncols; i++)
-		if (!sc_str_eq(x->cols[i].name, y->cols[i].name) ||
+		if (!strata__sc_str_eq(x->cols[i].name, y->cols[i].name) ||
 		    !same_column_shape(&x->cols[i], &y->cols[i]))
 			return 0;
 	return 1;
@@ -534,11 +534,11 @@ typedef struct scratch {
 /* Release them; rc, or STRATA_ERROR when one ran out of memory. */
 static int scratch_done(scratch *w, int rc)
 {
-	if (rc == 0 && (buf_check(&w->n1) || buf_check(&w->n2) || buf_check(&w->id)))
+	if (rc == 0 && (strata__buf_check(&w->n1) || strata__buf_check(&w->n2) || strata__buf_check(&w->id)))
 		rc = STRATA_ERROR;
-	buf_release(&w->n1);
-	buf_release(&w->n2);
-	buf_release(&w->id);
+	strata__buf_release(&w->n1);
+	strata__buf_release(&w->n2);
+	strata__buf_release(&w->id);
 	return rc;
 }
 
@@ -551,7 +551,7 @@ static int column_added(dsc *d, const sc_object *t, const sc_column *c, strata_b
 		return STRATA_ERROR;
 	return note(d, breaks ? SC_CLASS_BREAKING : SC_CLASS_COMPATIBLE, SC_COLUMN, "added",
 		    object_id(id, t->schema, t->name, c->name), "table `%s`: added column `%s`%s",
-		    shown(n1, t->schema, t->name), buf_cstr(n2),
+		    shown(n1, t->schema, t->name), strata__buf_cstr(n2),
 		    breaks ? " (NOT NULL without a default: inserts that leave it out fail)" : "");
 }
 
@@ -572,8 +572,8 @@ static int column_changed(dsc *d, const sc_object *t, const sc_column *a, const 
 	const char *tn = shown(n1, t->schema, t->name), *obj = object_id(id, t->schema, t->name, b->name);
 	int rc = 0;
 
-	if (!sc_str_eq(a->type, b->type)) {
-		sc_type_change how = sc_type_compare(a->type, b->type);
+	if (!strata__sc_str_eq(a->type, b->type)) {
+		sc_type_change how = strata__sc_type_compare(a->type, b->type);
 		sc_class cls = how == SC_TYPE_WIDENED ? SC_CLASS_COMPATIBLE
 			       : how == SC_TYPE_SAME ? SC_CLASS_INTERNAL
 						     : SC_CLASS_BREAKING;
@@ -583,7 +583,7 @@ static int column_changed(dsc *d, const sc_object *t, const sc_column *a, const 
 				type_words(how), a->type ? a->type : "(none)",
 				b->type ? b->type : "(none)");
 	}
-	if (!sc_str_eq(a->collation, b->collation))
+	if (!strata__sc_str_eq(a->collation, b->collation))
 		rc = rc || note(d, SC_CLASS_BREAKING, SC_COLUMN, "changed", obj,
 				"column `%s.%s`: collation changed from `%s` to `%s` (sorting and "
 				"comparison change)", tn, b->name, a->collation ? a->collation : "default",
@@ -592,7 +592,7 @@ static int column_changed(dsc *d, const sc_object *t, const sc_column *a, const 
 		rc = rc || note(d, b->not_null ? SC_CLASS_BREAKING : SC_CLASS_COMPATIBLE, SC_COLUMN,
 				"changed", obj, "column `%s.%s` became %s", tn, b->name,
 				b->not_null ? "NOT NULL" : "nullable");
-	if (!sc_str_eq(a->generated, b->generated))
+	if (!strata__sc_str_eq(a->generated, b->generated))
 		rc = rc || (b->generated ? note(d, SC_CLASS_BREAKING, SC_COLUMN, "changed", obj,
 						"column `%s.%s`: now generated as `%s` (writes to it "
 						"fail)", tn, b->name, b->generated)
@@ -605,7 +605,7 @@ static int column_changed(dsc *d, const sc_object *t, const sc_column *a, const 
 					       SC_COLUMN, "changed", obj,
 					       "column `%s.%s`: no longer an identity column", tn,
 					       b->name));
-	if (!sc_str_eq(a->default_expr, b->default_expr) && !b->generated && !a->generated) {
+	if (!strata__sc_str_eq(a->default_expr, b->default_expr) && !b->generated && !a->generated) {
 		strata_buf x = STRATA_BUF_INIT, y = STRATA_BUF_INIT;
 
 		if (a->default_expr)
@@ -614,21 +614,21 @@ static int column_changed(dsc *d, const sc_object *t, const sc_column *a, const 
 			put_default(&y, b->default_expr, b->type);
 		if (!a->default_expr)
 			rc = rc || note(d, SC_CLASS_COMPATIBLE, SC_COLUMN, "changed", obj,
-					"column `%s.%s`: default set to `%s`", tn, b->name, buf_cstr(&y));
+					"column `%s.%s`: default set to `%s`", tn, b->name, strata__buf_cstr(&y));
 		else if (!b->default_expr)
 			rc = rc || note(d, b->not_null && !b->identity ? SC_CLASS_BREAKING
 								       : SC_CLASS_COMPATIBLE,
 					SC_COLUMN, "changed", obj, "column `%s.%s`: default `%s` dropped",
-					tn, b->name, buf_cstr(&x));
+					tn, b->name, strata__buf_cstr(&x));
 		else
 			rc = rc || note(d, SC_CLASS_COMPATIBLE, SC_COLUMN, "changed", obj,
 					"column `%s.%s`: default changed from `%s` to `%s`", tn,
-					b->name, buf_cstr(&x), buf_cstr(&y));
-		rc = rc || buf_check(&x) || buf_check(&y);
-		buf_release(&x);
-		buf_release(&y);
+					b->name, strata__buf_cstr(&x), strata__buf_cstr(&y));
+		rc = rc || strata__buf_check(&x) || strata__buf_check(&y);
+		strata__buf_release(&x);
+		strata__buf_release(&y);
 	}
-	if (!sc_str_eq(a->comment, b->comment))
+	if (!strata__sc_str_eq(a->comment, b->comment))
 		rc = rc || note(d, SC_CLASS_INTERNAL, SC_COLUMN, "changed", obj,
 				"column `%s.%s`: comment changed", tn, b->name);
 	return rc ? STRATA_ERROR : 0;
@@ -638,12 +638,12 @@ static int grant_notes(dsc *d, const sc_object *a, const sc_object *b, const cha
 		       const char *obj)
 {
 	for (size_t i = 0; i < a->ngrants; i++)
-		if (!sc_strv_has(b->grants, b->ngrants, a->grants[i]) &&
+		if (!strata__sc_strv_has(b->grants, b->ngrants, a->grants[i]) &&
 		    note(d, SC_CLASS_BREAKING, b->kind, "changed", obj, "%s: revoked `%s`", what,
 			 a->grants[i]) != 0)
 			return STRATA_ERROR;
 	for (size_t i = 0; i < b->ngrants; i++)
-		if (!sc_strv_has(a->grants, a->ngrants, b->grants[i]) &&
+		if (!strata__sc_strv_has(a->grants, a->ngrants, b->grants[i]) &&
 		    note(d, SC_CLASS_INTERNAL, b->kind, "changed", obj, "%s: granted `%s`", what,
 			 b->grants[i]) != 0)
 			return STRATA_ERROR;
@@ -665,11 +665,11 @@ static int table_attributes(dsc *d, const sc_object *a, const sc_object *b, cons
 	int rc = 0;
 
 	snprintf(what, sizeof(what), "table `%s`", tn);
-	if (a->relkind != b->relkind || !sc_str_eq(a->partition_key, b->partition_key))
+	if (a->relkind != b->relkind || !strata__sc_str_eq(a->partition_key, b->partition_key))
 		return note(d, SC_CLASS_BREAKING, SC_TABLE, "changed", obj,
 			    "%s is dropped and created again as another kind of table (its rows "
 			    "are lost)", what);
-	if (!sc_str_eq(a->comment, b->comment))
+	if (!strata__sc_str_eq(a->comment, b->comment))
 		rc = rc || note(d, SC_CLASS_INTERNAL, SC_TABLE, "changed", obj, "%s: comment changed",
 				what);
 	if (a->rls_enabled != b->rls_enabled || a->rls_forced != b->rls_forced)
@@ -679,15 +679,15 @@ static int table_attributes(dsc *d, const sc_object *a, const sc_object *b, cons
 					? (b->rls_enabled ? "enabled" : "disabled")
 					: (b->rls_forced ? "forced on the owner too"
 							 : "no longer forced on the owner"));
-	if (!sc_str_eq(a->options, b->options))
+	if (!strata__sc_str_eq(a->options, b->options))
 		rc = rc || note(d, has_option(a, "STRICT") != has_option(b, "STRICT") ||
 					   has_option(a, "WITHOUT ROWID") != has_option(b, "WITHOUT ROWID")
 				       ? SC_CLASS_BREAKING
 				       : SC_CLASS_INTERNAL,
 				SC_TABLE, "changed", obj, "%s: options changed from `%s` to `%s`", what,
 				a->options ? a->options : "none", b->options ? b->options : "none");
-	if (!sc_str_eq(a->partition_of, b->partition_of) ||
-	    !sc_str_eq(a->partition_bound, b->partition_bound) || !sc_str_eq(a->inherits, b->inherits))
+	if (!strata__sc_str_eq(a->partition_of, b->partition_of) ||
+	    !strata__sc_str_eq(a->partition_bound, b->partition_bound) || !strata__sc_str_eq(a->inherits, b->inherits))
 		rc = rc || note(d, SC_CLASS_BREAKING, SC_TABLE, "changed", obj,
 				"%s: partition or inheritance changed (rows go elsewhere)", what);
 	return rc || grant_notes(d, a, b, what, obj) ? STRATA_ERROR : 0;
@@ -727,7 +727,7 @@ static int table_changed(dsc *d, const sc_object *a, const sc_object *b)
 	for (size_t i = 0; rc == 0 && i < b->ncols; i++) {
 		const sc_column *cb = &b->cols[i], *ca;
 
-		if (cb->inherited || !(ca = column_in(a, cb->name)) || sc_column_equal(ca, cb))
+		if (cb->inherited || !(ca = column_in(a, cb->name)) || strata__sc_column_equal(ca, cb))
 			continue;
 		rc = column_changed(d, b, ca, cb, &w.n1, &w.id);
 	}
@@ -744,13 +744,13 @@ done:
 
 static int table_added(dsc *d, const sc_object *t, strata_buf *n1, strata_buf *n2, strata_buf *id)
 {
-	buf_clear(n2);
+	strata__buf_clear(n2);
 	for (size_t i = 0; i < t->ncols; i++)
 		if (!t->cols[i].inherited)
-			buf_printf(n2, "%s`%s`", n2->len ? ", " : "", t->cols[i].name);
+			strata__buf_printf(n2, "%s`%s`", n2->len ? ", " : "", t->cols[i].name);
 	return note(d, SC_CLASS_COMPATIBLE, SC_TABLE, "added", object_id(id, t->schema, NULL, t->name),
 		    "table `%s` added%s%s%s", shown(n1, t->schema, t->name),
-		    n2->len ? " (columns " : "", buf_cstr(n2), n2->len ? ")" : "");
+		    n2->len ? " (columns " : "", strata__buf_cstr(n2), n2->len ? ")" : "");
 }
 
 /* Touched tables: dropped, renamed, added, changed. */
@@ -766,13 +766,13 @@ static int describe_tables(dsc *d)
 	for (size_t i = 0; i < d->a->n; i++) {
 		const sc_object *o = d->a->objs[i];
 
-		if (o->kind == SC_TABLE && map_has(&d->touched, o->key) && !sc_catalog_find(d->b, o->key))
+		if (o->kind == SC_TABLE && strata__map_has(&d->touched, o->key) && !strata__sc_catalog_find(d->b, o->key))
 			r.gone[r.ngone++] = o;
 	}
 	for (size_t i = 0; i < d->b->n; i++) {
 		const sc_object *o = d->b->objs[i];
 
-		if (o->kind == SC_TABLE && map_has(&d->touched, o->key) && !sc_catalog_find(d->a, o->key))
+		if (o->kind == SC_TABLE && strata__map_has(&d->touched, o->key) && !strata__sc_catalog_find(d->a, o->key))
 			r.added[r.nadded++] = o;
 	}
 	renames_pair(&r, &tables);
@@ -791,9 +791,9 @@ static int describe_tables(dsc *d)
 	for (size_t i = 0, j = 0; rc == 0 && i < d->b->n; i++) {
 		const sc_object *t = d->b->objs[i], *ta;
 
-		if (t->kind != SC_TABLE || !map_has(&d->touched, t->key))
+		if (t->kind != SC_TABLE || !strata__map_has(&d->touched, t->key))
 			continue;
-		if ((ta = sc_catalog_find(d->a, t->key)))
+		if ((ta = strata__sc_catalog_find(d->a, t->key)))
 			rc = table_changed(d, ta, t);
 		else if (!renames_into(&r, j++)) /* added in this same order */
 			rc = table_added(d, t, &w.n1, &w.n2, &w.id);
@@ -832,18 +832,18 @@ static const char *constraint_body(const sc_object *o)
 /* "index `ix` on `users`", "view `v`", "function `f(integer)`". */
 static const char *what_of(strata_buf *b, const sc_object *o)
 {
-	buf_clear(b);
+	strata__buf_clear(b);
 	if (o->kind == SC_CONSTRAINT || o->table) {
-		buf_printf(b, "%s `%s` on `", o->kind == SC_CONSTRAINT ? constraint_word(o->contype)
-								      : sc_kind_name(o->kind), o->name);
+		strata__buf_printf(b, "%s `%s` on `", o->kind == SC_CONSTRAINT ? constraint_word(o->contype)
+								      : strata__sc_kind_name(o->kind), o->name);
 		put_shown(b, o->schema, o->table);
 	} else {
-		buf_printf(b, "%s `", o->kind == SC_ENUM || o->kind == SC_COMPOSITE
-					      ? "type" : sc_kind_name(o->kind));
+		strata__buf_printf(b, "%s `", o->kind == SC_ENUM || o->kind == SC_COMPOSITE
+					      ? "type" : strata__sc_kind_name(o->kind));
 		put_shown(b, o->schema, o->name);
 	}
-	buf_putc(b, '`');
-	return buf_cstr(b);
+	strata__buf_putc(b, '`');
+	return strata__buf_cstr(b);
 }
 
 static sc_class added_class(const sc_object *o)
@@ -871,7 +871,7 @@ static sc_class dropped_class(const sc_object *o)
 /* Labels of a in the same order among b's: values were only added. */
 static int labels_extended(const sc_object *a, const sc_object *b)
 {
-	return sc_strv_in_order(a->labels, a->nlabels, b->labels, b->nlabels);
+	return strata__sc_strv_in_order(a->labels, a->nlabels, b->labels, b->nlabels);
 }
 
 static int view_columns_kept(const sc_object *a, const sc_object *b)
@@ -879,7 +879,7 @@ static int view_columns_kept(const sc_object *a, const sc_object *b)
 	for (size_t i = 0; i < a->ncols; i++) {
 		const sc_column *c = column_in(b, a->cols[i].name);
 
-		if (!c || !sc_str_eq(c->type, a->cols[i].type))
+		if (!c || !strata__sc_str_eq(c->type, a->cols[i].type))
 			return 0;
 	}
 	return 1;
@@ -894,7 +894,7 @@ static int definition_changed(dsc *d, const sc_object *a, const sc_object *b, co
 
 	switch (b->kind) {
 	case SC_INDEX:
-		if (sc_str_eq(a->def, b->def) && a->not_valid == b->not_valid)
+		if (strata__sc_str_eq(a->def, b->def) && a->not_valid == b->not_valid)
 			return 0;
 		if (a->unique != b->unique)
 			return note(d, SC_CLASS_BREAKING, b->kind, "changed", obj, "%s %s", what,
@@ -904,16 +904,16 @@ static int definition_changed(dsc *d, const sc_object *a, const sc_object *b, co
 	case SC_CONSTRAINT:
 	case SC_POLICY:
 	case SC_COLLATION:
-		return sc_str_eq(a->def, b->def) ? 0
+		return strata__sc_str_eq(a->def, b->def) ? 0
 		       : note(d, SC_CLASS_BREAKING, b->kind, "changed", obj, "%s changed to `%s`",
 			      what, b->kind == SC_CONSTRAINT ? constraint_body(b) : b->def);
 	case SC_TRIGGER:
-		return sc_str_eq(a->def, b->def) && a->relkind == b->relkind
+		return strata__sc_str_eq(a->def, b->def) && a->relkind == b->relkind
 			       ? 0
 			       : note(d, SC_CLASS_INTERNAL, b->kind, "changed", obj, "%s changed", what);
 	case SC_VIEW:
 	case SC_MATVIEW:
-		if (sc_str_eq(a->def, b->def) && sc_str_eq(a->options, b->options))
+		if (strata__sc_str_eq(a->def, b->def) && strata__sc_str_eq(a->options, b->options))
 			return 0;
 		return view_columns_kept(a, b)
 			       ? note(d, SC_CLASS_COMPATIBLE, b->kind, "changed", obj,
@@ -921,9 +921,9 @@ static int definition_changed(dsc *d, const sc_object *a, const sc_object *b, co
 			       : note(d, SC_CLASS_BREAKING, b->kind, "changed", obj,
 				      "%s: definition changed, columns dropped or retyped", what);
 	case SC_FUNCTION:
-		if (sc_str_eq(a->def, b->def))
+		if (strata__sc_str_eq(a->def, b->def))
 			return 0;
-		if (!sc_str_eq(a->result_type, b->result_type) || a->relkind != b->relkind)
+		if (!strata__sc_str_eq(a->result_type, b->result_type) || a->relkind != b->relkind)
 			return note(d, SC_CLASS_BREAKING, b->kind, "changed", obj,
 				    "%s now returns `%s`", what, b->result_type ? b->result_type : "?");
 		return note(d, SC_CLASS_INTERNAL, b->kind, "changed", obj, "%s: body changed", what);
@@ -934,30 +934,30 @@ static int definition_changed(dsc *d, const sc_object *a, const sc_object *b, co
 			return note(d, SC_CLASS_BREAKING, b->kind, "changed", obj,
 				    "%s: values removed or reordered", what);
 		for (size_t i = 0; i < b->nlabels; i++)
-			if (!sc_strv_has(a->labels, a->nlabels, b->labels[i]))
-				buf_printf(&list, "%s`%s`", list.len ? ", " : "", b->labels[i]);
-		rc = buf_check(&list) ||
+			if (!strata__sc_strv_has(a->labels, a->nlabels, b->labels[i]))
+				strata__buf_printf(&list, "%s`%s`", list.len ? ", " : "", b->labels[i]);
+		rc = strata__buf_check(&list) ||
 		     note(d, SC_CLASS_COMPATIBLE, b->kind, "changed", obj, "%s: values added: %s",
-			  what, buf_cstr(&list));
-		buf_release(&list);
+			  what, strata__buf_cstr(&list));
+		strata__buf_release(&list);
 		return rc ? STRATA_ERROR : 0;
 	case SC_DOMAIN:
 	case SC_COMPOSITE: {
-		int same = sc_str_eq(a->result_type, b->result_type) &&
-			   sc_str_eq(a->domain_default, b->domain_default) &&
+		int same = strata__sc_str_eq(a->result_type, b->result_type) &&
+			   strata__sc_str_eq(a->domain_default, b->domain_default) &&
 			   a->domain_not_null == b->domain_not_null && a->nlabels == b->nlabels &&
 			   a->ncols == b->ncols;
 
 		for (size_t i = 0; same && i < a->nlabels; i++)
-			same = sc_strv_has(b->labels, b->nlabels, a->labels[i]);
+			same = strata__sc_strv_has(b->labels, b->nlabels, a->labels[i]);
 		for (size_t i = 0; same && i < a->ncols; i++)
-			same = sc_column_equal(&a->cols[i], &b->cols[i]);
+			same = strata__sc_column_equal(&a->cols[i], &b->cols[i]);
 		return same ? 0 : note(d, SC_CLASS_BREAKING, b->kind, "changed", obj, "%s changed", what);
 	}
 	case SC_SEQUENCE:
 	case SC_EXTENSION:
-		return sc_str_eq(a->def, b->def) && sc_str_eq(a->options, b->options) &&
-				       sc_str_eq(a->result_type, b->result_type)
+		return strata__sc_str_eq(a->def, b->def) && strata__sc_str_eq(a->options, b->options) &&
+				       strata__sc_str_eq(a->result_type, b->result_type)
 			       ? 0
 			       : note(d, SC_CLASS_INTERNAL, b->kind, "changed", obj, "%s changed", what);
 	default:
@@ -978,22 +978,22 @@ static int describe_object(dsc *d, const sc_object *a, const sc_object *b)
 		rc = note(d, added_class(o), o->kind, "added", obj, "table `%s`: added %s `%s` `%s`",
 			  shown(&t, o->schema, o->table), constraint_word(o->contype), o->name,
 			  constraint_body(o)) ||
-		     buf_check(&t);
-		buf_release(&t);
+		     strata__buf_check(&t);
+		strata__buf_release(&t);
 	} else if (!a) {
 		rc = note(d, added_class(o), o->kind, "added", obj, "%s added", what);
 	} else if (!b) {
 		rc = note(d, dropped_class(o), o->kind, "dropped", obj, "%s dropped", what);
 	} else {
 		rc = definition_changed(d, a, b, what, obj) ||
-		     (!sc_str_eq(a->comment, b->comment) &&
+		     (!strata__sc_str_eq(a->comment, b->comment) &&
 		      note(d, SC_CLASS_INTERNAL, o->kind, "changed", obj, "%s: comment changed", what)) ||
 		     grant_notes(d, a, b, what, obj);
 	}
-	if (rc == 0 && (buf_check(&w) || buf_check(&id)))
+	if (rc == 0 && (strata__buf_check(&w) || strata__buf_check(&id)))
 		rc = STRATA_ERROR;
-	buf_release(&w);
-	buf_release(&id);
+	strata__buf_release(&w);
+	strata__buf_release(&id);
 	return rc ? STRATA_ERROR : 0;
 }
 
@@ -1020,7 +1020,7 @@ static int examined(int *yes, const dsc *d, const sc_object *o)
 		return STRATA_ERROR;
 	if (o->table && (!ta || !tb))
 		return 0;
-	*yes = map_has(&d->touched, o->key) || (tb && map_has(&d->touched, tb->key));
+	*yes = strata__map_has(&d->touched, o->key) || (tb && strata__map_has(&d->touched, tb->key));
 	return 0;
 }
 
@@ -1029,7 +1029,7 @@ static int describe_objects(dsc *d)
 	int rc = 0;
 
 	for (size_t i = 0; rc == 0 && i < d->b->n; i++) {
-		const sc_object *b = d->b->objs[i], *a = sc_catalog_find(d->a, b->key);
+		const sc_object *b = d->b->objs[i], *a = strata__sc_catalog_find(d->a, b->key);
 		int yes;
 
 		if ((rc = examined(&yes, d, b)) == 0 && yes && !(a && part_of_another(a)))
@@ -1039,17 +1039,17 @@ static int describe_objects(dsc *d)
 		const sc_object *a = d->a->objs[i];
 		int yes;
 
-		if (!sc_catalog_find(d->b, a->key) && (rc = examined(&yes, d, a)) == 0 && yes)
+		if (!strata__sc_catalog_find(d->b, a->key) && (rc = examined(&yes, d, a)) == 0 && yes)
 			rc = describe_object(d, a, NULL);
 	}
 	return rc;
 }
 
-int sc_describe(const sc_catalog *from, const sc_catalog *to, sc_notes *out)
+int strata__sc_describe(const sc_catalog *from, const sc_catalog *to, sc_notes *out)
 {
 	dsc d = { from, to, out, STRATA_MAP_INIT, NULL, 0, 0 };
 	sc_changes changes = { 0 };
-	int rc = sc_diff(from, to, NULL, &changes);
+	int rc = strata__sc_diff(from, to, NULL, &changes);
 
 	if (rc == 0)
 		rc = collect_touched(&d, &changes);
@@ -1057,8 +1057,8 @@ int sc_describe(const sc_catalog *from, const sc_catalog *to, sc_notes *out)
 		rc = describe_tables(&d);
 	if (rc == 0)
 		rc = describe_objects(&d);
-	sc_changes_release(&changes);
-	map_release(&d.touched);
+	strata__sc_changes_release(&changes);
+	strata__map_release(&d.touched);
 	for (size_t i = 0; i < d.nowned; i++)
 		strata_free(d.owned[i]);
 	strata_free(d.owned);

@@ -3,7 +3,7 @@
  * classified by what it means to the database's clients: the schema side
  * of `strata changelog` (strata/changelog.h).
  *
- * Layer: schema. Works on catalogs and on the change list of sc_diff()
+ * Layer: schema. Works on catalogs and on the change list of strata__sc_diff()
  * (schema/diff.h), never on SQL text: the diff says which objects differ
  * (with its own rules of what counts, and leaving out what is only
  * recreated around another change), and the two catalogs say how.
@@ -52,7 +52,7 @@ typedef struct sc_notes {
 } sc_notes;
 
 /* "breaking", "compatible", "internal". */
-const char *sc_class_name(sc_class cls);
+const char *strata__sc_class_name(sc_class cls);
 
 /*
  * The notes for going from `from` to `to` (same engine), appended to out
@@ -63,8 +63,8 @@ const char *sc_class_name(sc_class cls);
  * columns go), is reported as renamed (breaking either way, so a wrong
  * guess changes only the words).
  */
-int sc_describe(const sc_catalog *from, const sc_catalog *to, sc_notes *out);
-void sc_notes_release(sc_notes *notes);
+int strata__sc_describe(const sc_catalog *from, const sc_catalog *to, sc_notes *out);
+void strata__sc_notes_release(sc_notes *notes);
 
 /* How a column type change reads (types as the catalog holds them). */
 typedef enum sc_type_change {
@@ -74,6 +74,6 @@ typedef enum sc_type_change {
 	SC_TYPE_OTHER,         /* another kind of type */
 } sc_type_change;
 
-sc_type_change sc_type_compare(const char *from, const char *to);
+sc_type_change strata__sc_type_compare(const char *from, const char *to);
 
 #endif

@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-int sc_changes_add(sc_changes *c, sc_change_op op, sc_kind kind, const char *object,
+int strata__sc_changes_add(sc_changes *c, sc_change_op op, sc_kind kind, const char *object,
 		   const char *detail, const char *sql, int destructive)
 {
 	sc_change ch = { op, kind, NULL, NULL, NULL, destructive, 0, NULL, NULL, 0, 0, NULL, NULL };
@@ -28,7 +28,7 @@ int sc_changes_add(sc_changes *c, sc_change_op op, sc_kind kind, const char *obj
 	return 0;
 }
 
-void sc_change_release(sc_change *ch)
+void strata__sc_change_release(sc_change *ch)
 {
 	strata_free(ch->object);
 	strata_free(ch->detail);
@@ -38,48 +38,48 @@ void sc_change_release(sc_change *ch)
 	memset(ch, 0, sizeof(*ch));
 }
 
-void sc_change_link(sc_change *ch, const sc_catalog *from, const sc_catalog *to, const char *key)
+void strata__sc_change_link(sc_change *ch, const sc_catalog *from, const sc_catalog *to, const char *key)
 {
-	ch->from = sc_catalog_find(from, key);
-	ch->to = sc_catalog_find(to, key);
+	ch->from = strata__sc_catalog_find(from, key);
+	ch->to = strata__sc_catalog_find(to, key);
 }
 
-void sc_changes_release(sc_changes *c)
+void strata__sc_changes_release(sc_changes *c)
 {
 	for (size_t i = 0; i < c->n; i++)
-		sc_change_release(&c->v[i]);
+		strata__sc_change_release(&c->v[i]);
 	strata_free(c->v);
 	memset(c, 0, sizeof(*c));
 }
 
-int sc_change_put_sql(strata_buf *out, const sc_change *ch)
+int strata__sc_change_put_sql(strata_buf *out, const sc_change *ch)
 {
 	if (!ch->sql)
 		return 0;
 	if (ch->destructive &&
-	    buf_printf(out, "-- destructive: %s %s: %s\n", sc_kind_name(ch->kind), ch->object,
+	    strata__buf_printf(out, "-- destructive: %s %s: %s\n", strata__sc_kind_name(ch->kind), ch->object,
 		       ch->detail ? ch->detail : "") != 0)
 		return STRATA_ERROR;
-	return buf_puts(out, ch->sql) != 0 ? STRATA_ERROR : 0;
+	return strata__buf_puts(out, ch->sql) != 0 ? STRATA_ERROR : 0;
 }
 
-int sc_changes_marked_sql(const sc_changes *c, strata_buf *out)
+int strata__sc_changes_marked_sql(const sc_changes *c, strata_buf *out)
 {
 	for (size_t i = 0; i < c->n; i++)
-		if (sc_change_put_sql(out, &c->v[i]) != 0)
+		if (strata__sc_change_put_sql(out, &c->v[i]) != 0)
 			return STRATA_ERROR;
 	return 0;
 }
 
-int sc_changes_sql(const sc_changes *c, strata_buf *out)
+int strata__sc_changes_sql(const sc_changes *c, strata_buf *out)
 {
 	for (size_t i = 0; i < c->n; i++)
-		if (c->v[i].sql && buf_puts(out, c->v[i].sql) != 0)
+		if (c->v[i].sql && strata__buf_puts(out, c->v[i].sql) != 0)
 			return STRATA_ERROR;
 	return 0;
 }
 
-int sc_diff(const sc_catalog *from, const sc_catalog *to, const sc_diff_options *opts,
+int strata__sc_diff(const sc_catalog *from, const sc_catalog *to, const sc_diff_options *opts,
 	    sc_changes *out)
 {
 	sc_diff_options defaults = SC_DIFF_OPTIONS_INIT;
@@ -89,8 +89,8 @@ int sc_diff(const sc_catalog *from, const sc_catalog *to, const sc_diff_options 
 					"cannot compare a SQLite schema with a PostgreSQL one");
 	if (!opts)
 		opts = &defaults;
-	return from->engine == DB_POSTGRES ? sc_diff_pg(from, to, opts, out)
-					   : sc_diff_sqlite(from, to, opts, out);
+	return from->engine == DB_POSTGRES ? strata__sc_diff_pg(from, to, opts, out)
+					   : strata__sc_diff_sqlite(from, to, opts, out);
 }
 
 static int introspect(strata_db *db, const char *version_table, const sc_scope_names *names,
@@ -101,30 +101,30 @@ static int introspect(strata_db *db, const char *version_table, const sc_scope_n
 	int rc;
 
 	*out = NULL;
-	if (scoped && db_engine_kind(db) != DB_POSTGRES)
+	if (scoped && strata__db_engine_kind(db) != DB_POSTGRES)
 		return strata_error_set(STRATA_EINVALID, "a scoped schema read is for PostgreSQL");
-	if (!(cat = sc_catalog_new(db_engine_kind(db))))
+	if (!(cat = strata__sc_catalog_new(strata__db_engine_kind(db))))
 		return STRATA_ERROR;
-	cat->server_version = db_server_version(db);
-	rc = scoped			   ? sc_introspect_pg_scope(db, version_table, names, cat)
-	     : cat->engine == DB_POSTGRES ? sc_introspect_pg(db, version_table, cat)
-					  : sc_introspect_sqlite(db, version_table, cat);
+	cat->server_version = strata__db_server_version(db);
+	rc = scoped			   ? strata__sc_introspect_pg_scope(db, version_table, names, cat)
+	     : cat->engine == DB_POSTGRES ? strata__sc_introspect_pg(db, version_table, cat)
+					  : strata__sc_introspect_sqlite(db, version_table, cat);
 	if (rc == 0)
-		rc = sc_catalog_finish(cat);
+		rc = strata__sc_catalog_finish(cat);
 	if (rc != 0) {
-		sc_catalog_free(cat);
+		strata__sc_catalog_free(cat);
 		return rc;
 	}
 	*out = cat;
 	return 0;
 }
 
-int sc_introspect(strata_db *db, const char *version_table, sc_catalog **out)
+int strata__sc_introspect(strata_db *db, const char *version_table, sc_catalog **out)
 {
 	return introspect(db, version_table, NULL, out);
 }
 
-int sc_introspect_scope(strata_db *db, const char *version_table, const sc_scope_names *names,
+int strata__sc_introspect_scope(strata_db *db, const char *version_table, const sc_scope_names *names,
 			sc_catalog **out)
 {
 	return introspect(db, version_table, names, out);
@@ -134,29 +134,29 @@ int sc_introspect_scope(strata_db *db, const char *version_table, const sc_scope
  * direction asked, as SQL. */
 static int against_empty(const sc_catalog *cat, int create, strata_buf *out)
 {
-	sc_catalog *empty = sc_catalog_new(cat->engine);
+	sc_catalog *empty = strata__sc_catalog_new(cat->engine);
 	sc_changes changes = { 0 };
 	int rc;
 
 	if (!empty)
 		return STRATA_ERROR;
 	empty->server_version = cat->server_version;
-	rc = sc_catalog_finish(empty);
+	rc = strata__sc_catalog_finish(empty);
 	if (rc == 0)
-		rc = create ? sc_diff(empty, cat, NULL, &changes) : sc_diff(cat, empty, NULL, &changes);
+		rc = create ? strata__sc_diff(empty, cat, NULL, &changes) : strata__sc_diff(cat, empty, NULL, &changes);
 	if (rc == 0)
-		rc = sc_changes_sql(&changes, out);
-	sc_changes_release(&changes);
-	sc_catalog_free(empty);
+		rc = strata__sc_changes_sql(&changes, out);
+	strata__sc_changes_release(&changes);
+	strata__sc_catalog_free(empty);
 	return rc;
 }
 
-int sc_dump_sql(const sc_catalog *cat, strata_buf *out)
+int strata__sc_dump_sql(const sc_catalog *cat, strata_buf *out)
 {
 	return against_empty(cat, 1, out);
 }
 
-int sc_drop_all_sql(const sc_catalog *cat, strata_buf *out)
+int strata__sc_drop_all_sql(const sc_catalog *cat, strata_buf *out)
 {
 	return against_empty(cat, 0, out);
 }

@@ -2,7 +2,7 @@
  * schema/diff.h - comparing two catalogs and the DDL that turns one into
  * the other, per engine.
  *
- * sc_diff(from, to) returns the ordered list of changes that, applied to a
+ * strata__sc_diff(from, to) returns the ordered list of changes that, applied to a
  * database whose schema is `from`, leaves it with the schema `to`:
  * dependency-ordered (whatever depends on an object being changed is
  * dropped before and recreated after), each change with the SQL for the
@@ -10,7 +10,7 @@
  * holds data). Renames are never guessed: a renamed column is a drop and an
  * add, marked destructive, so a person sees it.
  *
- * A dump is sc_diff(empty, catalog): the creation of every object in
+ * A dump is strata__sc_diff(empty, catalog): the creation of every object in
  * dependency order, canonical and deterministic.
  */
 #ifndef STRATA_SCHEMA_DIFF_H
@@ -71,54 +71,54 @@ typedef struct sc_diff_options {
 #define SC_DIFF_OPTIONS_INIT { 1, 0, 0 }
 
 /* The changes from `from` to `to`; both catalogs of the same engine. */
-int sc_diff(const sc_catalog *from, const sc_catalog *to, const sc_diff_options *opts,
+int strata__sc_diff(const sc_catalog *from, const sc_catalog *to, const sc_diff_options *opts,
 	    sc_changes *out);
-/* Engine parts (diff_pg.c, diff_sqlite.c), called by sc_diff. */
-int sc_diff_pg(const sc_catalog *from, const sc_catalog *to, const sc_diff_options *opts,
+/* Engine parts (diff_pg.c, diff_sqlite.c), called by strata__sc_diff. */
+int strata__sc_diff_pg(const sc_catalog *from, const sc_catalog *to, const sc_diff_options *opts,
 	       sc_changes *out);
-int sc_diff_sqlite(const sc_catalog *from, const sc_catalog *to, const sc_diff_options *opts,
+int strata__sc_diff_sqlite(const sc_catalog *from, const sc_catalog *to, const sc_diff_options *opts,
 		   sc_changes *out);
 
 /* SQLite: the CREATE TABLE of table (its def) from its columns and its
  * constraint objects cons, as introspection writes it; *out malloc'ed. */
-int sc_sqlite_table_def(char **out, const sc_object *table, sc_object *const *cons, size_t ncons);
+int strata__sc_sqlite_table_def(char **out, const sc_object *table, sc_object *const *cons, size_t ncons);
 
 /* Append one change (strings copied); the sql may be NULL for a change
  * that only reports. */
-int sc_changes_add(sc_changes *c, sc_change_op op, sc_kind kind, const char *object,
+int strata__sc_changes_add(sc_changes *c, sc_change_op op, sc_kind kind, const char *object,
 		   const char *detail, const char *sql, int destructive);
 /* Point ch at the object with key in each catalog (see sc_change.from). */
-void sc_change_link(sc_change *ch, const sc_catalog *from, const sc_catalog *to, const char *key);
-void sc_changes_release(sc_changes *c);
+void strata__sc_change_link(sc_change *ch, const sc_catalog *from, const sc_catalog *to, const char *key);
+void strata__sc_changes_release(sc_changes *c);
 /* Free what one change owns (the change itself is an element of a list). */
-void sc_change_release(sc_change *ch);
+void strata__sc_change_release(sc_change *ch);
 /* One change's SQL, a destructive one preceded by a "-- destructive: ..."
  * comment line; nothing when the change only reports. */
-int sc_change_put_sql(struct strata_buf *out, const sc_change *ch);
+int strata__sc_change_put_sql(struct strata_buf *out, const sc_change *ch);
 /* Every change's SQL that way, in order. */
-int sc_changes_marked_sql(const sc_changes *c, struct strata_buf *out);
+int strata__sc_changes_marked_sql(const sc_changes *c, struct strata_buf *out);
 
 /* All the SQL of a change list, in order ("" when there is nothing). */
-int sc_changes_sql(const sc_changes *c, struct strata_buf *out);
+int strata__sc_changes_sql(const sc_changes *c, struct strata_buf *out);
 
 /* The whole schema as canonical SQL that creates it in an empty database
  * (a dump), and the SQL that drops all of it again. */
-int sc_dump_sql(const sc_catalog *cat, struct strata_buf *out);
-int sc_drop_all_sql(const sc_catalog *cat, struct strata_buf *out);
+int strata__sc_dump_sql(const sc_catalog *cat, struct strata_buf *out);
+int strata__sc_drop_all_sql(const sc_catalog *cat, struct strata_buf *out);
 
 /* The schema's tables, their key columns (all columns with all_columns)
  * and foreign keys as a diagram: format "dot" (Graphviz) or "mermaid". */
-int sc_erd(const sc_catalog *cat, const char *format, int all_columns, struct strata_buf *out);
+int strata__sc_erd(const sc_catalog *cat, const char *format, int all_columns, struct strata_buf *out);
 
 /* Read a live database's schema. Objects of strata's own bookkeeping
  * tables (the version and history tables named by version_table) and of
  * the engine's own schemas are left out. */
-int sc_introspect(struct strata_db *db, const char *version_table, sc_catalog **out);
-int sc_introspect_pg(struct strata_db *db, const char *version_table, sc_catalog *cat);
-int sc_introspect_sqlite(struct strata_db *db, const char *version_table, sc_catalog *cat);
+int strata__sc_introspect(struct strata_db *db, const char *version_table, sc_catalog **out);
+int strata__sc_introspect_pg(struct strata_db *db, const char *version_table, sc_catalog *cat);
+int strata__sc_introspect_sqlite(struct strata_db *db, const char *version_table, sc_catalog *cat);
 
 /* PostgreSQL only: the part of the schema that names reach, as
- * sc_introspect() would read it: the user objects with one of the bare
+ * strata__sc_introspect() would read it: the user objects with one of the bare
  * names (in any schema: relations and indexes, types, routines,
  * collations, schemas) or one of the schema-qualified pairs, and
  * everything that depends on them through pg_depend, each table with all
@@ -133,9 +133,9 @@ typedef struct sc_scope_names {
 	size_t npairs;
 } sc_scope_names;
 
-int sc_introspect_scope(struct strata_db *db, const char *version_table,
+int strata__sc_introspect_scope(struct strata_db *db, const char *version_table,
 			const sc_scope_names *names, sc_catalog **out);
-int sc_introspect_pg_scope(struct strata_db *db, const char *version_table,
+int strata__sc_introspect_pg_scope(struct strata_db *db, const char *version_table,
 			   const sc_scope_names *names, sc_catalog *cat);
 
 #endif

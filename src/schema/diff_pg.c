@@ -71,10 +71,10 @@ typedef struct node_set {
 } node_set;
 
 /* The values of pgd.early (diff_pg_int.h says why they are arrays). */
-char diff_pg_early_identity_dropped[] = "identity dropped";
-char diff_pg_early_serial_released[] = "serial default and sequence dropped";
+char strata__diff_pg_early_identity_dropped[] = "identity dropped";
+char strata__diff_pg_early_serial_released[] = "serial default and sequence dropped";
 
-int diff_pg_keep(pgd *d, char *s)
+int strata__diff_pg_keep(pgd *d, char *s)
 {
 	if (!s || strata_grow((void **)&d->owned, &d->capowned, d->nowned + 1,
 			      sizeof(*d->owned)) != 0) {
@@ -85,7 +85,7 @@ int diff_pg_keep(pgd *d, char *s)
 	return 0;
 }
 
-const sc_column *diff_pg_find_column(const sc_object *t, const char *name)
+const sc_column *strata__diff_pg_find_column(const sc_object *t, const char *name)
 {
 	for (size_t i = 0; i < t->ncols; i++)
 		if (strcmp(t->cols[i].name, name) == 0)
@@ -94,10 +94,10 @@ const sc_column *diff_pg_find_column(const sc_object *t, const char *name)
 }
 
 /* What the identity phase already did to column col of table t, or NULL. */
-const void *diff_pg_early_done(pgd *d, const sc_object *t, const char *col)
+const void *strata__diff_pg_early_done(pgd *d, const sc_object *t, const char *col)
 {
-	char *key = diff_pg_col_key(t, col);
-	const void *what = key ? map_get(&d->early, key) : NULL;
+	char *key = strata__diff_pg_col_key(t, col);
+	const void *what = key ? strata__map_get(&d->early, key) : NULL;
 
 	strata_free(key);
 	return what;
@@ -113,7 +113,7 @@ static int drop_destroys_data(const sc_object *o)
 /* Labels of a kept in order inside b: values can be added in place. */
 static int enum_extends(const sc_object *a, const sc_object *b)
 {
-	return sc_strv_in_order(a->labels, a->nlabels, b->labels, b->nlabels);
+	return strata__sc_strv_in_order(a->labels, a->nlabels, b->labels, b->nlabels);
 }
 
 static int cols_equal_composite(const sc_object *a, const sc_object *b)
@@ -121,9 +121,9 @@ static int cols_equal_composite(const sc_object *a, const sc_object *b)
 	if (a->ncols != b->ncols)
 		return 0;
 	for (size_t i = 0; i < a->ncols; i++)
-		if (!sc_str_eq(a->cols[i].name, b->cols[i].name) ||
-		    !sc_str_eq(a->cols[i].type, b->cols[i].type) ||
-		    !sc_str_eq(a->cols[i].collation, b->cols[i].collation))
+		if (!strata__sc_str_eq(a->cols[i].name, b->cols[i].name) ||
+		    !strata__sc_str_eq(a->cols[i].type, b->cols[i].type) ||
+		    !strata__sc_str_eq(a->cols[i].collation, b->cols[i].collation))
 			return 0;
 	return 1;
 }
@@ -134,21 +134,21 @@ static int needs_recreate(const sc_object *a, const sc_object *b)
 	switch (a->kind) {
 	case SC_VIEW:
 	case SC_MATVIEW:
-		return !sc_str_eq(a->def, b->def) || !sc_str_eq(a->options, b->options);
+		return !strata__sc_str_eq(a->def, b->def) || !strata__sc_str_eq(a->options, b->options);
 	case SC_INDEX: /* an invalid one: a failed CONCURRENTLY build, a partition left out */
-		return !sc_str_eq(a->def, b->def) || a->not_valid != b->not_valid;
+		return !strata__sc_str_eq(a->def, b->def) || a->not_valid != b->not_valid;
 	case SC_CONSTRAINT:
 	case SC_POLICY:
 	case SC_COLLATION:
 	case SC_TRIGGER:
-		return !sc_str_eq(a->def, b->def);
+		return !strata__sc_str_eq(a->def, b->def);
 	case SC_FUNCTION:
-		return !sc_str_eq(a->def, b->def) &&
-		       (!sc_str_eq(a->result_type, b->result_type) || a->relkind != b->relkind);
+		return !strata__sc_str_eq(a->def, b->def) &&
+		       (!strata__sc_str_eq(a->result_type, b->result_type) || a->relkind != b->relkind);
 	case SC_TABLE:
-		return a->relkind != b->relkind || !sc_str_eq(a->partition_key, b->partition_key);
+		return a->relkind != b->relkind || !strata__sc_str_eq(a->partition_key, b->partition_key);
 	case SC_DOMAIN:
-		return !sc_str_eq(a->result_type, b->result_type);
+		return !strata__sc_str_eq(a->result_type, b->result_type);
 	case SC_COMPOSITE:
 		return !cols_equal_composite(a, b);
 	default:
@@ -161,22 +161,22 @@ static char *type_name(const sc_object *o)
 {
 	strata_buf b = STRATA_BUF_INIT;
 
-	if (sc_put_qualified(&b, o->schema, o->name) != 0) {
-		buf_release(&b);
+	if (strata__sc_put_qualified(&b, o->schema, o->name) != 0) {
+		strata__buf_release(&b);
 		return NULL;
 	}
-	return buf_detach(&b);
+	return strata__buf_detach(&b);
 }
 
-char *diff_pg_col_key(const sc_object *t, const char *col)
+char *strata__diff_pg_col_key(const sc_object *t, const char *col)
 {
 	strata_buf b = STRATA_BUF_INIT;
 
-	if (buf_printf(&b, "%s\x1f%s", t->key, col) != 0) {
-		buf_release(&b);
+	if (strata__buf_printf(&b, "%s\x1f%s", t->key, col) != 0) {
+		strata__buf_release(&b);
 		return NULL;
 	}
-	return buf_detach(&b);
+	return strata__buf_detach(&b);
 }
 
 /* Whether a column type is the enum e or an array of it. */
@@ -195,19 +195,19 @@ static int type_is_enum(const sc_object *e, const char *type)
 }
 
 /* The replaced enum a column's type names, or NULL. */
-const sc_object *diff_pg_replaced_enum_of(const pgd *d, const char *type)
+const sc_object *strata__diff_pg_replaced_enum_of(const pgd *d, const char *type)
 {
 	for (size_t i = 0; i < d->a->n; i++) {
 		const sc_object *e = d->a->objs[i];
 
-		if (e->kind == SC_ENUM && map_has(&d->replaced, e->key) && type_is_enum(e, type))
+		if (e->kind == SC_ENUM && strata__map_has(&d->replaced, e->key) && type_is_enum(e, type))
 			return e;
 	}
 	return NULL;
 }
 
 /* Whether a column type names an enum of the catalog. */
-int diff_pg_is_enum_type(const sc_catalog *cat, const char *type)
+int strata__diff_pg_is_enum_type(const sc_catalog *cat, const char *type)
 {
 	for (size_t i = 0; i < cat->n; i++)
 		if (cat->objs[i]->kind == SC_ENUM && type_is_enum(cat->objs[i], type))
@@ -215,17 +215,17 @@ int diff_pg_is_enum_type(const sc_catalog *cat, const char *type)
 	return 0;
 }
 
-int diff_pg_column_retyped(const pgd *d, const sc_column *ca, const sc_column *cb)
+int strata__diff_pg_column_retyped(const pgd *d, const sc_column *ca, const sc_column *cb)
 {
-	return !sc_str_eq(ca->type, cb->type) || !sc_str_eq(ca->collation, cb->collation) ||
-	       (d->replaced.count && diff_pg_replaced_enum_of(d, cb->type));
+	return !strata__sc_str_eq(ca->type, cb->type) || !strata__sc_str_eq(ca->collation, cb->collation) ||
+	       (d->replaced.count && strata__diff_pg_replaced_enum_of(d, cb->type));
 }
 
-int diff_pg_generated_changes(const sc_column *ca, const sc_column *cb)
+int strata__diff_pg_generated_changes(const sc_column *ca, const sc_column *cb)
 {
 	/* Dropping the expression keeps the values (DROP EXPRESSION); any
 	 * other change of a generated column is a drop and an add. */
-	return cb->generated && (!sc_str_eq(ca->generated, cb->generated) ||
+	return cb->generated && (!strata__sc_str_eq(ca->generated, cb->generated) ||
 				 ca->virtual_generated != cb->virtual_generated);
 }
 
@@ -237,9 +237,9 @@ static const sc_object *owner_of(const sc_catalog *cat, const sc_object *o)
 	if (!o->table)
 		return NULL;
 	for (size_t i = 0; !t && i < sizeof(kinds) / sizeof(*kinds); i++) {
-		char *key = sc_make_key(kinds[i], o->schema, NULL, o->table);
+		char *key = strata__sc_make_key(kinds[i], o->schema, NULL, o->table);
 
-		t = key ? sc_catalog_find(cat, key) : NULL;
+		t = key ? strata__sc_catalog_find(cat, key) : NULL;
 		strata_free(key);
 	}
 	return t;
@@ -253,35 +253,35 @@ static int classify(pgd *d)
 	int grew;
 
 	for (size_t i = 0; i < a->n; i++) {
-		const sc_object *oa = a->objs[i], *ob = sc_catalog_find(b, oa->key);
+		const sc_object *oa = a->objs[i], *ob = strata__sc_catalog_find(b, oa->key);
 
 		if (!ob) {
-			if (map_put(&d->dropped, oa->key, (void *)oa) != 0)
+			if (strata__map_put(&d->dropped, oa->key, (void *)oa) != 0)
 				return STRATA_ERROR;
 			continue;
 		}
 		if (oa->kind == SC_ENUM && !enum_extends(oa, ob) &&
-		    map_put(&d->replaced, oa->key, (void *)oa) != 0)
+		    strata__map_put(&d->replaced, oa->key, (void *)oa) != 0)
 			return STRATA_ERROR;
-		if (needs_recreate(oa, ob) && (map_put(&d->dropped, oa->key, (void *)oa) != 0 ||
-					       map_put(&d->recreated, oa->key, (void *)oa) != 0))
+		if (needs_recreate(oa, ob) && (strata__map_put(&d->dropped, oa->key, (void *)oa) != 0 ||
+					       strata__map_put(&d->recreated, oa->key, (void *)oa) != 0))
 			return STRATA_ERROR;
 	}
 	/* Columns dropped or retyped in tables kept in place. */
 	for (size_t i = 0; i < a->n; i++) {
 		const sc_object *ta = a->objs[i], *tb;
 
-		if (ta->kind != SC_TABLE || map_has(&d->dropped, ta->key) ||
-		    !(tb = sc_catalog_find(b, ta->key)))
+		if (ta->kind != SC_TABLE || strata__map_has(&d->dropped, ta->key) ||
+		    !(tb = strata__sc_catalog_find(b, ta->key)))
 			continue;
 		for (size_t c = 0; c < ta->ncols; c++) {
-			const sc_column *ca = &ta->cols[c], *cb = diff_pg_find_column(tb, ca->name);
+			const sc_column *ca = &ta->cols[c], *cb = strata__diff_pg_find_column(tb, ca->name);
 			char *key;
 
-			if (cb && !diff_pg_column_retyped(d, ca, cb) && !diff_pg_generated_changes(ca, cb))
+			if (cb && !strata__diff_pg_column_retyped(d, ca, cb) && !strata__diff_pg_generated_changes(ca, cb))
 				continue;
-			if (!(key = diff_pg_col_key(ta, ca->name)) || diff_pg_keep(d, key) != 0 ||
-			    map_put(&d->changed_cols, key, (void *)ta) != 0)
+			if (!(key = strata__diff_pg_col_key(ta, ca->name)) || strata__diff_pg_keep(d, key) != 0 ||
+			    strata__map_put(&d->changed_cols, key, (void *)ta) != 0)
 				return STRATA_ERROR;
 		}
 	}
@@ -293,20 +293,20 @@ static int classify(pgd *d)
 			const sc_object *o = a->objs[i], *owner;
 			int hit = 0;
 
-			if (map_has(&d->dropped, o->key) || !sc_catalog_find(b, o->key) ||
+			if (strata__map_has(&d->dropped, o->key) || !strata__sc_catalog_find(b, o->key) ||
 			    o->kind == SC_TABLE)
 				continue;
 			for (size_t k = 0; !hit && k < o->ndeps; k++)
-				hit = map_has(&d->dropped, o->deps[k]) || map_has(&d->replaced, o->deps[k]);
+				hit = strata__map_has(&d->dropped, o->deps[k]) || strata__map_has(&d->replaced, o->deps[k]);
 			for (size_t k = 0; !hit && k < o->ncol_deps; k++)
-				hit = map_has(&d->changed_cols, o->col_deps[k]);
-			if (!hit && (owner = owner_of(a, o)) && map_has(&d->dropped, owner->key))
+				hit = strata__map_has(&d->changed_cols, o->col_deps[k]);
+			if (!hit && (owner = owner_of(a, o)) && strata__map_has(&d->dropped, owner->key))
 				hit = 1;
 			if (!hit)
 				continue;
-			if (map_put(&d->dropped, o->key, (void *)o) != 0 ||
-			    map_put(&d->recreated, o->key, (void *)o) != 0 ||
-			    map_put(&d->cascaded, o->key, (void *)o) != 0)
+			if (strata__map_put(&d->dropped, o->key, (void *)o) != 0 ||
+			    strata__map_put(&d->recreated, o->key, (void *)o) != 0 ||
+			    strata__map_put(&d->cascaded, o->key, (void *)o) != 0)
 				return STRATA_ERROR;
 			grew = 1;
 		}
@@ -331,14 +331,14 @@ static int nodes_index(node_set *ns)
 {
 	for (size_t i = 0; i < ns->n; i++)
 		if (ns->v[i].type != NODE_OWNED &&
-		    map_put(&ns->by_key, ns->v[i].key, (void *)(i + 1)) != 0)
+		    strata__map_put(&ns->by_key, ns->v[i].key, (void *)(i + 1)) != 0)
 			return STRATA_ERROR;
 	return 0;
 }
 
 static node *nodes_find(node_set *ns, const char *key)
 {
-	size_t i = (size_t)map_get(&ns->by_key, key);
+	size_t i = (size_t)strata__map_get(&ns->by_key, key);
 
 	return i ? &ns->v[i - 1] : NULL;
 }
@@ -346,7 +346,7 @@ static node *nodes_find(node_set *ns, const char *key)
 static void nodes_release(node_set *ns)
 {
 	strata_free(ns->v);
-	map_release(&ns->by_key);
+	strata__map_release(&ns->by_key);
 }
 
 /* The nodes in dependency order (the walk of depsort.h over cat's
@@ -361,7 +361,7 @@ static int walk_nodes(node_set *ns, const sc_catalog *cat, node ***order)
 	int rc;
 
 	*order = NULL;
-	rc = sc_depsort_init(&ds, ns->n);
+	rc = strata__sc_depsort_init(&ds, ns->n);
 	for (size_t i = 0; rc == 0 && i < ns->n; i++) {
 		const node *nd = &ns->v[i];
 		const sc_object *o = nd->type == NODE_DROP ? nd->a : nd->b, *owner;
@@ -369,24 +369,24 @@ static int walk_nodes(node_set *ns, const sc_catalog *cat, node ***order)
 
 		if (nd->type == NODE_OWNED) {
 			if (o->ref_table && (dep = nodes_find(ns, o->ref_table)))
-				rc = sc_depsort_add(&ds, i, (size_t)(dep - ns->v));
+				rc = strata__sc_depsort_add(&ds, i, (size_t)(dep - ns->v));
 			if (rc == 0 && (dep = nodes_find(ns, o->key)))
-				rc = sc_depsort_add(&ds, i, (size_t)(dep - ns->v));
+				rc = strata__sc_depsort_add(&ds, i, (size_t)(dep - ns->v));
 			continue;
 		}
 		for (size_t k = 0; rc == 0 && k < o->ndeps; k++)
 			if ((dep = nodes_find(ns, o->deps[k])))
-				rc = sc_depsort_add(&ds, i, (size_t)(dep - ns->v));
+				rc = strata__sc_depsort_add(&ds, i, (size_t)(dep - ns->v));
 		/* A sequence's default user depends on it through pg_depend; a
 		 * table also depends on the types of its columns. */
 		if (rc == 0 && (owner = owner_of(cat, o)) && (dep = nodes_find(ns, owner->key)))
-			rc = sc_depsort_add(&ds, i, (size_t)(dep - ns->v));
+			rc = strata__sc_depsort_add(&ds, i, (size_t)(dep - ns->v));
 	}
 	if (rc == 0 && (!(idx = strata_calloc(ns->n + 1, sizeof(*idx))) ||
 			!(*order = strata_calloc(ns->n + 1, sizeof(**order)))))
 		rc = STRATA_ERROR;
 	if (rc == 0)
-		rc = sc_depsort_order(&ds, idx, NULL, NULL);
+		rc = strata__sc_depsort_order(&ds, idx, NULL, NULL);
 	for (size_t i = 0; rc == 0 && i < ns->n; i++)
 		(*order)[i] = &ns->v[idx[i]];
 	if (rc != 0) {
@@ -394,7 +394,7 @@ static int walk_nodes(node_set *ns, const sc_catalog *cat, node ***order)
 		*order = NULL;
 	}
 	strata_free(idx);
-	sc_depsort_release(&ds);
+	strata__sc_depsort_release(&ds);
 	return rc;
 }
 
@@ -426,12 +426,12 @@ static int dropped_with_owner(const pgd *d, const sc_object *o)
 	const sc_object *owner;
 
 	if (o->kind == SC_SEQUENCE)
-		return o->ref_table && map_has(&d->dropped, o->ref_table) &&
-		       !map_has(&d->recreated, o->ref_table);
+		return o->ref_table && strata__map_has(&d->dropped, o->ref_table) &&
+		       !strata__map_has(&d->recreated, o->ref_table);
 	if (o->kind == SC_CONSTRAINT && o->contype == 'f')
 		return 0;
 	owner = owner_of(d->a, o);
-	return owner && map_has(&d->dropped, owner->key);
+	return owner && strata__map_has(&d->dropped, owner->key);
 }
 
 /* Whether the target has an object of another kind under o's name in
@@ -449,9 +449,9 @@ static int name_taken(const sc_catalog *b, const sc_object *o)
 
 		if (kinds[i] == o->kind)
 			continue;
-		if (!(key = sc_make_key(kinds[i], o->schema, NULL, o->name)))
+		if (!(key = strata__sc_make_key(kinds[i], o->schema, NULL, o->name)))
 			return 0;
-		hit = sc_catalog_find(b, key) != NULL;
+		hit = strata__sc_catalog_find(b, key) != NULL;
 		strata_free(key);
 		if (hit)
 			return 1;
@@ -468,10 +468,10 @@ static int drop_phase(pgd *d, int late)
 
 	for (size_t i = 0; rc == 0 && i < d->a->n; i++) {
 		const sc_object *o = d->a->objs[i];
-		int recreated = map_has(&d->recreated, o->key);
+		int recreated = strata__map_has(&d->recreated, o->key);
 
-		if (!map_has(&d->dropped, o->key) || dropped_with_owner(d, o) ||
-		    map_has(&d->early, o->key))
+		if (!strata__map_has(&d->dropped, o->key) || dropped_with_owner(d, o) ||
+		    strata__map_has(&d->early, o->key))
 			continue;
 		/* Recreated objects go first (they are created again in phase
 		 * 2); removed ones by kind. */
@@ -481,7 +481,7 @@ static int drop_phase(pgd *d, int late)
 	}
 	if (rc == 0 && late) /* the old versions of replaced enums */
 		for (size_t i = 0; rc == 0 && i < d->a->n; i++)
-			if (map_has(&d->replaced, d->a->objs[i]->key))
+			if (strata__map_has(&d->replaced, d->a->objs[i]->key))
 				rc = nodes_add(&ns, NODE_DROP, d->a->objs[i], NULL, d->a->objs[i]->key);
 	if (rc == 0)
 		rc = nodes_index(&ns);
@@ -491,26 +491,26 @@ static int drop_phase(pgd *d, int late)
 	for (size_t i = ns.n; rc == 0 && i-- > 0;) {
 		const sc_object *o = order[i]->a;
 
-		if (map_has(&d->replaced, o->key)) { /* drop the renamed old type */
+		if (strata__map_has(&d->replaced, o->key)) { /* drop the renamed old type */
 			char old[64];
 
 			snprintf(old, sizeof(old), "%.50s__strata_old", o->name);
-			rc = buf_puts(&s, "DROP TYPE ") || sc_put_qualified(&s, o->schema, old) ||
-			     buf_puts(&s, ";\n") ||
-			     emit_pg_change(d, SC_OP_DROP, o, NULL, "old version of a replaced type", &s,
+			rc = strata__buf_puts(&s, "DROP TYPE ") || strata__sc_put_qualified(&s, o->schema, old) ||
+			     strata__buf_puts(&s, ";\n") ||
+			     strata__emit_pg_change(d, SC_OP_DROP, o, NULL, "old version of a replaced type", &s,
 					    0);
 			continue;
 		}
-		rc = emit_pg_drop(&s, o);
+		rc = strata__emit_pg_drop(&s, o);
 		if (rc == 0)
-			rc = emit_pg_change(d, SC_OP_DROP, o, NULL,
-				  map_has(&d->recreated, o->key) ? "dropped to be recreated"
+			rc = strata__emit_pg_change(d, SC_OP_DROP, o, NULL,
+				  strata__map_has(&d->recreated, o->key) ? "dropped to be recreated"
 								 : "not in the target",
-				  &s, !map_has(&d->recreated, o->key) && drop_destroys_data(o));
+				  &s, !strata__map_has(&d->recreated, o->key) && drop_destroys_data(o));
 	}
 	strata_free(order);
 	nodes_release(&ns);
-	buf_release(&s);
+	strata__buf_release(&s);
 	return rc;
 }
 
@@ -518,18 +518,18 @@ static int drop_phase(pgd *d, int late)
  * serial) carries on after the column's values. */
 static int put_continue_after_identity(pgd *d, strata_buf *s, const sc_object *seq)
 {
-	const sc_object *t = seq->ref_table ? sc_catalog_find(d->a, seq->ref_table) : NULL;
+	const sc_object *t = seq->ref_table ? strata__sc_catalog_find(d->a, seq->ref_table) : NULL;
 	int rc = 0;
 
 	for (size_t i = 0; t && rc == 0 && i < t->ncols; i++) {
 		strata_buf owner = STRATA_BUF_INIT;
 
-		if (diff_pg_early_done(d, t, t->cols[i].name) != EARLY_IDENTITY_DROPPED)
+		if (strata__diff_pg_early_done(d, t, t->cols[i].name) != EARLY_IDENTITY_DROPPED)
 			continue;
-		rc = emit_pg_column_ref(&owner, t, t->cols[i].name);
-		if (!rc && sc_str_eq(buf_cstr(&owner), seq->owned_by))
-			rc = emit_pg_continue_sequence(s, t, t->cols[i].name);
-		buf_release(&owner);
+		rc = strata__emit_pg_column_ref(&owner, t, t->cols[i].name);
+		if (!rc && strata__sc_str_eq(strata__buf_cstr(&owner), seq->owned_by))
+			rc = strata__emit_pg_continue_sequence(s, t, t->cols[i].name);
+		strata__buf_release(&owner);
 	}
 	return rc ? STRATA_ERROR : 0;
 }
@@ -542,20 +542,20 @@ static int create_phase(pgd *d)
 	int rc = 0;
 
 	for (size_t i = 0; rc == 0 && i < d->b->n; i++) {
-		const sc_object *ob = d->b->objs[i], *oa = sc_catalog_find(d->a, ob->key);
+		const sc_object *ob = d->b->objs[i], *oa = strata__sc_catalog_find(d->a, ob->key);
 
-		if (!oa || map_has(&d->recreated, ob->key))
+		if (!oa || strata__map_has(&d->recreated, ob->key))
 			rc = nodes_add(&ns, NODE_CREATE, NULL, ob, ob->key);
 		else
 			rc = nodes_add(&ns, NODE_ALTER, oa, ob, ob->key);
 	}
 	/* Sequences owned by a column: after their table exists. */
 	for (size_t i = 0; rc == 0 && i < d->b->n; i++) {
-		const sc_object *ob = d->b->objs[i], *oa = sc_catalog_find(d->a, ob->key);
+		const sc_object *ob = d->b->objs[i], *oa = strata__sc_catalog_find(d->a, ob->key);
 
 		if (ob->kind != SC_SEQUENCE)
 			continue;
-		if ((!oa && ob->owned_by) || (oa && !sc_str_eq(oa->owned_by, ob->owned_by)))
+		if ((!oa && ob->owned_by) || (oa && !strata__sc_str_eq(oa->owned_by, ob->owned_by)))
 			rc = nodes_add(&ns, NODE_OWNED, oa, ob, ob->key);
 	}
 	if (rc == 0)
@@ -567,18 +567,18 @@ static int create_phase(pgd *d)
 
 		switch (nd->type) {
 		case NODE_CREATE:
-			rc = emit_pg_create(d, &s, nd->b) ||
-			     emit_pg_change(d, SC_OP_CREATE, nd->b, NULL,
-				  map_has(&d->recreated, nd->key) ? "recreated" : "not in the source",
+			rc = strata__emit_pg_create(d, &s, nd->b) ||
+			     strata__emit_pg_change(d, SC_OP_CREATE, nd->b, NULL,
+				  strata__map_has(&d->recreated, nd->key) ? "recreated" : "not in the source",
 				  &s, 0);
 			break;
 		case NODE_ALTER:
-			rc = emit_pg_alter_object(d, &s, nd->a, nd->b);
+			rc = strata__emit_pg_alter_object(d, &s, nd->a, nd->b);
 			break;
 		case NODE_OWNED:
-			rc = emit_pg_owned_by(&s, nd->b) ||
+			rc = strata__emit_pg_owned_by(&s, nd->b) ||
 			     (!nd->a && put_continue_after_identity(d, &s, nd->b)) ||
-			     emit_pg_change(d, SC_OP_ALTER, nd->b, NULL, "owner column", &s, 0);
+			     strata__emit_pg_change(d, SC_OP_ALTER, nd->b, NULL, "owner column", &s, 0);
 			break;
 		default:
 			break;
@@ -586,7 +586,7 @@ static int create_phase(pgd *d)
 	}
 	strata_free(order);
 	nodes_release(&ns);
-	buf_release(&s);
+	strata__buf_release(&s);
 	return rc ? STRATA_ERROR : 0;
 }
 
@@ -600,17 +600,17 @@ static int detach_phase(pgd *d)
 	for (size_t i = 0; rc == 0 && i < d->a->n; i++) {
 		const sc_object *a = d->a->objs[i], *b;
 
-		if (a->kind != SC_TABLE || !a->partition_of || map_has(&d->dropped, a->key) ||
-		    !(b = sc_catalog_find(d->b, a->key)))
+		if (a->kind != SC_TABLE || !a->partition_of || strata__map_has(&d->dropped, a->key) ||
+		    !(b = strata__sc_catalog_find(d->b, a->key)))
 			continue;
-		if (sc_str_eq(a->partition_of, b->partition_of) &&
-		    sc_str_eq(a->partition_bound, b->partition_bound))
+		if (strata__sc_str_eq(a->partition_of, b->partition_of) &&
+		    strata__sc_str_eq(a->partition_bound, b->partition_bound))
 			continue;
-		rc = buf_printf(&s, "ALTER TABLE %s DETACH PARTITION ", a->partition_of) ||
-		     sc_put_qualified(&s, a->schema, a->name) || buf_puts(&s, ";\n") ||
-		     emit_pg_change(d, SC_OP_ALTER, b, NULL, "detached from its partitioned table", &s, 0);
+		rc = strata__buf_printf(&s, "ALTER TABLE %s DETACH PARTITION ", a->partition_of) ||
+		     strata__sc_put_qualified(&s, a->schema, a->name) || strata__buf_puts(&s, ";\n") ||
+		     strata__emit_pg_change(d, SC_OP_ALTER, b, NULL, "detached from its partitioned table", &s, 0);
 	}
-	buf_release(&s);
+	strata__buf_release(&s);
 	return rc ? STRATA_ERROR : 0;
 }
 
@@ -621,18 +621,18 @@ static const sc_object *released_serial_sequence(const pgd *d, const sc_object *
 	const sc_object *hit = NULL;
 	strata_buf want = STRATA_BUF_INIT;
 
-	if (emit_pg_column_ref(&want, t, c->name) != 0) {
-		buf_release(&want);
+	if (strata__emit_pg_column_ref(&want, t, c->name) != 0) {
+		strata__buf_release(&want);
 		return NULL;
 	}
 	for (size_t i = 0; !hit && i < d->a->n; i++) {
 		const sc_object *o = d->a->objs[i];
 
-		if (o->kind == SC_SEQUENCE && sc_str_eq(o->owned_by, buf_cstr(&want)) &&
-		    map_has(&d->dropped, o->key) && !map_has(&d->recreated, o->key))
+		if (o->kind == SC_SEQUENCE && strata__sc_str_eq(o->owned_by, strata__buf_cstr(&want)) &&
+		    strata__map_has(&d->dropped, o->key) && !strata__map_has(&d->recreated, o->key))
 			hit = o;
 	}
-	buf_release(&want);
+	strata__buf_release(&want);
 	return hit;
 }
 
@@ -644,7 +644,7 @@ static const sc_object *released_serial_sequence(const pgd *d, const sc_object *
  * serial's name fails while the identity's own sequence has it. So an
  * identity that goes is dropped here (the serial's sequence is created
  * later), and a serial that becomes an identity loses its default and its
- * sequence here (emit_pg_alter_column adds the identity later). In both directions
+ * sequence here (strata__emit_pg_alter_column adds the identity later). In both directions
  * the new sequence carries on after the column's largest value. */
 static int identity_phase(pgd *d)
 {
@@ -654,11 +654,11 @@ static int identity_phase(pgd *d)
 	for (size_t i = 0; rc == 0 && i < d->a->n; i++) {
 		const sc_object *ta = d->a->objs[i], *tb;
 
-		if (ta->kind != SC_TABLE || map_has(&d->dropped, ta->key) ||
-		    !(tb = sc_catalog_find(d->b, ta->key)))
+		if (ta->kind != SC_TABLE || strata__map_has(&d->dropped, ta->key) ||
+		    !(tb = strata__sc_catalog_find(d->b, ta->key)))
 			continue;
 		for (size_t c = 0; rc == 0 && c < ta->ncols; c++) {
-			const sc_column *ca = &ta->cols[c], *cb = diff_pg_find_column(tb, ca->name);
+			const sc_column *ca = &ta->cols[c], *cb = strata__diff_pg_find_column(tb, ca->name);
 			const sc_object *seq = NULL;
 			void *what = NULL;
 			char *key;
@@ -666,30 +666,30 @@ static int identity_phase(pgd *d)
 			if (!cb || cb->generated)
 				continue;
 			if (ca->identity && !cb->identity) {
-				rc = emit_pg_alter_table(&s, tb) || buf_puts(&s, " ALTER COLUMN ") ||
-				     sc_put_ident(&s, ca->name) || buf_puts(&s, " DROP IDENTITY;\n");
+				rc = strata__emit_pg_alter_table(&s, tb) || strata__buf_puts(&s, " ALTER COLUMN ") ||
+				     strata__sc_put_ident(&s, ca->name) || strata__buf_puts(&s, " DROP IDENTITY;\n");
 				what = EARLY_IDENTITY_DROPPED;
 			} else if (!ca->identity && cb->identity && ca->default_expr &&
 				   (seq = released_serial_sequence(d, ta, ca))) {
-				rc = emit_pg_alter_table(&s, tb) || buf_puts(&s, " ALTER COLUMN ") ||
-				     sc_put_ident(&s, ca->name) || buf_puts(&s, " DROP DEFAULT;\n") ||
-				     buf_puts(&s, "DROP SEQUENCE ") ||
-				     sc_put_qualified(&s, seq->schema, seq->name) || buf_puts(&s, ";\n");
+				rc = strata__emit_pg_alter_table(&s, tb) || strata__buf_puts(&s, " ALTER COLUMN ") ||
+				     strata__sc_put_ident(&s, ca->name) || strata__buf_puts(&s, " DROP DEFAULT;\n") ||
+				     strata__buf_puts(&s, "DROP SEQUENCE ") ||
+				     strata__sc_put_qualified(&s, seq->schema, seq->name) || strata__buf_puts(&s, ";\n");
 				what = EARLY_SERIAL_RELEASED;
 			}
 			if (rc || !what)
 				continue;
-			rc = !(key = diff_pg_col_key(ta, ca->name)) || diff_pg_keep(d, key) ||
-			     map_put(&d->early, key, what) ||
-			     (seq && map_put(&d->early, seq->key, what)) ||
-			     emit_pg_change(d, SC_OP_ALTER, tb, ca->name, (const char *)what, &s, 0);
+			rc = !(key = strata__diff_pg_col_key(ta, ca->name)) || strata__diff_pg_keep(d, key) ||
+			     strata__map_put(&d->early, key, what) ||
+			     (seq && strata__map_put(&d->early, seq->key, what)) ||
+			     strata__emit_pg_change(d, SC_OP_ALTER, tb, ca->name, (const char *)what, &s, 0);
 		}
 	}
-	buf_release(&s);
+	strata__buf_release(&s);
 	return rc ? STRATA_ERROR : 0;
 }
 
-int sc_diff_pg(const sc_catalog *from, const sc_catalog *to, const sc_diff_options *opts,
+int strata__sc_diff_pg(const sc_catalog *from, const sc_catalog *to, const sc_diff_options *opts,
 	       sc_changes *out)
 {
 	pgd d = { from, to, opts, out, STRATA_MAP_INIT, STRATA_MAP_INIT, STRATA_MAP_INIT,
@@ -706,12 +706,12 @@ int sc_diff_pg(const sc_catalog *from, const sc_catalog *to, const sc_diff_optio
 		rc = create_phase(&d);
 	if (rc == 0)
 		rc = drop_phase(&d, 1);
-	map_release(&d.dropped);
-	map_release(&d.recreated);
-	map_release(&d.replaced);
-	map_release(&d.changed_cols);
-	map_release(&d.cascaded);
-	map_release(&d.early);
+	strata__map_release(&d.dropped);
+	strata__map_release(&d.recreated);
+	strata__map_release(&d.replaced);
+	strata__map_release(&d.changed_cols);
+	strata__map_release(&d.cascaded);
+	strata__map_release(&d.early);
 	for (size_t i = 0; i < d.nowned; i++)
 		strata_free(d.owned[i]);
 	strata_free(d.owned);

@@ -39,7 +39,7 @@
  *     schema `to`; introspecting and diffing again gives no change.
  *  2. Destructive: DROP TABLE, DROP COLUMN, and a rebuild that leaves a
  *     column behind (a renamed column is one of those: drop plus add).
- *  3. sc_diff_sqlite(empty, cat) is the whole schema in creation order:
+ *  3. strata__sc_diff_sqlite(empty, cat) is the whole schema in creation order:
  *     the canonical dump.
  *  4. An index, view or trigger that both catalogs hold with the same
  *     definition, dropped or created only because its table is rebuilt
@@ -86,13 +86,13 @@ typedef struct dctx {
 
 static uintptr_t mark_of(dctx *d, const char *key)
 {
-	return (uintptr_t)map_get(&d->marks, key);
+	return (uintptr_t)strata__map_get(&d->marks, key);
 }
 
 /* The marks of the table an index (or trigger) belongs to; -1 on OOM. */
 static intptr_t table_mark_of(dctx *d, const char *table)
 {
-	char *tkey = sc_make_key(SC_TABLE, NULL, NULL, table);
+	char *tkey = strata__sc_make_key(SC_TABLE, NULL, NULL, table);
 	uintptr_t m;
 
 	if (!tkey)
@@ -104,7 +104,7 @@ static intptr_t table_mark_of(dctx *d, const char *table)
 
 static int mark(dctx *d, const char *key, uintptr_t flags)
 {
-	return map_put(&d->marks, key, (void *)(mark_of(d, key) | flags));
+	return strata__map_put(&d->marks, key, (void *)(mark_of(d, key) | flags));
 }
 
 static int objs_of(const sc_catalog *cat, sc_kind kind, const char *table, sc_object ***out,
@@ -117,7 +117,7 @@ static int objs_of(const sc_catalog *cat, sc_kind kind, const char *table, sc_ob
 	for (size_t i = 0; cat && i < cat->n; i++) {
 		sc_object *o = cat->objs[i];
 
-		if (o->kind != kind || (table && !sc_str_eq(o->table, table)))
+		if (o->kind != kind || (table && !strata__sc_str_eq(o->table, table)))
 			continue;
 		if (strata_grow((void **)out, &cap, *n + 1, sizeof(**out)) != 0)
 			return STRATA_ERROR;
@@ -141,28 +141,28 @@ static int dep_sort(sc_object **objs, size_t n, int reverse)
 
 	if (n < 2)
 		return 0;
-	rc = sc_depsort_init(&ds, n);
+	rc = strata__sc_depsort_init(&ds, n);
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = map_put(&index, objs[i]->key, (void *)(uintptr_t)(i + 1));
+		rc = strata__map_put(&index, objs[i]->key, (void *)(uintptr_t)(i + 1));
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		for (size_t k = 0; rc == 0 && k < objs[i]->ndeps; k++) {
-			size_t j = (size_t)(uintptr_t)map_get(&index, objs[i]->deps[k]);
+			size_t j = (size_t)(uintptr_t)strata__map_get(&index, objs[i]->deps[k]);
 
 			if (j)
-				rc = sc_depsort_add(&ds, i, j - 1);
+				rc = strata__sc_depsort_add(&ds, i, j - 1);
 		}
 	if (rc == 0 && (!(order = strata_calloc(n, sizeof(*order))) ||
 			!(in = strata_calloc(n, sizeof(*in)))))
 		rc = STRATA_ERROR;
 	if (rc == 0)
-		rc = sc_depsort_order(&ds, order, NULL, NULL);
+		rc = strata__sc_depsort_order(&ds, order, NULL, NULL);
 	if (rc == 0) {
 		memcpy(in, objs, n * sizeof(*in));
 		for (size_t i = 0; i < n; i++)
 			objs[i] = in[order[reverse ? n - 1 - i : i]];
 	}
-	map_release(&index);
-	sc_depsort_release(&ds);
+	strata__map_release(&index);
+	strata__sc_depsort_release(&ds);
 	strata_free(order);
 	strata_free(in);
 	return rc;
@@ -172,39 +172,39 @@ static int dep_sort(sc_object **objs, size_t n, int reverse)
 
 static int put_stmt(strata_buf *b, const char *fmt_kind, const char *name)
 {
-	return buf_puts(b, fmt_kind) != 0 || sqt_put_ident(b, name) != 0 ||
-			       buf_puts(b, ";\n") != 0
+	return strata__buf_puts(b, fmt_kind) != 0 || strata__sqt_put_ident(b, name) != 0 ||
+			       strata__buf_puts(b, ";\n") != 0
 		       ? STRATA_ERROR : 0;
 }
 
 static int emit(dctx *d, sc_change_op op, const sc_object *o, const char *object,
 		const char *detail, strata_buf *sql, int destructive)
 {
-	int rc = sc_changes_add(d->out, op, o->kind, object ? object : o->name, detail,
-				sql ? buf_cstr(sql) : NULL, destructive);
+	int rc = strata__sc_changes_add(d->out, op, o->kind, object ? object : o->name, detail,
+				sql ? strata__buf_cstr(sql) : NULL, destructive);
 
 	if (rc == 0)
-		sc_change_link(&d->out->v[d->out->n - 1], d->from, d->to, o->key);
+		strata__sc_change_link(&d->out->v[d->out->n - 1], d->from, d->to, o->key);
 
 	if (rc == 0 && op != SC_OP_ALTER && o->kind != SC_TABLE) {
-		const sc_object *f = sc_catalog_find(d->from, o->key);
-		const sc_object *t = sc_catalog_find(d->to, o->key);
+		const sc_object *f = strata__sc_catalog_find(d->from, o->key);
+		const sc_object *t = strata__sc_catalog_find(d->to, o->key);
 
-		if (f && t && sc_str_eq(f->def, t->def))
+		if (f && t && strata__sc_str_eq(f->def, t->def))
 			d->out->v[d->out->n - 1].consequential = 1;
 	}
 	if (sql)
-		buf_clear(sql);
+		strata__buf_clear(sql);
 	return rc;
 }
 
 static int emit_create(dctx *d, const sc_object *o, const char *detail)
 {
 	strata_buf b = STRATA_BUF_INIT;
-	int rc = buf_puts(&b, o->def) != 0 || buf_puts(&b, ";\n") != 0
+	int rc = strata__buf_puts(&b, o->def) != 0 || strata__buf_puts(&b, ";\n") != 0
 			 ? STRATA_ERROR : emit(d, SC_OP_CREATE, o, NULL, detail, &b, 0);
 
-	buf_release(&b);
+	strata__buf_release(&b);
 	return rc;
 }
 
@@ -219,7 +219,7 @@ static int emit_drop(dctx *d, const sc_object *o, const char *detail)
 			 ? STRATA_ERROR
 			 : emit(d, SC_OP_DROP, o, NULL, detail, &b, o->kind == SC_TABLE);
 
-	buf_release(&b);
+	strata__buf_release(&b);
 	return rc;
 }
 
@@ -239,21 +239,21 @@ static int mentions(const char *text, const char *name)
 	sqt_tokens tk;
 	int found = 0;
 
-	if (!text || sqt_tokenize(&tk, text) != 0)
+	if (!text || strata__sqt_tokenize(&tk, text) != 0)
 		return text != NULL; /* unreadable: assume it does */
 	for (size_t i = 0; i < tk.n && !found; i++) {
 		char *n;
 
 		if (tk.v[i].type != SQT_WORD && tk.v[i].type != SQT_QID)
 			continue;
-		if (!(n = sqt_name(&tk.v[i]))) {
+		if (!(n = strata__sqt_name(&tk.v[i]))) {
 			found = 1;
 			break;
 		}
 		found = strcasecmp(n, name) == 0;
 		strata_free(n);
 	}
-	sqt_tokens_release(&tk);
+	strata__sqt_tokens_release(&tk);
 	return found;
 }
 
@@ -273,16 +273,16 @@ static int constant_default(const char *expr)
 
 	if (!expr)
 		return 1;
-	if (sqt_tokenize(&tk, expr) != 0)
+	if (strata__sqt_tokenize(&tk, expr) != 0)
 		return 0;
 	if (tk.n == 1)
 		ok = tk.v[0].type == SQT_STRING || tk.v[0].type == SQT_NUMBER ||
-		     tk.v[0].type == SQT_BLOB || sqt_is(&tk.v[0], "NULL") ||
-		     sqt_is(&tk.v[0], "TRUE") || sqt_is(&tk.v[0], "FALSE");
+		     tk.v[0].type == SQT_BLOB || strata__sqt_is(&tk.v[0], "NULL") ||
+		     strata__sqt_is(&tk.v[0], "TRUE") || strata__sqt_is(&tk.v[0], "FALSE");
 	else if (tk.n == 2)
 		ok = tk.v[0].type == SQT_OP && tk.v[0].n == 1 &&
 		     (tk.v[0].s[0] == '-' || tk.v[0].s[0] == '+') && tk.v[1].type == SQT_NUMBER;
-	sqt_tokens_release(&tk);
+	strata__sqt_tokens_release(&tk);
 	return ok;
 }
 
@@ -331,7 +331,7 @@ static int plan_alter(alter_plan *p, const sc_object *f, const sc_object *t, sc_
 		alter_plan_release(p);
 		return STRATA_ERROR;
 	}
-	if (!sc_str_eq(f->options, t->options))
+	if (!strata__sc_str_eq(f->options, t->options))
 		goto done;
 	/* the kept columns, in the same order and unchanged, then the added */
 	for (size_t i = 0; i < f->ncols; i++) {
@@ -341,7 +341,7 @@ static int plan_alter(alter_plan *p, const sc_object *f, const sc_object *t, sc_
 			p->drops[p->ndrops++] = fc;
 			continue;
 		}
-		if (ti >= t->ncols || !sc_column_equal(fc, &t->cols[ti]))
+		if (ti >= t->ncols || !strata__sc_column_equal(fc, &t->cols[ti]))
 			goto done;
 		ti++;
 		kept++;
@@ -421,22 +421,22 @@ static int put_column_references(strata_buf *b, const sc_object *fk)
 	size_t i = 0, lp;
 	int rc = STRATA_ERROR;
 
-	if (sqt_tokenize(&tk, fk->def) != 0)
+	if (strata__sqt_tokenize(&tk, fk->def) != 0)
 		return STRATA_ERROR;
-	if (tk.n > 2 && sqt_is(&tk.v[0], "CONSTRAINT")) {
-		if (buf_putc(b, ' ') != 0 || sqt_put_canonical(b, tk.v, 0, 2) != 0)
+	if (tk.n > 2 && strata__sqt_is(&tk.v[0], "CONSTRAINT")) {
+		if (strata__buf_putc(b, ' ') != 0 || strata__sqt_put_canonical(b, tk.v, 0, 2) != 0)
 			goto done;
 		i = 2;
 	}
 	lp = i + 2;
 	if (lp >= tk.n || tk.v[lp].type != SQT_LP)
 		goto done;
-	i = sqt_close_paren(tk.v, tk.n, lp) + 1;
-	if (i >= tk.n || buf_putc(b, ' ') != 0 || sqt_put_canonical(b, tk.v, i, tk.n) != 0)
+	i = strata__sqt_close_paren(tk.v, tk.n, lp) + 1;
+	if (i >= tk.n || strata__buf_putc(b, ' ') != 0 || strata__sqt_put_canonical(b, tk.v, i, tk.n) != 0)
 		goto done;
 	rc = 0;
 done:
-	sqt_tokens_release(&tk);
+	strata__sqt_tokens_release(&tk);
 	return rc;
 }
 
@@ -446,28 +446,28 @@ static int emit_alter(dctx *d, const sc_object *t, const alter_plan *p)
 	int rc = 0;
 
 	for (size_t i = 0; rc == 0 && i < p->ndrops; i++) {
-		buf_clear(&obj);
-		rc = buf_puts(&sql, "ALTER TABLE ") != 0 || sqt_put_ident(&sql, t->name) != 0 ||
-				     buf_puts(&sql, " DROP COLUMN ") != 0 ||
-				     sqt_put_ident(&sql, p->drops[i]->name) != 0 ||
-				     buf_puts(&sql, ";\n") != 0 ||
-				     buf_printf(&obj, "%s.%s", t->name, p->drops[i]->name) != 0
+		strata__buf_clear(&obj);
+		rc = strata__buf_puts(&sql, "ALTER TABLE ") != 0 || strata__sqt_put_ident(&sql, t->name) != 0 ||
+				     strata__buf_puts(&sql, " DROP COLUMN ") != 0 ||
+				     strata__sqt_put_ident(&sql, p->drops[i]->name) != 0 ||
+				     strata__buf_puts(&sql, ";\n") != 0 ||
+				     strata__buf_printf(&obj, "%s.%s", t->name, p->drops[i]->name) != 0
 			     ? STRATA_ERROR
 			     : emit(d, SC_OP_ALTER, t, obj.ptr, "drop column", &sql, 1);
 	}
 	for (size_t i = 0; rc == 0 && i < p->nadds; i++) {
-		buf_clear(&obj);
-		rc = buf_puts(&sql, "ALTER TABLE ") != 0 || sqt_put_ident(&sql, t->name) != 0 ||
-				     buf_puts(&sql, " ADD COLUMN ") != 0 ||
-				     sqt_put_column(&sql, p->adds[i], NULL) != 0 ||
+		strata__buf_clear(&obj);
+		rc = strata__buf_puts(&sql, "ALTER TABLE ") != 0 || strata__sqt_put_ident(&sql, t->name) != 0 ||
+				     strata__buf_puts(&sql, " ADD COLUMN ") != 0 ||
+				     strata__sqt_put_column(&sql, p->adds[i], NULL) != 0 ||
 				     (p->add_fks[i] && put_column_references(&sql, p->add_fks[i]) != 0) ||
-				     buf_puts(&sql, ";\n") != 0 ||
-				     buf_printf(&obj, "%s.%s", t->name, p->adds[i]->name) != 0
+				     strata__buf_puts(&sql, ";\n") != 0 ||
+				     strata__buf_printf(&obj, "%s.%s", t->name, p->adds[i]->name) != 0
 			     ? STRATA_ERROR
 			     : emit(d, SC_OP_ALTER, t, obj.ptr, "add column", &sql, 0);
 	}
-	buf_release(&sql);
-	buf_release(&obj);
+	strata__buf_release(&sql);
+	strata__buf_release(&obj);
 	return rc;
 }
 
@@ -486,36 +486,36 @@ static int describe_rebuild(strata_buf *b, const sc_object *f, const sc_object *
 {
 	size_t start = b->len;
 
-	if (buf_puts(b, "rebuild:") != 0)
+	if (strata__buf_puts(b, "rebuild:") != 0)
 		return STRATA_ERROR;
 	for (size_t i = 0; i < f->ncols; i++) {
 		const sc_column *tc = column_named(t, f->cols[i].name);
 
-		if (!tc && buf_printf(b, " drop column %s;", f->cols[i].name) != 0)
+		if (!tc && strata__buf_printf(b, " drop column %s;", f->cols[i].name) != 0)
 			return STRATA_ERROR;
-		if (tc && !sc_column_equal(&f->cols[i], tc) &&
-		    buf_printf(b, " change column %s;", f->cols[i].name) != 0)
+		if (tc && !strata__sc_column_equal(&f->cols[i], tc) &&
+		    strata__buf_printf(b, " change column %s;", f->cols[i].name) != 0)
 			return STRATA_ERROR;
 	}
 	for (size_t i = 0; i < t->ncols; i++)
 		if (!column_named(f, t->cols[i].name) &&
-		    buf_printf(b, " add column %s;", t->cols[i].name) != 0)
+		    strata__buf_printf(b, " add column %s;", t->cols[i].name) != 0)
 			return STRATA_ERROR;
 	for (size_t k = 0; k < nfcons; k++)
 		if (!has_def(tcons, ntcons, fcons[k]->def) &&
-		    buf_printf(b, " drop %s;", fcons[k]->def) != 0)
+		    strata__buf_printf(b, " drop %s;", fcons[k]->def) != 0)
 			return STRATA_ERROR;
 	for (size_t k = 0; k < ntcons; k++)
 		if (!has_def(fcons, nfcons, tcons[k]->def) &&
-		    buf_printf(b, " add %s;", tcons[k]->def) != 0)
+		    strata__buf_printf(b, " add %s;", tcons[k]->def) != 0)
 			return STRATA_ERROR;
-	if (!sc_str_eq(f->options, t->options) &&
-	    buf_printf(b, " options %s -> %s;", f->options ? f->options : "none",
+	if (!strata__sc_str_eq(f->options, t->options) &&
+	    strata__buf_printf(b, " options %s -> %s;", f->options ? f->options : "none",
 		       t->options ? t->options : "none") != 0)
 		return STRATA_ERROR;
-	if (b->len == start + strlen("rebuild:") && buf_puts(b, " column order;") != 0)
+	if (b->len == start + strlen("rebuild:") && strata__buf_puts(b, " column order;") != 0)
 		return STRATA_ERROR;
-	buf_truncate(b, b->len - 1);
+	strata__buf_truncate(b, b->len - 1);
 	return 0;
 }
 
@@ -562,10 +562,10 @@ static int has_autoincrement(sc_object **cons, size_t n)
  * PRAGMA foreign_key_check returns rows. Said in the SQL, for its reader. */
 static int put_foreign_keys_note(strata_buf *b, const char *table)
 {
-	return buf_puts(b, "-- foreign keys are off here (strata runs revisions so; PRAGMA foreign_keys\n"
+	return strata__buf_puts(b, "-- foreign keys are off here (strata runs revisions so; PRAGMA foreign_keys\n"
 			   "-- does nothing in a transaction): DROP TABLE ") != 0 ||
-		       sqt_put_ident(b, table) != 0 ||
-		       buf_puts(b, " deletes no row that\n-- references it, and PRAGMA "
+		       strata__sqt_put_ident(b, table) != 0 ||
+		       strata__buf_puts(b, " deletes no row that\n-- references it, and PRAGMA "
 				   "foreign_key_check fails the revision on a broken one\n") != 0
 		       ? STRATA_ERROR
 		       : 0;
@@ -580,8 +580,8 @@ static int emit_rebuild(dctx *d, const sc_object *f, const sc_object *t, sc_obje
 	const char *rest;
 
 	if (describe_rebuild(&detail, f, t, fcons, nfcons, tcons, ntcons) != 0 ||
-	    buf_puts(&name, "CREATE TABLE ") != 0 || sqt_put_ident(&name, t->name) != 0 ||
-	    buf_puts(&tmp, REBUILD_PREFIX) != 0 || buf_puts(&tmp, t->name) != 0)
+	    strata__buf_puts(&name, "CREATE TABLE ") != 0 || strata__sqt_put_ident(&name, t->name) != 0 ||
+	    strata__buf_puts(&tmp, REBUILD_PREFIX) != 0 || strata__buf_puts(&tmp, t->name) != 0)
 		goto done;
 	if (strncmp(t->def, name.ptr, name.len) != 0) {
 		rc = strata_error_set(STRATA_EINVALID, "table %s: unexpected definition", t->name);
@@ -599,8 +599,8 @@ static int emit_rebuild(dctx *d, const sc_object *f, const sc_object *t, sc_obje
 			rowid = 0;
 		if (!fc || t->cols[i].generated)
 			continue;
-		if ((cols.len && buf_puts(&cols, ", ") != 0) ||
-		    sqt_put_ident(&cols, t->cols[i].name) != 0)
+		if ((cols.len && strata__buf_puts(&cols, ", ") != 0) ||
+		    strata__sqt_put_ident(&cols, t->cols[i].name) != 0)
 			goto done;
 	}
 	/* An added NOT NULL column with no default has no value for the rows
@@ -614,7 +614,7 @@ static int emit_rebuild(dctx *d, const sc_object *f, const sc_object *t, sc_obje
 		    !is_null_default(c->default_expr) ||
 		    (c->pk && rowid_alias(t, &alias) && strcasecmp(alias, c->name) == 0))
 			continue;
-		if (buf_printf(&detail,
+		if (strata__buf_printf(&detail,
 			       "; column %s is NOT NULL with no default: the copy fails if the "
 			       "table has rows (give it a DEFAULT, or add it nullable, fill it, "
 			       "then make it NOT NULL)",
@@ -630,41 +630,41 @@ static int emit_rebuild(dctx *d, const sc_object *f, const sc_object *t, sc_obje
 		rowid = 0;
 
 	if ((d->for_migration ? put_foreign_keys_note(&sql, f->name)
-			      : buf_puts(&sql, "PRAGMA foreign_keys = OFF;\n")) != 0 ||
-	    buf_puts(&sql, "CREATE TABLE ") != 0 || sqt_put_ident(&sql, tmp.ptr) != 0 ||
-	    buf_puts(&sql, rest) != 0 || buf_puts(&sql, ";\n") != 0)
+			      : strata__buf_puts(&sql, "PRAGMA foreign_keys = OFF;\n")) != 0 ||
+	    strata__buf_puts(&sql, "CREATE TABLE ") != 0 || strata__sqt_put_ident(&sql, tmp.ptr) != 0 ||
+	    strata__buf_puts(&sql, rest) != 0 || strata__buf_puts(&sql, ";\n") != 0)
 		goto done;
 	if (cols.len || rowid) {
-		if (buf_puts(&sql, "INSERT INTO ") != 0 || sqt_put_ident(&sql, tmp.ptr) != 0 ||
-		    buf_printf(&sql, " (%s%s%s) SELECT %s%s%s FROM ", rowid ? "rowid" : "",
-			       rowid && cols.len ? ", " : "", buf_cstr(&cols), rowid ? "rowid" : "",
-			       rowid && cols.len ? ", " : "", buf_cstr(&cols)) != 0 ||
-		    sqt_put_ident(&sql, f->name) != 0 || buf_puts(&sql, ";\n") != 0)
+		if (strata__buf_puts(&sql, "INSERT INTO ") != 0 || strata__sqt_put_ident(&sql, tmp.ptr) != 0 ||
+		    strata__buf_printf(&sql, " (%s%s%s) SELECT %s%s%s FROM ", rowid ? "rowid" : "",
+			       rowid && cols.len ? ", " : "", strata__buf_cstr(&cols), rowid ? "rowid" : "",
+			       rowid && cols.len ? ", " : "", strata__buf_cstr(&cols)) != 0 ||
+		    strata__sqt_put_ident(&sql, f->name) != 0 || strata__buf_puts(&sql, ";\n") != 0)
 			goto done;
 	}
 	if (has_autoincrement(fcons, nfcons) && has_autoincrement(tcons, ntcons)) {
 		/* keep the AUTOINCREMENT counter: ids of deleted rows stay unused */
-		if (buf_puts(&sql, "DELETE FROM sqlite_sequence WHERE name = ") != 0 ||
-		    buf_put_sql_literal(&sql, tmp.ptr) != 0 ||
-		    buf_puts(&sql, ";\nINSERT INTO sqlite_sequence (name, seq) SELECT ") != 0 ||
-		    buf_put_sql_literal(&sql, tmp.ptr) != 0 ||
-		    buf_puts(&sql, ", seq FROM sqlite_sequence WHERE name = ") != 0 ||
-		    buf_put_sql_literal(&sql, f->name) != 0 || buf_puts(&sql, ";\n") != 0)
+		if (strata__buf_puts(&sql, "DELETE FROM sqlite_sequence WHERE name = ") != 0 ||
+		    strata__buf_put_sql_literal(&sql, tmp.ptr) != 0 ||
+		    strata__buf_puts(&sql, ";\nINSERT INTO sqlite_sequence (name, seq) SELECT ") != 0 ||
+		    strata__buf_put_sql_literal(&sql, tmp.ptr) != 0 ||
+		    strata__buf_puts(&sql, ", seq FROM sqlite_sequence WHERE name = ") != 0 ||
+		    strata__buf_put_sql_literal(&sql, f->name) != 0 || strata__buf_puts(&sql, ";\n") != 0)
 			goto done;
 	}
-	if (put_stmt(&sql, "DROP TABLE ", f->name) != 0 || buf_puts(&sql, "ALTER TABLE ") != 0 ||
-	    sqt_put_ident(&sql, tmp.ptr) != 0 || buf_puts(&sql, " RENAME TO ") != 0 ||
-	    sqt_put_ident(&sql, t->name) != 0 || buf_puts(&sql, ";\n") != 0 ||
-	    buf_puts(&sql, "PRAGMA foreign_key_check(") != 0 || sqt_put_ident(&sql, t->name) != 0 ||
-	    buf_puts(&sql, ");\n") != 0)
+	if (put_stmt(&sql, "DROP TABLE ", f->name) != 0 || strata__buf_puts(&sql, "ALTER TABLE ") != 0 ||
+	    strata__sqt_put_ident(&sql, tmp.ptr) != 0 || strata__buf_puts(&sql, " RENAME TO ") != 0 ||
+	    strata__sqt_put_ident(&sql, t->name) != 0 || strata__buf_puts(&sql, ";\n") != 0 ||
+	    strata__buf_puts(&sql, "PRAGMA foreign_key_check(") != 0 || strata__sqt_put_ident(&sql, t->name) != 0 ||
+	    strata__buf_puts(&sql, ");\n") != 0)
 		goto done;
 	rc = emit(d, SC_OP_ALTER, t, NULL, detail.ptr, &sql, destructive);
 done:
-	buf_release(&sql);
-	buf_release(&detail);
-	buf_release(&name);
-	buf_release(&tmp);
-	buf_release(&cols);
+	strata__buf_release(&sql);
+	strata__buf_release(&detail);
+	strata__buf_release(&name);
+	strata__buf_release(&tmp);
+	strata__buf_release(&cols);
 	return rc;
 }
 
@@ -676,7 +676,7 @@ static int plan_tables(dctx *d, sc_object **tables, size_t n, table_plan *plans,
 {
 	for (size_t i = 0; i < n; i++) {
 		sc_object *o = tables[i];
-		sc_object *f = sc_catalog_find(d->from, o->key), *t = sc_catalog_find(d->to, o->key);
+		sc_object *f = strata__sc_catalog_find(d->from, o->key), *t = strata__sc_catalog_find(d->to, o->key);
 		sc_object **fc = NULL, **tc = NULL;
 		size_t nfc = 0, ntc = 0;
 		int rc = 0;
@@ -726,7 +726,7 @@ static int detach_dependents(dctx *d)
 			if ((o->kind != SC_VIEW && o->kind != SC_TRIGGER) ||
 			    (mark_of(d, o->key) & MARK_DETACHED))
 				continue;
-			t = sc_catalog_find(d->to, o->key);
+			t = strata__sc_catalog_find(d->to, o->key);
 			detach = !t || strcmp(t->def, o->def) != 0;
 			for (size_t k = 0; k < o->ndeps && !detach; k++)
 				detach = (mark_of(d, o->deps[k]) & (MARK_TOUCHED | MARK_DETACHED)) != 0;
@@ -756,7 +756,7 @@ static int union_of(dctx *d, sc_kind kind, sc_object ***out, size_t *n)
 	for (size_t i = 0; i < na; i++)
 		(*out)[(*n)++] = a[i];
 	for (size_t i = 0; i < nb; i++)
-		if (!sc_catalog_find(d->to, b[i]->key))
+		if (!strata__sc_catalog_find(d->to, b[i]->key))
 			(*out)[(*n)++] = b[i];
 	rc = 0;
 done:
@@ -789,7 +789,7 @@ static int run_diff(dctx *d)
 		goto done;
 	for (size_t i = 0; i < n; i++)
 		if ((mark_of(d, list[i]->key) & MARK_DETACHED) &&
-		    (rc = emit_drop(d, list[i], sc_catalog_find(d->to, list[i]->key)
+		    (rc = emit_drop(d, list[i], strata__sc_catalog_find(d->to, list[i]->key)
 							? "recreated" : "not in target")) != 0)
 			goto done;
 	strata_free(list);
@@ -797,7 +797,7 @@ static int run_diff(dctx *d)
 		goto done;
 	for (size_t i = 0; i < n; i++)
 		if ((mark_of(d, list[i]->key) & MARK_DETACHED) &&
-		    (rc = emit_drop(d, list[i], sc_catalog_find(d->to, list[i]->key)
+		    (rc = emit_drop(d, list[i], strata__sc_catalog_find(d->to, list[i]->key)
 							? "recreated" : "not in target")) != 0)
 			goto done;
 	strata_free(list);
@@ -805,7 +805,7 @@ static int run_diff(dctx *d)
 	if (objs_of(d->from, SC_INDEX, NULL, &list, &n) != 0)
 		goto done;
 	for (size_t i = 0; i < n; i++) {
-		sc_object *t = sc_catalog_find(d->to, list[i]->key);
+		sc_object *t = strata__sc_catalog_find(d->to, list[i]->key);
 		intptr_t tm = table_mark_of(d, list[i]->table);
 
 		if (tm < 0)
@@ -819,7 +819,7 @@ static int run_diff(dctx *d)
 	/* 3. tables: drops (children first), creates, alters (parents first) */
 	for (size_t i = ntables; i-- > 0;)
 		if ((plans[i] == PLAN_DROP || plans[i] == PLAN_REPLACE) &&
-		    (rc = emit_drop(d, sc_catalog_find(d->from, tables[i]->key),
+		    (rc = emit_drop(d, strata__sc_catalog_find(d->from, tables[i]->key),
 				    plans[i] == PLAN_DROP ? "not in target" : "recreated")) != 0)
 			goto done;
 	for (size_t i = 0; i < ntables; i++)
@@ -835,8 +835,8 @@ static int run_diff(dctx *d)
 			goto done;
 		if (plans[i] != PLAN_REBUILD)
 			continue;
-		f = sc_catalog_find(d->from, tables[i]->key);
-		t = sc_catalog_find(d->to, tables[i]->key);
+		f = strata__sc_catalog_find(d->from, tables[i]->key);
+		t = strata__sc_catalog_find(d->to, tables[i]->key);
 		rc = objs_of(d->from, SC_CONSTRAINT, f->name, &fc, &nfc) != 0 ||
 				     objs_of(d->to, SC_CONSTRAINT, t->name, &tc, &ntc) != 0
 			     ? STRATA_ERROR
@@ -851,7 +851,7 @@ static int run_diff(dctx *d)
 	if (objs_of(d->to, SC_INDEX, NULL, &list, &n) != 0)
 		goto done;
 	for (size_t i = 0; i < n; i++) {
-		sc_object *f = sc_catalog_find(d->from, list[i]->key);
+		sc_object *f = strata__sc_catalog_find(d->from, list[i]->key);
 		intptr_t tm = table_mark_of(d, list[i]->table);
 
 		if (tm < 0)
@@ -864,7 +864,7 @@ static int run_diff(dctx *d)
 	if (objs_of(d->to, SC_VIEW, NULL, &list, &n) != 0 || dep_sort(list, n, 0) != 0)
 		goto done;
 	for (size_t i = 0; i < n; i++)
-		if ((!sc_catalog_find(d->from, list[i]->key) ||
+		if ((!strata__sc_catalog_find(d->from, list[i]->key) ||
 		     (mark_of(d, list[i]->key) & MARK_DETACHED)) &&
 		    (rc = emit_create(d, list[i], NULL)) != 0)
 			goto done;
@@ -872,7 +872,7 @@ static int run_diff(dctx *d)
 	if (objs_of(d->to, SC_TRIGGER, NULL, &list, &n) != 0)
 		goto done;
 	for (size_t i = 0; i < n; i++)
-		if ((!sc_catalog_find(d->from, list[i]->key) ||
+		if ((!strata__sc_catalog_find(d->from, list[i]->key) ||
 		     (mark_of(d, list[i]->key) & MARK_DETACHED)) &&
 		    (rc = emit_create(d, list[i], NULL)) != 0)
 			goto done;
@@ -887,17 +887,17 @@ done:
 	return rc;
 }
 
-int sc_diff_sqlite(const sc_catalog *from, const sc_catalog *to, const sc_diff_options *opts,
+int strata__sc_diff_sqlite(const sc_catalog *from, const sc_catalog *to, const sc_diff_options *opts,
 		   sc_changes *out)
 {
 	dctx d = { from, to, out, STRATA_MAP_INIT, opts && opts->for_migration };
 	size_t start = out->n;
 	int rc = run_diff(&d);
 
-	map_release(&d.marks);
+	strata__map_release(&d.marks);
 	if (rc != 0) {
 		while (out->n > start)
-			sc_change_release(&out->v[--out->n]);
+			strata__sc_change_release(&out->v[--out->n]);
 		return rc < 0 ? rc : STRATA_ERROR;
 	}
 	return 0;
@@ -911,7 +911,7 @@ int sc_diff_sqlite(const sc_catalog *from, const sc_catalog *to, const sc_diff_o
  * For a target catalog built by changing an introspected one (online
  * operations on SQLite), so the diff above can rebuild the table.
  */
-int sc_sqlite_table_def(char **out, const sc_object *table, sc_object *const *cons, size_t ncons)
+int strata__sc_sqlite_table_def(char **out, const sc_object *table, sc_object *const *cons, size_t ncons)
 {
 	strata_buf b = STRATA_BUF_INIT, pk = STRATA_BUF_INIT;
 	const sc_object *pkc = NULL;
@@ -924,20 +924,20 @@ int sc_sqlite_table_def(char **out, const sc_object *table, sc_object *const *co
 			pkc = cons[i];
 	for (size_t i = 0; i < table->ncols; i++)
 		npk += table->cols[i].pk > 0;
-	if (buf_puts(&b, "CREATE TABLE ") != 0 || sqt_put_ident(&b, table->name) != 0 ||
-	    buf_puts(&b, " (") != 0)
+	if (strata__buf_puts(&b, "CREATE TABLE ") != 0 || strata__sqt_put_ident(&b, table->name) != 0 ||
+	    strata__buf_puts(&b, " (") != 0)
 		goto done;
 	if (npk == 1 && pkc) {
 		const char *paren = strstr(pkc->def, "PRIMARY KEY");
 
-		if (!paren || buf_putn(&pk, pkc->def, (size_t)(paren - pkc->def)) != 0 ||
-		    buf_puts(&pk, "PRIMARY KEY") != 0 ||
-		    (strstr(pkc->def, " AUTOINCREMENT") && buf_puts(&pk, " AUTOINCREMENT") != 0))
+		if (!paren || strata__buf_putn(&pk, pkc->def, (size_t)(paren - pkc->def)) != 0 ||
+		    strata__buf_puts(&pk, "PRIMARY KEY") != 0 ||
+		    (strstr(pkc->def, " AUTOINCREMENT") && strata__buf_puts(&pk, " AUTOINCREMENT") != 0))
 			goto done;
 	}
 	for (size_t i = 0; i < table->ncols; i++)
-		if (buf_puts(&b, i ? ",\n    " : "\n    ") != 0 ||
-		    sqt_put_column(&b, &table->cols[i],
+		if (strata__buf_puts(&b, i ? ",\n    " : "\n    ") != 0 ||
+		    strata__sqt_put_column(&b, &table->cols[i],
 				   npk == 1 && table->cols[i].pk == 1 && pk.len ? pk.ptr : NULL) != 0)
 			goto done;
 	for (size_t i = 0; i < ncons; i++) {
@@ -945,19 +945,19 @@ int sc_sqlite_table_def(char **out, const sc_object *table, sc_object *const *co
 
 		if (cons[i]->contype == 'p' && npk == 1)
 			continue; /* written on its column */
-		if (buf_puts(&b, ",\n    ") != 0 ||
-		    buf_putn(&b, cons[i]->def, cons[i]->contype == 'p' && end
+		if (strata__buf_puts(&b, ",\n    ") != 0 ||
+		    strata__buf_putn(&b, cons[i]->def, cons[i]->contype == 'p' && end
 						       ? (size_t)(end - cons[i]->def)
 						       : strlen(cons[i]->def)) != 0)
 			goto done;
 	}
-	if (buf_puts(&b, "\n)") != 0 ||
-	    (table->options && buf_printf(&b, " %s", table->options) != 0) ||
-	    !(*out = buf_detach(&b)))
+	if (strata__buf_puts(&b, "\n)") != 0 ||
+	    (table->options && strata__buf_printf(&b, " %s", table->options) != 0) ||
+	    !(*out = strata__buf_detach(&b)))
 		goto done;
 	rc = 0;
 done:
-	buf_release(&b);
-	buf_release(&pk);
+	strata__buf_release(&b);
+	strata__buf_release(&pk);
 	return rc;
 }

@@ -19,7 +19,7 @@
  * column default to its table), and a reference to a table column keeps
  * the column ("column/s.t.c").
  *
- * Scoped reads (sc_introspect_pg_scope, many per strata test run) wrap
+ * Scoped reads (strata__sc_introspect_pg_scope, many per strata test run) wrap
  * each query in a filter by oid and run it prepared with generic plans:
  * planning the catalog queries costs more than running them on a scope.
  */
@@ -80,16 +80,16 @@ static int remember(pg_ctx *x, const char *catalog, const char *oid, sc_object *
 	strata_buf b = STRATA_BUF_INIT;
 	char *key;
 
-	if (buf_printf(&b, "%s:%s", catalog, oid) != 0)
+	if (strata__buf_printf(&b, "%s:%s", catalog, oid) != 0)
 		return STRATA_ERROR;
-	key = buf_detach(&b);
+	key = strata__buf_detach(&b);
 	if (strata_grow((void **)&x->oid_keys, &x->cap_oid_keys, x->noid_keys + 1,
 			sizeof(*x->oid_keys)) != 0) {
 		strata_free(key);
 		return STRATA_ERROR;
 	}
 	x->oid_keys[x->noid_keys++] = key;
-	return map_put(&x->by_oid, key, o);
+	return strata__map_put(&x->by_oid, key, o);
 }
 
 static sc_object *lookup(pg_ctx *x, const char *catalog, const char *oid)
@@ -97,7 +97,7 @@ static sc_object *lookup(pg_ctx *x, const char *catalog, const char *oid)
 	char key[64];
 
 	snprintf(key, sizeof(key), "%s:%s", catalog, oid ? oid : "");
-	return map_get(&x->by_oid, key);
+	return strata__map_get(&x->by_oid, key);
 }
 
 /* A copy of s (or NULL) into *dst, from the catalog's arena. */
@@ -107,7 +107,7 @@ static int dup_into(pg_ctx *x, char **dst, const char *s)
 		*dst = NULL;
 		return 0;
 	}
-	return (*dst = sc_strdup(x->cat, s)) ? 0 : STRATA_ERROR;
+	return (*dst = strata__sc_strdup(x->cat, s)) ? 0 : STRATA_ERROR;
 }
 
 static int is_true(const char *v)
@@ -132,7 +132,7 @@ static int json_strv(pg_ctx *x, const char *text, char ***v, size_t *n)
 					jerr.text);
 	json_array_foreach (arr, i, item) {
 		if (json_is_string(item) &&
-		    (rc = sc_strv_add(x->cat, v, n, json_string_value(item))) != 0)
+		    (rc = strata__sc_strv_add(x->cat, v, n, json_string_value(item))) != 0)
 			break;
 	}
 	json_decref(arr);
@@ -151,7 +151,7 @@ static int is_bookkeeping(const pg_ctx *x, const char *schema, const char *name)
 static sc_object *add(pg_ctx *x, sc_kind kind, const char *schema, const char *table,
 		      const char *name)
 {
-	sc_object *o = sc_catalog_add(x->cat, kind);
+	sc_object *o = strata__sc_catalog_add(x->cat, kind);
 
 	if (!o || dup_into(x, &o->schema, schema) != 0 || dup_into(x, &o->table, table) != 0 ||
 	    dup_into(x, &o->name, name) != 0)
@@ -201,10 +201,10 @@ static int on_extension(void *p, int n, const char *const *v)
 
 	/* def: the schema and version; the diff compares the version only
 	 * when asked (sc_diff_options.extension_versions). */
-	if (!o || buf_printf(&b, "%s %s", v[1], v[2]) != 0)
+	if (!o || strata__buf_printf(&b, "%s %s", v[1], v[2]) != 0)
 		return ROW_FAIL(x);
-	if (!(o->def = sc_take(x->cat, buf_detach(&b))) ||
-	    dup_into(x, &o->result_type, v[2]) != 0 || !(o->options = sc_strdup(x->cat, v[1])))
+	if (!(o->def = strata__sc_take(x->cat, strata__buf_detach(&b))) ||
+	    dup_into(x, &o->result_type, v[2]) != 0 || !(o->options = strata__sc_strdup(x->cat, v[1])))
 		return ROW_FAIL(x);
 	return 0;
 }
@@ -312,11 +312,11 @@ static int on_sequence(void *p, int n, const char *const *v)
 	if (v[5]) {
 		strata_buf b = STRATA_BUF_INIT;
 
-		if (sc_put_qualified(&b, v[5], v[6]) != 0 || buf_putc(&b, '.') != 0 ||
-		    sc_put_ident(&b, v[7]) != 0)
+		if (strata__sc_put_qualified(&b, v[5], v[6]) != 0 || strata__buf_putc(&b, '.') != 0 ||
+		    strata__sc_put_ident(&b, v[7]) != 0)
 			return ROW_FAIL(x);
-		if (!(o->owned_by = sc_take(x->cat, buf_detach(&b))) ||
-		    !(o->ref_table = sc_take(x->cat, sc_make_key(SC_TABLE, v[5], NULL, v[6]))))
+		if (!(o->owned_by = strata__sc_take(x->cat, strata__buf_detach(&b))) ||
+		    !(o->ref_table = strata__sc_take(x->cat, strata__sc_make_key(SC_TABLE, v[5], NULL, v[6]))))
 			return ROW_FAIL(x);
 	}
 	return 0;
@@ -348,10 +348,10 @@ static int on_function(void *p, int n, const char *const *v)
 	strata_buf name = STRATA_BUF_INIT;
 	sc_object *o;
 
-	if (buf_printf(&name, "%s(%s)", v[2], v[3]) != 0)
+	if (strata__buf_printf(&name, "%s(%s)", v[2], v[3]) != 0)
 		return ROW_FAIL(x);
-	o = add(x, SC_FUNCTION, v[1], NULL, buf_cstr(&name));
-	buf_release(&name);
+	o = add(x, SC_FUNCTION, v[1], NULL, strata__buf_cstr(&name));
+	strata__buf_release(&name);
 	if (!o || dup_into(x, &o->def, v[4]) != 0 || dup_into(x, &o->result_type, v[5]) != 0 ||
 	    dup_into(x, &o->comment, v[6]) != 0 || json_strv(x, v[7], &o->grants, &o->ngrants) != 0 ||
 	    remember(x, "pg_proc", v[0], o) != 0)
@@ -405,9 +405,9 @@ static int on_relation(void *p, int n, const char *const *v)
 	    dup_into(x, &o->inherits, v[13]) != 0 || remember(x, "pg_class", v[0], o) != 0)
 		return ROW_FAIL(x);
 	if (v[14]) { /* a partition depends on its parent */
-		char *key = sc_make_key(SC_TABLE, v[14], NULL, v[15]);
+		char *key = strata__sc_make_key(SC_TABLE, v[14], NULL, v[15]);
 
-		if (!key || sc_strv_add(x->cat, &o->deps, &o->ndeps, key) != 0) {
+		if (!key || strata__sc_strv_add(x->cat, &o->deps, &o->ndeps, key) != 0) {
 			strata_free(key);
 			return ROW_FAIL(x);
 		}
@@ -450,7 +450,7 @@ static int on_column(void *p, int n, const char *const *v)
 
 	if (!o) /* a relation left out (bookkeeping, extension member) */
 		return 0;
-	if (!(c = sc_object_add_column(x->cat, o)) || dup_into(x, &c->name, v[1]) != 0 ||
+	if (!(c = strata__sc_object_add_column(x->cat, o)) || dup_into(x, &c->name, v[1]) != 0 ||
 	    dup_into(x, &c->type, v[2]) != 0 || dup_into(x, &c->collation, v[3]) != 0 ||
 	    dup_into(x, &c->comment, v[9]) != 0)
 		return ROW_FAIL(x);
@@ -505,7 +505,7 @@ static int on_constraint(void *p, int n, const char *const *v)
 	if (v[7]) {
 		sc_object *ref = lookup(x, "pg_class", v[7]);
 
-		if (ref && !(o->ref_table = sc_take(x->cat, sc_make_key(ref->kind, ref->schema, NULL,
+		if (ref && !(o->ref_table = strata__sc_take(x->cat, strata__sc_make_key(ref->kind, ref->schema, NULL,
 									  ref->name))))
 			return ROW_FAIL(x);
 	}
@@ -638,14 +638,14 @@ static int on_depend(void *p, int n, const char *const *v)
 
 	if (!from || !to || from == to)
 		return 0;
-	if (!(key = sc_make_key(to->kind, to->schema, to->table, to->name)))
+	if (!(key = strata__sc_make_key(to->kind, to->schema, to->table, to->name)))
 		return ROW_FAIL(x);
-	rc = sc_strv_add(x->cat, &from->deps, &from->ndeps, key);
+	rc = strata__sc_strv_add(x->cat, &from->deps, &from->ndeps, key);
 	if (rc == 0 && v[4] && (to->kind == SC_TABLE || to->kind == SC_VIEW ||
 				to->kind == SC_MATVIEW)) /* one column of it */
-		rc = buf_printf(&col, "%s\x1f%s", key, v[4]) != 0 ||
-		     sc_strv_add(x->cat, &from->col_deps, &from->ncol_deps, buf_cstr(&col)) != 0;
-	buf_release(&col);
+		rc = strata__buf_printf(&col, "%s\x1f%s", key, v[4]) != 0 ||
+		     strata__sc_strv_add(x->cat, &from->col_deps, &from->ncol_deps, strata__buf_cstr(&col)) != 0;
+	strata__buf_release(&col);
 	strata_free(key);
 	return rc != 0 ? ROW_FAIL(x) : 0;
 }
@@ -834,16 +834,16 @@ static int set_skip(pg_ctx *x, const char *version_table, char **schema_out)
 /* names as a text[] literal: {"a","b"} with " and \ escaped. */
 static int text_array(strata_buf *out, const char *const *names, size_t n)
 {
-	int rc = buf_putc(out, '{');
+	int rc = strata__buf_putc(out, '{');
 
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		rc = buf_puts(out, i ? ",\"" : "\"");
+		rc = strata__buf_puts(out, i ? ",\"" : "\"");
 		for (const char *c = names[i]; rc == 0 && *c; c++)
-			rc = (*c == '"' || *c == '\\' ? buf_putc(out, '\\') : 0) || buf_putc(out, *c);
+			rc = (*c == '"' || *c == '\\' ? strata__buf_putc(out, '\\') : 0) || strata__buf_putc(out, *c);
 		if (rc == 0)
-			rc = buf_putc(out, '"');
+			rc = strata__buf_putc(out, '"');
 	}
-	return rc == 0 ? buf_putc(out, '}') : STRATA_ERROR;
+	return rc == 0 ? strata__buf_putc(out, '}') : STRATA_ERROR;
 }
 
 static int on_scope(void *p, int n, const char *const *v)
@@ -881,8 +881,8 @@ static int scoped_sql(strata_buf *out, const pg_query_step *s, const char *base)
 		order = p;
 	len = order ? (size_t)(order - base) : strlen(base);
 
-	buf_clear(out);
-	return buf_printf(out, "SELECT * FROM (%.*s) q WHERE q.%s = ANY($1::pg_catalog.oid[])%s%s",
+	strata__buf_clear(out);
+	return strata__buf_printf(out, "SELECT * FROM (%.*s) q WHERE q.%s = ANY($1::pg_catalog.oid[])%s%s",
 			  (int)len, base, s->scope_col, s->order_by ? " ORDER BY " : "",
 			  s->order_by ? s->order_by : "");
 }
@@ -901,8 +901,8 @@ static int is_online_own(const sc_object *o, void *p)
 	const online_own *w = p;
 
 	if (o->kind == SC_SCHEMA)
-		return sc_strv_has(w->schemas, w->n, o->name);
-	if (o->schema && sc_strv_has(w->schemas, w->n, o->schema))
+		return strata__sc_strv_has(w->schemas, w->n, o->name);
+	if (o->schema && strata__sc_strv_has(w->schemas, w->n, o->schema))
 		return 1;
 	return o->kind == SC_TRIGGER && strcmp(o->name, STRATA_ONLINE_TRIGGER) == 0;
 }
@@ -915,18 +915,18 @@ static int drop_online_objects(strata_db *db, sc_catalog *cat)
 	for (size_t i = 0; i < cat->n && !present; i++)
 		present = cat->objs[i]->kind == SC_SCHEMA &&
 			  strcmp(cat->objs[i]->name, STRATA_ONLINE_SCHEMA) == 0;
-	rc = sc_strv_push(&w.schemas, &w.n, STRATA_ONLINE_SCHEMA);
+	rc = strata__sc_strv_push(&w.schemas, &w.n, STRATA_ONLINE_SCHEMA);
 	if (rc == 0 && present) {
-		rc = sc_online_state_schemas(&w.schemas, &w.n, db);
+		rc = strata__sc_online_state_schemas(&w.schemas, &w.n, db);
 		if (rc != 0)
 			strata_error_append(", reading strata online's versioned schemas");
 		/* A schema-only copy has the state table but not its rows. */
 		if (rc == 0 && w.n == 1)
-			rc = sc_add_versioned_schemas(cat, &w.schemas, &w.n);
+			rc = strata__sc_add_versioned_schemas(cat, &w.schemas, &w.n);
 	}
 	if (rc == 0)
-		rc = sc_catalog_drop_if(cat, is_online_own, &w);
-	sc_strv_free(w.schemas, w.n);
+		rc = strata__sc_catalog_drop_if(cat, is_online_own, &w);
+	strata__sc_strv_free(w.schemas, w.n);
 	return rc;
 }
 
@@ -959,7 +959,7 @@ static int introspect(strata_db *db, const char *version_table, sc_catalog *cat,
 	strata_buf sql = STRATA_BUF_INIT;
 	char *skip_schema = NULL;
 	int scoped = scope_names != NULL, rc;
-	int version = db_server_version(db);
+	int version = strata__db_server_version(db);
 
 	memset(&scope, 0, sizeof(scope));
 	if (version > 0 && version < PG_OLDEST_SUPPORTED) {
@@ -974,7 +974,7 @@ static int introspect(strata_db *db, const char *version_table, sc_catalog *cat,
 		return rc;
 	/* Every name PostgreSQL prints comes out schema-qualified. The
 	 * session is strata's own (a dedicated connection). */
-	rc = db_exec(db, scoped ? SCOPED_SETTINGS : "SELECT pg_catalog.set_config('search_path', '', "
+	rc = strata__db_exec(db, scoped ? SCOPED_SETTINGS : "SELECT pg_catalog.set_config('search_path', '', "
 						    "false)", 0, NULL);
 	if (rc == 0 && scoped) {
 		strata_buf arrays[3] = { STRATA_BUF_INIT, STRATA_BUF_INIT, STRATA_BUF_INIT };
@@ -984,12 +984,12 @@ static int introspect(strata_db *db, const char *version_table, sc_catalog *cat,
 		    (rc = text_array(&arrays[1], scope_names->pair_schemas, scope_names->npairs)) == 0 &&
 		    (rc = text_array(&arrays[2], scope_names->pair_names, scope_names->npairs)) == 0) {
 			for (int k = 0; k < 3; k++)
-				params[k] = buf_cstr(&arrays[k]);
-			rc = db_query_prepared(db, "strata_scope", q_scope, 3, params, on_scope,
+				params[k] = strata__buf_cstr(&arrays[k]);
+			rc = strata__db_query_prepared(db, "strata_scope", q_scope, 3, params, on_scope,
 					       &scope);
 		}
 		for (int k = 0; k < 3; k++)
-			buf_release(&arrays[k]);
+			strata__buf_release(&arrays[k]);
 		if (rc == 0 && scope.rc != 0)
 			rc = scope.rc;
 		if (rc != 0) {
@@ -1002,7 +1002,7 @@ static int introspect(strata_db *db, const char *version_table, sc_catalog *cat,
 		const char *base = step_sql(&steps[i], version);
 
 		if (!scoped) {
-			rc = db_query(db, base, 0, NULL, steps[i].cb, &x);
+			rc = strata__db_query(db, base, 0, NULL, steps[i].cb, &x);
 		} else if (steps[i].scope == SCOPE_ALL || !param ||
 			   (steps[i].only_if >= 0 && !scope.v[steps[i].only_if])) {
 			/* Nothing of this kind in scope. Dependencies: a scoped
@@ -1015,7 +1015,7 @@ static int introspect(strata_db *db, const char *version_table, sc_catalog *cat,
 			char name[32];
 
 			snprintf(name, sizeof(name), "strata_scoped_%zu", i);
-			rc = db_query_prepared(db, name, buf_cstr(&sql), 1, &param, steps[i].cb, &x);
+			rc = strata__db_query_prepared(db, name, strata__buf_cstr(&sql), 1, &param, steps[i].cb, &x);
 		}
 		if (rc == 0 && x.rc != 0)
 			rc = x.rc;
@@ -1028,7 +1028,7 @@ done:
 	if (scoped) {
 		strata_error saved = *strata_error_last();
 		/* One round trip: the simple protocol takes the four at once. */
-		int reset_rc = db_exec_stmt(db, SCOPED_SETTINGS_RESET,
+		int reset_rc = strata__db_exec_stmt(db, SCOPED_SETTINGS_RESET,
 					    sizeof(SCOPED_SETTINGS_RESET) - 1, NULL, 0);
 
 		if (rc != 0)
@@ -1039,20 +1039,20 @@ done:
 	for (size_t i = 0; i < x.noid_keys; i++)
 		strata_free(x.oid_keys[i]);
 	strata_free(x.oid_keys);
-	map_release(&x.by_oid);
+	strata__map_release(&x.by_oid);
 	strata_free(skip_schema);
 	for (int i = 0; i < SCOPE_NCOLS; i++)
 		strata_free(scope.v[i]);
-	buf_release(&sql);
+	strata__buf_release(&sql);
 	return rc;
 }
 
-int sc_introspect_pg(strata_db *db, const char *version_table, sc_catalog *cat)
+int strata__sc_introspect_pg(strata_db *db, const char *version_table, sc_catalog *cat)
 {
 	return introspect(db, version_table, cat, NULL);
 }
 
-int sc_introspect_pg_scope(strata_db *db, const char *version_table,
+int strata__sc_introspect_pg_scope(strata_db *db, const char *version_table,
 			   const sc_scope_names *names, sc_catalog *cat)
 {
 	return introspect(db, version_table, cat, names);

@@ -97,11 +97,11 @@ typedef struct ctx {
 static void table_info_release(table_info *t)
 {
 	strata_free(t->sql);
-	sqc_create_release(&t->stmt);
+	strata__sqc_create_release(&t->stmt);
 	for (size_t i = 0; i < t->nfks; i++) {
 		strata_free(t->fks[i].table);
-		sc_strv_free(t->fks[i].from, t->fks[i].nfrom);
-		sc_strv_free(t->fks[i].to, t->fks[i].nto);
+		strata__sc_strv_free(t->fks[i].from, t->fks[i].nfrom);
+		strata__sc_strv_free(t->fks[i].to, t->fks[i].nto);
 		strata_free(t->fks[i].on_update);
 		strata_free(t->fks[i].on_delete);
 		strata_free(t->fks[i].match);
@@ -111,7 +111,7 @@ static void table_info_release(table_info *t)
 
 static table_info *find_table(ctx *c, const char *name)
 {
-	size_t i = (size_t)(uintptr_t)map_get(&c->by_name, name);
+	size_t i = (size_t)(uintptr_t)strata__map_get(&c->by_name, name);
 
 	return i ? &c->tables[i - 1] : NULL;
 }
@@ -125,22 +125,22 @@ static int on_table(void *payload, int ncols, const char *const *v)
 	sc_object *o;
 
 	if (strata_grow((void **)&c->tables, &c->cap, c->ntables + 1, sizeof(*c->tables)) != 0 ||
-	    !(o = sc_catalog_add(c->cat, SC_TABLE)))
+	    !(o = strata__sc_catalog_add(c->cat, SC_TABLE)))
 		return STRATA_ERROR;
 	t = &c->tables[c->ntables++];
 	memset(t, 0, sizeof(*t));
 	t->obj = o;
 	t->virtual_table = v[1] && strcmp(v[1], "virtual") == 0;
-	if (!(o->name = sc_strdup(c->cat, v[0])))
+	if (!(o->name = strata__sc_strdup(c->cat, v[0])))
 		return STRATA_ERROR;
 	if (v[2] && strcmp(v[2], "1") == 0 && v[3] && strcmp(v[3], "1") == 0)
-		o->options = sc_strdup(c->cat, "WITHOUT ROWID, STRICT");
+		o->options = strata__sc_strdup(c->cat, "WITHOUT ROWID, STRICT");
 	else if (v[2] && strcmp(v[2], "1") == 0)
-		o->options = sc_strdup(c->cat, "WITHOUT ROWID");
+		o->options = strata__sc_strdup(c->cat, "WITHOUT ROWID");
 	else if (v[3] && strcmp(v[3], "1") == 0)
-		o->options = sc_strdup(c->cat, "STRICT");
+		o->options = strata__sc_strdup(c->cat, "STRICT");
 	else if (t->virtual_table)
-		o->options = sc_strdup(c->cat, "VIRTUAL");
+		o->options = strata__sc_strdup(c->cat, "VIRTUAL");
 	if ((v[2] && strcmp(v[2], "1") == 0) || (v[3] && strcmp(v[3], "1") == 0) ||
 	    t->virtual_table)
 		if (!o->options)
@@ -166,18 +166,18 @@ static int on_column(void *payload, int ncols, const char *const *v)
 
 	if (!t)
 		return 0;
-	if (!(col = sc_object_add_column(c->cat, t->obj)))
+	if (!(col = strata__sc_object_add_column(c->cat, t->obj)))
 		return STRATA_ERROR;
 	col->position = atoi(v[1]) + 1;
-	if (!(col->name = sc_strdup(c->cat, v[2])))
+	if (!(col->name = strata__sc_strdup(c->cat, v[2])))
 		return STRATA_ERROR;
 	if (v[3] && *v[3]) {
 		sqt_tokens tk;
 
-		if (sqt_tokenize(&tk, v[3]) != 0)
+		if (strata__sqt_tokenize(&tk, v[3]) != 0)
 			return STRATA_ERROR;
-		col->type = sc_take(c->cat, sqt_canonical(tk.v, 0, tk.n));
-		sqt_tokens_release(&tk);
+		col->type = strata__sc_take(c->cat, strata__sqt_canonical(tk.v, 0, tk.n));
+		strata__sqt_tokens_release(&tk);
 		if (!col->type)
 			return STRATA_ERROR;
 		/* type names are not case-sensitive (varchar(3) is VARCHAR(3)) */
@@ -219,8 +219,8 @@ static int on_fk(void *payload, int ncols, const char *const *v)
 			return STRATA_ERROR;
 	}
 	fk = &t->fks[t->nfks - 1];
-	if (sc_strv_push(&fk->from, &fk->nfrom, v[4]) != 0 ||
-	    sc_strv_push(&fk->to, &fk->nto, v[5] ? v[5] : "") != 0)
+	if (strata__sc_strv_push(&fk->from, &fk->nfrom, v[4]) != 0 ||
+	    strata__sc_strv_push(&fk->to, &fk->nto, v[5] ? v[5] : "") != 0)
 		return STRATA_ERROR;
 	if (v[5])
 		fk->to_null = 0;
@@ -262,33 +262,33 @@ static int draft_cmp(const void *pa, const void *pb)
 
 static int put_fk_def(strata_buf *b, const pfk *fk, const char *match, int deferred)
 {
-	if (buf_puts(b, "FOREIGN KEY (") != 0)
+	if (strata__buf_puts(b, "FOREIGN KEY (") != 0)
 		return STRATA_ERROR;
 	for (size_t k = 0; k < fk->nfrom; k++)
-		if ((k && buf_puts(b, ", ") != 0) || sqt_put_ident(b, fk->from[k]) != 0)
+		if ((k && strata__buf_puts(b, ", ") != 0) || strata__sqt_put_ident(b, fk->from[k]) != 0)
 			return STRATA_ERROR;
-	if (buf_puts(b, ") REFERENCES ") != 0 || sqt_put_ident(b, fk->table) != 0)
+	if (strata__buf_puts(b, ") REFERENCES ") != 0 || strata__sqt_put_ident(b, fk->table) != 0)
 		return STRATA_ERROR;
 	if (!fk->to_null) {
-		if (buf_puts(b, " (") != 0)
+		if (strata__buf_puts(b, " (") != 0)
 			return STRATA_ERROR;
 		for (size_t k = 0; k < fk->nto; k++)
-			if ((k && buf_puts(b, ", ") != 0) || sqt_put_ident(b, fk->to[k]) != 0)
+			if ((k && strata__buf_puts(b, ", ") != 0) || strata__sqt_put_ident(b, fk->to[k]) != 0)
 				return STRATA_ERROR;
-		if (buf_putc(b, ')') != 0)
+		if (strata__buf_putc(b, ')') != 0)
 			return STRATA_ERROR;
 	}
 	if (strcmp(fk->on_update, "NO ACTION") != 0 &&
-	    buf_printf(b, " ON UPDATE %s", fk->on_update) != 0)
+	    strata__buf_printf(b, " ON UPDATE %s", fk->on_update) != 0)
 		return STRATA_ERROR;
 	if (strcmp(fk->on_delete, "NO ACTION") != 0 &&
-	    buf_printf(b, " ON DELETE %s", fk->on_delete) != 0)
+	    strata__buf_printf(b, " ON DELETE %s", fk->on_delete) != 0)
 		return STRATA_ERROR;
 	if (!match && strcmp(fk->match, "NONE") != 0)
 		match = fk->match;
-	if (match && (buf_puts(b, " MATCH ") != 0 || sqt_put_ident(b, match) != 0))
+	if (match && (strata__buf_puts(b, " MATCH ") != 0 || strata__sqt_put_ident(b, match) != 0))
 		return STRATA_ERROR;
-	if (deferred && buf_puts(b, " DEFERRABLE INITIALLY DEFERRED") != 0)
+	if (deferred && strata__buf_puts(b, " DEFERRABLE INITIALLY DEFERRED") != 0)
 		return STRATA_ERROR;
 	return 0;
 }
@@ -301,15 +301,15 @@ static char *free_name(const char *base, char **taken, size_t ntaken)
 	for (int k = 0;; k++) {
 		int clash = 0;
 
-		buf_clear(&b);
-		if ((k ? buf_printf(&b, "%s%d", base, k) : buf_puts(&b, base)) != 0) {
-			buf_release(&b);
+		strata__buf_clear(&b);
+		if ((k ? strata__buf_printf(&b, "%s%d", base, k) : strata__buf_puts(&b, base)) != 0) {
+			strata__buf_release(&b);
 			return NULL;
 		}
 		for (size_t j = 0; j < ntaken && !clash; j++)
 			clash = strcasecmp(taken[j], b.ptr) == 0;
 		if (!clash)
-			return buf_detach(&b);
+			return strata__buf_detach(&b);
 	}
 }
 
@@ -331,33 +331,33 @@ static int build_table(ctx *c, table_info *t)
 		sqt_tokens tk;
 		size_t i = 0;
 
-		if ((rc = sqt_tokenize(&tk, t->sql)) != 0)
+		if ((rc = strata__sqt_tokenize(&tk, t->sql)) != 0)
 			return rc;
-		while (i < tk.n && !sqt_is(&tk.v[i], "USING"))
+		while (i < tk.n && !strata__sqt_is(&tk.v[i], "USING"))
 			i++;
-		rc = buf_puts(&b, "CREATE VIRTUAL TABLE ") != 0 || sqt_put_ident(&b, o->name) != 0 ||
-		     buf_putc(&b, ' ') != 0 || sqt_put_canonical(&b, tk.v, i, tk.n) != 0
+		rc = strata__buf_puts(&b, "CREATE VIRTUAL TABLE ") != 0 || strata__sqt_put_ident(&b, o->name) != 0 ||
+		     strata__buf_putc(&b, ' ') != 0 || strata__sqt_put_canonical(&b, tk.v, i, tk.n) != 0
 			     ? STRATA_ERROR : 0;
-		sqt_tokens_release(&tk);
+		strata__sqt_tokens_release(&tk);
 		if (rc == 0)
-			o->def = sc_take(c->cat, buf_detach(&b));
-		buf_release(&b);
+			o->def = strata__sc_take(c->cat, strata__buf_detach(&b));
+		strata__buf_release(&b);
 		return rc == 0 && !o->def ? STRATA_ERROR : rc;
 	}
-	if ((rc = sqc_parse_create_table(&t->stmt, t->sql)) != 0)
+	if ((rc = strata__sqc_parse_create_table(&t->stmt, t->sql)) != 0)
 		return rc;
 	rc = STRATA_ERROR;
 	for (size_t i = 0; i < o->ncols; i++) {
 		sc_column *col = &o->cols[i];
-		const sqc_column *pc = sqc_column_of(&t->stmt, col->name);
+		const sqc_column *pc = strata__sqc_column_of(&t->stmt, col->name);
 
 		if (col->pk)
 			npk++;
 		if (!pc)
 			continue;
-		if ((pc->collation && !(col->collation = sc_strdup(c->cat, pc->collation))) ||
-		    (pc->default_expr && !(col->default_expr = sc_strdup(c->cat, pc->default_expr))) ||
-		    (pc->generated && !(col->generated = sc_strdup(c->cat, pc->generated))))
+		if ((pc->collation && !(col->collation = strata__sc_strdup(c->cat, pc->collation))) ||
+		    (pc->default_expr && !(col->default_expr = strata__sc_strdup(c->cat, pc->default_expr))) ||
+		    (pc->generated && !(col->generated = strata__sc_strdup(c->cat, pc->generated))))
 			goto done;
 	}
 	/* constraint drafts: primary key, unique, check from the statement */
@@ -372,7 +372,7 @@ static int build_table(ctx *c, table_info *t)
 		for (size_t k = 1; k <= npk; k++)
 			for (size_t i = 0; i < o->ncols; i++)
 				if (o->cols[i].pk == (int)k &&
-				    sc_strv_push(&d[nd].cols, &d[nd].ncols, o->cols[i].name) != 0)
+				    strata__sc_strv_push(&d[nd].cols, &d[nd].ncols, o->cols[i].name) != 0)
 					goto done;
 		for (size_t i = 0; i < t->stmt.ncons; i++)
 			if (t->stmt.cons[i].type == 'p')
@@ -383,14 +383,14 @@ static int build_table(ctx *c, table_info *t)
 			autoinc |= t->stmt.cols[i].autoincrement;
 		}
 		d[nd].given_name = pk_name;
-		if (buf_puts(&b, "PRIMARY KEY (") != 0)
+		if (strata__buf_puts(&b, "PRIMARY KEY (") != 0)
 			goto done;
 		for (size_t k = 0; k < d[nd].ncols; k++)
-			if ((k && buf_puts(&b, ", ") != 0) || sqt_put_ident(&b, d[nd].cols[k]) != 0)
+			if ((k && strata__buf_puts(&b, ", ") != 0) || strata__sqt_put_ident(&b, d[nd].cols[k]) != 0)
 				goto done;
-		if (buf_putc(&b, ')') != 0 || (autoinc && buf_puts(&b, " AUTOINCREMENT") != 0))
+		if (strata__buf_putc(&b, ')') != 0 || (autoinc && strata__buf_puts(&b, " AUTOINCREMENT") != 0))
 			goto done;
-		d[nd++].def = buf_detach(&b);
+		d[nd++].def = strata__buf_detach(&b);
 	}
 	for (size_t i = 0; i < t->stmt.ncons; i++) {
 		sqc_constraint *p = &t->stmt.cons[i];
@@ -403,11 +403,11 @@ static int build_table(ctx *c, table_info *t)
 		d[nd].type = p->type;
 		d[nd].given_name = p->name;
 		for (size_t k = 0; k < p->ncols; k++)
-			if (sc_strv_push(&d[nd].cols, &d[nd].ncols, p->cols[k]) != 0)
+			if (strata__sc_strv_push(&d[nd].cols, &d[nd].ncols, p->cols[k]) != 0)
 				goto done;
-		if (buf_printf(&b, "%s %s", p->type == 'u' ? "UNIQUE" : "CHECK", p->body) != 0)
+		if (strata__buf_printf(&b, "%s %s", p->type == 'u' ? "UNIQUE" : "CHECK", p->body) != 0)
 			goto done;
-		d[nd++].def = buf_detach(&b);
+		d[nd++].def = strata__buf_detach(&b);
 	}
 	/* foreign keys from the pragma, named and deferred as the statement says */
 	for (size_t i = 0; i < t->nfks; i++) {
@@ -431,11 +431,11 @@ static int build_table(ctx *c, table_info *t)
 		d[nd].fk = fk;
 		d[nd].given_name = match ? match->name : NULL;
 		for (size_t k = 0; k < fk->nfrom; k++)
-			if (sc_strv_push(&d[nd].cols, &d[nd].ncols, fk->from[k]) != 0)
+			if (strata__sc_strv_push(&d[nd].cols, &d[nd].ncols, fk->from[k]) != 0)
 				goto done;
 		if (put_fk_def(&b, fk, match ? match->match : NULL, match && match->deferred) != 0)
 			goto done;
-		d[nd++].def = buf_detach(&b);
+		d[nd++].def = strata__buf_detach(&b);
 	}
 	for (size_t i = 0; i < nd; i++)
 		if (!d[i].def)
@@ -444,59 +444,59 @@ static int build_table(ctx *c, table_info *t)
 		qsort(d, nd, sizeof(*d), draft_cmp);
 
 	/* the statement */
-	if (buf_puts(&b, "CREATE TABLE ") != 0 || sqt_put_ident(&b, o->name) != 0 ||
-	    buf_puts(&b, " (") != 0)
+	if (strata__buf_puts(&b, "CREATE TABLE ") != 0 || strata__sqt_put_ident(&b, o->name) != 0 ||
+	    strata__buf_puts(&b, " (") != 0)
 		goto done;
 	for (size_t i = 0; i < o->ncols; i++) {
-		const sqc_column *pc = sqc_column_of(&t->stmt, o->cols[i].name);
+		const sqc_column *pc = strata__sqc_column_of(&t->stmt, o->cols[i].name);
 		strata_buf pk = STRATA_BUF_INIT;
 		int bad;
 
 		/* a one-column key is written on its column, with its name
 		 * whether the statement gave it there or at the table level */
 		if (npk == 1 && o->cols[i].pk == 1 &&
-		    ((d[0].given_name && (buf_puts(&pk, "CONSTRAINT ") != 0 ||
-					  sqt_put_ident(&pk, d[0].given_name) != 0 ||
-					  buf_putc(&pk, ' ') != 0)) ||
-		     buf_puts(&pk, "PRIMARY KEY") != 0 ||
-		     (pc && pc->autoincrement && buf_puts(&pk, " AUTOINCREMENT") != 0))) {
-			buf_release(&pk);
+		    ((d[0].given_name && (strata__buf_puts(&pk, "CONSTRAINT ") != 0 ||
+					  strata__sqt_put_ident(&pk, d[0].given_name) != 0 ||
+					  strata__buf_putc(&pk, ' ') != 0)) ||
+		     strata__buf_puts(&pk, "PRIMARY KEY") != 0 ||
+		     (pc && pc->autoincrement && strata__buf_puts(&pk, " AUTOINCREMENT") != 0))) {
+			strata__buf_release(&pk);
 			goto done;
 		}
-		bad = buf_puts(&b, i ? ",\n    " : "\n    ") != 0 ||
-		      sqt_put_column(&b, &o->cols[i], pk.ptr) != 0;
-		buf_release(&pk);
+		bad = strata__buf_puts(&b, i ? ",\n    " : "\n    ") != 0 ||
+		      strata__sqt_put_column(&b, &o->cols[i], pk.ptr) != 0;
+		strata__buf_release(&pk);
 		if (bad)
 			goto done;
 	}
 	for (size_t i = 0; i < nd; i++) {
 		if (d[i].type == 'p' && npk == 1)
 			continue; /* written on its column */
-		if (buf_puts(&b, ",\n    ") != 0 ||
-		    (d[i].given_name && (buf_puts(&b, "CONSTRAINT ") != 0 ||
-					 sqt_put_ident(&b, d[i].given_name) != 0 ||
-					 buf_putc(&b, ' ') != 0)) ||
-		    buf_puts(&b, d[i].type == 'p' ? "PRIMARY KEY " : "") != 0)
+		if (strata__buf_puts(&b, ",\n    ") != 0 ||
+		    (d[i].given_name && (strata__buf_puts(&b, "CONSTRAINT ") != 0 ||
+					 strata__sqt_put_ident(&b, d[i].given_name) != 0 ||
+					 strata__buf_putc(&b, ' ') != 0)) ||
+		    strata__buf_puts(&b, d[i].type == 'p' ? "PRIMARY KEY " : "") != 0)
 			goto done;
 		if (d[i].type == 'p') {
 			/* "PRIMARY KEY (a, b)" without AUTOINCREMENT, which needs one column */
 			const char *lp = strchr(d[i].def, '(');
 			const char *end = strstr(d[i].def, " AUTOINCREMENT");
 
-			if (buf_putn(&b, lp, end ? (size_t)(end - lp) : strlen(lp)) != 0)
+			if (strata__buf_putn(&b, lp, end ? (size_t)(end - lp) : strlen(lp)) != 0)
 				goto done;
-		} else if (buf_puts(&b, d[i].def) != 0) {
+		} else if (strata__buf_puts(&b, d[i].def) != 0) {
 			goto done;
 		}
 	}
-	if (buf_puts(&b, "\n)") != 0 || (o->options && buf_printf(&b, " %s", o->options) != 0))
+	if (strata__buf_puts(&b, "\n)") != 0 || (o->options && strata__buf_printf(&b, " %s", o->options) != 0))
 		goto done;
-	if (!(o->def = sc_take(c->cat, buf_detach(&b))))
+	if (!(o->def = strata__sc_take(c->cat, strata__buf_detach(&b))))
 		goto done;
 
 	/* the constraint objects; the names the schema gave are taken first */
 	for (size_t i = 0; i < nd; i++)
-		if (d[i].given_name && sc_strv_push(&names, &nnames, d[i].given_name) != 0)
+		if (d[i].given_name && strata__sc_strv_push(&names, &nnames, d[i].given_name) != 0)
 			goto done;
 	for (size_t i = 0; i < nd; i++) {
 		static const char *const suffix[] = { ['p'] = "pkey", ['u'] = "key",
@@ -507,38 +507,38 @@ static int build_table(ctx *c, table_info *t)
 		if (d[i].given_name) {
 			name = strata_strdup(d[i].given_name);
 		} else {
-			buf_clear(&b);
-			if (buf_puts(&b, o->name) != 0)
+			strata__buf_clear(&b);
+			if (strata__buf_puts(&b, o->name) != 0)
 				goto done;
 			if (d[i].type != 'p' && d[i].type != 'c')
 				for (size_t j = 0; j < d[i].ncols; j++)
-					if (buf_printf(&b, "_%s", d[i].cols[j]) != 0)
+					if (strata__buf_printf(&b, "_%s", d[i].cols[j]) != 0)
 						goto done;
-			if (buf_printf(&b, "_%s", suffix[(unsigned char)d[i].type]) != 0)
+			if (strata__buf_printf(&b, "_%s", suffix[(unsigned char)d[i].type]) != 0)
 				goto done;
 			name = free_name(b.ptr, names, nnames);
 		}
-		if (!name || (!d[i].given_name && sc_strv_push(&names, &nnames, name) != 0)) {
+		if (!name || (!d[i].given_name && strata__sc_strv_push(&names, &nnames, name) != 0)) {
 			strata_free(name);
 			goto done;
 		}
-		if (!(k = sc_catalog_add(c->cat, SC_CONSTRAINT))) {
+		if (!(k = strata__sc_catalog_add(c->cat, SC_CONSTRAINT))) {
 			strata_free(name);
 			goto done;
 		}
-		if (!(k->name = sc_take(c->cat, name)))
+		if (!(k->name = strata__sc_take(c->cat, name)))
 			goto done;
 		k->contype = d[i].type;
-		if (!(k->table = sc_strdup(c->cat, o->name)))
+		if (!(k->table = strata__sc_strdup(c->cat, o->name)))
 			goto done;
-		buf_clear(&b);
-		if ((d[i].given_name && (buf_puts(&b, "CONSTRAINT ") != 0 ||
-					 sqt_put_ident(&b, d[i].given_name) != 0 ||
-					 buf_putc(&b, ' ') != 0)) ||
-		    buf_puts(&b, d[i].def) != 0 || !(k->def = sc_take(c->cat, buf_detach(&b))))
+		strata__buf_clear(&b);
+		if ((d[i].given_name && (strata__buf_puts(&b, "CONSTRAINT ") != 0 ||
+					 strata__sqt_put_ident(&b, d[i].given_name) != 0 ||
+					 strata__buf_putc(&b, ' ') != 0)) ||
+		    strata__buf_puts(&b, d[i].def) != 0 || !(k->def = strata__sc_take(c->cat, strata__buf_detach(&b))))
 			goto done;
 		for (size_t j = 0; j < d[i].ncols; j++)
-			if (sc_strv_add(c->cat, &k->con_columns, &k->ncon_columns, d[i].cols[j]) != 0)
+			if (strata__sc_strv_add(c->cat, &k->con_columns, &k->ncon_columns, d[i].cols[j]) != 0)
 				goto done;
 		if (d[i].type == 'f') {
 			const pfk *fk = d[i].fk;
@@ -549,9 +549,9 @@ static int build_table(ctx *c, table_info *t)
 				goto done;
 			for (char *s = lower; *s; s++)
 				*s = (char)tolower((unsigned char)*s);
-			parent = map_get(&c->lower, lower);
+			parent = strata__map_get(&c->lower, lower);
 			strata_free(lower);
-			if (!(k->ref_table = sc_take(c->cat, sc_make_key(SC_TABLE, NULL, NULL,
+			if (!(k->ref_table = strata__sc_take(c->cat, strata__sc_make_key(SC_TABLE, NULL, NULL,
 									  parent ? parent->name
 										 : fk->table))))
 				goto done;
@@ -563,11 +563,11 @@ static int build_table(ctx *c, table_info *t)
 					for (size_t q = 0; q < parent->ncols; q++)
 						if (parent->cols[q].pk == (int)j + 1)
 							ref = parent->cols[q].name;
-				if (sc_strv_add(c->cat, &k->ref_columns, &k->nref_columns, ref) != 0)
+				if (strata__sc_strv_add(c->cat, &k->ref_columns, &k->nref_columns, ref) != 0)
 					goto done;
 			}
 			if ((!parent || parent != o) &&
-			    sc_strv_add(c->cat, &o->deps, &o->ndeps, k->ref_table) != 0)
+			    strata__sc_strv_add(c->cat, &o->deps, &o->ndeps, k->ref_table) != 0)
 				goto done;
 		}
 	}
@@ -575,11 +575,11 @@ static int build_table(ctx *c, table_info *t)
 done:
 	for (size_t i = 0; i < nd; i++) {
 		strata_free(d[i].def);
-		sc_strv_free(d[i].cols, d[i].ncols);
+		strata__sc_strv_free(d[i].cols, d[i].ncols);
 	}
 	strata_free(d);
-	sc_strv_free(names, nnames);
-	buf_release(&b);
+	strata__sc_strv_free(names, nnames);
+	strata__buf_release(&b);
 	return rc;
 }
 
@@ -594,32 +594,32 @@ static char *canonical_create(const char *sql, const char *name, const char *wha
 	size_t i = 0;
 	int unique = 0;
 
-	if (sqt_tokenize(&tk, sql) != 0)
+	if (strata__sqt_tokenize(&tk, sql) != 0)
 		return NULL;
-	while (i < tk.n && !sqt_is(&tk.v[i], what)) {
-		unique |= sqt_is(&tk.v[i], "UNIQUE");
+	while (i < tk.n && !strata__sqt_is(&tk.v[i], what)) {
+		unique |= strata__sqt_is(&tk.v[i], "UNIQUE");
 		i++;
 	}
 	i++;
-	if (sqt_at(tk.v, tk.n, i, "IF") && sqt_at(tk.v, tk.n, i + 1, "NOT") &&
-	    sqt_at(tk.v, tk.n, i + 2, "EXISTS"))
+	if (strata__sqt_at(tk.v, tk.n, i, "IF") && strata__sqt_at(tk.v, tk.n, i + 1, "NOT") &&
+	    strata__sqt_at(tk.v, tk.n, i + 2, "EXISTS"))
 		i += 3;
 	i++; /* the name */
 	if (i < tk.n && tk.v[i].type == SQT_DOT)
 		i += 2; /* schema.name */
-	if (buf_printf(&b, "CREATE %s%s ", unique ? "UNIQUE " : "", what) != 0 ||
-	    sqt_put_ident(&b, name) != 0 ||
-	    (i < tk.n && (buf_putc(&b, ' ') != 0 ||
-			  sqt_put_canonical(&b, tk.v, i < tk.n ? i : tk.n, tk.n) != 0))) {
-		sqt_tokens_release(&tk);
-		buf_release(&b);
+	if (strata__buf_printf(&b, "CREATE %s%s ", unique ? "UNIQUE " : "", what) != 0 ||
+	    strata__sqt_put_ident(&b, name) != 0 ||
+	    (i < tk.n && (strata__buf_putc(&b, ' ') != 0 ||
+			  strata__sqt_put_canonical(&b, tk.v, i < tk.n ? i : tk.n, tk.n) != 0))) {
+		strata__sqt_tokens_release(&tk);
+		strata__buf_release(&b);
 		return NULL;
 	}
 	/* a trailing ';' stored by some tools is not part of the definition */
 	while (b.len && b.ptr[b.len - 1] == ';')
-		buf_truncate(&b, b.len - 1);
-	sqt_tokens_release(&tk);
-	return buf_detach(&b);
+		strata__buf_truncate(&b, b.len - 1);
+	strata__sqt_tokens_release(&tk);
+	return strata__buf_detach(&b);
 }
 
 static int on_index(void *payload, int ncols, const char *const *v)
@@ -628,15 +628,15 @@ static int on_index(void *payload, int ncols, const char *const *v)
 	sc_object *o = c->cur;
 
 	if (!o || strcmp(o->name, v[0]) != 0) {
-		if (!(o = c->cur = sc_catalog_add(c->cat, SC_INDEX)) ||
-		    !(o->name = sc_strdup(c->cat, v[0])) || !(o->table = sc_strdup(c->cat, v[1])) ||
-		    !(o->def = sc_take(c->cat, canonical_create(v[2], v[0], "INDEX"))))
+		if (!(o = c->cur = strata__sc_catalog_add(c->cat, SC_INDEX)) ||
+		    !(o->name = strata__sc_strdup(c->cat, v[0])) || !(o->table = strata__sc_strdup(c->cat, v[1])) ||
+		    !(o->def = strata__sc_take(c->cat, canonical_create(v[2], v[0], "INDEX"))))
 			return STRATA_ERROR;
 		/* canonical_create() keeps UNIQUE right after CREATE */
 		o->unique = strncmp(o->def, "CREATE UNIQUE ", 14) == 0;
 	}
 	/* the index's key columns; an expression has no name */
-	if (v[3] && sc_strv_add(c->cat, &o->con_columns, &o->ncon_columns, v[4] ? v[4] : "") != 0)
+	if (v[3] && strata__sc_strv_add(c->cat, &o->con_columns, &o->ncon_columns, v[4] ? v[4] : "") != 0)
 		return STRATA_ERROR;
 	return 0;
 }
@@ -646,10 +646,10 @@ static int on_view(void *payload, int ncols, const char *const *v)
 	ctx *c = payload;
 	sc_object *o;
 
-	if (!(o = sc_catalog_add(c->cat, strcmp(v[0], "view") == 0 ? SC_VIEW : SC_TRIGGER)) ||
-	    !(o->name = sc_strdup(c->cat, v[1])) ||
-	    (o->kind == SC_TRIGGER && !(o->table = sc_strdup(c->cat, v[2]))) ||
-	    !(o->def = sc_take(c->cat, canonical_create(v[3] ? v[3] : "", v[1],
+	if (!(o = strata__sc_catalog_add(c->cat, strcmp(v[0], "view") == 0 ? SC_VIEW : SC_TRIGGER)) ||
+	    !(o->name = strata__sc_strdup(c->cat, v[1])) ||
+	    (o->kind == SC_TRIGGER && !(o->table = strata__sc_strdup(c->cat, v[2]))) ||
+	    !(o->def = strata__sc_take(c->cat, canonical_create(v[3] ? v[3] : "", v[1],
 							o->kind == SC_VIEW ? "VIEW" : "TRIGGER"))))
 		return STRATA_ERROR;
 	return 0;
@@ -666,12 +666,12 @@ static int on_view_column(void *payload, int ncols, const char *const *v)
 		return STRATA_ERROR;
 	for (char *s = lower; *s; s++)
 		*s = (char)tolower((unsigned char)*s);
-	o = map_get(&c->lower, lower);
+	o = strata__map_get(&c->lower, lower);
 	strata_free(lower);
 	if (!o || o->kind != SC_VIEW)
 		return 0;
-	if (!(col = sc_object_add_column(c->cat, o)) || !(col->name = sc_strdup(c->cat, v[2])) ||
-	    (v[3] && *v[3] && !(col->type = sc_strdup(c->cat, v[3]))))
+	if (!(col = strata__sc_object_add_column(c->cat, o)) || !(col->name = strata__sc_strdup(c->cat, v[2])) ||
+	    (v[3] && *v[3] && !(col->type = strata__sc_strdup(c->cat, v[3]))))
 		return STRATA_ERROR;
 	col->position = atoi(v[1]) + 1;
 	return 0;
@@ -685,12 +685,12 @@ static int add_lower(ctx *c, sc_object *o)
 		return STRATA_ERROR;
 	for (char *s = lower; *s; s++)
 		*s = (char)tolower((unsigned char)*s);
-	if (sc_strv_push(&c->lower_keys, &c->nlower_keys, lower) != 0) {
+	if (strata__sc_strv_push(&c->lower_keys, &c->nlower_keys, lower) != 0) {
 		strata_free(lower);
 		return STRATA_ERROR;
 	}
 	strata_free(lower);
-	return map_put(&c->lower, c->lower_keys[c->nlower_keys - 1], o);
+	return strata__map_put(&c->lower, c->lower_keys[c->nlower_keys - 1], o);
 }
 
 /* deps of a view or trigger: every table or view its statement names. */
@@ -707,14 +707,14 @@ static int statement_deps(ctx *c, sc_object *o)
 			return STRATA_ERROR;
 		for (char *s = lower; *s; s++)
 			*s = (char)tolower((unsigned char)*s);
-		on = map_get(&c->lower, lower);
+		on = strata__map_get(&c->lower, lower);
 		strata_free(lower);
-		if (on && !(on->key) && !(on->key = sc_take(c->cat, sc_make_key(on->kind, NULL, NULL, on->name))))
+		if (on && !(on->key) && !(on->key = strata__sc_take(c->cat, strata__sc_make_key(on->kind, NULL, NULL, on->name))))
 			return STRATA_ERROR;
-		if (on && sc_strv_add(c->cat, &o->deps, &o->ndeps, on->key) != 0)
+		if (on && strata__sc_strv_add(c->cat, &o->deps, &o->ndeps, on->key) != 0)
 			return STRATA_ERROR;
 	}
-	if ((rc = sqt_tokenize(&tk, o->def)) != 0)
+	if ((rc = strata__sqt_tokenize(&tk, o->def)) != 0)
 		return rc;
 	for (size_t i = 0; rc == 0 && i < tk.n; i++) {
 		char *name;
@@ -723,26 +723,26 @@ static int statement_deps(ctx *c, sc_object *o)
 
 		if (tk.v[i].type != SQT_WORD && tk.v[i].type != SQT_QID)
 			continue;
-		if (!(name = sqt_name(&tk.v[i]))) {
+		if (!(name = strata__sqt_name(&tk.v[i]))) {
 			rc = STRATA_ERROR;
 			break;
 		}
 		for (char *s = name; *s; s++)
 			*s = (char)tolower((unsigned char)*s);
-		dep = map_get(&c->lower, name);
+		dep = strata__map_get(&c->lower, name);
 		strata_free(name);
 		if (!dep || dep == o)
 			continue;
-		if (!dep->key && !(dep->key = sc_take(c->cat, sc_make_key(dep->kind, NULL, NULL, dep->name)))) {
+		if (!dep->key && !(dep->key = strata__sc_take(c->cat, strata__sc_make_key(dep->kind, NULL, NULL, dep->name)))) {
 			rc = STRATA_ERROR;
 			break;
 		}
 		for (size_t k = 0; k < o->ndeps; k++)
 			seen |= strcmp(o->deps[k], dep->key) == 0;
-		if (!seen && sc_strv_add(c->cat, &o->deps, &o->ndeps, dep->key) != 0)
+		if (!seen && strata__sc_strv_add(c->cat, &o->deps, &o->ndeps, dep->key) != 0)
 			rc = STRATA_ERROR;
 	}
-	sqt_tokens_release(&tk);
+	strata__sqt_tokens_release(&tk);
 	return rc;
 }
 
@@ -752,7 +752,7 @@ static int statement_deps(ctx *c, sc_object *o)
 static int index_tables(ctx *c)
 {
 	for (size_t i = 0; i < c->ntables; i++)
-		if (map_put(&c->by_name, c->tables[i].obj->name, (void *)(uintptr_t)(i + 1)) != 0)
+		if (strata__map_put(&c->by_name, c->tables[i].obj->name, (void *)(uintptr_t)(i + 1)) != 0)
 			return STRATA_ERROR;
 	return 0;
 }
@@ -834,7 +834,7 @@ static const sqlite_query_step sqlite_steps[] = {
 	  on_view_column, NULL, 1 },
 };
 
-int sc_introspect_sqlite(strata_db *db, const char *version_table, sc_catalog *cat)
+int strata__sc_introspect_sqlite(strata_db *db, const char *version_table, sc_catalog *cat)
 {
 	const char *dot = version_table ? strrchr(version_table, '.') : NULL;
 	ctx c;
@@ -849,7 +849,7 @@ int sc_introspect_sqlite(strata_db *db, const char *version_table, sc_catalog *c
 	for (size_t i = 0; rc == 0 && i < sizeof(sqlite_steps) / sizeof(*sqlite_steps); i++) {
 		const sqlite_query_step *q = &sqlite_steps[i];
 
-		rc = db_query(db, q->sql, 2, c.params, q->cb, &c);
+		rc = strata__db_query(db, q->sql, 2, c.params, q->cb, &c);
 		if (rc != 0 && q->optional) {
 			strata_error_clear();
 			rc = 0;
@@ -860,9 +860,9 @@ int sc_introspect_sqlite(strata_db *db, const char *version_table, sc_catalog *c
 	for (size_t i = 0; i < c.ntables; i++)
 		table_info_release(&c.tables[i]);
 	strata_free(c.tables);
-	map_release(&c.by_name);
-	map_release(&c.lower);
-	sc_strv_free(c.lower_keys, c.nlower_keys);
+	strata__map_release(&c.by_name);
+	strata__map_release(&c.lower);
+	strata__sc_strv_free(c.lower_keys, c.nlower_keys);
 	if (rc != 0 && rc != STRATA_ERROR && rc != STRATA_EDB)
 		return rc;
 	if (rc != 0)

@@ -25,21 +25,21 @@ static int on_schema_row(void *payload, int ncols, const char *const *v)
 	row_list *l = payload;
 	strata_buf b = STRATA_BUF_INIT;
 
-	if (ncols != 4 || buf_printf(&b, "%s\x1f%s\x1f%s\x1f%s", v[0], v[1], v[2], v[3]) != 0 ||
-	    sc_strv_push(&l->v, &l->n, buf_cstr(&b)) != 0)
+	if (ncols != 4 || strata__buf_printf(&b, "%s\x1f%s\x1f%s\x1f%s", v[0], v[1], v[2], v[3]) != 0 ||
+	    strata__sc_strv_push(&l->v, &l->n, strata__buf_cstr(&b)) != 0)
 		l->rc = STRATA_ERROR;
-	buf_release(&b);
+	strata__buf_release(&b);
 	return l->rc;
 }
 
 /* One scan inside SQLite, whose catalog has no index by name. */
-int sc_sqlite_schema_rows(char ***rows, size_t *n, strata_db *db, const char *version_table,
+int strata__sc_sqlite_schema_rows(char ***rows, size_t *n, strata_db *db, const char *version_table,
 			  const char *names_json)
 {
 	const char *vt = version_table ? version_table : "strata_version";
 	const char *params[2] = { names_json, strrchr(vt, '.') ? strrchr(vt, '.') + 1 : vt };
 	row_list l = { NULL, 0, 0 };
-	int rc = db_query(db,
+	int rc = strata__db_query(db,
 			  "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND "
 			  "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND tbl_name COLLATE NOCASE NOT IN "
 			  "($2, 'strata_history') AND ($1 IS NULL OR tbl_name COLLATE "
@@ -61,7 +61,7 @@ int sc_sqlite_schema_rows(char ***rows, size_t *n, strata_db *db, const char *ve
 	return 0;
 }
 
-const char *sc_sqlite_schema_row_field(const char *row, int k, size_t *len)
+const char *strata__sc_sqlite_schema_row_field(const char *row, int k, size_t *len)
 {
 	for (int i = 0; i < k && i < 3; i++)
 		row = strchr(row, '\x1f') + 1;
@@ -75,10 +75,10 @@ static int on_flag(void *payload, int ncols, const char *const *v)
 	return 0;
 }
 
-int sc_pg_user_code_exists(int *out, strata_db *db)
+int strata__sc_pg_user_code_exists(int *out, strata_db *db)
 {
 	*out = 0;
-	return db_query(db,
+	return strata__db_query(db,
 			"SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g WHERE NOT g.tgisinternal) "
 			"OR EXISTS (SELECT 1 FROM pg_catalog.pg_proc p WHERE p.oid >= 16384 AND NOT "
 			"EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = "
@@ -87,10 +87,10 @@ int sc_pg_user_code_exists(int *out, strata_db *db)
 			0, NULL, on_flag, out);
 }
 
-int sc_pg_event_triggers_exist(int *out, strata_db *db)
+int strata__sc_pg_event_triggers_exist(int *out, strata_db *db)
 {
 	*out = 0;
-	return db_query(db, "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger)", 0, NULL,
+	return strata__db_query(db, "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger)", 0, NULL,
 			on_flag, out);
 }
 
@@ -103,20 +103,20 @@ static int on_state_schema(void *payload, int ncols, const char *const *v)
 {
 	schema_list *l = payload;
 
-	return ncols == 1 && v[0] && !sc_strv_has(*l->v, *l->n, v[0]) ? sc_strv_push(l->v, l->n, v[0])
+	return ncols == 1 && v[0] && !strata__sc_strv_has(*l->v, *l->n, v[0]) ? strata__sc_strv_push(l->v, l->n, v[0])
 								       : 0;
 }
 
-int sc_online_state_schemas(char ***v, size_t *n, strata_db *db)
+int strata__sc_online_state_schemas(char ***v, size_t *n, strata_db *db)
 {
 	schema_list l = { v, n };
 	int exists = 0, rc;
 
-	rc = db_query(db, "SELECT pg_catalog.to_regclass('" STRATA_ONLINE_SCHEMA ".migrations') IS NOT NULL",
+	rc = strata__db_query(db, "SELECT pg_catalog.to_regclass('" STRATA_ONLINE_SCHEMA ".migrations') IS NOT NULL",
 		      0, NULL, on_flag, &exists);
 	if (rc != 0 || !exists)
 		return rc;
-	return db_query(db, "SELECT version_schema FROM " STRATA_ONLINE_SCHEMA ".migrations UNION "
+	return strata__db_query(db, "SELECT version_schema FROM " STRATA_ONLINE_SCHEMA ".migrations UNION "
 			"SELECT previous_schema FROM " STRATA_ONLINE_SCHEMA ".migrations "
 			"WHERE previous_schema IS NOT NULL",
 			0, NULL, on_state_schema, &l);

@@ -16,12 +16,12 @@
 /* How much of the provider's stderr a message quotes. */
 #define STDERR_QUOTE 1200
 
-int sc_provider_is(const char *spec)
+int strata__sc_provider_is(const char *spec)
 {
 	return spec && strncmp(spec, SC_PROVIDER_PREFIX, strlen(SC_PROVIDER_PREFIX)) == 0;
 }
 
-void sc_provider_argv_free(char **argv)
+void strata__sc_provider_argv_free(char **argv)
 {
 	for (size_t i = 0; argv && argv[i]; i++)
 		strata_free(argv[i]);
@@ -37,17 +37,17 @@ static int push_word(char ***v, size_t *n, size_t *cap, strata_buf *w)
 {
 	char *s;
 
-	if (buf_oom(w) || strata_grow((void **)v, cap, *n + 2, sizeof(**v)) != 0)
+	if (strata__buf_oom(w) || strata_grow((void **)v, cap, *n + 2, sizeof(**v)) != 0)
 		return STRATA_ERROR;
 	if (!(s = strata_strndup(w->ptr ? w->ptr : "", w->len)))
 		return STRATA_ERROR;
 	(*v)[(*n)++] = s;
 	(*v)[*n] = NULL;
-	buf_clear(w);
+	strata__buf_clear(w);
 	return 0;
 }
 
-int sc_provider_argv(char ***argv_out, size_t *argc_out, const char *command)
+int strata__sc_provider_argv(char ***argv_out, size_t *argc_out, const char *command)
 {
 	strata_buf w = STRATA_BUF_INIT;
 	char **v = NULL;
@@ -74,7 +74,7 @@ int sc_provider_argv(char ***argv_out, size_t *argc_out, const char *command)
 						      "unclosed ' in the provider command: %s", p);
 				break;
 			}
-			buf_putn(&w, p + 1, (size_t)(end - p - 1));
+			strata__buf_putn(&w, p + 1, (size_t)(end - p - 1));
 			p = end + 1;
 		} else if (*p == '"') {
 			const char *start = p++;
@@ -82,7 +82,7 @@ int sc_provider_argv(char ***argv_out, size_t *argc_out, const char *command)
 			while (*p && *p != '"') {
 				if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
 					p++;
-				buf_putc(&w, *p++);
+				strata__buf_putc(&w, *p++);
 			}
 			if (!*p) {
 				rc = strata_error_set(STRATA_EINVALID,
@@ -96,24 +96,24 @@ int sc_provider_argv(char ***argv_out, size_t *argc_out, const char *command)
 						      "the provider command ends with a lone backslash");
 				break;
 			}
-			buf_putc(&w, p[1]);
+			strata__buf_putc(&w, p[1]);
 			p += 2;
 		} else {
-			buf_putc(&w, *p++);
+			strata__buf_putc(&w, *p++);
 		}
 	}
 	if (rc == 0 && in_word)
 		rc = push_word(&v, &n, &cap, &w);
-	if (rc == 0 && buf_oom(&w))
+	if (rc == 0 && strata__buf_oom(&w))
 		rc = strata_error_set(STRATA_ERROR, "out of memory");
 	if (rc == 0 && n == 0)
 		rc = strata_error_set(STRATA_EINVALID, "the schema provider has no command after exec:");
-	buf_release(&w);
+	strata__buf_release(&w);
 	if (rc != 0) {
 		if (rc == STRATA_EINVALID)
 			strata_error_hint("write schema = exec: COMMAND ARGS; quote words with ' or \", "
 					  "as in a shell (no shell runs: use sh -c '...' for one)");
-		sc_provider_argv_free(v);
+		strata__sc_provider_argv_free(v);
 		return rc;
 	}
 	*argv_out = v;
@@ -126,44 +126,44 @@ int sc_provider_argv(char ***argv_out, size_t *argc_out, const char *command)
 static int put_word(strata_buf *out, const char *word)
 {
 	if (strstr(word, "://") || strstr(word, "password"))
-		return redact_conninfo(out, word);
+		return strata__redact_conninfo(out, word);
 	if (!*word || strpbrk(word, " \t\n\r'\"\\")) {
-		buf_putc(out, '\'');
+		strata__buf_putc(out, '\'');
 		for (const char *p = word; *p; p++)
-			*p == '\'' ? buf_puts(out, "'\\''") : buf_putc(out, *p);
-		return buf_putc(out, '\'');
+			*p == '\'' ? strata__buf_puts(out, "'\\''") : strata__buf_putc(out, *p);
+		return strata__buf_putc(out, '\'');
 	}
-	return buf_puts(out, word);
+	return strata__buf_puts(out, word);
 }
 
-int sc_provider_display(strata_buf *out, const char *spec)
+int strata__sc_provider_display(strata_buf *out, const char *spec)
 {
 	char **argv = NULL;
 	size_t argc = 0;
 
-	if (!sc_provider_is(spec))
-		return buf_puts(out, spec ? spec : "");
-	if (sc_provider_argv(&argv, &argc, spec + strlen(SC_PROVIDER_PREFIX)) != 0) {
+	if (!strata__sc_provider_is(spec))
+		return strata__buf_puts(out, spec ? spec : "");
+	if (strata__sc_provider_argv(&argv, &argc, spec + strlen(SC_PROVIDER_PREFIX)) != 0) {
 		strata_error_clear();
-		return buf_puts(out, "(unreadable provider command)");
+		return strata__buf_puts(out, "(unreadable provider command)");
 	}
 	for (size_t i = 0; i < argc; i++)
-		if ((i && buf_putc(out, ' ')) || put_word(out, argv[i]))
+		if ((i && strata__buf_putc(out, ' ')) || put_word(out, argv[i]))
 			break;
-	sc_provider_argv_free(argv);
-	return buf_oom(out) ? STRATA_ERROR : 0;
+	strata__sc_provider_argv_free(argv);
+	return strata__buf_oom(out) ? STRATA_ERROR : 0;
 }
 
-int sc_source_shown(strata_buf *out, const char *spec)
+int strata__sc_source_shown(strata_buf *out, const char *spec)
 {
 	size_t len = out->len;
 
-	if (!sc_provider_is(spec))
-		return buf_puts(out, spec ? spec : "");
-	if (buf_puts(out, SC_PROVIDER_PREFIX " ") == 0 && sc_provider_display(out, spec) == 0)
+	if (!strata__sc_provider_is(spec))
+		return strata__buf_puts(out, spec ? spec : "");
+	if (strata__buf_puts(out, SC_PROVIDER_PREFIX " ") == 0 && strata__sc_provider_display(out, spec) == 0)
 		return 0;
-	buf_truncate(out, len);
-	return buf_puts(out, SC_PROVIDER_PREFIX " ...");
+	strata__buf_truncate(out, len);
+	return strata__buf_puts(out, SC_PROVIDER_PREFIX " ...");
 }
 
 /* The last lines of the provider's stderr, at most STDERR_QUOTE bytes,
@@ -243,7 +243,7 @@ static int judge(const proc_result *r, const strata_buf *out, const strata_buf *
 		break;
 	}
 	if (memchr(out->ptr ? out->ptr : "", '\0', out->len) ||
-	    !utf8_valid(out->ptr ? out->ptr : "", out->len, &bad)) {
+	    !strata__utf8_valid(out->ptr ? out->ptr : "", out->len, &bad)) {
 		strata_error_set(STRATA_EPARSE,
 				 "the schema provider \"exec: %s\" printed bytes that are not UTF-8 text", shown);
 		strata_error_hint("a provider prints SQL DDL on stdout and everything else on stderr");
@@ -259,7 +259,7 @@ static int judge(const proc_result *r, const strata_buf *out, const strata_buf *
 	return STRATA_EPARSE;
 }
 
-int sc_provider_run(strata_buf *sql, const char *spec, const strata_config *cfg)
+int strata__sc_provider_run(strata_buf *sql, const char *spec, const strata_config *cfg)
 {
 	strata_buf shown = STRATA_BUF_INIT, err = STRATA_BUF_INIT, out = STRATA_BUF_INIT;
 	long timeout_ms = cfg ? cfg->provider_timeout_ms : DEFAULT_TIMEOUT_MS;
@@ -268,24 +268,24 @@ int sc_provider_run(strata_buf *sql, const char *spec, const strata_config *cfg)
 	size_t argc;
 	int rc;
 
-	if (!sc_provider_is(spec))
+	if (!strata__sc_provider_is(spec))
 		return strata_error_set(STRATA_EINVALID, "not a schema provider");
-	if ((rc = sc_provider_argv(&argv, &argc, spec + strlen(SC_PROVIDER_PREFIX))) != 0)
+	if ((rc = strata__sc_provider_argv(&argv, &argc, spec + strlen(SC_PROVIDER_PREFIX))) != 0)
 		return rc;
-	if ((rc = sc_provider_display(&shown, spec)) != 0)
+	if ((rc = strata__sc_provider_display(&shown, spec)) != 0)
 		goto done;
-	rc = proc_run(&r, (const char *const *)argv, cfg ? cfg->root : NULL, timeout_ms,
+	rc = strata__proc_run(&r, (const char *const *)argv, cfg ? cfg->root : NULL, timeout_ms,
 		      PROVIDER_OUT_MAX, &out, &err);
-	if (rc == 0 && (buf_oom(&out) || buf_oom(&err)))
+	if (rc == 0 && (strata__buf_oom(&out) || strata__buf_oom(&err)))
 		rc = strata_error_set(STRATA_ERROR, "out of memory reading the schema provider");
 	if (rc == 0)
-		rc = judge(&r, &out, &err, buf_cstr(&shown), argv[0], timeout_ms);
-	if (rc == 0 && buf_putn(sql, out.ptr, out.len) != 0)
+		rc = judge(&r, &out, &err, strata__buf_cstr(&shown), argv[0], timeout_ms);
+	if (rc == 0 && strata__buf_putn(sql, out.ptr, out.len) != 0)
 		rc = strata_error_set(STRATA_ERROR, "out of memory");
 done:
-	sc_provider_argv_free(argv);
-	buf_release(&shown);
-	buf_release(&err);
-	buf_release(&out);
+	strata__sc_provider_argv_free(argv);
+	strata__buf_release(&shown);
+	strata__buf_release(&err);
+	strata__buf_release(&out);
 	return rc;
 }

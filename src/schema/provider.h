@@ -4,7 +4,7 @@
  *
  * A provider is named where a schema file would be: "exec: COMMAND ARGS"
  * (schema in strata.ini, --schema, or a SOURCE of diff). strata runs the
- * command itself, without a shell (see sc_provider_argv for how the
+ * command itself, without a shell (see strata__sc_provider_argv for how the
  * command line is split), in the project folder, and reads the SQL from
  * its stdout. It fails, with nothing changed and the error an input
  * error (exit 2), when the program cannot be started, exits with a status
@@ -29,7 +29,7 @@
 #define SC_PROVIDER_PREFIX "exec:"
 
 /* 1 if spec names a provider ("exec:..."), else 0. */
-int sc_provider_is(const char *spec);
+int strata__sc_provider_is(const char *spec);
 
 /*
  * Split a command line into words, the way a POSIX shell splits a simple
@@ -38,21 +38,21 @@ int sc_provider_is(const char *spec);
  * quotes" keep everything but \" and \\, which stand for " and \; outside
  * quotes a backslash keeps the next character as it is. No variables,
  * globs, pipes or redirections: "sh -c '...'" is how to get a shell.
- * @param[out] argv_out NULL-terminated, free with sc_provider_argv_free
+ * @param[out] argv_out NULL-terminated, free with strata__sc_provider_argv_free
  * @return 0, or STRATA_EINVALID (an unclosed quote, a trailing backslash,
  *         no words) naming the place
  */
-int sc_provider_argv(char ***argv_out, size_t *argc_out, const char *command);
-void sc_provider_argv_free(char **argv);
+int strata__sc_provider_argv(char ***argv_out, size_t *argc_out, const char *command);
+void strata__sc_provider_argv_free(char **argv);
 
 /* The command of a spec as shown in messages: the words after "exec:",
  * any password in a URL among them masked (buf append). */
-int sc_provider_display(strata_buf *out, const char *spec);
+int strata__sc_provider_display(strata_buf *out, const char *spec);
 
 /* A schema source as messages show it (buf append): a file's path, or
  * "exec: " and the provider's command with any password masked
  * ("exec: ..." when the command cannot be read). */
-int sc_source_shown(strata_buf *out, const char *spec);
+int strata__sc_source_shown(strata_buf *out, const char *spec);
 
 /*
  * Run the provider of spec ("exec: ...") and append its stdout to sql.
@@ -62,6 +62,6 @@ int sc_source_shown(strata_buf *out, const char *spec);
  *         timed out), STRATA_EPARSE (no SQL, not text, too large), with a
  *         message that names the command; STRATA_ERROR (no pipes, no fork)
  */
-int sc_provider_run(strata_buf *sql, const char *spec, const strata_config *cfg);
+int strata__sc_provider_run(strata_buf *sql, const char *spec, const strata_config *cfg);
 
 #endif

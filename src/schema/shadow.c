@@ -93,11 +93,11 @@ static void remove_sqlite_files(const char *path)
 	strata_buf b = STRATA_BUF_INIT;
 
 	for (size_t i = 0; i < sizeof(suffixes) / sizeof(*suffixes); i++) {
-		buf_clear(&b);
-		if (buf_printf(&b, "%s%s", path, suffixes[i]) == 0)
-			unlink(buf_cstr(&b));
+		strata__buf_clear(&b);
+		if (strata__buf_printf(&b, "%s%s", path, suffixes[i]) == 0)
+			unlink(strata__buf_cstr(&b));
 	}
-	buf_release(&b);
+	strata__buf_release(&b);
 }
 
 /* One DROP DATABASE of the shadow, with or without WITH (FORCE). */
@@ -106,11 +106,11 @@ static int drop_pg_once(strata_db *db, const sc_shadow *s, int force)
 	strata_buf sql = STRATA_BUF_INIT;
 	int rc;
 
-	rc = buf_puts(&sql, "DROP DATABASE IF EXISTS ") || buf_put_sql_ident(&sql, s->dbname) ||
-		     buf_puts(&sql, force ? " WITH (FORCE)" : "")
+	rc = strata__buf_puts(&sql, "DROP DATABASE IF EXISTS ") || strata__buf_put_sql_ident(&sql, s->dbname) ||
+		     strata__buf_puts(&sql, force ? " WITH (FORCE)" : "")
 		     ? STRATA_ERROR
-		     : db_exec(db, buf_cstr(&sql), 0, NULL);
-	buf_release(&sql);
+		     : strata__db_exec(db, strata__buf_cstr(&sql), 0, NULL);
+	strata__buf_release(&sql);
 	return rc;
 }
 
@@ -121,7 +121,7 @@ static void end_own_sessions(strata_db *db, const sc_shadow *s)
 	const char *params[1] = { s->dbname };
 	strata_error saved = *strata_error_last();
 
-	db_exec(db, "SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity "
+	strata__db_exec(db, "SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity "
 		    "WHERE datname = $1 AND usename = current_user AND pid <> pg_catalog.pg_backend_pid()",
 		1, params);
 	strata_error_restore(&saved);
@@ -152,11 +152,11 @@ static int drop_pg(const sc_shadow *s, strata_db *via, int ours_connected)
 	int can_force, rc;
 
 	o.application_name = "strata shadow";
-	if (!db && (rc = db_open(&own, s->server, &o)) != 0)
+	if (!db && (rc = strata__db_open(&own, s->server, &o)) != 0)
 		return rc;
 	if (!db)
 		db = own;
-	can_force = db_server_version(db) >= 130000;
+	can_force = strata__db_server_version(db) >= 130000;
 	if (ours_connected) {
 		rc = can_force ? drop_pg_once(db, s, 1) : STRATA_EDB;
 	} else {
@@ -171,7 +171,7 @@ static int drop_pg(const sc_shadow *s, strata_db *via, int ours_connected)
 		rc = drop_pg_once(db, s, 0);
 	}
 done:
-	db_close(own);
+	strata__db_close(own);
 	if (rc != 0) {
 		strata_error_append(", dropping the shadow database \"%s\"", s->dbname);
 		strata_error_hint("drop it by hand once nothing uses it: DROP DATABASE \"%s\"%s",
@@ -184,7 +184,7 @@ static void shadow_free(sc_shadow *s)
 {
 	if (!s)
 		return;
-	db_close(s->keeper);
+	strata__db_close(s->keeper);
 	strata_free(s->conninfo);
 	strata_free(s->server);
 	strata_free(s->dbname);
@@ -200,9 +200,9 @@ static int create_sqlite(sc_shadow *s)
 
 	if (!tmp || !*tmp)
 		tmp = "/tmp";
-	if (buf_printf(&b, "%s/strata-shadow-XXXXXX", tmp) != 0)
+	if (strata__buf_printf(&b, "%s/strata-shadow-XXXXXX", tmp) != 0)
 		return STRATA_ERROR;
-	s->path = buf_detach(&b);
+	s->path = strata__buf_detach(&b);
 	if ((fd = mkstemp(s->path)) < 0) {
 		strata_error_set(STRATA_ERROR, "cannot create a shadow database in %s: %s", tmp,
 				 strerror(errno));
@@ -212,9 +212,9 @@ static int create_sqlite(sc_shadow *s)
 		return STRATA_ERROR;
 	}
 	close(fd);
-	if (buf_printf(&b, "sqlite:%s", s->path) != 0)
+	if (strata__buf_printf(&b, "sqlite:%s", s->path) != 0)
 		return STRATA_ERROR;
-	s->conninfo = buf_detach(&b);
+	s->conninfo = strata__buf_detach(&b);
 	return 0;
 }
 
@@ -222,7 +222,7 @@ static int on_orphan(void *payload, int ncols, const char *const *v)
 {
 	strata_buf *names = payload;
 
-	return ncols == 1 && v[0] && (buf_puts(names, v[0]) || buf_putc(names, '\n'))
+	return ncols == 1 && v[0] && (strata__buf_puts(names, v[0]) || strata__buf_putc(names, '\n'))
 		       ? STRATA_ERROR
 		       : 0;
 }
@@ -244,17 +244,17 @@ static void sweep_orphans(strata_db *db)
 	strata_error saved = *strata_error_last();
 	strata_buf names = STRATA_BUF_INIT, sql = STRATA_BUF_INIT;
 
-	if (db_query(db, q, 0, NULL, on_orphan, &names) == 0) {
+	if (strata__db_query(db, q, 0, NULL, on_orphan, &names) == 0) {
 		for (char *name = names.ptr, *nl; name && (nl = strchr(name, '\n')); name = nl + 1) {
 			*nl = '\0';
-			buf_clear(&sql);
-			if (buf_puts(&sql, "DROP DATABASE IF EXISTS ") == 0 &&
-			    buf_put_sql_ident(&sql, name) == 0)
-				db_exec(db, buf_cstr(&sql), 0, NULL);
+			strata__buf_clear(&sql);
+			if (strata__buf_puts(&sql, "DROP DATABASE IF EXISTS ") == 0 &&
+			    strata__buf_put_sql_ident(&sql, name) == 0)
+				strata__db_exec(db, strata__buf_cstr(&sql), 0, NULL);
 		}
 	}
-	buf_release(&names);
-	buf_release(&sql);
+	strata__buf_release(&names);
+	strata__buf_release(&sql);
 	strata_error_restore(&saved);
 }
 
@@ -266,7 +266,7 @@ static int create_pg(sc_shadow *s, const char *server)
 	char hex[17];
 	int rc;
 
-	if (!server || !*server || db_engine_of(server) != DB_POSTGRES) {
+	if (!server || !*server || strata__db_engine_of(server) != DB_POSTGRES) {
 		strata_error_set(STRATA_EINVALID,
 				 "no PostgreSQL server to create a shadow database on%s",
 				 server && *server ? " (the project's database is not PostgreSQL)" : "");
@@ -274,31 +274,31 @@ static int create_pg(sc_shadow *s, const char *server)
 				  "-d postgres://...");
 		return STRATA_EINVALID;
 	}
-	if (random_hex(hex, 16) != 0 || buf_printf(&b, "strata_shadow_%s", hex) != 0 ||
+	if (strata__random_hex(hex, 16) != 0 || strata__buf_printf(&b, "strata_shadow_%s", hex) != 0 ||
 	    !(s->server = strata_strdup(server)))
 		return STRATA_ERROR;
-	s->dbname = buf_detach(&b);
-	if (buf_printf(&b, KEEPER_APP "%s", s->dbname) != 0)
+	s->dbname = strata__buf_detach(&b);
+	if (strata__buf_printf(&b, KEEPER_APP "%s", s->dbname) != 0)
 		return STRATA_ERROR;
-	o.application_name = buf_cstr(&b);
-	rc = db_open(&db, server, &o);
-	buf_clear(&b);
+	o.application_name = strata__buf_cstr(&b);
+	rc = strata__db_open(&db, server, &o);
+	strata__buf_clear(&b);
 	if (rc != 0)
 		return rc;
 	sweep_orphans(db);
 	/* template0: a clean database, whatever the server's template1 holds. */
-	rc = buf_puts(&b, "CREATE DATABASE ") || buf_put_sql_ident(&b, s->dbname) ||
-		     buf_puts(&b, " TEMPLATE template0")
+	rc = strata__buf_puts(&b, "CREATE DATABASE ") || strata__buf_put_sql_ident(&b, s->dbname) ||
+		     strata__buf_puts(&b, " TEMPLATE template0")
 		     ? STRATA_ERROR
-		     : db_exec(db, buf_cstr(&b), 0, NULL);
+		     : strata__db_exec(db, strata__buf_cstr(&b), 0, NULL);
 	/* A throwaway database need not wait for the disk at each commit:
 	 * loading a schema statement by statement is many commits. */
-	buf_clear(&b);
+	strata__buf_clear(&b);
 	if (rc == 0) {
-		rc = buf_puts(&b, "ALTER DATABASE ") || buf_put_sql_ident(&b, s->dbname) ||
-			     buf_puts(&b, " SET synchronous_commit = off")
+		rc = strata__buf_puts(&b, "ALTER DATABASE ") || strata__buf_put_sql_ident(&b, s->dbname) ||
+			     strata__buf_puts(&b, " SET synchronous_commit = off")
 			     ? STRATA_ERROR
-			     : db_exec(db, buf_cstr(&b), 0, NULL);
+			     : strata__db_exec(db, strata__buf_cstr(&b), 0, NULL);
 		if (rc != 0) {
 			strata_error saved = *strata_error_last();
 
@@ -309,26 +309,26 @@ static int create_pg(sc_shadow *s, const char *server)
 	if (rc == 0)
 		s->keeper = db; /* closed when the shadow is dropped */
 	else
-		db_close(db);
-	buf_clear(&b);
+		strata__db_close(db);
+	strata__buf_clear(&b);
 	if (rc != 0) {
 		strata_error_append(", creating the shadow database");
 		if (!strata_error_last()->hint[0])
 			strata_error_hint("the role needs CREATEDB on the shadow server; set "
 					  "shadow_database in strata.ini to a server where it has it");
-		buf_release(&b);
+		strata__buf_release(&b);
 		return rc;
 	}
-	if (db_conninfo_with_dbname(&b, server, s->dbname) != 0) {
-		buf_release(&b);
+	if (strata__db_conninfo_with_dbname(&b, server, s->dbname) != 0) {
+		strata__buf_release(&b);
 		drop_pg(s, s->keeper, 0);
 		return STRATA_ERROR;
 	}
-	s->conninfo = buf_detach(&b);
+	s->conninfo = strata__buf_detach(&b);
 	return 0;
 }
 
-int sc_shadow_create(sc_shadow **out, int engine, const char *server)
+int strata__sc_shadow_create(sc_shadow **out, int engine, const char *server)
 {
 	sc_shadow *s = strata_calloc(1, sizeof(*s));
 	int rc;
@@ -355,12 +355,12 @@ int sc_shadow_create(sc_shadow **out, int engine, const char *server)
 	return 0;
 }
 
-const char *sc_shadow_conninfo(const sc_shadow *s)
+const char *strata__sc_shadow_conninfo(const sc_shadow *s)
 {
 	return s->conninfo;
 }
 
-int sc_shadow_drop(sc_shadow *s)
+int strata__sc_shadow_drop(sc_shadow *s)
 {
 	int rc = 0;
 
@@ -385,9 +385,9 @@ int sc_shadow_drop(sc_shadow *s)
 	return rc;
 }
 
-void sc_shadow_abort_all(void)
+void strata__sc_shadow_abort_all(void)
 {
-	proc_abort_all(); /* a schema provider still running */
+	strata__proc_abort_all(); /* a schema provider still running */
 	pthread_mutex_lock(&registry_lock);
 	for (size_t i = 0; i < MAX_SHADOWS; i++) {
 		sc_shadow *s = registry[i];
@@ -426,25 +426,25 @@ static int is_sqlite_sequence_table(const char *sql, size_t len)
 	size_t i = 2;
 	int yes = 0;
 
-	if (!one || sqt_tokenize(&t, one) != 0) {
+	if (!one || strata__sqt_tokenize(&t, one) != 0) {
 		strata_error_clear();
 		goto done;
 	}
-	if (t.n < 3 || !sqt_is(&t.v[0], "create") || !sqt_is(&t.v[1], "table"))
+	if (t.n < 3 || !strata__sqt_is(&t.v[0], "create") || !strata__sqt_is(&t.v[1], "table"))
 		goto done;
-	if (t.n > i + 2 && sqt_is(&t.v[i], "if") && sqt_is(&t.v[i + 1], "not") &&
-	    sqt_is(&t.v[i + 2], "exists"))
+	if (t.n > i + 2 && strata__sqt_is(&t.v[i], "if") && strata__sqt_is(&t.v[i + 1], "not") &&
+	    strata__sqt_is(&t.v[i + 2], "exists"))
 		i += 3;
-	if (t.n > i + 2 && t.v[i + 1].type == SQT_DOT && (name = sqt_name(&t.v[i]))) {
+	if (t.n > i + 2 && t.v[i + 1].type == SQT_DOT && (name = strata__sqt_name(&t.v[i]))) {
 		if (strcasecmp(name, "main") == 0)
 			i += 2;
 		strata_free(name);
 	}
-	if (i < t.n && (name = sqt_name(&t.v[i])))
+	if (i < t.n && (name = strata__sqt_name(&t.v[i])))
 		yes = strcasecmp(name, "sqlite_sequence") == 0;
 	strata_free(name);
 done:
-	sqt_tokens_release(&t);
+	strata__sqt_tokens_release(&t);
 	strata_free(one);
 	return yes;
 }
@@ -467,21 +467,21 @@ static int load_sql(sc_shadow *s, const char *text, size_t len, const char *show
 	strata_db *db = NULL;
 	int rc;
 
-	rc = db_split(&stmts, &n, &err_at, (db_engine)s->engine, text, len);
+	rc = strata__db_split(&stmts, &n, &err_at, (db_engine)s->engine, text, len);
 	if (rc != 0) {
 		if (rc == STRATA_EPARSE)
 			append_where(shown, is_output, line_of(text, err_at));
 		goto done;
 	}
 	o.application_name = "strata shadow";
-	if ((rc = db_open(&db, s->conninfo, &o)) != 0)
+	if ((rc = strata__db_open(&db, s->conninfo, &o)) != 0)
 		goto done;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		const char *sql = text + stmts[i].offset;
 
 		if (s->engine == DB_SQLITE && is_sqlite_sequence_table(sql, stmts[i].len))
 			continue;
-		rc = db_exec_stmt(db, sql, stmts[i].len,
+		rc = strata__db_exec_stmt(db, sql, stmts[i].len,
 				  stmts[i].data_len ? text + stmts[i].data_offset : NULL,
 				  stmts[i].data_len);
 		if (rc != 0) {
@@ -501,19 +501,19 @@ static int load_sql(sc_shadow *s, const char *text, size_t len, const char *show
 		}
 	}
 done:
-	db_close(db);
+	strata__db_close(db);
 	strata_free(stmts);
 	return rc;
 }
 
-int sc_shadow_load_file(sc_shadow *s, const char *path)
+int strata__sc_shadow_load_file(sc_shadow *s, const char *path)
 {
 	strata_buf text = STRATA_BUF_INIT;
 	int rc;
 
-	if ((rc = fs_read_file(&text, path, SCHEMA_FILE_MAX)) == 0)
-		rc = load_sql(s, buf_cstr(&text), text.len, path, 0);
-	buf_release(&text);
+	if ((rc = strata__fs_read_file(&text, path, SCHEMA_FILE_MAX)) == 0)
+		rc = load_sql(s, strata__buf_cstr(&text), text.len, path, 0);
+	strata__buf_release(&text);
 	return rc;
 }
 
@@ -546,7 +546,7 @@ static int upgrade_as(sc_shadow *s, const strata_config *cfg, const strata_graph
 	return rc;
 }
 
-int sc_shadow_upgrade(sc_shadow *s, const strata_config *cfg, const strata_graph *g,
+int strata__sc_shadow_upgrade(sc_shadow *s, const strata_config *cfg, const strata_graph *g,
 		      const char *const *targets, size_t ntargets)
 {
 	return upgrade_as(s, cfg, g, targets, ntargets, NULL);
@@ -569,19 +569,19 @@ static int replay_as(sc_shadow *s, const strata_config *cfg, const char *dir,
 	return rc;
 }
 
-int sc_shadow_replay(sc_shadow *s, const strata_config *cfg, const char *dir,
+int strata__sc_shadow_replay(sc_shadow *s, const strata_config *cfg, const char *dir,
 		     const char *const *targets, size_t ntargets)
 {
 	return replay_as(s, cfg, dir, targets, ntargets, NULL);
 }
 
-int sc_source_classify(sc_source_kind *out, const char *spec)
+int strata__sc_source_classify(sc_source_kind *out, const char *spec)
 {
 	struct stat st;
 
 	if (!spec || !*spec)
 		return strata_error_set(STRATA_EINVALID, "an empty schema source");
-	if (sc_provider_is(spec)) {
+	if (strata__sc_provider_is(spec)) {
 		*out = SC_SOURCE_PROVIDER;
 		return 0;
 	}
@@ -589,7 +589,7 @@ int sc_source_classify(sc_source_kind *out, const char *spec)
 		*out = S_ISDIR(st.st_mode) ? SC_SOURCE_MIGRATIONS : SC_SOURCE_FILE;
 		return 0;
 	}
-	if (db_engine_of(spec)) {
+	if (strata__db_engine_of(spec)) {
 		*out = SC_SOURCE_DATABASE;
 		return 0;
 	}
@@ -608,23 +608,23 @@ int sc_source_classify(sc_source_kind *out, const char *spec)
 	return STRATA_EINVALID;
 }
 
-int sc_source_engine(const char *spec)
+int strata__sc_source_engine(const char *spec)
 {
 	sc_source_kind k;
 
-	if (sc_source_classify(&k, spec) != 0) {
+	if (strata__sc_source_classify(&k, spec) != 0) {
 		strata_error_clear();
 		return 0;
 	}
 	if (k == SC_SOURCE_DATABASE)
-		return db_engine_of(spec);
+		return strata__db_engine_of(spec);
 	/* An existing SQLite file given as a plain path is a database too. */
-	if (k == SC_SOURCE_FILE && db_engine_of(spec) == DB_SQLITE)
+	if (k == SC_SOURCE_FILE && strata__db_engine_of(spec) == DB_SQLITE)
 		return DB_SQLITE;
 	return 0;
 }
 
-int sc_load_database(sc_catalog **out, const char *conninfo, const strata_config *cfg)
+int strata__sc_load_database(sc_catalog **out, const char *conninfo, const strata_config *cfg)
 {
 	db_open_options o = DB_OPEN_OPTIONS_INIT;
 	strata_db *db = NULL;
@@ -633,10 +633,10 @@ int sc_load_database(sc_catalog **out, const char *conninfo, const strata_config
 	*out = NULL;
 	o.read_only = 1;
 	o.project_root = cfg ? cfg->root : NULL;
-	if ((rc = db_open(&db, conninfo, &o)) != 0)
+	if ((rc = strata__db_open(&db, conninfo, &o)) != 0)
 		return rc;
-	rc = sc_introspect(db, cfg ? cfg->version_table : NULL, out);
-	db_close(db);
+	rc = strata__sc_introspect(db, cfg ? cfg->version_table : NULL, out);
+	strata__db_close(db);
 	return rc;
 }
 
@@ -655,19 +655,19 @@ static int key_begin(sha256_ctx *c, const char *what, int engine, const char *se
 	int version = 0, rc;
 
 	o.application_name = "strata shadow";
-	rc = db_open(&db, engine == DB_POSTGRES ? server : "sqlite::memory:", &o);
+	rc = strata__db_open(&db, engine == DB_POSTGRES ? server : "sqlite::memory:", &o);
 	if (rc == 0 && engine == DB_POSTGRES)
-		rc = db_query(db, "SELECT current_user", 0, NULL, on_orphan, &role);
+		rc = strata__db_query(db, "SELECT current_user", 0, NULL, on_orphan, &role);
 	if (rc == 0)
-		version = db_server_version(db);
-	db_close(db);
+		version = strata__db_server_version(db);
+	strata__db_close(db);
 	strata_error_restore(&saved);
-	if (rc != 0 || buf_oom(&role)) {
-		buf_release(&role);
+	if (rc != 0 || strata__buf_oom(&role)) {
+		strata__buf_release(&role);
 		return -1;
 	}
-	sc_snapshot_key_init(c, what, engine, version, buf_cstr(&role), cfg->version_table);
-	buf_release(&role);
+	strata__sc_snapshot_key_init(c, what, engine, version, strata__buf_cstr(&role), cfg->version_table);
+	strata__buf_release(&role);
 	return 0;
 }
 
@@ -682,32 +682,32 @@ static int key_migrations(sha256_ctx *c, const char *dir, const char *const *tar
 	fs_dir d;
 	int rc = 0;
 
-	sha256_update(c, to_heads ? "heads" : "targets", to_heads ? 6 : 8);
+	strata__sha256_update(c, to_heads ? "heads" : "targets", to_heads ? 6 : 8);
 	for (size_t i = 0; !to_heads && i < ntargets; i++)
-		sha256_update(c, targets[i], strlen(targets[i]) + 1);
+		strata__sha256_update(c, targets[i], strlen(targets[i]) + 1);
 	if (online) {
-		sha256_update(c, "expanded", 9);
+		strata__sha256_update(c, "expanded", 9);
 		for (size_t i = 0; i < online->nexpanded; i++)
-			sha256_update(c, online->expanded[i], strlen(online->expanded[i]) + 1);
+			strata__sha256_update(c, online->expanded[i], strlen(online->expanded[i]) + 1);
 	}
-	if (fs_dir_open(&d, dir) != 0) {
-		fs_dir_close(&d);
+	if (strata__fs_dir_open(&d, dir) != 0) {
+		strata__fs_dir_close(&d);
 		strata_error_restore(&saved);
 		return -1;
 	}
 	for (size_t i = 0; rc == 0 && i < d.count; i++) {
 		char size[32];
 
-		buf_clear(&text);
-		if ((rc = fs_dir_read(&text, &d, d.names[i], d.names[i], SCHEMA_FILE_MAX)) != 0)
+		strata__buf_clear(&text);
+		if ((rc = strata__fs_dir_read(&text, &d, d.names[i], d.names[i], SCHEMA_FILE_MAX)) != 0)
 			break;
 		snprintf(size, sizeof(size), "\n%zu\n", text.len);
-		sha256_update(c, d.names[i], strlen(d.names[i]));
-		sha256_update(c, size, strlen(size));
-		sha256_update(c, text.ptr ? text.ptr : "", text.len);
+		strata__sha256_update(c, d.names[i], strlen(d.names[i]));
+		strata__sha256_update(c, size, strlen(size));
+		strata__sha256_update(c, text.ptr ? text.ptr : "", text.len);
 	}
-	fs_dir_close(&d);
-	buf_release(&text);
+	strata__fs_dir_close(&d);
+	strata__buf_release(&text);
 	strata_error_restore(&saved);
 	return rc == 0 ? 0 : -1;
 }
@@ -717,8 +717,8 @@ static int read_schema_sql(strata_buf *text, const char *spec, sc_source_kind ki
 			   const strata_config *cfg)
 {
 	if (kind == SC_SOURCE_PROVIDER)
-		return sc_provider_run(text, spec, cfg);
-	return fs_read_file(text, spec, SCHEMA_FILE_MAX);
+		return strata__sc_provider_run(text, spec, cfg);
+	return strata__fs_read_file(text, spec, SCHEMA_FILE_MAX);
 }
 
 /*
@@ -745,53 +745,53 @@ static int load_in_shadow(sc_catalog **out, const char *spec, sc_source_kind kin
 	if (kind != SC_SOURCE_MIGRATIONS) {
 		if ((rc = read_schema_sql(&text, spec, kind, cfg)) != 0)
 			goto done;
-		if ((rc = sc_provider_display(&shown, spec)) != 0)
+		if ((rc = strata__sc_provider_display(&shown, spec)) != 0)
 			goto done;
 	}
 	if (use_cache && key_begin(&c, kind == SC_SOURCE_MIGRATIONS ? "migrations" : "schema",
 				   engine, server, cfg) == 0 &&
 	    (kind != SC_SOURCE_MIGRATIONS ||
 	     key_migrations(&c, spec, targets, ntargets, to_heads, online) == 0)) {
-		sha256_update(&c, text.ptr ? text.ptr : "", text.len);
-		sha256_final(&c, key);
-		if (sc_cache_get(out, cfg->root, key) == 0) {
+		strata__sha256_update(&c, text.ptr ? text.ptr : "", text.len);
+		strata__sha256_final(&c, key);
+		if (strata__sc_cache_get(out, cfg->root, key) == 0) {
 			rc = 0;
 			goto done;
 		}
 	} else {
 		use_cache = 0;
 	}
-	if ((rc = sc_shadow_create(&shadow, engine, server)) != 0)
+	if ((rc = strata__sc_shadow_create(&shadow, engine, server)) != 0)
 		goto done;
 	if (kind != SC_SOURCE_MIGRATIONS)
-		rc = load_sql(shadow, buf_cstr(&text), text.len, buf_cstr(&shown),
+		rc = load_sql(shadow, strata__buf_cstr(&text), text.len, strata__buf_cstr(&shown),
 			      kind == SC_SOURCE_PROVIDER);
 	else if (to_heads)
-		rc = sc_shadow_replay(shadow, cfg, spec, NULL, 0);
+		rc = strata__sc_shadow_replay(shadow, cfg, spec, NULL, 0);
 	else if (ntargets)
 		rc = replay_as(shadow, cfg, spec, targets, ntargets, online);
 	if (rc == 0)
-		rc = sc_load_database(out, sc_shadow_conninfo(shadow), cfg);
+		rc = strata__sc_load_database(out, strata__sc_shadow_conninfo(shadow), cfg);
 	if (rc != 0) {
 		strata_error saved = *strata_error_last();
 
-		sc_shadow_drop(shadow);
+		strata__sc_shadow_drop(shadow);
 		strata_error_restore(&saved);
 		goto done;
 	}
-	if ((rc = sc_shadow_drop(shadow)) == 0 && use_cache)
-		sc_cache_put(cfg->root, key, *out);
+	if ((rc = strata__sc_shadow_drop(shadow)) == 0 && use_cache)
+		strata__sc_cache_put(cfg->root, key, *out);
 done:
 	if (rc != 0) {
-		sc_catalog_free(*out);
+		strata__sc_catalog_free(*out);
 		*out = NULL;
 	}
-	buf_release(&text);
-	buf_release(&shown);
+	strata__buf_release(&text);
+	strata__buf_release(&shown);
 	return rc;
 }
 
-int sc_load_replayed(sc_catalog **out, const char *dir, const char *const *targets,
+int strata__sc_load_replayed(sc_catalog **out, const char *dir, const char *const *targets,
 		     size_t ntargets, const sc_online_state *online, int engine,
 		     const strata_config *cfg)
 {
@@ -800,17 +800,17 @@ int sc_load_replayed(sc_catalog **out, const char *dir, const char *const *targe
 			      online);
 }
 
-int sc_load(sc_catalog **out, const char *spec, int engine, const strata_config *cfg)
+int strata__sc_load(sc_catalog **out, const char *spec, int engine, const strata_config *cfg)
 {
 	sc_source_kind kind;
 	int rc;
 
 	*out = NULL;
-	if ((rc = sc_source_classify(&kind, spec)) != 0)
+	if ((rc = strata__sc_source_classify(&kind, spec)) != 0)
 		return rc;
 	if (kind == SC_SOURCE_DATABASE ||
-	    (kind == SC_SOURCE_FILE && sc_source_engine(spec) == DB_SQLITE))
-		return sc_load_database(out, spec, cfg);
+	    (kind == SC_SOURCE_FILE && strata__sc_source_engine(spec) == DB_SQLITE))
+		return strata__sc_load_database(out, spec, cfg);
 	return load_in_shadow(out, spec, kind, engine, cfg, 1, NULL, 0, NULL);
 }
 
@@ -827,13 +827,13 @@ static void *load_thread(void *arg)
 {
 	load_job *j = arg;
 
-	j->rc = sc_load(j->out, j->spec, j->engine, j->cfg);
+	j->rc = strata__sc_load(j->out, j->spec, j->engine, j->cfg);
 	if (j->rc != 0)
 		j->err = *strata_error_last();
 	return NULL;
 }
 
-int sc_load_pair(sc_catalog **a, sc_catalog **b, const char *spec_a, const char *spec_b,
+int strata__sc_load_pair(sc_catalog **a, sc_catalog **b, const char *spec_a, const char *spec_b,
 		 int engine, const strata_config *cfg)
 {
 	load_job ja = { a, spec_a, engine, cfg, 0, { 0 } }, jb = { b, spec_b, engine, cfg, 0, { 0 } };
@@ -848,8 +848,8 @@ int sc_load_pair(sc_catalog **a, sc_catalog **b, const char *spec_a, const char 
 	if (ja.rc != 0 || jb.rc != 0) {
 		load_job *bad = ja.rc != 0 ? &ja : &jb;
 
-		sc_catalog_free(*a);
-		sc_catalog_free(*b);
+		strata__sc_catalog_free(*a);
+		strata__sc_catalog_free(*b);
 		*a = *b = NULL;
 		strata_error_restore(&bad->err);
 		return bad->rc;

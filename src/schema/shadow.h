@@ -17,7 +17,7 @@
  *    the next creation on the server (see KEEPER_APP in shadow.c).
  * What a shadow gives is cached under the project (schema/snapshot.h),
  * so that reading the same inputs again costs a file read.
- * Every live shadow is registered, so that sc_shadow_abort_all() (called
+ * Every live shadow is registered, so that strata__sc_shadow_abort_all() (called
  * by the CLI on SIGINT/SIGTERM/SIGHUP, from its signal thread) drops them
  * all even while the main thread is blocked in a query.
  */
@@ -31,25 +31,25 @@ typedef struct sc_shadow sc_shadow;
 
 /* Create an empty shadow database for the engine. server: PostgreSQL
  * connection string of the server to create it on (ignored for SQLite). */
-int sc_shadow_create(sc_shadow **out, int engine, const char *server);
+int strata__sc_shadow_create(sc_shadow **out, int engine, const char *server);
 /* Its connection string (may carry the server's password: never print). */
-const char *sc_shadow_conninfo(const sc_shadow *s);
+const char *strata__sc_shadow_conninfo(const sc_shadow *s);
 /* Drop and free; NULL is fine. Returns the drop's error, if any. */
-int sc_shadow_drop(sc_shadow *s);
+int strata__sc_shadow_drop(sc_shadow *s);
 /* Drop every shadow still alive, and kill a schema provider still
  * running (signal path; thread-safe). */
-void sc_shadow_abort_all(void);
+void strata__sc_shadow_abort_all(void);
 
 /* Run the statements of a SQL file in the shadow (file:line on error). */
-int sc_shadow_load_file(sc_shadow *s, const char *path);
+int strata__sc_shadow_load_file(sc_shadow *s, const char *path);
 /* Apply a migrations directory in the shadow: up to each of targets
  * (revision ids), or to its heads when ntargets is 0 and targets NULL. */
-int sc_shadow_replay(sc_shadow *s, const strata_config *cfg, const char *dir,
+int strata__sc_shadow_replay(sc_shadow *s, const strata_config *cfg, const char *dir,
 		     const char *const *targets, size_t ntargets);
 /* The same with the directory's graph already loaded (cfg->migrations);
  * called again, it applies only what the shadow does not have yet. */
 struct strata_graph;
-int sc_shadow_upgrade(sc_shadow *s, const strata_config *cfg, const struct strata_graph *g,
+int strata__sc_shadow_upgrade(sc_shadow *s, const strata_config *cfg, const struct strata_graph *g,
 		      const char *const *targets, size_t ntargets);
 
 /* What a spec names. */
@@ -63,22 +63,22 @@ typedef enum sc_source_kind {
 /* Classify a spec: a provider ("exec: ..."), an existing directory, an
  * existing file, or a connection string; anything else is
  * STRATA_EINVALID saying so. */
-int sc_source_classify(sc_source_kind *out, const char *spec);
+int strata__sc_source_classify(sc_source_kind *out, const char *spec);
 
 /* The engine a spec implies (a connection string's), or 0 for files and
  * directories, which take the engine of the other side or the config's. */
-int sc_source_engine(const char *spec);
+int strata__sc_source_engine(const char *spec);
 
 /* Read the schema a spec names. engine: for files and directories. The
  * config gives the version table to leave out, shadow_database, and the
  * settings the replay runs with. */
-int sc_load(sc_catalog **out, const char *spec, int engine, const strata_config *cfg);
+int strata__sc_load(sc_catalog **out, const char *spec, int engine, const strata_config *cfg);
 
-/* Read two schemas at the same time, as sc_load() each (each reading is
+/* Read two schemas at the same time, as strata__sc_load() each (each reading is
  * mostly waiting on a server; the second runs on a thread of its own, or
  * after the first when none can be started). On failure both are NULL and
  * the error is the first side's that failed. */
-int sc_load_pair(sc_catalog **a, sc_catalog **b, const char *spec_a, const char *spec_b,
+int strata__sc_load_pair(sc_catalog **a, sc_catalog **b, const char *spec_a, const char *spec_b,
 		 int engine, const strata_config *cfg);
 
 /* A database's online revisions, for a replay that matches it: the
@@ -93,11 +93,11 @@ typedef struct sc_online_state {
 /* Read the schema a migrations directory makes when applied up to each of
  * targets (ntargets may be 0: nothing applied, an empty schema). online:
  * NULL = an online revision is contracted only when a later revision says so. */
-int sc_load_replayed(sc_catalog **out, const char *dir, const char *const *targets,
+int strata__sc_load_replayed(sc_catalog **out, const char *dir, const char *const *targets,
 		     size_t ntargets, const sc_online_state *online, int engine,
 		     const strata_config *cfg);
 
 /* Read a live database (read-only session). */
-int sc_load_database(sc_catalog **out, const char *conninfo, const strata_config *cfg);
+int strata__sc_load_database(sc_catalog **out, const char *conninfo, const strata_config *cfg);
 
 #endif

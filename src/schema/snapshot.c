@@ -88,7 +88,7 @@ static void put_u32(strata_buf *b, uint32_t v)
 	char le[4] = { (char)(v & 0xff), (char)(v >> 8 & 0xff), (char)(v >> 16 & 0xff),
 		       (char)(v >> 24 & 0xff) };
 
-	buf_putn(b, le, 4);
+	strata__buf_putn(b, le, 4);
 }
 
 static void put_str(strata_buf *b, const char *s)
@@ -97,7 +97,7 @@ static void put_str(strata_buf *b, const char *s)
 
 	put_u32(b, s ? (uint32_t)n : NULL_LEN);
 	if (s)
-		buf_putn(b, s, n);
+		strata__buf_putn(b, s, n);
 }
 
 static void put_fields(strata_buf *b, const void *rec, const field *f, size_t nf)
@@ -130,7 +130,7 @@ static void put_fields(strata_buf *b, const void *rec, const field *f, size_t nf
 	}
 }
 
-int sc_snapshot_encode(strata_buf *out, const sc_catalog *cat, const unsigned char key[32])
+int strata__sc_snapshot_encode(strata_buf *out, const sc_catalog *cat, const unsigned char key[32])
 {
 	strata_buf b = STRATA_BUF_INIT;
 	unsigned char sum[32];
@@ -138,9 +138,9 @@ int sc_snapshot_encode(strata_buf *out, const sc_catalog *cat, const unsigned ch
 	size_t payload_at, payload_len;
 	uint64_t len;
 
-	buf_putn(&b, MAGIC, MAGIC_LEN);
+	strata__buf_putn(&b, MAGIC, MAGIC_LEN);
 	put_u32(&b, SC_SNAPSHOT_FORMAT);
-	buf_putn(&b, (const char *)key, 32);
+	strata__buf_putn(&b, (const char *)key, 32);
 	put_u32(&b, (uint32_t)cat->engine);
 	put_u32(&b, (uint32_t)cat->server_version);
 	put_u32(&b, 0); /* the payload's length, filled in below */
@@ -156,21 +156,21 @@ int sc_snapshot_encode(strata_buf *out, const sc_catalog *cat, const unsigned ch
 		for (size_t k = 0; k < o->ncols; k++)
 			put_fields(&b, &o->cols[k], column_fields, NFIELDS(column_fields));
 	}
-	if (buf_oom(&b))
+	if (strata__buf_oom(&b))
 		return strata_error_set(STRATA_ERROR, "out of memory writing a schema snapshot");
 	payload_len = b.len - payload_at;
 	len = payload_len;
 	for (int i = 0; i < 8; i++)
 		b.ptr[payload_at - 8 + i] = (char)(len >> (8 * i) & 0xff);
-	sha256_init(&c);
-	sha256_update(&c, b.ptr, b.len);
-	sha256_final(&c, sum);
-	buf_putn(&b, (const char *)sum, 32);
-	if (buf_oom(&b) || buf_putn(out, b.ptr, b.len) != 0) {
-		buf_release(&b);
+	strata__sha256_init(&c);
+	strata__sha256_update(&c, b.ptr, b.len);
+	strata__sha256_final(&c, sum);
+	strata__buf_putn(&b, (const char *)sum, 32);
+	if (strata__buf_oom(&b) || strata__buf_putn(out, b.ptr, b.len) != 0) {
+		strata__buf_release(&b);
 		return strata_error_set(STRATA_ERROR, "out of memory writing a schema snapshot");
 	}
-	buf_release(&b);
+	strata__buf_release(&b);
 	return 0;
 }
 
@@ -211,7 +211,7 @@ static int get_str(reader *r, char **out)
 		r->bad = 1;
 		return 0;
 	}
-	if (!(*out = sc_strndup(r->cat, (const char *)r->p, n)))
+	if (!(*out = strata__sc_strndup(r->cat, (const char *)r->p, n)))
 		return -1;
 	r->p += n;
 	r->left -= n;
@@ -265,7 +265,7 @@ static int get_fields(reader *r, void *rec, const field *f, size_t nf)
 					r->bad = 1; /* arrays hold no NULL */
 				if (r->bad)
 					break;
-				if (arena_grow(&r->cat->arena, (void **)v, &(size_t){ sc_strv_cap(*np) },
+				if (strata__arena_grow(&r->cat->arena, (void **)v, &(size_t){ strata__sc_strv_cap(*np) },
 					       *np + 1, sizeof(char *)) != 0)
 					return -1;
 				(*v)[(*np)++] = s;
@@ -277,7 +277,7 @@ static int get_fields(reader *r, void *rec, const field *f, size_t nf)
 	return 0;
 }
 
-int sc_snapshot_decode_payload(sc_catalog *cat, const unsigned char *p, size_t len)
+int strata__sc_snapshot_decode_payload(sc_catalog *cat, const unsigned char *p, size_t len)
 {
 	reader r = { p, len, 0, cat };
 	size_t n = get_count(&r, 8);
@@ -291,14 +291,14 @@ int sc_snapshot_decode_payload(sc_catalog *cat, const unsigned char *p, size_t l
 			r.bad = 1;
 			break;
 		}
-		if (!(o = sc_catalog_add(cat, (sc_kind)kind)) ||
+		if (!(o = strata__sc_catalog_add(cat, (sc_kind)kind)) ||
 		    get_fields(&r, o, object_fields, NFIELDS(object_fields)) != 0)
 			return strata_error_set(STRATA_ERROR, "out of memory reading a schema snapshot");
 		if (!r.bad && (!o->name || !o->key))
 			r.bad = 1;
 		ncols = get_count(&r, 16);
 		for (size_t k = 0; k < ncols && !r.bad; k++) {
-			sc_column *c = sc_object_add_column(cat, o);
+			sc_column *c = strata__sc_object_add_column(cat, o);
 
 			if (!c || get_fields(&r, c, column_fields, NFIELDS(column_fields)) != 0)
 				return strata_error_set(STRATA_ERROR,
@@ -309,7 +309,7 @@ int sc_snapshot_decode_payload(sc_catalog *cat, const unsigned char *p, size_t l
 	}
 	if (r.bad || r.left)
 		return strata_error_set(STRATA_EPARSE, "the snapshot's objects do not decode");
-	if (sc_catalog_finish(cat) != 0)
+	if (strata__sc_catalog_finish(cat) != 0)
 		return STRATA_ERROR;
 	for (size_t i = 1; i < cat->n; i++)
 		if (strcmp(cat->objs[i - 1]->key, cat->objs[i]->key) == 0)
@@ -323,7 +323,7 @@ static uint32_t le32(const unsigned char *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-int sc_snapshot_decode(sc_catalog **out, const char *data, size_t len, const unsigned char key[32])
+int strata__sc_snapshot_decode(sc_catalog **out, const char *data, size_t len, const unsigned char key[32])
 {
 	const unsigned char *p = (const unsigned char *)data;
 	unsigned char sum[32];
@@ -344,16 +344,16 @@ int sc_snapshot_decode(sc_catalog **out, const char *data, size_t len, const uns
 		plen = plen << 8 | p[HEADER_LEN - 8 + i];
 	if (plen != len - HEADER_LEN - 32)
 		return strata_error_set(STRATA_EPARSE, "a schema snapshot cut short or too long");
-	sha256_init(&c);
-	sha256_update(&c, data, len - 32);
-	sha256_final(&c, sum);
+	strata__sha256_init(&c);
+	strata__sha256_update(&c, data, len - 32);
+	strata__sha256_final(&c, sum);
 	if (memcmp(sum, p + len - 32, 32) != 0)
 		return strata_error_set(STRATA_EPARSE, "a schema snapshot whose checksum is wrong");
-	if (!(cat = sc_catalog_new((int)le32(p + MAGIC_LEN + 36))))
+	if (!(cat = strata__sc_catalog_new((int)le32(p + MAGIC_LEN + 36))))
 		return STRATA_ERROR;
 	cat->server_version = (int)le32(p + MAGIC_LEN + 40);
-	if ((rc = sc_snapshot_decode_payload(cat, p + HEADER_LEN, (size_t)plen)) != 0) {
-		sc_catalog_free(cat);
+	if ((rc = strata__sc_snapshot_decode_payload(cat, p + HEADER_LEN, (size_t)plen)) != 0) {
+		strata__sc_catalog_free(cat);
 		return rc;
 	}
 	*out = cat;
@@ -362,17 +362,17 @@ int sc_snapshot_decode(sc_catalog **out, const char *data, size_t len, const uns
 
 /* --- the cache --- */
 
-void sc_snapshot_key_init(sha256_ctx *c, const char *what, int engine, int version,
+void strata__sc_snapshot_key_init(sha256_ctx *c, const char *what, int engine, int version,
 			  const char *role, const char *version_table)
 {
 	char head[96];
 
 	snprintf(head, sizeof(head), "strata snapshot %d\n%s\n%d %d\n", SC_SNAPSHOT_FORMAT,
 		 what, engine, version);
-	sha256_init(c);
-	sha256_update(c, head, strlen(head));
-	sha256_update(c, role ? role : "", role ? strlen(role) + 1 : 1);
-	sha256_update(c, version_table ? version_table : "",
+	strata__sha256_init(c);
+	strata__sha256_update(c, head, strlen(head));
+	strata__sha256_update(c, role ? role : "", role ? strlen(role) + 1 : 1);
+	strata__sha256_update(c, version_table ? version_table : "",
 		      version_table ? strlen(version_table) + 1 : 1);
 }
 
@@ -380,23 +380,23 @@ static int cache_path(strata_buf *out, const char *root, const unsigned char key
 {
 	char hex[65];
 
-	sha256_hex(key, hex);
-	return buf_printf(out, "%s/" SC_CACHE_DIR "/%s.snapshot", root, hex);
+	strata__sha256_hex(key, hex);
+	return strata__buf_printf(out, "%s/" SC_CACHE_DIR "/%s.snapshot", root, hex);
 }
 
-int sc_cache_get(sc_catalog **out, const char *root, const unsigned char key[32])
+int strata__sc_cache_get(sc_catalog **out, const char *root, const unsigned char key[32])
 {
 	strata_buf path = STRATA_BUF_INIT, data = STRATA_BUF_INIT;
 	strata_error saved = *strata_error_last();
 	int rc = 1;
 
 	*out = NULL;
-	if (root && cache_path(&path, root, key) == 0 && fs_exists(buf_cstr(&path)) &&
-	    fs_read_file(&data, buf_cstr(&path), SNAPSHOT_MAX) == 0 &&
-	    sc_snapshot_decode(out, data.ptr, data.len, key) == 0)
+	if (root && cache_path(&path, root, key) == 0 && strata__fs_exists(strata__buf_cstr(&path)) &&
+	    strata__fs_read_file(&data, strata__buf_cstr(&path), SNAPSHOT_MAX) == 0 &&
+	    strata__sc_snapshot_decode(out, data.ptr, data.len, key) == 0)
 		rc = 0;
-	buf_release(&path);
-	buf_release(&data);
+	strata__buf_release(&path);
+	strata__buf_release(&data);
 	strata_error_restore(&saved);
 	return rc;
 }
@@ -427,47 +427,47 @@ static void prune(const char *dir)
 	aged *snaps = NULL;
 	time_t now = time(NULL);
 
-	if (fs_list_dir(&names, &n, dir) != 0 || !(snaps = strata_calloc(n + 1, sizeof(*snaps))))
+	if (strata__fs_list_dir(&names, &n, dir) != 0 || !(snaps = strata_calloc(n + 1, sizeof(*snaps))))
 		goto done;
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(names[i]);
 		struct stat st;
 
-		buf_clear(&path);
-		if (fs_join(&path, dir, names[i]) != 0 || lstat(buf_cstr(&path), &st) != 0)
+		strata__buf_clear(&path);
+		if (strata__fs_join(&path, dir, names[i]) != 0 || lstat(strata__buf_cstr(&path), &st) != 0)
 			continue;
 		if (strstr(names[i], ".snapshot.tmp") && now - st.st_mtime > STALE_TMP_SECONDS)
-			unlink(buf_cstr(&path));
+			unlink(strata__buf_cstr(&path));
 		else if (len > 9 && strcmp(names[i] + len - 9, ".snapshot") == 0)
 			snaps[nsnap++] = (aged){ names[i], st.st_mtim };
 	}
 	if (nsnap >= CACHE_KEEP) {
 		qsort(snaps, nsnap, sizeof(*snaps), newest_first);
 		for (size_t i = CACHE_KEEP - 1; i < nsnap; i++) {
-			buf_clear(&path);
-			if (fs_join(&path, dir, snaps[i].name) == 0)
-				unlink(buf_cstr(&path));
+			strata__buf_clear(&path);
+			if (strata__fs_join(&path, dir, snaps[i].name) == 0)
+				unlink(strata__buf_cstr(&path));
 		}
 	}
 done:
 	strata_free(snaps);
-	fs_free_names(names, n);
-	buf_release(&path);
+	strata__fs_free_names(names, n);
+	strata__buf_release(&path);
 }
 
-void sc_cache_put(const char *root, const unsigned char key[32], const sc_catalog *cat)
+void strata__sc_cache_put(const char *root, const unsigned char key[32], const sc_catalog *cat)
 {
 	strata_buf path = STRATA_BUF_INIT, data = STRATA_BUF_INIT;
 	strata_error saved = *strata_error_last();
 
-	if (root && buf_printf(&path, "%s/" SC_CACHE_DIR, root) == 0 &&
-	    fs_mkdir_p(buf_cstr(&path)) == 0) {
-		prune(buf_cstr(&path));
-		buf_clear(&path);
-		if (cache_path(&path, root, key) == 0 && sc_snapshot_encode(&data, cat, key) == 0)
-			fs_write_file(buf_cstr(&path), data.ptr, data.len);
+	if (root && strata__buf_printf(&path, "%s/" SC_CACHE_DIR, root) == 0 &&
+	    strata__fs_mkdir_p(strata__buf_cstr(&path)) == 0) {
+		prune(strata__buf_cstr(&path));
+		strata__buf_clear(&path);
+		if (cache_path(&path, root, key) == 0 && strata__sc_snapshot_encode(&data, cat, key) == 0)
+			strata__fs_write_file(strata__buf_cstr(&path), data.ptr, data.len);
 	}
-	buf_release(&path);
-	buf_release(&data);
+	strata__buf_release(&path);
+	strata__buf_release(&data);
 	strata_error_restore(&saved);
 }

@@ -52,21 +52,21 @@
 #define SC_SNAPSHOT_FORMAT 1
 
 /* Append the whole file for cat, written for key, to out. */
-int sc_snapshot_encode(strata_buf *out, const sc_catalog *cat, const unsigned char key[32]);
+int strata__sc_snapshot_encode(strata_buf *out, const sc_catalog *cat, const unsigned char key[32]);
 
 /* Read a whole file written for key (invariant 1). @return 0, or
  * STRATA_EPARSE saying what is wrong; STRATA_ERROR out of memory. */
-int sc_snapshot_decode(sc_catalog **out, const char *data, size_t len, const unsigned char key[32]);
+int strata__sc_snapshot_decode(sc_catalog **out, const char *data, size_t len, const unsigned char key[32]);
 
 /* Decode a payload alone (no header, no checksum): the part of
- * sc_snapshot_decode a checksum cannot vouch for (fuzz/fuzz_snapshot.c). */
-int sc_snapshot_decode_payload(sc_catalog *cat, const unsigned char *p, size_t len);
+ * strata__sc_snapshot_decode a checksum cannot vouch for (fuzz/fuzz_snapshot.c). */
+int strata__sc_snapshot_decode_payload(sc_catalog *cat, const unsigned char *p, size_t len);
 
 /* Begin a cache key: what is read ("schema" or "migrations"), the engine,
  * its version (server_version_num, or SQLite's library version), the role
  * that runs the SQL ("" on SQLite) and the version table left out (NULL:
  * none). The caller adds the SQL (or the migration files) and finishes. */
-void sc_snapshot_key_init(sha256_ctx *c, const char *what, int engine, int version,
+void strata__sc_snapshot_key_init(sha256_ctx *c, const char *what, int engine, int version,
 			  const char *role, const char *version_table);
 
 /* The cache's folder of a project: ROOT/.strata/cache. */
@@ -75,12 +75,12 @@ void sc_snapshot_key_init(sha256_ctx *c, const char *what, int engine, int versi
 /* The snapshot cached under root for key: 0 and *out on a hit; 1 on a
  * miss (no file, or a file that does not read: invariant 1). Never an
  * error: the cache only ever saves work. */
-int sc_cache_get(sc_catalog **out, const char *root, const unsigned char key[32]);
+int strata__sc_cache_get(sc_catalog **out, const char *root, const unsigned char key[32]);
 
 /* Keep cat under root for key (folder made as needed), after removing all
  * but the 31 newest snapshots there (and temporary files that runs which
  * died left). Best effort: a cache that cannot be written changes nothing
  * but the next run's time. */
-void sc_cache_put(const char *root, const unsigned char key[32], const sc_catalog *cat);
+void strata__sc_cache_put(const char *root, const unsigned char key[32], const sc_catalog *cat);
 
 #endif

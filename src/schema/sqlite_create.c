@@ -21,14 +21,14 @@ static int starts_column_constraint(const sqt_token *t)
 					     "REFERENCES", "GENERATED", "AS" };
 
 	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)
-		if (sqt_is(t, words[i]))
+		if (strata__sqt_is(t, words[i]))
 			return 1;
 	return 0;
 }
 
 static size_t skip_conflict(const sqt_token *v, size_t n, size_t i)
 {
-	return sqt_at(v, n, i, "ON") && sqt_at(v, n, i + 1, "CONFLICT") ? i + 3 : i;
+	return strata__sqt_at(v, n, i, "ON") && strata__sqt_at(v, n, i + 1, "CONFLICT") ? i + 3 : i;
 }
 
 static sqc_constraint *add_pcon(sqc_create *t, char type, char **pending_name)
@@ -47,13 +47,13 @@ static sqc_constraint *add_pcon(sqc_create *t, char type, char **pending_name)
 }
 
 /* "(a, b COLLATE x DESC)" of an indexed-column list v[lp..rp]: names through
- * sqt_put_ident, the rest canonical; the bare names go to cols. */
+ * strata__sqt_put_ident, the rest canonical; the bare names go to cols. */
 static int put_column_list(strata_buf *b, const sqt_token *v, size_t lp, size_t rp, char ***cols,
 			   size_t *ncols)
 {
 	size_t i = lp + 1;
 
-	if (buf_putc(b, '(') != 0)
+	if (strata__buf_putc(b, '(') != 0)
 		return STRATA_ERROR;
 	while (i < rp) {
 		size_t end = i;
@@ -64,26 +64,26 @@ static int put_column_list(strata_buf *b, const sqt_token *v, size_t lp, size_t 
 			depth += v[end].type == SQT_LP ? 1 : v[end].type == SQT_RP ? -1 : 0;
 			end++;
 		}
-		if (i > lp + 1 && buf_puts(b, ", ") != 0)
+		if (i > lp + 1 && strata__buf_puts(b, ", ") != 0)
 			return STRATA_ERROR;
 		if (end == i + 1 || (v[i + 1].type == SQT_WORD && !(v[i].type == SQT_WORD &&
 								      v[i + 1].type == SQT_LP))) {
-			if (!(name = sqt_name(&v[i])))
+			if (!(name = strata__sqt_name(&v[i])))
 				return STRATA_ERROR;
-			if (sqt_put_ident(b, name) != 0 || sc_strv_push(cols, ncols, name) != 0) {
+			if (strata__sqt_put_ident(b, name) != 0 || strata__sc_strv_push(cols, ncols, name) != 0) {
 				strata_free(name);
 				return STRATA_ERROR;
 			}
 			strata_free(name);
-			if (end > i + 1 && (buf_putc(b, ' ') != 0 ||
-					    sqt_put_canonical(b, v, i + 1, end) != 0))
+			if (end > i + 1 && (strata__buf_putc(b, ' ') != 0 ||
+					    strata__sqt_put_canonical(b, v, i + 1, end) != 0))
 				return STRATA_ERROR;
-		} else if (sqt_put_canonical(b, v, i, end) != 0 || sc_strv_push(cols, ncols, "") != 0) {
+		} else if (strata__sqt_put_canonical(b, v, i, end) != 0 || strata__sc_strv_push(cols, ncols, "") != 0) {
 			return STRATA_ERROR;
 		}
 		i = end + 1;
 	}
-	return buf_putc(b, ')');
+	return strata__buf_putc(b, ')');
 }
 
 /* REFERENCES parent [(cols)] [ON ...] [MATCH x] [[NOT] DEFERRABLE [INITIALLY x]]
@@ -91,36 +91,36 @@ static int put_column_list(strata_buf *b, const sqt_token *v, size_t lp, size_t 
 static size_t parse_references(sqc_constraint *p, const sqt_token *v, size_t n, size_t i, int *err)
 {
 	i++;
-	if (i >= n || !(p->ref_table = sqt_name(&v[i]))) {
+	if (i >= n || !(p->ref_table = strata__sqt_name(&v[i]))) {
 		*err = 1;
 		return n;
 	}
 	i++;
 	if (i < n && v[i].type == SQT_LP)
-		i = sqt_close_paren(v, n, i) + 1;
+		i = strata__sqt_close_paren(v, n, i) + 1;
 	while (i < n) {
-		if (sqt_at(v, n, i, "ON")) {
+		if (strata__sqt_at(v, n, i, "ON")) {
 			i += 2;
-			if (sqt_at(v, n, i, "SET") || sqt_at(v, n, i, "NO"))
+			if (strata__sqt_at(v, n, i, "SET") || strata__sqt_at(v, n, i, "NO"))
 				i++;
 			i++;
-		} else if (sqt_at(v, n, i, "MATCH") && i + 1 < n) {
+		} else if (strata__sqt_at(v, n, i, "MATCH") && i + 1 < n) {
 			strata_free(p->match);
-			if (!(p->match = sqt_name(&v[i + 1]))) {
+			if (!(p->match = strata__sqt_name(&v[i + 1]))) {
 				*err = 1;
 				return n;
 			}
 			for (char *s = p->match; *s; s++)
 				*s = (char)toupper((unsigned char)*s);
 			i += 2;
-		} else if (sqt_at(v, n, i, "NOT") && sqt_at(v, n, i + 1, "DEFERRABLE")) {
+		} else if (strata__sqt_at(v, n, i, "NOT") && strata__sqt_at(v, n, i + 1, "DEFERRABLE")) {
 			i += 2;
-			if (sqt_at(v, n, i, "INITIALLY"))
+			if (strata__sqt_at(v, n, i, "INITIALLY"))
 				i += 2;
-		} else if (sqt_at(v, n, i, "DEFERRABLE")) {
+		} else if (strata__sqt_at(v, n, i, "DEFERRABLE")) {
 			i++;
-			if (sqt_at(v, n, i, "INITIALLY")) {
-				p->deferred = sqt_at(v, n, i + 1, "DEFERRED");
+			if (strata__sqt_at(v, n, i, "INITIALLY")) {
+				p->deferred = strata__sqt_at(v, n, i + 1, "DEFERRED");
 				i += 2;
 			}
 		} else {
@@ -142,90 +142,90 @@ static int parse_column(sqc_create *t, const sqt_token *v, size_t from, size_t t
 		return STRATA_ERROR;
 	pc = &t->cols[t->ncols++];
 	memset(pc, 0, sizeof(*pc));
-	if (!(pc->name = sqt_name(&v[from])))
+	if (!(pc->name = strata__sqt_name(&v[from])))
 		return STRATA_ERROR;
 	/* the type: up to the first constraint word, parentheses included */
 	while (i < to && !starts_column_constraint(&v[i]))
-		i = v[i].type == SQT_LP ? sqt_close_paren(v, to, i) + 1 : i + 1;
+		i = v[i].type == SQT_LP ? strata__sqt_close_paren(v, to, i) + 1 : i + 1;
 	while (i < to && !err) {
 		sqc_constraint *p;
 
-		if (sqt_at(v, to, i, "CONSTRAINT") && i + 1 < to) {
+		if (strata__sqt_at(v, to, i, "CONSTRAINT") && i + 1 < to) {
 			strata_free(pending);
-			if (!(pending = sqt_name(&v[i + 1])))
+			if (!(pending = strata__sqt_name(&v[i + 1])))
 				return STRATA_ERROR;
 			i += 2;
 			continue;
 		}
-		if (sqt_at(v, to, i, "PRIMARY")) {
+		if (strata__sqt_at(v, to, i, "PRIMARY")) {
 			strata_free(pc->pk_name);
 			pc->pk_name = pending;
 			pending = NULL;
 			i += 2;
-			if (sqt_at(v, to, i, "ASC") || sqt_at(v, to, i, "DESC"))
+			if (strata__sqt_at(v, to, i, "ASC") || strata__sqt_at(v, to, i, "DESC"))
 				i++;
 			i = skip_conflict(v, to, i);
-			if (sqt_at(v, to, i, "AUTOINCREMENT")) {
+			if (strata__sqt_at(v, to, i, "AUTOINCREMENT")) {
 				pc->autoincrement = 1;
 				i++;
 			}
-		} else if (sqt_at(v, to, i, "NOT") && sqt_at(v, to, i + 1, "NULL")) {
+		} else if (strata__sqt_at(v, to, i, "NOT") && strata__sqt_at(v, to, i + 1, "NULL")) {
 			i = skip_conflict(v, to, i + 2);
-		} else if (sqt_at(v, to, i, "NULL")) {
+		} else if (strata__sqt_at(v, to, i, "NULL")) {
 			i = skip_conflict(v, to, i + 1);
-		} else if (sqt_at(v, to, i, "UNIQUE")) {
+		} else if (strata__sqt_at(v, to, i, "UNIQUE")) {
 			strata_buf b = STRATA_BUF_INIT;
 
-			if (!(p = add_pcon(t, 'u', &pending)) || buf_putc(&b, '(') != 0 ||
-			    sqt_put_ident(&b, pc->name) != 0 || buf_putc(&b, ')') != 0 ||
-			    sc_strv_push(&p->cols, &p->ncols, pc->name) != 0) {
-				buf_release(&b);
+			if (!(p = add_pcon(t, 'u', &pending)) || strata__buf_putc(&b, '(') != 0 ||
+			    strata__sqt_put_ident(&b, pc->name) != 0 || strata__buf_putc(&b, ')') != 0 ||
+			    strata__sc_strv_push(&p->cols, &p->ncols, pc->name) != 0) {
+				strata__buf_release(&b);
 				return STRATA_ERROR;
 			}
-			p->body = buf_detach(&b);
+			p->body = strata__buf_detach(&b);
 			i = skip_conflict(v, to, i + 1);
-		} else if (sqt_at(v, to, i, "CHECK") && i + 1 < to && v[i + 1].type == SQT_LP) {
-			size_t rp = sqt_close_paren(v, to, i + 1);
+		} else if (strata__sqt_at(v, to, i, "CHECK") && i + 1 < to && v[i + 1].type == SQT_LP) {
+			size_t rp = strata__sqt_close_paren(v, to, i + 1);
 
 			if (!(p = add_pcon(t, 'c', &pending)) ||
-			    !(p->body = sqt_canonical(v, i + 1, rp < to ? rp + 1 : to)))
+			    !(p->body = strata__sqt_canonical(v, i + 1, rp < to ? rp + 1 : to)))
 				return STRATA_ERROR;
 			i = rp + 1;
-		} else if (sqt_at(v, to, i, "DEFAULT") && i + 1 < to) {
+		} else if (strata__sqt_at(v, to, i, "DEFAULT") && i + 1 < to) {
 			size_t end = i + 2;
 
 			if (v[i + 1].type == SQT_LP)
-				end = sqt_close_paren(v, to, i + 1) + 1;
+				end = strata__sqt_close_paren(v, to, i + 1) + 1;
 			else if (v[i + 1].type == SQT_OP && i + 2 < to)
 				end = i + 3;
 			if (end > to)
 				end = to;
 			strata_free(pc->default_expr);
-			if (!(pc->default_expr = sqt_canonical(v, i + 1, end)))
+			if (!(pc->default_expr = strata__sqt_canonical(v, i + 1, end)))
 				return STRATA_ERROR;
 			i = end;
-		} else if (sqt_at(v, to, i, "COLLATE") && i + 1 < to) {
+		} else if (strata__sqt_at(v, to, i, "COLLATE") && i + 1 < to) {
 			strata_free(pc->collation);
-			if (!(pc->collation = sqt_name(&v[i + 1])))
+			if (!(pc->collation = strata__sqt_name(&v[i + 1])))
 				return STRATA_ERROR;
 			for (char *s = pc->collation; *s; s++)
 				*s = (char)toupper((unsigned char)*s);
 			i += 2;
-		} else if (sqt_at(v, to, i, "REFERENCES")) {
+		} else if (strata__sqt_at(v, to, i, "REFERENCES")) {
 			if (!(p = add_pcon(t, 'f', &pending)) ||
-			    sc_strv_push(&p->cols, &p->ncols, pc->name) != 0)
+			    strata__sc_strv_push(&p->cols, &p->ncols, pc->name) != 0)
 				return STRATA_ERROR;
 			i = parse_references(p, v, to, i, &err);
-		} else if (sqt_at(v, to, i, "GENERATED")) {
+		} else if (strata__sqt_at(v, to, i, "GENERATED")) {
 			i += 2; /* GENERATED ALWAYS, then AS */
-		} else if (sqt_at(v, to, i, "AS") && i + 1 < to && v[i + 1].type == SQT_LP) {
-			size_t rp = sqt_close_paren(v, to, i + 1);
+		} else if (strata__sqt_at(v, to, i, "AS") && i + 1 < to && v[i + 1].type == SQT_LP) {
+			size_t rp = strata__sqt_close_paren(v, to, i + 1);
 
 			strata_free(pc->generated);
-			if (!(pc->generated = sqt_canonical(v, i + 2, rp)))
+			if (!(pc->generated = strata__sqt_canonical(v, i + 2, rp)))
 				return STRATA_ERROR;
 			i = rp + 1;
-			if (sqt_at(v, to, i, "STORED") || sqt_at(v, to, i, "VIRTUAL"))
+			if (strata__sqt_at(v, to, i, "STORED") || strata__sqt_at(v, to, i, "VIRTUAL"))
 				i++;
 		} else {
 			i++;
@@ -245,43 +245,43 @@ static int parse_table_constraint(sqc_create *t, const sqt_token *v, size_t from
 	sqc_constraint *p = NULL;
 	int err = 0;
 
-	if (sqt_at(v, to, i, "CONSTRAINT") && i + 1 < to) {
-		if (!(pending = sqt_name(&v[i + 1])))
+	if (strata__sqt_at(v, to, i, "CONSTRAINT") && i + 1 < to) {
+		if (!(pending = strata__sqt_name(&v[i + 1])))
 			return STRATA_ERROR;
 		i += 2;
 	}
-	if ((sqt_at(v, to, i, "PRIMARY") || sqt_at(v, to, i, "UNIQUE"))) {
-		char type = sqt_at(v, to, i, "PRIMARY") ? 'p' : 'u';
+	if ((strata__sqt_at(v, to, i, "PRIMARY") || strata__sqt_at(v, to, i, "UNIQUE"))) {
+		char type = strata__sqt_at(v, to, i, "PRIMARY") ? 'p' : 'u';
 		size_t lp = type == 'p' ? i + 2 : i + 1, rp;
 		strata_buf b = STRATA_BUF_INIT;
 
 		if (lp >= to || v[lp].type != SQT_LP)
 			goto done;
-		rp = sqt_close_paren(v, to, lp);
+		rp = strata__sqt_close_paren(v, to, lp);
 		if (rp >= to || !(p = add_pcon(t, type, &pending)) ||
 		    put_column_list(&b, v, lp, rp, &p->cols, &p->ncols) != 0) {
-			buf_release(&b);
+			strata__buf_release(&b);
 			strata_free(pending);
 			return p ? STRATA_ERROR : 0;
 		}
-		p->body = buf_detach(&b);
-	} else if (sqt_at(v, to, i, "CHECK") && i + 1 < to && v[i + 1].type == SQT_LP) {
-		size_t rp = sqt_close_paren(v, to, i + 1);
+		p->body = strata__buf_detach(&b);
+	} else if (strata__sqt_at(v, to, i, "CHECK") && i + 1 < to && v[i + 1].type == SQT_LP) {
+		size_t rp = strata__sqt_close_paren(v, to, i + 1);
 
 		if (!(p = add_pcon(t, 'c', &pending)) ||
-		    !(p->body = sqt_canonical(v, i + 1, rp < to ? rp + 1 : to)))
+		    !(p->body = strata__sqt_canonical(v, i + 1, rp < to ? rp + 1 : to)))
 			return STRATA_ERROR;
-	} else if (sqt_at(v, to, i, "FOREIGN") && i + 2 < to && v[i + 2].type == SQT_LP) {
-		size_t rp = sqt_close_paren(v, to, i + 2);
+	} else if (strata__sqt_at(v, to, i, "FOREIGN") && i + 2 < to && v[i + 2].type == SQT_LP) {
+		size_t rp = strata__sqt_close_paren(v, to, i + 2);
 		strata_buf b = STRATA_BUF_INIT;
 
 		if (rp >= to || !(p = add_pcon(t, 'f', &pending)) ||
 		    put_column_list(&b, v, i + 2, rp, &p->cols, &p->ncols) != 0) {
-			buf_release(&b);
+			strata__buf_release(&b);
 			return p ? STRATA_ERROR : 0;
 		}
-		buf_release(&b);
-		if (sqt_at(v, to, rp + 1, "REFERENCES"))
+		strata__buf_release(&b);
+		if (strata__sqt_at(v, to, rp + 1, "REFERENCES"))
 			parse_references(p, v, to, rp + 1, &err);
 		if (err)
 			return STRATA_ERROR;
@@ -293,23 +293,23 @@ done:
 
 static int is_table_constraint(const sqt_token *t)
 {
-	return sqt_is(t, "CONSTRAINT") || sqt_is(t, "PRIMARY") || sqt_is(t, "UNIQUE") ||
-	       sqt_is(t, "CHECK") || sqt_is(t, "FOREIGN");
+	return strata__sqt_is(t, "CONSTRAINT") || strata__sqt_is(t, "PRIMARY") || strata__sqt_is(t, "UNIQUE") ||
+	       strata__sqt_is(t, "CHECK") || strata__sqt_is(t, "FOREIGN");
 }
 
-int sqc_parse_create_table(sqc_create *t, const char *sql)
+int strata__sqc_parse_create_table(sqc_create *t, const char *sql)
 {
 	sqt_tokens tk;
 	size_t i = 0, rp;
 	int rc = 0;
 
-	if ((rc = sqt_tokenize(&tk, sql)) != 0)
+	if ((rc = strata__sqt_tokenize(&tk, sql)) != 0)
 		return rc;
-	while (i < tk.n && tk.v[i].type != SQT_LP && !sqt_is(&tk.v[i], "AS"))
+	while (i < tk.n && tk.v[i].type != SQT_LP && !strata__sqt_is(&tk.v[i], "AS"))
 		i++;
 	if (i >= tk.n || tk.v[i].type != SQT_LP)
 		goto done; /* CREATE TABLE ... AS SELECT: the pragmas say it all */
-	rp = sqt_close_paren(tk.v, tk.n, i);
+	rp = strata__sqt_close_paren(tk.v, tk.n, i);
 	i++;
 	while (rc == 0 && i < rp) {
 		size_t end = i;
@@ -325,11 +325,11 @@ int sqc_parse_create_table(sqc_create *t, const char *sql)
 		i = end + 1;
 	}
 done:
-	sqt_tokens_release(&tk);
+	strata__sqt_tokens_release(&tk);
 	return rc;
 }
 
-void sqc_create_release(sqc_create *t)
+void strata__sqc_create_release(sqc_create *t)
 {
 	for (size_t i = 0; i < t->ncols; i++) {
 		strata_free(t->cols[i].name);
@@ -342,7 +342,7 @@ void sqc_create_release(sqc_create *t)
 	for (size_t i = 0; i < t->ncons; i++) {
 		strata_free(t->cons[i].name);
 		strata_free(t->cons[i].body);
-		sc_strv_free(t->cons[i].cols, t->cons[i].ncols);
+		strata__sc_strv_free(t->cons[i].cols, t->cons[i].ncols);
 		strata_free(t->cons[i].ref_table);
 		strata_free(t->cons[i].match);
 	}
@@ -350,7 +350,7 @@ void sqc_create_release(sqc_create *t)
 	memset(t, 0, sizeof(*t));
 }
 
-const sqc_column *sqc_column_of(const sqc_create *t, const char *name)
+const sqc_column *strata__sqc_column_of(const sqc_create *t, const char *name)
 {
 	for (size_t i = 0; i < t->ncols; i++)
 		if (strcasecmp(t->cols[i].name, name) == 0)

@@ -9,7 +9,7 @@
  *
  * Invariants:
  *  1. Everything in an sqc_create is malloc'ed and owned by it (released
- *     by sqc_create_release); nothing points into the statement's text.
+ *     by strata__sqc_create_release); nothing points into the statement's text.
  *  2. Column-level UNIQUE, CHECK and REFERENCES come out as constraints of
  *     the table (with the column as their one column), in statement order,
  *     so the caller sees one list whatever way the schema wrote them.
@@ -59,10 +59,10 @@ typedef struct sqc_create {
  * (zeroed, or holding what an earlier call read: this one appends). 0,
  * STRATA_EPARSE (an unterminated string or name) or STRATA_ERROR (out of
  * memory); t is to be released in every case. */
-int sqc_parse_create_table(sqc_create *t, const char *sql);
-void sqc_create_release(sqc_create *t);
+int strata__sqc_parse_create_table(sqc_create *t, const char *sql);
+void strata__sqc_create_release(sqc_create *t);
 
 /* The column of that name (SQLite names: any ASCII case), or NULL. */
-const sqc_column *sqc_column_of(const sqc_create *t, const char *name);
+const sqc_column *strata__sqc_column_of(const sqc_create *t, const char *name);
 
 #endif

@@ -62,7 +62,7 @@ static size_t number_len(const char *p)
 	return i;
 }
 
-int sqt_tokenize(sqt_tokens *out, const char *sql)
+int strata__sqt_tokenize(sqt_tokens *out, const char *sql)
 {
 	static const char *const ops2[] = { "||", "<=", ">=", "==", "!=", "<>", "<<", ">>", "->" };
 	size_t len = strlen(sql), at = 0, n;
@@ -74,7 +74,7 @@ int sqt_tokenize(sqt_tokens *out, const char *sql)
 		sqt_type type = SQT_OP;
 
 		/* Blanks and comments (db/sqlscan.h); SQLite ends an open comment at the end. */
-		at = sqlscan_skip_blank(sql, len, at, SQLSCAN_SQLITE, NULL);
+		at = strata__sqlscan_skip_blank(sql, len, at, SQLSCAN_SQLITE, NULL);
 		if (at >= len)
 			break;
 		p = sql + at;
@@ -97,7 +97,7 @@ int sqt_tokenize(sqt_tokens *out, const char *sql)
 		} else if (c == '\'' || c == '"' || c == '`' || c == '[') {
 			sqlscan_span sp;
 
-			sqlscan_span_at(&sp, sql, len, at, SQLSCAN_SQLITE);
+			strata__sqlscan_span_at(&sp, sql, len, at, SQLSCAN_SQLITE);
 			if (sp.open)
 				goto open_quote;
 			n = sp.end - sp.start;
@@ -130,36 +130,36 @@ int sqt_tokenize(sqt_tokens *out, const char *sql)
 	}
 	return 0;
 open_quote:
-	sqt_tokens_release(out);
+	strata__sqt_tokens_release(out);
 	return strata_error_set(STRATA_EPARSE, "unterminated quote at offset %zu of a schema statement",
 				(size_t)(p - sql));
 fail:
-	sqt_tokens_release(out);
+	strata__sqt_tokens_release(out);
 	return STRATA_ERROR;
 }
 
-void sqt_tokens_release(sqt_tokens *t)
+void strata__sqt_tokens_release(sqt_tokens *t)
 {
 	strata_free(t->v);
 	memset(t, 0, sizeof(*t));
 }
 
-int sqt_is(const sqt_token *t, const char *w)
+int strata__sqt_is(const sqt_token *t, const char *w)
 {
 	return t->type == SQT_WORD && strlen(w) == t->n && strncasecmp(t->s, w, t->n) == 0;
 }
 
-int sqt_at(const sqt_token *v, size_t n, size_t i, const char *w)
+int strata__sqt_at(const sqt_token *v, size_t n, size_t i, const char *w)
 {
-	return i < n && sqt_is(&v[i], w);
+	return i < n && strata__sqt_is(&v[i], w);
 }
 
-int sqt_is_keyword(const sqt_token *t)
+int strata__sqt_is_keyword(const sqt_token *t)
 {
-	return t->type == SQT_WORD && db_sqlite_is_keyword(t->s, t->n);
+	return t->type == SQT_WORD && strata__db_sqlite_is_keyword(t->s, t->n);
 }
 
-char *sqt_name(const sqt_token *t)
+char *strata__sqt_name(const sqt_token *t)
 {
 	strata_buf b = STRATA_BUF_INIT;
 	char close;
@@ -168,8 +168,8 @@ char *sqt_name(const sqt_token *t)
 		return strata_strndup(t->s, t->n);
 	close = t->s[0] == '[' ? ']' : t->s[0];
 	for (size_t i = 1; i + 1 < t->n; i++) {
-		if (buf_putc(&b, t->s[i]) != 0) {
-			buf_release(&b);
+		if (strata__buf_putc(&b, t->s[i]) != 0) {
+			strata__buf_release(&b);
 			return NULL;
 		}
 		if (t->s[i] == close && close != ']')
@@ -177,10 +177,10 @@ char *sqt_name(const sqt_token *t)
 	}
 	if (!b.ptr)
 		return strata_strdup("");
-	return buf_detach(&b);
+	return strata__buf_detach(&b);
 }
 
-size_t sqt_close_paren(const sqt_token *v, size_t n, size_t i)
+size_t strata__sqt_close_paren(const sqt_token *v, size_t n, size_t i)
 {
 	int depth = 0;
 
@@ -205,10 +205,10 @@ static int is_sign(const sqt_token *v, size_t from, size_t i)
 		return 1;
 	prev = &v[i - 1];
 	return prev->type == SQT_OP || prev->type == SQT_LP || prev->type == SQT_COMMA ||
-	       (prev->type == SQT_WORD && sqt_is_keyword(prev) && !sqt_is(prev, "NULL") &&
-		!sqt_is(prev, "TRUE") && !sqt_is(prev, "FALSE") &&
-		!sqt_is(prev, "CURRENT_TIME") && !sqt_is(prev, "CURRENT_DATE") &&
-		!sqt_is(prev, "CURRENT_TIMESTAMP"));
+	       (prev->type == SQT_WORD && strata__sqt_is_keyword(prev) && !strata__sqt_is(prev, "NULL") &&
+		!strata__sqt_is(prev, "TRUE") && !strata__sqt_is(prev, "FALSE") &&
+		!strata__sqt_is(prev, "CURRENT_TIME") && !strata__sqt_is(prev, "CURRENT_DATE") &&
+		!strata__sqt_is(prev, "CURRENT_TIMESTAMP"));
 }
 
 static int needs_space(const sqt_token *v, size_t from, size_t i)
@@ -222,7 +222,7 @@ static int needs_space(const sqt_token *v, size_t from, size_t i)
 		return 0;
 	/* A call or a name with a column list: f(x), t(a, b), VARCHAR(10). */
 	if (cur->type == SQT_LP &&
-	    ((prev->type == SQT_WORD && !sqt_is_keyword(prev)) || prev->type == SQT_QID))
+	    ((prev->type == SQT_WORD && !strata__sqt_is_keyword(prev)) || prev->type == SQT_QID))
 		return 0;
 	/* A signed number: -1, but never "--" (a comment). */
 	if (cur->type == SQT_NUMBER && is_sign(v, from, i - 1))
@@ -230,43 +230,43 @@ static int needs_space(const sqt_token *v, size_t from, size_t i)
 	return 1;
 }
 
-int sqt_put_canonical(strata_buf *out, const sqt_token *v, size_t from, size_t to)
+int strata__sqt_put_canonical(strata_buf *out, const sqt_token *v, size_t from, size_t to)
 {
 	for (size_t i = from; i < to; i++) {
 		const sqt_token *t = &v[i];
 
-		if (i > from && needs_space(v, from, i) && buf_putc(out, ' ') != 0)
+		if (i > from && needs_space(v, from, i) && strata__buf_putc(out, ' ') != 0)
 			return STRATA_ERROR;
 		if (t->type == SQT_QID) {
-			char *name = sqt_name(t);
-			int rc = name ? buf_put_sql_ident(out, name) : STRATA_ERROR;
+			char *name = strata__sqt_name(t);
+			int rc = name ? strata__buf_put_sql_ident(out, name) : STRATA_ERROR;
 
 			strata_free(name);
 			if (rc != 0)
 				return STRATA_ERROR;
-		} else if (sqt_is_keyword(t)) {
+		} else if (strata__sqt_is_keyword(t)) {
 			for (size_t k = 0; k < t->n; k++)
-				if (buf_putc(out, (char)toupper((unsigned char)t->s[k])) != 0)
+				if (strata__buf_putc(out, (char)toupper((unsigned char)t->s[k])) != 0)
 					return STRATA_ERROR;
-		} else if (buf_putn(out, t->s, t->n) != 0) {
+		} else if (strata__buf_putn(out, t->s, t->n) != 0) {
 			return STRATA_ERROR;
 		}
 	}
 	return 0;
 }
 
-char *sqt_canonical(const sqt_token *v, size_t from, size_t to)
+char *strata__sqt_canonical(const sqt_token *v, size_t from, size_t to)
 {
 	strata_buf b = STRATA_BUF_INIT;
 
-	if (sqt_put_canonical(&b, v, from, to) != 0 || buf_puts(&b, "") != 0) {
-		buf_release(&b);
+	if (strata__sqt_put_canonical(&b, v, from, to) != 0 || strata__buf_puts(&b, "") != 0) {
+		strata__buf_release(&b);
 		return NULL;
 	}
-	return buf_detach(&b);
+	return strata__buf_detach(&b);
 }
 
-int sqt_put_ident(strata_buf *out, const char *name)
+int strata__sqt_put_ident(strata_buf *out, const char *name)
 {
 	const unsigned char *p = (const unsigned char *)name;
 	int plain = *p && (isalpha(*p) || *p == '_');
@@ -274,25 +274,25 @@ int sqt_put_ident(strata_buf *out, const char *name)
 	for (; plain && *p; p++)
 		if (!(isalnum(*p) || *p == '_'))
 			plain = 0;
-	if (plain && !db_sqlite_is_keyword(name, strlen(name)))
-		return buf_puts(out, name);
-	return buf_put_sql_ident(out, name);
+	if (plain && !strata__db_sqlite_is_keyword(name, strlen(name)))
+		return strata__buf_puts(out, name);
+	return strata__buf_put_sql_ident(out, name);
 }
 
-int sqt_put_column(strata_buf *b, const sc_column *col, const char *pk_clause)
+int strata__sqt_put_column(strata_buf *b, const sc_column *col, const char *pk_clause)
 {
-	if (sqt_put_ident(b, col->name) != 0 ||
-	    (col->type && (buf_putc(b, ' ') != 0 || buf_puts(b, col->type) != 0)) ||
-	    (pk_clause && (buf_putc(b, ' ') != 0 || buf_puts(b, pk_clause) != 0)))
+	if (strata__sqt_put_ident(b, col->name) != 0 ||
+	    (col->type && (strata__buf_putc(b, ' ') != 0 || strata__buf_puts(b, col->type) != 0)) ||
+	    (pk_clause && (strata__buf_putc(b, ' ') != 0 || strata__buf_puts(b, pk_clause) != 0)))
 		return STRATA_ERROR;
-	if (col->not_null && buf_puts(b, " NOT NULL") != 0)
+	if (col->not_null && strata__buf_puts(b, " NOT NULL") != 0)
 		return STRATA_ERROR;
-	if (col->default_expr && buf_printf(b, " DEFAULT %s", col->default_expr) != 0)
+	if (col->default_expr && strata__buf_printf(b, " DEFAULT %s", col->default_expr) != 0)
 		return STRATA_ERROR;
 	if (col->collation &&
-	    (buf_puts(b, " COLLATE ") != 0 || sqt_put_ident(b, col->collation) != 0))
+	    (strata__buf_puts(b, " COLLATE ") != 0 || strata__sqt_put_ident(b, col->collation) != 0))
 		return STRATA_ERROR;
-	if (col->generated && buf_printf(b, " GENERATED ALWAYS AS (%s) %s", col->generated,
+	if (col->generated && strata__buf_printf(b, " GENERATED ALWAYS AS (%s) %s", col->generated,
 					 col->hidden == 3 ? "STORED" : "VIRTUAL") != 0)
 		return STRATA_ERROR;
 	return 0;

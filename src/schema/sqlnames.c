@@ -32,7 +32,7 @@ static int add(sc_names *out, strata_map *seen, const char *name, size_t len)
 	}
 	if (!(s = strata_strndup(name, len)))
 		return STRATA_ERROR;
-	if (seen && map_has(seen, s)) {
+	if (seen && strata__map_has(seen, s)) {
 		strata_free(s);
 		return 0;
 	}
@@ -49,15 +49,15 @@ static int add(sc_names *out, strata_map *seen, const char *name, size_t len)
 	}
 	out->v = v;
 	out->v[out->n++] = s;
-	return seen ? map_put(seen, s, s) : 0;
+	return seen ? strata__map_put(seen, s, s) : 0;
 }
 
-int sc_names_add(sc_names *out, const char *name, size_t len)
+int strata__sc_names_add(sc_names *out, const char *name, size_t len)
 {
 	return add(out, NULL, name, len);
 }
 
-void sc_names_release(sc_names *n)
+void strata__sc_names_release(sc_names *n)
 {
 	for (size_t i = 0; n && i < n->n; i++)
 		strata_free(n->v[i]);
@@ -97,13 +97,13 @@ static tok_kind next(lexer *x)
 	unsigned char c;
 	int open = 0;
 
-	x->i = sqlscan_skip_blank(x->s, x->len, x->i, SQLSCAN_EITHER, &open);
+	x->i = strata__sqlscan_skip_blank(x->s, x->len, x->i, SQLSCAN_EITHER, &open);
 	if (open)
 		return TOK_BAD;
 	if (x->i >= x->len)
 		return TOK_END;
 	c = (unsigned char)x->s[x->i];
-	sqlscan_span_at(&sp, x->s, x->len, x->i, SQLSCAN_EITHER);
+	strata__sqlscan_span_at(&sp, x->s, x->len, x->i, SQLSCAN_EITHER);
 	if (c == '[') {
 		/* SQLite: [a name]; PostgreSQL: a subscript or ARRAY[...]. The
 		 * contents count as one name and are read on as usual too. */
@@ -226,7 +226,7 @@ static int is_query(const stmt_state *st)
 			   strcmp(st->kw[0], "values") == 0);
 }
 
-int sc_names_add_sql(sc_names *out, const char *sql, size_t len)
+int strata__sc_names_add_sql(sc_names *out, const char *sql, size_t len)
 {
 	lexer x = { sql, len, 0, 0, 0, { 0 } };
 	strata_map seen = STRATA_MAP_INIT;
@@ -235,7 +235,7 @@ int sc_names_add_sql(sc_names *out, const char *sql, size_t len)
 
 	memset(&st, 0, sizeof(st));
 	for (size_t i = 0; i < out->n; i++)
-		if ((rc = map_put(&seen, out->v[i], out->v[i])) != 0)
+		if ((rc = strata__map_put(&seen, out->v[i], out->v[i])) != 0)
 			goto done;
 	for (;;) {
 		tok_kind k = next(&x);
@@ -295,6 +295,6 @@ int sc_names_add_sql(sc_names *out, const char *sql, size_t len)
 			strcpy(st.prev_word, x.word);
 	}
 done:
-	map_release(&seen);
+	strata__map_release(&seen);
 	return rc;
 }

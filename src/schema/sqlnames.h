@@ -41,9 +41,9 @@ typedef struct sc_names {
 } sc_names;
 
 /* Add the names of sql[0..len) to out (without repeats); sets out->opaque. */
-int sc_names_add_sql(sc_names *out, const char *sql, size_t len);
+int strata__sc_names_add_sql(sc_names *out, const char *sql, size_t len);
 /* Add one name (without repeats). */
-int sc_names_add(sc_names *out, const char *name, size_t len);
-void sc_names_release(sc_names *n);
+int strata__sc_names_add(sc_names *out, const char *name, size_t len);
+void strata__sc_names_release(sc_names *n);
 
 #endif

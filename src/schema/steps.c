@@ -2,7 +2,7 @@
  * schema/steps.c - autogenerate's revisions as steps that run safely (see
  * steps.h).
  *
- * Layer: schema. Reads the change lists of sc_diff() in both directions
+ * Layer: schema. Reads the change lists of strata__sc_diff() in both directions
  * and the two catalogs: the table a change is on and whether the revision
  * creates it come from the change's key and the forward list's creates,
  * never from SQL text. The statements of steps 2 and 3 are written here
@@ -97,13 +97,13 @@ static int add_note(planner *p, const char *what, const char *object, const char
 	sc_steps *s = p->out;
 	size_t cap = s->nnotes;
 
-	if (buf_printf(&b, "%s %s: %s", what, object, why) != 0 ||
+	if (strata__buf_printf(&b, "%s %s: %s", what, object, why) != 0 ||
 	    strata_grow((void **)&s->notes, &cap, s->nnotes + 1, sizeof(*s->notes)) != 0 ||
-	    buf_printf(&p->up[STEP_SCHEMA], "-- %s\n", buf_cstr(&b)) != 0) {
-		buf_release(&b);
+	    strata__buf_printf(&p->up[STEP_SCHEMA], "-- %s\n", strata__buf_cstr(&b)) != 0) {
+		strata__buf_release(&b);
 		return STRATA_ERROR;
 	}
-	s->notes[s->nnotes++] = buf_detach(&b);
+	s->notes[s->nnotes++] = strata__buf_detach(&b);
 	return 0;
 }
 
@@ -122,9 +122,9 @@ static const sc_object *owner_of(const sc_catalog *cat, const sc_object *o)
 	const sc_object *t = NULL;
 
 	for (size_t i = 0; o && o->table && !t && i < sizeof(kinds) / sizeof(*kinds); i++) {
-		char *key = sc_make_key(kinds[i], o->schema, NULL, o->table);
+		char *key = strata__sc_make_key(kinds[i], o->schema, NULL, o->table);
 
-		t = key ? sc_catalog_find(cat, key) : NULL;
+		t = key ? strata__sc_catalog_find(cat, key) : NULL;
 		strata_free(key);
 	}
 	return t;
@@ -136,7 +136,7 @@ static const sc_object *existing_owner(const planner *p, const sc_object *o)
 {
 	const sc_object *ta = owner_of(p->a, o), *tb = owner_of(p->b, o);
 
-	if (!ta || !tb || map_has(&p->new_relations, tb->key))
+	if (!ta || !tb || strata__map_has(&p->new_relations, tb->key))
 		return NULL;
 	return tb;
 }
@@ -153,7 +153,7 @@ static int name_taken(const sc_catalog *cat, const sc_object *o)
 			       x->kind == SC_COMPOSITE ||
 			       (x->kind == SC_CONSTRAINT && x->contype && strchr("pux", x->contype));
 
-		if (relation && sc_str_eq(x->schema, o->schema) && strcmp(x->name, o->name) == 0)
+		if (relation && strata__sc_str_eq(x->schema, o->schema) && strcmp(x->name, o->name) == 0)
 			return 1;
 	}
 	return 0;
@@ -165,7 +165,7 @@ static int name_taken(const sc_catalog *cat, const sc_object *o)
 static int reads_what_stays(const planner *p, const sc_object *o)
 {
 	for (size_t i = 0; i < o->ndeps; i++)
-		if (!sc_catalog_find(p->b, o->deps[i]))
+		if (!strata__sc_catalog_find(p->b, o->deps[i]))
 			return 0;
 	for (size_t i = 0; i < o->ncol_deps; i++) {
 		const char *sep = strchr(o->col_deps[i], '\x1f');
@@ -175,10 +175,10 @@ static int reads_what_stays(const planner *p, const sc_object *o)
 
 		if (!table)
 			return 0;
-		ca = column_of(sc_catalog_find(p->a, table), sep + 1);
-		cb = column_of(sc_catalog_find(p->b, table), sep + 1);
-		same = ca && cb && sc_str_eq(ca->type, cb->type) &&
-		       sc_str_eq(ca->collation, cb->collation);
+		ca = column_of(strata__sc_catalog_find(p->a, table), sep + 1);
+		cb = column_of(strata__sc_catalog_find(p->b, table), sep + 1);
+		same = ca && cb && strata__sc_str_eq(ca->type, cb->type) &&
+		       strata__sc_str_eq(ca->collation, cb->collation);
 		strata_free(table);
 		if (!same)
 			return 0;
@@ -275,26 +275,26 @@ static int split_unique(unique_parts *u, const sc_object *con)
 		/* CREATE INDEX puts NULLS NOT DISTINCT between INCLUDE and WITH */
 		if (nulls_not_distinct && starts(at, " WITH (")) {
 			nulls_not_distinct = 0;
-			if (buf_puts(&index_tail, " NULLS NOT DISTINCT") != 0)
+			if (strata__buf_puts(&index_tail, " NULLS NOT DISTINCT") != 0)
 				goto oom;
 		}
-		if (buf_putn(index_clause ? &index_tail : &con_tail, at, (size_t)(clause - at)) != 0)
+		if (strata__buf_putn(index_clause ? &index_tail : &con_tail, at, (size_t)(clause - at)) != 0)
 			goto oom;
 		at = clause;
 	}
-	if (nulls_not_distinct && buf_puts(&index_tail, " NULLS NOT DISTINCT") != 0)
+	if (nulls_not_distinct && strata__buf_puts(&index_tail, " NULLS NOT DISTINCT") != 0)
 		goto oom;
 	if (!(u->columns = strata_strndup(s, (size_t)(end - s))) ||
-	    !(u->index_tail = strata_strdup(buf_cstr(&index_tail))) ||
-	    !(u->con_tail = strata_strdup(buf_cstr(&con_tail))))
+	    !(u->index_tail = strata_strdup(strata__buf_cstr(&index_tail))) ||
+	    !(u->con_tail = strata_strdup(strata__buf_cstr(&con_tail))))
 		goto oom;
 	rc = 1;
 	goto done;
 oom:
 	rc = STRATA_ERROR;
 done:
-	buf_release(&index_tail);
-	buf_release(&con_tail);
+	strata__buf_release(&index_tail);
+	strata__buf_release(&con_tail);
 	if (rc != 1)
 		unique_parts_release(u);
 	return rc;
@@ -304,15 +304,15 @@ done:
 
 static int put_table_of(strata_buf *b, const sc_object *o)
 {
-	return buf_puts(b, "ALTER TABLE ") != 0 || sc_put_qualified(b, o->schema, o->table) != 0
+	return strata__buf_puts(b, "ALTER TABLE ") != 0 || strata__sc_put_qualified(b, o->schema, o->table) != 0
 		       ? STRATA_ERROR
 		       : 0;
 }
 
 static int put_comment_literal(strata_buf *b, const char *comment)
 {
-	return buf_puts(b, " IS ") != 0 || buf_put_sql_literal(b, comment) != 0 ||
-		       buf_puts(b, ";\n") != 0
+	return strata__buf_puts(b, " IS ") != 0 || strata__buf_put_sql_literal(b, comment) != 0 ||
+		       strata__buf_puts(b, ";\n") != 0
 		       ? STRATA_ERROR
 		       : 0;
 }
@@ -321,8 +321,8 @@ static int put_constraint_comment(strata_buf *b, const sc_object *con)
 {
 	if (!con->comment)
 		return 0;
-	return buf_puts(b, "COMMENT ON CONSTRAINT ") != 0 || sc_put_ident(b, con->name) != 0 ||
-		       buf_puts(b, " ON ") != 0 || sc_put_qualified(b, con->schema, con->table) != 0 ||
+	return strata__buf_puts(b, "COMMENT ON CONSTRAINT ") != 0 || strata__sc_put_ident(b, con->name) != 0 ||
+		       strata__buf_puts(b, " ON ") != 0 || strata__sc_put_qualified(b, con->schema, con->table) != 0 ||
 		       put_comment_literal(b, con->comment) != 0
 		       ? STRATA_ERROR
 		       : 0;
@@ -330,8 +330,8 @@ static int put_constraint_comment(strata_buf *b, const sc_object *con)
 
 static int put_drop_index(strata_buf *b, const sc_object *ix)
 {
-	return buf_puts(b, "DROP INDEX CONCURRENTLY IF EXISTS ") != 0 ||
-		       sc_put_qualified(b, ix->schema, ix->name) != 0 || buf_puts(b, ";\n") != 0
+	return strata__buf_puts(b, "DROP INDEX CONCURRENTLY IF EXISTS ") != 0 ||
+		       strata__sc_put_qualified(b, ix->schema, ix->name) != 0 || strata__buf_puts(b, ";\n") != 0
 		       ? STRATA_ERROR
 		       : 0;
 }
@@ -342,11 +342,11 @@ static int put_build_index(strata_buf *b, const sc_object *ix)
 
 	while (len > verb && (ix->def[len - 1] == ';' || ix->def[len - 1] == ' '))
 		len--;
-	if (buf_putn(b, ix->def, verb) != 0 || buf_puts(b, "CONCURRENTLY ") != 0 ||
-	    buf_putn(b, ix->def + verb, len - verb) != 0 || buf_puts(b, ";\n") != 0)
+	if (strata__buf_putn(b, ix->def, verb) != 0 || strata__buf_puts(b, "CONCURRENTLY ") != 0 ||
+	    strata__buf_putn(b, ix->def + verb, len - verb) != 0 || strata__buf_puts(b, ";\n") != 0)
 		return STRATA_ERROR;
-	if (ix->comment && (buf_puts(b, "COMMENT ON INDEX ") != 0 ||
-			    sc_put_qualified(b, ix->schema, ix->name) != 0 ||
+	if (ix->comment && (strata__buf_puts(b, "COMMENT ON INDEX ") != 0 ||
+			    strata__sc_put_qualified(b, ix->schema, ix->name) != 0 ||
 			    put_comment_literal(b, ix->comment) != 0))
 		return STRATA_ERROR;
 	return 0;
@@ -366,9 +366,9 @@ static int put_index_change(strata_buf *b, const sc_object *from, const sc_objec
 static int put_on_table(strata_buf *b, const char *schema, const char *table, const char *verb,
 			const char *name)
 {
-	return buf_puts(b, "ALTER TABLE ") != 0 || sc_put_qualified(b, schema, table) != 0 ||
-		       buf_printf(b, " %s ", verb) != 0 || sc_put_ident(b, name) != 0 ||
-		       buf_puts(b, ";\n") != 0
+	return strata__buf_puts(b, "ALTER TABLE ") != 0 || strata__sc_put_qualified(b, schema, table) != 0 ||
+		       strata__buf_printf(b, " %s ", verb) != 0 || strata__sc_put_ident(b, name) != 0 ||
+		       strata__buf_puts(b, ";\n") != 0
 		       ? STRATA_ERROR
 		       : 0;
 }
@@ -383,22 +383,22 @@ static int put_drop_constraint_if_exists(strata_buf *b, const sc_object *con, co
 static int put_unique(strata_buf *b, const sc_object *con, const unique_parts *u)
 {
 	if (put_drop_constraint_if_exists(b, con, con->name) != 0 ||
-	    buf_puts(b, "DROP INDEX CONCURRENTLY IF EXISTS ") != 0 ||
-	    sc_put_qualified(b, con->schema, con->name) != 0 ||
-	    buf_puts(b, ";\nCREATE UNIQUE INDEX CONCURRENTLY ") != 0 || sc_put_ident(b, con->name) != 0 ||
-	    buf_puts(b, " ON ") != 0 || sc_put_qualified(b, con->schema, con->table) != 0 ||
-	    buf_printf(b, " %s%s;\n", u->columns, u->index_tail) != 0 || put_table_of(b, con) != 0 ||
-	    buf_puts(b, " ADD CONSTRAINT ") != 0 || sc_put_ident(b, con->name) != 0 ||
-	    buf_printf(b, " %s USING INDEX ", con->contype == 'p' ? "PRIMARY KEY" : "UNIQUE") != 0 ||
-	    sc_put_ident(b, con->name) != 0 || buf_printf(b, "%s;\n", u->con_tail) != 0)
+	    strata__buf_puts(b, "DROP INDEX CONCURRENTLY IF EXISTS ") != 0 ||
+	    strata__sc_put_qualified(b, con->schema, con->name) != 0 ||
+	    strata__buf_puts(b, ";\nCREATE UNIQUE INDEX CONCURRENTLY ") != 0 || strata__sc_put_ident(b, con->name) != 0 ||
+	    strata__buf_puts(b, " ON ") != 0 || strata__sc_put_qualified(b, con->schema, con->table) != 0 ||
+	    strata__buf_printf(b, " %s%s;\n", u->columns, u->index_tail) != 0 || put_table_of(b, con) != 0 ||
+	    strata__buf_puts(b, " ADD CONSTRAINT ") != 0 || strata__sc_put_ident(b, con->name) != 0 ||
+	    strata__buf_printf(b, " %s USING INDEX ", con->contype == 'p' ? "PRIMARY KEY" : "UNIQUE") != 0 ||
+	    strata__sc_put_ident(b, con->name) != 0 || strata__buf_printf(b, "%s;\n", u->con_tail) != 0)
 		return STRATA_ERROR;
 	return put_constraint_comment(b, con);
 }
 
 static int put_add_not_valid(strata_buf *b, const sc_object *con)
 {
-	return put_table_of(b, con) != 0 || buf_puts(b, " ADD CONSTRAINT ") != 0 ||
-		       sc_put_ident(b, con->name) != 0 || buf_printf(b, " %s NOT VALID;\n", con->def) != 0 ||
+	return put_table_of(b, con) != 0 || strata__buf_puts(b, " ADD CONSTRAINT ") != 0 ||
+		       strata__sc_put_ident(b, con->name) != 0 || strata__buf_printf(b, " %s NOT VALID;\n", con->def) != 0 ||
 		       put_constraint_comment(b, con) != 0
 		       ? STRATA_ERROR
 		       : 0;
@@ -412,9 +412,9 @@ static int put_validate(strata_buf *b, const sc_object *con, const char *name)
 /* Back to NOT VALID, as step 1 left it: no scan, and step 3 runs again. */
 static int put_unvalidate(strata_buf *b, const sc_object *con)
 {
-	return put_table_of(b, con) != 0 || buf_puts(b, " DROP CONSTRAINT ") != 0 ||
-		       sc_put_ident(b, con->name) != 0 || buf_puts(b, ", ADD CONSTRAINT ") != 0 ||
-		       sc_put_ident(b, con->name) != 0 || buf_printf(b, " %s NOT VALID;\n", con->def) != 0 ||
+	return put_table_of(b, con) != 0 || strata__buf_puts(b, " DROP CONSTRAINT ") != 0 ||
+		       strata__sc_put_ident(b, con->name) != 0 || strata__buf_puts(b, ", ADD CONSTRAINT ") != 0 ||
+		       strata__sc_put_ident(b, con->name) != 0 || strata__buf_printf(b, " %s NOT VALID;\n", con->def) != 0 ||
 		       put_constraint_comment(b, con) != 0
 		       ? STRATA_ERROR
 		       : 0;
@@ -422,20 +422,20 @@ static int put_unvalidate(strata_buf *b, const sc_object *con)
 
 static int put_alter_column(strata_buf *b, const item *it)
 {
-	return buf_puts(b, "ALTER TABLE ") != 0 ||
-		       sc_put_qualified(b, it->table->schema, it->table->name) != 0 ||
-		       buf_puts(b, " ALTER COLUMN ") != 0 || sc_put_ident(b, it->column) != 0
+	return strata__buf_puts(b, "ALTER TABLE ") != 0 ||
+		       strata__sc_put_qualified(b, it->table->schema, it->table->name) != 0 ||
+		       strata__buf_puts(b, " ALTER COLUMN ") != 0 || strata__sc_put_ident(b, it->column) != 0
 		       ? STRATA_ERROR
 		       : 0;
 }
 
 static int put_not_null_check(strata_buf *b, const item *it)
 {
-	return buf_puts(b, "ALTER TABLE ") != 0 ||
-		       sc_put_qualified(b, it->table->schema, it->table->name) != 0 ||
-		       buf_puts(b, " ADD CONSTRAINT ") != 0 || sc_put_ident(b, it->check) != 0 ||
-		       buf_puts(b, " CHECK (") != 0 || sc_put_ident(b, it->column) != 0 ||
-		       buf_puts(b, " IS NOT NULL) NOT VALID;\n") != 0
+	return strata__buf_puts(b, "ALTER TABLE ") != 0 ||
+		       strata__sc_put_qualified(b, it->table->schema, it->table->name) != 0 ||
+		       strata__buf_puts(b, " ADD CONSTRAINT ") != 0 || strata__sc_put_ident(b, it->check) != 0 ||
+		       strata__buf_puts(b, " CHECK (") != 0 || strata__sc_put_ident(b, it->column) != 0 ||
+		       strata__buf_puts(b, " IS NOT NULL) NOT VALID;\n") != 0
 		       ? STRATA_ERROR
 		       : 0;
 }
@@ -466,7 +466,7 @@ static int write_items(planner *p)
 			break;
 		case ITEM_NOT_NULL:
 			rc = put_check_statement(up3, it, "VALIDATE CONSTRAINT") ||
-			     put_alter_column(up3, it) || buf_puts(up3, " SET NOT NULL;\n") ||
+			     put_alter_column(up3, it) || strata__buf_puts(up3, " SET NOT NULL;\n") ||
 			     put_check_statement(up3, it, "DROP CONSTRAINT");
 			break;
 		}
@@ -487,7 +487,7 @@ static int write_items(planner *p)
 			break;
 		case ITEM_NOT_NULL:
 			rc = put_not_null_check(down3, it) || put_alter_column(down3, it) ||
-			     buf_puts(down3, " DROP NOT NULL;\n");
+			     strata__buf_puts(down3, " DROP NOT NULL;\n");
 			break;
 		}
 	}
@@ -500,7 +500,7 @@ static int write_items(planner *p)
  * when it needs no reason (its table is new or goes). */
 static const char *index_stays(const planner *p, const sc_change *ch)
 {
-	const sc_object *a = sc_catalog_find(p->a, ch->key), *b = sc_catalog_find(p->b, ch->key);
+	const sc_object *a = strata__sc_catalog_find(p->a, ch->key), *b = strata__sc_catalog_find(p->b, ch->key);
 	const sc_object *t = existing_owner(p, b ? b : a);
 
 	if (!t || (!a && !b))
@@ -509,7 +509,7 @@ static const char *index_stays(const planner *p, const sc_change *ch)
 		return "PostgreSQL cannot build or drop an index of a partitioned table concurrently";
 	if (ch->consequential)
 		return "it is dropped and made again because a column it reads changes";
-	if (map_has(&p->depended, ch->key))
+	if (strata__map_has(&p->depended, ch->key))
 		return "a constraint depends on it";
 	if ((a && !index_verb_len(a->def)) || (b && !index_verb_len(b->def)))
 		return "its definition is not a plain CREATE INDEX";
@@ -547,51 +547,51 @@ static int name_check(const planner *p, item *it)
 			while (*longer && ((unsigned char)s[*longer] & 0xc0) == 0x80)
 				(*longer)--;
 		}
-		buf_clear(&name);
-		buf_clear(&key);
-		if (buf_printf(&name, "%.*s_%.*s%s%s", (int)tlen, t->name, (int)clen, it->column,
+		strata__buf_clear(&name);
+		strata__buf_clear(&key);
+		if (strata__buf_printf(&name, "%.*s_%.*s%s%s", (int)tlen, t->name, (int)clen, it->column,
 			       suffix, number) != 0 ||
-		    buf_printf(&key, "%s\x1f%s", t->key, buf_cstr(&name)) != 0 ||
-		    !(ckey = sc_make_key(SC_CONSTRAINT, t->schema, t->name, buf_cstr(&name))))
+		    strata__buf_printf(&key, "%s\x1f%s", t->key, strata__buf_cstr(&name)) != 0 ||
+		    !(ckey = strata__sc_make_key(SC_CONSTRAINT, t->schema, t->name, strata__buf_cstr(&name))))
 			goto done;
-		taken = sc_catalog_find(p->a, ckey) || sc_catalog_find(p->b, ckey) ||
-			map_has(&p->checks, buf_cstr(&key));
+		taken = strata__sc_catalog_find(p->a, ckey) || strata__sc_catalog_find(p->b, ckey) ||
+			strata__map_has(&p->checks, strata__buf_cstr(&key));
 		strata_free(ckey);
 		if (taken)
 			continue;
-		it->check = buf_detach(&name);
-		it->check_key = buf_detach(&key);
+		it->check = strata__buf_detach(&name);
+		it->check_key = strata__buf_detach(&key);
 		rc = it->check && it->check_key ? 0 : STRATA_ERROR;
 		goto done;
 	}
 	rc = strata_error_set(STRATA_ERROR, "no free name for the NOT NULL check of %s.%s", t->name,
 			      it->column);
 done:
-	buf_release(&name);
-	buf_release(&key);
+	strata__buf_release(&name);
+	strata__buf_release(&key);
 	return rc;
 }
 
 static int index_change(planner *p, const sc_change *ch)
 {
-	void *seen = map_get(&p->decided, ch->key);
+	void *seen = strata__map_get(&p->decided, ch->key);
 	const char *why;
 	item it = { 0 };
 	size_t idx;
 
 	if (seen)
-		return seen == PLAIN ? sc_change_put_sql(&p->up[STEP_SCHEMA], ch) : 0;
+		return seen == PLAIN ? strata__sc_change_put_sql(&p->up[STEP_SCHEMA], ch) : 0;
 	if ((why = index_stays(p, ch))) {
-		if (map_put(&p->decided, ch->key, PLAIN) != 0 ||
+		if (strata__map_put(&p->decided, ch->key, PLAIN) != 0 ||
 		    (*why && add_note(p, ch->op == SC_OP_DROP ? "dropping index" : "index",
 				      ch->object, why) != 0))
 			return STRATA_ERROR;
-		return sc_change_put_sql(&p->up[STEP_SCHEMA], ch);
+		return strata__sc_change_put_sql(&p->up[STEP_SCHEMA], ch);
 	}
 	it.type = ITEM_INDEX;
-	it.a = sc_catalog_find(p->a, ch->key);
-	it.b = sc_catalog_find(p->b, ch->key);
-	return add_item(p, &it, &idx) != 0 || map_put(&p->decided, ch->key, AS_VALUE(idx)) != 0
+	it.a = strata__sc_catalog_find(p->a, ch->key);
+	it.b = strata__sc_catalog_find(p->b, ch->key);
+	return add_item(p, &it, &idx) != 0 || strata__map_put(&p->decided, ch->key, AS_VALUE(idx)) != 0
 		       ? STRATA_ERROR
 		       : 0;
 }
@@ -600,7 +600,7 @@ static int index_change(planner *p, const sc_change *ch)
 static const char *nullable_key_column(const planner *p, const sc_object *con,
 				       const sc_object *t)
 {
-	const sc_object *ta = sc_catalog_find(p->a, t->key);
+	const sc_object *ta = strata__sc_catalog_find(p->a, t->key);
 
 	for (size_t i = 0; i < con->ncon_columns; i++) {
 		const sc_column *c = column_of(ta, con->con_columns[i]);
@@ -615,19 +615,19 @@ static const char *nullable_key_column(const planner *p, const sc_object *con,
 static int plain_with_note(planner *p, const sc_change *ch, const char *what, const char *why)
 {
 	return add_note(p, what, ch->object, why) != 0 ? STRATA_ERROR
-						      : sc_change_put_sql(&p->up[STEP_SCHEMA], ch);
+						      : strata__sc_change_put_sql(&p->up[STEP_SCHEMA], ch);
 }
 
 static int constraint_create(planner *p, const sc_change *ch)
 {
-	const sc_object *con = sc_catalog_find(p->b, ch->key);
+	const sc_object *con = strata__sc_catalog_find(p->b, ch->key);
 	const sc_object *t = con ? existing_owner(p, con) : NULL;
 	item it = { 0 };
 	size_t idx;
 	int rc;
 
 	if (!t || con->not_valid)
-		return sc_change_put_sql(&p->up[STEP_SCHEMA], ch);
+		return strata__sc_change_put_sql(&p->up[STEP_SCHEMA], ch);
 	switch (con->contype) {
 	case 'f':
 	case 'c':
@@ -644,7 +644,7 @@ static int constraint_create(planner *p, const sc_change *ch)
 		if (t->relkind == 'p')
 			return plain_with_note(p, ch, "constraint", "PostgreSQL cannot build the index "
 					       "of a partitioned table concurrently");
-		if (map_has(&p->depended, ch->key))
+		if (strata__map_has(&p->depended, ch->key))
 			return plain_with_note(p, ch, "constraint", "a foreign key that references it "
 					       "is added in the same revision");
 		if ((rc = split_unique(&it.unique, con)) < 0)
@@ -662,23 +662,23 @@ static int constraint_create(planner *p, const sc_change *ch)
 		    add_note(p, "constraint", ch->object, "ADD PRIMARY KEY ... USING INDEX makes "
 			     "its nullable columns NOT NULL itself, scanning the table under its lock") != 0)
 			return STRATA_ERROR;
-		return map_put(&p->moved_unique, ch->key, AS_VALUE(idx));
+		return strata__map_put(&p->moved_unique, ch->key, AS_VALUE(idx));
 	case 'x':
 		return plain_with_note(p, ch, "constraint", "an EXCLUDE constraint builds its index "
 				       "and checks every row under its lock; PostgreSQL has no "
 				       "concurrent form");
 	default:
-		return sc_change_put_sql(&p->up[STEP_SCHEMA], ch);
+		return strata__sc_change_put_sql(&p->up[STEP_SCHEMA], ch);
 	}
 }
 
 /* A change's SQL without the statement at sql[at..at+len) (its NOT NULL). */
 static int put_change_without(strata_buf *b, const sc_change *ch, size_t at, size_t len)
 {
-	if (ch->destructive && buf_printf(b, "-- destructive: %s %s: %s\n", sc_kind_name(ch->kind),
+	if (ch->destructive && strata__buf_printf(b, "-- destructive: %s %s: %s\n", strata__sc_kind_name(ch->kind),
 					  ch->object, ch->detail ? ch->detail : "") != 0)
 		return STRATA_ERROR;
-	return buf_putn(b, ch->sql, at) != 0 || buf_puts(b, ch->sql + at + len) != 0 ? STRATA_ERROR
+	return strata__buf_putn(b, ch->sql, at) != 0 || strata__buf_puts(b, ch->sql + at + len) != 0 ? STRATA_ERROR
 										      : 0;
 }
 
@@ -686,18 +686,18 @@ static char *column_key(const char *table_key, const char *column)
 {
 	strata_buf key = STRATA_BUF_INIT;
 
-	if (buf_printf(&key, "%s\x1f%s", table_key, column) != 0) {
-		buf_release(&key);
+	if (strata__buf_printf(&key, "%s\x1f%s", table_key, column) != 0) {
+		strata__buf_release(&key);
 		return NULL;
 	}
-	return buf_detach(&key);
+	return strata__buf_detach(&key);
 }
 
 /* A column change that makes an existing column NOT NULL: the rest of its
  * SQL and the NOT VALID check in step 1, the SET NOT NULL in step 3. */
 static int not_null_change(planner *p, const sc_change *ch, int *done)
 {
-	const sc_object *ta = sc_catalog_find(p->a, ch->key), *tb = sc_catalog_find(p->b, ch->key);
+	const sc_object *ta = strata__sc_catalog_find(p->a, ch->key), *tb = strata__sc_catalog_find(p->b, ch->key);
 	const sc_column *ca = column_of(ta, ch->column), *cb = column_of(tb, ch->column);
 	item it = { 0 };
 	size_t idx;
@@ -718,8 +718,8 @@ static int not_null_change(planner *p, const sc_change *ch, int *done)
 		strata_free(it.not_null_key);
 		return STRATA_ERROR;
 	}
-	if (map_put(&p->not_null, p->items[idx].not_null_key, AS_VALUE(idx)) != 0 ||
-	    map_put(&p->checks, p->items[idx].check_key, (void *)1) != 0 ||
+	if (strata__map_put(&p->not_null, p->items[idx].not_null_key, AS_VALUE(idx)) != 0 ||
+	    strata__map_put(&p->checks, p->items[idx].check_key, (void *)1) != 0 ||
 	    put_change_without(&p->up[STEP_SCHEMA], ch, ch->not_null_at, ch->not_null_len) != 0 ||
 	    put_not_null_check(&p->up[STEP_SCHEMA], &p->items[idx]) != 0)
 		return STRATA_ERROR;
@@ -732,7 +732,7 @@ static int forward_change(planner *p, const sc_change *ch)
 	int done = 0;
 
 	if (!ch->sql || !ch->key)
-		return sc_change_put_sql(&p->up[STEP_SCHEMA], ch);
+		return strata__sc_change_put_sql(&p->up[STEP_SCHEMA], ch);
 	if (ch->kind == SC_INDEX)
 		return index_change(p, ch);
 	if (ch->kind == SC_CONSTRAINT && ch->op == SC_OP_CREATE)
@@ -740,30 +740,30 @@ static int forward_change(planner *p, const sc_change *ch)
 	if (ch->kind == SC_COLUMN && ch->op == SC_OP_ALTER && ch->column &&
 	    not_null_change(p, ch, &done) != 0)
 		return STRATA_ERROR;
-	return done ? 0 : sc_change_put_sql(&p->up[STEP_SCHEMA], ch);
+	return done ? 0 : strata__sc_change_put_sql(&p->up[STEP_SCHEMA], ch);
 }
 
 /* The backward change's part of step 1's down (invariant 2). */
 static int backward_change(planner *p, const sc_change *ch)
 {
 	strata_buf *down = &p->down[STEP_SCHEMA];
-	void *decided = ch->key ? map_get(&p->decided, ch->key) : NULL;
+	void *decided = ch->key ? strata__map_get(&p->decided, ch->key) : NULL;
 	char *key;
 	int split;
 
 	if (ch->kind == SC_INDEX && decided && decided != PLAIN)
 		return 0;
 	if (ch->key && ch->kind == SC_CONSTRAINT && ch->op == SC_OP_DROP &&
-	    map_has(&p->moved_unique, ch->key))
+	    strata__map_has(&p->moved_unique, ch->key))
 		return 0;
 	if (!ch->key || ch->kind != SC_COLUMN || !ch->column || !ch->not_null_len)
-		return sc_change_put_sql(down, ch);
+		return strata__sc_change_put_sql(down, ch);
 	if (!(key = column_key(ch->key, ch->column)))
 		return STRATA_ERROR;
-	split = map_has(&p->not_null, key) && ch->not_null_at + ch->not_null_len <= strlen(ch->sql);
+	split = strata__map_has(&p->not_null, key) && ch->not_null_at + ch->not_null_len <= strlen(ch->sql);
 	strata_free(key);
 	return split ? put_change_without(down, ch, ch->not_null_at, ch->not_null_len)
-		     : sc_change_put_sql(down, ch);
+		     : strata__sc_change_put_sql(down, ch);
 }
 
 /* ---- the plan ------------------------------------------------------------ */
@@ -777,13 +777,13 @@ static int index_catalogs(planner *p)
 
 		if (ch->op == SC_OP_CREATE && ch->key &&
 		    (ch->kind == SC_TABLE || ch->kind == SC_MATVIEW) &&
-		    map_put(&p->new_relations, ch->key, (void *)1) != 0)
+		    strata__map_put(&p->new_relations, ch->key, (void *)1) != 0)
 			return STRATA_ERROR;
 	}
 	for (size_t c = 0; c < 2; c++)
 		for (size_t i = 0; i < cats[c]->n; i++)
 			for (size_t k = 0; k < cats[c]->objs[i]->ndeps; k++)
-				if (map_put(&p->depended, cats[c]->objs[i]->deps[k], (void *)1) != 0)
+				if (strata__map_put(&p->depended, cats[c]->objs[i]->deps[k], (void *)1) != 0)
 					return STRATA_ERROR;
 	return 0;
 }
@@ -821,7 +821,7 @@ static int take_steps(planner *p)
 			continue;
 		st->label = step_labels[k];
 		st->transactional = k != STEP_CONCURRENT;
-		if (!(st->up = buf_detach(&p->up[k])) || !(st->down = buf_detach(&p->down[k]))) {
+		if (!(st->up = strata__buf_detach(&p->up[k])) || !(st->down = strata__buf_detach(&p->down[k]))) {
 			strata_free(st->up);
 			st->up = NULL;
 			return STRATA_ERROR;
@@ -831,7 +831,7 @@ static int take_steps(planner *p)
 	return 0;
 }
 
-void sc_steps_release(sc_steps *s)
+void strata__sc_steps_release(sc_steps *s)
 {
 	for (size_t i = 0; s->v && i < s->n; i++) {
 		strata_free(s->v[i].up);
@@ -845,7 +845,7 @@ void sc_steps_release(sc_steps *s)
 	memset(s, 0, sizeof(*s));
 }
 
-int sc_steps_plan(sc_steps *out, const sc_catalog *from, const sc_catalog *to,
+int strata__sc_steps_plan(sc_steps *out, const sc_catalog *from, const sc_catalog *to,
 		  const sc_diff_options *opts)
 {
 	sc_diff_options o = SC_DIFF_OPTIONS_INIT;
@@ -863,24 +863,24 @@ int sc_steps_plan(sc_steps *out, const sc_catalog *from, const sc_catalog *to,
 		p.up[k] = (strata_buf)STRATA_BUF_INIT;
 		p.down[k] = (strata_buf)STRATA_BUF_INIT;
 	}
-	if ((rc = sc_diff(from, to, &o, &p.fwd)) != 0 || (rc = sc_diff(to, from, &o, &p.back)) != 0)
+	if ((rc = strata__sc_diff(from, to, &o, &p.fwd)) != 0 || (rc = strata__sc_diff(to, from, &o, &p.back)) != 0)
 		goto done;
 	if (!p.fwd.n)
 		goto done;
 	if (from->engine == DB_POSTGRES) {
 		rc = plan_steps(&p);
 	} else {
-		rc = sc_changes_marked_sql(&p.fwd, &p.up[STEP_SCHEMA]) ||
-		     sc_changes_marked_sql(&p.back, &p.down[STEP_SCHEMA]);
+		rc = strata__sc_changes_marked_sql(&p.fwd, &p.up[STEP_SCHEMA]) ||
+		     strata__sc_changes_marked_sql(&p.back, &p.down[STEP_SCHEMA]);
 	}
 	if (rc == 0 && !p.up[STEP_SCHEMA].len && !p.up[STEP_CONCURRENT].len &&
 	    !p.up[STEP_VALIDATE].len)
-		rc = buf_puts(&p.up[STEP_SCHEMA], "-- the differences need no SQL\n");
+		rc = strata__buf_puts(&p.up[STEP_SCHEMA], "-- the differences need no SQL\n");
 	if (rc == 0)
 		rc = take_steps(&p);
 done:
 	if (rc != 0) {
-		sc_steps_release(out);
+		strata__sc_steps_release(out);
 		if (!strata_error_last()->code)
 			strata_error_set(STRATA_ERROR, "out of memory while planning the revisions");
 		rc = rc < 0 ? rc : STRATA_ERROR;
@@ -893,16 +893,16 @@ done:
 	}
 	strata_free(p.items);
 	for (int k = 0; k < STEP_COUNT; k++) {
-		buf_release(&p.up[k]);
-		buf_release(&p.down[k]);
+		strata__buf_release(&p.up[k]);
+		strata__buf_release(&p.down[k]);
 	}
-	map_release(&p.new_relations);
-	map_release(&p.depended);
-	map_release(&p.decided);
-	map_release(&p.moved_unique);
-	map_release(&p.not_null);
-	map_release(&p.checks);
-	sc_changes_release(&p.fwd);
-	sc_changes_release(&p.back);
+	strata__map_release(&p.new_relations);
+	strata__map_release(&p.depended);
+	strata__map_release(&p.decided);
+	strata__map_release(&p.moved_unique);
+	strata__map_release(&p.not_null);
+	strata__map_release(&p.checks);
+	strata__sc_changes_release(&p.fwd);
+	strata__sc_changes_release(&p.back);
 	return rc;
 }

@@ -3,7 +3,7 @@
  * the diff between two catalogs, split into steps that each take only
  * short locks on the tables that already exist.
  *
- * Layer: schema (above db and util), on top of sc_diff(). The CLI writes
+ * Layer: schema (above db and util), on top of strata__sc_diff(). The CLI writes
  * one revision per step, each revising the one before.
  *
  * PostgreSQL, on a table that existed before the revision (not created in
@@ -45,13 +45,13 @@ typedef strata_schema_steps sc_steps;
 
 /*
  * The steps that turn a database with the schema `from` into `to` (both
- * of the same engine), as described above. opts as for sc_diff (NULL:
+ * of the same engine), as described above. opts as for strata__sc_diff (NULL:
  * the defaults); for_migration is implied.
- * @param[out] out  filled; free with sc_steps_release()
- * @return 0, or STRATA_ERROR / an error of sc_diff()
+ * @param[out] out  filled; free with strata__sc_steps_release()
+ * @return 0, or STRATA_ERROR / an error of strata__sc_diff()
  */
-int sc_steps_plan(sc_steps *out, const sc_catalog *from, const sc_catalog *to,
+int strata__sc_steps_plan(sc_steps *out, const sc_catalog *from, const sc_catalog *to,
 		  const sc_diff_options *opts);
-void sc_steps_release(sc_steps *s);
+void strata__sc_steps_release(sc_steps *s);
 
 #endif

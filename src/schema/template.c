@@ -3,7 +3,7 @@
  * (schema/template.h).
  *
  * Layer: schema. Reads catalogs, writes SQL text; the SQLite rebuild of
- * step 3 is the diff's own (sc_steps_plan), so it keeps the table's other
+ * step 3 is the diff's own (strata__sc_steps_plan), so it keeps the table's other
  * columns, constraints, indexes and triggers as they are.
  */
 #include "schema/template.h"
@@ -32,9 +32,9 @@ static void put_pg_name(strata_buf *b, const char *name)
 	for (c = name; plain && *c; c++)
 		plain = islower((unsigned char)*c) || isdigit((unsigned char)*c) || *c == '_';
 	if (plain)
-		buf_puts(b, name);
+		strata__buf_puts(b, name);
 	else
-		buf_put_sql_ident(b, name);
+		strata__buf_put_sql_ident(b, name);
 }
 
 typedef struct tpl {
@@ -51,7 +51,7 @@ static void put_name(tpl *x, strata_buf *b, const char *name)
 	if (x->pg)
 		put_pg_name(b, name);
 	else
-		sqt_put_ident(b, name);
+		strata__sqt_put_ident(b, name);
 }
 
 /* The hint of the STRATA_EINVALID error just set; returns the code. */
@@ -147,32 +147,32 @@ static int find_key(tpl *x, const sc_catalog *cat, sc_object *t, const char *lab
 
 static char *detach(strata_buf *b)
 {
-	if (buf_check(b) < 0)
+	if (strata__buf_check(b) < 0)
 		return NULL;
-	return buf_detach(b);
+	return strata__buf_detach(b);
 }
 
 /* The guard against new NULLs (step 1's up, step 3's down), or its removal. */
 static void put_guard(tpl *x, strata_buf *b, int add)
 {
-	const char *t = buf_cstr(&x->t), *c = buf_cstr(&x->c);
+	const char *t = strata__buf_cstr(&x->t), *c = strata__buf_cstr(&x->c);
 
 	if (x->pg) {
 		if (add)
-			buf_printf(b, "ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID;\n",
+			strata__buf_printf(b, "ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID;\n",
 				   t, x->guard, c);
 		else
-			buf_printf(b, "ALTER TABLE %s DROP CONSTRAINT %s;\n", t, x->guard);
+			strata__buf_printf(b, "ALTER TABLE %s DROP CONSTRAINT %s;\n", t, x->guard);
 		return;
 	}
 	if (!add) {
-		buf_printf(b, "DROP TRIGGER %s_insert;\nDROP TRIGGER %s_update;\n", x->guard, x->guard);
+		strata__buf_printf(b, "DROP TRIGGER %s_insert;\nDROP TRIGGER %s_update;\n", x->guard, x->guard);
 		return;
 	}
-	buf_printf(b, "CREATE TRIGGER %s_insert BEFORE INSERT ON %s WHEN NEW.%s IS NULL\n"
+	strata__buf_printf(b, "CREATE TRIGGER %s_insert BEFORE INSERT ON %s WHEN NEW.%s IS NULL\n"
 		   "BEGIN SELECT RAISE(ABORT, '%s.%s may not be NULL'); END;\n", x->guard, t, c,
 		   x->name, x->column);
-	buf_printf(b, "CREATE TRIGGER %s_update BEFORE UPDATE ON %s WHEN NEW.%s IS NULL\n"
+	strata__buf_printf(b, "CREATE TRIGGER %s_update BEFORE UPDATE ON %s WHEN NEW.%s IS NULL\n"
 		   "BEGIN SELECT RAISE(ABORT, '%s.%s may not be NULL'); END;\n", x->guard, t, c,
 		   x->name, x->column);
 }
@@ -180,7 +180,7 @@ static void put_guard(tpl *x, strata_buf *b, int add)
 /* Step 3 on SQLite: the diff's rebuild from have to work (work: the column NOT NULL). */
 static int sqlite_rebuild(sc_steps *rebuild, const sc_catalog *have, const sc_catalog *work)
 {
-	int rc = sc_steps_plan(rebuild, have, work, NULL);
+	int rc = strata__sc_steps_plan(rebuild, have, work, NULL);
 
 	if (rc == 0 && rebuild->n != 1)
 		rc = strata_error_set(STRATA_ERROR, "the rebuild to NOT NULL came out as %zu steps",
@@ -203,20 +203,20 @@ static int def_change(sc_catalog *cat, char **def, const char *column, const cha
 
 	if (!type && !not_null)
 		return 0;
-	if ((rc = sqt_tokenize(&tk, *def)) < 0)
+	if ((rc = strata__sqt_tokenize(&tk, *def)) < 0)
 		return rc;
 	while (open < tk.n && tk.v[open].type != SQT_LP)
 		open++;
-	close = open < tk.n ? sqt_close_paren(tk.v, tk.n, open) : tk.n;
+	close = open < tk.n ? strata__sqt_close_paren(tk.v, tk.n, open) : tk.n;
 	rc = STRATA_ERROR;
 	if (close >= tk.n)
 		goto done;
 	if (type) {
 		at = (size_t)(tk.v[close].s - *def);
-		buf_putn(&b, *def, at);
-		buf_puts(&b, ", ");
-		sqt_put_ident(&b, column);
-		buf_printf(&b, " %s%s", type, not_null ? " NOT NULL" : "");
+		strata__buf_putn(&b, *def, at);
+		strata__buf_puts(&b, ", ");
+		strata__sqt_put_ident(&b, column);
+		strata__buf_printf(&b, " %s%s", type, not_null ? " NOT NULL" : "");
 	} else {
 		int depth = 0, found = 0;
 
@@ -225,7 +225,7 @@ static int def_change(sc_catalog *cat, char **def, const char *column, const cha
 
 			if (depth == 0 && (tk.v[i - 1].type == SQT_LP || tk.v[i - 1].type == SQT_COMMA) &&
 			    i - 1 >= open && (tk.v[i].type == SQT_WORD || tk.v[i].type == SQT_QID)) {
-				if (!(name = sqt_name(&tk.v[i])))
+				if (!(name = strata__sqt_name(&tk.v[i])))
 					goto done;
 				if (i - 1 == open || depth == 0)
 					found = found || strcasecmp(name, column) == 0;
@@ -240,21 +240,21 @@ static int def_change(sc_catalog *cat, char **def, const char *column, const cha
 		}
 		if (!at)
 			goto done;
-		buf_putn(&b, *def, at);
-		buf_puts(&b, " NOT NULL");
+		strata__buf_putn(&b, *def, at);
+		strata__buf_puts(&b, " NOT NULL");
 	}
-	buf_puts(&b, *def + at);
-	if ((rc = buf_check(&b)) == 0 && !(*def = sc_strndup(cat, b.ptr, b.len)))
+	strata__buf_puts(&b, *def + at);
+	if ((rc = strata__buf_check(&b)) == 0 && !(*def = strata__sc_strndup(cat, b.ptr, b.len)))
 		rc = STRATA_ERROR;
 done:
 	if (rc < 0 && !strata_error_last()->code)
 		strata_error_set(STRATA_ERROR, "cannot read the table's CREATE statement");
-	buf_release(&b);
-	sqt_tokens_release(&tk);
+	strata__buf_release(&b);
+	strata__sqt_tokens_release(&tk);
 	return rc;
 }
 
-int sc_template_not_null(sc_steps *out, sc_catalog *have, sc_catalog *work, const char *table,
+int strata__sc_template_not_null(sc_steps *out, sc_catalog *have, sc_catalog *work, const char *table,
 			 const char *column, const char *type)
 {
 	tpl x;
@@ -295,7 +295,7 @@ int sc_template_not_null(sc_steps *out, sc_catalog *have, sc_catalog *work, cons
 	exists = col != NULL;
 	if (x.schema) {
 		put_name(&x, &x.t, x.schema);
-		buf_putc(&x.t, '.');
+		strata__buf_putc(&x.t, '.');
 	}
 	put_name(&x, &x.t, x.name);
 	put_name(&x, &x.c, column);
@@ -305,12 +305,12 @@ int sc_template_not_null(sc_steps *out, sc_catalog *have, sc_catalog *work, cons
 	rc = STRATA_ERROR;
 	/* Both catalogs get the column (nullable) when it is new: the head after step 1. */
 	if (!exists) {
-		if (!(col = sc_object_add_column(have, t)) || !(col->name = sc_strdup(have, column)) ||
-		    !(col->type = sc_strdup(have, type)))
+		if (!(col = strata__sc_object_add_column(have, t)) || !(col->name = strata__sc_strdup(have, column)) ||
+		    !(col->type = strata__sc_strdup(have, type)))
 			goto done;
 		col->position = (int)t->ncols;
-		if (!(colw = sc_object_add_column(work, tw)) || !(colw->name = sc_strdup(work, column)) ||
-		    !(colw->type = sc_strdup(work, type)))
+		if (!(colw = strata__sc_object_add_column(work, tw)) || !(colw->name = strata__sc_strdup(work, column)) ||
+		    !(colw->type = strata__sc_strdup(work, type)))
 			goto done;
 		colw->position = (int)tw->ncols;
 	} else if (!(colw = find_column(tw, column))) {
@@ -332,21 +332,21 @@ int sc_template_not_null(sc_steps *out, sc_catalog *have, sc_catalog *work, cons
 
 	/* 1: the column (when new) and the guard. */
 	if (!exists)
-		buf_printf(&up, "ALTER TABLE %s ADD COLUMN %s %s;\n", buf_cstr(&x.t), buf_cstr(&x.c), type);
+		strata__buf_printf(&up, "ALTER TABLE %s ADD COLUMN %s %s;\n", strata__buf_cstr(&x.t), strata__buf_cstr(&x.c), type);
 	put_guard(&x, &up, 1);
 	put_guard(&x, &down, 0);
 	if (!exists)
-		buf_printf(&down, "ALTER TABLE %s DROP COLUMN %s;\n", buf_cstr(&x.t), buf_cstr(&x.c));
+		strata__buf_printf(&down, "ALTER TABLE %s DROP COLUMN %s;\n", strata__buf_cstr(&x.t), strata__buf_cstr(&x.c));
 	out->v[0].label = exists ? "add check" : "add nullable with check";
 	out->v[0].transactional = 1;
 	if (!(out->v[0].up = detach(&up)) || !(out->v[0].down = detach(&down)))
 		goto done;
 
 	/* 2: the batched backfill, its value left for the user. */
-	buf_printf(&batch, "UPDATE %s SET %s = " BATCH_VALUE " WHERE %s > :last AND %s <= :next AND "
-		   "%s IS NULL;", buf_cstr(&x.t), buf_cstr(&x.c), buf_cstr(&x.k), buf_cstr(&x.k),
-		   buf_cstr(&x.c));
-	buf_puts(&down, "-- nothing to revert: the rows keep their values (the revision before "
+	strata__buf_printf(&batch, "UPDATE %s SET %s = " BATCH_VALUE " WHERE %s > :last AND %s <= :next AND "
+		   "%s IS NULL;", strata__buf_cstr(&x.t), strata__buf_cstr(&x.c), strata__buf_cstr(&x.k), strata__buf_cstr(&x.k),
+		   strata__buf_cstr(&x.c));
+	strata__buf_puts(&down, "-- nothing to revert: the rows keep their values (the revision before "
 		 "this one removes the column or its check)");
 	out->v[1].label = "backfill";
 	out->v[1].transactional = 1;
@@ -355,18 +355,18 @@ int sc_template_not_null(sc_steps *out, sc_catalog *have, sc_catalog *work, cons
 
 	/* 3: validate and set NOT NULL (SQLite: rebuild), the guard gone. */
 	if (x.pg) {
-		buf_printf(&up, "ALTER TABLE %s VALIDATE CONSTRAINT %s;\n"
-			   "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;\n", buf_cstr(&x.t), x.guard,
-			   buf_cstr(&x.t), buf_cstr(&x.c));
+		strata__buf_printf(&up, "ALTER TABLE %s VALIDATE CONSTRAINT %s;\n"
+			   "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;\n", strata__buf_cstr(&x.t), x.guard,
+			   strata__buf_cstr(&x.t), strata__buf_cstr(&x.c));
 		put_guard(&x, &up, 0);
-		buf_printf(&down, "ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL;\n", buf_cstr(&x.t),
-			   buf_cstr(&x.c));
+		strata__buf_printf(&down, "ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL;\n", strata__buf_cstr(&x.t),
+			   strata__buf_cstr(&x.c));
 		put_guard(&x, &down, 1);
 	} else {
 		put_guard(&x, &up, 0);
-		buf_puts(&up, rebuild.v[0].up);
-		buf_puts(&down, rebuild.v[0].down);
-		buf_putc(&down, '\n');
+		strata__buf_puts(&up, rebuild.v[0].up);
+		strata__buf_puts(&down, rebuild.v[0].down);
+		strata__buf_putc(&down, '\n');
 		put_guard(&x, &down, 1);
 	}
 	out->v[2].label = "validate and set not null";
@@ -376,13 +376,13 @@ int sc_template_not_null(sc_steps *out, sc_catalog *have, sc_catalog *work, cons
 	rc = 0;
 done:
 	if (rc < 0)
-		sc_steps_release(out);
-	sc_steps_release(&rebuild);
-	buf_release(&up);
-	buf_release(&down);
-	buf_release(&batch);
-	buf_release(&x.t);
-	buf_release(&x.c);
-	buf_release(&x.k);
+		strata__sc_steps_release(out);
+	strata__sc_steps_release(&rebuild);
+	strata__buf_release(&up);
+	strata__buf_release(&down);
+	strata__buf_release(&batch);
+	strata__buf_release(&x.t);
+	strata__buf_release(&x.c);
+	strata__buf_release(&x.k);
 	return rc;
 }

@@ -39,7 +39,7 @@
  *         column is missing and no type given, already NOT NULL, no
  *         integer key to batch by) with a hint
  */
-int sc_template_not_null(sc_steps *out, sc_catalog *have, sc_catalog *work,
+int strata__sc_template_not_null(sc_steps *out, sc_catalog *have, sc_catalog *work,
 			 const char *table, const char *column, const char *type);
 
 #endif

@@ -22,7 +22,7 @@
  * reported. A failing up or down stops the walk; with keep_going it goes
  * on with every revision whose ancestors are applied. strata's own
  * objects (bookkeeping, strata online's) are left out of every catalog
- * compared (testrun_drop_own_objects).
+ * compared (strata__testrun_drop_own_objects).
  *
  * Invariants:
  *  1. Findings are recorded in the report, never returned as errors; an
@@ -133,7 +133,7 @@ static void add_differences(testrun *t, strata_test_failure *f, const sc_changes
 		v[n].difference = copy(t, ch->op == SC_OP_CREATE ? create
 					  : ch->op == SC_OP_DROP ? drop
 								 : "changed");
-		v[n].kind = copy(t, sc_kind_name(ch->kind));
+		v[n].kind = copy(t, strata__sc_kind_name(ch->kind));
 		v[n].object = copy(t, ch->object);
 		v[n].detail = copy(t, ch->op == SC_OP_ALTER ? ch->detail : NULL);
 		n++;
@@ -190,7 +190,7 @@ static void skip_rest(testrun *t, const char *why, const int *checks, size_t n)
 }
 
 /* One step on the scratch database: revision i up or down. */
-static int run_step(testrun *t, size_t i, strata_direction dir)
+static int strata__run_step(testrun *t, size_t i, strata_direction dir)
 {
 	return strata_session_step(t->session, i, dir);
 }
@@ -205,7 +205,7 @@ static int on_check_row(void *payload, int ncols, const char *const *values)
 	query_answer *a = payload;
 
 	if (a->rows++ == 0)
-		a->first_true = ncols > 0 && revtest_is_true(values[0]);
+		a->first_true = ncols > 0 && strata__revtest_is_true(values[0]);
 	return 0;
 }
 
@@ -223,30 +223,30 @@ static void run_datatest(testrun *t, size_t i, revtest_section section)
 		query_answer a = { 0, 0 };
 		int rc;
 
-		buf_clear(&msg);
+		strata__buf_clear(&msg);
 		if (section == REVTEST_BEFORE) {
-			rc = db_exec_stmt(t->db, s->sql, strlen(s->sql), NULL, 0);
+			rc = strata__db_exec_stmt(t->db, s->sql, strlen(s->sql), NULL, 0);
 			if (rc != 0)
-				buf_printf(&msg, "%s:%d: the +before statement failed: %s", dt->path,
+				strata__buf_printf(&msg, "%s:%d: the +before statement failed: %s", dt->path,
 					   s->line, strata_error_last()->message);
 		} else {
-			rc = db_query(t->db, s->sql, 0, NULL, on_check_row, &a);
+			rc = strata__db_query(t->db, s->sql, 0, NULL, on_check_row, &a);
 			if (rc != 0)
-				buf_printf(&msg, "%s:%d: the check failed after the %s: %s", dt->path,
+				strata__buf_printf(&msg, "%s:%d: the check failed after the %s: %s", dt->path,
 					   s->line, section == REVTEST_CHECK ? "up" : "down",
 					   strata_error_last()->message);
 			else if (a.rows != 1 || !a.first_true)
-				buf_printf(&msg, "%s:%d: after the %s, %s: %s", dt->path, s->line,
+				strata__buf_printf(&msg, "%s:%d: after the %s, %s: %s", dt->path, s->line,
 					   section == REVTEST_CHECK ? "up" : "down",
 					   a.rows != 1 ? "the check did not return exactly one row"
 						       : "the check is not true",
 					   s->sql);
 		}
 		if (msg.len)
-			add_failure(t, STRATA_TEST_DATA, revision, buf_cstr(&msg));
+			add_failure(t, STRATA_TEST_DATA, revision, strata__buf_cstr(&msg));
 		strata_error_clear();
 	}
-	buf_release(&msg);
+	strata__buf_release(&msg);
 }
 
 /* Compare the schema before revision i's up with the one after its down. */
@@ -257,9 +257,9 @@ static int compare_no_trace(testrun *t, size_t i, rev_snap *s)
 	size_t ndiff = 0;
 	int rc;
 
-	if ((rc = testrun_snapshot_after(t, s, &before, &after)) != 0 || !after)
+	if ((rc = strata__testrun_snapshot_after(t, s, &before, &after)) != 0 || !after)
 		return rc;
-	if ((rc = sc_diff(before, after, NULL, &changes)) != 0)
+	if ((rc = strata__sc_diff(before, after, NULL, &changes)) != 0)
 		goto done;
 	for (size_t k = 0; k < changes.n; k++)
 		ndiff += !changes.v[k].consequential;
@@ -273,9 +273,9 @@ static int compare_no_trace(testrun *t, size_t i, rev_snap *s)
 				&changes, "leftover", "missing");
 	}
 done:
-	sc_changes_release(&changes);
-	sc_catalog_free(before);
-	sc_catalog_free(after);
+	strata__sc_changes_release(&changes);
+	strata__sc_catalog_free(before);
+	strata__sc_catalog_free(after);
 	return rc;
 }
 
@@ -306,9 +306,9 @@ static int step_failed(testrun *t, int check, size_t i, const char *prefix, cons
 {
 	strata_buf msg = STRATA_BUF_INIT;
 
-	buf_printf(&msg, "%s%s", prefix, strata_error_last()->message);
-	add_failure(t, check, strata_graph_at(t->g, i)->revision, buf_cstr(&msg));
-	buf_release(&msg);
+	strata__buf_printf(&msg, "%s%s", prefix, strata_error_last()->message);
+	add_failure(t, check, strata_graph_at(t->g, i)->revision, strata__buf_cstr(&msg));
+	strata__buf_release(&msg);
 	strata_error_clear();
 	skip_rest(t, t->keep_going ? why_on : why, after_up, sizeof(after_up) / sizeof(*after_up));
 	return t->keep_going;
@@ -349,7 +349,7 @@ static int walk(testrun *t, size_t from, int *at_heads)
 				  sizeof(after_up) / sizeof(*after_up));
 			return 0;
 		}
-		if (t->engine == DB_POSTGRES && (rc = testrun_note_event_triggers(t)) != 0)
+		if (t->engine == DB_POSTGRES && (rc = strata__testrun_note_event_triggers(t)) != 0)
 			return rc;
 	}
 	for (size_t i = from; i < n && !stopped; walked(t, i++, n)) {
@@ -361,20 +361,20 @@ static int walk(testrun *t, size_t from, int *at_heads)
 
 		if (!can_apply(t, i)) {
 			/* keep_going, past a failed step this revision builds on */
-			buf_printf(&not_run, " %s", m->revision);
+			strata__buf_printf(&not_run, " %s", m->revision);
 			nnot_run++;
 			continue;
 		}
 		memset(&before, 0, sizeof(before));
-		if (snapped && (rc = testrun_snapshot_before(t, i, &before)) != 0) {
-			testrun_snap_release(&before);
+		if (snapped && (rc = strata__testrun_snapshot_before(t, i, &before)) != 0) {
+			strata__testrun_snap_release(&before);
 			break;
 		}
 		if (snapped)
 			opaque = before.names.opaque;
 		run_datatest(t, i, REVTEST_BEFORE);
-		if (run_step(t, i, STRATA_UP) != 0) {
-			testrun_snap_release(&before);
+		if (strata__run_step(t, i, STRATA_UP) != 0) {
+			strata__testrun_snap_release(&before);
 			failed = 1;
 			stopped = !step_failed(t, up_check(t), i, "", "the upgrade failed",
 					       "not every revision was walked: an up failed");
@@ -382,42 +382,42 @@ static int walk(testrun *t, size_t from, int *at_heads)
 		}
 		run_datatest(t, i, REVTEST_CHECK);
 		if (!reversible) {
-			testrun_snap_release(&before);
+			strata__testrun_snap_release(&before);
 			continue;
 		}
-		if (run_step(t, i, STRATA_DOWN) != 0) {
-			testrun_snap_release(&before);
+		if (strata__run_step(t, i, STRATA_DOWN) != 0) {
+			strata__testrun_snap_release(&before);
 			failed = 1;
 			stopped = !step_failed(t, down_check, i, "", "the stairway stopped",
 					       "not every revision was walked: a down failed");
-			if (!stopped && (rc = testrun_opaque_revision(t, i, opaque)) != 0)
+			if (!stopped && (rc = strata__testrun_opaque_revision(t, i, opaque)) != 0)
 				break;
 			continue;
 		}
 		rc = snapped ? compare_no_trace(t, i, &before) : 0;
-		testrun_snap_release(&before);
+		strata__testrun_snap_release(&before);
 		if (rc != 0)
 			break;
 		run_datatest(t, i, REVTEST_CHECK_DOWN);
-		if (run_step(t, i, STRATA_UP) != 0) {
+		if (strata__run_step(t, i, STRATA_UP) != 0) {
 			failed = 1;
 			stopped = !step_failed(t, down_check, i, "up again after the down: ",
 					       "the stairway stopped",
 					       "not every revision was walked: an up again failed");
 			continue;
 		}
-		if ((rc = testrun_opaque_revision(t, i, opaque)) != 0)
+		if ((rc = strata__testrun_opaque_revision(t, i, opaque)) != 0)
 			break;
 	}
 	if (rc == 0 && nnot_run) {
 		strata_buf msg = STRATA_BUF_INIT;
 
-		buf_printf(&msg, "not run: %zu revision(s) build on one whose step failed:%s",
-			   nnot_run, buf_cstr(&not_run));
-		add_failure(t, up_check(t), NULL, buf_cstr(&msg));
-		buf_release(&msg);
+		strata__buf_printf(&msg, "not run: %zu revision(s) build on one whose step failed:%s",
+			   nnot_run, strata__buf_cstr(&not_run));
+		add_failure(t, up_check(t), NULL, strata__buf_cstr(&msg));
+		strata__buf_release(&msg);
 	}
-	buf_release(&not_run);
+	strata__buf_release(&not_run);
 	if (rc == 0 && !failed)
 		*at_heads = 1;
 	return rc;
@@ -479,15 +479,15 @@ static int check_orphans(testrun *t, const size_t *bases, size_t nbases)
 	for (size_t b = 0; b < nbases; b++) {
 		if (set_of(up, bases[b]) == main_set)
 			continue;
-		buf_clear(&msg);
-		buf_printf(&msg,
+		strata__buf_clear(&msg);
+		strata__buf_printf(&msg,
 			   "orphaned: revises base, and no revision joins it (by revises or depends-on) "
 			   "to the revisions from %s",
 			   strata_graph_at(t->g, main_base)->revision);
 		add_failure(t, STRATA_TEST_SINGLE_HEAD, strata_graph_at(t->g, bases[b])->revision,
-			    buf_cstr(&msg));
+			    strata__buf_cstr(&msg));
 	}
-	buf_release(&msg);
+	strata__buf_release(&msg);
 	strata_free(up);
 	strata_free(size);
 	return 0;
@@ -501,12 +501,12 @@ static int check_single_head(testrun *t, long want_heads)
 	strata_buf msg = STRATA_BUF_INIT;
 
 	if (strata_graph_count(t->g) && nheads != (size_t)want_heads) {
-		buf_printf(&msg, "%zu heads, expected %ld:", nheads, want_heads);
+		strata__buf_printf(&msg, "%zu heads, expected %ld:", nheads, want_heads);
 		for (size_t i = 0; i < nheads; i++)
-			buf_printf(&msg, " %s", strata_graph_at(t->g, heads[i])->revision);
-		add_failure(t, STRATA_TEST_SINGLE_HEAD, NULL, buf_cstr(&msg));
+			strata__buf_printf(&msg, " %s", strata_graph_at(t->g, heads[i])->revision);
+		add_failure(t, STRATA_TEST_SINGLE_HEAD, NULL, strata__buf_cstr(&msg));
 	}
-	buf_release(&msg);
+	strata__buf_release(&msg);
 	return check_orphans(t, bases, nbases);
 }
 
@@ -517,10 +517,10 @@ static int check_schema(testrun *t)
 	size_t ndiff = 0;
 	int rc;
 
-	if ((rc = testrun_snapshot(t, &head)) != 0 ||
-	    (rc = sc_load(&declared, t->project->schema, t->engine, &t->cfg)) != 0 ||
-	    (rc = testrun_drop_own_objects(t, declared)) != 0 ||
-	    (rc = sc_diff(declared, head, NULL, &changes)) != 0)
+	if ((rc = strata__testrun_snapshot(t, &head)) != 0 ||
+	    (rc = strata__sc_load(&declared, t->project->schema, t->engine, &t->cfg)) != 0 ||
+	    (rc = strata__testrun_drop_own_objects(t, declared)) != 0 ||
+	    (rc = strata__sc_diff(declared, head, NULL, &changes)) != 0)
 		goto done;
 	for (size_t k = 0; k < changes.n; k++)
 		ndiff += !changes.v[k].consequential;
@@ -528,18 +528,18 @@ static int check_schema(testrun *t)
 		strata_buf shown = STRATA_BUF_INIT;
 		char msg[256];
 
-		if (sc_source_shown(&shown, t->project->schema) != 0)
+		if (strata__sc_source_shown(&shown, t->project->schema) != 0)
 			t->oom = 1;
 		snprintf(msg, sizeof(msg), "the schema at the heads differs from %s in %zu place(s)",
-			 buf_cstr(&shown), ndiff);
-		buf_release(&shown);
+			 strata__buf_cstr(&shown), ndiff);
+		strata__buf_release(&shown);
 		add_differences(t, add_failure(t, STRATA_TEST_SCHEMA, NULL, msg), &changes,
 				"only in the migrations", "only in the schema file");
 	}
 done:
-	sc_changes_release(&changes);
-	sc_catalog_free(head);
-	sc_catalog_free(declared);
+	strata__sc_changes_release(&changes);
+	strata__sc_catalog_free(head);
+	strata__sc_catalog_free(declared);
 	return rc;
 }
 
@@ -576,10 +576,10 @@ static int check_lint(testrun *t)
 
 			if (f->severity != STRATA_LINT_ERROR)
 				continue;
-			buf_printf(&msg, "%s:%d:%d: %s %s [%s]", f->path, f->line, f->col, f->rule->id,
+			strata__buf_printf(&msg, "%s:%d:%d: %s %s [%s]", f->path, f->line, f->col, f->rule->id,
 				   f->message, f->rule->name);
-			add_failure(t, STRATA_TEST_LINT, m->revision, buf_cstr(&msg));
-			buf_release(&msg);
+			add_failure(t, STRATA_TEST_LINT, m->revision, strata__buf_cstr(&msg));
+			strata__buf_release(&msg);
 		}
 	}
 	strata_lint_report_free(report);
@@ -594,13 +594,13 @@ static int load_datatests(testrun *t)
 	size_t nnames = 0;
 	int rc = 0;
 
-	if (fs_join(&dir, t->project->migrations, "tests") != 0) {
+	if (strata__fs_join(&dir, t->project->migrations, "tests") != 0) {
 		rc = STRATA_ERROR;
 		goto done;
 	}
-	if (!fs_is_dir(buf_cstr(&dir)))
+	if (!strata__fs_is_dir(strata__buf_cstr(&dir)))
 		goto done;
-	if (fs_list_dir(&names, &nnames, buf_cstr(&dir)) != 0) {
+	if (strata__fs_list_dir(&names, &nnames, strata__buf_cstr(&dir)) != 0) {
 		rc = STRATA_ERROR;
 		goto done;
 	}
@@ -614,15 +614,15 @@ static int load_datatests(testrun *t)
 
 		if (len < 5 || strcmp(names[k] + len - 4, ".sql") != 0)
 			continue;
-		buf_clear(&path);
-		if (fs_join(&path, buf_cstr(&dir), names[k]) != 0) {
+		strata__buf_clear(&path);
+		if (strata__fs_join(&path, strata__buf_cstr(&dir), names[k]) != 0) {
 			rc = STRATA_ERROR;
 			goto done;
 		}
 		snprintf(revision, sizeof(revision), "%.*s", (int)(len - 4), names[k]);
 		if (strata_graph_lookup(&idx, t->g, revision) != 0) {
 			strata_error_clear();
-			strata_error_set(STRATA_EPARSE, "%s: no revision '%s' in %s", buf_cstr(&path),
+			strata_error_set(STRATA_EPARSE, "%s: no revision '%s' in %s", strata__buf_cstr(&path),
 					 revision, t->project->migrations);
 			strata_error_hint("name a data-check file after its revision: tests/<revision>.sql");
 			rc = STRATA_EPARSE;
@@ -630,17 +630,17 @@ static int load_datatests(testrun *t)
 		}
 		if (t->datatests[idx]) {
 			strata_error_set(STRATA_EPARSE, "%s: a second data-check file for revision %s",
-					 buf_cstr(&path), strata_graph_at(t->g, idx)->revision);
+					 strata__buf_cstr(&path), strata_graph_at(t->g, idx)->revision);
 			rc = STRATA_EPARSE;
 			goto done;
 		}
-		if ((rc = revtest_load(&t->datatests[idx], buf_cstr(&path), t->engine)) != 0)
+		if ((rc = strata__revtest_load(&t->datatests[idx], strata__buf_cstr(&path), t->engine)) != 0)
 			goto done;
 	}
 done:
-	fs_free_names(names, nnames);
-	buf_release(&dir);
-	buf_release(&path);
+	strata__fs_free_names(names, nnames);
+	strata__buf_release(&dir);
+	strata__buf_release(&path);
 	return rc;
 }
 
@@ -648,7 +648,7 @@ done:
 static int check_scratch_empty(testrun *t)
 {
 	sc_catalog *cat = NULL;
-	int rc = testrun_snapshot(t, &cat), filled = 0;
+	int rc = strata__testrun_snapshot(t, &cat), filled = 0;
 
 	if (rc != 0)
 		return rc;
@@ -658,7 +658,7 @@ static int check_scratch_empty(testrun *t)
 		if (cat->objs[i]->kind != SC_SCHEMA && cat->objs[i]->kind != SC_EXTENSION)
 			filled = 1;
 	if (filled) {
-		sc_catalog_free(cat);
+		strata__sc_catalog_free(cat);
 		strata_error_set(STRATA_EINVALID,
 				 "the database given with --database is not empty; strata test "
 				 "needs a scratch database it may fill (or none: it then creates "
@@ -666,7 +666,7 @@ static int check_scratch_empty(testrun *t)
 		strata_error_hint("see 'strata help test'");
 		return STRATA_EINVALID;
 	}
-	sc_catalog_free(cat);
+	strata__sc_catalog_free(cat);
 	return 0;
 }
 
@@ -686,7 +686,7 @@ static int run_checks(testrun *t, size_t from, long want_heads)
 	if (enabled(t, STRATA_TEST_SCHEMA) && !result(t, STRATA_TEST_SCHEMA)->skipped) {
 		const char *schema = t->project->schema;
 
-		if (!schema || (!sc_provider_is(schema) && !fs_exists(schema)))
+		if (!schema || (!strata__sc_provider_is(schema) && !strata__fs_exists(schema)))
 			result(t, STRATA_TEST_SCHEMA)->skipped = "no schema file (schema in strata.ini)";
 		else if (at_heads && (rc = check_schema(t)) != 0)
 			return rc;
@@ -707,7 +707,7 @@ int strata_test_run(strata_test_report **out, const strata_test_options *opts,
 	db_open_options dbo = DB_OPEN_OPTIONS_INIT;
 	strata_run_options so = STRATA_RUN_OPTIONS_INIT;
 	sc_shadow *shadow = NULL;
-	double started = now_ms();
+	double started = strata__now_ms();
 	size_t from = 0;
 	testrun t;
 	int rc;
@@ -731,7 +731,7 @@ int strata_test_run(strata_test_report **out, const strata_test_options *opts,
 	t.report->revisions = strata_graph_count(g);
 	if (opts->from && (rc = strata_graph_lookup(&from, g, opts->from)) != 0)
 		goto done;
-	if (!(t.engine = db_engine_of(cfg->database))) {
+	if (!(t.engine = strata__db_engine_of(cfg->database))) {
 		rc = strata_error_set(STRATA_EINVALID,
 				      "cannot tell the database engine; pass -d URL of a scratch "
 				      "database or set database in strata.ini");
@@ -750,17 +750,17 @@ int strata_test_run(strata_test_report **out, const strata_test_options *opts,
 		t.cfg.database = "sqlite::memory:";
 		t.cfg.database_source = "shadow";
 	} else if (!opts->on_database) {
-		if ((rc = sc_shadow_create(&shadow, t.engine,
+		if ((rc = strata__sc_shadow_create(&shadow, t.engine,
 					   cfg->shadow_database ? cfg->shadow_database
 								: cfg->database)) != 0)
 			goto done;
-		t.cfg.database = (char *)sc_shadow_conninfo(shadow);
+		t.cfg.database = (char *)strata__sc_shadow_conninfo(shadow);
 		t.cfg.database_source = "shadow";
 	}
 	dbo.project_root = cfg->root;
 	dbo.application_name = "strata test";
-	if ((rc = db_open(&t.db, t.cfg.database, &dbo)) != 0 ||
-	    (rc = testrun_read_view_schemas(&t)) != 0 ||
+	if ((rc = strata__db_open(&t.db, t.cfg.database, &dbo)) != 0 ||
+	    (rc = strata__testrun_read_view_schemas(&t)) != 0 ||
 	    (opts->on_database && (rc = check_scratch_empty(&t)) != 0))
 		goto done;
 	/* Online revisions: start, backfill and complete up; down is their inverse. */
@@ -772,10 +772,10 @@ int strata_test_run(strata_test_report **out, const strata_test_options *opts,
 		rc = strata_error_set(STRATA_ERROR, "out of memory");
 done:
 	strata_session_close(t.session);
-	db_close(t.db);
+	strata__db_close(t.db);
 	if (shadow) {
 		strata_error saved = *strata_error_last();
-		int drop_rc = sc_shadow_drop(shadow);
+		int drop_rc = strata__sc_shadow_drop(shadow);
 
 		if (rc == 0)
 			rc = drop_rc;
@@ -783,7 +783,7 @@ done:
 			strata_error_restore(&saved);
 	}
 	for (size_t i = 0; t.datatests && i < strata_graph_count(g); i++)
-		revtest_free(t.datatests[i]);
+		strata__revtest_free(t.datatests[i]);
 	strata_free(t.datatests);
 	for (size_t i = 0; i < t.nview_schemas; i++)
 		strata_free(t.view_schemas[i]);
@@ -792,7 +792,7 @@ done:
 		strata_test_report_free(t.report);
 		return rc;
 	}
-	t.report->elapsed_ms = now_ms() - started;
+	t.report->elapsed_ms = strata__now_ms() - started;
 	*out = t.report;
 	return 0;
 }

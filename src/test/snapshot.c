@@ -14,7 +14,7 @@
  *    per revision would give the same answer, slower: the rows are the
  *    fast path, the model the comparison.)
  *  - PostgreSQL: the catalog model of the objects the revision's SQL
- *    names and everything that depends on them (sc_introspect_scope; the
+ *    names and everything that depends on them (strata__sc_introspect_scope; the
  *    snapshot after the down also reaches every object the one before
  *    held). A revision whose statements can do more than their names say
  *    (DO, CALL, extensions, ...: schema/sqlnames.h), or that writes rows
@@ -23,7 +23,7 @@
  *    snapshot whole.
  *
  * Layer: test; uses schema, core (revtest), db and util. Every catalog
- * returned is the caller's to free (sc_catalog_free).
+ * returned is the caller's to free (strata__sc_catalog_free).
  */
 #include "test/test_int.h"
 #include "db/db.h"
@@ -70,9 +70,9 @@ static int is_own(const sc_object *o, void *payload)
 	const char *name = o->table ? o->table : o->name;
 
 	if (o->kind == SC_SCHEMA)
-		return sc_strv_has(w->schemas, w->nschemas, o->name) ||
+		return strata__sc_strv_has(w->schemas, w->nschemas, o->name) ||
 		       (w->bk_schema && strcmp(o->name, w->bk_schema) == 0);
-	if (o->schema && sc_strv_has(w->schemas, w->nschemas, o->schema))
+	if (o->schema && strata__sc_strv_has(w->schemas, w->nschemas, o->schema))
 		return 1;
 	if (o->kind == SC_TRIGGER && strcmp(o->name, STRATA_ONLINE_TRIGGER) == 0)
 		return 1;
@@ -83,7 +83,7 @@ static int is_own(const sc_object *o, void *payload)
 	return own_name_eq(w, name, w->version) || own_name_eq(w, name, "strata_history");
 }
 
-int testrun_drop_own_objects(const testrun *t, sc_catalog *cat)
+int strata__testrun_drop_own_objects(const testrun *t, sc_catalog *cat)
 {
 	const char *vt = t->cfg.version_table ? t->cfg.version_table : "strata_version";
 	const char *dot = strrchr(vt, '.');
@@ -93,22 +93,22 @@ int testrun_drop_own_objects(const testrun *t, sc_catalog *cat)
 	if (dot && t->engine == DB_POSTGRES && !(w.bk_schema = strata_strndup(vt, (size_t)(dot - vt))))
 		return STRATA_ERROR;
 	if (t->engine == DB_POSTGRES) {
-		rc = sc_strv_push(&w.schemas, &w.nschemas, STRATA_ONLINE_SCHEMA);
+		rc = strata__sc_strv_push(&w.schemas, &w.nschemas, STRATA_ONLINE_SCHEMA);
 		for (size_t i = 0; rc == 0 && i < t->nview_schemas; i++)
-			rc = sc_strv_push(&w.schemas, &w.nschemas, t->view_schemas[i]);
+			rc = strata__sc_strv_push(&w.schemas, &w.nschemas, t->view_schemas[i]);
 		/* Online revisions walked so far made version schemas too. */
 		if (rc == 0)
-			rc = sc_online_state_schemas(&w.schemas, &w.nschemas, t->db);
+			rc = strata__sc_online_state_schemas(&w.schemas, &w.nschemas, t->db);
 		for (size_t i = 0; i < cat->n && !online; i++)
 			online = (cat->objs[i]->kind == SC_SCHEMA &&
 				  strcmp(cat->objs[i]->name, STRATA_ONLINE_SCHEMA) == 0) ||
 				 (cat->objs[i]->schema &&
 				  strcmp(cat->objs[i]->schema, STRATA_ONLINE_SCHEMA) == 0);
 		if (rc == 0 && online)
-			rc = sc_add_versioned_schemas(cat, &w.schemas, &w.nschemas);
+			rc = strata__sc_add_versioned_schemas(cat, &w.schemas, &w.nschemas);
 	}
 	if (rc == 0)
-		rc = sc_catalog_drop_if(cat, is_own, &w);
+		rc = strata__sc_catalog_drop_if(cat, is_own, &w);
 	for (size_t i = 0; i < w.nschemas; i++)
 		strata_free(w.schemas[i]);
 	strata_free(w.schemas);
@@ -118,44 +118,44 @@ int testrun_drop_own_objects(const testrun *t, sc_catalog *cat)
 
 /* PostgreSQL: the versioned schemas that strata online's state table in
  * the shadow (a scratch database given with -d) names. */
-int testrun_read_view_schemas(testrun *t)
+int strata__testrun_read_view_schemas(testrun *t)
 {
 	if (t->engine != DB_POSTGRES)
 		return 0;
-	return sc_online_state_schemas(&t->view_schemas, &t->nview_schemas, t->db);
+	return strata__sc_online_state_schemas(&t->view_schemas, &t->nview_schemas, t->db);
 }
 
 /* The catalog model: whole, or (names given, PostgreSQL) scoped to them. */
 static int read_catalog(testrun *t, const sc_scope_names *names, sc_catalog **out)
 {
-	int rc = names ? sc_introspect_scope(t->db, t->cfg.version_table, names, out)
-		       : sc_introspect(t->db, t->cfg.version_table, out);
+	int rc = names ? strata__sc_introspect_scope(t->db, t->cfg.version_table, names, out)
+		       : strata__sc_introspect(t->db, t->cfg.version_table, out);
 
 	/* The introspection empties the session's search_path; the data
 	 * checks that run on the same connection name tables as users do. */
 	if (rc == 0 && t->engine == DB_POSTGRES)
-		rc = db_exec(t->db, "RESET search_path", 0, NULL);
+		rc = strata__db_exec(t->db, "RESET search_path", 0, NULL);
 	if (rc == 0)
-		rc = testrun_drop_own_objects(t, *out);
+		rc = strata__testrun_drop_own_objects(t, *out);
 	if (rc != 0 && *out) {
-		sc_catalog_free(*out);
+		strata__sc_catalog_free(*out);
 		*out = NULL;
 	}
 	return rc;
 }
 
-int testrun_snapshot(testrun *t, sc_catalog **out)
+int strata__testrun_snapshot(testrun *t, sc_catalog **out)
 {
 	return read_catalog(t, NULL, out);
 }
 
-void testrun_snap_release(rev_snap *s)
+void strata__testrun_snap_release(rev_snap *s)
 {
-	sc_catalog_free(s->cat);
+	strata__sc_catalog_free(s->cat);
 	for (size_t i = 0; i < s->nrows; i++)
 		strata_free(s->rows[i]);
 	strata_free(s->rows);
-	sc_names_release(&s->names);
+	strata__sc_names_release(&s->names);
 	for (size_t i = 0; i < s->npairs; i++) {
 		strata_free(s->pair_schemas[i]);
 		strata_free(s->pair_names[i]);
@@ -204,11 +204,11 @@ static int sqlite_rows(const testrun *t, const sc_names *names, char ***rows, si
 			return STRATA_ERROR;
 		}
 	}
-	rc = sc_sqlite_schema_rows(&v, &nv, t->db, t->cfg.version_table, param);
+	rc = strata__sc_sqlite_schema_rows(&v, &nv, t->db, t->cfg.version_table, param);
 	/* Tables of rows that came in by their own name only. */
 	for (size_t i = 0; rc == 0 && arr && i < nv; i++) {
 		size_t len;
-		const char *tbl = sc_sqlite_schema_row_field(v[i], 2, &len);
+		const char *tbl = strata__sc_sqlite_schema_row_field(v[i], 2, &len);
 		char *name = strata_strndup(tbl, len);
 		int known = 0;
 		size_t k;
@@ -234,7 +234,7 @@ static int sqlite_rows(const testrun *t, const sc_names *names, char ***rows, si
 		if (!(param = json_dumps(arr, JSON_COMPACT)))
 			rc = STRATA_ERROR;
 		else
-			rc = sc_sqlite_schema_rows(&v, &nv, t->db, t->cfg.version_table, param);
+			rc = strata__sc_sqlite_schema_rows(&v, &nv, t->db, t->cfg.version_table, param);
 	}
 	json_decref(arr);
 	free(param);
@@ -253,20 +253,20 @@ static int sqlite_catalog_of_rows(testrun *t, char *const *rows, size_t n, sc_ca
 {
 	db_open_options o = DB_OPEN_OPTIONS_INIT;
 	strata_db *scratch = NULL;
-	int rc = db_open(&scratch, "sqlite::memory:", &o);
+	int rc = strata__db_open(&scratch, "sqlite::memory:", &o);
 
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		size_t len;
-		const char *sql = sc_sqlite_schema_row_field(rows[i], 3, &len);
+		const char *sql = strata__sc_sqlite_schema_row_field(rows[i], 3, &len);
 
-		rc = db_exec_stmt(scratch, sql, len, NULL, 0);
+		rc = strata__db_exec_stmt(scratch, sql, len, NULL, 0);
 	}
-	if (rc == 0 && (rc = sc_introspect(scratch, t->cfg.version_table, out)) == 0 &&
-	    (rc = testrun_drop_own_objects(t, *out)) != 0) {
-		sc_catalog_free(*out);
+	if (rc == 0 && (rc = strata__sc_introspect(scratch, t->cfg.version_table, out)) == 0 &&
+	    (rc = strata__testrun_drop_own_objects(t, *out)) != 0) {
+		strata__sc_catalog_free(*out);
 		*out = NULL;
 	}
-	db_close(scratch);
+	strata__db_close(scratch);
 	return rc;
 }
 
@@ -278,8 +278,8 @@ static int revision_text_names(testrun *t, size_t i, sc_names *names)
 	const revtest *dt = t->datatests ? t->datatests[i] : NULL;
 	int rc, writes, defines_code;
 
-	if ((rc = sc_names_add_sql(names, m->text + m->up_offset, m->up_len)) != 0 ||
-	    (rc = sc_names_add_sql(names, m->text + m->down_offset, m->down_len)) != 0)
+	if ((rc = strata__sc_names_add_sql(names, m->text + m->up_offset, m->up_len)) != 0 ||
+	    (rc = strata__sc_names_add_sql(names, m->text + m->down_offset, m->down_len)) != 0)
 		return rc;
 	/* An online revision's operations name no object in SQL: read whole. */
 	if (m->online_text)
@@ -288,7 +288,7 @@ static int revision_text_names(testrun *t, size_t i, sc_names *names)
 	defines_code = names->defines_code;
 	for (size_t s = 0; dt && s < REVTEST_NSECTIONS; s++)
 		for (size_t k = 0; k < dt->n[s]; k++)
-			if ((rc = sc_names_add_sql(names, dt->stmts[s][k].sql,
+			if ((rc = strata__sc_names_add_sql(names, dt->stmts[s][k].sql,
 						   strlen(dt->stmts[s][k].sql))) != 0)
 				return rc;
 	names->writes = writes;
@@ -308,7 +308,7 @@ static int revision_names(testrun *t, size_t i, sc_names *names)
 		return rc;
 	if (names->defines_code)
 		code = 1;
-	else if ((rc = sc_pg_user_code_exists(&code, t->db)) != 0)
+	else if ((rc = strata__sc_pg_user_code_exists(&code, t->db)) != 0)
 		return rc;
 	names->opaque = code;
 	return 0;
@@ -319,7 +319,7 @@ static int scoped_snapshot(testrun *t, const rev_snap *s, sc_catalog **out)
 	sc_scope_names sn;
 
 	if (s->names.opaque || t->whole_reads)
-		return testrun_snapshot(t, out);
+		return strata__testrun_snapshot(t, out);
 	sn.names = (const char *const *)s->names.v;
 	sn.nnames = s->names.n;
 	sn.pair_schemas = (const char *const *)s->pair_schemas;
@@ -329,7 +329,7 @@ static int scoped_snapshot(testrun *t, const rev_snap *s, sc_catalog **out)
 }
 
 /* The snapshot before revision i's up. */
-int testrun_snapshot_before(testrun *t, size_t i, rev_snap *s)
+int strata__testrun_snapshot_before(testrun *t, size_t i, rev_snap *s)
 {
 	int rc;
 
@@ -343,7 +343,7 @@ int testrun_snapshot_before(testrun *t, size_t i, rev_snap *s)
 /* The differences between the schema before revision i's up (s) and now,
  * after its down: *before and *after are set to two catalogs to compare,
  * or both left NULL when nothing differs. */
-int testrun_snapshot_after(testrun *t, rev_snap *s, sc_catalog **before, sc_catalog **after)
+int strata__testrun_snapshot_after(testrun *t, rev_snap *s, sc_catalog **before, sc_catalog **after)
 {
 	int rc, same = 0;
 
@@ -355,12 +355,12 @@ int testrun_snapshot_after(testrun *t, rev_snap *s, sc_catalog **before, sc_cata
 		/* The same names, and those of every object the before rows hold. */
 		for (size_t k = 0; k < s->nrows; k++) {
 			size_t len;
-			const char *f = sc_sqlite_schema_row_field(s->rows[k], 1, &len);
+			const char *f = strata__sc_sqlite_schema_row_field(s->rows[k], 1, &len);
 
-			if ((rc = sc_names_add(&s->names, f, len)) != 0)
+			if ((rc = strata__sc_names_add(&s->names, f, len)) != 0)
 				return rc;
-			f = sc_sqlite_schema_row_field(s->rows[k], 2, &len);
-			if ((rc = sc_names_add(&s->names, f, len)) != 0)
+			f = strata__sc_sqlite_schema_row_field(s->rows[k], 2, &len);
+			if ((rc = strata__sc_names_add(&s->names, f, len)) != 0)
 				return rc;
 		}
 		if ((rc = sqlite_rows(t, t->whole_reads ? NULL : &s->names, &now, &n)) != 0)
@@ -391,7 +391,7 @@ int testrun_snapshot_after(testrun *t, rev_snap *s, sc_catalog **before, sc_cata
 		if (rc == 0 && !same &&
 		    (rc = sqlite_catalog_of_rows(t, s->rows, s->nrows, before)) == 0 &&
 		    (rc = sqlite_catalog_of_rows(t, now, n, after)) != 0) {
-			sc_catalog_free(*before);
+			strata__sc_catalog_free(*before);
 			*before = NULL;
 		}
 		for (size_t k = 0; k < n; k++)
@@ -410,7 +410,7 @@ int testrun_snapshot_after(testrun *t, rev_snap *s, sc_catalog **before, sc_cata
 		size_t nnames = s->npairs;
 
 		if (o->kind == SC_SCHEMA) {
-			if ((rc = sc_names_add(&s->names, o->name, strlen(o->name))) != 0)
+			if ((rc = strata__sc_names_add(&s->names, o->name, strlen(o->name))) != 0)
 				return rc;
 			continue;
 		}
@@ -419,11 +419,11 @@ int testrun_snapshot_after(testrun *t, rev_snap *s, sc_catalog **before, sc_cata
 		if (!(bare = strata_strndup(name, len)))
 			return STRATA_ERROR;
 		/* Both lists stay npairs long, also when an allocation fails. */
-		rc = sc_strv_push(&s->pair_names, &nnames, bare);
+		rc = strata__sc_strv_push(&s->pair_names, &nnames, bare);
 		strata_free(bare);
 		if (rc != 0)
 			return STRATA_ERROR;
-		if (sc_strv_push(&s->pair_schemas, &s->npairs, o->schema) != 0) {
+		if (strata__sc_strv_push(&s->pair_schemas, &s->npairs, o->schema) != 0) {
 			strata_free(s->pair_names[nnames - 1]);
 			return STRATA_ERROR;
 		}
@@ -436,9 +436,9 @@ int testrun_snapshot_after(testrun *t, rev_snap *s, sc_catalog **before, sc_cata
 }
 /* After an opaque revision on PostgreSQL: event triggers mean any DDL can
  * do more than it names, so every later snapshot reads the whole schema. */
-int testrun_note_event_triggers(testrun *t)
+int strata__testrun_note_event_triggers(testrun *t)
 {
-	int found = 0, rc = sc_pg_event_triggers_exist(&found, t->db);
+	int found = 0, rc = strata__sc_pg_event_triggers_exist(&found, t->db);
 
 	if (found)
 		t->whole_reads = 1;
@@ -448,7 +448,7 @@ int testrun_note_event_triggers(testrun *t)
 /* After revision i is applied: whether later snapshots must read
  * everything. opaque: what its snapshot before found, or -1 when it took
  * none (its names are read here then). */
-int testrun_opaque_revision(testrun *t, size_t i, int opaque)
+int strata__testrun_opaque_revision(testrun *t, size_t i, int opaque)
 {
 	sc_names names = { NULL, 0, 0, 0, 0 };
 	int rc = 0;
@@ -458,7 +458,7 @@ int testrun_opaque_revision(testrun *t, size_t i, int opaque)
 	if (opaque < 0 && (rc = revision_names(t, i, &names)) == 0)
 		opaque = names.opaque;
 	if (rc == 0 && opaque)
-		rc = testrun_note_event_triggers(t);
-	sc_names_release(&names);
+		rc = strata__testrun_note_event_triggers(t);
+	strata__sc_names_release(&names);
 	return rc;
 }

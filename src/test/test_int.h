@@ -9,7 +9,7 @@
  *               strata's own objects left out of every catalog compared
  *
  * Ownership: a testrun owns its report until strata_test_run() hands it
- * out; a rev_snap owns what it holds until testrun_snap_release().
+ * out; a rev_snap owns what it holds until strata__testrun_snap_release().
  */
 #ifndef STRATA_TEST_INT_H
 #define STRATA_TEST_INT_H
@@ -59,26 +59,26 @@ typedef struct rev_snap {
 	size_t npairs;
 } rev_snap;
 
-void testrun_snap_release(rev_snap *s);
+void strata__testrun_snap_release(rev_snap *s);
 
 /* The catalog model of the whole schema, strata's own objects left out. */
-int testrun_snapshot(testrun *t, sc_catalog **out);
+int strata__testrun_snapshot(testrun *t, sc_catalog **out);
 /* PostgreSQL: the versioned schemas strata online's state table names
  * before the walk (a scratch database given to run on). */
-int testrun_read_view_schemas(testrun *t);
+int strata__testrun_read_view_schemas(testrun *t);
 /* Leave strata's own objects out of cat. */
-int testrun_drop_own_objects(const testrun *t, sc_catalog *cat);
+int strata__testrun_drop_own_objects(const testrun *t, sc_catalog *cat);
 /* The snapshot before revision i's up. */
-int testrun_snapshot_before(testrun *t, size_t i, rev_snap *s);
+int strata__testrun_snapshot_before(testrun *t, size_t i, rev_snap *s);
 /* After revision i's down: *before and *after are set to two catalogs to
  * compare (caller frees), or both left NULL when nothing differs. */
-int testrun_snapshot_after(testrun *t, rev_snap *s, sc_catalog **before, sc_catalog **after);
+int strata__testrun_snapshot_after(testrun *t, rev_snap *s, sc_catalog **before, sc_catalog **after);
 /* PostgreSQL, after an opaque revision: event triggers mean any DDL can
  * do more than it names, so every later snapshot reads the whole schema. */
-int testrun_note_event_triggers(testrun *t);
+int strata__testrun_note_event_triggers(testrun *t);
 /* After revision i is applied: whether later snapshots must read
  * everything. opaque: what its snapshot before found, or -1 when it took
  * none. */
-int testrun_opaque_revision(testrun *t, size_t i, int opaque);
+int strata__testrun_opaque_revision(testrun *t, size_t i, int opaque);
 
 #endif

@@ -54,7 +54,7 @@ static void *new_chunk(strata_arena *a, size_t size, int current)
 	return c->data;
 }
 
-void *arena_alloc(strata_arena *a, size_t n)
+void *strata__arena_alloc(strata_arena *a, size_t n)
 {
 	char *p;
 
@@ -88,32 +88,32 @@ void *arena_alloc(strata_arena *a, size_t n)
 	return p;
 }
 
-void *arena_calloc(strata_arena *a, size_t count, size_t size)
+void *strata__arena_calloc(strata_arena *a, size_t count, size_t size)
 {
 	if (size && count > SIZE_MAX / size) {
 		strata_error_set(STRATA_ERROR, "allocation size overflow");
 		return NULL;
 	}
-	return arena_alloc(a, count * size);
+	return strata__arena_alloc(a, count * size);
 }
 
-char *arena_strndup(strata_arena *a, const char *s, size_t n)
+char *strata__arena_strndup(strata_arena *a, const char *s, size_t n)
 {
 	char *p;
 
-	if (n == SIZE_MAX || !(p = arena_alloc(a, n + 1)))
+	if (n == SIZE_MAX || !(p = strata__arena_alloc(a, n + 1)))
 		return NULL;
 	memcpy(p, s, n);
 	p[n] = '\0';
 	return p;
 }
 
-char *arena_strdup(strata_arena *a, const char *s)
+char *strata__arena_strdup(strata_arena *a, const char *s)
 {
-	return arena_strndup(a, s, strlen(s));
+	return strata__arena_strndup(a, s, strlen(s));
 }
 
-int arena_grow(strata_arena *a, void **p, size_t *cap, size_t need, size_t elem)
+int strata__arena_grow(strata_arena *a, void **p, size_t *cap, size_t need, size_t elem)
 {
 	size_t ncap = *cap ? *cap : 4;
 	void *np;
@@ -125,7 +125,7 @@ int arena_grow(strata_arena *a, void **p, size_t *cap, size_t need, size_t elem)
 			return strata_error_set(STRATA_ERROR, "allocation size overflow");
 		ncap *= 2;
 	}
-	if (!(np = arena_calloc(a, ncap, elem)))
+	if (!(np = strata__arena_calloc(a, ncap, elem)))
 		return STRATA_ERROR;
 	if (*p && *cap)
 		memcpy(np, *p, *cap * elem);
@@ -134,7 +134,7 @@ int arena_grow(strata_arena *a, void **p, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
-void arena_release(strata_arena *a)
+void strata__arena_release(strata_arena *a)
 {
 	arena_chunk *c = a->chunks;
 

@@ -5,14 +5,14 @@
  */
 #include "util/batchsize.h"
 
-void batch_tuner_init(batch_tuner *t, long fixed_size, long target_ms)
+void strata__batch_tuner_init(batch_tuner *t, long fixed_size, long target_ms)
 {
 	t->ms_per_row = 0;
 	t->size = fixed_size > 0 ? fixed_size : BATCH_SIZE_START;
 	t->target_ms = fixed_size > 0 || target_ms <= 0 ? 0 : (double)target_ms;
 }
 
-void batch_tuner_observe(batch_tuner *t, long long rows, double elapsed_ms)
+void strata__batch_tuner_observe(batch_tuner *t, long long rows, double elapsed_ms)
 {
 	double cost, want;
 

@@ -32,8 +32,8 @@ typedef struct batch_tuner {
 /* fixed_size > 0: every batch has that size. Else adapt to target_ms,
  * starting at BATCH_SIZE_START; target_ms <= 0 too: BATCH_SIZE_START rows
  * each (batch_target = 0 turns adapting off). */
-void batch_tuner_init(batch_tuner *t, long fixed_size, long target_ms);
+void strata__batch_tuner_init(batch_tuner *t, long fixed_size, long target_ms);
 /* A batch of rows rows took elapsed_ms: set t->size for the next one. */
-void batch_tuner_observe(batch_tuner *t, long long rows, double elapsed_ms);
+void strata__batch_tuner_observe(batch_tuner *t, long long rows, double elapsed_ms);
 
 #endif

@@ -3,7 +3,7 @@
  *
  * The failed state is ptr == oom_marker (a static, never written) with
  * len and cap 0, as libgit2's git_str does it: no extra field, and
- * buf_cstr and code that reads ptr see an empty string.
+ * strata__buf_cstr and code that reads ptr see an empty string.
  */
 #include "util/buf.h"
 #include "util/alloc.h"
@@ -15,20 +15,20 @@
 
 static char oom_marker[1];
 
-int buf_oom(const strata_buf *b)
+int strata__buf_oom(const strata_buf *b)
 {
 	return b->ptr == oom_marker;
 }
 
-int buf_check(const strata_buf *b)
+int strata__buf_check(const strata_buf *b)
 {
-	return buf_oom(b) ? strata_error_set(STRATA_ERROR, "out of memory") : 0;
+	return strata__buf_oom(b) ? strata_error_set(STRATA_ERROR, "out of memory") : 0;
 }
 
 /* Enter the failed state (the error is already set); returns STRATA_ERROR. */
 static int fail(strata_buf *b)
 {
-	if (!buf_oom(b))
+	if (!strata__buf_oom(b))
 		strata_free(b->ptr);
 	b->ptr = oom_marker;
 	b->len = b->cap = 0;
@@ -41,11 +41,11 @@ static int failed_before(void)
 				"string failed)");
 }
 
-int buf_grow(strata_buf *b, size_t extra)
+int strata__buf_grow(strata_buf *b, size_t extra)
 {
 	void *p = b->ptr;
 
-	if (buf_oom(b))
+	if (strata__buf_oom(b))
 		return failed_before();
 	if (extra > SIZE_MAX - 1 - b->len) {
 		strata_error_set(STRATA_ERROR, "string too long");
@@ -57,9 +57,9 @@ int buf_grow(strata_buf *b, size_t extra)
 	return 0;
 }
 
-int buf_putn(strata_buf *b, const char *s, size_t n)
+int strata__buf_putn(strata_buf *b, const char *s, size_t n)
 {
-	if (buf_grow(b, n) < 0)
+	if (strata__buf_grow(b, n) < 0)
 		return STRATA_ERROR;
 	if (n)
 		memcpy(b->ptr + b->len, s, n);
@@ -68,22 +68,22 @@ int buf_putn(strata_buf *b, const char *s, size_t n)
 	return 0;
 }
 
-int buf_puts(strata_buf *b, const char *s)
+int strata__buf_puts(strata_buf *b, const char *s)
 {
-	return buf_putn(b, s, strlen(s));
+	return strata__buf_putn(b, s, strlen(s));
 }
 
-int buf_putc(strata_buf *b, char c)
+int strata__buf_putc(strata_buf *b, char c)
 {
-	return buf_putn(b, &c, 1);
+	return strata__buf_putn(b, &c, 1);
 }
 
-int buf_vprintf(strata_buf *b, const char *fmt, va_list ap)
+int strata__buf_vprintf(strata_buf *b, const char *fmt, va_list ap)
 {
 	va_list cp;
 	int n;
 
-	if (buf_oom(b))
+	if (strata__buf_oom(b))
 		return failed_before();
 	va_copy(cp, ap);
 	n = vsnprintf(NULL, 0, fmt, cp);
@@ -92,53 +92,53 @@ int buf_vprintf(strata_buf *b, const char *fmt, va_list ap)
 		strata_error_set(STRATA_ERROR, "bad format string");
 		return fail(b);
 	}
-	if (buf_grow(b, (size_t)n) < 0)
+	if (strata__buf_grow(b, (size_t)n) < 0)
 		return STRATA_ERROR;
 	vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
 	b->len += (size_t)n;
 	return 0;
 }
 
-int buf_printf(strata_buf *b, const char *fmt, ...)
+int strata__buf_printf(strata_buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	int rc;
 
 	va_start(ap, fmt);
-	rc = buf_vprintf(b, fmt, ap);
+	rc = strata__buf_vprintf(b, fmt, ap);
 	va_end(ap);
 	return rc;
 }
 
 static int put_quoted(strata_buf *b, const char *s, char q)
 {
-	if (buf_putc(b, q) < 0)
+	if (strata__buf_putc(b, q) < 0)
 		return STRATA_ERROR;
 	for (; *s; s++) {
-		if (*s == q && buf_putc(b, q) < 0)
+		if (*s == q && strata__buf_putc(b, q) < 0)
 			return STRATA_ERROR;
-		if (buf_putc(b, *s) < 0)
+		if (strata__buf_putc(b, *s) < 0)
 			return STRATA_ERROR;
 	}
-	return buf_putc(b, q);
+	return strata__buf_putc(b, q);
 }
 
-int buf_put_sql_literal(strata_buf *b, const char *s)
+int strata__buf_put_sql_literal(strata_buf *b, const char *s)
 {
 	return put_quoted(b, s, '\'');
 }
 
-int buf_put_sql_ident(strata_buf *b, const char *s)
+int strata__buf_put_sql_ident(strata_buf *b, const char *s)
 {
 	return put_quoted(b, s, '"');
 }
 
-void buf_clear(strata_buf *b)
+void strata__buf_clear(strata_buf *b)
 {
-	buf_truncate(b, 0);
+	strata__buf_truncate(b, 0);
 }
 
-void buf_truncate(strata_buf *b, size_t len)
+void strata__buf_truncate(strata_buf *b, size_t len)
 {
 	if (len < b->len) {
 		b->len = len;
@@ -146,16 +146,16 @@ void buf_truncate(strata_buf *b, size_t len)
 	}
 }
 
-const char *buf_cstr(const strata_buf *b)
+const char *strata__buf_cstr(const strata_buf *b)
 {
 	return b->ptr ? b->ptr : "";
 }
 
-char *buf_detach(strata_buf *b)
+char *strata__buf_detach(strata_buf *b)
 {
 	char *p = b->ptr;
 
-	if (buf_oom(b)) {
+	if (strata__buf_oom(b)) {
 		failed_before();
 		p = NULL;
 	} else if (!p) {
@@ -166,9 +166,9 @@ char *buf_detach(strata_buf *b)
 	return p;
 }
 
-void buf_release(strata_buf *b)
+void strata__buf_release(strata_buf *b)
 {
-	if (!buf_oom(b))
+	if (!strata__buf_oom(b))
 		strata_free(b->ptr);
 	b->ptr = NULL;
 	b->len = b->cap = 0;
@@ -176,8 +176,8 @@ void buf_release(strata_buf *b)
 
 /* The public names (strata/buf.h) of the calls above: the same functions
  * under a second name, not copies. */
-int strata_buf_puts(strata_buf *b, const char *s) __attribute__((alias("buf_puts")));
-int strata_buf_printf(strata_buf *b, const char *fmt, ...) __attribute__((alias("buf_printf")));
-const char *strata_buf_cstr(const strata_buf *b) __attribute__((alias("buf_cstr")));
-char *strata_buf_detach(strata_buf *b) __attribute__((alias("buf_detach")));
-void strata_buf_release(strata_buf *b) __attribute__((alias("buf_release")));
+int strata_buf_puts(strata_buf *b, const char *s) __attribute__((alias("strata__buf_puts")));
+int strata_buf_printf(strata_buf *b, const char *fmt, ...) __attribute__((alias("strata__buf_printf")));
+const char *strata_buf_cstr(const strata_buf *b) __attribute__((alias("strata__buf_cstr")));
+char *strata_buf_detach(strata_buf *b) __attribute__((alias("strata__buf_detach")));
+void strata_buf_release(strata_buf *b) __attribute__((alias("strata__buf_release")));

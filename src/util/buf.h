@@ -6,12 +6,12 @@
  *
  * A failed append (out of memory, or a length or format that cannot be
  * written) is sticky: the buffer frees what it held and enters a failed
- * state in which every later append fails and changes nothing, buf_clear
- * and buf_truncate do nothing, buf_cstr gives "" and buf_detach gives
+ * state in which every later append fails and changes nothing, strata__buf_clear
+ * and strata__buf_truncate do nothing, strata__buf_cstr gives "" and strata__buf_detach gives
  * NULL. A buffer never holds the front half of what was appended, so
  * code that builds text with many appends may leave their results
- * unchecked and ask buf_oom() once before it uses the text (stores,
- * runs or hands it on). buf_release ends the state: the buffer is empty
+ * unchecked and ask strata__buf_oom() once before it uses the text (stores,
+ * runs or hands it on). strata__buf_release ends the state: the buffer is empty
  * and usable again.
  */
 #ifndef STRATA_UTIL_BUF_H
@@ -22,29 +22,29 @@
 
 #include "strata/buf.h" /* the type, STRATA_BUF_INIT, and the strata_buf_* names callers use */
 
-int buf_grow(strata_buf *b, size_t extra);
-int buf_putn(strata_buf *b, const char *s, size_t n);
-int buf_puts(strata_buf *b, const char *s);
-int buf_putc(strata_buf *b, char c);
-int buf_printf(strata_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int buf_vprintf(strata_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+int strata__buf_grow(strata_buf *b, size_t extra);
+int strata__buf_putn(strata_buf *b, const char *s, size_t n);
+int strata__buf_puts(strata_buf *b, const char *s);
+int strata__buf_putc(strata_buf *b, char c);
+int strata__buf_printf(strata_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int strata__buf_vprintf(strata_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Append s as a SQL string literal ('...' with quotes doubled). */
-int buf_put_sql_literal(strata_buf *b, const char *s);
+int strata__buf_put_sql_literal(strata_buf *b, const char *s);
 /* Append s as a double-quoted SQL identifier. */
-int buf_put_sql_ident(strata_buf *b, const char *s);
+int strata__buf_put_sql_ident(strata_buf *b, const char *s);
 /* Did an append fail since the buffer was made or last released? */
-int buf_oom(const strata_buf *b);
-/* 0, or when buf_oom(b) STRATA_ERROR with the thread's error set to
+int strata__buf_oom(const strata_buf *b);
+/* 0, or when strata__buf_oom(b) STRATA_ERROR with the thread's error set to
  * "out of memory": the one check before the contents are used. */
-int buf_check(const strata_buf *b);
-void buf_clear(strata_buf *b);
-void buf_truncate(strata_buf *b, size_t len);
+int strata__buf_check(const strata_buf *b);
+void strata__buf_clear(strata_buf *b);
+void strata__buf_truncate(strata_buf *b, size_t len);
 /* The contents; never NULL (an empty or failed buffer gives ""). */
-const char *buf_cstr(const strata_buf *b);
+const char *strata__buf_cstr(const strata_buf *b);
 /* Hand the memory to the caller (free with strata_free); the buffer is
  * reset. NULL, with the thread's error set, when out of memory (also
- * when buf_oom(b)). */
-char *buf_detach(strata_buf *b);
-void buf_release(strata_buf *b);
+ * when strata__buf_oom(b)). */
+char *strata__buf_detach(strata_buf *b);
+void strata__buf_release(strata_buf *b);
 
 #endif

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *findings_level_name(findings_level level)
+const char *strata__findings_level_name(findings_level level)
 {
 	return level == FINDINGS_ERROR ? "error" : level == FINDINGS_WARNING ? "warning" : "info";
 }
@@ -25,8 +25,8 @@ static const char *item_hint(const findings_rule *rules, const findings_item *it
 static int put_where(strata_buf *b, const findings_item *it)
 {
 	if (it->object)
-		return buf_puts(b, it->object);
-	return buf_printf(b, "%s:%d:%d", it->path ? it->path : "", it->line, it->col);
+		return strata__buf_puts(b, it->object);
+	return strata__buf_printf(b, "%s:%d:%d", it->path ? it->path : "", it->line, it->col);
 }
 
 static int render_text(strata_buf *b, const findings_rule *rules, const findings_item *items,
@@ -37,9 +37,9 @@ static int render_text(strata_buf *b, const findings_rule *rules, const findings
 		const findings_rule *r = &rules[it->rule];
 
 		if (put_where(b, it) < 0 ||
-		    buf_printf(b, ": %s %s %s [%s]\n    hint: %s\n", findings_level_name(it->level),
+		    strata__buf_printf(b, ": %s %s %s [%s]\n    hint: %s\n", strata__findings_level_name(it->level),
 			       r->id, it->message, r->name, item_hint(rules, it)) < 0 ||
-		    (it->fix && buf_printf(b, "    fix: %s\n", it->fix) < 0))
+		    (it->fix && strata__buf_printf(b, "    fix: %s\n", it->fix) < 0))
 			return STRATA_ERROR;
 	}
 	return 0;
@@ -52,12 +52,12 @@ static int gh_escape(strata_buf *b, const char *s, int property)
 
 	for (; *s && rc == 0; s++) {
 		switch (*s) {
-		case '%': rc = buf_puts(b, "%25"); break;
-		case '\r': rc = buf_puts(b, "%0D"); break;
-		case '\n': rc = buf_puts(b, "%0A"); break;
-		case ':': rc = property ? buf_puts(b, "%3A") : buf_putc(b, ':'); break;
-		case ',': rc = property ? buf_puts(b, "%2C") : buf_putc(b, ','); break;
-		default: rc = buf_putc(b, *s); break;
+		case '%': rc = strata__buf_puts(b, "%25"); break;
+		case '\r': rc = strata__buf_puts(b, "%0D"); break;
+		case '\n': rc = strata__buf_puts(b, "%0A"); break;
+		case ':': rc = property ? strata__buf_puts(b, "%3A") : strata__buf_putc(b, ':'); break;
+		case ',': rc = property ? strata__buf_puts(b, "%2C") : strata__buf_putc(b, ','); break;
+		default: rc = strata__buf_putc(b, *s); break;
 		}
 	}
 	return rc;
@@ -75,18 +75,18 @@ static int render_github(strata_buf *b, const findings_rule *rules, const findin
 								   : "notice";
 
 		snprintf(title, sizeof(title), "%s %s", rules[it->rule].id, rules[it->rule].name);
-		if (buf_printf(b, "::%s ", kind) < 0)
+		if (strata__buf_printf(b, "::%s ", kind) < 0)
 			return STRATA_ERROR;
-		if (it->path && (buf_puts(b, "file=") < 0 || gh_escape(b, it->path, 1) < 0 ||
-				 (it->line > 0 && buf_printf(b, ",line=%d,col=%d", it->line, it->col) < 0) ||
-				 buf_putc(b, ',') < 0))
+		if (it->path && (strata__buf_puts(b, "file=") < 0 || gh_escape(b, it->path, 1) < 0 ||
+				 (it->line > 0 && strata__buf_printf(b, ",line=%d,col=%d", it->line, it->col) < 0) ||
+				 strata__buf_putc(b, ',') < 0))
 			return STRATA_ERROR;
-		if (buf_puts(b, "title=") < 0 || gh_escape(b, title, 1) < 0 || buf_puts(b, "::") < 0 ||
-		    (it->object && (gh_escape(b, it->object, 0) < 0 || buf_puts(b, ": ") < 0)) ||
+		if (strata__buf_puts(b, "title=") < 0 || gh_escape(b, title, 1) < 0 || strata__buf_puts(b, "::") < 0 ||
+		    (it->object && (gh_escape(b, it->object, 0) < 0 || strata__buf_puts(b, ": ") < 0)) ||
 		    gh_escape(b, it->message, 0) < 0 || gh_escape(b, "\nhint: ", 0) < 0 ||
 		    gh_escape(b, item_hint(rules, it), 0) < 0 ||
 		    (it->fix && (gh_escape(b, "\nfix: ", 0) < 0 || gh_escape(b, it->fix, 0) < 0)) ||
-		    buf_putc(b, '\n') < 0)
+		    strata__buf_putc(b, '\n') < 0)
 			return STRATA_ERROR;
 	}
 	return 0;
@@ -105,7 +105,7 @@ static json_t *json_item(const findings_rule *rules, const findings_item *it)
 		json_object_set_new(o, "line", json_integer(it->line));
 		json_object_set_new(o, "column", json_integer(it->col));
 	}
-	json_object_set_new(o, "severity", json_string(findings_level_name(it->level)));
+	json_object_set_new(o, "severity", json_string(strata__findings_level_name(it->level)));
 	json_object_set_new(o, "rule", json_string(rules[it->rule].id));
 	json_object_set_new(o, "name", json_string(rules[it->rule].name));
 	json_object_set_new(o, "message", json_string(it->message));
@@ -185,7 +185,7 @@ static json_t *render_sarif(const findings_rule *rules, size_t nrules, const fin
 			 "version", STRATA_VERSION, "rules", jrules, "results", results);
 }
 
-int findings_render(char **out, findings_format format, const findings_rule *rules,
+int strata__findings_render(char **out, findings_format format, const findings_rule *rules,
 		    size_t nrules, const findings_item *items, size_t nitems, void *summary)
 {
 	strata_buf b = STRATA_BUF_INIT;
@@ -211,7 +211,7 @@ int findings_render(char **out, findings_format format, const findings_rule *rul
 		if (j) {
 			char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 
-			rc = !s || buf_puts(&b, s) < 0 || buf_putc(&b, '\n') < 0 ? STRATA_ERROR : 0;
+			rc = !s || strata__buf_puts(&b, s) < 0 || strata__buf_putc(&b, '\n') < 0 ? STRATA_ERROR : 0;
 			free(s);
 			json_decref(j);
 		} else {
@@ -224,9 +224,9 @@ int findings_render(char **out, findings_format format, const findings_rule *rul
 	}
 	json_decref(summary);
 	if (rc < 0) {
-		buf_release(&b);
+		strata__buf_release(&b);
 		return strata_error_set(STRATA_ERROR, "out of memory rendering the report");
 	}
-	*out = b.ptr ? buf_detach(&b) : strata_strdup("");
+	*out = b.ptr ? strata__buf_detach(&b) : strata_strdup("");
 	return *out ? 0 : strata_error_set(STRATA_ERROR, "out of memory rendering the report");
 }

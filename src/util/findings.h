@@ -52,7 +52,7 @@ typedef enum findings_format {
 } findings_format;
 
 /* "error", "warning", "info" */
-const char *findings_level_name(findings_level level);
+const char *strata__findings_level_name(findings_level level);
 
 /*
  * Render items into *out (NUL-terminated, strata_free). summary: a
@@ -60,7 +60,7 @@ const char *findings_level_name(findings_level level);
  * NULL for none; ignored and released by the other formats).
  * @return 0, STRATA_EINVALID (unknown format), STRATA_ERROR (out of memory)
  */
-int findings_render(char **out, findings_format format, const findings_rule *rules,
+int strata__findings_render(char **out, findings_format format, const findings_rule *rules,
 		    size_t nrules, const findings_item *items, size_t nitems, void *summary);
 
 #endif

@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Refuse what fs_read_file must not read: not a regular file, or larger than max. */
+/* Refuse what strata__fs_read_file must not read: not a regular file, or larger than max. */
 static int check_readable(const struct stat *st, const char *shown, size_t max)
 {
 	if (!S_ISREG(st->st_mode))
@@ -52,7 +52,7 @@ static int read_fd(strata_buf *out, int fd, const char *shown, size_t max)
 	for (;;) {
 		ssize_t n;
 
-		if ((rc = buf_grow(out, want)) < 0)
+		if ((rc = strata__buf_grow(out, want)) < 0)
 			goto fail;
 		n = read(fd, out->ptr + out->len, want);
 		if (n < 0 && errno == EINTR)
@@ -74,14 +74,14 @@ static int read_fd(strata_buf *out, int fd, const char *shown, size_t max)
 	out->ptr[out->len] = '\0';
 	return 0;
 fail:
-	buf_truncate(out, start);
+	strata__buf_truncate(out, start);
 	return rc;
 }
 
 /* O_NONBLOCK: opening a FIFO must not hang; it is then refused as not a regular file. */
 #define READ_FLAGS (O_RDONLY | O_CLOEXEC | O_NONBLOCK)
 
-int fs_read_file(strata_buf *out, const char *path, size_t max)
+int strata__fs_read_file(strata_buf *out, const char *path, size_t max)
 {
 	int fd = open(path, READ_FLAGS), rc;
 
@@ -110,7 +110,7 @@ static int write_all(int fd, const char *data, size_t len, const char *path)
 	return 0;
 }
 
-int fs_create_file(const char *path, const char *data, size_t len)
+int strata__fs_create_file(const char *path, const char *data, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	int rc;
@@ -127,24 +127,24 @@ int fs_create_file(const char *path, const char *data, size_t len)
 	return rc;
 }
 
-int fs_write_file(const char *path, const char *data, size_t len)
+int strata__fs_write_file(const char *path, const char *data, size_t len)
 {
 	strata_buf tmp = STRATA_BUF_INIT;
 	int rc, attempt;
 
 	for (attempt = 0; attempt < 100; attempt++) {
-		buf_clear(&tmp);
-		if (buf_printf(&tmp, "%s.tmp%ld.%d", path, (long)getpid(), attempt) < 0)
+		strata__buf_clear(&tmp);
+		if (strata__buf_printf(&tmp, "%s.tmp%ld.%d", path, (long)getpid(), attempt) < 0)
 			return STRATA_ERROR;
-		rc = fs_create_file(buf_cstr(&tmp), data, len);
+		rc = strata__fs_create_file(strata__buf_cstr(&tmp), data, len);
 		if (rc != STRATA_ECONFLICT)
 			break;
 	}
-	if (rc == 0 && rename(buf_cstr(&tmp), path) < 0) {
+	if (rc == 0 && rename(strata__buf_cstr(&tmp), path) < 0) {
 		rc = strata_error_set(STRATA_ERROR, "cannot replace '%s': %s", path, strerror(errno));
-		unlink(buf_cstr(&tmp));
+		unlink(strata__buf_cstr(&tmp));
 	}
-	buf_release(&tmp);
+	strata__buf_release(&tmp);
 	return rc;
 }
 
@@ -176,7 +176,7 @@ static int list_names(char ***names_out, size_t *count_out, DIR *d)
 			continue;
 		if (strata_grow((void **)&names, &cap, n + 1, sizeof(*names)) < 0 ||
 		    !(names[n] = strata_strdup(e->d_name))) {
-			fs_free_names(names, n);
+			strata__fs_free_names(names, n);
 			return STRATA_ERROR;
 		}
 		n++;
@@ -196,7 +196,7 @@ static int open_dir(DIR **out, const char *dir)
 	return 0;
 }
 
-int fs_list_dir(char ***names_out, size_t *count_out, const char *dir)
+int strata__fs_list_dir(char ***names_out, size_t *count_out, const char *dir)
 {
 	DIR *d;
 	int rc;
@@ -210,7 +210,7 @@ int fs_list_dir(char ***names_out, size_t *count_out, const char *dir)
 	return rc;
 }
 
-int fs_dir_open(fs_dir *out, const char *path)
+int strata__fs_dir_open(fs_dir *out, const char *path)
 {
 	DIR *d;
 	int rc;
@@ -229,7 +229,7 @@ int fs_dir_open(fs_dir *out, const char *path)
 	return rc;
 }
 
-int fs_dir_read(strata_buf *out, const fs_dir *d, const char *name, const char *shown,
+int strata__fs_dir_read(strata_buf *out, const fs_dir *d, const char *name, const char *shown,
 		size_t max)
 {
 	int fd = openat(d->fd, name, READ_FLAGS | O_NOFOLLOW), rc;
@@ -244,17 +244,17 @@ int fs_dir_read(strata_buf *out, const fs_dir *d, const char *name, const char *
 	return rc;
 }
 
-void fs_dir_close(fs_dir *d)
+void strata__fs_dir_close(fs_dir *d)
 {
 	if (d->fd >= 0)
 		close(d->fd);
-	fs_free_names(d->names, d->count);
+	strata__fs_free_names(d->names, d->count);
 	d->fd = -1;
 	d->names = NULL;
 	d->count = 0;
 }
 
-void fs_free_names(char **names, size_t count)
+void strata__fs_free_names(char **names, size_t count)
 {
 	size_t i;
 
@@ -263,27 +263,27 @@ void fs_free_names(char **names, size_t count)
 	strata_free(names);
 }
 
-int fs_is_dir(const char *path)
+int strata__fs_is_dir(const char *path)
 {
 	struct stat st;
 
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-int fs_exists(const char *path)
+int strata__fs_exists(const char *path)
 {
 	struct stat st;
 
 	return lstat(path, &st) == 0;
 }
 
-int fs_mkdir_p(const char *path)
+int strata__fs_mkdir_p(const char *path)
 {
 	strata_buf b = STRATA_BUF_INIT;
 	size_t i;
 	int rc = 0;
 
-	if (buf_puts(&b, path) < 0)
+	if (strata__buf_puts(&b, path) < 0)
 		return STRATA_ERROR;
 	for (i = 1; i <= b.len && rc == 0; i++) {
 		if (b.ptr[i] == '/' || b.ptr[i] == '\0') {
@@ -296,16 +296,16 @@ int fs_mkdir_p(const char *path)
 			b.ptr[i] = c;
 		}
 	}
-	buf_release(&b);
+	strata__buf_release(&b);
 	return rc;
 }
 
-int fs_join(strata_buf *out, const char *dir, const char *name)
+int strata__fs_join(strata_buf *out, const char *dir, const char *name)
 {
-	buf_clear(out);
+	strata__buf_clear(out);
 	if (!dir || !*dir || (name[0] == '/'))
-		return buf_puts(out, name);
-	if (buf_puts(out, dir) < 0 || (dir[strlen(dir) - 1] != '/' && buf_putc(out, '/') < 0))
+		return strata__buf_puts(out, name);
+	if (strata__buf_puts(out, dir) < 0 || (dir[strlen(dir) - 1] != '/' && strata__buf_putc(out, '/') < 0))
 		return STRATA_ERROR;
-	return buf_puts(out, name);
+	return strata__buf_puts(out, name);
 }

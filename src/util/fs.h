@@ -21,36 +21,36 @@
 #include "util/buf.h"
 
 /* Read a whole file into out (appended). Larger than max: STRATA_EPARSE. */
-int fs_read_file(strata_buf *out, const char *path, size_t max);
+int strata__fs_read_file(strata_buf *out, const char *path, size_t max);
 /* Atomically replace path with data. */
-int fs_write_file(const char *path, const char *data, size_t len);
+int strata__fs_write_file(const char *path, const char *data, size_t len);
 /* Create path with data; fails with STRATA_ECONFLICT if it exists (even as a symlink). */
-int fs_create_file(const char *path, const char *data, size_t len);
-/* Regular-file names in dir (not following symlinks out of it), sorted; free with fs_free_names. */
-int fs_list_dir(char ***names_out, size_t *count_out, const char *dir);
-void fs_free_names(char **names, size_t count);
+int strata__fs_create_file(const char *path, const char *data, size_t len);
+/* Regular-file names in dir (not following symlinks out of it), sorted; free with strata__fs_free_names. */
+int strata__fs_list_dir(char ***names_out, size_t *count_out, const char *dir);
+void strata__fs_free_names(char **names, size_t count);
 
 /* An open directory and the names of its regular files (symlinks excluded), sorted. */
 typedef struct fs_dir {
 	int fd;       /* the directory; -1 once closed */
-	char **names; /* owned; see fs_list_dir */
+	char **names; /* owned; see strata__fs_list_dir */
 	size_t count;
 } fs_dir;
 
-/* Open and list path. ENOENT is STRATA_ENOTFOUND. Close with fs_dir_close in all cases. */
-int fs_dir_open(fs_dir *out, const char *path);
+/* Open and list path. ENOENT is STRATA_ENOTFOUND. Close with strata__fs_dir_close in all cases. */
+int strata__fs_dir_open(fs_dir *out, const char *path);
 /*
- * Read the regular file name in d into out (appended), as fs_read_file
+ * Read the regular file name in d into out (appended), as strata__fs_read_file
  * does; a symlink or other non-regular file is STRATA_EPARSE. shown is
  * the path used in messages.
  */
-int fs_dir_read(strata_buf *out, const fs_dir *d, const char *name, const char *shown,
+int strata__fs_dir_read(strata_buf *out, const fs_dir *d, const char *name, const char *shown,
 		size_t max);
-void fs_dir_close(fs_dir *d);
-int fs_is_dir(const char *path);
-int fs_exists(const char *path);
-int fs_mkdir_p(const char *path);
+void strata__fs_dir_close(fs_dir *d);
+int strata__fs_is_dir(const char *path);
+int strata__fs_exists(const char *path);
+int strata__fs_mkdir_p(const char *path);
 /* dir + "/" + name into out (replacing its contents). */
-int fs_join(strata_buf *out, const char *dir, const char *name);
+int strata__fs_join(strata_buf *out, const char *dir, const char *name);
 
 #endif

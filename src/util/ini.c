@@ -42,7 +42,7 @@ static int key_line(const char *path, const char *section, const char *key, int 
 	return found;
 }
 
-int ini_entry_error(const char *path, const char *section, const char *key, const char *value,
+int strata__ini_entry_error(const char *path, const char *section, const char *key, const char *value,
 		    int nth, const char *why, const char *hint)
 {
 	int line = key_line(path, section, key, nth);
@@ -58,7 +58,7 @@ int ini_entry_error(const char *path, const char *section, const char *key, cons
 	return STRATA_EPARSE;
 }
 
-int ini_parse_long(long *out, const char *s, long min, long max)
+int strata__ini_parse_long(long *out, const char *s, long min, long max)
 {
 	char *end;
 	long v;

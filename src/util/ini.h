@@ -15,10 +15,10 @@
  * key in the section (0 for the first), for keys that repeat. path NULL
  * stands for "strata.ini".
  */
-int ini_entry_error(const char *path, const char *section, const char *key, const char *value,
+int strata__ini_entry_error(const char *path, const char *section, const char *key, const char *value,
 		    int nth, const char *why, const char *hint);
 
 /* A decimal whole number from min to max into *out: 0, or -1 (nothing set). */
-int ini_parse_long(long *out, const char *s, long min, long max);
+int strata__ini_parse_long(long *out, const char *s, long min, long max);
 
 #endif

@@ -44,7 +44,7 @@ static int rehash(strata_map *m, size_t ncap)
 	return 0;
 }
 
-int map_put(strata_map *m, const char *key, void *value)
+int strata__map_put(strata_map *m, const char *key, void *value)
 {
 	unsigned long h = hash_str(key);
 	strata_map_entry *e;
@@ -61,7 +61,7 @@ int map_put(strata_map *m, const char *key, void *value)
 	return 0;
 }
 
-void *map_get(const strata_map *m, const char *key)
+void *strata__map_get(const strata_map *m, const char *key)
 {
 	strata_map_entry *e;
 
@@ -71,14 +71,14 @@ void *map_get(const strata_map *m, const char *key)
 	return e->key ? e->value : NULL;
 }
 
-int map_has(const strata_map *m, const char *key)
+int strata__map_has(const strata_map *m, const char *key)
 {
 	if (!m->cap)
 		return 0;
 	return find_slot(m->slots, m->cap, key, hash_str(key))->key != NULL;
 }
 
-void map_release(strata_map *m)
+void strata__map_release(strata_map *m)
 {
 	strata_free(m->slots);
 	m->slots = NULL;

@@ -24,10 +24,10 @@ typedef struct strata_map {
 #define STRATA_MAP_INIT { NULL, 0, 0 }
 
 /* Insert or replace; returns 0 or STRATA_ERROR (out of memory). */
-int map_put(strata_map *m, const char *key, void *value);
+int strata__map_put(strata_map *m, const char *key, void *value);
 /* The value for key, or NULL. */
-void *map_get(const strata_map *m, const char *key);
-int map_has(const strata_map *m, const char *key);
-void map_release(strata_map *m);
+void *strata__map_get(const strata_map *m, const char *key);
+int strata__map_has(const strata_map *m, const char *key);
+void strata__map_release(strata_map *m);
 
 #endif

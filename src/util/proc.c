@@ -22,7 +22,7 @@
 /* The process group of the program running now, 0 when none. */
 static atomic_int running_pgid;
 
-void proc_abort_all(void)
+void strata__proc_abort_all(void)
 {
 	int pgid = atomic_load(&running_pgid);
 
@@ -81,7 +81,7 @@ static int drain(int fd, strata_buf *b, size_t keep, size_t *total)
 		return 1;
 	*total += (size_t)n;
 	if (b && b->len < keep)
-		buf_putn(b, chunk, (size_t)n < keep - b->len ? (size_t)n : keep - b->len);
+		strata__buf_putn(b, chunk, (size_t)n < keep - b->len ? (size_t)n : keep - b->len);
 	return 0;
 }
 
@@ -94,11 +94,11 @@ static int cloexec_pipe(int fd[2])
 	return 0;
 }
 
-int proc_run(proc_result *res, const char *const *argv, const char *dir, long timeout_ms,
+int strata__proc_run(proc_result *res, const char *const *argv, const char *dir, long timeout_ms,
 	     size_t max_out, strata_buf *out, strata_buf *err)
 {
 	int po[2] = { -1, -1 }, pe[2] = { -1, -1 }, ps[2] = { -1, -1 };
-	double start = now_ms();
+	double start = strata__now_ms();
 	size_t out_total = 0, err_total = 0;
 	int status = 0, killed = 0;
 	pid_t pid;
@@ -125,7 +125,7 @@ int proc_run(proc_result *res, const char *const *argv, const char *dir, long ti
 	while (po[0] >= 0 || pe[0] >= 0) {
 		struct pollfd fds[2];
 		nfds_t nfds = 0;
-		long left = timeout_ms > 0 ? timeout_ms - (long)(now_ms() - start) : -1;
+		long left = timeout_ms > 0 ? timeout_ms - (long)(strata__now_ms() - start) : -1;
 		int r;
 
 		if (timeout_ms > 0 && left <= 0) {
@@ -166,7 +166,7 @@ int proc_run(proc_result *res, const char *const *argv, const char *dir, long ti
 	/* Whatever it left running in its group goes with it. */
 	kill(-pid, SIGKILL);
 	atomic_store(&running_pgid, 0);
-	res->elapsed_ms = (long)(now_ms() - start);
+	res->elapsed_ms = (long)(strata__now_ms() - start);
 	{
 		int e[2];
 		ssize_t n = read(ps[0], e, sizeof(e));
@@ -194,7 +194,7 @@ int proc_run(proc_result *res, const char *const *argv, const char *dir, long ti
 		res->status = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 	}
 	if (out && out->len > max_out)
-		buf_truncate(out, max_out);
+		strata__buf_truncate(out, max_out);
 	return 0;
 fail:
 	close_fd(&po[0]);

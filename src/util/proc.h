@@ -8,7 +8,7 @@
  * past the time limit, or when stdout grows past its limit, the whole
  * process group is killed (SIGKILL) and reaped, so nothing it started
  * lives on. Only one program runs at a time per process registered for
- * proc_abort_all (the signal path), which kills it too.
+ * strata__proc_abort_all (the signal path), which kills it too.
  */
 #ifndef STRATA_UTIL_PROC_H
 #define STRATA_UTIL_PROC_H
@@ -40,11 +40,11 @@ typedef struct proc_result {
  * program ended (the caller judges it), or STRATA_ERROR when it could not
  * be started at all (no pipes, no fork), with the error set.
  */
-int proc_run(proc_result *res, const char *const *argv, const char *dir, long timeout_ms,
+int strata__proc_run(proc_result *res, const char *const *argv, const char *dir, long timeout_ms,
 	     size_t max_out, strata_buf *out, strata_buf *err);
 
 /* Kill the process group of the program running now, if any (the
  * signal path; async-signal-safe). */
-void proc_abort_all(void);
+void strata__proc_abort_all(void);
 
 #endif

@@ -14,7 +14,7 @@ int strata_parse_duration_ms(long *out, const char *s)
 	STRATA_ASSERT_ARG(out);
 	STRATA_ASSERT_ARG(s);
 
-	return parse_duration_ms(out, s);
+	return strata__parse_duration_ms(out, s);
 }
 
 int strata_parse_count(long *out, const char *s)
@@ -22,12 +22,12 @@ int strata_parse_count(long *out, const char *s)
 	STRATA_ASSERT_ARG(out);
 	STRATA_ASSERT_ARG(s);
 
-	return parse_count(out, s);
+	return strata__parse_count(out, s);
 }
 
 double strata_now_ms(void)
 {
-	return now_ms();
+	return strata__now_ms();
 }
 
 int strata_redact_conninfo(strata_buf *out, const char *conninfo)
@@ -35,7 +35,7 @@ int strata_redact_conninfo(strata_buf *out, const char *conninfo)
 	STRATA_ASSERT_ARG(out);
 	STRATA_ASSERT_ARG(conninfo);
 
-	return redact_conninfo(out, conninfo);
+	return strata__redact_conninfo(out, conninfo);
 }
 
 int strata_file_read(strata_buf *out, const char *path, size_t max)
@@ -43,7 +43,7 @@ int strata_file_read(strata_buf *out, const char *path, size_t max)
 	STRATA_ASSERT_ARG(out);
 	STRATA_ASSERT_ARG(path);
 
-	return fs_read_file(out, path, max);
+	return strata__fs_read_file(out, path, max);
 }
 
 int strata_file_write(const char *path, const char *data, size_t len)
@@ -51,19 +51,19 @@ int strata_file_write(const char *path, const char *data, size_t len)
 	STRATA_ASSERT_ARG(path);
 	STRATA_ASSERT_ARG(data || !len);
 
-	return fs_write_file(path, data, len);
+	return strata__fs_write_file(path, data, len);
 }
 
 int strata_mkdir_p(const char *path)
 {
 	STRATA_ASSERT_ARG(path);
 
-	return fs_mkdir_p(path);
+	return strata__fs_mkdir_p(path);
 }
 
 int strata_is_dir(const char *path)
 {
 	STRATA_ASSERT_ARG_WITH_RETVAL(path, 0);
 
-	return fs_is_dir(path);
+	return strata__fs_is_dir(path);
 }

@@ -15,7 +15,7 @@
  *  1. Both give bit-identical digests (tests/unit/util/test_sha256.c
  *     compares them on every length around the block boundaries).
  *  2. The choice is made once per process (pthread_once), before the
- *     first block is hashed; sha256_use_portable() overrides it for tests.
+ *     first block is hashed; strata__sha256_use_portable() overrides it for tests.
  *  3. Each compress function takes whole 64-byte blocks, any number, and
  *     keeps the state in registers across them.
  */
@@ -199,7 +199,7 @@ static compress_fn compressor(void)
 	return compress;
 }
 
-int sha256_use_portable(int on)
+int strata__sha256_use_portable(int on)
 {
 	pthread_once(&chosen, choose);
 	compress = compress_portable;
@@ -212,7 +212,7 @@ int sha256_use_portable(int on)
 
 /* ---- streaming ------------------------------------------------------- */
 
-void sha256_init(sha256_ctx *c)
+void strata__sha256_init(sha256_ctx *c)
 {
 	static const uint32_t iv[8] = {
 		0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
@@ -223,7 +223,7 @@ void sha256_init(sha256_ctx *c)
 	c->used = 0;
 }
 
-void sha256_update(sha256_ctx *c, const void *data, size_t n)
+void strata__sha256_update(sha256_ctx *c, const void *data, size_t n)
 {
 	const unsigned char *p = data;
 	compress_fn fn = compressor();
@@ -251,7 +251,7 @@ void sha256_update(sha256_ctx *c, const void *data, size_t n)
 	}
 }
 
-void sha256_final(sha256_ctx *c, unsigned char out[32])
+void strata__sha256_final(sha256_ctx *c, unsigned char out[32])
 {
 	uint64_t bits = c->total * 8;
 	compress_fn fn = compressor();
@@ -277,7 +277,7 @@ void sha256_final(sha256_ctx *c, unsigned char out[32])
 	}
 }
 
-void sha256_hex(const unsigned char digest[32], char out[65])
+void strata__sha256_hex(const unsigned char digest[32], char out[65])
 {
 	static const char hex[] = "0123456789abcdef";
 	int i;

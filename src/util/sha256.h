@@ -17,17 +17,17 @@ typedef struct sha256_ctx {
 	size_t used;
 } sha256_ctx;
 
-void sha256_init(sha256_ctx *c);
-void sha256_update(sha256_ctx *c, const void *data, size_t n);
-void sha256_final(sha256_ctx *c, unsigned char out[32]);
+void strata__sha256_init(sha256_ctx *c);
+void strata__sha256_update(sha256_ctx *c, const void *data, size_t n);
+void strata__sha256_final(sha256_ctx *c, unsigned char out[32]);
 /* Lowercase hex of a 32-byte digest into out (65 bytes with the NUL). */
-void sha256_hex(const unsigned char digest[32], char out[65]);
+void strata__sha256_hex(const unsigned char digest[32], char out[65]);
 
 /*
  * Test hook: on = 1 makes every later hash use the portable code, 0 the
  * fastest the CPU allows. Returns 1 if the SHA instructions are now in
  * use. Not for use while other threads hash.
  */
-int sha256_use_portable(int on);
+int strata__sha256_use_portable(int on);
 
 #endif

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-int parse_count(long *out, const char *s)
+int strata__parse_count(long *out, const char *s)
 {
 	char *end;
 	long v;
@@ -31,7 +31,7 @@ int parse_count(long *out, const char *s)
 	return 0;
 }
 
-int parse_duration_ms(long *out, const char *s)
+int strata__parse_duration_ms(long *out, const char *s)
 {
 	static const struct { const char *unit; long ms; } units[] = {
 		{ "", 1 }, { "ms", 1 }, { "s", 1000 }, { "sec", 1000 }, { "min", 60000 },
@@ -80,7 +80,7 @@ static size_t ascii_run_end(const unsigned char *s, size_t i, size_t n)
 	return i;
 }
 
-int utf8_valid(const char *str, size_t n, size_t *bad_offset)
+int strata__utf8_valid(const char *str, size_t n, size_t *bad_offset)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0;
@@ -122,7 +122,7 @@ bad:
 	return 0;
 }
 
-int random_hex(char *out, size_t n)
+int strata__random_hex(char *out, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char raw[64];
@@ -217,16 +217,16 @@ static int scrub_decoded(strata_buf *out, size_t start, const char *pw, const ch
 			p += 2;
 			changed = 1;
 		}
-		if (c == 0 || buf_putc(&dec, (char)c) < 0) {
-			buf_release(&dec);
+		if (c == 0 || strata__buf_putc(&dec, (char)c) < 0) {
+			strata__buf_release(&dec);
 			return c == 0 ? 0 : STRATA_ERROR;
 		}
 	}
-	if (changed && dec.len && out->ptr && !buf_oom(out)) {
-		redact_secret(out->ptr + start, buf_cstr(&dec));
+	if (changed && dec.len && out->ptr && !strata__buf_oom(out)) {
+		strata__redact_secret(out->ptr + start, strata__buf_cstr(&dec));
 		out->len = start + strlen(out->ptr + start);
 	}
-	buf_release(&dec);
+	strata__buf_release(&dec);
 	return 0;
 }
 
@@ -236,15 +236,15 @@ static int redact_url(strata_buf *out, const char *url, size_t scheme_len)
 	size_t start = out->len;
 	int rc;
 
-	if (buf_putn(out, url, scheme_len) < 0)
+	if (strata__buf_putn(out, url, scheme_len) < 0)
 		return STRATA_ERROR;
 	for (p = auth; *p && *p != '/'; p++)
 		if (*p == '@')
 			at = p;
 	if (at) {
 		colon = memchr(auth, ':', (size_t)(at - auth));
-		if (buf_putn(out, auth, colon ? (size_t)(colon - auth) : (size_t)(at - auth)) < 0 ||
-		    (colon && buf_puts(out, ":****") < 0))
+		if (strata__buf_putn(out, auth, colon ? (size_t)(colon - auth) : (size_t)(at - auth)) < 0 ||
+		    (colon && strata__buf_puts(out, ":****") < 0))
 			return STRATA_ERROR;
 		if (colon) {
 			pw = colon + 1;
@@ -263,13 +263,13 @@ static int redact_url(strata_buf *out, const char *url, size_t scheme_len)
 
 				while (*end && *end != '&')
 					end++;
-				if (buf_putn(out, p, (size_t)(eq + 1 - p)) < 0 || buf_puts(out, "****") < 0)
+				if (strata__buf_putn(out, p, (size_t)(eq + 1 - p)) < 0 || strata__buf_puts(out, "****") < 0)
 					return STRATA_ERROR;
 				p = end;
 				continue;
 			}
 		}
-		if (buf_putc(out, *p++) < 0)
+		if (strata__buf_putc(out, *p++) < 0)
 			return STRATA_ERROR;
 	}
 	rc = pw ? scrub_decoded(out, start, pw, pw_end) : 0;
@@ -304,7 +304,7 @@ static int redact_keywords(strata_buf *out, const char *s)
 		int secret;
 
 		if (isspace((unsigned char)*s)) {
-			if (buf_putc(out, *s++) < 0)
+			if (strata__buf_putc(out, *s++) < 0)
 				return STRATA_ERROR;
 			continue;
 		}
@@ -316,26 +316,26 @@ static int redact_keywords(strata_buf *out, const char *s)
 			s++;
 		if (*s != '=' && !secret) {
 			/* Not key=value (libpq refuses it): show the word, go on. */
-			if (buf_putn(out, kw, (size_t)(s - kw)) < 0)
+			if (strata__buf_putn(out, kw, (size_t)(s - kw)) < 0)
 				return STRATA_ERROR;
 			continue;
 		}
 		if (*s == '=')
 			s++;
 		/* shown: the keyword up to its '=', then the value (blanks between dropped) */
-		if (buf_putn(out, kw, (size_t)(s - kw)) < 0)
+		if (strata__buf_putn(out, kw, (size_t)(s - kw)) < 0)
 			return STRATA_ERROR;
 		while (isspace((unsigned char)*s))
 			s++;
 		v = s;
 		s = keyword_value_end(v);
-		if (secret ? (s > v && buf_puts(out, "****") < 0) : buf_putn(out, v, (size_t)(s - v)) < 0)
+		if (secret ? (s > v && strata__buf_puts(out, "****") < 0) : strata__buf_putn(out, v, (size_t)(s - v)) < 0)
 			return STRATA_ERROR;
 	}
 	return 0;
 }
 
-int redact_conninfo(strata_buf *out, const char *conninfo)
+int strata__redact_conninfo(strata_buf *out, const char *conninfo)
 {
 	size_t scheme = url_scheme_len(conninfo);
 
@@ -364,7 +364,7 @@ static char mask_char(const char *secret)
 	return '\0';
 }
 
-void redact_secret(char *text, const char *secret)
+void strata__redact_secret(char *text, const char *secret)
 {
 	size_t slen;
 	char *p = text, mask_with;
@@ -382,7 +382,7 @@ void redact_secret(char *text, const char *secret)
 	}
 }
 
-char *str_trim(char *s)
+char *strata__str_trim(char *s)
 {
 	char *end;
 
@@ -394,12 +394,12 @@ char *str_trim(char *s)
 	return s;
 }
 
-int str_starts_with(const char *s, const char *prefix)
+int strata__str_starts_with(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-int str_is_conflict_marker(const char *p, size_t len)
+int strata__str_is_conflict_marker(const char *p, size_t len)
 {
 	static const char *const markers[] = { "<<<<<<<", "=======", ">>>>>>>", "|||||||" };
 	size_t i;
@@ -411,7 +411,7 @@ int str_is_conflict_marker(const char *p, size_t len)
 	return 0;
 }
 
-double now_ms(void)
+double strata__now_ms(void)
 {
 	struct timespec ts;
 
@@ -419,7 +419,7 @@ double now_ms(void)
 	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-void pause_ms(long ms)
+void strata__pause_ms(long ms)
 {
 	struct timespec ts;
 
@@ -431,7 +431,7 @@ void pause_ms(long ms)
 		;
 }
 
-void utc_timestamp(char out[32])
+void strata__utc_timestamp(char out[32])
 {
 	struct timespec ts;
 	struct tm tm;

@@ -79,7 +79,7 @@ static int zone_offset(cursor *c, int *minutes)
 	return 0;
 }
 
-int iso_time_parse(int64_t *out_ms, const char *s, size_t n, int form)
+int strata__iso_time_parse(int64_t *out_ms, const char *s, size_t n, int form)
 {
 	cursor c = { s, n, 0 };
 	int lenient = form == ISO_TIME_LENIENT;
@@ -160,17 +160,17 @@ static void format(char out[32], int64_t ms, int with_ms)
 		snprintf(out + n, 32 - n, "Z");
 }
 
-void iso_time_format_ms(char out[32], int64_t ms)
+void strata__iso_time_format_ms(char out[32], int64_t ms)
 {
 	format(out, ms, 1);
 }
 
-void iso_time_format(char out[32], int64_t ms)
+void strata__iso_time_format(char out[32], int64_t ms)
 {
 	format(out, ms, 0);
 }
 
-int64_t iso_time_now_ms(void)
+int64_t strata__iso_time_now_ms(void)
 {
 	struct timespec ts;
 
@@ -178,7 +178,7 @@ int64_t iso_time_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int since_parse(int64_t *out_ms, const char *s, int64_t now_ms)
+int strata__since_parse(int64_t *out_ms, const char *s, int64_t now_ms)
 {
 	static const struct { const char *unit; int64_t ms; } units[] = {
 		{ "s", 1000 }, { "sec", 1000 }, { "min", 60000 }, { "h", 3600000 },
@@ -190,7 +190,7 @@ int since_parse(int64_t *out_ms, const char *s, int64_t now_ms)
 
 	if (!s || !*s)
 		goto bad;
-	if (iso_time_parse(out_ms, s, strlen(s), ISO_TIME_LENIENT) == 0)
+	if (strata__iso_time_parse(out_ms, s, strlen(s), ISO_TIME_LENIENT) == 0)
 		return 0;
 	for (; *p >= '0' && *p <= '9'; p++) {
 		if (v > INT64_C(1000000000))

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* What iso_time_parse() accepts. */
+/* What strata__iso_time_parse() accepts. */
 enum iso_time_form {
 	/* YYYY-MM-DDTHH:MM:SSZ, with an optional fraction of a second
 	 * (.1 to .123456789) before the Z: what `strata revision` writes. */
@@ -30,23 +30,23 @@ enum iso_time_form {
  * @return 0, or -1 when s is not such a time (no error is set: callers
  *         say what they were reading)
  */
-int iso_time_parse(int64_t *out_ms, const char *s, size_t n, int form);
+int strata__iso_time_parse(int64_t *out_ms, const char *s, size_t n, int form);
 
 /* "2026-03-04T05:06:07.089Z" (25 bytes with the NUL). */
-void iso_time_format_ms(char out[32], int64_t ms);
+void strata__iso_time_format_ms(char out[32], int64_t ms);
 /* "2026-03-04T05:06:07Z": whole seconds, the form of the created header. */
-void iso_time_format(char out[32], int64_t ms);
+void strata__iso_time_format(char out[32], int64_t ms);
 
 /* The current time, in milliseconds since the epoch (the real-time clock). */
-int64_t iso_time_now_ms(void);
+int64_t strata__iso_time_now_ms(void);
 
 /*
  * A lower bound in time, as `strata log --since` takes it: an ISO date or
- * time in the lenient form, or an age counted back from now_ms: a whole
+ * time in the lenient form, or an age counted back from strata__now_ms: a whole
  * number and a unit, s, min, h, d or w ("30min", "12h", "7d", "2w"). A
  * bare 'm' is refused as ambiguous (minutes or months?).
  * @return 0, or STRATA_EINVALID with a message naming s and a hint
  */
-int since_parse(int64_t *out_ms, const char *s, int64_t now_ms);
+int strata__since_parse(int64_t *out_ms, const char *s, int64_t now_ms);
 
 #endif

@@ -21,11 +21,11 @@ static strata_advise_report *advise_sql(const char *sql, const strata_advise_set
 
 	run_script(db, sql);
 	cat = introspect(db);
-	assert_int_equal(advise_report_new(&r), 0);
-	if (advise_catalog(r, cat, NULL, s) != 0)
+	assert_int_equal(strata__advise_report_new(&r), 0);
+	if (strata__advise_catalog(r, cat, NULL, s) != 0)
 		fail_msg("advise: %s", strata_error_last()->message);
-	sc_catalog_free(cat);
-	db_close(db);
+	strata__sc_catalog_free(cat);
+	strata__db_close(db);
 	return r;
 }
 
@@ -123,7 +123,7 @@ static void test_advise__index_definitions(void **state)
 
 	(void)state;
 	memset(&x, 0, sizeof(x));
-	assert_int_equal(adv_index_parse(&x, "CREATE UNIQUE INDEX \"a ON b\" ON public.\"t(x)\" "
+	assert_int_equal(strata__adv_index_parse(&x, "CREATE UNIQUE INDEX \"a ON b\" ON public.\"t(x)\" "
 					      "USING btree (a, lower(b) DESC, \"C d\" text_pattern_ops) "
 					      "INCLUDE (e) NULLS NOT DISTINCT WHERE (deleted_at IS NULL)"),
 			 0);
@@ -139,31 +139,31 @@ static void test_advise__index_definitions(void **state)
 	assert_string_equal(x.include, "e");
 	assert_true(x.nulls_not_distinct);
 	assert_string_equal(x.where, "(deleted_at IS NULL)");
-	adv_index_release(&x);
+	strata__adv_index_release(&x);
 
-	assert_int_equal(adv_index_parse(&x, "CREATE INDEX c_p ON c(p_id, lower(status) DESC) WHERE "
+	assert_int_equal(strata__adv_index_parse(&x, "CREATE INDEX c_p ON c(p_id, lower(status) DESC) WHERE "
 					      "deleted_at IS NULL"),
 			 0);
 	assert_false(x.unique);
 	assert_string_equal(x.method, "btree");
 	assert_int_equal(x.nkeys, 2);
 	assert_string_equal(x.where, "deleted_at IS NULL");
-	adv_index_release(&x);
+	strata__adv_index_release(&x);
 
-	assert_int_equal(adv_index_parse(&x, "CREATE INDEX g ON t USING gin (doc jsonb_path_ops)"), 0);
+	assert_int_equal(strata__adv_index_parse(&x, "CREATE INDEX g ON t USING gin (doc jsonb_path_ops)"), 0);
 	assert_string_equal(x.method, "gin");
-	adv_index_release(&x);
+	strata__adv_index_release(&x);
 
 	/* not an index definition: nothing read, nothing leaked */
-	assert_int_equal(adv_index_parse(&x, "CREATE INDEX broken ON t"), -1);
-	adv_index_release(&x);
-	assert_int_equal(adv_index_parse(&x, "CREATE INDEX x ON t ()"), -1);
-	adv_index_release(&x);
+	assert_int_equal(strata__adv_index_parse(&x, "CREATE INDEX broken ON t"), -1);
+	strata__adv_index_release(&x);
+	assert_int_equal(strata__adv_index_parse(&x, "CREATE INDEX x ON t ()"), -1);
+	strata__adv_index_release(&x);
 	/* found by fuzz/fuzz_advise_index.c: ON at the very start, no method after USING */
-	assert_int_equal(adv_index_parse(&x, "ON pLUDE ubzlic.\"t('ING btree (a, lo"), -1);
-	adv_index_release(&x);
-	assert_int_equal(adv_index_parse(&x, "CREATE INDEX g ON ONLY public.t USING  (e) x"), -1);
-	adv_index_release(&x);
+	assert_int_equal(strata__adv_index_parse(&x, "ON pLUDE ubzlic.\"t('ING btree (a, lo"), -1);
+	strata__adv_index_release(&x);
+	assert_int_equal(strata__adv_index_parse(&x, "CREATE INDEX g ON ONLY public.t USING  (e) x"), -1);
+	strata__adv_index_release(&x);
 }
 
 /* A real strata.ini in a temporary folder, removed by config_done (the
@@ -213,7 +213,7 @@ static void test_advise__settings(void **state)
 	assert_null(s.ignore[1].pattern);
 	assert_int_equal(s.nlike_columns, 2);
 	assert_string_equal(s.like_columns[1], "t.name");
-	assert_int_equal(s.severity[strata_advise_rule_find("SA302") - advise_rule(0)], STRATA_ADVISE_OFF);
+	assert_int_equal(s.severity[strata_advise_rule_find("SA302") - strata__advise_rule(0)], STRATA_ADVISE_OFF);
 	strata_advise_settings_release(&s);
 	config_done(cfg);
 

@@ -41,12 +41,12 @@ static void test_advise_pg__catalogue(void **state)
 
 	(void)state;
 	snprintf(name, sizeof(name), "advise_unit_%d", (int)getpid());
-	buf_printf(&sql, "DROP DATABASE IF EXISTS %s", name);
+	strata__buf_printf(&sql, "DROP DATABASE IF EXISTS %s", name);
 	exec_ok(admin, sql.ptr);
-	buf_clear(&sql);
-	buf_printf(&sql, "CREATE DATABASE %s", name);
+	strata__buf_clear(&sql);
+	strata__buf_printf(&sql, "CREATE DATABASE %s", name);
 	exec_ok(admin, sql.ptr);
-	assert_int_equal(db_conninfo_with_dbname(&url, pg_url(), name), 0);
+	assert_int_equal(strata__db_conninfo_with_dbname(&url, pg_url(), name), 0);
 	db = open_ok(url.ptr);
 	exec_ok(db, "SET client_min_messages = warning");
 	for (size_t i = 0; i < N_ADVISE_CASES; i++) {
@@ -55,18 +55,18 @@ static void test_advise_pg__catalogue(void **state)
 		if (!(c->engines & STRATA_ADVISE_PG))
 			continue;
 		for (int quiet = 0; quiet < 2; quiet++) {
-			buf_clear(&sql);
-			buf_printf(&sql, "CREATE SCHEMA %c%zu; SET search_path = %c%zu; %s",
+			strata__buf_clear(&sql);
+			strata__buf_printf(&sql, "CREATE SCHEMA %c%zu; SET search_path = %c%zu; %s",
 				   quiet ? 'q' : 't', i, quiet ? 'q' : 't', i,
 				   quiet ? c->quiet : c->trigger);
 			exec_ok(db, sql.ptr);
 		}
 	}
-	if (sc_introspect(db, "strata_version", &cat) != 0)
+	if (strata__sc_introspect(db, "strata_version", &cat) != 0)
 		fail_msg("introspect: %s", strata_error_last()->message);
 	advise_case_settings(&s);
-	assert_int_equal(advise_report_new(&r), 0);
-	if (advise_catalog(r, cat, NULL, &s) != 0)
+	assert_int_equal(strata__advise_report_new(&r), 0);
+	if (strata__advise_catalog(r, cat, NULL, &s) != 0)
 		fail_msg("advise: %s", strata_error_last()->message);
 	for (size_t i = 0; i < N_ADVISE_CASES; i++) {
 		const advise_case *c = &advise_cases[i];
@@ -84,14 +84,14 @@ static void test_advise_pg__catalogue(void **state)
 	}
 	assert_true(ran > 20);
 	strata_advise_report_free(r);
-	sc_catalog_free(cat);
-	db_close(db);
-	buf_clear(&sql);
-	buf_printf(&sql, "DROP DATABASE %s", name);
+	strata__sc_catalog_free(cat);
+	strata__db_close(db);
+	strata__buf_clear(&sql);
+	strata__buf_printf(&sql, "DROP DATABASE %s", name);
 	exec_ok(admin, sql.ptr);
-	db_close(admin);
-	buf_release(&sql);
-	buf_release(&url);
+	strata__db_close(admin);
+	strata__buf_release(&sql);
+	strata__buf_release(&url);
 }
 
 int main(void)

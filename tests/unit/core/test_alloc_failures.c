@@ -90,7 +90,7 @@ static void test_alloc_failures__split(void **state)
 			size_t n = 0;
 
 			strata_alloc_fail_after(k);
-			rc = db_split(&st, &n, NULL, engines[e], sql, strlen(sql));
+			rc = strata__db_split(&st, &n, NULL, engines[e], sql, strlen(sql));
 			strata_alloc_fail_after(-1);
 			if (rc != 0) {
 				assert_int_equal(rc, STRATA_ERROR);
@@ -121,11 +121,11 @@ static void test_alloc_failures__redact(void **state)
 			strata_buf b = STRATA_BUF_INIT;
 
 			strata_alloc_fail_after(k);
-			rc = redact_conninfo(&b, forms[i]);
+			rc = strata__redact_conninfo(&b, forms[i]);
 			strata_alloc_fail_after(-1);
 			if (rc == 0)
-				assert_null(strstr(buf_cstr(&b), "pw@"));
-			buf_release(&b);
+				assert_null(strstr(strata__buf_cstr(&b), "pw@"));
+			strata__buf_release(&b);
 		}
 		assert_int_equal(rc, 0);
 	}
@@ -371,7 +371,7 @@ static void plan_log_reset(void)
 	memset(&plan_log, 0, sizeof(plan_log));
 }
 
-/* Plan m in a transaction that is rolled back; returns plan_expand's code. */
+/* Plan m in a transaction that is rolled back; returns strata__plan_expand's code. */
 static int plan_once(strata_db *db, const strata_online_migration *m, json_t **plan)
 {
 	online_plan_ctx ctx;
@@ -382,18 +382,18 @@ static int plan_once(strata_db *db, const strata_online_migration *m, json_t **p
 	ctx.m = m;
 	ctx.schema = PLAN_SCHEMA;
 	ctx.version_schema = PLAN_VS;
-	if (db_begin(db) != 0)
+	if (strata__db_begin(db) != 0)
 		fail_msg("BEGIN: %s", strata_error_last()->message);
-	rc = plan_expand(&ctx);
+	rc = strata__plan_expand(&ctx);
 	{
 		strata_error saved = *strata_error_last();
 
 		strata_alloc_fail_after(-1);
-		if (db_rollback(db) != 0)
+		if (strata__db_rollback(db) != 0)
 			fail_msg("ROLLBACK: %s", strata_error_last()->message);
 		strata_error_restore(&saved);
 	}
-	model_release(&ctx.model);
+	strata__model_release(&ctx.model);
 	*plan = ctx.plan;
 	return rc;
 }
@@ -483,7 +483,7 @@ static void plan_cases(int once)
 				       ONLINE_SCHEMA "'");
 
 	exec_ok(db, plan_fixture);
-	if (state_ensure(db) != 0) /* the sync functions' schema */
+	if (strata__state_ensure(db) != 0) /* the sync functions' schema */
 		fail_msg("state_ensure: %s", strata_error_last()->message);
 	plan_real_vt = db->vt;
 	plan_vt = *db->vt;
@@ -500,7 +500,7 @@ static void plan_cases(int once)
 	if (strcmp(had_state, "0") == 0)
 		exec_ok(db, "DROP SCHEMA " ONLINE_SCHEMA " CASCADE");
 	free(had_state);
-	db_close(db);
+	strata__db_close(db);
 }
 
 /* Allocation N and every one after it fail. */
@@ -532,30 +532,30 @@ static void test_alloc_failures__backfill_batch_sql(void **state)
 		long k;
 		int rc = -1;
 
-		assert_int_equal(backfill_batch_sql(&want, "public", entry, cursor, 500), 0);
-		assert_non_null(strstr(buf_cstr(&want), "LIMIT 500"));
-		assert_true(!cursor || strstr(buf_cstr(&want), "$2") != NULL);
+		assert_int_equal(strata__backfill_batch_sql(&want, "public", entry, cursor, 500), 0);
+		assert_non_null(strstr(strata__buf_cstr(&want), "LIMIT 500"));
+		assert_true(!cursor || strstr(strata__buf_cstr(&want), "$2") != NULL);
 		for (k = 0; k < MAX_STEPS && rc != 0; k++) {
 			strata_buf sql = STRATA_BUF_INIT;
 
-			buf_puts(&sql, "-- kept: ");
+			strata__buf_puts(&sql, "-- kept: ");
 			strata_alloc_fail_after(k);
-			rc = backfill_batch_sql(&sql, "public", entry, cursor, 500);
+			rc = strata__backfill_batch_sql(&sql, "public", entry, cursor, 500);
 			strata_alloc_fail_after(-1);
 			if (rc != 0) {
 				assert_int_equal(rc, STRATA_ERROR);
-				assert_true(buf_oom(&sql));
-				assert_string_equal(buf_cstr(&sql), "");
+				assert_true(strata__buf_oom(&sql));
+				assert_string_equal(strata__buf_cstr(&sql), "");
 			} else {
-				assert_false(buf_oom(&sql));
-				assert_int_equal(strncmp(buf_cstr(&sql), "-- kept: ", 9), 0);
-				assert_string_equal(buf_cstr(&sql) + 9, buf_cstr(&want));
+				assert_false(strata__buf_oom(&sql));
+				assert_int_equal(strncmp(strata__buf_cstr(&sql), "-- kept: ", 9), 0);
+				assert_string_equal(strata__buf_cstr(&sql) + 9, strata__buf_cstr(&want));
 			}
-			buf_release(&sql);
+			strata__buf_release(&sql);
 		}
 		assert_int_equal(rc, 0);
 		assert_true(k > 3);
-		buf_release(&want);
+		strata__buf_release(&want);
 	}
 	json_decref(entry);
 	(void)state;

@@ -156,7 +156,7 @@ static void test_batch__scan_skips_quoting(void **state)
 	batch_scan sc;
 
 	(void)state;
-	batch_scan_text(&sc, sql, strlen(sql));
+	strata__batch_scan_text(&sc, sql, strlen(sql));
 	assert_int_equal(sc.nlast, 1);
 	assert_int_equal(sc.nnext, 1);
 	assert_int_equal(sc.has_value, 0);
@@ -164,7 +164,7 @@ static void test_batch__scan_skips_quoting(void **state)
 	assert_memory_equal(sql + sc.last_at, ":last", 5);
 	assert_memory_equal(sql + sc.next_at, ":NEXT", 5);
 	/* Glued to a word or a '$' before it, a :name is not a placeholder. */
-	batch_scan_text(&sc, "a$:next x:last", 14);
+	strata__batch_scan_text(&sc, "a$:next x:last", 14);
 	assert_int_equal(sc.nlast + sc.nnext, 0);
 }
 
@@ -174,14 +174,14 @@ static void test_batch__rewrite(void **state)
 	strata_buf out = STRATA_BUF_INIT;
 
 	(void)state;
-	assert_int_equal(batch_rewrite(&out, sql, strlen(sql), "$1", "CAST($2 AS INTEGER)"), 0);
-	assert_string_equal(buf_cstr(&out),
+	assert_int_equal(strata__batch_rewrite(&out, sql, strlen(sql), "$1", "CAST($2 AS INTEGER)"), 0);
+	assert_string_equal(strata__buf_cstr(&out),
 			    "DELETE FROM t WHERE id > $1 AND id <= CAST($2 AS INTEGER) AND s <> ':last'");
-	buf_clear(&out);
+	strata__buf_clear(&out);
 	/* The width-keeping form lint and the split read: offsets stay the file's. */
-	assert_int_equal(batch_rewrite(&out, sql, strlen(sql), "   $1", "   $2"), 0);
+	assert_int_equal(strata__batch_rewrite(&out, sql, strlen(sql), "   $1", "   $2"), 0);
 	assert_int_equal(out.len, strlen(sql));
-	buf_release(&out);
+	strata__buf_release(&out);
 }
 
 static void shape_ok(const char *sql, int is_delete, const char *table, const char *name,
@@ -190,13 +190,13 @@ static void shape_ok(const char *sql, int is_delete, const char *table, const ch
 	batch_stmt st;
 	size_t at;
 
-	if (batch_stmt_parse(&st, &at, sql, strlen(sql)) != 0)
+	if (strata__batch_stmt_parse(&st, &at, sql, strlen(sql)) != 0)
 		fail_msg("%s: %s", sql, strata_error_last()->message);
 	assert_int_equal(st.is_delete, is_delete);
 	assert_string_equal(st.table, table);
 	assert_string_equal(st.table_name, name);
 	assert_string_equal(st.key, key);
-	batch_stmt_release(&st);
+	strata__batch_stmt_release(&st);
 }
 
 static void shape_bad(const char *sql, const char *message, size_t want_at)
@@ -204,7 +204,7 @@ static void shape_bad(const char *sql, const char *message, size_t want_at)
 	batch_stmt st;
 	size_t at;
 
-	assert_int_equal(batch_stmt_parse(&st, &at, sql, strlen(sql)), STRATA_EPARSE);
+	assert_int_equal(strata__batch_stmt_parse(&st, &at, sql, strlen(sql)), STRATA_EPARSE);
 	assert_string_equal(strata_error_last()->message, message);
 	assert_int_equal(at, want_at);
 	assert_null(st.table);
@@ -240,24 +240,24 @@ static void test_batch__tuner(void **state)
 	int i;
 
 	(void)state;
-	batch_tuner_init(&t, 500, 100);
-	batch_tuner_observe(&t, 500, 1000);
+	strata__batch_tuner_init(&t, 500, 100);
+	strata__batch_tuner_observe(&t, 500, 1000);
 	assert_int_equal(t.size, 500); /* a fixed size stays */
-	batch_tuner_init(&t, 0, 0);
-	batch_tuner_observe(&t, 1000, 1);
+	strata__batch_tuner_init(&t, 0, 0);
+	strata__batch_tuner_observe(&t, 1000, 1);
 	assert_int_equal(t.size, BATCH_SIZE_START); /* batch_target = 0: fixed too */
-	batch_tuner_init(&t, 0, 100);
+	strata__batch_tuner_init(&t, 0, 100);
 	assert_int_equal(t.size, BATCH_SIZE_START);
 	/* 0.01 ms a row: 10,000 rows make 100 ms; growth at most 4x a batch. */
-	batch_tuner_observe(&t, t.size, t.size * 0.01);
+	strata__batch_tuner_observe(&t, t.size, t.size * 0.01);
 	assert_int_equal(t.size, 4000);
 	for (i = 0; i < 10; i++)
-		batch_tuner_observe(&t, t.size, t.size * 0.01);
+		strata__batch_tuner_observe(&t, t.size, t.size * 0.01);
 	assert_in_range(t.size, 9900, 10100);
 	/* A batch that waited on locks: smaller at once, at most 4x. */
-	batch_tuner_observe(&t, t.size, 5000);
+	strata__batch_tuner_observe(&t, t.size, 5000);
 	assert_in_range(t.size, 2400, 2600);
-	batch_tuner_observe(&t, 10, 1e6);
+	strata__batch_tuner_observe(&t, 10, 1e6);
 	assert_true(t.size >= BATCH_SIZE_MIN);
 }
 

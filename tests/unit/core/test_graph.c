@@ -364,18 +364,18 @@ static void write_rev(const char *dir, const char *name, const char *id, const c
 	snprintf(text, sizeof(text), "-- revision: %s\n-- revises: %s\n-- message: m\n"
 		 "-- +up\nCREATE TABLE t%s (id int);\n-- +down\nDROP TABLE t%s;\n",
 		 id, revises, id, id);
-	assert_int_equal(fs_join(&path, dir, name), 0);
-	assert_int_equal(fs_write_file(buf_cstr(&path), text, strlen(text)), 0);
-	buf_release(&path);
+	assert_int_equal(strata__fs_join(&path, dir, name), 0);
+	assert_int_equal(strata__fs_write_file(strata__buf_cstr(&path), text, strlen(text)), 0);
+	strata__buf_release(&path);
 }
 
 static void write_raw(const char *dir, const char *name, const char *text)
 {
 	strata_buf path = STRATA_BUF_INIT;
 
-	assert_int_equal(fs_join(&path, dir, name), 0);
-	assert_int_equal(fs_write_file(buf_cstr(&path), text, strlen(text)), 0);
-	buf_release(&path);
+	assert_int_equal(strata__fs_join(&path, dir, name), 0);
+	assert_int_equal(strata__fs_write_file(strata__buf_cstr(&path), text, strlen(text)), 0);
+	strata__buf_release(&path);
 }
 
 static void remove_tree(const char *dir)
@@ -395,7 +395,7 @@ static void test_graph__load_directory(void **state)
 
 	assert_non_null(mkdtemp(root));
 	snprintf(dir, sizeof(dir), "%s/migrations", root);
-	assert_int_equal(fs_mkdir_p(dir), 0);
+	assert_int_equal(strata__fs_mkdir_p(dir), 0);
 	write_rev(dir, ID2 "_second.sql", ID2, ID1);
 	write_rev(dir, ID1 "_first.sql", ID1, "base");
 	write_rev(dir, ID3 "_third.sql", ID3, ID2);
@@ -506,7 +506,7 @@ static void test_graph__load_1000_files(void **state)
 	assert_non_null(mkdtemp(root));
 	strcpy(prev, "base");
 	for (i = 0; i < 1000; i++) {
-		assert_int_equal(random_hex(id, STRATA_REVISION_LEN), 0);
+		assert_int_equal(strata__random_hex(id, STRATA_REVISION_LEN), 0);
 		if (i % 50 == 25) {
 			snprintf(revises, sizeof(revises), "%s", prev); /* a side branch off prev */
 			memcpy(side, id, sizeof(side));

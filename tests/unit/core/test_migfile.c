@@ -594,17 +594,17 @@ static void test_migfile__online(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/3f9a1c2b7d10_x.sql", dir);
 	snprintf(json, sizeof(json), "%s/x.json", dir);
-	assert_int_equal(fs_write_file(path, HEAD "-- online: x.json\n\n-- +up\n",
+	assert_int_equal(strata__fs_write_file(path, HEAD "-- online: x.json\n\n-- +up\n",
 				       strlen(HEAD "-- online: x.json\n\n-- +up\n")), 0);
 	m = (strata_migration *)1;
 	assert_int_equal(strata_migration_load(&m, path), STRATA_EPARSE);
 	assert_null(m);
 	assert_non_null(strstr(strata_error_last()->message, "named on"));
-	assert_int_equal(fs_write_file(json, "{\"operations\": []}", 18), 0);
+	assert_int_equal(strata__fs_write_file(json, "{\"operations\": []}", 18), 0);
 	assert_int_equal(strata_migration_load(&m, path), 0);
 	assert_string_equal(m->online_file, "x.json");
 	assert_string_equal(m->online_text, "{\"operations\": []}");
-	assert_int_equal(fs_write_file(json, "{\"operations\": [ ]}", 19), 0);
+	assert_int_equal(strata__fs_write_file(json, "{\"operations\": [ ]}", 19), 0);
 	assert_int_equal(strata_migration_load(&m2, path), 0);
 	assert_string_not_equal(m->checksum, m2->checksum);
 	strata_migration_free(m);
@@ -625,7 +625,7 @@ static void test_migfile__load(void **state)
 
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/3f9a1c2b7d10_x.sql", dir);
-	assert_int_equal(fs_write_file(path, good, strlen(good)), 0);
+	assert_int_equal(strata__fs_write_file(path, good, strlen(good)), 0);
 	assert_int_equal(strata_migration_load(&m, path), 0);
 	assert_string_equal(m->path, path);
 	assert_string_equal(m->filename, "3f9a1c2b7d10_x.sql");

@@ -35,7 +35,7 @@ static void on_log(void *payload, strata_log_level level, const char *msg)
 {
 	(void)payload;
 	(void)level;
-	buf_printf(&logged, "%s\n", msg);
+	strata__buf_printf(&logged, "%s\n", msg);
 }
 
 static int setup(void **state)
@@ -48,7 +48,7 @@ static int setup(void **state)
 		return -1;
 	snprintf(mig, sizeof(mig), "%s/migrations", dir);
 	snprintf(db_path, sizeof(db_path), "%s/x.db", dir);
-	return fs_mkdir_p(mig) == 0 ? 0 : -1;
+	return strata__fs_mkdir_p(mig) == 0 ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -56,7 +56,7 @@ static int teardown(void **state)
 	char cmd[128];
 
 	(void)state;
-	buf_release(&logged);
+	strata__buf_release(&logged);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -74,7 +74,7 @@ static void write_mig(int n, const char *extra_sql)
 	snprintf(text, sizeof(text), "-- revision: %012d\n-- revises: %s\n\n-- +up\n"
 		 "CREATE TABLE t%d (id integer%s);\n-- +down\nDROP TABLE t%d;\n", n, parent, n,
 		 extra_sql, n);
-	assert_int_equal(fs_write_file(path, text, strlen(text)), 0);
+	assert_int_equal(strata__fs_write_file(path, text, strlen(text)), 0);
 }
 
 static strata_config *config(const char *database)
@@ -101,7 +101,7 @@ static int upgrade_ahead(strata_run_result *res)
 	assert_int_equal(strata_prefetch_start(&ahead, cfg), 0);
 	assert_non_null(ahead);
 	assert_int_equal(strata_graph_load(&g, cfg->migrations), 0);
-	buf_clear(&logged);
+	strata__buf_clear(&logged);
 	o.prefetch = ahead;
 	o.log = on_log;
 	rc = strata_upgrade(res, cfg, g, &o);
@@ -113,8 +113,8 @@ static int upgrade_ahead(strata_run_result *res)
 
 static int read_file(strata_buf *out)
 {
-	buf_clear(out);
-	return fs_read_file(out, db_path, 1 << 26);
+	strata__buf_clear(out);
+	return strata__fs_read_file(out, db_path, 1 << 26);
 }
 
 static void test_prefetch__missing_file_is_not_created(void **state)
@@ -128,14 +128,14 @@ static void test_prefetch__missing_file_is_not_created(void **state)
 	assert_int_equal(strata_prefetch_start(&ahead, cfg), 0);
 	assert_non_null(ahead);
 	strata_prefetch_free(ahead);
-	assert_false(fs_exists(db_path));
+	assert_false(strata__fs_exists(db_path));
 	strata_config_free(cfg);
 
 	/* The run then creates it the usual way and applies everything. */
 	assert_int_equal(upgrade_ahead(&res), 0);
 	assert_int_equal(res.planned, 2);
 	assert_int_equal(res.done, 2);
-	assert_true(fs_exists(db_path));
+	assert_true(strata__fs_exists(db_path));
 	(void)state;
 }
 
@@ -150,14 +150,14 @@ static void test_prefetch__at_head_settles_without_writing(void **state)
 	assert_int_equal(upgrade_ahead(&res), 0);
 	assert_int_equal(res.planned, 0);
 	assert_int_equal(res.done, 0);
-	assert_non_null(strstr(buf_cstr(&logged), "read ahead"));
+	assert_non_null(strstr(strata__buf_cstr(&logged), "read ahead"));
 	assert_int_equal(read_file(&after), 0);
 	assert_int_equal(stat(db_path, &st1), 0);
 	assert_int_equal(before.len, after.len);
 	assert_memory_equal(before.ptr, after.ptr, before.len);
 	assert_int_equal(st0.st_mtime, st1.st_mtime);
-	buf_release(&before);
-	buf_release(&after);
+	strata__buf_release(&before);
+	strata__buf_release(&after);
 	(void)state;
 }
 
@@ -169,7 +169,7 @@ static void test_prefetch__pending_and_changed_go_the_usual_way(void **state)
 	assert_int_equal(upgrade_ahead(&res), 0);
 	assert_int_equal(res.planned, 1);
 	assert_int_equal(res.done, 1);
-	assert_null(strstr(buf_cstr(&logged), "read ahead"));
+	assert_null(strstr(strata__buf_cstr(&logged), "read ahead"));
 
 	/* An applied file changed: refused as without reading ahead. */
 	write_mig(3, ", v text");
@@ -190,7 +190,7 @@ static void test_prefetch__unreadable_database_reports_as_usual(void **state)
 	/* Not a database: the read ahead fails, the usual path says why. */
 	snprintf(bad, sizeof(bad), "%s.bak", db_path);
 	assert_int_equal(rename(db_path, bad), 0);
-	assert_int_equal(fs_write_file(db_path, junk, sizeof(junk)), 0);
+	assert_int_equal(strata__fs_write_file(db_path, junk, sizeof(junk)), 0);
 	assert_int_equal(upgrade_ahead(&res), STRATA_EDB);
 	assert_non_null(strstr(strata_error_last()->message, "not a usable SQLite database"));
 	assert_int_equal(rename(bad, db_path), 0);

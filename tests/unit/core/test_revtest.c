@@ -17,7 +17,7 @@ static revtest *parse_ok(const char *text)
 {
 	revtest *t = NULL;
 
-	assert_int_equal(revtest_parse(&t, "tests/x.sql", text, strlen(text), DB_SQLITE), 0);
+	assert_int_equal(strata__revtest_parse(&t, "tests/x.sql", text, strlen(text), DB_SQLITE), 0);
 	assert_non_null(t);
 	return t;
 }
@@ -26,7 +26,7 @@ static void parse_fails(const char *text, const char *message)
 {
 	revtest *t = NULL;
 
-	assert_int_equal(revtest_parse(&t, "tests/x.sql", text, strlen(text), DB_SQLITE),
+	assert_int_equal(strata__revtest_parse(&t, "tests/x.sql", text, strlen(text), DB_SQLITE),
 			 STRATA_EPARSE);
 	assert_null(t);
 	if (!strstr(strata_error_last()->message, message))
@@ -52,7 +52,7 @@ static void test_revtest__sections_and_lines(void **state)
 	assert_int_equal(t->stmts[REVTEST_BEFORE][1].line, 5);
 	assert_int_equal(t->stmts[REVTEST_CHECK][0].line, 7);
 	assert_int_equal(t->stmts[REVTEST_CHECK_DOWN][0].line, 9);
-	revtest_free(t);
+	strata__revtest_free(t);
 }
 
 static void test_revtest__check_only(void **state)
@@ -62,7 +62,7 @@ static void test_revtest__check_only(void **state)
 	(void)state;
 	assert_int_equal(t->n[REVTEST_BEFORE], 0);
 	assert_int_equal(t->n[REVTEST_CHECK], 1);
-	revtest_free(t);
+	strata__revtest_free(t);
 }
 
 static void test_revtest__errors_name_the_line(void **state)
@@ -78,13 +78,13 @@ static void test_revtest__errors_name_the_line(void **state)
 static void test_revtest__truth(void **state)
 {
 	(void)state;
-	assert_true(revtest_is_true("t"));
-	assert_true(revtest_is_true("TRUE"));
-	assert_true(revtest_is_true("1"));
-	assert_false(revtest_is_true("f"));
-	assert_false(revtest_is_true("0"));
-	assert_false(revtest_is_true("2"));
-	assert_false(revtest_is_true(NULL));
+	assert_true(strata__revtest_is_true("t"));
+	assert_true(strata__revtest_is_true("TRUE"));
+	assert_true(strata__revtest_is_true("1"));
+	assert_false(strata__revtest_is_true("f"));
+	assert_false(strata__revtest_is_true("0"));
+	assert_false(strata__revtest_is_true("2"));
+	assert_false(strata__revtest_is_true(NULL));
 }
 
 int main(void)

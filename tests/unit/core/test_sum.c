@@ -127,10 +127,10 @@ static void test_sum__old_format_is_read(void **state)
 	t = strstr(sum_text(), "aaaaaaaaaaaa_one.sql");
 	assert_non_null(t);
 	strcpy(lines, t);
-	sha256_init(&c);
-	sha256_update(&c, lines, strlen(lines));
-	sha256_final(&c, d);
-	sha256_hex(d, hex);
+	strata__sha256_init(&c);
+	strata__sha256_update(&c, lines, strlen(lines));
+	strata__sha256_final(&c, d);
+	strata__sha256_hex(d, hex);
 	snprintf(text, sizeof(text), "sha256-v1:%s\n%s", hex, lines);
 	put(STRATA_SUM_FILE, text);
 	assert_int_equal(check(NULL), 0);

@@ -137,10 +137,10 @@ static void test_tags__names_are_checked(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
-		if (tags_name_syntax(bad[i], NULL, STRATA_EINVALID) != STRATA_EINVALID)
+		if (strata__tags_name_syntax(bad[i], NULL, STRATA_EINVALID) != STRATA_EINVALID)
 			fail_msg("'%s' should be refused", bad[i]);
 	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
-		if (tags_name_syntax(good[i], NULL, STRATA_EINVALID) != 0)
+		if (strata__tags_name_syntax(good[i], NULL, STRATA_EINVALID) != 0)
 			fail_msg("'%s' should be taken: %s", good[i], strata_error_last()->message);
 }
 

@@ -39,7 +39,7 @@ static inline strata_db *open_ok(const char *conninfo)
 {
 	strata_db *db = NULL;
 
-	if (db_open(&db, conninfo, NULL) != 0)
+	if (strata__db_open(&db, conninfo, NULL) != 0)
 		fail_msg("db_open: %s (hint: %s)", strata_error_last()->message,
 			 strata_error_last()->hint);
 	return db;
@@ -47,7 +47,7 @@ static inline strata_db *open_ok(const char *conninfo)
 
 static inline void exec_ok(strata_db *db, const char *sql)
 {
-	if (db_exec_stmt(db, sql, strlen(sql), NULL, 0) != 0)
+	if (strata__db_exec_stmt(db, sql, strlen(sql), NULL, 0) != 0)
 		fail_msg("%s: %s", sql, strata_error_last()->message);
 }
 
@@ -56,8 +56,8 @@ static inline int keep_value(void *payload, int ncols, const char *const *values
 	strata_buf *b = payload;
 
 	(void)ncols;
-	buf_clear(b);
-	buf_puts(b, values[0] ? values[0] : "<null>");
+	strata__buf_clear(b);
+	strata__buf_puts(b, values[0] ? values[0] : "<null>");
 	return 0;
 }
 
@@ -66,9 +66,9 @@ static inline char *value_of(strata_db *db, const char *sql)
 {
 	strata_buf b = STRATA_BUF_INIT;
 
-	if (db_query(db, sql, 0, NULL, keep_value, &b) != 0)
+	if (strata__db_query(db, sql, 0, NULL, keep_value, &b) != 0)
 		fail_msg("%s: %s", sql, strata_error_last()->message);
-	return buf_detach(&b);
+	return strata__buf_detach(&b);
 }
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * tests/unit/db/test_split.c - db_split(): scripts into statements.
+ * tests/unit/db/test_split.c - strata__db_split(): scripts into statements.
  *
  * PostgreSQL scripts are split with libpg_query (dollar quotes, DO blocks,
  * comments, psql-style COPY ... FROM STDIN data ended by "\.", pg_dump's
@@ -7,7 +7,7 @@
  * scripts with sqlite3_complete() (triggers, strings, comments). Every
  * case checks exact offsets and lengths into the original text: the caller
  * turns them into file:line:col. Then the SQL statements inside function
- * bodies and DO blocks (sqlparse_body_statements): which are read, and
+ * bodies and DO blocks (strata__sqlparse_body_statements): which are read, and
  * where each is placed in the text. No database is needed.
  */
 #include <stdarg.h>
@@ -35,7 +35,7 @@ static split run(db_engine engine, const char *sql)
 {
 	split s = { NULL, 0, (size_t)-1, 0 };
 
-	s.rc = db_split(&s.v, &s.n, &s.err_offset, engine, sql, strlen(sql));
+	s.rc = strata__db_split(&s.v, &s.n, &s.err_offset, engine, sql, strlen(sql));
 	return s;
 }
 
@@ -317,7 +317,7 @@ static void test_split__pg_length_bounded(void **state)
 	db_stmt *v = NULL;
 	size_t n = 0;
 
-	assert_int_equal(db_split(&v, &n, NULL, DB_POSTGRES, sql, 19), 0);
+	assert_int_equal(strata__db_split(&v, &n, NULL, DB_POSTGRES, sql, 19), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(v[1].offset, 10);
 	assert_int_equal(v[1].len, 8);
@@ -374,8 +374,8 @@ static void test_split__bad_arguments(void **state)
 	db_stmt *v = NULL;
 	size_t n = 0, at = 0;
 
-	assert_int_equal(db_split(&v, &n, NULL, (db_engine)99, "SELECT 1", 8), STRATA_EINVALID);
-	assert_int_equal(db_split(&v, &n, &at, DB_POSTGRES, "SELECT 1;\0SELECT 2", 18),
+	assert_int_equal(strata__db_split(&v, &n, NULL, (db_engine)99, "SELECT 1", 8), STRATA_EINVALID);
+	assert_int_equal(strata__db_split(&v, &n, &at, DB_POSTGRES, "SELECT 1;\0SELECT 2", 18),
 			 STRATA_EPARSE);
 	assert_int_equal(at, 9);
 }
@@ -392,7 +392,7 @@ static body read_body(const char *sql)
 {
 	body b = { NULL, 0, 0 };
 
-	b.rc = sqlparse_body_statements(&b.v, &b.n, sql, strlen(sql));
+	b.rc = strata__sqlparse_body_statements(&b.v, &b.n, sql, strlen(sql));
 	return b;
 }
 
@@ -441,7 +441,7 @@ static void test_split__body_plpgsql(void **state)
 	check_body_stmt(sql, &b, 2, "INSERT INTO e VALUES (1)", SQLPARSE_PLACE_TEXT, "INSERT", 1);
 	check_body_stmt(sql, &b, 3, "TRUNCATE g", SQLPARSE_PLACE_TEXT, "TRUNCATE g", 0);
 	check_body_stmt(sql, &b, 4, "SELECT 1", SQLPARSE_PLACE_TEXT, "SELECT 1;\nEND", 0);
-	sqlparse_body_free(b.v, b.n);
+	strata__sqlparse_body_free(b.v, b.n);
 }
 
 /* A doubled quote makes a statement differ from the file's text: it is
@@ -456,12 +456,12 @@ static void test_split__body_quoted(void **state)
 	assert_int_equal(b.n, 2);
 	check_body_stmt(sql, &b, 0, "UPDATE a SET b = 'x'", SQLPARSE_PLACE_LINE, "UPDATE", 0);
 	check_body_stmt(sql, &b, 1, "DELETE FROM c", SQLPARSE_PLACE_TEXT, "DELETE", 0);
-	sqlparse_body_free(b.v, b.n);
+	strata__sqlparse_body_free(b.v, b.n);
 	b = read_body(esc);
 	assert_int_equal(b.rc, 0);
 	assert_int_equal(b.n, 1);
 	check_body_stmt(esc, &b, 0, "DELETE FROM c", SQLPARSE_PLACE_NONE, NULL, 0);
-	sqlparse_body_free(b.v, b.n);
+	strata__sqlparse_body_free(b.v, b.n);
 }
 
 /* A DO block's body is read through a function around it whose dollar
@@ -475,7 +475,7 @@ static void test_split__body_do_block_with_dollar_tags(void **state)
 	assert_int_equal(b.rc, 0);
 	assert_int_equal(b.n, 1);
 	check_body_stmt(sql, &b, 0, "DELETE FROM t", SQLPARSE_PLACE_TEXT, "DELETE", 0);
-	sqlparse_body_free(b.v, b.n);
+	strata__sqlparse_body_free(b.v, b.n);
 }
 
 static void test_split__body_sql(void **state)
@@ -491,14 +491,14 @@ static void test_split__body_sql(void **state)
 	check_body_stmt(sql, &b, 0, "DELETE FROM a", SQLPARSE_PLACE_TEXT, "DELETE", 0);
 	check_body_stmt(sql, &b, 1, "SELECT 1", SQLPARSE_PLACE_TEXT, "SELECT", 0);
 	assert_int_equal(b.v[1].line, 3);
-	sqlparse_body_free(b.v, b.n);
+	strata__sqlparse_body_free(b.v, b.n);
 	b = read_body(atomic);
 	assert_int_equal(b.rc, 0);
 	assert_int_equal(b.n, 2);
 	check_body_stmt(atomic, &b, 0, "UPDATE a SET b = CASE WHEN true THEN 1 END",
 			SQLPARSE_PLACE_TEXT, "UPDATE", 0);
 	check_body_stmt(atomic, &b, 1, "DELETE FROM c", SQLPARSE_PLACE_TEXT, "DELETE", 0);
-	sqlparse_body_free(b.v, b.n);
+	strata__sqlparse_body_free(b.v, b.n);
 }
 
 static void test_split__body_nothing_to_read_or_unreadable(void **state)
@@ -544,7 +544,7 @@ static void test_split__body_out_of_memory(void **state)
 		body b = { NULL, 0, 0 };
 
 		strata_alloc_fail_after(k);
-		rc = sqlparse_body_statements(&b.v, &b.n, sql, strlen(sql));
+		rc = strata__sqlparse_body_statements(&b.v, &b.n, sql, strlen(sql));
 		strata_alloc_fail_after(-1);
 		if (rc != 0) {
 			assert_int_equal(rc, STRATA_ERROR);
@@ -552,7 +552,7 @@ static void test_split__body_out_of_memory(void **state)
 		} else {
 			assert_int_equal(b.n, 3);
 		}
-		sqlparse_body_free(b.v, b.n);
+		strata__sqlparse_body_free(b.v, b.n);
 	}
 	assert_int_equal(rc, 0);
 	assert_true(k > 1); /* some allocation did fail on the way */

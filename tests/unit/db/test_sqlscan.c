@@ -22,7 +22,7 @@ static void assert_span(const char *s, size_t at, sqlscan_dialect d, sqlscan_kin
 	sqlscan_span sp;
 	size_t n = strlen(s);
 
-	sqlscan_span_at(&sp, s, n, at, d);
+	strata__sqlscan_span_at(&sp, s, n, at, d);
 	assert_int_equal(sp.kind, kind);
 	assert_int_equal(sp.start, at);
 	assert_int_equal(sp.end - sp.start, strlen(text));
@@ -109,23 +109,23 @@ static void test_sqlscan__skip_blank(void **state)
 	size_t n = strlen(s);
 	int open = 0;
 
-	assert_int_equal(sqlscan_skip_blank(s, n, 0, SQLSCAN_POSTGRES, &open), strlen(s) - 8);
+	assert_int_equal(strata__sqlscan_skip_blank(s, n, 0, SQLSCAN_POSTGRES, &open), strlen(s) - 8);
 	assert_int_equal(open, 0);
 	/* not nested: the comment ends at the first close, " d" follows */
-	assert_int_equal(sqlscan_skip_blank(s, n, 0, SQLSCAN_SQLITE, &open),
+	assert_int_equal(strata__sqlscan_skip_blank(s, n, 0, SQLSCAN_SQLITE, &open),
 			 (size_t)(strstr(s, "d */") - s));
-	assert_int_equal(sqlscan_skip_blank(s, n, n, SQLSCAN_SQLITE, &open), n);
-	assert_int_equal(sqlscan_skip_blank("x", 1, 0, SQLSCAN_SQLITE, NULL), 0);
+	assert_int_equal(strata__sqlscan_skip_blank(s, n, n, SQLSCAN_SQLITE, &open), n);
+	assert_int_equal(strata__sqlscan_skip_blank("x", 1, 0, SQLSCAN_SQLITE, NULL), 0);
 	/* an open comment: the end, and open set */
-	assert_int_equal(sqlscan_skip_blank(" /* x", 5, 0, SQLSCAN_SQLITE, &open), 5);
+	assert_int_equal(strata__sqlscan_skip_blank(" /* x", 5, 0, SQLSCAN_SQLITE, &open), 5);
 	assert_int_equal(open, 1);
 	/* the length bounds the scan: a comment closed after n is open */
 	open = 0;
-	assert_int_equal(sqlscan_skip_blank("/* x */ y", 5, 0, SQLSCAN_POSTGRES, &open), 5);
+	assert_int_equal(strata__sqlscan_skip_blank("/* x */ y", 5, 0, SQLSCAN_POSTGRES, &open), 5);
 	assert_int_equal(open, 1);
-	assert_int_equal(sqlscan_skip_blank("/* x */ y", 5, 0, SQLSCAN_POSTGRES, NULL), 5);
-	assert_int_equal(sqlscan_trim_end("ab \n\t", 0, 5), 2);
-	assert_int_equal(sqlscan_trim_end("   ", 1, 3), 1);
+	assert_int_equal(strata__sqlscan_skip_blank("/* x */ y", 5, 0, SQLSCAN_POSTGRES, NULL), 5);
+	assert_int_equal(strata__sqlscan_trim_end("ab \n\t", 0, 5), 2);
+	assert_int_equal(strata__sqlscan_trim_end("   ", 1, 3), 1);
 }
 
 static void test_sqlscan__statement_end(void **state)
@@ -134,18 +134,18 @@ static void test_sqlscan__statement_end(void **state)
 	const char *lite = "SELECT [a;b], `;`, ';' /* ; */ -- ;\n; x";
 	size_t n = strlen(pg);
 
-	assert_int_equal(sqlscan_statement_end(pg, n, 0, SQLSCAN_POSTGRES),
+	assert_int_equal(strata__sqlscan_statement_end(pg, n, 0, SQLSCAN_POSTGRES),
 			 (size_t)(strstr(pg, "; SELECT 2") - pg));
-	assert_int_equal(sqlscan_statement_end(pg, n, strstr(pg, "; SELECT 2") - pg + 1,
+	assert_int_equal(strata__sqlscan_statement_end(pg, n, strstr(pg, "; SELECT 2") - pg + 1,
 					       SQLSCAN_POSTGRES), n);
-	assert_int_equal(sqlscan_statement_end(lite, strlen(lite), 0, SQLSCAN_SQLITE),
+	assert_int_equal(strata__sqlscan_statement_end(lite, strlen(lite), 0, SQLSCAN_SQLITE),
 			 (size_t)(strstr(lite, "\n;") - lite) + 1);
 	/* in PostgreSQL [a;b] is no name: its ';' ends the statement */
-	assert_int_equal(sqlscan_statement_end(lite, strlen(lite), 0, SQLSCAN_POSTGRES),
+	assert_int_equal(strata__sqlscan_statement_end(lite, strlen(lite), 0, SQLSCAN_POSTGRES),
 			 (size_t)(strchr(lite, ';') - lite));
 	/* an open quote hides every ';' after it */
-	assert_int_equal(sqlscan_statement_end("SELECT 'a; b; c", 15, 0, SQLSCAN_POSTGRES), 15);
-	assert_int_equal(sqlscan_statement_end("", 0, 0, SQLSCAN_SQLITE), 0);
+	assert_int_equal(strata__sqlscan_statement_end("SELECT 'a; b; c", 15, 0, SQLSCAN_POSTGRES), 15);
+	assert_int_equal(strata__sqlscan_statement_end("", 0, 0, SQLSCAN_SQLITE), 0);
 }
 
 /* A NUL byte is an ordinary byte: the length, not a terminator, bounds the text. */
@@ -154,11 +154,11 @@ static void test_sqlscan__nul_is_a_byte(void **state)
 	const char s[] = "'a\0b' ;";
 	sqlscan_span sp;
 
-	sqlscan_span_at(&sp, s, sizeof(s) - 1, 0, SQLSCAN_POSTGRES);
+	strata__sqlscan_span_at(&sp, s, sizeof(s) - 1, 0, SQLSCAN_POSTGRES);
 	assert_int_equal(sp.kind, SQLSCAN_STRING);
 	assert_int_equal(sp.end, 5);
 	assert_int_equal(sp.open, 0);
-	assert_int_equal(sqlscan_statement_end(s, sizeof(s) - 1, 0, SQLSCAN_SQLITE), 6);
+	assert_int_equal(strata__sqlscan_statement_end(s, sizeof(s) - 1, 0, SQLSCAN_SQLITE), 6);
 }
 
 int main(void)

@@ -31,7 +31,7 @@ static int setup(void **state)
 	strcpy(dir, "/tmp/strata-adopt-XXXXXX");
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/migrations", dir);
-	assert_int_equal(fs_mkdir_p(path), 0);
+	assert_int_equal(strata__fs_mkdir_p(path), 0);
 	snprintf(url, sizeof(url), "sqlite:%s/app.db", dir);
 	return 0;
 }
@@ -56,7 +56,7 @@ static void history(const char *const *ids, size_t n)
 		snprintf(text, sizeof(text), "-- revision: %s\n-- revises: %s\n\n-- +up\n"
 			 "CREATE TABLE t%zu (id integer);\n-- +down\nDROP TABLE t%zu;\n", ids[i],
 			 i ? ids[i - 1] : "base", i, i);
-		assert_int_equal(fs_write_file(path, text, strlen(text)), 0);
+		assert_int_equal(strata__fs_write_file(path, text, strlen(text)), 0);
 	}
 }
 
@@ -67,17 +67,17 @@ static void sql(const char *text)
 	db_open_options oo = DB_OPEN_OPTIONS_INIT;
 	char stmt[2048];
 
-	assert_int_equal(db_open(&db, url, &oo), 0);
+	assert_int_equal(strata__db_open(&db, url, &oo), 0);
 	while (*text) {
 		size_t n = strcspn(text, ";");
 
 		assert_true(n < sizeof(stmt));
 		memcpy(stmt, text, n);
 		stmt[n] = '\0';
-		assert_int_equal(db_exec(db, stmt, 0, NULL), 0);
+		assert_int_equal(strata__db_exec(db, stmt, 0, NULL), 0);
 		text += n + (text[n] == ';');
 	}
-	db_close(db);
+	strata__db_close(db);
 }
 
 static int on_value(void *payload, int ncols, const char *const *v)
@@ -98,9 +98,9 @@ static const char *rows(const char *query)
 	db_open_options oo = DB_OPEN_OPTIONS_INIT;
 
 	out[0] = '\0';
-	assert_int_equal(db_open(&db, url, &oo), 0);
-	assert_int_equal(db_query(db, query, 0, NULL, on_value, out), 0);
-	db_close(db);
+	assert_int_equal(strata__db_open(&db, url, &oo), 0);
+	assert_int_equal(strata__db_query(db, query, 0, NULL, on_value, out), 0);
+	strata__db_close(db);
 	return out;
 }
 

@@ -1,7 +1,7 @@
 /*
  * tests/unit/import/test_alembic.c - the alembic reader's half that needs
  * no python: the helper's JSON answer into a strata_import_history
- * (alembic_parse). The whole path, with Alembic itself, runs in
+ * (strata__alembic_parse). The whole path, with Alembic itself, runs in
  * tests/integration/suite_import_alembic.sh.
  */
 #include <stdarg.h>
@@ -23,7 +23,7 @@ static strata_import_history *parse(const char *json, int *rc)
 
 	assert_non_null(h);
 	h->format = "alembic";
-	*rc = alembic_parse(h, json, strlen(json), "/proj");
+	*rc = strata__alembic_parse(h, json, strlen(json), "/proj");
 	return h;
 }
 

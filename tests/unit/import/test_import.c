@@ -57,27 +57,27 @@ static void test_import__goose_sections(void **state)
 
 	(void)state;
 	st.transactional = 1;
-	assert_int_equal(goose_parse(&st, "m/1_a.sql", text, strlen(text)), 0);
+	assert_int_equal(strata__goose_parse(&st, "m/1_a.sql", text, strlen(text)), 0);
 	assert_string_equal(st.up_sql, "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\n"
 				       "CREATE INDEX CONCURRENTLY i ON t (a);\n");
 	assert_string_equal(st.down_sql, "DROP FUNCTION f();\n-- +gooseberry is a comment\n");
 	assert_int_equal(st.transactional, 0);
 	assert_null(st.irreversible);
-	imp_step_release(&st);
+	strata__imp_step_release(&st);
 
 	st.transactional = 1;
 	text = "-- +goose Up\nCREATE TABLE t (a int);\n";
-	assert_int_equal(goose_parse(&st, "m/2_b.sql", text, strlen(text)), 0);
+	assert_int_equal(strata__goose_parse(&st, "m/2_b.sql", text, strlen(text)), 0);
 	assert_null(st.down_sql);
 	assert_non_null(strstr(st.irreversible, "no '-- +goose Down'"));
 	assert_int_equal(st.transactional, 1);
-	imp_step_release(&st);
+	strata__imp_step_release(&st);
 
 	/* An empty Down section is a down that runs nothing, not a missing one. */
 	text = "-- +goose Up\nCREATE TABLE t (a int);\n-- +goose Down\n";
-	assert_int_equal(goose_parse(&st, "m/3_c.sql", text, strlen(text)), 0);
+	assert_int_equal(strata__goose_parse(&st, "m/3_c.sql", text, strlen(text)), 0);
 	assert_string_equal(st.down_sql, "");
-	imp_step_release(&st);
+	strata__imp_step_release(&st);
 }
 
 static void test_import__goose_errors(void **state)
@@ -100,11 +100,11 @@ static void test_import__goose_errors(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		strata_import_step st = { 0 };
 
-		assert_int_equal(goose_parse(&st, "m.sql", cases[i].text, strlen(cases[i].text)), STRATA_EPARSE);
+		assert_int_equal(strata__goose_parse(&st, "m.sql", cases[i].text, strlen(cases[i].text)), STRATA_EPARSE);
 		if (!strstr(strata_error_last()->message, cases[i].want))
 			fail_msg("case %zu: '%s' not in '%s'", i, cases[i].want, strata_error_last()->message);
 		assert_true(strata_error_last()->hint[0] != '\0');
-		imp_step_release(&st);
+		strata__imp_step_release(&st);
 	}
 }
 
@@ -116,28 +116,28 @@ static void test_import__dbmate_sections(void **state)
 
 	(void)state;
 	st.transactional = 1;
-	assert_int_equal(dbmate_parse(&st, "d.sql", text, strlen(text)), 0);
+	assert_int_equal(strata__dbmate_parse(&st, "d.sql", text, strlen(text)), 0);
 	assert_int_equal(st.transactional, 0);
 	assert_string_equal(st.up_sql, "CREATE INDEX CONCURRENTLY i ON t (a);\n\n");
 	assert_string_equal(st.down_sql, "DROP INDEX i;\n");
-	imp_step_release(&st);
+	strata__imp_step_release(&st);
 
 	st.transactional = 1;
 	text = "-- migrate:up\nSELECT 1;\n";
-	assert_int_equal(dbmate_parse(&st, "d.sql", text, strlen(text)), 0);
+	assert_int_equal(strata__dbmate_parse(&st, "d.sql", text, strlen(text)), 0);
 	assert_int_equal(st.transactional, 1);
 	assert_null(st.down_sql);
 	assert_non_null(strstr(st.irreversible, "migrate:down"));
-	imp_step_release(&st);
+	strata__imp_step_release(&st);
 
 	text = "-- migrate:up transaction:maybe\nSELECT 1;\n";
-	assert_int_equal(dbmate_parse(&st, "d.sql", text, strlen(text)), STRATA_EPARSE);
+	assert_int_equal(strata__dbmate_parse(&st, "d.sql", text, strlen(text)), STRATA_EPARSE);
 	assert_non_null(strstr(strata_error_last()->message, "d.sql:1: unknown dbmate option 'transaction:maybe'"));
-	imp_step_release(&st);
+	strata__imp_step_release(&st);
 	/* "-- migrate:upgrade" is not the marker. */
 	text = "-- migrate:upgrade\nSELECT 1;\n";
-	assert_int_equal(dbmate_parse(&st, "d.sql", text, strlen(text)), STRATA_EPARSE);
-	imp_step_release(&st);
+	assert_int_equal(strata__dbmate_parse(&st, "d.sql", text, strlen(text)), STRATA_EPARSE);
+	strata__imp_step_release(&st);
 }
 
 static void test_import__sqitch_plan(void **state)
@@ -151,7 +151,7 @@ static void test_import__sqitch_plan(void **state)
 	sqitch_plan p;
 
 	(void)state;
-	assert_int_equal(sqitch_plan_parse(&p, "sqitch.plan", plan, strlen(plan)), 0);
+	assert_int_equal(strata__sqitch_plan_parse(&p, "sqitch.plan", plan, strlen(plan)), 0);
 	assert_string_equal(p.project, "shop");
 	assert_int_equal(p.nchanges, 3);
 	assert_string_equal(p.changes[0].id, "schema");
@@ -171,21 +171,21 @@ static void test_import__sqitch_plan(void **state)
 	assert_string_equal(p.tags[0].name, "v1.0");
 	assert_int_equal(p.tags[0].after, 2);
 	assert_int_equal(p.nnotes, 2); /* the other project's requirement, the rework */
-	sqitch_plan_release(&p);
+	strata__sqitch_plan_release(&p);
 
 	plan = "a 2024-01-01T00:00:00Z T <t@e>\nb [c] 2024-01-01T00:00:00Z T <t@e>\n";
-	assert_int_equal(sqitch_plan_parse(&p, "sqitch.plan", plan, strlen(plan)), STRATA_EPARSE);
+	assert_int_equal(strata__sqitch_plan_parse(&p, "sqitch.plan", plan, strlen(plan)), STRATA_EPARSE);
 	assert_non_null(strstr(strata_error_last()->message, "sqitch.plan:2: b requires 'c', which is not planned before it"));
 	plan = "a 2024-01-01T00:00:00Z T <t@e>\na 2024-01-01T00:00:00Z T <t@e>\n";
-	assert_int_equal(sqitch_plan_parse(&p, "sqitch.plan", plan, strlen(plan)), STRATA_EPARSE);
+	assert_int_equal(strata__sqitch_plan_parse(&p, "sqitch.plan", plan, strlen(plan)), STRATA_EPARSE);
 	assert_non_null(strstr(strata_error_last()->message, "sqitch.plan:2: change a is planned again with no tag"));
 	plan = "a T <t@e>\n";
-	assert_int_equal(sqitch_plan_parse(&p, "sqitch.plan", plan, strlen(plan)), STRATA_EPARSE);
+	assert_int_equal(strata__sqitch_plan_parse(&p, "sqitch.plan", plan, strlen(plan)), STRATA_EPARSE);
 	assert_non_null(strstr(strata_error_last()->message, "sqitch.plan:1: change a has no planned time"));
 	plan = "@v1 2024-01-01T00:00:00Z T <t@e>\n";
-	assert_int_equal(sqitch_plan_parse(&p, "sqitch.plan", plan, strlen(plan)), STRATA_EPARSE);
+	assert_int_equal(strata__sqitch_plan_parse(&p, "sqitch.plan", plan, strlen(plan)), STRATA_EPARSE);
 	plan = "a [b 2024-01-01T00:00:00Z T <t@e>\n";
-	assert_int_equal(sqitch_plan_parse(&p, "sqitch.plan", plan, strlen(plan)), STRATA_EPARSE);
+	assert_int_equal(strata__sqitch_plan_parse(&p, "sqitch.plan", plan, strlen(plan)), STRATA_EPARSE);
 }
 
 static void test_import__sql_helpers(void **state)
@@ -193,38 +193,38 @@ static void test_import__sql_helpers(void **state)
 	strata_buf b = STRATA_BUF_INIT;
 
 	(void)state;
-	assert_true(imp_sql_empty("", 0));
-	assert_true(imp_sql_empty("\n  -- nothing\n\n", strlen("\n  -- nothing\n\n")));
-	assert_false(imp_sql_empty("-- x\nSELECT 1;", 14));
+	assert_true(strata__imp_sql_empty("", 0));
+	assert_true(strata__imp_sql_empty("\n  -- nothing\n\n", strlen("\n  -- nothing\n\n")));
+	assert_false(strata__imp_sql_empty("-- x\nSELECT 1;", 14));
 
-	buf_puts(&b, "-- deploy\nBEGIN;\nCREATE TABLE t (a int);\nCOMMIT;\n");
-	assert_int_equal(imp_strip_tx_wrapper(&b), 1);
-	assert_string_equal(buf_cstr(&b), "-- deploy\nCREATE TABLE t (a int);\n");
-	buf_clear(&b);
-	buf_puts(&b, "CREATE TABLE t (a int);\nBEGIN;\nSELECT 1;\nCOMMIT;\n");
-	assert_int_equal(imp_strip_tx_wrapper(&b), 0);
-	assert_string_equal(buf_cstr(&b), "CREATE TABLE t (a int);\nBEGIN;\nSELECT 1;\nCOMMIT;\n");
-	buf_clear(&b);
-	buf_puts(&b, "begin;\nSELECT 1;\n");
-	assert_int_equal(imp_strip_tx_wrapper(&b), 0);
-	buf_release(&b);
+	strata__buf_puts(&b, "-- deploy\nBEGIN;\nCREATE TABLE t (a int);\nCOMMIT;\n");
+	assert_int_equal(strata__imp_strip_tx_wrapper(&b), 1);
+	assert_string_equal(strata__buf_cstr(&b), "-- deploy\nCREATE TABLE t (a int);\n");
+	strata__buf_clear(&b);
+	strata__buf_puts(&b, "CREATE TABLE t (a int);\nBEGIN;\nSELECT 1;\nCOMMIT;\n");
+	assert_int_equal(strata__imp_strip_tx_wrapper(&b), 0);
+	assert_string_equal(strata__buf_cstr(&b), "CREATE TABLE t (a int);\nBEGIN;\nSELECT 1;\nCOMMIT;\n");
+	strata__buf_clear(&b);
+	strata__buf_puts(&b, "begin;\nSELECT 1;\n");
+	assert_int_equal(strata__imp_strip_tx_wrapper(&b), 0);
+	strata__buf_release(&b);
 
-	assert_non_null(imp_nontx_statement("create unique index concurrently i on t (a);"));
-	assert_non_null(imp_nontx_statement("DROP INDEX CONCURRENTLY i;"));
-	assert_non_null(imp_nontx_statement("VACUUM ANALYZE t;"));
-	assert_non_null(imp_nontx_statement("CREATE DATABASE x;"));
-	assert_null(imp_nontx_statement("REFRESH MATERIALIZED VIEW CONCURRENTLY v;"));
-	assert_null(imp_nontx_statement("-- CREATE INDEX CONCURRENTLY i ON t (a);\nSELECT 'CONCURRENTLY';"));
+	assert_non_null(strata__imp_nontx_statement("create unique index concurrently i on t (a);"));
+	assert_non_null(strata__imp_nontx_statement("DROP INDEX CONCURRENTLY i;"));
+	assert_non_null(strata__imp_nontx_statement("VACUUM ANALYZE t;"));
+	assert_non_null(strata__imp_nontx_statement("CREATE DATABASE x;"));
+	assert_null(strata__imp_nontx_statement("REFRESH MATERIALIZED VIEW CONCURRENTLY v;"));
+	assert_null(strata__imp_nontx_statement("-- CREATE INDEX CONCURRENTLY i ON t (a);\nSELECT 'CONCURRENTLY';"));
 	/* PostgreSQL's lexical rules: nested comments, E'...' escapes, dollar quotes */
-	assert_null(imp_nontx_statement("/* a /* b */ CREATE INDEX CONCURRENTLY i ON t (a); */ SELECT 1;"));
-	assert_null(imp_nontx_statement("SELECT E'\\' VACUUM';"));
-	assert_null(imp_nontx_statement("SELECT $q$ VACUUM $q$;"));
-	assert_non_null(imp_nontx_statement("SELECT $q$ x $q$; VACUUM;"));
-	assert_null(imp_nontx_statement("DO $x$ BEGIN EXECUTE 'VACUUM'; PERFORM concurrently; END $x$;"));
-	assert_null(imp_nontx_statement("SELECT \"vacuum\" FROM t /* VACUUM */;"));
+	assert_null(strata__imp_nontx_statement("/* a /* b */ CREATE INDEX CONCURRENTLY i ON t (a); */ SELECT 1;"));
+	assert_null(strata__imp_nontx_statement("SELECT E'\\' VACUUM';"));
+	assert_null(strata__imp_nontx_statement("SELECT $q$ VACUUM $q$;"));
+	assert_non_null(strata__imp_nontx_statement("SELECT $q$ x $q$; VACUUM;"));
+	assert_null(strata__imp_nontx_statement("DO $x$ BEGIN EXECUTE 'VACUUM'; PERFORM concurrently; END $x$;"));
+	assert_null(strata__imp_nontx_statement("SELECT \"vacuum\" FROM t /* VACUUM */;"));
 
-	assert_true(imp_cmp_digits("0010", 4, "9", 1) > 0);
-	assert_int_equal(imp_cmp_digits("007", 3, "7", 1), 0);
+	assert_true(strata__imp_cmp_digits("0010", 4, "9", 1) > 0);
+	assert_int_equal(strata__imp_cmp_digits("007", 3, "7", 1), 0);
 }
 
 static void test_import__flyway_order(void **state)

@@ -75,7 +75,7 @@ static void test_opfile__null_is_not_absent(void **state)
 	json_t *body = NULL;
 
 	(void)state;
-	assert_string_equal(online_op_kind(m, 0, &body), "alter_column");
+	assert_string_equal(strata__online_op_kind(m, 0, &body), "alter_column");
 	assert_non_null(json_object_get(body, "comment"));
 	assert_true(json_is_null(json_object_get(body, "comment")));
 	assert_null(json_object_get(body, "default"));
@@ -175,7 +175,7 @@ static void list_corpus(const char *dir, char ***names, size_t *n)
 
 	if (stat(corpus_dir(), &st) != 0)
 		skip();
-	if (fs_list_dir(names, n, dir) < 0)
+	if (strata__fs_list_dir(names, n, dir) < 0)
 		fail_msg("the corpus has no %s", dir);
 }
 
@@ -187,8 +187,8 @@ static void test_opfile__pgroll_schema_cases(void **state)
 	size_t n = 0, i, checked = 0;
 
 	(void)state;
-	buf_printf(&dir, "%s/pgroll/jsonschema-testdata", corpus_dir());
-	list_corpus(buf_cstr(&dir), &names, &n);
+	strata__buf_printf(&dir, "%s/pgroll/jsonschema-testdata", corpus_dir());
+	list_corpus(strata__buf_cstr(&dir), &names, &n);
 	for (i = 0; i < n; i++) {
 		strata_buf path = STRATA_BUF_INIT, text = STRATA_BUF_INIT;
 		strata_online_migration *m = NULL;
@@ -198,10 +198,10 @@ static void test_opfile__pgroll_schema_cases(void **state)
 
 		if (!strstr(names[i], ".txtar"))
 			continue;
-		fs_join(&path, buf_cstr(&dir), names[i]);
-		assert_int_equal(fs_read_file(&text, buf_cstr(&path), 1 << 20), 0);
-		json = strstr(buf_cstr(&text), ".json --\n");
-		valid = strstr(buf_cstr(&text), "-- valid --\n");
+		strata__fs_join(&path, strata__buf_cstr(&dir), names[i]);
+		assert_int_equal(strata__fs_read_file(&text, strata__buf_cstr(&path), 1 << 20), 0);
+		json = strstr(strata__buf_cstr(&text), ".json --\n");
+		valid = strstr(strata__buf_cstr(&text), "-- valid --\n");
 		assert_non_null(json);
 		assert_non_null(valid);
 		json += strlen(".json --\n");
@@ -213,13 +213,13 @@ static void test_opfile__pgroll_schema_cases(void **state)
 				 rc == 0 ? "accepts it" : "rejects it", strata_error_last()->message);
 		strata_online_free(m);
 		checked++;
-		buf_release(&path);
-		buf_release(&text);
+		strata__buf_release(&path);
+		strata__buf_release(&text);
 	}
 	printf("# %zu pgroll schema cases agree\n", checked);
 	assert_true(checked > 0);
-	fs_free_names(names, n);
-	buf_release(&dir);
+	strata__fs_free_names(names, n);
+	strata__buf_release(&dir);
 }
 
 /* Every example migration of pgroll parses. */
@@ -230,23 +230,23 @@ static void test_opfile__pgroll_examples_parse(void **state)
 	size_t n = 0, i, parsed = 0;
 
 	(void)state;
-	buf_printf(&dir, "%s/pgroll/examples-json", corpus_dir());
-	list_corpus(buf_cstr(&dir), &names, &n);
+	strata__buf_printf(&dir, "%s/pgroll/examples-json", corpus_dir());
+	list_corpus(strata__buf_cstr(&dir), &names, &n);
 	for (i = 0; i < n; i++) {
 		strata_buf path = STRATA_BUF_INIT;
 		strata_online_migration *m = NULL;
 
-		fs_join(&path, buf_cstr(&dir), names[i]);
-		if (strata_online_load(&m, buf_cstr(&path)) != 0)
+		strata__fs_join(&path, strata__buf_cstr(&dir), names[i]);
+		if (strata_online_load(&m, strata__buf_cstr(&path)) != 0)
 			fail_msg("%s: %s", names[i], strata_error_last()->message);
 		assert_true(strata_online_op_count(m) > 0);
 		strata_online_free(m);
-		buf_release(&path);
+		strata__buf_release(&path);
 		parsed++;
 	}
 	assert_true(parsed >= 50);
-	fs_free_names(names, n);
-	buf_release(&dir);
+	strata__fs_free_names(names, n);
+	strata__buf_release(&dir);
 }
 
 int main(void)

@@ -23,7 +23,7 @@
 
 CATALOG_FIXTURE sc_catalog *cat(void)
 {
-	sc_catalog *c = sc_catalog_new(DB_POSTGRES);
+	sc_catalog *c = strata__sc_catalog_new(DB_POSTGRES);
 
 	assert_non_null(c);
 	return c;
@@ -31,22 +31,22 @@ CATALOG_FIXTURE sc_catalog *cat(void)
 
 CATALOG_FIXTURE sc_object *table(sc_catalog *c, const char *name)
 {
-	sc_object *o = sc_catalog_add(c, SC_TABLE);
+	sc_object *o = strata__sc_catalog_add(c, SC_TABLE);
 
 	assert_non_null(o);
-	o->schema = sc_strdup(c, "public");
-	o->name = sc_strdup(c, name);
+	o->schema = strata__sc_strdup(c, "public");
+	o->name = strata__sc_strdup(c, name);
 	o->relkind = 'r';
 	return o;
 }
 
 CATALOG_FIXTURE sc_column *column(sc_catalog *c, sc_object *t, const char *name, const char *type)
 {
-	sc_column *col = sc_object_add_column(c, t);
+	sc_column *col = strata__sc_object_add_column(c, t);
 
 	assert_non_null(col);
-	col->name = sc_strdup(c, name);
-	col->type = sc_strdup(c, type);
+	col->name = strata__sc_strdup(c, name);
+	col->type = strata__sc_strdup(c, type);
 	col->position = (int)t->ncols;
 	return col;
 }
@@ -55,19 +55,19 @@ CATALOG_FIXTURE sc_column *column(sc_catalog *c, sc_object *t, const char *name,
 CATALOG_FIXTURE sc_object *owned(sc_catalog *c, sc_kind kind, const char *tbl, const char *name,
 				 const char *def)
 {
-	sc_object *o = sc_catalog_add(c, kind);
+	sc_object *o = strata__sc_catalog_add(c, kind);
 
 	assert_non_null(o);
-	o->schema = sc_strdup(c, "public");
-	o->table = tbl ? sc_strdup(c, tbl) : NULL;
-	o->name = sc_strdup(c, name);
-	o->def = def ? sc_strdup(c, def) : NULL;
+	o->schema = strata__sc_strdup(c, "public");
+	o->table = tbl ? strata__sc_strdup(c, tbl) : NULL;
+	o->name = strata__sc_strdup(c, name);
+	o->def = def ? strata__sc_strdup(c, def) : NULL;
 	return o;
 }
 
 CATALOG_FIXTURE void dep(sc_catalog *c, sc_object *o, const char *key)
 {
-	assert_int_equal(sc_strv_add(c, &o->deps, &o->ndeps, key), 0);
+	assert_int_equal(strata__sc_strv_add(c, &o->deps, &o->ndeps, key), 0);
 }
 
 #endif

@@ -31,7 +31,7 @@ FIXTURE strata_db *mem_db(void)
 {
 	strata_db *db = NULL;
 
-	if (db_open(&db, "sqlite::memory:", NULL) != 0)
+	if (strata__db_open(&db, "sqlite::memory:", NULL) != 0)
 		fail_msg("open: %s", strata_error_last()->message);
 	return db;
 }
@@ -41,10 +41,10 @@ FIXTURE int run_script_rc(strata_db *db, const char *sql)
 {
 	db_stmt *stmts = NULL;
 	size_t n = 0, err = 0;
-	int rc = db_split(&stmts, &n, &err, DB_SQLITE, sql, strlen(sql));
+	int rc = strata__db_split(&stmts, &n, &err, DB_SQLITE, sql, strlen(sql));
 
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = db_exec_stmt(db, sql + stmts[i].offset, stmts[i].len, NULL, 0);
+		rc = strata__db_exec_stmt(db, sql + stmts[i].offset, stmts[i].len, NULL, 0);
 	strata_free(stmts);
 	return rc;
 }
@@ -59,17 +59,17 @@ FIXTURE sc_catalog *introspect(strata_db *db)
 {
 	sc_catalog *cat = NULL;
 
-	if (sc_introspect(db, "strata_version", &cat) != 0)
+	if (strata__sc_introspect(db, "strata_version", &cat) != 0)
 		fail_msg("introspect: %s", strata_error_last()->message);
 	return cat;
 }
 
 FIXTURE sc_catalog *empty_catalog(void)
 {
-	sc_catalog *cat = sc_catalog_new(DB_SQLITE);
+	sc_catalog *cat = strata__sc_catalog_new(DB_SQLITE);
 
 	assert_non_null(cat);
-	assert_int_equal(sc_catalog_finish(cat), 0);
+	assert_int_equal(strata__sc_catalog_finish(cat), 0);
 	return cat;
 }
 
@@ -77,7 +77,7 @@ FIXTURE sc_catalog *empty_catalog(void)
 FIXTURE void diff_of(sc_changes *out, const sc_catalog *a, const sc_catalog *b)
 {
 	memset(out, 0, sizeof(*out));
-	if (sc_diff(a, b, NULL, out) != 0)
+	if (strata__sc_diff(a, b, NULL, out) != 0)
 		fail_msg("diff: %s", strata_error_last()->message);
 }
 
@@ -88,10 +88,10 @@ FIXTURE char *diff_sql(const sc_catalog *a, const sc_catalog *b)
 	strata_buf sql = STRATA_BUF_INIT;
 
 	diff_of(&ch, a, b);
-	assert_int_equal(sc_changes_sql(&ch, &sql), 0);
-	sc_changes_release(&ch);
-	buf_puts(&sql, "");
-	return buf_detach(&sql);
+	assert_int_equal(strata__sc_changes_sql(&ch, &sql), 0);
+	strata__sc_changes_release(&ch);
+	strata__buf_puts(&sql, "");
+	return strata__buf_detach(&sql);
 }
 
 FIXTURE char *dump_of(const sc_catalog *cat)
@@ -99,7 +99,7 @@ FIXTURE char *dump_of(const sc_catalog *cat)
 	sc_catalog *empty = empty_catalog();
 	char *sql = diff_sql(empty, cat);
 
-	sc_catalog_free(empty);
+	strata__sc_catalog_free(empty);
 	return sql;
 }
 
@@ -109,8 +109,8 @@ FIXTURE int join_rows(void *payload, int ncols, const char *const *v)
 	strata_buf *b = payload;
 
 	if (b->len)
-		buf_putc(b, '|');
-	buf_puts(b, v[0] ? v[0] : "<null>");
+		strata__buf_putc(b, '|');
+	strata__buf_puts(b, v[0] ? v[0] : "<null>");
 	return 0;
 }
 
@@ -118,10 +118,10 @@ FIXTURE char *query_text(strata_db *db, const char *sql)
 {
 	strata_buf b = STRATA_BUF_INIT;
 
-	if (db_query(db, sql, 0, NULL, join_rows, &b) != 0)
+	if (strata__db_query(db, sql, 0, NULL, join_rows, &b) != 0)
 		fail_msg("query %s: %s", sql, strata_error_last()->message);
-	buf_puts(&b, "");
-	return buf_detach(&b);
+	strata__buf_puts(&b, "");
+	return strata__buf_detach(&b);
 }
 
 FIXTURE void assert_query(strata_db *db, const char *sql, const char *expect)
@@ -143,13 +143,13 @@ FIXTURE void assert_same_catalog(const sc_catalog *a, const sc_catalog *b)
 		if (!x || !y || strcmp(x->key, y->key) != 0)
 			fail_msg("catalogs differ at %zu: %s vs %s", i, x ? x->key : "(end)",
 				 y ? y->key : "(end)");
-		if (!sc_str_eq(x->def, y->def))
+		if (!strata__sc_str_eq(x->def, y->def))
 			fail_msg("%s differs:\n%s\n---\n%s", x->key, x->def, y->def);
 		if (x->ncols != y->ncols || x->ncon_columns != y->ncon_columns ||
-		    x->nref_columns != y->nref_columns || !sc_str_eq(x->ref_table, y->ref_table))
+		    x->nref_columns != y->nref_columns || !strata__sc_str_eq(x->ref_table, y->ref_table))
 			fail_msg("%s: columns or references differ", x->key);
 		for (size_t k = 0; k < x->ncols; k++)
-			if (!sc_column_equal(&x->cols[k], &y->cols[k]))
+			if (!strata__sc_column_equal(&x->cols[k], &y->cols[k]))
 				fail_msg("%s: column %s differs", x->key, x->cols[k].name);
 	}
 }
@@ -186,10 +186,10 @@ FIXTURE strata_db *converge(const char *a, const char *data_a, const char *b, ch
 		fail_msg("reverse diff after applying is not empty:\n%s", rest);
 	strata_free(rest);
 	assert_same_catalog(again, cb);
-	sc_catalog_free(ca);
-	sc_catalog_free(cb);
-	sc_catalog_free(again);
-	db_close(db);
+	strata__sc_catalog_free(ca);
+	strata__sc_catalog_free(cb);
+	strata__sc_catalog_free(again);
+	strata__db_close(db);
 	if (sql_out)
 		*sql_out = sql;
 	else
@@ -218,9 +218,9 @@ FIXTURE void assert_dump_round_trip(strata_db *db)
 	assert_string_equal(dump, dump2);
 	strata_free(dump);
 	strata_free(dump2);
-	sc_catalog_free(cat);
-	sc_catalog_free(again);
-	db_close(fresh);
+	strata__sc_catalog_free(cat);
+	strata__sc_catalog_free(again);
+	strata__db_close(fresh);
 }
 
 #endif

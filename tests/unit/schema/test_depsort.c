@@ -31,15 +31,15 @@ static void test_depsort__dependencies_come_first(void **state)
 	const size_t want[] = { 1, 3, 0, 2 };
 
 	(void)state;
-	assert_int_equal(sc_depsort_init(&ds, 4), 0);
-	assert_int_equal(sc_depsort_add(&ds, 0, 3), 0);
-	assert_int_equal(sc_depsort_add(&ds, 3, 1), 0);
-	assert_int_equal(sc_depsort_add(&ds, 2, 1), 0);
-	assert_int_equal(sc_depsort_order(&ds, order, NULL, NULL), 0);
+	assert_int_equal(strata__sc_depsort_init(&ds, 4), 0);
+	assert_int_equal(strata__sc_depsort_add(&ds, 0, 3), 0);
+	assert_int_equal(strata__sc_depsort_add(&ds, 3, 1), 0);
+	assert_int_equal(strata__sc_depsort_add(&ds, 2, 1), 0);
+	assert_int_equal(strata__sc_depsort_order(&ds, order, NULL, NULL), 0);
 	positions(order, 4, pos);
 	assert_true(pos[1] < pos[3] && pos[3] < pos[0] && pos[1] < pos[2]);
 	assert_memory_equal(order, want, sizeof(want));
-	sc_depsort_release(&ds);
+	strata__sc_depsort_release(&ds);
 }
 
 static void test_depsort__unconstrained_items_keep_their_order(void **state)
@@ -51,14 +51,14 @@ static void test_depsort__unconstrained_items_keep_their_order(void **state)
 	const size_t one[] = { 0, 1, 2, 3, 5, 4 };
 
 	(void)state;
-	assert_int_equal(sc_depsort_init(&ds, 6), 0);
-	assert_int_equal(sc_depsort_order(&ds, order, NULL, NULL), 0);
+	assert_int_equal(strata__sc_depsort_init(&ds, 6), 0);
+	assert_int_equal(strata__sc_depsort_order(&ds, order, NULL, NULL), 0);
 	assert_memory_equal(order, none, sizeof(none));
-	assert_int_equal(sc_depsort_add(&ds, 4, 5), 0);
-	assert_int_equal(sc_depsort_add(&ds, 4, 5), 0); /* a repeat changes nothing */
-	assert_int_equal(sc_depsort_order(&ds, order, NULL, NULL), 0);
+	assert_int_equal(strata__sc_depsort_add(&ds, 4, 5), 0);
+	assert_int_equal(strata__sc_depsort_add(&ds, 4, 5), 0); /* a repeat changes nothing */
+	assert_int_equal(strata__sc_depsort_order(&ds, order, NULL, NULL), 0);
 	assert_memory_equal(order, one, sizeof(one));
-	sc_depsort_release(&ds);
+	strata__sc_depsort_release(&ds);
 }
 
 static void test_depsort__edges_are_followed_in_the_order_added(void **state)
@@ -68,12 +68,12 @@ static void test_depsort__edges_are_followed_in_the_order_added(void **state)
 	const size_t want[] = { 2, 1, 0 };
 
 	(void)state;
-	assert_int_equal(sc_depsort_init(&ds, 3), 0);
-	assert_int_equal(sc_depsort_add(&ds, 0, 2), 0);
-	assert_int_equal(sc_depsort_add(&ds, 0, 1), 0);
-	assert_int_equal(sc_depsort_order(&ds, order, NULL, NULL), 0);
+	assert_int_equal(strata__sc_depsort_init(&ds, 3), 0);
+	assert_int_equal(strata__sc_depsort_add(&ds, 0, 2), 0);
+	assert_int_equal(strata__sc_depsort_add(&ds, 0, 1), 0);
+	assert_int_equal(strata__sc_depsort_order(&ds, order, NULL, NULL), 0);
 	assert_memory_equal(order, want, sizeof(want));
-	sc_depsort_release(&ds);
+	strata__sc_depsort_release(&ds);
 }
 
 typedef struct cycles {
@@ -101,13 +101,13 @@ static void test_depsort__cycles_are_broken_and_reported(void **state)
 	const size_t want[] = { 2, 1, 0, 3, 4 };
 
 	(void)state;
-	assert_int_equal(sc_depsort_init(&ds, 5), 0);
-	assert_int_equal(sc_depsort_add(&ds, 0, 1), 0);
-	assert_int_equal(sc_depsort_add(&ds, 1, 2), 0);
-	assert_int_equal(sc_depsort_add(&ds, 2, 0), 0);
-	assert_int_equal(sc_depsort_add(&ds, 3, 3), 0);
-	assert_int_equal(sc_depsort_add(&ds, 4, 2), 0);
-	assert_int_equal(sc_depsort_order(&ds, order, on_cycle, &c), 0);
+	assert_int_equal(strata__sc_depsort_init(&ds, 5), 0);
+	assert_int_equal(strata__sc_depsort_add(&ds, 0, 1), 0);
+	assert_int_equal(strata__sc_depsort_add(&ds, 1, 2), 0);
+	assert_int_equal(strata__sc_depsort_add(&ds, 2, 0), 0);
+	assert_int_equal(strata__sc_depsort_add(&ds, 3, 3), 0);
+	assert_int_equal(strata__sc_depsort_add(&ds, 4, 2), 0);
+	assert_int_equal(strata__sc_depsort_order(&ds, order, on_cycle, &c), 0);
 	/* every item exactly once; the edge 2 -> 0 is the one left out */
 	memset(pos, 0xff, sizeof(pos));
 	positions(order, 5, pos);
@@ -120,9 +120,9 @@ static void test_depsort__cycles_are_broken_and_reported(void **state)
 	assert_int_equal(c.item[1], 3);
 	assert_int_equal(c.dep[1], 3);
 	/* without a callback the order is the same */
-	assert_int_equal(sc_depsort_order(&ds, order, NULL, NULL), 0);
+	assert_int_equal(strata__sc_depsort_order(&ds, order, NULL, NULL), 0);
 	assert_memory_equal(order, want, sizeof(want));
-	sc_depsort_release(&ds);
+	strata__sc_depsort_release(&ds);
 }
 
 static void test_depsort__a_long_chain_needs_no_deep_stack(void **state)
@@ -133,13 +133,13 @@ static void test_depsort__a_long_chain_needs_no_deep_stack(void **state)
 
 	(void)state;
 	assert_non_null(order);
-	assert_int_equal(sc_depsort_init(&ds, N), 0);
+	assert_int_equal(strata__sc_depsort_init(&ds, N), 0);
 	for (size_t i = 0; i + 1 < N; i++)
-		assert_int_equal(sc_depsort_add(&ds, i, i + 1), 0);
-	assert_int_equal(sc_depsort_order(&ds, order, NULL, NULL), 0);
+		assert_int_equal(strata__sc_depsort_add(&ds, i, i + 1), 0);
+	assert_int_equal(strata__sc_depsort_order(&ds, order, NULL, NULL), 0);
 	for (size_t i = 0; i < N; i++)
 		assert_int_equal(order[i], N - 1 - i);
-	sc_depsort_release(&ds);
+	strata__sc_depsort_release(&ds);
 	strata_free(order);
 }
 
@@ -149,21 +149,21 @@ static void test_depsort__bad_edges_and_no_memory(void **state)
 	size_t order[2];
 
 	(void)state;
-	assert_int_equal(sc_depsort_init(&ds, 2), 0);
-	assert_int_equal(sc_depsort_add(&ds, 0, 2), STRATA_EINVALID);
-	assert_int_equal(sc_depsort_add(&ds, 0, 1), 0);
+	assert_int_equal(strata__sc_depsort_init(&ds, 2), 0);
+	assert_int_equal(strata__sc_depsort_add(&ds, 0, 2), STRATA_EINVALID);
+	assert_int_equal(strata__sc_depsort_add(&ds, 0, 1), 0);
 	strata_alloc_fail_after(0);
-	assert_int_equal(sc_depsort_order(&ds, order, NULL, NULL), STRATA_ERROR);
+	assert_int_equal(strata__sc_depsort_order(&ds, order, NULL, NULL), STRATA_ERROR);
 	strata_alloc_fail_after(-1);
-	sc_depsort_release(&ds);
+	strata__sc_depsort_release(&ds);
 	strata_alloc_fail_after(0);
-	assert_int_equal(sc_depsort_init(&ds, 2), STRATA_ERROR);
+	assert_int_equal(strata__sc_depsort_init(&ds, 2), STRATA_ERROR);
 	strata_alloc_fail_after(-1);
-	sc_depsort_release(&ds);
+	strata__sc_depsort_release(&ds);
 	/* no items: nothing to do, nothing allocated */
-	assert_int_equal(sc_depsort_init(&ds, 0), 0);
-	assert_int_equal(sc_depsort_order(&ds, order, NULL, NULL), 0);
-	sc_depsort_release(&ds);
+	assert_int_equal(strata__sc_depsort_init(&ds, 0), 0);
+	assert_int_equal(strata__sc_depsort_order(&ds, order, NULL, NULL), 0);
+	strata__sc_depsort_release(&ds);
 }
 
 int main(void)

@@ -58,7 +58,7 @@ static void test_describe__type_changes(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-		sc_type_change got = sc_type_compare(cases[i].from, cases[i].to);
+		sc_type_change got = strata__sc_type_compare(cases[i].from, cases[i].to);
 
 		if (got != cases[i].want)
 			fail_msg("%s -> %s: got %d, want %d", cases[i].from, cases[i].to, got,
@@ -74,9 +74,9 @@ static char *render(const sc_notes *n)
 	strata_buf b = STRATA_BUF_INIT;
 
 	for (size_t i = 0; i < n->n; i++)
-		buf_printf(&b, "%s %s: %s\n", sc_class_name(n->v[i].cls), n->v[i].op, n->v[i].words);
-	buf_puts(&b, "");
-	return buf_detach(&b);
+		strata__buf_printf(&b, "%s %s: %s\n", strata__sc_class_name(n->v[i].cls), n->v[i].op, n->v[i].words);
+	strata__buf_puts(&b, "");
+	return strata__buf_detach(&b);
 }
 
 static void expect_notes(const sc_catalog *a, const sc_catalog *b, const char *want)
@@ -84,13 +84,13 @@ static void expect_notes(const sc_catalog *a, const sc_catalog *b, const char *w
 	sc_notes n = { 0 };
 	char *got;
 
-	if (sc_describe(a, b, &n) != 0)
+	if (strata__sc_describe(a, b, &n) != 0)
 		fail_msg("describe: %s", strata_error_last()->message);
 	got = render(&n);
 	if (strcmp(got, want) != 0)
 		fail_msg("notes differ\n--- want ---\n%s--- got ---\n%s", want, got);
 	strata_free(got);
-	sc_notes_release(&n);
+	strata__sc_notes_release(&n);
 }
 
 /* Schema a and schema b in SQLite: their notes. */
@@ -104,10 +104,10 @@ static void sqlite_case(const char *a, const char *b, const char *want)
 	ca = introspect(da);
 	cb = introspect(db);
 	expect_notes(ca, cb, want);
-	sc_catalog_free(ca);
-	sc_catalog_free(cb);
-	db_close(da);
-	db_close(db);
+	strata__sc_catalog_free(ca);
+	strata__sc_catalog_free(cb);
+	strata__db_close(da);
+	strata__db_close(db);
 }
 
 static void test_describe__sqlite_additions_are_compatible(void **state)
@@ -229,18 +229,18 @@ static void test_describe__pg_in_place_changes(void **state)
 	sc_column *col;
 
 	(void)state;
-	assert_int_equal(sc_strv_add(a, &ua->grants, &ua->ngrants, "SELECT TO app"), 0);
-	assert_int_equal(sc_strv_add(b, &ub->grants, &ub->ngrants, "INSERT TO app"), 0);
-	ub->comment = sc_strdup(b, "people");
-	ub->cols[1].comment = sc_strdup(b, "display name");
+	assert_int_equal(strata__sc_strv_add(a, &ua->grants, &ua->ngrants, "SELECT TO app"), 0);
+	assert_int_equal(strata__sc_strv_add(b, &ub->grants, &ub->ngrants, "INSERT TO app"), 0);
+	ub->comment = strata__sc_strdup(b, "people");
+	ub->cols[1].comment = strata__sc_strdup(b, "display name");
 	col = column(b, ub, "status", "text");
 	col->not_null = 1;
-	col->default_expr = sc_strdup(b, "'pending'::text");
+	col->default_expr = strata__sc_strdup(b, "'pending'::text");
 	/* the index became unique */
 	for (size_t i = 0; i < b->n; i++)
 		if (b->objs[i]->kind == SC_INDEX) {
 			ix = b->objs[i];
-			ix->def = sc_strdup(b, "CREATE UNIQUE INDEX ix_users_name ON public.users "
+			ix->def = strata__sc_strdup(b, "CREATE UNIQUE INDEX ix_users_name ON public.users "
 						  "USING btree (name)");
 			ix->unique = 1;
 		}
@@ -248,11 +248,11 @@ static void test_describe__pg_in_place_changes(void **state)
 		'c';
 	mood_a = owned(a, SC_ENUM, NULL, "mood", NULL);
 	mood_b = owned(b, SC_ENUM, NULL, "mood", NULL);
-	assert_int_equal(sc_strv_add(a, &mood_a->labels, &mood_a->nlabels, "ok"), 0);
-	assert_int_equal(sc_strv_add(b, &mood_b->labels, &mood_b->nlabels, "ok"), 0);
-	assert_int_equal(sc_strv_add(b, &mood_b->labels, &mood_b->nlabels, "great"), 0);
-	assert_int_equal(sc_catalog_finish(a), 0);
-	assert_int_equal(sc_catalog_finish(b), 0);
+	assert_int_equal(strata__sc_strv_add(a, &mood_a->labels, &mood_a->nlabels, "ok"), 0);
+	assert_int_equal(strata__sc_strv_add(b, &mood_b->labels, &mood_b->nlabels, "ok"), 0);
+	assert_int_equal(strata__sc_strv_add(b, &mood_b->labels, &mood_b->nlabels, "great"), 0);
+	assert_int_equal(strata__sc_catalog_finish(a), 0);
+	assert_int_equal(strata__sc_catalog_finish(b), 0);
 	expect_notes(a, b,
 		     "internal changed: column `users.name`: comment changed\n"
 		     "compatible added: table `users`: added column `status text NOT NULL DEFAULT 'pending'`\n"
@@ -272,8 +272,8 @@ static void test_describe__pg_in_place_changes(void **state)
 		     "breaking changed: type `mood`: values removed or reordered\n"
 		     "breaking changed: index `ix_users_name` on `users` is no longer unique\n"
 		     "compatible dropped: check constraint `users_name_check` on `users` dropped\n");
-	sc_catalog_free(a);
-	sc_catalog_free(b);
+	strata__sc_catalog_free(a);
+	strata__sc_catalog_free(b);
 }
 
 /* A new table brings its indexes and constraints; a dropped one takes them along. */
@@ -290,16 +290,16 @@ static void test_describe__pg_objects_go_with_their_table(void **state)
 	owned(b, SC_CONSTRAINT, "orders", "orders_pkey", "PRIMARY KEY (id)")->contype = 'p';
 	audit = owned(b, SC_SCHEMA, NULL, "audit", NULL);
 	audit->schema = NULL;
-	assert_int_equal(sc_catalog_finish(a), 0);
-	assert_int_equal(sc_catalog_finish(b), 0);
+	assert_int_equal(strata__sc_catalog_finish(a), 0);
+	assert_int_equal(strata__sc_catalog_finish(b), 0);
 	expect_notes(a, b,
 		     "compatible added: table `orders` added (columns `id`)\n"
 		     "compatible added: schema `audit` added\n");
 	expect_notes(b, a,
 		     "breaking dropped: table `orders` dropped\n"
 		     "breaking dropped: schema `audit` dropped\n");
-	sc_catalog_free(a);
-	sc_catalog_free(b);
+	strata__sc_catalog_free(a);
+	strata__sc_catalog_free(b);
 }
 
 /* Out of memory at any allocation: an error (never a partial success), nothing leaked. */
@@ -322,21 +322,21 @@ static void test_describe__allocation_failures(void **state)
 		int rc;
 
 		strata_alloc_fail_after(k);
-		rc = sc_describe(a, b, &n);
+		rc = strata__sc_describe(a, b, &n);
 		strata_alloc_fail_after(-1);
 		if (rc == 0) {
 			assert_int_equal(n.n, 6);
-			sc_notes_release(&n);
+			strata__sc_notes_release(&n);
 			break;
 		}
 		assert_int_equal(rc, STRATA_ERROR);
-		sc_notes_release(&n);
+		strata__sc_notes_release(&n);
 	}
 	assert_true(k > 0 && k < 1000);
-	sc_catalog_free(a);
-	sc_catalog_free(b);
-	db_close(da);
-	db_close(db);
+	strata__sc_catalog_free(a);
+	strata__sc_catalog_free(b);
+	strata__db_close(da);
+	strata__db_close(db);
 }
 
 int main(void)

@@ -22,11 +22,11 @@ static char *sql_of(sc_catalog *a, sc_catalog *b, sc_changes *out)
 {
 	strata_buf sql = STRATA_BUF_INIT;
 
-	assert_int_equal(sc_catalog_finish(a), 0);
-	assert_int_equal(sc_catalog_finish(b), 0);
-	assert_int_equal(sc_diff(a, b, NULL, out), 0);
-	assert_int_equal(sc_changes_sql(out, &sql), 0);
-	return buf_detach(&sql);
+	assert_int_equal(strata__sc_catalog_finish(a), 0);
+	assert_int_equal(strata__sc_catalog_finish(b), 0);
+	assert_int_equal(strata__sc_diff(a, b, NULL, out), 0);
+	assert_int_equal(strata__sc_changes_sql(out, &sql), 0);
+	return strata__buf_detach(&sql);
 }
 
 static size_t pos(const char *hay, const char *needle)
@@ -50,9 +50,9 @@ static void test_identical_catalogs_give_nothing(void **state)
 	assert_int_equal(ch.n, 0);
 	assert_string_equal(sql, "");
 	strata_free(sql);
-	sc_changes_release(&ch);
-	sc_catalog_free(a);
-	sc_catalog_free(b);
+	strata__sc_changes_release(&ch);
+	strata__sc_catalog_free(a);
+	strata__sc_catalog_free(b);
 }
 
 static void test_added_and_dropped_columns(void **state)
@@ -65,7 +65,7 @@ static void test_added_and_dropped_columns(void **state)
 	column(a, ta, "id", "integer");
 	column(a, ta, "old_name", "text");
 	column(b, tb, "id", "integer");
-	column(b, tb, "new_name", "text")->default_expr = sc_strdup(b, "'x'::text");
+	column(b, tb, "new_name", "text")->default_expr = strata__sc_strdup(b, "'x'::text");
 	sql = sql_of(a, b, &ch);
 	/* A rename is never guessed: a drop (destructive) and an add. */
 	assert_true(pos(sql, "ALTER TABLE public.t DROP COLUMN old_name;") <
@@ -78,9 +78,9 @@ static void test_added_and_dropped_columns(void **state)
 	assert_false(ch.v[1].destructive);
 	assert_string_equal(ch.v[1].object, "public.t.new_name");
 	strata_free(sql);
-	sc_changes_release(&ch);
-	sc_catalog_free(a);
-	sc_catalog_free(b);
+	strata__sc_changes_release(&ch);
+	strata__sc_catalog_free(a);
+	strata__sc_catalog_free(b);
 }
 
 static void test_type_change_drops_and_recreates_dependent_views(void **state)
@@ -97,7 +97,7 @@ static void test_type_change_drops_and_recreates_dependent_views(void **state)
 
 		v1 = owned(c, SC_VIEW, NULL, "v1", " SELECT t.v FROM public.t;");
 		dep(c, v1, "table/public.t");
-		assert_int_equal(sc_strv_add(c, &v1->col_deps, &v1->ncol_deps, "table/public.t\x1fv"), 0);
+		assert_int_equal(strata__sc_strv_add(c, &v1->col_deps, &v1->ncol_deps, "table/public.t\x1fv"), 0);
 		v2 = owned(c, SC_VIEW, NULL, "v2", " SELECT v1.v FROM public.v1;");
 		dep(c, v2, "view/public.v1");
 	}
@@ -111,9 +111,9 @@ static void test_type_change_drops_and_recreates_dependent_views(void **state)
 		if (ch.v[i].kind == SC_VIEW)
 			assert_true(ch.v[i].consequential);
 	strata_free(sql);
-	sc_changes_release(&ch);
-	sc_catalog_free(a);
-	sc_catalog_free(b);
+	strata__sc_changes_release(&ch);
+	strata__sc_catalog_free(a);
+	strata__sc_catalog_free(b);
 }
 
 static void test_foreign_keys_come_after_the_tables_they_reference(void **state)
@@ -136,9 +136,9 @@ static void test_foreign_keys_come_after_the_tables_they_reference(void **state)
 	assert_true(pos(sql, "CREATE TABLE public.zzz") < pos(sql, "ADD CONSTRAINT aaa_z_fkey"));
 	assert_true(pos(sql, "ADD CONSTRAINT zzz_pkey") < pos(sql, "ADD CONSTRAINT aaa_z_fkey"));
 	strata_free(sql);
-	sc_changes_release(&ch);
-	sc_catalog_free(a);
-	sc_catalog_free(b);
+	strata__sc_changes_release(&ch);
+	strata__sc_catalog_free(a);
+	strata__sc_catalog_free(b);
 }
 
 static sc_object *mood(sc_catalog *c, const char *const *labels, size_t n)
@@ -146,7 +146,7 @@ static sc_object *mood(sc_catalog *c, const char *const *labels, size_t n)
 	sc_object *e = owned(c, SC_ENUM, NULL, "mood", "");
 
 	for (size_t i = 0; i < n; i++)
-		assert_int_equal(sc_strv_add(c, &e->labels, &e->nlabels, labels[i]), 0);
+		assert_int_equal(strata__sc_strv_add(c, &e->labels, &e->nlabels, labels[i]), 0);
 	return e;
 }
 
@@ -164,9 +164,9 @@ static void test_enum_values_are_added_in_place(void **state)
 	assert_non_null(strstr(sql, "ALTER TYPE public.mood ADD VALUE 'happy' AFTER 'ok';"));
 	assert_null(strstr(sql, "RENAME"));
 	strata_free(sql);
-	sc_changes_release(&ch);
-	sc_catalog_free(a);
-	sc_catalog_free(b);
+	strata__sc_changes_release(&ch);
+	strata__sc_catalog_free(a);
+	strata__sc_catalog_free(b);
 }
 
 static void test_enum_with_removed_value_is_replaced_and_columns_converted(void **state)
@@ -180,10 +180,10 @@ static void test_enum_with_removed_value_is_replaced_and_columns_converted(void 
 	mood(a, before, 3);
 	mood(b, after, 2);
 	ta = table(a, "t");
-	column(a, ta, "m", "public.mood")->default_expr = sc_strdup(a, "'ok'::public.mood");
+	column(a, ta, "m", "public.mood")->default_expr = strata__sc_strdup(a, "'ok'::public.mood");
 	dep(a, ta, "enum/public.mood");
 	tb = table(b, "t");
-	column(b, tb, "m", "public.mood")->default_expr = sc_strdup(b, "'ok'::public.mood");
+	column(b, tb, "m", "public.mood")->default_expr = strata__sc_strdup(b, "'ok'::public.mood");
 	dep(b, tb, "enum/public.mood");
 	sql = sql_of(a, b, &ch);
 	assert_true(pos(sql, "ALTER TYPE public.mood RENAME TO mood__strata_old;") <
@@ -193,9 +193,9 @@ static void test_enum_with_removed_value_is_replaced_and_columns_converted(void 
 	assert_true(pos(sql, "USING m::text::public.mood;") < pos(sql, "ALTER COLUMN m SET DEFAULT"));
 	assert_true(pos(sql, "SET DEFAULT") < pos(sql, "DROP TYPE public.mood__strata_old;"));
 	strata_free(sql);
-	sc_changes_release(&ch);
-	sc_catalog_free(a);
-	sc_catalog_free(b);
+	strata__sc_changes_release(&ch);
+	strata__sc_catalog_free(a);
+	strata__sc_catalog_free(b);
 }
 
 static void test_dropped_table_is_destructive_and_goes_last(void **state)
@@ -215,9 +215,9 @@ static void test_dropped_table_is_destructive_and_goes_last(void **state)
 	assert_null(strstr(sql, "DROP INDEX"));
 	assert_true(ch.v[ch.n - 1].destructive);
 	strata_free(sql);
-	sc_changes_release(&ch);
-	sc_catalog_free(a);
-	sc_catalog_free(b);
+	strata__sc_changes_release(&ch);
+	strata__sc_catalog_free(a);
+	strata__sc_catalog_free(b);
 }
 
 static void test_dump_is_the_same_whatever_the_reading_order(void **state)
@@ -231,16 +231,16 @@ static void test_dump_is_the_same_whatever_the_reading_order(void **state)
 	owned(b, SC_INDEX, "one", "one_idx", "CREATE INDEX one_idx ON public.one USING btree (id)");
 	column(b, table(b, "two"), "id", "integer");
 	column(b, table(b, "one"), "id", "integer");
-	assert_int_equal(sc_catalog_finish(a), 0);
-	assert_int_equal(sc_catalog_finish(b), 0);
-	assert_int_equal(sc_dump_sql(a, &da), 0);
-	assert_int_equal(sc_dump_sql(b, &db), 0);
-	assert_string_equal(buf_cstr(&da), buf_cstr(&db));
-	assert_true(pos(buf_cstr(&da), "CREATE TABLE public.one") < pos(buf_cstr(&da), "CREATE INDEX one_idx"));
-	buf_release(&da);
-	buf_release(&db);
-	sc_catalog_free(a);
-	sc_catalog_free(b);
+	assert_int_equal(strata__sc_catalog_finish(a), 0);
+	assert_int_equal(strata__sc_catalog_finish(b), 0);
+	assert_int_equal(strata__sc_dump_sql(a, &da), 0);
+	assert_int_equal(strata__sc_dump_sql(b, &db), 0);
+	assert_string_equal(strata__buf_cstr(&da), strata__buf_cstr(&db));
+	assert_true(pos(strata__buf_cstr(&da), "CREATE TABLE public.one") < pos(strata__buf_cstr(&da), "CREATE INDEX one_idx"));
+	strata__buf_release(&da);
+	strata__buf_release(&db);
+	strata__sc_catalog_free(a);
+	strata__sc_catalog_free(b);
 }
 
 static void test_names_are_quoted_only_when_needed(void **state)
@@ -255,9 +255,9 @@ static void test_names_are_quoted_only_when_needed(void **state)
 	assert_non_null(strstr(sql, "CREATE TABLE public.\"user\" (\n    \"select\" integer\n);"));
 	assert_non_null(strstr(sql, "CREATE TABLE public.\"Mixed \"\"q\"\"; x\" (\n    plain_col text\n);"));
 	strata_free(sql);
-	sc_changes_release(&ch);
-	sc_catalog_free(a);
-	sc_catalog_free(b);
+	strata__sc_changes_release(&ch);
+	strata__sc_catalog_free(a);
+	strata__sc_catalog_free(b);
 }
 
 int main(void)

@@ -19,13 +19,13 @@ static void assert_words(const char *command, const char *const *want, size_t nw
 	char **argv = NULL;
 	size_t argc = 0;
 
-	if (sc_provider_argv(&argv, &argc, command) != 0)
+	if (strata__sc_provider_argv(&argv, &argc, command) != 0)
 		fail_msg("'%s': %s", command, strata_error_last()->message);
 	assert_int_equal(argc, nwant);
 	for (size_t i = 0; i < nwant; i++)
 		assert_string_equal(argv[i], want[i]);
 	assert_null(argv[argc]);
-	sc_provider_argv_free(argv);
+	strata__sc_provider_argv_free(argv);
 }
 
 #define WORDS(cmd, ...)                                                                    \
@@ -51,7 +51,7 @@ static void assert_split_error(const char *command, const char *fragment)
 	char **argv = NULL;
 	size_t argc = 0;
 
-	assert_int_equal(sc_provider_argv(&argv, &argc, command), STRATA_EINVALID);
+	assert_int_equal(strata__sc_provider_argv(&argv, &argc, command), STRATA_EINVALID);
 	assert_null(argv);
 	if (!strstr(strata_error_last()->message, fragment))
 		fail_msg("'%s': '%s' lacks '%s'", command, strata_error_last()->message, fragment);
@@ -73,14 +73,14 @@ static void test_provider__display_masks_passwords(void **state)
 	strata_buf b = STRATA_BUF_INIT;
 
 	(void)state;
-	assert_int_equal(sc_provider_display(&b, "exec: tool --url postgres://u:hunter2@h/db 'a b'"), 0);
-	assert_null(strstr(buf_cstr(&b), "hunter2"));
-	assert_non_null(strstr(buf_cstr(&b), "postgres://u:"));
-	assert_non_null(strstr(buf_cstr(&b), "'a b'"));
-	buf_release(&b);
-	assert_int_equal(sc_provider_is("exec:x"), 1);
-	assert_int_equal(sc_provider_is("schema.sql"), 0);
-	assert_int_equal(sc_provider_is(NULL), 0);
+	assert_int_equal(strata__sc_provider_display(&b, "exec: tool --url postgres://u:hunter2@h/db 'a b'"), 0);
+	assert_null(strstr(strata__buf_cstr(&b), "hunter2"));
+	assert_non_null(strstr(strata__buf_cstr(&b), "postgres://u:"));
+	assert_non_null(strstr(strata__buf_cstr(&b), "'a b'"));
+	strata__buf_release(&b);
+	assert_int_equal(strata__sc_provider_is("exec:x"), 1);
+	assert_int_equal(strata__sc_provider_is("schema.sql"), 0);
+	assert_int_equal(strata__sc_provider_is(NULL), 0);
 }
 
 static int run(strata_buf *sql, const char *spec, long timeout_ms)
@@ -90,8 +90,8 @@ static int run(strata_buf *sql, const char *spec, long timeout_ms)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.root = (char *)"/";
 	cfg.provider_timeout_ms = timeout_ms;
-	buf_release(sql);
-	return sc_provider_run(sql, spec, &cfg);
+	strata__buf_release(sql);
+	return strata__sc_provider_run(sql, spec, &cfg);
 }
 
 static void assert_message(const char *fragment)
@@ -106,10 +106,10 @@ static void test_provider__run(void **state)
 
 	(void)state;
 	assert_int_equal(run(&sql, "exec: /bin/echo 'CREATE TABLE t (a int);'", 5000), 0);
-	assert_string_equal(buf_cstr(&sql), "CREATE TABLE t (a int);\n");
+	assert_string_equal(strata__buf_cstr(&sql), "CREATE TABLE t (a int);\n");
 	/* it runs in the project folder (cfg->root) */
 	assert_int_equal(run(&sql, "exec: sh -c 'pwd'", 5000), 0);
-	assert_string_equal(buf_cstr(&sql), "/\n");
+	assert_string_equal(strata__buf_cstr(&sql), "/\n");
 	/* stdout of a failing run is not kept; stderr is quoted */
 	assert_int_equal(run(&sql, "exec: sh -c 'echo CREATE; echo no models >&2; exit 3'", 5000),
 			 STRATA_EINVALID);
@@ -125,7 +125,7 @@ static void test_provider__run(void **state)
 	assert_message("printed no SQL");
 	assert_int_equal(run(&sql, "exec: printf 'a\\0b'", 5000), STRATA_EPARSE);
 	assert_message("not UTF-8 text");
-	buf_release(&sql);
+	strata__buf_release(&sql);
 }
 
 /* A run past the limit is stopped, with what it started: the sleep its
@@ -141,7 +141,7 @@ static void test_provider__timeout_kills_the_group(void **state)
 			 STRATA_EINVALID);
 	assert_message("within 1 s");
 	assert_int_equal(sql.len, 0);
-	buf_release(&sql);
+	strata__buf_release(&sql);
 }
 
 int main(void)

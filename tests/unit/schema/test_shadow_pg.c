@@ -37,13 +37,13 @@ static long count_in(strata_db *db, const char *dbname, const char *backend_type
 	strata_buf b = STRATA_BUF_INIT;
 	long n;
 
-	if (db_query(db,
+	if (strata__db_query(db,
 		     "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 "
 		     "AND ($2 = '' OR backend_type = $2)",
 		     2, params, keep_value, &b) != 0)
 		fail_msg("pg_stat_activity: %s", strata_error_last()->message);
-	n = atol(buf_cstr(&b));
-	buf_release(&b);
+	n = atol(strata__buf_cstr(&b));
+	strata__buf_release(&b);
 	return n;
 }
 
@@ -53,18 +53,18 @@ static long databases_named(strata_db *db, const char *dbname)
 	strata_buf b = STRATA_BUF_INIT;
 	long n;
 
-	if (db_query(db, "SELECT count(*) FROM pg_database WHERE datname = $1", 1, params,
+	if (strata__db_query(db, "SELECT count(*) FROM pg_database WHERE datname = $1", 1, params,
 		     keep_value, &b) != 0)
 		fail_msg("pg_database: %s", strata_error_last()->message);
-	n = atol(buf_cstr(&b));
-	buf_release(&b);
+	n = atol(strata__buf_cstr(&b));
+	strata__buf_release(&b);
 	return n;
 }
 
 /* The shadow's database name: the last path part of its connection string. */
 static const char *dbname_of(const sc_shadow *s)
 {
-	const char *ci = sc_shadow_conninfo(s), *slash = strrchr(ci, '/');
+	const char *ci = strata__sc_shadow_conninfo(s), *slash = strrchr(ci, '/');
 
 	assert_non_null(slash);
 	return slash + 1;
@@ -77,10 +77,10 @@ static sc_shadow *shadow_for_autovacuum(const char *url, char name[64])
 	sc_shadow *s = NULL;
 	strata_db *db;
 
-	if (sc_shadow_create(&s, DB_POSTGRES, url) != 0)
+	if (strata__sc_shadow_create(&s, DB_POSTGRES, url) != 0)
 		fail_msg("sc_shadow_create: %s", strata_error_last()->message);
 	snprintf(name, 64, "%s", dbname_of(s));
-	db = open_ok(sc_shadow_conninfo(s));
+	db = open_ok(strata__sc_shadow_conninfo(s));
 	exec_ok(db, "CREATE TABLE dead (id integer) WITH (autovacuum_vacuum_threshold = 0, "
 		    "autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_cost_delay = 100, "
 		    "autovacuum_vacuum_cost_limit = 1)");
@@ -88,13 +88,13 @@ static sc_shadow *shadow_for_autovacuum(const char *url, char name[64])
 	exec_ok(db, "DELETE FROM dead");
 	/* Closed: its statistics reach the server now, and the launcher
 	 * skips a database it has none for. */
-	db_close(db);
+	strata__db_close(db);
 	return s;
 }
 
 /*
  * Two shadows owned by a role that is not a superuser, each with an
- * autovacuum worker inside when it is dropped: one by sc_shadow_drop
+ * autovacuum worker inside when it is dropped: one by strata__sc_shadow_drop
  * (nothing of ours connected), one by the signal path while a session of
  * ours is still in it. DROP ... WITH (FORCE) refuses both.
  */
@@ -107,35 +107,35 @@ static void test_drop_with_an_autovacuum_worker_inside(void **state)
 	long workers = 0;
 
 	(void)state;
-	buf_printf(&url, "postgres://" ROLE ":" ROLE_PW "@127.0.0.1:%s/postgres",
+	strata__buf_printf(&url, "postgres://" ROLE ":" ROLE_PW "@127.0.0.1:%s/postgres",
 		   env_or_fail("STRATA_TEST_PG_PORT"));
-	plain = shadow_for_autovacuum(buf_cstr(&url), plain_name);
-	signalled = shadow_for_autovacuum(buf_cstr(&url), signalled_name);
-	ours = open_ok(sc_shadow_conninfo(signalled));
+	plain = shadow_for_autovacuum(strata__buf_cstr(&url), plain_name);
+	signalled = shadow_for_autovacuum(strata__buf_cstr(&url), signalled_name);
+	ours = open_ok(strata__sc_shadow_conninfo(signalled));
 	for (int i = 0; i < 600; i++) {
 		workers = (count_in(admin, plain_name, "autovacuum worker") > 0) +
 			  (count_in(admin, signalled_name, "autovacuum worker") > 0);
 		if (workers == 2)
 			break;
-		pause_ms(100);
+		strata__pause_ms(100);
 	}
 	if (workers < 2) {
-		db_close(ours);
-		sc_shadow_drop(plain);
-		sc_shadow_drop(signalled);
+		strata__db_close(ours);
+		strata__sc_shadow_drop(plain);
+		strata__sc_shadow_drop(signalled);
 		fail_msg("autovacuum workers did not come to both shadows within 60 s");
 	}
 
-	if (sc_shadow_drop(plain) != 0)
+	if (strata__sc_shadow_drop(plain) != 0)
 		fail_msg("sc_shadow_drop: %s (hint: %s)", strata_error_last()->message,
 			 strata_error_last()->hint);
 	assert_int_equal(databases_named(admin, plain_name), 0);
-	sc_shadow_abort_all();
+	strata__sc_shadow_abort_all();
 	assert_int_equal(databases_named(admin, signalled_name), 0);
-	assert_int_equal(sc_shadow_drop(signalled), 0); /* already dropped: only frees it */
-	db_close(ours);
-	buf_release(&url);
-	db_close(admin);
+	assert_int_equal(strata__sc_shadow_drop(signalled), 0); /* already dropped: only frees it */
+	strata__db_close(ours);
+	strata__buf_release(&url);
+	strata__db_close(admin);
 }
 
 /* The role, and autovacuum on (the test servers run with it off) with its
@@ -151,7 +151,7 @@ static int set_up(void **state)
 	exec_ok(admin, "ALTER SYSTEM SET autovacuum = on");
 	exec_ok(admin, "ALTER SYSTEM SET autovacuum_naptime = 1");
 	exec_ok(admin, "SELECT pg_reload_conf()");
-	db_close(admin);
+	strata__db_close(admin);
 	return 0;
 }
 
@@ -164,7 +164,7 @@ static int tear_down(void **state)
 	exec_ok(admin, "ALTER SYSTEM RESET autovacuum");
 	exec_ok(admin, "SELECT pg_reload_conf()");
 	exec_ok(admin, "DROP ROLE IF EXISTS " ROLE);
-	db_close(admin);
+	strata__db_close(admin);
 	return 0;
 }
 
@@ -175,19 +175,19 @@ static void test_abort_drops_a_shadow_we_are_still_in(void **state)
 	char name[64];
 
 	(void)state;
-	if (sc_shadow_create(&s, DB_POSTGRES, pg_url()) != 0)
+	if (strata__sc_shadow_create(&s, DB_POSTGRES, pg_url()) != 0)
 		fail_msg("sc_shadow_create: %s", strata_error_last()->message);
 	snprintf(name, sizeof(name), "%s", dbname_of(s));
-	db = open_ok(sc_shadow_conninfo(s));
+	db = open_ok(strata__sc_shadow_conninfo(s));
 	exec_ok(db, "CREATE TABLE t (id integer)");
 	assert_int_equal(count_in(admin, name, "client backend"), 1);
 
-	sc_shadow_abort_all();
+	strata__sc_shadow_abort_all();
 	assert_int_equal(databases_named(admin, name), 0);
 	/* Already dropped: the later drop only frees it. */
-	assert_int_equal(sc_shadow_drop(s), 0);
-	db_close(db);
-	db_close(admin);
+	assert_int_equal(strata__sc_shadow_drop(s), 0);
+	strata__db_close(db);
+	strata__db_close(admin);
 }
 
 /* A shadow left behind (no keeper session, nobody in it) is dropped when
@@ -205,10 +205,10 @@ static void test_orphans_are_swept_and_live_shadows_kept(void **state)
 	exec_ok(admin, "DROP DATABASE IF EXISTS strata_shadow_0therrole000000");
 	exec_ok(admin, "CREATE DATABASE strata_shadow_0rphan000000000 OWNER " ROLE);
 	exec_ok(admin, "CREATE DATABASE strata_shadow_0therrole000000");
-	buf_printf(&url, "postgres://" ROLE ":" ROLE_PW "@127.0.0.1:%s/postgres",
+	strata__buf_printf(&url, "postgres://" ROLE ":" ROLE_PW "@127.0.0.1:%s/postgres",
 		   env_or_fail("STRATA_TEST_PG_PORT"));
 
-	if (sc_shadow_create(&live, DB_POSTGRES, buf_cstr(&url)) != 0)
+	if (strata__sc_shadow_create(&live, DB_POSTGRES, strata__buf_cstr(&url)) != 0)
 		fail_msg("sc_shadow_create: %s", strata_error_last()->message);
 	snprintf(live_name, sizeof(live_name), "%s", dbname_of(live));
 	assert_int_equal(databases_named(admin, "strata_shadow_0rphan000000000"), 0);
@@ -216,16 +216,16 @@ static void test_orphans_are_swept_and_live_shadows_kept(void **state)
 
 	/* Nobody is connected to the live one: its keeper still marks it. */
 	assert_int_equal(count_in(admin, live_name, ""), 0);
-	if (sc_shadow_create(&next, DB_POSTGRES, buf_cstr(&url)) != 0)
+	if (strata__sc_shadow_create(&next, DB_POSTGRES, strata__buf_cstr(&url)) != 0)
 		fail_msg("sc_shadow_create: %s", strata_error_last()->message);
 	assert_int_equal(databases_named(admin, live_name), 1);
 
-	assert_int_equal(sc_shadow_drop(next), 0);
-	assert_int_equal(sc_shadow_drop(live), 0);
+	assert_int_equal(strata__sc_shadow_drop(next), 0);
+	assert_int_equal(strata__sc_shadow_drop(live), 0);
 	assert_int_equal(databases_named(admin, live_name), 0);
 	exec_ok(admin, "DROP DATABASE strata_shadow_0therrole000000");
-	buf_release(&url);
-	db_close(admin);
+	strata__buf_release(&url);
+	strata__db_close(admin);
 }
 
 int main(void)

@@ -14,25 +14,25 @@
 
 static void set(sc_catalog *c, char **slot, const char *s)
 {
-	*slot = sc_strdup(c, s);
+	*slot = strata__sc_strdup(c, s);
 	assert_non_null(*slot);
 }
 
 static void add(sc_catalog *c, char ***v, size_t *n, const char *s)
 {
-	assert_int_equal(sc_strv_add(c, v, n, s), 0);
+	assert_int_equal(strata__sc_strv_add(c, v, n, s), 0);
 }
 
 /* A catalog whose objects fill every field of sc_object and sc_column. */
 static sc_catalog *full_catalog(void)
 {
-	sc_catalog *c = sc_catalog_new(DB_POSTGRES);
+	sc_catalog *c = strata__sc_catalog_new(DB_POSTGRES);
 	sc_object *t, *i;
 	sc_column *col;
 
 	assert_non_null(c);
 	c->server_version = 150004;
-	t = sc_catalog_add(c, SC_TABLE);
+	t = strata__sc_catalog_add(c, SC_TABLE);
 	set(c, &t->schema, "app");
 	set(c, &t->name, "users");
 	set(c, &t->def, "def");
@@ -62,7 +62,7 @@ static sc_catalog *full_catalog(void)
 	set(c, &t->func_args, "integer");
 	set(c, &t->domain_default, "0");
 	t->domain_not_null = 1;
-	col = sc_object_add_column(c, t);
+	col = strata__sc_object_add_column(c, t);
 	assert_non_null(col);
 	set(c, &col->name, "id");
 	set(c, &col->type, "bigint");
@@ -77,16 +77,16 @@ static sc_catalog *full_catalog(void)
 	col->hidden = 2;
 	col->inherited = 1;
 	set(c, &col->comment, "the key");
-	col = sc_object_add_column(c, t);
+	col = strata__sc_object_add_column(c, t);
 	assert_non_null(col);
 	set(c, &col->name, "");
 	set(c, &col->type, "text");
-	i = sc_catalog_add(c, SC_INDEX);
+	i = strata__sc_catalog_add(c, SC_INDEX);
 	set(c, &i->schema, "app");
 	set(c, &i->table, "users");
 	set(c, &i->name, "users_name_idx");
 	set(c, &i->def, "CREATE INDEX users_name_idx ON app.users USING btree (name)");
-	assert_int_equal(sc_catalog_finish(c), 0);
+	assert_int_equal(strata__sc_catalog_finish(c), 0);
 	return c;
 }
 
@@ -95,7 +95,7 @@ static const unsigned char key_b[32] = { 1, 2, 4 };
 
 static void encode(strata_buf *out, const sc_catalog *c, const unsigned char *key)
 {
-	assert_int_equal(sc_snapshot_encode(out, c, key), 0);
+	assert_int_equal(strata__sc_snapshot_encode(out, c, key), 0);
 }
 
 /* Decoding and encoding again gives the same bytes: nothing is lost. */
@@ -106,7 +106,7 @@ static void test_snapshot__round_trip_every_field(void **state)
 
 	(void)state;
 	encode(&a, c, key_a);
-	assert_int_equal(sc_snapshot_decode(&d, a.ptr, a.len, key_a), 0);
+	assert_int_equal(strata__sc_snapshot_decode(&d, a.ptr, a.len, key_a), 0);
 	assert_int_equal(d->engine, DB_POSTGRES);
 	assert_int_equal(d->server_version, 150004);
 	assert_int_equal(d->n, 2);
@@ -114,14 +114,14 @@ static void test_snapshot__round_trip_every_field(void **state)
 	assert_int_equal(d->objs[0]->cols[0].identity, 'd');
 	assert_string_equal(d->objs[0]->cols[1].name, "");
 	assert_null(d->objs[1]->comment);
-	assert_non_null(sc_catalog_find(d, "index/app.users.users_name_idx"));
+	assert_non_null(strata__sc_catalog_find(d, "index/app.users.users_name_idx"));
 	encode(&b, d, key_a);
 	assert_int_equal(a.len, b.len);
 	assert_memory_equal(a.ptr, b.ptr, a.len);
-	sc_catalog_free(c);
-	sc_catalog_free(d);
-	buf_release(&a);
-	buf_release(&b);
+	strata__sc_catalog_free(c);
+	strata__sc_catalog_free(d);
+	strata__buf_release(&a);
+	strata__buf_release(&b);
 }
 
 /* A real catalog: what SQLite introspection gives diffs as equal after a
@@ -139,17 +139,17 @@ static void test_snapshot__round_trip_introspected(void **state)
 		       "CREATE INDEX u_n ON u (n) WHERE n > 'a';"
 		       "CREATE VIEW uv AS SELECT * FROM u;"
 		       "CREATE TRIGGER ut AFTER INSERT ON u BEGIN SELECT 1; END;");
-	assert_int_equal(sc_introspect(db, NULL, &c), 0);
+	assert_int_equal(strata__sc_introspect(db, NULL, &c), 0);
 	encode(&a, c, key_a);
-	assert_int_equal(sc_snapshot_decode(&d, a.ptr, a.len, key_a), 0);
+	assert_int_equal(strata__sc_snapshot_decode(&d, a.ptr, a.len, key_a), 0);
 	assert_int_equal(d->n, c->n);
-	assert_int_equal(sc_diff(c, d, NULL, &ch), 0);
+	assert_int_equal(strata__sc_diff(c, d, NULL, &ch), 0);
 	assert_int_equal(ch.n, 0);
-	sc_changes_release(&ch);
-	sc_catalog_free(c);
-	sc_catalog_free(d);
-	db_close(db);
-	buf_release(&a);
+	strata__sc_changes_release(&ch);
+	strata__sc_catalog_free(c);
+	strata__sc_catalog_free(d);
+	strata__db_close(db);
+	strata__buf_release(&a);
 }
 
 /* Invariant 1: a file cut anywhere, or with any one byte changed, is not
@@ -162,20 +162,20 @@ static void test_snapshot__damage_is_refused(void **state)
 	(void)state;
 	encode(&a, c, key_a);
 	for (size_t len = 0; len < a.len; len++) {
-		assert_int_equal(sc_snapshot_decode(&d, a.ptr, len, key_a), STRATA_EPARSE);
+		assert_int_equal(strata__sc_snapshot_decode(&d, a.ptr, len, key_a), STRATA_EPARSE);
 		assert_null(d);
 	}
 	for (size_t i = 0; i < a.len; i++) {
 		a.ptr[i] ^= 0x20;
-		assert_int_equal(sc_snapshot_decode(&d, a.ptr, a.len, key_a), STRATA_EPARSE);
+		assert_int_equal(strata__sc_snapshot_decode(&d, a.ptr, a.len, key_a), STRATA_EPARSE);
 		a.ptr[i] ^= 0x20;
 	}
-	assert_int_equal(sc_snapshot_decode(&d, a.ptr, a.len, key_b), STRATA_EPARSE);
+	assert_int_equal(strata__sc_snapshot_decode(&d, a.ptr, a.len, key_b), STRATA_EPARSE);
 	a.ptr[16] = (char)(SC_SNAPSHOT_FORMAT + 1);
-	assert_int_equal(sc_snapshot_decode(&d, a.ptr, a.len, key_a), STRATA_EPARSE);
+	assert_int_equal(strata__sc_snapshot_decode(&d, a.ptr, a.len, key_a), STRATA_EPARSE);
 	assert_string_equal(strata_error_last()->message, "a schema snapshot of format 2, not 1");
-	sc_catalog_free(c);
-	buf_release(&a);
+	strata__sc_catalog_free(c);
+	strata__buf_release(&a);
 }
 
 /* Payloads that decode to nonsense are refused, not half-read. */
@@ -190,19 +190,19 @@ static void test_snapshot__bad_payloads(void **state)
 	sc_catalog *c;
 
 	(void)state;
-	c = sc_catalog_new(DB_SQLITE);
-	assert_int_equal(sc_snapshot_decode_payload(c, bad_kind, sizeof(bad_kind)), STRATA_EPARSE);
-	sc_catalog_free(c);
-	c = sc_catalog_new(DB_SQLITE);
-	assert_int_equal(sc_snapshot_decode_payload(c, column_kind, sizeof(column_kind)),
+	c = strata__sc_catalog_new(DB_SQLITE);
+	assert_int_equal(strata__sc_snapshot_decode_payload(c, bad_kind, sizeof(bad_kind)), STRATA_EPARSE);
+	strata__sc_catalog_free(c);
+	c = strata__sc_catalog_new(DB_SQLITE);
+	assert_int_equal(strata__sc_snapshot_decode_payload(c, column_kind, sizeof(column_kind)),
 			 STRATA_EPARSE);
-	sc_catalog_free(c);
-	c = sc_catalog_new(DB_SQLITE);
-	assert_int_equal(sc_snapshot_decode_payload(c, huge, sizeof(huge)), STRATA_EPARSE);
-	sc_catalog_free(c);
-	c = sc_catalog_new(DB_SQLITE);
-	assert_int_equal(sc_snapshot_decode_payload(c, nul, sizeof(nul)), STRATA_EPARSE);
-	sc_catalog_free(c);
+	strata__sc_catalog_free(c);
+	c = strata__sc_catalog_new(DB_SQLITE);
+	assert_int_equal(strata__sc_snapshot_decode_payload(c, huge, sizeof(huge)), STRATA_EPARSE);
+	strata__sc_catalog_free(c);
+	c = strata__sc_catalog_new(DB_SQLITE);
+	assert_int_equal(strata__sc_snapshot_decode_payload(c, nul, sizeof(nul)), STRATA_EPARSE);
+	strata__sc_catalog_free(c);
 }
 
 /* Two objects with one key are refused. */
@@ -213,16 +213,16 @@ static void test_snapshot__duplicate_keys(void **state)
 	sc_object *o;
 
 	(void)state;
-	o = sc_catalog_add(c, SC_INDEX);
+	o = strata__sc_catalog_add(c, SC_INDEX);
 	set(c, &o->schema, "app");
 	set(c, &o->table, "users");
 	set(c, &o->name, "users_name_idx");
 	set(c, &o->key, "index/app.users.users_name_idx");
 	encode(&a, c, key_a);
-	assert_int_equal(sc_snapshot_decode(&d, a.ptr, a.len, key_a), STRATA_EPARSE);
+	assert_int_equal(strata__sc_snapshot_decode(&d, a.ptr, a.len, key_a), STRATA_EPARSE);
 	assert_non_null(strstr(strata_error_last()->message, "twice"));
-	sc_catalog_free(c);
-	buf_release(&a);
+	strata__sc_catalog_free(c);
+	strata__buf_release(&a);
 }
 
 /* What the key is made of: each input changes it. */
@@ -232,18 +232,18 @@ static void test_snapshot__key_inputs(void **state)
 	sha256_ctx c;
 
 	(void)state;
-	sc_snapshot_key_init(&c, "schema", DB_POSTGRES, 150004, "app", "strata_version");
-	sha256_final(&c, k[0]);
-	sc_snapshot_key_init(&c, "schema", DB_POSTGRES, 160001, "app", "strata_version");
-	sha256_final(&c, k[1]);
-	sc_snapshot_key_init(&c, "schema", DB_POSTGRES, 150004, "other", "strata_version");
-	sha256_final(&c, k[2]);
-	sc_snapshot_key_init(&c, "schema", DB_POSTGRES, 150004, "app", "ops.strata_version");
-	sha256_final(&c, k[3]);
-	sc_snapshot_key_init(&c, "migrations", DB_POSTGRES, 150004, "app", "strata_version");
-	sha256_final(&c, k[4]);
-	sc_snapshot_key_init(&c, "schema", DB_SQLITE, 150004, "app", "strata_version");
-	sha256_final(&c, k[5]);
+	strata__sc_snapshot_key_init(&c, "schema", DB_POSTGRES, 150004, "app", "strata_version");
+	strata__sha256_final(&c, k[0]);
+	strata__sc_snapshot_key_init(&c, "schema", DB_POSTGRES, 160001, "app", "strata_version");
+	strata__sha256_final(&c, k[1]);
+	strata__sc_snapshot_key_init(&c, "schema", DB_POSTGRES, 150004, "other", "strata_version");
+	strata__sha256_final(&c, k[2]);
+	strata__sc_snapshot_key_init(&c, "schema", DB_POSTGRES, 150004, "app", "ops.strata_version");
+	strata__sha256_final(&c, k[3]);
+	strata__sc_snapshot_key_init(&c, "migrations", DB_POSTGRES, 150004, "app", "strata_version");
+	strata__sha256_final(&c, k[4]);
+	strata__sc_snapshot_key_init(&c, "schema", DB_SQLITE, 150004, "app", "strata_version");
+	strata__sha256_final(&c, k[5]);
 	for (int i = 0; i < 6; i++)
 		for (int j = i + 1; j < 6; j++)
 			assert_memory_not_equal(k[i], k[j], 32);
@@ -256,21 +256,21 @@ static void remove_project(const char *root)
 	char **names = NULL;
 	size_t n = 0;
 
-	buf_printf(&dir, "%s/" SC_CACHE_DIR, root);
-	if (fs_list_dir(&names, &n, buf_cstr(&dir)) == 0)
+	strata__buf_printf(&dir, "%s/" SC_CACHE_DIR, root);
+	if (strata__fs_list_dir(&names, &n, strata__buf_cstr(&dir)) == 0)
 		for (size_t i = 0; i < n; i++) {
-			buf_clear(&f);
-			buf_printf(&f, "%s/%s", buf_cstr(&dir), names[i]);
-			unlink(buf_cstr(&f));
+			strata__buf_clear(&f);
+			strata__buf_printf(&f, "%s/%s", strata__buf_cstr(&dir), names[i]);
+			unlink(strata__buf_cstr(&f));
 		}
-	fs_free_names(names, n);
-	rmdir(buf_cstr(&dir));
-	buf_clear(&dir);
-	buf_printf(&dir, "%s/.strata", root);
-	rmdir(buf_cstr(&dir));
+	strata__fs_free_names(names, n);
+	rmdir(strata__buf_cstr(&dir));
+	strata__buf_clear(&dir);
+	strata__buf_printf(&dir, "%s/.strata", root);
+	rmdir(strata__buf_cstr(&dir));
 	rmdir(root);
-	buf_release(&dir);
-	buf_release(&f);
+	strata__buf_release(&dir);
+	strata__buf_release(&f);
 }
 
 /* The cache: a miss, a put, a hit; a damaged file is a miss; another key
@@ -283,23 +283,23 @@ static void test_snapshot__cache(void **state)
 
 	(void)state;
 	assert_non_null(mkdtemp(root));
-	assert_int_equal(sc_cache_get(&d, root, key_a), 1);
-	sc_cache_put(root, key_a, c);
-	assert_int_equal(sc_cache_get(&d, root, key_a), 0);
+	assert_int_equal(strata__sc_cache_get(&d, root, key_a), 1);
+	strata__sc_cache_put(root, key_a, c);
+	assert_int_equal(strata__sc_cache_get(&d, root, key_a), 0);
 	assert_int_equal(d->n, 2);
-	sc_catalog_free(d);
-	assert_int_equal(sc_cache_get(&d, root, key_b), 1);
+	strata__sc_catalog_free(d);
+	assert_int_equal(strata__sc_cache_get(&d, root, key_b), 1);
 	assert_null(d);
-	sha256_hex(key_a, hex);
-	assert_int_equal(buf_printf(&path, "%s/" SC_CACHE_DIR "/%s.snapshot", root, hex), 0);
-	assert_int_equal(fs_write_file(buf_cstr(&path), "strata-snapshot\nhalf", 20), 0);
+	strata__sha256_hex(key_a, hex);
+	assert_int_equal(strata__buf_printf(&path, "%s/" SC_CACHE_DIR "/%s.snapshot", root, hex), 0);
+	assert_int_equal(strata__fs_write_file(strata__buf_cstr(&path), "strata-snapshot\nhalf", 20), 0);
 	strata_error_clear();
-	assert_int_equal(sc_cache_get(&d, root, key_a), 1);
+	assert_int_equal(strata__sc_cache_get(&d, root, key_a), 1);
 	assert_null(d);
 	assert_int_equal(strata_error_last()->code, 0);
 	remove_project(root);
-	buf_release(&path);
-	sc_catalog_free(c);
+	strata__buf_release(&path);
+	strata__sc_catalog_free(c);
 }
 
 /* The cache keeps the newest snapshots only: many writes leave 32. */
@@ -316,20 +316,20 @@ static void test_snapshot__cache_is_pruned(void **state)
 	assert_non_null(mkdtemp(root));
 	for (int i = 0; i < 40; i++) {
 		key[0] = (unsigned char)i;
-		sc_cache_put(root, key, c);
+		strata__sc_cache_put(root, key, c);
 	}
-	assert_int_equal(buf_printf(&dir, "%s/" SC_CACHE_DIR, root), 0);
-	assert_int_equal(fs_list_dir(&names, &n, buf_cstr(&dir)), 0);
+	assert_int_equal(strata__buf_printf(&dir, "%s/" SC_CACHE_DIR, root), 0);
+	assert_int_equal(strata__fs_list_dir(&names, &n, strata__buf_cstr(&dir)), 0);
 	assert_int_equal(n, 32);
 	/* the newest is there, the oldest gone */
-	assert_int_equal(sc_cache_get(&d, root, key), 0);
-	sc_catalog_free(d);
+	assert_int_equal(strata__sc_cache_get(&d, root, key), 0);
+	strata__sc_catalog_free(d);
 	key[0] = 0;
-	assert_int_equal(sc_cache_get(&d, root, key), 1);
-	fs_free_names(names, n);
+	assert_int_equal(strata__sc_cache_get(&d, root, key), 1);
+	strata__fs_free_names(names, n);
 	remove_project(root);
-	buf_release(&dir);
-	sc_catalog_free(c);
+	strata__buf_release(&dir);
+	strata__sc_catalog_free(c);
 }
 
 int main(void)

@@ -34,10 +34,10 @@ static char *read_corpus(const char *path)
 	if (!f)
 		return NULL;
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_putn(&b, chunk, n);
+		strata__buf_putn(&b, chunk, n);
 	fclose(f);
-	buf_puts(&b, "");
-	return buf_detach(&b);
+	strata__buf_puts(&b, "");
+	return strata__buf_detach(&b);
 }
 
 /* The corpus folder a test reads: without the corpus (a clone without
@@ -84,11 +84,11 @@ static void test_sqlite_corpus__chinook_round_trip(void **state)
 		snprintf(path, sizeof(path), CORPUS "/chinook/%s", files[i]);
 		db = load_file(path);
 		cat = introspect(db);
-		assert_non_null(sc_catalog_find(cat, "table/Album"));
-		assert_non_null(sc_catalog_find(cat, "constraint/Album.Album_ArtistId_fkey"));
+		assert_non_null(strata__sc_catalog_find(cat, "table/Album"));
+		assert_non_null(strata__sc_catalog_find(cat, "constraint/Album.Album_ArtistId_fkey"));
 		assert_dump_round_trip(db);
-		sc_catalog_free(cat);
-		db_close(db);
+		strata__sc_catalog_free(cat);
+		strata__db_close(db);
 	}
 }
 
@@ -132,11 +132,11 @@ static void test_sqlite_corpus__chinook_rebuild_keeps_rows(void **state)
 	strata_free(rest);
 	strata_free(sql);
 	strata_free(before);
-	sc_catalog_free(from);
-	sc_catalog_free(to);
-	sc_catalog_free(again);
-	db_close(db);
-	db_close(target);
+	strata__sc_catalog_free(from);
+	strata__sc_catalog_free(to);
+	strata__sc_catalog_free(again);
+	strata__db_close(db);
+	strata__db_close(target);
 }
 
 /* Bring the follower to the chain's schema by a diff; nothing may be left. */
@@ -156,9 +156,9 @@ static void follow(strata_db *follower, strata_db *chain, const char *where)
 	strata_free(rest);
 	assert_same_catalog(again, b);
 	strata_free(sql);
-	sc_catalog_free(a);
-	sc_catalog_free(b);
-	sc_catalog_free(again);
+	strata__sc_catalog_free(a);
+	strata__sc_catalog_free(b);
+	strata__sc_catalog_free(again);
 }
 
 static void test_sqlite_corpus__kratos_chain_converges(void **state)
@@ -196,8 +196,8 @@ static void test_sqlite_corpus__kratos_chain_converges(void **state)
 	print_message("  kratos: %zu steps, %zu diffs applied\n", nsteps, diffs);
 	assert_dump_round_trip(chain);
 	json_decref(order);
-	db_close(chain);
-	db_close(follower);
+	strata__db_close(chain);
+	strata__db_close(follower);
 }
 
 int main(void)

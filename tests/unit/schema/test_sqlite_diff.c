@@ -180,7 +180,7 @@ static void test_sqlite_diff__pairs(void **state)
 				fail_msg("%s: diff has \"%s\":\n%s", p->name, p->reject[k], sql);
 		assert_dump_round_trip(db);
 		strata_free(sql);
-		db_close(db);
+		strata__db_close(db);
 	}
 }
 
@@ -206,10 +206,10 @@ static void test_sqlite_diff__added_column_equals_created(void **state)
 	sql = diff_sql(ca, cb);
 	assert_string_equal(sql, "");
 	strata_free(sql);
-	sc_catalog_free(ca);
-	sc_catalog_free(cb);
-	db_close(a);
-	db_close(b);
+	strata__sc_catalog_free(ca);
+	strata__sc_catalog_free(cb);
+	strata__db_close(a);
+	strata__db_close(b);
 }
 
 /* Spellings SQLite accepts that mean the same schema: comments, quote
@@ -241,12 +241,12 @@ static void test_sqlite_diff__spellings_compare_equal(void **state)
 	sql = diff_sql(ca, cb);
 	assert_string_equal(sql, "");
 	strata_free(sql);
-	assert_string_equal(sc_catalog_find(ca, "constraint/Child.Child_y_fkey")->ref_table,
+	assert_string_equal(strata__sc_catalog_find(ca, "constraint/Child.Child_y_fkey")->ref_table,
 			    "table/Parent");
-	sc_catalog_free(ca);
-	sc_catalog_free(cb);
-	db_close(a);
-	db_close(b);
+	strata__sc_catalog_free(ca);
+	strata__sc_catalog_free(cb);
+	strata__db_close(a);
+	strata__db_close(b);
 }
 
 /* A table made by CREATE TABLE ... AS SELECT has only what the pragmas say. */
@@ -259,7 +259,7 @@ static void test_sqlite_diff__create_table_as(void **state)
 				 NULL);
 
 	assert_dump_round_trip(db);
-	db_close(db);
+	strata__db_close(db);
 }
 
 static void test_sqlite_diff__identical_schemas_give_nothing(void **state)
@@ -281,11 +281,11 @@ static void test_sqlite_diff__identical_schemas_give_nothing(void **state)
 	cb = introspect(b);
 	diff_of(&ch, ca, cb);
 	assert_int_equal(ch.n, 0);
-	sc_changes_release(&ch);
-	sc_catalog_free(ca);
-	sc_catalog_free(cb);
-	db_close(a);
-	db_close(b);
+	strata__sc_changes_release(&ch);
+	strata__sc_catalog_free(ca);
+	strata__sc_catalog_free(cb);
+	strata__db_close(a);
+	strata__db_close(b);
 }
 
 /* A renamed column is a drop and an add, marked destructive. */
@@ -309,13 +309,13 @@ static void test_sqlite_diff__rename_is_drop_and_add(void **state)
 	assert_int_equal(drops, 1);
 	assert_int_equal(adds, 1);
 	assert_int_equal(destructive, 1);
-	sc_changes_release(&ch);
+	strata__sc_changes_release(&ch);
 
 	/* in a rebuild too: the detail names both, and it is destructive */
-	sc_catalog_free(ca);
-	sc_catalog_free(cb);
-	db_close(a);
-	db_close(b);
+	strata__sc_catalog_free(ca);
+	strata__sc_catalog_free(cb);
+	strata__db_close(a);
+	strata__db_close(b);
 	a = mem_db();
 	b = mem_db();
 	run_script(a, "CREATE TABLE t(id INTEGER PRIMARY KEY, old_name TEXT UNIQUE);");
@@ -327,11 +327,11 @@ static void test_sqlite_diff__rename_is_drop_and_add(void **state)
 	assert_true(ch.v[0].destructive);
 	assert_non_null(strstr(ch.v[0].detail, "drop column old_name"));
 	assert_non_null(strstr(ch.v[0].detail, "add column new_name"));
-	sc_changes_release(&ch);
-	sc_catalog_free(ca);
-	sc_catalog_free(cb);
-	db_close(a);
-	db_close(b);
+	strata__sc_changes_release(&ch);
+	strata__sc_catalog_free(ca);
+	strata__sc_catalog_free(cb);
+	strata__db_close(a);
+	strata__db_close(b);
 }
 
 static void test_sqlite_diff__destructive_flags(void **state)
@@ -354,11 +354,11 @@ static void test_sqlite_diff__destructive_flags(void **state)
 				 ch.v[i].destructive);
 	}
 	assert_true(ch.n >= 5);
-	sc_changes_release(&ch);
-	sc_catalog_free(ca);
-	sc_catalog_free(cb);
-	db_close(a);
-	db_close(b);
+	strata__sc_changes_release(&ch);
+	strata__sc_catalog_free(ca);
+	strata__sc_catalog_free(cb);
+	strata__db_close(a);
+	strata__db_close(b);
 }
 
 /* A rebuild drops and creates the table's index, the view over it and its
@@ -394,11 +394,11 @@ static void test_sqlite_diff__rebuild_recreations_are_consequential(void **state
 	assert_int_equal(own, 2);
 	/* i created; v and tr dropped and created */
 	assert_int_equal(recreated, 5);
-	sc_changes_release(&ch);
-	sc_catalog_free(ca);
-	sc_catalog_free(cb);
-	db_close(a);
-	db_close(b);
+	strata__sc_changes_release(&ch);
+	strata__sc_catalog_free(ca);
+	strata__sc_catalog_free(cb);
+	strata__db_close(a);
+	strata__db_close(b);
 }
 
 /* The rebuild keeps every row, its content and rowid, views and triggers
@@ -462,11 +462,11 @@ static void test_sqlite_diff__rebuild_keeps_rows(void **state)
 		assert_query(db, "SELECT count(*) FROM sqlite_schema WHERE name LIKE '_strata_new_%'",
 			     "0");
 		strata_free(diff);
-		sc_catalog_free(ca);
-		sc_catalog_free(cb);
-		db_close(target);
+		strata__sc_catalog_free(ca);
+		strata__sc_catalog_free(cb);
+		strata__db_close(target);
 	}
-	db_close(db);
+	strata__db_close(db);
 
 	db = converge(a, "INSERT INTO parent(name) VALUES ('a'), ('b'), ('c'), ('d'), ('it''s');"
 			 "DELETE FROM parent WHERE name IN ('c', 'd');"
@@ -502,7 +502,7 @@ static void test_sqlite_diff__rebuild_keeps_rows(void **state)
 	run_script(db, "PRAGMA foreign_keys = ON; DELETE FROM parent WHERE id = 2;");
 	assert_query(db, "SELECT count(*) FROM child", "2");
 	strata_free(sql);
-	db_close(db);
+	strata__db_close(db);
 }
 
 /* Dropping the parent's column in a rebuild while children point at it:
@@ -520,7 +520,7 @@ static void test_sqlite_diff__rebuild_of_a_parent_keeps_children(void **state)
 
 	assert_query(db, "SELECT count(*) FROM c", "2");
 	assert_query(db, "SELECT group_concat(v, ',') FROM p", "1,2");
-	db_close(db);
+	strata__db_close(db);
 }
 
 /* The dump: canonical, deterministic, loads into an empty database. */
@@ -555,8 +555,8 @@ static void test_sqlite_diff__dump(void **state)
 	assert_dump_round_trip(db);
 	strata_free(dump);
 	strata_free(dump2);
-	sc_catalog_free(cat);
-	db_close(db);
+	strata__sc_catalog_free(cat);
+	strata__db_close(db);
 }
 
 /* What the ERD and lint read: foreign-key constraint objects, primary-key
@@ -575,7 +575,7 @@ static void test_sqlite_diff__catalog_model(void **state)
 		       "CREATE VIEW cv AS SELECT x, z FROM c;"
 		       "CREATE TRIGGER ct AFTER INSERT ON c BEGIN SELECT 1 FROM cv; END;");
 	cat = introspect(db);
-	o = sc_catalog_find(cat, "constraint/c.to_p");
+	o = strata__sc_catalog_find(cat, "constraint/c.to_p");
 	assert_non_null(o);
 	assert_int_equal(o->contype, 'f');
 	assert_string_equal(o->ref_table, "table/p");
@@ -584,30 +584,30 @@ static void test_sqlite_diff__catalog_model(void **state)
 	assert_int_equal(o->nref_columns, 2);
 	assert_string_equal(o->ref_columns[0], "b"); /* the parent's key, in key order */
 	assert_string_equal(o->ref_columns[1], "a");
-	o = sc_catalog_find(cat, "table/p");
+	o = strata__sc_catalog_find(cat, "table/p");
 	assert_int_equal(o->cols[0].pk, 2);
 	assert_int_equal(o->cols[1].pk, 1);
-	o = sc_catalog_find(cat, "table/c");
+	o = strata__sc_catalog_find(cat, "table/c");
 	assert_string_equal(o->cols[2].collation, "NOCASE");
 	assert_string_equal(o->cols[2].default_expr, "'q'");
 	assert_string_equal(o->cols[3].generated, "x + 1");
 	assert_int_equal(o->cols[3].hidden, 3);
 	assert_int_equal(o->ndeps, 1);
 	assert_string_equal(o->deps[0], "table/p");
-	assert_non_null(sc_catalog_find(cat, "constraint/p.p_pkey"));
-	o = sc_catalog_find(cat, "index/c.c_z");
+	assert_non_null(strata__sc_catalog_find(cat, "constraint/p.p_pkey"));
+	o = strata__sc_catalog_find(cat, "index/c.c_z");
 	assert_int_equal(o->ncon_columns, 2);
 	assert_string_equal(o->con_columns[0], "z");
 	assert_string_equal(o->con_columns[1], "");
-	o = sc_catalog_find(cat, "view/cv");
+	o = strata__sc_catalog_find(cat, "view/cv");
 	assert_int_equal(o->ncols, 2);
 	assert_int_equal(o->ndeps, 1);
 	assert_string_equal(o->deps[0], "table/c");
-	o = sc_catalog_find(cat, "trigger/c.ct");
+	o = strata__sc_catalog_find(cat, "trigger/c.ct");
 	assert_non_null(o);
 	assert_int_equal(o->ndeps, 2);
-	sc_catalog_free(cat);
-	db_close(db);
+	strata__sc_catalog_free(cat);
+	strata__db_close(db);
 }
 
 static void test_sqlite_diff__quoting(void **state)
@@ -620,9 +620,9 @@ static void test_sqlite_diff__quoting(void **state)
 	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
 		strata_buf b = STRATA_BUF_INIT;
 
-		assert_int_equal(sqt_put_ident(&b, names[i]), 0);
-		assert_string_equal(buf_cstr(&b), expect[i]);
-		buf_release(&b);
+		assert_int_equal(strata__sqt_put_ident(&b, names[i]), 0);
+		assert_string_equal(strata__buf_cstr(&b), expect[i]);
+		strata__buf_release(&b);
 	}
 }
 
@@ -643,13 +643,13 @@ static void test_sqlite_diff__canonical_text(void **state)
 		sqt_tokens tk;
 		char *once, *twice;
 
-		assert_int_equal(sqt_tokenize(&tk, cases[i].in), 0);
-		once = sqt_canonical(tk.v, 0, tk.n);
-		sqt_tokens_release(&tk);
+		assert_int_equal(strata__sqt_tokenize(&tk, cases[i].in), 0);
+		once = strata__sqt_canonical(tk.v, 0, tk.n);
+		strata__sqt_tokens_release(&tk);
 		assert_string_equal(once, cases[i].out);
-		assert_int_equal(sqt_tokenize(&tk, once), 0);
-		twice = sqt_canonical(tk.v, 0, tk.n);
-		sqt_tokens_release(&tk);
+		assert_int_equal(strata__sqt_tokenize(&tk, once), 0);
+		twice = strata__sqt_canonical(tk.v, 0, tk.n);
+		strata__sqt_tokens_release(&tk);
 		assert_string_equal(once, twice);
 		strata_free(once);
 		strata_free(twice);
@@ -657,7 +657,7 @@ static void test_sqlite_diff__canonical_text(void **state)
 	{
 		sqt_tokens tk;
 
-		assert_int_equal(sqt_tokenize(&tk, "select 'open"), STRATA_EPARSE);
+		assert_int_equal(strata__sqt_tokenize(&tk, "select 'open"), STRATA_EPARSE);
 	}
 }
 
@@ -670,7 +670,7 @@ static size_t lines_of(const char *s)
 	return n;
 }
 
-/* sc_sqlite_table_def writes a table from its model as introspection
+/* strata__sc_sqlite_table_def writes a table from its model as introspection
  * does: for every shape of key and constraint, the def it composes from an
  * introspected table and its constraints is that table's def. */
 static void test_sqlite_diff__table_def_from_the_model(void **state)
@@ -697,9 +697,9 @@ static void test_sqlite_diff__table_def_from_the_model(void **state)
 		if (t->kind != SC_TABLE)
 			continue;
 		for (size_t k = 0; k < cat->n && n < 8; k++)
-			if (cat->objs[k]->kind == SC_CONSTRAINT && sc_str_eq(cat->objs[k]->table, t->name))
+			if (cat->objs[k]->kind == SC_CONSTRAINT && strata__sc_str_eq(cat->objs[k]->table, t->name))
 				cons[n++] = cat->objs[k];
-		assert_int_equal(sc_sqlite_table_def(&def, t, cons, n), 0);
+		assert_int_equal(strata__sc_sqlite_table_def(&def, t, cons, n), 0);
 		/* as many lines (columns, constraints) as the introspected def */
 		assert_int_equal(lines_of(def), lines_of(t->def));
 		/* the constraints in the catalog's order, not the statement's:
@@ -715,8 +715,8 @@ static void test_sqlite_diff__table_def_from_the_model(void **state)
 		}
 		strata_free(def);
 	}
-	sc_catalog_free(cat);
-	db_close(db);
+	strata__sc_catalog_free(cat);
+	strata__db_close(db);
 }
 
 int main(void)

@@ -25,7 +25,7 @@ static sc_names scan(const char *sql)
 {
 	sc_names n = { NULL, 0, 0, 0, 0 };
 
-	assert_int_equal(sc_names_add_sql(&n, sql, strlen(sql)), 0);
+	assert_int_equal(strata__sc_names_add_sql(&n, sql, strlen(sql)), 0);
 	return n;
 }
 
@@ -49,7 +49,7 @@ static void identifiers_folded_quoted_kept(void **state)
 	for (size_t i = 0; i < n.n; i++)
 		for (size_t j = i + 1; j < n.n; j++)
 			assert_string_not_equal(n.v[i], n.v[j]);
-	sc_names_release(&n);
+	strata__sc_names_release(&n);
 }
 
 static void literals_and_their_parts(void **state)
@@ -64,7 +64,7 @@ static void literals_and_their_parts(void **state)
 	assert_true(has(&n, "app"));
 	assert_false(has(&n, "not a name at all"));
 	assert_false(n.opaque); /* setval is known */
-	sc_names_release(&n);
+	strata__sc_names_release(&n);
 }
 
 static void bodies_are_not_names(void **state)
@@ -79,7 +79,7 @@ static void bodies_are_not_names(void **state)
 	assert_false(has(&n, "hidden"));
 	/* EXECUTE inside CREATE TRIGGER does not make it opaque */
 	assert_false(n.opaque);
-	sc_names_release(&n);
+	strata__sc_names_release(&n);
 }
 
 static void opaque_statements(void **state)
@@ -115,14 +115,14 @@ static void opaque_statements(void **state)
 
 		if (!n.opaque)
 			fail_msg("not opaque: %s", opaque[i]);
-		sc_names_release(&n);
+		strata__sc_names_release(&n);
 	}
 	for (size_t i = 0; i < sizeof(plain) / sizeof(*plain); i++) {
 		sc_names n = scan(plain[i]);
 
 		if (n.opaque)
 			fail_msg("opaque: %s", plain[i]);
-		sc_names_release(&n);
+		strata__sc_names_release(&n);
 	}
 }
 
@@ -136,7 +136,7 @@ static void sqlite_quotes(void **state)
 	assert_true(has(&n, "Odd Col"));
 	assert_true(has(&n, "a"));
 	assert_false(n.opaque);
-	sc_names_release(&n);
+	strata__sc_names_release(&n);
 }
 
 /* DML can run triggers and functions; creating code is noted too. */
@@ -168,21 +168,21 @@ static void writes_and_code(void **state)
 
 		if (!n.writes || n.defines_code)
 			fail_msg("writes %d, defines code %d: %s", n.writes, n.defines_code, writing[i]);
-		sc_names_release(&n);
+		strata__sc_names_release(&n);
 	}
 	for (size_t i = 0; i < sizeof(defining) / sizeof(*defining); i++) {
 		sc_names n = scan(defining[i]);
 
 		if (n.writes || !n.defines_code)
 			fail_msg("writes %d, defines code %d: %s", n.writes, n.defines_code, defining[i]);
-		sc_names_release(&n);
+		strata__sc_names_release(&n);
 	}
 	for (size_t i = 0; i < sizeof(neither) / sizeof(*neither); i++) {
 		sc_names n = scan(neither[i]);
 
 		if (n.writes || n.defines_code)
 			fail_msg("writes %d, defines code %d: %s", n.writes, n.defines_code, neither[i]);
-		sc_names_release(&n);
+		strata__sc_names_release(&n);
 	}
 }
 
@@ -191,13 +191,13 @@ static void added_across_calls(void **state)
 	sc_names n = { NULL, 0, 0, 0, 0 };
 
 	(void)state;
-	assert_int_equal(sc_names_add_sql(&n, "CREATE TABLE a ();", 18), 0);
-	assert_int_equal(sc_names_add_sql(&n, "DROP TABLE a;", 13), 0);
-	assert_int_equal(sc_names_add(&n, "b", 1), 0);
-	assert_int_equal(sc_names_add(&n, "b", 1), 0);
+	assert_int_equal(strata__sc_names_add_sql(&n, "CREATE TABLE a ();", 18), 0);
+	assert_int_equal(strata__sc_names_add_sql(&n, "DROP TABLE a;", 13), 0);
+	assert_int_equal(strata__sc_names_add(&n, "b", 1), 0);
+	assert_int_equal(strata__sc_names_add(&n, "b", 1), 0);
 	assert_true(has(&n, "a") && has(&n, "b"));
 	assert_int_equal(n.n, 5); /* create, table, a, drop, b */
-	sc_names_release(&n);
+	strata__sc_names_release(&n);
 }
 
 int main(void)

@@ -31,9 +31,9 @@ static void lacks(const char *hay, const char *needle)
 
 static void plan(sc_steps *out, sc_catalog *a, sc_catalog *b)
 {
-	assert_int_equal(sc_catalog_finish(a), 0);
-	assert_int_equal(sc_catalog_finish(b), 0);
-	if (sc_steps_plan(out, a, b, NULL) != 0)
+	assert_int_equal(strata__sc_catalog_finish(a), 0);
+	assert_int_equal(strata__sc_catalog_finish(b), 0);
+	if (strata__sc_steps_plan(out, a, b, NULL) != 0)
 		fail_msg("plan: %s", strata_error_last()->message);
 }
 
@@ -157,9 +157,9 @@ static void test_steps__existing_tables_get_the_safe_patterns(void **state)
 	assert_true(at(down3, "ADD CONSTRAINT orders_total_not_null_check CHECK (total IS NOT NULL) "
 			      "NOT VALID;") <
 		    at(down3, "ALTER TABLE public.orders ALTER COLUMN total DROP NOT NULL;"));
-	sc_steps_release(&s);
-	sc_catalog_free(a);
-	sc_catalog_free(b);
+	strata__sc_steps_release(&s);
+	strata__sc_catalog_free(a);
+	strata__sc_catalog_free(b);
 }
 
 /* Nothing on an existing table needs a safe pattern: one step, the diff. */
@@ -180,19 +180,19 @@ static void test_steps__a_diff_with_nothing_to_split_is_one_revision(void **stat
 	plan(&s, a, b);
 	assert_int_equal(s.n, 1);
 	assert_true(s.v[0].transactional);
-	assert_int_equal(sc_diff(a, b, NULL, &ch), 0);
-	assert_int_equal(sc_changes_marked_sql(&ch, &sql), 0);
-	assert_string_equal(s.v[0].up, buf_cstr(&sql));
+	assert_int_equal(strata__sc_diff(a, b, NULL, &ch), 0);
+	assert_int_equal(strata__sc_changes_marked_sql(&ch, &sql), 0);
+	assert_string_equal(s.v[0].up, strata__buf_cstr(&sql));
 	lacks(s.v[0].up, "CONCURRENTLY");
-	buf_release(&sql);
-	sc_changes_release(&ch);
-	sc_steps_release(&s);
+	strata__buf_release(&sql);
+	strata__sc_changes_release(&ch);
+	strata__sc_steps_release(&s);
 	/* no difference at all: no step */
 	plan(&s, a, a);
 	assert_int_equal(s.n, 0);
-	sc_steps_release(&s);
-	sc_catalog_free(a);
-	sc_catalog_free(b);
+	strata__sc_steps_release(&s);
+	strata__sc_catalog_free(a);
+	strata__sc_catalog_free(b);
 }
 
 /* Only an index on an existing table: one revision, outside a transaction. */
@@ -204,7 +204,7 @@ static void test_steps__an_index_alone_is_one_concurrent_revision(void **state)
 	column(a, table(a, "t"), "v", "text");
 	column(b, table(b, "t"), "v", "text");
 	owned(b, SC_INDEX, "t", "t_v_idx", "CREATE UNIQUE INDEX t_v_idx ON public.t USING btree (v)")
-		->comment = sc_strdup(b, "it's unique");
+		->comment = strata__sc_strdup(b, "it's unique");
 	plan(&s, a, b);
 	assert_int_equal(s.n, 1);
 	assert_false(s.v[0].transactional);
@@ -213,9 +213,9 @@ static void test_steps__an_index_alone_is_one_concurrent_revision(void **state)
 			    "CREATE UNIQUE INDEX CONCURRENTLY t_v_idx ON public.t USING btree (v);\n"
 			    "COMMENT ON INDEX public.t_v_idx IS 'it''s unique';\n");
 	assert_string_equal(s.v[0].down, "DROP INDEX CONCURRENTLY IF EXISTS public.t_v_idx;\n");
-	sc_steps_release(&s);
-	sc_catalog_free(a);
-	sc_catalog_free(b);
+	strata__sc_steps_release(&s);
+	strata__sc_catalog_free(a);
+	strata__sc_catalog_free(b);
 }
 
 /* What has no safe form keeps its plain statement, with a note saying why
@@ -261,9 +261,9 @@ static void test_steps__what_cannot_be_done_safely_says_why(void **state)
 		    at(s.v[0].up, "ADD CONSTRAINT v_u_code_fkey FOREIGN KEY (u_code) REFERENCES "
 				  "public.u(code) NOT VALID;"));
 	at(s.notes[0], "public.events.events_at_idx");
-	sc_steps_release(&s);
-	sc_catalog_free(a);
-	sc_catalog_free(b);
+	strata__sc_steps_release(&s);
+	strata__sc_catalog_free(a);
+	strata__sc_catalog_free(b);
 }
 
 /* UNIQUE NULLS NOT DISTINCT with INCLUDE and DEFERRABLE: each clause goes
@@ -285,9 +285,9 @@ static void test_steps__unique_clauses_are_placed_for_create_index(void **state)
 		      "NOT DISTINCT WITH (fillfactor='70');\n");
 	at(s.v[0].up, "ADD CONSTRAINT t_a_key UNIQUE USING INDEX t_a_key DEFERRABLE INITIALLY "
 		      "DEFERRED;\n");
-	sc_steps_release(&s);
-	sc_catalog_free(a);
-	sc_catalog_free(b);
+	strata__sc_steps_release(&s);
+	strata__sc_catalog_free(a);
+	strata__sc_catalog_free(b);
 }
 
 /* The check's name fits in 63 bytes, cut at a character, and is unique. */
@@ -317,9 +317,9 @@ static void test_steps__not_null_check_names_fit_and_do_not_clash(void **state)
 	assert_int_equal(strncmp(end, "_c_not_null_check", strlen("_c_not_null_check")), 0);
 	/* the table's part ends with a whole character: not on a lead byte */
 	assert_int_not_equal((unsigned char)end[-1], 0xc3);
-	sc_steps_release(&s);
-	sc_catalog_free(a);
-	sc_catalog_free(b);
+	strata__sc_steps_release(&s);
+	strata__sc_catalog_free(a);
+	strata__sc_catalog_free(b);
 }
 
 /* SQLite: one step; the rebuild relies on the runner's foreign keys being
@@ -337,7 +337,7 @@ static void test_steps__sqlite_rebuild_leaves_out_the_pragma(void **state)
 		       "CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INT REFERENCES p (id));");
 	a = introspect(from);
 	b = introspect(to);
-	if (sc_steps_plan(&s, a, b, NULL) != 0)
+	if (strata__sc_steps_plan(&s, a, b, NULL) != 0)
 		fail_msg("plan: %s", strata_error_last()->message);
 	assert_int_equal(s.n, 1);
 	assert_true(s.v[0].transactional);
@@ -350,11 +350,11 @@ static void test_steps__sqlite_rebuild_leaves_out_the_pragma(void **state)
 	diff = diff_sql(a, b);
 	at(diff, "PRAGMA foreign_keys = OFF;");
 	strata_free(diff);
-	sc_steps_release(&s);
-	sc_catalog_free(a);
-	sc_catalog_free(b);
-	db_close(from);
-	db_close(to);
+	strata__sc_steps_release(&s);
+	strata__sc_catalog_free(a);
+	strata__sc_catalog_free(b);
+	strata__db_close(from);
+	strata__db_close(to);
 }
 
 int main(void)

@@ -23,7 +23,7 @@ static void test_arena__zeroed_and_aligned(void **state)
 
 	(void)state;
 	for (size_t n = 1; n < 20000; n = n * 3 + 1) {
-		unsigned char *p = arena_alloc(&a, n);
+		unsigned char *p = strata__arena_alloc(&a, n);
 
 		assert_non_null(p);
 		assert_int_equal((uintptr_t)p % alignof(max_align_t), 0);
@@ -31,7 +31,7 @@ static void test_arena__zeroed_and_aligned(void **state)
 			assert_int_equal(p[i], 0);
 		memset(p, 0xab, n);
 	}
-	arena_release(&a);
+	strata__arena_release(&a);
 	assert_null(a.chunks);
 }
 
@@ -41,12 +41,12 @@ static void test_arena__strings(void **state)
 	char *s, *t;
 
 	(void)state;
-	s = arena_strdup(&a, "catalog");
-	t = arena_strndup(&a, "schema.table", 6);
+	s = strata__arena_strdup(&a, "catalog");
+	t = strata__arena_strndup(&a, "schema.table", 6);
 	assert_string_equal(s, "catalog");
 	assert_string_equal(t, "schema");
-	assert_string_equal(arena_strdup(&a, ""), "");
-	arena_release(&a);
+	assert_string_equal(strata__arena_strdup(&a, ""), "");
+	strata__arena_release(&a);
 }
 
 static void test_arena__grow_keeps_items(void **state)
@@ -57,7 +57,7 @@ static void test_arena__grow_keeps_items(void **state)
 
 	(void)state;
 	for (int i = 0; i < 1000; i++) {
-		assert_int_equal(arena_grow(&a, (void **)&v, &cap, n + 1, sizeof(*v)), 0);
+		assert_int_equal(strata__arena_grow(&a, (void **)&v, &cap, n + 1, sizeof(*v)), 0);
 		assert_true(cap >= n + 1);
 		v[n++] = i;
 	}
@@ -67,35 +67,35 @@ static void test_arena__grow_keeps_items(void **state)
 	{
 		int *before = v;
 
-		assert_int_equal(arena_grow(&a, (void **)&v, &cap, n, sizeof(*v)), 0);
+		assert_int_equal(strata__arena_grow(&a, (void **)&v, &cap, n, sizeof(*v)), 0);
 		assert_ptr_equal(v, before);
 	}
-	arena_release(&a);
+	strata__arena_release(&a);
 }
 
 static void test_arena__failures_leave_it_usable(void **state)
 {
 	strata_arena a = STRATA_ARENA_INIT;
-	char *s = arena_strdup(&a, "kept");
+	char *s = strata__arena_strdup(&a, "kept");
 	int *v = NULL;
 	size_t cap = 0;
 
 	(void)state;
 	assert_non_null(s);
 	strata_alloc_fail_after(0);
-	assert_null(arena_alloc(&a, 100000)); /* a chunk of its own: fails */
+	assert_null(strata__arena_alloc(&a, 100000)); /* a chunk of its own: fails */
 	assert_int_equal(strata_error_last()->code, STRATA_ERROR);
-	assert_int_equal(arena_grow(&a, (void **)&v, &cap, 5000, sizeof(*v)), STRATA_ERROR);
+	assert_int_equal(strata__arena_grow(&a, (void **)&v, &cap, 5000, sizeof(*v)), STRATA_ERROR);
 	assert_null(v);
 	assert_int_equal(cap, 0);
 	strata_alloc_fail_after(-1);
 	assert_string_equal(s, "kept");
-	assert_non_null(arena_alloc(&a, 16));
-	assert_null(arena_calloc(&a, SIZE_MAX / 2, 4)); /* overflow */
-	arena_release(&a);
+	assert_non_null(strata__arena_alloc(&a, 16));
+	assert_null(strata__arena_calloc(&a, SIZE_MAX / 2, 4)); /* overflow */
+	strata__arena_release(&a);
 	/* released: usable again */
-	assert_non_null(arena_strdup(&a, "again"));
-	arena_release(&a);
+	assert_non_null(strata__arena_strdup(&a, "again"));
+	strata__arena_release(&a);
 }
 
 int main(void)

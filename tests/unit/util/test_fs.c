@@ -76,14 +76,14 @@ static void test_fs__read_sizes(void **state)
 		strata_buf b = STRATA_BUF_INIT;
 		char *text = pattern(sizes[i]);
 
-		assert_int_equal(fs_write_file(at("f"), text, sizes[i]), 0);
+		assert_int_equal(strata__fs_write_file(at("f"), text, sizes[i]), 0);
 		/* Appended after what the buffer holds. */
-		assert_int_equal(buf_puts(&b, ">"), 0);
-		assert_int_equal(fs_read_file(&b, at("f"), 1 << 20), 0);
+		assert_int_equal(strata__buf_puts(&b, ">"), 0);
+		assert_int_equal(strata__fs_read_file(&b, at("f"), 1 << 20), 0);
 		assert_int_equal(b.len, sizes[i] + 1);
 		assert_memory_equal(b.ptr + 1, text, sizes[i]);
 		assert_int_equal(b.ptr[b.len], '\0');
-		buf_release(&b);
+		strata__buf_release(&b);
 		free(text);
 	}
 	(void)state;
@@ -97,16 +97,16 @@ static void test_fs__read_past_stat_size(void **state)
 
 	assert_int_equal(stat("/proc/self/status", &st), 0);
 	assert_int_equal(st.st_size, 0);
-	assert_int_equal(fs_read_file(&b, "/proc/self/status", 1 << 20), 0);
+	assert_int_equal(strata__fs_read_file(&b, "/proc/self/status", 1 << 20), 0);
 	assert_true(b.len > 100);
-	assert_non_null(strstr(buf_cstr(&b), "Pid:"));
-	assert_int_equal(b.len, strlen(buf_cstr(&b)));
-	buf_release(&b);
+	assert_non_null(strstr(strata__buf_cstr(&b), "Pid:"));
+	assert_int_equal(b.len, strlen(strata__buf_cstr(&b)));
+	strata__buf_release(&b);
 	/* The limit holds for them too. */
-	assert_int_equal(fs_read_file(&b, "/proc/self/status", 10), STRATA_EPARSE);
+	assert_int_equal(strata__fs_read_file(&b, "/proc/self/status", 10), STRATA_EPARSE);
 	assert_msg_contains("too large");
 	assert_int_equal(b.len, 0);
-	buf_release(&b);
+	strata__buf_release(&b);
 	(void)state;
 }
 
@@ -115,20 +115,20 @@ static void test_fs__read_refusals(void **state)
 	strata_buf b = STRATA_BUF_INIT;
 	char *text = pattern(1000);
 
-	assert_int_equal(fs_write_file(at("big"), text, 1000), 0);
-	assert_int_equal(fs_read_file(&b, at("big"), 1000), 0);
-	buf_clear(&b);
-	assert_int_equal(fs_read_file(&b, at("big"), 999), STRATA_EPARSE);
+	assert_int_equal(strata__fs_write_file(at("big"), text, 1000), 0);
+	assert_int_equal(strata__fs_read_file(&b, at("big"), 1000), 0);
+	strata__buf_clear(&b);
+	assert_int_equal(strata__fs_read_file(&b, at("big"), 999), STRATA_EPARSE);
 	assert_msg_contains("is too large (1000 bytes; the limit is 999)");
-	assert_int_equal(fs_read_file(&b, at("missing"), 10), STRATA_ENOTFOUND);
-	assert_int_equal(fs_read_file(&b, root, 10), STRATA_EPARSE);
+	assert_int_equal(strata__fs_read_file(&b, at("missing"), 10), STRATA_ENOTFOUND);
+	assert_int_equal(strata__fs_read_file(&b, root, 10), STRATA_EPARSE);
 	assert_msg_contains("is not a regular file");
 	/* A FIFO is refused at once, not waited on for a writer. */
 	assert_int_equal(mkfifo(at("fifo"), 0644), 0);
-	assert_int_equal(fs_read_file(&b, at("fifo"), 10), STRATA_EPARSE);
+	assert_int_equal(strata__fs_read_file(&b, at("fifo"), 10), STRATA_EPARSE);
 	assert_msg_contains("is not a regular file");
 	assert_int_equal(b.len, 0);
-	buf_release(&b);
+	strata__buf_release(&b);
 	free(text);
 	(void)state;
 }
@@ -140,36 +140,36 @@ static void test_fs__dir(void **state)
 	fs_dir d;
 
 	snprintf(sub, sizeof(sub), "%s", at("d"));
-	assert_int_equal(fs_mkdir_p(sub), 0);
-	assert_int_equal(fs_write_file(at("d/b.sql"), "bee", 3), 0);
-	assert_int_equal(fs_write_file(at("d/a.sql"), "ay", 2), 0);
-	assert_int_equal(fs_write_file(at("d/.hidden"), "h", 1), 0);
-	assert_int_equal(fs_mkdir_p(at("d/sub.sql")), 0);
-	assert_int_equal(fs_write_file(at("secret"), "outside", 7), 0);
+	assert_int_equal(strata__fs_mkdir_p(sub), 0);
+	assert_int_equal(strata__fs_write_file(at("d/b.sql"), "bee", 3), 0);
+	assert_int_equal(strata__fs_write_file(at("d/a.sql"), "ay", 2), 0);
+	assert_int_equal(strata__fs_write_file(at("d/.hidden"), "h", 1), 0);
+	assert_int_equal(strata__fs_mkdir_p(at("d/sub.sql")), 0);
+	assert_int_equal(strata__fs_write_file(at("secret"), "outside", 7), 0);
 	snprintf(outside, sizeof(outside), "%s", at("secret"));
 	assert_int_equal(symlink(outside, at("d/link.sql")), 0);
 
-	assert_int_equal(fs_dir_open(&d, sub), 0);
+	assert_int_equal(strata__fs_dir_open(&d, sub), 0);
 	assert_int_equal(d.count, 2);
 	assert_string_equal(d.names[0], "a.sql");
 	assert_string_equal(d.names[1], "b.sql");
-	assert_int_equal(fs_dir_read(&b, &d, "b.sql", "d/b.sql", 100), 0);
-	assert_string_equal(buf_cstr(&b), "bee");
-	buf_clear(&b);
+	assert_int_equal(strata__fs_dir_read(&b, &d, "b.sql", "d/b.sql", 100), 0);
+	assert_string_equal(strata__buf_cstr(&b), "bee");
+	strata__buf_clear(&b);
 	/* Named directly, a symlink is still not followed, nor a directory read. */
-	assert_int_equal(fs_dir_read(&b, &d, "link.sql", "d/link.sql", 100), STRATA_EPARSE);
+	assert_int_equal(strata__fs_dir_read(&b, &d, "link.sql", "d/link.sql", 100), STRATA_EPARSE);
 	assert_msg_contains("'d/link.sql' is not a regular file");
-	assert_int_equal(fs_dir_read(&b, &d, "sub.sql", "d/sub.sql", 100), STRATA_EPARSE);
-	assert_int_equal(fs_dir_read(&b, &d, "gone.sql", "d/gone.sql", 100), STRATA_ENOTFOUND);
+	assert_int_equal(strata__fs_dir_read(&b, &d, "sub.sql", "d/sub.sql", 100), STRATA_EPARSE);
+	assert_int_equal(strata__fs_dir_read(&b, &d, "gone.sql", "d/gone.sql", 100), STRATA_ENOTFOUND);
 	assert_msg_contains("cannot read 'd/gone.sql'");
 	assert_int_equal(b.len, 0);
-	fs_dir_close(&d);
+	strata__fs_dir_close(&d);
 	assert_int_equal(d.fd, -1);
-	fs_dir_close(&d); /* twice is harmless */
+	strata__fs_dir_close(&d); /* twice is harmless */
 
-	assert_int_equal(fs_dir_open(&d, at("nodir")), STRATA_ENOTFOUND);
-	fs_dir_close(&d);
-	buf_release(&b);
+	assert_int_equal(strata__fs_dir_open(&d, at("nodir")), STRATA_ENOTFOUND);
+	strata__fs_dir_close(&d);
+	strata__buf_release(&b);
 	(void)state;
 }
 
@@ -177,17 +177,17 @@ static void test_fs__join(void **state)
 {
 	strata_buf b = STRATA_BUF_INIT;
 
-	assert_int_equal(fs_join(&b, "dir", "f"), 0);
-	assert_string_equal(buf_cstr(&b), "dir/f");
-	assert_int_equal(fs_join(&b, "dir/", "f"), 0);
-	assert_string_equal(buf_cstr(&b), "dir/f");
-	assert_int_equal(fs_join(&b, "dir", "/abs"), 0);
-	assert_string_equal(buf_cstr(&b), "/abs");
-	assert_int_equal(fs_join(&b, "", "f"), 0);
-	assert_string_equal(buf_cstr(&b), "f");
-	assert_int_equal(fs_join(&b, NULL, "f"), 0);
-	assert_string_equal(buf_cstr(&b), "f");
-	buf_release(&b);
+	assert_int_equal(strata__fs_join(&b, "dir", "f"), 0);
+	assert_string_equal(strata__buf_cstr(&b), "dir/f");
+	assert_int_equal(strata__fs_join(&b, "dir/", "f"), 0);
+	assert_string_equal(strata__buf_cstr(&b), "dir/f");
+	assert_int_equal(strata__fs_join(&b, "dir", "/abs"), 0);
+	assert_string_equal(strata__buf_cstr(&b), "/abs");
+	assert_int_equal(strata__fs_join(&b, "", "f"), 0);
+	assert_string_equal(strata__buf_cstr(&b), "f");
+	assert_int_equal(strata__fs_join(&b, NULL, "f"), 0);
+	assert_string_equal(strata__buf_cstr(&b), "f");
+	strata__buf_release(&b);
 	(void)state;
 }
 

@@ -1,7 +1,7 @@
 /*
  * tests/unit/util/test_redact.c - connection strings shown without their
- * secrets (redact_conninfo) and secrets scrubbed from messages
- * (redact_secret), util/strutil.c. The cases marked "fuzz" are inputs
+ * secrets (strata__redact_conninfo) and secrets scrubbed from messages
+ * (strata__redact_secret), util/strutil.c. The cases marked "fuzz" are inputs
  * fuzz/fuzz_conninfo.c found leaking before the fix, or of the shape it
  * found.
  */
@@ -20,9 +20,9 @@ static void expect_shown(const char *conninfo, const char *want)
 {
 	strata_buf b = STRATA_BUF_INIT;
 
-	assert_int_equal(redact_conninfo(&b, conninfo), 0);
-	assert_string_equal(buf_cstr(&b), want);
-	buf_release(&b);
+	assert_int_equal(strata__redact_conninfo(&b, conninfo), 0);
+	assert_string_equal(strata__buf_cstr(&b), want);
+	strata__buf_release(&b);
 }
 
 static void test_redact__url_forms(void **state)
@@ -71,19 +71,19 @@ static void test_redact__secret_scrubbed(void **state)
 	char text[128];
 
 	strcpy(text, "auth failed for hunter2, hunter2!");
-	redact_secret(text, "hunter2");
+	strata__redact_secret(text, "hunter2");
 	assert_string_equal(text, "auth failed for ****, ****!");
 	/* a secret made of asterisks used to match its own mask forever */
 	strcpy(text, "pw ** and ****");
-	redact_secret(text, "**");
+	strata__redact_secret(text, "**");
 	assert_string_equal(text, "pw ## and ####");
 	/* fuzz: the mask joined the text after it into the secret again */
 	strcpy(text, "*NNNNNN");
-	redact_secret(text, "*NNN");
+	strata__redact_secret(text, "*NNN");
 	assert_string_equal(text, "####NNN");
 	assert_null(strstr(text, "*NNN"));
 	strcpy(text, "ab");
-	redact_secret(text, "");
+	strata__redact_secret(text, "");
 	assert_string_equal(text, "ab");
 	(void)state;
 }

@@ -24,15 +24,15 @@ static void hex_of(char out[65], const void *data, size_t n, size_t piece)
 	sha256_ctx c;
 	size_t off = 0;
 
-	sha256_init(&c);
+	strata__sha256_init(&c);
 	while (off < n) {
 		size_t k = piece && piece < n - off ? piece : n - off;
 
-		sha256_update(&c, p + off, k);
+		strata__sha256_update(&c, p + off, k);
 		off += k;
 	}
-	sha256_final(&c, d);
-	sha256_hex(d, out);
+	strata__sha256_final(&c, d);
+	strata__sha256_hex(d, out);
 }
 
 static void check_vectors(void)
@@ -69,15 +69,15 @@ static void check_vectors(void)
 
 static void test_sha256__vectors_portable(void **state)
 {
-	sha256_use_portable(1);
+	strata__sha256_use_portable(1);
 	check_vectors();
-	sha256_use_portable(0);
+	strata__sha256_use_portable(0);
 	(void)state;
 }
 
 static void test_sha256__vectors_fastest(void **state)
 {
-	if (!sha256_use_portable(0))
+	if (!strata__sha256_use_portable(0))
 		print_message("no SHA instructions on this CPU: only the portable code is tested\n");
 	check_vectors();
 	(void)state;
@@ -94,9 +94,9 @@ static void test_sha256__implementations_agree(void **state)
 		data[i] = (unsigned char)(i * 131 + 7);
 	for (n = 0; n <= sizeof(data); n++) {
 		for (k = 0; k < sizeof(pieces) / sizeof(pieces[0]); k++) {
-			sha256_use_portable(1);
+			strata__sha256_use_portable(1);
 			hex_of(slow, data, n, pieces[k]);
-			sha256_use_portable(0);
+			strata__sha256_use_portable(0);
 			hex_of(fast, data, n, pieces[k]);
 			if (strcmp(slow, fast) != 0)
 				fail_msg("length %zu, pieces of %zu: portable %s, fastest %s", n,

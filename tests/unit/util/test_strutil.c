@@ -24,11 +24,11 @@ static void test_strutil__utf8_bad_byte_anywhere(void **state)
 			memset(text, 'a', n);
 			text[at] = (char)0xff;
 			bad = 999;
-			assert_false(utf8_valid(text, n, &bad));
+			assert_false(strata__utf8_valid(text, n, &bad));
 			assert_int_equal(bad, at);
 		}
 		memset(text, 'a', n);
-		assert_true(utf8_valid(text, n, NULL));
+		assert_true(strata__utf8_valid(text, n, NULL));
 	}
 	(void)state;
 }
@@ -41,10 +41,10 @@ static void test_strutil__utf8_after_ascii(void **state)
 	static const char surrogate[] = "0123456789abcdefghij\xed\xa0\x80";
 	size_t bad = 0;
 
-	assert_true(utf8_valid(ok, strlen(ok), &bad));
-	assert_false(utf8_valid(cut, strlen(cut), &bad));
+	assert_true(strata__utf8_valid(ok, strlen(ok), &bad));
+	assert_false(strata__utf8_valid(cut, strlen(cut), &bad));
 	assert_int_equal(bad, 20);
-	assert_false(utf8_valid(surrogate, strlen(surrogate), &bad));
+	assert_false(strata__utf8_valid(surrogate, strlen(surrogate), &bad));
 	assert_int_equal(bad, 20);
 	(void)state;
 }

@@ -22,7 +22,7 @@ static int64_t parse(const char *s, int form)
 {
 	int64_t ms = -1;
 
-	if (iso_time_parse(&ms, s, strlen(s), form) != 0)
+	if (strata__iso_time_parse(&ms, s, strlen(s), form) != 0)
 		fail_msg("'%s' did not parse", s);
 	return ms;
 }
@@ -31,7 +31,7 @@ static void refused(const char *s, int form)
 {
 	int64_t ms = 42;
 
-	if (iso_time_parse(&ms, s, strlen(s), form) == 0)
+	if (strata__iso_time_parse(&ms, s, strlen(s), form) == 0)
 		fail_msg("'%s' parsed", s);
 	assert_int_equal(ms, 42);
 }
@@ -98,14 +98,14 @@ static void test_timefmt__format_round_trip(void **state)
 {
 	char out[32];
 
-	iso_time_format(out, T_2026_03_04_050607 + 89);
+	strata__iso_time_format(out, T_2026_03_04_050607 + 89);
 	assert_string_equal(out, "2026-03-04T05:06:07Z");
-	iso_time_format_ms(out, T_2026_03_04_050607 + 89);
+	strata__iso_time_format_ms(out, T_2026_03_04_050607 + 89);
 	assert_string_equal(out, "2026-03-04T05:06:07.089Z");
-	iso_time_format_ms(out, 0);
+	strata__iso_time_format_ms(out, 0);
 	assert_string_equal(out, "1970-01-01T00:00:00.000Z");
 	assert_int_equal(parse(out, ISO_TIME_UTC), 0);
-	iso_time_format(out, iso_time_now_ms());
+	strata__iso_time_format(out, strata__iso_time_now_ms());
 	/* What strata revision writes reads back as a created header. */
 	(void)parse(out, ISO_TIME_UTC);
 	(void)state;
@@ -116,26 +116,26 @@ static void test_timefmt__since(void **state)
 	const int64_t now = T_2026_03_04_050607;
 	int64_t ms = 0;
 
-	assert_int_equal(since_parse(&ms, "7d", now), 0);
+	assert_int_equal(strata__since_parse(&ms, "7d", now), 0);
 	assert_int_equal(ms, now - INT64_C(7) * 86400000);
-	assert_int_equal(since_parse(&ms, "12h", now), 0);
+	assert_int_equal(strata__since_parse(&ms, "12h", now), 0);
 	assert_int_equal(ms, now - INT64_C(12) * 3600000);
-	assert_int_equal(since_parse(&ms, "30min", now), 0);
+	assert_int_equal(strata__since_parse(&ms, "30min", now), 0);
 	assert_int_equal(ms, now - INT64_C(30) * 60000);
-	assert_int_equal(since_parse(&ms, "2w", now), 0);
+	assert_int_equal(strata__since_parse(&ms, "2w", now), 0);
 	assert_int_equal(ms, now - INT64_C(14) * 86400000);
-	assert_int_equal(since_parse(&ms, "45s", now), 0);
+	assert_int_equal(strata__since_parse(&ms, "45s", now), 0);
 	assert_int_equal(ms, now - 45000);
-	assert_int_equal(since_parse(&ms, "0d", now), 0);
+	assert_int_equal(strata__since_parse(&ms, "0d", now), 0);
 	assert_int_equal(ms, now);
-	assert_int_equal(since_parse(&ms, "2026-03-01", now), 0);
+	assert_int_equal(strata__since_parse(&ms, "2026-03-01", now), 0);
 	assert_int_equal(ms, parse("2026-03-01T00:00:00Z", ISO_TIME_UTC));
 	/* "m" could be minutes or months: refused, as is anything else. */
 	static const char *const bad[] = { "10m", "7", "d", "-7d", "7 days", "1.5h", "", "soon",
 					   "99999999999d" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		ms = 42;
-		assert_int_equal(since_parse(&ms, bad[i], now), STRATA_EINVALID);
+		assert_int_equal(strata__since_parse(&ms, bad[i], now), STRATA_EINVALID);
 		assert_int_equal(ms, 42);
 		assert_non_null(strstr(strata_error_last()->message, "neither an ISO date"));
 		assert_non_null(strstr(strata_error_last()->hint, "7d"));

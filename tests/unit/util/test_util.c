@@ -22,10 +22,10 @@ static void hex_of(const char *in, size_t n, char out[65])
 	sha256_ctx c;
 	unsigned char d[32];
 
-	sha256_init(&c);
-	sha256_update(&c, in, n);
-	sha256_final(&c, d);
-	sha256_hex(d, out);
+	strata__sha256_init(&c);
+	strata__sha256_update(&c, in, n);
+	strata__sha256_final(&c, d);
+	strata__sha256_hex(d, out);
 }
 
 static void test_util__sha256_vectors(void **state)
@@ -43,11 +43,11 @@ static void test_util__sha256_vectors(void **state)
 	assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 	/* one million 'a', fed in uneven pieces */
 	memset(big, 'a', sizeof(big));
-	sha256_init(&c);
+	strata__sha256_init(&c);
 	for (i = 0; i < 1000; i++)
-		sha256_update(&c, big, i % 2 ? 999 : 1001);
-	sha256_final(&c, d);
-	sha256_hex(d, hex);
+		strata__sha256_update(&c, big, i % 2 ? 999 : 1001);
+	strata__sha256_final(&c, d);
+	strata__sha256_hex(d, hex);
 	assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 	(void)state;
 }
@@ -56,20 +56,20 @@ static void test_util__durations(void **state)
 {
 	long ms;
 
-	assert_int_equal(parse_duration_ms(&ms, "500ms"), 0);
+	assert_int_equal(strata__parse_duration_ms(&ms, "500ms"), 0);
 	assert_int_equal(ms, 500);
-	assert_int_equal(parse_duration_ms(&ms, "5s"), 0);
+	assert_int_equal(strata__parse_duration_ms(&ms, "5s"), 0);
 	assert_int_equal(ms, 5000);
-	assert_int_equal(parse_duration_ms(&ms, "2min"), 0);
+	assert_int_equal(strata__parse_duration_ms(&ms, "2min"), 0);
 	assert_int_equal(ms, 120000);
-	assert_int_equal(parse_duration_ms(&ms, "1.5s"), 0);
+	assert_int_equal(strata__parse_duration_ms(&ms, "1.5s"), 0);
 	assert_int_equal(ms, 1500);
-	assert_int_equal(parse_duration_ms(&ms, "0"), 0);
+	assert_int_equal(strata__parse_duration_ms(&ms, "0"), 0);
 	assert_int_equal(ms, 0);
-	assert_int_equal(parse_duration_ms(&ms, "soon"), STRATA_EINVALID);
-	assert_int_equal(parse_duration_ms(&ms, "-1s"), STRATA_EINVALID);
-	assert_int_equal(parse_duration_ms(&ms, "5 years"), STRATA_EINVALID);
-	assert_int_equal(parse_duration_ms(&ms, "999999999h"), STRATA_EINVALID);
+	assert_int_equal(strata__parse_duration_ms(&ms, "soon"), STRATA_EINVALID);
+	assert_int_equal(strata__parse_duration_ms(&ms, "-1s"), STRATA_EINVALID);
+	assert_int_equal(strata__parse_duration_ms(&ms, "5 years"), STRATA_EINVALID);
+	assert_int_equal(strata__parse_duration_ms(&ms, "999999999h"), STRATA_EINVALID);
 	(void)state;
 }
 
@@ -77,13 +77,13 @@ static void test_util__utf8(void **state)
 {
 	size_t bad = 0;
 
-	assert_true(utf8_valid("plain", 5, &bad));
-	assert_true(utf8_valid("h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 12, &bad));
-	assert_false(utf8_valid("ab\xff", 3, &bad));
+	assert_true(strata__utf8_valid("plain", 5, &bad));
+	assert_true(strata__utf8_valid("h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 12, &bad));
+	assert_false(strata__utf8_valid("ab\xff", 3, &bad));
 	assert_int_equal(bad, 2);
-	assert_false(utf8_valid("\xc0\xaf", 2, &bad));         /* overlong */
-	assert_false(utf8_valid("\xed\xa0\x80", 3, &bad));     /* surrogate */
-	assert_false(utf8_valid("\xe2\x82", 2, &bad));         /* truncated */
+	assert_false(strata__utf8_valid("\xc0\xaf", 2, &bad));         /* overlong */
+	assert_false(strata__utf8_valid("\xed\xa0\x80", 3, &bad));     /* surrogate */
+	assert_false(strata__utf8_valid("\xe2\x82", 2, &bad));         /* truncated */
 	(void)state;
 }
 
@@ -91,9 +91,9 @@ static void expect_redacted(const char *in, const char *want)
 {
 	strata_buf b = STRATA_BUF_INIT;
 
-	assert_int_equal(redact_conninfo(&b, in), 0);
-	assert_string_equal(buf_cstr(&b), want);
-	buf_release(&b);
+	assert_int_equal(strata__redact_conninfo(&b, in), 0);
+	assert_string_equal(strata__buf_cstr(&b), want);
+	strata__buf_release(&b);
 }
 
 static void test_util__redact_conninfo(void **state)
@@ -112,7 +112,7 @@ static void test_util__redact_secret_in_text(void **state)
 {
 	char text[] = "FATAL: password authentication failed: hunter2 hunter2";
 
-	redact_secret(text, "hunter2");
+	strata__redact_secret(text, "hunter2");
 	assert_null(strstr(text, "hunter2"));
 	(void)state;
 }
@@ -121,12 +121,12 @@ static void test_util__sql_quoting(void **state)
 {
 	strata_buf b = STRATA_BUF_INIT;
 
-	assert_int_equal(buf_put_sql_literal(&b, "it's; DROP TABLE x; --"), 0);
-	assert_string_equal(buf_cstr(&b), "'it''s; DROP TABLE x; --'");
-	buf_clear(&b);
-	assert_int_equal(buf_put_sql_ident(&b, "we\"ird name"), 0);
-	assert_string_equal(buf_cstr(&b), "\"we\"\"ird name\"");
-	buf_release(&b);
+	assert_int_equal(strata__buf_put_sql_literal(&b, "it's; DROP TABLE x; --"), 0);
+	assert_string_equal(strata__buf_cstr(&b), "'it''s; DROP TABLE x; --'");
+	strata__buf_clear(&b);
+	assert_int_equal(strata__buf_put_sql_ident(&b, "we\"ird name"), 0);
+	assert_string_equal(strata__buf_cstr(&b), "\"we\"\"ird name\"");
+	strata__buf_release(&b);
 	(void)state;
 }
 
@@ -138,16 +138,16 @@ static void test_util__map(void **state)
 
 	for (i = 0; i < 500; i++) {
 		snprintf(keys[i], sizeof(keys[i]), "k%d", i);
-		assert_int_equal(map_put(&m, keys[i], &keys[i]), 0);
+		assert_int_equal(strata__map_put(&m, keys[i], &keys[i]), 0);
 	}
 	assert_int_equal(m.count, 500);
 	for (i = 0; i < 500; i++)
-		assert_ptr_equal(map_get(&m, keys[i]), &keys[i]);
-	assert_null(map_get(&m, "missing"));
-	assert_int_equal(map_put(&m, keys[7], NULL), 0);
+		assert_ptr_equal(strata__map_get(&m, keys[i]), &keys[i]);
+	assert_null(strata__map_get(&m, "missing"));
+	assert_int_equal(strata__map_put(&m, keys[7], NULL), 0);
 	assert_int_equal(m.count, 500);
-	assert_true(map_has(&m, keys[7]));
-	map_release(&m);
+	assert_true(strata__map_has(&m, keys[7]));
+	strata__map_release(&m);
 	(void)state;
 }
 
