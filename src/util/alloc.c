@@ -88,20 +88,30 @@ void *strata_realloc(void *old, size_t n)
 	return p ? p : oom(n);
 }
 
-int strata_grow(void **p, size_t *cap, size_t need, size_t elem)
+int strata__grow_capacity(size_t *out, size_t cap, size_t need, size_t first, size_t elem)
 {
-	size_t ncap = *cap ? *cap : 8;
-	void *np;
+	size_t ncap = cap ? cap : first;
 
-	if (need <= *cap)
-		return 0;
 	while (ncap < need) {
 		if (ncap > SIZE_MAX / 2)
 			return strata_error_set(STRATA_ERROR, "allocation size overflow");
 		ncap *= 2;
 	}
-	if (ncap > SIZE_MAX / elem)
+	if (elem && ncap > SIZE_MAX / elem)
 		return strata_error_set(STRATA_ERROR, "allocation size overflow");
+	*out = ncap;
+	return 0;
+}
+
+int strata_grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	size_t ncap;
+	void *np;
+
+	if (need <= *cap)
+		return 0;
+	if (strata__grow_capacity(&ncap, *cap, need, 8, elem) < 0)
+		return STRATA_ERROR;
 	np = strata_realloc(*p, ncap * elem);
 	if (!np)
 		return STRATA_ERROR;

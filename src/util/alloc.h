@@ -15,6 +15,12 @@
 void *strata_realloc(void *p, size_t n);
 /* Grow an array of `elem`-sized items to hold at least `need`; updates *cap. */
 int strata_grow(void **p, size_t *cap, size_t need, size_t elem);
+/*
+ * The capacity an array of elem-sized items grows to so that it holds
+ * need: cap (or first, when cap is 0) doubled until it does. 0, or an
+ * error set on overflow. strata_grow and the arena's grow share it.
+ */
+int strata__grow_capacity(size_t *out, size_t cap, size_t need, size_t first, size_t elem);
 char *strata_strndup(const char *s, size_t n);
 
 /* Test hooks (safe to use while other threads allocate): */

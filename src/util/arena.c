@@ -115,16 +115,13 @@ char *strata__arena_strdup(strata_arena *a, const char *s)
 
 int strata__arena_grow(strata_arena *a, void **p, size_t *cap, size_t need, size_t elem)
 {
-	size_t ncap = *cap ? *cap : 4;
+	size_t ncap;
 	void *np;
 
 	if (need <= *cap)
 		return 0;
-	while (ncap < need) {
-		if (ncap > SIZE_MAX / 2)
-			return strata_error_set(STRATA_ERROR, "allocation size overflow");
-		ncap *= 2;
-	}
+	if (strata__grow_capacity(&ncap, *cap, need, 4, elem) < 0)
+		return STRATA_ERROR;
 	if (!(np = strata__arena_calloc(a, ncap, elem)))
 		return STRATA_ERROR;
 	if (*p && *cap)
