@@ -56,5 +56,8 @@ say "strata downgrade -2"; strata downgrade -2
 run strata current
 run strata graph --format mermaid
 run strata verify
+if command -v sqlite3 >/dev/null; then
+  run sqlite3 strata.db .schema
+fi
 echo
-echo "the database file is shop/strata.db; 'sqlite3 strata.db .schema' shows it"
+echo "the demo ran in a temporary folder, now removed; 'strata init' in a folder of yours starts a real project"
